@@ -1,0 +1,149 @@
+import type { Attrs } from "../device.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
+import { formatShape, normalizeAxis } from "../shape.ts";
+import { boolAttr, listAttr, numAttr } from "./attrs.ts";
+import { DECOMPOSITIONS } from "./decompositions/index.ts";
+import type { OpDef, TensorMeta } from "./types.ts";
+
+const describe = (ms: readonly TensorMeta[]) => ms.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
+
+function composite(name: string, inputs: [number, number], doc: string, infer: OpDef["infer"]): OpDef {
+  const decompose = DECOMPOSITIONS[name];
+  if (!decompose) throw new Error(`HAL bug: composite ${name} has no reference decomposition`);
+  return { name, kind: "composite", family: "nn", inputs, doc, infer, decompose };
+}
+
+function requireFloat(op: string, ins: readonly TensorMeta[]): void {
+  for (const m of ins) {
+    if (m.dtype !== "float32" && m.dtype !== "float16") throw new DTypeError(`${op}: expects float tensors, got ${describe(ins)}`);
+  }
+}
+
+/** Spatial geometry shared by conv and pooling: attrs strides [sh, sw], pads [top, left, bottom, right], dilations [dh, dw]. */
+export interface Window2d {
+  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
+  pt: number; pl: number; pb: number; pr: number; oh: number; ow: number;
+}
+
+export function window2d(op: string, h: number, w: number, kh: number, kw: number, attrs: Attrs): Window2d {
+  const [sh, sw] = listAttr(op, attrs, "strides", [1, 1]) as [number, number];
+  const [pt, pl, pb, pr] = listAttr(op, attrs, "pads", [0, 0, 0, 0]) as [number, number, number, number];
+  const [dh, dw] = listAttr(op, attrs, "dilations", [1, 1]) as [number, number];
+  const ceil = boolAttr(attrs, "ceilMode");
+  const out = (size: number, k: number, s: number, d: number, p0: number, p1: number) => {
+    const span = size + p0 + p1 - d * (k - 1) - 1;
+    let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
+    if (ceil && (o - 1) * s >= size + p0) o--; // the last window must start inside the input or left padding
+    return o;
+  };
+  const oh = out(h, kh, sh, dh, pt, pb);
+  const ow = out(w, kw, sw, dw, pl, pr);
+  if (!(sh > 0 && sw > 0 && dh > 0 && dw > 0) || oh <= 0 || ow <= 0) {
+    throw new ShapeError(`${op}: window ${kh}x${kw} (strides ${sh},${sw}, pads ${pt},${pl},${pb},${pr}, dilations ${dh},${dw}) does not fit input ${h}x${w}`);
+  }
+  return { kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow };
+}
+
+function rank4(op: string, m: TensorMeta, what: string): void {
+  if (m.shape.length !== 4) throw new ShapeError(`${op}: ${what} must be 4-D (NCHW), got ${m.dtype}${formatShape(m.shape)}`);
+}
+
+function convOut(op: string, x: TensorMeta, w: TensorMeta, attrs: Attrs): number[] {
+  rank4(op, x, "input");
+  rank4(op, w, "weight");
+  const groups = numAttr(op, attrs, "groups", 1);
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [oc, cg, kh, kw] = w.shape as [number, number, number, number];
+  if (c !== cg * groups || oc % groups !== 0) {
+    throw new ShapeError(`${op}: input ${formatShape(x.shape)} has ${c} channels but weight ${formatShape(w.shape)} with groups=${groups} expects ${cg * groups}`);
+  }
+  const win = window2d(op, h, wd, kh, kw, attrs);
+  return [n, oc, win.oh, win.ow];
+}
+
+function poolOut(op: string, x: TensorMeta, attrs: Attrs): number[] {
+  rank4(op, x, "input");
+  const [kh, kw] = listAttr(op, attrs, "kernel") as [number, number];
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const win = window2d(op, h, w, kh, kw, attrs);
+  return [n, c, win.oh, win.ow];
+}
+
+export const COMPOSITES: readonly OpDef[] = [
+  composite("conv2d", [2, 3], "x[N,C,H,W] * w[OC,C/groups,KH,KW] (+ bias[OC]); attrs strides, pads [t,l,b,r], dilations, groups", (ins, attrs) => {
+    requireFloat("conv2d", ins);
+    const shape = convOut("conv2d", ins[0]!, ins[1]!, attrs);
+    if (ins[2] && (ins[2].shape.length !== 1 || ins[2].shape[0] !== shape[1])) throw new ShapeError(`conv2d: bias must be [${shape[1]}], got ${formatShape(ins[2].shape)}`);
+    return [{ shape, dtype: ins[0]!.dtype }];
+  }),
+  composite("conv2dGradInput", [2, 2], "gradient of conv2d w.r.t. x: inputs gradOut, w; attrs as conv2d plus inputShape", (ins, attrs) => {
+    requireFloat("conv2dGradInput", ins);
+    return [{ shape: listAttr("conv2dGradInput", attrs, "inputShape"), dtype: ins[0]!.dtype }];
+  }),
+  composite("conv2dGradWeight", [2, 2], "gradient of conv2d w.r.t. w: inputs x, gradOut; attrs as conv2d plus weightShape", (ins, attrs) => {
+    requireFloat("conv2dGradWeight", ins);
+    return [{ shape: listAttr("conv2dGradWeight", attrs, "weightShape"), dtype: ins[0]!.dtype }];
+  }),
+  composite("maxPool2d", [1, 1], "max over windows; padding never wins; attrs kernel, strides, pads, dilations, ceilMode", (ins, attrs) => {
+    requireFloat("maxPool2d", ins);
+    return [{ shape: poolOut("maxPool2d", ins[0]!, attrs), dtype: ins[0]!.dtype }];
+  }),
+  composite("maxPool2dGrad", [2, 2], "gradient of maxPool2d: inputs x, gradOut; the gradient goes to the first max of each window", (ins) => {
+    requireFloat("maxPool2dGrad", ins);
+    return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
+  }),
+  composite("avgPool2d", [1, 1], "mean over windows; attrs kernel, strides, pads, ceilMode, countIncludePad", (ins, attrs) => {
+    requireFloat("avgPool2d", ins);
+    return [{ shape: poolOut("avgPool2d", ins[0]!, attrs), dtype: ins[0]!.dtype }];
+  }),
+  composite("avgPool2dGrad", [1, 1], "gradient of avgPool2d: input gradOut; attrs as avgPool2d plus inputShape", (ins, attrs) => {
+    requireFloat("avgPool2dGrad", ins);
+    return [{ shape: listAttr("avgPool2dGrad", attrs, "inputShape"), dtype: ins[0]!.dtype }];
+  }),
+  composite("softmax", [1, 1], "exp(x - max) / sum along attrs.axis", (ins, attrs) => {
+    requireFloat("softmax", ins);
+    normalizeAxis("softmax", numAttr("softmax", attrs, "axis", -1), ins[0]!.shape.length);
+    return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
+  }),
+  composite("logSoftmax", [1, 1], "x - max - log(sum(exp(x - max))) along attrs.axis", (ins, attrs) => {
+    requireFloat("logSoftmax", ins);
+    normalizeAxis("logSoftmax", numAttr("logSoftmax", attrs, "axis", -1), ins[0]!.shape.length);
+    return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
+  }),
+  composite("layerNorm", [1, 3], "normalise over dims attrs.axis.. (default -1) with attrs.epsilon, then * weight + bias", (ins, attrs) => {
+    requireFloat("layerNorm", ins);
+    normalizeAxis("layerNorm", numAttr("layerNorm", attrs, "axis", -1), ins[0]!.shape.length);
+    return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
+  }),
+  composite("batchNorm", [5, 5], "inference batch norm over channel dim 1: (x - mean) / sqrt(var + epsilon) * scale + bias", (ins) => {
+    requireFloat("batchNorm", ins);
+    const c = ins[0]!.shape[1];
+    for (const m of ins.slice(1)) {
+      if (m.shape.length !== 1 || m.shape[0] !== c) throw new ShapeError(`batchNorm: scale/bias/mean/var must be [${c}], got ${describe(ins)}`);
+    }
+    return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
+  }),
+  composite("pad", [1, 1], "attrs.pads [begin_0.., end_0..] (negative crops), attrs.mode constant|reflect|edge, attrs.value", (ins, attrs) => {
+    const x = ins[0]!;
+    const pads = listAttr("pad", attrs, "pads");
+    const r = x.shape.length;
+    if (pads.length !== 2 * r) throw new ShapeError(`pad: pads must have ${2 * r} entries for input ${formatShape(x.shape)}, got ${pads.length}`);
+    const shape = x.shape.map((d, i) => d + pads[i]! + pads[i + r]!);
+    if (shape.some((d) => d < 0)) throw new ShapeError(`pad: pads ${formatShape(pads)} crop input ${formatShape(x.shape)} below zero`);
+    return [{ shape, dtype: x.dtype }];
+  }),
+  composite("concat", [1, Infinity], "joins inputs along attrs.axis", (ins, attrs) => {
+    const first = ins[0]!;
+    const axis = normalizeAxis("concat", numAttr("concat", attrs, "axis", 0), first.shape.length);
+    let total = 0;
+    for (const m of ins) {
+      if (m.dtype !== first.dtype || m.shape.length !== first.shape.length || m.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
+        throw new ShapeError(`concat: inputs must match except on axis ${axis}, got ${describe(ins)}`);
+      }
+      total += m.shape[axis]!;
+    }
+    const shape = [...first.shape];
+    shape[axis] = total;
+    return [{ shape, dtype: first.dtype }];
+  }),
+];

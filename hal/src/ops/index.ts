@@ -1,0 +1,25 @@
+import { UnsupportedOpError } from "../errors.ts";
+import { COMPOSITES } from "./composites.ts";
+import { PRIMITIVES } from "./primitives.ts";
+import type { OpDef } from "./types.ts";
+
+export * from "./types.ts";
+export { PRIMITIVES, ELEMENTWISE_FAMILIES } from "./primitives.ts";
+export { COMPOSITES, window2d, type Window2d } from "./composites.ts";
+export { numAttr, boolAttr, listAttr } from "./attrs.ts";
+
+const BY_NAME = new Map<string, OpDef>([...PRIMITIVES, ...COMPOSITES].map((d) => [d.name, d]));
+
+export function getOp(name: string): OpDef {
+  const def = BY_NAME.get(name);
+  if (!def) throw new UnsupportedOpError(`unknown op '${name}': the HAL defines ${BY_NAME.size} ops (see hal/README.md)`);
+  return def;
+}
+
+export function hasOp(name: string): boolean {
+  return BY_NAME.has(name);
+}
+
+export function allOps(): OpDef[] {
+  return [...BY_NAME.values()];
+}
