@@ -90,6 +90,8 @@ export interface Device<B extends DeviceBuffer = DeviceBuffer> {
   write(buffer: B, data: Uint8Array, byteOffset?: number): void;
   /** Queues a device-to-host copy and resolves when the bytes are on the host. */
   read(buffer: B, byteOffset: number, byteLength: number): Promise<Uint8Array>;
+  /** Optional, for devices whose memory the host can see (cpu): a synchronous read of finished work. */
+  readSync?(buffer: B, byteOffset: number, byteLength: number): Uint8Array;
   /** Queues one kernel launch. `kernel` comes from the registry entry for this device. */
   launch(kernel: KernelFn<B>, call: KernelCall<B>): void;
   /** Resolves when all queued work has finished. */

@@ -7,3 +7,4 @@ export * from "./registry.ts";
 export * from "./plugin.ts";
 export * from "./random.ts";
 export * from "./ops/index.ts";
+export * from "./half.ts";
