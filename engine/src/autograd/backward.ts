@@ -1,0 +1,98 @@
+import { formatShape, PolychipError, ShapeError } from "@polychip/hal";
+import { keep, tidy } from "../scope.ts";
+import type { Tensor } from "../tensor.ts";
+import { noGrad } from "./grad-mode.ts";
+import { add, alias } from "../ops/basic.ts";
+import { onesLike } from "../ops/creation.ts";
+import { sumToShape } from "../ops/broadcast-grad.ts";
+
+/** Reverse-mode differentiation from `root`, accumulating into `.grad` of every leaf that requires it. */
+export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: boolean } = {}): void {
+  if (!root.requiresGrad) throw new PolychipError(`backward: tensor ${root.dtype}${formatShape(root.shape)} does not require grad (no input of it has requiresGrad)`);
+  if (!grad && root.size !== 1) {
+    throw new ShapeError(`backward: a gradient must be given for a non-scalar output (shape ${formatShape(root.shape)}); pass one of the same shape or reduce to a scalar first`);
+  }
+  if (grad && formatShape(grad.shape) !== formatShape(root.shape)) {
+    throw new ShapeError(`backward: gradient shape ${formatShape(grad.shape)} does not match output shape ${formatShape(root.shape)}`);
+  }
+  const order = topologicalOrder(root);
+  noGrad(() => {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, grad ?? onesLike(root));
+    for (const t of order) {
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      const node = t.gradFn;
+      if (!node) {
+        accumulateLeaf(t, g);
+        continue;
+      }
+      const computed = tidy(() => node.backward(g).map((gi, i) => (gi ? sumToShape(gi, node.inputs[i]!.shape) : undefined)));
+      // A backward may hand the same tensor (or g itself) to several inputs: give each its own reference.
+      const seen = new Set<Tensor>([g]);
+      const inputGrads = computed.map((gi) => {
+        if (!gi) return gi;
+        const own = seen.has(gi) ? alias(gi) : gi;
+        seen.add(gi);
+        return own;
+      });
+      if (g !== grad) g.dispose();
+      node.inputs.forEach((input, i) => {
+        const gi = inputGrads[i];
+        if (!gi) return;
+        if (!input.requiresGrad) {
+          gi.dispose();
+          return;
+        }
+        const prev = grads.get(input);
+        if (prev) {
+          grads.set(input, add(prev, gi));
+          prev.dispose();
+          gi.dispose();
+        } else grads.set(input, gi);
+      });
+      if (!options.retainGraph) t.gradFn = null;
+    }
+  });
+}
+
+function accumulateLeaf(t: Tensor, g: Tensor): void {
+  const gg = g.dtype === t.dtype ? g : g.cast(t.dtype);
+  if (t.grad) {
+    const sum = add(t.grad, gg);
+    t.grad.dispose();
+    t.grad = keep(sum);
+    if (gg !== g) gg.dispose();
+  } else {
+    t.grad = keep(gg === g ? g : gg);
+  }
+}
+
+/** Tensors reachable from `root` through recorded operations, outputs before inputs. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const visited = new Set<Tensor>();
+  const post: Tensor[] = [];
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const [t, i] = top;
+    if (i === 0) {
+      if (visited.has(t)) {
+        stack.pop();
+        continue;
+      }
+      visited.add(t);
+    }
+    const inputs = t.gradFn?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const next = inputs[i]!;
+      if (next.requiresGrad && !visited.has(next)) stack.push([next, 0]);
+    } else {
+      stack.pop();
+      post.push(t);
+    }
+  }
+  return post.reverse();
+}

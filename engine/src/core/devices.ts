@@ -1,0 +1,114 @@
+import { cpuPlugin } from "@polychip/device-cpu";
+import { assertHalCompatible, DeviceError, KernelRegistry, type Device, type DevicePlugin, type DType } from "@polychip/hal";
+import { DeviceQueue } from "./device-queue.ts";
+import { profiler } from "./profiler.ts";
+
+export interface DeviceEntry {
+  readonly name: string;
+  readonly device: Device<any>;
+  readonly queue: DeviceQueue;
+  readonly plugin: DevicePlugin<any>;
+}
+
+/** Kernels of every registered device, keyed by (device, op, dtype). */
+export const kernels = new KernelRegistry();
+const entries = new Map<string, DeviceEntry>();
+let defaultName = "cpu";
+
+/** Devices the engine knows how to load by name, beyond plugins given by path. */
+const FIRST_PARTY: Record<string, string> = {
+  webgpu: "@polychip/device-webgpu",
+  "npu-sim": "@polychip/npu-sim",
+};
+
+function ensureCpu(): void {
+  if (!entries.has("cpu")) addDevice(cpuPlugin, cpuPlugin.create() as Device<any>);
+}
+
+function addDevice(plugin: DevicePlugin<any>, device: Device<any>): DeviceEntry {
+  assertHalCompatible(`device '${device.info.name}'`, device.info.halVersion);
+  const entry: DeviceEntry = { name: device.info.name, device, queue: new DeviceQueue(device), plugin };
+  kernels.unregisterDevice(entry.name);
+  kernels.registerAll(plugin.kernels);
+  device.setEventSink?.((e) => profiler.emit(e));
+  entries.set(entry.name, entry);
+  return entry;
+}
+
+/** Registers a device plugin: checks its HAL version, creates the device, registers its kernels. */
+export async function registerPlugin<O>(plugin: DevicePlugin<O>, options?: O): Promise<Device<any>> {
+  if (!plugin || typeof plugin.create !== "function" || !Array.isArray(plugin.kernels)) {
+    throw new DeviceError(`not a device plugin: expected an object with name, halVersion, create() and kernels`);
+  }
+  assertHalCompatible(`plugin '${plugin.name}'`, plugin.halVersion);
+  ensureCpu();
+  const device = await plugin.create(options);
+  return addDevice(plugin, device).device;
+}
+
+export function getDeviceEntry(name?: string): DeviceEntry {
+  ensureCpu();
+  const key = name ?? defaultName;
+  const entry = entries.get(key);
+  if (!entry) {
+    const hint = FIRST_PARTY[key] ? ` (load it first: await useDevice('${key}'))` : "";
+    throw new DeviceError(`unknown device '${key}'${hint}; available: ${[...entries.keys()].join(", ")}`);
+  }
+  return entry;
+}
+
+export function listDevices(): Device<any>[] {
+  ensureCpu();
+  return [...entries.values()].map((e) => e.device);
+}
+
+export function setDefaultDevice(name: string): void {
+  getDeviceEntry(name);
+  defaultName = name;
+}
+
+export function defaultDevice(): string {
+  return defaultName;
+}
+
+/** The device supports `dtype` and has a kernel for `op` at that dtype. */
+export function findKernel(entry: DeviceEntry, op: string, dtype: DType) {
+  if (!entry.device.capabilities.dtypes.includes(dtype)) return undefined;
+  return kernels.find(entry.name, op, dtype);
+}
+
+/** Loads a device by first-party name ("webgpu", "npu-sim") or a plugin by package name or path. */
+export async function useDevice<O>(nameOrSpecifier: string, options?: O): Promise<Device<any>> {
+  ensureCpu();
+  const existing = entries.get(nameOrSpecifier);
+  if (existing) return existing.device;
+  const specifier = FIRST_PARTY[nameOrSpecifier] ?? nameOrSpecifier;
+  return loadPlugin(specifier, options);
+}
+
+export async function loadPlugin<O>(specifier: string, options?: O): Promise<Device<any>> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(specifier)) as Record<string, unknown>;
+  } catch (err) {
+    throw new DeviceError(`cannot load device plugin '${specifier}': ${(err as Error).message}`);
+  }
+  const plugin = [mod.default, mod.plugin, ...Object.values(mod)].find(isPlugin);
+  if (!plugin) throw new DeviceError(`'${specifier}' has no HAL entry point: it must export a DevicePlugin {name, halVersion, create, kernels}`);
+  return registerPlugin(plugin, options);
+}
+
+function isPlugin(v: unknown): v is DevicePlugin<any> {
+  const p = v as DevicePlugin<any> | undefined;
+  return !!p && typeof p === "object" && typeof p.name === "string" && typeof p.halVersion === "string" && typeof p.create === "function" && Array.isArray(p.kernels);
+}
+
+/** Removes a device (after loss, or on shutdown); tensors on it become unusable. */
+export async function removeDevice(name: string): Promise<void> {
+  const entry = entries.get(name);
+  if (!entry || name === "cpu") return;
+  entries.delete(name);
+  kernels.unregisterDevice(name);
+  if (defaultName === name) defaultName = "cpu";
+  await entry.device.dispose?.();
+}

@@ -1,0 +1,187 @@
+import {
+  contiguousStrides, dtypeBytes, ELEMENTWISE_FAMILIES, formatShape, getOp, KernelError, PolychipError, ShapeError, sizeOf,
+  DeviceError, type Attrs, type DecompositionContext, type DType, type KernelCall, type OpDef, type Shape, type TensorMeta,
+} from "@polychip/hal";
+import { findKernel, getDeviceEntry, type DeviceEntry } from "./devices.ts";
+import { noteFallback } from "./fallback.ts";
+import { encodeHost } from "./host.ts";
+import { profiler } from "./profiler.ts";
+import { Storage } from "./storage.ts";
+import { toKernelView, viewIsContiguous, type RawView } from "./view.ts";
+
+const describe = (vs: readonly (RawView | TensorMeta)[]) => vs.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
+
+export function allocate(entry: DeviceEntry, dtype: DType, shape: Shape): RawView {
+  const bytes = sizeOf(shape) * dtypeBytes(dtype);
+  const buffer = entry.device.alloc(Math.max(bytes, 4));
+  const storage = new Storage(entry.name, buffer, bytes, (b) => entry.queue.submit(() => entry.device.free(b)));
+  return { storage, dtype, shape: [...shape], strides: contiguousStrides(shape), offset: 0 };
+}
+
+/** A new contiguous tensor on `device` holding host values. */
+export function fromHost(values: ArrayLike<number>, shape: Shape, dtype: DType, device?: string): RawView {
+  const entry = getDeviceEntry(device);
+  if (values.length !== sizeOf(shape)) throw new ShapeError(`tensor: ${values.length} values do not fill shape ${formatShape(shape)}`);
+  const out = allocate(entry, dtype, shape);
+  const bytes = encodeHost(values, dtype);
+  if (bytes.byteLength > 0) entry.queue.submit(() => entry.device.write(out.storage.buffer, bytes, 0));
+  return out;
+}
+
+/** A view sharing `v`'s storage (one more reference). */
+export function shareView(v: RawView, change: Pick<RawView, "shape" | "strides" | "offset">): RawView {
+  return { storage: v.storage.retain(), dtype: v.dtype, shape: [...change.shape], strides: [...change.strides], offset: change.offset };
+}
+
+/** Reads a view's values (any strides) back to the host, in row-major order. */
+export async function readView(v: RawView): Promise<Uint8Array> {
+  if (!v.storage.alive) throw new DeviceError("read: the tensor's memory was freed");
+  const entry = getDeviceEntry(v.storage.device);
+  const contiguous = viewIsContiguous(v) ? v : runOp("copy", [v])[0]!;
+  try {
+    const n = sizeOf(contiguous.shape) * dtypeBytes(contiguous.dtype);
+    if (n === 0) return new Uint8Array(0);
+    return await entry.queue.read(contiguous.storage.buffer, contiguous.offset * dtypeBytes(contiguous.dtype), n);
+  } finally {
+    if (contiguous !== v) contiguous.storage.release();
+  }
+}
+
+/**
+ * Runs one HAL op on the inputs' device and returns new views that each own one reference.
+ * Order of preference: the device's kernel; for a composite without one, its reference
+ * decomposition on the same device; otherwise the CPU kernel (a counted, reported fallback).
+ */
+export function runOp(op: string, inputs: readonly RawView[], attrs: Attrs = {}, device?: string): RawView[] {
+  const def = getOp(op);
+  if (inputs.length < def.inputs[0] || inputs.length > def.inputs[1]) {
+    throw new ShapeError(`${op}: expects ${def.inputs[0] === def.inputs[1] ? def.inputs[0] : `${def.inputs[0]}–${def.inputs[1]}`} inputs, got ${inputs.length}`);
+  }
+  for (const v of inputs) {
+    if (!v.storage.alive) throw new DeviceError(`${op}: an input tensor was disposed (inputs ${describe(inputs)})`);
+  }
+  const deviceName = inputs[0]?.storage.device ?? device;
+  const entry = getDeviceEntry(deviceName);
+  const other = inputs.find((v) => v.storage.device !== entry.name);
+  if (other) throw new DeviceError(`${op}: inputs are on different devices (${entry.name} and ${other.storage.device}); move them with .to()`);
+  const metas = def.infer(inputs, attrs);
+  const dtype = inputs[0]?.dtype ?? metas[0]!.dtype;
+  const reg = findKernel(entry, op, dtype);
+  if (reg) return launch(entry, def, reg.kernel, inputs, attrs, metas);
+  if (def.decompose) return decompose(entry, def, inputs, attrs);
+  const reason = entry.device.capabilities.dtypes.includes(dtype) ? `no ${op} kernel` : `dtype ${dtype} not supported`;
+  return fallbackToCpu(entry, op, inputs, attrs, metas, reason);
+}
+
+function needsContiguous(entry: DeviceEntry, def: OpDef): boolean {
+  return !ELEMENTWISE_FAMILIES.includes(def.family) && !entry.device.capabilities.features.includes("strided-inputs");
+}
+
+function launch(entry: DeviceEntry, def: OpDef, kernel: any, inputs: readonly RawView[], attrs: Attrs, metas: TensorMeta[]): RawView[] {
+  const prepared = needsContiguous(entry, def) ? inputs.map((v) => (viewIsContiguous(v) ? v : runOp("copy", [v])[0]!)) : inputs;
+  const outputs = metas.map((m) => allocate(entry, m.dtype, m.shape));
+  const call: KernelCall = { op: def.name, inputs: prepared.map(toKernelView), outputs: outputs.map(toKernelView), attrs };
+  const release = () => prepared.forEach((v, i) => v !== inputs[i] && v.storage.release());
+  if (metas.every((m) => sizeOf(m.shape) === 0) && def.family !== "index") {
+    release();
+    return outputs;
+  }
+  try {
+    entry.queue.submit(() => entry.device.launch(kernel, call));
+  } catch (err) {
+    outputs.forEach((o) => o.storage.release());
+    release();
+    if (err instanceof PolychipError && entry.name === "cpu") throw err;
+    const message = `${entry.plugin.name === entry.name ? "" : `plugin ${entry.plugin.name}: `}kernel ${def.name} on '${entry.name}' failed for inputs ${describe(inputs)} (attrs ${JSON.stringify(attrs)}): ${(err as Error)?.message ?? err}`;
+    if (entry.name !== "cpu") {
+      try {
+        return fallbackToCpu(entry, def.name, inputs, attrs, metas, `its kernel threw: ${(err as Error)?.message ?? err}`);
+      } catch (fallbackErr) {
+        if (!(fallbackErr instanceof PolychipError) || fallbackErr.name !== "UnsupportedOpError") throw fallbackErr;
+      }
+    }
+    throw new KernelError(message, err);
+  }
+  release();
+  return outputs;
+}
+
+/** Runs a composite through its reference decomposition, freeing every intermediate. */
+function decompose(entry: DeviceEntry, def: OpDef, inputs: readonly RawView[], attrs: Attrs): RawView[] {
+  const temps: RawView[] = [];
+  const track = (v: RawView) => (temps.push(v), v);
+  const ctx: DecompositionContext<RawView> = {
+    meta: (v) => ({ shape: v.shape, dtype: v.dtype }),
+    call: (op, ins, a) => track(runOp(op, ins, a ?? {}, entry.name)[0]!),
+    constant: (values, shape, dtype) => track(fromHost(values, shape, dtype, entry.name)),
+    reshape: (v, shape) => {
+      const base = viewIsContiguous(v) ? v : track(runOp("copy", [v])[0]!);
+      return track(shareView(base, { shape, strides: contiguousStrides(shape), offset: base.offset }));
+    },
+    view: (v, shape, strides, offset) => track(shareView(v, { shape, strides, offset: v.offset + offset })),
+    copyInto: (dst, region, src) => {
+      const target: RawView = { storage: dst.storage, dtype: dst.dtype, shape: region.shape, strides: region.strides, offset: dst.offset + region.offset };
+      copyInto(entry, src, target);
+    },
+  };
+  const outs = def.decompose!(ctx, inputs, attrs);
+  const results = outs.map((o) => (temps.includes(o) ? o : shareView(o, o)));
+  for (const t of temps) if (!results.includes(t)) t.storage.release();
+  return results;
+}
+
+/** Copies `src` into the (possibly strided) region `dst` of an existing buffer. */
+export function copyInto(entry: DeviceEntry, src: RawView, dst: RawView): void {
+  const reg = findKernel(entry, "copy", src.dtype);
+  if (!reg) throw new KernelError(`copy: device '${entry.name}' has no copy kernel for ${src.dtype} (copy is a required primitive)`);
+  const call: KernelCall = { op: "copy", inputs: [toKernelView(src)], outputs: [toKernelView(dst)], attrs: {} };
+  if (sizeOf(src.shape) > 0) entry.queue.submit(() => entry.device.launch(reg.kernel, call));
+}
+
+function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[], attrs: Attrs, metas: TensorMeta[], reason: string): RawView[] {
+  if (entry.name === "cpu") throw new KernelError(`${op}: the cpu device has no kernel for inputs ${describe(inputs)}: ${reason}`);
+  const dtype = inputs[0]?.dtype ?? metas[0]!.dtype;
+  const record = noteFallback(entry.name, op, dtype, reason);
+  const cpu = getDeviceEntry("cpu");
+  const outputs = metas.map((m) => allocate(entry, m.dtype, m.shape));
+  const started = performance.now();
+  const runOnCpu = (hostInputs: Uint8Array[]) => {
+    const cpuInputs = inputs.map((v, i) => {
+      const s = allocate(cpu, "uint8", [hostInputs[i]!.byteLength]).storage;
+      cpu.device.write(s.buffer, hostInputs[i]!, 0);
+      return { storage: s, dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
+    });
+    const cpuOutputs = runOp(op, cpuInputs, attrs, "cpu");
+    cpuInputs.forEach((v) => v.storage.release());
+    const bytes = cpuOutputs.map((o) => cpu.device.readSync!(o.storage.buffer, 0, o.storage.bytes));
+    cpuOutputs.forEach((o) => o.storage.release());
+    return bytes;
+  };
+  const finish = (outBytes: Uint8Array[], inBytes: number) => {
+    outBytes.forEach((b, i) => b.byteLength > 0 && entry.device.write(outputs[i]!.storage.buffer, b, 0));
+    record.bytesToHost += inBytes;
+    record.bytesToDevice += outBytes.reduce((s, b) => s + b.byteLength, 0);
+    profiler.emit({ device: entry.name, name: op, category: "fallback", start: started, duration: performance.now() - started, args: { dtype, reason, to: "cpu" } });
+  };
+  // Inputs are read whole (storage bytes), so their strides and offsets stay valid on the CPU.
+  const retained = inputs.map((v) => v.storage.retain());
+  const { readSync } = entry.device;
+  if (readSync && !entry.queue.busy) {
+    try {
+      const host = inputs.map((v) => readSync.call(entry.device, v.storage.buffer, 0, v.storage.bytes));
+      finish(runOnCpu(host), host.reduce((s, b) => s + b.byteLength, 0));
+    } finally {
+      retained.forEach((s) => s.release());
+    }
+  } else {
+    entry.queue.submitAsync(async () => {
+      try {
+        const host = await Promise.all(inputs.map((v) => entry.device.read(v.storage.buffer, 0, v.storage.bytes)));
+        finish(runOnCpu(host), host.reduce((s, b) => s + b.byteLength, 0));
+      } finally {
+        retained.forEach((s) => s.release());
+      }
+    });
+  }
+  return outputs;
+}

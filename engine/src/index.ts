@@ -1,0 +1,18 @@
+/**
+ * @polychip/engine — the eager API: tensors, autograd, nn, optimisers, devices.
+ */
+export { Tensor, isTensor, type TensorLike } from "./tensor.ts";
+export * from "./ops/index.ts";
+export { noGrad, isGradEnabled } from "./autograd/grad-mode.ts";
+export { tidy, keep } from "./scope.ts";
+export { memory, type DeviceMemory } from "./memory.ts";
+export * as nn from "./nn/index.ts";
+export * as optim from "./optim/index.ts";
+export {
+  useDevice, loadPlugin, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
+  setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler,
+  type FallbackPolicy, type FallbackRecord,
+} from "./core/index.ts";
+export type { DType, Shape, ProfileEvent } from "@polychip/hal";
+export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/checkpoint.ts";
+export { crc32 } from "./io/crc32.ts";

@@ -1,0 +1,11 @@
+export { Module } from "./module.ts";
+export { parameter } from "./parameter.ts";
+export * as init from "./init.ts";
+export { Linear } from "./layers/linear.ts";
+export { Conv2d, type Conv2dConfig } from "./layers/conv.ts";
+export { MaxPool2d, AvgPool2d } from "./layers/pooling.ts";
+export { BatchNorm2d, LayerNorm } from "./layers/normalization.ts";
+export { ReLU, GELU, Tanh, Sigmoid, Identity, Dropout, Flatten } from "./layers/activation.ts";
+export { Embedding } from "./layers/embedding.ts";
+export { Sequential } from "./layers/sequential.ts";
+export { CrossEntropyLoss, MSELoss, BCEWithLogitsLoss } from "./layers/loss.ts";

@@ -1,0 +1,12 @@
+import { noGrad } from "../autograd/grad-mode.ts";
+import { rand, randn } from "../ops/creation.ts";
+import type { Tensor } from "../tensor.ts";
+
+/** U(-bound, bound): PyTorch's default for Linear/Conv weights and biases uses bound = 1/sqrt(fanIn). */
+export function uniform(shape: number[], bound: number, device?: string): Tensor {
+  return noGrad(() => rand(shape, { low: -bound, high: bound, device }));
+}
+
+export function normal(shape: number[], std = 1, device?: string): Tensor {
+  return noGrad(() => randn(shape, { std, device }));
+}

@@ -1,0 +1,31 @@
+import { dtypeBytes, sizeOf } from "@polychip/hal";
+import { allocate, readView, shareView } from "../core/dispatch.ts";
+import { getDeviceEntry } from "../core/devices.ts";
+import { profiler } from "../core/profiler.ts";
+import { record } from "../autograd/node.ts";
+import { Tensor } from "../tensor.ts";
+import { alias } from "./basic.ts";
+
+/** The same values on another device. The copy is queued: nothing waits here. */
+export function toDevice(x: Tensor, device: string): Tensor {
+  if (x.device === device) return alias(x);
+  const src = x.view;
+  const dst = getDeviceEntry(device);
+  const out = allocate(dst, src.dtype, src.shape);
+  const bytes = sizeOf(src.shape) * dtypeBytes(src.dtype);
+  const pending = readView(src);
+  const started = performance.now();
+  dst.queue.submitAsync(async () => {
+    const data = await pending;
+    if (bytes > 0) dst.device.write(out.storage.buffer, data, 0);
+    profiler.emit({ device, name: `transfer ${x.device}→${device}`, category: "transfer", start: started, duration: performance.now() - started, args: { bytes } });
+  });
+  const t = new Tensor(out);
+  return record("to", t, [x], (g) => [toDevice(g, x.device)]);
+}
+
+/** The same memory, cut off from autograd. */
+export function detach(x: Tensor): Tensor {
+  const v = x.view;
+  return new Tensor(shareView(v, v));
+}

@@ -1,0 +1,171 @@
+import { DTypeError, formatShape, normalizeAxis, ShapeError, type Attrs } from "@polychip/hal";
+import { record, needsGrad } from "../autograd/node.ts";
+import { noGrad } from "../autograd/grad-mode.ts";
+import type { Tensor } from "../tensor.ts";
+import { abs, add, cast, div, exp, ge, log, mul, neg, relu, run, sqrt, sub } from "./basic.ts";
+import { full, rand } from "./creation.ts";
+import { mean, sum, variance } from "./reduce.ts";
+import { expand, reshape, slice, unsqueeze } from "./shape.ts";
+import { gatherElements } from "./indexing.ts";
+
+type Pair = number | [number, number];
+const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair | [number, number, number, number];
+  dilation?: Pair;
+  groups?: number;
+}
+
+function padsOf(p: Conv2dOptions["padding"]): number[] {
+  if (p === undefined) return [0, 0, 0, 0];
+  if (typeof p === "number") return [p, p, p, p];
+  return p.length === 2 ? [p[0], p[1], p[0], p[1]] : [...p];
+}
+
+/** 2-D convolution on NCHW input, weight [OC, C/groups, KH, KW]. */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: Conv2dOptions = {}): Tensor {
+  const attrs: Attrs = { strides: pair(opts.stride, 1), pads: padsOf(opts.padding), dilations: pair(opts.dilation, 1), groups: opts.groups ?? 1 };
+  const out = run("conv2d", bias ? [x, weight, bias] : [x, weight], attrs);
+  return record("conv2d", out, bias ? [x, weight, bias] : [x, weight], (g) => [
+    x.requiresGrad ? run("conv2dGradInput", [g, weight], { ...attrs, inputShape: x.shape }) : undefined,
+    weight.requiresGrad ? run("conv2dGradWeight", [x, g], { ...attrs, weightShape: weight.shape }) : undefined,
+    bias ? sum(g, [0, 2, 3]) : undefined,
+  ]);
+}
+
+export interface Pool2dOptions {
+  stride?: Pair;
+  padding?: Pair | [number, number, number, number];
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+export function maxPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
+  const k = pair(kernel, 1);
+  const attrs: Attrs = { kernel: k, strides: pair(opts.stride, 0)[0] ? pair(opts.stride, 0) : k, pads: padsOf(opts.padding), ceilMode: !!opts.ceilMode };
+  const out = run("maxPool2d", [x], attrs);
+  return record("maxPool2d", out, [x], (g) => [run("maxPool2dGrad", [x, g], attrs)]);
+}
+
+export function avgPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
+  const k = pair(kernel, 1);
+  const attrs: Attrs = { kernel: k, strides: pair(opts.stride, 0)[0] ? pair(opts.stride, 0) : k, pads: padsOf(opts.padding), ceilMode: !!opts.ceilMode, countIncludePad: opts.countIncludePad ?? true };
+  const out = run("avgPool2d", [x], attrs);
+  return record("avgPool2d", out, [x], (g) => [run("avgPool2dGrad", [g], { ...attrs, inputShape: x.shape })]);
+}
+
+export function softmax(x: Tensor, dim = -1): Tensor {
+  const axis = normalizeAxis("softmax", dim, x.ndim);
+  const y = run("softmax", [x], { axis });
+  return record("softmax", y, [x], (g) => [mul(y, sub(g, sum(mul(g, y), axis, true)))]);
+}
+
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  const axis = normalizeAxis("logSoftmax", dim, x.ndim);
+  const y = run("logSoftmax", [x], { axis });
+  return record("logSoftmax", y, [x], (g) => [sub(g, mul(exp(y), sum(g, axis, true)))]);
+}
+
+/** Layer norm over the trailing dims given by `normalizedShape`. */
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
+  const axis = x.ndim - normalizedShape.length;
+  if (axis < 0 || normalizedShape.some((d, i) => x.shape[axis + i] !== d)) {
+    throw new ShapeError(`layerNorm: normalized shape ${formatShape(normalizedShape)} does not match the end of input ${formatShape(x.shape)}`);
+  }
+  const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
+  if (!needsGrad(inputs)) {
+    // The fused HAL op (or its decomposition) when no gradient is needed.
+    const w = weight ?? undefined;
+    const args = w ? (bias ? [x, w, bias] : [x, w]) : [x];
+    return run("layerNorm", args, { axis, epsilon: eps });
+  }
+  const axes = [...Array(normalizedShape.length).keys()].map((i) => axis + i);
+  const mu = mean(x, axes, true);
+  const centered = sub(x, mu);
+  const v = mean(mul(centered, centered), axes, true);
+  let y = div(centered, sqrt(add(v, eps)));
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+/**
+ * Batch norm over channel dim 1. Training: batch statistics, running stats updated in place
+ * (momentum, unbiased variance, as PyTorch); inference: running statistics through the HAL op.
+ */
+export function batchNorm(
+  x: Tensor, runningMean: Tensor | undefined, runningVar: Tensor | undefined, weight: Tensor | undefined, bias: Tensor | undefined,
+  training: boolean, momentum = 0.1, eps = 1e-5,
+): Tensor {
+  const c = x.shape[1]!;
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  if (!training) {
+    if (!runningMean || !runningVar) throw new ShapeError("batchNorm: inference needs running mean and variance");
+    const one = weight ?? full([c], 1, { dtype: x.dtype, device: x.device });
+    const zero = bias ?? full([c], 0, { dtype: x.dtype, device: x.device });
+    if (!needsGrad([x, one, zero])) return run("batchNorm", [x, one, zero, runningMean, runningVar], { epsilon: eps });
+    const y = div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)));
+    return add(mul(y, reshape(one, bshape)), reshape(zero, bshape));
+  }
+  const axes = [...Array(x.ndim).keys()].filter((i) => i !== 1);
+  const mu = mean(x, axes, true);
+  const centered = sub(x, mu);
+  const v = mean(mul(centered, centered), axes, true);
+  let y = div(centered, sqrt(add(v, eps)));
+  if (weight) y = mul(y, reshape(weight, bshape));
+  if (bias) y = add(y, reshape(bias, bshape));
+  if (runningMean && runningVar) {
+    noGrad(() => {
+      const n = x.size / c;
+      const newMean = add(mul(runningMean, 1 - momentum), mul(reshape(mu, [c]), momentum));
+      const newVar = add(mul(runningVar, 1 - momentum), mul(reshape(v, [c]), (momentum * n) / Math.max(n - 1, 1)));
+      runningMean.assign(newMean);
+      runningVar.assign(newVar);
+      newMean.dispose();
+      newVar.dispose();
+    });
+  }
+  return y;
+}
+
+/** Zeroes elements with probability p during training and rescales the rest by 1/(1-p). */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!training || p === 0) return mul(x, 1);
+  if (p < 0 || p >= 1) throw new ShapeError(`dropout: p must be in [0, 1), got ${p}`);
+  const keepMask = cast(ge(rand(x.shape, { device: x.device }), p), x.dtype);
+  return mul(x, mul(keepMask, 1 / (1 - p)));
+}
+
+/** Mean cross-entropy of logits [N, C] against int class targets [N] or probabilities [N, C]. */
+export function crossEntropy(logits: Tensor, target: Tensor, opts: { labelSmoothing?: number } = {}): Tensor {
+  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be [N, C], got ${logits.dtype}${formatShape(logits.shape)}`);
+  const [n, c] = logits.shape as [number, number];
+  const logp = logSoftmax(logits, 1);
+  if (target.dtype === "float32" || target.dtype === "float16") {
+    if (formatShape(target.shape) !== formatShape(logits.shape)) throw new ShapeError(`crossEntropy: probability targets must match logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
+    return div(neg(sum(mul(logp, target))), n);
+  }
+  if (target.dtype !== "int32" && target.dtype !== "uint8" && target.dtype !== "int8") throw new DTypeError(`crossEntropy: class targets must be integers, got ${target.dtype}`);
+  if (target.ndim !== 1 || target.shape[0] !== n) throw new ShapeError(`crossEntropy: targets must be [${n}] for logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
+  const idx = target.dtype === "int32" ? target : cast(target, "int32");
+  const picked = gatherElements(logp, reshape(idx, [n, 1]), 1);
+  const nll = div(neg(sum(picked)), n);
+  const smoothing = opts.labelSmoothing ?? 0;
+  if (!smoothing) return nll;
+  const uniform = div(neg(sum(logp)), n * c);
+  return add(mul(nll, 1 - smoothing), mul(uniform, smoothing));
+}
+
+export function mseLoss(input: Tensor, target: Tensor): Tensor {
+  const d = sub(input, target);
+  return mean(mul(d, d));
+}
+
+/** Mean of max(x,0) - x*t + log(1 + exp(-|x|)), the stable form. */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor): Tensor {
+  const loss = add(sub(relu(logits), mul(logits, target)), log(add(exp(neg(abs(logits))), 1)));
+  return mean(loss);
+}
+

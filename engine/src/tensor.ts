@@ -1,0 +1,279 @@
+import {
+  DeviceError, DisposedError, dtypeBytes, formatShape, PolychipError, ShapeError, sizeOf, type DType, type HostArray, type Shape,
+} from "@polychip/hal";
+import { getDeviceEntry } from "./core/devices.ts";
+import { decodeHost } from "./core/host.ts";
+import { readView } from "./core/dispatch.ts";
+import type { RawView } from "./core/view.ts";
+import { finalizer, track } from "./scope.ts";
+import type { GradNode } from "./autograd/node.ts";
+import * as ops from "./ops/index.ts";
+
+let nextId = 1;
+const liveTensors = new Map<string, number>();
+
+export function liveTensorCount(device?: string): number {
+  if (device) return liveTensors.get(device) ?? 0;
+  let n = 0;
+  for (const c of liveTensors.values()) n += c;
+  return n;
+}
+
+function countLive(device: string, delta: number): void {
+  liveTensors.set(device, (liveTensors.get(device) ?? 0) + delta);
+}
+
+export type Scalar = number;
+export type TensorLike = Tensor | Scalar;
+
+/**
+ * An n-dimensional array on a device. Operations queue work on the device and return at once;
+ * only reading values back (`await t.data()`) waits for it.
+ */
+export class Tensor {
+  readonly id = nextId++;
+  private raw: RawView | undefined;
+  requiresGrad = false;
+  /** Accumulated gradient after backward(); kept across tidy scopes. */
+  grad: Tensor | null = null;
+  /** The operation that produced this tensor, when it was recorded for autograd. */
+  gradFn: GradNode | null = null;
+  /** Set on nn parameters. */
+  isParameter = false;
+
+  /** Wraps a view that already holds one storage reference for this tensor. */
+  constructor(raw: RawView) {
+    this.raw = raw;
+    countLive(raw.storage.device, 1);
+    finalizer.register(this, { storage: raw.storage, onCollect: () => countLive(raw.storage.device, -1) }, this);
+    track(this);
+  }
+
+  /** The underlying view; throws when disposed. */
+  get view(): RawView {
+    if (!this.raw) throw new DisposedError(`tensor #${this.id} was disposed and cannot be used`);
+    return this.raw;
+  }
+
+  get shape(): number[] {
+    return [...this.view.shape];
+  }
+  get dtype(): DType {
+    return this.view.dtype;
+  }
+  get device(): string {
+    return this.view.storage.device;
+  }
+  get ndim(): number {
+    return this.view.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.view.shape);
+  }
+  get isDisposed(): boolean {
+    return this.raw === undefined;
+  }
+
+  dispose(): void {
+    if (!this.raw) return;
+    finalizer.unregister(this);
+    countLive(this.raw.storage.device, -1);
+    this.raw.storage.release();
+    this.raw = undefined;
+    this.gradFn = null;
+  }
+
+  /** Replaces this tensor's contents with `other`'s (shares its memory); used by optimisers for in-place updates. */
+  assign(other: Tensor): this {
+    if (!other.view || !this.raw) throw new DisposedError(`assign: tensor #${this.isDisposed ? this.id : other.id} was disposed`);
+    if (formatShape(other.shape) !== formatShape(this.shape) || other.dtype !== this.dtype) {
+      throw new ShapeError(`assign: expected ${this.dtype}${formatShape(this.shape)}, got ${other.dtype}${formatShape(other.shape)}`);
+    }
+    const next = other.view;
+    next.storage.retain();
+    finalizer.unregister(this);
+    this.raw.storage.release();
+    this.raw = { ...next };
+    finalizer.register(this, { storage: next.storage, onCollect: () => countLive(next.storage.device, -1) }, this);
+    return this;
+  }
+
+  /** Values in row-major order (a copy). */
+  async data(): Promise<HostArray> {
+    const v = this.view;
+    const bytes = await readView(v);
+    return decodeHost(bytes, v.dtype, sizeOf(v.shape));
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new ShapeError(`item: tensor has ${this.size} elements (shape ${formatShape(this.shape)}), expected 1`);
+    return (await this.data())[0]!;
+  }
+
+  /** Values as nested arrays. */
+  async array(): Promise<unknown> {
+    const flat = Array.from(await this.data());
+    const build = (dim: number, offset: number): unknown => {
+      if (dim === this.ndim) return flat[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim]! }, (_, i) => build(dim + 1, offset + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /** Synchronous read, only on devices whose memory the host can see and with no pending work. */
+  dataSync(): HostArray {
+    const v = this.view;
+    const entry = getDeviceEntry(v.storage.device);
+    if (!entry.device.readSync || entry.queue.busy) {
+      throw new DeviceError(`dataSync: device '${entry.name}' cannot be read synchronously; use await tensor.data()`);
+    }
+    const c = ops.contiguous(this);
+    try {
+      const cv = c.view;
+      const n = c.size * dtypeBytes(cv.dtype);
+      const bytes = n === 0 ? new Uint8Array(0) : entry.device.readSync(cv.storage.buffer, cv.offset * dtypeBytes(cv.dtype), n);
+      return decodeHost(bytes, cv.dtype, c.size);
+    } finally {
+      if (c !== this) c.dispose();
+    }
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}${formatShape(this.shape)} on ${this.raw ? this.device : "<disposed>"}${this.requiresGrad ? ", requiresGrad" : ""})`;
+  }
+
+  // ---- autograd ----
+  backward(grad?: Tensor, options?: { retainGraph?: boolean }): void {
+    ops.backward(this, grad, options);
+  }
+  /** Marks this tensor as a leaf that collects gradients. */
+  requiresGrad_(value = true): this {
+    if (value && this.dtype !== "float32" && this.dtype !== "float16") throw new PolychipError(`requiresGrad: only float tensors can require gradients, got ${this.dtype}`);
+    this.requiresGrad = value;
+    return this;
+  }
+  detach(): Tensor {
+    return ops.detach(this);
+  }
+
+  // ---- devices and dtypes ----
+  to(device: string): Tensor {
+    return ops.toDevice(this, device);
+  }
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
+  float(): Tensor {
+    return ops.cast(this, "float32");
+  }
+  int(): Tensor {
+    return ops.cast(this, "int32");
+  }
+  clone(): Tensor {
+    return ops.clone(this);
+  }
+  contiguous(): Tensor {
+    return ops.contiguous(this);
+  }
+
+  // ---- views ----
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return ops.reshape(this, flatArgs(shape));
+  }
+  view_(...shape: number[] | [readonly number[]]): Tensor {
+    return ops.reshape(this, flatArgs(shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return ops.flatten(this, startDim, endDim);
+  }
+  squeeze(dim?: number): Tensor {
+    return ops.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return ops.unsqueeze(this, dim);
+  }
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return ops.permute(this, flatArgs(dims));
+  }
+  transpose(dim0 = -2, dim1 = -1): Tensor {
+    return ops.transpose(this, dim0, dim1);
+  }
+  get T(): Tensor {
+    return ops.transpose(this, -2, -1);
+  }
+  slice(dim: number, start: number, end: number, step = 1): Tensor {
+    return ops.slice(this, dim, start, end, step);
+  }
+  select(dim: number, index: number): Tensor {
+    return ops.select(this, dim, index);
+  }
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return ops.expand(this, flatArgs(shape));
+  }
+
+  // ---- arithmetic ----
+  add(o: TensorLike): Tensor { return ops.add(this, o); }
+  sub(o: TensorLike): Tensor { return ops.sub(this, o); }
+  mul(o: TensorLike): Tensor { return ops.mul(this, o); }
+  div(o: TensorLike): Tensor { return ops.div(this, o); }
+  pow(o: TensorLike): Tensor { return ops.pow(this, o); }
+  maximum(o: TensorLike): Tensor { return ops.maximum(this, o); }
+  minimum(o: TensorLike): Tensor { return ops.minimum(this, o); }
+  mod(o: TensorLike): Tensor { return ops.mod(this, o); }
+  neg(): Tensor { return ops.neg(this); }
+  abs(): Tensor { return ops.abs(this); }
+  sign(): Tensor { return ops.sign(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  relu(): Tensor { return ops.relu(this); }
+  gelu(): Tensor { return ops.gelu(this); }
+  erf(): Tensor { return ops.erf(this); }
+  floor(): Tensor { return ops.floor(this); }
+  ceil(): Tensor { return ops.ceil(this); }
+  round(): Tensor { return ops.round(this); }
+  square(): Tensor { return ops.mul(this, this); }
+  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, min, max); }
+
+  // ---- comparisons ----
+  eq(o: TensorLike): Tensor { return ops.eq(this, o); }
+  ne(o: TensorLike): Tensor { return ops.ne(this, o); }
+  lt(o: TensorLike): Tensor { return ops.lt(this, o); }
+  le(o: TensorLike): Tensor { return ops.le(this, o); }
+  gt(o: TensorLike): Tensor { return ops.gt(this, o); }
+  ge(o: TensorLike): Tensor { return ops.ge(this, o); }
+
+  // ---- reductions ----
+  sum(dims?: number | number[], keepDims = false): Tensor { return ops.sum(this, dims, keepDims); }
+  mean(dims?: number | number[], keepDims = false): Tensor { return ops.mean(this, dims, keepDims); }
+  prod(dims?: number | number[], keepDims = false): Tensor { return ops.prod(this, dims, keepDims); }
+  max(dims?: number | number[], keepDims = false): Tensor { return ops.max(this, dims, keepDims); }
+  min(dims?: number | number[], keepDims = false): Tensor { return ops.min(this, dims, keepDims); }
+  var(dims?: number | number[], keepDims = false, unbiased = true): Tensor { return ops.variance(this, dims, keepDims, unbiased); }
+  argmax(dim: number, keepDims = false): Tensor { return ops.argmax(this, dim, keepDims); }
+  argmin(dim: number, keepDims = false): Tensor { return ops.argmin(this, dim, keepDims); }
+  logsumexp(dim: number, keepDims = false): Tensor { return ops.logsumexp(this, dim, keepDims); }
+
+  // ---- linear algebra and nn ----
+  matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
+  softmax(dim = -1): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim = -1): Tensor { return ops.logSoftmax(this, dim); }
+}
+
+function flatArgs(args: number[] | [readonly number[]]): number[] {
+  return Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+}
+
+export function isTensor(v: unknown): v is Tensor {
+  return v instanceof Tensor;
+}
+
+export type { Shape };

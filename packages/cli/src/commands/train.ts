@@ -1,0 +1,73 @@
+import { loadFashionMnist } from "@polychip/datasets";
+import { manualSeed, memory, saveCheckpoint, setDefaultDevice, useDevice } from "@polychip/engine";
+import { writeFileAtomic } from "../files.ts";
+import { createModel } from "../models.ts";
+import { evaluate, train } from "../training.ts";
+
+export interface TrainArgs {
+  model: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  device: string;
+  data?: string;
+  subset: boolean;
+  out: string;
+  json: boolean;
+  seed: number;
+  maxSteps?: number;
+}
+
+export interface TrainResult {
+  model: string;
+  device: string;
+  epochs: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  testLoss: number;
+  seconds: number;
+  imagesPerSecond: number;
+  data: string;
+  checkpoint: string;
+  liveTensors: number;
+  liveBytes: number;
+}
+
+const log = (json: boolean, line: string) => {
+  if (!json) process.stdout.write(`${line}\n`);
+};
+
+/** `polychip train`: trains on Fashion-MNIST, prints per-epoch figures, saves a checkpoint. */
+export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
+  manualSeed(args.seed);
+  if (args.device !== "cpu") await useDevice(args.device);
+  setDefaultDevice(args.device);
+  const data = await loadFashionMnist(args.data ? { dir: args.data } : { subset: args.subset });
+  log(args.json, `data: ${data.description}`);
+  const model = createModel(args.model);
+  log(args.json, `model: ${args.model} (${model.parameters().reduce((n, p) => n + p.size, 0).toLocaleString("en-US")} parameters) on ${args.device}, batch ${args.batch}, Adam lr ${args.lr}`);
+  const started = performance.now();
+  const epochs = await train(model, data.train, {
+    epochs: args.epochs, batchSize: args.batch, lr: args.lr, device: args.device, seed: args.seed, progress: !args.json, maxSteps: args.maxSteps,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  for (const e of epochs) {
+    log(args.json, `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  train acc ${(e.accuracy * 100).toFixed(2)}%  ${Math.round(e.imagesPerSecond)} img/s  ${e.seconds.toFixed(1)}s`);
+  }
+  const test = await evaluate(model, data.test, args.device);
+  log(args.json, `test: accuracy ${(test.accuracy * 100).toFixed(2)}%  loss ${test.loss.toFixed(4)} on ${data.test.count} images`);
+  const bytes = await saveCheckpoint(model.stateDict(), { model: args.model, epochs: args.epochs, testAccuracy: test.accuracy, device: args.device });
+  await writeFileAtomic(args.out, bytes);
+  log(args.json, `checkpoint: ${args.out} (${(bytes.byteLength / 1024).toFixed(0)} KiB)`);
+  const last = epochs[epochs.length - 1]!;
+  const mem = memory(args.device)[0];
+  const result: TrainResult = {
+    model: args.model, device: args.device, epochs: args.epochs,
+    trainLoss: last.loss, trainAccuracy: last.accuracy, testAccuracy: test.accuracy, testLoss: test.loss,
+    seconds, imagesPerSecond: epochs.reduce((s, e) => s + e.imagesPerSecond, 0) / epochs.length,
+    data: data.source, checkpoint: args.out, liveTensors: mem?.tensors ?? 0, liveBytes: mem?.bytes ?? 0,
+  };
+  model.dispose();
+  return result;
+}
