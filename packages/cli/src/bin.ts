@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { PolychipError } from "@polychip/hal";
+import { quickstartCommand } from "./commands/quickstart.ts";
 import { trainCommand } from "./commands/train.ts";
 
 const USAGE = `polychip — train and deploy models on any device
@@ -7,6 +8,7 @@ const USAGE = `polychip — train and deploy models on any device
 usage:
   polychip train --model mlp|cnn [--epochs N] [--batch B] [--lr LR] [--device cpu] [--data DIR] [--subset]
                  [--out FILE] [--seed S] [--max-steps N] [--json]
+  polychip quickstart [--model mlp|cnn] [--epochs N] [--subset]
   polychip help
 `;
 
@@ -14,6 +16,14 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === "help" || command === "--help" || command === "-h") {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === "quickstart") {
+    const { values } = parseArgs({
+      args: rest,
+      options: { model: { type: "string", default: "mlp" }, epochs: { type: "string", default: "1" }, subset: { type: "boolean", default: false } },
+    });
+    await quickstartCommand({ model: values.model!, epochs: positiveInt("epochs", values.epochs!), subset: values.subset! });
     return 0;
   }
   if (command === "train") {

@@ -1,0 +1,567 @@
+#!/usr/bin/env python3
+"""Writes PyTorch golden values for the engine's ops, gradients, optimisers and LR schedulers.
+
+Run from the repository root with Debian's python3-torch:  python3 engine/scripts/generate_golden.py
+
+Each op case holds its inputs (rounded to float32-representable decimals), the forward outputs
+computed in float64, a fixed random weight per output and the gradients of sum(out * weight)
+w.r.t. every input that requires grad. Files land in engine/fixtures/golden/*.json; the engine's
+tests read them and never need Python.
+"""
+import json
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "golden")
+SIG_DIGITS = 8
+rng = np.random.default_rng(20240611)
+torch.manual_seed(0)
+
+
+# ---------------------------------------------------------------- value helpers
+
+def rounded(values):
+    """Flat list of numbers with SIG_DIGITS significant digits (ints stay ints)."""
+    flat = np.asarray(values).reshape(-1)
+    if flat.dtype.kind in "iub":
+        return [int(v) for v in flat]
+    return [float(f"{float(v):.{SIG_DIGITS}g}") for v in flat]
+
+
+def uniform(shape, lo=-2.0, hi=2.0):
+    """Random values with 5 significant digits, so float32 and float64 see the same numbers closely."""
+    return np.round(rng.uniform(lo, hi, size=shape), 4)
+
+
+def away_from_zero(shape, lo=0.1, hi=2.0):
+    """Magnitudes in [lo, hi] with random signs (keeps relu/abs away from their kink)."""
+    return np.round(rng.uniform(lo, hi, size=shape) * rng.choice([-1.0, 1.0], size=shape), 4)
+
+
+def distinct(shape, spread=4.0):
+    """Values that are pairwise far apart (no ties for max/min/argmax and pooling)."""
+    n = int(np.prod(shape)) if len(shape) else 1
+    perm = rng.permutation(n).astype(np.float64)
+    vals = (perm - n / 2) * (spread / n) + rng.uniform(0.0, 0.3 * spread / n, size=n)
+    return np.round(vals, 4).reshape(shape)
+
+
+def integers(shape, lo, hi):
+    return rng.integers(lo, hi, size=shape).astype(np.int64)
+
+
+class In:
+    """One op input: its values, dtype and whether the gradient w.r.t. it is checked."""
+
+    def __init__(self, values, dtype="float32", grad=None):
+        self.values = np.asarray(values)
+        self.dtype = dtype
+        self.grad = (dtype == "float32") if grad is None else grad
+
+    def torch(self):
+        if self.dtype == "float32":
+            return torch.tensor(self.values, dtype=torch.float64, requires_grad=self.grad)
+        if self.dtype == "bool":
+            return torch.tensor(self.values, dtype=torch.bool)
+        return torch.tensor(self.values, dtype=torch.int64)
+
+    def json(self):
+        return {
+            "shape": list(self.values.shape),
+            "dtype": self.dtype,
+            "values": rounded(self.values.astype(np.int64) if self.dtype == "bool" else self.values),
+            "requiresGrad": self.grad,
+        }
+
+
+def dtype_name(t):
+    if t.dtype == torch.bool:
+        return "bool"
+    if t.dtype.is_floating_point:
+        return "float32"
+    return "int32"
+
+
+def make_case(name, op, inputs, fn, attrs=None, loss_outputs=None, forward_only=False, note=None):
+    """Evaluates fn on float64 torch inputs; records outputs, weights and input gradients.
+
+    loss_outputs: indices of outputs that enter sum(out * weight) (default: every float output).
+    """
+    tins = [i.torch() for i in inputs]
+    result = fn(*tins)
+    outs = list(result) if isinstance(result, (tuple, list)) else [result]
+    if loss_outputs is None:
+        loss_outputs = [k for k, o in enumerate(outs) if o.dtype.is_floating_point]
+    if forward_only:
+        loss_outputs = []
+    weights = [None] * len(outs)
+    loss = None
+    for k in loss_outputs:
+        w = np.round(rng.uniform(-1.0, 1.0, size=tuple(outs[k].shape)), 4)
+        weights[k] = w
+        term = (outs[k] * torch.tensor(w, dtype=torch.float64)).sum()
+        loss = term if loss is None else loss + term
+    grads = [None] * len(inputs)
+    if loss is not None and loss.requires_grad:
+        loss.backward()
+        for k, t in enumerate(tins):
+            if inputs[k].grad:
+                grads[k] = t.grad.detach().numpy() if t.grad is not None else np.zeros(inputs[k].values.shape)
+    case = {
+        "name": name,
+        "op": op,
+        "attrs": attrs or {},
+        "inputs": [i.json() for i in inputs],
+        "outputs": [{"shape": list(o.shape), "dtype": dtype_name(o), "values": rounded(o.detach().numpy())} for o in outs],
+        "weights": [None if w is None else rounded(w) for w in weights],
+        "grads": [None if g is None else rounded(g) for g in grads],
+    }
+    if note:
+        case["note"] = note
+    return case
+
+
+# ---------------------------------------------------------------- op cases
+
+def elementwise_cases():
+    cases = []
+    unary = {
+        "neg": (torch.neg, uniform), "abs": (torch.abs, away_from_zero), "exp": (torch.exp, uniform),
+        "log": (torch.log, lambda s: uniform(s, 0.2, 3.0)), "sqrt": (torch.sqrt, lambda s: uniform(s, 0.2, 3.0)),
+        "rsqrt": (torch.rsqrt, lambda s: uniform(s, 0.2, 3.0)), "reciprocal": (torch.reciprocal, away_from_zero),
+        "sin": (torch.sin, lambda s: uniform(s, -4, 4)), "cos": (torch.cos, lambda s: uniform(s, -4, 4)),
+        "tanh": (torch.tanh, lambda s: uniform(s, -3, 3)), "sigmoid": (torch.sigmoid, lambda s: uniform(s, -4, 4)),
+        "relu": (torch.relu, away_from_zero), "gelu": (lambda x: F.gelu(x), lambda s: uniform(s, -3, 3)),
+        "erf": (torch.erf, lambda s: uniform(s, -2.5, 2.5)),
+    }
+    for op, (fn, gen) in unary.items():
+        cases.append(make_case(f"{op}/3x4", op, [In(gen((3, 4)))], fn))
+    cases.append(make_case("exp/0d", "exp", [In(uniform(()))], torch.exp))
+
+    cases.append(make_case("clamp/min_max", "clamp", [In(distinct((3, 4)))], lambda x: torch.clamp(x, -0.77, 0.93),
+                           attrs={"min": -0.77, "max": 0.93}))
+    cases.append(make_case("clamp/min_only", "clamp", [In(distinct((3, 4)))], lambda x: torch.clamp(x, min=0.11),
+                           attrs={"min": 0.11}))
+
+    binary = {
+        "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+        "maximum": torch.maximum, "minimum": torch.minimum,
+    }
+    shapes = {"same": ((2, 3), (2, 3)), "row": ((2, 3), (3,)), "outer": ((2, 1, 4), (3, 1)), "0d": ((2, 3), ())}
+    for op, fn in binary.items():
+        for label, (sa, sb) in shapes.items():
+            if op == "div":
+                a, b = uniform(sa), away_from_zero(sb, 0.5, 2.0)
+            elif op in ("maximum", "minimum"):
+                a, b = distinct(sa), distinct(sb) + 0.0123  # offset keeps pairs unequal
+            else:
+                a, b = uniform(sa), uniform(sb)
+            cases.append(make_case(f"{op}/{label}", op, [In(a), In(b)], fn))
+    for op, fn, scalar in (("add", torch.add, 1.5), ("sub", torch.sub, 0.75), ("mul", torch.mul, -2.5), ("div", torch.div, 4.0)):
+        cases.append(make_case(f"{op}/scalar_right", op, [In(uniform((2, 3)))], lambda x, fn=fn, s=scalar: fn(x, s),
+                               attrs={"scalar": scalar, "side": "right"}))
+    cases.append(make_case("sub/scalar_left", "sub", [In(uniform((2, 3)))], lambda x: 0.75 - x, attrs={"scalar": 0.75, "side": "left"}))
+    cases.append(make_case("div/scalar_left", "div", [In(away_from_zero((2, 3), 0.5, 2.0))], lambda x: 3.0 / x,
+                           attrs={"scalar": 3.0, "side": "left"}))
+
+    cases.append(make_case("pow/tensor_exponent", "pow", [In(uniform((2, 3), 0.3, 2.5)), In(uniform((2, 3), -1.5, 2.5))], torch.pow))
+    cases.append(make_case("pow/broadcast_exponent", "pow", [In(uniform((2, 3), 0.3, 2.5)), In(uniform((3,), -1.5, 2.5))], torch.pow))
+    cases.append(make_case("pow/scalar_2", "pow", [In(uniform((2, 3)))], lambda x: torch.pow(x, 2.0), attrs={"scalar": 2.0, "side": "right"}))
+    cases.append(make_case("pow/scalar_half", "pow", [In(uniform((2, 3), 0.3, 2.5))], lambda x: torch.pow(x, 0.5),
+                           attrs={"scalar": 0.5, "side": "right"}))
+    cases.append(make_case("pow/scalar_base", "pow", [In(uniform((2, 3)))], lambda x: torch.pow(1.7, x), attrs={"scalar": 1.7, "side": "left"}))
+
+    cond = rng.integers(0, 2, size=(2, 3)).astype(bool)
+    cases.append(make_case("where/same", "where", [In(cond, "bool"), In(uniform((2, 3))), In(uniform((2, 3)))], torch.where))
+    cases.append(make_case("where/broadcast", "where", [In(rng.integers(0, 2, size=(2, 1, 3)).astype(bool), "bool"), In(uniform((4, 3))), In(uniform((3,)))],
+                           torch.where))
+    cases.append(make_case("where/scalar_other", "where", [In(cond, "bool"), In(uniform((2, 3)))],
+                           lambda c, a: torch.where(c, a, torch.tensor(-1.25, dtype=torch.float64)), attrs={"scalar": -1.25}))
+
+    cases.append(make_case("chain/reuse", "chain_reuse", [In(uniform((2, 3)))], lambda x: x * x + torch.sin(x) * x))
+    return cases
+
+
+def reduce_cases():
+    cases = []
+    x_shape = (2, 3, 4)
+    dim_variants = [("all", None, False), ("dim1", 1, False), ("dims02_keep", [0, 2], True), ("dimneg1_keep", -1, True)]
+    for op, fn in (("sum", torch.sum), ("mean", torch.mean)):
+        for label, dims, keep in dim_variants:
+            f = (lambda x, fn=fn: fn(x)) if dims is None else (lambda x, fn=fn, d=dims, k=keep: fn(x, d, keepdim=k))
+            cases.append(make_case(f"{op}/{label}", op, [In(uniform(x_shape))], f, attrs={"dims": dims, "keepDims": keep}))
+
+    for op, fn in (("max", torch.amax), ("min", torch.amin)):
+        for label, dims, keep in dim_variants:
+            f = (lambda x, fn=fn: fn(x, list(range(x.dim())))) if dims is None else (lambda x, fn=fn, d=dims, k=keep: fn(x, d, keepdim=k))
+            cases.append(make_case(f"{op}/{label}", op, [In(distinct(x_shape))], f, attrs={"dims": dims, "keepDims": keep}))
+
+    cases.append(make_case("prod/dim1", "prod", [In(uniform(x_shape, 0.5, 1.5))], lambda x: torch.prod(x, 1), attrs={"dims": 1, "keepDims": False}))
+    cases.append(make_case("prod/all", "prod", [In(uniform((2, 3), 0.5, 1.5))], torch.prod, attrs={"dims": None, "keepDims": False}))
+    cases.append(make_case("prod/dimneg1_keep", "prod", [In(uniform(x_shape, 0.5, 1.5))], lambda x: torch.prod(x, -1, keepdim=True),
+                           attrs={"dims": -1, "keepDims": True}))
+
+    cases.append(make_case("variance/dim1_unbiased", "variance", [In(uniform(x_shape))], lambda x: torch.var(x, 1, unbiased=True),
+                           attrs={"dims": 1, "keepDims": False, "unbiased": True}))
+    cases.append(make_case("variance/dims02_keep_biased", "variance", [In(uniform(x_shape))],
+                           lambda x: torch.var(x, [0, 2], unbiased=False, keepdim=True), attrs={"dims": [0, 2], "keepDims": True, "unbiased": False}))
+    cases.append(make_case("variance/all", "variance", [In(uniform(x_shape))], lambda x: torch.var(x), attrs={"dims": None, "keepDims": False, "unbiased": True}))
+
+    cases.append(make_case("logsumexp/dim2", "logsumexp", [In(uniform(x_shape, -3, 3))], lambda x: torch.logsumexp(x, 2), attrs={"dim": 2, "keepDims": False}))
+    cases.append(make_case("logsumexp/dim0_keep", "logsumexp", [In(uniform(x_shape, -3, 3))], lambda x: torch.logsumexp(x, 0, keepdim=True),
+                           attrs={"dim": 0, "keepDims": True}))
+    cases.append(make_case("logsumexp/large_values", "logsumexp", [In(uniform((3, 4), 80, 95))], lambda x: torch.logsumexp(x, 1),
+                           attrs={"dim": 1, "keepDims": False}))
+
+    for op, fn in (("argmax", torch.argmax), ("argmin", torch.argmin)):
+        cases.append(make_case(f"{op}/dim1", op, [In(distinct(x_shape))], lambda x, fn=fn: fn(x, 1), attrs={"dim": 1, "keepDims": False}))
+        cases.append(make_case(f"{op}/dimneg1_keep", op, [In(distinct(x_shape))], lambda x, fn=fn: fn(x, -1, keepdim=True),
+                               attrs={"dim": -1, "keepDims": True}))
+    return cases
+
+
+def linalg_cases():
+    cases = []
+    for label, sa, sb in (
+        ("2d", (3, 4), (4, 5)), ("3d_by_2d", (2, 3, 4), (4, 5)), ("1d_by_2d", (4,), (4, 5)), ("2d_by_1d", (3, 4), (4,)),
+        ("1d_by_1d", (4,), (4,)), ("batch_broadcast", (2, 1, 3, 4), (3, 4, 2)), ("2d_by_3d", (3, 4), (2, 4, 5)),
+        ("3d_by_1d", (2, 3, 4), (4,)),
+    ):
+        cases.append(make_case(f"matmul/{label}", "matmul", [In(uniform(sa)), In(uniform(sb))], torch.matmul))
+    cases.append(make_case("bmm/2x3x4_2x4x2", "bmm", [In(uniform((2, 3, 4))), In(uniform((2, 4, 2)))], torch.bmm))
+    cases.append(make_case("linear/bias", "linear", [In(uniform((3, 4))), In(uniform((5, 4))), In(uniform((5,)))], F.linear))
+    cases.append(make_case("linear/no_bias", "linear", [In(uniform((3, 4))), In(uniform((5, 4)))], F.linear))
+    cases.append(make_case("linear/3d_input", "linear", [In(uniform((2, 3, 4))), In(uniform((2, 4))), In(uniform((2,)))], F.linear))
+    cases.append(make_case(
+        "chain/mlp", "chain_mlp",
+        [In(uniform((4, 3))), In(uniform((5, 3), -1, 1)), In(uniform((5,), -1, 1)), In(uniform((2, 5), -1, 1)), In(uniform((2,), -1, 1))],
+        lambda x, w1, b1, w2, b2: F.log_softmax(F.linear(F.gelu(F.linear(x, w1, b1)), w2, b2), dim=1),
+    ))
+    return cases
+
+
+def conv_cases():
+    cases = []
+
+    def conv(label, x_shape, w_shape, bias, stride=1, padding=0, dilation=1, groups=1):
+        ins = [In(uniform(x_shape, -1, 1)), In(uniform(w_shape, -1, 1))]
+        if bias:
+            ins.append(In(uniform((w_shape[0],), -1, 1)))
+        attrs = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+
+        def fn(x, w, b=None):
+            if isinstance(padding, list) and len(padding) == 4:
+                t, l, bo, r = padding
+                return F.conv2d(F.pad(x, (l, r, t, bo)), w, b, stride=stride, padding=0, dilation=dilation, groups=groups)
+            pad = tuple(padding) if isinstance(padding, list) else padding
+            st = tuple(stride) if isinstance(stride, list) else stride
+            di = tuple(dilation) if isinstance(dilation, list) else dilation
+            return F.conv2d(x, w, b, stride=st, padding=pad, dilation=di, groups=groups)
+
+        cases.append(make_case(f"conv2d/{label}", "conv2d", ins, fn, attrs=attrs))
+
+    conv("basic", (2, 3, 6, 6), (4, 3, 3, 3), False)
+    conv("bias", (2, 3, 5, 5), (4, 3, 3, 3), True)
+    conv("stride2_pad1", (2, 3, 7, 7), (4, 3, 3, 3), True, stride=2, padding=1)
+    conv("pad_hw", (1, 2, 5, 6), (3, 2, 3, 3), True, padding=[1, 2])
+    conv("pad_asymmetric", (1, 2, 5, 5), (3, 2, 3, 3), True, padding=[1, 0, 2, 1])
+    conv("stride_hw", (1, 2, 7, 8), (3, 2, 3, 2), True, stride=[2, 3], padding=1)
+    conv("dilation2", (2, 2, 7, 7), (3, 2, 3, 3), True, dilation=2, padding=2)
+    conv("groups3", (2, 3, 5, 5), (6, 1, 3, 3), True, groups=3, padding=1)
+    conv("groups2_stride_dilation", (1, 4, 8, 8), (4, 2, 3, 3), False, stride=2, dilation=2, groups=2, padding=1)
+    conv("kernel_1x1", (2, 3, 4, 4), (5, 3, 1, 1), True)
+    conv("kernel_2x3", (1, 2, 5, 6), (2, 2, 2, 3), True)
+    return cases
+
+
+def pool_cases():
+    cases = []
+
+    def maxpool(label, x_shape, kernel, stride=None, padding=0, ceil=False):
+        attrs = {"kernel": kernel, "stride": stride, "padding": padding, "ceilMode": ceil}
+
+        def fn(x):
+            if isinstance(padding, list) and len(padding) == 4:
+                t, l, b, r = padding
+                xp = F.pad(x, (l, r, t, b), value=-math.inf)
+                return F.max_pool2d(xp, kernel, stride=stride, padding=0, ceil_mode=ceil)
+            pad = tuple(padding) if isinstance(padding, list) else padding
+            return F.max_pool2d(x, kernel, stride=stride, padding=pad, ceil_mode=ceil)
+
+        cases.append(make_case(f"maxPool2d/{label}", "maxPool2d", [In(distinct(x_shape))], fn, attrs=attrs))
+
+    maxpool("k2", (2, 2, 6, 6), 2)
+    maxpool("k3_s2", (1, 2, 7, 7), 3, stride=2)
+    maxpool("k3_s2_pad1", (1, 2, 7, 7), 3, stride=2, padding=1)
+    maxpool("k3_s2_ceil", (1, 2, 8, 8), 3, stride=2, ceil=True)
+    maxpool("k2_s1_overlap", (1, 1, 5, 5), 2, stride=1)
+    maxpool("k2x3_s1x2", (1, 2, 6, 7), [2, 3], stride=[1, 2])
+    maxpool("k3_s2_pad1_ceil", (1, 1, 8, 8), 3, stride=2, padding=1, ceil=True)
+    maxpool("pad_asymmetric", (1, 1, 5, 5), 2, stride=2, padding=[1, 0, 0, 1])
+
+    def avgpool(label, x_shape, kernel, stride=None, padding=0, ceil=False, include=True):
+        attrs = {"kernel": kernel, "stride": stride, "padding": padding, "ceilMode": ceil, "countIncludePad": include}
+        pad = tuple(padding) if isinstance(padding, list) else padding
+        fn = lambda x: F.avg_pool2d(x, kernel, stride=stride, padding=pad, ceil_mode=ceil, count_include_pad=include)
+        cases.append(make_case(f"avgPool2d/{label}", "avgPool2d", [In(uniform(x_shape))], fn, attrs=attrs))
+
+    avgpool("k2", (2, 2, 6, 6), 2)
+    avgpool("k3_s2", (1, 2, 7, 7), 3, stride=2)
+    avgpool("k3_s2_pad1_include", (1, 2, 7, 7), 3, stride=2, padding=1, include=True)
+    avgpool("k3_s2_pad1_exclude", (1, 2, 7, 7), 3, stride=2, padding=1, include=False)
+    avgpool("k3_s2_ceil", (1, 1, 8, 8), 3, stride=2, ceil=True)
+    avgpool("k3_s2_pad1_ceil_include", (1, 1, 8, 8), 3, stride=2, padding=1, ceil=True, include=True)
+    avgpool("k3_s2_pad1_ceil_exclude", (1, 1, 8, 8), 3, stride=2, padding=1, ceil=True, include=False)
+    avgpool("k2x3_s1x2_pad_hw", (1, 2, 6, 7), [2, 3], stride=[1, 2], padding=[1, 1])
+    return cases
+
+
+def nn_cases():
+    cases = []
+    for label, shape, dim in (("dimneg1", (3, 4), -1), ("dim0", (3, 4), 0), ("dim1_3d", (2, 3, 4), 1)):
+        cases.append(make_case(f"softmax/{label}", "softmax", [In(uniform(shape, -3, 3))], lambda x, d=dim: F.softmax(x, d), attrs={"dim": dim}))
+        cases.append(make_case(f"logSoftmax/{label}", "logSoftmax", [In(uniform(shape, -3, 3))], lambda x, d=dim: F.log_softmax(x, d), attrs={"dim": dim}))
+    cases.append(make_case("softmax/large_values", "softmax", [In(uniform((2, 5), 60, 90))], lambda x: F.softmax(x, 1), attrs={"dim": 1}))
+
+    def ln(label, shape, norm, affine, eps=1e-5, forward_only=False):
+        ins = [In(uniform(shape), grad=not forward_only)]
+        if affine:
+            ins += [In(uniform(tuple(norm), 0.5, 1.5), grad=not forward_only), In(uniform(tuple(norm), -0.5, 0.5), grad=not forward_only)]
+        fn = lambda x, w=None, b=None: F.layer_norm(x, norm, w, b, eps)
+        cases.append(make_case(f"layerNorm/{label}", "layerNorm", ins, fn, attrs={"normalizedShape": norm, "eps": eps}, forward_only=forward_only))
+
+    ln("last_dim_affine", (2, 3, 4), [4], True)
+    ln("two_dims_affine", (2, 3, 4), [3, 4], True)
+    ln("no_affine", (3, 5), [5], False)
+    ln("eps_1e-3", (3, 4), [4], True, eps=1e-3)
+    ln("forward_only_fused", (2, 3, 4), [4], True, forward_only=True)
+    ln("forward_only_fused_no_affine", (3, 5), [5], False, forward_only=True)
+
+    def bn(label, shape, training, momentum=0.1, eps=1e-5, forward_only=False):
+        c = shape[1]
+        rm, rv = uniform((c,), -0.5, 0.5), uniform((c,), 0.5, 1.5)
+        ins = [In(uniform(shape), grad=not forward_only), In(rm, grad=False), In(rv, grad=False),
+               In(uniform((c,), 0.5, 1.5), grad=not forward_only), In(uniform((c,), -0.5, 0.5), grad=not forward_only)]
+
+        def fn(x, m, v, w, b):
+            m, v = m.clone(), v.clone()
+            y = F.batch_norm(x, m, v, w, b, training=training, momentum=momentum, eps=eps)
+            return y, m, v
+
+        cases.append(make_case(f"batchNorm/{label}", "batchNorm", ins, fn, attrs={"training": training, "momentum": momentum, "eps": eps},
+                               loss_outputs=[0], forward_only=forward_only))
+
+    bn("train_4d", (4, 3, 2, 2), True)
+    bn("train_2d", (5, 3), True, momentum=0.3)
+    bn("eval_4d", (2, 3, 2, 2), False)
+    bn("eval_forward_only_fused", (2, 3, 2, 2), False, forward_only=True)
+    bn("train_forward_only", (4, 2, 3, 3), True, forward_only=True)
+
+    cases.append(make_case("dropout/eval_identity", "dropout", [In(uniform((2, 3)))], lambda x: x * 1.0, attrs={"p": 0.5, "training": False}))
+    cases.append(make_case("dropout/p0_identity", "dropout", [In(uniform((2, 3)))], lambda x: x * 1.0, attrs={"p": 0.0, "training": True}))
+    return cases
+
+
+def indexing_cases():
+    cases = []
+    idx = np.array([[0, 2, 5, 2], [1, 1, 4, 0]])
+    cases.append(make_case("embedding/repeated_rows", "embedding", [In(idx, "int32"), In(uniform((6, 3)))], lambda i, w: F.embedding(i, w)))
+    cases.append(make_case("embedding/1d", "embedding", [In(np.array([3, 0, 3]), "int32"), In(uniform((4, 2)))], lambda i, w: F.embedding(i, w)))
+
+    def take(x, i, dim):
+        flat = i.reshape(-1) % x.shape[dim]
+        picked = x.index_select(dim, flat)
+        return picked.reshape(x.shape[:dim] + i.shape + x.shape[dim + 1:])
+
+    cases.append(make_case("gather/dim1_2d_index", "gather", [In(uniform((3, 5))), In(np.array([[4, 0], [2, 4]]), "int32")],
+                           lambda x, i: take(x, i, 1), attrs={"dim": 1}))
+    cases.append(make_case("gather/dim0", "gather", [In(uniform((4, 3))), In(np.array([1, 1, 3]), "int32")],
+                           lambda x, i: take(x, i, 0), attrs={"dim": 0}))
+    cases.append(make_case("gather/negative_index", "gather", [In(uniform((4, 3))), In(np.array([-1, 0, -4]), "int32")],
+                           lambda x, i: take(x, i, 0), attrs={"dim": 0}))
+    cases.append(make_case("gatherElements/dim1", "gatherElements", [In(uniform((3, 4))), In(integers((3, 5), 0, 4), "int32")],
+                           lambda x, i: torch.gather(x, 1, i), attrs={"dim": 1}))
+    cases.append(make_case("gatherElements/dim0_3d", "gatherElements", [In(uniform((3, 2, 2))), In(integers((2, 2, 2), 0, 3), "int32")],
+                           lambda x, i: torch.gather(x, 0, i), attrs={"dim": 0}))
+    return cases
+
+
+def shape_cases():
+    cases = []
+    cases.append(make_case("cat/dim0", "cat", [In(uniform((2, 3))), In(uniform((1, 3))), In(uniform((3, 3)))],
+                           lambda *xs: torch.cat(xs, 0), attrs={"dim": 0}))
+    cases.append(make_case("cat/dim1", "cat", [In(uniform((2, 1, 2))), In(uniform((2, 3, 2)))], lambda *xs: torch.cat(xs, 1), attrs={"dim": 1}))
+    cases.append(make_case("cat/dimneg1", "cat", [In(uniform((2, 2))), In(uniform((2, 3)))], lambda *xs: torch.cat(xs, -1), attrs={"dim": -1}))
+    cases.append(make_case("stack/dim0", "stack", [In(uniform((2, 3))), In(uniform((2, 3)))], lambda *xs: torch.stack(xs, 0), attrs={"dim": 0}))
+    cases.append(make_case("stack/dimneg1", "stack", [In(uniform((2, 3))), In(uniform((2, 3))), In(uniform((2, 3)))],
+                           lambda *xs: torch.stack(xs, -1), attrs={"dim": -1}))
+    cases.append(make_case("split/size2_dim1", "split", [In(uniform((2, 5)))], lambda x: torch.split(x, 2, 1), attrs={"size": 2, "dim": 1}))
+    cases.append(make_case("split/sizes_dim0", "split", [In(uniform((4, 3)))], lambda x: torch.split(x, [1, 3], 0), attrs={"size": [1, 3], "dim": 0}))
+
+    def pad_case(label, shape, pads, mode="constant", value=0.0, forward_only=False):
+        """pads in the engine's order: (before, after) per dim from the first dim."""
+        torch_pads = []
+        for d in reversed(range(len(pads) // 2)):
+            torch_pads += [pads[2 * d], pads[2 * d + 1]]
+        while len(torch_pads) > 2 and torch_pads[-2:] == [0, 0]:
+            torch_pads = torch_pads[:-2]  # torch's non-constant modes reject pads on leading dims, even zero ones
+        torch_mode = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}[mode]
+        fn = (lambda x: F.pad(x, tuple(torch_pads), mode="constant", value=value)) if mode == "constant" else (lambda x: F.pad(x, tuple(torch_pads), mode=torch_mode))
+        cases.append(make_case(f"pad/{label}", "pad", [In(uniform(shape), grad=not forward_only)], fn,
+                               attrs={"pads": pads, "mode": mode, "value": value}, forward_only=forward_only))
+
+    pad_case("constant_2d", (2, 3), [1, 0, 2, 1])
+    pad_case("constant_value", (2, 3), [0, 2, 1, 1], value=0.5)
+    pad_case("first_dim_only", (2, 3, 2), [1, 2])
+    pad_case("constant_4d_spatial", (1, 2, 3, 3), [0, 0, 0, 0, 1, 1, 2, 0])
+    pad_case("reflect_4d", (1, 2, 3, 4), [0, 0, 0, 0, 1, 2, 2, 1], mode="reflect", forward_only=True)
+    pad_case("edge_4d", (1, 2, 3, 4), [0, 0, 0, 0, 2, 1, 1, 3], mode="edge", forward_only=True)
+    pad_case("negative_crop", (3, 4), [-1, 1, 0, -2], forward_only=True)
+
+    cases.append(make_case("slice/step2", "slice", [In(uniform((3, 6)))], lambda x: x[:, 1:5:2], attrs={"dim": 1, "start": 1, "end": 5, "step": 2}))
+    cases.append(make_case("slice/negative_start", "slice", [In(uniform((5, 2)))], lambda x: x[-3:], attrs={"dim": 0, "start": -3, "end": 5, "step": 1}))
+    cases.append(make_case("permute/201", "permute", [In(uniform((2, 3, 4)))], lambda x: x.permute(2, 0, 1), attrs={"dims": [2, 0, 1]}))
+    cases.append(make_case("transpose/then_reshape", "transpose_reshape", [In(uniform((3, 4)))], lambda x: x.t().reshape(2, 6)))
+    cases.append(make_case("expand/3x1_to_3x4", "expand", [In(uniform((3, 1)))], lambda x: x.expand(3, 4), attrs={"shape": [3, 4]}))
+    cases.append(make_case("expand/new_leading_dim", "expand", [In(uniform((3,)))], lambda x: x.expand(2, 3), attrs={"shape": [2, 3]}))
+    return cases
+
+
+def loss_cases():
+    cases = []
+    logits, tgt = uniform((4, 5), -3, 3), np.array([1, 0, 4, 2])
+    cases.append(make_case("crossEntropy/class_targets", "crossEntropy", [In(logits), In(tgt, "int32")], lambda x, t: F.cross_entropy(x, t)))
+    cases.append(make_case("crossEntropy/label_smoothing", "crossEntropy", [In(uniform((4, 5), -3, 3)), In(tgt, "int32")],
+                           lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1), attrs={"labelSmoothing": 0.1}))
+    probs = rng.dirichlet(np.ones(5), size=3)
+    cases.append(make_case("crossEntropy/probability_targets", "crossEntropy", [In(uniform((3, 5), -3, 3)), In(np.round(probs, 6), grad=False)],
+                           lambda x, t: F.cross_entropy(x, t)))
+    cases.append(make_case("mseLoss/3x4", "mseLoss", [In(uniform((3, 4))), In(uniform((3, 4)))], F.mse_loss))
+    cases.append(make_case("binaryCrossEntropyWithLogits/3x4", "binaryCrossEntropyWithLogits",
+                           [In(uniform((3, 4), -4, 4)), In(uniform((3, 4), 0, 1), grad=False)], F.binary_cross_entropy_with_logits))
+    cases.append(make_case("binaryCrossEntropyWithLogits/large_logits", "binaryCrossEntropyWithLogits",
+                           [In(np.array([[30.0, -30.0, 0.5], [-45.0, 60.0, -0.25]])), In(np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]]), grad=False)],
+                           F.binary_cross_entropy_with_logits))
+    return cases
+
+
+# ---------------------------------------------------------------- optimisers and schedulers
+
+STEPS = 5
+
+
+def optimizer_case(name, kind, options, torch_factory, schedule=None):
+    shapes = [(3,), (2, 2)]
+    init = [uniform(s, -1, 1) for s in shapes]
+    grads = [[uniform(s, -1, 1) for s in shapes] for _ in range(STEPS)]
+    params = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in init]
+    opt = torch_factory(params)
+    sched = schedule[1](opt) if schedule else None
+    after = []
+    for step in range(STEPS):
+        for p, g in zip(params, grads[step]):
+            p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        if sched:
+            sched.step()
+        after.append([rounded(p.detach().numpy()) for p in params])
+    case = {
+        "name": name, "optimizer": kind, "options": options,
+        "params": [{"shape": list(s), "values": rounded(v)} for s, v in zip(shapes, init)],
+        "grads": [[rounded(g) for g in step] for step in grads],
+        "paramsAfterStep": after,
+    }
+    if schedule:
+        case["scheduler"] = schedule[0]
+    return case
+
+
+def optimizer_cases():
+    O = torch.optim
+    return [
+        optimizer_case("SGD/plain", "SGD", {"lr": 0.1}, lambda p: O.SGD(p, lr=0.1)),
+        optimizer_case("SGD/momentum", "SGD", {"lr": 0.05, "momentum": 0.9}, lambda p: O.SGD(p, lr=0.05, momentum=0.9)),
+        optimizer_case("SGD/momentum_dampening", "SGD", {"lr": 0.05, "momentum": 0.8, "dampening": 0.3},
+                       lambda p: O.SGD(p, lr=0.05, momentum=0.8, dampening=0.3)),
+        optimizer_case("SGD/nesterov", "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True},
+                       lambda p: O.SGD(p, lr=0.05, momentum=0.9, nesterov=True)),
+        optimizer_case("SGD/weight_decay", "SGD", {"lr": 0.1, "weightDecay": 0.05}, lambda p: O.SGD(p, lr=0.1, weight_decay=0.05)),
+        optimizer_case("SGD/momentum_weight_decay_nesterov", "SGD", {"lr": 0.05, "momentum": 0.9, "weightDecay": 0.01, "nesterov": True},
+                       lambda p: O.SGD(p, lr=0.05, momentum=0.9, weight_decay=0.01, nesterov=True)),
+        optimizer_case("Adam/defaults_lr", "Adam", {"lr": 0.01}, lambda p: O.Adam(p, lr=0.01)),
+        optimizer_case("Adam/betas_eps", "Adam", {"lr": 0.05, "betas": [0.8, 0.95], "eps": 1e-6},
+                       lambda p: O.Adam(p, lr=0.05, betas=(0.8, 0.95), eps=1e-6)),
+        optimizer_case("Adam/weight_decay", "Adam", {"lr": 0.01, "weightDecay": 0.1}, lambda p: O.Adam(p, lr=0.01, weight_decay=0.1)),
+        optimizer_case("AdamW/default_decay", "AdamW", {"lr": 0.01}, lambda p: O.AdamW(p, lr=0.01)),
+        optimizer_case("AdamW/decay_0.2", "AdamW", {"lr": 0.02, "weightDecay": 0.2, "betas": [0.85, 0.99]},
+                       lambda p: O.AdamW(p, lr=0.02, weight_decay=0.2, betas=(0.85, 0.99))),
+        optimizer_case("SGD/momentum_with_StepLR", "SGD", {"lr": 0.1, "momentum": 0.5}, lambda p: O.SGD(p, lr=0.1, momentum=0.5),
+                       schedule=({"kind": "StepLR", "stepSize": 2, "gamma": 0.5}, lambda o: O.lr_scheduler.StepLR(o, 2, 0.5))),
+        optimizer_case("Adam/with_CosineAnnealingLR", "Adam", {"lr": 0.05}, lambda p: O.Adam(p, lr=0.05),
+                       schedule=({"kind": "CosineAnnealingLR", "tMax": 4, "etaMin": 0.001}, lambda o: O.lr_scheduler.CosineAnnealingLR(o, 4, 0.001))),
+    ]
+
+
+def scheduler_case(name, spec, base_lr, make, steps):
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=base_lr)
+    sched = make(opt)
+    lrs = []
+    for _ in range(steps):
+        opt.step()
+        sched.step()
+        lrs.append(float(f"{opt.param_groups[0]['lr']:.12g}"))
+    return {"name": name, "scheduler": spec, "baseLr": base_lr, "lrAfterStep": lrs}
+
+
+def scheduler_cases():
+    S = torch.optim.lr_scheduler
+    return [
+        scheduler_case("StepLR/step3_gamma0.1", {"kind": "StepLR", "stepSize": 3, "gamma": 0.1}, 0.5, lambda o: S.StepLR(o, 3, 0.1), 10),
+        scheduler_case("StepLR/step1_gamma0.9", {"kind": "StepLR", "stepSize": 1, "gamma": 0.9}, 0.2, lambda o: S.StepLR(o, 1, 0.9), 6),
+        scheduler_case("CosineAnnealingLR/tmax10", {"kind": "CosineAnnealingLR", "tMax": 10, "etaMin": 0.0}, 0.1,
+                       lambda o: S.CosineAnnealingLR(o, 10), 10),
+        scheduler_case("CosineAnnealingLR/tmax5_etamin", {"kind": "CosineAnnealingLR", "tMax": 5, "etaMin": 0.01}, 0.3,
+                       lambda o: S.CosineAnnealingLR(o, 5, 0.01), 5),
+        scheduler_case("CosineAnnealingLR/past_tmax", {"kind": "CosineAnnealingLR", "tMax": 4, "etaMin": 0.01}, 0.2,
+                       lambda o: S.CosineAnnealingLR(o, 4, 0.01), 10),
+    ]
+
+
+# ---------------------------------------------------------------- output
+
+def write(name, payload):
+    path = os.path.join(OUT_DIR, name)
+    with open(path, "w") as f:
+        json.dump(payload, f, separators=(",", ":"))
+        f.write("\n")
+    return os.path.getsize(path)
+
+
+def main():
+    os.makedirs(OUT_DIR, exist_ok=True)
+    meta = {"torch": torch.__version__, "numpy": np.__version__}
+    groups = {
+        "elementwise": elementwise_cases, "reduce": reduce_cases, "linalg": linalg_cases, "conv": conv_cases,
+        "pool": pool_cases, "nn": nn_cases, "indexing": indexing_cases, "shape": shape_cases, "loss": loss_cases,
+    }
+    total = 0
+    count = 0
+    for group, build in groups.items():
+        cases = build()
+        count += len(cases)
+        total += write(f"ops-{group}.json", {**meta, "cases": cases})
+    opt = optimizer_cases()
+    sch = scheduler_cases()
+    total += write("optimizers.json", {**meta, "cases": opt})
+    total += write("schedulers.json", {**meta, "cases": sch})
+    count += len(opt) + len(sch)
+    print(f"wrote {count} cases, {total / 1024:.0f} KiB, torch {torch.__version__}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { HAL_VERSION } from "@polychip/hal";
+import { conv2d, fallbackReport, randn, registerPlugin, resetFallbackReport, setFallbackPolicy, setWarningHandler, tensor, tidy } from "./index.ts";
+import { isPrimitive, miniPlugin } from "./testing/mini-device.ts";
+
+async function closeTo(a: Promise<ArrayLike<number>>, b: Promise<ArrayLike<number>>, tol = 1e-5) {
+  const [x, y] = await Promise.all([a, b]);
+  assert.equal(x.length, y.length);
+  for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i]! - y[i]!) <= tol * (1 + Math.abs(y[i]!)), `element ${i}: ${x[i]} vs ${y[i]}`);
+}
+
+test("a device with only primitives runs composites through their decompositions", async () => {
+  await registerPlugin(miniPlugin({ name: "prims", keep: isPrimitive, syncRead: true }));
+  const x = randn([2, 3, 7, 7]);
+  const w = randn([4, 3, 3, 3]);
+  const onCpu = conv2d(x, w, undefined, { padding: 1, stride: 2 }).softmax(1);
+  const onPrims = conv2d(x.to("prims"), w.to("prims"), undefined, { padding: 1, stride: 2 }).softmax(1);
+  assert.equal(onPrims.device, "prims");
+  await closeTo(onPrims.data(), onCpu.data());
+});
+
+test("a missing primitive falls back to cpu once-warned, counted, with the right values", async () => {
+  const warnings: string[] = [];
+  setWarningHandler((m) => warnings.push(m));
+  resetFallbackReport();
+  await registerPlugin(miniPlugin({ name: "noexp", keep: (op) => isPrimitive(op) && op !== "exp", syncRead: true }));
+  const x = tensor([0, 1, 2], { device: "noexp" });
+  const y = x.exp().add(1).exp();
+  assert.equal(y.device, "noexp");
+  await closeTo(y.data(), Promise.resolve([Math.exp(2), Math.exp(Math.E + 1), Math.exp(Math.exp(2) + 1)]));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /exp \(float32\) falls back to cpu on 'noexp': no exp kernel/);
+  const rec = fallbackReport().find((r) => r.device === "noexp" && r.op === "exp")!;
+  assert.equal(rec.count, 2);
+  assert.ok(rec.bytesToHost > 0 && rec.bytesToDevice === 24);
+});
+
+test("fallback on an asynchronous device keeps program order", async () => {
+  resetFallbackReport();
+  setWarningHandler(() => {});
+  await registerPlugin(miniPlugin({ name: "asyncdev", keep: (op) => isPrimitive(op) && op !== "exp" }));
+  const result = tidy(() => {
+    let t = tensor([0.5, 1, 1.5], { device: "asyncdev" });
+    for (let i = 0; i < 3; i++) t = t.mul(0.5).exp().sub(1);
+    return t;
+  });
+  let expected = [0.5, 1, 1.5];
+  for (let i = 0; i < 3; i++) expected = expected.map((v) => Math.exp(v * 0.5) - 1);
+  await closeTo(result.data(), Promise.resolve(expected));
+  assert.equal(fallbackReport().find((r) => r.device === "asyncdev")!.count, 3);
+});
+
+test("the error policy turns fallback into an error naming op, dtype and device", async () => {
+  await registerPlugin(miniPlugin({ name: "strict", keep: (op) => isPrimitive(op) && op !== "sin", syncRead: true }));
+  setFallbackPolicy("error");
+  try {
+    assert.throws(() => tensor([1], { device: "strict" }).sin(), /sin \(float32\) cannot run on 'strict': no sin kernel; CPU fallback is disabled/);
+  } finally {
+    setFallbackPolicy("warn-once");
+  }
+});
+
+test("a plugin kernel that throws is retried on cpu and reported", async () => {
+  setWarningHandler(() => {});
+  resetFallbackReport();
+  await registerPlugin(miniPlugin({ name: "flaky", keep: isPrimitive, syncRead: true, throwOn: "tanh" }));
+  const y = tensor([0, 1], { device: "flaky" }).tanh();
+  await closeTo(y.data(), Promise.resolve([0, Math.tanh(1)]));
+  assert.match(fallbackReport().find((r) => r.device === "flaky")!.reason, /its kernel threw: .*simulated failure in tanh/);
+});
+
+test("a plugin built for another HAL major version is refused naming both versions", async () => {
+  await assert.rejects(registerPlugin(miniPlugin({ name: "old", keep: isPrimitive, halVersion: "2.0.0" })), new RegExp(`plugin 'old' was built for HAL 2\\.0\\.0, but this engine implements HAL ${HAL_VERSION.replace(/\./g, "\\.")}`));
+});
