@@ -22,9 +22,9 @@ export interface DecompositionContext<V> {
   call(op: string, inputs: readonly V[], attrs?: Attrs): V;
   /** A new tensor holding host values. */
   constant(values: ArrayLike<number>, shape: Shape, dtype: DType): V;
-  /** A view of contiguous `v` with another shape (no copy). */
+  /** `v` with another shape: a view when `v` is contiguous, else a contiguous copy first. */
   reshape(v: V, shape: Shape): V;
-  /** A strided view of contiguous `v` (no copy): broadcast (stride 0), transpose, slice. */
+  /** A strided view (no copy) of a value returned by call/constant/reshape (always contiguous): broadcast (stride 0), transpose, slice. */
   view(v: V, shape: Shape, strides: readonly number[], offset: number): V;
   /** Copies `src` into the strided region of contiguous `dst` (in place). */
   copyInto(dst: V, region: { shape: Shape; strides: readonly number[]; offset: number }, src: V): void;

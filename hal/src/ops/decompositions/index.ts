@@ -1,10 +1,31 @@
 import type { Decomposition } from "../types.ts";
+import { avgPool2d, avgPool2dGrad } from "./avgPool2d.ts";
+import { batchNorm } from "./batchNorm.ts";
+import { concat } from "./concat.ts";
+import { conv2d } from "./conv2d.ts";
+import { conv2dGradInput, conv2dGradWeight } from "./conv2dGrad.ts";
+import { layerNorm } from "./layerNorm.ts";
+import { maxPool2d, maxPool2dGrad } from "./maxPool2d.ts";
+import { pad } from "./pad.ts";
+import { logSoftmax, softmax } from "./softmax.ts";
 
-const pending = (name: string): Decomposition => () => {
-  throw new Error(`decomposition of ${name} is being written`);
+/**
+ * The reference decomposition of every composite op into primitives, by op name. They are what
+ * a device without a native composite kernel runs, so a device that implements only the
+ * primitives runs every model. Written for correctness, not speed.
+ */
+export const DECOMPOSITIONS: Record<string, Decomposition> = {
+  conv2d,
+  conv2dGradInput,
+  conv2dGradWeight,
+  maxPool2d,
+  maxPool2dGrad,
+  avgPool2d,
+  avgPool2dGrad,
+  softmax,
+  logSoftmax,
+  layerNorm,
+  batchNorm,
+  pad,
+  concat,
 };
-
-/** The reference decomposition of every composite op into primitives, by op name. */
-export const DECOMPOSITIONS: Record<string, Decomposition> = Object.fromEntries(
-  ["conv2d", "conv2dGradInput", "conv2dGradWeight", "maxPool2d", "maxPool2dGrad", "avgPool2d", "avgPool2dGrad", "softmax", "logSoftmax", "layerNorm", "batchNorm", "pad", "concat"].map((n) => [n, pending(n)]),
-);

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { KernelFn } from "./device.ts";
+import { UnsupportedOpError } from "./errors.ts";
+import { KernelRegistry } from "./registry.ts";
+
+const kernel = (): KernelFn => () => {};
+
+test("find returns the kernel registered for the (device, op, dtype) key", () => {
+  const registry = new KernelRegistry();
+  const add = kernel();
+  registry.register({ device: "cpu", op: "add", dtypes: ["float32", "int32"], kernel: add });
+  assert.equal(registry.find("cpu", "add", "int32")?.kernel, add);
+});
+
+test("find returns undefined for a dtype, op or device without a kernel", () => {
+  const registry = new KernelRegistry();
+  registry.register({ device: "cpu", op: "add", dtypes: ["float32"], kernel: kernel() });
+  assert.equal(registry.find("cpu", "add", "float16"), undefined);
+  assert.equal(registry.find("cpu", "mul", "float32"), undefined);
+  assert.equal(registry.find("webgpu", "add", "float32"), undefined);
+});
+
+test("a '*' registration matches every dtype", () => {
+  const registry = new KernelRegistry();
+  const copy = kernel();
+  registry.register({ device: "cpu", op: "copy", dtypes: "*", kernel: copy });
+  assert.equal(registry.find("cpu", "copy", "bool")?.kernel, copy);
+  assert.equal(registry.find("cpu", "copy", "float16")?.kernel, copy);
+});
+
+test("a later registration for the same key wins, earlier ones still serve other dtypes", () => {
+  const registry = new KernelRegistry();
+  const reference = kernel();
+  const fast = kernel();
+  registry.registerAll([
+    { device: "cpu", op: "matmul", dtypes: "*", kernel: reference },
+    { device: "cpu", op: "matmul", dtypes: ["float32"], kernel: fast },
+  ]);
+  assert.equal(registry.find("cpu", "matmul", "float32")?.kernel, fast);
+  assert.equal(registry.find("cpu", "matmul", "int32")?.kernel, reference);
+});
+
+test("registering an op the HAL does not define is refused", () => {
+  const registry = new KernelRegistry();
+  assert.throws(() => registry.register({ device: "cpu", op: "frobnicate", dtypes: "*", kernel: kernel() }), (e: unknown) => {
+    assert.ok(e instanceof UnsupportedOpError);
+    assert.match(e.message, /unknown op 'frobnicate'/);
+    return true;
+  });
+});
+
+test("ops lists a device's op names sorted; unregisterDevice removes them", () => {
+  const registry = new KernelRegistry();
+  registry.registerAll([
+    { device: "npu", op: "relu", dtypes: "*", kernel: kernel() },
+    { device: "npu", op: "add", dtypes: "*", kernel: kernel() },
+    { device: "npu", op: "add", dtypes: ["int8"], kernel: kernel() },
+  ]);
+  assert.deepEqual(registry.ops("npu"), ["add", "relu"]);
+  registry.unregisterDevice("npu");
+  assert.deepEqual(registry.ops("npu"), []);
+  assert.equal(registry.find("npu", "add", "float32"), undefined);
+});
