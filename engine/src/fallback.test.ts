@@ -73,3 +73,18 @@ test("a plugin kernel that throws is retried on cpu and reported", async () => {
 test("a plugin built for another HAL major version is refused naming both versions", async () => {
   await assert.rejects(registerPlugin(miniPlugin({ name: "old", keep: isPrimitive, halVersion: "2.0.0" })), new RegExp(`plugin 'old' was built for HAL 2\\.0\\.0, but this engine implements HAL ${HAL_VERSION.replace(/\./g, "\\.")}`));
 });
+
+test("a tensor larger than the device's biggest buffer is a clear out-of-memory error", async () => {
+  await registerPlugin(miniPlugin({ name: "tiny", keep: isPrimitive, syncRead: true, limits: { maxBufferBytes: 1024 } }));
+  assert.throws(() => tensor(new Float32Array(512), { device: "tiny" }), { name: "OutOfMemoryError", message: /float32\[512\] \(2048 bytes\) on 'tiny': its largest buffer is 1024 bytes/ });
+});
+
+test("a kernel whose binding exceeds the device limit runs on cpu instead", async () => {
+  setWarningHandler(() => {});
+  resetFallbackReport();
+  await registerPlugin(miniPlugin({ name: "narrow", keep: isPrimitive, syncRead: true, limits: { maxBindingBytes: 64 } }));
+  const x = tensor(Array.from({ length: 32 }, (_, i) => i), { device: "narrow" });
+  const y = x.mul(2);
+  assert.equal((await y.data())[31], 62);
+  assert.match(fallbackReport().find((r) => r.device === "narrow")!.reason, /128-byte binding exceeds the device's 64-byte limit/);
+});

@@ -1,6 +1,6 @@
 import {
   contiguousStrides, dtypeBytes, ELEMENTWISE_FAMILIES, formatShape, getOp, KernelError, PolychipError, ShapeError, sizeOf,
-  DeviceError, type Attrs, type DecompositionContext, type DType, type KernelCall, type OpDef, type Shape, type TensorMeta,
+  DeviceError, OutOfMemoryError, type Attrs, type DecompositionContext, type DType, type KernelCall, type OpDef, type Shape, type TensorMeta,
 } from "@polychip/hal";
 import { findKernel, getDeviceEntry, type DeviceEntry } from "./devices.ts";
 import { noteFallback } from "./fallback.ts";
@@ -13,6 +13,10 @@ const describe = (vs: readonly (RawView | TensorMeta)[]) => vs.map((v) => `${v.d
 
 export function allocate(entry: DeviceEntry, dtype: DType, shape: Shape): RawView {
   const bytes = sizeOf(shape) * dtypeBytes(dtype);
+  const { maxBufferBytes } = entry.device.capabilities.limits;
+  if (bytes > maxBufferBytes) {
+    throw new OutOfMemoryError(`cannot allocate ${dtype}${formatShape(shape)} (${bytes} bytes) on '${entry.name}': its largest buffer is ${maxBufferBytes} bytes`);
+  }
   const buffer = entry.device.alloc(Math.max(bytes, 4));
   const storage = new Storage(entry.name, buffer, bytes, (b) => entry.queue.submit(() => entry.device.free(b)));
   return { storage, dtype, shape: [...shape], strides: contiguousStrides(shape), offset: 0 };
@@ -67,10 +71,21 @@ export function runOp(op: string, inputs: readonly RawView[], attrs: Attrs = {},
   const metas = def.infer(inputs, attrs);
   const dtype = inputs[0]?.dtype ?? metas[0]!.dtype;
   const reg = findKernel(entry, op, dtype);
-  if (reg) return launch(entry, def, reg.kernel, inputs, attrs, metas);
+  const tooLarge = reg && bindingTooLarge(entry, inputs, metas);
+  if (reg && !tooLarge) return launch(entry, def, reg.kernel, inputs, attrs, metas);
+  if (tooLarge) return fallbackToCpu(entry, op, inputs, attrs, metas, tooLarge);
   if (def.decompose) return decompose(entry, def, inputs, attrs);
   const reason = entry.device.capabilities.dtypes.includes(dtype) ? `no ${op} kernel` : `dtype ${dtype} not supported`;
   return fallbackToCpu(entry, op, inputs, attrs, metas, reason);
+}
+
+/** The device's per-kernel binding limit (WebGPU maxStorageBufferBindingSize) planned around, not crashed into. */
+function bindingTooLarge(entry: DeviceEntry, inputs: readonly RawView[], metas: TensorMeta[]): string | undefined {
+  const limit = entry.device.capabilities.limits.maxBindingBytes;
+  if (!limit) return undefined;
+  const sizes = [...inputs.map((v) => v.storage.bytes), ...metas.map((m) => sizeOf(m.shape) * dtypeBytes(m.dtype))];
+  const biggest = Math.max(0, ...sizes);
+  return biggest > limit ? `a ${biggest}-byte binding exceeds the device's ${limit}-byte limit` : undefined;
 }
 
 function needsContiguous(entry: DeviceEntry, def: OpDef): boolean {

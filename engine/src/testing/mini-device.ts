@@ -1,11 +1,11 @@
 import { CpuDevice, cpuKernels } from "@polychip/device-cpu";
-import { getOp, HAL_VERSION, type Device, type DevicePlugin, type KernelRegistration } from "@polychip/hal";
+import { getOp, HAL_VERSION, type Device, type DeviceLimits, type DevicePlugin, type KernelRegistration } from "@polychip/hal";
 
 /**
  * A test device: the CPU's memory and kernels under another name, registering only the kernels
  * chosen. Lets tests exercise decomposition and fallback without a real accelerator.
  */
-export function miniPlugin(opts: { name: string; keep: (op: string) => boolean; syncRead?: boolean; halVersion?: string; throwOn?: string }): DevicePlugin {
+export function miniPlugin(opts: { name: string; keep: (op: string) => boolean; syncRead?: boolean; halVersion?: string; throwOn?: string; limits?: Partial<DeviceLimits> }): DevicePlugin {
   const kernels: KernelRegistration[] = cpuKernels
     .filter((k) => opts.keep(k.op))
     .map((k) => ({
@@ -21,7 +21,7 @@ export function miniPlugin(opts: { name: string; keep: (op: string) => boolean; 
       const inner = new CpuDevice();
       const device: Device = {
         info: { ...inner.info, name: opts.name, vendor: "test", halVersion: opts.halVersion ?? HAL_VERSION },
-        capabilities: inner.capabilities,
+        capabilities: { ...inner.capabilities, limits: { ...inner.capabilities.limits, ...opts.limits } },
         alloc: (b) => inner.alloc(b),
         free: (b) => inner.free(b as never),
         write: (b, d, o) => inner.write(b as never, d, o),

@@ -1,0 +1,62 @@
+import type { AttrValue, DType, HostArray } from "@polychip/hal";
+
+/**
+ * Polychip's graph IR: what `trace` captures, what passes rewrite, what model files and ONNX
+ * import/export carry, and what the lean runtime executes.
+ *
+ * A node's `op` is either a HAL op (executed through the device dispatcher: kernel, decomposition
+ * or fallback) or one of the STRUCTURAL_OPS below, which the runtime executes itself (views, shape
+ * arithmetic, constants) — they need no device kernel.
+ */
+export interface ValueInfo {
+  readonly name: string;
+  readonly dtype: DType;
+  /** Concrete sizes, or a symbol ("batch") for a dimension fixed only at run time. */
+  readonly shape: readonly (number | string)[];
+}
+
+export interface GraphNode {
+  readonly op: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+  /** Optional label for printing and profiling (e.g. the module path "0.weight" or an ONNX node name). */
+  readonly name?: string;
+}
+
+export interface Initializer {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  /** Values in row-major order; float16 held as float32 (see hal/dtype.ts). */
+  readonly data: HostArray;
+}
+
+export interface Graph {
+  readonly name: string;
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  readonly nodes: readonly GraphNode[];
+  readonly initializers: readonly Initializer[];
+  /** Free-form metadata carried through files (producer, accuracy, training config). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Ops the runtime executes without a device kernel. Inputs named "" are absent optional inputs.
+ * - reshape(x[, shape:int32]) attrs {shape?: number[]}: 0 copies the input dim, -1 infers one dim.
+ * - permute(x) attrs {dims}
+ * - slice(x[, starts, ends, axes, steps]) attrs {starts, ends, axes?, steps?} (ONNX Slice semantics; negative steps allowed)
+ * - expand(x[, shape]) attrs {shape?}: numpy-broadcast x to shape
+ * - squeeze(x) attrs {axes?}; unsqueeze(x) attrs {axes}; flatten(x) attrs {axis} (ONNX Flatten → 2-D)
+ * - identity(x); constant() attrs {value: number[], shape, dtype}
+ * - shape(x) → int32 [rank] attrs {start?, end?}; size(x) → int32 scalar
+ * - split(x[, sizes]) attrs {axis, sizes?} → several outputs (views)
+ */
+export const STRUCTURAL_OPS = ["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"] as const;
+
+export type StructuralOp = (typeof STRUCTURAL_OPS)[number];
+
+export function isStructuralOp(op: string): op is StructuralOp {
+  return (STRUCTURAL_OPS as readonly string[]).includes(op);
+}
