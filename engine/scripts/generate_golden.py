@@ -19,7 +19,6 @@ import torch.nn.functional as F
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "golden")
 SIG_DIGITS = 8
 rng = np.random.default_rng(20240611)
-torch.manual_seed(0)
 
 
 # ---------------------------------------------------------------- value helpers
@@ -96,7 +95,7 @@ def make_case(name, op, inputs, fn, attrs=None, loss_outputs=None, forward_only=
     outs = list(result) if isinstance(result, (tuple, list)) else [result]
     if loss_outputs is None:
         loss_outputs = [k for k, o in enumerate(outs) if o.dtype.is_floating_point]
-    if forward_only:
+    if forward_only or not any(i.grad for i in inputs):
         loss_outputs = []
     weights = [None] * len(outs)
     loss = None
@@ -182,6 +181,23 @@ def elementwise_cases():
     cases.append(make_case("where/scalar_other", "where", [In(cond, "bool"), In(uniform((2, 3)))],
                            lambda c, a: torch.where(c, a, torch.tensor(-1.25, dtype=torch.float64)), attrs={"scalar": -1.25}))
 
+    # Edge points where torch defines a specific subgradient.
+    ties_a, ties_b = np.array([[1.0, 2.0, -0.5], [0.25, 3.0, -1.0]]), np.array([[1.0, 1.5, -0.5], [0.75, 3.0, -2.0]])
+    cases.append(make_case("maximum/ties", "maximum", [In(ties_a), In(ties_b)], torch.maximum, note="torch splits the gradient of equal operands in half"))
+    cases.append(make_case("minimum/ties", "minimum", [In(ties_a), In(ties_b)], torch.minimum, note="torch splits the gradient of equal operands in half"))
+    cases.append(make_case("clamp/at_bounds", "clamp", [In(np.array([[-1.0, -0.5, 0.0], [0.5, 1.0, 2.0]]))], lambda x: torch.clamp(x, -0.5, 1.0),
+                           attrs={"min": -0.5, "max": 1.0}))
+    kinks = np.array([[-1.5, 0.0, 0.75], [0.0, -0.25, 2.0]])
+    cases.append(make_case("relu/at_zero", "relu", [In(kinks)], torch.relu))
+    cases.append(make_case("abs/at_zero", "abs", [In(kinks)], torch.abs))
+
+    # dtype promotion (forward only): PyTorch's rules for int tensors with float scalars and true division.
+    ia, ib = integers((2, 3), -9, 10), integers((2, 3), 1, 7)
+    cases.append(make_case("add/int32_tensors", "add", [In(ia, "int32"), In(ib, "int32")], torch.add))
+    cases.append(make_case("mul/int32_by_float_scalar", "mul", [In(ia, "int32")], lambda x: x * 2.5, attrs={"scalar": 2.5, "side": "right"}))
+    cases.append(make_case("div/int32_true_division", "div", [In(ia, "int32"), In(ib, "int32")], torch.div,
+                           note="torch.div on integer tensors is true division and returns floats"))
+
     cases.append(make_case("chain/reuse", "chain_reuse", [In(uniform((2, 3)))], lambda x: x * x + torch.sin(x) * x))
     return cases
 
@@ -205,6 +221,18 @@ def reduce_cases():
     cases.append(make_case("prod/dimneg1_keep", "prod", [In(uniform(x_shape, 0.5, 1.5))], lambda x: torch.prod(x, -1, keepdim=True),
                            attrs={"dims": -1, "keepDims": True}))
 
+    with_zero = uniform((2, 3, 4), 0.5, 1.5)
+    with_zero[0, 1, 2] = 0.0
+    with_zero[1, 0, 3] = 0.0
+    with_zero[1, 2, 3] = 0.0  # two zeros in one reduced slice: every gradient there is zero
+    cases.append(make_case("prod/dim1_with_zeros", "prod", [In(with_zero)], lambda x: torch.prod(x, 1), attrs={"dims": 1, "keepDims": False}))
+    one_zero = uniform((2, 3), 0.5, 1.5)
+    one_zero[1, 1] = 0.0
+    cases.append(make_case("prod/all_with_zero", "prod", [In(one_zero)], torch.prod, attrs={"dims": None, "keepDims": False}))
+    tied = np.array([[1.0, 3.0, 3.0, -2.0], [0.5, 0.5, 0.5, 0.25]])
+    cases.append(make_case("max/ties_dim1", "max", [In(tied)], lambda x: torch.amax(x, 1), attrs={"dims": 1, "keepDims": False},
+                           note="amax/max over dims split the gradient evenly between tied maxima"))
+
     cases.append(make_case("variance/dim1_unbiased", "variance", [In(uniform(x_shape))], lambda x: torch.var(x, 1, unbiased=True),
                            attrs={"dims": 1, "keepDims": False, "unbiased": True}))
     cases.append(make_case("variance/dims02_keep_biased", "variance", [In(uniform(x_shape))],
@@ -214,6 +242,7 @@ def reduce_cases():
     cases.append(make_case("logsumexp/dim2", "logsumexp", [In(uniform(x_shape, -3, 3))], lambda x: torch.logsumexp(x, 2), attrs={"dim": 2, "keepDims": False}))
     cases.append(make_case("logsumexp/dim0_keep", "logsumexp", [In(uniform(x_shape, -3, 3))], lambda x: torch.logsumexp(x, 0, keepdim=True),
                            attrs={"dim": 0, "keepDims": True}))
+    cases.append(make_case("logsumexp/dimneg1", "logsumexp", [In(uniform(x_shape, -3, 3))], lambda x: torch.logsumexp(x, -1), attrs={"dim": -1, "keepDims": False}))
     cases.append(make_case("logsumexp/large_values", "logsumexp", [In(uniform((3, 4), 80, 95))], lambda x: torch.logsumexp(x, 1),
                            attrs={"dim": 1, "keepDims": False}))
 
@@ -229,12 +258,13 @@ def linalg_cases():
     for label, sa, sb in (
         ("2d", (3, 4), (4, 5)), ("3d_by_2d", (2, 3, 4), (4, 5)), ("1d_by_2d", (4,), (4, 5)), ("2d_by_1d", (3, 4), (4,)),
         ("1d_by_1d", (4,), (4,)), ("batch_broadcast", (2, 1, 3, 4), (3, 4, 2)), ("2d_by_3d", (3, 4), (2, 4, 5)),
-        ("3d_by_1d", (2, 3, 4), (4,)),
+        ("3d_by_1d", (2, 3, 4), (4,)), ("1d_by_3d", (4,), (2, 4, 5)),
     ):
         cases.append(make_case(f"matmul/{label}", "matmul", [In(uniform(sa)), In(uniform(sb))], torch.matmul))
     cases.append(make_case("bmm/2x3x4_2x4x2", "bmm", [In(uniform((2, 3, 4))), In(uniform((2, 4, 2)))], torch.bmm))
     cases.append(make_case("linear/bias", "linear", [In(uniform((3, 4))), In(uniform((5, 4))), In(uniform((5,)))], F.linear))
     cases.append(make_case("linear/no_bias", "linear", [In(uniform((3, 4))), In(uniform((5, 4)))], F.linear))
+    cases.append(make_case("linear/1d_input", "linear", [In(uniform((4,))), In(uniform((5, 4))), In(uniform((5,)))], F.linear))
     cases.append(make_case("linear/3d_input", "linear", [In(uniform((2, 3, 4))), In(uniform((2, 4))), In(uniform((2,)))], F.linear))
     cases.append(make_case(
         "chain/mlp", "chain_mlp",
@@ -301,6 +331,10 @@ def pool_cases():
     maxpool("k2_s1_overlap", (1, 1, 5, 5), 2, stride=1)
     maxpool("k2x3_s1x2", (1, 2, 6, 7), [2, 3], stride=[1, 2])
     maxpool("k3_s2_pad1_ceil", (1, 1, 8, 8), 3, stride=2, padding=1, ceil=True)
+    maxpool_ties = np.array([[[[1.0, 1.0, 0.0, 2.0], [1.0, 0.5, 2.0, 2.0], [0.0, 3.0, 3.0, 1.0], [3.0, 3.0, 1.0, 1.0]]]])
+    cases.append(make_case("maxPool2d/ties_first_wins", "maxPool2d", [In(maxpool_ties)], lambda x: F.max_pool2d(x, 2, stride=1),
+                           attrs={"kernel": 2, "stride": 1, "padding": 0, "ceilMode": False},
+                           note="torch's CPU kernel sends each window's gradient to its first maximum in row-major order"))
     maxpool("pad_asymmetric", (1, 1, 5, 5), 2, stride=2, padding=[1, 0, 0, 1])
 
     def avgpool(label, x_shape, kernel, stride=None, padding=0, ceil=False, include=True):
@@ -339,6 +373,11 @@ def nn_cases():
     ln("no_affine", (3, 5), [5], False)
     ln("eps_1e-3", (3, 4), [4], True, eps=1e-3)
     ln("forward_only_fused", (2, 3, 4), [4], True, forward_only=True)
+    for forward_only in (False, True):
+        label = "bias_only_forward_only_fused" if forward_only else "bias_only"
+        ins = [In(uniform((3, 4)), grad=not forward_only), In(uniform((4,), -0.5, 0.5), grad=not forward_only)]
+        cases.append(make_case(f"layerNorm/{label}", "layerNorm_bias_only", ins, lambda x, b: F.layer_norm(x, [4], None, b),
+                               attrs={"normalizedShape": [4], "eps": 1e-5}, forward_only=forward_only))
     ln("forward_only_fused_no_affine", (3, 5), [5], False, forward_only=True)
 
     def bn(label, shape, training, momentum=0.1, eps=1e-5, forward_only=False):
@@ -381,6 +420,8 @@ def indexing_cases():
                            lambda x, i: take(x, i, 1), attrs={"dim": 1}))
     cases.append(make_case("gather/dim0", "gather", [In(uniform((4, 3))), In(np.array([1, 1, 3]), "int32")],
                            lambda x, i: take(x, i, 0), attrs={"dim": 0}))
+    cases.append(make_case("gather/scalar_index", "gather", [In(uniform((3, 4))), In(np.array(2), "int32")],
+                           lambda x, i: take(x, i, 1), attrs={"dim": 1}))
     cases.append(make_case("gather/negative_index", "gather", [In(uniform((4, 3))), In(np.array([-1, 0, -4]), "int32")],
                            lambda x, i: take(x, i, 0), attrs={"dim": 0}))
     cases.append(make_case("gatherElements/dim1", "gatherElements", [In(uniform((3, 4))), In(integers((3, 5), 0, 4), "int32")],
@@ -404,9 +445,10 @@ def shape_cases():
 
     def pad_case(label, shape, pads, mode="constant", value=0.0, forward_only=False):
         """pads in the engine's order: (before, after) per dim from the first dim."""
+        full = list(pads) + [0] * (2 * len(shape) - len(pads))
         torch_pads = []
-        for d in reversed(range(len(pads) // 2)):
-            torch_pads += [pads[2 * d], pads[2 * d + 1]]
+        for d in reversed(range(len(shape))):
+            torch_pads += [full[2 * d], full[2 * d + 1]]
         while len(torch_pads) > 2 and torch_pads[-2:] == [0, 0]:
             torch_pads = torch_pads[:-2]  # torch's non-constant modes reject pads on leading dims, even zero ones
         torch_mode = {"constant": "constant", "reflect": "reflect", "edge": "replicate"}[mode]
@@ -440,12 +482,40 @@ def loss_cases():
     probs = rng.dirichlet(np.ones(5), size=3)
     cases.append(make_case("crossEntropy/probability_targets", "crossEntropy", [In(uniform((3, 5), -3, 3)), In(np.round(probs, 6), grad=False)],
                            lambda x, t: F.cross_entropy(x, t)))
+    probs2 = rng.dirichlet(np.ones(4), size=2)
+    cases.append(make_case("crossEntropy/probability_targets_label_smoothing", "crossEntropy",
+                           [In(uniform((2, 4), -3, 3)), In(np.round(probs2, 6), grad=False)],
+                           lambda x, t: F.cross_entropy(x, t, label_smoothing=0.2), attrs={"labelSmoothing": 0.2}))
     cases.append(make_case("mseLoss/3x4", "mseLoss", [In(uniform((3, 4))), In(uniform((3, 4)))], F.mse_loss))
     cases.append(make_case("binaryCrossEntropyWithLogits/3x4", "binaryCrossEntropyWithLogits",
                            [In(uniform((3, 4), -4, 4)), In(uniform((3, 4), 0, 1), grad=False)], F.binary_cross_entropy_with_logits))
     cases.append(make_case("binaryCrossEntropyWithLogits/large_logits", "binaryCrossEntropyWithLogits",
                            [In(np.array([[30.0, -30.0, 0.5], [-45.0, 60.0, -0.25]])), In(np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0]]), grad=False)],
                            F.binary_cross_entropy_with_logits))
+    return cases
+
+
+def view_cases():
+    """Ops fed non-contiguous views (transposed, permuted, sliced, expanded), where stride handling bites."""
+    cases = []
+    cases.append(make_case("view/matmul_transposed_operand", "view_matmul_bt", [In(uniform((3, 4))), In(uniform((5, 4)))],
+                           lambda a, b: a @ b.t()))
+    cases.append(make_case("view/softmax_of_transposed", "view_softmax_t", [In(uniform((4, 3), -3, 3))], lambda x: F.softmax(x.t(), -1)))
+    cases.append(make_case("view/sum_of_permuted", "view_sum_permuted", [In(uniform((2, 3, 4)))], lambda x: x.permute(2, 0, 1).sum(1)))
+    cases.append(make_case("view/add_of_two_slices", "view_add_slices", [In(uniform((2, 6)))], lambda x: x[:, 0:3] + x[:, 3:6] * 2))
+    cases.append(make_case("view/conv2d_of_sliced_input", "view_conv_sliced", [In(uniform((1, 2, 5, 8), -1, 1)), In(uniform((3, 2, 3, 3), -1, 1))],
+                           lambda x, w: F.conv2d(x[:, :, :, 1:7], w, padding=1)))
+    cases.append(make_case("view/maxPool2d_of_permuted", "view_maxpool_permuted", [In(distinct((1, 2, 6, 4)))],
+                           lambda x: F.max_pool2d(x.permute(0, 1, 3, 2), 2)))
+    cases.append(make_case("view/mean_of_expanded", "view_mean_expanded", [In(uniform((3, 1)))], lambda x: x.expand(3, 4).mean(0)))
+    cases.append(make_case("view/cat_of_transposed", "view_cat_transposed", [In(uniform((3, 2))), In(uniform((1, 3)))],
+                           lambda a, b: torch.cat([a.t(), b], 0)))
+    cases.append(make_case("view/layerNorm_forward_of_transposed", "view_layernorm_t", [In(uniform((4, 3)), grad=False)],
+                           lambda x: F.layer_norm(x.t(), [4]), forward_only=True))
+    cases.append(make_case("view/linear_of_sliced_rows", "view_linear_step", [In(uniform((6, 3))), In(uniform((2, 3))), In(uniform((2,)))],
+                           lambda x, w, b: F.linear(x[::2], w, b)))
+    cases.append(make_case("view/gatherElements_of_transposed", "view_gather_elements_t", [In(uniform((4, 3))), In(integers((3, 2), 0, 4), "int32")],
+                           lambda x, i: torch.gather(x.t(), 1, i)))
     return cases
 
 
@@ -547,7 +617,7 @@ def main():
     meta = {"torch": torch.__version__, "numpy": np.__version__}
     groups = {
         "elementwise": elementwise_cases, "reduce": reduce_cases, "linalg": linalg_cases, "conv": conv_cases,
-        "pool": pool_cases, "nn": nn_cases, "indexing": indexing_cases, "shape": shape_cases, "loss": loss_cases,
+        "pool": pool_cases, "nn": nn_cases, "indexing": indexing_cases, "shape": shape_cases, "loss": loss_cases, "views": view_cases,
     }
     total = 0
     count = 0

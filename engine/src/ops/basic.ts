@@ -1,6 +1,7 @@
 import { DTypeError, formatShape, isFloat, promoteTypes, type Attrs, type DType } from "@polychip/hal";
 import { runOp, shareView } from "../core/dispatch.ts";
 import { record } from "../autograd/node.ts";
+import { noGrad } from "../autograd/grad-mode.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { full } from "./creation.ts";
 
@@ -22,8 +23,14 @@ export function operands(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
     const dt = promoteTypes(a.dtype, b.dtype);
     return [a.dtype === dt ? a : cast(a, dt), b.dtype === dt ? b : cast(b, dt)];
   }
-  if (a instanceof Tensor) return [a, scalarFor(b as number, a)];
-  if (b instanceof Tensor) return [scalarFor(a as number, b), b];
+  if (a instanceof Tensor) {
+    const s = scalarFor(b as number, a);
+    return [s.dtype === a.dtype ? a : cast(a, s.dtype), s];
+  }
+  if (b instanceof Tensor) {
+    const s = scalarFor(a as number, b);
+    return [s, s.dtype === b.dtype ? b : cast(b, s.dtype)];
+  }
   throw new DTypeError("binary op: at least one operand must be a tensor");
 }
 
@@ -52,22 +59,20 @@ function binaryOp(op: string, a: TensorLike, b: TensorLike, grad?: (g: Tensor, x
 export const add = (a: TensorLike, b: TensorLike): Tensor => binaryOp("add", a, b, (g) => [g, g]);
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryOp("sub", a, b, (g) => [g, neg(g)]);
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp("mul", a, b, (g, x, y) => [mul(g, y), mul(g, x)]);
-export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp("div", a, b, (g, x, y) => [div(g, y), neg(div(mul(g, x), mul(y, y)))]);
+/** True division: integer operands give a float result, as PyTorch's `/`. */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp("div", toFloat(a), toFloat(b), (g, x, y) => [div(g, y), neg(div(mul(g, x), mul(y, y)))]);
 export const pow = (a: TensorLike, b: TensorLike): Tensor =>
   binaryOp("pow", a, b, (g, x, y, out) => [
     mul(g, mul(y, pow(x, sub(y, 1)))),
     y.requiresGrad ? mul(g, mul(out, log(x))) : undefined,
   ]);
-export const maximum = (a: TensorLike, b: TensorLike): Tensor =>
-  binaryOp("maximum", a, b, (g, x, y) => {
-    const pick = cast(ge(x, y), g.dtype);
-    return [mul(g, pick), mul(g, sub(1, pick))];
-  });
-export const minimum = (a: TensorLike, b: TensorLike): Tensor =>
-  binaryOp("minimum", a, b, (g, x, y) => {
-    const pick = cast(le(x, y), g.dtype);
-    return [mul(g, pick), mul(g, sub(1, pick))];
-  });
+/** Where the operands tie, each gets half the gradient (as PyTorch). */
+function tieSplit(g: Tensor, wins: Tensor, ties: Tensor): Tensor[] {
+  const share = add(cast(wins, g.dtype), mul(cast(ties, g.dtype), 0.5));
+  return [mul(g, share), mul(g, sub(1, share))];
+}
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp("maximum", a, b, (g, x, y) => tieSplit(g, gt(x, y), eq(x, y)));
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp("minimum", a, b, (g, x, y) => tieSplit(g, lt(x, y), eq(x, y)));
 export const mod = (a: TensorLike, b: TensorLike): Tensor => binaryOp("mod", a, b, (g, x, y) => [g, neg(mul(g, floor(div(x, y))))]);
 export const fmod = (a: TensorLike, b: TensorLike): Tensor => binaryOp("fmod", a, b);
 
@@ -81,6 +86,10 @@ export const logicalAnd = (a: Tensor, b: Tensor): Tensor => binaryOp("logicalAnd
 export const logicalOr = (a: Tensor, b: Tensor): Tensor => binaryOp("logicalOr", a, b);
 export const logicalXor = (a: Tensor, b: Tensor): Tensor => binaryOp("logicalXor", a, b);
 export const logicalNot = (a: Tensor): Tensor => run("logicalNot", [a]);
+
+function toFloat(v: TensorLike): TensorLike {
+  return v instanceof Tensor && !isFloat(v.dtype) ? cast(v, "float32") : v;
+}
 
 function unaryOp(op: string, x: Tensor, grad?: (g: Tensor, x: Tensor, out: Tensor) => Tensor): Tensor {
   const input = x.dtype === "bool" || (!isFloat(x.dtype) && grad && !["neg", "abs", "relu"].includes(op)) ? cast(x, "float32") : x;
@@ -113,11 +122,20 @@ export function gelu(x: Tensor): Tensor {
   return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
 }
 
+/** Limits values to [min, max]; the gradient passes where min <= x <= max (bounds included, as PyTorch). */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
-  let out = x;
-  if (min !== undefined) out = maximum(out, min);
-  if (max !== undefined) out = minimum(out, max);
-  return out === x ? alias(x) : out;
+  const out = noGrad(() => {
+    let r = x;
+    if (min !== undefined) r = maximum(r, min);
+    if (max !== undefined) r = minimum(r, max);
+    return r === x ? alias(x) : r;
+  });
+  return record("clamp", out, [x], (g) => {
+    let inside = g;
+    if (min !== undefined) inside = mul(inside, cast(ge(x, min), g.dtype));
+    if (max !== undefined) inside = mul(inside, cast(le(x, max), g.dtype));
+    return [inside];
+  });
 }
 
 /** cond ? a : b with broadcasting. */

@@ -1,7 +1,7 @@
 import { DTypeError, formatShape, normalizeAxis, ShapeError } from "@polychip/hal";
 import { record } from "../autograd/node.ts";
 import type { Tensor } from "../tensor.ts";
-import { cast, run } from "./basic.ts";
+import { add, cast, lt, run, where } from "./basic.ts";
 import { full } from "./creation.ts";
 import { expand, reshape, slice, unsqueeze } from "./shape.ts";
 
@@ -22,7 +22,8 @@ export function gatherElements(x: Tensor, index: Tensor, dim: number): Tensor {
 /** numpy.take / ONNX Gather: picks slices of `x` along `dim` (negative indices count from the end). */
 export function gather(x: Tensor, index: Tensor, dim = 0): Tensor {
   const axis = normalizeAxis("gather", dim, x.ndim);
-  const idx = intIndex("gather", index);
+  const raw = intIndex("gather", index);
+  const idx = where(lt(raw, 0), add(raw, x.shape[axis]!), raw); // negative indices count from the end
   const out = run("gather", [x, idx], { axis });
   return record("gather", out, [x], (g) => {
     const pre = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);

@@ -77,7 +77,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   if (!needsGrad(inputs)) {
     // The fused HAL op (or its decomposition) when no gradient is needed.
-    const w = weight ?? undefined;
+    const w = weight ?? (bias ? full(normalizedShape, 1, { dtype: x.dtype, device: x.device }) : undefined);
     const args = w ? (bias ? [x, w, bias] : [x, w]) : [x];
     return run("layerNorm", args, { axis, epsilon: eps });
   }
@@ -145,7 +145,9 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: { labelSmooth
   const logp = logSoftmax(logits, 1);
   if (target.dtype === "float32" || target.dtype === "float16") {
     if (formatShape(target.shape) !== formatShape(logits.shape)) throw new ShapeError(`crossEntropy: probability targets must match logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
-    return div(neg(sum(mul(logp, target))), n);
+    const eps = opts.labelSmoothing ?? 0;
+    const smoothed = eps ? add(mul(target, 1 - eps), eps / c) : target;
+    return div(neg(sum(mul(logp, smoothed))), n);
   }
   if (target.dtype !== "int32" && target.dtype !== "uint8" && target.dtype !== "int8") throw new DTypeError(`crossEntropy: class targets must be integers, got ${target.dtype}`);
   if (target.ndim !== 1 || target.shape[0] !== n) throw new ShapeError(`crossEntropy: targets must be [${n}] for logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);

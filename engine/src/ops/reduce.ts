@@ -1,7 +1,7 @@
 import { isFloat, normalizeAxis, type Attrs } from "@polychip/hal";
 import { record } from "../autograd/node.ts";
 import type { Tensor } from "../tensor.ts";
-import { add, cast, div, eq, exp, log, mul, run, sub } from "./basic.ts";
+import { add, cast, div, eq, exp, log, mul, run, sub, where } from "./basic.ts";
 import { expand, reshape } from "./shape.ts";
 
 function axesOf(x: Tensor, dims?: number | number[]): number[] {
@@ -38,7 +38,16 @@ export function mean(x: Tensor, dims?: number | number[], keepDims = false): Ten
 
 export function prod(x: Tensor, dims?: number | number[], keepDims = false): Tensor {
   const [out, axes] = reduceOp("reduceProd", x, dims, keepDims);
-  return record("prod", out, [x], (g) => [div(mul(restoreDims(g, x, axes, keepDims), restoreDims(out, x, axes, keepDims)), x)]);
+  return record("prod", out, [x], (g) => {
+    // d(prod)/dx_i is the product of the other elements: out/x_i, except where x_i is 0.
+    const isZero = eq(x, 0);
+    const nonZero = where(isZero, 1, x);
+    const prodNonZero = run("reduceProd", [nonZero], { axes, keepDims: true });
+    const zeros = run("reduceSum", [cast(isZero, "int32")], { axes, keepDims: true });
+    const atZero = where(eq(zeros, 1), prodNonZero, 0);
+    const local = where(isZero, atZero, div(restoreDims(out, x, axes, keepDims), nonZero));
+    return [mul(restoreDims(g, x, axes, keepDims), local)];
+  });
 }
 
 function extremum(op: string, x: Tensor, dims: number | number[] | undefined, keepDims: boolean): Tensor {

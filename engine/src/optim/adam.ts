@@ -48,6 +48,6 @@ export class AdamW extends Adam {
   protected override readonly decoupled = true;
 
   constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, { weightDecay: 0.01, ...opts });
+    super(params, { ...opts, weightDecay: opts.weightDecay ?? 0.01 });
   }
 }

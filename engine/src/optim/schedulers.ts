@@ -15,7 +15,7 @@ export class StepLR {
   }
 }
 
-/** Cosine annealing from the base rate to `etaMin` over `tMax` steps (the closed form of torch's CosineAnnealingLR). */
+/** Cosine annealing from the base rate to `etaMin` over `tMax` steps and back up after, as torch's CosineAnnealingLR. */
 export class CosineAnnealingLR {
   private epoch = 0;
   private readonly baseLr: number;
@@ -26,7 +26,7 @@ export class CosineAnnealingLR {
 
   step(): void {
     this.epoch++;
-    const t = Math.min(this.epoch, this.tMax);
+    const t = this.epoch;
     this.optimizer.lr = this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * t) / this.tMax))) / 2;
   }
 }
