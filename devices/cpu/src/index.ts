@@ -1,0 +1,16 @@
+import { HAL_VERSION, type DevicePlugin } from "@polychip/hal";
+import { CpuDevice, type CpuDeviceOptions } from "./device.ts";
+import { cpuKernels } from "./kernels/index.ts";
+
+export { CpuBuffer, CpuDevice, type CpuDeviceOptions } from "./device.ts";
+export { cpuKernels } from "./kernels/index.ts";
+export type { CpuKernel, CpuRegistration } from "./kernels/registration.ts";
+export { runOp, run, t, upload, uploadView, download, type HostInput, type HostOutput, type RunOptions } from "./testing.ts";
+
+/** The HAL entry point of the cpu device. */
+export const cpuPlugin: DevicePlugin<CpuDeviceOptions> = {
+  name: "cpu",
+  halVersion: HAL_VERSION,
+  create: (options) => new CpuDevice(options),
+  kernels: cpuKernels,
+};

@@ -1,0 +1,41 @@
+import type { CpuRegistration } from "./registration.ts";
+import { argReduceKernels } from "./argreduce.ts";
+import { binaryKernels } from "./binary.ts";
+import { castKernels } from "./cast.ts";
+import { compareKernels } from "./compare.ts";
+import { concatKernels } from "./concat.ts";
+import { conv2dKernels } from "./conv2d.ts";
+import { copyKernels } from "./copy.ts";
+import { fillKernels } from "./fill.ts";
+import { gatherKernels } from "./gather.ts";
+import { matmulKernels } from "./matmul.ts";
+import { normKernels } from "./norm.ts";
+import { padKernels } from "./pad.ts";
+import { poolKernels } from "./pool.ts";
+import { randomKernels } from "./random.ts";
+import { reduceKernels } from "./reduce.ts";
+import { softmaxKernels } from "./softmax.ts";
+import { unaryKernels } from "./unary.ts";
+import { whereKernels } from "./where.ts";
+
+/** Every kernel of the cpu device: one per HAL op, primitives and composites alike. */
+export const cpuKernels: CpuRegistration[] = [
+  ...unaryKernels,
+  ...binaryKernels,
+  ...compareKernels,
+  ...whereKernels,
+  ...castKernels,
+  ...copyKernels,
+  ...fillKernels,
+  ...randomKernels,
+  ...reduceKernels,
+  ...argReduceKernels,
+  ...matmulKernels,
+  ...gatherKernels,
+  ...conv2dKernels,
+  ...poolKernels,
+  ...softmaxKernels,
+  ...normKernels,
+  ...padKernels,
+  ...concatKernels,
+];
