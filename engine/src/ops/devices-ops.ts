@@ -1,6 +1,7 @@
 import { dtypeBytes, sizeOf } from "@polychip/hal";
 import { allocate, readView, shareView } from "../core/dispatch.ts";
 import { getDeviceEntry } from "../core/devices.ts";
+import { viewIsContiguous } from "../core/view.ts";
 import { profiler } from "../core/profiler.ts";
 import { record } from "../autograd/node.ts";
 import { Tensor } from "../tensor.ts";
@@ -13,13 +14,24 @@ export function toDevice(x: Tensor, device: string): Tensor {
   const dst = getDeviceEntry(device);
   const out = allocate(dst, src.dtype, src.shape);
   const bytes = sizeOf(src.shape) * dtypeBytes(src.dtype);
-  const pending = readView(src);
   const started = performance.now();
-  dst.queue.submitAsync(async () => {
-    const data = await pending;
-    if (bytes > 0) dst.device.write(out.storage.buffer, data, 0);
-    profiler.emit({ device, name: `transfer ${x.device}→${device}`, category: "transfer", start: started, duration: performance.now() - started, args: { bytes } });
-  });
+  const done = () => profiler.emit({ device, name: `transfer ${x.device}→${device}`, category: "transfer", start: started, duration: performance.now() - started, args: { bytes } });
+  const from = getDeviceEntry(x.device);
+  if (from.device.readSync && !from.queue.busy && viewIsContiguous(src)) {
+    // Host-visible memory: copy now, no need to make the destination wait on a promise.
+    const data = bytes > 0 ? from.device.readSync(src.storage.buffer, src.offset * dtypeBytes(src.dtype), bytes).slice() : new Uint8Array(0);
+    dst.queue.submit(() => {
+      if (bytes > 0) dst.device.write(out.storage.buffer, data, 0);
+      done();
+    });
+  } else {
+    const pending = readView(src);
+    dst.queue.submitAsync(async () => {
+      const data = await pending;
+      if (bytes > 0) dst.device.write(out.storage.buffer, data, 0);
+      done();
+    });
+  }
   const t = new Tensor(out);
   return record("to", t, [x], (g) => [toDevice(g, x.device)]);
 }
