@@ -1,0 +1,46 @@
+import { formatShape, type KernelCall, type ProfileEvent, type TensorView } from "@polychip/hal";
+
+/** "float32[2, 3], float32[3]": the dtypes and shapes of some views, for messages and event args. */
+export function describeViews(views: readonly Pick<TensorView, "dtype" | "shape">[]): string {
+  return views.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
+}
+
+/** "add(float32[2, 3], float32[3]) -> float32[2, 3]": one launch, as error messages should name it. */
+export function describeCall(call: Pick<KernelCall, "op" | "inputs" | "outputs">): string {
+  return `${call.op}(${describeViews(call.inputs)}) -> ${describeViews(call.outputs)}`;
+}
+
+/**
+ * The profiler event for one kernel launch. `args` carries what the device knows about the run
+ * (cycles, bytes moved, utilisation); shapes and dtype are always filled in so a timeline can
+ * group launches by signature.
+ */
+export function kernelEvent(
+  device: string,
+  call: Pick<KernelCall, "op" | "inputs" | "outputs">,
+  start: number,
+  duration: number,
+  args: Readonly<Record<string, string | number | boolean>> = {},
+): ProfileEvent {
+  const first = call.inputs[0] ?? call.outputs[0];
+  return {
+    device,
+    name: call.op,
+    category: "kernel",
+    start,
+    duration,
+    args: { shapes: `${describeViews(call.inputs)} -> ${describeViews(call.outputs)}`, dtype: first?.dtype ?? "", ...args },
+  };
+}
+
+/** The profiler event for a host<->device copy. */
+export function transferEvent(
+  device: string,
+  direction: "host-to-device" | "device-to-host",
+  bytes: number,
+  start: number,
+  duration: number,
+  args: Readonly<Record<string, string | number | boolean>> = {},
+): ProfileEvent {
+  return { device, name: direction === "host-to-device" ? "write" : "read", category: "transfer", start, duration, args: { direction, bytes, ...args } };
+}

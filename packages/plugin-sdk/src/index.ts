@@ -1,0 +1,11 @@
+/**
+ * @polychip/plugin-sdk: the plugin-facing helpers. A plugin imports only this entry and
+ * @polychip/hal; the conformance kit (`@polychip/plugin-sdk/kit`) and the scaffolder
+ * (`@polychip/plugin-sdk/scaffold`) are separate entries so a plugin never loads the CPU oracle.
+ */
+export { HostBuffer, storageArray, type StorageArray } from "./host/host-buffer.ts";
+export { HostDevice, type HostDeviceOptions } from "./host/host-device.ts";
+export { elementOffsets, broadcastOffsets, forEachIndex } from "./host/strided.ts";
+export { loadValues, storeValues, viewSize, type HostView } from "./host/elements.ts";
+export { describeViews, describeCall, kernelEvent, transferEvent } from "./host/profiler.ts";
+export { saturate, roundHalfToEven, castValue } from "./host/numerics.ts";

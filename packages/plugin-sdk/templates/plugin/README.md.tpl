@@ -1,0 +1,29 @@
+# __PACKAGE_NAME__
+
+A Polychip device plugin for the `__DEVICE_NAME__` device, scaffolded by `polychip-create-plugin`.
+It imports only `@polychip/hal` (the contract) and `@polychip/plugin-sdk` (host-device helpers).
+
+- `src/index.ts` — the HAL entry point (`DevicePlugin`): name, HAL version, `create()`, `kernels`.
+- `src/device.ts` — the device: memory, copies, launches. It starts as a host-memory device
+  (`HostDevice` from the SDK); swap in your driver calls.
+- `src/kernels/` — naive TypeScript kernels for every required primitive op. They pass the
+  conformance kit as generated; replace them with real ones, one at a time. Ops you do not
+  register (all the composites, to begin with) fall back to the CPU device, visibly.
+
+## Use
+
+```ts
+import __PLUGIN_CONST__ from "__PACKAGE_NAME__";
+await engine.loadPlugin("__PACKAGE_NAME__"); // or a path to this folder
+```
+
+## Test
+
+```sh
+pnpm test            # runs the conformance kit on this plugin (node:test)
+pnpm run conformance # prints the op × dtype table and the summary line
+pnpm run typecheck
+```
+
+See `docs/writing-a-device-plugin.md` in the Polychip repository for the contract, lifecycle,
+memory and queues, capabilities, fallback, profiler events and subgraph claiming.

@@ -1,0 +1,19 @@
+{
+  "name": "__PACKAGE_NAME__",
+  "version": "0.1.0",
+  "description": "Polychip device plugin '__DEVICE_NAME__' (scaffolded by polychip-create-plugin)",
+  "type": "module",
+  "main": "./src/index.ts",
+  "types": "./src/index.ts",
+  "exports": { ".": "./src/index.ts" },
+  "scripts": {
+    "typecheck": "tsc -p .",
+    "test": "node --import tsx --test $(find src -name '*.test.ts')",
+    "conformance": "polychip-conformance ."
+  },
+  "dependencies": {
+    "@polychip/hal": "workspace:*",
+    "@polychip/plugin-sdk": "workspace:*"
+  },
+  "devDependencies": { "tsx": "4.23.15", "typescript": "5.9.3", "@types/node": "20.9.5" }
+}
