@@ -1,14 +1,16 @@
 import { UnsupportedOpError } from "../errors.ts";
 import { COMPOSITES } from "./composites.ts";
 import { PRIMITIVES } from "./primitives.ts";
+import { QUANTIZED_OPS } from "./quantized.ts";
 import type { OpDef } from "./types.ts";
 
 export * from "./types.ts";
 export { PRIMITIVES, ELEMENTWISE_FAMILIES } from "./primitives.ts";
+export { QUANTIZED_OPS, quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d } from "./quantized.ts";
 export { COMPOSITES, window2d, type Window2d } from "./composites.ts";
 export { numAttr, boolAttr, listAttr } from "./attrs.ts";
 
-const BY_NAME = new Map<string, OpDef>([...PRIMITIVES, ...COMPOSITES].map((d) => [d.name, d]));
+const BY_NAME = new Map<string, OpDef>([...PRIMITIVES, ...COMPOSITES, ...QUANTIZED_OPS].map((d) => [d.name, d]));
 
 export function getOp(name: string): OpDef {
   const def = BY_NAME.get(name);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { compareValues, generatorFor, referenceExecutor, runOp, toleranceFor, type OpExecutor } from "@polychip/plugin-sdk/kit";
-import { dequantizeLinear, quantizedConv2d, quantizedMatmul, quantizeLinear } from "./proposed-hal-ops.ts";
+import { dequantizeLinear, quantizedConv2d, quantizedMatmul, quantizeLinear } from "@polychip/hal";
 import { chip, ramp, runNpu, tensor } from "./test-support.ts";
 
 // One CPU reference for the file; disposing it stops its worker threads.

@@ -10,7 +10,7 @@ import { softmaxKernels } from "./softmax.ts";
 
 /**
  * Kernels for ops the HAL does not define yet (quantizeLinear, dequantizeLinear, quantizedMatmul,
- * quantizedConv2d: proposed in src/proposed-hal-ops.ts). They join the registration list as soon
+ * quantizedConv2d: HAL 1.1 ops). They join the registration list as soon
  * as the HAL defines the op; until then they run only when launched directly.
  */
 export const pendingHalKernels: readonly NpuRegistration[] = [...quantizeKernels, ...quantizedKernels];

@@ -65,7 +65,7 @@ function quantStream(op: string, opsPerElement: number, convert: (v: number, sca
 
 /**
  * Kernels for the proposed HAL ops quantizeLinear / dequantizeLinear (ONNX QuantizeLinear /
- * DequantizeLinear semantics; see src/proposed-hal-ops.ts):
+ * DequantizeLinear semantics; see hal/src/ops/quantized.ts):
  * quantize: y = saturate(roundHalfToEven(x / scale) + zeroPoint), the division in fp32, NaN → 0;
  * dequantize: y = (float32(x) - float32(zeroPoint)) * scale in fp32, rounded to y's dtype.
  */

@@ -29,7 +29,7 @@ function perChannel(op: string, what: string, v: TensorView<HostBuffer>, channel
 
 /**
  * Kernels for the proposed HAL ops quantizedMatmul / quantizedConv2d (ONNX QLinearMatMul /
- * QLinearConv, see src/proposed-hal-ops.ts): the int8 path of the tensor unit.
+ * QLinearConv, see hal/src/ops/quantized.ts): the int8 path of the tensor unit.
  */
 export const quantizedKernels: NpuRegistration[] = [
   // Inputs: a, aScale, aZeroPoint, b, bScale (per-tensor or per-column), bZeroPoint, yScale, yZeroPoint.

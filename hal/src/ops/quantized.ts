@@ -1,24 +1,15 @@
 /**
- * Op definitions this plugin proposes for the HAL (see README.md, "Proposed HAL additions"),
- * written exactly as hal/src/ops/composites.ts writes its own so the HAL can adopt them as they
- * are. Until it does, npu-sim registers no kernel under these names (the registry refuses names
- * the HAL does not define); its tests use these definitions for shape inference and check the
- * kernels against the reference decompositions run on the CPU.
+ * Quantised ops (HAL 1.1): ONNX QuantizeLinear / DequantizeLinear / QLinearMatMul / QLinearConv
+ * semantics, each with a reference decomposition (dequantize → float op → quantize), so a device
+ * without integer kernels still runs an int8 model.
  */
-import {
-  boolAttr,
-  DTypeError,
-  formatShape,
-  normalizeAxis,
-  numAttr,
-  ShapeError,
-  window2d,
-  type Attrs,
-  type DecompositionContext,
-  type DType,
-  type OpDef,
-  type TensorMeta,
-} from "@polychip/hal";
+import type { Attrs } from "../device.ts";
+import type { DType } from "../dtype.ts";
+import { DTypeError, ShapeError } from "../errors.ts";
+import { formatShape, normalizeAxis } from "../shape.ts";
+import { boolAttr, numAttr } from "./attrs.ts";
+import type { DecompositionContext, OpDef, TensorMeta } from "./types.ts";
+import { window2d } from "./window2d.ts";
 
 const describe = (ms: readonly TensorMeta[]) => ms.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
 const QUANTIZED: readonly DType[] = ["int8", "uint8"];
@@ -172,11 +163,4 @@ export const quantizedConv2d: OpDef = {
   },
 };
 
-export const PROPOSED_OPS: readonly OpDef[] = [quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d];
-
-/**
- * The proposed addition to conv2d: attrs.activation ("relu" | "none" | absent). A device that
- * fuses it applies ReLU to conv + bias before rounding the output; the decomposition is conv2d
- * followed by relu; absent means plain conv2d, so existing graphs are unchanged.
- */
-export const CONV2D_ACTIVATION_DOC = 'conv2d attrs.activation: "relu" fuses max(·, 0) after the bias; absent or "none" = plain conv2d';
+export const QUANTIZED_OPS: readonly OpDef[] = [quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d];
