@@ -52,6 +52,15 @@ export interface Graph {
  * - identity(x); constant() attrs {value: number[], shape, dtype}
  * - shape(x) → int32 [rank] attrs {start?, end?}; size(x) → int32 scalar
  * - split(x[, sizes]) attrs {axis, sizes?} → several outputs (views)
+ * Details the runtime and shape inference follow (graph/structural.ts is the one definition):
+ * - reshape attrs {allowZero?}: when true, 0 is a literal zero-size dim (ONNX allowzero=1).
+ * - permute without dims reverses the dims (ONNX Transpose default).
+ * - squeeze(x[, axes]) / unsqueeze(x[, axes]): axes may come as an input instead of the attribute (ONNX 13+);
+ *   squeeze without axes drops every size-1 dim; unsqueeze axes count in the output's rank.
+ * - slice: starts/ends/axes/steps may each come as inputs 1–4 instead of attributes (ONNX 10+).
+ * - split without sizes: as many outputs as the node declares, ceil(dim / n) each, the last one smaller.
+ * - shape attrs {start?, end?}: ONNX 15 clamping; reads of shape-valued inputs accept any integer dtype.
+ * - flatten axis may be negative (counts from the end); axis 0 gives [1, size].
  */
 export const STRUCTURAL_OPS = ["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"] as const;
 

@@ -4,16 +4,17 @@ import { record } from "../autograd/node.ts";
 import { noGrad } from "../autograd/grad-mode.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { full } from "./creation.ts";
+import { traceOp } from "../graph/trace-hook.ts";
 
 /** Runs a single-output HAL op on tensors. */
 export function run(op: string, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
-  return new Tensor(runOp(op, inputs.map((t) => t.view), attrs)[0]!);
+  return traceOp(op, inputs, attrs, new Tensor(runOp(op, inputs.map((t) => t.view), attrs)[0]!));
 }
 
 /** A second handle on the same memory (no copy). */
 export function alias(t: Tensor): Tensor {
   const v = t.view;
-  return new Tensor(shareView(v, v));
+  return traceOp("identity", [t], {}, new Tensor(shareView(v, v)));
 }
 
 /** Turns a number into a tensor that mixes with `like` (PyTorch's rule: a float scalar makes an int tensor float). */

@@ -6,6 +6,7 @@ import { record } from "../autograd/node.ts";
 import { Tensor } from "../tensor.ts";
 import { alias, run } from "./basic.ts";
 import { full } from "./creation.ts";
+import { traceOp } from "../graph/trace-hook.ts";
 
 function viewOf(x: Tensor, change: ViewChange): Tensor {
   return new Tensor(shareView(x.view, change));
@@ -26,7 +27,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = resolveReshape("reshape", x.shape, shape);
   const strides = reshapeStrides(x.view, target);
   const base = strides ? x : clone(x);
-  const out = viewOf(base, { shape: target, strides: strides ?? contiguousStrides(target), offset: base.view.offset });
+  const out = traceOp("reshape", [x], { shape: target }, viewOf(base, { shape: target, strides: strides ?? contiguousStrides(target), offset: base.view.offset }));
   if (base !== x) base.dispose();
   const original = x.shape;
   return record("reshape", out, [x], (g) => [reshape(g, original)]);
@@ -60,7 +61,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const norm = dims.map((d) => normalizeAxis("permute", d, x.ndim));
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
-  return record("permute", viewOf(x, change), [x], (g) => [permute(g, inverse)]);
+  return record("permute", traceOp("permute", [x], { dims: norm }, viewOf(x, change)), [x], (g) => [permute(g, inverse)]);
 }
 
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
@@ -77,7 +78,8 @@ export function slice(x: Tensor, dim: number, start: number, end: number, step =
   const change = sliceView("slice", x.view, dim, start, end, step);
   const a = normalizeAxis("slice", dim, x.ndim);
   const begin = change.shape[a] === 0 ? 0 : (change.offset - x.view.offset) / (x.view.strides[a] || 1);
-  return record("slice", viewOf(x, change), [x], (g) => [sliceBackward(g, x.shape, x.dtype, a, begin, step)]);
+  const out = traceOp("slice", [x], { starts: [start], ends: [end], axes: [a], steps: [step] }, viewOf(x, change));
+  return record("slice", out, [x], (g) => [sliceBackward(g, x.shape, x.dtype, a, begin, step)]);
 }
 
 /** Zeros of `shape` with `g` written into the sliced region. */
@@ -103,7 +105,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const change = expandView("expand", x.view, shape);
   // backward() sums gradients back to the input's shape, so passing g through is exact.
-  return record("expand", viewOf(x, change), [x], (g) => [g]);
+  return record("expand", traceOp("expand", [x], { shape: change.shape }, viewOf(x, change)), [x], (g) => [g]);
 }
 
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {

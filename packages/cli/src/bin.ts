@@ -1,6 +1,10 @@
 import { parseArgs } from "node:util";
 import { PolychipError } from "@polychip/hal";
+import { conformanceCommand } from "./commands/conformance.ts";
+import { evalCommand } from "./commands/eval.ts";
+import { exportCommand } from "./commands/export.ts";
 import { quickstartCommand } from "./commands/quickstart.ts";
+import { runCommand } from "./commands/run.ts";
 import { trainCommand } from "./commands/train.ts";
 
 const USAGE = `polychip — train and deploy models on any device
@@ -8,6 +12,11 @@ const USAGE = `polychip — train and deploy models on any device
 usage:
   polychip train --model mlp|cnn [--epochs N] [--batch B] [--lr LR] [--device cpu] [--data DIR] [--subset]
                  [--out FILE] [--seed S] [--max-steps N] [--json]
+  polychip export <checkpoint.pcck> --out model.pcm [--onnx model.onnx] [--print] [--json]
+  polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
+                 (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
+  polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
+  polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE]
   polychip quickstart [--model mlp|cnn] [--epochs N] [--subset]
   polychip help
 `;
@@ -25,6 +34,52 @@ async function main(argv: string[]): Promise<number> {
     });
     await quickstartCommand({ model: values.model!, epochs: positiveInt("epochs", values.epochs!), subset: values.subset! });
     return 0;
+  }
+  if (command === "export") {
+    const { values, positionals } = parseArgs({
+      args: rest, allowPositionals: true,
+      options: { out: { type: "string" }, onnx: { type: "string" }, print: { type: "boolean", default: false }, json: { type: "boolean", default: false } },
+    });
+    const checkpoint = onePositional("export", "<checkpoint.pcck>", positionals);
+    const result = await exportCommand({ checkpoint, out: values.out ?? checkpoint.replace(/\.pcck$/, "") + ".pcm", onnx: values.onnx, print: values.print!, json: values.json! });
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  if (command === "run") {
+    const { values, positionals } = parseArgs({
+      args: rest, allowPositionals: true,
+      options: { device: { type: "string", default: "cpu" }, input: { type: "string" }, json: { type: "boolean", default: false } },
+    });
+    const model = onePositional("run", "<model.pcm|model.onnx>", positionals);
+    if (!values.input) throw new PolychipError("run: --input <file.json> is required");
+    const result = await runCommand({ model, device: values.device!, input: values.input, json: values.json! });
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  if (command === "eval") {
+    const { values, positionals } = parseArgs({
+      args: rest, allowPositionals: true,
+      options: {
+        data: { type: "string", default: "fashion-mnist" }, device: { type: "string", default: "cpu" }, subset: { type: "boolean", default: false },
+        "data-dir": { type: "string" }, json: { type: "boolean", default: false },
+      },
+    });
+    const model = onePositional("eval", "<model.pcm|model.onnx>", positionals);
+    const result = await evalCommand({ model, data: values.data!, device: values.device!, subset: values.subset!, dataDir: values["data-dir"], json: values.json! });
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    return 0;
+  }
+  if (command === "conformance") {
+    const { values, positionals } = parseArgs({
+      args: rest, allowPositionals: true,
+      options: {
+        device: { type: "string", default: "cpu" }, json: { type: "boolean", default: false }, rtol: { type: "string", default: "1e-3" },
+        atol: { type: "string", default: "1e-5" }, expect: { type: "string" },
+      },
+    });
+    const [suite, ...paths] = positionals;
+    if (suite !== "onnx") throw new PolychipError(`conformance: the only suite is 'onnx' (polychip conformance onnx <DIR...>), got '${suite ?? ""}'`);
+    return conformanceCommand({ paths, device: values.device!, json: values.json!, rtol: Number(values.rtol), atol: Number(values.atol), expect: values.expect });
   }
   if (command === "train") {
     const { values } = parseArgs({
@@ -46,6 +101,11 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stderr.write(`polychip: unknown command '${command}'\n\n${USAGE}`);
   return 2;
+}
+
+function onePositional(command: string, what: string, positionals: string[]): string {
+  if (positionals.length !== 1) throw new PolychipError(`${command}: expects one ${what} argument, got ${positionals.length}`);
+  return positionals[0]!;
 }
 
 function positiveInt(name: string, value: string): number {

@@ -1,0 +1,297 @@
+import {
+  broadcastShapes, contiguousStrides, DTypeError, formatShape, isDType, normalizeAxis, ShapeError, sizeOf, type Attrs, type DType,
+} from "@polychip/hal";
+import { expandView, permuteView, reshapeStrides, type ViewChange } from "../core/view.ts";
+import type { StructuralOp } from "./ir.ts";
+
+/**
+ * The meaning of each structural op, as plain arithmetic on shapes and strides: the runtime applies
+ * a plan to device views, shape inference reads only the shapes of a plan, so both share one
+ * definition (see ir.ts for the op list).
+ */
+export type StructuralPlan =
+  /** The input's memory seen through another (shape, strides, offset); `reverseAxes` are then flipped by a gather. */
+  | { readonly kind: "view"; readonly change: ViewChange; readonly reverseAxes?: readonly number[] }
+  /** The input needs a contiguous copy first; the copy is then seen with `shape`. */
+  | { readonly kind: "copy-reshape"; readonly shape: readonly number[] }
+  /** A new tensor holding host values (shape, size, constant). */
+  | { readonly kind: "value"; readonly dtype: DType; readonly shape: readonly number[]; readonly values: readonly number[] };
+
+export interface StructuralInput {
+  /** The first input's view (any strides), absent for `constant`. */
+  readonly x?: ViewChange & { readonly dtype: DType };
+  /** Host values of the other inputs (shape, starts, axes, sizes ...), undefined where absent. */
+  readonly extra: readonly (readonly number[] | undefined)[];
+  readonly attrs: Attrs;
+  /** How many outputs the node declares (split). */
+  readonly outputCount: number;
+}
+
+/** Values of a list attribute or of the input that replaces it (ONNX moved many attributes to inputs). */
+function listFrom(op: string, input: StructuralInput, index: number, attr: string): number[] | undefined {
+  const fromInput = input.extra[index - 1];
+  if (fromInput) return fromInput.map((v) => Math.trunc(v));
+  const v = input.attrs[attr];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.some((d) => typeof d !== "number" || Number.isNaN(d))) {
+    throw new ShapeError(`${op}: attribute '${attr}' must be a list of numbers, got ${JSON.stringify(v)}`);
+  }
+  return v as number[];
+}
+
+function requireX(op: string, input: StructuralInput): ViewChange & { dtype: DType } {
+  if (!input.x) throw new ShapeError(`${op}: missing its data input`);
+  return input.x;
+}
+
+function axisList(op: string, axes: readonly number[], rank: number): number[] {
+  const out = axes.map((a) => normalizeAxis(op, a, rank));
+  if (new Set(out).size !== out.length) throw new ShapeError(`${op}: axes ${formatShape(axes)} repeat a dimension`);
+  return out;
+}
+
+/** A view of `x` reshaped to `shape`, or a copy first when its strides do not allow it. */
+function reshapeTo(x: ViewChange, shape: number[]): StructuralPlan {
+  const strides = reshapeStrides(x, shape);
+  return strides ? { kind: "view", change: { shape, strides, offset: x.offset } } : { kind: "copy-reshape", shape };
+}
+
+/** ONNX Reshape: 0 copies the input dim (unless allowZero), one -1 is inferred. */
+export function resolveTarget(op: string, from: readonly number[], target: readonly number[], allowZero: boolean): number[] {
+  if (target.filter((d) => d === -1).length > 1) throw new ShapeError(`${op}: target ${formatShape(target)} has more than one -1`);
+  const dims = target.map((d, i) => {
+    if (d === 0 && !allowZero) {
+      if (i >= from.length) throw new ShapeError(`${op}: target ${formatShape(target)} copies dim ${i} (0) but the input ${formatShape(from)} has only ${from.length} dims`);
+      return from[i]!;
+    }
+    if (!Number.isInteger(d) || d < -1) throw new ShapeError(`${op}: invalid target shape ${formatShape(target)}`);
+    return d;
+  });
+  const total = sizeOf(from);
+  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const shape = dims.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
+  if (sizeOf(shape) !== total || shape.some((d) => !Number.isInteger(d))) {
+    throw new ShapeError(`${op}: cannot reshape ${formatShape(from)} (${total} elements) to ${formatShape(target)}`);
+  }
+  return shape;
+}
+
+/** One axis of an ONNX Slice: the elements taken, as an ascending run plus whether to flip it. */
+export function sliceAxis(dim: number, start: number, end: number, step: number): { first: number; count: number; reversed: boolean } {
+  if (step === 0 || !Number.isFinite(step)) throw new ShapeError(`slice: step must be a non-zero integer, got ${step}`);
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  if (step > 0) {
+    const s = clamp(start < 0 ? start + dim : start, 0, dim);
+    const e = clamp(end < 0 ? end + dim : end, 0, dim);
+    return { first: s, count: Math.max(0, Math.ceil((e - s) / step)), reversed: false };
+  }
+  const s = clamp(start < 0 ? start + dim : start, 0, dim - 1);
+  const e = clamp(end < 0 ? end + dim : end, -1, dim - 1);
+  const count = Math.max(0, Math.ceil((s - e) / -step));
+  return { first: count === 0 ? 0 : s - (count - 1) * -step, count, reversed: count > 1 };
+}
+
+function slicePlan(input: StructuralInput): StructuralPlan {
+  const x = requireX("slice", input);
+  const starts = listFrom("slice", input, 1, "starts");
+  const ends = listFrom("slice", input, 2, "ends");
+  if (!starts || !ends) throw new ShapeError("slice: needs starts and ends");
+  const rank = x.shape.length;
+  const axes = axisList("slice", listFrom("slice", input, 3, "axes") ?? starts.map((_, i) => i), rank);
+  const steps = listFrom("slice", input, 4, "steps") ?? starts.map(() => 1);
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
+    throw new ShapeError(`slice: starts ${formatShape(starts)}, ends ${formatShape(ends)}, axes ${formatShape(axes)} and steps ${formatShape(steps)} must have one length`);
+  }
+  const shape = [...x.shape];
+  const strides = [...x.strides];
+  let offset = x.offset;
+  const reverseAxes: number[] = [];
+  axes.forEach((a, i) => {
+    const { first, count, reversed } = sliceAxis(x.shape[a]!, starts[i]!, ends[i]!, steps[i]!);
+    const step = Math.abs(steps[i]!);
+    offset += first * x.strides[a]!;
+    shape[a] = count;
+    strides[a] = x.strides[a]! * step;
+    if (reversed) reverseAxes.push(a);
+  });
+  return { kind: "view", change: { shape, strides, offset }, reverseAxes };
+}
+
+function splitPlans(input: StructuralInput): StructuralPlan[] {
+  const x = requireX("split", input);
+  const axis = normalizeAxis("split", numberAttr("split", input.attrs, "axis", 0), x.shape.length);
+  const dim = x.shape[axis]!;
+  const n = input.outputCount;
+  let sizes = listFrom("split", input, 1, "sizes");
+  if (!sizes) {
+    const chunk = Math.ceil(dim / n);
+    sizes = Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, dim - i * chunk)));
+  }
+  if (sizes.length !== n || sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== dim) {
+    throw new ShapeError(`split: sizes ${formatShape(sizes)} must be ${n} non-negative integers adding up to dim ${axis} of ${formatShape(x.shape)}`);
+  }
+  let start = 0;
+  return sizes.map((s) => {
+    const shape = [...x.shape];
+    shape[axis] = s;
+    const plan: StructuralPlan = { kind: "view", change: { shape, strides: x.strides, offset: x.offset + start * x.strides[axis]! } };
+    start += s;
+    return plan;
+  });
+}
+
+function numberAttr(op: string, attrs: Attrs, name: string, fallback: number): number {
+  const v = attrs[name];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isInteger(v)) throw new ShapeError(`${op}: attribute '${name}' must be an integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function squeezePlan(input: StructuralInput): StructuralPlan {
+  const x = requireX("squeeze", input);
+  const listed = listFrom("squeeze", input, 1, "axes");
+  const axes = listed ? axisList("squeeze", listed, x.shape.length) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+  for (const a of axes) {
+    if (x.shape[a] !== 1) throw new ShapeError(`squeeze: dim ${a} of ${formatShape(x.shape)} is ${x.shape[a]}, not 1`);
+  }
+  const keep = (_: number, i: number) => !axes.includes(i);
+  return { kind: "view", change: { shape: x.shape.filter(keep), strides: x.strides.filter(keep), offset: x.offset } };
+}
+
+function unsqueezePlan(input: StructuralInput): StructuralPlan {
+  const x = requireX("unsqueeze", input);
+  const listed = listFrom("unsqueeze", input, 1, "axes");
+  if (!listed) throw new ShapeError("unsqueeze: needs axes");
+  const rank = x.shape.length + listed.length;
+  const axes = axisList("unsqueeze", listed, rank);
+  const shape: number[] = [];
+  const strides: number[] = [];
+  let src = 0;
+  for (let i = 0; i < rank; i++) {
+    if (axes.includes(i)) {
+      shape.push(1);
+      strides.push(src < x.shape.length ? x.strides[src]! * x.shape[src]! : 1);
+    } else {
+      shape.push(x.shape[src]!);
+      strides.push(x.strides[src]!);
+      src++;
+    }
+  }
+  return { kind: "view", change: { shape, strides, offset: x.offset } };
+}
+
+function constantPlan(attrs: Attrs): StructuralPlan {
+  const dtype = attrs.dtype ?? "float32";
+  if (!isDType(dtype)) throw new DTypeError(`constant: unknown dtype ${JSON.stringify(dtype)}`);
+  const shape = attrs.shape ?? [];
+  const value = attrs.value;
+  if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`constant: invalid shape ${JSON.stringify(shape)}`);
+  const values = typeof value === "number" ? [value] : value;
+  if (!Array.isArray(values) || values.some((v) => typeof v !== "number")) throw new ShapeError(`constant: 'value' must be a list of numbers`);
+  if (values.length !== sizeOf(shape)) throw new ShapeError(`constant: ${values.length} values do not fill shape ${formatShape(shape)}`);
+  return { kind: "value", dtype, shape: [...shape], values };
+}
+
+/** What a structural node does, given its input view and the host values of its other inputs. */
+export function planStructural(op: StructuralOp, input: StructuralInput): StructuralPlan[] {
+  const { attrs } = input;
+  switch (op) {
+    case "identity":
+      return [{ kind: "view", change: requireX(op, input) }];
+    case "reshape": {
+      const x = requireX(op, input);
+      const target = listFrom(op, input, 1, "shape");
+      if (!target) throw new ShapeError("reshape: needs a target shape (attribute 'shape' or a second input)");
+      return [reshapeTo(x, resolveTarget(op, x.shape, target, Boolean(attrs.allowZero)))];
+    }
+    case "flatten": {
+      const x = requireX(op, input);
+      const r = x.shape.length;
+      let axis = numberAttr(op, attrs, "axis", 1);
+      if (axis < 0) axis += r;
+      if (axis < 0 || axis > r) throw new ShapeError(`flatten: axis ${attrs.axis} is out of range for ${formatShape(x.shape)}`);
+      return [reshapeTo(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))])];
+    }
+    case "permute": {
+      const x = requireX(op, input);
+      const dims = listFrom(op, input, 1, "dims") ?? [...x.shape.keys()].reverse();
+      return [{ kind: "view", change: permuteView(op, x, dims) }];
+    }
+    case "expand": {
+      const x = requireX(op, input);
+      const target = listFrom(op, input, 1, "shape");
+      if (!target) throw new ShapeError("expand: needs a target shape");
+      if (target.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`expand: invalid target shape ${formatShape(target)}`);
+      return [{ kind: "view", change: expandView(op, x, broadcastShapes(op, x.shape, target)) }];
+    }
+    case "slice":
+      return [slicePlan(input)];
+    case "squeeze":
+      return [squeezePlan(input)];
+    case "unsqueeze":
+      return [unsqueezePlan(input)];
+    case "split":
+      return splitPlans(input);
+    case "constant":
+      return [constantPlan(attrs)];
+    case "shape": {
+      const x = requireX(op, input);
+      const r = x.shape.length;
+      const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+      const start = clamp(numberAttr(op, attrs, "start", 0));
+      const end = clamp(numberAttr(op, attrs, "end", r));
+      const dims = x.shape.slice(start, Math.max(start, end));
+      return [{ kind: "value", dtype: "int32", shape: [dims.length], values: dims }];
+    }
+    case "size": {
+      const x = requireX(op, input);
+      return [{ kind: "value", dtype: "int32", shape: [], values: [sizeOf(x.shape)] }];
+    }
+  }
+}
+
+/** Which inputs of a structural op are read as host values rather than as data. */
+export function dataInputCount(op: StructuralOp): number {
+  return op === "constant" ? 0 : 1;
+}
+
+/** The output shape a plan produces. */
+export function planShape(plan: StructuralPlan): readonly number[] {
+  return plan.kind === "view" ? plan.change.shape : plan.shape;
+}
+
+/** Row-major element offsets of a view, for host-side evaluation of small known values. */
+export function viewElementOffsets(change: ViewChange): number[] {
+  const n = sizeOf(change.shape);
+  const out = new Array<number>(n);
+  const rank = change.shape.length;
+  const index = new Array<number>(rank).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = change.offset;
+    for (let d = 0; d < rank; d++) off += index[d]! * change.strides[d]!;
+    out[i] = off;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++index[d]! < change.shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** Host values after applying a plan to known row-major values (used for small shape tensors). */
+export function applyPlanToValues(plan: StructuralPlan, values: readonly number[]): number[] {
+  if (plan.kind === "value") return [...plan.values];
+  if (plan.kind === "copy-reshape") return [...values];
+  const picked = viewElementOffsets(plan.change).map((o) => values[o]!);
+  const reverse = plan.reverseAxes ?? [];
+  if (reverse.length === 0) return picked;
+  // Flipping axes = reading the picked values through negative strides from the far corner.
+  const shape = plan.change.shape;
+  const strides = contiguousStrides(shape);
+  const flipped: ViewChange = {
+    shape,
+    strides: strides.map((s, d) => (reverse.includes(d) ? -s : s)),
+    offset: reverse.reduce((o, d) => o + (shape[d]! - 1) * strides[d]!, 0),
+  };
+  return viewElementOffsets(flipped).map((o) => picked[o]!);
+}

@@ -1,0 +1,273 @@
+import { formatShape, getOp, PolychipError, ShapeError, sizeOf, type Attrs, type DType, type TensorMeta } from "@polychip/hal";
+import { readView, shareView } from "../core/dispatch.ts";
+import { decodeHost } from "../core/host.ts";
+import type { Storage } from "../core/storage.ts";
+import type { RawView } from "../core/view.ts";
+import { noGrad } from "../autograd/grad-mode.ts";
+import { Module } from "../nn/module.ts";
+import { tidy } from "../scope.ts";
+import type { Tensor } from "../tensor.ts";
+import type { Graph, GraphNode, Initializer, ValueInfo } from "./ir.ts";
+import { deadCodeElimination } from "./passes/dead-code.ts";
+import { activeRecorder, setRecorder, type OpRecorder } from "./trace-hook.ts";
+
+export interface TraceOptions {
+  /** Make the leading dim of every input (and whatever follows it) the symbol "batch". */
+  readonly dynamicBatch?: boolean;
+  readonly name?: string;
+  /** Default "input" (one input) or "input0", "input1", ... */
+  readonly inputNames?: readonly string[];
+  /** Default "output" (one output) or "output0", "output1", ... */
+  readonly outputNames?: readonly string[];
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export type Traceable = Module | ((...inputs: Tensor[]) => Tensor | readonly Tensor[]);
+
+type Dim = number | string;
+const BATCH = "batch";
+/** int32 max: a slice end meaning "to the end of the dim", whatever the batch size. */
+const TO_END = 2147483647;
+
+interface ViewRecord {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+const sameView = (a: ViewRecord, v: RawView) =>
+  a.dtype === v.dtype && formatShape(a.shape) === formatShape(v.shape) && formatShape(a.strides) === formatShape(v.strides) && a.offset === v.offset;
+
+/** Collects the ops eager code runs into graph nodes, and the tensors they read from outside into initializers. */
+class GraphRecorder implements OpRecorder {
+  readonly names = new Map<Tensor, string>();
+  /** dtype and symbolic shape of every value (the symbol "batch" only with dynamicBatch). */
+  readonly types = new Map<string, { dtype: DType; shape: Dim[] }>();
+  readonly nodes: GraphNode[] = [];
+  readonly captured: { name: string; view: RawView }[] = [];
+  private readonly byStorage = new Map<Storage, ViewRecord[]>();
+  private counter = 0;
+  private constants = 0;
+  failure: unknown;
+
+  constructor(private readonly paramNames: ReadonlyMap<Tensor, string>, private readonly batch: number | undefined) {}
+
+  /** Registers a graph input. */
+  addInput(t: Tensor, name: string): void {
+    this.bind(t, name);
+    const shape: Dim[] = t.shape;
+    if (this.batch !== undefined) shape[0] = BATCH;
+    this.types.set(name, { dtype: t.dtype, shape });
+  }
+
+  record(op: string, inputs: readonly Tensor[], attrs: Attrs, output: Tensor): void {
+    if (this.failure) return;
+    try {
+      const ins = inputs.map((t) => this.valueOf(t));
+      const name = String(++this.counter);
+      const [finalAttrs, shape] = this.batch === undefined ? [attrs, output.shape] : this.symbolicOp(op, ins, attrs, output);
+      this.nodes.push({ op, inputs: ins, outputs: [name], attrs: finalAttrs });
+      this.bind(output, name);
+      this.types.set(name, { dtype: output.dtype, shape });
+    } catch (err) {
+      // Eager code must not see the tracer's errors mid-op; trace() rethrows the first one.
+      this.failure = err;
+    }
+  }
+
+  /** The value name of a tensor: traced already, a parameter/buffer, an alias of a traced value, or a new constant. */
+  valueOf(t: Tensor): string {
+    const known = this.names.get(t);
+    if (known !== undefined) return known;
+    const v = t.view;
+    const sharing = this.byStorage.get(v.storage);
+    if (sharing) {
+      const same = sharing.find((r) => sameView(r, v));
+      if (!same) {
+        throw new PolychipError(`trace: tensor ${v.dtype}${formatShape(v.shape)} is a view of a traced value made by an operation the tracer does not record; use the engine's view ops (reshape, permute, slice, expand)`);
+      }
+      this.names.set(t, same.name);
+      return same.name;
+    }
+    const name = this.paramNames.get(t) ?? `const${this.constants++}`;
+    this.captured.push({ name, view: shareView(v, v) });
+    this.bind(t, name);
+    this.types.set(name, { dtype: t.dtype, shape: t.shape });
+    return name;
+  }
+
+  private bind(t: Tensor, name: string): void {
+    this.names.set(t, name);
+    const v = t.view;
+    const list = this.byStorage.get(v.storage) ?? [];
+    list.push({ name, dtype: v.dtype, shape: [...v.shape], strides: [...v.strides], offset: v.offset });
+    this.byStorage.set(v.storage, list);
+  }
+
+  /** Attributes rewritten so the node works for any batch size, and the output's symbolic shape. */
+  private symbolicOp(op: string, ins: string[], attrs: Attrs, output: Tensor): [Attrs, Dim[]] {
+    const shapes = ins.map((n) => this.types.get(n)!.shape);
+    const x = shapes[0];
+    const out = output.shape;
+    const hasBatch = shapes.some((s) => s.includes(BATCH));
+    if (!hasBatch) return [attrs, out];
+    const B = this.batch!;
+    switch (op) {
+      case "identity":
+        return [attrs, [...x!]];
+      case "permute":
+        return [attrs, (attrs.dims as number[]).map((d) => x![d]!)];
+      case "reshape":
+        return this.symbolicReshape(x!, out);
+      case "slice": {
+        const [axis] = attrs.axes as number[];
+        if (x![axis!] !== BATCH) return [attrs, x!.map((d, i) => (i === axis ? out[i]! : d))];
+        const [start] = attrs.starts as number[];
+        const [end] = attrs.ends as number[];
+        const [step] = attrs.steps as number[];
+        if (!((start === 0 || start === -B) && end! >= B && step === 1)) {
+          throw new ShapeError(`trace(dynamicBatch): slicing part of the batch dim (${start}:${end}:${step} of ${B}) cannot work for every batch size`);
+        }
+        return [{ ...attrs, starts: [0], ends: [TO_END] }, [...x!]];
+      }
+      case "expand": {
+        const target = attrs.shape as number[];
+        const lead = target.length - x!.length;
+        const dims: Dim[] = target.map((d, i) => (i >= lead && x![i - lead] === BATCH ? BATCH : d));
+        // Bidirectional broadcasting keeps the input's dim where the target says 1.
+        return [{ ...attrs, shape: target.map((d, i) => (dims[i] === BATCH ? 1 : d)) }, dims];
+      }
+      default:
+        return [attrs, this.symbolicHal(op, ins, attrs, out)];
+    }
+  }
+
+  /** A HAL op's output dims that follow the batch: infer once more with another batch size and compare. */
+  private symbolicHal(op: string, ins: readonly string[], attrs: Attrs, out: number[]): Dim[] {
+    const B = this.batch!;
+    const B2 = B + 1;
+    const metas: TensorMeta[] = ins.map((n) => {
+      const { dtype, shape } = this.types.get(n)!;
+      return { dtype, shape: shape.map((d) => (d === BATCH ? B2 : (d as number))) };
+    });
+    let other: readonly number[];
+    try {
+      other = getOp(op).infer(metas, attrs)[0]!.shape;
+    } catch (err) {
+      throw new ShapeError(`trace(dynamicBatch): ${op} does not work for another batch size (${(err as Error).message}); trace without dynamicBatch`);
+    }
+    return out.map((d, i) => {
+      if (other[i] === d) return d;
+      if (d === B && other[i] === B2) return BATCH;
+      throw new ShapeError(`trace(dynamicBatch): dim ${i} of ${op}'s output (${d}) depends on the batch size in a way a graph cannot express`);
+    });
+  }
+
+  /** 0 keeps the batch dim in place, -1 lets it move; merging it with other dims is refused. */
+  private symbolicReshape(x: Dim[], out: number[]): [Attrs, Dim[]] {
+    const B = this.batch!;
+    const from = x.indexOf(BATCH);
+    if (x.lastIndexOf(BATCH) !== from) throw new ShapeError(`trace(dynamicBatch): reshape of a value with several batch dims ${JSON.stringify(x)}`);
+    const rest = sizeOf(x.filter((d) => d !== BATCH) as number[]);
+    const fits = (j: number) => out[j] === B && sizeOf(out.filter((_, i) => i !== j)) === rest;
+    const to = fits(from) ? from : out.findIndex((_, j) => fits(j));
+    if (to < 0) throw new ShapeError(`trace(dynamicBatch): reshape from ${JSON.stringify(x)} to ${formatShape(out)} merges or splits the batch dim`);
+    const shape = out.map((d, i) => (i === to ? (to === from ? 0 : -1) : d));
+    return [{ shape }, out.map((d, i) => (i === to ? BATCH : d))];
+  }
+}
+
+function defaultNames(prefix: string, n: number, given?: readonly string[]): string[] {
+  if (given) {
+    if (given.length !== n) throw new PolychipError(`trace: ${given.length} ${prefix} names for ${n} ${prefix}s`);
+    return [...given];
+  }
+  return n === 1 ? [prefix] : Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+}
+
+/**
+ * Runs `target` once on `exampleInputs` (in eval mode, without autograd) and captures every op it
+ * runs as a graph. Parameters and buffers become initializers named by their module path
+ * ("0.weight"); other tensors read from outside become initializers "const0", "const1", ...
+ */
+export async function trace(target: Traceable, exampleInputs: readonly Tensor[], options: TraceOptions = {}): Promise<Graph> {
+  if (activeRecorder()) throw new PolychipError("trace: already tracing (traces do not nest)");
+  const module = target instanceof Module ? target : undefined;
+  const forward = module ? (...xs: Tensor[]) => module.forward(...xs) : (target as (...xs: Tensor[]) => Tensor | readonly Tensor[]);
+  const params = new Map<Tensor, string>(module ? [...module.namedParameters(), ...module.namedBuffers()].map(([n, t]) => [t, n]) : []);
+  let batch: number | undefined;
+  if (options.dynamicBatch) {
+    if (exampleInputs.some((t) => t.ndim === 0)) throw new ShapeError("trace(dynamicBatch): every input needs a leading batch dim");
+    batch = exampleInputs[0]?.shape[0];
+    if (exampleInputs.some((t) => t.shape[0] !== batch)) throw new ShapeError(`trace(dynamicBatch): inputs disagree on the batch size (${exampleInputs.map((t) => t.shape[0]).join(", ")})`);
+  }
+  const recorder = new GraphRecorder(params, batch);
+  const inputNames = defaultNames("input", exampleInputs.length, options.inputNames);
+  exampleInputs.forEach((t, i) => {
+    if (recorder.names.has(t)) throw new PolychipError(`trace: the same tensor is passed as inputs ${recorder.names.get(t)} and ${inputNames[i]}`);
+    recorder.addInput(t, inputNames[i]!);
+  });
+  const wasTraining = module?.training;
+  module?.eval();
+  setRecorder(recorder);
+  let outputs: Tensor[] = [];
+  try {
+    let resultNames: string[];
+    try {
+      outputs = tidy(() => {
+        const result = noGrad(() => forward(...exampleInputs));
+        return Array.isArray(result) ? [...result] : [result as Tensor];
+      });
+      if (recorder.failure) throw recorder.failure;
+      resultNames = outputs.map((t) => recorder.valueOf(t));
+    } finally {
+      setRecorder(undefined);
+      if (module && wasTraining) module.train(true);
+    }
+    const outputNames = defaultNames("output", outputs.length, options.outputNames);
+    const graph = assemble(recorder, inputNames, resultNames, outputNames, await readInitializers(recorder), options);
+    return deadCodeElimination(graph);
+  } finally {
+    for (const t of outputs) if (!exampleInputs.includes(t)) t.dispose();
+    for (const c of recorder.captured) c.view.storage.release();
+  }
+}
+
+async function readInitializers(recorder: GraphRecorder): Promise<Initializer[]> {
+  const out: Initializer[] = [];
+  for (const { name, view } of recorder.captured) {
+    const data = decodeHost(await readView(view), view.dtype, sizeOf(view.shape));
+    out.push({ name, dtype: view.dtype, shape: [...view.shape], data });
+  }
+  return out;
+}
+
+/** Gives the results their output names: the producing node is renamed when it can be, else an identity is added. */
+function assemble(
+  recorder: GraphRecorder, inputNames: string[], resultNames: string[], outputNames: string[], initializers: Initializer[], options: TraceOptions,
+): Graph {
+  const taken = new Set([...inputNames, ...initializers.map((i) => i.name), ...recorder.nodes.flatMap((n) => n.outputs)]);
+  const produced = new Set(recorder.nodes.flatMap((n) => n.outputs));
+  const rename = new Map<string, string>();
+  const extra: GraphNode[] = [];
+  resultNames.forEach((value, i) => {
+    const wanted = outputNames[i]!;
+    if (taken.has(wanted) && !(rename.get(value) === wanted)) throw new PolychipError(`trace: output name '${wanted}' is already used by a value of the graph`);
+    if (produced.has(value) && !rename.has(value)) rename.set(value, wanted);
+    else extra.push({ op: "identity", inputs: [rename.get(value) ?? value], outputs: [wanted], attrs: {} });
+    taken.add(wanted);
+  });
+  const r = (n: string) => rename.get(n) ?? n;
+  const nodes = [...recorder.nodes.map((n) => ({ ...n, inputs: n.inputs.map(r), outputs: n.outputs.map(r) })), ...extra];
+  const info = (value: string, name: string): ValueInfo => ({ name, ...recorder.types.get(value)! });
+  return {
+    name: options.name ?? "model",
+    inputs: inputNames.map((n) => info(n, n)),
+    outputs: resultNames.map((value, i) => info(value, outputNames[i]!)),
+    nodes,
+    initializers,
+    metadata: { producer: "polychip trace", ...options.metadata },
+  };
+}

@@ -1,0 +1,2 @@
+export { createSession, execute, Session, type SessionOptions } from "./session.ts";
+export { checkInputs, isRawView, type HostOutput, type HostTensor, type RuntimeInput } from "./inputs.ts";

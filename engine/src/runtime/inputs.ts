@@ -1,0 +1,81 @@
+import { DeviceError, DTypeError, formatShape, isDType, PolychipError, ShapeError, sizeOf, type DType, type HostArray } from "@polychip/hal";
+import { fromHost, shareView } from "../core/dispatch.ts";
+import type { RawView } from "../core/view.ts";
+import type { Graph, ValueInfo } from "../graph/ir.ts";
+
+/** Values on the host: row-major data plus its shape (and dtype, defaulting to the model's). */
+export interface HostTensor {
+  readonly data: ArrayLike<number>;
+  readonly shape: readonly number[];
+  readonly dtype?: DType;
+}
+
+/** What `session.run` returns per output: values read back from the device. */
+export interface HostOutput {
+  readonly data: HostArray;
+  readonly shape: number[];
+  readonly dtype: DType;
+}
+
+export type RuntimeInput = RawView | HostTensor;
+
+export function isRawView(v: unknown): v is RawView {
+  return typeof v === "object" && v !== null && "storage" in v && "strides" in v;
+}
+
+const describeInfo = (v: ValueInfo) => `${v.dtype}[${v.shape.join(", ")}]`;
+
+/**
+ * Checks every input against the graph's declaration before anything is uploaded: names, dtypes,
+ * ranks, concrete dims, and symbolic dims bound consistently across inputs ("batch" is one number).
+ * Returns the symbol bindings.
+ */
+export function checkInputs(graph: Graph, inputs: Readonly<Record<string, RuntimeInput>>): Map<string, number> {
+  const expected = new Map(graph.inputs.map((v) => [v.name, v]));
+  const list = graph.inputs.map((v) => `'${v.name}' ${describeInfo(v)}`).join(", ");
+  for (const name of Object.keys(inputs)) {
+    if (!expected.has(name)) throw new PolychipError(`model '${graph.name}': unknown input '${name}'; the model's inputs are ${list}`);
+  }
+  const bound = new Map<string, { value: number; by: string }>();
+  for (const info of graph.inputs) {
+    const given = inputs[info.name];
+    if (given === undefined || given === null) throw new PolychipError(`model '${graph.name}': missing input '${info.name}' (expected ${describeInfo(info)}); the model's inputs are ${list}`);
+    const dtype = isRawView(given) ? given.dtype : given.dtype ?? info.dtype;
+    const shape = given.shape;
+    if (!isDType(dtype)) throw new DTypeError(`input '${info.name}': unknown dtype ${JSON.stringify(dtype)}`);
+    if (dtype !== info.dtype) throw new DTypeError(`input '${info.name}': expected dtype ${info.dtype} (${describeInfo(info)}), got ${dtype}${formatShape(shape)}`);
+    if (!Array.isArray(shape) || shape.length !== info.shape.length || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new ShapeError(`input '${info.name}': expected shape [${info.shape.join(", ")}] (rank ${info.shape.length}), got ${Array.isArray(shape) ? formatShape(shape) : JSON.stringify(shape)}`);
+    }
+    info.shape.forEach((want, i) => {
+      const got = shape[i]!;
+      if (typeof want === "number") {
+        if (want !== got) throw new ShapeError(`input '${info.name}': dim ${i} must be ${want} (expected [${info.shape.join(", ")}]), got ${formatShape(shape)}`);
+        return;
+      }
+      const prior = bound.get(want);
+      if (prior && prior.value !== got) {
+        throw new ShapeError(`input '${info.name}': dim ${i} ('${want}') is ${got}, but input '${prior.by}' set '${want}' to ${prior.value} (got ${formatShape(shape)})`);
+      }
+      bound.set(want, { value: got, by: info.name });
+    });
+    if (!isRawView(given)) {
+      const data = given.data;
+      if (!data || typeof data.length !== "number") throw new ShapeError(`input '${info.name}': 'data' must be an array or typed array`);
+      if (data.length !== sizeOf(shape)) throw new ShapeError(`input '${info.name}': ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+    }
+  }
+  return new Map([...bound].map(([k, v]) => [k, v.value]));
+}
+
+/** Puts an input on the session's device; the returned view holds its own reference. */
+export function placeInput(info: ValueInfo, given: RuntimeInput, device: string): RawView {
+  const name = info.name;
+  if (isRawView(given)) {
+    if (given.storage.device !== device) {
+      throw new DeviceError(`input '${name}' is on '${given.storage.device}' but the session runs on '${device}'; move it there or pass host data`);
+    }
+    return shareView(given, given);
+  }
+  return fromHost(given.data, given.shape, given.dtype ?? info.dtype, device);
+}

@@ -1,0 +1,168 @@
+import { DeviceError, sizeOf, type HostArray } from "@polychip/hal";
+import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
+import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
+import { decodeHost } from "../core/host.ts";
+import type { RawView } from "../core/view.ts";
+import { isStructuralOp, type Graph, type GraphNode } from "../graph/ir.ts";
+import { atNode } from "../graph/node-error.ts";
+import { planStructural } from "../graph/structural.ts";
+import { validateGraph } from "../graph/validate.ts";
+import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
+import { runStructural } from "./structural-exec.ts";
+
+export interface SessionOptions {
+  /** Device name ("cpu", "webgpu", "npu-sim", a plugin's name); loaded on first use. Default: the default device. */
+  readonly device?: string;
+}
+
+/** Small initializers and constants are also kept on the host: shape arithmetic reads them without a device round trip. */
+const HOST_COPY_LIMIT = 4096;
+
+/**
+ * A graph ready to run on one device: validated, its initializers uploaded once, and the number
+ * of readers of every value counted so each intermediate is freed as soon as its last reader ran.
+ */
+export class Session {
+  private readonly held = new Map<string, RawView>();
+  private readonly hostValues = new Map<string, readonly number[]>();
+  private readonly readers = new Map<string, number>();
+  private disposed = false;
+
+  /** Use createSession(), which loads the device first. */
+  constructor(readonly graph: Graph, readonly device: string) {
+    validateGraph(graph);
+    getDeviceEntry(device);
+    try {
+      for (const init of graph.initializers) {
+        this.held.set(init.name, fromHost(init.data, init.shape, init.dtype, device));
+        if (sizeOf(init.shape) <= HOST_COPY_LIMIT) this.hostValues.set(init.name, Array.from(init.data));
+      }
+      graph.nodes.forEach((node, i) => {
+        if (node.op !== "constant") return;
+        try {
+          const [plan] = planStructural("constant", { extra: [], attrs: node.attrs, outputCount: 1 });
+          if (plan?.kind !== "value") return;
+          this.held.set(node.outputs[0]!, fromHost(plan.values, plan.shape, plan.dtype, device));
+          this.hostValues.set(node.outputs[0]!, plan.values);
+        } catch (err) {
+          throw atNode(err, i, node);
+        }
+      });
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+    const count = (name: string) => name !== "" && this.readers.set(name, (this.readers.get(name) ?? 0) + 1);
+    for (const node of graph.nodes) node.inputs.forEach(count);
+    for (const out of graph.outputs) count(out.name);
+  }
+
+  /** Runs the graph and reads every output back to the host. */
+  async run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+    const views = await this.runViews(inputs);
+    const out: Record<string, HostOutput> = {};
+    try {
+      for (const [name, v] of Object.entries(views)) {
+        const n = sizeOf(v.shape);
+        out[name] = { data: decodeHost(await readView(v), v.dtype, n) as HostArray, shape: [...v.shape], dtype: v.dtype };
+      }
+    } finally {
+      for (const v of Object.values(views)) v.storage.release();
+    }
+    return out;
+  }
+
+  /** Runs the graph and returns the outputs as device views; the caller releases them (view.storage.release()). */
+  async runViews(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
+    if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
+    checkInputs(this.graph, inputs);
+    const owned = new Map<string, RawView>();
+    const remaining = new Map(this.readers);
+    const hostValues = new Map(this.hostValues);
+    const lookup = (name: string) => owned.get(name) ?? this.held.get(name);
+    const consumed = (name: string) => {
+      if (name === "") return;
+      const left = (remaining.get(name) ?? 0) - 1;
+      remaining.set(name, left);
+      if (left <= 0 && owned.has(name)) {
+        owned.get(name)!.storage.release();
+        owned.delete(name);
+      }
+    };
+    try {
+      for (const info of this.graph.inputs) owned.set(info.name, placeInput(info, inputs[info.name]!, this.device));
+      for (let i = 0; i < this.graph.nodes.length; i++) {
+        const node = this.graph.nodes[i]!;
+        if (node.op === "constant" && this.held.has(node.outputs[0]!)) continue;
+        let results: RawView[];
+        try {
+          results = await this.runNode(node, lookup, hostValues);
+        } catch (err) {
+          throw atNode(err, i, node);
+        }
+        node.outputs.forEach((name, k) => {
+          const v = results[k];
+          if (!v) return;
+          if ((remaining.get(name) ?? 0) > 0) owned.set(name, v);
+          else v.storage.release(); // nothing reads it
+        });
+        results.slice(node.outputs.length).forEach((v) => v.storage.release());
+        node.inputs.forEach(consumed);
+      }
+      const outputs: Record<string, RawView> = {};
+      for (const info of this.graph.outputs) {
+        const v = lookup(info.name);
+        if (!v) throw new DeviceError(`output '${info.name}' was not computed`);
+        outputs[info.name] = shareView(v, v);
+      }
+      return outputs;
+    } finally {
+      for (const v of owned.values()) v.storage.release();
+    }
+  }
+
+  private async runNode(node: GraphNode, lookup: (name: string) => RawView | undefined, hostValues: Map<string, readonly number[]>): Promise<RawView[]> {
+    const inputs = node.inputs.map((name) => (name === "" ? undefined : lookup(name)));
+    if (!isStructuralOp(node.op)) {
+      let present = inputs.length;
+      while (present > 0 && inputs[present - 1] === undefined) present--;
+      const args = inputs.slice(0, present);
+      if (args.some((a) => a === undefined)) throw new DeviceError(`${node.op}: only trailing inputs may be absent`);
+      return runOp(node.op, args as RawView[], node.attrs, this.device);
+    }
+    const extra: (readonly number[] | undefined)[] = [];
+    for (let k = 1; k < inputs.length; k++) {
+      const name = node.inputs[k]!;
+      const v = inputs[k];
+      if (!v) extra.push(undefined);
+      else extra.push(hostValues.get(name) ?? Array.from(decodeHost(await readView(v), v.dtype, sizeOf(v.shape))));
+    }
+    const results = runStructural(node.op, inputs[0], extra, node.attrs, node.outputs.length, this.device);
+    results.forEach((r, k) => r.hostValues && node.outputs[k] && hostValues.set(node.outputs[k]!, r.hostValues));
+    return results.map((r) => r.view);
+  }
+
+  /** Frees the uploaded initializers; the session cannot run afterwards. */
+  dispose(): void {
+    this.disposed = true;
+    for (const v of this.held.values()) v.storage.release();
+    this.held.clear();
+  }
+}
+
+/** Loads the device if needed, validates the graph and uploads its initializers. */
+export async function createSession(graph: Graph, options: SessionOptions = {}): Promise<Session> {
+  const device = options.device ?? defaultDevice();
+  await useDevice(device);
+  return new Session(graph, device);
+}
+
+/** One-shot run: a session for this call only (reuse createSession to run a model many times). */
+export async function execute(graph: Graph, inputs: Readonly<Record<string, RuntimeInput>>, options: SessionOptions = {}): Promise<Record<string, HostOutput>> {
+  const session = await createSession(graph, options);
+  try {
+    return await session.run(inputs);
+  } finally {
+    session.dispose();
+  }
+}

@@ -1,0 +1,46 @@
+import { contiguousStrides } from "@polychip/hal";
+import { fromHost, runOp, shareView } from "../core/dispatch.ts";
+import type { RawView } from "../core/view.ts";
+import type { StructuralOp } from "../graph/ir.ts";
+import { planStructural, type StructuralPlan } from "../graph/structural.ts";
+import type { Attrs } from "@polychip/hal";
+
+export interface StructuralResult {
+  readonly view: RawView;
+  /** Host copy of small int results (shape, size, constant), so later shape reads need no device round trip. */
+  readonly hostValues?: readonly number[];
+}
+
+/** Runs one structural node on device views: views share memory; only flips and non-viewable reshapes copy. */
+export function runStructural(
+  op: StructuralOp, x: RawView | undefined, extra: readonly (readonly number[] | undefined)[], attrs: Attrs, outputCount: number, device: string,
+): StructuralResult[] {
+  const plans = planStructural(op, { x, extra, attrs, outputCount });
+  return plans.map((plan) => apply(plan, x, device));
+}
+
+function apply(plan: StructuralPlan, x: RawView | undefined, device: string): StructuralResult {
+  switch (plan.kind) {
+    case "value":
+      return { view: fromHost(plan.values, plan.shape, plan.dtype, device), hostValues: plan.values };
+    case "copy-reshape": {
+      const copy = runOp("copy", [x!])[0]!;
+      const view = shareView(copy, { shape: plan.shape, strides: contiguousStrides(plan.shape), offset: copy.offset });
+      copy.storage.release();
+      return { view };
+    }
+    case "view": {
+      let view = shareView(x!, plan.change);
+      // HAL views have no negative strides: a reversed axis is materialised by a gather of flipped indices.
+      for (const axis of plan.reverseAxes ?? []) {
+        const n = view.shape[axis]!;
+        const indices = fromHost(Array.from({ length: n }, (_, i) => n - 1 - i), [n], "int32", device);
+        const flipped = runOp("gather", [view, indices], { axis })[0]!;
+        indices.storage.release();
+        view.storage.release();
+        view = flipped;
+      }
+      return { view };
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { loadCheckpoint, zeros } from "@polychip/engine";
+import { optimize, printGraph, trace, type Graph } from "@polychip/engine/graph";
+import { FormatError } from "@polychip/engine/runtime";
+import { readBytes } from "../files.ts";
+import { saveModel, saveOnnx } from "../model-files.ts";
+import { createModel } from "../models.ts";
+
+export interface ExportArgs {
+  checkpoint: string;
+  out: string;
+  onnx?: string;
+  json: boolean;
+  /** Print the optimised graph. */
+  print?: boolean;
+}
+
+export interface ExportResult {
+  model: string;
+  out: string;
+  bytes: number;
+  nodes: number;
+  initializers: number;
+  onnx?: string;
+  onnxBytes?: number;
+}
+
+/** Rebuilds the model a checkpoint was trained with, loads its state and traces it for any batch size. */
+export async function graphFromCheckpoint(path: string): Promise<{ graph: Graph; model: string }> {
+  const { meta, state } = loadCheckpoint(await readBytes(path));
+  const name = meta.model;
+  if (typeof name !== "string") throw new FormatError(`${path}: the checkpoint does not say which model it holds (meta.model); it was not written by 'polychip train'`);
+  const model = createModel(name);
+  try {
+    model.loadStateDict(state);
+    const example = zeros([2, 1, 28, 28]);
+    const metadata: Record<string, string> = { model: name, checkpoint: path };
+    for (const key of ["testAccuracy", "epochs", "device"]) if (meta[key] !== undefined) metadata[key] = String(meta[key]);
+    const traced = await trace(model, [example], { dynamicBatch: true, name, metadata });
+    example.dispose();
+    return { graph: await optimize(traced), model: name };
+  } finally {
+    model.dispose();
+    for (const t of state.values()) t.dispose();
+  }
+}
+
+/** `polychip export`: checkpoint → traced, optimised graph → .pcm (and .onnx). */
+export async function exportCommand(args: ExportArgs): Promise<ExportResult> {
+  const { graph, model } = await graphFromCheckpoint(args.checkpoint);
+  const log = (line: string) => !args.json && process.stdout.write(`${line}\n`);
+  if (args.print) log(printGraph(graph));
+  const bytes = await saveModel(graph, args.out);
+  log(`exported ${model}: ${graph.nodes.length} nodes, ${graph.initializers.length} initializers → ${args.out} (${(bytes / 1024).toFixed(0)} KiB)`);
+  const result: ExportResult = { model, out: args.out, bytes, nodes: graph.nodes.length, initializers: graph.initializers.length };
+  if (args.onnx) {
+    result.onnxBytes = await saveOnnx(graph, args.onnx);
+    result.onnx = args.onnx;
+    log(`ONNX → ${args.onnx} (${(result.onnxBytes / 1024).toFixed(0)} KiB)`);
+  }
+  return result;
+}
