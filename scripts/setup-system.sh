@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Polychip uses, when they are missing:
 #   dataset-fashion-mnist   the full Fashion-MNIST set (else @polychip/datasets uses its embedded subset)
-#   chromium                browser tests (/usr/bin/chromium, driven by playwright-core)
+#   chromium                browser tests (/usr/bin/chromium, driven by playwright-core) and its
+#                           SwiftShader Vulkan driver, which WebGPU uses without a GPU
+#   libvulkan1              the Vulkan loader Dawn (the `webgpu` npm package) needs to find SwiftShader
 #   python3-torch, python3-numpy   only with POLYCHIP_GOLDEN=1, to regenerate golden fixtures
 # Idempotent and quiet when everything is there. Needs root or password-less sudo; without them,
 # or without apt, it warns and exits 0 so callers (CI, pnpm scripts) carry on with the fallbacks.
@@ -17,6 +19,7 @@ has_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install
 missing=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+has_package libvulkan1 || missing+=(libvulkan1)
 if [ "${POLYCHIP_GOLDEN:-0}" = 1 ]; then
   has_package python3-torch || missing+=(python3-torch)
   has_package python3-numpy || missing+=(python3-numpy)

@@ -1,0 +1,576 @@
+/// <reference types="@webgpu/types" />
+import {
+  DeviceError,
+  HAL_VERSION,
+  KernelError,
+  OutOfMemoryError,
+  PolychipError,
+  ShapeError,
+  formatShape,
+  type Capabilities,
+  type Device,
+  type DeviceInfo,
+  type DType,
+  type EventSink,
+  type KernelCall,
+  type KernelFn,
+  type ProfileEvent,
+  type TensorView,
+} from "@polychip/hal";
+import { WebGpuBuffer } from "./runtime/buffer.ts";
+import { BufferPool } from "./runtime/buffer-pool.ts";
+import type { DispatchSpec, Dispatcher } from "./runtime/dispatch.ts";
+import { BufferUsage, MapMode, align4 } from "./runtime/gpu-constants.ts";
+import { loadGpu, noAdapterMessage } from "./runtime/gpu-loader.ts";
+import { ParamArena } from "./runtime/param-arena.ts";
+import { PipelineCache } from "./runtime/pipeline-cache.ts";
+import { mergeBytesKernel } from "./runtime/merge-bytes.ts";
+
+export interface WebGpuDeviceOptions {
+  /** Kernel launches recorded before a submit (default 64); reads and sync submit earlier. */
+  readonly batchSize?: number;
+  /** Use timestamp queries for kernel times when the adapter has them (default true); otherwise wall clock per submit. */
+  readonly timestamps?: boolean;
+  /** Idle bytes the buffer pool keeps for reuse (default 256 MiB). */
+  readonly poolBytes?: number;
+  /** Total bytes the device may hold at once (default Infinity: the browser or driver decides). */
+  readonly totalMemoryBytes?: number;
+  /** Lower the adapter's limits (to plan for smaller GPUs, or to test limit handling). */
+  readonly limits?: {
+    readonly maxBufferBytes?: number;
+    readonly maxBindingBytes?: number;
+    readonly maxWorkgroupsPerDimension?: number;
+  };
+}
+
+export interface WebGpuCreateOptions extends WebGpuDeviceOptions {
+  /** A GPU object to use instead of navigator.gpu (browser) or Dawn (Node). */
+  readonly gpu?: GPU;
+  readonly powerPreference?: GPUPowerPreference;
+}
+
+export interface WebGpuStats {
+  /** Kernel launches (HAL calls) and GPU dispatches (a launch may record several). */
+  launches: number;
+  dispatches: number;
+  submits: number;
+  uploads: number;
+  readbacks: number;
+}
+
+interface TimedDispatch {
+  readonly name: string;
+  readonly args?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Every dtype, held in 32-bit words: float16 two to a word, the 1-byte types four to a word (see wgsl/dtypes.ts). */
+const DTYPES: readonly DType[] = ["float32", "float16", "int32", "int8", "uint8", "bool"];
+const WANTED_FEATURES: readonly GPUFeatureName[] = ["shader-f16", "subgroups", "timestamp-query"] as GPUFeatureName[];
+const FEATURE_NAMES: Record<string, string> = { "shader-f16": "f16", subgroups: "subgroups", "timestamp-query": "timestamps" };
+const PARAM_ARENA_BYTES = 64 * 1024;
+
+function describeViews(views: readonly TensorView[]): string {
+  return views.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
+}
+
+function errorName(err: unknown): string {
+  return (err as { constructor?: { name?: string } })?.constructor?.name ?? "";
+}
+
+/**
+ * The HAL device over WebGPU. Work is recorded into one open command encoder and submitted when a
+ * batch fills, or when `read`/`sync` needs results, so a training step costs a few submits rather
+ * than one per kernel. GPU errors arrive asynchronously: they are kept and thrown by the next
+ * `read` or `sync`, and after device loss every call throws a DeviceError saying why.
+ */
+export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
+  readonly info: DeviceInfo;
+  readonly capabilities: Capabilities;
+  readonly stats: WebGpuStats = { launches: 0, dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
+  readonly pipelines: PipelineCache;
+  readonly maxWorkgroupsPerDimension: number;
+  private readonly maxBindingBytes: number;
+  private readonly storage: BufferPool;
+  private readonly staging: BufferPool;
+  private readonly arena: ParamArena;
+  private readonly batchSize: number;
+  private readonly timestampsWanted: boolean;
+  private readonly hasTimestamps: boolean;
+  private timing?: { querySet: GPUQuerySet; resolve: GPUBuffer };
+  private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
+  private batchLaunches = 0;
+  private timed: TimedDispatch[] = [];
+  private afterSubmit: (() => void)[] = [];
+  private inUse = 0;
+  private sink: EventSink | undefined;
+  private lostReason: string | undefined;
+  private failures: Error[] = [];
+  private readonly pending = new Set<Promise<unknown>>();
+  /** The call being launched, so its dispatches' profile events can show its shapes. */
+  private launching: KernelCall<WebGpuBuffer> | undefined;
+
+  static async create(options: WebGpuCreateOptions = {}): Promise<WebGpuDevice> {
+    const gpu = options.gpu ?? (await loadGpu());
+    let adapter: GPUAdapter | null;
+    try {
+      adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? "high-performance" });
+    } catch (err) {
+      throw new DeviceError(`no WebGPU adapter: requestAdapter() failed: ${(err as Error).message}`);
+    }
+    if (!adapter) throw new DeviceError(noAdapterMessage());
+    const features = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+    const a = adapter.limits;
+    const requiredLimits: Record<string, number> = {
+      maxBufferSize: a.maxBufferSize,
+      maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
+      maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
+      maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
+    };
+    let device: GPUDevice;
+    try {
+      device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits, label: "polychip" });
+    } catch (err) {
+      throw new DeviceError(`webgpu: requestDevice() failed: ${(err as Error).message}`);
+    }
+    return new WebGpuDevice(device, adapter.info, options);
+  }
+
+  constructor(
+    /** The underlying GPUDevice (tests destroy it to simulate loss). */
+    readonly gpu: GPUDevice,
+    adapterInfo?: GPUAdapterInfo,
+    options: WebGpuDeviceOptions = {},
+  ) {
+    const l = gpu.limits;
+    const maxBufferBytes = Math.min(l.maxBufferSize, options.limits?.maxBufferBytes ?? Infinity);
+    this.maxBindingBytes = Math.min(l.maxStorageBufferBindingSize, options.limits?.maxBindingBytes ?? Infinity);
+    this.maxWorkgroupsPerDimension = Math.min(l.maxComputeWorkgroupsPerDimension, options.limits?.maxWorkgroupsPerDimension ?? Infinity);
+    this.hasTimestamps = gpu.features.has("timestamp-query");
+    this.timestampsWanted = options.timestamps ?? true;
+    const features = [...gpu.features].filter((f) => FEATURE_NAMES[f]).map((f) => FEATURE_NAMES[f]!);
+    this.capabilities = {
+      dtypes: DTYPES,
+      limits: {
+        maxBufferBytes,
+        totalMemoryBytes: options.totalMemoryBytes ?? Infinity,
+        maxBindingBytes: this.maxBindingBytes,
+        maxWorkgroupSize: l.maxComputeInvocationsPerWorkgroup,
+        maxWorkgroupsPerDimension: this.maxWorkgroupsPerDimension,
+      },
+      features: features.sort(),
+    };
+    const details: Record<string, string | number | boolean> = { timestamps: this.hasTimestamps };
+    for (const k of ["vendor", "architecture", "device", "description"] as const) {
+      const v = adapterInfo?.[k];
+      if (v) details[k] = v;
+    }
+    this.info = { name: "webgpu", vendor: adapterInfo?.vendor || "unknown", kind: "gpu", halVersion: HAL_VERSION, details };
+    this.batchSize = Math.max(1, options.batchSize ?? 64);
+    const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
+    this.storage = new BufferPool(gpu, storageUsage, "polychip tensor", options.poolBytes ?? 256 * 2 ** 20, maxBufferBytes);
+    this.staging = new BufferPool(gpu, BufferUsage.MAP_READ | BufferUsage.COPY_DST, "polychip readback", 64 * 2 ** 20, maxBufferBytes);
+    this.arena = new ParamArena(gpu, PARAM_ARENA_BYTES, Math.max(256, l.minUniformBufferOffsetAlignment));
+    this.pipelines = new PipelineCache(gpu, (key, ms, error, code) => {
+      this.emit({ device: "webgpu", name: key, category: "compile", start: performance.now() - ms, duration: ms, args: { key } });
+      this.track(
+        error.then((e) => {
+          if (e) this.fail(new KernelError(`webgpu: compiling kernel '${key}' failed: ${e.message}\n--- WGSL ---\n${code}`));
+        }),
+      );
+    });
+    gpu.lost.then((info) => {
+      this.lostReason ??= `${info.reason}${info.message ? `: ${info.message}` : ""}`;
+    });
+    gpu.addEventListener("uncapturederror", (event) => {
+      const err = (event as GPUUncapturedErrorEvent).error;
+      this.fail(
+        errorName(err) === "GPUOutOfMemoryError"
+          ? new OutOfMemoryError(`webgpu: the GPU ran out of memory: ${err.message}`)
+          : new DeviceError(`webgpu: GPU error: ${err.message}`),
+      );
+    });
+  }
+
+  // ---- memory ----------------------------------------------------------------------------
+
+  /** Bytes allocated and not freed. */
+  get bytesInUse(): number {
+    return this.inUse;
+  }
+
+  get poolStats(): { storage: BufferPool["stats"]; staging: BufferPool["stats"] } {
+    return { storage: this.storage.stats, staging: this.staging.stats };
+  }
+
+  alloc(bytes: number): WebGpuBuffer {
+    this.checkAlive();
+    if (!Number.isInteger(bytes) || bytes < 0) throw new DeviceError(`webgpu: cannot allocate ${bytes} bytes: size must be a non-negative integer`);
+    const { maxBufferBytes, totalMemoryBytes } = this.capabilities.limits;
+    if (bytes > maxBufferBytes) {
+      throw new OutOfMemoryError(`webgpu: cannot allocate ${bytes} bytes: the largest buffer is ${maxBufferBytes} bytes (maxBufferSize)`);
+    }
+    if (this.inUse + bytes > totalMemoryBytes) {
+      throw new OutOfMemoryError(`webgpu: cannot allocate ${bytes} bytes: ${this.inUse} of ${totalMemoryBytes} bytes are in use (totalMemoryBytes)`);
+    }
+    this.gpu.pushErrorScope("out-of-memory");
+    const gpu = this.storage.acquire(bytes);
+    this.track(
+      this.gpu.popErrorScope().then((e) => {
+        if (e) {
+          this.storage.trim();
+          this.fail(new OutOfMemoryError(`webgpu: allocating ${bytes} bytes failed: ${e.message}`));
+        }
+      }),
+    );
+    this.inUse += bytes;
+    return new WebGpuBuffer(bytes, gpu);
+  }
+
+  free(buffer: WebGpuBuffer): void {
+    // After loss the memory went with the device: freeing is a no-op rather than an error, because
+    // engines free from finalizers and cleanup paths that must not throw.
+    if (this.lostReason !== undefined) return;
+    // A second free is ignored, as on the CPU device, so finalizers racing explicit disposal are harmless.
+    if (buffer.freed) return;
+    buffer.freed = true;
+    this.inUse -= buffer.bytes;
+    // Safe to hand out again at once: whoever gets it next records its work after the work queued so far.
+    this.storage.release(buffer.gpu);
+  }
+
+  /** A buffer for the current batch only; it returns to the pool when the batch is submitted. */
+  scratch(bytes: number): WebGpuBuffer {
+    const buffer = new WebGpuBuffer(bytes, this.storage.acquire(bytes));
+    this.afterSubmit.push(() => this.storage.release(buffer.gpu));
+    return buffer;
+  }
+
+  // ---- transfers -------------------------------------------------------------------------
+
+  write(buffer: WebGpuBuffer, data: Uint8Array, byteOffset = 0): void {
+    this.checkAlive();
+    this.checkRange("write", buffer, byteOffset, data.byteLength);
+    const len = data.byteLength;
+    if (len === 0) return;
+    this.stats.uploads++;
+    const start = performance.now();
+    const reachesEnd = byteOffset + len >= buffer.bytes;
+    if (byteOffset % 4 === 0 && (len % 4 === 0 || reachesEnd)) {
+      // The bytes past a buffer's requested size are padding, so the tail write may round up.
+      let words = data;
+      if (len % 4 !== 0) {
+        words = new Uint8Array(align4(len));
+        words.set(data);
+      }
+      this.upload(buffer.gpu, byteOffset, words);
+    } else {
+      this.writeUnaligned(buffer, data, byteOffset);
+    }
+    this.emit({ device: "webgpu", name: "write", category: "transfer", start, duration: performance.now() - start, args: { bytes: len } });
+  }
+
+  async read(buffer: WebGpuBuffer, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+    this.checkAlive();
+    this.checkRange("read", buffer, byteOffset, byteLength);
+    if (byteLength === 0) return new Uint8Array(0);
+    this.stats.readbacks++;
+    const start = performance.now();
+    const first = byteOffset - (byteOffset % 4);
+    const size = align4(byteOffset + byteLength) - first;
+    const staging = this.staging.acquire(size);
+    this.recordCopy(buffer.gpu, first, staging, 0, size);
+    this.flush();
+    try {
+      await staging.mapAsync(MapMode.READ, 0, size);
+    } catch (err) {
+      this.checkAlive();
+      throw new DeviceError(`webgpu: reading ${byteLength} bytes back failed: ${(err as Error).message}`);
+    }
+    const bytes = new Uint8Array(staging.getMappedRange(0, size)).slice(byteOffset - first, byteOffset - first + byteLength);
+    staging.unmap();
+    this.staging.release(staging);
+    await this.settle();
+    this.emit({ device: "webgpu", name: "read", category: "transfer", start, duration: performance.now() - start, args: { bytes: byteLength } });
+    return bytes;
+  }
+
+  private upload(target: GPUBuffer, offset: number, words: Uint8Array): void {
+    if (!this.encoder) {
+      // Nothing recorded yet, so a queue write lands after all submitted work and before the next batch.
+      this.gpu.queue.writeBuffer(target, offset, words as Uint8Array<ArrayBuffer>);
+      return;
+    }
+    // Recorded work not yet submitted may still read the old contents: copy in order, inside the batch.
+    const source = this.gpu.createBuffer({ size: words.byteLength, usage: BufferUsage.COPY_SRC, mappedAtCreation: true, label: "polychip upload" });
+    new Uint8Array(source.getMappedRange()).set(words);
+    source.unmap();
+    this.recordCopy(source, 0, target, offset, words.byteLength);
+    this.afterSubmit.push(() => source.destroy());
+  }
+
+  /** Writes whose ends are not 32-bit aligned: upload the covering words, then merge only the written bytes on the GPU. */
+  private writeUnaligned(buffer: WebGpuBuffer, data: Uint8Array, byteOffset: number): void {
+    const first = byteOffset - (byteOffset % 4);
+    const end = align4(byteOffset + data.byteLength);
+    const words = new Uint8Array(end - first);
+    words.set(data, byteOffset - first);
+    const source = this.scratch(words.byteLength);
+    this.upload(source.gpu, 0, words);
+    mergeBytesKernel(this, source, buffer, first / 4, words.byteLength / 4, byteOffset, byteOffset + data.byteLength);
+  }
+
+  private recordCopy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, size: number): void {
+    this.endPass();
+    this.openEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, size);
+  }
+
+  // ---- kernels -----------------------------------------------------------------------------
+
+  launch(kernel: KernelFn<WebGpuBuffer>, call: KernelCall<WebGpuBuffer>): void {
+    this.checkAlive();
+    this.stats.launches++;
+    this.launching = call;
+    try {
+      kernel(call, this);
+    } catch (err) {
+      if (err instanceof PolychipError) throw err;
+      throw new KernelError(
+        `webgpu: kernel '${call.op}' failed on inputs ${describeViews(call.inputs)} -> ${describeViews(call.outputs)}: ${(err as Error)?.message ?? err}`,
+        err,
+      );
+    } finally {
+      this.launching = undefined;
+    }
+  }
+
+  dispatch(spec: DispatchSpec): void {
+    this.checkAlive();
+    const groups = this.grid(spec);
+    for (const [role, list] of [["input", spec.reads], ["output", spec.writes]] as const) {
+      list.forEach((b, i) => {
+        if (b.freed) throw new KernelError(`webgpu: ${spec.op}: ${role} ${i} uses a freed buffer`);
+        if (b.bindingBytes > this.maxBindingBytes) {
+          throw new OutOfMemoryError(
+            `webgpu: ${spec.op}: ${role} ${i} is a buffer of ${b.bytes} bytes, more than one kernel may bind ` +
+              `(maxStorageBufferBindingSize = ${this.maxBindingBytes} bytes)`,
+          );
+        }
+      });
+    }
+    const key = `${spec.key}|${spec.params.signature}`;
+    const { pipeline, layout } = this.pipelines.get(key, spec.wgsl);
+    const words = spec.params.data();
+    if (words.byteLength > this.arena.capacity) throw new KernelError(`webgpu: ${spec.op}: ${words.byteLength} bytes of parameters do not fit a uniform buffer`);
+    let offset = this.arena.push(words);
+    if (offset === undefined) {
+      this.flush();
+      offset = this.arena.push(words)!;
+    }
+    // A kernel reading the buffer it writes (an in-place copy) reads a snapshot, as WebGPU forbids aliasing a writable binding.
+    const reads = spec.reads.map((b) => {
+      if (!spec.writes.includes(b)) return b;
+      const copy = this.scratch(b.bytes);
+      this.recordCopy(b.gpu, 0, copy.gpu, 0, b.bindingBytes);
+      return copy;
+    });
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena.buffer, offset, size: words.byteLength } }];
+    [...reads, ...spec.writes].forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b.gpu, offset: 0, size: b.bindingBytes } }));
+    const bindGroup = this.gpu.createBindGroup({ layout, entries });
+
+    const args = this.sink ? this.profileArgs(spec) : undefined;
+    const timestamped = this.sink !== undefined && this.hasTimestamps && this.timestampsWanted;
+    const pass = timestamped ? this.timedPass() : this.openPass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    if (timestamped) {
+      this.timed.push({ name: spec.op, args });
+      this.endPass();
+    }
+    this.stats.dispatches++;
+    this.batchLaunches++;
+    if (this.sink && !timestamped) this.flushTimedByClock(spec.op, args);
+    else if (this.batchLaunches >= this.batchSize) this.flush();
+  }
+
+  private grid(spec: DispatchSpec): [number, number, number] {
+    const max = this.maxWorkgroupsPerDimension;
+    let groups: [number, number, number];
+    if (typeof spec.workgroups === "number") {
+      const n = Math.max(1, spec.workgroups);
+      const x = Math.min(n, max);
+      groups = [x, Math.ceil(n / x), 1];
+    } else {
+      groups = [...spec.workgroups] as [number, number, number];
+    }
+    if (groups.some((g) => g > max)) {
+      throw new ShapeError(
+        `webgpu: ${spec.op}: needs a grid of ${groups.join(" x ")} workgroups, more than the ${max} per dimension the adapter allows ` +
+          `(maxComputeWorkgroupsPerDimension)`,
+      );
+    }
+    return groups;
+  }
+
+  private openEncoder(): GPUCommandEncoder {
+    return (this.encoder ??= this.gpu.createCommandEncoder({ label: "polychip batch" }));
+  }
+
+  private openPass(): GPUComputePassEncoder {
+    return (this.pass ??= this.openEncoder().beginComputePass());
+  }
+
+  private timedPass(): GPUComputePassEncoder {
+    this.endPass();
+    const t = (this.timing ??= {
+      querySet: this.gpu.createQuerySet({ type: "timestamp", count: 2 * this.batchSize }),
+      resolve: this.gpu.createBuffer({ size: 16 * this.batchSize, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC }),
+    });
+    const i = this.timed.length;
+    this.pass = this.openEncoder().beginComputePass({
+      timestampWrites: { querySet: t.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
+    });
+    return this.pass;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = undefined;
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    const timed = this.timed;
+    let times: GPUBuffer | undefined;
+    if (timed.length > 0 && this.timing) {
+      const bytes = 16 * timed.length;
+      times = this.staging.acquire(bytes);
+      this.encoder.resolveQuerySet(this.timing.querySet, 0, 2 * timed.length, this.timing.resolve, 0);
+      this.encoder.copyBufferToBuffer(this.timing.resolve, 0, times, 0, bytes);
+    }
+    this.arena.upload(this.gpu.queue);
+    const commands = this.encoder.finish();
+    this.encoder = undefined;
+    this.gpu.queue.submit([commands]);
+    const submittedAt = performance.now();
+    this.stats.submits++;
+    this.batchLaunches = 0;
+    this.timed = [];
+    const after = this.afterSubmit;
+    this.afterSubmit = [];
+    for (const fn of after) fn();
+    if (times) this.track(this.emitTimestamps(times, timed, submittedAt));
+  }
+
+  private async emitTimestamps(times: GPUBuffer, timed: TimedDispatch[], submittedAt: number): Promise<void> {
+    const bytes = 16 * timed.length;
+    await times.mapAsync(MapMode.READ, 0, bytes);
+    const ns = new BigUint64Array(times.getMappedRange(0, bytes).slice(0));
+    times.unmap();
+    this.staging.release(times);
+    const origin = ns[0]!;
+    timed.forEach((t, i) => {
+      const begin = Number(ns[2 * i]! - origin) / 1e6;
+      const end = Number(ns[2 * i + 1]! - origin) / 1e6;
+      this.emit({ device: "webgpu", name: t.name, category: "kernel", start: submittedAt + begin, duration: Math.max(0, end - begin), args: { ...t.args, clock: "gpu" } });
+    });
+  }
+
+  /** Without timestamp queries a kernel's time is the wall time from its own submit until the queue is done with it. */
+  private flushTimedByClock(name: string, args: Record<string, string | number | boolean> | undefined): void {
+    this.flush();
+    const submittedAt = performance.now();
+    this.track(
+      this.gpu.queue.onSubmittedWorkDone().then(() => {
+        this.emit({ device: "webgpu", name, category: "kernel", start: submittedAt, duration: performance.now() - submittedAt, args: { ...args, clock: "wall" } });
+      }),
+    );
+  }
+
+  private profileArgs(spec: DispatchSpec): Record<string, string | number | boolean> {
+    const call = this.launching;
+    const args: Record<string, string | number | boolean> = { ...spec.args };
+    if (call) args.shapes = `${describeViews(call.inputs)} -> ${describeViews(call.outputs)}`;
+    return args;
+  }
+
+  async sync(): Promise<void> {
+    this.checkAlive();
+    const start = performance.now();
+    this.flush();
+    try {
+      await this.gpu.queue.onSubmittedWorkDone();
+    } catch (err) {
+      this.checkAlive();
+      throw new DeviceError(`webgpu: waiting for the queue failed: ${(err as Error).message}`);
+    }
+    await this.settle();
+    this.emit({ device: "webgpu", name: "sync", category: "sync", start, duration: performance.now() - start });
+  }
+
+  // ---- profiling, errors, lifetime ----------------------------------------------------------
+
+  setEventSink(sink: EventSink | undefined): void {
+    this.flush();
+    this.sink = sink;
+  }
+
+  private emit(event: ProfileEvent): void {
+    this.sink?.(event);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch(() => undefined).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
+  }
+
+  /** Waits for outstanding error checks, then throws the first GPU error seen since the last report. */
+  private async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    this.checkAlive();
+    if (this.failures.length === 0) return;
+    // A failed compile also makes every later use of its pipeline fail: report the cause, not the echoes.
+    const failure = this.failures.find((f) => f instanceof KernelError) ?? this.failures[0]!;
+    this.failures = [];
+    throw failure;
+  }
+
+  private fail(err: Error): void {
+    if (this.failures.length < 16) this.failures.push(err);
+  }
+
+  private checkAlive(): void {
+    if (this.lostReason !== undefined) {
+      throw new DeviceError(`webgpu: the device was lost (${this.lostReason}); create a new device to continue`);
+    }
+  }
+
+  private checkRange(what: string, buffer: WebGpuBuffer, byteOffset: number, byteLength: number): void {
+    if (buffer.freed) throw new DeviceError(`webgpu: ${what} of a freed buffer`);
+    if (!(Number.isInteger(byteOffset) && byteOffset >= 0 && byteLength >= 0 && byteOffset + byteLength <= buffer.bytes)) {
+      throw new DeviceError(`webgpu: ${what} of bytes [${byteOffset}, ${byteOffset + byteLength}) is outside a buffer of ${buffer.bytes} bytes`);
+    }
+  }
+
+  get isLost(): boolean {
+    return this.lostReason !== undefined;
+  }
+
+  dispose(): void {
+    if (this.lostReason !== undefined) return;
+    this.lostReason = "disposed by its owner";
+    this.encoder = undefined;
+    this.pass = undefined;
+    this.storage.trim();
+    this.staging.trim();
+    this.pipelines.clear();
+    this.gpu.destroy();
+  }
+}

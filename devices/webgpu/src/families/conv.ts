@@ -1,0 +1,61 @@
+import { formatShape, listAttr, numAttr, ShapeError, window2d, type Attrs, type Shape } from "@polychip/hal";
+import { ParamBlock } from "../wgsl/params.ts";
+
+/** Sizes of one conv2d: x [N, C, H, W], w [OC, Cg, KH, KW], y [N, OC, OH, OW], in groups of Cg input and OCg output channels. */
+export interface ConvGeometry {
+  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
+  readonly OC: number; readonly Cg: number; readonly OCg: number; readonly KH: number; readonly KW: number;
+  readonly groups: number; readonly OH: number; readonly OW: number;
+}
+
+export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): ConvGeometry & { params: () => ParamBlock } {
+  if (xShape.length !== 4 || wShape.length !== 4) {
+    throw new ShapeError(`${op}: input and weight must be 4-D, got ${formatShape(xShape)} and ${formatShape(wShape)}`);
+  }
+  const [N, C, H, W] = xShape as [number, number, number, number];
+  const [OC, Cg, KH, KW] = wShape as [number, number, number, number];
+  const groups = numAttr(op, attrs, "groups", 1);
+  if (C !== Cg * groups || OC % groups !== 0) {
+    throw new ShapeError(`${op}: input ${formatShape(xShape)} and weight ${formatShape(wShape)} do not match groups=${groups}`);
+  }
+  const win = window2d(op, H, W, KH, KW, attrs);
+  const g = { N, C, H, W, OC, Cg, OCg: OC / groups, KH, KW, groups, OH: win.oh, OW: win.ow };
+  const params = () =>
+    new ParamBlock()
+      .u32("cN", N).u32("cC", C).u32("cH", H).u32("cW", W)
+      .u32("cOC", OC).u32("cCg", Cg).u32("cOCg", g.OCg).u32("cKH", KH).u32("cKW", KW)
+      .u32("cOH", win.oh).u32("cOW", win.ow)
+      .i32("sh", win.sh).i32("sw", win.sw).i32("dh", win.dh).i32("dw", win.dw).i32("pt", win.pt).i32("pl", win.pl);
+  return { ...g, params };
+}
+
+export function checkGradOut(op: string, g: ConvGeometry, shape: Shape): void {
+  const expected = [g.N, g.OC, g.OH, g.OW];
+  if (shape.length !== 4 || shape.some((d, i) => d !== expected[i])) {
+    throw new ShapeError(`${op}: gradOut must be ${formatShape(expected)}, got ${formatShape(shape)}`);
+  }
+}
+
+/** The shape an op's attribute names (inputShape, weightShape) as a checked 4-D list. */
+export function shapeAttr(op: string, attrs: Attrs, name: string): number[] {
+  const shape = listAttr(op, attrs, name);
+  if (shape.length !== 4) throw new ShapeError(`${op}: attribute ${name} must be 4-D, got ${formatShape(shape)}`);
+  return shape;
+}
+
+/**
+ * WGSL `im2col(z, r, col)`: entry (r, col) of group z's unfolded input, r = (c, ki, kj) over
+ * Cg x KH x KW and col = (n, oh, ow); taps in the padding read 0. Needs `ld_x` and `prm_x_off`.
+ */
+export function im2colWgsl(s: string): string {
+  return `fn im2col(z: u32, r: u32, col: u32) -> ${s} {
+  let kk = prm_cKH() * prm_cKW();
+  let c = r / kk; let ki = i32((r % kk) / prm_cKW()); let kj = i32(r % prm_cKW());
+  let P = prm_cOH() * prm_cOW();
+  let n = col / P; let p = col % P;
+  let ih = i32(p / prm_cOW()) * prm_sh() - prm_pt() + ki * prm_dh();
+  let iw = i32(p % prm_cOW()) * prm_sw() - prm_pl() + kj * prm_dw();
+  if (ih < 0 || iw < 0 || ih >= i32(prm_cH()) || iw >= i32(prm_cW())) { return ${s === "f32" ? "0.0f" : "0i"}; }
+  return ld_x(prm_x_off() + ((n * prm_cC() + z * prm_cCg() + c) * prm_cH() + u32(ih)) * prm_cW() + u32(iw));
+}`;
+}

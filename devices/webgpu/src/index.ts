@@ -1,0 +1,5 @@
+/// <reference types="@webgpu/types" />
+export { WebGpuDevice, type WebGpuCreateOptions, type WebGpuDeviceOptions, type WebGpuStats } from "./device.ts";
+export { WebGpuBuffer } from "./runtime/buffer.ts";
+export { webgpuKernels } from "./kernels/index.ts";
+export { webgpuPlugin, isWebGpuAvailable } from "./plugin.ts";

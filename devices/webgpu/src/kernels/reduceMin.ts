@@ -1,0 +1,4 @@
+import { MIN, reduceKernel } from "../families/reduce.ts";
+import { NUMERIC } from "../families/registration.ts";
+
+export const reduceMinKernel = reduceKernel("reduceMin", NUMERIC, MIN);

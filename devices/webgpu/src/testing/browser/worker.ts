@@ -1,0 +1,6 @@
+import { check } from "./check.ts";
+
+check().then(
+  (r) => postMessage(r),
+  (e: unknown) => postMessage(`error: ${String(e)}`),
+);
