@@ -6,9 +6,26 @@ import { DeviceError } from "@polychip/hal";
 
 let instance: GPU | undefined;
 
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+
+/**
+ * On a machine with no GPU (no /dev/dri render node, no /dev/nvidia*), point Vulkan at Chromium's
+ * SwiftShader (Dawn refuses Debian's lavapipe). A machine with a GPU, or an explicit
+ * VK_ICD_FILENAMES, is left alone.
+ */
+async function chooseVulkanDriver(): Promise<void> {
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return;
+  const { existsSync, readdirSync } = await import("node:fs");
+  if (!existsSync(SWIFTSHADER_ICD)) return;
+  const renderNodes = existsSync("/dev/dri") ? readdirSync("/dev/dri").filter((f) => f.startsWith("renderD")) : [];
+  const nvidia = readdirSync("/dev").filter((f) => /^nvidia\d/.test(f));
+  if (renderNodes.length === 0 && nvidia.length === 0) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
 export async function nodeGpu(): Promise<GPU> {
   if (instance) return instance;
   let mod: { create(flags: string[]): GPU };
+  await chooseVulkanDriver();
   try {
     mod = (await import("webgpu")) as unknown as { create(flags: string[]): GPU };
   } catch (err) {
