@@ -1,0 +1,96 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { StudioPage, withConstant } from "../studio-page.ts";
+
+let studio: StudioPage;
+
+before(async () => {
+  studio = await StudioPage.open();
+});
+
+after(async () => {
+  await studio?.close();
+});
+
+async function available(name: string): Promise<{ ok: boolean; reason?: string }> {
+  const d = (await studio.snapshot()).devices?.find((x) => x.name === name);
+  return d?.available ? { ok: true } : { ok: false, reason: d?.reason ?? `${name} is not listed` };
+}
+
+async function feature(name: string): Promise<{ ok: boolean; reason?: string }> {
+  return (await studio.snapshot()).features?.[name] ?? { ok: false, reason: `${name} is unknown` };
+}
+
+test("the CNN example trains on webgpu (SwiftShader without a GPU): kernels on webgpu, loss finite", async (t) => {
+  const gpu = await available("webgpu");
+  if (!gpu.ok) return t.skip(`webgpu unavailable: ${gpu.reason}`);
+  await studio.setCode(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6));
+  await studio.selectDevice("webgpu");
+  await studio.tab("profiler");
+  await studio.run();
+  const snap = await studio.finished(300_000);
+  assert.equal(snap.status, "done", snap.error?.message);
+  assert.equal(snap.device, "webgpu");
+  const losses = snap.metrics.map((m) => m.values.loss!);
+  assert.equal(losses.length, 6);
+  assert.ok(losses.every(Number.isFinite) && losses[0]! > 1.5 && losses[0]! < 3.5, `losses ${losses.join(", ")}`);
+  assert.ok(Math.min(...losses.slice(3)) < losses[0]!, `loss moved down: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
+  const gpuKernels = snap.opRows.filter((r) => r.device === "webgpu" && r.category === "kernel").map((r) => r.name);
+  assert.ok(gpuKernels.includes("matmul"), `matmul ran on webgpu: ${gpuKernels.join(", ")}`);
+  await studio.screenshot("profiler-webgpu");
+});
+
+test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and the fallback ops in the profiler", async (t) => {
+  const npu = await available("npu-sim");
+  if (!npu.ok) return t.skip(`npu-sim unavailable: ${npu.reason}`);
+  for (const f of ["trace", "deploy", "runtime"]) {
+    const r = await feature(f);
+    if (!r.ok) return t.skip(`${f} unavailable: ${r.reason}`);
+  }
+  await studio.selectDevice("cpu");
+  await studio.setCode(withConstant(await studio.openExample("npu-int8"), "STEPS", 30));
+  await studio.tab("profiler");
+  await studio.run();
+  const snap = await studio.finished(300_000);
+  assert.equal(snap.status, "done", snap.error?.message);
+  const npuKernels = snap.opRows.filter((r) => r.device === "npu-sim" && r.category === "kernel");
+  assert.ok(npuKernels.length > 0, "kernels ran on npu-sim");
+  assert.ok(npuKernels.some((r) => (r.argTotals.cycles ?? 0) > 0), "the NPU's simulated cycles are shown");
+  assert.ok(npuKernels.some((r) => (r.argTotals.dmaBytes ?? 0) > 0), "the NPU's DMA bytes are shown");
+  const line = snap.console.find((c) => /int8 on npu-sim: \d+\.\d%/.test(c.text));
+  assert.ok(line, `the example reported the int8 accuracy: ${snap.console.map((c) => c.text).join(" | ")}`);
+  assert.ok(snap.fallback.some((f) => f.device === "npu-sim"), "ops the NPU lacks fell back to the cpu and are listed");
+  await studio.page.waitForSelector('[data-testid="fallback-report"]');
+  await studio.screenshot("profiler-npu-sim");
+});
+
+test("the exported ONNX file loads back by drop and gives the same predictions", async (t) => {
+  for (const f of ["trace", "onnx", "runtime"]) {
+    const r = await feature(f);
+    if (!r.ok) return t.skip(`${f} unavailable: ${r.reason}`);
+  }
+  await studio.selectDevice("cpu");
+  await studio.setCode(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 10));
+  await studio.run();
+  const trained = await studio.finished();
+  assert.equal(trained.status, "done", trained.error?.message);
+  await studio.tab("model");
+  const [download] = await Promise.all([studio.page.waitForEvent("download"), studio.page.click('[data-testid="export-onnx"]')]);
+  const bytes = readFileSync(await download.path());
+  assert.ok(bytes.length > 1000, "an ONNX file was downloaded");
+  // Drop it on the page as a user would.
+  await studio.page.evaluate(async (b64) => {
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([data], "model.onnx"));
+    window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, bytes.toString("base64"));
+  await studio.page.click('button:has-text("Load and run")');
+  await studio.page.waitForSelector('[data-testid="model-file-result"]', { timeout: 60_000 });
+  const text = (await studio.page.textContent('[data-testid="model-file-result"]')) ?? "";
+  assert.match(text, /agrees on 16\/16 predictions/, text);
+  const diff = Number(/max \|Δ\| = ([\d.e+-]+)/.exec(text)?.[1]);
+  assert.ok(diff <= 1e-4, `outputs match the trained model within 1e-4 (got ${diff})`);
+  await studio.screenshot("model-onnx-roundtrip");
+});

@@ -1,0 +1,373 @@
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import type * as MonacoNs from "monaco-editor";
+import { CodeEditor } from "./editor/CodeEditor.tsx";
+import { loadSavedCode, loadSavedExample, saveCode, saveExample } from "./editor/persistence.ts";
+import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type Example } from "./examples/gallery.ts";
+import { describeDropped } from "./lib/dropped-files.ts";
+import { download } from "./lib/download.ts";
+import { decodeShareHash, encodeShareHash } from "./lib/share.ts";
+import { formatBytes } from "./lib/ticks.ts";
+import { ChartsPanel } from "./panels/ChartsPanel.tsx";
+import { ConsolePanel } from "./panels/ConsolePanel.tsx";
+import { DataPanel } from "./panels/DataPanel.tsx";
+import { DevicesPanel } from "./panels/DevicesPanel.tsx";
+import { ExamplesGallery, missingFor } from "./panels/ExamplesGallery.tsx";
+import { GraphPanel } from "./panels/GraphPanel.tsx";
+import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
+import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
+import { StoppedError, WorkerHost } from "./run/worker-host.ts";
+import { StudioStore } from "./state/store.ts";
+import type { Availability, ModelRunResult } from "./worker/protocol.ts";
+
+const TABS = [
+  { id: "charts", label: "Charts" },
+  { id: "profiler", label: "Profiler" },
+  { id: "graph", label: "Graph" },
+  { id: "model", label: "Model" },
+  { id: "data", label: "Data" },
+  { id: "devices", label: "Devices" },
+] as const;
+type Tab = (typeof TABS)[number]["id"];
+
+const store = new StudioStore();
+const host = new WorkerHost();
+const FASHION_MNIST_URL = new URL("data/fashion-mnist-subset/", document.baseURI).href;
+let runCounter = 0;
+
+function initialTheme(): "dark" | "light" {
+  const saved = localStorage.getItem("polychip-studio:theme");
+  if (saved === "dark" || saved === "light") return saved;
+  return window.matchMedia?.("(prefers-color-scheme: light)").matches ? "light" : "dark";
+}
+
+export function App() {
+  const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const [exampleId, setExampleId] = useState<string | undefined>(() => loadSavedExample() ?? DEFAULT_EXAMPLE);
+  const [code, setCodeState] = useState<string>(() => loadSavedCode() ?? exampleById(DEFAULT_EXAMPLE)!.code);
+  const codeRef = useRef(code);
+  const [tab, setTab] = useState<Tab>("charts");
+  const [theme, setTheme] = useState(initialTheme);
+  const [device, setDevice] = useState("cpu");
+  const [galleryOpen, setGalleryOpen] = useState(false);
+  const [markers, setMarkers] = useState(0);
+  const [toast, setToast] = useState<string | undefined>();
+  const [dragging, setDragging] = useState(false);
+  const [exportStatus, setExportStatus] = useState<string | undefined>();
+  const [fileResult, setFileResult] = useState<{ name: string; result: Availability<ModelRunResult> } | undefined>();
+  const [modelAlive, setModelAlive] = useState(false);
+  const editorRef = useRef<MonacoNs.editor.IStandaloneCodeEditor | null>(null);
+  const run = state.run;
+  const running = run?.status === "running";
+
+  const setCode = useCallback((next: string) => {
+    codeRef.current = next;
+    setCodeState(next);
+    saveCode(next);
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem("polychip-studio:theme", theme);
+  }, [theme]);
+
+  // A shared link's code wins over the saved code.
+  useEffect(() => {
+    if (location.hash.startsWith("#code=")) {
+      void decodeShareHash(location.hash).then((shared) => {
+        if (shared !== undefined) {
+          setCode(shared);
+          setExampleId(undefined);
+        } else store.log("warn", "the link's #code= part could not be decoded; showing the saved code instead");
+      });
+    }
+  }, [setCode]);
+
+  // Devices and features, probed in the warm worker.
+  useEffect(() => {
+    const w = host.warm();
+    void w.api.describeDevices().then((devices) => store.update(() => ({ devices })));
+    void w.api.features().then((features) => store.update(() => ({ features })));
+  }, []);
+
+  const flash = (message: string) => {
+    setToast(message);
+    setTimeout(() => setToast(undefined), 2500);
+  };
+
+  const startRun = useCallback(async () => {
+    if (store.getSnapshot().run?.status === "running") return;
+    const id = ++runCounter;
+    store.startRun(id, device);
+    setModelAlive(false);
+    setExportStatus(undefined);
+    const s = store.getSnapshot();
+    try {
+      const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b));
+      store.finishRun(id, { status: outcome.ok ? "done" : "error", error: outcome.error, durationMs: outcome.durationMs, origin: outcome.origin, fallback: outcome.fallback });
+      setModelAlive(true);
+      if (store.getSnapshot().model && host.current) {
+        const graph = await host.current.api.graph();
+        store.update(() => ({ graph }));
+      }
+    } catch (err) {
+      if (err instanceof StoppedError) {
+        store.finishRun(id, { status: "stopped" });
+        store.log("warn", "stopped: the worker was terminated and a fresh one is ready");
+      } else {
+        const message = (err as Error).message;
+        store.finishRun(id, { status: "crashed", error: { kind: "runtime", name: "WorkerCrash", message } });
+        store.log("error", `${message} — the editor kept your code; press Run to start a fresh worker`);
+      }
+    }
+  }, [device]);
+
+  const startRunRef = useRef(startRun);
+  startRunRef.current = startRun;
+  const runFromEditor = useCallback(() => void startRunRef.current(), []);
+  const onEditorReady = useCallback((e: MonacoNs.editor.IStandaloneCodeEditor) => (editorRef.current = e), []);
+
+  const stopRun = useCallback(() => {
+    if (store.getSnapshot().run?.status !== "running") return;
+    host.stop();
+  }, []);
+
+  const openExample = (ex: Example) => {
+    setCode(ex.code);
+    setExampleId(ex.id);
+    saveExample(ex.id);
+    setGalleryOpen(false);
+    const missing = missingFor(ex, store.getSnapshot().features);
+    if (missing.length) store.log("warn", `"${ex.title}" is not available yet: ${missing.join("; ")}`);
+  };
+
+  const share = async () => {
+    const hash = await encodeShareHash(codeRef.current);
+    history.replaceState(null, "", hash);
+    try {
+      await navigator.clipboard.writeText(location.href);
+      flash("Link copied: the code is in the URL");
+    } catch {
+      flash("The code is in the URL: copy it from the address bar");
+    }
+  };
+
+  const exportModel = async (format: ExportFormat) => {
+    if (!host.current) return;
+    setExportStatus(`exporting ${format}…`);
+    const r = await host.current.api.exportModel(format);
+    if (r.ok) {
+      download(r.value.fileName, r.value.bytes, r.value.mime);
+      setExportStatus(`${r.value.fileName}: ${formatBytes(r.value.bytes.byteLength)} downloaded`);
+    } else setExportStatus(`export failed: ${r.reason}`);
+  };
+
+  const runFile = async (name: string) => {
+    const file = store.getSnapshot().files.find((f) => f.name === name);
+    if (!file) return;
+    const w = host.current ?? host.warm();
+    const result = await w.api.runModelFile(file, device, FASHION_MNIST_URL);
+    setFileResult({ name, result });
+  };
+
+  const addFiles = async (list: FileList) => {
+    for (const file of Array.from(list)) {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      if (/\.(ts|js)$/.test(file.name)) {
+        setCode(new TextDecoder().decode(bytes));
+        setExampleId(undefined);
+        flash(`${file.name} opened in the editor`);
+        continue;
+      }
+      const summary = await describeDropped(file.name, bytes);
+      store.update((s) => ({
+        files: [...s.files.filter((f) => f.name !== file.name), { name: file.name, bytes }],
+        fileSummaries: [...s.fileSummaries.filter((f) => f.name !== file.name), summary],
+      }));
+      flash(`${file.name}: ${summary.detail}`);
+      setTab(summary.kind === "onnx" || summary.kind === "model" ? "model" : "data");
+    }
+  };
+
+  // Page-wide drag and drop, and Ctrl/Cmd+Enter outside the editor.
+  useEffect(() => {
+    const over = (e: DragEvent) => {
+      if (!e.dataTransfer?.types.includes("Files")) return;
+      e.preventDefault();
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (e.relatedTarget === null) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      setDragging(false);
+      if (e.dataTransfer?.files.length) void addFiles(e.dataTransfer.files);
+    };
+    const key = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+        e.preventDefault();
+        void startRun();
+      }
+    };
+    window.addEventListener("dragover", over);
+    window.addEventListener("dragleave", leave);
+    window.addEventListener("drop", drop);
+    window.addEventListener("keydown", key);
+    return () => {
+      window.removeEventListener("dragover", over);
+      window.removeEventListener("dragleave", leave);
+      window.removeEventListener("drop", drop);
+      window.removeEventListener("keydown", key);
+    };
+  });
+
+  // The hook the end-to-end tests (and curious users in the console) drive the studio through.
+  useEffect(() => {
+    (window as unknown as { polychipStudio: unknown }).polychipStudio = {
+      getCode: () => editorRef.current?.getValue() ?? codeRef.current,
+      setCode: (c: string) => {
+        setCode(c);
+        editorRef.current?.setValue(c);
+      },
+      run: () => startRun(),
+      stop: () => stopRun(),
+      openTab: (t: Tab) => setTab(t),
+      selectDevice: (d: string) => setDevice(d),
+      editorMarkers: () => markers,
+      progress: () => {
+        const s = store.getSnapshot();
+        return { status: s.run?.status ?? "idle", steps: s.metrics.length };
+      },
+      snapshot: () => {
+        const s = store.getSnapshot();
+        return {
+          status: s.run?.status ?? "idle",
+          device: s.run?.device,
+          error: s.run?.error,
+          fallback: s.run?.fallback ?? [],
+          metrics: s.metrics,
+          eventCount: s.summary.eventCount,
+          opRows: s.summary.rows().map((r) => ({ name: r.name, device: r.device, category: r.category, count: r.count, totalMs: r.totalMs, argTotals: r.argTotals })),
+          console: s.console,
+          devices: s.devices,
+          features: s.features,
+          model: s.model,
+          graph: s.graph,
+          files: s.fileSummaries,
+        };
+      },
+      traceJson: () => {
+        const s = store.getSnapshot();
+        return JSON.stringify(buildTrace(s.events, s.steps, s.run?.origin ?? 0, s.droppedEvents));
+      },
+    };
+  });
+
+  const deviceOptions = state.devices ?? [{ name: "cpu", available: true, reason: undefined }];
+  const lastStep = state.metrics[state.metrics.length - 1]?.step;
+  const mem = state.memory.find((m) => m.device === (run?.device ?? device));
+  const requestGraph = async () => {
+    if (!host.current) return;
+    const graph = await host.current.api.graph();
+    store.update(() => ({ graph }));
+  };
+  const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
+  const missing = currentExample ? missingFor(currentExample, state.features) : [];
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo">◆</span> Polychip <span className="muted">Studio</span>
+        </div>
+        <button onClick={() => setGalleryOpen(true)} data-testid="open-gallery">Examples</button>
+        <span className="example-name" title={currentExample?.summary}>{currentExample?.title ?? "your code"}</span>
+        <span className="spacer" />
+        <label className="device-select">
+          Device
+          <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="device-select" disabled={running}>
+            {deviceOptions.map((d) => (
+              <option key={d.name} value={d.name} disabled={!d.available} title={d.reason}>
+                {d.name}{d.available ? "" : " (unavailable)"}
+              </option>
+            ))}
+          </select>
+        </label>
+        {running ? (
+          <button className="stop" onClick={stopRun} data-testid="stop">■ Stop</button>
+        ) : (
+          <button className="run" onClick={() => void startRun()} data-testid="run" title="Ctrl/Cmd+Enter">▶ Run</button>
+        )}
+        <button onClick={() => void share()} title="Put the code in the URL and copy the link">Share</button>
+        <button onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Dark / light theme" data-testid="theme">
+          {theme === "dark" ? "☀" : "☾"}
+        </button>
+      </header>
+      <main className="workspace">
+        <section className="left">
+          {missing.length > 0 && (
+            <div className="banner" data-testid="example-unavailable">
+              Not available yet in this build: {missing.join("; ")}
+            </div>
+          )}
+          <div className="editor-wrap">
+            <CodeEditor code={code} theme={theme} runError={run?.error} onChange={setCode} onRun={runFromEditor} onMarkers={setMarkers} onReady={onEditorReady} />
+          </div>
+          <ConsolePanel
+            entries={state.console}
+            onClear={() => store.update(() => ({ console: [] }))}
+            onGoToLine={(line) => {
+              editorRef.current?.revealLineInCenter(line);
+              editorRef.current?.setPosition({ lineNumber: line, column: 1 });
+              editorRef.current?.focus();
+            }}
+          />
+        </section>
+        <section className="right">
+          <nav className="tabs">
+            {TABS.map((t) => (
+              <button key={t.id} className={tab === t.id ? "active" : ""} onClick={() => setTab(t.id)} data-tab={t.id}>
+                {t.label}
+                {t.id === "profiler" && state.run?.fallback.length ? <span className="dot red" title="some ops fell back to the CPU" /> : null}
+              </button>
+            ))}
+          </nav>
+          <div className="tab-body">
+            {tab === "charts" && <ChartsPanel metrics={state.metrics} running={running} />}
+            {tab === "profiler" && (
+              <ProfilerPanel events={state.events} steps={state.steps} origin={run?.origin ?? 0} summary={state.summary} droppedEvents={state.droppedEvents} fallback={run?.fallback ?? []} version={state.version} running={running} />
+            )}
+            {tab === "graph" && <GraphPanel graph={state.graph} hasModel={!!state.model && modelAlive} onRequest={() => void requestGraph()} />}
+            {tab === "model" && (
+              <ModelPanel model={state.model} modelAlive={modelAlive} features={state.features} exportStatus={exportStatus} onExport={(f) => void exportModel(f)} files={state.fileSummaries} onRunFile={(n) => void runFile(n)} fileResult={fileResult} />
+            )}
+            {tab === "data" && (
+              <DataPanel
+                baseUrl={FASHION_MNIST_URL}
+                files={state.fileSummaries}
+                onRemove={(name) => store.update((s) => ({ files: s.files.filter((f) => f.name !== name), fileSummaries: s.fileSummaries.filter((f) => f.name !== name) }))}
+              />
+            )}
+            {tab === "devices" && <DevicesPanel devices={state.devices} selected={device} onSelect={setDevice} />}
+          </div>
+        </section>
+      </main>
+      <footer className="statusbar" data-testid="status">
+        <span className={`status-${run?.status ?? "idle"}`} data-testid="run-status">
+          {run ? run.status : "ready"}
+          {run?.status === "error" && run.error ? ` — ${run.error.message}${run.error.line ? ` (line ${run.error.line})` : ""}` : ""}
+        </span>
+        {run && <span>on {run.device}</span>}
+        {lastStep !== undefined && <span>step {lastStep}</span>}
+        {run?.durationMs !== undefined && <span>{(run.durationMs / 1000).toFixed(1)} s</span>}
+        {mem && <span>{mem.tensors} tensors · {formatBytes(mem.bytes)} on {mem.device}</span>}
+        <span className="spacer" />
+        <span className={markers ? "error-text" : "muted"}>{markers ? `${markers} problem${markers > 1 ? "s" : ""} in the code` : "no problems"}</span>
+        <span className="muted">{EXAMPLES.length} examples · Ctrl/Cmd+Enter runs</span>
+      </footer>
+      {galleryOpen && <ExamplesGallery features={state.features} current={exampleId} onOpen={openExample} onClose={() => setGalleryOpen(false)} />}
+      {dragging && <div className="drop-overlay">Drop IDX, CSV, .onnx or model files (or a .ts file to open it)</div>}
+      {toast && <div className="toast">{toast}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * Monaco, bundled with the app (no CDN: @monaco-editor/react is pointed at this copy), with its
+ * TypeScript worker fed the engine's real sources so IntelliSense and error squiggles follow the
+ * Polychip API.
+ */
+import * as monaco from "monaco-editor";
+import { loader } from "@monaco-editor/react";
+import EditorWorker from "monaco-editor/editor/editor.worker?worker";
+import TsWorker from "monaco-editor/languages/features/typescript/ts.worker?worker";
+import { typeSources } from "virtual:polychip-type-sources";
+
+export const USER_MODEL_URI = "file:///workspace/main.ts";
+
+let configured = false;
+
+export function setupMonaco(): typeof monaco {
+  if (configured) return monaco;
+  configured = true;
+  (self as unknown as { MonacoEnvironment: monaco.Environment }).MonacoEnvironment = {
+    getWorker(_id: string, label: string) {
+      return label === "typescript" || label === "javascript" ? new TsWorker() : new EditorWorker();
+    },
+  };
+  loader.config({ monaco });
+  const ts = monaco.typescript;
+  ts.typescriptDefaults.setCompilerOptions({
+    target: ts.ScriptTarget.ES2020,
+    module: ts.ModuleKind.ESNext,
+    // 100 = Bundler: resolves package.json "types"/"exports" and allows the engine's ".ts" imports.
+    moduleResolution: 100 as unknown as monaco.typescript.ModuleResolutionKind,
+    allowImportingTsExtensions: true,
+    noEmit: true,
+    strict: true,
+    skipLibCheck: true,
+    lib: ["es2022", "dom", "dom.iterable"],
+    allowNonTsExtensions: true,
+  });
+  ts.typescriptDefaults.setDiagnosticsOptions({ noSemanticValidation: false, noSyntaxValidation: false });
+  ts.typescriptDefaults.setEagerModelSync(true);
+  ts.typescriptDefaults.setExtraLibs(Object.entries(typeSources).map(([filePath, content]) => ({ filePath, content })));
+  return monaco;
+}
+
+export type Monaco = typeof monaco;

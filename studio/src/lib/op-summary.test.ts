@@ -1,0 +1,32 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { OpSummary } from "./op-summary.ts";
+
+test("rows add up count and time per device and op, largest first, with shares", () => {
+  const s = new OpSummary();
+  s.add([
+    { device: "cpu", name: "matmul", category: "kernel", start: 0, duration: 3 },
+    { device: "cpu", name: "matmul", category: "kernel", start: 3, duration: 3 },
+    { device: "cpu", name: "add", category: "kernel", start: 6, duration: 2 },
+  ]);
+  const rows = s.rows();
+  assert.deepEqual(rows.map((r) => [r.name, r.count, r.totalMs, r.maxMs]), [["matmul", 2, 6, 3], ["add", 1, 2, 2]]);
+  assert.equal(rows[0]!.share, 0.75);
+  assert.equal(s.eventCount, 3);
+});
+
+test("NPU cycles and DMA bytes are summed, other numbers keep their maximum", () => {
+  const s = new OpSummary();
+  const npu = (cycles: number, onChip: number) => ({ device: "npu-sim", name: "conv2d", category: "kernel" as const, start: 0, duration: 1, args: { cycles, dmaBytes: 100, onChipBytes: onChip } });
+  s.add([npu(10, 500), npu(30, 200)]);
+  assert.deepEqual(s.rows()[0]!.argTotals, { cycles: 40, dmaBytes: 200, onChipBytes: 500 });
+});
+
+test("the same op on two devices, or as a fallback, is two rows", () => {
+  const s = new OpSummary();
+  s.add([
+    { device: "webgpu", name: "erf", category: "fallback", start: 0, duration: 1 },
+    { device: "cpu", name: "erf", category: "kernel", start: 0, duration: 1 },
+  ]);
+  assert.equal(s.rows().length, 2);
+});

@@ -1,0 +1,52 @@
+/** Per-op totals of profiler events, kept incrementally (a long run need not keep every event). */
+import type { ProfileEvent } from "@polychip/hal";
+
+export interface OpRow {
+  device: string;
+  name: string;
+  category: ProfileEvent["category"];
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  /** Fraction of all summed event time. */
+  share: number;
+  /** Sums of numeric args worth showing (NPU cycles, DMA bytes), by arg name. */
+  argTotals: Record<string, number>;
+}
+
+/** Numeric args that add up meaningfully across launches (others, like a high-water mark, take the max). */
+const SUMMED_ARGS = /^(cycles|dmaBytes|dma_bytes|bytes|macs|flops)$/i;
+
+export class OpSummary {
+  private rowsByKey = new Map<string, Omit<OpRow, "share">>();
+  private total = 0;
+
+  add(events: Iterable<ProfileEvent>): void {
+    for (const e of events) {
+      const key = `${e.device}\u0000${e.category}\u0000${e.name}`;
+      let row = this.rowsByKey.get(key);
+      if (!row) this.rowsByKey.set(key, (row = { device: e.device, name: e.name, category: e.category, count: 0, totalMs: 0, maxMs: 0, argTotals: {} }));
+      row.count++;
+      row.totalMs += e.duration;
+      row.maxMs = Math.max(row.maxMs, e.duration);
+      this.total += e.duration;
+      for (const [k, v] of Object.entries(e.args ?? {})) {
+        if (typeof v !== "number") continue;
+        row.argTotals[k] = SUMMED_ARGS.test(k) ? (row.argTotals[k] ?? 0) + v : Math.max(row.argTotals[k] ?? -Infinity, v);
+      }
+    }
+  }
+
+  /** Rows by total time, largest first. */
+  rows(): OpRow[] {
+    return [...this.rowsByKey.values()]
+      .map((r) => ({ ...r, argTotals: { ...r.argTotals }, share: this.total > 0 ? r.totalMs / this.total : 0 }))
+      .sort((a, b) => b.totalMs - a.totalMs || a.name.localeCompare(b.name));
+  }
+
+  get eventCount(): number {
+    let n = 0;
+    for (const r of this.rowsByKey.values()) n += r.count;
+    return n;
+  }
+}

@@ -1,0 +1,40 @@
+import { EXAMPLES, type Example, type Requirement } from "../examples/gallery.ts";
+import type { Availability } from "../worker/protocol.ts";
+
+export function missingFor(example: Example, features: Record<string, Availability<true>> | undefined): string[] {
+  if (!features) return [];
+  return example.requires.flatMap((r: Requirement) => {
+    const f = features[r];
+    return f && !f.ok ? [f.reason] : [];
+  });
+}
+
+export function ExamplesGallery({ features, current, onOpen, onClose }: { features: Record<string, Availability<true>> | undefined; current: string | undefined; onOpen(e: Example): void; onClose(): void }) {
+  return (
+    <div className="modal-backdrop" onClick={onClose}>
+      <div className="modal" onClick={(e) => e.stopPropagation()} data-testid="gallery">
+        <div className="modal-head">
+          <b>Examples</b>
+          <span className="spacer" />
+          <button className="small" onClick={onClose}>Close</button>
+        </div>
+        <div className="gallery">
+          {EXAMPLES.map((ex) => {
+            const missing = missingFor(ex, features);
+            return (
+              <button key={ex.id} className={`example-card${current === ex.id ? " current" : ""}${missing.length ? " not-ready" : ""}`} onClick={() => onOpen(ex)} data-example={ex.id}>
+                <b>{ex.title}</b>
+                <span>{ex.summary}</span>
+                {missing.length > 0 && (
+                  <span className="not-available" title={missing.join("\n")}>
+                    Not available yet: {missing[0]}
+                  </span>
+                )}
+              </button>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,156 @@
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { ProfileEvent } from "@polychip/hal";
+import { toChromeTrace, type StepSpan } from "../lib/chrome-trace.ts";
+import { download } from "../lib/download.ts";
+import type { OpSummary } from "../lib/op-summary.ts";
+import { formatBytes, formatNumber } from "../lib/ticks.ts";
+import type { FallbackInfo } from "../worker/protocol.ts";
+import { EventDetails, Timeline } from "./Timeline.tsx";
+
+interface Props {
+  events: readonly ProfileEvent[];
+  steps: readonly StepSpan[];
+  origin: number;
+  summary: OpSummary;
+  droppedEvents: number;
+  fallback: FallbackInfo[];
+  version: number;
+  running: boolean;
+}
+
+/** While a run streams, the profiler redraws at most this often (the page must stay responsive). */
+const LIVE_REFRESH_MS = 500;
+
+/** The latest value, but updated at most every `ms` while `throttle` is true. */
+function useThrottled<T>(value: T, throttle: boolean, ms: number): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    if (!throttle) {
+      setShown(value);
+      return;
+    }
+    const wait = Math.max(0, ms - (performance.now() - last.current));
+    const t = setTimeout(() => {
+      last.current = performance.now();
+      setShown(value);
+    }, wait);
+    return () => clearTimeout(t);
+  }, [value, throttle, ms]);
+  return throttle ? shown : value;
+}
+
+/** Args an NPU plugin reports per kernel, shown as columns when present. */
+const DEVICE_ARG_COLUMNS: { key: RegExp; label: string; bytes?: boolean }[] = [
+  { key: /^cycles$/i, label: "cycles" },
+  { key: /^(dmaBytes|dma_bytes)$/i, label: "DMA", bytes: true },
+  { key: /^onChip/i, label: "on-chip peak", bytes: true },
+  { key: /^macUtilisation$/i, label: "MAC util. (max)" },
+];
+
+export function buildTrace(events: readonly ProfileEvent[], steps: readonly StepSpan[], origin: number, droppedEvents: number) {
+  return toChromeTrace(events, steps, origin, droppedEvents ? { note: `${droppedEvents} oldest events were not kept by the studio` } : {});
+}
+
+export function ProfilerPanel(props: Props) {
+  const live = useThrottled(props, props.running, LIVE_REFRESH_MS);
+  return <ProfilerView {...live} />;
+}
+
+function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback, version }: Props) {
+  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<ProfileEvent | undefined>();
+  const rows = useMemo(() => summary.rows(), [summary, version]);
+  const shown = rows.filter((r) => !filter || r.name.toLowerCase().includes(filter.toLowerCase()) || r.device.includes(filter));
+  const argColumns = DEVICE_ARG_COLUMNS.filter((c) => rows.some((r) => Object.keys(r.argTotals).some((k) => c.key.test(k))));
+  const argValue = (totals: Record<string, number>, key: RegExp) => Object.entries(totals).find(([k]) => key.test(k))?.[1];
+
+  return (
+    <div className="panel profiler-panel">
+      <div className="toolbar">
+        <span className="muted">
+          {summary.eventCount.toLocaleString()} events{droppedEvents ? ` (timeline keeps the last ${events.length.toLocaleString()})` : ""}
+        </span>
+        <span className="spacer" />
+        <button disabled={!events.length} data-testid="export-trace" onClick={() => download("polychip-trace.json", JSON.stringify(buildTrace(events, steps, origin, droppedEvents)), "application/json")}>
+          Export Chrome trace
+        </button>
+      </div>
+      {!events.length ? (
+        <div className="empty">The timeline fills while a run executes: each kernel per device, transfers, and ops that fell back to the CPU.</div>
+      ) : (
+        <>
+          <Timeline events={events} steps={steps} origin={origin} selected={selected} onSelect={setSelected} />
+          {selected && (
+            <div className="selected-event">
+              <EventDetails e={selected} origin={origin} />
+            </div>
+          )}
+        </>
+      )}
+      {fallback.length > 0 && (
+        <div className="fallback-report" data-testid="fallback-report">
+          <b>Fell back to the CPU:</b>
+          {fallback.map((f) => (
+            <span key={`${f.device}/${f.op}/${f.dtype}`} className="fallback-chip" title={f.reason}>
+              {f.op} ({f.dtype}) ×{f.count} on {f.device} · {formatBytes(f.bytesToHost + f.bytesToDevice)} moved
+            </span>
+          ))}
+        </div>
+      )}
+      {rows.length > 0 && (
+        <div className="op-table-wrap">
+          <div className="toolbar">
+            <b>Per-op summary</b>
+            <span className="spacer" />
+            <input placeholder="filter ops" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          </div>
+          <table className="op-table" data-testid="op-table">
+            <thead>
+              <tr>
+                <th>op</th>
+                <th>device</th>
+                <th>kind</th>
+                <th className="num">count</th>
+                <th className="num">total ms</th>
+                <th className="num">avg ms</th>
+                <th>share</th>
+                {argColumns.map((c) => (
+                  <th key={c.label} className="num">{c.label}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {shown.slice(0, 300).map((r) => (
+                <tr key={`${r.device}/${r.category}/${r.name}`} className={r.category === "fallback" ? "fallback-row" : ""}>
+                  <td className="mono">{r.name}</td>
+                  <td>{r.device}</td>
+                  <td>
+                    <span className={`cat cat-${r.category}`}>{r.category}</span>
+                  </td>
+                  <td className="num">{r.count}</td>
+                  <td className="num">{formatNumber(r.totalMs)}</td>
+                  <td className="num">{formatNumber(r.totalMs / r.count)}</td>
+                  <td>
+                    <div className="share">
+                      <i style={{ width: `${(r.share * 100).toFixed(1)}%` }} />
+                      <span>{(r.share * 100).toFixed(1)}%</span>
+                    </div>
+                  </td>
+                  {argColumns.map((c) => {
+                    const v = argValue(r.argTotals, c.key);
+                    return (
+                      <td key={c.label} className="num">
+                        {v === undefined ? "" : c.bytes ? formatBytes(v) : formatNumber(v)}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,298 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type { ProfileEvent } from "@polychip/hal";
+import { trackOf, type StepSpan } from "../lib/chrome-trace.ts";
+import { formatNumber } from "../lib/ticks.ts";
+
+interface Props {
+  events: readonly ProfileEvent[];
+  steps: readonly StepSpan[];
+  origin: number;
+  selected: ProfileEvent | undefined;
+  onSelect(e: ProfileEvent | undefined): void;
+}
+
+const LANE = 24;
+const HEADER = 22;
+const LABEL_W = 118;
+
+const CATEGORY_COLORS: Record<ProfileEvent["category"], string> = {
+  kernel: "#4f8ef7",
+  transfer: "#f0a030",
+  fallback: "#e5484d",
+  sync: "#8a8f98",
+  compile: "#a371f7",
+};
+
+const kernelColors = new Map<string, string>();
+
+/** A stable colour per kernel name (cached: the timeline asks for it once per event per draw). */
+function colorOf(e: ProfileEvent): string {
+  if (e.category !== "kernel") return CATEGORY_COLORS[e.category];
+  let c = kernelColors.get(e.name);
+  if (!c) {
+    let h = 0;
+    for (let i = 0; i < e.name.length; i++) h = (h * 31 + e.name.charCodeAt(i)) >>> 0;
+    kernelColors.set(e.name, (c = `hsl(${h % 360} 62% 55%)`));
+  }
+  return c;
+}
+
+interface Palette {
+  theme: string | undefined;
+  fg: string;
+  muted: string;
+  grid: string;
+}
+
+/**
+ * Kernels per device and transfers on a canvas (tens of thousands of events stay cheap): wheel
+ * zooms at the cursor, drag pans, double-click shows everything; fallbacks are red and outlined.
+ */
+export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
+  const canvasRef = useRef<HTMLCanvasElement | null>(null);
+  const wrapRef = useRef<HTMLDivElement | null>(null);
+  const [width, setWidth] = useState(600);
+  const [view, setView] = useState<[number, number] | undefined>();
+  const [hover, setHover] = useState<{ e: ProfileEvent; x: number; y: number } | undefined>();
+  const drag = useRef<{ x: number; view: [number, number] } | undefined>(undefined);
+  const palette = useRef<Palette | undefined>(undefined);
+
+  const tracks = useMemo(() => {
+    const names = new Set<string>();
+    for (const e of events) names.add(trackOf(e));
+    return [...names].sort((a, b) => a.localeCompare(b));
+  }, [events]);
+
+  const extent = useMemo<[number, number]>(() => {
+    if (!events.length) return [0, 1];
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const e of events) {
+      lo = Math.min(lo, e.start);
+      hi = Math.max(hi, e.start + e.duration);
+    }
+    return [lo - origin, Math.max(hi - origin, lo - origin + 0.001)];
+  }, [events, origin]);
+
+  const [v0, v1] = view ?? extent;
+  const height = HEADER + LANE * (tracks.length + 1) + 6;
+  const plotW = Math.max(50, width - LABEL_W);
+  const toX = (t: number) => LABEL_W + ((t - v0) / (v1 - v0)) * plotW;
+
+  useLayoutEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
+    ro.observe(el);
+    setWidth(el.clientWidth);
+    return () => ro.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const dpr = window.devicePixelRatio || 1;
+    // Resizing a canvas reallocates it: only when the size really changed.
+    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+    }
+    const ctx = canvas.getContext("2d")!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const theme = document.documentElement.dataset.theme;
+    if (palette.current?.theme !== theme) {
+      const css = getComputedStyle(canvas);
+      palette.current = {
+        theme,
+        fg: css.getPropertyValue("--fg").trim() || "#ddd",
+        muted: css.getPropertyValue("--muted").trim() || "#888",
+        grid: css.getPropertyValue("--grid").trim() || "#333",
+      };
+    }
+    const { fg, muted, grid } = palette.current!;
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = "11px system-ui, sans-serif";
+    // Time axis.
+    ctx.fillStyle = muted;
+    const span = v1 - v0;
+    const stepMs = Math.pow(10, Math.floor(Math.log10(span / 6)));
+    const tick = [1, 2, 5, 10].map((m) => m * stepMs).find((s) => span / s <= 8) ?? stepMs * 10;
+    // Indexed, not accumulated: a tick far below float precision of v0 must not loop forever.
+    for (let i = Math.ceil(v0 / tick), n = 0; i * tick <= v1 && n < 40; i++, n++) {
+      const t = i * tick;
+      const x = toX(t);
+      ctx.fillStyle = grid;
+      ctx.fillRect(x, HEADER - 4, 1, height - HEADER);
+      ctx.fillStyle = muted;
+      ctx.fillText(`${formatNumber(t)} ms`, x + 3, 12);
+    }
+    // Steps lane.
+    const laneY = (i: number) => HEADER + i * LANE;
+    ctx.fillStyle = fg;
+    ctx.fillText("steps", 8, laneY(0) + 15);
+    steps.forEach((s, i) => {
+      const x0 = toX(s.start - origin);
+      const x1 = toX(s.end - origin);
+      if (x1 < LABEL_W || x0 > width) return;
+      ctx.fillStyle = i % 2 ? "rgba(128,128,128,0.28)" : "rgba(128,128,128,0.16)";
+      ctx.fillRect(Math.max(LABEL_W, x0), laneY(0) + 4, Math.max(1, x1 - Math.max(LABEL_W, x0)), LANE - 8);
+      if (x1 - x0 > 30) {
+        ctx.fillStyle = muted;
+        ctx.fillText(String(s.step), Math.max(LABEL_W, x0) + 3, laneY(0) + 16);
+      }
+    });
+    tracks.forEach((track, i) => {
+      ctx.fillStyle = fg;
+      ctx.fillText(track, 8, laneY(i + 1) + 15);
+      ctx.fillStyle = grid;
+      ctx.fillRect(LABEL_W, laneY(i + 1), plotW, 1);
+    });
+    const trackIndex = new Map(tracks.map((t, i) => [t, i + 1]));
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(LABEL_W, 0, plotW, height);
+    ctx.clip();
+    // Events narrower than a pixel are merged per pixel column and lane (the last one's colour
+    // wins), so tens of thousands of tiny kernels cost one rectangle per pixel, not one each.
+    const scale = plotW / (v1 - v0);
+    const pixels = tracks.map(() => new Array<string | undefined>(Math.ceil(plotW) + 1));
+    for (const e of events) {
+      const s = e.start - origin;
+      if (s > v1 || s + e.duration < v0) continue;
+      const lane = trackIndex.get(trackOf(e))!;
+      const x0 = LABEL_W + (s - v0) * scale;
+      const w = e.duration * scale;
+      if (w < 1 && e.category !== "fallback") {
+        const px = Math.floor(x0 - LABEL_W);
+        if (px >= 0 && px < pixels[lane - 1]!.length) pixels[lane - 1]![px] = colorOf(e);
+        continue;
+      }
+      const y = laneY(lane) + 4;
+      ctx.fillStyle = colorOf(e);
+      ctx.fillRect(x0, y, Math.max(1, w), LANE - 8);
+      if (e.category === "fallback") {
+        ctx.strokeStyle = "#ff9ea1";
+        ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, w - 1), LANE - 9);
+      }
+      if (w > 40) {
+        ctx.fillStyle = "#fff";
+        ctx.fillText(e.name, x0 + 3, y + 12, w - 6);
+      }
+    }
+    pixels.forEach((column, i) => {
+      const y = laneY(i + 1) + 4;
+      for (let px = 0; px < column.length; px++) {
+        const c = column[px];
+        if (!c) continue;
+        let end = px + 1;
+        while (end < column.length && column[end] === c) end++;
+        ctx.fillStyle = c;
+        ctx.fillRect(LABEL_W + px, y, end - px, LANE - 8);
+        px = end - 1;
+      }
+    });
+    if (selected) {
+      const s = selected.start - origin;
+      const x0 = toX(s);
+      const w = Math.max(2, toX(s + selected.duration) - x0);
+      const y = laneY(trackIndex.get(trackOf(selected)) ?? 0) + 2;
+      ctx.strokeStyle = fg;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x0, y, w, LANE - 4);
+    }
+    ctx.restore();
+  });
+
+  const eventAt = (x: number, y: number): ProfileEvent | undefined => {
+    const lane = Math.floor((y - HEADER) / LANE) - 1;
+    const track = tracks[lane];
+    if (!track || x < LABEL_W) return undefined;
+    const t = v0 + ((x - LABEL_W) / plotW) * (v1 - v0);
+    const slack = (3 / plotW) * (v1 - v0);
+    let best: ProfileEvent | undefined;
+    for (const e of events) {
+      if (trackOf(e) !== track) continue;
+      const s = e.start - origin;
+      if (t >= s - slack && t <= s + e.duration + slack && (!best || e.duration < best.duration)) best = e;
+    }
+    return best;
+  };
+
+  const local = (ev: React.MouseEvent) => {
+    const r = canvasRef.current!.getBoundingClientRect();
+    return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+  };
+
+  return (
+    <div className="timeline" ref={wrapRef}>
+      <canvas
+        ref={canvasRef}
+        style={{ width, height }}
+        data-testid="timeline"
+        onWheel={(ev) => {
+          const { x } = local(ev);
+          const at = v0 + (Math.max(0, x - LABEL_W) / plotW) * (v1 - v0);
+          const k = ev.deltaY > 0 ? 1.25 : 0.8;
+          if ((v1 - v0) * k < 0.001) return; // a microsecond is as deep as the clocks go
+          setView([at - (at - v0) * k, at + (v1 - at) * k]);
+        }}
+        onMouseDown={(ev) => (drag.current = { x: local(ev).x, view: [v0, v1] })}
+        onMouseUp={(ev) => {
+          const d = drag.current;
+          drag.current = undefined;
+          if (d && Math.abs(local(ev).x - d.x) < 3) {
+            const { x, y } = local(ev);
+            onSelect(eventAt(x, y));
+          }
+        }}
+        onMouseMove={(ev) => {
+          const { x, y } = local(ev);
+          const d = drag.current;
+          if (d) {
+            const dt = ((x - d.x) / plotW) * (d.view[1] - d.view[0]);
+            setView([d.view[0] - dt, d.view[1] - dt]);
+            return;
+          }
+          const e = eventAt(x, y);
+          setHover(e ? { e, x, y } : undefined);
+        }}
+        onMouseLeave={() => {
+          drag.current = undefined;
+          setHover(undefined);
+        }}
+        onDoubleClick={() => setView(undefined)}
+      />
+      {hover && (
+        <div className="tooltip" style={{ left: Math.min(hover.x + 12, width - 260), top: hover.y + 14 }}>
+          <EventDetails e={hover.e} origin={origin} />
+        </div>
+      )}
+      <div className="legend">
+        {Object.entries(CATEGORY_COLORS).map(([k, c]) => (
+          <span key={k}>
+            <i style={{ background: k === "kernel" ? "linear-gradient(90deg,#4f8ef7,#4fc78e,#e0b84f)" : c }} />
+            {k}
+          </span>
+        ))}
+        <span className="muted">wheel: zoom · drag: pan · double-click: all · click: details</span>
+      </div>
+    </div>
+  );
+}
+
+export function EventDetails({ e, origin }: { e: ProfileEvent; origin: number }) {
+  return (
+    <div className="event-details">
+      <b>{e.name}</b> <span className={`cat cat-${e.category}`}>{e.category}</span>
+      <div className="mono">
+        {e.device} · {formatNumber(e.duration)} ms at {formatNumber(e.start - origin)} ms
+      </div>
+      {e.args &&
+        Object.entries(e.args).map(([k, v]) => (
+          <div key={k} className="mono arg">
+            {k}: {typeof v === "number" ? formatNumber(v) : String(v)}
+          </div>
+        ))}
+    </div>
+  );
+}

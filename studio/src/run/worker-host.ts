@@ -1,0 +1,85 @@
+/**
+ * The page's side of the training worker. One worker per run: a fresh one is started ahead of
+ * time (devices are probed in it), Run uses it, Stop terminates it and warms up the next. The
+ * finished run's worker is kept until the next run, because it holds the trained model.
+ */
+import * as Comlink from "comlink";
+import type { RunBatch, RunOutcome, RunRequest, StudioWorkerApi } from "../worker/protocol.ts";
+import StudioWorker from "../worker/studio.worker.ts?worker";
+
+export interface WorkerHandle {
+  worker: Worker;
+  api: Comlink.Remote<StudioWorkerApi>;
+  id: number;
+}
+
+let nextId = 1;
+const WARM_DELAY_MS = 1000;
+
+function spawn(): WorkerHandle {
+  const worker = new StudioWorker({ name: `polychip-run-${nextId}` });
+  return { worker, api: Comlink.wrap<StudioWorkerApi>(worker), id: nextId++ };
+}
+
+export class StoppedError extends Error {
+  override name = "StoppedError";
+  constructor() {
+    super("stopped by the user");
+  }
+}
+
+export class WorkerCrashError extends Error {
+  override name = "WorkerCrashError";
+}
+
+export class WorkerHost {
+  private spare: WorkerHandle | undefined;
+  /** The worker of the current or last run (holds its model). */
+  current: WorkerHandle | undefined;
+  private abort: ((reason: Error) => void) | undefined;
+
+  /** A ready worker (for device probing or the next run). */
+  warm(): WorkerHandle {
+    return (this.spare ??= spawn());
+  }
+
+  /** Runs code in a fresh worker; rejects with StoppedError on stop() and WorkerCrashError if the worker dies. */
+  async run(request: RunRequest, onBatch: (b: RunBatch) => void): Promise<RunOutcome> {
+    this.retire();
+    const handle = this.warm();
+    this.spare = undefined;
+    this.current = handle;
+    const ended = new Promise<never>((_, reject) => {
+      this.abort = reject;
+      handle.worker.addEventListener("error", (e) => {
+        e.preventDefault();
+        reject(new WorkerCrashError(`the worker crashed: ${e.message || "unknown error"}`));
+      });
+    });
+    try {
+      return await Promise.race([handle.api.run(request, Comlink.proxy({ batch: onBatch })), ended]);
+    } catch (err) {
+      if (err instanceof WorkerCrashError && this.current === handle) this.retire();
+      throw err;
+    } finally {
+      this.abort = undefined;
+      // Warm the next worker a moment after this run, so starting it competes neither with training
+      // for a core nor with the page's final render of the run's results.
+      setTimeout(() => this.warm(), WARM_DELAY_MS);
+    }
+  }
+
+  /** Terminates the running worker (its model is lost) and warms up a fresh one. */
+  stop(): void {
+    const abort = this.abort;
+    this.retire();
+    abort?.(new StoppedError());
+  }
+
+  private retire(): void {
+    if (!this.current) return;
+    this.current.api[Comlink.releaseProxy]();
+    this.current.worker.terminate();
+    this.current = undefined;
+  }
+}

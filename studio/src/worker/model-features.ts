@@ -1,0 +1,117 @@
+/**
+ * The trained model's graph and files, through the engine's graph capture, runtime and the ONNX
+ * package when this build has them (each loaded on demand; a missing one gives its reason).
+ */
+import * as engine from "@polychip/engine";
+import type { Tensor } from "@polychip/engine";
+import type { Availability, ExportedFile, GraphView, ModelSummary } from "./protocol.ts";
+import { loadOptionalPackage, type OptionalId } from "./optional.ts";
+import type { RegisteredModel } from "../user-api/run-context.ts";
+
+type AnyFn = (...args: any[]) => any;
+
+/** The named function of an optional package, or why it cannot be had. */
+export async function optionalFunction(id: OptionalId, name: string): Promise<Availability<AnyFn>> {
+  try {
+    const mod = await loadOptionalPackage(id);
+    const fn = mod[name];
+    return typeof fn === "function" ? { ok: true, value: fn as AnyFn } : { ok: false, reason: `${id}: this build's package has no ${name}()` };
+  } catch (err) {
+    return { ok: false, reason: (err as Error).message };
+  }
+}
+
+/** The graph IR as the engine defines it (engine/src/graph/ir.ts), read structurally. */
+export interface IrGraph {
+  name: string;
+  inputs: readonly { name: string; shape: readonly (number | string)[]; dtype: string }[];
+  outputs: readonly { name: string; shape: readonly (number | string)[]; dtype: string }[];
+  nodes: readonly { op: string; inputs: readonly string[]; outputs: readonly string[]; attrs?: Readonly<Record<string, unknown>>; name?: string; device?: string; fused?: readonly string[] }[];
+  initializers: readonly { name: string; shape: readonly number[]; dtype: string }[];
+}
+
+export async function traceModel(model: RegisteredModel | undefined): Promise<Availability<IrGraph>> {
+  const trace = await optionalFunction("graph", "trace");
+  if (!trace.ok) return trace;
+  if (!model) return { ok: false, reason: "the run did not hand a model to the studio: call setModel(model, exampleInput) in your code" };
+  const mod = model.module as { training?: boolean; eval?: () => void; train?: (mode?: boolean) => void };
+  const wasTraining = mod?.training;
+  try {
+    mod?.eval?.();
+    const graph = (await trace.value(model.module, model.exampleInputs, { dynamicBatch: true, name: model.name })) as IrGraph;
+    return Array.isArray(graph?.nodes) ? { ok: true, value: graph } : { ok: false, reason: "trace() returned something that is not a graph" };
+  } catch (err) {
+    return { ok: false, reason: `trace failed: ${(err as Error).message}` };
+  } finally {
+    if (wasTraining) mod?.train?.(true);
+  }
+}
+
+/** Shapes of every value: inputs, outputs, initialisers, and node outputs when inferShapes exists. */
+async function valueShapes(graph: IrGraph): Promise<GraphView["values"]> {
+  const values: GraphView["values"] = {};
+  for (const v of [...graph.inputs, ...graph.outputs]) values[v.name] = { shape: [...v.shape], dtype: v.dtype };
+  for (const i of graph.initializers) values[i.name] = { shape: [...i.shape], dtype: i.dtype };
+  const infer = await optionalFunction("graph", "inferShapes");
+  if (infer.ok) {
+    try {
+      const inferred = infer.value(graph) as Map<string, { shape: (number | string)[]; dtype: string }> | Record<string, { shape: (number | string)[]; dtype: string }>;
+      const entries = inferred instanceof Map ? [...inferred.entries()] : Object.entries(inferred ?? {});
+      for (const [name, v] of entries) if (v?.shape) values[name] = { shape: [...v.shape], dtype: v.dtype };
+    } catch {
+      /* shapes beyond the inputs are a nicety of the view */
+    }
+  }
+  return values;
+}
+
+export async function toGraphView(graph: IrGraph): Promise<GraphView> {
+  return {
+    name: graph.name ?? "model",
+    inputs: graph.inputs.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype })),
+    outputs: graph.outputs.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype })),
+    nodes: graph.nodes.map((n, id) => ({
+      id,
+      op: n.op,
+      name: n.name,
+      inputs: [...n.inputs],
+      outputs: [...n.outputs],
+      attrs: Object.fromEntries(Object.entries(n.attrs ?? {}).map(([k, v]) => [k, JSON.stringify(v)])),
+      device: n.device,
+      fused: n.fused ? [...n.fused] : undefined,
+    })),
+    values: await valueShapes(graph),
+    initializers: graph.initializers.map((i) => ({ name: i.name, shape: [...i.shape], dtype: i.dtype })),
+  };
+}
+
+export function summarizeModel(model: RegisteredModel): ModelSummary {
+  const mod = model.module as { namedParameters?: () => [string, Tensor][] };
+  const named = typeof mod?.namedParameters === "function" ? mod.namedParameters() : [];
+  return {
+    name: model.name,
+    parameters: named.reduce((s, [, t]) => s + t.size, 0),
+    tensors: named.map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype })),
+  };
+}
+
+export async function exportModel(model: RegisteredModel | undefined, format: "checkpoint" | "pcm" | "onnx"): Promise<Availability<ExportedFile>> {
+  if (!model) return { ok: false, reason: "no model to export: call setModel(model, exampleInput) in your code and run it" };
+  const base = model.name.toLowerCase().replace(/[^a-z0-9]+/g, "-") || "model";
+  if (format === "checkpoint") {
+    const mod = model.module as { stateDict?: () => Map<string, Tensor> };
+    if (typeof mod?.stateDict !== "function") return { ok: false, reason: "the registered model is not an nn.Module (no stateDict())" };
+    const bytes = await engine.saveCheckpoint(mod.stateDict(), { model: model.name, producer: "polychip-studio" });
+    return { ok: true, value: { fileName: `${base}.pcck`, bytes, mime: "application/octet-stream" } };
+  }
+  const writer = format === "pcm" ? await optionalFunction("runtime", "serializeModel") : await optionalFunction("onnx", "exportOnnx");
+  if (!writer.ok) return writer;
+  const traced = await traceModel(model);
+  if (!traced.ok) return traced;
+  try {
+    const bytes = writer.value(traced.value) as Uint8Array;
+    return { ok: true, value: { fileName: `${base}.${format}`, bytes, mime: "application/octet-stream" } };
+  } catch (err) {
+    return { ok: false, reason: `${format} export failed: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,139 @@
+/** What the page and the training worker say to each other (through comlink). */
+import type { ProfileEvent } from "@polychip/hal";
+import type { StepSpan } from "../lib/chrome-trace.ts";
+import type { DroppedFile, MetricPoint } from "../user-api/run-context.ts";
+
+export type { DroppedFile, MetricPoint, StepSpan, ProfileEvent };
+
+export interface ConsoleEntry {
+  level: "log" | "info" | "warn" | "error";
+  text: string;
+  /** Milliseconds since the run started. */
+  time: number;
+}
+
+export interface DeviceReport {
+  name: string;
+  available: boolean;
+  /** Why it cannot be used here (missing package, no adapter, init failure). */
+  reason?: string;
+  kind?: string;
+  vendor?: string;
+  details: Record<string, string | number | boolean>;
+  features: string[];
+  dtypes: string[];
+  limits: Record<string, number | string>;
+}
+
+export interface MemorySnapshot {
+  device: string;
+  tensors: number;
+  buffers: number;
+  bytes: number;
+}
+
+/** Everything buffered in the worker since the last flush. */
+export interface RunBatch {
+  /** Worker clock at the run's start: profiler event and step times are on that clock. */
+  origin: number;
+  console: ConsoleEntry[];
+  metrics: MetricPoint[];
+  events: ProfileEvent[];
+  steps: StepSpan[];
+  memory?: MemorySnapshot[];
+  model?: ModelSummary;
+}
+
+export interface RunSink {
+  batch(batch: RunBatch): void;
+}
+
+export interface RunRequest {
+  code: string;
+  device: string;
+  files: DroppedFile[];
+  fashionMnistUrl: string;
+}
+
+export interface UserErrorInfo {
+  kind: "syntax" | "runtime";
+  name: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export interface FallbackInfo {
+  device: string;
+  op: string;
+  dtype: string;
+  reason: string;
+  count: number;
+  bytesToHost: number;
+  bytesToDevice: number;
+}
+
+export interface RunOutcome {
+  ok: boolean;
+  error?: UserErrorInfo;
+  durationMs: number;
+  /** Worker clock at the run's start; profiler event times are on this clock. */
+  origin: number;
+  fallback: FallbackInfo[];
+}
+
+export interface ModelSummary {
+  name: string;
+  parameters: number;
+  tensors: { name: string; shape: number[]; dtype: string }[];
+}
+
+export interface GraphNodeView {
+  id: number;
+  op: string;
+  name?: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, string>;
+  /** Device the node runs on, when the graph says (compiled/partitioned graphs). */
+  device?: string;
+  /** A fused kernel: the ops it replaced. */
+  fused?: string[];
+}
+
+export interface GraphView {
+  name: string;
+  inputs: { name: string; shape: (number | string)[]; dtype: string }[];
+  outputs: { name: string; shape: (number | string)[]; dtype: string }[];
+  nodes: GraphNodeView[];
+  /** Shapes of every value the graph knows (inputs, initialisers, node outputs). */
+  values: Record<string, { shape: (number | string)[]; dtype: string }>;
+  initializers: { name: string; shape: number[]; dtype: string }[];
+}
+
+export type Availability<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface ExportedFile {
+  fileName: string;
+  bytes: Uint8Array;
+  mime: string;
+}
+
+export interface ModelRunResult {
+  summary: string;
+  outputs: { name: string; shape: number[]; values: number[] }[];
+  /** Class per image when the model classifies Fashion-MNIST test images. */
+  predictions?: number[];
+  labels?: number[];
+  /** The trained model of this session on the same images, when it is still in the worker. */
+  reference?: { predictions: number[]; maxAbsDiff: number };
+}
+
+export interface StudioWorkerApi {
+  describeDevices(): Promise<DeviceReport[]>;
+  run(request: RunRequest, sink: RunSink): Promise<RunOutcome>;
+  graph(): Promise<Availability<GraphView>>;
+  exportModel(format: "checkpoint" | "pcm" | "onnx"): Promise<Availability<ExportedFile>>;
+  features(): Promise<Record<string, Availability<true>>>;
+  runModelFile(file: DroppedFile, device: string, fashionMnistUrl: string): Promise<Availability<ModelRunResult>>;
+}

@@ -1,0 +1,133 @@
+/**
+ * The training worker: runs the user's code, streams what it produces to the page and answers
+ * questions about devices and the trained model. Never on the page's thread; the page terminates
+ * it on Stop and starts a fresh one for every run.
+ */
+import * as Comlink from "comlink";
+import { fallbackReport, memory, profiler, resetFallbackReport, setDefaultDevice, setWarningHandler } from "@polychip/engine";
+import * as polychip from "../user-api/polychip.ts";
+import { setRunContext, type RegisteredModel } from "../user-api/run-context.ts";
+import { FeatureUnavailableError } from "../user-api/helpers.ts";
+import { formatArgs } from "../lib/format-value.ts";
+import { compileUserCode, locateRuntimeError, transpileUserCode, UserCodeError } from "../lib/transpile.ts";
+import { describeDevices, ensureDevice } from "./devices.ts";
+import { exportModel, summarizeModel, toGraphView, traceModel } from "./model-features.ts";
+import { loadOptionalPackage, optionalPresent } from "./optional.ts";
+import { RunBuffer } from "./run-buffer.ts";
+import { runModelFile } from "./model-files.ts";
+import type { Availability, ConsoleEntry, RunOutcome, RunRequest, RunSink, StudioWorkerApi } from "./protocol.ts";
+
+let model: RegisteredModel | undefined;
+let running = false;
+
+const original = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+
+function userRequire(name: string): unknown {
+  if (name === "polychip" || name === "@polychip/engine") return polychip;
+  throw new UserCodeError(`Error: cannot import '${name}': only "polychip" is available in the studio`, "runtime", undefined, undefined);
+}
+
+async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
+  if (running) throw new Error("this worker is already running code; the page starts a fresh worker per run");
+  running = true;
+  const origin = performance.now();
+  const buffer = new RunBuffer(sink, origin, () => ({ memory: memory() }));
+  const say = (level: ConsoleEntry["level"], args: unknown[]) => buffer.push("console", { level, text: formatArgs(args), time: performance.now() - origin });
+  for (const level of ["log", "info", "warn", "error"] as const) {
+    console[level] = (...args: unknown[]) => {
+      say(level, args);
+      original[level].apply(console, args);
+    };
+  }
+  setWarningHandler((m) => say("warn", [m]));
+  resetFallbackReport();
+  const unsubscribe = profiler.subscribe((e) => buffer.push("events", e));
+  let lastStepEnd = origin;
+  setRunContext({
+    device: request.device,
+    fashionMnistUrl: request.fashionMnistUrl,
+    files: request.files,
+    startedAt: origin,
+    metric(point) {
+      const now = performance.now();
+      buffer.push("metrics", point);
+      buffer.push("steps", { step: point.step, start: lastStepEnd, end: now });
+      lastStepEnd = now;
+    },
+    model(m) {
+      model = m;
+      buffer.set({ model: summarizeModel(m) });
+    },
+    optional: (name) => loadOptionalPackage(name),
+    async loadDevice(name) {
+      try {
+        await ensureDevice(name);
+      } catch (err) {
+        throw new FeatureUnavailableError(`device '${name}' is not available: ${(err as Error).message}`);
+      }
+    },
+  });
+  const finish = (error?: UserCodeError): RunOutcome => {
+    unsubscribe();
+    buffer.close();
+    running = false;
+    return {
+      ok: !error,
+      error: error && { kind: error.kind, name: error.errorName, message: error.message, line: error.line, column: error.column },
+      durationMs: performance.now() - origin,
+      origin,
+      fallback: fallbackReport(),
+    };
+  };
+  try {
+    await ensureDevice(request.device);
+    setDefaultDevice(request.device);
+  } catch (err) {
+    return finish(new UserCodeError(`DeviceError: device '${request.device}' is not available: ${(err as Error).message}`, "runtime", undefined, undefined, "DeviceError"));
+  }
+  try {
+    const fn = compileUserCode(transpileUserCode(request.code));
+    const exportsObject = {};
+    await fn(userRequire, exportsObject, { exports: exportsObject }, console);
+    return finish();
+  } catch (err) {
+    const located = locateRuntimeError(err);
+    const where = located.line ? ` (line ${located.line})` : "";
+    say("error", [`${located.message}${where}`]);
+    return finish(located);
+  }
+}
+
+async function features(): Promise<Record<string, Availability<true>>> {
+  const out: Record<string, Availability<true>> = {};
+  const graph = optionalPresent("graph");
+  out.trace = graph.present ? { ok: true, value: true } : { ok: false, reason: graph.reason };
+  for (const id of ["runtime", "deploy", "onnx", "webgpu", "npu-sim"] as const) {
+    const p = optionalPresent(id);
+    out[id] = p.present ? { ok: true, value: true } : { ok: false, reason: p.reason };
+  }
+  return out;
+}
+
+const api: StudioWorkerApi = {
+  describeDevices,
+  run,
+  async graph() {
+    const traced = await traceModel(model);
+    return traced.ok ? { ok: true, value: await toGraphView(traced.value) } : traced;
+  },
+  async exportModel(format) {
+    const r = await exportModel(model, format);
+    return r.ok ? Comlink.transfer(r, [r.value.bytes.buffer as ArrayBuffer]) : r;
+  },
+  features,
+  runModelFile: (file, device, url) => runModelFile(file, device, url, model),
+};
+
+self.addEventListener("unhandledrejection", (e) => {
+  const reason = (e as PromiseRejectionEvent).reason;
+  if (reason instanceof FeatureUnavailableError) return;
+  original.error("polychip studio worker: unhandled rejection", reason);
+});
+
+Comlink.expose(api);
