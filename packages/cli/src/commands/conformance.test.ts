@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { conformanceCommand } from "./conformance.ts";
+
+const corpus = process.env.POLYCHIP_ONNX_CORPUS ?? fileURLToPath(new URL("../../../../../shared/conformance/onnx-node", import.meta.url));
+const present = existsSync(corpus);
+const tests = [join(corpus, "test_abs"), join(corpus, "test_cast_FLOAT_to_BFLOAT16")];
+
+async function run(options: Partial<Parameters<typeof conformanceCommand>[0]>): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await conformanceCommand({ paths: tests, device: "cpu", json: false, rtol: 1e-3, atol: 1e-5, ...options }, (l) => lines.push(l));
+  return { code, lines };
+}
+
+test("conformance onnx prints one line per test and ends with the summary line", { skip: present ? false : "shared corpus absent" }, async () => {
+  const { code, lines } = await run({});
+  assert.match(lines[0]!, /^pass {2}test_abs/);
+  assert.match(lines[1]!, /^skip {2}test_cast_FLOAT_to_BFLOAT16 {2}unsupported Cast/);
+  assert.equal(lines.at(-1), "1 passed, 0 failed, 1 skipped");
+  assert.equal(code, 0);
+});
+
+test("--json prints a record per test; --expect fails on stale entries", { skip: present ? false : "shared corpus absent" }, async () => {
+  const { lines } = await run({ json: true });
+  assert.equal(JSON.parse(lines[0]!).status, "pass");
+  const dir = mkdtempSync(join(tmpdir(), "polychip-expect-"));
+  try {
+    const file = join(dir, "expect.json");
+    writeFileSync(file, JSON.stringify({ device: "cpu", expected: { test_abs: { status: "fail", reason: "stale" } } }));
+    const stale = await run({ expect: file });
+    assert.equal(stale.code, 1);
+    assert.ok(stale.lines.some((l) => /stale expectation: test_abs/.test(l)));
+    assert.equal(stale.lines.at(-1), "1 passed, 0 failed, 1 skipped");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

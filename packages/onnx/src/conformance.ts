@@ -1,0 +1,154 @@
+import { basename } from "node:path";
+import { PolychipError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { createSession, type HostOutput } from "@polychip/engine/runtime";
+import { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
+import { dataSets, readBytes, tensorFiles, findTests, type TestCase } from "./conformance/discover.ts";
+import { failingNode, importModelProto } from "./import/importer.ts";
+import { decodeModel, decodeTensorProto } from "./proto/codec.ts";
+import { tensorFromProto, tensorValues, type HostTensor } from "./tensor.ts";
+
+export { findTests, type TestCase } from "./conformance/discover.ts";
+export { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
+export { loadExpectations, checkExpectations, type Expectations, type ExpectationReport } from "./conformance/expectations.ts";
+
+/** pass; fail (wrong values, or an error that is not "unsupported"); skip (the model uses something Polychip does not support). */
+export type TestStatus = "pass" | "fail" | "skip";
+
+export interface TestResult {
+  readonly name: string;
+  readonly dir: string;
+  readonly status: TestStatus;
+  /** Largest |got − expected| over all outputs (absent when nothing ran). */
+  readonly maxAbsError?: number;
+  /** For skips and import failures: the ONNX op the importer stopped at. */
+  readonly op?: string;
+  readonly reason?: string;
+  /** Graph inputs whose test values were frozen into the graph because a lowering needed them statically. */
+  readonly frozenInputs?: readonly string[];
+  readonly ms: number;
+}
+
+export interface ConformanceOptions extends Partial<Tolerance> {
+  readonly device?: string;
+  /** Called after each test, in order (the CLI prints a line). */
+  readonly onResult?: (result: TestResult) => void;
+}
+
+export interface ConformanceSummary {
+  readonly results: TestResult[];
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+/** Runs every backend node test found under `paths` on one device. */
+export async function runConformance(paths: readonly string[], options: ConformanceOptions = {}): Promise<ConformanceSummary> {
+  const tests = await findTests(paths);
+  const results: TestResult[] = [];
+  for (const test of tests) {
+    const result = await runTest(test, options);
+    results.push(result);
+    options.onResult?.(result);
+  }
+  return summarize(results);
+}
+
+export function summarize(results: TestResult[]): ConformanceSummary {
+  const count = (s: TestStatus) => results.filter((r) => r.status === s).length;
+  return { results, passed: count("pass"), failed: count("fail"), skipped: count("skip") };
+}
+
+/** One test: import the model (per data set), run it, compare every output. */
+export async function runTest(test: TestCase, options: ConformanceOptions = {}): Promise<TestResult> {
+  const started = performance.now();
+  const tol: Tolerance = { rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol, atol: options.atol ?? DEFAULT_TOLERANCE.atol };
+  const done = (r: Omit<TestResult, "name" | "dir" | "ms">): TestResult => ({ name: test.name, dir: test.dir, ...r, ms: Math.round(performance.now() - started) });
+  let maxAbsError = 0;
+  const frozen = new Set<string>();
+  try {
+    const model = decodeModel(await readBytes(`${test.dir}/model.onnx`));
+    const sets = await dataSets(test.dir);
+    if (sets.length === 0) return done({ status: "fail", reason: "no test_data_set_N folder" });
+    const declaredInputs = inputNames(model);
+    for (const set of sets) {
+      const inputs = await Promise.all((await tensorFiles(set, "input")).map(async (f) => decodeTensorProto(await readBytes(f))));
+      const expected = await Promise.all((await tensorFiles(set, "output")).map(async (f) => decodeTensorProto(await readBytes(f))));
+      const byName = new Map<string, HostTensor>();
+      inputs.forEach((t, i) => {
+        const name = declaredInputs[i] ?? t.name ?? `input_${i}`;
+        byName.set(name, tensorFromProto(t, `${basename(set)}/input_${i}.pb`, { clampInt: true }));
+      });
+      let imported;
+      try {
+        imported = importModelProto(model, { resolveInput: (name) => byName.get(name) });
+      } catch (err) {
+        const node = failingNode(err);
+        const status: TestStatus = err instanceof UnsupportedOpError ? "skip" : "fail";
+        return done({ status, ...(node ? { op: node.opType } : {}), reason: describe(err) });
+      }
+      imported.frozenInputs.forEach((n) => frozen.add(n));
+      const graph = imported.graph;
+      const feeds: Record<string, { data: ArrayLike<number>; shape: readonly number[]; dtype: DType }> = {};
+      for (const info of graph.inputs) {
+        const t = byName.get(info.name);
+        if (!t) return done({ status: "fail", reason: `no test data for input '${info.name}'` });
+        feeds[info.name] = t;
+      }
+      let outputs: Record<string, HostOutput>;
+      try {
+        const session = await createSession(graph, { device: options.device ?? "cpu" });
+        try {
+          outputs = await session.run(feeds);
+        } finally {
+          session.dispose();
+        }
+      } catch (err) {
+        const status: TestStatus = err instanceof UnsupportedOpError ? "skip" : "fail";
+        return done({ status, reason: `run: ${describe(err)}` });
+      }
+      if (expected.length !== graph.outputs.length) {
+        return done({ status: "fail", reason: `${expected.length} expected outputs, the model has ${graph.outputs.length}` });
+      }
+      for (const [i, info] of graph.outputs.entries()) {
+        const exp = tensorValues(expected[i]!, `${basename(set)}/output_${i}.pb`);
+        const cmp = compareTensors(outputs[info.name]!, exp, tol);
+        if (Number.isFinite(cmp.maxAbsError)) maxAbsError = Math.max(maxAbsError, cmp.maxAbsError);
+        if (!cmp.ok) return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${info.name}': ${cmp.reason}`, ...frozenField(frozen) });
+      }
+    }
+    return done({ status: "pass", maxAbsError, ...frozenField(frozen) });
+  } catch (err) {
+    return done({ status: "fail", reason: describe(err) });
+  }
+}
+
+function frozenField(frozen: Set<string>) {
+  return frozen.size > 0 ? { frozenInputs: [...frozen] } : {};
+}
+
+/** Names of the model's run-time inputs (graph inputs that are not initializers), in order. */
+function inputNames(model: ReturnType<typeof decodeModel>): string[] {
+  const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
+  return (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => !inits.has(n));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof PolychipError) return `${err.name}: ${err.message}`;
+  return `${(err as Error)?.name ?? "Error"}: ${(err as Error)?.message ?? String(err)}`;
+}
+
+/** The one line the CLI prints per test. */
+export function formatResult(r: TestResult): string {
+  switch (r.status) {
+    case "pass":
+      return `pass  ${r.name}  (max abs error ${(r.maxAbsError ?? 0).toExponential(2)}, ${r.ms} ms)`;
+    case "fail":
+      return `FAIL  ${r.name}  ${r.maxAbsError !== undefined && Number.isFinite(r.maxAbsError) ? `max abs error ${r.maxAbsError.toExponential(3)}: ` : ""}${r.reason ?? ""}`;
+    case "skip":
+      return `skip  ${r.name}  unsupported${r.op ? ` ${r.op}` : ""}: ${r.reason ?? ""}`;
+  }
+}
+
+export function formatSummary(s: Pick<ConformanceSummary, "passed" | "failed" | "skipped">): string {
+  return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+}

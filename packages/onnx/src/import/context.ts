@@ -1,0 +1,342 @@
+import {
+  DTypeError, FormatError, getOp, hasOp, isFloat, PolychipError, ShapeError, sizeOf, UnsupportedOpError, type Attrs, type DType, type HostArray, type TensorMeta,
+} from "@polychip/hal";
+import type { GraphNode, Initializer } from "@polychip/engine/runtime";
+import { evalHalOnCpu } from "../host/fold.ts";
+import { formatDims, isStatic, sizeOfDims, type Dim, type ValueMeta } from "../host/meta.ts";
+import { evalStructural, inferStructural, unknownDim } from "../host/structural.ts";
+import type { HostTensor } from "../tensor.ts";
+import type { NodeAttributes } from "./attributes.ts";
+
+export interface ImportOptions {
+  /**
+   * Called when a lowering needs the value of a graph input while importing (a Reshape whose
+   * target shape is fed as an input, a Pad whose pads are): return the value to freeze that input
+   * into the graph as a constant, or undefined to refuse the model.
+   */
+  resolveInput?: (name: string) => HostTensor | undefined;
+  /** Shapes for graph inputs whose declaration has none (not even a rank). */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /** Largest tensor (elements) computed at import time by constant folding. Default 1 << 20. */
+  foldLimit?: number;
+}
+
+/** One ONNX node as the lowerings see it. */
+export interface OnnxNode {
+  readonly opType: string;
+  readonly domain: string;
+  /** The opset version of the node's domain the model declares: the version whose semantics apply. */
+  readonly opset: number;
+  readonly name: string;
+  /** Input names; "" marks an absent optional input. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: NodeAttributes;
+}
+
+const STRUCTURAL = new Set(["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"]);
+const RANDOM = new Set(["randomUniform", "randomNormal"]);
+/** Ops that only move values: int64 constants saturated to int32 (INT64_MAX as "to the end") may pass through them. */
+const MOVES = new Set([...STRUCTURAL, "concat", "gather", "cast", "copy"]);
+/** Placeholder sizes stand in for symbolic dims while the HAL's shape inference runs. */
+const PLACEHOLDER_BASE = 2 ** 30;
+
+/**
+ * The state of one ONNX import: values with what is known about them (dtype, shape, constant
+ * value), the graph nodes emitted so far, and helpers the op lowerings use. Values whose inputs
+ * are all constant are folded at import time and only reach the graph (as initializers) when a
+ * run-time node uses them.
+ */
+export class ImportContext {
+  readonly nodes: GraphNode[] = [];
+  readonly initializers: Initializer[] = [];
+  readonly frozenInputs = new Set<string>();
+  private readonly metas = new Map<string, ValueMeta>();
+  private readonly consts = new Map<string, HostTensor>();
+  private readonly materialized = new Set<string>();
+  /** Constants whose int64 values were saturated into int32: fine as slice bounds, wrong as data. */
+  private readonly saturated = new Set<string>();
+  private readonly graphInputs = new Set<string>();
+  private readonly used = new Set<string>();
+  private counter = 0;
+  private readonly producers = new Map<string, GraphNode>();
+  /** How many ONNX nodes (and graph outputs) read each ONNX value: lets a lowering fuse a pattern safely. */
+  readonly onnxUses = new Map<string, number>();
+  /** The node being lowered, for error messages and names. */
+  current: OnnxNode | undefined;
+
+  constructor(private readonly options: ImportOptions = {}) {}
+
+  // ---- values ----
+
+  /** Declares a run-time graph input. */
+  declareInput(name: string, meta: ValueMeta): void {
+    this.claim(name);
+    this.metas.set(name, meta);
+    this.graphInputs.add(name);
+  }
+
+  /** Declares a known value (initializer, Constant output, folded result). */
+  declareConstant(name: string, t: HostTensor, saturated = false): void {
+    this.claim(name);
+    if (saturated) this.saturated.add(name);
+    this.consts.set(name, t);
+    this.metas.set(name, { dtype: t.dtype, shape: [...t.shape] });
+  }
+
+  private claim(name: string): void {
+    if (this.used.has(name) && this.metas.has(name)) throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
+    this.used.add(name);
+  }
+
+  /** Reserves the names the model uses so generated names never collide with them. */
+  reserve(names: Iterable<string>): void {
+    for (const n of names) if (n) this.used.add(n);
+  }
+
+  has(name: string | undefined): name is string {
+    return !!name && this.metas.has(name);
+  }
+
+  meta(name: string): ValueMeta {
+    const m = this.metas.get(name);
+    if (!m) throw new FormatError(`${this.where()}: input '${name}' is not produced by any earlier node, initializer or graph input`);
+    return m;
+  }
+
+  dtype(name: string): DType {
+    return this.meta(name).dtype;
+  }
+
+  dims(name: string): readonly Dim[] {
+    return this.meta(name).shape;
+  }
+
+  rank(name: string): number {
+    return this.meta(name).shape.length;
+  }
+
+  /** The shape, which must be known statically for this lowering. */
+  shape(name: string, why = "this lowering"): number[] {
+    const s = this.meta(name).shape;
+    if (!isStatic(s)) throw new UnsupportedOpError(`${this.where()}: ${why} needs the static shape of '${name}', which is ${formatDims(s)}`);
+    return [...s];
+  }
+
+  constant(name: string | undefined): HostTensor | undefined {
+    return name ? this.consts.get(name) : undefined;
+  }
+
+  isConstant(name: string | undefined): boolean {
+    return !!name && this.consts.has(name);
+  }
+
+  /** The value of `name`, which must be known at import time (possibly by freezing a graph input). */
+  requireConstant(name: string, why: string): HostTensor {
+    const c = this.consts.get(name);
+    if (c) return c;
+    if (this.graphInputs.has(name) && this.options.resolveInput) {
+      const t = this.options.resolveInput(name);
+      if (t) {
+        const m = this.meta(name);
+        const value = t.dtype === m.dtype ? t : castHost(t, m.dtype);
+        this.consts.set(name, value);
+        this.metas.set(name, { dtype: value.dtype, shape: [...value.shape] });
+        this.frozenInputs.add(name);
+        return value;
+      }
+    }
+    throw new UnsupportedOpError(
+      `${this.where()}: ${why} must be known when the model is imported, but '${name}' is ${this.graphInputs.has(name) ? "a graph input" : "computed at run time"} (Polychip lowers ONNX to ops with static attributes)`,
+    );
+  }
+
+  /** The value of `name` when it is known or can be frozen; undefined when it is computed at run time. */
+  tryConstant(name: string): HostTensor | undefined {
+    const c = this.consts.get(name);
+    if (c) return c;
+    if (!this.graphInputs.has(name) || !this.options.resolveInput) return undefined;
+    try {
+      return this.requireConstant(name, "");
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Integer values of a constant input, as plain numbers. */
+  ints(name: string, why: string): number[] {
+    return Array.from(this.requireConstant(name, why).data as ArrayLike<number>);
+  }
+
+  // ---- emitting ----
+
+  /** A fresh value name derived from `base`. */
+  fresh(base: string): string {
+    let name = `${base}::${++this.counter}`;
+    while (this.used.has(name)) name = `${base}::${++this.counter}`;
+    this.used.add(name);
+    return name;
+  }
+
+  private outName(out: string | undefined): string {
+    if (out !== undefined) {
+      if (this.metas.has(out)) throw new FormatError(`${this.where()}: output '${out}' is already produced by an earlier node`);
+      this.used.add(out);
+      return out;
+    }
+    return this.fresh(this.current?.outputs.find((o) => o) || this.current?.opType || "value");
+  }
+
+  /** A new constant value. */
+  const(data: HostArray | readonly number[], shape: readonly number[], dtype: DType): string {
+    const t = toHost(data, shape, dtype);
+    const name = this.fresh(`${this.current?.outputs.find((o) => o) || "const"}`);
+    this.consts.set(name, t);
+    this.metas.set(name, { dtype, shape: [...shape] });
+    return name;
+  }
+
+  scalar(value: number, dtype: DType): string {
+    return this.const([value], [], dtype);
+  }
+
+  /** Emits one op (HAL or structural) with one output and returns the output's name. */
+  op(op: string, inputs: readonly string[], attrs: Attrs = {}, out?: string): string {
+    return this.opN(op, inputs, attrs, [out])[0]!;
+  }
+
+  /** Emits one op with several outputs (split). `outs` entries left undefined get fresh names. */
+  opN(op: string, inputs: readonly string[], attrs: Attrs, outs: readonly (string | undefined)[]): string[] {
+    const metas = inputs.map((n) => (n === "" ? undefined : this.meta(n)));
+    const consts = inputs.map((n) => this.consts.get(n));
+    const outMetas = this.infer(op, metas, attrs, consts, outs.length);
+    const names = outs.map((o) => this.outName(o));
+    const foldable = !RANDOM.has(op) && inputs.every((n) => n === "" || this.consts.has(n));
+    const total = outMetas.reduce((s, m) => s + (sizeOfDims(m.shape) ?? Infinity), 0);
+    const saturatedIn = inputs.find((n) => this.saturated.has(n));
+    if (saturatedIn && !MOVES.has(op)) this.refuseSaturated(saturatedIn);
+    if (foldable && total <= (this.options.foldLimit ?? 1 << 20)) {
+      if (saturatedIn) names.forEach((n) => this.saturated.add(n));
+      const values = this.evaluate(op, inputs.map((n) => this.consts.get(n)), attrs, outs.length);
+      values.forEach((v, i) => {
+        this.consts.set(names[i]!, v);
+        this.metas.set(names[i]!, { dtype: v.dtype, shape: [...v.shape] });
+      });
+      return names;
+    }
+    for (const n of inputs) if (n !== "") this.materialize(n);
+    const node: GraphNode = { op, inputs: [...inputs], outputs: names, attrs, ...(this.current?.name ? { name: this.current.name } : {}) };
+    this.nodes.push(node);
+    for (const n of names) this.producers.set(n, node);
+    outMetas.forEach((m, i) => this.metas.set(names[i]!, m));
+    return names;
+  }
+
+  /** The graph node that produced `name` (undefined for inputs and constants). */
+  producer(name: string): GraphNode | undefined {
+    return this.producers.get(name);
+  }
+
+  /** Makes ONNX output `out` hold `value` (an identity node, or a shared constant). */
+  bind(out: string | undefined, value: string): void {
+    if (!out || out === value) return;
+    const c = this.consts.get(value);
+    if (c) this.declareConstant(out, c, this.saturated.has(value));
+    else this.op("identity", [value], {}, out);
+  }
+
+  /** Turns a folded constant into an initializer the graph's nodes can read. */
+  materialize(name: string): void {
+    const c = this.consts.get(name);
+    if (!c || this.materialized.has(name)) return;
+    if (this.saturated.has(name)) this.refuseSaturated(name);
+    this.materialized.add(name);
+    this.initializers.push({ name, dtype: c.dtype, shape: [...c.shape], data: c.data });
+  }
+
+  /** True when `name` holds int64 values that were clamped into int32 (only valid as bounds). */
+  isSaturated(name: string): boolean {
+    return this.saturated.has(name);
+  }
+
+  private refuseSaturated(name: string): never {
+    throw new DTypeError(`${this.where()}: '${name}' holds int64 values outside the int32 range, which Polychip accepts only as slice bounds`);
+  }
+
+  /** Where we are, for error messages: the ONNX node's type, name and opset. */
+  where(): string {
+    const n = this.current;
+    if (!n) return "ONNX graph";
+    return `ONNX node ${n.name ? `'${n.name}' ` : ""}(${n.domain ? `${n.domain}.` : ""}${n.opType}, opset ${n.opset})`;
+  }
+
+  private evaluate(op: string, inputs: (HostTensor | undefined)[], attrs: Attrs, outputs: number): HostTensor[] {
+    if (STRUCTURAL.has(op)) {
+      if (op === "constant") return evalStructural(op, [], attrs);
+      // Absent optional inputs ("") of structural ops stay absent.
+      return evalStructural(op, inputs.map((t) => t ?? EMPTY), attrs, outputs);
+    }
+    return [evalHalOnCpu(op, inputs as HostTensor[], attrs)];
+  }
+
+  private infer(op: string, ins: (ValueMeta | undefined)[], attrs: Attrs, consts: (HostTensor | undefined)[], outputs: number): ValueMeta[] {
+    try {
+      if (STRUCTURAL.has(op)) return inferStructural(op, ins.map((m) => m ?? { dtype: "int32", shape: [0] }), attrs, consts, outputs);
+      if (!hasOp(op)) throw new UnsupportedOpError(`${this.where()}: lowering produced unknown op '${op}'`);
+      return inferHal(op, ins as ValueMeta[], attrs);
+    } catch (err) {
+      if (err instanceof PolychipError && !err.message.startsWith("ONNX node")) {
+        const Cls = err.constructor as new (m: string) => PolychipError;
+        throw new Cls(`${this.where()}: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+}
+
+const EMPTY: HostTensor = { dtype: "int32", shape: [0], data: new Int32Array(0) };
+
+/** Runs the HAL's shape inference with placeholder sizes for symbolic dims, then maps them back. */
+function inferHal(op: string, ins: readonly ValueMeta[], attrs: Attrs): ValueMeta[] {
+  const symbols = new Map<string, number>();
+  const back = new Map<number, string>();
+  const concrete: TensorMeta[] = ins.map((m) => ({
+    dtype: m.dtype,
+    shape: m.shape.map((d) => {
+      if (typeof d === "number") return d;
+      let p = symbols.get(d);
+      if (p === undefined) {
+        p = PLACEHOLDER_BASE + symbols.size * 7;
+        symbols.set(d, p);
+        back.set(p, d);
+      }
+      return p;
+    }),
+  }));
+  return getOp(op).infer(concrete, attrs).map((m) => ({
+    dtype: m.dtype,
+    shape: m.shape.map((d) => (d >= PLACEHOLDER_BASE || !Number.isFinite(d) ? (back.get(d) ?? unknownDim()) : d)),
+  }));
+}
+
+export function toHost(data: HostArray | readonly number[], shape: readonly number[], dtype: DType): HostTensor {
+  if (data.length !== sizeOf(shape)) throw new ShapeError(`constant: ${data.length} values do not fill shape [${shape.join(", ")}]`);
+  const arr = hostArrayOf(dtype, data.length);
+  arr.set(data as ArrayLike<number>);
+  return { dtype, shape: [...shape], data: arr };
+}
+
+function hostArrayOf(dtype: DType, n: number): HostArray {
+  switch (dtype) {
+    case "float32": case "float16": return new Float32Array(n);
+    case "int32": return new Int32Array(n);
+    case "int8": return new Int8Array(n);
+    default: return new Uint8Array(n);
+  }
+}
+
+/** A host tensor converted to another dtype (freezing an input given in a wider type). */
+export function castHost(t: HostTensor, dtype: DType): HostTensor {
+  if (!isFloat(dtype) && isFloat(t.dtype)) throw new DTypeError(`cannot use ${t.dtype} values where ${dtype} is expected`);
+  return toHost(t.data, t.shape, dtype);
+}

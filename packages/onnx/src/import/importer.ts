@@ -1,0 +1,194 @@
+import { FormatError, PolychipError, UnsupportedOpError } from "@polychip/hal";
+import type { Graph, GraphNode, Initializer, ValueInfo } from "@polychip/engine/runtime";
+import { decodeModel, toNumber } from "../proto/codec.ts";
+import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
+import { dtypeForOnnx, tensorFromProto } from "../tensor.ts";
+import type { Dim } from "../host/meta.ts";
+import { NodeAttributes } from "./attributes.ts";
+import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
+import { OP_IMPORTERS } from "./ops/index.ts";
+
+/** Opsets of the default domain whose semantics Polychip implements. */
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 25;
+
+const DEFAULT_DOMAINS = new Set(["", "ai.onnx"]);
+
+export interface ImportedModel {
+  readonly graph: Graph;
+  /** The default-domain opset the model declares. */
+  readonly opset: number;
+  /** Graph inputs frozen into constants through ImportOptions.resolveInput. */
+  readonly frozenInputs: readonly string[];
+}
+
+/** Reads an ONNX model (ModelProto bytes) into Polychip's graph IR. */
+export function importOnnx(bytes: Uint8Array, options: ImportOptions = {}): Graph {
+  return importOnnxModel(bytes, options).graph;
+}
+
+/** importOnnx with the details a conformance run reports. */
+export function importOnnxModel(bytes: Uint8Array, options: ImportOptions = {}): ImportedModel {
+  return importModelProto(decodeModel(bytes), options);
+}
+
+export function importModelProto(model: ModelProto, options: ImportOptions = {}): ImportedModel {
+  const graph = model.graph;
+  if (!graph) throw new FormatError("ONNX model has no graph (is this an ONNX file?)");
+  const opset = defaultOpset(model);
+  const ctx = new ImportContext(options);
+  const nodes = graph.node ?? [];
+  ctx.reserve([...nodes.flatMap((n) => [...(n.input ?? []), ...(n.output ?? [])]), ...(graph.input ?? []).map((v) => v.name ?? "")]);
+
+  const initNames = new Set<string>();
+  for (const [i, t] of (graph.initializer ?? []).entries()) {
+    const name = t.name ?? "";
+    if (!name) throw new FormatError(`ONNX initializer #${i} has no name`);
+    let saturated = false;
+    const value = tensorFromProto(t, `initializer '${name}'`, { clampInt: true, onClamp: () => (saturated = true) });
+    ctx.declareConstant(name, value, saturated);
+    initNames.add(name);
+  }
+  // Before IR 4, initializers were also listed as inputs: they are constants, not run-time inputs.
+  const runtimeInputs = (graph.input ?? []).filter((v) => !initNames.has(v.name ?? ""));
+  for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!]));
+
+  for (const n of nodes) for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
+  for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
+  for (const [index, proto] of nodes.entries()) {
+    const node = describeNode(proto, index, model, opset);
+    ctx.current = node;
+    lowerNode(ctx, node);
+  }
+  ctx.current = undefined;
+
+  const outputs: ValueInfo[] = (graph.output ?? []).map((v) => {
+    const name = requireName(v, "graph output");
+    if (!ctx.has(name)) throw new FormatError(`ONNX graph output '${name}' is not produced by any node`);
+    if (ctx.isConstant(name)) {
+      // A constant output still needs a node producing it under its own name.
+      const hidden = ctx.fresh(name);
+      ctx.declareConstant(hidden, ctx.constant(name)!);
+      rename(ctx, name, hidden);
+    }
+    const m = ctx.meta(name);
+    return { name, dtype: m.dtype, shape: [...m.shape] };
+  });
+  const inputs: ValueInfo[] = runtimeInputs
+    .map((v) => v.name!)
+    .filter((name) => !ctx.frozenInputs.has(name))
+    .map((name) => ({ name, dtype: ctx.meta(name).dtype, shape: [...ctx.meta(name).shape] }));
+  const metadata: Record<string, string> = { "onnx.opset": String(opset) };
+  if (model.producerName) metadata["onnx.producer"] = `${model.producerName}${model.producerVersion ? ` ${model.producerVersion}` : ""}`;
+  for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? "";
+  const pruned = pruneUnused(ctx.nodes, ctx.initializers, outputs.map((o) => o.name));
+  return {
+    graph: { name: graph.name || "onnx", inputs, outputs, ...pruned, metadata },
+    opset,
+    frozenInputs: [...ctx.frozenInputs],
+  };
+}
+
+/** Drops nodes no output depends on (a fused pattern's leftovers, unused optional outputs) and unread initializers. */
+function pruneUnused(nodes: readonly GraphNode[], initializers: readonly Initializer[], outputs: readonly string[]) {
+  const live = new Set(outputs);
+  const kept = new Array<boolean>(nodes.length).fill(false);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    if (!nodes[i]!.outputs.some((o) => live.has(o))) continue;
+    kept[i] = true;
+    for (const input of nodes[i]!.inputs) if (input) live.add(input);
+  }
+  return { nodes: nodes.filter((_, i) => kept[i]), initializers: initializers.filter((t) => live.has(t.name)) };
+}
+
+/** Emits identity(hidden constant) → name for a graph output whose value was folded. */
+function rename(ctx: ImportContext, name: string, hidden: string): void {
+  ctx.materialize(hidden);
+  ctx.nodes.push({ op: "identity", inputs: [hidden], outputs: [name], attrs: {} });
+}
+
+function defaultOpset(model: ModelProto): number {
+  const entry = (model.opsetImport ?? []).find((o) => DEFAULT_DOMAINS.has(o.domain ?? ""));
+  // IR version 1-2 models carry no opset_import: they predate opset 7's semantics.
+  const version = entry ? toNumber(entry.version) : 1;
+  if (version < MIN_OPSET) {
+    throw new UnsupportedOpError(`ONNX opset ${version} is not supported: Polychip reads opsets ${MIN_OPSET} through ${MAX_OPSET} (convert the model with onnx.version_converter)`);
+  }
+  return version;
+}
+
+function describeNode(proto: NodeProto, index: number, model: ModelProto, opset: number): OnnxNode {
+  const opType = proto.opType ?? "";
+  const domain = proto.domain ?? "";
+  const name = proto.name ?? "";
+  const where = `ONNX node ${name ? `'${name}'` : `#${index}`} (${opType || "<no op_type>"})`;
+  if (!opType) throw new FormatError(`${where} has no op_type`);
+  const domainOpset = DEFAULT_DOMAINS.has(domain) ? opset : toNumber((model.opsetImport ?? []).find((o) => o.domain === domain)?.version);
+  return {
+    opType, domain, name: name || `${opType}_${index}`, opset: domainOpset,
+    inputs: proto.input ?? [], outputs: proto.output ?? [],
+    attrs: new NodeAttributes(where, proto.attribute ?? []),
+  };
+}
+
+function lowerNode(ctx: ImportContext, node: OnnxNode): void {
+  const importer = OP_IMPORTERS[node.opType];
+  try {
+    if (!DEFAULT_DOMAINS.has(node.domain)) {
+      throw new UnsupportedOpError(`${ctx.where()}: operators of domain '${node.domain}' are not supported (only the default ONNX domain)`);
+    }
+    if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
+    if (node.attrs.hasGraph()) throw new UnsupportedOpError(`${ctx.where()}: control flow with subgraphs is not supported`);
+    for (const i of node.inputs) if (i) ctx.meta(i);
+    importer(ctx, node);
+  } catch (err) {
+    // A lowering that meets something the model's declared types should have ruled out reports a malformed node.
+    const typed = err instanceof PolychipError ? err : new FormatError(`${ctx.where()}: malformed node: ${(err as Error)?.message ?? err}`);
+    throw tagNode(typed, node);
+  }
+}
+
+/** The ONNX node an import error arose at (set on errors thrown by importOnnx). */
+export interface FailingNode {
+  readonly opType: string;
+  readonly domain: string;
+  readonly name: string;
+  readonly opset: number;
+}
+
+function tagNode(err: PolychipError, node: OnnxNode): PolychipError {
+  if (!(err as { onnxNode?: FailingNode }).onnxNode) {
+    Object.defineProperty(err, "onnxNode", { value: { opType: node.opType, domain: node.domain, name: node.name, opset: node.opset } satisfies FailingNode, enumerable: false });
+  }
+  return err;
+}
+
+export function failingNode(err: unknown): FailingNode | undefined {
+  return (err as { onnxNode?: FailingNode } | undefined)?.onnxNode;
+}
+
+function requireName(v: ValueInfoProto, what: string): string {
+  if (!v.name) throw new FormatError(`ONNX ${what} has no name`);
+  return v.name;
+}
+
+function valueMeta(v: ValueInfoProto, what: string, override?: readonly number[]) {
+  const tensor = v.type?.tensorType;
+  if (!tensor) throw new UnsupportedOpError(`ONNX ${what} '${v.name}' is not a tensor (sequences, maps and optionals are not supported)`);
+  const dtype = dtypeForOnnx(tensor.elemType ?? 0, `ONNX ${what} '${v.name}'`);
+  if (!tensor.shape) {
+    if (override) return { dtype, shape: [...override] };
+    throw new UnsupportedOpError(`ONNX ${what} '${v.name}' declares no shape (not even its rank); pass ImportOptions.inputShapes`);
+  }
+  const shape: Dim[] = (tensor.shape?.dim ?? []).map((d, i) => {
+    if (d.value === "dimValue") {
+      const n = toNumber(d.dimValue);
+      if (!Number.isInteger(n) || n < 0) throw new FormatError(`ONNX ${what} '${v.name}': invalid dimension ${n}`);
+      return n;
+    }
+    return d.value === "dimParam" && d.dimParam ? d.dimParam : `${v.name}:${i}`;
+  });
+  return { dtype, shape };
+}
+
+export type { GraphProto };

@@ -1,0 +1,59 @@
+import { DTypeError, FormatError, isFloat, normalizeAxis, ShapeError, type DType } from "@polychip/hal";
+import type { ImportContext, OnnxNode } from "../context.ts";
+
+/** One ONNX operator's lowering onto HAL and structural ops. */
+export type OpImporter = (ctx: ImportContext, node: OnnxNode) => void;
+
+/** Input `i`, or undefined when absent ("" or past the end). */
+export function optionalInput(node: OnnxNode, i: number): string | undefined {
+  const name = node.inputs[i];
+  return name ? name : undefined;
+}
+
+export function input(ctx: ImportContext, node: OnnxNode, i: number): string {
+  const name = optionalInput(node, i);
+  if (!name) throw new FormatError(`${ctx.where()}: required input #${i} is missing`);
+  return name;
+}
+
+/** Output `i`'s name, or undefined when the model does not ask for it. */
+export function output(node: OnnxNode, i = 0): string | undefined {
+  const name = node.outputs[i];
+  return name ? name : undefined;
+}
+
+/** `v` in `dtype` (no node when it already is). */
+export function castTo(ctx: ImportContext, v: string, dtype: DType): string {
+  return ctx.dtype(v) === dtype ? v : ctx.op("cast", [v], { to: dtype });
+}
+
+/** A scalar constant in the dtype of `like`. */
+export function scalarLike(ctx: ImportContext, value: number, like: string): string {
+  return ctx.scalar(value, ctx.dtype(like));
+}
+
+export function bin(ctx: ImportContext, op: string, a: string, b: string, out?: string): string {
+  return ctx.op(op, [a, b], {}, out);
+}
+
+export function un(ctx: ImportContext, op: string, x: string, out?: string): string {
+  return ctx.op(op, [x], {}, out);
+}
+
+export function requireFloatInput(ctx: ImportContext, v: string): void {
+  if (!isFloat(ctx.dtype(v))) throw new DTypeError(`${ctx.where()}: expects a float tensor, got ${ctx.dtype(v)} '${v}'`);
+}
+
+export function axisOf(ctx: ImportContext, axis: number, rank: number): number {
+  try {
+    return normalizeAxis("axis", axis, rank);
+  } catch {
+    throw new ShapeError(`${ctx.where()}: axis ${axis} is out of range for rank ${rank}`);
+  }
+}
+
+export function axesOf(ctx: ImportContext, axes: readonly number[], rank: number): number[] {
+  const out = axes.map((a) => axisOf(ctx, a, rank));
+  if (new Set(out).size !== out.length) throw new ShapeError(`${ctx.where()}: axes [${axes.join(", ")}] repeat a dimension`);
+  return out;
+}

@@ -1,0 +1,33 @@
+import { ACTIVATION_IMPORTERS } from "./activations.ts";
+import { CONV_IMPORTERS } from "./conv.ts";
+import { ELEMENTWISE_IMPORTERS } from "./elementwise.ts";
+import type { OpImporter } from "./helpers.ts";
+import { MATMUL_IMPORTERS } from "./matmul.ts";
+import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
+import { POOL_IMPORTERS } from "./pool.ts";
+import { REDUCE_IMPORTERS } from "./reduce.ts";
+import { RESIZE_IMPORTERS } from "./resize.ts";
+import { SHAPE_IMPORTERS } from "./shape.ts";
+import { TOPK_IMPORTERS } from "./topk.ts";
+import { TRIGONOMETRY_IMPORTERS } from "./trigonometry.ts";
+
+export type { OpImporter } from "./helpers.ts";
+
+/** Every ONNX operator Polychip imports, by op_type: the one registration table. */
+export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
+  ...ELEMENTWISE_IMPORTERS,
+  ...ACTIVATION_IMPORTERS,
+  ...TRIGONOMETRY_IMPORTERS,
+  ...REDUCE_IMPORTERS,
+  ...SHAPE_IMPORTERS,
+  ...MATMUL_IMPORTERS,
+  ...CONV_IMPORTERS,
+  ...POOL_IMPORTERS,
+  ...NORMALIZATION_IMPORTERS,
+  ...TOPK_IMPORTERS,
+  ...RESIZE_IMPORTERS,
+};
+
+export function supportedOnnxOps(): string[] {
+  return Object.keys(OP_IMPORTERS).sort();
+}

@@ -1,0 +1,364 @@
+import { DTypeError, FormatError, sizeOf, ShapeError, UnsupportedOpError } from "@polychip/hal";
+import { isStatic } from "../../host/meta.ts";
+import { broadcastDims, resolveReshapeDims, splitSizes } from "../../host/structural.ts";
+import { tensorFromProto } from "../../tensor.ts";
+import type { ImportContext, OnnxNode } from "../context.ts";
+import { axesOf, axisOf, bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+
+/** Values of a known integer tensor as numbers. */
+const valuesOf = (t: { data: ArrayLike<number> }) => Array.from(t.data);
+
+const reshape: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const allowZero = node.attrs.int("allowzero", 0) === 1;
+  let target: number[] | undefined;
+  if (node.opset < 5) target = node.attrs.ints("shape");
+  else {
+    const shapeName = input(ctx, node, 1);
+    const known = ctx.constant(shapeName);
+    if (!known) {
+      // A target computed at run time: the runtime's reshape reads it.
+      ctx.op("reshape", [x, shapeName], allowZero ? { allowZero: true } : {}, output(node));
+      return;
+    }
+    target = valuesOf(known);
+  }
+  if (!target) throw new FormatError(`${ctx.where()}: no target shape`);
+  const dims = resolveReshapeDims(ctx.dims(x), target, allowZero);
+  // Static dims resolve 0 and -1 here; symbolic ones keep them for the runtime.
+  const shape = isStatic(dims) ? dims : target;
+  ctx.op("reshape", [x], { shape, ...(allowZero && !isStatic(dims) ? { allowZero: true } : {}) }, output(node));
+};
+
+const flatten: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const rank = ctx.rank(x);
+  let axis = node.attrs.int("axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank) throw new ShapeError(`${ctx.where()}: axis ${node.attrs.int("axis", 1)} is out of range for rank ${rank}`);
+  ctx.op("flatten", [x], { axis }, output(node));
+};
+
+function axesInputOrAttr(ctx: ImportContext, node: OnnxNode, since: number): number[] | undefined {
+  if (node.opset < since) return node.attrs.ints("axes");
+  const name = optionalInput(node, 1);
+  return name ? ctx.ints(name, "the axes") : undefined;
+}
+
+const squeeze: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const axes = axesInputOrAttr(ctx, node, 13);
+  if (axes === undefined) {
+    const dims = ctx.dims(x);
+    if (dims.some((d) => typeof d !== "number")) throw new UnsupportedOpError(`${ctx.where()}: squeezing every size-1 dim needs a static shape, got [${dims.join(", ")}]`);
+    ctx.op("squeeze", [x], { axes: dims.flatMap((d, i) => (d === 1 ? [i] : [])) }, output(node));
+    return;
+  }
+  ctx.op("squeeze", [x], { axes: axesOf(ctx, axes, ctx.rank(x)) }, output(node));
+};
+
+const unsqueeze: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const axes = axesInputOrAttr(ctx, node, 13);
+  if (!axes) throw new FormatError(`${ctx.where()}: missing axes`);
+  ctx.op("unsqueeze", [x], { axes: axesOf(ctx, axes, ctx.rank(x) + axes.length) }, output(node));
+};
+
+const transpose: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const rank = ctx.rank(x);
+  const perm = node.attrs.ints("perm") ?? [...Array(rank).keys()].reverse();
+  ctx.op("permute", [x], { dims: axesOf(ctx, perm, rank) }, output(node));
+};
+
+const expand: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const shapeName = input(ctx, node, 1);
+  const known = ctx.constant(shapeName);
+  if (!known) {
+    ctx.op("expand", [x, shapeName], {}, output(node));
+    return;
+  }
+  const target = broadcastDims("expand", ctx.dims(x), valuesOf(known));
+  if (!isStatic(target)) throw new UnsupportedOpError(`${ctx.where()}: expanding to a shape with run-time dims [${target.join(", ")}]`);
+  ctx.op("expand", [x], { shape: target }, output(node));
+};
+
+/** Tile = view x as [1, d0, 1, d1, ...], broadcast to [r0, d0, r1, d1, ...], merge pairs. */
+const tile: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const shape = ctx.shape(x, "Tile");
+  const repeats = ctx.ints(input(ctx, node, 1), "Tile's repeats");
+  if (repeats.length !== shape.length || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
+    throw new ShapeError(`${ctx.where()}: repeats [${repeats.join(", ")}] do not fit input shape [${shape.join(", ")}]`);
+  }
+  const interleaved = ctx.op("unsqueeze", [x], { axes: shape.map((_, i) => 2 * i) });
+  const wide = ctx.op("expand", [interleaved], { shape: shape.flatMap((d, i) => [repeats[i]!, d]) });
+  ctx.op("reshape", [wide], { shape: shape.map((d, i) => d * repeats[i]!) }, output(node));
+};
+
+const concat: OpImporter = (ctx, node) => {
+  const ins = node.inputs.filter((n) => n);
+  if (ins.length === 0) throw new FormatError(`${ctx.where()}: needs at least one input`);
+  const axisAttr = node.attrs.int("axis");
+  if (axisAttr === undefined) throw new FormatError(`${ctx.where()}: missing attribute 'axis'`);
+  const axis = axisOf(ctx, axisAttr, ctx.rank(ins[0]!));
+  if (ins.length === 1) ctx.bind(output(node), ins[0]!);
+  else ctx.op("concat", ins, { axis }, output(node));
+};
+
+const split: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const rank = ctx.rank(x);
+  const axis = axisOf(ctx, node.attrs.int("axis", 0), rank);
+  const count = node.outputs.length;
+  if (count === 0) throw new FormatError(`${ctx.where()}: has no outputs`);
+  let sizesName: string | undefined;
+  let given: number[] | undefined;
+  if (node.opset < 13) given = node.attrs.ints("split");
+  else {
+    sizesName = optionalInput(node, 1);
+    const known = sizesName ? ctx.constant(sizesName) : undefined;
+    if (known) given = valuesOf(known);
+    const numOutputs = node.attrs.int("num_outputs");
+    if (numOutputs !== undefined && numOutputs !== count) throw new FormatError(`${ctx.where()}: num_outputs ${numOutputs} but ${count} outputs`);
+  }
+  const outs = node.outputs.map((o) => o || undefined);
+  if (sizesName && !given) {
+    ctx.opN("split", [x, sizesName], { axis }, outs);
+    return;
+  }
+  const sizes = splitSizes(ctx.dims(x)[axis]!, count, given ? { sizes: given } : {}, undefined);
+  if (!sizes) throw new UnsupportedOpError(`${ctx.where()}: splitting a run-time dim into equal parts`);
+  ctx.opN("split", [x], { axis, sizes }, outs);
+};
+
+const slice: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  if (node.opset < 10) {
+    const starts = node.attrs.ints("starts");
+    const ends = node.attrs.ints("ends");
+    if (!starts || !ends) throw new FormatError(`${ctx.where()}: missing starts or ends`);
+    ctx.op("slice", [x], { starts, ends, ...(node.attrs.has("axes") ? { axes: node.attrs.ints("axes")! } : {}) }, output(node));
+    return;
+  }
+  const names = [1, 2, 3, 4].map((i) => optionalInput(node, i));
+  const known = names.map((n) => (n ? ctx.constant(n) : undefined));
+  if (names.every((n, i) => !n || known[i])) {
+    const [starts, ends, axes, steps] = known.map((k) => (k ? valuesOf(k) : undefined));
+    if (!starts || !ends) throw new FormatError(`${ctx.where()}: missing starts or ends`);
+    ctx.op("slice", [x], { starts, ends, ...(axes ? { axes } : {}), ...(steps ? { steps } : {}) }, output(node));
+    return;
+  }
+  // Bounds known at import time but saturated (INT64_MAX) are valid here: re-declare them plainly.
+  const inputs = names.map((n, i) => (n && known[i] && ctx.isSaturated(n) ? ctx.const(known[i]!.data, known[i]!.shape, "int32") : (n ?? "")));
+  ctx.op("slice", [x, ...inputs], {}, output(node));
+};
+
+/** Indices may be negative in ONNX (counting from the end); the HAL wants [0, dim). */
+function nonNegativeIndices(ctx: ImportContext, idx: string, dim: number | string): string {
+  const known = ctx.constant(idx);
+  if (known) {
+    if (typeof dim !== "number") return idx;
+    const fixed = Int32Array.from(known.data as ArrayLike<number>, (v) => (v < 0 ? v + dim : v));
+    return ctx.const(fixed, known.shape, "int32");
+  }
+  if (typeof dim !== "number") throw new UnsupportedOpError(`${ctx.where()}: run-time indices into a run-time dim`);
+  const i32 = ctx.dtype(idx) === "int32" ? idx : ctx.op("cast", [idx], { to: "int32" });
+  const zero = ctx.scalar(0, "int32");
+  return ctx.op("where", [bin(ctx, "less", i32, zero), bin(ctx, "add", i32, ctx.scalar(dim, "int32")), i32]);
+}
+
+const gather: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const axis = axisOf(ctx, node.attrs.int("axis", 0), ctx.rank(x));
+  const idx = nonNegativeIndices(ctx, input(ctx, node, 1), ctx.dims(x)[axis]!);
+  ctx.op("gather", [x, idx], { axis }, output(node));
+};
+
+const gatherElements: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const axis = axisOf(ctx, node.attrs.int("axis", 0), ctx.rank(x));
+  const idx = nonNegativeIndices(ctx, input(ctx, node, 1), ctx.dims(x)[axis]!);
+  ctx.op("gatherElements", [x, idx], { axis }, output(node));
+};
+
+/**
+ * ScatterElements: reduction "add" is the HAL's scatterAdd; "none" (the default) writes the
+ * updates where the indices point and keeps x elsewhere (duplicates add, where ONNX leaves the
+ * order undefined).
+ */
+const scatterElements: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const axis = axisOf(ctx, node.attrs.int("axis", 0), ctx.rank(x));
+  const idx = nonNegativeIndices(ctx, input(ctx, node, 1), ctx.dims(x)[axis]!);
+  const updates = input(ctx, node, 2);
+  const reduction = node.attrs.string("reduction", "none");
+  if (reduction === "add") {
+    ctx.op("scatterAdd", [x, idx, updates], { axis }, output(node));
+    return;
+  }
+  if (reduction !== "none") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add)`);
+  const dtype = ctx.dtype(x) === "bool" ? "uint8" : ctx.dtype(x);
+  const shape = { shape: ctx.shape(x, "ScatterElements"), dtype };
+  const zeros = ctx.op("fill", [], { ...shape, value: 0 });
+  const hits = ctx.op("scatterAdd", [zeros, idx, ctx.op("fill", [], { shape: ctx.shape(idx, "ScatterElements"), dtype, value: 1 })], { axis });
+  const written = ctx.op("scatterAdd", [ctx.op("fill", [], { shape: shape.shape, dtype: ctx.dtype(updates), value: 0 }), idx, updates], { axis });
+  ctx.op("where", [bin(ctx, "greater", hits, ctx.scalar(0, dtype)), written, x], {}, output(node));
+};
+
+const shape: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const attrs = { ...(node.attrs.has("start") ? { start: node.attrs.int("start")! } : {}), ...(node.attrs.has("end") ? { end: node.attrs.int("end")! } : {}) };
+  const dims = ctx.dims(x);
+  if (isStatic(dims)) {
+    // Known at import time: a constant, so downstream shape arithmetic folds away.
+    const r = dims.length;
+    const clamp = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
+    const picked = dims.slice(clamp(attrs.start ?? 0), Math.max(clamp(attrs.start ?? 0), clamp(attrs.end ?? r)));
+    ctx.bind(output(node), ctx.const(picked, [picked.length], "int32"));
+    return;
+  }
+  ctx.op("shape", [x], attrs, output(node));
+};
+
+const size: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const dims = ctx.dims(x);
+  if (isStatic(dims)) ctx.bind(output(node), ctx.const([sizeOf(dims)], [], "int32"));
+  else ctx.op("size", [x], {}, output(node));
+};
+
+/** Inference Dropout: the identity, and an all-true mask when asked for. */
+const dropout: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const training = node.opset >= 12 ? optionalInput(node, 2) : undefined;
+  if (training && ctx.tryConstant(training)?.data[0]) throw new UnsupportedOpError(`${ctx.where()}: training-mode dropout is random; Polychip imports models for inference`);
+  ctx.bind(output(node, 0), x);
+  const mask = output(node, 1);
+  if (mask) ctx.op("fill", [], { shape: ctx.shape(x, "Dropout's mask"), dtype: node.opset >= 10 ? "bool" : ctx.dtype(x), value: 1 }, mask);
+};
+
+const pad: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const rank = ctx.rank(x);
+  const mode = node.attrs.string("mode", "constant");
+  if (mode !== "constant" && mode !== "reflect" && mode !== "edge") throw new UnsupportedOpError(`${ctx.where()}: pad mode '${mode}' is not supported (constant, reflect, edge)`);
+  let pads: number[] | undefined;
+  let value = 0;
+  if (node.opset < 11) {
+    pads = node.attrs.ints(node.opset < 2 ? "paddings" : "pads");
+    value = node.attrs.float("value", 0);
+  } else {
+    pads = ctx.ints(input(ctx, node, 1), "Pad's pads");
+    const v = optionalInput(node, 2);
+    if (v) value = ctx.requireConstant(v, "Pad's constant value").data[0] ?? 0;
+    const axesName = optionalInput(node, 3);
+    if (axesName) {
+      // pads list begin/end for the listed axes only; spread them over all dims.
+      const axes = axesOf(ctx, ctx.ints(axesName, "Pad's axes"), rank);
+      if (pads.length !== 2 * axes.length) throw new ShapeError(`${ctx.where()}: ${pads.length} pads for ${axes.length} axes`);
+      const full = new Array<number>(2 * rank).fill(0);
+      axes.forEach((a, i) => {
+        full[a] = pads![i]!;
+        full[a + rank] = pads![i + axes.length]!;
+      });
+      pads = full;
+    }
+  }
+  if (!pads || pads.length !== 2 * rank) throw new ShapeError(`${ctx.where()}: pads must have ${2 * rank} entries, got ${pads?.length ?? 0}`);
+  ctx.op("pad", [x], { pads, mode, value }, output(node));
+};
+
+const constantOfShape: OpImporter = (ctx, node) => {
+  const shape = ctx.ints(input(ctx, node, 0), "ConstantOfShape's shape");
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`${ctx.where()}: invalid shape [${shape.join(", ")}]`);
+  const t = node.attrs.tensor("value");
+  const v = t ? tensorFromProto(t, `${ctx.where()} value`) : { dtype: "float32" as const, data: new Float32Array([0]), shape: [1] };
+  if (v.data.length !== 1) throw new ShapeError(`${ctx.where()}: value must hold one element`);
+  ctx.op("fill", [], { shape, dtype: v.dtype, value: v.data[0]! }, output(node));
+};
+
+const range: OpImporter = (ctx, node) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => {
+    const t = ctx.requireConstant(input(ctx, node, i), "Range's start, limit and delta");
+    if (t.data.length !== 1) throw new ShapeError(`${ctx.where()}: start, limit and delta must be scalars`);
+    return t;
+  }) as [ReturnType<ImportContext["requireConstant"]>, ReturnType<ImportContext["requireConstant"]>, ReturnType<ImportContext["requireConstant"]>];
+  const s = start.data[0]!;
+  const d = delta.data[0]!;
+  if (d === 0) throw new ShapeError(`${ctx.where()}: delta is 0`);
+  const n = Math.max(Math.ceil((limit.data[0]! - s) / d), 0);
+  if (n > 1 << 24) throw new ShapeError(`${ctx.where()}: range of ${n} elements is too large`);
+  const values = Array.from({ length: n }, (_, i) => s + i * d);
+  ctx.bind(output(node), ctx.const(values, [n], start.dtype));
+};
+
+const constant: OpImporter = (ctx, node) => {
+  const a = node.attrs;
+  const t = a.tensor("value");
+  let value;
+  let saturated = false;
+  if (t) value = tensorFromProto(t, `${ctx.where()} value`, { clampInt: true, onClamp: () => (saturated = true) });
+  else if (a.has("value_float")) value = { dtype: "float32" as const, shape: [], data: Float32Array.of(a.float("value_float")!) };
+  else if (a.has("value_floats")) value = { dtype: "float32" as const, shape: [a.floats("value_floats")!.length], data: Float32Array.from(a.floats("value_floats")!) };
+  else if (a.has("value_int")) value = { dtype: "int32" as const, shape: [], data: Int32Array.of(checkedInt(ctx, a.int("value_int")!)) };
+  else if (a.has("value_ints")) {
+    const ints = a.ints("value_ints")!.map((v) => checkedInt(ctx, v));
+    value = { dtype: "int32" as const, shape: [ints.length], data: Int32Array.from(ints) };
+  } else throw new UnsupportedOpError(`${ctx.where()}: only tensor, float and int constants are supported (got ${a.names().join(", ") || "no value"})`);
+  const out = output(node);
+  if (out) ctx.declareConstant(out, value, saturated);
+};
+
+function checkedInt(ctx: ImportContext, v: number): number {
+  if (v < -(2 ** 31) || v >= 2 ** 31) throw new DTypeError(`${ctx.where()}: integer ${v} does not fit in int32`);
+  return v;
+}
+
+/** DepthToSpace / SpaceToDepth: a reshape, a permute and a reshape. */
+const depthToSpace: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const [n, c, h, w] = ctx.shape(x, "DepthToSpace") as [number, number, number, number];
+  const b = node.attrs.int("blocksize", 0);
+  if (ctx.rank(x) !== 4 || b <= 0 || c % (b * b) !== 0) throw new ShapeError(`${ctx.where()}: needs a 4-D input with channels divisible by blocksize² (blocksize ${b})`);
+  const crd = node.attrs.string("mode", "DCR") === "CRD";
+  const split = ctx.op("reshape", [x], { shape: crd ? [n, c / (b * b), b, b, h, w] : [n, b, b, c / (b * b), h, w] });
+  const moved = ctx.op("permute", [split], { dims: crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2] });
+  ctx.op("reshape", [moved], { shape: [n, c / (b * b), h * b, w * b] }, output(node));
+};
+
+const spaceToDepth: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const [n, c, h, w] = ctx.shape(x, "SpaceToDepth") as [number, number, number, number];
+  const b = node.attrs.int("blocksize", 0);
+  if (ctx.rank(x) !== 4 || b <= 0 || h % b !== 0 || w % b !== 0) throw new ShapeError(`${ctx.where()}: needs a 4-D input with H and W divisible by blocksize ${b}`);
+  const split = ctx.op("reshape", [x], { shape: [n, c, h / b, b, w / b, b] });
+  const moved = ctx.op("permute", [split], { dims: [0, 3, 5, 1, 2, 4] });
+  ctx.op("reshape", [moved], { shape: [n, c * b * b, h / b, w / b] }, output(node));
+};
+
+export const SHAPE_IMPORTERS: Record<string, OpImporter> = {
+  Reshape: reshape,
+  Flatten: flatten,
+  Squeeze: squeeze,
+  Unsqueeze: unsqueeze,
+  Transpose: transpose,
+  Expand: expand,
+  Tile: tile,
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Gather: gather,
+  GatherElements: gatherElements,
+  ScatterElements: scatterElements,
+  Shape: shape,
+  Size: size,
+  Dropout: dropout,
+  Pad: pad,
+  ConstantOfShape: constantOfShape,
+  Range: range,
+  Constant: constant,
+  DepthToSpace: depthToSpace,
+  SpaceToDepth: spaceToDepth,
+};

@@ -1,0 +1,208 @@
+import { DTypeError, FormatError, float16BitsToFloat32, float32ToFloat16Bits as float32ToHalfBits, formatShape, type DType, type HostArray } from "@polychip/hal";
+import { toNumber } from "./proto/codec.ts";
+import { DataType, type TensorProto } from "./proto/types.ts";
+
+/** A tensor held on the host in one of the HAL's dtypes. */
+export interface HostTensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: HostArray;
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+/** Largest element count Polychip accepts for one tensor (typed arrays beyond this are not portable). */
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+const NAMES: Record<number, string> = {
+  0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64", 8: "STRING", 9: "BOOL",
+  10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16",
+};
+
+export function onnxTypeName(t: number): string {
+  return NAMES[t] ?? `type ${t}`;
+}
+
+/**
+ * The HAL dtype an ONNX element type is held in. Integers wider than 32 bits narrow to int32
+ * (values are range-checked), double and bfloat16 widen/narrow to float32, 16-bit ints to int32.
+ */
+export function dtypeForOnnx(t: number, what: string): DType {
+  switch (t) {
+    case DataType.FLOAT:
+    case DataType.DOUBLE:
+    case DataType.BFLOAT16:
+      return "float32";
+    case DataType.FLOAT16:
+      return "float16";
+    case DataType.INT64:
+    case DataType.INT32:
+    case DataType.INT16:
+    case DataType.UINT16:
+    case DataType.UINT32:
+    case DataType.UINT64:
+      return "int32";
+    case DataType.INT8:
+      return "int8";
+    case DataType.UINT8:
+      return "uint8";
+    case DataType.BOOL:
+      return "bool";
+    default:
+      throw new DTypeError(`${what}: ONNX element type ${onnxTypeName(t)} is not supported (Polychip holds float32, float16, double→float32, int8/16/32/64→int32, uint8, bool)`);
+  }
+}
+
+/** The ONNX element type Polychip writes for a HAL dtype. */
+export function onnxTypeForDType(dtype: DType): number {
+  switch (dtype) {
+    case "float32": return DataType.FLOAT;
+    case "float16": return DataType.FLOAT16;
+    case "int32": return DataType.INT32;
+    case "int8": return DataType.INT8;
+    case "uint8": return DataType.UINT8;
+    case "bool": return DataType.BOOL;
+  }
+}
+
+export function tensorDims(t: TensorProto, what: string): number[] {
+  const dims = (t.dims ?? []).map(toNumber);
+  let size = 1;
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 0) throw new FormatError(`${what}: invalid dimension ${d} in shape ${formatShape(dims)}`);
+    size *= d;
+  }
+  if (size > MAX_ELEMENTS) throw new FormatError(`${what}: shape ${formatShape(dims)} has ${size} elements, more than Polychip supports (${MAX_ELEMENTS})`);
+  return dims;
+}
+
+function rawView(raw: Uint8Array): DataView {
+  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/**
+ * The element values of a TensorProto as float64 numbers, in row-major order (int64 beyond 2^53
+ * rounds; callers that narrow range-check). Used for tensors whose exact ONNX type matters
+ * (expected outputs) and for integer narrowing.
+ */
+export function tensorValues(t: TensorProto, what: string): { dataType: number; dims: number[]; values: Float64Array } {
+  const dataType = t.dataType ?? 0;
+  const dims = tensorDims(t, what);
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
+    throw new FormatError(`${what}: tensor data is stored in an external file; Polychip reads only self-contained ONNX models (save the model with all tensors inside)`);
+  }
+  dtypeForOnnx(dataType, what);
+  const raw = t.rawData && t.rawData.byteLength > 0 ? t.rawData : undefined;
+  const values = new Float64Array(n);
+  const width: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
+  if (raw) {
+    const w = width[dataType]!;
+    if (raw.byteLength !== n * w) throw new FormatError(`${what}: raw_data holds ${raw.byteLength} bytes but shape ${formatShape(dims)} of ${onnxTypeName(dataType)} needs ${n * w}`);
+    const v = rawView(raw);
+    for (let i = 0; i < n; i++) {
+      const o = i * w;
+      switch (dataType) {
+        case DataType.FLOAT: values[i] = v.getFloat32(o, true); break;
+        case DataType.DOUBLE: values[i] = v.getFloat64(o, true); break;
+        case DataType.FLOAT16: values[i] = float16BitsToFloat32(v.getUint16(o, true)); break;
+        case DataType.BFLOAT16: values[i] = bfloat16ToFloat32(v.getUint16(o, true)); break;
+        case DataType.UINT8: case DataType.BOOL: values[i] = v.getUint8(o); break;
+        case DataType.INT8: values[i] = v.getInt8(o); break;
+        case DataType.UINT16: values[i] = v.getUint16(o, true); break;
+        case DataType.INT16: values[i] = v.getInt16(o, true); break;
+        case DataType.INT32: values[i] = v.getInt32(o, true); break;
+        case DataType.UINT32: values[i] = v.getUint32(o, true); break;
+        case DataType.INT64: values[i] = Number(v.getBigInt64(o, true)); break;
+        case DataType.UINT64: values[i] = Number(v.getBigUint64(o, true)); break;
+      }
+    }
+    return { dataType, dims, values };
+  }
+  let source: ArrayLike<number>;
+  switch (dataType) {
+    case DataType.FLOAT: source = t.floatData ?? []; break;
+    case DataType.DOUBLE: source = t.doubleData ?? []; break;
+    case DataType.INT64: source = (t.int64Data ?? []).map(toNumber); break;
+    case DataType.UINT32: case DataType.UINT64: source = (t.uint64Data ?? []).map(toNumber); break;
+    case DataType.FLOAT16: source = (t.int32Data ?? []).map((b) => float16BitsToFloat32(b & 0xffff)); break;
+    case DataType.BFLOAT16: source = (t.int32Data ?? []).map((b) => bfloat16ToFloat32(b & 0xffff)); break;
+    default: source = t.int32Data ?? [];
+  }
+  if (source.length !== n) throw new FormatError(`${what}: holds ${source.length} values but shape ${formatShape(dims)} needs ${n}`);
+  for (let i = 0; i < n; i++) values[i] = source[i]!;
+  return { dataType, dims, values };
+}
+
+function bfloat16ToFloat32(bits: number): number {
+  const f = new Float32Array(new Uint32Array([bits << 16]).buffer);
+  return f[0]!;
+}
+
+/**
+ * A TensorProto as a host tensor in the HAL dtype that holds it. Integers are range-checked into
+ * int32; with `clampInt` (shape-like values: Slice ends, Clip bounds of ints) they saturate
+ * instead, so INT64_MAX means "to the end" as ONNX intends.
+ */
+export function tensorFromProto(t: TensorProto, what: string, options: { clampInt?: boolean; onClamp?: () => void } = {}): HostTensor {
+  const dataType = t.dataType ?? 0;
+  const dtype = dtypeForOnnx(dataType, what);
+  const raw = t.rawData && t.rawData.byteLength > 0 ? t.rawData : undefined;
+  // Fast path for the common case: float32 weights in raw_data.
+  if (dataType === DataType.FLOAT && raw && !(t.externalData && t.externalData.length > 0) && t.dataLocation !== 1) {
+    const dims = tensorDims(t, what);
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (raw.byteLength !== n * 4) throw new FormatError(`${what}: raw_data holds ${raw.byteLength} bytes but shape ${formatShape(dims)} of FLOAT needs ${n * 4}`);
+    // Copy: protobufjs hands out Node Buffers that are views into a shared pool.
+    const copy = new Uint8Array(raw.byteLength);
+    copy.set(raw);
+    return { dtype, shape: dims, data: new Float32Array(copy.buffer, 0, n) };
+  }
+  const { dims, values } = tensorValues(t, what);
+  const data = hostArrayFor(dtype, values.length);
+  if (dtype === "int32") {
+    for (let i = 0; i < values.length; i++) {
+      let v = values[i]!;
+      if (v < INT32_MIN || v > INT32_MAX) {
+        if (!options.clampInt) throw new DTypeError(`${what}: ${onnxTypeName(dataType)} value ${v} at index ${i} does not fit in int32, the widest integer Polychip holds`);
+        v = v < 0 ? INT32_MIN : INT32_MAX;
+        options.onClamp?.();
+      }
+      data[i] = v;
+    }
+  } else data.set(values);
+  return { dtype, shape: dims, data };
+}
+
+function hostArrayFor(dtype: DType, n: number): HostArray {
+  switch (dtype) {
+    case "float32": case "float16": return new Float32Array(n);
+    case "int32": return new Int32Array(n);
+    case "int8": return new Int8Array(n);
+    default: return new Uint8Array(n);
+  }
+}
+
+/**
+ * A host tensor as a TensorProto (raw_data, little-endian). `asInt64` writes int32 data as INT64,
+ * which ONNX requires for shapes, axes, pads and repeats.
+ */
+export function tensorToProto(name: string, t: HostTensor, options: { asInt64?: boolean } = {}): TensorProto {
+  const n = t.data.length;
+  let raw: Uint8Array;
+  let dataType = onnxTypeForDType(t.dtype);
+  if (t.dtype === "int32" && options.asInt64) {
+    dataType = DataType.INT64;
+    const a = new BigInt64Array(n);
+    for (let i = 0; i < n; i++) a[i] = BigInt(t.data[i]!);
+    raw = new Uint8Array(a.buffer);
+  } else if (t.dtype === "float16") {
+    const v = new DataView(new ArrayBuffer(n * 2));
+    for (let i = 0; i < n; i++) v.setUint16(i * 2, float32ToHalfBits(t.data[i]!), true);
+    raw = new Uint8Array(v.buffer);
+  } else {
+    const copy = t.data.slice();
+    raw = new Uint8Array(copy.buffer, copy.byteOffset, copy.byteLength);
+  }
+  return { name, dims: [...t.shape], dataType, rawData: raw };
+}
