@@ -15,10 +15,13 @@ export const kernels = new KernelRegistry();
 const entries = new Map<string, DeviceEntry>();
 let defaultName = "cpu";
 
-/** Devices the engine knows how to load by name, beyond plugins given by path. */
-const FIRST_PARTY: Record<string, string> = {
-  webgpu: "@polychip/device-webgpu",
-  "npu-sim": "@polychip/npu-sim",
+/**
+ * Devices the engine knows how to load by name, beyond plugins given by path. Literal imports, so
+ * bundlers (the studio, a browser app) can see and split them.
+ */
+const FIRST_PARTY: Record<string, () => Promise<Record<string, unknown>>> = {
+  webgpu: () => import("@polychip/device-webgpu"),
+  "npu-sim": () => import("@polychip/npu-sim"),
 };
 
 function ensureCpu(): void {
@@ -30,8 +33,8 @@ function addDevice(plugin: DevicePlugin<any>, device: Device<any>): DeviceEntry 
   const entry: DeviceEntry = { name: device.info.name, device, queue: new DeviceQueue(device), plugin };
   kernels.unregisterDevice(entry.name);
   kernels.registerAll(plugin.kernels);
-  device.setEventSink?.((e) => profiler.emit(e));
   entries.set(entry.name, entry);
+  attachSink(entry, profiler.recording);
   return entry;
 }
 
@@ -82,14 +85,23 @@ export async function useDevice<O>(nameOrSpecifier: string, options?: O): Promis
   ensureCpu();
   const existing = entries.get(nameOrSpecifier);
   if (existing) return existing.device;
-  const specifier = FIRST_PARTY[nameOrSpecifier] ?? nameOrSpecifier;
-  return loadPlugin(specifier, options);
+  const firstParty = FIRST_PARTY[nameOrSpecifier];
+  return loadPlugin(nameOrSpecifier, options, firstParty);
 }
 
-export async function loadPlugin<O>(specifier: string, options?: O): Promise<Device<any>> {
+/** Devices time their kernels only while someone listens: timing costs (GPU timestamp queries). */
+function attachSink(entry: DeviceEntry, on: boolean): void {
+  entry.device.setEventSink?.(on ? (e) => profiler.emit(e) : undefined);
+}
+
+profiler.onRecordingChange((on) => {
+  for (const entry of entries.values()) attachSink(entry, on);
+});
+
+export async function loadPlugin<O>(specifier: string, options?: O, importer?: () => Promise<Record<string, unknown>>): Promise<Device<any>> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(specifier)) as Record<string, unknown>;
+    mod = (await (importer ? importer() : import(specifier))) as Record<string, unknown>;
   } catch (err) {
     throw new DeviceError(`cannot load device plugin '${specifier}': ${(err as Error).message}`);
   }

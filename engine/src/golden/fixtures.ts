@@ -69,12 +69,12 @@ export const OP_FIXTURE_FILES = [
   "ops-nn.json", "ops-indexing.json", "ops-shape.json", "ops-loss.json", "ops-views.json",
 ] as const;
 
-/** An engine tensor holding a fixture array (float32 values are rounded to float32 here). */
-export function toTensor(a: GoldenArray, requiresGrad = false): Tensor {
+/** An engine tensor holding a fixture array (float32 values are rounded to float32 here), on `device` (default: the engine's). */
+export function toTensor(a: GoldenArray, requiresGrad = false, device?: string): Tensor {
   const shape = a.shape;
-  if (a.dtype === "int32") return tensor(Int32Array.from(a.values), { shape });
-  if (a.dtype === "bool") return tensor(Uint8Array.from(a.values), { shape, dtype: "bool" });
-  return tensor(Float32Array.from(a.values), { shape, requiresGrad });
+  if (a.dtype === "int32") return tensor(Int32Array.from(a.values), { shape, device });
+  if (a.dtype === "bool") return tensor(Uint8Array.from(a.values), { shape, dtype: "bool", device });
+  return tensor(Float32Array.from(a.values), { shape, requiresGrad, device });
 }
 
 export interface Tolerance {
