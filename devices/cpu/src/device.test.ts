@@ -1,16 +1,56 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DeviceError, DTYPES, HAL_VERSION, KernelError, OutOfMemoryError, ShapeError, type ProfileEvent } from "@polychip/hal";
-import { CpuDevice, cpuKernels, cpuPlugin } from "./index.ts";
+import { availableParallelism } from "node:os";
+import { CpuDevice, cpuKernels, cpuPlugin, referenceKernels } from "./index.ts";
 import { uploadView } from "./testing.ts";
 
-test("info and capabilities describe a single-threaded cpu speaking every dtype with strided inputs", () => {
-  const d = new CpuDevice();
-  assert.deepEqual(d.info, { name: "cpu", vendor: "Polychip", kind: "cpu", halVersion: HAL_VERSION, details: { threads: 1 } });
+test("info and capabilities describe a cpu speaking every dtype with strided inputs", () => {
+  const d = new CpuDevice({ wasm: false });
+  assert.deepEqual(d.info, { name: "cpu", vendor: "Polychip", kind: "cpu", halVersion: HAL_VERSION, details: { threads: 1, wasm: false } });
   assert.deepEqual([...d.capabilities.dtypes], [...DTYPES]);
   assert.equal(d.capabilities.limits.maxBufferBytes, 2 ** 31 - 1);
   assert.equal(d.capabilities.limits.totalMemoryBytes, Infinity);
   assert.deepEqual([...d.capabilities.features], ["strided-inputs"]);
+});
+
+test("by default the device runs the WASM kernels on one thread per core", async () => {
+  const d = new CpuDevice();
+  assert.equal(d.info.details?.wasm, true, "the WASM kernels did not build on this host");
+  assert.equal(d.info.details?.threads, availableParallelism());
+  assert.equal(typeof d.info.details?.fma, "boolean");
+  await d.dispose();
+});
+
+test("threads and wasm are options, and threads must be a positive integer", async () => {
+  const d = new CpuDevice({ threads: 2 });
+  assert.equal(d.info.details?.threads, 2);
+  assert.equal(new CpuDevice({ threads: 1 }).info.details?.threads, 1);
+  assert.equal(new CpuDevice({ threads: 4, wasm: false }).info.details?.threads, 1);
+  assert.throws(() => new CpuDevice({ threads: 0 }), DeviceError);
+  assert.throws(() => new CpuDevice({ threads: 1.5 }), DeviceError);
+  await d.dispose();
+});
+
+test("buffers live in the WASM memory, and a reused block reads as zeros", async () => {
+  const d = new CpuDevice({ threads: 1 });
+  const a = d.alloc(64);
+  assert.notEqual(a.wasmOffset, undefined);
+  assert.ok(a.data instanceof SharedArrayBuffer);
+  d.write(a, new Uint8Array(64).fill(7));
+  d.free(a);
+  const b = d.alloc(64);
+  assert.equal(b.wasmOffset, a.wasmOffset);
+  assert.deepEqual([...d.readSync(b, 0, 64)], new Array(64).fill(0));
+  d.write(b, new Uint8Array([1, 2]), 10);
+  assert.deepEqual([...d.readSync(b, 8, 6)], [0, 0, 1, 2, 0, 0]);
+  await d.dispose();
+});
+
+test("with wasm off, buffers are ArrayBuffers of their own", () => {
+  const b = new CpuDevice({ wasm: false }).alloc(16);
+  assert.equal(b.wasmOffset, undefined);
+  assert.ok(b.data instanceof ArrayBuffer);
 });
 
 test("alloc tracks bytes in use and free returns them (a second free is ignored)", () => {
@@ -89,7 +129,7 @@ test("launch passes HAL errors through and wraps other failures in a KernelError
 test("sync resolves and a disposed device refuses work", async () => {
   const d = new CpuDevice();
   await d.sync();
-  d.dispose();
+  await d.dispose();
   assert.throws(() => d.alloc(4), DeviceError);
 });
 
@@ -99,4 +139,13 @@ test("cpuPlugin creates devices with options and carries the kernel list", async
   assert.equal(cpuPlugin.kernels, cpuKernels);
   const d = (await cpuPlugin.create({ totalMemoryBytes: 8 })) as CpuDevice;
   assert.throws(() => d.alloc(9), OutOfMemoryError);
+  const one = (await cpuPlugin.create({ threads: 1, wasm: true })) as CpuDevice;
+  assert.deepEqual([one.info.details?.threads, one.info.details?.wasm], [1, true]);
+});
+
+test("the registration list puts a WASM kernel after the reference one for the ops it speeds up", () => {
+  const matmuls = cpuKernels.filter((k) => k.op === "matmul");
+  assert.equal(matmuls.length, 2);
+  assert.equal(matmuls[0], referenceKernels.find((k) => k.op === "matmul"));
+  assert.deepEqual(matmuls[1]!.dtypes, ["float32"]);
 });

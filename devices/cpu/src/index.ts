@@ -1,9 +1,10 @@
 import { HAL_VERSION, type DevicePlugin } from "@polychip/hal";
 import { CpuDevice, type CpuDeviceOptions } from "./device.ts";
-import { cpuKernels } from "./kernels/index.ts";
+import { cpuKernels } from "./registrations.ts";
 
 export { CpuBuffer, CpuDevice, type CpuDeviceOptions } from "./device.ts";
-export { cpuKernels } from "./kernels/index.ts";
+export { cpuKernels } from "./registrations.ts";
+export { referenceKernels } from "./kernels/index.ts";
 export type { CpuKernel, CpuRegistration } from "./kernels/registration.ts";
 export { runOp, run, t, upload, uploadView, download, type HostInput, type HostOutput, type RunOptions } from "./testing.ts";
 

@@ -1,32 +1,14 @@
-import {
-  contiguousStrides,
-  dtypeBytes,
-  float16BitsToFloat32,
-  float32ToFloat16Bits,
-  getOp,
-  hostArray,
-  KernelRegistry,
-  UnsupportedOpError,
-  type Attrs,
-  type DType,
-  type HostArray,
-  type Shape,
-} from "@polychip/hal";
-import { CpuDevice, type CpuBuffer } from "./device.ts";
-import { cpuKernels } from "./kernels/index.ts";
+import { contiguousStrides, dtypeBytes, getOp, KernelRegistry, UnsupportedOpError, type Attrs, type DType, type HostArray, type Shape } from "@polychip/hal";
+import { CpuDevice } from "./device.ts";
+import { cpuKernels } from "./registrations.ts";
+import { download, uploadView } from "./upload.ts";
 import type { CpuView } from "./views.ts";
 
-/**
- * Host values seen through a view: `values` fill a fresh buffer (float16 rounded to half bits), and
- * the kernel reads them through `shape`, `strides` (default: contiguous) and `offset` (default 0).
- */
-export interface HostInput {
-  readonly values: ArrayLike<number>;
-  readonly shape: Shape;
-  readonly dtype?: DType;
-  readonly strides?: readonly number[];
-  readonly offset?: number;
-}
+export { download, upload, uploadView } from "./upload.ts";
+
+import type { HostInput } from "./upload.ts";
+
+export type { HostInput } from "./upload.ts";
 
 export interface HostOutput {
   readonly shape: number[];
@@ -54,45 +36,6 @@ function registry(): KernelRegistry {
   return sharedRegistry;
 }
 
-/** Encodes host numbers into a fresh buffer of `dtype` on `device`. */
-export function upload(device: CpuDevice, values: ArrayLike<number>, dtype: DType): CpuBuffer {
-  const buffer = device.alloc(values.length * dtypeBytes(dtype));
-  if (dtype === "float16") {
-    const bits = new Uint16Array(values.length);
-    for (let i = 0; i < values.length; i++) bits[i] = float32ToFloat16Bits(values[i]!);
-    device.write(buffer, new Uint8Array(bits.buffer));
-  } else {
-    const typed = hostArray(dtype, values.length);
-    typed.set(Array.from(values, (v) => (dtype === "bool" ? (v ? 1 : 0) : v)));
-    device.write(buffer, new Uint8Array(typed.buffer));
-  }
-  return buffer;
-}
-
-/** A view of host values on `device` (see HostInput). */
-export function uploadView(device: CpuDevice, input: HostInput): CpuView {
-  const dtype = input.dtype ?? "float32";
-  return {
-    buffer: upload(device, input.values, dtype),
-    dtype,
-    shape: input.shape,
-    strides: input.strides ?? contiguousStrides(input.shape),
-    offset: input.offset ?? 0,
-  };
-}
-
-/** The first `length` elements of `buffer` as host values (float16 decoded). */
-export function download(device: CpuDevice, buffer: CpuBuffer, dtype: DType, length: number, offset = 0): HostArray {
-  const bytes = device.readSync(buffer, offset * dtypeBytes(dtype), length * dtypeBytes(dtype));
-  if (dtype === "float16") {
-    const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, length);
-    return Float32Array.from(bits, float16BitsToFloat32);
-  }
-  const out = hostArray(dtype, length);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
-}
-
 /**
  * Runs one op on the cpu device the way the engine does: inputs uploaded as views, outputs
  * inferred by the HAL and allocated contiguous, the registered kernel launched, results read back.
@@ -103,21 +46,27 @@ export function runOp(op: string, inputs: readonly HostInput[], attrs: Attrs = {
   const metas = getOp(op).infer(views, attrs);
   const reg = registry().find("cpu", op, views[0]?.dtype ?? metas[0]!.dtype);
   if (!reg) throw new UnsupportedOpError(`cpu has no kernel for ${op}`);
+  // Every buffer made here is freed before returning (a kernel that throws leaves them to dispose).
+  const release = (vs: readonly CpuView[]) => vs.forEach((v) => device.free(v.buffer));
   if (options.into) {
     const dst = uploadView(device, options.into);
     device.launch(reg.kernel, { op, inputs: views, outputs: [dst], attrs });
-    return [{ shape: [...dst.shape], dtype: dst.dtype, values: download(device, dst.buffer, dst.dtype, options.into.values.length) }];
+    const values = download(device, dst.buffer, dst.dtype, options.into.values.length);
+    release([...views, dst]);
+    return [{ shape: [...dst.shape], dtype: dst.dtype, values }];
   }
   const outputs: CpuView[] = metas.map((m) => {
     const size = m.shape.reduce((a, b) => a * b, 1);
     return { buffer: device.alloc(size * dtypeBytes(m.dtype)), dtype: m.dtype, shape: m.shape, strides: contiguousStrides(m.shape), offset: 0 };
   });
   device.launch(reg.kernel, { op, inputs: views, outputs, attrs });
-  return outputs.map((o) => ({
+  const results = outputs.map((o) => ({
     shape: [...o.shape],
     dtype: o.dtype,
     values: download(device, o.buffer, o.dtype, o.shape.reduce((a, b) => a * b, 1)),
   }));
+  release([...views, ...outputs]);
+  return results;
 }
 
 /** runOp for single-output ops, returning the values as a plain array (handy in assertions). */

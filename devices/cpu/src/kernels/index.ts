@@ -17,9 +17,11 @@ import { reduceKernels } from "./reduce.ts";
 import { softmaxKernels } from "./softmax.ts";
 import { unaryKernels } from "./unary.ts";
 import { whereKernels } from "./where.ts";
+import { QUANTIZED_OPS } from "@polychip/hal";
+import { decomposedKernel } from "./decomposed.ts";
 
-/** Every kernel of the cpu device: one per HAL op, primitives and composites alike. */
-export const cpuKernels: CpuRegistration[] = [
+/** The reference kernels of the cpu device: one per HAL op, primitives and composites alike, in plain TypeScript. */
+export const referenceKernels: CpuRegistration[] = [
   ...unaryKernels,
   ...binaryKernels,
   ...compareKernels,
@@ -38,4 +40,6 @@ export const cpuKernels: CpuRegistration[] = [
   ...normKernels,
   ...padKernels,
   ...concatKernels,
+  // HAL 1.1's quantised composites are defined by their decompositions: the oracle runs exactly those.
+  ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
 ];

@@ -1,0 +1,116 @@
+import { listAttr, numAttr, shapesEqual, sizeOf, window2d, type Attrs, type Shape } from "@polychip/hal";
+import type { FastPath } from "../device.ts";
+import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
+import type { CpuView } from "../views.ts";
+import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { targetChunks } from "./grid.ts";
+import { contiguous, fastKernel, float32Addresses } from "./support.ts";
+
+/** Largest unfolded (cols) matrix one chunk builds, in bytes: keeps scratch per thread bounded for big images. */
+const MAX_COLS_BYTES = 8 * 2 ** 20;
+
+type Geometry = Record<(typeof CONV.fields)[number], number>;
+
+/** The conv geometry for x [N, C, H, W] and w [OC, Cg, KH, KW], or undefined when the fast path should not take it. */
+function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geometry | undefined {
+  if (xShape.length !== 4 || wShape.length !== 4 || sizeOf(xShape) === 0 || sizeOf(wShape) === 0) return undefined;
+  const [N, C, H, W] = xShape as [number, number, number, number];
+  const [OC, Cg, KH, KW] = wShape as [number, number, number, number];
+  const groups = numAttr(op, attrs, "groups", 1);
+  if (!Number.isInteger(groups) || groups < 1 || C !== Cg * groups || OC % groups !== 0) return undefined;
+  const win = window2d(op, H, W, KH, KW, attrs);
+  const pointwise = KH === 1 && KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0 ? 1 : 0;
+  return {
+    image: 0, weight: 0, gradOut: 0, out: 0, bias: 0, partial: 0, partialStride: 0,
+    N, C, H, W, OC, KH, KW, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, OH: win.oh, OW: win.ow,
+    groups, Cg, OCg: OC / groups, R: Cg * KH * KW, P: win.oh * win.ow, pointwise, blockA: 1, countA: 1, blockB: 1, countB: 1,
+  };
+}
+
+/** Splits `n` into about `parts` blocks no larger than `cap`; returns [block, count]. */
+function split(n: number, parts: number, cap: number): [number, number] {
+  const block = Math.max(1, Math.min(Math.ceil(n / Math.max(1, parts)), cap));
+  return [block, Math.ceil(n / block)];
+}
+
+function launch(path: FastPath, name: string, g: Geometry, chunks: number, scratchBytes: number): void {
+  const rt = path.runtime;
+  const geo = rt.tableFor(CONV.bytes);
+  CONV.write(rt.i32, geo, g);
+  rt.run(path.pool, name, [geo], chunks, scratchBytes);
+}
+
+const gradOutFits = (g: Geometry, gradOut: CpuView) => shapesEqual(gradOut.shape, [g.N, g.OC, g.OH, g.OW]);
+
+/**
+ * conv2d and its gradients (float32, NCHW, contiguous operands) on the WASM im2col + GEMM; see
+ * wasm/kernels/conv.ts for the chunking. Anything else — other dtypes, strided views, empty
+ * tensors, shapes the reference must reject — goes to the reference kernel.
+ */
+export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
+  return [
+    fastKernel("conv2d", ref("conv2d"), ({ inputs: [x, w, bias], outputs: [y], attrs }, path) => {
+      const ptrs = float32Addresses([x, w, y, bias]);
+      if (!ptrs || ![x!, w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
+      const g = geometry("conv2d", x!.shape, w!.shape, attrs);
+      if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
+      [g.image, g.weight, g.out] = ptrs as [number, number, number];
+      g.bias = bias ? ptrs[3]! : 0;
+      const base = g.N * g.groups;
+      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R);
+      const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
+      [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
+      const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
+      launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
+      return true;
+    }),
+
+    fastKernel("conv2dGradInput", ref("conv2dGradInput"), ({ inputs: [gradOut, w], outputs: [y], attrs }, path) => {
+      const ptrs = float32Addresses([gradOut, w, y]);
+      if (!ptrs || ![gradOut!, w!, y!].every(contiguous)) return false;
+      const g = geometry("conv2dGradInput", listAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs);
+      if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.N, g.C, g.H, g.W])) return false;
+      [g.gradOut, g.weight, g.out] = ptrs as [number, number, number];
+      const base = g.N * g.groups;
+      const taps = g.KH * g.KW;
+      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R);
+      const channelCap = g.pointwise ? g.Cg : Math.max(1, Math.floor(MAX_COLS_BYTES / (taps * g.P * 4)));
+      [g.blockA, g.countA] = split(g.Cg, Math.ceil(target / base), channelCap);
+      const cols = g.pointwise ? 0 : g.blockA * taps * g.P * 4;
+      launch(path, "conv2dGradInput", g, base * g.countA, COLS_OFFSET + cols);
+      return true;
+    }),
+
+    fastKernel("conv2dGradWeight", ref("conv2dGradWeight"), ({ inputs: [x, gradOut], outputs: [y], attrs }, path) => {
+      const ptrs = float32Addresses([x, gradOut, y]);
+      if (!ptrs || ![x!, gradOut!, y!].every(contiguous)) return false;
+      const g = geometry("conv2dGradWeight", x!.shape, listAttr("conv2dGradWeight", attrs, "weightShape"), attrs);
+      if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.OC, g.Cg, g.KH, g.KW])) return false;
+      [g.image, g.gradOut, g.out] = ptrs as [number, number, number];
+      const rt = path.runtime;
+      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R);
+      // Split the batch: each block of images sums into its own copy of dw (the first into the output,
+      // the others into partial buffers added at the end), so every chunk unfolds and packs each
+      // image once. R is split only when one image's cols matrix would be too big.
+      const rowCap = g.pointwise ? g.R : Math.max(8, Math.floor(MAX_COLS_BYTES / (g.P * 4 * 8)) * 8);
+      [g.blockA, g.countA] = split(g.R, 1, rowCap);
+      [g.blockB, g.countB] = split(g.N, Math.ceil(target / (g.groups * g.countA)), g.N);
+      const outBytes = g.OC * g.R * 4;
+      let partial: number | undefined;
+      if (g.countB > 1) {
+        g.partialStride = Math.ceil(outBytes / 64) * 64;
+        partial = rt.arena.alloc(g.partialStride * (g.countB - 1));
+        if (partial === undefined) return false;
+        g.partial = partial;
+      }
+      try {
+        const cols = g.pointwise ? 0 : g.blockA * g.P * 4;
+        launch(path, "conv2dGradWeight", g, g.groups * g.countA * g.countB, COLS_OFFSET + cols);
+        for (let b = 1; b < g.countB; b++) rt.call("addF32", g.out, g.partial + (b - 1) * g.partialStride, g.OC * g.R);
+      } finally {
+        if (partial !== undefined) rt.arena.free(partial, g.partialStride * (g.countB - 1));
+      }
+      return true;
+    }),
+  ];
+}

@@ -1,0 +1,78 @@
+import { sizeOf } from "@polychip/hal";
+import type { FastPath } from "../device.ts";
+import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
+import type { CpuView } from "../views.ts";
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "../wasm/kernels/elementwise.ts";
+import { planRows } from "./rows.ts";
+import { address, contiguous, fastKernel } from "./support.ts";
+
+/** Elements below which an elementwise kernel stays on the calling thread: waking workers costs more than it saves. */
+const PARALLEL_MIN_ELEMENTS = 1 << 16;
+
+function chunking(path: FastPath, total: number, units: number): number {
+  if (path.threads <= 1 || total < PARALLEL_MIN_ELEMENTS) return units;
+  return Math.max(1, Math.ceil(units / (2 * path.threads)));
+}
+
+/** a op b for float32 a, b (any broadcast) into a contiguous output of `outBytes` bytes per element. */
+function rowsKernel(name: string, a: CpuView, b: CpuView, y: CpuView, path: FastPath): boolean {
+  if (a.dtype !== "float32" || b.dtype !== "float32" || !contiguous(y)) return false;
+  const pa = address(a);
+  const pb = address(b);
+  const py = address(y);
+  if (pa === undefined || pb === undefined || py === undefined) return false;
+  const plan = planRows(y.shape, [a, b]);
+  if (!plan) return false;
+  if (plan.total === 0) return true;
+  const rt = path.runtime;
+  const table = rt.tableFor(plan.rows * 8);
+  const i32 = rt.i32;
+  const t = table / 4;
+  for (let i = 0; i < plan.offsets.length; i++) i32[t + i] = plan.offsets[i]! * 4;
+  const perChunk = chunking(path, plan.total, plan.rows);
+  const args = [pa, pb, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk];
+  rt.run(path.pool, name, args, Math.ceil(plan.rows / perChunk), 0);
+  return true;
+}
+
+/** A contiguous map of n elements through export `name` (x and out contiguous). */
+function mapKernel(name: string, x: CpuView, y: CpuView, path: FastPath): boolean {
+  if (!contiguous(x) || !contiguous(y)) return false;
+  const px = address(x);
+  const py = address(y);
+  if (px === undefined || py === undefined) return false;
+  const n = sizeOf(y.shape);
+  if (n === 0) return true;
+  const blocks = Math.ceil(n / 4096);
+  const perChunk = chunking(path, n, blocks) * 4096;
+  path.runtime.run(path.pool, name, [px, py, n, perChunk], Math.ceil(n / perChunk), 0);
+  return true;
+}
+
+/** Casts with a WASM loop, keyed "from->to"; every other pair stays on the reference. */
+const CASTS: Record<string, string> = {
+  "bool->float32": "cast_bool_float32",
+  "float32->bool": "cast_float32_bool",
+  "int32->float32": "cast_int32_float32",
+};
+
+/**
+ * The float32 elementwise family in WASM: add, sub, mul, div, maximum, minimum and the
+ * comparisons with any broadcast whose innermost run is contiguous or broadcast; neg, abs, sqrt,
+ * reciprocal, floor, ceil, round, relu on contiguous tensors; three casts. Transcendental ops
+ * (exp, log, tanh, ...) stay on the reference, whose float64 Math gives the exactly rounded values.
+ */
+export function fastElementwise(ref: (op: string) => CpuKernel): CpuRegistration[] {
+  return [
+    ...Object.keys(BINARY_OPS).map((op) =>
+      fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`binary_${op}`, a!, b!, y!, path))),
+    ...Object.keys(COMPARE_OPS).map((op) =>
+      fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`compare_${op}`, a!, b!, y!, path))),
+    ...Object.keys(UNARY_OPS).map((op) =>
+      fastKernel(op, ref(op), ({ inputs: [x], outputs: [y] }, path) => y!.dtype === "float32" && mapKernel(`unary_${op}`, x!, y!, path))),
+    fastKernel("cast", ref("cast"), ({ inputs: [x], outputs: [y] }, path) => {
+      const name = CASTS[`${x!.dtype}->${y!.dtype}`];
+      return name !== undefined && mapKernel(name, x!, y!, path);
+    }, ["bool", "float32", "int32"]),
+  ];
+}

@@ -1,0 +1,11 @@
+import { fastKernels } from "./fast/index.ts";
+import { referenceKernels } from "./kernels/index.ts";
+import type { CpuRegistration } from "./kernels/registration.ts";
+
+/**
+ * The cpu device's registration list: the reference kernels, then the WebAssembly kernels for the
+ * ops and dtypes they cover. The registry lets later registrations win, so float32 matmul, conv,
+ * pooling, ... run in WASM (on devices created with wasm on) and everything else — and anything a
+ * WASM kernel declines — on the reference.
+ */
+export const cpuKernels: CpuRegistration[] = [...referenceKernels, ...fastKernels(referenceKernels)];

@@ -1,0 +1,34 @@
+import type { Code, FunctionBuilder, ModuleBuilder, ValType } from "./encoder.ts";
+
+/** Local indices by name: the parameters, in declaration order. */
+export type Params<N extends string> = { readonly [K in N]: number };
+
+export interface Signature<N extends string> {
+  readonly params: { readonly [K in N]: ValType };
+  readonly result?: ValType;
+  /** Kernels called only from other WASM functions stay private. */
+  readonly exported?: boolean;
+}
+
+/** Declares a function whose body refers to its parameters by name. */
+export function defineFunction<N extends string>(
+  mod: ModuleBuilder,
+  name: string,
+  sig: Signature<N>,
+  body: (p: Params<N>, fn: FunctionBuilder) => Code,
+): FunctionBuilder {
+  const names = Object.keys(sig.params) as N[];
+  const types = names.map((n) => sig.params[n]);
+  const params = Object.fromEntries(names.map((n, i) => [n, i])) as Params<N>;
+  return mod.func(name, types, sig.result ? [sig.result] : [], (fn) => body(params, fn), sig.exported ?? true);
+}
+
+/** `count` fresh locals of one type. */
+export function locals(fn: FunctionBuilder, type: ValType, count: number): number[] {
+  return Array.from({ length: count }, () => fn.local(type));
+}
+
+/** Parameters that are all i32 (pointers, sizes, strides), by name. */
+export function i32Params<N extends string>(...names: N[]): { readonly [K in N]: ValType } {
+  return Object.fromEntries(names.map((n) => [n, "i32"])) as { [K in N]: ValType };
+}

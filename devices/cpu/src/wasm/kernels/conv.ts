@@ -1,0 +1,251 @@
+/**
+ * conv2d (NCHW) and both its gradients as im2col / col2im around the GEMM, per image and group:
+ *   forward     y_n,g [OCg, P]   = w_g [OCg, R] · cols_n,g [R, P]            (+ bias)
+ *   gradInput   dcols [R, P]     = w_gᵀ [R, OCg] · gradOut_n,g [OCg, P]      then col2im into dx
+ *   gradWeight  dw_g [OCg, R]   += gradOut_n,g [OCg, P] · cols_n,gᵀ [P, R]   over the batch
+ * with R = Cg·KH·KW rows (channel, tap) and P = OH·OW output positions. A 1x1, stride-1, unpadded
+ * convolution skips the unfolding: the image already is the cols matrix.
+ *
+ * Each kernel is a parallel job over independent chunks: forward over (image, group, block of
+ * output rows); gradInput over (image, group, block of input channels) — a channel's dx rows come
+ * only from its own cols rows, so chunks never write the same element; gradWeight over (group,
+ * block of R, block of images), where image blocks after the first write partial sums that the
+ * caller adds up.
+ */
+import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
+import { defineFunction, i32Params, locals } from "../define.ts";
+import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, maxS, minS, set, v128, whileLoop } from "../instructions.ts";
+import { Struct } from "../struct.ts";
+import { GEMM_SCRATCH_BYTES, type GemmFunctions } from "./gemm.ts";
+import type { MemoryFunctions } from "./memory.ts";
+
+/** The geometry record every conv kernel reads. Pointers are byte addresses; `blockA/B`, `countA/B` describe the chunking. */
+export const CONV = new Struct([
+  "image", "weight", "gradOut", "out", "bias", "partial", "partialStride",
+  "N", "C", "H", "W", "OC", "KH", "KW", "sh", "sw", "dh", "dw", "pt", "pl", "OH", "OW",
+  "groups", "Cg", "OCg", "R", "P", "pointwise", "blockA", "countA", "blockB", "countB",
+] as const);
+
+/** Scratch offset of the cols matrix, after the GEMM's packing buffers. */
+export const COLS_OFFSET = GEMM_SCRATCH_BYTES;
+
+const min = minS;
+const max = maxS;
+const mul = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.mul(acc, x));
+const add = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.add(acc, x));
+const bytes = (elements: Code): Code => i32.shl(elements, i32.const(2));
+/** ceil(a / b) for b > 0, and 0 for a <= 0. */
+const ceilDivPositive = (a: Code, b: Code): Code => choose("i32", i32.gt_s(a, i32.const(0)), i32.div_s(i32.sub(i32.add(a, b), i32.const(1)), b), i32.const(0));
+
+/**
+ * The shared loop of im2col and col2im: for rows r in [r0, r1) and output rows oh in [oh0, oh1),
+ * `inside(ihRow, lo, hi)` handles a row that falls in the image (`ihRow` = address of the image row
+ * shifted so that column ow reads ihRow + ow·sw·4, valid for ow in [lo, hi)) and `outside()` one
+ * in the padding. `cursor` advances by OW floats per (r, oh).
+ */
+function unfoldLoop(
+  fn: FunctionBuilder, g: Readonly<Record<string, number>>, base: number, r0: Code, r1: Code, oh0: Code, oh1: Code,
+  cursor: number, inside: (row: number, lo: number, hi: number) => Code, outside: () => Code,
+): Code {
+  const [r, c, ki, kj, kk, off, lo, hi, oh, ih, plane, row] = locals(fn, "i32", 12);
+  return [
+    set(kk, i32.mul(get(g.KH!), get(g.KW!))),
+    set(plane, bytes(i32.mul(get(g.H!), get(g.W!)))),
+    forRange(r, r0, r1, 1,
+      set(c, i32.div_u(get(r), get(kk))),
+      set(ki, i32.sub(get(r), i32.mul(get(c), get(kk)))),
+      set(kj, i32.sub(get(ki), i32.mul(i32.div_u(get(ki), get(g.KW!)), get(g.KW!)))),
+      set(ki, i32.div_u(get(ki), get(g.KW!))),
+      // Column ow reads image column ow·sw + off; it is inside for ow in [lo, hi).
+      set(off, i32.sub(i32.mul(get(kj), get(g.dw!)), get(g.pl!))),
+      set(lo, min(ceilDivPositive(i32.sub(i32.const(0), get(off)), get(g.sw!)), get(g.OW!))),
+      set(hi, max(min(ceilDivPositive(i32.sub(get(g.W!), get(off)), get(g.sw!)), get(g.OW!)), get(lo))),
+      forRange(oh, oh0, oh1, 1,
+        set(ih, add(i32.mul(get(oh), get(g.sh!)), i32.sub(i32.mul(get(ki), get(g.dh!)), get(g.pt!)))),
+        ifElse(i32.lt_u(get(ih), get(g.H!)), [
+          set(row, add(get(base), i32.mul(get(c), get(plane)), bytes(add(i32.mul(get(ih), get(g.W!)), get(off))))),
+          inside(row, lo, hi),
+        ], [outside()]),
+        inc(cursor, bytes(get(g.OW!))))),
+  ];
+}
+
+export interface ConvFunctions {
+  readonly im2col: FunctionBuilder;
+  readonly col2im: FunctionBuilder;
+}
+
+function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
+  /** im2col(geo, image, r0, r1, oh0, oh1, cols): rows [r0, r1) x output rows [oh0, oh1) of the unfolded image, row-major. */
+  const im2col = defineFunction(mod, "im2col", { params: i32Params("geo", "image", "r0", "r1", "oh0", "oh1", "cols"), exported: false }, (p, fn) => {
+    const { fields: g, code } = CONV.load(fn, p.geo);
+    const [ow, src, dst, end] = locals(fn, "i32", 4);
+    // Rows are short (an output row, often 7-56 floats): the copies are inline loops, not calls.
+    const zeroTo = (stop: Code): Code => [set(end, stop), whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.const(0)), inc(dst, 4))];
+    return [
+      code,
+      unfoldLoop(fn, g, p.image, get(p.r0), get(p.r1), get(p.oh0), get(p.oh1), p.cols,
+        (row, lo, hi) => [
+          set(dst, get(p.cols)),
+          zeroTo(add(get(p.cols), bytes(get(lo)))),
+          set(src, add(get(row), bytes(i32.mul(get(lo), get(g.sw))))),
+          set(end, add(get(p.cols), bytes(get(hi)))),
+          ifElse(i32.eq(get(g.sw), i32.const(1)), [
+            whileLoop(i32.le_u(i32.add(get(dst), i32.const(16)), get(end)), v128.store(get(dst), v128.load(get(src))), inc(dst, 16), inc(src, 16)),
+            whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.load(get(src))), inc(dst, 4), inc(src, 4)),
+          ], [
+            whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.load(get(src))), inc(dst, 4), inc(src, bytes(get(g.sw)))),
+          ]),
+          zeroTo(add(get(p.cols), bytes(get(g.OW)))),
+        ],
+        () => [set(dst, get(p.cols)), zeroTo(add(get(p.cols), bytes(get(g.OW))))]),
+    ];
+  });
+
+  /** col2im(geo, image, r0, r1, dcols): adds dcols rows [r0, r1) (all output rows) back onto the image; padding taps are dropped. */
+  const col2im = defineFunction(mod, "col2im", { params: i32Params("geo", "image", "r0", "r1", "dcols"), exported: false }, (p, fn) => {
+    const { fields: g, code } = CONV.load(fn, p.geo);
+    const [dst, src, end] = locals(fn, "i32", 3);
+    return [
+      code,
+      unfoldLoop(fn, g, p.image, get(p.r0), get(p.r1), i32.const(0), get(g.OH), p.dcols,
+        (row, lo, hi) => [
+          set(dst, add(get(row), bytes(i32.mul(get(lo), get(g.sw))))),
+          set(src, add(get(p.dcols), bytes(get(lo)))),
+          set(end, add(get(p.dcols), bytes(get(hi)))),
+          ifElse(i32.eq(get(g.sw), i32.const(1)), [
+            whileLoop(i32.le_u(i32.add(get(src), i32.const(16)), get(end)),
+              v128.store(get(dst), f32x4.add(v128.load(get(dst)), v128.load(get(src)))), inc(dst, 16), inc(src, 16)),
+            whileLoop(i32.lt_u(get(src), get(end)),
+              f32.store(get(dst), f32.add(f32.load(get(dst)), f32.load(get(src)))), inc(dst, 4), inc(src, 4)),
+          ], [
+            whileLoop(i32.lt_u(get(src), get(end)),
+              f32.store(get(dst), f32.add(f32.load(get(dst)), f32.load(get(src)))), inc(src, 4), inc(dst, bytes(get(g.sw)))),
+          ]),
+        ],
+        () => []),
+    ];
+  });
+  return { im2col, col2im };
+}
+
+const CHUNK_PARAMS = i32Params("geo", "chunk0", "chunk1", "scratch");
+
+export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunctions): ConvFunctions {
+  const unfold = emitUnfold(mod, m);
+
+  defineFunction(mod, "conv2dForward", { params: CHUNK_PARAMS }, (p, fn) => {
+    const { fields: g, code } = CONV.load(fn, p.geo);
+    const [ch, per, n, rem, grp, oh0, oh1, pc, image, b, bRs, cols] = locals(fn, "i32", 12);
+    return [
+      code,
+      set(per, i32.mul(get(g.groups), get(g.countA))),
+      set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+        set(n, i32.div_u(get(ch), get(per))),
+        set(rem, i32.sub(get(ch), i32.mul(get(n), get(per)))),
+        set(grp, i32.div_u(get(rem), get(g.countA))),
+        set(oh0, i32.mul(i32.sub(get(rem), i32.mul(get(grp), get(g.countA))), get(g.blockA))),
+        set(oh1, min(i32.add(get(oh0), get(g.blockA)), get(g.OH))),
+        set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
+        set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(g.H), get(g.W))))),
+        ifElse(get(g.pointwise), [
+          set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))),
+          set(bRs, bytes(get(g.P))),
+        ], [
+          call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)),
+          set(b, get(cols)),
+          set(bRs, bytes(get(pc))),
+        ]),
+        call(gemm.gemm, get(g.R),
+          add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R)))), bytes(get(g.R)), i32.const(4),
+          get(b), get(bRs), i32.const(4),
+          add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW))))),
+          bytes(get(g.P)), i32.const(0),
+          choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0)),
+          i32.const(0), get(g.OCg), i32.const(0), get(pc), get(p.scratch))),
+    ];
+  });
+
+  defineFunction(mod, "conv2dGradInput", { params: CHUNK_PARAMS }, (p, fn) => {
+    const { fields: g, code } = CONV.load(fn, p.geo);
+    const [ch, per, n, rem, grp, c0, c1, kk, r0, rows, image, a, bPtr, dcols, plane] = locals(fn, "i32", 15);
+    return [
+      code,
+      set(per, i32.mul(get(g.groups), get(g.countA))),
+      set(kk, i32.mul(get(g.KH), get(g.KW))),
+      set(plane, i32.mul(get(g.H), get(g.W))),
+      set(dcols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+        set(n, i32.div_u(get(ch), get(per))),
+        set(rem, i32.sub(get(ch), i32.mul(get(n), get(per)))),
+        set(grp, i32.div_u(get(rem), get(g.countA))),
+        set(c0, i32.mul(i32.sub(get(rem), i32.mul(get(grp), get(g.countA))), get(g.blockA))),
+        set(c1, min(i32.add(get(c0), get(g.blockA)), get(g.Cg))),
+        set(r0, i32.mul(get(c0), get(kk))),
+        set(rows, i32.mul(i32.sub(get(c1), get(c0)), get(kk))),
+        // dx of this image and group (channel 0 of the group).
+        set(image, add(get(g.out), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(plane))))),
+        // A(i = r, k = oc) = w[grp·OCg + oc, r]: the weights read transposed.
+        set(a, add(get(g.weight), bytes(add(mul(get(grp), get(g.OCg), get(g.R)), get(r0))))),
+        set(bPtr, add(get(g.gradOut), bytes(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P))))),
+        ifElse(get(g.pointwise), [
+          call(gemm.gemm, get(g.OCg), get(a), i32.const(4), bytes(get(g.R)), get(bPtr), bytes(get(g.P)), i32.const(4),
+            add(get(image), bytes(i32.mul(get(c0), get(plane)))), bytes(get(g.P)), i32.const(0), i32.const(0),
+            i32.const(0), get(rows), i32.const(0), get(g.P), get(p.scratch)),
+        ], [
+          call(gemm.gemm, get(g.OCg), get(a), i32.const(4), bytes(get(g.R)), get(bPtr), bytes(get(g.P)), i32.const(4),
+            get(dcols), bytes(get(g.P)), i32.const(0), i32.const(0),
+            i32.const(0), get(rows), i32.const(0), get(g.P), get(p.scratch)),
+          call(m.zero, add(get(image), bytes(i32.mul(get(c0), get(plane)))), i32.mul(i32.sub(get(c1), get(c0)), get(plane))),
+          call(unfold.col2im, get(p.geo), get(image), get(r0), i32.add(get(r0), get(rows)), get(dcols)),
+        ])),
+    ];
+  });
+
+  defineFunction(mod, "conv2dGradWeight", { params: CHUNK_PARAMS }, (p, fn) => {
+    const { fields: g, code } = CONV.load(fn, p.geo);
+    const [ch, per, grp, rem, rb, nb, r0, r1, n, n1, dst, image, cols, plane] = locals(fn, "i32", 14);
+    return [
+      code,
+      set(per, i32.mul(get(g.countA), get(g.countB))),
+      set(plane, i32.mul(get(g.H), get(g.W))),
+      set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+        set(grp, i32.div_u(get(ch), get(per))),
+        set(rem, i32.sub(get(ch), i32.mul(get(grp), get(per)))),
+        set(rb, i32.div_u(get(rem), get(g.countB))),
+        set(nb, i32.sub(get(rem), i32.mul(get(rb), get(g.countB)))),
+        set(r0, i32.mul(get(rb), get(g.blockA))),
+        set(r1, min(i32.add(get(r0), get(g.blockA)), get(g.R))),
+        set(n, i32.mul(get(nb), get(g.blockB))),
+        set(n1, min(i32.add(get(n), get(g.blockB)), get(g.N))),
+        set(dst, add(
+          choose("i32", get(nb), add(get(g.partial), i32.mul(i32.sub(get(nb), i32.const(1)), get(g.partialStride))), get(g.out)),
+          bytes(add(mul(get(grp), get(g.OCg), get(g.R)), get(r0))))),
+        forRange(n, get(n), get(n1), 1,
+          set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(plane))))),
+          ifElse(get(g.pointwise), [
+            // B(k = p, j = r) = x[channel r, position p]: the image read transposed.
+            gradWeightGemm(gemm, g, p.scratch, dst, n, add(get(image), bytes(i32.mul(get(r0), get(plane)))), bytes(get(plane)), r0, r1, grp),
+          ], [
+            call(unfold.im2col, get(p.geo), get(image), get(r0), get(r1), i32.const(0), get(g.OH), get(cols)),
+            gradWeightGemm(gemm, g, p.scratch, dst, n, get(cols), bytes(get(g.P)), r0, r1, grp),
+          ]))),
+    ];
+  });
+
+  return unfold;
+}
+
+/** dst [OCg, r1 - r0] (+)= gradOut_n,g [OCg, P] · Bᵀ, B's row r at b + r·colStride (the first image of a block overwrites). */
+function gradWeightGemm(gemm: GemmFunctions, g: Readonly<Record<string, number>>, scratch: number, dst: number, n: number, b: Code, colStride: Code, r0: number, r1: number, grp: number): Code {
+  const first = i32.eq(get(n), i32.mul(i32.div_u(get(n), get(g.blockB!)), get(g.blockB!)));
+  return call(gemm.gemm, get(g.P!),
+    add(get(g.gradOut!), bytes(mul(add(i32.mul(get(n), get(g.OC!)), i32.mul(get(grp), get(g.OCg!))), get(g.P!)))), bytes(get(g.P!)), i32.const(4),
+    b, i32.const(4), colStride,
+    get(dst), bytes(get(g.R!)), i32.eqz(first), i32.const(0),
+    i32.const(0), get(g.OCg!), i32.const(0), i32.sub(get(r1), get(r0)), get(scratch));
+}
+
+

@@ -1,0 +1,35 @@
+import type { Code, FunctionBuilder } from "./encoder.ts";
+import { get, i32, set } from "./instructions.ts";
+
+/**
+ * A record of i32 fields that the caller writes into the WASM memory and a kernel loads into
+ * locals once: the way kernels with many sizes (conv geometry) take their parameters, so job
+ * signatures stay short and both sides agree on one field list.
+ */
+export class Struct<F extends string> {
+  constructor(readonly fields: readonly F[]) {}
+
+  get bytes(): number {
+    return this.fields.length * 4;
+  }
+
+  write(i32View: Int32Array, byteOffset: number, values: Readonly<Record<F, number>>): void {
+    const base = byteOffset / 4;
+    this.fields.forEach((f, i) => {
+      const v = values[f];
+      if (!Number.isInteger(v)) throw new Error(`struct field ${f} must be an integer, got ${v}`);
+      i32View[base + i] = v;
+    });
+  }
+
+  /** Locals holding every field, and the code that loads them from the record at `pointer`. */
+  load(fn: FunctionBuilder, pointer: number): { fields: Readonly<Record<F, number>>; code: Code } {
+    const fields = {} as Record<F, number>;
+    const code: Code[] = [];
+    this.fields.forEach((f, i) => {
+      fields[f] = fn.local("i32");
+      code.push(set(fields[f], i32.load(get(pointer), i * 4)));
+    });
+    return { fields, code };
+  }
+}
