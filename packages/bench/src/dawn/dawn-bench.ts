@@ -104,8 +104,8 @@ async function main(): Promise<void> {
     const tt = await time(() => {
       tl?.dispose();
       tl = sgd.minimize(() => {
-        let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(tx, w1 as tf.Variable<tf.Rank.R4>, 1, "same"), b1)), 2, 2, "valid");
-        h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, w2 as tf.Variable<tf.Rank.R4>, 1, "same"), b2)), 2, 2, "valid");
+        let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(tx, w1 as tf.Variable<tf.Rank.R4>, 1, "same"), b1)) as tf.Tensor4D, 2, 2, "valid");
+        h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, w2 as tf.Variable<tf.Rank.R4>, 1, "same"), b2)) as tf.Tensor4D, 2, 2, "valid");
         const f = tf.relu(tf.add(tf.matMul(tf.reshape(h, [64, 3136]), w3), b3));
         const logits = tf.add(tf.matMul(f, w4), b4);
         return tf.losses.softmaxCrossEntropy(ty, logits) as tf.Scalar;
