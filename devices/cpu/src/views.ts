@@ -2,6 +2,7 @@ import {
   broadcastStrides,
   float16BitsToFloat32,
   float32ToFloat16Bits,
+  hostArray,
   isContiguous,
   sizeOf,
   type DType,
@@ -35,20 +36,9 @@ export function rawArray(buffer: CpuBuffer, dtype: DType): RawArray {
   }
 }
 
-/** A fresh typed array for values of `dtype` (float16 computes as float32). */
+/** A fresh typed array for values of `dtype` (float16 computes as float32): the HAL's host layout. */
 export function valueArray(dtype: DType, length: number): ValueArray {
-  switch (dtype) {
-    case "float32":
-    case "float16":
-      return new Float32Array(length);
-    case "int32":
-      return new Int32Array(length);
-    case "int8":
-      return new Int8Array(length);
-    case "uint8":
-    case "bool":
-      return new Uint8Array(length);
-  }
+  return hostArray(dtype, length);
 }
 
 function rawArrayOfLength(dtype: DType, length: number): RawArray {

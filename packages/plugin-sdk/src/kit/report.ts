@@ -1,19 +1,7 @@
-import type { DType } from "@polychip/hal";
-import type { CaseRecord, CellResult } from "./run-conformance.ts";
+import type { CellResult, ConformanceReport } from "./run-conformance.ts";
 
-interface ReportBody {
-  readonly plugin: string;
-  readonly device: string;
-  readonly halVersion: string;
-  readonly dtypes: readonly DType[];
-  readonly cells: readonly CellResult[];
-  readonly records: readonly CaseRecord[];
-  readonly notes: readonly string[];
-  readonly passed: number;
-  readonly failed: number;
-  readonly missing: number;
-  readonly summary: string;
-}
+/** What the formatters read: the report without its verdict and rendered output. */
+type ReportBody = Omit<ConformanceReport, "ok" | "output">;
 
 function cellText(cell: CellResult | undefined): string {
   if (!cell) return "·";
