@@ -1,4 +1,5 @@
-import type { Device } from "./device.ts";
+import type { Attrs, Device, DeviceBuffer, TensorView } from "./device.ts";
+import type { DType } from "./dtype.ts";
 import type { KernelRegistration } from "./registry.ts";
 
 /**
@@ -10,6 +11,79 @@ export interface DevicePlugin<Options = Record<string, unknown>> {
   readonly halVersion: string;
   create(options?: Options): Device<any> | Promise<Device<any>>;
   readonly kernels: readonly KernelRegistration<any>[];
-  /** Optional whole-subgraph compilation (see hal/README.md, "Two levels"). */
-  readonly claimSubgraphs?: (graph: unknown) => unknown;
+  /**
+   * Optional whole-subgraph compilation (level 2, see hal/README.md, "Two levels"): given a graph
+   * a session is about to run on `device`, return the groups of nodes the plugin runs itself, each
+   * as one unit. Called once per session; whatever is not claimed runs op by op.
+   */
+  readonly claimSubgraphs?: ClaimSubgraphs<any>;
+}
+
+export type ClaimSubgraphs<B extends DeviceBuffer = DeviceBuffer> = (graph: GraphView, device: Device<B>) => readonly SubgraphClaim<B>[];
+
+/**
+ * The graph a session offers a plugin: the HAL's own minimal view of the engine's graph IR, so a
+ * plugin never imports the engine. Node ops are HAL ops or the engine's structural ops (reshape,
+ * flatten, permute, slice, expand, squeeze, unsqueeze, identity, constant, shape, size, split),
+ * which only re-view memory or compute shapes.
+ */
+export interface GraphView {
+  readonly name: string;
+  readonly inputs: readonly GraphValueView[];
+  readonly outputs: readonly GraphValueView[];
+  /** In execution order; a claim names nodes by their index here. */
+  readonly nodes: readonly GraphNodeView[];
+  /** dtype and shape of every value the engine could infer before running. */
+  readonly values: ReadonlyMap<string, GraphValueView>;
+  /** Host values (row-major) of what is fixed before running: initializers (weights) and constants. */
+  readonly constants: ReadonlyMap<string, ArrayLike<number>>;
+}
+
+export interface GraphValueView {
+  readonly name: string;
+  readonly dtype: DType;
+  /** Sizes, or a symbol ("batch") for a dim fixed only at run time. */
+  readonly shape: readonly (number | string)[];
+}
+
+export interface GraphNodeView {
+  readonly op: string;
+  /** Value names; "" is an absent optional input. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Attrs;
+}
+
+/**
+ * One group of nodes a plugin runs as a unit. The session runs it where its first node stands,
+ * hands it the values in `inputs` (graph inputs, weights, or outputs of earlier nodes) and takes
+ * back the values in `outputs` — every value the claimed nodes produce that anything outside the
+ * claim reads, graph outputs included. Values that stay inside never exist outside the device.
+ */
+export interface SubgraphClaim<B extends DeviceBuffer = DeviceBuffer> {
+  /** Shown in profiles and errors ("conv2d+relu+maxPool2d"). */
+  readonly name: string;
+  /** Indices into GraphView.nodes, ascending. */
+  readonly nodes: readonly number[];
+  /** Values read from outside the claim, in the order `run` receives them. */
+  readonly inputs: readonly string[];
+  /** Values produced inside and read outside, in the order `run` returns them. */
+  readonly outputs: readonly string[];
+  /**
+   * Runs the group (synchronously queued work, like a kernel launch) and returns one view per
+   * output. Each returned view must lie in memory from `launch.alloc` (any shape, strides and
+   * offset within it) or in one of the inputs' buffers. Throwing hands the nodes back to the
+   * engine, which runs them op by op and reports the fallback.
+   */
+  run(launch: SubgraphLaunch<B>, device: Device<B>): readonly TensorView<B>[];
+}
+
+export interface SubgraphLaunch<B extends DeviceBuffer = DeviceBuffer> {
+  /** The claim's inputs, in the order of `SubgraphClaim.inputs`; contiguous or not. */
+  readonly inputs: readonly TensorView<B>[];
+  /**
+   * Contiguous device memory accounted by the engine, for outputs and intermediates alike; what
+   * the run does not return is freed once it has finished.
+   */
+  alloc(dtype: DType, shape: readonly number[]): TensorView<B>;
 }

@@ -1,18 +1,22 @@
 import { DeviceError, sizeOf, type HostArray } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
+import { noteFallback } from "../core/fallback.ts";
 import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode } from "../graph/ir.ts";
 import { atNode } from "../graph/node-error.ts";
 import { planStructural } from "../graph/structural.ts";
 import { validateGraph } from "../graph/validate.ts";
+import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
 import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { runStructural } from "./structural-exec.ts";
 
 export interface SessionOptions {
   /** Device name ("cpu", "webgpu", "npu-sim", a plugin's name); loaded on first use. Default: the default device. */
   readonly device?: string;
+  /** Offer the graph to the device's plugin for subgraph claiming, when it has the hook (default true). */
+  readonly claimSubgraphs?: boolean;
 }
 
 /** Small initializers and constants are also kept on the host: shape arithmetic reads them without a device round trip. */
@@ -27,9 +31,11 @@ export class Session {
   private readonly hostValues = new Map<string, readonly number[]>();
   private readonly readers = new Map<string, number>();
   private disposed = false;
+  /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
+  readonly claims: ClaimSchedule | undefined;
 
   /** Use createSession(), which loads the device first. */
-  constructor(readonly graph: Graph, readonly device: string) {
+  constructor(readonly graph: Graph, readonly device: string, options: Pick<SessionOptions, "claimSubgraphs"> = {}) {
     validateGraph(graph);
     getDeviceEntry(device);
     try {
@@ -55,6 +61,12 @@ export class Session {
     const count = (name: string) => name !== "" && this.readers.set(name, (this.readers.get(name) ?? 0) + 1);
     for (const node of graph.nodes) node.inputs.forEach(count);
     for (const out of graph.outputs) count(out.name);
+    try {
+      this.claims = options.claimSubgraphs === false ? undefined : offerGraph(graph, getDeviceEntry(device));
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
   }
 
   /** Runs the graph and reads every output back to the host. */
@@ -89,25 +101,43 @@ export class Session {
         owned.delete(name);
       }
     };
+    const store = (names: readonly string[], results: readonly RawView[]) => {
+      names.forEach((name, k) => {
+        const v = results[k];
+        if (!v) return;
+        if ((remaining.get(name) ?? 0) > 0) owned.set(name, v);
+        else v.storage.release(); // nothing reads it
+      });
+      results.slice(names.length).forEach((v) => v.storage.release());
+    };
+    const runAt = async (i: number) => {
+      const node = this.graph.nodes[i]!;
+      let results: RawView[];
+      try {
+        results = await this.runNode(node, lookup, hostValues);
+      } catch (err) {
+        throw atNode(err, i, node);
+      }
+      store(node.outputs, results);
+      node.inputs.forEach(consumed);
+    };
     try {
       for (const info of this.graph.inputs) owned.set(info.name, placeInput(info, inputs[info.name]!, this.device));
       for (let i = 0; i < this.graph.nodes.length; i++) {
         const node = this.graph.nodes[i]!;
-        if (node.op === "constant" && this.held.has(node.outputs[0]!)) continue;
-        let results: RawView[];
-        try {
-          results = await this.runNode(node, lookup, hostValues);
-        } catch (err) {
-          throw atNode(err, i, node);
+        if (this.claims?.isClaimed(i)) {
+          const planned = this.claims.startingAt(i);
+          if (planned) {
+            const results = await this.runClaimed(planned, lookup);
+            if (results) {
+              store(planned.claim.outputs, results);
+              for (const n of planned.claim.nodes) this.graph.nodes[n]!.inputs.forEach(consumed);
+            } else for (const n of planned.claim.nodes) await runAt(n);
+          }
+          continue;
         }
-        node.outputs.forEach((name, k) => {
-          const v = results[k];
-          if (!v) return;
-          if ((remaining.get(name) ?? 0) > 0) owned.set(name, v);
-          else v.storage.release(); // nothing reads it
-        });
-        results.slice(node.outputs.length).forEach((v) => v.storage.release());
-        node.inputs.forEach(consumed);
+        if (node.op === "constant" && this.held.has(node.outputs[0]!)) continue;
+        await runAt(i);
       }
       const outputs: Record<string, RawView> = {};
       for (const info of this.graph.outputs) {
@@ -118,6 +148,24 @@ export class Session {
       return outputs;
     } finally {
       for (const v of owned.values()) v.storage.release();
+    }
+  }
+
+  /**
+   * Runs a claim as one unit on the device; undefined when its program threw and its nodes must
+   * run one by one instead (a reported fallback, refused under setFallbackPolicy("error")).
+   */
+  private async runClaimed(planned: PlannedClaim, lookup: (name: string) => RawView | undefined): Promise<RawView[] | undefined> {
+    const entry = getDeviceEntry(this.device);
+    const inputs = planned.claim.inputs.map((name) => lookup(name)!);
+    // The claim runs synchronously: earlier asynchronous work (a CPU fallback) must land first.
+    if (entry.queue.busy) await entry.queue.sync();
+    try {
+      return runClaim(planned, inputs, entry);
+    } catch (err) {
+      const reason = `its program threw (${(err as Error)?.message ?? err}); its nodes run one by one`;
+      noteFallback(this.device, `claim ${planned.claim.name}`, inputs[0]?.dtype ?? "float32", reason);
+      return undefined;
     }
   }
 
@@ -154,7 +202,7 @@ export class Session {
 export async function createSession(graph: Graph, options: SessionOptions = {}): Promise<Session> {
   const device = options.device ?? defaultDevice();
   await useDevice(device);
-  return new Session(graph, device);
+  return new Session(graph, device, options);
 }
 
 /** One-shot run: a session for this call only (reuse createSession to run a model many times). */

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { PolychipError } from "@polychip/hal";
 import { conformanceCommand } from "./commands/conformance.ts";
+import { deployCommand } from "./commands/deploy.ts";
 import { evalCommand } from "./commands/eval.ts";
 import { exportCommand } from "./commands/export.ts";
 import { quickstartCommand } from "./commands/quickstart.ts";
@@ -17,7 +18,10 @@ usage:
                  (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
   polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
   polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE]
-  polychip quickstart [--model mlp|cnn] [--epochs N] [--subset]
+  polychip deploy <model.pcm|model.onnx|checkpoint.pcck> [--device npu-sim] [--int8|--fp16] [--calibrate 512]
+                 [--observer percentile|minmax] [--percentile 99.99] [--data fashion-mnist] [--subset] [--data-dir DIR]
+                 [--limit N] [--baseline] [--out deployed.pcm] [--json]
+  polychip quickstart [--model mlp|cnn] [--epochs N] [--subset] [--deploy-images N]
   polychip help
 `;
 
@@ -30,9 +34,35 @@ async function main(argv: string[]): Promise<number> {
   if (command === "quickstart") {
     const { values } = parseArgs({
       args: rest,
-      options: { model: { type: "string", default: "mlp" }, epochs: { type: "string", default: "1" }, subset: { type: "boolean", default: false } },
+      options: {
+        model: { type: "string", default: "mlp" }, epochs: { type: "string", default: "1" }, subset: { type: "boolean", default: false },
+        "deploy-images": { type: "string" },
+      },
     });
-    await quickstartCommand({ model: values.model!, epochs: positiveInt("epochs", values.epochs!), subset: values.subset! });
+    const deployImages = values["deploy-images"] ? positiveInt("deploy-images", values["deploy-images"]) : undefined;
+    await quickstartCommand({ model: values.model!, epochs: positiveInt("epochs", values.epochs!), subset: values.subset!, deployImages });
+    return 0;
+  }
+  if (command === "deploy") {
+    const { values, positionals } = parseArgs({
+      args: rest, allowPositionals: true,
+      options: {
+        device: { type: "string", default: "npu-sim" }, int8: { type: "boolean", default: false }, fp16: { type: "boolean", default: false },
+        calibrate: { type: "string", default: "512" }, observer: { type: "string", default: "percentile" }, percentile: { type: "string" },
+        data: { type: "string", default: "fashion-mnist" }, subset: { type: "boolean", default: false }, "data-dir": { type: "string" },
+        limit: { type: "string" }, baseline: { type: "boolean", default: false }, out: { type: "string" }, json: { type: "boolean", default: false },
+      },
+    });
+    const model = onePositional("deploy", "<model.pcm|model.onnx|checkpoint.pcck>", positionals);
+    if (values.int8 && values.fp16) throw new PolychipError("deploy: choose one of --int8 and --fp16");
+    if (values.observer !== "percentile" && values.observer !== "minmax") throw new PolychipError(`--observer must be percentile or minmax, got '${values.observer}'`);
+    const result = await deployCommand({
+      model, device: values.device!, precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32", calibrate: positiveInt("calibrate", values.calibrate!),
+      observer: values.observer, percentile: values.percentile === undefined ? undefined : Number(values.percentile), data: values.data!,
+      subset: values.subset!, dataDir: values["data-dir"], limit: values.limit ? positiveInt("limit", values.limit) : undefined,
+      baseline: values.baseline!, out: values.out, json: values.json!,
+    });
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   }
   if (command === "export") {

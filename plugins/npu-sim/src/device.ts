@@ -51,7 +51,7 @@ export class NpuSimDevice extends HostDevice {
         // No bool: comparisons and masks fall back. int32 is storage for indices and int8 accumulators.
         dtypes: ["float32", "float16", "int32", "int8", "uint8"],
         limits: { maxBufferBytes: Math.min(dram, 2 ** 31 - 1), totalMemoryBytes: dram },
-        features: ["f16", "timestamps"],
+        features: ["f16", "timestamps", "subgraph-compile"],
       },
       { memoryName: "DRAM" },
     );

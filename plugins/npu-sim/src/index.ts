@@ -1,4 +1,5 @@
 import { HAL_VERSION, type DevicePlugin } from "@polychip/hal";
+import { claimSubgraphs } from "./claim.ts";
 import { NpuSimDevice, type NpuSimOptions } from "./device.ts";
 import { npuSimKernels } from "./kernels/index.ts";
 
@@ -6,16 +7,20 @@ export { NpuSimDevice, type NpuSimOptions } from "./device.ts";
 export { MLU_CLASS_PROFILE, resolveProfile, type ChipProfile } from "./profile.ts";
 export type { KernelStats } from "./chip/tile-program.ts";
 export { npuSimKernels, pendingHalKernels } from "./kernels/index.ts";
+export { claimSubgraphs } from "./claim.ts";
 
 /**
  * The HAL entry point of the simulated NPU. Ops without a kernel here (everything but matmul,
- * conv2d, pooling, add/mul/relu, softmax and the quantisation ops) fall back to the CPU.
+ * conv2d, pooling, add/mul/relu, softmax and the quantisation ops) fall back to the CPU; sessions
+ * offer it whole graphs, and it claims the chains it can run on chip.
  */
 export const npuSimPlugin: DevicePlugin<NpuSimOptions> = {
   name: "npu-sim",
   halVersion: HAL_VERSION,
   create: (options) => new NpuSimDevice(options),
   kernels: npuSimKernels,
+  // Level 2: chains the chip runs without the host are claimed and run as units (claim.ts).
+  claimSubgraphs,
 };
 
 export default npuSimPlugin;

@@ -1,0 +1,60 @@
+import { isContiguous, KernelError, type Device, type GraphView, type SubgraphClaim } from "@polychip/hal";
+import type { HostBuffer } from "@polychip/plugin-sdk";
+import { compileChain, runsOnChip } from "./claim-steps.ts";
+import { npuOf } from "./device.ts";
+
+/** Names longer than this keep their first and last steps. */
+const NAME_LIMIT = 96;
+
+/**
+ * Level 2 of the HAL for the simulated NPU: claims every maximal run of consecutive nodes the chip
+ * runs without the host (native kernels, float casts, reshapes) that does some work (not only
+ * views), and compiles each into launches with conv epilogues and pools fused. A claim's
+ * intermediates live in DRAM (or, fused, only on chip); only its inputs and outputs cross the
+ * host link. Nodes that would fall back (float32 convolutions, comparisons, gathers) end a run
+ * and run op by op.
+ */
+export function claimSubgraphs(graph: GraphView, device: Device<HostBuffer>): SubgraphClaim<HostBuffer>[] {
+  const npu = npuOf(device, "claimSubgraphs");
+  const onChip = graph.nodes.map((node) => runsOnChip(graph, node));
+  const claims: SubgraphClaim<HostBuffer>[] = [];
+  for (let start = 0; start < graph.nodes.length; ) {
+    if (!onChip[start]) {
+      start++;
+      continue;
+    }
+    let end = start;
+    while (end < graph.nodes.length && onChip[end]) end++;
+    const chain = Array.from({ length: end - start }, (_, k) => start + k);
+    if (chain.some((i) => !["identity", "reshape", "flatten"].includes(graph.nodes[i]!.op))) claims.push(claimChain(graph, chain, npu.info.name));
+    start = end;
+  }
+  return claims;
+}
+
+function claimChain(graph: GraphView, chain: number[], device: string): SubgraphClaim<HostBuffer> {
+  const inside = new Set(chain);
+  const produced = new Set(chain.flatMap((i) => graph.nodes[i]!.outputs));
+  const inputs = [...new Set(chain.flatMap((i) => graph.nodes[i]!.inputs).filter((v) => v !== "" && !produced.has(v)))];
+  const readOutside = new Set([...graph.outputs.map((o) => o.name), ...graph.nodes.flatMap((n, i) => (inside.has(i) ? [] : n.inputs))]);
+  const outputs = [...produced].filter((v) => readOutside.has(v));
+  const steps = compileChain(graph, chain);
+  const names = steps.map((s) => s.name);
+  const full = names.join(" → ");
+  const name = full.length <= NAME_LIMIT ? full : `${names[0]} → … (${names.length} steps) → ${names[names.length - 1]}`;
+  return {
+    name,
+    nodes: chain,
+    inputs,
+    outputs,
+    run(launch, dev) {
+      const npu = npuOf(dev, name);
+      const env = new Map(inputs.map((v, k) => [v, launch.inputs[k]!]));
+      for (const [v, view] of env) {
+        if (!isContiguous(view.shape, view.strides)) throw new KernelError(`${device}: claim '${name}' takes contiguous inputs; %${v} is a strided view`);
+      }
+      for (const step of steps) step.run(env, launch, npu);
+      return outputs.map((v) => env.get(v)!);
+    },
+  };
+}
