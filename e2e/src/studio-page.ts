@@ -94,23 +94,26 @@ export class StudioPage {
     await this.page.evaluate(() => {
       const w = window as any;
       const t0 = performance.now();
-      w.__stall = { max: 0, ticks: 0, long: [] };
-      let last = t0;
+      w.__stall = { max: 0, ticks: 0, long: [], t0, last: t0 };
       w.__stallTimer = setInterval(() => {
         const now = performance.now();
-        w.__stall.max = Math.max(w.__stall.max, now - last);
-        if (now - last > 100) w.__stall.long.push({ gap: now - last, at: now - t0 });
+        const gap = now - w.__stall.last;
+        w.__stall.max = Math.max(w.__stall.max, gap);
+        if (gap > 100) w.__stall.long.push({ gap, at: now - t0 });
         w.__stall.ticks++;
-        last = now;
+        w.__stall.last = now;
       }, 50);
     });
   }
 
-  async stopStallMonitor(): Promise<{ max: number; ticks: number; long: { gap: number; at: number }[] }> {
+  /** Stops the timer; the gap since its last tick counts too, and `elapsed` is how long it watched. */
+  async stopStallMonitor(): Promise<{ max: number; ticks: number; elapsed: number; long: { gap: number; at: number }[] }> {
     return this.page.evaluate(() => {
       const w = window as any;
       clearInterval(w.__stallTimer);
-      return w.__stall;
+      const now = performance.now();
+      const s = w.__stall;
+      return { max: Math.max(s.max, now - s.last), ticks: s.ticks, elapsed: now - s.t0, long: s.long };
     });
   }
 

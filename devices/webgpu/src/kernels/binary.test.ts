@@ -40,7 +40,8 @@ test("binary inputs may be transposed, broadcast and offset views", async () => 
   const b = values(20, -2, 2, 6);
   await matchesCpu("sub", [t(a, [3, 4], "float32", { strides: [1, 3], offset: 2 }), t(b, [4], "float32", { strides: [2], offset: 1 })]);
   await matchesCpu("mul", [t(a, [2, 1, 3], "float32", { strides: [5, 0, 1], offset: 4 }), t(b, [2, 3, 1], "float32", { strides: [1, 2, 7], offset: 0 })]);
-  await matchesCpu("add", [t([1, 2, 3, 4, 5, 6, 7, 8, 9], [2, 2], "int8", { strides: [3, 1], offset: 5 }), t([10, 20], [2, 1], "int8")]);
+  // offset 4 + strides [3, 1] reaches index 8, the last of the 9 values (never past the buffer).
+  await matchesCpu("add", [t([1, 2, 3, 4, 5, 6, 7, 8, 9], [2, 2], "int8", { strides: [3, 1], offset: 4 }), t([10, 20], [2, 1], "int8")]);
 });
 
 test("scalar operands (rank 0) broadcast everywhere", async () => {
