@@ -68,3 +68,32 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
   }
   return a;
 }
+
+/**
+ * Element offsets of every position of a strided region, in row-major order: the inner dimension a
+ * tight loop, the outer ones an odometer. How a host-memory kernel reads any view (transposed,
+ * sliced, broadcast with stride 0) through one flat index list.
+ */
+export function stridedOffsets(shape: Shape, strides: readonly number[], offset: number): Int32Array {
+  const out = new Int32Array(sizeOf(shape));
+  const rank = shape.length;
+  if (out.length === 0) return out;
+  if (rank === 0) {
+    out[0] = offset;
+    return out;
+  }
+  const n = shape[rank - 1]!;
+  const s = strides[rank - 1]!;
+  const counter = new Array<number>(rank).fill(0);
+  let base = offset;
+  for (let o = 0; o < out.length; o += n) {
+    for (let j = 0, p = base; j < n; j++, p += s) out[o + j] = p;
+    for (let d = rank - 2; d >= 0; d--) {
+      base += strides[d]!;
+      if (++counter[d]! < shape[d]!) break;
+      base -= strides[d]! * shape[d]!;
+      counter[d] = 0;
+    }
+  }
+  return out;
+}

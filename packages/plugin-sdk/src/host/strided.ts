@@ -1,33 +1,7 @@
-import { broadcastStrides, sizeOf, type Shape } from "@polychip/hal";
+import { broadcastStrides, sizeOf, stridedOffsets, type Shape } from "@polychip/hal";
 
-/**
- * Storage offsets of every element of the strided region (shape, strides, offset), in row-major
- * order. The innermost dimension is a tight loop, the outer ones an odometer, so a kernel can
- * read any view (transposed, sliced, broadcast with stride 0) through one flat index list.
- */
-export function elementOffsets(shape: Shape, strides: readonly number[], offset: number): Int32Array {
-  const out = new Int32Array(sizeOf(shape));
-  if (out.length === 0) return out;
-  const rank = shape.length;
-  if (rank === 0) {
-    out[0] = offset;
-    return out;
-  }
-  const inner = shape[rank - 1]!;
-  const step = strides[rank - 1]!;
-  const counter = new Array<number>(rank).fill(0);
-  let base = offset;
-  for (let o = 0; o < out.length; o += inner) {
-    for (let j = 0, p = base; j < inner; j++, p += step) out[o + j] = p;
-    for (let d = rank - 2; d >= 0; d--) {
-      base += strides[d]!;
-      if (++counter[d]! < shape[d]!) break;
-      base -= strides[d]! * shape[d]!;
-      counter[d] = 0;
-    }
-  }
-  return out;
-}
+/** Storage offsets of every element of a strided region, row-major (the HAL's `stridedOffsets`). */
+export const elementOffsets = stridedOffsets;
 
 /** Offsets of a view read as if broadcast (NumPy rules) to `target`. */
 export function broadcastOffsets(view: { shape: Shape; strides: readonly number[]; offset: number }, target: Shape): Int32Array {
