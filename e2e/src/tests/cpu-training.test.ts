@@ -81,7 +81,9 @@ test("the graph view shows the traced CNN, or says why it cannot", async () => {
   await studio.tab("graph");
   const snap = await studio.snapshot();
   if (snap.features?.trace?.ok) {
-    await studio.page.waitForSelector('[data-testid="graph-svg"] .node', { timeout: 30_000 });
+    await studio.page.waitForSelector('[data-testid="graph-svg"] .node, [data-testid="graph-unavailable"]', { timeout: 30_000 });
+    const graph = (await studio.snapshot()).graph;
+    assert.ok(graph?.ok, `the graph view rendered: ${graph && !graph.ok ? graph.reason : "no graph"}`);
     const ops = (await studio.snapshot()).graph?.value?.nodes.map((n) => n.op) ?? [];
     assert.ok(ops.includes("conv2d"), `conv2d in the graph: ${ops.join(", ")}`);
     await studio.page.fill('[data-testid="graph-search"]', "conv");

@@ -45,7 +45,8 @@ export interface RunBatch {
 }
 
 export interface RunSink {
-  batch(batch: RunBatch): void;
+  /** Through comlink this returns a promise that settles once the page has handled the batch. */
+  batch(batch: RunBatch): void | Promise<void>;
 }
 
 export interface RunRequest {

@@ -2,6 +2,10 @@
  * Collects what a run produces (console lines, metrics, profiler events, step spans) and sends it
  * to the page in batches: at most every 100 ms while the run pushes, and on a timer for code that
  * awaits. Sending is a postMessage, so it works even while user code keeps the worker busy.
+ *
+ * The sink is a comlink proxy on its own MessageChannel, so its messages are not ordered against
+ * the run's reply: close() waits until the page has taken every batch, or the run's result could
+ * overtake its last console lines and the model it handed over.
  */
 import type { RunBatch, RunSink } from "./protocol.ts";
 
@@ -12,6 +16,7 @@ export class RunBuffer {
   private batch: RunBatch;
   private lastFlush = performance.now();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly sink: RunSink, private readonly origin: number, private readonly snapshot: () => Pick<RunBatch, "memory">) {
     this.batch = this.empty();
@@ -42,12 +47,16 @@ export class RunBuffer {
     } catch {
       /* memory figures are a nicety; never fail a flush over them */
     }
-    Promise.resolve(this.sink.batch(b)).catch(() => undefined);
+    const delivery = Promise.resolve(this.sink.batch(b)).catch(() => undefined);
+    this.inFlight.add(delivery);
+    void delivery.then(() => this.inFlight.delete(delivery));
   }
 
-  close(): void {
+  /** Sends what is left and resolves once the page has received every batch. */
+  async close(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.flush();
+    await Promise.all(this.inFlight);
   }
 }

@@ -67,14 +67,15 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
       }
     },
   });
-  const finish = (error?: UserCodeError): RunOutcome => {
+  const finish = async (error?: UserCodeError): Promise<RunOutcome> => {
     unsubscribe();
-    buffer.close();
+    const durationMs = performance.now() - origin;
+    await buffer.close();
     running = false;
     return {
       ok: !error,
       error: error && { kind: error.kind, name: error.errorName, message: error.message, line: error.line, column: error.column },
-      durationMs: performance.now() - origin,
+      durationMs,
       origin,
       fallback: fallbackReport(),
     };
