@@ -1,6 +1,6 @@
 import type { BenchCase } from "./cases.ts";
 import type { Job, Runner, RunnerInfo } from "./runners/types.ts";
-import { runsWanted, wantsAnotherRun, type SamplingPolicy } from "./sampling.ts";
+import { runsWanted, wantsAnotherRun, wantsMoreWarmup, type SamplingPolicy } from "./sampling.ts";
 import { gflops, relativeDifference, summarize, type Summary } from "./stats.ts";
 
 export interface MeasuredEntry {
@@ -119,14 +119,24 @@ function attempter(c: BenchCase, opts: PassOptions) {
 
 /** The first warm-up run decides whether a job is slow (fewer runs); the remaining warm-ups go round in turns. */
 async function warmUp(live: Live[], sampling: SamplingPolicy, attempt: ReturnType<typeof attempter>): Promise<void> {
-  const remaining = new Map<Live, number>();
+  const state = new Map<Live, { wanted: number; slow: boolean; runs: number; spentMs: number }>();
   for (const l of live) {
-    const wanted = runsWanted(sampling, (await attempt(l, false)) ?? 0);
-    remaining.set(l, wanted.warmup - 1);
+    const firstMs = (await attempt(l, false)) ?? 0;
+    const wanted = runsWanted(sampling, firstMs);
+    state.set(l, { wanted: wanted.warmup, slow: wanted.slow, runs: 1, spentMs: firstMs });
     l.minRuns = wanted.min;
   }
-  for (let round = 0; [...remaining.values()].some((n) => n > round); round++) {
-    for (const l of live) if (remaining.get(l)! > round) await attempt(l, false);
+  const needsMore = (l: Live) => {
+    const s = state.get(l)!;
+    return !l.failed && wantsMoreWarmup(sampling, s.wanted, s.runs, s.spentMs, s.slow);
+  };
+  while (live.some(needsMore)) {
+    for (const l of live) {
+      if (!needsMore(l)) continue;
+      const s = state.get(l)!;
+      s.spentMs += (await attempt(l, false)) ?? 0;
+      s.runs++;
+    }
   }
 }
 

@@ -1,6 +1,13 @@
 /** How many runs each job gets. Slow jobs still get `minRuns`; fast ones run until `budgetSeconds`. */
 export interface SamplingPolicy {
   readonly warmupRuns: number;
+  /**
+   * A fast job keeps warming up, in turns with its peers, until it has spent this long (at most
+   * `maxWarmupRuns` runs): a JIT needs hundreds of millisecond-long steps before its code is hot,
+   * and two warm-up runs measured the compiler more than the runtime.
+   */
+  readonly warmupSeconds: number;
+  readonly maxWarmupRuns: number;
   readonly minRuns: number;
   readonly maxRuns: number;
   /** Measured time per job and case after which no more runs are added beyond `minRuns`. */
@@ -11,19 +18,26 @@ export interface SamplingPolicy {
   readonly maxJobSeconds: number;
 }
 
-export const FULL_SAMPLING: SamplingPolicy = { warmupRuns: 2, minRuns: 5, maxRuns: 25, budgetSeconds: 2.5, slowRunSeconds: 2, maxJobSeconds: 150 };
-export const QUICK_SAMPLING: SamplingPolicy = { warmupRuns: 1, minRuns: 3, maxRuns: 5, budgetSeconds: 0.3, slowRunSeconds: 0.5, maxJobSeconds: 20 };
+export const FULL_SAMPLING: SamplingPolicy = { warmupRuns: 2, warmupSeconds: 1, maxWarmupRuns: 300, minRuns: 5, maxRuns: 25, budgetSeconds: 2.5, slowRunSeconds: 2, maxJobSeconds: 150 };
+export const QUICK_SAMPLING: SamplingPolicy = { warmupRuns: 1, warmupSeconds: 0.2, maxWarmupRuns: 50, minRuns: 3, maxRuns: 5, budgetSeconds: 0.3, slowRunSeconds: 0.5, maxJobSeconds: 20 };
 /** The smoke test: the harness works, the figures mean nothing. */
-export const SMOKE_SAMPLING: SamplingPolicy = { warmupRuns: 1, minRuns: 2, maxRuns: 2, budgetSeconds: 0, slowRunSeconds: 0, maxJobSeconds: 30 };
+export const SMOKE_SAMPLING: SamplingPolicy = { warmupRuns: 1, warmupSeconds: 0, maxWarmupRuns: 1, minRuns: 2, maxRuns: 2, budgetSeconds: 0, slowRunSeconds: 0, maxJobSeconds: 30 };
 
 /** Slow jobs (a 40-second tfjs-cpu CNN step) get the minimum of "several": three runs. */
 const SLOW_MIN_RUNS = 3;
 
-export function runsWanted(policy: SamplingPolicy, warmupMs: number): { warmup: number; min: number } {
+export function runsWanted(policy: SamplingPolicy, warmupMs: number): { warmup: number; min: number; slow: boolean } {
   const slow = warmupMs > policy.slowRunSeconds * 1000;
-  if (!slow) return { warmup: policy.warmupRuns, min: policy.minRuns };
+  if (!slow) return { warmup: policy.warmupRuns, min: policy.minRuns, slow };
   const affordable = Math.max(1, Math.floor((policy.maxJobSeconds * 1000) / warmupMs));
-  return { warmup: 1, min: Math.min(policy.minRuns, SLOW_MIN_RUNS, affordable) };
+  return { warmup: 1, min: Math.min(policy.minRuns, SLOW_MIN_RUNS, affordable), slow };
+}
+
+/** Whether a job that has had `runs` warm-up runs taking `spentMs` in all needs another; slow jobs get `wanted` only. */
+export function wantsMoreWarmup(policy: SamplingPolicy, wanted: number, runs: number, spentMs: number, slow: boolean): boolean {
+  if (runs < wanted) return true;
+  if (slow || runs >= policy.maxWarmupRuns) return false;
+  return spentMs < policy.warmupSeconds * 1000;
 }
 
 export function wantsAnotherRun(policy: SamplingPolicy, min: number, samples: readonly number[]): boolean {
