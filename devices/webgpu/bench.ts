@@ -33,6 +33,7 @@ const CASES: Case[] = quick
       ...[1024, 2048, 4096].map((n) => ({ name: `matmul ${n}`, op: "matmul", shapes: [[n, n], [n, n]], work: 2 * n ** 3, unit: "GFLOP/s" as const })),
       { name: "matmul 4096 transposeB", op: "matmul", shapes: [[4096, 4096], [4096, 4096]], attrs: { transposeB: true }, work: 2 * 4096 ** 3, unit: "GFLOP/s" },
       { name: "batched matmul 64x(256x64 @ 64x256)", op: "matmul", shapes: [[64, 256, 64], [64, 64, 256]], work: 2 * 64 * 256 * 64 * 256, unit: "GFLOP/s" },
+      conv(1, 64, 56, 64, 3),
       conv(32, 64, 56, 64, 3),
       conv(32, 256, 14, 256, 3),
       { name: "add 16M float32", op: "add", shapes: [[1 << 24], [1 << 24]], work: 3 * 4 * (1 << 24), unit: "GB/s" },

@@ -89,6 +89,8 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
   readonly stats: WebGpuStats = { launches: 0, dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
   readonly pipelines: PipelineCache;
   readonly maxWorkgroupsPerDimension: number;
+  /** A CPU-emulated adapter (SwiftShader): no idle cores to fill, so kernels pick the cheapest tiling, not the widest. */
+  readonly softwareAdapter: boolean;
   private readonly maxBindingBytes: number;
   private readonly storage: BufferPool;
   private readonly staging: BufferPool;
@@ -169,6 +171,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
       const v = adapterInfo?.[k];
       if (v) details[k] = v;
     }
+    this.softwareAdapter = adapterInfo?.architecture === "swiftshader" || (adapterInfo as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
     this.info = { name: "webgpu", vendor: adapterInfo?.vendor || "unknown", kind: "gpu", halVersion: HAL_VERSION, details };
     this.batchSize = Math.max(1, options.batchSize ?? 64);
     const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;

@@ -20,12 +20,13 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: At
   }
   const win = window2d(op, H, W, KH, KW, attrs);
   const g = { N, C, H, W, OC, Cg, OCg: OC / groups, KH, KW, groups, OH: win.oh, OW: win.ow };
+  // The geometry is baked into the shader: im2col divides by it for every element it loads.
   const params = () =>
     new ParamBlock()
-      .u32("cN", N).u32("cC", C).u32("cH", H).u32("cW", W)
-      .u32("cOC", OC).u32("cCg", Cg).u32("cOCg", g.OCg).u32("cKH", KH).u32("cKW", KW)
-      .u32("cOH", win.oh).u32("cOW", win.ow)
-      .i32("sh", win.sh).i32("sw", win.sw).i32("dh", win.dh).i32("dw", win.dw).i32("pt", win.pt).i32("pl", win.pl);
+      .constU32("cN", N).constU32("cC", C).constU32("cH", H).constU32("cW", W)
+      .constU32("cOC", OC).constU32("cCg", Cg).constU32("cOCg", g.OCg).constU32("cKH", KH).constU32("cKW", KW)
+      .constU32("cOH", win.oh).constU32("cOW", win.ow)
+      .constI32("sh", win.sh).constI32("sw", win.sw).constI32("dh", win.dh).constI32("dw", win.dw).constI32("pt", win.pt).constI32("pl", win.pl);
   return { ...g, params };
 }
 

@@ -42,3 +42,24 @@ for (const c of CASES) {
 test("conv2d on float16 accumulates in float32", async () => {
   await matchesCpu("conv2d", [t(values(2 * 5 * 5, -1, 1, 5), [1, 2, 5, 5], "float16"), t(values(3 * 2 * 9, -1, 1, 6), [3, 2, 3, 3], "float16")], {}, { rtol: 3e-3, atol: 3e-3 });
 });
+
+test("conv2d and its gradients on every GEMM tile", async () => {
+  const { forceGemmTile } = await import("../wgsl/tiled-gemm.ts");
+  const { runOp } = await import("@polychip/device-cpu");
+  const c = CASES[1]!;
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const x = t(values(size(c.x), -1, 1, 7), c.x);
+  const w = t(values(size(c.w), -1, 1, 8), c.w);
+  const y = runOp("conv2d", [x, w], c.attrs)[0]!;
+  const gradOut = t(values(size(y.shape), -1, 1, 9), y.shape);
+  try {
+    for (const tile of ["32", "64", "128"] as const) {
+      forceGemmTile(tile);
+      await matchesCpu("conv2d", [x, w, t(values(c.w[0]!, -1, 1, 3), [c.w[0]!])], c.attrs, TOL);
+      await matchesCpu("conv2dGradInput", [gradOut, w], { ...c.attrs, inputShape: c.x }, TOL);
+      await matchesCpu("conv2dGradWeight", [x, gradOut], { ...c.attrs, weightShape: c.w }, TOL);
+    }
+  } finally {
+    forceGemmTile(undefined);
+  }
+});

@@ -41,3 +41,18 @@ test("float16 matmul accumulates in float32", async () => {
 test("matmul with an empty inner dimension gives zeros", async () => {
   await matchesCpu("matmul", [t([], [2, 0]), t([], [0, 3])]);
 });
+
+test("every GEMM tile (32, 64, 128) gives the CPU's matmul on edge-heavy shapes, plain and transposed", async () => {
+  const { forceGemmTile } = await import("../wgsl/tiled-gemm.ts");
+  try {
+    for (const tile of ["32", "64", "128"] as const) {
+      forceGemmTile(tile);
+      for (const [m, k, n] of [[1, 3, 1], [33, 17, 35], [130, 9, 129]] as const) {
+        await matchesCpu("matmul", [t(values(m * k, -1, 1, m), [m, k]), t(values(k * n, -1, 1, n), [k, n])], {}, { rtol: 1e-4, atol: 1e-5 });
+        await matchesCpu("matmul", [t(values(k * m, -1, 1, m), [k, m]), t(values(n * k, -1, 1, n), [n, k])], { transposeA: true, transposeB: true }, { rtol: 1e-4, atol: 1e-5 });
+      }
+    }
+  } finally {
+    forceGemmTile(undefined);
+  }
+});

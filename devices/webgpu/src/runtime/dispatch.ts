@@ -27,6 +27,8 @@ export interface Dispatcher {
   /** A scratch buffer that lives until the current batch is submitted. */
   scratch(bytes: number): WebGpuBuffer;
   readonly maxWorkgroupsPerDimension: number;
+  /** A CPU-emulated adapter such as SwiftShader. */
+  readonly softwareAdapter: boolean;
 }
 
 /**

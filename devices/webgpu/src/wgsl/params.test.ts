@@ -17,3 +17,12 @@ test("the signature names the layout, which the WGSL accessors follow", () => {
   assert.match(p.wgsl(), /fn prm_st\(i: u32\) -> i32 \{ return bitcast<i32>\(P\(1u \+ i\)\); \}/);
   assert.match(p.wgsl(), /array<vec4<u32>, 1>/);
 });
+
+test("a constant is a literal in the WGSL, takes no word, and its value is part of the signature", () => {
+  const p = new ParamBlock().u32("n", 7).constU32("kw", 3).constI32("pad", -1);
+  assert.equal(p.data().length, 4);
+  assert.equal(p.signature, "n:u32,kw=3u,pad=-1i");
+  assert.match(p.wgsl(), /fn prm_kw\(\) -> u32 \{ return 3u; \}/);
+  assert.match(p.wgsl(), /fn prm_pad\(\) -> i32 \{ return -1i; \}/);
+  assert.notEqual(new ParamBlock().constU32("kw", 5).signature, new ParamBlock().constU32("kw", 3).signature);
+});

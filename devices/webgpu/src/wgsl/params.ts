@@ -31,6 +31,27 @@ export class ParamBlock {
     return this.add(name, "f32", value);
   }
 
+  /**
+   * A value baked into the shader as a literal: it takes no word, and its value joins the
+   * signature, so each distinct value gets its own pipeline. For sizes a kernel divides by in its
+   * inner loop (a convolution's geometry): a division by a constant compiles to a multiply and a
+   * shift, one by a uniform to a long instruction sequence.
+   */
+  constU32(name: string, value: number): this {
+    return this.addConst(name, "u32", value);
+  }
+  constI32(name: string, value: number): this {
+    return this.addConst(name, "i32", value);
+  }
+
+  private addConst(name: string, kind: "u32" | "i32", value: number): this {
+    const word = toWord(kind, value);
+    const literal = kind === "u32" ? `${word}u` : `${word | 0}i`;
+    this.accessors.push(`fn prm_${name}() -> ${kind} { return ${literal}; }`);
+    this.parts.push(`${name}=${literal}`);
+    return this;
+  }
+
   private add(name: string, kind: WordKind, value: number | readonly number[]): this {
     const base = this.words.length;
     const read = (index: string) =>

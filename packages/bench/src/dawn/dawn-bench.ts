@@ -2,7 +2,8 @@
  * WebGPU on a real GPU without a browser: Polychip's webgpu device (through the engine) beside
  * tfjs-backend-webgpu, both on Dawn (the `webgpu` npm package) in one Node process, taking turns.
  * Used for the GPU figures in RESULTS.md (the GPU machine has no Chromium; onnxruntime-web's WebGPU
- * provider needs a browser, so it is not in this run). `node dawn-bench.mjs [--quick]`.
+ * provider needs a browser, so it is not in this run). `node dawn-bench.mjs [--quick] [--no-train]`;
+ * POLYCHIP_WEBGPU_GEMM_TILE=32|64|128 pins Polychip's GEMM tile, to compare tiles on one GPU.
  */
 import { conv2d, matmul, nn, optim, crossEntropy, randn, tensor, tidy, useDevice, type Tensor } from "@polychip/engine";
 import * as tf from "@tensorflow/tfjs-core";
@@ -14,6 +15,7 @@ Object.assign(globalThis, globals);
 (globalThis as { navigator?: unknown }).navigator = { gpu: create([]) };
 
 const quick = process.argv.includes("--quick");
+const train = !process.argv.includes("--no-train");
 const REPS = quick ? 2 : 5;
 const ITERS = quick ? 2 : 10;
 
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   await import("@tensorflow/tfjs-backend-webgpu"); // registers itself only when navigator.gpu exists
   await tf.setBackend("webgpu");
   await tf.ready();
-  console.log(`adapter: ${JSON.stringify(device.info.details)}`);
+  console.log(`adapter: ${JSON.stringify(device.info.details)}; GEMM tile: ${process.env.POLYCHIP_WEBGPU_GEMM_TILE || "chosen by size"}`);
 
   for (const n of quick ? [256] : [256, 512, 1024, 2048]) {
     const a = randn([n, n], { device: "webgpu" });
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     push({ case: "conv2d 1x56x56x64 3x3→64", polychip: gf(pc.ms), tfjs: gf(tt.ms), unit: "GFLOP/s", pcRange: `${pc.min.toFixed(3)}–${pc.max.toFixed(3)} ms`, tfRange: `${tt.min.toFixed(3)}–${tt.max.toFixed(3)} ms` });
   }
 
-  {
+  if (train) {
     // The Fashion-MNIST CNN (packages/cli/src/models.ts), one SGD training step at batch 64.
     const model = new nn.Sequential(
       new nn.Conv2d(1, 32, 3, { padding: 1, device: "webgpu" }), new nn.ReLU(), new nn.MaxPool2d(2),
