@@ -22,10 +22,28 @@ async function chooseVulkanDriver(): Promise<void> {
   if (renderNodes.length === 0 && nvidia.length === 0) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }
 
+/**
+ * Vulkan drivers probe for a Wayland display, and libwayland-client prints "XDG_RUNTIME_DIR is
+ * invalid or not set" to stderr when the variable is missing (a headless server, CI). Giving the
+ * process a private runtime directory, only when it has none, keeps that line out of every command.
+ */
+async function ensureRuntimeDir(): Promise<void> {
+  if (process.env.XDG_RUNTIME_DIR) return;
+  const [{ mkdirSync }, { tmpdir }, { join }] = await Promise.all([import("node:fs"), import("node:os"), import("node:path")]);
+  const dir = join(tmpdir(), `polychip-runtime-${process.getuid?.() ?? "user"}`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  } catch {
+    /* only a cosmetic warning is at stake */
+  }
+}
+
 export async function nodeGpu(): Promise<GPU> {
   if (instance) return instance;
   let mod: { create(flags: string[]): GPU };
   await chooseVulkanDriver();
+  await ensureRuntimeDir();
   try {
     mod = (await import("webgpu")) as unknown as { create(flags: string[]): GPU };
   } catch (err) {
