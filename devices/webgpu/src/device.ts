@@ -21,10 +21,13 @@ import { WebGpuBuffer } from "./runtime/buffer.ts";
 import { BufferPool } from "./runtime/buffer-pool.ts";
 import type { DispatchSpec, Dispatcher } from "./runtime/dispatch.ts";
 import { BufferUsage, MapMode, align4 } from "./runtime/gpu-constants.ts";
-import { loadGpu, noAdapterMessage } from "./runtime/gpu-loader.ts";
+import { loadGpu } from "./runtime/gpu-loader.ts";
+import { requestGpuDevice } from "./runtime/request-device.ts";
 import { ParamArena } from "./runtime/param-arena.ts";
 import { PipelineCache } from "./runtime/pipeline-cache.ts";
 import { mergeBytesKernel } from "./runtime/merge-bytes.ts";
+import { AsyncErrors } from "./runtime/async-errors.ts";
+import { CommandRecorder } from "./runtime/recorder.ts";
 
 export interface WebGpuDeviceOptions {
   /** Kernel launches recorded before a submit (default 64); reads and sync submit earlier. */
@@ -58,14 +61,8 @@ export interface WebGpuStats {
   readbacks: number;
 }
 
-interface TimedDispatch {
-  readonly name: string;
-  readonly args?: Readonly<Record<string, string | number | boolean>>;
-}
-
 /** Every dtype, held in 32-bit words: float16 two to a word, the 1-byte types four to a word (see wgsl/dtypes.ts). */
 const DTYPES: readonly DType[] = ["float32", "float16", "int32", "int8", "uint8", "bool"];
-const WANTED_FEATURES: readonly GPUFeatureName[] = ["shader-f16", "subgroups", "timestamp-query"] as GPUFeatureName[];
 const FEATURE_NAMES: Record<string, string> = { "shader-f16": "f16", subgroups: "subgroups", "timestamp-query": "timestamps" };
 const PARAM_ARENA_BYTES = 64 * 1024;
 
@@ -95,51 +92,19 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
   private readonly storage: BufferPool;
   private readonly staging: BufferPool;
   private readonly arena: ParamArena;
-  private readonly batchSize: number;
+  private readonly recorder: CommandRecorder;
+  private readonly errors = new AsyncErrors();
   private readonly timestampsWanted: boolean;
   private readonly hasTimestamps: boolean;
-  private timing?: { querySet: GPUQuerySet; resolve: GPUBuffer };
-  private encoder: GPUCommandEncoder | undefined;
-  private pass: GPUComputePassEncoder | undefined;
-  private batchLaunches = 0;
-  private timed: TimedDispatch[] = [];
-  private afterSubmit: (() => void)[] = [];
   private inUse = 0;
   private sink: EventSink | undefined;
   private lostReason: string | undefined;
-  private failures: Error[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
   /** The call being launched, so its dispatches' profile events can show its shapes. */
   private launching: KernelCall<WebGpuBuffer> | undefined;
 
   static async create(options: WebGpuCreateOptions = {}): Promise<WebGpuDevice> {
-    const gpu = options.gpu ?? (await loadGpu());
-    let adapter: GPUAdapter | null;
-    try {
-      adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? "high-performance" });
-    } catch (err) {
-      throw new DeviceError(`no WebGPU adapter: requestAdapter() failed: ${(err as Error).message}`);
-    }
-    if (!adapter) throw new DeviceError(noAdapterMessage());
-    const features = WANTED_FEATURES.filter((f) => adapter.features.has(f));
-    const a = adapter.limits;
-    const requiredLimits: Record<string, number> = {
-      maxBufferSize: a.maxBufferSize,
-      maxStorageBufferBindingSize: a.maxStorageBufferBindingSize,
-      maxComputeWorkgroupStorageSize: a.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: a.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: a.maxComputeWorkgroupSizeX,
-      maxComputeWorkgroupSizeY: a.maxComputeWorkgroupSizeY,
-      maxComputeWorkgroupsPerDimension: a.maxComputeWorkgroupsPerDimension,
-      maxStorageBuffersPerShaderStage: a.maxStorageBuffersPerShaderStage,
-    };
-    let device: GPUDevice;
-    try {
-      device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits, label: "polychip" });
-    } catch (err) {
-      throw new DeviceError(`webgpu: requestDevice() failed: ${(err as Error).message}`);
-    }
-    return new WebGpuDevice(device, adapter.info, options);
+    const { device, adapterInfo } = await requestGpuDevice(options.gpu ?? (await loadGpu()), options.powerPreference ?? "high-performance");
+    return new WebGpuDevice(device, adapterInfo, options);
   }
 
   constructor(
@@ -173,16 +138,20 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     }
     this.softwareAdapter = adapterInfo?.architecture === "swiftshader" || (adapterInfo as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
     this.info = { name: "webgpu", vendor: adapterInfo?.vendor || "unknown", kind: "gpu", halVersion: HAL_VERSION, details };
-    this.batchSize = Math.max(1, options.batchSize ?? 64);
     const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     this.storage = new BufferPool(gpu, storageUsage, "polychip tensor", options.poolBytes ?? 256 * 2 ** 20, maxBufferBytes);
     this.staging = new BufferPool(gpu, BufferUsage.MAP_READ | BufferUsage.COPY_DST, "polychip readback", 64 * 2 ** 20, maxBufferBytes);
     this.arena = new ParamArena(gpu, PARAM_ARENA_BYTES, Math.max(256, l.minUniformBufferOffsetAlignment));
+    this.recorder = new CommandRecorder(gpu, this.staging, this.arena, Math.max(1, options.batchSize ?? 64), {
+      submitted: () => this.stats.submits++,
+      track: (p) => this.errors.track(p),
+      emit: (e) => this.emit(e),
+    });
     this.pipelines = new PipelineCache(gpu, (key, ms, error, code) => {
       this.emit({ device: "webgpu", name: key, category: "compile", start: performance.now() - ms, duration: ms, args: { key } });
-      this.track(
+      this.errors.track(
         error.then((e) => {
-          if (e) this.fail(new KernelError(`webgpu: compiling kernel '${key}' failed: ${e.message}\n--- WGSL ---\n${code}`));
+          if (e) this.errors.fail(new KernelError(`webgpu: compiling kernel '${key}' failed: ${e.message}\n--- WGSL ---\n${code}`));
         }),
       );
     });
@@ -191,7 +160,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     });
     gpu.addEventListener("uncapturederror", (event) => {
       const err = (event as GPUUncapturedErrorEvent).error;
-      this.fail(
+      this.errors.fail(
         errorName(err) === "GPUOutOfMemoryError"
           ? new OutOfMemoryError(`webgpu: the GPU ran out of memory: ${err.message}`)
           : new DeviceError(`webgpu: GPU error: ${err.message}`),
@@ -222,11 +191,11 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     }
     this.gpu.pushErrorScope("out-of-memory");
     const gpu = this.storage.acquire(bytes);
-    this.track(
+    this.errors.track(
       this.gpu.popErrorScope().then((e) => {
         if (e) {
           this.storage.trim();
-          this.fail(new OutOfMemoryError(`webgpu: allocating ${bytes} bytes failed: ${e.message}`));
+          this.errors.fail(new OutOfMemoryError(`webgpu: allocating ${bytes} bytes failed: ${e.message}`));
         }
       }),
     );
@@ -249,7 +218,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
   /** A buffer for the current batch only; it returns to the pool when the batch is submitted. */
   scratch(bytes: number): WebGpuBuffer {
     const buffer = new WebGpuBuffer(bytes, this.storage.acquire(bytes));
-    this.afterSubmit.push(() => this.storage.release(buffer.gpu));
+    this.recorder.afterNextSubmit(() => this.storage.release(buffer.gpu));
     return buffer;
   }
 
@@ -286,7 +255,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     const first = byteOffset - (byteOffset % 4);
     const size = align4(byteOffset + byteLength) - first;
     const staging = this.staging.acquire(size);
-    this.recordCopy(buffer.gpu, first, staging, 0, size);
+    this.recorder.copy(buffer.gpu, first, staging, 0, size);
     this.flush();
     try {
       await staging.mapAsync(MapMode.READ, 0, size);
@@ -303,7 +272,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
   }
 
   private upload(target: GPUBuffer, offset: number, words: Uint8Array): void {
-    if (!this.encoder) {
+    if (!this.recorder.recording) {
       // Nothing recorded yet, so a queue write lands after all submitted work and before the next batch.
       this.gpu.queue.writeBuffer(target, offset, words as Uint8Array<ArrayBuffer>);
       return;
@@ -312,8 +281,8 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     const source = this.gpu.createBuffer({ size: words.byteLength, usage: BufferUsage.COPY_SRC, mappedAtCreation: true, label: "polychip upload" });
     new Uint8Array(source.getMappedRange()).set(words);
     source.unmap();
-    this.recordCopy(source, 0, target, offset, words.byteLength);
-    this.afterSubmit.push(() => source.destroy());
+    this.recorder.copy(source, 0, target, offset, words.byteLength);
+    this.recorder.afterNextSubmit(() => source.destroy());
   }
 
   /** Writes whose ends are not 32-bit aligned: upload the covering words, then merge only the written bytes on the GPU. */
@@ -325,11 +294,6 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     const source = this.scratch(words.byteLength);
     this.upload(source.gpu, 0, words);
     mergeBytesKernel(this, source, buffer, first / 4, words.byteLength / 4, byteOffset, byteOffset + data.byteLength);
-  }
-
-  private recordCopy(source: GPUBuffer, sourceOffset: number, target: GPUBuffer, targetOffset: number, size: number): void {
-    this.endPass();
-    this.openEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, size);
   }
 
   // ---- kernels -----------------------------------------------------------------------------
@@ -378,7 +342,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     const reads = spec.reads.map((b) => {
       if (!spec.writes.includes(b)) return b;
       const copy = this.scratch(b.bytes);
-      this.recordCopy(b.gpu, 0, copy.gpu, 0, b.bindingBytes);
+      this.recorder.copy(b.gpu, 0, copy.gpu, 0, b.bindingBytes);
       return copy;
     });
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena.buffer, offset, size: words.byteLength } }];
@@ -387,18 +351,14 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
 
     const args = this.sink ? this.profileArgs(spec) : undefined;
     const timestamped = this.sink !== undefined && this.hasTimestamps && this.timestampsWanted;
-    const pass = timestamped ? this.timedPass() : this.openPass();
+    const pass = timestamped ? this.recorder.timedPass({ name: spec.op, args }) : this.recorder.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
-    if (timestamped) {
-      this.timed.push({ name: spec.op, args });
-      this.endPass();
-    }
+    if (timestamped) this.recorder.endPass();
     this.stats.dispatches++;
-    this.batchLaunches++;
-    if (this.sink && !timestamped) this.flushTimedByClock(spec.op, args);
-    else if (this.batchLaunches >= this.batchSize) this.flush();
+    if (this.sink && !timestamped) this.recorder.submitTimedByClock(spec.op, args);
+    else this.recorder.launched();
   }
 
   private grid(spec: DispatchSpec): [number, number, number] {
@@ -420,81 +380,9 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     return groups;
   }
 
-  private openEncoder(): GPUCommandEncoder {
-    return (this.encoder ??= this.gpu.createCommandEncoder({ label: "polychip batch" }));
-  }
-
-  private openPass(): GPUComputePassEncoder {
-    return (this.pass ??= this.openEncoder().beginComputePass());
-  }
-
-  private timedPass(): GPUComputePassEncoder {
-    this.endPass();
-    const t = (this.timing ??= {
-      querySet: this.gpu.createQuerySet({ type: "timestamp", count: 2 * this.batchSize }),
-      resolve: this.gpu.createBuffer({ size: 16 * this.batchSize, usage: BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC }),
-    });
-    const i = this.timed.length;
-    this.pass = this.openEncoder().beginComputePass({
-      timestampWrites: { querySet: t.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 },
-    });
-    return this.pass;
-  }
-
-  private endPass(): void {
-    this.pass?.end();
-    this.pass = undefined;
-  }
-
   /** Submits everything recorded so far. */
   flush(): void {
-    if (!this.encoder) return;
-    this.endPass();
-    const timed = this.timed;
-    let times: GPUBuffer | undefined;
-    if (timed.length > 0 && this.timing) {
-      const bytes = 16 * timed.length;
-      times = this.staging.acquire(bytes);
-      this.encoder.resolveQuerySet(this.timing.querySet, 0, 2 * timed.length, this.timing.resolve, 0);
-      this.encoder.copyBufferToBuffer(this.timing.resolve, 0, times, 0, bytes);
-    }
-    this.arena.upload(this.gpu.queue);
-    const commands = this.encoder.finish();
-    this.encoder = undefined;
-    this.gpu.queue.submit([commands]);
-    const submittedAt = performance.now();
-    this.stats.submits++;
-    this.batchLaunches = 0;
-    this.timed = [];
-    const after = this.afterSubmit;
-    this.afterSubmit = [];
-    for (const fn of after) fn();
-    if (times) this.track(this.emitTimestamps(times, timed, submittedAt));
-  }
-
-  private async emitTimestamps(times: GPUBuffer, timed: TimedDispatch[], submittedAt: number): Promise<void> {
-    const bytes = 16 * timed.length;
-    await times.mapAsync(MapMode.READ, 0, bytes);
-    const ns = new BigUint64Array(times.getMappedRange(0, bytes).slice(0));
-    times.unmap();
-    this.staging.release(times);
-    const origin = ns[0]!;
-    timed.forEach((t, i) => {
-      const begin = Number(ns[2 * i]! - origin) / 1e6;
-      const end = Number(ns[2 * i + 1]! - origin) / 1e6;
-      this.emit({ device: "webgpu", name: t.name, category: "kernel", start: submittedAt + begin, duration: Math.max(0, end - begin), args: { ...t.args, clock: "gpu" } });
-    });
-  }
-
-  /** Without timestamp queries a kernel's time is the wall time from its own submit until the queue is done with it. */
-  private flushTimedByClock(name: string, args: Record<string, string | number | boolean> | undefined): void {
-    this.flush();
-    const submittedAt = performance.now();
-    this.track(
-      this.gpu.queue.onSubmittedWorkDone().then(() => {
-        this.emit({ device: "webgpu", name, category: "kernel", start: submittedAt, duration: performance.now() - submittedAt, args: { ...args, clock: "wall" } });
-      }),
-    );
+    this.recorder.submit();
   }
 
   private profileArgs(spec: DispatchSpec): Record<string, string | number | boolean> {
@@ -529,24 +417,9 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     this.sink?.(event);
   }
 
-  private track(p: Promise<unknown>): void {
-    const tracked = p.catch(() => undefined).finally(() => this.pending.delete(tracked));
-    this.pending.add(tracked);
-  }
-
   /** Waits for outstanding error checks, then throws the first GPU error seen since the last report. */
-  private async settle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
-    this.checkAlive();
-    if (this.failures.length === 0) return;
-    // A failed compile also makes every later use of its pipeline fail: report the cause, not the echoes.
-    const failure = this.failures.find((f) => f instanceof KernelError) ?? this.failures[0]!;
-    this.failures = [];
-    throw failure;
-  }
-
-  private fail(err: Error): void {
-    if (this.failures.length < 16) this.failures.push(err);
+  private settle(): Promise<void> {
+    return this.errors.settle(() => this.checkAlive());
   }
 
   private checkAlive(): void {
@@ -569,8 +442,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
   dispose(): void {
     if (this.lostReason !== undefined) return;
     this.lostReason = "disposed by its owner";
-    this.encoder = undefined;
-    this.pass = undefined;
+    this.recorder.discard();
     this.storage.trim();
     this.staging.trim();
     this.pipelines.clear();
