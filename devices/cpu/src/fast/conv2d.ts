@@ -3,8 +3,11 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
-import { targetChunks } from "./grid.ts";
+import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
+
+/** Batch blocks conv2dGradWeight splits a large problem into, whatever the thread count (see there). */
+const GRAD_WEIGHT_BATCH_BLOCKS = 16;
 
 /** Largest unfolded (cols) matrix one chunk builds, in bytes: keeps scratch per thread bounded for big images. */
 const MAX_COLS_BYTES = 8 * 2 ** 20;
@@ -57,7 +60,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       [g.image, g.weight, g.out] = ptrs as [number, number, number];
       g.bias = bias ? ptrs[3]! : 0;
       const base = g.N * g.groups;
-      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R);
+      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
       const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
       [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
       const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
@@ -73,7 +76,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       [g.gradOut, g.weight, g.out] = ptrs as [number, number, number];
       const base = g.N * g.groups;
       const taps = g.KH * g.KW;
-      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R);
+      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
       const channelCap = g.pointwise ? g.Cg : Math.max(1, Math.floor(MAX_COLS_BYTES / (taps * g.P * 4)));
       [g.blockA, g.countA] = split(g.Cg, Math.ceil(target / base), channelCap);
       const cols = g.pointwise ? 0 : g.blockA * taps * g.P * 4;
@@ -88,13 +91,15 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.OC, g.Cg, g.KH, g.KW])) return false;
       [g.image, g.gradOut, g.out] = ptrs as [number, number, number];
       const rt = path.runtime;
-      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R);
       // Split the batch: each block of images sums into its own copy of dw (the first into the output,
       // the others into partial buffers added at the end), so every chunk unfolds and packs each
-      // image once. R is split only when one image's cols matrix would be too big.
+      // image once. R is split only when one image's cols matrix would be too big. The number of
+      // batch blocks fixes the order of the sums, so it depends on the problem, never on the thread
+      // count: dw is bitwise the same on 1 and N threads.
       const rowCap = g.pointwise ? g.R : Math.max(8, Math.floor(MAX_COLS_BYTES / (g.P * 4 * 8)) * 8);
       [g.blockA, g.countA] = split(g.R, 1, rowCap);
-      [g.blockB, g.countB] = split(g.N, Math.ceil(target / (g.groups * g.countA)), g.N);
+      const batchBlocks = g.N * g.OC * g.P * g.R >= PARALLEL_MIN_MACS ? GRAD_WEIGHT_BATCH_BLOCKS : 1;
+      [g.blockB, g.countB] = split(g.N, batchBlocks, g.N);
       const outBytes = g.OC * g.R * 4;
       let partial: number | undefined;
       if (g.countB > 1) {

@@ -4,12 +4,20 @@
  * nanoseconds) and waking a worker (microseconds) are noise.
  */
 
-/** Multiply-adds below which a kernel runs on the calling thread alone. */
+/** Units of work (elements, window taps) below which a kernel runs on the calling thread alone. */
 export const PARALLEL_MIN_WORK = 1 << 18;
 
+/**
+ * Multiply-adds below which a GEMM-shaped kernel (matmul, convolutions) runs on the calling thread:
+ * about 50 µs of SIMD work. A multiply-add costs a tenth of an elementwise step, and on a busy
+ * machine a worker that is woken late holds up the chunk it claimed: smaller products got slower
+ * with a second thread (CNN inference at batch 1: 0.60 ms at this threshold, 0.77 ms at 2^18).
+ */
+export const PARALLEL_MIN_MACS = 1 << 21;
+
 /** Chunks to aim for: several per participant when the work is large enough, 1 otherwise. */
-export function targetChunks(threads: number, work: number, minWorkPerChunk = PARALLEL_MIN_WORK / 4): number {
-  if (threads <= 1 || work < PARALLEL_MIN_WORK) return 1;
+export function targetChunks(threads: number, work: number, minWorkPerChunk = PARALLEL_MIN_WORK / 4, minWork = PARALLEL_MIN_WORK): number {
+  if (threads <= 1 || work < minWork) return 1;
   return Math.max(1, Math.min(threads * 4, Math.floor(work / minWorkPerChunk)));
 }
 

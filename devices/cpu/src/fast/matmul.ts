@@ -1,11 +1,13 @@
 import { boolAttr, sizeOf } from "@polychip/hal";
 import type { CpuRegistration, CpuKernel } from "../kernels/registration.ts";
 import { GEMM_SCRATCH_BYTES, MR, NR } from "../wasm/kernels/gemm.ts";
-import { splitMatrix, targetChunks } from "./grid.ts";
+import { DOT_MAX_ROWS } from "../wasm/kernels/matmul-dot.ts";
+import { blockSize, PARALLEL_MIN_MACS, splitMatrix, targetChunks } from "./grid.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 /**
- * float32 matmul on the WASM GEMM. Operands may be any strided views (transposes, broadcast batch
+ * float32 matmul on the WASM GEMM (or, for a few rows against a transposed weight, on plain dot
+ * products: matmul-dot.ts). Operands may be any strided views (transposes, broadcast batch
  * dims): the packers read them through their strides. Each (batch entry, row block, column block)
  * of the output is one chunk for the worker pool; every output element is computed by the same
  * sequence of operations whatever the split, so results do not depend on the thread count.
@@ -53,7 +55,14 @@ export function fastMatmul(reference: CpuKernel): CpuRegistration {
         counter[d] = 0;
       }
     }
-    const perBatch = Math.ceil(targetChunks(path.threads, M * N * K * batches) / batches);
+    const perBatch = Math.ceil(targetChunks(path.threads, M * N * K * batches, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / batches);
+    if (M <= DOT_MAX_ROWS && aCs === 4 && bRs === 4) {
+      // A few rows against Wᵀ: dot products of contiguous rows, no packing (see matmul-dot.ts).
+      const nb = blockSize(N, perBatch, 4);
+      const gn = Math.ceil(N / nb);
+      rt.run(path.pool, "matmulDot", [M, N, K, pa, aRs, pb, bCs, py, table, nb, gn], batches * gn, 0);
+      return true;
+    }
     const { mb, nb, gm, gn } = splitMatrix(M, N, perBatch, MR, NR);
     rt.run(path.pool, "matmul", [M, N, K, pa, aRs, aCs, pb, bRs, bCs, py, table, mb, nb, gm, gn], batches * gm * gn, GEMM_SCRATCH_BYTES);
     return true;

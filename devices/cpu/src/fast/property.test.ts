@@ -101,6 +101,22 @@ test("matmul: random sizes, batch broadcast, transposes and strided operands", (
   }
 });
 
+test("matmul of a few rows against a transposed weight (the dot-product path): random sizes and batches, same on 1 and 2 threads", () => {
+  const r = rng(23);
+  const single = new CpuDevice({ threads: 1 });
+  for (let t = 0; t < 40; t++) {
+    const [M, N, K] = [r.int(1, 4), r.int(1, 45), r.int(1, 70)];
+    const batch = r.pick([[], [r.int(1, 3)], [2, r.int(1, 2)]]);
+    const a = view(r, [...batch, M, K], false, ["contiguous", "offset", "broadcast"]);
+    const b = view(r, [...batch, N, K], false, ["contiguous", "offset", "broadcast"]);
+    const attrs = { transposeB: true };
+    const [got, want] = both("matmul", [a, b], attrs);
+    const what = JSON.stringify({ M, N, K, batch, a: a.strides, b: b.strides });
+    assertNear("matmul", got, want, K, what);
+    assertSame("matmul", runOp("matmul", [a, b], attrs, { device: single })[0]!.values, got, `1 vs 2 threads ${what}`);
+  }
+});
+
 /** A random conv geometry that fits. */
 function convCase(r: Rng) {
   for (;;) {

@@ -8,6 +8,7 @@ import { defineFunction, i32Params } from "./define.ts";
 import { unreachable, when, get } from "./instructions.ts";
 import { emitGemm } from "./kernels/gemm.ts";
 import { emitMatmul } from "./kernels/matmul.ts";
+import { emitMatmulDot } from "./kernels/matmul-dot.ts";
 import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
@@ -38,6 +39,7 @@ export function buildProgram(options: ProgramOptions): Program {
   const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared: options.shared });
   const gemm = emitGemm(mod, { fma: options.fma });
   emitMatmul(mod, gemm);
+  emitMatmulDot(mod, { fma: options.fma });
   const memory = emitMemory(mod);
   emitConv(mod, gemm, memory);
   emitElementwise(mod);
