@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Attrs } from "../device.ts";
 import type { DType } from "../dtype.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
-import { getOp, window2d } from "./index.ts";
+import { conv2dGeometry, getOp, window2d } from "./index.ts";
 
 const t = (dtype: DType, ...shape: number[]) => ({ shape, dtype });
 const infer = (op: string, inputs: { shape: number[]; dtype: DType }[], attrs: Attrs = {}) => getOp(op).infer(inputs, attrs);
@@ -83,4 +83,11 @@ test("softmax and norms keep the input shape and check the axis and parameter sh
   assert.throws(() => infer("logSoftmax", [t("float32", 2, 5)], { axis: 2 }), ShapeError);
   assert.deepEqual(infer("batchNorm", [t("float32", 2, 3, 4, 4), t("float32", 3), t("float32", 3), t("float32", 3), t("float32", 3)]), [t("float32", 2, 3, 4, 4)]);
   assert.throws(() => infer("batchNorm", [t("float32", 2, 3), t("float32", 4), t("float32", 3), t("float32", 3), t("float32", 3)]), /must be \[3\]/);
+});
+
+test("conv2dGeometry gives the sizes every device uses, and refuses what the shape rule refuses", () => {
+  const g = conv2dGeometry("conv2d", [2, 6, 9, 8], [4, 3, 3, 3], { groups: 2, pads: [1, 1, 1, 1] });
+  assert.deepEqual([g.N, g.C, g.H, g.W, g.OC, g.Cg, g.OCg, g.KH, g.KW, g.groups, g.win.oh, g.win.ow], [2, 6, 9, 8, 4, 3, 2, 3, 3, 2, 9, 8]);
+  assert.throws(() => conv2dGeometry("conv2dGradWeight", [2, 6, 9, 8], [4, 3, 3, 3], { groups: 3 }), /conv2dGradWeight: input \[2, 6, 9, 8\] has 6 channels but weight \[4, 3, 3, 3\] with groups=3 expects 9/);
+  assert.throws(() => conv2dGeometry("conv2d", [2, 6, 9], [4, 3, 3, 3], {}), /conv2d: input must be 4-D/);
 });

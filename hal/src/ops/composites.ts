@@ -1,10 +1,10 @@
 import type { Attrs } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
 import { formatShape, normalizeAxis } from "../shape.ts";
-import { boolAttr, listAttr, numAttr } from "./attrs.ts";
+import { listAttr, numAttr } from "./attrs.ts";
 import { DECOMPOSITIONS } from "./decompositions/index.ts";
-import { window2d } from "./window2d.ts";
-export { window2d, type Window2d } from "./window2d.ts";
+import { conv2dGeometry, window2d } from "./window2d.ts";
+export { conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./window2d.ts";
 import type { OpDef, TensorMeta } from "./types.ts";
 
 const describe = (ms: readonly TensorMeta[]) => ms.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
@@ -26,16 +26,8 @@ function rank4(op: string, m: TensorMeta, what: string): void {
 }
 
 function convOut(op: string, x: TensorMeta, w: TensorMeta, attrs: Attrs): number[] {
-  rank4(op, x, "input");
-  rank4(op, w, "weight");
-  const groups = numAttr(op, attrs, "groups", 1);
-  const [n, c, h, wd] = x.shape as [number, number, number, number];
-  const [oc, cg, kh, kw] = w.shape as [number, number, number, number];
-  if (c !== cg * groups || oc % groups !== 0) {
-    throw new ShapeError(`${op}: input ${formatShape(x.shape)} has ${c} channels but weight ${formatShape(w.shape)} with groups=${groups} expects ${cg * groups}`);
-  }
-  const win = window2d(op, h, wd, kh, kw, attrs);
-  return [n, oc, win.oh, win.ow];
+  const g = conv2dGeometry(op, x.shape, w.shape, attrs);
+  return [g.N, g.OC, g.win.oh, g.win.ow];
 }
 
 function poolOut(op: string, x: TensorMeta, attrs: Attrs): number[] {

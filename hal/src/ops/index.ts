@@ -7,7 +7,7 @@ import type { OpDef } from "./types.ts";
 export * from "./types.ts";
 export { PRIMITIVES, ELEMENTWISE_FAMILIES } from "./primitives.ts";
 export { QUANTIZED_OPS, quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d } from "./quantized.ts";
-export { COMPOSITES, window2d, type Window2d } from "./composites.ts";
+export { COMPOSITES, conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./composites.ts";
 export { numAttr, boolAttr, listAttr } from "./attrs.ts";
 
 const BY_NAME = new Map<string, OpDef>([...PRIMITIVES, ...COMPOSITES, ...QUANTIZED_OPS].map((d) => [d.name, d]));

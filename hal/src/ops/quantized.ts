@@ -9,7 +9,7 @@ import { DTypeError, ShapeError } from "../errors.ts";
 import { formatShape, normalizeAxis } from "../shape.ts";
 import { boolAttr, numAttr } from "./attrs.ts";
 import type { DecompositionContext, OpDef, TensorMeta } from "./types.ts";
-import { window2d } from "./window2d.ts";
+import { conv2dGeometry } from "./window2d.ts";
 
 const describe = (ms: readonly TensorMeta[]) => ms.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
 const QUANTIZED: readonly DType[] = ["int8", "uint8"];
@@ -136,15 +136,10 @@ export const quantizedConv2d: OpDef = {
   infer(ins, attrs) {
     checkQuantized("quantizedConv2d", ins, [0, 3], [2, 5, 7]);
     const [x, , , w] = ins as TensorMeta[];
-    if (x!.shape.length !== 4 || w!.shape.length !== 4) throw new ShapeError(`quantizedConv2d: x and w must be 4-D (NCHW), got ${describe(ins)}`);
-    const groups = numAttr("quantizedConv2d", attrs, "groups", 1);
-    const [n, c, h, wd] = x!.shape as [number, number, number, number];
-    const [oc, cg, kh, kw] = w!.shape as [number, number, number, number];
-    if (c !== cg * groups || oc % groups !== 0) throw new ShapeError(`quantizedConv2d: ${describe(ins)} do not match with groups=${groups}`);
+    const g = conv2dGeometry("quantizedConv2d", x!.shape, w!.shape, attrs);
     const bias = ins[8];
-    if (bias && (bias.dtype !== "int32" || bias.shape.length !== 1 || bias.shape[0] !== oc)) throw new ShapeError(`quantizedConv2d: bias must be int32[${oc}], got ${describe([bias])}`);
-    const win = window2d("quantizedConv2d", h, wd, kh, kw, attrs);
-    return [{ shape: [n, oc, win.oh, win.ow], dtype: ins[7]!.dtype }];
+    if (bias && (bias.dtype !== "int32" || bias.shape.length !== 1 || bias.shape[0] !== g.OC)) throw new ShapeError(`quantizedConv2d: bias must be int32[${g.OC}], got ${describe([bias])}`);
+    return [{ shape: [g.N, g.OC, g.win.oh, g.win.ow], dtype: ins[7]!.dtype }];
   },
   // Reference: dequantize (bias with scale xScale·wScale), float32 conv2d, optional relu, quantize.
   decompose(ctx, ins, attrs) {

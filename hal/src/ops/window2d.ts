@@ -1,6 +1,7 @@
 import type { Attrs } from "../device.ts";
 import { ShapeError } from "../errors.ts";
-import { boolAttr, listAttr } from "./attrs.ts";
+import { formatShape, type Shape } from "../shape.ts";
+import { boolAttr, listAttr, numAttr } from "./attrs.ts";
 
 /** Spatial geometry shared by conv and pooling: attrs strides [sh, sw], pads [top, left, bottom, right], dilations [dh, dw]. */
 export interface Window2d {
@@ -27,3 +28,27 @@ export function window2d(op: string, h: number, w: number, kh: number, kw: numbe
   return { kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow };
 }
 
+
+/** Sizes of one conv2d: x [N, C, H, W], w [OC, Cg, KH, KW], y [N, OC, win.oh, win.ow], in `groups` groups of Cg input and OCg output channels. */
+export interface Conv2dGeometry {
+  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
+  readonly OC: number; readonly Cg: number; readonly OCg: number; readonly KH: number; readonly KW: number;
+  readonly groups: number; readonly win: Window2d;
+}
+
+/**
+ * The checked geometry of a conv2d (and of its gradients and quantised form): both operands 4-D
+ * (NCHW), channels matching `groups`, the window fitting. Shape rules and every device's kernels
+ * read it from here, so they refuse the same inputs with the same message.
+ */
+export function conv2dGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Conv2dGeometry {
+  if (xShape.length !== 4) throw new ShapeError(`${op}: input must be 4-D (NCHW), got ${formatShape(xShape)}`);
+  if (wShape.length !== 4) throw new ShapeError(`${op}: weight must be 4-D (NCHW), got ${formatShape(wShape)}`);
+  const [N, C, H, W] = xShape as [number, number, number, number];
+  const [OC, Cg, KH, KW] = wShape as [number, number, number, number];
+  const groups = numAttr(op, attrs, "groups", 1);
+  if (!(Number.isInteger(groups) && groups >= 1) || C !== Cg * groups || OC % groups !== 0) {
+    throw new ShapeError(`${op}: input ${formatShape(xShape)} has ${C} channels but weight ${formatShape(wShape)} with groups=${groups} expects ${Cg * groups}`);
+  }
+  return { N, C, H, W, OC, Cg, OCg: OC / groups, KH, KW, groups, win: window2d(op, H, W, KH, KW, attrs) };
+}

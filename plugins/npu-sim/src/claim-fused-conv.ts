@@ -1,4 +1,4 @@
-import { float16BitsToFloat32, float32ToFloat16Bits, KernelError, listAttr, numAttr, window2d, type Attrs, type TensorView } from "@polychip/hal";
+import { conv2dGeometry, float16BitsToFloat32, float32ToFloat16Bits, listAttr, window2d, type Attrs, type TensorView } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
 import { dmaStore } from "./chip/dma.ts";
 import { integerRange, saturate } from "./chip/numerics.ts";
@@ -64,12 +64,7 @@ export function fusedConvShape(spec: FusedConv, x: readonly number[], w: readonl
  */
 export function runFusedConv(npu: NpuSimDevice, spec: FusedConv, x: TensorView<HostBuffer>, w: TensorView<HostBuffer>, y: TensorView<HostBuffer>, mode: TensorMode): void {
   const op = spec.name;
-  const [N, C, H, W] = x.shape as [number, number, number, number];
-  const [OC, Cg, KH, KW] = w.shape as [number, number, number, number];
-  const G = numAttr(op, spec.convAttrs, "groups", 1);
-  if (C !== Cg * G || OC % G !== 0) throw new KernelError(`npu-sim ${op}: input [${x.shape.join(", ")}] and weight [${w.shape.join(", ")}] do not match with groups=${G}`);
-  const OCg = OC / G;
-  const conv = window2d(op, H, W, KH, KW, spec.convAttrs);
+  const { N, C, H, W, OC, Cg, OCg, KH, KW, groups: G, win: conv } = conv2dGeometry(op, x.shape, w.shape, spec.convAttrs);
   const { oh: OH, ow: OW } = conv;
   const [pkh, pkw] = spec.pool ? (listAttr(op, spec.pool, "kernel") as [number, number]) : [1, 1];
   const pool = window2d(op, OH, OW, pkh, pkw, spec.pool ?? {});

@@ -1,4 +1,4 @@
-import { listAttr, numAttr, shapesEqual, sizeOf, window2d, type Attrs, type Shape } from "@polychip/hal";
+import { conv2dGeometry, listAttr, shapesEqual, sizeOf, type Attrs, type Shape } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
@@ -14,19 +14,15 @@ const MAX_COLS_BYTES = 8 * 2 ** 20;
 
 type Geometry = Record<(typeof CONV.fields)[number], number>;
 
-/** The conv geometry for x [N, C, H, W] and w [OC, Cg, KH, KW], or undefined when the fast path should not take it. */
+/** The WASM kernels' geometry record for x and w (the HAL checks them), or undefined for empty tensors, which the reference handles. */
 function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geometry | undefined {
-  if (xShape.length !== 4 || wShape.length !== 4 || sizeOf(xShape) === 0 || sizeOf(wShape) === 0) return undefined;
-  const [N, C, H, W] = xShape as [number, number, number, number];
-  const [OC, Cg, KH, KW] = wShape as [number, number, number, number];
-  const groups = numAttr(op, attrs, "groups", 1);
-  if (!Number.isInteger(groups) || groups < 1 || C !== Cg * groups || OC % groups !== 0) return undefined;
-  const win = window2d(op, H, W, KH, KW, attrs);
+  if (sizeOf(xShape) === 0 || sizeOf(wShape) === 0) return undefined;
+  const { N, C, H, W, OC, Cg, OCg, KH, KW, groups, win } = conv2dGeometry(op, xShape, wShape, attrs);
   const pointwise = KH === 1 && KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0 ? 1 : 0;
   return {
     image: 0, weight: 0, gradOut: 0, out: 0, bias: 0, partial: 0, partialStride: 0,
     N, C, H, W, OC, KH, KW, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw, pt: win.pt, pl: win.pl, OH: win.oh, OW: win.ow,
-    groups, Cg, OCg: OC / groups, R: Cg * KH * KW, P: win.oh * win.ow, pointwise, blockA: 1, countA: 1, blockB: 1, countB: 1,
+    groups, Cg, OCg, R: Cg * KH * KW, P: win.oh * win.ow, pointwise, blockA: 1, countA: 1, blockB: 1, countB: 1,
   };
 }
 

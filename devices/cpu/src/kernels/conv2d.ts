@@ -1,30 +1,21 @@
-import { formatShape, listAttr, numAttr, shapesEqual, ShapeError, window2d, type Attrs, type Shape, type Window2d } from "@polychip/hal";
+import { conv2dGeometry, formatShape, listAttr, shapesEqual, ShapeError, type Attrs, type Conv2dGeometry, type Shape } from "@polychip/hal";
 import { openOutput, readNumbers, readValues } from "../views.ts";
 import { gemm } from "./gemm.ts";
 import { cpuKernel, type CpuRegistration } from "./registration.ts";
 
-/** Sizes of one conv2d: x [N, C, H, W], w [OC, Cg, KH, KW], output [N, OC, OH, OW]; per group, R = Cg·KH·KW rows of P = OH·OW columns. */
-interface ConvGeometry {
-  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
-  readonly OC: number; readonly Cg: number; readonly OCg: number; readonly KH: number; readonly KW: number;
-  readonly groups: number; readonly win: Window2d; readonly R: number; readonly P: number;
+/** The HAL's conv2d geometry plus what the im2col + GEMM formulation needs: R = Cg·KH·KW rows of P = OH·OW columns per group. */
+interface ConvGeometry extends Conv2dGeometry {
+  readonly R: number;
+  readonly P: number;
   /** 1x1 kernel, stride 1, no padding: the im2col matrix is the input itself. */
   readonly pointwise: boolean;
 }
 
 function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): ConvGeometry {
-  if (xShape.length !== 4 || wShape.length !== 4) {
-    throw new ShapeError(`${op}: input and weight must be 4-D, got ${formatShape(xShape)} and ${formatShape(wShape)}`);
-  }
-  const [N, C, H, W] = xShape as [number, number, number, number];
-  const [OC, Cg, KH, KW] = wShape as [number, number, number, number];
-  const groups = numAttr(op, attrs, "groups", 1);
-  if (C !== Cg * groups || OC % groups !== 0) {
-    throw new ShapeError(`${op}: input ${formatShape(xShape)} and weight ${formatShape(wShape)} do not match groups=${groups}`);
-  }
-  const win = window2d(op, H, W, KH, KW, attrs);
-  const pointwise = KH === 1 && KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0;
-  return { N, C, H, W, OC, Cg, OCg: OC / groups, KH, KW, groups, win, R: Cg * KH * KW, P: win.oh * win.ow, pointwise };
+  const g = conv2dGeometry(op, xShape, wShape, attrs);
+  const { win } = g;
+  const pointwise = g.KH === 1 && g.KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0;
+  return { ...g, R: g.Cg * g.KH * g.KW, P: win.oh * win.ow, pointwise };
 }
 
 function checkGradOut(op: string, g: ConvGeometry, shape: Shape): void {

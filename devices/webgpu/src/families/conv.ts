@@ -1,30 +1,21 @@
-import { formatShape, listAttr, numAttr, ShapeError, window2d, type Attrs, type Shape } from "@polychip/hal";
+import { conv2dGeometry, formatShape, listAttr, ShapeError, type Attrs, type Conv2dGeometry, type Shape } from "@polychip/hal";
 import { ParamBlock } from "../wgsl/params.ts";
 
-/** Sizes of one conv2d: x [N, C, H, W], w [OC, Cg, KH, KW], y [N, OC, OH, OW], in groups of Cg input and OCg output channels. */
-export interface ConvGeometry {
-  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
-  readonly OC: number; readonly Cg: number; readonly OCg: number; readonly KH: number; readonly KW: number;
-  readonly groups: number; readonly OH: number; readonly OW: number;
+/** The HAL's conv2d geometry with the output size spelt out, as the kernels use it. */
+export interface ConvGeometry extends Conv2dGeometry {
+  readonly OH: number;
+  readonly OW: number;
 }
 
 export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): ConvGeometry & { params: () => ParamBlock } {
-  if (xShape.length !== 4 || wShape.length !== 4) {
-    throw new ShapeError(`${op}: input and weight must be 4-D, got ${formatShape(xShape)} and ${formatShape(wShape)}`);
-  }
-  const [N, C, H, W] = xShape as [number, number, number, number];
-  const [OC, Cg, KH, KW] = wShape as [number, number, number, number];
-  const groups = numAttr(op, attrs, "groups", 1);
-  if (C !== Cg * groups || OC % groups !== 0) {
-    throw new ShapeError(`${op}: input ${formatShape(xShape)} and weight ${formatShape(wShape)} do not match groups=${groups}`);
-  }
-  const win = window2d(op, H, W, KH, KW, attrs);
-  const g = { N, C, H, W, OC, Cg, OCg: OC / groups, KH, KW, groups, OH: win.oh, OW: win.ow };
+  const base = conv2dGeometry(op, xShape, wShape, attrs);
+  const { win } = base;
+  const g = { ...base, OH: win.oh, OW: win.ow };
   // The geometry is baked into the shader: im2col divides by it for every element it loads.
   const params = () =>
     new ParamBlock()
-      .constU32("cN", N).constU32("cC", C).constU32("cH", H).constU32("cW", W)
-      .constU32("cOC", OC).constU32("cCg", Cg).constU32("cOCg", g.OCg).constU32("cKH", KH).constU32("cKW", KW)
+      .constU32("cN", g.N).constU32("cC", g.C).constU32("cH", g.H).constU32("cW", g.W)
+      .constU32("cOC", g.OC).constU32("cCg", g.Cg).constU32("cOCg", g.OCg).constU32("cKH", g.KH).constU32("cKW", g.KW)
       .constU32("cOH", win.oh).constU32("cOW", win.ow)
       .constI32("sh", win.sh).constI32("sw", win.sw).constI32("dh", win.dh).constI32("dw", win.dw).constI32("pt", win.pt).constI32("pl", win.pl);
   return { ...g, params };

@@ -1,8 +1,6 @@
 import type { Attrs } from "../../device.ts";
-import { ShapeError } from "../../errors.ts";
-import { formatShape, type Shape } from "../../shape.ts";
-import { numAttr } from "../attrs.ts";
-import { window2d, type Window2d } from "../window2d.ts";
+import type { Shape } from "../../shape.ts";
+import { conv2dGeometry, type Window2d } from "../window2d.ts";
 import type { DecompositionContext } from "../types.ts";
 import { expandTo, windowIndices, withPadSlot } from "./helpers.ts";
 
@@ -18,17 +16,8 @@ export interface ConvGeometry {
 }
 
 export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): ConvGeometry {
-  if (xShape.length !== 4 || wShape.length !== 4) {
-    throw new ShapeError(`${op}: input ${formatShape(xShape)} and weight ${formatShape(wShape)} must be 4-D (NCHW)`);
-  }
-  const groups = numAttr(op, attrs, "groups", 1);
-  const [n, c, h, w] = xShape as [number, number, number, number];
-  const [oc, cg, kh, kw] = wShape as [number, number, number, number];
-  if (!Number.isInteger(groups) || groups < 1 || c !== cg * groups || oc % groups !== 0) {
-    throw new ShapeError(`${op}: input ${formatShape(xShape)} has ${c} channels but weight ${formatShape(wShape)} with groups=${groups} expects ${cg * groups}`);
-  }
-  const win = window2d(op, h, w, kh, kw, attrs);
-  return { n, c, h, w, oc, cg, ocg: oc / groups, groups, k: kh * kw, p: win.oh * win.ow, win };
+  const g = conv2dGeometry(op, xShape, wShape, attrs);
+  return { n: g.N, c: g.C, h: g.H, w: g.W, oc: g.OC, cg: g.Cg, ocg: g.OCg, groups: g.groups, k: g.KH * g.KW, p: g.win.oh * g.win.ow, win: g.win };
 }
 
 /** im2col: [N, G, Cg*K, P], zero where a tap falls in the padding. */

@@ -1,4 +1,4 @@
-import { KernelError, numAttr, window2d, type Attrs, type TensorView } from "@polychip/hal";
+import { conv2dGeometry, KernelError, type Attrs, type TensorView } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
 import { dmaLoad, dmaStore } from "../chip/dma.ts";
 import { ACC_BYTES, type TensorMode } from "../chip/tensor-unit.ts";
@@ -22,11 +22,7 @@ export function runConv2dProgram(
   attrs: Attrs,
   mode: TensorMode,
 ): void {
-  const [N, C, H, W] = x.shape as [number, number, number, number];
-  const [OC, Cg, KH, KW] = w.shape as [number, number, number, number];
-  const G = numAttr(op, attrs, "groups", 1);
-  const OCg = OC / G;
-  const win = window2d(op, H, W, KH, KW, attrs);
+  const { N, C, H, W, OC, Cg, OCg, KH, KW, groups: G, win } = conv2dGeometry(op, x.shape, w.shape, attrs);
   const { oh: OH, ow: OW, sh, sw, dh, dw, pt, pl } = win;
   const cores = npu.profile.cores;
   const prog = new TileProgram(npu.profile, op, "tensor", x.dtype);

@@ -79,7 +79,7 @@ function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
   /** im2col(geo, image, r0, r1, oh0, oh1, cols): rows [r0, r1) x output rows [oh0, oh1) of the unfolded image, row-major. */
   const im2col = defineFunction(mod, "im2col", { params: i32Params("geo", "image", "r0", "r1", "oh0", "oh1", "cols"), exported: false }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ow, src, dst, end] = locals(fn, "i32", 4);
+    const [src, dst, end] = locals(fn, "i32", 3);
     // Rows are short (an output row, often 7-56 floats): the copies are inline loops, not calls.
     const zeroTo = (stop: Code): Code => [set(end, stop), whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.const(0)), inc(dst, 4))];
     return [
