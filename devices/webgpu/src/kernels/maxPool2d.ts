@@ -1,5 +1,5 @@
 import { requireContiguous } from "../families/contiguous.ts";
-import { poolParams, WINDOW_WGSL } from "../families/pool.ts";
+import { poolParams, WINDOW_ARGMAX_WGSL } from "../families/pool.ts";
 import { FLOATS, webgpuKernel } from "../families/registration.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
 
@@ -14,7 +14,7 @@ export const maxPool2dKernel = webgpuKernel("maxPool2d", FLOATS, ({ inputs: [x],
     inputs: [{ buffer: x!.buffer, dtype: x!.dtype }],
     output: y!,
     params,
-    helpers: WINDOW_WGSL,
+    helpers: WINDOW_ARGMAX_WGSL,
     body: [
       "  let ohw = u32(prm_OH() * prm_OW());",
       "  let plane = e / ohw; let q = e % ohw;",
