@@ -48,19 +48,16 @@ export interface StudioState {
 
 type Listener = () => void;
 
+/** What one run produces: emptied when a new run starts. */
+function emptyRunOutput(): Pick<StudioState, "metrics" | "console" | "events" | "droppedEvents" | "steps" | "summary" | "memory" | "model" | "graph"> {
+  return { metrics: [], console: [], events: [], droppedEvents: 0, steps: [], summary: new OpSummary(), memory: [], model: undefined, graph: undefined };
+}
+
 export class StudioStore {
   private state: StudioState = {
     version: 0,
     run: undefined,
-    metrics: [],
-    console: [],
-    events: [],
-    droppedEvents: 0,
-    steps: [],
-    summary: new OpSummary(),
-    memory: [],
-    model: undefined,
-    graph: undefined,
+    ...emptyRunOutput(),
     devices: undefined,
     features: undefined,
     files: [],
@@ -96,15 +93,7 @@ export class StudioStore {
   startRun(id: number, device: string): void {
     this.update(() => ({
       run: { id, status: "running", device, startedAt: Date.now(), fallback: [] },
-      metrics: [],
-      console: [],
-      events: [],
-      droppedEvents: 0,
-      steps: [],
-      summary: new OpSummary(),
-      memory: [],
-      model: undefined,
-      graph: undefined,
+      ...emptyRunOutput(),
     }));
   }
 

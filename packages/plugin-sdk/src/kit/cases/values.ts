@@ -1,5 +1,6 @@
 import { contiguousStrides, isFloat, randomUnit, roundToFloat16, sizeOf, type DType } from "@polychip/hal";
 import type { TensorInput } from "./types.ts";
+import { forEachIndex } from "../../host/strided.ts";
 
 /** Deterministic values in [low, high], representable in `dtype` (integers for integer dtypes, 0/1 for bool). */
 export function uniformValues(seed: number, count: number, low: number, high: number, dtype: DType): number[] {
@@ -80,7 +81,7 @@ export function transposed(t: TensorInput): TensorInput {
   const pStrides = contiguousStrides(physical);
   const storage = new Array<number>(sizeOf(physical));
   const logicalStrides = [...pStrides.slice(0, r - 2), pStrides[r - 1]!, pStrides[r - 2]!];
-  forEachFlat(t.shape, (index, flat) => {
+  forEachIndex(t.shape, (index, flat) => {
     let p = 0;
     for (let d = 0; d < r; d++) p += index[d]! * logicalStrides[d]!;
     storage[p] = t.storage[flat]!;
@@ -98,7 +99,7 @@ export function stepped(t: TensorInput, poison = t.dtype === "bool" ? 1 : isFloa
   const pStrides = contiguousStrides(physical);
   const strides = r === 0 ? [] : [...pStrides.slice(0, r - 1), 2];
   const storage = new Array<number>(sizeOf(physical) + 1).fill(poison);
-  forEachFlat(t.shape, (index, flat) => {
+  forEachIndex(t.shape, (index, flat) => {
     let p = 1;
     for (let d = 0; d < r; d++) p += index[d]! * strides[d]!;
     storage[p] = t.storage[flat]!;
@@ -112,18 +113,6 @@ export function broadcastRow(dtype: DType, shape: readonly number[], row: ArrayL
   if (row.length !== shape[r - 1]) throw new Error("kit bug: broadcastRow length");
   const strides = shape.map((_, i) => (i === r - 1 ? 1 : 0));
   return { dtype, shape, strides, offset: 0, storage: Array.from(row), layout: "broadcast" };
-}
-
-export function forEachFlat(shape: readonly number[], fn: (index: readonly number[], flat: number) => void): void {
-  const size = sizeOf(shape);
-  const index = new Array<number>(shape.length).fill(0);
-  for (let flat = 0; flat < size; flat++) {
-    fn(index, flat);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++index[d]! < shape[d]!) break;
-      index[d] = 0;
-    }
-  }
 }
 
 /** Every pair of edge values, as two flat lists of equal length (a varies slowest). */
