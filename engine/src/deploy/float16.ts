@@ -1,6 +1,6 @@
 import { roundToFloat16 } from "@polychip/hal";
 import { inferShapes } from "../graph/infer-shapes.ts";
-import type { Graph, GraphNode } from "../graph/ir.ts";
+import { nameAllocator, type Graph, type GraphNode } from "../graph/ir.ts";
 
 /** Attributes that name a dtype a node creates. */
 const DTYPE_ATTRS = ["to", "dtype"] as const;
@@ -14,13 +14,7 @@ const DTYPE_ATTRS = ["to", "dtype"] as const;
  * fp32 and rounds once per op).
  */
 export function float16Graph(graph: Graph): Graph {
-  const taken = new Set([...graph.inputs.map((v) => v.name), ...graph.initializers.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs)]);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
-    taken.add(name);
-    return name;
-  };
+  const fresh = nameAllocator(graph);
   const rename = new Map<string, string>();
   const nodes: GraphNode[] = [];
   for (const input of graph.inputs) {

@@ -1,6 +1,6 @@
 import { PolychipError, type DType } from "@polychip/hal";
 import { inferShapes } from "../graph/infer-shapes.ts";
-import type { Graph, GraphNode, Initializer } from "../graph/ir.ts";
+import { nameAllocator, type Graph, type GraphNode, type Initializer } from "../graph/ir.ts";
 import { deadCodeElimination } from "../graph/passes/dead-code.ts";
 import type { Calibration } from "./calibrate.ts";
 import { activationParams, quantizeBias, quantizeWeightsPerChannel, type ActivationParams } from "./quant-params.ts";
@@ -43,13 +43,7 @@ export function quantizeGraph(graph: Graph, calibration: Calibration): Graph {
   const absorbed = new Set(units.flatMap((u) => u.nodes.slice(1)));
   const nodes: GraphNode[] = [];
   const added: Initializer[] = [];
-  const taken = new Set([...graph.inputs.map((v) => v.name), ...graph.initializers.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs)]);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
-    taken.add(name);
-    return name;
-  };
+  const fresh = nameAllocator(graph);
   const constant = (base: string, dtype: DType, shape: number[], data: Initializer["data"]) => {
     const name = fresh(base);
     added.push({ name, dtype, shape, data });

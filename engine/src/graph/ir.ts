@@ -69,3 +69,17 @@ export type StructuralOp = (typeof STRUCTURAL_OPS)[number];
 export function isStructuralOp(op: string): op is StructuralOp {
   return (STRUCTURAL_OPS as readonly string[]).includes(op);
 }
+
+/**
+ * A source of value names not yet used in `graph` (its inputs, initialisers and node outputs):
+ * `fresh("w_q")` gives w_q, then w_q2, w_q3… For passes that add values.
+ */
+export function nameAllocator(graph: Graph): (base: string) => string {
+  const taken = new Set([...graph.inputs.map((v) => v.name), ...graph.initializers.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs)]);
+  return (base) => {
+    let name = base;
+    for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
+    taken.add(name);
+    return name;
+  };
+}

@@ -1,5 +1,5 @@
 import type { DType } from "@polychip/hal";
-import type { Graph, GraphNode, Initializer } from "../ir.ts";
+import { nameAllocator, type Graph, type GraphNode, type Initializer } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 
 const DEFAULT_EPSILON = 1e-5; // the HAL's batchNorm default
@@ -18,13 +18,7 @@ export function foldBatchNorm(graph: Graph): Graph {
   graph.outputs.forEach((o) => count(o.name));
   const producer = new Map<string, number>();
   graph.nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
-  const taken = new Set([...inits.keys(), ...graph.nodes.flatMap((n) => n.outputs), ...graph.inputs.map((i) => i.name)]);
-  const fresh = (base: string) => {
-    let name = base;
-    for (let k = 2; taken.has(name); k++) name = `${base}${k}`;
-    taken.add(name);
-    return name;
-  };
+  const fresh = nameAllocator(graph);
 
   const nodes: (GraphNode | undefined)[] = [...graph.nodes];
   const added: Initializer[] = [];
