@@ -6,7 +6,7 @@ import { decodeHost } from "./core/host.ts";
 import { readView } from "./core/dispatch.ts";
 import type { RawView } from "./core/view.ts";
 import { finalizer, track } from "./scope.ts";
-import type { GradNode } from "./autograd/node.ts";
+import type { GradNode } from "./tape/node.ts";
 import * as ops from "./ops/index.ts";
 
 let nextId = 1;
@@ -38,6 +38,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The operation that produced this tensor, when it was recorded for autograd. */
   gradFn: GradNode | null = null;
+  /** Set when backward() freed the graph behind this tensor: a second backward through it is an error. */
+  graphReleased = false;
   /** Set on nn parameters. */
   isParameter = false;
 

@@ -1,7 +1,8 @@
 import { formatShape, PolychipError, ShapeError } from "@polychip/hal";
 import { keep, tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
-import { noGrad } from "./grad-mode.ts";
+import { noGrad } from "../tape/grad-mode.ts";
+import { gradientRule } from "./gradients.ts";
 import { add, alias } from "../ops/basic.ts";
 import { onesLike } from "../ops/creation.ts";
 import { sumToShape } from "../ops/broadcast-grad.ts";
@@ -9,6 +10,9 @@ import { sumToShape } from "../ops/broadcast-grad.ts";
 /** Reverse-mode differentiation from `root`, accumulating into `.grad` of every leaf that requires it. */
 export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: boolean } = {}): void {
   if (!root.requiresGrad) throw new PolychipError(`backward: tensor ${root.dtype}${formatShape(root.shape)} does not require grad (no input of it has requiresGrad)`);
+  if (root.graphReleased) {
+    throw new PolychipError(`backward: the graph of tensor ${root.dtype}${formatShape(root.shape)} was already used by an earlier backward() and freed; pass { retainGraph: true } to the first call to run backward twice`);
+  }
   if (!grad && root.size !== 1) {
     throw new ShapeError(`backward: a gradient must be given for a non-scalar output (shape ${formatShape(root.shape)}); pass one of the same shape or reduce to a scalar first`);
   }
@@ -25,10 +29,13 @@ export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: b
       grads.delete(t);
       const node = t.gradFn;
       if (!node) {
+        if (t.graphReleased) throw new PolychipError(`backward: tensor ${t.dtype}${formatShape(t.shape)} is part of a graph an earlier backward() already freed; pass { retainGraph: true } to that call`);
         accumulateLeaf(t, g);
         continue;
       }
-      const computed = tidy(() => node.backward(g).map((gi, i) => (gi ? sumToShape(gi, node.inputs[i]!.shape) : undefined)));
+      const rule = gradientRule(node);
+      const context = { inputs: node.inputs, metas: node.inputMetas, output: node.output, attrs: node.attrs };
+      const computed = tidy(() => rule(g, context).map((gi, i) => (gi ? sumToShape(gi, node.inputMetas[i]!.shape) : undefined)));
       // A backward may hand the same tensor (or g itself) to several inputs: give each its own reference.
       const seen = new Set<Tensor>([g]);
       const inputGrads = computed.map((gi) => {
@@ -52,7 +59,10 @@ export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: b
           gi.dispose();
         } else grads.set(input, gi);
       });
-      if (!options.retainGraph) t.gradFn = null;
+      if (!options.retainGraph) {
+        t.gradFn = null;
+        t.graphReleased = true;
+      }
     }
   });
 }

@@ -3,13 +3,13 @@ import { readView, shareView } from "../core/dispatch.ts";
 import { decodeHost } from "../core/host.ts";
 import type { Storage } from "../core/storage.ts";
 import type { RawView } from "../core/view.ts";
-import { noGrad } from "../autograd/grad-mode.ts";
+import { noGrad } from "../tape/grad-mode.ts";
 import { Module } from "../nn/module.ts";
 import { tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 import type { Graph, GraphNode, Initializer, ValueInfo } from "./ir.ts";
 import { deadCodeElimination } from "./passes/dead-code.ts";
-import { activeRecorder, setRecorder, type OpRecorder } from "./trace-hook.ts";
+import { activeRecorder, setRecorder, type OpRecorder } from "../tape/trace-hook.ts";
 
 export interface TraceOptions {
   /** Make the leading dim of every input (and whatever follows it) the symbol "batch". */

@@ -1,4 +1,4 @@
-import { noGrad } from "../autograd/grad-mode.ts";
+import { noGrad } from "../tape/grad-mode.ts";
 import { rand, randn } from "../ops/creation.ts";
 import type { Tensor } from "../tensor.ts";
 

@@ -1,7 +1,7 @@
 import { DTypeError, isDType, randomBits, ShapeError, type DType, type Shape } from "@polychip/hal";
-import { fromHost, runOp } from "../core/dispatch.ts";
+import { fromHost } from "../core/dispatch.ts";
 import { Tensor } from "../tensor.ts";
-import { traceOp } from "../graph/trace-hook.ts";
+import { apply } from "./apply.ts";
 
 export interface CreateOptions {
   dtype?: DType;
@@ -66,7 +66,7 @@ export function tensor(values: Nested | ArrayLike<number>, opts: CreateOptions &
 
 export function full(shape: Shape, value: number, opts: CreateOptions = {}): Tensor {
   const attrs = { shape: [...shape], dtype: opts.dtype ?? "float32", value };
-  return finish(traceOp("fill", [], attrs, new Tensor(runOp("fill", [], attrs, opts.device)[0]!)), opts);
+  return finish(apply("fill", [], attrs, opts.device), opts);
 }
 
 export const zeros = (shape: Shape, opts: CreateOptions = {}) => full(shape, 0, opts);
@@ -100,10 +100,10 @@ export function nextSeed(): number {
 
 export function rand(shape: Shape, opts: CreateOptions & { low?: number; high?: number } = {}): Tensor {
   const attrs = { shape: [...shape], dtype: opts.dtype ?? "float32", low: opts.low ?? 0, high: opts.high ?? 1, seed: nextSeed() };
-  return finish(traceOp("randomUniform", [], attrs, new Tensor(runOp("randomUniform", [], attrs, opts.device)[0]!)), opts);
+  return finish(apply("randomUniform", [], attrs, opts.device), opts);
 }
 
 export function randn(shape: Shape, opts: CreateOptions & { mean?: number; std?: number } = {}): Tensor {
   const attrs = { shape: [...shape], dtype: opts.dtype ?? "float32", mean: opts.mean ?? 0, std: opts.std ?? 1, seed: nextSeed() };
-  return finish(traceOp("randomNormal", [], attrs, new Tensor(runOp("randomNormal", [], attrs, opts.device)[0]!)), opts);
+  return finish(apply("randomNormal", [], attrs, opts.device), opts);
 }

@@ -3,13 +3,18 @@ import { allocate, readView, shareView } from "../core/dispatch.ts";
 import { getDeviceEntry } from "../core/devices.ts";
 import { viewIsContiguous } from "../core/view.ts";
 import { profiler } from "../core/profiler.ts";
-import { record } from "../autograd/node.ts";
 import { Tensor } from "../tensor.ts";
 import { alias } from "./basic.ts";
+import { applyComposite } from "./apply.ts";
 
 /** The same values on another device. The copy is queued: nothing waits here. */
 export function toDevice(x: Tensor, device: string): Tensor {
   if (x.device === device) return alias(x);
+  return applyComposite("to", [x], { device }, () => transfer(x, device));
+}
+
+/** Queues a copy of `x`'s values into new memory on `device`. */
+function transfer(x: Tensor, device: string): Tensor {
   const src = x.view;
   const dst = getDeviceEntry(device);
   const out = allocate(dst, src.dtype, src.shape);
@@ -32,8 +37,7 @@ export function toDevice(x: Tensor, device: string): Tensor {
       done();
     });
   }
-  const t = new Tensor(out);
-  return record("to", t, [x], (g) => [toDevice(g, x.device)]);
+  return new Tensor(out);
 }
 
 /** The same memory, cut off from autograd. */

@@ -1,9 +1,7 @@
 import { DTypeError, formatShape, normalizeAxis, ShapeError } from "@polychip/hal";
-import { record } from "../autograd/node.ts";
 import type { Tensor } from "../tensor.ts";
 import { add, cast, lt, run, where } from "./basic.ts";
-import { full } from "./creation.ts";
-import { expand, reshape, slice, unsqueeze } from "./shape.ts";
+import { slice, unsqueeze } from "./shape.ts";
 
 function intIndex(op: string, index: Tensor): Tensor {
   if (index.dtype === "int32") return index;
@@ -15,8 +13,7 @@ function intIndex(op: string, index: Tensor): Tensor {
 export function gatherElements(x: Tensor, index: Tensor, dim: number): Tensor {
   const axis = normalizeAxis("gatherElements", dim, x.ndim);
   const idx = intIndex("gatherElements", index);
-  const out = run("gatherElements", [x, idx], { axis });
-  return record("gatherElements", out, [x], (g) => [run("scatterAdd", [full(x.shape, 0, { dtype: g.dtype, device: g.device }), idx, g], { axis })]);
+  return run("gatherElements", [x, idx], { axis });
 }
 
 /** numpy.take / ONNX Gather: picks slices of `x` along `dim` (negative indices count from the end). */
@@ -24,16 +21,7 @@ export function gather(x: Tensor, index: Tensor, dim = 0): Tensor {
   const axis = normalizeAxis("gather", dim, x.ndim);
   const raw = intIndex("gather", index);
   const idx = where(lt(raw, 0), add(raw, x.shape[axis]!), raw); // negative indices count from the end
-  const out = run("gather", [x, idx], { axis });
-  return record("gather", out, [x], (g) => {
-    const pre = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-    const post = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-    const n = idx.size;
-    const g3 = reshape(g, [pre, n, post]);
-    const i3 = expand(reshape(idx, [1, n, 1]), [pre, n, post]);
-    const acc = run("scatterAdd", [full([pre, x.shape[axis]!, post], 0, { dtype: g.dtype, device: g.device }), i3, g3], { axis: 1 });
-    return [reshape(acc, x.shape)];
-  });
+  return run("gather", [x, idx], { axis });
 }
 
 /** Rows of `weight` picked by integer `indices` (any shape). */
@@ -44,16 +32,7 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError("cat: needs at least one tensor");
   const axis = normalizeAxis("cat", dim, tensors[0]!.ndim);
-  const out = run("concat", tensors, { axis });
-  return record("cat", out, tensors, (g) => {
-    let offset = 0;
-    return tensors.map((t) => {
-      const size = t.shape[axis]!;
-      const part = slice(g, axis, offset, offset + size);
-      offset += size;
-      return part;
-    });
-  });
+  return run("concat", tensors, { axis });
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
@@ -85,15 +64,5 @@ export function pad(x: Tensor, pads: readonly number[], mode: "constant" | "refl
     begins[i] = pads[2 * i]!;
     ends[i] = pads[2 * i + 1]!;
   }
-  const out = run("pad", [x], { pads: [...begins, ...ends], mode, value });
-  return record("pad", out, [x], (g) => {
-    if (mode !== "constant" || begins.some((b) => b < 0) || ends.some((e) => e < 0)) {
-      throw new ShapeError(`pad: gradient is only defined for non-negative constant padding (mode ${mode}, pads ${formatShape(pads)})`);
-    }
-    let r = g;
-    x.shape.forEach((d, i) => {
-      if (begins[i] || ends[i]) r = slice(r, i, begins[i]!, begins[i]! + d);
-    });
-    return [r];
-  });
+  return run("pad", [x], { pads: [...begins, ...ends], mode, value });
 }

@@ -1,18 +1,11 @@
 import { broadcastShapes, formatShape, ShapeError } from "@polychip/hal";
-import { record } from "../autograd/node.ts";
 import type { Tensor } from "../tensor.ts";
 import { add, run } from "./basic.ts";
 import { expand, reshape, squeeze, unsqueeze } from "./shape.ts";
 
 /** Batched a @ b on inputs of equal rank and batch dims, optionally reading either transposed. */
-function matmulCore(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
-  const out = run("matmul", [a, b], { transposeA, transposeB });
-  // An operand that needs no gradient (a batch of inputs, a frozen weight) costs no product: in an
-  // MLP's first layer that is one of the step's largest matmuls.
-  return record("matmul", out, [a, b], (g) => [
-    !a.requiresGrad ? undefined : transposeA ? matmulCore(b, g, transposeB, true) : matmulCore(g, b, false, !transposeB),
-    !b.requiresGrad ? undefined : transposeB ? matmulCore(g, a, true, transposeA) : matmulCore(a, g, !transposeA, false),
-  ]);
+export function matmulCore(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+  return run("matmul", [a, b], { transposeA, transposeB });
 }
 
 /** torch.matmul: 1-D operands are promoted, batch dims broadcast. */

@@ -1,11 +1,11 @@
 import { DTypeError, formatShape, normalizeAxis, ShapeError, type Attrs } from "@polychip/hal";
-import { record, needsGrad } from "../autograd/node.ts";
-import { noGrad } from "../autograd/grad-mode.ts";
+import { needsGrad } from "../tape/node.ts";
+import { noGrad } from "../tape/grad-mode.ts";
 import type { Tensor } from "../tensor.ts";
 import { abs, add, cast, div, exp, ge, log, mul, neg, relu, run, sqrt, sub } from "./basic.ts";
 import { full, rand } from "./creation.ts";
-import { mean, sum, variance } from "./reduce.ts";
-import { expand, reshape, slice, unsqueeze } from "./shape.ts";
+import { mean, sum } from "./reduce.ts";
+import { reshape } from "./shape.ts";
 import { gatherElements } from "./indexing.ts";
 
 type Pair = number | [number, number];
@@ -27,12 +27,7 @@ function padsOf(p: Conv2dOptions["padding"]): number[] {
 /** 2-D convolution on NCHW input, weight [OC, C/groups, KH, KW]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: Conv2dOptions = {}): Tensor {
   const attrs: Attrs = { strides: pair(opts.stride, 1), pads: padsOf(opts.padding), dilations: pair(opts.dilation, 1), groups: opts.groups ?? 1 };
-  const out = run("conv2d", bias ? [x, weight, bias] : [x, weight], attrs);
-  return record("conv2d", out, bias ? [x, weight, bias] : [x, weight], (g) => [
-    x.requiresGrad ? run("conv2dGradInput", [g, weight], { ...attrs, inputShape: x.shape }) : undefined,
-    weight.requiresGrad ? run("conv2dGradWeight", [x, g], { ...attrs, weightShape: weight.shape }) : undefined,
-    bias ? sum(g, [0, 2, 3]) : undefined,
-  ]);
+  return run("conv2d", bias ? [x, weight, bias] : [x, weight], attrs);
 }
 
 export interface Pool2dOptions {
@@ -45,27 +40,23 @@ export interface Pool2dOptions {
 export function maxPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
   const k = pair(kernel, 1);
   const attrs: Attrs = { kernel: k, strides: pair(opts.stride, 0)[0] ? pair(opts.stride, 0) : k, pads: padsOf(opts.padding), ceilMode: !!opts.ceilMode };
-  const out = run("maxPool2d", [x], attrs);
-  return record("maxPool2d", out, [x], (g) => [run("maxPool2dGrad", [x, g], attrs)]);
+  return run("maxPool2d", [x], attrs);
 }
 
 export function avgPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
   const k = pair(kernel, 1);
   const attrs: Attrs = { kernel: k, strides: pair(opts.stride, 0)[0] ? pair(opts.stride, 0) : k, pads: padsOf(opts.padding), ceilMode: !!opts.ceilMode, countIncludePad: opts.countIncludePad ?? true };
-  const out = run("avgPool2d", [x], attrs);
-  return record("avgPool2d", out, [x], (g) => [run("avgPool2dGrad", [g], { ...attrs, inputShape: x.shape })]);
+  return run("avgPool2d", [x], attrs);
 }
 
 export function softmax(x: Tensor, dim = -1): Tensor {
   const axis = normalizeAxis("softmax", dim, x.ndim);
-  const y = run("softmax", [x], { axis });
-  return record("softmax", y, [x], (g) => [mul(y, sub(g, sum(mul(g, y), axis, true)))]);
+  return run("softmax", [x], { axis });
 }
 
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   const axis = normalizeAxis("logSoftmax", dim, x.ndim);
-  const y = run("logSoftmax", [x], { axis });
-  return record("logSoftmax", y, [x], (g) => [sub(g, mul(exp(y), sum(g, axis, true)))]);
+  return run("logSoftmax", [x], { axis });
 }
 
 /** Layer norm over the trailing dims given by `normalizedShape`. */

@@ -1,16 +1,8 @@
-import { contiguousStrides, formatShape, normalizeAxis, ShapeError, type DType } from "@polychip/hal";
-import { copyInto, shareView } from "../core/dispatch.ts";
-import { getDeviceEntry } from "../core/devices.ts";
-import { expandView, permuteView, reshapeStrides, resolveReshape, sliceView, viewIsContiguous, type ViewChange } from "../core/view.ts";
-import { record } from "../autograd/node.ts";
-import { Tensor } from "../tensor.ts";
+import { normalizeAxis, ShapeError, formatShape } from "@polychip/hal";
+import { resolveReshape, sliceView, viewIsContiguous } from "../core/view.ts";
+import type { Tensor } from "../tensor.ts";
 import { alias, run } from "./basic.ts";
-import { full } from "./creation.ts";
-import { traceOp } from "../graph/trace-hook.ts";
-
-function viewOf(x: Tensor, change: ViewChange): Tensor {
-  return new Tensor(shareView(x.view, change));
-}
+import { apply } from "./apply.ts";
 
 /** A contiguous copy, or the same memory when already contiguous. */
 export function contiguous(x: Tensor): Tensor {
@@ -19,18 +11,11 @@ export function contiguous(x: Tensor): Tensor {
 }
 
 export function clone(x: Tensor): Tensor {
-  const out = run("copy", [x]);
-  return record("clone", out, [x], (g) => [g]);
+  return run("copy", [x]);
 }
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const target = resolveReshape("reshape", x.shape, shape);
-  const strides = reshapeStrides(x.view, target);
-  const base = strides ? x : clone(x);
-  const out = traceOp("reshape", [x], { shape: target }, viewOf(base, { shape: target, strides: strides ?? contiguousStrides(target), offset: base.view.offset }));
-  if (base !== x) base.dispose();
-  const original = x.shape;
-  return record("reshape", out, [x], (g) => [reshape(g, original)]);
+  return apply("reshape", [x], { shape: resolveReshape("reshape", x.shape, shape) });
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
@@ -57,11 +42,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  const change = permuteView("permute", x.view, dims);
-  const norm = dims.map((d) => normalizeAxis("permute", d, x.ndim));
-  const inverse = new Array<number>(norm.length);
-  norm.forEach((d, i) => (inverse[d] = i));
-  return record("permute", traceOp("permute", [x], { dims: norm }, viewOf(x, change)), [x], (g) => [permute(g, inverse)]);
+  return apply("permute", [x], { dims: dims.map((d) => normalizeAxis("permute", d, x.ndim)) });
 }
 
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
@@ -75,20 +56,8 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 
 /** Elements start..end (exclusive, negative counts from the end, clamped) every `step` along `dim`. */
 export function slice(x: Tensor, dim: number, start: number, end: number, step = 1): Tensor {
-  const change = sliceView("slice", x.view, dim, start, end, step);
-  const a = normalizeAxis("slice", dim, x.ndim);
-  const begin = change.shape[a] === 0 ? 0 : (change.offset - x.view.offset) / (x.view.strides[a] || 1);
-  const out = traceOp("slice", [x], { starts: [start], ends: [end], axes: [a], steps: [step] }, viewOf(x, change));
-  return record("slice", out, [x], (g) => [sliceBackward(g, x.shape, x.dtype, a, begin, step)]);
-}
-
-/** Zeros of `shape` with `g` written into the sliced region. */
-function sliceBackward(g: Tensor, shape: readonly number[], dtype: DType, axis: number, begin: number, step: number): Tensor {
-  const out = full(shape, 0, { dtype, device: g.device });
-  const strides = contiguousStrides(shape);
-  const dst = { ...out.view, shape: g.shape, strides: strides.map((s, i) => (i === axis ? s * step : s)), offset: begin * strides[axis]! };
-  copyInto(getDeviceEntry(out.device), g.view, dst);
-  return out;
+  sliceView("slice", x.view, dim, start, end, step); // validates before the op is recorded
+  return apply("slice", [x], { starts: [start], ends: [end], axes: [normalizeAxis("slice", dim, x.ndim)], steps: [step] });
 }
 
 export function select(x: Tensor, dim: number, index: number): Tensor {
@@ -98,14 +67,15 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (i < 0 || i >= size) throw new ShapeError(`select: index ${index} is out of range for dim ${a} of size ${size} (shape ${formatShape(x.shape)})`);
   const s = slice(x, a, i, i + 1);
   const out = squeeze(s, a);
-  s.dispose();
+  // The slice stays alive while autograd needs it: the squeeze's record points at it.
+  if (!s.requiresGrad) s.dispose();
   return out;
 }
 
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const change = expandView("expand", x.view, shape);
-  // backward() sums gradients back to the input's shape, so passing g through is exact.
-  return record("expand", traceOp("expand", [x], { shape: change.shape }, viewOf(x, change)), [x], (g) => [g]);
+  const lead = shape.length - x.ndim;
+  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
+  return apply("expand", [x], { shape: target });
 }
 
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {

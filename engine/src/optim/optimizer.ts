@@ -1,5 +1,5 @@
 import { PolychipError } from "@polychip/hal";
-import { noGrad } from "../autograd/grad-mode.ts";
+import { noGrad } from "../tape/grad-mode.ts";
 import { keep, tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 
