@@ -3,6 +3,7 @@
  */
 export { Tensor, isTensor, type TensorLike } from "./tensor.ts";
 export * from "./ops/index.ts";
+export { backward } from "./autograd/backward.ts";
 export { noGrad, isGradEnabled } from "./tape/grad-mode.ts";
 export { tidy, keep } from "./scope.ts";
 export { memory, type DeviceMemory } from "./memory.ts";

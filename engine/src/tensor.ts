@@ -3,11 +3,10 @@ import {
 } from "@polychip/hal";
 import { getDeviceEntry } from "./core/devices.ts";
 import { decodeHost } from "./core/host.ts";
-import { readView } from "./core/dispatch.ts";
-import type { RawView } from "./core/view.ts";
+import { readView, runOp } from "./core/dispatch.ts";
+import { viewIsContiguous, type RawView } from "./core/view.ts";
 import { finalizer, track } from "./scope.ts";
-import type { GradNode } from "./tape/node.ts";
-import * as ops from "./ops/index.ts";
+import { runBackward, type GradNode } from "./tape/node.ts";
 
 let nextId = 1;
 const liveTensors = new Map<string, number>();
@@ -131,14 +130,13 @@ export class Tensor {
     if (!entry.device.readSync || entry.queue.busy) {
       throw new DeviceError(`dataSync: device '${entry.name}' cannot be read synchronously; use await tensor.data()`);
     }
-    const c = ops.contiguous(this);
+    const cv = viewIsContiguous(v) ? v : runOp("copy", [v])[0]!;
     try {
-      const cv = c.view;
-      const n = c.size * dtypeBytes(cv.dtype);
+      const n = this.size * dtypeBytes(cv.dtype);
       const bytes = n === 0 ? new Uint8Array(0) : entry.device.readSync(cv.storage.buffer, cv.offset * dtypeBytes(cv.dtype), n);
-      return decodeHost(bytes, cv.dtype, c.size);
+      return decodeHost(bytes, cv.dtype, this.size);
     } finally {
-      if (c !== this) c.dispose();
+      if (cv !== v) cv.storage.release();
     }
   }
 
@@ -148,7 +146,7 @@ export class Tensor {
 
   // ---- autograd ----
   backward(grad?: Tensor, options?: { retainGraph?: boolean }): void {
-    ops.backward(this, grad, options);
+    runBackward(this, grad, options);
   }
   /** Marks this tensor as a leaf that collects gradients. */
   requiresGrad_(value = true): this {
@@ -156,122 +154,6 @@ export class Tensor {
     this.requiresGrad = value;
     return this;
   }
-  detach(): Tensor {
-    return ops.detach(this);
-  }
-
-  // ---- devices and dtypes ----
-  to(device: string): Tensor {
-    return ops.toDevice(this, device);
-  }
-  cast(dtype: DType): Tensor {
-    return ops.cast(this, dtype);
-  }
-  float(): Tensor {
-    return ops.cast(this, "float32");
-  }
-  int(): Tensor {
-    return ops.cast(this, "int32");
-  }
-  clone(): Tensor {
-    return ops.clone(this);
-  }
-  contiguous(): Tensor {
-    return ops.contiguous(this);
-  }
-
-  // ---- views ----
-  reshape(...shape: number[] | [readonly number[]]): Tensor {
-    return ops.reshape(this, flatArgs(shape));
-  }
-  view_(...shape: number[] | [readonly number[]]): Tensor {
-    return ops.reshape(this, flatArgs(shape));
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return ops.flatten(this, startDim, endDim);
-  }
-  squeeze(dim?: number): Tensor {
-    return ops.squeeze(this, dim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return ops.unsqueeze(this, dim);
-  }
-  permute(...dims: number[] | [readonly number[]]): Tensor {
-    return ops.permute(this, flatArgs(dims));
-  }
-  transpose(dim0 = -2, dim1 = -1): Tensor {
-    return ops.transpose(this, dim0, dim1);
-  }
-  get T(): Tensor {
-    return ops.transpose(this, -2, -1);
-  }
-  slice(dim: number, start: number, end: number, step = 1): Tensor {
-    return ops.slice(this, dim, start, end, step);
-  }
-  select(dim: number, index: number): Tensor {
-    return ops.select(this, dim, index);
-  }
-  expand(...shape: number[] | [readonly number[]]): Tensor {
-    return ops.expand(this, flatArgs(shape));
-  }
-
-  // ---- arithmetic ----
-  add(o: TensorLike): Tensor { return ops.add(this, o); }
-  sub(o: TensorLike): Tensor { return ops.sub(this, o); }
-  mul(o: TensorLike): Tensor { return ops.mul(this, o); }
-  div(o: TensorLike): Tensor { return ops.div(this, o); }
-  pow(o: TensorLike): Tensor { return ops.pow(this, o); }
-  maximum(o: TensorLike): Tensor { return ops.maximum(this, o); }
-  minimum(o: TensorLike): Tensor { return ops.minimum(this, o); }
-  mod(o: TensorLike): Tensor { return ops.mod(this, o); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  relu(): Tensor { return ops.relu(this); }
-  gelu(): Tensor { return ops.gelu(this); }
-  erf(): Tensor { return ops.erf(this); }
-  floor(): Tensor { return ops.floor(this); }
-  ceil(): Tensor { return ops.ceil(this); }
-  round(): Tensor { return ops.round(this); }
-  square(): Tensor { return ops.mul(this, this); }
-  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, min, max); }
-
-  // ---- comparisons ----
-  eq(o: TensorLike): Tensor { return ops.eq(this, o); }
-  ne(o: TensorLike): Tensor { return ops.ne(this, o); }
-  lt(o: TensorLike): Tensor { return ops.lt(this, o); }
-  le(o: TensorLike): Tensor { return ops.le(this, o); }
-  gt(o: TensorLike): Tensor { return ops.gt(this, o); }
-  ge(o: TensorLike): Tensor { return ops.ge(this, o); }
-
-  // ---- reductions ----
-  sum(dims?: number | number[], keepDims = false): Tensor { return ops.sum(this, dims, keepDims); }
-  mean(dims?: number | number[], keepDims = false): Tensor { return ops.mean(this, dims, keepDims); }
-  prod(dims?: number | number[], keepDims = false): Tensor { return ops.prod(this, dims, keepDims); }
-  max(dims?: number | number[], keepDims = false): Tensor { return ops.max(this, dims, keepDims); }
-  min(dims?: number | number[], keepDims = false): Tensor { return ops.min(this, dims, keepDims); }
-  var(dims?: number | number[], keepDims = false, unbiased = true): Tensor { return ops.variance(this, dims, keepDims, unbiased); }
-  argmax(dim: number, keepDims = false): Tensor { return ops.argmax(this, dim, keepDims); }
-  argmin(dim: number, keepDims = false): Tensor { return ops.argmin(this, dim, keepDims); }
-  logsumexp(dim: number, keepDims = false): Tensor { return ops.logsumexp(this, dim, keepDims); }
-
-  // ---- linear algebra and nn ----
-  matmul(o: Tensor): Tensor { return ops.matmul(this, o); }
-  softmax(dim = -1): Tensor { return ops.softmax(this, dim); }
-  logSoftmax(dim = -1): Tensor { return ops.logSoftmax(this, dim); }
-}
-
-function flatArgs(args: number[] | [readonly number[]]): number[] {
-  return Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
 }
 
 export function isTensor(v: unknown): v is Tensor {

@@ -2,6 +2,7 @@ import { formatShape, PolychipError, ShapeError } from "@polychip/hal";
 import { keep, tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 import { noGrad } from "../tape/grad-mode.ts";
+import { installBackward } from "../tape/node.ts";
 import { gradientRule } from "./gradients.ts";
 import { add, alias } from "../ops/basic.ts";
 import { onesLike } from "../ops/creation.ts";
@@ -106,3 +107,5 @@ function topologicalOrder(root: Tensor): Tensor[] {
   }
   return post.reverse();
 }
+
+installBackward(backward);

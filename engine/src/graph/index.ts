@@ -1,5 +1,4 @@
 export * from "./ir.ts";
-export { trace, type TraceOptions, type Traceable } from "./trace.ts";
 export { printGraph } from "./print.ts";
 export { inferShapes, graphSymbols } from "./infer-shapes.ts";
 export { validateGraph } from "./validate.ts";

@@ -5,6 +5,7 @@ import { noGrad } from "../tape/grad-mode.ts";
 import { recordGradient } from "../tape/node.ts";
 import { traceOp } from "../tape/trace-hook.ts";
 import { Tensor } from "../tensor.ts";
+import "./methods.ts";
 
 /**
  * The one path every engine op takes: run the op (a HAL kernel through the dispatcher, or a view

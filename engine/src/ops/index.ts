@@ -7,4 +7,3 @@ export * from "./indexing.ts";
 export * from "./nn-functional.ts";
 export * from "./devices-ops.ts";
 export { sumToShape } from "./broadcast-grad.ts";
-export { backward } from "../autograd/backward.ts";

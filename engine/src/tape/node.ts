@@ -52,3 +52,16 @@ export function recordGradient(op: string, output: Tensor, inputs: readonly Tens
   };
   return output;
 }
+
+type BackwardFn = (root: Tensor, grad?: Tensor, options?: { retainGraph?: boolean }) => void;
+let backwardImpl: BackwardFn | undefined;
+
+/** autograd/backward.ts installs the reverse walk here, so Tensor can offer backward() without importing it. */
+export function installBackward(fn: BackwardFn): void {
+  backwardImpl = fn;
+}
+
+export function runBackward(root: Tensor, grad?: Tensor, options?: { retainGraph?: boolean }): void {
+  if (!backwardImpl) throw new Error("backward: autograd is not loaded; import it from '@polychip/engine'");
+  backwardImpl(root, grad, options);
+}

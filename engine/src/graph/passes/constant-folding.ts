@@ -1,10 +1,17 @@
 import { sizeOf } from "@polychip/hal";
-import { createSession } from "../../runtime/session.ts";
 import { inferShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode, Initializer, ValueInfo } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 
+/**
+ * Runs a graph with no inputs and returns the named values. The runtime supplies one (a CPU
+ * session): the graph IR does not import the runtime that executes it.
+ */
+export type GraphEvaluator = (graph: Graph) => Promise<Record<string, { dtype: Initializer["dtype"]; shape: readonly number[]; data: Initializer["data"] }>>;
+
 export interface ConstantFoldingOptions {
+  /** Evaluates the foldable subgraph. */
+  readonly evaluate: GraphEvaluator;
   /**
    * A folded value is stored in the model file, so a node whose output is larger than this many
    * elements and larger than its inputs together (a fill or expand that blows a constant up) stays a node.
@@ -19,7 +26,7 @@ const isConcrete = (v: ValueInfo | undefined): v is ValueInfo & { shape: number[
  * (and `shape`/`size` of values whose shape is fully known), and turns the values the rest of the
  * graph reads into initializers.
  */
-export async function constantFolding(graph: Graph, options: ConstantFoldingOptions = {}): Promise<Graph> {
+export async function constantFolding(graph: Graph, options: ConstantFoldingOptions): Promise<Graph> {
   const limit = options.maxElements ?? 1 << 20;
   let shapes: Map<string, ValueInfo>;
   try {
@@ -56,7 +63,7 @@ export async function constantFolding(graph: Graph, options: ConstantFoldingOpti
   if (folded.length === 0 && hostFolded.length === 0) return graph;
   const readOutside = new Set([...remaining.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
   const wanted = folded.flatMap((n) => n.outputs).filter((o) => readOutside.has(o));
-  const computed = await evaluate(graph, [...graph.initializers, ...hostFolded], folded, wanted);
+  const computed = await evaluate(graph, [...graph.initializers, ...hostFolded], folded, wanted, options.evaluate);
   return deadCodeElimination({ ...graph, nodes: remaining, initializers: [...graph.initializers, ...hostFolded, ...computed] });
 }
 
@@ -69,7 +76,7 @@ function shapeSlice(shape: readonly number[], node: GraphNode): number[] {
 }
 
 /** Runs the foldable nodes as a graph of their own on the CPU and returns the wanted values. */
-async function evaluate(graph: Graph, constants: Initializer[], nodes: GraphNode[], wanted: string[]): Promise<Initializer[]> {
+async function evaluate(graph: Graph, constants: Initializer[], nodes: GraphNode[], wanted: string[], run: GraphEvaluator): Promise<Initializer[]> {
   if (wanted.length === 0) return [];
   const reads = new Set(nodes.flatMap((n) => n.inputs));
   const sub: Graph = {
@@ -79,11 +86,6 @@ async function evaluate(graph: Graph, constants: Initializer[], nodes: GraphNode
     nodes,
     initializers: constants.filter((i) => reads.has(i.name)),
   };
-  const session = await createSession(sub, { device: "cpu" });
-  try {
-    const values = await session.run({});
-    return wanted.map((name) => ({ name, dtype: values[name]!.dtype, shape: values[name]!.shape, data: values[name]!.data }));
-  } finally {
-    session.dispose();
-  }
+  const values = await run(sub);
+  return wanted.map((name) => ({ name, dtype: values[name]!.dtype, shape: [...values[name]!.shape], data: values[name]!.data }));
 }

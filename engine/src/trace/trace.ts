@@ -7,8 +7,8 @@ import { noGrad } from "../tape/grad-mode.ts";
 import { Module } from "../nn/module.ts";
 import { tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
-import type { Graph, GraphNode, Initializer, ValueInfo } from "./ir.ts";
-import { deadCodeElimination } from "./passes/dead-code.ts";
+import type { Graph, GraphNode, Initializer, ValueInfo } from "../graph/ir.ts";
+import { deadCodeElimination } from "../graph/passes/dead-code.ts";
 import { activeRecorder, setRecorder, type OpRecorder } from "../tape/trace-hook.ts";
 
 export interface TraceOptions {

@@ -4,8 +4,8 @@ import { PolychipError, ShapeError } from "@polychip/hal";
 import { memory } from "../memory.ts";
 import { nn, tensor, randn, manualSeed, noGrad, add, mul, reshape, relu, type Tensor } from "../index.ts";
 import { execute } from "../runtime/session.ts";
-import { printGraph } from "./print.ts";
-import { optimize } from "./passes/index.ts";
+import { printGraph } from "../graph/print.ts";
+import { optimize } from "../graph.ts";
 import { trace } from "./trace.ts";
 
 function mlp(): nn.Module {
