@@ -1,6 +1,7 @@
 export * from "./dtype.ts";
 export * from "./errors.ts";
 export * from "./shape.ts";
+export * from "./structural.ts";
 export * from "./version.ts";
 export * from "./device.ts";
 export * from "./registry.ts";

@@ -32,6 +32,11 @@ export function formatShape(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }
 
+/** "float32[2, 3], float32[3]": dtypes and shapes, as every error message and event names tensors. */
+export function describeTensors(ts: readonly { readonly dtype: string; readonly shape: Shape }[]): string {
+  return ts.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(", ");
+}
+
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -2,7 +2,7 @@ import {
   DeviceError,
   DTYPES,
   dtypeBytes,
-  formatShape,
+  describeTensors,
   HAL_VERSION,
   isContiguous,
   KernelError,
@@ -125,9 +125,7 @@ function environmentDefault(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
 }
 
-function describeViews(views: readonly TensorView[]): string {
-  return views.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
-}
+const describeViews = describeTensors;
 
 /** What the WASM kernels of one device use: the shared runtime and the device's share of worker threads. */
 export interface FastPath {

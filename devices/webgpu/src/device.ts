@@ -6,7 +6,7 @@ import {
   OutOfMemoryError,
   PolychipError,
   ShapeError,
-  formatShape,
+  describeTensors,
   type Capabilities,
   type Device,
   type DeviceInfo,
@@ -15,7 +15,6 @@ import {
   type KernelCall,
   type KernelFn,
   type ProfileEvent,
-  type TensorView,
 } from "@polychip/hal";
 import { WebGpuBuffer } from "./runtime/buffer.ts";
 import { BufferPool } from "./runtime/buffer-pool.ts";
@@ -66,9 +65,7 @@ const DTYPES: readonly DType[] = ["float32", "float16", "int32", "int8", "uint8"
 const FEATURE_NAMES: Record<string, string> = { "shader-f16": "f16", subgroups: "subgroups", "timestamp-query": "timestamps" };
 const PARAM_ARENA_BYTES = 64 * 1024;
 
-function describeViews(views: readonly TensorView[]): string {
-  return views.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
-}
+const describeViews = describeTensors;
 
 function errorName(err: unknown): string {
   return (err as { constructor?: { name?: string } })?.constructor?.name ?? "";

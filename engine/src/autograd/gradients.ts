@@ -1,4 +1,4 @@
-import { contiguousStrides, formatShape, ShapeError, type Attrs } from "@polychip/hal";
+import { contiguousStrides, describeTensors, formatShape, ShapeError, type Attrs } from "@polychip/hal";
 import { copyInto } from "../core/dispatch.ts";
 import { getDeviceEntry } from "../core/devices.ts";
 import { declareNonDifferentiable, type GradNode, type InputMeta } from "../tape/node.ts";
@@ -194,7 +194,7 @@ declareNonDifferentiable(NON_DIFFERENTIABLE);
 export function gradientRule(node: GradNode): GradientRule {
   const rule = GRADIENTS[node.op];
   if (!rule) {
-    const ins = node.inputMetas.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
+    const ins = describeTensors(node.inputMetas);
     throw new ShapeError(`backward: no gradient rule for op '${node.op}' (inputs ${ins}); add one to engine/src/autograd/gradients.ts`);
   }
   return rule;

@@ -1,5 +1,5 @@
 import {
-  contiguousStrides, dtypeBytes, ELEMENTWISE_FAMILIES, formatShape, getOp, KernelError, PolychipError, ShapeError, sizeOf,
+  contiguousStrides, describeTensors, dtypeBytes, ELEMENTWISE_FAMILIES, formatShape, getOp, KernelError, PolychipError, ShapeError, sizeOf,
   DeviceError, OutOfMemoryError, type Attrs, type DecompositionContext, type DType, type KernelCall, type OpDef, type Shape, type TensorMeta,
 } from "@polychip/hal";
 import { findKernel, getDeviceEntry, type DeviceEntry } from "./devices.ts";
@@ -9,7 +9,7 @@ import { profiler } from "./profiler.ts";
 import { Storage } from "./storage.ts";
 import { toKernelView, viewIsContiguous, type RawView } from "./view.ts";
 
-const describe = (vs: readonly (RawView | TensorMeta)[]) => vs.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
+const describe = describeTensors;
 
 export function allocate(entry: DeviceEntry, dtype: DType, shape: Shape): RawView {
   const bytes = sizeOf(shape) * dtypeBytes(dtype);

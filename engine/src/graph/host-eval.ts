@@ -1,5 +1,4 @@
-import { broadcastStrides, contiguousStrides, normalizeAxis, sizeOf, type Attrs, type DType, type TensorMeta } from "@polychip/hal";
-import { viewElementOffsets } from "./structural.ts";
+import { broadcastStrides, contiguousStrides, normalizeAxis, sizeOf, viewElementOffsets, type Attrs, type DType, type TensorMeta } from "@polychip/hal";
 
 /** A value whose shape (and, when small, contents) is known before anything runs. */
 export interface KnownValue {

@@ -1,8 +1,7 @@
-import { contiguousStrides, getOp, ShapeError, sizeOf, type TensorMeta } from "@polychip/hal";
+import { applyPlanToValues, contiguousStrides, getOp, planShape, planStructural, ShapeError, sizeOf, type TensorMeta } from "@polychip/hal";
 import { atNode } from "./node-error.ts";
 import { evaluateOnHost, KNOWN_VALUE_LIMIT, type KnownValue } from "./host-eval.ts";
 import { isStructuralOp, type Graph, type ValueInfo } from "./ir.ts";
-import { applyPlanToValues, planShape, planStructural } from "./structural.ts";
 
 /** Unknown = the shape depends on values computed at run time (a reshape target read from data). */
 type Known = KnownValue | null;

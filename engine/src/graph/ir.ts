@@ -62,13 +62,7 @@ export interface Graph {
  * - shape attrs {start?, end?}: ONNX 15 clamping; reads of shape-valued inputs accept any integer dtype.
  * - flatten axis may be negative (counts from the end); axis 0 gives [1, size].
  */
-export const STRUCTURAL_OPS = ["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"] as const;
-
-export type StructuralOp = (typeof STRUCTURAL_OPS)[number];
-
-export function isStructuralOp(op: string): op is StructuralOp {
-  return (STRUCTURAL_OPS as readonly string[]).includes(op);
-}
+export { STRUCTURAL_OPS, isStructuralOp, type StructuralOp } from "@polychip/hal";
 
 /**
  * A source of value names not yet used in `graph` (its inputs, initialisers and node outputs):

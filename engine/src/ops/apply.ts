@@ -1,6 +1,6 @@
-import { contiguousStrides, type Attrs } from "@polychip/hal";
+import { contiguousStrides, expandView, permuteView, reshapeStrides, sliceView, type Attrs } from "@polychip/hal";
 import { runOp, shareView } from "../core/dispatch.ts";
-import { expandView, permuteView, reshapeStrides, sliceView, type RawView } from "../core/view.ts";
+import type { RawView } from "../core/view.ts";
 import { noGrad } from "../tape/grad-mode.ts";
 import { recordGradient } from "../tape/node.ts";
 import { traceOp } from "../tape/trace-hook.ts";

@@ -1,5 +1,5 @@
-import { normalizeAxis, ShapeError, formatShape } from "@polychip/hal";
-import { resolveReshape, sliceView, viewIsContiguous } from "../core/view.ts";
+import { formatShape, normalizeAxis, resolveReshape, ShapeError, sliceView } from "@polychip/hal";
+import { viewIsContiguous } from "../core/view.ts";
 import type { Tensor } from "../tensor.ts";
 import { alias, run } from "./basic.ts";
 import { apply } from "./apply.ts";

@@ -1,4 +1,4 @@
-import { DeviceError, KernelError, formatShape, type DeviceBuffer, type GraphView, type SubgraphClaim } from "@polychip/hal";
+import { DeviceError, KernelError, describeTensors, planStructural, type DeviceBuffer, type GraphView, type SubgraphClaim } from "@polychip/hal";
 import { allocate } from "../core/dispatch.ts";
 import type { DeviceEntry } from "../core/devices.ts";
 import { profiler } from "../core/profiler.ts";
@@ -6,7 +6,6 @@ import type { Storage } from "../core/storage.ts";
 import { toKernelView, type RawView } from "../core/view.ts";
 import { inferShapes } from "../graph/infer-shapes.ts";
 import type { Graph } from "../graph/ir.ts";
-import { planStructural } from "../graph/structural.ts";
 
 /** A claim the session accepted, with where it runs. */
 export interface PlannedClaim {
@@ -144,7 +143,7 @@ export function runClaim(planned: PlannedClaim, inputs: readonly RawView[], entr
     try {
       views = claim.run(launch, entry.device);
     } catch (err) {
-      const shapes = inputs.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
+      const shapes = describeTensors(inputs);
       throw new KernelError(`plugin ${entry.plugin.name}: claim '${claim.name}' on '${entry.name}' failed for inputs ${shapes}: ${(err as Error)?.message ?? err}`);
     }
     if (!Array.isArray(views) || views.length !== claim.outputs.length) {

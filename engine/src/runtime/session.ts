@@ -1,4 +1,4 @@
-import { DeviceError, sizeOf, type HostArray } from "@polychip/hal";
+import { DeviceError, planStructural, sizeOf, type HostArray } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteFallback } from "../core/fallback.ts";
@@ -6,7 +6,6 @@ import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode } from "../graph/ir.ts";
 import { atNode } from "../graph/node-error.ts";
-import { planStructural } from "../graph/structural.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
 import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";

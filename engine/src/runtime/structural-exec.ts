@@ -1,8 +1,6 @@
-import { contiguousStrides } from "@polychip/hal";
+import { contiguousStrides, planStructural, type StructuralOp, type StructuralPlan } from "@polychip/hal";
 import { fromHost, runOp, shareView } from "../core/dispatch.ts";
 import type { RawView } from "../core/view.ts";
-import type { StructuralOp } from "../graph/ir.ts";
-import { planStructural, type StructuralPlan } from "../graph/structural.ts";
 import type { Attrs } from "@polychip/hal";
 
 export interface StructuralResult {

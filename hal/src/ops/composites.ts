@@ -1,13 +1,13 @@
 import type { Attrs } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
-import { formatShape, normalizeAxis } from "../shape.ts";
+import { describeTensors, formatShape, normalizeAxis } from "../shape.ts";
 import { listAttr, numAttr } from "./attrs.ts";
 import { DECOMPOSITIONS } from "./decompositions/index.ts";
 import { conv2dGeometry, window2d } from "./window2d.ts";
 export { conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./window2d.ts";
 import type { OpDef, TensorMeta } from "./types.ts";
 
-const describe = (ms: readonly TensorMeta[]) => ms.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
+const describe = describeTensors;
 
 function composite(name: string, inputs: [number, number], doc: string, infer: OpDef["infer"]): OpDef {
   const decompose = DECOMPOSITIONS[name];

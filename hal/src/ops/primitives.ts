@@ -1,11 +1,11 @@
 import type { Attrs } from "../device.ts";
 import { DTYPES, isDType, isFloat, type DType } from "../dtype.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
-import { broadcastShapes, formatShape, normalizeAxis, sizeOf } from "../shape.ts";
+import { broadcastShapes, describeTensors, formatShape, normalizeAxis, sizeOf } from "../shape.ts";
 import { boolAttr, listAttr, numAttr } from "./attrs.ts";
 import type { OpDef, OpFamily, TensorMeta } from "./types.ts";
 
-const describe = (ms: readonly TensorMeta[]) => ms.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
+const describe = describeTensors;
 
 function requireDTypes(op: string, ms: readonly TensorMeta[], allowed: readonly DType[]): void {
   for (const m of ms) {

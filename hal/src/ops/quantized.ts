@@ -6,12 +6,12 @@
 import type { Attrs } from "../device.ts";
 import type { DType } from "../dtype.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
-import { formatShape, normalizeAxis } from "../shape.ts";
+import { describeTensors, formatShape, normalizeAxis } from "../shape.ts";
 import { boolAttr, numAttr } from "./attrs.ts";
 import type { DecompositionContext, OpDef, TensorMeta } from "./types.ts";
 import { conv2dGeometry } from "./window2d.ts";
 
-const describe = (ms: readonly TensorMeta[]) => ms.map((m) => `${m.dtype}${formatShape(m.shape)}`).join(", ");
+const describe = describeTensors;
 const QUANTIZED: readonly DType[] = ["int8", "uint8"];
 const FLOATS: readonly DType[] = ["float32", "float16"];
 

@@ -1,6 +1,6 @@
 import {
-  contiguousStrides, getOp, isContiguous, KernelError, sizeOf, type Attrs, type GraphNodeView, type GraphView, type KernelFn,
-  type SubgraphLaunch, type TensorView,
+  contiguousStrides, getOp, isContiguous, KernelError, planStructural, sizeOf, type Attrs, type GraphNodeView, type GraphView, type KernelFn,
+  type StructuralOp, type SubgraphLaunch, type TensorView,
 } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
 import { dmaLoad } from "./chip/dma.ts";
@@ -38,7 +38,7 @@ export function nativeKernel(op: string, dtype: string): KernelFn<HostBuffer> | 
  */
 export function runsOnChip(graph: GraphView, node: GraphNodeView): boolean {
   const dtypeOf = (name: string | undefined) => (name ? graph.values.get(name)?.dtype : undefined);
-  if (VIEW_OPS.has(node.op)) return node.inputs.length === 1 && !node.attrs.allowZero && dtypeOf(node.inputs[0]) !== undefined;
+  if (VIEW_OPS.has(node.op)) return node.inputs.length === 1 && dtypeOf(node.inputs[0]) !== undefined;
   if (node.op === "cast") return FLOATS.has(dtypeOf(node.inputs[0]) ?? "") && FLOATS.has(String(node.attrs.to));
   const dtype = dtypeOf(node.inputs[0]);
   return dtype !== undefined && node.outputs.every((o) => graph.values.has(o)) && nativeKernel(node.op, dtype) !== undefined;
@@ -106,28 +106,12 @@ function viewStep(index: number, node: GraphNodeView): Step {
     run(env) {
       const x = env.get(node.inputs[0]!)!;
       if (!isContiguous(x.shape, x.strides)) throw new KernelError(`npu-sim ${node.op}: a view of a non-contiguous tensor needs a copy; not claimed`);
-      const shape = node.op === "identity" ? [...x.shape] : node.op === "flatten" ? flattenShape(x.shape, node.attrs) : reshapeTarget(x.shape, node.attrs);
-      env.set(node.outputs[0]!, { ...x, shape, strides: contiguousStrides(shape) });
+      // The HAL's own definition of the op (ONNX's 0 and -1, allowZero), planned on the contiguous view.
+      const [plan] = planStructural(node.op as StructuralOp, { x, extra: [], attrs: node.attrs, outputCount: 1 });
+      if (plan?.kind !== "view") throw new KernelError(`npu-sim ${node.op}: not a plain view of [${x.shape.join(", ")}]; not claimed`);
+      env.set(node.outputs[0]!, { ...x, shape: [...plan.change.shape], strides: [...plan.change.strides] });
     },
   };
-}
-
-function flattenShape(shape: readonly number[], attrs: Attrs): number[] {
-  const raw = typeof attrs.axis === "number" ? attrs.axis : 1;
-  const axis = raw < 0 ? raw + shape.length : raw;
-  return [sizeOf(shape.slice(0, axis)), sizeOf(shape.slice(axis))];
-}
-
-/** ONNX Reshape from the attribute: 0 copies the input dim, one -1 takes what is left. */
-function reshapeTarget(shape: readonly number[], attrs: Attrs): number[] {
-  const target = (attrs.shape ?? []) as readonly number[];
-  const dims = target.map((d, i) => (d === 0 ? shape[i]! : d));
-  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const out = dims.map((d) => (d === -1 ? sizeOf(shape) / known : d));
-  if (sizeOf(out) !== sizeOf(shape) || out.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new KernelError(`npu-sim reshape: cannot view [${shape.join(", ")}] as [${target.join(", ")}]`);
-  }
-  return out;
 }
 
 type Next = (value: string, after: number) => number | undefined;

@@ -1,9 +1,7 @@
-import { formatShape, type KernelCall, type ProfileEvent, type TensorView } from "@polychip/hal";
+import { describeTensors, type KernelCall, type ProfileEvent, type TensorView } from "@polychip/hal";
 
 /** "float32[2, 3], float32[3]": the dtypes and shapes of some views, for messages and event args. */
-export function describeViews(views: readonly Pick<TensorView, "dtype" | "shape">[]): string {
-  return views.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ");
-}
+export const describeViews: (views: readonly Pick<TensorView, "dtype" | "shape">[]) => string = describeTensors;
 
 /** "add(float32[2, 3], float32[3]) -> float32[2, 3]": one launch, as error messages should name it. */
 export function describeCall(call: Pick<KernelCall, "op" | "inputs" | "outputs">): string {

@@ -1,8 +1,117 @@
-import {
-  broadcastShapes, contiguousStrides, DTypeError, formatShape, isDType, normalizeAxis, ShapeError, sizeOf, type Attrs, type DType,
-} from "@polychip/hal";
-import { expandView, permuteView, reshapeStrides, type ViewChange } from "../core/view.ts";
-import type { StructuralOp } from "./ir.ts";
+import type { Attrs } from "./device.ts";
+import { isDType, type DType } from "./dtype.ts";
+import { DTypeError, ShapeError } from "./errors.ts";
+import { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeAxis, sizeOf, stridedOffsets, type Shape } from "./shape.ts";
+
+/**
+ * Ops every runtime executes itself, with no device kernel: views of memory, shape arithmetic and
+ * constants. Their meaning is defined once, here, for the engine, the ONNX importer and plugins
+ * that claim subgraphs containing them.
+ */
+export const STRUCTURAL_OPS = ["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"] as const;
+
+export type StructuralOp = (typeof STRUCTURAL_OPS)[number];
+
+export function isStructuralOp(op: string): op is StructuralOp {
+  return (STRUCTURAL_OPS as readonly string[]).includes(op);
+}
+
+/** How a view sees its memory: shape, strides and offset in elements. */
+export interface ViewChange {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** A PyTorch reshape target (one -1 inferred, 0 is a real size): ONNX Reshape with allowZero. */
+export function resolveReshape(op: string, from: Shape, to: readonly number[]): number[] {
+  return resolveTarget(op, from, to, true);
+}
+
+/** Strides for viewing `v` with `shape` without copying, or undefined when a copy is needed. */
+export function reshapeStrides(v: ViewChange, shape: readonly number[]): number[] | undefined {
+  if (isContiguous(v.shape, v.strides)) return contiguousStrides(shape);
+  // Merge/split dims where memory allows (as torch.view does).
+  const oldDims: number[] = [];
+  const oldStrides: number[] = [];
+  v.shape.forEach((d, i) => {
+    if (d !== 1) {
+      oldDims.push(d);
+      oldStrides.push(v.strides[i]!);
+    }
+  });
+  const out = new Array<number>(shape.length);
+  let oi = 0;
+  let ni = 0;
+  while (ni < shape.length) {
+    if (shape[ni] === 1) {
+      out[ni] = 1;
+      ni++;
+      continue;
+    }
+    if (oi >= oldDims.length) return undefined;
+    // Take a group of old dims that is contiguous among itself and matches a group of new dims.
+    let oldSize = oldDims[oi]!;
+    let oEnd = oi;
+    let newSize = shape[ni]!;
+    let nEnd = ni;
+    while (oldSize !== newSize) {
+      if (oldSize < newSize) {
+        oEnd++;
+        if (oEnd >= oldDims.length || oldStrides[oEnd - 1] !== oldStrides[oEnd]! * oldDims[oEnd]!) return undefined;
+        oldSize *= oldDims[oEnd]!;
+      } else {
+        nEnd++;
+        if (nEnd >= shape.length) return undefined;
+        newSize *= shape[nEnd]!;
+      }
+    }
+    let stride = oldStrides[oEnd]!;
+    for (let k = nEnd; k >= ni; k--) {
+      out[k] = stride;
+      stride *= shape[k]!;
+    }
+    oi = oEnd + 1;
+    ni = nEnd + 1;
+  }
+  if (oi !== oldDims.length) return undefined;
+  return out;
+}
+
+export function permuteView(op: string, v: ViewChange, dims: readonly number[]): ViewChange {
+  const r = v.shape.length;
+  const norm = dims.map((d) => normalizeAxis(op, d, r));
+  if (norm.length !== r || new Set(norm).size !== r) throw new ShapeError(`${op}: dims ${formatShape(dims)} are not a permutation of ${r} dims (input ${formatShape(v.shape)})`);
+  return { shape: norm.map((d) => v.shape[d]!), strides: norm.map((d) => v.strides[d]!), offset: v.offset };
+}
+
+export function sliceView(op: string, v: ViewChange, axis: number, start: number, end: number, step = 1): ViewChange {
+  const a = normalizeAxis(op, axis, v.shape.length);
+  const dim = v.shape[a]!;
+  if (step <= 0) throw new ShapeError(`${op}: step must be positive, got ${step}`);
+  const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + dim : i, 0), dim);
+  const s = clamp(start);
+  const e = Math.max(clamp(end), s);
+  const shape = [...v.shape];
+  const strides = [...v.strides];
+  shape[a] = Math.ceil((e - s) / step);
+  strides[a] = v.strides[a]! * step;
+  return { shape, strides, offset: v.offset + s * v.strides[a]! };
+}
+
+export function expandView(op: string, v: ViewChange, shape: readonly number[]): ViewChange {
+  const lead = shape.length - v.shape.length;
+  if (lead < 0) throw new ShapeError(`${op}: cannot expand ${formatShape(v.shape)} to fewer dims ${formatShape(shape)}`);
+  const strides = shape.map((d, i) => {
+    if (i < lead) return 0;
+    const src = v.shape[i - lead]!;
+    if (d === -1 || d === src) return v.strides[i - lead]!;
+    if (src === 1) return 0;
+    throw new ShapeError(`${op}: cannot expand ${formatShape(v.shape)} to ${formatShape(shape)} (dim ${i}: ${src} vs ${d})`);
+  });
+  return { shape: shape.map((d, i) => (d === -1 ? v.shape[i - lead]! : d)), strides, offset: v.offset };
+}
+
 
 /**
  * The meaning of each structural op, as plain arithmetic on shapes and strides: the runtime applies
@@ -262,20 +371,7 @@ export function planShape(plan: StructuralPlan): readonly number[] {
 
 /** Row-major element offsets of a view, for host-side evaluation of small known values. */
 export function viewElementOffsets(change: ViewChange): number[] {
-  const n = sizeOf(change.shape);
-  const out = new Array<number>(n);
-  const rank = change.shape.length;
-  const index = new Array<number>(rank).fill(0);
-  for (let i = 0; i < n; i++) {
-    let off = change.offset;
-    for (let d = 0; d < rank; d++) off += index[d]! * change.strides[d]!;
-    out[i] = off;
-    for (let d = rank - 1; d >= 0; d--) {
-      if (++index[d]! < change.shape[d]!) break;
-      index[d] = 0;
-    }
-  }
-  return out;
+  return Array.from(stridedOffsets(change.shape, change.strides, change.offset));
 }
 
 /** Host values after applying a plan to known row-major values (used for small shape tensors). */

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contiguousStrides, ShapeError, type Attrs, type DType } from "@polychip/hal";
-import { applyPlanToValues, planShape, planStructural, sliceAxis, type StructuralPlan } from "./structural.ts";
-import type { StructuralOp } from "./ir.ts";
+import { ShapeError } from "./errors.ts";
+import { contiguousStrides } from "./shape.ts";
+import type { Attrs } from "./device.ts";
+import type { DType } from "./dtype.ts";
+import { applyPlanToValues, planShape, planStructural, sliceAxis, type StructuralOp, type StructuralPlan } from "./structural.ts";
 
 const valuesOf = (p: StructuralPlan) => (p.kind === "value" ? [...p.values] : undefined);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
