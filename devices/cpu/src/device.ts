@@ -1,13 +1,11 @@
 import {
+  BaseDevice,
   DeviceError,
   DTYPES,
   dtypeBytes,
   describeTensors,
   HAL_VERSION,
   isContiguous,
-  KernelError,
-  OutOfMemoryError,
-  PolychipError,
   sizeOf,
   type Capabilities,
   type Device,
@@ -139,18 +137,18 @@ export interface FastPath {
  * The cpu device. Kernels run synchronously on the calling thread — fanning out to worker threads
  * inside a launch and joining before it returns — so the queue is trivially in order.
  */
-export class CpuDevice implements Device<CpuBuffer> {
+export class CpuDevice extends BaseDevice<CpuBuffer> implements Device<CpuBuffer> {
   readonly info: DeviceInfo;
   readonly capabilities: Capabilities;
   /** The WASM runtime and threads, or undefined when the device runs the reference kernels only. */
   readonly fast: FastPath | undefined;
-  private inUse = 0;
   private sink: EventSink | undefined;
   private disposed = false;
   /** Arena blocks not yet freed, by offset; dispose returns them. */
   private readonly arenaBlocks = new Map<number, ArenaBlock>();
 
   constructor(options: CpuDeviceOptions = {}) {
+    super();
     const wasm = options.wasm ?? environmentDefault("POLYCHIP_CPU_WASM") !== "0";
     const requested = options.threads ?? (environmentDefault("POLYCHIP_CPU_THREADS") ? Number(environmentDefault("POLYCHIP_CPU_THREADS")) : undefined);
     if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) {
@@ -179,31 +177,12 @@ export class CpuDevice implements Device<CpuBuffer> {
     };
   }
 
-  /** Bytes currently allocated and not yet freed. */
-  get bytesInUse(): number {
-    return this.inUse;
+  protected createBuffer(bytes: number): CpuBuffer {
+    return this.allocArena(bytes) ?? new CpuBuffer(bytes);
   }
 
-  alloc(bytes: number): CpuBuffer {
-    this.checkAlive();
-    if (!Number.isInteger(bytes) || bytes < 0) throw new DeviceError(`cpu: cannot allocate ${bytes} bytes: size must be a non-negative integer`);
-    const { maxBufferBytes, totalMemoryBytes } = this.capabilities.limits;
-    if (bytes > maxBufferBytes) {
-      throw new OutOfMemoryError(`cpu: cannot allocate ${bytes} bytes: the largest buffer is ${maxBufferBytes} bytes`);
-    }
-    if (this.inUse + bytes > totalMemoryBytes) {
-      throw new OutOfMemoryError(
-        `cpu: cannot allocate ${bytes} bytes: ${this.inUse} of ${totalMemoryBytes} bytes are in use (limit totalMemoryBytes)`,
-      );
-    }
-    let buffer: CpuBuffer;
-    try {
-      buffer = this.allocArena(bytes) ?? new CpuBuffer(bytes);
-    } catch (err) {
-      throw new OutOfMemoryError(`cpu: cannot allocate ${bytes} bytes: the host refused (${(err as Error).message})`);
-    }
-    this.inUse += bytes;
-    return buffer;
+  protected unusableReason(): string | undefined {
+    return this.disposed ? "the device was disposed" : undefined;
   }
 
   /** A block of the WASM memory, or undefined (wasm off, or the memory cannot grow) so the caller uses an ArrayBuffer. */
@@ -236,15 +215,7 @@ export class CpuDevice implements Device<CpuBuffer> {
     else this.settle(buffer);
   }
 
-  free(buffer: CpuBuffer): void {
-    // A second free is ignored so that finalizers racing explicit disposal cannot corrupt the count.
-    if (buffer.freed) return;
-    buffer.freed = true;
-    this.inUse -= buffer.bytes;
-    this.releaseArena(buffer);
-  }
-
-  private releaseArena(buffer: CpuBuffer): void {
+  protected releaseBuffer(buffer: CpuBuffer): void {
     if (buffer.wasmOffset === undefined) return;
     const block = this.arenaBlocks.get(buffer.wasmOffset);
     if (!block) return;
@@ -275,20 +246,11 @@ export class CpuDevice implements Device<CpuBuffer> {
     return buffer.uint8.slice(byteOffset, byteOffset + byteLength);
   }
 
-  launch(kernel: KernelFn<CpuBuffer>, call: KernelCall<CpuBuffer>): void {
-    this.checkAlive();
+  protected runKernel(kernel: KernelFn<CpuBuffer>, call: KernelCall<CpuBuffer>): void {
     for (const v of call.inputs) this.settle(v.buffer);
     for (const v of call.outputs) this.settleOutput(v);
     const start = this.sink ? performance.now() : 0;
-    try {
-      kernel(call, this);
-    } catch (err) {
-      if (err instanceof PolychipError) throw err;
-      throw new KernelError(
-        `cpu: kernel '${call.op}' failed on inputs ${describeViews(call.inputs)} -> ${describeViews(call.outputs)}: ${(err as Error)?.message ?? err}`,
-        err,
-      );
-    }
+    kernel(call, this);
     if (this.sink) {
       const first = call.inputs[0] ?? call.outputs[0];
       this.sink({
@@ -324,16 +286,5 @@ export class CpuDevice implements Device<CpuBuffer> {
     for (const block of this.arenaBlocks.values()) block.arena.free(block.offset, block.bytes);
     this.arenaBlocks.clear();
     if (this.fast?.pool) await this.fast.runtime.releasePool(this.fast.pool);
-  }
-
-  private checkAlive(): void {
-    if (this.disposed) throw new DeviceError("cpu: the device was disposed");
-  }
-
-  private checkRange(what: string, buffer: CpuBuffer, byteOffset: number, byteLength: number): void {
-    if (buffer.freed) throw new DeviceError(`cpu: ${what} of a freed buffer`);
-    if (!(byteOffset >= 0 && byteLength >= 0 && byteOffset + byteLength <= buffer.bytes)) {
-      throw new DeviceError(`cpu: ${what} of bytes [${byteOffset}, ${byteOffset + byteLength}) is outside a buffer of ${buffer.bytes} bytes`);
-    }
   }
 }

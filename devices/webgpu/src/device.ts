@@ -1,10 +1,10 @@
 /// <reference types="@webgpu/types" />
 import {
+  BaseDevice,
   DeviceError,
   HAL_VERSION,
   KernelError,
   OutOfMemoryError,
-  PolychipError,
   ShapeError,
   describeTensors,
   type Capabilities,
@@ -77,7 +77,7 @@ function errorName(err: unknown): string {
  * than one per kernel. GPU errors arrive asynchronously: they are kept and thrown by the next
  * `read` or `sync`, and after device loss every call throws a DeviceError saying why.
  */
-export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
+export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<WebGpuBuffer>, Dispatcher {
   readonly info: DeviceInfo;
   readonly capabilities: Capabilities;
   readonly stats: WebGpuStats = { launches: 0, dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
@@ -93,7 +93,6 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
   private readonly errors = new AsyncErrors();
   private readonly timestampsWanted: boolean;
   private readonly hasTimestamps: boolean;
-  private inUse = 0;
   private sink: EventSink | undefined;
   private lostReason: string | undefined;
   /** The call being launched, so its dispatches' profile events can show its shapes. */
@@ -110,6 +109,7 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     adapterInfo?: GPUAdapterInfo,
     options: WebGpuDeviceOptions = {},
   ) {
+    super();
     const l = gpu.limits;
     const maxBufferBytes = Math.min(l.maxBufferSize, options.limits?.maxBufferBytes ?? Infinity);
     this.maxBindingBytes = Math.min(l.maxStorageBufferBindingSize, options.limits?.maxBindingBytes ?? Infinity);
@@ -167,25 +167,11 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
 
   // ---- memory ----------------------------------------------------------------------------
 
-  /** Bytes allocated and not freed. */
-  get bytesInUse(): number {
-    return this.inUse;
-  }
-
   get poolStats(): { storage: BufferPool["stats"]; staging: BufferPool["stats"] } {
     return { storage: this.storage.stats, staging: this.staging.stats };
   }
 
-  alloc(bytes: number): WebGpuBuffer {
-    this.checkAlive();
-    if (!Number.isInteger(bytes) || bytes < 0) throw new DeviceError(`webgpu: cannot allocate ${bytes} bytes: size must be a non-negative integer`);
-    const { maxBufferBytes, totalMemoryBytes } = this.capabilities.limits;
-    if (bytes > maxBufferBytes) {
-      throw new OutOfMemoryError(`webgpu: cannot allocate ${bytes} bytes: the largest buffer is ${maxBufferBytes} bytes (maxBufferSize)`);
-    }
-    if (this.inUse + bytes > totalMemoryBytes) {
-      throw new OutOfMemoryError(`webgpu: cannot allocate ${bytes} bytes: ${this.inUse} of ${totalMemoryBytes} bytes are in use (totalMemoryBytes)`);
-    }
+  protected createBuffer(bytes: number): WebGpuBuffer {
     this.gpu.pushErrorScope("out-of-memory");
     const gpu = this.storage.acquire(bytes);
     this.errors.track(
@@ -196,19 +182,17 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
         }
       }),
     );
-    this.inUse += bytes;
     return new WebGpuBuffer(bytes, gpu);
   }
 
-  free(buffer: WebGpuBuffer): void {
+  override free(buffer: WebGpuBuffer): void {
     // After loss the memory went with the device: freeing is a no-op rather than an error, because
     // engines free from finalizers and cleanup paths that must not throw.
-    if (this.lostReason !== undefined) return;
-    // A second free is ignored, as on the CPU device, so finalizers racing explicit disposal are harmless.
-    if (buffer.freed) return;
-    buffer.freed = true;
-    this.inUse -= buffer.bytes;
-    // Safe to hand out again at once: whoever gets it next records its work after the work queued so far.
+    if (this.lostReason === undefined) super.free(buffer);
+  }
+
+  /** Safe to hand out again at once: whoever gets it next records its work after the work queued so far. */
+  protected releaseBuffer(buffer: WebGpuBuffer): void {
     this.storage.release(buffer.gpu);
   }
 
@@ -295,18 +279,11 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
 
   // ---- kernels -----------------------------------------------------------------------------
 
-  launch(kernel: KernelFn<WebGpuBuffer>, call: KernelCall<WebGpuBuffer>): void {
-    this.checkAlive();
+  protected runKernel(kernel: KernelFn<WebGpuBuffer>, call: KernelCall<WebGpuBuffer>): void {
     this.stats.launches++;
     this.launching = call;
     try {
       kernel(call, this);
-    } catch (err) {
-      if (err instanceof PolychipError) throw err;
-      throw new KernelError(
-        `webgpu: kernel '${call.op}' failed on inputs ${describeViews(call.inputs)} -> ${describeViews(call.outputs)}: ${(err as Error)?.message ?? err}`,
-        err,
-      );
     } finally {
       this.launching = undefined;
     }
@@ -419,17 +396,8 @@ export class WebGpuDevice implements Device<WebGpuBuffer>, Dispatcher {
     return this.errors.settle(() => this.checkAlive());
   }
 
-  private checkAlive(): void {
-    if (this.lostReason !== undefined) {
-      throw new DeviceError(`webgpu: the device was lost (${this.lostReason}); create a new device to continue`);
-    }
-  }
-
-  private checkRange(what: string, buffer: WebGpuBuffer, byteOffset: number, byteLength: number): void {
-    if (buffer.freed) throw new DeviceError(`webgpu: ${what} of a freed buffer`);
-    if (!(Number.isInteger(byteOffset) && byteOffset >= 0 && byteLength >= 0 && byteOffset + byteLength <= buffer.bytes)) {
-      throw new DeviceError(`webgpu: ${what} of bytes [${byteOffset}, ${byteOffset + byteLength}) is outside a buffer of ${buffer.bytes} bytes`);
-    }
+  protected unusableReason(): string | undefined {
+    return this.lostReason === undefined ? undefined : `the device was lost (${this.lostReason}); create a new device to continue`;
   }
 
   get isLost(): boolean {

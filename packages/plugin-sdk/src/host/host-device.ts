@@ -1,8 +1,6 @@
 import {
+  BaseDevice,
   DeviceError,
-  KernelError,
-  OutOfMemoryError,
-  PolychipError,
   type Capabilities,
   type Device,
   type DeviceInfo,
@@ -21,57 +19,32 @@ export interface HostDeviceOptions {
 
 /**
  * A device whose memory lives on the host: simulators, CPU-like accelerators, a plugin's first
- * bring-up. It supplies the whole Device contract except kernels: memory accounting against
- * `capabilities.limits` (OutOfMemoryError naming requested and free bytes), bounds-checked
- * write/read, in-order synchronous execution, KernelError wrapping that names device, op,
- * shapes and dtypes, and a kernel profiler event per launch. Subclasses override
- * `runKernel` to time launches their own way (a simulated clock, say).
+ * bring-up. It supplies the whole Device contract except kernels: the HAL's BaseDevice does the
+ * memory accounting, bounds checks and KernelError wrapping; this adds host storage, in-order
+ * synchronous execution and a kernel profiler event per launch. Subclasses override `runKernel`
+ * to time launches their own way (a simulated clock, say).
  */
-export class HostDevice implements Device<HostBuffer> {
-  private used = 0;
+export class HostDevice extends BaseDevice<HostBuffer> implements Device<HostBuffer> {
   private sink: EventSink | undefined;
   private disposed = false;
-  protected readonly memoryName: string;
 
   constructor(
     readonly info: DeviceInfo,
     readonly capabilities: Capabilities,
     options: HostDeviceOptions = {},
   ) {
+    super();
     this.memoryName = options.memoryName ?? "memory";
   }
 
-  get bytesInUse(): number {
-    return this.used;
+  protected createBuffer(bytes: number): HostBuffer {
+    return new HostBuffer(this.info.name, bytes);
   }
 
-  get bytesFree(): number {
-    return this.capabilities.limits.totalMemoryBytes - this.used;
-  }
+  protected releaseBuffer(): void {}
 
-  alloc(bytes: number): HostBuffer {
-    this.checkAlive();
-    const name = this.info.name;
-    if (!Number.isInteger(bytes) || bytes < 0) throw new DeviceError(`${name}: cannot allocate ${bytes} bytes: the size must be a non-negative integer`);
-    const { maxBufferBytes, totalMemoryBytes } = this.capabilities.limits;
-    if (this.used + bytes > totalMemoryBytes) {
-      throw new OutOfMemoryError(
-        `${name}: cannot allocate ${bytes} bytes of ${this.memoryName}: ${totalMemoryBytes - this.used} bytes free of ${totalMemoryBytes}`,
-      );
-    }
-    if (bytes > maxBufferBytes) {
-      throw new OutOfMemoryError(`${name}: cannot allocate ${bytes} bytes: the largest buffer is ${maxBufferBytes} bytes`);
-    }
-    const buffer = new HostBuffer(name, bytes);
-    this.used += bytes;
-    return buffer;
-  }
-
-  free(buffer: HostBuffer): void {
-    // A second free is ignored so a finalizer racing an explicit dispose cannot corrupt the count.
-    if (buffer.freed) return;
-    buffer.freed = true;
-    this.used -= buffer.bytes;
+  protected unusableReason(): string | undefined {
+    return this.disposed ? "the device was disposed" : undefined;
   }
 
   write(buffer: HostBuffer, data: Uint8Array, byteOffset = 0): void {
@@ -97,19 +70,13 @@ export class HostDevice implements Device<HostBuffer> {
     return bytes;
   }
 
-  launch(kernel: KernelFn<HostBuffer>, call: KernelCall<HostBuffer>): void {
-    this.checkAlive();
+  override launch(kernel: KernelFn<HostBuffer>, call: KernelCall<HostBuffer>): void {
     for (const view of [...call.inputs, ...call.outputs]) {
       if (view.buffer.freed || view.buffer.device !== this.info.name) {
         throw new DeviceError(`${this.info.name}: ${describeCall(call)} uses a buffer that is freed or belongs to device '${view.buffer.device}'`);
       }
     }
-    try {
-      this.runKernel(kernel, call);
-    } catch (err) {
-      if (err instanceof PolychipError) throw err;
-      throw new KernelError(`${this.info.name}: kernel ${describeCall(call)} failed: ${(err as Error)?.message ?? err}`, err);
-    }
+    super.launch(kernel, call);
   }
 
   /** Runs one kernel and reports it; the default times it on the host clock. */
@@ -142,16 +109,5 @@ export class HostDevice implements Device<HostBuffer> {
   dispose(): void {
     this.disposed = true;
     this.sink = undefined;
-  }
-
-  private checkAlive(): void {
-    if (this.disposed) throw new DeviceError(`${this.info.name}: the device was disposed`);
-  }
-
-  private checkRange(what: string, buffer: HostBuffer, byteOffset: number, byteLength: number): void {
-    if (buffer.freed) throw new DeviceError(`${this.info.name}: ${what} of a freed buffer`);
-    if (!(byteOffset >= 0 && byteLength >= 0 && byteOffset + byteLength <= buffer.bytes)) {
-      throw new DeviceError(`${this.info.name}: ${what} of bytes [${byteOffset}, ${byteOffset + byteLength}) is outside a buffer of ${buffer.bytes} bytes`);
-    }
   }
 }

@@ -1,12 +1,9 @@
-import { describeTensors, type KernelCall, type ProfileEvent, type TensorView } from "@polychip/hal";
+import { describeCall, describeTensors, type KernelCall, type ProfileEvent, type TensorView } from "@polychip/hal";
 
 /** "float32[2, 3], float32[3]": the dtypes and shapes of some views, for messages and event args. */
 export const describeViews: (views: readonly Pick<TensorView, "dtype" | "shape">[]) => string = describeTensors;
 
-/** "add(float32[2, 3], float32[3]) -> float32[2, 3]": one launch, as error messages should name it. */
-export function describeCall(call: Pick<KernelCall, "op" | "inputs" | "outputs">): string {
-  return `${call.op}(${describeViews(call.inputs)}) -> ${describeViews(call.outputs)}`;
-}
+export { describeCall };
 
 /**
  * The profiler event for one kernel launch. `args` carries what the device knows about the run
