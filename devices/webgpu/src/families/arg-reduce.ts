@@ -1,7 +1,7 @@
 import { boolAttr, normalizeAxis, numAttr, sizeOf, type DType } from "@polychip/hal";
 import { MAIN_BUILTINS, flatIndex } from "../runtime/dispatch.ts";
 import { inputBinding, scalarOf } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "../wgsl/prelude.ts";
 import { reduceIndexWgsl, splitAxes } from "./axes.ts";
 import { webgpuKernel, type WebGpuRegistration } from "./registration.ts";

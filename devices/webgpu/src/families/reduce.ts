@@ -1,7 +1,7 @@
 import { sizeOf, type DType } from "@polychip/hal";
 import { FLAT_WORKGROUP, MAIN_BUILTINS, flatIndex } from "../runtime/dispatch.ts";
 import { inputBinding, literal, scalarOf, scatterOutputBinding, type Scalar } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "../wgsl/prelude.ts";
 import { reduceAxes, reduceIndexWgsl, splitAxes } from "./axes.ts";
 import { webgpuKernel, type WebGpuRegistration } from "./registration.ts";

@@ -1,7 +1,7 @@
 import { normalizeAxis, numAttr, sizeOf, type DType } from "@polychip/hal";
 import { FLAT_WORKGROUP, MAIN_BUILTINS, flatIndex } from "../runtime/dispatch.ts";
 import { inputBinding, scatterOutputBinding } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "../wgsl/prelude.ts";
 import { requireContiguous } from "./contiguous.ts";
 import { LINE_GROUP, RED_DECL, treeReduceWgsl } from "./lines.ts";

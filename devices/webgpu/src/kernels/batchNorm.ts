@@ -2,7 +2,7 @@ import { numAttr, sizeOf } from "@polychip/hal";
 import { requireContiguous } from "../families/contiguous.ts";
 import { FLOATS, webgpuKernel } from "../families/registration.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /** Inference batch norm over channel dim 1: (x - mean) / sqrt(var + epsilon) * scale + bias. */
 export const batchNormKernel = webgpuKernel("batchNorm", FLOATS, ({ inputs, outputs: [y], attrs }, device) => {

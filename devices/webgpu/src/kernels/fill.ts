@@ -3,7 +3,7 @@ import { castHost } from "../families/cast-expr.ts";
 import { elementwise } from "../families/elementwise.ts";
 import { ALL, webgpuKernel } from "../families/registration.ts";
 import { scalarOf } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /** fill: attrs.value converted by the cast rule on the host, then broadcast by the kernel. */
 export const fillKernel = webgpuKernel("fill", ALL, ({ outputs: [y], attrs }, device) => {

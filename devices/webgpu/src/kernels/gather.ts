@@ -2,7 +2,7 @@ import { normalizeAxis, numAttr, sizeOf } from "@polychip/hal";
 import { requireContiguous } from "../families/contiguous.ts";
 import { ALL, webgpuKernel } from "../families/registration.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /**
  * ONNX Gather: out[outer, j, inner] = x[outer, idx[j], inner]. The GPU cannot throw, so an index

@@ -2,7 +2,7 @@ import { normalizeAxis, numAttr } from "@polychip/hal";
 import { requireContiguous } from "../families/contiguous.ts";
 import { ALL, webgpuKernel } from "../families/registration.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /** torch.gather: out[c] = x[c with c[axis] = idx[c]]; out-of-range indices are clamped (see gather.ts). */
 export const gatherElementsKernel = webgpuKernel("gatherElements", ALL, ({ inputs: [x, idx], outputs: [y], attrs }, device) => {

@@ -5,7 +5,7 @@ import { FLOATS, webgpuKernel } from "../families/registration.ts";
 import { stridesFor } from "../families/strided.ts";
 import { FLAT_WORKGROUP, MAIN_BUILTINS } from "../runtime/dispatch.ts";
 import { inputBinding, scatterOutputBinding } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "../wgsl/prelude.ts";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 

@@ -2,7 +2,7 @@ import { boolAttr, sizeOf } from "@polychip/hal";
 import { NUMERIC, webgpuKernel } from "../families/registration.ts";
 import { coalesce } from "../families/strided.ts";
 import { inputBinding, scalarOf, scatterOutputBinding } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { tiledGemm } from "../wgsl/tiled-gemm.ts";
 
 /**

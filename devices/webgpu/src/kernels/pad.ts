@@ -3,7 +3,7 @@ import { castHost } from "../families/cast-expr.ts";
 import { ALL, webgpuKernel } from "../families/registration.ts";
 import { scalarOf } from "../wgsl/dtypes.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 const MODES = ["constant", "reflect", "edge"] as const;
 

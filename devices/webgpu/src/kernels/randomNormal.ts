@@ -2,7 +2,7 @@ import { numAttr } from "@polychip/hal";
 import { castExpr } from "../families/cast-expr.ts";
 import { elementwise } from "../families/elementwise.ts";
 import { ALL, webgpuKernel } from "../families/registration.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /** N(mean, std) by Box-Muller on the HAL's counter-based stream; matches the CPU within float tolerance. */
 export const randomNormalKernel = webgpuKernel("randomNormal", ALL, ({ outputs: [y], attrs }, device) => {

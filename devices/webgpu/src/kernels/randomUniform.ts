@@ -2,7 +2,7 @@ import { numAttr } from "@polychip/hal";
 import { castExpr } from "../families/cast-expr.ts";
 import { elementwise } from "../families/elementwise.ts";
 import { ALL, webgpuKernel } from "../families/registration.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /**
  * U[low, high) from the HAL's counter-based stream: low + (high - low) * u, each step rounded to

@@ -3,7 +3,7 @@ import { requireContiguous } from "../families/contiguous.ts";
 import { ALL, webgpuKernel } from "../families/registration.ts";
 import { scalarOf } from "../wgsl/dtypes.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /**
  * torch.scatter_add, written as a gather so it needs no float atomics: each output element scans
