@@ -1,19 +1,19 @@
-import { boolAttr, normalizeAxis, numAttr, sizeOf, type DType } from "@polychip/hal";
+import { boolAttr, normalizeAxis, numAttr, sizeOf } from "@polychip/hal";
 import { MAIN_BUILTINS, flatIndex } from "../runtime/dispatch.ts";
 import { inputBinding, scalarOf } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "../wgsl/prelude.ts";
 import { reduceIndexWgsl, splitAxes } from "./axes.ts";
-import { webgpuKernel, type WebGpuRegistration } from "./registration.ts";
+import type { WebGpuKernel } from "./registration.ts";
 
 /**
  * argMax/argMin along attrs.axis, one invocation per output. Ties go to the first index (the last
  * with attrs.selectLastIndex); NaN counts as the extreme, the first NaN winning (the last with
  * selectLastIndex), as on the CPU device, NumPy and PyTorch.
  */
-export function argReduceKernel(op: "argMax" | "argMin", dtypes: readonly DType[]): WebGpuRegistration {
+export function argReduceKernel(op: "argMax" | "argMin"): WebGpuKernel {
   const cmp = op === "argMax" ? ">" : "<";
-  return webgpuKernel(op, dtypes, ({ inputs: [x], outputs: [y], attrs }, device) => {
+  return ({ inputs: [x], outputs: [y], attrs }, device) => {
     if (sizeOf(y!.shape) === 0) return;
     const axis = normalizeAxis(op, numAttr(op, attrs, "axis"), x!.shape.length);
     const last = boolAttr(attrs, "selectLastIndex");
@@ -58,5 +58,5 @@ export function argReduceKernel(op: "argMax" | "argMin", dtypes: readonly DType[
           ].join("\n"),
         ),
     });
-  });
+  };
 }

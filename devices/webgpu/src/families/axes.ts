@@ -1,5 +1,5 @@
 import { listAttr, normalizeAxis, type Attrs, type TensorView } from "@polychip/hal";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { coalesce } from "./strided.ts";
 
 /** The HAL's reduction axes: attrs.axes normalised and sorted, all dims when absent. */

@@ -1,5 +1,5 @@
 import { conv2dGeometry, formatShape, listAttr, ShapeError, type Attrs, type Conv2dGeometry, type Shape } from "@polychip/hal";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /** The HAL's conv2d geometry with the output size spelt out, as the kernels use it. */
 export interface ConvGeometry extends Conv2dGeometry {

@@ -2,7 +2,7 @@ import { sizeOf, type TensorView } from "@polychip/hal";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import type { Dispatcher } from "../runtime/dispatch.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { coalesce, stridesFor, walksContiguously } from "./strided.ts";
 
 export interface ElementwiseSpec {

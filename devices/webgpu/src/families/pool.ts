@@ -1,5 +1,5 @@
 import { boolAttr, formatShape, listAttr, ShapeError, window2d, type Attrs, type Shape } from "@polychip/hal";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 
 /** Pooling geometry as parameters: planes of H x W (N·C of them), the window and the output size. */
 export function poolParams(op: string, xShape: Shape, attrs: Attrs): { params: ParamBlock; OH: number; OW: number } {

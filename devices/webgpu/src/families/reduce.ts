@@ -1,10 +1,10 @@
-import { sizeOf, type DType } from "@polychip/hal";
+import { sizeOf } from "@polychip/hal";
 import { FLAT_WORKGROUP, MAIN_BUILTINS, flatIndex } from "../runtime/dispatch.ts";
-import { inputBinding, literal, scalarOf, scatterOutputBinding, type Scalar } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { inputBinding, scalarOf, scatterOutputBinding, type Scalar } from "../wgsl/dtypes.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "../wgsl/prelude.ts";
 import { reduceAxes, reduceIndexWgsl, splitAxes } from "./axes.ts";
-import { webgpuKernel, type WebGpuRegistration } from "./registration.ts";
+import type { WebGpuKernel } from "./registration.ts";
 
 export interface Reducer {
   /** WGSL expression combining accumulator `a` with value `b`. */
@@ -21,8 +21,8 @@ const GROUP = 64;
  * one invocation per output looping over its elements (neighbouring invocations then read
  * neighbouring memory, e.g. summing over the batch axis).
  */
-export function reduceKernel(op: string, dtypes: readonly DType[], reducer: Reducer): WebGpuRegistration {
-  return webgpuKernel(op, dtypes, ({ inputs: [x], outputs: [y], attrs }, device) => {
+export function reduceKernel(op: string, reducer: Reducer): WebGpuKernel {
+  return ({ inputs: [x], outputs: [y], attrs }, device) => {
     if (sizeOf(y!.shape) === 0) return;
     const axes = reduceAxes(op, x!.shape.length, attrs);
     const params = new ParamBlock();
@@ -78,16 +78,5 @@ export function reduceKernel(op: string, dtypes: readonly DType[], reducer: Redu
       writes: [y!.buffer],
       workgroups: tree ? split.outputs : Math.ceil(split.outputs / GROUP),
     });
-  });
+  };
 }
-
-export const SUM: Reducer = { combine: (_s, a, b) => `${a} + ${b}`, identity: (s) => literal(s, 0) };
-export const PROD: Reducer = { combine: (_s, a, b) => `${a} * ${b}`, identity: (s) => literal(s, 1) };
-export const MAX: Reducer = {
-  combine: (s, a, b) => (s === "f32" ? `f_max(${a}, ${b})` : `max(${a}, ${b})`),
-  identity: (s) => (s === "f32" ? "-f_inf()" : literal(s, -2147483648)),
-};
-export const MIN: Reducer = {
-  combine: (s, a, b) => (s === "f32" ? `f_min(${a}, ${b})` : `min(${a}, ${b})`),
-  identity: (s) => (s === "f32" ? "f_inf()" : literal(s, 2147483647)),
-};

@@ -1,20 +1,20 @@
-import { normalizeAxis, numAttr, sizeOf, type DType } from "@polychip/hal";
+import { normalizeAxis, numAttr, sizeOf } from "@polychip/hal";
 import { FLAT_WORKGROUP, MAIN_BUILTINS, flatIndex } from "../runtime/dispatch.ts";
 import { inputBinding, scatterOutputBinding } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "../wgsl/prelude.ts";
 import { requireContiguous } from "./contiguous.ts";
 import { LINE_GROUP, RED_DECL, treeReduceWgsl } from "./lines.ts";
-import { webgpuKernel, type WebGpuRegistration } from "./registration.ts";
+import type { WebGpuKernel } from "./registration.ts";
 
 /**
  * softmax / logSoftmax along attrs.axis, stable (exponents of x - max). Lines longer than a
  * workgroup get a workgroup each; shorter ones an invocation each. As on the CPU, a line holding
  * NaN or +Inf, or all -Inf, comes out NaN.
  */
-export function lineSoftmaxKernel(op: "softmax" | "logSoftmax", dtypes: readonly DType[]): WebGpuRegistration {
+export function lineSoftmaxKernel(op: "softmax" | "logSoftmax"): WebGpuKernel {
   const log = op === "logSoftmax";
-  return webgpuKernel(op, dtypes, ({ inputs: [x], outputs: [y], attrs }, device) => {
+  return ({ inputs: [x], outputs: [y], attrs }, device) => {
     requireContiguous(op, [x]);
     const shape = x!.shape;
     if (sizeOf(shape) === 0) return;
@@ -88,5 +88,5 @@ export function lineSoftmaxKernel(op: "softmax" | "logSoftmax", dtypes: readonly
       workgroups: wide ? lines : Math.ceil(lines / 64),
       args: { lines, D },
     });
-  });
+  };
 }

@@ -1,137 +1,90 @@
-import type { WebGpuRegistration } from "../families/registration.ts";
-import { absKernel } from "./abs.ts";
-import { addKernel } from "./add.ts";
-import { argMaxKernel } from "./argMax.ts";
-import { argMinKernel } from "./argMin.ts";
-import { avgPool2dKernel } from "./avgPool2d.ts";
-import { avgPool2dGradKernel } from "./avgPool2dGrad.ts";
-import { batchNormKernel } from "./batchNorm.ts";
-import { castKernel } from "./cast.ts";
-import { ceilKernel } from "./ceil.ts";
-import { concatKernel } from "./concat.ts";
-import { conv2dKernel } from "./conv2d.ts";
-import { conv2dGradInputKernel } from "./conv2dGradInput.ts";
-import { conv2dGradWeightKernel } from "./conv2dGradWeight.ts";
-import { copyKernel } from "./copy.ts";
-import { cosKernel } from "./cos.ts";
-import { divKernel } from "./div.ts";
-import { equalKernel } from "./equal.ts";
-import { erfKernel } from "./erf.ts";
-import { expKernel } from "./exp.ts";
-import { fillKernel } from "./fill.ts";
-import { floorKernel } from "./floor.ts";
-import { fmodKernel } from "./fmod.ts";
-import { gatherKernel } from "./gather.ts";
-import { gatherElementsKernel } from "./gatherElements.ts";
-import { greaterKernel } from "./greater.ts";
-import { greaterEqualKernel } from "./greaterEqual.ts";
-import { isNaNKernel } from "./isNaN.ts";
-import { layerNormKernel } from "./layerNorm.ts";
-import { lessKernel } from "./less.ts";
-import { lessEqualKernel } from "./lessEqual.ts";
-import { logKernel } from "./log.ts";
-import { logSoftmaxKernel } from "./logSoftmax.ts";
-import { logicalAndKernel } from "./logicalAnd.ts";
-import { logicalNotKernel } from "./logicalNot.ts";
-import { logicalOrKernel } from "./logicalOr.ts";
-import { logicalXorKernel } from "./logicalXor.ts";
-import { matmulKernel } from "./matmul.ts";
-import { maxPool2dKernel } from "./maxPool2d.ts";
-import { maxPool2dGradKernel } from "./maxPool2dGrad.ts";
-import { maximumKernel } from "./maximum.ts";
-import { minimumKernel } from "./minimum.ts";
-import { modKernel } from "./mod.ts";
-import { mulKernel } from "./mul.ts";
-import { negKernel } from "./neg.ts";
-import { notEqualKernel } from "./notEqual.ts";
-import { padKernel } from "./pad.ts";
-import { powKernel } from "./pow.ts";
-import { randomNormalKernel } from "./randomNormal.ts";
-import { randomUniformKernel } from "./randomUniform.ts";
-import { reciprocalKernel } from "./reciprocal.ts";
-import { reduceMaxKernel } from "./reduceMax.ts";
-import { reduceMinKernel } from "./reduceMin.ts";
-import { reduceProdKernel } from "./reduceProd.ts";
-import { reduceSumKernel } from "./reduceSum.ts";
-import { reluKernel } from "./relu.ts";
-import { roundKernel } from "./round.ts";
-import { rsqrtKernel } from "./rsqrt.ts";
-import { scatterAddKernel } from "./scatterAdd.ts";
-import { sigmoidKernel } from "./sigmoid.ts";
-import { signKernel } from "./sign.ts";
-import { sinKernel } from "./sin.ts";
-import { softmaxKernel } from "./softmax.ts";
-import { sqrtKernel } from "./sqrt.ts";
-import { subKernel } from "./sub.ts";
-import { tanhKernel } from "./tanh.ts";
-import { whereKernel } from "./where.ts";
+import { ALL, BOOLS, FLOATS, NUMERIC, register, SIGNED, type WebGpuRegistration } from "../families/registration.ts";
+import { conv } from "./conv.ts";
+import { data } from "./data.ts";
+import { arithmetic, compare, logical, unary } from "./elementwise.ts";
+import { indexing } from "./indexing.ts";
+import { linear } from "./matmul.ts";
+import { norm } from "./norm.ts";
+import { pool } from "./pool.ts";
+import { random } from "./random.ts";
+import { reduce } from "./reduce.ts";
 
-/** The WebGPU device's one registration list: one kernel per op (see the HAL's ops/primitives.ts and ops/composites.ts). */
+/**
+ * The WebGPU device's one registration table, one row per HAL op (ops/primitives.ts and
+ * ops/composites.ts): the op, the dtypes of its first input (of its output for nullary ops), and
+ * the family its kernel comes from. registrations.test.ts checks that it covers every primitive.
+ */
 export const webgpuKernels: readonly WebGpuRegistration[] = [
-  absKernel,
-  addKernel,
-  argMaxKernel,
-  argMinKernel,
-  avgPool2dKernel,
-  avgPool2dGradKernel,
-  batchNormKernel,
-  castKernel,
-  ceilKernel,
-  concatKernel,
-  conv2dKernel,
-  conv2dGradInputKernel,
-  conv2dGradWeightKernel,
-  copyKernel,
-  cosKernel,
-  divKernel,
-  equalKernel,
-  erfKernel,
-  expKernel,
-  fillKernel,
-  floorKernel,
-  fmodKernel,
-  gatherKernel,
-  gatherElementsKernel,
-  greaterKernel,
-  greaterEqualKernel,
-  isNaNKernel,
-  layerNormKernel,
-  lessKernel,
-  lessEqualKernel,
-  logKernel,
-  logSoftmaxKernel,
-  logicalAndKernel,
-  logicalNotKernel,
-  logicalOrKernel,
-  logicalXorKernel,
-  matmulKernel,
-  maxPool2dKernel,
-  maxPool2dGradKernel,
-  maximumKernel,
-  minimumKernel,
-  modKernel,
-  mulKernel,
-  negKernel,
-  notEqualKernel,
-  padKernel,
-  powKernel,
-  randomNormalKernel,
-  randomUniformKernel,
-  reciprocalKernel,
-  reduceMaxKernel,
-  reduceMinKernel,
-  reduceProdKernel,
-  reduceSumKernel,
-  reluKernel,
-  roundKernel,
-  rsqrtKernel,
-  scatterAddKernel,
-  sigmoidKernel,
-  signKernel,
-  sinKernel,
-  softmaxKernel,
-  sqrtKernel,
-  subKernel,
-  tanhKernel,
-  whereKernel,
+  // Elementwise over any strided, broadcast views (elementwise.ts).
+  register("abs", NUMERIC, unary),
+  register("neg", SIGNED, unary),
+  register("sign", NUMERIC, unary),
+  register("relu", NUMERIC, unary),
+  register("exp", FLOATS, unary),
+  register("log", FLOATS, unary),
+  register("sqrt", FLOATS, unary),
+  register("rsqrt", FLOATS, unary),
+  register("reciprocal", FLOATS, unary),
+  register("sin", FLOATS, unary),
+  register("cos", FLOATS, unary),
+  register("tanh", FLOATS, unary),
+  register("sigmoid", FLOATS, unary),
+  register("erf", FLOATS, unary),
+  register("floor", FLOATS, unary),
+  register("ceil", FLOATS, unary),
+  register("round", FLOATS, unary),
+  register("isNaN", FLOATS, unary),
+  register("add", NUMERIC, arithmetic),
+  register("sub", NUMERIC, arithmetic),
+  register("mul", NUMERIC, arithmetic),
+  register("div", NUMERIC, arithmetic),
+  register("pow", NUMERIC, arithmetic),
+  register("maximum", NUMERIC, arithmetic),
+  register("minimum", NUMERIC, arithmetic),
+  register("mod", NUMERIC, arithmetic),
+  register("fmod", NUMERIC, arithmetic),
+  register("equal", ALL, compare),
+  register("notEqual", ALL, compare),
+  register("less", NUMERIC, compare),
+  register("lessEqual", NUMERIC, compare),
+  register("greater", NUMERIC, compare),
+  register("greaterEqual", NUMERIC, compare),
+  register("logicalNot", BOOLS, logical),
+  register("logicalAnd", BOOLS, logical),
+  register("logicalOr", BOOLS, logical),
+  register("logicalXor", BOOLS, logical),
+  // Copies, conversions and creation (data.ts, random.ts); where registers by its bool condition.
+  register("copy", ALL, data),
+  register("cast", ALL, data),
+  register("fill", ALL, data),
+  register("where", BOOLS, data),
+  register("concat", ALL, data),
+  register("pad", ALL, data),
+  register("randomUniform", ALL, random),
+  register("randomNormal", ALL, random),
+  // Indexing (indexing.ts).
+  register("gather", ALL, indexing),
+  register("gatherElements", ALL, indexing),
+  register("scatterAdd", ALL, indexing),
+  // Reductions over any strides (reduce.ts).
+  register("reduceSum", NUMERIC, reduce),
+  register("reduceProd", NUMERIC, reduce),
+  register("reduceMax", NUMERIC, reduce),
+  register("reduceMin", NUMERIC, reduce),
+  register("argMax", NUMERIC, reduce),
+  register("argMin", NUMERIC, reduce),
+  // The tiled GEMM (matmul.ts, conv.ts).
+  register("matmul", NUMERIC, linear),
+  register("conv2d", FLOATS, conv),
+  register("conv2dGradInput", FLOATS, conv),
+  register("conv2dGradWeight", FLOATS, conv),
+  // Windows and lines (pool.ts, norm.ts).
+  register("maxPool2d", FLOATS, pool),
+  register("maxPool2dGrad", FLOATS, pool),
+  register("avgPool2d", FLOATS, pool),
+  register("avgPool2dGrad", FLOATS, pool),
+  register("softmax", FLOATS, norm),
+  register("logSoftmax", FLOATS, norm),
+  register("layerNorm", FLOATS, norm),
+  register("batchNorm", FLOATS, norm),
 ];

@@ -1,15 +1,15 @@
 import { boolAttr, sizeOf } from "@polychip/hal";
-import { NUMERIC, webgpuKernel } from "../families/registration.ts";
+import type { WebGpuKernel } from "../families/registration.ts";
 import { coalesce } from "../families/strided.ts";
+import { ParamBlock } from "../runtime/params.ts";
 import { inputBinding, scalarOf, scatterOutputBinding } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
 import { tiledGemm } from "../wgsl/tiled-gemm.ts";
 
 /**
  * matmul on the tiled GEMM. transposeA/B are only strides (no data moves) and any input strides
  * work, so the engine never has to copy a transposed or broadcast operand; batches run along z.
  */
-export const matmulKernel = webgpuKernel("matmul", NUMERIC, ({ inputs: [a, b], outputs: [y], attrs }, device) => {
+const matmul: WebGpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device) => {
   const r = a!.shape.length;
   const ta = boolAttr(attrs, "transposeA");
   const tb = boolAttr(attrs, "transposeB");
@@ -63,4 +63,6 @@ export const matmulKernel = webgpuKernel("matmul", NUMERIC, ({ inputs: [a, b], o
       `fn store(z: u32, m: u32, n: u32, v: ${s}) { st_y(prm_out_off() + (z * prm_M() + m) * prm_N() + n, v); }`,
     ].join("\n"),
   });
-});
+};
+
+export const linear = { matmul };

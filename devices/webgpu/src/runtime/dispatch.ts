@@ -1,5 +1,5 @@
 import type { WebGpuBuffer } from "./buffer.ts";
-import type { ParamBlock } from "../wgsl/params.ts";
+import type { ParamBlock } from "./params.ts";
 
 /**
  * One compute dispatch as a kernel describes it. Bindings are numbered in a fixed order:

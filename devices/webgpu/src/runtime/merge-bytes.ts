@@ -1,6 +1,6 @@
 import { MAIN_BUILTINS, flatIndex, type Dispatcher } from "./dispatch.ts";
 import type { WebGpuBuffer } from "./buffer.ts";
-import { ParamBlock } from "../wgsl/params.ts";
+import { ParamBlock } from "./params.ts";
 
 /**
  * Copies bytes [start, end) of `target` from the same positions in `source` (which holds the words

@@ -2,7 +2,7 @@ import { sizeOf, type DType, type TensorView } from "@polychip/hal";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import { MAIN_BUILTINS, flatIndex, type Dispatcher } from "../runtime/dispatch.ts";
 import { inputBinding, packedBits, perWord, scalarOf, scatterOutputBinding } from "./dtypes.ts";
-import type { ParamBlock } from "./params.ts";
+import type { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "./prelude.ts";
 
 const WORKGROUP = 64;

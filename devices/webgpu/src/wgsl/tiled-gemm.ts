@@ -1,7 +1,7 @@
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import type { Dispatcher } from "../runtime/dispatch.ts";
 import { literal, type Scalar } from "./dtypes.ts";
-import type { ParamBlock } from "./params.ts";
+import type { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "./prelude.ts";
 
 /**

@@ -1,20 +1,22 @@
-import { broadcastShapes, formatShape, normalizeAxis, numAttr, shapesEqual, ShapeError, sizeOf, type TensorView } from "@polychip/hal";
+import { broadcastShapes, formatShape, normalizeAxis, numAttr, ShapeError, shapesEqual, sizeOf, type TensorView } from "@polychip/hal";
 import { requireContiguous } from "../families/contiguous.ts";
 import { LINE_GROUP, RED_DECL, treeReduceWgsl } from "../families/lines.ts";
-import { FLOATS, webgpuKernel } from "../families/registration.ts";
+import type { WebGpuKernel } from "../families/registration.ts";
+import { lineSoftmaxKernel } from "../families/softmax.ts";
 import { stridesFor } from "../families/strided.ts";
-import { FLAT_WORKGROUP, MAIN_BUILTINS } from "../runtime/dispatch.ts";
-import { inputBinding, scatterOutputBinding } from "../wgsl/dtypes.ts";
-import { ParamBlock } from "../wgsl/params.ts";
-import { withPrelude } from "../wgsl/prelude.ts";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
+import { FLAT_WORKGROUP, MAIN_BUILTINS } from "../runtime/dispatch.ts";
+import { ParamBlock } from "../runtime/params.ts";
+import { inputBinding, scatterOutputBinding } from "../wgsl/dtypes.ts";
+import { mapKernel } from "../wgsl/map-kernel.ts";
+import { withPrelude } from "../wgsl/prelude.ts";
 
 /**
  * layerNorm over dims attrs.axis.. (default -1): a workgroup per row computes the mean, then the
  * biased variance around it (two passes, as the CPU does), then writes (x - mean) / sqrt(var + eps)
  * * weight + bias, weight and bias broadcast (right-aligned) to the normalised shape.
  */
-export const layerNormKernel = webgpuKernel("layerNorm", FLOATS, ({ inputs: [x, weight, bias], outputs: [y], attrs }, device) => {
+const layerNorm: WebGpuKernel = ({ inputs: [x, weight, bias], outputs: [y], attrs }, device) => {
   requireContiguous("layerNorm", [x, weight, bias]);
   const shape = x!.shape;
   if (sizeOf(shape) === 0) return;
@@ -88,4 +90,34 @@ export const layerNormKernel = webgpuKernel("layerNorm", FLOATS, ({ inputs: [x, 
         ].join("\n"),
       ),
   });
-});
+};
+
+/** Inference batch norm over channel dim 1: (x - mean) / sqrt(var + epsilon) * scale + bias. */
+const batchNorm: WebGpuKernel = ({ inputs, outputs: [y], attrs }, device) => {
+  requireContiguous("batchNorm", inputs);
+  const [x, scale, bias, mean, variance] = inputs as [typeof inputs[0], typeof inputs[0], typeof inputs[0], typeof inputs[0], typeof inputs[0]];
+  const params = new ParamBlock()
+    .u32("C", x.shape[1] ?? 1)
+    .u32("inner", sizeOf(x.shape.slice(2)))
+    .f32("eps", numAttr("batchNorm", attrs, "epsilon", 1e-5))
+    .u32("offs", [x, scale, bias, mean, variance].map((v) => v.offset));
+  mapKernel(device, {
+    op: "batchNorm",
+    key: "batchNorm",
+    inputs: [x, scale, bias, mean, variance].map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
+    output: y!,
+    params,
+    body: [
+      "  let c = (e / prm_inner()) % prm_C();",
+      "  let inv = 1.0f / sqrt(ld_in4(prm_offs(4u) + c) + prm_eps());",
+      "  return (ld_in0(prm_offs(0u) + e) - ld_in3(prm_offs(3u) + c)) * inv * ld_in1(prm_offs(1u) + c) + ld_in2(prm_offs(2u) + c);",
+    ].join("\n"),
+  });
+};
+
+export const norm = {
+  softmax: lineSoftmaxKernel("softmax"),
+  logSoftmax: lineSoftmaxKernel("logSoftmax"),
+  layerNorm,
+  batchNorm,
+};

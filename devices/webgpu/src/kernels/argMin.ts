@@ -1,4 +1,0 @@
-import { argReduceKernel } from "../families/arg-reduce.ts";
-import { NUMERIC } from "../families/registration.ts";
-
-export const argMinKernel = argReduceKernel("argMin", NUMERIC);

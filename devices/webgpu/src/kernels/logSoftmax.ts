@@ -1,4 +1,0 @@
-import { FLOATS } from "../families/registration.ts";
-import { lineSoftmaxKernel } from "../families/softmax.ts";
-
-export const logSoftmaxKernel = lineSoftmaxKernel("logSoftmax", FLOATS);

@@ -1,4 +1,0 @@
-import { PROD, reduceKernel } from "../families/reduce.ts";
-import { NUMERIC } from "../families/registration.ts";
-
-export const reduceProdKernel = reduceKernel("reduceProd", NUMERIC, PROD);
