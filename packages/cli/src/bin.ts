@@ -123,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
     });
     const result = await trainCommand({
       model: values.model!, epochs: positiveInt("epochs", values.epochs!), batch: positiveInt("batch", values.batch!), lr: Number(values.lr),
-      device: values.device!, data: values.data, subset: values.subset!, out: values.out ?? `runs/${values.model}.pcck`,
+      device: values.device!, data: values.data, subset: values.subset!, out: values.out ?? `runs/${values.model}.pcck`, createOutDir: values.out === undefined,
       json: values.json!, seed: Number(values.seed), maxSteps: values["max-steps"] ? positiveInt("max-steps", values["max-steps"]) : undefined,
     });
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -3,6 +3,7 @@ import { loadFashionMnist } from "@polychip/datasets";
 import type { ObserverKind } from "@polychip/engine/deploy";
 import { PolychipError, type Graph } from "@polychip/engine/runtime";
 import { firstImages, formatMs, measureDeployment, prepareModel, type DeploymentReport, type Precision } from "../deployment.ts";
+import { checkOutputPath } from "../files.ts";
 import { loadModel, saveModel } from "../model-files.ts";
 import { evaluateGraph } from "./eval.ts";
 import { graphFromCheckpoint } from "./export.ts";
@@ -47,6 +48,7 @@ async function loadGraph(path: string): Promise<Graph> {
  */
 export async function deployCommand(args: DeployArgs): Promise<DeployResult> {
   if (args.data !== "fashion-mnist") throw new PolychipError(`deploy: unknown dataset '${args.data}' (available: fashion-mnist)`);
+  if (args.out) await checkOutputPath(args.out, "deployed model file");
   const log = (line: string) => !args.json && process.stdout.write(`${line}\n`);
   const graph = await loadGraph(args.model);
   const data = await loadFashionMnist(args.dataDir ? { dir: args.dataDir } : { subset: args.subset });

@@ -1,6 +1,6 @@
 import { loadFashionMnist } from "@polychip/datasets";
 import { manualSeed, memory, saveCheckpoint, setDefaultDevice, useDevice } from "@polychip/engine";
-import { writeFileAtomic } from "../files.ts";
+import { checkOutputPath, writeFileAtomic } from "../files.ts";
 import { createModel } from "../models.ts";
 import { evaluate, train } from "../training.ts";
 
@@ -13,6 +13,8 @@ export interface TrainArgs {
   data?: string;
   subset: boolean;
   out: string;
+  /** Create the folder of `out` when it is missing (the default runs/); a user-given --out must be in an existing folder. */
+  createOutDir?: boolean;
   json: boolean;
   seed: number;
   maxSteps?: number;
@@ -40,6 +42,7 @@ const log = (json: boolean, line: string) => {
 
 /** `polychip train`: trains on Fashion-MNIST, prints per-epoch figures, saves a checkpoint. */
 export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
+  await checkOutputPath(args.out, "checkpoint", { createParent: args.createOutDir });
   manualSeed(args.seed);
   if (args.device !== "cpu") await useDevice(args.device);
   setDefaultDevice(args.device);
@@ -58,7 +61,7 @@ export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
   const test = await evaluate(model, data.test, args.device);
   log(args.json, `test: accuracy ${(test.accuracy * 100).toFixed(2)}%  loss ${test.loss.toFixed(4)} on ${data.test.count} images`);
   const bytes = await saveCheckpoint(model.stateDict(), { model: args.model, epochs: args.epochs, testAccuracy: test.accuracy, device: args.device });
-  await writeFileAtomic(args.out, bytes);
+  await writeFileAtomic(args.out, bytes, "checkpoint");
   log(args.json, `checkpoint: ${args.out} (${(bytes.byteLength / 1024).toFixed(0)} KiB)`);
   const last = epochs[epochs.length - 1]!;
   const mem = memory(args.device)[0];
