@@ -1,5 +1,6 @@
 import { loadFashionMnist } from "@polychip/datasets";
 import { manualSeed, memory, saveCheckpoint, setDefaultDevice, useDevice } from "@polychip/engine";
+import { UsageError } from "../args.ts";
 import { checkOutputPath, writeFileAtomic } from "../files.ts";
 import { createModel } from "../models.ts";
 import { evaluate, train } from "../training.ts";
@@ -48,6 +49,8 @@ export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
   setDefaultDevice(args.device);
   const data = await loadFashionMnist(args.data ? { dir: args.data } : { subset: args.subset });
   log(args.json, `data: ${data.description}`);
+  // Refused rather than clamped: a batch the data cannot fill would train nothing and still "succeed".
+  if (args.batch > data.train.count) throw new UsageError(`train: --batch ${args.batch} is larger than the training set (${data.train.count} images); use at most ${data.train.count}`);
   const model = createModel(args.model);
   log(args.json, `model: ${args.model} (${model.parameters().reduce((n, p) => n + p.size, 0).toLocaleString("en-US")} parameters) on ${args.device}, batch ${args.batch}, Adam lr ${args.lr}`);
   const started = performance.now();
