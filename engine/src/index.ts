@@ -16,4 +16,5 @@ export {
 export type { DType, Shape, ProfileEvent } from "@polychip/hal";
 export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/checkpoint.ts";
 export { crc32 } from "./io/crc32.ts";
+export { detectAnomaly } from "./anomaly.ts";
 export type { ByteSource } from "./io/bytes.ts";

@@ -6,6 +6,7 @@
 export { createSession, execute, Session, type SessionOptions } from "./runtime/session.ts";
 export { checkInputs, isRawView, type HostOutput, type HostTensor, type RuntimeInput } from "./runtime/inputs.ts";
 export { parseModel, serializeModel, MODEL_MAGIC, MODEL_VERSION } from "./io/model-file.ts";
+export { detectAnomaly } from "./anomaly.ts";
 export { STRUCTURAL_OPS, isStructuralOp, type Graph, type GraphNode, type Initializer, type ValueInfo, type StructuralOp } from "./graph/ir.ts";
 export { inferShapes } from "./graph/infer-shapes.ts";
 export { validateGraph } from "./graph/validate.ts";
@@ -17,5 +18,5 @@ export {
 } from "./core/index.ts";
 export {
   PolychipError, FormatError, ShapeError, DTypeError, DeviceError, UnsupportedOpError, KernelError, OutOfMemoryError,
-  type DType, type HostArray,
+  NonFiniteError, DeviceTimeoutError, type DType, type HostArray,
 } from "@polychip/hal";

@@ -4,6 +4,7 @@ import {
 } from "@polychip/hal";
 import { findKernel, getDeviceEntry, type DeviceEntry } from "./devices.ts";
 import { noteFallback } from "./fallback.ts";
+import { observeOp } from "./op-observer.ts";
 import { encodeHost } from "./host.ts";
 import { profiler } from "./profiler.ts";
 import { Storage } from "./storage.ts";
@@ -57,6 +58,13 @@ export async function readView(v: RawView): Promise<Uint8Array> {
  * decomposition on the same device; otherwise the CPU kernel (a counted, reported fallback).
  */
 export function runOp(op: string, inputs: readonly RawView[], attrs: Attrs = {}, device?: string): RawView[] {
+  // Hook for anomaly detection (core/op-observer.ts): every op's outputs, as produced.
+  const outputs = dispatchOp(op, inputs, attrs, device);
+  observeOp(op, inputs, outputs);
+  return outputs;
+}
+
+function dispatchOp(op: string, inputs: readonly RawView[], attrs: Attrs, device?: string): RawView[] {
   const def = getOp(op);
   if (inputs.length < def.inputs[0] || inputs.length > def.inputs[1]) {
     throw new ShapeError(`${op}: expects ${def.inputs[0] === def.inputs[1] ? def.inputs[0] : `${def.inputs[0]}–${def.inputs[1]}`} inputs, got ${inputs.length}`);

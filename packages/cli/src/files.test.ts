@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
+import { inTempDir } from "./temp-dir.ts";
 import { checkOutputPath, readBytes, writeFileAtomic } from "./files.ts";
 import { trainCommand } from "./commands/train.ts";
-
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "polychip-files-"));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const namesPathWithoutRawCode = (path: string, expected: RegExp) => (e: Error) =>
   e.message.includes(path) && expected.test(e.message) && !/^E[A-Z]+:/.test(e.message) && !e.message.includes("illegal operation");

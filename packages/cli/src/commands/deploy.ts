@@ -5,6 +5,7 @@ import { PolychipError, type Graph } from "@polychip/engine/runtime";
 import { firstImages, formatMs, measureDeployment, prepareModel, type DeploymentReport, type Precision } from "../deployment.ts";
 import { checkOutputPath } from "../files.ts";
 import { loadModel, saveModel } from "../model-files.ts";
+import { checkFiniteGraph } from "../numerics.ts";
 import { evaluateGraph } from "./eval.ts";
 import { graphFromCheckpoint } from "./export.ts";
 
@@ -38,7 +39,9 @@ export interface DeployResult extends DeploymentReport {
 }
 
 async function loadGraph(path: string): Promise<Graph> {
-  return extname(path).toLowerCase() === ".pcck" ? (await graphFromCheckpoint(path)).graph : loadModel(path);
+  const graph = extname(path).toLowerCase() === ".pcck" ? (await graphFromCheckpoint(path)).graph : await loadModel(path);
+  checkFiniteGraph(graph, path);
+  return graph;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { batches, loadFashionMnist, type Split } from "@polychip/datasets";
 import { createSession, PolychipError, ShapeError, type Graph } from "@polychip/engine/runtime";
 import { loadModel } from "../model-files.ts";
+import { checkFiniteGraph } from "../numerics.ts";
 
 export interface EvalArgs {
   model: string;
@@ -68,6 +69,7 @@ export async function evaluateGraph(graph: Graph, split: Split, device: string, 
 export async function evalCommand(args: EvalArgs): Promise<EvalResult> {
   if (args.data !== "fashion-mnist") throw new PolychipError(`eval: unknown dataset '${args.data}' (available: fashion-mnist)`);
   const graph = await loadModel(args.model);
+  checkFiniteGraph(graph, args.model);
   const data = await loadFashionMnist(args.dataDir ? { dir: args.dataDir } : { subset: args.subset });
   const started = performance.now();
   const { accuracy, correct } = await evaluateGraph(graph, data.test, args.device);

@@ -4,6 +4,7 @@ import { FormatError } from "@polychip/engine/runtime";
 import { checkOutputPath, readBytes } from "../files.ts";
 import { saveModel, saveOnnx } from "../model-files.ts";
 import { createModel } from "../models.ts";
+import { checkFiniteState } from "../numerics.ts";
 
 export interface ExportArgs {
   checkpoint: string;
@@ -27,6 +28,12 @@ export interface ExportResult {
 /** Rebuilds the model a checkpoint was trained with, loads its state and traces it for any batch size. */
 export async function graphFromCheckpoint(path: string): Promise<{ graph: Graph; model: string }> {
   const { meta, state } = loadCheckpoint(await readBytes(path, "checkpoint (.pcck)"));
+  try {
+    await checkFiniteState(state, path);
+  } catch (err) {
+    for (const t of state.values()) t.dispose();
+    throw err;
+  }
   const name = meta.model;
   if (typeof name !== "string") throw new FormatError(`${path}: the checkpoint does not say which model it holds (meta.model); it was not written by 'polychip train'`);
   const model = createModel(name);
