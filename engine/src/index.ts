@@ -12,6 +12,7 @@ export {
   useDevice, loadPlugin, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
   setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler,
   type FallbackPolicy, type FallbackRecord,
+  setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,
 } from "./core/index.ts";
 export type { DType, Shape, ProfileEvent } from "@polychip/hal";
 export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/checkpoint.ts";

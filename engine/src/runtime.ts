@@ -15,6 +15,7 @@ export {
   useDevice, loadPlugin, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
   setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler, memoryStats,
   type FallbackPolicy, type FallbackRecord, type RawView, type MemoryStats,
+  setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,
 } from "./core/index.ts";
 export {
   PolychipError, FormatError, ShapeError, DTypeError, DeviceError, UnsupportedOpError, KernelError, OutOfMemoryError,

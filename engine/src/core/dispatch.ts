@@ -46,7 +46,7 @@ export async function readView(v: RawView): Promise<Uint8Array> {
   try {
     const n = sizeOf(contiguous.shape) * dtypeBytes(contiguous.dtype);
     if (n === 0) return new Uint8Array(0);
-    return await entry.queue.read(contiguous.storage.buffer, contiguous.offset * dtypeBytes(contiguous.dtype), n);
+    return await entry.queue.read(contiguous.storage.buffer, contiguous.offset * dtypeBytes(contiguous.dtype), n, contiguous); // names shape/dtype on timeout
   } finally {
     if (contiguous !== v) contiguous.storage.release();
   }
@@ -110,7 +110,7 @@ function launch(entry: DeviceEntry, def: OpDef, kernel: any, inputs: readonly Ra
     return outputs;
   }
   try {
-    entry.queue.submit(() => entry.device.launch(kernel, call));
+    entry.queue.submit(() => entry.device.launch(kernel, call), call); // call: named by deadlines and the watchdog
   } catch (err) {
     outputs.forEach((o) => o.storage.release());
     release();
@@ -158,7 +158,7 @@ export function copyInto(entry: DeviceEntry, src: RawView, dst: RawView): void {
   const reg = findKernel(entry, "copy", src.dtype);
   if (!reg) throw new KernelError(`copy: device '${entry.name}' has no copy kernel for ${src.dtype} (copy is a required primitive)`);
   const call: KernelCall = { op: "copy", inputs: [toKernelView(src)], outputs: [toKernelView(dst)], attrs: {} };
-  if (sizeOf(src.shape) > 0) entry.queue.submit(() => entry.device.launch(reg.kernel, call));
+  if (sizeOf(src.shape) > 0) entry.queue.submit(() => entry.device.launch(reg.kernel, call), call);
 }
 
 function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[], attrs: Attrs, metas: TensorMeta[], reason: string): RawView[] {
