@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli } from "./cli-process.ts";
+import { runCli } from "./testing/cli-process.ts";
 
 /** Each refused before any data is loaded: exit 1, one line on stderr, nothing on stdout. */
 const REFUSED: [string[], RegExp][] = [

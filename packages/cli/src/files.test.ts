@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, open, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { inTempDir } from "./temp-dir.ts";
+import { inTempDir } from "./testing/temp-dir.ts";
 import { checkOutputPath, readBytes, writeFileAtomic } from "./files.ts";
 import { trainCommand } from "./commands/train.ts";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { inTempDir } from "./temp-dir.ts";
+import { inTempDir } from "./testing/temp-dir.ts";
 import { loadFashionMnist } from "@polychip/datasets";
 import { manualSeed, nn, saveCheckpoint, tensor, type Tensor } from "@polychip/engine";
 import { NonFiniteError, parseModel, serializeModel } from "@polychip/engine/runtime";
