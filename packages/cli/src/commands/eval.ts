@@ -41,6 +41,9 @@ export async function evaluateGraph(graph: Graph, split: Split, device: string, 
   const session = await createSession(graph, { device });
   let correct = 0;
   try {
+    // Planned before the batch buffer is built: a fixed batch of 1e9 is a clear error, not a RangeError.
+    const rows = fixedBatch ?? Math.min(batchSize, split.count);
+    session.checkTensor(`input '${input.name}'`, rank === 4 ? [rows, 1, 28, 28] : [rows, 784], "float32");
     for (const batch of batches(split, { batchSize: fixedBatch ?? batchSize, shuffle: false, dropLast: false, standardize: true })) {
       const n = batch.size;
       let x = batch.x;
