@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { inTempDir } from "./testing/temp-dir.ts";
 import { checkOutputPath, readBytes, writeFileAtomic } from "./files.ts";
+import { readInputFile } from "./commands/run.ts";
 import { trainCommand } from "./commands/train.ts";
 
 const namesPathWithoutRawCode = (path: string, expected: RegExp) => (e: Error) =>
@@ -93,5 +94,11 @@ test("an atomic write fsyncs the file and its directory before returning", async
       proto.sync = original;
     }
     assert.ok(syncs >= 2, `expected the file and its directory to be fsynced, saw ${syncs} fsync calls`);
+  });
+});
+
+test("run's --input names the file and the format it expected when it is a directory", async () => {
+  await inTempDir(async (dir) => {
+    await assert.rejects(readInputFile(dir), namesPathWithoutRawCode(dir, /is a directory; expected an input file \(JSON/));
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { isDType, PolychipError } from "@polychip/hal";
+import { isDType } from "@polychip/hal";
 import { createSession, FormatError, type HostOutput, type HostTensor } from "@polychip/engine/runtime";
+import { fileError } from "../files.ts";
 import { loadModel } from "../model-files.ts";
 
 export interface RunArgs {
@@ -35,7 +36,7 @@ export async function readInputFile(path: string): Promise<Record<string, HostTe
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new PolychipError(`cannot read input file ${path}: ${(err as Error).message}`);
+    throw fileError(path, 'an input file (JSON: {"<input name>": {"shape": [...], "data": [...]}})', err);
   }
   let parsed: unknown;
   try {
