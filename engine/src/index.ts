@@ -13,7 +13,10 @@ export {
   useDevice, loadPlugin, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
   setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler,
   type FallbackPolicy, type FallbackRecord,
+  setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,
 } from "./core/index.ts";
 export type { DType, Shape, ProfileEvent } from "@polychip/hal";
 export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/checkpoint.ts";
 export { crc32 } from "./io/crc32.ts";
+export { detectAnomaly } from "./anomaly.ts";
+export type { ByteSource } from "./io/bytes.ts";

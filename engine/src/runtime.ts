@@ -6,6 +6,7 @@
 export { createSession, execute, Session, type SessionOptions } from "./runtime/session.ts";
 export { checkInputs, isRawView, type HostOutput, type HostTensor, type RuntimeInput } from "./runtime/inputs.ts";
 export { parseModel, serializeModel, MODEL_MAGIC, MODEL_VERSION } from "./io/model-file.ts";
+export { detectAnomaly } from "./anomaly.ts";
 export { STRUCTURAL_OPS, isStructuralOp, type Graph, type GraphNode, type Initializer, type ValueInfo, type StructuralOp } from "./graph/ir.ts";
 export { inferShapes } from "./graph/infer-shapes.ts";
 export { validateGraph } from "./graph/validate.ts";
@@ -14,8 +15,9 @@ export {
   useDevice, loadPlugin, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
   setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler, memoryStats,
   type FallbackPolicy, type FallbackRecord, type RawView, type MemoryStats,
+  setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,
 } from "./core/index.ts";
 export {
   PolychipError, FormatError, ShapeError, DTypeError, DeviceError, UnsupportedOpError, KernelError, OutOfMemoryError,
-  type DType, type HostArray,
+  NonFiniteError, DeviceTimeoutError, type DType, type HostArray,
 } from "@polychip/hal";

@@ -27,3 +27,7 @@ export class KernelError extends PolychipError {
 export class DisposedError extends PolychipError {}
 /** A file (model, dataset, checkpoint) that cannot be read. */
 export class FormatError extends PolychipError {}
+/** A NaN or infinity where finite numbers belong (a loss, a gradient, a weight); the message names where it first appeared. */
+export class NonFiniteError extends PolychipError {}
+/** A device operation (a read, a sync) that did not finish within its deadline; the message names device, op, shapes and dtypes. */
+export class DeviceTimeoutError extends DeviceError {}

@@ -1,15 +1,30 @@
-import type { Device, DeviceBuffer } from "@polychip/hal";
+import { DeviceTimeoutError, formatShape, type Device, type DeviceBuffer, type DType, type KernelCall, type Shape } from "@polychip/hal";
+import { activityListener } from "./device-activity.ts";
+import { deadlineFor, withDeadline } from "./deadline.ts";
+
+/** What a read fetches, so a timeout can name it. */
+export interface ReadTarget {
+  readonly shape: Shape;
+  readonly dtype: DType;
+}
+
+const describeCall = (call: KernelCall) =>
+  `${call.op} (inputs ${call.inputs.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ") || "none"})`;
 
 /**
  * Keeps the engine's own work on a device in order when some of it is asynchronous (a CPU
  * fallback that must first read inputs back, a transfer from another device). While such work is
  * outstanding, later launches are chained behind it instead of reaching the device, so the device
  * still sees everything in program order — and the engine's API stays synchronous.
+ * Everything that can wait (read, sync) has a deadline (core/deadline.ts): a device that never
+ * answers ends in a DeviceTimeoutError naming the device, the op, shapes and dtypes.
  */
 export class DeviceQueue {
   private tail: Promise<void> = Promise.resolve();
   private outstanding = 0;
   private failure: unknown;
+  /** The last kernel handed to the device, named when a sync times out. */
+  private lastCall: KernelCall | undefined;
 
   constructor(readonly device: Device<any>) {}
 
@@ -17,11 +32,12 @@ export class DeviceQueue {
     return this.outstanding > 0;
   }
 
-  /** Runs `work` now, or after the outstanding asynchronous work. */
-  submit(work: () => void): void {
+  /** Runs `work` now, or after the outstanding asynchronous work; `call` names the kernel it launches, if any. */
+  submit(work: () => void, call?: KernelCall): void {
     this.throwIfFailed();
-    if (this.outstanding === 0) work();
-    else this.chain(async () => work());
+    const run = call ? () => this.launching(call, work) : work;
+    if (this.outstanding === 0) run();
+    else this.chain(async () => run());
   }
 
   /** Queues asynchronous work; everything submitted after it waits for it. */
@@ -30,21 +46,43 @@ export class DeviceQueue {
     this.chain(work);
   }
 
-  /** Reads bytes once everything queued before has run. */
-  read(buffer: DeviceBuffer, byteOffset: number, byteLength: number): Promise<Uint8Array> {
+  /** Reads bytes once everything queued before has run; `target` names what is read if it times out. */
+  read(buffer: DeviceBuffer, byteOffset: number, byteLength: number, target?: ReadTarget): Promise<Uint8Array> {
     this.throwIfFailed();
-    if (this.outstanding === 0) return this.device.read(buffer, byteOffset, byteLength);
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.chain(async () => {
-        await this.device.read(buffer, byteOffset, byteLength).then(resolve, reject);
-      });
-    });
+    const reading = this.outstanding === 0
+      ? this.device.read(buffer, byteOffset, byteLength)
+      : new Promise<Uint8Array>((resolve, reject) => {
+          this.chain(async () => {
+            await this.device.read(buffer, byteOffset, byteLength).then(resolve, reject);
+          });
+        });
+    const ms = deadlineFor(byteLength);
+    const what = target ? `${target.dtype}${formatShape(target.shape)} (${byteLength} bytes)` : `${byteLength} bytes`;
+    return withDeadline(reading, ms, () => this.timeout(`read of ${what}`, ms));
   }
 
   async sync(): Promise<void> {
-    await this.tail;
+    const ms = deadlineFor(0);
+    await withDeadline(this.tail, ms, () => this.timeout("sync (waiting for queued work)", ms));
     this.throwIfFailed();
-    await this.device.sync();
+    await withDeadline(this.device.sync(), ms, () => this.timeout("sync", ms));
+  }
+
+  private launching(call: KernelCall, work: () => void): void {
+    this.lastCall = call;
+    const listener = activityListener();
+    if (!listener) return work();
+    listener(this.device.info.name, call);
+    try {
+      work();
+    } finally {
+      listener(this.device.info.name, undefined);
+    }
+  }
+
+  private timeout(op: string, ms: number): DeviceTimeoutError {
+    const last = this.lastCall ? `; the last kernel queued was ${describeCall(this.lastCall)}` : "";
+    return new DeviceTimeoutError(`device '${this.device.info.name}': ${op} did not finish within ${Math.round(ms)} ms${last} (deadline: setDeviceDeadline or POLYCHIP_DEVICE_TIMEOUT_MS)`);
   }
 
   private chain(work: () => Promise<void>): void {

@@ -4,6 +4,7 @@ import {
 } from "@polychip/hal";
 import { findKernel, getDeviceEntry, type DeviceEntry } from "./devices.ts";
 import { noteFallback } from "./fallback.ts";
+import { observeOp } from "./op-observer.ts";
 import { encodeHost } from "./host.ts";
 import { profiler } from "./profiler.ts";
 import { Storage } from "./storage.ts";
@@ -45,7 +46,7 @@ export async function readView(v: RawView): Promise<Uint8Array> {
   try {
     const n = sizeOf(contiguous.shape) * dtypeBytes(contiguous.dtype);
     if (n === 0) return new Uint8Array(0);
-    return await entry.queue.read(contiguous.storage.buffer, contiguous.offset * dtypeBytes(contiguous.dtype), n);
+    return await entry.queue.read(contiguous.storage.buffer, contiguous.offset * dtypeBytes(contiguous.dtype), n, contiguous); // names shape/dtype on timeout
   } finally {
     if (contiguous !== v) contiguous.storage.release();
   }
@@ -57,6 +58,13 @@ export async function readView(v: RawView): Promise<Uint8Array> {
  * decomposition on the same device; otherwise the CPU kernel (a counted, reported fallback).
  */
 export function runOp(op: string, inputs: readonly RawView[], attrs: Attrs = {}, device?: string): RawView[] {
+  // Hook for anomaly detection (core/op-observer.ts): every op's outputs, as produced.
+  const outputs = dispatchOp(op, inputs, attrs, device);
+  observeOp(op, inputs, outputs);
+  return outputs;
+}
+
+function dispatchOp(op: string, inputs: readonly RawView[], attrs: Attrs, device?: string): RawView[] {
   const def = getOp(op);
   if (inputs.length < def.inputs[0] || inputs.length > def.inputs[1]) {
     throw new ShapeError(`${op}: expects ${def.inputs[0] === def.inputs[1] ? def.inputs[0] : `${def.inputs[0]}–${def.inputs[1]}`} inputs, got ${inputs.length}`);
@@ -102,7 +110,7 @@ function launch(entry: DeviceEntry, def: OpDef, kernel: any, inputs: readonly Ra
     return outputs;
   }
   try {
-    entry.queue.submit(() => entry.device.launch(kernel, call));
+    entry.queue.submit(() => entry.device.launch(kernel, call), call); // call: named by deadlines and the watchdog
   } catch (err) {
     outputs.forEach((o) => o.storage.release());
     release();
@@ -150,7 +158,7 @@ export function copyInto(entry: DeviceEntry, src: RawView, dst: RawView): void {
   const reg = findKernel(entry, "copy", src.dtype);
   if (!reg) throw new KernelError(`copy: device '${entry.name}' has no copy kernel for ${src.dtype} (copy is a required primitive)`);
   const call: KernelCall = { op: "copy", inputs: [toKernelView(src)], outputs: [toKernelView(dst)], attrs: {} };
-  if (sizeOf(src.shape) > 0) entry.queue.submit(() => entry.device.launch(reg.kernel, call));
+  if (sizeOf(src.shape) > 0) entry.queue.submit(() => entry.device.launch(reg.kernel, call), call);
 }
 
 function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[], attrs: Attrs, metas: TensorMeta[], reason: string): RawView[] {

@@ -30,7 +30,7 @@ export function encodeHost(values: ArrayLike<number>, dtype: DType): Uint8Array 
 
 /** Device bytes → host values (a fresh array the caller owns). */
 export function decodeHost(bytes: Uint8Array, dtype: DType, length: number): HostArray {
-  const copy = bytes.slice(0, length * (dtype === "float16" ? 2 : dtype === "float32" || dtype === "int32" ? 4 : 1));
+  const copy = ownedCopy(bytes, length * (dtype === "float16" ? 2 : dtype === "float32" || dtype === "int32" ? 4 : 1));
   switch (dtype) {
     case "float32":
       return new Float32Array(copy.buffer, 0, length);
@@ -52,4 +52,14 @@ export function decodeHost(bytes: Uint8Array, dtype: DType, length: number): Hos
 
 export function emptyHost(dtype: DType, shape: Shape): HostArray {
   return hostArray(dtype, sizeOf(shape));
+}
+
+/**
+ * A copy of `bytes` in a fresh ArrayBuffer that starts at offset 0 (so typed arrays of any element
+ * size can be laid over it). Not `.slice()`: on a Node Buffer that is a view, not a copy.
+ */
+export function ownedCopy(bytes: Uint8Array, byteLength = bytes.byteLength): Uint8Array {
+  const copy = new Uint8Array(byteLength);
+  copy.set(bytes.subarray(0, byteLength));
+  return copy;
 }

@@ -5,4 +5,7 @@ export * from "./host.ts";
 export * from "./profiler.ts";
 export * from "./storage.ts";
 export * from "./view.ts";
-export { DeviceQueue } from "./device-queue.ts";
+export { DeviceQueue, type ReadTarget } from "./device-queue.ts";
+export { setDeviceDeadline, getDeviceDeadline, deadlineFor, type DeviceDeadline } from "./deadline.ts";
+export { setActivityListener, type ActivityListener } from "./device-activity.ts";
+export { setOpObserver, type OpObserver } from "./op-observer.ts";

@@ -52,7 +52,7 @@ export interface Graph {
  * - identity(x); constant() attrs {value: number[], shape, dtype}
  * - shape(x) → int32 [rank] attrs {start?, end?}; size(x) → int32 scalar
  * - split(x[, sizes]) attrs {axis, sizes?} → several outputs (views)
- * Details the runtime and shape inference follow (graph/structural.ts is the one definition):
+ * Details the runtime and shape inference follow (the HAL's structural.ts is the one definition):
  * - reshape attrs {allowZero?}: when true, 0 is a literal zero-size dim (ONNX allowzero=1).
  * - permute without dims reverses the dims (ONNX Transpose default).
  * - squeeze(x[, axes]) / unsqueeze(x[, axes]): axes may come as an input instead of the attribute (ONNX 13+);

@@ -1,7 +1,8 @@
 import { dtypeBytes, FormatError, isDType, sizeOf, type DType } from "@polychip/hal";
-import { encodeHost } from "../core/host.ts";
+import { encodeHost, ownedCopy } from "../core/host.ts";
 import { tensor } from "../ops/creation.ts";
 import type { Tensor } from "../tensor.ts";
+import { asBytes, type ByteSource } from "./bytes.ts";
 import { readContainer, writeContainer } from "./container.ts";
 
 const MAGIC = "PCCK";
@@ -30,8 +31,9 @@ export interface LoadedCheckpoint {
   state: Map<string, Tensor>;
 }
 
-export function loadCheckpoint(bytes: Uint8Array, device?: string): LoadedCheckpoint {
-  const c = readContainer<CheckpointHeader>(bytes, MAGIC, VERSION, "checkpoint");
+/** Reads a checkpoint from any byte view (a Node Buffer from readFileSync included). */
+export function loadCheckpoint(source: ByteSource, device?: string): LoadedCheckpoint {
+  const c = readContainer<CheckpointHeader>(asBytes(source, "checkpoint"), MAGIC, VERSION, "checkpoint");
   const state = new Map<string, Tensor>();
   if (!Array.isArray(c.header.tensors)) throw new FormatError("checkpoint: header has no tensor table");
   c.header.tensors.forEach((entry, i) => {
@@ -45,7 +47,7 @@ export function loadCheckpoint(bytes: Uint8Array, device?: string): LoadedCheckp
 }
 
 function tensorFromBytes(raw: Uint8Array, dtype: DType, shape: number[], device?: string): Tensor {
-  const copy = raw.slice();
+  const copy = ownedCopy(raw);
   const n = sizeOf(shape);
   const values =
     dtype === "float32" ? new Float32Array(copy.buffer, 0, n)

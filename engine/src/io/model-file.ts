@@ -3,6 +3,7 @@ import { decodeHost, encodeHost } from "../core/host.ts";
 import { inferShapes } from "../graph/infer-shapes.ts";
 import type { Graph, GraphNode, Initializer, ValueInfo } from "../graph/ir.ts";
 import { validateGraph } from "../graph/validate.ts";
+import { asBytes, type ByteSource } from "./bytes.ts";
 import { readContainer, writeContainer } from "./container.ts";
 
 /**
@@ -69,9 +70,8 @@ const copyInfo = (v: ValueInfo): ValueInfo => ({ name: v.name, dtype: v.dtype, s
  * fit — is a FormatError (or ShapeError from the shape check); an op nothing can run is an
  * UnsupportedOpError. Nothing is uploaded to a device here.
  */
-export function parseModel(bytes: Uint8Array): Graph {
-  if (!(bytes instanceof Uint8Array)) throw new FormatError(`${WHAT}: expected bytes (a Uint8Array)`);
-  const c = readContainer<ModelHeader>(bytes, MODEL_MAGIC, MODEL_VERSION, WHAT);
+export function parseModel(source: ByteSource): Graph {
+  const c = readContainer<ModelHeader>(asBytes(source, WHAT), MODEL_MAGIC, MODEL_VERSION, WHAT);
   const h = c.header;
   if (!isObject(h.graph) || !Array.isArray(h.initializers)) throw new FormatError(`${WHAT}: header has no graph or initializer table`);
   const g = h.graph;

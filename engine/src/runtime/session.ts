@@ -1,4 +1,4 @@
-import { DeviceError, planStructural, sizeOf, type HostArray } from "@polychip/hal";
+import { DeviceError, getOp, planStructural, sizeOf, type DType, type HostArray } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteFallback } from "../core/fallback.ts";
@@ -7,6 +7,7 @@ import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode } from "../graph/ir.ts";
 import { atNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
+import { checkPlanned, memoryBudget, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
 import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { runStructural } from "./structural-exec.ts";
@@ -16,6 +17,8 @@ export interface SessionOptions {
   readonly device?: string;
   /** Offer the graph to the device's plugin for subgraph claiming, when it has the hook (default true). */
   readonly claimSubgraphs?: boolean;
+  /** Overrides the memory budget (default: the device's limits, capped at half the host's memory). */
+  readonly memoryBudget?: Partial<MemoryBudget>;
 }
 
 /** Small initializers and constants are also kept on the host: shape arithmetic reads them without a device round trip. */
@@ -29,16 +32,22 @@ export class Session {
   private readonly held = new Map<string, RawView>();
   private readonly hostValues = new Map<string, readonly number[]>();
   private readonly readers = new Map<string, number>();
+  /** Bytes the running graph holds now (initializers, inputs, live intermediates). */
+  private plannedLive: () => number = () => this.heldBytes();
   private disposed = false;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
   readonly claims: ClaimSchedule | undefined;
 
+  /** What this session may allocate; every tensor is checked against it before it is allocated. */
+  readonly budget: MemoryBudget;
+
   /** Use createSession(), which loads the device first. */
-  constructor(readonly graph: Graph, readonly device: string, options: Pick<SessionOptions, "claimSubgraphs"> = {}) {
+  constructor(readonly graph: Graph, readonly device: string, options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget"> = {}) {
     validateGraph(graph);
-    getDeviceEntry(device);
+    this.budget = memoryBudget(getDeviceEntry(device).device.capabilities.limits, options.memoryBudget);
     try {
       for (const init of graph.initializers) {
+        checkPlanned(`initializer '${init.name}'`, init.shape, init.dtype, this.budget, this.heldBytes());
         this.held.set(init.name, fromHost(init.data, init.shape, init.dtype, device));
         if (sizeOf(init.shape) <= HOST_COPY_LIMIT) this.hostValues.set(init.name, Array.from(init.data));
       }
@@ -66,6 +75,18 @@ export class Session {
       this.dispose();
       throw err;
     }
+  }
+
+  /** Refuses a tensor of `shape` and `dtype` that the budget cannot hold (before the caller builds its data). */
+  checkTensor(what: string, shape: readonly number[], dtype: DType): void {
+    checkPlanned(what, shape, dtype, this.budget, this.heldBytes());
+  }
+
+  private heldBytes(extra: Iterable<RawView> = []): number {
+    const storages = new Set([...this.held.values(), ...extra].map((v) => v.storage));
+    let bytes = 0;
+    for (const s of storages) bytes += s.bytes;
+    return bytes;
   }
 
   /** Runs the graph and reads every output back to the host. */
@@ -120,8 +141,13 @@ export class Session {
       store(node.outputs, results);
       node.inputs.forEach(consumed);
     };
+    this.plannedLive = () => this.heldBytes(owned.values());
     try {
-      for (const info of this.graph.inputs) owned.set(info.name, placeInput(info, inputs[info.name]!, this.device));
+      for (const info of this.graph.inputs) {
+        const given = inputs[info.name]!;
+        checkPlanned(`input '${info.name}'`, given.shape, given.dtype ?? info.dtype, this.budget, this.plannedLive());
+        owned.set(info.name, placeInput(info, given, this.device));
+      }
       for (let i = 0; i < this.graph.nodes.length; i++) {
         const node = this.graph.nodes[i]!;
         if (this.claims?.isClaimed(i)) {
@@ -175,6 +201,13 @@ export class Session {
       while (present > 0 && inputs[present - 1] === undefined) present--;
       const args = inputs.slice(0, present);
       if (args.some((a) => a === undefined)) throw new DeviceError(`${node.op}: only trailing inputs may be absent`);
+      // Planned before allocating: the op's output shapes, against the budget and what is already held.
+      const live = this.plannedLive();
+      let planned = 0;
+      getOp(node.op).infer(args as RawView[], node.attrs).forEach((meta, k) => {
+        checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
+        planned += plannedBytes(meta.shape, meta.dtype);
+      });
       return runOp(node.op, args as RawView[], node.attrs, this.device);
     }
     const extra: (readonly number[] | undefined)[] = [];

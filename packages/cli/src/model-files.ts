@@ -25,20 +25,20 @@ export async function loadOnnxSupport(): Promise<OnnxModule> {
 /** Saves a graph as a .pcm file atomically: a crash mid-write leaves the previous file intact. */
 export async function saveModel(graph: Graph, path: string): Promise<number> {
   const bytes = serializeModel(graph);
-  await writeFileAtomic(path, bytes);
+  await writeFileAtomic(path, bytes, "model file");
   return bytes.byteLength;
 }
 
 export async function saveOnnx(graph: Graph, path: string): Promise<number> {
   const { exportOnnx } = await loadOnnxSupport();
   const bytes = await exportOnnx(graph);
-  await writeFileAtomic(path, bytes);
+  await writeFileAtomic(path, bytes, "ONNX file");
   return bytes.byteLength;
 }
 
 /** Loads a .pcm file, or an .onnx file through @polychip/onnx. */
 export async function loadModel(path: string): Promise<Graph> {
-  const bytes = await readBytes(path);
+  const bytes = await readBytes(path, "model file (.pcm or .onnx)");
   const ext = extname(path).toLowerCase();
   if (ext === ".onnx") return (await loadOnnxSupport()).importOnnx(bytes);
   if (ext !== ".pcm") throw new FormatError(`${path}: unknown model format '${ext}' (expected .pcm or .onnx)`);

@@ -1,6 +1,8 @@
 import { nn } from "@polychip/engine";
+import { PolychipError } from "@polychip/hal";
 
-export type ModelName = "mlp" | "cnn";
+export const MODEL_NAMES = ["mlp", "cnn"] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** The Fashion-MNIST MLP: 784-128-10. Takes [N, 1, 28, 28] or [N, 784]. */
 export function mlp(): nn.Module {
@@ -19,5 +21,5 @@ export function cnn(): nn.Module {
 export function createModel(name: string): nn.Module {
   if (name === "mlp") return mlp();
   if (name === "cnn") return cnn();
-  throw new Error(`unknown model '${name}': choose mlp or cnn`);
+  throw new PolychipError(`unknown model '${name}': choose one of ${MODEL_NAMES.join(", ")}`);
 }

@@ -1,5 +1,6 @@
 import { batches, type Split } from "@polychip/datasets";
-import { crossEntropy, noGrad, optim, tensor, tidy, type nn } from "@polychip/engine";
+import { crossEntropy, detectAnomaly, noGrad, optim, tensor, tidy, type nn, type Tensor } from "@polychip/engine";
+import { NonFiniteError } from "@polychip/hal";
 import { Progress } from "./progress.ts";
 
 export interface EpochStats {
@@ -37,20 +38,31 @@ export async function train(model: nn.Module, data: Split, opts: TrainOptions): 
     let seen = 0;
     let batchIndex = 0;
     for (const batch of batches(data, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, epoch, dropLast: true, standardize: true })) {
-      const [loss, hits] = tidy(() => {
+      const forwardBackward = () => {
         const x = tensor(batch.x, { shape: [batch.size, 1, 28, 28], device: opts.device });
         const y = tensor(batch.y, { shape: [batch.size], dtype: "int32", device: opts.device });
         const logits = model.forward(x);
         const l = crossEntropy(logits, y);
         optimizer.zeroGrad();
         l.backward();
-        optimizer.step();
-        return [l.detach(), logits.argmax(1).eq(y).sum()];
+        return { l, logits, y };
+      };
+      const [loss, hits, gradSquares] = tidy(() => {
+        const { l, logits, y } = forwardBackward();
+        return [l.detach(), logits.argmax(1).eq(y).sum(), squaredGradientNorm(model)];
       });
       const lossValue = await loss.item();
+      const gradNorm = Math.sqrt(await gradSquares.item());
       correct += await hits.item();
       loss.dispose();
       hits.dispose();
+      gradSquares.dispose();
+      // Checked before the update, so a non-finite step never reaches the weights.
+      if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
+        optimizer.dispose();
+        throw await diagnoseNonFinite(`train: step ${step + 1} (epoch ${epoch + 1}): loss ${lossValue}, gradient norm ${gradNorm}`, () => void tidy(() => void forwardBackward()));
+      }
+      tidy(() => optimizer.step());
       lossSum += lossValue * batch.size;
       seen += batch.size;
       step++;
@@ -66,6 +78,31 @@ export async function train(model: nn.Module, data: Split, opts: TrainOptions): 
   }
   optimizer.dispose();
   return stats;
+}
+
+/** The sum of squares of every parameter's gradient: one number that is non-finite if any gradient is. */
+function squaredGradientNorm(model: nn.Module): Tensor {
+  let total: Tensor | undefined;
+  for (const p of model.parameters()) {
+    if (!p.grad) continue;
+    const s = p.grad.square().sum();
+    total = total ? total.add(s) : s;
+  }
+  return total ?? tensor([0]).sum();
+}
+
+/**
+ * Re-runs the failing step with anomaly detection, so the error names the first op that produced
+ * a non-finite value (or says the re-run was finite: a fault that does not repeat).
+ */
+async function diagnoseNonFinite(what: string, rerun: () => void): Promise<NonFiniteError> {
+  try {
+    await detectAnomaly(rerun);
+  } catch (err) {
+    if (err instanceof NonFiniteError) return new NonFiniteError(`${what}; ${err.message}`);
+    throw err;
+  }
+  return new NonFiniteError(`${what}; re-running the step with anomaly detection gave finite values (a fault that does not repeat)`);
 }
 
 /** Test-set accuracy (and mean loss) in inference mode. */

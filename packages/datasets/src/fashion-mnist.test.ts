@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -213,4 +213,15 @@ test("the subset's pixel mean and std agree with the published 0.2860 and 0.3530
   const std = Math.sqrt(squares / train.images.length - mean * mean);
   assert.ok(Math.abs(mean - FASHION_MNIST_MEAN) < 0.005, `mean ${mean}`);
   assert.ok(Math.abs(std - FASHION_MNIST_STD) < 0.005, `std ${std}`);
+});
+
+test("a data folder with a directory where a file belongs names the file and what was expected, not a raw EISDIR", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "polychip-fm-"));
+  try {
+    for (const name of Object.values(FASHION_MNIST_FILES)) await mkdir(join(dir, name));
+    await assert.rejects(loadFashionMnist({ dir }), (e: Error) =>
+      e instanceof FormatError && e.message.includes(join(dir, FASHION_MNIST_FILES.trainImages)) && /is a directory; expected the Fashion-MNIST file/.test(e.message) && !/EISDIR/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

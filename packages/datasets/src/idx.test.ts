@@ -105,3 +105,16 @@ test("a truncated gzip stream is a FormatError on the DecompressionStream path",
     (error: unknown) => error instanceof FormatError && /broken.gz: corrupt or truncated gzip data/.test(error.message),
   );
 });
+
+test("a pool-backed Buffer is parsed from its own offset and the pixels own their memory", () => {
+  Buffer.from("shift the pool so the next Buffer starts mid-slab");
+  const pooled = Buffer.from(tinyImages);
+  assert.ok(pooled.byteOffset > 0, "the test needs a Buffer that does not start at offset 0");
+  const images = parseIdxImages(pooled, "pooled");
+  assert.deepEqual([...images.pixels], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  assert.equal(images.pixels.byteOffset, 0);
+  assert.equal(images.pixels.buffer.byteLength, 12, "a copy, not a view that drags the whole pool slab along");
+  const labels = parseIdxLabels(Buffer.from(tinyLabels), "pooled-labels");
+  assert.deepEqual([...labels.labels], [7, 3]);
+  assert.equal(labels.labels.buffer.byteLength, 2);
+});

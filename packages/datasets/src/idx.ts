@@ -63,11 +63,20 @@ function readBody(bytes: Uint8Array, fileName: string, headerBytes: number, expe
     );
   }
   // A copy rather than a view: the caller may transfer it to a worker without dragging the file along.
-  return bytes.slice(headerBytes);
+  // Not bytes.slice(): on a Node Buffer (a view into a shared pool) that returns another view.
+  const body = new Uint8Array(expected);
+  body.set(bytes.subarray(headerBytes));
+  return body;
+}
+
+/** Any byte view (a Node Buffer from a shared pool included) as a Uint8Array over exactly its window. */
+function bytesOf(source: ArrayBufferView): Uint8Array {
+  return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
 }
 
 /** Parses uncompressed IDX image bytes (magic 0x00000803). */
-export function parseIdxImages(bytes: Uint8Array, fileName: string): IdxImages {
+export function parseIdxImages(source: ArrayBufferView, fileName: string): IdxImages {
+  const bytes = bytesOf(source);
   const dims = readHeader(bytes, fileName, IDX_IMAGES_MAGIC);
   const [count, rows, cols] = dims as [number, number, number];
   const pixels = readBody(bytes, fileName, 16, count * rows * cols, dims);
@@ -75,7 +84,8 @@ export function parseIdxImages(bytes: Uint8Array, fileName: string): IdxImages {
 }
 
 /** Parses uncompressed IDX label bytes (magic 0x00000801). */
-export function parseIdxLabels(bytes: Uint8Array, fileName: string): IdxLabels {
+export function parseIdxLabels(source: ArrayBufferView, fileName: string): IdxLabels {
+  const bytes = bytesOf(source);
   const dims = readHeader(bytes, fileName, IDX_LABELS_MAGIC);
   const count = dims[0]!;
   const labels = readBody(bytes, fileName, 8, count, dims);
@@ -83,7 +93,8 @@ export function parseIdxLabels(bytes: Uint8Array, fileName: string): IdxLabels {
 }
 
 /** Undoes gzip when the bytes start with the gzip magic; raw bytes pass through. */
-export async function maybeGunzip(bytes: Uint8Array, fileName: string, gunzip: Gunzip): Promise<Uint8Array> {
+export async function maybeGunzip(source: ArrayBufferView, fileName: string, gunzip: Gunzip): Promise<Uint8Array> {
+  const bytes = bytesOf(source);
   if (!isGzip(bytes)) return bytes;
   try {
     return await gunzip(bytes, fileName);
@@ -94,11 +105,11 @@ export async function maybeGunzip(bytes: Uint8Array, fileName: string, gunzip: G
   }
 }
 
-export async function decodeIdxImages(bytes: Uint8Array, fileName: string, gunzip: Gunzip): Promise<IdxImages> {
+export async function decodeIdxImages(bytes: ArrayBufferView, fileName: string, gunzip: Gunzip): Promise<IdxImages> {
   return parseIdxImages(await maybeGunzip(bytes, fileName, gunzip), fileName);
 }
 
-export async function decodeIdxLabels(bytes: Uint8Array, fileName: string, gunzip: Gunzip): Promise<IdxLabels> {
+export async function decodeIdxLabels(bytes: ArrayBufferView, fileName: string, gunzip: Gunzip): Promise<IdxLabels> {
   return parseIdxLabels(await maybeGunzip(bytes, fileName, gunzip), fileName);
 }
 

@@ -45,13 +45,21 @@ export async function readFashionMnistDir(dir: string): Promise<FashionMnistFile
         const buffer = await readFile(path);
         bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new FormatError(`${path}: cannot read Fashion-MNIST file (${why})`);
+        throw new FormatError(`${path}: ${unreadableBecause(error)}; expected the Fashion-MNIST file ${FASHION_MNIST_FILES[key]} in ${dir}`);
       }
       return [key, { bytes, name: path }] as const;
     }),
   );
   return Object.fromEntries(entries) as FashionMnistFileBytes;
+}
+
+/** Why a file could not be read, in words rather than a raw errno line. */
+function unreadableBecause(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === "ENOENT") return "does not exist";
+  if (code === "EISDIR") return "is a directory";
+  if (code === "EACCES" || code === "EPERM") return "is not readable (permission denied)";
+  return `cannot be read (${error instanceof Error ? error.message : String(error)})`;
 }
 
 export interface NodeFashionMnistOptions extends FashionMnistOptions {

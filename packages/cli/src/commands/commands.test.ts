@@ -51,7 +51,7 @@ test("run feeds a JSON input file to the model and returns every output", async 
     await writeFile(join(dir, "in.json"), JSON.stringify({ input: { shape: [2, 1, 28, 28], data: new Array(2 * 784).fill(0.5) } }));
     const result = await runCommand({ model: join(dir, "mlp.pcm"), device: "cpu", input: join(dir, "in.json"), json: true });
     assert.deepEqual(result.outputs.output!.shape, [2, 10]);
-    assert.deepEqual(result.outputs.output!.data.slice(0, 10), result.outputs.output!.data.slice(10), "two equal rows give equal logits");
+    assert.deepEqual(result.outputs.output!.data!.slice(0, 10), result.outputs.output!.data!.slice(10), "two equal rows give equal logits");
     await writeFile(join(dir, "bad.json"), JSON.stringify({ input: { shape: [2, 784], data: new Array(2 * 784).fill(0) } }));
     await assert.rejects(runCommand({ model: join(dir, "mlp.pcm"), device: "cpu", input: join(dir, "bad.json"), json: true }), (e: Error) => e instanceof ShapeError && /input 'input': expected shape \[batch, 1, 28, 28\]/.test(e.message));
     await writeFile(join(dir, "broken.json"), "{ not json");

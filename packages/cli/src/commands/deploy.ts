@@ -3,7 +3,9 @@ import { loadFashionMnist } from "@polychip/datasets";
 import type { ObserverKind } from "@polychip/engine/deploy";
 import { PolychipError, type Graph } from "@polychip/engine/runtime";
 import { firstImages, formatMs, measureDeployment, prepareModel, type DeploymentReport, type Precision } from "../deployment.ts";
+import { checkOutputPath } from "../files.ts";
 import { loadModel, saveModel } from "../model-files.ts";
+import { checkFiniteGraph } from "../numerics.ts";
 import { evaluateGraph } from "./eval.ts";
 import { graphFromCheckpoint } from "./export.ts";
 
@@ -37,7 +39,9 @@ export interface DeployResult extends DeploymentReport {
 }
 
 async function loadGraph(path: string): Promise<Graph> {
-  return extname(path).toLowerCase() === ".pcck" ? (await graphFromCheckpoint(path)).graph : loadModel(path);
+  const graph = extname(path).toLowerCase() === ".pcck" ? (await graphFromCheckpoint(path)).graph : await loadModel(path);
+  checkFiniteGraph(graph, path);
+  return graph;
 }
 
 /**
@@ -47,6 +51,7 @@ async function loadGraph(path: string): Promise<Graph> {
  */
 export async function deployCommand(args: DeployArgs): Promise<DeployResult> {
   if (args.data !== "fashion-mnist") throw new PolychipError(`deploy: unknown dataset '${args.data}' (available: fashion-mnist)`);
+  if (args.out) await checkOutputPath(args.out, "deployed model file");
   const log = (line: string) => !args.json && process.stdout.write(`${line}\n`);
   const graph = await loadGraph(args.model);
   const data = await loadFashionMnist(args.dataDir ? { dir: args.dataDir } : { subset: args.subset });

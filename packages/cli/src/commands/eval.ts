@@ -1,6 +1,7 @@
 import { batches, loadFashionMnist, type Split } from "@polychip/datasets";
 import { createSession, PolychipError, ShapeError, type Graph } from "@polychip/engine/runtime";
 import { loadModel } from "../model-files.ts";
+import { checkFiniteGraph } from "../numerics.ts";
 
 export interface EvalArgs {
   model: string;
@@ -40,6 +41,9 @@ export async function evaluateGraph(graph: Graph, split: Split, device: string, 
   const session = await createSession(graph, { device });
   let correct = 0;
   try {
+    // Planned before the batch buffer is built: a fixed batch of 1e9 is a clear error, not a RangeError.
+    const rows = fixedBatch ?? Math.min(batchSize, split.count);
+    session.checkTensor(`input '${input.name}'`, rank === 4 ? [rows, 1, 28, 28] : [rows, 784], "float32");
     for (const batch of batches(split, { batchSize: fixedBatch ?? batchSize, shuffle: false, dropLast: false, standardize: true })) {
       const n = batch.size;
       let x = batch.x;
@@ -68,6 +72,7 @@ export async function evaluateGraph(graph: Graph, split: Split, device: string, 
 export async function evalCommand(args: EvalArgs): Promise<EvalResult> {
   if (args.data !== "fashion-mnist") throw new PolychipError(`eval: unknown dataset '${args.data}' (available: fashion-mnist)`);
   const graph = await loadModel(args.model);
+  checkFiniteGraph(graph, args.model);
   const data = await loadFashionMnist(args.dataDir ? { dir: args.dataDir } : { subset: args.subset });
   const started = performance.now();
   const { accuracy, correct } = await evaluateGraph(graph, data.test, args.device);

@@ -1,9 +1,10 @@
 import { loadCheckpoint, zeros } from "@polychip/engine";
 import { optimize, printGraph, trace, type Graph } from "@polychip/engine/graph";
 import { FormatError } from "@polychip/engine/runtime";
-import { readBytes } from "../files.ts";
+import { checkOutputPath, readBytes } from "../files.ts";
 import { saveModel, saveOnnx } from "../model-files.ts";
 import { createModel } from "../models.ts";
+import { checkFiniteState } from "../numerics.ts";
 
 export interface ExportArgs {
   checkpoint: string;
@@ -26,7 +27,13 @@ export interface ExportResult {
 
 /** Rebuilds the model a checkpoint was trained with, loads its state and traces it for any batch size. */
 export async function graphFromCheckpoint(path: string): Promise<{ graph: Graph; model: string }> {
-  const { meta, state } = loadCheckpoint(await readBytes(path));
+  const { meta, state } = loadCheckpoint(await readBytes(path, "checkpoint (.pcck)"));
+  try {
+    await checkFiniteState(state, path);
+  } catch (err) {
+    for (const t of state.values()) t.dispose();
+    throw err;
+  }
   const name = meta.model;
   if (typeof name !== "string") throw new FormatError(`${path}: the checkpoint does not say which model it holds (meta.model); it was not written by 'polychip train'`);
   const model = createModel(name);
@@ -46,6 +53,8 @@ export async function graphFromCheckpoint(path: string): Promise<{ graph: Graph;
 
 /** `polychip export`: checkpoint → traced, optimised graph → .pcm (and .onnx). */
 export async function exportCommand(args: ExportArgs): Promise<ExportResult> {
+  await checkOutputPath(args.out, "model file");
+  if (args.onnx) await checkOutputPath(args.onnx, "ONNX file");
   const { graph, model } = await graphFromCheckpoint(args.checkpoint);
   const log = (line: string) => !args.json && process.stdout.write(`${line}\n`);
   if (args.print) log(printGraph(graph));

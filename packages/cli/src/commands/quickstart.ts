@@ -68,7 +68,7 @@ export async function quickstartCommand(opts: QuickstartArgs): Promise<Quickstar
   say(`Polychip quickstart — train ${opts.model} on Fashion-MNIST, deploy it, check it\n`);
   const trained = await trainCommand({
     model: opts.model, epochs: opts.epochs, batch: 64, lr: 1e-3, device: "cpu", subset: opts.subset,
-    out: `${dir}/quickstart-${opts.model}.pcck`, json: Boolean(opts.quiet), seed: 1, maxSteps: opts.maxSteps,
+    out: `${dir}/quickstart-${opts.model}.pcck`, createOutDir: true, json: Boolean(opts.quiet), seed: 1, maxSteps: opts.maxSteps,
   });
   say(`\ntrained ${trained.model} in ${trained.seconds.toFixed(1)}s: test accuracy ${(trained.testAccuracy * 100).toFixed(2)}%`);
 

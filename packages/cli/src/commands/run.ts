@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { isDType, PolychipError } from "@polychip/hal";
+import { isDType } from "@polychip/hal";
 import { createSession, FormatError, type HostOutput, type HostTensor } from "@polychip/engine/runtime";
+import { fileError } from "../files.ts";
 import { loadModel } from "../model-files.ts";
 
 export interface RunArgs {
@@ -11,10 +12,21 @@ export interface RunArgs {
   json: boolean;
 }
 
+/** One output: every value with --json; otherwise a summary (the first values and min/max/mean), never a copy of all of them. */
+export interface RunOutput {
+  dtype: string;
+  shape: number[];
+  data?: number[];
+  preview?: number[];
+  min?: number;
+  max?: number;
+  mean?: number;
+}
+
 export interface RunResult {
   model: string;
   device: string;
-  outputs: Record<string, { dtype: string; shape: number[]; data: number[] }>;
+  outputs: Record<string, RunOutput>;
   milliseconds: number;
 }
 
@@ -24,7 +36,7 @@ export async function readInputFile(path: string): Promise<Record<string, HostTe
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new PolychipError(`cannot read input file ${path}: ${(err as Error).message}`);
+    throw fileError(path, 'an input file (JSON: {"<input name>": {"shape": [...], "data": [...]}})', err);
   }
   let parsed: unknown;
   try {
@@ -47,9 +59,22 @@ export async function readInputFile(path: string): Promise<Record<string, HostTe
 
 const PREVIEW = 16;
 
-function formatOutput(name: string, o: HostOutput): string {
-  const values = Array.from(o.data.slice(0, PREVIEW), (v) => (Number.isInteger(v) ? String(v) : v.toPrecision(6)));
-  const more = o.data.length > PREVIEW ? `, … (${o.data.length} values)` : "";
+function summarise(o: HostOutput): RunOutput {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < o.data.length; i++) {
+    const v = o.data[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return { dtype: o.dtype, shape: [...o.shape], preview: Array.from(o.data.subarray(0, PREVIEW)), min, max, mean: sum / Math.max(o.data.length, 1) };
+}
+
+function formatOutput(name: string, o: RunOutput & { preview: number[] }, count: number): string {
+  const values = o.preview.map((v) => (Number.isInteger(v) ? String(v) : v.toPrecision(6)));
+  const more = count > PREVIEW ? `, … (${count} values; min ${o.min!.toPrecision(6)}, max ${o.max!.toPrecision(6)}, mean ${o.mean!.toPrecision(6)})` : "";
   return `${name}: ${o.dtype}[${o.shape.join(", ")}] = [${values.join(", ")}${more}]`;
 }
 
@@ -62,12 +87,14 @@ export async function runCommand(args: RunArgs): Promise<RunResult> {
     const started = performance.now();
     const outputs = await session.run(inputs);
     const milliseconds = performance.now() - started;
-    if (!args.json) {
-      for (const [name, o] of Object.entries(outputs)) process.stdout.write(`${formatOutput(name, o)}\n`);
-      process.stdout.write(`ran ${graph.name} on ${args.device} in ${milliseconds.toFixed(1)} ms\n`);
+    if (args.json) {
+      const plain = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, { dtype: o.dtype, shape: o.shape, data: Array.from(o.data) }]));
+      return { model: args.model, device: args.device, outputs: plain, milliseconds };
     }
-    const plain = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, { dtype: o.dtype, shape: o.shape, data: Array.from(o.data) }]));
-    return { model: args.model, device: args.device, outputs: plain, milliseconds };
+    const summaries = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, summarise(o)]));
+    for (const [name, o] of Object.entries(summaries)) process.stdout.write(`${formatOutput(name, o as RunOutput & { preview: number[] }, outputs[name]!.data.length)}\n`);
+    process.stdout.write(`ran ${graph.name} on ${args.device} in ${milliseconds.toFixed(1)} ms\n`);
+    return { model: args.model, device: args.device, outputs: summaries, milliseconds };
   } finally {
     session.dispose();
   }

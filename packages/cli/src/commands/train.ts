@@ -1,7 +1,9 @@
 import { loadFashionMnist } from "@polychip/datasets";
-import { manualSeed, memory, saveCheckpoint, setDefaultDevice, useDevice } from "@polychip/engine";
-import { writeFileAtomic } from "../files.ts";
+import { manualSeed, memory, saveCheckpoint, setDefaultDevice, useDevice, type nn } from "@polychip/engine";
+import { UsageError } from "../args.ts";
+import { checkOutputPath, writeFileAtomic } from "../files.ts";
 import { createModel } from "../models.ts";
+import { checkFiniteState } from "../numerics.ts";
 import { evaluate, train } from "../training.ts";
 
 export interface TrainArgs {
@@ -13,6 +15,8 @@ export interface TrainArgs {
   data?: string;
   subset: boolean;
   out: string;
+  /** Create the folder of `out` when it is missing (the default runs/); a user-given --out must be in an existing folder. */
+  createOutDir?: boolean;
   json: boolean;
   seed: number;
   maxSteps?: number;
@@ -38,13 +42,25 @@ const log = (json: boolean, line: string) => {
   if (!json) process.stdout.write(`${line}\n`);
 };
 
+/** Saves a checkpoint atomically; a model holding NaN or infinity is refused, so it never replaces a good file. */
+export async function saveCheckpointFile(model: nn.Module, path: string, meta: Record<string, unknown>): Promise<Uint8Array> {
+  const state = model.stateDict();
+  await checkFiniteState(state, `train: not saving ${path}`);
+  const bytes = await saveCheckpoint(state, meta);
+  await writeFileAtomic(path, bytes, "checkpoint");
+  return bytes;
+}
+
 /** `polychip train`: trains on Fashion-MNIST, prints per-epoch figures, saves a checkpoint. */
 export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
+  await checkOutputPath(args.out, "checkpoint", { createParent: args.createOutDir });
   manualSeed(args.seed);
   if (args.device !== "cpu") await useDevice(args.device);
   setDefaultDevice(args.device);
   const data = await loadFashionMnist(args.data ? { dir: args.data } : { subset: args.subset });
   log(args.json, `data: ${data.description}`);
+  // Refused rather than clamped: a batch the data cannot fill would train nothing and still "succeed".
+  if (args.batch > data.train.count) throw new UsageError(`train: --batch ${args.batch} is larger than the training set (${data.train.count} images); use at most ${data.train.count}`);
   const model = createModel(args.model);
   log(args.json, `model: ${args.model} (${model.parameters().reduce((n, p) => n + p.size, 0).toLocaleString("en-US")} parameters) on ${args.device}, batch ${args.batch}, Adam lr ${args.lr}`);
   const started = performance.now();
@@ -57,8 +73,7 @@ export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
   }
   const test = await evaluate(model, data.test, args.device);
   log(args.json, `test: accuracy ${(test.accuracy * 100).toFixed(2)}%  loss ${test.loss.toFixed(4)} on ${data.test.count} images`);
-  const bytes = await saveCheckpoint(model.stateDict(), { model: args.model, epochs: args.epochs, testAccuracy: test.accuracy, device: args.device });
-  await writeFileAtomic(args.out, bytes);
+  const bytes = await saveCheckpointFile(model, args.out, { model: args.model, epochs: args.epochs, testAccuracy: test.accuracy, device: args.device });
   log(args.json, `checkpoint: ${args.out} (${(bytes.byteLength / 1024).toFixed(0)} KiB)`);
   const last = epochs[epochs.length - 1]!;
   const mem = memory(args.device)[0];

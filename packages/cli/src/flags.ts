@@ -1,0 +1,58 @@
+import type { FlagTable } from "./args.ts";
+import { MODEL_NAMES } from "./models.ts";
+
+/**
+ * Every command's flags with their ranges, checked before any data is loaded. The ranges are wide
+ * enough for real use and narrow enough to catch typos (an --lr of 100) and non-numbers.
+ */
+const device = (fallback: string) => ({ kind: "string", default: fallback }) as const;
+const json = { kind: "boolean" } as const;
+const subset = { kind: "boolean" } as const;
+const epochs = { kind: "int", default: 1, min: 1, max: 10_000 } as const;
+const model = { kind: "string", default: "mlp", choices: MODEL_NAMES } as const;
+const dataset = { kind: "string", default: "fashion-mnist", choices: ["fashion-mnist"] } as const;
+
+export const TRAIN_FLAGS = {
+  model, epochs, device: device("cpu"), subset, json,
+  batch: { kind: "int", default: 64, min: 1, max: 1 << 20 },
+  lr: { kind: "number", default: 0.001, above: 0, max: 10 },
+  seed: { kind: "int", default: 1, min: 0, max: 2 ** 32 - 1 },
+  "max-steps": { kind: "int", min: 1, max: 1e9 },
+  data: { kind: "string" },
+  out: { kind: "string" },
+} as const satisfies FlagTable;
+
+export const QUICKSTART_FLAGS = {
+  model, epochs, subset,
+  "deploy-images": { kind: "int", min: 1, max: 1e7 },
+} as const satisfies FlagTable;
+
+export const DEPLOY_FLAGS = {
+  device: device("npu-sim"), subset, json, data: dataset,
+  int8: { kind: "boolean" }, fp16: { kind: "boolean" }, baseline: { kind: "boolean" },
+  calibrate: { kind: "int", default: 512, min: 1, max: 1e7 },
+  observer: { kind: "string", default: "percentile", choices: ["percentile", "minmax"] },
+  percentile: { kind: "number", above: 50, max: 100 },
+  "data-dir": { kind: "string" },
+  limit: { kind: "int", min: 1, max: 1e9 },
+  out: { kind: "string" },
+} as const satisfies FlagTable;
+
+export const EXPORT_FLAGS = {
+  json, out: { kind: "string" }, onnx: { kind: "string" }, print: { kind: "boolean" },
+} as const satisfies FlagTable;
+
+export const RUN_FLAGS = {
+  device: device("cpu"), json, input: { kind: "string" },
+} as const satisfies FlagTable;
+
+export const EVAL_FLAGS = {
+  data: dataset, device: device("cpu"), subset, json, "data-dir": { kind: "string" },
+} as const satisfies FlagTable;
+
+export const CONFORMANCE_FLAGS = {
+  device: device("cpu"), json,
+  rtol: { kind: "number", default: 1e-3, min: 0, max: 1 },
+  atol: { kind: "number", default: 1e-5, min: 0, max: 1 },
+  expect: { kind: "string" },
+} as const satisfies FlagTable;

@@ -1,0 +1,98 @@
+import { PolychipError } from "@polychip/hal";
+import { parseFlags } from "./args.ts";
+import { conformanceCommand } from "./commands/conformance.ts";
+import { deployCommand } from "./commands/deploy.ts";
+import { evalCommand } from "./commands/eval.ts";
+import { exportCommand } from "./commands/export.ts";
+import { quickstartCommand } from "./commands/quickstart.ts";
+import { runCommand } from "./commands/run.ts";
+import { trainCommand } from "./commands/train.ts";
+import { checkDeviceName } from "./device-names.ts";
+import { CONFORMANCE_FLAGS, DEPLOY_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, QUICKSTART_FLAGS, RUN_FLAGS, TRAIN_FLAGS } from "./flags.ts";
+
+export const USAGE = `polychip — train and deploy models on any device
+
+usage:
+  polychip train --model mlp|cnn [--epochs N] [--batch B] [--lr LR] [--device cpu] [--data DIR] [--subset]
+                 [--out FILE] [--seed S] [--max-steps N] [--json]
+  polychip export <checkpoint.pcck> --out model.pcm [--onnx model.onnx] [--print] [--json]
+  polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
+                 (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
+  polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
+  polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE]
+  polychip deploy <model.pcm|model.onnx|checkpoint.pcck> [--device npu-sim] [--int8|--fp16] [--calibrate 512]
+                 [--observer percentile|minmax] [--percentile 99.99] [--data fashion-mnist] [--subset] [--data-dir DIR]
+                 [--limit N] [--baseline] [--out deployed.pcm] [--json]
+  polychip quickstart [--model mlp|cnn] [--epochs N] [--subset] [--deploy-images N]
+  polychip help
+`;
+
+const printJson = (json: boolean, result: unknown) => json && process.stdout.write(`${JSON.stringify(result)}\n`);
+
+/** Runs one command line; resolves to the exit code. Every flag is checked before any work starts. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === "quickstart") {
+    const { values } = parseFlags(command, rest, QUICKSTART_FLAGS);
+    await quickstartCommand({ model: values.model, epochs: values.epochs, subset: values.subset, deployImages: values["deploy-images"] });
+    return 0;
+  }
+  if (command === "deploy") {
+    const { values, positionals } = parseFlags(command, rest, DEPLOY_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx|checkpoint.pcck>" });
+    if (values.int8 && values.fp16) throw new PolychipError("deploy: choose one of --int8 and --fp16");
+    checkDeviceName(command, values.device);
+    const result = await deployCommand({
+      model: positionals[0]!, device: values.device, precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32", calibrate: values.calibrate,
+      observer: values.observer as "percentile" | "minmax", percentile: values.percentile, data: values.data, subset: values.subset,
+      dataDir: values["data-dir"], limit: values.limit, baseline: values.baseline, out: values.out, json: values.json,
+    });
+    printJson(values.json, result);
+    return 0;
+  }
+  if (command === "export") {
+    const { values, positionals } = parseFlags(command, rest, EXPORT_FLAGS, { min: 1, max: 1, what: "<checkpoint.pcck>" });
+    const checkpoint = positionals[0]!;
+    const result = await exportCommand({ checkpoint, out: values.out ?? checkpoint.replace(/\.pcck$/, "") + ".pcm", onnx: values.onnx, print: values.print, json: values.json });
+    printJson(values.json, result);
+    return 0;
+  }
+  if (command === "run") {
+    const { values, positionals } = parseFlags(command, rest, RUN_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx>" });
+    if (!values.input) throw new PolychipError("run: --input <file.json> is required");
+    checkDeviceName(command, values.device);
+    const result = await runCommand({ model: positionals[0]!, device: values.device, input: values.input, json: values.json });
+    printJson(values.json, result);
+    return 0;
+  }
+  if (command === "eval") {
+    const { values, positionals } = parseFlags(command, rest, EVAL_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx>" });
+    checkDeviceName(command, values.device);
+    const result = await evalCommand({ model: positionals[0]!, data: values.data, device: values.device, subset: values.subset, dataDir: values["data-dir"], json: values.json });
+    printJson(values.json, result);
+    return 0;
+  }
+  if (command === "conformance") {
+    const { values, positionals } = parseFlags(command, rest, CONFORMANCE_FLAGS, { min: 1, max: Infinity, what: "onnx <DIR...>" });
+    const [suite, ...paths] = positionals;
+    if (suite !== "onnx") throw new PolychipError(`conformance: the only suite is 'onnx' (polychip conformance onnx <DIR...>), got '${suite ?? ""}'`);
+    checkDeviceName(command, values.device);
+    return conformanceCommand({ paths, device: values.device, json: values.json, rtol: values.rtol, atol: values.atol, expect: values.expect });
+  }
+  if (command === "train") {
+    const { values } = parseFlags(command, rest, TRAIN_FLAGS);
+    checkDeviceName(command, values.device);
+    const result = await trainCommand({
+      model: values.model, epochs: values.epochs, batch: values.batch, lr: values.lr, device: values.device, data: values.data,
+      subset: values.subset, out: values.out ?? `runs/${values.model}.pcck`, createOutDir: values.out === undefined,
+      json: values.json, seed: values.seed, maxSteps: values["max-steps"],
+    });
+    printJson(values.json, result);
+    return 0;
+  }
+  process.stderr.write(`polychip: unknown command '${command}'\n\n${USAGE}`);
+  return 2;
+}
