@@ -31,6 +31,10 @@ export interface RecurrentCase {
   readonly activations?: string[];
   readonly alpha?: number[];
   readonly beta?: number[];
+  /** X declared with symbolic seq and batch dims. */
+  readonly symbolicDims?: boolean;
+  /** X is an initializer: the whole op folds at import. */
+  readonly constantInput?: boolean;
   /** Which outputs the node declares (default all). */
   readonly outputs?: readonly boolean[];
 }
@@ -57,19 +61,26 @@ export function buildRecurrentCase(c: RecurrentCase): BuiltCase {
   const state = layout === 0 ? [d, c.batch, c.hidden] : [c.batch, d, c.hidden];
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const weight = (name: string, shape: number[], seed: number) => initializer(name, Array.from(wave(size(shape), seed, 0.6)), shape);
-  const feeds: BuiltCase["feeds"] = { X: { data: wave(size(x), 1, 1.5), shape: x, dtype: "float32" } };
+  const feeds: BuiltCase["feeds"] = {};
   const initializers = [weight("W", [d, g, c.input], 2), weight("R", [d, g, c.hidden], 3)];
   const inputs = ["X", "W", "R", "", "", "", "", ""];
-  const graphInputs: { name: string; type: "float32" | "int32"; shape: number[] }[] = [{ name: "X", type: "float32", shape: x }];
+  const graphInputs: { name: string; type: "float32" | "int32"; shape: (number | string)[] }[] = [];
+  const xData = wave(size(x), 1, 1.5);
+  if (c.constantInput) initializers.push(initializer("X", Array.from(xData), x));
+  else {
+    graphInputs.push({ name: "X", type: "float32", shape: c.symbolicDims ? (layout === 0 ? ["seq", "batch", c.input] : ["batch", "seq", c.input]) : x });
+    feeds.X = { data: xData, shape: x, dtype: "float32" };
+  }
   if (c.bias) (initializers.push(weight("B", [d, 2 * g], 4)), (inputs[3] = "B"));
   if (c.sequenceLens) {
     inputs[4] = "L";
-    graphInputs.push({ name: "L", type: "int32", shape: [c.batch] });
+    graphInputs.push({ name: "L", type: "int32", shape: [c.symbolicDims ? "batch" : c.batch] });
     feeds.L = { data: Int32Array.from(c.sequenceLens), shape: [c.batch], dtype: "int32" };
   }
   const stateInput = (name: string, index: number, seed: number) => {
     inputs[index] = name;
-    graphInputs.push({ name, type: "float32", shape: state });
+    const declared = c.symbolicDims ? state.map((dim, i) => (i === (layout === 0 ? 1 : 0) ? "batch" : dim)) : state;
+    graphInputs.push({ name, type: "float32", shape: declared });
     feeds[name] = { data: wave(size(state), seed), shape: state, dtype: "float32" };
   };
   if (c.initialH) stateInput("H0", 5, 5);

@@ -23,6 +23,8 @@ const CASES: RecurrentCase[] = [
   { name: "Elu and Softplus", op: "GRU", seq: 3, batch: 2, input: 2, hidden: 3, activations: ["Elu", "Softplus"], alpha: [0.5] },
   { name: "forward with bias and initial state", op: "RNN", seq: 3, batch: 2, input: 3, hidden: 4, bias: true, initialH: true },
   { name: "layout 1, bidirectional, sequence lengths", op: "RNN", seq: 4, batch: 3, input: 2, hidden: 3, direction: "bidirectional", layout: 1, bias: true, sequenceLens: [2, 4, 3], initialH: true },
+  { name: "symbolic sequence and batch dims", op: "GRU", seq: 4, batch: 2, input: 3, hidden: 2, direction: "bidirectional", bias: true, sequenceLens: [4, 3], initialH: true, symbolicDims: true },
+  { name: "constant inputs fold at import with every output", op: "LSTM", seq: 3, batch: 2, input: 3, hidden: 2, bias: true, constantInput: true },
   { name: "Relu and ThresholdedRelu", op: "RNN", seq: 3, batch: 2, input: 2, hidden: 3, direction: "bidirectional", activations: ["Relu", "ThresholdedRelu"], alpha: [0.2] },
 ];
 
