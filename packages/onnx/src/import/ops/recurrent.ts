@@ -32,9 +32,7 @@ function resolveActivations(ctx: ImportContext, node: OnnxNode): Attrs {
 function recurrent(op: RecurrentOp): OpImporter {
   const kind = RECURRENT_KINDS[op];
   return (ctx, node) => {
-    if (node.opset < 7 && node.attrs.int("output_sequence", 0) !== 0) {
-      throw new UnsupportedOpError(`${ctx.where()}: output_sequence (opsets 1–6) is not supported`);
-    }
+    // Opsets 1–6 add output_sequence, which only says whether Y may be left out: nothing to lower.
     const inputs = [0, 1, 2].map((i) => input(ctx, node, i));
     const present: string[] = [];
     OPTIONAL_INPUTS.forEach((name, k) => {
