@@ -100,11 +100,12 @@ abstract class RecurrentLayer extends Module {
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
     for (let layer = 0; layer < this.numLayers; layer++) {
-      const start = (s: Tensor[] | undefined, d: number) => s?.[layer * directions + d];
-      const layerStates = (s: Tensor[] | undefined) => s && stack(s.slice(layer * directions, (layer + 1) * directions), 0);
+      // This layer's initial states, [D, B, H] (slices of h0/c0), and one direction's [B, H].
+      const ofLayer = (s: Tensor | undefined) => s?.slice(0, layer * directions, (layer + 1) * directions);
+      const ofDirection = (s: Tensor | undefined, d: number) => ofLayer(s)?.slice(0, d, d + 1).reshape([batch, this.hiddenSize]) ?? zeroState(input, batch, this.hiddenSize);
       const result = fast
-        ? compositeLayer(this.kind, Array.from({ length: directions }, (_, d) => this.weightsOf(layer, d)), input, layerStates(h0), layerStates(c0))
-        : this.layerInEngineOps(layer, input, (d) => ({ h: start(h0, d) ?? zeroState(input, batch, this.hiddenSize), ...(this.kind === "lstm" ? { c: start(c0, d) ?? zeroState(input, batch, this.hiddenSize) } : {}) }));
+        ? compositeLayer(this.kind, Array.from({ length: directions }, (_, d) => this.weightsOf(layer, d)), input, ofLayer(h0), ofLayer(c0))
+        : this.layerInEngineOps(layer, input, (d) => ({ h: ofDirection(h0, d), ...(this.kind === "lstm" ? { c: ofDirection(c0, d) } : {}) }));
       hs.push(...result.h);
       cs.push(...result.c);
       input = layer < this.numLayers - 1 && this.dropout > 0 ? dropoutOp(result.output, this.dropout, this.training) : result.output;
@@ -138,15 +139,14 @@ abstract class RecurrentLayer extends Module {
     return { output: outputs.length === 1 ? outputs[0]! : cat(outputs, 2), h, c };
   }
 
-  /** h0/c0 as per-(layer, direction) [B, H] tensors, checked against [layers·D, B, H] ([layers·D, H] unbatched). */
-  private initialState(name: string, what: string, s: Tensor | undefined, seq: Tensor, unbatched: boolean): Tensor[] | undefined {
+  /** h0/c0 checked against [layers·D, B, H] ([layers·D, H] unbatched) and returned as [layers·D, B, H]. */
+  private initialState(name: string, what: string, s: Tensor | undefined, seq: Tensor, unbatched: boolean): Tensor | undefined {
     if (s === undefined) return undefined;
     const count = this.numLayers * this.suffixes().length;
     const batch = seq.shape[1]!;
     const expected = unbatched ? [count, this.hiddenSize] : [count, batch, this.hiddenSize];
     if (formatShape(s.shape) !== formatShape(expected)) throw new ShapeError(`${name}: ${what} must be ${formatShape(expected)}, got ${formatShape(s.shape)}`);
-    const full = s.reshape([count, batch, this.hiddenSize]);
-    return Array.from({ length: count }, (_, i) => full.slice(0, i, i + 1).reshape([batch, this.hiddenSize]));
+    return s.reshape([count, batch, this.hiddenSize]);
   }
 }
 
