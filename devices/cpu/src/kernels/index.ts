@@ -13,11 +13,12 @@ import { normKernels } from "./norm.ts";
 import { padKernels } from "./pad.ts";
 import { poolKernels } from "./pool.ts";
 import { randomKernels } from "./random.ts";
+import { recurrentKernels } from "./recurrent.ts";
 import { reduceKernels } from "./reduce.ts";
 import { softmaxKernels } from "./softmax.ts";
 import { unaryKernels } from "./unary.ts";
 import { whereKernels } from "./where.ts";
-import { QUANTIZED_OPS, RECURRENT_OPS } from "@polychip/hal";
+import { QUANTIZED_OPS } from "@polychip/hal";
 import { decomposedKernel } from "./decomposed.ts";
 
 /** The reference kernels of the cpu device: one per HAL op, primitives and composites alike, in plain TypeScript. */
@@ -42,6 +43,5 @@ export const referenceKernels: CpuRegistration[] = [
   ...concatKernels,
   // HAL 1.1's quantised composites are defined by their decompositions: the oracle runs exactly those.
   ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
-  // So are the recurrent composites (lstm, gru, rnn): their unrolled scan is the reference.
-  ...RECURRENT_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
+  ...recurrentKernels,
 ];
