@@ -10,6 +10,7 @@ import { runOp } from "../../core/dispatch.ts";
 import { assertClose } from "../../golden/fixtures.ts";
 import { fallbackReport, manualSeed, noGrad, randn, removeDevice, tensor, Tensor, useDevice } from "../../index.ts";
 import { GRU, LSTM } from "./recurrent.ts";
+import { checkRecurrentGolden, RECURRENT_GOLDEN } from "./recurrent-golden.ts";
 
 const NO_WEBGPU = (await isWebGpuAvailable())
   ? false
@@ -48,16 +49,7 @@ test("the gru composite with sequence lengths in reverse runs on webgpu and matc
   assert.deepEqual(fallbackReport().filter((f) => f.device === "webgpu"), []);
 });
 
-test("a GRU trains on webgpu: gradients match cpu", { skip: NO_WEBGPU }, async () => {
-  manualSeed(13);
-  const cpu = new GRU(2, 3);
-  const gpu = new GRU(2, 3, { device: "webgpu" });
-  gpu.loadStateDict(cpu.stateDict());
-  const x = randn([3, 1, 2]);
-  cpu.forward(x).sum().backward();
-  gpu.forward(x.to("webgpu")).sum().backward();
-  const grads = new Map(cpu.namedParameters());
-  for (const [name, p] of gpu.namedParameters()) {
-    assertClose(await p.grad!.data(), Array.from(await grads.get(name)!.grad!.data()), { rtol: 1e-4, atol: 1e-5 }, `d/d${name}`);
-  }
-});
+// The deepest PyTorch golden case of each layer (two layers, bidirectional, batchFirst, initial states), trained in WGSL.
+for (const c of RECURRENT_GOLDEN.filter((g) => g.name.includes("two layers"))) {
+  test(`${c.name} on webgpu: outputs and gradients match PyTorch`, { skip: NO_WEBGPU }, () => checkRecurrentGolden(c, "webgpu"));
+}
