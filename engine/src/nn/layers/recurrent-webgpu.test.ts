@@ -9,7 +9,7 @@ import { isWebGpuAvailable } from "@polychip/device-webgpu";
 import { runOp } from "../../core/dispatch.ts";
 import { assertClose } from "../../golden/fixtures.ts";
 import { fallbackReport, manualSeed, noGrad, randn, removeDevice, tensor, Tensor, useDevice } from "../../index.ts";
-import { GRU, LSTM } from "./recurrent.ts";
+import { LSTM } from "./recurrent.ts";
 import { checkRecurrentGolden, RECURRENT_GOLDEN } from "./recurrent-golden.ts";
 
 const NO_WEBGPU = (await isWebGpuAvailable())
