@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   COMPOSITES,
+  RECURRENT_OPS,
   contiguousStrides,
   dtypeBytes,
   ELEMENTWISE_FAMILIES,
@@ -224,6 +225,33 @@ cases.push(
   { op: "concat", name: "float16", inputs: [input(909, [2, 2], "float16"), input(910, [2, 2], "float16")], attrs: { axis: 0 } },
 );
 
+/** The recurrent composites over their options: directions, sequence lengths (one of 0), layouts, clip, peepholes, activations. */
+function recurrentCase(op: "lstm" | "gru" | "rnn", name: string, o: { t: number; b: number; i: number; h: number; attrs: Attrs; lens?: number[]; state?: boolean; peepholes?: boolean; dtype?: DType }): Case {
+  const gates = { lstm: 4, gru: 3, rnn: 1 }[op] * o.h;
+  const d = o.attrs.direction === "bidirectional" ? 2 : 1;
+  const layout1 = o.attrs.layout === 1;
+  const dtype = o.dtype ?? "float32";
+  const state = layout1 ? [o.b, d, o.h] : [d, o.b, o.h];
+  const inputs = [input(500, layout1 ? [o.b, o.t, o.i] : [o.t, o.b, o.i], dtype), input(501, [d, gates, o.i], dtype), input(502, [d, gates, o.h], dtype), input(503, [d, 2 * gates], dtype)];
+  const optional = ["bias"];
+  if (o.lens) (inputs.push({ values: o.lens, shape: [o.b], dtype: "int32" }), optional.push("sequenceLens"));
+  if (o.state) (inputs.push(input(504, state, dtype)), optional.push("initialH"));
+  if (o.state && op === "lstm") (inputs.push(input(505, state, dtype)), optional.push("initialC"));
+  if (o.peepholes) (inputs.push(input(506, [d, 3 * o.h], dtype)), optional.push("peepholes"));
+  return { op, name, inputs, attrs: { ...o.attrs, optionalInputs: optional.join(",") } };
+}
+
+cases.push(
+  recurrentCase("lstm", "forward with peepholes and initial states", { t: 4, b: 2, i: 3, h: 3, attrs: {}, state: true, peepholes: true }),
+  recurrentCase("lstm", "bidirectional, sequence lengths with a 0, layout 1", { t: 4, b: 3, i: 2, h: 2, attrs: { direction: "bidirectional", layout: 1 }, lens: [4, 0, 2], state: true, peepholes: true }),
+  recurrentCase("lstm", "reverse, clip, inputForget, activations", { t: 3, b: 2, i: 2, h: 3, attrs: { direction: "reverse", clip: 0.4, inputForget: true, activations: "hardsigmoid,softsign,affine", activationAlpha: [0.3, 0, 0.7], activationBeta: [0.4, 0, 0.1] } }),
+  recurrentCase("lstm", "float16", { t: 3, b: 2, i: 2, h: 2, attrs: { direction: "bidirectional" }, state: true, dtype: "float16" }),
+  recurrentCase("gru", "linearBeforeReset, bidirectional, sequence lengths, layout 1", { t: 4, b: 2, i: 3, h: 2, attrs: { direction: "bidirectional", layout: 1, linearBeforeReset: true }, lens: [2, 4], state: true }),
+  recurrentCase("gru", "reverse, clip, elu and scaledtanh", { t: 3, b: 2, i: 2, h: 3, attrs: { direction: "reverse", clip: 0.6, activations: "elu,scaledtanh", activationAlpha: [0.5, 0.9], activationBeta: [0, 1.3] }, state: true }),
+  recurrentCase("rnn", "relu and leakyrelu, bidirectional, sequence lengths", { t: 3, b: 3, i: 2, h: 2, attrs: { direction: "bidirectional", activations: "relu,leakyrelu", activationAlpha: [0, 0.2], activationBeta: [0, 0] }, lens: [3, 1, 0] }),
+  recurrentCase("rnn", "thresholdedrelu and softplus with clip", { t: 3, b: 1, i: 2, h: 2, attrs: { direction: "bidirectional", clip: 0.5, activations: "thresholdedrelu,softplus", activationAlpha: [0.1, 0], activationBeta: [0, 0] } }),
+);
+
 const TOLERANCE: Partial<Record<DType, { rtol: number; atol: number }>> = {
   float32: { rtol: 1e-5, atol: 1e-5 },
   // Decomposed float16 rounds every intermediate; native kernels round once.
@@ -242,20 +270,22 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, dty
   }
 }
 
-function runDecomposed(c: Case): { shape: number[]; dtype: DType; values: ArrayLike<number>; launched: Set<string> } {
+/** Every output of the decomposition (one for most composites; the recurrent ones have two or three). */
+function runDecomposed(c: Case): { outputs: { shape: number[]; dtype: DType; values: ArrayLike<number> }[]; launched: Set<string> } {
   const device = new CpuDevice();
   const ctx = new PrimitiveContext(device);
   const inputs = c.inputs.map((i) => uploadView(device, i));
   const outputs = getOp(c.op).decompose!(ctx, inputs, c.attrs);
-  assert.equal(outputs.length, 1);
-  const out = outputs[0]!;
-  assert.ok(isContiguous(out.shape, out.strides), "the decomposition's result must be contiguous");
-  return { shape: [...out.shape], dtype: out.dtype, values: download(device, out.buffer, out.dtype, sizeOf(out.shape), out.offset), launched: ctx.launched };
+  for (const out of outputs) assert.ok(isContiguous(out.shape, out.strides), "the decomposition's results must be contiguous");
+  return {
+    outputs: outputs.map((out) => ({ shape: [...out.shape], dtype: out.dtype, values: download(device, out.buffer, out.dtype, sizeOf(out.shape), out.offset) })),
+    launched: ctx.launched,
+  };
 }
 
 test("every composite has decomposition cases here", () => {
   const covered = new Set(cases.map((c) => c.op));
-  assert.deepEqual(COMPOSITES.map((d) => d.name).filter((n) => !covered.has(n)), []);
+  assert.deepEqual([...COMPOSITES, ...RECURRENT_OPS].map((d) => d.name).filter((n) => !covered.has(n)), []);
 });
 
 test("the primitives-only registry holds no composite kernel", () => {
@@ -264,11 +294,15 @@ test("the primitives-only registry holds no composite kernel", () => {
 
 for (const c of cases) {
   test(`${c.op} decomposed into primitives equals the native kernel: ${c.name}`, () => {
-    const [native] = runOp(c.op, c.inputs, c.attrs);
+    const natives = runOp(c.op, c.inputs, c.attrs);
     const decomposed = runDecomposed(c);
-    assert.deepEqual(decomposed.shape, native!.shape);
-    assert.equal(decomposed.dtype, native!.dtype);
-    assertClose(decomposed.values, native!.values, native!.dtype, `${c.op} (${c.name})`);
+    assert.equal(decomposed.outputs.length, natives.length, "output count");
+    natives.forEach((native, i) => {
+      const out = decomposed.outputs[i]!;
+      assert.deepEqual(out.shape, native.shape);
+      assert.equal(out.dtype, native.dtype);
+      assertClose(out.values, native.values, native.dtype, `${c.op} (${c.name}) output ${i}`);
+    });
     for (const op of decomposed.launched) assert.equal(getOp(op).kind, "primitive", op);
   });
 }

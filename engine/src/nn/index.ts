@@ -9,3 +9,5 @@ export { ReLU, GELU, Tanh, Sigmoid, Identity, Dropout, Flatten } from "./layers/
 export { Embedding } from "./layers/embedding.ts";
 export { Sequential } from "./layers/sequential.ts";
 export { CrossEntropyLoss, MSELoss, BCEWithLogitsLoss } from "./layers/loss.ts";
+export { LSTM, GRU, RNN, type RecurrentOptions, type RecurrentResult } from "./layers/recurrent.ts";
+export { LSTMCell, GRUCell, RNNCell } from "./layers/recurrent-cells.ts";

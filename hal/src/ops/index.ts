@@ -2,15 +2,18 @@ import { UnsupportedOpError } from "../errors.ts";
 import { COMPOSITES } from "./composites.ts";
 import { PRIMITIVES } from "./primitives.ts";
 import { QUANTIZED_OPS } from "./quantized.ts";
+import { RECURRENT_OPS } from "./recurrent.ts";
 import type { OpDef } from "./types.ts";
 
 export * from "./types.ts";
 export { PRIMITIVES, ELEMENTWISE_FAMILIES } from "./primitives.ts";
 export { QUANTIZED_OPS, quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d } from "./quantized.ts";
+export { RECURRENT_OPS } from "./recurrent.ts";
+export { recurrentConfig, RECURRENT_KINDS, ACTIVATION_DEFAULTS, ACTIVATION_PARAMS, type Activation as RecurrentActivation, type RecurrentConfig, type RecurrentOp, type OptionalInput as RecurrentOptionalInput } from "./recurrent-config.ts";
 export { COMPOSITES, conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./composites.ts";
 export { numAttr, boolAttr, listAttr } from "./attrs.ts";
 
-const BY_NAME = new Map<string, OpDef>([...PRIMITIVES, ...COMPOSITES, ...QUANTIZED_OPS].map((d) => [d.name, d]));
+const BY_NAME = new Map<string, OpDef>([...PRIMITIVES, ...COMPOSITES, ...QUANTIZED_OPS, ...RECURRENT_OPS].map((d) => [d.name, d]));
 
 export function getOp(name: string): OpDef {
   const def = BY_NAME.get(name);

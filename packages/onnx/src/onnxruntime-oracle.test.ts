@@ -3,17 +3,9 @@ import { test } from "node:test";
 import { execute } from "@polychip/engine/runtime";
 import { exportOnnx } from "./export/exporter.ts";
 import { randomImages, tracedFashionModel } from "./testing/fashion-models.ts";
+import { loadOnnxRuntime } from "./testing/onnxruntime.ts";
 
-/** onnxruntime-node is a dev dependency used only here, as an independent oracle for exported models. */
-async function loadOrt(): Promise<typeof import("onnxruntime-node") | undefined> {
-  try {
-    return await import("onnxruntime-node");
-  } catch {
-    return undefined;
-  }
-}
-
-const ort = await loadOrt();
+const ort = await loadOnnxRuntime();
 const IMAGES = 256;
 const TOLERANCE = 1e-4;
 

@@ -81,8 +81,8 @@ export function decomposedKernel(op: string, kernels: () => readonly CpuRegistra
     const cpu = device as CpuDevice;
     const ctx = new DeviceContext(cpu, registry);
     try {
-      const [result] = getOp(op).decompose!(ctx, call.inputs, call.attrs);
-      ctx.launch("copy", [result!], [call.outputs[0]!], {});
+      const results = getOp(op).decompose!(ctx, call.inputs, call.attrs);
+      results.forEach((result, i) => ctx.launch("copy", [result], [call.outputs[i]!], {}));
     } finally {
       for (const b of ctx.temporaries) cpu.free(b);
     }

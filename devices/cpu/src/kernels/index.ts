@@ -13,6 +13,7 @@ import { normKernels } from "./norm.ts";
 import { padKernels } from "./pad.ts";
 import { poolKernels } from "./pool.ts";
 import { randomKernels } from "./random.ts";
+import { recurrentKernels } from "./recurrent.ts";
 import { reduceKernels } from "./reduce.ts";
 import { softmaxKernels } from "./softmax.ts";
 import { unaryKernels } from "./unary.ts";
@@ -42,4 +43,5 @@ export const referenceKernels: CpuRegistration[] = [
   ...concatKernels,
   // HAL 1.1's quantised composites are defined by their decompositions: the oracle runs exactly those.
   ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
+  ...recurrentKernels,
 ];

@@ -3,6 +3,7 @@ import type { GraphNode } from "@polychip/engine/runtime";
 import { DataType } from "../proto/types.ts";
 import type { ExportContext } from "./context.ts";
 import { onnxElemType } from "./context.ts";
+import { RECURRENT_EXPORTERS } from "./recurrent.ts";
 
 /** Writes one graph node as ONNX nodes (opset 17). */
 export type OpExporter = (ctx: ExportContext, node: GraphNode) => void;
@@ -272,4 +273,5 @@ export const OP_EXPORTERS: Readonly<Record<string, OpExporter>> = {
   shape,
   size,
   split,
+  ...RECURRENT_EXPORTERS,
 };

@@ -276,7 +276,7 @@ export class ImportContext {
       // Absent optional inputs ("") of structural ops stay absent.
       return evalStructural(op, inputs.map((t) => t ?? EMPTY), attrs, outputs);
     }
-    return [evalHalOnCpu(op, inputs as HostTensor[], attrs)];
+    return evalHalOnCpu(op, inputs as HostTensor[], attrs);
   }
 
   private infer(op: string, ins: (ValueMeta | undefined)[], attrs: Attrs, consts: (HostTensor | undefined)[], outputs: number): ValueMeta[] {

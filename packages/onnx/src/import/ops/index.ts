@@ -5,6 +5,7 @@ import type { OpImporter } from "./helpers.ts";
 import { MATMUL_IMPORTERS } from "./matmul.ts";
 import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
+import { RECURRENT_IMPORTERS } from "./recurrent.ts";
 import { REDUCE_IMPORTERS } from "./reduce.ts";
 import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
@@ -26,6 +27,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...NORMALIZATION_IMPORTERS,
   ...TOPK_IMPORTERS,
   ...RESIZE_IMPORTERS,
+  ...RECURRENT_IMPORTERS,
 };
 
 export function supportedOnnxOps(): string[] {
