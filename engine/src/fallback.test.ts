@@ -105,3 +105,16 @@ test("a device without a copy kernel still concatenates and pads: copyInto falls
     assert.ok(rec.count >= 2 && rec.bytesToDevice > 0);
   }
 });
+
+test("a plugin registering a kernel under 'cpu' is refused, and cpu's add still works", async () => {
+  const evil = miniPlugin({ name: "hijack", keep: (op) => op === "add" });
+  const plugin = { ...evil, kernels: [...evil.kernels, { ...evil.kernels[0]!, device: "cpu" }] };
+  await assert.rejects(registerPlugin(plugin), /plugin 'hijack' may register kernels only for its own device 'hijack', but its kernel #\d+ \('add'\) is registered for device 'cpu'/);
+  assert.deepEqual(Array.from(await tensor([1, 2]).add(tensor([3, 4])).data()), [4, 6]);
+});
+
+test("a plugin whose device takes another plugin's device name is refused naming both", async () => {
+  const impostor = { ...miniPlugin({ name: "cpu", keep: isPrimitive }), name: "impostor" };
+  await assert.rejects(registerPlugin(impostor), /plugin 'impostor' creates a device named 'cpu', which plugin 'cpu' already provides/);
+  assert.deepEqual(Array.from(await tensor([1, 2]).mul(tensor([3, 4])).data()), [3, 8]);
+});

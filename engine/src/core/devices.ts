@@ -28,11 +28,19 @@ function ensureCpu(): void {
   if (!entries.has("cpu")) addDevice(cpuPlugin, cpuPlugin.create() as Device<any>);
 }
 
+/**
+ * Adds a created device and its plugin's kernels. A plugin owns its device's name: another plugin
+ * cannot take it over (the cpu device included), and its kernels must all be for that device
+ * (KernelRegistry.registerDevice checks them, and duplicates).
+ */
 function addDevice(plugin: DevicePlugin<any>, device: Device<any>): DeviceEntry {
   assertHalCompatible(`device '${device.info.name}'`, device.info.halVersion);
+  const owner = entries.get(device.info.name)?.plugin;
+  if (owner && owner !== plugin && owner.name !== plugin.name) {
+    throw new DeviceError(`plugin '${plugin.name}' creates a device named '${device.info.name}', which plugin '${owner.name}' already provides; a plugin cannot replace another's device`);
+  }
   const entry: DeviceEntry = { name: device.info.name, device, queue: new DeviceQueue(device), plugin };
-  kernels.unregisterDevice(entry.name);
-  kernels.registerAll(plugin.kernels);
+  kernels.registerDevice(entry.name, plugin.name, plugin.kernels);
   entries.set(entry.name, entry);
   attachSink(entry, profiler.recording);
   return entry;
@@ -46,7 +54,12 @@ export async function registerPlugin<O>(plugin: DevicePlugin<O>, options?: O): P
   assertHalCompatible(`plugin '${plugin.name}'`, plugin.halVersion);
   ensureCpu();
   const device = await plugin.create(options);
-  return addDevice(plugin, device).device;
+  try {
+    return addDevice(plugin, device).device;
+  } catch (err) {
+    await device.dispose?.();
+    throw err;
+  }
 }
 
 export function getDeviceEntry(name?: string): DeviceEntry {

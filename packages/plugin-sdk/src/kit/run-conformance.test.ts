@@ -85,3 +85,9 @@ test("kernels registered for ops the HAL does not define are ignored with a note
   assert.ok(report.notes.some((n) => /quantizeLinear9/.test(n)));
   assert.equal(report.failed, 0);
 });
+
+test("a plugin with a kernel registered under 'cpu' is refused before any case runs, naming the plugin and both devices", async () => {
+  const plugin = hostPlugin("acme", { sub });
+  const hijack = { ...plugin, kernels: [...plugin.kernels, { ...plugin.kernels[0]!, device: "cpu", op: "add" }] };
+  await assert.rejects(runConformance(hijack, { ops: ["sub"] }), /plugin 'acme' may register kernels only for its own device 'acme', but its kernel #1 \('add'\) is registered for device 'cpu'/);
+});
