@@ -7,6 +7,7 @@ import { exportCommand } from "./commands/export.ts";
 import { quickstartCommand } from "./commands/quickstart.ts";
 import { runCommand } from "./commands/run.ts";
 import { trainCommand } from "./commands/train.ts";
+import { deviceFromArgs, PLUGIN_OPTION } from "./plugins.ts";
 
 const USAGE = `polychip — train and deploy models on any device
 
@@ -23,6 +24,9 @@ usage:
                  [--limit N] [--baseline] [--out deployed.pcm] [--json]
   polychip quickstart [--model mlp|cnn] [--epochs N] [--subset] [--deploy-images N]
   polychip help
+
+  train, run, eval and deploy take --plugin <package|path> (repeatable) to load a device plugin, resolved
+  from the working directory; --device is then its device's name, or a plugin's package or path itself.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -51,13 +55,14 @@ async function main(argv: string[]): Promise<number> {
         calibrate: { type: "string", default: "512" }, observer: { type: "string", default: "percentile" }, percentile: { type: "string" },
         data: { type: "string", default: "fashion-mnist" }, subset: { type: "boolean", default: false }, "data-dir": { type: "string" },
         limit: { type: "string" }, baseline: { type: "boolean", default: false }, out: { type: "string" }, json: { type: "boolean", default: false },
+        ...PLUGIN_OPTION,
       },
     });
     const model = onePositional("deploy", "<model.pcm|model.onnx|checkpoint.pcck>", positionals);
     if (values.int8 && values.fp16) throw new PolychipError("deploy: choose one of --int8 and --fp16");
     if (values.observer !== "percentile" && values.observer !== "minmax") throw new PolychipError(`--observer must be percentile or minmax, got '${values.observer}'`);
     const result = await deployCommand({
-      model, device: values.device!, precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32", calibrate: positiveInt("calibrate", values.calibrate!),
+      model, device: await deviceFromArgs(values.device!, values.plugin), precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32", calibrate: positiveInt("calibrate", values.calibrate!),
       observer: values.observer, percentile: values.percentile === undefined ? undefined : Number(values.percentile), data: values.data!,
       subset: values.subset!, dataDir: values["data-dir"], limit: values.limit ? positiveInt("limit", values.limit) : undefined,
       baseline: values.baseline!, out: values.out, json: values.json!,
@@ -78,11 +83,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === "run") {
     const { values, positionals } = parseArgs({
       args: rest, allowPositionals: true,
-      options: { device: { type: "string", default: "cpu" }, input: { type: "string" }, json: { type: "boolean", default: false } },
+      options: { device: { type: "string", default: "cpu" }, input: { type: "string" }, json: { type: "boolean", default: false }, ...PLUGIN_OPTION },
     });
     const model = onePositional("run", "<model.pcm|model.onnx>", positionals);
     if (!values.input) throw new PolychipError("run: --input <file.json> is required");
-    const result = await runCommand({ model, device: values.device!, input: values.input, json: values.json! });
+    const result = await runCommand({ model, device: await deviceFromArgs(values.device!, values.plugin), input: values.input, json: values.json! });
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   }
@@ -91,11 +96,11 @@ async function main(argv: string[]): Promise<number> {
       args: rest, allowPositionals: true,
       options: {
         data: { type: "string", default: "fashion-mnist" }, device: { type: "string", default: "cpu" }, subset: { type: "boolean", default: false },
-        "data-dir": { type: "string" }, json: { type: "boolean", default: false },
+        "data-dir": { type: "string" }, json: { type: "boolean", default: false }, ...PLUGIN_OPTION,
       },
     });
     const model = onePositional("eval", "<model.pcm|model.onnx>", positionals);
-    const result = await evalCommand({ model, data: values.data!, device: values.device!, subset: values.subset!, dataDir: values["data-dir"], json: values.json! });
+    const result = await evalCommand({ model, data: values.data!, device: await deviceFromArgs(values.device!, values.plugin), subset: values.subset!, dataDir: values["data-dir"], json: values.json! });
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
   }
@@ -118,12 +123,12 @@ async function main(argv: string[]): Promise<number> {
         model: { type: "string", default: "mlp" }, epochs: { type: "string", default: "1" }, batch: { type: "string", default: "64" },
         lr: { type: "string", default: "0.001" }, device: { type: "string", default: "cpu" }, data: { type: "string" },
         subset: { type: "boolean", default: false }, out: { type: "string" }, json: { type: "boolean", default: false },
-        seed: { type: "string", default: "1" }, "max-steps": { type: "string" },
+        seed: { type: "string", default: "1" }, "max-steps": { type: "string" }, ...PLUGIN_OPTION,
       },
     });
     const result = await trainCommand({
       model: values.model!, epochs: positiveInt("epochs", values.epochs!), batch: positiveInt("batch", values.batch!), lr: Number(values.lr),
-      device: values.device!, data: values.data, subset: values.subset!, out: values.out ?? `runs/${values.model}.pcck`,
+      device: await deviceFromArgs(values.device!, values.plugin), data: values.data, subset: values.subset!, out: values.out ?? `runs/${values.model}.pcck`,
       json: values.json!, seed: Number(values.seed), maxSteps: values["max-steps"] ? positiveInt("max-steps", values["max-steps"]) : undefined,
     });
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);

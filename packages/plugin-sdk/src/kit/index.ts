@@ -3,7 +3,7 @@
  * oracle), which is why it is not part of the plugin-facing entry.
  */
 export { runConformance, type ConformanceOptions, type ConformanceReport, type CaseRecord, type CellResult, type CellStatus } from "./run-conformance.ts";
-export { loadPlugin, resolvePlugin, isDevicePlugin, pluginFromModule } from "./load-plugin.ts";
+export { loadPlugin, resolvePlugin, isDevicePlugin, pluginFromModule } from "../resolve/load-plugin.ts";
 export { compareValues, toleranceFor, type Comparison, type Tolerance } from "./compare.ts";
 export { encode, decode, upload, allocOutput, download } from "./tensors.ts";
 export { OpExecutor } from "./executor.ts";
