@@ -21,14 +21,20 @@ import { OpExecutor } from "./executor.ts";
 import { formatJson, formatTable } from "./report.ts";
 import { allocOutput, decode, download, encode, upload } from "./tensors.ts";
 
-export type CellStatus = "pass" | "fail" | "missing" | "untested";
+/**
+ * pass / fail: the device's kernel against the reference. decomposed: no kernel for a composite, so
+ * the engine runs its HAL decomposition on the device (its primitives are checked in their own
+ * rows). missing: no kernel for a primitive, so the engine falls back to the CPU. untested: the
+ * reference could not run any case.
+ */
+export type CellStatus = "pass" | "fail" | "decomposed" | "missing" | "untested";
 
 /** One case of one (op, dtype) cell. `missing` cells get a single record with case "-". */
 export interface CaseRecord {
   readonly op: string;
   readonly dtype: DType;
   readonly case: string;
-  readonly status: "pass" | "fail" | "missing" | "skipped";
+  readonly status: "pass" | "fail" | "decomposed" | "missing" | "skipped";
   readonly maxError: number | null;
   readonly message?: string;
 }
@@ -54,7 +60,8 @@ export interface ConformanceReport {
   readonly passed: number;
   readonly failed: number;
   readonly missing: number;
-  /** "N passed, N failed, N missing" */
+  readonly decomposed: number;
+  /** "N passed, N failed, N missing", then ", N decomposed on the device" when there are any */
   readonly summary: string;
   readonly ok: boolean;
   /** The table (or, with `json`, the JSON records) ready to print; the summary line is its last line. */
@@ -74,8 +81,9 @@ export interface ConformanceOptions {
 
 /**
  * The conformance kit: every HAL op × every dtype the plugin's device declares, over the kit's
- * case table, against the CPU reference. An op the plugin has no kernel for is "missing (falls
- * back)", not failed: the engine runs it on CPU. A kernel that throws, writes wrong values or
+ * case table, against the CPU reference. A primitive the plugin has no kernel for is "missing"
+ * (the engine falls back to the CPU), a composite "decomposed" (the engine runs its decomposition
+ * on the device); neither is a failure. A kernel that throws, writes wrong values or
  * touches its inputs fails.
  */
 export async function runConformance(plugin: DevicePlugin, options: ConformanceOptions = {}): Promise<ConformanceReport> {
@@ -116,8 +124,10 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
         const cases = generate({ op, dtype, deviceDTypes: dtypes, stridedInputs });
         if (cases.length === 0 || !accepts(op, cases[0]!)) continue;
         if (!dut.hasKernel(op.name, dtype)) {
-          cells.push({ op: op.name, dtype, status: "missing", cases: 0, failedCases: 0, maxError: null });
-          records.push({ op: op.name, dtype, case: "-", status: "missing", maxError: null, message: "no kernel registered: falls back to the CPU" });
+          const status = op.decompose ? "decomposed" : "missing";
+          const message = op.decompose ? "no kernel registered: the HAL's decomposition runs on the device" : "no kernel registered: falls back to the CPU";
+          cells.push({ op: op.name, dtype, status, cases: 0, failedCases: 0, maxError: null });
+          records.push({ op: op.name, dtype, case: "-", status, maxError: null, message });
           continue;
         }
         const cellRecords: CaseRecord[] = [];
@@ -136,8 +146,9 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
   const passed = count("pass");
   const failed = count("fail");
   const missing = count("missing");
-  const summary = `${passed} passed, ${failed} failed, ${missing} missing`;
-  const base = { plugin: plugin.name, device: device.info.name, halVersion: plugin.halVersion, dtypes, cells, records, notes, passed, failed, missing, summary, ok: failed === 0 };
+  const decomposed = count("decomposed");
+  const summary = `${passed} passed, ${failed} failed, ${missing} missing${decomposed ? `, ${decomposed} decomposed on the device` : ""}`;
+  const base = { plugin: plugin.name, device: device.info.name, halVersion: plugin.halVersion, dtypes, cells, records, notes, passed, failed, missing, decomposed, summary, ok: failed === 0 };
   return { ...base, output: options.json ? formatJson(base) : formatTable(base) };
 }
 
