@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { PRIMITIVES } from "@polychip/hal";
 import { runConformance } from "@polychip/plugin-sdk/kit";
@@ -18,5 +21,13 @@ test("the conformance kit passes every npu-sim kernel, and every required primit
   // Composites without a kernel run their decomposition on the chip; nothing falls back to the CPU.
   const decomposed = report.cells.filter((c) => c.status === "decomposed");
   assert.ok(decomposed.length > 0 && decomposed.every((c) => !primitives.has(c.op)));
-  assert.equal(report.summary, `${report.passed} passed, 0 failed, 0 missing, ${decomposed.length} decomposed on the device`);
+  // Its claims on the kit's graph corpus (fused conv/linear chains, attention) match op-by-op cpu results, at both float dtypes.
+  assert.ok(report.claims.some((c) => c.dtype === "float16" && /conv2d\+add\+relu\+maxPool2d/.test(c.claim)), JSON.stringify(report.claims.map((c) => c.claim)));
+  assert.equal(report.summary, `${report.passed} passed, 0 failed, 0 missing, ${decomposed.length} decomposed on the device; claims: ${report.claims.length} passed, 0 failed`);
+  // The plugin guide's figure for npu-sim is generated from docs/kit-figures.json: it must be today's.
+  const figures = join(dirname(fileURLToPath(import.meta.url)), "../../../docs/kit-figures.json");
+  if (existsSync(figures)) {
+    const committed = (JSON.parse(readFileSync(figures, "utf8")) as { plugin: string; summary: string }[]).find((f) => f.plugin === "npu-sim");
+    assert.equal(report.summary, committed?.summary, "regenerate with: node --import tsx packages/plugin-sdk/scripts/kit-figures.ts");
+  }
 });

@@ -10,3 +10,7 @@ export { OpExecutor } from "./executor.ts";
 export { executorFor, referenceExecutor, runOp, type HostTensor } from "./run-op.ts";
 export { generatorFor, type CaseContext, type CaseGenerator, type ConformanceCase, type TensorInput, type OutputLayout } from "./cases/index.ts";
 export { parseConformanceArgs, conformanceMain } from "./cli.ts";
+export { figureOf, renderFigures, replaceFigures, FIGURES_START, FIGURES_END, type KitFigure } from "./figures.ts";
+export { checkClaims, type ClaimRecord } from "./check-claims.ts";
+export { claimCorpus, type CorpusGraph } from "./claim-corpus.ts";
+export { graphView, node, reshaped, runClaim, type GraphTensor } from "./graph-view.ts";

@@ -38,6 +38,10 @@ export function formatTable(r: ReportBody): string {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
   const out = [`conformance of plugin '${r.plugin}' (device '${r.device}', HAL ${r.halVersion}) against the CPU reference`, "", line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
   out.push("", "pass | FAIL (max abs error) | missing: no kernel for a primitive, falls back to the CPU | decomposed: no kernel for a composite, its HAL decomposition runs on the device | untested: the reference could not run it | ·: not defined at that dtype");
+  if (r.claims.length) {
+    out.push("", "claims on the kit's graph corpus, each against the same nodes run op by op on the cpu:");
+    for (const c of r.claims) out.push(`  ${c.status === "pass" ? "pass" : "FAIL"}  ${c.graph} (${c.dtype}): ${c.claim}${c.maxError === null ? "" : ` (max abs error ${formatError(c.maxError)})`}${c.message ? ` — ${c.message}` : ""}`);
+  }
   const failures = r.records.filter((x) => x.status === "fail");
   if (failures.length) {
     out.push("", "failures:");
@@ -63,6 +67,7 @@ export function formatJson(r: ReportBody): string {
     summary: r.summary,
     notes: r.notes,
     records: r.records.map((x) => ({ ...x, maxError: x.maxError !== null && Number.isFinite(x.maxError) ? x.maxError : null })),
+    claims: r.claims.map((x) => ({ ...x, maxError: x.maxError !== null && Number.isFinite(x.maxError) ? x.maxError : null })),
   };
   return JSON.stringify(body, null, 2);
 }

@@ -4,6 +4,7 @@ import { HAL_VERSION, HalVersionError, UnsupportedOpError, type KernelRegistrati
 import { cpuPlugin } from "@polychip/device-cpu";
 import { loadValues, storeValues, type HostBuffer } from "../index.ts";
 import { binaryKernel, hostPlugin, wrongAddPlugin } from "./fixtures/host-plugin.ts";
+import { committedFigure, inRepo } from "./fixtures/committed-figures.ts";
 import { runConformance } from "./run-conformance.ts";
 
 const sub = binaryKernel((a, b) => a - b);
@@ -15,6 +16,7 @@ test("the kit passes on the CPU reference device itself, with nothing missing", 
   assert.ok(report.passed > 200, `${report.passed} cells passed`);
   assert.equal(report.output.split("\n").at(-1), `${report.passed} passed, 0 failed, 0 missing`);
   assert.ok(report.ok);
+  if (inRepo) assert.equal(report.summary, committedFigure("cpu").summary, "the guide's figure: regenerate with node --import tsx packages/plugin-sdk/scripts/kit-figures.ts");
 });
 
 test("a plugin whose add returns a - b fails on exactly add, at every dtype it declares", async () => {

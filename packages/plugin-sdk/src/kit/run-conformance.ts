@@ -17,6 +17,7 @@ import {
 import { cpuPlugin } from "@polychip/device-cpu";
 import { generatorFor, type ConformanceCase } from "./cases/index.ts";
 import { compareValues, toleranceFor } from "./compare.ts";
+import { checkClaims, type ClaimRecord } from "./check-claims.ts";
 import { OpExecutor } from "./executor.ts";
 import { formatJson, formatTable } from "./report.ts";
 import { allocOutput, decode, download, encode, upload } from "./tensors.ts";
@@ -56,12 +57,14 @@ export interface ConformanceReport {
   readonly dtypes: readonly DType[];
   readonly cells: readonly CellResult[];
   readonly records: readonly CaseRecord[];
+  /** The plugin's subgraph claims on the kit's graph corpus, each checked against op-by-op cpu results. */
+  readonly claims: readonly ClaimRecord[];
   readonly notes: readonly string[];
   readonly passed: number;
   readonly failed: number;
   readonly missing: number;
   readonly decomposed: number;
-  /** "N passed, N failed, N missing", then ", N decomposed on the device" when there are any */
+  /** "N passed, N failed, N missing", then ", N decomposed on the device" and "; claims: N passed, N failed" when there are any */
   readonly summary: string;
   readonly ok: boolean;
   /** The table (or, with `json`, the JSON records) ready to print; the summary line is its last line. */
@@ -95,6 +98,7 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
   let refDevice: Device | undefined;
   const cells: CellResult[] = [];
   const records: CaseRecord[] = [];
+  let claims: ClaimRecord[] = [];
   const dtypes = device.capabilities.dtypes;
   try {
     refDevice = (await reference.create()) as Device;
@@ -136,6 +140,7 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
         cells.push(summarise(op.name, dtype, cellRecords));
       }
     }
+    if (!options.ops) claims = await checkClaims(plugin, device, oracle, dtypes);
   } finally {
     // The CPU device may hold worker threads; disposing both devices lets the process exit.
     await device.dispose?.();
@@ -147,8 +152,10 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
   const failed = count("fail");
   const missing = count("missing");
   const decomposed = count("decomposed");
-  const summary = `${passed} passed, ${failed} failed, ${missing} missing${decomposed ? `, ${decomposed} decomposed on the device` : ""}`;
-  const base = { plugin: plugin.name, device: device.info.name, halVersion: plugin.halVersion, dtypes, cells, records, notes, passed, failed, missing, decomposed, summary, ok: failed === 0 };
+  const claimsFailed = claims.filter((c) => c.status === "fail").length;
+  const claimSummary = claims.length ? `; claims: ${claims.length - claimsFailed} passed, ${claimsFailed} failed` : "";
+  const summary = `${passed} passed, ${failed} failed, ${missing} missing${decomposed ? `, ${decomposed} decomposed on the device` : ""}${claimSummary}`;
+  const base = { plugin: plugin.name, device: device.info.name, halVersion: plugin.halVersion, dtypes, cells, records, claims, notes, passed, failed, missing, decomposed, summary, ok: failed === 0 && claimsFailed === 0 };
   return { ...base, output: options.json ? formatJson(base) : formatTable(base) };
 }
 
