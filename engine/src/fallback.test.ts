@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HAL_VERSION } from "@polychip/hal";
-import { conv2d, fallbackReport, randn, registerPlugin, resetFallbackReport, setFallbackPolicy, setWarningHandler, tensor, tidy } from "./index.ts";
+import { cat, conv2d, fallbackReport, randn, registerPlugin, resetFallbackReport, setFallbackPolicy, setWarningHandler, tensor, tidy } from "./index.ts";
 import { isPrimitive, miniPlugin } from "./testing/mini-device.ts";
 
 async function closeTo(a: Promise<ArrayLike<number>>, b: Promise<ArrayLike<number>>, tol = 1e-5) {
@@ -87,4 +87,34 @@ test("a kernel whose binding exceeds the device limit runs on cpu instead", asyn
   const y = x.mul(2);
   assert.equal((await y.data())[31], 62);
   assert.match(fallbackReport().find((r) => r.device === "narrow")!.reason, /128-byte binding exceeds the device's 64-byte limit/);
+});
+
+test("a device without a copy kernel still concatenates and pads: copyInto falls back to cpu and is reported", async () => {
+  setWarningHandler(() => {});
+  resetFallbackReport();
+  for (const syncRead of [true, false]) {
+    const name = syncRead ? "nocopy" : "nocopy-async";
+    await registerPlugin(miniPlugin({ name, keep: (op) => isPrimitive(op) && op !== "copy", syncRead }));
+    const a = tensor([[1, 2], [3, 4]], { device: name });
+    const b = tensor([[5], [6]], { device: name });
+    const joined = cat([a, b], 1);
+    assert.equal(joined.device, name);
+    assert.deepEqual(Array.from(await joined.data()), [1, 2, 5, 3, 4, 6]);
+    const rec = fallbackReport().find((r) => r.device === name && r.op === "copy")!;
+    assert.equal(rec.reason, "no copy kernel");
+    assert.ok(rec.count >= 2 && rec.bytesToDevice > 0);
+  }
+});
+
+test("a plugin registering a kernel under 'cpu' is refused, and cpu's add still works", async () => {
+  const evil = miniPlugin({ name: "hijack", keep: (op) => op === "add" });
+  const plugin = { ...evil, kernels: [...evil.kernels, { ...evil.kernels[0]!, device: "cpu" }] };
+  await assert.rejects(registerPlugin(plugin), /plugin 'hijack' may register kernels only for its own device 'hijack', but its kernel #\d+ \('add'\) is registered for device 'cpu'/);
+  assert.deepEqual(Array.from(await tensor([1, 2]).add(tensor([3, 4])).data()), [4, 6]);
+});
+
+test("a plugin whose device takes another plugin's device name is refused naming both", async () => {
+  const impostor = { ...miniPlugin({ name: "cpu", keep: isPrimitive }), name: "impostor" };
+  await assert.rejects(registerPlugin(impostor), /plugin 'impostor' creates a device named 'cpu', which plugin 'cpu' already provides/);
+  assert.deepEqual(Array.from(await tensor([1, 2]).mul(tensor([3, 4])).data()), [3, 8]);
 });

@@ -62,3 +62,36 @@ test("ops lists a device's op names sorted; unregisterDevice removes them", () =
   assert.deepEqual(registry.ops("npu"), []);
   assert.equal(registry.find("npu", "add", "float32"), undefined);
 });
+
+test("registerDevice refuses a plugin's kernel for another device, naming the plugin, both devices and the op", () => {
+  const registry = new KernelRegistry();
+  const cpuAdd = kernel();
+  registry.registerDevice("cpu", "cpu", [{ device: "cpu", op: "add", dtypes: "*", kernel: cpuAdd }]);
+  assert.throws(
+    () => registry.registerDevice("acme-npu", "@acme/npu", [
+      { device: "acme-npu", op: "mul", dtypes: "*", kernel: kernel() },
+      { device: "cpu", op: "add", dtypes: ["float32"], kernel: kernel() },
+    ]),
+    /plugin '@acme\/npu' may register kernels only for its own device 'acme-npu', but its kernel #1 \('add'\) is registered for device 'cpu'/,
+  );
+  assert.equal(registry.find("cpu", "add", "float32")?.kernel, cpuAdd);
+  assert.equal(registry.find("acme-npu", "mul", "float32"), undefined, "nothing of a refused list is registered");
+});
+
+test("registerDevice refuses a registration that a later one for the same op replaces entirely", () => {
+  const registry = new KernelRegistry();
+  assert.throws(
+    () => registry.registerDevice("npu", "npu", [
+      { device: "npu", op: "add", dtypes: ["float32"], kernel: kernel() },
+      { device: "npu", op: "relu", dtypes: "*", kernel: kernel() },
+      { device: "npu", op: "add", dtypes: ["float32", "float16"], kernel: kernel() },
+    ]),
+    /plugin 'npu' registers 'add' on device 'npu' twice: kernel #2 \(dtypes float32, float16\) replaces all of kernel #0 \(dtypes float32\)/,
+  );
+  // A fast path for some dtypes after a reference kernel for all is not a duplicate.
+  registry.registerDevice("npu", "npu", [
+    { device: "npu", op: "add", dtypes: "*", kernel: kernel() },
+    { device: "npu", op: "add", dtypes: ["float32"], kernel: kernel() },
+  ]);
+  assert.deepEqual(registry.ops("npu"), ["add"]);
+});

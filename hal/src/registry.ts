@@ -1,5 +1,6 @@
 import type { DType } from "./dtype.ts";
 import type { DeviceBuffer, KernelFn } from "./device.ts";
+import { DeviceError } from "./errors.ts";
 import { getOp } from "./ops/index.ts";
 
 /**
@@ -30,6 +31,33 @@ export class KernelRegistry {
     for (const r of regs) this.register(r);
   }
 
+  /**
+   * Registers one plugin's whole list for its device, replacing what that device had, after
+   * checking it: every registration must name `device` (a plugin cannot add or replace kernels of
+   * another device, `cpu` included), and none may be shadowed entirely by a later one for the same
+   * op (a duplicate: the earlier kernel could never run). Nothing is registered when a check fails.
+   */
+  registerDevice(device: string, owner: string, regs: readonly KernelRegistration<any>[]): void {
+    regs.forEach((r, i) => {
+      if (r.device !== device) {
+        throw new DeviceError(
+          `plugin '${owner}' may register kernels only for its own device '${device}', but its kernel #${i} ('${r.op}') is registered for device '${r.device}'`,
+        );
+      }
+      getOp(r.op);
+    });
+    regs.forEach((r, i) => {
+      const j = regs.findIndex((later, k) => k > i && later.op === r.op && covers(later.dtypes, r.dtypes));
+      if (j >= 0) {
+        throw new DeviceError(
+          `plugin '${owner}' registers '${r.op}' on device '${device}' twice: kernel #${j} (dtypes ${describeDTypes(regs[j]!.dtypes)}) replaces all of kernel #${i} (dtypes ${describeDTypes(r.dtypes)})`,
+        );
+      }
+    });
+    this.unregisterDevice(device);
+    this.registerAll(regs);
+  }
+
   find(device: string, op: string, dtype: DType): KernelRegistration<any> | undefined {
     const list = this.table.get(device)?.get(op);
     return list?.find((r) => r.dtypes === "*" || r.dtypes.includes(dtype));
@@ -44,3 +72,11 @@ export class KernelRegistry {
     this.table.delete(device);
   }
 }
+
+/** Whether every dtype `earlier` serves is also served by `later`. */
+function covers(later: readonly DType[] | "*", earlier: readonly DType[] | "*"): boolean {
+  if (later === "*") return true;
+  return earlier !== "*" && earlier.every((d) => later.includes(d));
+}
+
+const describeDTypes = (dtypes: readonly DType[] | "*") => (dtypes === "*" ? "*" : dtypes.join(", "));

@@ -24,15 +24,28 @@ const FIRST_PARTY: Record<string, () => Promise<Record<string, unknown>>> = {
   "npu-sim": () => import("@polychip/npu-sim"),
 };
 
+/** Names of the first-party devices the engine loads on use. */
+export function firstPartyDevices(): string[] {
+  return Object.keys(FIRST_PARTY);
+}
+
 function ensureCpu(): void {
   if (!entries.has("cpu")) addDevice(cpuPlugin, cpuPlugin.create() as Device<any>);
 }
 
+/**
+ * Adds a created device and its plugin's kernels. A plugin owns its device's name: another plugin
+ * cannot take it over (the cpu device included), and its kernels must all be for that device
+ * (KernelRegistry.registerDevice checks them, and duplicates).
+ */
 function addDevice(plugin: DevicePlugin<any>, device: Device<any>): DeviceEntry {
   assertHalCompatible(`device '${device.info.name}'`, device.info.halVersion);
+  const owner = entries.get(device.info.name)?.plugin;
+  if (owner && owner !== plugin && owner.name !== plugin.name) {
+    throw new DeviceError(`plugin '${plugin.name}' creates a device named '${device.info.name}', which plugin '${owner.name}' already provides; a plugin cannot replace another's device`);
+  }
   const entry: DeviceEntry = { name: device.info.name, device, queue: new DeviceQueue(device), plugin };
-  kernels.unregisterDevice(entry.name);
-  kernels.registerAll(plugin.kernels);
+  kernels.registerDevice(entry.name, plugin.name, plugin.kernels);
   entries.set(entry.name, entry);
   attachSink(entry, profiler.recording);
   return entry;
@@ -46,7 +59,12 @@ export async function registerPlugin<O>(plugin: DevicePlugin<O>, options?: O): P
   assertHalCompatible(`plugin '${plugin.name}'`, plugin.halVersion);
   ensureCpu();
   const device = await plugin.create(options);
-  return addDevice(plugin, device).device;
+  try {
+    return addDevice(plugin, device).device;
+  } catch (err) {
+    await device.dispose?.();
+    throw err;
+  }
 }
 
 export function getDeviceEntry(name?: string): DeviceEntry {
@@ -55,7 +73,10 @@ export function getDeviceEntry(name?: string): DeviceEntry {
   const entry = entries.get(key);
   if (!entry) {
     const hint = FIRST_PARTY[key] ? ` (load it first: await useDevice('${key}'))` : "";
-    throw new DeviceError(`unknown device '${key}'${hint}; available: ${[...entries.keys()].join(", ")}`);
+    throw new DeviceError(
+      `unknown device '${key}'${hint}; available: ${[...entries.keys()].join(", ")}; first-party, loaded on use: ${Object.keys(FIRST_PARTY).join(", ")}; ` +
+        `a plugin's device is known by its name once loaded: loadPlugin('<package or path>'), or --plugin <package|path> on the command line`,
+    );
   }
   return entry;
 }
@@ -80,13 +101,15 @@ export function findKernel(entry: DeviceEntry, op: string, dtype: DType) {
   return kernels.find(entry.name, op, dtype);
 }
 
-/** Loads a device by first-party name ("webgpu", "npu-sim") or a plugin by package name or path. */
+/**
+ * A loaded device by name, else loads one: a first-party name ("webgpu", "npu-sim") or a plugin by
+ * package name or path, resolved from the working directory.
+ */
 export async function useDevice<O>(nameOrSpecifier: string, options?: O): Promise<Device<any>> {
   ensureCpu();
   const existing = entries.get(nameOrSpecifier);
   if (existing) return existing.device;
-  const firstParty = FIRST_PARTY[nameOrSpecifier];
-  return loadPlugin(nameOrSpecifier, options, firstParty);
+  return loadPlugin(nameOrSpecifier, { options });
 }
 
 /** Devices time their kernels only while someone listens: timing costs (GPU timestamp queries). */
@@ -98,16 +121,47 @@ profiler.onRecordingChange((on) => {
   for (const entry of entries.values()) attachSink(entry, on);
 });
 
-export async function loadPlugin<O>(specifier: string, options?: O, importer?: () => Promise<Record<string, unknown>>): Promise<Device<any>> {
-  let mod: Record<string, unknown>;
+export interface LoadPluginOptions<O> {
+  /** Where a package name or relative path resolves from: the caller's directory (default: the working directory). */
+  readonly from?: string;
+  /** Options for the plugin's create(). */
+  readonly options?: O;
+}
+
+/**
+ * Loads a device plugin and registers its device, which is then known by the name the plugin's
+ * device declares. The specifier is a first-party device name, a package name, a relative or
+ * absolute path to a module file, or a directory with a package.json; packages and relative paths
+ * resolve from `from` (the working directory by default), never from the engine's own file.
+ */
+export async function loadPlugin<O>(specifier: string, opts: LoadPluginOptions<O> = {}): Promise<Device<any>> {
+  const firstParty = FIRST_PARTY[specifier];
+  const from = opts.from ?? (typeof process === "undefined" ? undefined : process.cwd());
+  let plugin: DevicePlugin<any>;
   try {
-    mod = (await (importer ? importer() : import(specifier))) as Record<string, unknown>;
+    plugin = firstParty ? entryPointOf(await firstParty(), specifier) : await importPlugin(specifier, from);
   } catch (err) {
-    throw new DeviceError(`cannot load device plugin '${specifier}': ${(err as Error).message}`);
+    throw new DeviceError(`cannot load device plugin '${specifier}'${from && !firstParty ? ` (resolved from ${from})` : ""}: ${(err as Error).message}`);
   }
+  return registerPlugin(plugin, opts.options);
+}
+
+/**
+ * In Node, the SDK's resolver finds the module (package, file or package directory) from `from`;
+ * elsewhere (a bundle) the specifier is imported as it is. The resolver's name is not a literal so
+ * bundlers do not pull Node's fs into browser builds.
+ */
+async function importPlugin(specifier: string, from: string | undefined): Promise<DevicePlugin<any>> {
+  if (from === undefined) return entryPointOf((await import(/* @vite-ignore */ specifier)) as Record<string, unknown>, specifier);
+  const resolver = "@polychip/plugin-sdk/resolve";
+  const { loadPlugin: importFrom } = (await import(/* @vite-ignore */ resolver)) as { loadPlugin: (spec: string, cwd: string) => Promise<DevicePlugin<any>> };
+  return importFrom(specifier, from);
+}
+
+function entryPointOf(mod: Record<string, unknown>, specifier: string): DevicePlugin<any> {
   const plugin = [mod.default, mod.plugin, ...Object.values(mod)].find(isPlugin);
   if (!plugin) throw new DeviceError(`'${specifier}' has no HAL entry point: it must export a DevicePlugin {name, halVersion, create, kernels}`);
-  return registerPlugin(plugin, options);
+  return plugin;
 }
 
 function isPlugin(v: unknown): v is DevicePlugin<any> {

@@ -153,12 +153,63 @@ function decompose(entry: DeviceEntry, def: OpDef, inputs: readonly RawView[], a
   return results;
 }
 
-/** Copies `src` into the (possibly strided) region `dst` of an existing buffer. */
+/** Copies `src` into the (possibly strided) region `dst` of an existing buffer; without a copy kernel, through the CPU like any other op. */
 export function copyInto(entry: DeviceEntry, src: RawView, dst: RawView): void {
+  if (sizeOf(src.shape) === 0) return;
   const reg = findKernel(entry, "copy", src.dtype);
-  if (!reg) throw new KernelError(`copy: device '${entry.name}' has no copy kernel for ${src.dtype} (copy is a required primitive)`);
+  if (!reg) {
+    const reason = entry.device.capabilities.dtypes.includes(src.dtype) ? "no copy kernel" : `dtype ${src.dtype} not supported`;
+    return copyIntoOnCpu(entry, src, dst, reason);
+  }
   const call: KernelCall = { op: "copy", inputs: [toKernelView(src)], outputs: [toKernelView(dst)], attrs: {} };
-  if (sizeOf(src.shape) > 0) entry.queue.submit(() => entry.device.launch(reg.kernel, call), call);
+  entry.queue.submit(() => entry.device.launch(reg.kernel, call), call);
+}
+
+/**
+ * copyInto's fallback: both storages come to the host whole (so strides and offsets stay valid),
+ * the CPU's copy writes the region, and the destination's storage goes back. Counted and reported
+ * as a `copy` fallback.
+ */
+function copyIntoOnCpu(entry: DeviceEntry, src: RawView, dst: RawView, reason: string): void {
+  if (entry.name === "cpu") throw new KernelError(`copy: the cpu device has no copy kernel for ${src.dtype}: ${reason}`);
+  const record = noteFallback(entry.name, "copy", src.dtype, reason);
+  const cpu = getDeviceEntry("cpu");
+  const started = performance.now();
+  const onHost = (view: RawView, bytes: Uint8Array): RawView => {
+    const s = allocate(cpu, "uint8", [bytes.byteLength]).storage;
+    cpu.device.write(s.buffer, bytes, 0);
+    return { storage: s, dtype: view.dtype, shape: view.shape, strides: view.strides, offset: view.offset };
+  };
+  const run = ([srcBytes, dstBytes]: Uint8Array[]) => {
+    const [hostSrc, hostDst] = [onHost(src, srcBytes!), onHost(dst, dstBytes!)];
+    copyInto(cpu, hostSrc, hostDst);
+    const result = cpu.device.readSync!(hostDst.storage.buffer, 0, hostDst.storage.bytes);
+    hostSrc.storage.release();
+    hostDst.storage.release();
+    entry.device.write(dst.storage.buffer, result, 0);
+    record.bytesToHost += srcBytes!.byteLength + dstBytes!.byteLength;
+    record.bytesToDevice += result.byteLength;
+    profiler.emit({ device: entry.name, name: "copy", category: "fallback", start: started, duration: performance.now() - started, args: { dtype: src.dtype, reason, to: "cpu" } });
+  };
+  const views = [src, dst];
+  const retained = views.map((v) => v.storage.retain());
+  const release = () => retained.forEach((s) => s.release());
+  const { readSync } = entry.device;
+  if (readSync && !entry.queue.busy) {
+    try {
+      run(views.map((v) => readSync.call(entry.device, v.storage.buffer, 0, v.storage.bytes)));
+    } finally {
+      release();
+    }
+  } else {
+    entry.queue.submitAsync(async () => {
+      try {
+        run(await Promise.all(views.map((v) => entry.device.read(v.storage.buffer, 0, v.storage.bytes))));
+      } finally {
+        release();
+      }
+    });
+  }
 }
 
 function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[], attrs: Attrs, metas: TensorMeta[], reason: string): RawView[] {

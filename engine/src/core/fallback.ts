@@ -42,12 +42,25 @@ export function noteFallback(device: string, op: string, dtype: DType, reason: s
   if (policy === "error") {
     throw new UnsupportedOpError(`${op} (${dtype}) cannot run on '${device}': ${reason}; CPU fallback is disabled (setFallbackPolicy('error'))`);
   }
+  return count(device, op, dtype, reason, `falls back to cpu on '${device}': ${reason}`);
+}
+
+/**
+ * A claimed subgraph whose program threw: its nodes run op by op on the same device, so nothing
+ * leaves it because of this (any node that does fall back is reported, and refused, on its own).
+ * Counted and warned once like a fallback, never refused by the error policy.
+ */
+export function noteClaimRanOpByOp(device: string, claim: string, dtype: DType, reason: string): FallbackRecord {
+  return count(device, `claim ${claim}`, dtype, reason, `ran op by op on '${device}': ${reason}`);
+}
+
+function count(device: string, op: string, dtype: DType, reason: string, message: string): FallbackRecord {
   const key = `${device}/${op}/${dtype}`;
   let rec = records.get(key);
   if (!rec) {
     rec = { device, op, dtype, reason, count: 0, bytesToHost: 0, bytesToDevice: 0 };
     records.set(key, rec);
-    if (policy === "warn-once") warn(`polychip: ${op} (${dtype}) falls back to cpu on '${device}': ${reason}`);
+    if (policy === "warn-once") warn(`polychip: ${op} (${dtype}) ${message}`);
   }
   rec.count++;
   return rec;

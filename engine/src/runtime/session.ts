@@ -1,7 +1,7 @@
 import { DeviceError, getOp, planStructural, sizeOf, type DType, type HostArray } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
-import { noteFallback } from "../core/fallback.ts";
+import { noteClaimRanOpByOp } from "../core/fallback.ts";
 import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode } from "../graph/ir.ts";
@@ -178,7 +178,8 @@ export class Session {
 
   /**
    * Runs a claim as one unit on the device; undefined when its program threw and its nodes must
-   * run one by one instead (a reported fallback, refused under setFallbackPolicy("error")).
+   * run one by one on the device instead (reported; not refused by setFallbackPolicy("error"),
+   * since nothing leaves the device unless a node itself falls back).
    */
   private async runClaimed(planned: PlannedClaim, lookup: (name: string) => RawView | undefined): Promise<RawView[] | undefined> {
     const entry = getDeviceEntry(this.device);
@@ -188,8 +189,7 @@ export class Session {
     try {
       return runClaim(planned, inputs, entry);
     } catch (err) {
-      const reason = `its program threw (${(err as Error)?.message ?? err}); its nodes run one by one`;
-      noteFallback(this.device, `claim ${planned.claim.name}`, inputs[0]?.dtype ?? "float32", reason);
+      noteClaimRanOpByOp(this.device, planned.claim.name, inputs[0]?.dtype ?? "float32", `its program threw (${(err as Error)?.message ?? err})`);
       return undefined;
     }
   }

@@ -1,15 +1,17 @@
-import { listDevices } from "@polychip/engine";
+import { DeviceError } from "@polychip/hal";
 import { UsageError } from "./args.ts";
+import { deviceFromArgs } from "./plugins.ts";
 
-/** Devices the CLI can load by name, before any is loaded: the CPU and the first-party ones. */
-const BUILT_IN = ["cpu", "webgpu", "npu-sim"];
-
-/** Every device name --device accepts now: the built-in ones and any a plugin has registered. */
-export function knownDevices(): string[] {
-  return [...new Set([...BUILT_IN, ...listDevices().map((d) => d.info.name)])];
-}
-
-/** Refuses an unknown --device before any work, listing the ones that exist. */
-export function checkDeviceName(command: string, name: string): void {
-  if (!knownDevices().includes(name)) throw new UsageError(`${command}: unknown device '${name}'; available: ${knownDevices().join(", ")}`);
+/**
+ * The device a command runs on, checked before any work: loads every --plugin, then accepts a
+ * device name, or a plugin's package or path. An unknown name is a usage error listing the
+ * devices there are and how to load a plugin's.
+ */
+export async function resolveDevice(command: string, name: string, plugins: readonly string[] = []): Promise<string> {
+  try {
+    return await deviceFromArgs(name, plugins);
+  } catch (err) {
+    if (err instanceof DeviceError && err.message.startsWith("unknown device")) throw new UsageError(`${command}: ${err.message}`);
+    throw err;
+  }
 }

@@ -6,6 +6,8 @@ import { MODEL_NAMES } from "./models.ts";
  * enough for real use and narrow enough to catch typos (an --lr of 100) and non-numbers.
  */
 const device = (fallback: string) => ({ kind: "string", default: fallback }) as const;
+/** A device plugin to load first (package name or path, from the working directory); repeatable. */
+const plugin = { kind: "string", multiple: true } as const;
 const json = { kind: "boolean" } as const;
 const subset = { kind: "boolean" } as const;
 const epochs = { kind: "int", default: 1, min: 1, max: 10_000 } as const;
@@ -13,7 +15,7 @@ const model = { kind: "string", default: "mlp", choices: MODEL_NAMES } as const;
 const dataset = { kind: "string", default: "fashion-mnist", choices: ["fashion-mnist"] } as const;
 
 export const TRAIN_FLAGS = {
-  model, epochs, device: device("cpu"), subset, json,
+  model, epochs, device: device("cpu"), plugin, subset, json,
   batch: { kind: "int", default: 64, min: 1, max: 1 << 20 },
   lr: { kind: "number", default: 0.001, above: 0, max: 10 },
   seed: { kind: "int", default: 1, min: 0, max: 2 ** 32 - 1 },
@@ -28,7 +30,7 @@ export const QUICKSTART_FLAGS = {
 } as const satisfies FlagTable;
 
 export const DEPLOY_FLAGS = {
-  device: device("npu-sim"), subset, json, data: dataset,
+  device: device("npu-sim"), plugin, subset, json, data: dataset,
   int8: { kind: "boolean" }, fp16: { kind: "boolean" }, baseline: { kind: "boolean" },
   calibrate: { kind: "int", default: 512, min: 1, max: 1e7 },
   observer: { kind: "string", default: "percentile", choices: ["percentile", "minmax"] },
@@ -43,15 +45,15 @@ export const EXPORT_FLAGS = {
 } as const satisfies FlagTable;
 
 export const RUN_FLAGS = {
-  device: device("cpu"), json, input: { kind: "string" },
+  device: device("cpu"), plugin, json, input: { kind: "string" },
 } as const satisfies FlagTable;
 
 export const EVAL_FLAGS = {
-  data: dataset, device: device("cpu"), subset, json, "data-dir": { kind: "string" },
+  data: dataset, device: device("cpu"), plugin, subset, json, "data-dir": { kind: "string" },
 } as const satisfies FlagTable;
 
 export const CONFORMANCE_FLAGS = {
-  device: device("cpu"), json,
+  device: device("cpu"), plugin, json,
   rtol: { kind: "number", default: 1e-3, min: 0, max: 1 },
   atol: { kind: "number", default: 1e-5, min: 0, max: 1 },
   expect: { kind: "string" },

@@ -7,7 +7,7 @@ import { exportCommand } from "./commands/export.ts";
 import { quickstartCommand } from "./commands/quickstart.ts";
 import { runCommand } from "./commands/run.ts";
 import { trainCommand } from "./commands/train.ts";
-import { checkDeviceName } from "./device-names.ts";
+import { resolveDevice } from "./device-names.ts";
 import { CONFORMANCE_FLAGS, DEPLOY_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, QUICKSTART_FLAGS, RUN_FLAGS, TRAIN_FLAGS } from "./flags.ts";
 
 export const USAGE = `polychip — train and deploy models on any device
@@ -25,6 +25,9 @@ usage:
                  [--limit N] [--baseline] [--out deployed.pcm] [--json]
   polychip quickstart [--model mlp|cnn] [--epochs N] [--subset] [--deploy-images N]
   polychip help
+
+  train, run, eval, deploy and conformance take --plugin <package|path> (repeatable) to load a device plugin,
+  resolved from the working directory; --device is then its device's name, or a plugin's package or path itself.
 `;
 
 const printJson = (json: boolean, result: unknown) => json && process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -44,9 +47,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === "deploy") {
     const { values, positionals } = parseFlags(command, rest, DEPLOY_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx|checkpoint.pcck>" });
     if (values.int8 && values.fp16) throw new PolychipError("deploy: choose one of --int8 and --fp16");
-    checkDeviceName(command, values.device);
+    const device = await resolveDevice(command, values.device, values.plugin);
     const result = await deployCommand({
-      model: positionals[0]!, device: values.device, precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32", calibrate: values.calibrate,
+      model: positionals[0]!, device, precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32", calibrate: values.calibrate,
       observer: values.observer as "percentile" | "minmax", percentile: values.percentile, data: values.data, subset: values.subset,
       dataDir: values["data-dir"], limit: values.limit, baseline: values.baseline, out: values.out, json: values.json,
     });
@@ -63,15 +66,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === "run") {
     const { values, positionals } = parseFlags(command, rest, RUN_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx>" });
     if (!values.input) throw new PolychipError("run: --input <file.json> is required");
-    checkDeviceName(command, values.device);
-    const result = await runCommand({ model: positionals[0]!, device: values.device, input: values.input, json: values.json });
+    const device = await resolveDevice(command, values.device, values.plugin);
+    const result = await runCommand({ model: positionals[0]!, device, input: values.input, json: values.json });
     printJson(values.json, result);
     return 0;
   }
   if (command === "eval") {
     const { values, positionals } = parseFlags(command, rest, EVAL_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx>" });
-    checkDeviceName(command, values.device);
-    const result = await evalCommand({ model: positionals[0]!, data: values.data, device: values.device, subset: values.subset, dataDir: values["data-dir"], json: values.json });
+    const device = await resolveDevice(command, values.device, values.plugin);
+    const result = await evalCommand({ model: positionals[0]!, data: values.data, device, subset: values.subset, dataDir: values["data-dir"], json: values.json });
     printJson(values.json, result);
     return 0;
   }
@@ -79,14 +82,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { values, positionals } = parseFlags(command, rest, CONFORMANCE_FLAGS, { min: 1, max: Infinity, what: "onnx <DIR...>" });
     const [suite, ...paths] = positionals;
     if (suite !== "onnx") throw new PolychipError(`conformance: the only suite is 'onnx' (polychip conformance onnx <DIR...>), got '${suite ?? ""}'`);
-    checkDeviceName(command, values.device);
-    return conformanceCommand({ paths, device: values.device, json: values.json, rtol: values.rtol, atol: values.atol, expect: values.expect });
+    const device = await resolveDevice(command, values.device, values.plugin);
+    return conformanceCommand({ paths, device, json: values.json, rtol: values.rtol, atol: values.atol, expect: values.expect });
   }
   if (command === "train") {
     const { values } = parseFlags(command, rest, TRAIN_FLAGS);
-    checkDeviceName(command, values.device);
+    const device = await resolveDevice(command, values.device, values.plugin);
     const result = await trainCommand({
-      model: values.model, epochs: values.epochs, batch: values.batch, lr: values.lr, device: values.device, data: values.data,
+      model: values.model, epochs: values.epochs, batch: values.batch, lr: values.lr, device, data: values.data,
       subset: values.subset, out: values.out ?? `runs/${values.model}.pcck`, createOutDir: values.out === undefined,
       json: values.json, seed: values.seed, maxSteps: values["max-steps"],
     });

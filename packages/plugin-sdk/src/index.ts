@@ -5,7 +5,8 @@
  */
 export { HostBuffer, storageArray, type StorageArray } from "./host/host-buffer.ts";
 export { HostDevice, type HostDeviceOptions } from "./host/host-device.ts";
-export { elementOffsets, broadcastOffsets, forEachIndex } from "./host/strided.ts";
+export { elementOffsets, broadcastOffsets, forEachIndex, reducedPositions } from "./host/strided.ts";
 export { loadValues, storeValues, viewSize, type HostView } from "./host/elements.ts";
 export { describeViews, describeCall, kernelEvent, transferEvent } from "./host/profiler.ts";
 export { saturate, roundHalfToEven, castValue } from "./host/numerics.ts";
+export { UNARY_SCALAR, BINARY_SCALAR, REDUCE_SCALAR, argIndex, ARG_BETTER, type Scalar1, type Scalar2 } from "./host/scalar-ops.ts";

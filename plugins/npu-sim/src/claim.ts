@@ -1,6 +1,6 @@
-import { isContiguous, KernelError, type Device, type GraphView, type SubgraphClaim } from "@polychip/hal";
+import { isContiguous, type Device, type GraphView, type SubgraphClaim } from "@polychip/hal";
 import type { HostBuffer } from "@polychip/plugin-sdk";
-import { compileChain, runsOnChip } from "./claim-steps.ts";
+import { compileChain, nativeKernel, runsOnChip } from "./claim-steps.ts";
 import { npuOf } from "./device.ts";
 
 /** Names longer than this keep their first and last steps. */
@@ -11,7 +11,7 @@ const NAME_LIMIT = 96;
  * runs without the host (native kernels, float casts, reshapes) that does some work (not only
  * views), and compiles each into launches with conv epilogues and pools fused. A claim's
  * intermediates live in DRAM (or, fused, only on chip); only its inputs and outputs cross the
- * host link. Nodes that would fall back (float32 convolutions, comparisons, gathers) end a run
+ * host link. Nodes the chip has no kernel for (float32 convolutions, which decompose) end a run
  * and run op by op.
  */
 export function claimSubgraphs(graph: GraphView, device: Device<HostBuffer>): SubgraphClaim<HostBuffer>[] {
@@ -26,13 +26,13 @@ export function claimSubgraphs(graph: GraphView, device: Device<HostBuffer>): Su
     let end = start;
     while (end < graph.nodes.length && onChip[end]) end++;
     const chain = Array.from({ length: end - start }, (_, k) => start + k);
-    if (chain.some((i) => !["identity", "reshape", "flatten"].includes(graph.nodes[i]!.op))) claims.push(claimChain(graph, chain, npu.info.name));
+    if (chain.some((i) => !["identity", "reshape", "flatten"].includes(graph.nodes[i]!.op))) claims.push(claimChain(graph, chain));
     start = end;
   }
   return claims;
 }
 
-function claimChain(graph: GraphView, chain: number[], device: string): SubgraphClaim<HostBuffer> {
+function claimChain(graph: GraphView, chain: number[]): SubgraphClaim<HostBuffer> {
   const inside = new Set(chain);
   const produced = new Set(chain.flatMap((i) => graph.nodes[i]!.outputs));
   const inputs = [...new Set(chain.flatMap((i) => graph.nodes[i]!.inputs).filter((v) => v !== "" && !produced.has(v)))];
@@ -50,8 +50,12 @@ function claimChain(graph: GraphView, chain: number[], device: string): Subgraph
     run(launch, dev) {
       const npu = npuOf(dev, name);
       const env = new Map(inputs.map((v, k) => [v, launch.inputs[k]!]));
+      // A strided input (a slice the engine passed as a view) is gathered into contiguous DRAM by the copy DMA first.
       for (const [v, view] of env) {
-        if (!isContiguous(view.shape, view.strides)) throw new KernelError(`${device}: claim '${name}' takes contiguous inputs; %${v} is a strided view`);
+        if (isContiguous(view.shape, view.strides)) continue;
+        const packed = launch.alloc(view.dtype, view.shape);
+        npu.launch(nativeKernel("copy", view.dtype)!, { op: "copy", inputs: [view], outputs: [packed], attrs: {} });
+        env.set(v, packed);
       }
       for (const step of steps) step.run(env, launch, npu);
       return outputs.map((v) => env.get(v)!);

@@ -1,6 +1,7 @@
 import { HAL_VERSION, KernelError, type KernelCall, type KernelFn } from "@polychip/hal";
 import { HostDevice, kernelEvent, transferEvent, type HostBuffer } from "@polychip/plugin-sdk";
 import type { KernelStats } from "./chip/tile-program.ts";
+import { NPU_DTYPES } from "./kernels/dtypes.ts";
 import { cyclesToMs, dramBytes, resolveProfile, type ChipProfile } from "./profile.ts";
 
 export interface NpuSimOptions {
@@ -48,8 +49,8 @@ export class NpuSimDevice extends HostDevice {
         },
       },
       {
-        // No bool: comparisons and masks fall back. int32 is storage for indices and int8 accumulators.
-        dtypes: ["float32", "float16", "int32", "int8", "uint8"],
+        // bool is a byte mask (comparisons, where); int32 holds indices and int8 accumulators.
+        dtypes: NPU_DTYPES,
         limits: { maxBufferBytes: Math.min(dram, 2 ** 31 - 1), totalMemoryBytes: dram },
         features: ["f16", "timestamps", "subgraph-compile"],
       },

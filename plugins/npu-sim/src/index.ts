@@ -10,9 +10,9 @@ export { npuSimKernels, pendingHalKernels } from "./kernels/index.ts";
 export { claimSubgraphs } from "./claim.ts";
 
 /**
- * The HAL entry point of the simulated NPU. Ops without a kernel here (everything but matmul,
- * conv2d, pooling, add/mul/relu, softmax and the quantisation ops) fall back to the CPU; sessions
- * offer it whole graphs, and it claims the chains it can run on chip.
+ * The HAL entry point of the simulated NPU. Every required primitive runs on the chip (float32 on
+ * the vector unit, float16 matmul/conv on the tensor unit); composites without a kernel run their
+ * decomposition here. Sessions offer it whole graphs, and it claims the chains it can run on chip.
  */
 export const npuSimPlugin: DevicePlugin<NpuSimOptions> = {
   name: "npu-sim",

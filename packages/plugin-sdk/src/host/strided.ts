@@ -20,3 +20,15 @@ export function forEachIndex(shape: Shape, fn: (index: readonly number[], flat: 
     }
   }
 }
+
+/** The row-major output position of every input element of `shape` when `axes` are reduced away (keepDims does not move data). */
+export function reducedPositions(shape: Shape, axes: readonly number[]): Int32Array {
+  const kept = shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const map = new Int32Array(sizeOf(shape));
+  forEachIndex(shape, (index, flat) => {
+    let o = 0;
+    for (const d of kept) o = o * shape[d]! + index[d]!;
+    map[flat] = o;
+  });
+  return map;
+}

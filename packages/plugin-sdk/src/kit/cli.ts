@@ -1,5 +1,5 @@
 import { PolychipError } from "@polychip/hal";
-import { loadPlugin } from "./load-plugin.ts";
+import { loadPlugin } from "../resolve/load-plugin.ts";
 import { runConformance } from "./run-conformance.ts";
 
 export interface ConformanceArgs {

@@ -10,6 +10,8 @@ function cellText(cell: CellResult | undefined): string {
       return "pass";
     case "missing":
       return "missing";
+    case "decomposed":
+      return "decomposed";
     case "untested":
       return "untested";
     case "fail":
@@ -22,7 +24,8 @@ function formatError(e: number): string {
 }
 
 /**
- * The op × dtype table: pass, FAIL (max error), missing (no kernel: falls back to CPU),
+ * The op × dtype table: pass, FAIL (max error), missing (no kernel for a primitive: falls back to
+ * the CPU), decomposed (no kernel for a composite: its decomposition runs on the device),
  * untested (the reference could not run any case), · (the HAL does not define the op at that
  * dtype). Failing cases are listed under the table; the last line is the summary.
  */
@@ -34,7 +37,11 @@ export function formatTable(r: ReportBody): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
   const out = [`conformance of plugin '${r.plugin}' (device '${r.device}', HAL ${r.halVersion}) against the CPU reference`, "", line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
-  out.push("", "pass | FAIL (max abs error) | missing: no kernel, falls back to the CPU | untested: the reference could not run it | ·: not defined at that dtype");
+  out.push("", "pass | FAIL (max abs error) | missing: no kernel for a primitive, falls back to the CPU | decomposed: no kernel for a composite, its HAL decomposition runs on the device | untested: the reference could not run it | ·: not defined at that dtype");
+  if (r.claims.length) {
+    out.push("", "claims on the kit's graph corpus, each against the same nodes run op by op on the cpu:");
+    for (const c of r.claims) out.push(`  ${c.status === "pass" ? "pass" : "FAIL"}  ${c.graph} (${c.dtype}): ${c.claim}${c.maxError === null ? "" : ` (max abs error ${formatError(c.maxError)})`}${c.message ? ` — ${c.message}` : ""}`);
+  }
   const failures = r.records.filter((x) => x.status === "fail");
   if (failures.length) {
     out.push("", "failures:");
@@ -56,9 +63,11 @@ export function formatJson(r: ReportBody): string {
     passed: r.passed,
     failed: r.failed,
     missing: r.missing,
+    decomposed: r.decomposed,
     summary: r.summary,
     notes: r.notes,
     records: r.records.map((x) => ({ ...x, maxError: x.maxError !== null && Number.isFinite(x.maxError) ? x.maxError : null })),
+    claims: r.claims.map((x) => ({ ...x, maxError: x.maxError !== null && Number.isFinite(x.maxError) ? x.maxError : null })),
   };
   return JSON.stringify(body, null, 2);
 }

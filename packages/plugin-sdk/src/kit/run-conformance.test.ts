@@ -4,6 +4,7 @@ import { HAL_VERSION, HalVersionError, UnsupportedOpError, type KernelRegistrati
 import { cpuPlugin } from "@polychip/device-cpu";
 import { loadValues, storeValues, type HostBuffer } from "../index.ts";
 import { binaryKernel, hostPlugin, wrongAddPlugin } from "./fixtures/host-plugin.ts";
+import { committedFigure, inRepo } from "./fixtures/committed-figures.ts";
 import { runConformance } from "./run-conformance.ts";
 
 const sub = binaryKernel((a, b) => a - b);
@@ -15,6 +16,7 @@ test("the kit passes on the CPU reference device itself, with nothing missing", 
   assert.ok(report.passed > 200, `${report.passed} cells passed`);
   assert.equal(report.output.split("\n").at(-1), `${report.passed} passed, 0 failed, 0 missing`);
   assert.ok(report.ok);
+  if (inRepo) assert.equal(report.summary, committedFigure("cpu").summary, "the guide's figure: regenerate with node --import tsx packages/plugin-sdk/scripts/kit-figures.ts");
 });
 
 test("a plugin whose add returns a - b fails on exactly add, at every dtype it declares", async () => {
@@ -84,4 +86,34 @@ test("kernels registered for ops the HAL does not define are ignored with a note
   const report = await runConformance(withExtra, { ops: ["sub"] });
   assert.ok(report.notes.some((n) => /quantizeLinear9/.test(n)));
   assert.equal(report.failed, 0);
+});
+
+test("a plugin with a kernel registered under 'cpu' is refused before any case runs, naming the plugin and both devices", async () => {
+  const plugin = hostPlugin("acme", { sub });
+  const hijack = { ...plugin, kernels: [...plugin.kernels, { ...plugin.kernels[0]!, device: "cpu", op: "add" }] };
+  await assert.rejects(runConformance(hijack, { ops: ["sub"] }), /plugin 'acme' may register kernels only for its own device 'acme', but its kernel #1 \('add'\) is registered for device 'cpu'/);
+});
+
+test("a 2-D matmul that ignores view.offset fails the offset case", async () => {
+  const ignoresOffset = ({ inputs: [a, b], outputs: [y] }: Parameters<typeof sub>[0]) => {
+    const [M, K] = a!.shape as [number, number];
+    const N = b!.shape[1]!;
+    const A = loadValues({ ...a!, offset: 0 });
+    const B = loadValues({ ...b!, offset: 0 });
+    const out = new Float64Array(M * N);
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) for (let k = 0; k < K; k++) out[i * N + j] += A[i * K + k]! * B[k * N + j]!;
+    storeValues(y!, out);
+  };
+  const report = await runConformance(hostPlugin("no-offset", { matmul: ignoresOffset as never }, ["float32"]), { ops: ["matmul"] });
+  const failed = report.records.filter((r) => r.status === "fail").map((r) => r.case);
+  assert.ok(failed.includes("[2, 3] @ [3, 4], inputs at an offset in their buffers"), JSON.stringify(failed));
+  assert.ok(failed.every((c) => /offset|batched|transpose/.test(c)), JSON.stringify(failed));
+});
+
+test("a composite without a kernel is reported as decomposed on the device, a primitive as falling back to the CPU", async () => {
+  const report = await runConformance(hostPlugin("only-sub", { sub }, ["float32"]), { ops: ["exp", "softmax"] });
+  assert.deepEqual(report.cells.map((c) => `${c.op}/${c.dtype}:${c.status}`), ["exp/float32:missing", "softmax/float32:decomposed"]);
+  assert.equal(report.summary, "0 passed, 0 failed, 1 missing, 1 decomposed on the device");
+  assert.match(report.output, /\nsoftmax +decomposed\n/);
+  assert.match(report.records.find((r) => r.op === "softmax")!.message!, /the HAL's decomposition runs on the device/);
 });

@@ -5,6 +5,7 @@ import {
   DTypeError,
   ELEMENTWISE_FAMILIES,
   getOp,
+  hasOp,
   KernelRegistry,
   UnsupportedOpError,
   type Device,
@@ -16,18 +17,25 @@ import {
 import { cpuPlugin } from "@polychip/device-cpu";
 import { generatorFor, type ConformanceCase } from "./cases/index.ts";
 import { compareValues, toleranceFor } from "./compare.ts";
+import { checkClaims, type ClaimRecord } from "./check-claims.ts";
 import { OpExecutor } from "./executor.ts";
 import { formatJson, formatTable } from "./report.ts";
 import { allocOutput, decode, download, encode, upload } from "./tensors.ts";
 
-export type CellStatus = "pass" | "fail" | "missing" | "untested";
+/**
+ * pass / fail: the device's kernel against the reference. decomposed: no kernel for a composite, so
+ * the engine runs its HAL decomposition on the device (its primitives are checked in their own
+ * rows). missing: no kernel for a primitive, so the engine falls back to the CPU. untested: the
+ * reference could not run any case.
+ */
+export type CellStatus = "pass" | "fail" | "decomposed" | "missing" | "untested";
 
 /** One case of one (op, dtype) cell. `missing` cells get a single record with case "-". */
 export interface CaseRecord {
   readonly op: string;
   readonly dtype: DType;
   readonly case: string;
-  readonly status: "pass" | "fail" | "missing" | "skipped";
+  readonly status: "pass" | "fail" | "decomposed" | "missing" | "skipped";
   readonly maxError: number | null;
   readonly message?: string;
 }
@@ -49,11 +57,14 @@ export interface ConformanceReport {
   readonly dtypes: readonly DType[];
   readonly cells: readonly CellResult[];
   readonly records: readonly CaseRecord[];
+  /** The plugin's subgraph claims on the kit's graph corpus, each checked against op-by-op cpu results. */
+  readonly claims: readonly ClaimRecord[];
   readonly notes: readonly string[];
   readonly passed: number;
   readonly failed: number;
   readonly missing: number;
-  /** "N passed, N failed, N missing" */
+  readonly decomposed: number;
+  /** "N passed, N failed, N missing", then ", N decomposed on the device" and "; claims: N passed, N failed" when there are any */
   readonly summary: string;
   readonly ok: boolean;
   /** The table (or, with `json`, the JSON records) ready to print; the summary line is its last line. */
@@ -73,8 +84,9 @@ export interface ConformanceOptions {
 
 /**
  * The conformance kit: every HAL op × every dtype the plugin's device declares, over the kit's
- * case table, against the CPU reference. An op the plugin has no kernel for is "missing (falls
- * back)", not failed: the engine runs it on CPU. A kernel that throws, writes wrong values or
+ * case table, against the CPU reference. A primitive the plugin has no kernel for is "missing"
+ * (the engine falls back to the CPU), a composite "decomposed" (the engine runs its decomposition
+ * on the device); neither is a failure. A kernel that throws, writes wrong values or
  * touches its inputs fails.
  */
 export async function runConformance(plugin: DevicePlugin, options: ConformanceOptions = {}): Promise<ConformanceReport> {
@@ -86,6 +98,7 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
   let refDevice: Device | undefined;
   const cells: CellResult[] = [];
   const records: CaseRecord[] = [];
+  let claims: ClaimRecord[] = [];
   const dtypes = device.capabilities.dtypes;
   try {
     refDevice = (await reference.create()) as Device;
@@ -98,8 +111,8 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
         notes.push(`ignored a kernel for '${reg.op}': the HAL does not define that op`);
       }
     }
-    const foreign = [...new Set(plugin.kernels.map((r) => r.device).filter((d) => d !== device.info.name))];
-    if (foreign.length) notes.push(`kernels registered for ${foreign.map((d) => `'${d}'`).join(", ")} are not for this plugin's device '${device.info.name}' and were not tested`);
+    // The engine refuses a list with kernels for another device or duplicates; so does the kit, with the engine's words.
+    new KernelRegistry().registerDevice(device.info.name, plugin.name, plugin.kernels.filter((r) => hasOp(r.op)));
     const refRegistry = new KernelRegistry();
     refRegistry.registerAll(reference.kernels);
     const dut = new OpExecutor(device, registry, false);
@@ -115,8 +128,10 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
         const cases = generate({ op, dtype, deviceDTypes: dtypes, stridedInputs });
         if (cases.length === 0 || !accepts(op, cases[0]!)) continue;
         if (!dut.hasKernel(op.name, dtype)) {
-          cells.push({ op: op.name, dtype, status: "missing", cases: 0, failedCases: 0, maxError: null });
-          records.push({ op: op.name, dtype, case: "-", status: "missing", maxError: null, message: "no kernel registered: falls back to the CPU" });
+          const status = op.decompose ? "decomposed" : "missing";
+          const message = op.decompose ? "no kernel registered: the HAL's decomposition runs on the device" : "no kernel registered: falls back to the CPU";
+          cells.push({ op: op.name, dtype, status, cases: 0, failedCases: 0, maxError: null });
+          records.push({ op: op.name, dtype, case: "-", status, maxError: null, message });
           continue;
         }
         const cellRecords: CaseRecord[] = [];
@@ -125,6 +140,7 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
         cells.push(summarise(op.name, dtype, cellRecords));
       }
     }
+    if (!options.ops) claims = await checkClaims(plugin, device, oracle, dtypes);
   } finally {
     // The CPU device may hold worker threads; disposing both devices lets the process exit.
     await device.dispose?.();
@@ -135,8 +151,11 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
   const passed = count("pass");
   const failed = count("fail");
   const missing = count("missing");
-  const summary = `${passed} passed, ${failed} failed, ${missing} missing`;
-  const base = { plugin: plugin.name, device: device.info.name, halVersion: plugin.halVersion, dtypes, cells, records, notes, passed, failed, missing, summary, ok: failed === 0 };
+  const decomposed = count("decomposed");
+  const claimsFailed = claims.filter((c) => c.status === "fail").length;
+  const claimSummary = claims.length ? `; claims: ${claims.length - claimsFailed} passed, ${claimsFailed} failed` : "";
+  const summary = `${passed} passed, ${failed} failed, ${missing} missing${decomposed ? `, ${decomposed} decomposed on the device` : ""}${claimSummary}`;
+  const base = { plugin: plugin.name, device: device.info.name, halVersion: plugin.halVersion, dtypes, cells, records, claims, notes, passed, failed, missing, decomposed, summary, ok: failed === 0 && claimsFailed === 0 };
   return { ...base, output: options.json ? formatJson(base) : formatTable(base) };
 }
 

@@ -23,10 +23,27 @@ test("a bare name becomes @polychip/plugin-<name> with a PascalCase device class
   assert.deepEqual(pluginNames("acme-npu"), { packageName: "@polychip/plugin-acme-npu", deviceName: "acme-npu", className: "AcmeNpuDevice", pluginConst: "acmeNpuPlugin" });
 });
 
-test("a scoped name is kept as the package name", () => {
+test("a scoped name is kept as the package name and its scope stays in the device name, unless --device-name says otherwise", () => {
   assert.equal(pluginNames("@acme/npu").packageName, "@acme/npu");
-  assert.equal(pluginNames("@acme/npu").deviceName, "npu");
+  assert.equal(pluginNames("@acme/npu").deviceName, "acme-npu");
+  assert.equal(pluginNames("@acme/acme-npu").deviceName, "acme-npu");
+  assert.equal(pluginNames("@acme/npu", "edge7").deviceName, "edge7");
+  assert.equal(pluginNames("@acme/npu", "edge7").className, "Edge7Device");
+  assert.throws(() => pluginNames("@acme/npu", "Edge 7"), /invalid device name 'Edge 7'/);
 });
+
+test("outside the repository the package depends on released versions of the HAL and SDK, or on given tarballs", () =>
+  inTemp((dir) => {
+    const released = createPlugin("@acme/npu", join(dir, "released"));
+    const deps = JSON.parse(readFileSync(join(released.dir, "package.json"), "utf8")).dependencies as Record<string, string>;
+    assert.match(deps["@polychip/hal"]!, /^\^\d+\.\d+\.\d+$/);
+    assert.match(deps["@polychip/plugin-sdk"]!, /^\^\d+\.\d+\.\d+$/);
+    writeFileSync(join(dir, "hal.tgz"), "");
+    writeFileSync(join(dir, "sdk.tgz"), "");
+    const packed = createPlugin("acme-npu", join(dir, "packed"), { dependencies: { hal: join(dir, "hal.tgz"), sdk: join(dir, "sdk.tgz") } });
+    assert.deepEqual(JSON.parse(readFileSync(join(packed.dir, "package.json"), "utf8")).dependencies, { "@polychip/hal": `file:${join(dir, "hal.tgz")}`, "@polychip/plugin-sdk": `file:${join(dir, "sdk.tgz")}` });
+    assert.throws(() => createPlugin("acme-npu", join(dir, "missing"), { dependencies: { hal: join(dir, "nope.tgz"), sdk: join(dir, "sdk.tgz") } }), /the hal tarball .*nope\.tgz does not exist/);
+  }));
 
 test("names that cannot be package or device names are refused", () => {
   for (const bad of ["", "Acme", "9npu", "acme npu", "@/x", "a/b"]) assert.throws(() => pluginNames(bad), PolychipError, bad);
@@ -34,7 +51,7 @@ test("names that cannot be package or device names are refused", () => {
 
 test("the scaffolder writes a package with a HAL entry point, kernels, a kit test and a README", () =>
   inTemp((dir) => {
-    const result = createPlugin("acme-npu", join(dir, "acme"));
+    const result = createPlugin("acme-npu", join(dir, "acme"), { dependencies: "workspace" });
     for (const f of ["package.json", "tsconfig.json", "README.md", "src/index.ts", "src/device.ts", "src/kernels/index.ts", "src/index.test.ts"]) assert.ok(result.files.includes(f), f);
     const pkg = JSON.parse(readFileSync(join(dir, "acme", "package.json"), "utf8"));
     assert.equal(pkg.name, "@polychip/plugin-acme-npu");

@@ -12,8 +12,8 @@
     "conformance": "polychip-conformance ."
   },
   "dependencies": {
-    "@polychip/hal": "workspace:*",
-    "@polychip/plugin-sdk": "workspace:*"
+    "@polychip/hal": "__HAL_DEPENDENCY__",
+    "@polychip/plugin-sdk": "__SDK_DEPENDENCY__"
   },
   "devDependencies": { "tsx": "4.23.15", "typescript": "5.9.3", "@types/node": "20.9.5" }
 }

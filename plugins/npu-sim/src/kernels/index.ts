@@ -1,12 +1,16 @@
 import { hasOp } from "@polychip/hal";
 import { conv2dKernels } from "./conv2d.ts";
+import { dataMovementKernels } from "./data-movement.ts";
+import { indexingKernels } from "./indexing.ts";
 import { elementwiseKernels } from "./elementwise.ts";
 import { matmulKernels } from "./matmul.ts";
 import { poolKernels } from "./pool.ts";
 import { quantizedKernels } from "./quantized.ts";
 import { quantizeKernels } from "./quantize.ts";
+import { reduceKernels } from "./reduce.ts";
 import type { NpuRegistration } from "./registration.ts";
 import { softmaxKernels } from "./softmax.ts";
+import { vectorMatmulKernels } from "./vector-matmul.ts";
 
 /**
  * Kernels for ops the HAL does not define yet (quantizeLinear, dequantizeLinear, quantizedMatmul,
@@ -15,8 +19,16 @@ import { softmaxKernels } from "./softmax.ts";
  */
 export const pendingHalKernels: readonly NpuRegistration[] = [...quantizeKernels, ...quantizedKernels];
 
-/** Every kernel the simulated NPU runs natively; every other op falls back to the CPU. */
+/**
+ * Every kernel the simulated NPU runs natively: every HAL primitive for every dtype it stores
+ * (float32 and integers on the vector unit, float16 matmul/conv on the tensor unit), plus the
+ * composites it accelerates; other composites run their reference decomposition on the chip.
+ */
 export const npuSimKernels: readonly NpuRegistration[] = [
+  ...dataMovementKernels,
+  ...reduceKernels,
+  ...indexingKernels,
+  ...vectorMatmulKernels,
   ...matmulKernels,
   ...conv2dKernels,
   ...poolKernels,

@@ -1,4 +1,4 @@
-import type { OpDef } from "@polychip/hal";
+import { ELEMENTWISE_FAMILIES, sizeOf, type OpDef } from "@polychip/hal";
 import { argReduceCases, reduceCases } from "./reduce.ts";
 import { binaryCases } from "./elementwise-binary.ts";
 import { castCases } from "./cast.ts";
@@ -13,7 +13,8 @@ import { poolCases, poolGradCases } from "./pool.ts";
 import { quantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
 import { whereCases } from "./select.ts";
 import { unaryCases } from "./elementwise-unary.ts";
-import type { CaseGenerator } from "./types.ts";
+import type { CaseContext, CaseGenerator, ConformanceCase } from "./types.ts";
+import { atOffset, stepped } from "./values.ts";
 
 export type { CaseContext, CaseGenerator, ConformanceCase, OutputLayout, TensorInput } from "./types.ts";
 
@@ -59,5 +60,22 @@ const BY_FAMILY: Partial<Record<OpDef["family"], CaseGenerator>> = {
 
 /** The case generator for an op, or undefined when the kit has no cases for it (reported as untested). */
 export function generatorFor(op: OpDef): CaseGenerator | undefined {
-  return BY_NAME[op.name] ?? BY_FAMILY[op.family];
+  const generate = BY_NAME[op.name] ?? BY_FAMILY[op.family];
+  return generate && ((ctx) => withViewVariants(ctx, generate(ctx)));
+}
+
+/**
+ * Every op, whatever its family, gets its first plain case again with each input at an offset in a
+ * larger buffer (the engine passes such views for slices even to devices that take only contiguous
+ * inputs); where the device declares "strided-inputs", also as stepped views (stride 2, poison in
+ * the gaps). Elementwise families already cover both in their own cases.
+ */
+function withViewVariants(ctx: CaseContext, cases: ConformanceCase[]): ConformanceCase[] {
+  const sample = cases.find((c) => !c.output && c.inputs.length > 0 && c.inputs.every((t) => t.layout === "contiguous" && sizeOf(t.shape) > 0));
+  if (!sample) return cases;
+  const variants: ConformanceCase[] = [{ ...sample, name: `${sample.name}, inputs at an offset in their buffers`, inputs: sample.inputs.map((t) => atOffset(t)) }];
+  if (ctx.stridedInputs && !ELEMENTWISE_FAMILIES.includes(ctx.op.family)) {
+    variants.push({ ...sample, name: `${sample.name}, stepped (strided) inputs`, inputs: sample.inputs.map((t) => stepped(t)) });
+  }
+  return [...cases, ...variants];
 }

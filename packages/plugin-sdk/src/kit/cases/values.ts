@@ -131,3 +131,11 @@ export function edgePairs(dtype: DType): [number[], number[]] {
 export function cycled(values: readonly number[], n: number): number[] {
   return Array.from({ length: n }, (_, i) => values[i % values.length]!);
 }
+
+/**
+ * The same contiguous tensor placed `at` elements into a larger buffer, poison before it: the view
+ * the engine passes for a slice along the first dim. A kernel that ignores `offset` reads the poison.
+ */
+export function atOffset(t: TensorInput, at = 3, poison = t.dtype === "bool" ? 1 : isFloat(t.dtype) ? 77 : 9): TensorInput {
+  return { ...t, offset: at, storage: [...new Array<number>(at).fill(poison), ...Array.from(t.storage)], layout: "offset" };
+}

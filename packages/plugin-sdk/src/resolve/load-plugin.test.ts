@@ -6,7 +6,7 @@ import { DeviceError } from "@polychip/hal";
 import { loadPlugin, resolvePlugin } from "./load-plugin.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const fixtures = join(here, "fixtures");
+const fixtures = join(here, "../kit/fixtures");
 
 test("a module file's default export is the plugin", async () => {
   const plugin = await loadPlugin("./host-plugin.ts", fixtures);
