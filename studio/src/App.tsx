@@ -111,7 +111,6 @@ export function App() {
       }
     } catch (err) {
       if (err instanceof StoppedError) {
-        store.finishRun(id, { status: "stopped" });
         store.log("warn", "stopped: the worker was terminated and a fresh one is ready");
       } else {
         const message = (err as Error).message;
@@ -127,7 +126,10 @@ export function App() {
   const onEditorReady = useCallback((e: MonacoNs.editor.IStandaloneCodeEditor) => (editorRef.current = e), []);
 
   const stopRun = useCallback(() => {
-    if (store.getSnapshot().run?.status !== "running") return;
+    const current = store.getSnapshot().run;
+    if (current?.status !== "running") return;
+    // Marked stopped before the worker is told, so no batch still queued for the page lands after.
+    store.finishRun(current.id, { status: "stopped", durationMs: Date.now() - current.startedAt });
     host.stop();
   }, []);
 

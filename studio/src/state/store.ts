@@ -97,8 +97,12 @@ export class StudioStore {
     }));
   }
 
+  /**
+   * A stopped run's worker may have posted batches the page has not handled yet: they are dropped,
+   * so what Stop froze (step count, charts, console, model) stays as it was.
+   */
   addBatch(runId: number, b: RunBatch): void {
-    if (this.state.run?.id !== runId) return;
+    if (this.state.run?.id !== runId || this.state.run.status !== "running") return;
     this.state.summary.add(b.events);
     this.update((s) => {
       let events = s.events;
