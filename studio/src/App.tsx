@@ -159,7 +159,7 @@ export function App() {
     const r = await host.current.api.exportModel(format);
     if (r.ok) {
       download(r.value.fileName, r.value.bytes, r.value.mime);
-      setExportStatus(`${r.value.fileName}: ${formatBytes(r.value.bytes.byteLength)} downloaded`);
+      setExportStatus(`${r.value.fileName}: ${formatBytes(r.value.bytes.byteLength)} downloaded${r.value.note ? ` — ${r.value.note}` : ""}`);
     } else setExportStatus(`export failed: ${r.reason}`);
   };
 

@@ -68,6 +68,11 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
         <input placeholder="search op or name" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
         {q && <span className="muted">{matchCount} found</span>}
       </div>
+      {graph.note && (
+        <div className="banner" data-testid="graph-note">
+          {graph.note}
+        </div>
+      )}
       <div className="graph-scroll">
         <svg width={width} height={height} data-testid="graph-svg">
           {layout.edges.map(([a, b], i) => {

@@ -104,6 +104,8 @@ export interface GraphNodeView {
 
 export interface GraphView {
   name: string;
+  /** Why the graph's batch size is fixed, when it is. */
+  note?: string;
   inputs: { name: string; shape: (number | string)[]; dtype: string }[];
   outputs: { name: string; shape: (number | string)[]; dtype: string }[];
   nodes: GraphNodeView[];
@@ -118,6 +120,8 @@ export interface ExportedFile {
   fileName: string;
   bytes: Uint8Array;
   mime: string;
+  /** Something the user should know about the file (a fixed batch size). */
+  note?: string;
 }
 
 export interface ModelRunResult {
