@@ -27,6 +27,11 @@ export interface Snapshot {
   files: { name: string; kind: string; detail: string }[];
 }
 
+async function waitUntilReady(page: Page): Promise<void> {
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).polychipStudio?.snapshot().devices !== undefined, undefined, { timeout: 60_000 });
+}
+
 export class StudioPage {
   private constructor(readonly server: StudioServer, readonly browser: Browser, readonly context: BrowserContext, readonly page: Page, readonly pageErrors: string[]) {}
 
@@ -38,9 +43,18 @@ export class StudioPage {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(server.url);
-    await page.waitForSelector(".monaco-editor .view-lines", { timeout: 60_000 });
-    await page.waitForFunction(() => (window as any).polychipStudio?.snapshot().devices !== undefined, undefined, { timeout: 60_000 });
+    await waitUntilReady(page);
     return new StudioPage(server, browser, context, page, errors);
+  }
+
+  /** Loads the studio again (a reload, or another URL of it as a fresh page load) and waits until it is ready. */
+  async load(url?: string): Promise<void> {
+    if (url === undefined) await this.page.reload();
+    else {
+      await this.page.goto("about:blank");
+      await this.page.goto(url);
+    }
+    await waitUntilReady(this.page);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,9 @@ import { loadSavedCode, loadSavedExample, saveCode, saveExample } from "./editor
 import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type Example } from "./examples/gallery.ts";
 import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
-import { decodeShareHash, encodeShareHash } from "./lib/share.ts";
+import { encodeShareHash } from "./lib/share.ts";
+import { useShareLinks } from "./editor/use-share-links.ts";
+import { codeLabel } from "./examples/code-label.ts";
 import { formatBytes } from "./lib/ticks.ts";
 import { ChartsPanel } from "./panels/ChartsPanel.tsx";
 import { ConsolePanel } from "./panels/ConsolePanel.tsx";
@@ -70,17 +72,16 @@ export function App() {
     localStorage.setItem("polychip-studio:theme", theme);
   }, [theme]);
 
-  // A shared link's code wins over the saved code.
-  useEffect(() => {
-    if (location.hash.startsWith("#code=")) {
-      void decodeShareHash(location.hash).then((shared) => {
-        if (shared !== undefined) {
-          setCode(shared);
-          setExampleId(undefined);
-        } else store.log("warn", "the link's #code= part could not be decoded; showing the saved code instead");
-      });
-    }
-  }, [setCode]);
+  const currentCode = useCallback(() => codeRef.current, []);
+  const replaceCode = useCallback(
+    (next: string) => {
+      setCode(next);
+      setExampleId(undefined);
+    },
+    [setCode],
+  );
+  const warn = useCallback((text: string) => store.log("warn", text), []);
+  const links = useShareLinks(currentCode, replaceCode, warn);
 
   // Devices and features, probed in the warm worker.
   useEffect(() => {
@@ -283,7 +284,7 @@ export function App() {
           <span className="logo">◆</span> Polychip <span className="muted">Studio</span>
         </div>
         <button onClick={() => setGalleryOpen(true)} data-testid="open-gallery">Examples</button>
-        <span className="example-name" title={currentExample?.summary}>{currentExample?.title ?? "your code"}</span>
+        <span className="example-name" title={currentExample?.summary} data-testid="code-label">{codeLabel(code, currentExample)}</span>
         <span className="spacer" />
         <label className="device-select">
           Device
@@ -307,6 +308,20 @@ export function App() {
       </header>
       <main className="workspace">
         <section className="left">
+          {links.offered !== undefined && (
+            <div className="banner" role="alert" data-testid="share-offer">
+              This link holds shared code ({links.offered.split("\n").length} lines). Your own code stays as it is until you choose.{" "}
+              <button className="small" onClick={links.openOffered} data-testid="share-open">Open the shared code</button>{" "}
+              <button className="small" onClick={links.keepMine} data-testid="share-keep">Keep my code</button>
+            </div>
+          )}
+          {links.offered === undefined && links.before !== undefined && (
+            <div className="banner" data-testid="share-before">
+              Your code from before you opened a shared link is kept.{" "}
+              <button className="small" onClick={links.restoreBefore} data-testid="share-restore">Restore my code</button>{" "}
+              <button className="small" onClick={links.dismissBefore}>Discard it</button>
+            </div>
+          )}
           {missing.length > 0 && (
             <div className="banner" data-testid="example-unavailable">
               Not available yet in this build: {missing.join("; ")}
