@@ -131,6 +131,39 @@ export class StudioPage {
     });
   }
 
+  /**
+   * How much of an element is cut off by the window or by a clipping ancestor (overflow other than
+   * visible), as a fraction of its area: 0 when all of it can be seen.
+   */
+  clippedFraction(selector: string): Promise<number> {
+    return this.page.$eval(selector, (el) => {
+      const r = el.getBoundingClientRect();
+      let [left, top, right, bottom] = [Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, innerWidth), Math.min(r.bottom, innerHeight)];
+      const fixed = getComputedStyle(el).position === "fixed";
+      for (let a = el.parentElement; a && !fixed; a = a.parentElement) {
+        const css = getComputedStyle(a);
+        if (css.overflowX === "visible" && css.overflowY === "visible") continue;
+        const ar = a.getBoundingClientRect();
+        [left, top, right, bottom] = [Math.max(left, ar.left), Math.max(top, ar.top), Math.min(right, ar.right), Math.min(bottom, ar.bottom)];
+      }
+      const seen = Math.max(0, right - left) * Math.max(0, bottom - top);
+      return 1 - seen / (r.width * r.height);
+    });
+  }
+
+  /** Moves the mouse along a lane of the timeline (0 = steps, 1.. = tracks; negative counts from the last) until a tooltip shows. */
+  async hoverTimelineLane(lane: number): Promise<boolean> {
+    const box = (await this.page.locator('[data-testid="timeline"]').boundingBox())!;
+    const lanes = Math.round((box.height - 22 - 6) / 24);
+    const index = lane < 0 ? lanes + lane : lane;
+    const y = box.y + 22 + index * 24 + 12;
+    for (let x = box.x + 120; x < box.x + box.width - 2; x += 6) {
+      await this.page.mouse.move(x, y);
+      if (await this.page.locator('[data-testid="tooltip"], .tooltip').count()) return true;
+    }
+    return false;
+  }
+
   async screenshot(name: string): Promise<string> {
     mkdirSync(ARTIFACTS, { recursive: true });
     const path = join(ARTIFACTS, `${name}.png`);

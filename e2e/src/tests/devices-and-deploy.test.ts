@@ -38,6 +38,11 @@ test("the CNN example trains on webgpu (SwiftShader without a GPU): kernels on w
   assert.ok(Math.min(...losses.slice(3)) < losses[0]!, `loss moved down: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
   const gpuKernels = snap.opRows.filter((r) => r.device === "webgpu" && r.category === "kernel").map((r) => r.name);
   assert.ok(gpuKernels.includes("matmul"), `matmul ran on webgpu: ${gpuKernels.join(", ")}`);
+  const compiles = snap.opRows.filter((r) => r.device === "webgpu" && r.category === "compile");
+  assert.ok(compiles.length > 0, "shader compiles are listed");
+  for (const r of snap.opRows) assert.ok(!r.name.includes("|") && r.name.length <= 40, `a readable op name, not a shader key: ${r.name}`);
+  const keyed = studio.page.locator('[data-testid="op-table"] tr[data-category="compile"] td.op-name[title*="|"]');
+  assert.ok((await keyed.count()) > 0, "the shader key is kept in the row's tooltip");
   await studio.screenshot("profiler-webgpu");
 });
 
@@ -62,6 +67,17 @@ test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and t
   assert.ok(line, `the example reported the int8 accuracy: ${snap.console.map((c) => c.text).join(" | ")}`);
   assert.ok(snap.fallback.some((f) => f.device === "npu-sim"), "ops the NPU lacks fell back to the cpu and are listed");
   await studio.page.waitForSelector('[data-testid="fallback-report"]');
+  // Every NPU column is on screen at 1280 px: no horizontal scrolling of the table.
+  const fit = await studio.page.$eval('[data-testid="op-table"]', (t) => {
+    const heads = [...t.querySelectorAll("th")].map((th) => ({ text: th.textContent, right: th.getBoundingClientRect().right }));
+    return { heads, wrapScroll: t.parentElement!.scrollWidth - t.parentElement!.clientWidth, viewport: innerWidth };
+  });
+  for (const label of ["cycles", "DMA", "on-chip peak"]) {
+    const h = fit.heads.find((x) => x.text === label);
+    assert.ok(h && h.right <= fit.viewport, `the ${label} column is visible: ${JSON.stringify(fit.heads)}`);
+  }
+  assert.ok(fit.wrapScroll <= 0, `the op table needs no horizontal scroll (${fit.wrapScroll} px over)`);
+  assert.doesNotMatch((await studio.page.textContent('[data-testid="op-table"]')) ?? "", /\de[+-]\d/, "no exponent notation in the NPU table");
   await studio.screenshot("profiler-npu-sim");
 });
 

@@ -1,5 +1,5 @@
 import type { DroppedSummary } from "../lib/dropped-files.ts";
-import { formatNumber } from "../lib/ticks.ts";
+import { formatCount, formatNumber } from "../lib/format-number.ts";
 import type { Availability, ModelRunResult, ModelSummary } from "../worker/protocol.ts";
 
 export type ExportFormat = "checkpoint" | "pcm" | "onnx";
@@ -33,7 +33,7 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
         ) : (
           <>
             <p>
-              <b>{model.name}</b> · {formatNumber(model.parameters)} parameters in {model.tensors.length} tensors
+              <b>{model.name}</b> · {formatCount(model.parameters)} parameters in {model.tensors.length} tensors
               {!modelAlive && <span className="error-text"> · the run's worker is gone (stopped); run again to export</span>}
             </p>
             <details>

@@ -3,7 +3,8 @@ import type { ProfileEvent } from "@polychip/hal";
 import { toChromeTrace, type StepSpan } from "../lib/chrome-trace.ts";
 import { download } from "../lib/download.ts";
 import type { OpSummary } from "../lib/op-summary.ts";
-import { formatBytes, formatNumber } from "../lib/ticks.ts";
+import { formatBytes } from "../lib/ticks.ts";
+import { formatCount, formatMs, formatNumber } from "../lib/format-number.ts";
 import type { FallbackInfo } from "../worker/protocol.ts";
 import { EventDetails, Timeline } from "./Timeline.tsx";
 
@@ -45,7 +46,7 @@ const DEVICE_ARG_COLUMNS: { key: RegExp; label: string; bytes?: boolean }[] = [
   { key: /^cycles$/i, label: "cycles" },
   { key: /^(dmaBytes|dma_bytes)$/i, label: "DMA", bytes: true },
   { key: /^onChip/i, label: "on-chip peak", bytes: true },
-  { key: /^macUtilisation$/i, label: "MAC util. (max)" },
+  { key: /^macUtilisation$/i, label: "MAC util. max" },
 ];
 
 export function buildTrace(events: readonly ProfileEvent[], steps: readonly StepSpan[], origin: number, droppedEvents: number) {
@@ -110,11 +111,9 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
               <tr>
                 <th>op</th>
                 <th>device</th>
-                <th>kind</th>
                 <th className="num">count</th>
-                <th className="num">total ms</th>
-                <th className="num">avg ms</th>
-                <th>share</th>
+                <th className="num" title="total time, and its share of all profiled time">total</th>
+                <th className="num">avg</th>
                 {argColumns.map((c) => (
                   <th key={c.label} className="num">{c.label}</th>
                 ))}
@@ -122,21 +121,18 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
             </thead>
             <tbody>
               {shown.slice(0, 300).map((r) => (
-                <tr key={`${r.device}/${r.category}/${r.name}`} className={r.category === "fallback" ? "fallback-row" : ""}>
-                  <td className="mono">{r.name}</td>
+                <tr key={`${r.device}/${r.category}/${r.name}`} className={r.category === "fallback" ? "fallback-row" : ""} data-category={r.category}>
+                  <td className="op-name" title={r.keys.length ? `${r.name}: ${r.keys.join("\n")}` : r.name}>
+                    <span className="mono">{r.name}</span>
+                    {r.category !== "kernel" && <span className={`cat cat-${r.category}`}>{r.category}</span>}
+                    {r.keys.length > 1 && <span className="muted"> ×{r.keys.length}{r.keys.length >= 12 ? "+" : ""} variants</span>}
+                  </td>
                   <td>{r.device}</td>
-                  <td>
-                    <span className={`cat cat-${r.category}`}>{r.category}</span>
+                  <td className="num">{formatCount(r.count)}</td>
+                  <td className="num share-cell" title={`${(r.share * 100).toFixed(1)}% of the profiled time`} style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}>
+                    {formatMs(r.totalMs)}
                   </td>
-                  <td className="num">{r.count}</td>
-                  <td className="num">{formatNumber(r.totalMs)}</td>
-                  <td className="num">{formatNumber(r.totalMs / r.count)}</td>
-                  <td>
-                    <div className="share">
-                      <i style={{ width: `${(r.share * 100).toFixed(1)}%` }} />
-                      <span>{(r.share * 100).toFixed(1)}%</span>
-                    </div>
-                  </td>
+                  <td className="num">{formatMs(r.totalMs / r.count)}</td>
                   {argColumns.map((c) => {
                     const v = argValue(r.argTotals, c.key);
                     return (
