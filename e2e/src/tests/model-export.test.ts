@@ -43,3 +43,30 @@ test("the transformer example traces with a fixed batch, says so, and exports ON
     assert.match((await studio.page.textContent('[data-testid="export-status"]')) ?? "", new RegExp(`\\.${format}: .* downloaded — traced with a fixed batch of 1`));
   }
 });
+
+test("a file only named .onnx is not called an ONNX model, and its error names it once", async () => {
+  await studio.page.evaluate(() => {
+    let seed = 11;
+    const bytes = Uint8Array.from({ length: 500 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], "garbage.onnx"));
+    window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await studio.page.waitForFunction(() => (window as any).polychipStudio.snapshot().files.some((f: { name: string }) => f.name === "garbage.onnx"));
+  const file = (await studio.snapshot()).files.find((f) => f.name === "garbage.onnx")!;
+  assert.equal(file.kind, "unknown");
+  assert.equal(file.detail, "not an ONNX model");
+  await studio.tab("data");
+  const row = (await studio.page.textContent('[data-testid="dropped-files"]')) ?? "";
+  assert.match(row, /not an ONNX model: /);
+  assert.doesNotMatch(row, /garbage\.onnx.*garbage\.onnx/, "the name is said once");
+  await studio.tab("model");
+  assert.equal(await studio.page.locator('button:has-text("Load and run")').count(), 0, "it is not offered as a model to run");
+});
+
+test("the header names the example only while the editor holds it", async () => {
+  await studio.openExample("fashion-mlp");
+  assert.equal(await studio.page.textContent('[data-testid="code-label"]'), "Fashion-MNIST MLP");
+  await studio.setCode('import { tensor } from "polychip";\nconsole.log(tensor([1]).toString());\n');
+  await studio.page.waitForFunction(() => document.querySelector('[data-testid="code-label"]')?.textContent === "your code");
+});

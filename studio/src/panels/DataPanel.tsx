@@ -72,7 +72,7 @@ export function DataPanel({ baseUrl, files, onRemove }: { baseUrl: string; files
                 <tr key={f.name}>
                   <td className="mono">{f.name}</td>
                   <td>{f.kind}</td>
-                  <td>{f.error ? <span className="error-text">{f.error}</span> : f.detail}</td>
+                  <td>{f.error ? <span className="error-text">{f.detail}: {f.error}</span> : f.detail}</td>
                   <td className="num">{formatBytes(f.bytes)}</td>
                   <td>
                     <button className="small" onClick={() => onRemove(f.name)}>Remove</button>

@@ -88,7 +88,8 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
               </>
             ) : (
               <>
-                <b>{fileResult.name}:</b> {fileResult.result.reason}
+                {!fileResult.result.reason.startsWith(fileResult.name) && <b>{fileResult.name}: </b>}
+                {fileResult.result.reason}
               </>
             )}
           </div>
