@@ -186,7 +186,7 @@ export function App() {
         files: [...s.files.filter((f) => f.name !== file.name), { name: file.name, bytes }],
         fileSummaries: [...s.fileSummaries.filter((f) => f.name !== file.name), summary],
       }));
-      flash(`${file.name}: ${summary.detail}`);
+      flash(`${file.name}: ${summary.detail}${summary.error ? ` (${summary.error})` : ""}`);
       setTab(summary.kind === "onnx" || summary.kind === "model" ? "model" : "data");
     }
   };
@@ -274,15 +274,25 @@ export function App() {
     const graph = await host.current.api.graph();
     store.update(() => ({ graph }));
   };
+  // Arrow keys move between tabs (the ARIA tabs pattern); Tab leaves the tab list.
+  const onTabKey = (e: React.KeyboardEvent) => {
+    const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const i = TABS.findIndex((t) => t.id === tab);
+    const next = TABS[(i + step + TABS.length) % TABS.length]!.id;
+    setTab(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
   const missing = currentExample ? missingFor(currentExample, state.features) : [];
 
   return (
     <div className="app">
       <header className="topbar">
-        <div className="brand">
-          <span className="logo">◆</span> Polychip <span className="muted">Studio</span>
-        </div>
+        <h1 className="brand">
+          <span className="logo" aria-hidden="true">◆</span> Polychip <span className="muted">Studio</span>
+        </h1>
         <button onClick={() => setGalleryOpen(true)} data-testid="open-gallery">Examples</button>
         <span className="example-name" title={currentExample?.summary} data-testid="code-label">{codeLabel(code, currentExample)}</span>
         <span className="spacer" />
@@ -341,15 +351,25 @@ export function App() {
           />
         </section>
         <section className="right">
-          <nav className="tabs">
+          <div className="tabs" role="tablist" aria-label="Panels" onKeyDown={onTabKey}>
             {TABS.map((t) => (
-              <button key={t.id} className={tab === t.id ? "active" : ""} onClick={() => setTab(t.id)} data-tab={t.id}>
+              <button
+                key={t.id}
+                role="tab"
+                id={`tab-${t.id}`}
+                aria-selected={tab === t.id}
+                aria-controls="tab-panel"
+                tabIndex={tab === t.id ? 0 : -1}
+                className={tab === t.id ? "active" : ""}
+                onClick={() => setTab(t.id)}
+                data-tab={t.id}
+              >
                 {t.label}
                 {t.id === "profiler" && state.run?.fallback.length ? <span className="dot red" title="some ops fell back to the CPU" /> : null}
               </button>
             ))}
-          </nav>
-          <div className="tab-body">
+          </div>
+          <div className="tab-body" role="tabpanel" id="tab-panel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
             {tab === "charts" && <ChartsPanel metrics={state.metrics} running={running} />}
             {tab === "profiler" && (
               <ProfilerPanel events={state.events} steps={state.steps} origin={run?.origin ?? 0} summary={state.summary} droppedEvents={state.droppedEvents} fallback={run?.fallback ?? []} version={state.version} running={running} />

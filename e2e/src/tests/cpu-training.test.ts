@@ -61,6 +61,10 @@ test(`the CNN example trains on cpu for ${STEPS} steps: loss falls, conv and mat
   assert.ok(kernels.includes("matmul"), `matmul in ${kernels.join(", ")}`);
   assert.ok(snap.console.some((c) => /test accuracy: \d+\.\d%/.test(c.text)), "the example printed its test accuracy");
   await studio.screenshot("profiler");
+  const timeline = studio.page.locator('[data-testid="timeline"]');
+  assert.equal(await timeline.getAttribute("role"), "img");
+  assert.match((await timeline.getAttribute("aria-label")) ?? "", /Kernel timeline: [\d,]+ events on \d+ tracks/);
+  assert.ok((await studio.page.locator('[data-testid="timeline-table"] tbody tr').count()) >= 1, "the timeline has a table alternative");
   assert.ok(await studio.hoverTimelineLane(-1), "an event of the timeline's last lane shows a tooltip");
   const tooltip = studio.page.locator('[data-testid="tooltip"], .tooltip');
   assert.ok(((await tooltip.boundingBox())?.height ?? 0) > 30, "the tooltip shows its details, not one line");
