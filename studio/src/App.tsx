@@ -5,6 +5,7 @@ import { loadSavedCode, loadSavedExample, saveCode, saveExample } from "./editor
 import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type Example } from "./examples/gallery.ts";
 import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
+import { describeViolation } from "./lib/csp-violation.ts";
 import { encodeShareHash } from "./lib/share.ts";
 import { useShareLinks } from "./editor/use-share-links.ts";
 import { codeLabel } from "./examples/code-label.ts";
@@ -82,6 +83,13 @@ export function App() {
   );
   const warn = useCallback((text: string) => store.log("warn", text), []);
   const links = useShareLinks(currentCode, replaceCode, warn);
+
+  // Anything the page itself is refused by the Content-Security-Policy shows in the console panel.
+  useEffect(() => {
+    const onViolation = (e: SecurityPolicyViolationEvent) => store.log("error", describeViolation(e));
+    document.addEventListener("securitypolicyviolation", onViolation);
+    return () => document.removeEventListener("securitypolicyviolation", onViolation);
+  }, []);
 
   // Devices and features, probed in the warm worker.
   useEffect(() => {
