@@ -15,6 +15,7 @@ import { ConsolePanel } from "./panels/ConsolePanel.tsx";
 import { DataPanel } from "./panels/DataPanel.tsx";
 import { DevicesPanel } from "./panels/DevicesPanel.tsx";
 import { ExamplesGallery, missingFor } from "./panels/ExamplesGallery.tsx";
+import { ANY_STUDIO_FILE, FilePickerButton } from "./panels/FilePickerButton.tsx";
 import { GraphPanel } from "./panels/GraphPanel.tsx";
 import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
 import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
@@ -319,6 +320,7 @@ export function App() {
         ) : (
           <button className="run" onClick={() => void startRun()} data-testid="run" title="Ctrl/Cmd+Enter">▶ Run</button>
         )}
+        <FilePickerButton label="Open…" accept={ANY_STUDIO_FILE} onFiles={(l) => void addFiles(l)} testId="pick-any" />
         <button onClick={() => void share()} title="Put the code in the URL and copy the link">Share</button>
         <button onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Dark / light theme" data-testid="theme">
           {theme === "dark" ? "☀" : "☾"}
@@ -384,10 +386,11 @@ export function App() {
             )}
             {tab === "graph" && <GraphPanel graph={state.graph} hasModel={!!state.model && modelAlive} onRequest={() => void requestGraph()} />}
             {tab === "model" && (
-              <ModelPanel model={state.model} modelAlive={modelAlive} features={state.features} exportStatus={exportStatus} onExport={(f) => void exportModel(f)} files={state.fileSummaries} onRunFile={(n) => void runFile(n)} fileResult={fileResult} />
+              <ModelPanel onFiles={(l) => void addFiles(l)} model={state.model} modelAlive={modelAlive} features={state.features} exportStatus={exportStatus} onExport={(f) => void exportModel(f)} files={state.fileSummaries} onRunFile={(n) => void runFile(n)} fileResult={fileResult} />
             )}
             {tab === "data" && (
               <DataPanel
+                onFiles={(l) => void addFiles(l)}
                 baseUrl={FASHION_MNIST_URL}
                 files={state.fileSummaries}
                 onRemove={(name) => store.update((s) => ({ files: s.files.filter((f) => f.name !== name), fileSummaries: s.fileSummaries.filter((f) => f.name !== name) }))}
