@@ -7,6 +7,7 @@ import { formatBytes } from "../lib/ticks.ts";
 import { formatCount, formatMs, formatNumber } from "../lib/format-number.ts";
 import type { FallbackInfo } from "../worker/protocol.ts";
 import { EventDetails, Timeline } from "./Timeline.tsx";
+import { nextSort, sortOpRows, type OpSort, type OpSortKey } from "../lib/op-sort.ts";
 
 interface Props {
   events: readonly ProfileEvent[];
@@ -61,9 +62,22 @@ export function ProfilerPanel(props: Props) {
 function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback, version }: Props) {
   const [filter, setFilter] = useState("");
   const [selected, setSelected] = useState<ProfileEvent | undefined>();
+  const [sort, setSort] = useState<OpSort>({ key: "totalMs", descending: true });
   const rows = useMemo(() => summary.rows(), [summary, version]);
-  const shown = rows.filter((r) => !filter || r.name.toLowerCase().includes(filter.toLowerCase()) || r.device.includes(filter));
-  const argColumns = DEVICE_ARG_COLUMNS.filter((c) => rows.some((r) => Object.keys(r.argTotals).some((k) => c.key.test(k))));
+  const sorted = useMemo(() => sortOpRows(rows, sort), [rows, sort]);
+  const shown = sorted.filter((r) => !filter || r.name.toLowerCase().includes(filter.toLowerCase()) || r.device.includes(filter));
+  const argColumns = DEVICE_ARG_COLUMNS.flatMap((c) => {
+    const arg = rows.flatMap((r) => Object.keys(r.argTotals)).find((k) => c.key.test(k));
+    return arg ? [{ ...c, sortKey: `arg:${arg}` as OpSortKey }] : [];
+  });
+  const header = (label: string, key: OpSortKey, numeric: boolean, title?: string) => (
+    <th key={key} className={numeric ? "num" : undefined} aria-sort={sort.key === key ? (sort.descending ? "descending" : "ascending") : "none"} title={title}>
+      <button className="sort" onClick={() => setSort((s) => nextSort(s, key))} data-sort={key}>
+        {label}
+        <span aria-hidden="true">{sort.key === key ? (sort.descending ? " ▾" : " ▴") : ""}</span>
+      </button>
+    </th>
+  );
   const argValue = (totals: Record<string, number>, key: RegExp) => Object.entries(totals).find(([k]) => key.test(k))?.[1];
 
   return (
@@ -109,14 +123,12 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
           <table className="op-table" data-testid="op-table">
             <thead>
               <tr>
-                <th>op</th>
-                <th>device</th>
-                <th className="num">count</th>
-                <th className="num" title="total time, and its share of all profiled time">total</th>
-                <th className="num">avg</th>
-                {argColumns.map((c) => (
-                  <th key={c.label} className="num">{c.label}</th>
-                ))}
+                {header("op", "name", false)}
+                {header("device", "device", false)}
+                {header("count", "count", true)}
+                {header("total", "totalMs", true, "total time, and its share of all profiled time")}
+                {header("avg", "avgMs", true)}
+                {argColumns.map((c) => header(c.label, c.sortKey, true))}
               </tr>
             </thead>
             <tbody>
