@@ -25,7 +25,8 @@ async function feature(name: string): Promise<{ ok: boolean; reason?: string }> 
 test("the CNN example trains on webgpu (SwiftShader without a GPU): kernels on webgpu, loss finite", async (t) => {
   const gpu = await available("webgpu");
   if (!gpu.ok) return t.skip(`webgpu unavailable: ${gpu.reason}`);
-  await studio.setCode(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6));
+  // A small batch: SwiftShader runs WebGPU on the CPU, and this test must not dominate the suite.
+  await studio.setCode(withConstant(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6), "BATCH", 16));
   await studio.selectDevice("webgpu");
   await studio.tab("profiler");
   await studio.run();
