@@ -20,7 +20,7 @@ export interface Snapshot {
   eventCount: number;
   opRows: { name: string; device: string; category: string; count: number; totalMs: number; argTotals: Record<string, number> }[];
   console: { level: string; text: string; time: number }[];
-  devices?: { name: string; available: boolean; reason?: string; details: Record<string, unknown> }[];
+  devices?: { name: string; available: boolean; reason?: string; details: Record<string, unknown>; noKernel?: string[]; softwareAdapter?: boolean }[];
   features?: Record<string, { ok: boolean; reason?: string }>;
   model?: { name: string; parameters: number };
   graph?: { ok: boolean; reason?: string; value?: { nodes: { op: string }[] } };

@@ -6,6 +6,7 @@ import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type Example } from "./examples
 import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
 import { describeViolation } from "./lib/csp-violation.ts";
+import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
 import { encodeShareHash } from "./lib/share.ts";
 import { useShareLinks } from "./editor/use-share-links.ts";
 import { codeLabel } from "./examples/code-label.ts";
@@ -21,7 +22,7 @@ import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
 import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
 import { StoppedError, WorkerHost } from "./run/worker-host.ts";
 import { StudioStore } from "./state/store.ts";
-import type { Availability, ModelRunResult } from "./worker/protocol.ts";
+import type { Availability, DeviceReport, ModelRunResult } from "./worker/protocol.ts";
 
 const TABS = [
   { id: "charts", label: "Charts" },
@@ -114,6 +115,7 @@ export function App() {
     try {
       const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b));
       store.finishRun(id, { status: outcome.ok ? "done" : "error", error: outcome.error, durationMs: outcome.durationMs, origin: outcome.origin, fallback: outcome.fallback });
+      store.update((s) => ({ fallbackSeen: recordFallbacks(s.fallbackSeen, device, outcome.fallback) }));
       setModelAlive(true);
       if (store.getSnapshot().model && host.current) {
         const graph = await host.current.api.graph();
@@ -275,7 +277,7 @@ export function App() {
     };
   });
 
-  const deviceOptions = state.devices ?? [{ name: "cpu", available: true, reason: undefined }];
+  const deviceOptions: Pick<DeviceReport, "name" | "available" | "reason" | "softwareAdapter">[] = state.devices ?? [{ name: "cpu", available: true }];
   const lastStep = state.metrics[state.metrics.length - 1]?.step;
   const mem = state.memory.find((m) => m.device === (run?.device ?? device));
   const requestGraph = async () => {
@@ -293,6 +295,8 @@ export function App() {
     setTab(next);
     document.getElementById(`tab-${next}`)?.focus();
   };
+  const deviceReport = state.devices?.find((d) => d.name === device);
+  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device]);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
   const missing = currentExample ? missingFor(currentExample, state.features) : [];
 
@@ -310,7 +314,7 @@ export function App() {
           <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="device-select" disabled={running}>
             {deviceOptions.map((d) => (
               <option key={d.name} value={d.name} disabled={!d.available} title={d.reason}>
-                {d.name}{d.available ? "" : " (unavailable)"}
+                {d.name}{d.available ? (d.softwareAdapter ? " (software)" : "") : " (unavailable)"}
               </option>
             ))}
           </select>
@@ -342,6 +346,12 @@ export function App() {
               <button className="small" onClick={links.dismissBefore}>Discard it</button>
             </div>
           )}
+          {!running &&
+            guidance.map((g) => (
+              <div key={g.text} className={`banner guidance-${g.level}`} role="status" data-testid="device-guidance">
+                {g.text}
+              </div>
+            ))}
           {missing.length > 0 && (
             <div className="banner" data-testid="example-unavailable">
               Not available yet in this build: {missing.join("; ")}

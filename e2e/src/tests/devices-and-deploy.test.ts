@@ -28,6 +28,12 @@ test("the CNN example trains on webgpu (SwiftShader without a GPU): kernels on w
   // A small batch: SwiftShader runs WebGPU on the CPU, and this test must not dominate the suite.
   await studio.setCode(withConstant(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6), "BATCH", 16));
   await studio.selectDevice("webgpu");
+  const adapter = (await studio.snapshot()).devices?.find((d) => d.name === "webgpu");
+  if (adapter?.softwareAdapter) {
+    const banner = (await studio.page.locator('[data-testid="device-guidance"]').allTextContents()).join(" ");
+    assert.match(banner, /webgpu runs on a software adapter/, "the user is warned before Run");
+    await studio.screenshot("device-guidance-webgpu");
+  }
   await studio.tab("profiler");
   await studio.run();
   const snap = await studio.finished(300_000);
@@ -54,6 +60,11 @@ test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and t
     const r = await feature(f);
     if (!r.ok) return t.skip(`${f} unavailable: ${r.reason}`);
   }
+  const guidance = async () => (await studio.page.locator('[data-testid="device-guidance"]').allTextContents()).join(" ");
+  await studio.selectDevice("npu-sim");
+  const noKernel = (await studio.snapshot()).devices?.find((d) => d.name === "npu-sim")?.noKernel ?? [];
+  assert.ok(noKernel.includes("tanh"), `npu-sim lists the primitives it lacks: ${noKernel.join(", ")}`);
+  assert.match(await guidance(), new RegExp(`npu-sim has no kernel for ${noKernel.length} primitive ops? \\(${noKernel[0]}`), "before any run, the ops npu-sim lacks are named");
   await studio.selectDevice("cpu");
   await studio.setCode(withConstant(await studio.openExample("npu-int8"), "STEPS", 30));
   await studio.tab("profiler");
@@ -67,6 +78,10 @@ test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and t
   const line = snap.console.find((c) => /int8 on npu-sim: \d+\.\d%/.test(c.text));
   assert.ok(line, `the example reported the int8 accuracy: ${snap.console.map((c) => c.text).join(" | ")}`);
   assert.ok(snap.fallback.some((f) => f.device === "npu-sim"), "ops the NPU lacks fell back to the cpu and are listed");
+  await studio.selectDevice("npu-sim");
+  assert.match(await guidance(), /Last time npu-sim ran your code, \d+ ops? fell back to the CPU: tanh \(float32\)/, "the last run's fallbacks are shown before the next Run");
+  await studio.screenshot("device-guidance-npu");
+  await studio.selectDevice("cpu");
   await studio.page.waitForSelector('[data-testid="fallback-report"]');
   // Every NPU column is on screen at 1280 px: no horizontal scrolling of the table.
   const fit = await studio.page.$eval('[data-testid="op-table"]', (t) => {

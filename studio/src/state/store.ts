@@ -44,6 +44,8 @@ export interface StudioState {
   features: Record<string, Availability<true>> | undefined;
   files: DroppedFile[];
   fileSummaries: DroppedSummary[];
+  /** Ops that fell back to the CPU, per device, from the runs so far (the device guidance reads it). */
+  fallbackSeen: Record<string, FallbackInfo[]>;
 }
 
 type Listener = () => void;
@@ -62,6 +64,7 @@ export class StudioStore {
     features: undefined,
     files: [],
     fileSummaries: [],
+    fallbackSeen: {},
   };
   private listeners = new Set<Listener>();
   private scheduled = false;

@@ -23,6 +23,10 @@ export interface DeviceReport {
   features: string[];
   dtypes: string[];
   limits: Record<string, number | string>;
+  /** Primitive HAL ops the device has no kernel for: a program using them runs those on the CPU. */
+  noKernel?: string[];
+  /** A CPU-emulated adapter (SwiftShader), far slower than the cpu device. */
+  softwareAdapter?: boolean;
 }
 
 export interface MemorySnapshot {
