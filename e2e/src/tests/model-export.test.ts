@@ -33,6 +33,18 @@ test("the transformer example traces with a fixed batch, says so, and exports ON
   const ops = graph.value!.nodes.map((n) => n.op);
   assert.ok(ops.includes("matmul") && ops.includes("softmax"), `attention ops in the graph: ${ops.join(", ")}`);
   assert.match((await studio.page.textContent('[data-testid="graph-note"]')) ?? "", /fixed batch of 1/);
+  // A node's properties: attributes, and its inputs and outputs with shapes and dtypes.
+  const softmax = graph.value!.nodes.findIndex((n) => n.op === "softmax");
+  await studio.page.click(`[data-node="${softmax}"]`);
+  const props = studio.page.locator('[data-testid="node-properties"]');
+  await props.waitFor();
+  assert.equal((await props.locator("h3").textContent())?.trim(), "softmax");
+  assert.match((await props.locator('[data-testid="node-attributes"]').textContent()) ?? "", /axis/, "softmax's axis attribute is listed");
+  assert.match((await props.locator('[data-testid="node-inputs"]').textContent()) ?? "", /float32\[1, 24, 24\]/, "the input's shape and dtype");
+  // Zoom: the buttons scale the drawing; Reset brings it back.
+  await studio.page.click('[data-testid="graph-zoom-in"]');
+  assert.equal(await studio.page.textContent('[data-testid="graph-zoom"]'), "125%");
+  assert.match((await studio.page.getAttribute('[data-testid="graph-viewport"]', "transform")) ?? "", /scale\(1\.25\)/);
   await studio.screenshot("graph-transformer");
 
   await studio.tab("model");
