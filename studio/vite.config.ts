@@ -1,5 +1,6 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { contentSecurityPolicyPlugin } from "./build/content-security-policy.ts";
 import { crossOriginIsolation } from "./build/cross-origin-isolation.ts";
 import { engineTypeSources } from "./build/engine-type-sources.ts";
 import { fashionMnistAssets } from "./build/fashion-mnist-assets.ts";
@@ -8,7 +9,7 @@ import { WORKSPACE_DIR } from "./build/workspace.ts";
 
 export default defineConfig({
   base: "./",
-  plugins: [react(), crossOriginIsolation(), fashionMnistAssets(), optionalPackages(), engineTypeSources()],
+  plugins: [react(), crossOriginIsolation(), contentSecurityPolicyPlugin(), fashionMnistAssets(), optionalPackages(), engineTypeSources()],
   resolve: {
     alias: { polychip: "/src/user-api/polychip.ts" },
   },

@@ -20,11 +20,16 @@ export interface Snapshot {
   eventCount: number;
   opRows: { name: string; device: string; category: string; count: number; totalMs: number; argTotals: Record<string, number> }[];
   console: { level: string; text: string; time: number }[];
-  devices?: { name: string; available: boolean; reason?: string; details: Record<string, unknown> }[];
+  devices?: { name: string; available: boolean; reason?: string; details: Record<string, unknown>; noKernel?: string[]; softwareAdapter?: boolean }[];
   features?: Record<string, { ok: boolean; reason?: string }>;
   model?: { name: string; parameters: number };
   graph?: { ok: boolean; reason?: string; value?: { nodes: { op: string }[] } };
   files: { name: string; kind: string; detail: string }[];
+}
+
+async function waitUntilReady(page: Page): Promise<void> {
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).polychipStudio?.snapshot().devices !== undefined, undefined, { timeout: 60_000 });
 }
 
 export class StudioPage {
@@ -38,9 +43,18 @@ export class StudioPage {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(server.url);
-    await page.waitForSelector(".monaco-editor .view-lines", { timeout: 60_000 });
-    await page.waitForFunction(() => (window as any).polychipStudio?.snapshot().devices !== undefined, undefined, { timeout: 60_000 });
+    await waitUntilReady(page);
     return new StudioPage(server, browser, context, page, errors);
+  }
+
+  /** Loads the studio again (a reload, or another URL of it as a fresh page load) and waits until it is ready. */
+  async load(url?: string): Promise<void> {
+    if (url === undefined) await this.page.reload();
+    else {
+      await this.page.goto("about:blank");
+      await this.page.goto(url);
+    }
+    await waitUntilReady(this.page);
   }
 
   async close(): Promise<void> {
@@ -115,6 +129,39 @@ export class StudioPage {
       const s = w.__stall;
       return { max: Math.max(s.max, now - s.last), ticks: s.ticks, elapsed: now - s.t0, long: s.long };
     });
+  }
+
+  /**
+   * How much of an element is cut off by the window or by a clipping ancestor (overflow other than
+   * visible), as a fraction of its area: 0 when all of it can be seen.
+   */
+  clippedFraction(selector: string): Promise<number> {
+    return this.page.$eval(selector, (el) => {
+      const r = el.getBoundingClientRect();
+      let [left, top, right, bottom] = [Math.max(r.left, 0), Math.max(r.top, 0), Math.min(r.right, innerWidth), Math.min(r.bottom, innerHeight)];
+      const fixed = getComputedStyle(el).position === "fixed";
+      for (let a = el.parentElement; a && !fixed; a = a.parentElement) {
+        const css = getComputedStyle(a);
+        if (css.overflowX === "visible" && css.overflowY === "visible") continue;
+        const ar = a.getBoundingClientRect();
+        [left, top, right, bottom] = [Math.max(left, ar.left), Math.max(top, ar.top), Math.min(right, ar.right), Math.min(bottom, ar.bottom)];
+      }
+      const seen = Math.max(0, right - left) * Math.max(0, bottom - top);
+      return 1 - seen / (r.width * r.height);
+    });
+  }
+
+  /** Moves the mouse along a lane of the timeline (0 = steps, 1.. = tracks; negative counts from the last) until a tooltip shows. */
+  async hoverTimelineLane(lane: number): Promise<boolean> {
+    const box = (await this.page.locator('[data-testid="timeline"]').boundingBox())!;
+    const lanes = Math.round((box.height - 22 - 6) / 24);
+    const index = lane < 0 ? lanes + lane : lane;
+    const y = box.y + 22 + index * 24 + 12;
+    for (let x = box.x + 120; x < box.x + box.width - 2; x += 6) {
+      await this.page.mouse.move(x, y);
+      if (await this.page.locator('[data-testid="tooltip"], .tooltip').count()) return true;
+    }
+    return false;
   }
 
   async screenshot(name: string): Promise<string> {

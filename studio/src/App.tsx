@@ -5,19 +5,24 @@ import { loadSavedCode, loadSavedExample, saveCode, saveExample } from "./editor
 import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type Example } from "./examples/gallery.ts";
 import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
-import { decodeShareHash, encodeShareHash } from "./lib/share.ts";
+import { describeViolation } from "./lib/csp-violation.ts";
+import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
+import { encodeShareHash } from "./lib/share.ts";
+import { useShareLinks } from "./editor/use-share-links.ts";
+import { codeLabel } from "./examples/code-label.ts";
 import { formatBytes } from "./lib/ticks.ts";
 import { ChartsPanel } from "./panels/ChartsPanel.tsx";
 import { ConsolePanel } from "./panels/ConsolePanel.tsx";
 import { DataPanel } from "./panels/DataPanel.tsx";
 import { DevicesPanel } from "./panels/DevicesPanel.tsx";
 import { ExamplesGallery, missingFor } from "./panels/ExamplesGallery.tsx";
+import { ANY_STUDIO_FILE, FilePickerButton } from "./panels/FilePickerButton.tsx";
 import { GraphPanel } from "./panels/GraphPanel.tsx";
 import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
 import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
 import { StoppedError, WorkerHost } from "./run/worker-host.ts";
 import { StudioStore } from "./state/store.ts";
-import type { Availability, ModelRunResult } from "./worker/protocol.ts";
+import type { Availability, DeviceReport, ModelRunResult } from "./worker/protocol.ts";
 
 const TABS = [
   { id: "charts", label: "Charts" },
@@ -70,17 +75,23 @@ export function App() {
     localStorage.setItem("polychip-studio:theme", theme);
   }, [theme]);
 
-  // A shared link's code wins over the saved code.
+  const currentCode = useCallback(() => codeRef.current, []);
+  const replaceCode = useCallback(
+    (next: string) => {
+      setCode(next);
+      setExampleId(undefined);
+    },
+    [setCode],
+  );
+  const warn = useCallback((text: string) => store.log("warn", text), []);
+  const links = useShareLinks(currentCode, replaceCode, warn);
+
+  // Anything the page itself is refused by the Content-Security-Policy shows in the console panel.
   useEffect(() => {
-    if (location.hash.startsWith("#code=")) {
-      void decodeShareHash(location.hash).then((shared) => {
-        if (shared !== undefined) {
-          setCode(shared);
-          setExampleId(undefined);
-        } else store.log("warn", "the link's #code= part could not be decoded; showing the saved code instead");
-      });
-    }
-  }, [setCode]);
+    const onViolation = (e: SecurityPolicyViolationEvent) => store.log("error", describeViolation(e));
+    document.addEventListener("securitypolicyviolation", onViolation);
+    return () => document.removeEventListener("securitypolicyviolation", onViolation);
+  }, []);
 
   // Devices and features, probed in the warm worker.
   useEffect(() => {
@@ -104,6 +115,7 @@ export function App() {
     try {
       const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b));
       store.finishRun(id, { status: outcome.ok ? "done" : "error", error: outcome.error, durationMs: outcome.durationMs, origin: outcome.origin, fallback: outcome.fallback });
+      store.update((s) => ({ fallbackSeen: recordFallbacks(s.fallbackSeen, device, outcome.fallback) }));
       setModelAlive(true);
       if (store.getSnapshot().model && host.current) {
         const graph = await host.current.api.graph();
@@ -111,7 +123,6 @@ export function App() {
       }
     } catch (err) {
       if (err instanceof StoppedError) {
-        store.finishRun(id, { status: "stopped" });
         store.log("warn", "stopped: the worker was terminated and a fresh one is ready");
       } else {
         const message = (err as Error).message;
@@ -127,7 +138,10 @@ export function App() {
   const onEditorReady = useCallback((e: MonacoNs.editor.IStandaloneCodeEditor) => (editorRef.current = e), []);
 
   const stopRun = useCallback(() => {
-    if (store.getSnapshot().run?.status !== "running") return;
+    const current = store.getSnapshot().run;
+    if (current?.status !== "running") return;
+    // Marked stopped before the worker is told, so no batch still queued for the page lands after.
+    store.finishRun(current.id, { status: "stopped", durationMs: Date.now() - current.startedAt });
     host.stop();
   }, []);
 
@@ -157,7 +171,7 @@ export function App() {
     const r = await host.current.api.exportModel(format);
     if (r.ok) {
       download(r.value.fileName, r.value.bytes, r.value.mime);
-      setExportStatus(`${r.value.fileName}: ${formatBytes(r.value.bytes.byteLength)} downloaded`);
+      setExportStatus(`${r.value.fileName}: ${formatBytes(r.value.bytes.byteLength)} downloaded${r.value.note ? ` — ${r.value.note}` : ""}`);
     } else setExportStatus(`export failed: ${r.reason}`);
   };
 
@@ -183,7 +197,7 @@ export function App() {
         files: [...s.files.filter((f) => f.name !== file.name), { name: file.name, bytes }],
         fileSummaries: [...s.fileSummaries.filter((f) => f.name !== file.name), summary],
       }));
-      flash(`${file.name}: ${summary.detail}`);
+      flash(`${file.name}: ${summary.detail}${summary.error ? ` (${summary.error})` : ""}`);
       setTab(summary.kind === "onnx" || summary.kind === "model" ? "model" : "data");
     }
   };
@@ -263,7 +277,7 @@ export function App() {
     };
   });
 
-  const deviceOptions = state.devices ?? [{ name: "cpu", available: true, reason: undefined }];
+  const deviceOptions: Pick<DeviceReport, "name" | "available" | "reason" | "softwareAdapter">[] = state.devices ?? [{ name: "cpu", available: true }];
   const lastStep = state.metrics[state.metrics.length - 1]?.step;
   const mem = state.memory.find((m) => m.device === (run?.device ?? device));
   const requestGraph = async () => {
@@ -271,24 +285,36 @@ export function App() {
     const graph = await host.current.api.graph();
     store.update(() => ({ graph }));
   };
+  // Arrow keys move between tabs (the ARIA tabs pattern); Tab leaves the tab list.
+  const onTabKey = (e: React.KeyboardEvent) => {
+    const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    const i = TABS.findIndex((t) => t.id === tab);
+    const next = TABS[(i + step + TABS.length) % TABS.length]!.id;
+    setTab(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
+  const deviceReport = state.devices?.find((d) => d.name === device);
+  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device]);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
   const missing = currentExample ? missingFor(currentExample, state.features) : [];
 
   return (
     <div className="app">
       <header className="topbar">
-        <div className="brand">
-          <span className="logo">◆</span> Polychip <span className="muted">Studio</span>
-        </div>
+        <h1 className="brand">
+          <span className="logo" aria-hidden="true">◆</span> Polychip <span className="muted">Studio</span>
+        </h1>
         <button onClick={() => setGalleryOpen(true)} data-testid="open-gallery">Examples</button>
-        <span className="example-name" title={currentExample?.summary}>{currentExample?.title ?? "your code"}</span>
+        <span className="example-name" title={currentExample?.summary} data-testid="code-label">{codeLabel(code, currentExample)}</span>
         <span className="spacer" />
         <label className="device-select">
           Device
           <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="device-select" disabled={running}>
             {deviceOptions.map((d) => (
               <option key={d.name} value={d.name} disabled={!d.available} title={d.reason}>
-                {d.name}{d.available ? "" : " (unavailable)"}
+                {d.name}{d.available ? (d.softwareAdapter ? " (software)" : "") : " (unavailable)"}
               </option>
             ))}
           </select>
@@ -298,6 +324,7 @@ export function App() {
         ) : (
           <button className="run" onClick={() => void startRun()} data-testid="run" title="Ctrl/Cmd+Enter">▶ Run</button>
         )}
+        <FilePickerButton label="Open…" accept={ANY_STUDIO_FILE} onFiles={(l) => void addFiles(l)} testId="pick-any" />
         <button onClick={() => void share()} title="Put the code in the URL and copy the link">Share</button>
         <button onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Dark / light theme" data-testid="theme">
           {theme === "dark" ? "☀" : "☾"}
@@ -305,6 +332,26 @@ export function App() {
       </header>
       <main className="workspace">
         <section className="left">
+          {links.offered !== undefined && (
+            <div className="banner" role="alert" data-testid="share-offer">
+              This link holds shared code ({links.offered.split("\n").length} lines). Your own code stays as it is until you choose.{" "}
+              <button className="small" onClick={links.openOffered} data-testid="share-open">Open the shared code</button>{" "}
+              <button className="small" onClick={links.keepMine} data-testid="share-keep">Keep my code</button>
+            </div>
+          )}
+          {links.offered === undefined && links.before !== undefined && (
+            <div className="banner" data-testid="share-before">
+              Your code from before you opened a shared link is kept.{" "}
+              <button className="small" onClick={links.restoreBefore} data-testid="share-restore">Restore my code</button>{" "}
+              <button className="small" onClick={links.dismissBefore}>Discard it</button>
+            </div>
+          )}
+          {!running &&
+            guidance.map((g) => (
+              <div key={g.text} className={`banner guidance-${g.level}`} role="status" data-testid="device-guidance">
+                {g.text}
+              </div>
+            ))}
           {missing.length > 0 && (
             <div className="banner" data-testid="example-unavailable">
               Not available yet in this build: {missing.join("; ")}
@@ -324,25 +371,36 @@ export function App() {
           />
         </section>
         <section className="right">
-          <nav className="tabs">
+          <div className="tabs" role="tablist" aria-label="Panels" onKeyDown={onTabKey}>
             {TABS.map((t) => (
-              <button key={t.id} className={tab === t.id ? "active" : ""} onClick={() => setTab(t.id)} data-tab={t.id}>
+              <button
+                key={t.id}
+                role="tab"
+                id={`tab-${t.id}`}
+                aria-selected={tab === t.id}
+                aria-controls="tab-panel"
+                tabIndex={tab === t.id ? 0 : -1}
+                className={tab === t.id ? "active" : ""}
+                onClick={() => setTab(t.id)}
+                data-tab={t.id}
+              >
                 {t.label}
                 {t.id === "profiler" && state.run?.fallback.length ? <span className="dot red" title="some ops fell back to the CPU" /> : null}
               </button>
             ))}
-          </nav>
-          <div className="tab-body">
+          </div>
+          <div className="tab-body" role="tabpanel" id="tab-panel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
             {tab === "charts" && <ChartsPanel metrics={state.metrics} running={running} />}
             {tab === "profiler" && (
               <ProfilerPanel events={state.events} steps={state.steps} origin={run?.origin ?? 0} summary={state.summary} droppedEvents={state.droppedEvents} fallback={run?.fallback ?? []} version={state.version} running={running} />
             )}
             {tab === "graph" && <GraphPanel graph={state.graph} hasModel={!!state.model && modelAlive} onRequest={() => void requestGraph()} />}
             {tab === "model" && (
-              <ModelPanel model={state.model} modelAlive={modelAlive} features={state.features} exportStatus={exportStatus} onExport={(f) => void exportModel(f)} files={state.fileSummaries} onRunFile={(n) => void runFile(n)} fileResult={fileResult} />
+              <ModelPanel onFiles={(l) => void addFiles(l)} model={state.model} modelAlive={modelAlive} features={state.features} exportStatus={exportStatus} onExport={(f) => void exportModel(f)} files={state.fileSummaries} onRunFile={(n) => void runFile(n)} fileResult={fileResult} />
             )}
             {tab === "data" && (
               <DataPanel
+                onFiles={(l) => void addFiles(l)}
                 baseUrl={FASHION_MNIST_URL}
                 files={state.fileSummaries}
                 onRemove={(name) => store.update((s) => ({ files: s.files.filter((f) => f.name !== name), fileSummaries: s.fileSummaries.filter((f) => f.name !== name) }))}

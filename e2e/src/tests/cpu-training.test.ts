@@ -61,6 +61,19 @@ test(`the CNN example trains on cpu for ${STEPS} steps: loss falls, conv and mat
   assert.ok(kernels.includes("matmul"), `matmul in ${kernels.join(", ")}`);
   assert.ok(snap.console.some((c) => /test accuracy: \d+\.\d%/.test(c.text)), "the example printed its test accuracy");
   await studio.screenshot("profiler");
+  const timeline = studio.page.locator('[data-testid="timeline"]');
+  assert.equal(await timeline.getAttribute("role"), "img");
+  assert.match((await timeline.getAttribute("aria-label")) ?? "", /Kernel timeline: [\d,]+ events on \d+ tracks/);
+  assert.ok((await studio.page.locator('[data-testid="timeline-table"] tbody tr').count()) >= 1, "the timeline has a table alternative");
+  assert.ok(await studio.hoverTimelineLane(-1), "an event of the timeline's last lane shows a tooltip");
+  const tooltip = studio.page.locator('[data-testid="tooltip"], .tooltip');
+  assert.ok(((await tooltip.boundingBox())?.height ?? 0) > 30, "the tooltip shows its details, not one line");
+  assert.equal(await studio.clippedFraction('[data-testid="tooltip"], .tooltip'), 0, "no part of the tooltip is cut off");
+  assert.match((await tooltip.textContent()) ?? "", /\d (ns|µs|ms|s) at \d/, "durations carry their unit");
+  await studio.screenshot("profiler-tooltip");
+  const table = (await studio.page.textContent('[data-testid="op-table"]')) ?? "";
+  assert.doesNotMatch(table, /\de[+-]\d/, "no exponent notation in the op table");
+  await studio.page.mouse.move(0, 0);
   await studio.tab("charts");
   await studio.page.waitForSelector('[data-testid="chart-loss"] svg path');
   await studio.screenshot("charts");
@@ -99,6 +112,7 @@ test("the trained model downloads as a checkpoint", async () => {
   const [download] = await Promise.all([studio.page.waitForEvent("download"), studio.page.click('[data-testid="export-checkpoint"]')]);
   const bytes = readFileSync(await download.path());
   assert.equal(bytes.subarray(0, 4).toString("latin1"), "PCCK");
+  assert.match((await studio.page.textContent(".model-panel")) ?? "", /\b\d{1,3}(,\d{3})+ parameters/, "the parameter count has thousands separators");
   await studio.screenshot("model");
 });
 

@@ -25,8 +25,15 @@ async function feature(name: string): Promise<{ ok: boolean; reason?: string }> 
 test("the CNN example trains on webgpu (SwiftShader without a GPU): kernels on webgpu, loss finite", async (t) => {
   const gpu = await available("webgpu");
   if (!gpu.ok) return t.skip(`webgpu unavailable: ${gpu.reason}`);
-  await studio.setCode(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6));
+  // A small batch: SwiftShader runs WebGPU on the CPU, and this test must not dominate the suite.
+  await studio.setCode(withConstant(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6), "BATCH", 16));
   await studio.selectDevice("webgpu");
+  const adapter = (await studio.snapshot()).devices?.find((d) => d.name === "webgpu");
+  if (adapter?.softwareAdapter) {
+    const banner = (await studio.page.locator('[data-testid="device-guidance"]').allTextContents()).join(" ");
+    assert.match(banner, /webgpu runs on a software adapter/, "the user is warned before Run");
+    await studio.screenshot("device-guidance-webgpu");
+  }
   await studio.tab("profiler");
   await studio.run();
   const snap = await studio.finished(300_000);
@@ -38,6 +45,11 @@ test("the CNN example trains on webgpu (SwiftShader without a GPU): kernels on w
   assert.ok(Math.min(...losses.slice(3)) < losses[0]!, `loss moved down: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
   const gpuKernels = snap.opRows.filter((r) => r.device === "webgpu" && r.category === "kernel").map((r) => r.name);
   assert.ok(gpuKernels.includes("matmul"), `matmul ran on webgpu: ${gpuKernels.join(", ")}`);
+  const compiles = snap.opRows.filter((r) => r.device === "webgpu" && r.category === "compile");
+  assert.ok(compiles.length > 0, "shader compiles are listed");
+  for (const r of snap.opRows) assert.ok(!r.name.includes("|") && r.name.length <= 40, `a readable op name, not a shader key: ${r.name}`);
+  const keyed = studio.page.locator('[data-testid="op-table"] tr[data-category="compile"] td.op-name[title*="|"]');
+  assert.ok((await keyed.count()) > 0, "the shader key is kept in the row's tooltip");
   await studio.screenshot("profiler-webgpu");
 });
 
@@ -48,6 +60,11 @@ test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and t
     const r = await feature(f);
     if (!r.ok) return t.skip(`${f} unavailable: ${r.reason}`);
   }
+  const guidance = async () => (await studio.page.locator('[data-testid="device-guidance"]').allTextContents()).join(" ");
+  await studio.selectDevice("npu-sim");
+  const noKernel = (await studio.snapshot()).devices?.find((d) => d.name === "npu-sim")?.noKernel ?? [];
+  assert.ok(noKernel.includes("tanh"), `npu-sim lists the primitives it lacks: ${noKernel.join(", ")}`);
+  assert.match(await guidance(), new RegExp(`npu-sim has no kernel for ${noKernel.length} primitive ops? \\(${noKernel[0]}`), "before any run, the ops npu-sim lacks are named");
   await studio.selectDevice("cpu");
   await studio.setCode(withConstant(await studio.openExample("npu-int8"), "STEPS", 30));
   await studio.tab("profiler");
@@ -61,7 +78,22 @@ test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and t
   const line = snap.console.find((c) => /int8 on npu-sim: \d+\.\d%/.test(c.text));
   assert.ok(line, `the example reported the int8 accuracy: ${snap.console.map((c) => c.text).join(" | ")}`);
   assert.ok(snap.fallback.some((f) => f.device === "npu-sim"), "ops the NPU lacks fell back to the cpu and are listed");
+  await studio.selectDevice("npu-sim");
+  assert.match(await guidance(), /Last time npu-sim ran your code, \d+ ops? fell back to the CPU: tanh \(float32\)/, "the last run's fallbacks are shown before the next Run");
+  await studio.screenshot("device-guidance-npu");
+  await studio.selectDevice("cpu");
   await studio.page.waitForSelector('[data-testid="fallback-report"]');
+  // Every NPU column is on screen at 1280 px: no horizontal scrolling of the table.
+  const fit = await studio.page.$eval('[data-testid="op-table"]', (t) => {
+    const heads = [...t.querySelectorAll("th")].map((th) => ({ text: th.textContent, right: th.getBoundingClientRect().right }));
+    return { heads, wrapScroll: t.parentElement!.scrollWidth - t.parentElement!.clientWidth, viewport: innerWidth };
+  });
+  for (const label of ["cycles", "DMA", "on-chip peak"]) {
+    const h = fit.heads.find((x) => x.text === label);
+    assert.ok(h && h.right <= fit.viewport, `the ${label} column is visible: ${JSON.stringify(fit.heads)}`);
+  }
+  assert.ok(fit.wrapScroll <= 0, `the op table needs no horizontal scroll (${fit.wrapScroll} px over)`);
+  assert.doesNotMatch((await studio.page.textContent('[data-testid="op-table"]')) ?? "", /\de[+-]\d/, "no exponent notation in the NPU table");
   await studio.screenshot("profiler-npu-sim");
 });
 

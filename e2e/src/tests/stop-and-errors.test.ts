@@ -37,6 +37,33 @@ test("Stop during training terminates the worker; the editor keeps the code and 
   assert.equal(again.metrics.length, 3);
 });
 
+test("Stop freezes what the page shows: batches the worker had already posted are not applied", async () => {
+  await studio.setCode(withConstant(await studio.openExample("fashion-mlp"), "STEPS", 100000));
+  await studio.tab("charts");
+  await studio.run();
+  await studio.waitForSteps(3);
+  // Keep the page's thread busy while the worker goes on posting batches, then stop in the same
+  // task: the batches queued meanwhile are delivered after Stop and must be ignored.
+  const atStop = await studio.page.evaluate(() => {
+    const studioHook = (window as any).polychipStudio;
+    const until = performance.now() + 1000;
+    while (performance.now() < until) {
+      /* busy: the worker's messages queue up */
+    }
+    studioHook.stop();
+    return studioHook.progress() as { status: string; steps: number };
+  });
+  assert.equal(atStop.status, "stopped", "Stop marks the run stopped at once");
+  // Let every queued message and timer run, then a few frames.
+  await studio.page.evaluate(() => new Promise((r) => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(r)), 500)));
+  const snap = await studio.snapshot();
+  assert.equal(snap.status, "stopped");
+  assert.equal(snap.metrics.length, atStop.steps, `the step count stayed at ${atStop.steps} (now ${snap.metrics.length})`);
+  assert.equal(snap.model, undefined, "no model arrived after Stop");
+  assert.ok(!snap.console.some((c) => /test accuracy/.test(c.text)), "the run's final lines never reached the console");
+  await studio.page.waitForFunction((n) => document.querySelector('[data-testid="status"]')?.textContent?.includes(`step ${n - 1}`), atStop.steps, { timeout: 5000 });
+});
+
 test("a syntax error is reported with its line, in the status and in the editor", async () => {
   const code = ['import { tensor } from "polychip";', "", "const a = tensor([1, 2]);", "// the next line is broken", "const b = a.add(;", "console.log(b);"].join("\n");
   await studio.setCode(code);

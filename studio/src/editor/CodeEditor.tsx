@@ -1,7 +1,7 @@
 import Editor, { type OnMount } from "@monaco-editor/react";
 import { memo, useEffect, useRef } from "react";
 import type * as MonacoNs from "monaco-editor";
-import { setupMonaco, USER_MODEL_URI } from "./monaco-setup.ts";
+import { DARK_THEME, setupMonaco, USER_MODEL_URI } from "./monaco-setup.ts";
 import type { UserErrorInfo } from "../worker/protocol.ts";
 
 const monaco = setupMonaco();
@@ -77,7 +77,7 @@ export const CodeEditor = memo(function CodeEditor({ code, theme, runError, onCh
       path={USER_MODEL_URI}
       defaultLanguage="typescript"
       value={code}
-      theme={theme === "dark" ? "vs-dark" : "vs"}
+      theme={theme === "dark" ? DARK_THEME : "vs"}
       onChange={(v) => onChange(v ?? "")}
       onMount={onMount}
       loading={LOADING}

@@ -33,3 +33,23 @@ export function saveExample(id: string): void {
     /* ignore */
   }
 }
+
+/** The user's code from before they opened a shared link, so opening one never loses it. */
+const BEFORE_LINK_KEY = "polychip-studio:code-before-link";
+
+export function loadCodeBeforeLink(): string | undefined {
+  try {
+    return localStorage.getItem(BEFORE_LINK_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveCodeBeforeLink(code: string | undefined): void {
+  try {
+    if (code === undefined) localStorage.removeItem(BEFORE_LINK_KEY);
+    else localStorage.setItem(BEFORE_LINK_KEY, code);
+  } catch {
+    /* ignore */
+  }
+}

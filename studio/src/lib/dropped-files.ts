@@ -5,6 +5,7 @@
  */
 import { decodeIdxImages, decodeIdxLabels, gunzipWithStream, isGzip } from "@polychip/datasets/browser";
 import { parseCsvTable } from "../user-api/csv.ts";
+import { onnxProblem } from "./onnx-sniff.ts";
 
 export type DroppedKind = "idx-images" | "idx-labels" | "csv" | "onnx" | "model" | "checkpoint" | "unknown";
 
@@ -54,12 +55,14 @@ export async function describeDropped(name: string, bytes: Uint8Array): Promise<
         const table = parseCsvTable(new TextDecoder().decode(bytes), name);
         return { ...base, kind, detail: `${table.rows.length} rows × ${table.columns} columns${table.header ? " (with header)" : ""}` };
       }
-      case "onnx":
-        return { ...base, kind, detail: "ONNX model" };
+      case "onnx": {
+        const problem = onnxProblem(bytes);
+        return problem ? { ...base, kind: "unknown", detail: "not an ONNX model", error: problem } : { ...base, kind, detail: "ONNX model" };
+      }
       case "model":
-        return { ...base, kind, detail: "Polychip model file" };
+        return ascii(bytes, 4) === "PCMF" ? { ...base, kind, detail: "Polychip model file" } : { ...base, kind: "unknown", detail: "not a Polychip model file", error: "it does not start with the PCMF signature" };
       case "checkpoint":
-        return { ...base, kind, detail: "Polychip checkpoint (weights)" };
+        return ascii(bytes, 4) === "PCCK" ? { ...base, kind, detail: "Polychip checkpoint (weights)" } : { ...base, kind: "unknown", detail: "not a Polychip checkpoint", error: "it does not start with the PCCK signature" };
       default:
         return { ...base, kind: "unknown", detail: "not a known data or model format" };
     }

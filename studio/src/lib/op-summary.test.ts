@@ -30,3 +30,13 @@ test("the same op on two devices, or as a fallback, is two rows", () => {
   ]);
   assert.equal(s.rows().length, 2);
 });
+
+test("events named by shader keys share one row named by their op, the keys kept for its tooltip", () => {
+  const s = new OpSummary();
+  const compile = (name: string) => ({ device: "webgpu", name, category: "compile" as const, start: 0, duration: 1 });
+  s.add([compile("map|ew:mul:f32:cc:r1|float32,float32->float32"), compile("map|ew:mul:f32:cs:r2|float32,float32->float32"), compile("map|ew:mul:f32:cc:r1|float32,float32->float32")]);
+  const [row] = s.rows();
+  assert.equal(row!.name, "mul");
+  assert.equal(row!.count, 3);
+  assert.deepEqual(row!.keys, ["map|ew:mul:f32:cc:r1|float32,float32->float32", "map|ew:mul:f32:cs:r2|float32,float32->float32"]);
+});

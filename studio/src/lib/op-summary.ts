@@ -1,5 +1,6 @@
 /** Per-op totals of profiler events, kept incrementally (a long run need not keep every event). */
 import type { ProfileEvent } from "@polychip/hal";
+import { shortOpName } from "./op-name.ts";
 
 export interface OpRow {
   device: string;
@@ -12,7 +13,12 @@ export interface OpRow {
   share: number;
   /** Sums of numeric args worth showing (NPU cycles, DMA bytes), by arg name. */
   argTotals: Record<string, number>;
+  /** The devices' own names for the events of this row when they differ from `name` (shader keys), a few at most. */
+  keys: string[];
 }
+
+/** How many distinct event names a row remembers for its tooltip. */
+const MAX_KEYS = 12;
 
 /** Numeric args that add up meaningfully across launches (others, like a high-water mark, take the max). */
 const SUMMED_ARGS = /^(cycles|dmaBytes|dma_bytes|bytes|macs|flops)$/i;
@@ -23,9 +29,11 @@ export class OpSummary {
 
   add(events: Iterable<ProfileEvent>): void {
     for (const e of events) {
-      const key = `${e.device}\u0000${e.category}\u0000${e.name}`;
+      const name = shortOpName(e.name);
+      const key = `${e.device}\u0000${e.category}\u0000${name}`;
       let row = this.rowsByKey.get(key);
-      if (!row) this.rowsByKey.set(key, (row = { device: e.device, name: e.name, category: e.category, count: 0, totalMs: 0, maxMs: 0, argTotals: {} }));
+      if (!row) this.rowsByKey.set(key, (row = { device: e.device, name, category: e.category, count: 0, totalMs: 0, maxMs: 0, argTotals: {}, keys: [] }));
+      if (name !== e.name && row.keys.length < MAX_KEYS && !row.keys.includes(e.name)) row.keys.push(e.name);
       row.count++;
       row.totalMs += e.duration;
       row.maxMs = Math.max(row.maxMs, e.duration);
@@ -40,7 +48,7 @@ export class OpSummary {
   /** Rows by total time, largest first. */
   rows(): OpRow[] {
     return [...this.rowsByKey.values()]
-      .map((r) => ({ ...r, argTotals: { ...r.argTotals }, share: this.total > 0 ? r.totalMs / this.total : 0 }))
+      .map((r) => ({ ...r, argTotals: { ...r.argTotals }, keys: [...r.keys], share: this.total > 0 ? r.totalMs / this.total : 0 }))
       .sort((a, b) => b.totalMs - a.totalMs || a.name.localeCompare(b.name));
   }
 

@@ -1,22 +1,44 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { ConsoleEntry } from "../worker/protocol.ts";
+
+const LEVELS: ConsoleEntry["level"][] = ["log", "info", "warn", "error"];
 
 export function ConsolePanel({ entries, onClear, onGoToLine }: { entries: ConsoleEntry[]; onClear(): void; onGoToLine(line: number): void }) {
   const ref = useRef<HTMLDivElement | null>(null);
+  const [hidden, setHidden] = useState<ReadonlySet<ConsoleEntry["level"]>>(new Set());
+  const counts = useMemo(() => {
+    const c: Record<string, number> = {};
+    for (const e of entries) c[e.level] = (c[e.level] ?? 0) + 1;
+    return c;
+  }, [entries]);
+  const shown = hidden.size ? entries.filter((e) => !hidden.has(e.level)) : entries;
+  const toggle = (level: ConsoleEntry["level"]) =>
+    setHidden((h) => {
+      const next = new Set(h);
+      if (!next.delete(level)) next.add(level);
+      return next;
+    });
   useEffect(() => {
     const el = ref.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [entries]);
+  }, [shown.length, entries]);
   return (
     <div className="console">
       <div className="console-head">
         <b>Console</b>
-        <span className="muted">{entries.length ? `${entries.length} lines` : ""}</span>
+        <span className="muted">{entries.length ? `${shown.length === entries.length ? entries.length : `${shown.length} of ${entries.length}`} lines` : ""}</span>
         <span className="spacer" />
+        <span role="group" aria-label="Show console levels" className="level-filter">
+          {LEVELS.map((level) => (
+            <button key={level} className={`small level-${level}`} aria-pressed={!hidden.has(level)} onClick={() => toggle(level)} data-testid={`console-level-${level}`} title={`${hidden.has(level) ? "Show" : "Hide"} ${level} lines`}>
+              {level} {counts[level] ?? 0}
+            </button>
+          ))}
+        </span>
         <button className="small" onClick={onClear}>Clear</button>
       </div>
       <div className="console-body" ref={ref} data-testid="console">
-        {entries.map((e, i) => {
+        {shown.map((e, i) => {
           const line = /\(line (\d+)\)/.exec(e.text)?.[1];
           return (
             <div key={i} className={`console-line ${e.level}`}>

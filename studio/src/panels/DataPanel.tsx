@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { decodeIdxImages, decodeIdxLabels, FASHION_MNIST_CLASSES, gunzipWithStream } from "@polychip/datasets/browser";
 import type { DroppedSummary } from "../lib/dropped-files.ts";
+import { ANY_STUDIO_FILE, FilePickerButton } from "./FilePickerButton.tsx";
 import { formatBytes } from "../lib/ticks.ts";
 
 interface Preview {
@@ -37,7 +38,7 @@ function Thumb({ pixels, label }: { pixels: Uint8Array; label: number }) {
   );
 }
 
-export function DataPanel({ baseUrl, files, onRemove }: { baseUrl: string; files: DroppedSummary[]; onRemove(name: string): void }) {
+export function DataPanel({ baseUrl, files, onRemove, onFiles }: { baseUrl: string; files: DroppedSummary[]; onRemove(name: string): void; onFiles(files: FileList): void }) {
   const [preview, setPreview] = useState<Preview | { error: string } | undefined>();
   useEffect(() => {
     loadPreview(baseUrl).then(setPreview, (e: Error) => setPreview({ error: e.message }));
@@ -61,8 +62,11 @@ export function DataPanel({ baseUrl, files, onRemove }: { baseUrl: string; files
       <section>
         <h3>Your files</h3>
         <p className="muted">
-          Drop files anywhere on the page: IDX images/labels (<code>.gz</code> or raw), CSV tables (<code>loadCsv()</code>), <code>.onnx</code> or Polychip model files. Your code gets them with <code>droppedFiles()</code>.
+          Drop files anywhere on the page or choose them: IDX images/labels (<code>.gz</code> or raw), CSV tables (<code>loadCsv()</code>), <code>.onnx</code> or Polychip model files. Your code gets them with <code>droppedFiles()</code>.
         </p>
+        <div className="toolbar">
+          <FilePickerButton label="Choose files…" accept={ANY_STUDIO_FILE} onFiles={onFiles} testId="pick-data" />
+        </div>
         {files.length === 0 ? (
           <div className="dropzone">No files dropped yet.</div>
         ) : (
@@ -72,7 +76,7 @@ export function DataPanel({ baseUrl, files, onRemove }: { baseUrl: string; files
                 <tr key={f.name}>
                   <td className="mono">{f.name}</td>
                   <td>{f.kind}</td>
-                  <td>{f.error ? <span className="error-text">{f.error}</span> : f.detail}</td>
+                  <td>{f.error ? <span className="error-text">{f.detail}: {f.error}</span> : f.detail}</td>
                   <td className="num">{formatBytes(f.bytes)}</td>
                   <td>
                     <button className="small" onClick={() => onRemove(f.name)}>Remove</button>

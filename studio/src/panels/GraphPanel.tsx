@@ -1,4 +1,5 @@
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
+import { NodeProperties } from "./NodeProperties.tsx";
 import { layoutGraph } from "../lib/graph-layout.ts";
 import type { Availability, GraphView } from "../worker/protocol.ts";
 
@@ -57,6 +58,16 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
   const matches = (n: GraphView["nodes"][number]) => !!q && (n.op.toLowerCase().includes(q) || (n.name ?? "").toLowerCase().includes(q));
   const matchCount = q ? graph.nodes.filter(matches).length : 0;
   const initNames = new Set(graph.initializers.map((i) => i.name));
+  const [selected, setSelected] = useState<number | undefined>();
+  const [view, setView] = useState({ x: 0, y: 0, k: 1 });
+  const drag = useRef<{ x: number; y: number; view: typeof view } | undefined>(undefined);
+  const zoomBy = (factor: number, cx = 0, cy = 0) =>
+    setView((v) => {
+      const k = Math.min(4, Math.max(0.1, v.k * factor));
+      // Keep the point under (cx, cy) where it is.
+      return { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
+    });
+  const selectedNode = selected === undefined ? undefined : graph.nodes[selected];
   return (
     <div className="panel graph-panel">
       <div className="toolbar">
@@ -67,9 +78,40 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
         <span className="spacer" />
         <input placeholder="search op or name" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
         {q && <span className="muted">{matchCount} found</span>}
+        <span role="group" aria-label="Zoom" className="zoom-buttons">
+          <button className="small" onClick={() => zoomBy(1 / 1.25)} aria-label="Zoom out" data-testid="graph-zoom-out">−</button>
+          <span className="mono" data-testid="graph-zoom">{Math.round(view.k * 100)}%</span>
+          <button className="small" onClick={() => zoomBy(1.25)} aria-label="Zoom in" data-testid="graph-zoom-in">+</button>
+          <button className="small" onClick={() => setView({ x: 0, y: 0, k: 1 })}>Reset</button>
+        </span>
       </div>
-      <div className="graph-scroll">
-        <svg width={width} height={height} data-testid="graph-svg">
+      {graph.note && (
+        <div className="banner" data-testid="graph-note">
+          {graph.note}
+        </div>
+      )}
+      <div className="graph-body">
+      <div
+        className="graph-scroll"
+        onWheel={(e) => {
+          if (!e.ctrlKey && !e.metaKey) return; // plain wheel scrolls; Ctrl/Cmd+wheel zooms at the pointer
+          e.preventDefault();
+          const r = e.currentTarget.getBoundingClientRect();
+          zoomBy(e.deltaY > 0 ? 1 / 1.15 : 1.15, e.clientX - r.left + e.currentTarget.scrollLeft, e.clientY - r.top + e.currentTarget.scrollTop);
+        }}
+        onMouseDown={(e) => {
+          if ((e.target as Element).closest(".node")) return;
+          drag.current = { x: e.clientX, y: e.clientY, view };
+        }}
+        onMouseMove={(e) => {
+          const d = drag.current;
+          if (d) setView({ ...d.view, x: d.view.x + e.clientX - d.x, y: d.view.y + e.clientY - d.y });
+        }}
+        onMouseUp={() => (drag.current = undefined)}
+        onMouseLeave={() => (drag.current = undefined)}
+      >
+        <svg width={Math.max(width, width * view.k + view.x)} height={Math.max(height, height * view.k + view.y)} data-testid="graph-svg">
+          <g transform={`translate(${view.x},${view.y}) scale(${view.k})`} data-testid="graph-viewport">
           {layout.edges.map(([a, b], i) => {
             const pa = xy(a);
             const pb = xy(b);
@@ -85,7 +127,22 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
             const weights = n.inputs.filter((i) => initNames.has(i)).length;
             const hit = matches(n);
             return (
-              <g key={n.id} className={`node${hit ? " hit" : ""}${q && !hit ? " dim" : ""}`} transform={`translate(${x},${y})`}>
+              <g
+                key={n.id}
+                className={`node${hit ? " hit" : ""}${q && !hit ? " dim" : ""}${selected === n.id ? " selected" : ""}`}
+                transform={`translate(${x},${y})`}
+                role="button"
+                tabIndex={0}
+                aria-label={`${n.op}${n.name ? ` ${n.name}` : ""}: show its properties`}
+                onClick={() => setSelected(n.id)}
+                onKeyDown={(e) => {
+                  if (e.key === "Enter" || e.key === " ") {
+                    e.preventDefault();
+                    setSelected(n.id);
+                  }
+                }}
+                data-node={n.id}
+              >
                 <title>
                   {`${n.op}${n.name ? ` (${n.name})` : ""}\ninputs: ${n.inputs.join(", ")}\noutputs: ${n.outputs.join(", ")}${Object.keys(n.attrs).length ? `\n${Object.entries(n.attrs).map(([k, v]) => `${k}=${v}`).join("\n")}` : ""}${n.fused ? `\nfused: ${n.fused.join(" → ")}` : ""}`}
                 </title>
@@ -102,7 +159,10 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
               </g>
             );
           })}
+          </g>
         </svg>
+      </div>
+      {selectedNode && <NodeProperties graph={graph} node={selectedNode} onClose={() => setSelected(undefined)} />}
       </div>
     </div>
   );

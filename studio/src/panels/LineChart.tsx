@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef, useState } from "react";
-import { formatNumber, niceTicks } from "../lib/ticks.ts";
+import { niceTicks } from "../lib/ticks.ts";
+import { formatNumber } from "../lib/format-number.ts";
 
 export interface Series {
   name: string;

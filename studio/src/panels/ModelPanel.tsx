@@ -1,6 +1,7 @@
 import type { DroppedSummary } from "../lib/dropped-files.ts";
-import { formatNumber } from "../lib/ticks.ts";
+import { formatCount, formatNumber } from "../lib/format-number.ts";
 import type { Availability, ModelRunResult, ModelSummary } from "../worker/protocol.ts";
+import { FilePickerButton } from "./FilePickerButton.tsx";
 
 export type ExportFormat = "checkpoint" | "pcm" | "onnx";
 
@@ -19,9 +20,10 @@ interface Props {
   files: DroppedSummary[];
   onRunFile(name: string): void;
   fileResult: { name: string; result: Availability<ModelRunResult> } | undefined;
+  onFiles(files: FileList): void;
 }
 
-export function ModelPanel({ model, modelAlive, features, exportStatus, onExport, files, onRunFile, fileResult }: Props) {
+export function ModelPanel({ model, modelAlive, features, exportStatus, onExport, files, onRunFile, fileResult, onFiles }: Props) {
   const reasonFor = (needs: string[]) => needs.map((n) => features?.[n]).find((f): f is { ok: false; reason: string } => !!f && !f.ok)?.reason;
   const modelFiles = files.filter((f) => f.kind === "onnx" || f.kind === "model");
   return (
@@ -33,7 +35,7 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
         ) : (
           <>
             <p>
-              <b>{model.name}</b> · {formatNumber(model.parameters)} parameters in {model.tensors.length} tensors
+              <b>{model.name}</b> · {formatCount(model.parameters)} parameters in {model.tensors.length} tensors
               {!modelAlive && <span className="error-text"> · the run's worker is gone (stopped); run again to export</span>}
             </p>
             <details>
@@ -68,7 +70,10 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
       </section>
       <section>
         <h3>Run a model file</h3>
-        <p className="muted">Drop an <code>.onnx</code> or <code>.pcm</code> file on the page to load it and run it on the selected device.</p>
+        <p className="muted">Drop an <code>.onnx</code> or <code>.pcm</code> file on the page, or choose one, to load it and run it on the selected device.</p>
+        <div className="toolbar">
+          <FilePickerButton label="Choose a model file…" accept=".onnx,.pcm" onFiles={onFiles} testId="pick-model" />
+        </div>
         {modelFiles.map((f) => (
           <div key={f.name} className="export-row">
             <span className="mono">{f.name}</span>
@@ -88,7 +93,8 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
               </>
             ) : (
               <>
-                <b>{fileResult.name}:</b> {fileResult.result.reason}
+                {!fileResult.result.reason.startsWith(fileResult.name) && <b>{fileResult.name}: </b>}
+                {fileResult.result.reason}
               </>
             )}
           </div>

@@ -3,9 +3,11 @@ import type { ProfileEvent } from "@polychip/hal";
 import { toChromeTrace, type StepSpan } from "../lib/chrome-trace.ts";
 import { download } from "../lib/download.ts";
 import type { OpSummary } from "../lib/op-summary.ts";
-import { formatBytes, formatNumber } from "../lib/ticks.ts";
+import { formatBytes } from "../lib/ticks.ts";
+import { formatCount, formatMs, formatNumber } from "../lib/format-number.ts";
 import type { FallbackInfo } from "../worker/protocol.ts";
 import { EventDetails, Timeline } from "./Timeline.tsx";
+import { nextSort, sortOpRows, type OpSort, type OpSortKey } from "../lib/op-sort.ts";
 
 interface Props {
   events: readonly ProfileEvent[];
@@ -45,7 +47,7 @@ const DEVICE_ARG_COLUMNS: { key: RegExp; label: string; bytes?: boolean }[] = [
   { key: /^cycles$/i, label: "cycles" },
   { key: /^(dmaBytes|dma_bytes)$/i, label: "DMA", bytes: true },
   { key: /^onChip/i, label: "on-chip peak", bytes: true },
-  { key: /^macUtilisation$/i, label: "MAC util. (max)" },
+  { key: /^macUtilisation$/i, label: "MAC util. max" },
 ];
 
 export function buildTrace(events: readonly ProfileEvent[], steps: readonly StepSpan[], origin: number, droppedEvents: number) {
@@ -60,9 +62,22 @@ export function ProfilerPanel(props: Props) {
 function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback, version }: Props) {
   const [filter, setFilter] = useState("");
   const [selected, setSelected] = useState<ProfileEvent | undefined>();
+  const [sort, setSort] = useState<OpSort>({ key: "totalMs", descending: true });
   const rows = useMemo(() => summary.rows(), [summary, version]);
-  const shown = rows.filter((r) => !filter || r.name.toLowerCase().includes(filter.toLowerCase()) || r.device.includes(filter));
-  const argColumns = DEVICE_ARG_COLUMNS.filter((c) => rows.some((r) => Object.keys(r.argTotals).some((k) => c.key.test(k))));
+  const sorted = useMemo(() => sortOpRows(rows, sort), [rows, sort]);
+  const shown = sorted.filter((r) => !filter || r.name.toLowerCase().includes(filter.toLowerCase()) || r.device.includes(filter));
+  const argColumns = DEVICE_ARG_COLUMNS.flatMap((c) => {
+    const arg = rows.flatMap((r) => Object.keys(r.argTotals)).find((k) => c.key.test(k));
+    return arg ? [{ ...c, sortKey: `arg:${arg}` as OpSortKey }] : [];
+  });
+  const header = (label: string, key: OpSortKey, numeric: boolean, title?: string) => (
+    <th key={key} className={numeric ? "num" : undefined} aria-sort={sort.key === key ? (sort.descending ? "descending" : "ascending") : "none"} title={title}>
+      <button className="sort" onClick={() => setSort((s) => nextSort(s, key))} data-sort={key}>
+        {label}
+        <span aria-hidden="true">{sort.key === key ? (sort.descending ? " ▾" : " ▴") : ""}</span>
+      </button>
+    </th>
+  );
   const argValue = (totals: Record<string, number>, key: RegExp) => Object.entries(totals).find(([k]) => key.test(k))?.[1];
 
   return (
@@ -108,35 +123,28 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
           <table className="op-table" data-testid="op-table">
             <thead>
               <tr>
-                <th>op</th>
-                <th>device</th>
-                <th>kind</th>
-                <th className="num">count</th>
-                <th className="num">total ms</th>
-                <th className="num">avg ms</th>
-                <th>share</th>
-                {argColumns.map((c) => (
-                  <th key={c.label} className="num">{c.label}</th>
-                ))}
+                {header("op", "name", false)}
+                {header("device", "device", false)}
+                {header("count", "count", true)}
+                {header("total", "totalMs", true, "total time, and its share of all profiled time")}
+                {header("avg", "avgMs", true)}
+                {argColumns.map((c) => header(c.label, c.sortKey, true))}
               </tr>
             </thead>
             <tbody>
               {shown.slice(0, 300).map((r) => (
-                <tr key={`${r.device}/${r.category}/${r.name}`} className={r.category === "fallback" ? "fallback-row" : ""}>
-                  <td className="mono">{r.name}</td>
+                <tr key={`${r.device}/${r.category}/${r.name}`} className={r.category === "fallback" ? "fallback-row" : ""} data-category={r.category}>
+                  <td className="op-name" title={r.keys.length ? `${r.name}: ${r.keys.join("\n")}` : r.name}>
+                    <span className="mono">{r.name}</span>
+                    {r.category !== "kernel" && <span className={`cat cat-${r.category}`}>{r.category}</span>}
+                    {r.keys.length > 1 && <span className="muted"> ×{r.keys.length}{r.keys.length >= 12 ? "+" : ""} variants</span>}
+                  </td>
                   <td>{r.device}</td>
-                  <td>
-                    <span className={`cat cat-${r.category}`}>{r.category}</span>
+                  <td className="num">{formatCount(r.count)}</td>
+                  <td className="num share-cell" title={`${(r.share * 100).toFixed(1)}% of the profiled time`} style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}>
+                    {formatMs(r.totalMs)}
                   </td>
-                  <td className="num">{r.count}</td>
-                  <td className="num">{formatNumber(r.totalMs)}</td>
-                  <td className="num">{formatNumber(r.totalMs / r.count)}</td>
-                  <td>
-                    <div className="share">
-                      <i style={{ width: `${(r.share * 100).toFixed(1)}%` }} />
-                      <span>{(r.share * 100).toFixed(1)}%</span>
-                    </div>
-                  </td>
+                  <td className="num">{formatMs(r.totalMs / r.count)}</td>
                   {argColumns.map((c) => {
                     const v = argValue(r.argTotals, c.key);
                     return (

@@ -1,7 +1,8 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { ProfileEvent } from "@polychip/hal";
 import { trackOf, type StepSpan } from "../lib/chrome-trace.ts";
-import { formatNumber } from "../lib/ticks.ts";
+import { durationUnit, formatCount, formatMs, formatNumber } from "../lib/format-number.ts";
+import { FloatingTooltip } from "./FloatingTooltip.tsx";
 
 interface Props {
   events: readonly ProfileEvent[];
@@ -53,9 +54,10 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
   const wrapRef = useRef<HTMLDivElement | null>(null);
   const [width, setWidth] = useState(600);
   const [view, setView] = useState<[number, number] | undefined>();
-  const [hover, setHover] = useState<{ e: ProfileEvent; x: number; y: number } | undefined>();
+  const [hover, setHover] = useState<{ e: ProfileEvent; clientX: number; clientY: number } | undefined>();
   const drag = useRef<{ x: number; view: [number, number] } | undefined>(undefined);
   const palette = useRef<Palette | undefined>(undefined);
+  const tableId = useId();
 
   const tracks = useMemo(() => {
     const names = new Set<string>();
@@ -117,6 +119,7 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
     const span = v1 - v0;
     const stepMs = Math.pow(10, Math.floor(Math.log10(span / 6)));
     const tick = [1, 2, 5, 10].map((m) => m * stepMs).find((s) => span / s <= 8) ?? stepMs * 10;
+    const axisUnit = durationUnit(tick);
     // Indexed, not accumulated: a tick far below float precision of v0 must not loop forever.
     for (let i = Math.ceil(v0 / tick), n = 0; i * tick <= v1 && n < 40; i++, n++) {
       const t = i * tick;
@@ -124,7 +127,7 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
       ctx.fillStyle = grid;
       ctx.fillRect(x, HEADER - 4, 1, height - HEADER);
       ctx.fillStyle = muted;
-      ctx.fillText(`${formatNumber(t)} ms`, x + 3, 12);
+      ctx.fillText(formatMs(t, axisUnit), x + 3, 12);
     }
     // Steps lane.
     const laneY = (i: number) => HEADER + i * LANE;
@@ -229,6 +232,9 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
         ref={canvasRef}
         style={{ width, height }}
         data-testid="timeline"
+        role="img"
+        aria-label={`Kernel timeline: ${formatCount(events.length)} events on ${tracks.length} tracks over ${formatMs(extent[1] - extent[0])}, ${steps.length} steps. The table after it lists each track.`}
+        aria-describedby={tableId}
         onWheel={(ev) => {
           const { x } = local(ev);
           const at = v0 + (Math.max(0, x - LABEL_W) / plotW) * (v1 - v0);
@@ -254,7 +260,7 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
             return;
           }
           const e = eventAt(x, y);
-          setHover(e ? { e, x, y } : undefined);
+          setHover(e ? { e, clientX: ev.clientX, clientY: ev.clientY } : undefined);
         }}
         onMouseLeave={() => {
           drag.current = undefined;
@@ -263,10 +269,11 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
         onDoubleClick={() => setView(undefined)}
       />
       {hover && (
-        <div className="tooltip" style={{ left: Math.min(hover.x + 12, width - 260), top: hover.y + 14 }}>
+        <FloatingTooltip clientX={hover.clientX} clientY={hover.clientY}>
           <EventDetails e={hover.e} origin={origin} />
-        </div>
+        </FloatingTooltip>
       )}
+      <TimelineTable events={events} steps={steps} tracks={tracks} id={tableId} />
       <div className="legend">
         {Object.entries(CATEGORY_COLORS).map(([k, c]) => (
           <span key={k}>
@@ -285,7 +292,7 @@ export function EventDetails({ e, origin }: { e: ProfileEvent; origin: number })
     <div className="event-details">
       <b>{e.name}</b> <span className={`cat cat-${e.category}`}>{e.category}</span>
       <div className="mono">
-        {e.device} · {formatNumber(e.duration)} ms at {formatNumber(e.start - origin)} ms
+        {e.device} · {formatMs(e.duration)} at {formatMs(e.start - origin)}
       </div>
       {e.args &&
         Object.entries(e.args).map(([k, v]) => (
@@ -294,5 +301,44 @@ export function EventDetails({ e, origin }: { e: ProfileEvent; origin: number })
           </div>
         ))}
     </div>
+  );
+}
+
+/** The timeline as text for screen readers: per track, how many events and how much busy time. */
+function TimelineTable({ events, steps, tracks, id }: { events: readonly ProfileEvent[]; steps: readonly StepSpan[]; tracks: string[]; id: string }) {
+  const rows = useMemo(() => {
+    const by = new Map<string, { count: number; busy: number; fallback: number }>();
+    for (const e of events) {
+      const t = trackOf(e);
+      const r = by.get(t) ?? { count: 0, busy: 0, fallback: 0 };
+      r.count++;
+      r.busy += e.duration;
+      if (e.category === "fallback") r.fallback++;
+      by.set(t, r);
+    }
+    return tracks.map((t) => ({ track: t, ...by.get(t)! }));
+  }, [events, tracks]);
+  return (
+    <table className="sr-only" id={id} data-testid="timeline-table">
+      <caption>Timeline by track ({steps.length} steps)</caption>
+      <thead>
+        <tr>
+          <th>track</th>
+          <th>events</th>
+          <th>busy time</th>
+          <th>fell back</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.track}>
+            <td>{r.track}</td>
+            <td>{formatCount(r.count)}</td>
+            <td>{formatMs(r.busy)}</td>
+            <td>{formatCount(r.fallback)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -44,6 +44,8 @@ export interface StudioState {
   features: Record<string, Availability<true>> | undefined;
   files: DroppedFile[];
   fileSummaries: DroppedSummary[];
+  /** Ops that fell back to the CPU, per device, from the runs so far (the device guidance reads it). */
+  fallbackSeen: Record<string, FallbackInfo[]>;
 }
 
 type Listener = () => void;
@@ -62,6 +64,7 @@ export class StudioStore {
     features: undefined,
     files: [],
     fileSummaries: [],
+    fallbackSeen: {},
   };
   private listeners = new Set<Listener>();
   private scheduled = false;
@@ -97,8 +100,12 @@ export class StudioStore {
     }));
   }
 
+  /**
+   * A stopped run's worker may have posted batches the page has not handled yet: they are dropped,
+   * so what Stop froze (step count, charts, console, model) stays as it was.
+   */
   addBatch(runId: number, b: RunBatch): void {
-    if (this.state.run?.id !== runId) return;
+    if (this.state.run?.id !== runId || this.state.run.status !== "running") return;
     this.state.summary.add(b.events);
     this.update((s) => {
       let events = s.events;

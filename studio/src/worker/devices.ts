@@ -4,7 +4,7 @@
  * with the reason, never stood in for by another one.
  */
 import { listDevices, registerPlugin } from "@polychip/engine";
-import type { Device, DevicePlugin } from "@polychip/hal";
+import { allOps, type Device, type DevicePlugin } from "@polychip/hal";
 import type { DeviceReport } from "./protocol.ts";
 import { loadOptionalPackage, optionalPresent, type OptionalId } from "./optional.ts";
 
@@ -18,8 +18,21 @@ function isPlugin(v: unknown): v is DevicePlugin<unknown> {
   return !!p && typeof p === "object" && typeof p.name === "string" && typeof p.halVersion === "string" && typeof p.create === "function" && Array.isArray(p.kernels);
 }
 
+/** Primitive ops a plugin registers no kernel for (composites decompose into primitives on the device). */
+function primitivesWithoutKernel(plugin: DevicePlugin<unknown>): string[] {
+  const covered = new Set(plugin.kernels.map((k) => k.op));
+  return allOps()
+    .filter((op) => op.kind === "primitive" && !covered.has(op.name))
+    .map((op) => op.name)
+    .sort();
+}
+
+const pluginOf = new Map<string, DevicePlugin<unknown>>();
+
 function report(device: Device): DeviceReport {
   const { info, capabilities } = device;
+  const plugin = pluginOf.get(info.name);
+  const software = (device as { softwareAdapter?: unknown }).softwareAdapter;
   const limits: Record<string, number | string> = {};
   for (const [k, v] of Object.entries(capabilities.limits)) if (v !== undefined) limits[k] = Number.isFinite(v) ? v : "unbounded";
   return {
@@ -31,6 +44,8 @@ function report(device: Device): DeviceReport {
     features: [...capabilities.features],
     dtypes: [...capabilities.dtypes],
     limits,
+    noKernel: plugin ? primitivesWithoutKernel(plugin) : [],
+    softwareAdapter: typeof software === "boolean" ? software : undefined,
   };
 }
 
@@ -60,6 +75,7 @@ export function ensureDevice(name: string): Promise<Device> {
       if (name === "webgpu" && !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
         throw new Error("this browser gives workers no WebGPU (navigator.gpu is missing; Chromium needs WebGPU enabled, e.g. --enable-unsafe-webgpu without a GPU)");
       }
+      pluginOf.set(name, plugin);
       return registerPlugin(plugin);
     })();
     p.catch(() => pending.delete(name));

@@ -30,16 +30,40 @@ export interface IrGraph {
   initializers: readonly { name: string; shape: readonly number[]; dtype: string }[];
 }
 
-export async function traceModel(model: RegisteredModel | undefined): Promise<Availability<IrGraph>> {
+/** A traced graph, and why its batch size is fixed when it could not be left open. */
+export interface TracedModel {
+  graph: IrGraph;
+  /** Set when the model only traces with the example's batch size (said in the graph view and on export). */
+  staticBatchNote?: string;
+}
+
+/**
+ * Traces with a symbolic batch dim when the model allows it (the exported file then takes any
+ * batch size); a model whose forward reshapes across the batch dim (a transformer flattening
+ * [batch, tokens, dim] to [tokens, dim]) is traced again with the example's fixed batch.
+ */
+export async function traceModel(model: RegisteredModel | undefined): Promise<Availability<TracedModel>> {
   const trace = await optionalFunction("graph", "trace");
   if (!trace.ok) return trace;
   if (!model) return { ok: false, reason: "the run did not hand a model to the studio: call setModel(model, exampleInput) in your code" };
   const mod = model.module as { training?: boolean; eval?: () => void; train?: (mode?: boolean) => void };
   const wasTraining = mod?.training;
+  const once = async (dynamicBatch: boolean): Promise<IrGraph> => {
+    const graph = (await trace.value(model.module, model.exampleInputs, { dynamicBatch, name: model.name })) as IrGraph;
+    if (!Array.isArray(graph?.nodes)) throw new Error("trace() returned something that is not a graph");
+    return graph;
+  };
   try {
     mod?.eval?.();
-    const graph = (await trace.value(model.module, model.exampleInputs, { dynamicBatch: true, name: model.name })) as IrGraph;
-    return Array.isArray(graph?.nodes) ? { ok: true, value: graph } : { ok: false, reason: "trace() returned something that is not a graph" };
+    try {
+      return { ok: true, value: { graph: await once(true) } };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (!message.includes("dynamicBatch")) throw err;
+      const batch = (model.exampleInputs[0] as { shape?: readonly number[] } | undefined)?.shape?.[0];
+      const staticBatchNote = `traced with a fixed batch of ${batch ?? "the example's size"}: the model does not work for every batch size (${message})`;
+      return { ok: true, value: { graph: await once(false), staticBatchNote } };
+    }
   } catch (err) {
     return { ok: false, reason: `trace failed: ${(err as Error).message}` };
   } finally {
@@ -65,9 +89,10 @@ async function valueShapes(graph: IrGraph): Promise<GraphView["values"]> {
   return values;
 }
 
-export async function toGraphView(graph: IrGraph): Promise<GraphView> {
+export async function toGraphView({ graph, staticBatchNote }: TracedModel): Promise<GraphView> {
   return {
     name: graph.name ?? "model",
+    note: staticBatchNote,
     inputs: graph.inputs.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype })),
     outputs: graph.outputs.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype })),
     nodes: graph.nodes.map((n, id) => ({
@@ -109,8 +134,8 @@ export async function exportModel(model: RegisteredModel | undefined, format: "c
   const traced = await traceModel(model);
   if (!traced.ok) return traced;
   try {
-    const bytes = writer.value(traced.value) as Uint8Array;
-    return { ok: true, value: { fileName: `${base}.${format}`, bytes, mime: "application/octet-stream" } };
+    const bytes = writer.value(traced.value.graph) as Uint8Array;
+    return { ok: true, value: { fileName: `${base}.${format}`, bytes, mime: "application/octet-stream", note: traced.value.staticBatchNote } };
   } catch (err) {
     return { ok: false, reason: `${format} export failed: ${(err as Error).message}` };
   }

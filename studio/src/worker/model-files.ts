@@ -81,6 +81,8 @@ export async function runModelFile(file: DroppedFile, device: string, fashionMni
     }
     return { ok: true, value: { summary: summary.join("\n"), outputs: list, predictions, labels: labels ? Array.from(labels) : undefined, reference } };
   } catch (err) {
-    return { ok: false, reason: `${file.name}: ${(err as Error).message}` };
+    // Importers often name the file themselves: say it once.
+    const message = (err as Error).message;
+    return { ok: false, reason: message.includes(file.name) ? message : `${file.name}: ${message}` };
   }
 }

@@ -23,6 +23,10 @@ export interface DeviceReport {
   features: string[];
   dtypes: string[];
   limits: Record<string, number | string>;
+  /** Primitive HAL ops the device has no kernel for: a program using them runs those on the CPU. */
+  noKernel?: string[];
+  /** A CPU-emulated adapter (SwiftShader), far slower than the cpu device. */
+  softwareAdapter?: boolean;
 }
 
 export interface MemorySnapshot {
@@ -104,6 +108,8 @@ export interface GraphNodeView {
 
 export interface GraphView {
   name: string;
+  /** Why the graph's batch size is fixed, when it is. */
+  note?: string;
   inputs: { name: string; shape: (number | string)[]; dtype: string }[];
   outputs: { name: string; shape: (number | string)[]; dtype: string }[];
   nodes: GraphNodeView[];
@@ -118,6 +124,8 @@ export interface ExportedFile {
   fileName: string;
   bytes: Uint8Array;
   mime: string;
+  /** Something the user should know about the file (a fixed batch size). */
+  note?: string;
 }
 
 export interface ModelRunResult {

@@ -9,6 +9,7 @@ import * as polychip from "../user-api/polychip.ts";
 import { setRunContext, type RegisteredModel } from "../user-api/run-context.ts";
 import { FeatureUnavailableError } from "../user-api/helpers.ts";
 import { formatArgs } from "../lib/format-value.ts";
+import { describeViolation } from "../lib/csp-violation.ts";
 import { compileUserCode, locateRuntimeError, transpileUserCode, UserCodeError } from "../lib/transpile.ts";
 import { describeDevices, ensureDevice } from "./devices.ts";
 import { exportModel, summarizeModel, toGraphView, traceModel } from "./model-features.ts";
@@ -19,6 +20,8 @@ import type { Availability, ConsoleEntry, RunOutcome, RunRequest, RunSink, Studi
 
 let model: RegisteredModel | undefined;
 let running = false;
+/** Where this run's console lines go (a violation can be reported between the run's statements). */
+let reportToConsole: ((level: ConsoleEntry["level"], text: string) => void) | undefined;
 
 const original = { log: console.log, info: console.info, warn: console.warn, error: console.error };
 
@@ -40,6 +43,7 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     };
   }
   setWarningHandler((m) => say("warn", [m]));
+  reportToConsole = (level, text) => say(level, [text]);
   resetFallbackReport();
   const unsubscribe = profiler.subscribe((e) => buffer.push("events", e));
   let lastStepEnd = origin;
@@ -68,6 +72,9 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     },
   });
   const finish = async (error?: UserCodeError): Promise<RunOutcome> => {
+    // A blocked request's violation event is a task of its own: let one land before the last batch.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    reportToConsole = undefined;
     unsubscribe();
     const durationMs = performance.now() - origin;
     await buffer.close();
@@ -124,6 +131,13 @@ const api: StudioWorkerApi = {
   features,
   runModelFile: (file, device, url) => runModelFile(file, device, url, model),
 };
+
+self.addEventListener("securitypolicyviolation", (e) => {
+  const v = e as SecurityPolicyViolationEvent;
+  const text = describeViolation(v);
+  if (reportToConsole) reportToConsole("error", text);
+  else original.warn(text);
+});
 
 self.addEventListener("unhandledrejection", (e) => {
   const reason = (e as PromiseRejectionEvent).reason;

@@ -1,0 +1,66 @@
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { StudioPage } from "../studio-page.ts";
+
+let studio: StudioPage;
+
+before(async () => {
+  studio = await StudioPage.open();
+});
+
+after(async () => {
+  await studio?.close();
+});
+
+const PROGRAM = `
+import { tensor } from "polychip";
+const a = tensor([[1, 2], [3, 4]]);
+for (let i = 0; i < 5; i++) await a.matmul(a).data();
+await a.add(a).data();
+console.log("a log line");
+console.warn("a warning line");
+console.error("an error line");
+`;
+
+test("files can be chosen with a picker (no drag and drop needed), from the top bar and the data panel", async () => {
+  await studio.tab("data");
+  await studio.page.setInputFiles('[data-testid="pick-data-input"]', { name: "table.csv", mimeType: "text/csv", buffer: Buffer.from("x,y\n1,2\n3,4\n5,6\n") });
+  await studio.page.waitForFunction(() => (window as any).polychipStudio.snapshot().files.some((f: { name: string }) => f.name === "table.csv"));
+  assert.match((await studio.page.textContent('[data-testid="dropped-files"]')) ?? "", /3 rows × 2 columns \(with header\)/);
+  await studio.page.setInputFiles('[data-testid="pick-any-input"]', { name: "mine.ts", mimeType: "text/plain", buffer: Buffer.from('console.log("opened from a picker");\n') });
+  await studio.page.waitForFunction(() => (window as any).polychipStudio.getCode() === 'console.log("opened from a picker");\n');
+  await studio.tab("model");
+  assert.equal(await studio.page.locator('[data-testid="pick-model"]').count(), 1, "the model panel has its own picker");
+});
+
+test("the console filters by level; the op table sorts by any column", async () => {
+  await studio.setCode(PROGRAM);
+  await studio.run();
+  const snap = await studio.finished(60_000);
+  assert.equal(snap.status, "done", snap.error?.message);
+  const lines = () => studio.page.locator('[data-testid="console"] .console-line .text').allTextContents();
+  assert.deepEqual(await lines(), ["a log line", "a warning line", "an error line"]);
+  await studio.page.click('[data-testid="console-level-log"]');
+  assert.deepEqual(await lines(), ["a warning line", "an error line"]);
+  assert.equal(await studio.page.getAttribute('[data-testid="console-level-log"]', "aria-pressed"), "false");
+  await studio.page.click('[data-testid="console-level-warn"]');
+  assert.deepEqual(await lines(), ["an error line"]);
+  await studio.page.click('[data-testid="console-level-log"]');
+  await studio.page.click('[data-testid="console-level-warn"]');
+  assert.equal((await lines()).length, 3);
+
+  await studio.tab("profiler");
+  const counts = async () => (await studio.page.locator('[data-testid="op-table"] tbody tr td:nth-child(3)').allTextContents()).map((t) => Number(t.replace(/,/g, "")));
+  await studio.page.click('[data-sort="count"]');
+  const desc = await counts();
+  assert.ok(desc.length >= 2, "the table has rows");
+  assert.deepEqual(desc, [...desc].sort((a, b) => b - a), `largest count first: ${desc.join(", ")}`);
+  assert.equal(await studio.page.getAttribute('th:has([data-sort="count"])', "aria-sort"), "descending");
+  await studio.page.click('[data-sort="count"]');
+  const asc = await counts();
+  assert.deepEqual(asc, [...asc].sort((a, b) => a - b), `smallest count first: ${asc.join(", ")}`);
+  await studio.page.click('[data-sort="name"]');
+  const names = await studio.page.locator('[data-testid="op-table"] tbody tr td:nth-child(1) .mono').allTextContents();
+  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+  await studio.screenshot("profiler-sorted");
+});

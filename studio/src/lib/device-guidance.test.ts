@@ -1,0 +1,34 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { DeviceReport, FallbackInfo } from "../worker/protocol.ts";
+import { deviceGuidance, recordFallbacks } from "./device-guidance.ts";
+
+const device = (name: string, extra: Partial<DeviceReport> = {}): DeviceReport => ({ name, available: true, details: {}, features: [], dtypes: [], limits: {}, ...extra });
+const tanh: FallbackInfo = { device: "npu-sim", op: "tanh", dtype: "float32", reason: "no tanh kernel", count: 3, bytesToHost: 1024, bytesToDevice: 1024 };
+
+test("the cpu needs no guidance", () => {
+  assert.deepEqual(deviceGuidance(device("cpu"), undefined), []);
+});
+
+test("a software adapter is called out with its name", () => {
+  const [g] = deviceGuidance(device("webgpu", { softwareAdapter: true, details: { architecture: "swiftshader" } }), undefined);
+  assert.equal(g!.level, "warn");
+  assert.match(g!.text, /software adapter \(swiftshader\)/);
+});
+
+test("the last run's fallbacks on the device are listed with the bytes moved", () => {
+  const [g] = deviceGuidance(device("npu-sim", { noKernel: ["exp"] }), [tanh]);
+  assert.match(g!.text, /1 op fell back to the CPU: tanh \(float32\) ×3; 2\.0 KiB moved/);
+});
+
+test("before any run, the ops without a kernel are named", () => {
+  const [g] = deviceGuidance(device("npu-sim", { noKernel: ["exp", "log", "tanh"] }), undefined);
+  assert.equal(g!.level, "info");
+  assert.match(g!.text, /no kernel for 3 primitive ops \(exp, log, tanh\)/);
+});
+
+test("a run records the fallbacks per device and marks its own device clean", () => {
+  const seen = recordFallbacks({ webgpu: [tanh] }, "cpu", [tanh]);
+  assert.deepEqual(seen, { webgpu: [tanh], cpu: [], "npu-sim": [tanh] });
+  assert.deepEqual(recordFallbacks(seen, "npu-sim", [])["npu-sim"], []);
+});
