@@ -10,7 +10,7 @@ export { memory, type DeviceMemory } from "./memory.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";
 export {
-  useDevice, loadPlugin, type LoadPluginOptions, firstPartyDevices, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
+  useDevice, loadPlugin, type LoadPluginOptions, loadableDevices, registerDeviceLoader, type DeviceLoader, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
   setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler,
   type FallbackPolicy, type FallbackRecord,
   setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,

@@ -12,7 +12,7 @@ export { inferShapes } from "./graph/infer-shapes.ts";
 export { validateGraph } from "./graph/validate.ts";
 export { printGraph } from "./graph/print.ts";
 export {
-  useDevice, loadPlugin, type LoadPluginOptions, firstPartyDevices, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
+  useDevice, loadPlugin, type LoadPluginOptions, loadableDevices, registerDeviceLoader, type DeviceLoader, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
   setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler, memoryStats,
   type FallbackPolicy, type FallbackRecord, type RawView, type MemoryStats,
   setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,

@@ -10,8 +10,9 @@ export const PACKAGES = {
   // A plugin imports only the HAL and the SDK (what a vendor out of tree has).
   "@polychip/npu-sim": { dir: "plugins/npu-sim", layer: 3, may: ["@polychip/hal", "@polychip/plugin-sdk"] },
   "@polychip/plugin-template": { dir: "plugins/template", layer: 3, may: ["@polychip/hal", "@polychip/plugin-sdk"] },
-  // The engine knows the HAL and its default (cpu) device, nothing else: other devices are plugins.
-  "@polychip/engine": { dir: "engine", layer: 4, may: ["@polychip/hal", "@polychip/device-cpu"] },
+  // The engine knows the HAL and its default (cpu) device, nothing else: other devices are plugins
+  // (the SDK resolves a plugin's package or path from the caller's directory).
+  "@polychip/engine": { dir: "engine", layer: 4, may: ["@polychip/hal", "@polychip/device-cpu", "@polychip/plugin-sdk"] },
   "@polychip/datasets": { dir: "packages/datasets", layer: 4, may: ["@polychip/hal"] },
   // The first-party device list: the one place that names webgpu and npu-sim for the tools above it.
   "@polychip/devices": { dir: "packages/devices", layer: 5, may: ["@polychip/hal", "@polychip/engine", "@polychip/device-webgpu", "@polychip/npu-sim"] },

@@ -15,18 +15,23 @@ export const kernels = new KernelRegistry();
 const entries = new Map<string, DeviceEntry>();
 let defaultName = "cpu";
 
-/**
- * Devices the engine knows how to load by name, beyond plugins given by path. Literal imports, so
- * bundlers (the studio, a browser app) can see and split them.
- */
-const FIRST_PARTY: Record<string, () => Promise<Record<string, unknown>>> = {
-  webgpu: () => import("@polychip/device-webgpu"),
-  "npu-sim": () => import("@polychip/npu-sim"),
-};
+/** Imports a device plugin's module on first use. */
+export type DeviceLoader = () => Promise<Record<string, unknown>>;
 
-/** Names of the first-party devices the engine loads on use. */
-export function firstPartyDevices(): string[] {
-  return Object.keys(FIRST_PARTY);
+/**
+ * Devices that can be loaded by name (`useDevice("webgpu")`), beyond plugins given by path. The
+ * engine knows none but its cpu device: an application registers the ones it ships
+ * (`@polychip/devices` does for webgpu and npu-sim), with literal imports bundlers can see.
+ */
+const loaders = new Map<string, DeviceLoader>();
+
+export function registerDeviceLoader(name: string, load: DeviceLoader): void {
+  loaders.set(name, load);
+}
+
+/** Names of the devices registered to load on use. */
+export function loadableDevices(): string[] {
+  return [...loaders.keys()];
 }
 
 function ensureCpu(): void {
@@ -72,9 +77,9 @@ export function getDeviceEntry(name?: string): DeviceEntry {
   const key = name ?? defaultName;
   const entry = entries.get(key);
   if (!entry) {
-    const hint = FIRST_PARTY[key] ? ` (load it first: await useDevice('${key}'))` : "";
+    const hint = loaders.get(key) ? ` (load it first: await useDevice('${key}'))` : "";
     throw new DeviceError(
-      `unknown device '${key}'${hint}; available: ${[...entries.keys()].join(", ")}; first-party, loaded on use: ${Object.keys(FIRST_PARTY).join(", ")}; ` +
+      `unknown device '${key}'${hint}; available: ${[...entries.keys()].join(", ")}; loaded on use: ${loadableDevices().join(", ") || "none registered"}; ` +
         `a plugin's device is known by its name once loaded: loadPlugin('<package or path>'), or --plugin <package|path> on the command line`,
     );
   }
@@ -135,7 +140,7 @@ export interface LoadPluginOptions<O> {
  * resolve from `from` (the working directory by default), never from the engine's own file.
  */
 export async function loadPlugin<O>(specifier: string, opts: LoadPluginOptions<O> = {}): Promise<Device<any>> {
-  const firstParty = FIRST_PARTY[specifier];
+  const firstParty = loaders.get(specifier);
   const from = opts.from ?? (typeof process === "undefined" ? undefined : process.cwd());
   let plugin: DevicePlugin<any>;
   try {

@@ -9,6 +9,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import "../testing/first-party-devices.ts";
 import { isWebGpuAvailable, type WebGpuDevice } from "@polychip/device-webgpu";
 import { fallbackReport, removeDevice, useDevice } from "../index.ts";
 import { describeOpCases } from "./op-cases.ts";

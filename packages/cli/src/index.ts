@@ -1,3 +1,4 @@
+import "@polychip/devices";
 export { createModel, mlp, cnn, type ModelName } from "./models.ts";
 export { train, evaluate, type EpochStats, type TrainOptions } from "./training.ts";
 export { trainCommand, type TrainArgs, type TrainResult } from "./commands/train.ts";

@@ -1,3 +1,4 @@
+import "@polychip/devices";
 import { PolychipError } from "@polychip/hal";
 import { parseFlags } from "./args.ts";
 import { conformanceCommand } from "./commands/conformance.ts";

@@ -1,9 +1,10 @@
-import { DeviceError, firstPartyDevices, listDevices, loadPlugin } from "@polychip/engine/runtime";
+import "@polychip/devices";
+import { DeviceError, loadableDevices, listDevices, loadPlugin } from "@polychip/engine/runtime";
 
 /** The `--plugin <package|path>` option (repeatable) for node:util parseArgs. */
 export const PLUGIN_OPTION = { plugin: { type: "string", multiple: true } } as const;
 
-const known = (name: string) => listDevices().some((d) => d.info.name === name) || firstPartyDevices().includes(name);
+const known = (name: string) => listDevices().some((d) => d.info.name === name) || loadableDevices().includes(name);
 
 /**
  * Loads every `--plugin` (a package name, a relative or absolute path, or a package directory,
@@ -17,7 +18,7 @@ export async function deviceFromArgs(device: string, plugins: readonly string[] 
   try {
     return (await loadPlugin(device, { from })).info.name;
   } catch (err) {
-    const available = [...new Set([...listDevices().map((d) => d.info.name), ...firstPartyDevices()])].join(", ");
+    const available = [...new Set([...listDevices().map((d) => d.info.name), ...loadableDevices()])].join(", ");
     throw new DeviceError(
       `unknown device '${device}'; available: ${available}. Load a plugin's device with --plugin <package|path> --device <its name>, ` +
         `or pass the plugin's package or path as --device (trying '${device}' as one: ${(err as Error).message})`,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import "@polychip/devices";
 import { after, test } from "node:test";
 import { removeDevice, useDevice } from "@polychip/engine";
 import { checkExpectations, formatSummary, loadExpectations, runConformance } from "./conformance.ts";

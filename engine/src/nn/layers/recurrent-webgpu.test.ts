@@ -5,12 +5,13 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import "../../testing/first-party-devices.ts";
 import { isWebGpuAvailable } from "@polychip/device-webgpu";
 import { runOp } from "../../core/dispatch.ts";
 import { assertClose } from "../../golden/fixtures.ts";
 import { fallbackReport, manualSeed, noGrad, randn, removeDevice, tensor, Tensor, useDevice } from "../../index.ts";
 import { LSTM } from "./recurrent.ts";
-import { checkRecurrentGolden, RECURRENT_GOLDEN } from "./recurrent-golden.ts";
+import { checkRecurrentGolden, RECURRENT_GOLDEN } from "../../golden/recurrent-cases.ts";
 
 const NO_WEBGPU = (await isWebGpuAvailable())
   ? false

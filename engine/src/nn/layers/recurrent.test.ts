@@ -5,7 +5,7 @@ import { assertClose } from "../../golden/fixtures.ts";
 import { tensor } from "../../index.ts";
 import { GRU, LSTM, RNN } from "./recurrent.ts";
 import { LSTMCell } from "./recurrent-cells.ts";
-import { checkRecurrentGolden, RECURRENT_GOLDEN } from "./recurrent-golden.ts";
+import { checkRecurrentGolden, RECURRENT_GOLDEN } from "../../golden/recurrent-cases.ts";
 
 for (const c of RECURRENT_GOLDEN) {
   test(`${c.name}: outputs and gradients match PyTorch`, () => checkRecurrentGolden(c));

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { assertClose, loadGolden, toTensor, type GoldenArray } from "../../golden/fixtures.ts";
-import { tensor, type Tensor } from "../../index.ts";
-import { GRU, LSTM, RNN } from "./recurrent.ts";
-import { GRUCell, LSTMCell, RNNCell } from "./recurrent-cells.ts";
+import { assertClose, loadGolden, toTensor, type GoldenArray } from "./fixtures.ts";
+import { tensor, type Tensor } from "../index.ts";
+import { GRU, LSTM, RNN } from "../nn/layers/recurrent.ts";
+import { GRUCell, LSTMCell, RNNCell } from "../nn/layers/recurrent-cells.ts";
 
 /** engine/fixtures/golden/recurrent.json, written by engine/scripts/generate_recurrent_golden.py (PyTorch, float64). */
 export interface RecurrentGoldenCase {
