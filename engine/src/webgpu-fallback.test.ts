@@ -6,7 +6,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import "../testing/first-party-devices.ts";
+import "./testing/first-party-devices.ts";
 import { DeviceError } from "@polychip/hal";
 import { isWebGpuAvailable, type WebGpuDevice } from "@polychip/device-webgpu";
 import {
