@@ -50,3 +50,15 @@ test("the default budget is the device's limits capped by the host's memory", ()
   assert.equal(memoryBudget({ maxBufferBytes: 100, totalMemoryBytes: 200 }, { totalBytes: 5 }).totalBytes, 5);
   assert.equal(formatBytes(2_500_000), "2.50 MB (2500000 bytes)");
 });
+
+test("a graph whose fixed shapes exceed the budget is refused when the session is created, naming the value", async () => {
+  const fixed = (rows: number) => graph({
+    name: "fixed", inputs: [info("x", [rows, 4])], outputs: [info("y", [rows, 10])],
+    initializers: [init("w", [4, 10], Array.from(ones(40)))],
+    nodes: [node("matmul", ["x", "w"], "y")],
+  });
+  await assert.rejects(createSession(fixed(1e9)), oom(/input 'x' float32\[1000000000, 4\] needs 16\.0 GB/));
+  await assert.rejects(createSession(fixed(100), { memoryBudget: { tensorBytes: 2000 } }), oom(/node 0 \(matmul → %y\): output 0 float32\[100, 10\] needs 4000 bytes/));
+  const ok = await createSession(fixed(100));
+  ok.dispose();
+});

@@ -4,8 +4,9 @@ import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
 import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
-import { isStructuralOp, type Graph, type GraphNode } from "../graph/ir.ts";
-import { atNode } from "../graph/node-error.ts";
+import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
+import { inferShapes } from "../graph/infer-shapes.ts";
+import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, memoryBudget, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
@@ -45,6 +46,7 @@ export class Session {
   constructor(readonly graph: Graph, readonly device: string, options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget"> = {}) {
     validateGraph(graph);
     this.budget = memoryBudget(getDeviceEntry(device).device.capabilities.limits, options.memoryBudget);
+    planStaticShapes(graph, this.budget);
     try {
       for (const init of graph.initializers) {
         checkPlanned(`initializer '${init.name}'`, init.shape, init.dtype, this.budget, this.heldBytes());
@@ -228,6 +230,29 @@ export class Session {
     for (const v of this.held.values()) v.storage.release();
     this.held.clear();
   }
+}
+
+/**
+ * Checks, before anything is uploaded, every input and node output whose shape the graph fixes
+ * (no symbolic dims) against the per-tensor budget: a model with a fixed batch of 1e9 is refused
+ * when it is loaded. Dims known only at run time are checked by run() as each op is reached.
+ */
+function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
+  const isStatic = (shape: readonly (number | string)[]): shape is number[] => shape.every((d) => typeof d === "number");
+  for (const info of graph.inputs) if (isStatic(info.shape)) checkPlanned(`input '${info.name}'`, info.shape, info.dtype, { ...budget, totalBytes: Infinity });
+  let shapes: Map<string, ValueInfo>;
+  try {
+    shapes = inferShapes(graph);
+  } catch {
+    return; // a graph whose shapes cannot be inferred ahead is still checked op by op at run time
+  }
+  graph.nodes.forEach((node, i) => {
+    node.outputs.forEach((name, k) => {
+      const info = shapes.get(name);
+      if (!info || !isStatic(info.shape) || node.op === "constant") return;
+      checkPlanned(`${describeNode(i, node)}: output ${k}`, info.shape, info.dtype, { ...budget, totalBytes: Infinity });
+    });
+  });
 }
 
 /** Loads the device if needed, validates the graph and uploads its initializers. */

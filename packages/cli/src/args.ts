@@ -65,11 +65,14 @@ export function parseFlags<T extends FlagTable>(command: string, args: readonly 
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const token = args[i]!;
-    if (!token.startsWith("--") || token === "--") {
-      if (token === "--") rest.push(...args.slice(i + 1));
-      else if (token.startsWith("-") && token.length > 1 && !/^-\d/.test(token)) throw new UsageError(`${command}: unknown option '${token}' (options: ${listFlags(table)})`);
-      else rest.push(token);
-      if (token === "--") break;
+    if (token === "--") {
+      rest.push(...args.slice(i + 1)); // everything after "--" is positional
+      break;
+    }
+    if (!token.startsWith("--")) {
+      // Short options do not exist; "-1" and "-" are positionals (a negative number, stdin).
+      if (/^-[^\d]/.test(token)) throw new UsageError(`${command}: unknown option '${token}' (options: ${listFlags(table)})`);
+      rest.push(token);
       continue;
     }
     const eq = token.indexOf("=");

@@ -4,5 +4,5 @@ import { main } from "./main.ts";
 import { startWatchdog } from "./watchdog.ts";
 
 // A kernel stuck in a loop blocks every timer on this thread; the watchdog thread notices.
-startWatchdog(getDeviceDeadline().baseMs);
+await startWatchdog(getDeviceDeadline().baseMs);
 runToExit(() => main(process.argv.slice(2)));

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { inTempDir } from "./testing/temp-dir.ts";
 import { checkOutputPath, readBytes, writeFileAtomic } from "./files.ts";
+import { FormatError } from "@polychip/engine/runtime";
+import { exportCommand } from "./commands/export.ts";
 import { readInputFile } from "./commands/run.ts";
+import { loadModel } from "./model-files.ts";
 import { trainCommand } from "./commands/train.ts";
 
 const namesPathWithoutRawCode = (path: string, expected: RegExp) => (e: Error) =>
@@ -100,5 +103,16 @@ test("an atomic write fsyncs the file and its directory before returning", async
 test("run's --input names the file and the format it expected when it is a directory", async () => {
   await inTempDir(async (dir) => {
     await assert.rejects(readInputFile(dir), namesPathWithoutRawCode(dir, /is a directory; expected an input file \(JSON/));
+  });
+});
+
+test("a corrupt checkpoint or model file is a FormatError that names the file", async () => {
+  await inTempDir(async (dir) => {
+    const bad = join(dir, "corrupt.pcck");
+    await writeFile(bad, "PCCK but not really a checkpoint at all");
+    await assert.rejects(exportCommand({ checkpoint: bad, out: join(dir, "x.pcm"), json: true }), (e: Error) => e instanceof FormatError && e.message.startsWith(`${bad}: checkpoint: `));
+    const model = join(dir, "truncated.pcm");
+    await writeFile(model, "PCMF");
+    await assert.rejects(loadModel(model), (e: Error) => e instanceof FormatError && e.message.startsWith(`${model}: model file: `));
   });
 });

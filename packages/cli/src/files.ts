@@ -98,6 +98,20 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, what = "o
   }
 }
 
+/**
+ * Runs a parser on a file's contents; an error it raises that does not already name the file gets
+ * the path in front, keeping its class (a FormatError stays a FormatError).
+ */
+export async function parsingFile<T>(path: string, parse: () => T | Promise<T>): Promise<T> {
+  try {
+    return await parse();
+  } catch (err) {
+    if (!(err instanceof PolychipError) || err.message.includes(path)) throw err;
+    const Ctor = err.constructor as new (message: string) => PolychipError;
+    throw new Ctor(`${path}: ${err.message}`);
+  }
+}
+
 /** A whole file's bytes; a missing file, a directory or an unreadable one is a FileError naming it. */
 export async function readBytes(path: string, what = "file"): Promise<Uint8Array> {
   try {

@@ -7,4 +7,6 @@ export { runCommand, readInputFile, type RunArgs, type RunResult } from "./comma
 export { evalCommand, evaluateGraph, EVAL_BATCH, type EvalArgs, type EvalResult } from "./commands/eval.ts";
 export { quickstartCommand, type QuickstartArgs, type QuickstartResult } from "./commands/quickstart.ts";
 export { saveModel, saveOnnx, loadModel, loadOnnxSupport } from "./model-files.ts";
-export { writeFileAtomic, readBytes, checkOutputPath, FileError } from "./files.ts";
+export { writeFileAtomic, readBytes, checkOutputPath, parsingFile, fileError, FileError } from "./files.ts";
+export { parseFlags, UsageError, type FlagSpec, type FlagTable, type FlagValues } from "./args.ts";
+export { main, USAGE } from "./main.ts";

@@ -1,6 +1,6 @@
 import { extname } from "node:path";
 import { FormatError, parseModel, PolychipError, serializeModel, type Graph } from "@polychip/engine/runtime";
-import { readBytes, writeFileAtomic } from "./files.ts";
+import { parsingFile, readBytes, writeFileAtomic } from "./files.ts";
 
 /** What the CLI needs from @polychip/onnx; loaded only when an ONNX file is involved. */
 interface OnnxModule {
@@ -40,7 +40,7 @@ export async function saveOnnx(graph: Graph, path: string): Promise<number> {
 export async function loadModel(path: string): Promise<Graph> {
   const bytes = await readBytes(path, "model file (.pcm or .onnx)");
   const ext = extname(path).toLowerCase();
-  if (ext === ".onnx") return (await loadOnnxSupport()).importOnnx(bytes);
+  if (ext === ".onnx") return parsingFile(path, async () => (await loadOnnxSupport()).importOnnx(bytes));
   if (ext !== ".pcm") throw new FormatError(`${path}: unknown model format '${ext}' (expected .pcm or .onnx)`);
-  return parseModel(bytes);
+  return parsingFile(path, () => parseModel(bytes));
 }

@@ -35,19 +35,33 @@ setInterval(() => {
 const describe = (device: string, call: KernelCall) =>
   `kernel ${call.op} (inputs ${call.inputs.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ") || "none"}) on '${device}'`;
 
-/** Starts the watchdog; returns a function that stops it. Neither its timer nor its thread keeps the process alive. */
-export function startWatchdog(stallMs: number): () => void {
+/**
+ * Starts the watchdog and resolves once its thread runs (a thread still starting cannot watch a main
+ * thread that blocks at once); resolves to a function that stops it. Neither its timer nor its
+ * thread keeps the process alive.
+ */
+export async function startWatchdog(stallMs: number): Promise<() => void> {
   const shared = new SharedArrayBuffer(8 + LABEL_BYTES);
   const beat = new Int32Array(shared, 0, 2);
   const label = new Uint8Array(shared, 8, LABEL_BYTES);
   const encoder = new TextEncoder();
   const heart = setInterval(() => Atomics.add(beat, 0, 1), Math.min(100, Math.max(10, stallMs / 20)));
   heart.unref();
+  // Each kernel boundary is a heartbeat too: a run whose awaits all resolve at once (the CPU device)
+  // chains microtasks and starves timers for minutes while making progress; only a kernel that
+  // never returns stops both.
   const previous = setActivityListener((device, call) => {
     const written = call ? encoder.encodeInto(describe(device, call), label).written : 0;
     Atomics.store(beat, 1, written);
+    Atomics.add(beat, 0, 1);
   });
-  const worker = new Worker(WATCHER, { eval: true, workerData: { shared, stallMs } });
+  // execArgv: [] so loader flags of this process (--input-type=module, tsx) do not turn the script into ESM.
+  const worker = new Worker(WATCHER, { eval: true, execArgv: [], workerData: { shared, stallMs } });
+  await new Promise<void>((resolve, reject) => {
+    worker.once("online", resolve);
+    worker.once("error", reject);
+  });
+  worker.on("error", (err) => process.stderr.write(`polychip: warning: the watchdog thread stopped (${err.message}); a kernel that never returns will not be caught\n`));
   worker.unref();
   return () => {
     clearInterval(heart);

@@ -1,7 +1,7 @@
 import { loadCheckpoint, zeros } from "@polychip/engine";
 import { optimize, printGraph, trace, type Graph } from "@polychip/engine/graph";
 import { FormatError } from "@polychip/engine/runtime";
-import { checkOutputPath, readBytes } from "../files.ts";
+import { checkOutputPath, parsingFile, readBytes } from "../files.ts";
 import { saveModel, saveOnnx } from "../model-files.ts";
 import { createModel } from "../models.ts";
 import { checkFiniteState } from "../numerics.ts";
@@ -27,7 +27,8 @@ export interface ExportResult {
 
 /** Rebuilds the model a checkpoint was trained with, loads its state and traces it for any batch size. */
 export async function graphFromCheckpoint(path: string): Promise<{ graph: Graph; model: string }> {
-  const { meta, state } = loadCheckpoint(await readBytes(path, "checkpoint (.pcck)"));
+  const bytes = await readBytes(path, "checkpoint (.pcck)");
+  const { meta, state } = await parsingFile(path, () => loadCheckpoint(bytes));
   try {
     await checkFiniteState(state, path);
   } catch (err) {

@@ -74,7 +74,7 @@ export async function quickstartCommand(opts: QuickstartArgs): Promise<Quickstar
 
   const modelFile = `${dir}/quickstart-${opts.model}.pcm`;
   const exported = await exportCommand({ checkpoint: trained.checkpoint, out: modelFile, json: Boolean(opts.quiet) });
-  const graph = parseModel(await readBytes(modelFile));
+  const graph = parseModel(await readBytes(modelFile, "model file"));
   const data = await loadFashionMnist({ subset: opts.subset });
   const { accuracy } = await evaluateGraph(graph, data.test, "cpu");
   const same = accuracy === trained.testAccuracy;
