@@ -1,10 +1,12 @@
+// Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
+import "@polychip/devices";
 import { batches, type Split } from "@polychip/datasets";
 import { calibrate, float16Graph, quantizeGraph, type ObserverKind } from "@polychip/engine/deploy";
 import {
   createSession, fallbackReport, PolychipError, profiler, resetFallbackReport, useDevice, type FallbackRecord, type Graph,
 } from "@polychip/engine/runtime";
 import type { ProfileEvent } from "@polychip/hal";
-import { evaluateGraph } from "./commands/eval.ts";
+import { evaluateGraph } from "./graph-accuracy.ts";
 
 export type Precision = "fp32" | "fp16" | "int8";
 

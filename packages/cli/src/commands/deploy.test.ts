@@ -11,7 +11,7 @@ import { writeFileAtomic } from "../files.ts";
 import { loadModel } from "../model-files.ts";
 import { mlp } from "../models.ts";
 import { deployCommand } from "./deploy.ts";
-import { evaluateGraph } from "./eval.ts";
+import { evaluateGraph } from "../graph-accuracy.ts";
 import { graphFromCheckpoint } from "./export.ts";
 import { trainCommand } from "./train.ts";
 

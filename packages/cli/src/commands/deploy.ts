@@ -6,7 +6,7 @@ import { firstImages, formatMs, measureDeployment, prepareModel, type Deployment
 import { checkOutputPath } from "../files.ts";
 import { loadModel, saveModel } from "../model-files.ts";
 import { checkFiniteGraph } from "../numerics.ts";
-import { evaluateGraph } from "./eval.ts";
+import { evaluateGraph } from "../graph-accuracy.ts";
 import { graphFromCheckpoint } from "./export.ts";
 
 export interface DeployArgs {

@@ -1,10 +1,12 @@
+// Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
+import "@polychip/devices";
 import { loadFashionMnist } from "@polychip/datasets";
 import { createSession, listDevices, parseModel, type Graph } from "@polychip/engine/runtime";
 import type { Split } from "@polychip/datasets";
 import { firstImages, formatMs, LATENCY_BATCH, loadDevice, measureDeployment, prepareModel, type Precision } from "../deployment.ts";
 import { readBytes } from "../files.ts";
 import { exportCommand } from "./export.ts";
-import { evaluateGraph } from "./eval.ts";
+import { evaluateGraph } from "../graph-accuracy.ts";
 import { trainCommand, type TrainResult } from "./train.ts";
 
 export interface QuickstartArgs {

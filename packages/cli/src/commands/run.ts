@@ -1,3 +1,5 @@
+// Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
+import "@polychip/devices";
 import { readFile } from "node:fs/promises";
 import { isDType } from "@polychip/hal";
 import { createSession, FormatError, type HostOutput, type HostTensor } from "@polychip/engine/runtime";

@@ -1,3 +1,5 @@
+// Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
+import "@polychip/devices";
 import { loadFashionMnist } from "@polychip/datasets";
 import { manualSeed, memory, saveCheckpoint, setDefaultDevice, useDevice, type nn } from "@polychip/engine";
 import { UsageError } from "../args.ts";
