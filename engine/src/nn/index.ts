@@ -9,3 +9,5 @@ export { ReLU, GELU, Tanh, Sigmoid, Identity, Dropout, Flatten } from "./layers/
 export { Embedding } from "./layers/embedding.ts";
 export { Sequential } from "./layers/sequential.ts";
 export { CrossEntropyLoss, MSELoss, BCEWithLogitsLoss } from "./layers/loss.ts";
+export { ModuleList, ModuleDict } from "./layers/containers.ts";
+export type { HookHandle, ForwardHook, ForwardPreHook, BackwardHook } from "./hooks.ts";
