@@ -573,6 +573,21 @@ def optimizer_cases():
                        schedule=({"kind": "StepLR", "stepSize": 2, "gamma": 0.5}, lambda o: O.lr_scheduler.StepLR(o, 2, 0.5))),
         optimizer_case("Adam/with_CosineAnnealingLR", "Adam", {"lr": 0.05}, lambda p: O.Adam(p, lr=0.05),
                        schedule=({"kind": "CosineAnnealingLR", "tMax": 4, "etaMin": 0.001}, lambda o: O.lr_scheduler.CosineAnnealingLR(o, 4, 0.001))),
+        # Added for PyTorch parity (issue 12); appended so the earlier cases keep their random values.
+        optimizer_case("RMSprop/defaults_lr", "RMSprop", {"lr": 0.01}, lambda p: O.RMSprop(p, lr=0.01)),
+        optimizer_case("RMSprop/momentum_centered_decay", "RMSprop", {"lr": 0.02, "alpha": 0.9, "momentum": 0.8, "centered": True, "weightDecay": 0.05},
+                       lambda p: O.RMSprop(p, lr=0.02, alpha=0.9, momentum=0.8, centered=True, weight_decay=0.05)),
+        optimizer_case("Adagrad/defaults_lr", "Adagrad", {"lr": 0.1}, lambda p: O.Adagrad(p, lr=0.1)),
+        optimizer_case("Adagrad/lr_decay_init_acc_decay", "Adagrad", {"lr": 0.1, "lrDecay": 0.1, "initialAccumulatorValue": 0.5, "weightDecay": 0.02},
+                       lambda p: O.Adagrad(p, lr=0.1, lr_decay=0.1, initial_accumulator_value=0.5, weight_decay=0.02)),
+        optimizer_case("SGD/param_groups", "SGD", {"lr": 0.1, "momentum": 0.9, "groups": [{"weightDecay": 0.1}, {"lr": 0.01, "momentum": 0.5}]},
+                       lambda p: O.SGD([{"params": [p[0]], "weight_decay": 0.1}, {"params": [p[1]], "lr": 0.01, "momentum": 0.5}], lr=0.1, momentum=0.9)),
+        optimizer_case("AdamW/param_groups_no_decay", "AdamW", {"lr": 0.02, "groups": [{"weightDecay": 0.0}, {"weightDecay": 0.3}]},
+                       lambda p: O.AdamW([{"params": [p[0]], "weight_decay": 0.0}, {"params": [p[1]], "weight_decay": 0.3}], lr=0.02)),
+        optimizer_case("SGD/momentum_with_OneCycleLR", "SGD", {"lr": 0.1, "momentum": 0.9}, lambda p: O.SGD(p, lr=0.1, momentum=0.9),
+                       schedule=({"kind": "OneCycleLR", "maxLr": 0.5, "totalSteps": 6}, lambda o: O.lr_scheduler.OneCycleLR(o, 0.5, total_steps=6))),
+        optimizer_case("Adam/with_OneCycleLR_betas", "Adam", {"lr": 0.01}, lambda p: O.Adam(p, lr=0.01),
+                       schedule=({"kind": "OneCycleLR", "maxLr": 0.05, "totalSteps": 5}, lambda o: O.lr_scheduler.OneCycleLR(o, 0.05, total_steps=5))),
     ]
 
 
@@ -599,7 +614,38 @@ def scheduler_cases():
                        lambda o: S.CosineAnnealingLR(o, 5, 0.01), 5),
         scheduler_case("CosineAnnealingLR/past_tmax", {"kind": "CosineAnnealingLR", "tMax": 4, "etaMin": 0.01}, 0.2,
                        lambda o: S.CosineAnnealingLR(o, 4, 0.01), 10),
+        scheduler_case("MultiStepLR/milestones_2_5", {"kind": "MultiStepLR", "milestones": [2, 5], "gamma": 0.5}, 0.4,
+                       lambda o: S.MultiStepLR(o, [2, 5], 0.5), 8),
+        scheduler_case("ExponentialLR/gamma0.8", {"kind": "ExponentialLR", "gamma": 0.8}, 0.3, lambda o: S.ExponentialLR(o, 0.8), 6),
+        scheduler_case("LambdaLR/inverse_sqrt_warmup", {"kind": "LambdaLR", "fn": "inverse_sqrt_warmup"}, 0.1,
+                       lambda o: S.LambdaLR(o, lambda e: min((e + 1) / 3, 3 ** 0.5 / (e + 1) ** 0.5)), 8),
+        scheduler_case("LinearLR/warmup", {"kind": "LinearLR", "startFactor": 0.25, "endFactor": 1.0, "totalIters": 4}, 0.2,
+                       lambda o: S.LinearLR(o, 0.25, 1.0, 4), 7),
+        scheduler_case("LinearLR/decay", {"kind": "LinearLR", "startFactor": 1.0, "endFactor": 0.1, "totalIters": 5}, 0.5,
+                       lambda o: S.LinearLR(o, 1.0, 0.1, 5), 7),
+        scheduler_case("SequentialLR/warmup_then_cosine", {"kind": "SequentialLR", "milestones": [3]}, 0.2,
+                       lambda o: S.SequentialLR(o, [S.LinearLR(o, 0.1, 1.0, 3), S.CosineAnnealingLR(o, 6, 0.01)], [3]), 10),
+        scheduler_case("OneCycleLR/cos_total10", {"kind": "OneCycleLR", "maxLr": 1.0, "totalSteps": 10}, 0.1,
+                       lambda o: S.OneCycleLR(o, 1.0, total_steps=10), 9),
+        scheduler_case("OneCycleLR/linear_three_phase", {"kind": "OneCycleLR", "maxLr": 0.5, "totalSteps": 12, "annealStrategy": "linear", "threePhase": True,
+                       "pctStart": 0.25}, 0.1,
+                       lambda o: S.OneCycleLR(o, 0.5, total_steps=12, anneal_strategy="linear", three_phase=True, pct_start=0.25), 11),
+        plateau_case(),
     ]
+
+
+def plateau_case():
+    """ReduceLROnPlateau fed a fixed metric sequence (it is stepped with the metric, not per epoch)."""
+    metrics = [1.0, 0.9, 0.95, 0.91, 0.92, 0.89, 0.9, 0.9, 0.9, 0.9, 0.5, 0.6, 0.6, 0.6]
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.5)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=2, threshold=0.05, cooldown=1, min_lr=0.07)
+    lrs = []
+    for m in metrics:
+        sched.step(m)
+        lrs.append(float(f"{opt.param_groups[0]['lr']:.12g}"))
+    spec = {"kind": "ReduceLROnPlateau", "factor": 0.5, "patience": 2, "threshold": 0.05, "cooldown": 1, "minLr": 0.07, "metrics": metrics}
+    return {"name": "ReduceLROnPlateau/min_patience2_cooldown", "scheduler": spec, "baseLr": 0.5, "lrAfterStep": lrs}
 
 
 # ---------------------------------------------------------------- output

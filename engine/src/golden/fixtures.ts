@@ -31,7 +31,7 @@ export interface OpCase {
 
 export interface OptimizerCase {
   name: string;
-  optimizer: "SGD" | "Adam" | "AdamW";
+  optimizer: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adagrad";
   options: Record<string, unknown>;
   params: { shape: number[]; values: number[] }[];
   /** grads[step][param] */
@@ -43,7 +43,14 @@ export interface OptimizerCase {
 
 export type SchedulerSpec =
   | { kind: "StepLR"; stepSize: number; gamma: number }
-  | { kind: "CosineAnnealingLR"; tMax: number; etaMin: number };
+  | { kind: "CosineAnnealingLR"; tMax: number; etaMin: number }
+  | { kind: "MultiStepLR"; milestones: number[]; gamma: number }
+  | { kind: "ExponentialLR"; gamma: number }
+  | { kind: "LambdaLR"; fn: "inverse_sqrt_warmup" }
+  | { kind: "LinearLR"; startFactor: number; endFactor: number; totalIters: number }
+  | { kind: "SequentialLR"; milestones: number[] }
+  | { kind: "OneCycleLR"; maxLr: number; totalSteps: number; annealStrategy?: "cos" | "linear"; threePhase?: boolean; pctStart?: number }
+  | { kind: "ReduceLROnPlateau"; factor: number; patience: number; threshold: number; cooldown: number; minLr: number; metrics: number[] };
 
 export interface SchedulerCase {
   name: string;
