@@ -16,3 +16,5 @@ export {
 export type { DType, Shape, ProfileEvent } from "@polychip/hal";
 export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/checkpoint.ts";
 export { crc32 } from "./io/crc32.ts";
+export * as data from "./data/index.ts";
+export { saveTrainingCheckpoint, loadTrainingCheckpoint, type TrainingState } from "./io/training-checkpoint.ts";
