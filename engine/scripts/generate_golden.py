@@ -495,6 +495,68 @@ def loss_cases():
     return cases
 
 
+def parity_loss_cases():
+    """Losses with torch's options (weight, ignoreIndex, reduction, labelSmoothing) and the other torch losses."""
+    cases = []
+    ce = lambda **kw: (lambda x, t, w=None: F.cross_entropy(x, t, weight=w, **kw))
+    # ignoreIndex is set on a few targets; weights are no-grad inputs.
+    tgt3 = integers((2, 3), 0, 4)
+    tgt3[0, 1] = -100
+    tgt3[1, 2] = -100
+    w4 = In(uniform((4,), 0.2, 2.0), grad=False)
+    cases.append(make_case("crossEntropy/NCd_ignore_index", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32")], ce()))
+    cases.append(make_case("crossEntropy/NCd_weight_ignore_mean", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32"), w4], ce()))
+    cases.append(make_case("crossEntropy/NCd_weight_sum", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32"), w4], ce(reduction="sum"),
+                           attrs={"reduction": "sum"}))
+    cases.append(make_case("crossEntropy/NCd_none", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32")], ce(reduction="none"),
+                           attrs={"reduction": "none"}))
+    tgt_custom = integers((5,), 0, 3)
+    tgt_custom[2] = 1
+    cases.append(make_case("crossEntropy/ignore_index_1", "crossEntropy", [In(uniform((5, 3), -3, 3)), In(tgt_custom, "int32")], ce(ignore_index=1),
+                           attrs={"ignoreIndex": 1}))
+    cases.append(make_case("crossEntropy/smoothing_weight_ignore", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32"), w4],
+                           ce(label_smoothing=0.15), attrs={"labelSmoothing": 0.15}))
+    cases.append(make_case("crossEntropy/smoothing_ignore_none", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32")],
+                           ce(label_smoothing=0.2, reduction="none"), attrs={"labelSmoothing": 0.2, "reduction": "none"}))
+    cases.append(make_case("crossEntropy/smoothing_sum", "crossEntropy", [In(uniform((4, 5), -3, 3)), In(integers((4,), 0, 5), "int32")],
+                           ce(label_smoothing=0.1, reduction="sum"), attrs={"labelSmoothing": 0.1, "reduction": "sum"}))
+    probs = np.round(rng.dirichlet(np.ones(4), size=(2, 3)).transpose(0, 2, 1), 6)
+    cases.append(make_case("crossEntropy/probabilities_NCd_weight", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(probs, grad=False), w4], ce()))
+    cases.append(make_case("crossEntropy/unbatched", "crossEntropy", [In(uniform((5,), -3, 3)), In(np.array(3), "int32")], ce()))
+    cases.append(make_case("crossEntropy/BTV_transposed_gpt_style", "crossEntropy_btv", [In(uniform((2, 3, 5), -3, 3)), In(integers((2, 3), 0, 5), "int32")],
+                           lambda x, t: F.cross_entropy(x.reshape(-1, 5), t.reshape(-1))))
+
+    logp = lambda shape: np.log(np.round(rng.dirichlet(np.ones(shape[-1]), size=shape[:-1]), 6) + 1e-6)
+    cases.append(make_case("nllLoss/weight_ignore", "nllLoss", [In(uniform((2, 4, 3), -3, 0)), In(tgt3, "int32"), w4],
+                           lambda x, t, w: F.nll_loss(x, t, weight=w)))
+    cases.append(make_case("nllLoss/sum", "nllLoss", [In(uniform((4, 3), -3, 0)), In(integers((4,), 0, 3), "int32")],
+                           lambda x, t: F.nll_loss(x, t, reduction="sum"), attrs={"reduction": "sum"}))
+    cases.append(make_case("binaryCrossEntropy/mean", "binaryCrossEntropy", [In(uniform((3, 4), 0.02, 0.98)), In(uniform((3, 4), 0, 1), grad=False)],
+                           F.binary_cross_entropy))
+    cases.append(make_case("binaryCrossEntropy/weight_sum", "binaryCrossEntropy",
+                           [In(uniform((3, 4), 0.02, 0.98)), In(rng.integers(0, 2, (3, 4)).astype(np.float64), grad=False), In(uniform((4,), 0.5, 2), grad=False)],
+                           lambda x, t, w: F.binary_cross_entropy(x, t, weight=w.expand(3, 4), reduction="sum"), attrs={"reduction": "sum"}))
+    cases.append(make_case("binaryCrossEntropyWithLogits/pos_weight_none", "binaryCrossEntropyWithLogits",
+                           [In(uniform((3, 4), -4, 4)), In(uniform((3, 4), 0, 1), grad=False), In(uniform((4,), 0.5, 3), grad=False)],
+                           lambda x, t, pw: F.binary_cross_entropy_with_logits(x, t, pos_weight=pw, reduction="none"), attrs={"reduction": "none", "posWeight": True}))
+    cases.append(make_case("mseLoss/sum", "mseLoss", [In(uniform((3, 4))), In(uniform((3, 4)))], lambda a, b: F.mse_loss(a, b, reduction="sum"),
+                           attrs={"reduction": "sum"}))
+    cases.append(make_case("l1Loss/mean", "l1Loss", [In(uniform((3, 4))), In(uniform((3, 4)) + 0.01)], F.l1_loss))
+    cases.append(make_case("l1Loss/none", "l1Loss", [In(uniform((2, 3))), In(uniform((2, 3)) + 0.01)], lambda a, b: F.l1_loss(a, b, reduction="none"),
+                           attrs={"reduction": "none"}))
+    cases.append(make_case("smoothL1Loss/beta1", "smoothL1Loss", [In(uniform((3, 4))), In(uniform((3, 4)) + 0.001)], F.smooth_l1_loss))
+    cases.append(make_case("smoothL1Loss/beta0.5_sum", "smoothL1Loss", [In(uniform((3, 4))), In(uniform((3, 4)) + 0.001)],
+                           lambda a, b: F.smooth_l1_loss(a, b, beta=0.5, reduction="sum"), attrs={"beta": 0.5, "reduction": "sum"}))
+    cases.append(make_case("klDiv/batchmean", "klDiv", [In(logp((3, 5))), In(np.round(rng.dirichlet(np.ones(5), size=3), 6), grad=False)],
+                           lambda x, t: F.kl_div(x, t, reduction="batchmean"), attrs={"reduction": "batchmean"}))
+    zero_t = np.round(rng.dirichlet(np.ones(4), size=2), 6)
+    zero_t[0, 1] = 0.0
+    cases.append(make_case("klDiv/mean_with_zero_target", "klDiv", [In(logp((2, 4))), In(zero_t, grad=False)], lambda x, t: F.kl_div(x, t)))
+    cases.append(make_case("klDiv/log_target_sum", "klDiv", [In(logp((2, 4))), In(logp((2, 4)), grad=False)],
+                           lambda x, t: F.kl_div(x, t, reduction="sum", log_target=True), attrs={"reduction": "sum", "logTarget": True}))
+    return cases
+
+
 def view_cases():
     """Ops fed non-contiguous views (transposed, permuted, sliced, expanded), where stride handling bites."""
     cases = []
@@ -674,6 +736,11 @@ def main():
     opt = optimizer_cases()
     sch = scheduler_cases()
     total += write("optimizers.json", {**meta, "cases": opt})
+    # Groups added for PyTorch parity (issue 12): drawn after the files above, so those keep their values.
+    for group, build in {"parity-loss": parity_loss_cases}.items():
+        cases = build()
+        count += len(cases)
+        total += write(f"ops-{group}.json", {**meta, "cases": cases})
     total += write("schedulers.json", {**meta, "cases": sch})
     count += len(opt) + len(sch)
     print(f"wrote {count} cases, {total / 1024:.0f} KiB, torch {torch.__version__}")

@@ -18,3 +18,8 @@ export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/chec
 export { crc32 } from "./io/crc32.ts";
 export * as data from "./data/index.ts";
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, type TrainingState } from "./io/training-checkpoint.ts";
+// Loss functions with torch's options; these names shadow the older ones that ops/index.ts re-exports.
+export {
+  crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv,
+  type Reduction, type ClassLossOptions, type CrossEntropyOptions,
+} from "./ops/losses.ts";

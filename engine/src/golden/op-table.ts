@@ -8,6 +8,7 @@ import {
   maximum, maxPool2d, mean, min, minimum, mseLoss, mul, neg, pad, permute, pow, prod, reciprocal, relu, reshape, rsqrt, sigmoid, sin,
   slice, softmax, split, sqrt, stack, sub, sum, tanh, transpose, variance, where, type Tensor,
 } from "../index.ts";
+import { binaryCrossEntropy, klDiv, l1Loss, nllLoss, smoothL1Loss } from "../ops/losses.ts";
 
 type Attrs = Record<string, any>;
 export type OpFn = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];
@@ -106,7 +107,13 @@ export const OP_TABLE: Record<string, OpFn> = {
   view_linear_step: ([x, w, b]) => linear(slice(x!, 0, 0, 6, 2), w!, b),
   view_gather_elements_t: ([x, i]) => gatherElements(transpose(x!), i!, 1),
 
-  crossEntropy: ([x, t], a) => crossEntropy(x!, t!, { labelSmoothing: a.labelSmoothing }),
-  mseLoss: ([x, t]) => mseLoss(x!, t!),
-  binaryCrossEntropyWithLogits: ([x, t]) => binaryCrossEntropyWithLogits(x!, t!),
+  crossEntropy: ([x, t, w], a) => crossEntropy(x!, t!, { weight: w, labelSmoothing: a.labelSmoothing, ignoreIndex: a.ignoreIndex, reduction: a.reduction }),
+  crossEntropy_btv: ([x, t]) => crossEntropy(transpose(x!, 1, 2), t!),
+  nllLoss: ([x, t, w], a) => nllLoss(x!, t!, { weight: w, reduction: a.reduction }),
+  mseLoss: ([x, t], a) => mseLoss(x!, t!, { reduction: a.reduction }),
+  l1Loss: ([x, t], a) => l1Loss(x!, t!, { reduction: a.reduction }),
+  smoothL1Loss: ([x, t], a) => smoothL1Loss(x!, t!, { beta: a.beta, reduction: a.reduction }),
+  binaryCrossEntropy: ([x, t, w], a) => binaryCrossEntropy(x!, t!, { weight: w, reduction: a.reduction }),
+  binaryCrossEntropyWithLogits: ([x, t, pw], a) => binaryCrossEntropyWithLogits(x!, t!, { posWeight: a.posWeight ? pw : undefined, reduction: a.reduction }),
+  klDiv: ([x, t], a) => klDiv(x!, t!, { reduction: a.reduction, logTarget: a.logTarget }),
 };

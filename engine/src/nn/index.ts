@@ -8,6 +8,6 @@ export { BatchNorm2d, LayerNorm } from "./layers/normalization.ts";
 export { ReLU, GELU, Tanh, Sigmoid, Identity, Dropout, Flatten } from "./layers/activation.ts";
 export { Embedding } from "./layers/embedding.ts";
 export { Sequential } from "./layers/sequential.ts";
-export { CrossEntropyLoss, MSELoss, BCEWithLogitsLoss } from "./layers/loss.ts";
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from "./layers/loss.ts";
 export { ModuleList, ModuleDict } from "./layers/containers.ts";
 export type { HookHandle, ForwardHook, ForwardPreHook, BackwardHook } from "./hooks.ts";
