@@ -557,6 +557,57 @@ def parity_loss_cases():
     return cases
 
 
+def parity_op_cases():
+    """Tensor ops added for PyTorch parity: masking, triangles, einsum, sorting, scans, rearranging, norms."""
+    cases = []
+    mask = rng.integers(0, 2, size=(3, 4)).astype(bool)
+    cases.append(make_case("maskedFill/same_shape", "maskedFill", [In(uniform((3, 4))), In(mask, "bool")], lambda x, m: x.masked_fill(m, -1.5),
+                           attrs={"value": -1.5}))
+    cases.append(make_case("maskedFill/broadcast_row", "maskedFill", [In(uniform((2, 3, 4))), In(rng.integers(0, 2, size=(1, 4)).astype(bool), "bool")],
+                           lambda x, m: x.masked_fill(m, 0.0), attrs={"value": 0.0}))
+    for d in (0, 1, -1):
+        cases.append(make_case(f"triu/diag{d}", "triu", [In(uniform((2, 3, 4)))], lambda x, d=d: torch.triu(x, d), attrs={"diagonal": d}))
+        cases.append(make_case(f"tril/diag{d}", "tril", [In(uniform((4, 3)))], lambda x, d=d: torch.tril(x, d), attrs={"diagonal": d}))
+    for eq, shapes in (
+        ("ij,jk->ik", [(3, 4), (4, 2)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+        ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("i,i->", [(4,), (4,)]), ("i,j->ij", [(3,), (2,)]), ("ijk,ik->j", [(2, 3, 4), (2, 4)]),
+        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("bi,bj", [(2, 3), (2, 4)]), ("ij,ij->i", [(3, 4), (3, 4)]),
+    ):
+        cases.append(make_case(f"einsum/{eq}", "einsum", [In(uniform(s)) for s in shapes], lambda *xs, eq=eq: torch.einsum(eq, *xs), attrs={"equation": eq}))
+    cases.append(make_case("sort/dim1", "sort", [In(distinct((3, 5)))], lambda x: torch.sort(x, 1), attrs={"dim": 1, "descending": False}))
+    cases.append(make_case("sort/dim0_descending", "sort", [In(distinct((4, 3)))], lambda x: torch.sort(x, 0, descending=True), attrs={"dim": 0, "descending": True}))
+    ties = np.array([[2.0, 1.0, 2.0, 0.5, 1.0]])
+    cases.append(make_case("sort/stable_ties", "sort", [In(ties)], lambda x: torch.sort(x, dim=1, stable=True), attrs={"dim": 1, "descending": False}))
+    cases.append(make_case("argsort/dimneg1_descending", "argsort", [In(distinct((2, 3, 4)))], lambda x: torch.argsort(x, -1, descending=True),
+                           attrs={"dim": -1, "descending": True}))
+    cases.append(make_case("topk/k2_largest", "topk", [In(distinct((3, 6)))], lambda x: torch.topk(x, 2, 1), attrs={"k": 2, "dim": 1, "largest": True}))
+    cases.append(make_case("topk/k3_smallest_dim0", "topk", [In(distinct((5, 2)))], lambda x: torch.topk(x, 3, 0, largest=False),
+                           attrs={"k": 3, "dim": 0, "largest": False}))
+    cases.append(make_case("cumsum/dim1", "cumsum", [In(uniform((3, 7)))], lambda x: torch.cumsum(x, 1), attrs={"dim": 1}))
+    cases.append(make_case("cumsum/dim0_3d", "cumsum", [In(uniform((5, 2, 3)))], lambda x: torch.cumsum(x, 0), attrs={"dim": 0}))
+    cases.append(make_case("cumsum/int32", "cumsum", [In(integers((2, 5), -5, 5), "int32")], lambda x: torch.cumsum(x, 1), attrs={"dim": 1}))
+    cases.append(make_case("cumprod/dimneg1", "cumprod", [In(uniform((2, 6), 0.5, 1.5))], lambda x: torch.cumprod(x, -1), attrs={"dim": -1}))
+    with_zero = uniform((2, 5), 0.5, 1.5)
+    with_zero[0, 2] = 0.0
+    cases.append(make_case("cumprod/with_zero", "cumprod", [In(with_zero)], lambda x: torch.cumprod(x, 1), attrs={"dim": 1}))
+    cases.append(make_case("indexSelect/dim1", "indexSelect", [In(uniform((3, 5))), In(np.array([4, 0, 4, 2]), "int32")],
+                           lambda x, i: torch.index_select(x, 1, i), attrs={"dim": 1}))
+    cases.append(make_case("repeat/2x3", "repeat", [In(uniform((2, 3)))], lambda x: x.repeat(2, 3), attrs={"sizes": [2, 3]}))
+    cases.append(make_case("repeat/new_dims", "repeat", [In(uniform((3,)))], lambda x: x.repeat(2, 1, 2), attrs={"sizes": [2, 1, 2]}))
+    cases.append(make_case("flip/dims01", "flip", [In(uniform((2, 3, 2)))], lambda x: torch.flip(x, [0, 1]), attrs={"dims": [0, 1]}))
+    cases.append(make_case("roll/dim1", "roll", [In(uniform((2, 5)))], lambda x: torch.roll(x, 2, 1), attrs={"shifts": 2, "dims": 1}))
+    cases.append(make_case("roll/two_dims_negative", "roll", [In(uniform((3, 4)))], lambda x: torch.roll(x, (-1, 3), (0, 1)),
+                           attrs={"shifts": [-1, 3], "dims": [0, 1]}))
+    cases.append(make_case("roll/flattened", "roll", [In(uniform((2, 3)))], lambda x: torch.roll(x, 4), attrs={"shifts": 4}))
+    cases.append(make_case("norm/l2_all", "norm", [In(uniform((3, 4)))], lambda x: torch.linalg.vector_norm(x), attrs={"p": 2}))
+    cases.append(make_case("norm/l1_dim1", "norm", [In(away_from_zero((3, 4)))], lambda x: torch.linalg.vector_norm(x, 1, dim=1), attrs={"p": 1, "dims": 1}))
+    cases.append(make_case("norm/p3_dim0_keep", "norm", [In(away_from_zero((3, 4)))], lambda x: torch.linalg.vector_norm(x, 3, dim=0, keepdim=True),
+                           attrs={"p": 3, "dims": 0, "keepDims": True}))
+    cases.append(make_case("norm/inf_dim1", "norm", [In(distinct((3, 4)))], lambda x: torch.linalg.vector_norm(x, float("inf"), dim=1),
+                           attrs={"p": "inf", "dims": 1}))
+    return cases
+
+
 def view_cases():
     """Ops fed non-contiguous views (transposed, permuted, sliced, expanded), where stride handling bites."""
     cases = []
@@ -737,7 +788,7 @@ def main():
     sch = scheduler_cases()
     total += write("optimizers.json", {**meta, "cases": opt})
     # Groups added for PyTorch parity (issue 12): drawn after the files above, so those keep their values.
-    for group, build in {"parity-loss": parity_loss_cases}.items():
+    for group, build in {"parity-loss": parity_loss_cases, "parity-ops": parity_op_cases}.items():
         cases = build()
         count += len(cases)
         total += write(f"ops-{group}.json", {**meta, "cases": cases})

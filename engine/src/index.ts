@@ -23,3 +23,12 @@ export {
   crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits, klDiv,
   type Reduction, type ClassLossOptions, type CrossEntropyOptions,
 } from "./ops/losses.ts";
+export { maskedFill, triu, tril } from "./ops/masking.ts";
+export { cumsum, cumprod } from "./ops/cumulative.ts";
+export { sort, argsort, topk } from "./ops/sorting.ts";
+export { indexSelect, repeat, flip, roll } from "./ops/rearrange.ts";
+export { norm } from "./ops/norm.ts";
+export { einsum } from "./ops/einsum.ts";
+export { multinomial } from "./ops/sampling.ts";
+export { add_, mul_, clamp_, fill_, zero_, copy_, tensorVersion } from "./ops/inplace.ts";
+export { getRngState, setRngState } from "./ops/creation.ts";

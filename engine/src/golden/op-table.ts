@@ -9,6 +9,7 @@ import {
   slice, softmax, split, sqrt, stack, sub, sum, tanh, transpose, variance, where, type Tensor,
 } from "../index.ts";
 import { binaryCrossEntropy, klDiv, l1Loss, nllLoss, smoothL1Loss } from "../ops/losses.ts";
+import { argsort, cumprod, cumsum, einsum, flip, indexSelect, maskedFill, norm, repeat, roll, sort, topk, tril, triu } from "../index.ts";
 
 type Attrs = Record<string, any>;
 export type OpFn = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];
@@ -115,5 +116,19 @@ export const OP_TABLE: Record<string, OpFn> = {
   smoothL1Loss: ([x, t], a) => smoothL1Loss(x!, t!, { beta: a.beta, reduction: a.reduction }),
   binaryCrossEntropy: ([x, t, w], a) => binaryCrossEntropy(x!, t!, { weight: w, reduction: a.reduction }),
   binaryCrossEntropyWithLogits: ([x, t, pw], a) => binaryCrossEntropyWithLogits(x!, t!, { posWeight: a.posWeight ? pw : undefined, reduction: a.reduction }),
+  maskedFill: ([x, m], a) => maskedFill(x!, m!, a.value),
+  triu: ([x], a) => triu(x!, a.diagonal),
+  tril: ([x], a) => tril(x!, a.diagonal),
+  einsum: (xs, a) => einsum(a.equation, ...xs),
+  sort: ([x], a) => sort(x!, a.dim, a.descending),
+  argsort: ([x], a) => argsort(x!, a.dim, a.descending),
+  topk: ([x], a) => topk(x!, a.k, a.dim, a.largest),
+  cumsum: ([x], a) => cumsum(x!, a.dim),
+  cumprod: ([x], a) => cumprod(x!, a.dim),
+  indexSelect: ([x, i], a) => indexSelect(x!, a.dim, i!),
+  repeat: ([x], a) => repeat(x!, a.sizes),
+  flip: ([x], a) => flip(x!, a.dims),
+  roll: ([x], a) => roll(x!, a.shifts, a.dims),
+  norm: ([x], a) => norm(x!, a.p === "inf" ? Infinity : a.p, a.dims, a.keepDims),
   klDiv: ([x, t], a) => klDiv(x!, t!, { reduction: a.reduction, logTarget: a.logTarget }),
 };
