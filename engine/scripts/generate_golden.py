@@ -608,6 +608,90 @@ def parity_op_cases():
     return cases
 
 
+def module_case(name, op, module, params, extra, call, attrs=None):
+    """A torch module run with the case's inputs as its parameters (functional_call), in float64.
+
+    params: [(engine name, torch name)]; extra: the non-parameter inputs, first. The engine side sets
+    attrs["params"] (engine names) on a fresh module of the same configuration.
+    """
+    from torch.nn.utils.stateless import functional_call
+    module = module.double()
+    shapes = dict(module.named_parameters())
+    ins = list(extra) + [In(uniform(tuple(shapes[t].shape), -0.5, 0.5)) for _, t in params]
+    k = len(extra)
+
+    def fn(*ts):
+        weights = {t: v for (_, t), v in zip(params, ts[k:])}
+        run = lambda *args, **kw: functional_call(module, weights, args, kw)
+        return call(run, *ts[:k])
+
+    return make_case(name, op, ins, fn, attrs={**(attrs or {}), "params": [e for e, _ in params]})
+
+
+MHA_PARAMS = [("inProjWeight", "in_proj_weight"), ("inProjBias", "in_proj_bias"), ("outProj.weight", "out_proj.weight"), ("outProj.bias", "out_proj.bias")]
+
+
+def layer_params(prefix_pairs):
+    out = []
+    for e, t in prefix_pairs:
+        out += [(f"{e}.{a}", f"{t}.{b}") for a, b in MHA_PARAMS]
+    return out
+
+
+ENCODER_PARAMS = layer_params([("selfAttn", "self_attn")]) + [
+    ("linear1.weight", "linear1.weight"), ("linear1.bias", "linear1.bias"), ("linear2.weight", "linear2.weight"), ("linear2.bias", "linear2.bias"),
+    ("norm1.weight", "norm1.weight"), ("norm1.bias", "norm1.bias"), ("norm2.weight", "norm2.weight"), ("norm2.bias", "norm2.bias")]
+DECODER_PARAMS = layer_params([("selfAttn", "self_attn"), ("multiheadAttn", "multihead_attn")]) + ENCODER_PARAMS[4:] + [
+    ("norm3.weight", "norm3.weight"), ("norm3.bias", "norm3.bias")]
+
+
+def attention_cases():
+    """scaledDotProductAttention (written out: torch 1.13 has no F.scaled_dot_product_attention), MultiheadAttention and transformer layers."""
+    cases = []
+
+    def sdpa(q, k, v, mask=None, causal=False, scale=None):
+        s = q @ k.transpose(-2, -1) * (scale if scale is not None else 1 / math.sqrt(q.shape[-1]))
+        if causal:
+            s = s.masked_fill(~torch.ones(s.shape[-2], s.shape[-1], dtype=torch.bool).tril(), float("-inf"))
+        if mask is not None:
+            s = s.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else s + mask
+        return torch.softmax(s, -1) @ v
+
+    cases.append(make_case("sdpa/plain", "sdpa", [In(uniform((2, 3, 4))), In(uniform((2, 5, 4))), In(uniform((2, 5, 3)))], sdpa))
+    cases.append(make_case("sdpa/causal_4d", "sdpa", [In(uniform((1, 2, 4, 3))), In(uniform((1, 2, 4, 3))), In(uniform((1, 2, 4, 3)))],
+                           lambda q, k, v: sdpa(q, k, v, causal=True), attrs={"isCausal": True}))
+    keep = rng.integers(0, 2, size=(3, 5)).astype(bool)
+    keep[:, 0] = True
+    cases.append(make_case("sdpa/bool_mask_scale", "sdpa", [In(uniform((2, 3, 4))), In(uniform((2, 5, 4))), In(uniform((2, 5, 2))), In(keep, "bool")],
+                           lambda q, k, v, m: sdpa(q, k, v, m, scale=0.3), attrs={"scale": 0.3}))
+    cases.append(make_case("sdpa/float_mask", "sdpa", [In(uniform((3, 4))), In(uniform((3, 4))), In(uniform((3, 4))), In(uniform((3, 3)), grad=False)],
+                           lambda q, k, v, m: sdpa(q, k, v, m)))
+
+    pad = np.array([[False, False, False, True], [False, False, False, False]])
+    cases.append(module_case("MultiheadAttention/batch_first_self_key_padding", "mha", torch.nn.MultiheadAttention(8, 2, batch_first=True), MHA_PARAMS,
+                             [In(uniform((2, 4, 8))), In(pad, "bool")],
+                             lambda m, x, kp: m(x, x, x, key_padding_mask=kp), attrs={"embedDim": 8, "numHeads": 2, "batchFirst": True, "self": True}))
+    causal = np.triu(np.ones((3, 3), dtype=bool), 1)
+    cases.append(module_case("MultiheadAttention/seq_first_causal_bool_mask", "mha", torch.nn.MultiheadAttention(6, 3), MHA_PARAMS,
+                             [In(uniform((3, 2, 6))), In(causal, "bool")],
+                             lambda m, x, am: m(x, x, x, attn_mask=am, average_attn_weights=False),
+                             attrs={"embedDim": 6, "numHeads": 3, "batchFirst": False, "self": True, "perHead": True}))
+    cases.append(module_case("MultiheadAttention/cross_float_mask", "mha_cross", torch.nn.MultiheadAttention(4, 2, batch_first=True), MHA_PARAMS,
+                             [In(uniform((2, 3, 4))), In(uniform((2, 5, 4))), In(uniform((2, 5, 4))), In(uniform((3, 5)), grad=False)],
+                             lambda m, q, k, v, am: m(q, k, v, attn_mask=am), attrs={"embedDim": 4, "numHeads": 2, "batchFirst": True}))
+    layer = lambda cls, **kw: cls(8, 2, dim_feedforward=12, dropout=0.0, batch_first=True, **kw)
+    cases.append(module_case("TransformerEncoderLayer/post_norm_relu_padding", "encoderLayer", layer(torch.nn.TransformerEncoderLayer), ENCODER_PARAMS,
+                             [In(uniform((2, 4, 8))), In(pad, "bool")], lambda m, x, kp: m(x, src_key_padding_mask=kp),
+                             attrs={"normFirst": False, "activation": "relu"}))
+    cases.append(module_case("TransformerEncoderLayer/pre_norm_gelu_causal", "encoderLayer", layer(torch.nn.TransformerEncoderLayer, activation="gelu", norm_first=True),
+                             ENCODER_PARAMS, [In(uniform((2, 3, 8))), In(causal, "bool")], lambda m, x, am: m(x, src_mask=am),
+                             attrs={"normFirst": True, "activation": "gelu", "mask": True}))
+    cases.append(module_case("TransformerDecoderLayer/post_norm_causal", "decoderLayer", layer(torch.nn.TransformerDecoderLayer), DECODER_PARAMS,
+                             [In(uniform((2, 3, 8))), In(uniform((2, 4, 8))), In(causal, "bool")], lambda m, t, mem, tm: m(t, mem, tgt_mask=tm),
+                             attrs={"normFirst": False, "activation": "relu"}))
+    return cases
+
+
 def view_cases():
     """Ops fed non-contiguous views (transposed, permuted, sliced, expanded), where stride handling bites."""
     cases = []
@@ -788,7 +872,7 @@ def main():
     sch = scheduler_cases()
     total += write("optimizers.json", {**meta, "cases": opt})
     # Groups added for PyTorch parity (issue 12): drawn after the files above, so those keep their values.
-    for group, build in {"parity-loss": parity_loss_cases, "parity-ops": parity_op_cases}.items():
+    for group, build in {"parity-loss": parity_loss_cases, "parity-ops": parity_op_cases, "parity-attention": attention_cases}.items():
         cases = build()
         count += len(cases)
         total += write(f"ops-{group}.json", {**meta, "cases": cases})

@@ -32,3 +32,4 @@ export { einsum } from "./ops/einsum.ts";
 export { multinomial } from "./ops/sampling.ts";
 export { add_, mul_, clamp_, fill_, zero_, copy_, tensorVersion } from "./ops/inplace.ts";
 export { getRngState, setRngState } from "./ops/creation.ts";
+export { scaledDotProductAttention, attentionWeights, type AttentionOptions } from "./ops/attention.ts";

@@ -11,7 +11,29 @@ import {
 import { binaryCrossEntropy, klDiv, l1Loss, nllLoss, smoothL1Loss } from "../ops/losses.ts";
 import { argsort, cumprod, cumsum, einsum, flip, indexSelect, maskedFill, norm, repeat, roll, sort, topk, tril, triu } from "../index.ts";
 
+import { nn as nnLayers, scaledDotProductAttention } from "../index.ts";
+
 type Attrs = Record<string, any>;
+
+/** Puts the case's tensors in place of a fresh module's parameters (dotted names), freeing the ones it made. */
+function withParams<M extends object>(module: M, names: string[], tensors: Tensor[]): M {
+  names.forEach((name, i) => {
+    const path = name.split(".");
+    const owner = path.slice(0, -1).reduce((o: any, k) => o[k], module);
+    const key = path[path.length - 1]!;
+    (owner[key] as Tensor | undefined)?.dispose();
+    owner[key] = tensors[i];
+  });
+  return module;
+}
+
+/** The module golden cases: the first `extra` inputs are data, the rest the module's parameters. */
+function moduleCase<M extends object>(extra: number, make: (a: Attrs) => M, run: (m: M, xs: Tensor[], a: Attrs) => Tensor | Tensor[]): OpFn {
+  return (xs, a) => run(withParams(make(a), a.params, xs.slice(extra)), xs.slice(0, extra), a);
+}
+
+const mhaOf = (a: Attrs) => new nnLayers.MultiheadAttention(a.embedDim, a.numHeads, { batchFirst: a.batchFirst });
+const layerConfig = (a: Attrs) => ({ dimFeedforward: 12, dropout: 0, batchFirst: true, normFirst: a.normFirst, activation: a.activation });
 export type OpFn = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];
 
 type Binary = (a: Tensor | number, b: Tensor | number) => Tensor;
@@ -116,6 +138,18 @@ export const OP_TABLE: Record<string, OpFn> = {
   smoothL1Loss: ([x, t], a) => smoothL1Loss(x!, t!, { beta: a.beta, reduction: a.reduction }),
   binaryCrossEntropy: ([x, t, w], a) => binaryCrossEntropy(x!, t!, { weight: w, reduction: a.reduction }),
   binaryCrossEntropyWithLogits: ([x, t, pw], a) => binaryCrossEntropyWithLogits(x!, t!, { posWeight: a.posWeight ? pw : undefined, reduction: a.reduction }),
+  sdpa: ([q, k, v, m], a) => scaledDotProductAttention(q!, k!, v!, { attnMask: m, isCausal: a.isCausal, scale: a.scale }),
+  mha: moduleCase(2, mhaOf, (m, [x, mask], a) => {
+    const r = m.attend(x!, x!, x!, a.batchFirst ? { keyPaddingMask: mask } : { attnMask: mask, averageAttnWeights: !a.perHead });
+    return [r.output, r.weights!];
+  }),
+  mha_cross: moduleCase(4, mhaOf, (m, [q, k, v, mask]) => {
+    const r = m.attend(q!, k!, v!, { attnMask: mask });
+    return [r.output, r.weights!];
+  }),
+  encoderLayer: moduleCase(2, (a) => new nnLayers.TransformerEncoderLayer(8, 2, layerConfig(a)), (m, [x, mask], a) =>
+    m.encode(x!, a.mask ? { mask } : { srcKeyPaddingMask: mask })),
+  decoderLayer: moduleCase(3, (a) => new nnLayers.TransformerDecoderLayer(8, 2, layerConfig(a)), (m, [t, mem, mask]) => m.decode(t!, mem!, { tgtMask: mask })),
   maskedFill: ([x, m], a) => maskedFill(x!, m!, a.value),
   triu: ([x], a) => triu(x!, a.diagonal),
   tril: ([x], a) => tril(x!, a.diagonal),

@@ -11,3 +11,5 @@ export { Sequential } from "./layers/sequential.ts";
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from "./layers/loss.ts";
 export { ModuleList, ModuleDict } from "./layers/containers.ts";
 export type { HookHandle, ForwardHook, ForwardPreHook, BackwardHook } from "./hooks.ts";
+export { MultiheadAttention, type MultiheadAttentionConfig, type MultiheadAttentionCall } from "./layers/attention.ts";
+export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, type TransformerLayerConfig, type EncoderCall, type DecoderCall } from "./layers/transformer.ts";
