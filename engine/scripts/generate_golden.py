@@ -692,6 +692,56 @@ def attention_cases():
     return cases
 
 
+def layer_cases():
+    """Conv1d, ConvTranspose2d, GroupNorm, BatchNorm1d, interpolate and Embedding(paddingIdx), against torch."""
+    cases = []
+
+    def conv1(label, xs, ws, bias=True, **kw):
+        ins = [In(uniform(xs, -1, 1)), In(uniform(ws, -1, 1))] + ([In(uniform((ws[0],), -1, 1))] if bias else [])
+        cases.append(make_case(f"conv1d/{label}", "conv1d", ins, lambda x, w, b=None: F.conv1d(x, w, b, **kw), attrs=kw))
+
+    conv1("basic", (2, 3, 7), (4, 3, 3))
+    conv1("stride2_pad1_dil2", (1, 2, 9), (3, 2, 3), stride=2, padding=1, dilation=2)
+    conv1("groups2_no_bias", (2, 4, 6), (6, 2, 2), bias=False, groups=2)
+
+    def convt(label, xs, ws, bias=True, **kw):
+        ins = [In(uniform(xs, -1, 1)), In(uniform(ws, -1, 1))] + ([In(uniform((ws[1] * kw.get("groups", 1),), -1, 1))] if bias else [])
+        tkw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
+        attrs = {{"output_padding": "outputPadding"}.get(k, k): v for k, v in kw.items()}
+        cases.append(make_case(f"convTranspose2d/{label}", "convTranspose2d", ins, lambda x, w, b=None: F.conv_transpose2d(x, w, b, **tkw), attrs=attrs))
+
+    convt("basic", (2, 3, 4, 4), (3, 2, 3, 3))
+    convt("stride2_pad1_outpad1", (1, 2, 3, 4), (2, 3, 3, 3), stride=2, padding=1, output_padding=1)
+    convt("stride_hw_dilation", (1, 2, 3, 3), (2, 2, 2, 3), stride=[2, 1], padding=[0, 1], dilation=2)
+    convt("groups2_no_bias", (1, 4, 3, 3), (4, 1, 2, 2), bias=False, groups=2, stride=2)
+
+    cases.append(make_case("groupNorm/4d", "groupNorm", [In(uniform((2, 6, 3, 2))), In(uniform((6,), 0.5, 1.5)), In(uniform((6,)))],
+                           lambda x, w, b: F.group_norm(x, 3, w, b), attrs={"numGroups": 3}))
+    cases.append(make_case("groupNorm/3d_no_affine_eps", "groupNorm", [In(uniform((2, 4, 5)))], lambda x: F.group_norm(x, 2, eps=1e-3),
+                           attrs={"numGroups": 2, "eps": 1e-3}))
+    for label, shape in (("2d", (5, 3)), ("3d", (4, 3, 2))):
+        cases.append(module_case(f"BatchNorm1d/train_{label}", "batchNorm1d", torch.nn.BatchNorm1d(3), [("weight", "weight"), ("bias", "bias")],
+                                 [In(uniform(shape))], lambda m, x: m(x), attrs={"numFeatures": 3}))
+
+    for label, shape, kw in (
+        ("nearest_scale2", (1, 2, 2, 3), {"scale_factor": 2, "mode": "nearest"}),
+        ("nearest_size", (1, 1, 3, 4), {"size": (5, 3), "mode": "nearest"}),
+        ("bilinear_size", (1, 2, 3, 3), {"size": (5, 4), "mode": "bilinear", "align_corners": False}),
+        ("bilinear_align_corners", (2, 1, 3, 4), {"size": (4, 7), "mode": "bilinear", "align_corners": True}),
+        ("bilinear_scale_1.5", (1, 1, 4, 4), {"scale_factor": 1.5, "mode": "bilinear", "align_corners": False}),
+        ("linear_1d", (1, 2, 5), {"size": 8, "mode": "linear", "align_corners": False}),
+        ("nearest_1d_downsample", (1, 1, 7), {"size": 3, "mode": "nearest"}),
+    ):
+        attrs = {"size": list(kw["size"]) if isinstance(kw.get("size"), tuple) else kw.get("size"), "scaleFactor": kw.get("scale_factor"),
+                 "mode": kw["mode"], "alignCorners": kw.get("align_corners")}
+        cases.append(make_case(f"interpolate/{label}", "interpolate", [In(uniform(shape))], lambda x, kw=kw: F.interpolate(x, **kw), attrs=attrs))
+
+    idx = np.array([[0, 2, 1], [2, 2, 3]])
+    cases.append(module_case("Embedding/padding_idx", "embeddingPadding", torch.nn.Embedding(4, 3, padding_idx=2), [("weight", "weight")],
+                             [In(idx, "int32")], lambda m, i: m(i), attrs={"numEmbeddings": 4, "dim": 3, "paddingIdx": 2}))
+    return cases
+
+
 def view_cases():
     """Ops fed non-contiguous views (transposed, permuted, sliced, expanded), where stride handling bites."""
     cases = []
@@ -872,7 +922,7 @@ def main():
     sch = scheduler_cases()
     total += write("optimizers.json", {**meta, "cases": opt})
     # Groups added for PyTorch parity (issue 12): drawn after the files above, so those keep their values.
-    for group, build in {"parity-loss": parity_loss_cases, "parity-ops": parity_op_cases, "parity-attention": attention_cases}.items():
+    for group, build in {"parity-loss": parity_loss_cases, "parity-ops": parity_op_cases, "parity-attention": attention_cases, "parity-layers": layer_cases}.items():
         cases = build()
         count += len(cases)
         total += write(f"ops-{group}.json", {**meta, "cases": cases})

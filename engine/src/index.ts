@@ -33,3 +33,6 @@ export { multinomial } from "./ops/sampling.ts";
 export { add_, mul_, clamp_, fill_, zero_, copy_, tensorVersion } from "./ops/inplace.ts";
 export { getRngState, setRngState } from "./ops/creation.ts";
 export { scaledDotProductAttention, attentionWeights, type AttentionOptions } from "./ops/attention.ts";
+export { conv1d, convTranspose2d, type Conv1dOptions, type ConvTranspose2dOptions } from "./ops/convolution-extra.ts";
+export { groupNorm } from "./ops/normalization-extra.ts";
+export { interpolate, type InterpolateOptions } from "./ops/interpolate.ts";

@@ -73,7 +73,7 @@ export function loadGolden<C>(file: string): GoldenFile<C> {
 /** The op fixture files, one per op family. */
 export const OP_FIXTURE_FILES = [
   "ops-elementwise.json", "ops-reduce.json", "ops-linalg.json", "ops-conv.json", "ops-pool.json",
-  "ops-nn.json", "ops-indexing.json", "ops-shape.json", "ops-loss.json", "ops-views.json", "ops-parity-loss.json", "ops-parity-ops.json", "ops-parity-attention.json",
+  "ops-nn.json", "ops-indexing.json", "ops-shape.json", "ops-loss.json", "ops-views.json", "ops-parity-loss.json", "ops-parity-ops.json", "ops-parity-attention.json", "ops-parity-layers.json",
 ] as const;
 
 /** An engine tensor holding a fixture array (float32 values are rounded to float32 here), on `device` (default: the engine's). */

@@ -11,7 +11,7 @@ import {
 import { binaryCrossEntropy, klDiv, l1Loss, nllLoss, smoothL1Loss } from "../ops/losses.ts";
 import { argsort, cumprod, cumsum, einsum, flip, indexSelect, maskedFill, norm, repeat, roll, sort, topk, tril, triu } from "../index.ts";
 
-import { nn as nnLayers, scaledDotProductAttention } from "../index.ts";
+import { conv1d, convTranspose2d, groupNorm, interpolate, nn as nnLayers, scaledDotProductAttention } from "../index.ts";
 
 type Attrs = Record<string, any>;
 
@@ -29,7 +29,12 @@ function withParams<M extends object>(module: M, names: string[], tensors: Tenso
 
 /** The module golden cases: the first `extra` inputs are data, the rest the module's parameters. */
 function moduleCase<M extends object>(extra: number, make: (a: Attrs) => M, run: (m: M, xs: Tensor[], a: Attrs) => Tensor | Tensor[]): OpFn {
-  return (xs, a) => run(withParams(make(a), a.params, xs.slice(extra)), xs.slice(0, extra), a);
+  return (xs, a) => {
+    const m = withParams(make(a), a.params, xs.slice(extra));
+    const out = run(m, xs.slice(0, extra), a);
+    if (m instanceof nnLayers.Module) m.buffers().forEach((b) => b.dispose()); // running statistics are not outputs here
+    return out;
+  };
 }
 
 const mhaOf = (a: Attrs) => new nnLayers.MultiheadAttention(a.embedDim, a.numHeads, { batchFirst: a.batchFirst });
@@ -138,6 +143,12 @@ export const OP_TABLE: Record<string, OpFn> = {
   smoothL1Loss: ([x, t], a) => smoothL1Loss(x!, t!, { beta: a.beta, reduction: a.reduction }),
   binaryCrossEntropy: ([x, t, w], a) => binaryCrossEntropy(x!, t!, { weight: w, reduction: a.reduction }),
   binaryCrossEntropyWithLogits: ([x, t, pw], a) => binaryCrossEntropyWithLogits(x!, t!, { posWeight: a.posWeight ? pw : undefined, reduction: a.reduction }),
+  conv1d: ([x, w, b], a) => conv1d(x!, w!, b, a),
+  convTranspose2d: ([x, w, b], a) => convTranspose2d(x!, w!, b, a),
+  groupNorm: ([x, w, b], a) => groupNorm(x!, a.numGroups, w, b, a.eps),
+  batchNorm1d: moduleCase(1, (a) => new nnLayers.BatchNorm1d(a.numFeatures), (m, [x]) => m.call(x!)),
+  interpolate: ([x], a) => interpolate(x!, { size: a.size ?? undefined, scaleFactor: a.scaleFactor ?? undefined, mode: a.mode, alignCorners: a.alignCorners ?? undefined }),
+  embeddingPadding: moduleCase(1, (a) => new nnLayers.Embedding(a.numEmbeddings, a.dim, { paddingIdx: a.paddingIdx }), (m, [i]) => m.call(i!)),
   sdpa: ([q, k, v, m], a) => scaledDotProductAttention(q!, k!, v!, { attnMask: m, isCausal: a.isCausal, scale: a.scale }),
   mha: moduleCase(2, mhaOf, (m, [x, mask], a) => {
     const r = m.attend(x!, x!, x!, a.batchFirst ? { keyPaddingMask: mask } : { attnMask: mask, averageAttnWeights: !a.perHead });
