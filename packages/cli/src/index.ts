@@ -7,3 +7,4 @@ export { evalCommand, evaluateGraph, EVAL_BATCH, type EvalArgs, type EvalResult 
 export { quickstartCommand, type QuickstartArgs, type QuickstartResult } from "./commands/quickstart.ts";
 export { saveModel, saveOnnx, loadModel, loadOnnxSupport } from "./model-files.ts";
 export { writeFileAtomic, readBytes } from "./files.ts";
+export { CharGpt, CharVocabulary, trainGpt, sampleGpt, trainGptCommand, type GptConfig, type GptTrainOptions, type GptCommandArgs } from "./gpt-model.ts";
