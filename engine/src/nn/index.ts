@@ -16,3 +16,4 @@ export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, t
 export { Conv1d, ConvTranspose2d, type Conv1dConfig, type ConvTranspose2dConfig } from "./layers/conv-extra.ts";
 export { BatchNorm1d, GroupNorm } from "./layers/normalization-extra.ts";
 export { Upsample } from "./layers/upsample.ts";
+export { GraphModule } from "./graph-module.ts";
