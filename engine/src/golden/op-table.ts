@@ -31,6 +31,7 @@ function withParams<M extends object>(module: M, names: string[], tensors: Tenso
 function moduleCase<M extends object>(extra: number, make: (a: Attrs) => M, run: (m: M, xs: Tensor[], a: Attrs) => Tensor | Tensor[]): OpFn {
   return (xs, a) => {
     const m = withParams(make(a), a.params, xs.slice(extra));
+    if (m instanceof nnLayers.Module) m.to(xs[0]!.device); // buffers (running statistics) join the case's device
     const out = run(m, xs.slice(0, extra), a);
     if (m instanceof nnLayers.Module) m.buffers().forEach((b) => b.dispose()); // running statistics are not outputs here
     return out;
