@@ -36,3 +36,4 @@ export { scaledDotProductAttention, attentionWeights, type AttentionOptions } fr
 export { conv1d, convTranspose2d, type Conv1dOptions, type ConvTranspose2dOptions } from "./ops/convolution-extra.ts";
 export { groupNorm } from "./ops/normalization-extra.ts";
 export { interpolate, type InterpolateOptions } from "./ops/interpolate.ts";
+export { autocast, isAutocastEnabled } from "./nn/autocast.ts";

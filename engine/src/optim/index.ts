@@ -9,3 +9,4 @@ export { SequentialLR } from "./sequential-lr.ts";
 export { OneCycleLR, type OneCycleOptions } from "./one-cycle-lr.ts";
 export { ReduceLROnPlateau, type PlateauOptions } from "./reduce-lr-on-plateau.ts";
 export { clipGradNorm_, clipGradValue_ } from "./clip.ts";
+export { GradScaler, type GradScalerOptions } from "./grad-scaler.ts";

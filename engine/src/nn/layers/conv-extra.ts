@@ -2,6 +2,7 @@ import { PolychipError } from "@polychip/hal";
 import { conv1d, convTranspose2d, type ConvTranspose2dOptions } from "../../ops/convolution-extra.ts";
 import type { Tensor } from "../../tensor.ts";
 import { uniform } from "../init.ts";
+import { autocastOp } from "../autocast.ts";
 import { Module } from "../module.ts";
 import { parameter } from "../parameter.ts";
 
@@ -33,7 +34,7 @@ export class Conv1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return conv1d(x, this.weight, this.bias, this.config);
+    return autocastOp("conv2d", [x, this.weight, this.bias], (a, w, b) => conv1d(a!, w!, b, this.config));
   }
 }
 
@@ -59,6 +60,6 @@ export class ConvTranspose2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return convTranspose2d(x, this.weight, this.bias, this.config);
+    return autocastOp("conv2dGradInput", [x, this.weight, this.bias], (a, w, b) => convTranspose2d(a!, w!, b, this.config));
   }
 }
