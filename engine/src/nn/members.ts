@@ -22,7 +22,7 @@ export function collectMembers<M extends object>(owner: object, isModule: (v: un
   const out: Members<M> = { modules: [], parameters: [] };
   const ownerName = owner.constructor?.name ?? "Module";
   const visit = (name: string, value: unknown): void => {
-    if (value === null || typeof value !== "object") return;
+    if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return;
     if (isModule(value)) {
       out.modules.push([name, value]);
       return;
@@ -69,7 +69,7 @@ export function collectMembers<M extends object>(owner: object, isModule: (v: un
 
 /** Whether `v` directly holds a module or parameter (one level: enough to catch the common mistakes). */
 function holdsTrainable(v: unknown, isModule: (v: unknown) => boolean): boolean {
-  if (v === null || typeof v !== "object") return false;
+  if (v === null || typeof v !== "object" || ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return false;
   if (isModule(v) || (v instanceof Tensor && v.isParameter)) return true;
   const values = v instanceof Map || v instanceof Set ? [...v.values()] : Object.values(v);
   return values.some((x) => isModule(x) || (x instanceof Tensor && x.isParameter));
