@@ -495,6 +495,253 @@ def loss_cases():
     return cases
 
 
+def parity_loss_cases():
+    """Losses with torch's options (weight, ignoreIndex, reduction, labelSmoothing) and the other torch losses."""
+    cases = []
+    ce = lambda **kw: (lambda x, t, w=None: F.cross_entropy(x, t, weight=w, **kw))
+    # ignoreIndex is set on a few targets; weights are no-grad inputs.
+    tgt3 = integers((2, 3), 0, 4)
+    tgt3[0, 1] = -100
+    tgt3[1, 2] = -100
+    w4 = In(uniform((4,), 0.2, 2.0), grad=False)
+    cases.append(make_case("crossEntropy/NCd_ignore_index", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32")], ce()))
+    cases.append(make_case("crossEntropy/NCd_weight_ignore_mean", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32"), w4], ce()))
+    cases.append(make_case("crossEntropy/NCd_weight_sum", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32"), w4], ce(reduction="sum"),
+                           attrs={"reduction": "sum"}))
+    cases.append(make_case("crossEntropy/NCd_none", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32")], ce(reduction="none"),
+                           attrs={"reduction": "none"}))
+    tgt_custom = integers((5,), 0, 3)
+    tgt_custom[2] = 1
+    cases.append(make_case("crossEntropy/ignore_index_1", "crossEntropy", [In(uniform((5, 3), -3, 3)), In(tgt_custom, "int32")], ce(ignore_index=1),
+                           attrs={"ignoreIndex": 1}))
+    cases.append(make_case("crossEntropy/smoothing_weight_ignore", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32"), w4],
+                           ce(label_smoothing=0.15), attrs={"labelSmoothing": 0.15}))
+    cases.append(make_case("crossEntropy/smoothing_ignore_none", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(tgt3, "int32")],
+                           ce(label_smoothing=0.2, reduction="none"), attrs={"labelSmoothing": 0.2, "reduction": "none"}))
+    cases.append(make_case("crossEntropy/smoothing_sum", "crossEntropy", [In(uniform((4, 5), -3, 3)), In(integers((4,), 0, 5), "int32")],
+                           ce(label_smoothing=0.1, reduction="sum"), attrs={"labelSmoothing": 0.1, "reduction": "sum"}))
+    probs = np.round(rng.dirichlet(np.ones(4), size=(2, 3)).transpose(0, 2, 1), 6)
+    cases.append(make_case("crossEntropy/probabilities_NCd_weight", "crossEntropy", [In(uniform((2, 4, 3), -3, 3)), In(probs, grad=False), w4], ce()))
+    cases.append(make_case("crossEntropy/unbatched", "crossEntropy", [In(uniform((5,), -3, 3)), In(np.array(3), "int32")], ce()))
+    cases.append(make_case("crossEntropy/BTV_transposed_gpt_style", "crossEntropy_btv", [In(uniform((2, 3, 5), -3, 3)), In(integers((2, 3), 0, 5), "int32")],
+                           lambda x, t: F.cross_entropy(x.reshape(-1, 5), t.reshape(-1))))
+
+    logp = lambda shape: np.log(np.round(rng.dirichlet(np.ones(shape[-1]), size=shape[:-1]), 6) + 1e-6)
+    cases.append(make_case("nllLoss/weight_ignore", "nllLoss", [In(uniform((2, 4, 3), -3, 0)), In(tgt3, "int32"), w4],
+                           lambda x, t, w: F.nll_loss(x, t, weight=w)))
+    cases.append(make_case("nllLoss/sum", "nllLoss", [In(uniform((4, 3), -3, 0)), In(integers((4,), 0, 3), "int32")],
+                           lambda x, t: F.nll_loss(x, t, reduction="sum"), attrs={"reduction": "sum"}))
+    cases.append(make_case("binaryCrossEntropy/mean", "binaryCrossEntropy", [In(uniform((3, 4), 0.02, 0.98)), In(uniform((3, 4), 0, 1), grad=False)],
+                           F.binary_cross_entropy))
+    cases.append(make_case("binaryCrossEntropy/weight_sum", "binaryCrossEntropy",
+                           [In(uniform((3, 4), 0.02, 0.98)), In(rng.integers(0, 2, (3, 4)).astype(np.float64), grad=False), In(uniform((4,), 0.5, 2), grad=False)],
+                           lambda x, t, w: F.binary_cross_entropy(x, t, weight=w.expand(3, 4), reduction="sum"), attrs={"reduction": "sum"}))
+    cases.append(make_case("binaryCrossEntropyWithLogits/pos_weight_none", "binaryCrossEntropyWithLogits",
+                           [In(uniform((3, 4), -4, 4)), In(uniform((3, 4), 0, 1), grad=False), In(uniform((4,), 0.5, 3), grad=False)],
+                           lambda x, t, pw: F.binary_cross_entropy_with_logits(x, t, pos_weight=pw, reduction="none"), attrs={"reduction": "none", "posWeight": True}))
+    cases.append(make_case("mseLoss/sum", "mseLoss", [In(uniform((3, 4))), In(uniform((3, 4)))], lambda a, b: F.mse_loss(a, b, reduction="sum"),
+                           attrs={"reduction": "sum"}))
+    cases.append(make_case("l1Loss/mean", "l1Loss", [In(uniform((3, 4))), In(uniform((3, 4)) + 0.01)], F.l1_loss))
+    cases.append(make_case("l1Loss/none", "l1Loss", [In(uniform((2, 3))), In(uniform((2, 3)) + 0.01)], lambda a, b: F.l1_loss(a, b, reduction="none"),
+                           attrs={"reduction": "none"}))
+    cases.append(make_case("smoothL1Loss/beta1", "smoothL1Loss", [In(uniform((3, 4))), In(uniform((3, 4)) + 0.001)], F.smooth_l1_loss))
+    cases.append(make_case("smoothL1Loss/beta0.5_sum", "smoothL1Loss", [In(uniform((3, 4))), In(uniform((3, 4)) + 0.001)],
+                           lambda a, b: F.smooth_l1_loss(a, b, beta=0.5, reduction="sum"), attrs={"beta": 0.5, "reduction": "sum"}))
+    cases.append(make_case("klDiv/batchmean", "klDiv", [In(logp((3, 5))), In(np.round(rng.dirichlet(np.ones(5), size=3), 6), grad=False)],
+                           lambda x, t: F.kl_div(x, t, reduction="batchmean"), attrs={"reduction": "batchmean"}))
+    zero_t = np.round(rng.dirichlet(np.ones(4), size=2), 6)
+    zero_t[0, 1] = 0.0
+    cases.append(make_case("klDiv/mean_with_zero_target", "klDiv", [In(logp((2, 4))), In(zero_t, grad=False)], lambda x, t: F.kl_div(x, t)))
+    cases.append(make_case("klDiv/log_target_sum", "klDiv", [In(logp((2, 4))), In(logp((2, 4)), grad=False)],
+                           lambda x, t: F.kl_div(x, t, reduction="sum", log_target=True), attrs={"reduction": "sum", "logTarget": True}))
+    return cases
+
+
+def parity_op_cases():
+    """Tensor ops added for PyTorch parity: masking, triangles, einsum, sorting, scans, rearranging, norms."""
+    cases = []
+    mask = rng.integers(0, 2, size=(3, 4)).astype(bool)
+    cases.append(make_case("maskedFill/same_shape", "maskedFill", [In(uniform((3, 4))), In(mask, "bool")], lambda x, m: x.masked_fill(m, -1.5),
+                           attrs={"value": -1.5}))
+    cases.append(make_case("maskedFill/broadcast_row", "maskedFill", [In(uniform((2, 3, 4))), In(rng.integers(0, 2, size=(1, 4)).astype(bool), "bool")],
+                           lambda x, m: x.masked_fill(m, 0.0), attrs={"value": 0.0}))
+    for d in (0, 1, -1):
+        cases.append(make_case(f"triu/diag{d}", "triu", [In(uniform((2, 3, 4)))], lambda x, d=d: torch.triu(x, d), attrs={"diagonal": d}))
+        cases.append(make_case(f"tril/diag{d}", "tril", [In(uniform((4, 3)))], lambda x, d=d: torch.tril(x, d), attrs={"diagonal": d}))
+    for eq, shapes in (
+        ("ij,jk->ik", [(3, 4), (4, 2)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+        ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("i,i->", [(4,), (4,)]), ("i,j->ij", [(3,), (2,)]), ("ijk,ik->j", [(2, 3, 4), (2, 4)]),
+        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("bi,bj", [(2, 3), (2, 4)]), ("ij,ij->i", [(3, 4), (3, 4)]),
+    ):
+        cases.append(make_case(f"einsum/{eq}", "einsum", [In(uniform(s)) for s in shapes], lambda *xs, eq=eq: torch.einsum(eq, *xs), attrs={"equation": eq}))
+    cases.append(make_case("sort/dim1", "sort", [In(distinct((3, 5)))], lambda x: torch.sort(x, 1), attrs={"dim": 1, "descending": False}))
+    cases.append(make_case("sort/dim0_descending", "sort", [In(distinct((4, 3)))], lambda x: torch.sort(x, 0, descending=True), attrs={"dim": 0, "descending": True}))
+    ties = np.array([[2.0, 1.0, 2.0, 0.5, 1.0]])
+    cases.append(make_case("sort/stable_ties", "sort", [In(ties)], lambda x: torch.sort(x, dim=1, stable=True), attrs={"dim": 1, "descending": False}))
+    cases.append(make_case("argsort/dimneg1_descending", "argsort", [In(distinct((2, 3, 4)))], lambda x: torch.argsort(x, -1, descending=True),
+                           attrs={"dim": -1, "descending": True}))
+    cases.append(make_case("topk/k2_largest", "topk", [In(distinct((3, 6)))], lambda x: torch.topk(x, 2, 1), attrs={"k": 2, "dim": 1, "largest": True}))
+    cases.append(make_case("topk/k3_smallest_dim0", "topk", [In(distinct((5, 2)))], lambda x: torch.topk(x, 3, 0, largest=False),
+                           attrs={"k": 3, "dim": 0, "largest": False}))
+    cases.append(make_case("cumsum/dim1", "cumsum", [In(uniform((3, 7)))], lambda x: torch.cumsum(x, 1), attrs={"dim": 1}))
+    cases.append(make_case("cumsum/dim0_3d", "cumsum", [In(uniform((5, 2, 3)))], lambda x: torch.cumsum(x, 0), attrs={"dim": 0}))
+    cases.append(make_case("cumsum/int32", "cumsum", [In(integers((2, 5), -5, 5), "int32")], lambda x: torch.cumsum(x, 1), attrs={"dim": 1}))
+    cases.append(make_case("cumprod/dimneg1", "cumprod", [In(uniform((2, 6), 0.5, 1.5))], lambda x: torch.cumprod(x, -1), attrs={"dim": -1}))
+    with_zero = uniform((2, 5), 0.5, 1.5)
+    with_zero[0, 2] = 0.0
+    cases.append(make_case("cumprod/with_zero", "cumprod", [In(with_zero)], lambda x: torch.cumprod(x, 1), attrs={"dim": 1}))
+    cases.append(make_case("indexSelect/dim1", "indexSelect", [In(uniform((3, 5))), In(np.array([4, 0, 4, 2]), "int32")],
+                           lambda x, i: torch.index_select(x, 1, i), attrs={"dim": 1}))
+    cases.append(make_case("repeat/2x3", "repeat", [In(uniform((2, 3)))], lambda x: x.repeat(2, 3), attrs={"sizes": [2, 3]}))
+    cases.append(make_case("repeat/new_dims", "repeat", [In(uniform((3,)))], lambda x: x.repeat(2, 1, 2), attrs={"sizes": [2, 1, 2]}))
+    cases.append(make_case("flip/dims01", "flip", [In(uniform((2, 3, 2)))], lambda x: torch.flip(x, [0, 1]), attrs={"dims": [0, 1]}))
+    cases.append(make_case("roll/dim1", "roll", [In(uniform((2, 5)))], lambda x: torch.roll(x, 2, 1), attrs={"shifts": 2, "dims": 1}))
+    cases.append(make_case("roll/two_dims_negative", "roll", [In(uniform((3, 4)))], lambda x: torch.roll(x, (-1, 3), (0, 1)),
+                           attrs={"shifts": [-1, 3], "dims": [0, 1]}))
+    cases.append(make_case("roll/flattened", "roll", [In(uniform((2, 3)))], lambda x: torch.roll(x, 4), attrs={"shifts": 4}))
+    cases.append(make_case("norm/l2_all", "norm", [In(uniform((3, 4)))], lambda x: torch.linalg.vector_norm(x), attrs={"p": 2}))
+    cases.append(make_case("norm/l1_dim1", "norm", [In(away_from_zero((3, 4)))], lambda x: torch.linalg.vector_norm(x, 1, dim=1), attrs={"p": 1, "dims": 1}))
+    cases.append(make_case("norm/p3_dim0_keep", "norm", [In(away_from_zero((3, 4)))], lambda x: torch.linalg.vector_norm(x, 3, dim=0, keepdim=True),
+                           attrs={"p": 3, "dims": 0, "keepDims": True}))
+    cases.append(make_case("norm/inf_dim1", "norm", [In(distinct((3, 4)))], lambda x: torch.linalg.vector_norm(x, float("inf"), dim=1),
+                           attrs={"p": "inf", "dims": 1}))
+    return cases
+
+
+def module_case(name, op, module, params, extra, call, attrs=None):
+    """A torch module run with the case's inputs as its parameters (functional_call), in float64.
+
+    params: [(engine name, torch name)]; extra: the non-parameter inputs, first. The engine side sets
+    attrs["params"] (engine names) on a fresh module of the same configuration.
+    """
+    from torch.nn.utils.stateless import functional_call
+    module = module.double()
+    shapes = dict(module.named_parameters())
+    ins = list(extra) + [In(uniform(tuple(shapes[t].shape), -0.5, 0.5)) for _, t in params]
+    k = len(extra)
+
+    def fn(*ts):
+        weights = {t: v for (_, t), v in zip(params, ts[k:])}
+        run = lambda *args, **kw: functional_call(module, weights, args, kw)
+        return call(run, *ts[:k])
+
+    return make_case(name, op, ins, fn, attrs={**(attrs or {}), "params": [e for e, _ in params]})
+
+
+MHA_PARAMS = [("inProjWeight", "in_proj_weight"), ("inProjBias", "in_proj_bias"), ("outProj.weight", "out_proj.weight"), ("outProj.bias", "out_proj.bias")]
+
+
+def layer_params(prefix_pairs):
+    out = []
+    for e, t in prefix_pairs:
+        out += [(f"{e}.{a}", f"{t}.{b}") for a, b in MHA_PARAMS]
+    return out
+
+
+ENCODER_PARAMS = layer_params([("selfAttn", "self_attn")]) + [
+    ("linear1.weight", "linear1.weight"), ("linear1.bias", "linear1.bias"), ("linear2.weight", "linear2.weight"), ("linear2.bias", "linear2.bias"),
+    ("norm1.weight", "norm1.weight"), ("norm1.bias", "norm1.bias"), ("norm2.weight", "norm2.weight"), ("norm2.bias", "norm2.bias")]
+DECODER_PARAMS = layer_params([("selfAttn", "self_attn"), ("multiheadAttn", "multihead_attn")]) + ENCODER_PARAMS[4:] + [
+    ("norm3.weight", "norm3.weight"), ("norm3.bias", "norm3.bias")]
+
+
+def attention_cases():
+    """scaledDotProductAttention (written out: torch 1.13 has no F.scaled_dot_product_attention), MultiheadAttention and transformer layers."""
+    cases = []
+
+    def sdpa(q, k, v, mask=None, causal=False, scale=None):
+        s = q @ k.transpose(-2, -1) * (scale if scale is not None else 1 / math.sqrt(q.shape[-1]))
+        if causal:
+            s = s.masked_fill(~torch.ones(s.shape[-2], s.shape[-1], dtype=torch.bool).tril(), float("-inf"))
+        if mask is not None:
+            s = s.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else s + mask
+        return torch.softmax(s, -1) @ v
+
+    cases.append(make_case("sdpa/plain", "sdpa", [In(uniform((2, 3, 4))), In(uniform((2, 5, 4))), In(uniform((2, 5, 3)))], sdpa))
+    cases.append(make_case("sdpa/causal_4d", "sdpa", [In(uniform((1, 2, 4, 3))), In(uniform((1, 2, 4, 3))), In(uniform((1, 2, 4, 3)))],
+                           lambda q, k, v: sdpa(q, k, v, causal=True), attrs={"isCausal": True}))
+    keep = rng.integers(0, 2, size=(3, 5)).astype(bool)
+    keep[:, 0] = True
+    cases.append(make_case("sdpa/bool_mask_scale", "sdpa", [In(uniform((2, 3, 4))), In(uniform((2, 5, 4))), In(uniform((2, 5, 2))), In(keep, "bool")],
+                           lambda q, k, v, m: sdpa(q, k, v, m, scale=0.3), attrs={"scale": 0.3}))
+    cases.append(make_case("sdpa/float_mask", "sdpa", [In(uniform((3, 4))), In(uniform((3, 4))), In(uniform((3, 4))), In(uniform((3, 3)), grad=False)],
+                           lambda q, k, v, m: sdpa(q, k, v, m)))
+
+    pad = np.array([[False, False, False, True], [False, False, False, False]])
+    cases.append(module_case("MultiheadAttention/batch_first_self_key_padding", "mha", torch.nn.MultiheadAttention(8, 2, batch_first=True), MHA_PARAMS,
+                             [In(uniform((2, 4, 8))), In(pad, "bool")],
+                             lambda m, x, kp: m(x, x, x, key_padding_mask=kp), attrs={"embedDim": 8, "numHeads": 2, "batchFirst": True, "self": True}))
+    causal = np.triu(np.ones((3, 3), dtype=bool), 1)
+    cases.append(module_case("MultiheadAttention/seq_first_causal_bool_mask", "mha", torch.nn.MultiheadAttention(6, 3), MHA_PARAMS,
+                             [In(uniform((3, 2, 6))), In(causal, "bool")],
+                             lambda m, x, am: m(x, x, x, attn_mask=am, average_attn_weights=False),
+                             attrs={"embedDim": 6, "numHeads": 3, "batchFirst": False, "self": True, "perHead": True}))
+    cases.append(module_case("MultiheadAttention/cross_float_mask", "mha_cross", torch.nn.MultiheadAttention(4, 2, batch_first=True), MHA_PARAMS,
+                             [In(uniform((2, 3, 4))), In(uniform((2, 5, 4))), In(uniform((2, 5, 4))), In(uniform((3, 5)), grad=False)],
+                             lambda m, q, k, v, am: m(q, k, v, attn_mask=am), attrs={"embedDim": 4, "numHeads": 2, "batchFirst": True}))
+    layer = lambda cls, **kw: cls(8, 2, dim_feedforward=12, dropout=0.0, batch_first=True, **kw)
+    cases.append(module_case("TransformerEncoderLayer/post_norm_relu_padding", "encoderLayer", layer(torch.nn.TransformerEncoderLayer), ENCODER_PARAMS,
+                             [In(uniform((2, 4, 8))), In(pad, "bool")], lambda m, x, kp: m(x, src_key_padding_mask=kp),
+                             attrs={"normFirst": False, "activation": "relu"}))
+    cases.append(module_case("TransformerEncoderLayer/pre_norm_gelu_causal", "encoderLayer", layer(torch.nn.TransformerEncoderLayer, activation="gelu", norm_first=True),
+                             ENCODER_PARAMS, [In(uniform((2, 3, 8))), In(causal, "bool")], lambda m, x, am: m(x, src_mask=am),
+                             attrs={"normFirst": True, "activation": "gelu", "mask": True}))
+    cases.append(module_case("TransformerDecoderLayer/post_norm_causal", "decoderLayer", layer(torch.nn.TransformerDecoderLayer), DECODER_PARAMS,
+                             [In(uniform((2, 3, 8))), In(uniform((2, 4, 8))), In(causal, "bool")], lambda m, t, mem, tm: m(t, mem, tgt_mask=tm),
+                             attrs={"normFirst": False, "activation": "relu"}))
+    return cases
+
+
+def layer_cases():
+    """Conv1d, ConvTranspose2d, GroupNorm, BatchNorm1d, interpolate and Embedding(paddingIdx), against torch."""
+    cases = []
+
+    def conv1(label, xs, ws, bias=True, **kw):
+        ins = [In(uniform(xs, -1, 1)), In(uniform(ws, -1, 1))] + ([In(uniform((ws[0],), -1, 1))] if bias else [])
+        cases.append(make_case(f"conv1d/{label}", "conv1d", ins, lambda x, w, b=None: F.conv1d(x, w, b, **kw), attrs=kw))
+
+    conv1("basic", (2, 3, 7), (4, 3, 3))
+    conv1("stride2_pad1_dil2", (1, 2, 9), (3, 2, 3), stride=2, padding=1, dilation=2)
+    conv1("groups2_no_bias", (2, 4, 6), (6, 2, 2), bias=False, groups=2)
+
+    def convt(label, xs, ws, bias=True, **kw):
+        ins = [In(uniform(xs, -1, 1)), In(uniform(ws, -1, 1))] + ([In(uniform((ws[1] * kw.get("groups", 1),), -1, 1))] if bias else [])
+        tkw = {k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()}
+        attrs = {{"output_padding": "outputPadding"}.get(k, k): v for k, v in kw.items()}
+        cases.append(make_case(f"convTranspose2d/{label}", "convTranspose2d", ins, lambda x, w, b=None: F.conv_transpose2d(x, w, b, **tkw), attrs=attrs))
+
+    convt("basic", (2, 3, 4, 4), (3, 2, 3, 3))
+    convt("stride2_pad1_outpad1", (1, 2, 3, 4), (2, 3, 3, 3), stride=2, padding=1, output_padding=1)
+    convt("stride_hw_dilation", (1, 2, 3, 3), (2, 2, 2, 3), stride=[2, 1], padding=[0, 1], dilation=2)
+    convt("groups2_no_bias", (1, 4, 3, 3), (4, 1, 2, 2), bias=False, groups=2, stride=2)
+
+    cases.append(make_case("groupNorm/4d", "groupNorm", [In(uniform((2, 6, 3, 2))), In(uniform((6,), 0.5, 1.5)), In(uniform((6,)))],
+                           lambda x, w, b: F.group_norm(x, 3, w, b), attrs={"numGroups": 3}))
+    cases.append(make_case("groupNorm/3d_no_affine_eps", "groupNorm", [In(uniform((2, 4, 5)))], lambda x: F.group_norm(x, 2, eps=1e-3),
+                           attrs={"numGroups": 2, "eps": 1e-3}))
+    for label, shape in (("2d", (5, 3)), ("3d", (4, 3, 2))):
+        cases.append(module_case(f"BatchNorm1d/train_{label}", "batchNorm1d", torch.nn.BatchNorm1d(3), [("weight", "weight"), ("bias", "bias")],
+                                 [In(uniform(shape))], lambda m, x: m(x), attrs={"numFeatures": 3}))
+
+    for label, shape, kw in (
+        ("nearest_scale2", (1, 2, 2, 3), {"scale_factor": 2, "mode": "nearest"}),
+        ("nearest_size", (1, 1, 3, 4), {"size": (5, 3), "mode": "nearest"}),
+        ("bilinear_size", (1, 2, 3, 3), {"size": (5, 4), "mode": "bilinear", "align_corners": False}),
+        ("bilinear_align_corners", (2, 1, 3, 4), {"size": (4, 7), "mode": "bilinear", "align_corners": True}),
+        ("bilinear_scale_1.5", (1, 1, 4, 4), {"scale_factor": 1.5, "mode": "bilinear", "align_corners": False}),
+        ("linear_1d", (1, 2, 5), {"size": 8, "mode": "linear", "align_corners": False}),
+        ("nearest_1d_downsample", (1, 1, 7), {"size": 3, "mode": "nearest"}),
+    ):
+        attrs = {"size": list(kw["size"]) if isinstance(kw.get("size"), tuple) else kw.get("size"), "scaleFactor": kw.get("scale_factor"),
+                 "mode": kw["mode"], "alignCorners": kw.get("align_corners")}
+        cases.append(make_case(f"interpolate/{label}", "interpolate", [In(uniform(shape))], lambda x, kw=kw: F.interpolate(x, **kw), attrs=attrs))
+
+    idx = np.array([[0, 2, 1], [2, 2, 3]])
+    cases.append(module_case("Embedding/padding_idx", "embeddingPadding", torch.nn.Embedding(4, 3, padding_idx=2), [("weight", "weight")],
+                             [In(idx, "int32")], lambda m, i: m(i), attrs={"numEmbeddings": 4, "dim": 3, "paddingIdx": 2}))
+    return cases
+
+
 def view_cases():
     """Ops fed non-contiguous views (transposed, permuted, sliced, expanded), where stride handling bites."""
     cases = []
@@ -573,6 +820,21 @@ def optimizer_cases():
                        schedule=({"kind": "StepLR", "stepSize": 2, "gamma": 0.5}, lambda o: O.lr_scheduler.StepLR(o, 2, 0.5))),
         optimizer_case("Adam/with_CosineAnnealingLR", "Adam", {"lr": 0.05}, lambda p: O.Adam(p, lr=0.05),
                        schedule=({"kind": "CosineAnnealingLR", "tMax": 4, "etaMin": 0.001}, lambda o: O.lr_scheduler.CosineAnnealingLR(o, 4, 0.001))),
+        # Added for PyTorch parity (issue 12); appended so the earlier cases keep their random values.
+        optimizer_case("RMSprop/defaults_lr", "RMSprop", {"lr": 0.01}, lambda p: O.RMSprop(p, lr=0.01)),
+        optimizer_case("RMSprop/momentum_centered_decay", "RMSprop", {"lr": 0.02, "alpha": 0.9, "momentum": 0.8, "centered": True, "weightDecay": 0.05},
+                       lambda p: O.RMSprop(p, lr=0.02, alpha=0.9, momentum=0.8, centered=True, weight_decay=0.05)),
+        optimizer_case("Adagrad/defaults_lr", "Adagrad", {"lr": 0.1}, lambda p: O.Adagrad(p, lr=0.1)),
+        optimizer_case("Adagrad/lr_decay_init_acc_decay", "Adagrad", {"lr": 0.1, "lrDecay": 0.1, "initialAccumulatorValue": 0.5, "weightDecay": 0.02},
+                       lambda p: O.Adagrad(p, lr=0.1, lr_decay=0.1, initial_accumulator_value=0.5, weight_decay=0.02)),
+        optimizer_case("SGD/param_groups", "SGD", {"lr": 0.1, "momentum": 0.9, "groups": [{"weightDecay": 0.1}, {"lr": 0.01, "momentum": 0.5}]},
+                       lambda p: O.SGD([{"params": [p[0]], "weight_decay": 0.1}, {"params": [p[1]], "lr": 0.01, "momentum": 0.5}], lr=0.1, momentum=0.9)),
+        optimizer_case("AdamW/param_groups_no_decay", "AdamW", {"lr": 0.02, "groups": [{"weightDecay": 0.0}, {"weightDecay": 0.3}]},
+                       lambda p: O.AdamW([{"params": [p[0]], "weight_decay": 0.0}, {"params": [p[1]], "weight_decay": 0.3}], lr=0.02)),
+        optimizer_case("SGD/momentum_with_OneCycleLR", "SGD", {"lr": 0.1, "momentum": 0.9}, lambda p: O.SGD(p, lr=0.1, momentum=0.9),
+                       schedule=({"kind": "OneCycleLR", "maxLr": 0.5, "totalSteps": 6}, lambda o: O.lr_scheduler.OneCycleLR(o, 0.5, total_steps=6))),
+        optimizer_case("Adam/with_OneCycleLR_betas", "Adam", {"lr": 0.01}, lambda p: O.Adam(p, lr=0.01),
+                       schedule=({"kind": "OneCycleLR", "maxLr": 0.05, "totalSteps": 5}, lambda o: O.lr_scheduler.OneCycleLR(o, 0.05, total_steps=5))),
     ]
 
 
@@ -599,7 +861,38 @@ def scheduler_cases():
                        lambda o: S.CosineAnnealingLR(o, 5, 0.01), 5),
         scheduler_case("CosineAnnealingLR/past_tmax", {"kind": "CosineAnnealingLR", "tMax": 4, "etaMin": 0.01}, 0.2,
                        lambda o: S.CosineAnnealingLR(o, 4, 0.01), 10),
+        scheduler_case("MultiStepLR/milestones_2_5", {"kind": "MultiStepLR", "milestones": [2, 5], "gamma": 0.5}, 0.4,
+                       lambda o: S.MultiStepLR(o, [2, 5], 0.5), 8),
+        scheduler_case("ExponentialLR/gamma0.8", {"kind": "ExponentialLR", "gamma": 0.8}, 0.3, lambda o: S.ExponentialLR(o, 0.8), 6),
+        scheduler_case("LambdaLR/inverse_sqrt_warmup", {"kind": "LambdaLR", "fn": "inverse_sqrt_warmup"}, 0.1,
+                       lambda o: S.LambdaLR(o, lambda e: min((e + 1) / 3, 3 ** 0.5 / (e + 1) ** 0.5)), 8),
+        scheduler_case("LinearLR/warmup", {"kind": "LinearLR", "startFactor": 0.25, "endFactor": 1.0, "totalIters": 4}, 0.2,
+                       lambda o: S.LinearLR(o, 0.25, 1.0, 4), 7),
+        scheduler_case("LinearLR/decay", {"kind": "LinearLR", "startFactor": 1.0, "endFactor": 0.1, "totalIters": 5}, 0.5,
+                       lambda o: S.LinearLR(o, 1.0, 0.1, 5), 7),
+        scheduler_case("SequentialLR/warmup_then_cosine", {"kind": "SequentialLR", "milestones": [3]}, 0.2,
+                       lambda o: S.SequentialLR(o, [S.LinearLR(o, 0.1, 1.0, 3), S.CosineAnnealingLR(o, 6, 0.01)], [3]), 10),
+        scheduler_case("OneCycleLR/cos_total10", {"kind": "OneCycleLR", "maxLr": 1.0, "totalSteps": 10}, 0.1,
+                       lambda o: S.OneCycleLR(o, 1.0, total_steps=10), 9),
+        scheduler_case("OneCycleLR/linear_three_phase", {"kind": "OneCycleLR", "maxLr": 0.5, "totalSteps": 12, "annealStrategy": "linear", "threePhase": True,
+                       "pctStart": 0.25}, 0.1,
+                       lambda o: S.OneCycleLR(o, 0.5, total_steps=12, anneal_strategy="linear", three_phase=True, pct_start=0.25), 11),
+        plateau_case(),
     ]
+
+
+def plateau_case():
+    """ReduceLROnPlateau fed a fixed metric sequence (it is stepped with the metric, not per epoch)."""
+    metrics = [1.0, 0.9, 0.95, 0.91, 0.92, 0.89, 0.9, 0.9, 0.9, 0.9, 0.5, 0.6, 0.6, 0.6]
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.5)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=2, threshold=0.05, cooldown=1, min_lr=0.07)
+    lrs = []
+    for m in metrics:
+        sched.step(m)
+        lrs.append(float(f"{opt.param_groups[0]['lr']:.12g}"))
+    spec = {"kind": "ReduceLROnPlateau", "factor": 0.5, "patience": 2, "threshold": 0.05, "cooldown": 1, "minLr": 0.07, "metrics": metrics}
+    return {"name": "ReduceLROnPlateau/min_patience2_cooldown", "scheduler": spec, "baseLr": 0.5, "lrAfterStep": lrs}
 
 
 # ---------------------------------------------------------------- output
@@ -628,6 +921,11 @@ def main():
     opt = optimizer_cases()
     sch = scheduler_cases()
     total += write("optimizers.json", {**meta, "cases": opt})
+    # Groups added for PyTorch parity (issue 12): drawn after the files above, so those keep their values.
+    for group, build in {"parity-loss": parity_loss_cases, "parity-ops": parity_op_cases, "parity-attention": attention_cases, "parity-layers": layer_cases}.items():
+        cases = build()
+        count += len(cases)
+        total += write(f"ops-{group}.json", {**meta, "cases": cases})
     total += write("schedulers.json", {**meta, "cases": sch})
     count += len(opt) + len(sch)
     print(f"wrote {count} cases, {total / 1024:.0f} KiB, torch {torch.__version__}")

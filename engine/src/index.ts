@@ -20,3 +20,6 @@ export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/chec
 export { crc32 } from "./io/crc32.ts";
 export { detectAnomaly } from "./anomaly.ts";
 export type { ByteSource } from "./io/bytes.ts";
+export * as data from "./data/index.ts";
+export { saveTrainingCheckpoint, loadTrainingCheckpoint, type TrainingState } from "./io/training-checkpoint.ts";
+export { autocast, isAutocastEnabled } from "./nn/autocast.ts";

@@ -1,8 +1,8 @@
-import { formatShape, PolychipError, ShapeError } from "@polychip/hal";
+import { describeTensors, formatShape, PolychipError, ShapeError } from "@polychip/hal";
 import { keep, tidy } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 import { noGrad } from "../tape/grad-mode.ts";
-import { installBackward } from "../tape/node.ts";
+import { installBackward, tensorVersion } from "../tape/node.ts";
 import { gradientRule } from "./gradients.ts";
 import { add, alias } from "../ops/basic.ts";
 import { onesLike } from "../ops/creation.ts";
@@ -34,6 +34,14 @@ export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: b
         accumulateLeaf(t, g);
         continue;
       }
+      node.inputs.forEach((input, i) => {
+        if (tensorVersion(input) !== node.inputVersions[i]) {
+          throw new PolychipError(
+            `backward: input ${i} of '${node.op}' (${describeTensors([node.inputMetas[i]!])}) was changed in place after the op read it ` +
+              `(version ${node.inputVersions[i]} -> ${tensorVersion(input)}); its gradient would use the new values. Change a copy (clone()) instead`,
+          );
+        }
+      });
       const rule = gradientRule(node);
       const context = { inputs: node.inputs, metas: node.inputMetas, output: node.output, attrs: node.attrs };
       const computed = tidy(() => rule(g, context).map((gi, i) => (gi ? sumToShape(gi, node.inputMetas[i]!.shape) : undefined)));

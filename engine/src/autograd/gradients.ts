@@ -100,6 +100,8 @@ export const GRADIENTS: Readonly<Record<string, GradientRule>> = {
   copy: (g) => [g],
   identity: (g) => [g],
   to: (g, { metas: [m] }) => [toDevice(g, m!.device)],
+  // A module's full backward hook (nn/hooks.ts): the rule is the capture the hook set up.
+  backwardHook: (g, { attrs }) => (attrs.onGradient as unknown as (g: Tensor) => readonly (Tensor | undefined)[])(g),
 
   reshape: (g, { metas: [m] }) => [reshape(g, m!.shape)],
   permute: (g, { attrs }) => {
@@ -142,6 +144,14 @@ export const GRADIENTS: Readonly<Record<string, GradientRule>> = {
     w!.requiresGrad ? run("conv2dGradWeight", [x!, g], { ...attrs, weightShape: metas[1]!.shape }) : undefined,
     bias ? sum(g, [0, 2, 3]) : undefined,
   ],
+  // The transposed convolution (convTranspose2d): its gradients are a convolution and conv2dGradWeight.
+  conv2dGradInput: (g, { inputs: [x, w], metas, attrs }) => {
+    const { inputShape: _, ...conv } = attrs;
+    return [
+      x!.requiresGrad ? run("conv2d", [g, w!], conv) : undefined,
+      w!.requiresGrad ? run("conv2dGradWeight", [g, x!], { ...conv, weightShape: metas[1]!.shape }) : undefined,
+    ];
+  },
   maxPool2d: (g, { inputs: [x], attrs }) => [run("maxPool2dGrad", [x!, g], attrs)],
   avgPool2d: (g, { metas: [m], attrs }) => [run("avgPool2dGrad", [g], { ...attrs, inputShape: m!.shape })],
   softmax: (g, { output: y, attrs }) => [mul(y, sub(g, sum(mul(g, y), attrs.axis as number, true)))],

@@ -31,7 +31,7 @@ export interface OpCase {
 
 export interface OptimizerCase {
   name: string;
-  optimizer: "SGD" | "Adam" | "AdamW";
+  optimizer: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adagrad";
   options: Record<string, unknown>;
   params: { shape: number[]; values: number[] }[];
   /** grads[step][param] */
@@ -43,7 +43,14 @@ export interface OptimizerCase {
 
 export type SchedulerSpec =
   | { kind: "StepLR"; stepSize: number; gamma: number }
-  | { kind: "CosineAnnealingLR"; tMax: number; etaMin: number };
+  | { kind: "CosineAnnealingLR"; tMax: number; etaMin: number }
+  | { kind: "MultiStepLR"; milestones: number[]; gamma: number }
+  | { kind: "ExponentialLR"; gamma: number }
+  | { kind: "LambdaLR"; fn: "inverse_sqrt_warmup" }
+  | { kind: "LinearLR"; startFactor: number; endFactor: number; totalIters: number }
+  | { kind: "SequentialLR"; milestones: number[] }
+  | { kind: "OneCycleLR"; maxLr: number; totalSteps: number; annealStrategy?: "cos" | "linear"; threePhase?: boolean; pctStart?: number }
+  | { kind: "ReduceLROnPlateau"; factor: number; patience: number; threshold: number; cooldown: number; minLr: number; metrics: number[] };
 
 export interface SchedulerCase {
   name: string;
@@ -66,7 +73,7 @@ export function loadGolden<C>(file: string): GoldenFile<C> {
 /** The op fixture files, one per op family. */
 export const OP_FIXTURE_FILES = [
   "ops-elementwise.json", "ops-reduce.json", "ops-linalg.json", "ops-conv.json", "ops-pool.json",
-  "ops-nn.json", "ops-indexing.json", "ops-shape.json", "ops-loss.json", "ops-views.json",
+  "ops-nn.json", "ops-indexing.json", "ops-shape.json", "ops-loss.json", "ops-views.json", "ops-parity-loss.json", "ops-parity-ops.json", "ops-parity-attention.json", "ops-parity-layers.json",
 ] as const;
 
 /** An engine tensor holding a fixture array (float32 values are rounded to float32 here), on `device` (default: the engine's). */

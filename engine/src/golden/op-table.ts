@@ -8,8 +8,38 @@ import {
   maximum, maxPool2d, mean, min, minimum, mseLoss, mul, neg, pad, permute, pow, prod, reciprocal, relu, reshape, rsqrt, sigmoid, sin,
   slice, softmax, split, sqrt, stack, sub, sum, tanh, transpose, variance, where, type Tensor,
 } from "../index.ts";
+import { binaryCrossEntropy, klDiv, l1Loss, nllLoss, smoothL1Loss } from "../ops/losses.ts";
+import { argsort, cumprod, cumsum, einsum, flip, indexSelect, maskedFill, norm, repeat, roll, sort, topk, tril, triu } from "../index.ts";
+
+import { conv1d, convTranspose2d, groupNorm, interpolate, nn as nnLayers, scaledDotProductAttention } from "../index.ts";
 
 type Attrs = Record<string, any>;
+
+/** Puts the case's tensors in place of a fresh module's parameters (dotted names), freeing the ones it made. */
+function withParams<M extends object>(module: M, names: string[], tensors: Tensor[]): M {
+  names.forEach((name, i) => {
+    const path = name.split(".");
+    const owner = path.slice(0, -1).reduce((o: any, k) => o[k], module);
+    const key = path[path.length - 1]!;
+    (owner[key] as Tensor | undefined)?.dispose();
+    owner[key] = tensors[i];
+  });
+  return module;
+}
+
+/** The module golden cases: the first `extra` inputs are data, the rest the module's parameters. */
+function moduleCase<M extends object>(extra: number, make: (a: Attrs) => M, run: (m: M, xs: Tensor[], a: Attrs) => Tensor | Tensor[]): OpFn {
+  return (xs, a) => {
+    const m = withParams(make(a), a.params, xs.slice(extra));
+    if (m instanceof nnLayers.Module) m.to(xs[0]!.device); // buffers (running statistics) join the case's device
+    const out = run(m, xs.slice(0, extra), a);
+    if (m instanceof nnLayers.Module) m.buffers().forEach((b) => b.dispose()); // running statistics are not outputs here
+    return out;
+  };
+}
+
+const mhaOf = (a: Attrs) => new nnLayers.MultiheadAttention(a.embedDim, a.numHeads, { batchFirst: a.batchFirst });
+const layerConfig = (a: Attrs) => ({ dimFeedforward: 12, dropout: 0, batchFirst: true, normFirst: a.normFirst, activation: a.activation });
 export type OpFn = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];
 
 type Binary = (a: Tensor | number, b: Tensor | number) => Tensor;
@@ -106,7 +136,45 @@ export const OP_TABLE: Record<string, OpFn> = {
   view_linear_step: ([x, w, b]) => linear(slice(x!, 0, 0, 6, 2), w!, b),
   view_gather_elements_t: ([x, i]) => gatherElements(transpose(x!), i!, 1),
 
-  crossEntropy: ([x, t], a) => crossEntropy(x!, t!, { labelSmoothing: a.labelSmoothing }),
-  mseLoss: ([x, t]) => mseLoss(x!, t!),
-  binaryCrossEntropyWithLogits: ([x, t]) => binaryCrossEntropyWithLogits(x!, t!),
+  crossEntropy: ([x, t, w], a) => crossEntropy(x!, t!, { weight: w, labelSmoothing: a.labelSmoothing, ignoreIndex: a.ignoreIndex, reduction: a.reduction }),
+  crossEntropy_btv: ([x, t]) => crossEntropy(transpose(x!, 1, 2), t!),
+  nllLoss: ([x, t, w], a) => nllLoss(x!, t!, { weight: w, reduction: a.reduction }),
+  mseLoss: ([x, t], a) => mseLoss(x!, t!, { reduction: a.reduction }),
+  l1Loss: ([x, t], a) => l1Loss(x!, t!, { reduction: a.reduction }),
+  smoothL1Loss: ([x, t], a) => smoothL1Loss(x!, t!, { beta: a.beta, reduction: a.reduction }),
+  binaryCrossEntropy: ([x, t, w], a) => binaryCrossEntropy(x!, t!, { weight: w, reduction: a.reduction }),
+  binaryCrossEntropyWithLogits: ([x, t, pw], a) => binaryCrossEntropyWithLogits(x!, t!, { posWeight: a.posWeight ? pw : undefined, reduction: a.reduction }),
+  conv1d: ([x, w, b], a) => conv1d(x!, w!, b, a),
+  convTranspose2d: ([x, w, b], a) => convTranspose2d(x!, w!, b, a),
+  groupNorm: ([x, w, b], a) => groupNorm(x!, a.numGroups, w, b, a.eps),
+  batchNorm1d: moduleCase(1, (a) => new nnLayers.BatchNorm1d(a.numFeatures), (m, [x]) => m.call(x!)),
+  interpolate: ([x], a) => interpolate(x!, { size: a.size ?? undefined, scaleFactor: a.scaleFactor ?? undefined, mode: a.mode, alignCorners: a.alignCorners ?? undefined }),
+  embeddingPadding: moduleCase(1, (a) => new nnLayers.Embedding(a.numEmbeddings, a.dim, { paddingIdx: a.paddingIdx }), (m, [i]) => m.call(i!)),
+  sdpa: ([q, k, v, m], a) => scaledDotProductAttention(q!, k!, v!, { attnMask: m, isCausal: a.isCausal, scale: a.scale }),
+  mha: moduleCase(2, mhaOf, (m, [x, mask], a) => {
+    const r = m.attend(x!, x!, x!, a.batchFirst ? { keyPaddingMask: mask } : { attnMask: mask, averageAttnWeights: !a.perHead });
+    return [r.output, r.weights!];
+  }),
+  mha_cross: moduleCase(4, mhaOf, (m, [q, k, v, mask]) => {
+    const r = m.attend(q!, k!, v!, { attnMask: mask });
+    return [r.output, r.weights!];
+  }),
+  encoderLayer: moduleCase(2, (a) => new nnLayers.TransformerEncoderLayer(8, 2, layerConfig(a)), (m, [x, mask], a) =>
+    m.encode(x!, a.mask ? { mask } : { srcKeyPaddingMask: mask })),
+  decoderLayer: moduleCase(3, (a) => new nnLayers.TransformerDecoderLayer(8, 2, layerConfig(a)), (m, [t, mem, mask]) => m.decode(t!, mem!, { tgtMask: mask })),
+  maskedFill: ([x, m], a) => maskedFill(x!, m!, a.value),
+  triu: ([x], a) => triu(x!, a.diagonal),
+  tril: ([x], a) => tril(x!, a.diagonal),
+  einsum: (xs, a) => einsum(a.equation, ...xs),
+  sort: ([x], a) => sort(x!, a.dim, a.descending),
+  argsort: ([x], a) => argsort(x!, a.dim, a.descending),
+  topk: ([x], a) => topk(x!, a.k, a.dim, a.largest),
+  cumsum: ([x], a) => cumsum(x!, a.dim),
+  cumprod: ([x], a) => cumprod(x!, a.dim),
+  indexSelect: ([x, i], a) => indexSelect(x!, a.dim, i!),
+  repeat: ([x], a) => repeat(x!, a.sizes),
+  flip: ([x], a) => flip(x!, a.dims),
+  roll: ([x], a) => roll(x!, a.shifts, a.dims),
+  norm: ([x], a) => norm(x!, a.p === "inf" ? Infinity : a.p, a.dims, a.keepDims),
+  klDiv: ([x, t], a) => klDiv(x!, t!, { reduction: a.reduction, logTarget: a.logTarget }),
 };

@@ -12,20 +12,47 @@ import { assertClose, loadGolden, type OptimizerCase, type SchedulerCase, type S
 const PARAMS = { rtol: 1e-5, atol: 1e-6 };
 const LR = { rtol: 1e-9, atol: 1e-12 };
 
-function makeOptimizer(c: OptimizerCase, params: Tensor[]): optim.Optimizer {
-  const o = c.options as Record<string, any>;
+function makeOptimizer(c: OptimizerCase, params: Tensor[]): optim.Optimizer<any> {
+  const { groups, ...o } = c.options as Record<string, any>;
+  // A case with "groups" puts parameter i in group i, with that group's own options.
+  const p: any = groups ? (groups as Record<string, unknown>[]).map((g, i) => ({ params: [params[i]!], ...g })) : params;
   switch (c.optimizer) {
     case "SGD":
-      return new optim.SGD(params, defined({ lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov }));
+      return new optim.SGD(p, defined({ lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov }));
     case "Adam":
-      return new optim.Adam(params, defined({ lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay }));
+      return new optim.Adam(p, defined({ lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay }));
     case "AdamW":
-      return new optim.AdamW(params, defined({ lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay }));
+      return new optim.AdamW(p, defined({ lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weightDecay }));
+    case "RMSprop":
+      return new optim.RMSprop(p, defined({ lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, centered: o.centered }));
+    case "Adagrad":
+      return new optim.Adagrad(p, defined({ lr: o.lr, lrDecay: o.lrDecay, weightDecay: o.weightDecay, initialAccumulatorValue: o.initialAccumulatorValue, eps: o.eps }));
   }
 }
 
-function makeScheduler(spec: SchedulerSpec, opt: optim.Optimizer): { step(): void } {
-  return spec.kind === "StepLR" ? new optim.StepLR(opt, spec.stepSize, spec.gamma) : new optim.CosineAnnealingLR(opt, spec.tMax, spec.etaMin);
+/** The learning-rate functions LambdaLR fixtures name (a fixture cannot hold code). */
+const LAMBDAS: Record<string, (epoch: number) => number> = {
+  inverse_sqrt_warmup: (e) => Math.min((e + 1) / 3, Math.sqrt(3) / Math.sqrt(e + 1)),
+};
+
+type Stepper = { step(metric?: number): void };
+
+function makeScheduler(spec: SchedulerSpec, opt: optim.Optimizer<any>): Stepper {
+  switch (spec.kind) {
+    case "StepLR": return new optim.StepLR(opt, spec.stepSize, spec.gamma);
+    case "CosineAnnealingLR": return new optim.CosineAnnealingLR(opt, spec.tMax, spec.etaMin);
+    case "MultiStepLR": return new optim.MultiStepLR(opt, spec.milestones, spec.gamma);
+    case "ExponentialLR": return new optim.ExponentialLR(opt, spec.gamma);
+    case "LambdaLR": return new optim.LambdaLR(opt, LAMBDAS[spec.fn]!);
+    case "LinearLR": return new optim.LinearLR(opt, spec.startFactor, spec.endFactor, spec.totalIters);
+    case "SequentialLR": return new optim.SequentialLR(opt, [new optim.LinearLR(opt, 0.1, 1, 3), new optim.CosineAnnealingLR(opt, 6, 0.01)], spec.milestones);
+    case "OneCycleLR": return new optim.OneCycleLR(opt, spec.maxLr, defined({ totalSteps: spec.totalSteps, annealStrategy: spec.annealStrategy, threePhase: spec.threePhase, pctStart: spec.pctStart }));
+    case "ReduceLROnPlateau": {
+      const s = new optim.ReduceLROnPlateau(opt, { factor: spec.factor, patience: spec.patience, threshold: spec.threshold, cooldown: spec.cooldown, minLr: spec.minLr });
+      let i = 0;
+      return { step: () => s.step(spec.metrics[i++]!) };
+    }
+  }
 }
 
 /** Drops keys the fixture leaves out, so the optimisers' own defaults apply (as torch's do). */

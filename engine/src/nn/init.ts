@@ -10,3 +10,8 @@ export function uniform(shape: number[], bound: number, device?: string): Tensor
 export function normal(shape: number[], std = 1, device?: string): Tensor {
   return noGrad(() => randn(shape, { std, device }));
 }
+
+export {
+  calculateGain, fans, constant_, zeros_, ones_, uniform_, normal_, xavierUniform_, xavierNormal_, kaimingUniform_, kaimingNormal_,
+  truncNormal_, orthogonal_, type KaimingOptions, type Nonlinearity,
+} from "./init-inplace.ts";

@@ -93,6 +93,17 @@ export function manualSeed(seed: number): void {
   counter = 0;
 }
 
+/** The global random stream's position, so a training checkpoint can resume it exactly. */
+export function getRngState(): { seed: number; counter: number } {
+  return { seed: globalSeed, counter };
+}
+
+export function setRngState(state: { seed: number; counter: number }): void {
+  if (!Number.isInteger(state?.seed) || !Number.isInteger(state?.counter) || state.counter < 0) throw new DTypeError(`setRngState: expected { seed, counter } integers, got ${JSON.stringify(state)}`);
+  globalSeed = state.seed >>> 0;
+  counter = state.counter;
+}
+
 /** A fresh seed for one random op, drawn from the global stream. */
 export function nextSeed(): number {
   return randomBits(globalSeed, counter++);

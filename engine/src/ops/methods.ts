@@ -118,6 +118,30 @@ class TensorMethods {
   // ---- linear algebra and nn ----
   matmul(this: Tensor, o: Tensor): Tensor { return ops.matmul(this, o); }
   softmax(this: Tensor, dim = -1): Tensor { return ops.softmax(this, dim); }
+
+  // ---- PyTorch-parity ops ----
+  maskedFill(this: Tensor, mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
+  triu(this: Tensor, diagonal = 0): Tensor { return ops.triu(this, diagonal); }
+  tril(this: Tensor, diagonal = 0): Tensor { return ops.tril(this, diagonal); }
+  sort(this: Tensor, dim = -1, descending = false): [Tensor, Tensor] { return ops.sort(this, dim, descending); }
+  argsort(this: Tensor, dim = -1, descending = false): Tensor { return ops.argsort(this, dim, descending); }
+  topk(this: Tensor, k: number, dim = -1, largest = true): [Tensor, Tensor] { return ops.topk(this, k, dim, largest); }
+  cumsum(this: Tensor, dim: number): Tensor { return ops.cumsum(this, dim); }
+  cumprod(this: Tensor, dim: number): Tensor { return ops.cumprod(this, dim); }
+  indexSelect(this: Tensor, dim: number, index: Tensor): Tensor { return ops.indexSelect(this, dim, index); }
+  repeat(this: Tensor, ...sizes: number[] | [readonly number[]]): Tensor { return ops.repeat(this, flatArgs(sizes)); }
+  flip(this: Tensor, ...dims: number[] | [readonly number[]]): Tensor { return ops.flip(this, flatArgs(dims)); }
+  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor { return ops.roll(this, shifts, dims); }
+  norm(this: Tensor, p: number | "fro" = 2, dims?: number | number[], keepDims = false): Tensor { return ops.norm(this, p, dims, keepDims); }
+  multinomial(this: Tensor, numSamples: number, replacement = false): Tensor { return ops.multinomial(this, numSamples, replacement); }
+
+  // ---- in place (refused while autograd needs the old values) ----
+  add_(this: Tensor, other: TensorLike, alpha = 1): Tensor { return ops.add_(this, other, alpha); }
+  mul_(this: Tensor, other: TensorLike): Tensor { return ops.mul_(this, other); }
+  clamp_(this: Tensor, min?: number, max?: number): Tensor { return ops.clamp_(this, min, max); }
+  fill_(this: Tensor, value: number): Tensor { return ops.fill_(this, value); }
+  zero_(this: Tensor): Tensor { return ops.zero_(this); }
+  copy_(this: Tensor, src: Tensor): Tensor { return ops.copy_(this, src); }
   logSoftmax(this: Tensor, dim = -1): Tensor { return ops.logSoftmax(this, dim); }
 }
 

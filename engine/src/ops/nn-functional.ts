@@ -128,37 +128,3 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   const keepMask = cast(ge(rand(x.shape, { device: x.device }), p), x.dtype);
   return mul(x, mul(keepMask, 1 / (1 - p)));
 }
-
-/** Mean cross-entropy of logits [N, C] against int class targets [N] or probabilities [N, C]. */
-export function crossEntropy(logits: Tensor, target: Tensor, opts: { labelSmoothing?: number } = {}): Tensor {
-  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be [N, C], got ${logits.dtype}${formatShape(logits.shape)}`);
-  const [n, c] = logits.shape as [number, number];
-  const logp = logSoftmax(logits, 1);
-  if (target.dtype === "float32" || target.dtype === "float16") {
-    if (formatShape(target.shape) !== formatShape(logits.shape)) throw new ShapeError(`crossEntropy: probability targets must match logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
-    const eps = opts.labelSmoothing ?? 0;
-    const smoothed = eps ? add(mul(target, 1 - eps), eps / c) : target;
-    return div(neg(sum(mul(logp, smoothed))), n);
-  }
-  if (target.dtype !== "int32" && target.dtype !== "uint8" && target.dtype !== "int8") throw new DTypeError(`crossEntropy: class targets must be integers, got ${target.dtype}`);
-  if (target.ndim !== 1 || target.shape[0] !== n) throw new ShapeError(`crossEntropy: targets must be [${n}] for logits ${formatShape(logits.shape)}, got ${formatShape(target.shape)}`);
-  const idx = target.dtype === "int32" ? target : cast(target, "int32");
-  const picked = gatherElements(logp, reshape(idx, [n, 1]), 1);
-  const nll = div(neg(sum(picked)), n);
-  const smoothing = opts.labelSmoothing ?? 0;
-  if (!smoothing) return nll;
-  const uniform = div(neg(sum(logp)), n * c);
-  return add(mul(nll, 1 - smoothing), mul(uniform, smoothing));
-}
-
-export function mseLoss(input: Tensor, target: Tensor): Tensor {
-  const d = sub(input, target);
-  return mean(mul(d, d));
-}
-
-/** Mean of max(x,0) - x*t + log(1 + exp(-|x|)), the stable form. */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor): Tensor {
-  const loss = add(sub(relu(logits), mul(logits, target)), log(add(exp(neg(abs(logits))), 1)));
-  return mean(loss);
-}
-

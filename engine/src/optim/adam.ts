@@ -1,6 +1,6 @@
 import { add, div, mul, sqrt, sub } from "../ops/basic.ts";
 import type { Tensor } from "../tensor.ts";
-import { Optimizer } from "./optimizer.ts";
+import { Optimizer, type ParamGroup, type ParamsArg, type ParamState } from "./optimizer.ts";
 
 export interface AdamOptions {
   lr?: number;
@@ -9,36 +9,34 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/** torch.optim.Adam (L2 weight decay added to the gradient). */
-export class Adam extends Optimizer {
-  readonly betas: [number, number];
-  readonly eps: number;
-  readonly weightDecay: number;
+type AdamGroupOptions = Required<AdamOptions>;
+
+/** torch.optim.Adam (L2 weight decay added to the gradient); options may differ per parameter group. */
+export class Adam extends Optimizer<AdamGroupOptions> {
   /** AdamW applies decay to the weights instead of the gradient. */
   protected readonly decoupled: boolean = false;
 
-  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, opts.lr ?? 1e-3);
-    this.betas = opts.betas ?? [0.9, 0.999];
-    this.eps = opts.eps ?? 1e-8;
-    this.weightDecay = opts.weightDecay ?? 0;
+  constructor(params: ParamsArg<AdamGroupOptions>, opts: AdamOptions = {}, name = "Adam") {
+    super(params, { lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0 }, name);
   }
 
-  protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>): Tensor {
-    const [b1, b2] = this.betas;
-    const t = this.stepCount;
+  protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamGroupOptions>): Tensor {
+    const { lr, eps, weightDecay } = group;
+    const [b1, b2] = group.betas;
+    const t = state.step;
     let param = p;
     let g = grad;
-    if (this.weightDecay) {
-      if (this.decoupled) param = mul(p, 1 - this.lr * this.weightDecay);
-      else g = add(grad, mul(p, this.weightDecay));
+    if (weightDecay) {
+      if (this.decoupled) param = mul(p, 1 - lr * weightDecay);
+      else g = add(grad, mul(p, weightDecay));
     }
-    const m = state.m ? add(mul(state.m, b1), mul(g, 1 - b1)) : mul(g, 1 - b1);
-    const v = state.v ? add(mul(state.v, b2), mul(mul(g, g), 1 - b2)) : mul(mul(g, g), 1 - b2);
+    const { m: m0, v: v0 } = state.buffers;
+    const m = m0 ? add(mul(m0, b1), mul(g, 1 - b1)) : mul(g, 1 - b1);
+    const v = v0 ? add(mul(v0, b2), mul(mul(g, g), 1 - b2)) : mul(mul(g, g), 1 - b2);
     this.setState(state, "m", m);
     this.setState(state, "v", v);
-    const stepSize = this.lr / (1 - b1 ** t);
-    const denom = add(div(sqrt(v), Math.sqrt(1 - b2 ** t)), this.eps);
+    const stepSize = lr / (1 - b1 ** t);
+    const denom = add(div(sqrt(v), Math.sqrt(1 - b2 ** t)), eps);
     return sub(param, mul(div(m, denom), stepSize));
   }
 }
@@ -47,7 +45,7 @@ export class Adam extends Optimizer {
 export class AdamW extends Adam {
   protected override readonly decoupled = true;
 
-  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, { ...opts, weightDecay: opts.weightDecay ?? 0.01 });
+  constructor(params: ParamsArg<AdamGroupOptions>, opts: AdamOptions = {}) {
+    super(params, { ...opts, weightDecay: opts.weightDecay ?? 0.01 }, "AdamW");
   }
 }

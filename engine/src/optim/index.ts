@@ -1,4 +1,12 @@
-export { Optimizer } from "./optimizer.ts";
+export { Optimizer, type BaseOptions, type ParamGroup, type ParamGroupSpec, type ParamsArg, type ParamState, type OptimizerStateDict } from "./optimizer.ts";
 export { SGD, type SgdOptions } from "./sgd.ts";
 export { Adam, AdamW, type AdamOptions } from "./adam.ts";
-export { StepLR, CosineAnnealingLR } from "./schedulers.ts";
+export { RMSprop, type RmspropOptions } from "./rmsprop.ts";
+export { Adagrad, type AdagradOptions } from "./adagrad.ts";
+export { LRScheduler, type SchedulerStateDict } from "./scheduler.ts";
+export { StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, LinearLR } from "./schedulers.ts";
+export { SequentialLR } from "./sequential-lr.ts";
+export { OneCycleLR, type OneCycleOptions } from "./one-cycle-lr.ts";
+export { ReduceLROnPlateau, type PlateauOptions } from "./reduce-lr-on-plateau.ts";
+export { clipGradNorm_, clipGradValue_ } from "./clip.ts";
+export { GradScaler, type GradScalerOptions } from "./grad-scaler.ts";

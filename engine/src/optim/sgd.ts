@@ -1,6 +1,6 @@
 import { add, mul, sub } from "../ops/basic.ts";
 import type { Tensor } from "../tensor.ts";
-import { Optimizer } from "./optimizer.ts";
+import { Optimizer, type ParamGroup, type ParamsArg, type ParamState } from "./optimizer.ts";
 
 export interface SgdOptions {
   lr: number;
@@ -10,28 +10,22 @@ export interface SgdOptions {
   nesterov?: boolean;
 }
 
-/** torch.optim.SGD, same update rule. */
-export class SGD extends Optimizer {
-  readonly momentum: number;
-  readonly dampening: number;
-  readonly weightDecay: number;
-  readonly nesterov: boolean;
+type SgdGroupOptions = Required<SgdOptions>;
 
-  constructor(params: Iterable<Tensor>, opts: SgdOptions) {
-    super(params, opts.lr);
-    this.momentum = opts.momentum ?? 0;
-    this.dampening = opts.dampening ?? 0;
-    this.weightDecay = opts.weightDecay ?? 0;
-    this.nesterov = opts.nesterov ?? false;
+/** torch.optim.SGD, same update rule; every option may differ per parameter group. */
+export class SGD extends Optimizer<SgdGroupOptions> {
+  constructor(params: ParamsArg<SgdGroupOptions>, opts: SgdOptions) {
+    super(params, { lr: opts.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false }, "SGD");
   }
 
-  protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>): Tensor {
-    let d = this.weightDecay ? add(grad, mul(p, this.weightDecay)) : grad;
-    if (this.momentum) {
-      const buf = state.momentum ? add(mul(state.momentum, this.momentum), mul(d, 1 - this.dampening)) : mul(d, 1);
+  protected update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<SgdGroupOptions>): Tensor {
+    let d = g.weightDecay ? add(grad, mul(p, g.weightDecay)) : grad;
+    if (g.momentum) {
+      const prev = state.buffers.momentum;
+      const buf = prev ? add(mul(prev, g.momentum), mul(d, 1 - g.dampening)) : mul(d, 1);
       this.setState(state, "momentum", buf);
-      d = this.nesterov ? add(d, mul(buf, this.momentum)) : buf;
+      d = g.nesterov ? add(d, mul(buf, g.momentum)) : buf;
     }
-    return sub(p, mul(d, this.lr));
+    return sub(p, mul(d, g.lr));
   }
 }

@@ -19,8 +19,22 @@ export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
   readonly inputMetas: readonly InputMeta[];
+  /** Each input's version when the op ran: backward refuses inputs changed in place since. */
+  readonly inputVersions: readonly number[];
   readonly attrs: Attrs;
   readonly output: Tensor;
+}
+
+const versions = new WeakMap<Tensor, number>();
+
+/** How many in-place changes `t` has had (PyTorch's `_version`). */
+export function tensorVersion(t: Tensor): number {
+  return versions.get(t) ?? 0;
+}
+
+/** Called by every in-place op after it changed `t`. */
+export function bumpVersion(t: Tensor): void {
+  versions.set(t, tensorVersion(t) + 1);
 }
 
 /** Ops whose outputs carry no gradient even from float inputs (PyTorch treats them as constants). */
@@ -47,6 +61,7 @@ export function recordGradient(op: string, output: Tensor, inputs: readonly Tens
     op,
     inputs,
     inputMetas: inputs.map((t) => ({ shape: t.shape, dtype: t.dtype, device: t.device, requiresGrad: t.requiresGrad })),
+    inputVersions: inputs.map(tensorVersion),
     attrs,
     output,
   };

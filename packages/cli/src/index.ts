@@ -11,3 +11,4 @@ export { saveModel, saveOnnx, loadModel, loadOnnxSupport } from "./model-files.t
 export { writeFileAtomic, readBytes, checkOutputPath, parsingFile, fileError, FileError } from "./files.ts";
 export { parseFlags, UsageError, type FlagSpec, type FlagTable, type FlagValues } from "./args.ts";
 export { main, USAGE } from "./main.ts";
+export { CharGpt, CharVocabulary, trainGpt, sampleGpt, trainGptCommand, type GptConfig, type GptTrainOptions, type GptCommandArgs } from "./gpt-model.ts";

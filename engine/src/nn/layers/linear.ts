@@ -1,6 +1,7 @@
 import { linear } from "../../ops/linalg.ts";
 import type { Tensor } from "../../tensor.ts";
 import { uniform } from "../init.ts";
+import { autocastOp } from "../autocast.ts";
 import { Module } from "../module.ts";
 import { parameter } from "../parameter.ts";
 
@@ -17,6 +18,6 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    return autocastOp("matmul", [x, this.weight, this.bias], (a, w, b) => linear(a!, w!, b));
   }
 }

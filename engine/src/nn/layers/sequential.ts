@@ -18,7 +18,7 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     if (this.layers.length === 0) return alias(x);
     let out = x;
-    for (const layer of this.layers) out = layer.forward(out);
+    for (const layer of this.layers) out = layer.call(out);
     return out;
   }
 }
