@@ -22,6 +22,7 @@ import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
 import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
 import { StoppedError, WorkerHost } from "./run/worker-host.ts";
 import { StudioStore } from "./state/store.ts";
+import { clearRuns, listRuns, saveRun, type RunRecord } from "./state/run-history.ts";
 import type { Availability, DeviceReport, ModelRunResult } from "./worker/protocol.ts";
 
 const TABS = [
@@ -50,6 +51,7 @@ export function App() {
   const [exampleId, setExampleId] = useState<string | undefined>(() => loadSavedExample() ?? DEFAULT_EXAMPLE);
   const [code, setCodeState] = useState<string>(() => loadSavedCode() ?? exampleById(DEFAULT_EXAMPLE)!.code);
   const codeRef = useRef(code);
+  const exampleRef = useRef<Example | undefined>(undefined);
   const [tab, setTab] = useState<Tab>("charts");
   const [theme, setTheme] = useState(initialTheme);
   const [device, setDevice] = useState("cpu");
@@ -60,6 +62,9 @@ export function App() {
   const [exportStatus, setExportStatus] = useState<string | undefined>();
   const [fileResult, setFileResult] = useState<{ name: string; result: Availability<ModelRunResult> } | undefined>();
   const [modelAlive, setModelAlive] = useState(false);
+  const [runHistory, setRunHistory] = useState<RunRecord[]>([]);
+  const [currentRecord, setCurrentRecord] = useState<number | undefined>();
+  const [overlay, setOverlay] = useState<ReadonlySet<number>>(new Set());
   const editorRef = useRef<MonacoNs.editor.IStandaloneCodeEditor | null>(null);
   const run = state.run;
   const running = run?.status === "running";
@@ -86,6 +91,27 @@ export function App() {
   const warn = useCallback((text: string) => store.log("warn", text), []);
   const links = useShareLinks(currentCode, replaceCode, warn);
 
+  // Earlier runs, kept in IndexedDB across reloads, for overlays on the charts.
+  const refreshHistory = useCallback(() => {
+    listRuns().then(setRunHistory, (err: Error) => store.log("warn", `the run history could not be read: ${err.message}`));
+  }, []);
+  useEffect(refreshHistory, [refreshHistory]);
+  const keepRun = useCallback(
+    (label: string) => {
+      const s = store.getSnapshot();
+      if (!s.run || !s.metrics.length) return;
+      const { device: runDevice, status, durationMs } = s.run;
+      saveRun({ at: Date.now(), label, device: runDevice, status, durationMs, metrics: s.metrics }).then(
+        (id) => {
+          setCurrentRecord(id);
+          refreshHistory();
+        },
+        (err: Error) => store.log("warn", `the run was not kept in the history: ${err.message}`),
+      );
+    },
+    [refreshHistory],
+  );
+
   // Anything the page itself is refused by the Content-Security-Policy shows in the console panel.
   useEffect(() => {
     const onViolation = (e: SecurityPolicyViolationEvent) => store.log("error", describeViolation(e));
@@ -108,6 +134,8 @@ export function App() {
   const startRun = useCallback(async () => {
     if (store.getSnapshot().run?.status === "running") return;
     const id = ++runCounter;
+    const label = codeLabel(codeRef.current, exampleRef.current);
+    setCurrentRecord(undefined);
     store.startRun(id, device);
     setModelAlive(false);
     setExportStatus(undefined);
@@ -130,7 +158,8 @@ export function App() {
         store.log("error", `${message} — the editor kept your code; press Run to start a fresh worker`);
       }
     }
-  }, [device]);
+    keepRun(label);
+  }, [device, keepRun]);
 
   const startRunRef = useRef(startRun);
   startRunRef.current = startRun;
@@ -298,6 +327,7 @@ export function App() {
   const deviceReport = state.devices?.find((d) => d.name === device);
   const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device]);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
+  exampleRef.current = currentExample;
   const missing = currentExample ? missingFor(currentExample, state.features) : [];
 
   return (
@@ -390,7 +420,23 @@ export function App() {
             ))}
           </div>
           <div className="tab-body" role="tabpanel" id="tab-panel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
-            {tab === "charts" && <ChartsPanel metrics={state.metrics} running={running} />}
+            {tab === "charts" && (
+              <ChartsPanel
+                metrics={state.metrics}
+                running={running}
+                history={runHistory}
+                currentRecord={currentRecord}
+                overlay={overlay}
+                onToggleOverlay={(id) =>
+                  setOverlay((o) => {
+                    const next = new Set(o);
+                    if (!next.delete(id)) next.add(id);
+                    return next;
+                  })
+                }
+                onClearHistory={() => void clearRuns().then(refreshHistory)}
+              />
+            )}
             {tab === "profiler" && (
               <ProfilerPanel events={state.events} steps={state.steps} origin={run?.origin ?? 0} summary={state.summary} droppedEvents={state.droppedEvents} fallback={run?.fallback ?? []} version={state.version} running={running} />
             )}
