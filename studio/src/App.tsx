@@ -9,6 +9,8 @@ import { describeViolation } from "./lib/csp-violation.ts";
 import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
 import { encodeShareHash } from "./lib/share.ts";
 import { useShareLinks } from "./editor/use-share-links.ts";
+import { loadLayout, saveLayout } from "./editor/layout.ts";
+import { Splitter } from "./panels/Splitter.tsx";
 import { codeLabel } from "./examples/code-label.ts";
 import { formatBytes } from "./lib/ticks.ts";
 import { ChartsPanel } from "./panels/ChartsPanel.tsx";
@@ -65,6 +67,9 @@ export function App() {
   const [runHistory, setRunHistory] = useState<RunRecord[]>([]);
   const [currentRecord, setCurrentRecord] = useState<number | undefined>();
   const [overlay, setOverlay] = useState<ReadonlySet<number>>(new Set());
+  const [layout, setLayout] = useState(loadLayout);
+  const leftRef = useRef<HTMLElement | null>(null);
+  useEffect(() => saveLayout(layout), [layout]);
   const editorRef = useRef<MonacoNs.editor.IStandaloneCodeEditor | null>(null);
   const run = state.run;
   const running = run?.status === "running";
@@ -360,8 +365,8 @@ export function App() {
           {theme === "dark" ? "☀" : "☾"}
         </button>
       </header>
-      <main className="workspace">
-        <section className="left">
+      <main className="workspace" style={{ gridTemplateColumns: layout.editorWidth ? `${layout.editorWidth}px 6px 1fr` : undefined }}>
+        <section className="left" ref={leftRef}>
           {links.offered !== undefined && (
             <div className="banner" role="alert" data-testid="share-offer">
               This link holds shared code ({links.offered.split("\n").length} lines). Your own code stays as it is until you choose.{" "}
@@ -390,7 +395,18 @@ export function App() {
           <div className="editor-wrap">
             <CodeEditor code={code} theme={theme} runError={run?.error} onChange={setCode} onRun={runFromEditor} onMarkers={setMarkers} onReady={onEditorReady} />
           </div>
+          <Splitter
+            orientation="horizontal"
+            label="Resize the console"
+            size={layout.consoleHeight}
+            min={60}
+            max={Math.max(120, innerHeight - 220)}
+            sizesNext
+            onResize={(consoleHeight) => setLayout((l) => ({ ...l, consoleHeight }))}
+            testId="split-console"
+          />
           <ConsolePanel
+            height={layout.consoleHeight}
             entries={state.console}
             onClear={() => store.update(() => ({ console: [] }))}
             onGoToLine={(line) => {
@@ -400,6 +416,15 @@ export function App() {
             }}
           />
         </section>
+        <Splitter
+          orientation="vertical"
+          label="Resize the editor and the panels"
+          size={layout.editorWidth || leftRef.current?.offsetWidth || 500}
+          min={320}
+          max={Math.max(400, innerWidth - 360)}
+          onResize={(editorWidth) => setLayout((l) => ({ ...l, editorWidth }))}
+          testId="split-editor"
+        />
         <section className="right">
           <div className="tabs" role="tablist" aria-label="Panels" onKeyDown={onTabKey}>
             {TABS.map((t) => (

@@ -86,3 +86,26 @@ test("runs are kept across a reload and an earlier one overlays the charts", asy
   assert.equal(await overlay.count(), 1, "the checked run is drawn on the loss chart");
   await studio.screenshot("charts-overlay");
 });
+
+test("the panes resize by dragging or with arrow keys, and keep their size after a reload", async () => {
+  const { page } = studio;
+  const width = async () => (await page.locator("section.left").boundingBox())!.width;
+  const consoleHeight = async () => (await page.locator('[data-testid="console-panel"]').boundingBox())!.height;
+  const before = await width();
+  const bar = (await page.locator('[data-testid="split-editor"]').boundingBox())!;
+  await page.mouse.move(bar.x + bar.width / 2, bar.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + bar.width / 2 - 150, bar.y + 200, { steps: 5 });
+  await page.mouse.up();
+  const dragged = await width();
+  assert.ok(Math.abs(dragged - (before - 150)) <= 2, `the editor went from ${before} to ${dragged} px wide`);
+  const consoleBefore = await consoleHeight();
+  await page.focus('[data-testid="split-console"]');
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await consoleHeight(), consoleBefore + 48, "ArrowUp on the divider makes the console taller");
+  await studio.screenshot("resized-panes");
+  await studio.load();
+  assert.ok(Math.abs((await width()) - dragged) <= 1, "the editor width is remembered");
+  assert.equal(await consoleHeight(), consoleBefore + 48, "the console height is remembered");
+});
