@@ -95,7 +95,9 @@ export function LineChart({ title, series, xLabel, height = 170, testId }: Props
               <text className="tick" x={PAD.left - 6} y={sy(t) + 4} textAnchor="end">{formatNumber(t)}</text>
             </g>
           ))}
-          {niceTicks(x0, x1, Math.max(2, Math.floor(w / 80))).map((t) => (
+          {niceTicks(x0, x1, Math.max(2, Math.floor(w / 80)))
+            .filter((t) => xLabel !== "step" || Number.isInteger(t))
+            .map((t) => (
             <text key={t} className="tick" x={sx(t)} y={height - 8} textAnchor="middle">{formatNumber(t)}</text>
           ))}
           <text className="axis-label" x={PAD.left + w} y={height - 8} textAnchor="end" dy={0}>{xLabel}</text>
