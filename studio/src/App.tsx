@@ -9,6 +9,8 @@ import { describeViolation } from "./lib/csp-violation.ts";
 import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
 import { encodeShareHash } from "./lib/share.ts";
 import { useShareLinks } from "./editor/use-share-links.ts";
+import { loadLayout, saveLayout } from "./editor/layout.ts";
+import { Splitter } from "./panels/Splitter.tsx";
 import { codeLabel } from "./examples/code-label.ts";
 import { formatBytes } from "./lib/ticks.ts";
 import { ChartsPanel } from "./panels/ChartsPanel.tsx";
@@ -22,6 +24,7 @@ import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
 import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
 import { StoppedError, WorkerHost } from "./run/worker-host.ts";
 import { StudioStore } from "./state/store.ts";
+import { clearRuns, listRuns, saveRun, type RunRecord } from "./state/run-history.ts";
 import type { Availability, DeviceReport, ModelRunResult } from "./worker/protocol.ts";
 
 const TABS = [
@@ -50,6 +53,7 @@ export function App() {
   const [exampleId, setExampleId] = useState<string | undefined>(() => loadSavedExample() ?? DEFAULT_EXAMPLE);
   const [code, setCodeState] = useState<string>(() => loadSavedCode() ?? exampleById(DEFAULT_EXAMPLE)!.code);
   const codeRef = useRef(code);
+  const exampleRef = useRef<Example | undefined>(undefined);
   const [tab, setTab] = useState<Tab>("charts");
   const [theme, setTheme] = useState(initialTheme);
   const [device, setDevice] = useState("cpu");
@@ -60,6 +64,12 @@ export function App() {
   const [exportStatus, setExportStatus] = useState<string | undefined>();
   const [fileResult, setFileResult] = useState<{ name: string; result: Availability<ModelRunResult> } | undefined>();
   const [modelAlive, setModelAlive] = useState(false);
+  const [runHistory, setRunHistory] = useState<RunRecord[]>([]);
+  const [currentRecord, setCurrentRecord] = useState<number | undefined>();
+  const [overlay, setOverlay] = useState<ReadonlySet<number>>(new Set());
+  const [layout, setLayout] = useState(loadLayout);
+  const leftRef = useRef<HTMLElement | null>(null);
+  useEffect(() => saveLayout(layout), [layout]);
   const editorRef = useRef<MonacoNs.editor.IStandaloneCodeEditor | null>(null);
   const run = state.run;
   const running = run?.status === "running";
@@ -86,6 +96,27 @@ export function App() {
   const warn = useCallback((text: string) => store.log("warn", text), []);
   const links = useShareLinks(currentCode, replaceCode, warn);
 
+  // Earlier runs, kept in IndexedDB across reloads, for overlays on the charts.
+  const refreshHistory = useCallback(() => {
+    listRuns().then(setRunHistory, (err: Error) => store.log("warn", `the run history could not be read: ${err.message}`));
+  }, []);
+  useEffect(refreshHistory, [refreshHistory]);
+  const keepRun = useCallback(
+    (label: string) => {
+      const s = store.getSnapshot();
+      if (!s.run || !s.metrics.length) return;
+      const { device: runDevice, status, durationMs } = s.run;
+      saveRun({ at: Date.now(), label, device: runDevice, status, durationMs, metrics: s.metrics }).then(
+        (id) => {
+          setCurrentRecord(id);
+          refreshHistory();
+        },
+        (err: Error) => store.log("warn", `the run was not kept in the history: ${err.message}`),
+      );
+    },
+    [refreshHistory],
+  );
+
   // Anything the page itself is refused by the Content-Security-Policy shows in the console panel.
   useEffect(() => {
     const onViolation = (e: SecurityPolicyViolationEvent) => store.log("error", describeViolation(e));
@@ -108,6 +139,8 @@ export function App() {
   const startRun = useCallback(async () => {
     if (store.getSnapshot().run?.status === "running") return;
     const id = ++runCounter;
+    const label = codeLabel(codeRef.current, exampleRef.current);
+    setCurrentRecord(undefined);
     store.startRun(id, device);
     setModelAlive(false);
     setExportStatus(undefined);
@@ -130,7 +163,8 @@ export function App() {
         store.log("error", `${message} — the editor kept your code; press Run to start a fresh worker`);
       }
     }
-  }, [device]);
+    keepRun(label);
+  }, [device, keepRun]);
 
   const startRunRef = useRef(startRun);
   startRunRef.current = startRun;
@@ -298,6 +332,7 @@ export function App() {
   const deviceReport = state.devices?.find((d) => d.name === device);
   const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device]);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
+  exampleRef.current = currentExample;
   const missing = currentExample ? missingFor(currentExample, state.features) : [];
 
   return (
@@ -330,8 +365,8 @@ export function App() {
           {theme === "dark" ? "☀" : "☾"}
         </button>
       </header>
-      <main className="workspace">
-        <section className="left">
+      <main className="workspace" style={{ gridTemplateColumns: layout.editorWidth ? `${layout.editorWidth}px 6px 1fr` : undefined }}>
+        <section className="left" ref={leftRef}>
           {links.offered !== undefined && (
             <div className="banner" role="alert" data-testid="share-offer">
               This link holds shared code ({links.offered.split("\n").length} lines). Your own code stays as it is until you choose.{" "}
@@ -360,7 +395,18 @@ export function App() {
           <div className="editor-wrap">
             <CodeEditor code={code} theme={theme} runError={run?.error} onChange={setCode} onRun={runFromEditor} onMarkers={setMarkers} onReady={onEditorReady} />
           </div>
+          <Splitter
+            orientation="horizontal"
+            label="Resize the console"
+            size={layout.consoleHeight}
+            min={60}
+            max={Math.max(120, innerHeight - 220)}
+            sizesNext
+            onResize={(consoleHeight) => setLayout((l) => ({ ...l, consoleHeight }))}
+            testId="split-console"
+          />
           <ConsolePanel
+            height={layout.consoleHeight}
             entries={state.console}
             onClear={() => store.update(() => ({ console: [] }))}
             onGoToLine={(line) => {
@@ -370,6 +416,15 @@ export function App() {
             }}
           />
         </section>
+        <Splitter
+          orientation="vertical"
+          label="Resize the editor and the panels"
+          size={layout.editorWidth || leftRef.current?.offsetWidth || 500}
+          min={320}
+          max={Math.max(400, innerWidth - 360)}
+          onResize={(editorWidth) => setLayout((l) => ({ ...l, editorWidth }))}
+          testId="split-editor"
+        />
         <section className="right">
           <div className="tabs" role="tablist" aria-label="Panels" onKeyDown={onTabKey}>
             {TABS.map((t) => (
@@ -390,7 +445,23 @@ export function App() {
             ))}
           </div>
           <div className="tab-body" role="tabpanel" id="tab-panel" aria-labelledby={`tab-${tab}`} tabIndex={0}>
-            {tab === "charts" && <ChartsPanel metrics={state.metrics} running={running} />}
+            {tab === "charts" && (
+              <ChartsPanel
+                metrics={state.metrics}
+                running={running}
+                history={runHistory}
+                currentRecord={currentRecord}
+                overlay={overlay}
+                onToggleOverlay={(id) =>
+                  setOverlay((o) => {
+                    const next = new Set(o);
+                    if (!next.delete(id)) next.add(id);
+                    return next;
+                  })
+                }
+                onClearHistory={() => void clearRuns().then(refreshHistory)}
+              />
+            )}
             {tab === "profiler" && (
               <ProfilerPanel events={state.events} steps={state.steps} origin={run?.origin ?? 0} summary={state.summary} droppedEvents={state.droppedEvents} fallback={run?.fallback ?? []} version={state.version} running={running} />
             )}

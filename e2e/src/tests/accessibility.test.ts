@@ -63,6 +63,10 @@ test("axe finds no serious or critical violation in any panel, in either theme",
     for (const tab of ["charts", "profiler", "graph", "model", "data", "devices"] as const) {
       await studio.tab(tab);
       await page.waitForTimeout(150); // the store renders streamed state at most every 150 ms
+      if (tab === "graph" && (await studio.snapshot()).features?.trace?.ok) {
+        await page.click('[data-node="0"]', { timeout: 30_000 }); // the graph with a node's properties open
+        await page.waitForSelector('[data-testid="node-properties"]');
+      }
       const found = await seriousViolations(page);
       counts.push(`${theme}/${tab}: ${found.length}`);
       if (found.length) problems.push(describeViolations(`${theme}/${tab}`, found));

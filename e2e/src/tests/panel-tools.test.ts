@@ -64,3 +64,48 @@ test("the console filters by level; the op table sorts by any column", async () 
   assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
   await studio.screenshot("profiler-sorted");
 });
+
+test("runs are kept across a reload and an earlier one overlays the charts", async () => {
+  const logging = (scale: number) => `import { log } from "polychip";\nfor (let i = 0; i < 5; i++) log(i, { loss: ${scale} / (i + 1) });\n`;
+  await studio.tab("charts");
+  for (const scale of [1, 2]) {
+    await studio.setCode(logging(scale));
+    await studio.run();
+    assert.equal((await studio.finished(30_000)).status, "done");
+  }
+  await studio.page.waitForFunction(() => document.querySelector('[data-testid="run-history"] summary')?.textContent?.includes("Earlier runs"));
+  await studio.load();
+  await studio.tab("charts");
+  await studio.page.click('[data-testid="run-history"] summary');
+  const boxes = studio.page.locator('[data-testid="run-history"] input[type="checkbox"]');
+  assert.ok((await boxes.count()) >= 2, "both runs survived the reload");
+  assert.match((await studio.page.textContent('[data-testid="run-history"]')) ?? "", /your code on cpu · 5 steps · done/);
+  await boxes.first().check();
+  const overlay = studio.page.locator('[data-testid="chart-loss"] path[data-series="overlay"]');
+  await overlay.first().waitFor();
+  assert.equal(await overlay.count(), 1, "the checked run is drawn on the loss chart");
+  await studio.screenshot("charts-overlay");
+});
+
+test("the panes resize by dragging or with arrow keys, and keep their size after a reload", async () => {
+  const { page } = studio;
+  const width = async () => (await page.locator("section.left").boundingBox())!.width;
+  const consoleHeight = async () => (await page.locator('[data-testid="console-panel"]').boundingBox())!.height;
+  const before = await width();
+  const bar = (await page.locator('[data-testid="split-editor"]').boundingBox())!;
+  await page.mouse.move(bar.x + bar.width / 2, bar.y + 200);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + bar.width / 2 - 150, bar.y + 200, { steps: 5 });
+  await page.mouse.up();
+  const dragged = await width();
+  assert.ok(Math.abs(dragged - (before - 150)) <= 2, `the editor went from ${before} to ${dragged} px wide`);
+  const consoleBefore = await consoleHeight();
+  await page.focus('[data-testid="split-console"]');
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await consoleHeight(), consoleBefore + 48, "ArrowUp on the divider makes the console taller");
+  await studio.screenshot("resized-panes");
+  await studio.load();
+  assert.ok(Math.abs((await width()) - dragged) <= 1, "the editor width is remembered");
+  assert.equal(await consoleHeight(), consoleBefore + 48, "the console height is remembered");
+});

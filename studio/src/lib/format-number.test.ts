@@ -12,6 +12,8 @@ test("ordinary numbers print briefly", () => {
   assert.equal(formatNumber(2.3456), "2.35");
   assert.equal(formatNumber(0.00028), "0.00028");
   assert.equal(formatNumber(42), "42");
+  assert.equal(formatNumber(1.5), "1.5");
+  assert.equal(formatNumber(123.4), "123");
 });
 
 test("durations take the unit that fits", () => {

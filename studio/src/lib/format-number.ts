@@ -17,7 +17,8 @@ export function formatNumber(v: number): string {
   if (Number.isInteger(v)) return String(v);
   if (a !== 0 && a < 1e-6) return v.toExponential(1);
   if (a < 1e-3) return String(Number(v.toPrecision(2)));
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(a >= 1 ? 2 : 3);
+  // Three significant digits, no trailing zeros: 2.3456 → "2.35", 1.5 → "1.5", 123.4 → "123".
+  return String(Number(v.toPrecision(3)));
 }
 
 const UNITS = [

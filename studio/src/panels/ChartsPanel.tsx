@@ -3,15 +3,39 @@ import { download } from "../lib/download.ts";
 import { metricNames, seriesToCsv, seriesToJson, throughput } from "../lib/series-export.ts";
 import { smooth } from "../lib/smoothing.ts";
 import type { MetricPoint } from "../worker/protocol.ts";
-import { LineChart } from "./LineChart.tsx";
+import type { RunRecord } from "../state/run-history.ts";
+import { LineChart, type Series } from "./LineChart.tsx";
 
 const COLORS = ["var(--c1)", "var(--c2)", "var(--c3)", "var(--c4)", "var(--c5)"];
+const OVERLAY_COLORS = ["var(--c4)", "var(--c3)", "var(--c5)", "var(--c2)", "var(--muted)"];
 
-export function ChartsPanel({ metrics, running }: { metrics: MetricPoint[]; running: boolean }) {
+interface HistoryProps {
+  history: RunRecord[];
+  /** The saved record of the run now shown (not offered as an overlay of itself). */
+  currentRecord: number | undefined;
+  overlay: ReadonlySet<number>;
+  onToggleOverlay(id: number): void;
+  onClearHistory(): void;
+}
+
+function runName(r: RunRecord): string {
+  return `${new Date(r.at).toLocaleTimeString()} · ${r.label} on ${r.device}`;
+}
+
+export function ChartsPanel({ metrics, running, history, currentRecord, overlay, onToggleOverlay, onClearHistory }: { metrics: MetricPoint[]; running: boolean } & HistoryProps) {
   const [smoothing, setSmoothing] = useState(0.6);
-  const names = useMemo(() => metricNames(metrics), [metrics]);
   const rate = useMemo(() => throughput(metrics), [metrics]);
   const unit = rate[rate.length - 1]?.unit ?? "steps/s";
+  const earlier = history.filter((r) => r.id !== currentRecord);
+  const overlaid = earlier.filter((r) => overlay.has(r.id));
+  const overlaySeries = (name: string): Series[] =>
+    overlaid.flatMap((r, i) => {
+      const raw = r.metrics.filter((m) => name in m.values).map((m) => [m.step, m.values[name]!] as [number, number]);
+      if (!raw.length) return [];
+      const sm = smooth(raw.map((p) => p[1]), smoothing).map((v, j) => [raw[j]![0], v] as [number, number]);
+      return [{ name: runName(r), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: sm, dashed: true }];
+    });
+  const names = [...new Set([...metricNames(metrics), ...overlaid.flatMap((r) => metricNames(r.metrics))])];
   return (
     <div className="panel charts-panel">
       <div className="toolbar">
@@ -24,6 +48,24 @@ export function ChartsPanel({ metrics, running }: { metrics: MetricPoint[]; runn
         <button disabled={!metrics.length} onClick={() => download("polychip-metrics.csv", seriesToCsv(metrics), "text/csv")}>Export CSV</button>
         <button disabled={!metrics.length} onClick={() => download("polychip-metrics.json", seriesToJson(metrics), "application/json")}>Export JSON</button>
       </div>
+      {earlier.length > 0 && (
+        <details className="run-history" data-testid="run-history">
+          <summary>
+            Earlier runs ({earlier.length}){overlaid.length ? ` · ${overlaid.length} overlaid` : ""}
+          </summary>
+          <ul>
+            {earlier.map((r) => (
+              <li key={r.id}>
+                <label>
+                  <input type="checkbox" checked={overlay.has(r.id)} onChange={() => onToggleOverlay(r.id)} data-run={r.id} />
+                  {runName(r)} · {r.metrics.length} steps · {r.status}
+                </label>
+              </li>
+            ))}
+          </ul>
+          <button className="small" onClick={onClearHistory}>Forget these runs</button>
+        </details>
+      )}
       {names.length === 0 && (
         <div className="empty">
           Charts appear when the code calls <code>log(step, {"{ loss, accuracy }"})</code>. Open an example and press <kbd>Run</kbd>.
@@ -40,7 +82,7 @@ export function ChartsPanel({ metrics, running }: { metrics: MetricPoint[]; runn
               title={name}
               xLabel="step"
               testId={`chart-${name}`}
-              series={[{ name, color, points: raw, faint: true }, { name, color, points: sm }]}
+              series={[{ name, color, points: raw, faint: true }, { name, color, points: sm }, ...overlaySeries(name)]}
             />
           );
         })}

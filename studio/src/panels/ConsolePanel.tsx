@@ -3,7 +3,7 @@ import type { ConsoleEntry } from "../worker/protocol.ts";
 
 const LEVELS: ConsoleEntry["level"][] = ["log", "info", "warn", "error"];
 
-export function ConsolePanel({ entries, onClear, onGoToLine }: { entries: ConsoleEntry[]; onClear(): void; onGoToLine(line: number): void }) {
+export function ConsolePanel({ entries, onClear, onGoToLine, height }: { entries: ConsoleEntry[]; onClear(): void; onGoToLine(line: number): void; height: number }) {
   const ref = useRef<HTMLDivElement | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<ConsoleEntry["level"]>>(new Set());
   const counts = useMemo(() => {
@@ -23,7 +23,7 @@ export function ConsolePanel({ entries, onClear, onGoToLine }: { entries: Consol
     if (el) el.scrollTop = el.scrollHeight;
   }, [shown.length, entries]);
   return (
-    <div className="console">
+    <div className="console" style={{ height }} data-testid="console-panel">
       <div className="console-head">
         <b>Console</b>
         <span className="muted">{entries.length ? `${shown.length === entries.length ? entries.length : `${shown.length} of ${entries.length}`} lines` : ""}</span>

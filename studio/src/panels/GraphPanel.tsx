@@ -133,7 +133,6 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                 transform={`translate(${x},${y})`}
                 role="button"
                 tabIndex={0}
-                aria-label={`${n.op}${n.name ? ` ${n.name}` : ""}: show its properties`}
                 onClick={() => setSelected(n.id)}
                 onKeyDown={(e) => {
                   if (e.key === "Enter" || e.key === " ") {

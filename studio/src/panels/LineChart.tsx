@@ -8,6 +8,8 @@ export interface Series {
   points: readonly [number, number][];
   /** Drawn thin and faded (the raw values behind a smoothed line). */
   faint?: boolean;
+  /** An earlier run overlaid for comparison: dashed, and not in the read-out. */
+  dashed?: boolean;
 }
 
 interface Props {
@@ -39,7 +41,7 @@ export function LineChart({ title, series, xLabel, height = 170, testId }: Props
   const [ref, width] = useWidth();
   const [hoverX, setHoverX] = useState<number | undefined>();
   const all = series.flatMap((s) => s.points);
-  const main = series.filter((s) => !s.faint);
+  const main = series.filter((s) => !s.faint && !s.dashed);
   const latest = main.map((s) => s.points[s.points.length - 1]).filter((p): p is [number, number] => !!p);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]).filter(Number.isFinite);
@@ -93,12 +95,25 @@ export function LineChart({ title, series, xLabel, height = 170, testId }: Props
               <text className="tick" x={PAD.left - 6} y={sy(t) + 4} textAnchor="end">{formatNumber(t)}</text>
             </g>
           ))}
-          {niceTicks(x0, x1, Math.max(2, Math.floor(w / 80))).map((t) => (
+          {niceTicks(x0, x1, Math.max(2, Math.floor(w / 80)))
+            .filter((t) => xLabel !== "step" || Number.isInteger(t))
+            .map((t) => (
             <text key={t} className="tick" x={sx(t)} y={height - 8} textAnchor="middle">{formatNumber(t)}</text>
           ))}
           <text className="axis-label" x={PAD.left + w} y={height - 8} textAnchor="end" dy={0}>{xLabel}</text>
           {series.map((s) => (
-            <path key={s.name + (s.faint ? "-raw" : "")} d={path(s.points)} fill="none" stroke={s.color} strokeWidth={s.faint ? 1 : 2} strokeOpacity={s.faint ? 0.3 : 1} />
+            <path
+              key={s.name + (s.faint ? "-raw" : "")}
+              d={path(s.points)}
+              fill="none"
+              stroke={s.color}
+              strokeWidth={s.faint ? 1 : s.dashed ? 1.5 : 2}
+              strokeOpacity={s.faint ? 0.3 : s.dashed ? 0.85 : 1}
+              strokeDasharray={s.dashed ? "5 3" : undefined}
+              data-series={s.dashed ? "overlay" : s.faint ? "raw" : "smoothed"}
+            >
+              <title>{s.name}</title>
+            </path>
           ))}
           {hover && hoverX !== undefined && <line className="crosshair" x1={sx(hover[0]?.[0] ?? hoverX)} x2={sx(hover[0]?.[0] ?? hoverX)} y1={PAD.top} y2={PAD.top + h} />}
         </svg>
