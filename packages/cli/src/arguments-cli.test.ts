@@ -11,7 +11,8 @@ const REFUSED: [string[], RegExp][] = [
   [["train", "--seed", "abc"], /--seed must be an integer in \[0, 4294967295\], got 'abc'/],
   [["train", "--epochs", "-1"], /--epochs must be an integer in \[1, 10000\], got '-1'/],
   [["train", "--device", "tpu"], /unknown device 'tpu'; available: cpu, webgpu, npu-sim/],
-  [["train", "--model", "resnet"], /--model 'resnet' is not one of: mlp, cnn/],
+  [["train", "--model", "resnet"], /--model 'resnet' is not one of: mlp, cnn, gpt/],
+  [["train", "--model", "mlp", "--text", "notes.txt"], /--text is for --model gpt/],
   [["eval", "m.pcm", "--device", "tpu"], /unknown device 'tpu'; available: cpu, webgpu, npu-sim/],
   [["conformance", "onnx", "x", "--rtol", "-1"], /--rtol must be a finite number in \[0, 1\], got '-1'/],
 ];

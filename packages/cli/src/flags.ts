@@ -15,7 +15,10 @@ const model = { kind: "string", default: "mlp", choices: MODEL_NAMES } as const;
 const dataset = { kind: "string", default: "fashion-mnist", choices: ["fashion-mnist"] } as const;
 
 export const TRAIN_FLAGS = {
-  model, epochs, device: device("cpu"), plugin, subset, json,
+  model: { ...model, choices: [...MODEL_NAMES, "gpt"] },
+  /** The text `--model gpt` learns (the repository README when left out). */
+  text: { kind: "string" },
+  epochs, device: device("cpu"), plugin, subset, json,
   batch: { kind: "int", default: 64, min: 1, max: 1 << 20 },
   lr: { kind: "number", default: 0.001, above: 0, max: 10 },
   seed: { kind: "int", default: 1, min: 0, max: 2 ** 32 - 1 },

@@ -1,6 +1,6 @@
 import "@polychip/devices";
 import { PolychipError } from "@polychip/hal";
-import { parseFlags } from "./args.ts";
+import { parseFlags, UsageError } from "./args.ts";
 import { conformanceCommand } from "./commands/conformance.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { evalCommand } from "./commands/eval.ts";
@@ -9,11 +9,14 @@ import { quickstartCommand } from "./commands/quickstart.ts";
 import { runCommand } from "./commands/run.ts";
 import { trainCommand } from "./commands/train.ts";
 import { resolveDevice } from "./device-names.ts";
+import { checkOutputPath } from "./files.ts";
+import { trainGptCommand } from "./gpt-model.ts";
 import { CONFORMANCE_FLAGS, DEPLOY_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, QUICKSTART_FLAGS, RUN_FLAGS, TRAIN_FLAGS } from "./flags.ts";
 
 export const USAGE = `polychip — train and deploy models on any device
 
 usage:
+  polychip train --model gpt [--text FILE] [--max-steps N] [--device cpu] [--out FILE] [--seed S] [--json]
   polychip train --model mlp|cnn [--epochs N] [--batch B] [--lr LR] [--device cpu] [--data DIR] [--subset]
                  [--out FILE] [--seed S] [--max-steps N] [--json]
   polychip export <checkpoint.pcck> --out model.pcm [--onnx model.onnx] [--print] [--json]
@@ -30,6 +33,9 @@ usage:
   train, run, eval, deploy and conformance take --plugin <package|path> (repeatable) to load a device plugin,
   resolved from the working directory; --device is then its device's name, or a plugin's package or path itself.
 `;
+
+/** Steps of `train --model gpt` unless --max-steps says otherwise: a few seconds on a laptop. */
+const GPT_STEPS = 200;
 
 const printJson = (json: boolean, result: unknown) => json && process.stdout.write(`${JSON.stringify(result)}\n`);
 
@@ -89,6 +95,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === "train") {
     const { values } = parseFlags(command, rest, TRAIN_FLAGS);
     const device = await resolveDevice(command, values.device, values.plugin);
+    if (values.model === "gpt") {
+      const out = values.out ?? "runs/gpt.pcck";
+      await checkOutputPath(out, "checkpoint", { createParent: values.out === undefined });
+      printJson(values.json, await trainGptCommand({ text: values.text, steps: values["max-steps"] ?? GPT_STEPS, device, seed: values.seed, out, json: values.json }));
+      return 0;
+    }
+    if (values.text !== undefined) throw new UsageError("train: --text is for --model gpt (the character-level transformer)");
     const result = await trainCommand({
       model: values.model, epochs: values.epochs, batch: values.batch, lr: values.lr, device, data: values.data,
       subset: values.subset, out: values.out ?? `runs/${values.model}.pcck`, createOutDir: values.out === undefined,
