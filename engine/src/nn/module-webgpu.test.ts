@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import "../testing/first-party-devices.ts";
 import { after, before, test } from "node:test";
 import { isWebGpuAvailable } from "@polychip/device-webgpu";
 import { manualSeed, mseLoss, nn, noGrad, optim, randn, removeDevice, setDefaultDevice, useDevice } from "../index.ts";
