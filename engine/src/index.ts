@@ -16,10 +16,10 @@ export {
   setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,
 } from "./core/index.ts";
 export type { DType, Shape, ProfileEvent } from "@polychip/hal";
-export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./io/checkpoint.ts";
+export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./checkpoint/checkpoint.ts";
 export { crc32 } from "./io/crc32.ts";
 export { detectAnomaly } from "./anomaly.ts";
 export type { ByteSource } from "./io/bytes.ts";
 export * as data from "./data/index.ts";
-export { saveTrainingCheckpoint, loadTrainingCheckpoint, type TrainingState } from "./io/training-checkpoint.ts";
+export { saveTrainingCheckpoint, loadTrainingCheckpoint, type TrainingState } from "./checkpoint/training-checkpoint.ts";
 export { autocast, isAutocastEnabled } from "./nn/autocast.ts";

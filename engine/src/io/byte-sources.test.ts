@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { decodeHost } from "../core/host.ts";
 import { tensor } from "../ops/creation.ts";
 import { graph, info, init, node } from "../graph/testing.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint, saveCheckpoint } from "../checkpoint/checkpoint.ts";
 import { parseModel, serializeModel } from "./model-file.ts";
 
 /**

@@ -2,8 +2,8 @@ import { dtypeBytes, FormatError, isDType, sizeOf, type DType } from "@polychip/
 import { encodeHost, ownedCopy } from "../core/host.ts";
 import { tensor } from "../ops/creation.ts";
 import type { Tensor } from "../tensor.ts";
-import { asBytes, type ByteSource } from "./bytes.ts";
-import { readContainer, writeContainer } from "./container.ts";
+import { asBytes, type ByteSource } from "../io/bytes.ts";
+import { readContainer, writeContainer } from "../io/container.ts";
 
 const MAGIC = "PCCK";
 const VERSION = 1;
