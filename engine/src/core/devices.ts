@@ -22,6 +22,7 @@ let defaultName = "cpu";
 const FIRST_PARTY: Record<string, () => Promise<Record<string, unknown>>> = {
   webgpu: () => import("@polychip/device-webgpu"),
   "npu-sim": () => import("@polychip/npu-sim"),
+  "npu-sim-edge": () => import("@polychip/npu-sim").then((m) => ({ default: m.npuSimEdgePlugin })),
 };
 
 /** Names of the first-party devices the engine loads on use. */

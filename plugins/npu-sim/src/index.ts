@@ -2,9 +2,10 @@ import { HAL_VERSION, type DevicePlugin } from "@polychip/hal";
 import { claimSubgraphs } from "./claim.ts";
 import { NpuSimDevice, type NpuSimOptions } from "./device.ts";
 import { npuSimKernels } from "./kernels/index.ts";
+import { EDGE_INT8_PROFILE } from "./profile.ts";
 
 export { NpuSimDevice, type NpuSimOptions } from "./device.ts";
-export { MLU_CLASS_PROFILE, resolveProfile, type ChipProfile } from "./profile.ts";
+export { EDGE_INT8_PROFILE, MLU_CLASS_PROFILE, resolveProfile, type ChipProfile } from "./profile.ts";
 export type { KernelStats } from "./chip/tile-program.ts";
 export { npuSimKernels, pendingHalKernels } from "./kernels/index.ts";
 export { claimSubgraphs } from "./claim.ts";
@@ -24,3 +25,16 @@ export const npuSimPlugin: DevicePlugin<NpuSimOptions> = {
 };
 
 export default npuSimPlugin;
+
+/**
+ * The same simulator as a second device, 'npu-sim-edge', on the int8-only edge profile
+ * (EDGE_INT8_PROFILE): the same kernels, registered for its own device name; what its chip cannot
+ * do (float16 tensor work) throws and falls back visibly.
+ */
+export const npuSimEdgePlugin: DevicePlugin<NpuSimOptions> = {
+  name: "npu-sim-edge",
+  halVersion: HAL_VERSION,
+  create: (options) => new NpuSimDevice({ base: EDGE_INT8_PROFILE, ...options, name: "npu-sim-edge" }),
+  kernels: npuSimKernels.map((k) => ({ ...k, device: "npu-sim-edge" })),
+  claimSubgraphs,
+};
