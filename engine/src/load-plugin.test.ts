@@ -37,5 +37,5 @@ test("the working directory is the default: a relative path that exists only bes
 });
 
 test("an unknown device names the available ones and how to load a plugin", () => {
-  assert.throws(() => tensor([1], { device: "acme-npu" }), /unknown device 'acme-npu'; available: cpu.*first-party, loaded on use: webgpu, npu-sim; a plugin's device is known by its name once loaded: loadPlugin\('<package or path>'\), or --plugin <package\|path>/);
+  assert.throws(() => tensor([1], { device: "acme-npu" }), /unknown device 'acme-npu'; available: cpu.*first-party, loaded on use: webgpu, npu-sim, npu-sim-edge; a plugin's device is known by its name once loaded: loadPlugin\('<package or path>'\), or --plugin <package\|path>/);
 });
