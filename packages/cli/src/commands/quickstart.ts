@@ -111,7 +111,7 @@ async function deployEverywhere(graph: Graph, train: Split, test: Split): Promis
     const r = await measureDeployment(prepared, device, test);
     rows.push({
       device, precision, accuracy: r.accuracy, latencyMs: r.latency.perImageMs, simulated: r.latency.simulated,
-      fallbacks: r.fallbacks.map((f) => `${f.op} (${f.dtype})`),
+      fallbacks: r.fallbacks.filter((f) => f.to !== "op-by-op").map((f) => `${f.op} (${f.dtype})`),
     });
   }
   return rows;
