@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KernelError } from "@polychip/hal";
+import { executorFor, runOp } from "@polychip/plugin-sdk/kit";
 import { EDGE_INT8_PROFILE, MLU_CLASS_PROFILE, npuSimEdgePlugin, resolveProfile } from "./index.ts";
 import { NpuSimDevice } from "./device.ts";
 import { ramp, runNpu, tensor } from "./test-support.ts";
@@ -11,6 +12,18 @@ test("the edge profile is a valid chip, and the plugin creates it as its own dev
   assert.equal(edge.info.name, "npu-sim-edge");
   assert.equal(edge.profile.name, "edge-int8-1c");
   assert.ok(npuSimEdgePlugin.kernels.every((k) => k.device === "npu-sim-edge"));
+  // No float16 tensor-unit kernels: float16 matmul is the vector unit's, float16 conv2d decomposes.
+  const f16 = (op: string) => npuSimEdgePlugin.kernels.filter((k) => k.op === op && k.dtypes !== "*" && k.dtypes.includes("float16"));
+  assert.equal(f16("conv2d").length, 0);
+  assert.equal(f16("matmul").length, 1);
+  const exec = await executorFor(npuSimEdgePlugin);
+  try {
+    const { values } = await runOp(exec, "matmul", [tensor("float16", [2, 2], [1, 2, 3, 4]), tensor("float16", [2, 2], [0.5, 0, 0, 0.5])]);
+    assert.deepEqual(Array.from(values), [0.5, 1, 1.5, 2]);
+    assert.equal((exec.device as NpuSimDevice).lastKernel?.unit, "vector");
+  } finally {
+    await exec.dispose();
+  }
 });
 
 test("on the edge chip int8 runs on the tensor unit; float16 tensor work is refused naming the profile", async () => {
