@@ -7,6 +7,8 @@ export interface FallbackRecord {
   op: string;
   dtype: DType;
   reason: string;
+  /** "cpu": the op ran on the CPU; "op-by-op": a claimed subgraph ran node by node on its own device. */
+  to: "cpu" | "op-by-op";
   count: number;
   bytesToHost: number;
   bytesToDevice: number;
@@ -42,7 +44,7 @@ export function noteFallback(device: string, op: string, dtype: DType, reason: s
   if (policy === "error") {
     throw new UnsupportedOpError(`${op} (${dtype}) cannot run on '${device}': ${reason}; CPU fallback is disabled (setFallbackPolicy('error'))`);
   }
-  return count(device, op, dtype, reason, `falls back to cpu on '${device}': ${reason}`);
+  return count(device, op, dtype, reason, "cpu", `falls back to cpu on '${device}': ${reason}`);
 }
 
 /**
@@ -51,14 +53,14 @@ export function noteFallback(device: string, op: string, dtype: DType, reason: s
  * Counted and warned once like a fallback, never refused by the error policy.
  */
 export function noteClaimRanOpByOp(device: string, claim: string, dtype: DType, reason: string): FallbackRecord {
-  return count(device, `claim ${claim}`, dtype, reason, `ran op by op on '${device}': ${reason}`);
+  return count(device, `claim ${claim}`, dtype, reason, "op-by-op", `ran op by op on '${device}': ${reason}`);
 }
 
-function count(device: string, op: string, dtype: DType, reason: string, message: string): FallbackRecord {
+function count(device: string, op: string, dtype: DType, reason: string, to: FallbackRecord["to"], message: string): FallbackRecord {
   const key = `${device}/${op}/${dtype}`;
   let rec = records.get(key);
   if (!rec) {
-    rec = { device, op, dtype, reason, count: 0, bytesToHost: 0, bytesToDevice: 0 };
+    rec = { device, op, dtype, reason, to, count: 0, bytesToHost: 0, bytesToDevice: 0 };
     records.set(key, rec);
     if (policy === "warn-once") warn(`polychip: ${op} (${dtype}) ${message}`);
   }

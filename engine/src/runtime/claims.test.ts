@@ -176,6 +176,8 @@ test("a claim whose program throws hands its nodes back: reported as run op by o
   const rec = fallbackReport().find((r) => r.device === "claim-throws" && r.op === "claim mul+exp+add");
   assert.ok(rec, JSON.stringify(fallbackReport()));
   assert.match(rec.reason, /the compiled program hit a bug/);
+  assert.equal(rec.to, "op-by-op");
+  assert.ok(fallbackReport().some((r) => r.device === "claim-throws" && r.op === "exp" && r.to === "cpu"));
   assert.ok(warnings.some((w) => /claim mul\+exp\+add \(float32\) ran op by op on 'claim-throws': its program threw/.test(w)), JSON.stringify(warnings));
   assert.ok(!warnings.some((w) => /claim .*falls back to cpu/.test(w)));
   setFallbackPolicy("error");

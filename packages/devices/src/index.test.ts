@@ -4,7 +4,7 @@ import { loadableDevices, useDevice } from "@polychip/engine/runtime";
 import "./index.ts";
 
 test("importing the list makes webgpu and npu-sim loadable by name", () => {
-  assert.deepEqual(loadableDevices().sort(), ["npu-sim", "webgpu"]);
+  assert.deepEqual(loadableDevices().sort(), ["npu-sim", "npu-sim-edge", "webgpu"]);
 });
 
 test("npu-sim loads on first use and is then a registered device", async () => {

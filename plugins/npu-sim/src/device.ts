@@ -5,8 +5,12 @@ import { NPU_DTYPES } from "./kernels/dtypes.ts";
 import { cyclesToMs, dramBytes, resolveProfile, type ChipProfile } from "./profile.ts";
 
 export interface NpuSimOptions {
-  /** Overrides of the default MLU-class profile; validated. */
+  /** Overrides of the base profile (the MLU-class one unless `base` says otherwise); validated. */
   readonly profile?: Partial<ChipProfile>;
+  /** The profile the overrides apply to. */
+  readonly base?: ChipProfile;
+  /** The device name (default "npu-sim"); a second chip profile is a second device. */
+  readonly name?: string;
 }
 
 /** The kernel log keeps the most recent launches only, so a long deployment does not grow without bound. */
@@ -30,12 +34,12 @@ export class NpuSimDevice extends HostDevice {
   readonly kernelLog: KernelStats[] = [];
 
   constructor(options: NpuSimOptions = {}) {
-    const profile = resolveProfile(options.profile);
+    const profile = resolveProfile(options.profile, options.base);
     const dram = dramBytes(profile);
     super(
       {
-        name: "npu-sim",
-        vendor: "Polychip (simulated MLU-class NPU)",
+        name: options.name ?? "npu-sim",
+        vendor: `Polychip (simulated NPU, ${profile.name})`,
         kind: "npu",
         halVersion: HAL_VERSION,
         details: {

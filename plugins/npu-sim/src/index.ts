@@ -1,10 +1,11 @@
 import { HAL_VERSION, type DevicePlugin } from "@polychip/hal";
 import { claimSubgraphs } from "./claim.ts";
 import { NpuSimDevice, type NpuSimOptions } from "./device.ts";
-import { npuSimKernels } from "./kernels/index.ts";
+import { edgeInt8Kernels, npuSimKernels } from "./kernels/index.ts";
+import { EDGE_INT8_PROFILE } from "./profile.ts";
 
 export { NpuSimDevice, type NpuSimOptions } from "./device.ts";
-export { MLU_CLASS_PROFILE, resolveProfile, type ChipProfile } from "./profile.ts";
+export { EDGE_INT8_PROFILE, MLU_CLASS_PROFILE, resolveProfile, type ChipProfile } from "./profile.ts";
 export type { KernelStats } from "./chip/tile-program.ts";
 export { npuSimKernels, pendingHalKernels } from "./kernels/index.ts";
 export { claimSubgraphs } from "./claim.ts";
@@ -24,3 +25,16 @@ export const npuSimPlugin: DevicePlugin<NpuSimOptions> = {
 };
 
 export default npuSimPlugin;
+
+/**
+ * The same simulator as a second device, 'npu-sim-edge', on the int8-only edge profile
+ * (EDGE_INT8_PROFILE), with the kernels that chip has, registered for its own device name: no
+ * float16 tensor-unit kernels (float16 matmul runs on the vector unit, float16 conv2d decomposes).
+ */
+export const npuSimEdgePlugin: DevicePlugin<NpuSimOptions> = {
+  name: "npu-sim-edge",
+  halVersion: HAL_VERSION,
+  create: (options) => new NpuSimDevice({ base: EDGE_INT8_PROFILE, ...options, name: "npu-sim-edge" }),
+  kernels: edgeInt8Kernels.map((k) => ({ ...k, device: "npu-sim-edge" })),
+  claimSubgraphs,
+};

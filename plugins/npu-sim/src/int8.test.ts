@@ -102,7 +102,9 @@ test("the conformance kit's quantizeLinear and dequantizeLinear cases pass on np
   let cases = 0;
   for (const def of [quantizeLinear, dequantizeLinear]) {
     for (const dtype of chip().capabilities.dtypes) {
-      for (const c of generatorFor(def)!({ op: def, dtype, deviceDTypes: ["float32", "float16", "int32", "int8", "uint8"], stridedInputs: false })) {
+      const all = generatorFor(def)!({ op: def, dtype, deviceDTypes: ["float32", "float16", "int32", "int8", "uint8"], stridedInputs: false });
+      // Views at an offset are the kit's own business (conformance.test.ts runs them); these run as host arrays.
+      for (const c of all.filter((c) => c.inputs.every((t) => t.layout === "contiguous"))) {
         const inputs = c.inputs.map((t) => tensor(t.dtype, t.shape, t.storage));
         const npu = await runNpu(chip(), def, inputs, c.attrs);
         const cpu = await runOp(ref, def, inputs, c.attrs);

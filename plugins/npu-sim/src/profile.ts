@@ -17,7 +17,7 @@ export interface ChipProfile {
   readonly dramBandwidthGBps: number;
   /** Tensor unit, per core: int8×int8→int32 multiply-accumulates per cycle. */
   readonly int8MacsPerCycle: number;
-  /** Tensor unit, per core: fp16×fp16→fp32 multiply-accumulates per cycle. */
+  /** Tensor unit, per core: fp16×fp16→fp32 multiply-accumulates per cycle; 0 for an int8-only tensor unit. */
   readonly fp16MacsPerCycle: number;
   /** Vector unit, per core: fp16 elements per cycle (fp32 runs at half rate). */
   readonly vectorLanes: number;
@@ -45,6 +45,25 @@ export const MLU_CLASS_PROFILE: ChipProfile = {
   hostLinkGBps: 16,
 };
 
+/**
+ * A small int8-only edge NPU (a camera or sensor SoC's accelerator): one core with tiny on-chip
+ * RAMs, a narrow DMA (4 GB/s) and host link, a tensor unit with int8 multipliers only (float16
+ * tensor work is refused and falls back, visibly: deploy in int8) and a 16-lane vector unit.
+ */
+export const EDGE_INT8_PROFILE: ChipProfile = {
+  name: "edge-int8-1c",
+  cores: 1,
+  neuronRamKiB: 64,
+  weightRamKiB: 128,
+  dramMiB: 256,
+  dramBandwidthGBps: 4,
+  int8MacsPerCycle: 512,
+  fp16MacsPerCycle: 0,
+  vectorLanes: 16,
+  clockMHz: 500,
+  hostLinkGBps: 1,
+};
+
 type NumericField = Exclude<keyof ChipProfile, "name">;
 
 interface Rule {
@@ -63,7 +82,7 @@ const RULES: Record<NumericField, Rule> = {
   dramMiB: { integer: false, min: 1 / 1024, max: 16 * 1024 * 1024, unit: "MiB" },
   dramBandwidthGBps: { integer: false, min: 0.001, max: 100000, unit: "GB/s" },
   int8MacsPerCycle: { integer: true, min: 1, max: 1 << 20, unit: "MACs/cycle" },
-  fp16MacsPerCycle: { integer: true, min: 1, max: 1 << 20, unit: "MACs/cycle" },
+  fp16MacsPerCycle: { integer: true, min: 0, max: 1 << 20, unit: "MACs/cycle" },
   vectorLanes: { integer: true, min: 1, max: 65536, unit: "lanes", powerOfTwo: true },
   clockMHz: { integer: false, min: 1, max: 10000, unit: "MHz" },
   hostLinkGBps: { integer: false, min: 0.001, max: 100000, unit: "GB/s" },

@@ -16,17 +16,20 @@ test("quickstart: the model deployed from its .pcm file scores exactly the train
 
     // The final table: every device, on the same 500 test images.
     assert.equal(result.deployImages, 500);
-    assert.deepEqual(result.deployments.map((r) => `${r.device} ${r.precision}`), ["cpu fp32", "webgpu fp32", "npu-sim fp16", "npu-sim int8"]);
-    const [cpu, webgpu, fp16, int8] = result.deployments as [DeploymentRow, DeploymentRow, DeploymentRow, DeploymentRow];
+    assert.deepEqual(result.deployments.map((r) => `${r.device} ${r.precision}`), ["cpu fp32", "webgpu fp32", "npu-sim fp16", "npu-sim int8", "npu-sim-edge int8"]);
+    const [cpu, webgpu, fp16, int8, edge] = result.deployments as [DeploymentRow, DeploymentRow, DeploymentRow, DeploymentRow, DeploymentRow];
     assert.equal(cpu.simulated, false);
     assert.ok(webgpu.unavailable !== undefined ? webgpu.unavailable.length > 0 : Math.abs(webgpu.accuracy! - cpu.accuracy!) <= 0.004, JSON.stringify(webgpu));
-    for (const npu of [fp16, int8]) {
+    for (const npu of [fp16, int8, edge]) {
       assert.equal(npu.simulated, true);
       assert.deepEqual(npu.fallbacks, []);
     }
     assert.ok(Math.abs(fp16.accuracy! - cpu.accuracy!) <= 0.004, `fp16 ${fp16.accuracy} vs fp32 ${cpu.accuracy}`);
     assert.ok(Math.abs(int8.accuracy! - cpu.accuracy!) <= 0.02, `int8 ${int8.accuracy} vs fp32 ${cpu.accuracy}`);
     assert.ok(int8.latencyMs! < fp16.latencyMs!, `int8 ${int8.latencyMs} vs fp16 ${fp16.latencyMs} ms per image`);
+    // The edge profile runs the same int8 model to the same answers, slower: one narrow core.
+    assert.equal(edge.accuracy, int8.accuracy);
+    assert.ok(edge.latencyMs! > 4 * int8.latencyMs!, `edge ${edge.latencyMs} vs mlu-class ${int8.latencyMs} ms per image`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -7,20 +7,24 @@ It imports only `@polychip/hal` (the contract) and `@polychip/plugin-sdk` (host-
 - `src/device.ts` — the device: memory, copies, launches. It starts as a host-memory device
   (`HostDevice` from the SDK); swap in your driver calls.
 - `src/kernels/` — naive TypeScript kernels for every required primitive op. They pass the
-  conformance kit as generated; replace them with real ones, one at a time. Ops you do not
-  register (all the composites, to begin with) fall back to the CPU device, visibly.
+  conformance kit as generated; replace them with real ones, one at a time. Composites you do
+  not register run their HAL decomposition on your device; a primitive you drop falls back to
+  the CPU device, visibly.
 
 ## Use
 
 ```ts
 import __PLUGIN_CONST__ from "__PACKAGE_NAME__";
-await engine.loadPlugin("__PACKAGE_NAME__"); // or a path to this folder
+await engine.loadPlugin("__PACKAGE_NAME__"); // or a path to this folder, resolved from the working directory
 ```
+
+From the command line, in this folder: `polychip train --plugin . --device __DEVICE_NAME__ --subset`,
+then `polychip deploy runs/mlp.pcck --plugin . --device __DEVICE_NAME__`.
 
 ## Test
 
 ```sh
-pnpm test            # runs the conformance kit on this plugin (node:test)
+pnpm test            # (or npm test) runs the conformance kit on this plugin (node:test)
 pnpm run conformance # prints the op × dtype table and the summary line
 pnpm run typecheck
 ```

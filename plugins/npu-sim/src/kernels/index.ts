@@ -10,7 +10,7 @@ import { quantizeKernels } from "./quantize.ts";
 import { reduceKernels } from "./reduce.ts";
 import type { NpuRegistration } from "./registration.ts";
 import { softmaxKernels } from "./softmax.ts";
-import { vectorMatmulKernels } from "./vector-matmul.ts";
+import { vectorMatmulFp16Kernels, vectorMatmulKernels } from "./vector-matmul.ts";
 
 /**
  * Kernels for ops the HAL does not define yet (quantizeLinear, dequantizeLinear, quantizedMatmul,
@@ -35,4 +35,14 @@ export const npuSimKernels: readonly NpuRegistration[] = [
   ...elementwiseKernels,
   ...softmaxKernels,
   ...pendingHalKernels.filter((k) => hasOp(k.op)),
+];
+
+/**
+ * The int8-only edge chip's list: no float16 tensor-unit kernels (its tensor unit has int8
+ * multipliers only). float16 matmul runs on the vector unit like float32; float16 conv2d runs its
+ * decomposition on the chip.
+ */
+export const edgeInt8Kernels: readonly NpuRegistration[] = [
+  ...npuSimKernels.filter((k) => !matmulKernels.includes(k) && !conv2dKernels.includes(k)),
+  ...vectorMatmulFp16Kernels,
 ];

@@ -75,3 +75,6 @@ const vectorMatmul: NpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device
 };
 
 export const vectorMatmulKernels: NpuRegistration[] = [npuKernel("matmul", ["float32", "int32", "int8", "uint8"], vectorMatmul)];
+
+/** float16 matmul on the vector unit, for a chip whose tensor unit has int8 multipliers only. */
+export const vectorMatmulFp16Kernels: NpuRegistration[] = [npuKernel("matmul", ["float16"], vectorMatmul)];
