@@ -1,7 +1,7 @@
 import { HAL_VERSION, KernelError, type KernelCall, type KernelFn } from "@polychip/hal";
 import { HostDevice, kernelEvent, transferEvent, type HostBuffer } from "@polychip/plugin-sdk";
 import type { KernelStats } from "./chip/tile-program.ts";
-import { NPU_DTYPES } from "./kernels/dtypes.ts";
+import { NPU_DTYPES } from "./dtypes.ts";
 import { cyclesToMs, dramBytes, resolveProfile, type ChipProfile } from "./profile.ts";
 
 export interface NpuSimOptions {

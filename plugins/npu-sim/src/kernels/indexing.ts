@@ -4,7 +4,7 @@ import { dmaLoad, dmaStore } from "../chip/dma.ts";
 import { planStream } from "../chip/stream-tiling.ts";
 import { TileProgram } from "../chip/tile-program.ts";
 import { npuOf, type NpuSimDevice } from "../device.ts";
-import { NPU_DTYPES } from "./dtypes.ts";
+import { NPU_DTYPES } from "../dtypes.ts";
 import { npuKernel, type NpuKernel, type NpuRegistration } from "./registration.ts";
 
 type View = TensorView<HostBuffer>;
