@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every package's tests through turbo (one package at a time: the machines have 2 cores),
+// Runs the architecture check and every package's tests through turbo (one package at a time: the machines have 2 cores),
 // then prints one closing line that adds them up: "N passed, N failed[, N skipped]".
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -12,7 +12,6 @@ const args = ["run", "test", "--concurrency=1", "--continue", "--output-logs=ful
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const started = Date.now();
-const child = spawn(turbo, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
 
 function scan(line) {
   // node:test closing lines ("# pass 12", "# fail 0", "# skipped 1") and vitest's ("Tests  3 passed | 1 failed (4)").
@@ -24,23 +23,31 @@ function scan(line) {
   }
 }
 
-for (const stream of [child.stdout, child.stderr]) {
-  let buf = "";
-  stream.on("data", (chunk) => {
-    const text = chunk.toString();
-    (stream === child.stdout ? process.stdout : process.stderr).write(text);
-    buf += text;
-    const lines = buf.split("\n");
-    buf = lines.pop();
-    lines.forEach(scan);
-  });
-  stream.on("end", () => buf && scan(buf));
+/** Pipes a child's output through, counting its closing lines; resolves with its exit code. */
+function run(command, commandArgs) {
+  const child = spawn(command, commandArgs, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  for (const stream of [child.stdout, child.stderr]) {
+    let buf = "";
+    stream.on("data", (chunk) => {
+      const text = chunk.toString();
+      (stream === child.stdout ? process.stdout : process.stderr).write(text);
+      buf += text;
+      const lines = buf.split("\n");
+      buf = lines.pop();
+      lines.forEach(scan);
+    });
+    stream.on("end", () => buf && scan(buf));
+  }
+  return new Promise((resolve) => child.on("close", (code) => resolve(code ?? 1)));
 }
 
-child.on("close", (code) => {
-  const minutes = ((Date.now() - started) / 60000).toFixed(1);
-  process.stdout.write(`\nall packages (${minutes} min):\n`);
-  process.stdout.write(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}\n`);
-  const failed = code !== 0 || totals.failed > 0 || totals.passed === 0;
-  process.exit(failed ? 1 : 0);
-});
+// The repository-wide checks first (layering, formatting), then every package's tests.
+const codes = [
+  await run(process.execPath, ["--test", join(root, "scripts/architecture/check.test.mjs")]),
+  await run(turbo, args),
+];
+const minutes = ((Date.now() - started) / 60000).toFixed(1);
+process.stdout.write(`\nall packages (${minutes} min):\n`);
+process.stdout.write(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}\n`);
+const failed = codes.some((c) => c !== 0) || totals.failed > 0 || totals.passed === 0;
+process.exit(failed ? 1 : 0);
