@@ -17,7 +17,7 @@ usage:
   polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
                  (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
   polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
-  polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE]
+  polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE] [--summary]
   polychip deploy <model.pcm|model.onnx|checkpoint.pcck> [--device npu-sim] [--int8|--fp16] [--calibrate 512]
                  [--observer percentile|minmax] [--percentile 99.99] [--data fashion-mnist] [--subset] [--data-dir DIR]
                  [--limit N] [--baseline] [--out deployed.pcm] [--json]
@@ -104,12 +104,12 @@ async function main(argv: string[]): Promise<number> {
       args: rest, allowPositionals: true,
       options: {
         device: { type: "string", default: "cpu" }, json: { type: "boolean", default: false }, rtol: { type: "string", default: "1e-3" },
-        atol: { type: "string", default: "1e-5" }, expect: { type: "string" },
+        atol: { type: "string", default: "1e-5" }, expect: { type: "string" }, summary: { type: "boolean", default: false },
       },
     });
     const [suite, ...paths] = positionals;
     if (suite !== "onnx") throw new PolychipError(`conformance: the only suite is 'onnx' (polychip conformance onnx <DIR...>), got '${suite ?? ""}'`);
-    return conformanceCommand({ paths, device: values.device!, json: values.json!, rtol: Number(values.rtol), atol: Number(values.atol), expect: values.expect });
+    return conformanceCommand({ paths, device: values.device!, json: values.json!, rtol: Number(values.rtol), atol: Number(values.atol), expect: values.expect, summary: values.summary! });
   }
   if (command === "train") {
     const { values } = parseArgs({
