@@ -9,7 +9,7 @@ import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
 import { OP_IMPORTERS } from "./ops/index.ts";
 
 /** Opsets of the default domain whose semantics Polychip implements. */
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 25;
 
 const DEFAULT_DOMAINS = new Set(["", "ai.onnx"]);
@@ -109,11 +109,9 @@ function rename(ctx: ImportContext, name: string, hidden: string): void {
 
 function defaultOpset(model: ModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => DEFAULT_DOMAINS.has(o.domain ?? ""));
-  // IR version 1-2 models carry no opset_import: they predate opset 7's semantics.
+  // IR version 1-2 models carry no opset_import: they use opset 1.
   const version = entry ? toNumber(entry.version) : 1;
-  if (version < MIN_OPSET) {
-    throw new UnsupportedOpError(`ONNX opset ${version} is not supported: Polychip reads opsets ${MIN_OPSET} through ${MAX_OPSET} (convert the model with onnx.version_converter)`);
-  }
+  if (!Number.isInteger(version) || version < MIN_OPSET) throw new FormatError(`ONNX opset version ${version} is not a valid opset (${MIN_OPSET} or more)`);
   return version;
 }
 
