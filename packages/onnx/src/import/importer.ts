@@ -1,10 +1,11 @@
-import { FormatError, PolychipError, UnsupportedOpError } from "@polychip/hal";
+import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { Graph, GraphNode, Initializer, ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
 import { dtypeForOnnx, tensorFromProto } from "../tensor.ts";
-import type { Dim } from "../host/meta.ts";
+import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
+import { checkPlanBudget } from "./budget.ts";
 import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
 import { OP_IMPORTERS } from "./ops/index.ts";
 
@@ -51,7 +52,8 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   }
   // Before IR 4, initializers were also listed as inputs: they are constants, not run-time inputs.
   const runtimeInputs = (graph.input ?? []).filter((v) => !initNames.has(v.name ?? ""));
-  for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!]));
+  const bound = new Map<string, { size: number; by: string }>();
+  for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!], bound));
 
   for (const n of nodes) for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
   for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
@@ -82,6 +84,8 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   if (model.producerName) metadata["onnx.producer"] = `${model.producerName}${model.producerVersion ? ` ${model.producerVersion}` : ""}`;
   for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? "";
   const pruned = pruneUnused(ctx.nodes, ctx.initializers, outputs.map((o) => o.name));
+  const initializerBytes = pruned.initializers.reduce((sum, t) => sum + t.data.length * dtypeBytes(t.dtype), 0);
+  checkPlanBudget(pruned.nodes, (name) => ctx.metaOf(name), initializerBytes, outputs.map((o) => o.name), options.memoryBudget);
   return {
     graph: { name: graph.name || "onnx", inputs, outputs, ...pruned, metadata },
     opset,
@@ -141,9 +145,16 @@ function lowerNode(ctx: ImportContext, node: OnnxNode): void {
     importer(ctx, node);
   } catch (err) {
     // A lowering that meets something the model's declared types should have ruled out reports a malformed node.
-    const typed = err instanceof PolychipError ? err : new FormatError(`${ctx.where()}: malformed node: ${(err as Error)?.message ?? err}`);
+    const typed = err instanceof PolychipError ? withWhere(ctx, err) : new FormatError(`${ctx.where()}: malformed node: ${(err as Error)?.message ?? err}`);
     throw tagNode(typed, node);
   }
+}
+
+/** The error with its message prefixed by the node it arose at (unless it already names one). */
+function withWhere(ctx: ImportContext, err: PolychipError): PolychipError {
+  if (err.message.startsWith("ONNX ")) return err;
+  const Cls = err.constructor as new (m: string) => PolychipError;
+  return new Cls(`${ctx.where()}: ${err.message}`);
 }
 
 /** The ONNX node an import error arose at (set on errors thrown by importOnnx). */
@@ -170,7 +181,7 @@ function requireName(v: ValueInfoProto, what: string): string {
   return v.name;
 }
 
-function valueMeta(v: ValueInfoProto, what: string, override?: readonly number[]) {
+function valueMeta(v: ValueInfoProto, what: string, override: readonly number[] | undefined, bound: Map<string, { size: number; by: string }>) {
   const tensor = v.type?.tensorType;
   if (!tensor) throw new UnsupportedOpError(`ONNX ${what} '${v.name}' is not a tensor (sequences, maps and optionals are not supported)`);
   const dtype = dtypeForOnnx(tensor.elemType ?? 0, `ONNX ${what} '${v.name}'`);
@@ -186,7 +197,20 @@ function valueMeta(v: ValueInfoProto, what: string, override?: readonly number[]
     }
     return d.value === "dimParam" && d.dimParam ? d.dimParam : `${v.name}:${i}`;
   });
-  return { dtype, shape };
+  return { dtype, shape: override ? bindShape(`ONNX ${what} '${v.name}'`, shape, override, bound) : shape };
+}
+
+/** A declared shape with its symbolic dims bound to the sizes given (which must agree with the fixed dims). */
+function bindShape(what: string, declared: readonly Dim[], given: readonly number[], bound: Map<string, { size: number; by: string }>): number[] {
+  const bad = given.length !== declared.length || given.some((d, i) => !Number.isInteger(d) || d < 0 || (typeof declared[i] === "number" && declared[i] !== d));
+  if (bad) throw new ShapeError(`${what} is declared ${formatDims(declared)}, which shape ${formatDims(given)} does not fit`);
+  declared.forEach((d, i) => {
+    if (typeof d !== "string") return;
+    const prior = bound.get(d);
+    if (prior && prior.size !== given[i]) throw new ShapeError(`${what}: '${d}' is ${given[i]} in ${formatDims(given)}, but ${prior.by} set it to ${prior.size}`);
+    bound.set(d, { size: given[i]!, by: what });
+  });
+  return [...given];
 }
 
 export type { GraphProto };
