@@ -1,15 +1,15 @@
-import { PolychipError, ShapeError } from "@polychip/hal";
-import { createSession, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
-import type { Graph } from "@polychip/engine/runtime";
-import type { ImportOptions } from "./import/context.ts";
+import { PolychipError, ShapeError, UnsupportedOpError } from "@polychip/hal";
+import { createSession, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
+import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { importModelProto } from "./import/importer.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
+import type { HostTensor } from "./tensor.ts";
 
-export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes"> {
+export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs"> {
   /** Device to run on (default: the engine's default device). */
   readonly device?: string;
-  /** How many input-shape signatures keep a plan (least recently used ones are dropped). Default 8. */
+  /** How many plans (input-shape signatures, with their run-time values) are kept; least recently used are dropped. Default 8. */
   readonly maxPlans?: number;
 }
 
@@ -18,22 +18,37 @@ interface Plan {
   readonly session: Session;
 }
 
+/** A value the lowering needs at import time is computed per run only when it is this small. */
+const MAX_RUN_TIME_VALUE = 4096;
+/** How many run-time values one signature may need before the model is refused (each costs a prefix run). */
+const MAX_RUN_TIME_VALUES = 64;
+
 /**
- * An ONNX model ready to run on inputs of any shape its declaration allows. The first run with
- * a new input-shape signature imports the model with the symbolic dims bound to the actual
- * sizes — every shape is then known, shape-computing subgraphs (Shape → Gather → Concat →
- * Reshape) fold with the bound values and lowerings that need sizes have them — and keeps that
- * plan for later runs with the same shapes. A shape the model cannot take is an error naming
- * the node, never a run on a guessed dimension.
+ * An ONNX model ready to run on inputs of any shape its declaration allows.
+ *
+ * The first run with a new input-shape signature imports the model with the symbolic dims bound
+ * to the actual sizes — every shape is then known, shape-computing subgraphs (Shape → Gather →
+ * Concat → Reshape) fold with the bound values, lowerings that need sizes have them — and keeps
+ * that plan for later runs with the same shapes.
+ *
+ * Some lowerings need a value that depends on the data (an If's condition, Range's limit read
+ * from an input). For those the session runs the model's prefix that computes the value, then
+ * imports with it known (the taken branch is inlined with the outer-scope values); the plan is
+ * kept per signature and value. A shape or value the model cannot take is an error naming the
+ * input or node, never a run on a guessed dimension.
  */
 export class OnnxSession {
   private readonly plans = new Map<string, Plan>();
+  /** Per input-shape signature: the run-time values its import needs, in the order found. */
+  private readonly needed = new Map<string, string[]>();
   private readonly inputNames: readonly string[];
+  private readonly topLevelValues: ReadonlySet<string>;
   private disposed = false;
 
   private constructor(private readonly model: ModelProto, private readonly options: OnnxSessionOptions) {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
+    this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
   }
 
   /** Decodes the model (a FormatError for malformed bytes); importing waits for the first run's shapes. */
@@ -46,7 +61,7 @@ export class OnnxSession {
     return this.inputNames;
   }
 
-  /** How many input-shape signatures have a plan now. */
+  /** How many plans are kept now (prefix plans that compute run-time values included). */
   get planCount(): number {
     return this.plans.size;
   }
@@ -56,34 +71,25 @@ export class OnnxSession {
     return plan.session.run(feeds);
   }
 
-  /** The graph planned for these inputs' shapes (imported and cached on first use). */
+  /** The graph planned for these inputs (imported and kept on first use). */
   async planFor(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Plan> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
-    const shapes: Record<string, readonly number[]> = {};
-    for (const name of this.inputNames) {
-      const shape = feeds[name]?.shape;
-      if (shape === undefined) continue; // the runtime names the missing input
-      if (!Array.isArray(shape)) throw new ShapeError(`input '${name}': shape must be an array of sizes, got ${JSON.stringify(shape)}`);
-      shapes[name] = shape;
-    }
+    const shapes = this.shapesOf(feeds);
     const signature = JSON.stringify(this.inputNames.map((n) => shapes[n] ?? null));
-    const cached = this.plans.get(signature);
-    if (cached) {
-      this.plans.delete(signature);
-      this.plans.set(signature, cached);
-      return cached;
+    const needed = this.needed.get(signature) ?? [];
+    this.needed.set(signature, needed);
+    const known: Record<string, HostTensor> = {};
+    for (;;) {
+      for (const name of needed) if (!known[name]) known[name] = await this.compute(name, signature, shapes, known, feeds);
+      try {
+        return await this.plan(`${signature}|${valuesKey(known)}`, { inputShapes: shapes, knownValues: { ...known } });
+      } catch (err) {
+        const value = err instanceof RunTimeValueError ? err.value : undefined;
+        if (value === undefined || !this.topLevelValues.has(value) || needed.includes(value)) throw err;
+        if (needed.length >= MAX_RUN_TIME_VALUES) throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
+        needed.push(value);
+      }
     }
-    const graph = importModelProto(this.model, this.importOptions(shapes)).graph;
-    const session = await createSession(graph, this.options.device ? { device: this.options.device } : {});
-    const plan = { graph, session };
-    this.plans.set(signature, plan);
-    const limit = this.options.maxPlans ?? 8;
-    while (this.plans.size > limit) {
-      const [oldest, dropped] = this.plans.entries().next().value as [string, Plan];
-      dropped.session.dispose();
-      this.plans.delete(oldest);
-    }
-    return plan;
   }
 
   dispose(): void {
@@ -92,8 +98,51 @@ export class OnnxSession {
     this.plans.clear();
   }
 
-  private importOptions(inputShapes: Record<string, readonly number[]>): ImportOptions {
-    const { device: _device, maxPlans: _maxPlans, ...importOptions } = this.options;
-    return { ...importOptions, inputShapes };
+  private shapesOf(feeds: Readonly<Record<string, RuntimeInput>>): Record<string, readonly number[]> {
+    const shapes: Record<string, readonly number[]> = {};
+    for (const name of this.inputNames) {
+      const shape = feeds[name]?.shape;
+      if (shape === undefined) continue; // the runtime names the missing input
+      if (!Array.isArray(shape)) throw new ShapeError(`input '${name}': shape must be an array of sizes, got ${JSON.stringify(shape)}`);
+      shapes[name] = shape;
+    }
+    return shapes;
   }
+
+  /** Runs the prefix of the model that produces `name` (with the values found before it known). */
+  private async compute(
+    name: string, signature: string, shapes: Record<string, readonly number[]>, known: Record<string, HostTensor>, feeds: Readonly<Record<string, RuntimeInput>>,
+  ): Promise<HostTensor> {
+    const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
+    const out = (await prefix.session.run(feeds))[name]!;
+    if (out.data.length > MAX_RUN_TIME_VALUE) {
+      throw new UnsupportedOpError(`'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`);
+    }
+    return { dtype: out.dtype, shape: out.shape, data: out.data };
+  }
+
+  private async plan(key: string, bound: Pick<ImportOptions, "inputShapes" | "knownValues" | "outputs">): Promise<Plan> {
+    const cached = this.plans.get(key);
+    if (cached) {
+      this.plans.delete(key);
+      this.plans.set(key, cached);
+      return cached;
+    }
+    const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
+    const graph = importModelProto(this.model, { ...importOptions, ...bound }).graph;
+    const session = await createSession(graph, device ? { device } : {});
+    const plan = { graph, session };
+    this.plans.set(key, plan);
+    const limit = this.options.maxPlans ?? 8;
+    while (this.plans.size > limit) {
+      const [oldest, dropped] = this.plans.entries().next().value as [string, Plan];
+      dropped.session.dispose();
+      this.plans.delete(oldest);
+    }
+    return plan;
+  }
+}
+
+function valuesKey(known: Record<string, HostTensor>): string {
+  return JSON.stringify(Object.entries(known).map(([k, t]) => [k, t.shape, Array.from(t.data)]));
 }

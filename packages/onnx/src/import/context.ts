@@ -5,6 +5,7 @@ import type { GraphNode, Initializer } from "@polychip/engine/runtime";
 import { evalHalOnCpu } from "../host/fold.ts";
 import { formatDims, isStatic, sizeOfDims, type Dim, type ValueMeta } from "../host/meta.ts";
 import { evalStructural, inferStructural } from "../host/structural.ts";
+import type { GraphProto } from "../proto/types.ts";
 import type { HostTensor } from "../tensor.ts";
 import type { NodeAttributes } from "./attributes.ts";
 import { checkTensorBudget, type MemoryBudget } from "./budget.ts";
@@ -25,6 +26,14 @@ export interface ImportOptions {
   inputShapes?: Readonly<Record<string, readonly number[]>>;
   /** Largest tensor (elements) computed at import time by constant folding. Default 1 << 20. */
   foldLimit?: number;
+  /**
+   * Values of named ONNX values computed elsewhere for this run (by running a prefix of the
+   * model): each replaces the value its node produced, so lowerings that need it (an If's
+   * condition, Range's bounds) can read it. OnnxSession fills this in.
+   */
+  knownValues?: Readonly<Record<string, HostTensor>>;
+  /** Import only up to these values and make them the graph's outputs (a prefix of the model). */
+  outputs?: readonly string[];
   /** What the graph may plan to allocate (one tensor, the peak of a run); beyond it an OutOfMemoryError names the node. */
   memoryBudget?: MemoryBudget;
 }
@@ -70,6 +79,14 @@ export class ImportContext {
   readonly onnxUses = new Map<string, number>();
   /** The node being lowered, for error messages and names. */
   current: OnnxNode | undefined;
+  /** How many subgraph nodes have been inlined (If, Loop and Scan bodies), to bound unrolling. */
+  inlinedNodes = 0;
+  /** Inside an inlined subgraph: the ONNX names of its values → names in this graph. */
+  scope: ReadonlyMap<string, string> = new Map();
+  /** Lowers a subgraph into this graph (set by the importer); returns its outputs' values. */
+  inlineSubgraph: (body: GraphProto, bindings: ReadonlyMap<string, string>) => string[] = () => {
+    throw new UnsupportedOpError(`${this.where()}: subgraphs cannot be lowered here`);
+  };
 
   constructor(private readonly options: ImportOptions = {}) {}
 
@@ -137,6 +154,18 @@ export class ImportContext {
     return !!name && this.consts.has(name);
   }
 
+  /** Replaces the values just produced under these names with those given in ImportOptions.knownValues. */
+  pinKnownValues(names: readonly string[]): void {
+    for (const name of names) {
+      const t = name ? this.options.knownValues?.[name] : undefined;
+      if (!t) continue;
+      const m = this.meta(name);
+      const value = t.dtype === m.dtype ? t : castHost(t, m.dtype);
+      this.consts.set(name, value);
+      this.metas.set(name, { dtype: value.dtype, shape: [...value.shape] });
+    }
+  }
+
   /** The value of `name`, which must be known at import time (possibly by freezing a graph input). */
   requireConstant(name: string, why: string): HostTensor {
     const c = this.consts.get(name);
@@ -152,8 +181,9 @@ export class ImportContext {
         return value;
       }
     }
-    throw new UnsupportedOpError(
-      `${this.where()}: ${why} must be known when the model is imported, but '${name}' is ${this.graphInputs.has(name) ? "a graph input" : "computed at run time"} (Polychip lowers ONNX to ops with static attributes)`,
+    throw new RunTimeValueError(
+      `${this.where()}: ${why} must be known when the model is imported, but '${name}' is ${this.graphInputs.has(name) ? "a graph input" : "computed at run time"} (Polychip lowers ONNX to ops with static attributes; OnnxSession computes such values per run)`,
+      name,
     );
   }
 
@@ -303,6 +333,17 @@ export class ImportContext {
       }
       throw err;
     }
+  }
+}
+
+/**
+ * A lowering needs a value only a run can compute (an If's condition on data, Range's bounds from
+ * an input): `value` names it. OnnxSession catches this, computes the value by running the
+ * model's prefix, and imports again with it known.
+ */
+export class RunTimeValueError extends UnsupportedOpError {
+  constructor(message: string, readonly value: string) {
+    super(message);
   }
 }
 

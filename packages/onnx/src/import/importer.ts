@@ -14,6 +14,8 @@ export const MIN_OPSET = 1;
 export const MAX_OPSET = 25;
 
 const DEFAULT_DOMAINS = new Set(["", "ai.onnx"]);
+/** Control flow is unrolled at import: a bound on the nodes that may add (nested loops multiply). */
+const MAX_INLINED_NODES = 200_000;
 
 export interface ImportedModel {
   readonly graph: Graph;
@@ -55,17 +57,21 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   const bound = new Map<string, { size: number; by: string }>();
   for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!], bound));
 
-  for (const n of nodes) for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
-  for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
+  countUses(ctx, graph);
+  ctx.inlineSubgraph = (body, bindings) => inlineSubgraph(ctx, body, bindings, model, opset);
+  // A prefix import (ImportOptions.outputs) stops once the values it asks for are known.
+  const wanted = options.outputs;
   for (const [index, proto] of nodes.entries()) {
+    if (wanted && wanted.every((w) => ctx.has(w))) break;
     const node = describeNode(proto, index, model, opset);
     ctx.current = node;
     lowerNode(ctx, node);
+    ctx.pinKnownValues(node.outputs);
   }
   ctx.current = undefined;
 
-  const outputs: ValueInfo[] = (graph.output ?? []).map((v) => {
-    const name = requireName(v, "graph output");
+  const outputNames = wanted ?? (graph.output ?? []).map((v) => requireName(v, "graph output"));
+  const outputs: ValueInfo[] = outputNames.map((name) => {
     if (!ctx.has(name)) throw new FormatError(`ONNX graph output '${name}' is not produced by any node`);
     if (ctx.isConstant(name)) {
       // A constant output still needs a node producing it under its own name.
@@ -91,6 +97,57 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     opset,
     frozenInputs: [...ctx.frozenInputs],
   };
+}
+
+/** How many ONNX nodes (in any subgraph) and graph outputs read each value: lets a lowering fuse a pattern safely. */
+function countUses(ctx: ImportContext, graph: GraphProto): void {
+  for (const n of graph.node ?? []) {
+    for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
+    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) countUses(ctx, g);
+  }
+  for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
+}
+
+/**
+ * Lowers a subgraph (a taken If branch, one unrolled Loop or Scan iteration) into the graph
+ * being built: its formal inputs read `bindings`, names it produces get fresh names (a body may be
+ * inlined many times), and any other name reads the enclosing scope. Returns the values of its
+ * outputs.
+ */
+function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: ReadonlyMap<string, string>, model: ModelProto, opset: number): string[] {
+  const outer = ctx.current!;
+  ctx.inlinedNodes += body.node?.length ?? 0;
+  if (ctx.inlinedNodes > MAX_INLINED_NODES) throw new UnsupportedOpError(`${ctx.where()}: unrolling control flow would emit more than ${MAX_INLINED_NODES} nodes`);
+  const scope = new Map([...ctx.scope, ...bindings]);
+  for (const t of body.initializer ?? []) {
+    const name = ctx.fresh(t.name || "initializer");
+    ctx.declareConstant(name, tensorFromProto(t, `initializer '${t.name}' of ${ctx.where()}`, { clampInt: true }));
+    scope.set(t.name ?? "", name);
+  }
+  for (const n of body.node ?? []) for (const o of n.output ?? []) if (o) scope.set(o, ctx.fresh(o));
+  const saved = ctx.scope;
+  ctx.scope = scope;
+  try {
+    for (const [index, proto] of (body.node ?? []).entries()) {
+      const renamed: NodeProto = {
+        ...proto,
+        name: `${outer.name}/${proto.name || `${proto.opType}_${index}`}`,
+        input: (proto.input ?? []).map((n) => (n ? (scope.get(n) ?? n) : n)),
+        output: (proto.output ?? []).map((o) => (o ? scope.get(o)! : o)),
+      };
+      const node = describeNode(renamed, index, model, opset);
+      ctx.current = node;
+      lowerNode(ctx, node);
+    }
+    return (body.output ?? []).map((o) => {
+      const name = scope.get(o.name ?? "") ?? o.name ?? "";
+      if (!ctx.has(name)) throw new FormatError(`${ctx.where()}: subgraph output '${o.name}' is not produced`);
+      return name;
+    });
+  } finally {
+    ctx.scope = saved;
+    ctx.current = outer;
+  }
 }
 
 /** Drops nodes no output depends on (a fused pattern's leftovers, unused optional outputs) and unread initializers. */
@@ -140,7 +197,6 @@ function lowerNode(ctx: ImportContext, node: OnnxNode): void {
       throw new UnsupportedOpError(`${ctx.where()}: operators of domain '${node.domain}' are not supported (only the default ONNX domain)`);
     }
     if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
-    if (node.attrs.hasGraph()) throw new UnsupportedOpError(`${ctx.where()}: control flow with subgraphs is not supported`);
     for (const i of node.inputs) if (i) ctx.meta(i);
     importer(ctx, node);
   } catch (err) {

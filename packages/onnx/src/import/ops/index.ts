@@ -1,4 +1,5 @@
 import { ACTIVATION_IMPORTERS } from "./activations.ts";
+import { CONTROL_FLOW_IMPORTERS } from "./control-flow.ts";
 import { CONV_IMPORTERS } from "./conv.ts";
 import { ELEMENTWISE_IMPORTERS } from "./elementwise.ts";
 import type { OpImporter } from "./helpers.ts";
@@ -26,6 +27,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...NORMALIZATION_IMPORTERS,
   ...TOPK_IMPORTERS,
   ...RESIZE_IMPORTERS,
+  ...CONTROL_FLOW_IMPORTERS,
 };
 
 export function supportedOnnxOps(): string[] {
