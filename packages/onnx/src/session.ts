@@ -1,10 +1,10 @@
-import { PolychipError, ShapeError, UnsupportedOpError } from "@polychip/hal";
-import { createSession, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
+import { hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { createSession, isRawView, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
 import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { importModelProto } from "./import/importer.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
-import type { HostTensor } from "./tensor.ts";
+import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
 
 export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs"> {
   /** Device to run on (default: the engine's default device). */
@@ -68,7 +68,9 @@ export class OnnxSession {
 
   async run(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
     const plan = await this.planFor(feeds);
-    return plan.session.run(feeds);
+    // Inputs whose values were needed at import are constants in the plan.
+    const used = Object.fromEntries(plan.graph.inputs.filter((v) => v.name in feeds).map((v) => [v.name, feeds[v.name]!]));
+    return plan.session.run(used);
   }
 
   /** The graph planned for these inputs (imported and kept on first use). */
@@ -85,7 +87,8 @@ export class OnnxSession {
         return await this.plan(`${signature}|${valuesKey(known)}`, { inputShapes: shapes, knownValues: { ...known } });
       } catch (err) {
         const value = err instanceof RunTimeValueError ? err.value : undefined;
-        if (value === undefined || !this.topLevelValues.has(value) || needed.includes(value)) throw err;
+        const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value));
+        if (!computable || needed.includes(value)) throw err;
         if (needed.length >= MAX_RUN_TIME_VALUES) throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
         needed.push(value);
       }
@@ -113,12 +116,27 @@ export class OnnxSession {
   private async compute(
     name: string, signature: string, shapes: Record<string, readonly number[]>, known: Record<string, HostTensor>, feeds: Readonly<Record<string, RuntimeInput>>,
   ): Promise<HostTensor> {
+    if (this.inputNames.includes(name)) return this.inputValue(name, feeds);
     const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
     const out = (await prefix.session.run(feeds))[name]!;
     if (out.data.length > MAX_RUN_TIME_VALUE) {
       throw new UnsupportedOpError(`'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`);
     }
     return { dtype: out.dtype, shape: out.shape, data: out.data };
+  }
+
+  /** An input's values, for a lowering that needs them at import (the plan then holds them as constants). */
+  private inputValue(name: string, feeds: Readonly<Record<string, RuntimeInput>>): HostTensor {
+    const feed = feeds[name];
+    if (!feed || isRawView(feed)) throw new UnsupportedOpError(`input '${name}' is needed to plan the model: pass it as host data (values and shape), not a device view`);
+    if (feed.data.length > MAX_RUN_TIME_VALUE) throw new UnsupportedOpError(`input '${name}' is needed to plan the model but holds ${feed.data.length} values (at most ${MAX_RUN_TIME_VALUE})`);
+    const dtype = feed.dtype ?? this.declaredDtype(name);
+    return { dtype, shape: [...feed.shape], data: hostArray(dtype, feed.data.length).map((_, i) => feed.data[i]!) };
+  }
+
+  private declaredDtype(name: string): DType {
+    const v = (this.model.graph?.input ?? []).find((i) => i.name === name);
+    return dtypeForOnnx(v?.type?.tensorType?.elemType ?? 0, `ONNX graph input '${name}'`);
   }
 
   private async plan(key: string, bound: Pick<ImportOptions, "inputShapes" | "knownValues" | "outputs">): Promise<Plan> {
@@ -129,7 +147,9 @@ export class OnnxSession {
       return cached;
     }
     const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
-    const graph = importModelProto(this.model, { ...importOptions, ...bound }).graph;
+    const known = bound.knownValues ?? {};
+    const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
+    const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput }).graph;
     const session = await createSession(graph, device ? { device } : {});
     const plan = { graph, session };
     this.plans.set(key, plan);
