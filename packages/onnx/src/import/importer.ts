@@ -7,7 +7,7 @@ import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
 import { checkPlanBudget } from "./budget.ts";
 import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
-import { OP_IMPORTERS } from "./ops/index.ts";
+import { DOMAIN_IMPORTERS, OP_IMPORTERS } from "./ops/index.ts";
 
 /** Opsets of the default domain whose semantics Polychip implements. */
 export const MIN_OPSET = 1;
@@ -191,10 +191,11 @@ function describeNode(proto: NodeProto, index: number, model: ModelProto, opset:
 }
 
 function lowerNode(ctx: ImportContext, node: OnnxNode): void {
-  const importer = OP_IMPORTERS[node.opType];
+  const defaultDomain = DEFAULT_DOMAINS.has(node.domain);
+  const importer = defaultDomain ? OP_IMPORTERS[node.opType] : DOMAIN_IMPORTERS[node.domain]?.[node.opType];
   try {
-    if (!DEFAULT_DOMAINS.has(node.domain)) {
-      throw new UnsupportedOpError(`${ctx.where()}: operators of domain '${node.domain}' are not supported (only the default ONNX domain)`);
+    if (!defaultDomain && !DOMAIN_IMPORTERS[node.domain]) {
+      throw new UnsupportedOpError(`${ctx.where()}: operators of domain '${node.domain}' are not supported (the default ONNX domain and ${Object.keys(DOMAIN_IMPORTERS).join(", ")} are)`);
     }
     if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
     for (const i of node.inputs) if (i) ctx.meta(i);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { MAX_OPSET, MIN_OPSET } from "./importer.ts";
-import { OP_IMPORTERS } from "./ops/index.ts";
+import { DOMAIN_IMPORTERS, OP_IMPORTERS } from "./ops/index.ts";
 import { KNOWN_LIMITS } from "./ops/limits.ts";
 
 /** conformance/onnx-ops.json (scripts/extract-onnx-ops.py): every ai.onnx op and the opsets that changed it. */
@@ -57,6 +57,16 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
     "| op | status | versions | known limits |",
     "|---|---|---|---|",
     ...rows,
+    ...Object.entries(DOMAIN_IMPORTERS).flatMap(([domain, table]) => [
+      "",
+      `## ${domain}`,
+      "",
+      "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
+      "",
+      "| op | known limits |",
+      "|---|---|",
+      ...Object.keys(table).sort().map((op) => `| ${op} | ${KNOWN_LIMITS[op] ?? ""} |`),
+    ]),
     "",
   ].join("\n");
 }

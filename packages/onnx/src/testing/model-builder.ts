@@ -23,6 +23,8 @@ export interface GraphSpec {
 
 export interface ModelSpec extends GraphSpec {
   opset: number;
+  /** Opsets of other domains the nodes use (com.microsoft, ...). */
+  domains?: Record<string, number>;
   inputs: { name: string; type: number | DType | "int64"; shape: (number | string)[] }[];
 }
 
@@ -62,7 +64,7 @@ export function modelProto(spec: ModelSpec): ModelProto {
   return {
     irVersion: 8,
     producerName: "polychip-test",
-    opsetImport: [{ domain: "", version: spec.opset }],
+    opsetImport: [{ domain: "", version: spec.opset }, ...Object.entries(spec.domains ?? {}).map(([domain, version]) => ({ domain, version }))],
     graph: graphProto("test", spec),
   };
 }

@@ -78,10 +78,11 @@ const swish: Build = (ctx, node, x, out) => {
 };
 
 /** Gelu: 0.5·x·(1 + erf(x/√2)), or with approximate="tanh" 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-const gelu: Build = (ctx, node, x, out) => {
-  const approximate = node.attrs.string("approximate", "none");
+const gelu: Build = (ctx, node, x, out) => geluOf(ctx, x, node.attrs.string("approximate", "none") === "tanh", out);
+
+export function geluOf(ctx: ImportContext, x: string, tanh: boolean, out?: string): string {
   let inner: string;
-  if (approximate === "tanh") {
+  if (tanh) {
     const cube = bin(ctx, "mul", bin(ctx, "mul", x, x), x);
     const arg = bin(ctx, "mul", c(ctx, Math.sqrt(2 / Math.PI), x), bin(ctx, "add", x, bin(ctx, "mul", c(ctx, 0.044715, x), cube)));
     inner = un(ctx, "tanh", arg);

@@ -1,4 +1,5 @@
 import { ACTIVATION_IMPORTERS } from "./activations.ts";
+import { CONTRIB_IMPORTERS, DYNAMIC_QUANTIZATION_IMPORTERS } from "./contrib.ts";
 import { CONTROL_FLOW_IMPORTERS } from "./control-flow.ts";
 import { CONV_IMPORTERS } from "./conv.ts";
 import { ELEMENTWISE_IMPORTERS } from "./elementwise.ts";
@@ -28,6 +29,12 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...TOPK_IMPORTERS,
   ...RESIZE_IMPORTERS,
   ...CONTROL_FLOW_IMPORTERS,
+  ...DYNAMIC_QUANTIZATION_IMPORTERS,
+};
+
+/** Operators of other domains Polychip imports, by domain then op_type. */
+export const DOMAIN_IMPORTERS: Readonly<Record<string, Readonly<Record<string, OpImporter>>>> = {
+  "com.microsoft": CONTRIB_IMPORTERS,
 };
 
 export function supportedOnnxOps(): string[] {
