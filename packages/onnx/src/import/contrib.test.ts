@@ -92,3 +92,20 @@ test("DynamicQuantizeLinear and MatMulInteger (dynamic int8 quantisation) match 
     { x: { shape: [3, 5] } }, [{ name: "y", type: "int32" }], [w, wzp], 0,
   );
 });
+
+test("RotaryEmbedding (3-D and 4-D, halves and interleaved, position ids and an offset) matches onnxruntime", { skip }, async () => {
+  const angles = (fn: (a: number) => number) => Array.from({ length: 8 * 4 }, (_, i) => fn((Math.floor(i / 4) * 0.7) / 10 ** ((i % 4) / 4)));
+  const caches = [initializer("cos", angles(Math.cos), [8, 4]), initializer("sin", angles(Math.sin), [8, 4])];
+  const ids = initializer("pos", [0, 1, 2, 5, 6, 7], [2, 3], "int64");
+  const offset = initializer("offset", [3], [1], "int64");
+  for (const interleaved of [0, 1]) {
+    await check(
+      [{ op: "RotaryEmbedding", domain: MS, inputs: ["x", "pos", "cos", "sin"], outputs: ["y"], attrs: { interleaved, num_heads: 2 } }],
+      { x: { shape: [2, 3, 16] } }, [{ name: "y", type: "float32" }], [...caches, ids],
+    );
+    await check(
+      [{ op: "RotaryEmbedding", domain: MS, inputs: ["x", "offset", "cos", "sin"], outputs: ["y"], attrs: { interleaved } }],
+      { x: { shape: [1, 2, 3, 8] } }, [{ name: "y", type: "float32" }], [...caches, offset],
+    );
+  }
+});

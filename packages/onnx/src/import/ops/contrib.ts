@@ -1,6 +1,7 @@
 import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
 import { geluOf } from "./activations.ts";
+import { ATTENTION_IMPORTERS } from "./attention.ts";
 import { bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { matmulOf } from "./matmul.ts";
 
@@ -95,43 +96,6 @@ const matMulNBits: OpImporter = (ctx, node) => {
 };
 
 /**
- * MultiHeadAttention with separate 3-D query [B, S, D], key [B, L, D] and value [B, L, Dv]
- * (optional packed bias [D + D + Dv]): softmax(Q·Kᵀ·scale)·V per head, scale 1/√(D/heads) by
- * default; unidirectional masks future positions. Masks, attention bias and past state are not supported.
- */
-const multiHeadAttention: OpImporter = (ctx, node) => {
-  for (const i of [4, 5, 6, 7]) if (optionalInput(node, i)) throw new UnsupportedOpError(`${ctx.where()}: masks, attention bias and past key/value are not supported`);
-  if (output(node, 1) || output(node, 2)) throw new UnsupportedOpError(`${ctx.where()}: present key/value outputs are not supported`);
-  const heads = node.attrs.int("num_heads");
-  if (!heads || heads < 1) throw new FormatError(`${ctx.where()}: num_heads is required`);
-  let [q, k, v] = [0, 1, 2].map((i) => input(ctx, node, i)) as [string, string, string];
-  for (const t of [q, k, v]) if (ctx.rank(t) !== 3) throw new UnsupportedOpError(`${ctx.where()}: only 3-D query, key and value ([batch, sequence, hidden]) are supported`);
-  const [batch, seq, hidden] = ctx.shape(q, "MultiHeadAttention");
-  const [, kvSeq, vHidden] = ctx.shape(v, "MultiHeadAttention");
-  if (hidden! % heads !== 0 || vHidden! % heads !== 0) throw new ShapeError(`${ctx.where()}: hidden sizes ${hidden} and ${vHidden} do not divide into ${heads} heads`);
-  const bias = optionalInput(node, 3);
-  if (bias) {
-    const part = (start: number, size: number) => ctx.op("slice", [bias], { starts: [start], ends: [start + size], axes: [0] });
-    q = bin(ctx, "add", q, part(0, hidden!));
-    k = bin(ctx, "add", k, part(hidden!, hidden!));
-    v = bin(ctx, "add", v, part(2 * hidden!, vHidden!));
-  }
-  const headSize = hidden! / heads;
-  const split = (t: string, len: number, size: number) => ctx.op("permute", [ctx.op("reshape", [t], { shape: [batch!, len, heads, size] })], { dims: [0, 2, 1, 3] });
-  const qh = split(q, seq!, headSize);
-  const kt = ctx.op("permute", [split(k, kvSeq!, headSize)], { dims: [0, 1, 3, 2] });
-  const vh = split(v, kvSeq!, vHidden! / heads);
-  const scale = node.attrs.float("scale", 1 / Math.sqrt(headSize));
-  let scores = bin(ctx, "mul", matmulOf(ctx, qh, kt), scalarLike(ctx, scale, q));
-  if (node.attrs.int("unidirectional", 0) === 1) {
-    const future = new Float32Array(seq! * kvSeq!).map((_, i) => (i % kvSeq! > Math.floor(i / kvSeq!) + kvSeq! - seq! ? -Infinity : 0));
-    scores = bin(ctx, "add", scores, ctx.const(future, [seq!, kvSeq!], ctx.dtype(q)));
-  }
-  const attended = matmulOf(ctx, ctx.op("softmax", [scores], { axis: 3 }), vh);
-  ctx.op("reshape", [ctx.op("permute", [attended], { dims: [0, 2, 1, 3] })], { shape: [batch!, seq!, vHidden!] }, output(node));
-};
-
-/**
  * DynamicQuantizeLinear: uint8 with scale (max(x, 0) − min(x, 0)) / 255 and zero point
  * round(−min / scale), values round(x / scale) + zero point, saturated (round half to even).
  */
@@ -169,12 +133,12 @@ const matMulInteger: OpImporter = (ctx, node) => {
 };
 
 export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
+  ...ATTENTION_IMPORTERS,
   BiasGelu: biasGelu,
   FastGelu: fastGelu,
   QuickGelu: quickGelu,
   SkipLayerNormalization: skipLayerNormalization,
   MatMulNBits: matMulNBits,
-  MultiHeadAttention: multiHeadAttention,
 };
 
 /** Quantisation ops of the default domain used by dynamically quantised exports. */

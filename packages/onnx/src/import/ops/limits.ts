@@ -23,6 +23,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Pad: "modes constant, reflect, edge; pads known at import (or per run via OnnxSession)",
   Range: "bounds known at import, or computed per run by OnnxSession",
   Resize: "needs the input's shape (OnnxSession binds it); scales or sizes known at import",
+  RotaryEmbedding: "no packed batching; rotary dim = 2 × the cache's width",
   Scan: "opset 9+ (Scan-8 refused); unrolled over a sequence length known at import (at most 4,096)",
   ScatterElements: "reduction none or add",
   SkipLayerNormalization: "no mean / inv_std_var outputs",
