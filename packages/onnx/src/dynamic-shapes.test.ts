@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { ShapeError, UnsupportedOpError } from "@polychip/hal";
+import { removeDevice, useDevice } from "@polychip/engine";
 import { execute } from "@polychip/engine/runtime";
 import { importOnnx } from "./import/importer.ts";
 import { OnnxSession } from "./session.ts";
@@ -20,8 +21,16 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-test("one session runs a dynamic-H/W model at two input sizes, each matching onnxruntime-node", { skip: ort ? false : "onnxruntime-node is not installed" }, async () => {
-  const session = await OnnxSession.create(DYNAMIC_HW, { device: "cpu" });
+const webgpu = await useDevice("webgpu").then(() => undefined, (err: Error) => `no WebGPU adapter here: ${err.message}`);
+after(() => removeDevice("webgpu"));
+
+for (const device of ["cpu", "webgpu"]) {
+  const skip = !ort ? "onnxruntime-node is not installed" : device === "webgpu" ? (webgpu ?? false) : false;
+  test(`one session on ${device} runs a dynamic-H/W model at two input sizes, each matching onnxruntime-node`, { skip }, () => dynamicTwoSizes(device));
+}
+
+async function dynamicTwoSizes(device: string): Promise<void> {
+  const session = await OnnxSession.create(DYNAMIC_HW, { device });
   const reference = await ort!.InferenceSession.create(DYNAMIC_HW);
   try {
     for (const shape of [[1, 3, 10, 14], [1, 3, 7, 9], [1, 3, 10, 14]]) {
@@ -39,7 +48,7 @@ test("one session runs a dynamic-H/W model at two input sizes, each matching onn
     session.dispose();
     await reference.release();
   }
-});
+}
 
 test("without input shapes, a lowering that needs sizes fails naming the node and the symbolic dims", () => {
   assert.throws(() => importOnnx(DYNAMIC_HW), (e: Error) => e instanceof UnsupportedOpError && /Resize.*static shape of 'act', which is \[1, 4, \?\d+, \?\d+\]/.test(e.message));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { after, test } from "node:test";
+import { removeDevice, useDevice } from "@polychip/engine";
 import { OP_IMPORTERS } from "./import/ops/index.ts";
 import { OnnxSession } from "./session.ts";
 import { fetchModel, REAL_MODELS, type RealModel } from "./real-models/cache.ts";
@@ -63,20 +64,26 @@ const INPUTS: Record<string, () => Feeds[]> = {
 
 const skipAll = process.env.POLYCHIP_SKIP_REAL_MODELS === "1" ? "POLYCHIP_SKIP_REAL_MODELS=1" : !ort ? "onnxruntime-node is not installed" : false;
 
+const webgpu = process.env.POLYCHIP_REAL_MODELS_WEBGPU === "0" ? "POLYCHIP_REAL_MODELS_WEBGPU=0" : await useDevice("webgpu").then(() => undefined, (err: Error) => `no WebGPU adapter here: ${err.message}`);
+after(() => removeDevice("webgpu"));
+
 for (const model of REAL_MODELS) {
   const missing = (model.needs ?? []).filter((op) => !OP_IMPORTERS[op]);
   const skip = skipAll || (missing.length > 0 ? `needs ${missing.join(", ")}, which the importer does not register yet` : false);
-  test(`${model.name} (${model.package}@${model.version}, ${model.task}) matches onnxruntime-node`, { skip, timeout: 600_000 }, async () => {
-    await checkModel(model);
-  });
+  for (const device of ["cpu", "webgpu"]) {
+    const onDevice = skip || (device === "webgpu" ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)")) : false);
+    test(`${model.name} on ${device} (${model.package}@${model.version}, ${model.task}) matches onnxruntime-node`, { skip: onDevice, timeout: 600_000 }, async () => {
+      await checkModel(model, device);
+    });
+  }
 }
 
-async function checkModel(model: RealModel): Promise<void> {
+async function checkModel(model: RealModel, device: string): Promise<void> {
   const path = await fetchModel(model);
   const bytes = new Uint8Array(readFileSync(path));
   const cases = INPUTS[model.name];
   assert.ok(cases, `no inputs defined for ${model.name}`);
-  const session = await OnnxSession.create(bytes, { device: "cpu" });
+  const session = await OnnxSession.create(bytes, { device });
   const reference = await ort!.InferenceSession.create(bytes);
   try {
     const scalars = new Map<string, Set<number>>();

@@ -19,6 +19,8 @@ export interface RealModel {
   readonly licence: string;
   /** ONNX ops the model needs that the importer may not have yet: the test says so and skips until they are registered. */
   readonly needs?: readonly string[];
+  /** Small enough to run on webgpu in CI, where WebGPU is SwiftShader on the CPU (the OCR models take many minutes there). */
+  readonly webgpu?: boolean;
 }
 
 export const REAL_MODELS: readonly RealModel[] = (JSON.parse(readFileSync(new URL("../../real-models/models.json", import.meta.url), "utf8")) as { models: RealModel[] }).models;
