@@ -7,6 +7,7 @@ import type { OpImporter } from "./helpers.ts";
 import { MATMUL_IMPORTERS } from "./matmul.ts";
 import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
+import { QUANTIZE_IMPORTERS } from "./quantize.ts";
 import { REDUCE_IMPORTERS } from "./reduce.ts";
 import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
@@ -30,6 +31,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...RESIZE_IMPORTERS,
   ...CONTROL_FLOW_IMPORTERS,
   ...DYNAMIC_QUANTIZATION_IMPORTERS,
+  ...QUANTIZE_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
