@@ -37,3 +37,23 @@ test("QLinearMatMul (uint8) matches onnxruntime", { skip }, async () => {
     [initializer("xs", [0.031], []), bytes("xzp", [128], []), w, initializer("ws", [0.0042], []), bytes("wzp", [131], []), initializer("ys", [0.019], []), bytes("yzp", [120], [])],
   );
 });
+
+test("QLinearConv (uint8, per-channel weight scales and zero points, int32 bias, stride and pads) matches onnxruntime", { skip }, async () => {
+  const w = bytes("w", Array.from({ length: 2 * 3 * 3 * 3 }, (_, i) => (i * 61 + 5) % 256), [2, 3, 3, 3]);
+  const bias = initializer("b", [250, -1200], [2], "int32");
+  await check(
+    [
+      { op: "Reshape", inputs: ["x", "nchw"], outputs: ["img"] },
+      { op: "QuantizeLinear", inputs: ["img", "xs", "xzp"], outputs: ["q"] },
+      {
+        op: "QLinearConv", inputs: ["q", "xs", "xzp", "w", "ws", "wzp", "ys", "yzp", "b"], outputs: ["y"],
+        attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 1] },
+      },
+    ],
+    [{ name: "y", type: "uint8" }],
+    [
+      initializer("nchw", [1, 3, 2, 4], [4], "int64"), initializer("xs", [0.029], []), bytes("xzp", [126], []), w,
+      initializer("ws", [0.0031, 0.0057], [2]), bytes("wzp", [128, 128], [2]), initializer("ys", [0.024], []), bytes("yzp", [119], []), bias,
+    ],
+  );
+});

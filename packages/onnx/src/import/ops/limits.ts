@@ -21,6 +21,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MaxPool: "1-D to 3-D; no Indices output",
   MultiHeadAttention: "3-D query, key and value; no masks, attention bias or past/present state",
   Pad: "modes constant, reflect, edge; pads known at import (or per run via OnnxSession)",
+  QLinearConv: "1-D and 2-D; scales known at import; summed in float32 (exact while partial sums stay below 2^24)",
   QLinearMatMul: "per-tensor scales known at import; summed in float32 (exact while partial sums stay below 2^24)",
   QuantizeLinear: "uint8 and int8, per tensor or per axis (no blocked quantisation)",
   DequantizeLinear: "uint8, int8 and int32, per tensor or per axis (no blocked quantisation)",

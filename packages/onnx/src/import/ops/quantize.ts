@@ -1,6 +1,7 @@
 import { DTypeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axisOf, bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { conv } from "./conv.ts";
 import { matmulOf } from "./matmul.ts";
 
 /**
@@ -63,8 +64,31 @@ const qLinearMatMul: OpImporter = (ctx, node) => {
   requantize(ctx, bin(ctx, "mul", acc, ctx.scalar(multiplier, "float32")), yzp, ctx.dtype(yzp!), output(node));
 };
 
+/**
+ * QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B): the integer convolution of
+ * the centred operands (plus the int32 bias), requantised per output channel with
+ * float32(x_scale · w_scale[c] / y_scale).
+ */
+const qLinearConv: OpImporter = (ctx, node) => {
+  const [x, xs, xzp, w, ws, wzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
+  const bias = optionalInput(node, 8);
+  const xf = bin(ctx, "sub", castTo(ctx, x!, "float32"), castTo(ctx, xzp!, "float32"));
+  const wRank = ctx.rank(w!);
+  const wzpAligned = ctx.rank(wzp!) === 1 && ctx.dims(wzp!)[0] !== 1 ? ctx.op("reshape", [wzp!], { shape: [-1, ...new Array<number>(wRank - 1).fill(1)] }) : wzp!;
+  const wf = bin(ctx, "sub", castTo(ctx, w!, "float32"), castTo(ctx, wzpAligned, "float32"));
+  const acc = ctx.fresh(`${node.name}_acc`);
+  conv(ctx, { ...node, inputs: [xf, wf, ...(bias ? [castTo(ctx, bias, "float32")] : [])], outputs: [acc] });
+  const [xScale, wScale, yScale] = [xs, ws, ys].map((s) => ctx.constant(s!));
+  if (!xScale || !wScale || !yScale) throw new UnsupportedOpError(`${ctx.where()}: scales known at import are needed`);
+  const multipliers = Array.from(wScale.data, (v) => Math.fround(Math.fround(xScale.data[0]! * v) / yScale.data[0]!));
+  const rank = ctx.rank(acc);
+  const multiplier = ctx.const(multipliers, multipliers.length === 1 ? [] : [multipliers.length, ...new Array<number>(rank - 2).fill(1)], "float32");
+  requantize(ctx, bin(ctx, "mul", acc, multiplier), yzp, ctx.dtype(yzp!), output(node));
+};
+
 export const QUANTIZE_IMPORTERS: Record<string, OpImporter> = {
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
   QLinearMatMul: qLinearMatMul,
+  QLinearConv: qLinearConv,
 };
