@@ -60,4 +60,6 @@ export const CONFORMANCE_FLAGS = {
   rtol: { kind: "number", default: 1e-3, min: 0, max: 1 },
   atol: { kind: "number", default: 1e-5, min: 0, max: 1 },
   expect: { kind: "string" },
+  /** One passed/failed/skipped line per op type after the run. */
+  summary: { kind: "boolean" },
 } as const satisfies FlagTable;

@@ -23,7 +23,7 @@ usage:
   polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
                  (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
   polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
-  polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE]
+  polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE] [--summary]
   polychip deploy <model.pcm|model.onnx|checkpoint.pcck> [--device npu-sim] [--int8|--fp16] [--calibrate 512]
                  [--observer percentile|minmax] [--percentile 99.99] [--data fashion-mnist] [--subset] [--data-dir DIR]
                  [--limit N] [--baseline] [--out deployed.pcm] [--json]
@@ -90,7 +90,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const [suite, ...paths] = positionals;
     if (suite !== "onnx") throw new PolychipError(`conformance: the only suite is 'onnx' (polychip conformance onnx <DIR...>), got '${suite ?? ""}'`);
     const device = await resolveDevice(command, values.device, values.plugin);
-    return conformanceCommand({ paths, device, json: values.json, rtol: values.rtol, atol: values.atol, expect: values.expect });
+    return conformanceCommand({ paths, device, json: values.json, rtol: values.rtol, atol: values.atol, expect: values.expect, summary: values.summary });
   }
   if (command === "train") {
     const { values } = parseFlags(command, rest, TRAIN_FLAGS);

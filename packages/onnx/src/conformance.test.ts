@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { checkExpectations, compareTensors, findTests, formatResult, formatSummary, runConformance } from "./conformance.ts";
+import { checkExpectations, compareTensors, findTests, formatOpSummary, formatResult, formatSummary, runConformance } from "./conformance.ts";
 import { encodeTensorProto } from "./proto/codec.ts";
 import { DataType, type TensorProto } from "./proto/types.ts";
 import { buildModel, initializer } from "./testing/model-builder.ts";
@@ -83,4 +83,27 @@ test("checkExpectations flags unlisted failures and listed tests that pass", () 
   assert.deepEqual(report.unexpected.map((x) => x.name), ["a"]);
   assert.deepEqual(report.stale, ["b"]);
   assert.equal(report.ok, false);
+});
+
+test("findTests follows symbolic links to test folders and to folders of tests", async () => {
+  const links = join(root, "links");
+  mkdirSync(links, { recursive: true });
+  symlinkSync(join(root, "suite", "test_relu_ok"), join(links, "test_relu_linked"), "dir");
+  symlinkSync(join(root, "suite", "nested"), join(links, "nested_linked"), "dir");
+  const tests = await findTests([links]);
+  assert.deepEqual(tests.map((t) => t.name).sort(), ["test_relu_linked", "test_relu_wrong"]);
+});
+
+test("a selection with no tests is an error naming the paths", async () => {
+  const empty = join(root, "empty");
+  mkdirSync(join(empty, "sub"), { recursive: true });
+  await assert.rejects(runConformance([empty], { device: "cpu" }), (err: Error) => /no tests found in .*empty/.test(err.message));
+});
+
+test("the per-op summary counts pass, fail and skip by ONNX op type", async () => {
+  const summary = await runConformance([join(root, "suite")], { device: "cpu" });
+  const lines = formatOpSummary(summary.results);
+  assert.ok(lines.some((l) => /^Relu +1 passed, 1 failed, 0 skipped$/.test(l)), lines.join("\n"));
+  assert.ok(lines.some((l) => /^ArgMax +1 passed, 0 failed, 0 skipped$/.test(l)), lines.join("\n"));
+  assert.ok(lines.some((l) => /^Hardmax2000 +0 passed, 0 failed, 1 skipped$/.test(l)), lines.join("\n"));
 });

@@ -25,6 +25,8 @@ export interface TestResult {
   readonly reason?: string;
   /** Graph inputs whose test values were frozen into the graph because a lowering needed them statically. */
   readonly frozenInputs?: readonly string[];
+  /** The distinct ONNX op types of the model's graph (for the per-op summary). */
+  readonly ops?: readonly string[];
   readonly ms: number;
 }
 
@@ -62,11 +64,15 @@ export function summarize(results: TestResult[]): ConformanceSummary {
 export async function runTest(test: TestCase, options: ConformanceOptions = {}): Promise<TestResult> {
   const started = performance.now();
   const tol: Tolerance = { rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol, atol: options.atol ?? DEFAULT_TOLERANCE.atol };
-  const done = (r: Omit<TestResult, "name" | "dir" | "ms">): TestResult => ({ name: test.name, dir: test.dir, ...r, ms: Math.round(performance.now() - started) });
+  let ops: string[] | undefined;
+  const done = (r: Omit<TestResult, "name" | "dir" | "ms">): TestResult => ({
+    name: test.name, dir: test.dir, ...r, ...(ops ? { ops } : {}), ms: Math.round(performance.now() - started),
+  });
   let maxAbsError = 0;
   const frozen = new Set<string>();
   try {
     const model = decodeModel(await readBytes(`${test.dir}/model.onnx`));
+    ops = [...new Set((model.graph?.node ?? []).map((n) => n.opType ?? ""))].sort();
     const sets = await dataSets(test.dir);
     if (sets.length === 0) return done({ status: "fail", reason: "no test_data_set_N folder" });
     const declaredInputs = inputNames(model);
@@ -151,4 +157,23 @@ export function formatResult(r: TestResult): string {
 
 export function formatSummary(s: Pick<ConformanceSummary, "passed" | "failed" | "skipped">): string {
   return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+}
+
+/**
+ * One line per ONNX op type: how many tests that use it passed, failed and were skipped (a test
+ * counts once under each op type its graph holds).
+ */
+export function formatOpSummary(results: readonly TestResult[]): string[] {
+  const counts = new Map<string, Record<TestStatus, number>>();
+  for (const r of results) {
+    for (const op of r.ops?.length ? r.ops : [r.op ?? "(unreadable model)"]) {
+      const c = counts.get(op) ?? { pass: 0, fail: 0, skip: 0 };
+      c[r.status]++;
+      counts.set(op, c);
+    }
+  }
+  const width = Math.max(0, ...[...counts.keys()].map((k) => k.length));
+  return [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([op, c]) => `${op.padEnd(width)}  ${formatSummary({ passed: c.pass, failed: c.fail, skipped: c.skip })}`);
 }

@@ -90,7 +90,7 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
   const dims = tensorDims(t, what);
   const n = dims.reduce((a, b) => a * b, 1);
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
-    throw new FormatError(`${what}: tensor data is stored in an external file; Polychip reads only self-contained ONNX models (save the model with all tensors inside)`);
+    throw new FormatError(`${what}: tensor data is stored in an external file; read the model with readOnnxModel(path) from @polychip/onnx/node, or resolveExternalData(model, reader), to load it`);
   }
   dtypeForOnnx(dataType, what);
   const raw = t.rawData && t.rawData.byteLength > 0 ? t.rawData : undefined;

@@ -39,3 +39,19 @@ test("--json prints a record per test; --expect fails on stale entries", { skip:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("--summary prints one line per op type before the summary line", { skip: present ? false : "shared corpus absent" }, async () => {
+  const { lines } = await run({ summary: true });
+  assert.ok(lines.some((l) => /^Abs +1 passed, 0 failed, 0 skipped$/.test(l)), lines.join("\n"));
+  assert.ok(lines.some((l) => /^Cast +0 passed, 0 failed, 1 skipped$/.test(l)), lines.join("\n"));
+  assert.equal(lines.at(-1), "1 passed, 0 failed, 1 skipped");
+});
+
+test("a folder with no tests fails the run, naming the folder", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "polychip-empty-"));
+  try {
+    await assert.rejects(run({ paths: [dir] }), (err: Error) => err.message.includes(`no tests found in ${dir}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

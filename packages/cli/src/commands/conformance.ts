@@ -1,6 +1,6 @@
 import { PolychipError } from "@polychip/hal";
 import {
-  checkExpectations, formatResult, formatSummary, loadExpectations, runConformance, type TestResult,
+  checkExpectations, formatOpSummary, formatResult, formatSummary, loadExpectations, runConformance, type TestResult,
 } from "@polychip/onnx/conformance";
 
 export interface ConformanceCommandOptions {
@@ -12,12 +12,15 @@ export interface ConformanceCommandOptions {
   readonly atol: number;
   /** An expectations file: listed failures do not fail the run, unlisted ones and stale entries do. */
   readonly expect?: string;
+  /** Print a per-op-type table (passed/failed/skipped) before the summary line. */
+  readonly summary?: boolean;
 }
 
 /**
  * `polychip conformance onnx <DIR…>`: one line per test (or one JSON record with --json), then
- * "N passed, N failed, N skipped". Returns the exit code: 1 when a test failed (or, with
- * --expect, when a failure is not listed or a listed test passes), else 0.
+ * "N passed, N failed, N skipped" (with --summary, first one such line per ONNX op type).
+ * Returns the exit code: 1 when a test failed (or, with --expect, when a failure is not listed or
+ * a listed test passes), else 0. Paths holding no test are an error.
  */
 export async function conformanceCommand(o: ConformanceCommandOptions, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   if (o.paths.length === 0) throw new PolychipError("conformance onnx: give at least one test folder");
@@ -44,6 +47,7 @@ export async function conformanceCommand(o: ConformanceCommandOptions, write: (l
     for (const name of report.stale) write(`stale expectation: ${name} passes now; remove it from ${o.expect}`);
     code = report.ok ? 0 : 1;
   }
+  if (o.summary) for (const line of formatOpSummary(summary.results)) write(line);
   write(formatSummary(summary));
   return code;
 }

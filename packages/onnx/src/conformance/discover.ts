@@ -9,7 +9,8 @@ export interface TestCase {
 
 /**
  * Every test under the given paths: a path holding model.onnx is a test, any other folder is
- * searched recursively. Sorted by path so runs are reproducible.
+ * searched recursively (following symbolic links). Sorted by path so runs are reproducible.
+ * Finding none is an error: an empty selection must not pass as a green run.
  */
 export async function findTests(paths: readonly string[]): Promise<TestCase[]> {
   const found = new Map<string, TestCase>();
@@ -21,12 +22,15 @@ export async function findTests(paths: readonly string[]): Promise<TestCase[]> {
     } catch {
       return;
     }
-    if (entries.some((e) => e.isFile() && e.name === "model.onnx")) {
+    // Symbolic links are followed (a folder of links to test folders is a common way to pick a selection).
+    const kinds = await Promise.all(entries.map(async (e) => (e.isSymbolicLink() ? await stat(join(dir, e.name)).catch(() => undefined) : e)));
+    if (entries.some((e, i) => kinds[i]?.isFile() && e.name === "model.onnx")) {
       found.set(dir, { name: dir.split(/[\\/]/).filter(Boolean).pop() ?? dir, dir });
       return;
     }
-    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.isDirectory()) await visit(join(dir, e.name), depth + 1);
+    const order = entries.map((e, i) => ({ e, kind: kinds[i] })).sort((a, b) => a.e.name.localeCompare(b.e.name));
+    for (const { e, kind } of order) {
+      if (kind?.isDirectory()) await visit(join(dir, e.name), depth + 1);
     }
   };
   for (const p of paths) {
@@ -34,6 +38,7 @@ export async function findTests(paths: readonly string[]): Promise<TestCase[]> {
     if (!info) throw new Error(`no such file or folder: ${p}`);
     await visit(p, 0);
   }
+  if (found.size === 0) throw new Error(`no tests found in ${paths.join(", ")} (a test is a folder holding model.onnx and test_data_set_N folders)`);
   return [...found.values()].sort((a, b) => a.dir.localeCompare(b.dir));
 }
 

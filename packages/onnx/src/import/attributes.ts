@@ -1,6 +1,6 @@
 import { FormatError } from "@polychip/hal";
 import { toNumber } from "../proto/codec.ts";
-import { AttributeType, type AttributeProto, type TensorProto } from "../proto/types.ts";
+import { AttributeType, type AttributeProto, type GraphProto, type TensorProto } from "../proto/types.ts";
 
 const text = new TextDecoder("utf-8", { fatal: false });
 
@@ -84,7 +84,13 @@ export class NodeAttributes {
     return a ? (a.t ?? {}) : undefined;
   }
 
-  /** True when the attribute holds a graph (If/Loop/Scan bodies), which Polychip does not run. */
+  /** A graph attribute (If's branches, Loop's and Scan's body). */
+  graph(name: string): GraphProto | undefined {
+    const a = this.get(name, [AttributeType.GRAPH]);
+    return a ? (a.g ?? {}) : undefined;
+  }
+
+  /** True when an attribute holds a graph (If/Loop/Scan bodies). */
   hasGraph(): boolean {
     return [...this.byName.values()].some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS || a.g !== undefined && a.g !== null);
   }

@@ -1,12 +1,15 @@
 import {
-  DTypeError, FormatError, getOp, hasOp, isFloat, PolychipError, ShapeError, sizeOf, UnsupportedOpError, type Attrs, type DType, type HostArray, type TensorMeta,
+  DTypeError, FormatError, hasOp, isFloat, PolychipError, ShapeError, sizeOf, UnsupportedOpError, type Attrs, type DType, type HostArray,
 } from "@polychip/hal";
 import type { GraphNode, Initializer } from "@polychip/engine/runtime";
 import { evalHalOnCpu } from "../host/fold.ts";
 import { formatDims, isStatic, sizeOfDims, type Dim, type ValueMeta } from "../host/meta.ts";
-import { evalStructural, inferStructural, unknownDim } from "../host/structural.ts";
+import { evalStructural, inferStructural } from "../host/structural.ts";
+import type { GraphProto } from "../proto/types.ts";
 import type { HostTensor } from "../tensor.ts";
 import type { NodeAttributes } from "./attributes.ts";
+import { checkTensorBudget, type MemoryBudget } from "./budget.ts";
+import { inferWithSymbols } from "./symbolic-infer.ts";
 
 export interface ImportOptions {
   /**
@@ -15,10 +18,24 @@ export interface ImportOptions {
    * into the graph as a constant, or undefined to refuse the model.
    */
   resolveInput?: (name: string) => HostTensor | undefined;
-  /** Shapes for graph inputs whose declaration has none (not even a rank). */
+  /**
+   * Concrete shapes for graph inputs: they bind the declared symbolic dims (and must agree with
+   * the fixed ones), so every shape in the graph is known and shape arithmetic folds at import;
+   * an input declared with no shape at all needs one. OnnxSession imports once per signature.
+   */
   inputShapes?: Readonly<Record<string, readonly number[]>>;
   /** Largest tensor (elements) computed at import time by constant folding. Default 1 << 20. */
   foldLimit?: number;
+  /**
+   * Values of named ONNX values computed elsewhere for this run (by running a prefix of the
+   * model): each replaces the value its node produced, so lowerings that need it (an If's
+   * condition, Range's bounds) can read it. OnnxSession fills this in.
+   */
+  knownValues?: Readonly<Record<string, HostTensor>>;
+  /** Import only up to these values and make them the graph's outputs (a prefix of the model). */
+  outputs?: readonly string[];
+  /** What the graph may plan to allocate (one tensor, the peak of a run); beyond it an OutOfMemoryError names the node. */
+  memoryBudget?: MemoryBudget;
 }
 
 /** One ONNX node as the lowerings see it. */
@@ -38,8 +55,6 @@ const STRUCTURAL = new Set(["reshape", "permute", "slice", "expand", "squeeze", 
 const RANDOM = new Set(["randomUniform", "randomNormal"]);
 /** Ops that only move values: int64 constants saturated to int32 (INT64_MAX as "to the end") may pass through them. */
 const MOVES = new Set([...STRUCTURAL, "concat", "gather", "cast", "copy"]);
-/** Placeholder sizes stand in for symbolic dims while the HAL's shape inference runs. */
-const PLACEHOLDER_BASE = 2 ** 30;
 
 /**
  * The state of one ONNX import: values with what is known about them (dtype, shape, constant
@@ -64,6 +79,14 @@ export class ImportContext {
   readonly onnxUses = new Map<string, number>();
   /** The node being lowered, for error messages and names. */
   current: OnnxNode | undefined;
+  /** How many subgraph nodes have been inlined (If, Loop and Scan bodies), to bound unrolling. */
+  inlinedNodes = 0;
+  /** Inside an inlined subgraph: the ONNX names of its values → names in this graph. */
+  scope: ReadonlyMap<string, string> = new Map();
+  /** Lowers a subgraph into this graph (set by the importer); returns its outputs' values. */
+  inlineSubgraph: (body: GraphProto, bindings: ReadonlyMap<string, string>) => string[] = () => {
+    throw new UnsupportedOpError(`${this.where()}: subgraphs cannot be lowered here`);
+  };
 
   constructor(private readonly options: ImportOptions = {}) {}
 
@@ -131,6 +154,18 @@ export class ImportContext {
     return !!name && this.consts.has(name);
   }
 
+  /** Replaces the values just produced under these names with those given in ImportOptions.knownValues. */
+  pinKnownValues(names: readonly string[]): void {
+    for (const name of names) {
+      const t = name ? this.options.knownValues?.[name] : undefined;
+      if (!t) continue;
+      const m = this.meta(name);
+      const value = t.dtype === m.dtype ? t : castHost(t, m.dtype);
+      this.consts.set(name, value);
+      this.metas.set(name, { dtype: value.dtype, shape: [...value.shape] });
+    }
+  }
+
   /** The value of `name`, which must be known at import time (possibly by freezing a graph input). */
   requireConstant(name: string, why: string): HostTensor {
     const c = this.consts.get(name);
@@ -146,8 +181,9 @@ export class ImportContext {
         return value;
       }
     }
-    throw new UnsupportedOpError(
-      `${this.where()}: ${why} must be known when the model is imported, but '${name}' is ${this.graphInputs.has(name) ? "a graph input" : "computed at run time"} (Polychip lowers ONNX to ops with static attributes)`,
+    throw new RunTimeValueError(
+      `${this.where()}: ${why} must be known when the model is imported, but '${name}' is ${this.graphInputs.has(name) ? "a graph input" : "computed at run time"} (Polychip lowers ONNX to ops with static attributes; OnnxSession computes such values per run)`,
+      name,
     );
   }
 
@@ -211,6 +247,7 @@ export class ImportContext {
     const consts = inputs.map((n) => this.consts.get(n));
     const outMetas = this.infer(op, metas, attrs, consts, outs.length);
     const names = outs.map((o) => this.outName(o));
+    outMetas.forEach((m, i) => checkTensorBudget(this.where(), names[i]!, m, this.options.memoryBudget));
     const foldable = !RANDOM.has(op) && inputs.every((n) => n === "" || this.consts.has(n));
     const total = outMetas.reduce((s, m) => s + (sizeOfDims(m.shape) ?? Infinity), 0);
     const saturatedIn = inputs.find((n) => this.saturated.has(n));
@@ -230,6 +267,11 @@ export class ImportContext {
     for (const n of names) this.producers.set(n, node);
     outMetas.forEach((m, i) => this.metas.set(names[i]!, m));
     return names;
+  }
+
+  /** What is known about `name`, or undefined when nothing produced it. */
+  metaOf(name: string): ValueMeta | undefined {
+    return this.metas.get(name);
   }
 
   /** The graph node that produced `name` (undefined for inputs and constants). */
@@ -283,7 +325,7 @@ export class ImportContext {
     try {
       if (STRUCTURAL.has(op)) return inferStructural(op, ins.map((m) => m ?? { dtype: "int32", shape: [0] }), attrs, consts, outputs);
       if (!hasOp(op)) throw new UnsupportedOpError(`${this.where()}: lowering produced unknown op '${op}'`);
-      return inferHal(op, ins as ValueMeta[], attrs);
+      return inferWithSymbols(op, ins as ValueMeta[], attrs);
     } catch (err) {
       if (err instanceof PolychipError && !err.message.startsWith("ONNX node")) {
         const Cls = err.constructor as new (m: string) => PolychipError;
@@ -294,30 +336,18 @@ export class ImportContext {
   }
 }
 
-const EMPTY: HostTensor = { dtype: "int32", shape: [0], data: new Int32Array(0) };
-
-/** Runs the HAL's shape inference with placeholder sizes for symbolic dims, then maps them back. */
-function inferHal(op: string, ins: readonly ValueMeta[], attrs: Attrs): ValueMeta[] {
-  const symbols = new Map<string, number>();
-  const back = new Map<number, string>();
-  const concrete: TensorMeta[] = ins.map((m) => ({
-    dtype: m.dtype,
-    shape: m.shape.map((d) => {
-      if (typeof d === "number") return d;
-      let p = symbols.get(d);
-      if (p === undefined) {
-        p = PLACEHOLDER_BASE + symbols.size * 7;
-        symbols.set(d, p);
-        back.set(p, d);
-      }
-      return p;
-    }),
-  }));
-  return getOp(op).infer(concrete, attrs).map((m) => ({
-    dtype: m.dtype,
-    shape: m.shape.map((d) => (d >= PLACEHOLDER_BASE || !Number.isFinite(d) ? (back.get(d) ?? unknownDim()) : d)),
-  }));
+/**
+ * A lowering needs a value only a run can compute (an If's condition on data, Range's bounds from
+ * an input): `value` names it. OnnxSession catches this, computes the value by running the
+ * model's prefix, and imports again with it known.
+ */
+export class RunTimeValueError extends UnsupportedOpError {
+  constructor(message: string, readonly value: string) {
+    super(message);
+  }
 }
+
+const EMPTY: HostTensor = { dtype: "int32", shape: [0], data: new Int32Array(0) };
 
 export function toHost(data: HostArray | readonly number[], shape: readonly number[], dtype: DType): HostTensor {
   if (data.length !== sizeOf(shape)) throw new ShapeError(`constant: ${data.length} values do not fill shape [${shape.join(", ")}]`);

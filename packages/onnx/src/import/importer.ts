@@ -1,18 +1,21 @@
-import { FormatError, PolychipError, UnsupportedOpError } from "@polychip/hal";
+import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { Graph, GraphNode, Initializer, ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
 import { dtypeForOnnx, tensorFromProto } from "../tensor.ts";
-import type { Dim } from "../host/meta.ts";
+import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
+import { checkPlanBudget } from "./budget.ts";
 import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
-import { OP_IMPORTERS } from "./ops/index.ts";
+import { DOMAIN_IMPORTERS, OP_IMPORTERS } from "./ops/index.ts";
 
 /** Opsets of the default domain whose semantics Polychip implements. */
-export const MIN_OPSET = 7;
+export const MIN_OPSET = 1;
 export const MAX_OPSET = 25;
 
 const DEFAULT_DOMAINS = new Set(["", "ai.onnx"]);
+/** Control flow is unrolled at import: a bound on the nodes that may add (nested loops multiply). */
+const MAX_INLINED_NODES = 200_000;
 
 export interface ImportedModel {
   readonly graph: Graph;
@@ -51,19 +54,24 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   }
   // Before IR 4, initializers were also listed as inputs: they are constants, not run-time inputs.
   const runtimeInputs = (graph.input ?? []).filter((v) => !initNames.has(v.name ?? ""));
-  for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!]));
+  const bound = new Map<string, { size: number; by: string }>();
+  for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!], bound));
 
-  for (const n of nodes) for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
-  for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
+  countUses(ctx, graph);
+  ctx.inlineSubgraph = (body, bindings) => inlineSubgraph(ctx, body, bindings, model, opset);
+  // A prefix import (ImportOptions.outputs) stops once the values it asks for are known.
+  const wanted = options.outputs;
   for (const [index, proto] of nodes.entries()) {
+    if (wanted && wanted.every((w) => ctx.has(w))) break;
     const node = describeNode(proto, index, model, opset);
     ctx.current = node;
     lowerNode(ctx, node);
+    ctx.pinKnownValues(node.outputs);
   }
   ctx.current = undefined;
 
-  const outputs: ValueInfo[] = (graph.output ?? []).map((v) => {
-    const name = requireName(v, "graph output");
+  const outputNames = wanted ?? (graph.output ?? []).map((v) => requireName(v, "graph output"));
+  const outputs: ValueInfo[] = outputNames.map((name) => {
     if (!ctx.has(name)) throw new FormatError(`ONNX graph output '${name}' is not produced by any node`);
     if (ctx.isConstant(name)) {
       // A constant output still needs a node producing it under its own name.
@@ -82,11 +90,64 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   if (model.producerName) metadata["onnx.producer"] = `${model.producerName}${model.producerVersion ? ` ${model.producerVersion}` : ""}`;
   for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? "";
   const pruned = pruneUnused(ctx.nodes, ctx.initializers, outputs.map((o) => o.name));
+  const initializerBytes = pruned.initializers.reduce((sum, t) => sum + t.data.length * dtypeBytes(t.dtype), 0);
+  checkPlanBudget(pruned.nodes, (name) => ctx.metaOf(name), initializerBytes, outputs.map((o) => o.name), options.memoryBudget);
   return {
     graph: { name: graph.name || "onnx", inputs, outputs, ...pruned, metadata },
     opset,
     frozenInputs: [...ctx.frozenInputs],
   };
+}
+
+/** How many ONNX nodes (in any subgraph) and graph outputs read each value: lets a lowering fuse a pattern safely. */
+function countUses(ctx: ImportContext, graph: GraphProto): void {
+  for (const n of graph.node ?? []) {
+    for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
+    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) countUses(ctx, g);
+  }
+  for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
+}
+
+/**
+ * Lowers a subgraph (a taken If branch, one unrolled Loop or Scan iteration) into the graph
+ * being built: its formal inputs read `bindings`, names it produces get fresh names (a body may be
+ * inlined many times), and any other name reads the enclosing scope. Returns the values of its
+ * outputs.
+ */
+function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: ReadonlyMap<string, string>, model: ModelProto, opset: number): string[] {
+  const outer = ctx.current!;
+  ctx.inlinedNodes += body.node?.length ?? 0;
+  if (ctx.inlinedNodes > MAX_INLINED_NODES) throw new UnsupportedOpError(`${ctx.where()}: unrolling control flow would emit more than ${MAX_INLINED_NODES} nodes`);
+  const scope = new Map([...ctx.scope, ...bindings]);
+  for (const t of body.initializer ?? []) {
+    const name = ctx.fresh(t.name || "initializer");
+    ctx.declareConstant(name, tensorFromProto(t, `initializer '${t.name}' of ${ctx.where()}`, { clampInt: true }));
+    scope.set(t.name ?? "", name);
+  }
+  for (const n of body.node ?? []) for (const o of n.output ?? []) if (o) scope.set(o, ctx.fresh(o));
+  const saved = ctx.scope;
+  ctx.scope = scope;
+  try {
+    for (const [index, proto] of (body.node ?? []).entries()) {
+      const renamed: NodeProto = {
+        ...proto,
+        name: `${outer.name}/${proto.name || `${proto.opType}_${index}`}`,
+        input: (proto.input ?? []).map((n) => (n ? (scope.get(n) ?? n) : n)),
+        output: (proto.output ?? []).map((o) => (o ? scope.get(o)! : o)),
+      };
+      const node = describeNode(renamed, index, model, opset);
+      ctx.current = node;
+      lowerNode(ctx, node);
+    }
+    return (body.output ?? []).map((o) => {
+      const name = scope.get(o.name ?? "") ?? o.name ?? "";
+      if (!ctx.has(name)) throw new FormatError(`${ctx.where()}: subgraph output '${o.name}' is not produced`);
+      return name;
+    });
+  } finally {
+    ctx.scope = saved;
+    ctx.current = outer;
+  }
 }
 
 /** Drops nodes no output depends on (a fused pattern's leftovers, unused optional outputs) and unread initializers. */
@@ -109,11 +170,9 @@ function rename(ctx: ImportContext, name: string, hidden: string): void {
 
 function defaultOpset(model: ModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => DEFAULT_DOMAINS.has(o.domain ?? ""));
-  // IR version 1-2 models carry no opset_import: they predate opset 7's semantics.
+  // IR version 1-2 models carry no opset_import: they use opset 1.
   const version = entry ? toNumber(entry.version) : 1;
-  if (version < MIN_OPSET) {
-    throw new UnsupportedOpError(`ONNX opset ${version} is not supported: Polychip reads opsets ${MIN_OPSET} through ${MAX_OPSET} (convert the model with onnx.version_converter)`);
-  }
+  if (!Number.isInteger(version) || version < MIN_OPSET) throw new FormatError(`ONNX opset version ${version} is not a valid opset (${MIN_OPSET} or more)`);
   return version;
 }
 
@@ -132,20 +191,27 @@ function describeNode(proto: NodeProto, index: number, model: ModelProto, opset:
 }
 
 function lowerNode(ctx: ImportContext, node: OnnxNode): void {
-  const importer = OP_IMPORTERS[node.opType];
+  const defaultDomain = DEFAULT_DOMAINS.has(node.domain);
+  const importer = defaultDomain ? OP_IMPORTERS[node.opType] : DOMAIN_IMPORTERS[node.domain]?.[node.opType];
   try {
-    if (!DEFAULT_DOMAINS.has(node.domain)) {
-      throw new UnsupportedOpError(`${ctx.where()}: operators of domain '${node.domain}' are not supported (only the default ONNX domain)`);
+    if (!defaultDomain && !DOMAIN_IMPORTERS[node.domain]) {
+      throw new UnsupportedOpError(`${ctx.where()}: operators of domain '${node.domain}' are not supported (the default ONNX domain and ${Object.keys(DOMAIN_IMPORTERS).join(", ")} are)`);
     }
     if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
-    if (node.attrs.hasGraph()) throw new UnsupportedOpError(`${ctx.where()}: control flow with subgraphs is not supported`);
     for (const i of node.inputs) if (i) ctx.meta(i);
     importer(ctx, node);
   } catch (err) {
     // A lowering that meets something the model's declared types should have ruled out reports a malformed node.
-    const typed = err instanceof PolychipError ? err : new FormatError(`${ctx.where()}: malformed node: ${(err as Error)?.message ?? err}`);
+    const typed = err instanceof PolychipError ? withWhere(ctx, err) : new FormatError(`${ctx.where()}: malformed node: ${(err as Error)?.message ?? err}`);
     throw tagNode(typed, node);
   }
+}
+
+/** The error with its message prefixed by the node it arose at (unless it already names one). */
+function withWhere(ctx: ImportContext, err: PolychipError): PolychipError {
+  if (err.message.startsWith("ONNX ")) return err;
+  const Cls = err.constructor as new (m: string) => PolychipError;
+  return new Cls(`${ctx.where()}: ${err.message}`);
 }
 
 /** The ONNX node an import error arose at (set on errors thrown by importOnnx). */
@@ -172,7 +238,7 @@ function requireName(v: ValueInfoProto, what: string): string {
   return v.name;
 }
 
-function valueMeta(v: ValueInfoProto, what: string, override?: readonly number[]) {
+function valueMeta(v: ValueInfoProto, what: string, override: readonly number[] | undefined, bound: Map<string, { size: number; by: string }>) {
   const tensor = v.type?.tensorType;
   if (!tensor) throw new UnsupportedOpError(`ONNX ${what} '${v.name}' is not a tensor (sequences, maps and optionals are not supported)`);
   const dtype = dtypeForOnnx(tensor.elemType ?? 0, `ONNX ${what} '${v.name}'`);
@@ -188,7 +254,20 @@ function valueMeta(v: ValueInfoProto, what: string, override?: readonly number[]
     }
     return d.value === "dimParam" && d.dimParam ? d.dimParam : `${v.name}:${i}`;
   });
-  return { dtype, shape };
+  return { dtype, shape: override ? bindShape(`ONNX ${what} '${v.name}'`, shape, override, bound) : shape };
+}
+
+/** A declared shape with its symbolic dims bound to the sizes given (which must agree with the fixed dims). */
+function bindShape(what: string, declared: readonly Dim[], given: readonly number[], bound: Map<string, { size: number; by: string }>): number[] {
+  const bad = given.length !== declared.length || given.some((d, i) => !Number.isInteger(d) || d < 0 || (typeof declared[i] === "number" && declared[i] !== d));
+  if (bad) throw new ShapeError(`${what} is declared ${formatDims(declared)}, which shape ${formatDims(given)} does not fit`);
+  declared.forEach((d, i) => {
+    if (typeof d !== "string") return;
+    const prior = bound.get(d);
+    if (prior && prior.size !== given[i]) throw new ShapeError(`${what}: '${d}' is ${given[i]} in ${formatDims(given)}, but ${prior.by} set it to ${prior.size}`);
+    bound.set(d, { size: given[i]!, by: what });
+  });
+  return [...given];
 }
 
 export type { GraphProto };

@@ -1,6 +1,6 @@
 import type { DType } from "@polychip/hal";
 import { encodeModel } from "../proto/codec.ts";
-import { AttributeType, DataType, type AttributeProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from "../proto/types.ts";
+import { AttributeType, DataType, type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from "../proto/types.ts";
 import { onnxTypeForDType, tensorToProto } from "../tensor.ts";
 
 /** Small ONNX models for tests, written with the package's own encoder. */
@@ -8,17 +8,24 @@ export interface NodeSpec {
   op: string;
   inputs: string[];
   outputs: string[];
-  attrs?: Record<string, number | string | number[] | { floats: number[] } | { float: number } | { tensor: TensorProto }>;
+  attrs?: Record<string, number | string | number[] | { floats: number[] } | { float: number } | { tensor: TensorProto } | { graph: GraphSpec }>;
   domain?: string;
   name?: string;
 }
 
-export interface ModelSpec {
-  opset: number;
-  inputs: { name: string; type: number | DType | "int64"; shape: (number | string)[] }[];
+/** A graph: a model's, or a subgraph held by an attribute (If branches, Loop and Scan bodies). */
+export interface GraphSpec {
+  inputs: { name: string; type: number | DType | "int64"; shape?: (number | string)[] }[];
   outputs: { name: string; type: number | DType | "int64"; shape?: (number | string)[] }[];
   nodes: NodeSpec[];
   initializers?: TensorProto[];
+}
+
+export interface ModelSpec extends GraphSpec {
+  opset: number;
+  /** Opsets of other domains the nodes use (com.microsoft, ...). */
+  domains?: Record<string, number>;
+  inputs: { name: string; type: number | DType | "int64"; shape: (number | string)[] }[];
 }
 
 const typeCode = (t: number | DType | "int64") => (typeof t === "number" ? t : t === "int64" ? DataType.INT64 : onnxTypeForDType(t));
@@ -41,19 +48,24 @@ function attr(name: string, v: NonNullable<NodeSpec["attrs"]>[string]): Attribut
   if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
   if ("floats" in v) return { name, type: AttributeType.FLOATS, floats: v.floats };
   if ("float" in v) return { name, type: AttributeType.FLOAT, f: v.float };
+  if ("graph" in v) return { name, type: AttributeType.GRAPH, g: graphProto(name, v.graph) };
   return { name, type: AttributeType.TENSOR, t: v.tensor };
 }
 
-export function modelProto(spec: ModelSpec): ModelProto {
+function graphProto(name: string, spec: GraphSpec): GraphProto {
   const node: NodeProto[] = spec.nodes.map((n, i) => ({
     opType: n.op, input: n.inputs, output: n.outputs, name: n.name ?? `${n.op}_${i}`, ...(n.domain ? { domain: n.domain } : {}),
     attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
   }));
+  return { name, node, input: spec.inputs.map(valueInfo), output: spec.outputs.map(valueInfo), initializer: spec.initializers ?? [] };
+}
+
+export function modelProto(spec: ModelSpec): ModelProto {
   return {
     irVersion: 8,
     producerName: "polychip-test",
-    opsetImport: [{ domain: "", version: spec.opset }],
-    graph: { name: "test", node, input: spec.inputs.map(valueInfo), output: spec.outputs.map(valueInfo), initializer: spec.initializers ?? [] },
+    opsetImport: [{ domain: "", version: spec.opset }, ...Object.entries(spec.domains ?? {}).map(([domain, version]) => ({ domain, version }))],
+    graph: graphProto("test", spec),
   };
 }
 

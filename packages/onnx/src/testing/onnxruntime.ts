@@ -1,8 +1,29 @@
-/** onnxruntime-node, a dev dependency used only by tests as an independent oracle; undefined when it is not installed. */
-export async function loadOnnxRuntime(): Promise<typeof import("onnxruntime-node") | undefined> {
+import assert from "node:assert/strict";
+import type { HostOutput } from "@polychip/engine/runtime";
+
+/** onnxruntime-node (a dev dependency) as an oracle; undefined when it is not installed. */
+export const ort = await import("onnxruntime-node").catch(() => undefined);
+
+export type OrtFeed = { data: Float32Array | Int32Array | BigInt64Array | Uint8Array; shape: number[]; type: "float32" | "int32" | "int64" | "bool" };
+
+/** Runs `model` in onnxruntime-node and checks Polychip's outputs against it (shape, then values within `atol`). */
+export async function expectLikeOnnxruntime(model: Uint8Array, feeds: Record<string, OrtFeed>, got: Record<string, HostOutput>, atol = 1e-4): Promise<void> {
+  const session = await ort!.InferenceSession.create(model);
   try {
-    return await import("onnxruntime-node");
-  } catch {
-    return undefined;
+    const inputs = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort!.Tensor(f.type, f.data, f.shape)]));
+    const want = await session.run(inputs);
+    for (const name of session.outputNames) {
+      const w = want[name]!;
+      assert.deepEqual(got[name]!.shape, [...w.dims], `output '${name}' shape`);
+      const values = Array.from(w.data as ArrayLike<number | bigint>, Number);
+      values.forEach((v, i) => assert.ok(Math.abs(got[name]!.data[i]! - v) <= atol, `output '${name}'[${i}]: polychip ${got[name]!.data[i]}, onnxruntime ${v}`));
+    }
+  } finally {
+    await session.release();
   }
+}
+
+/** The same module as a function, for callers that load it lazily. */
+export async function loadOnnxRuntime(): Promise<typeof import("onnxruntime-node") | undefined> {
+  return ort;
 }

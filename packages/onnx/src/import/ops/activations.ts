@@ -24,8 +24,9 @@ const elu: Build = (ctx, node, x, out) => {
 };
 
 const selu: Build = (ctx, node, x, out) => {
-  const alpha = node.attrs.float("alpha", 1.67326319217681884765625);
-  const gamma = node.attrs.float("gamma", 1.05070102214813232421875);
+  // Selu-1's defaults were the rounded 1.6732 and 1.0507.
+  const alpha = node.attrs.float("alpha", node.opset < 6 ? 1.6732 : 1.67326319217681884765625);
+  const gamma = node.attrs.float("gamma", node.opset < 6 ? 1.0507 : 1.05070102214813232421875);
   const neg = bin(ctx, "sub", bin(ctx, "mul", c(ctx, alpha, x), un(ctx, "exp", x)), c(ctx, alpha, x));
   const y = ctx.op("where", [bin(ctx, "greater", x, c(ctx, 0, x)), x, neg]);
   return bin(ctx, "mul", y, c(ctx, gamma, x), out);
@@ -77,10 +78,11 @@ const swish: Build = (ctx, node, x, out) => {
 };
 
 /** Gelu: 0.5·x·(1 + erf(x/√2)), or with approximate="tanh" 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-const gelu: Build = (ctx, node, x, out) => {
-  const approximate = node.attrs.string("approximate", "none");
+const gelu: Build = (ctx, node, x, out) => geluOf(ctx, x, node.attrs.string("approximate", "none") === "tanh", out);
+
+export function geluOf(ctx: ImportContext, x: string, tanh: boolean, out?: string): string {
   let inner: string;
-  if (approximate === "tanh") {
+  if (tanh) {
     const cube = bin(ctx, "mul", bin(ctx, "mul", x, x), x);
     const arg = bin(ctx, "mul", c(ctx, Math.sqrt(2 / Math.PI), x), bin(ctx, "add", x, bin(ctx, "mul", c(ctx, 0.044715, x), cube)));
     inner = un(ctx, "tanh", arg);
@@ -90,10 +92,14 @@ const gelu: Build = (ctx, node, x, out) => {
   return bin(ctx, "mul", bin(ctx, "mul", c(ctx, 0.5, x), x), bin(ctx, "add", c(ctx, 1, x), inner), out);
 };
 
-/** PRelu: slope broadcasts onto x (unidirectionally). */
+/** PRelu: slope broadcasts onto x (unidirectionally); before opset 7 a [C] slope is per channel (dim 1). */
 const prelu: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
-  const slope = input(ctx, node, 1);
+  let slope = input(ctx, node, 1);
+  const rank = ctx.rank(x);
+  if (node.opset < 7 && ctx.rank(slope) === 1 && rank > 2 && ctx.dims(slope)[0] !== 1 && ctx.dims(slope)[0] === ctx.dims(x)[1]) {
+    slope = ctx.op("unsqueeze", [slope], { axes: Array.from({ length: rank - 2 }, (_, i) => i + 1) });
+  }
   ctx.op("where", [bin(ctx, "less", x, c(ctx, 0, x)), bin(ctx, "mul", x, slope), x], {}, output(node));
 };
 

@@ -10,7 +10,7 @@ function spatialRank(ctx: ImportContext, x: string, what: string): 1 | 2 {
   throw new UnsupportedOpError(`${ctx.where()}: ${r}-D ${what} is not supported (1-D and 2-D are)`);
 }
 
-const conv: OpImporter = (ctx, node) => {
+export const conv: OpImporter = (ctx, node) => {
   let x = input(ctx, node, 0);
   let w = input(ctx, node, 1);
   const bias = optionalInput(node, 2);

@@ -2,6 +2,7 @@ import { DTypeError, UnsupportedOpError } from "@polychip/hal";
 import { dtypeForOnnx } from "../../tensor.ts";
 import { DataType } from "../../proto/types.ts";
 import { bin, castTo, input, optionalInput, output, scalarLike, type OpImporter } from "./helpers.ts";
+import { castTargetCode, legacyBroadcastOperand } from "./legacy.ts";
 
 /** ONNX ops that are one HAL unary op. */
 const UNARY: Record<string, string> = {
@@ -9,7 +10,7 @@ const UNARY: Record<string, string> = {
   Sigmoid: "sigmoid", Relu: "relu", Erf: "erf", Floor: "floor", Ceil: "ceil", Round: "round", Sign: "sign", IsNaN: "isNaN", Not: "logicalNot",
 };
 
-/** ONNX ops that are one HAL binary op (numpy broadcasting in both since opset 7). */
+/** ONNX ops that are one HAL binary op (numpy broadcasting in both since opset 7; before, a `broadcast` flag). */
 const BINARY: Record<string, string> = {
   Add: "add", Sub: "sub", Mul: "mul", Div: "div", Equal: "equal", Less: "less", Greater: "greater", LessOrEqual: "lessEqual",
   GreaterOrEqual: "greaterEqual", And: "logicalAnd", Or: "logicalOr", Xor: "logicalXor",
@@ -20,7 +21,8 @@ const unary = (op: string): OpImporter => (ctx, node) => {
 };
 
 const binary = (op: string): OpImporter => (ctx, node) => {
-  bin(ctx, op, input(ctx, node, 0), input(ctx, node, 1), output(node));
+  const a = input(ctx, node, 0);
+  bin(ctx, op, a, legacyBroadcastOperand(ctx, node, a, input(ctx, node, 1)), output(node));
 };
 
 /** Max/Min/Sum (variadic, broadcasting): a left fold. */
@@ -43,7 +45,8 @@ const mean: OpImporter = (ctx, node) => {
 const pow: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   // Since opset 12 the exponent may have another type than the base.
-  bin(ctx, "pow", x, castTo(ctx, input(ctx, node, 1), ctx.dtype(x)), output(node));
+  const exponent = legacyBroadcastOperand(ctx, node, x, input(ctx, node, 1));
+  bin(ctx, "pow", x, castTo(ctx, exponent, ctx.dtype(x)), output(node));
 };
 
 const mod: OpImporter = (ctx, node) => {
@@ -62,10 +65,8 @@ function castTarget(ctx: Parameters<OpImporter>[0], to: number) {
 }
 
 const cast: OpImporter = (ctx, node) => {
-  const to = node.attrs.int("to");
-  if (to === undefined) throw new DTypeError(`${ctx.where()}: missing attribute 'to'`);
   const x = input(ctx, node, 0);
-  const dtype = castTarget(ctx, to);
+  const dtype = castTarget(ctx, castTargetCode(ctx, node));
   ctx.bind(output(node), ctx.dtype(x) === dtype ? x : ctx.op("cast", [x], { to: dtype }, output(node)));
 };
 

@@ -1,4 +1,6 @@
 import { ACTIVATION_IMPORTERS } from "./activations.ts";
+import { CONTRIB_IMPORTERS, DYNAMIC_QUANTIZATION_IMPORTERS } from "./contrib.ts";
+import { CONTROL_FLOW_IMPORTERS } from "./control-flow.ts";
 import { CONV_IMPORTERS } from "./conv.ts";
 import { ELEMENTWISE_IMPORTERS } from "./elementwise.ts";
 import type { OpImporter } from "./helpers.ts";
@@ -6,6 +8,7 @@ import { MATMUL_IMPORTERS } from "./matmul.ts";
 import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
 import { RECURRENT_IMPORTERS } from "./recurrent.ts";
+import { QUANTIZE_IMPORTERS } from "./quantize.ts";
 import { REDUCE_IMPORTERS } from "./reduce.ts";
 import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
@@ -28,6 +31,14 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...TOPK_IMPORTERS,
   ...RESIZE_IMPORTERS,
   ...RECURRENT_IMPORTERS,
+  ...CONTROL_FLOW_IMPORTERS,
+  ...DYNAMIC_QUANTIZATION_IMPORTERS,
+  ...QUANTIZE_IMPORTERS,
+};
+
+/** Operators of other domains Polychip imports, by domain then op_type. */
+export const DOMAIN_IMPORTERS: Readonly<Record<string, Readonly<Record<string, OpImporter>>>> = {
+  "com.microsoft": CONTRIB_IMPORTERS,
 };
 
 export function supportedOnnxOps(): string[] {

@@ -20,7 +20,11 @@ function moments(ctx: ImportContext, x: string, axes: number[]): { mean: string;
 const batchNormalization: OpImporter = (ctx, node) => {
   const [x, scale, bias, mean, variance] = [0, 1, 2, 3, 4].map((i) => input(ctx, node, i)) as [string, string, string, string, string];
   const epsilon = node.attrs.float("epsilon", 1e-5);
-  if (node.opset < 9 && node.attrs.int("spatial", 1) !== 1) throw new UnsupportedOpError(`${ctx.where()}: spatial=0 batch normalisation is not supported`);
+  if (node.opset < 9 && node.attrs.int("spatial", 1) === 0) {
+    perActivationBatchNorm(ctx, node, [x, scale, bias, mean, variance], epsilon);
+    return;
+  }
+  // Before opset 14 the outputs asked for, not is_test (opset < 7), say whether this is training.
   const training = node.opset >= 14 && node.attrs.int("training_mode", 0) === 1;
   if (!training) {
     if (node.outputs.slice(1).some((o) => o)) throw new UnsupportedOpError(`${ctx.where()}: the training statistics outputs are not supported in inference mode`);
@@ -41,6 +45,19 @@ const batchNormalization: OpImporter = (ctx, node) => {
   if (output(node, 1)) blend(mean, batchMean, output(node, 1));
   if (output(node, 2)) blend(variance, batchVar, output(node, 2));
 };
+
+/**
+ * spatial=0 (opsets 1-8): statistics per activation, shaped like one sample ([C, D1, ...]); a [C]
+ * vector on a wider input still means one value per channel.
+ */
+function perActivationBatchNorm(ctx: ImportContext, node: Parameters<OpImporter>[1], [x, scale, bias, mean, variance]: string[], epsilon: number): void {
+  if (node.outputs.slice(1).some((o) => o)) throw new UnsupportedOpError(`${ctx.where()}: the training statistics outputs are not supported in inference mode`);
+  const rank = ctx.rank(x);
+  const fit = (v: string) => (ctx.rank(v) === 1 && rank > 2 ? perChannel(ctx, v, ctx.dims(v)[0]!, rank) : v);
+  const std = un(ctx, "sqrt", bin(ctx, "add", fit(variance!), scalarLike(ctx, epsilon, x)));
+  const normalised = bin(ctx, "div", bin(ctx, "sub", x!, fit(mean!)), std);
+  bin(ctx, "add", bin(ctx, "mul", normalised, fit(scale!)), fit(bias!), output(node));
+}
 
 /** Instance norm = layer norm over the spatial dims of each (n, c), then a per-channel affine. */
 const instanceNormalization: OpImporter = (ctx, node) => {

@@ -17,7 +17,9 @@ const resize: OpImporter = (ctx, node) => {
   const shape = ctx.shape(x, "Resize");
   const rank = shape.length;
   const a = node.attrs;
-  const mode = a.string("mode", "nearest") as ResizeMode;
+  // The experimental Upsample of opsets 1-6 called linear "bilinear".
+  const named = a.string("mode", "nearest");
+  const mode = (named === "bilinear" && node.opType === "Upsample" ? "linear" : named) as ResizeMode;
   if (mode !== "nearest" && mode !== "linear" && mode !== "cubic") throw new UnsupportedOpError(`${ctx.where()}: unknown mode '${mode}'`);
   const legacy = node.opType === "Upsample" || node.opset < 11;
   const settings: ResizeSettings = {
@@ -37,7 +39,11 @@ const resize: OpImporter = (ctx, node) => {
   let sizes: number[] | undefined;
   let roi: number[] | undefined;
   if (node.opType === "Upsample") {
-    scales = node.opset < 9 ? a.floats("scales") : floats(ctx, input(ctx, node, 1), "Upsample's scales");
+    if (node.opset < 7 && a.has("height_scale")) {
+      // Upsample-1 (experimental): 4-D NCHW with two scale attributes.
+      if (rank !== 4) throw new ShapeError(`${ctx.where()}: Upsample-1 takes a 4-D NCHW input, got rank ${rank}`);
+      scales = [1, 1, a.float("height_scale", 1), a.float("width_scale", 1)];
+    } else scales = node.opset < 9 ? a.floats("scales") : floats(ctx, input(ctx, node, 1), "Upsample's scales");
   } else if (node.opset < 11) {
     scales = floats(ctx, input(ctx, node, 1), "Resize's scales");
   } else {

@@ -4,6 +4,7 @@ import { broadcastDims, resolveReshapeDims, splitSizes } from "../../host/struct
 import { tensorFromProto } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axesOf, axisOf, bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { concatAxis } from "./legacy.ts";
 
 /** Values of a known integer tensor as numbers. */
 const valuesOf = (t: { data: ArrayLike<number> }) => Array.from(t.data);
@@ -88,7 +89,7 @@ const expand: OpImporter = (ctx, node) => {
 const tile: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const shape = ctx.shape(x, "Tile");
-  const repeats = ctx.ints(input(ctx, node, 1), "Tile's repeats");
+  const repeats = node.opset < 6 ? tile1Repeats(ctx, node, shape.length) : ctx.ints(input(ctx, node, 1), "Tile's repeats");
   if (repeats.length !== shape.length || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
     throw new ShapeError(`${ctx.where()}: repeats [${repeats.join(", ")}] do not fit input shape [${shape.join(", ")}]`);
   }
@@ -97,10 +98,17 @@ const tile: OpImporter = (ctx, node) => {
   ctx.op("reshape", [wide], { shape: shape.map((d, i) => d * repeats[i]!) }, output(node));
 };
 
+/** Tile-1 repeats along one axis: inputs (input, tiles, axis) instead of a repeats vector. */
+function tile1Repeats(ctx: ImportContext, node: OnnxNode, rank: number): number[] {
+  const tiles = ctx.ints(input(ctx, node, 1), "Tile's tiles");
+  const axis = axisOf(ctx, ctx.ints(input(ctx, node, 2), "Tile's axis")[0] ?? 0, rank);
+  return Array.from({ length: rank }, (_, i) => (i === axis ? tiles[0] ?? 1 : 1));
+}
+
 const concat: OpImporter = (ctx, node) => {
   const ins = node.inputs.filter((n) => n);
   if (ins.length === 0) throw new FormatError(`${ctx.where()}: needs at least one input`);
-  const axisAttr = node.attrs.int("axis");
+  const axisAttr = concatAxis(node);
   if (axisAttr === undefined) throw new FormatError(`${ctx.where()}: missing attribute 'axis'`);
   const axis = axisOf(ctx, axisAttr, ctx.rank(ins[0]!));
   if (ins.length === 1) ctx.bind(output(node), ins[0]!);
@@ -115,8 +123,12 @@ const split: OpImporter = (ctx, node) => {
   if (count === 0) throw new FormatError(`${ctx.where()}: has no outputs`);
   let sizesName: string | undefined;
   let given: number[] | undefined;
-  if (node.opset < 13) given = node.attrs.ints("split");
-  else {
+  if (node.opset < 13) {
+    given = node.attrs.ints("split");
+    // Split-1 could also take the sizes as an optional second input.
+    const sizesInput = node.opset < 2 ? optionalInput(node, 1) : undefined;
+    if (!given && sizesInput) given = ctx.ints(sizesInput, "Split's sizes");
+  } else {
     sizesName = optionalInput(node, 1);
     const known = sizesName ? ctx.constant(sizesName) : undefined;
     if (known) given = valuesOf(known);

@@ -1,0 +1,148 @@
+import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
+import type { ImportContext } from "../context.ts";
+import { geluOf } from "./activations.ts";
+import { ATTENTION_IMPORTERS } from "./attention.ts";
+import { bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { matmulOf } from "./matmul.ts";
+
+/**
+ * onnxruntime's com.microsoft operators that browser-targeted exports carry, with onnxruntime's
+ * documented semantics (github.com/microsoft/onnxruntime docs/ContribOperators.md), lowered onto
+ * HAL ops like the default domain's.
+ */
+
+/** BiasGelu: erf-GELU of A + B. */
+const biasGelu: OpImporter = (ctx, node) => {
+  geluOf(ctx, bin(ctx, "add", input(ctx, node, 0), input(ctx, node, 1)), false, output(node));
+};
+
+/** FastGelu: tanh-approximated GELU of X (+ bias). */
+const fastGelu: OpImporter = (ctx, node) => {
+  const bias = optionalInput(node, 1);
+  const x = bias ? bin(ctx, "add", input(ctx, node, 0), bias) : input(ctx, node, 0);
+  geluOf(ctx, x, true, output(node));
+};
+
+/** QuickGelu: x · sigmoid(alpha · x), alpha 1.702 by default. */
+const quickGelu: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const alpha = node.attrs.float("alpha", 1.702);
+  bin(ctx, "mul", x, un(ctx, "sigmoid", bin(ctx, "mul", x, scalarLike(ctx, alpha, x))), output(node));
+};
+
+/**
+ * SkipLayerNormalization: s = input + skip (+ bias); output = LayerNorm over the last dim of s
+ * with gamma (and beta). Outputs 1 and 2 (mean, inverse std) are ONNX Runtime training details
+ * and refused; output 3 is s itself.
+ */
+const skipLayerNormalization: OpImporter = (ctx, node) => {
+  const bias = optionalInput(node, 4);
+  let sum = bin(ctx, "add", input(ctx, node, 0), input(ctx, node, 1));
+  if (bias) sum = bin(ctx, "add", sum, bias);
+  if (output(node, 1) || output(node, 2)) throw new UnsupportedOpError(`${ctx.where()}: the mean and inv_std_var outputs are not supported`);
+  const beta = optionalInput(node, 3);
+  const epsilon = node.attrs.float("epsilon", 1e-12);
+  ctx.op("layerNorm", beta ? [sum, input(ctx, node, 2), beta] : [sum, input(ctx, node, 2)], { axis: ctx.rank(sum) - 1, epsilon }, output(node));
+  ctx.bind(output(node, 3), sum);
+};
+
+/**
+ * MatMulNBits: A [.., K] times a block-quantised B [N, K] (transposed), B packed as
+ * [N, blocks, blockSize·bits/8] bytes (low nibble first for 4 bits), per-block scales [N·blocks]
+ * and optional zero points (packed like B, or floats; 2^(bits−1) by default). B is dequantised
+ * at import, so it must be a constant (it always is: it is the weight).
+ */
+const matMulNBits: OpImporter = (ctx, node) => {
+  const a = node.attrs;
+  const [k, n, bits, blockSize] = [a.int("K"), a.int("N"), a.int("bits", 4), a.int("block_size")];
+  if (k === undefined || n === undefined || blockSize === undefined) throw new FormatError(`${ctx.where()}: K, N and block_size are required`);
+  if (bits !== 4 && bits !== 8 && bits !== 2) throw new UnsupportedOpError(`${ctx.where()}: ${bits}-bit weights are not supported (2, 4, 8)`);
+  if (optionalInput(node, 4)) throw new UnsupportedOpError(`${ctx.where()}: g_idx (act-order) is not supported`);
+  const packed = ctx.requireConstant(input(ctx, node, 1), "MatMulNBits' weight").data;
+  const scales = ctx.requireConstant(input(ctx, node, 2), "MatMulNBits' scales").data;
+  const zpName = optionalInput(node, 3);
+  const zp = zpName ? ctx.requireConstant(zpName, "MatMulNBits' zero points") : undefined;
+  const blocks = Math.ceil(k / blockSize);
+  const blob = (blockSize * bits) / 8;
+  if (packed.length !== n * blocks * blob || scales.length !== n * blocks) {
+    throw new ShapeError(`${ctx.where()}: B has ${packed.length} bytes and ${scales.length} scales, expected ${n * blocks * blob} and ${n * blocks} for N=${n}, K=${k}, block_size=${blockSize}`);
+  }
+  const perByte = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const zpBytesPerRow = Math.ceil((blocks * bits) / 8);
+  const zeroPoint = (row: number, block: number): number => {
+    if (!zp) return 1 << (bits - 1);
+    if (zp.dtype === "float32" || zp.dtype === "float16") return zp.data[row * blocks + block]!;
+    const byte = zp.data[row * zpBytesPerRow + Math.floor(block / perByte)]!;
+    return (byte >> ((block % perByte) * bits)) & mask;
+  };
+  // W is [K, N] so that A @ W is the product; rows of B are columns of W.
+  const w = new Float32Array(k * n);
+  for (let row = 0; row < n; row++) {
+    for (let col = 0; col < k; col++) {
+      const block = Math.floor(col / blockSize);
+      const offset = (row * blocks + block) * blob;
+      const within = col % blockSize;
+      const byte = packed[offset + Math.floor(within / perByte)]!;
+      const q = (byte >> ((within % perByte) * bits)) & mask;
+      w[col * n + row] = (q - zeroPoint(row, block)) * scales[row * blocks + block]!;
+    }
+  }
+  const x = input(ctx, node, 0);
+  const weight = ctx.const(w, [k, n], ctx.dtype(x));
+  const bias = optionalInput(node, 5);
+  const y = matmulOf(ctx, x, weight, bias ? undefined : output(node));
+  if (bias) bin(ctx, "add", y, bias, output(node));
+};
+
+/**
+ * DynamicQuantizeLinear: uint8 with scale (max(x, 0) − min(x, 0)) / 255 and zero point
+ * round(−min / scale), values round(x / scale) + zero point, saturated (round half to even).
+ */
+const dynamicQuantizeLinear: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  if (ctx.dtype(x) !== "float32") throw new DTypeError(`${ctx.where()}: expects float32, got ${ctx.dtype(x)}`);
+  const all = [...Array(ctx.rank(x)).keys()];
+  const zero = scalarLike(ctx, 0, x);
+  const lo = bin(ctx, "minimum", all.length ? ctx.op("reduceMin", [x], { axes: all, keepDims: false }) : x, zero);
+  const hi = bin(ctx, "maximum", all.length ? ctx.op("reduceMax", [x], { axes: all, keepDims: false }) : x, zero);
+  const scale = bin(ctx, "div", bin(ctx, "sub", hi, lo), scalarLike(ctx, 255, x), output(node, 1));
+  const saturate = (v: string) => bin(ctx, "minimum", bin(ctx, "maximum", v, zero), scalarLike(ctx, 255, x));
+  const zp = saturate(un(ctx, "round", bin(ctx, "div", un(ctx, "neg", lo), scale)));
+  const q = saturate(bin(ctx, "add", un(ctx, "round", bin(ctx, "div", x, scale)), zp));
+  ctx.op("cast", [q], { to: "uint8" }, output(node, 0));
+  if (output(node, 2)) ctx.op("cast", [zp], { to: "uint8" }, output(node, 2));
+};
+
+/**
+ * MatMulInteger: (A − a_zero_point) · (B − b_zero_point) in int32. Computed in float32, which
+ * is exact while every partial sum stays below 2^24 (K·255·255 < 2^24, i.e. K ≤ 258, for any
+ * values; larger K with typical values).
+ */
+const matMulInteger: OpImporter = (ctx, node) => {
+  const centred = (t: string, zpName: string | undefined, perRow: boolean) => {
+    const f = castTo(ctx, t, "float32");
+    if (!zpName) return f;
+    const zp = castTo(ctx, zpName, "float32");
+    // A's zero point may be per row ([M]): it must line up with A's rows, not its columns.
+    return bin(ctx, "sub", f, perRow && ctx.rank(zpName) === 1 && ctx.dims(zpName)[0] !== 1 ? ctx.op("unsqueeze", [zp], { axes: [1] }) : zp);
+  };
+  const a = centred(input(ctx, node, 0), optionalInput(node, 2), true);
+  const b = centred(input(ctx, node, 1), optionalInput(node, 3), false);
+  ctx.op("cast", [matmulOf(ctx, a, b)], { to: "int32" }, output(node));
+};
+
+export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
+  ...ATTENTION_IMPORTERS,
+  BiasGelu: biasGelu,
+  FastGelu: fastGelu,
+  QuickGelu: quickGelu,
+  SkipLayerNormalization: skipLayerNormalization,
+  MatMulNBits: matMulNBits,
+};
+
+/** Quantisation ops of the default domain used by dynamically quantised exports. */
+export const DYNAMIC_QUANTIZATION_IMPORTERS: Record<string, OpImporter> = {
+  DynamicQuantizeLinear: dynamicQuantizeLinear,
+  MatMulInteger: matMulInteger,
+};

@@ -1,0 +1,44 @@
+import { getOp, type Attrs, type TensorMeta } from "@polychip/hal";
+import type { Dim, ValueMeta } from "../host/meta.ts";
+import { unknownDim } from "../host/structural.ts";
+
+/**
+ * Output metas of a HAL op whose inputs may have symbolic dims. The HAL's shape rules take
+ * numbers, so they run under two unrelated assignments of large sizes to the symbols (and once
+ * more under small ones when the rule accepts them): an output dim that is the same number every
+ * time does not depend on any symbol and is exact; one that follows a symbol in every run is that
+ * symbol; anything else is a fresh symbol — a size known only once the inputs are. A number in
+ * a meta is therefore always the true size, never a size computed from a placeholder.
+ */
+export function inferWithSymbols(op: string, ins: readonly ValueMeta[], attrs: Attrs): ValueMeta[] {
+  const rule = getOp(op);
+  const symbols = [...new Set(ins.flatMap((m) => m.shape.filter((d): d is string => typeof d === "string")))];
+  if (symbols.length === 0) return rule.infer(ins as TensorMeta[], attrs);
+  const assignments = [
+    new Map(symbols.map((s, i) => [s, 1_048_583 + i * 7_919])),
+    new Map(symbols.map((s, i) => [s, 3_145_739 + i * 104_729])),
+  ];
+  const concrete = (a: Map<string, number>): TensorMeta[] =>
+    ins.map((m) => ({ dtype: m.dtype, shape: m.shape.map((d) => (typeof d === "number" ? d : a.get(d)!)) }));
+  const runs = assignments.map((a) => rule.infer(concrete(a), attrs));
+  // Small sizes catch rules that clamp (a constant above some size, a symbol below it); a rule
+  // that refuses them (a kernel larger than the input) leaves the two large runs to decide.
+  const small = new Map(symbols.map((s, i) => [s, 5 + i * 2]));
+  let smallRun: TensorMeta[] | undefined;
+  try {
+    smallRun = rule.infer(concrete(small), attrs);
+  } catch {
+    smallRun = undefined;
+  }
+  const all = [...assignments, ...(smallRun ? [small] : [])];
+  const outs = [...runs, ...(smallRun ? [smallRun] : [])];
+  return runs[0]!.map((m, j) => ({
+    dtype: m.dtype,
+    shape: m.shape.map((_, k): Dim => {
+      const values = outs.map((run) => run[j]!.shape[k]!);
+      if (values.every((v) => v === values[0]) && Number.isFinite(values[0])) return values[0]!;
+      const same = symbols.find((s) => all.every((a, r) => a.get(s) === values[r]));
+      return same ?? unknownDim();
+    }),
+  }));
+}

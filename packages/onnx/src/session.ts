@@ -1,0 +1,168 @@
+import { hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { createSession, isRawView, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
+import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
+import { importModelProto } from "./import/importer.ts";
+import { decodeModel } from "./proto/codec.ts";
+import type { ModelProto } from "./proto/types.ts";
+import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
+
+export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs"> {
+  /** Device to run on (default: the engine's default device). */
+  readonly device?: string;
+  /** How many plans (input-shape signatures, with their run-time values) are kept; least recently used are dropped. Default 8. */
+  readonly maxPlans?: number;
+}
+
+interface Plan {
+  readonly graph: Graph;
+  readonly session: Session;
+}
+
+/** A value the lowering needs at import time is computed per run only when it is this small. */
+const MAX_RUN_TIME_VALUE = 4096;
+/** How many run-time values one signature may need before the model is refused (each costs a prefix run). */
+const MAX_RUN_TIME_VALUES = 64;
+
+/**
+ * An ONNX model ready to run on inputs of any shape its declaration allows.
+ *
+ * The first run with a new input-shape signature imports the model with the symbolic dims bound
+ * to the actual sizes — every shape is then known, shape-computing subgraphs (Shape → Gather →
+ * Concat → Reshape) fold with the bound values, lowerings that need sizes have them — and keeps
+ * that plan for later runs with the same shapes.
+ *
+ * Some lowerings need a value that depends on the data (an If's condition, Range's limit read
+ * from an input). For those the session runs the model's prefix that computes the value, then
+ * imports with it known (the taken branch is inlined with the outer-scope values); the plan is
+ * kept per signature and value. A shape or value the model cannot take is an error naming the
+ * input or node, never a run on a guessed dimension.
+ */
+export class OnnxSession {
+  private readonly plans = new Map<string, Plan>();
+  /** Per input-shape signature: the run-time values its import needs, in the order found. */
+  private readonly needed = new Map<string, string[]>();
+  private readonly inputNames: readonly string[];
+  private readonly topLevelValues: ReadonlySet<string>;
+  private disposed = false;
+
+  private constructor(private readonly model: ModelProto, private readonly options: OnnxSessionOptions) {
+    const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
+    this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
+    this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
+  }
+
+  /** Decodes the model (a FormatError for malformed bytes); importing waits for the first run's shapes. */
+  static async create(model: Uint8Array | ModelProto, options: OnnxSessionOptions = {}): Promise<OnnxSession> {
+    return new OnnxSession(model instanceof Uint8Array ? decodeModel(model) : model, options);
+  }
+
+  /** The model's run-time input names, in order. */
+  get inputs(): readonly string[] {
+    return this.inputNames;
+  }
+
+  /** How many plans are kept now (prefix plans that compute run-time values included). */
+  get planCount(): number {
+    return this.plans.size;
+  }
+
+  async run(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+    const plan = await this.planFor(feeds);
+    // Inputs whose values were needed at import are constants in the plan.
+    const used = Object.fromEntries(plan.graph.inputs.filter((v) => v.name in feeds).map((v) => [v.name, feeds[v.name]!]));
+    return plan.session.run(used);
+  }
+
+  /** The graph planned for these inputs (imported and kept on first use). */
+  async planFor(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Plan> {
+    if (this.disposed) throw new PolychipError("this ONNX session was disposed");
+    const shapes = this.shapesOf(feeds);
+    const signature = JSON.stringify(this.inputNames.map((n) => shapes[n] ?? null));
+    const needed = this.needed.get(signature) ?? [];
+    this.needed.set(signature, needed);
+    const known: Record<string, HostTensor> = {};
+    for (;;) {
+      for (const name of needed) if (!known[name]) known[name] = await this.compute(name, signature, shapes, known, feeds);
+      try {
+        return await this.plan(`${signature}|${valuesKey(known)}`, { inputShapes: shapes, knownValues: { ...known } });
+      } catch (err) {
+        const value = err instanceof RunTimeValueError ? err.value : undefined;
+        const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value));
+        if (!computable || needed.includes(value)) throw err;
+        if (needed.length >= MAX_RUN_TIME_VALUES) throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
+        needed.push(value);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const plan of this.plans.values()) plan.session.dispose();
+    this.plans.clear();
+  }
+
+  private shapesOf(feeds: Readonly<Record<string, RuntimeInput>>): Record<string, readonly number[]> {
+    const shapes: Record<string, readonly number[]> = {};
+    for (const name of this.inputNames) {
+      const shape = feeds[name]?.shape;
+      if (shape === undefined) continue; // the runtime names the missing input
+      if (!Array.isArray(shape)) throw new ShapeError(`input '${name}': shape must be an array of sizes, got ${JSON.stringify(shape)}`);
+      shapes[name] = shape;
+    }
+    return shapes;
+  }
+
+  /** Runs the prefix of the model that produces `name` (with the values found before it known). */
+  private async compute(
+    name: string, signature: string, shapes: Record<string, readonly number[]>, known: Record<string, HostTensor>, feeds: Readonly<Record<string, RuntimeInput>>,
+  ): Promise<HostTensor> {
+    if (this.inputNames.includes(name)) return this.inputValue(name, feeds);
+    const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
+    const out = (await prefix.session.run(feeds))[name]!;
+    if (out.data.length > MAX_RUN_TIME_VALUE) {
+      throw new UnsupportedOpError(`'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`);
+    }
+    return { dtype: out.dtype, shape: out.shape, data: out.data };
+  }
+
+  /** An input's values, for a lowering that needs them at import (the plan then holds them as constants). */
+  private inputValue(name: string, feeds: Readonly<Record<string, RuntimeInput>>): HostTensor {
+    const feed = feeds[name];
+    if (!feed || isRawView(feed)) throw new UnsupportedOpError(`input '${name}' is needed to plan the model: pass it as host data (values and shape), not a device view`);
+    if (feed.data.length > MAX_RUN_TIME_VALUE) throw new UnsupportedOpError(`input '${name}' is needed to plan the model but holds ${feed.data.length} values (at most ${MAX_RUN_TIME_VALUE})`);
+    const dtype = feed.dtype ?? this.declaredDtype(name);
+    return { dtype, shape: [...feed.shape], data: hostArray(dtype, feed.data.length).map((_, i) => feed.data[i]!) };
+  }
+
+  private declaredDtype(name: string): DType {
+    const v = (this.model.graph?.input ?? []).find((i) => i.name === name);
+    return dtypeForOnnx(v?.type?.tensorType?.elemType ?? 0, `ONNX graph input '${name}'`);
+  }
+
+  private async plan(key: string, bound: Pick<ImportOptions, "inputShapes" | "knownValues" | "outputs">): Promise<Plan> {
+    const cached = this.plans.get(key);
+    if (cached) {
+      this.plans.delete(key);
+      this.plans.set(key, cached);
+      return cached;
+    }
+    const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
+    const known = bound.knownValues ?? {};
+    const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
+    const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput }).graph;
+    const session = await createSession(graph, device ? { device } : {});
+    const plan = { graph, session };
+    this.plans.set(key, plan);
+    const limit = this.options.maxPlans ?? 8;
+    while (this.plans.size > limit) {
+      const [oldest, dropped] = this.plans.entries().next().value as [string, Plan];
+      dropped.session.dispose();
+      this.plans.delete(oldest);
+    }
+    return plan;
+  }
+}
+
+function valuesKey(known: Record<string, HostTensor>): string {
+  return JSON.stringify(Object.entries(known).map(([k, t]) => [k, t.shape, Array.from(t.data)]));
+}
