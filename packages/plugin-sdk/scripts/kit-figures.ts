@@ -14,6 +14,7 @@ const PLUGINS: [string, string][] = [
   ["@polychip/device-cpu", "the reference against itself"],
   ["./plugins/template", "naive primitives, as scaffolded"],
   ["@polychip/npu-sim", "simulated MLU-class NPU"],
+  ["./plugins/npu-sim/src/edge.ts", "the int8-only edge profile"],
 ];
 
 const figures = [];

@@ -12,6 +12,7 @@ import type { NpuSimDevice } from "./device.ts";
 import { streamKernel } from "./kernels/elementwise.ts";
 import { fusedActivation } from "./kernels/conv2d-program.ts";
 import { npuSimKernels } from "./kernels/index.ts";
+import type { NpuRegistration } from "./kernels/registration.ts";
 
 type Env = Map<string, TensorView<HostBuffer>>;
 
@@ -26,22 +27,25 @@ export interface Step {
 const VIEW_OPS = new Set(["identity", "reshape", "flatten"]);
 const FLOATS = new Set(["float32", "float16"]);
 
-/** The registered kernel for (op, dtype of the first input), if the chip runs it natively. */
-export function nativeKernel(op: string, dtype: string): KernelFn<HostBuffer> | undefined {
-  return npuSimKernels.find((k) => k.op === op && (k.dtypes === "*" || k.dtypes.includes(dtype as never)))?.kernel;
+/** The registered kernel for (op, dtype of the first input) in the chip's list, if it runs it natively. */
+export function nativeKernel(op: string, dtype: string, kernels: readonly NpuRegistration[] = npuSimKernels): KernelFn<HostBuffer> | undefined {
+  return kernels.find((k) => k.op === op && (k.dtypes === "*" || k.dtypes.includes(dtype as never)))?.kernel;
 }
+
+/** Whether the chip's list has float16 tensor-unit kernels (the int8-only edge part has none, so fp16 convs are not fused). */
+const hasHalfTensorUnit = (kernels: readonly NpuRegistration[]) => kernels.some((k) => k.op === "conv2d" && k.dtypes !== "*" && k.dtypes.includes("float16"));
 
 /**
  * Whether the chip runs `node` without the host: a native kernel for its dtype, a float cast
  * (a vector-unit stream the claim adds), or a reshape / flatten / identity (a new view of the same
  * DRAM). Anything else ends the chain.
  */
-export function runsOnChip(graph: GraphView, node: GraphNodeView): boolean {
+export function runsOnChip(graph: GraphView, node: GraphNodeView, kernels: readonly NpuRegistration[] = npuSimKernels): boolean {
   const dtypeOf = (name: string | undefined) => (name ? graph.values.get(name)?.dtype : undefined);
   if (VIEW_OPS.has(node.op)) return node.inputs.length === 1 && dtypeOf(node.inputs[0]) !== undefined;
   if (node.op === "cast") return FLOATS.has(dtypeOf(node.inputs[0]) ?? "") && FLOATS.has(String(node.attrs.to));
   const dtype = dtypeOf(node.inputs[0]);
-  return dtype !== undefined && node.outputs.every((o) => graph.values.has(o)) && nativeKernel(node.op, dtype) !== undefined;
+  return dtype !== undefined && node.outputs.every((o) => graph.values.has(o)) && nativeKernel(node.op, dtype, kernels) !== undefined;
 }
 
 /**
@@ -49,7 +53,8 @@ export function runsOnChip(graph: GraphView, node: GraphNodeView): boolean {
  * chip: conv2d (fp16) with the bias adds, ReLU and max-pool after it; quantizedConv2d with the
  * dequantize → maxPool2d → quantize (same scale and zero point) after it, pooled as integers.
  */
-export function compileChain(graph: GraphView, chain: readonly number[]): Step[] {
+export function compileChain(graph: GraphView, chain: readonly number[], kernels: readonly NpuRegistration[] = npuSimKernels): Step[] {
+  const halfTensor = hasHalfTensorUnit(kernels);
   const readers = new Map<string, number[]>();
   graph.nodes.forEach((n, i) => n.inputs.forEach((v) => v !== "" && readers.set(v, [...(readers.get(v) ?? []), i])));
   const outputs = new Set(graph.outputs.map((o) => o.name));
@@ -65,14 +70,14 @@ export function compileChain(graph: GraphView, chain: readonly number[]): Step[]
     if (fused.has(i)) continue;
     const node = graph.nodes[i]!;
     const dtype = graph.values.get(node.inputs[0] ?? "")?.dtype;
-    const layout = tensorLayout(graph, node);
+    const layout = tensorLayout(graph, node, halfTensor);
     const conv = layout === undefined ? undefined : dtype === "float16" ? fuseHalfConv(graph, i, next, layout) : fuseQuantizedConv(graph, i, next, layout);
     if (conv) {
       conv.nodes.forEach((n) => fused.add(n));
       steps.push(conv);
     } else if (VIEW_OPS.has(node.op)) steps.push(viewStep(i, node));
     else if (node.op === "cast") steps.push(kernelStep(i, node, streamKernel("cast", 1, ([x], k) => x![k]!)));
-    else steps.push(kernelStep(i, node, nativeKernel(node.op, dtype!)!));
+    else steps.push(kernelStep(i, node, nativeKernel(node.op, dtype!, kernels)!));
   }
   return steps;
 }
@@ -119,11 +124,11 @@ type Next = (value: string, after: number) => number | undefined;
 /** How a tensor-unit op maps onto the conv program: as it is, or a 2-D matmul as a 1×1 conv over its rows. */
 type Layout = { readonly kind: "conv" } | { readonly kind: "linear"; readonly transposeB: boolean };
 
-function tensorLayout(graph: GraphView, node: GraphNodeView): Layout | undefined {
+function tensorLayout(graph: GraphView, node: GraphNodeView, halfTensor: boolean): Layout | undefined {
   const x = graph.values.get(node.inputs[0] ?? "");
-  if (node.op === "conv2d" && x?.dtype === "float16") return { kind: "conv" };
+  if (node.op === "conv2d" && x?.dtype === "float16" && halfTensor) return { kind: "conv" };
   if (node.op === "quantizedConv2d") return { kind: "conv" };
-  const linear = (node.op === "matmul" && x?.dtype === "float16") || node.op === "quantizedMatmul";
+  const linear = (node.op === "matmul" && x?.dtype === "float16" && halfTensor) || node.op === "quantizedMatmul";
   if (linear && x?.shape.length === 2 && !node.attrs.transposeA) return { kind: "linear", transposeB: Boolean(node.attrs.transposeB) };
   return undefined;
 }

@@ -2,6 +2,8 @@ import { isContiguous, type Device, type GraphView, type SubgraphClaim } from "@
 import type { HostBuffer } from "@polychip/plugin-sdk";
 import { compileChain, nativeKernel, runsOnChip } from "./claim-steps.ts";
 import { npuOf } from "./device.ts";
+import { edgeInt8Kernels, npuSimKernels } from "./kernels/index.ts";
+import type { NpuRegistration } from "./kernels/registration.ts";
 
 /** Names longer than this keep their first and last steps. */
 const NAME_LIMIT = 96;
@@ -16,7 +18,9 @@ const NAME_LIMIT = 96;
  */
 export function claimSubgraphs(graph: GraphView, device: Device<HostBuffer>): SubgraphClaim<HostBuffer>[] {
   const npu = npuOf(device, "claimSubgraphs");
-  const onChip = graph.nodes.map((node) => runsOnChip(graph, node));
+  // The kernels this chip has: an int8-only tensor unit has no float16 programs to claim.
+  const kernels = npu.profile.fp16MacsPerCycle === 0 ? edgeInt8Kernels : npuSimKernels;
+  const onChip = graph.nodes.map((node) => runsOnChip(graph, node, kernels));
   const claims: SubgraphClaim<HostBuffer>[] = [];
   for (let start = 0; start < graph.nodes.length; ) {
     if (!onChip[start]) {
@@ -26,19 +30,19 @@ export function claimSubgraphs(graph: GraphView, device: Device<HostBuffer>): Su
     let end = start;
     while (end < graph.nodes.length && onChip[end]) end++;
     const chain = Array.from({ length: end - start }, (_, k) => start + k);
-    if (chain.some((i) => !["identity", "reshape", "flatten"].includes(graph.nodes[i]!.op))) claims.push(claimChain(graph, chain));
+    if (chain.some((i) => !["identity", "reshape", "flatten"].includes(graph.nodes[i]!.op))) claims.push(claimChain(graph, chain, kernels));
     start = end;
   }
   return claims;
 }
 
-function claimChain(graph: GraphView, chain: number[]): SubgraphClaim<HostBuffer> {
+function claimChain(graph: GraphView, chain: number[], kernels: readonly NpuRegistration[]): SubgraphClaim<HostBuffer> {
   const inside = new Set(chain);
   const produced = new Set(chain.flatMap((i) => graph.nodes[i]!.outputs));
   const inputs = [...new Set(chain.flatMap((i) => graph.nodes[i]!.inputs).filter((v) => v !== "" && !produced.has(v)))];
   const readOutside = new Set([...graph.outputs.map((o) => o.name), ...graph.nodes.flatMap((n, i) => (inside.has(i) ? [] : n.inputs))]);
   const outputs = [...produced].filter((v) => readOutside.has(v));
-  const steps = compileChain(graph, chain);
+  const steps = compileChain(graph, chain, kernels);
   const names = steps.map((s) => s.name);
   const full = names.join(" → ");
   const name = full.length <= NAME_LIMIT ? full : `${names[0]} → … (${names.length} steps) → ${names[names.length - 1]}`;
