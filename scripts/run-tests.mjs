@@ -42,10 +42,7 @@ function run(command, commandArgs) {
 }
 
 // The repository-wide checks first (layering, formatting), then every package's tests.
-const codes = [
-  await run(process.execPath, ["--test", join(root, "scripts/architecture/check.test.mjs")]),
-  await run(turbo, args),
-];
+const codes = [await run(process.execPath, ["--test", join(root, "scripts/architecture/check.test.mjs")]), await run(turbo, args)];
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
 process.stdout.write(`\nall packages (${minutes} min):\n`);
 process.stdout.write(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}\n`);

@@ -22,17 +22,59 @@ const quick = process.argv.includes("quick");
 const conv = (n: number, c: number, h: number, oc: number, k: number) => ({
   name: `conv2d ${n}x${c}x${h}x${h} * ${oc}x${c}x${k}x${k}`,
   op: "conv2d",
-  shapes: [[n, c, h, h], [oc, c, k, k]],
+  shapes: [
+    [n, c, h, h],
+    [oc, c, k, k],
+  ],
   attrs: { pads: [k >> 1, k >> 1, k >> 1, k >> 1] },
   work: 2 * n * oc * h * h * c * k * k,
   unit: "GFLOP/s" as const,
 });
 const CASES: Case[] = quick
-  ? [{ name: "matmul 256", op: "matmul", shapes: [[256, 256], [256, 256]], work: 2 * 256 ** 3, unit: "GFLOP/s" }]
+  ? [
+      {
+        name: "matmul 256",
+        op: "matmul",
+        shapes: [
+          [256, 256],
+          [256, 256],
+        ],
+        work: 2 * 256 ** 3,
+        unit: "GFLOP/s",
+      },
+    ]
   : [
-      ...[1024, 2048, 4096].map((n) => ({ name: `matmul ${n}`, op: "matmul", shapes: [[n, n], [n, n]], work: 2 * n ** 3, unit: "GFLOP/s" as const })),
-      { name: "matmul 4096 transposeB", op: "matmul", shapes: [[4096, 4096], [4096, 4096]], attrs: { transposeB: true }, work: 2 * 4096 ** 3, unit: "GFLOP/s" },
-      { name: "batched matmul 64x(256x64 @ 64x256)", op: "matmul", shapes: [[64, 256, 64], [64, 64, 256]], work: 2 * 64 * 256 * 64 * 256, unit: "GFLOP/s" },
+      ...[1024, 2048, 4096].map((n) => ({
+        name: `matmul ${n}`,
+        op: "matmul",
+        shapes: [
+          [n, n],
+          [n, n],
+        ],
+        work: 2 * n ** 3,
+        unit: "GFLOP/s" as const,
+      })),
+      {
+        name: "matmul 4096 transposeB",
+        op: "matmul",
+        shapes: [
+          [4096, 4096],
+          [4096, 4096],
+        ],
+        attrs: { transposeB: true },
+        work: 2 * 4096 ** 3,
+        unit: "GFLOP/s",
+      },
+      {
+        name: "batched matmul 64x(256x64 @ 64x256)",
+        op: "matmul",
+        shapes: [
+          [64, 256, 64],
+          [64, 64, 256],
+        ],
+        work: 2 * 64 * 256 * 64 * 256,
+        unit: "GFLOP/s",
+      },
       conv(1, 64, 56, 64, 3),
       conv(32, 64, 56, 64, 3),
       conv(32, 256, 14, 256, 3),
@@ -61,7 +103,13 @@ for (const c of CASES) {
   const inputs = c.shapes.map((s) => view(s));
   const attrs = c.attrs ?? {};
   const [meta] = getOp(c.op).infer(inputs, attrs);
-  const out: TensorView<WebGpuBuffer> = { buffer: device.alloc(sizeOf(meta!.shape) * 4), dtype: meta!.dtype, shape: meta!.shape, strides: contiguousStrides(meta!.shape), offset: 0 };
+  const out: TensorView<WebGpuBuffer> = {
+    buffer: device.alloc(sizeOf(meta!.shape) * 4),
+    dtype: meta!.dtype,
+    shape: meta!.shape,
+    strides: contiguousStrides(meta!.shape),
+    offset: 0,
+  };
   const kernel = registry.find("webgpu", c.op, "float32")!.kernel;
   const call = { op: c.op, inputs, outputs: [out], attrs };
   for (let i = 0; i < 3; i++) device.launch(kernel, call);

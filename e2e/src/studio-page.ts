@@ -33,7 +33,13 @@ async function waitUntilReady(page: Page): Promise<void> {
 }
 
 export class StudioPage {
-  private constructor(readonly server: StudioServer, readonly browser: Browser, readonly context: BrowserContext, readonly page: Page, readonly pageErrors: string[]) {}
+  private constructor(
+    readonly server: StudioServer,
+    readonly browser: Browser,
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly pageErrors: string[],
+  ) {}
 
   static async open(options: { colorScheme?: "dark" | "light" } = {}): Promise<StudioPage> {
     const server = await startStudioServer({ skipBuild: process.env.POLYCHIP_E2E_BUILT === "1", quiet: true });

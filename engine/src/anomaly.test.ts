@@ -17,14 +17,19 @@ test("detectAnomaly names the first op that produced a non-finite value, and whe
 test("a non-finite value that came in with the data is reported as such, at the first op that read it", async () => {
   await assert.rejects(
     detectAnomaly(() => tidy(() => tensor([1, NaN]).mul(2).add(1))),
-    nonFinite(/op 'mul' on 'cpu' produced NaN .*input 0 \(float32\[2\]\) already held NaN that no checked op produced: it came from outside \(host data such as the data set\)/),
+    nonFinite(
+      /op 'mul' on 'cpu' produced NaN .*input 0 \(float32\[2\]\) already held NaN that no checked op produced: it came from outside \(host data such as the data set\)/,
+    ),
   );
 });
 
 test("anomalies in the backward pass are found too", async () => {
   const x = tensor([0, 4], { requiresGrad: true });
   const y = x.sqrt().sum();
-  await assert.rejects(detectAnomaly(() => y.backward()), nonFinite(/produced Infinity/));
+  await assert.rejects(
+    detectAnomaly(() => y.backward()),
+    nonFinite(/produced Infinity/),
+  );
   x.dispose();
   y.dispose();
 });
@@ -47,5 +52,8 @@ test("on a device read asynchronously, the first op in program order is still th
 });
 
 test("detectAnomaly cannot be nested", async () => {
-  await assert.rejects(detectAnomaly(() => detectAnomaly(() => 1)), /already active/);
+  await assert.rejects(
+    detectAnomaly(() => detectAnomaly(() => 1)),
+    /already active/,
+  );
 });

@@ -55,9 +55,10 @@ export async function detectAnomaly<T>(fn: () => T | Promise<T>): Promise<T> {
     const { index, value } = found[k]!;
     const inputFindings = await scanAll(inputs);
     const bad = inputFindings.findIndex((f) => f !== undefined);
-    const origin = bad < 0
-      ? "its inputs were finite"
-      : `its input ${bad} (${inputs[bad]!.dtype}${formatShape(inputs[bad]!.shape)}) already held ${inputFindings[bad]!.value} that no checked op produced: it came from outside (host data such as the data set)`;
+    const origin =
+      bad < 0
+        ? "its inputs were finite"
+        : `its input ${bad} (${inputs[bad]!.dtype}${formatShape(inputs[bad]!.shape)}) already held ${inputFindings[bad]!.value} that no checked op produced: it came from outside (host data such as the data set)`;
     const message = `op '${op}' on '${out.storage.device}' produced ${value} at element ${index} of its ${out.dtype}${formatShape(out.shape)} output (inputs ${describe(inputs) || "none"}); ${origin}`;
     if (!first || seq < first.sequence) first = { sequence: seq, message };
   };

@@ -8,7 +8,8 @@ import { registerPlugin, tensor } from "./index.ts";
 /** A CPU-backed device whose read and/or sync never settle, like a lost GPU or a dead worker. */
 function hangingPlugin(name: string, hang: { read?: boolean; sync?: boolean }): DevicePlugin {
   return {
-    name, halVersion: HAL_VERSION,
+    name,
+    halVersion: HAL_VERSION,
     kernels: cpuKernels.map((k) => ({ ...k, device: name })),
     create(): Device {
       const inner = new CpuDevice();
@@ -40,7 +41,14 @@ test("a read that never settles ends in a DeviceTimeoutError naming device, op, 
   const t = tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3], device: "hang-read" }).relu();
   const started = performance.now();
   await withDeadline(150, () =>
-    assert.rejects(t.data(), (e: Error) => e instanceof DeviceTimeoutError && /device 'hang-read': read of float32\[2, 3\] \(24 bytes\) did not finish within 150 ms; the last kernel queued was relu \(inputs float32\[2, 3\]\)/.test(e.message)),
+    assert.rejects(
+      t.data(),
+      (e: Error) =>
+        e instanceof DeviceTimeoutError &&
+        /device 'hang-read': read of float32\[2, 3\] \(24 bytes\) did not finish within 150 ms; the last kernel queued was relu \(inputs float32\[2, 3\]\)/.test(
+          e.message,
+        ),
+    ),
   );
   const ms = performance.now() - started;
   assert.ok(ms >= 140 && ms < 300, `expired after ${ms.toFixed(0)} ms`);
@@ -49,7 +57,12 @@ test("a read that never settles ends in a DeviceTimeoutError naming device, op, 
 test("a sync that never settles ends in a DeviceTimeoutError", async () => {
   const device = await registerPlugin(hangingPlugin("hang-sync", { sync: true }));
   const { getDeviceEntry } = await import("./core/devices.ts");
-  await withDeadline(100, () => assert.rejects(getDeviceEntry(device.info.name).queue.sync(), (e: Error) => e instanceof DeviceTimeoutError && /device 'hang-sync': sync did not finish within 100 ms/.test(e.message)));
+  await withDeadline(100, () =>
+    assert.rejects(
+      getDeviceEntry(device.info.name).queue.sync(),
+      (e: Error) => e instanceof DeviceTimeoutError && /device 'hang-sync': sync did not finish within 100 ms/.test(e.message),
+    ),
+  );
 });
 
 test("a healthy device is unaffected by the deadline", async () => {

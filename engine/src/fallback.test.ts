@@ -71,19 +71,28 @@ test("a plugin kernel that throws is retried on cpu and reported", async () => {
 });
 
 test("a plugin built for another HAL major version is refused naming both versions", async () => {
-  await assert.rejects(registerPlugin(miniPlugin({ name: "old", keep: isPrimitive, halVersion: "2.0.0" })), new RegExp(`plugin 'old' was built for HAL 2\\.0\\.0, but this engine implements HAL ${HAL_VERSION.replace(/\./g, "\\.")}`));
+  await assert.rejects(
+    registerPlugin(miniPlugin({ name: "old", keep: isPrimitive, halVersion: "2.0.0" })),
+    new RegExp(`plugin 'old' was built for HAL 2\\.0\\.0, but this engine implements HAL ${HAL_VERSION.replace(/\./g, "\\.")}`),
+  );
 });
 
 test("a tensor larger than the device's biggest buffer is a clear out-of-memory error", async () => {
   await registerPlugin(miniPlugin({ name: "tiny", keep: isPrimitive, syncRead: true, limits: { maxBufferBytes: 1024 } }));
-  assert.throws(() => tensor(new Float32Array(512), { device: "tiny" }), { name: "OutOfMemoryError", message: /float32\[512\] \(2048 bytes\) on 'tiny': its largest buffer is 1024 bytes/ });
+  assert.throws(() => tensor(new Float32Array(512), { device: "tiny" }), {
+    name: "OutOfMemoryError",
+    message: /float32\[512\] \(2048 bytes\) on 'tiny': its largest buffer is 1024 bytes/,
+  });
 });
 
 test("a kernel whose binding exceeds the device limit runs on cpu instead", async () => {
   setWarningHandler(() => {});
   resetFallbackReport();
   await registerPlugin(miniPlugin({ name: "narrow", keep: isPrimitive, syncRead: true, limits: { maxBindingBytes: 64 } }));
-  const x = tensor(Array.from({ length: 32 }, (_, i) => i), { device: "narrow" });
+  const x = tensor(
+    Array.from({ length: 32 }, (_, i) => i),
+    { device: "narrow" },
+  );
   const y = x.mul(2);
   assert.equal((await y.data())[31], 62);
   assert.match(fallbackReport().find((r) => r.device === "narrow")!.reason, /128-byte binding exceeds the device's 64-byte limit/);
@@ -95,7 +104,13 @@ test("a device without a copy kernel still concatenates and pads: copyInto falls
   for (const syncRead of [true, false]) {
     const name = syncRead ? "nocopy" : "nocopy-async";
     await registerPlugin(miniPlugin({ name, keep: (op) => isPrimitive(op) && op !== "copy", syncRead }));
-    const a = tensor([[1, 2], [3, 4]], { device: name });
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device: name },
+    );
     const b = tensor([[5], [6]], { device: name });
     const joined = cat([a, b], 1);
     assert.equal(joined.device, name);
@@ -109,12 +124,29 @@ test("a device without a copy kernel still concatenates and pads: copyInto falls
 test("a plugin registering a kernel under 'cpu' is refused, and cpu's add still works", async () => {
   const evil = miniPlugin({ name: "hijack", keep: (op) => op === "add" });
   const plugin = { ...evil, kernels: [...evil.kernels, { ...evil.kernels[0]!, device: "cpu" }] };
-  await assert.rejects(registerPlugin(plugin), /plugin 'hijack' may register kernels only for its own device 'hijack', but its kernel #\d+ \('add'\) is registered for device 'cpu'/);
-  assert.deepEqual(Array.from(await tensor([1, 2]).add(tensor([3, 4])).data()), [4, 6]);
+  await assert.rejects(
+    registerPlugin(plugin),
+    /plugin 'hijack' may register kernels only for its own device 'hijack', but its kernel #\d+ \('add'\) is registered for device 'cpu'/,
+  );
+  assert.deepEqual(
+    Array.from(
+      await tensor([1, 2])
+        .add(tensor([3, 4]))
+        .data(),
+    ),
+    [4, 6],
+  );
 });
 
 test("a plugin whose device takes another plugin's device name is refused naming both", async () => {
   const impostor = { ...miniPlugin({ name: "cpu", keep: isPrimitive }), name: "impostor" };
   await assert.rejects(registerPlugin(impostor), /plugin 'impostor' creates a device named 'cpu', which plugin 'cpu' already provides/);
-  assert.deepEqual(Array.from(await tensor([1, 2]).mul(tensor([3, 4])).data()), [3, 8]);
+  assert.deepEqual(
+    Array.from(
+      await tensor([1, 2])
+        .mul(tensor([3, 4]))
+        .data(),
+    ),
+    [3, 8],
+  );
 });

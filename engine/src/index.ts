@@ -10,10 +10,29 @@ export { memory, type DeviceMemory } from "./memory.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";
 export {
-  useDevice, loadPlugin, type LoadPluginOptions, loadableDevices, registerDeviceLoader, type DeviceLoader, registerPlugin, listDevices, setDefaultDevice, defaultDevice, removeDevice,
-  setFallbackPolicy, getFallbackPolicy, fallbackReport, resetFallbackReport, setWarningHandler, profiler,
-  type FallbackPolicy, type FallbackRecord,
-  setDeviceDeadline, getDeviceDeadline, setActivityListener, type DeviceDeadline,
+  useDevice,
+  loadPlugin,
+  type LoadPluginOptions,
+  loadableDevices,
+  registerDeviceLoader,
+  type DeviceLoader,
+  registerPlugin,
+  listDevices,
+  setDefaultDevice,
+  defaultDevice,
+  removeDevice,
+  setFallbackPolicy,
+  getFallbackPolicy,
+  fallbackReport,
+  resetFallbackReport,
+  setWarningHandler,
+  profiler,
+  type FallbackPolicy,
+  type FallbackRecord,
+  setDeviceDeadline,
+  getDeviceDeadline,
+  setActivityListener,
+  type DeviceDeadline,
 } from "./core/index.ts";
 export type { DType, Shape, ProfileEvent } from "@polychip/hal";
 export { saveCheckpoint, loadCheckpoint, type LoadedCheckpoint } from "./checkpoint/checkpoint.ts";

@@ -12,7 +12,14 @@ const fixtures = join(repo, "packages/plugin-sdk/src/kit/fixtures");
 async function usable(name: string, loaded: Promise<{ info: { name: string } }>): Promise<void> {
   const device = await loaded;
   assert.equal(device.info.name, name, "the device is known by the name its plugin declares");
-  assert.deepEqual(Array.from(await tensor([5, 7], { device: name }).sub(tensor([1, 2], { device: name })).data()), [4, 5]);
+  assert.deepEqual(
+    Array.from(
+      await tensor([5, 7], { device: name })
+        .sub(tensor([1, 2], { device: name }))
+        .data(),
+    ),
+    [4, 5],
+  );
   await removeDevice(name);
 }
 
@@ -33,9 +40,17 @@ test("a package name resolves from the caller (here, a package of the workspace)
 });
 
 test("the working directory is the default: a relative path that exists only beside the engine is not found", async () => {
-  await assert.rejects(loadPlugin("./tensor.ts", { from: fixtures }), (err: unknown) => err instanceof DeviceError && /cannot load device plugin '\.\/tensor\.ts' \(resolved from .*fixtures\): plugin path '\.\/tensor\.ts' does not exist/.test((err as Error).message));
+  await assert.rejects(
+    loadPlugin("./tensor.ts", { from: fixtures }),
+    (err: unknown) =>
+      err instanceof DeviceError &&
+      /cannot load device plugin '\.\/tensor\.ts' \(resolved from .*fixtures\): plugin path '\.\/tensor\.ts' does not exist/.test((err as Error).message),
+  );
 });
 
 test("an unknown device names the available ones and how to load a plugin", () => {
-  assert.throws(() => tensor([1], { device: "acme-npu" }), /unknown device 'acme-npu'; available: cpu.*; loaded on use: (none registered|[a-z, -]+); a plugin's device is known by its name once loaded: loadPlugin\('<package or path>'\), or --plugin <package\|path>/);
+  assert.throws(
+    () => tensor([1], { device: "acme-npu" }),
+    /unknown device 'acme-npu'; available: cpu.*; loaded on use: (none registered|[a-z, -]+); a plugin's device is known by its name once loaded: loadPlugin\('<package or path>'\), or --plugin <package\|path>/,
+  );
 });

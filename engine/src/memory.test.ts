@@ -31,7 +31,10 @@ test("200 training steps leave live tensors and bytes flat", async () => {
   const model = new nn.Sequential(new nn.Linear(20, 16), new nn.ReLU(), new nn.Linear(16, 4));
   const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
   const x = randn([32, 20]);
-  const y = tensor(Array.from({ length: 32 }, (_, i) => i % 4), { dtype: "int32" });
+  const y = tensor(
+    Array.from({ length: 32 }, (_, i) => i % 4),
+    { dtype: "int32" },
+  );
   const step = () => {
     const loss = tidy(() => {
       const l = crossEntropy(model.forward(x), y);

@@ -1,6 +1,4 @@
-import {
-  DeviceError, DisposedError, dtypeBytes, formatShape, PolychipError, ShapeError, sizeOf, type DType, type HostArray, type Shape,
-} from "@polychip/hal";
+import { DeviceError, DisposedError, dtypeBytes, formatShape, PolychipError, ShapeError, sizeOf, type DType, type HostArray, type Shape } from "@polychip/hal";
 import { getDeviceEntry } from "./core/devices.ts";
 import { decodeHost } from "./core/host.ts";
 import { readView, runOp } from "./core/dispatch.ts";
@@ -150,7 +148,8 @@ export class Tensor {
   }
   /** Marks this tensor as a leaf that collects gradients. */
   requiresGrad_(value = true): this {
-    if (value && this.dtype !== "float32" && this.dtype !== "float16") throw new PolychipError(`requiresGrad: only float tensors can require gradients, got ${this.dtype}`);
+    if (value && this.dtype !== "float32" && this.dtype !== "float16")
+      throw new PolychipError(`requiresGrad: only float tensors can require gradients, got ${this.dtype}`);
     this.requiresGrad = value;
     return this;
   }

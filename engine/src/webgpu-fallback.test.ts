@@ -9,13 +9,9 @@ import assert from "node:assert/strict";
 import "./testing/first-party-devices.ts";
 import { DeviceError } from "@polychip/hal";
 import { isWebGpuAvailable, type WebGpuDevice } from "@polychip/device-webgpu";
-import {
-  fallbackReport, profiler, removeDevice, resetFallbackReport, setFallbackPolicy, setWarningHandler, tensor, useDevice,
-} from "./index.ts";
+import { fallbackReport, profiler, removeDevice, resetFallbackReport, setFallbackPolicy, setWarningHandler, tensor, useDevice } from "./index.ts";
 
-const skip = (await isWebGpuAvailable())
-  ? false
-  : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
+const skip = (await isWebGpuAvailable()) ? false : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
 
 const BINDING_LIMIT = 1024;
 /** 600 float32 values: 2400 bytes, over the lowered binding limit. */
@@ -82,7 +78,10 @@ test("webgpu device loss surfaces as a DeviceError and the engine carries on on 
 
   await removeDevice("webgpu");
   t.dispose();
-  assert.throws(() => tensor([1], { device: "webgpu" }), (e: unknown) => e instanceof DeviceError && /unknown device 'webgpu'/.test(e.message));
+  assert.throws(
+    () => tensor([1], { device: "webgpu" }),
+    (e: unknown) => e instanceof DeviceError && /unknown device 'webgpu'/.test(e.message),
+  );
   assert.deepEqual(Array.from(await tensor([1, 2]).mul(3).data()), [3, 6], "cpu still works");
 
   // A new device can be had after the loss.

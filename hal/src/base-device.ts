@@ -51,7 +51,9 @@ export abstract class BaseDevice<B extends AccountedBuffer> {
     if (!Number.isInteger(bytes) || bytes < 0) throw new DeviceError(`${name}: cannot allocate ${bytes} bytes: the size must be a non-negative integer`);
     const { maxBufferBytes, totalMemoryBytes } = this.capabilities.limits;
     if (this.used + bytes > totalMemoryBytes) {
-      throw new OutOfMemoryError(`${name}: cannot allocate ${bytes} bytes of ${this.memoryName}: ${totalMemoryBytes - this.used} bytes free of ${totalMemoryBytes}`);
+      throw new OutOfMemoryError(
+        `${name}: cannot allocate ${bytes} bytes of ${this.memoryName}: ${totalMemoryBytes - this.used} bytes free of ${totalMemoryBytes}`,
+      );
     }
     if (bytes > maxBufferBytes) throw new OutOfMemoryError(`${name}: cannot allocate ${bytes} bytes: the largest buffer is ${maxBufferBytes} bytes`);
     let buffer: B;

@@ -19,7 +19,10 @@ export class OutOfMemoryError extends DeviceError {}
 export class UnsupportedOpError extends PolychipError {}
 /** A kernel threw; the message names the device, op, shapes and dtypes. */
 export class KernelError extends PolychipError {
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
   }
 }

@@ -43,11 +43,14 @@ test("a later registration for the same key wins, earlier ones still serve other
 
 test("registering an op the HAL does not define is refused", () => {
   const registry = new KernelRegistry();
-  assert.throws(() => registry.register({ device: "cpu", op: "frobnicate", dtypes: "*", kernel: kernel() }), (e: unknown) => {
-    assert.ok(e instanceof UnsupportedOpError);
-    assert.match(e.message, /unknown op 'frobnicate'/);
-    return true;
-  });
+  assert.throws(
+    () => registry.register({ device: "cpu", op: "frobnicate", dtypes: "*", kernel: kernel() }),
+    (e: unknown) => {
+      assert.ok(e instanceof UnsupportedOpError);
+      assert.match(e.message, /unknown op 'frobnicate'/);
+      return true;
+    },
+  );
 });
 
 test("ops lists a device's op names sorted; unregisterDevice removes them", () => {
@@ -68,10 +71,11 @@ test("registerDevice refuses a plugin's kernel for another device, naming the pl
   const cpuAdd = kernel();
   registry.registerDevice("cpu", "cpu", [{ device: "cpu", op: "add", dtypes: "*", kernel: cpuAdd }]);
   assert.throws(
-    () => registry.registerDevice("acme-npu", "@acme/npu", [
-      { device: "acme-npu", op: "mul", dtypes: "*", kernel: kernel() },
-      { device: "cpu", op: "add", dtypes: ["float32"], kernel: kernel() },
-    ]),
+    () =>
+      registry.registerDevice("acme-npu", "@acme/npu", [
+        { device: "acme-npu", op: "mul", dtypes: "*", kernel: kernel() },
+        { device: "cpu", op: "add", dtypes: ["float32"], kernel: kernel() },
+      ]),
     /plugin '@acme\/npu' may register kernels only for its own device 'acme-npu', but its kernel #1 \('add'\) is registered for device 'cpu'/,
   );
   assert.equal(registry.find("cpu", "add", "float32")?.kernel, cpuAdd);
@@ -81,11 +85,12 @@ test("registerDevice refuses a plugin's kernel for another device, naming the pl
 test("registerDevice refuses a registration that a later one for the same op replaces entirely", () => {
   const registry = new KernelRegistry();
   assert.throws(
-    () => registry.registerDevice("npu", "npu", [
-      { device: "npu", op: "add", dtypes: ["float32"], kernel: kernel() },
-      { device: "npu", op: "relu", dtypes: "*", kernel: kernel() },
-      { device: "npu", op: "add", dtypes: ["float32", "float16"], kernel: kernel() },
-    ]),
+    () =>
+      registry.registerDevice("npu", "npu", [
+        { device: "npu", op: "add", dtypes: ["float32"], kernel: kernel() },
+        { device: "npu", op: "relu", dtypes: "*", kernel: kernel() },
+        { device: "npu", op: "add", dtypes: ["float32", "float16"], kernel: kernel() },
+      ]),
     /plugin 'npu' registers 'add' on device 'npu' twice: kernel #2 \(dtypes float32, float16\) replaces all of kernel #0 \(dtypes float32\)/,
   );
   // A fast path for some dtypes after a reference kernel for all is not a duplicate.

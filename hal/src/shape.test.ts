@@ -18,11 +18,14 @@ test("broadcastShapes keeps a zero-size dim when the other side is 1", () => {
 });
 
 test("broadcastShapes refuses incompatible dims with a message naming the op, the shapes and the dim", () => {
-  assert.throws(() => broadcastShapes("sub", [2, 3], [4, 3]), (e: unknown) => {
-    assert.ok(e instanceof ShapeError);
-    assert.equal(e.message, "sub: shapes [2, 3] and [4, 3] cannot be broadcast together (dim 0: 2 vs 4)");
-    return true;
-  });
+  assert.throws(
+    () => broadcastShapes("sub", [2, 3], [4, 3]),
+    (e: unknown) => {
+      assert.ok(e instanceof ShapeError);
+      assert.equal(e.message, "sub: shapes [2, 3] and [4, 3] cannot be broadcast together (dim 0: 2 vs 4)");
+      return true;
+    },
+  );
 });
 
 test("contiguousStrides are row-major in elements", () => {

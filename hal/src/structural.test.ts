@@ -9,7 +9,14 @@ import { applyPlanToValues, planShape, planStructural, sliceAxis, type Structura
 const valuesOf = (p: StructuralPlan) => (p.kind === "value" ? [...p.values] : undefined);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-function plan(op: StructuralOp, shape: number[], attrs: Attrs = {}, extra: (number[] | undefined)[] = [], outputCount = 1, dtype: DType = "float32"): StructuralPlan[] {
+function plan(
+  op: StructuralOp,
+  shape: number[],
+  attrs: Attrs = {},
+  extra: (number[] | undefined)[] = [],
+  outputCount = 1,
+  dtype: DType = "float32",
+): StructuralPlan[] {
   return planStructural(op, { x: { dtype, shape, strides: contiguousStrides(shape), offset: 0 }, extra, attrs, outputCount });
 }
 
@@ -36,7 +43,12 @@ test("slice with a negative step picks the elements in reverse order", () => {
 });
 
 test("slice reads starts, ends, axes and steps from inputs when given (ONNX opset 10+)", () => {
-  const r = picked("slice", [4, 3], {}, [[1, 0], [3, 2], [0, 1], [1, 1]]);
+  const r = picked("slice", [4, 3], {}, [
+    [1, 0],
+    [3, 2],
+    [0, 1],
+    [1, 1],
+  ]);
   assert.deepEqual(r.shape, [2, 2]);
   assert.deepEqual(r.values, [3, 4, 6, 7]);
 });
@@ -50,7 +62,12 @@ test("reshape copies the input dim for 0 and infers one -1; allowZero keeps a li
 });
 
 test("reshape of a transposed view needs a copy; of a contiguous one it is a view", () => {
-  const transposed = planStructural("reshape", { x: { dtype: "float32", shape: [3, 2], strides: [1, 3], offset: 0 }, extra: [], attrs: { shape: [6] }, outputCount: 1 });
+  const transposed = planStructural("reshape", {
+    x: { dtype: "float32", shape: [3, 2], strides: [1, 3], offset: 0 },
+    extra: [],
+    attrs: { shape: [6] },
+    outputCount: 1,
+  });
   assert.equal(transposed[0]!.kind, "copy-reshape");
   assert.equal(plan("reshape", [2, 3], { shape: [6] })[0]!.kind, "view");
 });
@@ -66,15 +83,28 @@ test("flatten, squeeze and unsqueeze follow ONNX axes", () => {
 
 test("permute defaults to reversing the dims; expand broadcasts both ways", () => {
   assert.deepEqual(picked("permute", [2, 3]).values, [0, 3, 1, 4, 2, 5]);
-  assert.deepEqual(picked("expand", [3, 1], { shape: [2, 1, 4] }), { shape: [2, 3, 4], values: [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2] });
+  assert.deepEqual(picked("expand", [3, 1], { shape: [2, 1, 4] }), {
+    shape: [2, 3, 4],
+    values: [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2],
+  });
 });
 
 test("split makes views of equal or given sizes along the axis", () => {
   const equal = plan("split", [2, 6], { axis: 1 }, [], 3);
-  assert.deepEqual(equal.map(planShape), [[2, 2], [2, 2], [2, 2]]);
+  assert.deepEqual(equal.map(planShape), [
+    [2, 2],
+    [2, 2],
+    [2, 2],
+  ]);
   assert.deepEqual(applyPlanToValues(equal[1]!, range(12)), [2, 3, 8, 9]);
   const sized = plan("split", [5], {}, [[2, 3]], 2);
-  assert.deepEqual(sized.map((p) => applyPlanToValues(p, range(5))), [[0, 1], [2, 3, 4]]);
+  assert.deepEqual(
+    sized.map((p) => applyPlanToValues(p, range(5))),
+    [
+      [0, 1],
+      [2, 3, 4],
+    ],
+  );
   assert.throws(() => plan("split", [5], { sizes: [2, 2] }, [], 2), ShapeError);
 });
 

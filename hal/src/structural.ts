@@ -8,7 +8,20 @@ import { broadcastShapes, contiguousStrides, formatShape, isContiguous, normaliz
  * constants. Their meaning is defined once, here, for the engine, the ONNX importer and plugins
  * that claim subgraphs containing them.
  */
-export const STRUCTURAL_OPS = ["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"] as const;
+export const STRUCTURAL_OPS = [
+  "reshape",
+  "permute",
+  "slice",
+  "expand",
+  "squeeze",
+  "unsqueeze",
+  "flatten",
+  "identity",
+  "constant",
+  "shape",
+  "size",
+  "split",
+] as const;
 
 export type StructuralOp = (typeof STRUCTURAL_OPS)[number];
 
@@ -81,7 +94,8 @@ export function reshapeStrides(v: ViewChange, shape: readonly number[]): number[
 export function permuteView(op: string, v: ViewChange, dims: readonly number[]): ViewChange {
   const r = v.shape.length;
   const norm = dims.map((d) => normalizeAxis(op, d, r));
-  if (norm.length !== r || new Set(norm).size !== r) throw new ShapeError(`${op}: dims ${formatShape(dims)} are not a permutation of ${r} dims (input ${formatShape(v.shape)})`);
+  if (norm.length !== r || new Set(norm).size !== r)
+    throw new ShapeError(`${op}: dims ${formatShape(dims)} are not a permutation of ${r} dims (input ${formatShape(v.shape)})`);
   return { shape: norm.map((d) => v.shape[d]!), strides: norm.map((d) => v.strides[d]!), offset: v.offset };
 }
 
@@ -111,7 +125,6 @@ export function expandView(op: string, v: ViewChange, shape: readonly number[]):
   });
   return { shape: shape.map((d, i) => (d === -1 ? v.shape[i - lead]! : d)), strides, offset: v.offset };
 }
-
 
 /**
  * The meaning of each structural op, as plain arithmetic on shapes and strides: the runtime applies
@@ -170,7 +183,8 @@ export function resolveTarget(op: string, from: readonly number[], target: reado
   if (target.filter((d) => d === -1).length > 1) throw new ShapeError(`${op}: target ${formatShape(target)} has more than one -1`);
   const dims = target.map((d, i) => {
     if (d === 0 && !allowZero) {
-      if (i >= from.length) throw new ShapeError(`${op}: target ${formatShape(target)} copies dim ${i} (0) but the input ${formatShape(from)} has only ${from.length} dims`);
+      if (i >= from.length)
+        throw new ShapeError(`${op}: target ${formatShape(target)} copies dim ${i} (0) but the input ${formatShape(from)} has only ${from.length} dims`);
       return from[i]!;
     }
     if (!Number.isInteger(d) || d < -1) throw new ShapeError(`${op}: invalid target shape ${formatShape(target)}`);
@@ -209,7 +223,9 @@ function slicePlan(input: StructuralInput): StructuralPlan {
   const axes = axisList("slice", listFrom("slice", input, 3, "axes") ?? starts.map((_, i) => i), rank);
   const steps = listFrom("slice", input, 4, "steps") ?? starts.map(() => 1);
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
-    throw new ShapeError(`slice: starts ${formatShape(starts)}, ends ${formatShape(ends)}, axes ${formatShape(axes)} and steps ${formatShape(steps)} must have one length`);
+    throw new ShapeError(
+      `slice: starts ${formatShape(starts)}, ends ${formatShape(ends)}, axes ${formatShape(axes)} and steps ${formatShape(steps)} must have one length`,
+    );
   }
   const shape = [...x.shape];
   const strides = [...x.strides];

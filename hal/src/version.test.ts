@@ -29,11 +29,14 @@ test("assertHalCompatible accepts the engine's own version", () => {
 });
 
 test("assertHalCompatible refuses with a HalVersionError naming the device and both versions", () => {
-  assert.throws(() => assertHalCompatible("device npu-sim", "2.1.0", "1.4.0"), (e: unknown) => {
-    assert.ok(e instanceof HalVersionError);
-    assert.match(e.message, /device npu-sim/);
-    assert.match(e.message, /HAL 2\.1\.0/);
-    assert.match(e.message, /HAL 1\.4\.0/);
-    return true;
-  });
+  assert.throws(
+    () => assertHalCompatible("device npu-sim", "2.1.0", "1.4.0"),
+    (e: unknown) => {
+      assert.ok(e instanceof HalVersionError);
+      assert.match(e.message, /device npu-sim/);
+      assert.match(e.message, /HAL 2\.1\.0/);
+      assert.match(e.message, /HAL 1\.4\.0/);
+      return true;
+    },
+  );
 });

@@ -143,6 +143,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "../.."));
   const violations = check(root);
   for (const v of violations) process.stderr.write(`architecture: ${v}\n`);
-  process.stdout.write(violations.length ? `architecture: ${violations.length} violation(s)\n` : "architecture: layering holds (no forbidden import, no folder cycle)\n");
+  process.stdout.write(
+    violations.length ? `architecture: ${violations.length} violation(s)\n` : "architecture: layering holds (no forbidden import, no folder cycle)\n",
+  );
   process.exit(violations.length ? 1 : 0);
 }

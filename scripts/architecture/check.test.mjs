@@ -62,5 +62,8 @@ test("the engine's lean half may not import its eager half", () => {
 });
 
 test("type-only imports are not run-time edges", () => {
-  assert.deepEqual(importsOf('import type { Tensor } from "../tensor.ts";\nexport type { X } from "./x.ts";\nimport { a } from "./a.ts";\nconst m = import("./lazy.ts");\n'), ["./a.ts", "./lazy.ts"]);
+  assert.deepEqual(
+    importsOf('import type { Tensor } from "../tensor.ts";\nexport type { X } from "./x.ts";\nimport { a } from "./a.ts";\nconst m = import("./lazy.ts");\n'),
+    ["./a.ts", "./lazy.ts"],
+  );
 });

@@ -41,7 +41,12 @@ export async function startStudioServer(options: StudioServerOptions = {}): Prom
   const configFile = join(STUDIO_DIR, "vite.config.ts");
   if (!options.skipBuild) await buildStudio({ quiet: options.quiet });
   const port = options.port || (await freePort());
-  const server: PreviewServer = await preview({ root: STUDIO_DIR, configFile, logLevel: options.quiet ? "error" : "warn", preview: { host: "127.0.0.1", port, strictPort: true, open: false } });
+  const server: PreviewServer = await preview({
+    root: STUDIO_DIR,
+    configFile,
+    logLevel: options.quiet ? "error" : "warn",
+    preview: { host: "127.0.0.1", port, strictPort: true, open: false },
+  });
   const url = `http://127.0.0.1:${port}/`;
   return {
     url,

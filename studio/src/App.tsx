@@ -147,7 +147,13 @@ export function App() {
     const s = store.getSnapshot();
     try {
       const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b));
-      store.finishRun(id, { status: outcome.ok ? "done" : "error", error: outcome.error, durationMs: outcome.durationMs, origin: outcome.origin, fallback: outcome.fallback });
+      store.finishRun(id, {
+        status: outcome.ok ? "done" : "error",
+        error: outcome.error,
+        durationMs: outcome.durationMs,
+        origin: outcome.origin,
+        fallback: outcome.fallback,
+      });
       store.update((s) => ({ fallbackSeen: recordFallbacks(s.fallbackSeen, device, outcome.fallback) }));
       setModelAlive(true);
       if (store.getSnapshot().model && host.current) {
@@ -295,7 +301,9 @@ export function App() {
           fallback: s.run?.fallback ?? [],
           metrics: s.metrics,
           eventCount: s.summary.eventCount,
-          opRows: s.summary.rows().map((r) => ({ name: r.name, device: r.device, category: r.category, count: r.count, totalMs: r.totalMs, argTotals: r.argTotals })),
+          opRows: s.summary
+            .rows()
+            .map((r) => ({ name: r.name, device: r.device, category: r.category, count: r.count, totalMs: r.totalMs, argTotals: r.argTotals })),
           console: s.console,
           devices: s.devices,
           features: s.features,
@@ -339,28 +347,42 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <h1 className="brand">
-          <span className="logo" aria-hidden="true">◆</span> Polychip <span className="muted">Studio</span>
+          <span className="logo" aria-hidden="true">
+            ◆
+          </span>{" "}
+          Polychip <span className="muted">Studio</span>
         </h1>
-        <button onClick={() => setGalleryOpen(true)} data-testid="open-gallery">Examples</button>
-        <span className="example-name" title={currentExample?.summary} data-testid="code-label">{codeLabel(code, currentExample)}</span>
+        <button onClick={() => setGalleryOpen(true)} data-testid="open-gallery">
+          Examples
+        </button>
+        <span className="example-name" title={currentExample?.summary} data-testid="code-label">
+          {codeLabel(code, currentExample)}
+        </span>
         <span className="spacer" />
         <label className="device-select">
           Device
           <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="device-select" disabled={running}>
             {deviceOptions.map((d) => (
               <option key={d.name} value={d.name} disabled={!d.available} title={d.reason}>
-                {d.name}{d.available ? (d.softwareAdapter ? " (software)" : "") : " (unavailable)"}
+                {d.name}
+                {d.available ? (d.softwareAdapter ? " (software)" : "") : " (unavailable)"}
               </option>
             ))}
           </select>
         </label>
         {running ? (
-          <button className="stop" onClick={stopRun} data-testid="stop">■ Stop</button>
+          <button className="stop" onClick={stopRun} data-testid="stop">
+            ■ Stop
+          </button>
         ) : (
-          <button className="run" onClick={() => void startRun()} data-testid="run" title="Ctrl/Cmd+Enter">▶ Run</button>
+          <button className="run" onClick={() => void startRun()} data-testid="run" title="Ctrl/Cmd+Enter">
+            ▶ Run
+          </button>
         )}
         <FilePickerButton label="Open…" accept={ANY_STUDIO_FILE} onFiles={(l) => void addFiles(l)} testId="pick-any" />
-        <button onClick={() => void share()} title="Put the code in the URL and copy the link">Share</button>
+        <button onClick={() => void share()} title="Put the code in the URL and copy the link">
+          Share
+        </button>
         <button onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Dark / light theme" data-testid="theme">
           {theme === "dark" ? "☀" : "☾"}
         </button>
@@ -370,15 +392,23 @@ export function App() {
           {links.offered !== undefined && (
             <div className="banner" role="alert" data-testid="share-offer">
               This link holds shared code ({links.offered.split("\n").length} lines). Your own code stays as it is until you choose.{" "}
-              <button className="small" onClick={links.openOffered} data-testid="share-open">Open the shared code</button>{" "}
-              <button className="small" onClick={links.keepMine} data-testid="share-keep">Keep my code</button>
+              <button className="small" onClick={links.openOffered} data-testid="share-open">
+                Open the shared code
+              </button>{" "}
+              <button className="small" onClick={links.keepMine} data-testid="share-keep">
+                Keep my code
+              </button>
             </div>
           )}
           {links.offered === undefined && links.before !== undefined && (
             <div className="banner" data-testid="share-before">
               Your code from before you opened a shared link is kept.{" "}
-              <button className="small" onClick={links.restoreBefore} data-testid="share-restore">Restore my code</button>{" "}
-              <button className="small" onClick={links.dismissBefore}>Discard it</button>
+              <button className="small" onClick={links.restoreBefore} data-testid="share-restore">
+                Restore my code
+              </button>{" "}
+              <button className="small" onClick={links.dismissBefore}>
+                Discard it
+              </button>
             </div>
           )}
           {!running &&
@@ -393,7 +423,15 @@ export function App() {
             </div>
           )}
           <div className="editor-wrap">
-            <CodeEditor code={code} theme={theme} runError={run?.error} onChange={setCode} onRun={runFromEditor} onMarkers={setMarkers} onReady={onEditorReady} />
+            <CodeEditor
+              code={code}
+              theme={theme}
+              runError={run?.error}
+              onChange={setCode}
+              onRun={runFromEditor}
+              onMarkers={setMarkers}
+              onReady={onEditorReady}
+            />
           </div>
           <Splitter
             orientation="horizontal"
@@ -463,18 +501,39 @@ export function App() {
               />
             )}
             {tab === "profiler" && (
-              <ProfilerPanel events={state.events} steps={state.steps} origin={run?.origin ?? 0} summary={state.summary} droppedEvents={state.droppedEvents} fallback={run?.fallback ?? []} version={state.version} running={running} />
+              <ProfilerPanel
+                events={state.events}
+                steps={state.steps}
+                origin={run?.origin ?? 0}
+                summary={state.summary}
+                droppedEvents={state.droppedEvents}
+                fallback={run?.fallback ?? []}
+                version={state.version}
+                running={running}
+              />
             )}
             {tab === "graph" && <GraphPanel graph={state.graph} hasModel={!!state.model && modelAlive} onRequest={() => void requestGraph()} />}
             {tab === "model" && (
-              <ModelPanel onFiles={(l) => void addFiles(l)} model={state.model} modelAlive={modelAlive} features={state.features} exportStatus={exportStatus} onExport={(f) => void exportModel(f)} files={state.fileSummaries} onRunFile={(n) => void runFile(n)} fileResult={fileResult} />
+              <ModelPanel
+                onFiles={(l) => void addFiles(l)}
+                model={state.model}
+                modelAlive={modelAlive}
+                features={state.features}
+                exportStatus={exportStatus}
+                onExport={(f) => void exportModel(f)}
+                files={state.fileSummaries}
+                onRunFile={(n) => void runFile(n)}
+                fileResult={fileResult}
+              />
             )}
             {tab === "data" && (
               <DataPanel
                 onFiles={(l) => void addFiles(l)}
                 baseUrl={FASHION_MNIST_URL}
                 files={state.fileSummaries}
-                onRemove={(name) => store.update((s) => ({ files: s.files.filter((f) => f.name !== name), fileSummaries: s.fileSummaries.filter((f) => f.name !== name) }))}
+                onRemove={(name) =>
+                  store.update((s) => ({ files: s.files.filter((f) => f.name !== name), fileSummaries: s.fileSummaries.filter((f) => f.name !== name) }))
+                }
               />
             )}
             {tab === "devices" && <DevicesPanel devices={state.devices} selected={device} onSelect={setDevice} />}
@@ -489,7 +548,11 @@ export function App() {
         {run && <span>on {run.device}</span>}
         {lastStep !== undefined && <span>step {lastStep}</span>}
         {run?.durationMs !== undefined && <span>{(run.durationMs / 1000).toFixed(1)} s</span>}
-        {mem && <span>{mem.tensors} tensors · {formatBytes(mem.bytes)} on {mem.device}</span>}
+        {mem && (
+          <span>
+            {mem.tensors} tensors · {formatBytes(mem.bytes)} on {mem.device}
+          </span>
+        )}
         <span className="spacer" />
         <span className={markers ? "error-text" : "muted"}>{markers ? `${markers} problem${markers > 1 ? "s" : ""} in the code` : "no problems"}</span>
         <span className="muted">{EXAMPLES.length} examples · Ctrl/Cmd+Enter runs</span>

@@ -32,9 +32,16 @@ interface Case {
 
 function prepare(device: CpuDevice, c: Case) {
   const inputs: CpuView[] = c.shapes.map((shape, k) =>
-    uploadView(device, { values: Float32Array.from({ length: sizeOf(shape) }, (_, i) => Math.sin(i * 0.37 + k)), shape }));
+    uploadView(device, { values: Float32Array.from({ length: sizeOf(shape) }, (_, i) => Math.sin(i * 0.37 + k)), shape }),
+  );
   const metas = getOp(c.op).infer(inputs, c.attrs ?? {});
-  const outputs: CpuView[] = metas.map((m) => ({ buffer: device.alloc(sizeOf(m.shape) * 4), dtype: m.dtype, shape: m.shape, strides: contiguousStrides(m.shape), offset: 0 }));
+  const outputs: CpuView[] = metas.map((m) => ({
+    buffer: device.alloc(sizeOf(m.shape) * 4),
+    dtype: m.dtype,
+    shape: m.shape,
+    strides: contiguousStrides(m.shape),
+    offset: 0,
+  }));
   const kernel = registry.find("cpu", c.op, "float32")!.kernel;
   return () => device.launch(kernel, { op: c.op, inputs, outputs, attrs: c.attrs ?? {} });
 }
@@ -63,7 +70,14 @@ function measure(run: () => void, minMs = 150): { wall: number; cpu: number; cpu
   return { wall: walls[3]!, cpu: cpus[3]!, cpuMin: cpus[0]! };
 }
 
-const matmulCases: Case[] = [128, 256, 512, 1024].map((n) => ({ op: "matmul", shapes: [[n, n], [n, n]], macs: n ** 3 }));
+const matmulCases: Case[] = [128, 256, 512, 1024].map((n) => ({
+  op: "matmul",
+  shapes: [
+    [n, n],
+    [n, n],
+  ],
+  macs: n ** 3,
+}));
 const pad1 = { pads: [1, 1, 1, 1] };
 const cnnCases: Case[] = [
   { op: "conv2d", shapes: [[64, 1, 28, 28], [32, 1, 3, 3], [32]], attrs: pad1, macs: 64 * 32 * 784 * 9 },
@@ -71,15 +85,82 @@ const cnnCases: Case[] = [
   { op: "maxPool2d", shapes: [[64, 32, 28, 28]], attrs: { kernel: [2, 2], strides: [2, 2] } },
   { op: "conv2d", shapes: [[64, 32, 14, 14], [64, 32, 3, 3], [64]], attrs: pad1, macs: 64 * 64 * 196 * 288 },
   { op: "maxPool2d", shapes: [[64, 64, 14, 14]], attrs: { kernel: [2, 2], strides: [2, 2] } },
-  { op: "matmul", shapes: [[64, 3136], [128, 3136]], attrs: { transposeB: true }, macs: 64 * 3136 * 128 },
-  { op: "matmul", shapes: [[64, 128], [128, 3136]], macs: 64 * 3136 * 128 },
-  { op: "matmul", shapes: [[64, 128], [64, 3136]], attrs: { transposeA: true }, macs: 64 * 3136 * 128 },
-  { op: "maxPool2dGrad", shapes: [[64, 64, 14, 14], [64, 64, 7, 7]], attrs: { kernel: [2, 2], strides: [2, 2] } },
-  { op: "conv2dGradInput", shapes: [[64, 64, 14, 14], [64, 32, 3, 3]], attrs: { ...pad1, inputShape: [64, 32, 14, 14] }, macs: 64 * 64 * 196 * 288 },
-  { op: "conv2dGradWeight", shapes: [[64, 32, 14, 14], [64, 64, 14, 14]], attrs: { ...pad1, weightShape: [64, 32, 3, 3] }, macs: 64 * 64 * 196 * 288 },
-  { op: "maxPool2dGrad", shapes: [[64, 32, 28, 28], [64, 32, 14, 14]], attrs: { kernel: [2, 2], strides: [2, 2] } },
-  { op: "conv2dGradWeight", shapes: [[64, 1, 28, 28], [64, 32, 28, 28]], attrs: { ...pad1, weightShape: [32, 1, 3, 3] }, macs: 64 * 32 * 784 * 9 },
-  { op: "mul", shapes: [[64, 32, 28, 28], [64, 32, 28, 28]] },
+  {
+    op: "matmul",
+    shapes: [
+      [64, 3136],
+      [128, 3136],
+    ],
+    attrs: { transposeB: true },
+    macs: 64 * 3136 * 128,
+  },
+  {
+    op: "matmul",
+    shapes: [
+      [64, 128],
+      [128, 3136],
+    ],
+    macs: 64 * 3136 * 128,
+  },
+  {
+    op: "matmul",
+    shapes: [
+      [64, 128],
+      [64, 3136],
+    ],
+    attrs: { transposeA: true },
+    macs: 64 * 3136 * 128,
+  },
+  {
+    op: "maxPool2dGrad",
+    shapes: [
+      [64, 64, 14, 14],
+      [64, 64, 7, 7],
+    ],
+    attrs: { kernel: [2, 2], strides: [2, 2] },
+  },
+  {
+    op: "conv2dGradInput",
+    shapes: [
+      [64, 64, 14, 14],
+      [64, 32, 3, 3],
+    ],
+    attrs: { ...pad1, inputShape: [64, 32, 14, 14] },
+    macs: 64 * 64 * 196 * 288,
+  },
+  {
+    op: "conv2dGradWeight",
+    shapes: [
+      [64, 32, 14, 14],
+      [64, 64, 14, 14],
+    ],
+    attrs: { ...pad1, weightShape: [64, 32, 3, 3] },
+    macs: 64 * 64 * 196 * 288,
+  },
+  {
+    op: "maxPool2dGrad",
+    shapes: [
+      [64, 32, 28, 28],
+      [64, 32, 14, 14],
+    ],
+    attrs: { kernel: [2, 2], strides: [2, 2] },
+  },
+  {
+    op: "conv2dGradWeight",
+    shapes: [
+      [64, 1, 28, 28],
+      [64, 32, 28, 28],
+    ],
+    attrs: { ...pad1, weightShape: [32, 1, 3, 3] },
+    macs: 64 * 32 * 784 * 9,
+  },
+  {
+    op: "mul",
+    shapes: [
+      [64, 32, 28, 28],
+      [64, 32, 28, 28],
+    ],
+  },
   { op: "greater", shapes: [[64, 32, 28, 28], []] },
   { op: "mul", shapes: [[128, 3136], []] },
   { op: "reduceSum", shapes: [[64, 32, 28, 28]], attrs: { axes: [0, 2, 3] } },

@@ -122,13 +122,24 @@ function window(op: string, x: [number, number, number, number], attrs: Attrs): 
 }
 
 function convOut(x: [number, number, number, number], w: [number, number, number, number], attrs: Attrs): [number, number, number, number] {
-  const [meta] = getOp("conv2d").infer([{ shape: x, dtype: "float32" }, { shape: w, dtype: "float32" }], attrs);
+  const [meta] = getOp("conv2d").infer(
+    [
+      { shape: x, dtype: "float32" },
+      { shape: w, dtype: "float32" },
+    ],
+    attrs,
+  );
   return meta!.shape as [number, number, number, number];
 }
 
 const convGeometries: { name: string; x: [number, number, number, number]; w: [number, number, number, number]; attrs: Attrs }[] = [
   { name: "3x3, pads 1, batch 2", x: [2, 3, 5, 5], w: [4, 3, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
-  { name: "groups 2, strides 2x1, dilations 2, asymmetric pads", x: [2, 4, 7, 6], w: [6, 2, 3, 2], attrs: { groups: 2, strides: [2, 1], dilations: [2, 1], pads: [1, 0, 2, 1] } },
+  {
+    name: "groups 2, strides 2x1, dilations 2, asymmetric pads",
+    x: [2, 4, 7, 6],
+    w: [6, 2, 3, 2],
+    attrs: { groups: 2, strides: [2, 1], dilations: [2, 1], pads: [1, 0, 2, 1] },
+  },
   { name: "depthwise, stride 2, ceilMode", x: [1, 3, 6, 5], w: [6, 1, 2, 3], attrs: { groups: 3, strides: [2, 2], ceilMode: true, pads: [0, 1, 0, 0] } },
   { name: "1x1 kernel, stride 3", x: [3, 2, 4, 4], w: [5, 2, 1, 1], attrs: { strides: [3, 3] } },
 ];
@@ -150,8 +161,18 @@ for (const [i, g] of convGeometries.entries()) {
 }
 cases.push(
   { op: "conv2d", name: "no bias, channels-last input view", inputs: [channelsLast(7, [2, 3, 4, 5]), input(8, [2, 3, 2, 2])], attrs: { pads: [0, 1, 1, 0] } },
-  { op: "conv2d", name: "float16", inputs: [input(9, [1, 2, 5, 5], "float16"), input(10, [3, 2, 3, 3], "float16"), input(11, [3], "float16")], attrs: { pads: [1, 1, 1, 1] } },
-  { op: "conv2dGradWeight", name: "channels-last input view", inputs: [channelsLast(7, [2, 3, 4, 5]), input(12, [2, 2, 4, 5])], attrs: { pads: [0, 1, 1, 0], weightShape: [2, 3, 2, 2] } },
+  {
+    op: "conv2d",
+    name: "float16",
+    inputs: [input(9, [1, 2, 5, 5], "float16"), input(10, [3, 2, 3, 3], "float16"), input(11, [3], "float16")],
+    attrs: { pads: [1, 1, 1, 1] },
+  },
+  {
+    op: "conv2dGradWeight",
+    name: "channels-last input view",
+    inputs: [channelsLast(7, [2, 3, 4, 5]), input(12, [2, 2, 4, 5])],
+    attrs: { pads: [0, 1, 1, 0], weightShape: [2, 3, 2, 2] },
+  },
 );
 
 for (const [i, g] of poolGeometries.entries()) {
@@ -173,8 +194,18 @@ for (const [i, g] of poolGeometries.entries()) {
   const attrs = { kernel: [2, 2], strides: [1, 1], pads: [1, 1, 0, 0] };
   cases.push({ op: "maxPool2d", name: "-Infinity and NaN inputs", inputs: [{ values: special, shape: [1, 1, 3, 3] }], attrs });
   cases.push({ op: "maxPool2dGrad", name: "-Infinity and NaN inputs", inputs: [{ values: special, shape: [1, 1, 3, 3] }, input(450, [1, 1, 3, 3])], attrs });
-  cases.push({ op: "maxPool2d", name: "float16", inputs: [input(451, [1, 2, 5, 5], "float16")], attrs: { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } });
-  cases.push({ op: "avgPool2d", name: "float16", inputs: [input(452, [1, 2, 5, 5], "float16")], attrs: { kernel: [3, 3], pads: [1, 1, 1, 1], countIncludePad: true } });
+  cases.push({
+    op: "maxPool2d",
+    name: "float16",
+    inputs: [input(451, [1, 2, 5, 5], "float16")],
+    attrs: { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+  });
+  cases.push({
+    op: "avgPool2d",
+    name: "float16",
+    inputs: [input(452, [1, 2, 5, 5], "float16")],
+    attrs: { kernel: [3, 3], pads: [1, 1, 1, 1], countIncludePad: true },
+  });
 }
 
 const large = (seed: number, shape: number[]): HostInput => ({ values: values(seed, sizeOf(shape)).map((v) => v * 1000), shape, dtype: "float32" });
@@ -191,7 +222,12 @@ for (const op of ["softmax", "logSoftmax"]) {
 
 cases.push(
   { op: "layerNorm", name: "last axis with weight and bias", inputs: [input(600, [4, 6]), input(601, [6]), input(602, [6])], attrs: {} },
-  { op: "layerNorm", name: "axis 1 over two dims, epsilon 1e-3", inputs: [input(603, [2, 3, 4]), input(604, [3, 4]), input(605, [3, 4])], attrs: { axis: 1, epsilon: 1e-3 } },
+  {
+    op: "layerNorm",
+    name: "axis 1 over two dims, epsilon 1e-3",
+    inputs: [input(603, [2, 3, 4]), input(604, [3, 4]), input(605, [3, 4])],
+    attrs: { axis: 1, epsilon: 1e-3 },
+  },
   { op: "layerNorm", name: "no weight or bias", inputs: [large(606, [3, 5])], attrs: { axis: -1 } },
   { op: "layerNorm", name: "weight only", inputs: [input(607, [2, 5]), input(608, [5])], attrs: {} },
   { op: "layerNorm", name: "float16", inputs: [input(609, [2, 8], "float16"), input(610, [8], "float16"), input(611, [8], "float16")], attrs: {} },
@@ -200,8 +236,18 @@ cases.push(
 const positive = (seed: number, n: number): HostInput => ({ values: values(seed, n).map((v) => v + 1.5), shape: [n], dtype: "float32" });
 cases.push(
   { op: "batchNorm", name: "NCHW", inputs: [input(700, [2, 3, 4, 4]), input(701, [3]), input(702, [3]), input(703, [3]), positive(704, 3)], attrs: {} },
-  { op: "batchNorm", name: "NC, epsilon 0.1", inputs: [input(705, [5, 4]), input(706, [4]), input(707, [4]), input(708, [4]), positive(709, 4)], attrs: { epsilon: 0.1 } },
-  { op: "batchNorm", name: "NCL with a zero variance", inputs: [input(710, [2, 2, 3]), input(711, [2]), input(712, [2]), input(713, [2]), { values: [0, 0.5], shape: [2] }], attrs: {} },
+  {
+    op: "batchNorm",
+    name: "NC, epsilon 0.1",
+    inputs: [input(705, [5, 4]), input(706, [4]), input(707, [4]), input(708, [4]), positive(709, 4)],
+    attrs: { epsilon: 0.1 },
+  },
+  {
+    op: "batchNorm",
+    name: "NCL with a zero variance",
+    inputs: [input(710, [2, 2, 3]), input(711, [2]), input(712, [2]), input(713, [2]), { values: [0, 0.5], shape: [2] }],
+    attrs: {},
+  },
 );
 
 cases.push(
@@ -220,36 +266,100 @@ cases.push(
   { op: "concat", name: "axis 0", inputs: [input(900, [2, 3]), input(901, [1, 3]), input(902, [3, 3])], attrs: { axis: 0 } },
   { op: "concat", name: "axis -1 of 3-D", inputs: [input(903, [2, 2, 1]), input(904, [2, 2, 3])], attrs: { axis: -1 } },
   { op: "concat", name: "middle axis with an empty input", inputs: [input(905, [2, 1, 2]), input(906, [2, 0, 2]), input(907, [2, 2, 2])], attrs: { axis: 1 } },
-  { op: "concat", name: "int32 and a transposed view", inputs: [input(908, [2, 3], "int32"), { values: [1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: "int32", strides: [1, 2] }], attrs: { axis: 1 } },
+  {
+    op: "concat",
+    name: "int32 and a transposed view",
+    inputs: [input(908, [2, 3], "int32"), { values: [1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: "int32", strides: [1, 2] }],
+    attrs: { axis: 1 },
+  },
   { op: "concat", name: "bool, one input", inputs: [{ values: [1, 0, 1], shape: [3], dtype: "bool" }], attrs: {} },
   { op: "concat", name: "float16", inputs: [input(909, [2, 2], "float16"), input(910, [2, 2], "float16")], attrs: { axis: 0 } },
 );
 
 /** The recurrent composites over their options: directions, sequence lengths (one of 0), layouts, clip, peepholes, activations. */
-function recurrentCase(op: "lstm" | "gru" | "rnn", name: string, o: { t: number; b: number; i: number; h: number; attrs: Attrs; lens?: number[]; state?: boolean; peepholes?: boolean; dtype?: DType }): Case {
+function recurrentCase(
+  op: "lstm" | "gru" | "rnn",
+  name: string,
+  o: { t: number; b: number; i: number; h: number; attrs: Attrs; lens?: number[]; state?: boolean; peepholes?: boolean; dtype?: DType },
+): Case {
   const gates = { lstm: 4, gru: 3, rnn: 1 }[op] * o.h;
   const d = o.attrs.direction === "bidirectional" ? 2 : 1;
   const layout1 = o.attrs.layout === 1;
   const dtype = o.dtype ?? "float32";
   const state = layout1 ? [o.b, d, o.h] : [d, o.b, o.h];
-  const inputs = [input(500, layout1 ? [o.b, o.t, o.i] : [o.t, o.b, o.i], dtype), input(501, [d, gates, o.i], dtype), input(502, [d, gates, o.h], dtype), input(503, [d, 2 * gates], dtype)];
+  const inputs = [
+    input(500, layout1 ? [o.b, o.t, o.i] : [o.t, o.b, o.i], dtype),
+    input(501, [d, gates, o.i], dtype),
+    input(502, [d, gates, o.h], dtype),
+    input(503, [d, 2 * gates], dtype),
+  ];
   const optional = ["bias"];
-  if (o.lens) (inputs.push({ values: o.lens, shape: [o.b], dtype: "int32" }), optional.push("sequenceLens"));
-  if (o.state) (inputs.push(input(504, state, dtype)), optional.push("initialH"));
-  if (o.state && op === "lstm") (inputs.push(input(505, state, dtype)), optional.push("initialC"));
-  if (o.peepholes) (inputs.push(input(506, [d, 3 * o.h], dtype)), optional.push("peepholes"));
+  if (o.lens) inputs.push({ values: o.lens, shape: [o.b], dtype: "int32" }), optional.push("sequenceLens");
+  if (o.state) inputs.push(input(504, state, dtype)), optional.push("initialH");
+  if (o.state && op === "lstm") inputs.push(input(505, state, dtype)), optional.push("initialC");
+  if (o.peepholes) inputs.push(input(506, [d, 3 * o.h], dtype)), optional.push("peepholes");
   return { op, name, inputs, attrs: { ...o.attrs, optionalInputs: optional.join(",") } };
 }
 
 cases.push(
   recurrentCase("lstm", "forward with peepholes and initial states", { t: 4, b: 2, i: 3, h: 3, attrs: {}, state: true, peepholes: true }),
-  recurrentCase("lstm", "bidirectional, sequence lengths with a 0, layout 1", { t: 4, b: 3, i: 2, h: 2, attrs: { direction: "bidirectional", layout: 1 }, lens: [4, 0, 2], state: true, peepholes: true }),
-  recurrentCase("lstm", "reverse, clip, inputForget, activations", { t: 3, b: 2, i: 2, h: 3, attrs: { direction: "reverse", clip: 0.4, inputForget: true, activations: "hardsigmoid,softsign,affine", activationAlpha: [0.3, 0, 0.7], activationBeta: [0.4, 0, 0.1] } }),
+  recurrentCase("lstm", "bidirectional, sequence lengths with a 0, layout 1", {
+    t: 4,
+    b: 3,
+    i: 2,
+    h: 2,
+    attrs: { direction: "bidirectional", layout: 1 },
+    lens: [4, 0, 2],
+    state: true,
+    peepholes: true,
+  }),
+  recurrentCase("lstm", "reverse, clip, inputForget, activations", {
+    t: 3,
+    b: 2,
+    i: 2,
+    h: 3,
+    attrs: {
+      direction: "reverse",
+      clip: 0.4,
+      inputForget: true,
+      activations: "hardsigmoid,softsign,affine",
+      activationAlpha: [0.3, 0, 0.7],
+      activationBeta: [0.4, 0, 0.1],
+    },
+  }),
   recurrentCase("lstm", "float16", { t: 3, b: 2, i: 2, h: 2, attrs: { direction: "bidirectional" }, state: true, dtype: "float16" }),
-  recurrentCase("gru", "linearBeforeReset, bidirectional, sequence lengths, layout 1", { t: 4, b: 2, i: 3, h: 2, attrs: { direction: "bidirectional", layout: 1, linearBeforeReset: true }, lens: [2, 4], state: true }),
-  recurrentCase("gru", "reverse, clip, elu and scaledtanh", { t: 3, b: 2, i: 2, h: 3, attrs: { direction: "reverse", clip: 0.6, activations: "elu,scaledtanh", activationAlpha: [0.5, 0.9], activationBeta: [0, 1.3] }, state: true }),
-  recurrentCase("rnn", "relu and leakyrelu, bidirectional, sequence lengths", { t: 3, b: 3, i: 2, h: 2, attrs: { direction: "bidirectional", activations: "relu,leakyrelu", activationAlpha: [0, 0.2], activationBeta: [0, 0] }, lens: [3, 1, 0] }),
-  recurrentCase("rnn", "thresholdedrelu and softplus with clip", { t: 3, b: 1, i: 2, h: 2, attrs: { direction: "bidirectional", clip: 0.5, activations: "thresholdedrelu,softplus", activationAlpha: [0.1, 0], activationBeta: [0, 0] } }),
+  recurrentCase("gru", "linearBeforeReset, bidirectional, sequence lengths, layout 1", {
+    t: 4,
+    b: 2,
+    i: 3,
+    h: 2,
+    attrs: { direction: "bidirectional", layout: 1, linearBeforeReset: true },
+    lens: [2, 4],
+    state: true,
+  }),
+  recurrentCase("gru", "reverse, clip, elu and scaledtanh", {
+    t: 3,
+    b: 2,
+    i: 2,
+    h: 3,
+    attrs: { direction: "reverse", clip: 0.6, activations: "elu,scaledtanh", activationAlpha: [0.5, 0.9], activationBeta: [0, 1.3] },
+    state: true,
+  }),
+  recurrentCase("rnn", "relu and leakyrelu, bidirectional, sequence lengths", {
+    t: 3,
+    b: 3,
+    i: 2,
+    h: 2,
+    attrs: { direction: "bidirectional", activations: "relu,leakyrelu", activationAlpha: [0, 0.2], activationBeta: [0, 0] },
+    lens: [3, 1, 0],
+  }),
+  recurrentCase("rnn", "thresholdedrelu and softplus with clip", {
+    t: 3,
+    b: 1,
+    i: 2,
+    h: 2,
+    attrs: { direction: "bidirectional", clip: 0.5, activations: "thresholdedrelu,softplus", activationAlpha: [0.1, 0], activationBeta: [0, 0] },
+  }),
 );
 
 const TOLERANCE: Partial<Record<DType, { rtol: number; atol: number }>> = {
@@ -278,14 +388,21 @@ function runDecomposed(c: Case): { outputs: { shape: number[]; dtype: DType; val
   const outputs = getOp(c.op).decompose!(ctx, inputs, c.attrs);
   for (const out of outputs) assert.ok(isContiguous(out.shape, out.strides), "the decomposition's results must be contiguous");
   return {
-    outputs: outputs.map((out) => ({ shape: [...out.shape], dtype: out.dtype, values: download(device, out.buffer, out.dtype, sizeOf(out.shape), out.offset) })),
+    outputs: outputs.map((out) => ({
+      shape: [...out.shape],
+      dtype: out.dtype,
+      values: download(device, out.buffer, out.dtype, sizeOf(out.shape), out.offset),
+    })),
     launched: ctx.launched,
   };
 }
 
 test("every composite has decomposition cases here", () => {
   const covered = new Set(cases.map((c) => c.op));
-  assert.deepEqual([...COMPOSITES, ...RECURRENT_OPS].map((d) => d.name).filter((n) => !covered.has(n)), []);
+  assert.deepEqual(
+    [...COMPOSITES, ...RECURRENT_OPS].map((d) => d.name).filter((n) => !covered.has(n)),
+    [],
+  );
 });
 
 test("the primitives-only registry holds no composite kernel", () => {

@@ -69,13 +69,19 @@ test("alloc tracks bytes in use and free returns them (a second free is ignored)
 
 test("alloc over maxBufferBytes throws OutOfMemoryError naming the request and the limit", () => {
   const d = new CpuDevice({ maxBufferBytes: 100 });
-  assert.throws(() => d.alloc(101), (e: unknown) => e instanceof OutOfMemoryError && /101 bytes/.test(e.message) && /100 bytes/.test(e.message));
+  assert.throws(
+    () => d.alloc(101),
+    (e: unknown) => e instanceof OutOfMemoryError && /101 bytes/.test(e.message) && /100 bytes/.test(e.message),
+  );
 });
 
 test("alloc over totalMemoryBytes throws OutOfMemoryError until memory is freed", () => {
   const d = new CpuDevice({ totalMemoryBytes: 64 });
   const a = d.alloc(40);
-  assert.throws(() => d.alloc(30), (e: unknown) => e instanceof OutOfMemoryError && /30 bytes/.test(e.message) && /64/.test(e.message));
+  assert.throws(
+    () => d.alloc(30),
+    (e: unknown) => e instanceof OutOfMemoryError && /30 bytes/.test(e.message) && /64/.test(e.message),
+  );
   d.free(a);
   assert.equal(d.alloc(30).bytes, 30);
 });
@@ -119,9 +125,24 @@ test("launch runs the kernel at once and reports a kernel event to the sink", ()
 
 test("launch passes HAL errors through and wraps other failures in a KernelError naming the op", () => {
   const d = new CpuDevice();
-  assert.throws(() => d.launch(() => { throw new ShapeError("bad"); }, { op: "x", inputs: [], outputs: [], attrs: {} }), ShapeError);
   assert.throws(
-    () => d.launch(() => { throw new TypeError("boom"); }, { op: "myOp", inputs: [], outputs: [], attrs: {} }),
+    () =>
+      d.launch(
+        () => {
+          throw new ShapeError("bad");
+        },
+        { op: "x", inputs: [], outputs: [], attrs: {} },
+      ),
+    ShapeError,
+  );
+  assert.throws(
+    () =>
+      d.launch(
+        () => {
+          throw new TypeError("boom");
+        },
+        { op: "myOp", inputs: [], outputs: [], attrs: {} },
+      ),
     (e: unknown) => e instanceof KernelError && /myOp/.test(e.message) && /boom/.test(e.message) && e.cause instanceof TypeError,
   );
 });
@@ -146,6 +167,9 @@ test("cpuPlugin creates devices with options and carries the kernel list", async
 test("the registration list puts a WASM kernel after the reference one for the ops it speeds up", () => {
   const matmuls = cpuKernels.filter((k) => k.op === "matmul");
   assert.equal(matmuls.length, 2);
-  assert.equal(matmuls[0], referenceKernels.find((k) => k.op === "matmul"));
+  assert.equal(
+    matmuls[0],
+    referenceKernels.find((k) => k.op === "matmul"),
+  );
   assert.deepEqual(matmuls[1]!.dtypes, ["float32"]);
 });

@@ -53,7 +53,10 @@ export class CpuBuffer implements DeviceBuffer {
   private i8?: Int8Array;
   private u8?: Uint8Array;
 
-  constructor(readonly bytes: number, placement?: ArenaPlacement) {
+  constructor(
+    readonly bytes: number,
+    placement?: ArenaPlacement,
+  ) {
     this.arena = placement?.arena;
     this.wasmOffset = placement?.offset;
     this.own = placement ? undefined : new ArrayBuffer(Math.ceil(bytes / 8) * 8);

@@ -63,7 +63,12 @@ export function runOp(op: string, inputs: readonly HostInput[], attrs: Attrs = {
   const results = outputs.map((o) => ({
     shape: [...o.shape],
     dtype: o.dtype,
-    values: download(device, o.buffer, o.dtype, o.shape.reduce((a, b) => a * b, 1)),
+    values: download(
+      device,
+      o.buffer,
+      o.dtype,
+      o.shape.reduce((a, b) => a * b, 1),
+    ),
   }));
   release([...views, ...outputs]);
   return results;

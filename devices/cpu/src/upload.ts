@@ -52,4 +52,3 @@ export function download(device: CpuDevice, buffer: CpuBuffer, dtype: DType, len
   new Uint8Array(out.buffer).set(bytes);
   return out;
 }
-

@@ -113,7 +113,6 @@ export function scatterStrided(
   }
 }
 
-
 /**
  * The storage elements of `view` read through (shape, strides) — by default the view's own — as a
  * contiguous row-major array. Shares memory with the buffer when the region is already contiguous,
@@ -227,4 +226,3 @@ export function mutableValues(view: CpuView): ValueArray {
   copy.set(values);
   return copy;
 }
-

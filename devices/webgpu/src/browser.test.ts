@@ -12,9 +12,20 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--enable-unsafe-webgpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
-test("kernels run in Chromium on the main thread and in a dedicated Worker", { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, async () => {
+test("kernels run in Chromium on the main thread and in a dedicated Worker", {
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+}, async () => {
   const { build } = await import("esbuild");
   const { chromium } = await import("playwright-core");
   const out = mkdtempSync(join(tmpdir(), "polychip-webgpu-"));
@@ -35,7 +46,7 @@ test("kernels run in Chromium on the main thread and in a dedicated Worker", { s
     const url = req.url ?? "/";
     if (pages[url]) return void res.setHeader("content-type", "text/html").end(pages[url]);
     const file = join(out, url);
-    if (!url.endsWith(".js") || !existsSync(file)) return void (res.statusCode = 404, res.end());
+    if (!url.endsWith(".js") || !existsSync(file)) return void ((res.statusCode = 404), res.end());
     res.setHeader("content-type", "text/javascript").end(readFileSync(file));
   }).listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));

@@ -122,7 +122,10 @@ test("a 1-D launch over the per-dimension workgroup limit is spread over x and y
   const y = output(device, [n]);
   add(device, a, a, y);
   const got = await download(device, y.buffer, "float32", n);
-  assert.deepEqual([...got], xs.map((v) => Math.fround(Math.fround(v) * 2)));
+  assert.deepEqual(
+    [...got],
+    xs.map((v) => Math.fround(Math.fround(v) * 2)),
+  );
   device.dispose();
 });
 
@@ -160,7 +163,10 @@ test("after the GPU device is lost every call throws a DeviceError saying why", 
   device.gpu.destroy();
   await device.gpu.lost;
   await new Promise((resolve) => setTimeout(resolve, 0));
-  assert.throws(() => device.alloc(4), (err: unknown) => err instanceof DeviceError && /lost/.test(err.message) && /destroyed/.test(err.message));
+  assert.throws(
+    () => device.alloc(4),
+    (err: unknown) => err instanceof DeviceError && /lost/.test(err.message) && /destroyed/.test(err.message),
+  );
   assert.throws(() => device.write(buffer, new Uint8Array(4)), DeviceError);
   await assert.rejects(device.read(buffer, 0, 4), DeviceError);
   await assert.rejects(device.sync(), DeviceError);
@@ -222,7 +228,11 @@ test("a kernel launched on another device is a clear KernelError", async () => {
 
 test("decode round-trips every dtype through the device", async () => {
   const device = await gpuDevice();
-  for (const [dtype, xs] of [["float16", [1.5, -2, 0.0999755859375]], ["int8", [-128, 5, 127]], ["bool", [1, 0, 1]]] as const) {
+  for (const [dtype, xs] of [
+    ["float16", [1.5, -2, 0.0999755859375]],
+    ["int8", [-128, 5, 127]],
+    ["bool", [1, 0, 1]],
+  ] as const) {
     const v = uploadView(device, { values: xs, shape: [3], dtype });
     const bytes = await device.read(v.buffer, 0, v.buffer.bytes);
     assert.deepEqual([...decode(bytes, dtype, 3)], xs);

@@ -133,7 +133,8 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
       const v = adapterInfo?.[k];
       if (v) details[k] = v;
     }
-    this.softwareAdapter = adapterInfo?.architecture === "swiftshader" || (adapterInfo as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
+    this.softwareAdapter =
+      adapterInfo?.architecture === "swiftshader" || (adapterInfo as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
     this.info = { name: "webgpu", vendor: adapterInfo?.vendor || "unknown", kind: "gpu", halVersion: HAL_VERSION, details };
     const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
     this.storage = new BufferPool(gpu, storageUsage, "polychip tensor", options.poolBytes ?? 256 * 2 ** 20, maxBufferBytes);
@@ -292,7 +293,10 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   dispatch(spec: DispatchSpec): void {
     this.checkAlive();
     const groups = this.grid(spec);
-    for (const [role, list] of [["input", spec.reads], ["output", spec.writes]] as const) {
+    for (const [role, list] of [
+      ["input", spec.reads],
+      ["output", spec.writes],
+    ] as const) {
       list.forEach((b, i) => {
         if (b.freed) throw new KernelError(`webgpu: ${spec.op}: ${role} ${i} uses a freed buffer`);
         if (b.bindingBytes > this.maxBindingBytes) {
@@ -306,7 +310,8 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
     const key = `${spec.key}|${spec.params.signature}`;
     const { pipeline, layout } = this.pipelines.get(key, spec.wgsl);
     const words = spec.params.data();
-    if (words.byteLength > this.arena.capacity) throw new KernelError(`webgpu: ${spec.op}: ${words.byteLength} bytes of parameters do not fit a uniform buffer`);
+    if (words.byteLength > this.arena.capacity)
+      throw new KernelError(`webgpu: ${spec.op}: ${words.byteLength} bytes of parameters do not fit a uniform buffer`);
     let offset = this.arena.push(words);
     if (offset === undefined) {
       this.flush();

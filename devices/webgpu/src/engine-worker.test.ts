@@ -14,7 +14,16 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--enable-unsafe-webgpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 // This package cannot depend on the engine (the engine depends on it), so the bundle config alone says where it is.
 const ENGINE_ENTRY = fileURLToPath(new URL("../../../engine/src/index.ts", import.meta.url));
 const WORKER = fileURLToPath(new URL("./testing/engine-browser/worker.js", import.meta.url));
@@ -39,7 +48,9 @@ interface WorkerResult {
   webgpu: Run;
 }
 
-test("a small model trains through the engine on webgpu inside a Web Worker in Chromium", { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed` }, async () => {
+test("a small model trains through the engine on webgpu inside a Web Worker in Chromium", {
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`,
+}, async () => {
   const { build } = await import("esbuild");
   const { chromium } = await import("playwright-core");
   const out = mkdtempSync(join(tmpdir(), "polychip-engine-worker-"));
@@ -55,7 +66,10 @@ test("a small model trains through the engine on webgpu inside a Web Worker in C
   });
   assert.deepEqual(result.warnings, [], "the engine bundles for the browser without warnings");
   const bundled = Object.keys(result.metafile.inputs);
-  assert.ok(bundled.some((f) => f.includes("engine/src/")), "the engine is in the bundle");
+  assert.ok(
+    bundled.some((f) => f.includes("engine/src/")),
+    "the engine is in the bundle",
+  );
   const nodeOnly = bundled.filter((f) => f.startsWith("node:") || f.includes("node_modules/webgpu") || f.includes("node-gpu"));
   assert.deepEqual(nodeOnly, [], "nothing Node-only in the browser bundle");
 

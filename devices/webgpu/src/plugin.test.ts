@@ -18,7 +18,10 @@ test("isWebGpuAvailable finds the adapter", async () => {
 
 test("no adapter is a DeviceError explaining why", async () => {
   const gpu = { requestAdapter: async () => null } as unknown as GPU;
-  await assert.rejects(async () => webgpuPlugin.create({ gpu }), (err: unknown) => err instanceof DeviceError && /no WebGPU adapter/.test(err.message));
+  await assert.rejects(
+    async () => webgpuPlugin.create({ gpu }),
+    (err: unknown) => err instanceof DeviceError && /no WebGPU adapter/.test(err.message),
+  );
   assert.equal(await isWebGpuAvailable(gpu), false);
 });
 

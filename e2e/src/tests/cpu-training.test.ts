@@ -50,16 +50,28 @@ test(`the CNN example trains on cpu for ${STEPS} steps: loss falls, conv and mat
   const stall = await studio.stopStallMonitor();
   assert.equal(snap.status, "done", `run ended with ${snap.status}: ${snap.error?.message}`);
   // A 50 ms timer must have fired at least once per 200 ms of the run, however short the run is.
-  assert.ok(stall.ticks >= Math.max(1, Math.floor(stall.elapsed / 200)), `the page timer fired ${stall.ticks} times in ${stall.elapsed.toFixed(0)} ms of training`);
-  assert.ok(stall.max < 200, `the page's main thread stalled for ${stall.max.toFixed(0)} ms (long gaps: ${stall.long.map((g) => `${g.gap.toFixed(0)} ms at ${g.at.toFixed(0)}`).join(", ")})`);
+  assert.ok(
+    stall.ticks >= Math.max(1, Math.floor(stall.elapsed / 200)),
+    `the page timer fired ${stall.ticks} times in ${stall.elapsed.toFixed(0)} ms of training`,
+  );
+  assert.ok(
+    stall.max < 200,
+    `the page's main thread stalled for ${stall.max.toFixed(0)} ms (long gaps: ${stall.long.map((g) => `${g.gap.toFixed(0)} ms at ${g.at.toFixed(0)}`).join(", ")})`,
+  );
 
   const losses = snap.metrics.map((m) => m.values.loss!);
   assert.equal(losses.length, STEPS);
-  assert.ok(mean(losses.slice(-10)) < mean(losses.slice(0, 10)) - 0.2, `loss fell: ${mean(losses.slice(0, 10)).toFixed(3)} → ${mean(losses.slice(-10)).toFixed(3)}`);
+  assert.ok(
+    mean(losses.slice(-10)) < mean(losses.slice(0, 10)) - 0.2,
+    `loss fell: ${mean(losses.slice(0, 10)).toFixed(3)} → ${mean(losses.slice(-10)).toFixed(3)}`,
+  );
   const kernels = snap.opRows.filter((r) => r.device === "cpu" && r.category === "kernel").map((r) => r.name);
   assert.ok(kernels.includes("conv2d"), `conv2d in ${kernels.join(", ")}`);
   assert.ok(kernels.includes("matmul"), `matmul in ${kernels.join(", ")}`);
-  assert.ok(snap.console.some((c) => /test accuracy: \d+\.\d%/.test(c.text)), "the example printed its test accuracy");
+  assert.ok(
+    snap.console.some((c) => /test accuracy: \d+\.\d%/.test(c.text)),
+    "the example printed its test accuracy",
+  );
   await studio.screenshot("profiler");
   const timeline = studio.page.locator('[data-testid="timeline"]');
   assert.equal(await timeline.getAttribute("role"), "img");

@@ -64,7 +64,11 @@ test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and t
   await studio.selectDevice("npu-sim");
   const noKernel = (await studio.snapshot()).devices?.find((d) => d.name === "npu-sim")?.noKernel ?? [];
   assert.ok(noKernel.includes("tanh"), `npu-sim lists the primitives it lacks: ${noKernel.join(", ")}`);
-  assert.match(await guidance(), new RegExp(`npu-sim has no kernel for ${noKernel.length} primitive ops? \\(${noKernel[0]}`), "before any run, the ops npu-sim lacks are named");
+  assert.match(
+    await guidance(),
+    new RegExp(`npu-sim has no kernel for ${noKernel.length} primitive ops? \\(${noKernel[0]}`),
+    "before any run, the ops npu-sim lacks are named",
+  );
   await studio.selectDevice("cpu");
   await studio.setCode(withConstant(await studio.openExample("npu-int8"), "STEPS", 30));
   await studio.tab("profiler");
@@ -73,13 +77,26 @@ test("the NPU int8 example deploys on npu-sim: simulated cycles, DMA bytes and t
   assert.equal(snap.status, "done", snap.error?.message);
   const npuKernels = snap.opRows.filter((r) => r.device === "npu-sim" && r.category === "kernel");
   assert.ok(npuKernels.length > 0, "kernels ran on npu-sim");
-  assert.ok(npuKernels.some((r) => (r.argTotals.cycles ?? 0) > 0), "the NPU's simulated cycles are shown");
-  assert.ok(npuKernels.some((r) => (r.argTotals.dmaBytes ?? 0) > 0), "the NPU's DMA bytes are shown");
+  assert.ok(
+    npuKernels.some((r) => (r.argTotals.cycles ?? 0) > 0),
+    "the NPU's simulated cycles are shown",
+  );
+  assert.ok(
+    npuKernels.some((r) => (r.argTotals.dmaBytes ?? 0) > 0),
+    "the NPU's DMA bytes are shown",
+  );
   const line = snap.console.find((c) => /int8 on npu-sim: \d+\.\d%/.test(c.text));
   assert.ok(line, `the example reported the int8 accuracy: ${snap.console.map((c) => c.text).join(" | ")}`);
-  assert.ok(snap.fallback.some((f) => f.device === "npu-sim"), "ops the NPU lacks fell back to the cpu and are listed");
+  assert.ok(
+    snap.fallback.some((f) => f.device === "npu-sim"),
+    "ops the NPU lacks fell back to the cpu and are listed",
+  );
   await studio.selectDevice("npu-sim");
-  assert.match(await guidance(), /Last time npu-sim ran your code, \d+ ops? fell back to the CPU: tanh \(float32\)/, "the last run's fallbacks are shown before the next Run");
+  assert.match(
+    await guidance(),
+    /Last time npu-sim ran your code, \d+ ops? fell back to the CPU: tanh \(float32\)/,
+    "the last run's fallbacks are shown before the next Run",
+  );
   await studio.screenshot("device-guidance-npu");
   await studio.selectDevice("cpu");
   await studio.page.waitForSelector('[data-testid="fallback-report"]');

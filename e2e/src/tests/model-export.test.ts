@@ -52,14 +52,17 @@ test("the transformer example traces with a fixed batch, says so, and exports ON
     const [download] = await Promise.all([studio.page.waitForEvent("download"), studio.page.click(`[data-testid="export-${format}"]`)]);
     const bytes = readFileSync(await download.path());
     assert.ok(bytes.length > 10_000, `${format}: ${bytes.length} bytes`);
-    assert.match((await studio.page.textContent('[data-testid="export-status"]')) ?? "", new RegExp(`\\.${format}: .* downloaded — traced with a fixed batch of 1`));
+    assert.match(
+      (await studio.page.textContent('[data-testid="export-status"]')) ?? "",
+      new RegExp(`\\.${format}: .* downloaded — traced with a fixed batch of 1`),
+    );
   }
 });
 
 test("a file only named .onnx is not called an ONNX model, and its error names it once", async () => {
   await studio.page.evaluate(() => {
     let seed = 11;
-    const bytes = Uint8Array.from({ length: 500 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    const bytes = Uint8Array.from({ length: 500 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
     const dt = new DataTransfer();
     dt.items.add(new File([bytes], "garbage.onnx"));
     window.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));

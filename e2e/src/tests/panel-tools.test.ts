@@ -27,7 +27,11 @@ test("files can be chosen with a picker (no drag and drop needed), from the top 
   await studio.page.setInputFiles('[data-testid="pick-data-input"]', { name: "table.csv", mimeType: "text/csv", buffer: Buffer.from("x,y\n1,2\n3,4\n5,6\n") });
   await studio.page.waitForFunction(() => (window as any).polychipStudio.snapshot().files.some((f: { name: string }) => f.name === "table.csv"));
   assert.match((await studio.page.textContent('[data-testid="dropped-files"]')) ?? "", /3 rows × 2 columns \(with header\)/);
-  await studio.page.setInputFiles('[data-testid="pick-any-input"]', { name: "mine.ts", mimeType: "text/plain", buffer: Buffer.from('console.log("opened from a picker");\n') });
+  await studio.page.setInputFiles('[data-testid="pick-any-input"]', {
+    name: "mine.ts",
+    mimeType: "text/plain",
+    buffer: Buffer.from('console.log("opened from a picker");\n'),
+  });
   await studio.page.waitForFunction(() => (window as any).polychipStudio.getCode() === 'console.log("opened from a picker");\n');
   await studio.tab("model");
   assert.equal(await studio.page.locator('[data-testid="pick-model"]').count(), 1, "the model panel has its own picker");
@@ -50,18 +54,30 @@ test("the console filters by level; the op table sorts by any column", async () 
   assert.equal((await lines()).length, 3);
 
   await studio.tab("profiler");
-  const counts = async () => (await studio.page.locator('[data-testid="op-table"] tbody tr td:nth-child(3)').allTextContents()).map((t) => Number(t.replace(/,/g, "")));
+  const counts = async () =>
+    (await studio.page.locator('[data-testid="op-table"] tbody tr td:nth-child(3)').allTextContents()).map((t) => Number(t.replace(/,/g, "")));
   await studio.page.click('[data-sort="count"]');
   const desc = await counts();
   assert.ok(desc.length >= 2, "the table has rows");
-  assert.deepEqual(desc, [...desc].sort((a, b) => b - a), `largest count first: ${desc.join(", ")}`);
+  assert.deepEqual(
+    desc,
+    [...desc].sort((a, b) => b - a),
+    `largest count first: ${desc.join(", ")}`,
+  );
   assert.equal(await studio.page.getAttribute('th:has([data-sort="count"])', "aria-sort"), "descending");
   await studio.page.click('[data-sort="count"]');
   const asc = await counts();
-  assert.deepEqual(asc, [...asc].sort((a, b) => a - b), `smallest count first: ${asc.join(", ")}`);
+  assert.deepEqual(
+    asc,
+    [...asc].sort((a, b) => a - b),
+    `smallest count first: ${asc.join(", ")}`,
+  );
   await studio.page.click('[data-sort="name"]');
   const names = await studio.page.locator('[data-testid="op-table"] tbody tr td:nth-child(1) .mono').allTextContents();
-  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)));
+  assert.deepEqual(
+    names,
+    [...names].sort((a, b) => a.localeCompare(b)),
+  );
   await studio.screenshot("profiler-sorted");
 });
 

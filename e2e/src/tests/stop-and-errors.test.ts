@@ -61,18 +61,27 @@ test("Stop freezes what the page shows: batches the worker had already posted ar
   assert.equal(snap.metrics.length, atStop.steps, `the step count stayed at ${atStop.steps} (now ${snap.metrics.length})`);
   assert.equal(snap.model, undefined, "no model arrived after Stop");
   assert.ok(!snap.console.some((c) => /test accuracy/.test(c.text)), "the run's final lines never reached the console");
-  await studio.page.waitForFunction((n) => document.querySelector('[data-testid="status"]')?.textContent?.includes(`step ${n - 1}`), atStop.steps, { timeout: 5000 });
+  await studio.page.waitForFunction((n) => document.querySelector('[data-testid="status"]')?.textContent?.includes(`step ${n - 1}`), atStop.steps, {
+    timeout: 5000,
+  });
 });
 
 test("a syntax error is reported with its line, in the status and in the editor", async () => {
-  const code = ['import { tensor } from "polychip";', "", "const a = tensor([1, 2]);", "// the next line is broken", "const b = a.add(;", "console.log(b);"].join("\n");
+  const code = [
+    'import { tensor } from "polychip";',
+    "",
+    "const a = tensor([1, 2]);",
+    "// the next line is broken",
+    "const b = a.add(;",
+    "console.log(b);",
+  ].join("\n");
   await studio.setCode(code);
   await studio.run();
   const snap = await studio.finished(30_000);
   assert.equal(snap.status, "error");
   assert.equal(snap.error?.kind, "syntax");
   assert.equal(snap.error?.line, 5);
-  assert.match(await studio.page.textContent('[data-testid="run-status"]') ?? "", /\(line 5\)/);
+  assert.match((await studio.page.textContent('[data-testid="run-status"]')) ?? "", /\(line 5\)/);
   await studio.page.waitForSelector(".monaco-editor .run-error-line");
   await studio.screenshot("syntax-error");
 });
@@ -94,7 +103,10 @@ test("a runtime error inside the engine is reported at the user's line", async (
   assert.equal(snap.error?.kind, "runtime");
   assert.equal(snap.error?.line, 6);
   assert.match(snap.error?.message ?? "", /ShapeError: matmul/);
-  assert.ok(snap.console.some((c) => c.level === "log" && c.text === "multiplying"), "console.log output reached the console panel");
+  assert.ok(
+    snap.console.some((c) => c.level === "log" && c.text === "multiplying"),
+    "console.log output reached the console panel",
+  );
   assert.ok(snap.console.some((c) => c.level === "error" && /\(line 6\)/.test(c.text)));
   await studio.screenshot("runtime-error");
 });

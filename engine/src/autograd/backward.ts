@@ -10,12 +10,17 @@ import { sumToShape } from "../ops/broadcast-grad.ts";
 
 /** Reverse-mode differentiation from `root`, accumulating into `.grad` of every leaf that requires it. */
 export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: boolean } = {}): void {
-  if (!root.requiresGrad) throw new PolychipError(`backward: tensor ${root.dtype}${formatShape(root.shape)} does not require grad (no input of it has requiresGrad)`);
+  if (!root.requiresGrad)
+    throw new PolychipError(`backward: tensor ${root.dtype}${formatShape(root.shape)} does not require grad (no input of it has requiresGrad)`);
   if (root.graphReleased) {
-    throw new PolychipError(`backward: the graph of tensor ${root.dtype}${formatShape(root.shape)} was already used by an earlier backward() and freed; pass { retainGraph: true } to the first call to run backward twice`);
+    throw new PolychipError(
+      `backward: the graph of tensor ${root.dtype}${formatShape(root.shape)} was already used by an earlier backward() and freed; pass { retainGraph: true } to the first call to run backward twice`,
+    );
   }
   if (!grad && root.size !== 1) {
-    throw new ShapeError(`backward: a gradient must be given for a non-scalar output (shape ${formatShape(root.shape)}); pass one of the same shape or reduce to a scalar first`);
+    throw new ShapeError(
+      `backward: a gradient must be given for a non-scalar output (shape ${formatShape(root.shape)}); pass one of the same shape or reduce to a scalar first`,
+    );
   }
   if (grad && formatShape(grad.shape) !== formatShape(root.shape)) {
     throw new ShapeError(`backward: gradient shape ${formatShape(grad.shape)} does not match output shape ${formatShape(root.shape)}`);
@@ -30,7 +35,10 @@ export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: b
       grads.delete(t);
       const node = t.gradFn;
       if (!node) {
-        if (t.graphReleased) throw new PolychipError(`backward: tensor ${t.dtype}${formatShape(t.shape)} is part of a graph an earlier backward() already freed; pass { retainGraph: true } to that call`);
+        if (t.graphReleased)
+          throw new PolychipError(
+            `backward: tensor ${t.dtype}${formatShape(t.shape)} is part of a graph an earlier backward() already freed; pass { retainGraph: true } to that call`,
+          );
         accumulateLeaf(t, g);
         continue;
       }

@@ -8,7 +8,13 @@ import { GRADIENTS, NON_DIFFERENTIABLE } from "./gradients.ts";
 setDefaultDevice("cpu");
 
 test("select on a tensor that requires grad passes the gradient back to the selected row", async () => {
-  const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const x = tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    { requiresGrad: true },
+  );
   x.select(0, 1).sum().backward();
   assert.deepEqual(Array.from(await x.grad!.data()), [0, 0, 1, 1]);
 });

@@ -34,7 +34,10 @@ function tieSplit(g: Tensor, wins: Tensor, ties: Tensor): Tensor[] {
 function restoreDims(g: Tensor, input: InputMeta, attrs: Attrs): Tensor {
   if (attrs.keepDims) return g;
   const axes = list(attrs, "axes");
-  return reshape(g, input.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  return reshape(
+    g,
+    input.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+  );
 }
 
 /** Ties share the gradient equally, as in PyTorch's max/min over dims. */

@@ -50,11 +50,15 @@ function tensorFromBytes(raw: Uint8Array, dtype: DType, shape: number[], device?
   const copy = ownedCopy(raw);
   const n = sizeOf(shape);
   const values =
-    dtype === "float32" ? new Float32Array(copy.buffer, 0, n)
-    : dtype === "int32" ? new Int32Array(copy.buffer, 0, n)
-    : dtype === "int8" ? new Int8Array(copy.buffer, 0, n)
-    : dtype === "float16" ? halfToFloat(new Uint16Array(copy.buffer, 0, n))
-    : copy;
+    dtype === "float32"
+      ? new Float32Array(copy.buffer, 0, n)
+      : dtype === "int32"
+        ? new Int32Array(copy.buffer, 0, n)
+        : dtype === "int8"
+          ? new Int8Array(copy.buffer, 0, n)
+          : dtype === "float16"
+            ? halfToFloat(new Uint16Array(copy.buffer, 0, n))
+            : copy;
   return tensor(values, { shape, dtype, device });
 }
 

@@ -13,7 +13,13 @@ function data(): [Tensor, Tensor] {
   return [randn([16, 4]), tensor(Int32Array.from({ length: 16 }, (_, i) => i % 3))];
 }
 
-async function train(model: nn.Module, opt: optim.Optimizer<any>, sched: { step(): void } | undefined, [x, y]: [Tensor, Tensor], steps: number): Promise<number[]> {
+async function train(
+  model: nn.Module,
+  opt: optim.Optimizer<any>,
+  sched: { step(): void } | undefined,
+  [x, y]: [Tensor, Tensor],
+  steps: number,
+): Promise<number[]> {
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
     const loss = tidy(() => {

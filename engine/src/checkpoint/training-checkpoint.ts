@@ -52,7 +52,14 @@ export async function saveTrainingCheckpoint(state: TrainingState): Promise<Uint
     }
     optimizer = { paramGroups: sd.paramGroups, steps };
   }
-  const meta: TrainingMeta = { kind: "training", step: state.step ?? 0, rng: getRngState(), optimizer, scheduler: state.scheduler?.stateDict(), extra: state.extra ?? {} };
+  const meta: TrainingMeta = {
+    kind: "training",
+    step: state.step ?? 0,
+    rng: getRngState(),
+    optimizer,
+    scheduler: state.scheduler?.stateDict(),
+    extra: state.extra ?? {},
+  };
   return saveCheckpoint(tensors, meta as unknown as Record<string, unknown>);
 }
 
@@ -64,12 +71,18 @@ export async function saveTrainingCheckpoint(state: TrainingState): Promise<Uint
 export function loadTrainingCheckpoint(bytes: Uint8Array, into: Omit<TrainingState, "step" | "extra">): { step: number; extra: Record<string, unknown> } {
   const { meta, state: tensors } = loadCheckpoint(bytes);
   const m = meta as unknown as TrainingMeta;
-  if (m.kind !== "training") throw new FormatError("loadTrainingCheckpoint: not a training checkpoint (save it with saveTrainingCheckpoint; a plain saveCheckpoint file holds weights only)");
+  if (m.kind !== "training")
+    throw new FormatError(
+      "loadTrainingCheckpoint: not a training checkpoint (save it with saveTrainingCheckpoint; a plain saveCheckpoint file holds weights only)",
+    );
   try {
     const model = new Map<string, Tensor>();
     for (const [name, t] of tensors) if (name.startsWith(MODEL)) model.set(name.slice(MODEL.length), t);
     into.model.loadStateDict(model);
-    if (!!m.optimizer !== !!into.optimizer) throw new FormatError(`loadTrainingCheckpoint: the checkpoint ${m.optimizer ? "holds" : "has no"} optimiser state but ${into.optimizer ? "an" : "no"} optimiser was given`);
+    if (!!m.optimizer !== !!into.optimizer)
+      throw new FormatError(
+        `loadTrainingCheckpoint: the checkpoint ${m.optimizer ? "holds" : "has no"} optimiser state but ${into.optimizer ? "an" : "no"} optimiser was given`,
+      );
     if (m.optimizer && into.optimizer) {
       const state: Record<number, ParamState> = {};
       for (const [id, step] of Object.entries(m.optimizer.steps)) state[Number(id)] = { step, buffers: {} };
@@ -82,7 +95,10 @@ export function loadTrainingCheckpoint(bytes: Uint8Array, into: Omit<TrainingSta
       }
       into.optimizer.loadStateDict({ state, paramGroups: m.optimizer.paramGroups });
     }
-    if (!!m.scheduler !== !!into.scheduler) throw new FormatError(`loadTrainingCheckpoint: the checkpoint ${m.scheduler ? "holds" : "has no"} scheduler state but ${into.scheduler ? "a" : "no"} scheduler was given`);
+    if (!!m.scheduler !== !!into.scheduler)
+      throw new FormatError(
+        `loadTrainingCheckpoint: the checkpoint ${m.scheduler ? "holds" : "has no"} scheduler state but ${into.scheduler ? "a" : "no"} scheduler was given`,
+      );
     if (m.scheduler && into.scheduler) into.scheduler.loadStateDict(m.scheduler);
     setRngState(m.rng);
     return { step: m.step, extra: m.extra ?? {} };

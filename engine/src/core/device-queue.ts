@@ -8,8 +8,7 @@ export interface ReadTarget {
   readonly dtype: DType;
 }
 
-const describeCall = (call: KernelCall) =>
-  `${call.op} (inputs ${call.inputs.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ") || "none"})`;
+const describeCall = (call: KernelCall) => `${call.op} (inputs ${call.inputs.map((v) => `${v.dtype}${formatShape(v.shape)}`).join(", ") || "none"})`;
 
 /**
  * Keeps the engine's own work on a device in order when some of it is asynchronous (a CPU
@@ -49,13 +48,14 @@ export class DeviceQueue {
   /** Reads bytes once everything queued before has run; `target` names what is read if it times out. */
   read(buffer: DeviceBuffer, byteOffset: number, byteLength: number, target?: ReadTarget): Promise<Uint8Array> {
     this.throwIfFailed();
-    const reading = this.outstanding === 0
-      ? this.device.read(buffer, byteOffset, byteLength)
-      : new Promise<Uint8Array>((resolve, reject) => {
-          this.chain(async () => {
-            await this.device.read(buffer, byteOffset, byteLength).then(resolve, reject);
+    const reading =
+      this.outstanding === 0
+        ? this.device.read(buffer, byteOffset, byteLength)
+        : new Promise<Uint8Array>((resolve, reject) => {
+            this.chain(async () => {
+              await this.device.read(buffer, byteOffset, byteLength).then(resolve, reject);
+            });
           });
-        });
     const ms = deadlineFor(byteLength);
     const what = target ? `${target.dtype}${formatShape(target.shape)} (${byteLength} bytes)` : `${byteLength} bytes`;
     return withDeadline(reading, ms, () => this.timeout(`read of ${what}`, ms));
@@ -82,7 +82,9 @@ export class DeviceQueue {
 
   private timeout(op: string, ms: number): DeviceTimeoutError {
     const last = this.lastCall ? `; the last kernel queued was ${describeCall(this.lastCall)}` : "";
-    return new DeviceTimeoutError(`device '${this.device.info.name}': ${op} did not finish within ${Math.round(ms)} ms${last} (deadline: setDeviceDeadline or POLYCHIP_DEVICE_TIMEOUT_MS)`);
+    return new DeviceTimeoutError(
+      `device '${this.device.info.name}': ${op} did not finish within ${Math.round(ms)} ms${last} (deadline: setDeviceDeadline or POLYCHIP_DEVICE_TIMEOUT_MS)`,
+    );
   }
 
   private chain(work: () => Promise<void>): void {

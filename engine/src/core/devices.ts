@@ -47,7 +47,9 @@ function addDevice(plugin: DevicePlugin<any>, device: Device<any>): DeviceEntry 
   assertHalCompatible(`device '${device.info.name}'`, device.info.halVersion);
   const owner = entries.get(device.info.name)?.plugin;
   if (owner && owner !== plugin && owner.name !== plugin.name) {
-    throw new DeviceError(`plugin '${plugin.name}' creates a device named '${device.info.name}', which plugin '${owner.name}' already provides; a plugin cannot replace another's device`);
+    throw new DeviceError(
+      `plugin '${plugin.name}' creates a device named '${device.info.name}', which plugin '${owner.name}' already provides; a plugin cannot replace another's device`,
+    );
   }
   const entry: DeviceEntry = { name: device.info.name, device, queue: new DeviceQueue(device), plugin };
   kernels.registerDevice(entry.name, plugin.name, plugin.kernels);
@@ -171,7 +173,9 @@ function entryPointOf(mod: Record<string, unknown>, specifier: string): DevicePl
 
 function isPlugin(v: unknown): v is DevicePlugin<any> {
   const p = v as DevicePlugin<any> | undefined;
-  return !!p && typeof p === "object" && typeof p.name === "string" && typeof p.halVersion === "string" && typeof p.create === "function" && Array.isArray(p.kernels);
+  return (
+    !!p && typeof p === "object" && typeof p.name === "string" && typeof p.halVersion === "string" && typeof p.create === "function" && Array.isArray(p.kernels)
+  );
 }
 
 /** Removes a device (after loss, or on shutdown); tensors on it become unusable. */

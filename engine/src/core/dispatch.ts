@@ -1,6 +1,23 @@
 import {
-  contiguousStrides, describeTensors, dtypeBytes, ELEMENTWISE_FAMILIES, formatShape, getOp, KernelError, PolychipError, ShapeError, sizeOf,
-  DeviceError, OutOfMemoryError, type Attrs, type DecompositionContext, type DType, type KernelCall, type OpDef, type Shape, type TensorMeta,
+  contiguousStrides,
+  describeTensors,
+  dtypeBytes,
+  ELEMENTWISE_FAMILIES,
+  formatShape,
+  getOp,
+  KernelError,
+  PolychipError,
+  ShapeError,
+  sizeOf,
+  DeviceError,
+  OutOfMemoryError,
+  type Attrs,
+  type DecompositionContext,
+  type DType,
+  type KernelCall,
+  type OpDef,
+  type Shape,
+  type TensorMeta,
 } from "@polychip/hal";
 import { findKernel, getDeviceEntry, type DeviceEntry } from "./devices.ts";
 import { noteFallback } from "./fallback.ts";
@@ -16,7 +33,9 @@ export function allocate(entry: DeviceEntry, dtype: DType, shape: Shape): RawVie
   const bytes = sizeOf(shape) * dtypeBytes(dtype);
   const { maxBufferBytes } = entry.device.capabilities.limits;
   if (bytes > maxBufferBytes) {
-    throw new OutOfMemoryError(`cannot allocate ${dtype}${formatShape(shape)} (${bytes} bytes) on '${entry.name}': its largest buffer is ${maxBufferBytes} bytes`);
+    throw new OutOfMemoryError(
+      `cannot allocate ${dtype}${formatShape(shape)} (${bytes} bytes) on '${entry.name}': its largest buffer is ${maxBufferBytes} bytes`,
+    );
   }
   const buffer = entry.device.alloc(Math.max(bytes, 4));
   const storage = new Storage(entry.name, buffer, bytes, (b) => entry.queue.submit(() => entry.device.free(b)));
@@ -67,7 +86,9 @@ export function runOp(op: string, inputs: readonly RawView[], attrs: Attrs = {},
 function dispatchOp(op: string, inputs: readonly RawView[], attrs: Attrs, device?: string): RawView[] {
   const def = getOp(op);
   if (inputs.length < def.inputs[0] || inputs.length > def.inputs[1]) {
-    throw new ShapeError(`${op}: expects ${def.inputs[0] === def.inputs[1] ? def.inputs[0] : `${def.inputs[0]}–${def.inputs[1]}`} inputs, got ${inputs.length}`);
+    throw new ShapeError(
+      `${op}: expects ${def.inputs[0] === def.inputs[1] ? def.inputs[0] : `${def.inputs[0]}–${def.inputs[1]}`} inputs, got ${inputs.length}`,
+    );
   }
   for (const v of inputs) {
     if (!v.storage.alive) throw new DeviceError(`${op}: an input tensor was disposed (inputs ${describe(inputs)})`);
@@ -189,7 +210,14 @@ function copyIntoOnCpu(entry: DeviceEntry, src: RawView, dst: RawView, reason: s
     entry.device.write(dst.storage.buffer, result, 0);
     record.bytesToHost += srcBytes!.byteLength + dstBytes!.byteLength;
     record.bytesToDevice += result.byteLength;
-    profiler.emit({ device: entry.name, name: "copy", category: "fallback", start: started, duration: performance.now() - started, args: { dtype: src.dtype, reason, to: "cpu" } });
+    profiler.emit({
+      device: entry.name,
+      name: "copy",
+      category: "fallback",
+      start: started,
+      duration: performance.now() - started,
+      args: { dtype: src.dtype, reason, to: "cpu" },
+    });
   };
   const views = [src, dst];
   const retained = views.map((v) => v.storage.retain());
@@ -235,7 +263,14 @@ function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[
     outBytes.forEach((b, i) => b.byteLength > 0 && entry.device.write(outputs[i]!.storage.buffer, b, 0));
     record.bytesToHost += inBytes;
     record.bytesToDevice += outBytes.reduce((s, b) => s + b.byteLength, 0);
-    profiler.emit({ device: entry.name, name: op, category: "fallback", start: started, duration: performance.now() - started, args: { dtype, reason, to: "cpu" } });
+    profiler.emit({
+      device: entry.name,
+      name: op,
+      category: "fallback",
+      start: started,
+      duration: performance.now() - started,
+      args: { dtype, reason, to: "cpu" },
+    });
   };
   // Inputs are read whole (storage bytes), so their strides and offsets stay valid on the CPU.
   const retained = inputs.map((v) => v.storage.retain());
@@ -243,7 +278,10 @@ function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[
   if (readSync && !entry.queue.busy) {
     try {
       const host = inputs.map((v) => readSync.call(entry.device, v.storage.buffer, 0, v.storage.bytes));
-      finish(runOnCpu(host), host.reduce((s, b) => s + b.byteLength, 0));
+      finish(
+        runOnCpu(host),
+        host.reduce((s, b) => s + b.byteLength, 0),
+      );
     } finally {
       retained.forEach((s) => s.release());
     }
@@ -251,7 +289,10 @@ function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[
     entry.queue.submitAsync(async () => {
       try {
         const host = await Promise.all(inputs.map((v) => entry.device.read(v.storage.buffer, 0, v.storage.bytes)));
-        finish(runOnCpu(host), host.reduce((s, b) => s + b.byteLength, 0));
+        finish(
+          runOnCpu(host),
+          host.reduce((s, b) => s + b.byteLength, 0),
+        );
       } finally {
         retained.forEach((s) => s.release());
       }

@@ -17,4 +17,3 @@ export function toKernelView(v: RawView): TensorView {
 export function viewIsContiguous(v: RawView): boolean {
   return isContiguous(v.shape, v.strides);
 }
-

@@ -21,11 +21,14 @@ export function defaultCollate(items: unknown[]): unknown {
   }
   if (typeof first === "string" || typeof first === "boolean") return items;
   if (Array.isArray(first)) {
-    if (!items.every((v) => Array.isArray(v) && v.length === first.length)) throw new PolychipError(`defaultCollate: items are arrays of different lengths (first has ${first.length})`);
+    if (!items.every((v) => Array.isArray(v) && v.length === first.length))
+      throw new PolychipError(`defaultCollate: items are arrays of different lengths (first has ${first.length})`);
     return first.map((_, k) => defaultCollate(items.map((v) => (v as unknown[])[k])));
   }
   if (first !== null && typeof first === "object" && Object.getPrototypeOf(first) === Object.prototype) {
     return Object.fromEntries(Object.keys(first).map((k) => [k, defaultCollate(items.map((v) => (v as Record<string, unknown>)[k]))]));
   }
-  throw new PolychipError(`defaultCollate: cannot batch ${first === null ? "null" : typeof first === "object" ? first.constructor?.name : typeof first}; pass a collate function`);
+  throw new PolychipError(
+    `defaultCollate: cannot batch ${first === null ? "null" : typeof first === "object" ? first.constructor?.name : typeof first}; pass a collate function`,
+  );
 }

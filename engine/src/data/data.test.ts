@@ -28,7 +28,14 @@ test("TensorDataset batches rows in order, the last batch smaller", async () => 
   const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 3 });
   const batches = await collect(loader);
   assert.equal(loader.length, 3);
-  assert.deepEqual(batches.map((b) => (b as Tensor[])[0]!.shape), [[3, 2], [3, 2], [1, 2]]);
+  assert.deepEqual(
+    batches.map((b) => (b as Tensor[])[0]!.shape),
+    [
+      [3, 2],
+      [3, 2],
+      [1, 2],
+    ],
+  );
   assert.deepEqual(await values((batches[2] as Tensor[])[1]!), [6]);
   assert.equal((batches[0] as Tensor[])[1]!.dtype, "int32");
 });
@@ -45,8 +52,14 @@ test("shuffle with a seed is reproducible, differs per epoch, and covers every i
   const [b1] = await order(5);
   assert.deepEqual(a1, b1);
   assert.notDeepEqual(a1, a2);
-  assert.deepEqual([...a1!].sort((p, q) => p - q), Array.from({ length: 20 }, (_, i) => i));
-  assert.notDeepEqual(a1, Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    [...a1!].sort((p, q) => p - q),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
+  assert.notDeepEqual(
+    a1,
+    Array.from({ length: 20 }, (_, i) => i),
+  );
 });
 
 test("dropLast drops the short batch; async items and objects collate field by field", async () => {
@@ -76,9 +89,18 @@ test("an IterableDataset is batched as it streams and refuses shuffle", async ()
 test("randomSplit makes disjoint subsets from counts or fractions", () => {
   const ds = new data.TensorDataset(arange(0, 10));
   const [a, b] = data.randomSplit(ds, [7, 3], 1);
-  assert.deepEqual([...a!.indices, ...b!.indices].sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  assert.deepEqual(data.randomSplit(ds, [0.5, 0.3, 0.2], 1).map((s) => s.length), [5, 3, 2]);
-  assert.deepEqual(data.randomSplit(ds, [0.34, 0.33, 0.33], 1).map((s) => s.length), [4, 3, 3]);
+  assert.deepEqual(
+    [...a!.indices, ...b!.indices].sort((p, q) => p - q),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
+  assert.deepEqual(
+    data.randomSplit(ds, [0.5, 0.3, 0.2], 1).map((s) => s.length),
+    [5, 3, 2],
+  );
+  assert.deepEqual(
+    data.randomSplit(ds, [0.34, 0.33, 0.33], 1).map((s) => s.length),
+    [4, 3, 3],
+  );
   assert.throws(() => data.randomSplit(ds, [4, 4]), /must be counts summing to the dataset's 10 items/);
 });
 

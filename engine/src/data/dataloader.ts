@@ -25,13 +25,18 @@ export class DataLoader<T, B = unknown> implements AsyncIterable<B> {
   readonly dropLast: boolean;
   private epoch = 0;
 
-  constructor(readonly dataset: Dataset<T> | IterableDataset<T>, private readonly opts: DataLoaderOptions<T, B> = {}) {
+  constructor(
+    readonly dataset: Dataset<T> | IterableDataset<T>,
+    private readonly opts: DataLoaderOptions<T, B> = {},
+  ) {
     this.batchSize = opts.batchSize ?? 1;
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
-    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) throw new PolychipError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0)
+      throw new PolychipError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
     if (!(dataset instanceof Dataset) && !(dataset instanceof IterableDataset)) throw new PolychipError("DataLoader: expected a Dataset or an IterableDataset");
-    if (dataset instanceof IterableDataset && this.shuffle) throw new PolychipError("DataLoader: an IterableDataset cannot be shuffled (it has no random access); shuffle its source instead");
+    if (dataset instanceof IterableDataset && this.shuffle)
+      throw new PolychipError("DataLoader: an IterableDataset cannot be shuffled (it has no random access); shuffle its source instead");
   }
 
   /** Number of batches per epoch (map-style datasets only). */

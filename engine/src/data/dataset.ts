@@ -54,7 +54,10 @@ export class TensorDataset extends Dataset<Tensor[]> implements BatchFetcher<Ten
 
 /** The items of `dataset` at `indices`, in that order. */
 export class Subset<T> extends Dataset<T> {
-  constructor(readonly dataset: Dataset<T>, readonly indices: number[]) {
+  constructor(
+    readonly dataset: Dataset<T>,
+    readonly indices: number[],
+  ) {
     super();
     indices.forEach((i) => checkIndex("Subset", i, dataset.length));
   }

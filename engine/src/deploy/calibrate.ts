@@ -32,7 +32,11 @@ export interface Calibration {
  * the inputs and outputs of every quantisable layer (conv2d, linear, matmul by a weight). The
  * graph is run with those values added to its outputs, so nothing about the runtime changes.
  */
-export async function calibrate(graph: Graph, batches: Iterable<CalibrationBatch> | AsyncIterable<CalibrationBatch>, options: CalibrationOptions = {}): Promise<Calibration> {
+export async function calibrate(
+  graph: Graph,
+  batches: Iterable<CalibrationBatch> | AsyncIterable<CalibrationBatch>,
+  options: CalibrationOptions = {},
+): Promise<Calibration> {
   const observer = options.observer ?? "percentile";
   const types = inferShapes(graph);
   const watched = observedValues(findQuantUnits(graph, types));
@@ -53,7 +57,10 @@ export async function calibrate(graph: Graph, batches: Iterable<CalibrationBatch
   }
   if (count === 0) throw new PolychipError(`calibrate '${graph.name}': no calibration batches were given`);
   return {
-    observer, percentile: observer === "percentile" ? options.percentile ?? 99.99 : undefined, batches: count, samples,
+    observer,
+    percentile: observer === "percentile" ? (options.percentile ?? 99.99) : undefined,
+    batches: count,
+    samples,
     ranges: new Map([...observers].map(([name, obs]) => [name, obs.range()])),
   };
 }

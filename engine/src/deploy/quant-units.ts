@@ -62,7 +62,13 @@ export function findQuantUnits(graph: Graph, types: ReadonlyMap<string, ValueInf
         output = graph.nodes[relu]!.outputs[0]!;
       }
       units.push({
-        kind: "conv", head, nodes, input: x, output, relu: relu !== undefined, attrs: node.attrs,
+        kind: "conv",
+        head,
+        nodes,
+        input: x,
+        output,
+        relu: relu !== undefined,
+        attrs: node.attrs,
         weight: { name: weight.name, data: Float32Array.from(weight.data), shape: weight.shape },
         bias: biasInit ? { name: biasInit.name, data: Float32Array.from(biasInit.data) } : undefined,
       });
@@ -91,8 +97,15 @@ export function findQuantUnits(graph: Graph, types: ReadonlyMap<string, ValueInf
         output = graph.nodes[relu]!.outputs[0]!;
       }
       units.push({
-        kind: bias ? "linear" : "matmul", head, nodes, input: x, output, relu: relu !== undefined, attrs: {},
-        weight: rowsPerOutput(weight, Boolean(node.attrs.transposeB)), bias,
+        kind: bias ? "linear" : "matmul",
+        head,
+        nodes,
+        input: x,
+        output,
+        relu: relu !== undefined,
+        attrs: {},
+        weight: rowsPerOutput(weight, Boolean(node.attrs.transposeB)),
+        bias,
       });
     }
   });

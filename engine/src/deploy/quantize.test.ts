@@ -12,9 +12,16 @@ const cnn = graph({
   inputs: [info("x", ["batch", 1, 8, 8])],
   outputs: [info("y", ["batch", 3])],
   initializers: [
-    init("c.w", [4, 1, 3, 3], values(36, 1)), init("c.b", [4], values(4, 2)),
-    init("f1.w", [6, 64], values(384, 3).map((v) => v * 0.3)), init("f1.b", [6], values(6, 4)),
-    init("f2.w", [3, 6], values(18, 5)), init("f2.b", [3], values(3, 6)),
+    init("c.w", [4, 1, 3, 3], values(36, 1)),
+    init("c.b", [4], values(4, 2)),
+    init(
+      "f1.w",
+      [6, 64],
+      values(384, 3).map((v) => v * 0.3),
+    ),
+    init("f1.b", [6], values(6, 4)),
+    init("f2.w", [3, 6], values(18, 5)),
+    init("f2.b", [3], values(3, 6)),
   ],
   nodes: [
     node("conv2d", ["x", "c.w", "c.b"], "c", { pads: [1, 1, 1, 1] }),
@@ -53,14 +60,24 @@ test("calibration records the range of every quantisable layer's input and (post
 
 test("int8 rewrite: quantised layers hand uint8 values to each other; quantize/dequantize only at the borders", async () => {
   const q = quantizeGraph(cnn, await calibrate(cnn, [batch(8, 1)]));
-  assert.deepEqual(q.nodes.map((n) => n.op), [
-    "quantizeLinear", // the float input enters the quantised region
-    "quantizedConv2d", // conv + bias + ReLU
-    "dequantizeLinear", "maxPool2d", "quantizeLinear", // a max-pool with the conv's own scale: exact
-    "reshape", "reshape", "quantizedConv2d", "reshape", // linear + ReLU as a 1x1 conv with int32 bias
-    "reshape", "quantizedConv2d", "reshape",
-    "dequantizeLinear", // the float output leaves it
-  ]);
+  assert.deepEqual(
+    q.nodes.map((n) => n.op),
+    [
+      "quantizeLinear", // the float input enters the quantised region
+      "quantizedConv2d", // conv + bias + ReLU
+      "dequantizeLinear",
+      "maxPool2d",
+      "quantizeLinear", // a max-pool with the conv's own scale: exact
+      "reshape",
+      "reshape",
+      "quantizedConv2d",
+      "reshape", // linear + ReLU as a 1x1 conv with int32 bias
+      "reshape",
+      "quantizedConv2d",
+      "reshape",
+      "dequantizeLinear", // the float output leaves it
+    ],
+  );
   const [conv, pool] = [q.nodes[1]!, q.nodes[4]!];
   assert.equal(conv.attrs.activation, "relu");
   assert.deepEqual(pool.inputs.slice(1), conv.inputs.slice(6, 8), "the max-pool requantises with the conv output's scale and zero point");
@@ -90,7 +107,10 @@ test("a bare matmul by a weight becomes quantizedMatmul, its ReLU folded into a 
   });
   const inputs = { x: { data: values(40, 3), shape: [8, 5] } };
   const q = quantizeGraph(g, await calibrate(g, [inputs], { observer: "minmax" }));
-  assert.deepEqual(q.nodes.map((n) => n.op), ["quantizeLinear", "quantizedMatmul", "dequantizeLinear"]);
+  assert.deepEqual(
+    q.nodes.map((n) => n.op),
+    ["quantizeLinear", "quantizedMatmul", "dequantizeLinear"],
+  );
   const mm = q.nodes[1]!;
   assert.equal(mm.attrs.transposeB, true, "the weight is stored one row per output");
   assert.equal(q.initializers.find((i) => i.name === mm.inputs[7])!.data[0], 0);

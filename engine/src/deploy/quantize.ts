@@ -120,18 +120,24 @@ export function quantizeGraph(graph: Graph, calibration: Calibration): Graph {
     const asFloat = () => nodes.push({ ...node, inputs: node.inputs.map((v) => (v === "" ? v : float(v))) });
     if (source && node.outputs.length === 1 && VIEW_OPS.has(node.op)) {
       pending.set(out, asFloat);
-      twins.set(out, { ...source, name: once(() => {
-        const q = fresh(`${out}_q`);
-        nodes.push({ ...node, inputs: [source.name(), ...node.inputs.slice(1).map((v) => (v === "" ? v : float(v)))], outputs: [q] });
-        return q;
-      }) });
+      twins.set(out, {
+        ...source,
+        name: once(() => {
+          const q = fresh(`${out}_q`);
+          nodes.push({ ...node, inputs: [source.name(), ...node.inputs.slice(1).map((v) => (v === "" ? v : float(v)))], outputs: [q] });
+          return q;
+        }),
+      });
     } else if (source && node.op === "maxPool2d") {
       pending.set(out, asFloat);
-      twins.set(out, { ...source, name: once(() => {
-        const q = fresh(`${out}_q`);
-        emit("quantizeLinear", [float(out), source.scale, source.zero], q);
-        return q;
-      }) });
+      twins.set(out, {
+        ...source,
+        name: once(() => {
+          const q = fresh(`${out}_q`);
+          emit("quantizeLinear", [float(out), source.scale, source.zero], q);
+          return q;
+        }),
+      });
     } else asFloat();
   });
   for (const o of graph.outputs) float(o.name);
@@ -141,7 +147,12 @@ export function quantizeGraph(graph: Graph, calibration: Calibration): Graph {
     ...graph,
     nodes,
     initializers: [...graph.initializers, ...added],
-    metadata: { ...graph.metadata, precision: "int8", quantization: "activations uint8 asymmetric per tensor, weights int8 symmetric per channel", calibration: description },
+    metadata: {
+      ...graph.metadata,
+      precision: "int8",
+      quantization: "activations uint8 asymmetric per tensor, weights int8 symmetric per channel",
+      calibration: description,
+    },
   });
   inferShapes(result); // a pass must leave a graph that still checks
   return result;

@@ -5,8 +5,24 @@
  */
 import { test } from "node:test";
 import {
-  avgPool2d, batchNorm, conv2d, crossEntropy, div, gelu, layerNorm, logsumexp, matmul, maxPool2d, mul, noGrad, pow, softmax, sum,
-  tensor, tidy, type Tensor,
+  avgPool2d,
+  batchNorm,
+  conv2d,
+  crossEntropy,
+  div,
+  gelu,
+  layerNorm,
+  logsumexp,
+  matmul,
+  maxPool2d,
+  mul,
+  noGrad,
+  pow,
+  softmax,
+  sum,
+  tensor,
+  tidy,
+  type Tensor,
 } from "../index.ts";
 import { assertClose } from "./fixtures.ts";
 
@@ -99,18 +115,19 @@ async function checkGradients(f: (xs: Tensor[]) => Tensor, ops: Operand[], weigh
   });
 }
 
-test("finite differences: softmax over the middle dim", () =>
-  checkGradients(([x]) => softmax(x!, 1), [operand([2, 3, 2], randomValues(1, 12, -2, 2))]));
+test("finite differences: softmax over the middle dim", () => checkGradients(([x]) => softmax(x!, 1), [operand([2, 3, 2], randomValues(1, 12, -2, 2))]));
 
 test("finite differences: layerNorm with weight and bias", () =>
-  checkGradients(([x, w, b]) => layerNorm(x!, [4], w, b), [
-    operand([3, 4], randomValues(2, 12, -2, 2)), operand([4], randomValues(3, 4, 0.5, 1.5)), operand([4], randomValues(4, 4)),
-  ]));
+  checkGradients(
+    ([x, w, b]) => layerNorm(x!, [4], w, b),
+    [operand([3, 4], randomValues(2, 12, -2, 2)), operand([4], randomValues(3, 4, 0.5, 1.5)), operand([4], randomValues(4, 4))],
+  ));
 
 test("finite differences: conv2d with stride, padding, groups and bias", () =>
-  checkGradients(([x, w, b]) => conv2d(x!, w!, b, { stride: 2, padding: 1, groups: 2 }), [
-    operand([1, 4, 5, 5], randomValues(5, 100)), operand([4, 2, 3, 3], randomValues(6, 72)), operand([4], randomValues(7, 4)),
-  ]));
+  checkGradients(
+    ([x, w, b]) => conv2d(x!, w!, b, { stride: 2, padding: 1, groups: 2 }),
+    [operand([1, 4, 5, 5], randomValues(5, 100)), operand([4, 2, 3, 3], randomValues(6, 72)), operand([4], randomValues(7, 4))],
+  ));
 
 test("finite differences: maxPool2d with padding and ceil mode", () =>
   checkGradients(([x]) => maxPool2d(x!, 3, { stride: 2, padding: 1, ceilMode: true }), [operand([1, 2, 6, 6], spreadValues(8, 72))]));
@@ -119,20 +136,28 @@ test("finite differences: avgPool2d excluding padding", () =>
   checkGradients(([x]) => avgPool2d(x!, 3, { stride: 2, padding: 1, countIncludePad: false }), [operand([1, 1, 5, 5], randomValues(9, 25))]));
 
 test("finite differences: batchNorm in training mode", () =>
-  checkGradients(([x, m, v, w, b]) => batchNorm(x!, m, v, w, b, true), [
-    operand([4, 2, 2, 2], randomValues(10, 32, -2, 2)), operand([2], new Float64Array(2), false), operand([2], new Float64Array([1, 1]), false),
-    operand([2], randomValues(11, 2, 0.5, 1.5)), operand([2], randomValues(12, 2)),
-  ]));
+  checkGradients(
+    ([x, m, v, w, b]) => batchNorm(x!, m, v, w, b, true),
+    [
+      operand([4, 2, 2, 2], randomValues(10, 32, -2, 2)),
+      operand([2], new Float64Array(2), false),
+      operand([2], new Float64Array([1, 1]), false),
+      operand([2], randomValues(11, 2, 0.5, 1.5)),
+      operand([2], randomValues(12, 2)),
+    ],
+  ));
 
 test("finite differences: cross-entropy with label smoothing", () =>
-  checkGradients(([x, t]) => crossEntropy(x!, t!, { labelSmoothing: 0.2 }), [
-    operand([3, 4], randomValues(13, 12, -2, 2)), { shape: [3], values: new Float64Array([2, 0, 3]), differentiate: false, dtype: "int32" },
-  ]));
+  checkGradients(
+    ([x, t]) => crossEntropy(x!, t!, { labelSmoothing: 0.2 }),
+    [operand([3, 4], randomValues(13, 12, -2, 2)), { shape: [3], values: new Float64Array([2, 0, 3]), differentiate: false, dtype: "int32" }],
+  ));
 
 test("finite differences: batched matmul with broadcasting, then gelu", () =>
   checkGradients(([a, b]) => gelu(matmul(a!, b!)), [operand([2, 1, 2, 3], randomValues(14, 12)), operand([2, 3, 2], randomValues(15, 12))]));
 
 test("finite differences: pow and div with broadcasting, then logsumexp", () =>
-  checkGradients(([a, b, c]) => logsumexp(div(pow(a!, b!), c!), 1), [
-    operand([2, 3], randomValues(16, 6, 0.5, 2)), operand([3], randomValues(17, 3, -1, 2)), operand([2, 1], randomValues(18, 2, 0.5, 2)),
-  ]));
+  checkGradients(
+    ([a, b, c]) => logsumexp(div(pow(a!, b!), c!), 1),
+    [operand([2, 3], randomValues(16, 6, 0.5, 2)), operand([3], randomValues(17, 3, -1, 2)), operand([2, 1], randomValues(18, 2, 0.5, 2))],
+  ));

@@ -72,8 +72,20 @@ export function loadGolden<C>(file: string): GoldenFile<C> {
 
 /** The op fixture files, one per op family. */
 export const OP_FIXTURE_FILES = [
-  "ops-elementwise.json", "ops-reduce.json", "ops-linalg.json", "ops-conv.json", "ops-pool.json",
-  "ops-nn.json", "ops-indexing.json", "ops-shape.json", "ops-loss.json", "ops-views.json", "ops-parity-loss.json", "ops-parity-ops.json", "ops-parity-attention.json", "ops-parity-layers.json",
+  "ops-elementwise.json",
+  "ops-reduce.json",
+  "ops-linalg.json",
+  "ops-conv.json",
+  "ops-pool.json",
+  "ops-nn.json",
+  "ops-indexing.json",
+  "ops-shape.json",
+  "ops-loss.json",
+  "ops-views.json",
+  "ops-parity-loss.json",
+  "ops-parity-ops.json",
+  "ops-parity-attention.json",
+  "ops-parity-layers.json",
 ] as const;
 
 /** An engine tensor holding a fixture array (float32 values are rounded to float32 here), on `device` (default: the engine's). */
@@ -104,7 +116,8 @@ export function assertClose(actual: ArrayLike<number>, expected: readonly number
     worst = Math.max(worst, Number.isNaN(err) ? Infinity : err);
     if (shown.length < 6) shown.push(`[${i}] got ${a}, expected ${e}`);
   }
-  if (count) assert.fail(`${what}: ${count} of ${expected.length} values outside rtol ${tol.rtol}, atol ${tol.atol} (worst error ${worst}): ${shown.join("; ")}`);
+  if (count)
+    assert.fail(`${what}: ${count} of ${expected.length} values outside rtol ${tol.rtol}, atol ${tol.atol} (worst error ${worst}): ${shown.join("; ")}`);
 }
 
 export function assertExact(actual: ArrayLike<number>, expected: readonly number[], what: string): void {

@@ -66,7 +66,10 @@ async function runCase(c: OpCase, options: OpCaseOptions): Promise<void> {
       if (g) owned.add(g);
       const label = `gradient of input ${k}`;
       if (!g) {
-        assert.ok(expected.every((v) => v === 0), `${label}: engine computed no gradient, torch's is non-zero`);
+        assert.ok(
+          expected.every((v) => v === 0),
+          `${label}: engine computed no gradient, torch's is non-zero`,
+        );
         continue;
       }
       assert.equal(g.device, options.device, `${label} device`);

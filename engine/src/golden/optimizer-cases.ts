@@ -26,7 +26,10 @@ function makeOptimizer(c: OptimizerCase, params: Tensor[]): optim.Optimizer<any>
     case "RMSprop":
       return new optim.RMSprop(p, defined({ lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, centered: o.centered }));
     case "Adagrad":
-      return new optim.Adagrad(p, defined({ lr: o.lr, lrDecay: o.lrDecay, weightDecay: o.weightDecay, initialAccumulatorValue: o.initialAccumulatorValue, eps: o.eps }));
+      return new optim.Adagrad(
+        p,
+        defined({ lr: o.lr, lrDecay: o.lrDecay, weightDecay: o.weightDecay, initialAccumulatorValue: o.initialAccumulatorValue, eps: o.eps }),
+      );
   }
 }
 
@@ -39,16 +42,34 @@ type Stepper = { step(metric?: number): void };
 
 function makeScheduler(spec: SchedulerSpec, opt: optim.Optimizer<any>): Stepper {
   switch (spec.kind) {
-    case "StepLR": return new optim.StepLR(opt, spec.stepSize, spec.gamma);
-    case "CosineAnnealingLR": return new optim.CosineAnnealingLR(opt, spec.tMax, spec.etaMin);
-    case "MultiStepLR": return new optim.MultiStepLR(opt, spec.milestones, spec.gamma);
-    case "ExponentialLR": return new optim.ExponentialLR(opt, spec.gamma);
-    case "LambdaLR": return new optim.LambdaLR(opt, LAMBDAS[spec.fn]!);
-    case "LinearLR": return new optim.LinearLR(opt, spec.startFactor, spec.endFactor, spec.totalIters);
-    case "SequentialLR": return new optim.SequentialLR(opt, [new optim.LinearLR(opt, 0.1, 1, 3), new optim.CosineAnnealingLR(opt, 6, 0.01)], spec.milestones);
-    case "OneCycleLR": return new optim.OneCycleLR(opt, spec.maxLr, defined({ totalSteps: spec.totalSteps, annealStrategy: spec.annealStrategy, threePhase: spec.threePhase, pctStart: spec.pctStart }));
+    case "StepLR":
+      return new optim.StepLR(opt, spec.stepSize, spec.gamma);
+    case "CosineAnnealingLR":
+      return new optim.CosineAnnealingLR(opt, spec.tMax, spec.etaMin);
+    case "MultiStepLR":
+      return new optim.MultiStepLR(opt, spec.milestones, spec.gamma);
+    case "ExponentialLR":
+      return new optim.ExponentialLR(opt, spec.gamma);
+    case "LambdaLR":
+      return new optim.LambdaLR(opt, LAMBDAS[spec.fn]!);
+    case "LinearLR":
+      return new optim.LinearLR(opt, spec.startFactor, spec.endFactor, spec.totalIters);
+    case "SequentialLR":
+      return new optim.SequentialLR(opt, [new optim.LinearLR(opt, 0.1, 1, 3), new optim.CosineAnnealingLR(opt, 6, 0.01)], spec.milestones);
+    case "OneCycleLR":
+      return new optim.OneCycleLR(
+        opt,
+        spec.maxLr,
+        defined({ totalSteps: spec.totalSteps, annealStrategy: spec.annealStrategy, threePhase: spec.threePhase, pctStart: spec.pctStart }),
+      );
     case "ReduceLROnPlateau": {
-      const s = new optim.ReduceLROnPlateau(opt, { factor: spec.factor, patience: spec.patience, threshold: spec.threshold, cooldown: spec.cooldown, minLr: spec.minLr });
+      const s = new optim.ReduceLROnPlateau(opt, {
+        factor: spec.factor,
+        patience: spec.patience,
+        threshold: spec.threshold,
+        cooldown: spec.cooldown,
+        minLr: spec.minLr,
+      });
       let i = 0;
       return { step: () => s.step(spec.metrics[i++]!) };
     }

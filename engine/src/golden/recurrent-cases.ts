@@ -8,7 +8,15 @@ import { GRUCell, LSTMCell, RNNCell } from "../nn/layers/recurrent-cells.ts";
 export interface RecurrentGoldenCase {
   name: string;
   kind: "LSTM" | "GRU" | "RNN" | "LSTMCell" | "GRUCell" | "RNNCell";
-  config: { inputSize: number; hiddenSize: number; bias: boolean; numLayers?: number; batchFirst?: boolean; bidirectional?: boolean; nonlinearity?: "tanh" | "relu" };
+  config: {
+    inputSize: number;
+    hiddenSize: number;
+    bias: boolean;
+    numLayers?: number;
+    batchFirst?: boolean;
+    bidirectional?: boolean;
+    nonlinearity?: "tanh" | "relu";
+  };
   parameters: Record<string, { shape: number[]; values: number[] }>;
   inputs: Record<string, { shape: number[]; values: number[] }>;
   outputs: Record<string, { shape: number[]; values: number[] }>;
@@ -25,19 +33,29 @@ function build(c: RecurrentGoldenCase, device: string) {
   const { inputSize, hiddenSize, ...rest } = c.config;
   const opts = { ...rest, device };
   switch (c.kind) {
-    case "LSTM": return new LSTM(inputSize, hiddenSize, opts);
-    case "GRU": return new GRU(inputSize, hiddenSize, opts);
-    case "RNN": return new RNN(inputSize, hiddenSize, opts);
-    case "LSTMCell": return new LSTMCell(inputSize, hiddenSize, opts);
-    case "GRUCell": return new GRUCell(inputSize, hiddenSize, opts);
-    case "RNNCell": return new RNNCell(inputSize, hiddenSize, opts);
+    case "LSTM":
+      return new LSTM(inputSize, hiddenSize, opts);
+    case "GRU":
+      return new GRU(inputSize, hiddenSize, opts);
+    case "RNN":
+      return new RNN(inputSize, hiddenSize, opts);
+    case "LSTMCell":
+      return new LSTMCell(inputSize, hiddenSize, opts);
+    case "GRUCell":
+      return new GRUCell(inputSize, hiddenSize, opts);
+    case "RNNCell":
+      return new RNNCell(inputSize, hiddenSize, opts);
   }
 }
 
 /** Builds the case's layer on `device` with PyTorch's weights, runs it, and checks outputs, final states and every gradient. */
 export async function checkRecurrentGolden(c: RecurrentGoldenCase, device = "cpu"): Promise<void> {
   const layer = build(c, device);
-  assert.deepEqual(layer.namedParameters().map(([n]) => n), Object.keys(c.parameters), "parameter names follow PyTorch");
+  assert.deepEqual(
+    layer.namedParameters().map(([n]) => n),
+    Object.keys(c.parameters),
+    "parameter names follow PyTorch",
+  );
   layer.loadStateDict(Object.fromEntries(Object.entries(c.parameters).map(([n, p]) => [n, toTensor(float(p), false, device)])));
   const inputs: Record<string, Tensor> = Object.fromEntries(Object.entries(c.inputs).map(([n, a]) => [n, toTensor(float(a), true, device)]));
   const result = layer.forwardWithState(inputs.x!, { h: inputs.h0, c: inputs.c0 }) as unknown as Record<string, Tensor>;

@@ -15,9 +15,7 @@ import { fallbackReport, removeDevice, useDevice } from "../index.ts";
 import { describeOpCases } from "./op-cases.ts";
 import { describeOptimizerCases } from "./optimizer-cases.ts";
 
-const NO_WEBGPU = (await isWebGpuAvailable())
-  ? false
-  : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
+const NO_WEBGPU = (await isWebGpuAvailable()) ? false : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
 
 /** Case name → why it does not run on webgpu. Empty: every fixture case runs. */
 const SKIPPED: Record<string, string> = {};
@@ -34,6 +32,9 @@ describeOptimizerCases("webgpu", NO_WEBGPU);
 // Runs last (node:test keeps file order): the values above were computed by WGSL kernels, not by
 // a silent per-op fallback to the cpu device.
 test("no golden case fell back to cpu on webgpu", { skip: NO_WEBGPU }, () => {
-  assert.deepEqual(fallbackReport().filter((r) => r.device === "webgpu"), []);
+  assert.deepEqual(
+    fallbackReport().filter((r) => r.device === "webgpu"),
+    [],
+  );
   assert.ok(device!.stats.launches > 1000, `only ${device!.stats.launches} kernel launches on webgpu`);
 });

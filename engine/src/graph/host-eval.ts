@@ -79,7 +79,12 @@ export function evaluateOnHost(op: string, inputs: readonly KnownValue[], attrs:
     case "reduceProd":
     case "reduceSum":
       if (attrs.axes !== undefined && attrs.axes !== null && !(x.shape.length === 1 && Array.isArray(attrs.axes) && attrs.axes.length === 1)) return undefined;
-      return [round(out.dtype, x.values!.reduce((acc, v) => (op === "reduceProd" ? acc * v : acc + v), op === "reduceProd" ? 1 : 0))];
+      return [
+        round(
+          out.dtype,
+          x.values!.reduce((acc, v) => (op === "reduceProd" ? acc * v : acc + v), op === "reduceProd" ? 1 : 0),
+        ),
+      ];
     default:
       return undefined;
   }

@@ -53,7 +53,10 @@ test("a shape read from data computed at run time leaves the value out rather th
 
 test("errors keep the op's class and name the node", () => {
   const bad = graph({ inputs: [info("a", [2, 3]), info("b", [4])], outputs: [info("c", [2, 3])], nodes: [node("add", ["a", "b"], "c")] });
-  assert.throws(() => inferShapes(bad), (e: Error) => e instanceof ShapeError && /^node 0 \(add → %c\): add: shapes \[2, 3\] and \[4\] cannot be broadcast/.test(e.message));
+  assert.throws(
+    () => inferShapes(bad),
+    (e: Error) => e instanceof ShapeError && /^node 0 \(add → %c\): add: shapes \[2, 3\] and \[4\] cannot be broadcast/.test(e.message),
+  );
   const types = graph({ inputs: [info("a", [2]), info("b", [2], "int32")], outputs: [info("c", [2])], nodes: [node("add", ["a", "b"], "c")] });
   assert.throws(() => inferShapes(types), DTypeError);
   const unknown = graph({ inputs: [info("a", [2])], outputs: [info("c", [2])], nodes: [node("frobnicate", ["a"], "c")] });

@@ -39,7 +39,9 @@ function evaluate(graph: Graph, binding: ReadonlyMap<string, number>): Map<strin
         for (const o of node.outputs) known.set(o, null);
         return;
       }
-      const outs = isStructuralOp(node.op) ? inferStructural(node.op, inputs as (KnownValue | undefined)[], node) : inferHal(node.op, inputs as (KnownValue | undefined)[], node);
+      const outs = isStructuralOp(node.op)
+        ? inferStructural(node.op, inputs as (KnownValue | undefined)[], node)
+        : inferHal(node.op, inputs as (KnownValue | undefined)[], node);
       node.outputs.forEach((o, i) => known.set(o, outs[i] ?? null));
     } catch (err) {
       throw atNode(err, index, node);

@@ -33,7 +33,10 @@ export function printGraph(graph: Graph): string {
     const args = node.inputs.map((i) => (i === "" ? "_" : `%${i}`)).join(", ");
     const attrs = Object.entries(node.attrs).filter(([, v]) => v !== undefined);
     const attrText = attrs.length ? ` {${attrs.map(([k, v]) => `${k}: ${formatAttr(v)}`).join(", ")}}` : "";
-    const types = node.outputs.map((o) => shapes.get(o)).map((s) => (s ? formatType(s) : "?")).join(", ");
+    const types = node.outputs
+      .map((o) => shapes.get(o))
+      .map((s) => (s ? formatType(s) : "?"))
+      .join(", ");
     const label = node.name ? ` (${node.name})` : "";
     lines.push(`  ${node.outputs.map((o) => `%${o}`).join(", ")} = ${node.op}(${args})${attrText}  # ${types}${label}`);
   }

@@ -11,7 +11,14 @@ export function info(name: string, shape: (number | string)[], dtype: DType = "f
 }
 
 export function init(name: string, shape: number[], values: ArrayLike<number>, dtype: DType = "float32"): Initializer {
-  const data = dtype === "int32" ? Int32Array.from(values) : dtype === "uint8" || dtype === "bool" ? Uint8Array.from(values) : dtype === "int8" ? Int8Array.from(values) : Float32Array.from(values);
+  const data =
+    dtype === "int32"
+      ? Int32Array.from(values)
+      : dtype === "uint8" || dtype === "bool"
+        ? Uint8Array.from(values)
+        : dtype === "int8"
+          ? Int8Array.from(values)
+          : Float32Array.from(values);
   return { name, dtype, shape, data };
 }
 

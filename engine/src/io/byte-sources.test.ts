@@ -32,7 +32,13 @@ test("the byte sources under test really are views that do not start at offset 0
 
 test("loadCheckpoint reads the right weights from every kind of byte view", async () => {
   const weights = [0.019, -2.5, 3.25, 1e-3];
-  const bytes = await saveCheckpoint(new Map([["w", tensor(weights)], ["i", tensor([7, -8], { dtype: "int32" })], ["h", tensor([0.5, 2], { dtype: "float16" })]]));
+  const bytes = await saveCheckpoint(
+    new Map([
+      ["w", tensor(weights)],
+      ["i", tensor([7, -8], { dtype: "int32" })],
+      ["h", tensor([0.5, 2], { dtype: "float16" })],
+    ]),
+  );
   for (const [what, view] of byteSources(bytes)) {
     const { state } = loadCheckpoint(view);
     assert.deepEqual(Array.from(await state.get("w")!.data()), Array.from(Float32Array.from(weights)), what);
@@ -43,7 +49,9 @@ test("loadCheckpoint reads the right weights from every kind of byte view", asyn
 
 test("parseModel reads the right initializers from every kind of byte view", () => {
   const g = graph({
-    name: "tiny", inputs: [info("x", [2])], outputs: [info("y", [2])],
+    name: "tiny",
+    inputs: [info("x", [2])],
+    outputs: [info("y", [2])],
     initializers: [init("w", [2], [0.019, -4]), init("k", [2], [3, 1], "int32")],
     nodes: [node("mul", ["x", "w"], "y")],
   });

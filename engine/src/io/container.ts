@@ -49,9 +49,11 @@ export function readContainer<H>(bytes: Uint8Array, magic: string, maxVersion: n
   if (found !== magic) throw new FormatError(`${what}: not a ${magic} file (magic ${JSON.stringify(found)})`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(4, true);
-  if (version > maxVersion || version === 0) throw new FormatError(`${what}: format version ${version} is newer than this reader supports (${maxVersion}); upgrade Polychip`);
+  if (version > maxVersion || version === 0)
+    throw new FormatError(`${what}: format version ${version} is newer than this reader supports (${maxVersion}); upgrade Polychip`);
   const headerLength = dv.getUint32(8, true);
-  if (FIXED + headerLength > bytes.byteLength) throw new FormatError(`${what}: truncated (header of ${headerLength} bytes does not fit in ${bytes.byteLength})`);
+  if (FIXED + headerLength > bytes.byteLength)
+    throw new FormatError(`${what}: truncated (header of ${headerLength} bytes does not fit in ${bytes.byteLength})`);
   const headerBytes = bytes.subarray(FIXED, FIXED + headerLength);
   if (crc32(headerBytes) !== dv.getUint32(12, true)) throw new FormatError(`${what}: header checksum mismatch (corrupt file)`);
   const payloadStart = align(FIXED + headerLength);

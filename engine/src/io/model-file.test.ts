@@ -80,8 +80,14 @@ test("a newer format version is refused with a message saying so", () => {
 });
 
 test("a header that does not describe its blobs is a FormatError", () => {
-  assert.throws(() => parseModel(withHeader((h) => h.initializers.push({ name: "ghost", dtype: "float32", shape: [3] }))), isFormatError(/6 initializers but only 5 blobs/));
-  assert.throws(() => parseModel(withHeader((h) => (h.initializers[0].shape = [2, 1, 3, 4]))), isFormatError(/initializer 'w' \(float32\[2, 1, 3, 4\]\) needs 96 bytes, its blob holds 72/));
+  assert.throws(
+    () => parseModel(withHeader((h) => h.initializers.push({ name: "ghost", dtype: "float32", shape: [3] }))),
+    isFormatError(/6 initializers but only 5 blobs/),
+  );
+  assert.throws(
+    () => parseModel(withHeader((h) => (h.initializers[0].shape = [2, 1, 3, 4]))),
+    isFormatError(/initializer 'w' \(float32\[2, 1, 3, 4\]\) needs 96 bytes, its blob holds 72/),
+  );
   assert.throws(() => parseModel(withHeader((h) => (h.initializers[1].dtype = "float64"))), isFormatError(/initializer 1 needs a name, a dtype and a shape/));
   assert.throws(() => parseModel(withHeader((h) => (h.graph.nodes[2].inputs = ["m", "nowhere"]))), isFormatError(/reads %nowhere before anything defines it/));
   assert.throws(() => parseModel(withHeader((h) => (h.graph.nodes[0].attrs.value = { $f: "lots" }))), isFormatError(/attribute 'value' holds/));
@@ -89,8 +95,14 @@ test("a header that does not describe its blobs is a FormatError", () => {
 });
 
 test("an unknown op is an UnsupportedOpError at load; shapes that do not fit are a ShapeError at load", () => {
-  assert.throws(() => parseModel(withHeader((h) => (h.graph.nodes[3].op = "reduceMagic"))), (e: Error) => e instanceof UnsupportedOpError && /reduceMagic/.test(e.message));
-  assert.throws(() => parseModel(withHeader((h) => (h.graph.inputs[0].shape = ["batch", 2, 4, 4]))), (e: Error) => e instanceof ShapeError && /node 2 \(conv2d/.test(e.message));
+  assert.throws(
+    () => parseModel(withHeader((h) => (h.graph.nodes[3].op = "reduceMagic"))),
+    (e: Error) => e instanceof UnsupportedOpError && /reduceMagic/.test(e.message),
+  );
+  assert.throws(
+    () => parseModel(withHeader((h) => (h.graph.inputs[0].shape = ["batch", 2, 4, 4]))),
+    (e: Error) => e instanceof ShapeError && /node 2 \(conv2d/.test(e.message),
+  );
 });
 
 /** A small deterministic generator for the fuzz cases. */
@@ -138,7 +150,10 @@ test("fuzz-lite: 1,000 seeded mutations of a saved model raise only FormatError 
       parseModel(mutated);
       outcomes.set("accepted", (outcomes.get("accepted") ?? 0) + 1);
     } catch (err) {
-      assert.ok(ALLOWED.some((E) => err instanceof E), `seed ${seed}: ${(err as Error)?.name}: ${(err as Error)?.message}`);
+      assert.ok(
+        ALLOWED.some((E) => err instanceof E),
+        `seed ${seed}: ${(err as Error)?.name}: ${(err as Error)?.message}`,
+      );
       outcomes.set((err as PolychipError).name, (outcomes.get((err as PolychipError).name) ?? 0) + 1);
     }
   }
@@ -147,7 +162,29 @@ test("fuzz-lite: 1,000 seeded mutations of a saved model raise only FormatError 
   assert.ok(seconds < 20);
 });
 
-const PALETTE: unknown[] = [-1, 0, 1, 3, 1e9, 2.5, "batch", "", "x", "c", null, true, [], {}, [1, 2], [-1], "float16", "int32", "relu", "conv2d", { $f: "NaN" }];
+const PALETTE: unknown[] = [
+  -1,
+  0,
+  1,
+  3,
+  1e9,
+  2.5,
+  "batch",
+  "",
+  "x",
+  "c",
+  null,
+  true,
+  [],
+  {},
+  [1, 2],
+  [-1],
+  "float16",
+  "int32",
+  "relu",
+  "conv2d",
+  { $f: "NaN" },
+];
 
 /** Replaces, or deletes, one randomly chosen value anywhere in the header. */
 function mutateJson(root: any, r: () => number): void {

@@ -52,14 +52,23 @@ export function serializeModel(graph: Graph): Uint8Array {
         op: n.op,
         inputs: [...n.inputs],
         outputs: [...n.outputs],
-        attrs: Object.fromEntries(Object.entries(n.attrs).filter(([, v]) => v !== undefined).map(([k, v]) => [k, encodeAttr(v)])),
+        attrs: Object.fromEntries(
+          Object.entries(n.attrs)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, encodeAttr(v)]),
+        ),
         ...(n.name !== undefined ? { name: n.name } : {}),
       })),
       ...(graph.metadata ? { metadata: { ...graph.metadata } } : {}),
     },
     initializers: graph.initializers.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape] })),
   };
-  return writeContainer(MODEL_MAGIC, MODEL_VERSION, header, graph.initializers.map((i) => encodeHost(i.data, i.dtype))).bytes;
+  return writeContainer(
+    MODEL_MAGIC,
+    MODEL_VERSION,
+    header,
+    graph.initializers.map((i) => encodeHost(i.data, i.dtype)),
+  ).bytes;
 }
 
 const copyInfo = (v: ValueInfo): ValueInfo => ({ name: v.name, dtype: v.dtype, shape: [...v.shape] });
@@ -76,7 +85,8 @@ export function parseModel(source: ByteSource): Graph {
   if (!isObject(h.graph) || !Array.isArray(h.initializers)) throw new FormatError(`${WHAT}: header has no graph or initializer table`);
   const g = h.graph;
   if (typeof g.name !== "string") throw new FormatError(`${WHAT}: graph has no name`);
-  if (!Array.isArray(g.inputs) || !Array.isArray(g.outputs) || !Array.isArray(g.nodes)) throw new FormatError(`${WHAT}: graph needs inputs, outputs and nodes lists`);
+  if (!Array.isArray(g.inputs) || !Array.isArray(g.outputs) || !Array.isArray(g.nodes))
+    throw new FormatError(`${WHAT}: graph needs inputs, outputs and nodes lists`);
   if (h.initializers.length > h.blobs.length) throw new FormatError(`${WHAT}: ${h.initializers.length} initializers but only ${h.blobs.length} blobs`);
   const initializers = h.initializers.map((entry, i) => readInitializer(entry, c.blob.bind(c), i));
   const graph: Graph = {
@@ -130,7 +140,8 @@ function readNode(v: unknown, i: number): GraphNode {
   if (!isObject(v) || typeof v.op !== "string" || !Array.isArray(v.inputs) || !Array.isArray(v.outputs) || !isObject(v.attrs)) {
     throw new FormatError(`${WHAT}: ${where} needs op, inputs, outputs and attrs`);
   }
-  if (![...v.inputs, ...v.outputs].every((n) => typeof n === "string")) throw new FormatError(`${WHAT}: ${where} (${v.op}) has a value name that is not a string`);
+  if (![...v.inputs, ...v.outputs].every((n) => typeof n === "string"))
+    throw new FormatError(`${WHAT}: ${where} (${v.op}) has a value name that is not a string`);
   if (v.name !== undefined && typeof v.name !== "string") throw new FormatError(`${WHAT}: ${where} has a name that is not a string`);
   const attrs: Record<string, AttrValue> = {};
   for (const [k, a] of Object.entries(v.attrs)) attrs[k] = readAttr(a, `${where} (${v.op}) attribute '${k}'`);
@@ -149,7 +160,10 @@ function readInitializer(entry: unknown, blob: (i: number) => Uint8Array, i: num
   }
   const raw = blob(i);
   const expected = count * dtypeBytes(entry.dtype);
-  if (raw.byteLength !== expected) throw new FormatError(`${WHAT}: initializer '${entry.name}' (${entry.dtype}[${shape.join(", ")}]) needs ${expected} bytes, its blob holds ${raw.byteLength}`);
+  if (raw.byteLength !== expected)
+    throw new FormatError(
+      `${WHAT}: initializer '${entry.name}' (${entry.dtype}[${shape.join(", ")}]) needs ${expected} bytes, its blob holds ${raw.byteLength}`,
+    );
   return { name: entry.name, dtype: entry.dtype, shape: shape as number[], data: decodeHost(raw, entry.dtype, count) };
 }
 

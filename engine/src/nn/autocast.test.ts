@@ -45,7 +45,10 @@ test("GradScaler steps with the unscaled gradients and grows the scale after gro
   assert.deepEqual(Array.from(await w.grad!.data()), [-4, 7], "d/dw mean((w - t)^2) = (w - t)");
   assert.equal(await scaler.step(opt), true);
   scaler.update();
-  assert.deepEqual(Array.from(await w.data()).map((v) => +v.toFixed(5)), [1.4, 1.3]);
+  assert.deepEqual(
+    Array.from(await w.data()).map((v) => +v.toFixed(5)),
+    [1.4, 1.3],
+  );
   assert.equal(scaler.getScale(), 2048);
   assert.throws(() => new optim.GradScaler({ backoffFactor: 2 }), /backoffFactor in \(0, 1\)/);
 });

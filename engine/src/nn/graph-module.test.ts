@@ -11,9 +11,7 @@ setDefaultDevice("cpu");
 /** A saved .pcm of a small CNN, as `polychip export` writes it. */
 async function savedCnn(): Promise<Uint8Array> {
   manualSeed(5);
-  const model = new nn.Sequential(
-    new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 4 * 4, 3),
-  );
+  const model = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 4 * 4, 3));
   model.eval();
   const graph = await trace(model, [randn([2, 1, 8, 8])], { dynamicBatch: true, name: "cnn" });
   model.dispose();
@@ -33,7 +31,10 @@ function task(n: number): [Tensor, Tensor] {
 test("a loaded .pcm becomes a module whose initialisers are parameters, computing what the runtime computes", async () => {
   const graph = parseModel(await savedCnn());
   const module = new GraphModule(graph);
-  assert.deepEqual(Object.keys(module.weights), graph.initializers.map((i) => i.name));
+  assert.deepEqual(
+    Object.keys(module.weights),
+    graph.initializers.map((i) => i.name),
+  );
   assert.equal(module.parameters().length, graph.initializers.length);
   const [x] = task(2);
   const eager = Array.from(await noGrad(() => module.forward(x)).data());
@@ -64,6 +65,12 @@ test("fine-tuning the imported graph lowers its loss, and the trained graph expo
 });
 
 test("a graph with an op that cannot be replayed is refused up front, naming the op", () => {
-  const graph = { name: "g", inputs: [{ name: "x", dtype: "float32" as const, shape: [2] }], outputs: [{ name: "y", dtype: "float32" as const, shape: [2] }], nodes: [{ op: "fancyOp", inputs: ["x"], outputs: ["y"], attrs: {} }], initializers: [] };
+  const graph = {
+    name: "g",
+    inputs: [{ name: "x", dtype: "float32" as const, shape: [2] }],
+    outputs: [{ name: "y", dtype: "float32" as const, shape: [2] }],
+    nodes: [{ op: "fancyOp", inputs: ["x"], outputs: ["y"], attrs: {} }],
+    initializers: [],
+  };
   assert.throws(() => new GraphModule(graph), /graph 'g' uses ops that cannot be trained yet: fancyOp/);
 });

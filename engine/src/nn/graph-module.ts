@@ -12,11 +12,18 @@ import { parameter } from "./parameter.ts";
 type In = (Tensor | undefined)[];
 type Handler = (xs: In, a: Attrs, host: (i: number, attr: string) => number[] | undefined, outputs: number) => Tensor | Tensor[];
 const x0 = (xs: In) => xs[0]!;
-const unary = (f: (x: Tensor) => Tensor): Handler => (xs) => f(x0(xs));
-const binary = (f: (a: Tensor, b: Tensor) => Tensor): Handler => (xs) => f(xs[0]!, xs[1]!);
+const unary =
+  (f: (x: Tensor) => Tensor): Handler =>
+  (xs) =>
+    f(x0(xs));
+const binary =
+  (f: (a: Tensor, b: Tensor) => Tensor): Handler =>
+  (xs) =>
+    f(xs[0]!, xs[1]!);
 const num = (a: Attrs, k: string, d: number) => (typeof a[k] === "number" ? (a[k] as number) : d);
 const list = (a: Attrs, k: string) => a[k] as number[] | undefined;
-const axesOf = (a: Attrs, host: Parameters<Handler>[2], i: number, x: Tensor) => (list(a, "axes") ?? host(i, "axes") ?? []).map((d) => (d < 0 ? d + x.ndim : d));
+const axesOf = (a: Attrs, host: Parameters<Handler>[2], i: number, x: Tensor) =>
+  (list(a, "axes") ?? host(i, "axes") ?? []).map((d) => (d < 0 ? d + x.ndim : d));
 
 /**
  * Each graph op as the eager engine call that records its gradient, so a graph replays with
@@ -24,12 +31,42 @@ const axesOf = (a: Attrs, host: Parameters<Handler>[2], i: number, x: Tensor) =>
  * constants and initialisers (static shapes).
  */
 const HANDLERS: Record<string, Handler> = {
-  neg: unary(ops.neg), abs: unary(ops.abs), sign: unary(ops.sign), exp: unary(ops.exp), log: unary(ops.log), sqrt: unary(ops.sqrt), rsqrt: unary(ops.rsqrt),
-  reciprocal: unary(ops.reciprocal), sin: unary(ops.sin), cos: unary(ops.cos), tanh: unary(ops.tanh), sigmoid: unary(ops.sigmoid), relu: unary(ops.relu),
-  erf: unary(ops.erf), floor: unary(ops.floor), ceil: unary(ops.ceil), round: unary(ops.round), logicalNot: unary(ops.logicalNot), isNaN: unary(ops.isNaN),
-  add: binary(ops.add), sub: binary(ops.sub), mul: binary(ops.mul), div: binary(ops.div), pow: binary(ops.pow), maximum: binary(ops.maximum),
-  minimum: binary(ops.minimum), mod: binary(ops.mod), fmod: binary(ops.fmod), equal: binary(ops.eq), notEqual: binary(ops.ne), less: binary(ops.lt),
-  lessEqual: binary(ops.le), greater: binary(ops.gt), greaterEqual: binary(ops.ge), logicalAnd: binary(ops.logicalAnd), logicalOr: binary(ops.logicalOr),
+  neg: unary(ops.neg),
+  abs: unary(ops.abs),
+  sign: unary(ops.sign),
+  exp: unary(ops.exp),
+  log: unary(ops.log),
+  sqrt: unary(ops.sqrt),
+  rsqrt: unary(ops.rsqrt),
+  reciprocal: unary(ops.reciprocal),
+  sin: unary(ops.sin),
+  cos: unary(ops.cos),
+  tanh: unary(ops.tanh),
+  sigmoid: unary(ops.sigmoid),
+  relu: unary(ops.relu),
+  erf: unary(ops.erf),
+  floor: unary(ops.floor),
+  ceil: unary(ops.ceil),
+  round: unary(ops.round),
+  logicalNot: unary(ops.logicalNot),
+  isNaN: unary(ops.isNaN),
+  add: binary(ops.add),
+  sub: binary(ops.sub),
+  mul: binary(ops.mul),
+  div: binary(ops.div),
+  pow: binary(ops.pow),
+  maximum: binary(ops.maximum),
+  minimum: binary(ops.minimum),
+  mod: binary(ops.mod),
+  fmod: binary(ops.fmod),
+  equal: binary(ops.eq),
+  notEqual: binary(ops.ne),
+  less: binary(ops.lt),
+  lessEqual: binary(ops.le),
+  greater: binary(ops.gt),
+  greaterEqual: binary(ops.ge),
+  logicalAnd: binary(ops.logicalAnd),
+  logicalOr: binary(ops.logicalOr),
   logicalXor: binary(ops.logicalXor),
   where: (xs) => ops.where(xs[0]!, xs[1]!, xs[2]!),
   cast: (xs, a) => ops.cast(x0(xs), a.to as DType),
@@ -48,9 +85,26 @@ const HANDLERS: Record<string, Handler> = {
   logSoftmax: (xs, a) => ops.logSoftmax(x0(xs), num(a, "axis", -1)),
   layerNorm: (xs, a) => ops.layerNorm(x0(xs), x0(xs).shape.slice(num(a, "axis", -1)), xs[1], xs[2], num(a, "epsilon", 1e-5)),
   batchNorm: (xs, a) => ops.batchNorm(x0(xs), xs[3], xs[4], xs[1], xs[2], false, 0.1, num(a, "epsilon", 1e-5)),
-  conv2d: (xs, a) => ops.conv2d(xs[0]!, xs[1]!, xs[2], { stride: list(a, "strides") as [number, number], padding: list(a, "pads") as [number, number, number, number], dilation: list(a, "dilations") as [number, number], groups: num(a, "groups", 1) }),
-  maxPool2d: (xs, a) => ops.maxPool2d(x0(xs), a.kernel as [number, number], { stride: list(a, "strides") as [number, number], padding: list(a, "pads") as [number, number, number, number], ceilMode: !!a.ceilMode }),
-  avgPool2d: (xs, a) => ops.avgPool2d(x0(xs), a.kernel as [number, number], { stride: list(a, "strides") as [number, number], padding: list(a, "pads") as [number, number, number, number], ceilMode: !!a.ceilMode, countIncludePad: a.countIncludePad !== false }),
+  conv2d: (xs, a) =>
+    ops.conv2d(xs[0]!, xs[1]!, xs[2], {
+      stride: list(a, "strides") as [number, number],
+      padding: list(a, "pads") as [number, number, number, number],
+      dilation: list(a, "dilations") as [number, number],
+      groups: num(a, "groups", 1),
+    }),
+  maxPool2d: (xs, a) =>
+    ops.maxPool2d(x0(xs), a.kernel as [number, number], {
+      stride: list(a, "strides") as [number, number],
+      padding: list(a, "pads") as [number, number, number, number],
+      ceilMode: !!a.ceilMode,
+    }),
+  avgPool2d: (xs, a) =>
+    ops.avgPool2d(x0(xs), a.kernel as [number, number], {
+      stride: list(a, "strides") as [number, number],
+      padding: list(a, "pads") as [number, number, number, number],
+      ceilMode: !!a.ceilMode,
+      countIncludePad: a.countIncludePad !== false,
+    }),
   pad: (xs, a) => {
     const p = list(a, "pads")!;
     const r = p.length / 2;
@@ -75,7 +129,10 @@ const HANDLERS: Record<string, Handler> = {
   squeeze: (xs, a, host) => {
     const x = x0(xs);
     const axes = axesOf(a, host, 1, x);
-    return ops.reshape(x, x.shape.filter((d, i) => (axes.length ? !axes.includes(i) : d !== 1)));
+    return ops.reshape(
+      x,
+      x.shape.filter((d, i) => (axes.length ? !axes.includes(i) : d !== 1)),
+    );
   },
   unsqueeze: (xs, a, host) => {
     const x = x0(xs);
@@ -114,13 +171,22 @@ export class GraphModule extends Module {
   readonly weights: Record<string, Tensor> = {};
   readonly #constants = new Map<string, { tensor: Tensor; host: number[] }>();
 
-  constructor(readonly graph: Graph, opts: { device?: string; trainable?: (init: Initializer) => boolean } = {}) {
+  constructor(
+    readonly graph: Graph,
+    opts: { device?: string; trainable?: (init: Initializer) => boolean } = {},
+  ) {
     super();
     const unsupported = [...new Set(graph.nodes.map((n) => n.op).filter((op) => !(op in HANDLERS) && op !== "constant" && op !== "shape" && op !== "size"))];
     if (unsupported.length) throw new PolychipError(`GraphModule: graph '${graph.name}' uses ops that cannot be trained yet: ${unsupported.join(", ")}`);
     const trainable = opts.trainable ?? ((i: Initializer) => i.dtype === "float32" || i.dtype === "float16");
     for (const init of graph.initializers) {
-      const t = noGrad(() => ops.tensor(Float32Array.from(init.data as ArrayLike<number>), { shape: [...init.shape], dtype: init.dtype === "float16" ? "float32" : init.dtype, device: opts.device }));
+      const t = noGrad(() =>
+        ops.tensor(Float32Array.from(init.data as ArrayLike<number>), {
+          shape: [...init.shape],
+          dtype: init.dtype === "float16" ? "float32" : init.dtype,
+          device: opts.device,
+        }),
+      );
       if (trainable(init)) this.weights[init.name] = parameter(t);
       else this.#constants.set(init.name, { tensor: keep(t), host: Array.from(init.data as ArrayLike<number>) });
     }
@@ -133,7 +199,10 @@ export class GraphModule extends Module {
 
   run(...inputs: Tensor[]): Tensor[] {
     const g = this.graph;
-    if (inputs.length !== g.inputs.length) throw new PolychipError(`GraphModule: graph '${g.name}' takes ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(", ")}), got ${inputs.length}`);
+    if (inputs.length !== g.inputs.length)
+      throw new PolychipError(
+        `GraphModule: graph '${g.name}' takes ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(", ")}), got ${inputs.length}`,
+      );
     const env = new Map<string, Tensor>();
     const host = new Map<string, number[]>();
     g.inputs.forEach((v, i) => env.set(v.name, inputs[i]!));
@@ -154,7 +223,12 @@ export class GraphModule extends Module {
     const a = node.attrs as Attrs;
     if (node.op === "constant" || node.op === "shape" || node.op === "size") {
       const x = env.get(node.inputs[0] ?? "");
-      const values = node.op === "constant" ? (a.value as number[]) : node.op === "size" ? [x!.size] : x!.shape.slice(num(a, "start", 0), a.end === undefined ? undefined : (a.end as number));
+      const values =
+        node.op === "constant"
+          ? (a.value as number[])
+          : node.op === "size"
+            ? [x!.size]
+            : x!.shape.slice(num(a, "start", 0), a.end === undefined ? undefined : (a.end as number));
       const shape = node.op === "constant" ? (a.shape as number[]) : node.op === "size" ? [] : [values.length];
       const dtype = node.op === "constant" ? (a.dtype as DType) : "int32";
       host.set(node.outputs[0]!, values);
@@ -164,23 +238,30 @@ export class GraphModule extends Module {
     const xs = node.inputs.map((n) => (n === "" ? undefined : env.get(n)));
     const missing = node.inputs.find((n, i) => n !== "" && !xs[i]);
     if (missing) throw new PolychipError(`GraphModule: node ${node.name ?? node.op} reads '${missing}', which no earlier node produced`);
-    const out = HANDLERS[node.op]!(xs, a, (i, attr) => {
-      const name = node.inputs[i];
-      if (!name) return undefined;
-      const v = host.get(name);
-      if (!v) throw new ShapeError(`GraphModule: ${node.op} input ${i} ('${name}', its ${attr}) must be a constant or initialiser to train the graph`);
-      return v;
-    }, node.outputs.length);
+    const out = HANDLERS[node.op]!(
+      xs,
+      a,
+      (i, attr) => {
+        const name = node.inputs[i];
+        if (!name) return undefined;
+        const v = host.get(name);
+        if (!v) throw new ShapeError(`GraphModule: ${node.op} input ${i} ('${name}', its ${attr}) must be a constant or initialiser to train the graph`);
+        return v;
+      },
+      node.outputs.length,
+    );
     const outs = Array.isArray(out) ? out : [out];
     node.outputs.forEach((name, i) => outs[i] && env.set(name, outs[i]!));
   }
 
   /** The graph with the current (trained) parameter values as its initialisers, ready to save or export again. */
   async toGraph(): Promise<Graph> {
-    const initializers = await Promise.all(this.graph.initializers.map(async (init) => {
-      const w = this.weights[init.name];
-      return w ? { ...init, data: Float32Array.from(await w.data()) } : init;
-    }));
+    const initializers = await Promise.all(
+      this.graph.initializers.map(async (init) => {
+        const w = this.weights[init.name];
+        return w ? { ...init, data: Float32Array.from(await w.data()) } : init;
+      }),
+    );
     return { ...this.graph, initializers };
   }
 }

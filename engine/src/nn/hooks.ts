@@ -72,7 +72,11 @@ class BackwardCapture<M> {
   private readonly gradInputs: (Tensor | null)[];
   private pending: number;
 
-  constructor(private readonly module: M, private readonly hooks: HookSet<M>, inputs: Tensor[]) {
+  constructor(
+    private readonly module: M,
+    private readonly hooks: HookSet<M>,
+    inputs: Tensor[],
+  ) {
     this.gradInputs = inputs.map(() => null);
     this.pending = inputs.filter((x) => x.requiresGrad).length;
   }
@@ -88,8 +92,11 @@ class BackwardCapture<M> {
         const own = this.gradInputs[i];
         const earlier = result.findIndex((r, j) => j !== i && r !== this.gradInputs[j]);
         this.release();
-        if (earlier >= 0) throw new PolychipError(`full backward hook: input ${earlier}'s gradient was already passed on; only input ${i}'s (the last to arrive) can be replaced`);
-        return [result[i] === own ? g : result[i] ?? undefined];
+        if (earlier >= 0)
+          throw new PolychipError(
+            `full backward hook: input ${earlier}'s gradient was already passed on; only input ${i}'s (the last to arrive) can be replaced`,
+          );
+        return [result[i] === own ? g : (result[i] ?? undefined)];
       });
     });
   }

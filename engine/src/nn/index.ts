@@ -12,7 +12,14 @@ export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEW
 export { ModuleList, ModuleDict } from "./layers/containers.ts";
 export type { HookHandle, ForwardHook, ForwardPreHook, BackwardHook } from "./hooks.ts";
 export { MultiheadAttention, type MultiheadAttentionConfig, type MultiheadAttentionCall } from "./layers/attention.ts";
-export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, type TransformerLayerConfig, type EncoderCall, type DecoderCall } from "./layers/transformer.ts";
+export {
+  TransformerEncoderLayer,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  type TransformerLayerConfig,
+  type EncoderCall,
+  type DecoderCall,
+} from "./layers/transformer.ts";
 export { Conv1d, ConvTranspose2d, type Conv1dConfig, type ConvTranspose2dConfig } from "./layers/conv-extra.ts";
 export { BatchNorm1d, GroupNorm } from "./layers/normalization-extra.ts";
 export { Upsample } from "./layers/upsample.ts";

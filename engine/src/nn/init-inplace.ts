@@ -20,15 +20,24 @@ export type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "sigmoid"
 /** torch.nn.init.calculate_gain. */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case "linear": case "conv1d": case "conv2d": case "conv3d": case "sigmoid": return 1;
-    case "tanh": return 5 / 3;
-    case "relu": return Math.SQRT2;
+    case "linear":
+    case "conv1d":
+    case "conv2d":
+    case "conv3d":
+    case "sigmoid":
+      return 1;
+    case "tanh":
+      return 5 / 3;
+    case "relu":
+      return Math.SQRT2;
     case "leaky_relu": {
       const slope = param ?? 0.01;
       return Math.sqrt(2 / (1 + slope * slope));
     }
-    case "selu": return 3 / 4;
-    default: throw new PolychipError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
+    case "selu":
+      return 3 / 4;
+    default:
+      throw new PolychipError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
   }
 }
 
@@ -120,4 +129,3 @@ export function orthogonal_(t: Tensor, gain = 1): Tensor {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = gain * (transpose ? q[r]![c]! : q[c]![r]!);
   return fill_(t, () => tensor(out, { shape: t.shape, ...like(t) }));
 }
-

@@ -51,7 +51,10 @@ test("truncNormal_ keeps every value inside [a, b]", async () => {
 });
 
 test("orthogonal_ gives orthonormal rows (wide) and columns (tall), scaled by gain", async () => {
-  for (const shape of [[3, 8], [8, 3]]) {
+  for (const shape of [
+    [3, 8],
+    [8, 3],
+  ]) {
     const w = nn.parameter(init.uniform(shape, 1));
     init.orthogonal_(w, 2);
     const gram = shape[0]! < shape[1]! ? matmul(w, transpose(w)) : matmul(transpose(w), w);

@@ -12,6 +12,19 @@ export function normal(shape: number[], std = 1, device?: string): Tensor {
 }
 
 export {
-  calculateGain, fans, constant_, zeros_, ones_, uniform_, normal_, xavierUniform_, xavierNormal_, kaimingUniform_, kaimingNormal_,
-  truncNormal_, orthogonal_, type KaimingOptions, type Nonlinearity,
+  calculateGain,
+  fans,
+  constant_,
+  zeros_,
+  ones_,
+  uniform_,
+  normal_,
+  xavierUniform_,
+  xavierNormal_,
+  kaimingUniform_,
+  kaimingNormal_,
+  truncNormal_,
+  orthogonal_,
+  type KaimingOptions,
+  type Nonlinearity,
 } from "./init-inplace.ts";

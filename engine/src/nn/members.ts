@@ -38,7 +38,10 @@ export function collectMembers<M extends object>(owner: object, isModule: (v: un
     if (value instanceof Map) {
       for (const [k, v] of value) {
         if (typeof k !== "string" && typeof k !== "number") {
-          if (holdsTrainable(v, isModule)) throw new PolychipError(`${ownerName}.${name}: a Map holding modules or parameters needs string keys (got a ${typeof k} key), or they could not be named in the state dict`);
+          if (holdsTrainable(v, isModule))
+            throw new PolychipError(
+              `${ownerName}.${name}: a Map holding modules or parameters needs string keys (got a ${typeof k} key), or they could not be named in the state dict`,
+            );
           continue;
         }
         visit(`${name}.${k}`, v);
@@ -47,7 +50,9 @@ export function collectMembers<M extends object>(owner: object, isModule: (v: un
     }
     if (value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
       if (value instanceof Set && [...value].some((v) => holdsTrainable(v, isModule))) {
-        throw new PolychipError(`${ownerName}.${name}: a Set cannot hold modules or parameters (they have no name to register under); use an array, a ModuleList or a ModuleDict`);
+        throw new PolychipError(
+          `${ownerName}.${name}: a Set cannot hold modules or parameters (they have no name to register under); use an array, a ModuleList or a ModuleDict`,
+        );
       }
       return;
     }
@@ -58,7 +63,9 @@ export function collectMembers<M extends object>(owner: object, isModule: (v: un
     // Another class instance (an optimiser, a tokenizer...) is not walked; one that holds modules or
     // parameters would hide them from the optimiser, so say so.
     if (holdsTrainable(value, isModule)) {
-      throw new PolychipError(`${ownerName}.${name}: a ${value.constructor?.name ?? "object"} holding modules or parameters is not a module; make it extend Module so its parameters are registered`);
+      throw new PolychipError(
+        `${ownerName}.${name}: a ${value.constructor?.name ?? "object"} holding modules or parameters is not a module; make it extend Module so its parameters are registered`,
+      );
     }
   };
   for (const [key, value] of Object.entries(owner)) {

@@ -67,7 +67,10 @@ test("ModuleList and ModuleDict name their modules by index and key", () => {
 test("modules(), namedModules() and apply() visit every module once, children first for apply", () => {
   const shared = new nn.Linear(1, 1);
   const model = new nn.Sequential(shared, new nn.Sequential(new nn.ReLU(), shared));
-  assert.deepEqual(model.namedModules().map(([n, m]) => `${n}:${m.constructor.name}`), [":Sequential", "0:Linear", "1:Sequential", "1.0:ReLU"]);
+  assert.deepEqual(
+    model.namedModules().map(([n, m]) => `${n}:${m.constructor.name}`),
+    [":Sequential", "0:Linear", "1:Sequential", "1.0:ReLU"],
+  );
   const order: string[] = [];
   model.apply((m) => order.push(m.constructor.name));
   assert.deepEqual(order, ["Linear", "ReLU", "Linear", "Sequential", "Sequential"]);
@@ -118,7 +121,10 @@ test("a full backward hook sees grad output and grad input and can replace the i
   });
   const x = tensor([[1, 1]], { requiresGrad: true });
   sum(mul(lin.call(x), 2)).backward();
-  assert.deepEqual(seen.map((a) => Array.from(a)), [[2], [6, -2]]);
+  assert.deepEqual(
+    seen.map((a) => Array.from(a)),
+    [[2], [6, -2]],
+  );
   assert.deepEqual(Array.from(await x.grad!.data()), [3, -1]);
   assert.deepEqual(Array.from(await lin.weight.grad!.data()), [2, 2]);
 });

@@ -157,18 +157,22 @@ export abstract class Module {
     if (!isFloat(dtype)) throw new ShapeError(`Module.to: can only cast parameters to a floating dtype, got ${dtype}`);
     for (const m of this.modules()) {
       const buffers = m.#bufferNames;
-      replaceOwnTensors(m, (t) => {
-        const isBuffer = [...buffers].some((b) => (m as unknown as Record<string, unknown>)[b] === t);
-        if (!(t.isParameter || isBuffer) || !isFloat(t.dtype) || t.dtype === dtype) return undefined;
-        const cast = keep(noGrad(() => t.cast(dtype)));
-        if (t.isParameter) {
-          cast.requiresGrad_(t.requiresGrad);
-          cast.isParameter = true;
-        }
-        t.grad?.dispose();
-        t.dispose();
-        return cast;
-      }, new Set());
+      replaceOwnTensors(
+        m,
+        (t) => {
+          const isBuffer = [...buffers].some((b) => (m as unknown as Record<string, unknown>)[b] === t);
+          if (!(t.isParameter || isBuffer) || !isFloat(t.dtype) || t.dtype === dtype) return undefined;
+          const cast = keep(noGrad(() => t.cast(dtype)));
+          if (t.isParameter) {
+            cast.requiresGrad_(t.requiresGrad);
+            cast.isParameter = true;
+          }
+          t.grad?.dispose();
+          t.dispose();
+          return cast;
+        },
+        new Set(),
+      );
     }
     return this;
   }

@@ -14,7 +14,16 @@ import "./methods.ts";
  */
 export function apply(op: string, inputs: readonly Tensor[], attrs: Attrs = {}, device?: string): Tensor {
   const view = VIEW_OPS[op];
-  const out = new Tensor(view ? view(inputs[0]!.view, attrs) : runOp(op, inputs.map((t) => t.view), attrs, device)[0]!);
+  const out = new Tensor(
+    view
+      ? view(inputs[0]!.view, attrs)
+      : runOp(
+          op,
+          inputs.map((t) => t.view),
+          attrs,
+          device,
+        )[0]!,
+  );
   traceOp(op, inputs, attrs, out);
   return recordGradient(op, out, inputs, attrs);
 }
@@ -44,6 +53,7 @@ const VIEW_OPS: Readonly<Record<string, ViewOp>> = {
     return out;
   },
   permute: (x, attrs) => shareView(x, permuteView("permute", x, list(attrs, "dims"))),
-  slice: (x, attrs) => shareView(x, sliceView("slice", x, list(attrs, "axes")[0]!, list(attrs, "starts")[0]!, list(attrs, "ends")[0]!, list(attrs, "steps")[0]!)),
+  slice: (x, attrs) =>
+    shareView(x, sliceView("slice", x, list(attrs, "axes")[0]!, list(attrs, "starts")[0]!, list(attrs, "ends")[0]!, list(attrs, "steps")[0]!)),
   expand: (x, attrs) => shareView(x, expandView("expand", x, list(attrs, "shape"))),
 };

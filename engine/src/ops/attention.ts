@@ -42,6 +42,7 @@ export function attentionWeights(q: Tensor, k: Tensor, opts: AttentionOptions = 
  * F.scaled_dot_product_attention; a query row whose keys are all masked gives NaN, as torch.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
-  if (v.shape[v.ndim - 2] !== k.shape[k.ndim - 2]) throw new ShapeError(`scaledDotProductAttention: key ${formatShape(k.shape)} and value ${formatShape(v.shape)} need the same sequence length`);
+  if (v.shape[v.ndim - 2] !== k.shape[k.ndim - 2])
+    throw new ShapeError(`scaledDotProductAttention: key ${formatShape(k.shape)} and value ${formatShape(v.shape)} need the same sequence length`);
   return matmul(attentionWeights(q, k, opts), v);
 }

@@ -16,9 +16,13 @@ export interface Conv1dOptions {
 
 /** 1-D convolution on [N, C, L] with weight [OC, C/groups, K], as a 2-D one of height 1. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor, opts: Conv1dOptions = {}): Tensor {
-  if (x.ndim !== 3 || weight.ndim !== 3) throw new ShapeError(`conv1d: expects input [N, C, L] and weight [OC, C/groups, K], got ${formatShape(x.shape)} and ${formatShape(weight.shape)}`);
+  if (x.ndim !== 3 || weight.ndim !== 3)
+    throw new ShapeError(`conv1d: expects input [N, C, L] and weight [OC, C/groups, K], got ${formatShape(x.shape)} and ${formatShape(weight.shape)}`);
   const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, {
-    stride: [1, opts.stride ?? 1], padding: [0, opts.padding ?? 0], dilation: [1, opts.dilation ?? 1], groups: opts.groups,
+    stride: [1, opts.stride ?? 1],
+    padding: [0, opts.padding ?? 0],
+    dilation: [1, opts.dilation ?? 1],
+    groups: opts.groups,
   });
   return squeeze(y, 2);
 }
@@ -37,14 +41,21 @@ export interface ConvTranspose2dOptions {
  * w.r.t. its input), and its gradients are a forward convolution (input) and conv2dGradWeight.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvTranspose2dOptions = {}): Tensor {
-  if (x.ndim !== 4 || weight.ndim !== 4) throw new ShapeError(`convTranspose2d: expects input [N, C, H, W] and weight [C, OC/groups, KH, KW], got ${formatShape(x.shape)} and ${formatShape(weight.shape)}`);
+  if (x.ndim !== 4 || weight.ndim !== 4)
+    throw new ShapeError(
+      `convTranspose2d: expects input [N, C, H, W] and weight [C, OC/groups, KH, KW], got ${formatShape(x.shape)} and ${formatShape(weight.shape)}`,
+    );
   const groups = opts.groups ?? 1;
-  if (weight.shape[0] !== x.shape[1]) throw new ShapeError(`convTranspose2d: weight ${formatShape(weight.shape)} expects ${weight.shape[0]} input channels, the input ${formatShape(x.shape)} has ${x.shape[1]}`);
+  if (weight.shape[0] !== x.shape[1])
+    throw new ShapeError(
+      `convTranspose2d: weight ${formatShape(weight.shape)} expects ${weight.shape[0]} input channels, the input ${formatShape(x.shape)} has ${x.shape[1]}`,
+    );
   const [sh, sw] = pair(opts.stride, 1);
   const [ph, pw] = pair(opts.padding, 0);
   const [oph, opw] = pair(opts.outputPadding, 0);
   const [dh, dw] = pair(opts.dilation, 1);
-  if (oph >= Math.max(sh, dh) || opw >= Math.max(sw, dw)) throw new ShapeError(`convTranspose2d: outputPadding (${oph}, ${opw}) must be smaller than stride or dilation`);
+  if (oph >= Math.max(sh, dh) || opw >= Math.max(sw, dw))
+    throw new ShapeError(`convTranspose2d: outputPadding (${oph}, ${opw}) must be smaller than stride or dilation`);
   const [kh, kw] = weight.shape.slice(2) as [number, number];
   const [n, , h, w] = x.shape as [number, number, number, number];
   const outShape = [n, weight.shape[1]! * groups, (h - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, (w - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1];
@@ -52,4 +63,3 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: 
   const out = run("conv2dGradInput", [x, weight], { ...attrs, inputShape: outShape });
   return bias ? add(out, reshape(bias, [1, -1, 1, 1])) : out;
 }
-

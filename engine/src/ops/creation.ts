@@ -27,7 +27,8 @@ function flattenNested(values: Nested, shape: number[], dim = 0, out: number[] =
     out.push(Number(values));
     return out;
   }
-  if (!Array.isArray(values) || values.length !== shape[dim]) throw new ShapeError(`tensor: ragged nested array at depth ${dim} (expected length ${shape[dim]})`);
+  if (!Array.isArray(values) || values.length !== shape[dim])
+    throw new ShapeError(`tensor: ragged nested array at depth ${dim} (expected length ${shape[dim]})`);
   for (const v of values as readonly Nested[]) flattenNested(v, shape, dim + 1, out);
   return out;
 }
@@ -99,7 +100,8 @@ export function getRngState(): { seed: number; counter: number } {
 }
 
 export function setRngState(state: { seed: number; counter: number }): void {
-  if (!Number.isInteger(state?.seed) || !Number.isInteger(state?.counter) || state.counter < 0) throw new DTypeError(`setRngState: expected { seed, counter } integers, got ${JSON.stringify(state)}`);
+  if (!Number.isInteger(state?.seed) || !Number.isInteger(state?.counter) || state.counter < 0)
+    throw new DTypeError(`setRngState: expected { seed, counter } integers, got ${JSON.stringify(state)}`);
   globalSeed = state.seed >>> 0;
   counter = state.counter;
 }

@@ -20,7 +20,15 @@ function transfer(x: Tensor, device: string): Tensor {
   const out = allocate(dst, src.dtype, src.shape);
   const bytes = sizeOf(src.shape) * dtypeBytes(src.dtype);
   const started = performance.now();
-  const done = () => profiler.emit({ device, name: `transfer ${x.device}→${device}`, category: "transfer", start: started, duration: performance.now() - started, args: { bytes } });
+  const done = () =>
+    profiler.emit({
+      device,
+      name: `transfer ${x.device}→${device}`,
+      category: "transfer",
+      start: started,
+      duration: performance.now() - started,
+      args: { bytes },
+    });
   const from = getDeviceEntry(x.device);
   if (from.device.readSync && !from.queue.busy && viewIsContiguous(src)) {
     // Host-visible memory: copy now, no need to make the destination wait on a promise.

@@ -23,7 +23,13 @@ function parse(equation: string, count: number): { inputs: string[][]; output: s
   // Implicit output: letters seen once, in alphabetical order, as torch.
   const counts = new Map<string, number>();
   inputs.flat().forEach((l) => counts.set(l, (counts.get(l) ?? 0) + 1));
-  const output = rhs !== undefined ? [...rhs] : [...counts].filter(([, c]) => c === 1).map(([l]) => l).sort();
+  const output =
+    rhs !== undefined
+      ? [...rhs]
+      : [...counts]
+          .filter(([, c]) => c === 1)
+          .map(([l]) => l)
+          .sort();
   if (new Set(output).size !== output.length) throw new PolychipError(`einsum: output ${rhs} repeats a subscript`);
   for (const l of output) if (!counts.has(l)) throw new PolychipError(`einsum: output subscript '${l}' does not appear in any input`);
   return { inputs, output };
@@ -43,8 +49,14 @@ function contract(a: Operand, b: Operand, keep: Set<string>, size: Map<string, n
   const left = a.letters.filter((l) => !b.letters.includes(l));
   const right = b.letters.filter((l) => !a.letters.includes(l));
   const sz = (ls: string[]) => ls.map((l) => size.get(l)!);
-  const pa = permute(a.t, [...batch, ...left, ...summed].map((l) => a.letters.indexOf(l)));
-  const pb = permute(b.t, [...batch, ...summed, ...right].map((l) => b.letters.indexOf(l)));
+  const pa = permute(
+    a.t,
+    [...batch, ...left, ...summed].map((l) => a.letters.indexOf(l)),
+  );
+  const pb = permute(
+    b.t,
+    [...batch, ...summed, ...right].map((l) => b.letters.indexOf(l)),
+  );
   const ma = reshape(pa, [prod(sz(batch)), prod(sz(left)), prod(sz(summed))]);
   const mb = reshape(pb, [prod(sz(batch)), prod(sz(summed)), prod(sz(right))]);
   const out = reshape(matmul(ma, mb), [...sz(batch), ...sz(left), ...sz(right)]);
@@ -62,18 +74,30 @@ export function einsum(equation: string, ...tensors: Tensor[]): Tensor {
   const size = new Map<string, number>();
   const ops: Operand[] = tensors.map((t, k) => {
     const letters = inputs[k]!;
-    if (letters.length !== t.ndim) throw new ShapeError(`einsum: operand ${k} has ${t.ndim} dims ${formatShape(t.shape)}, the subscripts '${letters.join("")}' name ${letters.length}`);
+    if (letters.length !== t.ndim)
+      throw new ShapeError(`einsum: operand ${k} has ${t.ndim} dims ${formatShape(t.shape)}, the subscripts '${letters.join("")}' name ${letters.length}`);
     if (new Set(letters).size !== letters.length) throw new PolychipError(`einsum: repeated subscript in '${letters.join("")}' (diagonals) is not supported`);
     letters.forEach((l, i) => {
       const d = t.shape[i]!;
       const known = size.get(l);
-      if (known !== undefined && known !== d && known !== 1 && d !== 1) throw new ShapeError(`einsum: subscript '${l}' is ${known} in one operand and ${d} in operand ${k}`);
+      if (known !== undefined && known !== d && known !== 1 && d !== 1)
+        throw new ShapeError(`einsum: subscript '${l}' is ${known} in one operand and ${d} in operand ${k}`);
       if (known === undefined || known === 1) size.set(l, d);
     });
     return { t, letters };
   });
   // Broadcast size-1 dims to the letter's full size, so reshapes in contract() see matching sizes.
-  const grown = ops.map((o) => (o.letters.some((l, i) => o.t.shape[i] !== size.get(l)) ? { ...o, t: expand(o.t, o.letters.map((l) => size.get(l)!)) } : o));
+  const grown = ops.map((o) =>
+    o.letters.some((l, i) => o.t.shape[i] !== size.get(l))
+      ? {
+          ...o,
+          t: expand(
+            o.t,
+            o.letters.map((l) => size.get(l)!),
+          ),
+        }
+      : o,
+  );
   const needed = (from: number) => new Set([...output, ...grown.slice(from).flatMap((o) => o.letters)]);
   let acc = reduceOwn(grown[0]!, needed(1));
   for (let k = 1; k < grown.length; k++) {

@@ -38,7 +38,10 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError("stack: needs at least one tensor");
   const axis = normalizeAxis("stack", dim, tensors[0]!.ndim + 1);
-  return cat(tensors.map((t) => unsqueeze(t, axis)), axis);
+  return cat(
+    tensors.map((t) => unsqueeze(t, axis)),
+    axis,
+  );
 }
 
 /** Splits along `dim` into pieces of `size` (the last may be smaller), or of the listed sizes. Views, no copies. */
@@ -46,7 +49,8 @@ export function split(x: Tensor, size: number | number[], dim = 0): Tensor[] {
   const axis = normalizeAxis("split", dim, x.ndim);
   const total = x.shape[axis]!;
   const sizes = Array.isArray(size) ? size : Array.from({ length: Math.ceil(total / size) }, (_, i) => Math.min(size, total - i * size));
-  if (sizes.reduce((a, b) => a + b, 0) !== total) throw new ShapeError(`split: sizes ${formatShape(sizes)} do not add up to dim ${axis} of ${formatShape(x.shape)}`);
+  if (sizes.reduce((a, b) => a + b, 0) !== total)
+    throw new ShapeError(`split: sizes ${formatShape(sizes)} do not add up to dim ${axis} of ${formatShape(x.shape)}`);
   let offset = 0;
   return sizes.map((s) => {
     const part = slice(x, axis, offset, offset + s);
@@ -57,7 +61,8 @@ export function split(x: Tensor, size: number | number[], dim = 0): Tensor[] {
 
 /** Pads with `pads` = [before_0, after_0, before_1, after_1, ...] from the FIRST dim (numpy order). */
 export function pad(x: Tensor, pads: readonly number[], mode: "constant" | "reflect" | "edge" = "constant", value = 0): Tensor {
-  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim) throw new ShapeError(`pad: pads must hold (before, after) pairs for at most ${x.ndim} dims, got ${formatShape(pads)}`);
+  if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim)
+    throw new ShapeError(`pad: pads must hold (before, after) pairs for at most ${x.ndim} dims, got ${formatShape(pads)}`);
   const begins = new Array<number>(x.ndim).fill(0);
   const ends = new Array<number>(x.ndim).fill(0);
   for (let i = 0; i < pads.length / 2; i++) {

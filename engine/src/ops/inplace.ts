@@ -17,13 +17,20 @@ export { tensorVersion } from "../tape/node.ts";
 function mutate(op: string, t: Tensor, compute: () => Tensor): Tensor {
   if (isGradEnabled() && t.requiresGrad) {
     const what = t.gradFn ? `is the result of '${t.gradFn.op}' in an autograd graph` : "is a leaf that requires grad";
-    throw new PolychipError(`${op}: ${t} ${what}; an in-place change would corrupt gradients. Use the out-of-place op, or wrap the change in noGrad(() => ...)`);
+    throw new PolychipError(
+      `${op}: ${t} ${what}; an in-place change would corrupt gradients. Use the out-of-place op, or wrap the change in noGrad(() => ...)`,
+    );
   }
-  const next = noGrad(() => tidy(() => {
-    const v = compute();
-    if (formatShape(v.shape) !== formatShape(t.shape)) throw new ShapeError(`${op}: the result ${formatShape(v.shape)} does not fit the tensor ${formatShape(t.shape)} in place (broadcasting may not grow it)`);
-    return v.dtype === t.dtype ? v : cast(v, t.dtype);
-  }));
+  const next = noGrad(() =>
+    tidy(() => {
+      const v = compute();
+      if (formatShape(v.shape) !== formatShape(t.shape))
+        throw new ShapeError(
+          `${op}: the result ${formatShape(v.shape)} does not fit the tensor ${formatShape(t.shape)} in place (broadcasting may not grow it)`,
+        );
+      return v.dtype === t.dtype ? v : cast(v, t.dtype);
+    }),
+  );
   t.assign(next);
   next.dispose();
   bumpVersion(t);

@@ -33,7 +33,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const inFeatures = weight.shape[1]!;
   if (x.shape[x.ndim - 1] !== inFeatures) {
-    throw new ShapeError(`linear: input ${x.dtype}${formatShape(x.shape)} has ${x.shape[x.ndim - 1]} features, weight ${formatShape(weight.shape)} expects ${inFeatures}`);
+    throw new ShapeError(
+      `linear: input ${x.dtype}${formatShape(x.shape)} has ${x.shape[x.ndim - 1]} features, weight ${formatShape(weight.shape)} expects ${inFeatures}`,
+    );
   }
   const flat = x.ndim === 2 ? x : reshape(x, [-1, inFeatures]);
   const y = matmulCore(flat, weight, false, true);

@@ -38,16 +38,20 @@ function batched(op: string, input: Tensor, target: Tensor, classTargets: boolea
 }
 
 function classIndices(op: string, input: Tensor, target: Tensor): Tensor {
-  if (isFloat(target.dtype) || target.dtype === "bool") throw new DTypeError(`${op}: class targets must be integers, got ${target.dtype}${formatShape(target.shape)}`);
+  if (isFloat(target.dtype) || target.dtype === "bool")
+    throw new DTypeError(`${op}: class targets must be integers, got ${target.dtype}${formatShape(target.shape)}`);
   const expected = [input.shape[0]!, ...input.shape.slice(2)];
   if (formatShape(target.shape) !== formatShape(expected)) {
-    throw new ShapeError(`${op}: targets must be ${formatShape(expected)} for input ${input.dtype}${formatShape(input.shape)} (classes on dim 1), got ${formatShape(target.shape)}`);
+    throw new ShapeError(
+      `${op}: targets must be ${formatShape(expected)} for input ${input.dtype}${formatShape(input.shape)} (classes on dim 1), got ${formatShape(target.shape)}`,
+    );
   }
   return target.dtype === "int32" ? target : cast(target, "int32");
 }
 
 function checkWeight(op: string, weight: Tensor | undefined, classes: number): void {
-  if (weight && (weight.ndim !== 1 || weight.shape[0] !== classes)) throw new ShapeError(`${op}: weight must be [${classes}] (one per class), got ${formatShape(weight.shape)}`);
+  if (weight && (weight.ndim !== 1 || weight.shape[0] !== classes))
+    throw new ShapeError(`${op}: weight must be [${classes}] (one per class), got ${formatShape(weight.shape)}`);
 }
 
 /**
@@ -88,7 +92,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   const reduction = checkReduction("crossEntropy", opts.reduction ?? "mean");
   const unbatch = (t: Tensor) => (unbatched && reduction === "none" ? squeeze(t, 0) : t);
   if (probabilities) {
-    if (formatShape(tgt.shape) !== formatShape(input.shape)) throw new ShapeError(`crossEntropy: probability targets must match logits ${formatShape(input.shape)}, got ${formatShape(tgt.shape)}`);
+    if (formatShape(tgt.shape) !== formatShape(input.shape))
+      throw new ShapeError(`crossEntropy: probability targets must match logits ${formatShape(input.shape)}, got ${formatShape(tgt.shape)}`);
     if (opts.ignoreIndex !== undefined) throw new PolychipError("crossEntropy: ignoreIndex applies to integer class targets, not to probability targets");
     const smoothed = eps ? add(mul(tgt, 1 - eps), eps / c) : tgt;
     const loss = neg(sum(mul(weighted, smoothed), 1));
@@ -112,7 +117,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
-  if (formatShape(a.shape) !== formatShape(b.shape)) throw new ShapeError(`${op}: input ${formatShape(a.shape)} and target ${formatShape(b.shape)} must have the same shape`);
+  if (formatShape(a.shape) !== formatShape(b.shape))
+    throw new ShapeError(`${op}: input ${formatShape(a.shape)} and target ${formatShape(b.shape)} must have the same shape`);
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
@@ -147,7 +153,11 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight
 }
 
 /** The stable form (1 - t) x + (1 + (pw - 1) t)(log(1 + e^-|x|) + max(-x, 0)), with torch's weight and posWeight. */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: { weight?: Tensor; posWeight?: Tensor; reduction?: Reduction } = {}): Tensor {
+export function binaryCrossEntropyWithLogits(
+  logits: Tensor,
+  target: Tensor,
+  opts: { weight?: Tensor; posWeight?: Tensor; reduction?: Reduction } = {},
+): Tensor {
   sameShape("binaryCrossEntropyWithLogits", logits, target);
   const softplusNeg = add(log(add(exp(neg(abs(logits))), 1)), relu(neg(logits)));
   const scale = opts.posWeight ? add(mul(sub(opts.posWeight, 1), target), 1) : undefined;
@@ -162,9 +172,7 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opt
  */
 export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {}): Tensor {
   sameShape("klDiv", input, target);
-  const loss = opts.logTarget
-    ? mul(exp(target), sub(target, input))
-    : where(eq(target, 0), 0, mul(target, sub(log(where(eq(target, 0), 1, target)), input)));
+  const loss = opts.logTarget ? mul(exp(target), sub(target, input)) : where(eq(target, 0), 0, mul(target, sub(log(where(eq(target, 0), 1, target)), input)));
   if (opts.reduction === "batchmean") return div(sum(loss), input.ndim ? input.shape[0]! : 1);
   return reduce("klDiv", loss, opts.reduction);
 }

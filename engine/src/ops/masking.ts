@@ -6,10 +6,13 @@ import { reshape } from "./shape.ts";
 
 /** Where `mask` (bool, broadcasting against x) is true, `value`; elsewhere x. No gradient flows to filled places. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  if (mask.dtype !== "bool") throw new DTypeError(`maskedFill: mask must be bool, got ${mask.dtype}${formatShape(mask.shape)} (compare first, e.g. eq(ids, 0))`);
+  if (mask.dtype !== "bool")
+    throw new DTypeError(`maskedFill: mask must be bool, got ${mask.dtype}${formatShape(mask.shape)} (compare first, e.g. eq(ids, 0))`);
   const out = where(mask, value, x);
   if (formatShape(out.shape) !== formatShape(x.shape)) {
-    throw new ShapeError(`maskedFill: mask ${formatShape(mask.shape)} must broadcast to the input ${formatShape(x.shape)}, not grow it to ${formatShape(out.shape)}`);
+    throw new ShapeError(
+      `maskedFill: mask ${formatShape(mask.shape)} must broadcast to the input ${formatShape(x.shape)}, not grow it to ${formatShape(out.shape)}`,
+    );
   }
   return out;
 }

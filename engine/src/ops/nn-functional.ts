@@ -45,7 +45,13 @@ export function maxPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Te
 
 export function avgPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Tensor {
   const k = pair(kernel, 1);
-  const attrs: Attrs = { kernel: k, strides: pair(opts.stride, 0)[0] ? pair(opts.stride, 0) : k, pads: padsOf(opts.padding), ceilMode: !!opts.ceilMode, countIncludePad: opts.countIncludePad ?? true };
+  const attrs: Attrs = {
+    kernel: k,
+    strides: pair(opts.stride, 0)[0] ? pair(opts.stride, 0) : k,
+    pads: padsOf(opts.padding),
+    ceilMode: !!opts.ceilMode,
+    countIncludePad: opts.countIncludePad ?? true,
+  };
   return run("avgPool2d", [x], attrs);
 }
 
@@ -87,8 +93,14 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?
  * (momentum, unbiased variance, as PyTorch); inference: running statistics through the HAL op.
  */
 export function batchNorm(
-  x: Tensor, runningMean: Tensor | undefined, runningVar: Tensor | undefined, weight: Tensor | undefined, bias: Tensor | undefined,
-  training: boolean, momentum = 0.1, eps = 1e-5,
+  x: Tensor,
+  runningMean: Tensor | undefined,
+  runningVar: Tensor | undefined,
+  weight: Tensor | undefined,
+  bias: Tensor | undefined,
+  training: boolean,
+  momentum = 0.1,
+  eps = 1e-5,
 ): Tensor {
   const c = x.shape[1]!;
   const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));

@@ -8,7 +8,8 @@ import { reshape } from "./shape.ts";
 export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
   if (x.ndim < 2) throw new ShapeError(`groupNorm: expects [N, C, ...], got ${formatShape(x.shape)}`);
   const [n, c] = x.shape as [number, number];
-  if (!Number.isInteger(numGroups) || numGroups <= 0 || c % numGroups !== 0) throw new ShapeError(`groupNorm: ${c} channels cannot be split into ${numGroups} groups`);
+  if (!Number.isInteger(numGroups) || numGroups <= 0 || c % numGroups !== 0)
+    throw new ShapeError(`groupNorm: ${c} channels cannot be split into ${numGroups} groups`);
   const g = reshape(x, [n, numGroups, -1]);
   const mu = mean(g, 2, true);
   const centered = sub(g, mu);

@@ -7,7 +7,8 @@ import { expand, reshape, slice } from "./shape.ts";
 /** The slices of `x` along `dim` at the 1-D integer `index`, as torch.index_select. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   if (index.ndim !== 1) throw new ShapeError(`indexSelect: index must be 1-D, got ${formatShape(index.shape)}`);
-  if (index.dtype !== "int32" && index.dtype !== "int8" && index.dtype !== "uint8") throw new DTypeError(`indexSelect: index must hold integers, got ${index.dtype}`);
+  if (index.dtype !== "int32" && index.dtype !== "int8" && index.dtype !== "uint8")
+    throw new DTypeError(`indexSelect: index must hold integers, got ${index.dtype}`);
   return gather(x, index, normalizeAxis("indexSelect", dim, x.ndim));
 }
 
@@ -18,8 +19,14 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
   const shape = [...Array(sizes.length - x.ndim).fill(1), ...x.shape] as number[];
   // [d0, d1] -> [1, d0, 1, d1] -> expand [r0, d0, r1, d1] -> [r0*d0, r1*d1]
   const interleaved = shape.flatMap((d) => [1, d]);
-  const expanded = expand(reshape(x, interleaved), shape.flatMap((d, i) => [sizes[i]!, d]));
-  return reshape(expanded, shape.map((d, i) => d * sizes[i]!));
+  const expanded = expand(
+    reshape(x, interleaved),
+    shape.flatMap((d, i) => [sizes[i]!, d]),
+  );
+  return reshape(
+    expanded,
+    shape.map((d, i) => d * sizes[i]!),
+  );
 }
 
 /** Reverses the order along each of `dims`, as torch.flip. */

@@ -54,5 +54,10 @@ export function logsumexp(x: Tensor, dim: number, keepDims = false): Tensor {
   const m = noGrad(() => run("reduceMax", [x], { axes: [dim], keepDims: true })); // a constant shift: no gradient needed
   const shifted = exp(sub(x, m));
   const out = add(log(sum(shifted, dim, true)), m);
-  return keepDims ? out : reshape(out, out.shape.filter((_, i) => i !== normalizeAxis("logsumexp", dim, x.ndim)));
+  return keepDims
+    ? out
+    : reshape(
+        out,
+        out.shape.filter((_, i) => i !== normalizeAxis("logsumexp", dim, x.ndim)),
+      );
 }

@@ -29,9 +29,18 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 export function squeeze(x: Tensor, dim?: number): Tensor {
   const shape = x.shape;
-  if (dim === undefined) return reshape(x, shape.filter((d) => d !== 1));
+  if (dim === undefined)
+    return reshape(
+      x,
+      shape.filter((d) => d !== 1),
+    );
   const a = normalizeAxis("squeeze", dim, x.ndim);
-  return shape[a] === 1 ? reshape(x, shape.filter((_, i) => i !== a)) : alias(x);
+  return shape[a] === 1
+    ? reshape(
+        x,
+        shape.filter((_, i) => i !== a),
+      )
+    : alias(x);
 }
 
 export function unsqueeze(x: Tensor, dim: number): Tensor {

@@ -17,7 +17,8 @@ const MAX_SORT_LENGTH = 8192;
  */
 function ranks(x: Tensor, descending: boolean): Tensor {
   const n = x.shape[x.ndim - 1]!;
-  if (n > MAX_SORT_LENGTH) throw new ShapeError(`sort: ${n} elements along the sorted dim exceeds the supported ${MAX_SORT_LENGTH} (the comparison table is n x n)`);
+  if (n > MAX_SORT_LENGTH)
+    throw new ShapeError(`sort: ${n} elements along the sorted dim exceeds the supported ${MAX_SORT_LENGTH} (the comparison table is n x n)`);
   const a = unsqueeze(x, -1); // [..., n, 1]: element i
   const b = unsqueeze(x, -2); // [..., 1, n]: element j
   const before = descending ? gt(b, a) : lt(b, a);
@@ -53,7 +54,8 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): [Tensor, T
   if (x.ndim === 0) throw new ShapeError(`topk: needs at least 1 dim, got a scalar`);
   const axis = normalizeAxis("topk", dim, x.ndim);
   const n = x.shape[axis]!;
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new PolychipError(`topk: k must be an integer in [0, ${n}] for dim ${axis} of ${formatShape(x.shape)}, got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new PolychipError(`topk: k must be an integer in [0, ${n}] for dim ${axis} of ${formatShape(x.shape)}, got ${k}`);
   const indices = noGrad(() => slice(argsort(x, axis, largest), axis, 0, k).contiguous());
   return [gatherElements(x, indices, axis), indices];
 }

@@ -15,7 +15,17 @@ type AdagradGroupOptions = Required<AdagradOptions>;
 /** torch.optim.Adagrad: per-element rates from the running sum of squared gradients. */
 export class Adagrad extends Optimizer<AdagradGroupOptions> {
   constructor(params: ParamsArg<AdagradGroupOptions>, opts: AdagradOptions = {}) {
-    super(params, { lr: opts.lr ?? 1e-2, lrDecay: opts.lrDecay ?? 0, weightDecay: opts.weightDecay ?? 0, initialAccumulatorValue: opts.initialAccumulatorValue ?? 0, eps: opts.eps ?? 1e-10 }, "Adagrad");
+    super(
+      params,
+      {
+        lr: opts.lr ?? 1e-2,
+        lrDecay: opts.lrDecay ?? 0,
+        weightDecay: opts.weightDecay ?? 0,
+        initialAccumulatorValue: opts.initialAccumulatorValue ?? 0,
+        eps: opts.eps ?? 1e-10,
+      },
+      "Adagrad",
+    );
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdagradGroupOptions>): Tensor {

@@ -35,7 +35,9 @@ export function clipGradNorm_(params: Iterable<Tensor>, maxNorm: number, normTyp
 /** Clamps every gradient element to [-clipValue, clipValue], as torch.nn.utils.clip_grad_value_. */
 export function clipGradValue_(params: Iterable<Tensor>, clipValue: number): void {
   if (!(clipValue >= 0)) throw new PolychipError(`clipGradValue_: clipValue must be >= 0, got ${clipValue}`);
-  noGrad(() => tidy(() => {
-    for (const p of withGrads(params)) p.grad!.assign(clamp(p.grad!, -clipValue, clipValue));
-  }));
+  noGrad(() =>
+    tidy(() => {
+      for (const p of withGrads(params)) p.grad!.assign(clamp(p.grad!, -clipValue, clipValue));
+    }),
+  );
 }

@@ -36,7 +36,9 @@ export class GradScaler {
     this.growthInterval = o.growthInterval ?? 2000;
     this.enabled = o.enabled ?? true;
     if (!(this.scaleValue > 0) || !(this.growthFactor > 1) || !(this.backoffFactor > 0 && this.backoffFactor < 1)) {
-      throw new PolychipError(`GradScaler: need initScale > 0, growthFactor > 1 and backoffFactor in (0, 1), got ${this.scaleValue}, ${this.growthFactor}, ${this.backoffFactor}`);
+      throw new PolychipError(
+        `GradScaler: need initScale > 0, growthFactor > 1 and backoffFactor in (0, 1), got ${this.scaleValue}, ${this.growthFactor}, ${this.backoffFactor}`,
+      );
     }
   }
 
@@ -54,15 +56,17 @@ export class GradScaler {
     if (!this.enabled || this.unscaled.has(optimizer)) return;
     this.unscaled.add(optimizer);
     const grads = optimizer.params.filter((p) => p.grad).map((p) => p.grad!);
-    const bad = noGrad(() => tidy(() => {
-      let count: Tensor | undefined;
-      for (const g of grads) {
-        g.assign(mul(g, 1 / this.scaleValue));
-        const n = sum(cast(logicalOr(isNaN(g), eq(abs(g), Infinity)), "int32"));
-        count = count ? count.add(n) : n;
-      }
-      return count;
-    }));
+    const bad = noGrad(() =>
+      tidy(() => {
+        let count: Tensor | undefined;
+        for (const g of grads) {
+          g.assign(mul(g, 1 / this.scaleValue));
+          const n = sum(cast(logicalOr(isNaN(g), eq(abs(g), Infinity)), "int32"));
+          count = count ? count.add(n) : n;
+        }
+        return count;
+      }),
+    );
     if (bad) {
       this.foundInf ||= (await bad.item()) > 0;
       bad.dispose();

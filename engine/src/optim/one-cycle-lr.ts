@@ -43,9 +43,14 @@ export class OneCycleLR {
   private readonly anneal: (start: number, end: number, pct: number) => number;
   private readonly cycleMomentum: boolean;
 
-  constructor(readonly optimizer: AnyOptimizer, maxLr: number | number[], opts: OneCycleOptions = {}) {
+  constructor(
+    readonly optimizer: AnyOptimizer,
+    maxLr: number | number[],
+    opts: OneCycleOptions = {},
+  ) {
     const total = opts.totalSteps ?? (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined ? opts.epochs * opts.stepsPerEpoch : NaN);
-    if (!Number.isInteger(total) || total <= 0) throw new PolychipError(`OneCycleLR: give totalSteps, or epochs and stepsPerEpoch, as positive integers (got ${total})`);
+    if (!Number.isInteger(total) || total <= 0)
+      throw new PolychipError(`OneCycleLR: give totalSteps, or epochs and stepsPerEpoch, as positive integers (got ${total})`);
     this.totalSteps = total;
     const pct = opts.pctStart ?? 0.3;
     if (!(pct > 0 && pct < 1)) throw new PolychipError(`OneCycleLR: pctStart must be in (0, 1), got ${pct}`);
@@ -55,7 +60,13 @@ export class OneCycleLR {
     const div = opts.divFactor ?? 25;
     const finalDiv = opts.finalDivFactor ?? 1e4;
     this.cycleMomentum = opts.cycleMomentum ?? true;
-    this.rates = maxLrs.map((max) => ({ initial: max / div, max, min: max / div / finalDiv, baseMomentum: opts.baseMomentum ?? 0.85, maxMomentum: opts.maxMomentum ?? 0.95 }));
+    this.rates = maxLrs.map((max) => ({
+      initial: max / div,
+      max,
+      min: max / div / finalDiv,
+      baseMomentum: opts.baseMomentum ?? 0.85,
+      maxMomentum: opts.maxMomentum ?? 0.95,
+    }));
     this.phases = opts.threePhase
       ? [
           { endStep: pct * total - 1, lr: ["initial", "max"], momentum: ["maxMomentum", "baseMomentum"] },
@@ -66,9 +77,7 @@ export class OneCycleLR {
           { endStep: pct * total - 1, lr: ["initial", "max"], momentum: ["maxMomentum", "baseMomentum"] },
           { endStep: total - 1, lr: ["max", "min"], momentum: ["baseMomentum", "maxMomentum"] },
         ];
-    this.anneal = (opts.annealStrategy ?? "cos") === "cos"
-      ? (s, e, p) => e + ((s - e) / 2) * (Math.cos(Math.PI * p) + 1)
-      : (s, e, p) => (e - s) * p + s;
+    this.anneal = (opts.annealStrategy ?? "cos") === "cos" ? (s, e, p) => e + ((s - e) / 2) * (Math.cos(Math.PI * p) + 1) : (s, e, p) => (e - s) * p + s;
     if (this.cycleMomentum && !groups.every((g) => "momentum" in g || "betas" in g)) {
       throw new PolychipError("OneCycleLR: cycleMomentum needs an optimiser with momentum or betas; pass cycleMomentum: false");
     }

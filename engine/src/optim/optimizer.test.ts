@@ -9,13 +9,28 @@ const param = (values: number[]) => nn.parameter(tensor(values));
 test("parameter groups keep their own options", () => {
   const a = param([1]);
   const b = param([1]);
-  const opt = new optim.SGD([{ params: [a], weightDecay: 0.5 }, { params: [b], lr: 0.01 }], { lr: 0.1 });
-  assert.deepEqual(opt.paramGroups.map((g) => [g.lr, g.weightDecay]), [[0.1, 0.5], [0.01, 0]]);
+  const opt = new optim.SGD(
+    [
+      { params: [a], weightDecay: 0.5 },
+      { params: [b], lr: 0.01 },
+    ],
+    { lr: 0.1 },
+  );
+  assert.deepEqual(
+    opt.paramGroups.map((g) => [g.lr, g.weightDecay]),
+    [
+      [0.1, 0.5],
+      [0.01, 0],
+    ],
+  );
   assert.deepEqual(opt.params, [a, b]);
 });
 
 test("an unknown group option (a snake_case typo) is refused, not ignored", () => {
-  assert.throws(() => new optim.AdamW([{ params: [param([1])], weight_decay: 0 } as never], { lr: 0.1 }), /parameter group 0: unknown option\(s\) weight_decay; AdamW takes lr, betas, eps, weightDecay/);
+  assert.throws(
+    () => new optim.AdamW([{ params: [param([1])], weight_decay: 0 } as never], { lr: 0.1 }),
+    /parameter group 0: unknown option\(s\) weight_decay; AdamW takes lr, betas, eps, weightDecay/,
+  );
 });
 
 test("mixing tensors and groups, non-tensors, shared tensors and non-leaves are refused", () => {
@@ -70,11 +85,19 @@ test("a scheduler's stateDict resumes the schedule in a new scheduler", () => {
 test("clipGradNorm_ scales gradients to the max norm and returns the norm before clipping", async () => {
   const a = param([0, 0]);
   const b = param([0]);
-  sum(mul(a, tensor([3, 0]))).add(sum(mul(b, tensor([4])))).backward();
+  sum(mul(a, tensor([3, 0])))
+    .add(sum(mul(b, tensor([4]))))
+    .backward();
   const norm = optim.clipGradNorm_([a, b], 1);
   assert.equal(await norm.item(), 5);
-  assert.deepEqual(Array.from(await a.grad!.data()).map((v) => +v.toFixed(5)), [0.6, 0]);
-  assert.deepEqual(Array.from(await b.grad!.data()).map((v) => +v.toFixed(5)), [0.8]);
+  assert.deepEqual(
+    Array.from(await a.grad!.data()).map((v) => +v.toFixed(5)),
+    [0.6, 0],
+  );
+  assert.deepEqual(
+    Array.from(await b.grad!.data()).map((v) => +v.toFixed(5)),
+    [0.8],
+  );
   const infNorm = await optim.clipGradNorm_([a, b], 10, Infinity).item();
   assert.ok(Math.abs(infNorm - 0.8) < 1e-5, `inf-norm ${infNorm}`);
 });

@@ -37,7 +37,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly paramGroups: ParamGroup<O>[] = [];
   private readonly state = new Map<Tensor, ParamState>();
 
-  constructor(params: ParamsArg<O>, readonly defaults: O, protected readonly name: string) {
+  constructor(
+    params: ParamsArg<O>,
+    readonly defaults: O,
+    protected readonly name: string,
+  ) {
     checkLr(name, defaults.lr);
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new PolychipError(`${name}: got an empty parameter list`);
@@ -52,7 +56,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       throw new PolychipError(`${where}: expected tensors or { params, ...options } groups, not a mix (got ${describe(spec)})`);
     }
     const unknown = Object.keys(spec).filter((k) => k !== "params" && k !== "initialLr" && !(k in this.defaults));
-    if (unknown.length) throw new PolychipError(`${where}: unknown option(s) ${unknown.join(", ")}; ${this.name} takes ${Object.keys(this.defaults).join(", ")}`);
+    if (unknown.length)
+      throw new PolychipError(`${where}: unknown option(s) ${unknown.join(", ")}; ${this.name} takes ${Object.keys(this.defaults).join(", ")}`);
     const params = spec.params instanceof Tensor ? [spec.params] : [...spec.params];
     const seen = new Set(this.params);
     for (const p of params) {
@@ -136,13 +141,16 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
   /** Restores state and options saved by stateDict(); the groups must hold the same number of tensors, the buffers the same shapes. */
   loadStateDict(sd: OptimizerStateDict): void {
-    if (!sd || !Array.isArray(sd.paramGroups) || typeof sd.state !== "object") throw new PolychipError(`${this.name}.loadStateDict: expected { state, paramGroups }`);
+    if (!sd || !Array.isArray(sd.paramGroups) || typeof sd.state !== "object")
+      throw new PolychipError(`${this.name}.loadStateDict: expected { state, paramGroups }`);
     if (sd.paramGroups.length !== this.paramGroups.length) {
       throw new ShapeError(`${this.name}.loadStateDict: the state has ${sd.paramGroups.length} parameter groups, the optimiser ${this.paramGroups.length}`);
     }
     sd.paramGroups.forEach((g, i) => {
       if (g.params.length !== this.paramGroups[i]!.params.length) {
-        throw new ShapeError(`${this.name}.loadStateDict: group ${i} holds ${g.params.length} tensors in the state, ${this.paramGroups[i]!.params.length} in the optimiser`);
+        throw new ShapeError(
+          `${this.name}.loadStateDict: group ${i} holds ${g.params.length} tensors in the state, ${this.paramGroups[i]!.params.length} in the optimiser`,
+        );
       }
     });
     const byIndex = new Map<number, Tensor>();
@@ -154,7 +162,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const buffers: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(s.buffers)) {
         if (formatShape(t.shape) !== formatShape(p.shape)) {
-          throw new ShapeError(`${this.name}.loadStateDict: buffer '${name}' of parameter ${key} is ${formatShape(t.shape)}, the parameter ${formatShape(p.shape)}`);
+          throw new ShapeError(
+            `${this.name}.loadStateDict: buffer '${name}' of parameter ${key} is ${formatShape(t.shape)}, the parameter ${formatShape(p.shape)}`,
+          );
         }
         buffers[name] = copyFor(t, p);
       }
@@ -177,10 +187,14 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
 /** A private copy of a saved buffer on the parameter's device and dtype. */
 function copyFor(t: Tensor, p: Tensor): Tensor {
-  return keep(noGrad(() => tidy(() => {
-    const moved = t.device === p.device ? clone(t) : t.to(p.device);
-    return moved.dtype === p.dtype ? moved : moved.cast(p.dtype);
-  })));
+  return keep(
+    noGrad(() =>
+      tidy(() => {
+        const moved = t.device === p.device ? clone(t) : t.to(p.device);
+        return moved.dtype === p.dtype ? moved : moved.cast(p.dtype);
+      }),
+    ),
+  );
 }
 
 function checkLr(where: string, lr: unknown): void {

@@ -21,8 +21,19 @@ export class ReduceLROnPlateau {
   private readonly o: Required<Omit<PlateauOptions, "minLr">>;
   private readonly minLrs: number[];
 
-  constructor(readonly optimizer: AnyOptimizer, opts: PlateauOptions = {}) {
-    this.o = { mode: opts.mode ?? "min", factor: opts.factor ?? 0.1, patience: opts.patience ?? 10, threshold: opts.threshold ?? 1e-4, thresholdMode: opts.thresholdMode ?? "rel", cooldown: opts.cooldown ?? 0, eps: opts.eps ?? 1e-8 };
+  constructor(
+    readonly optimizer: AnyOptimizer,
+    opts: PlateauOptions = {},
+  ) {
+    this.o = {
+      mode: opts.mode ?? "min",
+      factor: opts.factor ?? 0.1,
+      patience: opts.patience ?? 10,
+      threshold: opts.threshold ?? 1e-4,
+      thresholdMode: opts.thresholdMode ?? "rel",
+      cooldown: opts.cooldown ?? 0,
+      eps: opts.eps ?? 1e-8,
+    };
     if (!(this.o.factor < 1 && this.o.factor >= 0)) throw new PolychipError(`ReduceLROnPlateau: factor must be in [0, 1), got ${this.o.factor}`);
     if (this.o.mode !== "min" && this.o.mode !== "max") throw new PolychipError(`ReduceLROnPlateau: mode must be 'min' or 'max', got ${String(this.o.mode)}`);
     const n = optimizer.paramGroups.length;
@@ -39,7 +50,8 @@ export class ReduceLROnPlateau {
 
   /** Feeds one value of the watched metric (e.g. the validation loss). */
   step(metric: number): void {
-    if (typeof metric !== "number" || Number.isNaN(metric)) throw new PolychipError(`ReduceLROnPlateau.step: expected a number metric (await loss.item() first), got ${String(metric)}`);
+    if (typeof metric !== "number" || Number.isNaN(metric))
+      throw new PolychipError(`ReduceLROnPlateau.step: expected a number metric (await loss.item() first), got ${String(metric)}`);
     this.lastEpoch++;
     if (this.isBetter(metric)) {
       this.best = metric;
@@ -64,11 +76,19 @@ export class ReduceLROnPlateau {
   }
 
   stateDict(): SchedulerStateDict {
-    return { lastEpoch: this.lastEpoch, baseLrs: [], lastLrs: this.getLastLr(), best: this.best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
+    return {
+      lastEpoch: this.lastEpoch,
+      baseLrs: [],
+      lastLrs: this.getLastLr(),
+      best: this.best,
+      numBadEpochs: this.numBadEpochs,
+      cooldownCounter: this.cooldownCounter,
+    };
   }
 
   loadStateDict(sd: SchedulerStateDict): void {
-    if (typeof sd?.lastEpoch !== "number" || typeof sd.best !== "number") throw new PolychipError("ReduceLROnPlateau.loadStateDict: expected { lastEpoch, best, numBadEpochs, cooldownCounter }");
+    if (typeof sd?.lastEpoch !== "number" || typeof sd.best !== "number")
+      throw new PolychipError("ReduceLROnPlateau.loadStateDict: expected { lastEpoch, best, numBadEpochs, cooldownCounter }");
     this.lastEpoch = sd.lastEpoch;
     this.best = sd.best;
     this.numBadEpochs = Number(sd.numBadEpochs);

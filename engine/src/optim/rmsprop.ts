@@ -16,7 +16,18 @@ type RmspropGroupOptions = Required<RmspropOptions>;
 /** torch.optim.RMSprop: divides by a running RMS of the gradient (eps added outside the root, as torch). */
 export class RMSprop extends Optimizer<RmspropGroupOptions> {
   constructor(params: ParamsArg<RmspropGroupOptions>, opts: RmspropOptions = {}) {
-    super(params, { lr: opts.lr ?? 1e-2, alpha: opts.alpha ?? 0.99, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0, momentum: opts.momentum ?? 0, centered: opts.centered ?? false }, "RMSprop");
+    super(
+      params,
+      {
+        lr: opts.lr ?? 1e-2,
+        alpha: opts.alpha ?? 0.99,
+        eps: opts.eps ?? 1e-8,
+        weightDecay: opts.weightDecay ?? 0,
+        momentum: opts.momentum ?? 0,
+        centered: opts.centered ?? false,
+      },
+      "RMSprop",
+    );
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<RmspropGroupOptions>): Tensor {

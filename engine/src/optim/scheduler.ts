@@ -24,7 +24,8 @@ export abstract class LRScheduler {
   private lastLrs: number[] = [];
 
   constructor(readonly optimizer: AnyOptimizer) {
-    if (!optimizer || !Array.isArray(optimizer.paramGroups)) throw new PolychipError(`${this.constructor.name}: expected an optimiser, got ${String(optimizer)}`);
+    if (!optimizer || !Array.isArray(optimizer.paramGroups))
+      throw new PolychipError(`${this.constructor.name}: expected an optimiser, got ${String(optimizer)}`);
     for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
   }

@@ -3,7 +3,11 @@ import { checkPositiveInt, LRScheduler, type AnyOptimizer } from "./scheduler.ts
 
 /** Multiplies the rate by `gamma` every `stepSize` epochs. */
 export class StepLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly stepSize: number, readonly gamma = 0.1) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly stepSize: number,
+    readonly gamma = 0.1,
+  ) {
     checkPositiveInt("StepLR", "stepSize", stepSize);
     super(optimizer);
     this.start();
@@ -16,7 +20,11 @@ export class StepLR extends LRScheduler {
 /** Multiplies the rate by `gamma` at each milestone epoch. */
 export class MultiStepLR extends LRScheduler {
   readonly milestones: number[];
-  constructor(optimizer: AnyOptimizer, milestones: number[], readonly gamma = 0.1) {
+  constructor(
+    optimizer: AnyOptimizer,
+    milestones: number[],
+    readonly gamma = 0.1,
+  ) {
     const sorted = [...milestones].sort((a, b) => a - b);
     super(optimizer);
     this.milestones = sorted;
@@ -30,7 +38,10 @@ export class MultiStepLR extends LRScheduler {
 
 /** base * gamma^epoch. */
 export class ExponentialLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly gamma: number) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly gamma: number,
+  ) {
     super(optimizer);
     this.start();
   }
@@ -41,7 +52,11 @@ export class ExponentialLR extends LRScheduler {
 
 /** Cosine annealing from the base rate to `etaMin` over `tMax` epochs and back up after, as torch's CosineAnnealingLR. */
 export class CosineAnnealingLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly tMax: number,
+    readonly etaMin = 0,
+  ) {
     checkPositiveInt("CosineAnnealingLR", "tMax", tMax);
     super(optimizer);
     this.start();
@@ -53,7 +68,10 @@ export class CosineAnnealingLR extends LRScheduler {
 
 /** base * fn(epoch), one function for every group or one per group. The functions are not saved in stateDict (as torch). */
 export class LambdaLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[]) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[],
+  ) {
     const fns = Array.isArray(lrLambda) ? lrLambda : [lrLambda];
     if (Array.isArray(lrLambda) && lrLambda.length !== optimizer.paramGroups.length) {
       throw new PolychipError(`LambdaLR: got ${lrLambda.length} functions for ${optimizer.paramGroups.length} parameter groups`);
@@ -70,7 +88,12 @@ export class LambdaLR extends LRScheduler {
 
 /** Scales the rate linearly from startFactor to endFactor over totalIters epochs (a warmup when startFactor < 1). */
 export class LinearLR extends LRScheduler {
-  constructor(optimizer: AnyOptimizer, readonly startFactor = 1 / 3, readonly endFactor = 1, readonly totalIters = 5) {
+  constructor(
+    optimizer: AnyOptimizer,
+    readonly startFactor = 1 / 3,
+    readonly endFactor = 1,
+    readonly totalIters = 5,
+  ) {
     if (!(startFactor > 0 && startFactor <= 1) || !(endFactor >= 0 && endFactor <= 1)) {
       throw new PolychipError(`LinearLR: startFactor must be in (0, 1] and endFactor in [0, 1], got ${startFactor} and ${endFactor}`);
     }

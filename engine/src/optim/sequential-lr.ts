@@ -8,11 +8,18 @@ import { LRScheduler, type AnyOptimizer, type SchedulerStateDict } from "./sched
 export class SequentialLR {
   lastEpoch = 0;
 
-  constructor(readonly optimizer: AnyOptimizer, readonly schedulers: LRScheduler[], readonly milestones: number[]) {
+  constructor(
+    readonly optimizer: AnyOptimizer,
+    readonly schedulers: LRScheduler[],
+    readonly milestones: number[],
+  ) {
     if (schedulers.length === 0 || milestones.length !== schedulers.length - 1) {
-      throw new PolychipError(`SequentialLR: expected ${Math.max(schedulers.length - 1, 0)} milestones for ${schedulers.length} schedulers, got ${milestones.length}`);
+      throw new PolychipError(
+        `SequentialLR: expected ${Math.max(schedulers.length - 1, 0)} milestones for ${schedulers.length} schedulers, got ${milestones.length}`,
+      );
     }
-    if (schedulers.some((s) => s.optimizer !== optimizer)) throw new PolychipError("SequentialLR: every scheduler must drive the same optimiser as SequentialLR");
+    if (schedulers.some((s) => s.optimizer !== optimizer))
+      throw new PolychipError("SequentialLR: every scheduler must drive the same optimiser as SequentialLR");
     schedulers[0]!.step(0);
   }
 
@@ -38,7 +45,8 @@ export class SequentialLR {
 
   loadStateDict(sd: SchedulerStateDict): void {
     const subs = sd.schedulers as SchedulerStateDict[] | undefined;
-    if (!Array.isArray(subs) || subs.length !== this.schedulers.length) throw new PolychipError(`SequentialLR.loadStateDict: expected states for ${this.schedulers.length} schedulers`);
+    if (!Array.isArray(subs) || subs.length !== this.schedulers.length)
+      throw new PolychipError(`SequentialLR.loadStateDict: expected states for ${this.schedulers.length} schedulers`);
     this.lastEpoch = sd.lastEpoch;
     subs.forEach((s, i) => this.schedulers[i]!.loadStateDict(s));
     this.schedulers[this.active()]!.loadStateDict(subs[this.active()]!);

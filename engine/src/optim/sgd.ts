@@ -15,7 +15,11 @@ type SgdGroupOptions = Required<SgdOptions>;
 /** torch.optim.SGD, same update rule; every option may differ per parameter group. */
 export class SGD extends Optimizer<SgdGroupOptions> {
   constructor(params: ParamsArg<SgdGroupOptions>, opts: SgdOptions) {
-    super(params, { lr: opts.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false }, "SGD");
+    super(
+      params,
+      { lr: opts.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false },
+      "SGD",
+    );
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup<SgdGroupOptions>): Tensor {

@@ -10,18 +10,23 @@ const ones = (n: number) => new Float32Array(n).fill(1);
 const oom = (pattern: RegExp) => (e: Error) => e instanceof OutOfMemoryError && pattern.test(e.message);
 
 /** x [n, 4] · w [4, m]: the output's size is chosen by the input's batch, not by the file. */
-const widen = (m: number) => graph({
-  name: "widen", inputs: [info("x", ["n", 4])], outputs: [info("y", ["n", m])],
-  initializers: [init("w", [4, m], Array.from(ones(4 * m)))],
-  nodes: [node("matmul", ["x", "w"], "h"), node("relu", ["h"], "y")],
-});
+const widen = (m: number) =>
+  graph({
+    name: "widen",
+    inputs: [info("x", ["n", 4])],
+    outputs: [info("y", ["n", m])],
+    initializers: [init("w", [4, m], Array.from(ones(4 * m)))],
+    nodes: [node("matmul", ["x", "w"], "h"), node("relu", ["h"], "y")],
+  });
 
 test("an output beyond the per-tensor budget is refused before it is allocated, naming the node and the size", async () => {
   const session = await createSession(widen(10), { memoryBudget: { tensorBytes: 2000 } });
   const buffersBefore = memoryStats("cpu")[0]?.buffers ?? 0;
   await assert.rejects(
     session.run({ x: { data: ones(400), shape: [100, 4] } }),
-    oom(/node 0 \(matmul → %h\): output 0 float32\[100, 10\] needs 4000 bytes, over the budget of 2000 bytes for one tensor \(raise it with the session's memoryBudget option\)/),
+    oom(
+      /node 0 \(matmul → %h\): output 0 float32\[100, 10\] needs 4000 bytes, over the budget of 2000 bytes for one tensor \(raise it with the session's memoryBudget option\)/,
+    ),
   );
   assert.equal(memoryStats("cpu")[0]?.buffers ?? 0, buffersBefore, "nothing leaked");
   const ok = await session.run({ x: { data: ones(40), shape: [10, 4] } });
@@ -32,14 +37,20 @@ test("an output beyond the per-tensor budget is refused before it is allocated, 
 test("the total budget counts what the graph already holds", async () => {
   // w (160 bytes) + x (160) + h (400) fit in 900; x is freed after its last reader, but y (400) beside w and h does not fit.
   const session = await createSession(widen(10), { memoryBudget: { totalBytes: 900 } });
-  await assert.rejects(session.run({ x: { data: ones(40), shape: [10, 4] } }), oom(/node 1 \(relu → %y\): output 0 float32\[10, 10\] needs 400 bytes while 560 bytes are held, over the session's total budget of 900 bytes/));
+  await assert.rejects(
+    session.run({ x: { data: ones(40), shape: [10, 4] } }),
+    oom(/node 1 \(relu → %y\): output 0 float32\[10, 10\] needs 400 bytes while 560 bytes are held, over the session's total budget of 900 bytes/),
+  );
   session.dispose();
 });
 
 test("an input beyond the budget is refused by name before it is uploaded, and checkTensor lets a caller ask first", async () => {
   const session = await createSession(widen(2), { memoryBudget: { tensorBytes: 64 } });
   await assert.rejects(session.run({ x: { data: ones(40), shape: [10, 4] } }), oom(/input 'x' float32\[10, 4\] needs 160 bytes, over the budget of 64 bytes/));
-  assert.throws(() => session.checkTensor("input 'x'", [1e9, 784], "float32"), oom(/input 'x' float32\[1000000000, 784\] needs 3\.14 TB \(3136000000000 bytes\)/));
+  assert.throws(
+    () => session.checkTensor("input 'x'", [1e9, 784], "float32"),
+    oom(/input 'x' float32\[1000000000, 784\] needs 3\.14 TB \(3136000000000 bytes\)/),
+  );
   session.dispose();
 });
 
@@ -52,13 +63,19 @@ test("the default budget is the device's limits capped by the host's memory", ()
 });
 
 test("a graph whose fixed shapes exceed the budget is refused when the session is created, naming the value", async () => {
-  const fixed = (rows: number) => graph({
-    name: "fixed", inputs: [info("x", [rows, 4])], outputs: [info("y", [rows, 10])],
-    initializers: [init("w", [4, 10], Array.from(ones(40)))],
-    nodes: [node("matmul", ["x", "w"], "y")],
-  });
+  const fixed = (rows: number) =>
+    graph({
+      name: "fixed",
+      inputs: [info("x", [rows, 4])],
+      outputs: [info("y", [rows, 10])],
+      initializers: [init("w", [4, 10], Array.from(ones(40)))],
+      nodes: [node("matmul", ["x", "w"], "y")],
+    });
   await assert.rejects(createSession(fixed(1e9)), oom(/input 'x' float32\[1000000000, 4\] needs 16\.0 GB/));
-  await assert.rejects(createSession(fixed(100), { memoryBudget: { tensorBytes: 2000 } }), oom(/node 0 \(matmul → %y\): output 0 float32\[100, 10\] needs 4000 bytes/));
+  await assert.rejects(
+    createSession(fixed(100), { memoryBudget: { tensorBytes: 2000 } }),
+    oom(/node 0 \(matmul → %y\): output 0 float32\[100, 10\] needs 4000 bytes/),
+  );
   const ok = await createSession(fixed(100));
   ok.dispose();
 });

@@ -45,9 +45,13 @@ export function checkPlanned(what: string, shape: Shape, dtype: DType, budget: M
   const bytes = plannedBytes(shape, dtype);
   const hint = "raise it with the session's memoryBudget option";
   if (bytes > budget.tensorBytes) {
-    throw new OutOfMemoryError(`${what} ${dtype}${formatShape(shape)} needs ${formatBytes(bytes)}, over the budget of ${formatBytes(budget.tensorBytes)} for one tensor (${hint})`);
+    throw new OutOfMemoryError(
+      `${what} ${dtype}${formatShape(shape)} needs ${formatBytes(bytes)}, over the budget of ${formatBytes(budget.tensorBytes)} for one tensor (${hint})`,
+    );
   }
   if (liveBytes + bytes > budget.totalBytes) {
-    throw new OutOfMemoryError(`${what} ${dtype}${formatShape(shape)} needs ${formatBytes(bytes)} while ${formatBytes(liveBytes)} are held, over the session's total budget of ${formatBytes(budget.totalBytes)} (${hint})`);
+    throw new OutOfMemoryError(
+      `${what} ${dtype}${formatShape(shape)} needs ${formatBytes(bytes)} while ${formatBytes(liveBytes)} are held, over the session's total budget of ${formatBytes(budget.totalBytes)} (${hint})`,
+    );
   }
 }

@@ -2,8 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CpuDevice, cpuKernels } from "@polychip/device-cpu";
 import {
-  DeviceError, HAL_VERSION, KernelRegistry, UnsupportedOpError, type Device, type DevicePlugin, type GraphView, type KernelCall, type ProfileEvent,
-  type SubgraphClaim, type TensorView,
+  DeviceError,
+  HAL_VERSION,
+  KernelRegistry,
+  UnsupportedOpError,
+  type Device,
+  type DevicePlugin,
+  type GraphView,
+  type KernelCall,
+  type ProfileEvent,
+  type SubgraphClaim,
+  type TensorView,
 } from "@polychip/hal";
 import { registerPlugin } from "../core/devices.ts";
 import { fallbackReport, resetFallbackReport, setFallbackPolicy, setWarningHandler } from "../core/fallback.ts";
@@ -42,22 +51,32 @@ function claimingPlugin(opts: ClaimTestOptions): { plugin: DevicePlugin; moved: 
     const produced = new Set(nodes.flatMap((i) => g.nodes[i]!.outputs));
     const inputs = [...new Set(nodes.flatMap((i) => g.nodes[i]!.inputs).filter((v) => !produced.has(v)))];
     const outputs = [g.nodes[nodes[nodes.length - 1]!]!.outputs[0]!];
-    return [{
-      name: "mul+exp+add",
-      nodes,
-      inputs,
-      outputs,
-      run(launch, device) {
-        runs++;
-        if (opts.throwInRun) throw new Error("the compiled program hit a bug");
-        const env = new Map(inputs.map((name, k) => [name, launch.inputs[k]!]));
-        for (const i of nodes) {
-          const n = g.nodes[i]!;
-          env.set(n.outputs[0]!, launchOp(device, launch.alloc as never, n.op, n.inputs.map((v) => env.get(v)!)));
-        }
-        return outputs.map((o) => env.get(o)!);
+    return [
+      {
+        name: "mul+exp+add",
+        nodes,
+        inputs,
+        outputs,
+        run(launch, device) {
+          runs++;
+          if (opts.throwInRun) throw new Error("the compiled program hit a bug");
+          const env = new Map(inputs.map((name, k) => [name, launch.inputs[k]!]));
+          for (const i of nodes) {
+            const n = g.nodes[i]!;
+            env.set(
+              n.outputs[0]!,
+              launchOp(
+                device,
+                launch.alloc as never,
+                n.op,
+                n.inputs.map((v) => env.get(v)!),
+              ),
+            );
+          }
+          return outputs.map((o) => env.get(o)!);
+        },
       },
-    }];
+    ];
   };
   const plugin: DevicePlugin = {
     name: opts.name,
@@ -107,7 +126,10 @@ test("a claimed chain gives the values of unclaimed execution and runs once per 
   await registerPlugin(claiming.plugin);
   const reference = await createSession(chain, { device: "cpu" });
   const claimed = await createSession(chain, { device: "claim-values" });
-  assert.deepEqual(claimed.claims?.claims.map((c) => c.claim.nodes), [[0, 1, 2]]);
+  assert.deepEqual(
+    claimed.claims?.claims.map((c) => c.claim.nodes),
+    [[0, 1, 2]],
+  );
   const expected = await reference.run({ x });
   const got = await claimed.run({ x });
   assert.deepEqual(Array.from(got.y!.data), Array.from(expected.y!.data));
@@ -178,12 +200,18 @@ test("a claim whose program throws hands its nodes back: reported as run op by o
   assert.match(rec.reason, /the compiled program hit a bug/);
   assert.equal(rec.to, "op-by-op");
   assert.ok(fallbackReport().some((r) => r.device === "claim-throws" && r.op === "exp" && r.to === "cpu"));
-  assert.ok(warnings.some((w) => /claim mul\+exp\+add \(float32\) ran op by op on 'claim-throws': its program threw/.test(w)), JSON.stringify(warnings));
+  assert.ok(
+    warnings.some((w) => /claim mul\+exp\+add \(float32\) ran op by op on 'claim-throws': its program threw/.test(w)),
+    JSON.stringify(warnings),
+  );
   assert.ok(!warnings.some((w) => /claim .*falls back to cpu/.test(w)));
   setFallbackPolicy("error");
   try {
     // The claim's nodes stay on the device; only exp (no kernel there) would leave it, and that is what is refused.
-    await assert.rejects(session.run({ x }), (e: Error) => e instanceof UnsupportedOpError && /exp \(float32\) cannot run on 'claim-throws': no exp kernel; CPU fallback is disabled/.test(e.message));
+    await assert.rejects(
+      session.run({ x }),
+      (e: Error) => e instanceof UnsupportedOpError && /exp \(float32\) cannot run on 'claim-throws': no exp kernel; CPU fallback is disabled/.test(e.message),
+    );
   } finally {
     setFallbackPolicy("warn-once");
     setWarningHandler((m) => console.warn(m));
@@ -202,17 +230,32 @@ async function refuses(name: string, make: (g: GraphView) => Omit<SubgraphClaim,
 }
 
 test("a claim that does not return a value read outside it is refused when the session is created", async () => {
-  await refuses("claim-bad-outputs", () => [{ nodes: [0, 1], inputs: ["x", "w"], outputs: [] }], /plugin 'claim-bad-outputs': claim 'bad' produces %t2, which is read outside the claim, but does not return it/);
+  await refuses(
+    "claim-bad-outputs",
+    () => [{ nodes: [0, 1], inputs: ["x", "w"], outputs: [] }],
+    /plugin 'claim-bad-outputs': claim 'bad' produces %t2, which is read outside the claim, but does not return it/,
+  );
 });
 
 test("a claim reading a value computed after its first node, or listing inputs it does not read, is refused", async () => {
-  await refuses("claim-bad-order", () => [{ nodes: [0, 2], inputs: ["x", "w", "t2", "b"], outputs: ["t3"] }], /reads %t2, which is computed only after its first node \(0\)/);
+  await refuses(
+    "claim-bad-order",
+    () => [{ nodes: [0, 2], inputs: ["x", "w", "t2", "b"], outputs: ["t3"] }],
+    /reads %t2, which is computed only after its first node \(0\)/,
+  );
   await refuses("claim-bad-inputs", () => [{ nodes: [0], inputs: ["x", "w", "b"], outputs: ["t1"] }], /lists input %b, which none of its nodes reads/);
   await refuses("claim-missing-input", () => [{ nodes: [0], inputs: ["x"], outputs: ["t1"] }], /reads %w but does not list it among its inputs/);
 });
 
 test("claims that overlap, name missing nodes or list them out of order are refused", async () => {
-  await refuses("claim-overlap", () => [{ nodes: [0], inputs: ["x", "w"], outputs: ["t1"] }, { nodes: [0, 1], inputs: ["x", "w"], outputs: ["t2"] }], /claims node 0, which another claim already took/);
+  await refuses(
+    "claim-overlap",
+    () => [
+      { nodes: [0], inputs: ["x", "w"], outputs: ["t1"] },
+      { nodes: [0, 1], inputs: ["x", "w"], outputs: ["t2"] },
+    ],
+    /claims node 0, which another claim already took/,
+  );
   await refuses("claim-range", () => [{ nodes: [7], inputs: [], outputs: [] }], /names node 7, but the graph has nodes 0\.\.3/);
   await refuses("claim-order", () => [{ nodes: [1, 0], inputs: ["x", "w"], outputs: ["t2"] }], /out of order/);
 });
@@ -231,9 +274,17 @@ test("the offered graph carries inferred value types and the weights' host value
 });
 
 test("a claimSubgraphs hook that throws fails the session with a message naming the plugin and graph", async () => {
-  const claiming = claimingPlugin({ name: "claim-hook-throws", claim: () => { throw new Error("compiler crashed"); } });
+  const claiming = claimingPlugin({
+    name: "claim-hook-throws",
+    claim: () => {
+      throw new Error("compiler crashed");
+    },
+  });
   await registerPlugin(claiming.plugin);
-  await assert.rejects(createSession(chain, { device: "claim-hook-throws" }), (e: Error) => e instanceof DeviceError && /plugin 'claim-hook-throws': claimSubgraphs failed on graph 'test': compiler crashed/.test(e.message));
+  await assert.rejects(
+    createSession(chain, { device: "claim-hook-throws" }),
+    (e: Error) => e instanceof DeviceError && /plugin 'claim-hook-throws': claimSubgraphs failed on graph 'test': compiler crashed/.test(e.message),
+  );
 });
 
 test("sessions created with claimSubgraphs: false run every node op by op", async () => {

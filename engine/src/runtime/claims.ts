@@ -73,7 +73,14 @@ export function offerGraph(graph: Graph, entry: DeviceEntry): ClaimSchedule | un
   const planned = claims.map((claim) => checkClaim(graph, entry.plugin.name, claim, taken));
   for (const { claim } of planned) {
     const ops = claim.nodes.map((i) => graph.nodes[i]!.op).join(",");
-    profiler.emit({ device: entry.name, name: claim.name, category: "compile", start: started, duration: duration / planned.length, args: { nodes: claim.nodes.length, ops } });
+    profiler.emit({
+      device: entry.name,
+      name: claim.name,
+      category: "compile",
+      start: started,
+      duration: duration / planned.length,
+      args: { nodes: claim.nodes.length, ops },
+    });
   }
   return new ClaimSchedule(planned);
 }
@@ -144,14 +151,21 @@ export function runClaim(planned: PlannedClaim, inputs: readonly RawView[], entr
       views = claim.run(launch, entry.device);
     } catch (err) {
       const shapes = describeTensors(inputs);
-      throw new KernelError(`plugin ${entry.plugin.name}: claim '${claim.name}' on '${entry.name}' failed for inputs ${shapes}: ${(err as Error)?.message ?? err}`);
+      throw new KernelError(
+        `plugin ${entry.plugin.name}: claim '${claim.name}' on '${entry.name}' failed for inputs ${shapes}: ${(err as Error)?.message ?? err}`,
+      );
     }
     if (!Array.isArray(views) || views.length !== claim.outputs.length) {
-      throw new KernelError(`plugin ${entry.plugin.name}: claim '${claim.name}' returned ${Array.isArray(views) ? views.length : "no"} views for its ${claim.outputs.length} outputs`);
+      throw new KernelError(
+        `plugin ${entry.plugin.name}: claim '${claim.name}' returned ${Array.isArray(views) ? views.length : "no"} views for its ${claim.outputs.length} outputs`,
+      );
     }
     const storages = views.map((v, k) => {
       const storage = owners.get(v.buffer);
-      if (!storage) throw new KernelError(`plugin ${entry.plugin.name}: claim '${claim.name}' returned output %${claim.outputs[k]} in memory it did not get from launch.alloc or its inputs`);
+      if (!storage)
+        throw new KernelError(
+          `plugin ${entry.plugin.name}: claim '${claim.name}' returned output %${claim.outputs[k]} in memory it did not get from launch.alloc or its inputs`,
+        );
       return storage;
     });
     return views.map((v, k) => ({ storage: storages[k]!.retain(), dtype: v.dtype, shape: [...v.shape], strides: [...v.strides], offset: v.offset }));

@@ -39,30 +39,38 @@ export function checkInputs(graph: Graph, inputs: Readonly<Record<string, Runtim
   const bound = new Map<string, { value: number; by: string }>();
   for (const info of graph.inputs) {
     const given = inputs[info.name];
-    if (given === undefined || given === null) throw new PolychipError(`model '${graph.name}': missing input '${info.name}' (expected ${describeInfo(info)}); the model's inputs are ${list}`);
-    const dtype = isRawView(given) ? given.dtype : given.dtype ?? info.dtype;
+    if (given === undefined || given === null)
+      throw new PolychipError(`model '${graph.name}': missing input '${info.name}' (expected ${describeInfo(info)}); the model's inputs are ${list}`);
+    const dtype = isRawView(given) ? given.dtype : (given.dtype ?? info.dtype);
     const shape = given.shape;
     if (!isDType(dtype)) throw new DTypeError(`input '${info.name}': unknown dtype ${JSON.stringify(dtype)}`);
-    if (dtype !== info.dtype) throw new DTypeError(`input '${info.name}': expected dtype ${info.dtype} (${describeInfo(info)}), got ${dtype}${formatShape(shape)}`);
+    if (dtype !== info.dtype)
+      throw new DTypeError(`input '${info.name}': expected dtype ${info.dtype} (${describeInfo(info)}), got ${dtype}${formatShape(shape)}`);
     if (!Array.isArray(shape) || shape.length !== info.shape.length || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ShapeError(`input '${info.name}': expected shape [${info.shape.join(", ")}] (rank ${info.shape.length}), got ${Array.isArray(shape) ? formatShape(shape) : JSON.stringify(shape)}`);
+      throw new ShapeError(
+        `input '${info.name}': expected shape [${info.shape.join(", ")}] (rank ${info.shape.length}), got ${Array.isArray(shape) ? formatShape(shape) : JSON.stringify(shape)}`,
+      );
     }
     info.shape.forEach((want, i) => {
       const got = shape[i]!;
       if (typeof want === "number") {
-        if (want !== got) throw new ShapeError(`input '${info.name}': dim ${i} must be ${want} (expected [${info.shape.join(", ")}]), got ${formatShape(shape)}`);
+        if (want !== got)
+          throw new ShapeError(`input '${info.name}': dim ${i} must be ${want} (expected [${info.shape.join(", ")}]), got ${formatShape(shape)}`);
         return;
       }
       const prior = bound.get(want);
       if (prior && prior.value !== got) {
-        throw new ShapeError(`input '${info.name}': dim ${i} ('${want}') is ${got}, but input '${prior.by}' set '${want}' to ${prior.value} (got ${formatShape(shape)})`);
+        throw new ShapeError(
+          `input '${info.name}': dim ${i} ('${want}') is ${got}, but input '${prior.by}' set '${want}' to ${prior.value} (got ${formatShape(shape)})`,
+        );
       }
       bound.set(want, { value: got, by: info.name });
     });
     if (!isRawView(given)) {
       const data = given.data;
       if (!data || typeof data.length !== "number") throw new ShapeError(`input '${info.name}': 'data' must be an array or typed array`);
-      if (data.length !== sizeOf(shape)) throw new ShapeError(`input '${info.name}': ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+      if (data.length !== sizeOf(shape))
+        throw new ShapeError(`input '${info.name}': ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
     }
   }
   return new Map([...bound].map(([k, v]) => [k, v.value]));

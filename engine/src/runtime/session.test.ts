@@ -141,15 +141,27 @@ const mask = (rows: number) => ({ data: new Uint8Array(rows * 4).fill(1), shape:
 
 test("wrong input names are refused with the model's inputs listed", async () => {
   const s = await createSession(model);
-  await assert.rejects(s.run({ image: image(2) }), (e: Error) => e instanceof PolychipError && /missing input 'mask' \(expected bool\[batch, 4\]\)/.test(e.message));
-  await assert.rejects(s.run({ image: image(2), mask: mask(2), extra: image(2) }), /unknown input 'extra'; the model's inputs are 'image' float32\[batch, 4\], 'mask'/);
+  await assert.rejects(
+    s.run({ image: image(2) }),
+    (e: Error) => e instanceof PolychipError && /missing input 'mask' \(expected bool\[batch, 4\]\)/.test(e.message),
+  );
+  await assert.rejects(
+    s.run({ image: image(2), mask: mask(2), extra: image(2) }),
+    /unknown input 'extra'; the model's inputs are 'image' float32\[batch, 4\], 'mask'/,
+  );
   s.dispose();
 });
 
 test("wrong dtypes and shapes name the input, what was expected and what came", async () => {
   const s = await createSession(model);
-  await assert.rejects(s.run({ image: { ...image(2), dtype: "int32" }, mask: mask(2) }), (e: Error) => e instanceof DTypeError && /input 'image': expected dtype float32 .* got int32\[2, 4\]/.test(e.message));
-  await assert.rejects(s.run({ image: { data: range(8), shape: [8] }, mask: mask(2) }), (e: Error) => e instanceof ShapeError && /input 'image': expected shape \[batch, 4\] \(rank 2\), got \[8\]/.test(e.message));
+  await assert.rejects(
+    s.run({ image: { ...image(2), dtype: "int32" }, mask: mask(2) }),
+    (e: Error) => e instanceof DTypeError && /input 'image': expected dtype float32 .* got int32\[2, 4\]/.test(e.message),
+  );
+  await assert.rejects(
+    s.run({ image: { data: range(8), shape: [8] }, mask: mask(2) }),
+    (e: Error) => e instanceof ShapeError && /input 'image': expected shape \[batch, 4\] \(rank 2\), got \[8\]/.test(e.message),
+  );
   await assert.rejects(s.run({ image: { data: range(6), shape: [2, 3] }, mask: mask(2) }), /input 'image': dim 1 must be 4/);
   await assert.rejects(s.run({ image: image(2), mask: mask(3) }), /input 'mask': dim 0 \('batch'\) is 3, but input 'image' set 'batch' to 2/);
   await assert.rejects(s.run({ image: { data: range(7), shape: [2, 4] }, mask: mask(2) }), /input 'image': 7 values do not fill shape \[2, 4\]/);
@@ -166,6 +178,9 @@ test("an op nothing can run is refused when the session is created", async () =>
 test("an error inside a node names the node and keeps its class; nothing leaks", async () => {
   const g = graph({ inputs: [info("x", ["n"])], outputs: [info("y", [5])], nodes: [node("neg", ["x"], "t"), node("reshape", ["t"], "y", { shape: [5] })] });
   const base = cpuBuffers();
-  await assert.rejects(execute(g, { x: { data: range(4), shape: [4] } }), (e: Error) => e instanceof ShapeError && /^node 1 \(reshape → %y\): reshape: cannot reshape \[4\]/.test(e.message));
+  await assert.rejects(
+    execute(g, { x: { data: range(4), shape: [4] } }),
+    (e: Error) => e instanceof ShapeError && /^node 1 \(reshape → %y\): reshape: cannot reshape \[4\]/.test(e.message),
+  );
   assert.equal(cpuBuffers(), base);
 });

@@ -43,7 +43,11 @@ export class Session {
   readonly budget: MemoryBudget;
 
   /** Use createSession(), which loads the device first. */
-  constructor(readonly graph: Graph, readonly device: string, options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget"> = {}) {
+  constructor(
+    readonly graph: Graph,
+    readonly device: string,
+    options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget"> = {},
+  ) {
     validateGraph(graph);
     this.budget = memoryBudget(getDeviceEntry(device).device.capabilities.limits, options.memoryBudget);
     planStaticShapes(graph, this.budget);
@@ -206,10 +210,12 @@ export class Session {
       // Planned before allocating: the op's output shapes, against the budget and what is already held.
       const live = this.plannedLive();
       let planned = 0;
-      getOp(node.op).infer(args as RawView[], node.attrs).forEach((meta, k) => {
-        checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
-        planned += plannedBytes(meta.shape, meta.dtype);
-      });
+      getOp(node.op)
+        .infer(args as RawView[], node.attrs)
+        .forEach((meta, k) => {
+          checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
+          planned += plannedBytes(meta.shape, meta.dtype);
+        });
       return runOp(node.op, args as RawView[], node.attrs, this.device);
     }
     const extra: (readonly number[] | undefined)[] = [];

@@ -11,7 +11,12 @@ export interface StructuralResult {
 
 /** Runs one structural node on device views: views share memory; only flips and non-viewable reshapes copy. */
 export function runStructural(
-  op: StructuralOp, x: RawView | undefined, extra: readonly (readonly number[] | undefined)[], attrs: Attrs, outputCount: number, device: string,
+  op: StructuralOp,
+  x: RawView | undefined,
+  extra: readonly (readonly number[] | undefined)[],
+  attrs: Attrs,
+  outputCount: number,
+  device: string,
 ): StructuralResult[] {
   const plans = planStructural(op, { x, extra, attrs, outputCount });
   return plans.map((plan) => apply(plan, x, device));
@@ -32,7 +37,12 @@ function apply(plan: StructuralPlan, x: RawView | undefined, device: string): St
       // HAL views have no negative strides: a reversed axis is materialised by a gather of flipped indices.
       for (const axis of plan.reverseAxes ?? []) {
         const n = view.shape[axis]!;
-        const indices = fromHost(Array.from({ length: n }, (_, i) => n - 1 - i), [n], "int32", device);
+        const indices = fromHost(
+          Array.from({ length: n }, (_, i) => n - 1 - i),
+          [n],
+          "int32",
+          device,
+        );
         const flipped = runOp("gather", [view, indices], { axis })[0]!;
         indices.storage.release();
         view.storage.release();

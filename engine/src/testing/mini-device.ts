@@ -5,13 +5,25 @@ import { getOp, HAL_VERSION, type Device, type DeviceLimits, type DevicePlugin, 
  * A test device: the CPU's memory and kernels under another name, registering only the kernels
  * chosen. Lets tests exercise decomposition and fallback without a real accelerator.
  */
-export function miniPlugin(opts: { name: string; keep: (op: string) => boolean; syncRead?: boolean; halVersion?: string; throwOn?: string; limits?: Partial<DeviceLimits> }): DevicePlugin {
+export function miniPlugin(opts: {
+  name: string;
+  keep: (op: string) => boolean;
+  syncRead?: boolean;
+  halVersion?: string;
+  throwOn?: string;
+  limits?: Partial<DeviceLimits>;
+}): DevicePlugin {
   const kernels: KernelRegistration[] = cpuKernels
     .filter((k) => opts.keep(k.op))
     .map((k) => ({
       ...k,
       device: opts.name,
-      kernel: opts.throwOn === k.op ? () => { throw new Error(`simulated failure in ${k.op}`); } : k.kernel,
+      kernel:
+        opts.throwOn === k.op
+          ? () => {
+              throw new Error(`simulated failure in ${k.op}`);
+            }
+          : k.kernel,
     })) as KernelRegistration[];
   return {
     name: opts.name,

@@ -25,8 +25,14 @@ test("trace captures a module with parameters named by module path and prints on
   const model = mlp();
   const x = randn([2, 3, 4]);
   const g = await trace(model, [x], { dynamicBatch: true, name: "mlp" });
-  assert.deepEqual(g.initializers.map((i) => i.name), ["1.weight", "1.bias", "3.weight", "3.bias"]);
-  assert.deepEqual(g.nodes.map((n) => n.op), ["reshape", "matmul", "add", "relu", "matmul", "add"]);
+  assert.deepEqual(
+    g.initializers.map((i) => i.name),
+    ["1.weight", "1.bias", "3.weight", "3.bias"],
+  );
+  assert.deepEqual(
+    g.nodes.map((n) => n.op),
+    ["reshape", "matmul", "add", "relu", "matmul", "add"],
+  );
   assert.deepEqual(g.inputs, [{ name: "input", dtype: "float32", shape: ["batch", 3, 4] }]);
   assert.deepEqual(g.outputs, [{ name: "output", dtype: "float32", shape: ["batch", 3] }]);
   const text = printGraph(g);
@@ -61,9 +67,18 @@ test("a traced function turns outside tensors into initializers and can return i
   const a = tensor([[1, -2]]);
   const b = tensor([[1, 1]]);
   const g = await trace(fn, [a, b], { outputNames: ["y", "same"] });
-  assert.deepEqual(g.inputs.map((i) => i.name), ["input0", "input1"]);
-  assert.deepEqual(g.initializers.map((i) => [i.name, Array.from(i.data)]), [["const0", [2, 3]]]);
-  assert.deepEqual(g.nodes.map((n) => n.op), ["add", "mul", "relu", "identity"]);
+  assert.deepEqual(
+    g.inputs.map((i) => i.name),
+    ["input0", "input1"],
+  );
+  assert.deepEqual(
+    g.initializers.map((i) => [i.name, Array.from(i.data)]),
+    [["const0", [2, 3]]],
+  );
+  assert.deepEqual(
+    g.nodes.map((n) => n.op),
+    ["add", "mul", "relu", "identity"],
+  );
   const out = await execute(g, { input0: { data: [3, 4], shape: [1, 2] }, input1: { data: [1, -9], shape: [1, 2] } });
   assert.deepEqual(Array.from(out.y!.data), [8, 0]);
   assert.deepEqual(Array.from(out.same!.data), [3, 4]);
@@ -89,7 +104,10 @@ test("trace → optimize folds a trained Conv2d + BatchNorm2d into one conv2d th
   noGrad(() => model.forward(randn([4, 2, 5, 5], { mean: 1, std: 2 })).dispose()); // running statistics away from 0 and 1
   const x = randn([2, 2, 5, 5]);
   const g = await optimize(await trace(model, [x], { dynamicBatch: true }));
-  assert.deepEqual(g.nodes.map((n) => n.op), ["conv2d", "relu"]);
+  assert.deepEqual(
+    g.nodes.map((n) => n.op),
+    ["conv2d", "relu"],
+  );
   const expected = await eager(model, x);
   const got = (await execute(g, { input: { data: await x.data(), shape: x.shape } })).output!.data;
   let max = 0;
@@ -101,7 +119,10 @@ test("trace → optimize folds a trained Conv2d + BatchNorm2d into one conv2d th
 
 test("dynamic batch refuses a reshape that merges the batch dim, naming the shapes", async () => {
   const x = randn([2, 3]);
-  await assert.rejects(trace((t: Tensor) => reshape(t, [6]), [x], { dynamicBatch: true }), (e: Error) => e instanceof ShapeError && /reshape from \["batch",3\] to \[6\] merges or splits the batch dim/.test(e.message));
+  await assert.rejects(
+    trace((t: Tensor) => reshape(t, [6]), [x], { dynamicBatch: true }),
+    (e: Error) => e instanceof ShapeError && /reshape from \["batch",3\] to \[6\] merges or splits the batch dim/.test(e.message),
+  );
   const g = await trace((t: Tensor) => reshape(t, [6]), [x]);
   assert.deepEqual(g.outputs[0]!.shape, [6], "without dynamicBatch the shapes are the example's");
   x.dispose();
@@ -114,10 +135,13 @@ test("tracing leaves no tensors behind and does not nest", async () => {
   await trace(model, [x], { dynamicBatch: true });
   assert.equal(memory("cpu")[0]!.tensors, before);
   let inner: Promise<unknown> | undefined;
-  await trace((t: Tensor) => {
-    inner = trace((u: Tensor) => relu(u), [t]);
-    return relu(t);
-  }, [x]);
+  await trace(
+    (t: Tensor) => {
+      inner = trace((u: Tensor) => relu(u), [t]);
+      return relu(t);
+    },
+    [x],
+  );
   await assert.rejects(inner!, (e: Error) => e instanceof PolychipError && /already tracing/.test(e.message));
   x.dispose();
   model.dispose();

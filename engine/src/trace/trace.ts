@@ -52,7 +52,10 @@ class GraphRecorder implements OpRecorder {
   private constants = 0;
   failure: unknown;
 
-  constructor(private readonly paramNames: ReadonlyMap<Tensor, string>, private readonly batch: number | undefined) {}
+  constructor(
+    private readonly paramNames: ReadonlyMap<Tensor, string>,
+    private readonly batch: number | undefined,
+  ) {}
 
   /** Registers a graph input. */
   addInput(t: Tensor, name: string): void {
@@ -86,7 +89,9 @@ class GraphRecorder implements OpRecorder {
     if (sharing) {
       const same = sharing.find((r) => sameView(r, v));
       if (!same) {
-        throw new PolychipError(`trace: tensor ${v.dtype}${formatShape(v.shape)} is a view of a traced value made by an operation the tracer does not record; use the engine's view ops (reshape, permute, slice, expand)`);
+        throw new PolychipError(
+          `trace: tensor ${v.dtype}${formatShape(v.shape)} is a view of a traced value made by an operation the tracer does not record; use the engine's view ops (reshape, permute, slice, expand)`,
+        );
       }
       this.names.set(t, same.name);
       return same.name;
@@ -201,7 +206,8 @@ export async function trace(target: Traceable, exampleInputs: readonly Tensor[],
   if (options.dynamicBatch) {
     if (exampleInputs.some((t) => t.ndim === 0)) throw new ShapeError("trace(dynamicBatch): every input needs a leading batch dim");
     batch = exampleInputs[0]?.shape[0];
-    if (exampleInputs.some((t) => t.shape[0] !== batch)) throw new ShapeError(`trace(dynamicBatch): inputs disagree on the batch size (${exampleInputs.map((t) => t.shape[0]).join(", ")})`);
+    if (exampleInputs.some((t) => t.shape[0] !== batch))
+      throw new ShapeError(`trace(dynamicBatch): inputs disagree on the batch size (${exampleInputs.map((t) => t.shape[0]).join(", ")})`);
   }
   const recorder = new GraphRecorder(params, batch);
   const inputNames = defaultNames("input", exampleInputs.length, options.inputNames);
@@ -246,7 +252,12 @@ async function readInitializers(recorder: GraphRecorder): Promise<Initializer[]>
 
 /** Gives the results their output names: the producing node is renamed when it can be, else an identity is added. */
 function assemble(
-  recorder: GraphRecorder, inputNames: string[], resultNames: string[], outputNames: string[], initializers: Initializer[], options: TraceOptions,
+  recorder: GraphRecorder,
+  inputNames: string[],
+  resultNames: string[],
+  outputNames: string[],
+  initializers: Initializer[],
+  options: TraceOptions,
 ): Graph {
   const taken = new Set([...inputNames, ...initializers.map((i) => i.name), ...recorder.nodes.flatMap((n) => n.outputs)]);
   const produced = new Set(recorder.nodes.flatMap((n) => n.outputs));

@@ -26,24 +26,32 @@ test("window2d ceilMode never starts a window in the right padding", () => {
 });
 
 test("window2d refuses a window that does not fit, naming the op and the geometry", () => {
-  assert.throws(() => window2d("avgPool2d", 2, 2, 3, 3, {}), (e: unknown) => {
-    assert.ok(e instanceof ShapeError);
-    assert.match(e.message, /^avgPool2d: window 3x3 .* does not fit input 2x2$/);
-    return true;
-  });
+  assert.throws(
+    () => window2d("avgPool2d", 2, 2, 3, 3, {}),
+    (e: unknown) => {
+      assert.ok(e instanceof ShapeError);
+      assert.match(e.message, /^avgPool2d: window 3x3 .* does not fit input 2x2$/);
+      return true;
+    },
+  );
   assert.throws(() => window2d("avgPool2d", 4, 4, 2, 2, { strides: [0, 1] }), ShapeError);
 });
 
 test("conv2d infers [N, OC, OH, OW] with groups", () => {
-  assert.deepEqual(infer("conv2d", [t("float32", 2, 6, 8, 8), t("float32", 4, 3, 3, 3), t("float32", 4)], { groups: 2, pads: [1, 1, 1, 1], strides: [2, 2] }), [t("float32", 2, 4, 4, 4)]);
+  assert.deepEqual(infer("conv2d", [t("float32", 2, 6, 8, 8), t("float32", 4, 3, 3, 3), t("float32", 4)], { groups: 2, pads: [1, 1, 1, 1], strides: [2, 2] }), [
+    t("float32", 2, 4, 4, 4),
+  ]);
 });
 
 test("conv2d names both shapes and groups when channels do not match", () => {
-  assert.throws(() => infer("conv2d", [t("float32", 1, 5, 8, 8), t("float32", 4, 3, 3, 3)], { groups: 2 }), (e: unknown) => {
-    assert.ok(e instanceof ShapeError);
-    assert.equal(e.message, "conv2d: input [1, 5, 8, 8] has 5 channels but weight [4, 3, 3, 3] with groups=2 expects 6");
-    return true;
-  });
+  assert.throws(
+    () => infer("conv2d", [t("float32", 1, 5, 8, 8), t("float32", 4, 3, 3, 3)], { groups: 2 }),
+    (e: unknown) => {
+      assert.ok(e instanceof ShapeError);
+      assert.equal(e.message, "conv2d: input [1, 5, 8, 8] has 5 channels but weight [4, 3, 3, 3] with groups=2 expects 6");
+      return true;
+    },
+  );
 });
 
 test("conv2d checks the bias length, the rank and the dtype", () => {
@@ -68,7 +76,10 @@ test("pad adds begin and end pads per dim; negative pads crop", () => {
 });
 
 test("pad refuses a pads list of the wrong length and crops below zero", () => {
-  assert.throws(() => infer("pad", [t("float32", 2, 3)], { pads: [1, 1] }), { name: "ShapeError", message: "pad: pads must have 4 entries for input [2, 3], got 2" });
+  assert.throws(() => infer("pad", [t("float32", 2, 3)], { pads: [1, 1] }), {
+    name: "ShapeError",
+    message: "pad: pads must have 4 entries for input [2, 3], got 2",
+  });
   assert.throws(() => infer("pad", [t("float32", 2, 3)], { pads: [-2, 0, -1, 0] }), /crop input \[2, 3\] below zero/);
 });
 
@@ -81,13 +92,18 @@ test("concat sums the axis and refuses mismatched inputs", () => {
 test("softmax and norms keep the input shape and check the axis and parameter shapes", () => {
   assert.deepEqual(infer("softmax", [t("float32", 2, 5)], { axis: 0 }), [t("float32", 2, 5)]);
   assert.throws(() => infer("logSoftmax", [t("float32", 2, 5)], { axis: 2 }), ShapeError);
-  assert.deepEqual(infer("batchNorm", [t("float32", 2, 3, 4, 4), t("float32", 3), t("float32", 3), t("float32", 3), t("float32", 3)]), [t("float32", 2, 3, 4, 4)]);
+  assert.deepEqual(infer("batchNorm", [t("float32", 2, 3, 4, 4), t("float32", 3), t("float32", 3), t("float32", 3), t("float32", 3)]), [
+    t("float32", 2, 3, 4, 4),
+  ]);
   assert.throws(() => infer("batchNorm", [t("float32", 2, 3), t("float32", 4), t("float32", 3), t("float32", 3), t("float32", 3)]), /must be \[3\]/);
 });
 
 test("conv2dGeometry gives the sizes every device uses, and refuses what the shape rule refuses", () => {
   const g = conv2dGeometry("conv2d", [2, 6, 9, 8], [4, 3, 3, 3], { groups: 2, pads: [1, 1, 1, 1] });
   assert.deepEqual([g.N, g.C, g.H, g.W, g.OC, g.Cg, g.OCg, g.KH, g.KW, g.groups, g.win.oh, g.win.ow], [2, 6, 9, 8, 4, 3, 2, 3, 3, 2, 9, 8]);
-  assert.throws(() => conv2dGeometry("conv2dGradWeight", [2, 6, 9, 8], [4, 3, 3, 3], { groups: 3 }), /conv2dGradWeight: input \[2, 6, 9, 8\] has 6 channels but weight \[4, 3, 3, 3\] with groups=3 expects 9/);
+  assert.throws(
+    () => conv2dGeometry("conv2dGradWeight", [2, 6, 9, 8], [4, 3, 3, 3], { groups: 3 }),
+    /conv2dGradWeight: input \[2, 6, 9, 8\] has 6 channels but weight \[4, 3, 3, 3\] with groups=3 expects 9/,
+  );
   assert.throws(() => conv2dGeometry("conv2d", [2, 6, 9], [4, 3, 3, 3], {}), /conv2d: input must be 4-D/);
 });

@@ -42,7 +42,8 @@ export const COMPOSITES: readonly OpDef[] = [
   composite("conv2d", [2, 3], "x[N,C,H,W] * w[OC,C/groups,KH,KW] (+ bias[OC]); attrs strides, pads [t,l,b,r], dilations, groups", (ins, attrs) => {
     requireFloat("conv2d", ins);
     const shape = convOut("conv2d", ins[0]!, ins[1]!, attrs);
-    if (ins[2] && (ins[2].shape.length !== 1 || ins[2].shape[0] !== shape[1])) throw new ShapeError(`conv2d: bias must be [${shape[1]}], got ${formatShape(ins[2].shape)}`);
+    if (ins[2] && (ins[2].shape.length !== 1 || ins[2].shape[0] !== shape[1]))
+      throw new ShapeError(`conv2d: bias must be [${shape[1]}], got ${formatShape(ins[2].shape)}`);
     return [{ shape, dtype: ins[0]!.dtype }];
   }),
   composite("conv2dGradInput", [2, 2], "gradient of conv2d w.r.t. x: inputs gradOut, w; attrs as conv2d plus inputShape", (ins, attrs) => {

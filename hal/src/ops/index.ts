@@ -9,7 +9,16 @@ export * from "./types.ts";
 export { PRIMITIVES, ELEMENTWISE_FAMILIES } from "./primitives.ts";
 export { QUANTIZED_OPS, quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d } from "./quantized.ts";
 export { RECURRENT_OPS } from "./recurrent.ts";
-export { recurrentConfig, RECURRENT_KINDS, ACTIVATION_DEFAULTS, ACTIVATION_PARAMS, type Activation as RecurrentActivation, type RecurrentConfig, type RecurrentOp, type OptionalInput as RecurrentOptionalInput } from "./recurrent-config.ts";
+export {
+  recurrentConfig,
+  RECURRENT_KINDS,
+  ACTIVATION_DEFAULTS,
+  ACTIVATION_PARAMS,
+  type Activation as RecurrentActivation,
+  type RecurrentConfig,
+  type RecurrentOp,
+  type OptionalInput as RecurrentOptionalInput,
+} from "./recurrent-config.ts";
 export { COMPOSITES, conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./composites.ts";
 export { numAttr, boolAttr, listAttr } from "./attrs.ts";
 

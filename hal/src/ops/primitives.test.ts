@@ -26,7 +26,10 @@ test("binary ops broadcast and keep the dtype; compares return bool", () => {
 });
 
 test("binary ops refuse mixed dtypes and dtypes outside their set", () => {
-  assert.throws(() => infer("add", [t("float32", 2), t("int32", 2)]), { name: "DTypeError", message: "add: inputs must share one dtype, got float32[2], int32[2]" });
+  assert.throws(() => infer("add", [t("float32", 2), t("int32", 2)]), {
+    name: "DTypeError",
+    message: "add: inputs must share one dtype, got float32[2], int32[2]",
+  });
   assert.throws(() => infer("logicalAnd", [t("float32", 2), t("float32", 2)]), DTypeError);
   assert.throws(() => infer("exp", [t("int32", 2)]), DTypeError);
 });
@@ -37,11 +40,14 @@ test("matmul infers [..., M, N] and honours transposeA/transposeB", () => {
 });
 
 test("matmul names the inner dimensions and shapes when they differ", () => {
-  assert.throws(() => infer("matmul", [t("float32", 2, 3), t("float32", 4, 5)]), (e: unknown) => {
-    assert.ok(e instanceof ShapeError);
-    assert.equal(e.message, "matmul: inner dimensions differ (3 vs 4) for float32[2, 3], float32[4, 5]");
-    return true;
-  });
+  assert.throws(
+    () => infer("matmul", [t("float32", 2, 3), t("float32", 4, 5)]),
+    (e: unknown) => {
+      assert.ok(e instanceof ShapeError);
+      assert.equal(e.message, "matmul: inner dimensions differ (3 vs 4) for float32[2, 3], float32[4, 5]");
+      return true;
+    },
+  );
 });
 
 test("matmul refuses unequal batch dims and mismatched ranks", () => {

@@ -148,30 +148,42 @@ export const PRIMITIVES: readonly OpDef[] = [
   reduce("reduceMin", "min, NaN-propagating"),
   argReduce("argMax", "index of the first max along attrs.axis (int32); attrs.selectLastIndex picks the last"),
   argReduce("argMin", "index of the first min along attrs.axis (int32); attrs.selectLastIndex picks the last"),
-  prim("matmul", "matmul", [2, 2], "a[...,M,K] @ b[...,K,N] with equal batch dims; attrs.transposeA/B read a or b transposed in the last two dims", (ins, attrs) => {
-    const [a, b] = ins as [TensorMeta, TensorMeta];
-    requireSameDType("matmul", ins);
-    requireDTypes("matmul", ins, NUMERIC);
-    if (a.shape.length < 2 || b.shape.length !== a.shape.length) throw new ShapeError(`matmul: expects two tensors of one rank >= 2, got ${describe(ins)}`);
-    const r = a.shape.length;
-    const ta = boolAttr(attrs, "transposeA");
-    const tb = boolAttr(attrs, "transposeB");
-    const m = a.shape[ta ? r - 1 : r - 2]!;
-    const ka = a.shape[ta ? r - 2 : r - 1]!;
-    const kb = b.shape[tb ? r - 1 : r - 2]!;
-    const n = b.shape[tb ? r - 2 : r - 1]!;
-    if (ka !== kb) throw new ShapeError(`matmul: inner dimensions differ (${ka} vs ${kb}) for ${describe(ins)}`);
-    for (let i = 0; i < r - 2; i++) {
-      if (a.shape[i] !== b.shape[i]) throw new ShapeError(`matmul: batch dimensions differ for ${describe(ins)}`);
-    }
-    return [{ shape: [...a.shape.slice(0, r - 2), m, n], dtype: a.dtype }];
-  }),
-  prim("gather", "index", [2, 2], "ONNX Gather / numpy.take: out = x.shape[:axis] + idx.shape + x.shape[axis+1:]; idx int32, in range [0, dim)", (ins, attrs) => {
-    const [x, idx] = ins as [TensorMeta, TensorMeta];
-    requireDTypes("gather", [idx], ["int32"]);
-    const axis = normalizeAxis("gather", numAttr("gather", attrs, "axis", 0), x.shape.length);
-    return [{ shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)], dtype: x.dtype }];
-  }),
+  prim(
+    "matmul",
+    "matmul",
+    [2, 2],
+    "a[...,M,K] @ b[...,K,N] with equal batch dims; attrs.transposeA/B read a or b transposed in the last two dims",
+    (ins, attrs) => {
+      const [a, b] = ins as [TensorMeta, TensorMeta];
+      requireSameDType("matmul", ins);
+      requireDTypes("matmul", ins, NUMERIC);
+      if (a.shape.length < 2 || b.shape.length !== a.shape.length) throw new ShapeError(`matmul: expects two tensors of one rank >= 2, got ${describe(ins)}`);
+      const r = a.shape.length;
+      const ta = boolAttr(attrs, "transposeA");
+      const tb = boolAttr(attrs, "transposeB");
+      const m = a.shape[ta ? r - 1 : r - 2]!;
+      const ka = a.shape[ta ? r - 2 : r - 1]!;
+      const kb = b.shape[tb ? r - 1 : r - 2]!;
+      const n = b.shape[tb ? r - 2 : r - 1]!;
+      if (ka !== kb) throw new ShapeError(`matmul: inner dimensions differ (${ka} vs ${kb}) for ${describe(ins)}`);
+      for (let i = 0; i < r - 2; i++) {
+        if (a.shape[i] !== b.shape[i]) throw new ShapeError(`matmul: batch dimensions differ for ${describe(ins)}`);
+      }
+      return [{ shape: [...a.shape.slice(0, r - 2), m, n], dtype: a.dtype }];
+    },
+  ),
+  prim(
+    "gather",
+    "index",
+    [2, 2],
+    "ONNX Gather / numpy.take: out = x.shape[:axis] + idx.shape + x.shape[axis+1:]; idx int32, in range [0, dim)",
+    (ins, attrs) => {
+      const [x, idx] = ins as [TensorMeta, TensorMeta];
+      requireDTypes("gather", [idx], ["int32"]);
+      const axis = normalizeAxis("gather", numAttr("gather", attrs, "axis", 0), x.shape.length);
+      return [{ shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)], dtype: x.dtype }];
+    },
+  ),
   prim("gatherElements", "index", [2, 2], "torch.gather: out[i][j] = x[idx[i][j]][j] (axis 0); out shape = idx shape", (ins, attrs) => {
     const [x, idx] = ins as [TensorMeta, TensorMeta];
     requireDTypes("gatherElements", [idx], ["int32"]);

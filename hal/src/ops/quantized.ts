@@ -24,7 +24,9 @@ function checkQuantParams(op: string, x: TensorMeta, scale: TensorMeta, zeroPoin
   if (n !== 1) {
     const axis = normalizeAxis(op, numAttr(op, attrs, "axis", 1), x.shape.length);
     if (scale.shape.length !== 1 || scale.shape[0] !== x.shape[axis]) {
-      throw new ShapeError(`${op}: scale must be per-tensor or 1-D of ${x.shape[axis]} (axis ${axis} of ${formatShape(x.shape)}), got ${formatShape(scale.shape)}`);
+      throw new ShapeError(
+        `${op}: scale must be per-tensor or 1-D of ${x.shape[axis]} (axis ${axis} of ${formatShape(x.shape)}), got ${formatShape(scale.shape)}`,
+      );
     }
   }
   if (zeroPoint && (zeroPoint.shape.length !== scale.shape.length || zeroPoint.shape.some((d, i) => d !== scale.shape[i]))) {
@@ -38,7 +40,10 @@ function alongAxis<V>(ctx: DecompositionContext<V>, param: V, x: V, attrs: Attrs
   const xs = ctx.meta(x).shape;
   if (p.shape.reduce((a, b) => a * b, 1) === 1) return ctx.reshape(param, []);
   const axis = normalizeAxis(op, numAttr(op, attrs, "axis", 1), xs.length);
-  return ctx.reshape(param, xs.map((d, i) => (i === axis ? d : 1)));
+  return ctx.reshape(
+    param,
+    xs.map((d, i) => (i === axis ? d : 1)),
+  );
 }
 
 export const quantizeLinear: OpDef = {
@@ -92,7 +97,8 @@ export const dequantizeLinear: OpDef = {
 /** The integer-input check shared by the quantized ops: int8/uint8 data, float scales, zero points of the data's dtype. */
 function checkQuantized(op: string, ins: readonly TensorMeta[], data: readonly number[], zeroPoints: readonly number[]): void {
   for (const i of data) if (!QUANTIZED.includes(ins[i]!.dtype)) throw new DTypeError(`${op}: input ${i} must be int8 or uint8, got ${describe(ins)}`);
-  for (const i of zeroPoints) if (!QUANTIZED.includes(ins[i]!.dtype)) throw new DTypeError(`${op}: zero point ${i} must be int8 or uint8, got ${describe(ins)}`);
+  for (const i of zeroPoints)
+    if (!QUANTIZED.includes(ins[i]!.dtype)) throw new DTypeError(`${op}: zero point ${i} must be int8 or uint8, got ${describe(ins)}`);
 }
 
 export const quantizedMatmul: OpDef = {
@@ -132,13 +138,14 @@ export const quantizedConv2d: OpDef = {
   kind: "composite",
   family: "nn",
   inputs: [8, 9],
-  doc: "ONNX QLinearConv: inputs x, xScale, xZeroPoint, w, wScale (per-tensor or per output channel), wZeroPoint, yScale, yZeroPoint, bias (int32, optional); attrs as conv2d plus activation (\"relu\" clamps at yZeroPoint); int32 accumulation, y = saturate(roundHalfToEven(acc · xScale·wScale[c]/yScale) + yZero)",
+  doc: 'ONNX QLinearConv: inputs x, xScale, xZeroPoint, w, wScale (per-tensor or per output channel), wZeroPoint, yScale, yZeroPoint, bias (int32, optional); attrs as conv2d plus activation ("relu" clamps at yZeroPoint); int32 accumulation, y = saturate(roundHalfToEven(acc · xScale·wScale[c]/yScale) + yZero)',
   infer(ins, attrs) {
     checkQuantized("quantizedConv2d", ins, [0, 3], [2, 5, 7]);
     const [x, , , w] = ins as TensorMeta[];
     const g = conv2dGeometry("quantizedConv2d", x!.shape, w!.shape, attrs);
     const bias = ins[8];
-    if (bias && (bias.dtype !== "int32" || bias.shape.length !== 1 || bias.shape[0] !== g.OC)) throw new ShapeError(`quantizedConv2d: bias must be int32[${g.OC}], got ${describe([bias])}`);
+    if (bias && (bias.dtype !== "int32" || bias.shape.length !== 1 || bias.shape[0] !== g.OC))
+      throw new ShapeError(`quantizedConv2d: bias must be int32[${g.OC}], got ${describe([bias])}`);
     return [{ shape: [g.N, g.OC, g.win.oh, g.win.ow], dtype: ins[7]!.dtype }];
   },
   // Reference: dequantize (bias with scale xScale·wScale), float32 conv2d, optional relu, quantize.

@@ -26,7 +26,13 @@ export interface RecurrentKind {
 }
 
 export const RECURRENT_KINDS: Readonly<Record<RecurrentOp, RecurrentKind>> = {
-  lstm: { op: "lstm", gates: 4, defaultActivations: ["sigmoid", "tanh", "tanh"], optionalInputs: ["bias", "sequenceLens", "initialH", "initialC", "peepholes"], outputs: 3 },
+  lstm: {
+    op: "lstm",
+    gates: 4,
+    defaultActivations: ["sigmoid", "tanh", "tanh"],
+    optionalInputs: ["bias", "sequenceLens", "initialH", "initialC", "peepholes"],
+    outputs: 3,
+  },
   gru: { op: "gru", gates: 3, defaultActivations: ["sigmoid", "tanh"], optionalInputs: ["bias", "sequenceLens", "initialH"], outputs: 2 },
   rnn: { op: "rnn", gates: 1, defaultActivations: ["tanh"], optionalInputs: ["bias", "sequenceLens", "initialH"], outputs: 2 },
 };
@@ -90,18 +96,26 @@ function requireShape(op: string, what: string, m: TensorMeta, expected: readonl
 /** Parses attrs.optionalInputs ("bias,initialH"): which optional inputs follow x, w, r, in the op's input order. */
 function presentInputs(kind: RecurrentKind, attrs: Attrs, count: number): Partial<Record<OptionalInput, number>> {
   const raw = attrs.optionalInputs;
-  if (raw !== undefined && raw !== null && typeof raw !== "string") throw new ShapeError(`${kind.op}: attribute 'optionalInputs' must be a comma-separated string`);
-  const names = raw ? raw.split(",").map((s) => s.trim()).filter((s) => s) : [];
+  if (raw !== undefined && raw !== null && typeof raw !== "string")
+    throw new ShapeError(`${kind.op}: attribute 'optionalInputs' must be a comma-separated string`);
+  const names = raw
+    ? raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s)
+    : [];
   const present: Partial<Record<OptionalInput, number>> = {};
   let last = -1;
   names.forEach((name, i) => {
     const order = kind.optionalInputs.indexOf(name as OptionalInput);
     if (order < 0) throw new ShapeError(`${kind.op}: unknown optional input '${name}' (it takes ${kind.optionalInputs.join(", ")})`);
-    if (order <= last) throw new ShapeError(`${kind.op}: optionalInputs must list each input once, in the order ${kind.optionalInputs.join(", ")}; got '${raw}'`);
+    if (order <= last)
+      throw new ShapeError(`${kind.op}: optionalInputs must list each input once, in the order ${kind.optionalInputs.join(", ")}; got '${raw}'`);
     last = order;
     present[name as OptionalInput] = 3 + i;
   });
-  if (count !== 3 + names.length) throw new ShapeError(`${kind.op}: expects x, w, r and the ${names.length} optional input(s) named by optionalInputs ('${raw ?? ""}'), got ${count} inputs`);
+  if (count !== 3 + names.length)
+    throw new ShapeError(`${kind.op}: expects x, w, r and the ${names.length} optional input(s) named by optionalInputs ('${raw ?? ""}'), got ${count} inputs`);
   return present;
 }
 
@@ -114,7 +128,8 @@ function parseActivations(kind: RecurrentKind, attrs: Attrs, directions: number)
   const list = (name: "activationAlpha" | "activationBeta"): readonly (number | undefined)[] => {
     const v = attrs[name];
     if (v === undefined || v === null) return given.map(() => undefined);
-    if (!Array.isArray(v) || v.length !== given.length) throw new ShapeError(`${op}: attribute '${name}' must list one number per activation (${given.length}), got ${JSON.stringify(v)}`);
+    if (!Array.isArray(v) || v.length !== given.length)
+      throw new ShapeError(`${op}: attribute '${name}' must list one number per activation (${given.length}), got ${JSON.stringify(v)}`);
     return v as readonly number[];
   };
   const acts = given.map((name, i): Activation => {
@@ -124,7 +139,8 @@ function parseActivations(kind: RecurrentKind, attrs: Attrs, directions: number)
   });
   // One direction's list serves both directions of a bidirectional op.
   const all = acts.length === per && directions === 2 ? [...acts, ...acts] : acts;
-  if (all.length !== per * directions) throw new ShapeError(`${op}: expects ${per * directions} activations (${per} per direction), got ${acts.length} ('${raw}')`);
+  if (all.length !== per * directions)
+    throw new ShapeError(`${op}: expects ${per * directions} activations (${per} per direction), got ${acts.length} ('${raw}')`);
   return Array.from({ length: directions }, (_, d) => all.slice(d * per, (d + 1) * per));
 }
 
@@ -154,7 +170,8 @@ export function recurrentConfig(op: RecurrentOp, ins: readonly TensorMeta[], att
   if (r.shape.length !== 3) throw new ShapeError(`${op}: r must be [directions, ${kind.gates}*hidden, hidden], got ${formatShape(r.shape)}`);
   const hidden = r.shape[2]!;
   const declared = attrs.hiddenSize;
-  if (declared !== undefined && declared !== null && declared !== hidden) throw new ShapeError(`${op}: hiddenSize ${declared} does not match r ${formatShape(r.shape)}`);
+  if (declared !== undefined && declared !== null && declared !== hidden)
+    throw new ShapeError(`${op}: hiddenSize ${declared} does not match r ${formatShape(r.shape)}`);
   const g = kind.gates * hidden;
   requireShape(op, "w", w, [d, g, inputSize]);
   requireShape(op, "r", r, [d, g, hidden]);
@@ -166,9 +183,17 @@ export function recurrentConfig(op: RecurrentOp, ins: readonly TensorMeta[], att
   check("initialC", state);
   check("peepholes", [d, 3 * hidden]);
   const clipRaw = attrs.clip;
-  if (clipRaw !== undefined && clipRaw !== null && (typeof clipRaw !== "number" || !(clipRaw > 0))) throw new ShapeError(`${op}: clip must be a positive number, got ${JSON.stringify(clipRaw)}`);
+  if (clipRaw !== undefined && clipRaw !== null && (typeof clipRaw !== "number" || !(clipRaw > 0)))
+    throw new ShapeError(`${op}: clip must be a positive number, got ${JSON.stringify(clipRaw)}`);
   return {
-    kind, seqLength, batch, inputSize, hidden, directions, layout, dtype: x.dtype,
+    kind,
+    seqLength,
+    batch,
+    inputSize,
+    hidden,
+    directions,
+    layout,
+    dtype: x.dtype,
     clip: typeof clipRaw === "number" ? clipRaw : undefined,
     activations: parseActivations(kind, attrs, d),
     present,

@@ -13,7 +13,11 @@ test("lstm infers Y, Y_h and Y_c for both layouts", () => {
   const r = t("float32", 2, 16, 4);
   const bi = { direction: "bidirectional" };
   assert.deepEqual(infer("lstm", [t("float32", 5, 2, 3), w, r], bi), [t("float32", 5, 2, 2, 4), t("float32", 2, 2, 4), t("float32", 2, 2, 4)]);
-  assert.deepEqual(infer("lstm", [t("float32", 2, 5, 3), w, r], { ...bi, layout: 1 }), [t("float32", 2, 5, 2, 4), t("float32", 2, 2, 4), t("float32", 2, 2, 4)]);
+  assert.deepEqual(infer("lstm", [t("float32", 2, 5, 3), w, r], { ...bi, layout: 1 }), [
+    t("float32", 2, 5, 2, 4),
+    t("float32", 2, 2, 4),
+    t("float32", 2, 2, 4),
+  ]);
 });
 
 test("gru and rnn infer Y and Y_h", () => {
@@ -27,20 +31,32 @@ test("optional inputs are named by optionalInputs and checked against the op's s
   const r = t("float32", 1, 4, 4);
   const ok = infer("rnn", [x, w, r, t("int32", 2), t("float32", 1, 2, 4)], { optionalInputs: "sequenceLens,initialH" });
   assert.equal(ok.length, 2);
-  assert.throws(() => infer("rnn", [x, w, r, t("float32", 1, 2, 4), t("int32", 2)], { optionalInputs: "initialH,sequenceLens" }), /in the order bias, sequenceLens, initialH/);
+  assert.throws(
+    () => infer("rnn", [x, w, r, t("float32", 1, 2, 4), t("int32", 2)], { optionalInputs: "initialH,sequenceLens" }),
+    /in the order bias, sequenceLens, initialH/,
+  );
   assert.throws(() => infer("rnn", [x, w, r, t("float32", 1, 2, 4)]), /expects x, w, r and the 0 optional input/);
   assert.throws(() => infer("rnn", [x, w, r, t("float32", 1, 3, 4)], { optionalInputs: "initialH" }), /rnn: initialH must be \[1, 2, 4\], got \[1, 3, 4\]/);
   assert.throws(() => infer("rnn", [x, w, r, t("float32", 2)], { optionalInputs: "sequenceLens" }), DTypeError);
-  assert.throws(() => infer("gru", [x, t("float32", 1, 12, 3), t("float32", 1, 12, 4), t("float32", 1, 12)], { optionalInputs: "peepholes" }), /gru: unknown optional input 'peepholes'/);
+  assert.throws(
+    () => infer("gru", [x, t("float32", 1, 12, 3), t("float32", 1, 12, 4), t("float32", 1, 12)], { optionalInputs: "peepholes" }),
+    /gru: unknown optional input 'peepholes'/,
+  );
 });
 
 test("weights of the wrong shape are refused naming the op and both shapes", () => {
-  assert.throws(() => infer("lstm", [t("float32", 5, 2, 3), t("float32", 1, 16, 2), t("float32", 1, 16, 4)]), (err: Error) => {
-    assert.ok(err instanceof ShapeError);
-    assert.match(err.message, /lstm: w must be \[1, 16, 3\], got \[1, 16, 2\]/);
-    return true;
-  });
-  assert.throws(() => infer("lstm", [t("float32", 5, 2, 3), t("float32", 1, 16, 3), t("float32", 1, 16, 4)], { hiddenSize: 5 }), /hiddenSize 5 does not match r/);
+  assert.throws(
+    () => infer("lstm", [t("float32", 5, 2, 3), t("float32", 1, 16, 2), t("float32", 1, 16, 4)]),
+    (err: Error) => {
+      assert.ok(err instanceof ShapeError);
+      assert.match(err.message, /lstm: w must be \[1, 16, 3\], got \[1, 16, 2\]/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => infer("lstm", [t("float32", 5, 2, 3), t("float32", 1, 16, 3), t("float32", 1, 16, 4)], { hiddenSize: 5 }),
+    /hiddenSize 5 does not match r/,
+  );
 });
 
 test("attrs outside ONNX's range are refused", () => {

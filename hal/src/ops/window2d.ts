@@ -5,8 +5,18 @@ import { boolAttr, listAttr, numAttr } from "./attrs.ts";
 
 /** Spatial geometry shared by conv and pooling: attrs strides [sh, sw], pads [top, left, bottom, right], dilations [dh, dw]. */
 export interface Window2d {
-  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
-  pt: number; pl: number; pb: number; pr: number; oh: number; ow: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
+  pb: number;
+  pr: number;
+  oh: number;
+  ow: number;
 }
 
 export function window2d(op: string, h: number, w: number, kh: number, kw: number, attrs: Attrs): Window2d {
@@ -28,12 +38,19 @@ export function window2d(op: string, h: number, w: number, kh: number, kw: numbe
   return { kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow };
 }
 
-
 /** Sizes of one conv2d: x [N, C, H, W], w [OC, Cg, KH, KW], y [N, OC, win.oh, win.ow], in `groups` groups of Cg input and OCg output channels. */
 export interface Conv2dGeometry {
-  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
-  readonly OC: number; readonly Cg: number; readonly OCg: number; readonly KH: number; readonly KW: number;
-  readonly groups: number; readonly win: Window2d;
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OC: number;
+  readonly Cg: number;
+  readonly OCg: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly groups: number;
+  readonly win: Window2d;
 }
 
 /**
@@ -48,7 +65,9 @@ export function conv2dGeometry(op: string, xShape: Shape, wShape: Shape, attrs: 
   const [OC, Cg, KH, KW] = wShape as [number, number, number, number];
   const groups = numAttr(op, attrs, "groups", 1);
   if (!(Number.isInteger(groups) && groups >= 1) || C !== Cg * groups || OC % groups !== 0) {
-    throw new ShapeError(`${op}: input ${formatShape(xShape)} has ${C} channels but weight ${formatShape(wShape)} with groups=${groups} expects ${Cg * groups}`);
+    throw new ShapeError(
+      `${op}: input ${formatShape(xShape)} has ${C} channels but weight ${formatShape(wShape)} with groups=${groups} expects ${Cg * groups}`,
+    );
   }
   return { N, C, H, W, OC, Cg, OCg: OC / groups, KH, KW, groups, win: window2d(op, H, W, KH, KW, attrs) };
 }

@@ -59,7 +59,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const threads = values.threads!.split(",").map((s) => Number(s.trim()));
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--threads ${values.threads}: expected positive integers like 1,2`);
   const epochSteps = values["epoch-steps"] === undefined ? undefined : Number(values["epoch-steps"]);
-  if (epochSteps !== undefined && (!Number.isInteger(epochSteps) || epochSteps < 1)) throw new Error(`--epoch-steps ${values["epoch-steps"]}: expected a positive integer`);
+  if (epochSteps !== undefined && (!Number.isInteger(epochSteps) || epochSteps < 1))
+    throw new Error(`--epoch-steps ${values["epoch-steps"]}: expected a positive integer`);
   const onlyIds = values.only?.split(",").map((s) => s.trim()) ?? [];
   const epochOnly = onlyIds.includes("epoch");
   const only = epochOnly ? onlyIds.filter((s) => s !== "epoch").join(",") || "none" : values.only;

@@ -3,9 +3,10 @@ import { test } from "node:test";
 import { conv2dCase, cpuCases, filterCases, matmulCase } from "./cases.ts";
 
 test("the cpu case list is issue 6's, in order", () => {
-  assert.deepEqual(cpuCases().map((c) => c.id), [
-    "matmul-128", "matmul-256", "matmul-512", "matmul-1024", "conv2d", "mlp-train-64", "cnn-train-64", "cnn-infer-1", "cnn-infer-64",
-  ]);
+  assert.deepEqual(
+    cpuCases().map((c) => c.id),
+    ["matmul-128", "matmul-256", "matmul-512", "matmul-1024", "conv2d", "mlp-train-64", "cnn-train-64", "cnn-infer-1", "cnn-infer-64"],
+  );
 });
 
 test("matmul and conv2d carry their operation counts", () => {
@@ -14,7 +15,10 @@ test("matmul and conv2d carry their operation counts", () => {
 });
 
 test("--only picks cases by id or prefix", () => {
-  assert.deepEqual(filterCases(cpuCases(), "matmul-1024,cnn-infer").map((c) => c.id), ["matmul-1024", "cnn-infer-1", "cnn-infer-64"]);
+  assert.deepEqual(
+    filterCases(cpuCases(), "matmul-1024,cnn-infer").map((c) => c.id),
+    ["matmul-1024", "cnn-infer-1", "cnn-infer-64"],
+  );
 });
 
 test("--only with no match names the cases there are", () => {

@@ -42,7 +42,10 @@ export function matmulCase(n: number): MatmulCase {
 
 export function conv2dCase(shape: ConvShape = { batch: 1, channels: 64, size: 56, outChannels: 64, kernel: 3 }): Conv2dCase {
   const { batch, channels, size, outChannels, kernel } = shape;
-  const id = batch === 1 && channels === 64 && size === 56 && outChannels === 64 && kernel === 3 ? "conv2d" : `conv2d-${batch}x${size}x${size}x${channels}-${kernel}x${kernel}-${outChannels}`;
+  const id =
+    batch === 1 && channels === 64 && size === 56 && outChannels === 64 && kernel === 3
+      ? "conv2d"
+      : `conv2d-${batch}x${size}x${size}x${channels}-${kernel}x${kernel}-${outChannels}`;
   return {
     kind: "conv2d",
     id,
@@ -63,10 +66,15 @@ export function inferCase(model: ModelKind, batch: number): InferCase {
 /** The cpu cases of issue 6, in the order they run. */
 export function cpuCases(): BenchCase[] {
   return [
-    matmulCase(128), matmulCase(256), matmulCase(512), matmulCase(1024),
+    matmulCase(128),
+    matmulCase(256),
+    matmulCase(512),
+    matmulCase(1024),
     conv2dCase(),
-    trainCase("mlp"), trainCase("cnn"),
-    inferCase("cnn", 1), inferCase("cnn", 64),
+    trainCase("mlp"),
+    trainCase("cnn"),
+    inferCase("cnn", 1),
+    inferCase("cnn", 64),
   ];
 }
 
@@ -82,7 +90,10 @@ export function quickCases(): BenchCase[] {
 export function filterCases(cases: readonly BenchCase[], only: string | undefined): BenchCase[] {
   if (!only) return [...cases];
   if (only === "none") return [];
-  const wanted = only.split(",").map((s) => s.trim()).filter(Boolean);
+  const wanted = only
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const picked = cases.filter((c) => wanted.some((w) => c.id === w || c.id.startsWith(w)));
   if (picked.length === 0) {
     throw new Error(`--only ${only}: no case matches; cases are ${cases.map((c) => c.id).join(", ")}`);

@@ -13,7 +13,20 @@ const CLI = fileURLToPath(new URL("./cli.ts", import.meta.url));
 
 test("the command prints the tables and goals and writes every figure with --json", async () => {
   const out = join(mkdtempSync(join(tmpdir(), "bench-cli-")), "r.json");
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CLI, "--quick", "--only", "matmul-128", "--peers", "ort-node", "--threads", "1", "--json", out]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    "--import",
+    "tsx",
+    CLI,
+    "--quick",
+    "--only",
+    "matmul-128",
+    "--peers",
+    "ort-node",
+    "--threads",
+    "1",
+    "--json",
+    out,
+  ]);
   assert.match(stdout, /Polychip's speed against each peer/);
   assert.match(stdout, /goals \(issue 6\)/);
   const report = JSON.parse(readFileSync(out, "utf8")) as CpuBenchReport;

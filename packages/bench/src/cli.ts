@@ -22,7 +22,11 @@ export function renderCpuReport(r: CpuBenchReport, format: Format): string {
     item(`machine: ${describeMachine(r.machine)}`),
     item(`command: \`${r.command}\``),
     ...(r.passes.length
-      ? [item(`runs: median after warm-up (at least ${r.sampling.warmupRuns} run(s) and ${r.sampling.warmupSeconds} s, at most ${r.sampling.maxWarmupRuns} runs; one run for a slow job), at least ${r.sampling.minRuns} runs (3 or fewer for a job slower than ${r.sampling.slowRunSeconds} s a run) and up to ${r.sampling.maxRuns} within ${r.sampling.budgetSeconds} s; runners take turns within each case`)]
+      ? [
+          item(
+            `runs: median after warm-up (at least ${r.sampling.warmupRuns} run(s) and ${r.sampling.warmupSeconds} s, at most ${r.sampling.maxWarmupRuns} runs; one run for a slow job), at least ${r.sampling.minRuns} runs (3 or fewer for a job slower than ${r.sampling.slowRunSeconds} s a run) and up to ${r.sampling.maxRuns} within ${r.sampling.budgetSeconds} s; runners take turns within each case`,
+          ),
+        ]
       : []),
     item(`wall time: ${(r.seconds / 60).toFixed(1)} min; ${describeLoad(r.machine, r.loadAtEnd)}`),
   ];
@@ -41,7 +45,14 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).filter((a) => a !== "--").join(" ")}` : ""}`;
+  const command = `pnpm bench${
+    process.argv.length > 2
+      ? ` ${process.argv
+          .slice(2)
+          .filter((a) => a !== "--")
+          .join(" ")}`
+      : ""
+  }`;
   let report: CpuBenchReport | WebGpuReport;
   let render: (format: Format) => string;
   if (args.webgpu) {

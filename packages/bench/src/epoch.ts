@@ -39,7 +39,13 @@ export async function runEpoch(threads: number, maxSteps?: number, log: (line: s
   const model = cnn();
   const started = performance.now();
   const [stats] = await train(model, data.train, {
-    epochs: 1, batchSize: batch, lr: 1e-3, device: "cpu", seed: 1, progress: false, maxSteps,
+    epochs: 1,
+    batchSize: batch,
+    lr: 1e-3,
+    device: "cpu",
+    seed: 1,
+    progress: false,
+    maxSteps,
     onStep: (step, loss) => {
       if (step % 50 === 0) log(`epoch: step ${step}/${stepsPerEpoch}, loss ${loss.toFixed(3)}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
     },
@@ -50,7 +56,9 @@ export async function runEpoch(threads: number, maxSteps?: number, log: (line: s
   const details = (device.info.details ?? {}) as Record<string, unknown>;
   return {
     threads: typeof details.threads === "number" ? details.threads : 1,
-    device: Object.entries(details).map(([k, v]) => `${k}=${String(v)}`).join(", "),
+    device: Object.entries(details)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", "),
     data: data.description,
     source: data.source,
     images: data.train.count,
@@ -66,7 +74,12 @@ export async function runEpoch(threads: number, maxSteps?: number, log: (line: s
 }
 
 export function describeEpoch(e: EpochResult): string {
-  const what = e.projected ? `projected ${e.epochSeconds.toFixed(1)} s from ${e.stepsRun} of ${e.stepsPerEpoch} steps (${e.seconds.toFixed(1)} s)` : `${e.epochSeconds.toFixed(1)} s for ${e.stepsPerEpoch} steps`;
-  const set = e.source === "debian" ? `full set, ${e.images.toLocaleString("en-US")} images` : `${e.source} data, ${e.images.toLocaleString("en-US")} images — not the full set`;
+  const what = e.projected
+    ? `projected ${e.epochSeconds.toFixed(1)} s from ${e.stepsRun} of ${e.stepsPerEpoch} steps (${e.seconds.toFixed(1)} s)`
+    : `${e.epochSeconds.toFixed(1)} s for ${e.stepsPerEpoch} steps`;
+  const set =
+    e.source === "debian"
+      ? `full set, ${e.images.toLocaleString("en-US")} images`
+      : `${e.source} data, ${e.images.toLocaleString("en-US")} images — not the full set`;
   return `${what}; ${set}; ${e.threads} thread${e.threads === 1 ? "" : "s"}; loss ${e.loss.toFixed(3)}, train accuracy ${(e.accuracy * 100).toFixed(1)}%`;
 }

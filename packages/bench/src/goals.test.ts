@@ -10,7 +10,10 @@ test("speedRatio is the peer's time over Polychip's", () => {
 test("a goal is met when the ratio reaches its target and not met below", () => {
   const pass = passResult(1, [caseResult("matmul-1024", { polychip: ok(10), "ort-web": ok(15), "tfjs-wasm": ok(19), "ort-node": ok(5) })]);
   const goals = evaluateGoals([pass]).filter((g) => g.goal.startsWith("matmul 1024"));
-  assert.deepEqual(goals.map((g) => g.status), ["met", "not met", "met"]);
+  assert.deepEqual(
+    goals.map((g) => g.status),
+    ["met", "not met", "met"],
+  );
 });
 
 test("a goal whose peer cannot run the case is not measured, with the reason", () => {
@@ -23,7 +26,10 @@ test("a goal whose peer cannot run the case is not measured, with the reason", (
 test("the PyTorch goal is judged at 2 threads only", () => {
   const cnn = (threads: number, poly: number) => passResult(threads, [caseResult("cnn-train-64", { polychip: ok(poly), pytorch: ok(20) })]);
   const goals = evaluateGoals([cnn(1, 100), cnn(2, 39)]).filter((g) => g.goal.startsWith("CNN"));
-  assert.deepEqual(goals.map((g) => [g.threads, g.status]), [[2, "met"]]);
+  assert.deepEqual(
+    goals.map((g) => [g.threads, g.status]),
+    [[2, "met"]],
+  );
 });
 
 test("the epoch goal compares seconds with 90", () => {

@@ -69,13 +69,24 @@ export function evaluateGoals(passes: readonly PassResult[], epochSeconds?: numb
       );
     }
     if (passes.length > 0 && goal.threads !== undefined && !passes.some((p) => p.threads === goal.threads)) {
-      out.push({ goal: goal.wording, threads: goal.threads, target: `at ${goal.threads} threads`, measured: `no ${goal.threads}-thread pass`, status: "not measured" });
+      out.push({
+        goal: goal.wording,
+        threads: goal.threads,
+        target: `at ${goal.threads} threads`,
+        measured: `no ${goal.threads}-thread pass`,
+        status: "not measured",
+      });
     }
   }
   out.push(
     epochSeconds === undefined
       ? { goal: "full-set Fashion-MNIST CNN epoch", target: `< ${EPOCH_GOAL_SECONDS} s`, measured: epochNote ?? "run with --epoch", status: "not measured" }
-      : { goal: "full-set Fashion-MNIST CNN epoch", target: `< ${EPOCH_GOAL_SECONDS} s`, measured: `${epochSeconds.toFixed(1)} s${epochNote ? ` (${epochNote})` : ""}`, status: epochSeconds < EPOCH_GOAL_SECONDS ? "met" : "not met" },
+      : {
+          goal: "full-set Fashion-MNIST CNN epoch",
+          target: `< ${EPOCH_GOAL_SECONDS} s`,
+          measured: `${epochSeconds.toFixed(1)} s${epochNote ? ` (${epochNote})` : ""}`,
+          status: epochSeconds < EPOCH_GOAL_SECONDS ? "met" : "not met",
+        },
   );
   return out;
 }

@@ -8,12 +8,7 @@ import { PyTorchRunner } from "./runners/pytorch.ts";
 import { SMOKE_SAMPLING } from "./sampling.ts";
 
 // A smoke test of the harness on tiny shapes: every runner starts, measures and agrees. No speed is asserted.
-const tinyCases = [
-  matmulCase(16),
-  conv2dCase({ batch: 1, channels: 4, size: 8, outChannels: 4, kernel: 3 }),
-  trainCase("mlp", 4),
-  inferCase("cnn", 1),
-];
+const tinyCases = [matmulCase(16), conv2dCase({ batch: 1, channels: 4, size: 8, outChannels: 4, kernel: 3 }), trainCase("mlp", 4), inferCase("cnn", 1)];
 
 describe("one pass of every cpu runner on tiny cases", () => {
   let pass: PassResult;
@@ -23,7 +18,10 @@ describe("one pass of every cpu runner on tiny cases", () => {
 
   test("the JavaScript peers and onnxruntime all start", () => {
     for (const id of ["polychip", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node"]) {
-      assert.ok(pass.runners.some((r) => r.id === id), `${id}: ${pass.unavailable[id]}`);
+      assert.ok(
+        pass.runners.some((r) => r.id === id),
+        `${id}: ${pass.unavailable[id]}`,
+      );
     }
   });
 

@@ -15,10 +15,7 @@ export interface MeasuredEntry {
   readonly reusedFromThreads?: number;
 }
 
-export type Entry =
-  | MeasuredEntry
-  | { readonly status: "unsupported"; readonly reason: string }
-  | { readonly status: "error"; readonly message: string };
+export type Entry = MeasuredEntry | { readonly status: "unsupported"; readonly reason: string } | { readonly status: "error"; readonly message: string };
 
 export interface CaseResult {
   readonly id: string;
@@ -108,7 +105,8 @@ function attempter(c: BenchCase, opts: PassOptions) {
       const ms = await timed(l.job);
       if (keep) l.samples.push(ms);
       // A long case otherwise prints nothing for minutes.
-      if (ms > SLOW_RUN_LOG_MS) opts.log?.(`${prefix} ${c.id}: ${l.runner} ${keep ? `run ${l.samples.length}` : "warm-up run"} took ${(ms / 1000).toFixed(1)} s`);
+      if (ms > SLOW_RUN_LOG_MS)
+        opts.log?.(`${prefix} ${c.id}: ${l.runner} ${keep ? `run ${l.samples.length}` : "warm-up run"} took ${(ms / 1000).toFixed(1)} s`);
       return ms;
     } catch (err) {
       l.failed = message(err);
@@ -226,7 +224,11 @@ export async function runPass(opts: PassOptions): Promise<PassResult> {
     const result = await measureCase(c, active, opts);
     cases.push(result);
     const seconds = ((performance.now() - caseStarted) / 1000).toFixed(1);
-    opts.log?.(`${prefix} ${c.id} (${seconds} s): ${Object.entries(result.entries).map(([id, e]) => describeEntry(id, e)).join(", ")}`);
+    opts.log?.(
+      `${prefix} ${c.id} (${seconds} s): ${Object.entries(result.entries)
+        .map(([id, e]) => describeEntry(id, e))
+        .join(", ")}`,
+    );
   }
   for (const runner of active) await runner.close().catch(() => {});
   return { threads: opts.threads, runners: infos, unavailable, cases, seconds: (performance.now() - started) / 1000 };

@@ -30,10 +30,14 @@ test("figures reused from the 1-thread pass are marked", () => {
 });
 
 test("only a single-threaded peer's slow figures are reused; fast ones are measured again", () => {
-  const first = passResult(1, [
-    caseResult("matmul-128", { polychip: ok(1), "tfjs-cpu": ok(5), "ort-web": ok(2000) }),
-    caseResult("cnn-train-64", { polychip: ok(200), "tfjs-cpu": ok(40_000) }),
-  ], ["tfjs-cpu"]);
+  const first = passResult(
+    1,
+    [
+      caseResult("matmul-128", { polychip: ok(1), "tfjs-cpu": ok(5), "ort-web": ok(2000) }),
+      caseResult("cnn-train-64", { polychip: ok(200), "tfjs-cpu": ok(40_000) }),
+    ],
+    ["tfjs-cpu"],
+  );
   assert.deepEqual(reusableFigures(first), { "tfjs-cpu": ["cnn-train-64"] });
 });
 
@@ -42,7 +46,13 @@ test("milliseconds are shown with sensible precision, seconds past 10 s", () => 
 });
 
 test("tables render aligned as text and as markdown", () => {
-  const t = { headers: ["case", "ms"], rows: [["a", "1"], ["bb", "22"]] };
+  const t = {
+    headers: ["case", "ms"],
+    rows: [
+      ["a", "1"],
+      ["bb", "22"],
+    ],
+  };
   assert.equal(renderText(t), "case  ms\n────  ──\na      1\nbb    22");
   assert.equal(renderMarkdown(t), "| case | ms |\n| --- | ---: |\n| a | 1 |\n| bb | 22 |");
 });

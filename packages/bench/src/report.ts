@@ -63,10 +63,13 @@ export function ratiosTable(pass: PassResult): Table {
   const peers = columns(pass).filter((id) => id !== subject);
   return {
     headers: ["case", ...peers.map((id) => `vs ${label(pass, id)}`)],
-    rows: pass.cases.map((c) => [c.id, ...peers.map((id) => {
-      const r = speedRatio(c, id, subject);
-      return r === undefined ? "—" : formatRatio(r);
-    })]),
+    rows: pass.cases.map((c) => [
+      c.id,
+      ...peers.map((id) => {
+        const r = speedRatio(c, id, subject);
+        return r === undefined ? "—" : formatRatio(r);
+      }),
+    ]),
   };
 }
 
@@ -76,8 +79,21 @@ export function detailsTable(pass: PassResult): Table {
   for (const c of pass.cases) {
     for (const [id, e] of Object.entries(c.entries)) {
       if (e.status !== "ok") continue;
-      const agree = e.agreement ? `${e.agreement.relativeDifference.toExponential(1)} vs ${e.agreement.vs}` : e.firstLoss !== undefined ? `loss ${e.firstLoss.toFixed(4)}` : "";
-      rows.push([c.id, label(pass, id), formatMs(e.summary.median), formatMs(e.summary.min), formatMs(e.summary.max), String(e.summary.runs), e.gflops !== undefined ? formatGflops(e.gflops) : "", agree]);
+      const agree = e.agreement
+        ? `${e.agreement.relativeDifference.toExponential(1)} vs ${e.agreement.vs}`
+        : e.firstLoss !== undefined
+          ? `loss ${e.firstLoss.toFixed(4)}`
+          : "";
+      rows.push([
+        c.id,
+        label(pass, id),
+        formatMs(e.summary.median),
+        formatMs(e.summary.min),
+        formatMs(e.summary.max),
+        String(e.summary.runs),
+        e.gflops !== undefined ? formatGflops(e.gflops) : "",
+        agree,
+      ]);
     }
   }
   return { headers: ["case", "runner", "median", "min", "max", "runs", "GFLOP/s", "check"], rows, align: ["l", "l", "r", "r", "r", "r", "r", "l"] };
@@ -91,8 +107,10 @@ export function notes(pass: PassResult): string[] {
   for (const c of pass.cases) {
     for (const [id, e] of Object.entries(c.entries)) {
       if (e.status === "ok") {
-        if (e.reusedFromThreads !== undefined) reasons.set(`${label(pass, id)}: ¹ single-threaded here, figure from the ${e.reusedFromThreads}-thread pass`, []);
-        if (e.agreement && e.agreement.relativeDifference > AGREEMENT_TOLERANCE) out.push(`≠ ${c.id} ${id}: output differs from ${e.agreement.vs} by ${e.agreement.relativeDifference.toExponential(1)} (relative)`);
+        if (e.reusedFromThreads !== undefined)
+          reasons.set(`${label(pass, id)}: ¹ single-threaded here, figure from the ${e.reusedFromThreads}-thread pass`, []);
+        if (e.agreement && e.agreement.relativeDifference > AGREEMENT_TOLERANCE)
+          out.push(`≠ ${c.id} ${id}: output differs from ${e.agreement.vs} by ${e.agreement.relativeDifference.toExponential(1)} (relative)`);
         continue;
       }
       const key = `${label(pass, id)}: ${e.status === "unsupported" ? e.reason : `error: ${e.message}`}`;

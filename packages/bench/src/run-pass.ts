@@ -40,8 +40,18 @@ export function runPassInChild(spec: PassSpec, onLine: (line: string) => void = 
   return runChild<PassResult>("./pass-main.ts", [JSON.stringify(spec)], `the ${spec.threads}-thread pass`, onLine);
 }
 
-export function runEpochInChild(threads: number, maxSteps: number | undefined, onLine: (line: string) => void = printLine, subset = false): Promise<EpochResult> {
-  return runChild<EpochResult>("./epoch-main.ts", [String(threads), maxSteps === undefined ? "" : String(maxSteps), subset ? "subset" : ""], "the epoch run", onLine);
+export function runEpochInChild(
+  threads: number,
+  maxSteps: number | undefined,
+  onLine: (line: string) => void = printLine,
+  subset = false,
+): Promise<EpochResult> {
+  return runChild<EpochResult>(
+    "./epoch-main.ts",
+    [String(threads), maxSteps === undefined ? "" : String(maxSteps), subset ? "subset" : ""],
+    "the epoch run",
+    onLine,
+  );
 }
 
 /** A single-threaded peer's run slower than this is not repeated in later passes: its figure cannot change with the thread count. */

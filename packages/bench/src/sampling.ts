@@ -18,10 +18,37 @@ export interface SamplingPolicy {
   readonly maxJobSeconds: number;
 }
 
-export const FULL_SAMPLING: SamplingPolicy = { warmupRuns: 2, warmupSeconds: 1, maxWarmupRuns: 300, minRuns: 5, maxRuns: 25, budgetSeconds: 2.5, slowRunSeconds: 2, maxJobSeconds: 150 };
-export const QUICK_SAMPLING: SamplingPolicy = { warmupRuns: 1, warmupSeconds: 0.2, maxWarmupRuns: 50, minRuns: 3, maxRuns: 5, budgetSeconds: 0.3, slowRunSeconds: 0.5, maxJobSeconds: 20 };
+export const FULL_SAMPLING: SamplingPolicy = {
+  warmupRuns: 2,
+  warmupSeconds: 1,
+  maxWarmupRuns: 300,
+  minRuns: 5,
+  maxRuns: 25,
+  budgetSeconds: 2.5,
+  slowRunSeconds: 2,
+  maxJobSeconds: 150,
+};
+export const QUICK_SAMPLING: SamplingPolicy = {
+  warmupRuns: 1,
+  warmupSeconds: 0.2,
+  maxWarmupRuns: 50,
+  minRuns: 3,
+  maxRuns: 5,
+  budgetSeconds: 0.3,
+  slowRunSeconds: 0.5,
+  maxJobSeconds: 20,
+};
 /** The smoke test: the harness works, the figures mean nothing. */
-export const SMOKE_SAMPLING: SamplingPolicy = { warmupRuns: 1, warmupSeconds: 0, maxWarmupRuns: 1, minRuns: 2, maxRuns: 2, budgetSeconds: 0, slowRunSeconds: 0, maxJobSeconds: 30 };
+export const SMOKE_SAMPLING: SamplingPolicy = {
+  warmupRuns: 1,
+  warmupSeconds: 0,
+  maxWarmupRuns: 1,
+  minRuns: 2,
+  maxRuns: 2,
+  budgetSeconds: 0,
+  slowRunSeconds: 0,
+  maxJobSeconds: 30,
+};
 
 /** Slow jobs (a 40-second tfjs-cpu CNN step) get the minimum of "several": three runs. */
 const SLOW_MIN_RUNS = 3;

@@ -13,7 +13,10 @@ const width = (s: string) => [...s].length;
 export function renderText(t: Table): string {
   const widths = t.headers.map((h, i) => Math.max(width(h), ...t.rows.map((r) => width(r[i] ?? ""))));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (alignOf(t, i) === "l" ? c.padEnd(widths[i]! + (c.length - width(c))) : c.padStart(widths[i]! + (c.length - width(c))))).join("  ").trimEnd();
+    cells
+      .map((c, i) => (alignOf(t, i) === "l" ? c.padEnd(widths[i]! + (c.length - width(c))) : c.padStart(widths[i]! + (c.length - width(c)))))
+      .join("  ")
+      .trimEnd();
   return [line(t.headers), widths.map((w) => "─".repeat(w)).join("  "), ...t.rows.map(line)].join("\n");
 }
 

@@ -13,7 +13,13 @@ export function passResult(threads: number, cases: CaseResult[], singleThreadOnl
   const ids = [...new Set(cases.flatMap((c) => Object.keys(c.entries)))];
   return {
     threads,
-    runners: ids.map((id) => ({ id, label: id, detail: "", threads: singleThreadOnly.includes(id) ? 1 : threads, singleThreadOnly: singleThreadOnly.includes(id) })),
+    runners: ids.map((id) => ({
+      id,
+      label: id,
+      detail: "",
+      threads: singleThreadOnly.includes(id) ? 1 : threads,
+      singleThreadOnly: singleThreadOnly.includes(id),
+    })),
     unavailable: {},
     cases,
     seconds: 1,

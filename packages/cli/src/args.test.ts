@@ -5,7 +5,10 @@ import { parseFlags, UsageError, type FlagSpec } from "./args.ts";
 import { TRAIN_FLAGS } from "./flags.ts";
 
 const refused = (args: string[], message: RegExp) =>
-  assert.throws(() => parseFlags("train", args, TRAIN_FLAGS), (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"));
+  assert.throws(
+    () => parseFlags("train", args, TRAIN_FLAGS),
+    (e: Error) => e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
+  );
 
 test("defaults fill every flag that is not given", () => {
   const { values } = parseFlags("train", [], TRAIN_FLAGS);
@@ -58,9 +61,44 @@ test("a repeatable string flag collects every value (how a --plugin list plugs i
 const CASES = Number(process.env.POLYCHIP_FUZZ_CASES ?? 5000);
 const SEED = Number(process.env.POLYCHIP_FUZZ_SEED ?? 8);
 const TOKENS = [
-  ...Object.keys(TRAIN_FLAGS).map((k) => `--${k}`), "--", "-", "-1", "--lr=", "--=", "---lr", "--Lr", "--model=mlp=cnn",
-  "0", "1", "-0", "64", "1e3", "1e-3", ".5", "5.", "1e", "Infinity", "-Infinity", "NaN", "abc", "0x10", " 8", "8 ", "１", "9007199254740993",
-  "mlp", "cnn", "resnet", "", "=", "--subset=1", "__proto__", "--__proto__", "--constructor", "--toString", "1_000",
+  ...Object.keys(TRAIN_FLAGS).map((k) => `--${k}`),
+  "--",
+  "-",
+  "-1",
+  "--lr=",
+  "--=",
+  "---lr",
+  "--Lr",
+  "--model=mlp=cnn",
+  "0",
+  "1",
+  "-0",
+  "64",
+  "1e3",
+  "1e-3",
+  ".5",
+  "5.",
+  "1e",
+  "Infinity",
+  "-Infinity",
+  "NaN",
+  "abc",
+  "0x10",
+  " 8",
+  "8 ",
+  "１",
+  "9007199254740993",
+  "mlp",
+  "cnn",
+  "resnet",
+  "",
+  "=",
+  "--subset=1",
+  "__proto__",
+  "--__proto__",
+  "--constructor",
+  "--toString",
+  "1_000",
 ];
 
 function satisfies(spec: FlagSpec, value: unknown): boolean {
@@ -81,9 +119,15 @@ test(`fuzz: ${CASES} seeded command lines either parse to in-range values or fai
     try {
       const { values } = parseFlags("train", args, TRAIN_FLAGS);
       for (const [name, spec] of Object.entries(TRAIN_FLAGS)) {
-        assert.ok(satisfies(spec, (values as Record<string, unknown>)[name]), `case ${c} ${JSON.stringify(args)}: --${name} = ${String((values as Record<string, unknown>)[name])}`);
+        assert.ok(
+          satisfies(spec, (values as Record<string, unknown>)[name]),
+          `case ${c} ${JSON.stringify(args)}: --${name} = ${String((values as Record<string, unknown>)[name])}`,
+        );
       }
-      assert.ok(Object.keys(values).every((key) => Object.hasOwn(TRAIN_FLAGS, key)), `case ${c}: no keys outside the table`);
+      assert.ok(
+        Object.keys(values).every((key) => Object.hasOwn(TRAIN_FLAGS, key)),
+        `case ${c}: no keys outside the table`,
+      );
       parsed++;
     } catch (err) {
       if (!(err instanceof UsageError)) throw new Error(`case ${c} ${JSON.stringify(args)} threw ${(err as Error)?.name}: ${(err as Error)?.message}`);

@@ -18,12 +18,17 @@ export type FlagSpec =
 
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
-type ValueOf<S extends FlagSpec> = S extends { kind: "boolean" } ? boolean
-  : S extends { kind: "string"; multiple: true } ? string[]
-  : S extends { kind: "string"; default: string } ? string
-  : S extends { kind: "string" } ? string | undefined
-  : S extends { default: number } ? number
-  : number | undefined;
+type ValueOf<S extends FlagSpec> = S extends { kind: "boolean" }
+  ? boolean
+  : S extends { kind: "string"; multiple: true }
+    ? string[]
+    : S extends { kind: "string"; default: string }
+      ? string
+      : S extends { kind: "string" }
+        ? string | undefined
+        : S extends { default: number }
+          ? number
+          : number | undefined;
 
 export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]: ValueOf<T[K]> };
 
@@ -59,7 +64,12 @@ function convert(command: string, name: string, spec: Exclude<FlagSpec, { kind: 
  * refused, every number checked against its range, and the positional count checked, all before the
  * command does any work. A value is always the next token, so `--epochs -1` is a bad value, not a flag.
  */
-export function parseFlags<T extends FlagTable>(command: string, args: readonly string[], table: T, positionals: { min: number; max: number; what: string } = { min: 0, max: 0, what: "" }): ParsedArgs<T> {
+export function parseFlags<T extends FlagTable>(
+  command: string,
+  args: readonly string[],
+  table: T,
+  positionals: { min: number; max: number; what: string } = { min: 0, max: 0, what: "" },
+): ParsedArgs<T> {
   const values: Record<string, unknown> = {};
   const seen = new Set<string>();
   const rest: string[] = [];
@@ -105,11 +115,15 @@ export function parseFlags<T extends FlagTable>(command: string, args: readonly 
   }
   if (rest.length < positionals.min || rest.length > positionals.max) {
     const expected = positionals.min === positionals.max ? `${positionals.min}` : `${positionals.min} to ${positionals.max}`;
-    throw new UsageError(`${command}: expects ${expected} ${positionals.what || "positional"} argument${positionals.max === 1 ? "" : "s"}, got ${rest.length}${rest.length ? ` (${rest.join(" ")})` : ""}`);
+    throw new UsageError(
+      `${command}: expects ${expected} ${positionals.what || "positional"} argument${positionals.max === 1 ? "" : "s"}, got ${rest.length}${rest.length ? ` (${rest.join(" ")})` : ""}`,
+    );
   }
   return { values: values as FlagValues<T>, positionals: rest };
 }
 
 function listFlags(table: FlagTable): string {
-  return Object.keys(table).map((k) => `--${k}`).join(", ");
+  return Object.keys(table)
+    .map((k) => `--${k}`)
+    .join(", ");
 }

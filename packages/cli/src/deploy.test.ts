@@ -9,7 +9,10 @@ import { createSession } from "@polychip/engine/runtime";
 import { loadModel, saveModel } from "./model-files.ts";
 import { cnn, mlp } from "./models.ts";
 
-for (const [name, build] of [["MLP", mlp], ["CNN", cnn]] as const) {
+for (const [name, build] of [
+  ["MLP", mlp],
+  ["CNN", cnn],
+] as const) {
   test(`${name}: trace → optimise → save → load → run gives outputs bit-identical to eager on cpu`, async () => {
     manualSeed(11);
     const model = build();

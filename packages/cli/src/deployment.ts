@@ -3,7 +3,14 @@ import "@polychip/devices";
 import { batches, type Split } from "@polychip/datasets";
 import { calibrate, float16Graph, quantizeGraph, type ObserverKind } from "@polychip/engine/deploy";
 import {
-  createSession, fallbackReport, PolychipError, profiler, resetFallbackReport, useDevice, type FallbackRecord, type Graph,
+  createSession,
+  fallbackReport,
+  PolychipError,
+  profiler,
+  resetFallbackReport,
+  useDevice,
+  type FallbackRecord,
+  type Graph,
 } from "@polychip/engine/runtime";
 import type { ProfileEvent } from "@polychip/hal";
 import { evaluateGraph } from "./graph-accuracy.ts";
@@ -128,7 +135,8 @@ export async function measureDeployment(model: PreparedModel, device: string, te
     const one = await timed(1);
     const many = await timed(LATENCY_BATCH);
     const simulated = isSimulated(many.events);
-    const simulatedMs = (events: ProfileEvent[]) => events.filter((e) => e.category === "kernel" || e.category === "transfer").reduce((s, e) => s + e.duration, 0);
+    const simulatedMs = (events: ProfileEvent[]) =>
+      events.filter((e) => e.category === "kernel" || e.category === "transfer").reduce((s, e) => s + e.duration, 0);
     const fallbackMs = many.events.filter((e) => e.category === "fallback").reduce((s, e) => s + e.duration, 0) / LATENCY_BATCH;
     return {
       device,

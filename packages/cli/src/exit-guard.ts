@@ -17,7 +17,9 @@ export function runToExit(command: () => Promise<number>): void {
   let settled = false;
   process.on("beforeExit", () => {
     if (settled) return;
-    process.stderr.write("polychip: the command did not finish: nothing was left to run while its work was still pending (a device operation or promise that never settled)\n");
+    process.stderr.write(
+      "polychip: the command did not finish: nothing was left to run while its work was still pending (a device operation or promise that never settled)\n",
+    );
     process.exit(1);
   });
   command().then(

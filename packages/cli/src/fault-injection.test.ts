@@ -48,7 +48,10 @@ test("training on a device whose reads never settle ends in a DeviceTimeoutError
   const previous = setDeviceDeadline({ baseMs: 300, msPerMiB: 0 });
   const started = performance.now();
   try {
-    await assert.rejects(losses("faulty-hang", 3), (e: Error) => e instanceof DeviceTimeoutError && /device 'faulty-hang': read of float32\[\] \(4 bytes\) did not finish within 300 ms/.test(e.message));
+    await assert.rejects(
+      losses("faulty-hang", 3),
+      (e: Error) => e instanceof DeviceTimeoutError && /device 'faulty-hang': read of float32\[\] \(4 bytes\) did not finish within 300 ms/.test(e.message),
+    );
   } finally {
     setDeviceDeadline(previous);
   }
@@ -58,7 +61,9 @@ test("training on a device whose reads never settle ends in a DeviceTimeoutError
 /** `polychip train` on the 'faulty' device with the given fault; how long it ran after the fault struck. */
 async function trainWithFault(fault: string, dir: string): Promise<CliRun & { afterFaultMs: number }> {
   const run = await runCli(["train", "--device", "faulty", "--subset", "--max-steps", "3", "--json", "--out", join(dir, `${fault.replace(/:/g, "-")}.pcck`)], {
-    preload: PRELOAD, env: { POLYCHIP_FAULT: fault, POLYCHIP_DEVICE_TIMEOUT_MS: String(DEADLINE_MS) }, killAfterMs: 60_000,
+    preload: PRELOAD,
+    env: { POLYCHIP_FAULT: fault, POLYCHIP_DEVICE_TIMEOUT_MS: String(DEADLINE_MS) },
+    killAfterMs: 60_000,
   });
   const struck = Number(/fault-injected-at-ms:(\d+)/.exec(run.stderr)?.[1]);
   assert.ok(Number.isFinite(struck), `${fault}: the fault struck (stderr: ${run.stderr})`);
@@ -89,7 +94,9 @@ test("a command whose work never settles exits 1 with a message instead of 0", a
   const guard = here("./exit-guard.ts");
   const script = `import { runToExit } from ${JSON.stringify(guard)}; runToExit(() => new Promise(() => {}));`;
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), "--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), "--input-type=module", "-e", script], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code) => resolve({ code, stderr }));

@@ -45,7 +45,18 @@ test("train refuses a bad --out before loading any data or training", async () =
   await inTempDir(async (dir) => {
     const started = performance.now();
     await assert.rejects(
-      trainCommand({ model: "mlp", epochs: 1, batch: 64, lr: 1e-3, device: "cpu", data: join(dir, "no-data-here"), subset: false, out: dir, json: true, seed: 1 }),
+      trainCommand({
+        model: "mlp",
+        epochs: 1,
+        batch: 64,
+        lr: 1e-3,
+        device: "cpu",
+        data: join(dir, "no-data-here"),
+        subset: false,
+        out: dir,
+        json: true,
+        seed: 1,
+      }),
       (e: Error) => e.message.includes(dir) && /is a directory/.test(e.message),
     );
     assert.ok(performance.now() - started < 2000);
@@ -55,7 +66,10 @@ test("train refuses a bad --out before loading any data or training", async () =
 test("reading a directory as a file names the path and what was expected, not a raw EISDIR", async () => {
   await inTempDir(async (dir) => {
     await assert.rejects(readBytes(dir, "checkpoint"), namesPathWithoutRawCode(dir, /is a directory; expected a checkpoint/));
-    await assert.rejects(readBytes(join(dir, "absent.pcck"), "checkpoint"), namesPathWithoutRawCode(join(dir, "absent.pcck"), /does not exist; expected a checkpoint/));
+    await assert.rejects(
+      readBytes(join(dir, "absent.pcck"), "checkpoint"),
+      namesPathWithoutRawCode(join(dir, "absent.pcck"), /does not exist; expected a checkpoint/),
+    );
   });
 });
 
@@ -65,7 +79,10 @@ test("a failed atomic write removes its temporary file and names the path", asyn
     await mkdir(target);
     await writeFile(join(target, "keep"), "x"); // rename over a non-empty directory must fail
     await assert.rejects(writeFileAtomic(target, new Uint8Array([1, 2, 3])), (e: Error) => e.message.includes(target));
-    assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith(".tmp")), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.endsWith(".tmp")),
+      [],
+    );
   });
 });
 
@@ -110,7 +127,10 @@ test("a corrupt checkpoint or model file is a FormatError that names the file", 
   await inTempDir(async (dir) => {
     const bad = join(dir, "corrupt.pcck");
     await writeFile(bad, "PCCK but not really a checkpoint at all");
-    await assert.rejects(exportCommand({ checkpoint: bad, out: join(dir, "x.pcm"), json: true }), (e: Error) => e instanceof FormatError && e.message.startsWith(`${bad}: checkpoint: `));
+    await assert.rejects(
+      exportCommand({ checkpoint: bad, out: join(dir, "x.pcm"), json: true }),
+      (e: Error) => e instanceof FormatError && e.message.startsWith(`${bad}: checkpoint: `),
+    );
     const model = join(dir, "truncated.pcm");
     await writeFile(model, "PCMF");
     await assert.rejects(loadModel(model), (e: Error) => e instanceof FormatError && e.message.startsWith(`${model}: model file: `));

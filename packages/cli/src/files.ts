@@ -39,8 +39,12 @@ export async function checkOutputPath(path: string, what: string, options: { cre
   const parent = dirname(path);
   const folder = await stat(parent).catch((err: NodeJS.ErrnoException) => err);
   if (folder instanceof Error) {
-    if (folder.code === "ENOENT" && options.createParent) await mkdir(parent, { recursive: true }).catch((err) => { throw fileError(path, `a folder that can be created for the ${what}`, err); });
-    else if (folder.code === "ENOENT") throw new FileError(`${path}: its directory ${parent} does not exist; create it first (expected a writable location for the ${what})`);
+    if (folder.code === "ENOENT" && options.createParent)
+      await mkdir(parent, { recursive: true }).catch((err) => {
+        throw fileError(path, `a folder that can be created for the ${what}`, err);
+      });
+    else if (folder.code === "ENOENT")
+      throw new FileError(`${path}: its directory ${parent} does not exist; create it first (expected a writable location for the ${what})`);
     else throw fileError(path, `a writable location for the ${what}`, folder);
   } else if (!folder.isDirectory()) throw new FileError(`${path}: ${parent} is not a directory; expected a writable location for the ${what}`);
   const probe = tempName(path);

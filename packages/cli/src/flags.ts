@@ -18,7 +18,11 @@ export const TRAIN_FLAGS = {
   model: { ...model, choices: [...MODEL_NAMES, "gpt"] },
   /** The text `--model gpt` learns (the repository README when left out). */
   text: { kind: "string" },
-  epochs, device: device("cpu"), plugin, subset, json,
+  epochs,
+  device: device("cpu"),
+  plugin,
+  subset,
+  json,
   batch: { kind: "int", default: 64, min: 1, max: 1 << 20 },
   lr: { kind: "number", default: 0.001, above: 0, max: 10 },
   seed: { kind: "int", default: 1, min: 0, max: 2 ** 32 - 1 },
@@ -28,13 +32,21 @@ export const TRAIN_FLAGS = {
 } as const satisfies FlagTable;
 
 export const QUICKSTART_FLAGS = {
-  model, epochs, subset,
+  model,
+  epochs,
+  subset,
   "deploy-images": { kind: "int", min: 1, max: 1e7 },
 } as const satisfies FlagTable;
 
 export const DEPLOY_FLAGS = {
-  device: device("npu-sim"), plugin, subset, json, data: dataset,
-  int8: { kind: "boolean" }, fp16: { kind: "boolean" }, baseline: { kind: "boolean" },
+  device: device("npu-sim"),
+  plugin,
+  subset,
+  json,
+  data: dataset,
+  int8: { kind: "boolean" },
+  fp16: { kind: "boolean" },
+  baseline: { kind: "boolean" },
   calibrate: { kind: "int", default: 512, min: 1, max: 1e7 },
   observer: { kind: "string", default: "percentile", choices: ["percentile", "minmax"] },
   percentile: { kind: "number", above: 50, max: 100 },
@@ -44,19 +56,32 @@ export const DEPLOY_FLAGS = {
 } as const satisfies FlagTable;
 
 export const EXPORT_FLAGS = {
-  json, out: { kind: "string" }, onnx: { kind: "string" }, print: { kind: "boolean" },
+  json,
+  out: { kind: "string" },
+  onnx: { kind: "string" },
+  print: { kind: "boolean" },
 } as const satisfies FlagTable;
 
 export const RUN_FLAGS = {
-  device: device("cpu"), plugin, json, input: { kind: "string" },
+  device: device("cpu"),
+  plugin,
+  json,
+  input: { kind: "string" },
 } as const satisfies FlagTable;
 
 export const EVAL_FLAGS = {
-  data: dataset, device: device("cpu"), plugin, subset, json, "data-dir": { kind: "string" },
+  data: dataset,
+  device: device("cpu"),
+  plugin,
+  subset,
+  json,
+  "data-dir": { kind: "string" },
 } as const satisfies FlagTable;
 
 export const CONFORMANCE_FLAGS = {
-  device: device("cpu"), plugin, json,
+  device: device("cpu"),
+  plugin,
+  json,
   rtol: { kind: "number", default: 1e-3, min: 0, max: 1 },
   atol: { kind: "number", default: 1e-5, min: 0, max: 1 },
   expect: { kind: "string" },

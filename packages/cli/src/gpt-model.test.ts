@@ -8,7 +8,8 @@ import { CharGpt, CharVocabulary, sampleGpt, trainGpt, trainGptCommand } from ".
 
 setDefaultDevice("cpu");
 
-const TEXT = "the chip reads the weights, the chip multiplies, the chip adds.\nthe host waits for nothing: it queues the work and reads the answer later.\n".repeat(4);
+const TEXT =
+  "the chip reads the weights, the chip multiplies, the chip adds.\nthe host waits for nothing: it queues the work and reads the answer later.\n".repeat(4);
 // Recorded on cpu (seed 1): the loss starts near ln(vocab) = 3.3 and reaches ~0.9 by step 60.
 const LOSS_BAR = 1.3;
 

@@ -1,8 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { randomBits } from "@polychip/hal";
 import {
-  arange, crossEntropy, div, manualSeed, multinomial, nn, noGrad, optim, reshape, saveTrainingCheckpoint, setDefaultDevice, softmax, tensor, tidy,
-  useDevice, type Tensor,
+  arange,
+  crossEntropy,
+  div,
+  manualSeed,
+  multinomial,
+  nn,
+  noGrad,
+  optim,
+  reshape,
+  saveTrainingCheckpoint,
+  setDefaultDevice,
+  softmax,
+  tensor,
+  tidy,
+  useDevice,
+  type Tensor,
 } from "@polychip/engine";
 import { writeFileAtomic } from "./files.ts";
 
@@ -59,7 +73,14 @@ export class CharGpt extends nn.Module {
     this.tokens = new nn.Embedding(vocabSize, dim);
     this.positions = new nn.Embedding(blockSize, dim);
     for (const e of [this.tokens, this.positions]) nn.init.normal_(e.weight, 0, 0.02);
-    const layer = () => new nn.TransformerEncoderLayer(dim, heads, { dimFeedforward: 4 * dim, dropout: config.dropout ?? 0, activation: "gelu", batchFirst: true, normFirst: true });
+    const layer = () =>
+      new nn.TransformerEncoderLayer(dim, heads, {
+        dimFeedforward: 4 * dim,
+        dropout: config.dropout ?? 0,
+        activation: "gelu",
+        batchFirst: true,
+        normFirst: true,
+      });
     this.blocks = new nn.TransformerEncoder(layer, layers, new nn.LayerNorm(dim));
     this.head = new nn.Linear(dim, vocabSize);
   }
@@ -143,11 +164,13 @@ export async function sampleGpt(model: CharGpt, vocab: CharVocabulary, prompt: s
   model.eval();
   for (let i = 0; i < length; i++) {
     const context = ids.slice(-model.config.blockSize);
-    const next = noGrad(() => tidy(() => {
-      const logits = model.call(tensor(Int32Array.from(context), { shape: [1, context.length], device }));
-      const last = reshape(logits.slice(1, context.length - 1, context.length), [1, vocab.size]);
-      return multinomial(softmax(div(last, temperature), -1), 1);
-    }));
+    const next = noGrad(() =>
+      tidy(() => {
+        const logits = model.call(tensor(Int32Array.from(context), { shape: [1, context.length], device }));
+        const last = reshape(logits.slice(1, context.length - 1, context.length), [1, vocab.size]);
+        return multinomial(softmax(div(last, temperature), -1), 1);
+      }),
+    );
     ids.push((await next.data())[0]!);
     next.dispose();
   }
@@ -167,7 +190,9 @@ export interface GptCommandArgs {
 }
 
 /** `polychip train --model gpt --text <file>`: trains the character model, prints the loss and samples, saves a training checkpoint. */
-export async function trainGptCommand(args: GptCommandArgs): Promise<{ firstLoss: number; lastLoss: number; seconds: number; samples: string[]; checkpoint: string }> {
+export async function trainGptCommand(
+  args: GptCommandArgs,
+): Promise<{ firstLoss: number; lastLoss: number; seconds: number; samples: string[]; checkpoint: string }> {
   const path = args.text ?? new URL("../../../README.md", import.meta.url).pathname;
   const text = await readFile(path, "utf8");
   if (args.device !== "cpu") await useDevice(args.device);
@@ -175,17 +200,33 @@ export async function trainGptCommand(args: GptCommandArgs): Promise<{ firstLoss
   const log = (line: string) => !args.json && process.stdout.write(`${line}\n`);
   log(`text: ${path} (${text.length} characters)`);
   const every = Math.max(1, Math.floor(args.steps / 10));
-  const trained = await trainGpt({ text, steps: args.steps, seed: args.seed, device: args.device, onStep: (s, l) => s % every === 0 && log(`step ${s}: loss ${l.toFixed(4)}`) });
+  const trained = await trainGpt({
+    text,
+    steps: args.steps,
+    seed: args.seed,
+    device: args.device,
+    onStep: (s, l) => s % every === 0 && log(`step ${s}: loss ${l.toFixed(4)}`),
+  });
   const samples: string[] = [];
   for (let i = 0; i < (args.samples ?? 2); i++) {
     const sample = await sampleGpt(trained.model, trained.vocab, "", 120);
     samples.push(sample);
     log(`sample ${i + 1}: ${JSON.stringify(sample)}`);
   }
-  const bytes = await saveTrainingCheckpoint({ model: trained.model, step: args.steps, extra: { model: "gpt", config: trained.model.config, vocab: trained.vocab.chars } });
+  const bytes = await saveTrainingCheckpoint({
+    model: trained.model,
+    step: args.steps,
+    extra: { model: "gpt", config: trained.model.config, vocab: trained.vocab.chars },
+  });
   await writeFileAtomic(args.out, bytes);
   log(`checkpoint: ${args.out}`);
-  const result = { firstLoss: trained.losses[0]!, lastLoss: trained.losses[trained.losses.length - 1]!, seconds: trained.seconds, samples, checkpoint: args.out };
+  const result = {
+    firstLoss: trained.losses[0]!,
+    lastLoss: trained.losses[trained.losses.length - 1]!,
+    seconds: trained.seconds,
+    samples,
+    checkpoint: args.out,
+  };
   trained.model.dispose();
   return result;
 }

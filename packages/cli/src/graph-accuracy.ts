@@ -13,9 +13,11 @@ export const EVAL_BATCH = 500;
 export async function evaluateGraph(graph: Graph, split: Split, device: string, batchSize = EVAL_BATCH): Promise<{ accuracy: number; correct: number }> {
   const input = graph.inputs[0];
   const output = graph.outputs[0];
-  if (!input || !output || graph.inputs.length !== 1) throw new PolychipError(`eval: expects a model with one input, '${graph.name}' has ${graph.inputs.length}`);
+  if (!input || !output || graph.inputs.length !== 1)
+    throw new PolychipError(`eval: expects a model with one input, '${graph.name}' has ${graph.inputs.length}`);
   const rank = input.shape.length;
-  if (rank !== 2 && rank !== 4) throw new ShapeError(`eval: the model's input '${input.name}' is [${input.shape.join(", ")}]; Fashion-MNIST needs [N, 784] or [N, 1, 28, 28]`);
+  if (rank !== 2 && rank !== 4)
+    throw new ShapeError(`eval: the model's input '${input.name}' is [${input.shape.join(", ")}]; Fashion-MNIST needs [N, 784] or [N, 1, 28, 28]`);
   const fixedBatch = typeof input.shape[0] === "number" ? input.shape[0] : undefined;
   const session = await createSession(graph, { device });
   let correct = 0;

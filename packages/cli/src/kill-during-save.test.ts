@@ -50,8 +50,14 @@ test(`kill -9 at ${TRIALS} random points during saves: the checkpoint always loa
       state.get("w")!.dispose();
       afterKill.set(version, (afterKill.get(version) ?? 0) + 1);
       await writeFileAtomic(c, await checkpoint(0), "checkpoint");
-      assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith(".tmp")), [], `trial ${trial}: no temp file survives the next save`);
+      assert.deepEqual(
+        readdirSync(dir).filter((n) => n.endsWith(".tmp")),
+        [],
+        `trial ${trial}: no temp file survives the next save`,
+      );
     }
-    console.log(`kill-during-save: ${TRIALS} trials, ${killedMidWrite} killed mid-write (a temp file left), checkpoint versions found after the kill: ${[...afterKill].map(([v, n]) => `v${v}×${n}`).join(", ")}`);
+    console.log(
+      `kill-during-save: ${TRIALS} trials, ${killedMidWrite} killed mid-write (a temp file left), checkpoint versions found after the kill: ${[...afterKill].map(([v, n]) => `v${v}×${n}`).join(", ")}`,
+    );
   });
 });

@@ -56,9 +56,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (values.int8 && values.fp16) throw new PolychipError("deploy: choose one of --int8 and --fp16");
     const device = await resolveDevice(command, values.device, values.plugin);
     const result = await deployCommand({
-      model: positionals[0]!, device, precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32", calibrate: values.calibrate,
-      observer: values.observer as "percentile" | "minmax", percentile: values.percentile, data: values.data, subset: values.subset,
-      dataDir: values["data-dir"], limit: values.limit, baseline: values.baseline, out: values.out, json: values.json,
+      model: positionals[0]!,
+      device,
+      precision: values.int8 ? "int8" : values.fp16 ? "fp16" : "fp32",
+      calibrate: values.calibrate,
+      observer: values.observer as "percentile" | "minmax",
+      percentile: values.percentile,
+      data: values.data,
+      subset: values.subset,
+      dataDir: values["data-dir"],
+      limit: values.limit,
+      baseline: values.baseline,
+      out: values.out,
+      json: values.json,
     });
     printJson(values.json, result);
     return 0;
@@ -66,7 +76,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === "export") {
     const { values, positionals } = parseFlags(command, rest, EXPORT_FLAGS, { min: 1, max: 1, what: "<checkpoint.pcck>" });
     const checkpoint = positionals[0]!;
-    const result = await exportCommand({ checkpoint, out: values.out ?? checkpoint.replace(/\.pcck$/, "") + ".pcm", onnx: values.onnx, print: values.print, json: values.json });
+    const result = await exportCommand({
+      checkpoint,
+      out: values.out ?? checkpoint.replace(/\.pcck$/, "") + ".pcm",
+      onnx: values.onnx,
+      print: values.print,
+      json: values.json,
+    });
     printJson(values.json, result);
     return 0;
   }
@@ -81,7 +97,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === "eval") {
     const { values, positionals } = parseFlags(command, rest, EVAL_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx>" });
     const device = await resolveDevice(command, values.device, values.plugin);
-    const result = await evalCommand({ model: positionals[0]!, data: values.data, device, subset: values.subset, dataDir: values["data-dir"], json: values.json });
+    const result = await evalCommand({
+      model: positionals[0]!,
+      data: values.data,
+      device,
+      subset: values.subset,
+      dataDir: values["data-dir"],
+      json: values.json,
+    });
     printJson(values.json, result);
     return 0;
   }
@@ -98,14 +121,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (values.model === "gpt") {
       const out = values.out ?? "runs/gpt.pcck";
       await checkOutputPath(out, "checkpoint", { createParent: values.out === undefined });
-      printJson(values.json, await trainGptCommand({ text: values.text, steps: values["max-steps"] ?? GPT_STEPS, device, seed: values.seed, out, json: values.json }));
+      printJson(
+        values.json,
+        await trainGptCommand({ text: values.text, steps: values["max-steps"] ?? GPT_STEPS, device, seed: values.seed, out, json: values.json }),
+      );
       return 0;
     }
     if (values.text !== undefined) throw new UsageError("train: --text is for --model gpt (the character-level transformer)");
     const result = await trainCommand({
-      model: values.model, epochs: values.epochs, batch: values.batch, lr: values.lr, device, data: values.data,
-      subset: values.subset, out: values.out ?? `runs/${values.model}.pcck`, createOutDir: values.out === undefined,
-      json: values.json, seed: values.seed, maxSteps: values["max-steps"],
+      model: values.model,
+      epochs: values.epochs,
+      batch: values.batch,
+      lr: values.lr,
+      device,
+      data: values.data,
+      subset: values.subset,
+      out: values.out ?? `runs/${values.model}.pcck`,
+      createOutDir: values.out === undefined,
+      json: values.json,
+      seed: values.seed,
+      maxSteps: values["max-steps"],
     });
     printJson(values.json, result);
     return 0;

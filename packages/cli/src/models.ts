@@ -12,9 +12,16 @@ export function mlp(): nn.Module {
 /** The Fashion-MNIST CNN: conv3x3·32 → ReLU → maxpool → conv3x3·64 → ReLU → maxpool → linear 128 → ReLU → linear 10. */
 export function cnn(): nn.Module {
   return new nn.Sequential(
-    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10),
+    new nn.Conv2d(1, 32, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(64 * 7 * 7, 128),
+    new nn.ReLU(),
+    new nn.Linear(128, 10),
   );
 }
 

@@ -18,11 +18,23 @@ test("the MLP trains on npu-sim with every op on the chip: nothing falls back, n
   const model = mlp();
   setDefaultDevice("cpu");
   const losses: number[] = [];
-  await train(model, data.train, { epochs: 1, batchSize: 64, lr: 1e-3, device: "npu-sim", seed: 3, progress: false, maxSteps: 16, onStep: (_s, l) => losses.push(l) });
+  await train(model, data.train, {
+    epochs: 1,
+    batchSize: 64,
+    lr: 1e-3,
+    device: "npu-sim",
+    seed: 3,
+    progress: false,
+    maxSteps: 16,
+    onStep: (_s, l) => losses.push(l),
+  });
   assert.deepEqual(fallbackReport(), []);
   assert.deepEqual(warnings, []);
   assert.equal(losses.length, 16);
-  assert.ok(losses.slice(-4).reduce((a, b) => a + b) < losses.slice(0, 4).reduce((a, b) => a + b) * 0.8, `loss should fall: ${losses.map((l) => l.toFixed(2)).join(" ")}`);
+  assert.ok(
+    losses.slice(-4).reduce((a, b) => a + b) < losses.slice(0, 4).reduce((a, b) => a + b) * 0.8,
+    `loss should fall: ${losses.map((l) => l.toFixed(2)).join(" ")}`,
+  );
   assert.ok(npu.kernelTimeMs > 0, "the chip reports simulated kernel time");
   const units = new Set(npu.kernelLog.map((k) => `${k.op}:${k.unit}`));
   assert.ok(units.has("matmul:vector"), "float32 matmuls run on the vector unit");

@@ -36,7 +36,10 @@ test("training stops at the first non-finite loss, names the op that produced it
   const before = await Promise.all(model.parameters().map((p) => p.data().then((d) => Array.from(d))));
   await assert.rejects(
     train(model, data.train, { epochs: 1, batchSize: 32, lr: 1e-3, device: "cpu", seed: 1, progress: false, maxSteps: 5 }),
-    (e: Error) => e instanceof NonFiniteError && /train: step 1 \(epoch 1\): loss NaN/.test(e.message) && /op 'log' on 'cpu' produced NaN .*its inputs were finite/.test(e.message),
+    (e: Error) =>
+      e instanceof NonFiniteError &&
+      /train: step 1 \(epoch 1\): loss NaN/.test(e.message) &&
+      /op 'log' on 'cpu' produced NaN .*its inputs were finite/.test(e.message),
   );
   const after = await Promise.all(model.parameters().map((p) => p.data().then((d) => Array.from(d))));
   assert.deepEqual(after, before, "no update ran");
@@ -52,7 +55,10 @@ test("a non-finite model is never saved over a finite checkpoint", async () => {
     const good = await readFile(path);
     const broken = mlp();
     broken.loadStateDict(await withNaNWeight(model));
-    await assert.rejects(saveCheckpointFile(broken, path, { model: "mlp" }), (e: Error) => e instanceof NonFiniteError && /not saving .*run\.pcck: weight '.*' holds NaN at element 3/.test(e.message));
+    await assert.rejects(
+      saveCheckpointFile(broken, path, { model: "mlp" }),
+      (e: Error) => e instanceof NonFiniteError && /not saving .*run\.pcck: weight '.*' holds NaN at element 3/.test(e.message),
+    );
     assert.deepEqual(await readFile(path), good, "the finite checkpoint is untouched");
     assert.deepEqual(await readdir(dir), ["run.pcck"]);
     model.dispose();

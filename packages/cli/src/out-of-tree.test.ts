@@ -21,7 +21,12 @@ const PACKAGES = ["hal", "devices/cpu", "packages/plugin-sdk", "packages/dataset
  * Third-party packages, packed from pnpm's store with their own dependencies: protobufjs (ONNX) at
  * run time, and the scaffolded plugin's dev tools (tsx runs its TypeScript; typescript, @types/node).
  */
-const THIRD_PARTY: [string, string][] = [["protobufjs", "packages/onnx"], ["tsx", "packages/cli"], ["typescript", "packages/cli"], ["@types/node", "packages/cli"]];
+const THIRD_PARTY: [string, string][] = [
+  ["protobufjs", "packages/onnx"],
+  ["tsx", "packages/cli"],
+  ["typescript", "packages/cli"],
+  ["@types/node", "packages/cli"],
+];
 
 async function sh(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<string> {
   try {
@@ -43,7 +48,10 @@ function storeClosure(name: string, from: string, seen = new Map<string, string>
   }
   if (seen.has(dir)) return seen;
   seen.set(dir, name);
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
   const parent = dirname(name.startsWith("@") ? dirname(dir) : dir);
   for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
     if (existsSync(join(parent, dep, "package.json")) || pkg.dependencies?.[dep]) storeClosure(dep, join(parent, dep, "x"), seen);
@@ -69,7 +77,11 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
       for (const [dir, dep] of storeClosure(name, join(repo, user, "x"))) {
         // An npm tarball is the package's files under package/ (pnpm's store holds exactly those).
         const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string };
-        await sh("tar", ["czf", join(tarballs, `${dep.replace("@", "").replace("/", "-")}-${version}.tgz`), "--transform", "s,^\\.,package,", "-C", dir, "."], work);
+        await sh(
+          "tar",
+          ["czf", join(tarballs, `${dep.replace("@", "").replace("/", "-")}-${version}.tgz`), "--transform", "s,^\\.,package,", "-C", dir, "."],
+          work,
+        );
       }
     }
     const packed = readdirSync(tarballs).map((f) => join(tarballs, f));
@@ -84,20 +96,64 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
 
     // The vendor scaffolds against the packed HAL and SDK, then installs everything from tarballs only.
     const plugin = join(work, "acme-npu");
-    await sh(process.execPath, ["--import", "tsx", join(repo, "packages/plugin-sdk/src/create-plugin-bin.ts"), "@acme/npu", "--dir", plugin, "--hal", tgz("hal"), "--sdk", tgz("plugin-sdk")], repo);
+    await sh(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        join(repo, "packages/plugin-sdk/src/create-plugin-bin.ts"),
+        "@acme/npu",
+        "--dir",
+        plugin,
+        "--hal",
+        tgz("hal"),
+        "--sdk",
+        tgz("plugin-sdk"),
+      ],
+      repo,
+    );
     const manifest = JSON.parse(readFileSync(join(plugin, "package.json"), "utf8")) as { dependencies: Record<string, string> };
     assert.equal(manifest.dependencies["@polychip/hal"], `file:${tgz("hal")}`);
     await sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-save", ...packed], plugin, 300_000);
 
-    const kit = await sh(process.execPath, ["--import", "tsx", join(plugin, "node_modules/@polychip/plugin-sdk/bin/polychip-conformance.js"), "."], plugin, 300_000);
+    const kit = await sh(
+      process.execPath,
+      ["--import", "tsx", join(plugin, "node_modules/@polychip/plugin-sdk/bin/polychip-conformance.js"), "."],
+      plugin,
+      300_000,
+    );
     assert.match(kit.trimEnd().split("\n").at(-1)!, /^\d+ passed, 0 failed, 0 missing, \d+ decomposed on the device$/);
 
     const polychip = join(plugin, "node_modules/@polychip/cli/bin/polychip.js");
-    const trained = JSON.parse((await sh(process.execPath, ["--import", "tsx", polychip, "train", "--plugin", ".", "--device", "acme-npu", "--subset", "--epochs", "1", "--out", "mlp.pcck", "--json"], plugin, 300_000)).trim().split("\n").at(-1)!) as { device: string; testAccuracy: number };
+    const trained = JSON.parse(
+      (
+        await sh(
+          process.execPath,
+          ["--import", "tsx", polychip, "train", "--plugin", ".", "--device", "acme-npu", "--subset", "--epochs", "1", "--out", "mlp.pcck", "--json"],
+          plugin,
+          300_000,
+        )
+      )
+        .trim()
+        .split("\n")
+        .at(-1)!,
+    ) as { device: string; testAccuracy: number };
     assert.equal(trained.device, "acme-npu");
     assert.ok(trained.testAccuracy > 0.7, `test accuracy ${trained.testAccuracy}`);
 
-    const deployed = JSON.parse((await sh(process.execPath, ["--import", "tsx", polychip, "deploy", "mlp.pcck", "--plugin", ".", "--device", "acme-npu", "--subset", "--limit", "64", "--json"], plugin, 300_000)).trim().split("\n").at(-1)!) as { device: string; accuracy: number; fallbacks: unknown[] };
+    const deployed = JSON.parse(
+      (
+        await sh(
+          process.execPath,
+          ["--import", "tsx", polychip, "deploy", "mlp.pcck", "--plugin", ".", "--device", "acme-npu", "--subset", "--limit", "64", "--json"],
+          plugin,
+          300_000,
+        )
+      )
+        .trim()
+        .split("\n")
+        .at(-1)!,
+    ) as { device: string; accuracy: number; fallbacks: unknown[] };
     assert.equal(deployed.device, "acme-npu");
     assert.ok(deployed.accuracy > 0.6, `deployed accuracy ${deployed.accuracy}`);
   } finally {

@@ -25,14 +25,21 @@ test("--device may itself be a package or path: the device is known by the plugi
 });
 
 test("an unknown device lists the available ones and how to load a plugin", async () => {
-  await assert.rejects(deviceFromArgs("acme-npu", [], repo), /unknown device 'acme-npu'; available: cpu, .*webgpu, npu-sim\. Load a plugin's device with --plugin <package\|path> --device <its name>/);
+  await assert.rejects(
+    deviceFromArgs("acme-npu", [], repo),
+    /unknown device 'acme-npu'; available: cpu, .*webgpu, npu-sim\. Load a plugin's device with --plugin <package\|path> --device <its name>/,
+  );
 });
 
 test("polychip train --plugin <folder> --device <name> trains there from another working directory, and eval runs the checkpoint's export", async () => {
   const dir = mkdtempSync(join(tmpdir(), "polychip-plugin-cli-"));
   try {
     const out = join(dir, "mlp.pcck");
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, "train", "--plugin", join(repo, "plugins/template"), "--device", "template", "--subset", "--max-steps", "3", "--out", out, "--json"], { cwd: dir });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [bin, "train", "--plugin", join(repo, "plugins/template"), "--device", "template", "--subset", "--max-steps", "3", "--out", out, "--json"],
+      { cwd: dir },
+    );
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { device: string; checkpoint: string };
     assert.equal(result.device, "template");
     assert.ok(readFileSync(out).byteLength > 100_000);

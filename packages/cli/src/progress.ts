@@ -4,7 +4,11 @@ export class Progress {
   private lastPrint = 0;
   private readonly start = performance.now();
 
-  constructor(private readonly label: string, private readonly total: number, private readonly enabled = true) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly enabled = true,
+  ) {}
 
   update(done: number, extra = ""): void {
     if (!this.enabled) return;

@@ -11,7 +11,15 @@ test("the MLP learns the embedded Fashion-MNIST subset: loss falls and test accu
   assert.equal(data.source, "embedded");
   const model = mlp();
   const losses: number[] = [];
-  const stats = await train(model, data.train, { epochs: 1, batchSize: 64, lr: 1e-3, device: "cpu", seed: 7, progress: false, onStep: (_s, l) => losses.push(l) });
+  const stats = await train(model, data.train, {
+    epochs: 1,
+    batchSize: 64,
+    lr: 1e-3,
+    device: "cpu",
+    seed: 7,
+    progress: false,
+    onStep: (_s, l) => losses.push(l),
+  });
   const first = losses.slice(0, 10).reduce((a, b) => a + b) / 10;
   const last = losses.slice(-10).reduce((a, b) => a + b) / 10;
   assert.ok(last < first * 0.6, `loss should fall: first 10 steps ${first.toFixed(3)}, last 10 ${last.toFixed(3)}`);

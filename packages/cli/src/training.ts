@@ -60,7 +60,10 @@ export async function train(model: nn.Module, data: Split, opts: TrainOptions): 
       // Checked before the update, so a non-finite step never reaches the weights.
       if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
         optimizer.dispose();
-        throw await diagnoseNonFinite(`train: step ${step + 1} (epoch ${epoch + 1}): loss ${lossValue}, gradient norm ${gradNorm}`, () => void tidy(() => void forwardBackward()));
+        throw await diagnoseNonFinite(
+          `train: step ${step + 1} (epoch ${epoch + 1}): loss ${lossValue}, gradient norm ${gradNorm}`,
+          () => void tidy(() => void forwardBackward()),
+        );
       }
       tidy(() => optimizer.step());
       lossSum += lossValue * batch.size;

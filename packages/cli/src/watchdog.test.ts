@@ -9,7 +9,10 @@ const WATCHDOG = fileURLToPath(new URL("./watchdog.ts", import.meta.url));
 function withWatchdog(stallMs: number, body: string): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   const script = `import { startWatchdog } from ${JSON.stringify(WATCHDOG)}; import { tensor } from "@polychip/engine"; await startWatchdog(${stallMs}); ${body}`;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), "--input-type=module", "-e", script], { stdio: ["ignore", "ignore", "pipe"], cwd: fileURLToPath(new URL("..", import.meta.url)) });
+    const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), "--input-type=module", "-e", script], {
+      stdio: ["ignore", "ignore", "pipe"],
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     child.on("close", (code, signal) => resolve({ code, signal, stderr }));
@@ -18,7 +21,10 @@ function withWatchdog(stallMs: number, body: string): Promise<{ code: number | n
 
 test("the watchdog leaves alone a long run that never yields to timers but keeps launching kernels", async () => {
   // 1.5 s of awaits that resolve at once (no macrotask turn, so no timer tick) with a kernel in each.
-  const run = await withWatchdog(300, `const end = Date.now() + 1500; let t = tensor([1, 2]); while (Date.now() < end) { const n = t.add(1); t.dispose(); t = n; await n.data(); } process.exit(0);`);
+  const run = await withWatchdog(
+    300,
+    `const end = Date.now() + 1500; let t = tensor([1, 2]); while (Date.now() < end) { const n = t.add(1); t.dispose(); t = n; await n.data(); } process.exit(0);`,
+  );
   assert.equal(run.code, 0, run.stderr);
 });
 

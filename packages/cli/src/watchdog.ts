@@ -61,7 +61,9 @@ export async function startWatchdog(stallMs: number): Promise<() => void> {
     worker.once("online", resolve);
     worker.once("error", reject);
   });
-  worker.on("error", (err) => process.stderr.write(`polychip: warning: the watchdog thread stopped (${err.message}); a kernel that never returns will not be caught\n`));
+  worker.on("error", (err) =>
+    process.stderr.write(`polychip: warning: the watchdog thread stopped (${err.message}); a kernel that never returns will not be caught\n`),
+  );
   worker.unref();
   return () => {
     clearInterval(heart);

@@ -15,9 +15,7 @@ import { loadFashionMnist } from "@polychip/datasets";
 import { mlp } from "./models.ts";
 import { train } from "./training.ts";
 
-const NO_WEBGPU = (await isWebGpuAvailable())
-  ? false
-  : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
+const NO_WEBGPU = (await isWebGpuAvailable()) ? false : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
 
 const STEPS = 100;
 const BATCH = 64;
@@ -67,11 +65,12 @@ test("the Fashion-MNIST MLP trains for 100 steps on webgpu with the cpu's loss c
   const worst = relative.indexOf(Math.max(...relative));
   // Read in the test log: the figure the issue asks for.
   console.log(`webgpu vs cpu loss over ${STEPS} steps: max relative difference ${relative[worst]!.toExponential(2)} at step ${worst + 1}`);
-  assert.ok(
-    relative[worst]! <= RELATIVE,
-    `step ${worst + 1}: webgpu loss ${gpuLosses[worst]}, cpu loss ${cpuLosses[worst]} (relative ${relative[worst]})`,
-  );
+  assert.ok(relative[worst]! <= RELATIVE, `step ${worst + 1}: webgpu loss ${gpuLosses[worst]}, cpu loss ${cpuLosses[worst]} (relative ${relative[worst]})`);
   // The run learned something, so agreeing curves are not two flat lines.
   assert.ok(cpuLosses.at(-1)! < cpuLosses[0]! * 0.6, `loss went from ${cpuLosses[0]} to ${cpuLosses.at(-1)}`);
-  assert.deepEqual(fallbackReport().filter((r) => r.device === "webgpu"), [], "every training op ran on webgpu");
+  assert.deepEqual(
+    fallbackReport().filter((r) => r.device === "webgpu"),
+    [],
+    "every training op ran on webgpu",
+  );
 });

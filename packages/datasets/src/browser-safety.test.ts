@@ -11,6 +11,10 @@ test("the browser entry and the core import no Node built-ins", () => {
     const imports = [...source.matchAll(/from\s+"([^"]+)"/g)].map((match) => match[1]!);
     const local = imports.filter((path) => path.startsWith("./"));
     for (const path of local) assert.ok(browserFiles.includes(path.slice(2)), `${file} imports ${path}, which is not in the browser set`);
-    assert.deepEqual(imports.filter((path) => !path.startsWith("./") && path !== "@polychip/hal"), [], file);
+    assert.deepEqual(
+      imports.filter((path) => !path.startsWith("./") && path !== "@polychip/hal"),
+      [],
+      file,
+    );
   }
 });

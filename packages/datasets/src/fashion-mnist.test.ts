@@ -143,8 +143,7 @@ test("a count mismatch between images and labels is a FormatError naming both fi
     await assert.rejects(
       loadFashionMnist({ dir }),
       (error: unknown) =>
-        error instanceof FormatError &&
-        /train-images-idx3-ubyte.gz has 3 images but .*train-labels-idx1-ubyte.gz has 4 labels/.test(error.message),
+        error instanceof FormatError && /train-images-idx3-ubyte.gz has 3 images but .*train-labels-idx1-ubyte.gz has 4 labels/.test(error.message),
     );
   } finally {
     await rm(dir, { recursive: true });
@@ -170,10 +169,7 @@ test("images that are not 28×28 are a FormatError", async () => {
 });
 
 test("a missing file in an explicit dir is a FormatError naming its path", async () => {
-  await assert.rejects(
-    loadFashionMnist({ dir: absentDir }),
-    (error: unknown) => error instanceof FormatError && error.message.startsWith(`${absentDir}/`),
-  );
+  await assert.rejects(loadFashionMnist({ dir: absentDir }), (error: unknown) => error instanceof FormatError && error.message.startsWith(`${absentDir}/`));
 });
 
 test("a url is fetched over HTTP with source 'url'", async () => {
@@ -219,8 +215,14 @@ test("a data folder with a directory where a file belongs names the file and wha
   const dir = await mkdtemp(join(tmpdir(), "polychip-fm-"));
   try {
     for (const name of Object.values(FASHION_MNIST_FILES)) await mkdir(join(dir, name));
-    await assert.rejects(loadFashionMnist({ dir }), (e: Error) =>
-      e instanceof FormatError && e.message.includes(join(dir, FASHION_MNIST_FILES.trainImages)) && /is a directory; expected the Fashion-MNIST file/.test(e.message) && !/EISDIR/.test(e.message));
+    await assert.rejects(
+      loadFashionMnist({ dir }),
+      (e: Error) =>
+        e instanceof FormatError &&
+        e.message.includes(join(dir, FASHION_MNIST_FILES.trainImages)) &&
+        /is a directory; expected the Fashion-MNIST file/.test(e.message) &&
+        !/EISDIR/.test(e.message),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -11,18 +11,7 @@ export const IMAGE_COLS = 28;
 export const IMAGE_PIXELS = IMAGE_ROWS * IMAGE_COLS;
 
 /** Class names in label order: label k is FASHION_MNIST_CLASSES[k]. */
-export const FASHION_MNIST_CLASSES = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-] as const;
+export const FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"] as const;
 
 export const FASHION_MNIST_CLASS_COUNT = FASHION_MNIST_CLASSES.length;
 
@@ -85,10 +74,7 @@ export interface FashionMnistOptions {
 export type FashionMnistFileBytes = Record<FashionMnistFile, { bytes: Uint8Array; name: string }>;
 
 /** Decodes the four files into train and test splits, checking that they fit together. */
-export async function assembleFashionMnist(
-  files: FashionMnistFileBytes,
-  gunzip: Gunzip,
-): Promise<{ train: Split; test: Split }> {
+export async function assembleFashionMnist(files: FashionMnistFileBytes, gunzip: Gunzip): Promise<{ train: Split; test: Split }> {
   const [train, test] = await Promise.all([
     assembleSplit(files.trainImages, files.trainLabels, gunzip),
     assembleSplit(files.testImages, files.testLabels, gunzip),
@@ -96,30 +82,20 @@ export async function assembleFashionMnist(
   return { train, test };
 }
 
-async function assembleSplit(
-  imagesFile: { bytes: Uint8Array; name: string },
-  labelsFile: { bytes: Uint8Array; name: string },
-  gunzip: Gunzip,
-): Promise<Split> {
+async function assembleSplit(imagesFile: { bytes: Uint8Array; name: string }, labelsFile: { bytes: Uint8Array; name: string }, gunzip: Gunzip): Promise<Split> {
   const [images, labels] = await Promise.all([
     decodeIdxImages(imagesFile.bytes, imagesFile.name, gunzip),
     decodeIdxLabels(labelsFile.bytes, labelsFile.name, gunzip),
   ]);
   if (images.rows !== IMAGE_ROWS || images.cols !== IMAGE_COLS) {
-    throw new FormatError(
-      `${imagesFile.name}: Fashion-MNIST images are ${IMAGE_ROWS}×${IMAGE_COLS}, the file has ${images.rows}×${images.cols}`,
-    );
+    throw new FormatError(`${imagesFile.name}: Fashion-MNIST images are ${IMAGE_ROWS}×${IMAGE_COLS}, the file has ${images.rows}×${images.cols}`);
   }
   if (images.count !== labels.count) {
-    throw new FormatError(
-      `${imagesFile.name} has ${images.count} images but ${labelsFile.name} has ${labels.count} labels`,
-    );
+    throw new FormatError(`${imagesFile.name} has ${images.count} images but ${labelsFile.name} has ${labels.count} labels`);
   }
   const bad = labels.labels.findIndex((label) => label >= FASHION_MNIST_CLASS_COUNT);
   if (bad >= 0) {
-    throw new FormatError(
-      `${labelsFile.name}: label ${labels.labels[bad]} at index ${bad} is not a class (0..${FASHION_MNIST_CLASS_COUNT - 1})`,
-    );
+    throw new FormatError(`${labelsFile.name}: label ${labels.labels[bad]} at index ${bad} is not a class (0..${FASHION_MNIST_CLASS_COUNT - 1})`);
   }
   return { images: images.pixels, labels: labels.labels, count: images.count };
 }

@@ -26,7 +26,7 @@ function mutate(source: Uint8Array, seed: number): Uint8Array {
       break;
     case 1: {
       const dv = new DataView(out.buffer);
-      const dims = (out.byteLength >= 16 ? 3 : 1);
+      const dims = out.byteLength >= 16 ? 3 : 1;
       dv.setUint32(4 + 4 * int(dims), [0, 1, 2, 255, 65536, 2 ** 31, 2 ** 32 - 1][int(7)]!, false);
       mutated = out;
       break;

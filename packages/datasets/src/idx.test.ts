@@ -3,15 +3,7 @@ import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { FormatError } from "@polychip/hal";
 import { gunzipWithStream } from "./gunzip-web.ts";
-import {
-  decodeIdxImages,
-  decodeIdxLabels,
-  encodeIdxImages,
-  encodeIdxLabels,
-  isGzip,
-  parseIdxImages,
-  parseIdxLabels,
-} from "./idx.ts";
+import { decodeIdxImages, decodeIdxLabels, encodeIdxImages, encodeIdxLabels, isGzip, parseIdxImages, parseIdxLabels } from "./idx.ts";
 import { gunzipWithZlib } from "./node.ts";
 
 /** gzipSync's Buffer as a plain Uint8Array (@types/node 20.9's Buffer does not type-check as one under TS 5.9). */
@@ -21,9 +13,7 @@ function gzip(bytes: Uint8Array): Uint8Array {
 }
 
 /** Two 2×3 images with pixels 0..11, and labels 7 and 3. */
-const tinyImages = Uint8Array.from([
-  0x00, 0x00, 0x08, 0x03, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-]);
+const tinyImages = Uint8Array.from([0x00, 0x00, 0x08, 0x03, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 const tinyLabels = Uint8Array.from([0x00, 0x00, 0x08, 0x01, 0, 0, 0, 2, 7, 3]);
 
 test("parseIdxImages reads the header dims and the pixels of a raw buffer", () => {
@@ -67,9 +57,7 @@ test("decodeIdxLabels passes raw bytes through without calling gunzip", async ()
 test("bad magic is a FormatError naming the file and both magics", () => {
   assert.throws(
     () => parseIdxImages(tinyLabels, "labels-passed-as-images"),
-    (error: unknown) =>
-      error instanceof FormatError &&
-      /labels-passed-as-images: bad IDX magic 0x00000801, expected 0x00000803/.test(error.message),
+    (error: unknown) => error instanceof FormatError && /labels-passed-as-images: bad IDX magic 0x00000801, expected 0x00000803/.test(error.message),
   );
 });
 
@@ -80,14 +68,16 @@ test("a header cut short is a FormatError", () => {
 test("truncated data is a FormatError saying how many bytes were expected", () => {
   assert.throws(
     () => parseIdxImages(tinyImages.subarray(0, tinyImages.length - 1), "cut"),
-    (error: unknown) =>
-      error instanceof FormatError && /cut: truncated IDX data: header says \[2, 2, 3\] = 12 bytes, the file has 11/.test(error.message),
+    (error: unknown) => error instanceof FormatError && /cut: truncated IDX data: header says \[2, 2, 3\] = 12 bytes, the file has 11/.test(error.message),
   );
 });
 
 test("trailing bytes after the data are a FormatError", () => {
   const padded = Uint8Array.from([...tinyLabels, 0]);
-  assert.throws(() => parseIdxLabels(padded, "padded"), (error: unknown) => error instanceof FormatError && /padded: 1 unexpected bytes/.test(error.message));
+  assert.throws(
+    () => parseIdxLabels(padded, "padded"),
+    (error: unknown) => error instanceof FormatError && /padded: 1 unexpected bytes/.test(error.message),
+  );
 });
 
 test("a truncated gzip stream is a FormatError on the zlib path", async () => {

@@ -33,8 +33,7 @@ export function isGzip(bytes: Uint8Array): boolean {
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, "0")}`;
 
 function readHeader(bytes: Uint8Array, fileName: string, magic: number): number[] {
-  const truncated = (need: number) =>
-    new FormatError(`${fileName}: truncated IDX header: need ${need} bytes, the file has ${bytes.length}`);
+  const truncated = (need: number) => new FormatError(`${fileName}: truncated IDX header: need ${need} bytes, the file has ${bytes.length}`);
   if (bytes.length < 4) throw truncated(4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // The magic comes first so a labels file passed as images says so, rather than "too short".
@@ -53,14 +52,10 @@ function readHeader(bytes: Uint8Array, fileName: string, magic: number): number[
 function readBody(bytes: Uint8Array, fileName: string, headerBytes: number, expected: number, dims: number[]): Uint8Array {
   const available = bytes.length - headerBytes;
   if (available < expected) {
-    throw new FormatError(
-      `${fileName}: truncated IDX data: header says [${dims.join(", ")}] = ${expected} bytes, the file has ${available}`,
-    );
+    throw new FormatError(`${fileName}: truncated IDX data: header says [${dims.join(", ")}] = ${expected} bytes, the file has ${available}`);
   }
   if (available > expected) {
-    throw new FormatError(
-      `${fileName}: ${available - expected} unexpected bytes after the IDX data of [${dims.join(", ")}]`,
-    );
+    throw new FormatError(`${fileName}: ${available - expected} unexpected bytes after the IDX data of [${dims.join(", ")}]`);
   }
   // A copy rather than a view: the caller may transfer it to a worker without dragging the file along.
   // Not bytes.slice(): on a Node Buffer (a view into a shared pool) that returns another view.

@@ -12,20 +12,31 @@ function rampSplit(count = 10): Split {
   return { images, labels: Uint8Array.from({ length: count }, (_, i) => i), count };
 }
 
-const labelsOf = (split: Split, options: Parameters<typeof batches>[1]) =>
-  [...batches(split, options)].flatMap((batch) => [...batch.y]);
+const labelsOf = (split: Split, options: Parameters<typeof batches>[1]) => [...batches(split, options)].flatMap((batch) => [...batch.y]);
 
 test("batches have size*784 pixels, size labels, and a smaller last batch", () => {
   const all = [...batches(rampSplit(), { batchSize: 4 })];
-  assert.deepEqual(all.map((b) => b.size), [4, 4, 2]);
-  assert.deepEqual(all.map((b) => b.x.length), [4 * 784, 4 * 784, 2 * 784]);
-  assert.deepEqual(all.map((b) => b.y.length), [4, 4, 2]);
+  assert.deepEqual(
+    all.map((b) => b.size),
+    [4, 4, 2],
+  );
+  assert.deepEqual(
+    all.map((b) => b.x.length),
+    [4 * 784, 4 * 784, 2 * 784],
+  );
+  assert.deepEqual(
+    all.map((b) => b.y.length),
+    [4, 4, 2],
+  );
   assert.ok(all[0]!.x instanceof Float32Array && all[0]!.y instanceof Int32Array);
 });
 
 test("dropLast skips the short final batch", () => {
   const all = [...batches(rampSplit(), { batchSize: 4, dropLast: true })];
-  assert.deepEqual(all.map((b) => b.size), [4, 4]);
+  assert.deepEqual(
+    all.map((b) => b.size),
+    [4, 4],
+  );
   assert.equal(batchCount(10, 4, true), 2);
   assert.equal(batchCount(10, 4, false), 3);
 });
@@ -68,7 +79,10 @@ test("shuffling with a seed is a permutation, the same on every run", () => {
   const first = labelsOf(rampSplit(), { batchSize: 3, shuffle: true, seed: 42 });
   const again = labelsOf(rampSplit(), { batchSize: 3, shuffle: true, seed: 42 });
   assert.deepEqual(first, again);
-  assert.deepEqual([...first].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    [...first].sort((a, b) => a - b),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+  );
   assert.notDeepEqual(first, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
@@ -95,7 +109,10 @@ test("a DataLoader gives each epoch a new order and repeats across loaders", () 
   assert.equal(loader.epoch, 3);
   assert.notDeepEqual(epochs[0], epochs[1]);
   const other = new DataLoader(rampSplit(), { batchSize: 4, shuffle: true, seed: 9 });
-  assert.deepEqual([...other].flatMap((b) => [...b.y]), epochs[0]);
+  assert.deepEqual(
+    [...other].flatMap((b) => [...b.y]),
+    epochs[0],
+  );
 });
 
 test("batchShape gives the flat and the image view of the same batch", () => {

@@ -54,12 +54,7 @@ export function batchCount(count: number, batchSize: number, dropLast = false): 
 
 /** A 256-entry table from byte to normalised value: one multiply-add per pixel computed once. */
 function pixelTable(standardize: BatchOptions["standardize"]): Float32Array {
-  const stats: Standardization =
-    standardize === true
-      ? { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD }
-      : standardize
-        ? standardize
-        : { mean: 0, std: 1 };
+  const stats: Standardization = standardize === true ? { mean: FASHION_MNIST_MEAN, std: FASHION_MNIST_STD } : standardize ? standardize : { mean: 0, std: 1 };
   if (!(stats.std > 0)) {
     throw new PolychipError(`batches: standardize.std must be positive, got ${stats.std}`);
   }

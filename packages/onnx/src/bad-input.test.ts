@@ -9,7 +9,10 @@ const model = buildModel({
   opset: 13,
   inputs: [{ name: "x", type: "float32", shape: [2, 3] }],
   outputs: [{ name: "y", type: "float32" }],
-  nodes: [{ op: "Add", inputs: ["x", "b"], outputs: ["s"] }, { op: "Relu", inputs: ["s"], outputs: ["y"] }],
+  nodes: [
+    { op: "Add", inputs: ["x", "b"], outputs: ["s"] },
+    { op: "Relu", inputs: ["s"], outputs: ["y"] },
+  ],
   initializers: [initializer("b", [1, 2, 3], [3])],
 });
 
@@ -52,15 +55,23 @@ test("random bytes and non-bytes are FormatErrors", () => {
 
 test("a model with an unknown op is refused naming the op", () => {
   const bytes = buildModel({
-    opset: 17, inputs: [{ name: "x", type: "float32", shape: [2] }], outputs: [{ name: "y", type: "float32" }],
+    opset: 17,
+    inputs: [{ name: "x", type: "float32", shape: [2] }],
+    outputs: [{ name: "y", type: "float32" }],
     nodes: [{ op: "NotAnOnnxOp", inputs: ["x"], outputs: ["y"] }],
   });
-  assert.throws(() => importOnnx(bytes), (e: Error) => e instanceof UnsupportedOpError && /NotAnOnnxOp/.test(e.message));
+  assert.throws(
+    () => importOnnx(bytes),
+    (e: Error) => e instanceof UnsupportedOpError && /NotAnOnnxOp/.test(e.message),
+  );
 });
 
 test("a wrong input shape or dtype at run time is a ShapeError or DTypeError naming the input", async () => {
   const graph = importOnnx(model);
   await assert.rejects(execute(graph, { x: { data: new Float32Array(4), shape: [2, 2] } }), (e: Error) => e instanceof ShapeError && /'x'/.test(e.message));
-  await assert.rejects(execute(graph, { x: { data: new Int32Array(6), shape: [2, 3], dtype: "int32" } }), (e: Error) => e instanceof DTypeError && /'x'/.test(e.message));
+  await assert.rejects(
+    execute(graph, { x: { data: new Int32Array(6), shape: [2, 3], dtype: "int32" } }),
+    (e: Error) => e instanceof DTypeError && /'x'/.test(e.message),
+  );
   await assert.rejects(execute(graph, {}), (e: Error) => e instanceof PolychipError && /missing input 'x'/.test(e.message));
 });

@@ -21,26 +21,45 @@ function writeTest(dir: string, model: Uint8Array, inputs: TensorProto[], output
 }
 
 const reluModel = buildModel({
-  opset: 13, inputs: [{ name: "x", type: "float32", shape: [3] }], outputs: [{ name: "y", type: "float32" }],
+  opset: 13,
+  inputs: [{ name: "x", type: "float32", shape: [3] }],
+  outputs: [{ name: "y", type: "float32" }],
   nodes: [{ op: "Relu", inputs: ["x"], outputs: ["y"] }],
 });
 const x = initializer("x", [-1, 0, 2], [3]);
 writeTest("suite/test_relu_ok", reluModel, [x], [initializer("y", [0, 0, 2], [3])]);
 writeTest("suite/nested/test_relu_wrong", reluModel, [x], [initializer("y", [0, 0, 2.5], [3])]);
-writeTest("suite/test_unknown", buildModel({
-  opset: 13, inputs: [{ name: "x", type: "float32", shape: [3] }], outputs: [{ name: "y", type: "float32" }],
-  nodes: [{ op: "Hardmax2000", inputs: ["x"], outputs: ["y"] }],
-}), [x], [x]);
+writeTest(
+  "suite/test_unknown",
+  buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [3] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Hardmax2000", inputs: ["x"], outputs: ["y"] }],
+  }),
+  [x],
+  [x],
+);
 // ArgMax gives int64 in ONNX and int32 in Polychip: equal values pass.
-writeTest("suite/test_argmax_int64", buildModel({
-  opset: 13, inputs: [{ name: "x", type: "float32", shape: [3] }], outputs: [{ name: "y", type: "int64" }],
-  nodes: [{ op: "ArgMax", inputs: ["x"], outputs: ["y"], attrs: { keepdims: 0 } }],
-}), [x], [initializer("y", [2], [], "int64")]);
+writeTest(
+  "suite/test_argmax_int64",
+  buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [3] }],
+    outputs: [{ name: "y", type: "int64" }],
+    nodes: [{ op: "ArgMax", inputs: ["x"], outputs: ["y"], attrs: { keepdims: 0 } }],
+  }),
+  [x],
+  [initializer("y", [2], [], "int64")],
+);
 
 test("findTests walks folders recursively and treats a folder with model.onnx as one test", async () => {
   const tests = await findTests([join(root, "suite")]);
   assert.deepEqual(tests.map((t) => t.name).sort(), ["test_argmax_int64", "test_relu_ok", "test_relu_wrong", "test_unknown"]);
-  assert.deepEqual((await findTests([join(root, "suite", "test_relu_ok")])).map((t) => t.name), ["test_relu_ok"]);
+  assert.deepEqual(
+    (await findTests([join(root, "suite", "test_relu_ok")])).map((t) => t.name),
+    ["test_relu_ok"],
+  );
 });
 
 test("runConformance reports pass, fail with the max abs error, and skip with the unsupported op", async () => {
@@ -80,7 +99,10 @@ test("checkExpectations flags unlisted failures and listed tests that pass", () 
     device: "cpu",
     expected: { b: { status: "fail", reason: "old" }, c: { status: "skip", reason: "no op" } },
   });
-  assert.deepEqual(report.unexpected.map((x) => x.name), ["a"]);
+  assert.deepEqual(
+    report.unexpected.map((x) => x.name),
+    ["a"],
+  );
   assert.deepEqual(report.stale, ["b"]);
   assert.equal(report.ok, false);
 });
@@ -103,7 +125,16 @@ test("a selection with no tests is an error naming the paths", async () => {
 test("the per-op summary counts pass, fail and skip by ONNX op type", async () => {
   const summary = await runConformance([join(root, "suite")], { device: "cpu" });
   const lines = formatOpSummary(summary.results);
-  assert.ok(lines.some((l) => /^Relu +1 passed, 1 failed, 0 skipped$/.test(l)), lines.join("\n"));
-  assert.ok(lines.some((l) => /^ArgMax +1 passed, 0 failed, 0 skipped$/.test(l)), lines.join("\n"));
-  assert.ok(lines.some((l) => /^Hardmax2000 +0 passed, 0 failed, 1 skipped$/.test(l)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /^Relu +1 passed, 1 failed, 0 skipped$/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(
+    lines.some((l) => /^ArgMax +1 passed, 0 failed, 0 skipped$/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(
+    lines.some((l) => /^Hardmax2000 +0 passed, 0 failed, 1 skipped$/.test(l)),
+    lines.join("\n"),
+  );
 });

@@ -66,7 +66,11 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
   const tol: Tolerance = { rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol, atol: options.atol ?? DEFAULT_TOLERANCE.atol };
   let ops: string[] | undefined;
   const done = (r: Omit<TestResult, "name" | "dir" | "ms">): TestResult => ({
-    name: test.name, dir: test.dir, ...r, ...(ops ? { ops } : {}), ms: Math.round(performance.now() - started),
+    name: test.name,
+    dir: test.dir,
+    ...r,
+    ...(ops ? { ops } : {}),
+    ms: Math.round(performance.now() - started),
   });
   let maxAbsError = 0;
   const frozen = new Set<string>();

@@ -21,7 +21,10 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-const webgpu = await useDevice("webgpu").then(() => undefined, (err: Error) => `no WebGPU adapter here: ${err.message}`);
+const webgpu = await useDevice("webgpu").then(
+  () => undefined,
+  (err: Error) => `no WebGPU adapter here: ${err.message}`,
+);
 after(() => removeDevice("webgpu"));
 
 for (const device of ["cpu", "webgpu"]) {
@@ -33,7 +36,11 @@ async function dynamicTwoSizes(device: string): Promise<void> {
   const session = await OnnxSession.create(DYNAMIC_HW, { device });
   const reference = await ort!.InferenceSession.create(DYNAMIC_HW);
   try {
-    for (const shape of [[1, 3, 10, 14], [1, 3, 7, 9], [1, 3, 10, 14]]) {
+    for (const shape of [
+      [1, 3, 10, 14],
+      [1, 3, 7, 9],
+      [1, 3, 10, 14],
+    ]) {
       const x = image(shape);
       const got = await session.run({ x: { data: x, shape } });
       const want = await reference.run({ x: new ort!.Tensor("float32", x, shape) });
@@ -51,25 +58,36 @@ async function dynamicTwoSizes(device: string): Promise<void> {
 }
 
 test("without input shapes, a lowering that needs sizes fails naming the node and the symbolic dims", () => {
-  assert.throws(() => importOnnx(DYNAMIC_HW), (e: Error) => e instanceof UnsupportedOpError && /Resize.*static shape of 'act', which is \[1, 4, \?\d+, \?\d+\]/.test(e.message));
+  assert.throws(
+    () => importOnnx(DYNAMIC_HW),
+    (e: Error) => e instanceof UnsupportedOpError && /Resize.*static shape of 'act', which is \[1, 4, \?\d+, \?\d+\]/.test(e.message),
+  );
 });
 
 test("an input size the model cannot take stops with an error naming the input or node, never a guessed run", async () => {
   const session = await OnnxSession.create(DYNAMIC_HW, { device: "cpu" });
   try {
-    await assert.rejects(session.run({ x: { data: image([1, 4, 8, 8]), shape: [1, 4, 8, 8] } }), (e: Error) => e instanceof ShapeError && /'x' is declared \[1, 3, H, W\]/.test(e.message));
+    await assert.rejects(
+      session.run({ x: { data: image([1, 4, 8, 8]), shape: [1, 4, 8, 8] } }),
+      (e: Error) => e instanceof ShapeError && /'x' is declared \[1, 3, H, W\]/.test(e.message),
+    );
   } finally {
     session.dispose();
   }
   // Reshape to [N, 5, -1] only fits when C·H·W divides by 5.
   const model = buildModel({
-    opset: 13, inputs: [{ name: "x", type: "float32", shape: [1, 2, "H", "W"] }], outputs: [{ name: "y", type: "float32" }],
-    nodes: [{ op: "Reshape", inputs: ["x", "target"], outputs: ["y"] }], initializers: [initializer("target", [1, 5, -1], [3], "int64")],
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [1, 2, "H", "W"] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Reshape", inputs: ["x", "target"], outputs: ["y"] }],
+    initializers: [initializer("target", [1, 5, -1], [3], "int64")],
   });
   const reshaping = await OnnxSession.create(model, { device: "cpu" });
   try {
     assert.deepEqual((await reshaping.run({ x: { data: image([1, 2, 5, 3]), shape: [1, 2, 5, 3] } })).y!.shape, [1, 5, 6]);
-    await assert.rejects(reshaping.run({ x: { data: image([1, 2, 2, 2]), shape: [1, 2, 2, 2] } }), (e: Error) => /Reshape.*cannot reshape \[1, 2, 2, 2\] to \[1, 5, -1\]/.test(e.message));
+    await assert.rejects(reshaping.run({ x: { data: image([1, 2, 2, 2]), shape: [1, 2, 2, 2] } }), (e: Error) =>
+      /Reshape.*cannot reshape \[1, 2, 2, 2\] to \[1, 5, -1\]/.test(e.message),
+    );
   } finally {
     reshaping.dispose();
   }
@@ -77,7 +95,9 @@ test("an input size the model cannot take stops with an error naming the input o
 
 /** conv (stride 2) → Shape → Gather → Unsqueeze → Concat(…, -1) → Reshape, all on symbolic H and W. */
 const shapeChain = buildModel({
-  opset: 13, inputs: [{ name: "x", type: "float32", shape: [1, 1, "H", "W"] }], outputs: [{ name: "y", type: "float32" }],
+  opset: 13,
+  inputs: [{ name: "x", type: "float32", shape: [1, 1, "H", "W"] }],
+  outputs: [{ name: "y", type: "float32" }],
   nodes: [
     { op: "Conv", inputs: ["x", "w"], outputs: ["c"], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } },
     { op: "Shape", inputs: ["c"], outputs: ["s"] },
@@ -87,8 +107,11 @@ const shapeChain = buildModel({
     { op: "Reshape", inputs: ["c", "target"], outputs: ["y"] },
   ],
   initializers: [
-    initializer("w", [1, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 3, 3]), initializer("i2", [2], [], "int64"), initializer("axes0", [0], [1], "int64"),
-    initializer("one", [1], [1], "int64"), initializer("minus1", [-1], [1], "int64"),
+    initializer("w", [1, 0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 3, 3]),
+    initializer("i2", [2], [], "int64"),
+    initializer("axes0", [0], [1], "int64"),
+    initializer("one", [1], [1], "int64"),
+    initializer("minus1", [-1], [1], "int64"),
   ],
 });
 
@@ -96,15 +119,24 @@ test("a stride-2 conv of a symbolic dim is a symbol, so its Shape is computed at
   const graph = importOnnx(shapeChain);
   const y = graph.outputs[0]!;
   assert.equal(y.shape.length, 3);
-  assert.ok(y.shape.every((d) => typeof d === "string"), `output dims ${JSON.stringify(y.shape)} must be symbols, not guessed sizes`);
-  assert.ok(graph.nodes.some((n) => n.op === "shape"), "the Shape node must stay in the graph");
+  assert.ok(
+    y.shape.every((d) => typeof d === "string"),
+    `output dims ${JSON.stringify(y.shape)} must be symbols, not guessed sizes`,
+  );
+  assert.ok(
+    graph.nodes.some((n) => n.op === "shape"),
+    "the Shape node must stay in the graph",
+  );
 });
 
 test("the unbound graph evaluates its shape subgraph with the run's sizes (and agrees with a bound plan)", async () => {
   const graph = importOnnx(shapeChain);
   const session = await OnnxSession.create(shapeChain, { device: "cpu" });
   try {
-    for (const [h, w] of [[6, 8], [5, 3]]) {
+    for (const [h, w] of [
+      [6, 8],
+      [5, 3],
+    ]) {
       const shape = [1, 1, h!, w!];
       const x = image(shape);
       const generic = (await execute(graph, { x: { data: x, shape } }, { device: "cpu" })).y!;

@@ -112,40 +112,48 @@ async function tryRun(graph: Graph): Promise<void> {
   const shapes = inferShapes(graph);
   const largest = Math.max(0, ...[...shapes.values()].map((v) => v.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : Infinity), 1)));
   if (!(largest <= 1 << 16)) return;
-  const inputs = Object.fromEntries(graph.inputs.map((v) => [v.name, { data: new Array((v.shape as number[]).reduce((p, d) => p * d, 1)).fill(0), shape: v.shape as number[] }]));
+  const inputs = Object.fromEntries(
+    graph.inputs.map((v) => [v.name, { data: new Array((v.shape as number[]).reduce((p, d) => p * d, 1)).fill(0), shape: v.shape as number[] }]),
+  );
   await execute(graph, inputs, { device: "cpu" });
 }
 
-test(
-  `fuzz: ${CASES} seeded mutations of the shared models give a graph or a typed error, never a crash or hang`,
-  { skip: corpus ? false : "../shared/conformance/onnx-node is not present", timeout: Math.max(60_000, CASES * 25) },
-  async () => {
-    const models = readdirSync(corpus!).sort().map((d) => readFileSync(join(corpus!, d, "model.onnx")));
-    const decoded = models.map((b) => decodeModel(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
-    const rng = generator(SEED);
-    const outcomes = new Map<string, number>();
-    const started = performance.now();
-    for (let k = 0; k < CASES; k++) {
-      const i = rng.int(models.length);
-      const bytes = k % 2 === 0 ? mutateBytes(new Uint8Array(models[i]!), rng) : encodeModel(mutateModel(decoded[i]!, rng));
-      let outcome = "imported";
+test(`fuzz: ${CASES} seeded mutations of the shared models give a graph or a typed error, never a crash or hang`, {
+  skip: corpus ? false : "../shared/conformance/onnx-node is not present",
+  timeout: Math.max(60_000, CASES * 25),
+}, async () => {
+  const models = readdirSync(corpus!)
+    .sort()
+    .map((d) => readFileSync(join(corpus!, d, "model.onnx")));
+  const decoded = models.map((b) => decodeModel(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+  const rng = generator(SEED);
+  const outcomes = new Map<string, number>();
+  const started = performance.now();
+  for (let k = 0; k < CASES; k++) {
+    const i = rng.int(models.length);
+    const bytes = k % 2 === 0 ? mutateBytes(new Uint8Array(models[i]!), rng) : encodeModel(mutateModel(decoded[i]!, rng));
+    let outcome = "imported";
+    try {
+      const graph = importOnnx(bytes);
       try {
-        const graph = importOnnx(bytes);
-        try {
-          await tryRun(graph);
-          outcome = "ran";
-        } catch (err) {
-          if (!(err instanceof PolychipError)) throw err;
-          outcome = `run ${err.name}`;
-        }
+        await tryRun(graph);
+        outcome = "ran";
       } catch (err) {
-        if (!(err instanceof PolychipError)) assert.fail(`case ${k} (model #${i}): untyped ${(err as Error)?.stack ?? err}`);
-        if (!outcome.startsWith("run")) outcome = err.name;
+        if (!(err instanceof PolychipError)) throw err;
+        outcome = `run ${err.name}`;
       }
-      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    } catch (err) {
+      if (!(err instanceof PolychipError)) assert.fail(`case ${k} (model #${i}): untyped ${(err as Error)?.stack ?? err}`);
+      if (!outcome.startsWith("run")) outcome = err.name;
     }
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`# fuzz: ${CASES} cases in ${seconds.toFixed(1)} s: ${[...outcomes].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-    if (CASES <= 2400) assert.ok(seconds < 60, `fuzzing took ${seconds} s`);
-  },
-);
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `# fuzz: ${CASES} cases in ${seconds.toFixed(1)} s: ${[...outcomes]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+  );
+  if (CASES <= 2400) assert.ok(seconds < 60, `fuzzing took ${seconds} s`);
+});

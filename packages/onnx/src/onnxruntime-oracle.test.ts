@@ -10,7 +10,9 @@ const IMAGES = 256;
 const TOLERANCE = 1e-4;
 
 for (const kind of ["mlp", "cnn"] as const) {
-  test(`exported ${kind} runs in onnxruntime-node within ${TOLERANCE} of Polychip on ${IMAGES} images`, { skip: ort ? false : "onnxruntime-node is not installed" }, async () => {
+  test(`exported ${kind} runs in onnxruntime-node within ${TOLERANCE} of Polychip on ${IMAGES} images`, {
+    skip: ort ? false : "onnxruntime-node is not installed",
+  }, async () => {
     const graph = await tracedFashionModel(kind);
     const images = randomImages(IMAGES, 11);
     const session = await ort!.InferenceSession.create(exportOnnx(graph));
@@ -47,15 +49,19 @@ test("ops and opsets outside the shared corpus agree with onnxruntime", { skip: 
     const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 3);
     const inputs = c.scales ? ["x", "s"] : ["x"];
     const bytes = buildModel({
-      opset: c.opset, inputs: [{ name: "x", type: "float32", shape: c.shape }], outputs: [{ name: "y", type: "float32" }],
-      nodes: [{ op: c.op, inputs, outputs: ["y"], attrs: c.attrs }], initializers: c.scales ? [initializer("s", c.scales, [4])] : [],
+      opset: c.opset,
+      inputs: [{ name: "x", type: "float32", shape: c.shape }],
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [{ op: c.op, inputs, outputs: ["y"], attrs: c.attrs }],
+      initializers: c.scales ? [initializer("s", c.scales, [4])] : [],
     });
     const session = await ort!.InferenceSession.create(bytes);
     const expected = (await session.run({ x: new ort!.Tensor("float32", data, c.shape) })).y!;
     const got = (await runOnnx(bytes, { x: { data, shape: c.shape } })).y!;
     assert.deepEqual(got.shape, [...expected.dims], `${c.op}-${c.opset} shape`);
     const e = expected.data as Float32Array;
-    for (let i = 0; i < e.length; i++) assert.ok(Math.abs(got.data[i]! - e[i]!) <= 1e-5 + 1e-4 * Math.abs(e[i]!), `${c.op}-${c.opset} element ${i}: ${got.data[i]} vs ${e[i]}`);
+    for (let i = 0; i < e.length; i++)
+      assert.ok(Math.abs(got.data[i]! - e[i]!) <= 1e-5 + 1e-4 * Math.abs(e[i]!), `${c.op}-${c.opset} element ${i}: ${got.data[i]} vs ${e[i]}`);
     await session.release();
   }
 });

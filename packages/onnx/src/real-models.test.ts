@@ -24,7 +24,7 @@ function documentImage(h: number, w: number, seed: number): Float32Array {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const line = Math.floor(y / 16);
-      const inStroke = y % 16 > 4 && y % 16 < 12 && ((x + line * 7 + seed) % 13 < 8) && x > 6 && x < w - 6;
+      const inStroke = y % 16 > 4 && y % 16 < 12 && (x + line * 7 + seed) % 13 < 8 && x > 6 && x < w - 6;
       const paper = 0.92 + 0.04 * Math.sin(x * 0.05 + y * 0.03 + seed);
       for (let c = 0; c < 3; c++) out[c * h * w + y * w + x] = ((inStroke ? 0.1 + 0.05 * c : paper) - mean[c]!) / std[c]!;
     }
@@ -43,17 +43,25 @@ const image = (shape: number[], data: Float32Array): Feeds => ({ x: { data, shap
 
 /** A voice-like chunk: two tones with a slow envelope, 512 samples at 16 kHz. */
 function speech(seed: number): Float32Array {
-  return Float32Array.from({ length: 512 }, (_, i) => (0.2 + 0.1 * Math.sin(i * 0.01 + seed)) * (Math.sin(i * (0.06 + 0.01 * seed)) + 0.3 * Math.sin(i * 0.71)));
+  return Float32Array.from(
+    { length: 512 },
+    (_, i) => (0.2 + 0.1 * Math.sin(i * 0.01 + seed)) * (Math.sin(i * (0.06 + 0.01 * seed)) + 0.3 * Math.sin(i * 0.71)),
+  );
 }
 
-const vad = (): Feeds[] => [0, 1].map((seed) => ({
-  input: { data: speech(seed), shape: [1, 512], type: "float32" },
-  sr: { data: Int32Array.of(16000), shape: [], type: "int64" },
-  state: { data: features(2 * 128, seed + 7).map((v) => v * 0.2), shape: [2, 1, 128], type: "float32" },
-}));
+const vad = (): Feeds[] =>
+  [0, 1].map((seed) => ({
+    input: { data: speech(seed), shape: [1, 512], type: "float32" },
+    sr: { data: Int32Array.of(16000), shape: [], type: "int64" },
+    state: { data: features(2 * 128, seed + 7).map((v) => v * 0.2), shape: [2, 1, 128], type: "float32" },
+  }));
 
 const INPUTS: Record<string, () => Feeds[]> = {
-  "ppocr-v4-det": () => [[96, 128], [64, 160]].map(([h, w], k) => image([1, 3, h!, w!], documentImage(h!, w!, k))),
+  "ppocr-v4-det": () =>
+    [
+      [96, 128],
+      [64, 160],
+    ].map(([h, w], k) => image([1, 3, h!, w!], documentImage(h!, w!, k))),
   "ppocr-v4-rec": () => [160, 320].map((w, k) => image([1, 3, 48, w], documentImage(48, w, k + 3))),
   "ppocr-mobile-v2-cls": () => [image([1, 3, 48, 192], documentImage(48, 192, 5))],
   "openwakeword-hello-deepa": () => [1, 4].map((seed) => ({ "onnx::Flatten_0": { data: features(25 * 96, seed), shape: [1, 25, 96], type: "float32" } })),
@@ -64,15 +72,25 @@ const INPUTS: Record<string, () => Feeds[]> = {
 
 const skipAll = process.env.POLYCHIP_SKIP_REAL_MODELS === "1" ? "POLYCHIP_SKIP_REAL_MODELS=1" : !ort ? "onnxruntime-node is not installed" : false;
 
-const webgpu = process.env.POLYCHIP_REAL_MODELS_WEBGPU === "0" ? "POLYCHIP_REAL_MODELS_WEBGPU=0" : await useDevice("webgpu").then(() => undefined, (err: Error) => `no WebGPU adapter here: ${err.message}`);
+const webgpu =
+  process.env.POLYCHIP_REAL_MODELS_WEBGPU === "0"
+    ? "POLYCHIP_REAL_MODELS_WEBGPU=0"
+    : await useDevice("webgpu").then(
+        () => undefined,
+        (err: Error) => `no WebGPU adapter here: ${err.message}`,
+      );
 after(() => removeDevice("webgpu"));
 
 for (const model of REAL_MODELS) {
   const missing = (model.needs ?? []).filter((op) => !OP_IMPORTERS[op]);
   const skip = skipAll || (missing.length > 0 ? `needs ${missing.join(", ")}, which the importer does not register yet` : false);
   for (const device of ["cpu", "webgpu"]) {
-    const onDevice = skip || (device === "webgpu" ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)")) : false);
-    test(`${model.name} on ${device} (${model.package}@${model.version}, ${model.task}) matches onnxruntime-node`, { skip: onDevice, timeout: 600_000 }, async () => {
+    const onDevice =
+      skip || (device === "webgpu" ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)")) : false);
+    test(`${model.name} on ${device} (${model.package}@${model.version}, ${model.task}) matches onnxruntime-node`, {
+      skip: onDevice,
+      timeout: 600_000,
+    }, async () => {
       await checkModel(model, device);
     });
   }
@@ -89,8 +107,21 @@ async function checkModel(model: RealModel, device: string): Promise<void> {
     const scalars = new Map<string, Set<number>>();
     for (const feeds of cases()) {
       const shape = Object.values(feeds)[0]!.shape;
-      const mine = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, { data: f.data, shape: f.shape, dtype: f.type === "int64" ? "int32" as const : "float32" as const }]));
-      const theirs = Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, f.type === "int64" ? new ort!.Tensor("int64", BigInt64Array.from(f.data, (v) => BigInt(v)), f.shape) : new ort!.Tensor("float32", f.data as Float32Array, f.shape)]));
+      const mine = Object.fromEntries(
+        Object.entries(feeds).map(([k, f]) => [k, { data: f.data, shape: f.shape, dtype: f.type === "int64" ? ("int32" as const) : ("float32" as const) }]),
+      );
+      const theirs = Object.fromEntries(
+        Object.entries(feeds).map(([k, f]) => [
+          k,
+          f.type === "int64"
+            ? new ort!.Tensor(
+                "int64",
+                BigInt64Array.from(f.data, (v) => BigInt(v)),
+                f.shape,
+              )
+            : new ort!.Tensor("float32", f.data as Float32Array, f.shape),
+        ]),
+      );
       const got = await session.run(mine);
       const want = await reference.run(theirs);
       for (const name of reference.outputNames) {
@@ -108,7 +139,8 @@ async function checkModel(model: RealModel, device: string): Promise<void> {
         assert.ok(worst <= ATOL, `${model.name} '${name}' at [${shape}]: |got − onnxruntime| exceeds atol + rtol·|expected| by ${worst}`);
       }
     }
-    for (const [name, values] of scalars) assert.ok(values.size > 1, `${model.name} '${name}' gave the same value for every input: choose inputs that exercise it`);
+    for (const [name, values] of scalars)
+      assert.ok(values.size > 1, `${model.name} '${name}' gave the same value for every input: choose inputs that exercise it`);
   } finally {
     session.dispose();
     await reference.release();

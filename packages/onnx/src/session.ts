@@ -45,7 +45,10 @@ export class OnnxSession {
   private readonly topLevelValues: ReadonlySet<string>;
   private disposed = false;
 
-  private constructor(private readonly model: ModelProto, private readonly options: OnnxSessionOptions) {
+  private constructor(
+    private readonly model: ModelProto,
+    private readonly options: OnnxSessionOptions,
+  ) {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
@@ -89,7 +92,8 @@ export class OnnxSession {
         const value = err instanceof RunTimeValueError ? err.value : undefined;
         const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value));
         if (!computable || needed.includes(value)) throw err;
-        if (needed.length >= MAX_RUN_TIME_VALUES) throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
+        if (needed.length >= MAX_RUN_TIME_VALUES)
+          throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
         needed.push(value);
       }
     }
@@ -114,13 +118,19 @@ export class OnnxSession {
 
   /** Runs the prefix of the model that produces `name` (with the values found before it known). */
   private async compute(
-    name: string, signature: string, shapes: Record<string, readonly number[]>, known: Record<string, HostTensor>, feeds: Readonly<Record<string, RuntimeInput>>,
+    name: string,
+    signature: string,
+    shapes: Record<string, readonly number[]>,
+    known: Record<string, HostTensor>,
+    feeds: Readonly<Record<string, RuntimeInput>>,
   ): Promise<HostTensor> {
     if (this.inputNames.includes(name)) return this.inputValue(name, feeds);
     const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
     const out = (await prefix.session.run(feeds))[name]!;
     if (out.data.length > MAX_RUN_TIME_VALUE) {
-      throw new UnsupportedOpError(`'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`);
+      throw new UnsupportedOpError(
+        `'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`,
+      );
     }
     return { dtype: out.dtype, shape: out.shape, data: out.data };
   }
@@ -128,8 +138,10 @@ export class OnnxSession {
   /** An input's values, for a lowering that needs them at import (the plan then holds them as constants). */
   private inputValue(name: string, feeds: Readonly<Record<string, RuntimeInput>>): HostTensor {
     const feed = feeds[name];
-    if (!feed || isRawView(feed)) throw new UnsupportedOpError(`input '${name}' is needed to plan the model: pass it as host data (values and shape), not a device view`);
-    if (feed.data.length > MAX_RUN_TIME_VALUE) throw new UnsupportedOpError(`input '${name}' is needed to plan the model but holds ${feed.data.length} values (at most ${MAX_RUN_TIME_VALUE})`);
+    if (!feed || isRawView(feed))
+      throw new UnsupportedOpError(`input '${name}' is needed to plan the model: pass it as host data (values and shape), not a device view`);
+    if (feed.data.length > MAX_RUN_TIME_VALUE)
+      throw new UnsupportedOpError(`input '${name}' is needed to plan the model but holds ${feed.data.length} values (at most ${MAX_RUN_TIME_VALUE})`);
     const dtype = feed.dtype ?? this.declaredDtype(name);
     return { dtype, shape: [...feed.shape], data: hostArray(dtype, feed.data.length).map((_, i) => feed.data[i]!) };
   }

@@ -23,12 +23,18 @@ test("a raw_data view into a larger buffer decodes only its own bytes", () => {
 test("int64 narrows to int32 and refuses values out of range", () => {
   const ok = tensorFromProto({ dims: [2], dataType: DataType.INT64, rawData: int64Raw([-3n, 2147483647n]) }, "t");
   assert.deepEqual([ok.dtype, Array.from(ok.data)], ["int32", [-3, 2147483647]]);
-  assert.throws(() => tensorFromProto({ dims: [1], dataType: DataType.INT64, int64Data: [2 ** 40] }, "big"), (e: Error) => e instanceof DTypeError && /does not fit in int32/.test(e.message));
+  assert.throws(
+    () => tensorFromProto({ dims: [1], dataType: DataType.INT64, int64Data: [2 ** 40] }, "big"),
+    (e: Error) => e instanceof DTypeError && /does not fit in int32/.test(e.message),
+  );
 });
 
 test("shape-like int64 values saturate when clamping is asked for (INT64_MAX as 'to the end')", () => {
   let clamped = false;
-  const t = tensorFromProto({ dims: [2], dataType: DataType.INT64, rawData: int64Raw([9223372036854775807n, -9223372036854775808n]) }, "ends", { clampInt: true, onClamp: () => (clamped = true) });
+  const t = tensorFromProto({ dims: [2], dataType: DataType.INT64, rawData: int64Raw([9223372036854775807n, -9223372036854775808n]) }, "ends", {
+    clampInt: true,
+    onClamp: () => (clamped = true),
+  });
   assert.deepEqual(Array.from(t.data), [2147483647, -2147483648]);
   assert.equal(clamped, true);
 });

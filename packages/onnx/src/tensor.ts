@@ -1,4 +1,12 @@
-import { DTypeError, FormatError, float16BitsToFloat32, float32ToFloat16Bits as float32ToHalfBits, formatShape, type DType, type HostArray } from "@polychip/hal";
+import {
+  DTypeError,
+  FormatError,
+  float16BitsToFloat32,
+  float32ToFloat16Bits as float32ToHalfBits,
+  formatShape,
+  type DType,
+  type HostArray,
+} from "@polychip/hal";
 import { toNumber } from "./proto/codec.ts";
 import { DataType, type TensorProto } from "./proto/types.ts";
 
@@ -15,8 +23,23 @@ const INT32_MAX = 2147483647;
 const MAX_ELEMENTS = 2 ** 31 - 1;
 
 const NAMES: Record<number, string> = {
-  0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64", 8: "STRING", 9: "BOOL",
-  10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16",
+  0: "UNDEFINED",
+  1: "FLOAT",
+  2: "UINT8",
+  3: "INT8",
+  4: "UINT16",
+  5: "INT16",
+  6: "INT32",
+  7: "INT64",
+  8: "STRING",
+  9: "BOOL",
+  10: "FLOAT16",
+  11: "DOUBLE",
+  12: "UINT32",
+  13: "UINT64",
+  14: "COMPLEX64",
+  15: "COMPLEX128",
+  16: "BFLOAT16",
 };
 
 export function onnxTypeName(t: number): string {
@@ -49,19 +72,27 @@ export function dtypeForOnnx(t: number, what: string): DType {
     case DataType.BOOL:
       return "bool";
     default:
-      throw new DTypeError(`${what}: ONNX element type ${onnxTypeName(t)} is not supported (Polychip holds float32, float16, double→float32, int8/16/32/64→int32, uint8, bool)`);
+      throw new DTypeError(
+        `${what}: ONNX element type ${onnxTypeName(t)} is not supported (Polychip holds float32, float16, double→float32, int8/16/32/64→int32, uint8, bool)`,
+      );
   }
 }
 
 /** The ONNX element type Polychip writes for a HAL dtype. */
 export function onnxTypeForDType(dtype: DType): number {
   switch (dtype) {
-    case "float32": return DataType.FLOAT;
-    case "float16": return DataType.FLOAT16;
-    case "int32": return DataType.INT32;
-    case "int8": return DataType.INT8;
-    case "uint8": return DataType.UINT8;
-    case "bool": return DataType.BOOL;
+    case "float32":
+      return DataType.FLOAT;
+    case "float16":
+      return DataType.FLOAT16;
+    case "int32":
+      return DataType.INT32;
+    case "int8":
+      return DataType.INT8;
+    case "uint8":
+      return DataType.UINT8;
+    case "bool":
+      return DataType.BOOL;
   }
 }
 
@@ -90,7 +121,9 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
   const dims = tensorDims(t, what);
   const n = dims.reduce((a, b) => a * b, 1);
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
-    throw new FormatError(`${what}: tensor data is stored in an external file; read the model with readOnnxModel(path) from @polychip/onnx/node, or resolveExternalData(model, reader), to load it`);
+    throw new FormatError(
+      `${what}: tensor data is stored in an external file; read the model with readOnnxModel(path) from @polychip/onnx/node, or resolveExternalData(model, reader), to load it`,
+    );
   }
   dtypeForOnnx(dataType, what);
   const raw = t.rawData && t.rawData.byteLength > 0 ? t.rawData : undefined;
@@ -98,36 +131,76 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
   const width: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
   if (raw) {
     const w = width[dataType]!;
-    if (raw.byteLength !== n * w) throw new FormatError(`${what}: raw_data holds ${raw.byteLength} bytes but shape ${formatShape(dims)} of ${onnxTypeName(dataType)} needs ${n * w}`);
+    if (raw.byteLength !== n * w)
+      throw new FormatError(`${what}: raw_data holds ${raw.byteLength} bytes but shape ${formatShape(dims)} of ${onnxTypeName(dataType)} needs ${n * w}`);
     const v = rawView(raw);
     for (let i = 0; i < n; i++) {
       const o = i * w;
       switch (dataType) {
-        case DataType.FLOAT: values[i] = v.getFloat32(o, true); break;
-        case DataType.DOUBLE: values[i] = v.getFloat64(o, true); break;
-        case DataType.FLOAT16: values[i] = float16BitsToFloat32(v.getUint16(o, true)); break;
-        case DataType.BFLOAT16: values[i] = bfloat16ToFloat32(v.getUint16(o, true)); break;
-        case DataType.UINT8: case DataType.BOOL: values[i] = v.getUint8(o); break;
-        case DataType.INT8: values[i] = v.getInt8(o); break;
-        case DataType.UINT16: values[i] = v.getUint16(o, true); break;
-        case DataType.INT16: values[i] = v.getInt16(o, true); break;
-        case DataType.INT32: values[i] = v.getInt32(o, true); break;
-        case DataType.UINT32: values[i] = v.getUint32(o, true); break;
-        case DataType.INT64: values[i] = Number(v.getBigInt64(o, true)); break;
-        case DataType.UINT64: values[i] = Number(v.getBigUint64(o, true)); break;
+        case DataType.FLOAT:
+          values[i] = v.getFloat32(o, true);
+          break;
+        case DataType.DOUBLE:
+          values[i] = v.getFloat64(o, true);
+          break;
+        case DataType.FLOAT16:
+          values[i] = float16BitsToFloat32(v.getUint16(o, true));
+          break;
+        case DataType.BFLOAT16:
+          values[i] = bfloat16ToFloat32(v.getUint16(o, true));
+          break;
+        case DataType.UINT8:
+        case DataType.BOOL:
+          values[i] = v.getUint8(o);
+          break;
+        case DataType.INT8:
+          values[i] = v.getInt8(o);
+          break;
+        case DataType.UINT16:
+          values[i] = v.getUint16(o, true);
+          break;
+        case DataType.INT16:
+          values[i] = v.getInt16(o, true);
+          break;
+        case DataType.INT32:
+          values[i] = v.getInt32(o, true);
+          break;
+        case DataType.UINT32:
+          values[i] = v.getUint32(o, true);
+          break;
+        case DataType.INT64:
+          values[i] = Number(v.getBigInt64(o, true));
+          break;
+        case DataType.UINT64:
+          values[i] = Number(v.getBigUint64(o, true));
+          break;
       }
     }
     return { dataType, dims, values };
   }
   let source: ArrayLike<number>;
   switch (dataType) {
-    case DataType.FLOAT: source = t.floatData ?? []; break;
-    case DataType.DOUBLE: source = t.doubleData ?? []; break;
-    case DataType.INT64: source = (t.int64Data ?? []).map(toNumber); break;
-    case DataType.UINT32: case DataType.UINT64: source = (t.uint64Data ?? []).map(toNumber); break;
-    case DataType.FLOAT16: source = (t.int32Data ?? []).map((b) => float16BitsToFloat32(b & 0xffff)); break;
-    case DataType.BFLOAT16: source = (t.int32Data ?? []).map((b) => bfloat16ToFloat32(b & 0xffff)); break;
-    default: source = t.int32Data ?? [];
+    case DataType.FLOAT:
+      source = t.floatData ?? [];
+      break;
+    case DataType.DOUBLE:
+      source = t.doubleData ?? [];
+      break;
+    case DataType.INT64:
+      source = (t.int64Data ?? []).map(toNumber);
+      break;
+    case DataType.UINT32:
+    case DataType.UINT64:
+      source = (t.uint64Data ?? []).map(toNumber);
+      break;
+    case DataType.FLOAT16:
+      source = (t.int32Data ?? []).map((b) => float16BitsToFloat32(b & 0xffff));
+      break;
+    case DataType.BFLOAT16:
+      source = (t.int32Data ?? []).map((b) => bfloat16ToFloat32(b & 0xffff));
+      break;
+    default:
+      source = t.int32Data ?? [];
   }
   if (source.length !== n) throw new FormatError(`${what}: holds ${source.length} values but shape ${formatShape(dims)} needs ${n}`);
   for (let i = 0; i < n; i++) values[i] = source[i]!;
@@ -152,7 +225,8 @@ export function tensorFromProto(t: TensorProto, what: string, options: { clampIn
   if (dataType === DataType.FLOAT && raw && !(t.externalData && t.externalData.length > 0) && t.dataLocation !== 1) {
     const dims = tensorDims(t, what);
     const n = dims.reduce((a, b) => a * b, 1);
-    if (raw.byteLength !== n * 4) throw new FormatError(`${what}: raw_data holds ${raw.byteLength} bytes but shape ${formatShape(dims)} of FLOAT needs ${n * 4}`);
+    if (raw.byteLength !== n * 4)
+      throw new FormatError(`${what}: raw_data holds ${raw.byteLength} bytes but shape ${formatShape(dims)} of FLOAT needs ${n * 4}`);
     // Copy: protobufjs hands out Node Buffers that are views into a shared pool.
     const copy = new Uint8Array(raw.byteLength);
     copy.set(raw);
@@ -164,7 +238,8 @@ export function tensorFromProto(t: TensorProto, what: string, options: { clampIn
     for (let i = 0; i < values.length; i++) {
       let v = values[i]!;
       if (v < INT32_MIN || v > INT32_MAX) {
-        if (!options.clampInt) throw new DTypeError(`${what}: ${onnxTypeName(dataType)} value ${v} at index ${i} does not fit in int32, the widest integer Polychip holds`);
+        if (!options.clampInt)
+          throw new DTypeError(`${what}: ${onnxTypeName(dataType)} value ${v} at index ${i} does not fit in int32, the widest integer Polychip holds`);
         v = v < 0 ? INT32_MIN : INT32_MAX;
         options.onClamp?.();
       }
@@ -176,10 +251,15 @@ export function tensorFromProto(t: TensorProto, what: string, options: { clampIn
 
 function hostArrayFor(dtype: DType, n: number): HostArray {
   switch (dtype) {
-    case "float32": case "float16": return new Float32Array(n);
-    case "int32": return new Int32Array(n);
-    case "int8": return new Int8Array(n);
-    default: return new Uint8Array(n);
+    case "float32":
+    case "float16":
+      return new Float32Array(n);
+    case "int32":
+      return new Int32Array(n);
+    case "int8":
+      return new Int8Array(n);
+    default:
+      return new Uint8Array(n);
   }
 }
 

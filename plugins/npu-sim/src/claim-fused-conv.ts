@@ -30,7 +30,15 @@ function halves(): Float64Array {
 }
 
 /** DMA of `count` elements at `offsets[start..]` of a view into on-chip `dst` at `at`, each through `onChip` (the zero-point shift of int8 modes). */
-function dmaInto(view: TensorView<HostBuffer>, offsets: Int32Array, start: number, count: number, dst: Float64Array, at: number, onChip: (v: number) => number): void {
+function dmaInto(
+  view: TensorView<HostBuffer>,
+  offsets: Int32Array,
+  start: number,
+  count: number,
+  dst: Float64Array,
+  at: number,
+  onChip: (v: number) => number,
+): void {
   const storage = view.buffer.storage(view.dtype);
   if (view.dtype === "float16") {
     const table = halves();
@@ -62,7 +70,14 @@ export function fusedConvShape(spec: FusedConv, x: readonly number[], w: readonl
  * commutes with rounding and with requantisation. Tiles are spread over the cores by image and
  * row block and, when that leaves cores idle (batch 1, a 1×1 "linear" conv), by channel block.
  */
-export function runFusedConv(npu: NpuSimDevice, spec: FusedConv, x: TensorView<HostBuffer>, w: TensorView<HostBuffer>, y: TensorView<HostBuffer>, mode: TensorMode): void {
+export function runFusedConv(
+  npu: NpuSimDevice,
+  spec: FusedConv,
+  x: TensorView<HostBuffer>,
+  w: TensorView<HostBuffer>,
+  y: TensorView<HostBuffer>,
+  mode: TensorMode,
+): void {
   const op = spec.name;
   const { N, C, H, W, OC, Cg, OCg, KH, KW, groups: G, win: conv } = conv2dGeometry(op, x.shape, w.shape, spec.convAttrs);
   const { oh: OH, ow: OW } = conv;
@@ -78,7 +93,10 @@ export function runFusedConv(npu: NpuSimDevice, spec: FusedConv, x: TensorView<H
   /** Conv rows [r0, r1) the pooled rows [p0, p0 + rows) read. */
   const convRows = (p0: number, rows: number): [number, number] =>
     spec.pool ? [Math.max(0, p0 * pool.sh - pool.pt), Math.min(OH, (p0 + rows - 1) * pool.sh - pool.pt + (pkh - 1) * pool.dh + 1)] : [p0, p0 + rows];
-  const inputRows = (r0: number, r1: number): [number, number] => [Math.max(0, r0 * conv.sh - conv.pt), Math.min(H - 1, (r1 - 1) * conv.sh - conv.pt + (KH - 1) * conv.dh)];
+  const inputRows = (r0: number, r1: number): [number, number] => [
+    Math.max(0, r0 * conv.sh - conv.pt),
+    Math.min(H - 1, (r1 - 1) * conv.sh - conv.pt + (KH - 1) * conv.dh),
+  ];
   const maxConvRows = (rows: number) => Math.min(OH, spec.pool ? (rows - 1) * pool.sh + (pkh - 1) * pool.dh + 1 : rows);
   const maxInputRows = (rows: number) => Math.min(H, (maxConvRows(rows) - 1) * conv.sh + (KH - 1) * conv.dh + 1);
   const neuron = (toc: number, rows: number) =>
@@ -92,16 +110,18 @@ export function runFusedConv(npu: NpuSimDevice, spec: FusedConv, x: TensorView<H
   const weightBytes = OC * Cg * KH * KW * mode.weightBytes;
   const byChannels = Math.min(cores, OCg) * inputBytes + weightBytes < inputBytes + Math.min(cores, N * G * rowBlocks) * weightBytes;
   if (byChannels) rows = POH;
-  let toc = byChannels
-    ? Math.ceil(OCg / Math.min(cores, OCg))
-    : Math.max(1, Math.ceil(OCg / Math.max(1, Math.floor(cores / Math.max(1, N * G * rowBlocks)))));
+  let toc = byChannels ? Math.ceil(OCg / Math.min(cores, OCg)) : Math.max(1, Math.ceil(OCg / Math.max(1, Math.floor(cores / Math.max(1, N * G * rowBlocks)))));
   while (!prog.fits(neuron(toc, rows), weight(toc))) {
     if (weight(toc) > prog.weightCapacity && toc > 1) toc = Math.ceil(toc / 2);
     else if (rows > 1) rows = Math.ceil(rows / 2);
     else if (toc > 1) toc = Math.ceil(toc / 2);
     else break;
   }
-  prog.reserve(neuron(toc, rows), weight(toc), `${op} input ${x.dtype}[${x.shape.join(", ")}] (one pooled row needs ${Cg} channels × ${maxInputRows(1)} rows × ${W} columns on chip)`);
+  prog.reserve(
+    neuron(toc, rows),
+    weight(toc),
+    `${op} input ${x.dtype}[${x.shape.join(", ")}] (one pooled row needs ${Cg} channels × ${maxInputRows(1)} rows × ${W} columns on chip)`,
+  );
 
   const xOff = elementOffsets(x.shape, x.strides, x.offset);
   const wOff = elementOffsets(w.shape, w.strides, w.offset);
@@ -171,9 +191,20 @@ export function runFusedConv(npu: NpuSimDevice, spec: FusedConv, x: TensorView<H
 }
 
 interface ConvGeometry {
-  readonly H: number; readonly W: number; readonly OW: number; readonly KH: number; readonly KW: number; readonly Cg: number;
-  readonly slabRows: number; readonly ihLo: number;
-  readonly sh: number; readonly sw: number; readonly dh: number; readonly dw: number; readonly pt: number; readonly pl: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OW: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly Cg: number;
+  readonly slabRows: number;
+  readonly ihLo: number;
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly pt: number;
+  readonly pl: number;
 }
 
 /** For each kernel column kw, the output columns [lo, hi) it reaches inside the input, as [lo0, hi0, lo1, hi1, ...]. */
@@ -287,7 +318,17 @@ function halfConvDots(plane: Float64Array, slab: Float64Array, w: Float64Array, 
 }
 
 /** One pooled row from the conv rows held on chip: padding never wins, the first NaN propagates, an all-padding window is −Inf. */
-function poolRow(out: Float64Array, plane: Float64Array, p: number, r0: number, OH: number, OW: number, pkh: number, pkw: number, pool: ReturnType<typeof window2d>): void {
+function poolRow(
+  out: Float64Array,
+  plane: Float64Array,
+  p: number,
+  r0: number,
+  OH: number,
+  OW: number,
+  pkh: number,
+  pkw: number,
+  pool: ReturnType<typeof window2d>,
+): void {
   for (let q = 0; q < out.length; q++) {
     let m = -Infinity;
     for (let kh = 0, r = p * pool.sh - pool.pt; kh < pkh; kh++, r += pool.dh) {

@@ -1,6 +1,17 @@
 import {
-  contiguousStrides, getOp, isContiguous, KernelError, planStructural, sizeOf, type Attrs, type GraphNodeView, type GraphView, type KernelFn,
-  type StructuralOp, type SubgraphLaunch, type TensorView,
+  contiguousStrides,
+  getOp,
+  isContiguous,
+  KernelError,
+  planStructural,
+  sizeOf,
+  type Attrs,
+  type GraphNodeView,
+  type GraphView,
+  type KernelFn,
+  type StructuralOp,
+  type SubgraphLaunch,
+  type TensorView,
 } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
 import { dmaLoad } from "./chip/dma.ts";
@@ -76,7 +87,14 @@ export function compileChain(graph: GraphView, chain: readonly number[], kernels
       conv.nodes.forEach((n) => fused.add(n));
       steps.push(conv);
     } else if (VIEW_OPS.has(node.op)) steps.push(viewStep(i, node));
-    else if (node.op === "cast") steps.push(kernelStep(i, node, streamKernel("cast", 1, ([x], k) => x![k]!)));
+    else if (node.op === "cast")
+      steps.push(
+        kernelStep(
+          i,
+          node,
+          streamKernel("cast", 1, ([x], k) => x![k]!),
+        ),
+      );
     else steps.push(kernelStep(i, node, nativeKernel(node.op, dtype!, kernels)!));
   }
   return steps;
@@ -177,7 +195,17 @@ function fuseHalfConv(graph: GraphView, head: number, next: Next, layout: Layout
     epilogue: epilogue.map((e): EpilogueOp => (e.kind === "relu" ? { kind: "relu" } : { kind: "add", perChannel: load(views.get(e.operand!)!) })),
   });
   const bias = layout.kind === "conv" ? b : undefined;
-  return fusedStep(name, nodes, value, x!, w!, layout, spec, (env) => fp16Mode(bias ? load(env.get(bias)!) : undefined, layout.kind === "conv" && fusedActivation("conv2d", conv.attrs) === "relu"), "float16");
+  return fusedStep(
+    name,
+    nodes,
+    value,
+    x!,
+    w!,
+    layout,
+    spec,
+    (env) => fp16Mode(bias ? load(env.get(bias)!) : undefined, layout.kind === "conv" && fusedActivation("conv2d", conv.attrs) === "relu"),
+    "float16",
+  );
 }
 
 /**
@@ -192,8 +220,12 @@ function fuseQuantizedConv(graph: GraphView, head: number, next: Next, layout: L
   const requant = pool === undefined ? undefined : next(graph.nodes[pool]!.outputs[0]!, pool);
   const [dqNode, poolNode, qNode] = [dq, pool, requant].map((n) => (n === undefined ? undefined : graph.nodes[n]));
   const sameParams =
-    dqNode?.op === "dequantizeLinear" && poolNode?.op === "maxPool2d" && qNode?.op === "quantizeLinear" &&
-    dqNode.inputs[0] === q && sameConstant(graph, dqNode.inputs[1], qNode.inputs[1]) && sameConstant(graph, dqNode.inputs[2], qNode.inputs[2]) &&
+    dqNode?.op === "dequantizeLinear" &&
+    poolNode?.op === "maxPool2d" &&
+    qNode?.op === "quantizeLinear" &&
+    dqNode.inputs[0] === q &&
+    sameConstant(graph, dqNode.inputs[1], qNode.inputs[1]) &&
+    sameConstant(graph, dqNode.inputs[2], qNode.inputs[2]) &&
     graph.values.get(qNode.outputs[0]!)?.dtype === graph.values.get(q)?.dtype;
   const nodes = sameParams ? [head, dq!, pool!, requant!] : [head];
   const out = sameParams ? qNode!.outputs[0]! : q;
@@ -202,18 +234,41 @@ function fuseQuantizedConv(graph: GraphView, head: number, next: Next, layout: L
   const name = nodes.map((n) => graph.nodes[n]!.op).join("+");
   const spec = (): FusedConv => ({ name, convAttrs: layout.kind === "conv" ? conv.attrs : {}, epilogue: [], pool: sameParams ? poolNode!.attrs : undefined });
   const channels = outputChannels(graph, conv, w!, layout);
-  return fusedStep(name, nodes, out, x!, w!, layout, spec, (env) => {
-    const [sx, sw, sy] = [scalar(env, xs!), perChannel(env, ws!, channels), scalar(env, ys!)];
-    const zw = perChannel(env, wz!, channels);
-    return int8Mode({
-      inputZero: scalar(env, xz!), weightZero: zw, multiplier: (c) => (sx * sw(c)) / sy, outputZero: scalar(env, yz!), outputRange: integerRange(outDtype),
-      bias: bias ? load(env.get(bias)!) : undefined, relu: layout.kind === "conv" && fusedActivation("quantizedConv2d", conv.attrs) === "relu",
-    });
-  }, outDtype);
+  return fusedStep(
+    name,
+    nodes,
+    out,
+    x!,
+    w!,
+    layout,
+    spec,
+    (env) => {
+      const [sx, sw, sy] = [scalar(env, xs!), perChannel(env, ws!, channels), scalar(env, ys!)];
+      const zw = perChannel(env, wz!, channels);
+      return int8Mode({
+        inputZero: scalar(env, xz!),
+        weightZero: zw,
+        multiplier: (c) => (sx * sw(c)) / sy,
+        outputZero: scalar(env, yz!),
+        outputRange: integerRange(outDtype),
+        bias: bias ? load(env.get(bias)!) : undefined,
+        relu: layout.kind === "conv" && fusedActivation("quantizedConv2d", conv.attrs) === "relu",
+      });
+    },
+    outDtype,
+  );
 }
 
 function fusedStep(
-  name: string, nodes: number[], output: string, x: string, w: string, layout: Layout, spec: (env: Env) => FusedConv, mode: (env: Env) => TensorMode, dtype: string,
+  name: string,
+  nodes: number[],
+  output: string,
+  x: string,
+  w: string,
+  layout: Layout,
+  spec: (env: Env) => FusedConv,
+  mode: (env: Env) => TensorMode,
+  dtype: string,
 ): Step {
   return {
     name,
@@ -261,6 +316,7 @@ function scalar(env: Env, name: string): number {
 
 function perChannel(env: Env, name: string, channels: number): (c: number) => number {
   const vs = load(env.get(name)!);
-  if (vs.length !== 1 && vs.length !== channels) throw new KernelError(`npu-sim quantizedConv2d: %${name} must have 1 or ${channels} entries, got ${vs.length}`);
+  if (vs.length !== 1 && vs.length !== channels)
+    throw new KernelError(`npu-sim quantizedConv2d: %${name} must have 1 or ${channels} entries, got ${vs.length}`);
   return vs.length === 1 ? () => vs[0]! : (c) => vs[c]!;
 }

@@ -9,10 +9,21 @@ import type { NpuSimDevice } from "./device.ts";
 export { node as n, graphView } from "@polychip/plugin-sdk/kit";
 
 /** Runs a claim on the device as a session would (inputs uploaded, memory from launch.alloc) and reads its outputs back. */
-export async function runClaim(device: NpuSimDevice, claim: SubgraphClaim<HostBuffer>, tensors: Record<string, HostTensor>): Promise<{ outputs: Float64Array[]; events: ProfileEvent[] }> {
+export async function runClaim(
+  device: NpuSimDevice,
+  claim: SubgraphClaim<HostBuffer>,
+  tensors: Record<string, HostTensor>,
+): Promise<{ outputs: Float64Array[]; events: ProfileEvent[] }> {
   const inputs = claim.inputs.map((name) => {
     const t = tensors[name]!;
-    return upload(device, { dtype: t.dtype, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0, storage: Array.from(t.values), layout: "contiguous" });
+    return upload(device, {
+      dtype: t.dtype,
+      shape: t.shape,
+      strides: contiguousStrides(t.shape),
+      offset: 0,
+      storage: Array.from(t.values),
+      layout: "contiguous",
+    });
   });
   const allocated: TensorView<HostBuffer>[] = [];
   const events: ProfileEvent[] = [];
@@ -33,7 +44,11 @@ export async function runClaim(device: NpuSimDevice, claim: SubgraphClaim<HostBu
  * The unclaimed execution of the same nodes on the chip: each HAL op through its own kernel, a
  * reshape as the same values; returns every value and the kernel statistics of each launch.
  */
-export async function runOneByOne(device: NpuSimDevice, graph: GraphView, tensors: Record<string, HostTensor>): Promise<{ values: Map<string, HostTensor>; dmaBytes: number; simulatedMs: number }> {
+export async function runOneByOne(
+  device: NpuSimDevice,
+  graph: GraphView,
+  tensors: Record<string, HostTensor>,
+): Promise<{ values: Map<string, HostTensor>; dmaBytes: number; simulatedMs: number }> {
   const env = new Map(Object.entries(tensors));
   let dmaBytes = 0;
   let simulatedMs = 0;

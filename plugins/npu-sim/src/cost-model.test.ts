@@ -17,7 +17,11 @@ test("doubling the DRAM bandwidth halves the cycles of a DMA-bound add", async (
 });
 
 test("doubling the DRAM bandwidth barely moves a compute-bound matmul", async () => {
-  const run = (bw: number) => runNpu(chip({ ...computeBound, dramBandwidthGBps: bw }), "matmul", [tensor("float16", [128, 64], ramp(128 * 64)), tensor("float16", [64, 64], ramp(64 * 64, -1, 1, 3))]);
+  const run = (bw: number) =>
+    runNpu(chip({ ...computeBound, dramBandwidthGBps: bw }), "matmul", [
+      tensor("float16", [128, 64], ramp(128 * 64)),
+      tensor("float16", [64, 64], ramp(64 * 64, -1, 1, 3)),
+    ]);
   const [a, b] = [await run(400), await run(800)];
   assert.equal(a.stats.boundBy, "compute");
   assert.ok(b.stats.cycles / a.stats.cycles > 0.9, `ratio ${b.stats.cycles / a.stats.cycles}`);

@@ -8,13 +8,19 @@ const small = { cores: 2, neuronRamKiB: 64, weightRamKiB: 64, dramMiB: 1 };
 
 test("alloc beyond the DRAM capacity throws OutOfMemoryError naming the requested and free bytes", () => {
   const npu = chip(small);
-  assert.throws(() => npu.alloc(2 * 1024 * 1024), (err: unknown) => err instanceof OutOfMemoryError && /2097152 bytes of DRAM: 1048576 bytes free of 1048576/.test((err as Error).message));
+  assert.throws(
+    () => npu.alloc(2 * 1024 * 1024),
+    (err: unknown) => err instanceof OutOfMemoryError && /2097152 bytes of DRAM: 1048576 bytes free of 1048576/.test((err as Error).message),
+  );
 });
 
 test("the free bytes in the message account for what is already allocated", () => {
   const npu = chip(small);
   npu.alloc(600_000);
-  assert.throws(() => npu.alloc(600_000), (err: unknown) => err instanceof OutOfMemoryError && /600000 bytes of DRAM: 448576 bytes free/.test((err as Error).message));
+  assert.throws(
+    () => npu.alloc(600_000),
+    (err: unknown) => err instanceof OutOfMemoryError && /600000 bytes of DRAM: 448576 bytes free/.test((err as Error).message),
+  );
 });
 
 test("a matmul whose output does not fit the DRAM fails with OutOfMemoryError, not a crash", async () => {
@@ -41,7 +47,19 @@ test("every kernel emits a profiler event with its simulated cost in args", asyn
   const kernel = events.find((e) => e.category === "kernel")!;
   assert.equal(kernel.device, "npu-sim");
   assert.equal(kernel.name, "matmul");
-  for (const key of ["cycles", "computeCycles", "dmaCycles", "macs", "macUtilisation", "dmaBytes", "onChipHighWaterBytes", "neuronRamHighWaterBytes", "weightRamHighWaterBytes", "simulatedMs", "tiles"]) {
+  for (const key of [
+    "cycles",
+    "computeCycles",
+    "dmaCycles",
+    "macs",
+    "macUtilisation",
+    "dmaBytes",
+    "onChipHighWaterBytes",
+    "neuronRamHighWaterBytes",
+    "weightRamHighWaterBytes",
+    "simulatedMs",
+    "tiles",
+  ]) {
     assert.equal(typeof kernel.args?.[key], "number", key);
   }
   assert.equal(kernel.args?.macs, 32 * 64 * 16);
@@ -57,7 +75,7 @@ test("host writes and reads are transfer events on the simulated clock, and kern
   const writes = events.filter((e) => e.category === "transfer" && e.args?.direction === "host-to-device");
   assert.equal(writes.length, 2);
   assert.equal(writes[0]!.args?.bytes, 4000);
-  assert.ok(Math.abs(writes[0]!.duration - 4000 / 1e9 * 1e3) < 1e-12);
+  assert.ok(Math.abs(writes[0]!.duration - (4000 / 1e9) * 1e3) < 1e-12);
   const kernel = events.find((e) => e.category === "kernel")!;
   assert.ok(kernel.start >= writes[1]!.start + writes[1]!.duration);
   assert.ok(npu.simulatedTimeMs >= npu.kernelTimeMs + npu.transferTimeMs - 1e-12);
@@ -72,10 +90,16 @@ test("a kernel launched on a freed buffer is refused", () => {
 });
 
 test("an npu-sim kernel run on another device fails clearly", () => {
-  const other = new HostDevice({ name: "other", vendor: "x", kind: "cpu", halVersion: "1.0.0" }, { dtypes: ["float32"], limits: { maxBufferBytes: 1024, totalMemoryBytes: 1024 }, features: [] });
+  const other = new HostDevice(
+    { name: "other", vendor: "x", kind: "cpu", halVersion: "1.0.0" },
+    { dtypes: ["float32"], limits: { maxBufferBytes: 1024, totalMemoryBytes: 1024 }, features: [] },
+  );
   const b = other.alloc(8);
   const view = { buffer: b, dtype: "float32" as const, shape: [2], strides: [1], offset: 0 };
-  assert.throws(() => other.launch(kernelFor("relu", "float32"), { op: "relu", inputs: [view], outputs: [view], attrs: {} }), (err: unknown) => err instanceof KernelError && /not npu-sim/.test((err as Error).message));
+  assert.throws(
+    () => other.launch(kernelFor("relu", "float32"), { op: "relu", inputs: [view], outputs: [view], attrs: {} }),
+    (err: unknown) => err instanceof KernelError && /not npu-sim/.test((err as Error).message),
+  );
 });
 
 test("the device describes its chip profile", () => {

@@ -112,7 +112,8 @@ export class NpuSimDevice extends HostDevice {
     const simulatedStartMs = this.clockMs;
     const start = this.occupy(ms);
     this.transferMs += ms;
-    if (this.profiling) this.emit(transferEvent(this.info.name, direction, bytes, start, ms, { link: "host", gbps: this.profile.hostLinkGBps, simulatedStartMs }));
+    if (this.profiling)
+      this.emit(transferEvent(this.info.name, direction, bytes, start, ms, { link: "host", gbps: this.profile.hostLinkGBps, simulatedStartMs }));
   }
 
   /** Advances the simulated clock by `ms` and returns when, on the performance.now() clock, that work starts. */

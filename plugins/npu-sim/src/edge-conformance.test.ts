@@ -9,9 +9,15 @@ import { npuSimEdgePlugin } from "./index.ts";
 
 test("the kit passes every kernel of the int8-only edge device, and every primitive has one", async () => {
   const report = await runConformance(npuSimEdgePlugin);
-  assert.deepEqual(report.records.filter((r) => r.status === "fail").map((r) => `${r.op} ${r.dtype} ${r.case}: ${r.message}`), []);
+  assert.deepEqual(
+    report.records.filter((r) => r.status === "fail").map((r) => `${r.op} ${r.dtype} ${r.case}: ${r.message}`),
+    [],
+  );
   const primitives = new Set(PRIMITIVES.map((p) => p.name));
-  assert.deepEqual(report.cells.filter((c) => primitives.has(c.op) && c.status !== "pass").map((c) => `${c.op}/${c.dtype}`), []);
+  assert.deepEqual(
+    report.cells.filter((c) => primitives.has(c.op) && c.status !== "pass").map((c) => `${c.op}/${c.dtype}`),
+    [],
+  );
   assert.ok(report.cells.some((c) => c.op === "conv2d" && c.dtype === "float16" && c.status === "decomposed"));
   const figures = join(dirname(fileURLToPath(import.meta.url)), "../../../docs/kit-figures.json");
   if (existsSync(figures)) {

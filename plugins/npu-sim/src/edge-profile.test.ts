@@ -30,7 +30,10 @@ test("on the edge chip int8 runs on the tensor unit; float16 tensor work is refu
   const edge = new NpuSimDevice({ base: EDGE_INT8_PROFILE, name: "npu-sim-edge" });
   const a = tensor("float16", [4, 8], ramp(32));
   const b = tensor("float16", [8, 4], ramp(32, -0.5, 0.5, 2));
-  await assert.rejects(runNpu(edge, "matmul", [a, b]), (e: unknown) => e instanceof KernelError && /tensor unit of 'edge-int8-1c' has int8 multipliers only/.test((e as Error).message));
+  await assert.rejects(
+    runNpu(edge, "matmul", [a, b]),
+    (e: unknown) => e instanceof KernelError && /tensor unit of 'edge-int8-1c' has int8 multipliers only/.test((e as Error).message),
+  );
   // float32 still runs, on the vector unit.
   const f32 = await runNpu(edge, "matmul", [tensor("float32", [4, 8], ramp(32)), tensor("float32", [8, 4], ramp(32, -0.5, 0.5, 2))]);
   assert.equal(f32.stats.unit, "vector");

@@ -59,7 +59,16 @@ test("quantizedMatmul accumulates in int32 and saturates the requantised int8 ou
   // 16 products of 127·127 = 258064: far beyond int8, well inside int32.
   const a = tensor("int8", [2, 16], [...new Array(16).fill(127), ...new Array(16).fill(-127)]);
   const b = tensor("int8", [16, 1], new Array(16).fill(127));
-  const r = await runNpu(chip(), quantizedMatmul, [a, scalar("float32", 1), scalar("int8", 0), b, scalar("float32", 1), scalar("int8", 0), scalar("float32", 1000), scalar("int8", 0)]);
+  const r = await runNpu(chip(), quantizedMatmul, [
+    a,
+    scalar("float32", 1),
+    scalar("int8", 0),
+    b,
+    scalar("float32", 1),
+    scalar("int8", 0),
+    scalar("float32", 1000),
+    scalar("int8", 0),
+  ]);
   // 258064 / 1000 = 258.064 → saturates to 127 and -128.
   assert.deepEqual([...r.values], [127, -128]);
   assert.equal(r.stats.unit, "tensor");
@@ -70,7 +79,16 @@ test("quantizedMatmul requantises with round half to even", async () => {
   // acc = 1·k for k = 1..5 (one product each); multiplier 0.5 → 0.5, 1, 1.5, 2, 2.5 → 0, 1, 2, 2, 2.
   const a = tensor("int8", [5, 1], [1, 2, 3, 4, 5]);
   const b = tensor("int8", [1, 1], [1]);
-  const r = await runNpu(chip(), quantizedMatmul, [a, scalar("float32", 0.5), scalar("int8", 0), b, scalar("float32", 1), scalar("int8", 0), scalar("float32", 1), scalar("int8", 0)]);
+  const r = await runNpu(chip(), quantizedMatmul, [
+    a,
+    scalar("float32", 0.5),
+    scalar("int8", 0),
+    b,
+    scalar("float32", 1),
+    scalar("int8", 0),
+    scalar("float32", 1),
+    scalar("int8", 0),
+  ]);
   assert.deepEqual([...r.values], [0, 1, 2, 2, 2]);
 });
 
@@ -78,7 +96,16 @@ test("quantizedMatmul uses the int8 MAC rate, four times the fp16 rate on the de
   const a = ramp(64 * 128, -100, 100, 41).map(Math.round);
   const b = ramp(128 * 64, -100, 100, 42).map(Math.round);
   const compute = { cores: 1, dramBandwidthGBps: 10000 };
-  const q = await runNpu(chip(compute), quantizedMatmul, [tensor("int8", [64, 128], a), scalar("float32", 0.01), scalar("int8", 0), tensor("int8", [128, 64], b), scalar("float32", 0.01), scalar("int8", 0), scalar("float32", 1), scalar("int8", 0)]);
+  const q = await runNpu(chip(compute), quantizedMatmul, [
+    tensor("int8", [64, 128], a),
+    scalar("float32", 0.01),
+    scalar("int8", 0),
+    tensor("int8", [128, 64], b),
+    scalar("float32", 0.01),
+    scalar("int8", 0),
+    scalar("float32", 1),
+    scalar("int8", 0),
+  ]);
   const h = await runNpu(chip(compute), "matmul", [tensor("float16", [64, 128], a), tensor("float16", [128, 64], b)]);
   assert.ok(Math.abs(h.stats.computeCycles / q.stats.computeCycles - 4) < 0.1, `${h.stats.computeCycles} vs ${q.stats.computeCycles}`);
 });
@@ -86,12 +113,25 @@ test("quantizedMatmul uses the int8 MAC rate, four times the fp16 rate on the de
 test("quantizedConv2d with per-channel weights, bias and fused ReLU agrees with its decomposition to one unit", async () => {
   const x = tensor("uint8", [1, 3, 6, 6], ramp(108, 0, 255, 51).map(Math.round));
   const w = tensor("int8", [4, 3, 3, 3], ramp(108, -127, 127, 52).map(Math.round));
-  const inputs = [x, scalar("float32", 0.02), scalar("uint8", 128), w, tensor("float32", [4], [0.01, 0.02, 0.005, 0.03]), tensor("int8", [4], [0, 0, 0, 0]), scalar("float32", 0.05), scalar("uint8", 10), tensor("int32", [4], [100, -2000, 0, 5000])];
+  const inputs = [
+    x,
+    scalar("float32", 0.02),
+    scalar("uint8", 128),
+    w,
+    tensor("float32", [4], [0.01, 0.02, 0.005, 0.03]),
+    tensor("int8", [4], [0, 0, 0, 0]),
+    scalar("float32", 0.05),
+    scalar("uint8", 10),
+    tensor("int32", [4], [100, -2000, 0, 5000]),
+  ];
   const attrs = { pads: [1, 1, 1, 1], activation: "relu" };
   const npu = await runNpu(chip(), quantizedConv2d, inputs, attrs);
   const cpu = await runOp(ref, quantizedConv2d, inputs, attrs);
   assert.equal(npu.meta.dtype, "uint8");
-  assert.ok(npu.values.every((v) => v >= 10), "ReLU clamps at the output zero point");
+  assert.ok(
+    npu.values.every((v) => v >= 10),
+    "ReLU clamps at the output zero point",
+  );
   const maxDiff = Math.max(...[...npu.values].map((v, i) => Math.abs(v - cpu.values[i]!)));
   assert.ok(maxDiff <= 1, `max difference ${maxDiff}`);
   assert.ok(new Set(npu.values).size > 10, "the output uses the int8 range");

@@ -53,7 +53,10 @@ test("conv2d with activation relu fuses ReLU after the bias", async () => {
   const plain = await runNpu(chip(), "conv2d", [x, w, bias]);
   const fused = await runNpu(chip(), "conv2d", [x, w, bias], { activation: "relu" });
   assert.deepEqual([...plain.values], [1.5, -1.5, 3.5, -3.5, 5.5, -5.5, 7.5, -7.5, 9.5, -1, 2, -3, 4, -5, 6, -7, 8, -9]);
-  assert.deepEqual([...fused.values], [...plain.values].map((v) => Math.max(v, 0)));
+  assert.deepEqual(
+    [...fused.values],
+    [...plain.values].map((v) => Math.max(v, 0)),
+  );
 });
 
 test("conv2d without an activation attribute is plain conv2d, matching the CPU", async () => {
@@ -62,8 +65,13 @@ test("conv2d without an activation attribute is plain conv2d, matching the CPU",
   const attrs = { pads: [1, 1, 1, 1], strides: [2, 2] };
   const npu = await runNpu(chip(), "conv2d", [tensor("float16", [2, 3, 6, 6], xs), tensor("float16", [4, 3, 3, 3], ws)], attrs);
   const cpu = await runOp(ref, "conv2d", [tensor("float16", [2, 3, 6, 6], xs), tensor("float16", [4, 3, 3, 3], ws)], attrs);
-  assert.ok(npu.values.some((v) => v < 0), "no ReLU applied");
-  npu.values.forEach((v, i) => assert.ok(Math.abs(v - cpu.values[i]!) <= 2e-3 * Math.max(1, Math.abs(cpu.values[i]!)), `element ${i}: ${v} vs ${cpu.values[i]}`));
+  assert.ok(
+    npu.values.some((v) => v < 0),
+    "no ReLU applied",
+  );
+  npu.values.forEach((v, i) =>
+    assert.ok(Math.abs(v - cpu.values[i]!) <= 2e-3 * Math.max(1, Math.abs(cpu.values[i]!)), `element ${i}: ${v} vs ${cpu.values[i]}`),
+  );
 });
 
 test("conv2d refuses an activation it cannot fuse", async () => {

@@ -4,7 +4,10 @@ import { DeviceError } from "@polychip/hal";
 import { MLU_CLASS_PROFILE, resolveProfile } from "./profile.ts";
 
 const refused = (overrides: Record<string, unknown>, pattern: RegExp) =>
-  assert.throws(() => resolveProfile(overrides as never), (err: unknown) => err instanceof DeviceError && pattern.test((err as Error).message));
+  assert.throws(
+    () => resolveProfile(overrides as never),
+    (err: unknown) => err instanceof DeviceError && pattern.test((err as Error).message),
+  );
 
 test("the default MLU-class profile is valid and unchanged by resolving", () => {
   assert.deepEqual(resolveProfile(), MLU_CLASS_PROFILE);

@@ -112,7 +112,9 @@ export function resolveProfile(overrides: Partial<ChipProfile> = {}, base: ChipP
   }
   const onChipKiB = profile.cores * (profile.neuronRamKiB + profile.weightRamKiB);
   if (onChipKiB > profile.dramMiB * 1024) {
-    fail(`the on-chip RAM (${profile.cores} cores × ${profile.neuronRamKiB + profile.weightRamKiB} KiB = ${onChipKiB} KiB) exceeds the DRAM (${profile.dramMiB} MiB)`);
+    fail(
+      `the on-chip RAM (${profile.cores} cores × ${profile.neuronRamKiB + profile.weightRamKiB} KiB = ${onChipKiB} KiB) exceeds the DRAM (${profile.dramMiB} MiB)`,
+    );
   }
   return Object.freeze(profile);
 }

@@ -31,10 +31,20 @@ export function kernelFor(op: string, dtype: DType): KernelFn<HostBuffer> {
 }
 
 /** Runs `op` (a HAL op name or a proposed OpDef) on `device` and returns the output values and the kernel's cost. */
-export async function runNpu(device: NpuSimDevice, op: string | OpDef, inputs: readonly HostTensor[], attrs: Attrs = {}): Promise<{ values: Float64Array; meta: TensorMeta; stats: KernelStats }> {
+export async function runNpu(
+  device: NpuSimDevice,
+  op: string | OpDef,
+  inputs: readonly HostTensor[],
+  attrs: Attrs = {},
+): Promise<{ values: Float64Array; meta: TensorMeta; stats: KernelStats }> {
   const def = typeof op === "string" ? getOp(op) : op;
-  const [meta] = def.infer(inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })), attrs);
-  const views = inputs.map((t) => upload(device, { dtype: t.dtype, shape: t.shape, strides: contiguous(t.shape), offset: 0, storage: Array.from(t.values), layout: "contiguous" }));
+  const [meta] = def.infer(
+    inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+    attrs,
+  );
+  const views = inputs.map((t) =>
+    upload(device, { dtype: t.dtype, shape: t.shape, strides: contiguous(t.shape), offset: 0, storage: Array.from(t.values), layout: "contiguous" }),
+  );
   const out = allocOutput(device, meta!.dtype, meta!.shape);
   try {
     device.launch(kernelFor(def.name, inputs[0]!.dtype), { op: def.name, inputs: views, outputs: [out], attrs });

@@ -8,7 +8,9 @@ const tiny = { cores: 3, neuronRamKiB: 4, weightRamKiB: 2 };
 test("softmax over a row longer than the neuron RAM cannot tile and says so", async () => {
   await assert.rejects(
     runNpu(chip(tiny), "softmax", [tensor("float32", [1, 4096], ramp(4096))], { axis: 1 }),
-    (err: unknown) => err instanceof KernelError && /softmax: cannot tile: a row of 4096 float32 elements needs \d+ bytes of neuron RAM but a core has 4096/.test((err as Error).message),
+    (err: unknown) =>
+      err instanceof KernelError &&
+      /softmax: cannot tile: a row of 4096 float32 elements needs \d+ bytes of neuron RAM but a core has 4096/.test((err as Error).message),
   );
 });
 
@@ -29,7 +31,11 @@ test("tiling a matmul into many small tiles does not change a single result bit"
 });
 
 test("tiling a conv2d over output channels and rows does not change a single result bit", async () => {
-  const inputs = [tensor("float16", [2, 4, 12, 12], ramp(2 * 4 * 144)), tensor("float16", [8, 4, 3, 3], ramp(8 * 36, -1, 1, 9)), tensor("float16", [8], ramp(8))];
+  const inputs = [
+    tensor("float16", [2, 4, 12, 12], ramp(2 * 4 * 144)),
+    tensor("float16", [8, 4, 3, 3], ramp(8 * 36, -1, 1, 9)),
+    tensor("float16", [8], ramp(8)),
+  ];
   const attrs = { pads: [1, 1, 1, 1], activation: "relu" };
   const big = await runNpu(chip({ cores: 1 }), "conv2d", inputs, attrs);
   const small = await runNpu(chip(tiny), "conv2d", inputs, attrs);

@@ -47,7 +47,9 @@ export const CodeEditor = memo(function CodeEditor({ code, theme, runError, onCh
     monaco.editor.onDidChangeMarkers((uris) => {
       const model = editor.getModel();
       if (!model || !uris.some((u) => u.toString() === model.uri.toString())) return;
-      const errors = monaco.editor.getModelMarkers({ resource: model.uri }).filter((m) => m.severity === monaco.MarkerSeverity.Error && m.owner !== "polychip-run");
+      const errors = monaco.editor
+        .getModelMarkers({ resource: model.uri })
+        .filter((m) => m.severity === monaco.MarkerSeverity.Error && m.owner !== "polychip-run");
       onMarkers(errors.length);
     });
     onReady(editor);
@@ -66,9 +68,19 @@ export const CodeEditor = memo(function CodeEditor({ code, theme, runError, onCh
     const line = Math.min(runError.line, model.getLineCount());
     const startColumn = model.getLineFirstNonWhitespaceColumn(line) || 1;
     monaco.editor.setModelMarkers(model, "polychip-run", [
-      { severity: monaco.MarkerSeverity.Error, message: runError.message, startLineNumber: line, endLineNumber: line, startColumn, endColumn: model.getLineMaxColumn(line), source: "run" },
+      {
+        severity: monaco.MarkerSeverity.Error,
+        message: runError.message,
+        startLineNumber: line,
+        endLineNumber: line,
+        startColumn,
+        endColumn: model.getLineMaxColumn(line),
+        source: "run",
+      },
     ]);
-    decorations.current?.set([{ range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: "run-error-line", glyphMarginClassName: "run-error-glyph" } }]);
+    decorations.current?.set([
+      { range: new monaco.Range(line, 1, line, 1), options: { isWholeLine: true, className: "run-error-line", glyphMarginClassName: "run-error-glyph" } },
+    ]);
     editor.revealLineInCenterIfOutsideViewport(line);
   }, [runError]);
 

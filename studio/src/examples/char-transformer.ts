@@ -39,7 +39,10 @@ class Block extends nn.Module {
     const k = this.key.forward(h);
     const v = this.value.forward(h);
     const mask = causalMask.slice(0, 0, t).slice(1, 0, t);
-    const scores = q.matmul(k.transpose(1, 2)).mul(1 / Math.sqrt(DIM)).add(mask);
+    const scores = q
+      .matmul(k.transpose(1, 2))
+      .mul(1 / Math.sqrt(DIM))
+      .add(mask);
     const attended = scores.softmax(-1).matmul(v);
     const y = x.add(this.proj.forward(attended));
     return y.add(this.fc2.forward(this.fc1.forward(this.ln2.forward(y)).gelu()));
@@ -66,7 +69,7 @@ const opt = new optim.Adam(model.parameters(), { lr: 3e-3 });
 
 // Deterministic batches of random windows: targets are the inputs shifted by one character.
 let seed = 7;
-const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 function batch(): [Tensor, Tensor] {
   const x = new Int32Array(BATCH * BLOCK);
   const y = new Int32Array(BATCH * BLOCK);
@@ -96,7 +99,15 @@ for (let step = 0; step < STEPS; step++) {
 let text = "the chip ";
 for (let i = 0; i < 60; i++) {
   const context = Int32Array.from(text.slice(-BLOCK), (c) => chars.indexOf(c));
-  const next = noGrad(() => tidy(() => model.forward(tensor(context, { shape: [1, context.length] })).select(0, 0).select(0, context.length - 1).argmax(0)));
+  const next = noGrad(() =>
+    tidy(() =>
+      model
+        .forward(tensor(context, { shape: [1, context.length] }))
+        .select(0, 0)
+        .select(0, context.length - 1)
+        .argmax(0),
+    ),
+  );
   text += chars[await next.item()];
   next.dispose();
 }

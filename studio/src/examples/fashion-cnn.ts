@@ -9,9 +9,14 @@ const data = await loadFashionMnist({ trainLimit: STEPS * BATCH, testLimit: 500 
 console.log(data.description, "— training on", studioDevice());
 
 const model = new nn.Sequential(
-  new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(16 * 7 * 7, 10),
+  new nn.Conv2d(1, 8, 3, { padding: 1 }),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2),
+  new nn.Conv2d(8, 16, 3, { padding: 1 }),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2),
+  new nn.Flatten(),
+  new nn.Linear(16 * 7 * 7, 10),
 );
 const opt = new optim.Adam(model.parameters(), { lr: 2e-3 });
 const loader = new DataLoader(data.train, { batchSize: BATCH, shuffle: true, seed: 1, standardize: true });
@@ -39,7 +44,16 @@ while (step < STEPS) {
 model.eval();
 let correct = 0;
 for (const batch of new DataLoader(data.test, { batchSize: 100, standardize: true })) {
-  const hits = noGrad(() => tidy(() => model.forward(tensor(batch.x, { shape: batchShape(batch.size, "image") })).argmax(1).eq(tensor(batch.y)).float().sum()));
+  const hits = noGrad(() =>
+    tidy(() =>
+      model
+        .forward(tensor(batch.x, { shape: batchShape(batch.size, "image") }))
+        .argmax(1)
+        .eq(tensor(batch.y))
+        .float()
+        .sum(),
+    ),
+  );
   correct += await hits.item();
   hits.dispose();
 }

@@ -36,7 +36,16 @@ while (step < STEPS) {
 model.eval();
 let correct = 0;
 for (const batch of new DataLoader(data.test, { batchSize: 250, standardize: true })) {
-  const hits = noGrad(() => tidy(() => model.forward(tensor(batch.x, { shape: batchShape(batch.size, "flat") })).argmax(1).eq(tensor(batch.y)).float().sum()));
+  const hits = noGrad(() =>
+    tidy(() =>
+      model
+        .forward(tensor(batch.x, { shape: batchShape(batch.size, "flat") }))
+        .argmax(1)
+        .eq(tensor(batch.y))
+        .float()
+        .sum(),
+    ),
+  );
   correct += await hits.item();
   hits.dispose();
 }

@@ -17,11 +17,41 @@ export interface Example {
 }
 
 export const EXAMPLES: Example[] = [
-  { id: "fashion-mlp", title: "Fashion-MNIST MLP", summary: "784 → 128 → 10 with Adam; live loss and accuracy, test accuracy at the end.", code: fashionMlp, requires: [] },
-  { id: "fashion-cnn", title: "Fashion-MNIST CNN", summary: "Two conv blocks and a linear head; see conv2d and matmul kernels in the profiler.", code: fashionCnn, requires: [] },
-  { id: "char-transformer", title: "Tiny character-level transformer", summary: "Embeddings, LayerNorm and causal softmax attention written with matmul; writes a sample.", code: charTransformer, requires: [] },
-  { id: "onnx-import", title: "Import an ONNX model and run it", summary: "Export a model to ONNX, import it back (or drop your own .onnx) and compare outputs.", code: onnxImport, requires: ["onnx", "trace", "runtime"] },
-  { id: "npu-int8", title: "Deploy to the NPU in int8", summary: "Calibrate, quantise to int8 and run on the simulated NPU; cycles and fallbacks in the profiler.", code: npuInt8, requires: ["npu-sim", "trace", "deploy", "runtime"] },
+  {
+    id: "fashion-mlp",
+    title: "Fashion-MNIST MLP",
+    summary: "784 → 128 → 10 with Adam; live loss and accuracy, test accuracy at the end.",
+    code: fashionMlp,
+    requires: [],
+  },
+  {
+    id: "fashion-cnn",
+    title: "Fashion-MNIST CNN",
+    summary: "Two conv blocks and a linear head; see conv2d and matmul kernels in the profiler.",
+    code: fashionCnn,
+    requires: [],
+  },
+  {
+    id: "char-transformer",
+    title: "Tiny character-level transformer",
+    summary: "Embeddings, LayerNorm and causal softmax attention written with matmul; writes a sample.",
+    code: charTransformer,
+    requires: [],
+  },
+  {
+    id: "onnx-import",
+    title: "Import an ONNX model and run it",
+    summary: "Export a model to ONNX, import it back (or drop your own .onnx) and compare outputs.",
+    code: onnxImport,
+    requires: ["onnx", "trace", "runtime"],
+  },
+  {
+    id: "npu-int8",
+    title: "Deploy to the NPU in int8",
+    summary: "Calibrate, quantise to int8 and run on the simulated NPU; cycles and fallbacks in the profiler.",
+    code: npuInt8,
+    requires: ["npu-sim", "trace", "deploy", "runtime"],
+  },
 ];
 
 export const DEFAULT_EXAMPLE = "fashion-cnn";

@@ -2,7 +2,21 @@
 // training batches (per-channel weight scales, per-tensor activation scales), quantise it and run
 // the test set on the simulated NPU. The Profiler tab shows the chip's kernels with simulated
 // cycles, DMA bytes and on-chip memory, and which ops fell back to the CPU (Profiler and console).
-import { nn, optim, tensor, tidy, crossEntropy, log, loadFashionMnist, DataLoader, batchShape, loadOptional, loadDevice, setModel, fallbackReport } from "polychip";
+import {
+  nn,
+  optim,
+  tensor,
+  tidy,
+  crossEntropy,
+  log,
+  loadFashionMnist,
+  DataLoader,
+  batchShape,
+  loadOptional,
+  loadDevice,
+  setModel,
+  fallbackReport,
+} from "polychip";
 
 const STEPS = 100;
 const { trace } = await loadOptional("graph"); // each throws FeatureUnavailableError (with the reason) when its package is missing
@@ -12,8 +26,11 @@ await loadDevice("npu-sim");
 
 const data = await loadFashionMnist({ trainLimit: STEPS * 32, testLimit: 500 });
 const model = new nn.Sequential(
-  new nn.Conv2d(1, 8, 3, { padding: 1, device: "cpu" }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(8 * 14 * 14, 10, { device: "cpu" }),
+  new nn.Conv2d(1, 8, 3, { padding: 1, device: "cpu" }),
+  new nn.ReLU(),
+  new nn.MaxPool2d(2),
+  new nn.Flatten(),
+  new nn.Linear(8 * 14 * 14, 10, { device: "cpu" }),
 );
 const opt = new optim.Adam(model.parameters(), { lr: 2e-3 });
 let step = 0;
@@ -35,7 +52,9 @@ model.eval();
 const example = tensor(new Float32Array(784), { shape: [1, 1, 28, 28], device: "cpu" });
 setModel(model, example);
 const graph = await trace(model, [example], { dynamicBatch: true });
-const calibrationBatches = [...new DataLoader(data.train, { batchSize: 64, standardize: true })].slice(0, 8).map((b) => ({ input: { data: b.x, shape: batchShape(b.size, "image") } }));
+const calibrationBatches = [...new DataLoader(data.train, { batchSize: 64, standardize: true })]
+  .slice(0, 8)
+  .map((b) => ({ input: { data: b.x, shape: batchShape(b.size, "image") } }));
 const int8 = quantizeGraph(graph, await calibrate(graph, calibrationBatches));
 console.log(`quantised: ${int8.nodes.length} nodes (${[...new Set(int8.nodes.map((n: { op: string }) => n.op))].join(", ")})`);
 
@@ -59,7 +78,16 @@ const npu = await accuracy(int8, "npu-sim");
 console.log(`float32 on cpu: ${fp32.toFixed(1)}% · int8 on npu-sim: ${npu.toFixed(1)}% on ${data.test.count} test images`);
 // Eager ops straight on the NPU: what the chip has no kernel for (tanh here) falls back to the CPU,
 // counted and shown in the profiler, instead of failing.
-const probe = tensor(Float32Array.from({ length: 64 }, (_, i) => i / 32 - 1), { shape: [4, 16], device: "npu-sim" });
+const probe = tensor(
+  Float32Array.from({ length: 64 }, (_, i) => i / 32 - 1),
+  { shape: [4, 16], device: "npu-sim" },
+);
 const squashed = probe.tanh().add(probe).relu();
-console.log("eager on npu-sim:", Array.from((await squashed.data()).slice(0, 4)).map((v) => v.toFixed(3)).join(", "), "…");
+console.log(
+  "eager on npu-sim:",
+  Array.from((await squashed.data()).slice(0, 4))
+    .map((v) => v.toFixed(3))
+    .join(", "),
+  "…",
+);
 for (const f of fallbackReport()) console.log(`fell back to the cpu: ${f.op} (${f.dtype}) ×${f.count} — ${f.reason}`);

@@ -9,7 +9,10 @@ const { exportOnnx, importOnnx } = await loadOptional("onnx");
 
 let bytes: Uint8Array;
 let reference: Float32Array | undefined;
-const input = tensor(Float32Array.from({ length: 2 * 784 }, (_, i) => Math.sin(i) * 0.5), { shape: [2, 784] });
+const input = tensor(
+  Float32Array.from({ length: 2 * 784 }, (_, i) => Math.sin(i) * 0.5),
+  { shape: [2, 784] },
+);
 const dropped = droppedFile(".onnx");
 if (dropped) {
   console.log(`running the dropped model ${dropped.name} (${dropped.bytes.byteLength} bytes)`);
@@ -31,7 +34,13 @@ const data = reference ? await input.data() : new Float32Array(shape.reduce((a, 
 const session = await createSession(graph, { device: studioDevice() });
 const outputs = await session.run({ [first.name]: { data, shape } });
 const [name, out] = Object.entries(outputs)[0] as [string, { data: Float32Array; shape: number[] }];
-console.log(`${name} [${out.shape.join(", ")}] on ${studioDevice()}:`, Array.from(out.data.slice(0, 5)).map((v) => v.toFixed(4)).join(", "), "…");
+console.log(
+  `${name} [${out.shape.join(", ")}] on ${studioDevice()}:`,
+  Array.from(out.data.slice(0, 5))
+    .map((v) => v.toFixed(4))
+    .join(", "),
+  "…",
+);
 if (reference) {
   const maxDiff = out.data.reduce((m, v, i) => Math.max(m, Math.abs(v - reference![i]!)), 0);
   console.log(`max |imported − original| = ${maxDiff.toExponential(2)}`);

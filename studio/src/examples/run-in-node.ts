@@ -25,7 +25,9 @@ export function withConstant(code: string, name: string, value: number): string 
 }
 
 export async function runInNode(code: string): Promise<NodeRun> {
-  const files = readdirSync(SUBSET_DIR).filter((f) => f.endsWith(".gz")).map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(SUBSET_DIR, name))) }));
+  const files = readdirSync(SUBSET_DIR)
+    .filter((f) => f.endsWith(".gz"))
+    .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(SUBSET_DIR, name))) }));
   const out: NodeRun = { metrics: [], logs: [], model: undefined };
   setRunContext({
     device: "cpu",

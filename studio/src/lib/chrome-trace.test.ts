@@ -8,7 +8,14 @@ const kernel = (name: string, start: number, duration: number, device = "cpu"): 
 test("kernels nest inside the step that ran them, on their device's track", () => {
   const trace = toChromeTrace([kernel("matmul", 101, 2), kernel("conv2d", 104, 3)], [{ step: 0, start: 100, end: 110 }], 100);
   const complete = trace.traceEvents.filter((e) => e.ph === "X");
-  assert.deepEqual(complete.map((e) => [e.name, e.ts, e.dur]), [["step 0", 0, 10000], ["matmul", 1000, 2000], ["conv2d", 4000, 3000]]);
+  assert.deepEqual(
+    complete.map((e) => [e.name, e.ts, e.dur]),
+    [
+      ["step 0", 0, 10000],
+      ["matmul", 1000, 2000],
+      ["conv2d", 4000, 3000],
+    ],
+  );
   assert.equal(new Set(complete.map((e) => e.tid)).size, 1);
   assert.deepEqual(nestingProblems(trace), []);
 });
@@ -22,7 +29,10 @@ test("a child that overruns its parent is clipped and marked", () => {
 });
 
 test("transfers get their own track and each track is named", () => {
-  const events: ProfileEvent[] = [kernel("add", 0, 1, "webgpu"), { device: "webgpu", name: "read", category: "transfer", start: 0.5, duration: 2, args: { bytes: 64 } }];
+  const events: ProfileEvent[] = [
+    kernel("add", 0, 1, "webgpu"),
+    { device: "webgpu", name: "read", category: "transfer", start: 0.5, duration: 2, args: { bytes: 64 } },
+  ];
   const trace = toChromeTrace(events, []);
   const names = trace.traceEvents.filter((e) => e.name === "thread_name").map((e) => e.args?.name);
   assert.deepEqual(names, ["webgpu", "webgpu transfers"]);

@@ -68,7 +68,13 @@ export function toChromeTrace(events: readonly ProfileEvent[], steps: readonly S
     return list;
   };
   for (const e of events) {
-    spansOf(trackOf(e)).push({ name: e.name, cat: e.category, start: e.start - origin, end: e.start - origin + Math.max(0, e.duration), args: e.args ? { ...e.args } : undefined });
+    spansOf(trackOf(e)).push({
+      name: e.name,
+      cat: e.category,
+      start: e.start - origin,
+      end: e.start - origin + Math.max(0, e.duration),
+      args: e.args ? { ...e.args } : undefined,
+    });
   }
   const computeTracks = [...tracks.keys()].filter((t) => !t.endsWith(" transfers"));
   for (const track of computeTracks) {
@@ -81,7 +87,16 @@ export function toChromeTrace(events: readonly ProfileEvent[], steps: readonly S
     traceEvents.push({ name: "thread_name", ph: "M", pid: PID, tid, args: { name: track } });
     traceEvents.push({ name: "thread_sort_index", ph: "M", pid: PID, tid, args: { sort_index: tid } });
     for (const s of nestSpans(tracks.get(track)!)) {
-      traceEvents.push({ name: s.name, cat: s.cat, ph: "X", ts: micros(s.start), dur: micros(s.end - s.start), pid: PID, tid, ...(s.args ? { args: s.args } : {}) });
+      traceEvents.push({
+        name: s.name,
+        cat: s.cat,
+        ph: "X",
+        ts: micros(s.start),
+        dur: micros(s.end - s.start),
+        pid: PID,
+        tid,
+        ...(s.args ? { args: s.args } : {}),
+      });
     }
   });
   return { traceEvents, displayTimeUnit: "ms", otherData: { producer: "polychip-studio", ...meta } };

@@ -10,5 +10,8 @@ test("a blocked request names the directive and the address", () => {
 });
 
 test("a blocked remote module says it was a script load", () => {
-  assert.match(describeViolation({ effectiveDirective: "script-src-elem", blockedURI: "https://cdn.example/x.js" }), /\(script-src-elem\): loading a script or module to https:\/\/cdn\.example\/x\.js/);
+  assert.match(
+    describeViolation({ effectiveDirective: "script-src-elem", blockedURI: "https://cdn.example/x.js" }),
+    /\(script-src-elem\): loading a script or module to https:\/\/cdn\.example\/x\.js/,
+  );
 });

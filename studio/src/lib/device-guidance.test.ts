@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import type { DeviceReport, FallbackInfo } from "../worker/protocol.ts";
 import { deviceGuidance, recordFallbacks } from "./device-guidance.ts";
 
-const device = (name: string, extra: Partial<DeviceReport> = {}): DeviceReport => ({ name, available: true, details: {}, features: [], dtypes: [], limits: {}, ...extra });
+const device = (name: string, extra: Partial<DeviceReport> = {}): DeviceReport => ({
+  name,
+  available: true,
+  details: {},
+  features: [],
+  dtypes: [],
+  limits: {},
+  ...extra,
+});
 const tanh: FallbackInfo = { device: "npu-sim", op: "tanh", dtype: "float32", reason: "no tanh kernel", count: 3, bytesToHost: 1024, bytesToDevice: 1024 };
 
 test("the cpu needs no guidance", () => {

@@ -22,14 +22,23 @@ export function deviceGuidance(report: DeviceReport | undefined, lastFallback: F
   const out: Guidance[] = [];
   if (report.softwareAdapter) {
     const adapter = report.details.architecture ?? report.details.description ?? "a CPU-emulated adapter";
-    out.push({ level: "warn", text: `${report.name} runs on a software adapter (${adapter}): the GPU is emulated on the CPU, so training is typically many times slower than on the cpu device.` });
+    out.push({
+      level: "warn",
+      text: `${report.name} runs on a software adapter (${adapter}): the GPU is emulated on the CPU, so training is typically many times slower than on the cpu device.`,
+    });
   }
   if (lastFallback && lastFallback.length) {
     const moved = lastFallback.reduce((s, f) => s + f.bytesToHost + f.bytesToDevice, 0);
     const ops = lastFallback.map((f) => `${f.op} (${f.dtype}) ×${f.count}`);
-    out.push({ level: "warn", text: `Last time ${report.name} ran your code, ${lastFallback.length} op${lastFallback.length > 1 ? "s" : ""} fell back to the CPU: ${list(ops)}; ${formatBytes(moved)} moved between the devices.` });
+    out.push({
+      level: "warn",
+      text: `Last time ${report.name} ran your code, ${lastFallback.length} op${lastFallback.length > 1 ? "s" : ""} fell back to the CPU: ${list(ops)}; ${formatBytes(moved)} moved between the devices.`,
+    });
   } else if (lastFallback === undefined && report.noKernel?.length) {
-    out.push({ level: "info", text: `${report.name} has no kernel for ${report.noKernel.length} primitive op${report.noKernel.length > 1 ? "s" : ""} (${list(report.noKernel)}): any your code uses runs on the CPU, with a transfer each way.` });
+    out.push({
+      level: "info",
+      text: `${report.name} has no kernel for ${report.noKernel.length} primitive op${report.noKernel.length > 1 ? "s" : ""} (${list(report.noKernel)}): any your code uses runs on the CPU, with a transfer each way.`,
+    });
   }
   return out;
 }

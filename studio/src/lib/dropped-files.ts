@@ -60,9 +60,13 @@ export async function describeDropped(name: string, bytes: Uint8Array): Promise<
         return problem ? { ...base, kind: "unknown", detail: "not an ONNX model", error: problem } : { ...base, kind, detail: "ONNX model" };
       }
       case "model":
-        return ascii(bytes, 4) === "PCMF" ? { ...base, kind, detail: "Polychip model file" } : { ...base, kind: "unknown", detail: "not a Polychip model file", error: "it does not start with the PCMF signature" };
+        return ascii(bytes, 4) === "PCMF"
+          ? { ...base, kind, detail: "Polychip model file" }
+          : { ...base, kind: "unknown", detail: "not a Polychip model file", error: "it does not start with the PCMF signature" };
       case "checkpoint":
-        return ascii(bytes, 4) === "PCCK" ? { ...base, kind, detail: "Polychip checkpoint (weights)" } : { ...base, kind: "unknown", detail: "not a Polychip checkpoint", error: "it does not start with the PCCK signature" };
+        return ascii(bytes, 4) === "PCCK"
+          ? { ...base, kind, detail: "Polychip checkpoint (weights)" }
+          : { ...base, kind: "unknown", detail: "not a Polychip checkpoint", error: "it does not start with the PCCK signature" };
       default:
         return { ...base, kind: "unknown", detail: "not a known data or model format" };
     }

@@ -27,5 +27,8 @@ test("durations take the unit that fits", () => {
 test("an axis keeps one unit for all its ticks", () => {
   const unit = durationUnit(100_000);
   assert.equal(unit.unit, "s");
-  assert.deepEqual([0, 20_000, 40_000].map((t) => formatMs(t, unit)), ["0 s", "20 s", "40 s"]);
+  assert.deepEqual(
+    [0, 20_000, 40_000].map((t) => formatMs(t, unit)),
+    ["0 s", "20 s", "40 s"],
+  );
 });

@@ -11,15 +11,29 @@ export function formatValue(value: unknown, depth = 0): string {
   }
   if (depth > 3) return "…";
   const own = value as { toString?: () => string };
-  if (typeof own.toString === "function" && own.toString !== Object.prototype.toString && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Set)) {
+  if (
+    typeof own.toString === "function" &&
+    own.toString !== Object.prototype.toString &&
+    !Array.isArray(value) &&
+    !(value instanceof Map) &&
+    !(value instanceof Set)
+  ) {
     return own.toString();
   }
   if (Array.isArray(value)) {
     const items = value.slice(0, 50).map((v) => formatValue(v, depth + 1));
     return `[${items.join(", ")}${value.length > 50 ? `, … ${value.length - 50} more` : ""}]`;
   }
-  if (value instanceof Map) return `Map(${value.size}) {${[...value].slice(0, 20).map(([k, v]) => `${formatValue(k, depth + 1)} => ${formatValue(v, depth + 1)}`).join(", ")}}`;
-  if (value instanceof Set) return `Set(${value.size}) {${[...value].slice(0, 20).map((v) => formatValue(v, depth + 1)).join(", ")}}`;
+  if (value instanceof Map)
+    return `Map(${value.size}) {${[...value]
+      .slice(0, 20)
+      .map(([k, v]) => `${formatValue(k, depth + 1)} => ${formatValue(v, depth + 1)}`)
+      .join(", ")}}`;
+  if (value instanceof Set)
+    return `Set(${value.size}) {${[...value]
+      .slice(0, 20)
+      .map((v) => formatValue(v, depth + 1))
+      .join(", ")}}`;
   const entries = Object.entries(value as Record<string, unknown>).slice(0, 30);
   return `{ ${entries.map(([k, v]) => `${k}: ${formatValue(v, depth + 1)}`).join(", ")} }`;
 }

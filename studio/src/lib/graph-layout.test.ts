@@ -8,8 +8,18 @@ test("a chain is one node per layer", () => {
     { id: 1, inputs: ["a"], outputs: ["b"] },
     { id: 2, inputs: ["b"], outputs: ["y"] },
   ]);
-  assert.deepEqual(l.placed.map((p) => [p.layer, p.column]), [[0, 0], [1, 0], [2, 0]]);
-  assert.deepEqual(l.edges, [[0, 1], [1, 2]]);
+  assert.deepEqual(
+    l.placed.map((p) => [p.layer, p.column]),
+    [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ],
+  );
+  assert.deepEqual(l.edges, [
+    [0, 1],
+    [1, 2],
+  ]);
   assert.equal(l.layers, 3);
 });
 
@@ -20,6 +30,14 @@ test("branches share a layer and a join goes below both", () => {
     { id: 2, inputs: ["h"], outputs: ["k"] },
     { id: 3, inputs: ["q", "k"], outputs: ["s"] },
   ]);
-  assert.deepEqual(l.placed.map((p) => [p.layer, p.column]), [[0, 0], [1, 0], [1, 1], [2, 0]]);
+  assert.deepEqual(
+    l.placed.map((p) => [p.layer, p.column]),
+    [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [2, 0],
+    ],
+  );
   assert.equal(l.columns, 2);
 });

@@ -11,7 +11,7 @@ test("a protobuf model with a graph is accepted", () => {
 
 test("random bytes are refused with a reason", () => {
   let seed = 3;
-  const garbage = Uint8Array.from({ length: 500 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const garbage = Uint8Array.from({ length: 500 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
   assert.match(onnxProblem(garbage) ?? "", /byte \d+|past the end|more bytes|no graph/);
 });
 

@@ -3,13 +3,32 @@ import assert from "node:assert/strict";
 import type { OpRow } from "./op-summary.ts";
 import { nextSort, sortOpRows } from "./op-sort.ts";
 
-const row = (name: string, count: number, totalMs: number, argTotals: Record<string, number> = {}): OpRow => ({ device: "cpu", name, category: "kernel", count, totalMs, maxMs: totalMs, share: 0, argTotals, keys: [] });
+const row = (name: string, count: number, totalMs: number, argTotals: Record<string, number> = {}): OpRow => ({
+  device: "cpu",
+  name,
+  category: "kernel",
+  count,
+  totalMs,
+  maxMs: totalMs,
+  share: 0,
+  argTotals,
+  keys: [],
+});
 const rows = [row("matmul", 10, 50), row("add", 100, 20), row("conv2d", 5, 80, { cycles: 7 })];
 
 test("rows sort by count, average or name in either direction", () => {
-  assert.deepEqual(sortOpRows(rows, { key: "count", descending: true }).map((r) => r.name), ["add", "matmul", "conv2d"]);
-  assert.deepEqual(sortOpRows(rows, { key: "avgMs", descending: false }).map((r) => r.name), ["add", "matmul", "conv2d"]);
-  assert.deepEqual(sortOpRows(rows, { key: "name", descending: false }).map((r) => r.name), ["add", "conv2d", "matmul"]);
+  assert.deepEqual(
+    sortOpRows(rows, { key: "count", descending: true }).map((r) => r.name),
+    ["add", "matmul", "conv2d"],
+  );
+  assert.deepEqual(
+    sortOpRows(rows, { key: "avgMs", descending: false }).map((r) => r.name),
+    ["add", "matmul", "conv2d"],
+  );
+  assert.deepEqual(
+    sortOpRows(rows, { key: "name", descending: false }).map((r) => r.name),
+    ["add", "conv2d", "matmul"],
+  );
 });
 
 test("rows without an NPU arg sort after those with it, whatever the direction", () => {

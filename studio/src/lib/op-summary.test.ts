@@ -10,14 +10,27 @@ test("rows add up count and time per device and op, largest first, with shares",
     { device: "cpu", name: "add", category: "kernel", start: 6, duration: 2 },
   ]);
   const rows = s.rows();
-  assert.deepEqual(rows.map((r) => [r.name, r.count, r.totalMs, r.maxMs]), [["matmul", 2, 6, 3], ["add", 1, 2, 2]]);
+  assert.deepEqual(
+    rows.map((r) => [r.name, r.count, r.totalMs, r.maxMs]),
+    [
+      ["matmul", 2, 6, 3],
+      ["add", 1, 2, 2],
+    ],
+  );
   assert.equal(rows[0]!.share, 0.75);
   assert.equal(s.eventCount, 3);
 });
 
 test("NPU cycles and DMA bytes are summed, other numbers keep their maximum", () => {
   const s = new OpSummary();
-  const npu = (cycles: number, onChip: number) => ({ device: "npu-sim", name: "conv2d", category: "kernel" as const, start: 0, duration: 1, args: { cycles, dmaBytes: 100, onChipBytes: onChip } });
+  const npu = (cycles: number, onChip: number) => ({
+    device: "npu-sim",
+    name: "conv2d",
+    category: "kernel" as const,
+    start: 0,
+    duration: 1,
+    args: { cycles, dmaBytes: 100, onChipBytes: onChip },
+  });
   s.add([npu(10, 500), npu(30, 200)]);
   assert.deepEqual(s.rows()[0]!.argTotals, { cycles: 40, dmaBytes: 200, onChipBytes: 500 });
 });
@@ -34,7 +47,11 @@ test("the same op on two devices, or as a fallback, is two rows", () => {
 test("events named by shader keys share one row named by their op, the keys kept for its tooltip", () => {
   const s = new OpSummary();
   const compile = (name: string) => ({ device: "webgpu", name, category: "compile" as const, start: 0, duration: 1 });
-  s.add([compile("map|ew:mul:f32:cc:r1|float32,float32->float32"), compile("map|ew:mul:f32:cs:r2|float32,float32->float32"), compile("map|ew:mul:f32:cc:r1|float32,float32->float32")]);
+  s.add([
+    compile("map|ew:mul:f32:cc:r1|float32,float32->float32"),
+    compile("map|ew:mul:f32:cs:r2|float32,float32->float32"),
+    compile("map|ew:mul:f32:cc:r1|float32,float32->float32"),
+  ]);
   const [row] = s.rows();
   assert.equal(row!.name, "mul");
   assert.equal(row!.count, 3);

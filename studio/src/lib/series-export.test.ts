@@ -23,6 +23,9 @@ test("throughput is examples per second when samples are given", () => {
 });
 
 test("throughput is steps per second otherwise", () => {
-  const t = throughput([{ step: 0, time: 0, values: {} }, { step: 10, time: 2000, values: {} }]);
+  const t = throughput([
+    { step: 0, time: 0, values: {} },
+    { step: 10, time: 2000, values: {} },
+  ]);
   assert.deepEqual(t, [{ step: 10, perSecond: 5, unit: "steps/s" }]);
 });

@@ -15,7 +15,9 @@ export function throughput(points: readonly MetricPoint[]): { step: number; perS
     const dt = (p.time - points[i - 1]!.time) / 1000;
     if (dt <= 0) continue;
     const steps = Math.max(1, p.step - points[i - 1]!.step);
-    out.push(p.samples !== undefined ? { step: p.step, perSecond: p.samples / dt, unit: "examples/s" } : { step: p.step, perSecond: steps / dt, unit: "steps/s" });
+    out.push(
+      p.samples !== undefined ? { step: p.step, perSecond: p.samples / dt, unit: "examples/s" } : { step: p.step, perSecond: steps / dt, unit: "steps/s" },
+    );
   }
   return out;
 }

@@ -47,7 +47,10 @@ test("an error raised inside a called library is located at the user's calling l
   const source = 'import { tensor } from "polychip";\n\nconst x = 1;\ntensor(null as any);\n';
   const lib = { tensor: (v: number[]) => v.length };
   const fn = compileUserCode(transpileUserCode(source));
-  const err = await fn(() => lib, {}, {}, console).then(() => undefined, (e: unknown) => locateRuntimeError(e));
+  const err = await fn(() => lib, {}, {}, console).then(
+    () => undefined,
+    (e: unknown) => locateRuntimeError(e),
+  );
   assert.equal(err?.line, 4);
   assert.equal(err?.errorName, "TypeError");
 });

@@ -22,7 +22,15 @@ function runName(r: RunRecord): string {
   return `${new Date(r.at).toLocaleTimeString()} · ${r.label} on ${r.device}`;
 }
 
-export function ChartsPanel({ metrics, running, history, currentRecord, overlay, onToggleOverlay, onClearHistory }: { metrics: MetricPoint[]; running: boolean } & HistoryProps) {
+export function ChartsPanel({
+  metrics,
+  running,
+  history,
+  currentRecord,
+  overlay,
+  onToggleOverlay,
+  onClearHistory,
+}: { metrics: MetricPoint[]; running: boolean } & HistoryProps) {
   const [smoothing, setSmoothing] = useState(0.6);
   const rate = useMemo(() => throughput(metrics), [metrics]);
   const unit = rate[rate.length - 1]?.unit ?? "steps/s";
@@ -32,7 +40,10 @@ export function ChartsPanel({ metrics, running, history, currentRecord, overlay,
     overlaid.flatMap((r, i) => {
       const raw = r.metrics.filter((m) => name in m.values).map((m) => [m.step, m.values[name]!] as [number, number]);
       if (!raw.length) return [];
-      const sm = smooth(raw.map((p) => p[1]), smoothing).map((v, j) => [raw[j]![0], v] as [number, number]);
+      const sm = smooth(
+        raw.map((p) => p[1]),
+        smoothing,
+      ).map((v, j) => [raw[j]![0], v] as [number, number]);
       return [{ name: runName(r), color: OVERLAY_COLORS[i % OVERLAY_COLORS.length]!, points: sm, dashed: true }];
     });
   const names = [...new Set([...metricNames(metrics), ...overlaid.flatMap((r) => metricNames(r.metrics))])];
@@ -40,13 +51,18 @@ export function ChartsPanel({ metrics, running, history, currentRecord, overlay,
     <div className="panel charts-panel">
       <div className="toolbar">
         <label title="Exponential moving average of the plotted values (raw values stay faint behind)">
-          Smoothing <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" />
+          Smoothing{" "}
+          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" />
           <span className="mono">{smoothing.toFixed(2)}</span>
         </label>
         <span className="spacer" />
         <span className="muted">{metrics.length ? `${metrics.length} steps${running ? " …" : ""}` : ""}</span>
-        <button disabled={!metrics.length} onClick={() => download("polychip-metrics.csv", seriesToCsv(metrics), "text/csv")}>Export CSV</button>
-        <button disabled={!metrics.length} onClick={() => download("polychip-metrics.json", seriesToJson(metrics), "application/json")}>Export JSON</button>
+        <button disabled={!metrics.length} onClick={() => download("polychip-metrics.csv", seriesToCsv(metrics), "text/csv")}>
+          Export CSV
+        </button>
+        <button disabled={!metrics.length} onClick={() => download("polychip-metrics.json", seriesToJson(metrics), "application/json")}>
+          Export JSON
+        </button>
       </div>
       {earlier.length > 0 && (
         <details className="run-history" data-testid="run-history">
@@ -63,7 +79,9 @@ export function ChartsPanel({ metrics, running, history, currentRecord, overlay,
               </li>
             ))}
           </ul>
-          <button className="small" onClick={onClearHistory}>Forget these runs</button>
+          <button className="small" onClick={onClearHistory}>
+            Forget these runs
+          </button>
         </details>
       )}
       {names.length === 0 && (
@@ -74,7 +92,10 @@ export function ChartsPanel({ metrics, running, history, currentRecord, overlay,
       <div className="chart-grid">
         {names.map((name, i) => {
           const raw = metrics.filter((m) => name in m.values).map((m) => [m.step, m.values[name]!] as [number, number]);
-          const sm = smooth(raw.map((p) => p[1]), smoothing).map((v, j) => [raw[j]![0], v] as [number, number]);
+          const sm = smooth(
+            raw.map((p) => p[1]),
+            smoothing,
+          ).map((v, j) => [raw[j]![0], v] as [number, number]);
           const color = COLORS[i % COLORS.length]!;
           return (
             <LineChart
@@ -93,7 +114,14 @@ export function ChartsPanel({ metrics, running, history, currentRecord, overlay,
             testId="chart-throughput"
             series={[
               { name: unit, color: "var(--c3)", points: rate.map((r) => [r.step, r.perSecond]), faint: true },
-              { name: unit, color: "var(--c3)", points: smooth(rate.map((r) => r.perSecond), smoothing).map((v, j) => [rate[j]!.step, v]) },
+              {
+                name: unit,
+                color: "var(--c3)",
+                points: smooth(
+                  rate.map((r) => r.perSecond),
+                  smoothing,
+                ).map((v, j) => [rate[j]!.step, v]),
+              },
             ]}
           />
         )}

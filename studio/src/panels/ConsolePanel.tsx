@@ -3,7 +3,17 @@ import type { ConsoleEntry } from "../worker/protocol.ts";
 
 const LEVELS: ConsoleEntry["level"][] = ["log", "info", "warn", "error"];
 
-export function ConsolePanel({ entries, onClear, onGoToLine, height }: { entries: ConsoleEntry[]; onClear(): void; onGoToLine(line: number): void; height: number }) {
+export function ConsolePanel({
+  entries,
+  onClear,
+  onGoToLine,
+  height,
+}: {
+  entries: ConsoleEntry[];
+  onClear(): void;
+  onGoToLine(line: number): void;
+  height: number;
+}) {
   const ref = useRef<HTMLDivElement | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<ConsoleEntry["level"]>>(new Set());
   const counts = useMemo(() => {
@@ -26,16 +36,27 @@ export function ConsolePanel({ entries, onClear, onGoToLine, height }: { entries
     <div className="console" style={{ height }} data-testid="console-panel">
       <div className="console-head">
         <b>Console</b>
-        <span className="muted">{entries.length ? `${shown.length === entries.length ? entries.length : `${shown.length} of ${entries.length}`} lines` : ""}</span>
+        <span className="muted">
+          {entries.length ? `${shown.length === entries.length ? entries.length : `${shown.length} of ${entries.length}`} lines` : ""}
+        </span>
         <span className="spacer" />
         <span role="group" aria-label="Show console levels" className="level-filter">
           {LEVELS.map((level) => (
-            <button key={level} className={`small level-${level}`} aria-pressed={!hidden.has(level)} onClick={() => toggle(level)} data-testid={`console-level-${level}`} title={`${hidden.has(level) ? "Show" : "Hide"} ${level} lines`}>
+            <button
+              key={level}
+              className={`small level-${level}`}
+              aria-pressed={!hidden.has(level)}
+              onClick={() => toggle(level)}
+              data-testid={`console-level-${level}`}
+              title={`${hidden.has(level) ? "Show" : "Hide"} ${level} lines`}
+            >
               {level} {counts[level] ?? 0}
             </button>
           ))}
         </span>
-        <button className="small" onClick={onClear}>Clear</button>
+        <button className="small" onClick={onClear}>
+          Clear
+        </button>
       </div>
       <div className="console-body" ref={ref} data-testid="console">
         {shown.map((e, i) => {

@@ -38,7 +38,17 @@ function Thumb({ pixels, label }: { pixels: Uint8Array; label: number }) {
   );
 }
 
-export function DataPanel({ baseUrl, files, onRemove, onFiles }: { baseUrl: string; files: DroppedSummary[]; onRemove(name: string): void; onFiles(files: FileList): void }) {
+export function DataPanel({
+  baseUrl,
+  files,
+  onRemove,
+  onFiles,
+}: {
+  baseUrl: string;
+  files: DroppedSummary[];
+  onRemove(name: string): void;
+  onFiles(files: FileList): void;
+}) {
   const [preview, setPreview] = useState<Preview | { error: string } | undefined>();
   useEffect(() => {
     loadPreview(baseUrl).then(setPreview, (e: Error) => setPreview({ error: e.message }));
@@ -48,7 +58,8 @@ export function DataPanel({ baseUrl, files, onRemove, onFiles }: { baseUrl: stri
       <section>
         <h3>Embedded Fashion-MNIST subset</h3>
         <p className="muted">
-          Served with the studio (works offline): 10,000 training and 2,000 test images of 28×28, 10 classes. <code>loadFashionMnist()</code> reads it, or the four IDX files when you drop them here.
+          Served with the studio (works offline): 10,000 training and 2,000 test images of 28×28, 10 classes. <code>loadFashionMnist()</code> reads it, or the
+          four IDX files when you drop them here.
         </p>
         {preview && "error" in preview && <div className="unavailable">Could not load the subset: {preview.error}</div>}
         {preview && !("error" in preview) && (
@@ -62,7 +73,8 @@ export function DataPanel({ baseUrl, files, onRemove, onFiles }: { baseUrl: stri
       <section>
         <h3>Your files</h3>
         <p className="muted">
-          Drop files anywhere on the page or choose them: IDX images/labels (<code>.gz</code> or raw), CSV tables (<code>loadCsv()</code>), <code>.onnx</code> or Polychip model files. Your code gets them with <code>droppedFiles()</code>.
+          Drop files anywhere on the page or choose them: IDX images/labels (<code>.gz</code> or raw), CSV tables (<code>loadCsv()</code>), <code>.onnx</code>{" "}
+          or Polychip model files. Your code gets them with <code>droppedFiles()</code>.
         </p>
         <div className="toolbar">
           <FilePickerButton label="Choose files…" accept={ANY_STUDIO_FILE} onFiles={onFiles} testId="pick-data" />
@@ -76,10 +88,20 @@ export function DataPanel({ baseUrl, files, onRemove, onFiles }: { baseUrl: stri
                 <tr key={f.name}>
                   <td className="mono">{f.name}</td>
                   <td>{f.kind}</td>
-                  <td>{f.error ? <span className="error-text">{f.detail}: {f.error}</span> : f.detail}</td>
+                  <td>
+                    {f.error ? (
+                      <span className="error-text">
+                        {f.detail}: {f.error}
+                      </span>
+                    ) : (
+                      f.detail
+                    )}
+                  </td>
                   <td className="num">{formatBytes(f.bytes)}</td>
                   <td>
-                    <button className="small" onClick={() => onRemove(f.name)}>Remove</button>
+                    <button className="small" onClick={() => onRemove(f.name)}>
+                      Remove
+                    </button>
                   </td>
                 </tr>
               ))}

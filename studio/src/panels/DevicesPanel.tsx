@@ -6,16 +6,30 @@ function limitText(k: string, v: number | string): string {
 }
 
 export function DevicesPanel({ devices, selected, onSelect }: { devices: DeviceReport[] | undefined; selected: string; onSelect(name: string): void }) {
-  if (!devices) return <div className="panel"><div className="empty">Looking for devices…</div></div>;
+  if (!devices)
+    return (
+      <div className="panel">
+        <div className="empty">Looking for devices…</div>
+      </div>
+    );
   return (
     <div className="panel devices-panel" data-testid="devices-panel">
       {devices.map((d) => (
-        <label key={d.name} className={`device-card${d.available ? "" : " unavailable"}${selected === d.name ? " selected" : ""}`} data-device={d.name} data-available={d.available}>
+        <label
+          key={d.name}
+          className={`device-card${d.available ? "" : " unavailable"}${selected === d.name ? " selected" : ""}`}
+          data-device={d.name}
+          data-available={d.available}
+        >
           <div className="device-head">
             <input type="radio" name="device" disabled={!d.available} checked={selected === d.name} onChange={() => onSelect(d.name)} />
             <b>{d.name}</b>
             {d.available ? <span className="badge ok">available</span> : <span className="badge off">unavailable</span>}
-            {d.kind && <span className="muted">{d.kind} · {d.vendor}</span>}
+            {d.kind && (
+              <span className="muted">
+                {d.kind} · {d.vendor}
+              </span>
+            )}
           </div>
           {!d.available && <div className="reason">{d.reason}</div>}
           {d.available && (

@@ -7,7 +7,19 @@ const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select
  * inside on open and kept there (Tab and Shift+Tab wrap), Escape and the backdrop close it, and
  * focus returns to what had it before.
  */
-export function Dialog({ title, onClose, children, initialFocus, testId }: { title: string; onClose(): void; children: ReactNode; initialFocus?: string; testId?: string }) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  initialFocus,
+  testId,
+}: {
+  title: string;
+  onClose(): void;
+  children: ReactNode;
+  initialFocus?: string;
+  testId?: string;
+}) {
   const ref = useRef<HTMLDivElement | null>(null);
   const titleId = useId();
   const closeRef = useRef(onClose);
@@ -46,7 +58,9 @@ export function Dialog({ title, onClose, children, initialFocus, testId }: { tit
         <div className="modal-head">
           <h2 id={titleId}>{title}</h2>
           <span className="spacer" />
-          <button className="small" onClick={onClose}>Close</button>
+          <button className="small" onClick={onClose}>
+            Close
+          </button>
         </div>
         {children}
       </div>

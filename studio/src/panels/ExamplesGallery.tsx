@@ -10,14 +10,30 @@ export function missingFor(example: Example, features: Record<string, Availabili
   });
 }
 
-export function ExamplesGallery({ features, current, onOpen, onClose }: { features: Record<string, Availability<true>> | undefined; current: string | undefined; onOpen(e: Example): void; onClose(): void }) {
+export function ExamplesGallery({
+  features,
+  current,
+  onOpen,
+  onClose,
+}: {
+  features: Record<string, Availability<true>> | undefined;
+  current: string | undefined;
+  onOpen(e: Example): void;
+  onClose(): void;
+}) {
   return (
     <Dialog title="Examples" onClose={onClose} testId="gallery" initialFocus={current ? `[data-example="${current}"]` : "[data-example]"}>
       <div className="gallery">
         {EXAMPLES.map((ex) => {
           const missing = missingFor(ex, features);
           return (
-            <button key={ex.id} className={`example-card${current === ex.id ? " current" : ""}${missing.length ? " not-ready" : ""}`} aria-current={current === ex.id ? "true" : undefined} onClick={() => onOpen(ex)} data-example={ex.id}>
+            <button
+              key={ex.id}
+              className={`example-card${current === ex.id ? " current" : ""}${missing.length ? " not-ready" : ""}`}
+              aria-current={current === ex.id ? "true" : undefined}
+              onClick={() => onOpen(ex)}
+              data-example={ex.id}
+            >
               <b>{ex.title}</b>
               <span>{ex.summary}</span>
               {missing.length > 0 && (

@@ -7,7 +7,19 @@ export const ANY_STUDIO_FILE = ".onnx,.pcm,.pcck,.csv,.tsv,.gz,.ts,.js,applicati
  * A button that opens the system file picker: the keyboard and touch way to load what can also be
  * dropped on the page.
  */
-export function FilePickerButton({ label, accept, onFiles, testId, className }: { label: string; accept: string; onFiles(files: FileList): void; testId?: string; className?: string }) {
+export function FilePickerButton({
+  label,
+  accept,
+  onFiles,
+  testId,
+  className,
+}: {
+  label: string;
+  accept: string;
+  onFiles(files: FileList): void;
+  testId?: string;
+  className?: string;
+}) {
   const input = useRef<HTMLInputElement | null>(null);
   return (
     <>

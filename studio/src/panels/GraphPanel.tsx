@@ -23,7 +23,9 @@ export function GraphPanel({ graph, hasModel, onRequest }: { graph: Availability
           {hasModel ? (
             <button onClick={onRequest}>Trace the model</button>
           ) : (
-            <>The graph view shows the model handed to the studio with <code>setModel(model, exampleInput)</code>, once a run finishes.</>
+            <>
+              The graph view shows the model handed to the studio with <code>setModel(model, exampleInput)</code>, once a run finishes.
+            </>
           )}
         </div>
       </div>
@@ -73,16 +75,25 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
       <div className="toolbar">
         <b>{graph.name}</b>
         <span className="muted">
-          {graph.nodes.length} nodes · {graph.initializers.length} weights · in {graph.inputs.map((i) => shapeText(i.shape)).join(", ")} → out {graph.outputs.map((o) => shapeText(o.shape)).join(", ")}
+          {graph.nodes.length} nodes · {graph.initializers.length} weights · in {graph.inputs.map((i) => shapeText(i.shape)).join(", ")} → out{" "}
+          {graph.outputs.map((o) => shapeText(o.shape)).join(", ")}
         </span>
         <span className="spacer" />
         <input placeholder="search op or name" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
         {q && <span className="muted">{matchCount} found</span>}
         <span role="group" aria-label="Zoom" className="zoom-buttons">
-          <button className="small" onClick={() => zoomBy(1 / 1.25)} aria-label="Zoom out" data-testid="graph-zoom-out">−</button>
-          <span className="mono" data-testid="graph-zoom">{Math.round(view.k * 100)}%</span>
-          <button className="small" onClick={() => zoomBy(1.25)} aria-label="Zoom in" data-testid="graph-zoom-in">+</button>
-          <button className="small" onClick={() => setView({ x: 0, y: 0, k: 1 })}>Reset</button>
+          <button className="small" onClick={() => zoomBy(1 / 1.25)} aria-label="Zoom out" data-testid="graph-zoom-out">
+            −
+          </button>
+          <span className="mono" data-testid="graph-zoom">
+            {Math.round(view.k * 100)}%
+          </span>
+          <button className="small" onClick={() => zoomBy(1.25)} aria-label="Zoom in" data-testid="graph-zoom-in">
+            +
+          </button>
+          <button className="small" onClick={() => setView({ x: 0, y: 0, k: 1 })}>
+            Reset
+          </button>
         </span>
       </div>
       {graph.note && (
@@ -91,77 +102,83 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
         </div>
       )}
       <div className="graph-body">
-      <div
-        className="graph-scroll"
-        onWheel={(e) => {
-          if (!e.ctrlKey && !e.metaKey) return; // plain wheel scrolls; Ctrl/Cmd+wheel zooms at the pointer
-          e.preventDefault();
-          const r = e.currentTarget.getBoundingClientRect();
-          zoomBy(e.deltaY > 0 ? 1 / 1.15 : 1.15, e.clientX - r.left + e.currentTarget.scrollLeft, e.clientY - r.top + e.currentTarget.scrollTop);
-        }}
-        onMouseDown={(e) => {
-          if ((e.target as Element).closest(".node")) return;
-          drag.current = { x: e.clientX, y: e.clientY, view };
-        }}
-        onMouseMove={(e) => {
-          const d = drag.current;
-          if (d) setView({ ...d.view, x: d.view.x + e.clientX - d.x, y: d.view.y + e.clientY - d.y });
-        }}
-        onMouseUp={() => (drag.current = undefined)}
-        onMouseLeave={() => (drag.current = undefined)}
-      >
-        <svg width={Math.max(width, width * view.k + view.x)} height={Math.max(height, height * view.k + view.y)} data-testid="graph-svg">
-          <g transform={`translate(${view.x},${view.y}) scale(${view.k})`} data-testid="graph-viewport">
-          {layout.edges.map(([a, b], i) => {
-            const pa = xy(a);
-            const pb = xy(b);
-            const x1 = pa.x + NODE_W / 2;
-            const y1 = pa.y + NODE_H;
-            const x2 = pb.x + NODE_W / 2;
-            const y2 = pb.y;
-            return <path key={i} className="edge" d={`M${x1},${y1} C${x1},${y1 + GAP_Y / 2} ${x2},${y2 - GAP_Y / 2} ${x2},${y2}`} />;
-          })}
-          {graph.nodes.map((n) => {
-            const { x, y } = xy(n.id);
-            const out = graph.values[n.outputs[0] ?? ""];
-            const weights = n.inputs.filter((i) => initNames.has(i)).length;
-            const hit = matches(n);
-            return (
-              <g
-                key={n.id}
-                className={`node${hit ? " hit" : ""}${q && !hit ? " dim" : ""}${selected === n.id ? " selected" : ""}`}
-                transform={`translate(${x},${y})`}
-                role="button"
-                tabIndex={0}
-                onClick={() => setSelected(n.id)}
-                onKeyDown={(e) => {
-                  if (e.key === "Enter" || e.key === " ") {
-                    e.preventDefault();
-                    setSelected(n.id);
-                  }
-                }}
-                data-node={n.id}
-              >
-                <title>
-                  {`${n.op}${n.name ? ` (${n.name})` : ""}\ninputs: ${n.inputs.join(", ")}\noutputs: ${n.outputs.join(", ")}${Object.keys(n.attrs).length ? `\n${Object.entries(n.attrs).map(([k, v]) => `${k}=${v}`).join("\n")}` : ""}${n.fused ? `\nfused: ${n.fused.join(" → ")}` : ""}`}
-                </title>
-                <rect width={NODE_W} height={NODE_H} rx={6} />
-                <rect width={5} height={NODE_H} rx={2} fill={DEVICE_COLORS[n.device ?? ""] ?? "var(--muted)"} />
-                <text x={12} y={17} className="node-op">
-                  {n.fused ? `⚡ ${n.op}` : n.op}
-                  {weights ? <tspan className="node-w"> +{weights}w</tspan> : null}
-                </text>
-                <text x={12} y={34} className="node-shape">
-                  {out ? `${out.dtype} ${shapeText(out.shape)}` : n.outputs[0]}
-                  {n.device ? ` · ${n.device}` : ""}
-                </text>
-              </g>
-            );
-          })}
-          </g>
-        </svg>
-      </div>
-      {selectedNode && <NodeProperties graph={graph} node={selectedNode} onClose={() => setSelected(undefined)} />}
+        <div
+          className="graph-scroll"
+          onWheel={(e) => {
+            if (!e.ctrlKey && !e.metaKey) return; // plain wheel scrolls; Ctrl/Cmd+wheel zooms at the pointer
+            e.preventDefault();
+            const r = e.currentTarget.getBoundingClientRect();
+            zoomBy(e.deltaY > 0 ? 1 / 1.15 : 1.15, e.clientX - r.left + e.currentTarget.scrollLeft, e.clientY - r.top + e.currentTarget.scrollTop);
+          }}
+          onMouseDown={(e) => {
+            if ((e.target as Element).closest(".node")) return;
+            drag.current = { x: e.clientX, y: e.clientY, view };
+          }}
+          onMouseMove={(e) => {
+            const d = drag.current;
+            if (d) setView({ ...d.view, x: d.view.x + e.clientX - d.x, y: d.view.y + e.clientY - d.y });
+          }}
+          onMouseUp={() => (drag.current = undefined)}
+          onMouseLeave={() => (drag.current = undefined)}
+        >
+          <svg width={Math.max(width, width * view.k + view.x)} height={Math.max(height, height * view.k + view.y)} data-testid="graph-svg">
+            <g transform={`translate(${view.x},${view.y}) scale(${view.k})`} data-testid="graph-viewport">
+              {layout.edges.map(([a, b], i) => {
+                const pa = xy(a);
+                const pb = xy(b);
+                const x1 = pa.x + NODE_W / 2;
+                const y1 = pa.y + NODE_H;
+                const x2 = pb.x + NODE_W / 2;
+                const y2 = pb.y;
+                return <path key={i} className="edge" d={`M${x1},${y1} C${x1},${y1 + GAP_Y / 2} ${x2},${y2 - GAP_Y / 2} ${x2},${y2}`} />;
+              })}
+              {graph.nodes.map((n) => {
+                const { x, y } = xy(n.id);
+                const out = graph.values[n.outputs[0] ?? ""];
+                const weights = n.inputs.filter((i) => initNames.has(i)).length;
+                const hit = matches(n);
+                return (
+                  <g
+                    key={n.id}
+                    className={`node${hit ? " hit" : ""}${q && !hit ? " dim" : ""}${selected === n.id ? " selected" : ""}`}
+                    transform={`translate(${x},${y})`}
+                    role="button"
+                    tabIndex={0}
+                    onClick={() => setSelected(n.id)}
+                    onKeyDown={(e) => {
+                      if (e.key === "Enter" || e.key === " ") {
+                        e.preventDefault();
+                        setSelected(n.id);
+                      }
+                    }}
+                    data-node={n.id}
+                  >
+                    <title>
+                      {`${n.op}${n.name ? ` (${n.name})` : ""}\ninputs: ${n.inputs.join(", ")}\noutputs: ${n.outputs.join(", ")}${
+                        Object.keys(n.attrs).length
+                          ? `\n${Object.entries(n.attrs)
+                              .map(([k, v]) => `${k}=${v}`)
+                              .join("\n")}`
+                          : ""
+                      }${n.fused ? `\nfused: ${n.fused.join(" → ")}` : ""}`}
+                    </title>
+                    <rect width={NODE_W} height={NODE_H} rx={6} />
+                    <rect width={5} height={NODE_H} rx={2} fill={DEVICE_COLORS[n.device ?? ""] ?? "var(--muted)"} />
+                    <text x={12} y={17} className="node-op">
+                      {n.fused ? `⚡ ${n.op}` : n.op}
+                      {weights ? <tspan className="node-w"> +{weights}w</tspan> : null}
+                    </text>
+                    <text x={12} y={34} className="node-shape">
+                      {out ? `${out.dtype} ${shapeText(out.shape)}` : n.outputs[0]}
+                      {n.device ? ` · ${n.device}` : ""}
+                    </text>
+                  </g>
+                );
+              })}
+            </g>
+          </svg>
+        </div>
+        {selectedNode && <NodeProperties graph={graph} node={selectedNode} onClose={() => setSelected(undefined)} />}
       </div>
     </div>
   );

@@ -78,7 +78,9 @@ export function LineChart({ title, series, xLabel, height = 170, testId }: Props
         </span>
       </div>
       {all.length === 0 ? (
-        <div className="chart-empty" style={{ height }}>no data yet</div>
+        <div className="chart-empty" style={{ height }}>
+          no data yet
+        </div>
       ) : (
         <svg
           width={width}
@@ -92,15 +94,21 @@ export function LineChart({ title, series, xLabel, height = 170, testId }: Props
           {yTicks.map((t) => (
             <g key={t}>
               <line className="grid" x1={PAD.left} x2={PAD.left + w} y1={sy(t)} y2={sy(t)} />
-              <text className="tick" x={PAD.left - 6} y={sy(t) + 4} textAnchor="end">{formatNumber(t)}</text>
+              <text className="tick" x={PAD.left - 6} y={sy(t) + 4} textAnchor="end">
+                {formatNumber(t)}
+              </text>
             </g>
           ))}
           {niceTicks(x0, x1, Math.max(2, Math.floor(w / 80)))
             .filter((t) => xLabel !== "step" || Number.isInteger(t))
             .map((t) => (
-            <text key={t} className="tick" x={sx(t)} y={height - 8} textAnchor="middle">{formatNumber(t)}</text>
-          ))}
-          <text className="axis-label" x={PAD.left + w} y={height - 8} textAnchor="end" dy={0}>{xLabel}</text>
+              <text key={t} className="tick" x={sx(t)} y={height - 8} textAnchor="middle">
+                {formatNumber(t)}
+              </text>
+            ))}
+          <text className="axis-label" x={PAD.left + w} y={height - 8} textAnchor="end" dy={0}>
+            {xLabel}
+          </text>
           {series.map((s) => (
             <path
               key={s.name + (s.faint ? "-raw" : "")}
@@ -115,7 +123,9 @@ export function LineChart({ title, series, xLabel, height = 170, testId }: Props
               <title>{s.name}</title>
             </path>
           ))}
-          {hover && hoverX !== undefined && <line className="crosshair" x1={sx(hover[0]?.[0] ?? hoverX)} x2={sx(hover[0]?.[0] ?? hoverX)} y1={PAD.top} y2={PAD.top + h} />}
+          {hover && hoverX !== undefined && (
+            <line className="crosshair" x1={sx(hover[0]?.[0] ?? hoverX)} x2={sx(hover[0]?.[0] ?? hoverX)} y1={PAD.top} y2={PAD.top + h} />
+          )}
         </svg>
       )}
     </div>

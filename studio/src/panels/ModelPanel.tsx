@@ -31,7 +31,9 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
       <section>
         <h3>Trained model</h3>
         {!model ? (
-          <p className="muted">Call <code>setModel(model, exampleInput)</code> in your code; after the run the model can be exported here.</p>
+          <p className="muted">
+            Call <code>setModel(model, exampleInput)</code> in your code; after the run the model can be exported here.
+          </p>
         ) : (
           <>
             <p>
@@ -45,7 +47,9 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
                   {model.tensors.map((t) => (
                     <tr key={t.name}>
                       <td className="mono">{t.name}</td>
-                      <td className="mono">{t.dtype}[{t.shape.join(", ")}]</td>
+                      <td className="mono">
+                        {t.dtype}[{t.shape.join(", ")}]
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -66,11 +70,17 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
             );
           })}
         </div>
-        {exportStatus && <p className="muted" data-testid="export-status">{exportStatus}</p>}
+        {exportStatus && (
+          <p className="muted" data-testid="export-status">
+            {exportStatus}
+          </p>
+        )}
       </section>
       <section>
         <h3>Run a model file</h3>
-        <p className="muted">Drop an <code>.onnx</code> or <code>.pcm</code> file on the page, or choose one, to load it and run it on the selected device.</p>
+        <p className="muted">
+          Drop an <code>.onnx</code> or <code>.pcm</code> file on the page, or choose one, to load it and run it on the selected device.
+        </p>
         <div className="toolbar">
           <FilePickerButton label="Choose a model file…" accept=".onnx,.pcm" onFiles={onFiles} testId="pick-model" />
         </div>
@@ -87,7 +97,11 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
                 <pre className="result-summary">{fileResult.result.value.summary}</pre>
                 {fileResult.result.value.outputs.map((o) => (
                   <div key={o.name} className="mono">
-                    {o.name} [{o.shape.join(", ")}]: {o.values.slice(0, 10).map((v) => formatNumber(v)).join(", ")}
+                    {o.name} [{o.shape.join(", ")}]:{" "}
+                    {o.values
+                      .slice(0, 10)
+                      .map((v) => formatNumber(v))
+                      .join(", ")}
                   </div>
                 ))}
               </>

@@ -22,7 +22,9 @@ export function NodeProperties({ graph, node, onClose }: { graph: GraphView; nod
       <div className="toolbar">
         <h3>{node.op}</h3>
         <span className="spacer" />
-        <button className="small" onClick={onClose} aria-label="Close the properties">Close</button>
+        <button className="small" onClick={onClose} aria-label="Close the properties">
+          Close
+        </button>
       </div>
       <dl className="node-facts">
         {node.name && (

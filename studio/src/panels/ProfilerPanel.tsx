@@ -87,7 +87,11 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
           {summary.eventCount.toLocaleString()} events{droppedEvents ? ` (timeline keeps the last ${events.length.toLocaleString()})` : ""}
         </span>
         <span className="spacer" />
-        <button disabled={!events.length} data-testid="export-trace" onClick={() => download("polychip-trace.json", JSON.stringify(buildTrace(events, steps, origin, droppedEvents)), "application/json")}>
+        <button
+          disabled={!events.length}
+          data-testid="export-trace"
+          onClick={() => download("polychip-trace.json", JSON.stringify(buildTrace(events, steps, origin, droppedEvents)), "application/json")}
+        >
           Export Chrome trace
         </button>
       </div>
@@ -137,11 +141,21 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
                   <td className="op-name" title={r.keys.length ? `${r.name}: ${r.keys.join("\n")}` : r.name}>
                     <span className="mono">{r.name}</span>
                     {r.category !== "kernel" && <span className={`cat cat-${r.category}`}>{r.category}</span>}
-                    {r.keys.length > 1 && <span className="muted"> ×{r.keys.length}{r.keys.length >= 12 ? "+" : ""} variants</span>}
+                    {r.keys.length > 1 && (
+                      <span className="muted">
+                        {" "}
+                        ×{r.keys.length}
+                        {r.keys.length >= 12 ? "+" : ""} variants
+                      </span>
+                    )}
                   </td>
                   <td>{r.device}</td>
                   <td className="num">{formatCount(r.count)}</td>
-                  <td className="num share-cell" title={`${(r.share * 100).toFixed(1)}% of the profiled time`} style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}>
+                  <td
+                    className="num share-cell"
+                    title={`${(r.share * 100).toFixed(1)}% of the profiled time`}
+                    style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}
+                  >
                     {formatMs(r.totalMs)}
                   </td>
                   <td className="num">{formatMs(r.totalMs / r.count)}</td>

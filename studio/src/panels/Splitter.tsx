@@ -4,7 +4,25 @@ import { useRef } from "react";
  * A draggable divider between two panes (also moved with the arrow keys, in 24 px steps). It
  * reports the new size of the pane it sizes: the one before it, or after it with `sizesNext`.
  */
-export function Splitter({ orientation, size, min, max, label, onResize, testId, sizesNext }: { orientation: "vertical" | "horizontal"; size: number; min: number; max: number; label: string; onResize(size: number): void; testId?: string; sizesNext?: boolean }) {
+export function Splitter({
+  orientation,
+  size,
+  min,
+  max,
+  label,
+  onResize,
+  testId,
+  sizesNext,
+}: {
+  orientation: "vertical" | "horizontal";
+  size: number;
+  min: number;
+  max: number;
+  label: string;
+  onResize(size: number): void;
+  testId?: string;
+  sizesNext?: boolean;
+}) {
   const sign = sizesNext ? -1 : 1;
   const start = useRef<{ pointer: number; size: number } | undefined>(undefined);
   const along = (e: { clientX: number; clientY: number }) => (orientation === "vertical" ? e.clientX : e.clientY);

@@ -6,7 +6,18 @@ import type { ProfileEvent } from "@polychip/hal";
 import { OpSummary } from "../lib/op-summary.ts";
 import type { DroppedSummary } from "../lib/dropped-files.ts";
 import type {
-  Availability, ConsoleEntry, DeviceReport, DroppedFile, FallbackInfo, GraphView, MemorySnapshot, MetricPoint, ModelSummary, RunBatch, StepSpan, UserErrorInfo,
+  Availability,
+  ConsoleEntry,
+  DeviceReport,
+  DroppedFile,
+  FallbackInfo,
+  GraphView,
+  MemorySnapshot,
+  MetricPoint,
+  ModelSummary,
+  RunBatch,
+  StepSpan,
+  UserErrorInfo,
 } from "../worker/protocol.ts";
 
 /** Events kept for the timeline; the op summary counts every event regardless. */

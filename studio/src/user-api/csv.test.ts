@@ -5,7 +5,10 @@ import { parseCsvTable } from "./csv.ts";
 test("a header row is detected and numbers are parsed", () => {
   const t = parseCsvTable("label,x,y\n1,0.5,2\n0,1e-3,-4\n", "d.csv");
   assert.deepEqual(t.header, ["label", "x", "y"]);
-  assert.deepEqual(t.rows, [[1, 0.5, 2], [0, 0.001, -4]]);
+  assert.deepEqual(t.rows, [
+    [1, 0.5, 2],
+    [0, 0.001, -4],
+  ]);
 });
 
 test("a file without a header and with semicolons", () => {

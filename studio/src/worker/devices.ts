@@ -15,7 +15,9 @@ const PLUGGABLE: { name: string; id: OptionalId; preferredExport: string }[] = [
 
 function isPlugin(v: unknown): v is DevicePlugin<unknown> {
   const p = v as DevicePlugin<unknown> | undefined;
-  return !!p && typeof p === "object" && typeof p.name === "string" && typeof p.halVersion === "string" && typeof p.create === "function" && Array.isArray(p.kernels);
+  return (
+    !!p && typeof p === "object" && typeof p.name === "string" && typeof p.halVersion === "string" && typeof p.create === "function" && Array.isArray(p.kernels)
+  );
 }
 
 /** Primitive ops a plugin registers no kernel for (composites decompose into primitives on the device). */
@@ -73,7 +75,9 @@ export function ensureDevice(name: string): Promise<Device> {
       const plugin = [mod[spec.preferredExport], mod.default, mod.plugin, ...Object.values(mod)].find(isPlugin);
       if (!plugin) throw new Error(`${spec.id}: the package exports no HAL device plugin`);
       if (name === "webgpu" && !(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
-        throw new Error("this browser gives workers no WebGPU (navigator.gpu is missing; Chromium needs WebGPU enabled, e.g. --enable-unsafe-webgpu without a GPU)");
+        throw new Error(
+          "this browser gives workers no WebGPU (navigator.gpu is missing; Chromium needs WebGPU enabled, e.g. --enable-unsafe-webgpu without a GPU)",
+        );
       }
       pluginOf.set(name, plugin);
       return registerPlugin(plugin);

@@ -26,7 +26,15 @@ export interface IrGraph {
   name: string;
   inputs: readonly { name: string; shape: readonly (number | string)[]; dtype: string }[];
   outputs: readonly { name: string; shape: readonly (number | string)[]; dtype: string }[];
-  nodes: readonly { op: string; inputs: readonly string[]; outputs: readonly string[]; attrs?: Readonly<Record<string, unknown>>; name?: string; device?: string; fused?: readonly string[] }[];
+  nodes: readonly {
+    op: string;
+    inputs: readonly string[];
+    outputs: readonly string[];
+    attrs?: Readonly<Record<string, unknown>>;
+    name?: string;
+    device?: string;
+    fused?: readonly string[];
+  }[];
   initializers: readonly { name: string; shape: readonly number[]; dtype: string }[];
 }
 
@@ -79,7 +87,9 @@ async function valueShapes(graph: IrGraph): Promise<GraphView["values"]> {
   const infer = await optionalFunction("graph", "inferShapes");
   if (infer.ok) {
     try {
-      const inferred = infer.value(graph) as Map<string, { shape: (number | string)[]; dtype: string }> | Record<string, { shape: (number | string)[]; dtype: string }>;
+      const inferred = infer.value(graph) as
+        | Map<string, { shape: (number | string)[]; dtype: string }>
+        | Record<string, { shape: (number | string)[]; dtype: string }>;
       const entries = inferred instanceof Map ? [...inferred.entries()] : Object.entries(inferred ?? {});
       for (const [name, v] of entries) if (v?.shape) values[name] = { shape: [...v.shape], dtype: v.dtype };
     } catch {

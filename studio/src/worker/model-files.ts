@@ -28,7 +28,12 @@ function argmaxRows(data: ArrayLike<number>, rows: number): number[] {
   });
 }
 
-export async function runModelFile(file: DroppedFile, device: string, fashionMnistUrl: string, trained: RegisteredModel | undefined): Promise<Availability<ModelRunResult>> {
+export async function runModelFile(
+  file: DroppedFile,
+  device: string,
+  fashionMnistUrl: string,
+  trained: RegisteredModel | undefined,
+): Promise<Availability<ModelRunResult>> {
   const isOnnx = file.name.toLowerCase().endsWith(".onnx");
   const parse = isOnnx ? await optionalFunction("onnx", "importOnnx") : await optionalFunction("runtime", "parseModel");
   if (!parse.ok) return parse;
@@ -55,11 +60,16 @@ export async function runModelFile(file: DroppedFile, device: string, fashionMni
       shape = input.shape.map((d) => (typeof d === "number" ? d : 1));
       data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     }
-    const session = (await createSession.value(graph, { device })) as { run(i: Record<string, unknown>): Promise<Record<string, { data: ArrayLike<number>; shape: number[] }>>; dispose?(): void };
+    const session = (await createSession.value(graph, { device })) as {
+      run(i: Record<string, unknown>): Promise<Record<string, { data: ArrayLike<number>; shape: number[] }>>;
+      dispose?(): void;
+    };
     const outputs = await session.run({ [input.name]: { data, shape, dtype: "float32" } });
     session.dispose?.();
     const list = Object.entries(outputs).map(([name, o]) => ({ name, shape: [...o.shape], values: Array.from(o.data) }));
-    const summary = [`${file.name}: ${graph.nodes.length} nodes, ran on ${device} with ${isImage || isFlat ? `${SAMPLES} Fashion-MNIST test images` : `zeros of shape [${shape.join(", ")}]`}`];
+    const summary = [
+      `${file.name}: ${graph.nodes.length} nodes, ran on ${device} with ${isImage || isFlat ? `${SAMPLES} Fashion-MNIST test images` : `zeros of shape [${shape.join(", ")}]`}`,
+    ];
     const first = list[0];
     let predictions: number[] | undefined;
     let reference: { predictions: number[]; maxAbsDiff: number } | undefined;

@@ -7,7 +7,16 @@ test("close() resolves only after the page has taken the last batch, model inclu
   const received: RunBatch[] = [];
   let release!: () => void;
   const pageBusy = new Promise<void>((resolve) => (release = resolve));
-  const buffer = new RunBuffer({ batch: async (b) => { await pageBusy; received.push(b); } }, 0, () => ({ memory: [] }));
+  const buffer = new RunBuffer(
+    {
+      batch: async (b) => {
+        await pageBusy;
+        received.push(b);
+      },
+    },
+    0,
+    () => ({ memory: [] }),
+  );
   buffer.push("console", { level: "log", text: "test accuracy: 81.0%", time: 1 });
   buffer.set({ model: { name: "cnn", parameters: 0, tensors: [] } });
   let closed = false;
@@ -18,7 +27,10 @@ test("close() resolves only after the page has taken the last batch, model inclu
   await closing;
   const all = received.flatMap((b) => b.console.map((c) => c.text));
   assert.deepEqual(all, ["test accuracy: 81.0%"]);
-  assert.equal(received.some((b) => b.model?.name === "cnn"), true);
+  assert.equal(
+    received.some((b) => b.model?.name === "cnn"),
+    true,
+  );
 });
 
 test("a page that rejects a batch does not keep close() from resolving", async () => {

@@ -18,7 +18,11 @@ export class RunBuffer {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly sink: RunSink, private readonly origin: number, private readonly snapshot: () => Pick<RunBatch, "memory">) {
+  constructor(
+    private readonly sink: RunSink,
+    private readonly origin: number,
+    private readonly snapshot: () => Pick<RunBatch, "memory">,
+  ) {
     this.batch = this.empty();
     this.timer = setInterval(() => this.flush(), FLUSH_MS * 2);
   }

@@ -91,7 +91,9 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     await ensureDevice(request.device);
     setDefaultDevice(request.device);
   } catch (err) {
-    return finish(new UserCodeError(`DeviceError: device '${request.device}' is not available: ${(err as Error).message}`, "runtime", undefined, undefined, "DeviceError"));
+    return finish(
+      new UserCodeError(`DeviceError: device '${request.device}' is not available: ${(err as Error).message}`, "runtime", undefined, undefined, "DeviceError"),
+    );
   }
   try {
     const fn = compileUserCode(transpileUserCode(request.code));

@@ -64,15 +64,19 @@ const CASTS: Record<string, string> = {
  */
 export function fastElementwise(ref: (op: string) => CpuKernel): CpuRegistration[] {
   return [
-    ...Object.keys(BINARY_OPS).map((op) =>
-      fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`binary_${op}`, a!, b!, y!, path))),
-    ...Object.keys(COMPARE_OPS).map((op) =>
-      fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`compare_${op}`, a!, b!, y!, path))),
+    ...Object.keys(BINARY_OPS).map((op) => fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`binary_${op}`, a!, b!, y!, path))),
+    ...Object.keys(COMPARE_OPS).map((op) => fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`compare_${op}`, a!, b!, y!, path))),
     ...Object.keys(UNARY_OPS).map((op) =>
-      fastKernel(op, ref(op), ({ inputs: [x], outputs: [y] }, path) => y!.dtype === "float32" && mapKernel(`unary_${op}`, x!, y!, path))),
-    fastKernel("cast", ref("cast"), ({ inputs: [x], outputs: [y] }, path) => {
-      const name = CASTS[`${x!.dtype}->${y!.dtype}`];
-      return name !== undefined && mapKernel(name, x!, y!, path);
-    }, ["bool", "float32", "int32"]),
+      fastKernel(op, ref(op), ({ inputs: [x], outputs: [y] }, path) => y!.dtype === "float32" && mapKernel(`unary_${op}`, x!, y!, path)),
+    ),
+    fastKernel(
+      "cast",
+      ref("cast"),
+      ({ inputs: [x], outputs: [y] }, path) => {
+        const name = CASTS[`${x!.dtype}->${y!.dtype}`];
+        return name !== undefined && mapKernel(name, x!, y!, path);
+      },
+      ["bool", "float32", "int32"],
+    ),
   ];
 }

@@ -7,7 +7,16 @@ import { BATCH_NORM, LAYER_NORM, SOFTMAX } from "../wasm/kernels/normalize.ts";
 import { targetChunks } from "./grid.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
-function launch<F extends string>(path: FastPath, name: string, struct: Struct<F>, fields: Record<F, number>, lines: number, work: number, scratchBytes: number, extra: number[] = []): void {
+function launch<F extends string>(
+  path: FastPath,
+  name: string,
+  struct: Struct<F>,
+  fields: Record<F, number>,
+  lines: number,
+  work: number,
+  scratchBytes: number,
+  extra: number[] = [],
+): void {
   const chunks = targetChunks(path.threads, work, 1 << 14);
   const perChunk = Math.max(1, Math.ceil(lines / chunks));
   (fields as Record<string, number>).perChunk = perChunk;

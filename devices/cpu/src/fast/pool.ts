@@ -14,8 +14,26 @@ function geometry(op: string, xShape: Shape, attrs: Attrs): Geometry | undefined
   const [kh, kw] = listAttr(op, attrs, "kernel") as [number, number];
   const win = window2d(op, H, W, kh, kw, attrs);
   return {
-    x: 0, y: 0, gradOut: 0, planes: N * C, H, W, kh, kw, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw,
-    pt: win.pt, pl: win.pl, pb: win.pb, pr: win.pr, OH: win.oh, OW: win.ow, includePad: boolAttr(attrs, "countIncludePad") ? 1 : 0, perChunk: 1,
+    x: 0,
+    y: 0,
+    gradOut: 0,
+    planes: N * C,
+    H,
+    W,
+    kh,
+    kw,
+    sh: win.sh,
+    sw: win.sw,
+    dh: win.dh,
+    dw: win.dw,
+    pt: win.pt,
+    pl: win.pl,
+    pb: win.pb,
+    pr: win.pr,
+    OH: win.oh,
+    OW: win.ow,
+    includePad: boolAttr(attrs, "countIncludePad") ? 1 : 0,
+    perChunk: 1,
   };
 }
 

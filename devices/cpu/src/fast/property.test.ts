@@ -82,7 +82,8 @@ function assertSame(op: string, got: ArrayLike<number>, want: ArrayLike<number>,
 function assertNear(op: string, got: ArrayLike<number>, want: ArrayLike<number>, terms: number, what: string): void {
   const tol = 2e-6 * Math.max(8, terms);
   for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)))) assert.fail(`${op} ${what}: element ${i} is ${got[i]}, the reference gives ${want[i]}`);
+    if (!(Math.abs(got[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!))))
+      assert.fail(`${op} ${what}: element ${i} is ${got[i]}, the reference gives ${want[i]}`);
   }
 }
 
@@ -227,7 +228,11 @@ test("elementwise: unary ops and casts on odd lengths, bit for bit", () => {
       assertSame(op, got, want, `n=${n}`);
     }
   }
-  for (const [from, to] of [["bool", "float32"], ["float32", "bool"], ["int32", "float32"]]) {
+  for (const [from, to] of [
+    ["bool", "float32"],
+    ["float32", "bool"],
+    ["int32", "float32"],
+  ]) {
     for (const n of [1, 5, 64, 1031]) {
       const raw = values(r, n, true).map((v) => (from === "bool" ? (v > 0 ? 1 : 0) : from === "int32" ? Math.round(v * 2 ** 30) : v));
       const [got, want] = both("cast", [{ values: raw, shape: [n], dtype: from as "bool" }], { to });
@@ -274,13 +279,21 @@ test("softmax, logSoftmax, layerNorm and batchNorm agree with the reference to t
     }
     const norm = shape.slice(((axis % rank) + rank) % rank);
     const n = sizeOf(norm);
-    const params = t % 2 ? [{ values: values(r, n), shape: norm }, { values: values(r, n), shape: norm }] : [];
+    const params =
+      t % 2
+        ? [
+            { values: values(r, n), shape: norm },
+            { values: values(r, n), shape: norm },
+          ]
+        : [];
     const [got, want] = both("layerNorm", [{ values: values(r, sizeOf(shape)), shape }, ...params], { axis, epsilon: 1e-3 });
     assertWithinUlp("layerNorm", got, want, JSON.stringify({ shape, axis }));
     if (rank >= 2) {
       const C = shape[1]!;
       const channel = (lo: number) => ({ values: values(r, C).map((v) => lo + Math.abs(v)), shape: [C] });
-      const [bg, bw] = both("batchNorm", [{ values: values(r, sizeOf(shape)), shape }, channel(0.5), channel(-1), channel(-0.5), channel(0.1)], { epsilon: 1e-5 });
+      const [bg, bw] = both("batchNorm", [{ values: values(r, sizeOf(shape)), shape }, channel(0.5), channel(-1), channel(-0.5), channel(0.1)], {
+        epsilon: 1e-5,
+      });
       assertWithinUlp("batchNorm", bg, bw, JSON.stringify({ shape }));
     }
   }

@@ -59,7 +59,21 @@ export function fastReduce(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const chunks = targetChunks(path.threads, sizeOf(shape), 1 << 15);
       const perChunk = Math.ceil(outputs / chunks);
       const [[n0, s0], [n1, s1], [n2, s2], [n3, s3]] = dims as [number, number][];
-      REDUCE.write(i32, geo, { x: px, y: py, table, outputs, perChunk, n0: n0!, n1: n1!, n2: n2!, n3: n3!, s0: s0! * 4, s1: s1! * 4, s2: s2! * 4, s3: s3! * 4 });
+      REDUCE.write(i32, geo, {
+        x: px,
+        y: py,
+        table,
+        outputs,
+        perChunk,
+        n0: n0!,
+        n1: n1!,
+        n2: n2!,
+        n3: n3!,
+        s0: s0! * 4,
+        s1: s1! * 4,
+        s2: s2! * 4,
+        s3: s3! * 4,
+      });
       rt.run(path.pool, op, [geo], Math.ceil(outputs / perChunk), 0);
       return true;
     }),

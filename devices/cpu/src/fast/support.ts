@@ -34,7 +34,12 @@ export const contiguous = (v: CpuView): boolean => isContiguous(v.shape, v.strid
  * declines (wasm off, a buffer outside the WASM memory, a dtype or layout it does not handle).
  * Registered after the reference kernels, so the registry picks it for `dtypes`.
  */
-export function fastKernel(op: string, reference: CpuKernel, fast: (call: Parameters<CpuKernel>[0], path: FastPath) => boolean, dtypes: readonly DType[] = ["float32"]): CpuRegistration {
+export function fastKernel(
+  op: string,
+  reference: CpuKernel,
+  fast: (call: Parameters<CpuKernel>[0], path: FastPath) => boolean,
+  dtypes: readonly DType[] = ["float32"],
+): CpuRegistration {
   return {
     device: "cpu",
     op,

@@ -37,6 +37,12 @@ function argKernel(op: string, better: (v: number, best: number) => boolean): Cp
 }
 
 export const argReduceKernels: CpuRegistration[] = [
-  cpuKernel("argMax", argKernel("argMax", (v, best) => v > best)),
-  cpuKernel("argMin", argKernel("argMin", (v, best) => v < best)),
+  cpuKernel(
+    "argMax",
+    argKernel("argMax", (v, best) => v > best),
+  ),
+  cpuKernel(
+    "argMin",
+    argKernel("argMin", (v, best) => v < best),
+  ),
 ];

@@ -60,8 +60,14 @@ test("conv2d adds the bias per output channel", () => {
 
 test("conv2d matches the direct definition over strides, pads, dilations, groups and 1x1 kernels", () => {
   CASES.forEach(({ x, w, attrs }, i) => {
-    const xv = randomValues(x.reduce((a, b) => a * b), 10 + i);
-    const wv = randomValues(w.reduce((a, b) => a * b), 20 + i);
+    const xv = randomValues(
+      x.reduce((a, b) => a * b),
+      10 + i,
+    );
+    const wv = randomValues(
+      w.reduce((a, b) => a * b),
+      20 + i,
+    );
     const bias = randomValues(w[0], 30 + i);
     assertClose(run("conv2d", [t(xv, x), t(wv, w), t(bias, [w[0]])], attrs), naiveConv(xv, x, wv, w, attrs, bias), 1e-5, 1e-5);
   });
@@ -82,8 +88,14 @@ test("conv2d reads a strided (channels-last) input view", () => {
 
 test("conv2dGradInput is the adjoint of conv2d in x: <conv(x, w), g> = <x, gradInput(g, w)>", () => {
   CASES.forEach(({ x, w, attrs }, i) => {
-    const xv = randomValues(x.reduce((a, b) => a * b), 50 + i);
-    const wv = randomValues(w.reduce((a, b) => a * b), 60 + i);
+    const xv = randomValues(
+      x.reduce((a, b) => a * b),
+      50 + i,
+    );
+    const wv = randomValues(
+      w.reduce((a, b) => a * b),
+      60 + i,
+    );
     const y = runOp("conv2d", [t(xv, x), t(wv, w)], attrs)[0]!;
     const g = randomValues(y.values.length, 70 + i);
     const dx = runOp("conv2dGradInput", [t(g, y.shape), t(wv, w)], { ...attrs, inputShape: x })[0]!;
@@ -95,8 +107,14 @@ test("conv2dGradInput is the adjoint of conv2d in x: <conv(x, w), g> = <x, gradI
 
 test("conv2dGradWeight is the adjoint of conv2d in w: <conv(x, w), g> = <w, gradWeight(x, g)>", () => {
   CASES.forEach(({ x, w, attrs }, i) => {
-    const xv = randomValues(x.reduce((a, b) => a * b), 80 + i);
-    const wv = randomValues(w.reduce((a, b) => a * b), 90 + i);
+    const xv = randomValues(
+      x.reduce((a, b) => a * b),
+      80 + i,
+    );
+    const wv = randomValues(
+      w.reduce((a, b) => a * b),
+      90 + i,
+    );
     const y = runOp("conv2d", [t(xv, x), t(wv, w)], attrs)[0]!;
     const g = randomValues(y.values.length, 100 + i);
     const dw = runOp("conv2dGradWeight", [t(xv, x), t(g, y.shape)], { ...attrs, weightShape: w })[0]!;

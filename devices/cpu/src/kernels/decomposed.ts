@@ -25,7 +25,10 @@ import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.
 class DeviceContext implements DecompositionContext<CpuView> {
   readonly temporaries: CpuBuffer[] = [];
 
-  constructor(private readonly device: CpuDevice, private readonly registry: KernelRegistry) {}
+  constructor(
+    private readonly device: CpuDevice,
+    private readonly registry: KernelRegistry,
+  ) {}
 
   meta(v: CpuView): TensorMeta {
     return { shape: v.shape, dtype: v.dtype };

@@ -25,8 +25,14 @@ test("gather reads strided inputs and moves float16 and int values exactly", () 
 });
 
 test("gather refuses out-of-range and negative indices, naming the index and dim", () => {
-  assert.throws(() => run("gather", [x, t([3], [1], "int32")], { axis: 0 }), (e: unknown) => e instanceof ShapeError && /gather/.test(e.message) && /index 3/.test(e.message) && /dim 0/.test(e.message));
-  assert.throws(() => run("gather", [x, t([-1], [1], "int32")], { axis: 1 }), (e: unknown) => e instanceof ShapeError && /index -1/.test(e.message) && /dim 1/.test(e.message));
+  assert.throws(
+    () => run("gather", [x, t([3], [1], "int32")], { axis: 0 }),
+    (e: unknown) => e instanceof ShapeError && /gather/.test(e.message) && /index 3/.test(e.message) && /dim 0/.test(e.message),
+  );
+  assert.throws(
+    () => run("gather", [x, t([-1], [1], "int32")], { axis: 1 }),
+    (e: unknown) => e instanceof ShapeError && /index -1/.test(e.message) && /dim 1/.test(e.message),
+  );
 });
 
 test("gatherElements picks along an axis per position (torch.gather)", () => {

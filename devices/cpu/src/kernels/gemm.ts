@@ -14,10 +14,20 @@ type Floats = ArrayLike<number>;
 const KC = 256;
 
 export function gemm(
-  M: number, N: number, K: number,
-  A: Floats, aOff: number, aRs: number, aCs: number,
-  B: Floats, bOff: number, bRs: number, bCs: number,
-  C: Float64Array, cOff: number, cRs: number = N,
+  M: number,
+  N: number,
+  K: number,
+  A: Floats,
+  aOff: number,
+  aRs: number,
+  aCs: number,
+  B: Floats,
+  bOff: number,
+  bRs: number,
+  bCs: number,
+  C: Float64Array,
+  cOff: number,
+  cRs: number = N,
 ): void {
   if (M === 0 || N === 0 || K === 0) return;
   const mPanels = Math.ceil(M / 4);
@@ -59,24 +69,79 @@ function packPanels(out: Float32Array, src: Floats, off: number, lines: number, 
 
 /** C[4x4 tile at c] += packed A panel · packed B panel over kc; only the first rows x cols of the tile are real. */
 function tile4x4(
-  kc: number, pa: Float32Array, a: number, pb: Float32Array, b: number,
-  C: Float64Array, c: number, cRs: number, rows: number, cols: number,
+  kc: number,
+  pa: Float32Array,
+  a: number,
+  pb: Float32Array,
+  b: number,
+  C: Float64Array,
+  c: number,
+  cRs: number,
+  rows: number,
+  cols: number,
 ): void {
-  let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-  let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+  let s00 = 0,
+    s01 = 0,
+    s02 = 0,
+    s03 = 0,
+    s10 = 0,
+    s11 = 0,
+    s12 = 0,
+    s13 = 0;
+  let s20 = 0,
+    s21 = 0,
+    s22 = 0,
+    s23 = 0,
+    s30 = 0,
+    s31 = 0,
+    s32 = 0,
+    s33 = 0;
   for (let k = 0; k < kc; k++, a += 4, b += 4) {
-    const a0 = pa[a]!, a1 = pa[a + 1]!, a2 = pa[a + 2]!, a3 = pa[a + 3]!;
-    const b0 = pb[b]!, b1 = pb[b + 1]!, b2 = pb[b + 2]!, b3 = pb[b + 3]!;
-    s00 += a0 * b0; s01 += a0 * b1; s02 += a0 * b2; s03 += a0 * b3;
-    s10 += a1 * b0; s11 += a1 * b1; s12 += a1 * b2; s13 += a1 * b3;
-    s20 += a2 * b0; s21 += a2 * b1; s22 += a2 * b2; s23 += a2 * b3;
-    s30 += a3 * b0; s31 += a3 * b1; s32 += a3 * b2; s33 += a3 * b3;
+    const a0 = pa[a]!,
+      a1 = pa[a + 1]!,
+      a2 = pa[a + 2]!,
+      a3 = pa[a + 3]!;
+    const b0 = pb[b]!,
+      b1 = pb[b + 1]!,
+      b2 = pb[b + 2]!,
+      b3 = pb[b + 3]!;
+    s00 += a0 * b0;
+    s01 += a0 * b1;
+    s02 += a0 * b2;
+    s03 += a0 * b3;
+    s10 += a1 * b0;
+    s11 += a1 * b1;
+    s12 += a1 * b2;
+    s13 += a1 * b3;
+    s20 += a2 * b0;
+    s21 += a2 * b1;
+    s22 += a2 * b2;
+    s23 += a2 * b3;
+    s30 += a3 * b0;
+    s31 += a3 * b1;
+    s32 += a3 * b2;
+    s33 += a3 * b3;
   }
   if (rows === 4 && cols === 4) {
-    C[c] += s00; C[c + 1] += s01; C[c + 2] += s02; C[c + 3] += s03; c += cRs;
-    C[c] += s10; C[c + 1] += s11; C[c + 2] += s12; C[c + 3] += s13; c += cRs;
-    C[c] += s20; C[c + 1] += s21; C[c + 2] += s22; C[c + 3] += s23; c += cRs;
-    C[c] += s30; C[c + 1] += s31; C[c + 2] += s32; C[c + 3] += s33;
+    C[c] += s00;
+    C[c + 1] += s01;
+    C[c + 2] += s02;
+    C[c + 3] += s03;
+    c += cRs;
+    C[c] += s10;
+    C[c + 1] += s11;
+    C[c + 2] += s12;
+    C[c + 3] += s13;
+    c += cRs;
+    C[c] += s20;
+    C[c + 1] += s21;
+    C[c + 2] += s22;
+    C[c + 3] += s23;
+    c += cRs;
+    C[c] += s30;
+    C[c + 1] += s31;
+    C[c + 2] += s32;
+    C[c + 3] += s33;
     return;
   }
   const tile = [s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23, s30, s31, s32, s33];

@@ -5,7 +5,12 @@ import { referenceKernels } from "./index.ts";
 
 test("the reference list has exactly one kernel for every op the HAL defines", () => {
   const ops = referenceKernels.map((k) => k.op).sort();
-  assert.deepEqual(ops, allOps().map((o) => o.name).sort());
+  assert.deepEqual(
+    ops,
+    allOps()
+      .map((o) => o.name)
+      .sort(),
+  );
   assert.ok(referenceKernels.every((k) => k.device === "cpu" && k.dtypes === "*"));
 });
 

@@ -18,10 +18,19 @@ function operand(view: CpuView): Operand {
 
 /** Integer GEMM wrapping at 32 bits, as integer hardware does. */
 function intGemm(
-  M: number, N: number, K: number,
-  A: ArrayLike<number>, aOff: number, aRs: number, aCs: number,
-  B: ArrayLike<number>, bOff: number, bRs: number, bCs: number,
-  out: { [i: number]: number }, cOff: number,
+  M: number,
+  N: number,
+  K: number,
+  A: ArrayLike<number>,
+  aOff: number,
+  aRs: number,
+  aCs: number,
+  B: ArrayLike<number>,
+  bOff: number,
+  bRs: number,
+  bCs: number,
+  out: { [i: number]: number },
+  cOff: number,
 ): void {
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {

@@ -7,7 +7,10 @@ import { run, runOp, t } from "../testing.ts";
 test("layerNorm over the last axis uses the biased variance", () => {
   // mean 2.5, variance 1.25.
   const inv = 1 / Math.sqrt(1.25 + 1e-5);
-  assertClose(run("layerNorm", [t([1, 2, 3, 4], [1, 4])]), [-1.5, -0.5, 0.5, 1.5].map((d) => d * inv));
+  assertClose(
+    run("layerNorm", [t([1, 2, 3, 4], [1, 4])]),
+    [-1.5, -0.5, 0.5, 1.5].map((d) => d * inv),
+  );
 });
 
 test("layerNorm applies weight and bias elementwise", () => {
@@ -19,7 +22,11 @@ test("layerNorm over the trailing dims from attrs.axis", () => {
   // Normalise each [2, 2] block: mean 2.5 and 6.5, variance 1.25 for both.
   const inv = 1 / Math.sqrt(1.25);
   const v = run("layerNorm", [t([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2])], { axis: 1, epsilon: 0 });
-  assertClose(v, [-1.5, -0.5, 0.5, 1.5, -1.5, -0.5, 0.5, 1.5].map((d) => d * inv), 1e-6);
+  assertClose(
+    v,
+    [-1.5, -0.5, 0.5, 1.5, -1.5, -0.5, 0.5, 1.5].map((d) => d * inv),
+    1e-6,
+  );
 });
 
 test("layerNorm of a constant row is 0 (epsilon keeps it finite)", () => {
@@ -38,7 +45,13 @@ test("batchNorm normalises each channel with its running statistics", () => {
 });
 
 test("batchNorm on NCHW with the default epsilon and float16 output", () => {
-  const r = runOp("batchNorm", [t([4, 4], [1, 1, 1, 2], "float16"), t([1], [1], "float16"), t([0], [1], "float16"), t([2], [1], "float16"), t([4], [1], "float16")])[0]!;
+  const r = runOp("batchNorm", [
+    t([4, 4], [1, 1, 1, 2], "float16"),
+    t([1], [1], "float16"),
+    t([0], [1], "float16"),
+    t([2], [1], "float16"),
+    t([4], [1], "float16"),
+  ])[0]!;
   assert.equal(r.dtype, "float16");
   assert.deepEqual([...r.values], [1, 1]);
 });

@@ -39,7 +39,10 @@ test("pad converts the value to the dtype and moves float16 bits", () => {
 
 test("pad reads strided views", () => {
   // The transposed view [[1,4],[2,5],[3,6]], edge padded on the right.
-  assert.deepEqual(run("pad", [t([1, 2, 3, 4, 5, 6], [3, 2], "float32", { strides: [1, 3] })], { pads: [0, 0, 0, 1], mode: "edge" }), [1, 4, 4, 2, 5, 5, 3, 6, 6]);
+  assert.deepEqual(
+    run("pad", [t([1, 2, 3, 4, 5, 6], [3, 2], "float32", { strides: [1, 3] })], { pads: [0, 0, 0, 1], mode: "edge" }),
+    [1, 4, 4, 2, 5, 5, 3, 6, 6],
+  );
 });
 
 test("pad refuses unknown modes and reflecting an empty dim", () => {

@@ -4,7 +4,10 @@ import { ShapeError } from "@polychip/hal";
 import { assertClose, dot, randomValues } from "../test-utils.ts";
 import { run, runOp, t } from "../testing.ts";
 
-const x44 = t([...Array(16).keys()].map((i) => i + 1), [1, 1, 4, 4]);
+const x44 = t(
+  [...Array(16).keys()].map((i) => i + 1),
+  [1, 1, 4, 4],
+);
 
 test("maxPool2d 2x2 stride 2", () => {
   const r = runOp("maxPool2d", [x44], { kernel: [2, 2], strides: [2, 2] })[0]!;

@@ -19,9 +19,14 @@ test("quantizeLinear and dequantizeLinear take per-axis scales and zero points",
 test("quantizedMatmul: (a - aZero)(b - bZero) scaled to y's quantisation", () => {
   // a = [[1, 2]] at scale 1, zero 0; b = [[1], [1]] at scale 1, zero 0; acc = 3; y = 3 / 0.5 + 5 = 11.
   const y = run("quantizedMatmul", [
-    t([1, 2], [1, 2], "uint8"), t([1], []), t([0], [], "uint8"),
-    t([1, 1], [2, 1], "uint8"), t([1], []), t([0], [], "uint8"),
-    t([0.5], []), t([5], [], "uint8"),
+    t([1, 2], [1, 2], "uint8"),
+    t([1], []),
+    t([0], [], "uint8"),
+    t([1, 1], [2, 1], "uint8"),
+    t([1], []),
+    t([0], [], "uint8"),
+    t([0.5], []),
+    t([5], [], "uint8"),
   ]);
   assert.deepEqual(y, [11]);
 });
@@ -29,9 +34,15 @@ test("quantizedMatmul: (a - aZero)(b - bZero) scaled to y's quantisation", () =>
 test("quantizedConv2d with an int32 bias and a fused relu", () => {
   // x 1x1x2x2 = [1, 2, 3, 4] (zero 0, scale 1), w 2x1x1x1 = [1, -1] (scale 1), bias [1, 0], y scale 1 zero 10.
   const args = [
-    t([1, 2, 3, 4], [1, 1, 2, 2], "uint8"), t([1], []), t([0], [], "uint8"),
-    t([1, -1], [2, 1, 1, 1], "int8"), t([1], []), t([0], [], "int8"),
-    t([1], []), t([10], [], "uint8"), t([1, 0], [2], "int32"),
+    t([1, 2, 3, 4], [1, 1, 2, 2], "uint8"),
+    t([1], []),
+    t([0], [], "uint8"),
+    t([1, -1], [2, 1, 1, 1], "int8"),
+    t([1], []),
+    t([0], [], "int8"),
+    t([1], []),
+    t([10], [], "uint8"),
+    t([1, 0], [2], "int32"),
   ];
   assert.deepEqual(run("quantizedConv2d", args), [12, 13, 14, 15, 9, 8, 7, 6]);
   assert.deepEqual(run("quantizedConv2d", args, { activation: "relu" }), [12, 13, 14, 15, 10, 10, 10, 10]);

@@ -5,7 +5,10 @@ import { run } from "../testing.ts";
 
 test("randomUniform is the HAL stream for the seed, scaled to [low, high)", () => {
   const values = run("randomUniform", [], { shape: [4], seed: 7 });
-  assert.deepEqual(values, [0, 1, 2, 3].map((i) => randomUnit(7, i)));
+  assert.deepEqual(
+    values,
+    [0, 1, 2, 3].map((i) => randomUnit(7, i)),
+  );
   const scaled = run("randomUniform", [], { shape: [1000], seed: 3, low: -2, high: 6 });
   assert.ok(scaled.every((v) => v >= -2 && v < 6));
   assert.equal(scaled[5], Math.fround(-2 + Math.fround(8 * randomUnit(3, 5))));
@@ -25,7 +28,10 @@ test("element i depends only on (seed, i), not on the shape", () => {
 
 test("randomNormal is mean + std·z of the HAL's normal stream", () => {
   const v = run("randomNormal", [], { shape: [3], seed: 2, mean: 1, std: 0.5 });
-  assert.deepEqual(v, [0, 1, 2].map((i) => Math.fround(1 + Math.fround(0.5 * Math.fround(randomStandardNormal(2, i))))));
+  assert.deepEqual(
+    v,
+    [0, 1, 2].map((i) => Math.fround(1 + Math.fround(0.5 * Math.fround(randomStandardNormal(2, i))))),
+  );
 });
 
 test("randomNormal has roughly zero mean and unit variance", () => {

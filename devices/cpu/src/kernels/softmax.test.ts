@@ -25,7 +25,11 @@ test("softmax is stable for large logits and gives exact zeros for -Inf", () => 
 
 test("logSoftmax = x - max - log(sum(exp(x - max)))", () => {
   const lse = Math.log(e(1) + e(2) + e(3));
-  assertClose(run("logSoftmax", [t([1, 2, 3, 1, 2, 3], [2, 3])]), [1, 2, 3, 1, 2, 3].map((x) => x - lse), 1e-6);
+  assertClose(
+    run("logSoftmax", [t([1, 2, 3, 1, 2, 3], [2, 3])]),
+    [1, 2, 3, 1, 2, 3].map((x) => x - lse),
+    1e-6,
+  );
 });
 
 test("a line of only -Inf gives NaN, as the formula does", () => {

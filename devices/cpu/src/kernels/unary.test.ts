@@ -8,11 +8,27 @@ import { erf, roundHalfEven } from "./unary.ts";
 test("float unary ops match Math on ordinary values", () => {
   const xs = [0.25, 1, 2.5];
   const cases: Record<string, (x: number) => number> = {
-    neg: (x) => -x, abs: Math.abs, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (x) => 1 / Math.sqrt(x),
-    reciprocal: (x) => 1 / x, sin: Math.sin, cos: Math.cos, tanh: Math.tanh, sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-    floor: Math.floor, ceil: Math.ceil,
+    neg: (x) => -x,
+    abs: Math.abs,
+    exp: Math.exp,
+    log: Math.log,
+    sqrt: Math.sqrt,
+    rsqrt: (x) => 1 / Math.sqrt(x),
+    reciprocal: (x) => 1 / x,
+    sin: Math.sin,
+    cos: Math.cos,
+    tanh: Math.tanh,
+    sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+    floor: Math.floor,
+    ceil: Math.ceil,
   };
-  for (const [op, f] of Object.entries(cases)) assertClose(run(op, [t(xs, [3])]), xs.map((x) => Math.fround(f(x))), 0, 0);
+  for (const [op, f] of Object.entries(cases))
+    assertClose(
+      run(op, [t(xs, [3])]),
+      xs.map((x) => Math.fround(f(x))),
+      0,
+      0,
+    );
 });
 
 test("log, sqrt and reciprocal follow IEEE at 0, negatives and infinities", () => {
@@ -43,7 +59,12 @@ test("round is half to even", () => {
 });
 
 test("erf matches reference values and is odd", () => {
-  assertClose([0, 0.1, 0.5, 1, 2, 3, 5, 7].map(erf), [0, 0.1124629160182849, 0.5204998778130465, 0.8427007929497149, 0.9953222650189527, 0.9999779095030014, 0.9999999999984626, 1], 0, 1e-14);
+  assertClose(
+    [0, 0.1, 0.5, 1, 2, 3, 5, 7].map(erf),
+    [0, 0.1124629160182849, 0.5204998778130465, 0.8427007929497149, 0.9953222650189527, 0.9999779095030014, 0.9999999999984626, 1],
+    0,
+    1e-14,
+  );
   assert.equal(erf(-1), -erf(1));
   assert.ok(Number.isNaN(erf(NaN)));
   assertClose(run("erf", [t([1e-8, -Infinity], [2])]), [Math.fround(1.1283791670955126e-8), -1], 0, 0);

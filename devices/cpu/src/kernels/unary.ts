@@ -75,6 +75,4 @@ const reluKernel: CpuKernel = ({ inputs: [x], outputs: [y] }) => {
   out.commit();
 };
 
-export const unaryKernels: CpuRegistration[] = Object.entries(FUNCTIONS).map(([op, fn]) =>
-  cpuKernel(op, op === "relu" ? reluKernel : unaryKernel(fn)),
-);
+export const unaryKernels: CpuRegistration[] = Object.entries(FUNCTIONS).map(([op, fn]) => cpuKernel(op, op === "relu" ? reluKernel : unaryKernel(fn)));

@@ -14,7 +14,14 @@ async function ready(pool: WorkerPool, workers: number): Promise<void> {
   assert.equal(pool.readyWorkers, workers, pool.startupError ?? "workers did not start");
 }
 
-const input = (shape: number[], seed: number, view: Partial<HostInput> = {}): HostInput => ({ values: randomValues(shape.reduce((a, b) => a * b, 1), seed), shape, ...view });
+const input = (shape: number[], seed: number, view: Partial<HostInput> = {}): HostInput => ({
+  values: randomValues(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  ),
+  shape,
+  ...view,
+});
 
 /** Kernels big enough to be split into chunks, with odd sizes so that blocks have ragged edges. */
 const CASES: [string, HostInput[], Attrs][] = [
@@ -49,7 +56,10 @@ test("a kernel that traps in a worker surfaces as a KernelError and the pool kee
   const trap = runtime.exportIndex("trap");
   const { base, stride } = runtime.scratchFor(2, 64);
   // The caller does not take chunks here, so the worker runs the trapping one.
-  assert.throws(() => pool!.run(trap, [1], 4, base, stride), (e: unknown) => e instanceof KernelError && /worker 1/.test(e.message) && /unreachable/.test(e.message));
+  assert.throws(
+    () => pool!.run(trap, [1], 4, base, stride),
+    (e: unknown) => e instanceof KernelError && /worker 1/.test(e.message) && /unreachable/.test(e.message),
+  );
   pool!.run(trap, [0], 4, base, stride);
   const [y] = runOp("matmul", [input([40, 300], 1), input([300, 50], 2)], {}, { device });
   assert.equal(y!.values.length, 2000);

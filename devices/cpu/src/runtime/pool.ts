@@ -61,7 +61,10 @@ export class WorkerPool {
   /** Set when a worker fails to start; it then takes no chunks, and the message says why. */
   startupError: string | undefined;
 
-  constructor(private readonly setup: PoolSetup, workers: number) {
+  constructor(
+    private readonly setup: PoolSetup,
+    workers: number,
+  ) {
     const buffer = setup.memory.buffer;
     this.ctl = new Int32Array(buffer, setup.control, CONTROL_BYTES / 4);
     this.ticket = new BigInt64Array(buffer, setup.control, 1);
@@ -92,10 +95,14 @@ export class WorkerPool {
       const worker = new node.Worker(WORKER_SOURCE, { eval: true });
       worker.on("message", onMessage);
       worker.on("error", (err: Error) => (this.startupError = err.message));
-      this.exited.push(new Promise<void>((resolve) => worker.on("exit", () => {
-        this.live--;
-        resolve();
-      })));
+      this.exited.push(
+        new Promise<void>((resolve) =>
+          worker.on("exit", () => {
+            this.live--;
+            resolve();
+          }),
+        ),
+      );
       // After the listeners: a 'message' listener refs the worker again.
       worker.unref();
       worker.postMessage(init);
@@ -108,10 +115,14 @@ export class WorkerPool {
       worker.postMessage(init);
       this.workers.push(worker);
       // A terminated Web Worker is gone at once; there is no exit event to wait for.
-      this.exited.push(new Promise<void>((resolve) => this.onTerminate.push(() => {
-        this.live--;
-        resolve();
-      })));
+      this.exited.push(
+        new Promise<void>((resolve) =>
+          this.onTerminate.push(() => {
+            this.live--;
+            resolve();
+          }),
+        ),
+      );
     } else {
       return;
     }

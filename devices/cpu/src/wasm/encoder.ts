@@ -154,7 +154,14 @@ export class ModuleBuilder {
       return [...uleb(payload.length), ...payload];
     });
     return new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
       ...section(1, vector(types)),
       ...section(2, vector(imports)),
       ...section(3, vector(funcTypes.map((t) => uleb(t)))),

@@ -30,10 +30,18 @@ export const brIf = (depth: number, cond: Code): Code => [cond, 0x0d, ...uleb(de
 export const when = (cond: Code, ...then: Code[]): Code => [cond, 0x04, EMPTY, then, 0x0b];
 export const ifElse = (cond: Code, then: Code[], otherwise: Code[]): Code => [cond, 0x04, EMPTY, then, 0x05, otherwise, 0x0b];
 
-const binary = (op: number) => (a: Code, b: Code): Code => [a, b, op];
-const unary = (op: number) => (a: Code): Code => [a, op];
-const simdBinary = (op: number) => (a: Code, b: Code): Code => [a, b, simd(op)];
-const simdUnary = (op: number) => (a: Code): Code => [a, simd(op)];
+const binary =
+  (op: number) =>
+  (a: Code, b: Code): Code => [a, b, op];
+const unary =
+  (op: number) =>
+  (a: Code): Code => [a, op];
+const simdBinary =
+  (op: number) =>
+  (a: Code, b: Code): Code => [a, b, simd(op)];
+const simdUnary =
+  (op: number) =>
+  (a: Code): Code => [a, simd(op)];
 
 export const i32 = {
   const: (v: number): Code => [0x41, ...sleb32(v)],
@@ -258,13 +266,7 @@ export const maxS = (a: Code, b: Code): Code => select(a, b, i32.gt_s(a, b));
  */
 export function forRange(i: number, start: Code, end: Code, step: number | Code, ...body: Code[]): Code {
   const inc = typeof step === "number" ? i32.const(step) : step;
-  return [
-    set(i, start),
-    block(
-      brIf(0, i32.ge_s(get(i), end)),
-      loop(body, set(i, i32.add(get(i), inc)), brIf(0, i32.lt_s(get(i), end))),
-    ),
-  ];
+  return [set(i, start), block(brIf(0, i32.ge_s(get(i), end)), loop(body, set(i, i32.add(get(i), inc)), brIf(0, i32.lt_s(get(i), end))))];
 }
 
 /** while (cond) body — the body must not branch out. */
@@ -273,5 +275,4 @@ export function whileLoop(cond: Code, ...body: Code[]): Code {
 }
 
 /** local += amount (i32). */
-export const inc = (local: number, amount: Code | number): Code =>
-  set(local, i32.add(get(local), typeof amount === "number" ? i32.const(amount) : amount));
+export const inc = (local: number, amount: Code | number): Code => set(local, i32.add(get(local), typeof amount === "number" ? i32.const(amount) : amount));

@@ -19,7 +19,11 @@ export function argReduceKernel(op: "argMax" | "argMin"): WebGpuKernel {
     const last = boolAttr(attrs, "selectLastIndex");
     const params = new ParamBlock();
     const split = splitAxes(x!, [axis], params);
-    params.u32("outputs", split.outputs).u32("reduced", split.reduced).u32("out_off", y!.offset).u32("last", last ? 1 : 0);
+    params
+      .u32("outputs", split.outputs)
+      .u32("reduced", split.reduced)
+      .u32("out_off", y!.offset)
+      .u32("last", last ? 1 : 0);
     const s = scalarOf(x!.dtype);
     const isFloat = s === "f32";
     const body = isFloat

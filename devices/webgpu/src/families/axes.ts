@@ -23,7 +23,11 @@ export interface ReduceSplit {
 
 export function splitAxes(x: TensorView, axes: readonly number[], params: ParamBlock): ReduceSplit {
   const keptDims = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
-  const pick = (dims: number[]) => coalesce(dims.map((d) => x.shape[d]!), [dims.map((d) => x.strides[d]!)]);
+  const pick = (dims: number[]) =>
+    coalesce(
+      dims.map((d) => x.shape[d]!),
+      [dims.map((d) => x.strides[d]!)],
+    );
   const kept = pick(keptDims);
   const red = pick([...axes]);
   params.i32("in_off", x.offset).u32("kshape", kept.shape).i32("kst", kept.strides[0]!).u32("rshape", red.shape).i32("rst", red.strides[0]!);
@@ -43,9 +47,13 @@ export function reduceIndexWgsl(split: ReduceSplit): string {
     [
       `fn ${name}(q: u32) -> i32 {`,
       `  var i: i32 = ${init};`,
-      rank > 0 ? `  var r = q;\n  for (var d: i32 = ${rank - 1}; d >= 0; d--) { let sz = ${shape}(u32(d)); i += i32(r % sz) * ${stride}(u32(d)); r = r / sz; }` : "",
+      rank > 0
+        ? `  var r = q;\n  for (var d: i32 = ${rank - 1}; d >= 0; d--) { let sz = ${shape}(u32(d)); i += i32(r % sz) * ${stride}(u32(d)); r = r / sz; }`
+        : "",
       "  return i;",
       "}",
     ].join("\n");
-  return [walk("base_index", "prm_kshape", "prm_kst", split.keptRank, "prm_in_off()"), walk("red_index", "prm_rshape", "prm_rst", split.reducedRank, "0")].join("\n");
+  return [walk("base_index", "prm_kshape", "prm_kst", split.keptRank, "prm_in_off()"), walk("red_index", "prm_rshape", "prm_rst", split.reducedRank, "0")].join(
+    "\n",
+  );
 }

@@ -14,10 +14,23 @@ export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: At
   // The geometry is baked into the shader: im2col divides by it for every element it loads.
   const params = () =>
     new ParamBlock()
-      .constU32("cN", g.N).constU32("cC", g.C).constU32("cH", g.H).constU32("cW", g.W)
-      .constU32("cOC", g.OC).constU32("cCg", g.Cg).constU32("cOCg", g.OCg).constU32("cKH", g.KH).constU32("cKW", g.KW)
-      .constU32("cOH", win.oh).constU32("cOW", win.ow)
-      .constI32("sh", win.sh).constI32("sw", win.sw).constI32("dh", win.dh).constI32("dw", win.dw).constI32("pt", win.pt).constI32("pl", win.pl);
+      .constU32("cN", g.N)
+      .constU32("cC", g.C)
+      .constU32("cH", g.H)
+      .constU32("cW", g.W)
+      .constU32("cOC", g.OC)
+      .constU32("cCg", g.Cg)
+      .constU32("cOCg", g.OCg)
+      .constU32("cKH", g.KH)
+      .constU32("cKW", g.KW)
+      .constU32("cOH", win.oh)
+      .constU32("cOW", win.ow)
+      .constI32("sh", win.sh)
+      .constI32("sw", win.sw)
+      .constI32("dh", win.dh)
+      .constI32("dw", win.dw)
+      .constI32("pt", win.pt)
+      .constI32("pl", win.pl);
   return { ...g, params };
 }
 

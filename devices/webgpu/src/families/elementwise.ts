@@ -71,9 +71,7 @@ export function elementwise(device: Dispatcher, spec: ElementwiseSpec): void {
     ...spec.inputs.map((_, k) => `  let v${k} = ld_in${k}(u32(i${k}));`),
     `  return ${spec.expr(spec.inputs.map((_, k) => `v${k}`))};`,
   ].join("\n");
-  const outIndex = outStrided
-    ? [...walk([{ name: "io", init: "i32(prm_out_off())", stride: "prm_sto" }]), "  return u32(io);"].join("\n")
-    : undefined;
+  const outIndex = outStrided ? [...walk([{ name: "io", init: "i32(prm_out_off())", stride: "prm_sto" }]), "  return u32(io);"].join("\n") : undefined;
 
   mapKernel(device, {
     op: spec.op,

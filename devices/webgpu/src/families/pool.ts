@@ -8,9 +8,20 @@ export function poolParams(op: string, xShape: Shape, attrs: Attrs): { params: P
   const [kh, kw] = listAttr(op, attrs, "kernel") as [number, number];
   const win = window2d(op, H, W, kh, kw, attrs);
   const params = new ParamBlock()
-    .i32("H", H).i32("W", W).i32("OH", win.oh).i32("OW", win.ow)
-    .i32("KH", kh).i32("KW", kw).i32("sh", win.sh).i32("sw", win.sw).i32("dh", win.dh).i32("dw", win.dw)
-    .i32("pt", win.pt).i32("pl", win.pl).i32("pb", win.pb).i32("pr", win.pr)
+    .i32("H", H)
+    .i32("W", W)
+    .i32("OH", win.oh)
+    .i32("OW", win.ow)
+    .i32("KH", kh)
+    .i32("KW", kw)
+    .i32("sh", win.sh)
+    .i32("sw", win.sw)
+    .i32("dh", win.dh)
+    .i32("dw", win.dw)
+    .i32("pt", win.pt)
+    .i32("pl", win.pl)
+    .i32("pb", win.pb)
+    .i32("pr", win.pr)
     .u32("include_pad", boolAttr(attrs, "countIncludePad") ? 1 : 0);
   return { params, OH: win.oh, OW: win.ow };
 }
@@ -46,7 +57,6 @@ fn window_of(i: i32, k: i32, s: i32, p: i32, d: i32, outSize: i32) -> i32 {
   let o = t / s;
   return select(-1, o, o < outSize);
 }`;
-
 
 /**
  * WGSL `window_argmax(base, oh, ow) -> i32` (reads input 0): index within the plane of window

@@ -30,8 +30,7 @@ export function reduceKernel(op: string, reducer: Reducer): WebGpuKernel {
     params.u32("outputs", split.outputs).u32("reduced", split.reduced).u32("out_off", y!.offset);
     const s = scalarOf(x!.dtype);
     const tree = split.innerStride === 1 && split.reduced >= 2 * GROUP;
-    const header = () =>
-      [params.wgsl(), inputBinding(1, "x", x!.dtype), scatterOutputBinding(2, "y", y!.dtype), reduceIndexWgsl(split)].join("\n");
+    const header = () => [params.wgsl(), inputBinding(1, "x", x!.dtype), scatterOutputBinding(2, "y", y!.dtype), reduceIndexWgsl(split)].join("\n");
     const key = `reduce:${op}:${x!.dtype}->${y!.dtype}:${tree ? "tree" : "loop"}`;
     const wgsl = tree
       ? () =>

@@ -13,8 +13,7 @@ export function coalesce(shape: Shape, strides: readonly (readonly number[])[]):
   const outStrides: number[][] = strides.map(() => []);
   for (const d of dims) {
     const last = outShape.length - 1;
-    const mergeable =
-      last >= 0 && strides.every((st, k) => outStrides[k]![last] === st[d]! * shape[d]!);
+    const mergeable = last >= 0 && strides.every((st, k) => outStrides[k]![last] === st[d]! * shape[d]!);
     if (mergeable) {
       outShape[last] = outShape[last]! * shape[d]!;
       strides.forEach((st, k) => (outStrides[k]![last] = st[d]!));

@@ -40,7 +40,12 @@ for (const c of CASES) {
 }
 
 test("conv2d on float16 accumulates in float32", async () => {
-  await matchesCpu("conv2d", [t(values(2 * 5 * 5, -1, 1, 5), [1, 2, 5, 5], "float16"), t(values(3 * 2 * 9, -1, 1, 6), [3, 2, 3, 3], "float16")], {}, { rtol: 3e-3, atol: 3e-3 });
+  await matchesCpu(
+    "conv2d",
+    [t(values(2 * 5 * 5, -1, 1, 5), [1, 2, 5, 5], "float16"), t(values(3 * 2 * 9, -1, 1, 6), [3, 2, 3, 3], "float16")],
+    {},
+    { rtol: 3e-3, atol: 3e-3 },
+  );
 });
 
 test("conv2d and its gradients on every GEMM tile", async () => {

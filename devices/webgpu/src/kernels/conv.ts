@@ -26,7 +26,8 @@ const conv2d: WebGpuKernel = ({ inputs: [x, w, bias], outputs: [y], attrs }, dev
     writes: [y!.buffer],
     args: { N: g.N, C: g.C, H: g.H, W: g.W, OC: g.OC, KH: g.KH, KW: g.KW, groups: g.groups },
     params: () =>
-      g.params()
+      g
+        .params()
         .u32("M", g.OCg)
         .u32("N", g.N * P)
         .u32("K", R)
@@ -75,7 +76,8 @@ const conv2dGradInput: WebGpuKernel = ({ inputs: [gradOut, w], outputs: [y], att
     writes: [y!.buffer],
     args: { N: g.N, C: g.C, H: g.H, W: g.W, OC: g.OC, KH: g.KH, KW: g.KW, groups: g.groups },
     params: () =>
-      g.params()
+      g
+        .params()
         .u32("M", g.Cg)
         .u32("N", g.N * HW)
         .u32("K", g.OCg * g.KH * g.KW)
@@ -128,7 +130,8 @@ const conv2dGradWeight: WebGpuKernel = ({ inputs: [x, gradOut], outputs: [y], at
     writes: [y!.buffer],
     args: { N: g.N, C: g.C, H: g.H, W: g.W, OC: g.OC, KH: g.KH, KW: g.KW, groups: g.groups },
     params: () =>
-      g.params()
+      g
+        .params()
         .u32("M", g.OCg)
         .u32("N", R)
         .u32("K", g.N * P)

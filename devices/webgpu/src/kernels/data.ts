@@ -28,7 +28,13 @@ const fill: WebGpuKernel = ({ outputs: [y], attrs }, device) => {
 
 /** where(cond, a, b): registered by the dtype of its first input, the bool condition. */
 const where: WebGpuKernel = ({ inputs: [c, a, b], outputs: [y] }, device) => {
-  elementwise(device, { op: "where", key: `where:${scalarOf(a!.dtype)}`, inputs: [c!, a!, b!], output: y!, expr: ([vc, va, vb]) => `select(${vb}, ${va}, ${vc})` });
+  elementwise(device, {
+    op: "where",
+    key: `where:${scalarOf(a!.dtype)}`,
+    inputs: [c!, a!, b!],
+    output: y!,
+    expr: ([vc, va, vb]) => `select(${vb}, ${va}, ${vc})`,
+  });
 };
 
 /** concat along attrs.axis: each input is copied into its slab of the output (one strided copy per input, in one batch). */

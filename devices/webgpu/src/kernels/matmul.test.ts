@@ -2,7 +2,12 @@ import { test } from "node:test";
 import { ints, matchesCpu, t, values } from "../testing/harness.ts";
 
 test("matmul of sizes that do not divide the 64 x 64 tile", async () => {
-  for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [65, 17, 66], [2, 130, 3]] as const) {
+  for (const [m, k, n] of [
+    [1, 1, 1],
+    [3, 5, 7],
+    [65, 17, 66],
+    [2, 130, 3],
+  ] as const) {
     await matchesCpu("matmul", [t(values(m * k, -1, 1, m), [m, k]), t(values(k * n, -1, 1, n), [k, n])], {}, { rtol: 1e-4, atol: 1e-5 });
   }
 });
@@ -20,7 +25,12 @@ test("matmul with transposeA and transposeB", async () => {
 });
 
 test("batched matmul over two batch dims", async () => {
-  await matchesCpu("matmul", [t(values(2 * 3 * 4 * 5, -1, 1, 4), [2, 3, 4, 5]), t(values(2 * 3 * 5 * 6, -1, 1, 5), [2, 3, 5, 6])], {}, { rtol: 1e-5, atol: 1e-6 });
+  await matchesCpu(
+    "matmul",
+    [t(values(2 * 3 * 4 * 5, -1, 1, 4), [2, 3, 4, 5]), t(values(2 * 3 * 5 * 6, -1, 1, 5), [2, 3, 5, 6])],
+    {},
+    { rtol: 1e-5, atol: 1e-6 },
+  );
 });
 
 test("matmul reads strided inputs (broadcast batch, transposed view) without copies", async () => {
@@ -47,9 +57,18 @@ test("every GEMM tile (32, 64, 128) gives the CPU's matmul on edge-heavy shapes,
   try {
     for (const tile of ["32", "64", "128"] as const) {
       forceGemmTile(tile);
-      for (const [m, k, n] of [[1, 3, 1], [33, 17, 35], [130, 9, 129]] as const) {
+      for (const [m, k, n] of [
+        [1, 3, 1],
+        [33, 17, 35],
+        [130, 9, 129],
+      ] as const) {
         await matchesCpu("matmul", [t(values(m * k, -1, 1, m), [m, k]), t(values(k * n, -1, 1, n), [k, n])], {}, { rtol: 1e-4, atol: 1e-5 });
-        await matchesCpu("matmul", [t(values(k * m, -1, 1, m), [k, m]), t(values(n * k, -1, 1, n), [n, k])], { transposeA: true, transposeB: true }, { rtol: 1e-4, atol: 1e-5 });
+        await matchesCpu(
+          "matmul",
+          [t(values(k * m, -1, 1, m), [k, m]), t(values(n * k, -1, 1, n), [n, k])],
+          { transposeA: true, transposeB: true },
+          { rtol: 1e-4, atol: 1e-5 },
+        );
       }
     }
   } finally {

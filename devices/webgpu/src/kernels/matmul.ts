@@ -23,9 +23,7 @@ const matmul: WebGpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device) =
   const [bs0, bs1] = [b!.strides[r - 2]!, b!.strides[r - 1]!];
   const s = scalarOf(a!.dtype);
   const walk = (stride: string) =>
-    rank > 0
-      ? `var r = z; for (var d: i32 = ${rank - 1}; d >= 0; d--) { let sz = prm_bshape(u32(d)); o += i32(r % sz) * ${stride}(u32(d)); r = r / sz; }`
-      : "";
+    rank > 0 ? `var r = z; for (var d: i32 = ${rank - 1}; d >= 0; d--) { let sz = prm_bshape(u32(d)); o += i32(r % sz) * ${stride}(u32(d)); r = r / sz; }` : "";
   tiledGemm(device, {
     op: "matmul",
     key: `matmul:${a!.dtype}->${y!.dtype}:b${rank}`,

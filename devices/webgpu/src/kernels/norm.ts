@@ -95,12 +95,15 @@ const layerNorm: WebGpuKernel = ({ inputs: [x, weight, bias], outputs: [y], attr
 /** Inference batch norm over channel dim 1: (x - mean) / sqrt(var + epsilon) * scale + bias. */
 const batchNorm: WebGpuKernel = ({ inputs, outputs: [y], attrs }, device) => {
   requireContiguous("batchNorm", inputs);
-  const [x, scale, bias, mean, variance] = inputs as [typeof inputs[0], typeof inputs[0], typeof inputs[0], typeof inputs[0], typeof inputs[0]];
+  const [x, scale, bias, mean, variance] = inputs as [(typeof inputs)[0], (typeof inputs)[0], (typeof inputs)[0], (typeof inputs)[0], (typeof inputs)[0]];
   const params = new ParamBlock()
     .u32("C", x.shape[1] ?? 1)
     .u32("inner", sizeOf(x.shape.slice(2)))
     .f32("eps", numAttr("batchNorm", attrs, "epsilon", 1e-5))
-    .u32("offs", [x, scale, bias, mean, variance].map((v) => v.offset));
+    .u32(
+      "offs",
+      [x, scale, bias, mean, variance].map((v) => v.offset),
+    );
   mapKernel(device, {
     op: "batchNorm",
     key: "batchNorm",

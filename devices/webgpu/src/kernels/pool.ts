@@ -77,9 +77,7 @@ const avgPool2dGrad: WebGpuKernel = ({ inputs: [gradOut], outputs: [y], attrs },
     output: y!,
     params,
     helpers: WINDOW_WGSL,
-    body: gatherOverWindows(
-      "let count = window_count(oh, ow); if (count > 0) { acc += ld_in0(gbase + u32(oh * prm_OW() + ow)) / f32(count); }",
-    ),
+    body: gatherOverWindows("let count = window_count(oh, ow); if (count > 0) { acc += ld_in0(gbase + u32(oh * prm_OW() + ow)) / f32(count); }"),
   });
 };
 

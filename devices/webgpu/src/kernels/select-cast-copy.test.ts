@@ -60,7 +60,11 @@ test("fill writes the cast value for every dtype", async () => {
 });
 
 test("randomUniform matches the CPU stream bit for bit", async () => {
-  for (const attrs of [{ seed: 42, low: 0, high: 1 }, { seed: 7, low: -2, high: 3 }, { seed: 2 ** 32 - 1, low: 0.1, high: 0.3 }]) {
+  for (const attrs of [
+    { seed: 42, low: 0, high: 1 },
+    { seed: 7, low: -2, high: 3 },
+    { seed: 2 ** 32 - 1, low: 0.1, high: 0.3 },
+  ]) {
     await matchesCpu("randomUniform", [], { shape: [5, 41], dtype: "float32", ...attrs }, { rtol: 0, atol: 0 });
   }
 });

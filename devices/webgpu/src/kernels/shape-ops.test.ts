@@ -6,13 +6,23 @@ test("concat along each axis of inputs with different extents", async () => {
   for (const axis of [0, 1, 2]) {
     const bShape = [2, 3, 4];
     bShape[axis] = 1;
-    const b = t(values(bShape.reduce((p, q) => p * q, 1), -1, 1, 2), bShape);
+    const b = t(
+      values(
+        bShape.reduce((p, q) => p * q, 1),
+        -1,
+        1,
+        2,
+      ),
+      bShape,
+    );
     await matchesCpu("concat", [a, b, a], { axis });
   }
 });
 
 test("concat of bytes and halves keeps every element (packed outputs written by several kernels)", async () => {
-  await matchesCpu("concat", [t(ints(3, -100, 100, 1), [3], "int8"), t(ints(2, -100, 100, 2), [2], "int8"), t(ints(6, -100, 100, 3), [6], "int8")], { axis: 0 });
+  await matchesCpu("concat", [t(ints(3, -100, 100, 1), [3], "int8"), t(ints(2, -100, 100, 2), [2], "int8"), t(ints(6, -100, 100, 3), [6], "int8")], {
+    axis: 0,
+  });
   await matchesCpu("concat", [t([1, 0, 1], [3, 1], "bool"), t([0, 0, 1, 1, 1, 0], [3, 2], "bool")], { axis: 1 });
   await matchesCpu("concat", [t(values(3), [1, 3], "float16"), t(values(6, -1, 1, 4), [2, 3], "float16")], { axis: 0 });
 });

@@ -39,7 +39,8 @@ export function flatIndex(size: number): string {
   return `gid.x + gid.y * nwg.x * ${size}u`;
 }
 
-export const MAIN_BUILTINS = "@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u";
+export const MAIN_BUILTINS =
+  "@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u";
 
 /** The flat workgroup index of a 1-D launch spread over x and y. */
 export const FLAT_WORKGROUP = "wid.x + wid.y * nwg.x";

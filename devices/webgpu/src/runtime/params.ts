@@ -54,8 +54,7 @@ export class ParamBlock {
 
   private add(name: string, kind: WordKind, value: number | readonly number[]): this {
     const base = this.words.length;
-    const read = (index: string) =>
-      kind === "u32" ? `P(${index})` : kind === "i32" ? `bitcast<i32>(P(${index}))` : `bitcast<f32>(P(${index}))`;
+    const read = (index: string) => (kind === "u32" ? `P(${index})` : kind === "i32" ? `bitcast<i32>(P(${index}))` : `bitcast<f32>(P(${index}))`);
     if (typeof value === "number") {
       this.words.push(toWord(kind, value));
       this.accessors.push(`fn prm_${name}() -> ${kind} { return ${read(`${base}u`)}; }`);

@@ -118,7 +118,14 @@ export class CommandRecorder {
     const submittedAt = performance.now();
     this.hooks.track(
       this.gpu.queue.onSubmittedWorkDone().then(() => {
-        this.hooks.emit({ device: "webgpu", name, category: "kernel", start: submittedAt, duration: performance.now() - submittedAt, args: { ...args, clock: "wall" } });
+        this.hooks.emit({
+          device: "webgpu",
+          name,
+          category: "kernel",
+          start: submittedAt,
+          duration: performance.now() - submittedAt,
+          args: { ...args, clock: "wall" },
+        });
       }),
     );
   }
@@ -133,7 +140,14 @@ export class CommandRecorder {
     timed.forEach((t, i) => {
       const begin = Number(ns[2 * i]! - origin) / 1e6;
       const end = Number(ns[2 * i + 1]! - origin) / 1e6;
-      this.hooks.emit({ device: "webgpu", name: t.name, category: "kernel", start: submittedAt + begin, duration: Math.max(0, end - begin), args: { ...t.args, clock: "gpu" } });
+      this.hooks.emit({
+        device: "webgpu",
+        name: t.name,
+        category: "kernel",
+        start: submittedAt + begin,
+        duration: Math.max(0, end - begin),
+        args: { ...t.args, clock: "gpu" },
+      });
     });
   }
 

@@ -21,8 +21,14 @@ test("nodes reading only initializers and constants are computed once and become
     ],
   });
   const folded = await constantFolding(g, { evaluate: evaluateOnCpu });
-  assert.deepEqual(folded.nodes.map((n) => n.op), ["mul"]);
-  assert.deepEqual(folded.initializers.map((i) => [i.name, Array.from(i.data)]), [["w3", [2.5, 4.25, 6.125]]]);
+  assert.deepEqual(
+    folded.nodes.map((n) => n.op),
+    ["mul"],
+  );
+  assert.deepEqual(
+    folded.initializers.map((i) => [i.name, Array.from(i.data)]),
+    [["w3", [2.5, 4.25, 6.125]]],
+  );
   const x = values(6);
   assert.deepEqual(await run(folded, x), await run(g, x));
 });
@@ -34,7 +40,10 @@ test("shape and size of a value whose shape is fully known fold, even though its
     nodes: [node("shape", ["x"], "s"), node("slice", ["s"], "rev", { starts: [-1], ends: [-10], steps: [-1] }), node("reshape", ["x", "rev"], "y")],
   });
   const folded = await constantFolding(g, { evaluate: evaluateOnCpu });
-  assert.deepEqual(folded.nodes.map((n) => n.op), ["reshape"]);
+  assert.deepEqual(
+    folded.nodes.map((n) => n.op),
+    ["reshape"],
+  );
   assert.deepEqual(Array.from(folded.initializers.find((i) => i.name === "rev")!.data), [3, 2]);
   const x = values(6, 3);
   assert.deepEqual(await run(folded, x), await run(g, x));

@@ -22,7 +22,10 @@ test("identical nodes and identical initializers are merged, and the values do n
     ],
   });
   const out = commonSubexpressionElimination(g);
-  assert.deepEqual(out.initializers.map((i) => i.name), ["w1", "w3"]);
+  assert.deepEqual(
+    out.initializers.map((i) => i.name),
+    ["w1", "w3"],
+  );
   assert.equal(out.nodes.length, g.nodes.length - 2);
   assert.deepEqual(out.nodes.find((n) => n.outputs[0] === "t")!.inputs, ["sa", "sa"]);
   const x = { x: { data: values(6), shape: [2, 3] } };

@@ -3,7 +3,12 @@ import type { Graph, GraphNode, Initializer } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 
 function canonicalAttrs(attrs: Readonly<Record<string, AttrValue>>): string {
-  return JSON.stringify(Object.keys(attrs).sort().filter((k) => attrs[k] !== undefined).map((k) => [k, attrs[k]]));
+  return JSON.stringify(
+    Object.keys(attrs)
+      .sort()
+      .filter((k) => attrs[k] !== undefined)
+      .map((k) => [k, attrs[k]]),
+  );
 }
 
 /** FNV-1a over the initializer's bytes: a cheap key; equal keys are then compared value by value. */

@@ -11,9 +11,18 @@ test("nodes and initializers the outputs do not depend on are removed; inputs st
     nodes: [node("neg", ["x"], "dead1"), node("mul", ["dead1", "orphan"], "dead2"), node("mul", ["x", "w"], "y")],
   });
   const out = deadCodeElimination(g);
-  assert.deepEqual(out.nodes.map((n) => n.outputs[0]), ["y"]);
-  assert.deepEqual(out.initializers.map((i) => i.name), ["w"]);
-  assert.deepEqual(out.inputs.map((i) => i.name), ["x", "unused"]);
+  assert.deepEqual(
+    out.nodes.map((n) => n.outputs[0]),
+    ["y"],
+  );
+  assert.deepEqual(
+    out.initializers.map((i) => i.name),
+    ["w"],
+  );
+  assert.deepEqual(
+    out.inputs.map((i) => i.name),
+    ["x", "unused"],
+  );
 });
 
 test("a multi-output node stays when any of its outputs is used", () => {

@@ -36,9 +36,15 @@ test("conv2d → batchNorm folds into one conv2d with the same outputs (within 1
   for (const withBias of [true, false]) {
     const g = convBn(withBias);
     const folded = foldBatchNorm(g);
-    assert.deepEqual(folded.nodes.map((n) => n.op), ["conv2d"]);
+    assert.deepEqual(
+      folded.nodes.map((n) => n.op),
+      ["conv2d"],
+    );
     assert.deepEqual(folded.nodes[0]!.outputs, ["y"]);
-    assert.deepEqual(folded.initializers.map((i) => i.name), ["w.bnfolded", withBias ? "b.bnfolded" : "w_bias.bnfolded"]);
+    assert.deepEqual(
+      folded.initializers.map((i) => i.name),
+      ["w.bnfolded", withBias ? "b.bnfolded" : "w_bias.bnfolded"],
+    );
     const diff = await maxDiff(g, folded);
     assert.ok(diff <= 1e-5, `max difference ${diff}`);
   }

@@ -5,19 +5,29 @@ import type { Tensor } from "../../tensor.ts";
 import { Module } from "../module.ts";
 
 export class ReLU extends Module {
-  forward(x: Tensor): Tensor { return relu(x); }
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
 }
 export class GELU extends Module {
-  forward(x: Tensor): Tensor { return gelu(x); }
+  forward(x: Tensor): Tensor {
+    return gelu(x);
+  }
 }
 export class Tanh extends Module {
-  forward(x: Tensor): Tensor { return tanh(x); }
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
 }
 export class Sigmoid extends Module {
-  forward(x: Tensor): Tensor { return sigmoid(x); }
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
 }
 export class Identity extends Module {
-  forward(x: Tensor): Tensor { return alias(x); }
+  forward(x: Tensor): Tensor {
+    return alias(x);
+  }
 }
 
 export class Dropout extends Module {
@@ -30,7 +40,10 @@ export class Dropout extends Module {
 }
 
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

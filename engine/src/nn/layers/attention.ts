@@ -53,7 +53,11 @@ export class MultiheadAttention extends Module {
   readonly dropout: number;
   readonly batchFirst: boolean;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, config: MultiheadAttentionConfig = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    config: MultiheadAttentionConfig = {},
+  ) {
     super();
     if (!Number.isInteger(numHeads) || numHeads <= 0 || embedDim % numHeads !== 0) {
       throw new PolychipError(`MultiheadAttention: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
@@ -76,10 +80,15 @@ export class MultiheadAttention extends Module {
   /** torch's full forward: the output and, when needWeights, the attention weights [N, L, S] (per head [N, H, L, S] without averaging). */
   attend(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionCall = {}): { output: Tensor; weights?: Tensor } {
     const e = this.embedDim;
-    for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
-      if (t.ndim !== 3 || t.shape[2] !== e) throw new ShapeError(`MultiheadAttention: ${name} must be ${this.batchFirst ? "[N, L, E]" : "[L, N, E]"} with E = ${e}, got ${formatShape(t.shape)}`);
+    for (const [name, t] of [
+      ["query", query],
+      ["key", key],
+      ["value", value],
+    ] as const) {
+      if (t.ndim !== 3 || t.shape[2] !== e)
+        throw new ShapeError(`MultiheadAttention: ${name} must be ${this.batchFirst ? "[N, L, E]" : "[L, N, E]"} with E = ${e}, got ${formatShape(t.shape)}`);
     }
-    const [q0, k0, v0] = this.batchFirst ? [query, key, value] : [query, key, value].map((t) => transpose(t, 0, 1)) as [Tensor, Tensor, Tensor];
+    const [q0, k0, v0] = this.batchFirst ? [query, key, value] : ([query, key, value].map((t) => transpose(t, 0, 1)) as [Tensor, Tensor, Tensor]);
     const [n, l] = q0.shape as [number, number];
     const s = k0.shape[1]!;
     const h = this.numHeads;
@@ -99,7 +108,8 @@ export class MultiheadAttention extends Module {
     }
     if (opts.keyPaddingMask) {
       const m = opts.keyPaddingMask;
-      if (m.ndim !== 2 || m.shape[0] !== n || m.shape[1] !== s) throw new ShapeError(`MultiheadAttention: keyPaddingMask must be [${n}, ${s}], got ${formatShape(m.shape)}`);
+      if (m.ndim !== 2 || m.shape[0] !== n || m.shape[1] !== s)
+        throw new ShapeError(`MultiheadAttention: keyPaddingMask must be [${n}, ${s}], got ${formatShape(m.shape)}`);
       const pad = reshape(additive("keyPaddingMask", m), [n, 1, 1, s]);
       mask = mask ? add(mask, pad) : pad;
     }

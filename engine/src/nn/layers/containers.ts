@@ -3,7 +3,8 @@ import type { Tensor } from "../../tensor.ts";
 import { Module } from "../module.ts";
 
 function checkModule(where: string, m: unknown): Module {
-  if (!(m instanceof Module)) throw new PolychipError(`${where}: expected a Module, got ${m === null ? "null" : typeof m === "object" ? m.constructor?.name : typeof m}`);
+  if (!(m instanceof Module))
+    throw new PolychipError(`${where}: expected a Module, got ${m === null ? "null" : typeof m === "object" ? m.constructor?.name : typeof m}`);
   return m;
 }
 
@@ -50,12 +51,13 @@ export class ModuleDict extends Module {
 
   constructor(modules: Record<string, Module> | Iterable<[string, Module]> = {}) {
     super();
-    const pairs = Symbol.iterator in modules ? modules as Iterable<[string, Module]> : Object.entries(modules);
+    const pairs = Symbol.iterator in modules ? (modules as Iterable<[string, Module]>) : Object.entries(modules);
     for (const [k, m] of pairs) this.set(k, m);
   }
 
   set(key: string, m: Module): this {
-    if (typeof key !== "string" || key === "" || key.includes(".")) throw new PolychipError(`ModuleDict: key ${JSON.stringify(key)} must be a non-empty string without '.'`);
+    if (typeof key !== "string" || key === "" || key.includes("."))
+      throw new PolychipError(`ModuleDict: key ${JSON.stringify(key)} must be a non-empty string without '.'`);
     this.entriesMap.set(key, checkModule(`ModuleDict.set('${key}')`, m));
     return this;
   }

@@ -16,7 +16,8 @@ export interface Conv1dConfig {
 }
 
 function checkGroups(layer: string, inC: number, outC: number, groups: number): void {
-  if (!Number.isInteger(groups) || groups <= 0 || inC % groups || outC % groups) throw new PolychipError(`${layer}: ${inC} input and ${outC} output channels must both divide into ${groups} groups`);
+  if (!Number.isInteger(groups) || groups <= 0 || inC % groups || outC % groups)
+    throw new PolychipError(`${layer}: ${inC} input and ${outC} output channels must both divide into ${groups} groups`);
 }
 
 /** torch.nn.Conv1d over [N, C, L]; weights U(-1/sqrt(fanIn), 1/sqrt(fanIn)) as torch. */
@@ -24,7 +25,12 @@ export class Conv1d extends Module {
   weight: Tensor;
   bias: Tensor | undefined;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, readonly config: Conv1dConfig = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    readonly config: Conv1dConfig = {},
+  ) {
     super();
     const groups = config.groups ?? 1;
     checkGroups("Conv1d", inChannels, outChannels, groups);
@@ -48,7 +54,12 @@ export class ConvTranspose2d extends Module {
   weight: Tensor;
   bias: Tensor | undefined;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: number | [number, number], readonly config: ConvTranspose2dConfig = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: number | [number, number],
+    readonly config: ConvTranspose2dConfig = {},
+  ) {
     super();
     const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
     const groups = config.groups ?? 1;

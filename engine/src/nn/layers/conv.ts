@@ -19,7 +19,12 @@ export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | undefined;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number | [number, number], readonly config: Conv2dConfig = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number | [number, number],
+    readonly config: Conv2dConfig = {},
+  ) {
     super();
     const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
     const groups = config.groups ?? 1;

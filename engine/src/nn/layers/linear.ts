@@ -10,7 +10,11 @@ export class Linear extends Module {
   weight: Tensor;
   bias: Tensor | undefined;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean; device?: string } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: { bias?: boolean; device?: string } = {},
+  ) {
     super();
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = parameter(uniform([outFeatures, inFeatures], bound, opts.device));

@@ -1,6 +1,15 @@
 import {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, klDiv, l1Loss, mseLoss, nllLoss, smoothL1Loss,
-  type ClassLossOptions, type CrossEntropyOptions, type Reduction,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  crossEntropy,
+  klDiv,
+  l1Loss,
+  mseLoss,
+  nllLoss,
+  smoothL1Loss,
+  type ClassLossOptions,
+  type CrossEntropyOptions,
+  type Reduction,
 } from "../../ops/losses.ts";
 import type { Tensor } from "../../tensor.ts";
 

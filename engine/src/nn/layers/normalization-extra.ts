@@ -23,7 +23,12 @@ export class GroupNorm extends Module {
   weight: Tensor | undefined;
   bias: Tensor | undefined;
 
-  constructor(readonly numGroups: number, readonly numChannels: number, readonly eps = 1e-5, opts: { affine?: boolean; device?: string } = {}) {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    readonly eps = 1e-5,
+    opts: { affine?: boolean; device?: string } = {},
+  ) {
     super();
     if (numChannels % numGroups !== 0) throw new ShapeError(`GroupNorm: ${numChannels} channels cannot be split into ${numGroups} groups`);
     const affine = opts.affine ?? true;

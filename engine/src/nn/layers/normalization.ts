@@ -11,7 +11,12 @@ export class BatchNorm2d extends Module {
   runningMean: Tensor;
   runningVar: Tensor;
 
-  constructor(readonly numFeatures: number, readonly eps = 1e-5, readonly momentum = 0.1, opts: { device?: string } = {}) {
+  constructor(
+    readonly numFeatures: number,
+    readonly eps = 1e-5,
+    readonly momentum = 0.1,
+    opts: { device?: string } = {},
+  ) {
     super();
     this.weight = parameter(ones([numFeatures], { device: opts.device }));
     this.bias = parameter(zeros([numFeatures], { device: opts.device }));
@@ -29,7 +34,11 @@ export class LayerNorm extends Module {
   bias: Tensor;
   readonly normalizedShape: number[];
 
-  constructor(normalizedShape: number | number[], readonly eps = 1e-5, opts: { device?: string } = {}) {
+  constructor(
+    normalizedShape: number | number[],
+    readonly eps = 1e-5,
+    opts: { device?: string } = {},
+  ) {
     super();
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
     this.weight = parameter(ones(this.normalizedShape, { device: opts.device }));

@@ -5,7 +5,12 @@ import { Module } from "../module.ts";
 type Pair = number | [number, number];
 
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly stride?: Pair, readonly padding: Pair = 0, readonly ceilMode = false) {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly stride?: Pair,
+    readonly padding: Pair = 0,
+    readonly ceilMode = false,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -14,7 +19,13 @@ export class MaxPool2d extends Module {
 }
 
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly stride?: Pair, readonly padding: Pair = 0, readonly ceilMode = false, readonly countIncludePad = true) {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly stride?: Pair,
+    readonly padding: Pair = 0,
+    readonly ceilMode = false,
+    readonly countIncludePad = true,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

@@ -99,7 +99,12 @@ abstract class RecurrentCell extends Module {
   bias_ih: Tensor | undefined;
   bias_hh: Tensor | undefined;
 
-  protected constructor(readonly kind: CellKind, readonly inputSize: number, readonly hiddenSize: number, opts: { bias?: boolean; device?: string }) {
+  protected constructor(
+    readonly kind: CellKind,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    opts: { bias?: boolean; device?: string },
+  ) {
     super();
     const w = cellParameters(kind, inputSize, hiddenSize, opts.bias !== false, opts.device);
     this.weight_ih = w.weightIh;

@@ -25,7 +25,10 @@ for (const { name, make, op } of layers()) {
     const cells = layer.forwardWithState(x, state) as unknown as Record<string, Tensor>;
     profiler.start();
     const composite = noGrad(() => layer.forwardWithState(x, state)) as unknown as Record<string, Tensor>;
-    const launched = profiler.stop().filter((e) => e.category === "kernel").map((e) => e.name);
+    const launched = profiler
+      .stop()
+      .filter((e) => e.category === "kernel")
+      .map((e) => e.name);
     assert.equal(launched.filter((n) => n === op).length, layer.numLayers, `one ${op} per layer, launched ${[...new Set(launched)].join(", ")}`);
     for (const key of Object.keys(cells)) {
       assert.deepEqual(composite[key]!.shape, cells[key]!.shape, key);

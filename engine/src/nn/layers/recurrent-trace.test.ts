@@ -11,7 +11,10 @@ test("a traced two-layer bidirectional LSTM runs in the lean runtime with the ea
   const lstm = new LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true }).eval();
   const x = randn([2, 5, 3]);
   const graph = await trace(lstm, [x]);
-  assert.ok(graph.nodes.some((n) => n.op === "matmul"), "the cells are traced as engine ops");
+  assert.ok(
+    graph.nodes.some((n) => n.op === "matmul"),
+    "the cells are traced as engine ops",
+  );
   const expected = noGrad(() => lstm.forward(x));
   const got = (await execute(graph, { input: { data: await x.data(), shape: x.shape } }, { device: "cpu" })).output!;
   assert.deepEqual(got.shape, expected.shape);
@@ -26,7 +29,10 @@ test("dropout between layers acts only while training", async () => {
   const x = randn([4, 2, 3]);
   const reference = Array.from(await plain.forward(x).data());
   const training = Array.from(await lstm.forward(x).data());
-  assert.ok(training.some((v, i) => Math.abs(v - reference[i]!) > 1e-4), "training output differs from the dropout-free one");
+  assert.ok(
+    training.some((v, i) => Math.abs(v - reference[i]!) > 1e-4),
+    "training output differs from the dropout-free one",
+  );
   lstm.eval();
   assertClose(await lstm.forward(x).data(), reference, { rtol: 0, atol: 1e-6 }, "eval output");
 });

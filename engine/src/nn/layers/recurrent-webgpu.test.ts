@@ -13,9 +13,7 @@ import { fallbackReport, manualSeed, noGrad, randn, removeDevice, tensor, Tensor
 import { LSTM } from "./recurrent.ts";
 import { checkRecurrentGolden, RECURRENT_GOLDEN } from "../../golden/recurrent-cases.ts";
 
-const NO_WEBGPU = (await isWebGpuAvailable())
-  ? false
-  : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
+const NO_WEBGPU = (await isWebGpuAvailable()) ? false : "no WebGPU adapter: install chromium and libvulkan1 (Dawn then runs on Chromium's SwiftShader)";
 
 before(async () => {
   if (!NO_WEBGPU) await useDevice("webgpu");
@@ -35,7 +33,10 @@ test("a bidirectional LSTM runs its composite on webgpu and matches cpu", { skip
   assert.equal(got.output.device, "webgpu");
   assertClose(await got.output.data(), Array.from(await expected.output.data()), TOLERANCE, "output");
   assertClose(await got.c!.data(), Array.from(await expected.c!.data()), TOLERANCE, "c");
-  assert.deepEqual(fallbackReport().filter((r) => r.device === "webgpu"), []);
+  assert.deepEqual(
+    fallbackReport().filter((r) => r.device === "webgpu"),
+    [],
+  );
 });
 
 test("the gru composite with sequence lengths in reverse runs on webgpu and matches cpu", { skip: NO_WEBGPU }, async () => {
@@ -43,11 +44,19 @@ test("the gru composite with sequence lengths in reverse runs on webgpu and matc
   const [x, w, r, b] = [randn([3, 2, 2]), randn([1, 9, 2]), randn([1, 9, 3]), randn([1, 18])];
   const lens = tensor(Int32Array.from([3, 1]), { shape: [2] });
   const attrs = { direction: "reverse", optionalInputs: "bias,sequenceLens", linearBeforeReset: true };
-  const run = (device: string) => runOp("gru", [x, w, r, b, lens].map((t) => t.to(device).view), attrs).map((v) => new Tensor(v));
+  const run = (device: string) =>
+    runOp(
+      "gru",
+      [x, w, r, b, lens].map((t) => t.to(device).view),
+      attrs,
+    ).map((v) => new Tensor(v));
   const expected = run("cpu");
   const got = run("webgpu");
   for (let i = 0; i < 2; i++) assertClose(await got[i]!.data(), Array.from(await expected[i]!.data()), TOLERANCE, i === 0 ? "Y" : "Y_h");
-  assert.deepEqual(fallbackReport().filter((f) => f.device === "webgpu"), []);
+  assert.deepEqual(
+    fallbackReport().filter((f) => f.device === "webgpu"),
+    [],
+  );
 });
 
 // The deepest PyTorch golden case of each layer (two layers, bidirectional, batchFirst, initial states), trained in WGSL.

@@ -22,7 +22,14 @@ test("parameters of a bidirectional two-layer LSTM are named and shaped as PyTor
 
 test("an unbatched sequence gives unbatched output and states", async () => {
   const gru = new GRU(2, 3, { bidirectional: true });
-  const { output, h } = gru.forwardWithState(tensor([[1, 2], [3, 4], [5, 6], [7, 8]]));
+  const { output, h } = gru.forwardWithState(
+    tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]),
+  );
   assert.deepEqual(output.shape, [4, 6]);
   assert.deepEqual(h.shape, [2, 3]);
   const batched = gru.forwardWithState(tensor([[[1, 2]], [[3, 4]], [[5, 6]], [[7, 8]]]));
@@ -32,11 +39,14 @@ test("an unbatched sequence gives unbatched output and states", async () => {
 test("inputs and states of the wrong shape are refused naming the layer and shapes", () => {
   const lstm = new LSTM(3, 4, { numLayers: 2 });
   assert.throws(() => lstm.forward(tensor(new Float32Array(10), { shape: [5, 2] })), /LSTM: input must be \[seq, batch, 3\]/);
-  assert.throws(() => lstm.forward(tensor(new Float32Array(12), { shape: [2, 2, 3] }), tensor(new Float32Array(8), { shape: [1, 2, 4] })), (err: Error) => {
-    assert.ok(err instanceof ShapeError);
-    assert.match(err.message, /LSTM: h0 must be \[2, 2, 4\], got \[1, 2, 4\]/);
-    return true;
-  });
+  assert.throws(
+    () => lstm.forward(tensor(new Float32Array(12), { shape: [2, 2, 3] }), tensor(new Float32Array(8), { shape: [1, 2, 4] })),
+    (err: Error) => {
+      assert.ok(err instanceof ShapeError);
+      assert.match(err.message, /LSTM: h0 must be \[2, 2, 4\], got \[1, 2, 4\]/);
+      return true;
+    },
+  );
   assert.throws(() => new RNN(3, 4, { nonlinearity: "gelu" as "relu" }), /nonlinearity must be "tanh" or "relu"/);
   assert.throws(() => new GRU(3, 4, { dropout: 1 }), /dropout must be in \[0, 1\)/);
   assert.throws(() => new LSTMCell(3, 4).forward(tensor([1, 2])), /LSTMCell: input must be \[batch, 3\] or \[3\]/);

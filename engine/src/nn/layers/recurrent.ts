@@ -41,7 +41,12 @@ abstract class RecurrentLayer extends Module {
   readonly dropout: number;
   readonly bidirectional: boolean;
 
-  protected constructor(readonly kind: CellKind, readonly inputSize: number, readonly hiddenSize: number, opts: RecurrentOptions) {
+  protected constructor(
+    readonly kind: CellKind,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    opts: RecurrentOptions,
+  ) {
     super();
     this.numLayers = opts.numLayers ?? 1;
     this.bias = opts.bias !== false;
@@ -85,7 +90,9 @@ abstract class RecurrentLayer extends Module {
   forwardWithState(x: Tensor, state: { h?: Tensor; c?: Tensor } = {}): RecurrentResult {
     const name = this.constructor.name;
     if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[x.ndim - 1] !== this.inputSize) {
-      throw new ShapeError(`${name}: input must be [seq, batch, ${this.inputSize}]${this.batchFirst ? " (batchFirst: [batch, seq, …])" : ""} or unbatched [seq, ${this.inputSize}], got ${x.dtype}${formatShape(x.shape)}`);
+      throw new ShapeError(
+        `${name}: input must be [seq, batch, ${this.inputSize}]${this.batchFirst ? " (batchFirst: [batch, seq, …])" : ""} or unbatched [seq, ${this.inputSize}], got ${x.dtype}${formatShape(x.shape)}`,
+      );
     }
     const unbatched = x.ndim === 2;
     // Time-major [T, B, I] inside.
@@ -102,9 +109,18 @@ abstract class RecurrentLayer extends Module {
     for (let layer = 0; layer < this.numLayers; layer++) {
       // This layer's initial states, [D, B, H] (slices of h0/c0), and one direction's [B, H].
       const ofLayer = (s: Tensor | undefined) => s?.slice(0, layer * directions, (layer + 1) * directions);
-      const ofDirection = (s: Tensor | undefined, d: number) => ofLayer(s)?.slice(0, d, d + 1).reshape([batch, this.hiddenSize]) ?? zeroState(input, batch, this.hiddenSize);
+      const ofDirection = (s: Tensor | undefined, d: number) =>
+        ofLayer(s)
+          ?.slice(0, d, d + 1)
+          .reshape([batch, this.hiddenSize]) ?? zeroState(input, batch, this.hiddenSize);
       const result = fast
-        ? compositeLayer(this.kind, Array.from({ length: directions }, (_, d) => this.weightsOf(layer, d)), input, ofLayer(h0), ofLayer(c0))
+        ? compositeLayer(
+            this.kind,
+            Array.from({ length: directions }, (_, d) => this.weightsOf(layer, d)),
+            input,
+            ofLayer(h0),
+            ofLayer(c0),
+          )
         : this.layerInEngineOps(layer, input, (d) => ({ h: ofDirection(h0, d), ...(this.kind === "lstm" ? { c: ofDirection(c0, d) } : {}) }));
       hs.push(...result.h);
       cs.push(...result.c);

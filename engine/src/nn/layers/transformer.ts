@@ -42,7 +42,11 @@ abstract class TransformerLayerBase extends Module {
   protected readonly activation: (x: Tensor) => Tensor;
   protected readonly mha: ConstructorParameters<typeof MultiheadAttention>[2];
 
-  constructor(readonly dModel: number, readonly nhead: number, c: TransformerLayerConfig) {
+  constructor(
+    readonly dModel: number,
+    readonly nhead: number,
+    c: TransformerLayerConfig,
+  ) {
     super();
     this.p = c.dropout ?? 0.1;
     this.normFirst = c.normFirst ?? false;
@@ -122,8 +126,12 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
   }
 
   decode(tgt: Tensor, memory: Tensor, o: DecoderCall = {}): Tensor {
-    const sa = (x: Tensor) => this.drop(this.selfAttn.attend(x, x, x, { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask, isCausal: o.tgtIsCausal, needWeights: false }).output);
-    const ca = (x: Tensor) => this.drop(this.multiheadAttn.attend(x, memory, memory, { attnMask: o.memoryMask, keyPaddingMask: o.memoryKeyPaddingMask, needWeights: false }).output);
+    const sa = (x: Tensor) =>
+      this.drop(
+        this.selfAttn.attend(x, x, x, { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask, isCausal: o.tgtIsCausal, needWeights: false }).output,
+      );
+    const ca = (x: Tensor) =>
+      this.drop(this.multiheadAttn.attend(x, memory, memory, { attnMask: o.memoryMask, keyPaddingMask: o.memoryKeyPaddingMask, needWeights: false }).output);
     if (this.normFirst) {
       let x = add(tgt, sa(this.norm1.call(tgt)));
       x = add(x, ca(this.norm2.call(x)));
@@ -142,9 +150,11 @@ export class TransformerEncoder extends Module {
 
   constructor(makeLayer: () => TransformerEncoderLayer, numLayers: number, norm?: Module) {
     super();
-    if (typeof makeLayer !== "function") throw new PolychipError("TransformerEncoder: pass a function that builds one layer, e.g. () => new TransformerEncoderLayer(64, 4)");
+    if (typeof makeLayer !== "function")
+      throw new PolychipError("TransformerEncoder: pass a function that builds one layer, e.g. () => new TransformerEncoderLayer(64, 4)");
     this.layers = Array.from({ length: numLayers }, makeLayer);
-    if (new Set(this.layers).size !== this.layers.length) throw new PolychipError("TransformerEncoder: the factory returned the same layer twice; it must build a new one per call");
+    if (new Set(this.layers).size !== this.layers.length)
+      throw new PolychipError("TransformerEncoder: the factory returned the same layer twice; it must build a new one per call");
     this.norm = norm;
   }
 

@@ -9,9 +9,16 @@ import { expandTo, windowIndices, withPadSlot } from "./helpers.ts";
  * columns [N, G, Cg*K, P] and weights [N, G, OCg, Cg*K] (K = KH*KW taps, P = OH*OW outputs).
  */
 export interface ConvGeometry {
-  n: number; c: number; h: number; w: number;
-  oc: number; cg: number; ocg: number; groups: number;
-  k: number; p: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  oc: number;
+  cg: number;
+  ocg: number;
+  groups: number;
+  k: number;
+  p: number;
   win: Window2d;
 }
 

@@ -9,10 +9,18 @@ test("windowIndices lists the input position of every tap, tap-major, with the p
   assert.deepEqual([win.oh, win.ow], [1, 3]);
   const pad = 6;
   assert.deepEqual(Array.from(windowIndices(win, 2, 3, "tap-major")), [
-    pad, 0, 1, // tap (0,0)
-    0, 1, 2, // tap (0,1)
-    pad, 3, 4, // tap (1,0)
-    3, 4, 5, // tap (1,1)
+    pad,
+    0,
+    1, // tap (0,0)
+    0,
+    1,
+    2, // tap (0,1)
+    pad,
+    3,
+    4, // tap (1,0)
+    3,
+    4,
+    5, // tap (1,1)
   ]);
 });
 

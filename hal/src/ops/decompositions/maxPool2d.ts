@@ -30,7 +30,11 @@ export function maxPool2dGrad<V>(ctx: DecompositionContext<V>, inputs: readonly 
   const windows = poolWindows(ctx, x, g, -Infinity); // [N*C, P, K]
   const max = ctx.call("reduceMax", [windows], { axes: [2], keepDims: true });
   const isMax = ctx.call("logicalOr", [ctx.call("equal", [windows, max]), ctx.call("isNaN", [windows])]);
-  const inInput = ctx.constant(indices.map((i) => (i === plane ? 0 : 1)), [g.p, g.k], "bool");
+  const inInput = ctx.constant(
+    indices.map((i) => (i === plane ? 0 : 1)),
+    [g.p, g.k],
+    "bool",
+  );
   const wins = ctx.call("cast", [ctx.call("logicalAnd", [isMax, inInput])], { to: "uint8" });
   const tap = ctx.call("argMax", [wins], { axis: 2 }); // [N*C, P]
   const windowStart = new Int32Array(g.p).map((_, p) => p * g.k);

@@ -8,8 +8,13 @@ import { windowIndices, withPadSlot } from "./helpers.ts";
 
 /** Pooling geometry: every (n, c) plane is a row; K = KH*KW taps, P = OH*OW windows. */
 export interface PoolGeometry {
-  n: number; c: number; h: number; w: number;
-  rows: number; k: number; p: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  rows: number;
+  k: number;
+  p: number;
   win: Window2d;
 }
 

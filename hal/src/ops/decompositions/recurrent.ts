@@ -18,7 +18,10 @@ import { filled } from "./helpers.ts";
 /** Scalar constants of one decomposition, uploaded once each. */
 export class Scalars<V> {
   private readonly cache = new Map<number, V>();
-  constructor(private readonly ctx: DecompositionContext<V>, private readonly dtype: DType) {}
+  constructor(
+    private readonly ctx: DecompositionContext<V>,
+    private readonly dtype: DType,
+  ) {}
   get(value: number): V {
     let v = this.cache.get(value);
     if (v === undefined) {
@@ -79,7 +82,14 @@ export interface CellState<V> {
 export type StepInput<V> = (first: number, width: number) => V;
 
 /** One time step of a cell. */
-export type CellStep<V> = (ctx: DecompositionContext<V>, k: Scalars<V>, cfg: RecurrentConfig, dir: DirectionParams<V>, xw: StepInput<V>, state: CellState<V>) => CellState<V>;
+export type CellStep<V> = (
+  ctx: DecompositionContext<V>,
+  k: Scalars<V>,
+  cfg: RecurrentConfig,
+  dir: DirectionParams<V>,
+  xw: StepInput<V>,
+  state: CellState<V>,
+) => CellState<V>;
 
 export interface CellSpec<V> {
   readonly step: CellStep<V>;
@@ -112,7 +122,11 @@ function stateRegion(cfg: RecurrentConfig, d: number) {
 
 /** Per (step, batch) time index that reverses each sequence's valid prefix: L-1-s for s < L, else s. [T, B] int32. */
 function reversalIndex<V>(ctx: DecompositionContext<V>, cfg: RecurrentConfig, lens: V): V {
-  const steps = ctx.constant(Int32Array.from({ length: cfg.seqLength }, (_, s) => s), [cfg.seqLength, 1], "int32");
+  const steps = ctx.constant(
+    Int32Array.from({ length: cfg.seqLength }, (_, s) => s),
+    [cfg.seqLength, 1],
+    "int32",
+  );
   const row = ctx.reshape(lens, [1, cfg.batch]);
   const valid = ctx.call("less", [steps, row]);
   const reversed = ctx.call("sub", [ctx.call("sub", [row, ctx.constant([1], [], "int32")]), steps]);
@@ -129,7 +143,11 @@ function reorderTime<V>(ctx: DecompositionContext<V>, cfg: RecurrentConfig, v: V
 
 /** Runs a recurrent op's reference decomposition: outputs Y, Y_h (and Y_c for LSTM). */
 export function scan<V>(op: RecurrentOp, cell: CellSpec<V>, ctx: DecompositionContext<V>, inputs: readonly V[], attrs: Attrs): V[] {
-  const cfg = recurrentConfig(op, inputs.map((v) => ctx.meta(v)), attrs);
+  const cfg = recurrentConfig(
+    op,
+    inputs.map((v) => ctx.meta(v)),
+    attrs,
+  );
   const { seqLength: T, batch: B, hidden: H, inputSize: I, dtype, present } = cfg;
   const D = cfg.directions.length;
   const G = cfg.kind.gates * H;
@@ -147,7 +165,16 @@ export function scan<V>(op: RecurrentOp, cell: CellSpec<V>, ctx: DecompositionCo
   const y = filled(ctx, yMeta!.shape, dtype, 0);
   const finals = stateMetas.map((m) => filled(ctx, m.shape, dtype, 0));
   const timeMajor = cfg.layout === 0;
-  const valid = lens && ctx.call("less", [ctx.constant(Int32Array.from({ length: T }, (_, s) => s), [T, 1], "int32"), ctx.reshape(lens, [1, B])]);
+  const valid =
+    lens &&
+    ctx.call("less", [
+      ctx.constant(
+        Int32Array.from({ length: T }, (_, s) => s),
+        [T, 1],
+        "int32",
+      ),
+      ctx.reshape(lens, [1, B]),
+    ]);
   const reversal = lens && cfg.directions.includes("reverse") ? reversalIndex(ctx, cfg, lens) : undefined;
   const zeros = k.get(0);
   const started = lens && ctx.call("greater", [ctx.reshape(lens, [B, 1]), ctx.constant([0], [], "int32")]);
@@ -159,8 +186,16 @@ export function scan<V>(op: RecurrentOp, cell: CellSpec<V>, ctx: DecompositionCo
     if (wb && rb) xw = ctx.call("add", [xw, cell.inputBias(ctx, wb, rb)]);
     const reverseWithLens = direction === "reverse" && reversal !== undefined;
     if (reverseWithLens) xw = ctx.reshape(reorderTime(ctx, cfg, xw, reversal, G, timeMajor), [T * B, G]);
-    const params: DirectionParams<V> = { r: part(ctx, r2, d, G * H, [G, H]), rb, p: peepholes && part(ctx, peepholes, d, 3 * H), activations: cfg.activations[d]! };
-    const start = (v: V | undefined) => (v === undefined ? filled(ctx, [B, H], dtype, 0) : ctx.call("copy", [ctx.view(ctx.reshape(v, stateMetas[0]!.shape), [B, H], stateRegion(cfg, d).strides, stateRegion(cfg, d).offset)]));
+    const params: DirectionParams<V> = {
+      r: part(ctx, r2, d, G * H, [G, H]),
+      rb,
+      p: peepholes && part(ctx, peepholes, d, 3 * H),
+      activations: cfg.activations[d]!,
+    };
+    const start = (v: V | undefined) =>
+      v === undefined
+        ? filled(ctx, [B, H], dtype, 0)
+        : ctx.call("copy", [ctx.view(ctx.reshape(v, stateMetas[0]!.shape), [B, H], stateRegion(cfg, d).strides, stateRegion(cfg, d).offset)]);
     let state: CellState<V> = { h: start(initial.h), ...(op === "lstm" ? { c: start(initial.c) } : {}) };
     // Y of this direction, time-major [T, B, H], before it is placed into Y's layout.
     const ys = filled(ctx, [T, B, H], dtype, 0);
@@ -179,7 +214,9 @@ export function scan<V>(op: RecurrentOp, cell: CellSpec<V>, ctx: DecompositionCo
       ctx.copyInto(ys, { shape: [B, H], strides: [H, 1], offset: (reverseWithLens ? s : t) * B * H }, out);
     }
     const yd = reverseWithLens ? reorderTime(ctx, cfg, ys, reversal, H, true) : ys;
-    const yRegion = timeMajor ? { shape: [T, B, H], strides: [D * B * H, H, 1], offset: d * B * H } : { shape: [T, B, H], strides: [D * H, T * D * H, 1], offset: d * H };
+    const yRegion = timeMajor
+      ? { shape: [T, B, H], strides: [D * B * H, H, 1], offset: d * B * H }
+      : { shape: [T, B, H], strides: [D * H, T * D * H, 1], offset: d * H };
     ctx.copyInto(y, yRegion, yd);
     // A sequence of length 0 ends in zero states (onnxruntime's answer; ONNX leaves it open).
     const final = (v: V) => (started ? ctx.call("where", [started, v, zeros]) : v);

@@ -4,8 +4,13 @@ import { build } from "esbuild";
 const out = process.argv[2] ?? "dawn-bench.mjs";
 await build({
   entryPoints: [new URL("./dawn-bench.ts", import.meta.url).pathname],
-  bundle: true, platform: "node", format: "esm", target: "node20", outfile: out,
-  external: ["webgpu"], banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  outfile: out,
+  external: ["webgpu"],
+  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
   logLevel: "warning",
 });
 console.log(`wrote ${out}`);

@@ -6,8 +6,7 @@ export function oihwToHwio(t: HostTensor): HostTensor {
   const out = new Float32Array(t.data.length);
   for (let oo = 0; oo < o; oo++)
     for (let ii = 0; ii < i; ii++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) out[((y * w + x) * i + ii) * o + oo] = t.data[((oo * i + ii) * h + y) * w + x]!;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((y * w + x) * i + ii) * o + oo] = t.data[((oo * i + ii) * h + y) * w + x]!;
   return { shape: [h, w, i, o], data: out };
 }
 
@@ -24,8 +23,7 @@ export function nchwToNhwc(data: Float32Array, n: number, c: number, h: number, 
   const out = new Float32Array(data.length);
   for (let b = 0; b < n; b++)
     for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x]!;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = data[((b * c + ch) * h + y) * w + x]!;
   return out;
 }
 
@@ -40,8 +38,7 @@ export function chwColumnsToHwc(t: HostTensor, c: number, h: number, w: number):
   const cols = c * h * w;
   for (let r = 0; r < rows; r++)
     for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) out[r * cols + (y * w + x) * c + ch] = t.data[r * cols + (ch * h + y) * w + x]!;
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[r * cols + (y * w + x) * c + ch] = t.data[r * cols + (ch * h + y) * w + x]!;
   return { shape: t.shape, data: out };
 }
 
@@ -50,7 +47,6 @@ export function nhwcToNchw(data: Float32Array, n: number, h: number, w: number, 
   const out = new Float32Array(data.length);
   for (let b = 0; b < n; b++)
     for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        for (let ch = 0; ch < c; ch++) out[((b * c + ch) * h + y) * w + x] = data[((b * h + y) * w + x) * c + ch]!;
+      for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[((b * c + ch) * h + y) * w + x] = data[((b * h + y) * w + x) * c + ch]!;
   return out;
 }

@@ -5,7 +5,10 @@ import { buildOnnxModel, type OnnxInitializer } from "./model-builder.ts";
 export function matmulOnnx(n: number): Uint8Array {
   return buildOnnxModel({
     name: `matmul_${n}`,
-    inputs: [{ name: "a", shape: [n, n] }, { name: "b", shape: [n, n] }],
+    inputs: [
+      { name: "a", shape: [n, n] },
+      { name: "b", shape: [n, n] },
+    ],
     outputs: [{ name: "c", shape: [n, n] }],
     nodes: [{ op: "MatMul", inputs: ["a", "b"], outputs: ["c"] }],
   });

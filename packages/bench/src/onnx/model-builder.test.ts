@@ -6,7 +6,11 @@ import { cnnOnnx, conv2dOnnx, matmulOnnx } from "./bench-models.ts";
 import { ProtoWriter } from "./protobuf-writer.ts";
 
 test("ProtoWriter encodes varints, floats and nested messages in protobuf wire format", () => {
-  const bytes = new ProtoWriter().int(1, 300).float(2, 1).message(3, (m) => m.string(1, "a")).finish();
+  const bytes = new ProtoWriter()
+    .int(1, 300)
+    .float(2, 1)
+    .message(3, (m) => m.string(1, "a"))
+    .finish();
   assert.deepEqual([...bytes], [0x08, 0xac, 0x02, 0x15, 0, 0, 0x80, 0x3f, 0x1a, 3, 0x0a, 1, 0x61]);
 });
 

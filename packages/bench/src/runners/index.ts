@@ -10,20 +10,33 @@ export const CPU_RUNNER_IDS = ["polychip", "tfjs-cpu", "tfjs-wasm", "ort-web", "
 
 export function createRunner(id: string): Runner {
   switch (id) {
-    case "polychip": return new PolychipRunner("cpu");
-    case "tfjs-cpu": return new TfjsRunner("cpu", nodeTfjsPlatform);
-    case "tfjs-wasm": return new TfjsRunner("wasm", nodeTfjsPlatform);
-    case "ort-web": return new OnnxRuntimeRunner("web", () => import("onnxruntime-web"));
-    case "ort-node": return new OnnxRuntimeRunner("node", () => import("onnxruntime-node"));
-    case "pytorch": return new PyTorchRunner();
-    default: throw new Error(`unknown runner '${id}': choose from ${CPU_RUNNER_IDS.join(", ")}`);
+    case "polychip":
+      return new PolychipRunner("cpu");
+    case "tfjs-cpu":
+      return new TfjsRunner("cpu", nodeTfjsPlatform);
+    case "tfjs-wasm":
+      return new TfjsRunner("wasm", nodeTfjsPlatform);
+    case "ort-web":
+      return new OnnxRuntimeRunner("web", () => import("onnxruntime-web"));
+    case "ort-node":
+      return new OnnxRuntimeRunner("node", () => import("onnxruntime-node"));
+    case "pytorch":
+      return new PyTorchRunner();
+    default:
+      throw new Error(`unknown runner '${id}': choose from ${CPU_RUNNER_IDS.join(", ")}`);
   }
 }
 
 /** `--peers` filter: comma-separated runner ids; Polychip is always included. */
 export function selectRunnerIds(peers: string | undefined): string[] {
   if (!peers) return [...CPU_RUNNER_IDS];
-  const wanted = new Set(["polychip", ...peers.split(",").map((s) => s.trim()).filter(Boolean)]);
+  const wanted = new Set([
+    "polychip",
+    ...peers
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ]);
   for (const id of wanted) createRunner(id);
   return CPU_RUNNER_IDS.filter((id) => wanted.has(id));
 }

@@ -18,12 +18,20 @@ export function onnxCase(c: BenchCase): { model: Uint8Array; feeds: Record<strin
   switch (c.kind) {
     case "matmul": {
       const dims = [c.n, c.n];
-      return { model: matmulOnnx(c.n), feeds: { a: { data: uniformArray(c.n * c.n, 1, 11), dims }, b: { data: uniformArray(c.n * c.n, 1, 12), dims } }, output: "c" };
+      return {
+        model: matmulOnnx(c.n),
+        feeds: { a: { data: uniformArray(c.n * c.n, 1, 11), dims }, b: { data: uniformArray(c.n * c.n, 1, 12), dims } },
+        output: "c",
+      };
     }
     case "conv2d": {
       const { batch, channels, size, outChannels, kernel } = c.shape;
       const weight = uniformArray(outChannels * channels * kernel * kernel, 0.1, 22);
-      return { model: conv2dOnnx(c.shape, weight), feeds: { x: { data: uniformArray(batch * channels * size * size, 1, 21), dims: [batch, channels, size, size] } }, output: "y" };
+      return {
+        model: conv2dOnnx(c.shape, weight),
+        feeds: { x: { data: uniformArray(batch * channels * size * size, 1, 21), dims: [batch, channels, size, size] } },
+        output: "y",
+      };
     }
     case "infer":
       if (c.model !== "cnn") return undefined;
@@ -43,7 +51,10 @@ export class OnnxRuntimeRunner implements Runner {
   private ort!: Ort;
   private threads = 1;
 
-  constructor(readonly flavour: OrtFlavour, private readonly load: () => Promise<unknown>) {
+  constructor(
+    readonly flavour: OrtFlavour,
+    private readonly load: () => Promise<unknown>,
+  ) {
     this.id = `ort-${flavour}`;
   }
 

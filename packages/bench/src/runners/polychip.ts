@@ -2,8 +2,18 @@ import { cpuPlugin } from "@polychip/device-cpu";
 import { cnn, mlp } from "@polychip/cli";
 import type { DevicePlugin } from "@polychip/hal";
 import {
-  conv2d, crossEntropy, listDevices, matmul, noGrad, optim, registerPlugin, setDefaultDevice, tensor, tidy,
-  type nn, type Tensor,
+  conv2d,
+  crossEntropy,
+  listDevices,
+  matmul,
+  noGrad,
+  optim,
+  registerPlugin,
+  setDefaultDevice,
+  tensor,
+  tidy,
+  type nn,
+  type Tensor,
 } from "@polychip/engine";
 import { getDeviceEntry } from "@polychip/engine/core";
 import type { BenchCase, Conv2dCase, InferCase, MatmulCase, TrainCase } from "../cases.ts";
@@ -17,10 +27,14 @@ function stateDictOf(params: ModelParams): Record<string, HostTensor> {
     return { "1.weight": params.fc1.weight, "1.bias": params.fc1.bias, "3.weight": params.fc2.weight, "3.bias": params.fc2.bias };
   }
   return {
-    "0.weight": params.conv1.weight, "0.bias": params.conv1.bias,
-    "3.weight": params.conv2.weight, "3.bias": params.conv2.bias,
-    "7.weight": params.fc1.weight, "7.bias": params.fc1.bias,
-    "9.weight": params.fc2.weight, "9.bias": params.fc2.bias,
+    "0.weight": params.conv1.weight,
+    "0.bias": params.conv1.bias,
+    "3.weight": params.conv2.weight,
+    "3.bias": params.conv2.bias,
+    "7.weight": params.fc1.weight,
+    "7.bias": params.fc1.bias,
+    "9.weight": params.fc2.weight,
+    "9.bias": params.fc2.bias,
   };
 }
 
@@ -137,7 +151,10 @@ export class PolychipRunner implements Runner {
   readonly id: string;
 
   /** `loadWebGpu` resolves to the webgpu plugin, or undefined when @polychip/device-webgpu is not there. */
-  constructor(readonly device: PolychipDevice = "cpu", private readonly loadWebGpu?: () => Promise<DevicePlugin<any> | undefined>) {
+  constructor(
+    readonly device: PolychipDevice = "cpu",
+    private readonly loadWebGpu?: () => Promise<DevicePlugin<any> | undefined>,
+  ) {
     this.id = device === "cpu" ? "polychip" : "polychip-webgpu";
   }
 
@@ -182,7 +199,13 @@ export class PolychipRunner implements Runner {
         .filter(([, v]) => typeof v !== "object")
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(", ");
-      return { id: this.id, label: "polychip-webgpu", detail: `@polychip/device-webgpu, ${device.info.vendor}${details ? `, ${details}` : ""}`, threads: 1, singleThreadOnly: false };
+      return {
+        id: this.id,
+        label: "polychip-webgpu",
+        detail: `@polychip/device-webgpu, ${device.info.vendor}${details ? `, ${details}` : ""}`,
+        threads: 1,
+        singleThreadOnly: false,
+      };
     } catch (err) {
       return { unavailable: `@polychip/device-webgpu did not start: ${(err as Error).message.split("\n")[0]}` };
     }
@@ -194,10 +217,14 @@ export class PolychipRunner implements Runner {
 
   async prepare(c: BenchCase): Promise<Prepared> {
     switch (c.kind) {
-      case "matmul": return ready(matmulJob(c));
-      case "conv2d": return ready(conv2dJob(c));
-      case "train": return ready(await trainJob(c, this.device));
-      case "infer": return ready(inferJob(c));
+      case "matmul":
+        return ready(matmulJob(c));
+      case "conv2d":
+        return ready(conv2dJob(c));
+      case "train":
+        return ready(await trainJob(c, this.device));
+      case "infer":
+        return ready(inferJob(c));
     }
   }
 

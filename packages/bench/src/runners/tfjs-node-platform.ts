@@ -29,7 +29,10 @@ export const nodeTfjsPlatform: TfjsPlatform = {
       const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
       const actual = wasm.getThreadsCount();
       const why = canThread ? "" : " (tfjs reports no multithread support here: its threaded build needs browser workers)";
-      return { detail: `@tensorflow/tfjs-backend-wasm ${wasm.version_wasm}, XNNPACK${simd ? " SIMD" : ""}, ${actual} thread${actual === 1 ? "" : "s"}${why}`, threads: actual };
+      return {
+        detail: `@tensorflow/tfjs-backend-wasm ${wasm.version_wasm}, XNNPACK${simd ? " SIMD" : ""}, ${actual} thread${actual === 1 ? "" : "s"}${why}`,
+        threads: actual,
+      };
     }
     throw new Error(`tfjs ${backend} is not run in Node by this bench (see --webgpu)`);
   },

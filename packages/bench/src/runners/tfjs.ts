@@ -30,7 +30,10 @@ export class TfjsRunner implements Runner {
   readonly id: string;
   private tf!: Tf;
 
-  constructor(readonly backend: TfjsBackend, private readonly platform: TfjsPlatform) {
+  constructor(
+    readonly backend: TfjsBackend,
+    private readonly platform: TfjsPlatform,
+  ) {
     this.id = `tfjs-${backend}`;
   }
 
@@ -60,10 +63,14 @@ export class TfjsRunner implements Runner {
   async prepare(c: BenchCase): Promise<Prepared> {
     await this.select();
     switch (c.kind) {
-      case "matmul": return ready(this.matmulJob(c));
-      case "conv2d": return ready(this.conv2dJob(c));
-      case "train": return this.trainJob(c);
-      case "infer": return ready(this.inferJob(c));
+      case "matmul":
+        return ready(this.matmulJob(c));
+      case "conv2d":
+        return ready(this.conv2dJob(c));
+      case "train":
+        return this.trainJob(c);
+      case "infer":
+        return ready(this.inferJob(c));
     }
   }
 
@@ -91,7 +98,11 @@ export class TfjsRunner implements Runner {
     const tf = this.tf;
     const a = tf.tensor2d(uniformArray(c.n * c.n, 1, 11), [c.n, c.n]);
     const b = tf.tensor2d(uniformArray(c.n * c.n, 1, 12), [c.n, c.n]);
-    return this.resultJob(() => tf.matMul(a, b), (d) => d, [a, b]);
+    return this.resultJob(
+      () => tf.matMul(a, b),
+      (d) => d,
+      [a, b],
+    );
   }
 
   private conv2dJob(c: Conv2dCase): Job {
@@ -100,7 +111,11 @@ export class TfjsRunner implements Runner {
     const x = tf.tensor4d(nchwToNhwc(uniformArray(batch * channels * size * size, 1, 21), batch, channels, size, size), [batch, size, size, channels]);
     const filter = oihwToHwio({ shape: [outChannels, channels, kernel, kernel], data: uniformArray(outChannels * channels * kernel * kernel, 0.1, 22) });
     const w = tf.tensor4d(filter.data, filter.shape as [number, number, number, number]);
-    return this.resultJob(() => tf.conv2d(x, w, 1, "same"), (d) => nhwcToNchw(d, batch, size, size, outChannels), [x, w]);
+    return this.resultJob(
+      () => tf.conv2d(x, w, 1, "same"),
+      (d) => nhwcToNchw(d, batch, size, size, outChannels),
+      [x, w],
+    );
   }
 
   private images(model: "mlp" | "cnn", batch: number): TfTensor {
@@ -118,7 +133,11 @@ export class TfjsRunner implements Runner {
     const optimizer = tf.train.sgd(SGD_LR);
     const lastUpdated = model.variables[model.variables.length - 1]!;
     const step = async (): Promise<number> => {
-      const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, model.forward(x)) as import("@tensorflow/tfjs-core").Scalar, true, model.variables);
+      const cost = optimizer.minimize(
+        () => tf.losses.softmaxCrossEntropy(oneHot, model.forward(x)) as import("@tensorflow/tfjs-core").Scalar,
+        true,
+        model.variables,
+      );
       const value = (await cost!.data())[0]!;
       cost!.dispose();
       // The update of the last variable is queued last: reading it waits for the whole step on asynchronous backends.
@@ -146,7 +165,11 @@ export class TfjsRunner implements Runner {
     const tf = this.tf;
     const model = buildTfjsModel(tf, modelParams(c.model));
     const x = this.images(c.model, c.batch);
-    const job = this.resultJob(() => tf.tidy(() => model.forward(x)), (d) => d, [x]);
+    const job = this.resultJob(
+      () => tf.tidy(() => model.forward(x)),
+      (d) => d,
+      [x],
+    );
     return { ...job, dispose: () => (job.dispose(), model.dispose()) };
   }
 

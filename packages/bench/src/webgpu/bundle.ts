@@ -25,9 +25,7 @@ const deviceWebGpuPlugin: Plugin = {
   setup(build) {
     build.onResolve({ filter: /^bench:device-webgpu$/ }, () => ({ path: "device-webgpu", namespace: "bench" }));
     build.onLoad({ filter: /.*/, namespace: "bench" }, () => ({
-      contents: webGpuDeviceEntry()
-        ? `export { webgpuPlugin as plugin } from ${JSON.stringify(webGpuDeviceEntry())};`
-        : "export const plugin = undefined;",
+      contents: webGpuDeviceEntry() ? `export { webgpuPlugin as plugin } from ${JSON.stringify(webGpuDeviceEntry())};` : "export const plugin = undefined;",
       resolveDir: BENCH_DIR,
       loader: "ts",
     }));

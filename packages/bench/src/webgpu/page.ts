@@ -54,7 +54,15 @@ async function run(cases: BenchCase[], sampling: SamplingPolicy): Promise<PassRe
       return ort;
     }),
   ];
-  return runPass({ threads: 1, cases, runners, sampling, referenceOrder: ["ort-webgpu", "polychip-webgpu"], label: "webgpu", log: (line) => console.log(`[bench] ${line}`) });
+  return runPass({
+    threads: 1,
+    cases,
+    runners,
+    sampling,
+    referenceOrder: ["ort-webgpu", "polychip-webgpu"],
+    label: "webgpu",
+    log: (line) => console.log(`[bench] ${line}`),
+  });
 }
 
 (globalThis as { polychipBench?: unknown }).polychipBench = { describeAdapter, run };

@@ -13,8 +13,14 @@ import { SOFTWARE_SKIPPED, webgpuCases, webgpuQuickCases } from "./webgpu-cases.
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
-  "--headless=new", "--no-sandbox", "--enable-unsafe-webgpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless=new",
+  "--no-sandbox",
+  "--enable-unsafe-webgpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 export interface WebGpuBenchOptions {
@@ -78,7 +84,14 @@ export async function runWebGpuBench(opts: WebGpuBenchOptions): Promise<WebGpuRe
   const started = performance.now();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const base = { kind: "webgpu" as const, command: opts.command, machine: machineInfo() };
-  const finish = (rest: Partial<WebGpuReport>): WebGpuReport => ({ ...base, skipped: [], goals: webgpuGoals(rest.pass, rest.adapter, rest.skipped), ...rest, seconds: (performance.now() - started) / 1000, loadAtEnd: currentLoad() });
+  const finish = (rest: Partial<WebGpuReport>): WebGpuReport => ({
+    ...base,
+    skipped: [],
+    goals: webgpuGoals(rest.pass, rest.adapter, rest.skipped),
+    ...rest,
+    seconds: (performance.now() - started) / 1000,
+    loadAtEnd: currentLoad(),
+  });
   if (!existsSync(CHROMIUM_PATH)) return finish({ unavailable: `no Chromium at ${CHROMIUM_PATH} (Debian: apt-get install chromium; or set CHROMIUM_PATH)` });
   if (!webGpuDeviceEntry()) log("@polychip/device-webgpu is not available yet: Polychip's WebGPU row will say so");
   const { chromium } = await import("playwright-core");
@@ -96,15 +109,14 @@ export async function runWebGpuBench(opts: WebGpuBenchOptions): Promise<WebGpuRe
     await page.waitForFunction(() => "polychipBench" in globalThis, undefined, { timeout: 60_000 });
     const adapter = await page.evaluate(() => (globalThis as unknown as { polychipBench: BenchPage }).polychipBench.describeAdapter());
     if (!adapter.available) return finish({ browser: browser.version(), adapter, unavailable: "Chromium found no WebGPU adapter" });
-    log(`webgpu adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description ?? ""}${adapter.software ? " (software: the figures only prove the harness runs)" : ""}`);
+    log(
+      `webgpu adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description ?? ""}${adapter.software ? " (software: the figures only prove the harness runs)" : ""}`,
+    );
     let cases = opts.cases ? [...opts.cases] : filterCases(opts.quick ? webgpuQuickCases() : webgpuCases(), opts.only);
     const skipped = adapter.software && !opts.full && !opts.cases ? cases.filter((c) => SOFTWARE_SKIPPED.includes(c.id)).map((c) => c.id) : [];
     cases = cases.filter((c) => !skipped.includes(c.id));
     const sampling = opts.sampling ?? (opts.quick ? SMOKE_SAMPLING : adapter.software ? QUICK_SAMPLING : FULL_SAMPLING);
-    const pass = await page.evaluate(
-      ([c, s]) => (globalThis as unknown as { polychipBench: BenchPage }).polychipBench.run(c, s),
-      [cases, sampling] as const,
-    );
+    const pass = await page.evaluate(([c, s]) => (globalThis as unknown as { polychipBench: BenchPage }).polychipBench.run(c, s), [cases, sampling] as const);
     return finish({ browser: browser.version(), adapter, skipped, sampling, pass });
   } finally {
     await browser.close();

@@ -41,7 +41,10 @@ test("export writes a .pcm holding the traced, optimised model with dynamic batc
 test("export refuses a checkpoint that does not name its model", async () => {
   await withCheckpoint(async (dir) => {
     await writeFileAtomic(join(dir, "anon.pcck"), await saveCheckpoint(new Map(), {}));
-    await assert.rejects(exportCommand({ checkpoint: join(dir, "anon.pcck"), out: join(dir, "x.pcm"), json: true }), (e: Error) => e instanceof FormatError && /meta\.model/.test(e.message));
+    await assert.rejects(
+      exportCommand({ checkpoint: join(dir, "anon.pcck"), out: join(dir, "x.pcm"), json: true }),
+      (e: Error) => e instanceof FormatError && /meta\.model/.test(e.message),
+    );
   });
 });
 
@@ -53,7 +56,10 @@ test("run feeds a JSON input file to the model and returns every output", async 
     assert.deepEqual(result.outputs.output!.shape, [2, 10]);
     assert.deepEqual(result.outputs.output!.data!.slice(0, 10), result.outputs.output!.data!.slice(10), "two equal rows give equal logits");
     await writeFile(join(dir, "bad.json"), JSON.stringify({ input: { shape: [2, 784], data: new Array(2 * 784).fill(0) } }));
-    await assert.rejects(runCommand({ model: join(dir, "mlp.pcm"), device: "cpu", input: join(dir, "bad.json"), json: true }), (e: Error) => e instanceof ShapeError && /input 'input': expected shape \[batch, 1, 28, 28\]/.test(e.message));
+    await assert.rejects(
+      runCommand({ model: join(dir, "mlp.pcm"), device: "cpu", input: join(dir, "bad.json"), json: true }),
+      (e: Error) => e instanceof ShapeError && /input 'input': expected shape \[batch, 1, 28, 28\]/.test(e.message),
+    );
     await writeFile(join(dir, "broken.json"), "{ not json");
     await assert.rejects(runCommand({ model: join(dir, "mlp.pcm"), device: "cpu", input: join(dir, "broken.json"), json: true }), FormatError);
   });

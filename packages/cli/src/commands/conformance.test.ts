@@ -42,8 +42,14 @@ test("--json prints a record per test; --expect fails on stale entries", { skip:
 
 test("--summary prints one line per op type before the summary line", { skip: present ? false : "shared corpus absent" }, async () => {
   const { lines } = await run({ summary: true });
-  assert.ok(lines.some((l) => /^Abs +1 passed, 0 failed, 0 skipped$/.test(l)), lines.join("\n"));
-  assert.ok(lines.some((l) => /^Cast +0 passed, 0 failed, 1 skipped$/.test(l)), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => /^Abs +1 passed, 0 failed, 0 skipped$/.test(l)),
+    lines.join("\n"),
+  );
+  assert.ok(
+    lines.some((l) => /^Cast +0 passed, 0 failed, 1 skipped$/.test(l)),
+    lines.join("\n"),
+  );
   assert.equal(lines.at(-1), "1 passed, 0 failed, 1 skipped");
 });
 

@@ -1,7 +1,5 @@
 import { PolychipError } from "@polychip/hal";
-import {
-  checkExpectations, formatOpSummary, formatResult, formatSummary, loadExpectations, runConformance, type TestResult,
-} from "@polychip/onnx/conformance";
+import { checkExpectations, formatOpSummary, formatResult, formatSummary, loadExpectations, runConformance, type TestResult } from "@polychip/onnx/conformance";
 
 export interface ConformanceCommandOptions {
   /** Test folders, or folders holding them (searched recursively). */
@@ -24,7 +22,10 @@ export interface ConformanceCommandOptions {
  */
 export async function conformanceCommand(o: ConformanceCommandOptions, write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
   if (o.paths.length === 0) throw new PolychipError("conformance onnx: give at least one test folder");
-  for (const [k, v] of [["rtol", o.rtol], ["atol", o.atol]] as const) {
+  for (const [k, v] of [
+    ["rtol", o.rtol],
+    ["atol", o.atol],
+  ] as const) {
     if (!Number.isFinite(v) || v < 0) throw new PolychipError(`--${k} must be a non-negative number, got ${v}`);
   }
   const expectations = o.expect ? await loadExpectations(o.expect) : undefined;

@@ -23,7 +23,15 @@ test("the Fashion-MNIST CNN trained on cpu loses at most 0.2 points in fp16 and 
   try {
     // One epoch of the embedded 10,000 training images: a CNN at ~80%, the real thing to quantise.
     const trained = await trainCommand({
-      model: "cnn", epochs: 1, batch: 64, lr: 1e-3, device: "cpu", subset: true, out: join(dir, "cnn.pcck"), json: true, seed: 1,
+      model: "cnn",
+      epochs: 1,
+      batch: 64,
+      lr: 1e-3,
+      device: "cpu",
+      subset: true,
+      out: join(dir, "cnn.pcck"),
+      json: true,
+      seed: 1,
     });
     const { graph } = await graphFromCheckpoint(trained.checkpoint);
     const data = await loadFashionMnist({ subset: true });
@@ -69,8 +77,17 @@ async function withMlpCheckpoint(fn: (dir: string, checkpoint: string) => Promis
 test("deploy --int8 from a checkpoint reports accuracy, simulated latency, fallbacks and chip figures, and saves the int8 model", async () => {
   await withMlpCheckpoint(async (dir, checkpoint) => {
     const result = await deployCommand({
-      model: checkpoint, device: "npu-sim", precision: "int8", calibrate: 128, observer: "minmax", data: "fashion-mnist", subset: true,
-      limit: 200, baseline: true, out: join(dir, "mlp-int8.pcm"), json: true,
+      model: checkpoint,
+      device: "npu-sim",
+      precision: "int8",
+      calibrate: 128,
+      observer: "minmax",
+      data: "fashion-mnist",
+      subset: true,
+      limit: 200,
+      baseline: true,
+      out: join(dir, "mlp-int8.pcm"),
+      json: true,
     });
     assert.equal(result.images, 200);
     assert.equal(result.precision, "int8");
@@ -87,7 +104,17 @@ test("deploy --int8 from a checkpoint reports accuracy, simulated latency, fallb
 
 test("deploy in fp32 to the cpu is timed by the wall clock; float32 on npu-sim runs on its vector unit with nothing falling back", async () => {
   await withMlpCheckpoint(async (_dir, checkpoint) => {
-    const args = { model: checkpoint, precision: "fp32" as const, calibrate: 1, observer: "percentile" as const, data: "fashion-mnist", subset: true, limit: 64, baseline: false, json: true };
+    const args = {
+      model: checkpoint,
+      precision: "fp32" as const,
+      calibrate: 1,
+      observer: "percentile" as const,
+      data: "fashion-mnist",
+      subset: true,
+      limit: 64,
+      baseline: false,
+      json: true,
+    };
     const cpu = await deployCommand({ ...args, device: "cpu" });
     assert.equal(cpu.latency.simulated, false);
     assert.deepEqual(cpu.fallbacks, []);
@@ -100,7 +127,17 @@ test("deploy in fp32 to the cpu is timed by the wall clock; float32 on npu-sim r
 
 test("deploy refuses an unknown dataset", async () => {
   await assert.rejects(
-    deployCommand({ model: "x.pcm", device: "npu-sim", precision: "int8", calibrate: 1, observer: "minmax", data: "cifar", subset: true, baseline: false, json: true }),
+    deployCommand({
+      model: "x.pcm",
+      device: "npu-sim",
+      precision: "int8",
+      calibrate: 1,
+      observer: "minmax",
+      data: "cifar",
+      subset: true,
+      baseline: false,
+      json: true,
+    }),
     (e: Error) => e instanceof PolychipError && /deploy: unknown dataset 'cifar'/.test(e.message),
   );
 });

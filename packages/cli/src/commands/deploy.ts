@@ -81,10 +81,14 @@ function describeDeployment(r: DeployResult): string[] {
   lines.push(`${r.model} ${r.precision} on ${r.device}: accuracy ${pct(r.accuracy)} (${r.correct}/${r.images})${drop}`);
   const how = r.latency.simulated ? `simulated by ${r.device}'s cost model` : "measured wall time";
   const fallback = r.latency.fallbackMs > 0 ? ` (+ ${formatMs(r.latency.fallbackMs)} per image of CPU fallback, wall time)` : "";
-  lines.push(`latency (${how}): ${formatMs(r.latency.batch1Ms)} at batch 1, ${formatMs(r.latency.perImageMs)} per image at batch ${r.latency.batch}${fallback}`);
+  lines.push(
+    `latency (${how}): ${formatMs(r.latency.batch1Ms)} at batch 1, ${formatMs(r.latency.perImageMs)} per image at batch ${r.latency.batch}${fallback}`,
+  );
   if (r.claims.length > 0) lines.push(`claimed by the device (run as units, intermediates stay on it): ${r.claims.join("; ")}`);
   const [toCpu, opByOp] = [r.fallbacks.filter((f) => f.to !== "op-by-op"), r.fallbacks.filter((f) => f.to === "op-by-op")];
-  lines.push(toCpu.length === 0 ? "fell back to cpu: nothing" : `fell back to cpu: ${toCpu.map((f) => `${f.op} (${f.dtype}) ×${f.count}: ${f.reason}`).join("; ")}`);
+  lines.push(
+    toCpu.length === 0 ? "fell back to cpu: nothing" : `fell back to cpu: ${toCpu.map((f) => `${f.op} (${f.dtype}) ×${f.count}: ${f.reason}`).join("; ")}`,
+  );
   if (opByOp.length) lines.push(`ran op by op on ${r.device}: ${opByOp.map((f) => `${f.op} (${f.dtype}) ×${f.count}: ${f.reason}`).join("; ")}`);
   if (r.chip) {
     const kb = (b: number) => `${(b / 1024).toFixed(1)} KiB`;

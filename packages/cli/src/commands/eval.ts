@@ -35,11 +35,20 @@ export async function evalCommand(args: EvalArgs): Promise<EvalResult> {
   const { accuracy, correct } = await evaluateGraph(graph, data.test, args.device);
   const seconds = (performance.now() - started) / 1000;
   const result: EvalResult = {
-    model: args.model, device: args.device, data: data.source, accuracy, correct, count: data.test.count, seconds, imagesPerSecond: data.test.count / seconds,
+    model: args.model,
+    device: args.device,
+    data: data.source,
+    accuracy,
+    correct,
+    count: data.test.count,
+    seconds,
+    imagesPerSecond: data.test.count / seconds,
   };
   if (!args.json) {
     process.stdout.write(`data: ${data.description}\n`);
-    process.stdout.write(`${args.model} on ${args.device}: accuracy ${(accuracy * 100).toFixed(2)}% (${correct}/${data.test.count}) in ${seconds.toFixed(1)}s, ${Math.round(result.imagesPerSecond)} img/s\n`);
+    process.stdout.write(
+      `${args.model} on ${args.device}: accuracy ${(accuracy * 100).toFixed(2)}% (${correct}/${data.test.count}) in ${seconds.toFixed(1)}s, ${Math.round(result.imagesPerSecond)} img/s\n`,
+    );
   }
   return result;
 }

@@ -36,7 +36,8 @@ export async function graphFromCheckpoint(path: string): Promise<{ graph: Graph;
     throw err;
   }
   const name = meta.model;
-  if (typeof name !== "string") throw new FormatError(`${path}: the checkpoint does not say which model it holds (meta.model); it was not written by 'polychip train'`);
+  if (typeof name !== "string")
+    throw new FormatError(`${path}: the checkpoint does not say which model it holds (meta.model); it was not written by 'polychip train'`);
   const model = createModel(name);
   try {
     model.loadStateDict(state);

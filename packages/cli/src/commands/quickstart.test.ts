@@ -16,7 +16,10 @@ test("quickstart: the model deployed from its .pcm file scores exactly the train
 
     // The final table: every device, on the same 500 test images.
     assert.equal(result.deployImages, 500);
-    assert.deepEqual(result.deployments.map((r) => `${r.device} ${r.precision}`), ["cpu fp32", "webgpu fp32", "npu-sim fp16", "npu-sim int8", "npu-sim-edge int8"]);
+    assert.deepEqual(
+      result.deployments.map((r) => `${r.device} ${r.precision}`),
+      ["cpu fp32", "webgpu fp32", "npu-sim fp16", "npu-sim int8", "npu-sim-edge int8"],
+    );
     const [cpu, webgpu, fp16, int8, edge] = result.deployments as [DeploymentRow, DeploymentRow, DeploymentRow, DeploymentRow, DeploymentRow];
     assert.equal(cpu.simulated, false);
     assert.ok(webgpu.unavailable !== undefined ? webgpu.unavailable.length > 0 : Math.abs(webgpu.accuracy! - cpu.accuracy!) <= 0.004, JSON.stringify(webgpu));

@@ -72,8 +72,17 @@ export async function quickstartCommand(opts: QuickstartArgs): Promise<Quickstar
   const dir = opts.outDir ?? "runs";
   say(`Polychip quickstart — train ${opts.model} on Fashion-MNIST, deploy it, check it\n`);
   const trained = await trainCommand({
-    model: opts.model, epochs: opts.epochs, batch: 64, lr: 1e-3, device: "cpu", subset: opts.subset,
-    out: `${dir}/quickstart-${opts.model}.pcck`, createOutDir: true, json: Boolean(opts.quiet), seed: 1, maxSteps: opts.maxSteps,
+    model: opts.model,
+    epochs: opts.epochs,
+    batch: 64,
+    lr: 1e-3,
+    device: "cpu",
+    subset: opts.subset,
+    out: `${dir}/quickstart-${opts.model}.pcck`,
+    createOutDir: true,
+    json: Boolean(opts.quiet),
+    seed: 1,
+    maxSteps: opts.maxSteps,
   });
   say(`\ntrained ${trained.model} in ${trained.seconds.toFixed(1)}s: test accuracy ${(trained.testAccuracy * 100).toFixed(2)}%`);
 
@@ -83,10 +92,14 @@ export async function quickstartCommand(opts: QuickstartArgs): Promise<Quickstar
   const data = await loadFashionMnist({ subset: opts.subset });
   const { accuracy } = await evaluateGraph(graph, data.test, "cpu");
   const same = accuracy === trained.testAccuracy;
-  say(`deployed ${modelFile} in the lean runtime (cpu): test accuracy ${(accuracy * 100).toFixed(2)}%  (trained ${(trained.testAccuracy * 100).toFixed(2)}%: ${same ? "exact match" : "MISMATCH"})`);
+  say(
+    `deployed ${modelFile} in the lean runtime (cpu): test accuracy ${(accuracy * 100).toFixed(2)}%  (trained ${(trained.testAccuracy * 100).toFixed(2)}%: ${same ? "exact match" : "MISMATCH"})`,
+  );
 
   const test = firstImages(data.test, opts.deployImages ?? (opts.model === "cnn" ? CNN_DEPLOY_IMAGES : undefined));
-  say(`\ndeploying to every device (accuracy on ${test.count === data.test.count ? "the" : "the first"} ${test.count} test images; int8 calibrated on 512 training images)…`);
+  say(
+    `\ndeploying to every device (accuracy on ${test.count === data.test.count ? "the" : "the first"} ${test.count} test images; int8 calibrated on 512 training images)…`,
+  );
   const deployments = await deployEverywhere(graph, data.train, test);
   for (const line of deploymentTable(deployments)) say(line);
   return { ...trained, modelFile, modelBytes: exported.bytes, deployedAccuracy: accuracy, deployImages: test.count, deployments };
@@ -107,12 +120,21 @@ async function deployEverywhere(graph: Graph, train: Split, test: Split): Promis
     const seconds = estimate * (test.count + 4 * (1 + LATENCY_BATCH));
     if (seconds > ROW_BUDGET_S) {
       const adapter = listDevices().find((d) => d.info.name === device)?.info.details?.description;
-      rows.push({ device, precision, fallbacks: [], unavailable: `too slow here${adapter ? ` (${adapter})` : ""}: ~${(seconds / 60).toFixed(0)} min for this table` });
+      rows.push({
+        device,
+        precision,
+        fallbacks: [],
+        unavailable: `too slow here${adapter ? ` (${adapter})` : ""}: ~${(seconds / 60).toFixed(0)} min for this table`,
+      });
       continue;
     }
     const r = await measureDeployment(prepared, device, test);
     rows.push({
-      device, precision, accuracy: r.accuracy, latencyMs: r.latency.perImageMs, simulated: r.latency.simulated,
+      device,
+      precision,
+      accuracy: r.accuracy,
+      latencyMs: r.latency.perImageMs,
+      simulated: r.latency.simulated,
       fallbacks: r.fallbacks.filter((f) => f.to !== "op-by-op").map((f) => `${f.op} (${f.dtype})`),
     });
   }
@@ -141,7 +163,10 @@ export function deploymentTable(rows: readonly DeploymentRow[]): string[] {
     r.unavailable !== undefined
       ? [r.device, r.precision, "—", `unavailable: ${r.unavailable}`]
       : [
-          r.device, r.precision, `${(r.accuracy! * 100).toFixed(2)}%`, `${formatMs(r.latencyMs!)} ${r.simulated ? "(simulated)" : "(measured)"}`,
+          r.device,
+          r.precision,
+          `${(r.accuracy! * 100).toFixed(2)}%`,
+          `${formatMs(r.latencyMs!)} ${r.simulated ? "(simulated)" : "(measured)"}`,
           r.fallbacks.length === 0 ? "none" : r.fallbacks.join(", "),
         ],
   );

@@ -46,7 +46,8 @@ export async function readInputFile(path: string): Promise<Record<string, HostTe
   } catch (err) {
     throw new FormatError(`input file ${path} is not JSON: ${(err as Error).message}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new FormatError(`input file ${path}: expected an object {inputName: {shape, data}}`);
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new FormatError(`input file ${path}: expected an object {inputName: {shape, data}}`);
   const out: Record<string, HostTensor> = {};
   for (const [name, entry] of Object.entries(parsed as Record<string, unknown>)) {
     const e = entry as { shape?: unknown; data?: unknown; dtype?: unknown };
@@ -94,7 +95,8 @@ export async function runCommand(args: RunArgs): Promise<RunResult> {
       return { model: args.model, device: args.device, outputs: plain, milliseconds };
     }
     const summaries = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, summarise(o)]));
-    for (const [name, o] of Object.entries(summaries)) process.stdout.write(`${formatOutput(name, o as RunOutput & { preview: number[] }, outputs[name]!.data.length)}\n`);
+    for (const [name, o] of Object.entries(summaries))
+      process.stdout.write(`${formatOutput(name, o as RunOutput & { preview: number[] }, outputs[name]!.data.length)}\n`);
     process.stdout.write(`ran ${graph.name} on ${args.device} in ${milliseconds.toFixed(1)} ms\n`);
     return { model: args.model, device: args.device, outputs: summaries, milliseconds };
   } finally {

@@ -62,16 +62,32 @@ export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
   const data = await loadFashionMnist(args.data ? { dir: args.data } : { subset: args.subset });
   log(args.json, `data: ${data.description}`);
   // Refused rather than clamped: a batch the data cannot fill would train nothing and still "succeed".
-  if (args.batch > data.train.count) throw new UsageError(`train: --batch ${args.batch} is larger than the training set (${data.train.count} images); use at most ${data.train.count}`);
+  if (args.batch > data.train.count)
+    throw new UsageError(`train: --batch ${args.batch} is larger than the training set (${data.train.count} images); use at most ${data.train.count}`);
   const model = createModel(args.model);
-  log(args.json, `model: ${args.model} (${model.parameters().reduce((n, p) => n + p.size, 0).toLocaleString("en-US")} parameters) on ${args.device}, batch ${args.batch}, Adam lr ${args.lr}`);
+  log(
+    args.json,
+    `model: ${args.model} (${model
+      .parameters()
+      .reduce((n, p) => n + p.size, 0)
+      .toLocaleString("en-US")} parameters) on ${args.device}, batch ${args.batch}, Adam lr ${args.lr}`,
+  );
   const started = performance.now();
   const epochs = await train(model, data.train, {
-    epochs: args.epochs, batchSize: args.batch, lr: args.lr, device: args.device, seed: args.seed, progress: !args.json, maxSteps: args.maxSteps,
+    epochs: args.epochs,
+    batchSize: args.batch,
+    lr: args.lr,
+    device: args.device,
+    seed: args.seed,
+    progress: !args.json,
+    maxSteps: args.maxSteps,
   });
   const seconds = (performance.now() - started) / 1000;
   for (const e of epochs) {
-    log(args.json, `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  train acc ${(e.accuracy * 100).toFixed(2)}%  ${Math.round(e.imagesPerSecond)} img/s  ${e.seconds.toFixed(1)}s`);
+    log(
+      args.json,
+      `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}  train acc ${(e.accuracy * 100).toFixed(2)}%  ${Math.round(e.imagesPerSecond)} img/s  ${e.seconds.toFixed(1)}s`,
+    );
   }
   const test = await evaluate(model, data.test, args.device);
   log(args.json, `test: accuracy ${(test.accuracy * 100).toFixed(2)}%  loss ${test.loss.toFixed(4)} on ${data.test.count} images`);
@@ -80,10 +96,19 @@ export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
   const last = epochs[epochs.length - 1]!;
   const mem = memory(args.device)[0];
   const result: TrainResult = {
-    model: args.model, device: args.device, epochs: args.epochs,
-    trainLoss: last.loss, trainAccuracy: last.accuracy, testAccuracy: test.accuracy, testLoss: test.loss,
-    seconds, imagesPerSecond: epochs.reduce((s, e) => s + e.imagesPerSecond, 0) / epochs.length,
-    data: data.source, checkpoint: args.out, liveTensors: mem?.tensors ?? 0, liveBytes: mem?.bytes ?? 0,
+    model: args.model,
+    device: args.device,
+    epochs: args.epochs,
+    trainLoss: last.loss,
+    trainAccuracy: last.accuracy,
+    testAccuracy: test.accuracy,
+    testLoss: test.loss,
+    seconds,
+    imagesPerSecond: epochs.reduce((s, e) => s + e.imagesPerSecond, 0) / epochs.length,
+    data: data.source,
+    checkpoint: args.out,
+    liveTensors: mem?.tensors ?? 0,
+    liveBytes: mem?.bytes ?? 0,
   };
   model.dispose();
   return result;

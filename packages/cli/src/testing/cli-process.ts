@@ -13,12 +13,19 @@ export interface CliRun {
 }
 
 /** Runs `polychip <args>` in a child process and collects its exit status and output. */
-export function runCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string; killAfterMs?: number; preload?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; killAfterMs?: number; preload?: string } = {},
+): Promise<CliRun> {
   const started = performance.now();
   // A TypeScript preload needs tsx's loader in place first.
   const preload = options.preload ? ["--import", import.meta.resolve("tsx"), "--import", options.preload] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...preload, CLI_BIN, ...args], { env: { ...process.env, ...options.env }, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...preload, CLI_BIN, ...args], {
+      env: { ...process.env, ...options.env },
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

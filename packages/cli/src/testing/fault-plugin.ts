@@ -65,7 +65,8 @@ export function faultPlugin(name: string, fault: Fault): DevicePlugin {
     }
   }
   return {
-    name, halVersion: HAL_VERSION,
+    name,
+    halVersion: HAL_VERSION,
     kernels: regs,
     create(): Device {
       const device: Device = {

@@ -55,7 +55,11 @@ export function compareTensors(
     if (!within && bad < 0) bad = i;
   }
   if (bad >= 0) {
-    return { ok: false, maxAbsError: maxAbs, reason: `element ${bad}: got ${got.data[bad]}, expected ${expected.values[bad]} (max abs error ${maxAbs.toExponential(3)})` };
+    return {
+      ok: false,
+      maxAbsError: maxAbs,
+      reason: `element ${bad}: got ${got.data[bad]}, expected ${expected.values[bad]} (max abs error ${maxAbs.toExponential(3)})`,
+    };
   }
   return { ok: true, maxAbsError: maxAbs };
 }

@@ -14,7 +14,11 @@ export class ExportContext {
   /** The graph node being exported, for names and errors. */
   current = "";
 
-  constructor(names: Iterable<string>, private readonly shapes: Map<string, ValueInfo>, readonly opset: number) {
+  constructor(
+    names: Iterable<string>,
+    private readonly shapes: Map<string, ValueInfo>,
+    readonly opset: number,
+  ) {
     this.used = new Set(names);
   }
 
@@ -62,7 +66,14 @@ export class ExportContext {
 
   /** A TensorProto (for attributes such as ConstantOfShape's value). */
   tensor(values: readonly number[], shape: readonly number[], dtype: DType, name = ""): TensorProto {
-    const data = dtype === "int32" ? Int32Array.from(values) : dtype === "int8" ? Int8Array.from(values) : dtype === "float32" || dtype === "float16" ? Float32Array.from(values) : Uint8Array.from(values);
+    const data =
+      dtype === "int32"
+        ? Int32Array.from(values)
+        : dtype === "int8"
+          ? Int8Array.from(values)
+          : dtype === "float32" || dtype === "float16"
+            ? Float32Array.from(values)
+            : Uint8Array.from(values);
     return tensorToProto(name, { dtype, shape, data });
   }
 

@@ -33,13 +33,22 @@ test("export writes opset 17, keeps the dynamic batch as a dim_param and the wei
   assert.equal(dims[0]!.dimParam, "batch");
   const written = new Set(model.graph!.initializer!.map((t) => t.name));
   for (const init of graph.initializers) assert.ok(written.has(init.name), `initializer ${init.name} missing`);
-  assert.deepEqual(model.graph!.node!.map((n) => n.opType), ["Reshape", "Gemm", "Add", "Relu", "Gemm", "Add"]);
+  assert.deepEqual(
+    model.graph!.node!.map((n) => n.opType),
+    ["Reshape", "Gemm", "Add", "Relu", "Gemm", "Add"],
+  );
 });
 
 test("ops without an ONNX counterpart are refused with UnsupportedOpError", () => {
   const graph: Graph = {
-    name: "g", inputs: [], outputs: [{ name: "r", dtype: "float32", shape: [2] }],
-    nodes: [{ op: "randomUniform", inputs: [], outputs: ["r"], attrs: { shape: [2], seed: 1 } }], initializers: [],
+    name: "g",
+    inputs: [],
+    outputs: [{ name: "r", dtype: "float32", shape: [2] }],
+    nodes: [{ op: "randomUniform", inputs: [], outputs: ["r"], attrs: { shape: [2], seed: 1 } }],
+    initializers: [],
   };
-  assert.throws(() => exportOnnx(graph), (e: Error) => e instanceof UnsupportedOpError && /randomUniform/.test(e.message));
+  assert.throws(
+    () => exportOnnx(graph),
+    (e: Error) => e instanceof UnsupportedOpError && /randomUniform/.test(e.message),
+  );
 });

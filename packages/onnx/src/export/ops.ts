@@ -9,19 +9,54 @@ import { RECURRENT_EXPORTERS } from "./recurrent.ts";
 export type OpExporter = (ctx: ExportContext, node: GraphNode) => void;
 
 const list = (attrs: Attrs, name: string): number[] | undefined => (Array.isArray(attrs[name]) ? [...(attrs[name] as number[])] : undefined);
-const num = (attrs: Attrs, name: string, fallback: number): number => (typeof attrs[name] === "number" ? (attrs[name] as number) : typeof attrs[name] === "boolean" ? Number(attrs[name]) : fallback);
+const num = (attrs: Attrs, name: string, fallback: number): number =>
+  typeof attrs[name] === "number" ? (attrs[name] as number) : typeof attrs[name] === "boolean" ? Number(attrs[name]) : fallback;
 const flag = (attrs: Attrs, name: string) => (attrs[name] ? 1 : 0);
 
-const same = (opType: string): OpExporter => (ctx, node) => ctx.node(opType, node.inputs, node.outputs);
+const same =
+  (opType: string): OpExporter =>
+  (ctx, node) =>
+    ctx.node(opType, node.inputs, node.outputs);
 
 const UNARY: Record<string, string> = {
-  neg: "Neg", abs: "Abs", sign: "Sign", exp: "Exp", log: "Log", sqrt: "Sqrt", reciprocal: "Reciprocal", sin: "Sin", cos: "Cos", tanh: "Tanh",
-  sigmoid: "Sigmoid", relu: "Relu", erf: "Erf", floor: "Floor", ceil: "Ceil", round: "Round", isNaN: "IsNaN", logicalNot: "Not", copy: "Identity",
+  neg: "Neg",
+  abs: "Abs",
+  sign: "Sign",
+  exp: "Exp",
+  log: "Log",
+  sqrt: "Sqrt",
+  reciprocal: "Reciprocal",
+  sin: "Sin",
+  cos: "Cos",
+  tanh: "Tanh",
+  sigmoid: "Sigmoid",
+  relu: "Relu",
+  erf: "Erf",
+  floor: "Floor",
+  ceil: "Ceil",
+  round: "Round",
+  isNaN: "IsNaN",
+  logicalNot: "Not",
+  copy: "Identity",
 };
 
 const BINARY: Record<string, string> = {
-  add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow", maximum: "Max", minimum: "Min", equal: "Equal", less: "Less", lessEqual: "LessOrEqual",
-  greater: "Greater", greaterEqual: "GreaterOrEqual", logicalAnd: "And", logicalOr: "Or", logicalXor: "Xor", where: "Where",
+  add: "Add",
+  sub: "Sub",
+  mul: "Mul",
+  div: "Div",
+  pow: "Pow",
+  maximum: "Max",
+  minimum: "Min",
+  equal: "Equal",
+  less: "Less",
+  lessEqual: "LessOrEqual",
+  greater: "Greater",
+  greaterEqual: "GreaterOrEqual",
+  logicalAnd: "And",
+  logicalOr: "Or",
+  logicalXor: "Xor",
+  where: "Where",
 };
 
 function isFloatValue(ctx: ExportContext, name: string): boolean {
@@ -30,18 +65,26 @@ function isFloatValue(ctx: ExportContext, name: string): boolean {
 }
 
 /** Reductions: ReduceSum takes axes as an input since opset 13, the others since 18 (an attribute before). */
-const reduce = (opType: string): OpExporter => (ctx, node) => {
-  const axes = list(node.attrs, "axes");
-  const keepdims = flag(node.attrs, "keepDims");
-  if (opType === "ReduceSum" || ctx.opset >= 18) ctx.node(opType, axes ? [node.inputs[0]!, ctx.int64(axes)] : [node.inputs[0]!], node.outputs, { keepdims });
-  else ctx.node(opType, [node.inputs[0]!], node.outputs, { keepdims, ...(axes ? { axes } : {}) });
-};
+const reduce =
+  (opType: string): OpExporter =>
+  (ctx, node) => {
+    const axes = list(node.attrs, "axes");
+    const keepdims = flag(node.attrs, "keepDims");
+    if (opType === "ReduceSum" || ctx.opset >= 18) ctx.node(opType, axes ? [node.inputs[0]!, ctx.int64(axes)] : [node.inputs[0]!], node.outputs, { keepdims });
+    else ctx.node(opType, [node.inputs[0]!], node.outputs, { keepdims, ...(axes ? { axes } : {}) });
+  };
 
 /** ArgMax/ArgMin give int64 in ONNX; the graph's value is int32. */
-const argReduce = (opType: string): OpExporter => (ctx, node) => {
-  const idx = ctx.temp(opType, [node.inputs[0]!], { axis: num(node.attrs, "axis", 0), keepdims: flag(node.attrs, "keepDims"), select_last_index: flag(node.attrs, "selectLastIndex") });
-  ctx.node("Cast", [idx], node.outputs, { to: DataType.INT32 });
-};
+const argReduce =
+  (opType: string): OpExporter =>
+  (ctx, node) => {
+    const idx = ctx.temp(opType, [node.inputs[0]!], {
+      axis: num(node.attrs, "axis", 0),
+      keepdims: flag(node.attrs, "keepDims"),
+      select_last_index: flag(node.attrs, "selectLastIndex"),
+    });
+    ctx.node("Cast", [idx], node.outputs, { to: DataType.INT32 });
+  };
 
 const matmul: OpExporter = (ctx, node) => {
   const ta = flag(node.attrs, "transposeA");
@@ -77,23 +120,32 @@ const conv2dGradInput: OpExporter = (ctx, node) => {
   if (!target || !x || !k || [...x, ...k].some((d) => typeof d !== "number")) throw new UnsupportedOpError(`conv2dGradInput: export needs static shapes`);
   const outputPadding = [0, 1].map((i) => {
     const span = ((k[2 + i] as number) - 1) * w.dilations[i]! + 1;
-    return target[2 + i]! - ((w.strides[i]! * ((x[2 + i] as number) - 1)) + span - w.pads[i]! - w.pads[i + 2]!);
+    return target[2 + i]! - (w.strides[i]! * ((x[2 + i] as number) - 1) + span - w.pads[i]! - w.pads[i + 2]!);
   });
   ctx.node("ConvTranspose", node.inputs, node.outputs, { ...w, group: num(node.attrs, "groups", 1), output_padding: outputPadding });
 };
 
-const pool = (opType: string): OpExporter => (ctx, node) => {
-  const w = windowAttrs(node.attrs);
-  const common = { kernel_shape: list(node.attrs, "kernel")!, strides: w.strides, pads: w.pads, ceil_mode: flag(node.attrs, "ceilMode") };
-  if (opType === "MaxPool") ctx.node(opType, node.inputs, node.outputs, { ...common, dilations: w.dilations });
-  else {
-    const dilated = w.dilations.some((d) => d !== 1);
-    if (dilated && ctx.opset < 19) throw new UnsupportedOpError(`avgPool2d: dilations need AveragePool-19 (exporting opset ${ctx.opset})`);
-    ctx.node(opType, node.inputs, node.outputs, { ...common, count_include_pad: flag(node.attrs, "countIncludePad"), ...(dilated ? { dilations: w.dilations } : {}) });
-  }
-};
+const pool =
+  (opType: string): OpExporter =>
+  (ctx, node) => {
+    const w = windowAttrs(node.attrs);
+    const common = { kernel_shape: list(node.attrs, "kernel")!, strides: w.strides, pads: w.pads, ceil_mode: flag(node.attrs, "ceilMode") };
+    if (opType === "MaxPool") ctx.node(opType, node.inputs, node.outputs, { ...common, dilations: w.dilations });
+    else {
+      const dilated = w.dilations.some((d) => d !== 1);
+      if (dilated && ctx.opset < 19) throw new UnsupportedOpError(`avgPool2d: dilations need AveragePool-19 (exporting opset ${ctx.opset})`);
+      ctx.node(opType, node.inputs, node.outputs, {
+        ...common,
+        count_include_pad: flag(node.attrs, "countIncludePad"),
+        ...(dilated ? { dilations: w.dilations } : {}),
+      });
+    }
+  };
 
-const softmax = (opType: string): OpExporter => (ctx, node) => ctx.node(opType, node.inputs, node.outputs, { axis: num(node.attrs, "axis", -1) });
+const softmax =
+  (opType: string): OpExporter =>
+  (ctx, node) =>
+    ctx.node(opType, node.inputs, node.outputs, { axis: num(node.attrs, "axis", -1) });
 
 /** ONNX LayerNormalization needs a Scale; a missing weight is ones over the normalised dims. */
 const layerNorm: OpExporter = (ctx, node) => {
@@ -112,7 +164,8 @@ const layerNorm: OpExporter = (ctx, node) => {
   ctx.node("LayerNormalization", bias ? [x, scale, bias] : [x, scale], node.outputs, { axis, epsilon });
 };
 
-const batchNorm: OpExporter = (ctx, node) => ctx.node("BatchNormalization", node.inputs, node.outputs, { epsilon: { float: num(node.attrs, "epsilon", 1e-5) } });
+const batchNorm: OpExporter = (ctx, node) =>
+  ctx.node("BatchNormalization", node.inputs, node.outputs, { epsilon: { float: num(node.attrs, "epsilon", 1e-5) } });
 
 const pad: OpExporter = (ctx, node) => {
   const dtype = ctx.info(node.inputs[0]!)?.dtype ?? "float32";
@@ -162,7 +215,10 @@ const scatterAdd: OpExporter = (ctx, node) => {
   ctx.node("ScatterElements", [x, idx, updates], node.outputs, { axis: num(node.attrs, "axis", 0), reduction: "add" });
 };
 
-const gather = (opType: string): OpExporter => (ctx, node) => ctx.node(opType, node.inputs, node.outputs, { axis: num(node.attrs, "axis", 0) });
+const gather =
+  (opType: string): OpExporter =>
+  (ctx, node) =>
+    ctx.node(opType, node.inputs, node.outputs, { axis: num(node.attrs, "axis", 0) });
 
 // ---- structural ops ----
 
@@ -180,7 +236,8 @@ const reshape: OpExporter = (ctx, node) => {
   ctx.node("Reshape", [node.inputs[0]!, shape], node.outputs, node.attrs.allowZero ? { allowzero: 1 } : {});
 };
 
-const permute: OpExporter = (ctx, node) => ctx.node("Transpose", [node.inputs[0]!], node.outputs, list(node.attrs, "dims") ? { perm: list(node.attrs, "dims") } : {});
+const permute: OpExporter = (ctx, node) =>
+  ctx.node("Transpose", [node.inputs[0]!], node.outputs, list(node.attrs, "dims") ? { perm: list(node.attrs, "dims") } : {});
 
 const slice: OpExporter = (ctx, node) => {
   const args = [int64Arg(ctx, node, 1, "starts"), int64Arg(ctx, node, 2, "ends"), int64Arg(ctx, node, 3, "axes"), int64Arg(ctx, node, 4, "steps")];
@@ -222,9 +279,11 @@ const constant: OpExporter = (ctx, node) => {
   ctx.node("Constant", [], node.outputs, { value: { tensor: ctx.tensor(values, list(node.attrs, "shape") ?? [], dtype) } });
 };
 
-const refuse = (why: string): OpExporter => (_ctx, node) => {
-  throw new UnsupportedOpError(`${node.op}: ${why}`);
-};
+const refuse =
+  (why: string): OpExporter =>
+  (_ctx, node) => {
+    throw new UnsupportedOpError(`${node.op}: ${why}`);
+  };
 
 /** Every graph op Polychip writes to ONNX, by name: the one registration table. */
 export const OP_EXPORTERS: Readonly<Record<string, OpExporter>> = {

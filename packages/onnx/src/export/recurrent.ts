@@ -5,8 +5,17 @@ import type { OpExporter } from "./ops.ts";
 
 /** ONNX's spelling of each recurrent activation (the HAL keeps them lower-cased). */
 const ONNX_ACTIVATION: Record<string, string> = {
-  sigmoid: "Sigmoid", tanh: "Tanh", relu: "Relu", affine: "Affine", leakyrelu: "LeakyRelu", thresholdedrelu: "ThresholdedRelu",
-  scaledtanh: "ScaledTanh", hardsigmoid: "HardSigmoid", elu: "Elu", softsign: "Softsign", softplus: "Softplus",
+  sigmoid: "Sigmoid",
+  tanh: "Tanh",
+  relu: "Relu",
+  affine: "Affine",
+  leakyrelu: "LeakyRelu",
+  thresholdedrelu: "ThresholdedRelu",
+  scaledtanh: "ScaledTanh",
+  hardsigmoid: "HardSigmoid",
+  elu: "Elu",
+  softsign: "Softsign",
+  softplus: "Softplus",
 };
 const ONNX_OP: Record<RecurrentOp, string> = { lstm: "LSTM", gru: "GRU", rnn: "RNN" };
 /** ONNX input positions of the optional inputs, after X, W, R. */

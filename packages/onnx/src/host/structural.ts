@@ -1,4 +1,15 @@
-import { contiguousStrides, DTypeError, formatShape, hostArray, normalizeAxis, ShapeError, sizeOf, UnsupportedOpError, type Attrs, type DType } from "@polychip/hal";
+import {
+  contiguousStrides,
+  DTypeError,
+  formatShape,
+  hostArray,
+  normalizeAxis,
+  ShapeError,
+  sizeOf,
+  UnsupportedOpError,
+  type Attrs,
+  type DType,
+} from "@polychip/hal";
 import type { HostTensor } from "../tensor.ts";
 import { formatDims, isStatic, type Dim, type ValueMeta } from "./meta.ts";
 
@@ -152,7 +163,8 @@ export function inferStructural(op: string, ins: readonly ValueMeta[], attrs: At
     }
     case "permute": {
       const dims = requireRank("permute", x, list(attrs, "dims") ?? []);
-      if (dims.length !== x.shape.length || new Set(dims).size !== dims.length) throw new ShapeError(`permute: dims ${formatShape(dims)} are not a permutation of ${formatDims(x.shape)}`);
+      if (dims.length !== x.shape.length || new Set(dims).size !== dims.length)
+        throw new ShapeError(`permute: dims ${formatShape(dims)} are not a permutation of ${formatDims(x.shape)}`);
       return [{ dtype: x.dtype, shape: dims.map((d) => x.shape[d]!) }];
     }
     case "squeeze": {
@@ -257,7 +269,14 @@ export function evalStructural(op: string, ins: readonly HostTensor[], attrs: At
     case "permute": {
       const dims = (list(attrs, "dims") ?? []).map((d) => normalizeAxis("permute", d, x.shape.length));
       const strides = contiguousStrides(x.shape);
-      return [gatherStrided(x, shapes[0]!, dims.map((d) => strides[d]!), 0)];
+      return [
+        gatherStrided(
+          x,
+          shapes[0]!,
+          dims.map((d) => strides[d]!),
+          0,
+        ),
+      ];
     }
     case "slice": {
       const spec = sliceSpec(x.shape.length, attrs, ins as HostTensor[])!;

@@ -8,7 +8,10 @@ const text = new TextDecoder("utf-8", { fatal: false });
 export class NodeAttributes {
   private readonly byName = new Map<string, AttributeProto>();
 
-  constructor(readonly where: string, attrs: readonly AttributeProto[]) {
+  constructor(
+    readonly where: string,
+    attrs: readonly AttributeProto[],
+  ) {
     for (const a of attrs) {
       if (a.refAttrName) throw new FormatError(`${where}: attribute '${a.name}' refers to a function attribute, which only functions may use`);
       this.byName.set(a.name ?? "", a);
@@ -92,6 +95,6 @@ export class NodeAttributes {
 
   /** True when an attribute holds a graph (If/Loop/Scan bodies). */
   hasGraph(): boolean {
-    return [...this.byName.values()].some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS || a.g !== undefined && a.g !== null);
+    return [...this.byName.values()].some((a) => a.type === AttributeType.GRAPH || a.type === AttributeType.GRAPHS || (a.g !== undefined && a.g !== null));
   }
 }

@@ -47,7 +47,11 @@ export function checkTensorBudget(where: string, name: string, meta: ValueMeta, 
  * its last reader (as the runtime does), exceeds the plan budget. Initializers count throughout.
  */
 export function checkPlanBudget(
-  nodes: readonly GraphNode[], metaOf: (name: string) => ValueMeta | undefined, initializerBytes: number, outputs: readonly string[], budget: MemoryBudget = {},
+  nodes: readonly GraphNode[],
+  metaOf: (name: string) => ValueMeta | undefined,
+  initializerBytes: number,
+  outputs: readonly string[],
+  budget: MemoryBudget = {},
 ): void {
   const limit = budget.planBytes ?? DEFAULT_PLAN_BYTES;
   const lastUse = new Map<string, number>();
@@ -58,7 +62,7 @@ export function checkPlanBudget(
   for (const [i, node] of nodes.entries()) {
     for (const out of node.outputs) {
       const meta = metaOf(out);
-      const bytes = meta ? plannedBytes(meta) ?? 0 : 0;
+      const bytes = meta ? (plannedBytes(meta) ?? 0) : 0;
       sizes.set(out, bytes);
       live += bytes;
     }

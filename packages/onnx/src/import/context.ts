@@ -1,5 +1,15 @@
 import {
-  DTypeError, FormatError, hasOp, isFloat, PolychipError, ShapeError, sizeOf, UnsupportedOpError, type Attrs, type DType, type HostArray,
+  DTypeError,
+  FormatError,
+  hasOp,
+  isFloat,
+  PolychipError,
+  ShapeError,
+  sizeOf,
+  UnsupportedOpError,
+  type Attrs,
+  type DType,
+  type HostArray,
 } from "@polychip/hal";
 import type { GraphNode, Initializer } from "@polychip/engine/runtime";
 import { evalHalOnCpu } from "../host/fold.ts";
@@ -254,7 +264,12 @@ export class ImportContext {
     if (saturatedIn && !MOVES.has(op)) this.refuseSaturated(saturatedIn);
     if (foldable && total <= (this.options.foldLimit ?? 1 << 20)) {
       if (saturatedIn) names.forEach((n) => this.saturated.add(n));
-      const values = this.evaluate(op, inputs.map((n) => this.consts.get(n)), attrs, outs.length);
+      const values = this.evaluate(
+        op,
+        inputs.map((n) => this.consts.get(n)),
+        attrs,
+        outs.length,
+      );
       values.forEach((v, i) => {
         this.consts.set(names[i]!, v);
         this.metas.set(names[i]!, { dtype: v.dtype, shape: [...v.shape] });
@@ -316,14 +331,26 @@ export class ImportContext {
     if (STRUCTURAL.has(op)) {
       if (op === "constant") return evalStructural(op, [], attrs);
       // Absent optional inputs ("") of structural ops stay absent.
-      return evalStructural(op, inputs.map((t) => t ?? EMPTY), attrs, outputs);
+      return evalStructural(
+        op,
+        inputs.map((t) => t ?? EMPTY),
+        attrs,
+        outputs,
+      );
     }
     return evalHalOnCpu(op, inputs as HostTensor[], attrs);
   }
 
   private infer(op: string, ins: (ValueMeta | undefined)[], attrs: Attrs, consts: (HostTensor | undefined)[], outputs: number): ValueMeta[] {
     try {
-      if (STRUCTURAL.has(op)) return inferStructural(op, ins.map((m) => m ?? { dtype: "int32", shape: [0] }), attrs, consts, outputs);
+      if (STRUCTURAL.has(op))
+        return inferStructural(
+          op,
+          ins.map((m) => m ?? { dtype: "int32", shape: [0] }),
+          attrs,
+          consts,
+          outputs,
+        );
       if (!hasOp(op)) throw new UnsupportedOpError(`${this.where()}: lowering produced unknown op '${op}'`);
       return inferWithSymbols(op, ins as ValueMeta[], attrs);
     } catch (err) {
@@ -342,7 +369,10 @@ export class ImportContext {
  * model's prefix, and imports again with it known.
  */
 export class RunTimeValueError extends UnsupportedOpError {
-  constructor(message: string, readonly value: string) {
+  constructor(
+    message: string,
+    readonly value: string,
+  ) {
     super(message);
   }
 }
@@ -358,10 +388,15 @@ export function toHost(data: HostArray | readonly number[], shape: readonly numb
 
 function hostArrayOf(dtype: DType, n: number): HostArray {
   switch (dtype) {
-    case "float32": case "float16": return new Float32Array(n);
-    case "int32": return new Int32Array(n);
-    case "int8": return new Int8Array(n);
-    default: return new Uint8Array(n);
+    case "float32":
+    case "float16":
+      return new Float32Array(n);
+    case "int32":
+      return new Int32Array(n);
+    case "int8":
+      return new Int8Array(n);
+    default:
+      return new Uint8Array(n);
   }
 }
 

@@ -16,17 +16,33 @@ function seeded(n: number, seed: number, scale = 1): Float32Array {
 }
 
 async function check(
-  nodes: NodeSpec[], inputs: Record<string, { shape: number[]; data?: Float32Array }>, outputs: { name: string; type: "float32" | "uint8" | "int32" }[],
-  initializers: Parameters<typeof buildModel>[0]["initializers"] = [], atol = 1e-4,
+  nodes: NodeSpec[],
+  inputs: Record<string, { shape: number[]; data?: Float32Array }>,
+  outputs: { name: string; type: "float32" | "uint8" | "int32" }[],
+  initializers: Parameters<typeof buildModel>[0]["initializers"] = [],
+  atol = 1e-4,
 ): Promise<void> {
   const model = buildModel({
-    opset: 17, domains: { [MS]: 1 },
+    opset: 17,
+    domains: { [MS]: 1 },
     inputs: Object.entries(inputs).map(([name, v]) => ({ name, type: "float32" as const, shape: v.shape })),
-    outputs: outputs.map((o) => ({ ...o })), nodes, initializers,
+    outputs: outputs.map((o) => ({ ...o })),
+    nodes,
+    initializers,
   });
   const feeds: Record<string, OrtFeed> = {};
   Object.entries(inputs).forEach(([name, v], i) => {
-    feeds[name] = { data: v.data ?? seeded(v.shape.reduce((a, b) => a * b, 1), 17 + i, 2), shape: v.shape, type: "float32" };
+    feeds[name] = {
+      data:
+        v.data ??
+        seeded(
+          v.shape.reduce((a, b) => a * b, 1),
+          17 + i,
+          2,
+        ),
+      shape: v.shape,
+      type: "float32",
+    };
   });
   const got = await runOnnx(model, Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, { data: f.data as Float32Array, shape: f.shape }])));
   await expectLikeOnnxruntime(model, feeds, got, atol);
@@ -37,18 +53,39 @@ test("BiasGelu, FastGelu (with and without bias) and QuickGelu match onnxruntime
   await check([{ op: "BiasGelu", domain: MS, inputs: ["x", "bias"], outputs: ["y"] }], { x: { shape: [2, 3, 8] } }, [{ name: "y", type: "float32" }], [bias]);
   await check([{ op: "FastGelu", domain: MS, inputs: ["x", "bias"], outputs: ["y"] }], { x: { shape: [2, 3, 8] } }, [{ name: "y", type: "float32" }], [bias]);
   await check([{ op: "FastGelu", domain: MS, inputs: ["x"], outputs: ["y"] }], { x: { shape: [4, 8] } }, [{ name: "y", type: "float32" }]);
-  await check([{ op: "QuickGelu", domain: MS, inputs: ["x"], outputs: ["y"], attrs: { alpha: { float: 1.5 } } }], { x: { shape: [4, 8] } }, [{ name: "y", type: "float32" }]);
+  await check([{ op: "QuickGelu", domain: MS, inputs: ["x"], outputs: ["y"], attrs: { alpha: { float: 1.5 } } }], { x: { shape: [4, 8] } }, [
+    { name: "y", type: "float32" },
+  ]);
 });
 
 test("SkipLayerNormalization (beta, bias, the sum output) matches onnxruntime", { skip }, async () => {
-  const inits = [initializer("gamma", Array.from(seeded(16, 5)), [16]), initializer("beta", Array.from(seeded(16, 6)), [16]), initializer("bias", Array.from(seeded(16, 7)), [16])];
+  const inits = [
+    initializer("gamma", Array.from(seeded(16, 5)), [16]),
+    initializer("beta", Array.from(seeded(16, 6)), [16]),
+    initializer("bias", Array.from(seeded(16, 7)), [16]),
+  ];
   await check(
-    [{ op: "SkipLayerNormalization", domain: MS, inputs: ["x", "skip", "gamma", "beta", "bias"], outputs: ["y", "", "", "sum"], attrs: { epsilon: { float: 1e-5 } } }],
-    { x: { shape: [2, 3, 16] }, skip: { shape: [2, 3, 16] } }, [{ name: "y", type: "float32" }, { name: "sum", type: "float32" }], inits,
+    [
+      {
+        op: "SkipLayerNormalization",
+        domain: MS,
+        inputs: ["x", "skip", "gamma", "beta", "bias"],
+        outputs: ["y", "", "", "sum"],
+        attrs: { epsilon: { float: 1e-5 } },
+      },
+    ],
+    { x: { shape: [2, 3, 16] }, skip: { shape: [2, 3, 16] } },
+    [
+      { name: "y", type: "float32" },
+      { name: "sum", type: "float32" },
+    ],
+    inits,
   );
   await check(
     [{ op: "SkipLayerNormalization", domain: MS, inputs: ["x", "skip", "gamma"], outputs: ["y"] }],
-    { x: { shape: [1, 4, 16] }, skip: { shape: [1, 4, 16] } }, [{ name: "y", type: "float32" }], inits,
+    { x: { shape: [1, 4, 16] }, skip: { shape: [1, 4, 16] } },
+    [{ name: "y", type: "float32" }],
+    inits,
   );
 });
 
@@ -59,12 +96,24 @@ test("MatMulNBits (4-bit, blocks of 16, packed zero points, bias) matches onnxru
   const scales = Array.from(seeded(n * blocks, 9, 0.1));
   const zps = Array.from({ length: n * Math.ceil(blocks / 2) }, (_, i) => (i * 53 + 7) % 256);
   const inits = [
-    { ...initializer("B", bytes, [n, blocks, block / 2], "bool"), dataType: 2 }, initializer("scales", scales, [n * blocks]),
-    { ...initializer("zp", zps, [n * Math.ceil(blocks / 2)], "bool"), dataType: 2 }, initializer("bias", Array.from(seeded(n, 4)), [n]),
+    { ...initializer("B", bytes, [n, blocks, block / 2], "bool"), dataType: 2 },
+    initializer("scales", scales, [n * blocks]),
+    { ...initializer("zp", zps, [n * Math.ceil(blocks / 2)], "bool"), dataType: 2 },
+    initializer("bias", Array.from(seeded(n, 4)), [n]),
   ];
   const attrs = { K: k, N: n, bits: 4, block_size: block };
-  await check([{ op: "MatMulNBits", domain: MS, inputs: ["a", "B", "scales", "zp", "", "bias"], outputs: ["y"], attrs }], { a: { shape: [2, 3, k] } }, [{ name: "y", type: "float32" }], inits);
-  await check([{ op: "MatMulNBits", domain: MS, inputs: ["a", "B", "scales"], outputs: ["y"], attrs }], { a: { shape: [5, k] } }, [{ name: "y", type: "float32" }], inits);
+  await check(
+    [{ op: "MatMulNBits", domain: MS, inputs: ["a", "B", "scales", "zp", "", "bias"], outputs: ["y"], attrs }],
+    { a: { shape: [2, 3, k] } },
+    [{ name: "y", type: "float32" }],
+    inits,
+  );
+  await check(
+    [{ op: "MatMulNBits", domain: MS, inputs: ["a", "B", "scales"], outputs: ["y"], attrs }],
+    { a: { shape: [5, k] } },
+    [{ name: "y", type: "float32" }],
+    inits,
+  );
 });
 
 test("MultiHeadAttention (packed bias, unidirectional) matches onnxruntime", { skip }, async () => {
@@ -72,7 +121,9 @@ test("MultiHeadAttention (packed bias, unidirectional) matches onnxruntime", { s
   for (const unidirectional of [0, 1]) {
     await check(
       [{ op: "MultiHeadAttention", domain: MS, inputs: ["q", "k", "v", "bias"], outputs: ["y"], attrs: { num_heads: 2, unidirectional } }],
-      { q: { shape: [2, 3, 8] }, k: { shape: [2, 3, 8] }, v: { shape: [2, 3, 8] } }, [{ name: "y", type: "float32" }], [bias],
+      { q: { shape: [2, 3, 8] }, k: { shape: [2, 3, 8] }, v: { shape: [2, 3, 8] } },
+      [{ name: "y", type: "float32" }],
+      [bias],
     );
   }
 });
@@ -80,16 +131,34 @@ test("MultiHeadAttention (packed bias, unidirectional) matches onnxruntime", { s
 test("DynamicQuantizeLinear and MatMulInteger (dynamic int8 quantisation) match onnxruntime", { skip }, async () => {
   await check(
     [{ op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["q", "scale", "zp"] }],
-    { x: { shape: [3, 5] } }, [{ name: "q", type: "uint8" }, { name: "scale", type: "float32" }, { name: "zp", type: "uint8" }], [], 1e-6,
+    { x: { shape: [3, 5] } },
+    [
+      { name: "q", type: "uint8" },
+      { name: "scale", type: "float32" },
+      { name: "zp", type: "uint8" },
+    ],
+    [],
+    1e-6,
   );
-  const w = { ...initializer("w", Array.from({ length: 20 }, (_, i) => (i * 71 + 3) % 256), [5, 4], "bool"), dataType: 2 };
+  const w = {
+    ...initializer(
+      "w",
+      Array.from({ length: 20 }, (_, i) => (i * 71 + 3) % 256),
+      [5, 4],
+      "bool",
+    ),
+    dataType: 2,
+  };
   const wzp = { ...initializer("wzp", [128], [], "bool"), dataType: 2 };
   await check(
     [
       { op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["q", "scale", "zp"] },
       { op: "MatMulInteger", inputs: ["q", "w", "zp", "wzp"], outputs: ["y"] },
     ],
-    { x: { shape: [3, 5] } }, [{ name: "y", type: "int32" }], [w, wzp], 0,
+    { x: { shape: [3, 5] } },
+    [{ name: "y", type: "int32" }],
+    [w, wzp],
+    0,
   );
 });
 
@@ -101,11 +170,15 @@ test("RotaryEmbedding (3-D and 4-D, halves and interleaved, position ids and an 
   for (const interleaved of [0, 1]) {
     await check(
       [{ op: "RotaryEmbedding", domain: MS, inputs: ["x", "pos", "cos", "sin"], outputs: ["y"], attrs: { interleaved, num_heads: 2 } }],
-      { x: { shape: [2, 3, 16] } }, [{ name: "y", type: "float32" }], [...caches, ids],
+      { x: { shape: [2, 3, 16] } },
+      [{ name: "y", type: "float32" }],
+      [...caches, ids],
     );
     await check(
       [{ op: "RotaryEmbedding", domain: MS, inputs: ["x", "offset", "cos", "sin"], outputs: ["y"], attrs: { interleaved } }],
-      { x: { shape: [1, 2, 3, 8] } }, [{ name: "y", type: "float32" }], [...caches, offset],
+      { x: { shape: [1, 2, 3, 8] } },
+      [{ name: "y", type: "float32" }],
+      [...caches, offset],
     );
   }
 });

@@ -22,13 +22,25 @@ async function runBoth(model: Uint8Array, cases: Float32Array[], shapes: number[
 
 // If on the data: doubles x when its sum is positive, negates it otherwise (both branches read x from the outer scope).
 const dataIf = buildModel({
-  opset: 13, inputs: [f32("x", ["n"])], outputs: [out32("y")],
+  opset: 13,
+  inputs: [f32("x", ["n"])],
+  outputs: [out32("y")],
   nodes: [
     { op: "ReduceSum", inputs: ["x"], outputs: ["s"], attrs: { keepdims: 0 } },
     { op: "Greater", inputs: ["s", "zero"], outputs: ["positive"] },
     {
-      op: "If", inputs: ["positive"], outputs: ["y"], attrs: {
-        then_branch: { graph: { inputs: [], outputs: [out32("doubled")], nodes: [{ op: "Mul", inputs: ["x", "two"], outputs: ["doubled"] }], initializers: [initializer("two", [2], [])] } },
+      op: "If",
+      inputs: ["positive"],
+      outputs: ["y"],
+      attrs: {
+        then_branch: {
+          graph: {
+            inputs: [],
+            outputs: [out32("doubled")],
+            nodes: [{ op: "Mul", inputs: ["x", "two"], outputs: ["doubled"] }],
+            initializers: [initializer("two", [2], [])],
+          },
+        },
         else_branch: { graph: { inputs: [], outputs: [out32("negated")], nodes: [{ op: "Neg", inputs: ["x"], outputs: ["negated"] }] } },
       },
     },
@@ -42,18 +54,26 @@ test("If on a data-dependent condition runs the taken branch per run, with outer
 });
 
 test("If on data cannot be imported without the data: the error names the condition", () => {
-  assert.throws(() => importOnnx(dataIf), (e: Error) => e instanceof UnsupportedOpError && /If.*If's condition must be known.*'positive' is computed at run time/.test(e.message));
+  assert.throws(
+    () => importOnnx(dataIf),
+    (e: Error) => e instanceof UnsupportedOpError && /If.*If's condition must be known.*'positive' is computed at run time/.test(e.message),
+  );
 });
 
 // If on a shape: folded once the input's shape is bound; the graph holds only the taken branch.
 const shapeIf = buildModel({
-  opset: 13, inputs: [f32("x", ["n"])], outputs: [out32("y")],
+  opset: 13,
+  inputs: [f32("x", ["n"])],
+  outputs: [out32("y")],
   nodes: [
     { op: "Shape", inputs: ["x"], outputs: ["shape"] },
     { op: "Equal", inputs: ["shape", "two"], outputs: ["isTwo"] },
     { op: "Squeeze", inputs: ["isTwo", "axes0"], outputs: ["cond"] },
     {
-      op: "If", inputs: ["cond"], outputs: ["y"], attrs: {
+      op: "If",
+      inputs: ["cond"],
+      outputs: ["y"],
+      attrs: {
         then_branch: { graph: { inputs: [], outputs: [out32("a")], nodes: [{ op: "Exp", inputs: ["x"], outputs: ["a"] }] } },
         else_branch: { graph: { inputs: [], outputs: [out32("b")], nodes: [{ op: "Abs", inputs: ["x"], outputs: ["b"] }] } },
       },
@@ -64,7 +84,10 @@ const shapeIf = buildModel({
 
 test("If on a shape folds at import once the shape is known", { skip }, async () => {
   const graph = importOnnx(shapeIf, { inputShapes: { x: [2] } });
-  assert.deepEqual(graph.nodes.map((n) => n.op).filter((op) => op !== "identity"), ["exp"]);
+  assert.deepEqual(
+    graph.nodes.map((n) => n.op).filter((op) => op !== "identity"),
+    ["exp"],
+  );
   const session = await runBoth(shapeIf, [Float32Array.of(-1, 1), Float32Array.of(-1, 2, -3)], [[2], [3]]);
   assert.equal(session.planCount, 2);
   session.dispose();
@@ -85,7 +108,9 @@ const loopBody: GraphSpec = {
 
 test("Loop with a constant trip count unrolls, with loop-carried and scan outputs", { skip }, async () => {
   const model = buildModel({
-    opset: 13, inputs: [f32("x", [2])], outputs: [out32("acc"), out32("traces")],
+    opset: 13,
+    inputs: [f32("x", [2])],
+    outputs: [out32("acc"), out32("traces")],
     nodes: [{ op: "Loop", inputs: ["trips", "yes", "x"], outputs: ["acc", "traces"], attrs: { body: { graph: loopBody } } }],
     initializers: [initializer("trips", [3], [], "int64"), initializer("yes", [1], [], "bool")],
   });
@@ -94,7 +119,9 @@ test("Loop with a constant trip count unrolls, with loop-carried and scan output
 
 test("Loop whose trip count comes from the input's shape runs at two sizes", { skip }, async () => {
   const model = buildModel({
-    opset: 13, inputs: [f32("x", ["n"])], outputs: [out32("acc"), out32("traces")],
+    opset: 13,
+    inputs: [f32("x", ["n"])],
+    outputs: [out32("acc"), out32("traces")],
     nodes: [
       { op: "Shape", inputs: ["x"], outputs: ["shape"] },
       { op: "Gather", inputs: ["shape", "zero"], outputs: ["n"], attrs: { axis: 0 } },
@@ -116,11 +143,17 @@ test("Scan runs a cumulative sum forwards and a reversed input backwards", { ski
     ],
   };
   const model = buildModel({
-    opset: 16, inputs: [f32("x", [4, 2])], outputs: [out32("s"), out32("ys"), out32("zs")],
-    nodes: [{
-      op: "Scan", inputs: ["init", "x", "x"], outputs: ["s", "ys", "zs"],
-      attrs: { num_scan_inputs: 2, scan_input_directions: [0, 1], scan_output_directions: [0, 1], scan_output_axes: [0, 1], body: { graph: body } },
-    }],
+    opset: 16,
+    inputs: [f32("x", [4, 2])],
+    outputs: [out32("s"), out32("ys"), out32("zs")],
+    nodes: [
+      {
+        op: "Scan",
+        inputs: ["init", "x", "x"],
+        outputs: ["s", "ys", "zs"],
+        attrs: { num_scan_inputs: 2, scan_input_directions: [0, 1], scan_output_directions: [0, 1], scan_output_axes: [0, 1], body: { graph: body } },
+      },
+    ],
     initializers: [initializer("init", [0, 0], [2])],
   });
   (await runBoth(model, [Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8)], [[4, 2]])).dispose();

@@ -89,9 +89,19 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   const metadata: Record<string, string> = { "onnx.opset": String(opset) };
   if (model.producerName) metadata["onnx.producer"] = `${model.producerName}${model.producerVersion ? ` ${model.producerVersion}` : ""}`;
   for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? "";
-  const pruned = pruneUnused(ctx.nodes, ctx.initializers, outputs.map((o) => o.name));
+  const pruned = pruneUnused(
+    ctx.nodes,
+    ctx.initializers,
+    outputs.map((o) => o.name),
+  );
   const initializerBytes = pruned.initializers.reduce((sum, t) => sum + t.data.length * dtypeBytes(t.dtype), 0);
-  checkPlanBudget(pruned.nodes, (name) => ctx.metaOf(name), initializerBytes, outputs.map((o) => o.name), options.memoryBudget);
+  checkPlanBudget(
+    pruned.nodes,
+    (name) => ctx.metaOf(name),
+    initializerBytes,
+    outputs.map((o) => o.name),
+    options.memoryBudget,
+  );
   return {
     graph: { name: graph.name || "onnx", inputs, outputs, ...pruned, metadata },
     opset,
@@ -117,7 +127,8 @@ function countUses(ctx: ImportContext, graph: GraphProto): void {
 function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: ReadonlyMap<string, string>, model: ModelProto, opset: number): string[] {
   const outer = ctx.current!;
   ctx.inlinedNodes += body.node?.length ?? 0;
-  if (ctx.inlinedNodes > MAX_INLINED_NODES) throw new UnsupportedOpError(`${ctx.where()}: unrolling control flow would emit more than ${MAX_INLINED_NODES} nodes`);
+  if (ctx.inlinedNodes > MAX_INLINED_NODES)
+    throw new UnsupportedOpError(`${ctx.where()}: unrolling control flow would emit more than ${MAX_INLINED_NODES} nodes`);
   const scope = new Map([...ctx.scope, ...bindings]);
   for (const t of body.initializer ?? []) {
     const name = ctx.fresh(t.name || "initializer");
@@ -184,8 +195,12 @@ function describeNode(proto: NodeProto, index: number, model: ModelProto, opset:
   if (!opType) throw new FormatError(`${where} has no op_type`);
   const domainOpset = DEFAULT_DOMAINS.has(domain) ? opset : toNumber((model.opsetImport ?? []).find((o) => o.domain === domain)?.version);
   return {
-    opType, domain, name: name || `${opType}_${index}`, opset: domainOpset,
-    inputs: proto.input ?? [], outputs: proto.output ?? [],
+    opType,
+    domain,
+    name: name || `${opType}_${index}`,
+    opset: domainOpset,
+    inputs: proto.input ?? [],
+    outputs: proto.output ?? [],
     attrs: new NodeAttributes(where, proto.attribute ?? []),
   };
 }
@@ -195,7 +210,9 @@ function lowerNode(ctx: ImportContext, node: OnnxNode): void {
   const importer = defaultDomain ? OP_IMPORTERS[node.opType] : DOMAIN_IMPORTERS[node.domain]?.[node.opType];
   try {
     if (!defaultDomain && !DOMAIN_IMPORTERS[node.domain]) {
-      throw new UnsupportedOpError(`${ctx.where()}: operators of domain '${node.domain}' are not supported (the default ONNX domain and ${Object.keys(DOMAIN_IMPORTERS).join(", ")} are)`);
+      throw new UnsupportedOpError(
+        `${ctx.where()}: operators of domain '${node.domain}' are not supported (the default ONNX domain and ${Object.keys(DOMAIN_IMPORTERS).join(", ")} are)`,
+      );
     }
     if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
     for (const i of node.inputs) if (i) ctx.meta(i);
@@ -224,7 +241,10 @@ export interface FailingNode {
 
 function tagNode(err: PolychipError, node: OnnxNode): PolychipError {
   if (!(err as { onnxNode?: FailingNode }).onnxNode) {
-    Object.defineProperty(err, "onnxNode", { value: { opType: node.opType, domain: node.domain, name: node.name, opset: node.opset } satisfies FailingNode, enumerable: false });
+    Object.defineProperty(err, "onnxNode", {
+      value: { opType: node.opType, domain: node.domain, name: node.name, opset: node.opset } satisfies FailingNode,
+      enumerable: false,
+    });
   }
   return err;
 }
@@ -264,7 +284,8 @@ function bindShape(what: string, declared: readonly Dim[], given: readonly numbe
   declared.forEach((d, i) => {
     if (typeof d !== "string") return;
     const prior = bound.get(d);
-    if (prior && prior.size !== given[i]) throw new ShapeError(`${what}: '${d}' is ${given[i]} in ${formatDims(given)}, but ${prior.by} set it to ${prior.size}`);
+    if (prior && prior.size !== given[i])
+      throw new ShapeError(`${what}: '${d}' is ${given[i]} in ${formatDims(given)}, but ${prior.by} set it to ${prior.size}`);
     bound.set(d, { size: given[i]!, by: what });
   });
   return [...given];

@@ -16,7 +16,12 @@ async function run(spec: Omit<ModelSpec, "outputs"> & { outputs?: ModelSpec["out
 
 test("Add-6 with broadcast=1 and axis lines B up from that axis", async () => {
   const y = await run(
-    { opset: 6, inputs: [f32("a", [2, 3, 2])], nodes: [{ op: "Add", inputs: ["a", "b"], outputs: ["y"], attrs: { broadcast: 1, axis: 1 } }], initializers: [initializer("b", [10, 20, 30], [3])] },
+    {
+      opset: 6,
+      inputs: [f32("a", [2, 3, 2])],
+      nodes: [{ op: "Add", inputs: ["a", "b"], outputs: ["y"], attrs: { broadcast: 1, axis: 1 } }],
+      initializers: [initializer("b", [10, 20, 30], [3])],
+    },
     { a: { data: new Array(12).fill(0), shape: [2, 3, 2] } },
   );
   assert.deepEqual(y, [10, 10, 20, 20, 30, 30, 10, 10, 20, 20, 30, 30]);
@@ -24,7 +29,12 @@ test("Add-6 with broadcast=1 and axis lines B up from that axis", async () => {
 
 test("Mul-6 with broadcast=1 and no axis matches the suffix", async () => {
   const y = await run(
-    { opset: 6, inputs: [f32("a", [2, 2])], nodes: [{ op: "Mul", inputs: ["a", "b"], outputs: ["y"], attrs: { broadcast: 1 } }], initializers: [initializer("b", [2, 3], [2])] },
+    {
+      opset: 6,
+      inputs: [f32("a", [2, 2])],
+      nodes: [{ op: "Mul", inputs: ["a", "b"], outputs: ["y"], attrs: { broadcast: 1 } }],
+      initializers: [initializer("b", [2, 3], [2])],
+    },
     { a: { data: [1, 1, 1, 1], shape: [2, 2] } },
   );
   assert.deepEqual(y, [2, 3, 2, 3]);
@@ -32,10 +42,16 @@ test("Mul-6 with broadcast=1 and no axis matches the suffix", async () => {
 
 test("Sub-6 without broadcast=1 refuses operands of different shapes", () => {
   const model = buildModel({
-    opset: 6, inputs: [f32("a", [2, 2])], outputs: [{ name: "y", type: "float32" }],
-    nodes: [{ op: "Sub", inputs: ["a", "b"], outputs: ["y"] }], initializers: [initializer("b", [1, 2], [2])],
+    opset: 6,
+    inputs: [f32("a", [2, 2])],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Sub", inputs: ["a", "b"], outputs: ["y"] }],
+    initializers: [initializer("b", [1, 2], [2])],
   });
-  assert.throws(() => importOnnx(model), (e: Error) => e instanceof ShapeError && /without broadcast=1 \(opset 6\)/.test(e.message));
+  assert.throws(
+    () => importOnnx(model),
+    (e: Error) => e instanceof ShapeError && /without broadcast=1 \(opset 6\)/.test(e.message),
+  );
 });
 
 test("BatchNormalization-7 with spatial=0 normalises per activation", async () => {
@@ -43,7 +59,8 @@ test("BatchNormalization-7 with spatial=0 normalises per activation", async () =
   const named = (name: string, values: number[]) => ({ ...stats(values), name });
   const y = await run(
     {
-      opset: 7, inputs: [f32("x", [1, 2, 2])],
+      opset: 7,
+      inputs: [f32("x", [1, 2, 2])],
       nodes: [{ op: "BatchNormalization", inputs: ["x", "s", "b", "m", "v"], outputs: ["y"], attrs: { spatial: 0, epsilon: { float: 0 } } }],
       initializers: [named("s", [1, 2, 3, 4]), named("b", [0, 0, 0, 1]), named("m", [1, 1, 2, 2]), named("v", [1, 4, 1, 4])],
     },
@@ -54,22 +71,32 @@ test("BatchNormalization-7 with spatial=0 normalises per activation", async () =
 });
 
 test("BatchNormalization-6 with is_test and consumed_inputs-1 forms runs in inference mode", async () => {
-  const forms: [number, Record<string, number | number[]>][] = [[6, { is_test: 1 }], [1, { is_test: 1, consumed_inputs: [0, 0, 0, 1, 1] }]];
+  const forms: [number, Record<string, number | number[]>][] = [
+    [6, { is_test: 1 }],
+    [1, { is_test: 1, consumed_inputs: [0, 0, 0, 1, 1] }],
+  ];
   for (const [opset, attrs] of forms) {
     const y = await run(
       {
-        opset, inputs: [f32("x", [1, 2, 1, 1])], nodes: [{ op: "BatchNormalization", inputs: ["x", "s", "b", "m", "v"], outputs: ["y"], attrs }],
+        opset,
+        inputs: [f32("x", [1, 2, 1, 1])],
+        nodes: [{ op: "BatchNormalization", inputs: ["x", "s", "b", "m", "v"], outputs: ["y"], attrs }],
         initializers: [initializer("s", [1, 1], [2]), initializer("b", [0, 0], [2]), initializer("m", [1, 2], [2]), initializer("v", [1, 1], [2])],
       },
       { x: { data: [3, 3], shape: [1, 2, 1, 1] } },
     );
-    assert.deepEqual(y.map((v) => Number(v.toFixed(3))), [2, 1]);
+    assert.deepEqual(
+      y.map((v) => Number(v.toFixed(3))),
+      [2, 1],
+    );
   }
 });
 
 test("Cast-1 names its target type as a string", async () => {
   const model = buildModel({
-    opset: 1, inputs: [f32("x", [3])], outputs: [{ name: "y", type: "int32" }],
+    opset: 1,
+    inputs: [f32("x", [3])],
+    outputs: [{ name: "y", type: "int32" }],
     nodes: [{ op: "Cast", inputs: ["x"], outputs: ["y"], attrs: { to: "INT32" } }],
   });
   const out = await runOnnx(model, { x: { data: [1.7, -2.2, 3], shape: [3] } });
@@ -87,8 +114,14 @@ test("Concat-1 without axis concatenates on axis 1", async () => {
 
 test("Split-1 takes its sizes from the optional second input", async () => {
   const model = buildModel({
-    opset: 1, inputs: [f32("x", [5])], outputs: [{ name: "p", type: "float32" }, { name: "q", type: "float32" }],
-    nodes: [{ op: "Split", inputs: ["x", "sizes"], outputs: ["p", "q"], attrs: { axis: 0 } }], initializers: [initializer("sizes", [2, 3], [2], "int64")],
+    opset: 1,
+    inputs: [f32("x", [5])],
+    outputs: [
+      { name: "p", type: "float32" },
+      { name: "q", type: "float32" },
+    ],
+    nodes: [{ op: "Split", inputs: ["x", "sizes"], outputs: ["p", "q"], attrs: { axis: 0 } }],
+    initializers: [initializer("sizes", [2, 3], [2], "int64")],
   });
   const out = await runOnnx(model, { x: { data: range(5), shape: [5] } });
   assert.deepEqual(Array.from(out.p!.data), [0, 1]);
@@ -98,7 +131,9 @@ test("Split-1 takes its sizes from the optional second input", async () => {
 test("Tile-1 repeats along one axis given as inputs", async () => {
   const y = await run(
     {
-      opset: 1, inputs: [f32("x", [2, 2])], nodes: [{ op: "Tile", inputs: ["x", "tiles", "axis"], outputs: ["y"] }],
+      opset: 1,
+      inputs: [f32("x", [2, 2])],
+      nodes: [{ op: "Tile", inputs: ["x", "tiles", "axis"], outputs: ["y"] }],
       initializers: [initializer("tiles", [2], [1], "int64"), initializer("axis", [1], [1], "int64")],
     },
     { x: { data: [1, 2, 3, 4], shape: [2, 2] } },
@@ -108,7 +143,11 @@ test("Tile-1 repeats along one axis given as inputs", async () => {
 
 test("Upsample-1 reads height_scale/width_scale", async () => {
   const y = await run(
-    { opset: 1, inputs: [f32("x", [1, 1, 1, 2])], nodes: [{ op: "Upsample", inputs: ["x"], outputs: ["y"], attrs: { height_scale: { float: 2 }, width_scale: { float: 2 }, mode: "nearest" } }] },
+    {
+      opset: 1,
+      inputs: [f32("x", [1, 1, 1, 2])],
+      nodes: [{ op: "Upsample", inputs: ["x"], outputs: ["y"], attrs: { height_scale: { float: 2 }, width_scale: { float: 2 }, mode: "nearest" } }],
+    },
     { x: { data: [1, 2], shape: [1, 1, 1, 2] } },
   );
   assert.deepEqual(y, [1, 1, 2, 2, 1, 1, 2, 2]);
@@ -116,7 +155,12 @@ test("Upsample-1 reads height_scale/width_scale", async () => {
 
 test("PRelu-6 applies a [C] slope per channel", async () => {
   const y = await run(
-    { opset: 6, inputs: [f32("x", [1, 2, 1, 2])], nodes: [{ op: "PRelu", inputs: ["x", "slope"], outputs: ["y"] }], initializers: [initializer("slope", [0.5, 0.25], [2])] },
+    {
+      opset: 6,
+      inputs: [f32("x", [1, 2, 1, 2])],
+      nodes: [{ op: "PRelu", inputs: ["x", "slope"], outputs: ["y"] }],
+      initializers: [initializer("slope", [0.5, 0.25], [2])],
+    },
     { x: { data: [-4, 4, -4, 4], shape: [1, 2, 1, 2] } },
   );
   assert.deepEqual(y, [-2, 4, -1, 4]);
@@ -129,7 +173,9 @@ test("Selu-1 uses its own rounded defaults", async () => {
 
 test("Reshape-1 reads its target from the shape attribute; Dropout-6 with is_test is the identity", async () => {
   const model = buildModel({
-    opset: 1, inputs: [f32("x", [2, 3])], outputs: [{ name: "y", type: "float32" }],
+    opset: 1,
+    inputs: [f32("x", [2, 3])],
+    outputs: [{ name: "y", type: "float32" }],
     nodes: [
       { op: "Reshape", inputs: ["x"], outputs: ["r"], attrs: { shape: [3, 2], consumed_inputs: [0] } },
       { op: "Dropout", inputs: ["r"], outputs: ["y"], attrs: { is_test: 1, ratio: { float: 0.5 } } },

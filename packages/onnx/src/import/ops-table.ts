@@ -39,7 +39,9 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
       rows.push(`| ${op} | ${gone ? `not supported (deprecated since opset ${deprecated})` : "not supported"} | | |`);
     }
   }
-  const extra = Object.keys(OP_IMPORTERS).filter((op) => !onnx.ops[op]).sort();
+  const extra = Object.keys(OP_IMPORTERS)
+    .filter((op) => !onnx.ops[op])
+    .sort();
   return [
     "# ONNX operators in Polychip's importer",
     "",
@@ -49,7 +51,7 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
     "this file is out of date.",
     "",
     `**${supported} of ${names.length}** ai.onnx operators (opsets ${MIN_OPSET}–${onnx.maxOpset}; ${deprecatedCount} of them deprecated) are imported.`,
-    "A model's opset picks the version whose semantics apply; \"versions\" lists the op versions",
+    'A model\'s opset picks the version whose semantics apply; "versions" lists the op versions',
     "(the opsets that changed it) the importer reads. Every supported op runs on every device",
     "(HAL ops with reference decompositions; a device without a kernel falls back per op).",
     ...(extra.length ? ["", `Also imported, outside ai.onnx's list: ${extra.join(", ")}.`] : []),
@@ -65,7 +67,9 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
       "",
       "| op | known limits |",
       "|---|---|",
-      ...Object.keys(table).sort().map((op) => `| ${op} | ${KNOWN_LIMITS[op] ?? ""} |`),
+      ...Object.keys(table)
+        .sort()
+        .map((op) => `| ${op} | ${KNOWN_LIMITS[op] ?? ""} |`),
     ]),
     "",
   ].join("\n");

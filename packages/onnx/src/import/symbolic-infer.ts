@@ -14,10 +14,7 @@ export function inferWithSymbols(op: string, ins: readonly ValueMeta[], attrs: A
   const rule = getOp(op);
   const symbols = [...new Set(ins.flatMap((m) => m.shape.filter((d): d is string => typeof d === "string")))];
   if (symbols.length === 0) return rule.infer(ins as TensorMeta[], attrs);
-  const assignments = [
-    new Map(symbols.map((s, i) => [s, 1_048_583 + i * 7_919])),
-    new Map(symbols.map((s, i) => [s, 3_145_739 + i * 104_729])),
-  ];
+  const assignments = [new Map(symbols.map((s, i) => [s, 1_048_583 + i * 7_919])), new Map(symbols.map((s, i) => [s, 3_145_739 + i * 104_729]))];
   const concrete = (a: Map<string, number>): TensorMeta[] =>
     ins.map((m) => ({ dtype: m.dtype, shape: m.shape.map((d) => (typeof d === "number" ? d : a.get(d)!)) }));
   const runs = assignments.map((a) => rule.infer(concrete(a), attrs));

@@ -10,7 +10,7 @@ test("the generated schema matches onnx.proto (run scripts/generate-schema.ts af
 });
 
 test("field numbers follow the ONNX specification", () => {
-  const onnx = (ONNX_SCHEMA.nested.onnx.nested as unknown) as Record<string, { fields: Record<string, { id: number }> }>;
+  const onnx = ONNX_SCHEMA.nested.onnx.nested as unknown as Record<string, { fields: Record<string, { id: number }> }>;
   assert.equal(onnx.ModelProto!.fields.graph!.id, 7);
   assert.equal(onnx.ModelProto!.fields.opsetImport!.id, 8);
   assert.equal(onnx.NodeProto!.fields.domain!.id, 7);

@@ -23,7 +23,9 @@ export interface RealModel {
   readonly webgpu?: boolean;
 }
 
-export const REAL_MODELS: readonly RealModel[] = (JSON.parse(readFileSync(new URL("../../real-models/models.json", import.meta.url), "utf8")) as { models: RealModel[] }).models;
+export const REAL_MODELS: readonly RealModel[] = (
+  JSON.parse(readFileSync(new URL("../../real-models/models.json", import.meta.url), "utf8")) as { models: RealModel[] }
+).models;
 
 /** Where fetched models are kept: POLYCHIP_MODEL_CACHE, else ~/.cache/polychip/onnx-models. */
 export function modelCacheDir(): string {
@@ -32,7 +34,9 @@ export function modelCacheDir(): string {
 
 function sha256(path: string): string {
   const b = readFileSync(path);
-  return createHash("sha256").update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)).digest("hex");
+  return createHash("sha256")
+    .update(new Uint8Array(b.buffer, b.byteOffset, b.byteLength))
+    .digest("hex");
 }
 
 /**

@@ -1,6 +1,15 @@
 import type { DType } from "@polychip/hal";
 import { encodeModel } from "../proto/codec.ts";
-import { AttributeType, DataType, type AttributeProto, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from "../proto/types.ts";
+import {
+  AttributeType,
+  DataType,
+  type AttributeProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from "../proto/types.ts";
 import { onnxTypeForDType, tensorToProto } from "../tensor.ts";
 
 /** Small ONNX models for tests, written with the package's own encoder. */
@@ -54,7 +63,11 @@ function attr(name: string, v: NonNullable<NodeSpec["attrs"]>[string]): Attribut
 
 function graphProto(name: string, spec: GraphSpec): GraphProto {
   const node: NodeProto[] = spec.nodes.map((n, i) => ({
-    opType: n.op, input: n.inputs, output: n.outputs, name: n.name ?? `${n.op}_${i}`, ...(n.domain ? { domain: n.domain } : {}),
+    opType: n.op,
+    input: n.inputs,
+    output: n.outputs,
+    name: n.name ?? `${n.op}_${i}`,
+    ...(n.domain ? { domain: n.domain } : {}),
     attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attr(k, v)),
   }));
   return { name, node, input: spec.inputs.map(valueInfo), output: spec.outputs.map(valueInfo), initializer: spec.initializers ?? [] };

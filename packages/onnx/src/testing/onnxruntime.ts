@@ -16,7 +16,9 @@ export async function expectLikeOnnxruntime(model: Uint8Array, feeds: Record<str
       const w = want[name]!;
       assert.deepEqual(got[name]!.shape, [...w.dims], `output '${name}' shape`);
       const values = Array.from(w.data as ArrayLike<number | bigint>, Number);
-      values.forEach((v, i) => assert.ok(Math.abs(got[name]!.data[i]! - v) <= atol, `output '${name}'[${i}]: polychip ${got[name]!.data[i]}, onnxruntime ${v}`));
+      values.forEach((v, i) =>
+        assert.ok(Math.abs(got[name]!.data[i]! - v) <= atol, `output '${name}'[${i}]: polychip ${got[name]!.data[i]}, onnxruntime ${v}`),
+      );
     }
   } finally {
     await session.release();

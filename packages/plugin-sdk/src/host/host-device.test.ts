@@ -4,7 +4,11 @@ import { DeviceError, KernelError, OutOfMemoryError, ShapeError, type ProfileEve
 import { HostDevice } from "./host-device.ts";
 
 const device = (total = 1024) =>
-  new HostDevice({ name: "dev", vendor: "test", kind: "npu", halVersion: "1.0.0" }, { dtypes: ["float32"], limits: { maxBufferBytes: 512, totalMemoryBytes: total }, features: [] }, { memoryName: "HBM" });
+  new HostDevice(
+    { name: "dev", vendor: "test", kind: "npu", halVersion: "1.0.0" },
+    { dtypes: ["float32"], limits: { maxBufferBytes: 512, totalMemoryBytes: total }, features: [] },
+    { memoryName: "HBM" },
+  );
 
 const view = (buffer: ReturnType<HostDevice["alloc"]>) => ({ buffer, dtype: "float32" as const, shape: [2], strides: [1], offset: 0 });
 
@@ -24,11 +28,17 @@ test("running out of memory names the requested and the free bytes", () => {
   const d = device();
   d.alloc(500);
   d.alloc(500);
-  assert.throws(() => d.alloc(100), (err: unknown) => err instanceof OutOfMemoryError && err.message === "dev: cannot allocate 100 bytes of HBM: 24 bytes free of 1024");
+  assert.throws(
+    () => d.alloc(100),
+    (err: unknown) => err instanceof OutOfMemoryError && err.message === "dev: cannot allocate 100 bytes of HBM: 24 bytes free of 1024",
+  );
 });
 
 test("a buffer larger than the largest allowed is refused", () => {
-  assert.throws(() => device(4096).alloc(600), (err: unknown) => err instanceof OutOfMemoryError && /largest buffer is 512 bytes/.test((err as Error).message));
+  assert.throws(
+    () => device(4096).alloc(600),
+    (err: unknown) => err instanceof OutOfMemoryError && /largest buffer is 512 bytes/.test((err as Error).message),
+  );
 });
 
 test("writes and reads outside a buffer are refused", async () => {
@@ -49,7 +59,13 @@ test("a kernel's plain Error becomes a KernelError naming device, op, shapes and
   const d = device();
   const v = view(d.alloc(8));
   assert.throws(
-    () => d.launch(() => { throw new TypeError("boom"); }, { op: "relu", inputs: [v], outputs: [v], attrs: {} }),
+    () =>
+      d.launch(
+        () => {
+          throw new TypeError("boom");
+        },
+        { op: "relu", inputs: [v], outputs: [v], attrs: {} },
+      ),
     (err: unknown) => err instanceof KernelError && err.message === "dev: kernel relu(float32[2]) -> float32[2] failed: boom",
   );
 });
@@ -57,7 +73,16 @@ test("a kernel's plain Error becomes a KernelError naming device, op, shapes and
 test("a kernel's Polychip error passes through unchanged", () => {
   const d = device();
   const v = view(d.alloc(8));
-  assert.throws(() => d.launch(() => { throw new ShapeError("relu: bad"); }, { op: "relu", inputs: [v], outputs: [v], attrs: {} }), ShapeError);
+  assert.throws(
+    () =>
+      d.launch(
+        () => {
+          throw new ShapeError("relu: bad");
+        },
+        { op: "relu", inputs: [v], outputs: [v], attrs: {} },
+      ),
+    ShapeError,
+  );
 });
 
 test("every launch emits a kernel event while a sink is set", () => {

@@ -7,7 +7,10 @@ test("roundHalfToEven sends ties to the even neighbour", () => {
 });
 
 test("saturate clamps integers to the dtype and maps NaN to 0", () => {
-  assert.deepEqual([300, -300, NaN, 5].map((v) => saturate(v, "int8")), [127, -128, 0, 5]);
+  assert.deepEqual(
+    [300, -300, NaN, 5].map((v) => saturate(v, "int8")),
+    [127, -128, 0, 5],
+  );
   assert.equal(saturate(-1, "uint8"), 0);
   assert.equal(saturate(1e10, "float32"), 1e10);
 });

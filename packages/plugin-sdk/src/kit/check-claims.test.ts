@@ -10,16 +10,25 @@ import { referenceExecutor } from "./run-op.ts";
 function reluClaimer(name: string, relu: (v: number) => number): DevicePlugin {
   const base = hostPlugin(name, { sub: binaryKernel((a, b) => a - b) }, ["float32"]);
   const claimSubgraphs = (graph: GraphView): SubgraphClaim<HostBuffer>[] =>
-    graph.nodes.flatMap((n, i) => (n.op !== "relu" ? [] : [{
-      name: `relu#${i}`, nodes: [i], inputs: [n.inputs[0]!], outputs: [n.outputs[0]!],
-      run: ({ inputs: [x], alloc }) => {
-        const y = alloc(x!.dtype, x!.shape);
-        const src = x!.buffer.storage("float32");
-        const dst = y.buffer.storage("float32");
-        for (let k = 0; k < x!.shape.reduce((a, b) => a * b, 1); k++) dst[y.offset + k] = relu(src[x!.offset + k]!);
-        return [y];
-      },
-    }]));
+    graph.nodes.flatMap((n, i) =>
+      n.op !== "relu"
+        ? []
+        : [
+            {
+              name: `relu#${i}`,
+              nodes: [i],
+              inputs: [n.inputs[0]!],
+              outputs: [n.outputs[0]!],
+              run: ({ inputs: [x], alloc }) => {
+                const y = alloc(x!.dtype, x!.shape);
+                const src = x!.buffer.storage("float32");
+                const dst = y.buffer.storage("float32");
+                for (let k = 0; k < x!.shape.reduce((a, b) => a * b, 1); k++) dst[y.offset + k] = relu(src[x!.offset + k]!);
+                return [y];
+              },
+            },
+          ],
+    );
   return { ...base, claimSubgraphs };
 }
 
@@ -36,7 +45,10 @@ async function claimsOf(plugin: DevicePlugin) {
 test("claims that compute what the nodes compute pass against op-by-op cpu results", async () => {
   const records = await claimsOf(reluClaimer("good-claims", (v) => (v > 0 ? v : 0)));
   assert.ok(records.length >= 3, JSON.stringify(records));
-  assert.ok(records.every((r) => r.status === "pass" && r.dtype === "float32"), JSON.stringify(records));
+  assert.ok(
+    records.every((r) => r.status === "pass" && r.dtype === "float32"),
+    JSON.stringify(records),
+  );
 });
 
 test("a claim that computes a wrong value fails, naming the graph, the claim and the first differing element", async () => {

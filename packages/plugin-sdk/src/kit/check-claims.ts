@@ -52,7 +52,8 @@ async function checkOne(plugin: DevicePlugin, device: Device, oracle: OpExecutor
       const expected = want[name]!;
       const cmp = compareValues(expected.dtype, got[i]!, Float64Array.from(expected.values), toleranceFor(expected.dtype, item.accumulation));
       maxError = Math.max(maxError, cmp.maxError);
-      if (!cmp.ok && !failure) failure = `output %${name}: ${cmp.mismatches} of ${expected.values.length} elements differ from op-by-op cpu; first at ${cmp.first!.index}: got ${cmp.first!.got}, want ${cmp.first!.want}`;
+      if (!cmp.ok && !failure)
+        failure = `output %${name}: ${cmp.mismatches} of ${expected.values.length} elements differ from op-by-op cpu; first at ${cmp.first!.index}: got ${cmp.first!.got}, want ${cmp.first!.want}`;
     });
     records.push(failure ? { ...base, status: "fail", maxError, message: failure } : { ...base, status: "pass", maxError });
   }

@@ -12,7 +12,11 @@ const fixture = join(here, "fixtures", "host-plugin.ts");
 async function main(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await conformanceMain(argv, (s) => (out += `${s}\n`), (s) => (err += `${s}\n`));
+  const code = await conformanceMain(
+    argv,
+    (s) => (out += `${s}\n`),
+    (s) => (err += `${s}\n`),
+  );
   return { code, out, err };
 }
 

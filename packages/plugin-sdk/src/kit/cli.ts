@@ -20,7 +20,10 @@ export function parseConformanceArgs(argv: readonly string[]): ConformanceArgs {
     else if (a === "--ops" || a.startsWith("--ops=")) {
       const list = a === "--ops" ? argv[++i] : a.slice("--ops=".length);
       if (!list) throw new PolychipError(`--ops needs a comma-separated list of op names\n${USAGE}`);
-      ops = list.split(",").map((s) => s.trim()).filter(Boolean);
+      ops = list
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     } else if (a === "--help" || a === "-h") throw new PolychipError(USAGE);
     else if (a.startsWith("--")) throw new PolychipError(`unknown option ${a}\n${USAGE}`);
     else if (plugin === undefined) plugin = a;

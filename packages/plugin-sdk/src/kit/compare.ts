@@ -32,7 +32,12 @@ export interface Comparison {
 /** Element-by-element check: NaN must match NaN, infinities must match exactly, finite values within tolerance. */
 export function compareValues(dtype: DType, got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): Comparison {
   if (got.length !== want.length) {
-    return { ok: false, maxError: Infinity, mismatches: Math.abs(got.length - want.length), first: { index: Math.min(got.length, want.length), got: NaN, want: NaN } };
+    return {
+      ok: false,
+      maxError: Infinity,
+      mismatches: Math.abs(got.length - want.length),
+      first: { index: Math.min(got.length, want.length), got: NaN, want: NaN },
+    };
   }
   const float = isFloat(dtype);
   let maxError = 0;

@@ -79,7 +79,10 @@ export class OpExecutor<B extends DeviceBuffer> {
     return {
       meta: (v) => ({ shape: v.shape, dtype: v.dtype }),
       call: (op, inputs, attrs = {}) => {
-        const [meta] = getOp(op).infer(inputs.map((v) => ({ shape: v.shape, dtype: v.dtype })), attrs);
+        const [meta] = getOp(op).infer(
+          inputs.map((v) => ({ shape: v.shape, dtype: v.dtype })),
+          attrs,
+        );
         const out = this.track(allocOutput(device, meta!.dtype, meta!.shape));
         this.execute(op, inputs, [out], attrs);
         return out;

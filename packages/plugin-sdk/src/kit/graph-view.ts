@@ -1,6 +1,16 @@
 import {
-  contiguousStrides, getOp, sizeOf, type Attrs, type Device, type DeviceBuffer, type DType, type GraphNodeView, type GraphValueView, type GraphView,
-  type SubgraphClaim, type TensorView,
+  contiguousStrides,
+  getOp,
+  sizeOf,
+  type Attrs,
+  type Device,
+  type DeviceBuffer,
+  type DType,
+  type GraphNodeView,
+  type GraphValueView,
+  type GraphView,
+  type SubgraphClaim,
+  type TensorView,
 } from "@polychip/hal";
 import { allocOutput, download, upload } from "./tensors.ts";
 
@@ -26,15 +36,23 @@ export function reshaped(shape: readonly number[], target: readonly number[]): n
  * are graph inputs, `weights` constants; value types come from the HAL's infer (reshape and cast
  * by their attributes).
  */
-export function graphView(inputs: Record<string, GraphTensor>, weights: Record<string, GraphTensor>, nodes: GraphNodeView[], outputs: string[], name = "test"): GraphView {
+export function graphView(
+  inputs: Record<string, GraphTensor>,
+  weights: Record<string, GraphTensor>,
+  nodes: GraphNodeView[],
+  outputs: string[],
+  name = "test",
+): GraphView {
   const values = new Map<string, GraphValueView>();
   for (const [key, t] of Object.entries({ ...inputs, ...weights })) values.set(key, { name: key, dtype: t.dtype, shape: t.shape });
   for (const n of nodes) {
     const metas = n.inputs.filter((v) => v !== "").map((v) => values.get(v)!);
     const out =
-      n.op === "reshape" ? { dtype: metas[0]!.dtype, shape: reshaped(metas[0]!.shape as number[], n.attrs.shape as number[]) }
-      : n.op === "cast" ? { dtype: n.attrs.to as DType, shape: metas[0]!.shape }
-      : getOp(n.op).infer(metas as never, n.attrs)[0]!;
+      n.op === "reshape"
+        ? { dtype: metas[0]!.dtype, shape: reshaped(metas[0]!.shape as number[], n.attrs.shape as number[]) }
+        : n.op === "cast"
+          ? { dtype: n.attrs.to as DType, shape: metas[0]!.shape }
+          : getOp(n.op).infer(metas as never, n.attrs)[0]!;
     values.set(n.outputs[0]!, { name: n.outputs[0]!, dtype: out.dtype, shape: out.shape });
   }
   return {
@@ -51,11 +69,22 @@ export function graphView(inputs: Record<string, GraphTensor>, weights: Record<s
  * Runs a claim on its device as a session would: inputs uploaded contiguous, memory from
  * launch.alloc, outputs read back; everything it allocated is freed afterwards.
  */
-export async function runClaim<B extends DeviceBuffer>(device: Device<B>, claim: SubgraphClaim<B>, tensors: Record<string, GraphTensor>): Promise<Float64Array[]> {
+export async function runClaim<B extends DeviceBuffer>(
+  device: Device<B>,
+  claim: SubgraphClaim<B>,
+  tensors: Record<string, GraphTensor>,
+): Promise<Float64Array[]> {
   const inputs = claim.inputs.map((name) => {
     const t = tensors[name];
     if (!t) throw new Error(`claim '${claim.name}' reads '${name}', which the graph does not have`);
-    return upload(device, { dtype: t.dtype, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0, storage: Array.from(t.values), layout: "contiguous" });
+    return upload(device, {
+      dtype: t.dtype,
+      shape: t.shape,
+      strides: contiguousStrides(t.shape),
+      offset: 0,
+      storage: Array.from(t.values),
+      layout: "contiguous",
+    });
   });
   const allocated: TensorView<B>[] = [];
   try {

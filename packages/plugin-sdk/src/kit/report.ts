@@ -35,12 +35,28 @@ export function formatTable(r: ReportBody): string {
   const header = ["op", ...r.dtypes];
   const rows = ops.map((op) => [op, ...r.dtypes.map((dt) => cellText(byKey.get(`${op}/${dt}`)))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
-  const out = [`conformance of plugin '${r.plugin}' (device '${r.device}', HAL ${r.halVersion}) against the CPU reference`, "", line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
-  out.push("", "pass | FAIL (max abs error) | missing: no kernel for a primitive, falls back to the CPU | decomposed: no kernel for a composite, its HAL decomposition runs on the device | untested: the reference could not run it | ·: not defined at that dtype");
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  const out = [
+    `conformance of plugin '${r.plugin}' (device '${r.device}', HAL ${r.halVersion}) against the CPU reference`,
+    "",
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+  ];
+  out.push(
+    "",
+    "pass | FAIL (max abs error) | missing: no kernel for a primitive, falls back to the CPU | decomposed: no kernel for a composite, its HAL decomposition runs on the device | untested: the reference could not run it | ·: not defined at that dtype",
+  );
   if (r.claims.length) {
     out.push("", "claims on the kit's graph corpus, each against the same nodes run op by op on the cpu:");
-    for (const c of r.claims) out.push(`  ${c.status === "pass" ? "pass" : "FAIL"}  ${c.graph} (${c.dtype}): ${c.claim}${c.maxError === null ? "" : ` (max abs error ${formatError(c.maxError)})`}${c.message ? ` — ${c.message}` : ""}`);
+    for (const c of r.claims)
+      out.push(
+        `  ${c.status === "pass" ? "pass" : "FAIL"}  ${c.graph} (${c.dtype}): ${c.claim}${c.maxError === null ? "" : ` (max abs error ${formatError(c.maxError)})`}${c.message ? ` — ${c.message}` : ""}`,
+      );
   }
   const failures = r.records.filter((x) => x.status === "fail");
   if (failures.length) {

@@ -16,7 +16,12 @@ test("the kit passes on the CPU reference device itself, with nothing missing", 
   assert.ok(report.passed > 200, `${report.passed} cells passed`);
   assert.equal(report.output.split("\n").at(-1), `${report.passed} passed, 0 failed, 0 missing`);
   assert.ok(report.ok);
-  if (inRepo) assert.equal(report.summary, committedFigure("cpu").summary, "the guide's figure: regenerate with node --import tsx packages/plugin-sdk/scripts/kit-figures.ts");
+  if (inRepo)
+    assert.equal(
+      report.summary,
+      committedFigure("cpu").summary,
+      "the guide's figure: regenerate with node --import tsx packages/plugin-sdk/scripts/kit-figures.ts",
+    );
 });
 
 test("a plugin whose add returns a - b fails on exactly add, at every dtype it declares", async () => {
@@ -24,20 +29,40 @@ test("a plugin whose add returns a - b fails on exactly add, at every dtype it d
   const failedCells = report.cells.filter((c) => c.status === "fail").map((c) => `${c.op}/${c.dtype}`);
   assert.deepEqual(failedCells, ["add/float32", "add/int32"]);
   assert.deepEqual(new Set(report.records.filter((r) => r.status === "fail").map((r) => r.op)), new Set(["add"]));
-  assert.deepEqual(report.cells.filter((c) => c.status === "pass").map((c) => c.op).sort(), ["mul", "mul", "sub", "sub"]);
+  assert.deepEqual(
+    report.cells
+      .filter((c) => c.status === "pass")
+      .map((c) => c.op)
+      .sort(),
+    ["mul", "mul", "sub", "sub"],
+  );
   assert.equal(report.ok, false);
   assert.match(report.output, /\nadd +FAIL \(\S+\) +FAIL \(\S+\)\n/);
 });
 
 test("ops without a kernel are reported missing (falls back), not failed", async () => {
   const report = await runConformance(hostPlugin("only-sub", { sub }), { ops: ["sub", "exp", "matmul"] });
-  assert.deepEqual(report.cells.map((c) => `${c.op}/${c.dtype}:${c.status}`), ["sub/float32:pass", "sub/int32:pass", "exp/float32:missing", "matmul/float32:missing", "matmul/int32:missing"]);
+  assert.deepEqual(
+    report.cells.map((c) => `${c.op}/${c.dtype}:${c.status}`),
+    ["sub/float32:pass", "sub/int32:pass", "exp/float32:missing", "matmul/float32:missing", "matmul/int32:missing"],
+  );
   assert.equal(report.summary, "2 passed, 0 failed, 3 missing");
   assert.ok(report.ok);
 });
 
 test("a kernel that throws fails its cell with the error message", async () => {
-  const report = await runConformance(hostPlugin("throws", { sub: () => { throw new Error("driver exploded"); } }, ["float32"]), { ops: ["sub"] });
+  const report = await runConformance(
+    hostPlugin(
+      "throws",
+      {
+        sub: () => {
+          throw new Error("driver exploded");
+        },
+      },
+      ["float32"],
+    ),
+    { ops: ["sub"] },
+  );
   assert.equal(report.failed, 1);
   assert.match(report.records[0]!.message!, /KernelError: throws: kernel sub\(float32\[3, 4\], float32\[3, 4\]\) -> float32\[3, 4\] failed: driver exploded/);
 });
@@ -53,7 +78,10 @@ test("a kernel that writes into its input fails", async () => {
 });
 
 test("a copy kernel that ignores the destination's strides fails on the strided-destination cases only", async () => {
-  const contiguousCopy = ({ inputs: [x], outputs: [y] }: { inputs: readonly { buffer: HostBuffer }[]; outputs: readonly { buffer: HostBuffer }[] } & Parameters<typeof sub>[0]) => {
+  const contiguousCopy = ({
+    inputs: [x],
+    outputs: [y],
+  }: { inputs: readonly { buffer: HostBuffer }[]; outputs: readonly { buffer: HostBuffer }[] } & Parameters<typeof sub>[0]) => {
     const values = loadValues(x!);
     storeValues({ ...y!, strides: y!.shape.map((_, i) => y!.shape.slice(i + 1).reduce((a, b) => a * b, 1)), offset: 0 }, values);
   };
@@ -69,7 +97,10 @@ test("--ops restricts the run, and an op the HAL does not define is refused", as
 });
 
 test("a plugin built for another HAL major version is refused, naming both versions", async () => {
-  await assert.rejects(runConformance(hostPlugin("old", { sub }, ["float32"], "0.9.0")), (err: unknown) => err instanceof HalVersionError && new RegExp(`HAL 0\\.9\\.0.*HAL ${HAL_VERSION.replace(/\./g, "\\.")}`).test((err as Error).message));
+  await assert.rejects(
+    runConformance(hostPlugin("old", { sub }, ["float32"], "0.9.0")),
+    (err: unknown) => err instanceof HalVersionError && new RegExp(`HAL 0\\.9\\.0.*HAL ${HAL_VERSION.replace(/\./g, "\\.")}`).test((err as Error).message),
+  );
 });
 
 test("json output is one document with a record per case and the summary", async () => {
@@ -91,7 +122,10 @@ test("kernels registered for ops the HAL does not define are ignored with a note
 test("a plugin with a kernel registered under 'cpu' is refused before any case runs, naming the plugin and both devices", async () => {
   const plugin = hostPlugin("acme", { sub });
   const hijack = { ...plugin, kernels: [...plugin.kernels, { ...plugin.kernels[0]!, device: "cpu", op: "add" }] };
-  await assert.rejects(runConformance(hijack, { ops: ["sub"] }), /plugin 'acme' may register kernels only for its own device 'acme', but its kernel #1 \('add'\) is registered for device 'cpu'/);
+  await assert.rejects(
+    runConformance(hijack, { ops: ["sub"] }),
+    /plugin 'acme' may register kernels only for its own device 'acme', but its kernel #1 \('add'\) is registered for device 'cpu'/,
+  );
 });
 
 test("a 2-D matmul that ignores view.offset fails the offset case", async () => {
@@ -107,12 +141,18 @@ test("a 2-D matmul that ignores view.offset fails the offset case", async () => 
   const report = await runConformance(hostPlugin("no-offset", { matmul: ignoresOffset as never }, ["float32"]), { ops: ["matmul"] });
   const failed = report.records.filter((r) => r.status === "fail").map((r) => r.case);
   assert.ok(failed.includes("[2, 3] @ [3, 4], inputs at an offset in their buffers"), JSON.stringify(failed));
-  assert.ok(failed.every((c) => /offset|batched|transpose/.test(c)), JSON.stringify(failed));
+  assert.ok(
+    failed.every((c) => /offset|batched|transpose/.test(c)),
+    JSON.stringify(failed),
+  );
 });
 
 test("a composite without a kernel is reported as decomposed on the device, a primitive as falling back to the CPU", async () => {
   const report = await runConformance(hostPlugin("only-sub", { sub }, ["float32"]), { ops: ["exp", "softmax"] });
-  assert.deepEqual(report.cells.map((c) => `${c.op}/${c.dtype}:${c.status}`), ["exp/float32:missing", "softmax/float32:decomposed"]);
+  assert.deepEqual(
+    report.cells.map((c) => `${c.op}/${c.dtype}:${c.status}`),
+    ["exp/float32:missing", "softmax/float32:decomposed"],
+  );
   assert.equal(report.summary, "0 passed, 0 failed, 1 missing, 1 decomposed on the device");
   assert.match(report.output, /\nsoftmax +decomposed\n/);
   assert.match(report.records.find((r) => r.op === "softmax")!.message!, /the HAL's decomposition runs on the device/);

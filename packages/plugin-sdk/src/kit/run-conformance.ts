@@ -112,7 +112,11 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
       }
     }
     // The engine refuses a list with kernels for another device or duplicates; so does the kit, with the engine's words.
-    new KernelRegistry().registerDevice(device.info.name, plugin.name, plugin.kernels.filter((r) => hasOp(r.op)));
+    new KernelRegistry().registerDevice(
+      device.info.name,
+      plugin.name,
+      plugin.kernels.filter((r) => hasOp(r.op)),
+    );
     const refRegistry = new KernelRegistry();
     refRegistry.registerAll(reference.kernels);
     const dut = new OpExecutor(device, registry, false);
@@ -155,7 +159,22 @@ export async function runConformance(plugin: DevicePlugin, options: ConformanceO
   const claimsFailed = claims.filter((c) => c.status === "fail").length;
   const claimSummary = claims.length ? `; claims: ${claims.length - claimsFailed} passed, ${claimsFailed} failed` : "";
   const summary = `${passed} passed, ${failed} failed, ${missing} missing${decomposed ? `, ${decomposed} decomposed on the device` : ""}${claimSummary}`;
-  const base = { plugin: plugin.name, device: device.info.name, halVersion: plugin.halVersion, dtypes, cells, records, claims, notes, passed, failed, missing, decomposed, summary, ok: failed === 0 && claimsFailed === 0 };
+  const base = {
+    plugin: plugin.name,
+    device: device.info.name,
+    halVersion: plugin.halVersion,
+    dtypes,
+    cells,
+    records,
+    claims,
+    notes,
+    passed,
+    failed,
+    missing,
+    decomposed,
+    summary,
+    ok: failed === 0 && claimsFailed === 0,
+  };
   return { ...base, output: options.json ? formatJson(base) : formatTable(base) };
 }
 
@@ -213,7 +232,12 @@ async function runCase(op: OpDef, dtype: DType, c: ConformanceCase, dut: OpExecu
     maxError = Math.max(maxError, cmp.maxError);
     if (!cmp.ok) {
       const f = cmp.first!;
-      return { ...base, status: "fail", maxError, message: `${cmp.mismatches} of ${want[i]!.length} elements differ; first at ${f.index}: got ${f.got}, want ${f.want}` };
+      return {
+        ...base,
+        status: "fail",
+        maxError,
+        message: `${cmp.mismatches} of ${want[i]!.length} elements differ; first at ${f.index}: got ${f.got}, want ${f.want}`,
+      };
     }
   }
   return { ...base, status: "pass", maxError };
@@ -233,7 +257,8 @@ async function execute(exec: OpExecutor<any>, op: string, c: ConformanceCase, ou
       const before = decode(t.dtype, encode(t.dtype, t.storage));
       const after = await download(device, inputs[i]!, { strides: [], offset: 0, storageLength: before.length, fill: 0 });
       const same = compareValues(t.dtype, after, before, { rtol: 0, atol: 0 });
-      if (!same.ok) throw new DeviceError(`the kernel wrote into input ${i} (element ${same.first!.index} changed from ${same.first!.want} to ${same.first!.got})`);
+      if (!same.ok)
+        throw new DeviceError(`the kernel wrote into input ${i} (element ${same.first!.index} changed from ${same.first!.want} to ${same.first!.got})`);
     }
   }
   return results;

@@ -30,10 +30,18 @@ function toInput(t: HostTensor): TensorInput {
  * HAL does not hold (a proposed op): its kernel is looked up by name, or with `decompose` its
  * reference decomposition runs.
  */
-export async function runOp(exec: OpExecutor<any>, op: string | OpDef, inputs: readonly HostTensor[], attrs: Attrs = {}): Promise<{ values: Float64Array; meta: TensorMeta }> {
+export async function runOp(
+  exec: OpExecutor<any>,
+  op: string | OpDef,
+  inputs: readonly HostTensor[],
+  attrs: Attrs = {},
+): Promise<{ values: Float64Array; meta: TensorMeta }> {
   const def = typeof op === "string" ? getOp(op) : op;
   const ins = inputs.map(toInput);
-  const [meta] = def.infer(ins.map((t) => ({ shape: t.shape, dtype: t.dtype })), attrs);
+  const [meta] = def.infer(
+    ins.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+    attrs,
+  );
   try {
     const views = ins.map((t) => exec.track(upload(exec.device, t)));
     const out = exec.track(allocOutput(exec.device, meta!.dtype, meta!.shape));

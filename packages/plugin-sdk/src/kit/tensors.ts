@@ -1,4 +1,14 @@
-import { contiguousStrides, dtypeBytes, float16BitsToFloat32, float32ToFloat16Bits, sizeOf, type Device, type DeviceBuffer, type DType, type TensorView } from "@polychip/hal";
+import {
+  contiguousStrides,
+  dtypeBytes,
+  float16BitsToFloat32,
+  float32ToFloat16Bits,
+  sizeOf,
+  type Device,
+  type DeviceBuffer,
+  type DType,
+  type TensorView,
+} from "@polychip/hal";
 import type { OutputLayout, TensorInput } from "./cases/types.ts";
 
 /**

@@ -28,13 +28,24 @@ test("a package of the enclosing workspace is found by name even when not instal
 });
 
 test("a missing package is a clear DeviceError", async () => {
-  await assert.rejects(loadPlugin("@acme/no-such-plugin", here), (err: unknown) => err instanceof DeviceError && /cannot find plugin package '@acme\/no-such-plugin'/.test((err as Error).message));
+  await assert.rejects(
+    loadPlugin("@acme/no-such-plugin", here),
+    (err: unknown) => err instanceof DeviceError && /cannot find plugin package '@acme\/no-such-plugin'/.test((err as Error).message),
+  );
 });
 
 test("a missing path is a clear DeviceError", async () => {
-  await assert.rejects(loadPlugin("./nowhere/plugin.ts", fixtures), (err: unknown) => err instanceof DeviceError && /plugin path '.\/nowhere\/plugin.ts' does not exist/.test((err as Error).message));
+  await assert.rejects(
+    loadPlugin("./nowhere/plugin.ts", fixtures),
+    (err: unknown) => err instanceof DeviceError && /plugin path '.\/nowhere\/plugin.ts' does not exist/.test((err as Error).message),
+  );
 });
 
 test("a module without a HAL entry point is refused, listing what it exports", async () => {
-  await assert.rejects(loadPlugin("./no-entry.ts", fixtures), (err: unknown) => err instanceof DeviceError && /has no HAL entry point: expected a default or named export implementing DevicePlugin.*it exports create, name/.test((err as Error).message));
+  await assert.rejects(
+    loadPlugin("./no-entry.ts", fixtures),
+    (err: unknown) =>
+      err instanceof DeviceError &&
+      /has no HAL entry point: expected a default or named export implementing DevicePlugin.*it exports create, name/.test((err as Error).message),
+  );
 });

@@ -54,7 +54,9 @@ export function resolvePlugin(spec: string, cwd: string): string {
   } catch {
     const dir = findWorkspacePackage(spec, cwd);
     if (dir) return packageEntry(dir);
-    throw new DeviceError(`cannot find plugin package '${spec}': it is not installed where ${cwd} can see it and is not a package of this workspace; pass its path instead`);
+    throw new DeviceError(
+      `cannot find plugin package '${spec}': it is not installed where ${cwd} can see it and is not a package of this workspace; pass its path instead`,
+    );
   }
 }
 

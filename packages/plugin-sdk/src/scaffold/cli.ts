@@ -35,7 +35,7 @@ export function createPluginMain(argv: readonly string[], out: (s: string) => vo
     out(`next: install its dependencies (pnpm install in this workspace, npm install elsewhere), then run its test (the conformance kit)`);
     return 0;
   } catch (e) {
-    err(`polychip-create-plugin: ${e instanceof PolychipError ? e.message : (e as Error)?.stack ?? e}`);
+    err(`polychip-create-plugin: ${e instanceof PolychipError ? e.message : ((e as Error)?.stack ?? e)}`);
     return 2;
   }
 }

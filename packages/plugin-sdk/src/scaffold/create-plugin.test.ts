@@ -20,7 +20,12 @@ function inTemp<T>(fn: (dir: string) => T): T {
 }
 
 test("a bare name becomes @polychip/plugin-<name> with a PascalCase device class", () => {
-  assert.deepEqual(pluginNames("acme-npu"), { packageName: "@polychip/plugin-acme-npu", deviceName: "acme-npu", className: "AcmeNpuDevice", pluginConst: "acmeNpuPlugin" });
+  assert.deepEqual(pluginNames("acme-npu"), {
+    packageName: "@polychip/plugin-acme-npu",
+    deviceName: "acme-npu",
+    className: "AcmeNpuDevice",
+    pluginConst: "acmeNpuPlugin",
+  });
 });
 
 test("a scoped name is kept as the package name and its scope stays in the device name, unless --device-name says otherwise", () => {
@@ -41,8 +46,14 @@ test("outside the repository the package depends on released versions of the HAL
     writeFileSync(join(dir, "hal.tgz"), "");
     writeFileSync(join(dir, "sdk.tgz"), "");
     const packed = createPlugin("acme-npu", join(dir, "packed"), { dependencies: { hal: join(dir, "hal.tgz"), sdk: join(dir, "sdk.tgz") } });
-    assert.deepEqual(JSON.parse(readFileSync(join(packed.dir, "package.json"), "utf8")).dependencies, { "@polychip/hal": `file:${join(dir, "hal.tgz")}`, "@polychip/plugin-sdk": `file:${join(dir, "sdk.tgz")}` });
-    assert.throws(() => createPlugin("acme-npu", join(dir, "missing"), { dependencies: { hal: join(dir, "nope.tgz"), sdk: join(dir, "sdk.tgz") } }), /the hal tarball .*nope\.tgz does not exist/);
+    assert.deepEqual(JSON.parse(readFileSync(join(packed.dir, "package.json"), "utf8")).dependencies, {
+      "@polychip/hal": `file:${join(dir, "hal.tgz")}`,
+      "@polychip/plugin-sdk": `file:${join(dir, "sdk.tgz")}`,
+    });
+    assert.throws(
+      () => createPlugin("acme-npu", join(dir, "missing"), { dependencies: { hal: join(dir, "nope.tgz"), sdk: join(dir, "sdk.tgz") } }),
+      /the hal tarball .*nope\.tgz does not exist/,
+    );
   }));
 
 test("names that cannot be package or device names are refused", () => {
@@ -52,7 +63,8 @@ test("names that cannot be package or device names are refused", () => {
 test("the scaffolder writes a package with a HAL entry point, kernels, a kit test and a README", () =>
   inTemp((dir) => {
     const result = createPlugin("acme-npu", join(dir, "acme"), { dependencies: "workspace" });
-    for (const f of ["package.json", "tsconfig.json", "README.md", "src/index.ts", "src/device.ts", "src/kernels/index.ts", "src/index.test.ts"]) assert.ok(result.files.includes(f), f);
+    for (const f of ["package.json", "tsconfig.json", "README.md", "src/index.ts", "src/device.ts", "src/kernels/index.ts", "src/index.test.ts"])
+      assert.ok(result.files.includes(f), f);
     const pkg = JSON.parse(readFileSync(join(dir, "acme", "package.json"), "utf8"));
     assert.equal(pkg.name, "@polychip/plugin-acme-npu");
     assert.deepEqual(pkg.dependencies, { "@polychip/hal": "workspace:*", "@polychip/plugin-sdk": "workspace:*" });
@@ -65,14 +77,18 @@ test("the scaffolded kernels import only @polychip/hal and @polychip/plugin-sdk"
   const names = pluginNames("x");
   for (const f of templateFiles().filter((f) => f.endsWith(".ts"))) {
     const imports = [...renderTemplateFile(f, names).matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
-    for (const i of imports) assert.ok(i.startsWith(".") || i === "@polychip/hal" || i.startsWith("@polychip/plugin-sdk") || i.startsWith("node:"), `${f} imports ${i}`);
+    for (const i of imports)
+      assert.ok(i.startsWith(".") || i === "@polychip/hal" || i.startsWith("@polychip/plugin-sdk") || i.startsWith("node:"), `${f} imports ${i}`);
   }
 });
 
 test("a non-empty directory is refused unless forced", () =>
   inTemp((dir) => {
     writeFileSync(join(dir, "keep.txt"), "mine");
-    assert.throws(() => createPlugin("acme", dir), (err: unknown) => err instanceof PolychipError && /not empty/.test((err as Error).message));
+    assert.throws(
+      () => createPlugin("acme", dir),
+      (err: unknown) => err instanceof PolychipError && /not empty/.test((err as Error).message),
+    );
     createPlugin("acme", dir, { force: true });
     assert.ok(existsSync(join(dir, "src", "index.ts")));
     assert.equal(readFileSync(join(dir, "keep.txt"), "utf8"), "mine");
@@ -80,16 +96,32 @@ test("a non-empty directory is refused unless forced", () =>
 
 test("plugins/template is exactly what the scaffolder writes for 'template'", { skip: !existsSync(repoTemplate) && "no plugins/template here" }, () => {
   const names = pluginNames("template");
-  for (const f of templateFiles()) assert.equal(readFileSync(join(repoTemplate, f), "utf8"), renderTemplateFile(f, names), `${f} drifted from the template: regenerate with polychip-create-plugin template --dir plugins/template --force`);
+  for (const f of templateFiles())
+    assert.equal(
+      readFileSync(join(repoTemplate, f), "utf8"),
+      renderTemplateFile(f, names),
+      `${f} drifted from the template: regenerate with polychip-create-plugin template --dir plugins/template --force`,
+    );
 });
 
 test("the create-plugin command reports what it wrote", () =>
   inTemp((dir) => {
     const out: string[] = [];
-    const code = createPluginMain(["vendor-x", "--dir", join(dir, "vx")], (s) => out.push(s), () => {});
+    const code = createPluginMain(
+      ["vendor-x", "--dir", join(dir, "vx")],
+      (s) => out.push(s),
+      () => {},
+    );
     assert.equal(code, 0);
     assert.match(out[0]!, /created @polychip\/plugin-vendor-x \(device 'vendor-x'\) in .*vx: \d+ files/);
     const err: string[] = [];
-    assert.equal(createPluginMain([], () => {}, (s) => err.push(s)), 2);
+    assert.equal(
+      createPluginMain(
+        [],
+        () => {},
+        (s) => err.push(s),
+      ),
+      2,
+    );
     assert.match(err[0]!, /usage: polychip-create-plugin <name>/);
   }));

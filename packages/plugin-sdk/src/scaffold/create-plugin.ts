@@ -46,11 +46,15 @@ const NAME = /^(@[a-z0-9][a-z0-9-._]*\/)?([a-z][a-z0-9-]*)$/;
  */
 export function pluginNames(name: string, deviceNameOverride?: string): PluginNames {
   const m = NAME.exec(name);
-  if (!m) throw new PolychipError(`invalid plugin name '${name}': use lowercase letters, digits and dashes, starting with a letter (optionally scoped: @vendor/name)`);
+  if (!m)
+    throw new PolychipError(
+      `invalid plugin name '${name}': use lowercase letters, digits and dashes, starting with a letter (optionally scoped: @vendor/name)`,
+    );
   const scope = m[1]?.slice(1, -1).replace(/[^a-z0-9-]/g, "-");
   const bare = m[2]!;
   const deviceName = deviceNameOverride ?? (scope && !bare.startsWith(`${scope}-`) && bare !== scope ? `${scope}-${bare}` : bare);
-  if (!/^[a-z][a-z0-9-]*$/.test(deviceName)) throw new PolychipError(`invalid device name '${deviceName}': use lowercase letters, digits and dashes, starting with a letter`);
+  if (!/^[a-z][a-z0-9-]*$/.test(deviceName))
+    throw new PolychipError(`invalid device name '${deviceName}': use lowercase letters, digits and dashes, starting with a letter`);
   const words = deviceName.split("-").filter(Boolean);
   const pascal = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join("");
   return {
@@ -76,7 +80,11 @@ export function templateFiles(): string[] {
 }
 
 /** One template file with the names (and the dependency specifiers: workspace:* unless given) filled in. */
-export function renderTemplateFile(file: string, names: PluginNames, deps: { readonly hal: string; readonly sdk: string } = { hal: "workspace:*", sdk: "workspace:*" }): string {
+export function renderTemplateFile(
+  file: string,
+  names: PluginNames,
+  deps: { readonly hal: string; readonly sdk: string } = { hal: "workspace:*", sdk: "workspace:*" },
+): string {
   return readFileSync(join(TEMPLATE_DIR, `${file}.tpl`), "utf8")
     .replaceAll("__HAL_DEPENDENCY__", deps.hal)
     .replaceAll("__SDK_DEPENDENCY__", deps.sdk)

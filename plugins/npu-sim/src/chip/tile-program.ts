@@ -91,7 +91,9 @@ export class TileProgram {
   /** Cycles for `macs` multiply-accumulates on one core's tensor unit. */
   tensorCycles(macs: number, int8: boolean): number {
     if (!int8 && this.profile.fp16MacsPerCycle === 0) {
-      throw new KernelError(`npu-sim ${this.op}: the tensor unit of '${this.profile.name}' has int8 multipliers only; deploy this model in int8 (float16 tensor work falls back)`);
+      throw new KernelError(
+        `npu-sim ${this.op}: the tensor unit of '${this.profile.name}' has int8 multipliers only; deploy this model in int8 (float16 tensor work falls back)`,
+      );
     }
     return Math.ceil(macs / (int8 ? this.profile.int8MacsPerCycle : this.profile.fp16MacsPerCycle));
   }

@@ -38,7 +38,11 @@ export function runConv2dProgram(
     else if (toc > 1) toc = Math.ceil(toc / 2);
     else break;
   }
-  prog.reserve(neuron(toc, toh), weight(toc), `conv2d input ${x.dtype}[${x.shape.join(", ")}] (one output row needs ${Cg} channels × ${rowsNeeded(1)} rows × ${W} columns on chip)`);
+  prog.reserve(
+    neuron(toc, toh),
+    weight(toc),
+    `conv2d input ${x.dtype}[${x.shape.join(", ")}] (one output row needs ${Cg} channels × ${rowsNeeded(1)} rows × ${W} columns on chip)`,
+  );
 
   const xOff = elementOffsets(x.shape, x.strides, x.offset);
   const wOff = elementOffsets(w.shape, w.strides, w.offset);
@@ -100,7 +104,11 @@ export function runConv2dProgram(
           }
           const macs = ocs * rows * OW * taps;
           prog.macs += macs;
-          prog.step(core, { inBytes: slab.length * mode.inBytes + wBytes, computeCycles: prog.tensorCycles(macs, mode.int8), outBytes: ocs * rows * OW * mode.outBytes });
+          prog.step(core, {
+            inBytes: slab.length * mode.inBytes + wBytes,
+            computeCycles: prog.tensorCycles(macs, mode.int8),
+            outBytes: ocs * rows * OW * mode.outBytes,
+          });
         }
       }
     }

@@ -46,12 +46,30 @@ export function streamKernel(op: string, opsPerElement: number, fn: ElementFn): 
 
 /** Vector-unit operations per element: a multiply-add is one, a divide or square root a few, a transcendental a polynomial. */
 const COST: Readonly<Record<string, number>> = {
-  div: 4, sqrt: 4, rsqrt: 4, reciprocal: 4, mod: 6, fmod: 6,
-  exp: 8, log: 8, sin: 8, cos: 8, tanh: 8, sigmoid: 8, erf: 12, pow: 16,
+  div: 4,
+  sqrt: 4,
+  rsqrt: 4,
+  reciprocal: 4,
+  mod: 6,
+  fmod: 6,
+  exp: 8,
+  log: 8,
+  sin: 8,
+  cos: 8,
+  tanh: 8,
+  sigmoid: 8,
+  erf: 12,
+  pow: 16,
 };
 
 export const elementwiseKernels: NpuRegistration[] = [
-  ...Object.entries(UNARY_SCALAR).map(([op, fn]) => npuKernel(op, NPU_DTYPES, streamKernel(op, COST[op] ?? 1, ([x], i) => fn(x![i]!)))),
+  ...Object.entries(UNARY_SCALAR).map(([op, fn]) =>
+    npuKernel(
+      op,
+      NPU_DTYPES,
+      streamKernel(op, COST[op] ?? 1, ([x], i) => fn(x![i]!)),
+    ),
+  ),
   ...Object.entries(BINARY_SCALAR).map(([op, [floatFn, intFn]]) =>
     npuKernel(op, NPU_DTYPES, (call, device) => {
       const fn = isFloat(call.inputs[0]!.dtype) ? floatFn : intFn;
@@ -59,5 +77,9 @@ export const elementwiseKernels: NpuRegistration[] = [
     }),
   ),
   // The engine looks `where` up by its condition (bool), the kit by its values: every dtype.
-  npuKernel("where", NPU_DTYPES, streamKernel("where", 1, ([c, a, b], i) => (c![i]! !== 0 ? a![i]! : b![i]!))),
+  npuKernel(
+    "where",
+    NPU_DTYPES,
+    streamKernel("where", 1, ([c, a, b], i) => (c![i]! !== 0 ? a![i]! : b![i]!)),
+  ),
 ];

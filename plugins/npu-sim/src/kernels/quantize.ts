@@ -21,7 +21,13 @@ export interface QuantParams {
   readonly channels: number;
 }
 
-export function quantParams(op: string, x: TensorView<HostBuffer>, scale: TensorView<HostBuffer>, zeroPoint: TensorView<HostBuffer> | undefined, attrs: Attrs): QuantParams {
+export function quantParams(
+  op: string,
+  x: TensorView<HostBuffer>,
+  scale: TensorView<HostBuffer>,
+  zeroPoint: TensorView<HostBuffer> | undefined,
+  attrs: Attrs,
+): QuantParams {
   const load = (v: TensorView<HostBuffer>) => dmaLoad(v, elementOffsets(v.shape, v.strides, v.offset), 0, sizeOf(v.shape));
   const s = load(scale);
   const z = zeroPoint ? load(zeroPoint) : new Float64Array(s.length);
@@ -29,14 +35,19 @@ export function quantParams(op: string, x: TensorView<HostBuffer>, scale: Tensor
   if (s.length === 1) return { scale: s, zeroPoint: z, inner: 1, channels: 1 };
   const axis = normalizeAxis(op, numAttr(op, attrs, "axis", 1), x.shape.length);
   if (scale.shape.length !== 1 || s.length !== x.shape[axis]) {
-    throw new KernelError(`npu-sim ${op}: a per-axis scale must be 1-D with ${x.shape[axis]} entries (axis ${axis} of [${x.shape.join(", ")}]), got [${scale.shape.join(", ")}]`);
+    throw new KernelError(
+      `npu-sim ${op}: a per-axis scale must be 1-D with ${x.shape[axis]} entries (axis ${axis} of [${x.shape.join(", ")}]), got [${scale.shape.join(", ")}]`,
+    );
   }
   return { scale: s, zeroPoint: z, inner: sizeOf(x.shape.slice(axis + 1)), channels: s.length };
 }
 
 /** A streaming vector-unit kernel over x with per-position quantisation parameters held on chip. */
 function quantStream(op: string, opsPerElement: number, convert: (v: number, scale: number, zp: number) => number) {
-  return ({ inputs: [x, scale, zp], outputs: [y], attrs }: { inputs: readonly TensorView<HostBuffer>[]; outputs: readonly TensorView<HostBuffer>[]; attrs: Attrs }, device: unknown) => {
+  return (
+    { inputs: [x, scale, zp], outputs: [y], attrs }: { inputs: readonly TensorView<HostBuffer>[]; outputs: readonly TensorView<HostBuffer>[]; attrs: Attrs },
+    device: unknown,
+  ) => {
     const npu = npuOf(device, op);
     const q = quantParams(op, x!, scale!, zp, attrs);
     const n = sizeOf(y!.shape);
@@ -57,7 +68,11 @@ function quantStream(op: string, opsPerElement: number, convert: (v: number, sca
       dmaStore(y!, start, out);
       // The first tile on each core also brings the parameters on chip.
       const params = t < npu.profile.cores ? paramBytes : 0;
-      prog.step(t, { inBytes: count * dtypeBytes(x!.dtype) + params, computeCycles: prog.vectorCycles(count, opsPerElement, float32), outBytes: count * dtypeBytes(y!.dtype) });
+      prog.step(t, {
+        inBytes: count * dtypeBytes(x!.dtype) + params,
+        computeCycles: prog.vectorCycles(count, opsPerElement, float32),
+        outBytes: count * dtypeBytes(y!.dtype),
+      });
     }
     npu.record(prog.finish());
   };

@@ -15,7 +15,14 @@ const ACC_BYTES = 4;
  * the accumulators (one per output) stay on chip and are stored once. The launch is charged as
  * a stream of the input plus the output store.
  */
-function streamInput(npu: NpuSimDevice, op: string, x: TensorView<HostBuffer>, outputs: number, outBytes: number, opsPerElement: number): { values: Float64Array; prog: TileProgram } {
+function streamInput(
+  npu: NpuSimDevice,
+  op: string,
+  x: TensorView<HostBuffer>,
+  outputs: number,
+  outBytes: number,
+  opsPerElement: number,
+): { values: Float64Array; prog: TileProgram } {
   const n = sizeOf(x.shape);
   const bytes = dtypeBytes(x.dtype);
   const prog = new TileProgram(npu.profile, op, "vector", x.dtype);
@@ -25,7 +32,11 @@ function streamInput(npu: NpuSimDevice, op: string, x: TensorView<HostBuffer>, o
   const tiles = Math.max(1, Math.ceil(n / tile));
   for (let t = 0; t < tiles; t++) {
     const count = Math.min(tile, n - t * tile);
-    prog.step(t, { inBytes: count * bytes, computeCycles: prog.vectorCycles(count, opsPerElement, bytes >= 4), outBytes: t === tiles - 1 ? outputs * outBytes : 0 });
+    prog.step(t, {
+      inBytes: count * bytes,
+      computeCycles: prog.vectorCycles(count, opsPerElement, bytes >= 4),
+      outBytes: t === tiles - 1 ? outputs * outBytes : 0,
+    });
   }
   return { values, prog };
 }

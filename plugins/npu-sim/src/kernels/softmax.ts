@@ -29,7 +29,9 @@ export const softmaxKernels: NpuRegistration[] = [
     const rowBytes = D * (2 * eb + 2 * eb + 4); // double-buffered in and out, plus the fp32 exponentials
     const fit = Math.floor(prog.neuronCapacity / Math.max(1, rowBytes));
     if (fit < 1) {
-      throw new KernelError(`npu-sim softmax: cannot tile: a row of ${D} ${x!.dtype} elements needs ${rowBytes} bytes of neuron RAM but a core has ${prog.neuronCapacity}`);
+      throw new KernelError(
+        `npu-sim softmax: cannot tile: a row of ${D} ${x!.dtype} elements needs ${rowBytes} bytes of neuron RAM but a core has ${prog.neuronCapacity}`,
+      );
     }
     const tileRows = Math.max(1, Math.min(fit, Math.ceil(rowsTotal / npu.profile.cores)));
     prog.reserve(tileRows * rowBytes, 0, `rows of ${D}`);

@@ -67,7 +67,11 @@ const vectorMatmul: NpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device
         prog.macs += macs;
         // A core loads its B block once per batch element (weight-stationary), then streams A rows.
         const first = m0 < tm * npu.profile.cores;
-        prog.step(block, { inBytes: rows * K * bytes + (first ? K * cols * bytes : 0), computeCycles: prog.vectorCycles(macs, 1, bytes >= 4), outBytes: rows * cols * bytes });
+        prog.step(block, {
+          inBytes: rows * K * bytes + (first ? K * cols * bytes : 0),
+          computeCycles: prog.vectorCycles(macs, 1, bytes >= 4),
+          outBytes: rows * cols * bytes,
+        });
       }
     }
   }

@@ -21,9 +21,38 @@ import type { MemoryFunctions } from "./memory.ts";
 
 /** The geometry record every conv kernel reads. Pointers are byte addresses; `blockA/B`, `countA/B` describe the chunking. */
 export const CONV = new Struct([
-  "image", "weight", "gradOut", "out", "bias", "partial", "partialStride",
-  "N", "C", "H", "W", "OC", "KH", "KW", "sh", "sw", "dh", "dw", "pt", "pl", "OH", "OW",
-  "groups", "Cg", "OCg", "R", "P", "pointwise", "blockA", "countA", "blockB", "countB",
+  "image",
+  "weight",
+  "gradOut",
+  "out",
+  "bias",
+  "partial",
+  "partialStride",
+  "N",
+  "C",
+  "H",
+  "W",
+  "OC",
+  "KH",
+  "KW",
+  "sh",
+  "sw",
+  "dh",
+  "dw",
+  "pt",
+  "pl",
+  "OH",
+  "OW",
+  "groups",
+  "Cg",
+  "OCg",
+  "R",
+  "P",
+  "pointwise",
+  "blockA",
+  "countA",
+  "blockB",
+  "countB",
 ] as const);
 
 /** Scratch offset of the cols matrix, after the GEMM's packing buffers. */
@@ -44,14 +73,26 @@ const ceilDivPositive = (a: Code, b: Code): Code => choose("i32", i32.gt_s(a, i3
  * in the padding. `cursor` advances by OW floats per (r, oh).
  */
 function unfoldLoop(
-  fn: FunctionBuilder, g: Readonly<Record<string, number>>, base: number, r0: Code, r1: Code, oh0: Code, oh1: Code,
-  cursor: number, inside: (row: number, lo: number, hi: number) => Code, outside: () => Code,
+  fn: FunctionBuilder,
+  g: Readonly<Record<string, number>>,
+  base: number,
+  r0: Code,
+  r1: Code,
+  oh0: Code,
+  oh1: Code,
+  cursor: number,
+  inside: (row: number, lo: number, hi: number) => Code,
+  outside: () => Code,
 ): Code {
   const [r, c, ki, kj, kk, off, lo, hi, oh, ih, plane, row] = locals(fn, "i32", 12);
   return [
     set(kk, i32.mul(get(g.KH!), get(g.KW!))),
     set(plane, bytes(i32.mul(get(g.H!), get(g.W!)))),
-    forRange(r, r0, r1, 1,
+    forRange(
+      r,
+      r0,
+      r1,
+      1,
       set(c, i32.div_u(get(r), get(kk))),
       set(ki, i32.sub(get(r), i32.mul(get(c), get(kk)))),
       set(kj, i32.sub(get(ki), i32.mul(i32.div_u(get(ki), get(g.KW!)), get(g.KW!)))),
@@ -60,13 +101,20 @@ function unfoldLoop(
       set(off, i32.sub(i32.mul(get(kj), get(g.dw!)), get(g.pl!))),
       set(lo, min(ceilDivPositive(i32.sub(i32.const(0), get(off)), get(g.sw!)), get(g.OW!))),
       set(hi, max(min(ceilDivPositive(i32.sub(get(g.W!), get(off)), get(g.sw!)), get(g.OW!)), get(lo))),
-      forRange(oh, oh0, oh1, 1,
+      forRange(
+        oh,
+        oh0,
+        oh1,
+        1,
         set(ih, add(i32.mul(get(oh), get(g.sh!)), i32.sub(i32.mul(get(ki), get(g.dh!)), get(g.pt!)))),
-        ifElse(i32.lt_u(get(ih), get(g.H!)), [
-          set(row, add(get(base), i32.mul(get(c), get(plane)), bytes(add(i32.mul(get(ih), get(g.W!)), get(off))))),
-          inside(row, lo, hi),
-        ], [outside()]),
-        inc(cursor, bytes(get(g.OW!))))),
+        ifElse(
+          i32.lt_u(get(ih), get(g.H!)),
+          [set(row, add(get(base), i32.mul(get(c), get(plane)), bytes(add(i32.mul(get(ih), get(g.W!)), get(off))))), inside(row, lo, hi)],
+          [outside()],
+        ),
+        inc(cursor, bytes(get(g.OW!))),
+      ),
+    ),
   ];
 }
 
@@ -84,21 +132,32 @@ function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
     const zeroTo = (stop: Code): Code => [set(end, stop), whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.const(0)), inc(dst, 4))];
     return [
       code,
-      unfoldLoop(fn, g, p.image, get(p.r0), get(p.r1), get(p.oh0), get(p.oh1), p.cols,
+      unfoldLoop(
+        fn,
+        g,
+        p.image,
+        get(p.r0),
+        get(p.r1),
+        get(p.oh0),
+        get(p.oh1),
+        p.cols,
         (row, lo, hi) => [
           set(dst, get(p.cols)),
           zeroTo(add(get(p.cols), bytes(get(lo)))),
           set(src, add(get(row), bytes(i32.mul(get(lo), get(g.sw))))),
           set(end, add(get(p.cols), bytes(get(hi)))),
-          ifElse(i32.eq(get(g.sw), i32.const(1)), [
-            whileLoop(i32.le_u(i32.add(get(dst), i32.const(16)), get(end)), v128.store(get(dst), v128.load(get(src))), inc(dst, 16), inc(src, 16)),
-            whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.load(get(src))), inc(dst, 4), inc(src, 4)),
-          ], [
-            whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.load(get(src))), inc(dst, 4), inc(src, bytes(get(g.sw)))),
-          ]),
+          ifElse(
+            i32.eq(get(g.sw), i32.const(1)),
+            [
+              whileLoop(i32.le_u(i32.add(get(dst), i32.const(16)), get(end)), v128.store(get(dst), v128.load(get(src))), inc(dst, 16), inc(src, 16)),
+              whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.load(get(src))), inc(dst, 4), inc(src, 4)),
+            ],
+            [whileLoop(i32.lt_u(get(dst), get(end)), f32.store(get(dst), f32.load(get(src))), inc(dst, 4), inc(src, bytes(get(g.sw))))],
+          ),
           zeroTo(add(get(p.cols), bytes(get(g.OW)))),
         ],
-        () => [set(dst, get(p.cols)), zeroTo(add(get(p.cols), bytes(get(g.OW))))]),
+        () => [set(dst, get(p.cols)), zeroTo(add(get(p.cols), bytes(get(g.OW))))],
+      ),
     ];
   });
 
@@ -108,22 +167,42 @@ function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
     const [dst, src, end] = locals(fn, "i32", 3);
     return [
       code,
-      unfoldLoop(fn, g, p.image, get(p.r0), get(p.r1), i32.const(0), get(g.OH), p.dcols,
+      unfoldLoop(
+        fn,
+        g,
+        p.image,
+        get(p.r0),
+        get(p.r1),
+        i32.const(0),
+        get(g.OH),
+        p.dcols,
         (row, lo, hi) => [
           set(dst, add(get(row), bytes(i32.mul(get(lo), get(g.sw))))),
           set(src, add(get(p.dcols), bytes(get(lo)))),
           set(end, add(get(p.dcols), bytes(get(hi)))),
-          ifElse(i32.eq(get(g.sw), i32.const(1)), [
-            whileLoop(i32.le_u(i32.add(get(src), i32.const(16)), get(end)),
-              v128.store(get(dst), f32x4.add(v128.load(get(dst)), v128.load(get(src)))), inc(dst, 16), inc(src, 16)),
-            whileLoop(i32.lt_u(get(src), get(end)),
-              f32.store(get(dst), f32.add(f32.load(get(dst)), f32.load(get(src)))), inc(dst, 4), inc(src, 4)),
-          ], [
-            whileLoop(i32.lt_u(get(src), get(end)),
-              f32.store(get(dst), f32.add(f32.load(get(dst)), f32.load(get(src)))), inc(src, 4), inc(dst, bytes(get(g.sw)))),
-          ]),
+          ifElse(
+            i32.eq(get(g.sw), i32.const(1)),
+            [
+              whileLoop(
+                i32.le_u(i32.add(get(src), i32.const(16)), get(end)),
+                v128.store(get(dst), f32x4.add(v128.load(get(dst)), v128.load(get(src)))),
+                inc(dst, 16),
+                inc(src, 16),
+              ),
+              whileLoop(i32.lt_u(get(src), get(end)), f32.store(get(dst), f32.add(f32.load(get(dst)), f32.load(get(src)))), inc(dst, 4), inc(src, 4)),
+            ],
+            [
+              whileLoop(
+                i32.lt_u(get(src), get(end)),
+                f32.store(get(dst), f32.add(f32.load(get(dst)), f32.load(get(src)))),
+                inc(src, 4),
+                inc(dst, bytes(get(g.sw))),
+              ),
+            ],
+          ),
         ],
-        () => []),
+        () => [],
+      ),
     ];
   });
   return { im2col, col2im };
@@ -141,7 +220,11 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
       code,
       set(per, i32.mul(get(g.groups), get(g.countA))),
       set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
-      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+      forRange(
+        ch,
+        get(p.chunk0),
+        get(p.chunk1),
+        1,
         set(n, i32.div_u(get(ch), get(per))),
         set(rem, i32.sub(get(ch), i32.mul(get(n), get(per)))),
         set(grp, i32.div_u(get(rem), get(g.countA))),
@@ -149,21 +232,31 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         set(oh1, min(i32.add(get(oh0), get(g.blockA)), get(g.OH))),
         set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
         set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(g.H), get(g.W))))),
-        ifElse(get(g.pointwise), [
-          set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))),
-          set(bRs, bytes(get(g.P))),
-        ], [
-          call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)),
-          set(b, get(cols)),
-          set(bRs, bytes(get(pc))),
-        ]),
-        call(gemm.gemm, get(g.R),
-          add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R)))), bytes(get(g.R)), i32.const(4),
-          get(b), get(bRs), i32.const(4),
+        ifElse(
+          get(g.pointwise),
+          [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
+          [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
+        ),
+        call(
+          gemm.gemm,
+          get(g.R),
+          add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R)))),
+          bytes(get(g.R)),
+          i32.const(4),
+          get(b),
+          get(bRs),
+          i32.const(4),
           add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW))))),
-          bytes(get(g.P)), i32.const(0),
+          bytes(get(g.P)),
+          i32.const(0),
           choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0)),
-          i32.const(0), get(g.OCg), i32.const(0), get(pc), get(p.scratch))),
+          i32.const(0),
+          get(g.OCg),
+          i32.const(0),
+          get(pc),
+          get(p.scratch),
+        ),
+      ),
     ];
   });
 
@@ -176,7 +269,11 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
       set(kk, i32.mul(get(g.KH), get(g.KW))),
       set(plane, i32.mul(get(g.H), get(g.W))),
       set(dcols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
-      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+      forRange(
+        ch,
+        get(p.chunk0),
+        get(p.chunk1),
+        1,
         set(n, i32.div_u(get(ch), get(per))),
         set(rem, i32.sub(get(ch), i32.mul(get(n), get(per)))),
         set(grp, i32.div_u(get(rem), get(g.countA))),
@@ -189,17 +286,54 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         // A(i = r, k = oc) = w[grp·OCg + oc, r]: the weights read transposed.
         set(a, add(get(g.weight), bytes(add(mul(get(grp), get(g.OCg), get(g.R)), get(r0))))),
         set(bPtr, add(get(g.gradOut), bytes(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P))))),
-        ifElse(get(g.pointwise), [
-          call(gemm.gemm, get(g.OCg), get(a), i32.const(4), bytes(get(g.R)), get(bPtr), bytes(get(g.P)), i32.const(4),
-            add(get(image), bytes(i32.mul(get(c0), get(plane)))), bytes(get(g.P)), i32.const(0), i32.const(0),
-            i32.const(0), get(rows), i32.const(0), get(g.P), get(p.scratch)),
-        ], [
-          call(gemm.gemm, get(g.OCg), get(a), i32.const(4), bytes(get(g.R)), get(bPtr), bytes(get(g.P)), i32.const(4),
-            get(dcols), bytes(get(g.P)), i32.const(0), i32.const(0),
-            i32.const(0), get(rows), i32.const(0), get(g.P), get(p.scratch)),
-          call(m.zero, add(get(image), bytes(i32.mul(get(c0), get(plane)))), i32.mul(i32.sub(get(c1), get(c0)), get(plane))),
-          call(unfold.col2im, get(p.geo), get(image), get(r0), i32.add(get(r0), get(rows)), get(dcols)),
-        ])),
+        ifElse(
+          get(g.pointwise),
+          [
+            call(
+              gemm.gemm,
+              get(g.OCg),
+              get(a),
+              i32.const(4),
+              bytes(get(g.R)),
+              get(bPtr),
+              bytes(get(g.P)),
+              i32.const(4),
+              add(get(image), bytes(i32.mul(get(c0), get(plane)))),
+              bytes(get(g.P)),
+              i32.const(0),
+              i32.const(0),
+              i32.const(0),
+              get(rows),
+              i32.const(0),
+              get(g.P),
+              get(p.scratch),
+            ),
+          ],
+          [
+            call(
+              gemm.gemm,
+              get(g.OCg),
+              get(a),
+              i32.const(4),
+              bytes(get(g.R)),
+              get(bPtr),
+              bytes(get(g.P)),
+              i32.const(4),
+              get(dcols),
+              bytes(get(g.P)),
+              i32.const(0),
+              i32.const(0),
+              i32.const(0),
+              get(rows),
+              i32.const(0),
+              get(g.P),
+              get(p.scratch),
+            ),
+            call(m.zero, add(get(image), bytes(i32.mul(get(c0), get(plane)))), i32.mul(i32.sub(get(c1), get(c0)), get(plane))),
+            call(unfold.col2im, get(p.geo), get(image), get(r0), i32.add(get(r0), get(rows)), get(dcols)),
+          ],
+        ),
+      ),
     ];
   });
 
@@ -211,7 +345,11 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
       set(per, i32.mul(get(g.countA), get(g.countB))),
       set(plane, i32.mul(get(g.H), get(g.W))),
       set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
-      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+      forRange(
+        ch,
+        get(p.chunk0),
+        get(p.chunk1),
+        1,
         set(grp, i32.div_u(get(ch), get(per))),
         set(rem, i32.sub(get(ch), i32.mul(get(grp), get(per)))),
         set(rb, i32.div_u(get(rem), get(g.countB))),
@@ -220,18 +358,32 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         set(r1, min(i32.add(get(r0), get(g.blockA)), get(g.R))),
         set(n, i32.mul(get(nb), get(g.blockB))),
         set(n1, min(i32.add(get(n), get(g.blockB)), get(g.N))),
-        set(dst, add(
-          choose("i32", get(nb), add(get(g.partial), i32.mul(i32.sub(get(nb), i32.const(1)), get(g.partialStride))), get(g.out)),
-          bytes(add(mul(get(grp), get(g.OCg), get(g.R)), get(r0))))),
-        forRange(n, get(n), get(n1), 1,
+        set(
+          dst,
+          add(
+            choose("i32", get(nb), add(get(g.partial), i32.mul(i32.sub(get(nb), i32.const(1)), get(g.partialStride))), get(g.out)),
+            bytes(add(mul(get(grp), get(g.OCg), get(g.R)), get(r0))),
+          ),
+        ),
+        forRange(
+          n,
+          get(n),
+          get(n1),
+          1,
           set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(plane))))),
-          ifElse(get(g.pointwise), [
-            // B(k = p, j = r) = x[channel r, position p]: the image read transposed.
-            gradWeightGemm(gemm, g, p.scratch, dst, n, add(get(image), bytes(i32.mul(get(r0), get(plane)))), bytes(get(plane)), r0, r1, grp),
-          ], [
-            call(unfold.im2col, get(p.geo), get(image), get(r0), get(r1), i32.const(0), get(g.OH), get(cols)),
-            gradWeightGemm(gemm, g, p.scratch, dst, n, get(cols), bytes(get(g.P)), r0, r1, grp),
-          ]))),
+          ifElse(
+            get(g.pointwise),
+            [
+              // B(k = p, j = r) = x[channel r, position p]: the image read transposed.
+              gradWeightGemm(gemm, g, p.scratch, dst, n, add(get(image), bytes(i32.mul(get(r0), get(plane)))), bytes(get(plane)), r0, r1, grp),
+            ],
+            [
+              call(unfold.im2col, get(p.geo), get(image), get(r0), get(r1), i32.const(0), get(g.OH), get(cols)),
+              gradWeightGemm(gemm, g, p.scratch, dst, n, get(cols), bytes(get(g.P)), r0, r1, grp),
+            ],
+          ),
+        ),
+      ),
     ];
   });
 
@@ -239,13 +391,36 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
 }
 
 /** dst [OCg, r1 - r0] (+)= gradOut_n,g [OCg, P] · Bᵀ, B's row r at b + r·colStride (the first image of a block overwrites). */
-function gradWeightGemm(gemm: GemmFunctions, g: Readonly<Record<string, number>>, scratch: number, dst: number, n: number, b: Code, colStride: Code, r0: number, r1: number, grp: number): Code {
+function gradWeightGemm(
+  gemm: GemmFunctions,
+  g: Readonly<Record<string, number>>,
+  scratch: number,
+  dst: number,
+  n: number,
+  b: Code,
+  colStride: Code,
+  r0: number,
+  r1: number,
+  grp: number,
+): Code {
   const first = i32.eq(get(n), i32.mul(i32.div_u(get(n), get(g.blockB!)), get(g.blockB!)));
-  return call(gemm.gemm, get(g.P!),
-    add(get(g.gradOut!), bytes(mul(add(i32.mul(get(n), get(g.OC!)), i32.mul(get(grp), get(g.OCg!))), get(g.P!)))), bytes(get(g.P!)), i32.const(4),
-    b, i32.const(4), colStride,
-    get(dst), bytes(get(g.R!)), i32.eqz(first), i32.const(0),
-    i32.const(0), get(g.OCg!), i32.const(0), i32.sub(get(r1), get(r0)), get(scratch));
+  return call(
+    gemm.gemm,
+    get(g.P!),
+    add(get(g.gradOut!), bytes(mul(add(i32.mul(get(n), get(g.OC!)), i32.mul(get(grp), get(g.OCg!))), get(g.P!)))),
+    bytes(get(g.P!)),
+    i32.const(4),
+    b,
+    i32.const(4),
+    colStride,
+    get(dst),
+    bytes(get(g.R!)),
+    i32.eqz(first),
+    i32.const(0),
+    i32.const(0),
+    get(g.OCg!),
+    i32.const(0),
+    i32.sub(get(r1), get(r0)),
+    get(scratch),
+  );
 }
-
-

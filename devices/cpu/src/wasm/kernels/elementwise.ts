@@ -54,7 +54,9 @@ export const UNARY_OPS: Record<string, { v: (x: Code, t: number) => Code; s: (x:
 
 /** Shared row walk: per row, pointers to a, b and out plus the row's length. */
 function rowLoop(
-  fn: FunctionBuilder, p: Record<string, number>, outElementBytes: number,
+  fn: FunctionBuilder,
+  p: Record<string, number>,
+  outElementBytes: number,
   body: (a: number, b: number, out: number, end: number) => Code,
 ): Code {
   const [row, last, a, b, out, n, end] = locals(fn, "i32", 7);
@@ -62,7 +64,8 @@ function rowLoop(
     set(row, i32.mul(get(p.chunk0!), get(p.rowsPerChunk!))),
     set(last, i32.mul(get(p.chunk1!), get(p.rowsPerChunk!))),
     set(last, minS(get(last), get(p.rows!))),
-    whileLoop(i32.lt_s(get(row), get(last)),
+    whileLoop(
+      i32.lt_s(get(row), get(last)),
       set(a, i32.add(get(p.a!), i32.load(i32.add(get(p.table!), i32.shl(get(row), i32.const(3)))))),
       set(b, i32.add(get(p.b!), i32.load(i32.add(get(p.table!), i32.shl(get(row), i32.const(3))), 4))),
       set(out, i32.add(get(p.out!), i32.mul(i32.mul(get(row), get(p.rowLen!)), i32.const(outElementBytes)))),
@@ -70,7 +73,8 @@ function rowLoop(
       set(n, minS(get(n), get(p.rowLen!))),
       set(end, i32.add(get(out), i32.mul(get(n), i32.const(outElementBytes)))),
       body(a, b, out, end),
-      inc(row, 1)),
+      inc(row, 1),
+    ),
   ];
 }
 
@@ -81,14 +85,26 @@ const ROW_PARAMS = i32Params("a", "b", "out", "total", "rowLen", "rows", "aInner
  * `vec(aVec, bVec)` / `sca(aScalar, bScalar)` compute; `store4`/`store1` write at `out`.
  */
 function patterns(
-  p: Record<string, number>, a: number, b: number, out: number, end: number, outStep: number,
-  vec: Vec, sca: Vec, store4: (value: Code) => Code, store1: (value: Code) => Code,
+  p: Record<string, number>,
+  a: number,
+  b: number,
+  out: number,
+  end: number,
+  outStep: number,
+  vec: Vec,
+  sca: Vec,
+  store4: (value: Code) => Code,
+  store1: (value: Code) => Code,
 ): Code {
   const loop = (va: Code, vb: Code, sa: Code, sb: Code, stepA: number, stepB: number): Code => [
-    whileLoop(i32.le_u(i32.add(get(out), i32.const(4 * outStep)), get(end)),
-      store4(vec(va, vb)), inc(out, 4 * outStep), stepA ? inc(a, 16) : [], stepB ? inc(b, 16) : []),
-    whileLoop(i32.lt_u(get(out), get(end)),
-      store1(sca(sa, sb)), inc(out, outStep), stepA ? inc(a, 4) : [], stepB ? inc(b, 4) : []),
+    whileLoop(
+      i32.le_u(i32.add(get(out), i32.const(4 * outStep)), get(end)),
+      store4(vec(va, vb)),
+      inc(out, 4 * outStep),
+      stepA ? inc(a, 16) : [],
+      stepB ? inc(b, 16) : [],
+    ),
+    whileLoop(i32.lt_u(get(out), get(end)), store1(sca(sa, sb)), inc(out, outStep), stepA ? inc(a, 4) : [], stepB ? inc(b, 4) : []),
   ];
   const va = v128.load(get(a));
   const vb = v128.load(get(b));
@@ -96,11 +112,11 @@ function patterns(
   const sb = f32.load(get(b));
   const ba = v128.load32Splat(get(a));
   const bb = v128.load32Splat(get(b));
-  return ifElse(get(p.aInner!), [
-    ifElse(get(p.bInner!), [loop(va, vb, sa, sb, 1, 1)], [loop(va, bb, sa, sb, 1, 0)]),
-  ], [
-    ifElse(get(p.bInner!), [loop(ba, vb, sa, sb, 0, 1)], [loop(ba, bb, sa, sb, 0, 0)]),
-  ]);
+  return ifElse(
+    get(p.aInner!),
+    [ifElse(get(p.bInner!), [loop(va, vb, sa, sb, 1, 1)], [loop(va, bb, sa, sb, 1, 0)])],
+    [ifElse(get(p.bInner!), [loop(ba, vb, sa, sb, 0, 1)], [loop(ba, bb, sa, sb, 0, 0)])],
+  );
 }
 
 /** A comparison mask (all-ones lanes) as four 0/1 bytes. */
@@ -113,53 +129,123 @@ export function emitElementwise(mod: ModuleBuilder): void {
   for (const [name, op] of Object.entries(BINARY_OPS)) {
     defineFunction(mod, `binary_${name}`, { params: ROW_PARAMS }, (p, fn) =>
       rowLoop(fn, p, 4, (a, b, out, end) =>
-        patterns(p, a, b, out, end, 4, op.v, op.s, (v) => v128.store(get(out), v), (v) => f32.store(get(out), v))));
+        patterns(
+          p,
+          a,
+          b,
+          out,
+          end,
+          4,
+          op.v,
+          op.s,
+          (v) => v128.store(get(out), v),
+          (v) => f32.store(get(out), v),
+        ),
+      ),
+    );
   }
   for (const [name, op] of Object.entries(COMPARE_OPS)) {
     defineFunction(mod, `compare_${name}`, { params: ROW_PARAMS }, (p, fn) =>
       rowLoop(fn, p, 1, (a, b, out, end) =>
-        patterns(p, a, b, out, end, 1, op.v, op.s, (v) => v128.store32Lane(get(out), maskToBytes(v), 0), (v) => i32.store8(get(out), v))));
+        patterns(
+          p,
+          a,
+          b,
+          out,
+          end,
+          1,
+          op.v,
+          op.s,
+          (v) => v128.store32Lane(get(out), maskToBytes(v), 0),
+          (v) => i32.store8(get(out), v),
+        ),
+      ),
+    );
   }
   for (const [name, op] of Object.entries(UNARY_OPS)) {
     defineFunction(mod, `unary_${name}`, { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
       const [end, t] = [fn.local("i32"), fn.local("v128")];
       const s = fn.local("f32");
-      return chunkRange(p, end, 4, [
-        whileLoop(i32.le_u(i32.add(get(p.out), i32.const(16)), get(end)), v128.store(get(p.out), op.v(v128.load(get(p.x)), t)), inc(p.out, 16), inc(p.x, 16)),
-        whileLoop(i32.lt_u(get(p.out), get(end)), f32.store(get(p.out), op.s(f32.load(get(p.x)), s)), inc(p.out, 4), inc(p.x, 4)),
-      ], [[p.x, 4], [p.out, 4]]);
+      return chunkRange(
+        p,
+        end,
+        4,
+        [
+          whileLoop(i32.le_u(i32.add(get(p.out), i32.const(16)), get(end)), v128.store(get(p.out), op.v(v128.load(get(p.x)), t)), inc(p.out, 16), inc(p.x, 16)),
+          whileLoop(i32.lt_u(get(p.out), get(end)), f32.store(get(p.out), op.s(f32.load(get(p.x)), s)), inc(p.out, 4), inc(p.x, 4)),
+        ],
+        [
+          [p.x, 4],
+          [p.out, 4],
+        ],
+      );
     });
   }
   // Casts between bool (0/1 bytes, any nonzero read as true), float32 and int32.
   defineFunction(mod, "cast_bool_float32", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
     const [end] = locals(fn, "i32", 1);
     const widen = (bytes4: Code) => i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes4));
-    return chunkRange(p, end, 4, [
-      whileLoop(i32.le_u(i32.add(get(p.out), i32.const(16)), get(end)),
-        v128.store(get(p.out), v128.and(i32x4.ne(widen(v128.load32Zero(get(p.x))), i32x4.splat(i32.const(0))), i32x4.splat(i32.const(ONE_BITS)))),
-        inc(p.out, 16), inc(p.x, 4)),
-      whileLoop(i32.lt_u(get(p.out), get(end)),
-        f32.store(get(p.out), select(f32.const(1), f32.const(0), i32.load8u(get(p.x)))), inc(p.out, 4), inc(p.x, 1)),
-    ], [[p.x, 1], [p.out, 4]]);
+    return chunkRange(
+      p,
+      end,
+      4,
+      [
+        whileLoop(
+          i32.le_u(i32.add(get(p.out), i32.const(16)), get(end)),
+          v128.store(get(p.out), v128.and(i32x4.ne(widen(v128.load32Zero(get(p.x))), i32x4.splat(i32.const(0))), i32x4.splat(i32.const(ONE_BITS)))),
+          inc(p.out, 16),
+          inc(p.x, 4),
+        ),
+        whileLoop(i32.lt_u(get(p.out), get(end)), f32.store(get(p.out), select(f32.const(1), f32.const(0), i32.load8u(get(p.x)))), inc(p.out, 4), inc(p.x, 1)),
+      ],
+      [
+        [p.x, 1],
+        [p.out, 4],
+      ],
+    );
   });
   defineFunction(mod, "cast_float32_bool", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
     const [end] = locals(fn, "i32", 1);
-    return chunkRange(p, end, 1, [
-      // x != 0, so NaN is true.
-      whileLoop(i32.le_u(i32.add(get(p.out), i32.const(4)), get(end)),
-        v128.store32Lane(get(p.out), maskToBytes(f32x4.ne(v128.load(get(p.x)), ZERO)), 0), inc(p.out, 4), inc(p.x, 16)),
-      whileLoop(i32.lt_u(get(p.out), get(end)),
-        i32.store8(get(p.out), f32.ne(f32.load(get(p.x)), f32.const(0))), inc(p.out, 1), inc(p.x, 4)),
-    ], [[p.x, 4], [p.out, 1]]);
+    return chunkRange(
+      p,
+      end,
+      1,
+      [
+        // x != 0, so NaN is true.
+        whileLoop(
+          i32.le_u(i32.add(get(p.out), i32.const(4)), get(end)),
+          v128.store32Lane(get(p.out), maskToBytes(f32x4.ne(v128.load(get(p.x)), ZERO)), 0),
+          inc(p.out, 4),
+          inc(p.x, 16),
+        ),
+        whileLoop(i32.lt_u(get(p.out), get(end)), i32.store8(get(p.out), f32.ne(f32.load(get(p.x)), f32.const(0))), inc(p.out, 1), inc(p.x, 4)),
+      ],
+      [
+        [p.x, 4],
+        [p.out, 1],
+      ],
+    );
   });
   defineFunction(mod, "cast_int32_float32", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
     const [end] = locals(fn, "i32", 1);
-    return chunkRange(p, end, 4, [
-      whileLoop(i32.le_u(i32.add(get(p.out), i32.const(16)), get(end)),
-        v128.store(get(p.out), f32x4.convert_i32x4_s(v128.load(get(p.x)))), inc(p.out, 16), inc(p.x, 16)),
-      whileLoop(i32.lt_u(get(p.out), get(end)),
-        f32.store(get(p.out), f32.convert_i32_s(i32.load(get(p.x)))), inc(p.out, 4), inc(p.x, 4)),
-    ], [[p.x, 4], [p.out, 4]]);
+    return chunkRange(
+      p,
+      end,
+      4,
+      [
+        whileLoop(
+          i32.le_u(i32.add(get(p.out), i32.const(16)), get(end)),
+          v128.store(get(p.out), f32x4.convert_i32x4_s(v128.load(get(p.x)))),
+          inc(p.out, 16),
+          inc(p.x, 16),
+        ),
+        whileLoop(i32.lt_u(get(p.out), get(end)), f32.store(get(p.out), f32.convert_i32_s(i32.load(get(p.x)))), inc(p.out, 4), inc(p.x, 4)),
+      ],
+      [
+        [p.x, 4],
+        [p.out, 4],
+      ],
+    );
   });
 }
 
@@ -178,4 +264,3 @@ function chunkRange(p: Record<string, number>, end: number, outBytes: number, bo
     body,
   ];
 }
-

@@ -67,27 +67,65 @@ function emitPackA(mod: ModuleBuilder): FunctionBuilder {
       set(s, i32.add(get(p.src), i32.mul(get(row), get(p.rs)))),
       set(d, i32.add(get(p.dst), i32.mul(get(row), i32.shl(get(p.k), i32.const(2))))),
       set(rows, min(i32.sub(get(p.m), get(row)), i32.const(MR))),
-      ifElse(i32.eq(get(rows), i32.const(MR)), [
-        ifElse(i32.eq(get(p.rs), i32.const(4)), [
-          // Column-major A: the four rows of one k are already adjacent.
-          forRange(kk, i32.const(0), get(p.k), 1, v128.store(get(d), v128.load(get(s))), inc(s, get(p.cs)), inc(d, 16)),
-        ], [
-          ifElse(i32.eq(get(p.cs), i32.const(4)), [
-            // Row-major A: read 4x4 blocks and transpose them.
-            set(kk, i32.const(0)),
-            whileLoop(i32.le_s(i32.add(get(kk), i32.const(4)), get(p.k)),
-              [0, 1, 2, 3].map((n) => set(r[n]!, v128.load(rowAt(n)))),
-              transpose4(r).map((col, n) => set(t[n]!, col)),
-              t.map((col, n) => v128.store(get(d), get(col), n * 16)),
-              inc(s, 16), inc(d, 64), inc(kk, 4)),
-            whileLoop(i32.lt_s(get(kk), get(p.k)), scalarStep(() => undefined), inc(s, 4), inc(d, 16), inc(kk, 1)),
-          ], [
-            forRange(kk, i32.const(0), get(p.k), 1, scalarStep(() => undefined), inc(s, get(p.cs)), inc(d, 16)),
-          ]),
-        ]),
-      ], [
-        forRange(kk, i32.const(0), get(p.k), 1, scalarStep((n) => i32.gt_s(get(rows), i32.const(n))), inc(s, get(p.cs)), inc(d, 16)),
-      ]),
+      ifElse(
+        i32.eq(get(rows), i32.const(MR)),
+        [
+          ifElse(
+            i32.eq(get(p.rs), i32.const(4)),
+            [
+              // Column-major A: the four rows of one k are already adjacent.
+              forRange(kk, i32.const(0), get(p.k), 1, v128.store(get(d), v128.load(get(s))), inc(s, get(p.cs)), inc(d, 16)),
+            ],
+            [
+              ifElse(
+                i32.eq(get(p.cs), i32.const(4)),
+                [
+                  // Row-major A: read 4x4 blocks and transpose them.
+                  set(kk, i32.const(0)),
+                  whileLoop(
+                    i32.le_s(i32.add(get(kk), i32.const(4)), get(p.k)),
+                    [0, 1, 2, 3].map((n) => set(r[n]!, v128.load(rowAt(n)))),
+                    transpose4(r).map((col, n) => set(t[n]!, col)),
+                    t.map((col, n) => v128.store(get(d), get(col), n * 16)),
+                    inc(s, 16),
+                    inc(d, 64),
+                    inc(kk, 4),
+                  ),
+                  whileLoop(
+                    i32.lt_s(get(kk), get(p.k)),
+                    scalarStep(() => undefined),
+                    inc(s, 4),
+                    inc(d, 16),
+                    inc(kk, 1),
+                  ),
+                ],
+                [
+                  forRange(
+                    kk,
+                    i32.const(0),
+                    get(p.k),
+                    1,
+                    scalarStep(() => undefined),
+                    inc(s, get(p.cs)),
+                    inc(d, 16),
+                  ),
+                ],
+              ),
+            ],
+          ),
+        ],
+        [
+          forRange(
+            kk,
+            i32.const(0),
+            get(p.k),
+            1,
+            scalarStep((n) => i32.gt_s(get(rows), i32.const(n))),
+            inc(s, get(p.cs)),
+            inc(d, 16),
+          ),
+        ],
+      ),
     ]);
   });
 }
@@ -107,30 +145,50 @@ function emitPackB(mod: ModuleBuilder): FunctionBuilder {
       set(s, i32.add(get(p.src), i32.mul(get(col), get(p.cs)))),
       set(d, i32.add(get(p.dst), i32.mul(get(col), i32.shl(get(p.k), i32.const(2))))),
       set(cols, min(i32.sub(get(p.n), get(col)), i32.const(NR))),
-      ifElse(i32.eq(get(cols), i32.const(NR)), [
-        ifElse(i32.eq(get(p.cs), i32.const(4)), [
-          // Row-major B: one k is eight adjacent floats.
-          forRange(kk, i32.const(0), get(p.k), 1,
-            v128.store(get(d), v128.load(get(s))), v128.store(get(d), v128.load(get(s), 16), 16), inc(s, get(p.rs)), inc(d, 32)),
-        ], [
-          ifElse(i32.eq(get(p.rs), i32.const(4)), [
-            // Column-major B (a transposed operand): 4x4 transposes, two per k-quad.
-            set(kk, i32.const(0)),
-            whileLoop(i32.le_s(i32.add(get(kk), i32.const(4)), get(p.k)),
-              [0, 4].map((half) => [
-                set(q, half === 0 ? get(s) : i32.add(get(s), i32.shl(get(p.cs), i32.const(2)))),
-                [0, 1, 2, 3].map((n) => set(r[n]!, v128.load(n === 0 ? get(q) : i32.add(get(q), i32.mul(get(p.cs), i32.const(n)))))),
-                transpose4(r).map((vec, n) => v128.store(get(d), vec, n * 32 + half * 4)),
-              ]),
-              inc(s, 16), inc(d, 128), inc(kk, 4)),
-            whileLoop(i32.lt_s(get(kk), get(p.k)), scalarStep(false), inc(s, 4), inc(d, 32), inc(kk, 1)),
-          ], [
-            forRange(kk, i32.const(0), get(p.k), 1, scalarStep(false), inc(s, get(p.rs)), inc(d, 32)),
-          ]),
-        ]),
-      ], [
-        forRange(kk, i32.const(0), get(p.k), 1, scalarStep(true), inc(s, get(p.rs)), inc(d, 32)),
-      ]),
+      ifElse(
+        i32.eq(get(cols), i32.const(NR)),
+        [
+          ifElse(
+            i32.eq(get(p.cs), i32.const(4)),
+            [
+              // Row-major B: one k is eight adjacent floats.
+              forRange(
+                kk,
+                i32.const(0),
+                get(p.k),
+                1,
+                v128.store(get(d), v128.load(get(s))),
+                v128.store(get(d), v128.load(get(s), 16), 16),
+                inc(s, get(p.rs)),
+                inc(d, 32),
+              ),
+            ],
+            [
+              ifElse(
+                i32.eq(get(p.rs), i32.const(4)),
+                [
+                  // Column-major B (a transposed operand): 4x4 transposes, two per k-quad.
+                  set(kk, i32.const(0)),
+                  whileLoop(
+                    i32.le_s(i32.add(get(kk), i32.const(4)), get(p.k)),
+                    [0, 4].map((half) => [
+                      set(q, half === 0 ? get(s) : i32.add(get(s), i32.shl(get(p.cs), i32.const(2)))),
+                      [0, 1, 2, 3].map((n) => set(r[n]!, v128.load(n === 0 ? get(q) : i32.add(get(q), i32.mul(get(p.cs), i32.const(n)))))),
+                      transpose4(r).map((vec, n) => v128.store(get(d), vec, n * 32 + half * 4)),
+                    ]),
+                    inc(s, 16),
+                    inc(d, 128),
+                    inc(kk, 4),
+                  ),
+                  whileLoop(i32.lt_s(get(kk), get(p.k)), scalarStep(false), inc(s, 4), inc(d, 32), inc(kk, 1)),
+                ],
+                [forRange(kk, i32.const(0), get(p.k), 1, scalarStep(false), inc(s, get(p.rs)), inc(d, 32))],
+              ),
+            ],
+          ),
+        ],
+        [forRange(kk, i32.const(0), get(p.k), 1, scalarStep(true), inc(s, get(p.rs)), inc(d, 32))],
+      ),
     ]);
   });
 }
@@ -161,45 +219,71 @@ function emitTile(mod: ModuleBuilder, fma: boolean): FunctionBuilder {
     return [
       acc.map((v) => set(v, f32x4.const(0))),
       set(kk, get(p.kc)),
-      whileLoop(i32.ge_s(get(kk), i32.const(UNROLL)),
+      whileLoop(
+        i32.ge_s(get(kk), i32.const(UNROLL)),
         Array.from({ length: UNROLL }, (_, u) => step(u * 16, u * 32)),
-        inc(p.pa, 16 * UNROLL), inc(p.pb, 32 * UNROLL), inc(kk, -UNROLL)),
+        inc(p.pa, 16 * UNROLL),
+        inc(p.pb, 32 * UNROLL),
+        inc(kk, -UNROLL),
+      ),
       whileLoop(i32.gt_s(get(kk), i32.const(0)), step(0, 0), inc(p.pa, 16), inc(p.pb, 32), inc(kk, -1)),
-      when(get(p.bias),
+      when(
+        get(p.bias),
         [0, 1, 2, 3].map((row) => [
           set(a, v128.load32Splat(get(p.bias), row * 4)),
           set(acc[2 * row]!, f32x4.add(get(acc[2 * row]!), get(a))),
           set(acc[2 * row + 1]!, f32x4.add(get(acc[2 * row + 1]!), get(a))),
-        ])),
-      ifElse(i32.and(i32.eq(get(p.rows), i32.const(MR)), i32.eq(get(p.cols), i32.const(NR))), [
-        ifElse(get(p.beta), [
-          [0, 1, 2, 3].map((row) => [
-            set(addr, rowAddr(row)),
-            v128.store(get(addr), f32x4.add(get(acc[2 * row]!), v128.load(get(addr)))),
-            v128.store(get(addr), f32x4.add(get(acc[2 * row + 1]!), v128.load(get(addr), 16)), 16),
-          ]),
-        ], [
-          [0, 1, 2, 3].map((row) => [
-            set(addr, rowAddr(row)),
-            v128.store(get(addr), get(acc[2 * row]!)),
-            v128.store(get(addr), get(acc[2 * row + 1]!), 16),
-          ]),
         ]),
-      ], [
-        // Edge tile: spill the accumulators and write the valid part element by element.
-        acc.map((v, n) => v128.store(get(p.tmp), get(v), n * 16)),
-        forRange(r, i32.const(0), get(p.rows), 1,
-          forRange(j, i32.const(0), get(p.cols), 1,
-            set(addr, i32.add(i32.add(get(p.c), i32.mul(get(r), get(p.cRs))), i32.shl(get(j), i32.const(2)))),
-            f32.store(get(addr), f32.add(
-              f32.load(i32.add(get(p.tmp), i32.add(i32.shl(get(r), i32.const(5)), i32.shl(get(j), i32.const(2))))),
-              choose("f32", get(p.beta), f32.load(get(addr)), f32.const(0)),
-            )))),
-      ]),
+      ),
+      ifElse(
+        i32.and(i32.eq(get(p.rows), i32.const(MR)), i32.eq(get(p.cols), i32.const(NR))),
+        [
+          ifElse(
+            get(p.beta),
+            [
+              [0, 1, 2, 3].map((row) => [
+                set(addr, rowAddr(row)),
+                v128.store(get(addr), f32x4.add(get(acc[2 * row]!), v128.load(get(addr)))),
+                v128.store(get(addr), f32x4.add(get(acc[2 * row + 1]!), v128.load(get(addr), 16)), 16),
+              ]),
+            ],
+            [
+              [0, 1, 2, 3].map((row) => [
+                set(addr, rowAddr(row)),
+                v128.store(get(addr), get(acc[2 * row]!)),
+                v128.store(get(addr), get(acc[2 * row + 1]!), 16),
+              ]),
+            ],
+          ),
+        ],
+        [
+          // Edge tile: spill the accumulators and write the valid part element by element.
+          acc.map((v, n) => v128.store(get(p.tmp), get(v), n * 16)),
+          forRange(
+            r,
+            i32.const(0),
+            get(p.rows),
+            1,
+            forRange(
+              j,
+              i32.const(0),
+              get(p.cols),
+              1,
+              set(addr, i32.add(i32.add(get(p.c), i32.mul(get(r), get(p.cRs))), i32.shl(get(j), i32.const(2)))),
+              f32.store(
+                get(addr),
+                f32.add(
+                  f32.load(i32.add(get(p.tmp), i32.add(i32.shl(get(r), i32.const(5)), i32.shl(get(j), i32.const(2))))),
+                  choose("f32", get(p.beta), f32.load(get(addr)), f32.const(0)),
+                ),
+              ),
+            ),
+          ),
+        ],
+      ),
     ];
   });
 }
-
 
 /**
  * block(mc, nc, kc, pa, pb, c, cRs, beta, bias, tmp): C[mc x nc] (+)= packed A block · packed B
@@ -210,22 +294,37 @@ function emitBlock(mod: ModuleBuilder, tile: FunctionBuilder): FunctionBuilder {
     const [j, i, pbPanel, paPanel] = locals(fn, "i32", 4);
     return [
       set(pbPanel, get(p.pb)),
-      forRange(j, i32.const(0), get(p.nc), NR,
+      forRange(
+        j,
+        i32.const(0),
+        get(p.nc),
+        NR,
         set(paPanel, get(p.pa)),
-        forRange(i, i32.const(0), get(p.mc), MR,
-          call(tile, get(p.kc), get(paPanel), get(pbPanel),
+        forRange(
+          i,
+          i32.const(0),
+          get(p.mc),
+          MR,
+          call(
+            tile,
+            get(p.kc),
+            get(paPanel),
+            get(pbPanel),
             i32.add(i32.add(get(p.c), i32.mul(get(i), get(p.cRs))), i32.shl(get(j), i32.const(2))),
-            get(p.cRs), get(p.beta),
+            get(p.cRs),
+            get(p.beta),
             choose("i32", get(p.bias), i32.add(get(p.bias), i32.shl(get(i), i32.const(2))), i32.const(0)),
             min(i32.sub(get(p.mc), get(i)), i32.const(MR)),
             min(i32.sub(get(p.nc), get(j)), i32.const(NR)),
-            get(p.tmp)),
-          inc(paPanel, i32.shl(get(p.kc), i32.const(4)))),
-        inc(pbPanel, i32.shl(get(p.kc), i32.const(5)))),
+            get(p.tmp),
+          ),
+          inc(paPanel, i32.shl(get(p.kc), i32.const(4))),
+        ),
+        inc(pbPanel, i32.shl(get(p.kc), i32.const(5))),
+      ),
     ];
   });
 }
-
 
 /**
  * gemmRange(M, N, K, a, aRs, aCs, b, bRs, bCs, c, cRs, beta, bias, i0, i1, j0, j1, scratch):
@@ -241,23 +340,59 @@ function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: Functi
       set(kStep, i32.div_u(i32.add(get(p.K), i32.sub(get(kStep), i32.const(1))), get(kStep))),
       set(pa, i32.add(get(p.scratch), i32.const(PACK_A_OFFSET))),
       set(pb, i32.add(get(p.scratch), i32.const(PACK_B_OFFSET))),
-      forRange(n0, get(p.j0), get(p.j1), NC,
+      forRange(
+        n0,
+        get(p.j0),
+        get(p.j1),
+        NC,
         set(nc, min(i32.sub(get(p.j1), get(n0)), i32.const(NC))),
-        forRange(k0, i32.const(0), get(p.K), get(kStep),
+        forRange(
+          k0,
+          i32.const(0),
+          get(p.K),
+          get(kStep),
           set(kc, min(i32.sub(get(p.K), get(k0)), get(kStep))),
           set(first, i32.eqz(get(k0))),
-          call(packB, i32.add(i32.add(get(p.b), i32.mul(get(k0), get(p.bRs))), i32.mul(get(n0), get(p.bCs))),
-            get(p.bRs), get(p.bCs), get(kc), get(nc), get(pb)),
-          forRange(m0, get(p.i0), get(p.i1), MC,
+          call(
+            packB,
+            i32.add(i32.add(get(p.b), i32.mul(get(k0), get(p.bRs))), i32.mul(get(n0), get(p.bCs))),
+            get(p.bRs),
+            get(p.bCs),
+            get(kc),
+            get(nc),
+            get(pb),
+          ),
+          forRange(
+            m0,
+            get(p.i0),
+            get(p.i1),
+            MC,
             set(mc, min(i32.sub(get(p.i1), get(m0)), i32.const(MC))),
-            call(packA, i32.add(i32.add(get(p.a), i32.mul(get(m0), get(p.aRs))), i32.mul(get(k0), get(p.aCs))),
-              get(p.aRs), get(p.aCs), get(mc), get(kc), get(pa)),
-            call(blk, get(mc), get(nc), get(kc), get(pa), get(pb),
+            call(
+              packA,
+              i32.add(i32.add(get(p.a), i32.mul(get(m0), get(p.aRs))), i32.mul(get(k0), get(p.aCs))),
+              get(p.aRs),
+              get(p.aCs),
+              get(mc),
+              get(kc),
+              get(pa),
+            ),
+            call(
+              blk,
+              get(mc),
+              get(nc),
+              get(kc),
+              get(pa),
+              get(pb),
               i32.add(i32.add(get(p.c), i32.mul(get(m0), get(p.cRs))), i32.shl(get(n0), i32.const(2))),
               get(p.cRs),
               i32.or(get(p.beta), i32.eqz(get(first))),
               choose("i32", i32.and(get(first), i32.ne(get(p.bias), i32.const(0))), i32.add(get(p.bias), i32.shl(get(m0), i32.const(2))), i32.const(0)),
-              i32.add(get(p.scratch), i32.const(TILE_OFFSET)))))),
+              i32.add(get(p.scratch), i32.const(TILE_OFFSET)),
+            ),
+          ),
+        ),
+      ),
     ];
   });
 }
@@ -271,4 +406,3 @@ export function emitGemm(mod: ModuleBuilder, options: { fma: boolean }): GemmFun
   const gemm = emitGemmRange(mod, packA, packB, blk);
   return { packA, packB, tile, block: blk, gemm };
 }
-

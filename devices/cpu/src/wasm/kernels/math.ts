@@ -13,7 +13,7 @@ export interface MathFunctions {
   readonly log: FunctionBuilder;
 }
 
-const LN2_HI = 6.93147180369123816490e-1;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
 
 /** Horner: c0 + x·(c1 + x·(c2 + ...)). */
@@ -69,7 +69,8 @@ export function emitMath(mod: ModuleBuilder): MathFunctions {
       set(s, f64.div(f64.sub(get(m), f64.const(1)), f64.add(get(m), f64.const(1)))),
       f64.add(
         f64.mul(f64.convert_i32_s(get(e)), f64.const(LN2_HI)),
-        f64.add(f64.mul(get(s), horner(f64.mul(get(s), get(s)), atanh)), f64.mul(f64.convert_i32_s(get(e)), f64.const(LN2_LO)))),
+        f64.add(f64.mul(get(s), horner(f64.mul(get(s), get(s)), atanh)), f64.mul(f64.convert_i32_s(get(e)), f64.const(LN2_LO))),
+      ),
     ];
   });
   return { exp, log };

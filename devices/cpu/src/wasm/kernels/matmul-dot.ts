@@ -33,33 +33,50 @@ export function emitMatmulDot(mod: ModuleBuilder, options: { fma: boolean }): Fu
         set(cols[t]!, i32.add(get(bBase), i32.mul(i32.add(get(j), i32.const(t)), get(p.bCs)))),
         set(acc[t]!, f32x4.const(0)),
       ]),
-      forRange(k, i32.const(0), get(kEnd), 16,
+      forRange(
+        k,
+        i32.const(0),
+        get(kEnd),
+        16,
         set(w, i32.add(get(aRow), get(k))),
-        Array.from({ length: n }, (_, t) => set(acc[t]!, madd(v128.load(get(w)), v128.load(i32.add(get(cols[t]!), get(k))), get(acc[t]!))))),
+        Array.from({ length: n }, (_, t) => set(acc[t]!, madd(v128.load(get(w)), v128.load(i32.add(get(cols[t]!), get(k))), get(acc[t]!)))),
+      ),
       Array.from({ length: n }, (_, t) => set(sums[t]!, hsum(acc[t]!))),
       // K not a multiple of 4: the last few products one by one.
-      whileLoop(i32.lt_s(get(k), i32.shl(get(p.K), i32.const(2))),
+      whileLoop(
+        i32.lt_s(get(k), i32.shl(get(p.K), i32.const(2))),
         set(x, f32.load(i32.add(get(aRow), get(k)))),
         Array.from({ length: n }, (_, t) => set(sums[t]!, f32.add(get(sums[t]!), f32.mul(get(x), f32.load(i32.add(get(cols[t]!), get(k))))))),
-        inc(k, 4)),
+        inc(k, 4),
+      ),
       Array.from({ length: n }, (_, t) => f32.store(i32.add(get(cRow), i32.shl(i32.add(get(j), i32.const(t)), i32.const(2))), get(sums[t]!))),
     ];
     return [
       // Bytes of K covered by whole vectors.
       set(kEnd, i32.shl(i32.and(get(p.K), i32.const(-4)), i32.const(2))),
-      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+      forRange(
+        ch,
+        get(p.chunk0),
+        get(p.chunk1),
+        1,
         set(batch, i32.div_u(get(ch), get(p.gn))),
         set(ni, i32.sub(get(ch), i32.mul(get(batch), get(p.gn)))),
         set(j1, minS(i32.mul(i32.add(get(ni), i32.const(1)), get(p.nb)), get(p.N))),
         set(entry, i32.add(get(p.table), i32.shl(get(batch), i32.const(3)))),
         set(aBase, i32.add(get(p.a), i32.load(get(entry)))),
         set(bBase, i32.add(get(p.b), i32.load(get(entry), 4))),
-        forRange(i, i32.const(0), get(p.M), 1,
+        forRange(
+          i,
+          i32.const(0),
+          get(p.M),
+          1,
           set(aRow, i32.add(get(aBase), i32.mul(get(i), get(p.aRs)))),
           set(cRow, i32.add(get(p.c), i32.shl(i32.mul(i32.add(i32.mul(get(batch), get(p.M)), get(i)), get(p.N)), i32.const(2)))),
           set(j, i32.mul(get(ni), get(p.nb))),
           whileLoop(i32.le_s(i32.add(get(j), i32.const(COLS)), get(j1)), dots(COLS), inc(j, COLS)),
-          whileLoop(i32.lt_s(get(j), get(j1)), dots(1), inc(j, 1)))),
+          whileLoop(i32.lt_s(get(j), get(j1)), dots(1), inc(j, 1)),
+        ),
+      ),
     ];
   });
 }

@@ -16,7 +16,11 @@ export function emitMatmul(mod: ModuleBuilder, g: GemmFunctions): FunctionBuilde
     const [ch, per, batch, rem, mi, ni, i0, i1, j0, j1, entry, end] = locals(fn, "i32", 12);
     return [
       set(per, i32.mul(get(p.gm), get(p.gn))),
-      forRange(ch, get(p.chunk0), get(p.chunk1), 1,
+      forRange(
+        ch,
+        get(p.chunk0),
+        get(p.chunk1),
+        1,
         set(batch, i32.div_u(get(ch), get(per))),
         set(rem, i32.sub(get(ch), i32.mul(get(batch), get(per)))),
         set(mi, i32.div_u(get(rem), get(p.gn))),
@@ -28,12 +32,26 @@ export function emitMatmul(mod: ModuleBuilder, g: GemmFunctions): FunctionBuilde
         set(end, i32.add(get(j0), get(p.nb))),
         set(j1, min(p.N, end)),
         set(entry, i32.add(get(p.table), i32.shl(get(batch), i32.const(3)))),
-        call(g.gemm, get(p.K),
-          i32.add(get(p.a), i32.load(get(entry))), get(p.aRs), get(p.aCs),
-          i32.add(get(p.b), i32.load(get(entry), 4)), get(p.bRs), get(p.bCs),
+        call(
+          g.gemm,
+          get(p.K),
+          i32.add(get(p.a), i32.load(get(entry))),
+          get(p.aRs),
+          get(p.aCs),
+          i32.add(get(p.b), i32.load(get(entry), 4)),
+          get(p.bRs),
+          get(p.bCs),
           i32.add(get(p.c), i32.shl(i32.mul(i32.mul(get(batch), get(p.M)), get(p.N)), i32.const(2))),
-          i32.shl(get(p.N), i32.const(2)), i32.const(0), i32.const(0),
-          get(i0), get(i1), get(j0), get(j1), get(p.scratch))),
+          i32.shl(get(p.N), i32.const(2)),
+          i32.const(0),
+          i32.const(0),
+          get(i0),
+          get(i1),
+          get(j0),
+          get(j1),
+          get(p.scratch),
+        ),
+      ),
     ];
   });
 }

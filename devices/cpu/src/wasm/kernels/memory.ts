@@ -28,14 +28,27 @@ export function emitMemory(mod: ModuleBuilder): MemoryFunctions {
   });
   const copy = defineFunction(mod, "copyF32", { params: i32Params("dst", "src", "n"), exported: false }, (p, fn) => {
     const [end] = locals(fn, "i32", 1);
-    return vectorRun(p.dst, end, p.n, [inc(p.dst, 16), inc(p.src, 16)], [v128.store(get(p.dst), v128.load(get(p.src)))],
-      [f32.store(get(p.dst), f32.load(get(p.src)))], [inc(p.dst, 4), inc(p.src, 4)]);
+    return vectorRun(
+      p.dst,
+      end,
+      p.n,
+      [inc(p.dst, 16), inc(p.src, 16)],
+      [v128.store(get(p.dst), v128.load(get(p.src)))],
+      [f32.store(get(p.dst), f32.load(get(p.src)))],
+      [inc(p.dst, 4), inc(p.src, 4)],
+    );
   });
   const add = defineFunction(mod, "addF32", { params: i32Params("dst", "src", "n") }, (p, fn) => {
     const [end] = locals(fn, "i32", 1);
-    return vectorRun(p.dst, end, p.n, [inc(p.dst, 16), inc(p.src, 16)],
+    return vectorRun(
+      p.dst,
+      end,
+      p.n,
+      [inc(p.dst, 16), inc(p.src, 16)],
       [v128.store(get(p.dst), f32x4.add(v128.load(get(p.dst)), v128.load(get(p.src))))],
-      [f32.store(get(p.dst), f32.add(f32.load(get(p.dst)), f32.load(get(p.src))))], [inc(p.dst, 4), inc(p.src, 4)]);
+      [f32.store(get(p.dst), f32.add(f32.load(get(p.dst)), f32.load(get(p.src))))],
+      [inc(p.dst, 4), inc(p.src, 4)],
+    );
   });
   return { zero, copy, add };
 }

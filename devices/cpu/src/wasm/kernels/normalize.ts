@@ -30,27 +30,37 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
     const [line, last, base, stride, d, at, e] = locals(fn, "i32", 7);
     const [max, sum, v, shift] = locals(fn, "f64", 4);
     // Line (o, i) starts at o·D·inner + i and steps by inner.
-    const walk = (...body: Code[]): Code => [set(at, get(base)), set(e, get(p.scratch)), forRange(d, i32.const(0), get(g.D), 1, body, inc(at, get(stride)), inc(e, 8))];
+    const walk = (...body: Code[]): Code => [
+      set(at, get(base)),
+      set(e, get(p.scratch)),
+      forRange(d, i32.const(0), get(g.D), 1, body, inc(at, get(stride)), inc(e, 8)),
+    ];
     return [
       code,
       set(stride, i32.shl(get(g.inner), i32.const(2))),
       lineRange(p, g, line, last),
-      whileLoop(i32.lt_s(get(line), get(last)),
-        set(base, i32.add(get(g.x), i32.shl(i32.add(
-          i32.mul(i32.div_u(get(line), get(g.inner)), i32.mul(get(g.D), get(g.inner))),
-          i32.rem_u(get(line), get(g.inner))), i32.const(2)))),
+      whileLoop(
+        i32.lt_s(get(line), get(last)),
+        set(
+          base,
+          i32.add(
+            get(g.x),
+            i32.shl(i32.add(i32.mul(i32.div_u(get(line), get(g.inner)), i32.mul(get(g.D), get(g.inner))), i32.rem_u(get(line), get(g.inner))), i32.const(2)),
+          ),
+        ),
         set(max, f64.const(-Infinity)),
         walk(set(max, f64.max(get(max), load64(get(at))))),
         set(sum, f64.const(0)),
         walk(set(v, call(math.exp, f64.sub(load64(get(at)), get(max)))), f64.store(get(e), get(v)), set(sum, f64.add(get(sum), get(v)))),
         set(shift, f64.add(get(max), call(math.log, get(sum)))),
         // Outputs sit at the same offsets in y as the inputs in x.
-        ifElse(get(g.log), [
-          walk(f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.sub(load64(get(at)), get(shift))))),
-        ], [
-          walk(f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.div(f64.load(get(e)), get(sum))))),
-        ]),
-        inc(line, 1)),
+        ifElse(
+          get(g.log),
+          [walk(f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.sub(load64(get(at)), get(shift)))))],
+          [walk(f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.div(f64.load(get(e)), get(sum)))))],
+        ),
+        inc(line, 1),
+      ),
     ];
   });
 
@@ -63,7 +73,8 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
     return [
       code,
       lineRange(p, g, line, last),
-      whileLoop(i32.lt_s(get(line), get(last)),
+      whileLoop(
+        i32.lt_s(get(line), get(last)),
         set(xs, i32.add(get(g.x), i32.shl(i32.mul(get(line), get(g.D)), i32.const(2)))),
         set(ys, i32.add(get(g.y), i32.shl(i32.mul(get(line), get(g.D)), i32.const(2)))),
         set(mean, f64.const(0)),
@@ -73,10 +84,14 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
         over(set(t, f64.sub(load64(i32.add(get(xs), get(off))), get(mean))), set(variance, f64.add(get(variance), f64.mul(get(t), get(t))))),
         set(variance, f64.div(get(variance), f64.convert_i32_s(get(g.D)))),
         set(inv, f64.div(f64.const(1), f64.sqrt(f64.add(get(variance), get(p.epsilon))))),
-        over(f32.store(i32.add(get(ys), get(off)), f32.demote_f64(f64.add(
-          f64.mul(f64.mul(f64.sub(load64(i32.add(get(xs), get(off))), get(mean)), get(inv)), param(g.weight, 1)),
-          param(g.bias, 0))))),
-        inc(line, 1)),
+        over(
+          f32.store(
+            i32.add(get(ys), get(off)),
+            f32.demote_f64(f64.add(f64.mul(f64.mul(f64.sub(load64(i32.add(get(xs), get(off))), get(mean)), get(inv)), param(g.weight, 1)), param(g.bias, 0))),
+          ),
+        ),
+        inc(line, 1),
+      ),
     ];
   });
 
@@ -88,7 +103,8 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
     return [
       code,
       lineRange(p, g, line, last),
-      whileLoop(i32.lt_s(get(line), get(last)),
+      whileLoop(
+        i32.lt_s(get(line), get(last)),
         set(c, i32.rem_u(get(line), get(g.C))),
         set(inv, f64.div(f64.const(1), f64.sqrt(f64.add(param(g.variance), get(p.epsilon))))),
         set(mean, param(g.mean)),
@@ -97,11 +113,14 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
         set(at, i32.add(get(g.x), i32.shl(i32.mul(get(line), get(g.inner)), i32.const(2)))),
         set(out, i32.add(get(g.y), i32.shl(i32.mul(get(line), get(g.inner)), i32.const(2)))),
         set(end, i32.add(get(at), i32.shl(get(g.inner), i32.const(2)))),
-        whileLoop(i32.lt_u(get(at), get(end)),
+        whileLoop(
+          i32.lt_u(get(at), get(end)),
           f32.store(get(out), f32.demote_f64(f64.add(f64.mul(f64.mul(f64.sub(load64(get(at)), get(mean)), get(inv)), get(scale)), get(bias)))),
-          inc(at, 4), inc(out, 4)),
-        inc(line, 1)),
+          inc(at, 4),
+          inc(out, 4),
+        ),
+        inc(line, 1),
+      ),
     ];
   });
 }
-

@@ -16,7 +16,26 @@ import { Struct } from "../struct.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
 export const POOL = new Struct([
-  "x", "y", "gradOut", "planes", "H", "W", "kh", "kw", "sh", "sw", "dh", "dw", "pt", "pl", "pb", "pr", "OH", "OW", "includePad", "perChunk",
+  "x",
+  "y",
+  "gradOut",
+  "planes",
+  "H",
+  "W",
+  "kh",
+  "kw",
+  "sh",
+  "sw",
+  "dh",
+  "dw",
+  "pt",
+  "pl",
+  "pb",
+  "pr",
+  "OH",
+  "OW",
+  "includePad",
+  "perChunk",
 ] as const);
 
 const CHUNK_PARAMS = i32Params("geo", "chunk0", "chunk1", "scratch");
@@ -40,17 +59,34 @@ function argMax(fn: FunctionBuilder, g: Readonly<Record<string, number>>, xs: nu
   return [
     set(best, i32.const(-1)),
     set(m, f32.const(-Infinity)),
-    forRange(ki, i32.const(0), get(g.kh!), 1,
+    forRange(
+      ki,
+      i32.const(0),
+      get(g.kh!),
+      1,
       set(ih, i32.add(i32.sub(i32.mul(get(oh), get(g.sh!)), get(g.pt!)), i32.mul(get(ki), get(g.dh!)))),
-      when(i32.lt_u(get(ih), get(g.H!)),
-        forRange(kj, i32.const(0), get(g.kw!), 1,
+      when(
+        i32.lt_u(get(ih), get(g.H!)),
+        forRange(
+          kj,
+          i32.const(0),
+          get(g.kw!),
+          1,
           set(iw, i32.add(i32.sub(i32.mul(get(ow), get(g.sw!)), get(g.pl!)), i32.mul(get(kj), get(g.dw!)))),
-          when(i32.lt_u(get(iw), get(g.W!)),
+          when(
+            i32.lt_u(get(iw), get(g.W!)),
             set(idx, i32.add(i32.mul(get(ih), get(g.W!)), get(iw))),
             set(v, f32.load(i32.add(get(xs), i32.shl(get(idx), i32.const(2))))),
             // Replace when nothing yet, or the maximum so far is not NaN and v is greater or NaN.
-            when(i32.or(i32.lt_s(get(best), i32.const(0)), i32.and(f32.eq(get(m), get(m)), i32.or(f32.gt(get(v), get(m)), f32.ne(get(v), get(v))))),
-              set(m, get(v)), set(best, get(idx))))))),
+            when(
+              i32.or(i32.lt_s(get(best), i32.const(0)), i32.and(f32.eq(get(m), get(m)), i32.or(f32.gt(get(v), get(m)), f32.ne(get(v), get(v))))),
+              set(m, get(v)),
+              set(best, get(idx)),
+            ),
+          ),
+        ),
+      ),
+    ),
   ];
 }
 
@@ -59,7 +95,8 @@ function isTwoByTwo(g: Readonly<Record<string, number>>): Code {
   const eq = (f: string, v: number) => i32.eq(get(g[f]!), i32.const(v));
   return i32.and(
     i32.and(i32.and(eq("kh", 2), eq("kw", 2)), i32.and(eq("sh", 2), eq("sw", 2))),
-    i32.and(i32.eqz(i32.or(i32.or(get(g.pt!), get(g.pl!)), i32.or(get(g.pb!), get(g.pr!)))), i32.and(eq("dh", 1), eq("dw", 1))));
+    i32.and(i32.eqz(i32.or(i32.or(get(g.pt!), get(g.pl!)), i32.or(get(g.pb!), get(g.pr!)))), i32.and(eq("dh", 1), eq("dw", 1))),
+  );
 }
 
 /** Lanes where tap `v` replaces the running maximum `m`: m is not NaN, and v is greater or NaN. */
@@ -70,10 +107,14 @@ function loadTaps(row0: number, row1: number, a: number, b: number, taps: readon
   const evens = lanes32(0, 2, 4, 6);
   const odds = lanes32(1, 3, 5, 7);
   return [
-    set(a, v128.load(get(row0))), set(b, v128.load(get(row0), 16)),
-    set(taps[0]!, v128.shuffle(get(a), get(b), evens)), set(taps[1]!, v128.shuffle(get(a), get(b), odds)),
-    set(a, v128.load(get(row1))), set(b, v128.load(get(row1), 16)),
-    set(taps[2]!, v128.shuffle(get(a), get(b), evens)), set(taps[3]!, v128.shuffle(get(a), get(b), odds)),
+    set(a, v128.load(get(row0))),
+    set(b, v128.load(get(row0), 16)),
+    set(taps[0]!, v128.shuffle(get(a), get(b), evens)),
+    set(taps[1]!, v128.shuffle(get(a), get(b), odds)),
+    set(a, v128.load(get(row1))),
+    set(b, v128.load(get(row1), 16)),
+    set(taps[2]!, v128.shuffle(get(a), get(b), evens)),
+    set(taps[3]!, v128.shuffle(get(a), get(b), odds)),
   ];
 }
 
@@ -104,9 +145,7 @@ function tapsWithin(fn: FunctionBuilder, start: Code, k: number, d: number, lo: 
   return [
     set(count, i32.const(0)),
     set(pos, start),
-    forRange(i, i32.const(0), get(k), 1,
-      when(i32.and(i32.ge_s(get(pos), lo), i32.lt_s(get(pos), hi)), inc(count, 1)),
-      inc(pos, get(d))),
+    forRange(i, i32.const(0), get(k), 1, when(i32.and(i32.ge_s(get(pos), lo), i32.lt_s(get(pos), hi)), inc(count, 1)), inc(pos, get(d))),
     get(count),
   ];
 }
@@ -121,24 +160,42 @@ export function emitPool(mod: ModuleBuilder, m: MemoryFunctions): void {
       code,
       planeRange(g, p, plane, last),
       set(fast, isTwoByTwo(g)),
-      whileLoop(i32.lt_s(get(plane), get(last)),
+      whileLoop(
+        i32.lt_s(get(plane), get(last)),
         set(xs, i32.add(get(g.x), i32.shl(i32.mul(get(plane), i32.mul(get(g.H), get(g.W))), i32.const(2)))),
         set(ys, i32.add(get(g.y), i32.shl(i32.mul(get(plane), i32.mul(get(g.OH), get(g.OW))), i32.const(2)))),
-        forRange(oh, i32.const(0), get(g.OH), 1,
+        forRange(
+          oh,
+          i32.const(0),
+          get(g.OH),
+          1,
           set(ow, i32.const(0)),
-          when(get(fast),
+          when(
+            get(fast),
             set(row0, i32.add(get(xs), i32.shl(i32.mul(i32.shl(get(oh), i32.const(1)), get(g.W)), i32.const(2)))),
             set(row1, i32.add(get(row0), i32.shl(get(g.W), i32.const(2)))),
             // Four outputs need input columns 2·ow .. 2·ow + 7.
-            whileLoop(i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
+            whileLoop(
+              i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
               loadTaps(row0, row1, a, b, [e0, o0, e1, o1]),
               v128.store(i32.add(get(ys), i32.shl(get(ow), i32.const(2))), firstMax(firstMax(firstMax(get(e0), o0), e1), o1)),
-              inc(row0, 32), inc(row1, 32), inc(ow, 4))),
-          forRange(ow, get(ow), get(g.OW), 1,
+              inc(row0, 32),
+              inc(row1, 32),
+              inc(ow, 4),
+            ),
+          ),
+          forRange(
+            ow,
+            get(ow),
+            get(g.OW),
+            1,
             ifElse(get(fast), [argMax2x2(fn, g, xs, oh, ow, best, mx)], [argMax(fn, g, xs, oh, ow, best, mx)]),
-            f32.store(i32.add(get(ys), i32.shl(get(ow), i32.const(2))), get(mx))),
-          inc(ys, i32.shl(get(g.OW), i32.const(2)))),
-        inc(plane, 1)),
+            f32.store(i32.add(get(ys), i32.shl(get(ow), i32.const(2))), get(mx)),
+          ),
+          inc(ys, i32.shl(get(g.OW), i32.const(2))),
+        ),
+        inc(plane, 1),
+      ),
     ];
   });
 
@@ -153,7 +210,8 @@ export function emitPool(mod: ModuleBuilder, m: MemoryFunctions): void {
       set(row0, i32.add(get(xs), i32.shl(i32.mul(i32.shl(get(oh), i32.const(1)), get(g.W)), i32.const(2)))),
       set(row1, i32.add(get(row0), i32.shl(get(g.W), i32.const(2)))),
       set(drow, i32.add(get(dx), i32.sub(get(row0), get(xs)))),
-      whileLoop(i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
+      whileLoop(
+        i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
         loadTaps(row0, row1, a, b, [t0, t1, t2, t3]),
         set(c1, replaces(get(t0), get(t1))),
         set(m1, v128.bitselect(get(t1), get(t0), get(c1))),
@@ -169,67 +227,137 @@ export function emitPool(mod: ModuleBuilder, m: MemoryFunctions): void {
         v128.store(get(drow), interleave(w0, w1, 1), 16),
         v128.store(i32.add(get(drow), i32.shl(get(g.W), i32.const(2))), interleave(w2, w3, 0)),
         v128.store(i32.add(get(drow), i32.shl(get(g.W), i32.const(2))), interleave(w2, w3, 1), 16),
-        inc(row0, 32), inc(row1, 32), inc(drow, 32), inc(ow, 4)),
+        inc(row0, 32),
+        inc(row1, 32),
+        inc(drow, 32),
+        inc(ow, 4),
+      ),
     ];
     return [
       code,
       planeRange(g, p, plane, last),
       set(fast, isTwoByTwo(g)),
-      whileLoop(i32.lt_s(get(plane), get(last)),
+      whileLoop(
+        i32.lt_s(get(plane), get(last)),
         set(xs, i32.add(get(g.x), i32.shl(i32.mul(get(plane), i32.mul(get(g.H), get(g.W))), i32.const(2)))),
         set(dx, i32.add(get(g.y), i32.shl(i32.mul(get(plane), i32.mul(get(g.H), get(g.W))), i32.const(2)))),
         set(gs, i32.add(get(g.gradOut), i32.shl(i32.mul(get(plane), i32.mul(get(g.OH), get(g.OW))), i32.const(2)))),
-        ifElse(get(fast), [
-          // Disjoint windows: each dx element gets at most one gradient, so float32 is exact.
-          call(m.zero, get(dx), i32.mul(get(g.H), get(g.W))),
-          forRange(oh, i32.const(0), get(g.OH), 1,
-            set(ow, i32.const(0)),
-            vectorRow,
-            forRange(ow, get(ow), get(g.OW), 1,
-              argMax2x2(fn, g, xs, oh, ow, best, mx),
-              set(addr, i32.add(get(dx), i32.shl(get(best), i32.const(2)))),
-              f32.store(get(addr), f32.load(i32.add(get(gs), i32.shl(get(ow), i32.const(2)))))),
-            inc(gs, i32.shl(get(g.OW), i32.const(2)))),
-        ], [
-          // Windows may overlap: accumulate in float64 in the scratch plane and round once, as the reference does.
-          zeroF64(fn, get(p.scratch), i32.mul(get(g.H), get(g.W))),
-          forRange(oh, i32.const(0), get(g.OH), 1,
-            forRange(ow, i32.const(0), get(g.OW), 1,
-              argMax(fn, g, xs, oh, ow, best, mx),
-              when(i32.ge_s(get(best), i32.const(0)),
-                set(addr, i32.add(get(p.scratch), i32.shl(get(best), i32.const(3)))),
-                f64.store(get(addr), f64.add(f64.load(get(addr)), f64.promote_f32(f32.load(i32.add(get(gs), i32.shl(get(ow), i32.const(2))))))))),
-            inc(gs, i32.shl(get(g.OW), i32.const(2)))),
-          roundF64Plane(fn, get(p.scratch), get(dx), i32.mul(get(g.H), get(g.W))),
-        ]),
-        inc(plane, 1)),
+        ifElse(
+          get(fast),
+          [
+            // Disjoint windows: each dx element gets at most one gradient, so float32 is exact.
+            call(m.zero, get(dx), i32.mul(get(g.H), get(g.W))),
+            forRange(
+              oh,
+              i32.const(0),
+              get(g.OH),
+              1,
+              set(ow, i32.const(0)),
+              vectorRow,
+              forRange(
+                ow,
+                get(ow),
+                get(g.OW),
+                1,
+                argMax2x2(fn, g, xs, oh, ow, best, mx),
+                set(addr, i32.add(get(dx), i32.shl(get(best), i32.const(2)))),
+                f32.store(get(addr), f32.load(i32.add(get(gs), i32.shl(get(ow), i32.const(2))))),
+              ),
+              inc(gs, i32.shl(get(g.OW), i32.const(2))),
+            ),
+          ],
+          [
+            // Windows may overlap: accumulate in float64 in the scratch plane and round once, as the reference does.
+            zeroF64(fn, get(p.scratch), i32.mul(get(g.H), get(g.W))),
+            forRange(
+              oh,
+              i32.const(0),
+              get(g.OH),
+              1,
+              forRange(
+                ow,
+                i32.const(0),
+                get(g.OW),
+                1,
+                argMax(fn, g, xs, oh, ow, best, mx),
+                when(
+                  i32.ge_s(get(best), i32.const(0)),
+                  set(addr, i32.add(get(p.scratch), i32.shl(get(best), i32.const(3)))),
+                  f64.store(get(addr), f64.add(f64.load(get(addr)), f64.promote_f32(f32.load(i32.add(get(gs), i32.shl(get(ow), i32.const(2))))))),
+                ),
+              ),
+              inc(gs, i32.shl(get(g.OW), i32.const(2))),
+            ),
+            roundF64Plane(fn, get(p.scratch), get(dx), i32.mul(get(g.H), get(g.W))),
+          ],
+        ),
+        inc(plane, 1),
+      ),
     ];
   });
 
   /** Sum of the window's taps inside the input (float64) and its divisor; calls `body(sum, count)` per output. */
-  const avgWindows = (fn: FunctionBuilder, g: Readonly<Record<string, number>>, xs: number | undefined, body: (oh: number, ow: number, count: number, sum: number) => Code): Code => {
+  const avgWindows = (
+    fn: FunctionBuilder,
+    g: Readonly<Record<string, number>>,
+    xs: number | undefined,
+    body: (oh: number, ow: number, count: number, sum: number) => Code,
+  ): Code => {
     const [oh, ow, ki, kj, ih, iw, h0, w0, count, hLo, hHi, wLo, wHi] = locals(fn, "i32", 13);
     const sum = fn.local("f64");
-    return forRange(oh, i32.const(0), get(g.OH!), 1,
-      forRange(ow, i32.const(0), get(g.OW!), 1,
+    return forRange(
+      oh,
+      i32.const(0),
+      get(g.OH!),
+      1,
+      forRange(
+        ow,
+        i32.const(0),
+        get(g.OW!),
+        1,
         set(h0, i32.sub(i32.mul(get(oh), get(g.sh!)), get(g.pt!))),
         set(w0, i32.sub(i32.mul(get(ow), get(g.sw!)), get(g.pl!))),
-        ifElse(get(g.includePad!), [
-          set(hLo, i32.sub(i32.const(0), get(g.pt!))), set(hHi, i32.add(get(g.H!), get(g.pb!))),
-          set(wLo, i32.sub(i32.const(0), get(g.pl!))), set(wHi, i32.add(get(g.W!), get(g.pr!))),
-        ], [
-          set(hLo, i32.const(0)), set(hHi, get(g.H!)), set(wLo, i32.const(0)), set(wHi, get(g.W!)),
-        ]),
+        ifElse(
+          get(g.includePad!),
+          [
+            set(hLo, i32.sub(i32.const(0), get(g.pt!))),
+            set(hHi, i32.add(get(g.H!), get(g.pb!))),
+            set(wLo, i32.sub(i32.const(0), get(g.pl!))),
+            set(wHi, i32.add(get(g.W!), get(g.pr!))),
+          ],
+          [set(hLo, i32.const(0)), set(hHi, get(g.H!)), set(wLo, i32.const(0)), set(wHi, get(g.W!))],
+        ),
         set(count, i32.mul(tapsWithin(fn, get(h0), g.kh!, g.dh!, get(hLo), get(hHi)), tapsWithin(fn, get(w0), g.kw!, g.dw!, get(wLo), get(wHi)))),
         set(sum, f64.const(0)),
-        xs === undefined ? [] : forRange(ki, i32.const(0), get(g.kh!), 1,
-          set(ih, i32.add(get(h0), i32.mul(get(ki), get(g.dh!)))),
-          when(i32.lt_u(get(ih), get(g.H!)),
-            forRange(kj, i32.const(0), get(g.kw!), 1,
-              set(iw, i32.add(get(w0), i32.mul(get(kj), get(g.dw!)))),
-              when(i32.lt_u(get(iw), get(g.W!)),
-                set(sum, f64.add(get(sum), f64.promote_f32(f32.load(i32.add(get(xs), i32.shl(i32.add(i32.mul(get(ih), get(g.W!)), get(iw)), i32.const(2))))))))))),
-        body(oh, ow, count, sum)));
+        xs === undefined
+          ? []
+          : forRange(
+              ki,
+              i32.const(0),
+              get(g.kh!),
+              1,
+              set(ih, i32.add(get(h0), i32.mul(get(ki), get(g.dh!)))),
+              when(
+                i32.lt_u(get(ih), get(g.H!)),
+                forRange(
+                  kj,
+                  i32.const(0),
+                  get(g.kw!),
+                  1,
+                  set(iw, i32.add(get(w0), i32.mul(get(kj), get(g.dw!)))),
+                  when(
+                    i32.lt_u(get(iw), get(g.W!)),
+                    set(
+                      sum,
+                      f64.add(get(sum), f64.promote_f32(f32.load(i32.add(get(xs), i32.shl(i32.add(i32.mul(get(ih), get(g.W!)), get(iw)), i32.const(2)))))),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+        body(oh, ow, count, sum),
+      ),
+    );
   };
 
   defineFunction(mod, "avgPool2d", { params: CHUNK_PARAMS }, (p, fn) => {
@@ -238,14 +366,16 @@ export function emitPool(mod: ModuleBuilder, m: MemoryFunctions): void {
     return [
       code,
       planeRange(g, p, plane, last),
-      whileLoop(i32.lt_s(get(plane), get(last)),
+      whileLoop(
+        i32.lt_s(get(plane), get(last)),
         set(xs, i32.add(get(g.x), i32.shl(i32.mul(get(plane), i32.mul(get(g.H), get(g.W))), i32.const(2)))),
         set(ys, i32.add(get(g.y), i32.shl(i32.mul(get(plane), i32.mul(get(g.OH), get(g.OW))), i32.const(2)))),
         avgWindows(fn, g, xs, (_oh, _ow, count, sum) => [
           f32.store(get(ys), choose("f32", i32.gt_s(get(count), i32.const(0)), f32.demote_f64(f64.div(get(sum), f64.convert_i32_s(get(count)))), f32.const(0))),
           inc(ys, 4),
         ]),
-        inc(plane, 1)),
+        inc(plane, 1),
+      ),
     ];
   });
 
@@ -256,28 +386,46 @@ export function emitPool(mod: ModuleBuilder, m: MemoryFunctions): void {
     return [
       code,
       planeRange(g, p, plane, last),
-      whileLoop(i32.lt_s(get(plane), get(last)),
+      whileLoop(
+        i32.lt_s(get(plane), get(last)),
         set(dxs, i32.add(get(g.y), i32.shl(i32.mul(get(plane), i32.mul(get(g.H), get(g.W))), i32.const(2)))),
         set(gs, i32.add(get(g.gradOut), i32.shl(i32.mul(get(plane), i32.mul(get(g.OH), get(g.OW))), i32.const(2)))),
         // dx accumulates in float64 in the scratch plane, then rounds once, as the reference does.
         zeroF64(fn, get(p.scratch), i32.mul(get(g.H), get(g.W))),
         avgWindows(fn, g, undefined, (oh, ow, count) => [
-          when(i32.gt_s(get(count), i32.const(0)),
+          when(
+            i32.gt_s(get(count), i32.const(0)),
             set(share, f64.div(f64.promote_f32(f32.load(get(gs))), f64.convert_i32_s(get(count)))),
             set(h0, i32.sub(i32.mul(get(oh), get(g.sh)), get(g.pt))),
             set(w0, i32.sub(i32.mul(get(ow), get(g.sw)), get(g.pl))),
-            forRange(ki, i32.const(0), get(g.kh), 1,
+            forRange(
+              ki,
+              i32.const(0),
+              get(g.kh),
+              1,
               set(ih, i32.add(get(h0), i32.mul(get(ki), get(g.dh)))),
-              when(i32.lt_u(get(ih), get(g.H)),
-                forRange(kj, i32.const(0), get(g.kw), 1,
+              when(
+                i32.lt_u(get(ih), get(g.H)),
+                forRange(
+                  kj,
+                  i32.const(0),
+                  get(g.kw),
+                  1,
                   set(iw, i32.add(get(w0), i32.mul(get(kj), get(g.dw)))),
-                  when(i32.lt_u(get(iw), get(g.W)),
+                  when(
+                    i32.lt_u(get(iw), get(g.W)),
                     set(addr, i32.add(get(p.scratch), i32.shl(i32.add(i32.mul(get(ih), get(g.W)), get(iw)), i32.const(3)))),
-                    f64.store(get(addr), f64.add(f64.load(get(addr)), get(share)))))))),
+                    f64.store(get(addr), f64.add(f64.load(get(addr)), get(share))),
+                  ),
+                ),
+              ),
+            ),
+          ),
           inc(gs, 4),
         ]),
         roundF64Plane(fn, get(p.scratch), get(dxs), i32.mul(get(g.H), get(g.W))),
-        inc(plane, 1)),
+        inc(plane, 1),
+      ),
     ];
   });
 }
@@ -292,4 +440,3 @@ function zeroF64(fn: FunctionBuilder, dst: Code, n: Code): Code {
   const [i, ptr] = locals(fn, "i32", 2);
   return [set(ptr, dst), forRange(i, i32.const(0), n, 1, f64.store(get(ptr), f64.const(0)), inc(ptr, 8))];
 }
-

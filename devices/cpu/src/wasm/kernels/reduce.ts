@@ -21,7 +21,10 @@ interface Reducer {
 }
 
 function sumReducer(): Reducer {
-  let lo = 0, hi = 0, s = 0, t = 0;
+  let lo = 0,
+    hi = 0,
+    s = 0,
+    t = 0;
   return {
     init(fn) {
       [lo, hi, t] = locals(fn, "v128", 3);
@@ -42,7 +45,8 @@ function sumReducer(): Reducer {
 }
 
 function extremumReducer(max: boolean): Reducer {
-  let v = 0, s = 0;
+  let v = 0,
+    s = 0;
   const start = max ? -Infinity : Infinity;
   const vop = max ? f32x4.max : f32x4.min;
   const sop = max ? f32.max : f32.min;
@@ -54,7 +58,8 @@ function extremumReducer(max: boolean): Reducer {
     },
     vector: (x) => set(v, vop(get(v), x)),
     scalar: (x) => set(s, sop(get(s), x)),
-    result: () => sop(get(s), sop(sop(f32x4.extractLane(get(v), 0), f32x4.extractLane(get(v), 1)), sop(f32x4.extractLane(get(v), 2), f32x4.extractLane(get(v), 3)))),
+    result: () =>
+      sop(get(s), sop(sop(f32x4.extractLane(get(v), 0), f32x4.extractLane(get(v), 1)), sop(f32x4.extractLane(get(v), 2), f32x4.extractLane(get(v), 3)))),
   };
 }
 
@@ -75,27 +80,46 @@ export function emitReduce(mod: ModuleBuilder): void {
         set(o, i32.mul(get(p.chunk0), get(g.perChunk))),
         set(last, i32.mul(get(p.chunk1), get(g.perChunk))),
         set(last, minS(get(last), get(g.outputs))),
-        whileLoop(i32.lt_s(get(o), get(last)),
+        whileLoop(
+          i32.lt_s(get(o), get(last)),
           r.init(fn),
           set(p0, i32.add(get(g.x), i32.load(i32.add(get(g.table), i32.shl(get(o), i32.const(2)))))),
-          forRange(i0, i32.const(0), get(g.n0), 1,
+          forRange(
+            i0,
+            i32.const(0),
+            get(g.n0),
+            1,
             set(p1, get(p0)),
-            forRange(i1, i32.const(0), get(g.n1), 1,
+            forRange(
+              i1,
+              i32.const(0),
+              get(g.n1),
+              1,
               set(p2, get(p1)),
-              forRange(i2, i32.const(0), get(g.n2), 1,
+              forRange(
+                i2,
+                i32.const(0),
+                get(g.n2),
+                1,
                 set(q, get(p2)),
-                ifElse(i32.eq(get(g.s3), i32.const(4)), [
-                  set(end, i32.add(get(q), i32.shl(get(g.n3), i32.const(2)))),
-                  whileLoop(i32.le_u(i32.add(get(q), i32.const(16)), get(end)), r.vector(v128.load(get(q))), inc(q, 16)),
-                  whileLoop(i32.lt_u(get(q), get(end)), r.scalar(f32.load(get(q))), inc(q, 4)),
-                ], [
-                  forRange(end, i32.const(0), get(g.n3), 1, r.scalar(f32.load(get(q))), inc(q, get(g.s3))),
-                ]),
-                inc(p2, get(g.s2))),
-              inc(p1, get(g.s1))),
-            inc(p0, get(g.s0))),
+                ifElse(
+                  i32.eq(get(g.s3), i32.const(4)),
+                  [
+                    set(end, i32.add(get(q), i32.shl(get(g.n3), i32.const(2)))),
+                    whileLoop(i32.le_u(i32.add(get(q), i32.const(16)), get(end)), r.vector(v128.load(get(q))), inc(q, 16)),
+                    whileLoop(i32.lt_u(get(q), get(end)), r.scalar(f32.load(get(q))), inc(q, 4)),
+                  ],
+                  [forRange(end, i32.const(0), get(g.n3), 1, r.scalar(f32.load(get(q))), inc(q, get(g.s3)))],
+                ),
+                inc(p2, get(g.s2)),
+              ),
+              inc(p1, get(g.s1)),
+            ),
+            inc(p0, get(g.s0)),
+          ),
           f32.store(i32.add(get(g.y), i32.shl(get(o), i32.const(2))), r.result()),
-          inc(o, 1)),
+          inc(o, 1),
+        ),
       ];
     });
   }

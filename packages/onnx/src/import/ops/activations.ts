@@ -8,11 +8,13 @@ import { bin, input, output, requireFloatInput, scalarLike, un, type OpImporter 
  */
 type Build = (ctx: ImportContext, node: OnnxNode, x: string, out: string | undefined) => string;
 
-const activation = (build: Build): OpImporter => (ctx, node) => {
-  const x = input(ctx, node, 0);
-  requireFloatInput(ctx, x);
-  ctx.bind(output(node), build(ctx, node, x, output(node)));
-};
+const activation =
+  (build: Build): OpImporter =>
+  (ctx, node) => {
+    const x = input(ctx, node, 0);
+    requireFloatInput(ctx, x);
+    ctx.bind(output(node), build(ctx, node, x, output(node)));
+  };
 
 const c = (ctx: ImportContext, v: number, like: string) => scalarLike(ctx, v, like);
 
@@ -90,7 +92,7 @@ export function geluOf(ctx: ImportContext, x: string, tanh: boolean, out?: strin
     inner = un(ctx, "erf", bin(ctx, "mul", x, c(ctx, Math.SQRT1_2, x)));
   }
   return bin(ctx, "mul", bin(ctx, "mul", c(ctx, 0.5, x), x), bin(ctx, "add", c(ctx, 1, x), inner), out);
-};
+}
 
 /** PRelu: slope broadcasts onto x (unidirectionally); before opset 7 a [C] slope is per channel (dim 1). */
 const prelu: OpImporter = (ctx, node) => {

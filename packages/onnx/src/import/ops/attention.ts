@@ -10,15 +10,18 @@ import { matmulOf } from "./matmul.ts";
  * default; unidirectional masks future positions. Masks, attention bias and past state are not supported.
  */
 const multiHeadAttention: OpImporter = (ctx, node) => {
-  for (const i of [4, 5, 6, 7]) if (optionalInput(node, i)) throw new UnsupportedOpError(`${ctx.where()}: masks, attention bias and past key/value are not supported`);
+  for (const i of [4, 5, 6, 7])
+    if (optionalInput(node, i)) throw new UnsupportedOpError(`${ctx.where()}: masks, attention bias and past key/value are not supported`);
   if (output(node, 1) || output(node, 2)) throw new UnsupportedOpError(`${ctx.where()}: present key/value outputs are not supported`);
   const heads = node.attrs.int("num_heads");
   if (!heads || heads < 1) throw new FormatError(`${ctx.where()}: num_heads is required`);
   let [q, k, v] = [0, 1, 2].map((i) => input(ctx, node, i)) as [string, string, string];
-  for (const t of [q, k, v]) if (ctx.rank(t) !== 3) throw new UnsupportedOpError(`${ctx.where()}: only 3-D query, key and value ([batch, sequence, hidden]) are supported`);
+  for (const t of [q, k, v])
+    if (ctx.rank(t) !== 3) throw new UnsupportedOpError(`${ctx.where()}: only 3-D query, key and value ([batch, sequence, hidden]) are supported`);
   const [batch, seq, hidden] = ctx.shape(q, "MultiHeadAttention");
   const [, kvSeq, vHidden] = ctx.shape(v, "MultiHeadAttention");
-  if (hidden! % heads !== 0 || vHidden! % heads !== 0) throw new ShapeError(`${ctx.where()}: hidden sizes ${hidden} and ${vHidden} do not divide into ${heads} heads`);
+  if (hidden! % heads !== 0 || vHidden! % heads !== 0)
+    throw new ShapeError(`${ctx.where()}: hidden sizes ${hidden} and ${vHidden} do not divide into ${heads} heads`);
   const bias = optionalInput(node, 3);
   if (bias) {
     const part = (start: number, size: number) => ctx.op("slice", [bias], { starts: [start], ends: [start + size], axes: [0] });
@@ -27,7 +30,8 @@ const multiHeadAttention: OpImporter = (ctx, node) => {
     v = bin(ctx, "add", v, part(2 * hidden!, vHidden!));
   }
   const headSize = hidden! / heads;
-  const split = (t: string, len: number, size: number) => ctx.op("permute", [ctx.op("reshape", [t], { shape: [batch!, len, heads, size] })], { dims: [0, 2, 1, 3] });
+  const split = (t: string, len: number, size: number) =>
+    ctx.op("permute", [ctx.op("reshape", [t], { shape: [batch!, len, heads, size] })], { dims: [0, 2, 1, 3] });
   const qh = split(q, seq!, headSize);
   const kt = ctx.op("permute", [split(k, kvSeq!, headSize)], { dims: [0, 1, 3, 2] });
   const vh = split(v, kvSeq!, vHidden! / heads);
@@ -61,13 +65,18 @@ const rotaryEmbedding: OpImporter = (ctx, node) => {
   const headSize = rank === 4 ? dims[3]! : dims[2]! / heads;
   if (!Number.isInteger(headSize)) throw new ShapeError(`${ctx.where()}: hidden size ${dims[2]} does not divide into ${heads} heads`);
   const rotary = node.attrs.int("rotary_embedding_dim", 0) || 2 * half;
-  if (rotary !== 2 * half || rotary > headSize) throw new ShapeError(`${ctx.where()}: rotary dim ${rotary} does not fit cache [.., ${half}] and head size ${headSize}`);
+  if (rotary !== 2 * half || rotary > headSize)
+    throw new ShapeError(`${ctx.where()}: rotary dim ${rotary} does not fit cache [.., ${half}] and head size ${headSize}`);
   // [B, S, heads, head] either way, positions along dim 1.
   const heads4 = rank === 3 ? ctx.op("reshape", [x], { shape: [dims[0]!, seq, heads, headSize] }) : ctx.op("permute", [x], { dims: [0, 2, 1, 3] });
   let positions = input(ctx, node, 1);
   if (ctx.rank(positions) !== 2) {
     const offset = Number(ctx.requireConstant(positions, "RotaryEmbedding's position offset").data[0]);
-    positions = ctx.const(Array.from({ length: seq }, (_, i) => offset + i), [1, seq], "int32");
+    positions = ctx.const(
+      Array.from({ length: seq }, (_, i) => offset + i),
+      [1, seq],
+      "int32",
+    );
   }
   const angle = (cache: string) => ctx.op("unsqueeze", [ctx.op("gather", [cache, castTo(ctx, positions, "int32")], { axis: 0 })], { axes: [2] });
   const [cos, sin] = [angle(cosCache), angle(input(ctx, node, 3))];
@@ -83,10 +92,11 @@ const rotaryEmbedding: OpImporter = (ctx, node) => {
     rotated = ctx.op("reshape", [stacked], { shape: [dims[0]!, seq, heads, rotary] });
   } else {
     const [x1, x2] = [part(0, half), part(half, rotary)];
-    rotated = ctx.op("concat", [
-      bin(ctx, "sub", bin(ctx, "mul", x1, cos), bin(ctx, "mul", x2, sin)),
-      bin(ctx, "add", bin(ctx, "mul", x2, cos), bin(ctx, "mul", x1, sin)),
-    ], { axis: 3 });
+    rotated = ctx.op(
+      "concat",
+      [bin(ctx, "sub", bin(ctx, "mul", x1, cos), bin(ctx, "mul", x2, sin)), bin(ctx, "add", bin(ctx, "mul", x2, cos), bin(ctx, "mul", x1, sin))],
+      { axis: 3 },
+    );
   }
   const full = rotary < headSize ? ctx.op("concat", [rotated, part(rotary, headSize)], { axis: 3 }) : rotated;
   if (rank === 3) ctx.op("reshape", [full], { shape: dims }, output(node));

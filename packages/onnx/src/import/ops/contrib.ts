@@ -65,7 +65,9 @@ const matMulNBits: OpImporter = (ctx, node) => {
   const blocks = Math.ceil(k / blockSize);
   const blob = (blockSize * bits) / 8;
   if (packed.length !== n * blocks * blob || scales.length !== n * blocks) {
-    throw new ShapeError(`${ctx.where()}: B has ${packed.length} bytes and ${scales.length} scales, expected ${n * blocks * blob} and ${n * blocks} for N=${n}, K=${k}, block_size=${blockSize}`);
+    throw new ShapeError(
+      `${ctx.where()}: B has ${packed.length} bytes and ${scales.length} scales, expected ${n * blocks * blob} and ${n * blocks} for N=${n}, K=${k}, block_size=${blockSize}`,
+    );
   }
   const perByte = 8 / bits;
   const mask = (1 << bits) - 1;

@@ -59,7 +59,10 @@ const loop: OpImporter = (ctx, node) => {
   const scans: string[][] = Array.from({ length: scanCount }, () => []);
   for (let i = 0; i < trips && keepGoing; i++) {
     if (i >= MAX_UNROLLED_ITERATIONS) throw new UnsupportedOpError(`${ctx.where()}: more than ${MAX_UNROLLED_ITERATIONS} iterations cannot be unrolled`);
-    const bindings = new Map<string, string>([[formal[0]!, ctx.const([i], [], "int32")], [formal[1]!, ctx.const([1], [], "bool")]]);
+    const bindings = new Map<string, string>([
+      [formal[0]!, ctx.const([i], [], "int32")],
+      [formal[1]!, ctx.const([1], [], "bool")],
+    ]);
     carried.forEach((v, k) => bindings.set(formal[2 + k]!, v));
     const outs = ctx.inlineSubgraph(g, bindings);
     keepGoing = Boolean(ctx.requireConstant(outs[0]!, "Loop's continue condition").data[0]);
@@ -74,7 +77,8 @@ const scan: OpImporter = (ctx, node) => {
   if (node.opset < 9) throw new UnsupportedOpError(`${ctx.where()}: Scan-8 (a batch axis and sequence_lens) is not supported; opset 9 and later are`);
   const g = body(ctx, node, "body");
   const scanInputs = node.attrs.int("num_scan_inputs");
-  if (scanInputs === undefined || scanInputs < 1 || scanInputs > node.inputs.length) throw new FormatError(`${ctx.where()}: invalid num_scan_inputs ${scanInputs}`);
+  if (scanInputs === undefined || scanInputs < 1 || scanInputs > node.inputs.length)
+    throw new FormatError(`${ctx.where()}: invalid num_scan_inputs ${scanInputs}`);
   const stateCount = node.inputs.length - scanInputs;
   const formal = formalInputs(ctx, g, node.inputs.length, "Scan");
   const sequences = node.inputs.slice(stateCount).map((n) => n);
@@ -87,7 +91,8 @@ const scan: OpImporter = (ctx, node) => {
   const lengths = sequences.map((s, j) => ctx.shape(s, "Scan's sequence length")[axes[j]!]!);
   if (lengths.some((l) => l !== lengths[0])) throw new ShapeError(`${ctx.where()}: scan inputs have different lengths ${lengths.join(", ")}`);
   const length = lengths[0]!;
-  if (length > MAX_UNROLLED_ITERATIONS) throw new UnsupportedOpError(`${ctx.where()}: a sequence of ${length} cannot be unrolled (at most ${MAX_UNROLLED_ITERATIONS})`);
+  if (length > MAX_UNROLLED_ITERATIONS)
+    throw new UnsupportedOpError(`${ctx.where()}: a sequence of ${length} cannot be unrolled (at most ${MAX_UNROLLED_ITERATIONS})`);
   let states = node.inputs.slice(0, stateCount);
   const elements: string[][] = Array.from({ length: outCount }, () => []);
   for (let t = 0; t < length; t++) {

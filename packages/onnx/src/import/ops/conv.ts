@@ -69,7 +69,10 @@ const convTranspose: OpImporter = (ctx, node) => {
     spatialOut = spatialIn.map((d, i) => strides[i]! * (d - 1) + outputPadding[i]! + span(i) - pads[i]! - pads[i + r]!);
   }
   if (spatialOut.some((d) => d <= 0)) throw new ShapeError(`${ctx.where()}: output spatial size [${spatialOut}] is not positive`);
-  if ([...strides, ...dilations, ...outputPadding].some((v) => !Number.isInteger(v) || v < 0 || v > 1 << 16) || spatialOut.reduce((a, d) => a * d, 1) > 1 << 28) {
+  if (
+    [...strides, ...dilations, ...outputPadding].some((v) => !Number.isInteger(v) || v < 0 || v > 1 << 16) ||
+    spatialOut.reduce((a, d) => a * d, 1) > 1 << 28
+  ) {
     throw new ShapeError(`${ctx.where()}: strides [${strides}], dilations [${dilations}] or output size [${spatialOut}] out of range`);
   }
   if (r === 3) {
@@ -106,7 +109,9 @@ const MAX_TAPS = 1 << 24;
  * table; taps that land in the padding go to a spare slot that is dropped.
  */
 function convTransposeByScatter(
-  ctx: ImportContext, x: string, w: string,
+  ctx: ImportContext,
+  x: string,
+  w: string,
   g: { group: number; strides: number[]; dilations: number[]; pads: number[]; spatialOut: number[] },
 ): string {
   const [n, c, ...spatialIn] = ctx.shape(x, "ConvTranspose");

@@ -6,33 +6,64 @@ import { castTargetCode, legacyBroadcastOperand } from "./legacy.ts";
 
 /** ONNX ops that are one HAL unary op. */
 const UNARY: Record<string, string> = {
-  Abs: "abs", Neg: "neg", Exp: "exp", Log: "log", Sqrt: "sqrt", Sin: "sin", Cos: "cos", Tanh: "tanh",
-  Sigmoid: "sigmoid", Relu: "relu", Erf: "erf", Floor: "floor", Ceil: "ceil", Round: "round", Sign: "sign", IsNaN: "isNaN", Not: "logicalNot",
+  Abs: "abs",
+  Neg: "neg",
+  Exp: "exp",
+  Log: "log",
+  Sqrt: "sqrt",
+  Sin: "sin",
+  Cos: "cos",
+  Tanh: "tanh",
+  Sigmoid: "sigmoid",
+  Relu: "relu",
+  Erf: "erf",
+  Floor: "floor",
+  Ceil: "ceil",
+  Round: "round",
+  Sign: "sign",
+  IsNaN: "isNaN",
+  Not: "logicalNot",
 };
 
 /** ONNX ops that are one HAL binary op (numpy broadcasting in both since opset 7; before, a `broadcast` flag). */
 const BINARY: Record<string, string> = {
-  Add: "add", Sub: "sub", Mul: "mul", Div: "div", Equal: "equal", Less: "less", Greater: "greater", LessOrEqual: "lessEqual",
-  GreaterOrEqual: "greaterEqual", And: "logicalAnd", Or: "logicalOr", Xor: "logicalXor",
+  Add: "add",
+  Sub: "sub",
+  Mul: "mul",
+  Div: "div",
+  Equal: "equal",
+  Less: "less",
+  Greater: "greater",
+  LessOrEqual: "lessEqual",
+  GreaterOrEqual: "greaterEqual",
+  And: "logicalAnd",
+  Or: "logicalOr",
+  Xor: "logicalXor",
 };
 
-const unary = (op: string): OpImporter => (ctx, node) => {
-  ctx.op(op, [input(ctx, node, 0)], {}, output(node));
-};
+const unary =
+  (op: string): OpImporter =>
+  (ctx, node) => {
+    ctx.op(op, [input(ctx, node, 0)], {}, output(node));
+  };
 
-const binary = (op: string): OpImporter => (ctx, node) => {
-  const a = input(ctx, node, 0);
-  bin(ctx, op, a, legacyBroadcastOperand(ctx, node, a, input(ctx, node, 1)), output(node));
-};
+const binary =
+  (op: string): OpImporter =>
+  (ctx, node) => {
+    const a = input(ctx, node, 0);
+    bin(ctx, op, a, legacyBroadcastOperand(ctx, node, a, input(ctx, node, 1)), output(node));
+  };
 
 /** Max/Min/Sum (variadic, broadcasting): a left fold. */
-const variadic = (op: string): OpImporter => (ctx, node) => {
-  const ins = node.inputs.filter((n) => n);
-  if (ins.length === 0) throw new DTypeError(`${ctx.where()}: needs at least one input`);
-  let acc = ins[0]!;
-  for (let i = 1; i < ins.length; i++) acc = bin(ctx, op, acc, ins[i]!, i === ins.length - 1 ? output(node) : undefined);
-  ctx.bind(output(node), acc);
-};
+const variadic =
+  (op: string): OpImporter =>
+  (ctx, node) => {
+    const ins = node.inputs.filter((n) => n);
+    if (ins.length === 0) throw new DTypeError(`${ctx.where()}: needs at least one input`);
+    let acc = ins[0]!;
+    for (let i = 1; i < ins.length; i++) acc = bin(ctx, op, acc, ins[i]!, i === ins.length - 1 ? output(node) : undefined);
+    ctx.bind(output(node), acc);
+  };
 
 const mean: OpImporter = (ctx, node) => {
   const ins = node.inputs.filter((n) => n);

@@ -20,7 +20,10 @@ export function legacyBroadcastOperand(ctx: ImportContext, node: OnnxNode, a: st
   const db = ctx.dims(b);
   if (node.attrs.int("broadcast", 0) !== 1) {
     const differ = da.length !== db.length || da.some((d, i) => typeof d === "number" && typeof db[i] === "number" && d !== db[i]);
-    if (differ) throw new ShapeError(`${ctx.where()}: without broadcast=1 (opset ${node.opset}) both operands need one shape, got ${formatDims(da)} and ${formatDims(db)}`);
+    if (differ)
+      throw new ShapeError(
+        `${ctx.where()}: without broadcast=1 (opset ${node.opset}) both operands need one shape, got ${formatDims(da)} and ${formatDims(db)}`,
+      );
     return b;
   }
   const axis = node.attrs.int("axis");
@@ -46,9 +49,20 @@ export function castTargetCode(ctx: ImportContext, node: OnnxNode): number {
 }
 
 const DATA_TYPE_NAMES: Record<string, number> = {
-  FLOAT: DataType.FLOAT, UINT8: DataType.UINT8, INT8: DataType.INT8, UINT16: DataType.UINT16, INT16: DataType.INT16,
-  INT32: DataType.INT32, INT64: DataType.INT64, STRING: DataType.STRING, BOOL: DataType.BOOL, FLOAT16: DataType.FLOAT16,
-  DOUBLE: DataType.DOUBLE, UINT32: DataType.UINT32, UINT64: DataType.UINT64, BFLOAT16: DataType.BFLOAT16,
+  FLOAT: DataType.FLOAT,
+  UINT8: DataType.UINT8,
+  INT8: DataType.INT8,
+  UINT16: DataType.UINT16,
+  INT16: DataType.INT16,
+  INT32: DataType.INT32,
+  INT64: DataType.INT64,
+  STRING: DataType.STRING,
+  BOOL: DataType.BOOL,
+  FLOAT16: DataType.FLOAT16,
+  DOUBLE: DataType.DOUBLE,
+  UINT32: DataType.UINT32,
+  UINT64: DataType.UINT64,
+  BFLOAT16: DataType.BFLOAT16,
 };
 
 /** Concat's axis: optional (default 1) before opset 4, required since. */

@@ -10,7 +10,11 @@ function perChannel(ctx: ImportContext, v: string, channels: number | string, ra
 /** Mean and biased variance over `axes` (kept as size-1 dims), as the normalisations define them. */
 function moments(ctx: ImportContext, x: string, axes: number[]): { mean: string; variance: string } {
   const shape = ctx.shape(x, "normalisation statistics");
-  const count = scalarLike(ctx, axes.reduce((p, a) => p * shape[a]!, 1), x);
+  const count = scalarLike(
+    ctx,
+    axes.reduce((p, a) => p * shape[a]!, 1),
+    x,
+  );
   const mean = bin(ctx, "div", ctx.op("reduceSum", [x], { axes, keepDims: true }), count);
   const centred = bin(ctx, "sub", x, mean);
   const variance = bin(ctx, "div", ctx.op("reduceSum", [bin(ctx, "mul", centred, centred)], { axes, keepDims: true }), count);
@@ -27,7 +31,8 @@ const batchNormalization: OpImporter = (ctx, node) => {
   // Before opset 14 the outputs asked for, not is_test (opset < 7), say whether this is training.
   const training = node.opset >= 14 && node.attrs.int("training_mode", 0) === 1;
   if (!training) {
-    if (node.outputs.slice(1).some((o) => o)) throw new UnsupportedOpError(`${ctx.where()}: the training statistics outputs are not supported in inference mode`);
+    if (node.outputs.slice(1).some((o) => o))
+      throw new UnsupportedOpError(`${ctx.where()}: the training statistics outputs are not supported in inference mode`);
     ctx.op("batchNorm", [x, scale, bias, mean, variance], { epsilon }, output(node));
     return;
   }
@@ -84,7 +89,12 @@ const groupNormalization: OpImporter = (ctx, node) => {
   const perGroup = ctx.shape(scale, "GroupNormalization's scale")[0] === groups && groups !== c;
   if (perGroup) {
     // Opset 18: scale and bias hold one value per group.
-    const y = bin(ctx, "add", bin(ctx, "mul", normalised, ctx.op("reshape", [scale], { shape: [groups, 1] })), ctx.op("reshape", [bias], { shape: [groups, 1] }));
+    const y = bin(
+      ctx,
+      "add",
+      bin(ctx, "mul", normalised, ctx.op("reshape", [scale], { shape: [groups, 1] })),
+      ctx.op("reshape", [bias], { shape: [groups, 1] }),
+    );
     ctx.op("reshape", [y], { shape }, output(node));
     return;
   }
@@ -120,7 +130,11 @@ const rmsNormalization: OpImporter = (ctx, node) => {
   const axis = axisOf(ctx, node.attrs.int("axis", -1), rank);
   const axes = [...Array(rank).keys()].slice(axis);
   const shape = ctx.shape(x, "RMSNormalization");
-  const count = scalarLike(ctx, axes.reduce((p, a) => p * shape[a]!, 1), x);
+  const count = scalarLike(
+    ctx,
+    axes.reduce((p, a) => p * shape[a]!, 1),
+    x,
+  );
   const meanSquare = bin(ctx, "div", ctx.op("reduceSum", [bin(ctx, "mul", x, x)], { axes, keepDims: true }), count);
   const rms = un(ctx, "sqrt", bin(ctx, "add", meanSquare, scalarLike(ctx, node.attrs.float("epsilon", 1e-5), x)));
   bin(ctx, "mul", bin(ctx, "div", x, rms), input(ctx, node, 1), output(node));
@@ -156,7 +170,11 @@ const hardmax: OpImporter = (ctx, node) => {
   const size = ctx.dims(flat)[along];
   if (typeof size !== "number") throw new UnsupportedOpError(`${ctx.where()}: Hardmax along a run-time dim`);
   const rank = ctx.rank(flat);
-  const iota = ctx.const(Int32Array.from({ length: size }, (_, i) => i), Array.from({ length: rank }, (_, i) => (i === along ? size : 1)), "int32");
+  const iota = ctx.const(
+    Int32Array.from({ length: size }, (_, i) => i),
+    Array.from({ length: rank }, (_, i) => (i === along ? size : 1)),
+    "int32",
+  );
   const hot = ctx.op("cast", [bin(ctx, "equal", iota, ctx.op("argMax", [flat], { axis: along, keepDims: true }))], { to: ctx.dtype(x) });
   if (!legacy) ctx.bind(output(node), hot);
   else ctx.op("reshape", [hot], { shape: ctx.shape(x, "Hardmax") }, output(node));
@@ -175,7 +193,12 @@ const lrn: OpImporter = (ctx, node) => {
   const squares = ctx.op("reshape", [bin(ctx, "mul", x, x)], { shape: [n, 1, c, plane] });
   const before = Math.floor((size - 1) / 2);
   const mean = ctx.op("avgPool2d", [squares], { kernel: [size, 1], strides: [1, 1], pads: [before, 0, size - 1 - before, 0], countIncludePad: true });
-  const scaled = bin(ctx, "add", scalarLike(ctx, node.attrs.float("bias", 1), x), bin(ctx, "mul", ctx.op("reshape", [mean], { shape: [n, c, ...spatial] }), scalarLike(ctx, node.attrs.float("alpha", 1e-4), x)));
+  const scaled = bin(
+    ctx,
+    "add",
+    scalarLike(ctx, node.attrs.float("bias", 1), x),
+    bin(ctx, "mul", ctx.op("reshape", [mean], { shape: [n, c, ...spatial] }), scalarLike(ctx, node.attrs.float("alpha", 1e-4), x)),
+  );
   bin(ctx, "div", x, bin(ctx, "pow", scaled, scalarLike(ctx, node.attrs.float("beta", 0.75), x)), output(node));
 };
 

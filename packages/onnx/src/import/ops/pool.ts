@@ -24,7 +24,12 @@ function pool(halOp: "maxPool2d" | "avgPool2d"): OpImporter {
     const out = output(node);
     if (r === 2) ctx.op(halOp, [x], { ...window2dAttrs(win, 0, 1), ...extra }, out);
     else if (r === 1) {
-      const lifted: WindowAttrs = { kernel: [1, ...win.kernel], strides: [1, ...win.strides], dilations: [1, ...win.dilations], pads: [0, win.pads[0]!, 0, win.pads[1]!] };
+      const lifted: WindowAttrs = {
+        kernel: [1, ...win.kernel],
+        strides: [1, ...win.strides],
+        dilations: [1, ...win.dilations],
+        pads: [0, win.pads[0]!, 0, win.pads[1]!],
+      };
       const y = ctx.op(halOp, [ctx.op("unsqueeze", [x], { axes: [2] })], { ...window2dAttrs(lifted, 0, 1), ...extra });
       ctx.op("squeeze", [y], { axes: [2] }, out);
     } else if (r === 3) pool3d(ctx, halOp, x, win, extra, out);
@@ -38,7 +43,10 @@ function pool3d(ctx: ImportContext, halOp: string, x: string, win: WindowAttrs, 
   const [, , oh, ow] = ctx.shape(planes);
   const depthFirst = ctx.op("reshape", [planes], { shape: [n!, c!, d!, oh! * ow!] });
   const depthWindow: WindowAttrs = {
-    kernel: [win.kernel[0]!, 1], strides: [win.strides[0]!, 1], dilations: [win.dilations[0]!, 1], pads: [win.pads[0]!, 0, win.pads[3]!, 0],
+    kernel: [win.kernel[0]!, 1],
+    strides: [win.strides[0]!, 1],
+    dilations: [win.dilations[0]!, 1],
+    pads: [win.pads[0]!, 0, win.pads[3]!, 0],
   };
   const pooled = ctx.op(halOp, [depthFirst], { ...window2dAttrs(depthWindow, 0, 1), ...extra });
   const [, , od] = ctx.shape(pooled);

@@ -18,9 +18,12 @@ export function windowAttrs(ctx: ImportContext, node: OnnxNode, spatial: readonl
   const strides = node.attrs.ints("strides", new Array<number>(n).fill(1));
   const dilations = node.attrs.ints("dilations", new Array<number>(n).fill(1));
   if (strides.length !== n || dilations.length !== n || kernel.length !== n) {
-    throw new ShapeError(`${ctx.where()}: kernel, strides and dilations must have ${n} entries (kernel [${kernel}], strides [${strides}], dilations [${dilations}])`);
+    throw new ShapeError(
+      `${ctx.where()}: kernel, strides and dilations must have ${n} entries (kernel [${kernel}], strides [${strides}], dilations [${dilations}])`,
+    );
   }
-  if ([...strides, ...dilations, ...kernel].some((v) => !Number.isInteger(v) || v < 1)) throw new ShapeError(`${ctx.where()}: kernel, strides and dilations must be positive`);
+  if ([...strides, ...dilations, ...kernel].some((v) => !Number.isInteger(v) || v < 1))
+    throw new ShapeError(`${ctx.where()}: kernel, strides and dilations must be positive`);
   const autoPad = node.attrs.string("auto_pad", "NOTSET");
   let pads: number[];
   if (autoPad === "NOTSET") pads = node.attrs.ints("pads", new Array<number>(2 * n).fill(0));
@@ -36,8 +39,10 @@ export function windowAttrs(ctx: ImportContext, node: OnnxNode, spatial: readonl
       pads[i + n] = total - pads[i]!;
     });
   } else throw new UnsupportedOpError(`${ctx.where()}: unknown auto_pad '${autoPad}'`);
-  if (pads.length !== 2 * n || pads.some((p) => !Number.isInteger(p) || p < 0)) throw new ShapeError(`${ctx.where()}: pads [${pads}] must be ${2 * n} non-negative integers`);
-  if ([...strides, ...dilations, ...pads].some((v) => v > MAX_WINDOW_PARAM)) throw new ShapeError(`${ctx.where()}: strides, dilations and pads must be at most ${MAX_WINDOW_PARAM}`);
+  if (pads.length !== 2 * n || pads.some((p) => !Number.isInteger(p) || p < 0))
+    throw new ShapeError(`${ctx.where()}: pads [${pads}] must be ${2 * n} non-negative integers`);
+  if ([...strides, ...dilations, ...pads].some((v) => v > MAX_WINDOW_PARAM))
+    throw new ShapeError(`${ctx.where()}: strides, dilations and pads must be at most ${MAX_WINDOW_PARAM}`);
   spatial.forEach((size, i) => {
     // Each window is scanned tap by tap: a window far wider than the input is a corrupt model, not a network.
     const span = (kernel[i]! - 1) * dilations[i]! + 1;

@@ -74,7 +74,8 @@ const qLinearConv: OpImporter = (ctx, node) => {
   const bias = optionalInput(node, 8);
   const xf = bin(ctx, "sub", castTo(ctx, x!, "float32"), castTo(ctx, xzp!, "float32"));
   const wRank = ctx.rank(w!);
-  const wzpAligned = ctx.rank(wzp!) === 1 && ctx.dims(wzp!)[0] !== 1 ? ctx.op("reshape", [wzp!], { shape: [-1, ...new Array<number>(wRank - 1).fill(1)] }) : wzp!;
+  const wzpAligned =
+    ctx.rank(wzp!) === 1 && ctx.dims(wzp!)[0] !== 1 ? ctx.op("reshape", [wzp!], { shape: [-1, ...new Array<number>(wRank - 1).fill(1)] }) : wzp!;
   const wf = bin(ctx, "sub", castTo(ctx, w!, "float32"), castTo(ctx, wzpAligned, "float32"));
   const acc = ctx.fresh(`${node.name}_acc`);
   conv(ctx, { ...node, inputs: [xf, wf, ...(bias ? [castTo(ctx, bias, "float32")] : [])], outputs: [acc] });

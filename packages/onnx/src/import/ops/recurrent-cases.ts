@@ -71,7 +71,7 @@ export function buildRecurrentCase(c: RecurrentCase): BuiltCase {
     graphInputs.push({ name: "X", type: "float32", shape: c.symbolicDims ? (layout === 0 ? ["seq", "batch", c.input] : ["batch", "seq", c.input]) : x });
     feeds.X = { data: xData, shape: x, dtype: "float32" };
   }
-  if (c.bias) (initializers.push(weight("B", [d, 2 * g], 4)), (inputs[3] = "B"));
+  if (c.bias) initializers.push(weight("B", [d, 2 * g], 4)), (inputs[3] = "B");
   if (c.sequenceLens) {
     inputs[4] = "L";
     graphInputs.push({ name: "L", type: "int32", shape: [c.symbolicDims ? "batch" : c.batch] });
@@ -85,9 +85,9 @@ export function buildRecurrentCase(c: RecurrentCase): BuiltCase {
   };
   if (c.initialH) stateInput("H0", 5, 5);
   if (c.initialC) stateInput("C0", 6, 6);
-  if (c.peepholes) (initializers.push(weight("P", [d, 3 * c.hidden], 7)), (inputs[7] = "P"));
+  if (c.peepholes) initializers.push(weight("P", [d, 3 * c.hidden], 7)), (inputs[7] = "P");
   while (inputs.length && inputs[inputs.length - 1] === "") inputs.pop();
-  const declared = OUTPUTS[c.op].map((name, i) => (c.outputs?.[i] ?? true ? name : ""));
+  const declared = OUTPUTS[c.op].map((name, i) => ((c.outputs?.[i] ?? true) ? name : ""));
   const attrs: Record<string, number | string | { float: number }> = { hidden_size: c.hidden };
   if (c.direction) attrs.direction = c.direction;
   if (c.layout !== undefined) attrs.layout = c.layout;

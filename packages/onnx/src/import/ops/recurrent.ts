@@ -1,4 +1,13 @@
-import { ACTIVATION_DEFAULTS, ACTIVATION_PARAMS, FormatError, ShapeError, RECURRENT_KINDS, UnsupportedOpError, type Attrs, type RecurrentOp } from "@polychip/hal";
+import {
+  ACTIVATION_DEFAULTS,
+  ACTIVATION_PARAMS,
+  FormatError,
+  ShapeError,
+  RECURRENT_KINDS,
+  UnsupportedOpError,
+  type Attrs,
+  type RecurrentOp,
+} from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 
@@ -25,7 +34,8 @@ function resolveActivations(ctx: ImportContext, node: OnnxNode): Attrs {
     alpha.push(takes?.alpha && alphas.length ? alphas.shift()! : defaults.alpha);
     beta.push(takes?.beta && betas.length ? betas.shift()! : defaults.beta);
   }
-  if (alphas.length || betas.length) throw new FormatError(`${ctx.where()}: activation_alpha/activation_beta hold more values than activations [${names.join(", ")}] take`);
+  if (alphas.length || betas.length)
+    throw new FormatError(`${ctx.where()}: activation_alpha/activation_beta hold more values than activations [${names.join(", ")}] take`);
   return { activations: names.join(","), activationAlpha: alpha, activationBeta: beta };
 }
 
@@ -56,7 +66,12 @@ function recurrent(op: RecurrentOp): OpImporter {
       ...(op === "gru" ? { linearBeforeReset: node.attrs.int("linear_before_reset", 0) !== 0 } : {}),
     };
     // The HAL op always makes every output; the ones the model leaves out get fresh names.
-    ctx.opN(op, inputs, attrs, Array.from({ length: kind.outputs }, (_, i) => output(node, i)));
+    ctx.opN(
+      op,
+      inputs,
+      attrs,
+      Array.from({ length: kind.outputs }, (_, i) => output(node, i)),
+    );
   };
 }
 

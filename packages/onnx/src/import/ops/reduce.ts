@@ -25,24 +25,28 @@ function reducedCount(ctx: ImportContext, x: string, axes: number[] | undefined)
 
 type Reduction = (ctx: ImportContext, x: string, attrs: { axes?: number[]; keepDims: boolean }, out: string | undefined) => string;
 
-const reduction = (axesInputSince: number, build: Reduction): OpImporter => (ctx, node) => {
-  const x = input(ctx, node, 0);
-  const axes = reducedAxes(ctx, node, axesInputSince);
-  const keepDims = node.attrs.int("keepdims", 1) === 1;
-  if (axes === "none") {
-    // Reducing no axis still applies the elementwise part (ReduceL1 of one element is |x|).
-    ctx.bind(output(node), build(ctx, x, { axes: [], keepDims: true }, output(node)));
-    return;
-  }
-  const attrs = axes === undefined ? { keepDims } : { axes, keepDims };
-  ctx.bind(output(node), build(ctx, x, attrs, output(node)));
-};
+const reduction =
+  (axesInputSince: number, build: Reduction): OpImporter =>
+  (ctx, node) => {
+    const x = input(ctx, node, 0);
+    const axes = reducedAxes(ctx, node, axesInputSince);
+    const keepDims = node.attrs.int("keepdims", 1) === 1;
+    if (axes === "none") {
+      // Reducing no axis still applies the elementwise part (ReduceL1 of one element is |x|).
+      ctx.bind(output(node), build(ctx, x, { axes: [], keepDims: true }, output(node)));
+      return;
+    }
+    const attrs = axes === undefined ? { keepDims } : { axes, keepDims };
+    ctx.bind(output(node), build(ctx, x, attrs, output(node)));
+  };
 
 const sum = (ctx: ImportContext, x: string, attrs: { axes?: number[]; keepDims: boolean }, out?: string) =>
   attrs.axes && attrs.axes.length === 0 ? ctx.op("identity", [x], {}, out) : ctx.op("reduceSum", [x], attrs, out);
 
-const simple = (op: string): Reduction => (ctx, x, attrs, out) =>
-  attrs.axes && attrs.axes.length === 0 ? ctx.op("identity", [x], {}, out) : ctx.op(op, [x], attrs, out);
+const simple =
+  (op: string): Reduction =>
+  (ctx, x, attrs, out) =>
+    attrs.axes && attrs.axes.length === 0 ? ctx.op("identity", [x], {}, out) : ctx.op(op, [x], attrs, out);
 
 const mean: Reduction = (ctx, x, attrs, out) => {
   if (attrs.axes && attrs.axes.length === 0) return ctx.op("identity", [x], {}, out);
@@ -67,13 +71,15 @@ const logSumExp: Reduction = (ctx, x, attrs, out) => {
   return ctx.op("squeeze", [result], { axes }, out);
 };
 
-const argReduce = (op: string): OpImporter => (ctx, node) => {
-  const x = input(ctx, node, 0);
-  const rank = ctx.rank(x);
-  if (rank === 0) throw new ShapeError(`${ctx.where()}: cannot take ${op} of a scalar`);
-  const axis = axisOf(ctx, node.attrs.int("axis", 0), rank);
-  ctx.op(op, [x], { axis, keepDims: node.attrs.int("keepdims", 1) === 1, selectLastIndex: node.attrs.int("select_last_index", 0) === 1 }, output(node));
-};
+const argReduce =
+  (op: string): OpImporter =>
+  (ctx, node) => {
+    const x = input(ctx, node, 0);
+    const rank = ctx.rank(x);
+    if (rank === 0) throw new ShapeError(`${ctx.where()}: cannot take ${op} of a scalar`);
+    const axis = axisOf(ctx, node.attrs.int("axis", 0), rank);
+    ctx.op(op, [x], { axis, keepDims: node.attrs.int("keepdims", 1) === 1, selectLastIndex: node.attrs.int("select_last_index", 0) === 1 }, output(node));
+  };
 
 export const REDUCE_IMPORTERS: Record<string, OpImporter> = {
   ReduceSum: reduction(13, (ctx, x, attrs, out) => sum(ctx, x, attrs, out)),

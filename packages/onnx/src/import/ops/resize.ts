@@ -85,7 +85,8 @@ const resize: OpImporter = (ctx, node) => {
       });
     }
   }
-  if (sizeOf.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_RESIZED_DIM)) throw new ShapeError(`${ctx.where()}: invalid output shape [${sizeOf}] (each dim at most ${MAX_RESIZED_DIM})`);
+  if (sizeOf.some((d) => !Number.isInteger(d) || d < 0 || d > MAX_RESIZED_DIM))
+    throw new ShapeError(`${ctx.where()}: invalid output shape [${sizeOf}] (each dim at most ${MAX_RESIZED_DIM})`);
   const roiOf = (d: number): [number, number] => {
     if (!roi) return [0, 1];
     // roi lists starts then ends, for `axes` (opset 18) or for every dim.
@@ -114,7 +115,9 @@ function floats(ctx: ImportContext, name: string, why: string): number[] {
 }
 
 function isIdentity(samples: Sample[], inputSize: number): boolean {
-  return samples.length === inputSize && samples.every((s, i) => !s.extrapolated && s.taps.every((t, k) => s.coeffs[k] === 0 || (t === i && s.coeffs[k] === 1)));
+  return (
+    samples.length === inputSize && samples.every((s, i) => !s.extrapolated && s.taps.every((t, k) => s.coeffs[k] === 0 || (t === i && s.coeffs[k] === 1)))
+  );
 }
 
 /** Applies one axis's samples to `x` along dim `d`. */
@@ -123,14 +126,20 @@ function resampleAxis(ctx: ImportContext, x: string, d: number, samples: Sample[
   const rank = dims.length;
   const dtype = ctx.dtype(x);
   const out = samples.length;
-  const along = (values: Uint8Array, dt: "bool" | typeof dtype) => ctx.const(values, dims.map((_, i) => (i === d ? out : 1)), dt);
+  const along = (values: Uint8Array, dt: "bool" | typeof dtype) =>
+    ctx.const(
+      values,
+      dims.map((_, i) => (i === d ? out : 1)),
+      dt,
+    );
   const extrapolated = samples.some((p) => p.extrapolated);
   let y: string;
   if (s.mode === "nearest") {
-    const idx = samples.map((p) => (p.extrapolated ? 0 : p.taps[p.coeffs.findIndex((c) => c === 1)] ?? p.taps[0]!));
+    const idx = samples.map((p) => (p.extrapolated ? 0 : (p.taps[p.coeffs.findIndex((c) => c === 1)] ?? p.taps[0]!)));
     y = ctx.op("gather", [x, ctx.const(Int32Array.from(idx), [out], "int32")], { axis: d });
   } else {
-    if (out * axis.inputSize > MAX_WEIGHTS) throw new ShapeError(`${ctx.where()}: a ${out}×${axis.inputSize} resampling matrix is larger than Polychip builds (${MAX_WEIGHTS} elements)`);
+    if (out * axis.inputSize > MAX_WEIGHTS)
+      throw new ShapeError(`${ctx.where()}: a ${out}×${axis.inputSize} resampling matrix is larger than Polychip builds (${MAX_WEIGHTS} elements)`);
     const weights = new Float32Array(out * axis.inputSize);
     samples.forEach((p, o) => p.taps.forEach((t, k) => (weights[o * axis.inputSize + t] += p.coeffs[k]!)));
     const w = ctx.const(weights, [out, axis.inputSize], dtype);
@@ -148,7 +157,10 @@ function resampleAxis(ctx: ImportContext, x: string, d: number, samples: Sample[
     }
   }
   if (extrapolated) {
-    const mask = along(Uint8Array.from(samples, (p) => (p.extrapolated ? 1 : 0)), "bool");
+    const mask = along(
+      Uint8Array.from(samples, (p) => (p.extrapolated ? 1 : 0)),
+      "bool",
+    );
     y = ctx.op("where", [mask, ctx.scalar(s.extrapolationValue, dtype), y]);
   }
   return y;

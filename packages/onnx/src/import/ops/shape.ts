@@ -51,7 +51,8 @@ const squeeze: OpImporter = (ctx, node) => {
   const axes = axesInputOrAttr(ctx, node, 13);
   if (axes === undefined) {
     const dims = ctx.dims(x);
-    if (dims.some((d) => typeof d !== "number")) throw new UnsupportedOpError(`${ctx.where()}: squeezing every size-1 dim needs a static shape, got [${dims.join(", ")}]`);
+    if (dims.some((d) => typeof d !== "number"))
+      throw new UnsupportedOpError(`${ctx.where()}: squeezing every size-1 dim needs a static shape, got [${dims.join(", ")}]`);
     ctx.op("squeeze", [x], { axes: dims.flatMap((d, i) => (d === 1 ? [i] : [])) }, output(node));
     return;
   }
@@ -102,7 +103,7 @@ const tile: OpImporter = (ctx, node) => {
 function tile1Repeats(ctx: ImportContext, node: OnnxNode, rank: number): number[] {
   const tiles = ctx.ints(input(ctx, node, 1), "Tile's tiles");
   const axis = axisOf(ctx, ctx.ints(input(ctx, node, 2), "Tile's axis")[0] ?? 0, rank);
-  return Array.from({ length: rank }, (_, i) => (i === axis ? tiles[0] ?? 1 : 1));
+  return Array.from({ length: rank }, (_, i) => (i === axis ? (tiles[0] ?? 1) : 1));
 }
 
 const concat: OpImporter = (ctx, node) => {
@@ -245,7 +246,8 @@ const size: OpImporter = (ctx, node) => {
 const dropout: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const training = node.opset >= 12 ? optionalInput(node, 2) : undefined;
-  if (training && ctx.tryConstant(training)?.data[0]) throw new UnsupportedOpError(`${ctx.where()}: training-mode dropout is random; Polychip imports models for inference`);
+  if (training && ctx.tryConstant(training)?.data[0])
+    throw new UnsupportedOpError(`${ctx.where()}: training-mode dropout is random; Polychip imports models for inference`);
   ctx.bind(output(node, 0), x);
   const mask = output(node, 1);
   if (mask) ctx.op("fill", [], { shape: ctx.shape(x, "Dropout's mask"), dtype: node.opset >= 10 ? "bool" : ctx.dtype(x), value: 1 }, mask);
@@ -255,7 +257,8 @@ const pad: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const rank = ctx.rank(x);
   const mode = node.attrs.string("mode", "constant");
-  if (mode !== "constant" && mode !== "reflect" && mode !== "edge") throw new UnsupportedOpError(`${ctx.where()}: pad mode '${mode}' is not supported (constant, reflect, edge)`);
+  if (mode !== "constant" && mode !== "reflect" && mode !== "edge")
+    throw new UnsupportedOpError(`${ctx.where()}: pad mode '${mode}' is not supported (constant, reflect, edge)`);
   let pads: number[] | undefined;
   let value = 0;
   if (node.opset < 11) {
@@ -313,7 +316,8 @@ const constant: OpImporter = (ctx, node) => {
   let saturated = false;
   if (t) value = tensorFromProto(t, `${ctx.where()} value`, { clampInt: true, onClamp: () => (saturated = true) });
   else if (a.has("value_float")) value = { dtype: "float32" as const, shape: [], data: Float32Array.of(a.float("value_float")!) };
-  else if (a.has("value_floats")) value = { dtype: "float32" as const, shape: [a.floats("value_floats")!.length], data: Float32Array.from(a.floats("value_floats")!) };
+  else if (a.has("value_floats"))
+    value = { dtype: "float32" as const, shape: [a.floats("value_floats")!.length], data: Float32Array.from(a.floats("value_floats")!) };
   else if (a.has("value_int")) value = { dtype: "int32" as const, shape: [], data: Int32Array.of(checkedInt(ctx, a.int("value_int")!)) };
   else if (a.has("value_ints")) {
     const ints = a.ints("value_ints")!.map((v) => checkedInt(ctx, v));
@@ -333,7 +337,8 @@ const depthToSpace: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const [n, c, h, w] = ctx.shape(x, "DepthToSpace") as [number, number, number, number];
   const b = node.attrs.int("blocksize", 0);
-  if (ctx.rank(x) !== 4 || b <= 0 || c % (b * b) !== 0) throw new ShapeError(`${ctx.where()}: needs a 4-D input with channels divisible by blocksize² (blocksize ${b})`);
+  if (ctx.rank(x) !== 4 || b <= 0 || c % (b * b) !== 0)
+    throw new ShapeError(`${ctx.where()}: needs a 4-D input with channels divisible by blocksize² (blocksize ${b})`);
   const crd = node.attrs.string("mode", "DCR") === "CRD";
   const split = ctx.op("reshape", [x], { shape: crd ? [n, c / (b * b), b, b, h, w] : [n, b, b, c / (b * b), h, w] });
   const moved = ctx.op("permute", [split], { dims: crd ? [0, 1, 4, 2, 5, 3] : [0, 3, 4, 1, 5, 2] });
@@ -344,7 +349,8 @@ const spaceToDepth: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const [n, c, h, w] = ctx.shape(x, "SpaceToDepth") as [number, number, number, number];
   const b = node.attrs.int("blocksize", 0);
-  if (ctx.rank(x) !== 4 || b <= 0 || h % b !== 0 || w % b !== 0) throw new ShapeError(`${ctx.where()}: needs a 4-D input with H and W divisible by blocksize ${b}`);
+  if (ctx.rank(x) !== 4 || b <= 0 || h % b !== 0 || w % b !== 0)
+    throw new ShapeError(`${ctx.where()}: needs a 4-D input with H and W divisible by blocksize ${b}`);
   const split = ctx.op("reshape", [x], { shape: [n, c, h / b, b, w / b, b] });
   const moved = ctx.op("permute", [split], { dims: [0, 3, 5, 1, 2, 4] });
   ctx.op("reshape", [moved], { shape: [n, c * b * b, h / b, w / b] }, output(node));

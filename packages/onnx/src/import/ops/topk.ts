@@ -23,7 +23,11 @@ const topK: OpImporter = (ctx, node) => {
   const dtype = ctx.dtype(x);
   const sentinel = dtype === "float32" || dtype === "float16" ? (largest ? -Infinity : Infinity) : largest ? -(2 ** 31) : 2 ** 31 - 1;
   const iotaShape = dims.map((_, i) => (i === axis ? n : 1));
-  const iota = ctx.const(Int32Array.from({ length: n }, (_, i) => i), iotaShape, "int32");
+  const iota = ctx.const(
+    Int32Array.from({ length: n }, (_, i) => i),
+    iotaShape,
+    "int32",
+  );
   const masked = ctx.scalar(sentinel, dtype);
   const values: string[] = [];
   const indices: string[] = [];

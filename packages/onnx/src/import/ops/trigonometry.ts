@@ -7,11 +7,13 @@ import { bin, input, output, requireFloatInput, scalarLike, un, type OpImporter 
  */
 type Build = (ctx: ImportContext, x: string, out: string | undefined) => string;
 
-const trig = (build: Build): OpImporter => (ctx, node) => {
-  const x = input(ctx, node, 0);
-  requireFloatInput(ctx, x);
-  ctx.bind(output(node), build(ctx, x, output(node)));
-};
+const trig =
+  (build: Build): OpImporter =>
+  (ctx, node) => {
+    const x = input(ctx, node, 0);
+    requireFloatInput(ctx, x);
+    ctx.bind(output(node), build(ctx, x, output(node)));
+  };
 
 const c = (ctx: ImportContext, v: number, like: string) => scalarLike(ctx, v, like);
 

@@ -24,7 +24,12 @@ export function copyCases({ dtype }: CaseContext): ConformanceCase[] {
     { name: "stepped source [3, 5]", inputs: [stepped(rnd(65, [3, 5]))], attrs: {} },
     { name: "broadcast source [3, 4] (stride 0)", inputs: [broadcastRow(dtype, [3, 4], uniformValues(66, 4, -3, 3, dtype))], attrs: {} },
     { name: "into a strided destination [3, 4]", inputs: [rnd(67, [3, 4])], attrs: {}, output: steppedDestination([3, 4], fill) },
-    { name: "transposed source into a strided destination [2, 3, 4]", inputs: [transposed(rnd(68, [2, 3, 4]))], attrs: {}, output: steppedDestination([2, 3, 4], fill) },
+    {
+      name: "transposed source into a strided destination [2, 3, 4]",
+      inputs: [transposed(rnd(68, [2, 3, 4]))],
+      attrs: {},
+      output: steppedDestination([2, 3, 4], fill),
+    },
     { name: "large [256, 256]", inputs: [rnd(69, [256, 256])], attrs: {} },
   ];
 }

@@ -6,12 +6,27 @@ import { broadcastRow, contiguous, defaultRange, edgePairs, random, stepped, tra
 function ranges(op: string, dtype: DType): [[number, number], [number, number]] {
   const base = defaultRange(dtype);
   if (op === "pow") {
-    if (isFloat(dtype)) return [[0.1, 3], [-2, 3]];
-    if (dtype === "uint8") return [[0, 3], [0, 5]];
-    return [[-3, 3], [0, 4]];
+    if (isFloat(dtype))
+      return [
+        [0.1, 3],
+        [-2, 3],
+      ];
+    if (dtype === "uint8")
+      return [
+        [0, 3],
+        [0, 5],
+      ];
+    return [
+      [-3, 3],
+      [0, 4],
+    ];
   }
   if (op === "div" || op === "mod" || op === "fmod") {
-    if (isFloat(dtype)) return [[-5, 5], [0.5, 3]];
+    if (isFloat(dtype))
+      return [
+        [-5, 5],
+        [0.5, 3],
+      ];
     return [base, dtype === "uint8" ? [0, 7] : [-7, 7]];
   }
   if (dtype === "int8" || dtype === "uint8") return [dtype === "int8" ? [-128, 127] : [0, 255], dtype === "int8" ? [-128, 127] : [0, 255]];

@@ -73,7 +73,9 @@ export function generatorFor(op: OpDef): CaseGenerator | undefined {
 function withViewVariants(ctx: CaseContext, cases: ConformanceCase[]): ConformanceCase[] {
   const sample = cases.find((c) => !c.output && c.inputs.length > 0 && c.inputs.every((t) => t.layout === "contiguous" && sizeOf(t.shape) > 0));
   if (!sample) return cases;
-  const variants: ConformanceCase[] = [{ ...sample, name: `${sample.name}, inputs at an offset in their buffers`, inputs: sample.inputs.map((t) => atOffset(t)) }];
+  const variants: ConformanceCase[] = [
+    { ...sample, name: `${sample.name}, inputs at an offset in their buffers`, inputs: sample.inputs.map((t) => atOffset(t)) },
+  ];
   if (ctx.stridedInputs && !ELEMENTWISE_FAMILIES.includes(ctx.op.family)) {
     variants.push({ ...sample, name: `${sample.name}, stepped (strided) inputs`, inputs: sample.inputs.map((t) => stepped(t)) });
   }

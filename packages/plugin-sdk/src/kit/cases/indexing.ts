@@ -24,7 +24,11 @@ export function gatherElementsCases({ dtype }: CaseContext): ConformanceCase[] {
     { name: "axis 0 [3, 4], idx [2, 4]", inputs: [x, idx([2, 4], [2, 0, 1, 2, 0, 0, 2, 1])], attrs: { axis: 0 } },
     { name: "axis 1 [3, 4], idx [3, 2]", inputs: [x, idx([3, 2], [3, 0, 1, 1, 0, 2])], attrs: { axis: 1 } },
     { name: "empty idx [0, 4]", inputs: [x, idx([0, 4], [])], attrs: { axis: 0 } },
-    { name: "large [256, 256] axis 1", inputs: [random(132, dtype, [256, 256]), idx([256, 128], uniformValues(133, 256 * 128, 0, 255, "int32"))], attrs: { axis: 1 } },
+    {
+      name: "large [256, 256] axis 1",
+      inputs: [random(132, dtype, [256, 256]), idx([256, 128], uniformValues(133, 256 * 128, 0, 255, "int32"))],
+      attrs: { axis: 1 },
+    },
   ];
 }
 
@@ -36,6 +40,11 @@ export function scatterAddCases({ dtype }: CaseContext): ConformanceCase[] {
     { name: "axis 0, repeated indices", inputs: [x, idx([2, 4], [0, 0, 2, 1, 0, 2, 2, 1]), random(142, dtype, [2, 4])], attrs: { axis: 0 } },
     { name: "axis 1, src larger than idx", inputs: [x, idx([3, 2], [3, 3, 0, 1, 2, 2]), random(143, dtype, [3, 3])], attrs: { axis: 1 } },
     { name: "empty idx [0, 4]", inputs: [x, idx([0, 4], []), random(144, dtype, [0, 4])], attrs: { axis: 0 } },
-    { name: "large [256, 64] axis 0", inputs: [random(145, dtype, [256, 64]), idx([512, 64], uniformValues(146, 512 * 64, 0, 255, "int32")), random(147, dtype, [512, 64])], attrs: { axis: 0 }, accumulation: 8 },
+    {
+      name: "large [256, 64] axis 0",
+      inputs: [random(145, dtype, [256, 64]), idx([512, 64], uniformValues(146, 512 * 64, 0, 255, "int32")), random(147, dtype, [512, 64])],
+      attrs: { axis: 0 },
+      accumulation: 8,
+    },
   ];
 }

@@ -21,10 +21,18 @@ export function concatCases({ dtype }: CaseContext): ConformanceCase[] {
   const edges = edgeValues(dtype);
   return [
     { name: "axis 0: [2, 3] + [1, 3]", inputs: [random(611, dtype, [2, 3]), random(612, dtype, [1, 3])], attrs: { axis: 0 } },
-    { name: "axis 1: [2, 3] + [2, 1] + [2, 2]", inputs: [random(613, dtype, [2, 3]), random(614, dtype, [2, 1]), random(615, dtype, [2, 2])], attrs: { axis: 1 } },
+    {
+      name: "axis 1: [2, 3] + [2, 1] + [2, 2]",
+      inputs: [random(613, dtype, [2, 3]), random(614, dtype, [2, 1]), random(615, dtype, [2, 2])],
+      attrs: { axis: 1 },
+    },
     { name: "axis -1 with an empty input", inputs: [random(616, dtype, [2, 0]), random(617, dtype, [2, 3])], attrs: { axis: -1 } },
     { name: "single input", inputs: [random(618, dtype, [4])], attrs: { axis: 0 } },
-    { name: `edge values [${edges.length}] + [${edges.length}]`, inputs: [contiguous(dtype, [edges.length], edges), contiguous(dtype, [edges.length], edges)], attrs: { axis: 0 } },
+    {
+      name: `edge values [${edges.length}] + [${edges.length}]`,
+      inputs: [contiguous(dtype, [edges.length], edges), contiguous(dtype, [edges.length], edges)],
+      attrs: { axis: 0 },
+    },
     { name: "large [64, 512] + [64, 512] axis 1", inputs: [random(619, dtype, [64, 512]), random(620, dtype, [64, 512])], attrs: { axis: 1 } },
   ];
 }

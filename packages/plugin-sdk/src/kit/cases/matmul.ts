@@ -36,7 +36,18 @@ export function matmulCases({ dtype, stridedInputs }: CaseContext): ConformanceC
     // Sums that leave the dtype's range: whatever the HAL's integer rule is, the device must follow it.
     const hi = dtype === "int8" ? 127 : dtype === "uint8" ? 255 : 2 ** 20;
     const lo = dtype === "uint8" ? 0 : -hi;
-    cases.push(c("overflowing sums [2, 16] @ [16, 2]", contiguous(dtype, [2, 16], Array.from({ length: 32 }, (_, i) => (i < 16 ? hi : lo))), contiguous(dtype, [16, 2], new Array(32).fill(hi)), 16));
+    cases.push(
+      c(
+        "overflowing sums [2, 16] @ [16, 2]",
+        contiguous(
+          dtype,
+          [2, 16],
+          Array.from({ length: 32 }, (_, i) => (i < 16 ? hi : lo)),
+        ),
+        contiguous(dtype, [16, 2], new Array(32).fill(hi)),
+        16,
+      ),
+    );
   }
   if (stridedInputs) cases.push(c("transposed views [4, 6] @ [6, 3]", transposed(rnd(119, [4, 6])), transposed(rnd(120, [6, 3])), 6));
   return cases;

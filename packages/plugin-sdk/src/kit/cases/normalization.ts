@@ -20,8 +20,18 @@ export function softmaxCases({ dtype }: CaseContext): ConformanceCase[] {
 /** layerNorm over trailing dims, with and without weight/bias. */
 export function layerNormCases({ dtype }: CaseContext): ConformanceCase[] {
   return [
-    { name: "axis -1 [2, 3, 8] with weight and bias", inputs: [random(511, dtype, [2, 3, 8]), random(512, dtype, [8]), random(513, dtype, [8])], attrs: { axis: -1, epsilon: 1e-5 }, accumulation: 8 },
-    { name: "axis 1 [2, 3, 4] with weight", inputs: [random(514, dtype, [2, 3, 4]), random(515, dtype, [3, 4])], attrs: { axis: 1, epsilon: 1e-5 }, accumulation: 12 },
+    {
+      name: "axis -1 [2, 3, 8] with weight and bias",
+      inputs: [random(511, dtype, [2, 3, 8]), random(512, dtype, [8]), random(513, dtype, [8])],
+      attrs: { axis: -1, epsilon: 1e-5 },
+      accumulation: 8,
+    },
+    {
+      name: "axis 1 [2, 3, 4] with weight",
+      inputs: [random(514, dtype, [2, 3, 4]), random(515, dtype, [3, 4])],
+      attrs: { axis: 1, epsilon: 1e-5 },
+      accumulation: 12,
+    },
     { name: "no weight [4, 6]", inputs: [random(516, dtype, [4, 6])], attrs: { epsilon: 1e-3 }, accumulation: 6 },
     { name: "constant rows (variance 0) [2, 4]", inputs: [contiguous(dtype, [2, 4], [1, 1, 1, 1, -2, -2, -2, -2])], attrs: { epsilon: 1e-5 } },
     { name: "large [64, 512]", inputs: [random(517, dtype, [64, 512])], attrs: { epsilon: 1e-5 }, accumulation: 64 },
@@ -30,7 +40,12 @@ export function layerNormCases({ dtype }: CaseContext): ConformanceCase[] {
 
 /** Inference batchNorm over channel dim 1. */
 export function batchNormCases({ dtype }: CaseContext): ConformanceCase[] {
-  const stats = (seed: number, c: number) => [random(seed, dtype, [c]), random(seed + 1, dtype, [c]), random(seed + 2, dtype, [c]), random(seed + 3, dtype, [c], [0.1, 2])];
+  const stats = (seed: number, c: number) => [
+    random(seed, dtype, [c]),
+    random(seed + 1, dtype, [c]),
+    random(seed + 2, dtype, [c]),
+    random(seed + 3, dtype, [c], [0.1, 2]),
+  ];
   const edges = edgeValues(dtype);
   return [
     { name: "[2, 3, 4, 4]", inputs: [random(521, dtype, [2, 3, 4, 4]), ...stats(522, 3)], attrs: { epsilon: 1e-5 } },

@@ -22,7 +22,11 @@ const GEOMETRIES: readonly PoolGeometry[] = [
 /** Pads plus ceil mode: the windows where counting the padding changes the average. */
 const AVG_ONLY: readonly PoolGeometry[] = [
   { name: "countIncludePad, pads 1 [1, 2, 4, 4]", x: [1, 2, 4, 4], attrs: { kernel: [3, 3], pads: [1, 1, 1, 1], countIncludePad: true } },
-  { name: "countIncludePad, ceilMode [1, 1, 5, 5]", x: [1, 1, 5, 5], attrs: { kernel: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true, countIncludePad: true } },
+  {
+    name: "countIncludePad, ceilMode [1, 1, 5, 5]",
+    x: [1, 1, 5, 5],
+    attrs: { kernel: [2, 2], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true, countIncludePad: true },
+  },
 ];
 
 function geometries(op: string): readonly PoolGeometry[] {
@@ -44,7 +48,11 @@ export function poolCases({ op, dtype }: CaseContext): ConformanceCase[] {
     accumulation: op.name === "avgPool2d" ? 3 : undefined,
   }));
   const edges = cycled(edgeValues(dtype), 8);
-  cases.push({ name: "edge values in 2x2 windows [1, 1, 2, 8]", inputs: [contiguous(dtype, [1, 1, 2, 8], [...edges, ...edges.reverse()])], attrs: { kernel: [2, 2], strides: [2, 2] } });
+  cases.push({
+    name: "edge values in 2x2 windows [1, 1, 2, 8]",
+    inputs: [contiguous(dtype, [1, 1, 2, 8], [...edges, ...edges.reverse()])],
+    attrs: { kernel: [2, 2], strides: [2, 2] },
+  });
   return cases;
 }
 

@@ -20,6 +20,10 @@ export function whereCases({ deviceDTypes }: CaseContext): ConformanceCase[] {
       { name: `${v}: strided views [4, 3]`, inputs: [transposed(cond(41, [4, 3])), stepped(val(42, [4, 3])), transposed(val(43, [4, 3]))], attrs: {} },
     );
   }
-  cases.push({ name: "large [128, 256]", inputs: [random(44, "bool", [128, 256]), random(45, deviceDTypes[0]!, [128, 256]), random(46, deviceDTypes[0]!, [256])], attrs: {} });
+  cases.push({
+    name: "large [128, 256]",
+    inputs: [random(44, "bool", [128, 256]), random(45, deviceDTypes[0]!, [128, 256]), random(46, deviceDTypes[0]!, [256])],
+    attrs: {},
+  });
   return cases;
 }

@@ -120,10 +120,11 @@ export function edgePairs(dtype: DType): [number[], number[]] {
   const e = edgeValues(dtype);
   const a: number[] = [];
   const b: number[] = [];
-  for (const x of e) for (const y of e) {
-    a.push(x);
-    b.push(y);
-  }
+  for (const x of e)
+    for (const y of e) {
+      a.push(x);
+      b.push(y);
+    }
   return [a, b];
 }
 
