@@ -19,19 +19,13 @@ export const elementwiseKernels: KernelRegistration<HostBuffer>[] = [
       const fn = isFloat(a!.dtype) ? floatFn : intFn;
       const as = loadValues(a!, y!.shape);
       const bs = loadValues(b!, y!.shape);
-      storeValues(
-        y!,
-        as.map((v, i) => fn(v, bs[i]!)),
-      );
+      storeValues(y!, as.map((v, i) => fn(v, bs[i]!)));
     }),
   ),
   kernel("where", ({ inputs: [cond, a, b], outputs: [y] }) => {
     const cs = loadValues(cond!, y!.shape);
     const as = loadValues(a!, y!.shape);
     const bs = loadValues(b!, y!.shape);
-    storeValues(
-      y!,
-      cs.map((c, i) => (c !== 0 ? as[i]! : bs[i]!)),
-    );
+    storeValues(y!, cs.map((c, i) => (c !== 0 ? as[i]! : bs[i]!)));
   }),
 ];

@@ -24,8 +24,7 @@ export const reduceKernels: KernelRegistration<HostBuffer>[] = [
   ...Object.entries(REDUCE_SCALAR).map(([op, [init, floatStep, intStep]]) =>
     kernel(op, ({ inputs: [x], outputs: [y], attrs }) => {
       const rank = x!.shape.length;
-      const axes =
-        attrs.axes === undefined || attrs.axes === null ? [...Array(rank).keys()] : listAttr(op, attrs, "axes").map((a) => normalizeAxis(op, a, rank));
+      const axes = attrs.axes === undefined || attrs.axes === null ? [...Array(rank).keys()] : listAttr(op, attrs, "axes").map((a) => normalizeAxis(op, a, rank));
       const step = isFloat(x!.dtype) ? floatStep : intStep;
       const values = loadValues(x!);
       const target = reducedPositions(x!.shape, axes);
