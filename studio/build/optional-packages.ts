@@ -22,7 +22,7 @@ export const OPTIONAL_PACKAGES: OptionalPackageSpec[] = [
   { id: "webgpu", packageName: "@polychip/device-webgpu", folder: "devices/webgpu", what: "the WebGPU device" },
   { id: "npu-sim", packageName: "@polychip/npu-sim", folder: "plugins/npu-sim", what: "the simulated NPU plugin" },
   { id: "onnx", packageName: "@polychip/onnx", folder: "packages/onnx", what: "ONNX import/export" },
-  { id: "graph", packageName: "@polychip/engine/graph", folder: "engine", entry: "src/graph/index.ts", what: "graph capture (trace) and the graph IR" },
+  { id: "graph", packageName: "@polychip/engine/graph", folder: "engine", entry: "src/graph.ts", what: "graph capture (trace) and the graph IR" },
   { id: "runtime", packageName: "@polychip/engine/runtime", folder: "engine", entry: "src/runtime.ts", what: "the engine's lean runtime (model files)" },
   { id: "deploy", packageName: "@polychip/engine/deploy", folder: "engine", entry: "src/deploy/index.ts", what: "int8/fp16 deployment (calibration, quantisation)" },
 ];
