@@ -60,6 +60,11 @@ export function softmax(x: Tensor, dim = -1): Tensor {
   return run("softmax", [x], { axis });
 }
 
+/** log(1 + exp(beta * x)) / beta, the smooth ReLU (torch.nn.functional.softplus without its threshold, which float32 cannot see). */
+export function softplus(x: Tensor, beta = 1): Tensor {
+  return run("softplus", [x], { beta });
+}
+
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   const axis = normalizeAxis("logSoftmax", dim, x.ndim);
   return run("logSoftmax", [x], { axis });
