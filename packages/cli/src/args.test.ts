@@ -48,7 +48,7 @@ test("unknown options, repeats, missing values and valued switches are refused",
 });
 
 test("an unknown model lists the models", () => {
-  refused(["--model", "resnet"], /--model 'resnet' is not one of: mlp, cnn/);
+  refused(["--model", "resnet"], /--model 'resnet' is not one of: mlp, cnn, gpt/);
 });
 
 test("a repeatable string flag collects every value (how a --plugin list plugs in)", () => {
@@ -103,6 +103,7 @@ const TOKENS = [
 
 function satisfies(spec: FlagSpec, value: unknown): boolean {
   if (spec.kind === "boolean") return typeof value === "boolean";
+  if (spec.kind === "string" && spec.multiple) return Array.isArray(value) && value.every((v) => typeof v === "string");
   if (spec.kind === "string") return value === undefined || (typeof value === "string" && (!spec.choices || spec.choices.includes(value)));
   if (value === undefined) return spec.default === undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || value > spec.max) return false;

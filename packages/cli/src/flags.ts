@@ -16,8 +16,6 @@ const dataset = { kind: "string", default: "fashion-mnist", choices: ["fashion-m
 
 export const TRAIN_FLAGS = {
   model: { ...model, choices: [...MODEL_NAMES, "gpt"] },
-  /** The text `--model gpt` learns (the repository README when left out). */
-  text: { kind: "string" },
   epochs,
   device: device("cpu"),
   plugin,
@@ -29,6 +27,8 @@ export const TRAIN_FLAGS = {
   "max-steps": { kind: "int", min: 1, max: 1e9 },
   data: { kind: "string" },
   out: { kind: "string" },
+  /** The text `--model gpt` learns (the repository README when left out). */
+  text: { kind: "string" },
 } as const satisfies FlagTable;
 
 export const QUICKSTART_FLAGS = {

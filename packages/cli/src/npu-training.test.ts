@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import "@polychip/devices";
 import { loadFashionMnist } from "@polychip/datasets";
 import { fallbackReport, listDevices, manualSeed, resetFallbackReport, setDefaultDevice, setWarningHandler, useDevice } from "@polychip/engine";
 import type { NpuSimDevice } from "@polychip/npu-sim";

@@ -27,7 +27,7 @@ test("--device may itself be a package or path: the device is known by the plugi
 test("an unknown device lists the available ones and how to load a plugin", async () => {
   await assert.rejects(
     deviceFromArgs("acme-npu", [], repo),
-    /unknown device 'acme-npu'; available: cpu, .*webgpu, npu-sim\. Load a plugin's device with --plugin <package\|path> --device <its name>/,
+    /unknown device 'acme-npu'; available: cpu, .*webgpu, npu-sim, npu-sim-edge\. Load a plugin's device with --plugin <package\|path> --device <its name>/,
   );
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
+import "@polychip/devices";
 import { ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { removeDevice, useDevice } from "@polychip/engine";
 import { execute } from "@polychip/engine/runtime";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
+import "@polychip/devices";
 import { removeDevice, useDevice } from "@polychip/engine";
 import { OP_IMPORTERS } from "./import/ops/index.ts";
 import { OnnxSession } from "./session.ts";

@@ -6,6 +6,7 @@
  * POLYCHIP_WEBGPU_GEMM_TILE=32|64|128 pins Polychip's GEMM tile, to compare tiles on one GPU.
  */
 import { conv2d, matmul, nn, optim, crossEntropy, randn, tensor, tidy, useDevice, type Tensor } from "@polychip/engine";
+import "@polychip/devices";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-core/dist/register_all_gradients";
 import { create, globals } from "webgpu";
