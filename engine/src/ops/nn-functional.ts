@@ -1,12 +1,11 @@
-import { DTypeError, formatShape, normalizeAxis, ShapeError, type Attrs } from "@polychip/hal";
+import { formatShape, normalizeAxis, ShapeError, type Attrs } from "@polychip/hal";
 import { needsGrad } from "../tape/node.ts";
 import { noGrad } from "../tape/grad-mode.ts";
 import type { Tensor } from "../tensor.ts";
-import { abs, add, cast, div, exp, ge, log, mul, neg, relu, run, sqrt, sub } from "./basic.ts";
+import { add, cast, div, ge, mul, run, sqrt, sub } from "./basic.ts";
 import { full, rand } from "./creation.ts";
-import { mean, sum } from "./reduce.ts";
+import { mean } from "./reduce.ts";
 import { reshape } from "./shape.ts";
-import { gatherElements } from "./indexing.ts";
 
 type Pair = number | [number, number];
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
