@@ -905,6 +905,14 @@ def write(name, payload):
     return os.path.getsize(path)
 
 
+def added_op_cases():
+    """Ops added one at a time after the parity work (each: a HAL definition, a gradient rule, kernels where wanted)."""
+    return [
+        make_case("softplus/3x4", "softplus", [In(uniform((3, 4), -4, 4))], lambda x: F.softplus(x), attrs={"beta": 1}),
+        make_case("softplus/beta2_wide", "softplus", [In(uniform((2, 5), -30, 30))], lambda x: F.softplus(x, beta=2.0), attrs={"beta": 2}),
+    ]
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     meta = {"torch": torch.__version__, "numpy": np.__version__}
@@ -927,6 +935,9 @@ def main():
         count += len(cases)
         total += write(f"ops-{group}.json", {**meta, "cases": cases})
     total += write("schedulers.json", {**meta, "cases": sch})
+    added = added_op_cases()
+    count += len(added)
+    total += write("ops-added.json", {**meta, "cases": added})
     count += len(opt) + len(sch)
     print(f"wrote {count} cases, {total / 1024:.0f} KiB, torch {torch.__version__}")
 

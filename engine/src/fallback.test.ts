@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HAL_VERSION } from "@polychip/hal";
 import { cat, conv2d, fallbackReport, randn, registerPlugin, resetFallbackReport, setFallbackPolicy, setWarningHandler, tensor, tidy } from "./index.ts";
+import { fallbackTarget, getDeviceEntry, isLastResort } from "./core/devices.ts";
 import { isPrimitive, miniPlugin } from "./testing/mini-device.ts";
 
 async function closeTo(a: Promise<ArrayLike<number>>, b: Promise<ArrayLike<number>>, tol = 1e-5) {
@@ -149,4 +150,15 @@ test("a plugin whose device takes another plugin's device name is refused naming
     ),
     [3, 8],
   );
+});
+
+test("the fallback target is chosen by capability: a host-readable device with the kernel, never one without", async () => {
+  await registerPlugin(miniPlugin({ name: "helper", keep: (op) => isPrimitive(op) && op !== "exp", syncRead: true }));
+  await registerPlugin(miniPlugin({ name: "noread", keep: isPrimitive, syncRead: false }));
+  const helper = getDeviceEntry("helper");
+  assert.equal(fallbackTarget(helper, "exp", "float32")?.name, "cpu", "the cpu has exp and host-readable memory");
+  assert.equal(fallbackTarget(getDeviceEntry("noread"), "add", "float32")?.name, "cpu", "registered first, so the cpu before 'helper'");
+  assert.notEqual(fallbackTarget(getDeviceEntry("cpu"), "add", "float32")?.name, "noread", "a device the host cannot read is never a target");
+  assert.equal(isLastResort(getDeviceEntry("cpu")), true);
+  assert.equal(isLastResort(helper), false);
 });

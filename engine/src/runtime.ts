@@ -10,6 +10,7 @@ export { detectAnomaly } from "./anomaly.ts";
 export { STRUCTURAL_OPS, isStructuralOp, type Graph, type GraphNode, type Initializer, type ValueInfo, type StructuralOp } from "./graph/ir.ts";
 export { inferShapes } from "./graph/infer-shapes.ts";
 export { validateGraph } from "./graph/validate.ts";
+export { deadCodeElimination } from "./graph/passes/dead-code.ts";
 export { printGraph } from "./graph/print.ts";
 export {
   useDevice,

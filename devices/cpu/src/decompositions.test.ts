@@ -221,6 +221,12 @@ for (const op of ["softmax", "logSoftmax"]) {
 }
 
 cases.push(
+  { op: "softplus", name: "default beta", inputs: [input(700, [3, 5])], attrs: {} },
+  { op: "softplus", name: "beta 2, values far beyond exp's range", inputs: [large(701, [4, 4])], attrs: { beta: 2 } },
+  { op: "softplus", name: "float16", inputs: [input(702, [2, 6], "float16")], attrs: {} },
+);
+
+cases.push(
   { op: "layerNorm", name: "last axis with weight and bias", inputs: [input(600, [4, 6]), input(601, [6]), input(602, [6])], attrs: {} },
   {
     op: "layerNorm",

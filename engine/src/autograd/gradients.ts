@@ -3,7 +3,7 @@ import { copyInto } from "../core/dispatch.ts";
 import { getDeviceEntry } from "../core/devices.ts";
 import { declareNonDifferentiable, type GradNode, type InputMeta } from "../tape/node.ts";
 import type { Tensor } from "../tensor.ts";
-import { add, cast, cos, div, eq, exp, floor, ge, gt, le, log, lt, mul, neg, pow, run, sign, sin, sub, where } from "../ops/basic.ts";
+import { add, cast, cos, div, eq, exp, floor, ge, gt, le, log, lt, mul, neg, pow, run, sigmoid, sign, sin, sub, where } from "../ops/basic.ts";
 import { full } from "../ops/creation.ts";
 import { toDevice } from "../ops/devices-ops.ts";
 import { matmulCore } from "../ops/linalg.ts";
@@ -157,6 +157,7 @@ export const GRADIENTS: Readonly<Record<string, GradientRule>> = {
   },
   maxPool2d: (g, { inputs: [x], attrs }) => [run("maxPool2dGrad", [x!, g], attrs)],
   avgPool2d: (g, { metas: [m], attrs }) => [run("avgPool2dGrad", [g], { ...attrs, inputShape: m!.shape })],
+  softplus: (g, { inputs: [x], attrs }) => [mul(g, sigmoid(mul(x!, (attrs.beta as number | undefined) ?? 1)))],
   softmax: (g, { output: y, attrs }) => [mul(y, sub(g, sum(mul(g, y), attrs.axis as number, true)))],
   logSoftmax: (g, { output: y, attrs }) => [sub(g, mul(exp(y), sum(g, attrs.axis as number, true)))],
 

@@ -102,6 +102,22 @@ export function defaultDevice(): string {
   return defaultName;
 }
 
+/**
+ * Where work a device cannot do goes, chosen by capability rather than by name: the first
+ * registered device other than `from` whose memory the host reads synchronously and that has a
+ * kernel for (op, dtype) — the cpu device, registered first and complete, in practice.
+ */
+export function fallbackTarget(from: DeviceEntry, op: string, dtype: DType): DeviceEntry | undefined {
+  ensureCpu();
+  return [...entries.values()].find((e) => e !== from && e.device.readSync !== undefined && findKernel(e, op, dtype) !== undefined);
+}
+
+/** The device of last resort (the first host-readable one): nothing falls back from it, its kernel errors are final. */
+export function isLastResort(entry: DeviceEntry): boolean {
+  ensureCpu();
+  return entry === [...entries.values()].find((e) => e.device.readSync !== undefined);
+}
+
 /** The device supports `dtype` and has a kernel for `op` at that dtype. */
 export function findKernel(entry: DeviceEntry, op: string, dtype: DType) {
   if (!entry.device.capabilities.dtypes.includes(dtype)) return undefined;

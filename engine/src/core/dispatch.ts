@@ -19,7 +19,7 @@ import {
   type Shape,
   type TensorMeta,
 } from "@polychip/hal";
-import { findKernel, getDeviceEntry, type DeviceEntry } from "./devices.ts";
+import { fallbackTarget, findKernel, getDeviceEntry, isLastResort, type DeviceEntry } from "./devices.ts";
 import { noteFallback } from "./fallback.ts";
 import { observeOp } from "./op-observer.ts";
 import { encodeHost } from "./host.ts";
@@ -135,9 +135,9 @@ function launch(entry: DeviceEntry, def: OpDef, kernel: any, inputs: readonly Ra
   } catch (err) {
     outputs.forEach((o) => o.storage.release());
     release();
-    if (err instanceof PolychipError && entry.name === "cpu") throw err;
+    if (err instanceof PolychipError && isLastResort(entry)) throw err;
     const message = `${entry.plugin.name === entry.name ? "" : `plugin ${entry.plugin.name}: `}kernel ${def.name} on '${entry.name}' failed for inputs ${describe(inputs)} (attrs ${JSON.stringify(attrs)}): ${(err as Error)?.message ?? err}`;
-    if (entry.name !== "cpu") {
+    if (!isLastResort(entry)) {
       try {
         return fallbackToCpu(entry, def.name, inputs, attrs, metas, `its kernel threw: ${(err as Error)?.message ?? err}`);
       } catch (fallbackErr) {
@@ -192,9 +192,9 @@ export function copyInto(entry: DeviceEntry, src: RawView, dst: RawView): void {
  * as a `copy` fallback.
  */
 function copyIntoOnCpu(entry: DeviceEntry, src: RawView, dst: RawView, reason: string): void {
-  if (entry.name === "cpu") throw new KernelError(`copy: the cpu device has no copy kernel for ${src.dtype}: ${reason}`);
+  const cpu = isLastResort(entry) ? undefined : fallbackTarget(entry, "copy", src.dtype);
+  if (!cpu) throw new KernelError(`copy: '${entry.name}' has no copy kernel for ${src.dtype} and no device can take it: ${reason}`);
   const record = noteFallback(entry.name, "copy", src.dtype, reason);
-  const cpu = getDeviceEntry("cpu");
   const started = performance.now();
   const onHost = (view: RawView, bytes: Uint8Array): RawView => {
     const s = allocate(cpu, "uint8", [bytes.byteLength]).storage;
@@ -216,7 +216,7 @@ function copyIntoOnCpu(entry: DeviceEntry, src: RawView, dst: RawView, reason: s
       category: "fallback",
       start: started,
       duration: performance.now() - started,
-      args: { dtype: src.dtype, reason, to: "cpu" },
+      args: { dtype: src.dtype, reason, to: cpu.name },
     });
   };
   const views = [src, dst];
@@ -241,10 +241,10 @@ function copyIntoOnCpu(entry: DeviceEntry, src: RawView, dst: RawView, reason: s
 }
 
 function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[], attrs: Attrs, metas: TensorMeta[], reason: string): RawView[] {
-  if (entry.name === "cpu") throw new KernelError(`${op}: the cpu device has no kernel for inputs ${describe(inputs)}: ${reason}`);
   const dtype = inputs[0]?.dtype ?? metas[0]!.dtype;
+  const cpu = isLastResort(entry) ? undefined : fallbackTarget(entry, op, dtype);
+  if (!cpu) throw new KernelError(`${op}: '${entry.name}' has no kernel for inputs ${describe(inputs)} and no device can take it: ${reason}`);
   const record = noteFallback(entry.name, op, dtype, reason);
-  const cpu = getDeviceEntry("cpu");
   const outputs = metas.map((m) => allocate(entry, m.dtype, m.shape));
   const started = performance.now();
   const runOnCpu = (hostInputs: Uint8Array[]) => {
@@ -253,7 +253,7 @@ function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[
       cpu.device.write(s.buffer, hostInputs[i]!, 0);
       return { storage: s, dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset };
     });
-    const cpuOutputs = runOp(op, cpuInputs, attrs, "cpu");
+    const cpuOutputs = runOp(op, cpuInputs, attrs, cpu.name);
     cpuInputs.forEach((v) => v.storage.release());
     const bytes = cpuOutputs.map((o) => cpu.device.readSync!(o.storage.buffer, 0, o.storage.bytes));
     cpuOutputs.forEach((o) => o.storage.release());
@@ -269,7 +269,7 @@ function fallbackToCpu(entry: DeviceEntry, op: string, inputs: readonly RawView[
       category: "fallback",
       start: started,
       duration: performance.now() - started,
-      args: { dtype, reason, to: "cpu" },
+      args: { dtype, reason, to: cpu.name },
     });
   };
   // Inputs are read whole (storage bytes), so their strides and offsets stay valid on the CPU.

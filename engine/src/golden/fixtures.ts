@@ -86,6 +86,7 @@ export const OP_FIXTURE_FILES = [
   "ops-parity-ops.json",
   "ops-parity-attention.json",
   "ops-parity-layers.json",
+  "ops-added.json",
 ] as const;
 
 /** An engine tensor holding a fixture array (float32 values are rounded to float32 here), on `device` (default: the engine's). */

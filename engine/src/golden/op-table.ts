@@ -64,7 +64,7 @@ import {
   type Tensor,
 } from "../index.ts";
 import { binaryCrossEntropy, klDiv, l1Loss, nllLoss, smoothL1Loss } from "../ops/losses.ts";
-import { argsort, cumprod, cumsum, einsum, flip, indexSelect, maskedFill, norm, repeat, roll, sort, topk, tril, triu } from "../index.ts";
+import { argsort, cumprod, cumsum, einsum, flip, indexSelect, maskedFill, norm, repeat, roll, softplus, sort, topk, tril, triu } from "../index.ts";
 
 import { conv1d, convTranspose2d, groupNorm, interpolate, nn as nnLayers, scaledDotProductAttention } from "../index.ts";
 
@@ -234,6 +234,7 @@ export const OP_TABLE: Record<string, OpFn> = {
     (m, [t, mem, mask]) => m.decode(t!, mem!, { tgtMask: mask }),
   ),
   maskedFill: ([x, m], a) => maskedFill(x!, m!, a.value),
+  softplus: ([x], a) => softplus(x!, a.beta),
   triu: ([x], a) => triu(x!, a.diagonal),
   tril: ([x], a) => tril(x!, a.diagonal),
   einsum: (xs, a) => einsum(a.equation, ...xs),

@@ -5,7 +5,7 @@ export { Linear } from "./layers/linear.ts";
 export { Conv2d, type Conv2dConfig } from "./layers/conv.ts";
 export { MaxPool2d, AvgPool2d } from "./layers/pooling.ts";
 export { BatchNorm2d, LayerNorm } from "./layers/normalization.ts";
-export { ReLU, GELU, Tanh, Sigmoid, Identity, Dropout, Flatten } from "./layers/activation.ts";
+export { ReLU, GELU, Softplus, Tanh, Sigmoid, Identity, Dropout, Flatten } from "./layers/activation.ts";
 export { Embedding, type EmbeddingOptions } from "./layers/embedding.ts";
 export { Sequential } from "./layers/sequential.ts";
 export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from "./layers/loss.ts";

@@ -205,6 +205,9 @@ class TensorMethods {
   matmul(this: Tensor, o: Tensor): Tensor {
     return ops.matmul(this, o);
   }
+  softplus(this: Tensor, beta = 1): Tensor {
+    return ops.softplus(this, beta);
+  }
   softmax(this: Tensor, dim = -1): Tensor {
     return ops.softmax(this, dim);
   }

@@ -1,12 +1,11 @@
-import { DTypeError, formatShape, normalizeAxis, ShapeError, type Attrs } from "@polychip/hal";
+import { formatShape, normalizeAxis, ShapeError, type Attrs } from "@polychip/hal";
 import { needsGrad } from "../tape/node.ts";
 import { noGrad } from "../tape/grad-mode.ts";
 import type { Tensor } from "../tensor.ts";
-import { abs, add, cast, div, exp, ge, log, mul, neg, relu, run, sqrt, sub } from "./basic.ts";
+import { add, cast, div, ge, mul, run, sqrt, sub } from "./basic.ts";
 import { full, rand } from "./creation.ts";
-import { mean, sum } from "./reduce.ts";
+import { mean } from "./reduce.ts";
 import { reshape } from "./shape.ts";
-import { gatherElements } from "./indexing.ts";
 
 type Pair = number | [number, number];
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
@@ -58,6 +57,11 @@ export function avgPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Te
 export function softmax(x: Tensor, dim = -1): Tensor {
   const axis = normalizeAxis("softmax", dim, x.ndim);
   return run("softmax", [x], { axis });
+}
+
+/** log(1 + exp(beta * x)) / beta, the smooth ReLU (torch.nn.functional.softplus without its threshold, which float32 cannot see). */
+export function softplus(x: Tensor, beta = 1): Tensor {
+  return run("softplus", [x], { beta });
 }
 
 export function logSoftmax(x: Tensor, dim = -1): Tensor {

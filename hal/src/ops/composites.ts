@@ -75,6 +75,11 @@ export const COMPOSITES: readonly OpDef[] = [
     normalizeAxis("softmax", numAttr("softmax", attrs, "axis", -1), ins[0]!.shape.length);
     return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
   }),
+  composite("softplus", [1, 1], "log(1 + exp(beta * x)) / beta, elementwise; attrs beta (default 1)", (ins, attrs) => {
+    requireFloat("softplus", ins);
+    if (!(numAttr("softplus", attrs, "beta", 1) > 0)) throw new ShapeError(`softplus: beta must be positive, got ${attrs.beta}`);
+    return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
+  }),
   composite("logSoftmax", [1, 1], "x - max - log(sum(exp(x - max))) along attrs.axis", (ins, attrs) => {
     requireFloat("logSoftmax", ins);
     normalizeAxis("logSoftmax", numAttr("logSoftmax", attrs, "axis", -1), ins[0]!.shape.length);

@@ -75,4 +75,20 @@ const reluKernel: CpuKernel = ({ inputs: [x], outputs: [y] }) => {
   out.commit();
 };
 
-export const unaryKernels: CpuRegistration[] = Object.entries(FUNCTIONS).map(([op, fn]) => cpuKernel(op, op === "relu" ? reluKernel : unaryKernel(fn)));
+/** log(1 + exp(beta·x)) / beta in double precision, in the form that never overflows. */
+const softplusKernel: CpuKernel = ({ inputs: [x], outputs: [y], attrs }) => {
+  const beta = typeof attrs.beta === "number" ? attrs.beta : 1;
+  const xs = readValues(x!);
+  const out = openOutput(y!);
+  const v = out.values;
+  for (let i = 0; i < xs.length; i++) {
+    const z = beta * xs[i]!;
+    v[i] = (Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))) / beta;
+  }
+  out.commit();
+};
+
+export const unaryKernels: CpuRegistration[] = [
+  ...Object.entries(FUNCTIONS).map(([op, fn]) => cpuKernel(op, op === "relu" ? reluKernel : unaryKernel(fn))),
+  cpuKernel("softplus", softplusKernel),
+];

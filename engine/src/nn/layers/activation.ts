@@ -1,5 +1,5 @@
 import { alias, gelu, relu, sigmoid, tanh } from "../../ops/basic.ts";
-import { dropout } from "../../ops/nn-functional.ts";
+import { dropout, softplus } from "../../ops/nn-functional.ts";
 import { flatten } from "../../ops/shape.ts";
 import type { Tensor } from "../../tensor.ts";
 import { Module } from "../module.ts";
@@ -12,6 +12,14 @@ export class ReLU extends Module {
 export class GELU extends Module {
   forward(x: Tensor): Tensor {
     return gelu(x);
+  }
+}
+export class Softplus extends Module {
+  constructor(readonly beta = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return softplus(x, this.beta);
   }
 }
 export class Tanh extends Module {

@@ -8,6 +8,7 @@ import { layerNorm } from "./layerNorm.ts";
 import { maxPool2d, maxPool2dGrad } from "./maxPool2d.ts";
 import { pad } from "./pad.ts";
 import { logSoftmax, softmax } from "./softmax.ts";
+import { softplus } from "./softplus.ts";
 
 /**
  * The reference decomposition of every composite op into primitives, by op name. They are what
@@ -24,6 +25,7 @@ export const DECOMPOSITIONS: Record<string, Decomposition> = {
   avgPool2dGrad,
   softmax,
   logSoftmax,
+  softplus,
   layerNorm,
   batchNorm,
   pad,

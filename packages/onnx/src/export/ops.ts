@@ -199,6 +199,15 @@ const mod: OpExporter = (ctx, node) => {
 };
 
 const rsqrt: OpExporter = (ctx, node) => ctx.node("Reciprocal", [ctx.temp("Sqrt", [node.inputs[0]!])], node.outputs);
+/** ONNX Softplus has no beta: softplus(x; beta) = Softplus(beta * x) / beta. */
+const softplus: OpExporter = (ctx, node) => {
+  const beta = num(node.attrs, "beta", 1);
+  const x = node.inputs[0]!;
+  if (beta === 1) return ctx.node("Softplus", [x], node.outputs);
+  const dtype = ctx.info(x)?.dtype ?? "float32";
+  const scaled = ctx.temp("Softplus", [ctx.temp("Mul", [x, ctx.constant([beta], [], dtype)])]);
+  ctx.node("Div", [scaled, ctx.constant([beta], [], dtype)], node.outputs);
+};
 const notEqual: OpExporter = (ctx, node) => ctx.node("Not", [ctx.temp("Equal", node.inputs)], node.outputs);
 
 /** scatterAdd is ScatterElements with reduction "add" (opset 16); ONNX wants updates shaped like the indices. */
@@ -310,6 +319,7 @@ export const OP_EXPORTERS: Readonly<Record<string, OpExporter>> = {
   maxPool2d: pool("MaxPool"),
   avgPool2d: pool("AveragePool"),
   softmax: softmax("Softmax"),
+  softplus,
   logSoftmax: softmax("LogSoftmax"),
   layerNorm,
   batchNorm,

@@ -1,6 +1,10 @@
 import {
+  applyPlanToValues,
   contiguousStrides,
   DTypeError,
+  isStructuralOp,
+  planShape,
+  planStructural,
   formatShape,
   hostArray,
   normalizeAxis,
@@ -223,99 +227,29 @@ export function inferStructural(op: string, ins: readonly ValueMeta[], attrs: At
   }
 }
 
-/** Copies a strided window of `x` into a new row-major tensor. */
-function gatherStrided(x: HostTensor, shape: readonly number[], strides: readonly number[], offset: number): HostTensor {
-  const n = sizeOf(shape);
-  const out = hostArray(x.dtype, n);
-  const rank = shape.length;
-  const index = new Array<number>(rank).fill(0);
-  let src = offset;
-  for (let i = 0; i < n; i++) {
-    out[i] = x.data[src]!;
-    for (let d = rank - 1; d >= 0; d--) {
-      index[d]!++;
-      src += strides[d]!;
-      if (index[d]! < shape[d]!) break;
-      src -= strides[d]! * shape[d]!;
-      index[d] = 0;
-    }
-  }
-  return { dtype: x.dtype, shape: [...shape], data: out };
-}
-
-/** Runs a structural op on host tensors (constant folding). */
+/**
+ * Runs a structural op on host tensors (constant folding): the HAL's definition of the op, planned
+ * on the contiguous input and applied to its values. inferStructural checks the result's shape.
+ */
 export function evalStructural(op: string, ins: readonly HostTensor[], attrs: Attrs, outputs = 1): HostTensor[] {
-  const x = ins[0]!;
   const metas = inferStructural(op, ins, attrs, ins, outputs);
-  const shapes = metas.map((m) => {
+  for (const m of metas) {
     if (!isStatic(m.shape)) throw new ShapeError(`${op}: cannot evaluate with unknown dims ${formatDims(m.shape)}`);
-    return m.shape;
-  });
-  switch (op) {
-    case "constant": {
-      const values = list(attrs, "value") ?? [];
-      const dtype = attrs.dtype as DType;
-      if (values.length !== sizeOf(shapes[0]!)) throw new ShapeError(`constant: ${values.length} values do not fill ${formatShape(shapes[0]!)}`);
-      const data = hostArray(dtype, values.length);
-      data.set(values);
-      return [{ dtype, shape: shapes[0]!, data }];
-    }
-    case "identity":
-    case "reshape":
-    case "flatten":
-    case "squeeze":
-    case "unsqueeze":
-      return [{ dtype: x.dtype, shape: shapes[0]!, data: x.data }];
-    case "permute": {
-      const dims = (list(attrs, "dims") ?? []).map((d) => normalizeAxis("permute", d, x.shape.length));
-      const strides = contiguousStrides(x.shape);
-      return [
-        gatherStrided(
-          x,
-          shapes[0]!,
-          dims.map((d) => strides[d]!),
-          0,
-        ),
-      ];
-    }
-    case "slice": {
-      const spec = sliceSpec(x.shape.length, attrs, ins as HostTensor[])!;
-      const strides = contiguousStrides(x.shape);
-      const outStrides = [...strides];
-      let offset = 0;
-      spec.axes.forEach((a, i) => {
-        const { start } = sliceRange(x.shape[a]!, spec.starts[i]!, spec.ends[i]!, spec.steps[i]!);
-        if (shapes[0]![a]! > 0) offset += start * strides[a]!;
-        outStrides[a] = strides[a]! * spec.steps[i]!;
-      });
-      return [gatherStrided(x, shapes[0]!, outStrides, offset)];
-    }
-    case "expand": {
-      const target = shapes[0]!;
-      const strides = contiguousStrides(x.shape);
-      const lead = target.length - x.shape.length;
-      const s = target.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : strides[i - lead]!));
-      return [gatherStrided(x, target, s, 0)];
-    }
-    case "shape": {
-      const r = x.shape.length;
-      const clampAxis = (a: number) => Math.min(Math.max(a < 0 ? a + r : a, 0), r);
-      const dims = x.shape.slice(clampAxis((attrs.start as number) ?? 0), clampAxis((attrs.end as number) ?? r));
-      return [{ dtype: "int32", shape: [dims.length], data: Int32Array.from(dims) }];
-    }
-    case "size":
-      return [{ dtype: "int32", shape: [], data: Int32Array.of(sizeOf(x.shape)) }];
-    case "split": {
-      const axis = normalizeAxis("split", (attrs.axis as number) ?? 0, x.shape.length);
-      const strides = contiguousStrides(x.shape);
-      let start = 0;
-      return shapes.map((shape) => {
-        const part = gatherStrided(x, shape, strides, shape[axis]! > 0 ? start * strides[axis]! : 0);
-        start += shape[axis]!;
-        return part;
-      });
-    }
-    default:
-      throw new DTypeError(`${op}: cannot be evaluated on the host`);
   }
+  if (!isStructuralOp(op)) throw new DTypeError(`${op}: cannot be evaluated on the host`);
+  const x = ins[0];
+  const plans = planStructural(op, {
+    x: x && { dtype: x.dtype, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 },
+    extra: ins.slice(1).map((t) => (t ? Array.from(t.data as ArrayLike<number>) : undefined)),
+    attrs,
+    outputCount: outputs,
+  });
+  const values = x ? Array.from(x.data as ArrayLike<number>) : [];
+  return plans.map((plan) => {
+    const dtype = plan.kind === "value" ? plan.dtype : x!.dtype;
+    const picked = applyPlanToValues(plan, values);
+    const data = hostArray(dtype, picked.length);
+    data.set(picked);
+    return { dtype, shape: [...planShape(plan)], data };
+  });
 }

@@ -1,5 +1,5 @@
 import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError } from "@polychip/hal";
-import type { Graph, GraphNode, Initializer, ValueInfo } from "@polychip/engine/runtime";
+import { deadCodeElimination, type Graph, type ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
 import { dtypeForOnnx, tensorFromProto } from "../tensor.ts";
@@ -89,11 +89,8 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   const metadata: Record<string, string> = { "onnx.opset": String(opset) };
   if (model.producerName) metadata["onnx.producer"] = `${model.producerName}${model.producerVersion ? ` ${model.producerVersion}` : ""}`;
   for (const p of model.metadataProps ?? []) if (p.key) metadata[p.key] = p.value ?? "";
-  const pruned = pruneUnused(
-    ctx.nodes,
-    ctx.initializers,
-    outputs.map((o) => o.name),
-  );
+  // A fused pattern's leftovers, unused optional outputs and unread initializers go.
+  const pruned = deadCodeElimination({ name: "", inputs, outputs, nodes: ctx.nodes, initializers: ctx.initializers });
   const initializerBytes = pruned.initializers.reduce((sum, t) => sum + t.data.length * dtypeBytes(t.dtype), 0);
   checkPlanBudget(
     pruned.nodes,
@@ -103,7 +100,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     options.memoryBudget,
   );
   return {
-    graph: { name: graph.name || "onnx", inputs, outputs, ...pruned, metadata },
+    graph: { name: graph.name || "onnx", inputs, outputs, nodes: pruned.nodes, initializers: pruned.initializers, metadata },
     opset,
     frozenInputs: [...ctx.frozenInputs],
   };
@@ -159,18 +156,6 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
     ctx.scope = saved;
     ctx.current = outer;
   }
-}
-
-/** Drops nodes no output depends on (a fused pattern's leftovers, unused optional outputs) and unread initializers. */
-function pruneUnused(nodes: readonly GraphNode[], initializers: readonly Initializer[], outputs: readonly string[]) {
-  const live = new Set(outputs);
-  const kept = new Array<boolean>(nodes.length).fill(false);
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    if (!nodes[i]!.outputs.some((o) => live.has(o))) continue;
-    kept[i] = true;
-    for (const input of nodes[i]!.inputs) if (input) live.add(input);
-  }
-  return { nodes: nodes.filter((_, i) => kept[i]), initializers: initializers.filter((t) => live.has(t.name)) };
 }
 
 /** Emits identity(hidden constant) → name for a graph output whose value was folded. */

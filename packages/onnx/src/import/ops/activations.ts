@@ -61,10 +61,9 @@ const hardSigmoid: Build = (ctx, node, x, out) => hardSigmoidOf(ctx, x, node.att
 
 const hardSwish: Build = (ctx, _node, x, out) => bin(ctx, "mul", x, hardSigmoidOf(ctx, x, 1 / 6, 0.5), out);
 
-/** log(1 + exp(x)), computed as max(x, 0) + log(1 + exp(-|x|)) so large x does not overflow. */
+/** log(1 + exp(x)): the HAL's softplus composite (its decomposition never overflows). */
 function softplusOf(ctx: ImportContext, x: string, out?: string): string {
-  const tail = un(ctx, "log", bin(ctx, "add", c(ctx, 1, x), un(ctx, "exp", un(ctx, "neg", un(ctx, "abs", x)))));
-  return bin(ctx, "add", bin(ctx, "maximum", x, c(ctx, 0, x)), tail, out);
+  return ctx.op("softplus", [x], {}, out);
 }
 
 const softplus: Build = (ctx, _node, x, out) => softplusOf(ctx, x, out);

@@ -1,5 +1,4 @@
 import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
-import type { ImportContext } from "../context.ts";
 import { geluOf } from "./activations.ts";
 import { ATTENTION_IMPORTERS } from "./attention.ts";
 import { bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";

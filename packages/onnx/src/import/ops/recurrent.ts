@@ -1,13 +1,4 @@
-import {
-  ACTIVATION_DEFAULTS,
-  ACTIVATION_PARAMS,
-  FormatError,
-  ShapeError,
-  RECURRENT_KINDS,
-  UnsupportedOpError,
-  type Attrs,
-  type RecurrentOp,
-} from "@polychip/hal";
+import { ACTIVATION_DEFAULTS, ACTIVATION_PARAMS, FormatError, ShapeError, RECURRENT_KINDS, type Attrs, type RecurrentOp } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 

@@ -8,7 +8,7 @@ import { copyCases } from "./copy.ts";
 import { fillCases, randomCases } from "./fill.ts";
 import { gatherCases, gatherElementsCases, scatterAddCases } from "./indexing.ts";
 import { matmulCases } from "./matmul.ts";
-import { batchNormCases, layerNormCases, softmaxCases } from "./normalization.ts";
+import { batchNormCases, layerNormCases, softmaxCases, softplusCases } from "./normalization.ts";
 import { poolCases, poolGradCases } from "./pool.ts";
 import { quantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
 import { whereCases } from "./select.ts";
@@ -40,6 +40,7 @@ const BY_NAME: Record<string, CaseGenerator> = {
   avgPool2dGrad: poolGradCases,
   softmax: softmaxCases,
   logSoftmax: softmaxCases,
+  softplus: softplusCases,
   layerNorm: layerNormCases,
   batchNorm: batchNormCases,
   pad: padCases,

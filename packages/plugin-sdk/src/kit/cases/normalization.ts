@@ -17,6 +17,15 @@ export function softmaxCases({ dtype }: CaseContext): ConformanceCase[] {
   ];
 }
 
+/** softplus with both betas, over a range where exp overflows in float32, and at ±Inf and NaN. */
+export function softplusCases({ dtype }: CaseContext): ConformanceCase[] {
+  return [
+    { name: "[3, 4]", inputs: [random(521, dtype, [3, 4], [-4, 4])], attrs: {} },
+    { name: "beta 2, large magnitudes [4, 8]", inputs: [random(522, dtype, [4, 8], [-100, 100])], attrs: { beta: 2 } },
+    { name: "edge values", inputs: [contiguous(dtype, [6], [0, -Infinity, Infinity, NaN, -1e4, 1e4])], attrs: {} },
+  ];
+}
+
 /** layerNorm over trailing dims, with and without weight/bias. */
 export function layerNormCases({ dtype }: CaseContext): ConformanceCase[] {
   return [
