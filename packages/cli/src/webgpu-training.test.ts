@@ -8,6 +8,7 @@
  * @polychip/datasets.
  */
 import { after, before, test } from "node:test";
+import "@polychip/devices";
 import assert from "node:assert/strict";
 import { isWebGpuAvailable } from "@polychip/device-webgpu";
 import { fallbackReport, manualSeed, removeDevice, setDefaultDevice, useDevice } from "@polychip/engine";
