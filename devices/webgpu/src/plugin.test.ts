@@ -25,10 +25,14 @@ test("no adapter is a DeviceError explaining why", async () => {
   assert.equal(await isWebGpuAvailable(gpu), false);
 });
 
-test("every HAL op, primitive and composite, has exactly one WebGPU kernel", () => {
+/** Composites WebGPU runs through their HAL decomposition (on its own kernels) by choice, not by omission. */
+const DECOMPOSED_ON_WEBGPU = ["softplus"];
+
+test("every HAL primitive and every composite but the decomposed ones has exactly one WebGPU kernel", () => {
   const ops = webgpuKernels.map((k) => k.op);
   assert.equal(new Set(ops).size, ops.length);
-  assert.deepEqual([...ops].sort(), [...PRIMITIVES, ...COMPOSITES].map((d) => d.name).sort());
+  const expected = [...PRIMITIVES, ...COMPOSITES].map((d) => d.name).filter((n) => !DECOMPOSED_ON_WEBGPU.includes(n));
+  assert.deepEqual([...ops].sort(), expected.sort());
   const registry = new KernelRegistry();
   registry.registerAll(webgpuKernels);
   assert.ok(webgpuKernels.every((k) => k.device === "webgpu"));
