@@ -15,7 +15,11 @@ export const PACKAGES = {
   "@polychip/engine": { dir: "engine", layer: 4, may: ["@polychip/hal", "@polychip/device-cpu", "@polychip/plugin-sdk"] },
   "@polychip/datasets": { dir: "packages/datasets", layer: 4, may: ["@polychip/hal"] },
   // The first-party device list: the one place that names webgpu and npu-sim for the tools above it.
-  "@polychip/devices": { dir: "packages/devices", layer: 5, may: ["@polychip/hal", "@polychip/engine", "@polychip/device-webgpu", "@polychip/npu-sim"] },
+  "@polychip/devices": {
+    dir: "packages/devices",
+    layer: 5,
+    may: ["@polychip/hal", "@polychip/engine", "@polychip/device-cpu", "@polychip/device-webgpu", "@polychip/npu-sim", "@polychip/plugin-template"],
+  },
   "@polychip/onnx": { dir: "packages/onnx", layer: 5, may: ["@polychip/hal", "@polychip/engine"] },
   "@polychip/cli": { dir: "packages/cli", layer: 6, may: "below" },
   "@polychip/bench": { dir: "packages/bench", layer: 7, may: "below" },

@@ -9,4 +9,5 @@ export { elementOffsets, broadcastOffsets, forEachIndex, reducedPositions } from
 export { loadValues, storeValues, viewSize, type HostView } from "./host/elements.ts";
 export { describeViews, describeCall, kernelEvent, transferEvent } from "./host/profiler.ts";
 export { saturate, roundHalfToEven, castValue } from "./host/numerics.ts";
-export { UNARY_SCALAR, BINARY_SCALAR, REDUCE_SCALAR, argIndex, ARG_BETTER, type Scalar1, type Scalar2 } from "./host/scalar-ops.ts";
+// The HAL defines each op's scalar meaning; the SDK hands it on so a vendor's kernels start from it.
+export { UNARY_SCALAR, BINARY_SCALAR, REDUCE_SCALAR, argIndex, ARG_BETTER, type Scalar1, type Scalar2 } from "@polychip/hal";

@@ -1,4 +1,4 @@
-import { boolAttr, normalizeAxis, numAttr } from "@polychip/hal";
+import { ARG_BETTER, argIndex, boolAttr, normalizeAxis, numAttr } from "@polychip/hal";
 import { openOutput, permutedValues } from "../views.ts";
 import { keptThenReduced } from "./axes.ts";
 import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.ts";
@@ -8,7 +8,7 @@ import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.
  * attrs.selectLastIndex). NaN counts as the extreme, like NumPy and PyTorch: the first NaN wins
  * (the last with selectLastIndex).
  */
-function argKernel(op: string, better: (v: number, best: number) => boolean): CpuKernel {
+function argKernel(op: "argMax" | "argMin"): CpuKernel {
   return ({ inputs: [x], outputs: [y], attrs }) => {
     const axis = normalizeAxis(op, numAttr(op, attrs, "axis"), x!.shape.length);
     const last = boolAttr(attrs, "selectLastIndex");
@@ -16,33 +16,9 @@ function argKernel(op: string, better: (v: number, best: number) => boolean): Cp
     const n = x!.shape[axis]!;
     const out = openOutput(y!);
     const v = out.values;
-    for (let o = 0; o < v.length; o++) {
-      const s = o * n;
-      let bestIndex = 0;
-      let best = values[s]!;
-      for (let k = 1; k < n; k++) {
-        const e = values[s + k]!;
-        if (best !== best) {
-          if (!last) break;
-          if (e !== e) bestIndex = k;
-        } else if (e !== e || better(e, best) || (last && e === best)) {
-          best = e;
-          bestIndex = k;
-        }
-      }
-      v[o] = bestIndex;
-    }
+    for (let o = 0; o < v.length; o++) v[o] = argIndex(n, (k) => values[o * n + k]!, ARG_BETTER[op], last);
     out.commit();
   };
 }
 
-export const argReduceKernels: CpuRegistration[] = [
-  cpuKernel(
-    "argMax",
-    argKernel("argMax", (v, best) => v > best),
-  ),
-  cpuKernel(
-    "argMin",
-    argKernel("argMin", (v, best) => v < best),
-  ),
-];
+export const argReduceKernels: CpuRegistration[] = [cpuKernel("argMax", argKernel("argMax")), cpuKernel("argMin", argKernel("argMin"))];

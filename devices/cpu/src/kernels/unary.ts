@@ -1,59 +1,12 @@
+import { UNARY_SCALAR, type Scalar1 } from "@polychip/hal";
 import { openOutput, readValues } from "../views.ts";
 import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.ts";
 
-type UnaryFn = (x: number) => number;
-
-/** Round half to even (banker's rounding), keeping the sign of zero. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x); // halves go up
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-
-/**
- * Gauss error function to double precision. Uses erf(x) = 2/√π · e^(-x²) · Σ 2ⁿx^(2n+1)/(1·3·…·(2n+1)),
- * whose terms are all positive (no cancellation); beyond |x| = 6 erf is ±1 to double precision.
- */
-export function erf(x: number): number {
-  if (x !== x) return NaN;
-  const ax = Math.abs(x);
-  if (ax >= 6) return x > 0 ? 1 : -1;
-  const twoX2 = 2 * ax * ax;
-  let term = ax;
-  let sum = ax;
-  for (let n = 1; term > sum * 1e-17; n++) {
-    term *= twoX2 / (2 * n + 1);
-    sum += term;
-  }
-  const r = TWO_OVER_SQRT_PI * Math.exp(-ax * ax) * sum;
-  return x < 0 ? -r : x === 0 ? x : r;
-}
-
-const FUNCTIONS: Record<string, UnaryFn> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: Math.sign,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
-  reciprocal: (x) => 1 / x,
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  relu: (x) => (x > 0 || x !== x ? x : 0),
-  erf,
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  isNaN: (x) => (x !== x ? 1 : 0),
-  logicalNot: (x) => (x === 0 ? 1 : 0),
-};
+/** Every unary primitive's meaning, from the HAL (the same table the SDK gives vendors). */
+const FUNCTIONS = UNARY_SCALAR;
 
 /** Integer results are stored through the output's typed array, which wraps them like two's-complement hardware. */
-function unaryKernel(fn: UnaryFn): CpuKernel {
+function unaryKernel(fn: Scalar1): CpuKernel {
   return ({ inputs: [x], outputs: [y] }) => {
     const xs = readValues(x!);
     const out = openOutput(y!);

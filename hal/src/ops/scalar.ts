@@ -1,6 +1,7 @@
 /**
  * The HAL's elementwise and reduction semantics for one value at a time, as float64 numbers:
- * what a naive kernel (or a simulator's vector unit) computes before storing to its dtype. The
+ * what the cpu reference kernels, a naive kernel or a simulator's vector unit compute before
+ * storing to the dtype — defined once, here, for every device. The
  * edge cases (C pow, floor vs truncated modulo, integer division by zero, NaN propagation) are
  * the ones the conformance kit checks, so a vendor starts from rules that already pass it.
  */
