@@ -11,6 +11,7 @@ export { STRUCTURAL_OPS, isStructuralOp, type Graph, type GraphNode, type Initia
 export { inferShapes } from "./graph/infer-shapes.ts";
 export { validateGraph } from "./graph/validate.ts";
 export { deadCodeElimination } from "./graph/passes/dead-code.ts";
+export { formatBytes, planPeak } from "./runtime/budget.ts";
 export { printGraph } from "./graph/print.ts";
 export {
   useDevice,

@@ -79,3 +79,28 @@ test("a graph whose fixed shapes exceed the budget is refused when the session i
   const ok = await createSession(fixed(100));
   ok.dispose();
 });
+
+/** Three static matmuls in a chain: each output is freed after its reader, so the peak is two outputs, not three. */
+const chain = graph({
+  name: "chain",
+  inputs: [info("x", [100, 10])],
+  outputs: [info("c", [100, 10])],
+  initializers: [init("w", [10, 10], Array.from(ones(100)))],
+  nodes: [
+    node("matmul", ["x", "w"], "a"),
+    node("matmul", ["a", "w"], "b"),
+    node("reshape", ["b"], "b2", { shape: [100, 10] }),
+    node("matmul", ["b2", "w"], "c"),
+  ],
+});
+
+test("the whole plan's peak is checked when the session is created, naming where it is reached", async () => {
+  // w 400 + x 4000 + a 4000 + b 4000 (a freed after b is made; the reshape is a view) = 12,400 at most.
+  await assert.rejects(
+    createSession(chain, { memoryBudget: { totalBytes: 12_000 } }),
+    oom(/the model would hold 12\.4 kB \(12400 bytes\) at once \(peak at node 1 \(matmul → %b\)\), over the session's total budget/),
+  );
+  const session = await createSession(chain, { memoryBudget: { totalBytes: 12_400 } });
+  assert.deepEqual((await session.run({ x: { data: ones(1000), shape: [100, 10] } })).c!.shape, [100, 10]);
+  session.dispose();
+});

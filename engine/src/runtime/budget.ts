@@ -55,3 +55,37 @@ export function checkPlanned(what: string, shape: Shape, dtype: DType, budget: M
     );
   }
 }
+
+/**
+ * The most bytes a graph holds at once when its nodes run in order and each value is freed after
+ * its last reader, as the runtime does; `fixedBytes` (initializers, inputs) count throughout, a
+ * value whose size `bytesOf` cannot tell counts 0. Returns the peak and the node that reaches it.
+ */
+export function planPeak(
+  nodes: readonly { readonly inputs: readonly string[]; readonly outputs: readonly string[] }[],
+  bytesOf: (name: string) => number | undefined,
+  fixedBytes: number,
+  outputs: readonly string[],
+): { bytes: number; node: number } {
+  const lastUse = new Map<string, number>();
+  nodes.forEach((n, i) => n.inputs.forEach((name) => name && lastUse.set(name, i)));
+  for (const o of outputs) lastUse.set(o, nodes.length);
+  let live = fixedBytes;
+  const peak = { bytes: fixedBytes, node: -1 };
+  const sizes = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    for (const out of node.outputs) {
+      const bytes = bytesOf(out) ?? 0;
+      sizes.set(out, bytes);
+      live += bytes;
+    }
+    if (live > peak.bytes) Object.assign(peak, { bytes: live, node: i });
+    for (const name of new Set([...node.inputs, ...node.outputs])) {
+      if ((lastUse.get(name) ?? -1) <= i && sizes.has(name)) {
+        live -= sizes.get(name)!;
+        sizes.delete(name);
+      }
+    }
+  });
+  return peak;
+}

@@ -1,4 +1,4 @@
-import { DeviceError, getOp, planStructural, sizeOf, type DType, type HostArray } from "@polychip/hal";
+import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
@@ -8,7 +8,7 @@ import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../g
 import { inferShapes } from "../graph/infer-shapes.ts";
 import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
-import { checkPlanned, memoryBudget, plannedBytes, type MemoryBudget } from "./budget.ts";
+import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
 import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { runStructural } from "./structural-exec.ts";
@@ -259,6 +259,27 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
       checkPlanned(`${describeNode(i, node)}: output ${k}`, info.shape, info.dtype, { ...budget, totalBytes: Infinity });
     });
   });
+  // The whole plan: what the graph holds at once, run in order, against the total budget. A view
+  // (reshape, slice, ...) shares its input's memory, so it adds nothing.
+  const views = new Set(graph.nodes.filter((n) => isStructuralOp(n.op) && !["constant", "shape", "size"].includes(n.op)).flatMap((n) => n.outputs));
+  const bytesOf = (name: string) => {
+    if (views.has(name)) return 0;
+    const info = shapes.get(name);
+    return info && isStatic(info.shape) ? plannedBytes(info.shape, info.dtype) : undefined;
+  };
+  const fixed = graph.initializers.reduce((s, t) => s + plannedBytes(t.shape, t.dtype), 0) + graph.inputs.reduce((s, v) => s + (bytesOf(v.name) ?? 0), 0);
+  const peak = planPeak(
+    graph.nodes,
+    bytesOf,
+    fixed,
+    graph.outputs.map((o) => o.name),
+  );
+  if (peak.bytes > budget.totalBytes) {
+    const where = peak.node < 0 ? "its initializers and inputs" : describeNode(peak.node, graph.nodes[peak.node]!);
+    throw new OutOfMemoryError(
+      `the model would hold ${formatBytes(peak.bytes)} at once (peak at ${where}), over the session's total budget of ${formatBytes(budget.totalBytes)} (raise it with the session's memoryBudget option)`,
+    );
+  }
 }
 
 /** Loads the device if needed, validates the graph and uploads its initializers. */
