@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import { KernelError, type Attrs } from "@polychip/hal";
+import { DeviceTimeoutError, KernelError, type Attrs } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
 import { randomValues } from "../test-utils.ts";
 import { runOp, type HostInput } from "../testing.ts";
-import type { WorkerPool } from "./pool.ts";
+import { WorkerPool } from "./pool.ts";
+import { CONTROL_BYTES } from "./protocol.ts";
+import { WasmRuntime } from "./runtime.ts";
 
 /** Waits (without blocking the event loop) until the pool's workers have instantiated the module. */
 async function ready(pool: WorkerPool, workers: number): Promise<void> {
@@ -100,4 +102,25 @@ test("idle workers do not keep a Node process alive", () => {
   assert.equal(child.error, undefined, "the process did not exit on its own");
   assert.equal(child.status, 0, child.stderr);
   assert.match(child.stdout, /done 2/);
+});
+
+test("a job whose workers never finish ends in a DeviceTimeoutError naming it, and the pool then refuses work", async () => {
+  const runtime = WasmRuntime.get();
+  if (!runtime?.shared) return;
+  const control = runtime.arena.alloc(CONTROL_BYTES)!;
+  // No workers and no caller-side runner: nobody takes the chunks, as when a worker is stuck in a kernel.
+  const pool = new WorkerPool({ module: runtime.module, memory: runtime.arena.memory, control, names: runtime.names }, 0);
+  pool.deadlineMs = 50;
+  try {
+    const started = performance.now();
+    assert.throws(
+      () => pool.run(0, [], 4, 0, 0),
+      (e: Error) => e instanceof DeviceTimeoutError && new RegExp(`did not finish job ${runtime.names[0]}: 0 of 4 chunks done after 50 ms`).test(e.message),
+    );
+    assert.ok(performance.now() - started < 2000, "the deadline, not a hang");
+    assert.throws(() => pool.run(0, [], 1, 0, 0), /the worker pool stopped after a stall/);
+  } finally {
+    await pool.dispose();
+    runtime.arena.free(control, CONTROL_BYTES);
+  }
 });

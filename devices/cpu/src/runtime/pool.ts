@@ -1,4 +1,4 @@
-import { KernelError } from "@polychip/hal";
+import { DeviceError, DeviceTimeoutError, KernelError } from "@polychip/hal";
 import { ARGS_BYTE_OFFSET, CONTROL_BYTES, MAX_ARGS, MESSAGE_BYTE_OFFSET, MESSAGE_MAX_BYTES, W, WORKER_SOURCE } from "./protocol.ts";
 
 /** What every worker needs to join: the compiled module, the shared memory and where the control block is. */
@@ -57,6 +57,13 @@ export class WorkerPool {
   private readonly message: Uint8Array;
   private readonly blocking = canBlock();
   private disposed = false;
+  /** Set when a job's workers missed their deadline: the pool is then unusable (a worker may still be running). */
+  private stalled: string | undefined;
+  /**
+   * How long a job may wait for its workers (the engine's base deadline, POLYCHIP_DEVICE_TIMEOUT_MS,
+   * 120 s by default): a worker stuck in a kernel ends in a DeviceTimeoutError, not a hang.
+   */
+  deadlineMs = poolDeadlineMs();
   private readonly onTerminate: (() => void)[] = [];
   /** Set when a worker fails to start; it then takes no chunks, and the message says why. */
   startupError: string | undefined;
@@ -137,6 +144,7 @@ export class WorkerPool {
    */
   run(fn: number, args: readonly number[], total: number, scratchBase: number, scratchStride: number, onCaller?: ChunkRunner): void {
     if (this.disposed) throw new KernelError("cpu: the worker pool was disposed");
+    if (this.stalled) throw new DeviceError(`cpu: the worker pool stopped after a stall (${this.stalled}); create a new cpu device`);
     if (args.length > MAX_ARGS) throw new KernelError(`cpu: a job takes at most ${MAX_ARGS} arguments, got ${args.length}`);
     const ctl = this.ctl;
     const seq = (this.seq = (this.seq + 1) & 0x7fffffff);
@@ -165,10 +173,16 @@ export class WorkerPool {
       }
       Atomics.add(ctl, W.DONE, 1);
     }
+    const started = performance.now();
     for (let spins = 0; ; spins++) {
       const done = Atomics.load(ctl, W.DONE);
       if (done >= total) break;
-      if (spins > 2000 && this.blocking) Atomics.wait(ctl, W.DONE, done, 2);
+      if (spins <= 2000) continue;
+      if (this.blocking) Atomics.wait(ctl, W.DONE, done, 2);
+      if (performance.now() - started > this.deadlineMs) {
+        this.stalled = `job ${this.setup.names[fn] ?? fn}: ${done} of ${total} chunks done after ${this.deadlineMs} ms`;
+        throw new DeviceTimeoutError(`cpu: worker threads did not finish ${this.stalled}; a kernel is stuck in a worker`);
+      }
     }
     if (callerError !== undefined) throw callerError;
     if (ctl[W.ERROR] !== 0) {
@@ -186,4 +200,9 @@ export class WorkerPool {
     for (const f of this.onTerminate) f();
     await Promise.all(this.exited);
   }
+}
+
+function poolDeadlineMs(): number {
+  const env = Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.POLYCHIP_DEVICE_TIMEOUT_MS);
+  return Number.isFinite(env) && env > 0 ? env : 120_000;
 }
