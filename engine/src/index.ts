@@ -42,3 +42,4 @@ export type { ByteSource } from "./io/bytes.ts";
 export * as data from "./data/index.ts";
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, type TrainingState } from "./checkpoint/training-checkpoint.ts";
 export { autocast, isAutocastEnabled } from "./nn/autocast.ts";
+export { compile, type CompileOptions, type CompileStats, type Compiled } from "./compile/index.ts";

@@ -21,6 +21,7 @@ import {
 } from "@polychip/hal";
 import { fallbackTarget, findKernel, getDeviceEntry, isLastResort, type DeviceEntry } from "./devices.ts";
 import { noteFallback } from "./fallback.ts";
+import { activeLazyRecorder } from "./lazy-hook.ts";
 import { observeOp } from "./op-observer.ts";
 import { encodeHost } from "./host.ts";
 import { profiler } from "./profiler.ts";
@@ -77,6 +78,8 @@ export async function readView(v: RawView): Promise<Uint8Array> {
  * decomposition on the same device; otherwise the CPU kernel (a counted, reported fallback).
  */
 export function runOp(op: string, inputs: readonly RawView[], attrs: Attrs = {}, device?: string): RawView[] {
+  const lazy = activeLazyRecorder();
+  if (lazy) return lazy.runOp(op, inputs, attrs, device);
   // Hook for anomaly detection (core/op-observer.ts): every op's outputs, as produced.
   const outputs = dispatchOp(op, inputs, attrs, device);
   observeOp(op, inputs, outputs);
@@ -177,6 +180,8 @@ function decompose(entry: DeviceEntry, def: OpDef, inputs: readonly RawView[], a
 /** Copies `src` into the (possibly strided) region `dst` of an existing buffer; without a copy kernel, through the CPU like any other op. */
 export function copyInto(entry: DeviceEntry, src: RawView, dst: RawView): void {
   if (sizeOf(src.shape) === 0) return;
+  const lazy = activeLazyRecorder();
+  if (lazy) return lazy.copyInto(src, dst);
   const reg = findKernel(entry, "copy", src.dtype);
   if (!reg) {
     const reason = entry.device.capabilities.dtypes.includes(src.dtype) ? "no copy kernel" : `dtype ${src.dtype} not supported`;

@@ -1,4 +1,4 @@
-import type { DeviceBuffer } from "@polychip/hal";
+import { PolychipError, type DeviceBuffer } from "@polychip/hal";
 
 /** Live memory per device, for leak checks and the profiler. */
 export interface MemoryStats {
@@ -17,25 +17,54 @@ export function memoryStats(device?: string): MemoryStats[] {
 /**
  * A device buffer shared by every view of it. Reference-counted: each tensor view holds one
  * reference; the buffer goes back to the device when the last one is released.
+ *
+ * A *pending* storage (made while `compile` records a step) has no buffer yet: the compiled plan
+ * computes its value after the step's code has run, and `adopt` then gives it the result's buffer.
  */
 export class Storage {
   private refs = 1;
+  private held: DeviceBuffer | undefined;
 
   /** `free` returns the buffer through the device's queue, after the work already queued on it. */
   constructor(
     readonly device: string,
-    readonly buffer: DeviceBuffer,
+    buffer: DeviceBuffer | undefined,
     readonly bytes: number,
-    private readonly free: (buffer: DeviceBuffer) => void,
+    private free: (buffer: DeviceBuffer) => void,
   ) {
-    const s = stats.get(device) ?? { device, buffers: 0, bytes: 0 };
-    s.buffers++;
-    s.bytes += bytes;
-    stats.set(device, s);
+    this.held = buffer;
+    if (buffer) count(device, 1, bytes);
+  }
+
+  /** A storage whose value a compiled step computes later; reading it before then is an error. */
+  static pending(device: string, bytes: number, producer: string): Storage {
+    const s = new Storage(device, undefined, bytes, () => {});
+    s.producer = producer;
+    return s;
+  }
+
+  /** The op that will compute a pending storage (for error messages). */
+  private producer = "";
+
+  get buffer(): DeviceBuffer {
+    if (this.held) return this.held;
+    throw new PolychipError(
+      `compile: a tensor made by '${this.producer}' is read or moved while its step is being captured; its value exists only after the step ran. ` +
+        "Reading values (data(), item()), moving tensors between devices and host-side decisions on values cannot happen inside a compiled function: do them outside it",
+    );
+  }
+
+  get isPending(): boolean {
+    return this.held === undefined && this.refs > 0;
   }
 
   get alive(): boolean {
     return this.refs > 0;
+  }
+
+  /** True when no other view shares this storage. */
+  get exclusive(): boolean {
+    return this.refs === 1;
   }
 
   retain(): this {
@@ -45,11 +74,33 @@ export class Storage {
 
   release(): void {
     if (this.refs <= 0) return;
-    if (--this.refs === 0) {
-      this.free(this.buffer);
-      const s = stats.get(this.device)!;
-      s.buffers--;
-      s.bytes -= this.bytes;
+    if (--this.refs === 0 && this.held) {
+      this.free(this.held);
+      count(this.device, -1, -this.bytes);
+      this.held = undefined;
     }
   }
+
+  /** Makes this pending storage own `result`'s buffer; `result` (exclusively held, same size) gives it up. */
+  adopt(result: Storage): void {
+    if (this.held || !result.held || !result.exclusive || result.bytes !== this.bytes || result.device !== this.device) {
+      throw new PolychipError(`compile: internal error adopting a ${result.bytes}-byte result into a ${this.bytes}-byte pending value`);
+    }
+    this.held = result.held;
+    this.free = result.free;
+    result.held = undefined;
+    result.refs = 0;
+    if (this.refs === 0) {
+      this.free(this.held);
+      count(this.device, -1, -this.bytes);
+      this.held = undefined;
+    }
+  }
+}
+
+function count(device: string, buffers: number, bytes: number): void {
+  const s = stats.get(device) ?? { device, buffers: 0, bytes: 0 };
+  s.buffers += buffers;
+  s.bytes += bytes;
+  stats.set(device, s);
 }

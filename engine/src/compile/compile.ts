@@ -1,0 +1,123 @@
+import { formatBytes } from "../runtime/budget.ts";
+import { PolychipError } from "@polychip/hal";
+import { activeLazyRecorder, setLazyRecorder } from "../core/lazy-hook.ts";
+import { Module } from "../nn/module.ts";
+import { activeRecorder } from "../tape/trace-hook.ts";
+import { execute } from "./execute.ts";
+import { fusedSteps } from "./fuse.ts";
+import { eagerSteps, planMemory, type Plan } from "./plan.ts";
+import { structureKey, type StepProgram } from "./program.ts";
+import { StepRecorder } from "./recorder.ts";
+
+export interface CompileOptions {
+  /** Run chains of elementwise ops as one `fused` kernel (default true). */
+  readonly fuse?: boolean;
+  /** Plans kept for different signatures (input shapes, structural attributes); default 8. */
+  readonly cacheSize?: number;
+  /** Names the function in warnings and reports. */
+  readonly name?: string;
+}
+
+export interface CompileStats {
+  calls: number;
+  /** Plans built: the first call, and each call with a signature the cache did not hold. */
+  compiles: number;
+  /** The plan the last call ran. */
+  lastPlan?: { opsRecorded: number; launches: number; fusedGroups: number; peakBytes: number };
+}
+
+export type Compiled<F extends (...args: any[]) => any> = F & {
+  readonly stats: CompileStats;
+  /** What the last call ran: ops recorded, launches after fusion, planned peak memory. */
+  report(): string;
+  /** Forgets every cached plan. */
+  reset(): void;
+};
+
+/**
+ * Graph mode. Each call runs `fn`'s code once more without computing anything (ops record
+ * themselves, see core/lazy-hook.ts), then runs the recorded step as one plan: elementwise chains
+ * fused into single kernels, every intermediate freed right after its last reader. The plan is
+ * cached by the step's structure (ops, wiring, shapes, attributes except scalars' values and
+ * seeds), so host-side control flow, a learning-rate schedule or a new batch size are always
+ * honoured: a different structure builds (and caches) another plan, never runs a stale one.
+ *
+ * A compiled function is a drop-in replacement: it takes and returns the same values; tensors it
+ * returns, parameters it updates and gradients it sets hold their values once it returns. Reading
+ * a value inside it (data(), item()) or moving tensors between devices is an error, since values
+ * exist only after the step ran.
+ */
+export function compile<F extends (...args: any[]) => any>(target: F | Module, options: CompileOptions = {}): Compiled<F> {
+  const fn = (target instanceof Module ? (...xs: unknown[]) => (target as any).forward(...xs) : target) as F;
+  const name = options.name ?? (target instanceof Module ? target.constructor.name : fn.name || "function");
+  const cacheSize = options.cacheSize ?? 8;
+  const cache = new Map<string, { plan: Plan; fusedGroups: number }>();
+  const stats: CompileStats = { calls: 0, compiles: 0 };
+  let warned = false;
+
+  const planFor = (program: StepProgram) => {
+    const key = structureKey(program);
+    const hit = cache.get(key);
+    if (hit) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    stats.compiles++;
+    const steps = options.fuse === false ? eagerSteps(program) : fusedSteps(program);
+    const entry = { plan: planMemory(program, steps), fusedGroups: steps.filter((s) => s.kind === "fused").length };
+    cache.set(key, entry);
+    if (cache.size > cacheSize) {
+      cache.delete(cache.keys().next().value!);
+      if (!warned) {
+        warned = true;
+        console.warn(
+          `compile(${name}): more than ${cacheSize} different step structures (shapes or attributes change between calls); ` +
+            "each new one is captured and planned again. Keep shapes fixed, or raise cacheSize",
+        );
+      }
+    }
+    return entry;
+  };
+
+  const compiled = (...args: Parameters<F>): ReturnType<F> => {
+    // Inside another compiled function or a trace, the code simply runs: it becomes part of that capture.
+    if (activeLazyRecorder() || activeRecorder()) return fn(...args);
+    stats.calls++;
+    const recorder = new StepRecorder();
+    let result: ReturnType<F>;
+    const previous = setLazyRecorder(recorder);
+    try {
+      result = fn(...args);
+    } catch (err) {
+      recorder.release();
+      throw err;
+    } finally {
+      setLazyRecorder(previous);
+    }
+    try {
+      if ((result as unknown) instanceof Promise) {
+        throw new PolychipError(`compile(${name}): the function returned a Promise; a compiled function must be synchronous (await outside it)`);
+      }
+      const program = recorder.finish();
+      const { plan, fusedGroups } = planFor(program);
+      execute(plan, program, recorder);
+      stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, peakBytes: plan.peakBytes };
+      return result;
+    } finally {
+      recorder.release();
+    }
+  };
+  return Object.assign(compiled as F, {
+    stats,
+    report: () => {
+      const p = stats.lastPlan;
+      if (!p) return `compile(${name}): not called yet`;
+      return (
+        `compile(${name}): ${stats.calls} calls, ${stats.compiles} plans built; last plan: ${p.opsRecorded} ops recorded -> ` +
+        `${p.launches} launches (${p.fusedGroups} fused groups), planned peak ${formatBytes(p.peakBytes)} of intermediates`
+      );
+    },
+    reset: () => cache.clear(),
+  });
+}

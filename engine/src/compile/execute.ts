@@ -1,0 +1,59 @@
+import { KernelError, PolychipError } from "@polychip/hal";
+import { getDeviceEntry } from "../core/devices.ts";
+import { copyInto, runOp } from "../core/dispatch.ts";
+import type { Storage } from "../core/storage.ts";
+import { viewIsContiguous, type RawView } from "../core/view.ts";
+import type { Plan } from "./plan.ts";
+import type { StepProgram, ValueRef } from "./program.ts";
+import type { StepRecorder } from "./recorder.ts";
+
+/**
+ * Runs a plan on the storages of one recording: the recording's external storages and its
+ * attributes (a scalar's value, a seed), the plan's order, fusion and frees. At the end every
+ * pending storage a tensor still holds adopts the buffer computed for it.
+ */
+export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder): void {
+  const real = new Map<number, Storage>(recorder.externals);
+  const view = (r: ValueRef): RawView => {
+    const storage = real.get(r.value);
+    if (!storage) throw new PolychipError(`compile: internal error, value ${r.value} read before it was computed`);
+    return { storage, dtype: r.dtype, shape: r.shape, strides: r.strides, offset: r.offset };
+  };
+  const produced = (ids: readonly number[], outs: RawView[]) =>
+    outs.forEach((o, k) => {
+      const id = ids[k]!;
+      real.set(id, whole(o, program.values[id]!.bytes));
+    });
+  try {
+    plan.steps.forEach((step, i) => {
+      if (step.kind === "fused") {
+        produced(step.outputs, runOp("fused", step.inputs.map(view), step.attrs, step.device));
+      } else {
+        const n = program.nodes[step.node]!;
+        if (n.write) copyInto(getDeviceEntry(n.device), view(n.inputs[0]!), view(n.write));
+        else produced(n.outputs, runOp(n.op, n.inputs.map(view), n.attrs, n.device));
+      }
+      for (const v of plan.releaseAfter[i]!) {
+        real.get(v)?.release();
+        real.delete(v);
+      }
+    });
+    for (const id of plan.outputs) {
+      const storage = real.get(id)!;
+      recorder.pending.get(id)!.adopt(storage);
+      real.delete(id);
+    }
+  } catch (err) {
+    for (const [id, s] of real) if (!recorder.externals.has(id)) s.release();
+    if (err instanceof PolychipError) throw err;
+    throw new KernelError(`compile: running the compiled plan failed: ${(err as Error)?.message ?? err}`, err);
+  }
+}
+
+/** An op result as a storage of its own, contiguous from offset 0 (a decomposition may hand back a view). */
+function whole(o: RawView, bytes: number): Storage {
+  if (viewIsContiguous(o) && o.offset === 0 && o.storage.bytes === bytes && o.storage.exclusive) return o.storage;
+  const copy = runOp("copy", [o])[0]!;
+  o.storage.release();
+  return copy.storage;
+}

@@ -1,0 +1,1 @@
+export { compile, type CompileOptions, type CompileStats, type Compiled } from "./compile.ts";
