@@ -2,16 +2,16 @@ import type { Attrs } from "@polychip/hal";
 import type { StepProgram, ValueRef } from "./program.ts";
 
 /** One launch of a plan: a recorded node, or several elementwise nodes run as one `fused` op. */
-export type PlanStep =
-  | { readonly kind: "node"; readonly node: number }
-  | {
-      readonly kind: "fused";
-      readonly nodes: readonly number[];
-      readonly inputs: readonly ValueRef[];
-      readonly outputs: readonly number[];
-      readonly attrs: Attrs;
-      readonly device: string;
-    };
+export type PlanStep = { readonly kind: "node"; readonly node: number } | FusedStep;
+
+export interface FusedStep {
+  readonly kind: "fused";
+  readonly nodes: readonly number[];
+  readonly inputs: readonly ValueRef[];
+  readonly outputs: readonly number[];
+  readonly attrs: Attrs;
+  readonly device: string;
+}
 
 export interface Plan {
   readonly steps: readonly PlanStep[];
@@ -56,7 +56,25 @@ export function planMemory(program: StepProgram, steps: readonly PlanStep[]): Pl
   return { steps, releaseAfter, outputs: program.outputs, peakBytes, opsRecorded: program.nodes.length, launches };
 }
 
-/** The unfused plan: one step per recorded node. */
+/** The unfused plan: one step per recorded node whose result someone reads. */
 export function eagerSteps(program: StepProgram): PlanStep[] {
-  return program.nodes.map((_, node) => ({ kind: "node", node }));
+  const live = liveNodes(program);
+  return program.nodes.flatMap((_, node) => (live[node] ? [{ kind: "node" as const, node }] : []));
+}
+
+/**
+ * Nodes worth running: writes, and ops whose results a later live node reads or a tensor still
+ * holds. HAL ops have no side effects, so a result nobody reads need not be computed.
+ */
+export function liveNodes(program: StepProgram): boolean[] {
+  const needed = new Set(program.outputs);
+  const live = program.nodes.map(() => false);
+  for (let i = program.nodes.length - 1; i >= 0; i--) {
+    const n = program.nodes[i]!;
+    if (!n.write && !n.outputs.some((v) => needed.has(v))) continue;
+    live[i] = true;
+    for (const r of n.inputs) needed.add(r.value);
+    if (n.write) needed.add(n.write.value);
+  }
+  return live;
 }

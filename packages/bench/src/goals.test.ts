@@ -25,7 +25,7 @@ test("a goal whose peer cannot run the case is not measured, with the reason", (
 
 test("the PyTorch goal is judged at 2 threads only", () => {
   const cnn = (threads: number, poly: number) => passResult(threads, [caseResult("cnn-train-64", { polychip: ok(poly), pytorch: ok(20) })]);
-  const goals = evaluateGoals([cnn(1, 100), cnn(2, 39)]).filter((g) => g.goal.startsWith("CNN"));
+  const goals = evaluateGoals([cnn(1, 100), cnn(2, 39)]).filter((g) => g.goal.startsWith("CNN training step ≤"));
   assert.deepEqual(
     goals.map((g) => [g.threads, g.status]),
     [[2, "met"]],
@@ -35,4 +35,17 @@ test("the PyTorch goal is judged at 2 threads only", () => {
 test("the epoch goal compares seconds with 90", () => {
   const last = (s?: number) => evaluateGoals([], s).at(-1)!.status;
   assert.deepEqual([last(80), last(95), last()], ["met", "not met", "not measured"]);
+});
+
+test("the compile goal compares the compiled runner with op-by-op Polychip at every thread count", () => {
+  const cnn = (threads: number, compiled: number) =>
+    passResult(threads, [caseResult("cnn-train-64", { polychip: ok(90), "polychip-compiled": ok(compiled), pytorch: ok(20) })]);
+  const goals = evaluateGoals([cnn(1, 50), cnn(2, 80)]).filter((g) => g.goal.includes("compiled"));
+  assert.deepEqual(
+    goals.map((g) => [g.threads, g.measured, g.status]),
+    [
+      [1, "1.80×", "met"],
+      [2, "1.13×", "not met"],
+    ],
+  );
 });

@@ -6,12 +6,14 @@ import { TfjsRunner } from "./tfjs.ts";
 import type { Runner } from "./types.ts";
 
 /** Every cpu runner, in table order (see runner-order.ts). */
-export const CPU_RUNNER_IDS = ["polychip", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node", "pytorch"] as const;
+export const CPU_RUNNER_IDS = ["polychip", "polychip-compiled", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node", "pytorch"] as const;
 
 export function createRunner(id: string): Runner {
   switch (id) {
     case "polychip":
       return new PolychipRunner("cpu");
+    case "polychip-compiled":
+      return new PolychipRunner("cpu", undefined, true);
     case "tfjs-cpu":
       return new TfjsRunner("cpu", nodeTfjsPlatform);
     case "tfjs-wasm":
@@ -27,11 +29,12 @@ export function createRunner(id: string): Runner {
   }
 }
 
-/** `--peers` filter: comma-separated runner ids; Polychip is always included. */
+/** `--peers` filter: comma-separated runner ids; Polychip (op by op and compiled) is always included. */
 export function selectRunnerIds(peers: string | undefined): string[] {
   if (!peers) return [...CPU_RUNNER_IDS];
   const wanted = new Set([
     "polychip",
+    "polychip-compiled",
     ...peers
       .split(",")
       .map((s) => s.trim())

@@ -2,6 +2,7 @@ import { cpuPlugin } from "@polychip/device-cpu";
 import { cnn, mlp } from "@polychip/cli";
 import type { DevicePlugin } from "@polychip/hal";
 import {
+  compile,
   conv2d,
   crossEntropy,
   listDevices,
@@ -91,21 +92,24 @@ function conv2dJob(c: Conv2dCase): Job {
   };
 }
 
-async function trainJob(c: TrainCase, device: string): Promise<Job> {
+async function trainJob(c: TrainCase, device: string, compiled: boolean): Promise<Job> {
   const model = buildModel(c.model);
   const optimizer = new optim.SGD(model.parameters(), { lr: SGD_LR });
   const data = syntheticBatch(c.batch);
   const x = tensor(data.images, { shape: [c.batch, 1, 28, 28] });
   const y = tensor(data.labels, { shape: [c.batch], dtype: "int32" });
   model.train();
+  const update = () => {
+    const l = crossEntropy(model.forward(x), y);
+    optimizer.zeroGrad();
+    l.backward();
+    optimizer.step();
+    return l.detach();
+  };
+  // The same step as one graph-mode plan (engine/src/compile): fused elementwise chains, planned frees.
+  const once = compiled ? compile(update, { name: `${c.model} training step` }) : () => tidy(update);
   const step = async (): Promise<number> => {
-    const loss = tidy(() => {
-      const l = crossEntropy(model.forward(x), y);
-      optimizer.zeroGrad();
-      l.backward();
-      optimizer.step();
-      return l.detach();
-    });
+    const loss = once();
     const value = await loss.item();
     loss.dispose();
     await syncDevice(device);
@@ -126,12 +130,13 @@ async function trainJob(c: TrainCase, device: string): Promise<Job> {
   };
 }
 
-function inferJob(c: InferCase): Job {
+function inferJob(c: InferCase, compiled: boolean): Job {
   const model = buildModel(c.model).eval();
   const x = tensor(syntheticBatch(c.batch).images, { shape: [c.batch, 1, 28, 28] });
+  const forward = compiled ? compile(() => noGrad(() => model.forward(x)), { name: `${c.model} inference` }) : () => noGrad(() => tidy(() => model.forward(x)));
   const last = new LastResult();
   return {
-    run: () => last.set(noGrad(() => tidy(() => model.forward(x)))),
+    run: () => last.set(forward()),
     output: () => last.value,
     dispose: () => {
       last.dispose();
@@ -145,7 +150,8 @@ export type PolychipDevice = "cpu" | "webgpu";
 
 /**
  * Polychip through its public engine API on one device: the cpu device at the pass's thread count
- * (when the device takes one), or the webgpu device when its package can be loaded.
+ * (when the device takes one), or the webgpu device when its package can be loaded. `compiled`
+ * runs the model cases through `compile` (graph mode) instead of op by op.
  */
 export class PolychipRunner implements Runner {
   readonly id: string;
@@ -154,8 +160,9 @@ export class PolychipRunner implements Runner {
   constructor(
     readonly device: PolychipDevice = "cpu",
     private readonly loadWebGpu?: () => Promise<DevicePlugin<any> | undefined>,
+    private readonly compiled = false,
   ) {
-    this.id = device === "cpu" ? "polychip" : "polychip-webgpu";
+    this.id = `${device === "cpu" ? "polychip" : "polychip-webgpu"}${compiled ? "-compiled" : ""}`;
   }
 
   async init(threads: number): Promise<RunnerInfo | { unavailable: string }> {
@@ -177,8 +184,8 @@ export class PolychipRunner implements Runner {
     const note = actual !== threads ? ` (asked for ${threads}: this device build ${actual === 1 ? "has no thread pool" : `uses ${actual}`})` : "";
     return {
       id: this.id,
-      label: "polychip",
-      detail: `@polychip/device-cpu, ${actual} thread${actual === 1 ? "" : "s"}${extras ? `, ${extras}` : ""}${note}`,
+      label: this.id,
+      detail: `${this.compiled ? "compile() graph mode, " : ""}@polychip/device-cpu, ${actual} thread${actual === 1 ? "" : "s"}${extras ? `, ${extras}` : ""}${note}`,
       threads: actual,
       singleThreadOnly: false,
     };
@@ -201,8 +208,8 @@ export class PolychipRunner implements Runner {
         .join(", ");
       return {
         id: this.id,
-        label: "polychip-webgpu",
-        detail: `@polychip/device-webgpu, ${device.info.vendor}${details ? `, ${details}` : ""}`,
+        label: this.id,
+        detail: `${this.compiled ? "compile() graph mode, " : ""}@polychip/device-webgpu, ${device.info.vendor}${details ? `, ${details}` : ""}`,
         threads: 1,
         singleThreadOnly: false,
       };
@@ -211,8 +218,8 @@ export class PolychipRunner implements Runner {
     }
   }
 
-  covers(_c: BenchCase): boolean {
-    return true;
+  covers(c: BenchCase): boolean {
+    return !this.compiled || c.kind === "train" || c.kind === "infer";
   }
 
   async prepare(c: BenchCase): Promise<Prepared> {
@@ -222,9 +229,9 @@ export class PolychipRunner implements Runner {
       case "conv2d":
         return ready(conv2dJob(c));
       case "train":
-        return ready(await trainJob(c, this.device));
+        return ready(await trainJob(c, this.device, this.compiled));
       case "infer":
-        return ready(inferJob(c));
+        return ready(inferJob(c, this.compiled));
     }
   }
 

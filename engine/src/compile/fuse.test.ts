@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compile, randn, setDefaultDevice, sum, type Tensor } from "../index.ts";
+
+setDefaultDevice("cpu");
+
+async function sameValues(compiled: Tensor, eager: Tensor) {
+  assert.deepEqual(compiled.shape, eager.shape);
+  const [a, e] = [await compiled.data(), await eager.data()];
+  for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - e[i]!) <= 1e-6 * Math.max(1, Math.abs(e[i]!)), `[${i}]: ${a[i]} vs ${e[i]}`);
+}
+
+test("an elementwise chain becomes one fused launch", async () => {
+  const f = (x: Tensor, y: Tensor) => x.mul(y).add(1).tanh().mul(0.5).sub(y);
+  const g = compile(f);
+  const x = randn([3, 4]);
+  const y = randn([3, 4]);
+  await sameValues(g(x, y), f(x, y));
+  // Four scalar fills stay separate launches; the five elementwise ops are one.
+  assert.deepEqual([g.stats.lastPlan!.opsRecorded, g.stats.lastPlan!.launches, g.stats.lastPlan!.fusedGroups], [7, 3, 1]);
+});
+
+test("a value read outside the chain is an output of the group, and later nodes start a new group", async () => {
+  const f = (x: Tensor) => {
+    const a = x.exp().mul(2);
+    const total = sum(a);
+    return a.add(total).relu();
+  };
+  const g = compile(f);
+  const x = randn([5, 2]);
+  await sameValues(g(x), f(x));
+  assert.equal(g.stats.lastPlan!.fusedGroups, 2);
+});
+
+test("a group value read through a transposed view is not kept in registers", async () => {
+  const f = (x: Tensor) => {
+    const a = x.mul(3).add(1);
+    return a.add(a.transpose(0, 1)).sigmoid();
+  };
+  const g = compile(f);
+  const x = randn([4, 4]);
+  await sameValues(g(x), f(x));
+});
+
+test("broadcast inputs (a bias row, a scalar) fuse with full-size values", async () => {
+  const f = (x: Tensor, b: Tensor) => x.add(b).mul(x).neg().exp();
+  const g = compile(f);
+  const [x, b] = [randn([6, 3]), randn([3])];
+  await sameValues(g(x, b), f(x, b));
+  assert.equal(g.stats.lastPlan!.fusedGroups, 1);
+});
+
+test("without fusion every live op is its own launch, and unread results are not computed", async () => {
+  const f = (x: Tensor) => {
+    x.exp().dispose(); // nobody reads it
+    return x.mul(2).add(1);
+  };
+  const g = compile(f, { fuse: false });
+  const x = randn([2, 2]);
+  await sameValues(g(x), f(x));
+  assert.deepEqual([g.stats.lastPlan!.opsRecorded, g.stats.lastPlan!.launches], [5, 4]);
+});
