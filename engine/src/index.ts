@@ -6,7 +6,7 @@ export * from "./ops/index.ts";
 export { backward } from "./autograd/backward.ts";
 export { noGrad, isGradEnabled } from "./tape/grad-mode.ts";
 export { tidy, keep } from "./scope.ts";
-export { memory, type DeviceMemory } from "./memory.ts";
+export { memory, resetPeakMemory, type DeviceMemory } from "./memory.ts";
 export * as nn from "./nn/index.ts";
 export * as optim from "./optim/index.ts";
 export {

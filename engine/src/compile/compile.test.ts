@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compile, crossEntropy, manualSeed, nn, optim, randn, setDefaultDevice, tensor, type Tensor } from "../index.ts";
+import { compile, crossEntropy, manualSeed, memory, nn, noGrad, optim, randn, resetPeakMemory, setDefaultDevice, tensor, tidy, type Tensor } from "../index.ts";
 
 setDefaultDevice("cpu");
 
@@ -180,4 +180,31 @@ test("a compiled LSTM step equals eager", async () => {
 
 test("a compiled ResNet block step (batch norm, residual add) equals eager", async () => {
   await compareTraining(() => new ResidualBlock(), (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }), [4, 3, 6, 6], 4);
+});
+
+test("compiled inference frees each activation after its last reader: peak memory at least 40% below eager", async () => {
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 8, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.Conv2d(8, 8, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(8 * 8 * 8, 10),
+  ).eval();
+  const x = randn([16, 1, 16, 16]);
+  const peakOf = async (run: () => Tensor) => {
+    const base = memory("cpu")[0]!.bytes;
+    resetPeakMemory("cpu");
+    const y = run();
+    await y.data();
+    const peak = memory("cpu")[0]!.peakBytes - base;
+    y.dispose();
+    return peak;
+  };
+  const eager = await peakOf(() => noGrad(() => tidy(() => model.forward(x) as Tensor)));
+  const forward = compile(() => noGrad(() => model.forward(x) as Tensor));
+  const compiled = await peakOf(forward);
+  assert.ok(compiled <= 0.6 * eager, `compiled peak ${compiled} bytes vs eager ${eager}`);
+  assert.ok(forward.stats.lastPlan!.peakBytes <= compiled, "the planned peak is what the run needed at most");
 });

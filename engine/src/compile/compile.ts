@@ -2,6 +2,7 @@ import { formatBytes } from "../runtime/budget.ts";
 import { PolychipError } from "@polychip/hal";
 import { activeLazyRecorder, setLazyRecorder } from "../core/lazy-hook.ts";
 import { Module } from "../nn/module.ts";
+import { tidy } from "../scope.ts";
 import { activeRecorder } from "../tape/trace-hook.ts";
 import { execute } from "./execute.ts";
 import { fusedSteps } from "./fuse.ts";
@@ -42,8 +43,9 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
  * seeds), so host-side control flow, a learning-rate schedule or a new batch size are always
  * honoured: a different structure builds (and caches) another plan, never runs a stale one.
  *
- * A compiled function is a drop-in replacement: it takes and returns the same values; tensors it
- * returns, parameters it updates and gradients it sets hold their values once it returns. Reading
+ * A compiled function is a drop-in replacement for the function run inside tidy(): it takes and
+ * returns the same values; tensors it returns, parameters it updates, gradients and optimiser
+ * state it keeps hold their values once it returns; other tensors it made are freed. Reading
  * a value inside it (data(), item()) or moving tensors between devices is an error, since values
  * exist only after the step ran.
  */
@@ -88,7 +90,14 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
     let result: ReturnType<F>;
     const previous = setLazyRecorder(recorder);
     try {
-      result = fn(...args);
+      // As inside tidy(): tensors made by the step and not returned (nor kept) are freed, so the plan frees them early.
+      result = tidy(() => {
+        const r = fn(...args);
+        if ((r as unknown) instanceof Promise) {
+          throw new PolychipError(`compile(${name}): the function returned a Promise; a compiled function must be synchronous (await outside it)`);
+        }
+        return r;
+      });
     } catch (err) {
       recorder.release();
       throw err;
@@ -96,9 +105,6 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       setLazyRecorder(previous);
     }
     try {
-      if ((result as unknown) instanceof Promise) {
-        throw new PolychipError(`compile(${name}): the function returned a Promise; a compiled function must be synchronous (await outside it)`);
-      }
       const program = recorder.finish();
       const { plan, fusedGroups } = planFor(program);
       execute(plan, program, recorder);

@@ -5,6 +5,8 @@ export interface MemoryStats {
   device: string;
   buffers: number;
   bytes: number;
+  /** The most bytes held at once since the start or the last resetPeakMemory(). */
+  peakBytes: number;
 }
 
 const stats = new Map<string, MemoryStats>();
@@ -99,8 +101,14 @@ export class Storage {
 }
 
 function count(device: string, buffers: number, bytes: number): void {
-  const s = stats.get(device) ?? { device, buffers: 0, bytes: 0 };
+  const s = stats.get(device) ?? { device, buffers: 0, bytes: 0, peakBytes: 0 };
   s.buffers += buffers;
   s.bytes += bytes;
+  s.peakBytes = Math.max(s.peakBytes, s.bytes);
   stats.set(device, s);
+}
+
+/** Starts peak tracking afresh from what each device holds now. */
+export function resetPeakMemory(device?: string): void {
+  for (const s of stats.values()) if (!device || s.device === device) s.peakBytes = s.bytes;
 }
