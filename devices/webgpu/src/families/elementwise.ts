@@ -21,27 +21,33 @@ export interface ElementwiseSpec {
   readonly helpers?: string;
 }
 
+/** Where every input element is read, for output element `e` (row-major over the output shape). */
+export interface ElementIndexing {
+  /** WGSL statements defining `i0`, `i1`, ... (i32 element indices into each input's buffer) from `e`. */
+  readonly lines: readonly string[];
+  /** Body of `fn out_index(e: u32) -> u32` when the output is a strided view. */
+  readonly outIndex?: string;
+  /** The shape class (which inputs walk contiguously, coalesced rank), for pipeline keys. */
+  readonly key: string;
+}
+
 /**
- * Elementwise kernels over arbitrary strided, broadcast inputs. Inputs that walk their buffer in
- * output order index it directly (offset + e); the others get their coordinates from the output
- * index, over the dims left after coalescing, so a transposed or broadcast view costs one
- * division per remaining dim.
+ * Inputs that walk their buffer in output order index it directly (offset + e); the others get
+ * their coordinates from the output index, over the dims left after coalescing, so a transposed or
+ * broadcast view costs one division per remaining dim. Adds the offsets, strides and shape to `params`.
  */
-export function elementwise(device: Dispatcher, spec: ElementwiseSpec): void {
-  const out = spec.output;
-  if (sizeOf(out.shape) === 0) return;
-  const shape = out.shape;
-  const inStrides = spec.inputs.map((v) => stridesFor(v, shape));
+export function elementIndexing(inputs: readonly TensorView<WebGpuBuffer>[], output: TensorView<WebGpuBuffer>, stridedOutput: boolean, params: ParamBlock): ElementIndexing {
+  const shape = output.shape;
+  const inStrides = inputs.map((v) => stridesFor(v, shape));
   const flat = inStrides.map((st) => walksContiguously(shape, st));
-  const outStrided = !!spec.stridedOutput && !walksContiguously(shape, out.strides);
+  const outStrided = stridedOutput && !walksContiguously(shape, output.strides);
   const walked = inStrides.filter((_, k) => !flat[k]);
-  if (outStrided) walked.push([...out.strides]);
+  if (outStrided) walked.push([...output.strides]);
   const dims = coalesce(shape, walked);
   const rank = dims.shape.length;
 
-  const params = spec.params ?? new ParamBlock();
   let w = 0;
-  spec.inputs.forEach((v, k) => {
+  inputs.forEach((v, k) => {
     params.i32(`off${k}`, v.offset);
     if (!flat[k]) params.i32(`st${k}`, dims.strides[w++]!);
   });
@@ -64,23 +70,35 @@ export function elementwise(device: Dispatcher, spec: ElementwiseSpec): void {
     return lines;
   };
 
-  const strided = spec.inputs.map((_, k) => k).filter((k) => !flat[k]);
-  const body = [
-    ...spec.inputs.flatMap((_, k) => (flat[k] ? [`  let i${k}: i32 = prm_off${k}() + i32(e);`] : [])),
+  const strided = inputs.map((_, k) => k).filter((k) => !flat[k]);
+  const lines = [
+    ...inputs.flatMap((_, k) => (flat[k] ? [`  let i${k}: i32 = prm_off${k}() + i32(e);`] : [])),
     ...walk(strided.map((k) => ({ name: `i${k}`, init: `prm_off${k}()`, stride: `prm_st${k}` }))),
+  ];
+  const outIndex = outStrided ? [...walk([{ name: "io", init: "i32(prm_out_off())", stride: "prm_sto" }]), "  return u32(io);"].join("\n") : undefined;
+  return { lines, outIndex, key: `${flat.map((f) => (f ? "c" : "s")).join("")}:r${rank}` };
+}
+
+/** Elementwise kernels over arbitrary strided, broadcast inputs (see elementIndexing). */
+export function elementwise(device: Dispatcher, spec: ElementwiseSpec): void {
+  const out = spec.output;
+  if (sizeOf(out.shape) === 0) return;
+  const params = spec.params ?? new ParamBlock();
+  const ix = elementIndexing(spec.inputs, out, !!spec.stridedOutput, params);
+  const body = [
+    ...ix.lines,
     ...spec.inputs.map((_, k) => `  let v${k} = ld_in${k}(u32(i${k}));`),
     `  return ${spec.expr(spec.inputs.map((_, k) => `v${k}`))};`,
   ].join("\n");
-  const outIndex = outStrided ? [...walk([{ name: "io", init: "i32(prm_out_off())", stride: "prm_sto" }]), "  return u32(io);"].join("\n") : undefined;
 
   mapKernel(device, {
     op: spec.op,
-    key: `ew:${spec.key}:${flat.map((f) => (f ? "c" : "s")).join("")}:r${rank}`,
+    key: `ew:${spec.key}:${ix.key}`,
     inputs: spec.inputs.map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
     output: out,
     params,
     body,
     helpers: spec.helpers,
-    outIndex,
+    outIndex: ix.outIndex,
   });
 }

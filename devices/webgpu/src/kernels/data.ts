@@ -1,6 +1,7 @@
 import { contiguousStrides, listAttr, normalizeAxis, numAttr, ShapeError, sizeOf } from "@polychip/hal";
 import { castExpr, castHost } from "../families/cast-expr.ts";
 import { elementwise } from "../families/elementwise.ts";
+import { whereExpr } from "../families/op-exprs.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
 import { ParamBlock } from "../runtime/params.ts";
 import { scalarOf } from "../wgsl/dtypes.ts";
@@ -33,7 +34,7 @@ const where: WebGpuKernel = ({ inputs: [c, a, b], outputs: [y] }, device) => {
     key: `where:${scalarOf(a!.dtype)}`,
     inputs: [c!, a!, b!],
     output: y!,
-    expr: ([vc, va, vb]) => `select(${vb}, ${va}, ${vc})`,
+    expr: ([vc, va, vb]) => whereExpr(vc!, va!, vb!),
   });
 };
 

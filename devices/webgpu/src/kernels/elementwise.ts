@@ -1,63 +1,9 @@
-import { binaryKernel, unaryKernel, type BinaryExprs, type UnaryExprs } from "../families/scalar-ops.ts";
 import { familyOf } from "../families/registration.ts";
+import { binaryKernel, unaryKernel } from "../families/scalar-ops.ts";
+import { ARITHMETIC_EXPRS, COMPARE_EXPRS, LOGICAL_BINARY_EXPRS, LOGICAL_UNARY_EXPRS, UNARY_EXPRS } from "../families/op-exprs.ts";
 
-// The elementwise ops as WGSL expressions per computing type (f32 for floats, i32 for integers,
-// bool); f_* and i_* are the prelude's NaN- and zero-aware helpers (src/wgsl/prelude.ts).
-
-const UNARY = {
-  abs: { f32: (x) => `abs(${x})`, i32: (x) => `abs(${x})` },
-  neg: { f32: (x) => `-${x}`, i32: (x) => `-${x}` },
-  sign: { f32: (x) => `f_sign(${x})`, i32: (x) => `sign(${x})` },
-  relu: { f32: (x) => `select(0.0f, ${x}, ${x} > 0.0f || is_nan(${x}))`, i32: (x) => `max(${x}, 0i)` },
-  exp: { f32: (x) => `f_exp(${x})` },
-  log: { f32: (x) => `f_log(${x})` },
-  sqrt: { f32: (x) => `f_sqrt(${x})` },
-  rsqrt: { f32: (x) => `f_rsqrt(${x})` },
-  reciprocal: { f32: (x) => `f_div(1.0f, ${x})` },
-  sin: { f32: (x) => `f_sin(${x})` },
-  cos: { f32: (x) => `f_cos(${x})` },
-  tanh: { f32: (x) => `f_tanh(${x})` },
-  sigmoid: { f32: (x) => `f_sigmoid(${x})` },
-  erf: { f32: (x) => `f_erf(${x})` },
-  floor: { f32: (x) => `floor(${x})` },
-  ceil: { f32: (x) => `ceil(${x})` },
-  round: { f32: (x) => `round(${x})` },
-  isNaN: { f32: (x) => `is_nan(${x})` },
-} satisfies Record<string, UnaryExprs>;
-
-const ARITHMETIC = {
-  add: { f32: (a, b) => `${a} + ${b}`, i32: (a, b) => `${a} + ${b}` },
-  sub: { f32: (a, b) => `${a} - ${b}`, i32: (a, b) => `${a} - ${b}` },
-  mul: { f32: (a, b) => `${a} * ${b}`, i32: (a, b) => `${a} * ${b}` },
-  div: { f32: (a, b) => `f_div(${a}, ${b})`, i32: (a, b) => `i_div(${a}, ${b})` },
-  pow: { f32: (a, b) => `f_pow(${a}, ${b})`, i32: (a, b) => `i_pow(${a}, ${b})` },
-  maximum: { f32: (a, b) => `f_max(${a}, ${b})`, i32: (a, b) => `max(${a}, ${b})` },
-  minimum: { f32: (a, b) => `f_min(${a}, ${b})`, i32: (a, b) => `min(${a}, ${b})` },
-  mod: { f32: (a, b) => `f_mod(${a}, ${b})`, i32: (a, b) => `i_mod(${a}, ${b})` },
-  fmod: { f32: (a, b) => `f_fmod(${a}, ${b})`, i32: (a, b) => `i_fmod(${a}, ${b})` },
-} satisfies Record<string, BinaryExprs>;
-
-/** A comparison with NaN is false, except notEqual, which is true (IEEE). */
-const COMPARE = {
-  equal: { f32: (a, b) => `!is_nan(${a}) && ${a} == ${b}`, i32: (a, b) => `${a} == ${b}`, bool: (a, b) => `${a} == ${b}` },
-  notEqual: { f32: (a, b) => `is_nan(${a}) || is_nan(${b}) || ${a} != ${b}`, i32: (a, b) => `${a} != ${b}`, bool: (a, b) => `${a} != ${b}` },
-  less: { f32: (a, b) => `!is_nan(${a}) && !is_nan(${b}) && ${a} < ${b}`, i32: (a, b) => `${a} < ${b}` },
-  lessEqual: { f32: (a, b) => `!is_nan(${a}) && !is_nan(${b}) && ${a} <= ${b}`, i32: (a, b) => `${a} <= ${b}` },
-  greater: { f32: (a, b) => `!is_nan(${a}) && !is_nan(${b}) && ${a} > ${b}`, i32: (a, b) => `${a} > ${b}` },
-  greaterEqual: { f32: (a, b) => `!is_nan(${a}) && !is_nan(${b}) && ${a} >= ${b}`, i32: (a, b) => `${a} >= ${b}` },
-} satisfies Record<string, BinaryExprs>;
-
-const LOGICAL_UNARY = {
-  logicalNot: { bool: (x) => `!${x}` },
-} satisfies Record<string, UnaryExprs>;
-
-const LOGICAL_BINARY = {
-  logicalAnd: { bool: (a, b) => `${a} && ${b}` },
-  logicalOr: { bool: (a, b) => `${a} || ${b}` },
-  logicalXor: { bool: (a, b) => `${a} != ${b}` },
-} satisfies Record<string, BinaryExprs>;
-
-export const unary = familyOf(UNARY, unaryKernel);
-export const arithmetic = familyOf(ARITHMETIC, binaryKernel);
-export const compare = familyOf(COMPARE, binaryKernel);
-export const logical = { ...familyOf(LOGICAL_UNARY, unaryKernel), ...familyOf(LOGICAL_BINARY, binaryKernel) };
+// Each op's WGSL expression lives in families/op-exprs.ts, shared with the fused kernel.
+export const unary = familyOf(UNARY_EXPRS, unaryKernel);
+export const arithmetic = familyOf(ARITHMETIC_EXPRS, binaryKernel);
+export const compare = familyOf(COMPARE_EXPRS, binaryKernel);
+export const logical = { ...familyOf(LOGICAL_UNARY_EXPRS, unaryKernel), ...familyOf(LOGICAL_BINARY_EXPRS, binaryKernel) };
