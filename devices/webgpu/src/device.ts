@@ -42,6 +42,7 @@ export interface WebGpuDeviceOptions {
     readonly maxBufferBytes?: number;
     readonly maxBindingBytes?: number;
     readonly maxWorkgroupsPerDimension?: number;
+    readonly maxStorageBuffersPerStage?: number;
   };
 }
 
@@ -83,6 +84,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   readonly stats: WebGpuStats = { launches: 0, dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
   readonly pipelines: PipelineCache;
   readonly maxWorkgroupsPerDimension: number;
+  readonly maxStorageBuffersPerStage: number;
   /** A CPU-emulated adapter (SwiftShader): no idle cores to fill, so kernels pick the cheapest tiling, not the widest. */
   readonly softwareAdapter: boolean;
   private readonly maxBindingBytes: number;
@@ -114,6 +116,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
     const maxBufferBytes = Math.min(l.maxBufferSize, options.limits?.maxBufferBytes ?? Infinity);
     this.maxBindingBytes = Math.min(l.maxStorageBufferBindingSize, options.limits?.maxBindingBytes ?? Infinity);
     this.maxWorkgroupsPerDimension = Math.min(l.maxComputeWorkgroupsPerDimension, options.limits?.maxWorkgroupsPerDimension ?? Infinity);
+    this.maxStorageBuffersPerStage = Math.min(l.maxStorageBuffersPerShaderStage, options.limits?.maxStorageBuffersPerStage ?? Infinity);
     this.hasTimestamps = gpu.features.has("timestamp-query");
     this.timestampsWanted = options.timestamps ?? true;
     const features = [...gpu.features].filter((f) => FEATURE_NAMES[f]).map((f) => FEATURE_NAMES[f]!);

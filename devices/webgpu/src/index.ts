@@ -3,3 +3,4 @@ export { WebGpuDevice, type WebGpuCreateOptions, type WebGpuDeviceOptions, type 
 export { WebGpuBuffer } from "./runtime/buffer.ts";
 export { webgpuKernels } from "./kernels/index.ts";
 export { webgpuPlugin, isWebGpuAvailable } from "./plugin.ts";
+export { fusedShaderSource, type FusedSourceInput } from "./kernels/fused.ts";

@@ -21,6 +21,9 @@ export interface ElementwiseSpec {
   readonly helpers?: string;
 }
 
+/** What indexing needs of a view (not its buffer), so shader source can be made from shapes alone. */
+export type ViewGeometry = Pick<TensorView, "shape" | "strides" | "offset">;
+
 /** Where every input element is read, for output element `e` (row-major over the output shape). */
 export interface ElementIndexing {
   /** WGSL statements defining `i0`, `i1`, ... (i32 element indices into each input's buffer) from `e`. */
@@ -36,7 +39,7 @@ export interface ElementIndexing {
  * their coordinates from the output index, over the dims left after coalescing, so a transposed or
  * broadcast view costs one division per remaining dim. Adds the offsets, strides and shape to `params`.
  */
-export function elementIndexing(inputs: readonly TensorView<WebGpuBuffer>[], output: TensorView<WebGpuBuffer>, stridedOutput: boolean, params: ParamBlock): ElementIndexing {
+export function elementIndexing(inputs: readonly ViewGeometry[], output: ViewGeometry, stridedOutput: boolean, params: ParamBlock): ElementIndexing {
   const shape = output.shape;
   const inStrides = inputs.map((v) => stridesFor(v, shape));
   const flat = inStrides.map((st) => walksContiguously(shape, st));

@@ -26,7 +26,7 @@ export function coalesce(shape: Shape, strides: readonly (readonly number[])[]):
 }
 
 /** Strides of `view` read as if broadcast to `target` (NumPy rules; stride 0 on broadcast dims). */
-export function stridesFor(view: TensorView, target: Shape): number[] {
+export function stridesFor(view: Pick<TensorView, "shape" | "strides">, target: Shape): number[] {
   return broadcastStrides(view.shape, view.strides, target);
 }
 

@@ -2,6 +2,7 @@ import { ALL, BOOLS, FLOATS, NUMERIC, register, SIGNED, type WebGpuRegistration 
 import { conv } from "./conv.ts";
 import { data } from "./data.ts";
 import { arithmetic, compare, logical, unary } from "./elementwise.ts";
+import { fused } from "./fused.ts";
 import { indexing } from "./indexing.ts";
 import { linear } from "./matmul.ts";
 import { norm } from "./norm.ts";
@@ -87,4 +88,6 @@ export const webgpuKernels: readonly WebGpuRegistration[] = [
   register("logSoftmax", FLOATS, norm),
   register("layerNorm", FLOATS, norm),
   register("batchNorm", FLOATS, norm),
+  // Elementwise programs as one generated shader (fused.ts); registered by any first-input dtype.
+  register("fused", ALL, fused),
 ];

@@ -27,6 +27,8 @@ export interface Dispatcher {
   /** A scratch buffer that lives until the current batch is submitted. */
   scratch(bytes: number): WebGpuBuffer;
   readonly maxWorkgroupsPerDimension: number;
+  /** Storage buffers one shader may bind (maxStorageBuffersPerShaderStage): inputs plus outputs of one dispatch. */
+  readonly maxStorageBuffersPerStage: number;
   /** A CPU-emulated adapter such as SwiftShader. */
   readonly softwareAdapter: boolean;
 }

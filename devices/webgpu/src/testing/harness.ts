@@ -78,9 +78,9 @@ export async function download(device: WebGpuDevice, buffer: WebGpuBuffer, dtype
   return decode(await device.read(buffer, 0, length * dtypeBytes(dtype)), dtype, length);
 }
 
-/** runOp of the CPU device's testing helpers, on the WebGPU device. `into` gives copy a strided destination. */
-export async function runGpu(op: string, inputs: readonly HostInput[], attrs: Attrs = {}, into?: HostInput): Promise<HostOutput[]> {
-  const device = await gpuDevice();
+/** runOp of the CPU device's testing helpers, on the WebGPU device (`on`, else the shared one). `into` gives copy a strided destination. */
+export async function runGpu(op: string, inputs: readonly HostInput[], attrs: Attrs = {}, into?: HostInput, on?: WebGpuDevice): Promise<HostOutput[]> {
+  const device = on ?? (await gpuDevice());
   const views = inputs.map((i) => uploadView(device, i));
   const metas = getOp(op).infer(views, attrs);
   const kernel = kernelFor(op, views[0]?.dtype ?? metas[0]!.dtype);

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { KernelError, parseFusedProgram, type Attrs } from "@polychip/hal";
+import { WebGpuDevice } from "../device.ts";
+import { assertClose, download, gpuDevice, kernelFor, runGpu, t, uploadView, values } from "../testing/harness.ts";
+import { fusedOnCpu } from "../testing/fused-reference.ts";
+import { fusedShaderSource, outputGroups } from "./fused.ts";
+
+const program = (steps: { op: string; args: number[]; to?: string; value?: number }[], outputs: number[]): Attrs => ({
+  program: JSON.stringify(steps),
+  outputs,
+});
+
+// exp(a), a + b, c * b: three inputs, three outputs.
+const THREE = program(
+  [
+    { op: "exp", args: [0] },
+    { op: "add", args: [0, 1] },
+    { op: "mul", args: [2, 1] },
+  ],
+  [3, 4, 5],
+);
+
+let narrow: Promise<WebGpuDevice> | undefined;
+/** A device that binds only 4 storage buffers per shader (WebGPU's minimum is 8; real adapters give 8 to 10 or more). */
+const narrowDevice = () => (narrow ??= WebGpuDevice.create({ limits: { maxStorageBuffersPerStage: 4 } }));
+after(async () => (await narrow)?.dispose());
+
+test("outputs are grouped so each dispatch's inputs and outputs fit the binding limit", () => {
+  const parsed = parseFusedProgram(THREE);
+  assert.deepEqual(outputGroups(parsed, 3, 12), [[0, 1, 2]]);
+  assert.deepEqual(outputGroups(parsed, 3, 4), [[0, 1], [2]]);
+  assert.deepEqual(outputGroups(parsed, 3, 3), [[0], [1], [2]]);
+  assert.throws(() => outputGroups(parsed, 3, 2), KernelError);
+});
+
+test("past the binding limit the kernel splits by outputs and still matches the CPU", async () => {
+  const device = await narrowDevice();
+  const inputs = [t(values(10, -1, 1, 1), [10]), t(values(10, -1, 1, 2), [10]), t(values(10, -1, 1, 3), [10])];
+  const before = device.stats.dispatches;
+  const actual = await runGpu("fused", inputs, THREE, undefined, device);
+  assert.equal(device.stats.dispatches - before, 2);
+  fusedOnCpu(inputs, THREE).forEach((e, m) => assertClose(actual[m]!.values, e.values, { rtol: 1e-6 }, `output ${m}`));
+});
+
+test("an output reading more inputs than the binding limit allows is a KernelError naming the limit", async () => {
+  const device = await narrowDevice();
+  const sum4 = program(
+    [
+      { op: "add", args: [0, 1] },
+      { op: "add", args: [4, 2] },
+      { op: "add", args: [5, 3] },
+    ],
+    [6],
+  );
+  const inputs = [1, 2, 3, 4].map((k) => t(values(4, 0, 1, k), [4]));
+  await assert.rejects(runGpu("fused", inputs, sum4, undefined, device), (err: Error) => {
+    assert.ok(err instanceof KernelError, err.message);
+    assert.match(err.message, /output 0 reads 4 inputs.*maxStorageBuffersPerShaderStage/);
+    return true;
+  });
+});
+
+test("a buffer over the binding size limit is an OutOfMemoryError naming fused", async () => {
+  const device = await WebGpuDevice.create({ limits: { maxBindingBytes: 1024 } });
+  try {
+    await assert.rejects(runGpu("fused", [t(values(300, 0, 1, 4), [300])], program([{ op: "exp", args: [0] }], [1]), undefined, device), /fused.*maxStorageBufferBindingSize/s);
+  } finally {
+    device.dispose();
+  }
+});
+
+test("packed outputs at an offset that splits a word are written element by element, leaving neighbours alone", async () => {
+  const device = await gpuDevice();
+  const x = uploadView(device, t(values(9, -1, 1, 5), [9]));
+  const attrs = program(
+    [
+      { op: "const", args: [], value: 0 },
+      { op: "greater", args: [0, 1] },
+      { op: "cast", args: [0], to: "float16" },
+    ],
+    [2, 3],
+  );
+  const bools = uploadView(device, t(new Array(12).fill(7), [9], "uint8", { offset: 1 }));
+  const halves = uploadView(device, t(new Array(11).fill(7), [9], "float16", { offset: 1 }));
+  const outs = [
+    { ...bools, dtype: "bool" as const },
+    { ...halves, strides: [1] },
+  ];
+  device.launch(kernelFor("fused", "float32"), { op: "fused", inputs: [x], outputs: outs, attrs });
+  const [expectBool, expectHalf] = fusedOnCpu([t(values(9, -1, 1, 5), [9])], attrs);
+  const gotBool = Array.from(await download(device, bools.buffer, "uint8", 12));
+  assert.deepEqual(gotBool, [7, ...Array.from(expectBool!.values), 7, 7]);
+  const gotHalf = Array.from(await download(device, halves.buffer, "float16", 11));
+  assert.deepEqual(gotHalf, [7, ...Array.from(expectHalf!.values), 7]);
+  for (const v of [x, bools, halves]) device.free(v.buffer);
+});
+
+test("fusedShaderSource gives the one shader of a program: every step once, one entry point", () => {
+  const wgsl = fusedShaderSource(THREE, [
+    { shape: [2, 3], dtype: "float32", strides: [1, 2] },
+    { shape: [3], dtype: "float32" },
+    { shape: [2, 1], dtype: "float32" },
+  ]);
+  assert.equal(wgsl.match(/fn main\(/g)?.length, 1);
+  assert.match(wgsl, /let v3: f32 = f_exp\(v0\); \/\/ exp/);
+  assert.match(wgsl, /let v4: f32 = v0 \+ v1; \/\/ add/);
+  assert.match(wgsl, /let v5: f32 = v2 \* v1; \/\/ mul/);
+  assert.equal(wgsl.match(/var<storage, read_write>/g)?.length, 3);
+  assert.throws(() => fusedShaderSource(program([{ op: "exp", args: [0] }], [1]), [{ shape: [2], dtype: "int32" }]), /fused: step 0 \(exp\)/);
+});
