@@ -175,11 +175,21 @@ test("a compiled tiny GPT step (causal attention, layer norm, GELU; AdamW) equal
 
 test("a compiled LSTM step equals eager", async () => {
   manualSeed(5);
-  await compareTraining(() => new LstmClassifier(), (m) => new optim.Adam(m.parameters(), { lr: 0.02 }), [4, 5, 3], 2);
+  await compareTraining(
+    () => new LstmClassifier(),
+    (m) => new optim.Adam(m.parameters(), { lr: 0.02 }),
+    [4, 5, 3],
+    2,
+  );
 });
 
 test("a compiled ResNet block step (batch norm, residual add) equals eager", async () => {
-  await compareTraining(() => new ResidualBlock(), (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }), [4, 3, 6, 6], 4);
+  await compareTraining(
+    () => new ResidualBlock(),
+    (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }),
+    [4, 3, 6, 6],
+    4,
+  );
 });
 
 test("compiled inference frees each activation after its last reader: peak memory at least 40% below eager", async () => {

@@ -1,6 +1,6 @@
-import { KernelError, PolychipError } from "@polychip/hal";
+import { KernelError, PolychipError, sizeOf, type Attrs, type DType } from "@polychip/hal";
 import { getDeviceEntry } from "../core/devices.ts";
-import { copyInto, runOp } from "../core/dispatch.ts";
+import { copyInto, fromHost, runOp } from "../core/dispatch.ts";
 import type { Storage } from "../core/storage.ts";
 import { viewIsContiguous, type RawView } from "../core/view.ts";
 import type { Plan } from "./plan.ts";
@@ -31,6 +31,7 @@ export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder
       } else {
         const n = program.nodes[step.node]!;
         if (n.write) copyInto(getDeviceEntry(n.device), view(n.inputs[0]!), view(n.write));
+        else if (isSmallFill(n.op, n.attrs)) produced(n.outputs, [uploadFill(n.attrs, n.device)]);
         else produced(n.outputs, runOp(n.op, n.inputs.map(view), n.attrs, n.device));
       }
       for (const v of plan.releaseAfter[i]!) {
@@ -48,6 +49,18 @@ export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder
     if (err instanceof PolychipError) throw err;
     throw new KernelError(`compile: running the compiled plan failed: ${(err as Error)?.message ?? err}`, err);
   }
+}
+
+/** Scalars and other tiny fills (a learning rate, Adam's bias correction) are written from the host: no kernel launch. */
+const SMALL_FILL = 64;
+
+function isSmallFill(op: string, attrs: Attrs): boolean {
+  return op === "fill" && sizeOf(attrs.shape as number[]) <= SMALL_FILL;
+}
+
+function uploadFill(attrs: Attrs, device: string): RawView {
+  const shape = attrs.shape as number[];
+  return fromHost(new Array<number>(sizeOf(shape)).fill(attrs.value as number), shape, (attrs.dtype as DType | undefined) ?? "float32", device);
 }
 
 /** An op result as a storage of its own, contiguous from offset 0 (a decomposition may hand back a view). */

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import "../testing/first-party-devices.ts";
+import { after, before, test } from "node:test";
+import { isWebGpuAvailable } from "@polychip/device-webgpu";
+import { getDeviceEntry } from "../core/devices.ts";
+import { compile, crossEntropy, manualSeed, nn, optim, randn, removeDevice, setDefaultDevice, tensor, tidy, useDevice, type Tensor } from "../index.ts";
+
+const NO_WEBGPU = (await isWebGpuAvailable()) ? false : "no WebGPU adapter (install chromium and libvulkan1 for Dawn on SwiftShader)";
+before(async () => {
+  if (!NO_WEBGPU) {
+    await useDevice("webgpu");
+    setDefaultDevice("webgpu");
+  }
+});
+after(() => {
+  setDefaultDevice("cpu");
+  removeDevice("webgpu");
+});
+
+const dispatches = () => (getDeviceEntry("webgpu").device as unknown as { stats: { dispatches: number } }).stats.dispatches;
+
+function cnn(): nn.Module {
+  return new nn.Sequential(
+    new nn.Conv2d(1, 4, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(4 * 4 * 4, 16),
+    new nn.ReLU(),
+    new nn.Linear(16, 3),
+  );
+}
+
+test("a compiled CNN training step on webgpu equals eager within 1e-4 with at least 3x fewer dispatches", { skip: NO_WEBGPU }, async () => {
+  manualSeed(2);
+  const [eagerModel, compiledModel] = [cnn(), cnn()];
+  compiledModel.loadStateDict(eagerModel.stateDict());
+  const stepOf = (model: nn.Module) => {
+    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    return (x: Tensor, y: Tensor) => {
+      opt.zeroGrad();
+      const loss = crossEntropy(model.forward(x) as Tensor, y);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+  };
+  const eager = stepOf(eagerModel);
+  const compiled = compile(stepOf(compiledModel));
+  const x = randn([6, 1, 8, 8]);
+  const y = tensor([0, 1, 2, 0, 1, 2], { dtype: "int32" });
+  const counts = { eager: 0, compiled: 0 };
+  for (let i = 0; i < 4; i++) {
+    let start = dispatches();
+    const le = tidy(() => eager(x, y));
+    const lossEager = (await le.data())[0]!;
+    counts.eager = dispatches() - start;
+    start = dispatches();
+    const lc = compiled(x, y);
+    const lossCompiled = (await lc.data())[0]!;
+    counts.compiled = dispatches() - start;
+    assert.ok(Math.abs(lossCompiled - lossEager) <= 1e-4 * Math.max(1, Math.abs(lossEager)), `step ${i}: ${lossCompiled} vs ${lossEager}`);
+    le.dispose();
+    lc.dispose();
+  }
+  const twin = new Map(eagerModel.namedParameters());
+  for (const [name, p] of compiledModel.namedParameters()) {
+    const [a, e] = [await p.data(), await twin.get(name)!.data()];
+    a.forEach((v, i) => assert.ok(Math.abs(v - e[i]!) <= 1e-4 * Math.max(1, Math.abs(e[i]!)), `${name}[${i}]: ${v} vs ${e[i]}`));
+  }
+  console.log(
+    `# dispatches per CNN training step (Adam) on webgpu: eager ${counts.eager}, compiled ${counts.compiled} (${(counts.eager / counts.compiled).toFixed(2)}x fewer)`,
+  );
+  // Issue 13's goal, countable on SwiftShader: fused elementwise chains, scalars written from the host.
+  assert.ok(counts.eager >= 3 * counts.compiled, `compiled ${counts.compiled} dispatches, eager ${counts.eager}`);
+});
