@@ -1,5 +1,6 @@
 import type { DType } from "./dtype.ts";
 import type { Shape } from "./shape.ts";
+import type { TensorMeta } from "./ops/types.ts";
 
 /** A block of device memory. Devices subclass it to carry their own handle (an ArrayBuffer, a GPUBuffer, a DRAM address). */
 export interface DeviceBuffer {
@@ -98,6 +99,12 @@ export interface Device<B extends DeviceBuffer = DeviceBuffer> {
   sync(): Promise<void>;
   /** Where the device sends its profiler events; the engine sets it. */
   setEventSink?(sink: EventSink | undefined): void;
+  /**
+   * Optional, for devices that generate code (a fused program's JavaScript or WGSL): the source it
+   * would compile for `op` on inputs of these metas, or undefined when it runs no generated kernel
+   * for it. For reports (`polychip compile --report`); never called on the hot path.
+   */
+  kernelSource?(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined;
   /** Releases everything; the device is unusable afterwards. */
   dispose?(): void | Promise<void>;
 }

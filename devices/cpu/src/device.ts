@@ -15,8 +15,11 @@ import {
   type KernelCall,
   type KernelFn,
   type TensorView,
+  type Attrs,
+  type TensorMeta,
 } from "@polychip/hal";
 import type { Arena } from "./runtime/arena.ts";
+import { fusedKernelSource } from "./kernels/fused.ts";
 import type { WorkerPool } from "./runtime/pool.ts";
 import { hostCores, WasmRuntime } from "./runtime/runtime.ts";
 
@@ -275,6 +278,11 @@ export class CpuDevice extends BaseDevice<CpuBuffer> implements Device<CpuBuffer
 
   sync(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /** The JavaScript generated for a fused program (what `polychip compile --report` prints). */
+  kernelSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
+    return op === "fused" ? fusedKernelSource(attrs, inputs) : undefined;
   }
 
   setEventSink(sink: EventSink | undefined): void {

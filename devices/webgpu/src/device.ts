@@ -15,8 +15,11 @@ import {
   type KernelCall,
   type KernelFn,
   type ProfileEvent,
+  type Attrs,
+  type TensorMeta,
 } from "@polychip/hal";
 import { WebGpuBuffer } from "./runtime/buffer.ts";
+import { fusedShaderSource } from "./kernels/fused.ts";
 import { BufferPool } from "./runtime/buffer-pool.ts";
 import type { DispatchSpec, Dispatcher } from "./runtime/dispatch.ts";
 import { BufferUsage, MapMode, align4 } from "./runtime/gpu-constants.ts";
@@ -389,6 +392,11 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   }
 
   // ---- profiling, errors, lifetime ----------------------------------------------------------
+
+  /** The WGSL generated for a fused program (what `polychip compile --report` prints). */
+  kernelSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
+    return op === "fused" ? fusedShaderSource(attrs, inputs) : undefined;
+  }
 
   setEventSink(sink: EventSink | undefined): void {
     this.flush();

@@ -146,7 +146,7 @@ test("intermediates of a claim never cross to the host: only its inputs and outp
   const off = claimingPlugin({ name: "claim-moves-off" });
   await registerPlugin({ ...off.plugin, claimSubgraphs: undefined });
   const on = await createSession(chain, { device: "claim-moves" });
-  const plain = await createSession(chain, { device: "claim-moves-off" });
+  const plain = await createSession(chain, { device: "claim-moves-off", fuse: false });
   const [beforeOn, beforeOff] = [claiming.moved(), off.moved()];
   const a = await on.run({ x });
   const b = await plain.run({ x });

@@ -6,6 +6,7 @@ import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
 import { inferShapes } from "../graph/infer-shapes.ts";
+import { fuseElementwise } from "../graph/passes/fuse-elementwise.ts";
 import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
@@ -20,6 +21,11 @@ export interface SessionOptions {
   readonly claimSubgraphs?: boolean;
   /** Overrides the memory budget (default: the device's limits, capped at half the host's memory). */
   readonly memoryBudget?: Partial<MemoryBudget>;
+  /**
+   * Run chains of elementwise ops as one `fused` kernel each (graph/passes/fuse-elementwise.ts).
+   * Default true, except on a device whose plugin claims subgraphs: it fuses what it claims itself.
+   */
+  readonly fuse?: boolean;
 }
 
 /** Small initializers and constants are also kept on the host: shape arithmetic reads them without a device round trip. */
@@ -286,7 +292,20 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
 export async function createSession(graph: Graph, options: SessionOptions = {}): Promise<Session> {
   const device = options.device ?? defaultDevice();
   await useDevice(device);
-  return new Session(graph, device, options);
+  const fuse = options.fuse ?? !getDeviceEntry(device).plugin.claimSubgraphs;
+  return new Session(fuse ? fusedOrAsIs(graph) : graph, device, options);
+}
+
+/**
+ * Fusion needs every node's shape before running; a graph whose shapes only the run can tell (or
+ * that is malformed) runs unfused, and the session reports its error with the real shapes.
+ */
+function fusedOrAsIs(graph: Graph): Graph {
+  try {
+    return fuseElementwise(graph);
+  } catch {
+    return graph;
+  }
 }
 
 /** One-shot run: a session for this call only (reuse createSession to run a model many times). */

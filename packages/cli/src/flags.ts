@@ -69,6 +69,14 @@ export const RUN_FLAGS = {
   input: { kind: "string" },
 } as const satisfies FlagTable;
 
+export const COMPILE_FLAGS = {
+  device: device("cpu"),
+  plugin,
+  json,
+  report: { kind: "boolean" },
+  out: { kind: "string" },
+} as const satisfies FlagTable;
+
 export const EVAL_FLAGS = {
   data: dataset,
   device: device("cpu"),

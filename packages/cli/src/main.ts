@@ -1,6 +1,7 @@
 import "@polychip/devices";
 import { PolychipError } from "@polychip/hal";
 import { parseFlags, UsageError } from "./args.ts";
+import { compileCommand } from "./commands/compile.ts";
 import { conformanceCommand } from "./commands/conformance.ts";
 import { deployCommand } from "./commands/deploy.ts";
 import { evalCommand } from "./commands/eval.ts";
@@ -11,7 +12,7 @@ import { trainCommand } from "./commands/train.ts";
 import { resolveDevice } from "./device-names.ts";
 import { checkOutputPath } from "./files.ts";
 import { trainGptCommand } from "./gpt-model.ts";
-import { CONFORMANCE_FLAGS, DEPLOY_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, QUICKSTART_FLAGS, RUN_FLAGS, TRAIN_FLAGS } from "./flags.ts";
+import { COMPILE_FLAGS, CONFORMANCE_FLAGS, DEPLOY_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, QUICKSTART_FLAGS, RUN_FLAGS, TRAIN_FLAGS } from "./flags.ts";
 
 export const USAGE = `polychip — train and deploy models on any device
 
@@ -22,6 +23,8 @@ usage:
   polychip export <checkpoint.pcck> --out model.pcm [--onnx model.onnx] [--print] [--json]
   polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
                  (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
+  polychip compile <model.pcm|model.onnx> [--device cpu] [--report] [--out fused.pcm] [--json]
+                 (kernels before/after fusion, planned peak memory; --report prints each generated kernel)
   polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
   polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE] [--summary]
   polychip deploy <model.pcm|model.onnx|checkpoint.pcck> [--device npu-sim] [--int8|--fp16] [--calibrate 512]
@@ -30,7 +33,7 @@ usage:
   polychip quickstart [--model mlp|cnn] [--epochs N] [--subset] [--deploy-images N]
   polychip help
 
-  train, run, eval, deploy and conformance take --plugin <package|path> (repeatable) to load a device plugin,
+  train, run, compile, eval, deploy and conformance take --plugin <package|path> (repeatable) to load a device plugin,
   resolved from the working directory; --device is then its device's name, or a plugin's package or path itself.
 `;
 
@@ -91,6 +94,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!values.input) throw new PolychipError("run: --input <file.json> is required");
     const device = await resolveDevice(command, values.device, values.plugin);
     const result = await runCommand({ model: positionals[0]!, device, input: values.input, json: values.json });
+    printJson(values.json, result);
+    return 0;
+  }
+  if (command === "compile") {
+    const { values, positionals } = parseFlags(command, rest, COMPILE_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx>" });
+    const device = await resolveDevice(command, values.device, values.plugin);
+    if (values.out) await checkOutputPath(values.out, "fused model file");
+    const result = await compileCommand({ model: positionals[0]!, device, report: values.report, out: values.out, json: values.json });
     printJson(values.json, result);
     return 0;
   }

@@ -64,7 +64,10 @@ test("an output reading more inputs than the binding limit allows is a KernelErr
 test("a buffer over the binding size limit is an OutOfMemoryError naming fused", async () => {
   const device = await WebGpuDevice.create({ limits: { maxBindingBytes: 1024 } });
   try {
-    await assert.rejects(runGpu("fused", [t(values(300, 0, 1, 4), [300])], program([{ op: "exp", args: [0] }], [1]), undefined, device), /fused.*maxStorageBufferBindingSize/s);
+    await assert.rejects(
+      runGpu("fused", [t(values(300, 0, 1, 4), [300])], program([{ op: "exp", args: [0] }], [1]), undefined, device),
+      /fused.*maxStorageBufferBindingSize/s,
+    );
   } finally {
     device.dispose();
   }

@@ -55,7 +55,8 @@ const fusedKernel: WebGpuKernel = ({ inputs, outputs, attrs }, device) => {
   const program = parseFusedProgram(attrs);
   outputs.forEach((o, m) => {
     if (!isContiguous(o.shape, o.strides)) throw new KernelError(`webgpu: fused: output ${m} must be contiguous`);
-    if (outputs.findIndex((p) => p.buffer === o.buffer) !== m) throw new KernelError(`webgpu: fused: outputs share a buffer (output ${m}), which one shader cannot write twice`);
+    if (outputs.findIndex((p) => p.buffer === o.buffer) !== m)
+      throw new KernelError(`webgpu: fused: outputs share a buffer (output ${m}), which one shader cannot write twice`);
   });
   if (sizeOf(outputs[0]!.shape) === 0) return;
   const key = programKey(attrs);
@@ -89,5 +90,11 @@ export function fusedShaderSource(attrs: Attrs, inputs: readonly FusedSourceInpu
   const program = parseFusedProgram(attrs);
   const views: FusedView[] = inputs.map((i) => ({ ...i, strides: i.strides ?? contiguousStrides(i.shape), offset: i.offset ?? 0 }));
   const outs: FusedView[] = metas.map((m) => ({ dtype: m.dtype, shape: m.shape as Shape, strides: contiguousStrides(m.shape), offset: 0 }));
-  return planFusedDispatch(program, programKey(attrs), views, outs, program.outputs.map((_, m) => m)).wgsl();
+  return planFusedDispatch(
+    program,
+    programKey(attrs),
+    views,
+    outs,
+    program.outputs.map((_, m) => m),
+  ).wgsl();
 }

@@ -44,7 +44,11 @@ export async function unfusedOnGpu(inputs: readonly HostInput[], attrs: Attrs): 
       values.push({ values: [step.value!], shape: [], dtype: step.to ?? "float32" });
       continue;
     }
-    const [out] = await runGpu(step.op, step.args.map((a) => values[a]!), step.to !== undefined ? { to: step.to } : {});
+    const [out] = await runGpu(
+      step.op,
+      step.args.map((a) => values[a]!),
+      step.to !== undefined ? { to: step.to } : {},
+    );
     values.push(asInput(out!));
   }
   const shape = getOp("fused").infer(values.slice(0, inputs.length), attrs)[0]!.shape;

@@ -133,12 +133,23 @@ export function planFusedDispatch(
         continue;
       }
       const step = program.steps[j - n]!;
-      const expr = stepExpr(step, j - n, step.args.map((a) => `v${a}`), step.args.map((a) => metas[a]!), metas[j]!);
+      const expr = stepExpr(
+        step,
+        j - n,
+        step.args.map((a) => `v${a}`),
+        step.args.map((a) => metas[a]!),
+        metas[j]!,
+      );
       body.push(`  let v${j}: ${type} = ${storedAs(metas[j]!.dtype, expr)}; // ${step.op}`);
     }
     body.push(`  return Outs(${chosen.map((m) => `v${program.outputs[m]}`).join(", ")});`);
     lines.push(`fn compute(e: u32) -> Outs {\n${body.join("\n")}\n}`);
-    lines.push(...mainFunction(chosen.map((m, c) => ({ dtype: outputs[m]!.dtype, mode: modes[c]! })), group));
+    lines.push(
+      ...mainFunction(
+        chosen.map((m, c) => ({ dtype: outputs[m]!.dtype, mode: modes[c]! })),
+        group,
+      ),
+    );
     return withPrelude(lines.join("\n"));
   };
 
@@ -155,7 +166,11 @@ export function planFusedDispatch(
 
 /** `main`: `group` consecutive elements per invocation; element-mode outputs stored one by one, word-mode ones as whole words. */
 function mainFunction(outs: readonly { dtype: DType; mode: OutputMode }[], group: number): string[] {
-  const lines = [`@compute @workgroup_size(${WORKGROUP}) fn main(${MAIN_BUILTINS}) {`, `  let base = (${flatIndex(WORKGROUP)}) * ${group}u;`, "  if (base >= prm_n()) { return; }"];
+  const lines = [
+    `@compute @workgroup_size(${WORKGROUP}) fn main(${MAIN_BUILTINS}) {`,
+    `  let base = (${flatIndex(WORKGROUP)}) * ${group}u;`,
+    "  if (base >= prm_n()) { return; }",
+  ];
   const words = outs.map((o) => (o.mode === "word" ? group / perWord(o.dtype) : 0));
   outs.forEach((_, c) => {
     for (let w = 0; w < words[c]!; w++) lines.push(`  var word${c}_${w} = 0u; var mask${c}_${w} = 0u;`);

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { manualSeed, nn } from "@polychip/engine";
+import { trace } from "@polychip/engine/graph";
+import { execute, parseModel, serializeModel } from "@polychip/engine/runtime";
+import { randn } from "@polychip/engine";
+import { readFile } from "node:fs/promises";
+import { compileCommand } from "./compile.ts";
+
+async function withModel(fn: (dir: string, model: string) => Promise<void>): Promise<void> {
+  manualSeed(4);
+  const dir = await mkdtemp(join(tmpdir(), "polychip-compile-"));
+  const net = new nn.Sequential(new nn.Linear(6, 8), new nn.GELU(), new nn.Linear(8, 3), new nn.Sigmoid());
+  try {
+    const graph = await trace(net, [randn([2, 6])], { dynamicBatch: true });
+    await writeFile(join(dir, "net.pcm"), serializeModel(graph));
+    await fn(dir, join(dir, "net.pcm"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("compile reports kernels before and after fusion and the cpu's generated source", async () => {
+  await withModel(async (_dir, model) => {
+    const r = await compileCommand({ model, device: "cpu", report: true, json: true });
+    assert.ok(r.after.fusedKernels >= 1, JSON.stringify(r));
+    assert.ok(r.after.kernels < r.before.kernels, `${r.before.kernels} -> ${r.after.kernels}`);
+    assert.deepEqual(r.symbolicDims, ["batch"]);
+    const gelu = r.fused.find((k) => k.ops.includes("erf"))!;
+    assert.match(gelu.source!, /function fusedKernel/);
+    assert.ok(r.after.plannedPeakBytes <= r.before.plannedPeakBytes);
+  });
+});
+
+test("compile --out writes a fused model that gives the same outputs", async () => {
+  await withModel(async (dir, model) => {
+    const out = join(dir, "fused.pcm");
+    await compileCommand({ model, device: "cpu", report: false, out, json: true });
+    const [original, fused] = [parseModel(await readFile(model)), parseModel(await readFile(out))];
+    assert.ok(fused.nodes.some((n) => n.op === "fused"));
+    const x = { data: Array.from({ length: 18 }, (_, i) => Math.sin(i)), shape: [3, 6] };
+    const [a, b] = [await execute(original, { input: x }, { fuse: false }), await execute(fused, { input: x })];
+    Array.from(a.output!.data).forEach((v, i) => assert.ok(Math.abs(v - b.output!.data[i]!) < 1e-6, `${v} vs ${b.output!.data[i]}`));
+  });
+});

@@ -1,0 +1,128 @@
+// Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
+import "@polychip/devices";
+import { dtypeBytes, sizeOf, type TensorMeta } from "@polychip/hal";
+import { getDeviceEntry } from "@polychip/engine/core";
+import { fuseElementwise, inferShapes, isStructuralOp, type Graph, type ValueInfo } from "@polychip/engine/graph";
+import { formatBytes, planPeak, useDevice } from "@polychip/engine/runtime";
+import { loadModel, saveModel } from "../model-files.ts";
+
+export interface CompileArgs {
+  model: string;
+  device: string;
+  /** Print every fused kernel's generated source. */
+  report: boolean;
+  /** Writes the fused graph as a .pcm model (sessions also fuse on load; this file carries the plan). */
+  out?: string;
+  json: boolean;
+}
+
+export interface FusedKernelReport {
+  name: string;
+  ops: string[];
+  inputs: number;
+  outputs: number;
+  /** The device's generated source, or undefined when it runs the unfused ops instead. */
+  source?: string;
+}
+
+export interface CompileResult {
+  model: string;
+  device: string;
+  before: { kernels: number; plannedPeakBytes: number };
+  after: { kernels: number; fusedKernels: number; plannedPeakBytes: number };
+  /** Symbolic dims (a batch) were taken as 1 to size memory. */
+  symbolicDims: string[];
+  fused: FusedKernelReport[];
+  out?: string;
+}
+
+const kernels = (g: Graph) => g.nodes.filter((n) => !isStructuralOp(n.op)).length;
+
+/** Concrete metas of every value, symbolic dims taken as 1. */
+function concreteShapes(graph: Graph): { metas: Map<string, TensorMeta>; symbols: Set<string> } {
+  const symbols = new Set<string>();
+  const metas = new Map<string, TensorMeta>();
+  for (const [name, info] of inferShapes(graph) as Map<string, ValueInfo>) {
+    const shape = info.shape.map((d) => {
+      if (typeof d === "number") return d;
+      symbols.add(String(d));
+      return 1;
+    });
+    metas.set(name, { dtype: info.dtype, shape });
+  }
+  return { metas, symbols };
+}
+
+function plannedPeak(graph: Graph): { bytes: number; symbols: Set<string> } {
+  const { metas, symbols } = concreteShapes(graph);
+  const bytesOf = (name: string) => {
+    const m = metas.get(name);
+    return m ? sizeOf(m.shape) * dtypeBytes(m.dtype) : undefined;
+  };
+  const fixed = graph.initializers.reduce((s, i) => s + sizeOf(i.shape) * dtypeBytes(i.dtype), 0);
+  const inputs = graph.inputs.reduce((s, i) => s + (bytesOf(i.name) ?? 0), 0);
+  const peak = planPeak(
+    graph.nodes,
+    bytesOf,
+    fixed + inputs,
+    graph.outputs.map((o) => o.name),
+  );
+  return { bytes: peak.bytes, symbols };
+}
+
+/**
+ * `polychip compile`: what graph mode does to a deployable model on one device: kernels before and
+ * after fusing elementwise chains, the planned peak memory of both, and (with --report) the source
+ * the device generates for each fused kernel.
+ */
+export async function compileCommand(args: CompileArgs): Promise<CompileResult> {
+  const graph = await loadModel(args.model);
+  await useDevice(args.device);
+  const device = getDeviceEntry(args.device).device;
+  const fused = fuseElementwise(graph);
+  const before = plannedPeak(graph);
+  const after = plannedPeak(fused);
+  const { metas } = concreteShapes(fused);
+  const reports: FusedKernelReport[] = fused.nodes
+    .filter((n) => n.op === "fused")
+    .map((n, i) => {
+      const program = JSON.parse(n.attrs.program as string) as { op: string }[];
+      const inputs = n.inputs.map((name) => metas.get(name)!);
+      return {
+        name: n.name ?? `fused${i}`,
+        ops: program.map((s) => s.op),
+        inputs: n.inputs.length,
+        outputs: n.outputs.length,
+        source: device.kernelSource?.("fused", inputs, n.attrs),
+      };
+    });
+  if (args.out) await saveModel(fused, args.out);
+  const result: CompileResult = {
+    model: args.model,
+    device: args.device,
+    before: { kernels: kernels(graph), plannedPeakBytes: before.bytes },
+    after: { kernels: kernels(fused), fusedKernels: reports.length, plannedPeakBytes: after.bytes },
+    symbolicDims: [...before.symbols],
+    fused: reports,
+    ...(args.out ? { out: args.out } : {}),
+  };
+  if (!args.json) process.stdout.write(formatReport(result, args.report));
+  return result;
+}
+
+function formatReport(r: CompileResult, withSources: boolean): string {
+  const sized = r.symbolicDims.length ? ` (${r.symbolicDims.join(", ")} taken as 1)` : "";
+  const lines = [
+    `${r.model} on ${r.device}`,
+    `  kernels: ${r.before.kernels} -> ${r.after.kernels} (${r.after.fusedKernels} fused)`,
+    `  planned peak memory${sized}: ${formatBytes(r.before.plannedPeakBytes)} -> ${formatBytes(r.after.plannedPeakBytes)}`,
+  ];
+  for (const k of r.fused) {
+    lines.push(
+      `  ${k.name}: ${k.ops.join(" -> ")} (${k.inputs} in, ${k.outputs} out)${k.source ? "" : " — no generated kernel on this device: runs the ops one by one"}`,
+    );
+    if (withSources && k.source) lines.push(...k.source.split("\n").map((l) => `      ${l}`));
+  }
+  if (r.out) lines.push(`  wrote the fused graph to ${r.out}`);
+  return `${lines.join("\n")}\n`;
+}
