@@ -1,5 +1,7 @@
 import {
   contiguousStrides,
+  dtypeBytes,
+  fusedValueTypes,
   getOp,
   isContiguous,
   KernelError,
@@ -9,9 +11,13 @@ import {
   type FusedProgram,
   type Shape,
   type TensorMeta,
+  type TensorView,
 } from "@polychip/hal";
 import type { WebGpuKernel } from "../families/registration.ts";
+import type { WebGpuBuffer } from "../runtime/buffer.ts";
+import type { Dispatcher } from "../runtime/dispatch.ts";
 import { liveValues, planFusedDispatch, type FusedView } from "../wgsl/fused-program.ts";
+import { splitIntoStages } from "./fused-stages.ts";
 
 /** The pipeline key's name for a program: its steps and outputs as given. */
 function programKey(attrs: Attrs): string {
@@ -20,22 +26,16 @@ function programKey(attrs: Attrs): string {
 
 /**
  * Outputs grouped so each group's inputs plus outputs fit `limit` storage bindings
- * (maxStorageBuffersPerShaderStage): one group, hence one dispatch, whenever the whole program fits.
- * A single output whose own inputs do not fit cannot be split this way: a KernelError, which the
- * engine's dispatcher turns into the counted cpu fallback.
+ * (maxStorageBuffersPerShaderStage): one group, hence one dispatch, whenever the whole program fits;
+ * each group recomputes the steps it needs. Undefined when one output's own inputs do not fit.
  */
-export function outputGroups(program: FusedProgram, inputCount: number, limit: number): number[][] {
+export function outputGroups(program: FusedProgram, inputCount: number, limit: number): number[][] | undefined {
   const groups: number[][] = [];
   let current: number[] = [];
   let inputs = new Set<number>();
-  program.outputs.forEach((_, m) => {
+  for (let m = 0; m < program.outputs.length; m++) {
     const own = [...liveValues(program, inputCount, [m])].filter((j) => j < inputCount);
-    if (own.length + 1 > limit) {
-      throw new KernelError(
-        `webgpu: fused: output ${m} reads ${own.length} inputs; with its output that is ${own.length + 1} storage buffers, ` +
-          `more than the ${limit} one shader may bind (maxStorageBuffersPerShaderStage)`,
-      );
-    }
+    if (own.length + 1 > limit) return undefined;
     const merged = new Set([...inputs, ...own]);
     if (current.length > 0 && merged.size + current.length + 1 > limit) {
       groups.push(current);
@@ -45,22 +45,15 @@ export function outputGroups(program: FusedProgram, inputCount: number, limit: n
       inputs = merged;
     }
     current.push(m);
-  });
+  }
   groups.push(current);
   return groups;
 }
 
-/** The fused-program kernel: one dispatch computing every output, or one per output group past the binding limit. */
-const fusedKernel: WebGpuKernel = ({ inputs, outputs, attrs }, device) => {
-  const program = parseFusedProgram(attrs);
-  outputs.forEach((o, m) => {
-    if (!isContiguous(o.shape, o.strides)) throw new KernelError(`webgpu: fused: output ${m} must be contiguous`);
-    if (outputs.findIndex((p) => p.buffer === o.buffer) !== m)
-      throw new KernelError(`webgpu: fused: outputs share a buffer (output ${m}), which one shader cannot write twice`);
-  });
-  if (sizeOf(outputs[0]!.shape) === 0) return;
-  const key = programKey(attrs);
-  for (const group of outputGroups(program, inputs.length, device.maxStorageBuffersPerStage)) {
+type View = TensorView<WebGpuBuffer>;
+
+function runGroups(device: Dispatcher, program: FusedProgram, key: string, inputs: readonly View[], outputs: readonly View[], groups: readonly number[][]): void {
+  for (const group of groups) {
     const plan = planFusedDispatch(program, key, inputs, outputs, group);
     device.dispatch({
       op: "fused",
@@ -73,6 +66,50 @@ const fusedKernel: WebGpuKernel = ({ inputs, outputs, attrs }, device) => {
       args: { steps: program.steps.length, outputs: plan.outputs.length },
     });
   }
+}
+
+/** Stages one after another (fused-stages.ts), handing values on through temporaries freed once the last stage is recorded. */
+function runStages(device: Dispatcher, program: FusedProgram, inputs: readonly View[], outputs: readonly View[]): void {
+  const metas = fusedValueTypes(program.steps, inputs);
+  const shape = outputs[0]!.shape;
+  const where = new Map<number, View>(inputs.map((v, j) => [j, v]));
+  const temps: WebGpuBuffer[] = [];
+  try {
+    for (const stage of splitIntoStages(program, inputs.length, device.maxStorageBuffersPerStage)) {
+      const outs = stage.outputs.map((o): View => {
+        if (o.output !== undefined) {
+          if (!where.has(o.value)) where.set(o.value, outputs[o.output]!);
+          return outputs[o.output]!;
+        }
+        const dtype = metas[o.value]!.dtype;
+        const buffer = device.alloc(sizeOf(shape) * dtypeBytes(dtype));
+        temps.push(buffer);
+        const view = { buffer, dtype, shape, strides: contiguousStrides(shape), offset: 0 };
+        where.set(o.value, view);
+        return view;
+      });
+      const single = stage.program.outputs.map((_, m) => m);
+      runGroups(device, stage.program, programKey({ program: JSON.stringify(stage.program.steps), outputs: stage.program.outputs }), stage.inputs.map((v) => where.get(v)!), outs, [single]);
+    }
+  } finally {
+    temps.forEach((b) => device.free(b));
+  }
+}
+
+/**
+ * The fused-program kernel: one dispatch computing every output. Past the storage-binding limit,
+ * one dispatch per output group, or, when an output alone reads too many inputs, the program in stages.
+ */
+const fusedKernel: WebGpuKernel = ({ inputs, outputs, attrs }, device) => {
+  const program = parseFusedProgram(attrs);
+  outputs.forEach((o, m) => {
+    if (!isContiguous(o.shape, o.strides)) throw new KernelError(`webgpu: fused: output ${m} must be contiguous`);
+    if (outputs.findIndex((p) => p.buffer === o.buffer) !== m) throw new KernelError(`webgpu: fused: outputs share a buffer (output ${m}), which one shader cannot write twice`);
+  });
+  if (sizeOf(outputs[0]!.shape) === 0) return;
+  const groups = outputGroups(program, inputs.length, device.maxStorageBuffersPerStage);
+  if (groups) runGroups(device, program, programKey(attrs), inputs, outputs, groups);
+  else runStages(device, program, inputs, outputs);
 };
 
 export const fused = { fused: fusedKernel };
@@ -90,11 +127,5 @@ export function fusedShaderSource(attrs: Attrs, inputs: readonly FusedSourceInpu
   const program = parseFusedProgram(attrs);
   const views: FusedView[] = inputs.map((i) => ({ ...i, strides: i.strides ?? contiguousStrides(i.shape), offset: i.offset ?? 0 }));
   const outs: FusedView[] = metas.map((m) => ({ dtype: m.dtype, shape: m.shape as Shape, strides: contiguousStrides(m.shape), offset: 0 }));
-  return planFusedDispatch(
-    program,
-    programKey(attrs),
-    views,
-    outs,
-    program.outputs.map((_, m) => m),
-  ).wgsl();
+  return planFusedDispatch(program, programKey(attrs), views, outs, program.outputs.map((_, m) => m)).wgsl();
 }

@@ -26,6 +26,9 @@ export interface Dispatcher {
   dispatch(spec: DispatchSpec): void;
   /** A scratch buffer that lives until the current batch is submitted. */
   scratch(bytes: number): WebGpuBuffer;
+  /** A buffer that lives until free(), which may come as soon as its last kernel is recorded (queue order). */
+  alloc(bytes: number): WebGpuBuffer;
+  free(buffer: WebGpuBuffer): void;
   readonly maxWorkgroupsPerDimension: number;
   /** Storage buffers one shader may bind (maxStorageBuffersPerShaderStage): inputs plus outputs of one dispatch. */
   readonly maxStorageBuffersPerStage: number;
