@@ -64,7 +64,7 @@ test("stages: steps in order while outside values and handed-on values fit, cons
   const split = splitIntoStages(scaled, 3, 3);
   assert.ok(split.length > 1 && split.every((st) => st.inputs.length + st.outputs.length <= 3));
   const [first, second] = split;
-  assert.deepEqual(first!.program.steps[0], { op: "const", args: [], value: 2 });
+  assert.deepEqual([first!.program.steps[0]!.op, first!.program.steps[0]!.value], ["const", 2]);
   assert.ok(second!.program.steps.some((st) => st.op === "const"), "the constant is repeated, not handed on");
   assert.throws(() => splitIntoStages(parseFusedProgram(program([{ op: "where", args: [0, 1, 2] }], [3])), 3, 3), /step 0 \(where\) alone needs 4 storage buffers/);
 });
