@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Attrs } from "@polychip/hal";
+import type { Attrs, ProfileEvent } from "@polychip/hal";
 import { assertClose, gpuDevice, ints, runGpu, t, values, type HostInput, type HostOutput } from "../testing/harness.ts";
 import { fusedOnCpu, unfusedOnGpu } from "../testing/fused-reference.ts";
 import { ADAM, adamInputs, c, program, s } from "../testing/fused-programs.ts";
@@ -130,4 +130,21 @@ test("integer inputs with a broadcast row and a bool mask", async () => {
   const row = t(ints(4, 1, 9, 16), [4], "int32");
   const mask = t([1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0], [3, 4], "bool");
   await check("int where", [a, row, mask], program([s("mul", 0, 1), s("neg", 0), s("where", 2, 3, 4), s("abs", 5)], [6]));
+});
+
+test("the profiler shows a fused program as one kernel event naming its member ops", async () => {
+  const device = await gpuDevice();
+  const events: ProfileEvent[] = [];
+  device.setEventSink((e) => events.push(e));
+  try {
+    await runGpu("fused", adamInputs(16), ADAM);
+    await device.sync();
+  } finally {
+    device.setEventSink(undefined);
+  }
+  const kernels = events.filter((e) => e.category === "kernel");
+  assert.deepEqual(
+    kernels.map((e) => [e.name, e.args?.ops, e.args?.outputs]),
+    [["fused", "mul mul add mul mul mul add mul sqrt add mul div sub", 3]],
+  );
 });

@@ -63,7 +63,8 @@ function runGroups(device: Dispatcher, program: FusedProgram, key: string, input
       reads: plan.inputs.map((j) => inputs[j]!.buffer),
       writes: plan.outputs.map((m) => outputs[m]!.buffer),
       workgroups: plan.workgroups,
-      args: { steps: program.steps.length, outputs: plan.outputs.length },
+      // The profiler shows a fused kernel with its member ops.
+      args: { ops: program.steps.flatMap((st) => (st.op === "const" ? [] : [st.op])).join(" "), outputs: plan.outputs.length },
     });
   }
 }
