@@ -8,7 +8,6 @@ import { ADAM, adamInputs, program } from "../testing/fused-programs.ts";
 import { fusedShaderSource, outputGroups } from "./fused.ts";
 import { splitIntoStages } from "./fused-stages.ts";
 
-
 // exp(a), a + b, c * b: three inputs, three outputs.
 const THREE = program(
   [
@@ -60,13 +59,30 @@ test("stages: steps in order while outside values and handed-on values fit, cons
       { inputs: [0], outputs: [{ value: 0, output: 1 }], steps: 0 },
     ],
   );
-  const scaled = parseFusedProgram(program([{ op: "const", args: [], value: 2 }, { op: "mul", args: [0, 3] }, { op: "mul", args: [4, 1] }, { op: "mul", args: [5, 2] }, { op: "mul", args: [6, 3] }], [7]));
+  const scaled = parseFusedProgram(
+    program(
+      [
+        { op: "const", args: [], value: 2 },
+        { op: "mul", args: [0, 3] },
+        { op: "mul", args: [4, 1] },
+        { op: "mul", args: [5, 2] },
+        { op: "mul", args: [6, 3] },
+      ],
+      [7],
+    ),
+  );
   const split = splitIntoStages(scaled, 3, 3);
   assert.ok(split.length > 1 && split.every((st) => st.inputs.length + st.outputs.length <= 3));
   const [first, second] = split;
   assert.deepEqual([first!.program.steps[0]!.op, first!.program.steps[0]!.value], ["const", 2]);
-  assert.ok(second!.program.steps.some((st) => st.op === "const"), "the constant is repeated, not handed on");
-  assert.throws(() => splitIntoStages(parseFusedProgram(program([{ op: "where", args: [0, 1, 2] }], [3])), 3, 3), /step 0 \(where\) alone needs 4 storage buffers/);
+  assert.ok(
+    second!.program.steps.some((st) => st.op === "const"),
+    "the constant is repeated, not handed on",
+  );
+  assert.throws(
+    () => splitIntoStages(parseFusedProgram(program([{ op: "where", args: [0, 1, 2] }], [3])), 3, 3),
+    /step 0 \(where\) alone needs 4 storage buffers/,
+  );
 });
 
 test("an output reading more inputs than the binding limit runs in stages and matches the CPU, freeing its temporaries", async () => {

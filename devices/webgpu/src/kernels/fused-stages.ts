@@ -26,7 +26,11 @@ export interface FusedStage {
 export function splitIntoStages(program: FusedProgram, inputCount: number, limit: number): FusedStage[] {
   const n = inputCount;
   const isConst = (v: number) => v >= n && program.steps[v - n]!.op === "const";
-  const live = liveValues(program, n, program.outputs.map((_, m) => m));
+  const live = liveValues(
+    program,
+    n,
+    program.outputs.map((_, m) => m),
+  );
   const order = [...live].filter((v) => v >= n && !isConst(v)).sort((a, b) => a - b);
   const consumers = new Map<number, number[]>();
   for (const v of order) for (const a of program.steps[v - n]!.args) consumers.set(a, [...(consumers.get(a) ?? []), v]);
@@ -47,7 +51,9 @@ export function splitIntoStages(program: FusedProgram, inputCount: number, limit
   let current: number[] = [];
   for (const v of order) {
     if (bindings([v]) > limit) {
-      throw new KernelError(`webgpu: fused: step ${v - n} (${program.steps[v - n]!.op}) alone needs ${bindings([v])} storage buffers, more than the ${limit} one shader may bind`);
+      throw new KernelError(
+        `webgpu: fused: step ${v - n} (${program.steps[v - n]!.op}) alone needs ${bindings([v])} storage buffers, more than the ${limit} one shader may bind`,
+      );
     }
     if (current.length > 0 && bindings([...current, v]) > limit) {
       groups.push(current);
@@ -57,7 +63,16 @@ export function splitIntoStages(program: FusedProgram, inputCount: number, limit
   }
   if (current.length > 0) groups.push(current);
 
-  const stages = groups.map((group) => stageOf(program, n, group, outside(group), group.flatMap((v) => handedOn(group, v)), isConst));
+  const stages = groups.map((group) =>
+    stageOf(
+      program,
+      n,
+      group,
+      outside(group),
+      group.flatMap((v) => handedOn(group, v)),
+      isConst,
+    ),
+  );
   // An output that is an input is a copy: a stage of its own with no steps.
   program.outputs.forEach((o, m) => {
     if (o < n) stages.push({ program: { steps: [], outputs: [0] }, inputs: [o], outputs: [{ value: o, output: m }] });
@@ -65,7 +80,14 @@ export function splitIntoStages(program: FusedProgram, inputCount: number, limit
   return stages;
 }
 
-function stageOf(program: FusedProgram, n: number, group: readonly number[], inputs: number[], outputs: StageOutput[], isConst: (v: number) => boolean): FusedStage {
+function stageOf(
+  program: FusedProgram,
+  n: number,
+  group: readonly number[],
+  inputs: number[],
+  outputs: StageOutput[],
+  isConst: (v: number) => boolean,
+): FusedStage {
   const local = new Map(inputs.map((v, k) => [v, k]));
   const steps: FusedStep[] = [];
   const add = (v: number) => {

@@ -5,7 +5,6 @@ import { assertClose, gpuDevice, ints, runGpu, t, values, type HostInput, type H
 import { fusedOnCpu, unfusedOnGpu } from "../testing/fused-reference.ts";
 import { ADAM, adamInputs, c, program, s } from "../testing/fused-programs.ts";
 
-
 /** float32 within 1e-6 relative (1e-7 absolute near zero) of the CPU; integers and bools exactly. */
 function assertMatches(actual: HostOutput[], expected: HostOutput[], what: string): void {
   assert.equal(actual.length, expected.length, `${what}: outputs`);
@@ -88,7 +87,10 @@ test("casts between every kind of dtype inside one program", async () => {
 
 test("one program writes outputs of four dtypes at once, an input among them", async () => {
   const x = t(values(13, -2, 2, 10), [13]);
-  const attrs = program([s("sigmoid", 0), c(0.5), s("less", 1, 2), { op: "cast", args: [1], to: "float16" }, { op: "cast", args: [0], to: "int32" }], [1, 3, 4, 5, 0]);
+  const attrs = program(
+    [s("sigmoid", 0), c(0.5), s("less", 1, 2), { op: "cast", args: [1], to: "float16" }, { op: "cast", args: [0], to: "int32" }],
+    [1, 3, 4, 5, 0],
+  );
   const outs = await check("multi-output", [x], attrs);
   assert.deepEqual(
     outs.map((o) => o.dtype),
@@ -99,7 +101,10 @@ test("one program writes outputs of four dtypes at once, an input among them", a
 test("infinities and NaN made inside a program, and a program with no inputs", async () => {
   const x = t([1, -1, 1e38, NaN, 0], [5]);
   // Constants are finite (JSON has no Infinity); 1/0, -(1/0) and 0/0 make the others.
-  const attrs = program([c(1), c(0), s("div", 1, 2), s("neg", 3), s("div", 2, 2), s("minimum", 0, 3), s("maximum", 6, 4), s("add", 0, 5), s("mul", 0, 3)], [7, 8, 9]);
+  const attrs = program(
+    [c(1), c(0), s("div", 1, 2), s("neg", 3), s("div", 2, 2), s("minimum", 0, 3), s("maximum", 6, 4), s("add", 0, 5), s("mul", 0, 3)],
+    [7, 8, 9],
+  );
   const [, nan, inf] = await check("non-finite", [x], attrs);
   assert.ok(Array.from(nan!.values).every(Number.isNaN));
   assert.deepEqual(Array.from(inf!.values), [Infinity, -Infinity, Infinity, NaN, NaN]);

@@ -52,7 +52,14 @@ export function outputGroups(program: FusedProgram, inputCount: number, limit: n
 
 type View = TensorView<WebGpuBuffer>;
 
-function runGroups(device: Dispatcher, program: FusedProgram, key: string, inputs: readonly View[], outputs: readonly View[], groups: readonly number[][]): void {
+function runGroups(
+  device: Dispatcher,
+  program: FusedProgram,
+  key: string,
+  inputs: readonly View[],
+  outputs: readonly View[],
+  groups: readonly number[][],
+): void {
   for (const group of groups) {
     const plan = planFusedDispatch(program, key, inputs, outputs, group);
     device.dispatch({
@@ -90,7 +97,14 @@ function runStages(device: Dispatcher, program: FusedProgram, inputs: readonly V
         return view;
       });
       const single = stage.program.outputs.map((_, m) => m);
-      runGroups(device, stage.program, programKey({ program: JSON.stringify(stage.program.steps), outputs: stage.program.outputs }), stage.inputs.map((v) => where.get(v)!), outs, [single]);
+      runGroups(
+        device,
+        stage.program,
+        programKey({ program: JSON.stringify(stage.program.steps), outputs: stage.program.outputs }),
+        stage.inputs.map((v) => where.get(v)!),
+        outs,
+        [single],
+      );
     }
   } finally {
     temps.forEach((b) => device.free(b));
@@ -105,7 +119,8 @@ const fusedKernel: WebGpuKernel = ({ inputs, outputs, attrs }, device) => {
   const program = parseFusedProgram(attrs);
   outputs.forEach((o, m) => {
     if (!isContiguous(o.shape, o.strides)) throw new KernelError(`webgpu: fused: output ${m} must be contiguous`);
-    if (outputs.findIndex((p) => p.buffer === o.buffer) !== m) throw new KernelError(`webgpu: fused: outputs share a buffer (output ${m}), which one shader cannot write twice`);
+    if (outputs.findIndex((p) => p.buffer === o.buffer) !== m)
+      throw new KernelError(`webgpu: fused: outputs share a buffer (output ${m}), which one shader cannot write twice`);
   });
   if (sizeOf(outputs[0]!.shape) === 0) return;
   const groups = outputGroups(program, inputs.length, device.maxStorageBuffersPerStage);
@@ -128,5 +143,11 @@ export function fusedShaderSource(attrs: Attrs, inputs: readonly FusedSourceInpu
   const program = parseFusedProgram(attrs);
   const views: FusedView[] = inputs.map((i) => ({ ...i, strides: i.strides ?? contiguousStrides(i.shape), offset: i.offset ?? 0 }));
   const outs: FusedView[] = metas.map((m) => ({ dtype: m.dtype, shape: m.shape as Shape, strides: contiguousStrides(m.shape), offset: 0 }));
-  return planFusedDispatch(program, programKey(attrs), views, outs, program.outputs.map((_, m) => m)).wgsl();
+  return planFusedDispatch(
+    program,
+    programKey(attrs),
+    views,
+    outs,
+    program.outputs.map((_, m) => m),
+  ).wgsl();
 }

@@ -37,4 +37,3 @@ export const ADAM = program(
 export function adamInputs(n: number): HostInput[] {
   return [t(values(n, -1, 1, 11), [n]), t(values(n, -0.1, 0.1, 12), [n]), t(values(n, -0.01, 0.01, 13), [n]), t(values(n, 0, 1e-4, 14), [n])];
 }
-
