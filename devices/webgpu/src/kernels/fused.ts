@@ -135,8 +135,9 @@ export type FusedSourceInput = TensorMeta & { readonly strides?: readonly number
 
 /**
  * The WGSL the WebGPU device compiles for a fused program over inputs of these shapes, dtypes and
- * strides, with all outputs in one shader (as on any adapter that binds inputs + outputs storage
- * buffers): for reports that show generated kernels. Validates like the op (the HAL's infer).
+ * strides, for reports that show generated kernels. It is the one-dispatch shader, used whenever
+ * the adapter binds all inputs and outputs at once (else the kernel splits the program: see
+ * outputGroups and fused-stages.ts). Validates like the op (the HAL's infer).
  */
 export function fusedShaderSource(attrs: Attrs, inputs: readonly FusedSourceInput[]): string {
   const metas = getOp("fused").infer(inputs, attrs);
