@@ -1,5 +1,5 @@
 import { KernelError, type FusedProgram, type FusedStep } from "@polychip/hal";
-import { liveValues } from "../wgsl/fused-program.ts";
+import { liveValues } from "../families/fused-program.ts";
 
 /** One output of a stage: the value it writes, and the program output it is (or undefined: a temporary for later stages). */
 export interface StageOutput {

@@ -16,7 +16,7 @@ import {
 import type { WebGpuKernel } from "../families/registration.ts";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import type { Dispatcher } from "../runtime/dispatch.ts";
-import { liveValues, planFusedDispatch, type FusedView } from "../wgsl/fused-program.ts";
+import { liveValues, planFusedDispatch, type FusedView } from "../families/fused-program.ts";
 import { splitIntoStages } from "./fused-stages.ts";
 
 /** The pipeline key's name for a program: its steps and outputs as given. */

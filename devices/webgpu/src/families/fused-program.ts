@@ -1,12 +1,12 @@
 import { DTypeError, fusedValueTypes, sizeOf, type DType, type FusedProgram, type FusedStep, type TensorMeta } from "@polychip/hal";
-import { castExpr, castHost } from "../families/cast-expr.ts";
-import { elementIndexing, type ViewGeometry } from "../families/elementwise.ts";
-import { ARITHMETIC_EXPRS, COMPARE_EXPRS, LOGICAL_BINARY_EXPRS, LOGICAL_UNARY_EXPRS, UNARY_EXPRS, whereExpr } from "../families/op-exprs.ts";
-import type { ScalarExprs } from "../families/scalar-ops.ts";
+import { castExpr, castHost } from "./cast-expr.ts";
+import { elementIndexing, type ViewGeometry } from "./elementwise.ts";
+import { ARITHMETIC_EXPRS, COMPARE_EXPRS, LOGICAL_BINARY_EXPRS, LOGICAL_UNARY_EXPRS, UNARY_EXPRS, whereExpr } from "./op-exprs.ts";
+import type { ScalarExprs } from "./scalar-ops.ts";
 import { MAIN_BUILTINS, flatIndex } from "../runtime/dispatch.ts";
 import { ParamBlock } from "../runtime/params.ts";
-import { inputBinding, literal, packedBits, perWord, scalarOf, scatterOutputBinding, type Scalar } from "./dtypes.ts";
-import { withPrelude } from "./prelude.ts";
+import { inputBinding, literal, packedBits, perWord, scalarOf, scatterOutputBinding, type Scalar } from "../wgsl/dtypes.ts";
+import { withPrelude } from "../wgsl/prelude.ts";
 
 const WORKGROUP = 64;
 
