@@ -22,7 +22,7 @@ import {
   unsqueezeAxes,
   type StructuralArgs,
 } from "./structural-args.ts";
-import { applyPlanToValues, planShape, planStructural, sliceAxis, type StructuralOp } from "./structural.ts";
+import { applyPlanToValues, planShape, planStructural, sliceAxis, type StructuralOp, type StructuralPlan } from "./structural.ts";
 
 /**
  * The shape rules of the structural ops over dims that may be symbols ("batch"). An output dim is
@@ -93,8 +93,9 @@ function shapeRule(op: StructuralOp, input: SymbolicStructuralInput, unknown: Un
   };
   const args: StructuralArgs = { extra: input.extra.map((v) => (isRunTime(v) ? undefined : v)), attrs, outputCount: input.outputCount };
   if (op === "constant") {
-    const [plan] = planStructural(op, { extra: [], attrs, outputCount: 1 });
-    return [{ dtype: (plan as Extract<typeof plan, { kind: "value" }>).dtype, shape: planShape(plan!) }];
+    // A constant's plan is always a value: its attrs say dtype and shape.
+    const plan = planStructural(op, { extra: [], attrs, outputCount: 1 })[0] as Extract<StructuralPlan, { kind: "value" }>;
+    return [{ dtype: plan.dtype, shape: plan.shape }];
   }
   const x = requireX(op, input.x);
   const like = (shape: readonly Dim[]): SymbolicValue => ({ dtype: x.dtype, shape });
