@@ -2,6 +2,7 @@ export * from "./dtype.ts";
 export * from "./errors.ts";
 export * from "./shape.ts";
 export * from "./structural.ts";
+export * from "./structural-symbolic.ts";
 export * from "./base-device.ts";
 export * from "./version.ts";
 export * from "./device.ts";

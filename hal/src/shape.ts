@@ -2,6 +2,9 @@ import { ShapeError } from "./errors.ts";
 
 export type Shape = readonly number[];
 
+/** A dimension that may be a symbol: a size, or a name for a size known only at run time ("batch"). Equal names are equal sizes. */
+export type Dim = number | string;
+
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -28,7 +31,7 @@ export function isContiguous(shape: Shape, strides: readonly number[]): boolean 
   return true;
 }
 
-export function formatShape(shape: Shape): string {
+export function formatShape(shape: readonly Dim[]): string {
   return `[${shape.join(", ")}]`;
 }
 
@@ -53,6 +56,26 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       if (out[o] === 1) out[o] = d;
       else throw new ShapeError(`${op}: shapes ${shapes.map(formatShape).join(" and ")} cannot be broadcast together (dim ${o}: ${out[o]} vs ${d})`);
     }
+  }
+  return out;
+}
+
+/**
+ * NumPy broadcasting of two shapes whose dims may be symbols. A symbol against 1 stays; against a
+ * size n it becomes n, the only size that broadcasts; two different symbols cannot be told apart.
+ */
+export function broadcastDims(op: string, a: readonly Dim[], b: readonly Dim[]): Dim[] {
+  const rank = Math.max(a.length, b.length);
+  const out: Dim[] = [];
+  for (let o = 0; o < rank; o++) {
+    const x = a[o - rank + a.length] ?? 1;
+    const y = b[o - rank + b.length] ?? 1;
+    if (x === y || y === 1) out.push(x);
+    else if (x === 1) out.push(y);
+    else if (typeof x === "string" && typeof y === "string") {
+      throw new ShapeError(`${op}: cannot tell whether ${x} and ${y} broadcast (dim ${o} of ${formatShape(a)} and ${formatShape(b)})`);
+    } else if (typeof x === "string" || typeof y === "string") out.push(typeof x === "number" ? x : y);
+    else throw new ShapeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (dim ${o}: ${x} vs ${y})`);
   }
   return out;
 }

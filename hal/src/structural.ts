@@ -2,6 +2,21 @@ import type { Attrs } from "./device.ts";
 import { isDType, type DType } from "./dtype.ts";
 import { DTypeError, ShapeError } from "./errors.ts";
 import { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeAxis, sizeOf, stridedOffsets, type Shape } from "./shape.ts";
+import {
+  expandTarget,
+  flattenAxis,
+  listFrom,
+  permutation,
+  requireX,
+  reshapeTarget,
+  resolveTargetDims,
+  shapeRange,
+  sliceSpec,
+  splitParts,
+  squeezeAxes,
+  unsqueezeAxes,
+  type StructuralArgs,
+} from "./structural-args.ts";
 
 /**
  * Ops every runtime executes itself, with no device kernel: views of memory, shape arithmetic and
@@ -92,10 +107,7 @@ export function reshapeStrides(v: ViewChange, shape: readonly number[]): number[
 }
 
 export function permuteView(op: string, v: ViewChange, dims: readonly number[]): ViewChange {
-  const r = v.shape.length;
-  const norm = dims.map((d) => normalizeAxis(op, d, r));
-  if (norm.length !== r || new Set(norm).size !== r)
-    throw new ShapeError(`${op}: dims ${formatShape(dims)} are not a permutation of ${r} dims (input ${formatShape(v.shape)})`);
+  const norm = permutation(op, v.shape, dims);
   return { shape: norm.map((d) => v.shape[d]!), strides: norm.map((d) => v.strides[d]!), offset: v.offset };
 }
 
@@ -139,37 +151,9 @@ export type StructuralPlan =
   /** A new tensor holding host values (shape, size, constant). */
   | { readonly kind: "value"; readonly dtype: DType; readonly shape: readonly number[]; readonly values: readonly number[] };
 
-export interface StructuralInput {
+export interface StructuralInput extends StructuralArgs {
   /** The first input's view (any strides), absent for `constant`. */
   readonly x?: ViewChange & { readonly dtype: DType };
-  /** Host values of the other inputs (shape, starts, axes, sizes ...), undefined where absent. */
-  readonly extra: readonly (readonly number[] | undefined)[];
-  readonly attrs: Attrs;
-  /** How many outputs the node declares (split). */
-  readonly outputCount: number;
-}
-
-/** Values of a list attribute or of the input that replaces it (ONNX moved many attributes to inputs). */
-function listFrom(op: string, input: StructuralInput, index: number, attr: string): number[] | undefined {
-  const fromInput = input.extra[index - 1];
-  if (fromInput) return fromInput.map((v) => Math.trunc(v));
-  const v = input.attrs[attr];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((d) => typeof d !== "number" || Number.isNaN(d))) {
-    throw new ShapeError(`${op}: attribute '${attr}' must be a list of numbers, got ${JSON.stringify(v)}`);
-  }
-  return v as number[];
-}
-
-function requireX(op: string, input: StructuralInput): ViewChange & { dtype: DType } {
-  if (!input.x) throw new ShapeError(`${op}: missing its data input`);
-  return input.x;
-}
-
-function axisList(op: string, axes: readonly number[], rank: number): number[] {
-  const out = axes.map((a) => normalizeAxis(op, a, rank));
-  if (new Set(out).size !== out.length) throw new ShapeError(`${op}: axes ${formatShape(axes)} repeat a dimension`);
-  return out;
 }
 
 /** A view of `x` reshaped to `shape`, or a copy first when its strides do not allow it. */
@@ -180,23 +164,10 @@ function reshapeTo(x: ViewChange, shape: number[]): StructuralPlan {
 
 /** ONNX Reshape: 0 copies the input dim (unless allowZero), one -1 is inferred. */
 export function resolveTarget(op: string, from: readonly number[], target: readonly number[], allowZero: boolean): number[] {
-  if (target.filter((d) => d === -1).length > 1) throw new ShapeError(`${op}: target ${formatShape(target)} has more than one -1`);
-  const dims = target.map((d, i) => {
-    if (d === 0 && !allowZero) {
-      if (i >= from.length)
-        throw new ShapeError(`${op}: target ${formatShape(target)} copies dim ${i} (0) but the input ${formatShape(from)} has only ${from.length} dims`);
-      return from[i]!;
-    }
-    if (!Number.isInteger(d) || d < -1) throw new ShapeError(`${op}: invalid target shape ${formatShape(target)}`);
-    return d;
-  });
-  const total = sizeOf(from);
-  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  const shape = dims.map((d) => (d === -1 ? (known === 0 ? 0 : total / known) : d));
-  if (sizeOf(shape) !== total || shape.some((d) => !Number.isInteger(d))) {
-    throw new ShapeError(`${op}: cannot reshape ${formatShape(from)} (${total} elements) to ${formatShape(target)}`);
-  }
-  return shape;
+  // Over numbers every dim resolves to a number: `unknown` is never asked.
+  return resolveTargetDims(op, from, target, allowZero, (what) => {
+    throw new ShapeError(`${op}: ${what}`);
+  }) as number[];
 }
 
 /** One axis of an ONNX Slice: the elements taken, as an ascending run plus whether to flip it. */
@@ -215,18 +186,8 @@ export function sliceAxis(dim: number, start: number, end: number, step: number)
 }
 
 function slicePlan(input: StructuralInput): StructuralPlan {
-  const x = requireX("slice", input);
-  const starts = listFrom("slice", input, 1, "starts");
-  const ends = listFrom("slice", input, 2, "ends");
-  if (!starts || !ends) throw new ShapeError("slice: needs starts and ends");
-  const rank = x.shape.length;
-  const axes = axisList("slice", listFrom("slice", input, 3, "axes") ?? starts.map((_, i) => i), rank);
-  const steps = listFrom("slice", input, 4, "steps") ?? starts.map(() => 1);
-  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
-    throw new ShapeError(
-      `slice: starts ${formatShape(starts)}, ends ${formatShape(ends)}, axes ${formatShape(axes)} and steps ${formatShape(steps)} must have one length`,
-    );
-  }
+  const x = requireX("slice", input.x);
+  const { starts, ends, axes, steps } = sliceSpec(input, x.shape.length);
   const shape = [...x.shape];
   const strides = [...x.strides];
   let offset = x.offset;
@@ -243,20 +204,11 @@ function slicePlan(input: StructuralInput): StructuralPlan {
 }
 
 function splitPlans(input: StructuralInput): StructuralPlan[] {
-  const x = requireX("split", input);
-  const axis = normalizeAxis("split", numberAttr("split", input.attrs, "axis", 0), x.shape.length);
-  const dim = x.shape[axis]!;
-  const n = input.outputCount;
-  let sizes = listFrom("split", input, 1, "sizes");
-  if (!sizes) {
-    const chunk = Math.ceil(dim / n);
-    sizes = Array.from({ length: n }, (_, i) => Math.max(0, Math.min(chunk, dim - i * chunk)));
-  }
-  if (sizes.length !== n || sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== dim) {
-    throw new ShapeError(`split: sizes ${formatShape(sizes)} must be ${n} non-negative integers adding up to dim ${axis} of ${formatShape(x.shape)}`);
-  }
+  const x = requireX("split", input.x);
+  const { axis, sizes } = splitParts(input, x.shape);
   let start = 0;
-  return sizes.map((s) => {
+  // A shape of numbers always gives sizes.
+  return sizes!.map((s) => {
     const shape = [...x.shape];
     shape[axis] = s;
     const plan: StructuralPlan = { kind: "view", change: { shape, strides: x.strides, offset: x.offset + start * x.strides[axis]! } };
@@ -265,30 +217,17 @@ function splitPlans(input: StructuralInput): StructuralPlan[] {
   });
 }
 
-function numberAttr(op: string, attrs: Attrs, name: string, fallback: number): number {
-  const v = attrs[name];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v)) throw new ShapeError(`${op}: attribute '${name}' must be an integer, got ${JSON.stringify(v)}`);
-  return v;
-}
-
 function squeezePlan(input: StructuralInput): StructuralPlan {
-  const x = requireX("squeeze", input);
-  const listed = listFrom("squeeze", input, 1, "axes");
-  const axes = listed ? axisList("squeeze", listed, x.shape.length) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-  for (const a of axes) {
-    if (x.shape[a] !== 1) throw new ShapeError(`squeeze: dim ${a} of ${formatShape(x.shape)} is ${x.shape[a]}, not 1`);
-  }
+  const x = requireX("squeeze", input.x);
+  const axes = squeezeAxes(input, x.shape);
   const keep = (_: number, i: number) => !axes.includes(i);
   return { kind: "view", change: { shape: x.shape.filter(keep), strides: x.strides.filter(keep), offset: x.offset } };
 }
 
 function unsqueezePlan(input: StructuralInput): StructuralPlan {
-  const x = requireX("unsqueeze", input);
-  const listed = listFrom("unsqueeze", input, 1, "axes");
-  if (!listed) throw new ShapeError("unsqueeze: needs axes");
-  const rank = x.shape.length + listed.length;
-  const axes = axisList("unsqueeze", listed, rank);
+  const x = requireX("unsqueeze", input.x);
+  const axes = unsqueezeAxes(input, x.shape.length);
+  const rank = x.shape.length + axes.length;
   const shape: number[] = [];
   const strides: number[] = [];
   let src = 0;
@@ -322,32 +261,24 @@ export function planStructural(op: StructuralOp, input: StructuralInput): Struct
   const { attrs } = input;
   switch (op) {
     case "identity":
-      return [{ kind: "view", change: requireX(op, input) }];
+      return [{ kind: "view", change: requireX(op, input.x) }];
     case "reshape": {
-      const x = requireX(op, input);
-      const target = listFrom(op, input, 1, "shape");
-      if (!target) throw new ShapeError("reshape: needs a target shape (attribute 'shape' or a second input)");
-      return [reshapeTo(x, resolveTarget(op, x.shape, target, Boolean(attrs.allowZero)))];
+      const x = requireX(op, input.x);
+      return [reshapeTo(x, resolveTarget(op, x.shape, reshapeTarget(input), Boolean(attrs.allowZero)))];
     }
     case "flatten": {
-      const x = requireX(op, input);
-      const r = x.shape.length;
-      let axis = numberAttr(op, attrs, "axis", 1);
-      if (axis < 0) axis += r;
-      if (axis < 0 || axis > r) throw new ShapeError(`flatten: axis ${attrs.axis} is out of range for ${formatShape(x.shape)}`);
+      const x = requireX(op, input.x);
+      const axis = flattenAxis(attrs, x.shape);
       return [reshapeTo(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))])];
     }
     case "permute": {
-      const x = requireX(op, input);
+      const x = requireX(op, input.x);
       const dims = listFrom(op, input, 1, "dims") ?? [...x.shape.keys()].reverse();
       return [{ kind: "view", change: permuteView(op, x, dims) }];
     }
     case "expand": {
-      const x = requireX(op, input);
-      const target = listFrom(op, input, 1, "shape");
-      if (!target) throw new ShapeError("expand: needs a target shape");
-      if (target.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`expand: invalid target shape ${formatShape(target)}`);
-      return [{ kind: "view", change: expandView(op, x, broadcastShapes(op, x.shape, target)) }];
+      const x = requireX(op, input.x);
+      return [{ kind: "view", change: expandView(op, x, broadcastShapes(op, x.shape, expandTarget(input))) }];
     }
     case "slice":
       return [slicePlan(input)];
@@ -360,16 +291,13 @@ export function planStructural(op: StructuralOp, input: StructuralInput): Struct
     case "constant":
       return [constantPlan(attrs)];
     case "shape": {
-      const x = requireX(op, input);
-      const r = x.shape.length;
-      const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
-      const start = clamp(numberAttr(op, attrs, "start", 0));
-      const end = clamp(numberAttr(op, attrs, "end", r));
-      const dims = x.shape.slice(start, Math.max(start, end));
+      const x = requireX(op, input.x);
+      const { start, end } = shapeRange(attrs, x.shape.length);
+      const dims = x.shape.slice(start, end);
       return [{ kind: "value", dtype: "int32", shape: [dims.length], values: dims }];
     }
     case "size": {
-      const x = requireX(op, input);
+      const x = requireX(op, input.x);
       return [{ kind: "value", dtype: "int32", shape: [], values: [sizeOf(x.shape)] }];
     }
   }

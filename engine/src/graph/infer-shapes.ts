@@ -1,4 +1,4 @@
-import { applyPlanToValues, contiguousStrides, getOp, planShape, planStructural, ShapeError, sizeOf, type TensorMeta } from "@polychip/hal";
+import { getOp, inferStructuralSymbolic, ShapeError, sizeOf, type StructuralOp, type TensorMeta } from "@polychip/hal";
 import { atNode } from "./node-error.ts";
 import { evaluateOnHost, KNOWN_VALUE_LIMIT, type KnownValue } from "./host-eval.ts";
 import { isStructuralOp, type Graph, type ValueInfo } from "./ir.ts";
@@ -50,24 +50,19 @@ function evaluate(graph: Graph, binding: ReadonlyMap<string, number>): Map<strin
   return known;
 }
 
-function inferStructural(op: Parameters<typeof planStructural>[0], inputs: (KnownValue | undefined)[], node: Graph["nodes"][number]): Known[] {
+function inferStructural(op: StructuralOp, inputs: (KnownValue | undefined)[], node: Graph["nodes"][number]): Known[] {
   if (op !== "split" && node.outputs.length !== 1) throw new ShapeError(`${op} has one output, the node declares ${node.outputs.length}`);
   const [x, ...rest] = inputs;
   if (op !== "constant" && !x) throw new ShapeError(`${op}: missing its data input`);
   // A shape-valued input whose contents are unknown leaves the output shape unknown.
   if (rest.some((r) => r !== undefined && !r.values)) return node.outputs.map(() => null);
-  const plans = planStructural(op, {
-    x: x ? { dtype: x.dtype, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 } : undefined,
-    extra: rest.map((r) => r?.values),
-    attrs: node.attrs,
-    outputCount: node.outputs.length,
-  });
-  return plans.map((plan) => {
-    const shape = planShape(plan);
-    const dtype = plan.kind === "value" ? plan.dtype : x!.dtype;
-    const values = plan.kind === "value" ? plan.values : x?.values && sizeOf(shape) <= KNOWN_VALUE_LIMIT ? applyPlanToValues(plan, x.values) : undefined;
-    return { dtype, shape, values };
-  });
+  // Symbols are bound to numbers here, so the HAL's rule gives numbers (and values where they follow).
+  const metas = inferStructuralSymbolic(
+    op,
+    { x, extra: rest.map((r) => r?.values), attrs: node.attrs, outputCount: node.outputs.length },
+    { valueLimit: KNOWN_VALUE_LIMIT },
+  );
+  return metas.map((m) => ({ dtype: m.dtype, shape: m.shape as number[], values: m.values }));
 }
 
 function inferHal(op: string, inputs: (KnownValue | undefined)[], node: Graph["nodes"][number]): Known[] {

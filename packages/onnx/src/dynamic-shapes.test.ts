@@ -87,7 +87,7 @@ test("an input size the model cannot take stops with an error naming the input o
   try {
     assert.deepEqual((await reshaping.run({ x: { data: image([1, 2, 5, 3]), shape: [1, 2, 5, 3] } })).y!.shape, [1, 5, 6]);
     await assert.rejects(reshaping.run({ x: { data: image([1, 2, 2, 2]), shape: [1, 2, 2, 2] } }), (e: Error) =>
-      /Reshape.*cannot reshape \[1, 2, 2, 2\] to \[1, 5, -1\]/.test(e.message),
+      /Reshape.*cannot reshape \[1, 2, 2, 2\] \(8 elements\) to \[1, 5, -1\]/.test(e.message),
     );
   } finally {
     reshaping.dispose();

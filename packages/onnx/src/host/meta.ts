@@ -1,7 +1,6 @@
-import type { DType } from "@polychip/hal";
+import type { Dim, DType } from "@polychip/hal";
 
-/** A dimension: a size, or a symbol for a size known only at run time ("batch"). */
-export type Dim = number | string;
+export type { Dim };
 
 /** What the importer knows about a value before running anything: its dtype and (maybe symbolic) shape. */
 export interface ValueMeta {

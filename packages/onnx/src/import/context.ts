@@ -329,28 +329,15 @@ export class ImportContext {
 
   private evaluate(op: string, inputs: (HostTensor | undefined)[], attrs: Attrs, outputs: number): HostTensor[] {
     if (STRUCTURAL.has(op)) {
-      if (op === "constant") return evalStructural(op, [], attrs);
       // Absent optional inputs ("") of structural ops stay absent.
-      return evalStructural(
-        op,
-        inputs.map((t) => t ?? EMPTY),
-        attrs,
-        outputs,
-      );
+      return evalStructural(op, inputs, attrs, outputs);
     }
     return evalHalOnCpu(op, inputs as HostTensor[], attrs);
   }
 
   private infer(op: string, ins: (ValueMeta | undefined)[], attrs: Attrs, consts: (HostTensor | undefined)[], outputs: number): ValueMeta[] {
     try {
-      if (STRUCTURAL.has(op))
-        return inferStructural(
-          op,
-          ins.map((m) => m ?? { dtype: "int32", shape: [0] }),
-          attrs,
-          consts,
-          outputs,
-        );
+      if (STRUCTURAL.has(op)) return inferStructural(op, ins, attrs, consts, outputs);
       if (!hasOp(op)) throw new UnsupportedOpError(`${this.where()}: lowering produced unknown op '${op}'`);
       return inferWithSymbols(op, ins as ValueMeta[], attrs);
     } catch (err) {
@@ -376,8 +363,6 @@ export class RunTimeValueError extends UnsupportedOpError {
     super(message);
   }
 }
-
-const EMPTY: HostTensor = { dtype: "int32", shape: [0], data: new Int32Array(0) };
 
 export function toHost(data: HostArray | readonly number[], shape: readonly number[], dtype: DType): HostTensor {
   if (data.length !== sizeOf(shape)) throw new ShapeError(`constant: ${data.length} values do not fill shape [${shape.join(", ")}]`);

@@ -1,6 +1,5 @@
-import { ShapeError } from "@polychip/hal";
+import { broadcastDims, ShapeError } from "@polychip/hal";
 import { isStatic } from "../../host/meta.ts";
-import { broadcastDims } from "../../host/structural.ts";
 import type { ImportContext } from "../context.ts";
 import { bin, input, optionalInput, output, scalarLike, type OpImporter } from "./helpers.ts";
 

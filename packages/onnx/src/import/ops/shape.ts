@@ -1,6 +1,6 @@
-import { DTypeError, FormatError, sizeOf, ShapeError, UnsupportedOpError } from "@polychip/hal";
+import { broadcastDims, DTypeError, FormatError, sizeOf, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { isStatic } from "../../host/meta.ts";
-import { broadcastDims, resolveReshapeDims, splitSizes } from "../../host/structural.ts";
+import { inferStructural } from "../../host/structural.ts";
 import { tensorFromProto } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axesOf, axisOf, bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
@@ -25,7 +25,8 @@ const reshape: OpImporter = (ctx, node) => {
     target = valuesOf(known);
   }
   if (!target) throw new FormatError(`${ctx.where()}: no target shape`);
-  const dims = resolveReshapeDims(ctx.dims(x), target, allowZero);
+  const [out] = inferStructural("reshape", [{ dtype: ctx.dtype(x), shape: ctx.dims(x) }], { shape: target, allowZero }, []);
+  const dims = out!.shape;
   // Static dims resolve 0 and -1 here; symbolic ones keep them for the runtime.
   const shape = isStatic(dims) ? dims : target;
   ctx.op("reshape", [x], { shape, ...(allowZero && !isStatic(dims) ? { allowZero: true } : {}) }, output(node));
@@ -141,8 +142,9 @@ const split: OpImporter = (ctx, node) => {
     ctx.opN("split", [x, sizesName], { axis }, outs);
     return;
   }
-  const sizes = splitSizes(ctx.dims(x)[axis]!, count, given ? { sizes: given } : {}, undefined);
-  if (!sizes) throw new UnsupportedOpError(`${ctx.where()}: splitting a run-time dim into equal parts`);
+  const parts = inferStructural("split", [{ dtype: ctx.dtype(x), shape: ctx.dims(x) }], { axis, ...(given ? { sizes: given } : {}) }, [], count);
+  const sizes = parts.map((p) => p.shape[axis]!);
+  if (!isStatic(sizes)) throw new UnsupportedOpError(`${ctx.where()}: splitting a run-time dim into equal parts`);
   ctx.opN("split", [x], { axis, sizes }, outs);
 };
 
