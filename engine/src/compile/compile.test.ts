@@ -67,6 +67,8 @@ test("a compiled MLP training step (Adam) equals eager for 10 steps: losses, gra
   // The first step has no Adam moments yet; from the second on the structure repeats.
   assert.equal(step.stats.compiles, 2);
   assert.equal(step.stats.calls, 10);
+  // Each parameter's Adam update (the parameter and both moments) overwrites its old buffers.
+  assert.ok(step.stats.lastPlan!.inPlaceSteps >= 4, step.report());
 });
 
 test("a compiled CNN step with batch norm (SGD momentum) equals eager", async () => {

@@ -24,7 +24,7 @@ export interface CompileStats {
   /** Plans built: the first call, and each call with a signature the cache did not hold. */
   compiles: number;
   /** The plan the last call ran. */
-  lastPlan?: { opsRecorded: number; launches: number; fusedGroups: number; peakBytes: number };
+  lastPlan?: { opsRecorded: number; launches: number; fusedGroups: number; peakBytes: number; inPlaceSteps: number };
 }
 
 export type Compiled<F extends (...args: any[]) => any> = F & {
@@ -107,8 +107,8 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
     try {
       const program = recorder.finish();
       const { plan, fusedGroups } = planFor(program);
-      execute(plan, program, recorder);
-      stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, peakBytes: plan.peakBytes };
+      const { inPlace } = execute(plan, program, recorder);
+      stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, peakBytes: plan.peakBytes, inPlaceSteps: inPlace };
       return result;
     } finally {
       recorder.release();
@@ -121,7 +121,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       if (!p) return `compile(${name}): not called yet`;
       return (
         `compile(${name}): ${stats.calls} calls, ${stats.compiles} plans built; last plan: ${p.opsRecorded} ops recorded -> ` +
-        `${p.launches} launches (${p.fusedGroups} fused groups), planned peak ${formatBytes(p.peakBytes)} of intermediates`
+        `${p.launches} launches (${p.fusedGroups} fused groups, ${p.inPlaceSteps} run in place), planned peak ${formatBytes(p.peakBytes)} of intermediates`
       );
     },
     reset: () => cache.clear(),

@@ -1,9 +1,9 @@
-import { KernelError, PolychipError, sizeOf, type Attrs, type DType } from "@polychip/hal";
+import { contiguousStrides, dtypeBytes, KernelError, PolychipError, sizeOf, type Attrs, type DType } from "@polychip/hal";
 import { getDeviceEntry } from "../core/devices.ts";
-import { copyInto, fromHost, runOp } from "../core/dispatch.ts";
+import { allocate, copyInto, fromHost, launchInto, runOp } from "../core/dispatch.ts";
 import type { Storage } from "../core/storage.ts";
 import { viewIsContiguous, type RawView } from "../core/view.ts";
-import type { Plan } from "./plan.ts";
+import type { FusedStep, Plan } from "./plan.ts";
 import type { StepProgram, ValueRef } from "./program.ts";
 import type { StepRecorder } from "./recorder.ts";
 
@@ -12,7 +12,8 @@ import type { StepRecorder } from "./recorder.ts";
  * attributes (a scalar's value, a seed), the plan's order, fusion and frees. At the end every
  * pending storage a tensor still holds adopts the buffer computed for it.
  */
-export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder): void {
+export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder): { inPlace: number } {
+  let inPlace = 0;
   const real = new Map<number, Storage>(recorder.externals);
   const view = (r: ValueRef): RawView => {
     const storage = real.get(r.value);
@@ -27,7 +28,9 @@ export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder
   try {
     plan.steps.forEach((step, i) => {
       if (step.kind === "fused") {
-        produced(step.outputs, runOp("fused", step.inputs.map(view), step.attrs, step.device));
+        const inputs = step.inputs.map(view);
+        if (runInPlace(plan, program, recorder, real, step, i, inputs)) inPlace++;
+        else produced(step.outputs, runOp("fused", inputs, step.attrs, step.device));
       } else {
         const n = program.nodes[step.node]!;
         if (n.write) copyInto(getDeviceEntry(n.device), view(n.inputs[0]!), view(n.write));
@@ -44,11 +47,68 @@ export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder
       recorder.pending.get(id)!.adopt(storage);
       real.delete(id);
     }
+    return { inPlace };
   } catch (err) {
     for (const [id, s] of real) if (!recorder.externals.has(id)) s.release();
     if (err instanceof PolychipError) throw err;
     throw new KernelError(`compile: running the compiled plan failed: ${(err as Error)?.message ?? err}`, err);
   }
+}
+
+/**
+ * Runs a fused step writing over inputs it reads for the last time (an optimiser's parameter and
+ * moments, an activation's gradient) where it can: same dtype, shape and contiguous layout, read
+ * only through that one view, held by nobody else. Each element is read before the same element is
+ * written, so the update is safe in place. False, having changed nothing, when no buffer can be
+ * reused or the device runs the step some other way.
+ */
+function runInPlace(
+  plan: Plan,
+  program: StepProgram,
+  recorder: StepRecorder,
+  real: Map<number, Storage>,
+  step: FusedStep,
+  index: number,
+  inputs: readonly RawView[],
+): boolean {
+  const reusedInput = step.outputs.map(() => -1);
+  step.outputs.forEach((id, m) => {
+    const value = program.values[id]!;
+    reusedInput[m] = step.inputs.findIndex((r, j) => {
+      const v = inputs[j]!;
+      return (
+        !reusedInput.includes(j) &&
+        plan.lastReader.get(r.value) === index &&
+        !plan.outputs.includes(r.value) &&
+        step.inputs.every((other, o) => o === j || other.value !== r.value) &&
+        v.storage.exclusive &&
+        v.dtype === value.dtype &&
+        v.offset === 0 &&
+        v.storage.bytes === value.bytes &&
+        viewIsContiguous(v) &&
+        sizeOf(v.shape) * dtypeBytes(v.dtype) === value.bytes
+      );
+    });
+  });
+  if (reusedInput.every((k) => k < 0)) return false;
+  const outputs = step.outputs.map((id, m): RawView => {
+    const value = program.values[id]!;
+    const k = reusedInput[m]!;
+    if (k < 0) return allocate(getDeviceEntry(step.device), value.dtype, value.shape!);
+    return { storage: inputs[k]!.storage, dtype: value.dtype, shape: value.shape!, strides: contiguousStrides(value.shape!), offset: 0 };
+  });
+  if (!launchInto("fused", inputs, step.attrs, outputs)) {
+    outputs.forEach((o, m) => reusedInput[m]! < 0 && o.storage.release());
+    return false;
+  }
+  // Each reused buffer changes hands: the reference the plan (or the recording) held is now the output's.
+  reusedInput.forEach((k) => {
+    if (k < 0) return;
+    real.delete(step.inputs[k]!.value);
+    recorder.externals.delete(step.inputs[k]!.value);
+  });
+  outputs.forEach((o, m) => real.set(step.outputs[m]!, o.storage));
+  return true;
 }
 
 /** Scalars and other tiny fills (a learning rate, Adam's bias correction) are written from the host: no kernel launch. */

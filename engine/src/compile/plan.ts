@@ -18,6 +18,8 @@ export interface Plan {
   /** Op results whose last reader is step i: freed right after it. */
   readonly releaseAfter: readonly (readonly number[])[];
   readonly outputs: readonly number[];
+  /** The last step reading each value: a fused step may write its result over an input it reads last. */
+  readonly lastReader: ReadonlyMap<number, number>;
   /** Bytes of op results alive at once at the worst point of the plan (external storages not counted). */
   readonly peakBytes: number;
   /** Recorded ops (before fusion) and launches (after). */
@@ -39,9 +41,13 @@ function stepWrites(program: StepProgram, step: PlanStep): readonly number[] {
 export function planMemory(program: StepProgram, steps: readonly PlanStep[]): Plan {
   const keep = new Set(program.outputs);
   const lastUse = new Map<number, number>();
+  const lastReader = new Map<number, number>();
   steps.forEach((step, i) => {
     for (const v of stepWrites(program, step)) lastUse.set(v, i);
-    for (const v of stepReads(program, step)) lastUse.set(v, i);
+    for (const v of stepReads(program, step)) {
+      lastUse.set(v, i);
+      lastReader.set(v, i);
+    }
   });
   const releaseAfter: number[][] = steps.map(() => []);
   for (const [v, i] of lastUse) if (!program.values[v]!.external && !keep.has(v)) releaseAfter[i]!.push(v);
@@ -53,7 +59,7 @@ export function planMemory(program: StepProgram, steps: readonly PlanStep[]): Pl
     for (const v of releaseAfter[i]!) live -= program.values[v]!.bytes;
   });
   const launches = steps.length;
-  return { steps, releaseAfter, outputs: program.outputs, peakBytes, opsRecorded: program.nodes.length, launches };
+  return { steps, releaseAfter, outputs: program.outputs, lastReader, peakBytes, opsRecorded: program.nodes.length, launches };
 }
 
 /** The unfused plan: one step per recorded node whose result someone reads. */

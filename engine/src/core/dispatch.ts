@@ -153,6 +153,35 @@ function launch(entry: DeviceEntry, def: OpDef, kernel: any, inputs: readonly Ra
   return outputs;
 }
 
+/**
+ * Runs `op` on the device's own kernel writing into `outputs` (memory a plan chose, such as an
+ * input's buffer for an in-place update). Returns false, having done nothing, when the call would
+ * not go straight to a kernel (no kernel, a decomposition, a fallback, contiguous copies needed):
+ * the caller then uses runOp. A kernel error is raised as is: the outputs may be half written.
+ */
+export function launchInto(op: string, inputs: readonly RawView[], attrs: Attrs, outputs: readonly RawView[]): boolean {
+  const def = getOp(op);
+  const entry = getDeviceEntry(inputs[0]?.storage.device);
+  const reg = inputs[0] && findKernel(entry, op, inputs[0].dtype);
+  if (!reg || needsContiguous(entry, def) || inputs.some((v) => v.storage.device !== entry.name)) return false;
+  const metas = def.infer(inputs, attrs);
+  if (bindingTooLarge(entry, inputs, metas)) return false;
+  metas.forEach((m, i) => {
+    const o = outputs[i];
+    if (!o || o.dtype !== m.dtype || formatShape(o.shape) !== formatShape(m.shape)) {
+      throw new ShapeError(`${op}: planned output ${i} is ${o ? describe([o]) : "missing"}, the op makes ${describe([m])}`);
+    }
+  });
+  const call: KernelCall = { op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs };
+  try {
+    entry.queue.submit(() => entry.device.launch(reg.kernel, call), call);
+  } catch (err) {
+    if (err instanceof PolychipError) throw err;
+    throw new KernelError(`kernel ${op} on '${entry.name}' failed for inputs ${describe(inputs)}: ${(err as Error)?.message ?? err}`, err);
+  }
+  return true;
+}
+
 /** Runs a composite through its reference decomposition, freeing every intermediate. */
 function decompose(entry: DeviceEntry, def: OpDef, inputs: readonly RawView[], attrs: Attrs): RawView[] {
   const temps: RawView[] = [];
