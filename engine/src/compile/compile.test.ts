@@ -54,6 +54,8 @@ async function compareTraining(make: () => nn.Module, makeOpt: (m: nn.Module) =>
     await assertClose(p, twin, 1e-5, `parameter ${name}`);
     await assertClose(p.grad!, twin.grad!, 1e-5, `gradient of ${name}`);
   }
+  const eagerBuffers = new Map(eagerModel.namedBuffers());
+  for (const [name, b] of compiledModel.namedBuffers()) await assertClose(b, eagerBuffers.get(name)!, 1e-5, `buffer ${name}`);
   return step;
 }
 
@@ -219,4 +221,17 @@ test("compiled inference frees each activation after its last reader: peak memor
   const compiled = await peakOf(forward);
   assert.ok(compiled <= 0.6 * eager, `compiled peak ${compiled} bytes vs eager ${eager}`);
   assert.ok(forward.stats.lastPlan!.peakBytes <= compiled, "the planned peak is what the run needed at most");
+});
+
+test("dropout in a compiled step draws the same masks as eager and a new seed each call without re-planning", async () => {
+  const model = new nn.Sequential(new nn.Linear(6, 6), new nn.Dropout(0.5));
+  const x = randn([4, 6]);
+  const f = compile(() => model.forward(x) as Tensor);
+  for (let i = 0; i < 3; i++) {
+    manualSeed(10 + i);
+    const eager = tidy(() => model.forward(x) as Tensor);
+    manualSeed(10 + i);
+    await assertClose(f(), eager, 1e-6, `call ${i}`);
+  }
+  assert.equal(f.stats.compiles, 1);
 });
