@@ -226,6 +226,38 @@ cases.push(
   { op: "softplus", name: "float16", inputs: [input(702, [2, 6], "float16")], attrs: {} },
 );
 
+const fusedProgram = (steps: unknown[], outputs: number[]): Attrs => ({ program: JSON.stringify(steps), outputs });
+cases.push(
+  {
+    op: "fused",
+    name: "a GELU-like chain over a transposed input and a broadcast row",
+    inputs: [{ values: values(710, 12), shape: [4, 3], strides: [1, 4] }, input(711, [3])],
+    attrs: fusedProgram(
+      [
+        { op: "add", args: [0, 1] },
+        { op: "const", args: [], value: 0.7071067811865476 },
+        { op: "mul", args: [2, 3] },
+        { op: "erf", args: [4] },
+        { op: "mul", args: [2, 5] },
+      ],
+      [6, 2],
+    ),
+  },
+  {
+    op: "fused",
+    name: "int32 with a compare, a where and a cast to float16",
+    inputs: [input(712, [2, 5], "int32"), input(713, [1, 5], "int32")],
+    attrs: fusedProgram(
+      [
+        { op: "less", args: [0, 1] },
+        { op: "where", args: [2, 0, 1] },
+        { op: "cast", args: [3], to: "float16" },
+      ],
+      [4, 2, 1],
+    ),
+  },
+);
+
 cases.push(
   { op: "layerNorm", name: "last axis with weight and bias", inputs: [input(600, [4, 6]), input(601, [6]), input(602, [6])], attrs: {} },
   {

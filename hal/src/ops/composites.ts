@@ -3,6 +3,7 @@ import { DTypeError, ShapeError } from "../errors.ts";
 import { describeTensors, formatShape, normalizeAxis } from "../shape.ts";
 import { listAttr, numAttr } from "./attrs.ts";
 import { DECOMPOSITIONS } from "./decompositions/index.ts";
+import { FUSED_OP } from "./fused.ts";
 import { conv2dGeometry, window2d } from "./window2d.ts";
 export { conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./window2d.ts";
 import type { OpDef, TensorMeta } from "./types.ts";
@@ -121,4 +122,5 @@ export const COMPOSITES: readonly OpDef[] = [
     shape[axis] = total;
     return [{ shape, dtype: first.dtype }];
   }),
+  FUSED_OP,
 ];

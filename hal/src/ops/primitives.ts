@@ -203,6 +203,7 @@ export const PRIMITIVES: readonly OpDef[] = [
   }),
 ];
 
-export const ELEMENTWISE_FAMILIES: readonly OpFamily[] = ["unary", "binary", "compare", "logical", "select", "cast", "copy", "fill", "random"];
+/** Families whose inputs may be any strided view (stride 0 = broadcast); "fused" runs programs of the first six. */
+export const ELEMENTWISE_FAMILIES: readonly OpFamily[] = ["unary", "binary", "compare", "logical", "select", "cast", "copy", "fill", "random", "fused"];
 
 export { DTYPES, isFloat };

@@ -44,4 +44,5 @@ export const referenceKernels: CpuRegistration[] = [
   // HAL 1.1's quantised composites are defined by their decompositions: the oracle runs exactly those.
   ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
   ...recurrentKernels,
+  decomposedKernel("fused", () => referenceKernels),
 ];

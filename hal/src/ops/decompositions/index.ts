@@ -4,6 +4,7 @@ import { batchNorm } from "./batchNorm.ts";
 import { concat } from "./concat.ts";
 import { conv2d } from "./conv2d.ts";
 import { conv2dGradInput, conv2dGradWeight } from "./conv2dGrad.ts";
+import { fused } from "./fused.ts";
 import { layerNorm } from "./layerNorm.ts";
 import { maxPool2d, maxPool2dGrad } from "./maxPool2d.ts";
 import { pad } from "./pad.ts";
@@ -30,4 +31,5 @@ export const DECOMPOSITIONS: Record<string, Decomposition> = {
   batchNorm,
   pad,
   concat,
+  fused,
 };
