@@ -129,13 +129,18 @@ export function readRaw(view: CpuView, shape: Shape = view.shape, strides: reado
 
 let halfTable: Float32Array | undefined;
 
-/** float16 bits to float32 values, through a 64K-entry table (256 KiB, built once). */
-export function decodeHalf(bits: Uint16Array): Float32Array {
+/** The float32 value of every float16 bit pattern (256 KiB, built once). */
+export function halfDecodeTable(): Float32Array {
   if (!halfTable) {
     halfTable = new Float32Array(65536);
     for (let b = 0; b < 65536; b++) halfTable[b] = float16BitsToFloat32(b);
   }
-  const table = halfTable;
+  return halfTable;
+}
+
+/** float16 bits to float32 values, through the decode table. */
+export function decodeHalf(bits: Uint16Array): Float32Array {
+  const table = halfDecodeTable();
   const out = new Float32Array(bits.length);
   for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]!]!;
   return out;

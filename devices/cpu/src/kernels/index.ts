@@ -7,6 +7,7 @@ import { concatKernels } from "./concat.ts";
 import { conv2dKernels } from "./conv2d.ts";
 import { copyKernels } from "./copy.ts";
 import { fillKernels } from "./fill.ts";
+import { fusedKernels } from "./fused.ts";
 import { gatherKernels } from "./gather.ts";
 import { matmulKernels } from "./matmul.ts";
 import { normKernels } from "./norm.ts";
@@ -44,5 +45,5 @@ export const referenceKernels: CpuRegistration[] = [
   // HAL 1.1's quantised composites are defined by their decompositions: the oracle runs exactly those.
   ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
   ...recurrentKernels,
-  decomposedKernel("fused", () => referenceKernels),
+  ...fusedKernels,
 ];

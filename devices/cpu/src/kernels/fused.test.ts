@@ -1,0 +1,299 @@
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import {
+  broadcastStrides,
+  contiguousStrides,
+  FUSIBLE_OPS,
+  fusedOutputShape,
+  getOp,
+  parseFusedProgram,
+  roundToFloat16,
+  sizeOf,
+  stridedOffsets,
+  type Attrs,
+  type DType,
+} from "@polychip/hal";
+import { CpuDevice } from "../device.ts";
+import { runOp, type HostInput, type HostOutput } from "../testing.ts";
+import { randomValues } from "../test-utils.ts";
+import { fusedKernelSource } from "./fused.ts";
+
+const device = new CpuDevice();
+after(() => device.dispose());
+
+const program = (steps: unknown[], outputs: number[]): Attrs => ({ program: JSON.stringify(steps), outputs });
+
+/** Random values of `dtype` with NaN, ±Inf and -0 among the floats. */
+function data(seed: number, n: number, dtype: DType = "float32", scale = 3): number[] {
+  return randomValues(n, seed).map((v, i) => {
+    if (dtype === "bool") return v > 0 ? 1 : 0;
+    if (dtype === "int32") return Math.round(v * scale * 1000);
+    if (dtype === "int8") return Math.round(v * 127);
+    if (dtype === "uint8") return Math.round((v + 1) * 127);
+    const special = [NaN, Infinity, -Infinity, -0][i % 97];
+    const x = i % 97 < 4 && n > 50 ? special! : v * scale;
+    return dtype === "float16" ? roundToFloat16(x) : Math.fround(x);
+  });
+}
+
+const input = (seed: number, shape: number[], dtype: DType = "float32", scale?: number): HostInput => ({ values: data(seed, sizeOf(shape), dtype, scale), shape, dtype });
+
+/** The view of `shape` stored with its dims reversed (a transposed, non-contiguous input). */
+function transposed(seed: number, shape: number[], dtype: DType = "float32"): HostInput {
+  const reversed = [...shape].reverse();
+  const strides = contiguousStrides(reversed).reverse();
+  return { values: data(seed, sizeOf(shape), dtype), shape, dtype, strides };
+}
+
+/** The unfused ops, one eager cpu kernel per step; outputs broadcast to the program's shape. */
+function unfused(attrs: Attrs, inputs: HostInput[]): HostOutput[] {
+  const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
+  const values: HostInput[] = [...inputs];
+  for (const step of steps) {
+    if (step.op === "const") {
+      values.push({ values: [step.value!], shape: [], dtype: step.to });
+      continue;
+    }
+    const [out] = runOp(
+      step.op,
+      step.args.map((a) => values[a]!),
+      step.op === "cast" ? { to: step.to! } : {},
+      { device },
+    );
+    values.push({ values: out!.values, shape: out!.shape, dtype: out!.dtype });
+  }
+  const shape = fusedOutputShape(inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? "float32" })));
+  return outputs.map((o) => {
+    const v = values[o]!;
+    const dtype = v.dtype ?? "float32";
+    const own = v.strides ?? contiguousStrides(v.shape);
+    const offsets = stridedOffsets(shape, broadcastStrides(v.shape, own, shape), v.offset ?? 0);
+    const read = Array.from(offsets, (p) => v.values[p]!);
+    return { shape, dtype, values: (dtype === "float16" ? Float32Array.from(read.map(roundToFloat16)) : read) as never };
+  });
+}
+
+function assertSameBits(attrs: Attrs, inputs: HostInput[]): HostOutput[] {
+  const fused = runOp("fused", inputs, attrs, { device });
+  const expected = unfused(attrs, inputs);
+  assert.equal(fused.length, expected.length);
+  fused.forEach((out, m) => {
+    assert.deepEqual(out.shape, expected[m]!.shape, `output ${m} shape`);
+    assert.equal(out.dtype, expected[m]!.dtype, `output ${m} dtype`);
+    for (let i = 0; i < out.values.length; i++) {
+      const [a, e] = [out.values[i]!, expected[m]!.values[i]!];
+      if (!Object.is(a, e)) assert.fail(`output ${m} element ${i}: fused ${a}, unfused ${e} (${String(attrs.program)})`);
+    }
+  });
+  return fused;
+}
+
+test("a GELU (tanh form) with a broadcast bias equals the unfused ops bit for bit", () => {
+  const c = (value: number) => ({ op: "const", args: [], value });
+  const attrs = program(
+    [
+      { op: "add", args: [0, 1] }, // 2: x + b
+      { op: "mul", args: [2, 2] }, // 3
+      { op: "mul", args: [3, 2] }, // 4: x^3
+      c(0.044715), // 5
+      { op: "mul", args: [4, 5] }, // 6
+      { op: "add", args: [2, 6] }, // 7
+      c(0.7978845608028654), // 8
+      { op: "mul", args: [7, 8] }, // 9
+      { op: "tanh", args: [9] }, // 10
+      c(1), // 11
+      { op: "add", args: [10, 11] }, // 12
+      { op: "mul", args: [2, 12] }, // 13
+      c(0.5), // 14
+      { op: "mul", args: [13, 14] }, // 15
+    ],
+    [15],
+  );
+  assertSameBits(attrs, [input(1, [9, 33]), input(2, [33])]);
+});
+
+test("strided inputs: a transposed matrix, a column and a scalar broadcast against it", () => {
+  const attrs = program(
+    [
+      { op: "sub", args: [0, 1] },
+      { op: "exp", args: [3] },
+      { op: "div", args: [4, 2] },
+      { op: "erf", args: [5] },
+      { op: "round", args: [5] },
+    ],
+    [6, 7, 4],
+  );
+  assertSameBits(attrs, [transposed(3, [7, 5, 6]), input(4, [7, 1, 1]), input(5, [])]);
+  assertSameBits(attrs, [transposed(6, [40, 3]), input(7, [1, 3]), input(8, [1])]);
+});
+
+test("int32 arithmetic wraps, truncates and divides by zero as the eager kernels do", () => {
+  const attrs = program(
+    [
+      { op: "mul", args: [0, 1] },
+      { op: "add", args: [2, 0] },
+      { op: "div", args: [3, 1] },
+      { op: "mod", args: [0, 1] },
+      { op: "fmod", args: [3, 1] },
+      { op: "pow", args: [1, 5] },
+      { op: "const", args: [], value: -7, to: "int32" },
+      { op: "maximum", args: [7, 8] },
+      { op: "neg", args: [9] },
+      { op: "abs", args: [10] },
+    ],
+    [4, 6, 9, 11],
+  );
+  const a = input(9, [6, 11], "int32", 2000000);
+  const b: HostInput = { values: [0, 3, -2, 1, 7, -1, 0, 5, -9, 2, 100000], shape: [11], dtype: "int32" };
+  assertSameBits(attrs, [a, b]);
+});
+
+test("bool results: compares, logical ops, isNaN and casts to bool, through a where", () => {
+  const attrs = program(
+    [
+      { op: "less", args: [0, 1] }, // 3
+      { op: "isNaN", args: [0] }, // 4
+      { op: "logicalOr", args: [3, 4] }, // 5
+      { op: "logicalXor", args: [5, 2] }, // 6
+      { op: "logicalNot", args: [6] }, // 7
+      { op: "cast", args: [1], to: "bool" }, // 8
+      { op: "equal", args: [7, 8] }, // 9
+      { op: "where", args: [9, 0, 1] }, // 10
+    ],
+    [5, 6, 7, 9, 10],
+  );
+  assertSameBits(attrs, [input(10, [5, 8]), input(11, [5, 1]), input(12, [8], "bool")]);
+});
+
+test("an Adam-like update writes three outputs from four inputs and scalars in one launch", () => {
+  const c = (value: number) => ({ op: "const", args: [], value });
+  // inputs: 0 param, 1 grad, 2 m, 3 v
+  const attrs = program(
+    [
+      c(0.9), // 4
+      { op: "mul", args: [2, 4] }, // 5
+      c(0.1), // 6
+      { op: "mul", args: [1, 6] }, // 7
+      { op: "add", args: [5, 7] }, // 8: m'
+      c(0.999), // 9
+      { op: "mul", args: [3, 9] }, // 10
+      { op: "mul", args: [1, 1] }, // 11
+      c(0.001), // 12
+      { op: "mul", args: [11, 12] }, // 13
+      { op: "add", args: [10, 13] }, // 14: v'
+      { op: "sqrt", args: [14] }, // 15
+      c(1e-8), // 16
+      { op: "add", args: [15, 16] }, // 17
+      { op: "div", args: [8, 17] }, // 18
+      c(0.01), // 19
+      { op: "mul", args: [18, 19] }, // 20
+      { op: "sub", args: [0, 20] }, // 21: param'
+    ],
+    [21, 8, 14],
+  );
+  const v = input(16, [64, 17]);
+  const outs = assertSameBits(attrs, [input(13, [64, 17]), input(14, [64, 17]), input(15, [64, 17]), { ...v, values: Array.from(v.values, Math.abs) }]);
+  assert.equal(outs.length, 3);
+});
+
+test("float16, int8 and uint8: every step is rounded to its dtype as a store would", () => {
+  const half = program(
+    [
+      { op: "mul", args: [0, 1] },
+      { op: "sigmoid", args: [2] },
+      { op: "cast", args: [3], to: "float32" },
+      { op: "cast", args: [2], to: "int8" },
+      { op: "cast", args: [2], to: "uint8" },
+    ],
+    [3, 4, 5, 6],
+  );
+  assertSameBits(half, [input(17, [6, 7], "float16"), input(18, [7], "float16", 200)]);
+  const bytes = program(
+    [
+      { op: "add", args: [0, 0] },
+      { op: "mul", args: [1, 0] },
+      { op: "cast", args: [2], to: "float32" },
+    ],
+    [1, 2, 3],
+  );
+  assertSameBits(bytes, [input(19, [50], "int8")]);
+  assertSameBits(bytes, [input(20, [50], "uint8")]);
+});
+
+test("every fusible op alone equals its eager kernel on edge values, for each dtype class it takes", () => {
+  const floats = [NaN, Infinity, -Infinity, 0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 3, -1, 1e-30, 88.5, -100, 1e30].map(Math.fround);
+  const ints = [0, 1, -1, 2, -3, 7, 2147483647, -2147483648, 65536, -65537, 3, 0, 5, -5, 100, 31];
+  const n = floats.length;
+  const operands: Record<string, number[][]> = {
+    float32: [floats, [...floats].reverse()],
+    int32: [ints, [...ints].reverse()],
+    bool: [ints.map((v) => (v > 0 ? 1 : 0)), ints.map((v) => (v % 2 !== 0 ? 1 : 0))],
+  };
+  let checked = 0;
+  for (const op of FUSIBLE_OPS) {
+    if (op === "const") continue;
+    const def = getOp(op);
+    for (const dtype of ["float32", "int32", "bool"] as DType[]) {
+      const arity = def.inputs[0];
+      const ins: HostInput[] = Array.from({ length: arity }, (_, k) => ({ values: operands[dtype]![k % 2]!, shape: [n], dtype }));
+      if (op === "where") ins[0] = { values: operands.bool![0]!, shape: [n], dtype: "bool" };
+      const attrs: Attrs = op === "cast" ? { to: dtype === "float32" ? "int8" : "float32" } : {};
+      try {
+        def.infer(ins.map((i) => ({ shape: i.shape, dtype: i.dtype! })), attrs);
+      } catch {
+        continue; // the HAL refuses this dtype for this op
+      }
+      const steps = [{ op, args: ins.map((_, k) => k), ...(op === "cast" ? { to: attrs.to } : {}) }];
+      assertSameBits(program(steps, [ins.length]), ins);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 40, `checked ${checked} (op, dtype) pairs`);
+});
+
+test("a million elements, strided and broadcast, run in one pass (linear, not quadratic)", () => {
+  const attrs = program(
+    [
+      { op: "mul", args: [0, 1] },
+      { op: "add", args: [2, 1] },
+      { op: "relu", args: [3] },
+    ],
+    [4],
+  );
+  const x = transposed(21, [1024, 1024]);
+  const b = input(22, [1024]);
+  const start = performance.now();
+  const [out] = runOp("fused", [x, b], attrs, { device });
+  const ms = performance.now() - start;
+  assert.equal(out!.values.length, 1 << 20);
+  assert.ok(ms < 5000, `took ${ms.toFixed(0)} ms`);
+  // spot-check a few elements against the formula, in float32 steps
+  const f = Math.fround;
+  for (const i of [0, 1, 1023, 1024, 777777, (1 << 20) - 1]) {
+    const [r, cidx] = [Math.floor(i / 1024), i % 1024];
+    const xv = x.values[cidx * 1024 + r]!;
+    const bv = b.values[cidx]!;
+    const y = f(f(xv * bv) + bv);
+    assert.ok(Object.is(out!.values[i], y > 0 || y !== y ? y : 0), `element ${i}`);
+  }
+});
+
+test("fusedKernelSource shows the generated loop: float32 steps rounded, scalars read once", () => {
+  const attrs = program(
+    [
+      { op: "add", args: [0, 1] },
+      { op: "exp", args: [2] },
+    ],
+    [3],
+  );
+  const flat = fusedKernelSource(attrs, [
+    { shape: [4, 3], dtype: "float32" },
+    { shape: [], dtype: "float32" },
+  ]);
+  assert.match(flat, /const v1 = x1\[IO\[1\]\];/);
+  assert.match(flat, /for \(let i = 0; i < n; i\+\+\) \{/);
+  assert.match(flat, /const v3 = Math\.fround\(Math\.exp\(v2\)\);/);
+  const strided = fusedKernelSource(attrs, [{ shape: [4, 3], dtype: "float32" }, { shape: [3], dtype: "float32" }], "strided");
+  assert.match(strided, /a1 \+= t1/);
+  assert.throws(() => fusedKernelSource(attrs, [{ shape: [4, 3], dtype: "int32" }, { shape: [], dtype: "int32" }]), { name: "DTypeError", message: /fused: step 1 \(exp\)/ });
+});
