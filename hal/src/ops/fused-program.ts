@@ -101,7 +101,8 @@ function checkIndices({ steps, outputs }: FusedProgram, inputCount: number): voi
     }
   });
   const total = inputCount + steps.length;
-  for (const o of outputs) if (o >= total) fail(`output index ${o} is out of range: the program has ${total} values (${inputCount} inputs, ${steps.length} steps)`);
+  for (const o of outputs)
+    if (o >= total) fail(`output index ${o} is out of range: the program has ${total} values (${inputCount} inputs, ${steps.length} steps)`);
 }
 
 /** The shape every output of `fused` has: the broadcast of all input shapes ([] without inputs). */

@@ -41,10 +41,23 @@ test("malformed programs are refused naming fused", () => {
 
 test("an unknown or non-elementwise op is refused naming the step and the op", () => {
   const x = [t("float32", 2, 2)];
-  assert.throws(() => infer(x, program([{ op: "neg", args: [0] }, { op: "matmul", args: [1, 1] }], [2])), {
-    name: "ShapeError",
-    message: /^fused: step 1 uses op 'matmul', which is not an elementwise op a program may use/,
-  });
+  assert.throws(
+    () =>
+      infer(
+        x,
+        program(
+          [
+            { op: "neg", args: [0] },
+            { op: "matmul", args: [1, 1] },
+          ],
+          [2],
+        ),
+      ),
+    {
+      name: "ShapeError",
+      message: /^fused: step 1 uses op 'matmul', which is not an elementwise op a program may use/,
+    },
+  );
   assert.throws(() => infer(x, program([{ op: "frobnicate", args: [0] }], [1])), { message: /^fused: step 0 uses op 'frobnicate'/ });
   assert.throws(() => infer(x, program([{ op: "add", args: [0] }], [1])), { message: "fused: step 0 (add): takes 2 argument(s), got 1" });
 });
@@ -59,24 +72,70 @@ test("args that refer forward or out of range, and outputs out of range, are ref
 });
 
 test("a step whose unfused infer throws is refused with that op's reason, naming the step", () => {
-  assert.throws(() => infer([t("int32", 2)], program([{ op: "neg", args: [0] }, { op: "exp", args: [1] }], [2])), (e: unknown) => {
-    assert.ok(e instanceof DTypeError);
-    assert.match(e.message, /^fused: step 1 \(exp\): exp: dtype int32 is not supported/);
-    return true;
+  assert.throws(
+    () =>
+      infer(
+        [t("int32", 2)],
+        program(
+          [
+            { op: "neg", args: [0] },
+            { op: "exp", args: [1] },
+          ],
+          [2],
+        ),
+      ),
+    (e: unknown) => {
+      assert.ok(e instanceof DTypeError);
+      assert.match(e.message, /^fused: step 1 \(exp\): exp: dtype int32 is not supported/);
+      return true;
+    },
+  );
+  assert.throws(
+    () =>
+      infer(
+        [t("float32", 2), t("float32", 3)],
+        program(
+          [
+            { op: "neg", args: [0] },
+            { op: "add", args: [2, 1] },
+          ],
+          [3],
+        ),
+      ),
+    ShapeError,
+  );
+  assert.throws(() => infer([t("float32", 2)], program([{ op: "cast", args: [0], to: "float64" }], [1])), {
+    name: "DTypeError",
+    message: /step 0 \(cast\): 'to' must be a dtype/,
   });
-  assert.throws(() => infer([t("float32", 2), t("float32", 3)], program([{ op: "neg", args: [0] }, { op: "add", args: [2, 1] }], [3])), ShapeError);
-  assert.throws(() => infer([t("float32", 2)], program([{ op: "cast", args: [0], to: "float64" }], [1])), { name: "DTypeError", message: /step 0 \(cast\): 'to' must be a dtype/ });
 });
 
 test("const values must be finite and fit their dtype", () => {
   assert.throws(() => infer([], program([{ op: "const", args: [] }], [0])), { message: /step 0 \(const\): value must be a finite number/ });
-  assert.throws(() => infer([], program([{ op: "const", args: [], value: 300, to: "int8" }], [0])), { message: "fused: step 0 (const): value 300 is not a int8" });
+  assert.throws(() => infer([], program([{ op: "const", args: [], value: 300, to: "int8" }], [0])), {
+    message: "fused: step 0 (const): value 300 is not a int8",
+  });
   assert.throws(() => infer([], program([{ op: "const", args: [], value: 0.5, to: "bool" }], [0])), { message: /is not a bool/ });
 });
 
 test("fusedValueTypes gives every value's meta, intermediates at their own (smaller) shapes", () => {
-  const { steps } = parseFusedProgram(program([{ op: "exp", args: [1] }, { op: "const", args: [], value: 2, to: "float32" }, { op: "mul", args: [0, 2] }], [4]));
-  assert.deepEqual(fusedValueTypes(steps, [t("float32", 4, 3), t("float32", 3)]), [t("float32", 4, 3), t("float32", 3), t("float32", 3), t("float32"), t("float32", 4, 3)]);
+  const { steps } = parseFusedProgram(
+    program(
+      [
+        { op: "exp", args: [1] },
+        { op: "const", args: [], value: 2, to: "float32" },
+        { op: "mul", args: [0, 2] },
+      ],
+      [4],
+    ),
+  );
+  assert.deepEqual(fusedValueTypes(steps, [t("float32", 4, 3), t("float32", 3)]), [
+    t("float32", 4, 3),
+    t("float32", 3),
+    t("float32", 3),
+    t("float32"),
+    t("float32", 4, 3),
+  ]);
 });
 
 /** Host values, contiguous: enough of the ops to run the decomposition by the HAL's scalar rules. */
@@ -115,7 +174,9 @@ class HostContext implements DecompositionContext<HostValue> {
   call(op: string, inputs: readonly HostValue[], attrs: Attrs = {}): HostValue {
     this.calls.push(op);
     const [out] = getOp(op).infer(inputs, attrs);
-    const args = inputs.map((x) => Array.from(stridedOffsets(out!.shape, broadcastStrides(x.shape, contiguousStrides(x.shape), out!.shape), 0), (o) => x.data[o]!));
+    const args = inputs.map((x) =>
+      Array.from(stridedOffsets(out!.shape, broadcastStrides(x.shape, contiguousStrides(x.shape), out!.shape), 0), (o) => x.data[o]!),
+    );
     const scalar = (i: number): number => {
       const [a, b, c] = args.map((xs) => xs[i]!) as [number, number, number];
       if (op === "copy") return a;

@@ -7,7 +7,21 @@ export interface TensorMeta {
   readonly dtype: DType;
 }
 
-export type OpFamily = "unary" | "binary" | "compare" | "logical" | "select" | "cast" | "copy" | "fill" | "random" | "reduce" | "matmul" | "index" | "nn" | "fused";
+export type OpFamily =
+  | "unary"
+  | "binary"
+  | "compare"
+  | "logical"
+  | "select"
+  | "cast"
+  | "copy"
+  | "fill"
+  | "random"
+  | "reduce"
+  | "matmul"
+  | "index"
+  | "nn"
+  | "fused";
 
 /**
  * How a composite op is expressed in primitives. `V` is whatever the caller uses for values

@@ -36,7 +36,11 @@ function data(seed: number, n: number, dtype: DType = "float32", scale = 3): num
   });
 }
 
-const input = (seed: number, shape: number[], dtype: DType = "float32", scale?: number): HostInput => ({ values: data(seed, sizeOf(shape), dtype, scale), shape, dtype });
+const input = (seed: number, shape: number[], dtype: DType = "float32", scale?: number): HostInput => ({
+  values: data(seed, sizeOf(shape), dtype, scale),
+  shape,
+  dtype,
+});
 
 /** The view of `shape` stored with its dims reversed (a transposed, non-contiguous input). */
 function transposed(seed: number, shape: number[], dtype: DType = "float32"): HostInput {
@@ -239,7 +243,10 @@ test("every fusible op alone equals its eager kernel on edge values, for each dt
       if (op === "where") ins[0] = { values: operands.bool![0]!, shape: [n], dtype: "bool" };
       const attrs: Attrs = op === "cast" ? { to: dtype === "float32" ? "int8" : "float32" } : {};
       try {
-        def.infer(ins.map((i) => ({ shape: i.shape, dtype: i.dtype! })), attrs);
+        def.infer(
+          ins.map((i) => ({ shape: i.shape, dtype: i.dtype! })),
+          attrs,
+        );
       } catch {
         continue; // the HAL refuses this dtype for this op
       }
@@ -293,7 +300,21 @@ test("fusedKernelSource shows the generated loop: float32 steps rounded, scalars
   assert.match(flat, /const v1 = x1\[IO\[1\]\];/);
   assert.match(flat, /for \(let i = 0; i < n; i\+\+\) \{/);
   assert.match(flat, /const v3 = Math\.fround\(Math\.exp\(v2\)\);/);
-  const strided = fusedKernelSource(attrs, [{ shape: [4, 3], dtype: "float32" }, { shape: [3], dtype: "float32" }], "strided");
+  const strided = fusedKernelSource(
+    attrs,
+    [
+      { shape: [4, 3], dtype: "float32" },
+      { shape: [3], dtype: "float32" },
+    ],
+    "strided",
+  );
   assert.match(strided, /a1 \+= t1/);
-  assert.throws(() => fusedKernelSource(attrs, [{ shape: [4, 3], dtype: "int32" }, { shape: [], dtype: "int32" }]), { name: "DTypeError", message: /fused: step 1 \(exp\)/ });
+  assert.throws(
+    () =>
+      fusedKernelSource(attrs, [
+        { shape: [4, 3], dtype: "int32" },
+        { shape: [], dtype: "int32" },
+      ]),
+    { name: "DTypeError", message: /fused: step 1 \(exp\)/ },
+  );
 });

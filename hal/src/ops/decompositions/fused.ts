@@ -15,7 +15,14 @@ export function fused<V>(ctx: DecompositionContext<V>, inputs: readonly V[], att
   const values: V[] = [...inputs];
   for (const step of steps) {
     if (step.op === "const") values.push(ctx.constant([step.value!], [], step.to ?? "float32"));
-    else values.push(ctx.call(step.op, step.args.map((a) => values[a]!), step.op === "cast" ? { to: step.to! } : {}));
+    else
+      values.push(
+        ctx.call(
+          step.op,
+          step.args.map((a) => values[a]!),
+          step.op === "cast" ? { to: step.to! } : {},
+        ),
+      );
   }
   const returned = new Set<number>();
   return outputs.map((index) => {
