@@ -8,6 +8,7 @@ export { constantFolding, type ConstantFoldingOptions, type GraphEvaluator } fro
 export { commonSubexpressionElimination } from "./cse.ts";
 export { deadCodeElimination } from "./dead-code.ts";
 export { foldBatchNorm } from "./fold-batch-norm.ts";
+export { fuseElementwise, type FuseElementwiseOptions } from "./fuse-elementwise.ts";
 
 export type PassName = "constant-folding" | "fold-batch-norm" | "cse" | "dce";
 
