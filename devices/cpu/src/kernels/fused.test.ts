@@ -16,6 +16,7 @@ import {
 import { CpuDevice } from "../device.ts";
 import { runOp, type HostInput, type HostOutput } from "../testing.ts";
 import { randomValues } from "../test-utils.ts";
+import { fusedRunsInWasm } from "../fast/fused.ts";
 import { fusedKernelSource } from "./fused.ts";
 
 const device = new CpuDevice();
@@ -222,6 +223,44 @@ test("float16, int8 and uint8: every step is rounded to its dtype as a store wou
   );
   assertSameBits(bytes, [input(19, [50], "int8")]);
   assertSameBits(bytes, [input(20, [50], "uint8")]);
+});
+
+test("float32 programs of single IEEE operations run in WASM and still equal the unfused ops (odd length, edge values)", () => {
+  const attrs = program(
+    [
+      { op: "sub", args: [0, 1] }, // 3
+      { op: "maximum", args: [3, 2] }, // 4
+      { op: "minimum", args: [4, 0] }, // 5
+      { op: "reciprocal", args: [5] }, // 6
+      { op: "relu", args: [6] }, // 7
+      { op: "const", args: [], value: 0.3 }, // 8
+      { op: "div", args: [7, 8] }, // 9
+      { op: "round", args: [9] }, // 10
+      { op: "floor", args: [3] }, // 11
+      { op: "ceil", args: [11] }, // 12
+      { op: "abs", args: [12] }, // 13
+      { op: "neg", args: [13] }, // 14
+      { op: "sqrt", args: [13] }, // 15
+    ],
+    [10, 14, 15, 1],
+  );
+  const inputs = [input(30, [1027]), input(31, [1027]), input(32, [])];
+  assert.ok(
+    fusedRunsInWasm(
+      attrs,
+      inputs.map((i) => ({ shape: i.shape, dtype: "float32" })),
+    ),
+  );
+  assertSameBits(attrs, inputs);
+  assertSameBits(attrs, [input(33, [3]), input(34, [3]), input(35, [1])]);
+});
+
+test("programs with other dtypes or ops outside single IEEE operations stay in JavaScript", () => {
+  const f = [{ shape: [4], dtype: "float32" as DType }];
+  assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), f), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "less", args: [0, 0] }], [1]), f), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "int32" }]), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), f), true);
 });
 
 test("every fusible op alone equals its eager kernel on edge values, for each dtype class it takes", () => {
