@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseFusedProgram } from "@polychip/hal";
 import { add, div, gelu, mean, mul, nn, randn, manualSeed, rsqrt, sqrt, sub, type Tensor } from "../../index.ts";
+import { optimize } from "../../graph.ts";
+import { parseModel, serializeModel } from "../../io/model-file.ts";
 import { execute } from "../../runtime/session.ts";
 import { trace } from "../../trace/trace.ts";
 import { validateGraph } from "../validate.ts";
@@ -210,4 +212,18 @@ test("a graph without two neighbouring elementwise nodes comes back unchanged", 
     nodes: [node("exp", ["x"], "e"), node("softmax", ["e"], "y", { axis: 1 })],
   });
   assert.equal(fuseElementwise(g), g);
+});
+
+test("optimize runs the pass by name, and a fused graph survives a model file round trip", async () => {
+  const g = graph({
+    inputs: [info("x", ["batch", 4])],
+    outputs: [info("y", ["batch", 4])],
+    initializers: [init("scale", [], [2])],
+    nodes: [node("mul", ["x", "scale"], "m"), node("sigmoid", ["m"], "s"), node("mul", ["s", "x"], "y")],
+  });
+  const out = await optimize(g, ["cse", "fuse-elementwise", "dce"]);
+  assert.deepEqual(ops(out), ["fused"]);
+  const loaded = parseModel(serializeModel(out));
+  assert.deepEqual(loaded.nodes, out.nodes);
+  await assertSameOutputs(g, loaded, { x: { data: values(8, 40), shape: [2, 4] } });
 });
