@@ -227,3 +227,14 @@ test("optimize runs the pass by name, and a fused graph survives a model file ro
   assert.deepEqual(loaded.nodes, out.nodes);
   await assertSameOutputs(g, loaded, { x: { data: values(8, 40), shape: [2, 4] } });
 });
+
+test("a fused node reads permuted and broadcast views as they are (its family is elementwise)", async () => {
+  const g = graph({
+    inputs: [info("x", [3, 4]), info("b", [1, 3])],
+    outputs: [info("y", [4, 3])],
+    nodes: [node("permute", ["x"], "t", { dims: [1, 0] }), node("add", ["t", "b"], "a"), node("exp", ["a"], "e"), node("mul", ["e", "t"], "y")],
+  });
+  const out = fuseElementwise(g);
+  assert.deepEqual(ops(out), ["permute", "fused"]);
+  await assertSameOutputs(g, out, { x: { data: values(12, 50), shape: [3, 4] }, b: { data: values(3, 51), shape: [1, 3] } });
+});
