@@ -2,33 +2,34 @@ import { fusedValueTypes, isContiguous, parseFusedProgram, sizeOf, type Attrs, t
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
-import { fusedModuleBytes, WASM_FUSED_OPS } from "../wasm/kernels/fused.ts";
+import { fusedModuleBytes, wasmCanRun } from "../wasm/kernels/fused.ts";
 import { address, fastKernel } from "./support.ts";
 
 type FusedExport = (...addressesAndCount: number[]) => void;
 
 const MAX_CACHED = 256;
-/** Compiled programs by (program, outputs, single-element inputs, memory kind); null: not a WASM program. */
+/** Compiled programs by (program, outputs, input dtypes and which are single elements, memory kind); null: not a WASM program. */
 const compiled = new Map<string, FusedExport | null>();
 
 /**
- * Whether the program runs as WASM: every value float32 and every op a single IEEE operation
- * (WASM_FUSED_OPS). Such programs take the WASM loop whenever their inputs are contiguous with
- * the output or single elements; everything else runs the generated JavaScript.
+ * Whether the program runs as WASM: every value float32 or bool and every op a single IEEE or bit
+ * operation (see wasm/kernels/fused.ts). Such programs take the WASM loop whenever their inputs
+ * are contiguous with the output or single elements; everything else runs the generated JavaScript.
  */
 export function fusedRunsInWasm(attrs: Attrs, inputs: readonly TensorMeta[]): boolean {
   const { steps } = parseFusedProgram(attrs, inputs.length);
-  return steps.every((s) => WASM_FUSED_OPS.has(s.op)) && fusedValueTypes(steps, inputs).every((m) => m.dtype === "float32");
+  return wasmCanRun(steps, fusedValueTypes(steps, inputs));
 }
 
 function exportFor(attrs: Attrs, inputs: readonly CpuView[], scalar: readonly boolean[], path: FastPath): FusedExport | null {
   const shared = path.runtime.shared;
-  const key = `${attrs.program}|${String(attrs.outputs)}|${scalar.map((s) => (s ? "*" : "-")).join("")}|${shared}`;
+  const key = `${attrs.program}|${String(attrs.outputs)}|${inputs.map((v, k) => `${v.dtype}${scalar[k] ? "*" : ""}`).join(",")}|${shared}`;
   let fn = compiled.get(key);
   if (fn === undefined) {
     fn = null;
     if (fusedRunsInWasm(attrs, inputs)) {
-      const bytes = fusedModuleBytes(parseFusedProgram(attrs, inputs.length), scalar, shared);
+      const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
+      const bytes = fusedModuleBytes(steps, outputs, fusedValueTypes(steps, inputs), scalar, shared);
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: path.runtime.arena.memory } });
       fn = instance.exports.fused as FusedExport;
     }
@@ -43,7 +44,8 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   const views = inputs as readonly CpuView[];
   const shape = outputs[0]!.shape;
   const n = sizeOf(shape);
-  if (views.some((v) => v.dtype !== "float32") || outputs.some((y) => y.dtype !== "float32" || !isContiguous(y.shape, y.strides))) return false;
+  const wasmType = (dtype: string) => dtype === "float32" || dtype === "bool";
+  if (views.some((v) => !wasmType(v.dtype)) || outputs.some((y) => !wasmType(y.dtype) || !isContiguous(y.shape, y.strides))) return false;
   const scalar = views.map((v) => sizeOf(v.shape) === 1);
   // Contiguous with the output: the same element count in row-major order (size-1 dims aside).
   if (views.some((v, k) => !scalar[k] && (sizeOf(v.shape) !== n || !isContiguous(v.shape, v.strides)))) return false;
@@ -55,7 +57,7 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   return true;
 }
 
-/** `fused` on float32 values in WASM when it can, else the generated JavaScript kernel. */
+/** `fused` on float32 and bool values in WASM when it can, else the generated JavaScript kernel. */
 export function fastFused(reference: CpuKernel): CpuRegistration {
-  return fastKernel("fused", reference, runFused, ["float32"]);
+  return fastKernel("fused", reference, runFused, ["float32", "bool"]);
 }
