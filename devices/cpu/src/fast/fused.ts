@@ -21,15 +21,25 @@ export function fusedRunsInWasm(attrs: Attrs, inputs: readonly TensorMeta[]): bo
   return wasmCanRun(steps, fusedValueTypes(steps, inputs));
 }
 
+/**
+ * The WebAssembly module the cpu device generates for a `fused` node (what a compile report can
+ * show: its size, or its bytes for a disassembler), or undefined when the program runs as
+ * JavaScript (see fusedKernelSource). `scalar[k]` marks single-element inputs (default: by shape).
+ */
+export function fusedWasmModule(attrs: Attrs, inputs: readonly TensorMeta[], scalar?: readonly boolean[], shared = true): Uint8Array<ArrayBuffer> | undefined {
+  if (!fusedRunsInWasm(attrs, inputs)) return undefined;
+  const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
+  return fusedModuleBytes(steps, outputs, fusedValueTypes(steps, inputs), scalar ?? inputs.map((m) => sizeOf(m.shape) === 1), shared);
+}
+
 function exportFor(attrs: Attrs, inputs: readonly CpuView[], scalar: readonly boolean[], path: FastPath): FusedExport | null {
   const shared = path.runtime.shared;
   const key = `${attrs.program}|${String(attrs.outputs)}|${inputs.map((v, k) => `${v.dtype}${scalar[k] ? "*" : ""}`).join(",")}|${shared}`;
   let fn = compiled.get(key);
   if (fn === undefined) {
     fn = null;
-    if (fusedRunsInWasm(attrs, inputs)) {
-      const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
-      const bytes = fusedModuleBytes(steps, outputs, fusedValueTypes(steps, inputs), scalar, shared);
+    const bytes = fusedWasmModule(attrs, inputs, scalar, shared);
+    if (bytes) {
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: path.runtime.arena.memory } });
       fn = instance.exports.fused as FusedExport;
     }

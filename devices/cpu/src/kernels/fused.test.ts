@@ -16,7 +16,7 @@ import {
 import { CpuDevice } from "../device.ts";
 import { runOp, type HostInput, type HostOutput } from "../testing.ts";
 import { randomValues } from "../test-utils.ts";
-import { fusedRunsInWasm } from "../fast/fused.ts";
+import { fusedRunsInWasm, fusedWasmModule } from "../fast/fused.ts";
 import { fusedKernelSource } from "./fused.ts";
 
 const device = new CpuDevice();
@@ -294,6 +294,9 @@ test("programs with other dtypes or ops outside single IEEE operations stay in J
   assert.equal(fusedRunsInWasm(program([{ op: "cast", args: [0], to: "int32" }], [1]), f), false);
   assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "int32" }]), false);
   assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), f), true);
+  assert.equal(fusedWasmModule(program([{ op: "exp", args: [0] }], [1]), f), undefined);
+  const bytes = fusedWasmModule(program([{ op: "add", args: [0, 0] }], [1]), f)!;
+  assert.ok(WebAssembly.validate(bytes), "the module a report shows is valid WebAssembly");
 });
 
 test("every fusible op alone equals its eager kernel on edge values, for each dtype class it takes", () => {
