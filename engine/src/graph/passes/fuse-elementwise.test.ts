@@ -178,6 +178,17 @@ test("a traced Adam-like update becomes one fused node with three outputs", asyn
   for (const t of example) t.dispose();
 });
 
+test("exclude leaves chosen nodes alone (a conv epilogue a device claims itself)", () => {
+  const g = graph({
+    inputs: [info("x", [2, 3])],
+    outputs: [info("y", [2, 3])],
+    nodes: [node("exp", ["x"], "e"), node("add", ["e", "x"], "a"), node("relu", ["a"], "r"), node("neg", ["r"], "y")],
+  });
+  const out = fuseElementwise(g, { exclude: (n) => n.op === "relu" });
+  assert.deepEqual(ops(out), ["fused", "relu", "neg"]);
+  assert.deepEqual(fusedOps(out), [["exp", "add"]]);
+});
+
 test("CSE merges identical fused nodes and DCE drops one no output needs", async () => {
   const g = graph({
     inputs: [info("x", [2, 3])],
