@@ -6,6 +6,7 @@ export { CpuBuffer, CpuDevice, type CpuDeviceOptions } from "./device.ts";
 export { cpuKernels } from "./registrations.ts";
 export { referenceKernels } from "./kernels/index.ts";
 export { fusedKernelSource } from "./kernels/fused.ts";
+export { fusedRunsInWasm, fusedWasmModule } from "./fast/fused.ts";
 export type { FusedLayout } from "./kernels/fused-codegen.ts";
 export type { CpuKernel, CpuRegistration } from "./kernels/registration.ts";
 export { runOp, run, t, upload, uploadView, download, type HostInput, type HostOutput, type RunOptions } from "./testing.ts";

@@ -1,6 +1,7 @@
 import type { CpuRegistration } from "../kernels/registration.ts";
 import { fastConv2d } from "./conv2d.ts";
 import { fastElementwise } from "./elementwise.ts";
+import { fastFused } from "./fused.ts";
 import { fastMatmul } from "./matmul.ts";
 import { fastPool } from "./pool.ts";
 import { fastNormalize } from "./normalize.ts";
@@ -10,5 +11,13 @@ import { referenceKernel } from "./support.ts";
 /** The WebAssembly kernels, each falling back to the reference kernel of its op when it declines. */
 export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistration[] {
   const ref = (op: string) => referenceKernel(reference, op);
-  return [fastMatmul(ref("matmul")), ...fastConv2d(ref), ...fastElementwise(ref), ...fastPool(ref), ...fastReduce(ref), ...fastNormalize(ref)];
+  return [
+    fastMatmul(ref("matmul")),
+    ...fastConv2d(ref),
+    ...fastElementwise(ref),
+    ...fastPool(ref),
+    ...fastReduce(ref),
+    ...fastNormalize(ref),
+    fastFused(ref("fused")),
+  ];
 }

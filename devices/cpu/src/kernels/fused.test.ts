@@ -16,6 +16,7 @@ import {
 import { CpuDevice } from "../device.ts";
 import { runOp, type HostInput, type HostOutput } from "../testing.ts";
 import { randomValues } from "../test-utils.ts";
+import { fusedRunsInWasm, fusedWasmModule } from "../fast/fused.ts";
 import { fusedKernelSource } from "./fused.ts";
 
 const device = new CpuDevice();
@@ -222,6 +223,80 @@ test("float16, int8 and uint8: every step is rounded to its dtype as a store wou
   );
   assertSameBits(bytes, [input(19, [50], "int8")]);
   assertSameBits(bytes, [input(20, [50], "uint8")]);
+});
+
+test("float32 programs of single IEEE operations run in WASM and still equal the unfused ops (odd length, edge values)", () => {
+  const attrs = program(
+    [
+      { op: "sub", args: [0, 1] }, // 3
+      { op: "maximum", args: [3, 2] }, // 4
+      { op: "minimum", args: [4, 0] }, // 5
+      { op: "reciprocal", args: [5] }, // 6
+      { op: "relu", args: [6] }, // 7
+      { op: "const", args: [], value: 0.3 }, // 8
+      { op: "div", args: [7, 8] }, // 9
+      { op: "round", args: [9] }, // 10
+      { op: "floor", args: [3] }, // 11
+      { op: "ceil", args: [11] }, // 12
+      { op: "abs", args: [12] }, // 13
+      { op: "neg", args: [13] }, // 14
+      { op: "sqrt", args: [13] }, // 15
+    ],
+    [10, 14, 15, 1],
+  );
+  const inputs = [input(30, [1027]), input(31, [1027]), input(32, [])];
+  assert.ok(
+    fusedRunsInWasm(
+      attrs,
+      inputs.map((i) => ({ shape: i.shape, dtype: "float32" })),
+    ),
+  );
+  assertSameBits(attrs, inputs);
+  assertSameBits(attrs, [input(33, [3]), input(34, [3]), input(35, [1])]);
+});
+
+test("compares, logical ops, where and bool casts run in WASM too, bool inputs and outputs included", () => {
+  const attrs = program(
+    [
+      { op: "less", args: [0, 1] }, // 4
+      { op: "isNaN", args: [0] }, // 5
+      { op: "logicalOr", args: [4, 5] }, // 6
+      { op: "logicalXor", args: [6, 2] }, // 7
+      { op: "logicalNot", args: [7] }, // 8
+      { op: "notEqual", args: [8, 3] }, // 9
+      { op: "where", args: [9, 0, 1] }, // 10
+      { op: "cast", args: [10], to: "bool" }, // 11
+      { op: "cast", args: [9], to: "float32" }, // 12
+      { op: "equal", args: [0, 1] }, // 13
+      { op: "const", args: [], value: 1, to: "bool" }, // 14
+      { op: "logicalAnd", args: [13, 14] }, // 15
+      { op: "where", args: [7, 15, 11] }, // 16
+    ],
+    [10, 12, 16, 8, 2],
+  );
+  const edges = [NaN, 0, -0, 1, -1, Infinity, -Infinity, 2.5].map(Math.fround);
+  const x = { values: Array.from({ length: 1031 }, (_, i) => (i % 5 === 0 ? edges[i % 8]! : data(40, 1031)[i]!)), shape: [1031], dtype: "float32" as DType };
+  const y = { values: Array.from({ length: 1031 }, (_, i) => (i % 7 === 0 ? x.values[i]! : data(41, 1031)[i]!)), shape: [1031], dtype: "float32" as DType };
+  const inputs = [x, y, input(42, [1031], "bool"), input(43, [], "bool")];
+  assert.ok(
+    fusedRunsInWasm(
+      attrs,
+      inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? "float32" })),
+    ),
+  );
+  assertSameBits(attrs, inputs);
+  assertSameBits(attrs, [input(44, [6]), input(45, [1]), input(46, [6], "bool"), input(47, [6], "bool")]);
+});
+
+test("programs with other dtypes or ops outside single IEEE operations stay in JavaScript", () => {
+  const f = [{ shape: [4], dtype: "float32" as DType }];
+  assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), f), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "cast", args: [0], to: "int32" }], [1]), f), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "int32" }]), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), f), true);
+  assert.equal(fusedWasmModule(program([{ op: "exp", args: [0] }], [1]), f), undefined);
+  const bytes = fusedWasmModule(program([{ op: "add", args: [0, 0] }], [1]), f)!;
+  assert.ok(WebAssembly.validate(bytes), "the module a report shows is valid WebAssembly");
 });
 
 test("every fusible op alone equals its eager kernel on edge values, for each dtype class it takes", () => {

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseFusedProgram } from "@polychip/hal";
 import { add, div, gelu, mean, mul, nn, randn, manualSeed, rsqrt, sqrt, sub, type Tensor } from "../../index.ts";
+import { optimize } from "../../graph.ts";
+import { parseModel, serializeModel } from "../../io/model-file.ts";
 import { execute } from "../../runtime/session.ts";
 import { trace } from "../../trace/trace.ts";
 import { validateGraph } from "../validate.ts";
@@ -176,6 +178,17 @@ test("a traced Adam-like update becomes one fused node with three outputs", asyn
   for (const t of example) t.dispose();
 });
 
+test("exclude leaves chosen nodes alone (a conv epilogue a device claims itself)", () => {
+  const g = graph({
+    inputs: [info("x", [2, 3])],
+    outputs: [info("y", [2, 3])],
+    nodes: [node("exp", ["x"], "e"), node("add", ["e", "x"], "a"), node("relu", ["a"], "r"), node("neg", ["r"], "y")],
+  });
+  const out = fuseElementwise(g, { exclude: (n) => n.op === "relu" });
+  assert.deepEqual(ops(out), ["fused", "relu", "neg"]);
+  assert.deepEqual(fusedOps(out), [["exp", "add"]]);
+});
+
 test("CSE merges identical fused nodes and DCE drops one no output needs", async () => {
   const g = graph({
     inputs: [info("x", [2, 3])],
@@ -210,4 +223,29 @@ test("a graph without two neighbouring elementwise nodes comes back unchanged", 
     nodes: [node("exp", ["x"], "e"), node("softmax", ["e"], "y", { axis: 1 })],
   });
   assert.equal(fuseElementwise(g), g);
+});
+
+test("optimize runs the pass by name, and a fused graph survives a model file round trip", async () => {
+  const g = graph({
+    inputs: [info("x", ["batch", 4])],
+    outputs: [info("y", ["batch", 4])],
+    initializers: [init("scale", [], [2])],
+    nodes: [node("mul", ["x", "scale"], "m"), node("sigmoid", ["m"], "s"), node("mul", ["s", "x"], "y")],
+  });
+  const out = await optimize(g, ["cse", "fuse-elementwise", "dce"]);
+  assert.deepEqual(ops(out), ["fused"]);
+  const loaded = parseModel(serializeModel(out));
+  assert.deepEqual(loaded.nodes, out.nodes);
+  await assertSameOutputs(g, loaded, { x: { data: values(8, 40), shape: [2, 4] } });
+});
+
+test("a fused node reads permuted and broadcast views as they are (its family is elementwise)", async () => {
+  const g = graph({
+    inputs: [info("x", [3, 4]), info("b", [1, 3])],
+    outputs: [info("y", [4, 3])],
+    nodes: [node("permute", ["x"], "t", { dims: [1, 0] }), node("add", ["t", "b"], "a"), node("exp", ["a"], "e"), node("mul", ["e", "t"], "y")],
+  });
+  const out = fuseElementwise(g);
+  assert.deepEqual(ops(out), ["permute", "fused"]);
+  await assertSameOutputs(g, out, { x: { data: values(12, 50), shape: [3, 4] }, b: { data: values(3, 51), shape: [1, 3] } });
 });

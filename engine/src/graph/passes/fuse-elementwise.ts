@@ -9,6 +9,8 @@ export interface FuseElementwiseOptions {
    * buffer, and devices limit those); merges that would exceed it are not made. Default: no limit.
    */
   readonly maxOperands?: number;
+  /** Nodes to leave as they are, e.g. a conv's epilogue that a device's subgraph claim fuses itself. */
+  readonly exclude?: (node: GraphNode, index: number) => boolean;
 }
 
 /** Structural ops that read only their input's shape, never its values. */
@@ -41,6 +43,7 @@ export function fuseElementwise(graph: Graph, options: FuseElementwiseOptions = 
   const scalars = scalarConstants(graph);
   const readers = readersOutside(graph);
   const fusible = fusibleNodes(graph, types);
+  if (options.exclude) for (const i of [...fusible.keys()]) if (options.exclude(nodes[i]!, i)) fusible.delete(i);
 
   const groupOf = nodes.map((_, i) => i);
   const groups = new Map<number, Group>();

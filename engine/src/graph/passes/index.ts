@@ -3,14 +3,17 @@ import { constantFolding, type GraphEvaluator } from "./constant-folding.ts";
 import { commonSubexpressionElimination } from "./cse.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 import { foldBatchNorm } from "./fold-batch-norm.ts";
+import { fuseElementwise } from "./fuse-elementwise.ts";
 
 export { constantFolding, type ConstantFoldingOptions, type GraphEvaluator } from "./constant-folding.ts";
 export { commonSubexpressionElimination } from "./cse.ts";
 export { deadCodeElimination } from "./dead-code.ts";
 export { foldBatchNorm } from "./fold-batch-norm.ts";
 export { fuseElementwise, type FuseElementwiseOptions } from "./fuse-elementwise.ts";
+export { expandFused } from "./expand-fused.ts";
 
-export type PassName = "constant-folding" | "fold-batch-norm" | "cse" | "dce";
+/** "fuse-elementwise" is not in DEFAULT_PASSES: a compile pipeline asks for it (after CSE, so identical chains are merged first). */
+export type PassName = "constant-folding" | "fold-batch-norm" | "cse" | "dce" | "fuse-elementwise";
 
 /** The inference pipeline, in the order each pass feeds the next: constants first, so batch-norm parameters computed from them fold too. */
 export const DEFAULT_PASSES: readonly PassName[] = ["constant-folding", "fold-batch-norm", "cse", "dce"];
@@ -22,6 +25,7 @@ export async function optimizeWith(graph: Graph, evaluate: GraphEvaluator, passe
     if (pass === "constant-folding") g = await constantFolding(g, { evaluate });
     else if (pass === "fold-batch-norm") g = foldBatchNorm(g);
     else if (pass === "cse") g = commonSubexpressionElimination(g);
+    else if (pass === "fuse-elementwise") g = fuseElementwise(g);
     else g = deadCodeElimination(g);
   }
   return g;

@@ -120,7 +120,7 @@ function patterns(
 }
 
 /** A comparison mask (all-ones lanes) as four 0/1 bytes. */
-function maskToBytes(mask: Code): Code {
+export function maskToBytes(mask: Code): Code {
   const ones = v128.and(mask, i32x4.splat(i32.const(1)));
   return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_u(ones, ones), i16x8.narrow_i32x4_u(ones, ones));
 }

@@ -6,6 +6,7 @@ import { concatCases, padCases } from "./layout.ts";
 import { conv2dCases, conv2dGradInputCases, conv2dGradWeightCases } from "./conv.ts";
 import { copyCases } from "./copy.ts";
 import { fillCases, randomCases } from "./fill.ts";
+import { fusedCases } from "./fused.ts";
 import { gatherCases, gatherElementsCases, scatterAddCases } from "./indexing.ts";
 import { matmulCases } from "./matmul.ts";
 import { batchNormCases, layerNormCases, softmaxCases, softplusCases } from "./normalization.ts";
@@ -45,6 +46,7 @@ const BY_NAME: Record<string, CaseGenerator> = {
   batchNorm: batchNormCases,
   pad: padCases,
   concat: concatCases,
+  fused: fusedCases,
   // Proposed HAL ops (ONNX QuantizeLinear/DequantizeLinear); used once the HAL defines them.
   quantizeLinear: quantizeLinearCases,
   dequantizeLinear: dequantizeLinearCases,

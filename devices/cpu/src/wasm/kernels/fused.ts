@@ -1,0 +1,142 @@
+/**
+ * A WebAssembly module for one `fused` program over float32 and bool values whose ops are single
+ * IEEE operations or exact bit operations: arithmetic (add, sub, mul, div, maximum, minimum, neg,
+ * abs, sqrt, reciprocal, floor, ceil, round, relu), comparisons, isNaN, logical ops, where, casts
+ * between float32 and bool, and consts. Each float step is one correctly rounded f32 operation,
+ * so the result equals the reference (float64, rounded once) bit for bit.
+ *
+ * Values live in locals: float32 as f32x4 / f32, bool as an i32x4 lane mask (all ones or zero) /
+ * an i32 0 or 1. Inputs are contiguous with the output or single elements (loaded once); the loop
+ * does four outputs per step, then a scalar tail. Exported `fused(in0.., out0.., n)`: byte
+ * addresses and the element count.
+ */
+import type { DType, FusedStep, TensorMeta } from "@polychip/hal";
+import { ModuleBuilder, type Code } from "../encoder.ts";
+import { defineFunction, i32Params, locals } from "../define.ts";
+import { f32, f32x4, get, i16x8, i32, i32x4, inc, select, set, v128, whileLoop } from "../instructions.ts";
+import { BINARY_OPS, COMPARE_OPS, maskToBytes, UNARY_OPS } from "./elementwise.ts";
+
+const BIT_OPS = ["isNaN", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "where", "cast", "const"];
+
+/** The ops a program may use to run in WASM, when every value is float32 or bool. */
+export const WASM_FUSED_OPS: ReadonlySet<string> = new Set([...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(COMPARE_OPS), ...BIT_OPS]);
+
+/** Whether a program with these value types can be emitted (the HAL's infer has already checked each op's dtypes). */
+export function wasmCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
+  return steps.every((s) => WASM_FUSED_OPS.has(s.op)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool");
+}
+
+const ZERO_I = (): Code => i32x4.splat(i32.const(0));
+const ONE_BITS = 0x3f800000;
+const widenBytes = (bytes4: Code): Code => i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes4));
+
+type Form = (args: Code[], temp: number) => Code;
+
+/** Vector and scalar code for one step, given its argument dtypes. */
+function stepForms(step: FusedStep, argTypes: readonly DType[]): { v: Form; s: Form } {
+  const op = step.op;
+  const binary = BINARY_OPS[op];
+  if (binary) return { v: ([a, b]) => binary.v(a!, b!), s: ([a, b]) => binary.s(a!, b!) };
+  const unary = UNARY_OPS[op];
+  if (unary) return { v: ([a], t) => unary.v(a!, t), s: ([a], t) => unary.s(a!, t) };
+  const compare = COMPARE_OPS[op];
+  if (compare && argTypes[0] === "float32") return { v: ([a, b]) => compare.v(a!, b!), s: ([a, b]) => compare.s(a!, b!) };
+  switch (op) {
+    case "equal":
+      return { v: ([a, b]) => i32x4.eq(a!, b!), s: ([a, b]) => i32.eq(a!, b!) };
+    case "notEqual":
+      return { v: ([a, b]) => i32x4.ne(a!, b!), s: ([a, b]) => i32.ne(a!, b!) };
+    case "isNaN":
+      return { v: ([a]) => f32x4.ne(a!, a!), s: ([a]) => f32.ne(a!, a!) };
+    case "logicalNot":
+      return { v: ([a]) => v128.not(a!), s: ([a]) => i32.eqz(a!) };
+    case "logicalAnd":
+      return { v: ([a, b]) => v128.and(a!, b!), s: ([a, b]) => i32.and(a!, b!) };
+    case "logicalOr":
+      return { v: ([a, b]) => v128.or(a!, b!), s: ([a, b]) => i32.or(a!, b!) };
+    case "logicalXor":
+      return { v: ([a, b]) => v128.xor(a!, b!), s: ([a, b]) => i32.xor(a!, b!) };
+    case "where":
+      return { v: ([c, a, b]) => v128.bitselect(a!, b!, c!), s: ([c, a, b]) => select(a!, b!, c!) };
+    case "cast":
+      return castForms(argTypes[0]!, step.to!);
+  }
+  throw new Error(`cpu: the fused WASM emitter has no form for ${op}`);
+}
+
+/** cast between float32 and bool: to bool is x != 0 (NaN is true), from bool 1.0 or 0.0. */
+function castForms(from: DType, to: DType): { v: Form; s: Form } {
+  if (from === to) return { v: ([a]) => a!, s: ([a]) => a! };
+  if (to === "bool") return { v: ([a]) => f32x4.ne(a!, f32x4.const(0)), s: ([a]) => f32.ne(a!, f32.const(0)) };
+  return { v: ([a]) => v128.and(a!, i32x4.splat(i32.const(ONE_BITS))), s: ([a]) => select(f32.const(1), f32.const(0), a!) };
+}
+
+export function fusedModuleBytes(
+  steps: readonly FusedStep[],
+  outputs: readonly number[],
+  types: readonly TensorMeta[],
+  scalar: readonly boolean[],
+  shared: boolean,
+): Uint8Array<ArrayBuffer> {
+  const N = scalar.length;
+  const isBool = (k: number) => types[k]!.dtype === "bool";
+  const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared });
+  const names = [...scalar.map((_, k) => `in${k}`), ...outputs.map((_, m) => `out${m}`), "n"];
+  defineFunction(mod, "fused", { params: i32Params(...names) }, (p, fn) => {
+    const param = (name: string) => (p as Record<string, number>)[name]!;
+    const vec = locals(fn, "v128", types.length);
+    const sca = types.map((m) => fn.local(m.dtype === "bool" ? "i32" : "f32"));
+    const [vt] = locals(fn, "v128", 1) as [number];
+    const [st] = locals(fn, "f32", 1) as [number];
+    const [i] = locals(fn, "i32", 1) as [number];
+    /** Address of element i of a value of dtype `bool` (1 byte) or float32 (4 bytes). */
+    const at = (name: string, bool: boolean): Code => i32.add(get(param(name)), bool ? get(i) : i32.shl(get(i), i32.const(2)));
+    const forms = steps.map((s, k) =>
+      s.op === "const"
+        ? undefined
+        : stepForms(
+            s,
+            s.args.map((a) => types[a]!.dtype),
+          ),
+    );
+
+    const body = (vector: boolean): Code[] => [
+      ...scalar.map((isScalar, k) => {
+        if (isScalar) return [];
+        const addr = at(`in${k}`, isBool(k));
+        if (!vector) return set(sca[k]!, isBool(k) ? i32.ne(i32.load8u(addr), i32.const(0)) : f32.load(addr));
+        return set(vec[k]!, isBool(k) ? i32x4.ne(widenBytes(v128.load32Zero(addr)), ZERO_I()) : v128.load(addr));
+      }),
+      ...steps.map((s, k) => {
+        const form = forms[k];
+        if (!form) return []; // consts are set before the loops
+        const args = s.args.map((a) => get((vector ? vec : sca)[a]!));
+        return set((vector ? vec : sca)[N + k]!, vector ? form.v(args, vt) : form.s(args, st));
+      }),
+      ...outputs.map((o, m) => {
+        const addr = at(`out${m}`, isBool(o));
+        if (!vector) return isBool(o) ? i32.store8(addr, get(sca[o]!)) : f32.store(addr, get(sca[o]!));
+        return isBool(o) ? v128.store32Lane(addr, maskToBytes(get(vec[o]!)), 0) : v128.store(addr, get(vec[o]!));
+      }),
+    ];
+
+    return [
+      // Single-element inputs and constants: loaded or built once.
+      ...scalar.map((isScalar, k) => {
+        if (!isScalar) return [];
+        const addr = get(param(`in${k}`));
+        if (isBool(k)) return [set(sca[k]!, i32.ne(i32.load8u(addr), i32.const(0))), set(vec[k]!, i32x4.ne(i32x4.splat(get(sca[k]!)), ZERO_I()))];
+        return [set(vec[k]!, v128.load32Splat(addr)), set(sca[k]!, f32.load(addr))];
+      }),
+      ...steps.map((s, k) => {
+        if (s.op !== "const") return [];
+        if (s.to === "bool") return [set(sca[N + k]!, i32.const(s.value ? 1 : 0)), set(vec[N + k]!, i32x4.splat(i32.const(s.value ? -1 : 0)))];
+        return [set(vec[N + k]!, f32x4.const(s.value!)), set(sca[N + k]!, f32.const(s.value!))];
+      }),
+      set(i, i32.const(0)),
+      whileLoop(i32.le_u(i32.add(get(i), i32.const(4)), get(param("n"))), ...body(true), inc(i, 4)),
+      whileLoop(i32.lt_u(get(i), get(param("n"))), ...body(false), inc(i, 1)),
+    ];
+  });
+  return mod.encode();
+}
