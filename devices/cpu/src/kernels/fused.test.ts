@@ -359,6 +359,13 @@ test("a program without inputs writes its scalar, in float32 (WASM) and int32 (J
   assert.deepEqual(Array.from(runOp("fused", [], i, { device })[0]!.values), [7]);
 });
 
+test("a strided output view (which the HAL does not normally hand a kernel) is written through its strides", () => {
+  const attrs = program([{ op: "neg", args: [0] }], [1]);
+  const x = { values: [1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: "int32" as DType };
+  const into = { values: [0, 0, 0, 0, 0, 0], shape: [2, 3], strides: [1, 2], dtype: "int32" as DType };
+  assert.deepEqual(Array.from(runOp("fused", [x], attrs, { device, into })[0]!.values), [-1, -4, -2, -5, -3, -6]);
+});
+
 test("a million elements, strided and broadcast, run in one pass (linear, not quadratic)", () => {
   const attrs = program(
     [
