@@ -333,6 +333,39 @@ test("every fusible op alone equals its eager kernel on edge values, for each dt
   assert.ok(checked >= 40, `checked ${checked} (op, dtype) pairs`);
 });
 
+test("a program without inputs writes its scalar, in float32 (WASM) and int32 (JavaScript)", () => {
+  const f = program(
+    [
+      { op: "const", args: [], value: 0.1 },
+      { op: "const", args: [], value: 3 },
+      { op: "mul", args: [0, 1] },
+    ],
+    [2, 0],
+  );
+  assert.deepEqual(
+    runOp("fused", [], f, { device }).map((o) => [o.shape, Array.from(o.values)]),
+    [
+      [[], [Math.fround(Math.fround(0.1) * 3)]],
+      [[], [Math.fround(0.1)]],
+    ],
+  );
+  const i = program(
+    [
+      { op: "const", args: [], value: -7, to: "int32" },
+      { op: "neg", args: [0] },
+    ],
+    [1],
+  );
+  assert.deepEqual(Array.from(runOp("fused", [], i, { device })[0]!.values), [7]);
+});
+
+test("a strided output view (which the HAL does not normally hand a kernel) is written through its strides", () => {
+  const attrs = program([{ op: "neg", args: [0] }], [1]);
+  const x = { values: [1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: "int32" as DType };
+  const into = { values: [0, 0, 0, 0, 0, 0], shape: [2, 3], strides: [1, 2], dtype: "int32" as DType };
+  assert.deepEqual(Array.from(runOp("fused", [x], attrs, { device, into })[0]!.values), [-1, -4, -2, -5, -3, -6]);
+});
+
 test("a million elements, strided and broadcast, run in one pass (linear, not quadratic)", () => {
   const attrs = program(
     [

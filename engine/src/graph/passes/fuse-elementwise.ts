@@ -19,8 +19,8 @@ const SHAPE_READERS = new Set(["shape", "size"]);
 interface Group {
   readonly members: number[];
   readonly shapeKey: string;
-  minIndex: number;
-  maxIndex: number;
+  /** The group's last node, which is also its id. */
+  readonly maxIndex: number;
 }
 
 /**
@@ -89,7 +89,7 @@ export function fuseElementwise(graph: Graph, options: FuseElementwiseOptions = 
       members = candidate;
       merged.add(g);
     }
-    const group: Group = { members: members.sort((a, b) => a - b), shapeKey: key, minIndex: members[0]!, maxIndex: i };
+    const group: Group = { members: members.sort((a, b) => a - b), shapeKey: key, maxIndex: i };
     for (const g of merged) groups.delete(g);
     for (const m of members) groupOf[m] = i;
     groups.set(i, group);
