@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { conv2dCase, cpuCases, filterCases, matmulCase } from "./cases.ts";
 
-test("the cpu case list is issue 6's, in order", () => {
+test("the cpu case list is issue 6's, in order, with issue 13's ResNet step", () => {
   assert.deepEqual(
     cpuCases().map((c) => c.id),
-    ["matmul-128", "matmul-256", "matmul-512", "matmul-1024", "conv2d", "mlp-train-64", "cnn-train-64", "cnn-infer-1", "cnn-infer-64"],
+    ["matmul-128", "matmul-256", "matmul-512", "matmul-1024", "conv2d", "mlp-train-64", "cnn-train-64", "resnet-train-64", "cnn-infer-1", "cnn-infer-64"],
   );
 });
 

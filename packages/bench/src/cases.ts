@@ -73,6 +73,7 @@ export function cpuCases(): BenchCase[] {
     conv2dCase(),
     trainCase("mlp"),
     trainCase("cnn"),
+    trainCase("resnet"),
     inferCase("cnn", 1),
     inferCase("cnn", 64),
   ];

@@ -33,6 +33,8 @@ export const RATIO_GOALS: readonly RatioGoal[] = [
   { caseId: "cnn-train-64", peer: "pytorch", atLeast: 0.5, threads: 2, wording: "CNN training step ≤ 2× PyTorch's time" },
   // Issue 13: graph mode against Polychip's own op-by-op execution, same run.
   { caseId: "cnn-train-64", peer: "polychip", subject: "polychip-compiled", atLeast: 1.5, wording: "CNN training step compiled ≥ 1.5× eager" },
+  { caseId: "resnet-train-64", peer: "polychip", subject: "polychip-compiled", atLeast: 1.5, wording: "ResNet training step compiled ≥ 1.5× eager" },
+  { caseId: "resnet-train-64", peer: "pytorch", subject: "polychip-compiled", atLeast: 0.5, wording: "ResNet training step compiled ≤ 2× PyTorch's time" },
 ];
 
 export const EPOCH_GOAL_SECONDS = 90;

@@ -29,7 +29,9 @@ export type ModelParams = MlpParams | CnnParams;
 
 /** The learning rate of every peer's SGD training step. */
 export const SGD_LR = 0.01;
-export type ModelKind = ModelParams["kind"];
+/** Models with shared weights (every peer starts from the same values), and the ResNet (Polychip and PyTorch only, each with its own init). */
+export type ModelKind = ModelParams["kind"] | "resnet";
+export type SharedModelKind = ModelParams["kind"];
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -58,7 +60,7 @@ export function cnnParams(seed = 1): CnnParams {
   };
 }
 
-export function modelParams(kind: ModelKind, seed = 1): ModelParams {
+export function modelParams(kind: SharedModelKind, seed = 1): ModelParams {
   return kind === "mlp" ? mlpParams(seed) : cnnParams(seed);
 }
 

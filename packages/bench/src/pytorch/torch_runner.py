@@ -3,7 +3,7 @@
 
 A line-oriented worker: the bench starts it once per pass (argv[1] = thread count), then sends
 one JSON command per line on stdin and reads one JSON reply per line on stdout:
-  {"cmd": "prepare", "model": "mlp"|"cnn", "batch": 64}  -> {"ok": true, "firstLoss": x}
+  {"cmd": "prepare", "model": "mlp"|"cnn"|"resnet", "batch": 64}  -> {"ok": true, "firstLoss": x}
   {"cmd": "run"}                                        -> {"ms": x}   (timed here, without the pipe)
   {"cmd": "dispose"}                                    -> {"ok": true}
 The first line it writes says whether torch could be imported, and which BLAS it was built with.
@@ -19,8 +19,36 @@ def send(obj):
     sys.stdout.flush()
 
 
+def basic_block(nn, cin, cout, stride):
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.shortcut = (
+                nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+                if stride != 1 or cin != cout
+                else None
+            )
+
+        def forward(self, x):
+            y = self.bn2(self.conv2(self.bn1(self.conv1(x)).relu()))
+            return (y + (self.shortcut(x) if self.shortcut is not None else x)).relu()
+
+    return Block()
+
+
 def build_model(torch, kind):
     nn = torch.nn
+    if kind == "resnet":
+        # Same layers as resnet() in packages/bench/src/models/resnet.ts.
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+            basic_block(nn, 16, 16, 1), basic_block(nn, 16, 32, 2), basic_block(nn, 32, 32, 1),
+            nn.AvgPool2d(14), nn.Flatten(), nn.Linear(32, 10),
+        )
     if kind == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
     # Same layers as cnn() in @polychip/cli.

@@ -6,6 +6,7 @@ import {
   conv2d,
   crossEntropy,
   listDevices,
+  manualSeed,
   matmul,
   noGrad,
   optim,
@@ -19,6 +20,7 @@ import {
 import { getDeviceEntry } from "@polychip/engine/core";
 import type { BenchCase, Conv2dCase, InferCase, MatmulCase, TrainCase } from "../cases.ts";
 import { modelParams, SGD_LR, syntheticBatch, type HostTensor, type ModelKind, type ModelParams } from "../models/params.ts";
+import { resnet } from "../models/resnet.ts";
 import { uniformArray } from "../models/seeded.ts";
 import { ready, type Job, type Prepared, type Runner, type RunnerInfo } from "./types.ts";
 
@@ -41,6 +43,11 @@ function stateDictOf(params: ModelParams): Record<string, HostTensor> {
 
 /** Built on the default device, which the runner set to its own. */
 function buildModel(kind: ModelKind): nn.Module {
+  if (kind === "resnet") {
+    // Its own init (no shared weights), seeded so the op-by-op and compiled rows start alike.
+    manualSeed(1);
+    return resnet();
+  }
   const model = kind === "mlp" ? mlp() : cnn();
   const state = Object.fromEntries(Object.entries(stateDictOf(modelParams(kind))).map(([k, t]) => [k, tensor(t.data, { shape: [...t.shape] })]));
   model.loadStateDict(state);

@@ -56,8 +56,8 @@ export class TfjsRunner implements Runner {
     if (!(await this.tf.setBackend(this.backend))) throw new Error(`tfjs backend '${this.backend}' failed to initialise`);
   }
 
-  covers(_c: BenchCase): boolean {
-    return true;
+  covers(c: BenchCase): boolean {
+    return (c.kind !== "train" && c.kind !== "infer") || c.model !== "resnet";
   }
 
   async prepare(c: BenchCase): Promise<Prepared> {
@@ -70,7 +70,7 @@ export class TfjsRunner implements Runner {
       case "train":
         return this.trainJob(c);
       case "infer":
-        return ready(this.inferJob(c));
+        return c.model === "resnet" ? unsupported("no ResNet in the tfjs peers") : ready(this.inferJob({ ...c, model: c.model }));
     }
   }
 
@@ -125,6 +125,7 @@ export class TfjsRunner implements Runner {
 
   private async trainJob(c: TrainCase): Promise<Prepared> {
     const tf = this.tf;
+    if (c.model === "resnet") return unsupported("no ResNet in the tfjs peers (the Polychip and PyTorch rows only)");
     const model = buildTfjsModel(tf, modelParams(c.model));
     const x = this.images(c.model, c.batch);
     const labels = tf.tensor1d(syntheticBatch(c.batch).labels, "int32");
@@ -161,7 +162,7 @@ export class TfjsRunner implements Runner {
     return ready({ firstLoss, before: () => this.select(), run: async () => void (await step()), dispose: release });
   }
 
-  private inferJob(c: InferCase): Job {
+  private inferJob(c: InferCase & { model: "mlp" | "cnn" }): Job {
     const tf = this.tf;
     const model = buildTfjsModel(tf, modelParams(c.model));
     const x = this.images(c.model, c.batch);
