@@ -15,11 +15,13 @@ import {
   type KernelCall,
   type KernelFn,
   type TensorView,
+  parseFusedProgram,
   type Attrs,
   type TensorMeta,
 } from "@polychip/hal";
 import type { Arena } from "./runtime/arena.ts";
 import { fusedKernelSource } from "./kernels/fused.ts";
+import { fusedRunsInWasm, fusedWasmModule } from "./fast/fused.ts";
 import type { WorkerPool } from "./runtime/pool.ts";
 import { hostCores, WasmRuntime } from "./runtime/runtime.ts";
 
@@ -271,6 +273,8 @@ export class CpuDevice extends BaseDevice<CpuBuffer> implements Device<CpuBuffer
             return `${describeViews(call.inputs)} -> ${describeViews(call.outputs)}`;
           },
           dtype: first?.dtype ?? "",
+          // A fused kernel names its member ops, as on webgpu.
+          ...(call.op === "fused" ? { ops: fusedMemberOps(call.attrs) } : {}),
         },
       });
     }
@@ -280,9 +284,17 @@ export class CpuDevice extends BaseDevice<CpuBuffer> implements Device<CpuBuffer
     return Promise.resolve();
   }
 
-  /** The JavaScript generated for a fused program (what `polychip compile --report` prints). */
+  /**
+   * The code generated for a fused program (what `polychip compile --report` prints): a float32
+   * program of IEEE ops runs as a WebAssembly SIMD module (its size is given, and the JavaScript it
+   * is equivalent to), any other as the JavaScript itself.
+   */
   kernelSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
-    return op === "fused" ? fusedKernelSource(attrs, inputs) : undefined;
+    if (op !== "fused") return undefined;
+    const js = fusedKernelSource(attrs, inputs);
+    const wasm = this.fast && fusedRunsInWasm(attrs, inputs) ? fusedWasmModule(attrs, inputs) : undefined;
+    if (!wasm) return js;
+    return `// runs as a generated WebAssembly SIMD module of ${wasm.byteLength} bytes; the same program as JavaScript:\n${js}`;
   }
 
   setEventSink(sink: EventSink | undefined): void {
@@ -297,5 +309,15 @@ export class CpuDevice extends BaseDevice<CpuBuffer> implements Device<CpuBuffer
     for (const block of this.arenaBlocks.values()) block.arena.free(block.offset, block.bytes);
     this.arenaBlocks.clear();
     if (this.fast?.pool) await this.fast.runtime.releasePool(this.fast.pool);
+  }
+}
+
+function fusedMemberOps(attrs: KernelCall["attrs"]): string {
+  try {
+    return parseFusedProgram(attrs)
+      .steps.flatMap((st) => (st.op === "const" ? [] : [st.op]))
+      .join(" ");
+  } catch {
+    return "";
   }
 }
