@@ -1,5 +1,6 @@
 import type { Graph } from "../ir.ts";
 import { constantFolding, type GraphEvaluator } from "./constant-folding.ts";
+import { algebraicSimplify } from "./algebraic-simplify.ts";
 import { commonSubexpressionElimination } from "./cse.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 import { foldBatchNorm } from "./fold-batch-norm.ts";
@@ -7,22 +8,24 @@ import { fuseElementwise } from "./fuse-elementwise.ts";
 
 export { constantFolding, type ConstantFoldingOptions, type GraphEvaluator } from "./constant-folding.ts";
 export { commonSubexpressionElimination } from "./cse.ts";
+export { algebraicSimplify } from "./algebraic-simplify.ts";
 export { deadCodeElimination } from "./dead-code.ts";
 export { foldBatchNorm } from "./fold-batch-norm.ts";
 export { fuseElementwise, type FuseElementwiseOptions } from "./fuse-elementwise.ts";
 export { expandFused } from "./expand-fused.ts";
 
 /** "fuse-elementwise" is not in DEFAULT_PASSES: a compile pipeline asks for it (after CSE, so identical chains are merged first). */
-export type PassName = "constant-folding" | "fold-batch-norm" | "cse" | "dce" | "fuse-elementwise";
+export type PassName = "constant-folding" | "algebraic-simplify" | "fold-batch-norm" | "cse" | "dce" | "fuse-elementwise";
 
 /** The inference pipeline, in the order each pass feeds the next: constants first, so batch-norm parameters computed from them fold too. */
-export const DEFAULT_PASSES: readonly PassName[] = ["constant-folding", "fold-batch-norm", "cse", "dce"];
+export const DEFAULT_PASSES: readonly PassName[] = ["constant-folding", "algebraic-simplify", "fold-batch-norm", "cse", "dce"];
 
 /** Runs `passes`; constant folding evaluates with `evaluate` (the engine's `optimize` passes a CPU session). */
 export async function optimizeWith(graph: Graph, evaluate: GraphEvaluator, passes: readonly PassName[] = DEFAULT_PASSES): Promise<Graph> {
   let g = graph;
   for (const pass of passes) {
     if (pass === "constant-folding") g = await constantFolding(g, { evaluate });
+    else if (pass === "algebraic-simplify") g = algebraicSimplify(g);
     else if (pass === "fold-batch-norm") g = foldBatchNorm(g);
     else if (pass === "cse") g = commonSubexpressionElimination(g);
     else if (pass === "fuse-elementwise") g = fuseElementwise(g);
