@@ -117,3 +117,16 @@ test("dropout in a compiled step draws the same masks as eager and a new seed ea
   }
   assert.equal(f.stats.compiles, 1);
 });
+
+test("a function whose structure keeps changing warns once, naming it, and keeps running correctly", async (t) => {
+  const warnings: string[] = [];
+  t.mock.method(console, "warn", (message: string) => warnings.push(message));
+  const f = compile((x: Tensor) => x.mul(2).add(1), { cacheSize: 2, name: "changing" });
+  for (const n of [1, 2, 3, 4]) {
+    const y = f(randn([n]));
+    assert.equal((await y.data()).length, n);
+  }
+  assert.equal(f.stats.compiles, 4);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /compile\(changing\): more than 2 different step structures/);
+});
