@@ -1,4 +1,5 @@
 import type { Decomposition } from "../types.ts";
+import { argsort } from "./argsort.ts";
 import { avgPool2d, avgPool2dGrad } from "./avgPool2d.ts";
 import { batchNorm } from "./batchNorm.ts";
 import { concat } from "./concat.ts";
@@ -30,4 +31,5 @@ export const DECOMPOSITIONS: Record<string, Decomposition> = {
   batchNorm,
   pad,
   concat,
+  argsort,
 };
