@@ -15,7 +15,7 @@ import {
   type DType,
 } from "@polychip/hal";
 import type { HostTensor } from "../tensor.ts";
-import { formatDims, isStatic, type Dim, type ValueMeta } from "./meta.ts";
+import { formatDims, isStatic, scaledSymbol, sizeOfDims, symbolParts, type Dim, type ValueMeta } from "./meta.ts";
 
 /**
  * Shape inference and host evaluation of the graph IR's STRUCTURAL_OPS (views, shape arithmetic,
@@ -57,13 +57,22 @@ export function resolveReshapeDims(x: readonly Dim[], target: readonly number[],
     const known = out.filter((d) => d !== -1);
     const knownSize = isStatic(known) ? sizeOf(known) : undefined;
     const i = out.indexOf(-1);
-    if (total === undefined || knownSize === undefined) out[i] = unknownDim();
+    if (total === undefined || knownSize === undefined) out[i] = symbolicRemainder(x, knownSize) ?? unknownDim();
     else {
       if (knownSize === 0 ? total !== 0 : total % knownSize !== 0) badReshape(x, target);
       out[i] = knownSize === 0 ? 0 : total / knownSize;
     }
   } else if (isStatic(x) && isStatic(out) && sizeOf(out) !== sizeOf(x)) badReshape(x, target);
   return out;
+}
+
+/** -1 of a reshape whose input has one symbolic dim: that symbol times what is left, when it divides ([batch, 8, 16] → [-1, 16] gives batch*8). */
+function symbolicRemainder(x: readonly Dim[], knownSize: number | undefined): string | undefined {
+  const symbols = x.filter((d): d is string => typeof d === "string");
+  if (symbols.length !== 1 || !knownSize) return undefined;
+  const { base, factor } = symbolParts(symbols[0]!);
+  const perSymbol = factor * sizeOfDims(x.filter((d) => typeof d === "number"))!;
+  return perSymbol % knownSize === 0 ? scaledSymbol(base, perSymbol / knownSize) : undefined;
 }
 
 function badReshape(x: readonly Dim[], target: readonly number[]): never {
