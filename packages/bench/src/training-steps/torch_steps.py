@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """PyTorch side of packages/bench/src/training-steps: one training step of the character GPT and of
-the small ResNet, at one thread, with the same shapes, layers and optimisers as main.ts. Prints one
-JSON line {"torch": version, "gpt": [ms...], "resnet": [ms...]} (every timed step, after warm-up).
+the small ResNet, at one thread, with the same shapes, layers and optimisers as main.ts.
 
-Usage: /usr/bin/python3 torch_steps.py CONFIG_JSON   (main.ts passes the shapes it uses)
+A line-oriented worker, so main.ts can take turns with Polychip step by step (a load that changes
+during the run then hits both alike): argv[1] is the JSON config; it prints {"torch": version,
+"threads": n} once, then answers each line "gpt" or "resnet" on stdin with {"ms": x}, one step
+timed here (without the pipe).
+
+Usage: /usr/bin/python3 torch_steps.py CONFIG_JSON
 """
 import json
 import sys
@@ -58,15 +62,10 @@ class SmallResNet(nn.Module):
         return self.fc(self.blocks(F.relu(self.bn(self.stem(x)))).mean((2, 3)))
 
 
-def timed(step, warmup, runs):
-    for _ in range(warmup):
-        step()
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        step()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+def timed(step):
+    start = time.perf_counter()
+    step()
+    return (time.perf_counter() - start) * 1000
 
 
 def main():
@@ -100,10 +99,10 @@ def main():
         resnet_opt.step()
         return loss.item()
 
-    result = {"torch": torch.__version__, "threads": torch.get_num_threads()}
-    result["gpt"] = timed(gpt_step, cfg["warmup"], cfg["runs"])
-    result["resnet"] = timed(resnet_step, cfg["warmup"], cfg["runs"])
-    print(json.dumps(result))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    steps = {"gpt": gpt_step, "resnet": resnet_step}
+    for line in sys.stdin:
+        print(json.dumps({"ms": timed(steps[line.strip()])}), flush=True)
 
 
 if __name__ == "__main__":
