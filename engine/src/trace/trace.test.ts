@@ -145,8 +145,15 @@ test("dynamic batch refuses a reshape that mixes the batch with other dims, or c
     trace((t: Tensor) => reshape(t, [3, 2, 2]), [y], { dynamicBatch: true }),
     (e: Error) => e instanceof ShapeError && /could put the batch in dims 1 or 2; trace with another example batch size/.test(e.message),
   );
+  const single = randn([1, 4, 3]);
+  await assert.rejects(
+    trace((t: Tensor) => reshape(t, [4, 3]), [single], { dynamicBatch: true }),
+    (e: Error) => e instanceof ShapeError && /could put the batch in dims 0 or 1/.test(e.message),
+    "with an example batch of 1, [1, 4, 3] -> [4, 3] could merge the batch into either dim",
+  );
   x.dispose();
   y.dispose();
+  single.dispose();
 });
 
 test("tracing leaves no tensors behind and does not nest", async () => {

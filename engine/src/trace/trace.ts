@@ -189,7 +189,8 @@ class GraphRecorder implements OpRecorder {
    * while the other dims divide the elements per batch item (so -1 there works for every batch
    * size). That covers merging ([batch, 8, 16] → [batch*8, 16]) and splitting back. 0 keeps a dim
    * that stays in place. When several dims could hold it (a batch size that divides the model's
-   * dims), the one in place wins, else the trace is refused rather than guessed.
+   * dims), the one in place wins, except with an example batch of 1, where every dim could: then
+   * the trace is refused rather than guessed.
    */
   private symbolicReshape(x: Dim[], out: number[]): [Attrs, Dim[]] {
     const B = this.batch!;
@@ -204,7 +205,9 @@ class GraphRecorder implements OpRecorder {
     });
     if (candidates.length === 0)
       throw new ShapeError(`trace(dynamicBatch): reshape from ${JSON.stringify(x)} to ${formatShape(out)} mixes the batch with other dims`);
-    const to = candidates.includes(from) ? from : candidates.length === 1 ? candidates[0]! : -1;
+    // The batch staying as it was is the old, unambiguous case; with an example batch of 1 any dim could hold it.
+    const stays = candidates.includes(from) && out[from] === f * B;
+    const to = stays ? from : candidates.length === 1 ? candidates[0]! : B > 1 && candidates.includes(from) ? from : -1;
     if (to < 0) {
       throw new ShapeError(
         `trace(dynamicBatch): reshape from ${JSON.stringify(x)} to ${formatShape(out)} could put the batch in dims ${candidates.join(" or ")}; trace with another example batch size (one that divides none of the model's dims, such as 3 or 7)`,
