@@ -6,6 +6,7 @@ import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   bmm,
+  cat,
   conv1d,
   conv2d,
   convTranspose2d,
@@ -30,6 +31,7 @@ import {
   scaledDotProductAttention,
   setDefaultDevice,
   softmax,
+  stack,
   sum,
   tensor,
   type Tensor,
@@ -120,10 +122,15 @@ test("losses compute in float32 under autocast, and binaryCrossEntropy is refuse
   );
 });
 
-test("ops on neither list keep their dtypes, and mixed float16/float32 promote to float32", () => {
+test("ops on neither list keep their dtypes, and mixed float16/float32 promote to float32 (add, cat, stack)", async () => {
   const h = randn([2, 2]).cast("float16");
+  const f = randn([2, 2]);
   assert.equal(autocast(() => relu(h)).dtype, "float16");
-  assert.equal(autocast(() => add(h, randn([2, 2]))).dtype, "float32");
+  assert.equal(autocast(() => add(h, f)).dtype, "float32");
+  const joined = autocast(() => cat([h, f], 1));
+  assert.equal(joined.dtype, "float32");
+  assert.deepEqual(await values(joined), await values(cat([h.cast("float32"), f], 1)));
+  assert.equal(stack([f, h]).dtype, "float32");
 });
 
 test("backward inside autocast gives the same float32 gradients as outside (backward is never autocast)", async () => {
