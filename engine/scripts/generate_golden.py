@@ -28,7 +28,12 @@ def rounded(values):
     flat = np.asarray(values).reshape(-1)
     if flat.dtype.kind in "iub":
         return [int(v) for v in flat]
-    return [float(f"{float(v):.{SIG_DIGITS}g}") for v in flat]
+    return [float(f"{float(v):.{SIG_DIGITS}g}") if math.isfinite(v) else non_finite(v) for v in flat]
+
+
+def non_finite(v):
+    """JSON has no NaN or infinity: they travel as strings that the engine's fixture loader turns back into numbers."""
+    return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
 
 
 def uniform(shape, lo=-2.0, hi=2.0):
@@ -913,6 +918,39 @@ def added_op_cases():
     ]
 
 
+def sorting_cases():
+    """sort/argsort/topk at torch's edges: NaN (largest), infinities, signed zeros, ties (stable), integers, long rows."""
+    nan, inf = float("nan"), float("inf")
+    special = np.array([2.0, nan, 1.0, 2.0, inf, -inf, nan, 1.0, -0.0, 0.0, inf])
+    ties = rng.integers(-3, 4, size=(3, 37)).astype(np.float64)
+    long_row = np.round(rng.integers(-40, 40, size=(2, 300)) * 0.25, 4)
+    cases = []
+    for desc in (False, True):
+        how = "descending" if desc else "ascending"
+        cases.append(make_case(f"sort/specials_{how}", "sort", [In(special)], lambda x, d=desc: torch.sort(x, dim=0, descending=d, stable=True),
+                               attrs={"dim": 0, "descending": desc}))
+        cases.append(make_case(f"sort/ties_{how}", "sort", [In(ties)], lambda x, d=desc: torch.sort(x, dim=1, descending=d, stable=True),
+                               attrs={"dim": 1, "descending": desc}))
+        cases.append(make_case(f"sort/long_rows_{how}", "sort", [In(long_row)], lambda x, d=desc: torch.sort(x, dim=-1, descending=d, stable=True),
+                               attrs={"dim": -1, "descending": desc}))
+        cases.append(make_case(f"sort/int32_{how}", "sort", [In(integers((4, 9), -5, 5), "int32")],
+                               lambda x, d=desc: torch.sort(x, dim=1, descending=d, stable=True), attrs={"dim": 1, "descending": desc}))
+    cases.append(make_case("sort/dim0_3d_ties", "sort", [In(rng.integers(-2, 3, size=(6, 2, 3)).astype(np.float64))],
+                           lambda x: torch.sort(x, dim=0, stable=True), attrs={"dim": 0, "descending": False}))
+    cases.append(make_case("argsort/specials_descending", "argsort", [In(special.reshape(1, -1))],
+                           lambda x: torch.sort(x, dim=1, descending=True, stable=True)[1], attrs={"dim": 1, "descending": True}))
+    # topk's order among equal values is torch's choice, not a contract: these rows have no ties (one NaN at most).
+    with_nan = distinct((3, 8))
+    with_nan[1, 5] = nan
+    with_nan[2, 0] = -inf
+    cases.append(make_case("topk/k3_largest_nan_inf", "topk", [In(with_nan)], lambda x: torch.topk(x, 3, 1), attrs={"k": 3, "dim": 1, "largest": True}))
+    cases.append(make_case("topk/k3_smallest_nan_inf", "topk", [In(with_nan)], lambda x: torch.topk(x, 3, 1, largest=False),
+                           attrs={"k": 3, "dim": 1, "largest": False}))
+    cases.append(make_case("topk/k5_of_200_dim0", "topk", [In(distinct((200, 2)))], lambda x: torch.topk(x, 5, 0), attrs={"k": 5, "dim": 0, "largest": True}))
+    cases.append(make_case("topk/k0", "topk", [In(distinct((2, 4)))], lambda x: torch.topk(x, 0, 1), attrs={"k": 0, "dim": 1, "largest": True}))
+    return cases
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
     meta = {"torch": torch.__version__, "numpy": np.__version__}
@@ -938,6 +976,9 @@ def main():
     added = added_op_cases()
     count += len(added)
     total += write("ops-added.json", {**meta, "cases": added})
+    sorting = sorting_cases()
+    count += len(sorting)
+    total += write("ops-sorting.json", {**meta, "cases": sorting})
     count += len(opt) + len(sch)
     print(f"wrote {count} cases, {total / 1024:.0f} KiB, torch {torch.__version__}")
 

@@ -156,12 +156,19 @@ export interface DimProduct {
   readonly symbols: readonly string[];
 }
 
+/** A symbol written as a multiple of another ("batch*8", as shape inference reports a merged batch). */
+const SCALED_SYMBOL = /^(.+)\*(\d+)$/;
+
 export function productOf(dims: readonly Dim[]): DimProduct {
   let coeff = 1;
   const symbols: string[] = [];
   for (const d of dims) {
     if (typeof d === "number") coeff *= d;
-    else symbols.push(d);
+    else {
+      const m = SCALED_SYMBOL.exec(d);
+      if (m) coeff *= Number(m[2]);
+      symbols.push(m ? m[1]! : d);
+    }
   }
   return { coeff, symbols: symbols.sort() };
 }
@@ -170,10 +177,11 @@ export function formatProduct(p: DimProduct): string {
   return p.symbols.length === 0 ? `${p.coeff}` : [...(p.coeff === 1 ? [] : [p.coeff]), ...p.symbols].join("*");
 }
 
-/** The product as one dim: a number, a lone symbol, or undefined when it is an expression of symbols. */
+/** The product as one dim: a number, a lone symbol or a whole multiple of one ("batch*8"), else undefined. */
 export function productDim(p: DimProduct): Dim | undefined {
   if (p.symbols.length === 0) return p.coeff;
-  return p.symbols.length === 1 && p.coeff === 1 ? p.symbols[0] : undefined;
+  if (p.symbols.length !== 1 || !Number.isInteger(p.coeff) || p.coeff < 1) return undefined;
+  return p.coeff === 1 ? p.symbols[0] : `${p.symbols[0]}*${p.coeff}`;
 }
 
 /** `a / b` with the symbols of `b` cancelled out of `a`; undefined when `b` has one `a` lacks. */

@@ -257,6 +257,36 @@ cases.push(
     ),
   },
 );
+{
+  // Ties, both infinities, signed zeros and NaN: the network must give the stable order with NaN largest.
+  const special = [2, NaN, 1, 2, Infinity, -Infinity, NaN, 1, -0, 0, Infinity];
+  const ties = (seed: number, shape: number[], dtype: DType): HostInput => ({
+    values: values(seed, sizeOf(shape)).map((v) => Math.round(v * 3)),
+    shape,
+    dtype,
+  });
+  for (const descending of [false, true]) {
+    const how = descending ? "descending" : "ascending";
+    cases.push(
+      { op: "argsort", name: `${how}, specials (not a power of two)`, inputs: [{ values: special, shape: [1, 11] }], attrs: { descending } },
+      { op: "argsort", name: `${how}, axis 1 of 3-D with ties`, inputs: [ties(800, [2, 5, 3], "float32")], attrs: { axis: 1, descending } },
+      {
+        op: "argsort",
+        name: `${how}, int8 at its extremes`,
+        inputs: [{ values: [127, -128, 0, 127, -128, 5], shape: [6], dtype: "int8" }],
+        attrs: { descending },
+      },
+      { op: "argsort", name: `${how}, uint8 with 255`, inputs: [{ values: [255, 0, 255, 7, 1], shape: [5], dtype: "uint8" }], attrs: { descending } },
+      { op: "argsort", name: `${how}, bool`, inputs: [{ values: [1, 0, 1, 0, 0], shape: [5], dtype: "bool" }], attrs: { descending } },
+    );
+  }
+  cases.push(
+    { op: "argsort", name: "int32 rows of 16", inputs: [ties(801, [3, 16], "int32")], attrs: {} },
+    { op: "argsort", name: "float16, axis 0", inputs: [input(802, [7, 2], "float16")], attrs: { axis: 0 } },
+    { op: "argsort", name: "one element per row", inputs: [input(803, [4, 1])], attrs: { descending: true } },
+    { op: "argsort", name: "transposed input view", inputs: [{ values: values(804, 12), shape: [4, 3], strides: [1, 4] }], attrs: {} },
+  );
+}
 
 cases.push(
   { op: "layerNorm", name: "last axis with weight and bias", inputs: [input(600, [4, 6]), input(601, [6]), input(602, [6])], attrs: {} },

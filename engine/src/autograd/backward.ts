@@ -7,6 +7,7 @@ import { gradientRule } from "./gradients.ts";
 import { add, alias } from "../ops/basic.ts";
 import { onesLike } from "../ops/creation.ts";
 import { sumToShape } from "../ops/broadcast-grad.ts";
+import { withoutAutocast } from "../ops/autocast.ts";
 
 /** Reverse-mode differentiation from `root`, accumulating into `.grad` of every leaf that requires it. */
 export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: boolean } = {}): void {
@@ -26,62 +27,65 @@ export function backward(root: Tensor, grad?: Tensor, options: { retainGraph?: b
     throw new ShapeError(`backward: gradient shape ${formatShape(grad.shape)} does not match output shape ${formatShape(root.shape)}`);
   }
   const order = topologicalOrder(root);
-  noGrad(() => {
-    const grads = new Map<Tensor, Tensor>();
-    grads.set(root, grad ?? onesLike(root));
-    for (const t of order) {
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      const node = t.gradFn;
-      if (!node) {
-        if (t.graphReleased)
-          throw new PolychipError(
-            `backward: tensor ${t.dtype}${formatShape(t.shape)} is part of a graph an earlier backward() already freed; pass { retainGraph: true } to that call`,
-          );
-        accumulateLeaf(t, g);
-        continue;
-      }
-      node.inputs.forEach((input, i) => {
-        if (tensorVersion(input) !== node.inputVersions[i]) {
-          throw new PolychipError(
-            `backward: input ${i} of '${node.op}' (${describeTensors([node.inputMetas[i]!])}) was changed in place after the op read it ` +
-              `(version ${node.inputVersions[i]} -> ${tensorVersion(input)}); its gradient would use the new values. Change a copy (clone()) instead`,
-          );
+  // Gradient rules run in the dtypes the forward ops ran in: torch never autocasts backward.
+  withoutAutocast(() =>
+    noGrad(() => {
+      const grads = new Map<Tensor, Tensor>();
+      grads.set(root, grad ?? onesLike(root));
+      for (const t of order) {
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        const node = t.gradFn;
+        if (!node) {
+          if (t.graphReleased)
+            throw new PolychipError(
+              `backward: tensor ${t.dtype}${formatShape(t.shape)} is part of a graph an earlier backward() already freed; pass { retainGraph: true } to that call`,
+            );
+          accumulateLeaf(t, g);
+          continue;
         }
-      });
-      const rule = gradientRule(node);
-      const context = { inputs: node.inputs, metas: node.inputMetas, output: node.output, attrs: node.attrs };
-      const computed = tidy(() => rule(g, context).map((gi, i) => (gi ? sumToShape(gi, node.inputMetas[i]!.shape) : undefined)));
-      // A backward may hand the same tensor (or g itself) to several inputs: give each its own reference.
-      const seen = new Set<Tensor>([g]);
-      const inputGrads = computed.map((gi) => {
-        if (!gi) return gi;
-        const own = seen.has(gi) ? alias(gi) : gi;
-        seen.add(gi);
-        return own;
-      });
-      if (g !== grad) g.dispose();
-      node.inputs.forEach((input, i) => {
-        const gi = inputGrads[i];
-        if (!gi) return;
-        if (!input.requiresGrad) {
-          gi.dispose();
-          return;
+        node.inputs.forEach((input, i) => {
+          if (tensorVersion(input) !== node.inputVersions[i]) {
+            throw new PolychipError(
+              `backward: input ${i} of '${node.op}' (${describeTensors([node.inputMetas[i]!])}) was changed in place after the op read it ` +
+                `(version ${node.inputVersions[i]} -> ${tensorVersion(input)}); its gradient would use the new values. Change a copy (clone()) instead`,
+            );
+          }
+        });
+        const rule = gradientRule(node);
+        const context = { inputs: node.inputs, metas: node.inputMetas, output: node.output, attrs: node.attrs };
+        const computed = tidy(() => rule(g, context).map((gi, i) => (gi ? sumToShape(gi, node.inputMetas[i]!.shape) : undefined)));
+        // A backward may hand the same tensor (or g itself) to several inputs: give each its own reference.
+        const seen = new Set<Tensor>([g]);
+        const inputGrads = computed.map((gi) => {
+          if (!gi) return gi;
+          const own = seen.has(gi) ? alias(gi) : gi;
+          seen.add(gi);
+          return own;
+        });
+        if (g !== grad) g.dispose();
+        node.inputs.forEach((input, i) => {
+          const gi = inputGrads[i];
+          if (!gi) return;
+          if (!input.requiresGrad) {
+            gi.dispose();
+            return;
+          }
+          const prev = grads.get(input);
+          if (prev) {
+            grads.set(input, add(prev, gi));
+            prev.dispose();
+            gi.dispose();
+          } else grads.set(input, gi);
+        });
+        if (!options.retainGraph) {
+          t.gradFn = null;
+          t.graphReleased = true;
         }
-        const prev = grads.get(input);
-        if (prev) {
-          grads.set(input, add(prev, gi));
-          prev.dispose();
-          gi.dispose();
-        } else grads.set(input, gi);
-      });
-      if (!options.retainGraph) {
-        t.gradFn = null;
-        t.graphReleased = true;
       }
-    }
-  });
+    }),
+  );
 }
 
 function accumulateLeaf(t: Tensor, g: Tensor): void {

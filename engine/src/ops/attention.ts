@@ -5,6 +5,7 @@ import { matmul } from "./linalg.ts";
 import { triangleMask } from "./masking.ts";
 import { dropout, softmax } from "./nn-functional.ts";
 import { transpose } from "./shape.ts";
+import { autocasting, inFloat16 } from "./autocast.ts";
 
 export interface AttentionOptions {
   /** bool: true where a query may attend to a key (torch 2's rule); or float, added to the scores. Broadcasts to [..., L, S]. */
@@ -42,6 +43,7 @@ export function attentionWeights(q: Tensor, k: Tensor, opts: AttentionOptions = 
  * F.scaled_dot_product_attention; a query row whose keys are all masked gives NaN, as torch.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  if (autocasting()) return inFloat16("matmul", scaledDotProductAttention, q, k, v, opts);
   if (v.shape[v.ndim - 2] !== k.shape[k.ndim - 2])
     throw new ShapeError(`scaledDotProductAttention: key ${formatShape(k.shape)} and value ${formatShape(v.shape)} need the same sequence length`);
   return matmul(attentionWeights(q, k, opts), v);

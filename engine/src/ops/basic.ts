@@ -2,6 +2,7 @@ import { DTypeError, formatShape, isFloat, promoteTypes, type DType } from "@pol
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { apply, applyComposite } from "./apply.ts";
 import { full } from "./creation.ts";
+import { autocasting, inFloat32 } from "./autocast.ts";
 
 /** Runs a single-output HAL op on tensors (the one op path: dispatch, trace, autograd). */
 export const run = apply;
@@ -56,7 +57,7 @@ export const sub = (a: TensorLike, b: TensorLike): Tensor => binaryOp("sub", a, 
 export const mul = (a: TensorLike, b: TensorLike): Tensor => binaryOp("mul", a, b);
 /** True division: integer operands give a float result, as PyTorch's `/`. */
 export const div = (a: TensorLike, b: TensorLike): Tensor => binaryOp("div", toFloat(a), toFloat(b));
-export const pow = (a: TensorLike, b: TensorLike): Tensor => binaryOp("pow", a, b);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => (autocasting() ? inFloat32(pow, a, b) : binaryOp("pow", a, b));
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binaryOp("maximum", a, b);
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binaryOp("minimum", a, b);
 export const mod = (a: TensorLike, b: TensorLike): Tensor => binaryOp("mod", a, b);
@@ -88,8 +89,8 @@ function unaryOp(op: string, x: Tensor): Tensor {
 export const neg = (x: Tensor): Tensor => unaryOp("neg", x);
 export const abs = (x: Tensor): Tensor => unaryOp("abs", x);
 export const sign = (x: Tensor): Tensor => unaryOp("sign", x);
-export const exp = (x: Tensor): Tensor => unaryOp("exp", x);
-export const log = (x: Tensor): Tensor => unaryOp("log", x);
+export const exp = (x: Tensor): Tensor => (autocasting() ? inFloat32(exp, x) : unaryOp("exp", x));
+export const log = (x: Tensor): Tensor => (autocasting() ? inFloat32(log, x) : unaryOp("log", x));
 export const sqrt = (x: Tensor): Tensor => unaryOp("sqrt", x);
 export const rsqrt = (x: Tensor): Tensor => unaryOp("rsqrt", x);
 export const reciprocal = (x: Tensor): Tensor => unaryOp("reciprocal", x);

@@ -3,6 +3,7 @@ import type { Tensor } from "../tensor.ts";
 import { add, run } from "./basic.ts";
 import { conv2d } from "./nn-functional.ts";
 import { reshape, squeeze, unsqueeze } from "./shape.ts";
+import { autocasting, inFloat16 } from "./autocast.ts";
 
 type Pair = number | [number, number];
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
@@ -16,6 +17,7 @@ export interface Conv1dOptions {
 
 /** 1-D convolution on [N, C, L] with weight [OC, C/groups, K], as a 2-D one of height 1. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor, opts: Conv1dOptions = {}): Tensor {
+  if (autocasting()) return inFloat16("conv2d", conv1d, x, weight, bias, opts);
   if (x.ndim !== 3 || weight.ndim !== 3)
     throw new ShapeError(`conv1d: expects input [N, C, L] and weight [OC, C/groups, K], got ${formatShape(x.shape)} and ${formatShape(weight.shape)}`);
   const y = conv2d(unsqueeze(x, 2), unsqueeze(weight, 2), bias, {
@@ -41,6 +43,7 @@ export interface ConvTranspose2dOptions {
  * w.r.t. its input), and its gradients are a forward convolution (input) and conv2dGradWeight.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: ConvTranspose2dOptions = {}): Tensor {
+  if (autocasting()) return inFloat16("conv2dGradInput", convTranspose2d, x, weight, bias, opts);
   if (x.ndim !== 4 || weight.ndim !== 4)
     throw new ShapeError(
       `convTranspose2d: expects input [N, C, H, W] and weight [C, OC/groups, KH, KW], got ${formatShape(x.shape)} and ${formatShape(weight.shape)}`,

@@ -3,6 +3,7 @@ import type { Tensor } from "../tensor.ts";
 import { add, cast, mul } from "./basic.ts";
 import { cat } from "./indexing.ts";
 import { reshape, slice } from "./shape.ts";
+import { autocasting, inFloat32 } from "./autocast.ts";
 
 /**
  * Inclusive scan along `dim` in log2(n) passes (Hillis-Steele): pass k combines each element with the
@@ -20,6 +21,6 @@ function scan(op: string, x: Tensor, dim: number, combine: (a: Tensor, b: Tensor
 }
 
 /** Running sums along `dim`, as torch.cumsum. */
-export const cumsum = (x: Tensor, dim: number): Tensor => scan("cumsum", x, dim, add);
+export const cumsum = (x: Tensor, dim: number): Tensor => (autocasting() ? inFloat32(cumsum, x, dim) : scan("cumsum", x, dim, add));
 /** Running products along `dim`, as torch.cumprod (the gradient is exact where elements are zero too). */
-export const cumprod = (x: Tensor, dim: number): Tensor => scan("cumprod", x, dim, mul);
+export const cumprod = (x: Tensor, dim: number): Tensor => (autocasting() ? inFloat32(cumprod, x, dim) : scan("cumprod", x, dim, mul));

@@ -1,4 +1,4 @@
-import { DTypeError, formatShape, normalizeAxis, ShapeError } from "@polychip/hal";
+import { DTypeError, formatShape, normalizeAxis, promoteTypes, ShapeError } from "@polychip/hal";
 import type { Tensor } from "../tensor.ts";
 import { add, cast, lt, run, where } from "./basic.ts";
 import { slice, unsqueeze } from "./shape.ts";
@@ -29,10 +29,16 @@ export function embedding(indices: Tensor, weight: Tensor): Tensor {
   return gather(weight, indices, 0);
 }
 
+/** torch.cat: mixed dtypes promote (float16 and float32 give float32, as under autocast's "promote" list). */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new ShapeError("cat: needs at least one tensor");
   const axis = normalizeAxis("cat", dim, tensors[0]!.ndim);
-  return run("concat", tensors, { axis });
+  const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
+  return run(
+    "concat",
+    tensors.map((t) => (t.dtype === dtype ? t : cast(t, dtype))),
+    { axis },
+  );
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {

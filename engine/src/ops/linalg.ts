@@ -2,6 +2,7 @@ import { broadcastShapes, formatShape, ShapeError } from "@polychip/hal";
 import type { Tensor } from "../tensor.ts";
 import { add, run } from "./basic.ts";
 import { expand, reshape, squeeze, unsqueeze } from "./shape.ts";
+import { autocasting, inFloat16 } from "./autocast.ts";
 
 /** Batched a @ b on inputs of equal rank and batch dims, optionally reading either transposed. */
 export function matmulCore(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
@@ -10,6 +11,7 @@ export function matmulCore(a: Tensor, b: Tensor, transposeA: boolean, transposeB
 
 /** torch.matmul: 1-D operands are promoted, batch dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (autocasting()) return inFloat16("matmul", matmul, a, b);
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: both operands need at least 1 dim, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   if (a.ndim === 1 && b.ndim === 1) return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []);
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
@@ -31,6 +33,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** x @ weight^T + bias, with weight stored [out, in] as in torch.nn.Linear. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  if (autocasting()) return inFloat16("matmul", linear, x, weight, bias);
   const inFeatures = weight.shape[1]!;
   if (x.shape[x.ndim - 1] !== inFeatures) {
     throw new ShapeError(
@@ -43,7 +46,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   return x.ndim === 2 ? withBias : reshape(withBias, [...x.shape.slice(0, -1), weight.shape[0]!]);
 }
 
-export const bmm = (a: Tensor, b: Tensor) => {
+export const bmm = (a: Tensor, b: Tensor): Tensor => {
+  if (autocasting()) return inFloat16("matmul", bmm, a, b);
   if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`bmm: expects 3-D tensors, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   return matmulCore(a, b, false, false);
 };

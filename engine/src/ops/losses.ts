@@ -5,6 +5,7 @@ import { gather, gatherElements } from "./indexing.ts";
 import { logSoftmax } from "./nn-functional.ts";
 import { mean, sum } from "./reduce.ts";
 import { reshape, squeeze, unsqueeze } from "./shape.ts";
+import { autocasting, inFloat32, refuseUnderAutocast } from "./autocast.ts";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -60,6 +61,7 @@ function checkWeight(op: string, weight: Tensor | undefined, classes: number): v
  * summed weights of the targets that count.
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: ClassLossOptions = {}): Tensor {
+  if (autocasting()) return inFloat32(nllLoss, logProbs, target, opts);
   const [input, tgt, unbatched] = batched("nllLoss", logProbs, target, true);
   const idx = classIndices("nllLoss", input, tgt);
   checkWeight("nllLoss", opts.weight, input.shape[1]!);
@@ -80,6 +82,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: ClassLossOptions
  * only), reduction and labelSmoothing as torch.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  if (autocasting()) return inFloat32(crossEntropy, logits, target, opts);
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new PolychipError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
   const probabilities = isFloat(target.dtype);
@@ -122,18 +125,21 @@ function sameShape(op: string, a: Tensor, b: Tensor): void {
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  if (autocasting()) return inFloat32(mseLoss, input, target, opts);
   sameShape("mseLoss", input, target);
   const d = sub(input, target);
   return reduce("mseLoss", mul(d, d), opts.reduction);
 }
 
 export function l1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
+  if (autocasting()) return inFloat32(l1Loss, input, target, opts);
   sameShape("l1Loss", input, target);
   return reduce("l1Loss", abs(sub(input, target)), opts.reduction);
 }
 
 /** 0.5 d²/beta where |d| < beta, else |d| - 0.5 beta (beta = 0 is plain L1), as torch. */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: { reduction?: Reduction; beta?: number } = {}): Tensor {
+  if (autocasting()) return inFloat32(smoothL1Loss, input, target, opts);
   sameShape("smoothL1Loss", input, target);
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new PolychipError(`smoothL1Loss: beta must be >= 0, got ${beta}`);
@@ -144,6 +150,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: { reduction?: 
 
 /** Binary cross-entropy of probabilities; logs are clamped at -100, as torch. */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: { weight?: Tensor; reduction?: Reduction } = {}): Tensor {
+  refuseUnderAutocast("binaryCrossEntropy", "binaryCrossEntropyWithLogits (or nn.BCEWithLogitsLoss) on logits");
   sameShape("binaryCrossEntropy", input, target);
   const logP = maximum(log(input), -100);
   const log1mP = maximum(log(sub(1, input)), -100);
@@ -158,6 +165,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts: { weight?: Tensor; posWeight?: Tensor; reduction?: Reduction } = {},
 ): Tensor {
+  if (autocasting()) return inFloat32(binaryCrossEntropyWithLogits, logits, target, opts);
   sameShape("binaryCrossEntropyWithLogits", logits, target);
   const softplusNeg = add(log(add(exp(neg(abs(logits))), 1)), relu(neg(logits)));
   const scale = opts.posWeight ? add(mul(sub(opts.posWeight, 1), target), 1) : undefined;
@@ -171,6 +179,7 @@ export function binaryCrossEntropyWithLogits(
  * with logTarget). reduction 'batchmean' divides the sum by the batch size, the mathematically right KL.
  */
 export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | "batchmean"; logTarget?: boolean } = {}): Tensor {
+  if (autocasting()) return inFloat32(klDiv, input, target, opts);
   sameShape("klDiv", input, target);
   const loss = opts.logTarget ? mul(exp(target), sub(target, input)) : where(eq(target, 0), 0, mul(target, sub(log(where(eq(target, 0), 1, target)), input)));
   if (opts.reduction === "batchmean") return div(sum(loss), input.ndim ? input.shape[0]! : 1);

@@ -6,6 +6,7 @@ import { add, cast, div, ge, mul, run, sqrt, sub } from "./basic.ts";
 import { full, rand } from "./creation.ts";
 import { mean } from "./reduce.ts";
 import { reshape } from "./shape.ts";
+import { autocasting, inFloat16, inFloat32 } from "./autocast.ts";
 
 type Pair = number | [number, number];
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
@@ -25,6 +26,7 @@ function padsOf(p: Conv2dOptions["padding"]): number[] {
 
 /** 2-D convolution on NCHW input, weight [OC, C/groups, KH, KW]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor, opts: Conv2dOptions = {}): Tensor {
+  if (autocasting()) return inFloat16("conv2d", conv2d, x, weight, bias, opts);
   const attrs: Attrs = { strides: pair(opts.stride, 1), pads: padsOf(opts.padding), dilations: pair(opts.dilation, 1), groups: opts.groups ?? 1 };
   return run("conv2d", bias ? [x, weight, bias] : [x, weight], attrs);
 }
@@ -55,22 +57,26 @@ export function avgPool2d(x: Tensor, kernel: Pair, opts: Pool2dOptions = {}): Te
 }
 
 export function softmax(x: Tensor, dim = -1): Tensor {
+  if (autocasting()) return inFloat32(softmax, x, dim);
   const axis = normalizeAxis("softmax", dim, x.ndim);
   return run("softmax", [x], { axis });
 }
 
 /** log(1 + exp(beta * x)) / beta, the smooth ReLU (torch.nn.functional.softplus without its threshold, which float32 cannot see). */
 export function softplus(x: Tensor, beta = 1): Tensor {
+  if (autocasting()) return inFloat32(softplus, x, beta);
   return run("softplus", [x], { beta });
 }
 
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  if (autocasting()) return inFloat32(logSoftmax, x, dim);
   const axis = normalizeAxis("logSoftmax", dim, x.ndim);
   return run("logSoftmax", [x], { axis });
 }
 
 /** Layer norm over the trailing dims given by `normalizedShape`. */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor, bias?: Tensor, eps = 1e-5): Tensor {
+  if (autocasting()) return inFloat32(layerNorm, x, normalizedShape, weight, bias, eps);
   const axis = x.ndim - normalizedShape.length;
   if (axis < 0 || normalizedShape.some((d, i) => x.shape[axis + i] !== d)) {
     throw new ShapeError(`layerNorm: normalized shape ${formatShape(normalizedShape)} does not match the end of input ${formatShape(x.shape)}`);

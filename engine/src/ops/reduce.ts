@@ -3,6 +3,7 @@ import { noGrad } from "../tape/grad-mode.ts";
 import type { Tensor } from "../tensor.ts";
 import { add, cast, div, exp, log, mul, run, sub } from "./basic.ts";
 import { reshape } from "./shape.ts";
+import { autocasting, inFloat32 } from "./autocast.ts";
 
 function axesOf(x: Tensor, dims?: number | number[]): number[] {
   if (dims === undefined) return [...Array(x.ndim).keys()];
@@ -16,6 +17,7 @@ function reduceOp(op: string, x: Tensor, dims: number | number[] | undefined, ke
 }
 
 export function sum(x: Tensor, dims?: number | number[], keepDims = false): Tensor {
+  if (autocasting()) return inFloat32(sum, x, dims, keepDims);
   return reduceOp("reduceSum", x, dims, keepDims);
 }
 
@@ -27,6 +29,7 @@ export function mean(x: Tensor, dims?: number | number[], keepDims = false): Ten
 }
 
 export function prod(x: Tensor, dims?: number | number[], keepDims = false): Tensor {
+  if (autocasting()) return inFloat32(prod, x, dims, keepDims);
   return reduceOp("reduceProd", x, dims, keepDims);
 }
 

@@ -117,15 +117,43 @@ test("trace → optimize folds a trained Conv2d + BatchNorm2d into one conv2d th
   model.dispose();
 });
 
-test("dynamic batch refuses a reshape that merges the batch dim, naming the shapes", async () => {
-  const x = randn([2, 3]);
+test("dynamic batch merges the batch into a dim and splits it back, for every batch size", async () => {
+  const fn = (t: Tensor) => reshape(mul(reshape(t, [t.shape[0]! * 3, 2]), 2), [t.shape[0]!, 6]);
+  const example = randn([2, 3, 2]);
+  const g = await trace(fn, [example], { dynamicBatch: true });
+  assert.deepEqual(g.outputs[0]!.shape, ["batch", 6]);
+  for (const batch of [1, 5]) {
+    const x = randn([batch, 3, 2]);
+    const out = await execute(g, { input: { data: await x.data(), shape: x.shape } });
+    assert.deepEqual(out.output!.shape, [batch, 6]);
+    assert.deepEqual(Array.from(out.output!.data), Array.from(await fn(x).data()));
+    x.dispose();
+  }
+  example.dispose();
+});
+
+test("dynamic batch refuses a reshape that mixes the batch with other dims, or could place it in two dims", async () => {
+  const x = randn([4, 3]);
   await assert.rejects(
-    trace((t: Tensor) => reshape(t, [6]), [x], { dynamicBatch: true }),
-    (e: Error) => e instanceof ShapeError && /reshape from \["batch",3\] to \[6\] merges or splits the batch dim/.test(e.message),
+    trace((t: Tensor) => reshape(t, [6, 2]), [x], { dynamicBatch: true }),
+    (e: Error) => e instanceof ShapeError && /reshape from \["batch",3\] to \[6, 2\] mixes the batch with other dims/.test(e.message),
   );
-  const g = await trace((t: Tensor) => reshape(t, [6]), [x]);
-  assert.deepEqual(g.outputs[0]!.shape, [6], "without dynamicBatch the shapes are the example's");
+  const g = await trace((t: Tensor) => reshape(t, [6, 2]), [x]);
+  assert.deepEqual(g.outputs[0]!.shape, [6, 2], "without dynamicBatch the shapes are the example's");
+  const y = randn([2, 6]);
+  await assert.rejects(
+    trace((t: Tensor) => reshape(t, [3, 2, 2]), [y], { dynamicBatch: true }),
+    (e: Error) => e instanceof ShapeError && /could put the batch in dims 1 or 2; trace with another example batch size/.test(e.message),
+  );
+  const single = randn([1, 4, 3]);
+  await assert.rejects(
+    trace((t: Tensor) => reshape(t, [4, 3]), [single], { dynamicBatch: true }),
+    (e: Error) => e instanceof ShapeError && /could put the batch in dims 0 or 1/.test(e.message),
+    "with an example batch of 1, [1, 4, 3] -> [4, 3] could merge the batch into either dim",
+  );
   x.dispose();
+  y.dispose();
+  single.dispose();
 });
 
 test("tracing leaves no tensors behind and does not nest", async () => {

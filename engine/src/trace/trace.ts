@@ -24,8 +24,19 @@ export interface TraceOptions {
 
 export type Traceable = Module | ((...inputs: Tensor[]) => Tensor | readonly Tensor[]);
 
+/** A size, or the batch ("batch") or a multiple of it ("batch*8", a batch merged with a dim of 8). */
 type Dim = number | string;
 const BATCH = "batch";
+
+/** k for "batch*k" (1 for "batch"); undefined for a fixed size. */
+function batchFactor(d: Dim): number | undefined {
+  if (d === BATCH) return 1;
+  const m = typeof d === "string" ? /^batch\*(\d+)$/.exec(d) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+const batchDim = (k: number): Dim => (k === 1 ? BATCH : `${BATCH}*${k}`);
+const isBatchDim = (d: Dim) => batchFactor(d) !== undefined;
 /** int32 max: a slice end meaning "to the end of the dim", whatever the batch size. */
 const TO_END = 2147483647;
 
@@ -43,7 +54,7 @@ const sameView = (a: ViewRecord, v: RawView) =>
 /** Collects the ops eager code runs into graph nodes, and the tensors they read from outside into initializers. */
 class GraphRecorder implements OpRecorder {
   readonly names = new Map<Tensor, string>();
-  /** dtype and symbolic shape of every value (the symbol "batch" only with dynamicBatch). */
+  /** dtype and symbolic shape of every value ("batch" and its multiples only with dynamicBatch). */
   readonly types = new Map<string, { dtype: DType; shape: Dim[] }>();
   readonly nodes: GraphNode[] = [];
   readonly captured: { name: string; view: RawView }[] = [];
@@ -116,7 +127,7 @@ class GraphRecorder implements OpRecorder {
     const shapes = ins.map((n) => this.types.get(n)!.shape);
     const x = shapes[0];
     const out = output.shape;
-    const hasBatch = shapes.some((s) => s.includes(BATCH));
+    const hasBatch = shapes.some((s) => s.some(isBatchDim));
     if (!hasBatch) return [attrs, out];
     const B = this.batch!;
     switch (op) {
@@ -128,21 +139,23 @@ class GraphRecorder implements OpRecorder {
         return this.symbolicReshape(x!, out);
       case "slice": {
         const [axis] = attrs.axes as number[];
-        if (x![axis!] !== BATCH) return [attrs, x!.map((d, i) => (i === axis ? out[i]! : d))];
+        const factor = batchFactor(x![axis!]!);
+        if (factor === undefined) return [attrs, x!.map((d, i) => (i === axis ? out[i]! : d))];
         const [start] = attrs.starts as number[];
         const [end] = attrs.ends as number[];
         const [step] = attrs.steps as number[];
-        if (!((start === 0 || start === -B) && end! >= B && step === 1)) {
-          throw new ShapeError(`trace(dynamicBatch): slicing part of the batch dim (${start}:${end}:${step} of ${B}) cannot work for every batch size`);
+        const size = factor * B;
+        if (!((start === 0 || start === -size) && end! >= size && step === 1)) {
+          throw new ShapeError(`trace(dynamicBatch): slicing part of the batch dim (${start}:${end}:${step} of ${size}) cannot work for every batch size`);
         }
         return [{ ...attrs, starts: [0], ends: [TO_END] }, [...x!]];
       }
       case "expand": {
         const target = attrs.shape as number[];
         const lead = target.length - x!.length;
-        const dims: Dim[] = target.map((d, i) => (i >= lead && x![i - lead] === BATCH ? BATCH : d));
+        const dims: Dim[] = target.map((d, i) => (i >= lead && isBatchDim(x![i - lead]!) ? x![i - lead]! : d));
         // Bidirectional broadcasting keeps the input's dim where the target says 1.
-        return [{ ...attrs, shape: target.map((d, i) => (dims[i] === BATCH ? 1 : d)) }, dims];
+        return [{ ...attrs, shape: target.map((d, i) => (isBatchDim(dims[i]!) ? 1 : d)) }, dims];
       }
       default:
         return [attrs, this.symbolicHal(op, ins, attrs, out)];
@@ -155,7 +168,7 @@ class GraphRecorder implements OpRecorder {
     const B2 = B + 1;
     const metas: TensorMeta[] = ins.map((n) => {
       const { dtype, shape } = this.types.get(n)!;
-      return { dtype, shape: shape.map((d) => (d === BATCH ? B2 : (d as number))) };
+      return { dtype, shape: shape.map((d) => (batchFactor(d) ?? 0) * B2 || (d as number)) };
     });
     let other: readonly number[];
     try {
@@ -165,22 +178,44 @@ class GraphRecorder implements OpRecorder {
     }
     return out.map((d, i) => {
       if (other[i] === d) return d;
-      if (d === B && other[i] === B2) return BATCH;
+      const k = d / B;
+      if (Number.isInteger(k) && other[i] === k * B2) return batchDim(k);
       throw new ShapeError(`trace(dynamicBatch): dim ${i} of ${op}'s output (${d}) depends on the batch size in a way a graph cannot express`);
     });
   }
 
-  /** 0 keeps the batch dim in place, -1 lets it move; merging it with other dims is refused. */
+  /**
+   * Where the batch goes in a reshape: the one output dim that is the batch times a whole number
+   * while the other dims divide the elements per batch item (so -1 there works for every batch
+   * size). That covers merging ([batch, 8, 16] → [batch*8, 16]) and splitting back. 0 keeps a dim
+   * that stays in place. When several dims could hold it (a batch size that divides the model's
+   * dims), the one in place wins, except with an example batch of 1, where every dim could: then
+   * the trace is refused rather than guessed.
+   */
   private symbolicReshape(x: Dim[], out: number[]): [Attrs, Dim[]] {
     const B = this.batch!;
-    const from = x.indexOf(BATCH);
-    if (x.lastIndexOf(BATCH) !== from) throw new ShapeError(`trace(dynamicBatch): reshape of a value with several batch dims ${JSON.stringify(x)}`);
-    const rest = sizeOf(x.filter((d) => d !== BATCH) as number[]);
-    const fits = (j: number) => out[j] === B && sizeOf(out.filter((_, i) => i !== j)) === rest;
-    const to = fits(from) ? from : out.findIndex((_, j) => fits(j));
-    if (to < 0) throw new ShapeError(`trace(dynamicBatch): reshape from ${JSON.stringify(x)} to ${formatShape(out)} merges or splits the batch dim`);
-    const shape = out.map((d, i) => (i === to ? (to === from ? 0 : -1) : d));
-    return [{ shape }, out.map((d, i) => (i === to ? BATCH : d))];
+    const carriers = x.flatMap((d, i) => (isBatchDim(d) ? [i] : []));
+    if (carriers.length > 1) throw new ShapeError(`trace(dynamicBatch): reshape of a value with several batch dims ${JSON.stringify(x)}`);
+    const from = carriers[0]!;
+    const f = batchFactor(x[from]!)!;
+    const perItem = f * sizeOf(x.filter((_, i) => i !== from) as number[]);
+    const candidates = out.flatMap((d, j) => {
+      const others = sizeOf(out.filter((_, i) => i !== j));
+      return others > 0 && perItem % others === 0 && d === (B * perItem) / others ? [j] : [];
+    });
+    if (candidates.length === 0)
+      throw new ShapeError(`trace(dynamicBatch): reshape from ${JSON.stringify(x)} to ${formatShape(out)} mixes the batch with other dims`);
+    // The batch staying as it was is the old, unambiguous case; with an example batch of 1 any dim could hold it.
+    const stays = candidates.includes(from) && out[from] === f * B;
+    const to = stays ? from : candidates.length === 1 ? candidates[0]! : B > 1 && candidates.includes(from) ? from : -1;
+    if (to < 0) {
+      throw new ShapeError(
+        `trace(dynamicBatch): reshape from ${JSON.stringify(x)} to ${formatShape(out)} could put the batch in dims ${candidates.join(" or ")}; trace with another example batch size (one that divides none of the model's dims, such as 3 or 7)`,
+      );
+    }
+    const g = out[to]! / B;
+    const shape = out.map((d, i) => (i === to ? (to === from && g === f ? 0 : -1) : d));
+    return [{ shape }, out.map((d, i) => (i === to ? batchDim(g) : d))];
   }
 }
 

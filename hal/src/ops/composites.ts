@@ -108,6 +108,12 @@ export const COMPOSITES: readonly OpDef[] = [
     if (shape.some((d) => d < 0)) throw new ShapeError(`pad: pads ${formatShape(pads)} crop input ${formatShape(x.shape)} below zero`);
     return [{ shape, dtype: x.dtype }];
   }),
+  composite("argsort", [1, 1], "int32 indices that sort x along attrs.axis (-1): stable, NaN largest, attrs.descending (false)", (ins, attrs) => {
+    const x = ins[0]!;
+    if (x.shape.length === 0) throw new ShapeError(`argsort: needs at least 1 dim, got a scalar ${x.dtype}${formatShape(x.shape)}`);
+    normalizeAxis("argsort", numAttr("argsort", attrs, "axis", -1), x.shape.length);
+    return [{ shape: x.shape, dtype: "int32" }];
+  }),
   composite("concat", [1, Infinity], "joins inputs along attrs.axis", (ins, attrs) => {
     const first = ins[0]!;
     const axis = normalizeAxis("concat", numAttr("concat", attrs, "axis", 0), first.shape.length);

@@ -178,6 +178,11 @@ export async function sampleGpt(model: CharGpt, vocab: CharVocabulary, prompt: s
   return vocab.decode(ids.slice(prompt ? vocab.encode(prompt).length : 1));
 }
 
+/** The training checkpoint `polychip export` turns into a deployable graph: weights, plus the config and vocabulary that rebuild the model. */
+export function gptCheckpoint(trained: Pick<GptTrained, "model" | "vocab">, step: number): Promise<Uint8Array> {
+  return saveTrainingCheckpoint({ model: trained.model, step, extra: { model: "gpt", config: trained.model.config, vocab: trained.vocab.chars } });
+}
+
 export interface GptCommandArgs {
   /** A text file; the repository README when left out. */
   text?: string;
@@ -213,12 +218,7 @@ export async function trainGptCommand(
     samples.push(sample);
     log(`sample ${i + 1}: ${JSON.stringify(sample)}`);
   }
-  const bytes = await saveTrainingCheckpoint({
-    model: trained.model,
-    step: args.steps,
-    extra: { model: "gpt", config: trained.model.config, vocab: trained.vocab.chars },
-  });
-  await writeFileAtomic(args.out, bytes);
+  await writeFileAtomic(args.out, await gptCheckpoint(trained, args.steps));
   log(`checkpoint: ${args.out}`);
   const result = {
     firstLoss: trained.losses[0]!,

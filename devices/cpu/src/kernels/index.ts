@@ -17,6 +17,7 @@ import { randomKernels } from "./random.ts";
 import { recurrentKernels } from "./recurrent.ts";
 import { reduceKernels } from "./reduce.ts";
 import { softmaxKernels } from "./softmax.ts";
+import { sortKernels } from "./sort.ts";
 import { unaryKernels } from "./unary.ts";
 import { whereKernels } from "./where.ts";
 import { QUANTIZED_OPS } from "@polychip/hal";
@@ -42,6 +43,7 @@ export const referenceKernels: CpuRegistration[] = [
   ...normKernels,
   ...padKernels,
   ...concatKernels,
+  ...sortKernels,
   // HAL 1.1's quantised composites are defined by their decompositions: the oracle runs exactly those.
   ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
   ...recurrentKernels,

@@ -9,7 +9,6 @@ import { attentionWeights } from "../../ops/attention.ts";
 import type { Tensor } from "../../tensor.ts";
 import { xavierUniform_, zeros_ } from "../init-inplace.ts";
 import { uniform } from "../init.ts";
-import { autocastOp } from "../autocast.ts";
 import { Module } from "../module.ts";
 import { parameter } from "../parameter.ts";
 import { Linear } from "./linear.ts";
@@ -95,7 +94,7 @@ export class MultiheadAttention extends Module {
     const project = (x: Tensor, part: number) => {
       const w = slice(this.inProjWeight, 0, part * e, (part + 1) * e);
       const b = this.inProjBias ? slice(this.inProjBias, 0, part * e, (part + 1) * e) : undefined;
-      const y = autocastOp("matmul", [x, w, b], (a, ww, bb) => linear(a!, ww!, bb));
+      const y = linear(x, w, b);
       return permute(reshape(y, [n, x.shape[1]!, h, this.headDim]), [0, 2, 1, 3]); // [N, H, len, D]
     };
     const [q, k, v] = [project(q0, 0), project(k0, 1), project(v0, 2)];

@@ -2,7 +2,6 @@ import { PolychipError } from "@polychip/hal";
 import { conv1d, convTranspose2d, type ConvTranspose2dOptions } from "../../ops/convolution-extra.ts";
 import type { Tensor } from "../../tensor.ts";
 import { uniform } from "../init.ts";
-import { autocastOp } from "../autocast.ts";
 import { Module } from "../module.ts";
 import { parameter } from "../parameter.ts";
 
@@ -40,7 +39,7 @@ export class Conv1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return autocastOp("conv2d", [x, this.weight, this.bias], (a, w, b) => conv1d(a!, w!, b, this.config));
+    return conv1d(x, this.weight, this.bias, this.config);
   }
 }
 
@@ -71,6 +70,6 @@ export class ConvTranspose2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return autocastOp("conv2dGradInput", [x, this.weight, this.bias], (a, w, b) => convTranspose2d(a!, w!, b, this.config));
+    return convTranspose2d(x, this.weight, this.bias, this.config);
   }
 }

@@ -1,7 +1,6 @@
 import { conv2d } from "../../ops/nn-functional.ts";
 import type { Tensor } from "../../tensor.ts";
 import { uniform } from "../init.ts";
-import { autocastOp } from "../autocast.ts";
 import { Module } from "../module.ts";
 import { parameter } from "../parameter.ts";
 
@@ -35,6 +34,6 @@ export class Conv2d extends Module {
 
   forward(x: Tensor): Tensor {
     const { stride, padding, dilation, groups } = this.config;
-    return autocastOp("conv2d", [x, this.weight, this.bias], (a, w, b) => conv2d(a!, w!, b, { stride, padding, dilation, groups }));
+    return conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups });
   }
 }

@@ -1,7 +1,6 @@
 import { linear } from "../../ops/linalg.ts";
 import type { Tensor } from "../../tensor.ts";
 import { uniform } from "../init.ts";
-import { autocastOp } from "../autocast.ts";
 import { Module } from "../module.ts";
 import { parameter } from "../parameter.ts";
 
@@ -22,6 +21,6 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return autocastOp("matmul", [x, this.weight, this.bias], (a, w, b) => linear(a!, w!, b));
+    return linear(x, this.weight, this.bias);
   }
 }

@@ -1,4 +1,5 @@
 import type { Decomposition } from "../types.ts";
+import { argsort } from "./argsort.ts";
 import { avgPool2d, avgPool2dGrad } from "./avgPool2d.ts";
 import { batchNorm } from "./batchNorm.ts";
 import { concat } from "./concat.ts";
@@ -32,4 +33,5 @@ export const DECOMPOSITIONS: Record<string, Decomposition> = {
   pad,
   concat,
   fused,
+  argsort,
 };

@@ -1,9 +1,9 @@
-import { loadCheckpoint, zeros } from "@polychip/engine";
+import { loadCheckpoint } from "@polychip/engine";
 import { optimize, printGraph, trace, type Graph } from "@polychip/engine/graph";
 import { FormatError } from "@polychip/engine/runtime";
 import { checkOutputPath, parsingFile, readBytes } from "../files.ts";
 import { saveModel, saveOnnx } from "../model-files.ts";
-import { createModel } from "../models.ts";
+import { rebuildFromCheckpoint } from "../checkpoint-models.ts";
 import { checkFiniteState } from "../numerics.ts";
 
 export interface ExportArgs {
@@ -35,21 +35,13 @@ export async function graphFromCheckpoint(path: string): Promise<{ graph: Graph;
     for (const t of state.values()) t.dispose();
     throw err;
   }
-  const name = meta.model;
-  if (typeof name !== "string")
-    throw new FormatError(`${path}: the checkpoint does not say which model it holds (meta.model); it was not written by 'polychip train'`);
-  const model = createModel(name);
+  const { name, module, example, metadata } = rebuildFromCheckpoint(meta, state, path);
   try {
-    model.loadStateDict(state);
-    const example = zeros([2, 1, 28, 28]);
-    const metadata: Record<string, string> = { model: name, checkpoint: path };
-    for (const key of ["testAccuracy", "epochs", "device"]) if (meta[key] !== undefined) metadata[key] = String(meta[key]);
-    const traced = await trace(model, [example], { dynamicBatch: true, name, metadata });
-    example.dispose();
+    const traced = await trace(module, [example], { dynamicBatch: true, name, metadata });
     return { graph: await optimize(traced), model: name };
   } finally {
-    model.dispose();
-    for (const t of state.values()) t.dispose();
+    example.dispose();
+    module.dispose();
   }
 }
 

@@ -86,6 +86,27 @@ const argReduce =
     ctx.node("Cast", [idx], node.outputs, { to: DataType.INT32 });
   };
 
+/**
+ * argsort as a TopK over the whole dim: sorted, and ONNX orders ties by the lower index, which is
+ * the stable order. The dim's size must be known at export (TopK's k is a tensor). Indices are int64
+ * in ONNX, int32 in the graph; TopK takes no bool, so bool keys go through int32.
+ */
+const argsort: OpExporter = (ctx, node) => {
+  const x = node.inputs[0]!;
+  const info = ctx.info(x);
+  const rank = info?.shape.length ?? 0;
+  const raw = num(node.attrs, "axis", -1);
+  const axis = raw < 0 ? raw + rank : raw;
+  const n = info?.shape[axis];
+  if (typeof n !== "number")
+    throw new UnsupportedOpError(`argsort: ONNX TopK needs the size of the sorted dim at export, and dim ${raw} of '${x}' is ${n ?? "unknown"}`);
+  const keys = info?.dtype === "bool" ? ctx.temp("Cast", [x], { to: DataType.INT32 }) : x;
+  const values = ctx.fresh(`${ctx.current || "argsort"}_values`);
+  const indices = ctx.fresh(`${ctx.current || "argsort"}_indices`);
+  ctx.node("TopK", [keys, ctx.int64([n])], [values, indices], { axis, largest: flag(node.attrs, "descending"), sorted: 1 });
+  ctx.node("Cast", [indices], node.outputs, { to: DataType.INT32 });
+};
+
 const matmul: OpExporter = (ctx, node) => {
   const ta = flag(node.attrs, "transposeA");
   const tb = flag(node.attrs, "transposeB");
@@ -310,6 +331,7 @@ export const OP_EXPORTERS: Readonly<Record<string, OpExporter>> = {
   reduceMin: reduce("ReduceMin"),
   argMax: argReduce("ArgMax"),
   argMin: argReduce("ArgMin"),
+  argsort,
   matmul,
   gather: gather("Gather"),
   gatherElements: gather("GatherElements"),

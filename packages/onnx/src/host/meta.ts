@@ -2,6 +2,14 @@ import type { Dim, DType } from "@polychip/hal";
 
 export type { Dim };
 
+/** "batch*8" → batch, 8; "batch" → batch, 1. */
+export function symbolParts(d: string): { base: string; factor: number } {
+  const m = /^(.+)\*(\d+)$/.exec(d);
+  return m ? { base: m[1]!, factor: Number(m[2]) } : { base: d, factor: 1 };
+}
+
+export const scaledSymbol = (base: string, factor: number): string => (factor === 1 ? base : `${base}*${factor}`);
+
 /** What the importer knows about a value before running anything: its dtype and (maybe symbolic) shape. */
 export interface ValueMeta {
   readonly dtype: DType;

@@ -1,5 +1,5 @@
 import { getOp, type Attrs, type TensorMeta } from "@polychip/hal";
-import type { Dim, ValueMeta } from "../host/meta.ts";
+import { scaledSymbol, symbolParts, type Dim, type ValueMeta } from "../host/meta.ts";
 import { unknownDim } from "../host/structural.ts";
 
 /**
@@ -12,11 +12,19 @@ import { unknownDim } from "../host/structural.ts";
  */
 export function inferWithSymbols(op: string, ins: readonly ValueMeta[], attrs: Attrs): ValueMeta[] {
   const rule = getOp(op);
-  const symbols = [...new Set(ins.flatMap((m) => m.shape.filter((d): d is string => typeof d === "string")))];
+  // "batch*8" is 8 times the symbol "batch": the runs assign sizes to base symbols only.
+  const symbols = [...new Set(ins.flatMap((m) => m.shape.filter((d): d is string => typeof d === "string").map((d) => symbolParts(d).base)))];
   if (symbols.length === 0) return rule.infer(ins as TensorMeta[], attrs);
   const assignments = [new Map(symbols.map((s, i) => [s, 1_048_583 + i * 7_919])), new Map(symbols.map((s, i) => [s, 3_145_739 + i * 104_729]))];
   const concrete = (a: Map<string, number>): TensorMeta[] =>
-    ins.map((m) => ({ dtype: m.dtype, shape: m.shape.map((d) => (typeof d === "number" ? d : a.get(d)!)) }));
+    ins.map((m) => ({
+      dtype: m.dtype,
+      shape: m.shape.map((d) => {
+        if (typeof d === "number") return d;
+        const { base, factor } = symbolParts(d);
+        return factor * a.get(base)!;
+      }),
+    }));
   const runs = assignments.map((a) => rule.infer(concrete(a), attrs));
   // Small sizes catch rules that clamp (a constant above some size, a symbol below it); a rule
   // that refuses them (a kernel larger than the input) leaves the two large runs to decide.
@@ -34,8 +42,11 @@ export function inferWithSymbols(op: string, ins: readonly ValueMeta[], attrs: A
     shape: m.shape.map((_, k): Dim => {
       const values = outs.map((run) => run[j]!.shape[k]!);
       if (values.every((v) => v === values[0]) && Number.isFinite(values[0])) return values[0]!;
-      const same = symbols.find((s) => all.every((a, r) => a.get(s) === values[r]));
-      return same ?? unknownDim();
+      for (const s of symbols) {
+        const factor = values[0]! / all[0]!.get(s)!;
+        if (Number.isInteger(factor) && factor > 0 && all.every((a, r) => factor * a.get(s)! === values[r])) return scaledSymbol(s, factor);
+      }
+      return unknownDim();
     }),
   }));
 }

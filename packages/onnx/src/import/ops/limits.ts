@@ -34,6 +34,6 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Split: "equal parts of a dim known at import",
   Squeeze: "without axes, needs the static shape",
   Tile: "repeats known at import (or per run via OnnxSession)",
-  TopK: "k known at import, at most 256, along a dim known at import",
+  TopK: "k known at import, along a dim known at import",
   Upsample: "needs the input's shape; opset 1's experimental form (height_scale/width_scale) included",
 };

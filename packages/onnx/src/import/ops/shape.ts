@@ -82,9 +82,11 @@ const expand: OpImporter = (ctx, node) => {
     ctx.op("expand", [x, shapeName], {}, output(node));
     return;
   }
-  const target = broadcastDims("expand", ctx.dims(x), valuesOf(known));
-  if (!isStatic(target)) throw new UnsupportedOpError(`${ctx.where()}: expanding to a shape with run-time dims [${target.join(", ")}]`);
-  ctx.op("expand", [x], { shape: target }, output(node));
+  const requested = valuesOf(known);
+  const target = broadcastDims("expand", ctx.dims(x), requested);
+  // A run-time dim of the result comes from a 1 in the requested shape, and the engine's expand
+  // keeps x's dim there too: the requested shape works for every size of that dim.
+  ctx.op("expand", [x], { shape: isStatic(target) ? target : requested }, output(node));
 };
 
 /** Tile = view x as [1, d0, 1, d1, ...], broadcast to [r0, d0, r1, d1, ...], merge pairs. */

@@ -1,5 +1,5 @@
 import { ELEMENTWISE_FAMILIES, sizeOf, type OpDef } from "@polychip/hal";
-import { argReduceCases, reduceCases } from "./reduce.ts";
+import { argReduceCases, argsortCases, reduceCases } from "./reduce.ts";
 import { binaryCases } from "./elementwise-binary.ts";
 import { castCases } from "./cast.ts";
 import { concatCases, padCases } from "./layout.ts";
@@ -29,6 +29,7 @@ const BY_NAME: Record<string, CaseGenerator> = {
   randomNormal: randomCases,
   argMax: argReduceCases,
   argMin: argReduceCases,
+  argsort: argsortCases,
   gather: gatherCases,
   gatherElements: gatherElementsCases,
   scatterAdd: scatterAddCases,

@@ -55,3 +55,22 @@ export function argReduceCases({ dtype, stridedInputs }: CaseContext): Conforman
   if (stridedInputs) cases.push({ name: "transposed view [4, 5]", inputs: [transposed(random(97, dtype, [4, 5]))], attrs: { axis: 1 } });
   return cases;
 }
+
+/** argsort: stable ties in both directions, NaN largest, a middle axis, rows that are not a power of two long. */
+export function argsortCases({ dtype, stridedInputs }: CaseContext): ConformanceCase[] {
+  const edges = edgeValues(dtype);
+  const ties = contiguous(dtype, [2, 5], [1, 3, 3, 0, 3, 2, 2, 1, 2, 0]);
+  const cases: ConformanceCase[] = [
+    { name: "axis 1 [3, 5]", inputs: [random(101, dtype, [3, 5])], attrs: { axis: 1 } },
+    { name: "ties, ascending (stable)", inputs: [ties], attrs: { axis: 1 } },
+    { name: "ties, descending (stable)", inputs: [ties], attrs: { axis: 1, descending: true } },
+    { name: "axis 1 [2, 3, 4], descending", inputs: [random(102, dtype, [2, 3, 4])], attrs: { axis: 1, descending: true } },
+    { name: "size-1 [1]", inputs: [random(103, dtype, [1])], attrs: { axis: 0 } },
+    { name: "empty outer dim [0, 3]", inputs: [random(104, dtype, [0, 3])], attrs: { axis: 1 } },
+    { name: `edge values [${edges.length}]`, inputs: [contiguous(dtype, [edges.length], edges)], attrs: { axis: 0 } },
+    { name: `edge values [${edges.length}], descending`, inputs: [contiguous(dtype, [edges.length], edges)], attrs: { axis: 0, descending: true } },
+    { name: "rows of 100 [4, 100]", inputs: [random(105, dtype, [4, 100])], attrs: { axis: 1 } },
+  ];
+  if (stridedInputs) cases.push({ name: "transposed view [4, 5]", inputs: [transposed(random(106, dtype, [4, 5]))], attrs: { axis: 1 } });
+  return cases;
+}
