@@ -165,7 +165,7 @@ test("on numbers every rule gives exactly planStructural's dtype, shape or error
   }
 });
 
-test("a dim replaced by a symbol comes out as that symbol, as the same number, or as a fresh symbol", () => {
+test("a dim replaced by a symbol comes out as that symbol, a whole multiple of it, the same number, or a fresh symbol", () => {
   const r = random(7);
   let symbolsKept = 0;
   for (let i = 0; i < 3000; i++) {
@@ -188,6 +188,9 @@ test("a dim replaced by a symbol comes out as that symbol, as the same number, o
         else if (binding.has(d)) {
           assert.equal(binding.get(d), expected, `case ${i}: ${JSON.stringify(c)} as ${JSON.stringify(named)}`);
           symbolsKept++;
+        } else if (/^(.+)\*(\d+)$/.test(d)) {
+          const [, base, factor] = /^(.+)\*(\d+)$/.exec(d)!;
+          assert.equal(binding.get(base!)! * Number(factor), expected, `case ${i}: ${JSON.stringify(c)} as ${JSON.stringify(named)}`);
         } else assert.match(d, /^\?\d+$/);
       }),
     );
@@ -210,15 +213,18 @@ test("reshape refuses what no size of the symbols allows, and what it cannot tel
   assert.throws(() => sym("reshape", ["batch", 3, 4], { shape: [0, 13] }), /reshape: cannot reshape \[batch, 3, 4\] \(12\*batch elements\) to \[0, 13\]/);
   assert.throws(() => sym("reshape", ["batch", 3, 4], { shape: [0, 5, -1] }), /cannot reshape/);
   assert.throws(
-    () => sym("reshape", ["batch", 3], { shape: [-1] }),
-    (e: Error) => e instanceof ShapeError && /^reshape: cannot tell -1 .* \(input float32\[batch, 3\], attrs \{"shape":\[-1\]\}\)$/.test(e.message),
+    () => sym("reshape", ["batch", "seq"], { shape: [-1, 2] }),
+    (e: Error) => e instanceof ShapeError && /^reshape: cannot tell -1 .* \(input float32\[batch, seq\], attrs \{"shape":\[-1,2\]\}\)$/.test(e.message),
   );
+  // A merged batch stays a multiple of it, as shape inference writes it: [batch, 3] to [-1] is [batch*3].
+  assert.deepEqual(sym("reshape", ["batch", 3], { shape: [-1] }), [["batch*3"]]);
+  assert.deepEqual(sym("reshape", ["batch*3", 4], { shape: [-1, 12] }), [["batch", 12]]);
   const fresh = inferStructuralSymbolic(
     "reshape",
-    { x: { dtype: "float32", shape: ["batch", 3] }, extra: [], attrs: { shape: [-1] }, outputCount: 1 },
+    { x: { dtype: "float32", shape: ["batch", "seq"] }, extra: [], attrs: { shape: [-1, 2] }, outputCount: 1 },
     { fresh: () => "n1" },
   );
-  assert.deepEqual(fresh[0]!.shape, ["n1"]);
+  assert.deepEqual(fresh[0]!.shape, ["n1", 2]);
 });
 
 test("a target computed at run time gives its length's rank of unknown dims, and no rank when the length is unknown", () => {
