@@ -1,18 +1,25 @@
-import { FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
-import { bin, castTo, input, optionalInput, output, scalarLike, type OpImporter } from "./helpers.ts";
-import { matmulOf } from "./matmul.ts";
+import { FormatError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
+import type { ImportContext, OnnxNode } from "../context.ts";
+import { attend, concatSequence, headsFirst, headsLast } from "./attention-core.ts";
+import { groupQueryAttention } from "./group-query-attention.ts";
+import { bin, castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { rotate } from "./rotary.ts";
 
 /** onnxruntime's com.microsoft attention operators (its ContribOperators.md semantics). */
 
 /**
  * MultiHeadAttention with separate 3-D query [B, S, D], key [B, L, D] and value [B, L, Dv]
- * (optional packed bias [D + D + Dv]): softmax(Q·Kᵀ·scale)·V per head, scale 1/√(D/heads) by
- * default; unidirectional masks future positions. Masks, attention bias and past state are not supported.
+ * (optional packed bias [D + D + Dv]): softmax(Q·Kᵀ·scale + mask + attention_bias)·V per head,
+ * scale 1/√(D/heads) by default. With past_key/past_value [B, heads, P, head] the keys and values
+ * are the past followed by the new ones (total T = P + L), returned as present_key/present_value.
+ * key_padding_mask is (B) key lengths, (B, T) or (B, S, T) with 0 for masked; unidirectional masks
+ * future positions. A masked score is mask_filter_value (−10000 by default), as onnxruntime sets it.
  */
 const multiHeadAttention: OpImporter = (ctx, node) => {
-  for (const i of [4, 5, 6, 7])
-    if (optionalInput(node, i)) throw new UnsupportedOpError(`${ctx.where()}: masks, attention bias and past key/value are not supported`);
-  if (output(node, 1) || output(node, 2)) throw new UnsupportedOpError(`${ctx.where()}: present key/value outputs are not supported`);
+  for (const i of [8, 9])
+    if (optionalInput(node, i))
+      throw new UnsupportedOpError(`${ctx.where()}: past_sequence_length and cache_indirection (shared-buffer beam search) are not supported`);
+  if (output(node, 3)) throw new UnsupportedOpError(`${ctx.where()}: the qk output is not supported`);
   const heads = node.attrs.int("num_heads");
   if (!heads || heads < 1) throw new FormatError(`${ctx.where()}: num_heads is required`);
   let [q, k, v] = [0, 1, 2].map((i) => input(ctx, node, i)) as [string, string, string];
@@ -30,20 +37,77 @@ const multiHeadAttention: OpImporter = (ctx, node) => {
     v = bin(ctx, "add", v, part(2 * hidden!, vHidden!));
   }
   const headSize = hidden! / heads;
-  const split = (t: string, len: number, size: number) =>
-    ctx.op("permute", [ctx.op("reshape", [t], { shape: [batch!, len, heads, size] })], { dims: [0, 2, 1, 3] });
-  const qh = split(q, seq!, headSize);
-  const kt = ctx.op("permute", [split(k, kvSeq!, headSize)], { dims: [0, 1, 3, 2] });
-  const vh = split(v, kvSeq!, vHidden! / heads);
-  const scale = node.attrs.float("scale", 1 / Math.sqrt(headSize));
-  let scores = bin(ctx, "mul", matmulOf(ctx, qh, kt), scalarLike(ctx, scale, q));
-  if (node.attrs.int("unidirectional", 0) === 1) {
-    const future = new Float32Array(seq! * kvSeq!).map((_, i) => (i % kvSeq! > Math.floor(i / kvSeq!) + kvSeq! - seq! ? -Infinity : 0));
-    scores = bin(ctx, "add", scores, ctx.const(future, [seq!, kvSeq!], ctx.dtype(q)));
+  let kh = headsFirst(ctx, k, batch!, kvSeq!, heads, headSize);
+  let vh = headsFirst(ctx, v, batch!, kvSeq!, heads, vHidden! / heads);
+  const [pastKey, pastValue] = [optionalInput(node, 6), optionalInput(node, 7)];
+  if (!pastKey !== !pastValue) throw new FormatError(`${ctx.where()}: past_key and past_value must be given together`);
+  if (pastKey && pastValue) {
+    const want = (size: number) => [batch!, heads, ctx.shape(pastKey, "MultiHeadAttention's past_key")[2]!, size];
+    const [pk, pv] = [ctx.shape(pastKey, "past_key"), ctx.shape(pastValue, "past_value")];
+    if (pk.join() !== want(headSize).join() || pv.join() !== want(vHidden! / heads).join())
+      throw new ShapeError(
+        `${ctx.where()}: past_key [${pk}] and past_value [${pv}] must be [batch, heads, past, head] = [${want(headSize)}] and [${want(vHidden! / heads)}]`,
+      );
+    kh = concatSequence(ctx, [pastKey, kh]);
+    vh = concatSequence(ctx, [pastValue, vh]);
   }
-  const attended = matmulOf(ctx, ctx.op("softmax", [scores], { axis: 3 }), vh);
-  ctx.op("reshape", [ctx.op("permute", [attended], { dims: [0, 2, 1, 3] })], { shape: [batch!, seq!, vHidden!] }, output(node));
+  ctx.bind(output(node, 1), kh);
+  ctx.bind(output(node, 2), vh);
+  const total = ctx.shape(kh, "MultiHeadAttention")[2]!;
+  const masks = [maskOf(ctx, node, batch!, seq!, total, ctx.dtype(q))];
+  const attentionBias = optionalInput(node, 5);
+  const attended = attend(ctx, headsFirst(ctx, q, batch!, seq!, heads, headSize), kh, vh, {
+    scale: node.attrs.float("scale", 1 / Math.sqrt(headSize)),
+    bias: [...masks.filter((m): m is string => m !== undefined), ...(attentionBias ? [attentionBias] : [])],
+  });
+  headsLast(ctx, attended, batch!, seq!, heads, vHidden! / heads, output(node));
 };
+
+/**
+ * The additive mask of MultiHeadAttention/Attention, [B or 1, 1, S, T]: 0 where a key is kept,
+ * mask_filter_value where key_padding_mask or unidirectional masks it (undefined: nothing masked).
+ * The padding mask may be a run-time input; the causal part is a constant.
+ */
+function maskOf(ctx: ImportContext, node: OnnxNode, batch: number, seq: number, total: number, dtype: DType): string | undefined {
+  const padding = optionalInput(node, 4);
+  const causal = node.attrs.int("unidirectional", 0) === 1;
+  if (!padding && !causal) return undefined;
+  const kept: string[] = [];
+  if (causal) {
+    const past = total - seq;
+    kept.push(
+      ctx.const(
+        Array.from({ length: seq * total }, (_, i) => (i % total <= Math.floor(i / total) + past ? 1 : 0)),
+        [1, 1, seq, total],
+        "bool",
+      ),
+    );
+  }
+  if (padding) kept.push(keptKeys(ctx, padding, batch, seq, total));
+  const all = kept.reduce((a, b) => bin(ctx, "logicalAnd", a, b));
+  const filter = node.attrs.float("mask_filter_value", -10000);
+  return ctx.op("where", [all, ctx.scalar(0, dtype), ctx.scalar(filter, dtype)]);
+}
+
+/** key_padding_mask as booleans [B, 1, S or 1, T]: (B) key lengths keep positions below the length; (B, T) and (B, S, T) keep non-zeros. */
+function keptKeys(ctx: ImportContext, mask: string, batch: number, seq: number, total: number): string {
+  const dims = ctx.shape(mask, "key_padding_mask");
+  const m = castTo(ctx, mask, "int32");
+  if (dims.length === 1 && dims[0] === batch) {
+    const positions = ctx.const(
+      Array.from({ length: total }, (_, i) => i),
+      [1, 1, 1, total],
+      "int32",
+    );
+    return bin(ctx, "less", positions, ctx.op("reshape", [m], { shape: [batch, 1, 1, 1] }));
+  }
+  const nonZero = (t: string) => bin(ctx, "notEqual", t, ctx.scalar(0, "int32"));
+  if (dims.length === 2 && dims[0] === batch && dims[1] === total) return nonZero(ctx.op("reshape", [m], { shape: [batch, 1, 1, total] }));
+  if (dims.length === 3 && dims[0] === batch && dims[1] === seq && dims[2] === total) return nonZero(ctx.op("reshape", [m], { shape: [batch, 1, seq, total] }));
+  throw new UnsupportedOpError(
+    `${ctx.where()}: key_padding_mask [${dims}] is not one of (batch) = [${batch}], (batch, total) = [${batch}, ${total}] or (batch, sequence, total) = [${batch}, ${seq}, ${total}]`,
+  );
+}
 
 /**
  * RotaryEmbedding: rotates the first rotary_dim values of every head by the angle cached for its
@@ -78,32 +142,13 @@ const rotaryEmbedding: OpImporter = (ctx, node) => {
       "int32",
     );
   }
-  const angle = (cache: string) => ctx.op("unsqueeze", [ctx.op("gather", [cache, castTo(ctx, positions, "int32")], { axis: 0 })], { axes: [2] });
-  const [cos, sin] = [angle(cosCache), angle(input(ctx, node, 3))];
-  const part = (from: number, to: number) => ctx.op("slice", [heads4], { starts: [from], ends: [to], axes: [3] });
-  let rotated: string;
-  if (node.attrs.int("interleaved", 0) === 1) {
-    const pairs = ctx.op("reshape", [part(0, rotary)], { shape: [dims[0]!, seq, heads, half, 2] });
-    const pick = (k: number) => ctx.op("squeeze", [ctx.op("slice", [pairs], { starts: [k], ends: [k + 1], axes: [4] })], { axes: [4] });
-    const [x1, x2] = [pick(0), pick(1)];
-    const a = bin(ctx, "sub", bin(ctx, "mul", x1, cos), bin(ctx, "mul", x2, sin));
-    const b = bin(ctx, "add", bin(ctx, "mul", x2, cos), bin(ctx, "mul", x1, sin));
-    const stacked = ctx.op("concat", [ctx.op("unsqueeze", [a], { axes: [4] }), ctx.op("unsqueeze", [b], { axes: [4] })], { axis: 4 });
-    rotated = ctx.op("reshape", [stacked], { shape: [dims[0]!, seq, heads, rotary] });
-  } else {
-    const [x1, x2] = [part(0, half), part(half, rotary)];
-    rotated = ctx.op(
-      "concat",
-      [bin(ctx, "sub", bin(ctx, "mul", x1, cos), bin(ctx, "mul", x2, sin)), bin(ctx, "add", bin(ctx, "mul", x2, cos), bin(ctx, "mul", x1, sin))],
-      { axis: 3 },
-    );
-  }
-  const full = rotary < headSize ? ctx.op("concat", [rotated, part(rotary, headSize)], { axis: 3 }) : rotated;
+  const full = rotate(ctx, heads4, positions, { cos: cosCache, sin: input(ctx, node, 3) }, rotary, node.attrs.int("interleaved", 0) === 1);
   if (rank === 3) ctx.op("reshape", [full], { shape: dims }, output(node));
   else ctx.op("permute", [full], { dims: [0, 2, 1, 3] }, output(node));
 };
 
 export const ATTENTION_IMPORTERS: Record<string, OpImporter> = {
+  GroupQueryAttention: groupQueryAttention,
   MultiHeadAttention: multiHeadAttention,
   RotaryEmbedding: rotaryEmbedding,
 };

@@ -1,0 +1,192 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ShapeError } from "@polychip/hal";
+import { OnnxSession } from "../session.ts";
+import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
+import { expectLikeOnnxruntime, ort, type OrtFeed } from "../testing/onnxruntime.ts";
+
+/** com.microsoft GroupQueryAttention, and MultiHeadAttention's masks, bias and past state, against onnxruntime-node. */
+const skip = ort ? false : "onnxruntime-node is not installed";
+const MS = "com.microsoft";
+
+function seeded(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31 - 0.5) * 2;
+  });
+}
+
+type Input = { shape: number[]; int?: number[]; data?: Float32Array };
+
+/** Runs one node in an OnnxSession (run-time values such as seqlens_k computed per run) and in onnxruntime. */
+async function check(node: NodeSpec, inputs: Record<string, Input>, outputs: string[], initializers: Parameters<typeof buildModel>[0]["initializers"] = []) {
+  const model = buildModel({
+    opset: 17,
+    domains: { [MS]: 1 },
+    inputs: Object.entries(inputs).map(([name, v]) => ({ name, type: v.int ? ("int32" as const) : ("float32" as const), shape: v.shape })),
+    outputs: outputs.map((name) => ({ name, type: "float32" as const })),
+    nodes: [{ ...node, domain: MS }],
+    initializers,
+  });
+  const feeds: Record<string, OrtFeed> = {};
+  Object.entries(inputs).forEach(([name, v], i) => {
+    const n = v.shape.reduce((a, b) => a * b, 1);
+    feeds[name] = v.int
+      ? { data: Int32Array.from(v.int), shape: v.shape, type: "int32" }
+      : { data: v.data ?? seeded(n, 11 + i), shape: v.shape, type: "float32" };
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  try {
+    const got = await session.run(
+      Object.fromEntries(
+        Object.entries(feeds).map(([k, f]) => [k, { data: f.data as Float32Array | Int32Array, shape: f.shape, dtype: f.type as "float32" | "int32" }]),
+      ),
+    );
+    await expectLikeOnnxruntime(model, feeds, got, 1e-4);
+  } finally {
+    session.dispose();
+  }
+}
+
+/**
+ * A GroupQueryAttention node with 4 query heads sharing 2 key/value heads of size `head`
+ * (onnxruntime's CPU kernel needs a multiple of 8, and of 16 with rotary embedding).
+ */
+function gqa(b: number, s: number, past: number, seqlens: number[], total: number, attrs: NodeSpec["attrs"] = {}, extra: Record<string, Input> = {}, head = 8) {
+  const inputs: Record<string, Input> = {
+    q: { shape: [b, s, 4 * head] },
+    k: { shape: [b, s, 2 * head] },
+    v: { shape: [b, s, 2 * head] },
+    ...(past ? { pk: { shape: [b, 2, past, head] }, pv: { shape: [b, 2, past, head] } } : {}),
+    seqlens: { shape: [b], int: seqlens },
+    total: { shape: [], int: [total] },
+    ...extra,
+  };
+  const names = ["q", "k", "v", past ? "pk" : "", past ? "pv" : "", "seqlens", "total", ...Object.keys(extra)];
+  const node: NodeSpec = {
+    op: "GroupQueryAttention",
+    inputs: names,
+    outputs: ["y", "present_key", "present_value"],
+    attrs: { num_heads: 4, kv_num_heads: 2, ...attrs },
+  };
+  return check(node, inputs, ["y", "present_key", "present_value"]);
+}
+
+test("GroupQueryAttention on a prompt (no past) matches onnxruntime, outputs and present key/value", { skip }, async () => {
+  await gqa(2, 3, 0, [2, 2], 3);
+  await gqa(2, 3, 0, [2, 1], 3);
+});
+
+test("GroupQueryAttention decoding one token after a past cache matches onnxruntime", { skip }, async () => {
+  await gqa(2, 1, 3, [3, 3], 4);
+});
+
+test("GroupQueryAttention appending a two-token chunk to a past cache matches onnxruntime", { skip }, async () => {
+  await gqa(1, 2, 3, [4], 5);
+});
+
+test("GroupQueryAttention with ragged past lengths per batch entry matches onnxruntime", { skip }, async () => {
+  await gqa(2, 1, 4, [4, 2], 5);
+});
+
+test("GroupQueryAttention with packed [Q|K|V] input matches onnxruntime", { skip }, async () => {
+  const node: NodeSpec = {
+    op: "GroupQueryAttention",
+    inputs: ["qkv", "", "", "pk", "pv", "seqlens", "total"],
+    outputs: ["y", "present_key", "present_value"],
+    attrs: { num_heads: 4, kv_num_heads: 2 },
+  };
+  await check(
+    node,
+    { qkv: { shape: [1, 1, 64] }, pk: { shape: [1, 2, 2, 8] }, pv: { shape: [1, 2, 2, 8] }, seqlens: { shape: [1], int: [2] }, total: { shape: [], int: [3] } },
+    ["y", "present_key", "present_value"],
+  );
+});
+
+test("GroupQueryAttention with rotary embedding (half and interleaved) matches onnxruntime", { skip }, async () => {
+  const angles = (f: (a: number) => number) => Float32Array.from({ length: 16 * 8 }, (_, i) => f(Math.floor(i / 8) / 10000 ** ((i % 8) / 8)));
+  const caches = { cos: { shape: [16, 8], data: angles(Math.cos) }, sin: { shape: [16, 8], data: angles(Math.sin) } };
+  for (const rotary_interleaved of [0, 1]) {
+    await gqa(1, 3, 0, [2], 3, { do_rotary: 1, rotary_interleaved }, caches, 16);
+    await gqa(2, 1, 3, [3, 3], 4, { do_rotary: 1, rotary_interleaved }, caches, 16);
+  }
+});
+
+test("GroupQueryAttention with a local window, softcap and bidirectional attention matches onnxruntime", { skip }, async () => {
+  await gqa(1, 5, 0, [4], 5, { local_window_size: 2 });
+  await gqa(1, 1, 4, [4], 5, { local_window_size: 2 });
+  await gqa(1, 4, 0, [3], 4, { softcap: { float: 0.5 } });
+  await gqa(1, 3, 0, [2], 3, { causal: 0 });
+});
+
+test("GroupQueryAttention refuses seqlens_k that do not fit the past and total lengths", async () => {
+  const model = buildModel({
+    opset: 17,
+    domains: { [MS]: 1 },
+    inputs: [
+      { name: "q", type: "float32", shape: [1, 1, 32] },
+      { name: "k", type: "float32", shape: [1, 1, 16] },
+      { name: "v", type: "float32", shape: [1, 1, 16] },
+      { name: "pk", type: "float32", shape: [1, 2, 2, 8] },
+      { name: "pv", type: "float32", shape: [1, 2, 2, 8] },
+      { name: "seqlens", type: "int32", shape: [1] },
+      { name: "total", type: "int32", shape: [] },
+    ],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [
+      {
+        op: "GroupQueryAttention",
+        domain: MS,
+        inputs: ["q", "k", "v", "pk", "pv", "seqlens", "total"],
+        outputs: ["y"],
+        attrs: { num_heads: 4, kv_num_heads: 2 },
+      },
+    ],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  const f = (n: number) => new Float32Array(n);
+  await assert.rejects(
+    session.run({
+      q: { data: f(32), shape: [1, 1, 32] },
+      k: { data: f(16), shape: [1, 1, 16] },
+      v: { data: f(16), shape: [1, 1, 16] },
+      pk: { data: f(32), shape: [1, 2, 2, 8] },
+      pv: { data: f(32), shape: [1, 2, 2, 8] },
+      seqlens: { data: Int32Array.of(7), shape: [1], dtype: "int32" },
+      total: { data: Int32Array.of(8), shape: [], dtype: "int32" },
+    }),
+    (e: Error) => e instanceof ShapeError && /seqlens_k\[0\] = 7 does not fit 1 new tokens, 2 past rows/.test(e.message),
+  );
+  session.dispose();
+});
+
+/** MultiHeadAttention, 2 heads of 4, query length 3. */
+function mha(inputs: Record<string, Input>, names: string[], attrs: NodeSpec["attrs"] = {}, outputs = ["y"]) {
+  const node: NodeSpec = { op: "MultiHeadAttention", inputs: names, outputs, attrs: { num_heads: 2, ...attrs } };
+  return check(node, inputs, outputs, [initializer("bias", Array.from(seeded(24, 8)), [24])]);
+}
+const qkv = (b: number, s: number, l: number) => ({ q: { shape: [b, s, 8] }, k: { shape: [b, l, 8] }, v: { shape: [b, l, 8] } });
+
+test("MultiHeadAttention with a (batch, total) and a (batch, sequence, total) key padding mask matches onnxruntime", { skip }, async () => {
+  await mha({ ...qkv(2, 3, 4), mask: { shape: [2, 4], int: [1, 1, 1, 0, 1, 1, 0, 0] } }, ["q", "k", "v", "bias", "mask"]);
+  const mask3 = Array.from({ length: 2 * 3 * 4 }, (_, i) => ((i * 7) % 5 === 0 ? 0 : 1));
+  await mha({ ...qkv(2, 3, 4), mask: { shape: [2, 3, 4], int: mask3 } }, ["q", "k", "v", "", "mask"]);
+});
+
+test("MultiHeadAttention with key lengths per batch entry and an attention bias matches onnxruntime", { skip }, async () => {
+  await mha({ ...qkv(2, 3, 4), lengths: { shape: [2], int: [3, 2] } }, ["q", "k", "v", "bias", "lengths"]);
+  await mha({ ...qkv(2, 3, 4), ab: { shape: [1, 2, 3, 4] } }, ["q", "k", "v", "bias", "", "ab"]);
+});
+
+test("MultiHeadAttention with past key/value returns present key/value and matches onnxruntime", { skip }, async () => {
+  const past = { pk: { shape: [2, 2, 5, 4] }, pv: { shape: [2, 2, 5, 4] } };
+  for (const unidirectional of [0, 1])
+    await mha({ ...qkv(2, 3, 3), ...past }, ["q", "k", "v", "bias", "", "", "pk", "pv"], { unidirectional }, ["y", "present_key", "present_value"]);
+  await mha(
+    { ...qkv(2, 1, 1), ...past, mask: { shape: [2, 6], int: [1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1] } },
+    ["q", "k", "v", "bias", "mask", "", "pk", "pv"],
+    {},
+    ["y", "present_key", "present_value"],
+  );
+});
