@@ -42,7 +42,7 @@ export function speedRatio(c: CaseResult, peer: string, subject = "polychip"): n
   return mine !== undefined && theirs !== undefined ? theirs / mine : undefined;
 }
 
-function whyMissing(pass: PassResult, caseId: string, peer: string): string {
+export function whyMissing(pass: PassResult, caseId: string, peer: string): string {
   const c = pass.cases.find((x) => x.id === caseId);
   if (!c) return "case not run";
   for (const id of ["polychip", peer]) {

@@ -16,7 +16,8 @@ import {
   type Tensor,
 } from "@polychip/engine";
 import { getDeviceEntry } from "@polychip/engine/core";
-import type { BenchCase, Conv2dCase, InferCase, MatmulCase, TrainCase } from "../cases.ts";
+import type { BenchCase, Conv2dCase, InferCase, MatmulCase, ModelCase, TrainCase } from "../cases.ts";
+import { loadRealModel } from "../models/real-models.ts";
 import { modelParams, SGD_LR, syntheticBatch, type HostTensor, type ModelKind, type ModelParams } from "../models/params.ts";
 import { uniformArray } from "../models/seeded.ts";
 import { ready, type Job, type Prepared, type Runner, type RunnerInfo } from "./types.ts";
@@ -141,6 +142,24 @@ function inferJob(c: InferCase): Job {
   };
 }
 
+/** A real ONNX model through @polychip/onnx's OnnxSession (planned for the input's shapes on the first run). */
+async function modelJob(c: ModelCase, device: string): Promise<Job> {
+  const { OnnxSession } = await import("@polychip/onnx");
+  const { bytes, feeds, output } = await loadRealModel(c);
+  const session = await OnnxSession.create(bytes, { device });
+  const inputs = Object.fromEntries(
+    Object.entries(feeds).map(([name, f]) => [name, { data: f.data, shape: f.shape, dtype: f.type === "int64" ? ("int32" as const) : ("float32" as const) }]),
+  );
+  let result: Float32Array | undefined;
+  return {
+    run: async () => {
+      result = Float32Array.from((await session.run(inputs))[output]!.data);
+    },
+    output: () => result!,
+    dispose: () => session.dispose(),
+  };
+}
+
 export type PolychipDevice = "cpu" | "webgpu";
 
 /**
@@ -225,6 +244,8 @@ export class PolychipRunner implements Runner {
         return ready(await trainJob(c, this.device));
       case "infer":
         return ready(inferJob(c));
+      case "model":
+        return ready(await modelJob(c, this.device));
     }
   }
 

@@ -56,11 +56,13 @@ export class TfjsRunner implements Runner {
     if (!(await this.tf.setBackend(this.backend))) throw new Error(`tfjs backend '${this.backend}' failed to initialise`);
   }
 
-  covers(_c: BenchCase): boolean {
-    return true;
+  /** tfjs reads no ONNX, so the real models (--models) are not its cases. */
+  covers(c: BenchCase): boolean {
+    return c.kind !== "model";
   }
 
   async prepare(c: BenchCase): Promise<Prepared> {
+    if (c.kind === "model") return unsupported("tfjs does not read ONNX models");
     await this.select();
     switch (c.kind) {
       case "matmul":
