@@ -120,6 +120,11 @@ test("GroupQueryAttention with a local window, softcap and bidirectional attenti
   await gqa(1, 3, 0, [2], 3, { causal: 0 });
 });
 
+test("GroupQueryAttention with smooth softmax matches onnxruntime", { skip }, async () => {
+  await gqa(1, 3, 0, [2], 3, { smooth_softmax: 1 });
+  await gqa(2, 1, 3, [3, 3], 4, { smooth_softmax: 1 });
+});
+
 test("GroupQueryAttention refuses seqlens_k that do not fit the past and total lengths", async () => {
   const model = buildModel({
     opset: 17,

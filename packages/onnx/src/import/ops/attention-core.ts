@@ -33,6 +33,8 @@ export interface AttendOptions {
   readonly softcap?: number;
   /** Added to the scaled scores; broadcasts to [B, heads, S, L] (a mask of 0 and −∞ or a filter value, an attention bias). */
   readonly bias?: readonly string[];
+  /** An extra logit per head ([1, heads, 1, 1]) that joins the softmax's denominator and attends to nothing (attention sinks, smooth softmax). */
+  readonly sink?: string;
 }
 
 /** softmax(q·kᵀ·scale (+ bias))·v on heads-first q [B, N, S, H], k [B, N, L, H], v [B, N, L, Hv]: [B, N, S, Hv]. */
@@ -44,5 +46,9 @@ export function attend(ctx: ImportContext, qh: string, kh: string, vh: string, o
     scores = bin(ctx, "mul", un(ctx, "tanh", bin(ctx, "div", scores, cap)), cap);
   }
   for (const b of options.bias ?? []) scores = bin(ctx, "add", scores, b);
-  return matmulOf(ctx, ctx.op("softmax", [scores], { axis: 3 }), vh);
+  if (!options.sink) return matmulOf(ctx, ctx.op("softmax", [scores], { axis: 3 }), vh);
+  const [b, n, s, l] = ctx.shape(scores, "attention with a sink");
+  const sink = ctx.op("expand", [options.sink], { shape: [b!, n!, s!, 1] });
+  const weights = ctx.op("softmax", [ctx.op("concat", [scores, sink], { axis: 3 })], { axis: 3 });
+  return matmulOf(ctx, ctx.op("slice", [weights], { starts: [0], ends: [l!], axes: [3] }), vh);
 }
