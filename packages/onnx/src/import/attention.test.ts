@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ShapeError } from "@polychip/hal";
 import { OnnxSession } from "../session.ts";
+import { runOnnx } from "../testing/run-model.ts";
 import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort, type OrtFeed } from "../testing/onnxruntime.ts";
 
@@ -194,4 +195,52 @@ test("MultiHeadAttention with past key/value returns present key/value and match
     {},
     ["y", "present_key", "present_value"],
   );
+});
+
+/** com.microsoft Attention: input [2, 3, 6] projected by weights [6, 24] (+ bias) into 2 heads of 4. */
+function selfAttention(inputs: Record<string, Input>, names: string[], attrs: NodeSpec["attrs"] = {}, outputs = ["y"]) {
+  const node: NodeSpec = { op: "Attention", inputs: ["x", "w", ...names], outputs, attrs: { num_heads: 2, ...attrs } };
+  return check(node, { x: { shape: [2, 3, 6] }, ...inputs }, outputs, attentionWeights);
+}
+const attentionWeights = [
+  initializer("w", Array.from(seeded(6 * 24, 4)), [6, 24]),
+  initializer("bias", Array.from(seeded(24, 5)), [24]),
+  initializer("zeros", new Array(24).fill(0), [24]),
+];
+
+test("Attention (fused QKV projection) with bias, unidirectional and a custom scale matches onnxruntime", { skip }, async () => {
+  await selfAttention({}, ["bias"]);
+  await selfAttention({}, ["bias"], { unidirectional: 1, scale: { float: 0.3 } });
+});
+
+test("Attention without a bias equals a zero bias, which matches onnxruntime (its CPU kernel crashes without one)", { skip }, async () => {
+  const model = (inputs: string[]) =>
+    buildModel({
+      opset: 17,
+      domains: { [MS]: 1 },
+      inputs: [{ name: "x", type: "float32", shape: [2, 3, 6] }],
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [{ op: "Attention", domain: MS, inputs, outputs: ["y"], attrs: { num_heads: 2 } }],
+      initializers: attentionWeights,
+    });
+  const x = { data: seeded(36, 9), shape: [2, 3, 6] };
+  const [none, zero] = await Promise.all([runOnnx(model(["x", "w"]), { x }), runOnnx(model(["x", "w", "zeros"]), { x })]);
+  assert.deepEqual(none.y!.data, zero.y!.data);
+  await selfAttention({}, ["zeros"]);
+});
+
+test("Attention with a mask_index in each form and an attention bias matches onnxruntime", { skip }, async () => {
+  await selfAttention({ mask: { shape: [2], int: [3, 1] } }, ["bias", "mask"]);
+  await selfAttention({ mask: { shape: [2, 3], int: [1, 1, 0, 1, 0, 1] } }, ["bias", "mask"]);
+  await selfAttention({ mask: { shape: [2, 3, 3], int: [1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0] } }, ["bias", "mask"]);
+  await selfAttention({ ab: { shape: [2, 2, 3, 3] } }, ["bias", "", "", "ab"]);
+});
+
+test("Attention with past state returns the present state and matches onnxruntime", { skip }, async () => {
+  const past = { past: { shape: [2, 2, 2, 4, 4] } };
+  await selfAttention(past, ["bias", "", "past"], {}, ["y", "present"]);
+  await selfAttention({ ...past, mask: { shape: [2, 7], int: [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0] } }, ["bias", "mask", "past"], { unidirectional: 1 }, [
+    "y",
+    "present",
+  ]);
 });

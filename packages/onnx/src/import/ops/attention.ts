@@ -1,9 +1,10 @@
-import { FormatError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
-import type { ImportContext, OnnxNode } from "../context.ts";
+import { FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { attend, concatSequence, headsFirst, headsLast } from "./attention-core.ts";
+import { attentionMask } from "./attention-mask.ts";
 import { groupQueryAttention } from "./group-query-attention.ts";
-import { bin, castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 import { rotate } from "./rotary.ts";
+import { selfAttention } from "./self-attention.ts";
 
 /** onnxruntime's com.microsoft attention operators (its ContribOperators.md semantics). */
 
@@ -54,7 +55,7 @@ const multiHeadAttention: OpImporter = (ctx, node) => {
   ctx.bind(output(node, 1), kh);
   ctx.bind(output(node, 2), vh);
   const total = ctx.shape(kh, "MultiHeadAttention")[2]!;
-  const masks = [maskOf(ctx, node, batch!, seq!, total, ctx.dtype(q))];
+  const masks = [attentionMask(ctx, node, optionalInput(node, 4), { batch: batch!, seq: seq!, total }, ctx.dtype(q))];
   const attentionBias = optionalInput(node, 5);
   const attended = attend(ctx, headsFirst(ctx, q, batch!, seq!, heads, headSize), kh, vh, {
     scale: node.attrs.float("scale", 1 / Math.sqrt(headSize)),
@@ -62,52 +63,6 @@ const multiHeadAttention: OpImporter = (ctx, node) => {
   });
   headsLast(ctx, attended, batch!, seq!, heads, vHidden! / heads, output(node));
 };
-
-/**
- * The additive mask of MultiHeadAttention/Attention, [B or 1, 1, S, T]: 0 where a key is kept,
- * mask_filter_value where key_padding_mask or unidirectional masks it (undefined: nothing masked).
- * The padding mask may be a run-time input; the causal part is a constant.
- */
-function maskOf(ctx: ImportContext, node: OnnxNode, batch: number, seq: number, total: number, dtype: DType): string | undefined {
-  const padding = optionalInput(node, 4);
-  const causal = node.attrs.int("unidirectional", 0) === 1;
-  if (!padding && !causal) return undefined;
-  const kept: string[] = [];
-  if (causal) {
-    const past = total - seq;
-    kept.push(
-      ctx.const(
-        Array.from({ length: seq * total }, (_, i) => (i % total <= Math.floor(i / total) + past ? 1 : 0)),
-        [1, 1, seq, total],
-        "bool",
-      ),
-    );
-  }
-  if (padding) kept.push(keptKeys(ctx, padding, batch, seq, total));
-  const all = kept.reduce((a, b) => bin(ctx, "logicalAnd", a, b));
-  const filter = node.attrs.float("mask_filter_value", -10000);
-  return ctx.op("where", [all, ctx.scalar(0, dtype), ctx.scalar(filter, dtype)]);
-}
-
-/** key_padding_mask as booleans [B, 1, S or 1, T]: (B) key lengths keep positions below the length; (B, T) and (B, S, T) keep non-zeros. */
-function keptKeys(ctx: ImportContext, mask: string, batch: number, seq: number, total: number): string {
-  const dims = ctx.shape(mask, "key_padding_mask");
-  const m = castTo(ctx, mask, "int32");
-  if (dims.length === 1 && dims[0] === batch) {
-    const positions = ctx.const(
-      Array.from({ length: total }, (_, i) => i),
-      [1, 1, 1, total],
-      "int32",
-    );
-    return bin(ctx, "less", positions, ctx.op("reshape", [m], { shape: [batch, 1, 1, 1] }));
-  }
-  const nonZero = (t: string) => bin(ctx, "notEqual", t, ctx.scalar(0, "int32"));
-  if (dims.length === 2 && dims[0] === batch && dims[1] === total) return nonZero(ctx.op("reshape", [m], { shape: [batch, 1, 1, total] }));
-  if (dims.length === 3 && dims[0] === batch && dims[1] === seq && dims[2] === total) return nonZero(ctx.op("reshape", [m], { shape: [batch, 1, seq, total] }));
-  throw new UnsupportedOpError(
-    `${ctx.where()}: key_padding_mask [${dims}] is not one of (batch) = [${batch}], (batch, total) = [${batch}, ${total}] or (batch, sequence, total) = [${batch}, ${seq}, ${total}]`,
-  );
-}
 
 /**
  * RotaryEmbedding: rotates the first rotary_dim values of every head by the angle cached for its
@@ -148,6 +103,7 @@ const rotaryEmbedding: OpImporter = (ctx, node) => {
 };
 
 export const ATTENTION_IMPORTERS: Record<string, OpImporter> = {
+  Attention: selfAttention,
   GroupQueryAttention: groupQueryAttention,
   MultiHeadAttention: multiHeadAttention,
   RotaryEmbedding: rotaryEmbedding,
