@@ -6,7 +6,7 @@ import { runOnnx } from "../testing/run-model.ts";
 import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort, type OrtFeed } from "../testing/onnxruntime.ts";
 
-/** com.microsoft GroupQueryAttention, and MultiHeadAttention's masks, bias and past state, against onnxruntime-node. */
+/** com.microsoft transformer operators against onnxruntime-node: the attention family (GroupQueryAttention, MultiHeadAttention with masks and past state, Attention) and BERT's EmbedLayerNormalization. */
 const skip = ort ? false : "onnxruntime-node is not installed";
 const MS = "com.microsoft";
 
@@ -20,13 +20,19 @@ function seeded(n: number, seed: number): Float32Array {
 
 type Input = { shape: number[]; int?: number[]; data?: Float32Array };
 
-/** Runs one node in an OnnxSession (run-time values such as seqlens_k computed per run) and in onnxruntime. */
-async function check(node: NodeSpec, inputs: Record<string, Input>, outputs: string[], initializers: Parameters<typeof buildModel>[0]["initializers"] = []) {
+/** Runs one node in an OnnxSession (run-time values such as seqlens_k computed per run) and in onnxruntime; outputs are float32 unless listed in `intOutputs`. */
+async function check(
+  node: NodeSpec,
+  inputs: Record<string, Input>,
+  outputs: string[],
+  initializers: Parameters<typeof buildModel>[0]["initializers"] = [],
+  intOutputs: string[] = [],
+) {
   const model = buildModel({
     opset: 17,
     domains: { [MS]: 1 },
     inputs: Object.entries(inputs).map(([name, v]) => ({ name, type: v.int ? ("int32" as const) : ("float32" as const), shape: v.shape })),
-    outputs: outputs.map((name) => ({ name, type: "float32" as const })),
+    outputs: outputs.map((name) => ({ name, type: intOutputs.includes(name) ? ("int32" as const) : ("float32" as const) })),
     nodes: [{ ...node, domain: MS }],
     initializers,
   });
@@ -242,5 +248,25 @@ test("Attention with past state returns the present state and matches onnxruntim
   await selfAttention({ ...past, mask: { shape: [2, 7], int: [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0] } }, ["bias", "mask", "past"], { unidirectional: 1 }, [
     "y",
     "present",
+  ]);
+});
+
+test("EmbedLayerNormalization (segments, mask index, position ids, the embedding sum) matches onnxruntime", { skip }, async () => {
+  const tables = [
+    initializer("words", Array.from(seeded(10 * 8, 1)), [10, 8]),
+    initializer("positions", Array.from(seeded(6 * 8, 2)), [6, 8]),
+    initializer("segments", Array.from(seeded(2 * 8, 3)), [2, 8]),
+    initializer("gamma", Array.from(seeded(8, 4)), [8]),
+    initializer("beta", Array.from(seeded(8, 5)), [8]),
+  ];
+  const ids = { ids: { shape: [2, 3], int: [1, 5, 9, 2, 0, 7] }, seg: { shape: [2, 3], int: [0, 0, 1, 0, 1, 1] } };
+  const node = (inputs: string[], outputs: string[]): NodeSpec => ({ op: "EmbedLayerNormalization", inputs, outputs, attrs: { epsilon: { float: 1e-5 } } });
+  const inputsOf = ["ids", "seg", "words", "positions", "segments", "gamma", "beta"];
+  await check(node([...inputsOf, "mask"], ["y", "mask_index"]), { ...ids, mask: { shape: [2, 3], int: [1, 1, 1, 1, 0, 1] } }, ["y", "mask_index"], tables, [
+    "mask_index",
+  ]);
+  await check(node(inputsOf, ["y", "mask_index", "sum"]), ids, ["y", "mask_index", "sum"], tables, ["mask_index"]);
+  await check(node([...inputsOf, "", "pos"], ["y", "mask_index"]), { ...ids, pos: { shape: [1, 3], int: [3, 4, 5] } }, ["y", "mask_index"], tables, [
+    "mask_index",
   ]);
 });

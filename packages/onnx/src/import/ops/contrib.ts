@@ -2,6 +2,7 @@ import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polych
 import { geluOf } from "./activations.ts";
 import { ATTENTION_IMPORTERS } from "./attention.ts";
 import { bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { embedLayerNormalization } from "./embed-layer-norm.ts";
 import { matmulOf } from "./matmul.ts";
 import { rmsNormOf } from "./normalization.ts";
 
@@ -151,6 +152,7 @@ const matMulInteger: OpImporter = (ctx, node) => {
 export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
   ...ATTENTION_IMPORTERS,
   BiasGelu: biasGelu,
+  EmbedLayerNormalization: embedLayerNormalization,
   FastGelu: fastGelu,
   QuickGelu: quickGelu,
   SkipLayerNormalization: skipLayerNormalization,
