@@ -203,6 +203,68 @@ test("MultiHeadAttention with past key/value returns present key/value and match
   );
 });
 
+test("MultiHeadAttention with heads-first key and value (a cross-attention cache) matches onnxruntime", { skip }, async () => {
+  for (const withBias of [false, true]) {
+    const b = withBias ? "bias" : "";
+    await mha({ q: { shape: [2, 3, 8] }, k: { shape: [2, 2, 5, 4] }, v: { shape: [2, 2, 5, 4] } }, ["q", "k", "v", b]);
+  }
+  await mha({ q: { shape: [2, 3, 8] }, k: { shape: [2, 2, 5, 4] }, v: { shape: [2, 2, 5, 4] }, mask: { shape: [2], int: [5, 2] } }, [
+    "q",
+    "k",
+    "v",
+    "",
+    "mask",
+  ]);
+});
+
+test("MultiHeadAttention's packed Q|K|V and K|V forms equal the separate form in onnxruntime (whose CPU kernel has no packed forms)", { skip }, async () => {
+  const [b, n, h] = [2, 2, 4];
+  const s = 3;
+  const [q, k, v] = [1, 2, 3].map((seed) => seeded(b * s * n * h, seed));
+  /** [B, S, heads·head] tensors interleaved into [B, S, heads, parts, head]. */
+  const pack = (parts: Float32Array[]) =>
+    Float32Array.from({ length: parts.length * b * s * n * h }, (_, i) => {
+      const within = i % h;
+      const part = Math.floor(i / h) % parts.length;
+      const row = Math.floor(i / (h * parts.length));
+      return parts[part]![row * h + within]!;
+    });
+  const node = (inputs: string[]) => ({ op: "MultiHeadAttention", domain: MS, inputs, outputs: ["y"], attrs: { num_heads: n } });
+  const model = (inputs: { name: string; shape: number[] }[], names: string[]) =>
+    buildModel({
+      opset: 17,
+      domains: { [MS]: 1 },
+      inputs: inputs.map((i) => ({ ...i, type: "float32" as const })),
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [node(names)],
+      initializers: [initializer("bias", Array.from(seeded(24, 8)), [24])],
+    });
+  const flat = [b, s, n * h];
+  const separate = model(
+    ["q", "k", "v"].map((name) => ({ name, shape: flat })),
+    ["q", "k", "v", "bias"],
+  );
+  const session = await ort!.InferenceSession.create(separate);
+  const want = (
+    await session.run({ q: new ort!.Tensor("float32", q!, flat), k: new ort!.Tensor("float32", k!, flat), v: new ort!.Tensor("float32", v!, flat) })
+  ).y!.data as Float32Array;
+  await session.release();
+  const qkv = await runOnnx(model([{ name: "qkv", shape: [b, s, n, 3, h] }], ["qkv", "", "", "bias"]), {
+    qkv: { data: pack([q!, k!, v!]), shape: [b, s, n, 3, h] },
+  });
+  const kv = await runOnnx(
+    model(
+      [
+        { name: "q", shape: flat },
+        { name: "kv", shape: [b, s, n, 2, h] },
+      ],
+      ["q", "kv", "", "bias"],
+    ),
+    { q: { data: q!, shape: flat }, kv: { data: pack([k!, v!]), shape: [b, s, n, 2, h] } },
+  );
+  for (const got of [qkv, kv]) got.y!.data.forEach((x, i) => assert.ok(Math.abs(x - want[i]!) <= 1e-5, `y[${i}]: ${x} vs onnxruntime ${want[i]}`));
+});
+
 /** com.microsoft Attention: input [2, 3, 6] projected by weights [6, 24] (+ bias) into 2 heads of 4. */
 function selfAttention(inputs: Record<string, Input>, names: string[], attrs: NodeSpec["attrs"] = {}, outputs = ["y"]) {
   const node: NodeSpec = { op: "Attention", inputs: ["x", "w", ...names], outputs, attrs: { num_heads: 2, ...attrs } };

@@ -19,7 +19,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MatMulInteger: "computed in float32: exact while partial sums stay below 2^24",
   MatMulNBits: "2, 4 or 8 bits; weights dequantised at import; no g_idx",
   MaxPool: "1-D to 3-D; no Indices output",
-  MultiHeadAttention: "3-D query, key and value; no past_sequence_length/cache_indirection or qk output",
+  MultiHeadAttention: "no past_sequence_length/cache_indirection or qk output",
   Attention: "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
   GroupQueryAttention:
     "float KV cache; seqlens_k and total_sequence_length read per run; no position_ids, head_sink, quantised or windowed cache, q/k norm or output_qk",
