@@ -16,6 +16,7 @@ import {
   type Tensor,
 } from "@polychip/engine";
 import { getDeviceEntry } from "@polychip/engine/core";
+import { OnnxSession } from "@polychip/onnx";
 import type { BenchCase, Conv2dCase, InferCase, MatmulCase, ModelCase, TrainCase } from "../cases.ts";
 import { loadRealModel } from "../models/real-models.ts";
 import { modelParams, SGD_LR, syntheticBatch, type HostTensor, type ModelKind, type ModelParams } from "../models/params.ts";
@@ -144,7 +145,6 @@ function inferJob(c: InferCase): Job {
 
 /** A real ONNX model through @polychip/onnx's OnnxSession (planned for the input's shapes on the first run). */
 async function modelJob(c: ModelCase, device: string): Promise<Job> {
-  const { OnnxSession } = await import("@polychip/onnx");
   const { bytes, feeds, output } = await loadRealModel(c);
   const session = await OnnxSession.create(bytes, { device });
   const inputs = Object.fromEntries(
