@@ -1,5 +1,4 @@
 import type { BenchCase, ModelCase } from "../cases.ts";
-import { loadRealModel } from "../models/real-models.ts";
 import { cnnParams, syntheticBatch } from "../models/params.ts";
 import { uniformArray } from "../models/seeded.ts";
 import { cnnOnnx, conv2dOnnx, matmulOnnx } from "../onnx/bench-models.ts";
@@ -107,6 +106,8 @@ export class OnnxRuntimeRunner implements Runner {
 
   /** A real model of the suite, fed the same values as Polychip (int64 inputs as BigInt64). */
   private async prepareModel(c: ModelCase): Promise<Prepared> {
+    // Loaded on use: the model cache reads files, and this runner is also bundled into the WebGPU page.
+    const { loadRealModel } = await import("../models/real-models.ts");
     const { bytes, feeds, output } = await loadRealModel(c);
     const ort = this.ort;
     const tensors: Record<string, OrtTensor> = {};

@@ -16,9 +16,7 @@ import {
   type Tensor,
 } from "@polychip/engine";
 import { getDeviceEntry } from "@polychip/engine/core";
-import { OnnxSession } from "@polychip/onnx";
 import type { BenchCase, Conv2dCase, InferCase, MatmulCase, ModelCase, TrainCase } from "../cases.ts";
-import { loadRealModel } from "../models/real-models.ts";
 import { modelParams, SGD_LR, syntheticBatch, type HostTensor, type ModelKind, type ModelParams } from "../models/params.ts";
 import { uniformArray } from "../models/seeded.ts";
 import { ready, type Job, type Prepared, type Runner, type RunnerInfo } from "./types.ts";
@@ -145,6 +143,8 @@ function inferJob(c: InferCase): Job {
 
 /** A real ONNX model through @polychip/onnx's OnnxSession (planned for the input's shapes on the first run). */
 async function modelJob(c: ModelCase, device: string): Promise<Job> {
+  // Loaded on use: the model cache reads files, and this runner is also bundled into the WebGPU page.
+  const [{ OnnxSession }, { loadRealModel }] = await Promise.all([import("@polychip/onnx"), import("../models/real-models.ts")]);
   const { bytes, feeds, output } = await loadRealModel(c);
   const session = await OnnxSession.create(bytes, { device });
   const inputs = Object.fromEntries(
