@@ -18,7 +18,8 @@ function seeded(n: number, seed: number): Float32Array {
   });
 }
 
-type Input = { shape: number[]; int?: number[]; data?: Float32Array };
+/** An input: float32 values (seeded when absent), or integers fed as int32, or as int64 (`int64: true`; int32 in Polychip). */
+type Input = { shape: number[]; int?: number[]; int64?: boolean; data?: Float32Array };
 
 /** Runs one node in an OnnxSession (run-time values such as seqlens_k computed per run) and in onnxruntime; outputs are float32 unless listed in `intOutputs`. */
 async function check(
@@ -31,7 +32,11 @@ async function check(
   const model = buildModel({
     opset: 17,
     domains: { [MS]: 1 },
-    inputs: Object.entries(inputs).map(([name, v]) => ({ name, type: v.int ? ("int32" as const) : ("float32" as const), shape: v.shape })),
+    inputs: Object.entries(inputs).map(([name, v]) => ({
+      name,
+      type: v.int ? (v.int64 ? ("int64" as const) : ("int32" as const)) : ("float32" as const),
+      shape: v.shape,
+    })),
     outputs: outputs.map((name) => ({ name, type: intOutputs.includes(name) ? ("int32" as const) : ("float32" as const) })),
     nodes: [{ ...node, domain: MS }],
     initializers,
@@ -40,14 +45,21 @@ async function check(
   Object.entries(inputs).forEach(([name, v], i) => {
     const n = v.shape.reduce((a, b) => a * b, 1);
     feeds[name] = v.int
-      ? { data: Int32Array.from(v.int), shape: v.shape, type: "int32" }
+      ? v.int64
+        ? { data: BigInt64Array.from(v.int, BigInt), shape: v.shape, type: "int64" }
+        : { data: Int32Array.from(v.int), shape: v.shape, type: "int32" }
       : { data: v.data ?? seeded(n, 11 + i), shape: v.shape, type: "float32" };
   });
   const session = await OnnxSession.create(model, { device: "cpu" });
   try {
     const got = await session.run(
       Object.fromEntries(
-        Object.entries(feeds).map(([k, f]) => [k, { data: f.data as Float32Array | Int32Array, shape: f.shape, dtype: f.type as "float32" | "int32" }]),
+        Object.entries(feeds).map(([k, f]) => [
+          k,
+          f.type === "int64"
+            ? { data: Int32Array.from(f.data as BigInt64Array, Number), shape: f.shape, dtype: "int32" as const }
+            : { data: f.data as Float32Array | Int32Array, shape: f.shape, dtype: f.type as "float32" | "int32" },
+        ]),
       ),
     );
     await expectLikeOnnxruntime(model, feeds, got, 1e-4);
@@ -118,6 +130,35 @@ test("GroupQueryAttention with rotary embedding (half and interleaved) matches o
     await gqa(1, 3, 0, [2], 3, { do_rotary: 1, rotary_interleaved }, caches, 16);
     await gqa(2, 1, 3, [3, 3], 4, { do_rotary: 1, rotary_interleaved }, caches, 16);
   }
+});
+
+test("GroupQueryAttention with rotary embedding at given position ids matches onnxruntime", { skip }, async () => {
+  const angles = (f: (a: number) => number) => Float32Array.from({ length: 16 * 8 }, (_, i) => f(Math.floor(i / 8) / 10000 ** ((i % 8) / 8)));
+  const caches = { cos: { shape: [16, 8], data: angles(Math.cos) }, sin: { shape: [16, 8], data: angles(Math.sin) } };
+  const node = (past: boolean): NodeSpec => ({
+    op: "GroupQueryAttention",
+    inputs: ["q", "k", "v", past ? "pk" : "", past ? "pv" : "", "seqlens", "total", "cos", "sin", "pos"],
+    outputs: ["y", "present_key", "present_value"],
+    attrs: { num_heads: 4, kv_num_heads: 2, do_rotary: 1 },
+  });
+  const qkv = (b: number, s: number) => ({ q: { shape: [b, s, 64] }, k: { shape: [b, s, 32] }, v: { shape: [b, s, 32] } });
+  const outputs = ["y", "present_key", "present_value"];
+  // A prompt reads only the first position id and counts on from it, for every batch entry.
+  const prompt = { ...qkv(2, 3), seqlens: { shape: [2], int: [2, 2] }, total: { shape: [], int: [3] }, ...caches };
+  await check(node(false), { ...prompt, pos: { shape: [2, 3], int: [4, 2, 7, 1, 1, 1], int64: true } }, outputs);
+  const past = { pk: { shape: [2, 2, 3, 16] }, pv: { shape: [2, 2, 3, 16] } };
+  await check(
+    node(true),
+    {
+      ...qkv(2, 1),
+      ...past,
+      seqlens: { shape: [2], int: [3, 3] },
+      total: { shape: [], int: [4] },
+      ...caches,
+      pos: { shape: [2, 1], int: [5, 9], int64: true },
+    },
+    outputs,
+  );
 });
 
 test("GroupQueryAttention with a local window, softcap and bidirectional attention matches onnxruntime", { skip }, async () => {

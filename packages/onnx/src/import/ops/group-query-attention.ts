@@ -1,12 +1,11 @@
 import { FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
 import { attend, concatSequence, headsFirst, headsLast, repeatHeads } from "./attention-core.ts";
-import { input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { bin, castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 import { rotate } from "./rotary.ts";
 
 /** Inputs and attributes of GroupQueryAttention that Polychip does not lower, with why. */
 const REFUSED_INPUTS: readonly [number, string][] = [
-  [9, "position_ids"],
   // onnxruntime-node 1.30, the oracle, gave outputs that change with unused empty inputs once head_sink's slot is listed: no checked reference.
   [11, "head_sink (per-head softmax sinks)"],
   [12, "k_scale (quantised KV cache)"],
@@ -66,11 +65,7 @@ export const groupQueryAttention: OpImporter = (ctx, node) => {
     const caches = { cos: input(ctx, node, 7), sin: input(ctx, node, 8) };
     const rotary = 2 * ctx.shape(caches.cos, "GroupQueryAttention's cos_cache")[1]!;
     if (rotary > headSize) throw new ShapeError(`${ctx.where()}: rotary cache of ${rotary / 2} columns does not fit head size ${headSize}`);
-    const positions = ctx.const(
-      past.flatMap((p) => Array.from({ length: seq }, (_, i) => p + i)),
-      [batch, seq],
-      "int32",
-    );
+    const positions = rotaryPositions(ctx, optionalInput(node, 9), past, seq, prompt);
     const interleaved = node.attrs.int("rotary_interleaved", 0) === 1;
     q4 = rotate(ctx, q4, positions, caches, rotary, interleaved);
     k4 = rotate(ctx, k4, positions, caches, rotary, interleaved);
@@ -97,6 +92,24 @@ export const groupQueryAttention: OpImporter = (ctx, node) => {
   });
   headsLast(ctx, attended, batch, seq, heads, headSize, output(node));
 };
+
+/**
+ * Rotary positions [B or 1, S]: past_b + i, or position_ids — of which a prompt reads only the
+ * very first entry and counts on from it for every batch entry (as onnxruntime's kernel does).
+ */
+function rotaryPositions(ctx: ImportContext, positionIds: string | undefined, past: readonly number[], seq: number, prompt: boolean): string {
+  const counting = (starts: readonly number[]) =>
+    ctx.const(
+      starts.flatMap((p) => Array.from({ length: seq }, (_, i) => p + i)),
+      [starts.length, seq],
+      "int32",
+    );
+  if (!positionIds) return counting(past);
+  const ids = castTo(ctx, positionIds, "int32");
+  if (!prompt) return ids;
+  const first = ctx.op("slice", [ids], { starts: [0, 0], ends: [1, 1], axes: [0, 1] });
+  return bin(ctx, "add", first, counting([0]));
+}
 
 /** smooth_softmax adds a zero logit to every softmax's denominator. */
 function sinkOf(ctx: ImportContext, node: Parameters<OpImporter>[1]): string | undefined {

@@ -21,8 +21,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MaxPool: "1-D to 3-D; no Indices output",
   MultiHeadAttention: "no past_sequence_length/cache_indirection or qk output",
   Attention: "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
-  GroupQueryAttention:
-    "float KV cache; seqlens_k and total_sequence_length read per run; no position_ids, head_sink, quantised or windowed cache, q/k norm or output_qk",
+  GroupQueryAttention: "float KV cache; seqlens_k and total_sequence_length read per run; no head_sink, quantised or windowed cache, q/k norm or output_qk",
   Pad: "modes constant, reflect, edge; pads known at import (or per run via OnnxSession)",
   QLinearConv: "1-D and 2-D; scales known at import; summed in float32 (exact while partial sums stay below 2^24)",
   QLinearMatMul: "per-tensor scales known at import; summed in float32 (exact while partial sums stay below 2^24)",
