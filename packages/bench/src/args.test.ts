@@ -28,3 +28,8 @@ test("the pnpm argument separator is ignored", () => {
 test("bad thread counts are refused", () => {
   assert.throws(() => parseBenchArgs(["--threads", "0,2"]), /--threads 0,2/);
 });
+
+test("--models asks for the real-model suite", () => {
+  assert.equal(parseBenchArgs(["--models"]).models, true);
+  assert.equal(parseBenchArgs([]).models, false);
+});

@@ -12,6 +12,8 @@ export interface BenchArgs {
   readonly epochSteps?: number;
   readonly webgpu: boolean;
   readonly webgpuFull: boolean;
+  /** The real-model suite of @polychip/onnx instead of issue 6's cases. */
+  readonly models: boolean;
   readonly help: boolean;
 }
 
@@ -31,6 +33,8 @@ Runs Polychip's cpu device beside tfjs-cpu, tfjs-wasm, onnxruntime-web (WASM), o
   --epoch-steps <n>   stop the epoch after n steps and project the full epoch
   --webgpu            the WebGPU cases in headless Chromium instead of the cpu cases
   --webgpu-full       with --webgpu on a software adapter: also the slowest cases (matmul 2048)
+  --models            the real ONNX models of @polychip/onnx's suite instead (Polychip cpu beside
+                      ort-web and ort-node; --only model-ppocr-v4-det,… picks some); issue 11's goals
   --help`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -52,6 +56,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "epoch-steps": { type: "string" },
       webgpu: { type: "boolean", default: false },
       "webgpu-full": { type: "boolean", default: false },
+      models: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -75,6 +80,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     epochSteps,
     webgpu: values.webgpu! || values["webgpu-full"]!,
     webgpuFull: values["webgpu-full"]!,
+    models: values.models!,
     help: values.help!,
   };
 }

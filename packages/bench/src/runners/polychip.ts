@@ -18,7 +18,7 @@ import {
   type Tensor,
 } from "@polychip/engine";
 import { getDeviceEntry } from "@polychip/engine/core";
-import type { BenchCase, Conv2dCase, InferCase, MatmulCase, TrainCase } from "../cases.ts";
+import type { BenchCase, Conv2dCase, InferCase, MatmulCase, ModelCase, TrainCase } from "../cases.ts";
 import { modelParams, SGD_LR, syntheticBatch, type HostTensor, type ModelKind, type ModelParams } from "../models/params.ts";
 import { resnet } from "../models/resnet.ts";
 import { uniformArray } from "../models/seeded.ts";
@@ -153,6 +153,25 @@ function inferJob(c: InferCase, compiled: boolean): Job {
   };
 }
 
+/** A real ONNX model through @polychip/onnx's OnnxSession (planned for the input's shapes on the first run). */
+async function modelJob(c: ModelCase, device: string): Promise<Job> {
+  // Loaded on use: the model cache reads files, and this runner is also bundled into the WebGPU page.
+  const [{ OnnxSession }, { loadRealModel }] = await Promise.all([import("@polychip/onnx"), import("../models/real-models.ts")]);
+  const { bytes, feeds, output } = await loadRealModel(c);
+  const session = await OnnxSession.create(bytes, { device });
+  const inputs = Object.fromEntries(
+    Object.entries(feeds).map(([name, f]) => [name, { data: f.data, shape: f.shape, dtype: f.type === "int64" ? ("int32" as const) : ("float32" as const) }]),
+  );
+  let result: Float32Array | undefined;
+  return {
+    run: async () => {
+      result = Float32Array.from((await session.run(inputs))[output]!.data);
+    },
+    output: () => result!,
+    dispose: () => session.dispose(),
+  };
+}
+
 export type PolychipDevice = "cpu" | "webgpu";
 
 /**
@@ -239,6 +258,8 @@ export class PolychipRunner implements Runner {
         return ready(await trainJob(c, this.device, this.compiled));
       case "infer":
         return ready(inferJob(c, this.compiled));
+      case "model":
+        return ready(await modelJob(c, this.device));
     }
   }
 

@@ -56,11 +56,13 @@ export class TfjsRunner implements Runner {
     if (!(await this.tf.setBackend(this.backend))) throw new Error(`tfjs backend '${this.backend}' failed to initialise`);
   }
 
+  /** tfjs reads no ONNX, so the real models (--models) are not its cases, and it has no ResNet. */
   covers(c: BenchCase): boolean {
-    return (c.kind !== "train" && c.kind !== "infer") || c.model !== "resnet";
+    return c.kind !== "model" && ((c.kind !== "train" && c.kind !== "infer") || c.model !== "resnet");
   }
 
   async prepare(c: BenchCase): Promise<Prepared> {
+    if (c.kind === "model") return unsupported("tfjs does not read ONNX models");
     await this.select();
     switch (c.kind) {
       case "matmul":

@@ -1,10 +1,11 @@
 // Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
 import "@polychip/devices";
 import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
 import { isDType } from "@polychip/hal";
 import { createSession, FormatError, type HostOutput, type HostTensor } from "@polychip/engine/runtime";
-import { fileError } from "../files.ts";
-import { loadModel } from "../model-files.ts";
+import { fileError, parsingFile } from "../files.ts";
+import { loadModel, openOnnxSession } from "../model-files.ts";
 
 export interface RunArgs {
   model: string;
@@ -81,14 +82,40 @@ function formatOutput(name: string, o: RunOutput & { preview: number[] }, count:
   return `${name}: ${o.dtype}[${o.shape.join(", ")}] = [${values.join(", ")}${more}]`;
 }
 
-/** `polychip run`: loads a .pcm/.onnx model in the lean runtime and runs it once on the given inputs. */
+/** A model ready to run: a .pcm graph in one runtime session, or an ONNX model planned for the inputs' shapes. */
+interface PreparedModel {
+  readonly name: string;
+  run(inputs: Record<string, HostTensor>): Promise<Record<string, HostOutput>>;
+  dispose(): void;
+}
+
+async function prepare(path: string, device: string, inputs: Record<string, HostTensor>): Promise<PreparedModel> {
+  if (extname(path).toLowerCase() === ".onnx") {
+    const session = await openOnnxSession(path, device);
+    try {
+      // Planning (the import with the inputs' sizes bound) happens here, so the timed run is the run alone.
+      const { graph } = await parsingFile(path, () => session.planFor(inputs));
+      return { name: graph.name, run: (feeds) => session.run(feeds), dispose: () => session.dispose() };
+    } catch (err) {
+      session.dispose();
+      throw err;
+    }
+  }
+  const graph = await loadModel(path);
+  const session = await createSession(graph, { device });
+  return { name: graph.name, run: (feeds) => session.run(feeds), dispose: () => session.dispose() };
+}
+
+/**
+ * `polychip run`: runs a model once on the given inputs in the lean runtime. An .onnx model goes
+ * through an OnnxSession, so symbolic dims (dynamic height/width, sequence length) take the inputs' sizes.
+ */
 export async function runCommand(args: RunArgs): Promise<RunResult> {
-  const graph = await loadModel(args.model);
   const inputs = await readInputFile(args.input);
-  const session = await createSession(graph, { device: args.device });
+  const model = await prepare(args.model, args.device, inputs);
   try {
     const started = performance.now();
-    const outputs = await session.run(inputs);
+    const outputs = await model.run(inputs);
     const milliseconds = performance.now() - started;
     if (args.json) {
       const plain = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, { dtype: o.dtype, shape: o.shape, data: Array.from(o.data) }]));
@@ -97,9 +124,9 @@ export async function runCommand(args: RunArgs): Promise<RunResult> {
     const summaries = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, summarise(o)]));
     for (const [name, o] of Object.entries(summaries))
       process.stdout.write(`${formatOutput(name, o as RunOutput & { preview: number[] }, outputs[name]!.data.length)}\n`);
-    process.stdout.write(`ran ${graph.name} on ${args.device} in ${milliseconds.toFixed(1)} ms\n`);
+    process.stdout.write(`ran ${model.name} on ${args.device} in ${milliseconds.toFixed(1)} ms\n`);
     return { model: args.model, device: args.device, outputs: summaries, milliseconds };
   } finally {
-    session.dispose();
+    model.dispose();
   }
 }

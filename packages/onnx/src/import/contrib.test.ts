@@ -89,6 +89,33 @@ test("SkipLayerNormalization (beta, bias, the sum output) matches onnxruntime", 
   );
 });
 
+test("SkipSimplifiedLayerNormalization (RMS norm; bias, the sum output) matches onnxruntime", { skip }, async () => {
+  const inits = [initializer("gamma", Array.from(seeded(16, 5)), [16]), initializer("bias", Array.from(seeded(16, 7)), [16])];
+  await check(
+    [
+      {
+        op: "SkipSimplifiedLayerNormalization",
+        domain: MS,
+        inputs: ["x", "skip", "gamma", "bias"],
+        outputs: ["y", "", "", "sum"],
+        attrs: { epsilon: { float: 1e-6 } },
+      },
+    ],
+    { x: { shape: [2, 3, 16] }, skip: { shape: [2, 3, 16] } },
+    [
+      { name: "y", type: "float32" },
+      { name: "sum", type: "float32" },
+    ],
+    inits,
+  );
+  await check(
+    [{ op: "SkipSimplifiedLayerNormalization", domain: MS, inputs: ["x", "skip", "gamma"], outputs: ["y"] }],
+    { x: { shape: [1, 4, 16] }, skip: { shape: [1, 4, 16] } },
+    [{ name: "y", type: "float32" }],
+    inits,
+  );
+});
+
 test("MatMulNBits (4-bit, blocks of 16, packed zero points, bias) matches onnxruntime", { skip }, async () => {
   const [n, k, block] = [6, 40, 16];
   const blocks = Math.ceil(k / block);

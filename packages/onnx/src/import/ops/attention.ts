@@ -1,49 +1,111 @@
 import { FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
-import { bin, castTo, input, optionalInput, output, scalarLike, type OpImporter } from "./helpers.ts";
-import { matmulOf } from "./matmul.ts";
+import { attend, concatSequence, headsFirst, headsLast } from "./attention-core.ts";
+import { attentionMask } from "./attention-mask.ts";
+import { groupQueryAttention } from "./group-query-attention.ts";
+import type { ImportContext, OnnxNode } from "../context.ts";
+import { bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { rotate } from "./rotary.ts";
+import { selfAttention } from "./self-attention.ts";
 
 /** onnxruntime's com.microsoft attention operators (its ContribOperators.md semantics). */
 
 /**
- * MultiHeadAttention with separate 3-D query [B, S, D], key [B, L, D] and value [B, L, Dv]
- * (optional packed bias [D + D + Dv]): softmax(Q·Kᵀ·scale)·V per head, scale 1/√(D/heads) by
- * default; unidirectional masks future positions. Masks, attention bias and past state are not supported.
+ * MultiHeadAttention: softmax(Q·Kᵀ·scale + mask + attention_bias)·V per head, scale 1/√head by
+ * default. Query [B, S, D] with key [B, L, D] and value [B, L, Dv] (bias [D + D + Dv] added to
+ * each), key and value already split into heads [B, heads, L, head] (cross-attention caches; the
+ * bias's Q part only), packed K|V in key [B, L, heads, 2, head], or packed Q|K|V in query
+ * [B, S, heads, 3, head]. With past_key/past_value [B, heads, P, head] the keys and values are the
+ * past followed by the new ones (total T = P + L), returned as present_key/present_value.
+ * key_padding_mask is (B) key lengths, (B, T) or (B, S, T) with 0 for masked; unidirectional masks
+ * future positions. A masked score is mask_filter_value (−10000 by default), as onnxruntime sets it.
  */
 const multiHeadAttention: OpImporter = (ctx, node) => {
-  for (const i of [4, 5, 6, 7])
-    if (optionalInput(node, i)) throw new UnsupportedOpError(`${ctx.where()}: masks, attention bias and past key/value are not supported`);
-  if (output(node, 1) || output(node, 2)) throw new UnsupportedOpError(`${ctx.where()}: present key/value outputs are not supported`);
+  for (const i of [8, 9])
+    if (optionalInput(node, i))
+      throw new UnsupportedOpError(`${ctx.where()}: past_sequence_length and cache_indirection (shared-buffer beam search) are not supported`);
+  if (output(node, 3)) throw new UnsupportedOpError(`${ctx.where()}: the qk output is not supported`);
   const heads = node.attrs.int("num_heads");
   if (!heads || heads < 1) throw new FormatError(`${ctx.where()}: num_heads is required`);
-  let [q, k, v] = [0, 1, 2].map((i) => input(ctx, node, i)) as [string, string, string];
-  for (const t of [q, k, v])
-    if (ctx.rank(t) !== 3) throw new UnsupportedOpError(`${ctx.where()}: only 3-D query, key and value ([batch, sequence, hidden]) are supported`);
-  const [batch, seq, hidden] = ctx.shape(q, "MultiHeadAttention");
-  const [, kvSeq, vHidden] = ctx.shape(v, "MultiHeadAttention");
-  if (hidden! % heads !== 0 || vHidden! % heads !== 0)
-    throw new ShapeError(`${ctx.where()}: hidden sizes ${hidden} and ${vHidden} do not divide into ${heads} heads`);
-  const bias = optionalInput(node, 3);
-  if (bias) {
-    const part = (start: number, size: number) => ctx.op("slice", [bias], { starts: [start], ends: [start + size], axes: [0] });
-    q = bin(ctx, "add", q, part(0, hidden!));
-    k = bin(ctx, "add", k, part(hidden!, hidden!));
-    v = bin(ctx, "add", v, part(2 * hidden!, vHidden!));
+  const { q, kh: newKeys, vh: newValues, headSize, vHeadSize } = mhaProjections(ctx, node, heads);
+  const [batch, seq] = ctx.shape(q, "MultiHeadAttention");
+  let [kh, vh] = [newKeys, newValues];
+  const [pastKey, pastValue] = [optionalInput(node, 6), optionalInput(node, 7)];
+  if (!pastKey !== !pastValue) throw new FormatError(`${ctx.where()}: past_key and past_value must be given together`);
+  if (pastKey && pastValue) {
+    const want = (size: number) => [batch!, heads, ctx.shape(pastKey, "MultiHeadAttention's past_key")[2]!, size];
+    const [pk, pv] = [ctx.shape(pastKey, "past_key"), ctx.shape(pastValue, "past_value")];
+    if (pk.join() !== want(headSize).join() || pv.join() !== want(vHeadSize).join())
+      throw new ShapeError(
+        `${ctx.where()}: past_key [${pk}] and past_value [${pv}] must be [batch, heads, past, head] = [${want(headSize)}] and [${want(vHeadSize)}]`,
+      );
+    kh = concatSequence(ctx, [pastKey, kh]);
+    vh = concatSequence(ctx, [pastValue, vh]);
   }
-  const headSize = hidden! / heads;
-  const split = (t: string, len: number, size: number) =>
-    ctx.op("permute", [ctx.op("reshape", [t], { shape: [batch!, len, heads, size] })], { dims: [0, 2, 1, 3] });
-  const qh = split(q, seq!, headSize);
-  const kt = ctx.op("permute", [split(k, kvSeq!, headSize)], { dims: [0, 1, 3, 2] });
-  const vh = split(v, kvSeq!, vHidden! / heads);
-  const scale = node.attrs.float("scale", 1 / Math.sqrt(headSize));
-  let scores = bin(ctx, "mul", matmulOf(ctx, qh, kt), scalarLike(ctx, scale, q));
-  if (node.attrs.int("unidirectional", 0) === 1) {
-    const future = new Float32Array(seq! * kvSeq!).map((_, i) => (i % kvSeq! > Math.floor(i / kvSeq!) + kvSeq! - seq! ? -Infinity : 0));
-    scores = bin(ctx, "add", scores, ctx.const(future, [seq!, kvSeq!], ctx.dtype(q)));
-  }
-  const attended = matmulOf(ctx, ctx.op("softmax", [scores], { axis: 3 }), vh);
-  ctx.op("reshape", [ctx.op("permute", [attended], { dims: [0, 2, 1, 3] })], { shape: [batch!, seq!, vHidden!] }, output(node));
+  ctx.bind(output(node, 1), kh);
+  ctx.bind(output(node, 2), vh);
+  const total = ctx.shape(kh, "MultiHeadAttention")[2]!;
+  const masks = [attentionMask(ctx, node, optionalInput(node, 4), { batch: batch!, seq: seq!, total }, ctx.dtype(q))];
+  const attentionBias = optionalInput(node, 5);
+  const attended = attend(ctx, headsFirst(ctx, q, batch!, seq!, heads, headSize), kh, vh, {
+    scale: node.attrs.float("scale", 1 / Math.sqrt(headSize)),
+    bias: [...masks.filter((m): m is string => m !== undefined), ...(attentionBias ? [attentionBias] : [])],
+  });
+  headsLast(ctx, attended, batch!, seq!, heads, vHeadSize, output(node));
 };
+
+/** MultiHeadAttention's query [B, S, D] and its keys and values heads-first, from whichever input layout the node uses. */
+function mhaProjections(ctx: ImportContext, node: OnnxNode, heads: number) {
+  const query = input(ctx, node, 0);
+  const [key, value, bias] = [optionalInput(node, 1), optionalInput(node, 2), optionalInput(node, 3)];
+  const dims = (t: string) => ctx.shape(t, "MultiHeadAttention");
+  const pick = (t: string, axis: number, i: number, shape: number[]) =>
+    ctx.op("reshape", [ctx.op("slice", [t], { starts: [i], ends: [i + 1], axes: [axis] })], { shape });
+  const biasPart = (start: number, size: number) => ctx.op("slice", [bias!], { starts: [start], ends: [start + size], axes: [0] });
+  const withBias = (t: string, start: number, size: number) => (bias ? bin(ctx, "add", t, biasPart(start, size)) : t);
+  if (!key) {
+    // Packed Q|K|V: [B, S, heads, 3, head].
+    const [b, s, n, three, h] = dims(query);
+    if (ctx.rank(query) !== 5 || n !== heads || three !== 3)
+      throw new ShapeError(`${ctx.where()}: without key, query must be packed [batch, sequence, heads, 3, head] with ${heads} heads, got [${dims(query)}]`);
+    const part = (i: number) => withBias(pick(query, 3, i, [b!, s!, n! * h!]), i * n! * h!, n! * h!);
+    return { q: part(0), kh: headsFirst(ctx, part(1), b!, s!, n!, h!), vh: headsFirst(ctx, part(2), b!, s!, n!, h!), headSize: h!, vHeadSize: h! };
+  }
+  if (ctx.rank(query) !== 3)
+    throw new UnsupportedOpError(`${ctx.where()}: query must be 3-D [batch, sequence, hidden] when key is given, got [${dims(query)}]`);
+  const [batch, , hidden] = dims(query);
+  if (hidden! % heads !== 0) throw new ShapeError(`${ctx.where()}: hidden size ${hidden} does not divide into ${heads} heads`);
+  const headSize = hidden! / heads;
+  const q = withBias(query, 0, hidden!);
+  if (!value) {
+    // Packed K|V: [B, L, heads, 2, head].
+    const [b, l, n, two, h] = dims(key);
+    if (ctx.rank(key) !== 5 || n !== heads || two !== 2 || h !== headSize)
+      throw new ShapeError(
+        `${ctx.where()}: without value, key must be packed [batch, length, heads, 2, head] = [${batch}, L, ${heads}, 2, ${headSize}], got [${dims(key)}]`,
+      );
+    const part = (i: number) => headsFirst(ctx, withBias(pick(key, 3, i, [b!, l!, n! * h!]), (1 + i) * hidden!, hidden!), b!, l!, n!, h!);
+    return { q, kh: part(0), vh: part(1), headSize, vHeadSize: headSize };
+  }
+  if (ctx.rank(key) === 4 && ctx.rank(value) === 4) {
+    // Keys and values already heads-first (a cross-attention cache): only the query takes its bias.
+    const [kd, vd] = [dims(key), dims(value)];
+    if (kd[0] !== batch || kd[1] !== heads || kd[3] !== headSize || vd[0] !== batch || vd[1] !== heads || vd[2] !== kd[2])
+      throw new ShapeError(`${ctx.where()}: 4-D key [${kd}] and value [${vd}] must be [batch, heads, length, head] with ${heads} heads of ${headSize}`);
+    return { q, kh: key, vh: value, headSize, vHeadSize: vd[3]! };
+  }
+  if (ctx.rank(key) !== 3 || ctx.rank(value) !== 3)
+    throw new UnsupportedOpError(`${ctx.where()}: key [${dims(key)}] and value [${dims(value)}] must both be 3-D or both 4-D`);
+  const [, kvSeq, vHidden] = dims(value);
+  if (vHidden! % heads !== 0) throw new ShapeError(`${ctx.where()}: value hidden size ${vHidden} does not divide into ${heads} heads`);
+  const vHeadSize = vHidden! / heads;
+  return {
+    q,
+    kh: headsFirst(ctx, withBias(key, hidden!, hidden!), batch!, kvSeq!, heads, headSize),
+    vh: headsFirst(ctx, withBias(value, 2 * hidden!, vHidden!), batch!, kvSeq!, heads, vHeadSize),
+    headSize,
+    vHeadSize,
+  };
+}
 
 /**
  * RotaryEmbedding: rotates the first rotary_dim values of every head by the angle cached for its
@@ -78,32 +140,14 @@ const rotaryEmbedding: OpImporter = (ctx, node) => {
       "int32",
     );
   }
-  const angle = (cache: string) => ctx.op("unsqueeze", [ctx.op("gather", [cache, castTo(ctx, positions, "int32")], { axis: 0 })], { axes: [2] });
-  const [cos, sin] = [angle(cosCache), angle(input(ctx, node, 3))];
-  const part = (from: number, to: number) => ctx.op("slice", [heads4], { starts: [from], ends: [to], axes: [3] });
-  let rotated: string;
-  if (node.attrs.int("interleaved", 0) === 1) {
-    const pairs = ctx.op("reshape", [part(0, rotary)], { shape: [dims[0]!, seq, heads, half, 2] });
-    const pick = (k: number) => ctx.op("squeeze", [ctx.op("slice", [pairs], { starts: [k], ends: [k + 1], axes: [4] })], { axes: [4] });
-    const [x1, x2] = [pick(0), pick(1)];
-    const a = bin(ctx, "sub", bin(ctx, "mul", x1, cos), bin(ctx, "mul", x2, sin));
-    const b = bin(ctx, "add", bin(ctx, "mul", x2, cos), bin(ctx, "mul", x1, sin));
-    const stacked = ctx.op("concat", [ctx.op("unsqueeze", [a], { axes: [4] }), ctx.op("unsqueeze", [b], { axes: [4] })], { axis: 4 });
-    rotated = ctx.op("reshape", [stacked], { shape: [dims[0]!, seq, heads, rotary] });
-  } else {
-    const [x1, x2] = [part(0, half), part(half, rotary)];
-    rotated = ctx.op(
-      "concat",
-      [bin(ctx, "sub", bin(ctx, "mul", x1, cos), bin(ctx, "mul", x2, sin)), bin(ctx, "add", bin(ctx, "mul", x2, cos), bin(ctx, "mul", x1, sin))],
-      { axis: 3 },
-    );
-  }
-  const full = rotary < headSize ? ctx.op("concat", [rotated, part(rotary, headSize)], { axis: 3 }) : rotated;
+  const full = rotate(ctx, heads4, positions, { cos: cosCache, sin: input(ctx, node, 3) }, rotary, node.attrs.int("interleaved", 0) === 1);
   if (rank === 3) ctx.op("reshape", [full], { shape: dims }, output(node));
   else ctx.op("permute", [full], { dims: [0, 2, 1, 3] }, output(node));
 };
 
 export const ATTENTION_IMPORTERS: Record<string, OpImporter> = {
+  Attention: selfAttention,
+  GroupQueryAttention: groupQueryAttention,
   MultiHeadAttention: multiHeadAttention,
   RotaryEmbedding: rotaryEmbedding,
 };

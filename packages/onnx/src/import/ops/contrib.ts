@@ -2,7 +2,9 @@ import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polych
 import { geluOf } from "./activations.ts";
 import { ATTENTION_IMPORTERS } from "./attention.ts";
 import { bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { embedLayerNormalization } from "./embed-layer-norm.ts";
 import { matmulOf } from "./matmul.ts";
+import { rmsNormOf } from "./normalization.ts";
 
 /**
  * onnxruntime's com.microsoft operators that browser-targeted exports carry, with onnxruntime's
@@ -42,6 +44,20 @@ const skipLayerNormalization: OpImporter = (ctx, node) => {
   const beta = optionalInput(node, 3);
   const epsilon = node.attrs.float("epsilon", 1e-12);
   ctx.op("layerNorm", beta ? [sum, input(ctx, node, 2), beta] : [sum, input(ctx, node, 2)], { axis: ctx.rank(sum) - 1, epsilon }, output(node));
+  ctx.bind(output(node, 3), sum);
+};
+
+/**
+ * SkipSimplifiedLayerNormalization (LLM exports): s = input + skip (+ bias); output = RMS norm of
+ * s over the last dim times gamma. Outputs 1 and 2 (mean, inverse std) are refused like
+ * SkipLayerNormalization's; output 3 is s itself.
+ */
+const skipSimplifiedLayerNormalization: OpImporter = (ctx, node) => {
+  if (output(node, 1) || output(node, 2)) throw new UnsupportedOpError(`${ctx.where()}: the mean and inv_std_var outputs are not supported`);
+  const bias = optionalInput(node, 3);
+  let sum = bin(ctx, "add", input(ctx, node, 0), input(ctx, node, 1));
+  if (bias) sum = bin(ctx, "add", sum, bias);
+  rmsNormOf(ctx, sum, ctx.rank(sum) - 1, node.attrs.float("epsilon", 1e-12), input(ctx, node, 2), output(node));
   ctx.bind(output(node, 3), sum);
 };
 
@@ -136,9 +152,11 @@ const matMulInteger: OpImporter = (ctx, node) => {
 export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
   ...ATTENTION_IMPORTERS,
   BiasGelu: biasGelu,
+  EmbedLayerNormalization: embedLayerNormalization,
   FastGelu: fastGelu,
   QuickGelu: quickGelu,
   SkipLayerNormalization: skipLayerNormalization,
+  SkipSimplifiedLayerNormalization: skipSimplifiedLayerNormalization,
   MatMulNBits: matMulNBits,
 };
 

@@ -128,17 +128,22 @@ const rmsNormalization: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const rank = ctx.rank(x);
   const axis = axisOf(ctx, node.attrs.int("axis", -1), rank);
-  const axes = [...Array(rank).keys()].slice(axis);
-  const shape = ctx.shape(x, "RMSNormalization");
+  rmsNormOf(ctx, x, axis, node.attrs.float("epsilon", 1e-5), input(ctx, node, 1), output(node));
+};
+
+/** x / sqrt(mean(x²) + ε) · scale over the dims from `axis` on (RMSNormalization, onnxruntime's simplified layer norms). */
+export function rmsNormOf(ctx: ImportContext, x: string, axis: number, epsilon: number, scale: string, out?: string): string {
+  const axes = [...Array(ctx.rank(x)).keys()].slice(axis);
+  const shape = ctx.shape(x, "RMS normalization");
   const count = scalarLike(
     ctx,
     axes.reduce((p, a) => p * shape[a]!, 1),
     x,
   );
   const meanSquare = bin(ctx, "div", ctx.op("reduceSum", [bin(ctx, "mul", x, x)], { axes, keepDims: true }), count);
-  const rms = un(ctx, "sqrt", bin(ctx, "add", meanSquare, scalarLike(ctx, node.attrs.float("epsilon", 1e-5), x)));
-  bin(ctx, "mul", bin(ctx, "div", x, rms), input(ctx, node, 1), output(node));
-};
+  const rms = un(ctx, "sqrt", bin(ctx, "add", meanSquare, scalarLike(ctx, epsilon, x)));
+  return bin(ctx, "mul", bin(ctx, "div", x, rms), scale, out);
+}
 
 /** Softmax and LogSoftmax: before opset 13 the input is coerced to 2-D at `axis` (default 1). */
 function softmax(halOp: "softmax" | "logSoftmax"): OpImporter {

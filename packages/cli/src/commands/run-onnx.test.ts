@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { PolychipError } from "@polychip/engine/runtime";
+import { OnnxSession } from "@polychip/onnx";
+import { runCommand } from "./run.ts";
+
+/** @polychip/onnx's committed dynamic-H/W model (stride-2 conv, a 2× Resize, GlobalAveragePool, a Shape chain). */
+const DYNAMIC_HW = new URL("../../../onnx/fixtures/dynamic-hw.onnx", import.meta.url);
+
+const pixels = (n: number) => Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + 0.1 * Math.cos(i));
+
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "polychip-run-onnx-"));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("run takes an ONNX model with dynamic height/width at two input sizes, as OnnxSession computes them", async () => {
+  await inTempDir(async (dir) => {
+    const reference = await OnnxSession.create(new Uint8Array(await readFile(DYNAMIC_HW)), { device: "cpu" });
+    try {
+      for (const shape of [
+        [1, 3, 10, 14],
+        [1, 3, 7, 9],
+      ]) {
+        const data = pixels(shape.reduce((a, b) => a * b, 1));
+        const input = join(dir, `x-${shape.join("x")}.json`);
+        await writeFile(input, JSON.stringify({ x: { shape, data } }));
+        const result = await runCommand({ model: DYNAMIC_HW.pathname, device: "cpu", input, json: true });
+        const want = await reference.run({ x: { shape, data: Float32Array.from(data) } });
+        const half = (n: number) => Math.ceil(n / 2);
+        assert.deepEqual(
+          result.outputs.up!.shape,
+          [1, 4, 2 * half(shape[2]!), 2 * half(shape[3]!)],
+          "the stride-2 conv then the 2× Resize follow the input's H and W",
+        );
+        assert.deepEqual(result.outputs.y!.shape, [1, 4]);
+        for (const name of ["y", "up"]) assert.deepEqual(result.outputs[name]!.data, Array.from(want[name]!.data), `${name} at [${shape}]`);
+      }
+    } finally {
+      reference.dispose();
+    }
+  });
+});
+
+test("run refuses an input the ONNX model's declaration does not allow, naming the input", async () => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, "flat.json");
+    await writeFile(input, JSON.stringify({ x: { shape: [3, 10], data: pixels(30) } }));
+    await assert.rejects(
+      runCommand({ model: DYNAMIC_HW.pathname, device: "cpu", input, json: true }),
+      (e: Error) => e instanceof PolychipError && /'x'/.test(e.message),
+    );
+  });
+});

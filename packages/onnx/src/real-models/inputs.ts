@@ -1,0 +1,60 @@
+/**
+ * Realistic synthetic inputs for the real-model suite (real-models/models.json): documents for the
+ * OCR models, embedding-like features for the wake-word heads, voice-like audio for Silero VAD.
+ * The suite's test and the bench's --models mode feed the same values.
+ */
+
+/** A synthetic document: light paper with dark strokes (text-like bars), ImageNet-normalised, NCHW. */
+function documentImage(h: number, w: number, seed: number): Float32Array {
+  const out = new Float32Array(3 * h * w);
+  const mean = [0.485, 0.456, 0.406];
+  const std = [0.229, 0.224, 0.225];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const line = Math.floor(y / 16);
+      const inStroke = y % 16 > 4 && y % 16 < 12 && (x + line * 7 + seed) % 13 < 8 && x > 6 && x < w - 6;
+      const paper = 0.92 + 0.04 * Math.sin(x * 0.05 + y * 0.03 + seed);
+      for (let c = 0; c < 3; c++) out[c * h * w + y * w + x] = ((inStroke ? 0.1 + 0.05 * c : paper) - mean[c]!) / std[c]!;
+    }
+  }
+  return out;
+}
+
+/** Embedding-like features for the wake-word heads (the openWakeWord embedding model's range). */
+function features(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(i * 0.37 + seed) * Math.cos(i * 0.011));
+}
+
+/** One run's inputs, by name: values, shape and the ONNX type onnxruntime is fed (int64 is int32 in Polychip). */
+export type RealModelFeeds = Record<string, { data: Float32Array | Int32Array; shape: number[]; type: "float32" | "int64" }>;
+const image = (shape: number[], data: Float32Array): RealModelFeeds => ({ x: { data, shape, type: "float32" } });
+
+/** A voice-like chunk: two tones with a slow envelope, 512 samples at 16 kHz. */
+function speech(seed: number): Float32Array {
+  return Float32Array.from(
+    { length: 512 },
+    (_, i) => (0.2 + 0.1 * Math.sin(i * 0.01 + seed)) * (Math.sin(i * (0.06 + 0.01 * seed)) + 0.3 * Math.sin(i * 0.71)),
+  );
+}
+
+const vad = (): RealModelFeeds[] =>
+  [0, 1].map((seed) => ({
+    input: { data: speech(seed), shape: [1, 512], type: "float32" },
+    sr: { data: Int32Array.of(16000), shape: [], type: "int64" },
+    state: { data: features(2 * 128, seed + 7).map((v) => v * 0.2), shape: [2, 1, 128], type: "float32" },
+  }));
+
+/** Each suite model's runs, in order (several input sizes where its dims are dynamic). */
+export const REAL_MODEL_INPUTS: Readonly<Record<string, () => RealModelFeeds[]>> = {
+  "ppocr-v4-det": () =>
+    [
+      [96, 128],
+      [64, 160],
+    ].map(([h, w], k) => image([1, 3, h!, w!], documentImage(h!, w!, k))),
+  "ppocr-v4-rec": () => [160, 320].map((w, k) => image([1, 3, 48, w], documentImage(48, w, k + 3))),
+  "ppocr-mobile-v2-cls": () => [image([1, 3, 48, 192], documentImage(48, 192, 5))],
+  "openwakeword-hello-deepa": () => [1, 4].map((seed) => ({ "onnx::Flatten_0": { data: features(25 * 96, seed), shape: [1, 25, 96], type: "float32" } })),
+  "openwakeword-namaste-deepa": () => [2, 5].map((seed) => ({ "onnx::Flatten_0": { data: features(24 * 96, seed), shape: [1, 24, 96], type: "float32" } })),
+  "silero-vad-op18": vad,
+  "silero-vad-lstm": vad,
+};
