@@ -1,7 +1,7 @@
-// A tiny character-level transformer: token + position embeddings, one pre-norm block with causal
-// self-attention written out with matmul and softmax, an MLP, and a language-model head. It learns
-// to continue the text below, then writes a sample.
-import { nn, optim, tensor, tidy, noGrad, crossEntropy, log, setModel, keep, type Tensor } from "polychip";
+// A tiny character-level transformer: token + position embeddings, one pre-norm
+// nn.TransformerEncoderLayer with causal self-attention (nn.MultiheadAttention inside) and a GELU
+// MLP, and a language-model head. It learns to continue the text below, then writes a sample.
+import { nn, optim, tensor, tidy, noGrad, crossEntropy, log, setModel, type Tensor } from "polychip";
 
 const TEXT = `the chip reads the weights, the chip multiplies, the chip adds.
 the host waits for nothing: it queues the work and reads the answer later.
@@ -18,41 +18,10 @@ const vocab = chars.length;
 const ids = Int32Array.from(TEXT, (c) => chars.indexOf(c));
 console.log(`${TEXT.length} characters, vocabulary of ${vocab}`);
 
-// 0 where a position may look, a large negative number where it would look ahead.
-const maskValues = new Float32Array(BLOCK * BLOCK).map((_, i) => (i % BLOCK > Math.floor(i / BLOCK) ? -1e9 : 0));
-const causalMask = keep(tensor(maskValues, { shape: [BLOCK, BLOCK] }));
-
-class Block extends nn.Module {
-  ln1 = new nn.LayerNorm(DIM);
-  query = new nn.Linear(DIM, DIM);
-  key = new nn.Linear(DIM, DIM);
-  value = new nn.Linear(DIM, DIM);
-  proj = new nn.Linear(DIM, DIM);
-  ln2 = new nn.LayerNorm(DIM);
-  fc1 = new nn.Linear(DIM, 4 * DIM);
-  fc2 = new nn.Linear(4 * DIM, DIM);
-
-  forward(x: Tensor): Tensor {
-    const t = x.shape[1]!;
-    const h = this.ln1.forward(x);
-    const q = this.query.forward(h);
-    const k = this.key.forward(h);
-    const v = this.value.forward(h);
-    const mask = causalMask.slice(0, 0, t).slice(1, 0, t);
-    const scores = q
-      .matmul(k.transpose(1, 2))
-      .mul(1 / Math.sqrt(DIM))
-      .add(mask);
-    const attended = scores.softmax(-1).matmul(v);
-    const y = x.add(this.proj.forward(attended));
-    return y.add(this.fc2.forward(this.fc1.forward(this.ln2.forward(y)).gelu()));
-  }
-}
-
 class TinyTransformer extends nn.Module {
   tokens = new nn.Embedding(vocab, DIM);
   positions = new nn.Embedding(BLOCK, DIM);
-  block = new Block();
+  block = new nn.TransformerEncoderLayer(DIM, 4, { dimFeedforward: 4 * DIM, dropout: 0, activation: "gelu", normFirst: true, batchFirst: true });
   norm = new nn.LayerNorm(DIM);
   head = new nn.Linear(DIM, vocab);
 
@@ -60,7 +29,7 @@ class TinyTransformer extends nn.Module {
     const t = idx.shape[1]!;
     const pos = tensor(Int32Array.from({ length: t }, (_, i) => i));
     const x = this.tokens.forward(idx).add(this.positions.forward(pos));
-    return this.head.forward(this.norm.forward(this.block.forward(x)));
+    return this.head.forward(this.norm.forward(this.block.encode(x, { isCausal: true })));
   }
 }
 

@@ -34,7 +34,7 @@ export const EXAMPLES: Example[] = [
   {
     id: "char-transformer",
     title: "Tiny character-level transformer",
-    summary: "Embeddings, LayerNorm and causal softmax attention written with matmul; writes a sample.",
+    summary: "Embeddings and a pre-norm nn.TransformerEncoderLayer with causal attention; writes a sample.",
     code: charTransformer,
     requires: [],
   },
