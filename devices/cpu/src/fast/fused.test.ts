@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
-import { CpuDevice } from "../device.ts";
-import { fusedChecks, input, program, transposed } from "../kernels/fused-test-helpers.ts";
+import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../kernels/fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
 import { fusedRunsInWasm, fusedWasmModule } from "./fused.ts";
 
-const single = new CpuDevice({ threads: 1 });
-const threaded = new CpuDevice({ threads: 3 });
-after(async () => {
-  await single.dispose();
-  await threaded.dispose();
-});
-const checks = [fusedChecks(single), fusedChecks(threaded)];
+const checks = fusedChecksOnOneAndThreeThreads();
 
 const metas = (inputs: readonly HostInput[]) => inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? ("float32" as DType), strides: i.strides ?? contiguousStrides(i.shape) }));
 

@@ -1,5 +1,6 @@
 /** Shared by the fused kernel tests: random inputs and the check against the unfused eager ops. */
 import assert from "node:assert/strict";
+import { after } from "node:test";
 import {
   broadcastStrides,
   contiguousStrides,
@@ -11,7 +12,7 @@ import {
   type Attrs,
   type DType,
 } from "@polychip/hal";
-import type { CpuDevice } from "../device.ts";
+import { CpuDevice } from "../device.ts";
 import { runOp, type HostInput, type HostOutput } from "../testing.ts";
 import { randomValues } from "../test-utils.ts";
 
@@ -89,4 +90,11 @@ export function fusedChecks(device: CpuDevice) {
   }
 
   return { unfused, assertSameBits };
+}
+
+/** fusedChecks on a one-thread and a three-thread device, disposed after the calling file's tests. */
+export function fusedChecksOnOneAndThreeThreads(): ReturnType<typeof fusedChecks>[] {
+  const devices = [new CpuDevice({ threads: 1 }), new CpuDevice({ threads: 3 })];
+  after(() => Promise.all(devices.map((d) => d.dispose())));
+  return devices.map(fusedChecks);
 }
