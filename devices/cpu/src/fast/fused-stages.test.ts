@@ -39,11 +39,20 @@ test("a batch-norm-like program ending in sigmoid splits into a WASM stage and a
   );
 });
 
-test("staging does not apply to programs that run whole in WASM, have no WASM step, or hold other dtypes", () => {
+test("staging does not apply to programs that run whole in WASM, have no WASM step, output a constant, or hold other dtypes", () => {
   const add = program([{ op: "add", args: [0, 0] }], [1]);
   assert.equal(stagesOf(add, [[4]], [true]), undefined);
   const exp = program([{ op: "exp", args: [0] }], [1]);
   assert.equal(stagesOf(exp, [[4]], [true]), undefined);
+  const constOut = program(
+    [
+      { op: "exp", args: [0] },
+      { op: "add", args: [1, 1] },
+      { op: "const", args: [], value: 3 },
+    ],
+    [2, 3],
+  );
+  assert.equal(stagesOf(constOut, [[4]], [true]), undefined, "an output that is a constant");
   const { steps, outputs } = parseFusedProgram(bnSigmoid, 3);
   assert.equal(planStages(steps, outputs, fusedValueTypes(steps, [f32([4], "float16"), f32([4], "float16"), f32([4], "float16")]), [true, true, true]), undefined);
 });
@@ -114,6 +123,18 @@ test("a broadcast input read by a JavaScript step is copied by a WASM stage firs
   assertSameBitsEverywhere(attrs, [input(6, [97, 211]), input(7, [211])]);
   // A transposed operand cannot be copied in rows: that stage runs in JavaScript, with the same values.
   assertSameBitsEverywhere(attrs, [input(8, [173, 131]), transposed(9, [173, 131])]);
+});
+
+test("a large program that outputs a constant runs unstaged, with the same values", () => {
+  const attrs = program(
+    [
+      { op: "exp", args: [0] },
+      { op: "add", args: [1, 1] },
+      { op: "const", args: [], value: 3 },
+    ],
+    [2, 3],
+  );
+  assertSameBitsEverywhere(attrs, [input(11, [20011])]);
 });
 
 test("bool values cross stages: a mask made in WASM selects between exp(x) and x", () => {

@@ -27,15 +27,15 @@ export const copyOf = (k: number): number => -1 - k;
 
 /**
  * The stages of a program over `types` (inputs, then steps), or undefined when staging does not
- * apply: some value is neither float32 nor bool, an output is an input itself, or every step (or
+ * apply: some value is neither float32 nor bool, an output is an input or a constant, or every step (or
  * none) runs in WASM. `flat[k]`: input k can be read by the JavaScript loop as it is (contiguous
  * with the output, or a single element); a JavaScript stage reads any other input from a copy that
  * a WASM stage before it makes. Constants are repeated in each stage that uses them.
  */
 export function planStages(steps: readonly FusedStep[], outputs: readonly number[], types: readonly TensorMeta[], flat: readonly boolean[]): FusedStage[] | undefined {
   const N = flat.length;
-  if (!types.every((m) => m.dtype === "float32" || m.dtype === "bool") || outputs.some((o) => o < N)) return undefined;
   const isConst = (v: number) => v >= N && steps[v - N]!.op === "const";
+  if (!types.every((m) => m.dtype === "float32" || m.dtype === "bool") || outputs.some((o) => o < N || isConst(o))) return undefined;
   const work = steps.map((_, k) => k).filter((k) => !isConst(N + k));
   const inWasm = (k: number) => WASM_FUSED_OPS.has(steps[k]!.op);
   if (work.every(inWasm) || !work.some(inWasm)) return undefined;
