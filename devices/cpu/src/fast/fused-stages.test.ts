@@ -78,6 +78,23 @@ test("constants are repeated in each stage that reads them instead of being stor
   );
 });
 
+test("steps no output reads are dropped, so no stage is left without outputs", () => {
+  const attrs = program(
+    [
+      { op: "sub", args: [0, 1] }, // 2
+      { op: "sigmoid", args: [0] }, // 3: read by nothing
+      { op: "exp", args: [2] }, // 4
+    ],
+    [4],
+  );
+  const stages = stagesOf(attrs, [[64], [64]], [true, true])!;
+  assert.deepEqual(
+    stages.map((s) => s.steps.map((st) => st.op)),
+    [["sub"], ["exp"]],
+  );
+  assertSameBitsEverywhere(attrs, [input(12, [20011]), input(13, [20011])]);
+});
+
 test("batch norm then sigmoid, in stages, equals the unfused ops", () => {
   assertSameBitsEverywhere(bnSigmoid, [input(1, [4, 7, 31, 29]), input(2, [1, 7, 1, 1]), input(3, [1, 7, 1, 1])]);
 });

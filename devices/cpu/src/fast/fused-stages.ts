@@ -36,7 +36,10 @@ export function planStages(steps: readonly FusedStep[], outputs: readonly number
   const N = flat.length;
   const isConst = (v: number) => v >= N && steps[v - N]!.op === "const";
   if (!types.every((m) => m.dtype === "float32" || m.dtype === "bool") || outputs.some((o) => o < N || isConst(o))) return undefined;
-  const work = steps.map((_, k) => k).filter((k) => !isConst(N + k));
+  // Steps no output depends on are dropped: a stage of them would write nothing.
+  const live = new Set<number>(outputs);
+  for (let k = steps.length - 1; k >= 0; k--) if (live.has(N + k)) for (const a of steps[k]!.args) live.add(a);
+  const work = steps.map((_, k) => k).filter((k) => !isConst(N + k) && live.has(N + k));
   const inWasm = (k: number) => WASM_FUSED_OPS.has(steps[k]!.op);
   if (work.every(inWasm) || !work.some(inWasm)) return undefined;
 
