@@ -1,5 +1,5 @@
 import { test } from "node:test";
-import { fusedChecksOnOneAndThreeThreads, input, program } from "../kernels/fused-test-helpers.ts";
+import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../kernels/fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
 import { randomValues } from "../test-utils.ts";
 
@@ -8,8 +8,8 @@ const checks = fusedChecksOnOneAndThreeThreads();
 const UNARY = ["neg", "abs", "relu", "floor", "exp", "tanh", "sigmoid", "erf", "sin"];
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];
 
-/** The shapes an input of a program over [a, b, c] may have: full, broadcast rows, columns, planes and a scalar. */
-const shapesFor = ([a, b, c]: readonly number[]): number[][] => [[a!, b!, c!], [c!], [b!, 1], [a!, 1, 1], [1, b!, c!], [1, b!, 1], []];
+/** The shapes an input of a program over [a, b, c] may have: full, broadcast rows, columns, planes and a scalar; null: full but transposed. */
+const shapesFor = ([a, b, c]: readonly number[]): (number[] | null)[] => [[a!, b!, c!], [c!], [b!, 1], [a!, 1, 1], [1, b!, c!], [1, b!, 1], [], null];
 
 /** A random float32 program of `length` steps over `inputs` values, mixing WASM and JavaScript ops, compares and wheres. */
 function randomProgram(seed: number, inputs: number, length: number): { steps: unknown[]; outputs: number[] } {
@@ -35,14 +35,14 @@ function randomProgram(seed: number, inputs: number, length: number): { steps: u
   return { steps, outputs: [last, floats[Math.floor(r[0]! * floats.length)]! === last ? last : Math.max(inputs, last - 2)] };
 }
 
-test("random float32 programs over random broadcasts equal the unfused ops, small and staged sizes, 1 and 3 threads", () => {
+test("random float32 programs over random broadcasts and transposed views equal the unfused ops, small and staged sizes, 1 and 3 threads", () => {
   for (let seed = 1; seed <= 36; seed++) {
     const dims = seed % 3 === 0 ? [9, 41, 47] : [3, 5, 7];
     const count = 2 + (seed % 3);
     const options = shapesFor(dims);
     const pickShape = randomValues(count, seed * 7).map((u) => options[Math.floor(((u + 1) / 2) * options.length) % options.length]!);
     pickShape[0] = dims; // the output takes the full shape
-    const inputs: HostInput[] = pickShape.map((shape, k) => input(seed * 10 + k, shape));
+    const inputs: HostInput[] = pickShape.map((shape, k) => (shape ? input(seed * 10 + k, shape) : transposed(seed * 10 + k, dims)));
     const { steps, outputs } = randomProgram(seed, count, 3 + (seed % 6));
     const attrs = program(steps, outputs);
     try {
