@@ -4,15 +4,7 @@ import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "../wasm/kernels/elementwise.ts";
 import { planRows } from "./rows.ts";
-import { address, contiguous, fastKernel } from "./support.ts";
-
-/** Elements below which an elementwise kernel stays on the calling thread: waking workers costs more than it saves. */
-const PARALLEL_MIN_ELEMENTS = 1 << 16;
-
-function chunking(path: FastPath, total: number, units: number): number {
-  if (path.threads <= 1 || total < PARALLEL_MIN_ELEMENTS) return units;
-  return Math.max(1, Math.ceil(units / (2 * path.threads)));
-}
+import { address, chunking, contiguous, fastKernel } from "./support.ts";
 
 /** a op b for float32 a, b (any broadcast) into a contiguous output of `outBytes` bytes per element. */
 function rowsKernel(name: string, a: CpuView, b: CpuView, y: CpuView, path: FastPath): boolean {

@@ -1,73 +1,111 @@
-import { fusedValueTypes, isContiguous, parseFusedProgram, sizeOf, type Attrs, type TensorMeta } from "@polychip/hal";
+import { contiguousStrides, dtypeBytes, fusedOutputShape, fusedValueTypes, isContiguous, parseFusedProgram, type Attrs, type TensorMeta } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
+import type { GeneratedModule, WasmRuntime } from "../runtime/runtime.ts";
 import type { CpuView } from "../views.ts";
 import { fusedModuleBytes, wasmCanRun } from "../wasm/kernels/fused.ts";
-import { address, fastKernel } from "./support.ts";
+import { runStaged } from "./fused-staged-run.ts";
+import { planRows, type RowPlan } from "./rows.ts";
+import { address, chunking, fastPathOf } from "./support.ts";
 
-type FusedExport = (...addressesAndCount: number[]) => void;
+/** An input as the layout check sees it: a view's strides, or contiguous when a meta has none. */
+type FusedInput = TensorMeta & { readonly strides?: readonly number[] };
 
 const MAX_CACHED = 256;
-/** Compiled programs by (program, outputs, input dtypes and which are single elements, memory kind); null: not a WASM program. */
-const compiled = new Map<string, FusedExport | null>();
+/** Loaded programs by (program, outputs, input dtypes and which are constant along a row, memory kind); null: not a WASM program. */
+const compiled = new Map<string, GeneratedModule | null>();
+
+/** The row walk of the output for these inputs, or undefined when some input is strided along the row (a transposed view). */
+function rowPlanOf(inputs: readonly FusedInput[]): RowPlan | undefined {
+  const shape = fusedOutputShape(inputs);
+  return planRows(
+    shape,
+    inputs.map((m) => ({ shape: m.shape, strides: m.strides ?? contiguousStrides(m.shape) })),
+  );
+}
 
 /**
- * Whether the program runs as WASM: every value float32 or bool and every op a single IEEE or bit
- * operation (see wasm/kernels/fused.ts). Such programs take the WASM loop whenever their inputs
- * are contiguous with the output or single elements; everything else runs the generated JavaScript.
+ * Whether the program runs as WASM: every value float32 or bool, every op a single IEEE or bit
+ * operation (see wasm/kernels/fused.ts), and every input either advancing with the output or
+ * broadcast along its rows (any mix of full tensors, broadcast rows such as [1,C,1,1] or [C], and
+ * single elements; inputs without strides count as contiguous). Programs with other ops or
+ * transposed inputs run the generated JavaScript.
  */
-export function fusedRunsInWasm(attrs: Attrs, inputs: readonly TensorMeta[]): boolean {
+export function fusedRunsInWasm(attrs: Attrs, inputs: readonly FusedInput[]): boolean {
   const { steps } = parseFusedProgram(attrs, inputs.length);
-  return wasmCanRun(steps, fusedValueTypes(steps, inputs));
+  return wasmCanRun(steps, fusedValueTypes(steps, inputs)) && rowPlanOf(inputs) !== undefined;
 }
 
 /**
  * The WebAssembly module the cpu device generates for a `fused` node (what a compile report can
  * show: its size, or its bytes for a disassembler), or undefined when the program runs as
- * JavaScript (see fusedKernelSource). `scalar[k]` marks single-element inputs (default: by shape).
+ * JavaScript (see fusedKernelSource). `rowConstant[k]` marks inputs read once per row (default:
+ * as the inputs' shapes and strides broadcast).
  */
-export function fusedWasmModule(attrs: Attrs, inputs: readonly TensorMeta[], scalar?: readonly boolean[], shared = true): Uint8Array<ArrayBuffer> | undefined {
+export function fusedWasmModule(attrs: Attrs, inputs: readonly FusedInput[], rowConstant?: readonly boolean[], shared = true): Uint8Array<ArrayBuffer> | undefined {
   if (!fusedRunsInWasm(attrs, inputs)) return undefined;
   const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
-  return fusedModuleBytes(steps, outputs, fusedValueTypes(steps, inputs), scalar ?? inputs.map((m) => sizeOf(m.shape) === 1), shared);
+  const constant = rowConstant ?? rowPlanOf(inputs)!.inner.map((s) => s === 0);
+  return fusedModuleBytes(steps, outputs, fusedValueTypes(steps, inputs), constant, shared);
 }
 
-function exportFor(attrs: Attrs, inputs: readonly CpuView[], scalar: readonly boolean[], path: FastPath): FusedExport | null {
-  const shared = path.runtime.shared;
-  const key = `${attrs.program}|${String(attrs.outputs)}|${inputs.map((v, k) => `${v.dtype}${scalar[k] ? "*" : ""}`).join(",")}|${shared}`;
-  let fn = compiled.get(key);
-  if (fn === undefined) {
-    fn = null;
-    const bytes = fusedWasmModule(attrs, inputs, scalar, shared);
-    if (bytes) {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: path.runtime.arena.memory } });
-      fn = instance.exports.fused as FusedExport;
+function moduleFor(attrs: Attrs, inputs: readonly CpuView[], rowConstant: readonly boolean[], rt: WasmRuntime): GeneratedModule | null {
+  const key = `${attrs.program}|${String(attrs.outputs)}|${inputs.map((v, k) => `${v.dtype}${rowConstant[k] ? "*" : ""}`).join(",")}|${rt.shared}`;
+  let module = compiled.get(key);
+  if (module === undefined) {
+    const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
+    const types = fusedValueTypes(steps, inputs);
+    module = wasmCanRun(steps, types) ? rt.loadModule(fusedModuleBytes(steps, outputs, types, rowConstant, rt.shared)) : null;
+    if (compiled.size >= MAX_CACHED) {
+      const [oldKey, old] = compiled.entries().next().value!;
+      compiled.delete(oldKey);
+      if (old) rt.unloadModule(old);
     }
-    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
-    compiled.set(key, fn);
+    compiled.set(key, module);
   }
-  return fn;
+  return module;
 }
 
-/** The WASM loop on the calling thread, when the program and the views allow it; false sends the call to the JavaScript kernel. */
+/** The WASM row loop, across the device's threads when large, if the program and the views allow it; false sends the call to the JavaScript kernel. */
 function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: FastPath): boolean {
   const views = inputs as readonly CpuView[];
-  const shape = outputs[0]!.shape;
-  const n = sizeOf(shape);
   const wasmType = (dtype: string) => dtype === "float32" || dtype === "bool";
   if (views.some((v) => !wasmType(v.dtype)) || outputs.some((y) => !wasmType(y.dtype) || !isContiguous(y.shape, y.strides))) return false;
-  const scalar = views.map((v) => sizeOf(v.shape) === 1);
-  // Contiguous with the output: the same element count in row-major order (size-1 dims aside).
-  if (views.some((v, k) => !scalar[k] && (sizeOf(v.shape) !== n || !isContiguous(v.shape, v.strides)))) return false;
   const addresses = [...views, ...(outputs as readonly CpuView[])].map(address);
   if (addresses.some((a) => a === undefined)) return false;
-  const fn = exportFor(attrs, views, scalar, path);
-  if (!fn) return false;
-  if (n > 0) fn(...(addresses as number[]), n);
+  const plan = planRows(outputs[0]!.shape, views);
+  if (!plan) return false;
+  const rt = path.runtime;
+  const module = moduleFor(
+    attrs,
+    views,
+    plan.inner.map((s) => s === 0),
+    rt,
+  );
+  if (!module) return false;
+  if (plan.total === 0) return true;
+  const count = views.length;
+  const table = rt.tableFor(plan.offsets.length * 4);
+  const i32 = rt.i32;
+  const t = table / 4;
+  const bytes = views.map((v) => dtypeBytes(v.dtype));
+  for (let i = 0; i < plan.offsets.length; i++) i32[t + i] = plan.offsets[i]! * bytes[i % count]!;
+  const perChunk = chunking(path, plan.total, plan.rows);
+  const args = [...(addresses as number[]), plan.total, plan.rowLen, plan.rows, table, perChunk];
+  rt.runModule(path.pool, module, args, Math.ceil(plan.rows / perChunk), 0);
   return true;
 }
 
-/** `fused` on float32 and bool values in WASM when it can, else the generated JavaScript kernel. */
+/** `fused` on float32 and bool values in WASM when it can, in stages when a large program can be split, else the generated JavaScript kernel. */
 export function fastFused(reference: CpuKernel): CpuRegistration {
-  return fastKernel("fused", reference, runFused, ["float32", "bool"]);
+  return {
+    device: "cpu",
+    op: "fused",
+    dtypes: ["float32", "bool"],
+    kernel: (call, device) => {
+      const path = fastPathOf(device);
+      if (path && (runFused(call, path) || runStaged(call, path, device, reference, runFused))) return;
+      reference(call, device);
+    },
+  };
 }

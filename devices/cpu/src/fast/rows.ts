@@ -1,5 +1,4 @@
 import { broadcastStrides, sizeOf, type Shape } from "@polychip/hal";
-import type { CpuView } from "../views.ts";
 
 /**
  * An elementwise output walked as rows: `rows` rows of `rowLen` elements (the last may be
@@ -22,7 +21,7 @@ const MAX_ROW = 1 << 14;
  * wherever every input steps through them as one run. Undefined when some input's innermost
  * stride is neither 0 nor 1 (a transposed view), which the reference kernels handle.
  */
-export function planRows(shape: Shape, inputs: readonly CpuView[]): RowPlan | undefined {
+export function planRows(shape: Shape, inputs: readonly { readonly shape: Shape; readonly strides: readonly number[] }[]): RowPlan | undefined {
   const total = sizeOf(shape);
   const all = inputs.map((v) => broadcastStrides(v.shape, v.strides, shape));
   const dims: number[] = [];

@@ -29,6 +29,15 @@ export function float32Addresses(views: readonly (CpuView | undefined)[]): numbe
 
 export const contiguous = (v: CpuView): boolean => isContiguous(v.shape, v.strides);
 
+/** Elements below which an elementwise kernel stays on the calling thread: waking workers costs more than it saves. */
+const PARALLEL_MIN_ELEMENTS = 1 << 16;
+
+/** Units (rows, blocks) per chunk of a job over `total` elements: all in one below the threshold, else about two chunks per participant. */
+export function chunking(path: FastPath, total: number, units: number): number {
+  if (path.threads <= 1 || total < PARALLEL_MIN_ELEMENTS) return units;
+  return Math.max(1, Math.ceil(units / (2 * path.threads)));
+}
+
 /**
  * A kernel that tries its WebAssembly path first and runs the reference kernel when the fast path
  * declines (wasm off, a buffer outside the WASM memory, a dtype or layout it does not handle).

@@ -1,97 +1,15 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import {
-  broadcastStrides,
-  contiguousStrides,
-  FUSIBLE_OPS,
-  fusedOutputShape,
-  getOp,
-  parseFusedProgram,
-  roundToFloat16,
-  sizeOf,
-  stridedOffsets,
-  type Attrs,
-  type DType,
-} from "@polychip/hal";
+import { FUSIBLE_OPS, getOp, type Attrs, type DType } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
-import { runOp, type HostInput, type HostOutput } from "../testing.ts";
-import { randomValues } from "../test-utils.ts";
+import { runOp, type HostInput } from "../testing.ts";
 import { fusedRunsInWasm, fusedWasmModule } from "../fast/fused.ts";
 import { fusedKernelSource } from "./fused.ts";
+import { data, fusedChecks, input, program, transposed } from "./fused-test-helpers.ts";
 
 const device = new CpuDevice();
 after(() => device.dispose());
-
-const program = (steps: unknown[], outputs: number[]): Attrs => ({ program: JSON.stringify(steps), outputs });
-
-/** Random values of `dtype` with NaN, ±Inf and -0 among the floats. */
-function data(seed: number, n: number, dtype: DType = "float32", scale = 3): number[] {
-  return randomValues(n, seed).map((v, i) => {
-    if (dtype === "bool") return v > 0 ? 1 : 0;
-    if (dtype === "int32") return Math.round(v * scale * 1000);
-    if (dtype === "int8") return Math.round(v * 127);
-    if (dtype === "uint8") return Math.round((v + 1) * 127);
-    const special = [NaN, Infinity, -Infinity, -0][i % 97];
-    const x = i % 97 < 4 && n > 50 ? special! : v * scale;
-    return dtype === "float16" ? roundToFloat16(x) : Math.fround(x);
-  });
-}
-
-const input = (seed: number, shape: number[], dtype: DType = "float32", scale?: number): HostInput => ({
-  values: data(seed, sizeOf(shape), dtype, scale),
-  shape,
-  dtype,
-});
-
-/** The view of `shape` stored with its dims reversed (a transposed, non-contiguous input). */
-function transposed(seed: number, shape: number[], dtype: DType = "float32"): HostInput {
-  const reversed = [...shape].reverse();
-  const strides = contiguousStrides(reversed).reverse();
-  return { values: data(seed, sizeOf(shape), dtype), shape, dtype, strides };
-}
-
-/** The unfused ops, one eager cpu kernel per step; outputs broadcast to the program's shape. */
-function unfused(attrs: Attrs, inputs: HostInput[]): HostOutput[] {
-  const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
-  const values: HostInput[] = [...inputs];
-  for (const step of steps) {
-    if (step.op === "const") {
-      values.push({ values: [step.value!], shape: [], dtype: step.to });
-      continue;
-    }
-    const [out] = runOp(
-      step.op,
-      step.args.map((a) => values[a]!),
-      step.op === "cast" ? { to: step.to! } : {},
-      { device },
-    );
-    values.push({ values: out!.values, shape: out!.shape, dtype: out!.dtype });
-  }
-  const shape = fusedOutputShape(inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? "float32" })));
-  return outputs.map((o) => {
-    const v = values[o]!;
-    const dtype = v.dtype ?? "float32";
-    const own = v.strides ?? contiguousStrides(v.shape);
-    const offsets = stridedOffsets(shape, broadcastStrides(v.shape, own, shape), v.offset ?? 0);
-    const read = Array.from(offsets, (p) => v.values[p]!);
-    return { shape, dtype, values: (dtype === "float16" ? Float32Array.from(read.map(roundToFloat16)) : read) as never };
-  });
-}
-
-function assertSameBits(attrs: Attrs, inputs: HostInput[]): HostOutput[] {
-  const fused = runOp("fused", inputs, attrs, { device });
-  const expected = unfused(attrs, inputs);
-  assert.equal(fused.length, expected.length);
-  fused.forEach((out, m) => {
-    assert.deepEqual(out.shape, expected[m]!.shape, `output ${m} shape`);
-    assert.equal(out.dtype, expected[m]!.dtype, `output ${m} dtype`);
-    for (let i = 0; i < out.values.length; i++) {
-      const [a, e] = [out.values[i]!, expected[m]!.values[i]!];
-      if (!Object.is(a, e)) assert.fail(`output ${m} element ${i}: fused ${a}, unfused ${e} (${String(attrs.program)})`);
-    }
-  });
-  return fused;
-}
+const { unfused, assertSameBits } = fusedChecks(device);
 
 test("a GELU (tanh form) with a broadcast bias equals the unfused ops bit for bit", () => {
   const c = (value: number) => ({ op: "const", args: [], value });

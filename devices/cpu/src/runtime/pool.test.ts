@@ -7,7 +7,10 @@ import { CpuDevice } from "../device.ts";
 import { randomValues } from "../test-utils.ts";
 import { runOp, type HostInput } from "../testing.ts";
 import { WorkerPool } from "./pool.ts";
-import { CONTROL_BYTES } from "./protocol.ts";
+import { CONTROL_BYTES, DYNAMIC_EXPORT, DYNAMIC_FN } from "./protocol.ts";
+import { defineFunction, i32Params } from "../wasm/define.ts";
+import { ModuleBuilder } from "../wasm/encoder.ts";
+import { get, i32 } from "../wasm/instructions.ts";
 import { WasmRuntime } from "./runtime.ts";
 
 /** Waits (without blocking the event loop) until the pool's workers have instantiated the module. */
@@ -123,4 +126,26 @@ test("a job whose workers never finish ends in a DeviceTimeoutError naming it, a
     await pool.dispose();
     runtime.arena.free(control, CONTROL_BYTES);
   }
+});
+
+test("a module generated at run time runs its chunks on the workers, compiled there from the shared memory", async () => {
+  const device = new CpuDevice({ threads: 3 });
+  const { pool, runtime } = device.fast!;
+  await ready(pool!, 2);
+  // run(out, chunk0, chunk1, scratch): writes chunk + 100 at out[chunk].
+  const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared: runtime.shared });
+  defineFunction(mod, DYNAMIC_EXPORT, { params: i32Params("out", "chunk0", "chunk1", "scratch") }, (p) =>
+    i32.store(i32.add(get(p.out), i32.shl(get(p.chunk0), i32.const(2))), i32.add(get(p.chunk0), i32.const(100))),
+  );
+  const generated = runtime.loadModule(mod.encode());
+  assert.ok(generated.shared, "the module's bytes are in the shared memory");
+  const out = runtime.arena.alloc(64)!;
+  const { base, stride } = runtime.scratchFor(3, 0);
+  // No caller-side runner: only the workers take chunks.
+  pool!.run(DYNAMIC_FN, [out], 16, base, stride, undefined, generated.shared);
+  assert.deepEqual(Array.from(runtime.i32.subarray(out / 4, out / 4 + 16)), Array.from({ length: 16 }, (_, c) => c + 100));
+  assert.throws(() => pool!.run(DYNAMIC_FN, [out], 1, base, stride), /needs the module's bytes/);
+  runtime.unloadModule(generated);
+  runtime.arena.free(out, 64);
+  await device.dispose();
 });

@@ -1,5 +1,5 @@
 import { DeviceError, DeviceTimeoutError, KernelError } from "@polychip/hal";
-import { ARGS_BYTE_OFFSET, CONTROL_BYTES, MAX_ARGS, MESSAGE_BYTE_OFFSET, MESSAGE_MAX_BYTES, W, WORKER_SOURCE } from "./protocol.ts";
+import { ARGS_BYTE_OFFSET, CONTROL_BYTES, DYNAMIC_FN, MAX_ARGS, MESSAGE_BYTE_OFFSET, MESSAGE_MAX_BYTES, W, WORKER_SOURCE } from "./protocol.ts";
 
 /** What every worker needs to join: the compiled module, the shared memory and where the control block is. */
 export interface PoolSetup {
@@ -15,6 +15,13 @@ export interface PoolSetup {
 interface WorkerHandle {
   terminate(): unknown;
   postMessage(message: unknown): void;
+}
+
+/** A module generated at run time, as workers find it: a unique id and its bytes in the shared memory. */
+export interface DynamicModuleBytes {
+  readonly id: number;
+  readonly address: number;
+  readonly length: number;
 }
 
 /** A chunk run on the calling thread: (chunkStart, chunkEnd, scratch pointer). */
@@ -140,18 +147,25 @@ export class WorkerPool {
    * Runs chunks [0, total) of export `fn` (its index in `names`) with `args` on every participant;
    * `scratch` is participant i's scratch pointer base + i * stride. The caller runs chunks through
    * `onCaller` (participant 0); without it, it only waits for the workers. Throws a KernelError
-   * naming the first failure, after every chunk has finished.
+   * naming the first failure, after every chunk has finished. `fn` DYNAMIC_FN runs the export of
+   * `dynamic` instead (see protocol.ts).
    */
-  run(fn: number, args: readonly number[], total: number, scratchBase: number, scratchStride: number, onCaller?: ChunkRunner): void {
+  run(fn: number, args: readonly number[], total: number, scratchBase: number, scratchStride: number, onCaller?: ChunkRunner, dynamic?: DynamicModuleBytes): void {
     if (this.disposed) throw new KernelError("cpu: the worker pool was disposed");
     if (this.stalled) throw new DeviceError(`cpu: the worker pool stopped after a stall (${this.stalled}); create a new cpu device`);
     if (args.length > MAX_ARGS) throw new KernelError(`cpu: a job takes at most ${MAX_ARGS} arguments, got ${args.length}`);
+    if (fn === DYNAMIC_FN && !dynamic) throw new KernelError("cpu: a job of a generated module needs the module's bytes");
     const ctl = this.ctl;
     const seq = (this.seq = (this.seq + 1) & 0x7fffffff);
     ctl[W.TOTAL0 + (seq & 1)] = total;
     ctl[W.DONE] = 0;
     ctl[W.ERROR] = 0;
     ctl[W.FN] = fn;
+    if (dynamic) {
+      ctl[W.DYN_ID] = dynamic.id;
+      ctl[W.DYN_ADDR] = dynamic.address;
+      ctl[W.DYN_LENGTH] = dynamic.length;
+    }
     ctl[W.ARGC] = args.length;
     ctl[W.SCRATCH_BASE] = scratchBase;
     ctl[W.SCRATCH_STRIDE] = scratchStride;
@@ -180,7 +194,7 @@ export class WorkerPool {
       if (spins <= 2000) continue;
       if (this.blocking) Atomics.wait(ctl, W.DONE, done, 2);
       if (performance.now() - started > this.deadlineMs) {
-        this.stalled = `job ${this.setup.names[fn] ?? fn}: ${done} of ${total} chunks done after ${this.deadlineMs} ms`;
+        this.stalled = `job ${fn === DYNAMIC_FN ? `generated module ${dynamic!.id}` : (this.setup.names[fn] ?? fn)}: ${done} of ${total} chunks done after ${this.deadlineMs} ms`;
         throw new DeviceTimeoutError(`cpu: worker threads did not finish ${this.stalled}; a kernel is stuck in a worker`);
       }
     }

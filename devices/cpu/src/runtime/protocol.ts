@@ -11,6 +11,9 @@
  * - DONE: chunks finished (run or failed) in the current job; the caller waits for DONE = TOTAL
  *   before it writes the next job's parameters, so a claimed chunk always sees its own job's.
  * - ERROR / message: the first failure of the job (the worker keeps serving).
+ * - FN: the export's index in `names`, or DYNAMIC_FN for a module generated at run time (a fused
+ *   program): its bytes lie in the shared memory at DYN_ADDR (DYN_LENGTH bytes), and each worker
+ *   compiles it the first time it meets DYN_ID, then keeps the instance (ids are never reused).
  */
 
 export const CONTROL_BYTES = 2048;
@@ -32,7 +35,16 @@ export const W = {
   READY: 11,
   /** Set while the pool shuts down: idle workers leave their loop. */
   STOP: 12,
+  DYN_ID: 13,
+  DYN_ADDR: 14,
+  DYN_LENGTH: 15,
 } as const;
+
+/** FN of a job that runs a module generated at run time, whose one export is DYNAMIC_EXPORT. */
+export const DYNAMIC_FN = -1;
+export const DYNAMIC_EXPORT = "run";
+/** Generated modules a worker keeps instantiated before it starts over. */
+export const DYNAMIC_CACHE = 256;
 
 /** Job arguments as float64 (exact for every i32 and f32), at this byte offset. */
 export const ARGS_BYTE_OFFSET = 64;
@@ -51,6 +63,7 @@ const W = ${JSON.stringify(W)};
 const ARGS_BYTE_OFFSET = ${ARGS_BYTE_OFFSET}, MAX_ARGS = ${MAX_ARGS};
 const MESSAGE_BYTE_OFFSET = ${MESSAGE_BYTE_OFFSET}, MESSAGE_MAX_BYTES = ${MESSAGE_MAX_BYTES};
 const SPIN = 1000;
+const DYNAMIC_FN = ${DYNAMIC_FN}, DYNAMIC_EXPORT = ${JSON.stringify(DYNAMIC_EXPORT)}, DYNAMIC_CACHE = ${DYNAMIC_CACHE};
 
 function serve(init, reply) {
   const { module, memory, control, index, names } = init;
@@ -70,6 +83,20 @@ function serve(init, reply) {
   Atomics.add(ctl, W.READY, 1);
   reply({ type: "ready" });
   const call = [];
+  const dynamic = new Map();
+  /** The export of the job's generated module, compiled from its bytes in the shared memory on first use. */
+  const dynamicFn = () => {
+    const id = ctl[W.DYN_ID];
+    let f = dynamic.get(id);
+    if (!f) {
+      // slice: a private copy, since a module is not compiled from shared bytes everywhere.
+      const bytes = new Uint8Array(memory.buffer, ctl[W.DYN_ADDR], ctl[W.DYN_LENGTH]).slice();
+      f = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports[DYNAMIC_EXPORT];
+      if (dynamic.size >= DYNAMIC_CACHE) dynamic.clear();
+      dynamic.set(id, f);
+    }
+    return f;
+  };
   for (;;) {
     const t = Atomics.load(ticket, 0);
     const seq = Number(t >> 32n);
@@ -84,7 +111,8 @@ function serve(init, reply) {
       call[argc + 1] = next + 1;
       call[argc + 2] = ctl[W.SCRATCH_BASE] + index * ctl[W.SCRATCH_STRIDE];
       try {
-        fns[ctl[W.FN]](...call);
+        const fn = ctl[W.FN];
+        (fn === DYNAMIC_FN ? dynamicFn() : fns[fn])(...call);
       } catch (err) {
         if (Atomics.compareExchange(ctl, W.ERROR, 0, index + 1) === 0) {
           const text = encoder.encode("worker " + index + ": " + String(err && err.message || err)).subarray(0, MESSAGE_MAX_BYTES);

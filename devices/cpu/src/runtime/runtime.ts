@@ -1,10 +1,20 @@
 import { Arena } from "./arena.ts";
-import { CONTROL_BYTES } from "./protocol.ts";
-import { WorkerPool } from "./pool.ts";
+import { CONTROL_BYTES, DYNAMIC_EXPORT, DYNAMIC_FN, MAX_ARGS } from "./protocol.ts";
+import { WorkerPool, type DynamicModuleBytes } from "./pool.ts";
 import { relaxedMaddFuses, relaxedSimdSupported, simdSupported } from "../wasm/features.ts";
 import { buildProgram } from "../wasm/program.ts";
 
 type Export = (...args: number[]) => unknown;
+
+/**
+ * A module generated at run time (a fused program) whose one export, DYNAMIC_EXPORT, is a chunked
+ * kernel: instantiated on the calling thread, and its bytes kept in the shared memory for workers.
+ */
+export interface GeneratedModule {
+  readonly fn: Export;
+  /** Undefined when only the calling thread can run it (unshared memory, or no room for the bytes). */
+  readonly shared: DynamicModuleBytes | undefined;
+}
 
 /** Whether this host gives us shared memory: Node always, a browser page only when cross-origin isolated. */
 export function sharedMemoryAvailable(): boolean {
@@ -39,6 +49,7 @@ export class WasmRuntime {
   private f32View: Float32Array;
   private i32View: Int32Array;
   private viewGeneration = 0;
+  private nextModuleId = 1;
 
   private constructor() {
     const shared = sharedMemoryAvailable();
@@ -185,15 +196,48 @@ export class WasmRuntime {
    * across `pool` (or on the calling thread alone), each participant with `scratchBytes` of scratch.
    */
   run(pool: WorkerPool | undefined, name: string, args: readonly number[], chunks: number, scratchBytes: number): void {
-    if (chunks <= 0) return;
     const fn = this.exports[name];
     if (!fn) throw new Error(`cpu: the wasm module has no export ${name}`);
-    const participants = pool && chunks > 1 ? pool.participants : 1;
+    this.runChunks(pool, fn, () => this.exportIndex(name), undefined, args, chunks, scratchBytes);
+  }
+
+  /** Compiles and instantiates generated module bytes on this memory (see GeneratedModule). */
+  loadModule(bytes: Uint8Array<ArrayBuffer>): GeneratedModule {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.arena.memory } });
+    const fn = instance.exports[DYNAMIC_EXPORT] as Export | undefined;
+    if (!fn) throw new Error(`cpu: a generated module must export ${DYNAMIC_EXPORT}`);
+    const address = this.shared ? this.arena.alloc(bytes.length) : undefined;
+    if (address === undefined) return { fn, shared: undefined };
+    new Uint8Array(this.arena.memory.buffer, address, bytes.length).set(bytes);
+    return { fn, shared: { id: this.nextModuleId++, address, length: bytes.length } };
+  }
+
+  /** Gives back the memory of a module's bytes; the module is not run again. */
+  unloadModule(module: GeneratedModule): void {
+    if (module.shared) this.arena.free(module.shared.address, module.shared.length);
+  }
+
+  /** `run` for the export of a generated module: across `pool` when its bytes are in the shared memory. */
+  runModule(pool: WorkerPool | undefined, module: GeneratedModule, args: readonly number[], chunks: number, scratchBytes: number): void {
+    this.runChunks(module.shared ? pool : undefined, module.fn, () => DYNAMIC_FN, module.shared, args, chunks, scratchBytes);
+  }
+
+  private runChunks(
+    pool: WorkerPool | undefined,
+    fn: Export,
+    fnIndex: () => number,
+    dynamic: DynamicModuleBytes | undefined,
+    args: readonly number[],
+    chunks: number,
+    scratchBytes: number,
+  ): void {
+    if (chunks <= 0) return;
+    const participants = pool && chunks > 1 && args.length <= MAX_ARGS ? pool.participants : 1;
     const { base, stride } = this.scratchFor(participants, scratchBytes);
     if (participants === 1) {
       fn(...args, 0, chunks, base);
       return;
     }
-    pool!.run(this.exportIndex(name), args, chunks, base, stride, (c0, c1, scratch) => fn(...args, c0, c1, scratch));
+    pool!.run(fnIndex(), args, chunks, base, stride, (c0, c1, scratch) => fn(...args, c0, c1, scratch), dynamic);
   }
 }

@@ -6,14 +6,17 @@
  * so the result equals the reference (float64, rounded once) bit for bit.
  *
  * Values live in locals: float32 as f32x4 / f32, bool as an i32x4 lane mask (all ones or zero) /
- * an i32 0 or 1. Inputs are contiguous with the output or single elements (loaded once); the loop
- * does four outputs per step, then a scalar tail. Exported `fused(in0.., out0.., n)`: byte
- * addresses and the element count.
+ * an i32 0 or 1. The output is walked as rows (fast/rows.ts planRows), the way the binary
+ * elementwise kernels broadcast: each input either advances along the row (vector loads) or is
+ * constant along it (a broadcast row or a single element, splatted once per row). Each row does
+ * four outputs per step, then a scalar tail. Exported `run(in0.., out0.., total, rowLen, rows,
+ * table, rowsPerChunk, chunk0, chunk1, scratch)`: byte addresses, then a chunk of rows in the
+ * calling convention of the worker pool.
  */
 import type { DType, FusedStep, TensorMeta } from "@polychip/hal";
 import { ModuleBuilder, type Code } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
-import { f32, f32x4, get, i16x8, i32, i32x4, inc, select, set, v128, whileLoop } from "../instructions.ts";
+import { f32, f32x4, get, i16x8, i32, i32x4, inc, minS, select, set, v128, whileLoop } from "../instructions.ts";
 import { BINARY_OPS, COMPARE_OPS, maskToBytes, UNARY_OPS } from "./elementwise.ts";
 
 const BIT_OPS = ["isNaN", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "where", "cast", "const"];
@@ -71,26 +74,39 @@ function castForms(from: DType, to: DType): { v: Form; s: Form } {
   return { v: ([a]) => v128.and(a!, i32x4.splat(i32.const(ONE_BITS))), s: ([a]) => select(f32.const(1), f32.const(0), a!) };
 }
 
+/** The parameters of the exported `run`, in order, for `inputs` inputs and `outputs` outputs. */
+export function fusedParamNames(inputs: number, outputs: number): string[] {
+  const io = [...Array.from({ length: inputs }, (_, k) => `in${k}`), ...Array.from({ length: outputs }, (_, m) => `out${m}`)];
+  return [...io, "total", "rowLen", "rows", "table", "rowsPerChunk", "chunk0", "chunk1", "scratch"];
+}
+
+/**
+ * The module for one program. `rowConstant[k]` marks inputs that stay put along a row (a broadcast
+ * row or a single element: loaded once per row and splatted); the others advance one element per
+ * output element. Row r of the output starts at element r·rowLen; input k's row starts at byte
+ * offset `table[r·inputs + k]` from its address.
+ */
 export function fusedModuleBytes(
   steps: readonly FusedStep[],
   outputs: readonly number[],
   types: readonly TensorMeta[],
-  scalar: readonly boolean[],
+  rowConstant: readonly boolean[],
   shared: boolean,
 ): Uint8Array<ArrayBuffer> {
-  const N = scalar.length;
+  const N = rowConstant.length;
   const isBool = (k: number) => types[k]!.dtype === "bool";
   const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared });
-  const names = [...scalar.map((_, k) => `in${k}`), ...outputs.map((_, m) => `out${m}`), "n"];
-  defineFunction(mod, "fused", { params: i32Params(...names) }, (p, fn) => {
+  defineFunction(mod, "run", { params: i32Params(...fusedParamNames(N, outputs.length)) }, (p, fn) => {
     const param = (name: string) => (p as Record<string, number>)[name]!;
     const vec = locals(fn, "v128", types.length);
     const sca = types.map((m) => fn.local(m.dtype === "bool" ? "i32" : "f32"));
     const [vt] = locals(fn, "v128", 1) as [number];
     const [st] = locals(fn, "f32", 1) as [number];
-    const [i] = locals(fn, "i32", 1) as [number];
-    /** Address of element i of a value of dtype `bool` (1 byte) or float32 (4 bytes). */
-    const at = (name: string, bool: boolean): Code => i32.add(get(param(name)), bool ? get(i) : i32.shl(get(i), i32.const(2)));
+    const [i, n, row, last, rowTable] = locals(fn, "i32", 5) as [number, number, number, number, number];
+    const inPtr = locals(fn, "i32", N);
+    const outPtr = locals(fn, "i32", outputs.length);
+    /** Address of element i of a row starting at `base`: bool 1 byte, float32 4 bytes. */
+    const at = (base: number, bool: boolean): Code => i32.add(get(base), bool ? get(i) : i32.shl(get(i), i32.const(2)));
     const forms = steps.map((s, k) =>
       s.op === "const"
         ? undefined
@@ -101,9 +117,9 @@ export function fusedModuleBytes(
     );
 
     const body = (vector: boolean): Code[] => [
-      ...scalar.map((isScalar, k) => {
-        if (isScalar) return [];
-        const addr = at(`in${k}`, isBool(k));
+      ...rowConstant.map((constant, k) => {
+        if (constant) return [];
+        const addr = at(inPtr[k]!, isBool(k));
         if (!vector) return set(sca[k]!, isBool(k) ? i32.ne(i32.load8u(addr), i32.const(0)) : f32.load(addr));
         return set(vec[k]!, isBool(k) ? i32x4.ne(widenBytes(v128.load32Zero(addr)), ZERO_I()) : v128.load(addr));
       }),
@@ -114,28 +130,45 @@ export function fusedModuleBytes(
         return set((vector ? vec : sca)[N + k]!, vector ? form.v(args, vt) : form.s(args, st));
       }),
       ...outputs.map((o, m) => {
-        const addr = at(`out${m}`, isBool(o));
+        const addr = at(outPtr[m]!, isBool(o));
         if (!vector) return isBool(o) ? i32.store8(addr, get(sca[o]!)) : f32.store(addr, get(sca[o]!));
         return isBool(o) ? v128.store32Lane(addr, maskToBytes(get(vec[o]!)), 0) : v128.store(addr, get(vec[o]!));
       }),
     ];
 
-    return [
-      // Single-element inputs and constants: loaded or built once.
-      ...scalar.map((isScalar, k) => {
-        if (!isScalar) return [];
-        const addr = get(param(`in${k}`));
-        if (isBool(k)) return [set(sca[k]!, i32.ne(i32.load8u(addr), i32.const(0))), set(vec[k]!, i32x4.ne(i32x4.splat(get(sca[k]!)), ZERO_I()))];
-        return [set(vec[k]!, v128.load32Splat(addr)), set(sca[k]!, f32.load(addr))];
+    /** Per row: each input's start, the row-constant ones loaded and splatted, each output's start and the row's length. */
+    const rowSetup: Code[] = [
+      set(rowTable, i32.add(get(param("table")), i32.mul(get(row), i32.const(4 * N)))),
+      ...rowConstant.map((constant, k) => {
+        const setPtr = set(inPtr[k]!, i32.add(get(param(`in${k}`)), i32.load(get(rowTable), 4 * k)));
+        if (!constant) return setPtr;
+        const addr = get(inPtr[k]!);
+        if (isBool(k)) return [setPtr, set(sca[k]!, i32.ne(i32.load8u(addr), i32.const(0))), set(vec[k]!, i32x4.ne(i32x4.splat(get(sca[k]!)), ZERO_I()))];
+        return [setPtr, set(vec[k]!, v128.load32Splat(addr)), set(sca[k]!, f32.load(addr))];
       }),
+      ...outputs.map((o, m) =>
+        set(outPtr[m]!, i32.add(get(param(`out${m}`)), i32.mul(i32.mul(get(row), get(param("rowLen"))), i32.const(isBool(o) ? 1 : 4)))),
+      ),
+      set(n, minS(i32.sub(get(param("total")), i32.mul(get(row), get(param("rowLen")))), get(param("rowLen")))),
+    ];
+
+    return [
+      // Constants: built once.
       ...steps.map((s, k) => {
         if (s.op !== "const") return [];
         if (s.to === "bool") return [set(sca[N + k]!, i32.const(s.value ? 1 : 0)), set(vec[N + k]!, i32x4.splat(i32.const(s.value ? -1 : 0)))];
         return [set(vec[N + k]!, f32x4.const(s.value!)), set(sca[N + k]!, f32.const(s.value!))];
       }),
-      set(i, i32.const(0)),
-      whileLoop(i32.le_u(i32.add(get(i), i32.const(4)), get(param("n"))), ...body(true), inc(i, 4)),
-      whileLoop(i32.lt_u(get(i), get(param("n"))), ...body(false), inc(i, 1)),
+      set(row, i32.mul(get(param("chunk0")), get(param("rowsPerChunk")))),
+      set(last, minS(i32.mul(get(param("chunk1")), get(param("rowsPerChunk"))), get(param("rows")))),
+      whileLoop(
+        i32.lt_s(get(row), get(last)),
+        ...rowSetup,
+        set(i, i32.const(0)),
+        whileLoop(i32.le_s(i32.add(get(i), i32.const(4)), get(n)), ...body(true), inc(i, 4)),
+        whileLoop(i32.lt_s(get(i), get(n)), ...body(false), inc(i, 1)),
+        inc(row, 1),
+      ),
     ];
   });
   return mod.encode();

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { fusedValueTypes, parseFusedProgram, type Attrs, type DType } from "@polychip/hal";
+import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../kernels/fused-test-helpers.ts";
+import type { HostInput } from "../testing.ts";
+import { planStages } from "./fused-stages.ts";
+
+const checks = fusedChecksOnOneAndThreeThreads();
+
+/** Equal to the unfused ops bit for bit, on one thread and on three (every size here is above the staging threshold). */
+function assertSameBitsEverywhere(attrs: Attrs, inputs: HostInput[]): void {
+  for (const { assertSameBits } of checks) assertSameBits(attrs, inputs);
+}
+
+const f32 = (shape: number[], dtype: DType = "float32") => ({ shape, dtype });
+
+function stagesOf(attrs: Attrs, shapes: number[][], flat: boolean[]) {
+  const { steps, outputs } = parseFusedProgram(attrs, shapes.length);
+  return planStages(steps, outputs, fusedValueTypes(steps, shapes.map((s) => f32(s))), flat);
+}
+
+const bnSigmoid = program(
+  [
+    { op: "sub", args: [0, 1] }, // 3
+    { op: "mul", args: [3, 2] }, // 4
+    { op: "sigmoid", args: [4] }, // 5
+  ],
+  [5],
+);
+
+test("a batch-norm-like program ending in sigmoid splits into a WASM stage and a JavaScript stage", () => {
+  const stages = stagesOf(bnSigmoid, [[8, 4, 5, 5], [1, 4, 1, 1], [1, 4, 1, 1]], [true, false, false])!;
+  assert.deepEqual(
+    stages.map((s) => ({ wasm: s.wasm, inputs: s.inputs, ops: s.steps.map((st) => st.op), outputs: s.outputs, writes: s.writes })),
+    [
+      { wasm: true, inputs: [0, 1, 2], ops: ["sub", "mul"], outputs: [4], writes: [4] },
+      { wasm: false, inputs: [4], ops: ["sigmoid"], outputs: [1], writes: [5] },
+    ],
+  );
+});
+
+test("staging does not apply to programs that run whole in WASM, have no WASM step, output a constant, or hold other dtypes", () => {
+  const add = program([{ op: "add", args: [0, 0] }], [1]);
+  assert.equal(stagesOf(add, [[4]], [true]), undefined);
+  const exp = program([{ op: "exp", args: [0] }], [1]);
+  assert.equal(stagesOf(exp, [[4]], [true]), undefined);
+  const constOut = program(
+    [
+      { op: "exp", args: [0] },
+      { op: "add", args: [1, 1] },
+      { op: "const", args: [], value: 3 },
+    ],
+    [2, 3],
+  );
+  assert.equal(stagesOf(constOut, [[4]], [true]), undefined, "an output that is a constant");
+  const { steps, outputs } = parseFusedProgram(bnSigmoid, 3);
+  assert.equal(planStages(steps, outputs, fusedValueTypes(steps, [f32([4], "float16"), f32([4], "float16"), f32([4], "float16")]), [true, true, true]), undefined);
+});
+
+test("constants are repeated in each stage that reads them instead of being stored", () => {
+  const attrs = program(
+    [
+      { op: "const", args: [], value: 2 }, // 1
+      { op: "mul", args: [0, 1] }, // 2
+      { op: "exp", args: [2] }, // 3
+      { op: "mul", args: [3, 1] }, // 4
+    ],
+    [4],
+  );
+  const stages = stagesOf(attrs, [[16]], [true])!;
+  assert.deepEqual(
+    stages.map((s) => s.steps.map((st) => st.op)),
+    [["const", "mul"], ["exp"], ["const", "mul"]],
+  );
+  assert.deepEqual(
+    stages.map((s) => s.writes),
+    [[2], [3], [4]],
+  );
+});
+
+test("steps no output reads are dropped, so no stage is left without outputs", () => {
+  const attrs = program(
+    [
+      { op: "sub", args: [0, 1] }, // 2
+      { op: "sigmoid", args: [0] }, // 3: read by nothing
+      { op: "exp", args: [2] }, // 4
+    ],
+    [4],
+  );
+  const stages = stagesOf(attrs, [[64], [64]], [true, true])!;
+  assert.deepEqual(
+    stages.map((s) => s.steps.map((st) => st.op)),
+    [["sub"], ["exp"]],
+  );
+  assertSameBitsEverywhere(attrs, [input(12, [20011]), input(13, [20011])]);
+});
+
+test("batch norm then sigmoid, in stages, equals the unfused ops", () => {
+  assertSameBitsEverywhere(bnSigmoid, [input(1, [4, 7, 31, 29]), input(2, [1, 7, 1, 1]), input(3, [1, 7, 1, 1])]);
+});
+
+test("an erf GELU with a broadcast bias runs WASM, JavaScript, WASM stages and returns an intermediate too", () => {
+  const c = (value: number) => ({ op: "const", args: [], value });
+  const gelu = program(
+    [
+      { op: "add", args: [0, 1] }, // 2: h = x + b
+      c(Math.SQRT1_2), // 3
+      { op: "mul", args: [2, 3] }, // 4
+      { op: "erf", args: [4] }, // 5
+      c(1), // 6
+      { op: "add", args: [5, 6] }, // 7
+      c(0.5), // 8
+      { op: "mul", args: [7, 8] }, // 9
+      { op: "mul", args: [2, 9] }, // 10
+    ],
+    [10, 2, 10],
+  );
+  assert.equal(stagesOf(gelu, [[129, 211], [211]], [true, false])!.length, 3);
+  assertSameBitsEverywhere(gelu, [input(4, [129, 211]), input(5, [211])]);
+});
+
+test("a broadcast input read by a JavaScript step is copied by a WASM stage first", () => {
+  // tanh(row) * x: the row [C] broadcast over [N, C] is not contiguous with the output.
+  const attrs = program(
+    [
+      { op: "tanh", args: [1] }, // 2
+      { op: "mul", args: [2, 0] }, // 3
+    ],
+    [3],
+  );
+  const stages = stagesOf(attrs, [[97, 211], [211]], [true, false])!;
+  assert.deepEqual(
+    stages.map((s) => ({ wasm: s.wasm, ops: s.steps.map((st) => st.op), writes: s.writes })),
+    [
+      { wasm: true, ops: [], writes: [-2] },
+      { wasm: false, ops: ["tanh"], writes: [2] },
+      { wasm: true, ops: ["mul"], writes: [3] },
+    ],
+  );
+  assertSameBitsEverywhere(attrs, [input(6, [97, 211]), input(7, [211])]);
+  // A transposed operand cannot be copied in rows: that stage runs in JavaScript, with the same values.
+  assertSameBitsEverywhere(attrs, [input(8, [173, 131]), transposed(9, [173, 131])]);
+});
+
+test("a large program that outputs a constant runs unstaged, with the same values", () => {
+  const attrs = program(
+    [
+      { op: "exp", args: [0] },
+      { op: "add", args: [1, 1] },
+      { op: "const", args: [], value: 3 },
+    ],
+    [2, 3],
+  );
+  assertSameBitsEverywhere(attrs, [input(11, [20011])]);
+});
+
+test("bool values cross stages: a mask made in WASM selects between exp(x) and x", () => {
+  const attrs = program(
+    [
+      { op: "const", args: [], value: 0 }, // 1
+      { op: "greater", args: [0, 1] }, // 2: mask
+      { op: "exp", args: [0] }, // 3
+      { op: "where", args: [2, 0, 3] }, // 4
+    ],
+    [4, 2],
+  );
+  assertSameBitsEverywhere(attrs, [input(10, [70001])]);
+});
