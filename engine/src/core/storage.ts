@@ -76,10 +76,10 @@ export class Storage {
 
   release(): void {
     if (this.refs <= 0) return;
+    // The handle stays readable after the free: work queued before it may still name the buffer.
     if (--this.refs === 0 && this.held) {
       this.free(this.held);
       count(this.device, -1, -this.bytes);
-      this.held = undefined;
     }
   }
 
@@ -95,7 +95,6 @@ export class Storage {
     if (this.refs === 0) {
       this.free(this.held);
       count(this.device, -1, -this.bytes);
-      this.held = undefined;
     }
   }
 }
