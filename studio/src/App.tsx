@@ -314,7 +314,7 @@ export function App() {
       },
       traceJson: () => {
         const s = store.getSnapshot();
-        return JSON.stringify(buildTrace(s.events, s.steps, s.run?.origin ?? 0, s.droppedEvents));
+        return JSON.stringify(buildTrace(s.events, s.steps, s.run?.origin ?? 0, s.droppedEvents, s.dataSpans));
       },
     };
   });
@@ -504,6 +504,7 @@ export function App() {
               <ProfilerPanel
                 events={state.events}
                 steps={state.steps}
+                data={state.dataSpans}
                 origin={run?.origin ?? 0}
                 summary={state.summary}
                 droppedEvents={state.droppedEvents}

@@ -3,18 +3,20 @@
  * that user code imports. Each one talks to the studio through the current run's context.
  */
 import {
+  DataLoader as DatasetLoader,
   assembleFashionMnist,
   FASHION_MNIST_FILES,
   fetchFashionMnistFiles,
   gunzipWithStream,
   type FashionMnist,
+  type Batch,
   type FashionMnistFileBytes,
   type Split,
 } from "@polychip/datasets/browser";
 import { parseCsvTable, type CsvTable } from "./csv.ts";
-import { runContext, type DroppedFile, type OptionalFeature } from "./run-context.ts";
+import { currentRunContext, runContext, type DroppedFile, type OptionalFeature } from "./run-context.ts";
 
-export { DataLoader, batches, batchShape, batchCount, FASHION_MNIST_CLASSES, type Split, type Batch, type FashionMnist } from "@polychip/datasets/browser";
+export { batches, batchShape, batchCount, FASHION_MNIST_CLASSES, type Split, type Batch, type FashionMnist } from "@polychip/datasets/browser";
 export type { CsvTable } from "./csv.ts";
 export type { DroppedFile, OptionalFeature } from "./run-context.ts";
 
@@ -55,6 +57,34 @@ export function droppedFile(nameOrSuffix: string): DroppedFile | undefined {
   return files.find((f) => f.name === nameOrSuffix) ?? files.find((f) => f.name.endsWith(nameOrSuffix));
 }
 
+/** Runs `load` and reports its time as data loading (the profiler shows it apart from the steps). */
+function timedLoad<T>(name: string, load: () => T): T {
+  const start = performance.now();
+  const result = load();
+  if (result instanceof Promise) return result.finally(() => currentRunContext()?.dataLoaded(name, start, performance.now())) as T;
+  currentRunContext()?.dataLoaded(name, start, performance.now());
+  return result;
+}
+
+/**
+ * Batches of a split, one epoch per iteration (shuffled with `shuffle`, standardised with
+ * `standardize`). In the studio the time spent assembling each batch shows on the profiler's
+ * "data loading" lane, apart from the training step that uses it.
+ */
+export class DataLoader extends DatasetLoader {
+  override [Symbol.iterator](): Iterator<Batch> {
+    const epoch = super[Symbol.iterator]();
+    return {
+      next: () => {
+        const start = performance.now();
+        const result = epoch.next();
+        if (!result.done) currentRunContext()?.dataLoaded("next batch", start, performance.now());
+        return result;
+      },
+    };
+  }
+}
+
 function truncate(split: Split, limit: number | undefined): Split {
   if (limit === undefined || limit >= split.count) return split;
   return { images: split.images.subarray(0, limit * 784), labels: split.labels.subarray(0, limit), count: limit };
@@ -65,6 +95,10 @@ function truncate(split: Split, limit: number | undefined): Split {
  * served with the studio (10,000 train / 2,000 test images). `trainLimit`/`testLimit` keep the first N.
  */
 export async function loadFashionMnist(options: { trainLimit?: number; testLimit?: number } = {}): Promise<FashionMnist> {
+  return timedLoad("load Fashion-MNIST", () => readFashionMnist(options));
+}
+
+async function readFashionMnist(options: { trainLimit?: number; testLimit?: number }): Promise<FashionMnist> {
   const ctx = runContext();
   const dropped = droppedFashionMnist(ctx.files);
   let data: FashionMnist;
@@ -93,7 +127,7 @@ function droppedFashionMnist(files: readonly DroppedFile[]): FashionMnistFileByt
 export function loadCsv(name?: string): CsvTable {
   const file = name ? droppedFile(name) : runContext().files.find((f) => f.name.toLowerCase().endsWith(".csv"));
   if (!file) throw new FeatureUnavailableError(name ? `no dropped file named '${name}'` : "no CSV file was dropped on the page");
-  return parseCsvTable(new TextDecoder().decode(file.bytes), file.name);
+  return timedLoad(`load ${file.name}`, () => parseCsvTable(new TextDecoder().decode(file.bytes), file.name));
 }
 
 /**

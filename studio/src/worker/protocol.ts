@@ -1,9 +1,9 @@
 /** What the page and the training worker say to each other (through comlink). */
 import type { ProfileEvent } from "@polychip/hal";
-import type { StepSpan } from "../lib/chrome-trace.ts";
+import type { DataSpan, StepSpan } from "../lib/chrome-trace.ts";
 import type { DroppedFile, MetricPoint } from "../user-api/run-context.ts";
 
-export type { DroppedFile, MetricPoint, StepSpan, ProfileEvent };
+export type { DataSpan, DroppedFile, MetricPoint, StepSpan, ProfileEvent };
 
 export interface ConsoleEntry {
   level: "log" | "info" | "warn" | "error";
@@ -44,6 +44,8 @@ export interface RunBatch {
   metrics: MetricPoint[];
   events: ProfileEvent[];
   steps: StepSpan[];
+  /** Data loading, apart from the steps (a step's span starts after the data it waited for). */
+  data: DataSpan[];
   memory?: MemorySnapshot[];
   model?: ModelSummary;
 }

@@ -47,6 +47,7 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
   resetFallbackReport();
   const unsubscribe = profiler.subscribe((e) => buffer.push("events", e));
   let lastStepEnd = origin;
+  let lastDataEnd = origin;
   setRunContext({
     device: request.device,
     fashionMnistUrl: request.fashionMnistUrl,
@@ -55,8 +56,13 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     metric(point) {
       const now = performance.now();
       buffer.push("metrics", point);
-      buffer.push("steps", { step: point.step, start: lastStepEnd, end: now });
+      // Data loaded since the last step is its own span: the step covers the compute after it.
+      buffer.push("steps", { step: point.step, start: Math.max(lastStepEnd, lastDataEnd), end: now });
       lastStepEnd = now;
+    },
+    dataLoaded(name, start, end) {
+      buffer.push("data", { name, start, end });
+      lastDataEnd = Math.max(lastDataEnd, end);
     },
     model(m) {
       model = m;
