@@ -44,7 +44,10 @@ export function GraphPanel({ graph, hasModel, onRequest }: { graph: Availability
 }
 
 function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: string; setQuery(q: string): void }) {
-  const layout = useMemo(() => layoutGraph(graph.nodes), [graph]);
+  const [showFused, setShowFused] = useState(false);
+  const fusedGroups = graph.fused.ok ? graph.fused.value.groups : 0;
+  const nodes = showFused && graph.fused.ok ? graph.fused.value.nodes : graph.nodes;
+  const layout = useMemo(() => layoutGraph(nodes), [nodes]);
   const pos = new Map(layout.placed.map((p) => [p.id, p]));
   const width = Math.max(400, layout.columns * (NODE_W + GAP_X) + GAP_X);
   const height = layout.layers * (NODE_H + GAP_Y) + GAP_Y;
@@ -58,7 +61,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
   };
   const q = query.trim().toLowerCase();
   const matches = (n: GraphView["nodes"][number]) => !!q && (n.op.toLowerCase().includes(q) || (n.name ?? "").toLowerCase().includes(q));
-  const matchCount = q ? graph.nodes.filter(matches).length : 0;
+  const matchCount = q ? nodes.filter(matches).length : 0;
   const initNames = new Set(graph.initializers.map((i) => i.name));
   const [selected, setSelected] = useState<number | undefined>();
   const [view, setView] = useState({ x: 0, y: 0, k: 1 });
@@ -69,16 +72,32 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
       // Keep the point under (cx, cy) where it is.
       return { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
     });
-  const selectedNode = selected === undefined ? undefined : graph.nodes[selected];
+  const selectedNode = selected === undefined ? undefined : nodes[selected];
   return (
     <div className="panel graph-panel">
       <div className="toolbar">
         <b>{graph.name}</b>
         <span className="muted">
-          {graph.nodes.length} nodes · {graph.initializers.length} weights · in {graph.inputs.map((i) => shapeText(i.shape)).join(", ")} → out{" "}
+          {nodes.length} nodes · {graph.initializers.length} weights · in {graph.inputs.map((i) => shapeText(i.shape)).join(", ")} → out{" "}
           {graph.outputs.map((o) => shapeText(o.shape)).join(", ")}
         </span>
         <span className="spacer" />
+        <label
+          className="toggle"
+          title={graph.fused.ok ? "Draw each chain of elementwise ops as the one fused kernel compile() runs it as" : graph.fused.reason}
+        >
+          <input
+            type="checkbox"
+            checked={showFused}
+            disabled={!fusedGroups}
+            data-testid="show-fused"
+            onChange={(e) => {
+              setSelected(undefined);
+              setShowFused(e.target.checked);
+            }}
+          />{" "}
+          show fused ({fusedGroups})
+        </label>
         <input placeholder="search op or name" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
         {q && <span className="muted">{matchCount} found</span>}
         <span role="group" aria-label="Zoom" className="zoom-buttons">
@@ -132,7 +151,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                 const y2 = pb.y;
                 return <path key={i} className="edge" d={`M${x1},${y1} C${x1},${y1 + GAP_Y / 2} ${x2},${y2 - GAP_Y / 2} ${x2},${y2}`} />;
               })}
-              {graph.nodes.map((n) => {
+              {nodes.map((n) => {
                 const { x, y } = xy(n.id);
                 const out = graph.values[n.outputs[0] ?? ""];
                 const weights = n.inputs.filter((i) => initNames.has(i)).length;
@@ -140,7 +159,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                 return (
                   <g
                     key={n.id}
-                    className={`node${hit ? " hit" : ""}${q && !hit ? " dim" : ""}${selected === n.id ? " selected" : ""}`}
+                    className={`node${n.members ? " fused-group" : ""}${hit ? " hit" : ""}${q && !hit ? " dim" : ""}${selected === n.id ? " selected" : ""}`}
                     transform={`translate(${x},${y})`}
                     role="button"
                     tabIndex={0}
@@ -152,6 +171,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                       }
                     }}
                     data-node={n.id}
+                    data-fused={n.members ? n.fused?.join(" ") : undefined}
                   >
                     <title>
                       {`${n.op}${n.name ? ` (${n.name})` : ""}\ninputs: ${n.inputs.join(", ")}\noutputs: ${n.outputs.join(", ")}${
@@ -165,12 +185,13 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                     <rect width={NODE_W} height={NODE_H} rx={6} />
                     <rect width={5} height={NODE_H} rx={2} fill={DEVICE_COLORS[n.device ?? ""] ?? "var(--muted)"} />
                     <text x={12} y={17} className="node-op">
-                      {n.fused ? `⚡ ${n.op}` : n.op}
+                      {n.members ? `⚡ fused · ${n.fused?.length ?? 0} ops` : n.fused ? `⚡ ${n.op}` : n.op}
                       {weights ? <tspan className="node-w"> +{weights}w</tspan> : null}
                     </text>
                     <text x={12} y={34} className="node-shape">
-                      {out ? `${out.dtype} ${shapeText(out.shape)}` : n.outputs[0]}
-                      {n.device ? ` · ${n.device}` : ""}
+                      {n.members
+                        ? `${n.fused?.join(" → ")} · ${n.members.length} nodes`
+                        : `${out ? `${out.dtype} ${shapeText(out.shape)}` : n.outputs[0]}${n.device ? ` · ${n.device}` : ""}`}
                     </text>
                   </g>
                 );

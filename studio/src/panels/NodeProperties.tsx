@@ -42,7 +42,15 @@ export function NodeProperties({ graph, node, onClose }: { graph: GraphView; nod
         {node.fused && (
           <>
             <dt>fused</dt>
-            <dd className="mono">{node.fused.join(" → ")}</dd>
+            <dd className="mono" data-testid="node-fused-ops">
+              {node.fused.join(" → ")}
+            </dd>
+          </>
+        )}
+        {node.members && (
+          <>
+            <dt>replaces</dt>
+            <dd>{node.members.length} nodes of the unfused graph</dd>
           </>
         )}
       </dl>

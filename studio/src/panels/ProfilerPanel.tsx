@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ProfileEvent } from "@polychip/hal";
 import { toChromeTrace, type DataSpan, type StepSpan } from "../lib/chrome-trace.ts";
 import { download } from "../lib/download.ts";
@@ -66,10 +66,14 @@ export function ProfilerPanel(props: Props) {
 
 function ProfilerView({ events, steps, data, origin, summary, droppedEvents, fallback, version }: Props) {
   const [linkedRow, setLinkedRow] = useState<string | undefined>();
-  const highlight = useCallback(
-    (e: ProfileEvent) => rowKey({ device: e.device, category: e.category, name: shortOpName(e.name) }) === linkedRow,
-    [linkedRow],
-  );
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const toggleExpanded = (key: string) =>
+    setExpanded((s) => {
+      const next = new Set(s);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
+  const highlight = useCallback((e: ProfileEvent) => rowKey({ device: e.device, category: e.category, name: shortOpName(e.name) }) === linkedRow, [linkedRow]);
   const [filter, setFilter] = useState("");
   const [selected, setSelected] = useState<ProfileEvent | undefined>();
   const [sort, setSort] = useState<OpSort>({ key: "totalMs", descending: true });
@@ -156,53 +160,81 @@ function ProfilerView({ events, steps, data, origin, summary, droppedEvents, fal
             </thead>
             <tbody>
               {shown.slice(0, 300).map((r) => (
-                <tr
-                  key={rowKey(r)}
-                  className={`${r.category === "fallback" ? "fallback-row" : ""}${linkedRow === rowKey(r) ? " linked" : ""}`}
-                  data-category={r.category}
-                  onClick={() => setLinkedRow((k) => (k === rowKey(r) ? undefined : rowKey(r)))}
-                >
-                  <td className="op-name" title={r.keys.length ? `${r.name}: ${r.keys.join("\n")}` : r.name}>
-                    <button
-                      className="link-row mono"
-                      aria-pressed={linkedRow === rowKey(r)}
-                      aria-label={`${r.name} on ${r.device}: highlight on the timeline`}
-                      data-testid={`op-row-${r.name}`}
-                      onClick={(ev) => {
-                        ev.stopPropagation();
-                        setLinkedRow((k) => (k === rowKey(r) ? undefined : rowKey(r)));
-                      }}
-                    >
-                      {r.name}
-                    </button>
-                    {r.category !== "kernel" && <span className={`cat cat-${r.category}`}>{r.category}</span>}
-                    {r.keys.length > 1 && (
-                      <span className="muted">
-                        {" "}
-                        ×{r.keys.length}
-                        {r.keys.length >= 12 ? "+" : ""} variants
-                      </span>
-                    )}
-                  </td>
-                  <td>{r.device}</td>
-                  <td className="num">{formatCount(r.count)}</td>
-                  <td
-                    className="num share-cell"
-                    title={`${(r.share * 100).toFixed(1)}% of the profiled time`}
-                    style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}
+                <Fragment key={rowKey(r)}>
+                  <tr
+                    className={`${r.category === "fallback" ? "fallback-row" : ""}${linkedRow === rowKey(r) ? " linked" : ""}`}
+                    data-category={r.category}
+                    onClick={() => setLinkedRow((k) => (k === rowKey(r) ? undefined : rowKey(r)))}
                   >
-                    {formatMs(r.totalMs)}
-                  </td>
-                  <td className="num">{formatMs(r.totalMs / r.count)}</td>
-                  {argColumns.map((c) => {
-                    const v = argValue(r.argTotals, c.key);
-                    return (
-                      <td key={c.label} className="num">
-                        {v === undefined ? "" : c.bytes ? formatBytes(v) : formatNumber(v)}
-                      </td>
-                    );
-                  })}
-                </tr>
+                    <td className="op-name" title={r.keys.length ? `${r.name}: ${r.keys.join("\n")}` : r.name}>
+                      <button
+                        className="link-row mono"
+                        aria-pressed={linkedRow === rowKey(r)}
+                        aria-label={`${r.name} on ${r.device}: highlight on the timeline`}
+                        data-testid={`op-row-${r.name}`}
+                        onClick={(ev) => {
+                          ev.stopPropagation();
+                          setLinkedRow((k) => (k === rowKey(r) ? undefined : rowKey(r)));
+                        }}
+                      >
+                        {r.name}
+                      </button>
+                      {r.programs.length > 0 && (
+                        <button
+                          className="small expand"
+                          aria-expanded={expanded.has(rowKey(r))}
+                          data-testid={`expand-${r.name}`}
+                          title="the member ops of this fused kernel"
+                          onClick={(ev) => {
+                            ev.stopPropagation();
+                            toggleExpanded(rowKey(r));
+                          }}
+                        >
+                          {expanded.has(rowKey(r)) ? "▾" : "▸"} {r.programs.length} {r.programs.length === 1 ? "program" : "programs"}
+                        </button>
+                      )}
+                      {r.category !== "kernel" && <span className={`cat cat-${r.category}`}>{r.category}</span>}
+                      {r.keys.length > 1 && (
+                        <span className="muted">
+                          {" "}
+                          ×{r.keys.length}
+                          {r.keys.length >= 12 ? "+" : ""} variants
+                        </span>
+                      )}
+                    </td>
+                    <td>{r.device}</td>
+                    <td className="num">{formatCount(r.count)}</td>
+                    <td
+                      className="num share-cell"
+                      title={`${(r.share * 100).toFixed(1)}% of the profiled time`}
+                      style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}
+                    >
+                      {formatMs(r.totalMs)}
+                    </td>
+                    <td className="num">{formatMs(r.totalMs / r.count)}</td>
+                    {argColumns.map((c) => {
+                      const v = argValue(r.argTotals, c.key);
+                      return (
+                        <td key={c.label} className="num">
+                          {v === undefined ? "" : c.bytes ? formatBytes(v) : formatNumber(v)}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                  {expanded.has(rowKey(r)) &&
+                    r.programs.map((p) => (
+                      <tr key={p.ops.join(" ")} className="member-row" data-testid="fused-members">
+                        <td className="mono">{p.ops.join(" → ")}</td>
+                        <td />
+                        <td className="num">{formatCount(p.count)}</td>
+                        <td className="num">{formatMs(p.totalMs)}</td>
+                        <td className="num">{formatMs(p.totalMs / p.count)}</td>
+                        {argColumns.map((c) => (
+                          <td key={c.label} />
+                        ))}
+                      </tr>
+                    ))}
+                </Fragment>
               ))}
             </tbody>
           </table>

@@ -64,8 +64,22 @@ export interface StudioState {
 type Listener = () => void;
 
 /** What one run produces: emptied when a new run starts. */
-function emptyRunOutput(): Pick<StudioState, "metrics" | "console" | "events" | "droppedEvents" | "steps" | "dataSpans" | "summary" | "memory" | "model" | "graph"> {
-  return { metrics: [], console: [], events: [], droppedEvents: 0, steps: [], dataSpans: [], summary: new OpSummary(), memory: [], model: undefined, graph: undefined };
+function emptyRunOutput(): Pick<
+  StudioState,
+  "metrics" | "console" | "events" | "droppedEvents" | "steps" | "dataSpans" | "summary" | "memory" | "model" | "graph"
+> {
+  return {
+    metrics: [],
+    console: [],
+    events: [],
+    droppedEvents: 0,
+    steps: [],
+    dataSpans: [],
+    summary: new OpSummary(),
+    memory: [],
+    model: undefined,
+    graph: undefined,
+  };
 }
 
 export class StudioStore {

@@ -106,6 +106,8 @@ export interface GraphNodeView {
   device?: string;
   /** A fused kernel: the ops it replaced. */
   fused?: string[];
+  /** A fused kernel: ids of the unfused graph's nodes it replaced. */
+  members?: number[];
 }
 
 export interface GraphView {
@@ -118,6 +120,8 @@ export interface GraphView {
   /** Shapes of every value the graph knows (inputs, initialisers, node outputs). */
   values: Record<string, { shape: (number | string)[]; dtype: string }>;
   initializers: { name: string; shape: number[]; dtype: string }[];
+  /** The same graph after the engine's elementwise fusion (what compile() runs), or why there is none. */
+  fused: Availability<{ nodes: GraphNodeView[]; groups: number }>;
 }
 
 export type Availability<T> = { ok: true; value: T } | { ok: false; reason: string };
