@@ -223,7 +223,18 @@ export function App() {
     setFileResult({ name, result });
   };
 
-  const addFiles = async (list: FileList) => {
+  /** Shows a model file's graph in the graph view (the model viewer). */
+  const viewFile = async (name: string) => {
+    const file = store.getSnapshot().files.find((f) => f.name === name);
+    if (!file) return;
+    const w = host.current ?? host.warm();
+    const graph = await w.api.viewModelFile(file);
+    store.update(() => ({ graph }));
+    setTab("graph");
+  };
+
+  /** Adds dropped or chosen files; a model file opens in the graph view when it came from there. */
+  const addFiles = async (list: FileList, view = tab === "graph") => {
     for (const file of Array.from(list)) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       if (/\.(ts|js)$/.test(file.name)) {
@@ -238,7 +249,9 @@ export function App() {
         fileSummaries: [...s.fileSummaries.filter((f) => f.name !== file.name), summary],
       }));
       flash(`${file.name}: ${summary.detail}${summary.error ? ` (${summary.error})` : ""}`);
-      setTab(summary.kind === "onnx" || summary.kind === "model" ? "model" : "data");
+      const isModel = summary.kind === "onnx" || summary.kind === "model";
+      if (isModel && view && !summary.error) await viewFile(file.name);
+      else setTab(isModel ? "model" : "data");
     }
   };
 
@@ -513,7 +526,14 @@ export function App() {
                 running={running}
               />
             )}
-            {tab === "graph" && <GraphPanel graph={state.graph} hasModel={!!state.model && modelAlive} onRequest={() => void requestGraph()} />}
+            {tab === "graph" && (
+              <GraphPanel
+                graph={state.graph}
+                hasModel={!!state.model && modelAlive}
+                onRequest={() => void requestGraph()}
+                onFiles={(l) => void addFiles(l, true)}
+              />
+            )}
             {tab === "model" && (
               <ModelPanel
                 onFiles={(l) => void addFiles(l)}
@@ -524,6 +544,7 @@ export function App() {
                 onExport={(f) => void exportModel(f)}
                 files={state.fileSummaries}
                 onRunFile={(n) => void runFile(n)}
+                onViewFile={(n) => void viewFile(n)}
                 fileResult={fileResult}
               />
             )}

@@ -1,6 +1,9 @@
 import { useMemo, useRef, useState } from "react";
 import { NodeProperties } from "./NodeProperties.tsx";
+import { FilePickerButton } from "./FilePickerButton.tsx";
 import { layoutGraph } from "../lib/graph-layout.ts";
+import { standaloneSvg, svgToPng } from "../lib/graph-export.ts";
+import { download } from "../lib/download.ts";
 import type { Availability, GraphView } from "../worker/protocol.ts";
 
 const NODE_W = 210;
@@ -14,8 +17,17 @@ function shapeText(shape: readonly (number | string)[] | undefined): string {
   return shape ? `[${shape.join(", ")}]` : "";
 }
 
-export function GraphPanel({ graph, hasModel, onRequest }: { graph: Availability<GraphView> | undefined; hasModel: boolean; onRequest(): void }) {
+interface Props {
+  graph: Availability<GraphView> | undefined;
+  hasModel: boolean;
+  onRequest(): void;
+  /** Model files chosen here open in this view. */
+  onFiles(files: FileList): void;
+}
+
+export function GraphPanel({ graph, hasModel, onRequest, onFiles }: Props) {
   const [query, setQuery] = useState("");
+  const open = <FilePickerButton label="Open .onnx / .pcm…" accept=".onnx,.pcm" onFiles={onFiles} testId="pick-graph-model" />;
   if (!graph) {
     return (
       <div className="panel">
@@ -27,6 +39,7 @@ export function GraphPanel({ graph, hasModel, onRequest }: { graph: Availability
               The graph view shows the model handed to the studio with <code>setModel(model, exampleInput)</code>, once a run finishes.
             </>
           )}
+          <p>Or open a model file (drop it on this view, or choose one): {open}</p>
         </div>
       </div>
     );
@@ -37,13 +50,14 @@ export function GraphPanel({ graph, hasModel, onRequest }: { graph: Availability
         <div className="unavailable" data-testid="graph-unavailable">
           <b>Graph view unavailable.</b> {graph.reason}
         </div>
+        <div className="toolbar">{open}</div>
       </div>
     );
   }
-  return <GraphCanvas graph={graph.value} query={query} setQuery={setQuery} />;
+  return <GraphCanvas graph={graph.value} query={query} setQuery={setQuery} open={open} />;
 }
 
-function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: string; setQuery(q: string): void }) {
+function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query: string; setQuery(q: string): void; open: React.ReactNode }) {
   const [showFused, setShowFused] = useState(false);
   const fusedGroups = graph.fused.ok ? graph.fused.value.groups : 0;
   const nodes = showFused && graph.fused.ok ? graph.fused.value.nodes : graph.nodes;
@@ -66,6 +80,15 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
   const [selected, setSelected] = useState<number | undefined>();
   const [view, setView] = useState({ x: 0, y: 0, k: 1 });
   const drag = useRef<{ x: number; y: number; view: typeof view } | undefined>(undefined);
+  const svgRef = useRef<SVGSVGElement | null>(null);
+  const fileBase = (graph.name.replace(/\.(onnx|pcm)$/i, "").replace(/[^A-Za-z0-9_-]+/g, "-") || "model") + (showFused ? "-fused" : "");
+  const exportAs = async (format: "svg" | "png") => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const markup = standaloneSvg(svg, width, height, getComputedStyle(document.body).backgroundColor);
+    if (format === "svg") download(`${fileBase}.svg`, markup, "image/svg+xml");
+    else download(`${fileBase}.png`, await svgToPng(markup, width, height), "image/png");
+  };
   const zoomBy = (factor: number, cx = 0, cy = 0) =>
     setView((v) => {
       const k = Math.min(4, Math.max(0.1, v.k * factor));
@@ -82,6 +105,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
           {graph.outputs.map((o) => shapeText(o.shape)).join(", ")}
         </span>
         <span className="spacer" />
+        {open}
         <label
           className="toggle"
           title={graph.fused.ok ? "Draw each chain of elementwise ops as the one fused kernel compile() runs it as" : graph.fused.reason}
@@ -100,6 +124,12 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
         </label>
         <input placeholder="search op or name" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
         {q && <span className="muted">{matchCount} found</span>}
+        <button className="small" onClick={() => void exportAs("svg")} data-testid="graph-export-svg">
+          SVG
+        </button>
+        <button className="small" onClick={() => void exportAs("png")} data-testid="graph-export-png">
+          PNG
+        </button>
         <span role="group" aria-label="Zoom" className="zoom-buttons">
           <button className="small" onClick={() => zoomBy(1 / 1.25)} aria-label="Zoom out" data-testid="graph-zoom-out">
             −
@@ -140,7 +170,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
           onMouseUp={() => (drag.current = undefined)}
           onMouseLeave={() => (drag.current = undefined)}
         >
-          <svg width={Math.max(width, width * view.k + view.x)} height={Math.max(height, height * view.k + view.y)} data-testid="graph-svg">
+          <svg ref={svgRef} width={Math.max(width, width * view.k + view.x)} height={Math.max(height, height * view.k + view.y)} data-testid="graph-svg">
             <g transform={`translate(${view.x},${view.y}) scale(${view.k})`} data-testid="graph-viewport">
               {layout.edges.map(([a, b], i) => {
                 const pa = xy(a);

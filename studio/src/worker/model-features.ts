@@ -8,6 +8,7 @@ import type { Availability, ExportedFile, GraphView, ModelSummary } from "./prot
 import { loadOptionalPackage, type OptionalId } from "./optional.ts";
 import type { RegisteredModel } from "../user-api/run-context.ts";
 import { fusedGroups } from "../lib/fused-groups.ts";
+import { weightStats } from "../lib/weight-stats.ts";
 
 type AnyFn = (...args: any[]) => any;
 
@@ -36,7 +37,7 @@ export interface IrGraph {
     device?: string;
     fused?: readonly string[];
   }[];
-  initializers: readonly { name: string; shape: readonly number[]; dtype: string }[];
+  initializers: readonly { name: string; shape: readonly number[]; dtype: string; data?: ArrayLike<number | bigint> }[];
 }
 
 /** A traced graph, and why its batch size is fixed when it could not be left open. */
@@ -136,7 +137,7 @@ export async function toGraphView({ graph, staticBatchNote }: TracedModel): Prom
     outputs: graph.outputs.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype })),
     nodes: nodeViews(graph),
     values: await valueShapes(graph),
-    initializers: graph.initializers.map((i) => ({ name: i.name, shape: [...i.shape], dtype: i.dtype })),
+    initializers: graph.initializers.map((i) => ({ name: i.name, shape: [...i.shape], dtype: i.dtype, stats: i.data ? weightStats(i.data) : undefined })),
     fused: await fusedView(graph),
   };
 }

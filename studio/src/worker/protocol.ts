@@ -1,6 +1,7 @@
 /** What the page and the training worker say to each other (through comlink). */
 import type { ProfileEvent } from "@polychip/hal";
 import type { DataSpan, StepSpan } from "../lib/chrome-trace.ts";
+import type { WeightStats } from "../lib/weight-stats.ts";
 import type { DroppedFile, MetricPoint } from "../user-api/run-context.ts";
 
 export type { DataSpan, DroppedFile, MetricPoint, StepSpan, ProfileEvent };
@@ -119,7 +120,7 @@ export interface GraphView {
   nodes: GraphNodeView[];
   /** Shapes of every value the graph knows (inputs, initialisers, node outputs). */
   values: Record<string, { shape: (number | string)[]; dtype: string }>;
-  initializers: { name: string; shape: number[]; dtype: string }[];
+  initializers: { name: string; shape: number[]; dtype: string; stats?: WeightStats }[];
   /** The same graph after the engine's elementwise fusion (what compile() runs), or why there is none. */
   fused: Availability<{ nodes: GraphNodeView[]; groups: number }>;
 }
@@ -151,4 +152,6 @@ export interface StudioWorkerApi {
   exportModel(format: "checkpoint" | "pcm" | "onnx"): Promise<Availability<ExportedFile>>;
   features(): Promise<Record<string, Availability<true>>>;
   runModelFile(file: DroppedFile, device: string, fashionMnistUrl: string): Promise<Availability<ModelRunResult>>;
+  /** A dropped or chosen .onnx/.pcm file's graph, for the model viewer. */
+  viewModelFile(file: DroppedFile): Promise<Availability<GraphView>>;
 }

@@ -15,7 +15,7 @@ import { describeDevices, ensureDevice } from "./devices.ts";
 import { exportModel, summarizeModel, toGraphView, traceModel } from "./model-features.ts";
 import { loadOptionalPackage, optionalPresent } from "./optional.ts";
 import { RunBuffer } from "./run-buffer.ts";
-import { runModelFile } from "./model-files.ts";
+import { runModelFile, viewModelFile } from "./model-files.ts";
 import type { Availability, ConsoleEntry, RunOutcome, RunRequest, RunSink, StudioWorkerApi } from "./protocol.ts";
 
 let model: RegisteredModel | undefined;
@@ -138,6 +138,7 @@ const api: StudioWorkerApi = {
   },
   features,
   runModelFile: (file, device, url) => runModelFile(file, device, url, model),
+  viewModelFile,
 };
 
 self.addEventListener("securitypolicyviolation", (e) => {
