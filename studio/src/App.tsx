@@ -156,8 +156,9 @@ export function App() {
       });
       store.update((s) => ({ fallbackSeen: recordFallbacks(s.fallbackSeen, device, outcome.fallback) }));
       setModelAlive(true);
-      if (store.getSnapshot().model && host.current) {
-        const graph = await host.current.api.graph();
+      const { model, shownGraphs } = store.getSnapshot();
+      if ((model || shownGraphs.length) && host.current) {
+        const graph = await host.current.api.graph(model ? undefined : shownGraphs[0]);
         store.update(() => ({ graph }));
       }
     } catch (err) {
@@ -335,9 +336,9 @@ export function App() {
   const deviceOptions: Pick<DeviceReport, "name" | "available" | "reason" | "softwareAdapter">[] = state.devices ?? [{ name: "cpu", available: true }];
   const lastStep = state.metrics[state.metrics.length - 1]?.step;
   const mem = state.memory.find((m) => m.device === (run?.device ?? device));
-  const requestGraph = async () => {
+  const requestGraph = async (name?: string) => {
     if (!host.current) return;
-    const graph = await host.current.api.graph();
+    const graph = await host.current.api.graph(name);
     store.update(() => ({ graph }));
   };
   // Arrow keys move between tabs (the ARIA tabs pattern); Tab leaves the tab list.
@@ -530,7 +531,8 @@ export function App() {
               <GraphPanel
                 graph={state.graph}
                 hasModel={!!state.model && modelAlive}
-                onRequest={() => void requestGraph()}
+                onRequest={(name) => void requestGraph(name)}
+                shownGraphs={modelAlive ? state.shownGraphs : []}
                 onFiles={(l) => void addFiles(l, true)}
               />
             )}

@@ -68,3 +68,31 @@ test("the graph exports as a standalone SVG and as a PNG", async () => {
   const width = png.readUInt32BE(16);
   assert.ok(width >= 800, `drawn at twice the graph's size (${width} px wide)`);
 });
+
+test("a graph the code shows (the deployed int8 one) is offered beside the model and drawn with its int8 weights", async (t) => {
+  const deploy = (await studio.snapshot()).features?.deploy;
+  if (!deploy?.ok) return t.skip(`deploy unavailable: ${deploy?.reason}`);
+  await studio.setCode(`
+import { nn, tensor, setModel, showGraph, loadOptional } from "polychip";
+const { trace } = await loadOptional("graph");
+const { calibrate, quantizeGraph } = await loadOptional("deploy");
+const model = new nn.Sequential(new nn.Linear(6, 4), new nn.ReLU());
+const data = new Float32Array(12).map((_, i) => i / 12 - 0.5);
+const x = tensor(data, { shape: [2, 6] });
+setModel(model, x);
+const graph = await trace(model, [x], { dynamicBatch: true });
+showGraph(quantizeGraph(graph, await calibrate(graph, [{ input: { data, shape: [2, 6] } }])), "deployed int8");
+`);
+  await studio.run();
+  assert.equal((await studio.finished(60_000)).status, "done");
+  await studio.tab("graph");
+  await studio.page.waitForSelector('[data-testid="graph-svg"] .node');
+  assert.equal(await studio.page.textContent(".graph-panel .toolbar b"), "Sequential", "the traced model comes first");
+  await studio.page.selectOption('[data-testid="graph-choice"]', "deployed int8");
+  await studio.page.waitForFunction(() => document.querySelector(".graph-panel .toolbar b")?.textContent === "deployed int8");
+  const ops = await studio.page.locator('[data-testid="graph-svg"] .node-op').allTextContents();
+  assert.ok(ops.some((o) => o.startsWith("quantizeLinear")) && ops.some((o) => o.startsWith("dequantizeLinear")), ops.join(", "));
+  await studio.page.click('.node:has-text("quantizedConv2d")');
+  assert.match((await studio.page.textContent('[data-testid="node-inputs"]')) ?? "", /0\.weight_q\s*int8\[/, "the weights are int8");
+  await studio.screenshot("graph-deployed-int8");
+});

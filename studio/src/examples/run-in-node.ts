@@ -39,6 +39,7 @@ export async function runInNode(code: string): Promise<NodeRun> {
     metric: (p) => out.metrics.push(p),
     dataLoaded: (name, start, end) => out.data.push({ name, start, end }),
     model: (m) => (out.model = m),
+    graph: () => undefined,
     optional: () => Promise.reject(new Error("optional packages are not loaded in Node tests")),
     loadDevice: (name) => (name === "cpu" ? Promise.resolve() : Promise.reject(new Error("only the cpu in Node tests"))),
   });

@@ -20,20 +20,50 @@ function shapeText(shape: readonly (number | string)[] | undefined): string {
 interface Props {
   graph: Availability<GraphView> | undefined;
   hasModel: boolean;
-  onRequest(): void;
+  /** The model's traced graph without a name, else a graph the run showed. */
+  onRequest(name?: string): void;
+  /** Graphs the run handed to showGraph() (a deployed int8 graph). */
+  shownGraphs: string[];
   /** Model files chosen here open in this view. */
   onFiles(files: FileList): void;
 }
 
-export function GraphPanel({ graph, hasModel, onRequest, onFiles }: Props) {
+/** The chooser's value for the model handed to setModel. */
+const MODEL = "\u0000model";
+
+export function GraphPanel({ graph, hasModel, onRequest, onFiles, shownGraphs }: Props) {
   const [query, setQuery] = useState("");
-  const open = <FilePickerButton label="Open .onnx / .pcm…" accept=".onnx,.pcm" onFiles={onFiles} testId="pick-graph-model" />;
+  const [source, setSource] = useState<string | undefined>();
+  const chosen = source ?? (hasModel ? MODEL : shownGraphs[0]);
+  const open = (
+    <>
+      {shownGraphs.length > 0 && (
+        <select
+          aria-label="Graph to show"
+          data-testid="graph-choice"
+          value={chosen}
+          onChange={(e) => {
+            setSource(e.target.value);
+            onRequest(e.target.value === MODEL ? undefined : e.target.value);
+          }}
+        >
+          {hasModel && <option value={MODEL}>model (traced)</option>}
+          {shownGraphs.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      )}
+      <FilePickerButton label="Open .onnx / .pcm…" accept=".onnx,.pcm" onFiles={onFiles} testId="pick-graph-model" />
+    </>
+  );
   if (!graph) {
     return (
       <div className="panel">
         <div className="empty">
           {hasModel ? (
-            <button onClick={onRequest}>Trace the model</button>
+            <button onClick={() => onRequest()}>Trace the model</button>
           ) : (
             <>
               The graph view shows the model handed to the studio with <code>setModel(model, exampleInput)</code>, once a run finishes.

@@ -49,6 +49,8 @@ export interface StudioState {
   droppedEvents: number;
   steps: StepSpan[];
   dataSpans: DataSpan[];
+  /** Graphs the run handed to showGraph(), by name. */
+  shownGraphs: string[];
   summary: OpSummary;
   memory: MemorySnapshot[];
   model: ModelSummary | undefined;
@@ -66,7 +68,7 @@ type Listener = () => void;
 /** What one run produces: emptied when a new run starts. */
 function emptyRunOutput(): Pick<
   StudioState,
-  "metrics" | "console" | "events" | "droppedEvents" | "steps" | "dataSpans" | "summary" | "memory" | "model" | "graph"
+  "metrics" | "console" | "events" | "droppedEvents" | "steps" | "dataSpans" | "shownGraphs" | "summary" | "memory" | "model" | "graph"
 > {
   return {
     metrics: [],
@@ -75,6 +77,7 @@ function emptyRunOutput(): Pick<
     droppedEvents: 0,
     steps: [],
     dataSpans: [],
+    shownGraphs: [],
     summary: new OpSummary(),
     memory: [],
     model: undefined,
@@ -153,6 +156,7 @@ export class StudioStore {
         droppedEvents: dropped,
         memory: b.memory ?? s.memory,
         model: b.model ?? s.model,
+        shownGraphs: b.graphs ?? s.shownGraphs,
         run: s.run && s.run.origin === undefined ? { ...s.run, origin: b.origin } : s.run,
       };
     });

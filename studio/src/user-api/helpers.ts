@@ -46,6 +46,14 @@ export function setModel(module: unknown, ...exampleInputs: unknown[]): void {
   runContext().model({ module, exampleInputs, name: module?.constructor?.name ?? "model" });
 }
 
+/**
+ * Shows a graph in the graph view beside the model handed to `setModel`: the deployed int8 graph
+ * from `quantizeGraph`, an optimised or imported one. The graph view's menu picks it by `name`.
+ */
+export function showGraph(graph: unknown, name: string): void {
+  runContext().graph(graph, name);
+}
+
 /** Files dropped on the studio page (data sets, .onnx and model files). */
 export function droppedFiles(): DroppedFile[] {
   return [...runContext().files];

@@ -34,6 +34,8 @@ export interface RunContext {
   /** Reports time spent loading data (worker clock), shown apart from the steps' compute. */
   dataLoaded(name: string, start: number, end: number): void;
   model(model: RegisteredModel): void;
+  /** A graph for the graph view besides the model (a deployed, quantised one), under a name. */
+  graph(graph: unknown, name: string): void;
   /** Lazily loaded optional packages; throws FeatureUnavailableError with the reason when absent. */
   optional(name: OptionalFeature): Promise<Record<string, unknown>>;
   /** Registers a device ("webgpu", "npu-sim") in this run's engine; throws with the reason when it cannot. */

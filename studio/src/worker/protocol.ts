@@ -49,6 +49,8 @@ export interface RunBatch {
   data: DataSpan[];
   memory?: MemorySnapshot[];
   model?: ModelSummary;
+  /** Names of the graphs the code handed to showGraph(), so far. */
+  graphs?: string[];
 }
 
 export interface RunSink {
@@ -148,7 +150,8 @@ export interface ModelRunResult {
 export interface StudioWorkerApi {
   describeDevices(): Promise<DeviceReport[]>;
   run(request: RunRequest, sink: RunSink): Promise<RunOutcome>;
-  graph(): Promise<Availability<GraphView>>;
+  /** The model's traced graph, or the graph the run showed under `name`. */
+  graph(name?: string): Promise<Availability<GraphView>>;
   exportModel(format: "checkpoint" | "pcm" | "onnx"): Promise<Availability<ExportedFile>>;
   features(): Promise<Record<string, Availability<true>>>;
   runModelFile(file: DroppedFile, device: string, fashionMnistUrl: string): Promise<Availability<ModelRunResult>>;
