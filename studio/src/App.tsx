@@ -20,6 +20,7 @@ import { DevicesPanel } from "./panels/DevicesPanel.tsx";
 import { ExamplesGallery, missingFor } from "./panels/ExamplesGallery.tsx";
 import { ANY_STUDIO_FILE, FilePickerButton } from "./panels/FilePickerButton.tsx";
 import { GraphPanel } from "./panels/GraphPanel.tsx";
+import { ShortcutsHelp } from "./panels/ShortcutsHelp.tsx";
 import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
 import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
 import { StoppedError, WorkerHost } from "./run/worker-host.ts";
@@ -41,6 +42,8 @@ const store = new StudioStore();
 const host = new WorkerHost();
 const FASHION_MNIST_URL = new URL("data/fashion-mnist-subset/", document.baseURI).href;
 let runCounter = 0;
+/** localStorage key of the "keep state" box. */
+const KEEP_WORKER_KEY = "polychip.keepWorker";
 
 function initialTheme(): "dark" | "light" {
   const saved = localStorage.getItem("polychip-studio:theme");
@@ -58,6 +61,10 @@ export function App() {
   const [theme, setTheme] = useState(initialTheme);
   const [device, setDevice] = useState("cpu");
   const [galleryOpen, setGalleryOpen] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [keepWorker, setKeepWorker] = useState(() => localStorage.getItem(KEEP_WORKER_KEY) === "1");
+  /** Runs the kept worker has done (0 when there is none). */
+  const [keptRuns, setKeptRuns] = useState(0);
   const [markers, setMarkers] = useState(0);
   const [toast, setToast] = useState<string | undefined>();
   const [dragging, setDragging] = useState(false);
@@ -146,7 +153,10 @@ export function App() {
     setExportStatus(undefined);
     const s = store.getSnapshot();
     try {
-      const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b));
+      const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b), {
+        reuse: keepWorker,
+      });
+      setKeptRuns(keepWorker ? (host.current?.runs ?? 0) : 0);
       store.finishRun(id, {
         status: outcome.ok ? "done" : "error",
         error: outcome.error,
@@ -171,7 +181,14 @@ export function App() {
       }
     }
     keepRun(label);
-  }, [device, keepRun]);
+  }, [device, keepRun, keepWorker]);
+
+  const resetSession = () => {
+    host.reset();
+    setKeptRuns(0);
+    setModelAlive(false);
+    store.log("info", "state reset: the next run starts in a fresh worker (session is empty, no model)");
+  };
 
   const startRunRef = useRef(startRun);
   startRunRef.current = startRun;
@@ -181,6 +198,7 @@ export function App() {
   const stopRun = useCallback(() => {
     const current = store.getSnapshot().run;
     if (current?.status !== "running") return;
+    setKeptRuns(0);
     // Marked stopped before the worker is told, so no batch still queued for the page lands after.
     store.finishRun(current.id, { status: "stopped", durationMs: Date.now() - current.startedAt });
     host.stop();
@@ -275,6 +293,13 @@ export function App() {
       if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
         e.preventDefault();
         void startRun();
+      }
+      // "?" opens the shortcut list, except where it is typed as text.
+      const target = e.target as HTMLElement | null;
+      const typing = !!target?.closest("input, textarea, select, [contenteditable], .monaco-editor");
+      if (e.key === "?" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        setShortcutsOpen(true);
       }
     };
     window.addEventListener("dragover", over);
@@ -393,9 +418,29 @@ export function App() {
             ▶ Run
           </button>
         )}
+        <label className="keep-worker" title="Run the next run in the same worker: the session object and the model are kept, as in a notebook">
+          <input
+            type="checkbox"
+            checked={keepWorker}
+            data-testid="keep-worker"
+            onChange={(e) => {
+              setKeepWorker(e.target.checked);
+              localStorage.setItem(KEEP_WORKER_KEY, e.target.checked ? "1" : "0");
+            }}
+          />{" "}
+          keep state
+        </label>
+        {keepWorker && keptRuns > 0 && (
+          <button className="small" onClick={resetSession} data-testid="reset-session" title="End the kept worker: the next run starts from nothing">
+            Reset state ({keptRuns} {keptRuns === 1 ? "run" : "runs"})
+          </button>
+        )}
         <FilePickerButton label="Open…" accept={ANY_STUDIO_FILE} onFiles={(l) => void addFiles(l)} testId="pick-any" />
         <button onClick={() => void share()} title="Put the code in the URL and copy the link">
           Share
+        </button>
+        <button onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" data-testid="open-shortcuts">
+          ?
         </button>
         <button onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Dark / light theme" data-testid="theme">
           {theme === "dark" ? "☀" : "☾"}
@@ -579,8 +624,9 @@ export function App() {
         )}
         <span className="spacer" />
         <span className={markers ? "error-text" : "muted"}>{markers ? `${markers} problem${markers > 1 ? "s" : ""} in the code` : "no problems"}</span>
-        <span className="muted">{EXAMPLES.length} examples · Ctrl/Cmd+Enter runs</span>
+        <span className="muted">{EXAMPLES.length} examples · Ctrl/Cmd+Enter runs · ? lists the shortcuts</span>
       </footer>
+      {shortcutsOpen && <ShortcutsHelp onClose={() => setShortcutsOpen(false)} />}
       {galleryOpen && <ExamplesGallery features={state.features} current={exampleId} onOpen={openExample} onClose={() => setGalleryOpen(false)} />}
       {dragging && <div className="drop-overlay">Drop IDX, CSV, .onnx or model files (or a .ts file to open it)</div>}
       {toast && <div className="toast">{toast}</div>}

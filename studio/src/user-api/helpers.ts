@@ -54,6 +54,13 @@ export function showGraph(graph: unknown, name: string): void {
   runContext().graph(graph, name);
 }
 
+/**
+ * Values kept between runs while the studio's "keep state" box is ticked (the same worker runs
+ * the next run, as a notebook runs its next cell): `session.model ??= new nn.Linear(4, 2)` trains
+ * on where the last run left off. Empty again after "Reset state", Stop, or without the box.
+ */
+export const session: Record<string, any> = {};
+
 /** Files dropped on the studio page (data sets, .onnx and model files). */
 export function droppedFiles(): DroppedFile[] {
   return [...runContext().files];
