@@ -7,6 +7,7 @@ import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
 import { describeViolation } from "./lib/csp-violation.ts";
 import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
+import { codeHash, estimateRun, recordRunTime, type RunTime } from "./lib/run-estimate.ts";
 import { encodeShareHash } from "./lib/share.ts";
 import { useShareLinks } from "./editor/use-share-links.ts";
 import { loadLayout, saveLayout } from "./editor/layout.ts";
@@ -42,6 +43,18 @@ const store = new StudioStore();
 const host = new WorkerHost();
 const FASHION_MNIST_URL = new URL("data/fashion-mnist-subset/", document.baseURI).href;
 let runCounter = 0;
+/** localStorage key of the durations of the last runs (the device banner's estimate). */
+const RUN_TIMES_KEY = "polychip.runTimes";
+
+function loadRunTimes(): RunTime[] {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(RUN_TIMES_KEY) ?? "[]");
+    return Array.isArray(parsed) ? (parsed as RunTime[]) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** localStorage key of the "keep state" box. */
 const KEEP_WORKER_KEY = "polychip.keepWorker";
 
@@ -65,6 +78,7 @@ export function App() {
   const [keepWorker, setKeepWorker] = useState(() => localStorage.getItem(KEEP_WORKER_KEY) === "1");
   /** Runs the kept worker has done (0 when there is none). */
   const [keptRuns, setKeptRuns] = useState(0);
+  const [runTimes, setRunTimes] = useState<RunTime[]>(loadRunTimes);
   const [markers, setMarkers] = useState(0);
   const [toast, setToast] = useState<string | undefined>();
   const [dragging, setDragging] = useState(false);
@@ -152,11 +166,20 @@ export function App() {
     setModelAlive(false);
     setExportStatus(undefined);
     const s = store.getSnapshot();
+    const runCode = codeRef.current;
     try {
-      const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b), {
+      const outcome = await host.run({ code: runCode, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b), {
         reuse: keepWorker,
       });
       setKeptRuns(keepWorker ? (host.current?.runs ?? 0) : 0);
+      if (outcome.ok) {
+        const ran: RunTime = { code: codeHash(runCode), device, ms: outcome.durationMs };
+        setRunTimes((times) => {
+          const next = recordRunTime(times, ran);
+          localStorage.setItem(RUN_TIMES_KEY, JSON.stringify(next));
+          return next;
+        });
+      }
       store.finishRun(id, {
         status: outcome.ok ? "done" : "error",
         error: outcome.error,
@@ -378,6 +401,7 @@ export function App() {
   };
   const deviceReport = state.devices?.find((d) => d.name === device);
   const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device]);
+  const estimate = device === "cpu" ? undefined : estimateRun(runTimes, codeHash(code), device);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
   exampleRef.current = currentExample;
   const missing = currentExample ? missingFor(currentExample, state.features) : [];
@@ -476,6 +500,11 @@ export function App() {
                 {g.text}
               </div>
             ))}
+          {!running && estimate && (
+            <div className="banner guidance-info" role="status" data-testid="device-estimate">
+              Estimated run time on {device}: {estimate.text}.
+            </div>
+          )}
           {missing.length > 0 && (
             <div className="banner" data-testid="example-unavailable">
               Not available yet in this build: {missing.join("; ")}
