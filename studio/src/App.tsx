@@ -400,7 +400,17 @@ export function App() {
     document.getElementById(`tab-${next}`)?.focus();
   };
   const deviceReport = state.devices?.find((d) => d.name === device);
-  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device]);
+  const lastRunOps =
+    run && !running
+      ? {
+          device: run.device,
+          ops: state.summary
+            .rows()
+            .filter((r) => r.category === "kernel" && r.device === run.device)
+            .map((r) => r.name),
+        }
+      : undefined;
+  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device], lastRunOps);
   const estimate = device === "cpu" ? undefined : estimateRun(runTimes, codeHash(code), device);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
   exampleRef.current = currentExample;
