@@ -52,4 +52,6 @@ test("data loading is a lane and a trace track of its own, and step 0 starts aft
   assert.ok(step0.ts >= load.ts + load.dur, `step 0 at ${step0.ts} µs begins after the load ended at ${load.ts + load.dur} µs`);
   assert.ok(step0.ts >= loading[1].ts + loading[1].dur, "and after its batch was assembled");
   assert.match((await studio.page.textContent('[data-testid="timeline-table"]')) ?? "", /data loading4/);
+  assert.ok(await studio.hoverTimelineLane(1), "a data-loading span shows a tooltip");
+  assert.match((await studio.page.textContent('[data-testid="tooltip"], .tooltip')) ?? "", /(load Fashion-MNIST|next batch) data loading/);
 });

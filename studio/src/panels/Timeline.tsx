@@ -60,6 +60,7 @@ export function Timeline({ events, steps, data, origin, highlight, selected, onS
   const [width, setWidth] = useState(600);
   const [view, setView] = useState<[number, number] | undefined>();
   const [hover, setHover] = useState<{ e: ProfileEvent; clientX: number; clientY: number } | undefined>();
+  const [dataHover, setDataHover] = useState<{ span: DataSpan; clientX: number; clientY: number } | undefined>();
   const drag = useRef<{ x: number; view: [number, number] } | undefined>(undefined);
   const palette = useRef<Palette | undefined>(undefined);
   const tableId = useId();
@@ -244,6 +245,14 @@ export function Timeline({ events, steps, data, origin, highlight, selected, onS
     ctx.restore();
   });
 
+  /** The data-loading span under (x, y), when the pointer is on that lane. */
+  const dataAt = (x: number, y: number): DataSpan | undefined => {
+    if (!dataLanes || x < LABEL_W || Math.floor((y - HEADER) / LANE) !== 1) return undefined;
+    const t = v0 + ((x - LABEL_W) / plotW) * (v1 - v0);
+    const slack = (3 / plotW) * (v1 - v0);
+    return data.find((d) => t >= d.start - origin - slack && t <= d.end - origin + slack);
+  };
+
   const eventAt = (x: number, y: number): ProfileEvent | undefined => {
     const lane = Math.floor((y - HEADER) / LANE) - 1 - dataLanes;
     const track = tracks[lane];
@@ -300,16 +309,29 @@ export function Timeline({ events, steps, data, origin, highlight, selected, onS
           }
           const e = eventAt(x, y);
           setHover(e ? { e, clientX: ev.clientX, clientY: ev.clientY } : undefined);
+          const span = e ? undefined : dataAt(x, y);
+          setDataHover(span ? { span, clientX: ev.clientX, clientY: ev.clientY } : undefined);
         }}
         onMouseLeave={() => {
           drag.current = undefined;
           setHover(undefined);
+          setDataHover(undefined);
         }}
         onDoubleClick={() => setView(undefined)}
       />
       {hover && (
         <FloatingTooltip clientX={hover.clientX} clientY={hover.clientY}>
           <EventDetails e={hover.e} origin={origin} />
+        </FloatingTooltip>
+      )}
+      {dataHover && (
+        <FloatingTooltip clientX={dataHover.clientX} clientY={dataHover.clientY}>
+          <div className="event-details">
+            <b>{dataHover.span.name}</b> <span className="cat">data loading</span>
+            <div className="mono">
+              {formatMs(dataHover.span.end - dataHover.span.start)} at {formatMs(dataHover.span.start - origin)}
+            </div>
+          </div>
         </FloatingTooltip>
       )}
       <TimelineTable events={events} steps={steps} data={data} tracks={tracks} id={tableId} />
