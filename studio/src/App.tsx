@@ -7,6 +7,7 @@ import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
 import { describeViolation } from "./lib/csp-violation.ts";
 import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
+import { codeHash, estimateRun, recordRunTime, type RunTime } from "./lib/run-estimate.ts";
 import { encodeShareHash } from "./lib/share.ts";
 import { useShareLinks } from "./editor/use-share-links.ts";
 import { loadLayout, saveLayout } from "./editor/layout.ts";
@@ -20,6 +21,7 @@ import { DevicesPanel } from "./panels/DevicesPanel.tsx";
 import { ExamplesGallery, missingFor } from "./panels/ExamplesGallery.tsx";
 import { ANY_STUDIO_FILE, FilePickerButton } from "./panels/FilePickerButton.tsx";
 import { GraphPanel } from "./panels/GraphPanel.tsx";
+import { ShortcutsHelp } from "./panels/ShortcutsHelp.tsx";
 import { ModelPanel, type ExportFormat } from "./panels/ModelPanel.tsx";
 import { buildTrace, ProfilerPanel } from "./panels/ProfilerPanel.tsx";
 import { StoppedError, WorkerHost } from "./run/worker-host.ts";
@@ -41,6 +43,20 @@ const store = new StudioStore();
 const host = new WorkerHost();
 const FASHION_MNIST_URL = new URL("data/fashion-mnist-subset/", document.baseURI).href;
 let runCounter = 0;
+/** localStorage key of the durations of the last runs (the device banner's estimate). */
+const RUN_TIMES_KEY = "polychip.runTimes";
+
+function loadRunTimes(): RunTime[] {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(RUN_TIMES_KEY) ?? "[]");
+    return Array.isArray(parsed) ? (parsed as RunTime[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** localStorage key of the "keep state" box. */
+const KEEP_WORKER_KEY = "polychip.keepWorker";
 
 function initialTheme(): "dark" | "light" {
   const saved = localStorage.getItem("polychip-studio:theme");
@@ -58,6 +74,11 @@ export function App() {
   const [theme, setTheme] = useState(initialTheme);
   const [device, setDevice] = useState("cpu");
   const [galleryOpen, setGalleryOpen] = useState(false);
+  const [shortcutsOpen, setShortcutsOpen] = useState(false);
+  const [keepWorker, setKeepWorker] = useState(() => localStorage.getItem(KEEP_WORKER_KEY) === "1");
+  /** Runs the kept worker has done (0 when there is none). */
+  const [keptRuns, setKeptRuns] = useState(0);
+  const [runTimes, setRunTimes] = useState<RunTime[]>(loadRunTimes);
   const [markers, setMarkers] = useState(0);
   const [toast, setToast] = useState<string | undefined>();
   const [dragging, setDragging] = useState(false);
@@ -145,8 +166,20 @@ export function App() {
     setModelAlive(false);
     setExportStatus(undefined);
     const s = store.getSnapshot();
+    const runCode = codeRef.current;
     try {
-      const outcome = await host.run({ code: codeRef.current, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b));
+      const outcome = await host.run({ code: runCode, device, files: s.files, fashionMnistUrl: FASHION_MNIST_URL }, (b) => store.addBatch(id, b), {
+        reuse: keepWorker,
+      });
+      setKeptRuns(keepWorker ? (host.current?.runs ?? 0) : 0);
+      if (outcome.ok) {
+        const ran: RunTime = { code: codeHash(runCode), device, ms: outcome.durationMs };
+        setRunTimes((times) => {
+          const next = recordRunTime(times, ran);
+          localStorage.setItem(RUN_TIMES_KEY, JSON.stringify(next));
+          return next;
+        });
+      }
       store.finishRun(id, {
         status: outcome.ok ? "done" : "error",
         error: outcome.error,
@@ -156,8 +189,9 @@ export function App() {
       });
       store.update((s) => ({ fallbackSeen: recordFallbacks(s.fallbackSeen, device, outcome.fallback) }));
       setModelAlive(true);
-      if (store.getSnapshot().model && host.current) {
-        const graph = await host.current.api.graph();
+      const { model, shownGraphs } = store.getSnapshot();
+      if ((model || shownGraphs.length) && host.current) {
+        const graph = await host.current.api.graph(model ? undefined : shownGraphs[0]);
         store.update(() => ({ graph }));
       }
     } catch (err) {
@@ -170,7 +204,14 @@ export function App() {
       }
     }
     keepRun(label);
-  }, [device, keepRun]);
+  }, [device, keepRun, keepWorker]);
+
+  const resetSession = () => {
+    host.reset();
+    setKeptRuns(0);
+    setModelAlive(false);
+    store.log("info", "state reset: the next run starts in a fresh worker (session is empty, no model)");
+  };
 
   const startRunRef = useRef(startRun);
   startRunRef.current = startRun;
@@ -180,6 +221,7 @@ export function App() {
   const stopRun = useCallback(() => {
     const current = store.getSnapshot().run;
     if (current?.status !== "running") return;
+    setKeptRuns(0);
     // Marked stopped before the worker is told, so no batch still queued for the page lands after.
     store.finishRun(current.id, { status: "stopped", durationMs: Date.now() - current.startedAt });
     host.stop();
@@ -223,7 +265,18 @@ export function App() {
     setFileResult({ name, result });
   };
 
-  const addFiles = async (list: FileList) => {
+  /** Shows a model file's graph in the graph view (the model viewer). */
+  const viewFile = async (name: string) => {
+    const file = store.getSnapshot().files.find((f) => f.name === name);
+    if (!file) return;
+    const w = host.current ?? host.warm();
+    const graph = await w.api.viewModelFile(file);
+    store.update(() => ({ graph }));
+    setTab("graph");
+  };
+
+  /** Adds dropped or chosen files; a model file opens in the graph view when it came from there. */
+  const addFiles = async (list: FileList, view = tab === "graph") => {
     for (const file of Array.from(list)) {
       const bytes = new Uint8Array(await file.arrayBuffer());
       if (/\.(ts|js)$/.test(file.name)) {
@@ -238,7 +291,9 @@ export function App() {
         fileSummaries: [...s.fileSummaries.filter((f) => f.name !== file.name), summary],
       }));
       flash(`${file.name}: ${summary.detail}${summary.error ? ` (${summary.error})` : ""}`);
-      setTab(summary.kind === "onnx" || summary.kind === "model" ? "model" : "data");
+      const isModel = summary.kind === "onnx" || summary.kind === "model";
+      if (isModel && view && !summary.error) await viewFile(file.name);
+      else setTab(isModel ? "model" : "data");
     }
   };
 
@@ -261,6 +316,13 @@ export function App() {
       if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
         e.preventDefault();
         void startRun();
+      }
+      // "?" opens the shortcut list, except where it is typed as text.
+      const target = e.target as HTMLElement | null;
+      const typing = !!target?.closest("input, textarea, select, [contenteditable], .monaco-editor");
+      if (e.key === "?" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        setShortcutsOpen(true);
       }
     };
     window.addEventListener("dragover", over);
@@ -314,7 +376,7 @@ export function App() {
       },
       traceJson: () => {
         const s = store.getSnapshot();
-        return JSON.stringify(buildTrace(s.events, s.steps, s.run?.origin ?? 0, s.droppedEvents));
+        return JSON.stringify(buildTrace(s.events, s.steps, s.run?.origin ?? 0, s.droppedEvents, s.dataSpans));
       },
     };
   });
@@ -322,9 +384,9 @@ export function App() {
   const deviceOptions: Pick<DeviceReport, "name" | "available" | "reason" | "softwareAdapter">[] = state.devices ?? [{ name: "cpu", available: true }];
   const lastStep = state.metrics[state.metrics.length - 1]?.step;
   const mem = state.memory.find((m) => m.device === (run?.device ?? device));
-  const requestGraph = async () => {
+  const requestGraph = async (name?: string) => {
     if (!host.current) return;
-    const graph = await host.current.api.graph();
+    const graph = await host.current.api.graph(name);
     store.update(() => ({ graph }));
   };
   // Arrow keys move between tabs (the ARIA tabs pattern); Tab leaves the tab list.
@@ -338,7 +400,18 @@ export function App() {
     document.getElementById(`tab-${next}`)?.focus();
   };
   const deviceReport = state.devices?.find((d) => d.name === device);
-  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device]);
+  const lastRunOps =
+    run && !running
+      ? {
+          device: run.device,
+          ops: state.summary
+            .rows()
+            .filter((r) => r.category === "kernel" && r.device === run.device)
+            .map((r) => r.name),
+        }
+      : undefined;
+  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device], lastRunOps);
+  const estimate = device === "cpu" ? undefined : estimateRun(runTimes, codeHash(code), device);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
   exampleRef.current = currentExample;
   const missing = currentExample ? missingFor(currentExample, state.features) : [];
@@ -379,9 +452,29 @@ export function App() {
             ▶ Run
           </button>
         )}
+        <label className="keep-worker" title="Run the next run in the same worker: the session object and the model are kept, as in a notebook">
+          <input
+            type="checkbox"
+            checked={keepWorker}
+            data-testid="keep-worker"
+            onChange={(e) => {
+              setKeepWorker(e.target.checked);
+              localStorage.setItem(KEEP_WORKER_KEY, e.target.checked ? "1" : "0");
+            }}
+          />{" "}
+          keep state
+        </label>
+        {keepWorker && keptRuns > 0 && (
+          <button className="small" onClick={resetSession} data-testid="reset-session" title="End the kept worker: the next run starts from nothing">
+            Reset state ({keptRuns} {keptRuns === 1 ? "run" : "runs"})
+          </button>
+        )}
         <FilePickerButton label="Open…" accept={ANY_STUDIO_FILE} onFiles={(l) => void addFiles(l)} testId="pick-any" />
         <button onClick={() => void share()} title="Put the code in the URL and copy the link">
           Share
+        </button>
+        <button onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" data-testid="open-shortcuts">
+          ?
         </button>
         <button onClick={() => setTheme(theme === "dark" ? "light" : "dark")} title="Dark / light theme" data-testid="theme">
           {theme === "dark" ? "☀" : "☾"}
@@ -417,6 +510,11 @@ export function App() {
                 {g.text}
               </div>
             ))}
+          {!running && estimate && (
+            <div className="banner guidance-info" role="status" data-testid="device-estimate">
+              Estimated run time on {device}: {estimate.text}.
+            </div>
+          )}
           {missing.length > 0 && (
             <div className="banner" data-testid="example-unavailable">
               Not available yet in this build: {missing.join("; ")}
@@ -504,6 +602,7 @@ export function App() {
               <ProfilerPanel
                 events={state.events}
                 steps={state.steps}
+                data={state.dataSpans}
                 origin={run?.origin ?? 0}
                 summary={state.summary}
                 droppedEvents={state.droppedEvents}
@@ -512,7 +611,15 @@ export function App() {
                 running={running}
               />
             )}
-            {tab === "graph" && <GraphPanel graph={state.graph} hasModel={!!state.model && modelAlive} onRequest={() => void requestGraph()} />}
+            {tab === "graph" && (
+              <GraphPanel
+                graph={state.graph}
+                hasModel={!!state.model && modelAlive}
+                onRequest={(name) => void requestGraph(name)}
+                shownGraphs={modelAlive ? state.shownGraphs : []}
+                onFiles={(l) => void addFiles(l, true)}
+              />
+            )}
             {tab === "model" && (
               <ModelPanel
                 onFiles={(l) => void addFiles(l)}
@@ -523,6 +630,7 @@ export function App() {
                 onExport={(f) => void exportModel(f)}
                 files={state.fileSummaries}
                 onRunFile={(n) => void runFile(n)}
+                onViewFile={(n) => void viewFile(n)}
                 fileResult={fileResult}
               />
             )}
@@ -555,8 +663,9 @@ export function App() {
         )}
         <span className="spacer" />
         <span className={markers ? "error-text" : "muted"}>{markers ? `${markers} problem${markers > 1 ? "s" : ""} in the code` : "no problems"}</span>
-        <span className="muted">{EXAMPLES.length} examples · Ctrl/Cmd+Enter runs</span>
+        <span className="muted">{EXAMPLES.length} examples · Ctrl/Cmd+Enter runs · ? lists the shortcuts</span>
       </footer>
+      {shortcutsOpen && <ShortcutsHelp onClose={() => setShortcutsOpen(false)} />}
       {galleryOpen && <ExamplesGallery features={state.features} current={exampleId} onOpen={openExample} onClose={() => setGalleryOpen(false)} />}
       {dragging && <div className="drop-overlay">Drop IDX, CSV, .onnx or model files (or a .ts file to open it)</div>}
       {toast && <div className="toast">{toast}</div>}

@@ -67,6 +67,7 @@ test("axe finds no serious or critical violation in any panel, in either theme",
         await page.click('[data-node="0"]', { timeout: 30_000 }); // the graph with a node's properties open
         await page.waitForSelector('[data-testid="node-properties"]');
       }
+      if (tab === "profiler") await page.locator('[data-testid^="op-row-"]').first().click(); // a row linked to the timeline
       const found = await seriousViolations(page);
       counts.push(`${theme}/${tab}: ${found.length}`);
       if (found.length) problems.push(describeViolations(`${theme}/${tab}`, found));
@@ -76,6 +77,13 @@ test("axe finds no serious or critical violation in any panel, in either theme",
     const found = await seriousViolations(page);
     counts.push(`${theme}/examples-dialog: ${found.length}`);
     if (found.length) problems.push(describeViolations(`${theme}/examples-dialog`, found));
+    await page.keyboard.press("Escape");
+    await page.waitForSelector('[role="dialog"]', { state: "detached" });
+    await page.click('[data-testid="open-shortcuts"]');
+    await page.waitForSelector('[role="dialog"]');
+    const inShortcuts = await seriousViolations(page);
+    counts.push(`${theme}/shortcuts-dialog: ${inShortcuts.length}`);
+    if (inShortcuts.length) problems.push(describeViolations(`${theme}/shortcuts-dialog`, inShortcuts));
     await page.keyboard.press("Escape");
     await page.waitForSelector('[role="dialog"]', { state: "detached" });
   }

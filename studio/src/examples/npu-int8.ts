@@ -15,6 +15,7 @@ import {
   loadOptional,
   loadDevice,
   setModel,
+  showGraph,
   fallbackReport,
 } from "polychip";
 
@@ -56,6 +57,7 @@ const calibrationBatches = [...new DataLoader(data.train, { batchSize: 64, stand
   .slice(0, 8)
   .map((b) => ({ input: { data: b.x, shape: batchShape(b.size, "image") } }));
 const int8 = quantizeGraph(graph, await calibrate(graph, calibrationBatches));
+showGraph(int8, "deployed int8"); // the Graph tab offers it beside the float model
 console.log(`quantised: ${int8.nodes.length} nodes (${[...new Set(int8.nodes.map((n: { op: string }) => n.op))].join(", ")})`);
 
 async function accuracy(g: unknown, device: string): Promise<number> {

@@ -15,6 +15,8 @@ export interface NodeRun {
   metrics: MetricPoint[];
   logs: string[];
   model: RegisteredModel | undefined;
+  /** Data loading the helpers reported (dataset loads, batches). */
+  data: { name: string; start: number; end: number }[];
 }
 
 /** Replaces `const NAME = <number>;` so tests can run a few steps. */
@@ -28,14 +30,16 @@ export async function runInNode(code: string): Promise<NodeRun> {
   const files = readdirSync(SUBSET_DIR)
     .filter((f) => f.endsWith(".gz"))
     .map((name) => ({ name, bytes: new Uint8Array(readFileSync(join(SUBSET_DIR, name))) }));
-  const out: NodeRun = { metrics: [], logs: [], model: undefined };
+  const out: NodeRun = { metrics: [], logs: [], model: undefined, data: [] };
   setRunContext({
     device: "cpu",
     fashionMnistUrl: "http://127.0.0.1:9/unused/",
     files,
     startedAt: performance.now(),
     metric: (p) => out.metrics.push(p),
+    dataLoaded: (name, start, end) => out.data.push({ name, start, end }),
     model: (m) => (out.model = m),
+    graph: () => undefined,
     optional: () => Promise.reject(new Error("optional packages are not loaded in Node tests")),
     loadDevice: (name) => (name === "cpu" ? Promise.resolve() : Promise.reject(new Error("only the cpu in Node tests"))),
   });

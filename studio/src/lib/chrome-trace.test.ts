@@ -56,3 +56,11 @@ test("the trace is plain JSON", () => {
   assert.deepEqual(JSON.parse(JSON.stringify(trace)), trace);
   assert.equal(trace.displayTimeUnit, "ms");
 });
+
+test("data loading gets its own track, outside the steps of the compute tracks", () => {
+  const trace = toChromeTrace([kernel("matmul", 101, 2)], [{ step: 0, start: 100, end: 110 }], 0, {}, [{ name: "load Fashion-MNIST", start: 20, end: 100 }]);
+  const thread = trace.traceEvents.find((e) => e.name === "thread_name" && e.args?.name === "data loading")!;
+  const load = trace.traceEvents.find((e) => e.name === "load Fashion-MNIST")!;
+  assert.deepEqual([load.tid, load.cat, load.ts, load.dur], [thread.tid, "data", 20000, 80000]);
+  assert.ok(!trace.traceEvents.some((e) => e.tid === thread.tid && e.name.startsWith("step")), "no step spans on the data track");
+});

@@ -12,6 +12,16 @@ export interface StepSpan {
   end: number;
 }
 
+/** Time the run spent loading data (a dataset, a CSV file, the next batch): kept apart from the steps' compute. */
+export interface DataSpan {
+  name: string;
+  start: number;
+  end: number;
+}
+
+/** The track data loading is drawn on, in the timeline and the trace. */
+export const DATA_TRACK = "data loading";
+
 export interface ChromeTraceEvent {
   name: string;
   cat?: string;
@@ -60,7 +70,13 @@ export function nestSpans(spans: Span[]): Span[] {
   return out;
 }
 
-export function toChromeTrace(events: readonly ProfileEvent[], steps: readonly StepSpan[], origin = 0, meta: Record<string, string> = {}): ChromeTrace {
+export function toChromeTrace(
+  events: readonly ProfileEvent[],
+  steps: readonly StepSpan[],
+  origin = 0,
+  meta: Record<string, string> = {},
+  data: readonly DataSpan[] = [],
+): ChromeTrace {
   const tracks = new Map<string, Span[]>();
   const spansOf = (track: string) => {
     let list = tracks.get(track);
@@ -77,9 +93,11 @@ export function toChromeTrace(events: readonly ProfileEvent[], steps: readonly S
     });
   }
   const computeTracks = [...tracks.keys()].filter((t) => !t.endsWith(" transfers"));
+
   for (const track of computeTracks) {
     for (const s of steps) spansOf(track).push({ name: `step ${s.step}`, cat: "step", start: s.start - origin, end: s.end - origin, args: { step: s.step } });
   }
+  for (const d of data) spansOf(DATA_TRACK).push({ name: d.name, cat: "data", start: d.start - origin, end: d.end - origin });
   const traceEvents: ChromeTraceEvent[] = [{ name: "process_name", ph: "M", pid: PID, tid: 0, args: { name: "Polychip Studio run" } }];
   const names = [...tracks.keys()].sort();
   names.forEach((track, i) => {

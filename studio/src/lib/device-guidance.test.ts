@@ -40,3 +40,12 @@ test("a run records the fallbacks per device and marks its own device clean", ()
   assert.deepEqual(seen, { webgpu: [tanh], cpu: [], "npu-sim": [tanh] });
   assert.deepEqual(recordFallbacks(seen, "npu-sim", [])["npu-sim"], []);
 });
+
+test("after a run elsewhere, only the missing kernels that run used are named as what will fall back", () => {
+  const npu = device("npu-sim", { noKernel: ["tanh", "erf", "gather"] });
+  const [g] = deviceGuidance(npu, undefined, { device: "cpu", ops: ["matmul", "tanh", "add"] });
+  assert.equal(g!.level, "warn");
+  assert.match(g!.text, /Your last run \(on cpu\) used 1 op npu-sim has no kernel for: tanh\. On npu-sim they will run on the CPU/);
+  const [clean] = deviceGuidance(npu, undefined, { device: "cpu", ops: ["matmul"] });
+  assert.deepEqual(clean, { level: "info", text: "Every op your last run (on cpu) used has a kernel on npu-sim." });
+});

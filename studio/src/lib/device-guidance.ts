@@ -17,7 +17,13 @@ function list(names: string[]): string {
   return names.length > LISTED ? `${names.slice(0, LISTED).join(", ")} and ${names.length - LISTED} more` : names.join(", ");
 }
 
-export function deviceGuidance(report: DeviceReport | undefined, lastFallback: FallbackInfo[] | undefined): Guidance[] {
+/** The ops the last run computed, and on which device (the profiler's kernel rows). */
+export interface LastRunOps {
+  device: string;
+  ops: readonly string[];
+}
+
+export function deviceGuidance(report: DeviceReport | undefined, lastFallback: FallbackInfo[] | undefined, lastRun?: LastRunOps): Guidance[] {
   if (!report || !report.available || report.name === "cpu") return [];
   const out: Guidance[] = [];
   if (report.softwareAdapter) {
@@ -34,6 +40,17 @@ export function deviceGuidance(report: DeviceReport | undefined, lastFallback: F
       level: "warn",
       text: `Last time ${report.name} ran your code, ${lastFallback.length} op${lastFallback.length > 1 ? "s" : ""} fell back to the CPU: ${list(ops)}; ${formatBytes(moved)} moved between the devices.`,
     });
+  } else if (lastFallback === undefined && report.noKernel?.length && lastRun && lastRun.device !== report.name && lastRun.ops.length) {
+    // The last run elsewhere says which ops this code uses: only those can fall back here.
+    const missing = report.noKernel.filter((op) => lastRun.ops.includes(op));
+    out.push(
+      missing.length
+        ? {
+            level: "warn",
+            text: `Your last run (on ${lastRun.device}) used ${missing.length} op${missing.length > 1 ? "s" : ""} ${report.name} has no kernel for: ${list(missing)}. On ${report.name} they will run on the CPU, with a transfer each way.`,
+          }
+        : { level: "info", text: `Every op your last run (on ${lastRun.device}) used has a kernel on ${report.name}.` },
+    );
   } else if (lastFallback === undefined && report.noKernel?.length) {
     out.push({
       level: "info",

@@ -12,3 +12,8 @@ test("plain op names are kept", () => {
   assert.equal(shortOpName("conv2d"), "conv2d");
   assert.equal(shortOpName("read"), "read");
 });
+
+test("a fused kernel's pipeline key (its program as JSON) is named fused", () => {
+  assert.equal(shortOpName('[{"op":"mul","args":[0,1]},{"op":"relu","args":[2]}]->[3]|float32|contig'), "fused");
+  assert.equal(shortOpName(`fused|[{"op":"add","args":[0,1]}]->[2]|f32`), "fused");
+});

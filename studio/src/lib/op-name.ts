@@ -6,6 +6,8 @@
 const PREFIXES = new Set(["ew", "map"]);
 
 export function shortOpName(name: string): string {
+  // A fused kernel's pipeline key holds its program, a JSON list of steps.
+  if (name.includes('[{"op"')) return "fused";
   if (!name.includes("|") && !name.includes(":")) return name;
   const segment = name.split("|").find((s) => s.includes(":")) ?? name.split("|")[0]!;
   const parts = segment.split(":").filter((p) => p.length > 0);

@@ -13,6 +13,7 @@ const row = (name: string, count: number, totalMs: number, argTotals: Record<str
   share: 0,
   argTotals,
   keys: [],
+  programs: [],
 });
 const rows = [row("matmul", 10, 50), row("add", 100, 20), row("conv2d", 5, 80, { cycles: 7 })];
 

@@ -57,3 +57,21 @@ test("events named by shader keys share one row named by their op, the keys kept
   assert.equal(row!.count, 3);
   assert.deepEqual(row!.keys, ["map|ew:mul:f32:cc:r1|float32,float32->float32", "map|ew:mul:f32:cs:r2|float32,float32->float32"]);
 });
+
+test("a fused kernel's row keeps each program it ran, by the member ops its events name", () => {
+  const s = new OpSummary();
+  const fused = (ops: string, duration: number) => ({
+    device: "webgpu",
+    name: "fused",
+    category: "kernel" as const,
+    start: 0,
+    duration,
+    args: { ops, outputs: 1 },
+  });
+  s.add([fused("mul add relu", 2), fused("mul add relu", 3), fused("sub exp", 1)]);
+  const [row] = s.rows();
+  assert.deepEqual(row!.programs, [
+    { ops: ["mul", "add", "relu"], count: 2, totalMs: 5 },
+    { ops: ["sub", "exp"], count: 1, totalMs: 1 },
+  ]);
+});

@@ -15,6 +15,15 @@ export interface OpRow {
   argTotals: Record<string, number>;
   /** The devices' own names for the events of this row when they differ from `name` (shader keys), a few at most. */
   keys: string[];
+  /** For fused kernels whose events name their member ops (`args.ops`): each distinct program, a few at most. */
+  programs: FusedProgramRow[];
+}
+
+export interface FusedProgramRow {
+  /** Member ops in program order. */
+  ops: string[];
+  count: number;
+  totalMs: number;
 }
 
 /** How many distinct event names a row remembers for its tooltip. */
@@ -22,6 +31,18 @@ const MAX_KEYS = 12;
 
 /** Numeric args that add up meaningfully across launches (others, like a high-water mark, take the max). */
 const SUMMED_ARGS = /^(cycles|dmaBytes|dma_bytes|bytes|macs|flops)$/i;
+
+/** Counts one launch of a fused kernel under its program (its member ops, space-separated as the device names them). */
+function addProgram(programs: FusedProgramRow[], ops: string, duration: number): void {
+  const list = ops.split(/\s+/).filter(Boolean);
+  let p = programs.find((q) => q.ops.join(" ") === list.join(" "));
+  if (!p) {
+    if (programs.length >= MAX_KEYS) return;
+    programs.push((p = { ops: list, count: 0, totalMs: 0 }));
+  }
+  p.count++;
+  p.totalMs += duration;
+}
 
 export class OpSummary {
   private rowsByKey = new Map<string, Omit<OpRow, "share">>();
@@ -32,7 +53,12 @@ export class OpSummary {
       const name = shortOpName(e.name);
       const key = `${e.device}\u0000${e.category}\u0000${name}`;
       let row = this.rowsByKey.get(key);
-      if (!row) this.rowsByKey.set(key, (row = { device: e.device, name, category: e.category, count: 0, totalMs: 0, maxMs: 0, argTotals: {}, keys: [] }));
+      if (!row)
+        this.rowsByKey.set(
+          key,
+          (row = { device: e.device, name, category: e.category, count: 0, totalMs: 0, maxMs: 0, argTotals: {}, keys: [], programs: [] }),
+        );
+      if (typeof e.args?.ops === "string") addProgram(row.programs, e.args.ops, e.duration);
       if (name !== e.name && row.keys.length < MAX_KEYS && !row.keys.includes(e.name)) row.keys.push(e.name);
       row.count++;
       row.totalMs += e.duration;
@@ -48,7 +74,13 @@ export class OpSummary {
   /** Rows by total time, largest first. */
   rows(): OpRow[] {
     return [...this.rowsByKey.values()]
-      .map((r) => ({ ...r, argTotals: { ...r.argTotals }, keys: [...r.keys], share: this.total > 0 ? r.totalMs / this.total : 0 }))
+      .map((r) => ({
+        ...r,
+        argTotals: { ...r.argTotals },
+        keys: [...r.keys],
+        programs: r.programs.map((p) => ({ ...p, ops: [...p.ops] })).sort((a, b) => b.totalMs - a.totalMs),
+        share: this.total > 0 ? r.totalMs / this.total : 0,
+      }))
       .sort((a, b) => b.totalMs - a.totalMs || a.name.localeCompare(b.name));
   }
 

@@ -19,7 +19,7 @@ test("JSON lists the metrics and the points", () => {
 });
 
 test("throughput is examples per second when samples are given", () => {
-  assert.deepEqual(throughput(points), [{ step: 1, perSecond: 64, unit: "examples/s" }]);
+  assert.deepEqual(throughput(points), [{ step: 1, time: 500, perSecond: 64, unit: "examples/s" }]);
 });
 
 test("throughput is steps per second otherwise", () => {
@@ -27,5 +27,5 @@ test("throughput is steps per second otherwise", () => {
     { step: 0, time: 0, values: {} },
     { step: 10, time: 2000, values: {} },
   ]);
-  assert.deepEqual(t, [{ step: 10, perSecond: 5, unit: "steps/s" }]);
+  assert.deepEqual(t, [{ step: 10, time: 2000, perSecond: 5, unit: "steps/s" }]);
 });

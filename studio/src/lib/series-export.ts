@@ -8,15 +8,17 @@ export function metricNames(points: readonly MetricPoint[]): string[] {
 }
 
 /** Throughput of each point from the time since the previous one: examples/s when `samples` is given, else steps/s. */
-export function throughput(points: readonly MetricPoint[]): { step: number; perSecond: number; unit: "examples/s" | "steps/s" }[] {
-  const out: { step: number; perSecond: number; unit: "examples/s" | "steps/s" }[] = [];
+export function throughput(points: readonly MetricPoint[]): { step: number; time: number; perSecond: number; unit: "examples/s" | "steps/s" }[] {
+  const out: { step: number; time: number; perSecond: number; unit: "examples/s" | "steps/s" }[] = [];
   for (let i = 1; i < points.length; i++) {
     const p = points[i]!;
     const dt = (p.time - points[i - 1]!.time) / 1000;
     if (dt <= 0) continue;
     const steps = Math.max(1, p.step - points[i - 1]!.step);
     out.push(
-      p.samples !== undefined ? { step: p.step, perSecond: p.samples / dt, unit: "examples/s" } : { step: p.step, perSecond: steps / dt, unit: "steps/s" },
+      p.samples !== undefined
+        ? { step: p.step, time: p.time, perSecond: p.samples / dt, unit: "examples/s" }
+        : { step: p.step, time: p.time, perSecond: steps / dt, unit: "steps/s" },
     );
   }
   return out;

@@ -5,6 +5,11 @@ import { smooth } from "../lib/smoothing.ts";
 import type { MetricPoint } from "../worker/protocol.ts";
 import type { RunRecord } from "../state/run-history.ts";
 import { LineChart, type Series } from "./LineChart.tsx";
+import type { YScale } from "../lib/chart-scale.ts";
+
+type XAxis = "step" | "time";
+/** Where a point sits on the chosen x axis: its step, or seconds since its run started. */
+const xOf = (m: Pick<MetricPoint, "step" | "time">, axis: XAxis) => (axis === "step" ? m.step : m.time / 1000);
 
 const COLORS = ["var(--c1)", "var(--c2)", "var(--c3)", "var(--c4)", "var(--c5)"];
 const OVERLAY_COLORS = ["var(--c4)", "var(--c3)", "var(--c5)", "var(--c2)", "var(--muted)"];
@@ -32,13 +37,18 @@ export function ChartsPanel({
   onClearHistory,
 }: { metrics: MetricPoint[]; running: boolean } & HistoryProps) {
   const [smoothing, setSmoothing] = useState(0.6);
+  const [yScale, setYScale] = useState<YScale>("linear");
+  const [xAxis, setXAxis] = useState<XAxis>("step");
+  const [xRange, setXRange] = useState<[number, number] | undefined>();
+  const xLabel = xAxis === "step" ? "step" : "wall time (s)";
+  const chartProps = { xLabel, yScale, xRange, onZoom: setXRange };
   const rate = useMemo(() => throughput(metrics), [metrics]);
   const unit = rate[rate.length - 1]?.unit ?? "steps/s";
   const earlier = history.filter((r) => r.id !== currentRecord);
   const overlaid = earlier.filter((r) => overlay.has(r.id));
   const overlaySeries = (name: string): Series[] =>
     overlaid.flatMap((r, i) => {
-      const raw = r.metrics.filter((m) => name in m.values).map((m) => [m.step, m.values[name]!] as [number, number]);
+      const raw = r.metrics.filter((m) => name in m.values).map((m) => [xOf(m, xAxis), m.values[name]!] as [number, number]);
       if (!raw.length) return [];
       const sm = smooth(
         raw.map((p) => p[1]),
@@ -55,6 +65,32 @@ export function ChartsPanel({
           <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="smoothing" />
           <span className="mono">{smoothing.toFixed(2)}</span>
         </label>
+        <button
+          className="small"
+          aria-pressed={yScale === "log"}
+          data-testid="y-log"
+          title="Logarithmic y axis (values at or below zero are not drawn)"
+          onClick={() => setYScale((s) => (s === "log" ? "linear" : "log"))}
+        >
+          log y
+        </button>
+        <label>
+          x{" "}
+          <select
+            value={xAxis}
+            data-testid="x-axis"
+            onChange={(e) => {
+              setXAxis(e.target.value as XAxis);
+              setXRange(undefined);
+            }}
+          >
+            <option value="step">step</option>
+            <option value="time">wall time</option>
+          </select>
+        </label>
+        <button className="small" disabled={!xRange} onClick={() => setXRange(undefined)} data-testid="reset-zoom" title="Drag across a chart to zoom in">
+          Reset zoom
+        </button>
         <span className="spacer" />
         <span className="muted">{metrics.length ? `${metrics.length} steps${running ? " …" : ""}` : ""}</span>
         <button disabled={!metrics.length} onClick={() => download("polychip-metrics.csv", seriesToCsv(metrics), "text/csv")}>
@@ -91,7 +127,7 @@ export function ChartsPanel({
       )}
       <div className="chart-grid">
         {names.map((name, i) => {
-          const raw = metrics.filter((m) => name in m.values).map((m) => [m.step, m.values[name]!] as [number, number]);
+          const raw = metrics.filter((m) => name in m.values).map((m) => [xOf(m, xAxis), m.values[name]!] as [number, number]);
           const sm = smooth(
             raw.map((p) => p[1]),
             smoothing,
@@ -101,7 +137,7 @@ export function ChartsPanel({
             <LineChart
               key={name}
               title={name}
-              xLabel="step"
+              {...chartProps}
               testId={`chart-${name}`}
               series={[{ name, color, points: raw, faint: true }, { name, color, points: sm }, ...overlaySeries(name)]}
             />
@@ -110,17 +146,17 @@ export function ChartsPanel({
         {rate.length > 0 && (
           <LineChart
             title="throughput"
-            xLabel="step"
+            {...chartProps}
             testId="chart-throughput"
             series={[
-              { name: unit, color: "var(--c3)", points: rate.map((r) => [r.step, r.perSecond]), faint: true },
+              { name: unit, color: "var(--c3)", points: rate.map((r) => [xOf(r, xAxis), r.perSecond]), faint: true },
               {
                 name: unit,
                 color: "var(--c3)",
                 points: smooth(
                   rate.map((r) => r.perSecond),
                   smoothing,
-                ).map((v, j) => [rate[j]!.step, v]),
+                ).map((v, j) => [xOf(rate[j]!, xAxis), v]),
               },
             ]}
           />

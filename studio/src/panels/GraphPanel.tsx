@@ -1,6 +1,9 @@
 import { useMemo, useRef, useState } from "react";
 import { NodeProperties } from "./NodeProperties.tsx";
+import { FilePickerButton } from "./FilePickerButton.tsx";
 import { layoutGraph } from "../lib/graph-layout.ts";
+import { standaloneSvg, svgToPng } from "../lib/graph-export.ts";
+import { download } from "../lib/download.ts";
 import type { Availability, GraphView } from "../worker/protocol.ts";
 
 const NODE_W = 210;
@@ -14,19 +17,59 @@ function shapeText(shape: readonly (number | string)[] | undefined): string {
   return shape ? `[${shape.join(", ")}]` : "";
 }
 
-export function GraphPanel({ graph, hasModel, onRequest }: { graph: Availability<GraphView> | undefined; hasModel: boolean; onRequest(): void }) {
+interface Props {
+  graph: Availability<GraphView> | undefined;
+  hasModel: boolean;
+  /** The model's traced graph without a name, else a graph the run showed. */
+  onRequest(name?: string): void;
+  /** Graphs the run handed to showGraph() (a deployed int8 graph). */
+  shownGraphs: string[];
+  /** Model files chosen here open in this view. */
+  onFiles(files: FileList): void;
+}
+
+/** The chooser's value for the model handed to setModel. */
+const MODEL = "\u0000model";
+
+export function GraphPanel({ graph, hasModel, onRequest, onFiles, shownGraphs }: Props) {
   const [query, setQuery] = useState("");
+  const [source, setSource] = useState<string | undefined>();
+  const chosen = source ?? (hasModel ? MODEL : shownGraphs[0]);
+  const open = (
+    <>
+      {shownGraphs.length > 0 && (
+        <select
+          aria-label="Graph to show"
+          data-testid="graph-choice"
+          value={chosen}
+          onChange={(e) => {
+            setSource(e.target.value);
+            onRequest(e.target.value === MODEL ? undefined : e.target.value);
+          }}
+        >
+          {hasModel && <option value={MODEL}>model (traced)</option>}
+          {shownGraphs.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      )}
+      <FilePickerButton label="Open .onnx / .pcm…" accept=".onnx,.pcm" onFiles={onFiles} testId="pick-graph-model" />
+    </>
+  );
   if (!graph) {
     return (
       <div className="panel">
         <div className="empty">
           {hasModel ? (
-            <button onClick={onRequest}>Trace the model</button>
+            <button onClick={() => onRequest()}>Trace the model</button>
           ) : (
             <>
               The graph view shows the model handed to the studio with <code>setModel(model, exampleInput)</code>, once a run finishes.
             </>
           )}
+          <p>Or open a model file (drop it on this view, or choose one): {open}</p>
         </div>
       </div>
     );
@@ -37,14 +80,18 @@ export function GraphPanel({ graph, hasModel, onRequest }: { graph: Availability
         <div className="unavailable" data-testid="graph-unavailable">
           <b>Graph view unavailable.</b> {graph.reason}
         </div>
+        <div className="toolbar">{open}</div>
       </div>
     );
   }
-  return <GraphCanvas graph={graph.value} query={query} setQuery={setQuery} />;
+  return <GraphCanvas graph={graph.value} query={query} setQuery={setQuery} open={open} />;
 }
 
-function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: string; setQuery(q: string): void }) {
-  const layout = useMemo(() => layoutGraph(graph.nodes), [graph]);
+function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query: string; setQuery(q: string): void; open: React.ReactNode }) {
+  const [showFused, setShowFused] = useState(false);
+  const fusedGroups = graph.fused.ok ? graph.fused.value.groups : 0;
+  const nodes = showFused && graph.fused.ok ? graph.fused.value.nodes : graph.nodes;
+  const layout = useMemo(() => layoutGraph(nodes), [nodes]);
   const pos = new Map(layout.placed.map((p) => [p.id, p]));
   const width = Math.max(400, layout.columns * (NODE_W + GAP_X) + GAP_X);
   const height = layout.layers * (NODE_H + GAP_Y) + GAP_Y;
@@ -58,29 +105,61 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
   };
   const q = query.trim().toLowerCase();
   const matches = (n: GraphView["nodes"][number]) => !!q && (n.op.toLowerCase().includes(q) || (n.name ?? "").toLowerCase().includes(q));
-  const matchCount = q ? graph.nodes.filter(matches).length : 0;
+  const matchCount = q ? nodes.filter(matches).length : 0;
   const initNames = new Set(graph.initializers.map((i) => i.name));
   const [selected, setSelected] = useState<number | undefined>();
   const [view, setView] = useState({ x: 0, y: 0, k: 1 });
   const drag = useRef<{ x: number; y: number; view: typeof view } | undefined>(undefined);
+  const svgRef = useRef<SVGSVGElement | null>(null);
+  const fileBase = (graph.name.replace(/\.(onnx|pcm)$/i, "").replace(/[^A-Za-z0-9_-]+/g, "-") || "model") + (showFused ? "-fused" : "");
+  const exportAs = async (format: "svg" | "png") => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const markup = standaloneSvg(svg, width, height, getComputedStyle(document.body).backgroundColor);
+    if (format === "svg") download(`${fileBase}.svg`, markup, "image/svg+xml");
+    else download(`${fileBase}.png`, await svgToPng(markup, width, height), "image/png");
+  };
   const zoomBy = (factor: number, cx = 0, cy = 0) =>
     setView((v) => {
       const k = Math.min(4, Math.max(0.1, v.k * factor));
       // Keep the point under (cx, cy) where it is.
       return { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
     });
-  const selectedNode = selected === undefined ? undefined : graph.nodes[selected];
+  const selectedNode = selected === undefined ? undefined : nodes[selected];
   return (
     <div className="panel graph-panel">
       <div className="toolbar">
         <b>{graph.name}</b>
         <span className="muted">
-          {graph.nodes.length} nodes · {graph.initializers.length} weights · in {graph.inputs.map((i) => shapeText(i.shape)).join(", ")} → out{" "}
+          {nodes.length} nodes · {graph.initializers.length} weights · in {graph.inputs.map((i) => shapeText(i.shape)).join(", ")} → out{" "}
           {graph.outputs.map((o) => shapeText(o.shape)).join(", ")}
         </span>
         <span className="spacer" />
+        {open}
+        <label
+          className="toggle"
+          title={graph.fused.ok ? "Draw each chain of elementwise ops as the one fused kernel compile() runs it as" : graph.fused.reason}
+        >
+          <input
+            type="checkbox"
+            checked={showFused}
+            disabled={!fusedGroups}
+            data-testid="show-fused"
+            onChange={(e) => {
+              setSelected(undefined);
+              setShowFused(e.target.checked);
+            }}
+          />{" "}
+          show fused ({fusedGroups})
+        </label>
         <input placeholder="search op or name" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
         {q && <span className="muted">{matchCount} found</span>}
+        <button className="small" onClick={() => void exportAs("svg")} data-testid="graph-export-svg">
+          SVG
+        </button>
+        <button className="small" onClick={() => void exportAs("png")} data-testid="graph-export-png">
+          PNG
+        </button>
         <span role="group" aria-label="Zoom" className="zoom-buttons">
           <button className="small" onClick={() => zoomBy(1 / 1.25)} aria-label="Zoom out" data-testid="graph-zoom-out">
             −
@@ -121,7 +200,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
           onMouseUp={() => (drag.current = undefined)}
           onMouseLeave={() => (drag.current = undefined)}
         >
-          <svg width={Math.max(width, width * view.k + view.x)} height={Math.max(height, height * view.k + view.y)} data-testid="graph-svg">
+          <svg ref={svgRef} width={Math.max(width, width * view.k + view.x)} height={Math.max(height, height * view.k + view.y)} data-testid="graph-svg">
             <g transform={`translate(${view.x},${view.y}) scale(${view.k})`} data-testid="graph-viewport">
               {layout.edges.map(([a, b], i) => {
                 const pa = xy(a);
@@ -132,7 +211,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                 const y2 = pb.y;
                 return <path key={i} className="edge" d={`M${x1},${y1} C${x1},${y1 + GAP_Y / 2} ${x2},${y2 - GAP_Y / 2} ${x2},${y2}`} />;
               })}
-              {graph.nodes.map((n) => {
+              {nodes.map((n) => {
                 const { x, y } = xy(n.id);
                 const out = graph.values[n.outputs[0] ?? ""];
                 const weights = n.inputs.filter((i) => initNames.has(i)).length;
@@ -140,7 +219,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                 return (
                   <g
                     key={n.id}
-                    className={`node${hit ? " hit" : ""}${q && !hit ? " dim" : ""}${selected === n.id ? " selected" : ""}`}
+                    className={`node${n.members ? " fused-group" : ""}${hit ? " hit" : ""}${q && !hit ? " dim" : ""}${selected === n.id ? " selected" : ""}`}
                     transform={`translate(${x},${y})`}
                     role="button"
                     tabIndex={0}
@@ -152,6 +231,7 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                       }
                     }}
                     data-node={n.id}
+                    data-fused={n.members ? n.fused?.join(" ") : undefined}
                   >
                     <title>
                       {`${n.op}${n.name ? ` (${n.name})` : ""}\ninputs: ${n.inputs.join(", ")}\noutputs: ${n.outputs.join(", ")}${
@@ -165,12 +245,13 @@ function GraphCanvas({ graph, query, setQuery }: { graph: GraphView; query: stri
                     <rect width={NODE_W} height={NODE_H} rx={6} />
                     <rect width={5} height={NODE_H} rx={2} fill={DEVICE_COLORS[n.device ?? ""] ?? "var(--muted)"} />
                     <text x={12} y={17} className="node-op">
-                      {n.fused ? `⚡ ${n.op}` : n.op}
+                      {n.members ? `⚡ fused · ${n.fused?.length ?? 0} ops` : n.fused ? `⚡ ${n.op}` : n.op}
                       {weights ? <tspan className="node-w"> +{weights}w</tspan> : null}
                     </text>
                     <text x={12} y={34} className="node-shape">
-                      {out ? `${out.dtype} ${shapeText(out.shape)}` : n.outputs[0]}
-                      {n.device ? ` · ${n.device}` : ""}
+                      {n.members
+                        ? `${n.fused?.join(" → ")} · ${n.members.length} nodes`
+                        : `${out ? `${out.dtype} ${shapeText(out.shape)}` : n.outputs[0]}${n.device ? ` · ${n.device}` : ""}`}
                     </text>
                   </g>
                 );

@@ -19,11 +19,12 @@ interface Props {
   onExport(format: ExportFormat): void;
   files: DroppedSummary[];
   onRunFile(name: string): void;
+  onViewFile(name: string): void;
   fileResult: { name: string; result: Availability<ModelRunResult> } | undefined;
   onFiles(files: FileList): void;
 }
 
-export function ModelPanel({ model, modelAlive, features, exportStatus, onExport, files, onRunFile, fileResult, onFiles }: Props) {
+export function ModelPanel({ model, modelAlive, features, exportStatus, onExport, files, onRunFile, onViewFile, fileResult, onFiles }: Props) {
   const reasonFor = (needs: string[]) => needs.map((n) => features?.[n]).find((f): f is { ok: false; reason: string } => !!f && !f.ok)?.reason;
   const modelFiles = files.filter((f) => f.kind === "onnx" || f.kind === "model");
   return (
@@ -88,6 +89,9 @@ export function ModelPanel({ model, modelAlive, features, exportStatus, onExport
           <div key={f.name} className="export-row">
             <span className="mono">{f.name}</span>
             <button onClick={() => onRunFile(f.name)}>Load and run</button>
+            <button onClick={() => onViewFile(f.name)} data-testid={`view-${f.name}`}>
+              View graph
+            </button>
           </div>
         ))}
         {fileResult && (

@@ -1,4 +1,5 @@
 import type { GraphView } from "../worker/protocol.ts";
+import { WeightStatsView } from "./WeightStatsView.tsx";
 
 type Node = GraphView["nodes"][number];
 
@@ -42,7 +43,15 @@ export function NodeProperties({ graph, node, onClose }: { graph: GraphView; nod
         {node.fused && (
           <>
             <dt>fused</dt>
-            <dd className="mono">{node.fused.join(" → ")}</dd>
+            <dd className="mono" data-testid="node-fused-ops">
+              {node.fused.join(" → ")}
+            </dd>
+          </>
+        )}
+        {node.members && (
+          <>
+            <dt>replaces</dt>
+            <dd>{node.members.length} nodes of the unfused graph</dd>
           </>
         )}
       </dl>
@@ -65,6 +74,10 @@ export function NodeProperties({ graph, node, onClose }: { graph: GraphView; nod
       <table className="op-table" data-testid="node-inputs">
         <tbody>{node.inputs.map((n) => valueRow(graph, n, weights))}</tbody>
       </table>
+      {node.inputs.flatMap((name) => {
+        const stats = graph.initializers.find((i) => i.name === name)?.stats;
+        return stats ? [<WeightStatsView key={name} name={name} stats={stats} />] : [];
+      })}
       <h4>Outputs</h4>
       <table className="op-table" data-testid="node-outputs">
         <tbody>{node.outputs.map((n) => valueRow(graph, n, weights))}</tbody>

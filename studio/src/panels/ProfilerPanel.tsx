@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useRef, useState } from "react";
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ProfileEvent } from "@polychip/hal";
-import { toChromeTrace, type StepSpan } from "../lib/chrome-trace.ts";
+import { toChromeTrace, type DataSpan, type StepSpan } from "../lib/chrome-trace.ts";
 import { download } from "../lib/download.ts";
-import type { OpSummary } from "../lib/op-summary.ts";
+import type { OpRow, OpSummary } from "../lib/op-summary.ts";
+import { shortOpName } from "../lib/op-name.ts";
 import { formatBytes } from "../lib/ticks.ts";
 import { formatCount, formatMs, formatNumber } from "../lib/format-number.ts";
 import type { FallbackInfo } from "../worker/protocol.ts";
@@ -12,6 +13,7 @@ import { nextSort, sortOpRows, type OpSort, type OpSortKey } from "../lib/op-sor
 interface Props {
   events: readonly ProfileEvent[];
   steps: readonly StepSpan[];
+  data: readonly DataSpan[];
   origin: number;
   summary: OpSummary;
   droppedEvents: number;
@@ -50,16 +52,28 @@ const DEVICE_ARG_COLUMNS: { key: RegExp; label: string; bytes?: boolean }[] = [
   { key: /^macUtilisation$/i, label: "MAC util. max" },
 ];
 
-export function buildTrace(events: readonly ProfileEvent[], steps: readonly StepSpan[], origin: number, droppedEvents: number) {
-  return toChromeTrace(events, steps, origin, droppedEvents ? { note: `${droppedEvents} oldest events were not kept by the studio` } : {});
+export function buildTrace(events: readonly ProfileEvent[], steps: readonly StepSpan[], origin: number, droppedEvents: number, data: readonly DataSpan[] = []) {
+  return toChromeTrace(events, steps, origin, droppedEvents ? { note: `${droppedEvents} oldest events were not kept by the studio` } : {}, data);
 }
+
+/** The op-table row an event is counted in. */
+const rowKey = (r: Pick<OpRow, "device" | "category" | "name">) => `${r.device}/${r.category}/${r.name}`;
 
 export function ProfilerPanel(props: Props) {
   const live = useThrottled(props, props.running, LIVE_REFRESH_MS);
   return <ProfilerView {...live} />;
 }
 
-function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback, version }: Props) {
+function ProfilerView({ events, steps, data, origin, summary, droppedEvents, fallback, version }: Props) {
+  const [linkedRow, setLinkedRow] = useState<string | undefined>();
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const toggleExpanded = (key: string) =>
+    setExpanded((s) => {
+      const next = new Set(s);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
+  const highlight = useCallback((e: ProfileEvent) => rowKey({ device: e.device, category: e.category, name: shortOpName(e.name) }) === linkedRow, [linkedRow]);
   const [filter, setFilter] = useState("");
   const [selected, setSelected] = useState<ProfileEvent | undefined>();
   const [sort, setSort] = useState<OpSort>({ key: "totalMs", descending: true });
@@ -90,7 +104,7 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
         <button
           disabled={!events.length}
           data-testid="export-trace"
-          onClick={() => download("polychip-trace.json", JSON.stringify(buildTrace(events, steps, origin, droppedEvents)), "application/json")}
+          onClick={() => download("polychip-trace.json", JSON.stringify(buildTrace(events, steps, origin, droppedEvents, data)), "application/json")}
         >
           Export Chrome trace
         </button>
@@ -99,7 +113,15 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
         <div className="empty">The timeline fills while a run executes: each kernel per device, transfers, and ops that fell back to the CPU.</div>
       ) : (
         <>
-          <Timeline events={events} steps={steps} origin={origin} selected={selected} onSelect={setSelected} />
+          <Timeline
+            events={events}
+            steps={steps}
+            data={data}
+            origin={origin}
+            highlight={linkedRow ? highlight : undefined}
+            selected={selected}
+            onSelect={setSelected}
+          />
           {selected && (
             <div className="selected-event">
               <EventDetails e={selected} origin={origin} />
@@ -121,6 +143,7 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
         <div className="op-table-wrap">
           <div className="toolbar">
             <b>Per-op summary</b>
+            <span className="muted">click a row to highlight its kernels on the timeline</span>
             <span className="spacer" />
             <input placeholder="filter ops" value={filter} onChange={(e) => setFilter(e.target.value)} />
           </div>
@@ -137,37 +160,81 @@ function ProfilerView({ events, steps, origin, summary, droppedEvents, fallback,
             </thead>
             <tbody>
               {shown.slice(0, 300).map((r) => (
-                <tr key={`${r.device}/${r.category}/${r.name}`} className={r.category === "fallback" ? "fallback-row" : ""} data-category={r.category}>
-                  <td className="op-name" title={r.keys.length ? `${r.name}: ${r.keys.join("\n")}` : r.name}>
-                    <span className="mono">{r.name}</span>
-                    {r.category !== "kernel" && <span className={`cat cat-${r.category}`}>{r.category}</span>}
-                    {r.keys.length > 1 && (
-                      <span className="muted">
-                        {" "}
-                        ×{r.keys.length}
-                        {r.keys.length >= 12 ? "+" : ""} variants
-                      </span>
-                    )}
-                  </td>
-                  <td>{r.device}</td>
-                  <td className="num">{formatCount(r.count)}</td>
-                  <td
-                    className="num share-cell"
-                    title={`${(r.share * 100).toFixed(1)}% of the profiled time`}
-                    style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}
+                <Fragment key={rowKey(r)}>
+                  <tr
+                    className={`${r.category === "fallback" ? "fallback-row" : ""}${linkedRow === rowKey(r) ? " linked" : ""}`}
+                    data-category={r.category}
+                    onClick={() => setLinkedRow((k) => (k === rowKey(r) ? undefined : rowKey(r)))}
                   >
-                    {formatMs(r.totalMs)}
-                  </td>
-                  <td className="num">{formatMs(r.totalMs / r.count)}</td>
-                  {argColumns.map((c) => {
-                    const v = argValue(r.argTotals, c.key);
-                    return (
-                      <td key={c.label} className="num">
-                        {v === undefined ? "" : c.bytes ? formatBytes(v) : formatNumber(v)}
-                      </td>
-                    );
-                  })}
-                </tr>
+                    <td className="op-name" title={r.keys.length ? `${r.name}: ${r.keys.join("\n")}` : r.name}>
+                      <button
+                        className="link-row mono"
+                        aria-pressed={linkedRow === rowKey(r)}
+                        aria-label={`${r.name} on ${r.device}: highlight on the timeline`}
+                        data-testid={`op-row-${r.name}`}
+                        onClick={(ev) => {
+                          ev.stopPropagation();
+                          setLinkedRow((k) => (k === rowKey(r) ? undefined : rowKey(r)));
+                        }}
+                      >
+                        {r.name}
+                      </button>
+                      {r.programs.length > 0 && (
+                        <button
+                          className="small expand"
+                          aria-expanded={expanded.has(rowKey(r))}
+                          data-testid={`expand-${r.name}`}
+                          title="the member ops of this fused kernel"
+                          onClick={(ev) => {
+                            ev.stopPropagation();
+                            toggleExpanded(rowKey(r));
+                          }}
+                        >
+                          {expanded.has(rowKey(r)) ? "▾" : "▸"} {r.programs.length} {r.programs.length === 1 ? "program" : "programs"}
+                        </button>
+                      )}
+                      {r.category !== "kernel" && <span className={`cat cat-${r.category}`}>{r.category}</span>}
+                      {r.keys.length > 1 && (
+                        <span className="muted">
+                          {" "}
+                          ×{r.keys.length}
+                          {r.keys.length >= 12 ? "+" : ""} variants
+                        </span>
+                      )}
+                    </td>
+                    <td>{r.device}</td>
+                    <td className="num">{formatCount(r.count)}</td>
+                    <td
+                      className="num share-cell"
+                      title={`${(r.share * 100).toFixed(1)}% of the profiled time`}
+                      style={{ backgroundSize: `${(r.share * 100).toFixed(1)}% 3px` }}
+                    >
+                      {formatMs(r.totalMs)}
+                    </td>
+                    <td className="num">{formatMs(r.totalMs / r.count)}</td>
+                    {argColumns.map((c) => {
+                      const v = argValue(r.argTotals, c.key);
+                      return (
+                        <td key={c.label} className="num">
+                          {v === undefined ? "" : c.bytes ? formatBytes(v) : formatNumber(v)}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                  {expanded.has(rowKey(r)) &&
+                    r.programs.map((p) => (
+                      <tr key={p.ops.join(" ")} className="member-row" data-testid="fused-members">
+                        <td className="mono">{p.ops.join(" → ")}</td>
+                        <td />
+                        <td className="num">{formatCount(p.count)}</td>
+                        <td className="num">{formatMs(p.totalMs)}</td>
+                        <td className="num">{formatMs(p.totalMs / p.count)}</td>
+                        {argColumns.map((c) => (
+                          <td key={c.label} />
+                        ))}
+                      </tr>
+                    ))}
+                </Fragment>
               ))}
             </tbody>
           </table>

@@ -1,13 +1,17 @@
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { ProfileEvent } from "@polychip/hal";
-import { trackOf, type StepSpan } from "../lib/chrome-trace.ts";
+import { DATA_TRACK, trackOf, type DataSpan, type StepSpan } from "../lib/chrome-trace.ts";
 import { durationUnit, formatCount, formatMs, formatNumber } from "../lib/format-number.ts";
 import { FloatingTooltip } from "./FloatingTooltip.tsx";
 
 interface Props {
   events: readonly ProfileEvent[];
   steps: readonly StepSpan[];
+  /** Data loading, drawn on its own lane under the steps. */
+  data: readonly DataSpan[];
   origin: number;
+  /** Events of the op-table row the user picked: drawn on top, the others dimmed. */
+  highlight?: (e: ProfileEvent) => boolean;
   selected: ProfileEvent | undefined;
   onSelect(e: ProfileEvent | undefined): void;
 }
@@ -15,6 +19,7 @@ interface Props {
 const LANE = 24;
 const HEADER = 22;
 const LABEL_W = 118;
+const DATA_COLOR = "#2bb5a8";
 
 const CATEGORY_COLORS: Record<ProfileEvent["category"], string> = {
   kernel: "#4f8ef7",
@@ -49,12 +54,13 @@ interface Palette {
  * Kernels per device and transfers on a canvas (tens of thousands of events stay cheap): wheel
  * zooms at the cursor, drag pans, double-click shows everything; fallbacks are red and outlined.
  */
-export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
+export function Timeline({ events, steps, data, origin, highlight, selected, onSelect }: Props) {
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const wrapRef = useRef<HTMLDivElement | null>(null);
   const [width, setWidth] = useState(600);
   const [view, setView] = useState<[number, number] | undefined>();
   const [hover, setHover] = useState<{ e: ProfileEvent; clientX: number; clientY: number } | undefined>();
+  const [dataHover, setDataHover] = useState<{ span: DataSpan; clientX: number; clientY: number } | undefined>();
   const drag = useRef<{ x: number; view: [number, number] } | undefined>(undefined);
   const palette = useRef<Palette | undefined>(undefined);
   const tableId = useId();
@@ -73,11 +79,18 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
       lo = Math.min(lo, e.start);
       hi = Math.max(hi, e.start + e.duration);
     }
+    for (const d of data) {
+      lo = Math.min(lo, d.start);
+      hi = Math.max(hi, d.end);
+    }
     return [lo - origin, Math.max(hi - origin, lo - origin + 0.001)];
-  }, [events, origin]);
+  }, [events, data, origin]);
 
+  const highlighted = useMemo(() => (highlight ? events.filter(highlight) : []), [events, highlight]);
   const [v0, v1] = view ?? extent;
-  const height = HEADER + LANE * (tracks.length + 1) + 6;
+  // Lanes: steps, then data loading when the run reported any, then one per track.
+  const dataLanes = data.length ? 1 : 0;
+  const height = HEADER + LANE * (tracks.length + 1 + dataLanes) + 6;
   const plotW = Math.max(50, width - LABEL_W);
   const toX = (t: number) => LABEL_W + ((t - v0) / (v1 - v0)) * plotW;
 
@@ -144,13 +157,24 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
         ctx.fillText(String(s.step), Math.max(LABEL_W, x0) + 3, laneY(0) + 16);
       }
     });
+    if (dataLanes) {
+      ctx.fillStyle = fg;
+      ctx.fillText(DATA_TRACK, 8, laneY(1) + 15);
+      ctx.fillStyle = DATA_COLOR;
+      for (const d of data) {
+        const x0 = Math.max(LABEL_W, toX(d.start - origin));
+        const x1 = toX(d.end - origin);
+        if (x1 < LABEL_W || x0 > width) continue;
+        ctx.fillRect(x0, laneY(1) + 4, Math.max(1, x1 - x0), LANE - 8);
+      }
+    }
     tracks.forEach((track, i) => {
       ctx.fillStyle = fg;
-      ctx.fillText(track, 8, laneY(i + 1) + 15);
+      ctx.fillText(track, 8, laneY(i + 1 + dataLanes) + 15);
       ctx.fillStyle = grid;
-      ctx.fillRect(LABEL_W, laneY(i + 1), plotW, 1);
+      ctx.fillRect(LABEL_W, laneY(i + 1 + dataLanes), plotW, 1);
     });
-    const trackIndex = new Map(tracks.map((t, i) => [t, i + 1]));
+    const trackIndex = new Map(tracks.map((t, i) => [t, i + 1 + dataLanes]));
     ctx.save();
     ctx.beginPath();
     ctx.rect(LABEL_W, 0, plotW, height);
@@ -159,6 +183,7 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
     // wins), so tens of thousands of tiny kernels cost one rectangle per pixel, not one each.
     const scale = plotW / (v1 - v0);
     const pixels = tracks.map(() => new Array<string | undefined>(Math.ceil(plotW) + 1));
+    if (highlight) ctx.globalAlpha = 0.22;
     for (const e of events) {
       const s = e.start - origin;
       if (s > v1 || s + e.duration < v0) continue;
@@ -167,7 +192,8 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
       const w = e.duration * scale;
       if (w < 1 && e.category !== "fallback") {
         const px = Math.floor(x0 - LABEL_W);
-        if (px >= 0 && px < pixels[lane - 1]!.length) pixels[lane - 1]![px] = colorOf(e);
+        const column = pixels[lane - 1 - dataLanes]!;
+        if (px >= 0 && px < column.length) column[px] = colorOf(e);
         continue;
       }
       const y = laneY(lane) + 4;
@@ -183,7 +209,7 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
       }
     }
     pixels.forEach((column, i) => {
-      const y = laneY(i + 1) + 4;
+      const y = laneY(i + 1 + dataLanes) + 4;
       for (let px = 0; px < column.length; px++) {
         const c = column[px];
         if (!c) continue;
@@ -194,6 +220,19 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
         px = end - 1;
       }
     });
+    ctx.globalAlpha = 1;
+    // The picked row's kernels on top, at least 2 px wide so a sub-pixel kernel still shows.
+    for (const e of highlighted) {
+      const s = e.start - origin;
+      if (s > v1 || s + e.duration < v0) continue;
+      const x0 = toX(s);
+      const y = laneY(trackIndex.get(trackOf(e))!) + 3;
+      ctx.fillStyle = colorOf(e);
+      ctx.fillRect(x0, y, Math.max(2, e.duration * scale), LANE - 6);
+      ctx.strokeStyle = fg;
+      ctx.lineWidth = 1;
+      ctx.strokeRect(x0 - 0.5, y - 0.5, Math.max(2, e.duration * scale) + 1, LANE - 5);
+    }
     if (selected) {
       const s = selected.start - origin;
       const x0 = toX(s);
@@ -206,8 +245,16 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
     ctx.restore();
   });
 
+  /** The data-loading span under (x, y), when the pointer is on that lane. */
+  const dataAt = (x: number, y: number): DataSpan | undefined => {
+    if (!dataLanes || x < LABEL_W || Math.floor((y - HEADER) / LANE) !== 1) return undefined;
+    const t = v0 + ((x - LABEL_W) / plotW) * (v1 - v0);
+    const slack = (3 / plotW) * (v1 - v0);
+    return data.find((d) => t >= d.start - origin - slack && t <= d.end - origin + slack);
+  };
+
   const eventAt = (x: number, y: number): ProfileEvent | undefined => {
-    const lane = Math.floor((y - HEADER) / LANE) - 1;
+    const lane = Math.floor((y - HEADER) / LANE) - 1 - dataLanes;
     const track = tracks[lane];
     if (!track || x < LABEL_W) return undefined;
     const t = v0 + ((x - LABEL_W) / plotW) * (v1 - v0);
@@ -232,6 +279,7 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
         ref={canvasRef}
         style={{ width, height }}
         data-testid="timeline"
+        data-highlighted={highlighted.length}
         role="img"
         aria-label={`Kernel timeline: ${formatCount(events.length)} events on ${tracks.length} tracks over ${formatMs(extent[1] - extent[0])}, ${steps.length} steps. The table after it lists each track.`}
         aria-describedby={tableId}
@@ -261,10 +309,13 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
           }
           const e = eventAt(x, y);
           setHover(e ? { e, clientX: ev.clientX, clientY: ev.clientY } : undefined);
+          const span = e ? undefined : dataAt(x, y);
+          setDataHover(span ? { span, clientX: ev.clientX, clientY: ev.clientY } : undefined);
         }}
         onMouseLeave={() => {
           drag.current = undefined;
           setHover(undefined);
+          setDataHover(undefined);
         }}
         onDoubleClick={() => setView(undefined)}
       />
@@ -273,7 +324,17 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
           <EventDetails e={hover.e} origin={origin} />
         </FloatingTooltip>
       )}
-      <TimelineTable events={events} steps={steps} tracks={tracks} id={tableId} />
+      {dataHover && (
+        <FloatingTooltip clientX={dataHover.clientX} clientY={dataHover.clientY}>
+          <div className="event-details">
+            <b>{dataHover.span.name}</b> <span className="cat">data loading</span>
+            <div className="mono">
+              {formatMs(dataHover.span.end - dataHover.span.start)} at {formatMs(dataHover.span.start - origin)}
+            </div>
+          </div>
+        </FloatingTooltip>
+      )}
+      <TimelineTable events={events} steps={steps} data={data} tracks={tracks} id={tableId} />
       <div className="legend">
         {Object.entries(CATEGORY_COLORS).map(([k, c]) => (
           <span key={k}>
@@ -281,6 +342,17 @@ export function Timeline({ events, steps, origin, selected, onSelect }: Props) {
             {k}
           </span>
         ))}
+        {data.length > 0 && (
+          <span>
+            <i style={{ background: DATA_COLOR }} />
+            data loading
+          </span>
+        )}
+        {highlight && (
+          <span data-testid="timeline-highlight">
+            <b>{formatCount(highlighted.length)}</b> highlighted
+          </span>
+        )}
         <span className="muted">wheel: zoom · drag: pan · double-click: all · click: details</span>
       </div>
     </div>
@@ -305,7 +377,19 @@ export function EventDetails({ e, origin }: { e: ProfileEvent; origin: number })
 }
 
 /** The timeline as text for screen readers: per track, how many events and how much busy time. */
-function TimelineTable({ events, steps, tracks, id }: { events: readonly ProfileEvent[]; steps: readonly StepSpan[]; tracks: string[]; id: string }) {
+function TimelineTable({
+  events,
+  steps,
+  data,
+  tracks,
+  id,
+}: {
+  events: readonly ProfileEvent[];
+  steps: readonly StepSpan[];
+  data: readonly DataSpan[];
+  tracks: string[];
+  id: string;
+}) {
   const rows = useMemo(() => {
     const by = new Map<string, { count: number; busy: number; fallback: number }>();
     for (const e of events) {
@@ -316,8 +400,9 @@ function TimelineTable({ events, steps, tracks, id }: { events: readonly Profile
       if (e.category === "fallback") r.fallback++;
       by.set(t, r);
     }
-    return tracks.map((t) => ({ track: t, ...by.get(t)! }));
-  }, [events, tracks]);
+    const loading = data.length ? [{ track: DATA_TRACK, count: data.length, busy: data.reduce((a, d) => a + d.end - d.start, 0), fallback: 0 }] : [];
+    return [...loading, ...tracks.map((t) => ({ track: t, ...by.get(t)! }))];
+  }, [events, data, tracks]);
   return (
     <table className="sr-only" id={id} data-testid="timeline-table">
       <caption>Timeline by track ({steps.length} steps)</caption>

@@ -1,7 +1,9 @@
 /**
  * The page's side of the training worker. One worker per run: a fresh one is started ahead of
  * time (devices are probed in it), Run uses it, Stop terminates it and warms up the next. The
- * finished run's worker is kept until the next run, because it holds the trained model.
+ * finished run's worker is kept until the next run, because it holds the trained model. In the
+ * "keep state" mode the next run goes to that same worker, so what the code kept (the `session`
+ * object, the model) is still there, like a notebook's next cell; reset() ends it.
  */
 import * as Comlink from "comlink";
 import type { RunBatch, RunOutcome, RunRequest, StudioWorkerApi } from "../worker/protocol.ts";
@@ -11,6 +13,8 @@ export interface WorkerHandle {
   worker: Worker;
   api: Comlink.Remote<StudioWorkerApi>;
   id: number;
+  /** Runs this worker has done. */
+  runs: number;
 }
 
 let nextId = 1;
@@ -18,7 +22,7 @@ const WARM_DELAY_MS = 1000;
 
 function spawn(): WorkerHandle {
   const worker = new StudioWorker({ name: `polychip-run-${nextId}` });
-  return { worker, api: Comlink.wrap<StudioWorkerApi>(worker), id: nextId++ };
+  return { worker, api: Comlink.wrap<StudioWorkerApi>(worker), id: nextId++, runs: 0 };
 }
 
 export class StoppedError extends Error {
@@ -44,11 +48,13 @@ export class WorkerHost {
   }
 
   /** Runs code in a fresh worker; rejects with StoppedError on stop() and WorkerCrashError if the worker dies. */
-  async run(request: RunRequest, onBatch: (b: RunBatch) => void): Promise<RunOutcome> {
-    this.retire();
-    const handle = this.warm();
-    this.spare = undefined;
+  async run(request: RunRequest, onBatch: (b: RunBatch) => void, options: { reuse?: boolean } = {}): Promise<RunOutcome> {
+    const kept = options.reuse ? this.current : undefined;
+    if (!kept) this.retire();
+    const handle = kept ?? this.warm();
+    if (!kept) this.spare = undefined;
     this.current = handle;
+    handle.runs++;
     const ended = new Promise<never>((_, reject) => {
       this.abort = reject;
       handle.worker.addEventListener("error", (e) => {
@@ -67,6 +73,12 @@ export class WorkerHost {
       // for a core nor with the page's final render of the run's results.
       setTimeout(() => this.warm(), WARM_DELAY_MS);
     }
+  }
+
+  /** Ends the kept worker and everything it holds; the next run starts a fresh one. */
+  reset(): void {
+    this.retire();
+    this.warm();
   }
 
   /** Terminates the running worker (its model is lost) and warms up a fresh one. */

@@ -8,6 +8,7 @@ const batch = (step: number) => ({
   metrics: [{ step, time: step, values: { loss: 1 } }],
   events: [],
   steps: [],
+  data: [],
 });
 
 test("batches that arrive after a run is stopped are ignored", () => {

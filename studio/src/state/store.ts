@@ -17,6 +17,7 @@ import type {
   ModelSummary,
   RunBatch,
   StepSpan,
+  DataSpan,
   UserErrorInfo,
 } from "../worker/protocol.ts";
 
@@ -47,6 +48,9 @@ export interface StudioState {
   events: ProfileEvent[];
   droppedEvents: number;
   steps: StepSpan[];
+  dataSpans: DataSpan[];
+  /** Graphs the run handed to showGraph(), by name. */
+  shownGraphs: string[];
   summary: OpSummary;
   memory: MemorySnapshot[];
   model: ModelSummary | undefined;
@@ -62,8 +66,23 @@ export interface StudioState {
 type Listener = () => void;
 
 /** What one run produces: emptied when a new run starts. */
-function emptyRunOutput(): Pick<StudioState, "metrics" | "console" | "events" | "droppedEvents" | "steps" | "summary" | "memory" | "model" | "graph"> {
-  return { metrics: [], console: [], events: [], droppedEvents: 0, steps: [], summary: new OpSummary(), memory: [], model: undefined, graph: undefined };
+function emptyRunOutput(): Pick<
+  StudioState,
+  "metrics" | "console" | "events" | "droppedEvents" | "steps" | "dataSpans" | "shownGraphs" | "summary" | "memory" | "model" | "graph"
+> {
+  return {
+    metrics: [],
+    console: [],
+    events: [],
+    droppedEvents: 0,
+    steps: [],
+    dataSpans: [],
+    shownGraphs: [],
+    summary: new OpSummary(),
+    memory: [],
+    model: undefined,
+    graph: undefined,
+  };
 }
 
 export class StudioStore {
@@ -132,10 +151,12 @@ export class StudioStore {
         metrics: b.metrics.length ? s.metrics.concat(b.metrics) : s.metrics,
         console: b.console.length ? s.console.concat(b.console).slice(-2000) : s.console,
         steps: b.steps.length ? s.steps.concat(b.steps) : s.steps,
+        dataSpans: b.data.length ? s.dataSpans.concat(b.data) : s.dataSpans,
         events,
         droppedEvents: dropped,
         memory: b.memory ?? s.memory,
         model: b.model ?? s.model,
+        shownGraphs: b.graphs ?? s.shownGraphs,
         run: s.run && s.run.origin === undefined ? { ...s.run, origin: b.origin } : s.run,
       };
     });

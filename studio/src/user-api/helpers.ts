@@ -3,18 +3,20 @@
  * that user code imports. Each one talks to the studio through the current run's context.
  */
 import {
+  DataLoader as DatasetLoader,
   assembleFashionMnist,
   FASHION_MNIST_FILES,
   fetchFashionMnistFiles,
   gunzipWithStream,
   type FashionMnist,
+  type Batch,
   type FashionMnistFileBytes,
   type Split,
 } from "@polychip/datasets/browser";
 import { parseCsvTable, type CsvTable } from "./csv.ts";
-import { runContext, type DroppedFile, type OptionalFeature } from "./run-context.ts";
+import { currentRunContext, runContext, type DroppedFile, type OptionalFeature } from "./run-context.ts";
 
-export { DataLoader, batches, batchShape, batchCount, FASHION_MNIST_CLASSES, type Split, type Batch, type FashionMnist } from "@polychip/datasets/browser";
+export { batches, batchShape, batchCount, FASHION_MNIST_CLASSES, type Split, type Batch, type FashionMnist } from "@polychip/datasets/browser";
 export type { CsvTable } from "./csv.ts";
 export type { DroppedFile, OptionalFeature } from "./run-context.ts";
 
@@ -44,6 +46,21 @@ export function setModel(module: unknown, ...exampleInputs: unknown[]): void {
   runContext().model({ module, exampleInputs, name: module?.constructor?.name ?? "model" });
 }
 
+/**
+ * Shows a graph in the graph view beside the model handed to `setModel`: the deployed int8 graph
+ * from `quantizeGraph`, an optimised or imported one. The graph view's menu picks it by `name`.
+ */
+export function showGraph(graph: unknown, name: string): void {
+  runContext().graph(graph, name);
+}
+
+/**
+ * Values kept between runs while the studio's "keep state" box is ticked (the same worker runs
+ * the next run, as a notebook runs its next cell): `session.model ??= new nn.Linear(4, 2)` trains
+ * on where the last run left off. Empty again after "Reset state", Stop, or without the box.
+ */
+export const session: Record<string, any> = {};
+
 /** Files dropped on the studio page (data sets, .onnx and model files). */
 export function droppedFiles(): DroppedFile[] {
   return [...runContext().files];
@@ -53,6 +70,34 @@ export function droppedFiles(): DroppedFile[] {
 export function droppedFile(nameOrSuffix: string): DroppedFile | undefined {
   const files = runContext().files;
   return files.find((f) => f.name === nameOrSuffix) ?? files.find((f) => f.name.endsWith(nameOrSuffix));
+}
+
+/** Runs `load` and reports its time as data loading (the profiler shows it apart from the steps). */
+function timedLoad<T>(name: string, load: () => T): T {
+  const start = performance.now();
+  const result = load();
+  if (result instanceof Promise) return result.finally(() => currentRunContext()?.dataLoaded(name, start, performance.now())) as T;
+  currentRunContext()?.dataLoaded(name, start, performance.now());
+  return result;
+}
+
+/**
+ * Batches of a split, one epoch per iteration (shuffled with `shuffle`, standardised with
+ * `standardize`). In the studio the time spent assembling each batch shows on the profiler's
+ * "data loading" lane, apart from the training step that uses it.
+ */
+export class DataLoader extends DatasetLoader {
+  override [Symbol.iterator](): Iterator<Batch> {
+    const epoch = super[Symbol.iterator]();
+    return {
+      next: () => {
+        const start = performance.now();
+        const result = epoch.next();
+        if (!result.done) currentRunContext()?.dataLoaded("next batch", start, performance.now());
+        return result;
+      },
+    };
+  }
 }
 
 function truncate(split: Split, limit: number | undefined): Split {
@@ -65,6 +110,10 @@ function truncate(split: Split, limit: number | undefined): Split {
  * served with the studio (10,000 train / 2,000 test images). `trainLimit`/`testLimit` keep the first N.
  */
 export async function loadFashionMnist(options: { trainLimit?: number; testLimit?: number } = {}): Promise<FashionMnist> {
+  return timedLoad("load Fashion-MNIST", () => readFashionMnist(options));
+}
+
+async function readFashionMnist(options: { trainLimit?: number; testLimit?: number }): Promise<FashionMnist> {
   const ctx = runContext();
   const dropped = droppedFashionMnist(ctx.files);
   let data: FashionMnist;
@@ -93,7 +142,7 @@ function droppedFashionMnist(files: readonly DroppedFile[]): FashionMnistFileByt
 export function loadCsv(name?: string): CsvTable {
   const file = name ? droppedFile(name) : runContext().files.find((f) => f.name.toLowerCase().endsWith(".csv"));
   if (!file) throw new FeatureUnavailableError(name ? `no dropped file named '${name}'` : "no CSV file was dropped on the page");
-  return parseCsvTable(new TextDecoder().decode(file.bytes), file.name);
+  return timedLoad(`load ${file.name}`, () => parseCsvTable(new TextDecoder().decode(file.bytes), file.name));
 }
 
 /**

@@ -31,7 +31,11 @@ export interface RunContext {
   fashionMnistUrl: string;
   files: DroppedFile[];
   metric(point: MetricPoint): void;
+  /** Reports time spent loading data (worker clock), shown apart from the steps' compute. */
+  dataLoaded(name: string, start: number, end: number): void;
   model(model: RegisteredModel): void;
+  /** A graph for the graph view besides the model (a deployed, quantised one), under a name. */
+  graph(graph: unknown, name: string): void;
   /** Lazily loaded optional packages; throws FeatureUnavailableError with the reason when absent. */
   optional(name: OptionalFeature): Promise<Record<string, unknown>>;
   /** Registers a device ("webgpu", "npu-sim") in this run's engine; throws with the reason when it cannot. */
@@ -46,6 +50,11 @@ let current: RunContext | undefined;
 
 export function setRunContext(ctx: RunContext | undefined): void {
   current = ctx;
+}
+
+/** The current run's context, or undefined outside a run (a data loader iterated after the run ended). */
+export function currentRunContext(): RunContext | undefined {
+  return current;
 }
 
 export function runContext(): RunContext {

@@ -7,6 +7,8 @@ import type { Tensor } from "@polychip/engine";
 import type { Availability, ExportedFile, GraphView, ModelSummary } from "./protocol.ts";
 import { loadOptionalPackage, type OptionalId } from "./optional.ts";
 import type { RegisteredModel } from "../user-api/run-context.ts";
+import { fusedGroups } from "../lib/fused-groups.ts";
+import { weightStats } from "../lib/weight-stats.ts";
 
 type AnyFn = (...args: any[]) => any;
 
@@ -35,7 +37,7 @@ export interface IrGraph {
     device?: string;
     fused?: readonly string[];
   }[];
-  initializers: readonly { name: string; shape: readonly number[]; dtype: string }[];
+  initializers: readonly { name: string; shape: readonly number[]; dtype: string; data?: ArrayLike<number | bigint> }[];
 }
 
 /** A traced graph, and why its batch size is fixed when it could not be left open. */
@@ -99,24 +101,44 @@ async function valueShapes(graph: IrGraph): Promise<GraphView["values"]> {
   return values;
 }
 
+function nodeViews(graph: IrGraph): GraphView["nodes"] {
+  return graph.nodes.map((n, id) => ({
+    id,
+    op: n.op,
+    name: n.name,
+    inputs: [...n.inputs],
+    outputs: [...n.outputs],
+    attrs: Object.fromEntries(Object.entries(n.attrs ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+    device: n.device,
+    fused: n.fused ? [...n.fused] : undefined,
+  }));
+}
+
+/** The graph after fuseElementwise, each fused node with its member ops and the nodes it replaced. */
+async function fusedView(graph: IrGraph): Promise<GraphView["fused"]> {
+  const fuse = await optionalFunction("graph", "fuseElementwise");
+  if (!fuse.ok) return fuse;
+  try {
+    const fused = fuse.value(graph) as IrGraph;
+    const nodes = nodeViews(fused);
+    const groups = fusedGroups(graph.nodes, fused.nodes);
+    for (const g of groups) Object.assign(nodes[g.node]!, { fused: g.ops, members: g.members });
+    return { ok: true, value: { nodes, groups: groups.length } };
+  } catch (err) {
+    return { ok: false, reason: `fusion failed: ${(err as Error).message}` };
+  }
+}
+
 export async function toGraphView({ graph, staticBatchNote }: TracedModel): Promise<GraphView> {
   return {
     name: graph.name ?? "model",
     note: staticBatchNote,
     inputs: graph.inputs.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype })),
     outputs: graph.outputs.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype })),
-    nodes: graph.nodes.map((n, id) => ({
-      id,
-      op: n.op,
-      name: n.name,
-      inputs: [...n.inputs],
-      outputs: [...n.outputs],
-      attrs: Object.fromEntries(Object.entries(n.attrs ?? {}).map(([k, v]) => [k, JSON.stringify(v)])),
-      device: n.device,
-      fused: n.fused ? [...n.fused] : undefined,
-    })),
+    nodes: nodeViews(graph),
     values: await valueShapes(graph),
-    initializers: graph.initializers.map((i) => ({ name: i.name, shape: [...i.shape], dtype: i.dtype })),
+    initializers: graph.initializers.map((i) => ({ name: i.name, shape: [...i.shape], dtype: i.dtype, stats: i.data ? weightStats(i.data) : undefined })),
+    fused: await fusedView(graph),
   };
 }
 

@@ -6,9 +6,9 @@
  */
 import { setDefaultDevice, tensor, noGrad, tidy, type Tensor } from "@polychip/engine";
 import { assembleFashionMnist, batchShape, batches, fetchFashionMnistFiles, gunzipWithStream } from "@polychip/datasets/browser";
-import type { Availability, DroppedFile, ModelRunResult } from "./protocol.ts";
+import type { Availability, DroppedFile, GraphView, ModelRunResult } from "./protocol.ts";
 import { ensureDevice } from "./devices.ts";
-import { optionalFunction, type IrGraph } from "./model-features.ts";
+import { optionalFunction, toGraphView, type IrGraph } from "./model-features.ts";
 import type { RegisteredModel } from "../user-api/run-context.ts";
 
 const SAMPLES = 16;
@@ -28,21 +28,49 @@ function argmaxRows(data: ArrayLike<number>, rows: number): number[] {
   });
 }
 
+/** Parses a model file with the ONNX importer (.onnx) or the runtime (.pcm). */
+async function parseModelFile(file: DroppedFile): Promise<Availability<IrGraph>> {
+  const isOnnx = file.name.toLowerCase().endsWith(".onnx");
+  const parse = isOnnx ? await optionalFunction("onnx", "importOnnx") : await optionalFunction("runtime", "parseModel");
+  if (!parse.ok) return parse;
+  try {
+    return { ok: true, value: parse.value(file.bytes) as IrGraph };
+  } catch (err) {
+    return { ok: false, reason: namingFile(file, err) };
+  }
+}
+
+/** An error's message, naming the file once (importers often name it themselves). */
+function namingFile(file: DroppedFile, err: unknown): string {
+  const message = (err as Error).message;
+  return message.includes(file.name) ? message : `${file.name}: ${message}`;
+}
+
+/** A model file's graph for the viewer, named after the file. */
+export async function viewModelFile(file: DroppedFile): Promise<Availability<GraphView>> {
+  const graph = await parseModelFile(file);
+  if (!graph.ok) return graph;
+  try {
+    return { ok: true, value: await toGraphView({ graph: { ...graph.value, name: file.name } }) };
+  } catch (err) {
+    return { ok: false, reason: namingFile(file, err) };
+  }
+}
+
 export async function runModelFile(
   file: DroppedFile,
   device: string,
   fashionMnistUrl: string,
   trained: RegisteredModel | undefined,
 ): Promise<Availability<ModelRunResult>> {
-  const isOnnx = file.name.toLowerCase().endsWith(".onnx");
-  const parse = isOnnx ? await optionalFunction("onnx", "importOnnx") : await optionalFunction("runtime", "parseModel");
-  if (!parse.ok) return parse;
+  const parsed = await parseModelFile(file);
+  if (!parsed.ok) return parsed;
   const createSession = await optionalFunction("runtime", "createSession");
   if (!createSession.ok) return createSession;
   try {
     await ensureDevice(device);
     setDefaultDevice(device);
-    const graph = parse.value(file.bytes) as IrGraph;
+    const graph = parsed.value;
     const input = graph.inputs[0];
     if (!input) return { ok: false, reason: `${file.name}: the graph has no inputs` };
     const rest = input.shape.slice(1).map(Number);
@@ -91,8 +119,6 @@ export async function runModelFile(
     }
     return { ok: true, value: { summary: summary.join("\n"), outputs: list, predictions, labels: labels ? Array.from(labels) : undefined, reference } };
   } catch (err) {
-    // Importers often name the file themselves: say it once.
-    const message = (err as Error).message;
-    return { ok: false, reason: message.includes(file.name) ? message : `${file.name}: ${message}` };
+    return { ok: false, reason: namingFile(file, err) };
   }
 }

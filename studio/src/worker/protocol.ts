@@ -1,9 +1,10 @@
 /** What the page and the training worker say to each other (through comlink). */
 import type { ProfileEvent } from "@polychip/hal";
-import type { StepSpan } from "../lib/chrome-trace.ts";
+import type { DataSpan, StepSpan } from "../lib/chrome-trace.ts";
+import type { WeightStats } from "../lib/weight-stats.ts";
 import type { DroppedFile, MetricPoint } from "../user-api/run-context.ts";
 
-export type { DroppedFile, MetricPoint, StepSpan, ProfileEvent };
+export type { DataSpan, DroppedFile, MetricPoint, StepSpan, ProfileEvent };
 
 export interface ConsoleEntry {
   level: "log" | "info" | "warn" | "error";
@@ -44,8 +45,12 @@ export interface RunBatch {
   metrics: MetricPoint[];
   events: ProfileEvent[];
   steps: StepSpan[];
+  /** Data loading, apart from the steps (a step's span starts after the data it waited for). */
+  data: DataSpan[];
   memory?: MemorySnapshot[];
   model?: ModelSummary;
+  /** Names of the graphs the code handed to showGraph(), so far. */
+  graphs?: string[];
 }
 
 export interface RunSink {
@@ -104,6 +109,8 @@ export interface GraphNodeView {
   device?: string;
   /** A fused kernel: the ops it replaced. */
   fused?: string[];
+  /** A fused kernel: ids of the unfused graph's nodes it replaced. */
+  members?: number[];
 }
 
 export interface GraphView {
@@ -115,7 +122,9 @@ export interface GraphView {
   nodes: GraphNodeView[];
   /** Shapes of every value the graph knows (inputs, initialisers, node outputs). */
   values: Record<string, { shape: (number | string)[]; dtype: string }>;
-  initializers: { name: string; shape: number[]; dtype: string }[];
+  initializers: { name: string; shape: number[]; dtype: string; stats?: WeightStats }[];
+  /** The same graph after the engine's elementwise fusion (what compile() runs), or why there is none. */
+  fused: Availability<{ nodes: GraphNodeView[]; groups: number }>;
 }
 
 export type Availability<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -141,8 +150,11 @@ export interface ModelRunResult {
 export interface StudioWorkerApi {
   describeDevices(): Promise<DeviceReport[]>;
   run(request: RunRequest, sink: RunSink): Promise<RunOutcome>;
-  graph(): Promise<Availability<GraphView>>;
+  /** The model's traced graph, or the graph the run showed under `name`. */
+  graph(name?: string): Promise<Availability<GraphView>>;
   exportModel(format: "checkpoint" | "pcm" | "onnx"): Promise<Availability<ExportedFile>>;
   features(): Promise<Record<string, Availability<true>>>;
   runModelFile(file: DroppedFile, device: string, fashionMnistUrl: string): Promise<Availability<ModelRunResult>>;
+  /** A dropped or chosen .onnx/.pcm file's graph, for the model viewer. */
+  viewModelFile(file: DroppedFile): Promise<Availability<GraphView>>;
 }

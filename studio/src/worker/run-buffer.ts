@@ -28,15 +28,15 @@ export class RunBuffer {
   }
 
   private empty(): RunBatch {
-    return { origin: this.origin, console: [], metrics: [], events: [], steps: [] };
+    return { origin: this.origin, console: [], metrics: [], events: [], steps: [], data: [] };
   }
 
-  push<K extends "console" | "metrics" | "events" | "steps">(kind: K, item: RunBatch[K][number]): void {
+  push<K extends "console" | "metrics" | "events" | "steps" | "data">(kind: K, item: RunBatch[K][number]): void {
     (this.batch[kind] as unknown[]).push(item);
     if (performance.now() - this.lastFlush >= FLUSH_MS || this.batch.events.length >= MAX_EVENTS) this.flush();
   }
 
-  set(part: Partial<Pick<RunBatch, "model">>): void {
+  set(part: Partial<Pick<RunBatch, "model" | "graphs">>): void {
     Object.assign(this.batch, part);
     this.flush();
   }
@@ -44,7 +44,7 @@ export class RunBuffer {
   flush(): void {
     this.lastFlush = performance.now();
     const b = this.batch;
-    if (!b.console.length && !b.metrics.length && !b.events.length && !b.steps.length && !b.model) return;
+    if (!b.console.length && !b.metrics.length && !b.events.length && !b.steps.length && !b.data.length && !b.model && !b.graphs) return;
     this.batch = this.empty();
     try {
       Object.assign(b, this.snapshot());

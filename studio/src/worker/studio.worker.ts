@@ -12,13 +12,15 @@ import { formatArgs } from "../lib/format-value.ts";
 import { describeViolation } from "../lib/csp-violation.ts";
 import { compileUserCode, locateRuntimeError, transpileUserCode, UserCodeError } from "../lib/transpile.ts";
 import { describeDevices, ensureDevice } from "./devices.ts";
-import { exportModel, summarizeModel, toGraphView, traceModel } from "./model-features.ts";
+import { exportModel, summarizeModel, toGraphView, traceModel, type IrGraph } from "./model-features.ts";
 import { loadOptionalPackage, optionalPresent } from "./optional.ts";
 import { RunBuffer } from "./run-buffer.ts";
-import { runModelFile } from "./model-files.ts";
+import { runModelFile, viewModelFile } from "./model-files.ts";
 import type { Availability, ConsoleEntry, RunOutcome, RunRequest, RunSink, StudioWorkerApi } from "./protocol.ts";
 
 let model: RegisteredModel | undefined;
+/** Graphs the last run handed to showGraph(), by name. */
+const shownGraphs = new Map<string, IrGraph>();
 let running = false;
 /** Where this run's console lines go (a violation can be reported between the run's statements). */
 let reportToConsole: ((level: ConsoleEntry["level"], text: string) => void) | undefined;
@@ -46,7 +48,9 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
   reportToConsole = (level, text) => say(level, [text]);
   resetFallbackReport();
   const unsubscribe = profiler.subscribe((e) => buffer.push("events", e));
+  shownGraphs.clear();
   let lastStepEnd = origin;
+  let lastDataEnd = origin;
   setRunContext({
     device: request.device,
     fashionMnistUrl: request.fashionMnistUrl,
@@ -55,8 +59,19 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     metric(point) {
       const now = performance.now();
       buffer.push("metrics", point);
-      buffer.push("steps", { step: point.step, start: lastStepEnd, end: now });
+      // Data loaded since the last step is its own span: the step covers the compute after it.
+      buffer.push("steps", { step: point.step, start: Math.max(lastStepEnd, lastDataEnd), end: now });
       lastStepEnd = now;
+    },
+    dataLoaded(name, start, end) {
+      buffer.push("data", { name, start, end });
+      lastDataEnd = Math.max(lastDataEnd, end);
+    },
+    graph(g, name) {
+      const nodes = (g as { nodes?: unknown } | null)?.nodes;
+      if (!Array.isArray(nodes)) throw new TypeError(`showGraph('${name}'): expected a graph (from trace, quantizeGraph, importOnnx…), got ${typeof g}`);
+      shownGraphs.set(name, g as IrGraph);
+      buffer.set({ graphs: [...shownGraphs.keys()] });
     },
     model(m) {
       model = m;
@@ -122,7 +137,12 @@ async function features(): Promise<Record<string, Availability<true>>> {
 const api: StudioWorkerApi = {
   describeDevices,
   run,
-  async graph() {
+  async graph(name) {
+    if (name !== undefined) {
+      const shown = shownGraphs.get(name);
+      if (!shown) return { ok: false, reason: `the run showed no graph named '${name}'` };
+      return { ok: true, value: await toGraphView({ graph: { ...shown, name } }) };
+    }
     const traced = await traceModel(model);
     return traced.ok ? { ok: true, value: await toGraphView(traced.value) } : traced;
   },
@@ -132,6 +152,7 @@ const api: StudioWorkerApi = {
   },
   features,
   runModelFile: (file, device, url) => runModelFile(file, device, url, model),
+  viewModelFile,
 };
 
 self.addEventListener("securitypolicyviolation", (e) => {
