@@ -20,8 +20,6 @@ import {
   type TensorMeta,
 } from "@polychip/hal";
 import type { Arena } from "./runtime/arena.ts";
-import { fusedKernelSource } from "./kernels/fused.ts";
-import { fusedRunsInWasm, fusedWasmModule } from "./fast/fused.ts";
 import type { WorkerPool } from "./runtime/pool.ts";
 import { hostCores, WasmRuntime } from "./runtime/runtime.ts";
 
@@ -284,18 +282,8 @@ export class CpuDevice extends BaseDevice<CpuBuffer> implements Device<CpuBuffer
     return Promise.resolve();
   }
 
-  /**
-   * The code generated for a fused program (what `polychip compile --report` prints): a float32
-   * program of IEEE ops runs as a WebAssembly SIMD module (its size is given, and the JavaScript it
-   * is equivalent to), any other as the JavaScript itself.
-   */
-  kernelSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
-    if (op !== "fused") return undefined;
-    const js = fusedKernelSource(attrs, inputs);
-    const wasm = this.fast && fusedRunsInWasm(attrs, inputs) ? fusedWasmModule(attrs, inputs) : undefined;
-    if (!wasm) return js;
-    return `// runs as a generated WebAssembly SIMD module of ${wasm.byteLength} bytes; the same program as JavaScript:\n${js}`;
-  }
+  /** Set by the plugin's create() (index.ts): the code generated for a fused program, for reports. */
+  kernelSource?: (op: string, inputs: readonly TensorMeta[], attrs: Attrs) => string | undefined;
 
   setEventSink(sink: EventSink | undefined): void {
     this.sink = sink;

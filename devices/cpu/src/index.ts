@@ -1,6 +1,7 @@
 import { HAL_VERSION, type DevicePlugin } from "@polychip/hal";
 import { CpuDevice, type CpuDeviceOptions } from "./device.ts";
 import { cpuKernels } from "./registrations.ts";
+import { fusedSourceReport } from "./fast/fused.ts";
 
 export { CpuBuffer, CpuDevice, type CpuDeviceOptions } from "./device.ts";
 export { cpuKernels } from "./registrations.ts";
@@ -15,6 +16,10 @@ export { runOp, run, t, upload, uploadView, download, type HostInput, type HostO
 export const cpuPlugin: DevicePlugin<CpuDeviceOptions> = {
   name: "cpu",
   halVersion: HAL_VERSION,
-  create: (options) => new CpuDevice(options),
+  create: (options) => {
+    const device = new CpuDevice(options);
+    device.kernelSource = (op, inputs, attrs) => (op === "fused" ? fusedSourceReport(attrs, inputs, device.fast !== undefined) : undefined);
+    return device;
+  },
   kernels: cpuKernels,
 };

@@ -1,5 +1,5 @@
 import { test } from "node:test";
-import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../kernels/fused-test-helpers.ts";
+import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
 import { randomValues } from "../test-utils.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
-import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../kernels/fused-test-helpers.ts";
+import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
 import { fusedRunsInWasm, fusedWasmModule } from "./fused.ts";
 

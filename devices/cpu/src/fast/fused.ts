@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { GeneratedModule, WasmRuntime } from "../runtime/runtime.ts";
 import type { CpuView } from "../views.ts";
+import { fusedKernelSource } from "../kernels/fused.ts";
 import { fusedModuleBytes, wasmCanRun } from "../wasm/kernels/fused.ts";
 import { runStaged } from "./fused-staged-run.ts";
 import { planRows, type RowPlan } from "./rows.ts";
@@ -108,4 +109,15 @@ export function fastFused(reference: CpuKernel): CpuRegistration {
       reference(call, device);
     },
   };
+}
+
+/**
+ * What `polychip compile --report` prints for a fused program on the cpu: a float32 program that
+ * runs as a generated WebAssembly SIMD module is named with the module's size and shown as the
+ * JavaScript it is equivalent to; any other program is the JavaScript that runs.
+ */
+export function fusedSourceReport(attrs: Attrs, inputs: readonly TensorMeta[], wasm: boolean): string {
+  const js = fusedKernelSource(attrs, inputs);
+  const module = wasm && fusedRunsInWasm(attrs, inputs) ? fusedWasmModule(attrs, inputs) : undefined;
+  return module ? `// runs as a generated WebAssembly SIMD module of ${module.byteLength} bytes; the same program as JavaScript:\n${js}` : js;
 }

@@ -5,7 +5,7 @@ import { CpuDevice } from "../device.ts";
 import { runOp, type HostInput } from "../testing.ts";
 import { fusedRunsInWasm, fusedWasmModule } from "../fast/fused.ts";
 import { fusedKernelSource } from "./fused.ts";
-import { data, fusedChecks, input, program, transposed } from "./fused-test-helpers.ts";
+import { data, fusedChecks, input, program, transposed } from "../fused-test-helpers.ts";
 
 const device = new CpuDevice();
 after(() => device.dispose());

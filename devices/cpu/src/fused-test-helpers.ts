@@ -12,9 +12,9 @@ import {
   type Attrs,
   type DType,
 } from "@polychip/hal";
-import { CpuDevice } from "../device.ts";
-import { runOp, type HostInput, type HostOutput } from "../testing.ts";
-import { randomValues } from "../test-utils.ts";
+import { CpuDevice } from "./device.ts";
+import { runOp, type HostInput, type HostOutput } from "./testing.ts";
+import { randomValues } from "./test-utils.ts";
 
 export const program = (steps: unknown[], outputs: number[]): Attrs => ({ program: JSON.stringify(steps), outputs });
 
