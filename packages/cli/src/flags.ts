@@ -26,7 +26,7 @@ export const TRAIN_FLAGS = {
   lr: { kind: "number", default: 0.001, above: 0, max: 10 },
   seed: { kind: "int", default: 1, min: 0, max: 2 ** 32 - 1 },
   "max-steps": { kind: "int", min: 1, max: 1e9 },
-  /** Training precision; "auto" trains NPUs in mixed-fp16 and the rest in fp32 (src/precision.ts). */
+  /** Training precision; "auto" trains NPUs with float16 tensor kernels in mixed-fp16 and the rest in fp32 (src/precision.ts). */
   precision: { kind: "string", default: "auto", choices: PRECISION_CHOICES },
   data: { kind: "string" },
   out: { kind: "string" },

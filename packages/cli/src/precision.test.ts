@@ -1,19 +1,27 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Device } from "@polychip/hal";
-import { describePrecision, trainingPrecision } from "./precision.ts";
+import "@polychip/devices";
+import { useDevice } from "@polychip/engine";
+import { describePrecision, precisionTraits, trainingPrecision } from "./precision.ts";
 
-const deviceOfKind = (kind: "cpu" | "gpu" | "npu") => ({ info: { name: `a-${kind}`, kind } }) as unknown as Device;
-
-test("auto trains an NPU in mixed-fp16 and a cpu or gpu in fp32", () => {
-  assert.equal(trainingPrecision("auto", deviceOfKind("npu")), "mixed-fp16");
-  assert.equal(trainingPrecision("auto", deviceOfKind("cpu")), "fp32");
-  assert.equal(trainingPrecision("auto", deviceOfKind("gpu")), "fp32");
+test("auto trains an NPU with float16 matmul/conv kernels in mixed-fp16, anything else in fp32", () => {
+  assert.equal(trainingPrecision("auto", { kind: "npu", float16TensorOps: true }), "mixed-fp16");
+  assert.equal(trainingPrecision("auto", { kind: "npu", float16TensorOps: false }), "fp32");
+  assert.equal(trainingPrecision("auto", { kind: "cpu", float16TensorOps: true }), "fp32");
+  assert.equal(trainingPrecision("auto", { kind: "gpu", float16TensorOps: true }), "fp32");
 });
 
-test("an explicit precision wins over the device's kind", () => {
-  assert.equal(trainingPrecision("fp32", deviceOfKind("npu")), "fp32");
-  assert.equal(trainingPrecision("mixed-fp16", deviceOfKind("cpu")), "mixed-fp16");
+test("an explicit precision wins over the device", () => {
+  assert.equal(trainingPrecision("fp32", { kind: "npu", float16TensorOps: true }), "fp32");
+  assert.equal(trainingPrecision("mixed-fp16", { kind: "cpu", float16TensorOps: false }), "mixed-fp16");
+});
+
+test("npu-sim has the float16 tensor kernels; the int8-only edge chip does not", async () => {
+  await useDevice("npu-sim");
+  await useDevice("npu-sim-edge");
+  assert.deepEqual(precisionTraits("npu-sim"), { kind: "npu", float16TensorOps: true });
+  assert.deepEqual(precisionTraits("npu-sim-edge"), { kind: "npu", float16TensorOps: false });
+  assert.equal(precisionTraits("cpu").kind, "cpu");
 });
 
 test("the report line says where the float32 master weights are", () => {

@@ -7,7 +7,7 @@ import { checkOutputPath, writeFileAtomic } from "../files.ts";
 import { simulatedClockMs } from "../device-clock.ts";
 import { createModel } from "../models.ts";
 import { checkFiniteState } from "../numerics.ts";
-import { describePrecision, trainingPrecision, type PrecisionChoice, type TrainingPrecision } from "../precision.ts";
+import { describePrecision, precisionTraits, trainingPrecision, type PrecisionChoice, type TrainingPrecision } from "../precision.ts";
 import { evaluate, train } from "../training.ts";
 
 export interface TrainArgs {
@@ -24,7 +24,7 @@ export interface TrainArgs {
   json: boolean;
   seed: number;
   maxSteps?: number;
-  /** Default "auto": mixed-fp16 on an NPU, fp32 elsewhere (src/precision.ts). */
+  /** Default "auto": mixed-fp16 on an NPU with float16 matmul/conv kernels, fp32 elsewhere (src/precision.ts). */
   precision?: PrecisionChoice;
 }
 
@@ -70,7 +70,7 @@ export async function trainCommand(args: TrainArgs): Promise<TrainResult> {
   manualSeed(args.seed);
   const device = await useDevice(args.device);
   setDefaultDevice(args.device);
-  const precision = trainingPrecision(args.precision ?? "auto", device);
+  const precision = trainingPrecision(args.precision ?? "auto", precisionTraits(args.device));
   const clockAtStart = simulatedClockMs(device);
   resetFallbackReport();
   const data = await loadFashionMnist(args.data ? { dir: args.data } : { subset: args.subset });
