@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 export { WebGpuDevice, type WebGpuCreateOptions, type WebGpuDeviceOptions, type WebGpuStats } from "./device.ts";
 export { WebGpuBuffer } from "./runtime/buffer.ts";
 export { webgpuKernels } from "./kernels/index.ts";

@@ -1,5 +1,6 @@
 import type { FlagTable } from "./args.ts";
 import { MODEL_NAMES } from "./models.ts";
+import { PRECISION_CHOICES } from "./precision.ts";
 
 /**
  * Every command's flags with their ranges, checked before any data is loaded. The ranges are wide
@@ -25,6 +26,8 @@ export const TRAIN_FLAGS = {
   lr: { kind: "number", default: 0.001, above: 0, max: 10 },
   seed: { kind: "int", default: 1, min: 0, max: 2 ** 32 - 1 },
   "max-steps": { kind: "int", min: 1, max: 1e9 },
+  /** Training precision; "auto" trains NPUs with float16 tensor kernels in mixed-fp16 and the rest in fp32 (src/precision.ts). */
+  precision: { kind: "string", default: "auto", choices: PRECISION_CHOICES },
   data: { kind: "string" },
   out: { kind: "string" },
   /** The text `--model gpt` learns (the repository README when left out). */

@@ -11,6 +11,7 @@ import { runCommand } from "./commands/run.ts";
 import { trainCommand } from "./commands/train.ts";
 import { resolveDevice } from "./device-names.ts";
 import { checkOutputPath } from "./files.ts";
+import type { PrecisionChoice } from "./precision.ts";
 import { trainGptCommand } from "./gpt-model.ts";
 import { COMPILE_FLAGS, CONFORMANCE_FLAGS, DEPLOY_FLAGS, EVAL_FLAGS, EXPORT_FLAGS, QUICKSTART_FLAGS, RUN_FLAGS, TRAIN_FLAGS } from "./flags.ts";
 
@@ -19,7 +20,7 @@ export const USAGE = `polychip — train and deploy models on any device
 usage:
   polychip train --model gpt [--text FILE] [--max-steps N] [--device cpu] [--out FILE] [--seed S] [--json]
   polychip train --model mlp|cnn [--epochs N] [--batch B] [--lr LR] [--device cpu] [--data DIR] [--subset]
-                 [--out FILE] [--seed S] [--max-steps N] [--json]
+                 [--precision auto|fp32|mixed-fp16] [--out FILE] [--seed S] [--max-steps N] [--json]
   polychip export <checkpoint.pcck> --out model.pcm [--onnx model.onnx] [--print] [--json]
   polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
                  (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
@@ -152,6 +153,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       json: values.json,
       seed: values.seed,
       maxSteps: values["max-steps"],
+      precision: values.precision as PrecisionChoice,
     });
     printJson(values.json, result);
     return 0;

@@ -4,7 +4,7 @@ import "@polychip/devices";
 import { loadFashionMnist } from "@polychip/datasets";
 import { fallbackReport, listDevices, manualSeed, resetFallbackReport, setDefaultDevice, setWarningHandler, useDevice } from "@polychip/engine";
 import type { NpuSimDevice } from "@polychip/npu-sim";
-import { mlp } from "./models.ts";
+import { cnn, mlp } from "./models.ts";
 import { train } from "./training.ts";
 
 test("the MLP trains on npu-sim with every op on the chip: nothing falls back, nothing crosses but the batches", async () => {
@@ -39,5 +39,38 @@ test("the MLP trains on npu-sim with every op on the chip: nothing falls back, n
   assert.ok(npu.kernelTimeMs > 0, "the chip reports simulated kernel time");
   const units = new Set(npu.kernelLog.map((k) => `${k.op}:${k.unit}`));
   assert.ok(units.has("matmul:vector"), "float32 matmuls run on the vector unit");
+  model.dispose();
+});
+
+test("the CNN trains on npu-sim in mixed-fp16: float16 conv/matmul on the tensor unit, float32 master weights, nothing on the cpu", async () => {
+  setWarningHandler(() => {});
+  resetFallbackReport();
+  manualSeed(5);
+  const npu = (await useDevice("npu-sim")) as NpuSimDevice;
+  const data = await loadFashionMnist({ subset: true });
+  setDefaultDevice("npu-sim");
+  const model = cnn();
+  setDefaultDevice("cpu");
+  const first = model.parameters()[0]!;
+  const before = await first.data();
+  npu.resetStats();
+  const clock = npu.simulatedTimeMs;
+  const [stats] = await train(model, data.train, {
+    epochs: 1,
+    batchSize: 8,
+    lr: 1e-3,
+    device: "npu-sim",
+    seed: 5,
+    progress: false,
+    maxSteps: 2,
+    precision: "mixed-fp16",
+  });
+  assert.deepEqual(fallbackReport(), []);
+  for (const p of model.parameters()) assert.equal(p.dtype, "float32", "master weights stay float32");
+  assert.notDeepEqual(await first.data(), before, "the float32 master weights were updated");
+  const kernels = new Set(npu.kernelLog.map((k) => `${k.op}:${k.dtype}:${k.unit}`));
+  for (const k of ["conv2d:float16:tensor", "matmul:float16:tensor", "cast:float32:vector"]) assert.ok(kernels.has(k), `ran ${k}: ${[...kernels].join(" ")}`);
+  assert.ok(npu.simulatedTimeMs > clock, "the chip's simulated clock advanced");
+  assert.ok(stats!.lossScale > 0 && stats!.skippedSteps <= 2);
   model.dispose();
 });

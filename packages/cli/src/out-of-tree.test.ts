@@ -1,90 +1,45 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { packAll, REPO as repo, sh } from "./testing/packing.ts";
 
 /**
  * The vendor's path, end to end, outside the workspace: the @polychip packages are built to
  * JavaScript and packed, a plugin is scaffolded into a temporary folder against the packed HAL and
- * SDK, everything is installed there with npm from tarballs only (--offline), and the installed
- * kit, `polychip train --plugin` and `polychip deploy` run on it with plain node (tsx only to
- * load the plugin's own TypeScript).
+ * SDK, everything is installed there with npm from tarballs only (--offline), the plugin is built
+ * to JavaScript with its own tsconfig.build.json, and the installed kit, `polychip train --plugin`
+ * and `polychip deploy` load that build with plain node (no tsx).
  */
-const run = promisify(execFile);
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const PACKAGES = ["hal", "devices/cpu", "packages/plugin-sdk", "packages/datasets", "engine", "packages/devices", "packages/onnx", "packages/cli"];
+const PACKAGES = [
+  "hal",
+  "devices/cpu",
+  "devices/webgpu",
+  "packages/plugin-sdk",
+  "packages/datasets",
+  "engine",
+  "packages/devices",
+  "packages/onnx",
+  "packages/cli",
+];
 /**
- * Third-party packages, packed from pnpm's store with their own dependencies: protobufjs (ONNX) at
- * run time, and the scaffolded plugin's dev tools (tsx runs its TypeScript; typescript, @types/node).
+ * Third-party packages, packed from pnpm's store with their own dependencies: protobufjs (ONNX) and
+ * @webgpu/types (device-webgpu's declarations) at run time, and the scaffolded plugin's dev tools
+ * (tsx, typescript, @types/node).
  */
 const THIRD_PARTY: [string, string][] = [
   ["protobufjs", "packages/onnx"],
+  ["@webgpu/types", "devices/webgpu"],
   ["tsx", "packages/cli"],
   ["typescript", "packages/cli"],
   ["@types/node", "packages/cli"],
 ];
 
-async function sh(cmd: string, args: string[], cwd: string, timeout = 120_000): Promise<string> {
-  try {
-    const { stdout } = await run(cmd, args, { cwd, timeout, maxBuffer: 64 << 20, env: { ...process.env, npm_config_onnxruntime_node_install: undefined } });
-    return stdout;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed: ${e.message}\n${e.stdout ?? ""}\n${e.stderr ?? ""}`);
-  }
-}
-
-/** A package's folder in pnpm's store and, recursively, those of its installed dependencies. */
-function storeClosure(name: string, from: string, seen = new Map<string, string>()): Map<string, string> {
-  let dir: string | undefined;
-  for (let at = from; !dir; at = dirname(at)) {
-    const candidate = join(at, "node_modules", name);
-    if (existsSync(join(candidate, "package.json"))) dir = realpathSync(candidate);
-    else if (dirname(at) === at) throw new Error(`${name} is not installed where ${from} can see it`);
-  }
-  if (seen.has(dir)) return seen;
-  seen.set(dir, name);
-  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
-    dependencies?: Record<string, string>;
-    optionalDependencies?: Record<string, string>;
-  };
-  const parent = dirname(name.startsWith("@") ? dirname(dir) : dir);
-  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
-    if (existsSync(join(parent, dep, "package.json")) || pkg.dependencies?.[dep]) storeClosure(dep, join(parent, dep, "x"), seen);
-  }
-  return seen;
-}
-
 test("out of tree: pack, scaffold, npm install --offline, run the kit, train the MLP through --plugin and deploy to it", { timeout: 600_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), "polychip-vendor-"));
   try {
-    const tarballs = join(work, "tarballs");
-    mkdirSync(tarballs);
-    // Each package's build is its own tsc (emit only: the typecheck is each package's own script), two at a time.
-    const queue = [...PACKAGES];
-    const worker = async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) {
-        await sh(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json", "--noCheck"], join(repo, p));
-        await sh("pnpm", ["pack", "--pack-destination", tarballs], join(repo, p));
-      }
-    };
-    await Promise.all([worker(), worker()]);
-    for (const [name, user] of THIRD_PARTY) {
-      for (const [dir, dep] of storeClosure(name, join(repo, user, "x"))) {
-        // An npm tarball is the package's files under package/ (pnpm's store holds exactly those).
-        const { version } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string };
-        await sh(
-          "tar",
-          ["czf", join(tarballs, `${dep.replace("@", "").replace("/", "-")}-${version}.tgz`), "--transform", "s,^\\.,package,", "-C", dir, "."],
-          work,
-        );
-      }
-    }
-    const packed = readdirSync(tarballs).map((f) => join(tarballs, f));
+    const packed = await packAll(join(work, "tarballs"), PACKAGES, THIRD_PARTY);
     const ours = packed.filter((f) => basename(f).startsWith("polychip-"));
     assert.equal(ours.length, PACKAGES.length);
     for (const f of ours) {
@@ -116,12 +71,10 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
     assert.equal(manifest.dependencies["@polychip/hal"], `file:${tgz("hal")}`);
     await sh("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-save", ...packed], plugin, 300_000);
 
-    const kit = await sh(
-      process.execPath,
-      ["--import", "tsx", join(plugin, "node_modules/@polychip/plugin-sdk/bin/polychip-conformance.js"), "."],
-      plugin,
-      300_000,
-    );
+    // The vendor ships JavaScript: build the plugin, then load dist/index.js with plain node from here on.
+    await sh(process.execPath, [join(plugin, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], plugin);
+    const entry = "./dist/index.js";
+    const kit = await sh(process.execPath, [join(plugin, "node_modules/@polychip/plugin-sdk/bin/polychip-conformance.js"), entry], plugin, 300_000);
     assert.match(kit.trimEnd().split("\n").at(-1)!, /^\d+ passed, 0 failed, 0 missing, \d+ decomposed on the device$/);
 
     const polychip = join(plugin, "node_modules/@polychip/cli/bin/polychip.js");
@@ -129,7 +82,7 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
       (
         await sh(
           process.execPath,
-          ["--import", "tsx", polychip, "train", "--plugin", ".", "--device", "acme-npu", "--subset", "--epochs", "1", "--out", "mlp.pcck", "--json"],
+          [polychip, "train", "--plugin", entry, "--device", "acme-npu", "--subset", "--epochs", "1", "--out", "mlp.pcck", "--json"],
           plugin,
           300_000,
         )
@@ -145,7 +98,7 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
       (
         await sh(
           process.execPath,
-          ["--import", "tsx", polychip, "deploy", "mlp.pcck", "--plugin", ".", "--device", "acme-npu", "--subset", "--limit", "64", "--json"],
+          [polychip, "deploy", "mlp.pcck", "--plugin", entry, "--device", "acme-npu", "--subset", "--limit", "64", "--json"],
           plugin,
           300_000,
         )
@@ -156,6 +109,18 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
     ) as { device: string; accuracy: number; fallbacks: unknown[] };
     assert.equal(deployed.device, "acme-npu");
     assert.ok(deployed.accuracy > 0.6, `deployed accuracy ${deployed.accuracy}`);
+
+    // device-webgpu installs like the others; without the optional 'webgpu' peer (Dawn) it says what to install.
+    const webgpu = await sh(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const m = await import("@polychip/device-webgpu"); try { await m.webgpuPlugin.create(); console.log("created"); } catch (e) { console.log(e.name + ": " + e.message); }`,
+      ],
+      plugin,
+    );
+    assert.match(webgpu, /DeviceError: no WebGPU adapter: the 'webgpu' package \(Dawn for Node\) could not be loaded/);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { batches, type Split } from "@polychip/datasets";
-import { crossEntropy, detectAnomaly, noGrad, optim, tensor, tidy, type nn, type Tensor } from "@polychip/engine";
+import { autocast, crossEntropy, detectAnomaly, noGrad, optim, tensor, tidy, type nn, type Tensor } from "@polychip/engine";
 import { NonFiniteError } from "@polychip/hal";
+import type { TrainingPrecision } from "./precision.ts";
 import { Progress } from "./progress.ts";
 
 export interface EpochStats {
@@ -9,6 +10,10 @@ export interface EpochStats {
   accuracy: number;
   imagesPerSecond: number;
   seconds: number;
+  /** Mixed precision: steps the loss scaler skipped because a float16 gradient overflowed. */
+  skippedSteps: number;
+  /** Mixed precision: the loss scale at the end of the epoch (1 in fp32). */
+  lossScale: number;
 }
 
 export interface TrainOptions {
@@ -18,14 +23,23 @@ export interface TrainOptions {
   device: string;
   seed: number;
   progress: boolean;
+  /** "mixed-fp16": float16 matmul/conv (autocast) with float32 master weights and loss scaling. Default fp32. */
+  precision?: TrainingPrecision;
   /** Stop after this many steps (tests and quick demos). */
   maxSteps?: number;
   onStep?: (step: number, loss: number) => void;
 }
 
-/** Mini-batch training with Adam and cross-entropy; returns per-epoch statistics. */
+/**
+ * Mini-batch training with Adam and cross-entropy; returns per-epoch statistics. In mixed precision
+ * the parameters and Adam's state stay float32 (the master copy), the layers compute in float16,
+ * and a GradScaler keeps small float16 gradients from flushing to zero: a step whose gradients
+ * overflow is skipped and the scale backed off, as torch.cuda.amp does.
+ */
 export async function train(model: nn.Module, data: Split, opts: TrainOptions): Promise<EpochStats[]> {
   const optimizer = new optim.Adam(model.parameters(), { lr: opts.lr });
+  const mixed = opts.precision === "mixed-fp16";
+  const scaler = new optim.GradScaler({ enabled: mixed });
   const stats: EpochStats[] = [];
   const stepsPerEpoch = Math.floor(data.count / opts.batchSize);
   let step = 0;
@@ -37,35 +51,42 @@ export async function train(model: nn.Module, data: Split, opts: TrainOptions): 
     let correct = 0;
     let seen = 0;
     let batchIndex = 0;
+    let skippedSteps = 0;
     for (const batch of batches(data, { batchSize: opts.batchSize, shuffle: true, seed: opts.seed, epoch, dropLast: true, standardize: true })) {
       const forwardBackward = () => {
         const x = tensor(batch.x, { shape: [batch.size, 1, 28, 28], device: opts.device });
         const y = tensor(batch.y, { shape: [batch.size], dtype: "int32", device: opts.device });
-        const logits = model.forward(x);
+        const logits = mixed ? autocast(() => model.forward(x)) : model.forward(x);
         const l = crossEntropy(logits, y);
         optimizer.zeroGrad();
-        l.backward();
+        scaler.scale(l).backward();
         return { l, logits, y };
       };
-      const [loss, hits, gradSquares] = tidy(() => {
+      const [loss, hits] = tidy(() => {
         const { l, logits, y } = forwardBackward();
-        return [l.detach(), logits.argmax(1).eq(y).sum(), squaredGradientNorm(model)];
+        return [l.detach(), logits.argmax(1).eq(y).sum()];
       });
+      await scaler.unscale_(optimizer);
+      const gradSquares = tidy(() => squaredGradientNorm(model));
       const lossValue = await loss.item();
       const gradNorm = Math.sqrt(await gradSquares.item());
       correct += await hits.item();
       loss.dispose();
       hits.dispose();
       gradSquares.dispose();
-      // Checked before the update, so a non-finite step never reaches the weights.
-      if (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm)) {
+      // Checked before the update, so a non-finite step never reaches the weights. A float16
+      // overflow under a loss scale above 1 is the scaler's to handle; anything else is a fault.
+      const overflowed = mixed && Number.isFinite(lossValue) && !Number.isFinite(gradNorm) && scaler.getScale() > 1;
+      if (!overflowed && (!Number.isFinite(lossValue) || !Number.isFinite(gradNorm))) {
         optimizer.dispose();
         throw await diagnoseNonFinite(
-          `train: step ${step + 1} (epoch ${epoch + 1}): loss ${lossValue}, gradient norm ${gradNorm}`,
+          `train: step ${step + 1} (epoch ${epoch + 1}): loss ${lossValue}, gradient norm ${gradNorm}${mixed ? ` (loss scale ${scaler.getScale()})` : ""}`,
           () => void tidy(() => void forwardBackward()),
         );
       }
-      tidy(() => optimizer.step());
+      if (overflowed) skippedSteps++;
+      else tidy(() => optimizer.step());
+      scaler.update();
       lossSum += lossValue * batch.size;
       seen += batch.size;
       step++;
@@ -76,7 +97,15 @@ export async function train(model: nn.Module, data: Split, opts: TrainOptions): 
     }
     bar.done();
     const seconds = (performance.now() - started) / 1000;
-    stats.push({ epoch: epoch + 1, loss: lossSum / Math.max(seen, 1), accuracy: correct / Math.max(seen, 1), imagesPerSecond: seen / seconds, seconds });
+    stats.push({
+      epoch: epoch + 1,
+      loss: lossSum / Math.max(seen, 1),
+      accuracy: correct / Math.max(seen, 1),
+      imagesPerSecond: seen / seconds,
+      seconds,
+      skippedSteps,
+      lossScale: scaler.getScale(),
+    });
     if (opts.maxSteps && step >= opts.maxSteps) break;
   }
   optimizer.dispose();
@@ -108,8 +137,14 @@ async function diagnoseNonFinite(what: string, rerun: () => void): Promise<NonFi
   return new NonFiniteError(`${what}; re-running the step with anomaly detection gave finite values (a fault that does not repeat)`);
 }
 
-/** Test-set accuracy (and mean loss) in inference mode. */
-export async function evaluate(model: nn.Module, data: Split, device: string, batchSize = 500): Promise<{ accuracy: number; loss: number }> {
+/** Test-set accuracy (and mean loss) in inference mode; in mixed precision the layers compute in float16 as in training. */
+export async function evaluate(
+  model: nn.Module,
+  data: Split,
+  device: string,
+  batchSize = 500,
+  precision: TrainingPrecision = "fp32",
+): Promise<{ accuracy: number; loss: number }> {
   model.eval();
   let correct = 0;
   let lossSum = 0;
@@ -118,7 +153,7 @@ export async function evaluate(model: nn.Module, data: Split, device: string, ba
       tidy(() => {
         const x = tensor(batch.x, { shape: [batch.size, 1, 28, 28], device });
         const y = tensor(batch.y, { shape: [batch.size], dtype: "int32", device });
-        const logits = model.forward(x);
+        const logits = precision === "mixed-fp16" ? autocast(() => model.forward(x)) : model.forward(x);
         return [logits.argmax(1).eq(y).sum(), crossEntropy(logits, y)];
       }),
     );

@@ -1,6 +1,6 @@
-import { conv2dGeometry, float16BitsToFloat32, float32ToFloat16Bits, listAttr, window2d, type Attrs, type TensorView } from "@polychip/hal";
+import { conv2dGeometry, float32ToFloat16Bits, listAttr, window2d, type Attrs, type TensorView } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
-import { dmaStore } from "./chip/dma.ts";
+import { dmaStore, halves } from "./chip/dma.ts";
 import { integerRange, saturate } from "./chip/numerics.ts";
 import { ACC_BYTES, type TensorMode } from "./chip/tensor-unit.ts";
 import { TileProgram } from "./chip/tile-program.ts";
@@ -17,16 +17,6 @@ export interface FusedConv {
   readonly epilogue: readonly EpilogueOp[];
   /** maxPool2d attrs when a max-pool follows; pooling runs on the conv tile before it leaves the chip. */
   readonly pool?: Attrs;
-}
-
-/** Every float16 bit pattern decoded once: the DMA engine's widening is a table lookup in the simulator too. */
-let halfTable: Float64Array | undefined;
-function halves(): Float64Array {
-  if (!halfTable) {
-    halfTable = new Float64Array(65536);
-    for (let b = 0; b < 65536; b++) halfTable[b] = float16BitsToFloat32(b);
-  }
-  return halfTable;
 }
 
 /** DMA of `count` elements at `offsets[start..]` of a view into on-chip `dst` at `at`, each through `onChip` (the zero-point shift of int8 modes). */

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import type { DeviceBuffer } from "@polychip/hal";
 
 /** A block of GPU memory. `bytes` is what the caller asked for; `gpu.size` is the (larger) pooled size class. */

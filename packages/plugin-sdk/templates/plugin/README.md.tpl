@@ -21,6 +21,13 @@ await engine.loadPlugin("__PACKAGE_NAME__"); // or a path to this folder, resolv
 From the command line, in this folder: `polychip train --plugin . --device __DEVICE_NAME__ --subset`,
 then `polychip deploy runs/mlp.pcck --plugin . --device __DEVICE_NAME__`.
 
+## Build and ship
+
+`npm run build` compiles `src/` to JavaScript with declarations in `dist/` (tsconfig.build.json);
+`pnpm pack` then gives a tarball whose entry points are `dist/` (publishConfig), loadable with
+plain node: `polychip train --plugin ./dist/index.js --device __DEVICE_NAME__` works on the build
+too. Running from `src/` needs tsx.
+
 ## Test
 
 ```sh

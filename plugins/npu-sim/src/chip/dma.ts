@@ -6,11 +6,22 @@ import type { HostBuffer } from "@polychip/plugin-sdk";
  * element offsets (any strided or broadcast view), so a load is a gather and a store a scatter.
  * On-chip data is held as float64 numbers (float16 decoded), the values the units compute on.
  */
+/** Every float16 bit pattern decoded once: the DMA engine's widening is a table lookup in the simulator (loads are its hottest loop). */
+let halfValues: Float64Array | undefined;
+export function halves(): Float64Array {
+  if (!halfValues) {
+    halfValues = new Float64Array(65536);
+    for (let bits = 0; bits < 65536; bits++) halfValues[bits] = float16BitsToFloat32(bits);
+  }
+  return halfValues;
+}
+
 export function dmaLoad(view: TensorView<HostBuffer>, offsets: Int32Array, start: number, count: number): Float64Array {
   const storage = view.buffer.storage(view.dtype);
   const out = new Float64Array(count);
   if (view.dtype === "float16") {
-    for (let i = 0; i < count; i++) out[i] = float16BitsToFloat32(storage[offsets[start + i]!]!);
+    const half = halves();
+    for (let i = 0; i < count; i++) out[i] = half[storage[offsets[start + i]!]!]!;
   } else {
     for (let i = 0; i < count; i++) out[i] = storage[offsets[start + i]!]!;
   }

@@ -49,6 +49,7 @@ export function runConv2dProgram(
   const resident: (string | undefined)[] = new Array(cores).fill(undefined);
   const taps = Cg * KH * KW;
   let block = 0;
+  const fp32 = !mode.int8;
   for (let g = 0; g < G; g++) {
     for (let oc0 = 0; oc0 < OCg; oc0 += toc) {
       const ocs = Math.min(toc, OCg - oc0);
@@ -93,7 +94,8 @@ export function runConv2dProgram(
                     for (let kw = 0; kw < KW; kw++) {
                       const iw = ow * sw - pl + kw * dw;
                       if (iw < 0 || iw >= W) continue;
-                      acc = mode.accumulate(acc, slab[slabRow + iw]!, wBlock[wRow + kw]!);
+                      // fp32 accumulation inline (see matmul-program's accumulateTile): the hot loop.
+                      acc = fp32 ? Math.fround(acc + slab[slabRow + iw]! * wBlock[wRow + kw]!) : mode.accumulate(acc, slab[slabRow + iw]!, wBlock[wRow + kw]!);
                     }
                   }
                 }

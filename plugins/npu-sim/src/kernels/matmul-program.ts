@@ -58,6 +58,24 @@ function planMatmul(prog: TileProgram, mode: TensorMode, batch: number, M: numbe
 }
 
 /**
+ * acc[i, j] += Σₖ a[i, k]·bᵀ[j, k] in k order, in the mode's accumulator arithmetic. The fp16 mode's
+ * fp32 accumulation (the only non-int8 mode) is written out inline: the simulation spends most of
+ * its time here, and the same rounding through the mode's function would be several times slower.
+ */
+function accumulateTile(mode: TensorMode, acc: Float64Array, a: Float64Array, bT: Float64Array, rows: number, cols: number, kk: number): void {
+  for (let i = 0; i < rows; i++) {
+    const aRow = i * kk;
+    for (let j = 0; j < cols; j++) {
+      const bCol = j * kk;
+      let s = acc[i * cols + j]!;
+      if (mode.int8) for (let k = 0; k < kk; k++) s = mode.accumulate(s, a[aRow + k]!, bT[bCol + k]!);
+      else for (let k = 0; k < kk; k++) s = Math.fround(s + a[aRow + k]! * bT[bCol + k]!);
+      acc[i * cols + j] = s;
+    }
+  }
+}
+
+/**
  * The tensor-unit matmul tile program, shared by the fp16 and int8 kernels: for every output block
  * (batch, row tile, column tile), assigned to the cores by row or by column block, stream K
  * tiles of A and B through on-chip RAM into the accumulator, then store the block. A core keeps
@@ -104,21 +122,15 @@ export function runMatmulProgram(
             for (let k = 0; k < kk; k++) aTile[i * kk + k] = mode.activation(row[k]!);
           }
           const bKey = `${bi}/${kt}/${n0}`;
+          // Held column-major on chip (the simulation's own layout: the k loop then reads both operands in order).
           const bTile = new Float64Array(kk * cols);
           for (let k = 0; k < kk; k++) {
             const row = dmaLoad(b, bOff, (bi * K + k0 + k) * N + n0, cols);
-            for (let j = 0; j < cols; j++) bTile[k * cols + j] = mode.weight(row[j]!, n0 + j);
+            for (let j = 0; j < cols; j++) bTile[j * kk + k] = mode.weight(row[j]!, n0 + j);
           }
           const bBytes = resident[core] === bKey ? 0 : kk * cols * mode.weightBytes;
           resident[core] = bKey;
-          // Compute: the accumulator sums products in k order.
-          for (let i = 0; i < rows; i++) {
-            for (let j = 0; j < cols; j++) {
-              let s = acc[i * cols + j]!;
-              for (let k = 0; k < kk; k++) s = mode.accumulate(s, aTile[i * kk + k]!, bTile[k * cols + j]!);
-              acc[i * cols + j] = s;
-            }
-          }
+          accumulateTile(mode, acc, aTile, bTile, rows, cols, kk);
           const macs = rows * cols * kk;
           prog.macs += macs;
           const last = kt === kTiles - 1;
