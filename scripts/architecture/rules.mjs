@@ -32,4 +32,18 @@ export const PACKAGES = {
  * model files) never imports its eager half (tensors, ops, autograd, nn, optim, trace).
  */
 export const ENGINE_LEAN = ["core", "graph", "runtime", "io"];
-export const ENGINE_EAGER = ["tensor.ts", "scope.ts", "memory.ts", "tape", "ops", "autograd", "nn", "optim", "trace", "compile", "deploy", "data", "checkpoint"];
+export const ENGINE_EAGER = [
+  "tensor.ts",
+  "scope.ts",
+  "memory.ts",
+  "tape",
+  "ops",
+  "autograd",
+  "nn",
+  "optim",
+  "trace",
+  "compile",
+  "deploy",
+  "data",
+  "checkpoint",
+];

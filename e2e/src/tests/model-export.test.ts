@@ -40,7 +40,11 @@ test("the transformer example traces with a fixed batch, says so, and exports ON
   await props.waitFor();
   assert.equal((await props.locator("h3").textContent())?.trim(), "softmax");
   assert.match((await props.locator('[data-testid="node-attributes"]').textContent()) ?? "", /axis/, "softmax's axis attribute is listed");
-  assert.match((await props.locator('[data-testid="node-inputs"]').textContent()) ?? "", /float32\[1, 4, 24, 24\]/, "the input's shape and dtype (batch, heads, queries, keys)");
+  assert.match(
+    (await props.locator('[data-testid="node-inputs"]').textContent()) ?? "",
+    /float32\[1, 4, 24, 24\]/,
+    "the input's shape and dtype (batch, heads, queries, keys)",
+  );
   // Zoom: the buttons scale the drawing; Reset brings it back.
   await studio.page.click('[data-testid="graph-zoom-in"]');
   assert.equal(await studio.page.textContent('[data-testid="graph-zoom"]'), "125%");

@@ -48,7 +48,9 @@ test("random float32 programs over random broadcasts and transposed views equal 
     try {
       for (const { assertSameBits } of checks) assertSameBits(attrs, inputs);
     } catch (err) {
-      throw new Error(`seed ${seed}: ${String(attrs.program)} -> ${String(attrs.outputs)} on ${inputs.map((i) => `[${i.shape.join(",")}]`).join(" ")}: ${(err as Error).message}`);
+      throw new Error(
+        `seed ${seed}: ${String(attrs.program)} -> ${String(attrs.outputs)} on ${inputs.map((i) => `[${i.shape.join(",")}]`).join(" ")}: ${(err as Error).message}`,
+      );
     }
   }
 });

@@ -1,5 +1,16 @@
 /** Runs a `fused` call as the stages fused-stages.ts plans: scratch buffers for what passes between them. */
-import { broadcastStrides, contiguousStrides, dtypeBytes, fusedValueTypes, isContiguous, parseFusedProgram, sizeOf, type Attrs, type Device, type DType } from "@polychip/hal";
+import {
+  broadcastStrides,
+  contiguousStrides,
+  dtypeBytes,
+  fusedValueTypes,
+  isContiguous,
+  parseFusedProgram,
+  sizeOf,
+  type Attrs,
+  type Device,
+  type DType,
+} from "@polychip/hal";
 import type { CpuBuffer, FastPath } from "../device.ts";
 import type { CpuKernel } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
@@ -91,4 +102,3 @@ export function runStaged(call: Parameters<CpuKernel>[0], path: FastPath, device
   }
   return true;
 }
-

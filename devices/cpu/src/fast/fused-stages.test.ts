@@ -16,7 +16,15 @@ const f32 = (shape: number[], dtype: DType = "float32") => ({ shape, dtype });
 
 function stagesOf(attrs: Attrs, shapes: number[][], flat: boolean[]) {
   const { steps, outputs } = parseFusedProgram(attrs, shapes.length);
-  return planStages(steps, outputs, fusedValueTypes(steps, shapes.map((s) => f32(s))), flat);
+  return planStages(
+    steps,
+    outputs,
+    fusedValueTypes(
+      steps,
+      shapes.map((s) => f32(s)),
+    ),
+    flat,
+  );
 }
 
 const bnSigmoid = program(
@@ -29,7 +37,15 @@ const bnSigmoid = program(
 );
 
 test("a batch-norm-like program ending in sigmoid splits into a WASM stage and a JavaScript stage", () => {
-  const stages = stagesOf(bnSigmoid, [[8, 4, 5, 5], [1, 4, 1, 1], [1, 4, 1, 1]], [true, false, false])!;
+  const stages = stagesOf(
+    bnSigmoid,
+    [
+      [8, 4, 5, 5],
+      [1, 4, 1, 1],
+      [1, 4, 1, 1],
+    ],
+    [true, false, false],
+  )!;
   assert.deepEqual(
     stages.map((s) => ({ wasm: s.wasm, inputs: s.inputs, ops: s.steps.map((st) => st.op), outputs: s.outputs, writes: s.writes })),
     [
@@ -54,7 +70,10 @@ test("staging does not apply to programs that run whole in WASM, have no WASM st
   );
   assert.equal(stagesOf(constOut, [[4]], [true]), undefined, "an output that is a constant");
   const { steps, outputs } = parseFusedProgram(bnSigmoid, 3);
-  assert.equal(planStages(steps, outputs, fusedValueTypes(steps, [f32([4], "float16"), f32([4], "float16"), f32([4], "float16")]), [true, true, true]), undefined);
+  assert.equal(
+    planStages(steps, outputs, fusedValueTypes(steps, [f32([4], "float16"), f32([4], "float16"), f32([4], "float16")]), [true, true, true]),
+    undefined,
+  );
 });
 
 test("constants are repeated in each stage that reads them instead of being stored", () => {

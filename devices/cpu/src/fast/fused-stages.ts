@@ -32,7 +32,12 @@ export const copyOf = (k: number): number => -1 - k;
  * with the output, or a single element); a JavaScript stage reads any other input from a copy that
  * a WASM stage before it makes. Constants are repeated in each stage that uses them.
  */
-export function planStages(steps: readonly FusedStep[], outputs: readonly number[], types: readonly TensorMeta[], flat: readonly boolean[]): FusedStage[] | undefined {
+export function planStages(
+  steps: readonly FusedStep[],
+  outputs: readonly number[],
+  types: readonly TensorMeta[],
+  flat: readonly boolean[],
+): FusedStage[] | undefined {
   const N = flat.length;
   const isConst = (v: number) => v >= N && steps[v - N]!.op === "const";
   if (!types.every((m) => m.dtype === "float32" || m.dtype === "bool") || outputs.some((o) => o < N || isConst(o))) return undefined;
@@ -71,16 +76,20 @@ export function planStages(steps: readonly FusedStep[], outputs: readonly number
 
   return groups.map((g, s) => {
     const later = new Set(groups.slice(s + 1).flatMap(reads));
-    const writes = [
-      ...g.members.map((k) => N + k).filter((v) => later.has(v) || outputs.includes(v)),
-      ...(s === firstJs - 1 ? [...strided].map(copyOf) : []),
-    ];
+    const writes = [...g.members.map((k) => N + k).filter((v) => later.has(v) || outputs.includes(v)), ...(s === firstJs - 1 ? [...strided].map(copyOf) : [])];
     return emitStage(g.wasm, g.members, writes, steps, N, (a) => (!g.wasm && strided.has(a) ? copyOf(a) : a));
   });
 }
 
 /** A stage's own program: what it reads from outside becomes its inputs, constants are repeated, `writes` are its outputs. */
-function emitStage(wasm: boolean, members: readonly number[], writes: readonly number[], steps: readonly FusedStep[], N: number, source: (v: number) => number): FusedStage {
+function emitStage(
+  wasm: boolean,
+  members: readonly number[],
+  writes: readonly number[],
+  steps: readonly FusedStep[],
+  N: number,
+  source: (v: number) => number,
+): FusedStage {
   const here = new Set(members.map((k) => N + k));
   const isConst = (v: number) => v >= N && steps[v - N]!.op === "const";
   const inputs: number[] = [];

@@ -7,7 +7,8 @@ import { fusedRunsInWasm, fusedWasmModule } from "./fused.ts";
 
 const checks = fusedChecksOnOneAndThreeThreads();
 
-const metas = (inputs: readonly HostInput[]) => inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? ("float32" as DType), strides: i.strides ?? contiguousStrides(i.shape) }));
+const metas = (inputs: readonly HostInput[]) =>
+  inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? ("float32" as DType), strides: i.strides ?? contiguousStrides(i.shape) }));
 
 /** The program runs in WASM for these inputs and equals the unfused ops bit for bit, on one thread and on three. */
 function assertWasmSameBits(attrs: Attrs, inputs: HostInput[]): void {
@@ -29,8 +30,18 @@ const channelStats = (seed: number, channels: number): HostInput[] => [1, 2, 3, 
 
 test("a batch-norm-like program with [1,C,1,1] inputs over [64,16,28,28] takes the WASM path", () => {
   const shapes = [[64, 16, 28, 28], ...Array.from({ length: 4 }, () => [1, 16, 1, 1])];
-  assert.ok(fusedRunsInWasm(batchNorm, shapes.map((shape) => ({ shape, dtype: "float32" }))));
-  assert.ok(fusedWasmModule(batchNorm, shapes.map((shape) => ({ shape, dtype: "float32" }))));
+  assert.ok(
+    fusedRunsInWasm(
+      batchNorm,
+      shapes.map((shape) => ({ shape, dtype: "float32" })),
+    ),
+  );
+  assert.ok(
+    fusedWasmModule(
+      batchNorm,
+      shapes.map((shape) => ({ shape, dtype: "float32" })),
+    ),
+  );
 });
 
 test("batch-norm-like over odd sizes equals the unfused ops, small and large enough to split across threads", () => {

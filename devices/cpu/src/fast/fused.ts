@@ -43,7 +43,12 @@ export function fusedRunsInWasm(attrs: Attrs, inputs: readonly FusedInput[]): bo
  * JavaScript (see fusedKernelSource). `rowConstant[k]` marks inputs read once per row (default:
  * as the inputs' shapes and strides broadcast).
  */
-export function fusedWasmModule(attrs: Attrs, inputs: readonly FusedInput[], rowConstant?: readonly boolean[], shared = true): Uint8Array<ArrayBuffer> | undefined {
+export function fusedWasmModule(
+  attrs: Attrs,
+  inputs: readonly FusedInput[],
+  rowConstant?: readonly boolean[],
+  shared = true,
+): Uint8Array<ArrayBuffer> | undefined {
   if (!fusedRunsInWasm(attrs, inputs)) return undefined;
   const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
   const constant = rowConstant ?? rowPlanOf(inputs)!.inner.map((s) => s === 0);

@@ -143,7 +143,10 @@ test("a module generated at run time runs its chunks on the workers, compiled th
   const { base, stride } = runtime.scratchFor(3, 0);
   // No caller-side runner: only the workers take chunks.
   pool!.run(DYNAMIC_FN, [out], 16, base, stride, undefined, generated.shared);
-  assert.deepEqual(Array.from(runtime.i32.subarray(out / 4, out / 4 + 16)), Array.from({ length: 16 }, (_, c) => c + 100));
+  assert.deepEqual(
+    Array.from(runtime.i32.subarray(out / 4, out / 4 + 16)),
+    Array.from({ length: 16 }, (_, c) => c + 100),
+  );
   assert.throws(() => pool!.run(DYNAMIC_FN, [out], 1, base, stride), /needs the module's bytes/);
   runtime.unloadModule(generated);
   runtime.arena.free(out, 64);

@@ -150,7 +150,15 @@ export class WorkerPool {
    * naming the first failure, after every chunk has finished. `fn` DYNAMIC_FN runs the export of
    * `dynamic` instead (see protocol.ts).
    */
-  run(fn: number, args: readonly number[], total: number, scratchBase: number, scratchStride: number, onCaller?: ChunkRunner, dynamic?: DynamicModuleBytes): void {
+  run(
+    fn: number,
+    args: readonly number[],
+    total: number,
+    scratchBase: number,
+    scratchStride: number,
+    onCaller?: ChunkRunner,
+    dynamic?: DynamicModuleBytes,
+  ): void {
     if (this.disposed) throw new KernelError("cpu: the worker pool was disposed");
     if (this.stalled) throw new DeviceError(`cpu: the worker pool stopped after a stall (${this.stalled}); create a new cpu device`);
     if (args.length > MAX_ARGS) throw new KernelError(`cpu: a job takes at most ${MAX_ARGS} arguments, got ${args.length}`);

@@ -146,9 +146,7 @@ export function fusedModuleBytes(
         if (isBool(k)) return [setPtr, set(sca[k]!, i32.ne(i32.load8u(addr), i32.const(0))), set(vec[k]!, i32x4.ne(i32x4.splat(get(sca[k]!)), ZERO_I()))];
         return [setPtr, set(vec[k]!, v128.load32Splat(addr)), set(sca[k]!, f32.load(addr))];
       }),
-      ...outputs.map((o, m) =>
-        set(outPtr[m]!, i32.add(get(param(`out${m}`)), i32.mul(i32.mul(get(row), get(param("rowLen"))), i32.const(isBool(o) ? 1 : 4)))),
-      ),
+      ...outputs.map((o, m) => set(outPtr[m]!, i32.add(get(param(`out${m}`)), i32.mul(i32.mul(get(row), get(param("rowLen"))), i32.const(isBool(o) ? 1 : 4))))),
       set(n, minS(i32.sub(get(param("total")), i32.mul(get(row), get(param("rowLen")))), get(param("rowLen")))),
     ];
 
