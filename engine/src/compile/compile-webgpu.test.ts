@@ -3,8 +3,18 @@ import "../testing/first-party-devices.ts";
 import { after, before, test } from "node:test";
 import { isWebGpuAvailable } from "@polychip/device-webgpu";
 import { getDeviceEntry } from "../core/devices.ts";
-import { compile, crossEntropy, manualSeed, nn, optim, randn, removeDevice, setDefaultDevice, tensor, tidy, useDevice, type Tensor } from "../index.ts";
-import { batchOf, cnn as cnnWithBatchNorm, compareTraining, gptBatch, LstmClassifier, mlp, ResidualBlock, TinyGpt } from "../testing/compile-twins.ts";
+import { compile, manualSeed, nn, optim, randn, removeDevice, setDefaultDevice, tensor, tidy, useDevice, type Tensor } from "../index.ts";
+import {
+  batchOf,
+  cnn as cnnWithBatchNorm,
+  compareTraining,
+  gptBatch,
+  LstmClassifier,
+  mlp,
+  ResidualBlock,
+  TinyGpt,
+  trainStep,
+} from "../testing/compile-twins.ts";
 
 const NO_WEBGPU = (await isWebGpuAvailable()) ? false : "no WebGPU adapter (install chromium and libvulkan1 for Dawn on SwiftShader)";
 before(async () => {
@@ -36,16 +46,7 @@ test("a compiled CNN training step on webgpu equals eager within 1e-4 with at le
   manualSeed(2);
   const [eagerModel, compiledModel] = [cnn(), cnn()];
   compiledModel.loadStateDict(eagerModel.stateDict());
-  const stepOf = (model: nn.Module) => {
-    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
-    return (x: Tensor, y: Tensor) => {
-      opt.zeroGrad();
-      const loss = crossEntropy(model.forward(x) as Tensor, y);
-      loss.backward();
-      opt.step();
-      return loss;
-    };
-  };
+  const stepOf = (model: nn.Module) => trainStep(model, new optim.Adam(model.parameters(), { lr: 0.01 }));
   const eager = stepOf(eagerModel);
   const compiled = compile(stepOf(compiledModel));
   const x = randn([6, 1, 8, 8]);

@@ -1,7 +1,7 @@
 import { nn, type Tensor } from "@polychip/engine";
 
 /** conv3x3 → BN → ReLU → conv3x3 → BN, plus the input (through a strided 1×1 conv + BN when the shape changes), → ReLU. */
-class BasicBlock extends nn.Module {
+export class BasicBlock extends nn.Module {
   conv1: nn.Conv2d;
   bn1: nn.BatchNorm2d;
   conv2: nn.Conv2d;

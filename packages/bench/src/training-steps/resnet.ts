@@ -1,28 +1,5 @@
-import { add, mean, nn, relu, type Tensor } from "@polychip/engine";
-
-/** A residual block of two 3x3 convolutions with batch norm; a strided 1x1 convolution matches the shortcut when the shape changes. */
-class BasicBlock extends nn.Module {
-  conv1: nn.Conv2d;
-  bn1: nn.BatchNorm2d;
-  conv2: nn.Conv2d;
-  bn2: nn.BatchNorm2d;
-  shortcut?: nn.Sequential;
-
-  constructor(inChannels: number, outChannels: number, stride: number) {
-    super();
-    this.conv1 = new nn.Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false });
-    this.bn1 = new nn.BatchNorm2d(outChannels);
-    this.conv2 = new nn.Conv2d(outChannels, outChannels, 3, { padding: 1, bias: false });
-    this.bn2 = new nn.BatchNorm2d(outChannels);
-    if (stride !== 1 || inChannels !== outChannels)
-      this.shortcut = new nn.Sequential(new nn.Conv2d(inChannels, outChannels, 1, { stride, bias: false }), new nn.BatchNorm2d(outChannels));
-  }
-
-  forward(x: Tensor): Tensor {
-    const y = this.bn2.call(this.conv2.call(relu(this.bn1.call(this.conv1.call(x)))));
-    return relu(add(y, this.shortcut ? this.shortcut.call(x) : x));
-  }
-}
+import { mean, nn, relu, type Tensor } from "@polychip/engine";
+import { BasicBlock } from "../models/resnet.ts";
 
 /** A small CIFAR-style ResNet (16-32-64 channels, one block per stage), the same layers as torch_steps.py's. */
 export class SmallResNet extends nn.Module {
