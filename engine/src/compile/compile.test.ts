@@ -130,3 +130,13 @@ test("a function whose structure keeps changing warns once, naming it, and keeps
   assert.equal(warnings.length, 1);
   assert.match(warnings[0]!, /compile\(changing\): more than 2 different step structures/);
 });
+
+test("an error thrown mid-step still leaves what ran before it computed, as eager code would", async () => {
+  const p = nn.parameter(tensor([1, 2, 3]));
+  const f = compile(() => {
+    noGrad(() => p.assign(p.mul(10)));
+    throw new Error("boom after the update");
+  });
+  assert.throws(() => f(), /boom after the update/);
+  assert.deepEqual(Array.from(await p.data()), [10, 20, 30]);
+});

@@ -87,7 +87,8 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
     if (activeLazyRecorder() || activeRecorder()) return fn(...args);
     stats.calls++;
     const recorder = new StepRecorder();
-    let result: ReturnType<F>;
+    let result: ReturnType<F> | undefined;
+    let failure: { error: unknown } | undefined;
     const previous = setLazyRecorder(recorder);
     try {
       // As inside tidy(): tensors made by the step and not returned (nor kept) are freed, so the plan frees them early.
@@ -98,18 +99,23 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
         }
         return r;
       });
-    } catch (err) {
-      recorder.release();
-      throw err;
+    } catch (error) {
+      failure = { error };
     } finally {
       setLazyRecorder(previous);
     }
     try {
       const program = recorder.finish();
+      if (failure) {
+        // Eager code would have run the ops before the error (a parameter already updated, a
+        // gradient already set): run them too, unfused and uncached, so no tensor stays pending.
+        execute(planMemory(program, eagerSteps(program)), program, recorder);
+        throw failure.error;
+      }
       const { plan, fusedGroups } = planFor(program);
       const { inPlace } = execute(plan, program, recorder);
       stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, peakBytes: plan.peakBytes, inPlaceSteps: inPlace };
-      return result;
+      return result as ReturnType<F>;
     } finally {
       recorder.release();
     }
