@@ -53,29 +53,6 @@ test("the CNN example trains on webgpu (SwiftShader without a GPU): kernels on w
   await studio.screenshot("profiler-webgpu");
 });
 
-test("the CNN example trains on npu-sim: kernels on the chip, nothing falling back, loss finite and falling", async (t) => {
-  const npu = await available("npu-sim");
-  if (!npu.ok) return t.skip(`npu-sim unavailable: ${npu.reason}`);
-  // A small batch: the simulator is slower than the cpu, and this test must not dominate the suite.
-  await studio.setCode(withConstant(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6), "BATCH", 16));
-  await studio.selectDevice("npu-sim");
-  await studio.tab("profiler");
-  await studio.run();
-  const snap = await studio.finished(300_000);
-  await studio.selectDevice("cpu");
-  assert.equal(snap.status, "done", snap.error?.message);
-  assert.equal(snap.device, "npu-sim");
-  const losses = snap.metrics.map((m) => m.values.loss!);
-  assert.equal(losses.length, 6);
-  assert.ok(losses.every(Number.isFinite) && losses[0]! > 1.5 && losses[0]! < 3.5, `losses ${losses.join(", ")}`);
-  assert.ok(Math.min(...losses.slice(3)) < losses[0]!, `loss moved down: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
-  const onChip = snap.opRows.filter((r) => r.device === "npu-sim" && r.category === "kernel").map((r) => r.name);
-  // conv2d is a composite: npu-sim runs it through its decomposition, so its matmuls show.
-  assert.ok(onChip.includes("matmul") && onChip.includes("maxPool2d"), `the layers ran on npu-sim: ${onChip.join(", ")}`);
-  const fellBack = snap.opRows.filter((r) => r.category === "fallback").map((r) => r.name);
-  assert.deepEqual(fellBack, [], "no op fell back to the cpu");
-});
-
 test("the NPU int8 example deploys on npu-sim: simulated cycles and DMA bytes in the profiler, nothing falling back", async (t) => {
   const npu = await available("npu-sim");
   if (!npu.ok) return t.skip(`npu-sim unavailable: ${npu.reason}`);
@@ -159,4 +136,27 @@ test("the exported ONNX file loads back by drop and gives the same predictions",
   const diff = Number(/max \|Δ\| = ([\d.e+-]+)/.exec(text)?.[1]);
   assert.ok(diff <= 1e-4, `outputs match the trained model within 1e-4 (got ${diff})`);
   await studio.screenshot("model-onnx-roundtrip");
+});
+
+test("the CNN example trains on npu-sim: kernels on the chip, nothing falling back, loss finite and falling", async (t) => {
+  const npu = await available("npu-sim");
+  if (!npu.ok) return t.skip(`npu-sim unavailable: ${npu.reason}`);
+  // A small batch: the simulator is slower than the cpu, and this test must not dominate the suite.
+  await studio.setCode(withConstant(withConstant(await studio.openExample("fashion-cnn"), "STEPS", 6), "BATCH", 16));
+  await studio.selectDevice("npu-sim");
+  await studio.tab("profiler");
+  await studio.run();
+  const snap = await studio.finished(300_000);
+  await studio.selectDevice("cpu");
+  assert.equal(snap.status, "done", snap.error?.message);
+  assert.equal(snap.device, "npu-sim");
+  const losses = snap.metrics.map((m) => m.values.loss!);
+  assert.equal(losses.length, 6);
+  assert.ok(losses.every(Number.isFinite) && losses[0]! > 1.5 && losses[0]! < 3.5, `losses ${losses.join(", ")}`);
+  assert.ok(Math.min(...losses.slice(3)) < losses[0]!, `loss moved down: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
+  const onChip = snap.opRows.filter((r) => r.device === "npu-sim" && r.category === "kernel").map((r) => r.name);
+  // conv2d is a composite: npu-sim runs it through its decomposition, so its matmuls show.
+  assert.ok(onChip.includes("matmul") && onChip.includes("maxPool2d"), `the layers ran on npu-sim: ${onChip.join(", ")}`);
+  const fellBack = snap.opRows.filter((r) => r.category === "fallback").map((r) => r.name);
+  assert.deepEqual(fellBack, [], "no op fell back to the cpu");
 });
