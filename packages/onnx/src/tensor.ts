@@ -1,4 +1,5 @@
 import {
+  hostArray,
   DTypeError,
   FormatError,
   float16BitsToFloat32,
@@ -233,7 +234,7 @@ export function tensorFromProto(t: TensorProto, what: string, options: { clampIn
     return { dtype, shape: dims, data: new Float32Array(copy.buffer, 0, n) };
   }
   const { dims, values } = tensorValues(t, what);
-  const data = hostArrayFor(dtype, values.length);
+  const data = hostArray(dtype, values.length);
   if (dtype === "int32") {
     for (let i = 0; i < values.length; i++) {
       let v = values[i]!;
@@ -247,20 +248,6 @@ export function tensorFromProto(t: TensorProto, what: string, options: { clampIn
     }
   } else data.set(values);
   return { dtype, shape: dims, data };
-}
-
-function hostArrayFor(dtype: DType, n: number): HostArray {
-  switch (dtype) {
-    case "float32":
-    case "float16":
-      return new Float32Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "int8":
-      return new Int8Array(n);
-    default:
-      return new Uint8Array(n);
-  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  hostArray,
   DTypeError,
   FormatError,
   hasOp,
@@ -366,23 +367,9 @@ export class RunTimeValueError extends UnsupportedOpError {
 
 export function toHost(data: HostArray | readonly number[], shape: readonly number[], dtype: DType): HostTensor {
   if (data.length !== sizeOf(shape)) throw new ShapeError(`constant: ${data.length} values do not fill shape [${shape.join(", ")}]`);
-  const arr = hostArrayOf(dtype, data.length);
+  const arr = hostArray(dtype, data.length);
   arr.set(data as ArrayLike<number>);
   return { dtype, shape: [...shape], data: arr };
-}
-
-function hostArrayOf(dtype: DType, n: number): HostArray {
-  switch (dtype) {
-    case "float32":
-    case "float16":
-      return new Float32Array(n);
-    case "int32":
-      return new Int32Array(n);
-    case "int8":
-      return new Int8Array(n);
-    default:
-      return new Uint8Array(n);
-  }
 }
 
 /** A host tensor converted to another dtype (freezing an input given in a wider type). */
