@@ -48,6 +48,9 @@ export class OneCycleLR {
     maxLr: number | number[],
     opts: OneCycleOptions = {},
   ) {
+    const lrs = Array.isArray(maxLr) ? maxLr : [maxLr];
+    if (lrs.some((lr) => typeof lr !== "number" || !(lr > 0)))
+      throw new PolychipError(`OneCycleLR: maxLr (the second argument) must be a positive number or one per parameter group, got ${JSON.stringify(maxLr)}`);
     const total = opts.totalSteps ?? (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined ? opts.epochs * opts.stepsPerEpoch : NaN);
     if (!Number.isInteger(total) || total <= 0)
       throw new PolychipError(`OneCycleLR: give totalSteps, or epochs and stepsPerEpoch, as positive integers (got ${total})`);

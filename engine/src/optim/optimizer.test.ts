@@ -113,3 +113,11 @@ test("ReduceLROnPlateau refuses a tensor or NaN metric", () => {
   const s = new optim.ReduceLROnPlateau(new optim.SGD([param([1])], { lr: 1 }));
   assert.throws(() => s.step(tensor([1]) as never), /expected a number metric/);
 });
+
+test("OneCycleLR given an options object where maxLr goes says so, naming the argument", () => {
+  const opt = new optim.SGD([param([1])], { lr: 0.1 });
+  assert.throws(
+    () => new optim.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 10 } as never),
+    /OneCycleLR: maxLr \(the second argument\) must be a positive number/,
+  );
+});
