@@ -78,6 +78,7 @@ export const COMPILE_FLAGS = {
   json,
   report: { kind: "boolean" },
   out: { kind: "string" },
+  input: { kind: "string" },
 } as const satisfies FlagTable;
 
 export const EVAL_FLAGS = {

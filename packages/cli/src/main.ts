@@ -24,8 +24,9 @@ usage:
   polychip export <checkpoint.pcck> --out model.pcm [--onnx model.onnx] [--print] [--json]
   polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
                  (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
-  polychip compile <model.pcm|model.onnx> [--device cpu] [--report] [--out fused.pcm] [--json]
-                 (kernels before/after fusion, planned peak memory; --report prints each generated kernel)
+  polychip compile <model.pcm|model.onnx> [--device cpu] [--report] [--out fused.pcm] [--input inputs.json] [--json]
+                 (kernels before/after fusion, planned peak memory; --report prints each generated kernel;
+                  --input plans an ONNX model with dynamic dims for those inputs' shapes)
   polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
   polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE] [--summary]
   polychip deploy <model.pcm|model.onnx|checkpoint.pcck> [--device npu-sim] [--int8|--fp16] [--calibrate 512]
@@ -102,7 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { values, positionals } = parseFlags(command, rest, COMPILE_FLAGS, { min: 1, max: 1, what: "<model.pcm|model.onnx>" });
     const device = await resolveDevice(command, values.device, values.plugin);
     if (values.out) await checkOutputPath(values.out, "fused model file");
-    const result = await compileCommand({ model: positionals[0]!, device, report: values.report, out: values.out, json: values.json });
+    const result = await compileCommand({ model: positionals[0]!, device, report: values.report, out: values.out, input: values.input, json: values.json });
     printJson(values.json, result);
     return 0;
   }

@@ -46,3 +46,18 @@ test("compile --out writes a fused model that gives the same outputs", async () 
     Array.from(a.output!.data).forEach((v, i) => assert.ok(Math.abs(v - b.output!.data[i]!) < 1e-6, `${v} vs ${b.output!.data[i]}`));
   });
 });
+
+test("compile --input plans an ONNX model with dynamic height/width for those inputs' shapes", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "polychip-compile-onnx-"));
+  try {
+    const model = new URL("../../../onnx/fixtures/dynamic-hw.onnx", import.meta.url).pathname;
+    await assert.rejects(compileCommand({ model, device: "cpu", report: false, json: true }), /needs the static shape/);
+    const input = join(dir, "x.json");
+    await writeFile(input, JSON.stringify({ x: { shape: [1, 3, 10, 14], data: new Array(420).fill(0.5) } }));
+    const r = await compileCommand({ model, device: "cpu", report: false, json: true, input });
+    assert.deepEqual(r.symbolicDims, []);
+    assert.ok(r.before.kernels > 0 && r.after.kernels <= r.before.kernels);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

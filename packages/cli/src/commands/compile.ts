@@ -1,10 +1,13 @@
 // Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
 import "@polychip/devices";
-import { dtypeBytes, sizeOf, type TensorMeta } from "@polychip/hal";
+import { dtypeBytes, PolychipError, sizeOf, type TensorMeta } from "@polychip/hal";
 import { getDeviceEntry } from "@polychip/engine/core";
 import { fuseElementwise, inferShapes, isStructuralOp, type Graph, type ValueInfo } from "@polychip/engine/graph";
 import { formatBytes, planPeak, useDevice } from "@polychip/engine/runtime";
-import { loadModel, saveModel } from "../model-files.ts";
+import { extname } from "node:path";
+import { parsingFile } from "../files.ts";
+import { loadModel, openOnnxSession, saveModel } from "../model-files.ts";
+import { readInputFile } from "./run.ts";
 
 export interface CompileArgs {
   model: string;
@@ -13,6 +16,8 @@ export interface CompileArgs {
   report: boolean;
   /** Writes the fused graph as a .pcm model (sessions also fuse on load; this file carries the plan). */
   out?: string;
+  /** Inputs (as for `polychip run`) whose shapes an ONNX model with dynamic dims is planned for. */
+  input?: string;
   json: boolean;
 }
 
@@ -76,7 +81,7 @@ function plannedPeak(graph: Graph): { bytes: number; symbols: Set<string> } {
  * the device generates for each fused kernel.
  */
 export async function compileCommand(args: CompileArgs): Promise<CompileResult> {
-  const graph = await loadModel(args.model);
+  const graph = await graphOf(args);
   await useDevice(args.device);
   const device = getDeviceEntry(args.device).device;
   const fused = fuseElementwise(graph);
@@ -108,6 +113,20 @@ export async function compileCommand(args: CompileArgs): Promise<CompileResult> 
   };
   if (!args.json) process.stdout.write(formatReport(result, args.report));
   return result;
+}
+
+/** The model's graph; an ONNX model with --input is planned for those inputs' shapes, as `run` does. */
+async function graphOf(args: CompileArgs): Promise<Graph> {
+  if (!args.input) return loadModel(args.model);
+  if (extname(args.model).toLowerCase() !== ".onnx")
+    throw new PolychipError("compile: --input applies to .onnx models (a .pcm model's shapes are in the file)");
+  const inputs = await readInputFile(args.input);
+  const session = await openOnnxSession(args.model, args.device);
+  try {
+    return (await parsingFile(args.model, () => session.planFor(inputs))).graph;
+  } finally {
+    session.dispose();
+  }
 }
 
 function formatReport(r: CompileResult, withSources: boolean): string {
