@@ -27,6 +27,7 @@ export {
   resetFallbackReport,
   setWarningHandler,
   profiler,
+  type ProfileRange,
   type FallbackPolicy,
   type FallbackRecord,
   setDeviceDeadline,

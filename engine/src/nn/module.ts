@@ -3,6 +3,7 @@ import { noGrad } from "../tape/grad-mode.ts";
 import { keep } from "../scope.ts";
 import type { Tensor } from "../tensor.ts";
 import { collectMembers, replaceOwnTensors } from "./members.ts";
+import { instrumentForward } from "./forward-ranges.ts";
 import { HookSet, type BackwardHook, type ForwardHook, type ForwardPreHook, type HookHandle, runWithHooks } from "./hooks.ts";
 
 /**
@@ -15,6 +16,11 @@ export abstract class Module {
   training = true;
   readonly #bufferNames = new Set<string>();
   readonly #hooks = new HookSet<Module>();
+
+  constructor() {
+    // Each subclass's forward opens a profiler range while recording (forward-ranges.ts).
+    instrumentForward(new.target.prototype, Module.prototype);
+  }
 
   abstract forward(...inputs: Tensor[]): Tensor;
 

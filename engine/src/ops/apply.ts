@@ -1,5 +1,6 @@
 import { contiguousStrides, expandView, permuteView, reshapeStrides, sliceView, type Attrs } from "@polychip/hal";
 import { runOp, shareView } from "../core/dispatch.ts";
+import { profiler } from "../core/profiler.ts";
 import type { RawView } from "../core/view.ts";
 import { noGrad } from "../tape/grad-mode.ts";
 import { recordGradient } from "../tape/node.ts";
@@ -13,6 +14,17 @@ import "./methods.ts";
  * autograd. Gradients are looked up by `op` in autograd/gradients.ts at backward time.
  */
 export function apply(op: string, inputs: readonly Tensor[], attrs: Attrs = {}, device?: string): Tensor {
+  // While profiling, each op that runs kernels is a range around them (view ops launch none).
+  if (!profiler.recording || op in VIEW_OPS) return applyOp(op, inputs, attrs, device);
+  const end = profiler.beginRange(op, "op");
+  try {
+    return applyOp(op, inputs, attrs, device);
+  } finally {
+    end();
+  }
+}
+
+function applyOp(op: string, inputs: readonly Tensor[], attrs: Attrs, device?: string): Tensor {
   const view = VIEW_OPS[op];
   const out = new Tensor(
     view
