@@ -376,7 +376,7 @@ export function App() {
       },
       traceJson: () => {
         const s = store.getSnapshot();
-        return JSON.stringify(buildTrace(s.events, s.steps, s.run?.origin ?? 0, s.droppedEvents, s.dataSpans));
+        return JSON.stringify(buildTrace(s.events, s.steps, s.run?.origin ?? 0, s.droppedEvents, s.dataSpans, s.ranges));
       },
     };
   });
@@ -601,6 +601,7 @@ export function App() {
             {tab === "profiler" && (
               <ProfilerPanel
                 events={state.events}
+                ranges={state.ranges}
                 steps={state.steps}
                 data={state.dataSpans}
                 origin={run?.origin ?? 0}

@@ -64,3 +64,19 @@ test("data loading gets its own track, outside the steps of the compute tracks",
   assert.deepEqual([load.tid, load.cat, load.ts, load.dur], [thread.tid, "data", 20000, 80000]);
   assert.ok(!trace.traceEvents.some((e) => e.tid === thread.tid && e.name.startsWith("step")), "no step spans on the data track");
 });
+
+test("module and op ranges go on the host track and nest step → module → op → kernel, even when their times tie", () => {
+  const ranges = [
+    { name: "matmul", kind: "op" as const, start: 102, duration: 3, depth: 2 },
+    { name: "Sequential/Linear[0]", kind: "module" as const, start: 102, duration: 3, depth: 1 },
+    { name: "Sequential", kind: "module" as const, start: 101, duration: 6, depth: 0 },
+  ];
+  const trace = toChromeTrace([kernel("matmul", 102.5, 2)], [{ step: 0, start: 100, end: 110 }], 100, {}, [], ranges);
+  const complete = trace.traceEvents.filter((e) => e.ph === "X");
+  assert.deepEqual(
+    complete.map((e) => `${e.cat}:${e.name}`),
+    ["step:step 0", "module:Sequential", "module:Sequential/Linear[0]", "op:matmul", "kernel:matmul"],
+  );
+  assert.equal(new Set(complete.map((e) => e.tid)).size, 1, "one track: the cpu's");
+  assert.deepEqual(nestingProblems(trace), []);
+});

@@ -1,10 +1,12 @@
 /**
  * Chrome / Perfetto trace JSON ("Trace Event Format") from the profiler's events. Each device gets
- * a kernel track and a transfer track; each training step is a parent span on the kernel tracks,
- * so the trace opens as step → kernels. Complete ("X") events on one track must nest strictly, so
+ * a kernel track and a transfer track; each training step is a parent span on the kernel tracks.
+ * Module and op ranges (host time) go on the host's own track, "cpu", whose kernels run inside
+ * the op that launched them, so it opens as step → module → op → kernel. Complete ("X") events on one track must nest strictly, so
  * a child that overruns its parent (asynchronous GPU timestamps can) is clipped to it and marked.
  */
 import type { ProfileEvent } from "@polychip/hal";
+import type { ProfileRange } from "@polychip/engine";
 
 export interface StepSpan {
   step: number;
@@ -54,9 +56,16 @@ interface Span {
   args?: Record<string, unknown>;
 }
 
+/** The track module and op ranges are drawn on: the host's, where synchronous kernels run. */
+export const HOST_TRACK = "cpu";
+
+/** Which of two equal spans is the parent: a step holds modules, a module ops, an op kernels. */
+const NESTING_RANK: Record<string, number> = { step: 0, module: 1, op: 2 };
+const rank = (cat: string) => NESTING_RANK[cat] ?? 3;
+
 /** Sorts spans parent-first and clips any child that would stick out of its parent. */
 export function nestSpans(spans: Span[]): Span[] {
-  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end || rank(a.cat) - rank(b.cat));
   const stack: Span[] = [];
   const out: Span[] = [];
   for (const s of sorted) {
@@ -76,6 +85,7 @@ export function toChromeTrace(
   origin = 0,
   meta: Record<string, string> = {},
   data: readonly DataSpan[] = [],
+  ranges: readonly ProfileRange[] = [],
 ): ChromeTrace {
   const tracks = new Map<string, Span[]>();
   const spansOf = (track: string) => {
@@ -91,6 +101,9 @@ export function toChromeTrace(
       end: e.start - origin + Math.max(0, e.duration),
       args: e.args ? { ...e.args } : undefined,
     });
+  }
+  for (const r of ranges) {
+    spansOf(HOST_TRACK).push({ name: r.name, cat: r.kind, start: r.start - origin, end: r.start - origin + Math.max(0, r.duration) });
   }
   const computeTracks = [...tracks.keys()].filter((t) => !t.endsWith(" transfers"));
 

@@ -1,5 +1,6 @@
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ProfileEvent } from "@polychip/hal";
+import type { ProfileRange } from "@polychip/engine";
 import { toChromeTrace, type DataSpan, type StepSpan } from "../lib/chrome-trace.ts";
 import { download } from "../lib/download.ts";
 import type { OpRow, OpSummary } from "../lib/op-summary.ts";
@@ -8,10 +9,12 @@ import { formatBytes } from "../lib/ticks.ts";
 import { formatCount, formatMs, formatNumber } from "../lib/format-number.ts";
 import type { FallbackInfo } from "../worker/protocol.ts";
 import { EventDetails, Timeline } from "./Timeline.tsx";
+import { RangeSummaryView } from "./RangeSummaryView.tsx";
 import { nextSort, sortOpRows, type OpSort, type OpSortKey } from "../lib/op-sort.ts";
 
 interface Props {
   events: readonly ProfileEvent[];
+  ranges: readonly ProfileRange[];
   steps: readonly StepSpan[];
   data: readonly DataSpan[];
   origin: number;
@@ -52,8 +55,15 @@ const DEVICE_ARG_COLUMNS: { key: RegExp; label: string; bytes?: boolean }[] = [
   { key: /^macUtilisation$/i, label: "MAC util. max" },
 ];
 
-export function buildTrace(events: readonly ProfileEvent[], steps: readonly StepSpan[], origin: number, droppedEvents: number, data: readonly DataSpan[] = []) {
-  return toChromeTrace(events, steps, origin, droppedEvents ? { note: `${droppedEvents} oldest events were not kept by the studio` } : {}, data);
+export function buildTrace(
+  events: readonly ProfileEvent[],
+  steps: readonly StepSpan[],
+  origin: number,
+  droppedEvents: number,
+  data: readonly DataSpan[] = [],
+  ranges: readonly ProfileRange[] = [],
+) {
+  return toChromeTrace(events, steps, origin, droppedEvents ? { note: `${droppedEvents} oldest events were not kept by the studio` } : {}, data, ranges);
 }
 
 /** The op-table row an event is counted in. */
@@ -64,7 +74,9 @@ export function ProfilerPanel(props: Props) {
   return <ProfilerView {...live} />;
 }
 
-function ProfilerView({ events, steps, data, origin, summary, droppedEvents, fallback, version }: Props) {
+function ProfilerView({ events, ranges, steps, data, origin, summary, droppedEvents, fallback, version }: Props) {
+  const [timeRange, setTimeRange] = useState<[number, number] | undefined>();
+  useEffect(() => setTimeRange(undefined), [origin]); // a new run: the old range means nothing
   const [linkedRow, setLinkedRow] = useState<string | undefined>();
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const toggleExpanded = (key: string) =>
@@ -104,7 +116,7 @@ function ProfilerView({ events, steps, data, origin, summary, droppedEvents, fal
         <button
           disabled={!events.length}
           data-testid="export-trace"
-          onClick={() => download("polychip-trace.json", JSON.stringify(buildTrace(events, steps, origin, droppedEvents, data)), "application/json")}
+          onClick={() => download("polychip-trace.json", JSON.stringify(buildTrace(events, steps, origin, droppedEvents, data, ranges)), "application/json")}
         >
           Export Chrome trace
         </button>
@@ -115,6 +127,9 @@ function ProfilerView({ events, steps, data, origin, summary, droppedEvents, fal
         <>
           <Timeline
             events={events}
+            ranges={ranges}
+            range={timeRange}
+            onRangeSelect={setTimeRange}
             steps={steps}
             data={data}
             origin={origin}
@@ -122,6 +137,16 @@ function ProfilerView({ events, steps, data, origin, summary, droppedEvents, fal
             selected={selected}
             onSelect={setSelected}
           />
+          {timeRange && (
+            <RangeSummaryView
+              range={timeRange}
+              origin={origin}
+              events={events}
+              ranges={ranges}
+              data={data}
+              onClear={() => setTimeRange(undefined)}
+            />
+          )}
           {selected && (
             <div className="selected-event">
               <EventDetails e={selected} origin={origin} />

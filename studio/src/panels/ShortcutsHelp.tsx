@@ -17,7 +17,10 @@ export const SHORTCUTS: { keys: string[]; where: string; what: string }[] = [
   { keys: ["←", "→", "↑", "↓"], where: "a divider", what: "Resize the panes (remembered)" },
   { keys: ["Enter", "Space"], where: "a graph node", what: "Show its properties" },
   { keys: [`${MOD}+wheel`], where: "the graph", what: "Zoom at the pointer" },
-  { keys: ["wheel", "drag", "double-click"], where: "the timeline", what: "Zoom, pan, show everything" },
+  { keys: ["wheel", "+", "−"], where: "the timeline", what: "Zoom in and out (at the pointer, or the middle with the keys)" },
+  { keys: ["Shift+wheel", "Shift+drag", "←", "→"], where: "the timeline", what: "Pan along the time axis" },
+  { keys: ["drag"], where: "the timeline", what: "Select a time range: its summary (time per op, kernel and module) shows below" },
+  { keys: ["0", "double-click"], where: "the timeline", what: "Show everything (Esc clears the selected range)" },
   { keys: ["drag"], where: "a chart", what: "Zoom every chart to that range (Reset zoom undoes it)" },
 ];
 

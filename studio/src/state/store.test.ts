@@ -7,6 +7,7 @@ const batch = (step: number) => ({
   console: [{ level: "log" as const, text: `step ${step}`, time: step }],
   metrics: [{ step, time: step, values: { loss: 1 } }],
   events: [],
+  ranges: [],
   steps: [],
   data: [],
 });

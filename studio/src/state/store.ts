@@ -3,6 +3,7 @@
  * here and React is told at most once per animation frame (the page stays responsive).
  */
 import type { ProfileEvent } from "@polychip/hal";
+import type { ProfileRange } from "@polychip/engine";
 import { OpSummary } from "../lib/op-summary.ts";
 import type { DroppedSummary } from "../lib/dropped-files.ts";
 import type {
@@ -46,6 +47,8 @@ export interface StudioState {
   metrics: MetricPoint[];
   console: ConsoleEntry[];
   events: ProfileEvent[];
+  /** Module and op ranges of the run (the newest MAX_TIMELINE_EVENTS, like the events). */
+  ranges: ProfileRange[];
   droppedEvents: number;
   steps: StepSpan[];
   dataSpans: DataSpan[];
@@ -68,12 +71,13 @@ type Listener = () => void;
 /** What one run produces: emptied when a new run starts. */
 function emptyRunOutput(): Pick<
   StudioState,
-  "metrics" | "console" | "events" | "droppedEvents" | "steps" | "dataSpans" | "shownGraphs" | "summary" | "memory" | "model" | "graph"
+  "metrics" | "console" | "events" | "ranges" | "droppedEvents" | "steps" | "dataSpans" | "shownGraphs" | "summary" | "memory" | "model" | "graph"
 > {
   return {
     metrics: [],
     console: [],
     events: [],
+    ranges: [],
     droppedEvents: 0,
     steps: [],
     dataSpans: [],
@@ -153,6 +157,7 @@ export class StudioStore {
         steps: b.steps.length ? s.steps.concat(b.steps) : s.steps,
         dataSpans: b.data.length ? s.dataSpans.concat(b.data) : s.dataSpans,
         events,
+        ranges: b.ranges.length ? s.ranges.concat(b.ranges).slice(-MAX_TIMELINE_EVENTS) : s.ranges,
         droppedEvents: dropped,
         memory: b.memory ?? s.memory,
         model: b.model ?? s.model,

@@ -1,5 +1,6 @@
 /** What the page and the training worker say to each other (through comlink). */
 import type { ProfileEvent } from "@polychip/hal";
+import type { ProfileRange } from "@polychip/engine";
 import type { DataSpan, StepSpan } from "../lib/chrome-trace.ts";
 import type { WeightStats } from "../lib/weight-stats.ts";
 import type { DroppedFile, MetricPoint } from "../user-api/run-context.ts";
@@ -44,6 +45,8 @@ export interface RunBatch {
   console: ConsoleEntry[];
   metrics: MetricPoint[];
   events: ProfileEvent[];
+  /** Module and op ranges (host time), each sent when it closed. */
+  ranges: ProfileRange[];
   steps: StepSpan[];
   /** Data loading, apart from the steps (a step's span starts after the data it waited for). */
   data: DataSpan[];

@@ -28,12 +28,12 @@ export class RunBuffer {
   }
 
   private empty(): RunBatch {
-    return { origin: this.origin, console: [], metrics: [], events: [], steps: [], data: [] };
+    return { origin: this.origin, console: [], metrics: [], events: [], ranges: [], steps: [], data: [] };
   }
 
-  push<K extends "console" | "metrics" | "events" | "steps" | "data">(kind: K, item: RunBatch[K][number]): void {
+  push<K extends "console" | "metrics" | "events" | "ranges" | "steps" | "data">(kind: K, item: RunBatch[K][number]): void {
     (this.batch[kind] as unknown[]).push(item);
-    if (performance.now() - this.lastFlush >= FLUSH_MS || this.batch.events.length >= MAX_EVENTS) this.flush();
+    if (performance.now() - this.lastFlush >= FLUSH_MS || this.batch.events.length + this.batch.ranges.length >= MAX_EVENTS) this.flush();
   }
 
   set(part: Partial<Pick<RunBatch, "model" | "graphs">>): void {
@@ -44,7 +44,7 @@ export class RunBuffer {
   flush(): void {
     this.lastFlush = performance.now();
     const b = this.batch;
-    if (!b.console.length && !b.metrics.length && !b.events.length && !b.steps.length && !b.data.length && !b.model && !b.graphs) return;
+    if (!b.console.length && !b.metrics.length && !b.events.length && !b.ranges.length && !b.steps.length && !b.data.length && !b.model && !b.graphs) return;
     this.batch = this.empty();
     try {
       Object.assign(b, this.snapshot());

@@ -47,7 +47,8 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
   setWarningHandler((m) => say("warn", [m]));
   reportToConsole = (level, text) => say(level, [text]);
   resetFallbackReport();
-  const unsubscribe = profiler.subscribe((e) => buffer.push("events", e));
+  const unsubscribeEvents = profiler.subscribe((e) => buffer.push("events", e));
+  const unsubscribeRanges = profiler.subscribeRanges((r) => buffer.push("ranges", r));
   shownGraphs.clear();
   let lastStepEnd = origin;
   let lastDataEnd = origin;
@@ -90,7 +91,8 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     // A blocked request's violation event is a task of its own: let one land before the last batch.
     await new Promise((resolve) => setTimeout(resolve, 0));
     reportToConsole = undefined;
-    unsubscribe();
+    unsubscribeEvents();
+    unsubscribeRanges();
     const durationMs = performance.now() - origin;
     await buffer.close();
     running = false;
