@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import type * as MonacoNs from "monaco-editor";
 import { CodeEditor } from "./editor/CodeEditor.tsx";
+import { setKeptDeclarations } from "./editor/monaco-setup.ts";
 import { loadSavedCode, loadSavedExample, saveCode, saveExample } from "./editor/persistence.ts";
 import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type Example } from "./examples/gallery.ts";
 import { describeDropped } from "./lib/dropped-files.ts";
@@ -78,6 +79,9 @@ export function App() {
   const [keepWorker, setKeepWorker] = useState(() => localStorage.getItem(KEEP_WORKER_KEY) === "1");
   /** Runs the kept worker has done (0 when there is none). */
   const [keptRuns, setKeptRuns] = useState(0);
+  /** Top-level variables the kept worker holds for the next run. */
+  const [keptNames, setKeptNames] = useState<string[]>([]);
+  useEffect(() => setKeptDeclarations(keepWorker ? keptNames : []), [keepWorker, keptNames]);
   const [runTimes, setRunTimes] = useState<RunTime[]>(loadRunTimes);
   const [markers, setMarkers] = useState(0);
   const [toast, setToast] = useState<string | undefined>();
@@ -172,6 +176,7 @@ export function App() {
         reuse: keepWorker,
       });
       setKeptRuns(keepWorker ? (host.current?.runs ?? 0) : 0);
+      setKeptNames(outcome.kept);
       if (outcome.ok) {
         const ran: RunTime = { code: codeHash(runCode), device, ms: outcome.durationMs };
         setRunTimes((times) => {
@@ -209,8 +214,9 @@ export function App() {
   const resetSession = () => {
     host.reset();
     setKeptRuns(0);
+    setKeptNames([]);
     setModelAlive(false);
-    store.log("info", "state reset: the next run starts in a fresh worker (session is empty, no model)");
+    store.log("info", "state reset: the next run starts in a fresh worker (no top-level variables, session is empty, no model)");
   };
 
   const startRunRef = useRef(startRun);
@@ -452,7 +458,10 @@ export function App() {
             ▶ Run
           </button>
         )}
-        <label className="keep-worker" title="Run the next run in the same worker: the session object and the model are kept, as in a notebook">
+        <label
+          className="keep-worker"
+          title="Run the next run in the same worker, as a notebook runs its next cell: top-level variables, functions and classes, the session object and the model are kept"
+        >
           <input
             type="checkbox"
             checked={keepWorker}
@@ -465,7 +474,13 @@ export function App() {
           keep state
         </label>
         {keepWorker && keptRuns > 0 && (
-          <button className="small" onClick={resetSession} data-testid="reset-session" title="End the kept worker: the next run starts from nothing">
+          <button
+            className="small"
+            onClick={resetSession}
+            data-testid="reset-session"
+            data-kept={keptNames.join(",")}
+            title={`End the kept worker: the next run starts from nothing.${keptNames.length ? ` Kept: ${keptNames.slice(0, 12).join(", ")}${keptNames.length > 12 ? "…" : ""}` : ""}`}
+          >
             Reset state ({keptRuns} {keptRuns === 1 ? "run" : "runs"})
           </button>
         )}

@@ -70,3 +70,36 @@ console.log(\`run \${session.runs}, weight \${(await session.model.weight.data()
   assert.match(await runOnce(), /^run 1,/);
   await page.uncheck('[data-testid="keep-worker"]');
 });
+
+test("with keep state, top-level variables, functions and classes survive to the next run, as a notebook's cells", async () => {
+  const { page } = studio;
+  const runCode = async (code: string) => {
+    await studio.setCode(code);
+    await studio.run();
+    return studio.finished(30_000);
+  };
+  await page.check('[data-testid="keep-worker"]');
+  await page.click('[data-testid="reset-session"]').catch(() => undefined); // start from nothing
+  const first = await runCode(`
+import { nn } from "polychip";
+let count = 41;
+const model = new nn.Linear(3, 2);
+function describe(m: nn.Linear) { return m.weight.shape.join("×"); }
+`);
+  assert.equal(first.status, "done", first.error?.message);
+  assert.equal(await page.getAttribute('[data-testid="reset-session"]', "data-kept"), "count,model,describe");
+  // The editor knows the kept names too: of these two, only the one never declared is underlined.
+  await studio.setCode("count++;\nneverDeclared++;\n");
+  await page.waitForFunction(() => (window as any).polychipStudio.editorMarkers() === 1, undefined, { timeout: 60_000 });
+  const second = await runCode(`count++;\nconsole.log(\`count \${count}, weight \${describe(model)}\`);`);
+  assert.equal(second.status, "done", second.error?.message);
+  assert.ok(second.console.some((c) => c.text === "count 42, weight 2×3"), second.console.map((c) => c.text).join(" | "));
+  const third = await runCode(`console.log(\`count \${count}\`);`);
+  assert.ok(third.console.some((c) => c.text === "count 42"), "what run 2 changed is what run 3 sees");
+  await page.click('[data-testid="reset-session"]');
+  const afterReset = await runCode(`\nconsole.log(count);`);
+  assert.equal(afterReset.status, "error");
+  assert.match(afterReset.error!.message, /ReferenceError: count is not defined/);
+  assert.equal(afterReset.error!.line, 2);
+  await page.uncheck('[data-testid="keep-worker"]');
+});

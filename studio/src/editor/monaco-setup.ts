@@ -46,4 +46,18 @@ export function setupMonaco(): typeof monaco {
   return monaco;
 }
 
+let keptLib: { dispose(): void } | undefined;
+
+/**
+ * Tells the editor's type checker about the top-level variables a kept worker holds from earlier
+ * runs ("keep state"), so code that uses them without declaring them is not underlined.
+ */
+export function setKeptDeclarations(names: readonly string[]): void {
+  keptLib?.dispose();
+  keptLib = undefined;
+  if (!names.length) return;
+  const content = `// Kept from earlier runs of this worker ("keep state"); Reset state forgets them.\n${names.map((n) => `declare let ${n}: any;`).join("\n")}\n`;
+  keptLib = setupMonaco().typescript.typescriptDefaults.addExtraLib(content, "file:///workspace/kept-state.d.ts");
+}
+
 export type Monaco = typeof monaco;

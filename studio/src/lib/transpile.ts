@@ -5,6 +5,7 @@
  * here instead of tsc's emit.
  */
 import { transform } from "sucrase";
+import { KEPT_PARAM } from "./kept-scope.ts";
 
 /** The file name user code runs under; stack frames from it are the user's lines. */
 export const USER_FILE = "user-code.ts";
@@ -23,12 +24,15 @@ export class UserCodeError extends Error {
 }
 
 export interface Transpiled {
-  /** Body of an async function taking (require, exports, module, console). */
+  /** Body of an async function taking USER_PARAMS: (require, exports, module, console, kept scope). */
   body: string;
 }
 
-/** Transpiles TypeScript/ESM user code; a syntax error becomes a UserCodeError with its line. */
-export function transpileUserCode(source: string): Transpiled {
+/**
+ * Transpiles TypeScript/ESM user code; a syntax error becomes a UserCodeError with its line.
+ * `prelude` (one line of code, the kept scope's) is put on the first line, after "use strict".
+ */
+export function transpileUserCode(source: string, prelude = ""): Transpiled {
   let code: string;
   try {
     code = transform(source, { transforms: ["typescript", "imports"], production: true, filePath: USER_FILE }).code;
@@ -39,12 +43,16 @@ export function transpileUserCode(source: string): Transpiled {
     const message = e.message.replace(/^Error transforming [^:]*:\s*/, "").replace(/\s*\(\d+:\d+\)\s*$/, "");
     throw new UserCodeError(`SyntaxError: ${message}`, "syntax", line, column, "SyntaxError");
   }
+  if (prelude) {
+    const strict = /^"use strict";/.exec(code)?.[0] ?? "";
+    code = `${strict}${prelude}${code.slice(strict.length)}`;
+  }
   return { body: `${code}\n//# sourceURL=${USER_FILE}` };
 }
 
 type AsyncFn = (...args: unknown[]) => Promise<unknown>;
 const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => AsyncFn;
-export const USER_PARAMS = ["require", "exports", "module", "console"] as const;
+export const USER_PARAMS = ["require", "exports", "module", "console", KEPT_PARAM] as const;
 
 /** Lines the Function constructor's wrapper adds before the body (measured once, not assumed). */
 let headerLines: number | undefined;

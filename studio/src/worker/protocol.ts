@@ -93,6 +93,8 @@ export interface RunOutcome {
   /** Worker clock at the run's start; profiler event times are on this clock. */
   origin: number;
   fallback: FallbackInfo[];
+  /** Top-level variables the worker keeps for its next run (used when "keep state" is on). */
+  kept: string[];
 }
 
 export interface ModelSummary {

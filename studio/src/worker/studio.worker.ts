@@ -15,10 +15,13 @@ import { describeDevices, ensureDevice } from "./devices.ts";
 import { exportModel, summarizeModel, toGraphView, traceModel, type IrGraph } from "./model-features.ts";
 import { loadOptionalPackage, optionalPresent } from "./optional.ts";
 import { RunBuffer } from "./run-buffer.ts";
+import { KeptScope } from "../lib/kept-scope.ts";
 import { runModelFile, viewModelFile } from "./model-files.ts";
 import type { Availability, ConsoleEntry, RunOutcome, RunRequest, RunSink, StudioWorkerApi } from "./protocol.ts";
 
 let model: RegisteredModel | undefined;
+/** Top-level variables kept from run to run of this worker (the "keep state" mode reuses it). */
+const kept = new KeptScope();
 /** Graphs the last run handed to showGraph(), by name. */
 const shownGraphs = new Map<string, IrGraph>();
 let running = false;
@@ -91,6 +94,7 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     // A blocked request's violation event is a task of its own: let one land before the last batch.
     await new Promise((resolve) => setTimeout(resolve, 0));
     reportToConsole = undefined;
+    kept.capture();
     unsubscribeEvents();
     unsubscribeRanges();
     const durationMs = performance.now() - origin;
@@ -102,6 +106,7 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
       durationMs,
       origin,
       fallback: fallbackReport(),
+      kept: kept.names(),
     };
   };
   try {
@@ -113,9 +118,9 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     );
   }
   try {
-    const fn = compileUserCode(transpileUserCode(request.code));
+    const fn = compileUserCode(transpileUserCode(request.code, kept.prelude(request.code)));
     const exportsObject = {};
-    await fn(userRequire, exportsObject, { exports: exportsObject }, console);
+    await fn(userRequire, exportsObject, { exports: exportsObject }, console, kept.binding());
     return finish();
   } catch (err) {
     const located = locateRuntimeError(err);
