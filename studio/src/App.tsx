@@ -8,6 +8,7 @@ import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
 import { describeViolation } from "./lib/csp-violation.ts";
 import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
+import { useDryCheck } from "./run/use-dry-check.ts";
 import { codeHash, estimateRun, recordRunTime, type RunTime } from "./lib/run-estimate.ts";
 import { encodeShareHash } from "./lib/share.ts";
 import { useShareLinks } from "./editor/use-share-links.ts";
@@ -406,6 +407,7 @@ export function App() {
     document.getElementById(`tab-${next}`)?.focus();
   };
   const deviceReport = state.devices?.find((d) => d.name === device);
+  const dryCheck = useDryCheck(host, code, device, !!deviceReport?.available && !running, store.getSnapshot().files, FASHION_MNIST_URL);
   const lastRunOps =
     run && !running
       ? {
@@ -416,7 +418,7 @@ export function App() {
             .map((r) => r.name),
         }
       : undefined;
-  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device], lastRunOps);
+  const guidance = deviceGuidance(deviceReport, state.fallbackSeen[device], lastRunOps, dryCheck);
   const estimate = device === "cpu" ? undefined : estimateRun(runTimes, codeHash(code), device);
   const currentExample = useMemo(() => (exampleId ? exampleById(exampleId) : undefined), [exampleId]);
   exampleRef.current = currentExample;

@@ -49,3 +49,25 @@ test("after a run elsewhere, only the missing kernels that run used are named as
   const [clean] = deviceGuidance(npu, undefined, { device: "cpu", ops: ["matmul"] });
   assert.deepEqual(clean, { level: "info", text: "Every op your last run (on cpu) used has a kernel on npu-sim." });
 });
+
+const dry = (state: "checking" | "done" | "unfinished" | "failed", fallback: FallbackInfo[] = []) => ({ device: "npu-sim", code: "c1", state, fallback, limitS: 20 });
+
+test("a dry run of this code names the ops that will fall back, in place of older reports", () => {
+  const maxPool: FallbackInfo = { ...tanh, op: "maxPool2d", dtype: "int32", count: 1, bytesToHost: 512, bytesToDevice: 128 };
+  const g = deviceGuidance(device("npu-sim", { noKernel: ["exp"] }), [tanh], undefined, dry("done", [maxPool, { ...tanh, device: "webgpu" }]));
+  assert.equal(g.length, 1);
+  assert.equal(g[0]!.level, "warn");
+  assert.match(g[0]!.text, /dry run of this code's first step on npu-sim: 1 op will fall back to the CPU: maxPool2d \(int32\) ×1; 640 B moved/);
+});
+
+test("a clean dry run says nothing falls back; one in progress or unfinished leaves the older reports", () => {
+  assert.match(deviceGuidance(device("npu-sim"), undefined, undefined, dry("done"))[0]!.text, /every op ran on npu-sim, nothing fell back/);
+  const checking = deviceGuidance(device("npu-sim"), [tanh], undefined, dry("checking"));
+  assert.deepEqual(
+    checking.map((g) => g.level),
+    ["info", "warn"],
+  );
+  assert.match(checking[0]!.text, /Checking which ops of this code fall back on npu-sim/);
+  assert.match(deviceGuidance(device("npu-sim"), undefined, undefined, dry("unfinished"))[0]!.text, /did not reach its first logged step within 20 s/);
+  assert.deepEqual(deviceGuidance(device("webgpu"), undefined, undefined, dry("done")), [], "another device's dry run says nothing here");
+});

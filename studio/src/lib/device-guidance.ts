@@ -1,7 +1,8 @@
 /**
  * What to tell a user before they press Run on a device: whether its adapter is a software one,
- * which ops fell back to the CPU the last time this device ran their code (with the bytes that
- * moved), or else which primitive ops it has no kernel for.
+ * which ops of this very code fall back to the CPU there (from a dry run of its first step), or
+ * else which fell back the last time this device ran their code (with the bytes that moved), or
+ * which primitive ops it has no kernel for.
  */
 import type { DeviceReport, FallbackInfo } from "../worker/protocol.ts";
 import { formatBytes } from "./ticks.ts";
@@ -23,7 +24,31 @@ export interface LastRunOps {
   ops: readonly string[];
 }
 
-export function deviceGuidance(report: DeviceReport | undefined, lastFallback: FallbackInfo[] | undefined, lastRun?: LastRunOps): Guidance[] {
+/** A dry run of the current code on a device (its first logged step, in a throwaway worker). */
+export interface DryCheck {
+  device: string;
+  /** codeHash of the code it ran. */
+  code: string;
+  state: "checking" | "done" | "unfinished" | "failed";
+  fallback: FallbackInfo[];
+  /** Seconds a dry run may take before it is given up. */
+  limitS: number;
+}
+
+function dryGuidance(device: string, dry: DryCheck): Guidance | undefined {
+  const fell = dry.fallback.filter((f) => f.device === device);
+  if (dry.state === "checking") return { level: "info", text: `Checking which ops of this code fall back on ${device}: a dry run of its first step…` };
+  if (dry.state === "unfinished") return { level: "info", text: `A dry run of this code on ${device} did not reach its first logged step within ${dry.limitS} s, so it cannot say which ops fall back.` };
+  if (dry.state !== "done") return undefined;
+  if (!fell.length) return { level: "info", text: `A dry run of this code's first step on ${device}: every op ran on ${device}, nothing fell back to the CPU.` };
+  const moved = fell.reduce((s, f) => s + f.bytesToHost + f.bytesToDevice, 0);
+  return {
+    level: "warn",
+    text: `A dry run of this code's first step on ${device}: ${fell.length} op${fell.length > 1 ? "s" : ""} will fall back to the CPU: ${list(fell.map((f) => `${f.op} (${f.dtype}) ×${f.count}`))}; ${formatBytes(moved)} moved in that step.`,
+  };
+}
+
+export function deviceGuidance(report: DeviceReport | undefined, lastFallback: FallbackInfo[] | undefined, lastRun?: LastRunOps, dry?: DryCheck): Guidance[] {
   if (!report || !report.available || report.name === "cpu") return [];
   const out: Guidance[] = [];
   if (report.softwareAdapter) {
@@ -32,6 +57,12 @@ export function deviceGuidance(report: DeviceReport | undefined, lastFallback: F
       level: "warn",
       text: `${report.name} runs on a software adapter (${adapter}): the GPU is emulated on the CPU, so training is typically many times slower than on the cpu device.`,
     });
+  }
+  const fromDry = dry && dry.device === report.name ? dryGuidance(report.name, dry) : undefined;
+  if (fromDry) {
+    out.push(fromDry);
+    // A finished dry run speaks for this very code: older runs' reports would only repeat or contradict it.
+    if (dry!.state === "done") return out;
   }
   if (lastFallback && lastFallback.length) {
     const moved = lastFallback.reduce((s, f) => s + f.bytesToHost + f.bytesToDevice, 0);

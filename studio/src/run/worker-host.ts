@@ -41,6 +41,8 @@ export class WorkerHost {
   /** The worker of the current or last run (holds its model). */
   current: WorkerHandle | undefined;
   private abort: ((reason: Error) => void) | undefined;
+  /** The throwaway worker of a dry run in progress. */
+  private dry: { handle: WorkerHandle; end(): void } | undefined;
 
   /** A ready worker (for device probing or the next run). */
   warm(): WorkerHandle {
@@ -49,6 +51,7 @@ export class WorkerHost {
 
   /** Runs code in a fresh worker; rejects with StoppedError on stop() and WorkerCrashError if the worker dies. */
   async run(request: RunRequest, onBatch: (b: RunBatch) => void, options: { reuse?: boolean } = {}): Promise<RunOutcome> {
+    this.cancelDryRun(); // the run needs the cores; its own fallback report will say the rest
     const kept = options.reuse ? this.current : undefined;
     if (!kept) this.retire();
     const handle = kept ?? this.warm();
@@ -73,6 +76,41 @@ export class WorkerHost {
       // for a core nor with the page's final render of the run's results.
       setTimeout(() => this.warm(), WARM_DELAY_MS);
     }
+  }
+
+  /**
+   * Runs `request` dry (up to its first logged step) in a worker of its own that is ended
+   * afterwards, so neither the kept worker nor the spare see it. Resolves with the outcome,
+   * "unfinished" when it did not finish within `timeoutMs` (or its worker died), or "cancelled".
+   */
+  async dryRun(request: RunRequest, timeoutMs: number): Promise<RunOutcome | "unfinished" | "cancelled"> {
+    this.cancelDryRun();
+    const handle = spawn();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<"unfinished" | "cancelled">((resolve) => {
+      this.dry = { handle, end: () => resolve("cancelled") };
+      timer = setTimeout(() => resolve("unfinished"), timeoutMs);
+      handle.worker.addEventListener("error", (e) => {
+        e.preventDefault();
+        resolve("unfinished");
+      });
+    });
+    try {
+      return await Promise.race([handle.api.run({ ...request, dry: true }, Comlink.proxy({ batch: () => undefined })), gaveUp]);
+    } finally {
+      clearTimeout(timer);
+      if (this.dry?.handle === handle) this.cancelDryRun();
+    }
+  }
+
+  /** Ends a dry run in progress (a real run is about to use the cores). */
+  cancelDryRun(): void {
+    const dry = this.dry;
+    this.dry = undefined;
+    if (!dry) return;
+    dry.handle.api[Comlink.releaseProxy]();
+    dry.handle.worker.terminate();
+    dry.end();
   }
 
   /** Ends the kept worker and everything it holds; the next run starts a fresh one. */

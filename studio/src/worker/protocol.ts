@@ -66,6 +66,11 @@ export interface RunRequest {
   device: string;
   files: DroppedFile[];
   fashionMnistUrl: string;
+  /**
+   * A dry run: the code runs up to its first logged step (log()), then stops. The page does this
+   * in a throwaway worker before Run, to learn which ops of this program fall back on the device.
+   */
+  dry?: boolean;
 }
 
 export interface UserErrorInfo {

@@ -28,6 +28,11 @@ let running = false;
 /** Where this run's console lines go (a violation can be reported between the run's statements). */
 let reportToConsole: ((level: ConsoleEntry["level"], text: string) => void) | undefined;
 
+/** Thrown out of log() in a dry run: one step has run, which is all a dry run wants to see. */
+class DryRunComplete extends Error {
+  override name = "DryRunComplete";
+}
+
 const original = { log: console.log, info: console.info, warn: console.warn, error: console.error };
 
 function userRequire(name: string): unknown {
@@ -61,6 +66,7 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     files: request.files,
     startedAt: origin,
     metric(point) {
+      if (request.dry) throw new DryRunComplete();
       const now = performance.now();
       buffer.push("metrics", point);
       // Data loaded since the last step is its own span: the step covers the compute after it.
@@ -123,6 +129,7 @@ async function run(request: RunRequest, sink: RunSink): Promise<RunOutcome> {
     await fn(userRequire, exportsObject, { exports: exportsObject }, console, kept.binding());
     return finish();
   } catch (err) {
+    if (err instanceof DryRunComplete) return finish();
     const located = locateRuntimeError(err);
     const where = located.line ? ` (line ${located.line})` : "";
     say("error", [`${located.message}${where}`]);
