@@ -2,6 +2,7 @@ import { useMemo, useRef, useState } from "react";
 import { NodeProperties } from "./NodeProperties.tsx";
 import { FilePickerButton } from "./FilePickerButton.tsx";
 import { layoutGraph } from "../lib/graph-layout.ts";
+import { outlineRects } from "../lib/fused-outline.ts";
 import { standaloneSvg, svgToPng } from "../lib/graph-export.ts";
 import { download } from "../lib/download.ts";
 import type { Availability, GraphView } from "../worker/protocol.ts";
@@ -10,6 +11,8 @@ const NODE_W = 210;
 const NODE_H = 44;
 const GAP_X = 26;
 const GAP_Y = 34;
+/** Room around a fused group's nodes: its label sits in the top margin. */
+const OUTLINE_PAD = { top: 14, side: 7 };
 
 const DEVICE_COLORS: Record<string, string> = { cpu: "#4f8ef7", webgpu: "#4fc78e", "npu-sim": "#e0b84f" };
 
@@ -90,7 +93,9 @@ export function GraphPanel({ graph, hasModel, onRequest, onFiles, shownGraphs }:
 function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query: string; setQuery(q: string): void; open: React.ReactNode }) {
   const [showFused, setShowFused] = useState(false);
   const fusedGroups = graph.fused.ok ? graph.fused.value.groups : 0;
-  const nodes = showFused && graph.fused.ok ? graph.fused.value.nodes : graph.nodes;
+  const nodes = graph.nodes;
+  // Fused kernels are outlined over the graph as it was written, around the nodes each replaced.
+  const groups = showFused && graph.fused.ok ? graph.fused.value.nodes.filter((n) => n.members?.length) : [];
   const layout = useMemo(() => layoutGraph(nodes), [nodes]);
   const pos = new Map(layout.placed.map((p) => [p.id, p]));
   const width = Math.max(400, layout.columns * (NODE_W + GAP_X) + GAP_X);
@@ -125,7 +130,13 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
       // Keep the point under (cx, cy) where it is.
       return { k, x: cx - ((cx - v.x) * k) / v.k, y: cy - ((cy - v.y) * k) / v.k };
     });
-  const selectedNode = selected === undefined ? undefined : nodes[selected];
+  const [selectedGroup, setSelectedGroup] = useState<number | undefined>();
+  const selectedNode = selectedGroup !== undefined ? groups.find((g) => g.id === selectedGroup) : selected === undefined ? undefined : nodes[selected];
+  const select = (id: number | undefined, group?: boolean) => {
+    setSelected(group ? undefined : id);
+    setSelectedGroup(group ? id : undefined);
+  };
+  const rectOf = (id: number) => ({ ...xy(id), w: NODE_W, h: NODE_H });
   return (
     <div className="panel graph-panel">
       <div className="toolbar">
@@ -138,7 +149,7 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
         {open}
         <label
           className="toggle"
-          title={graph.fused.ok ? "Draw each chain of elementwise ops as the one fused kernel compile() runs it as" : graph.fused.reason}
+          title={graph.fused.ok ? "Outline each chain of elementwise ops that compile() runs as one fused kernel" : graph.fused.reason}
         >
           <input
             type="checkbox"
@@ -146,11 +157,11 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
             disabled={!fusedGroups}
             data-testid="show-fused"
             onChange={(e) => {
-              setSelected(undefined);
+              select(undefined);
               setShowFused(e.target.checked);
             }}
           />{" "}
-          show fused ({fusedGroups})
+          outline fused ({fusedGroups})
         </label>
         <input placeholder="search op or name" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="graph-search" />
         {q && <span className="muted">{matchCount} found</span>}
@@ -211,6 +222,41 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
                 const y2 = pb.y;
                 return <path key={i} className="edge" d={`M${x1},${y1} C${x1},${y1 + GAP_Y / 2} ${x2},${y2 - GAP_Y / 2} ${x2},${y2}`} />;
               })}
+              {groups.map((g) => {
+                const members = new Set(g.members);
+                const boxes = outlineRects(
+                  g.members!.map(rectOf),
+                  nodes.filter((n) => !members.has(n.id)).map((n) => rectOf(n.id)),
+                  OUTLINE_PAD,
+                );
+                const label = `⚡ fused: ${g.fused?.join(" → ")}`;
+                return (
+                  <g
+                    key={`fused-${g.id}`}
+                    className={`fused-outline${selectedGroup === g.id ? " selected" : ""}`}
+                    role="button"
+                    tabIndex={0}
+                    aria-label={`${label}, one kernel over ${g.members!.length} nodes`}
+                    data-fused={g.fused?.join(" ")}
+                    data-members={g.members!.join(" ")}
+                    onClick={() => select(g.id, true)}
+                    onKeyDown={(e) => {
+                      if (e.key === "Enter" || e.key === " ") {
+                        e.preventDefault();
+                        select(g.id, true);
+                      }
+                    }}
+                  >
+                    <title>{`${label}\nfuseElementwise runs these ${g.members!.length} nodes as one kernel`}</title>
+                    {boxes.map((b, i) => (
+                      <rect key={i} x={b.x} y={b.y} width={b.w} height={b.h} rx={9} />
+                    ))}
+                    <text x={boxes[0]!.x + 8} y={boxes[0]!.y + 10} className="fused-label">
+                      {label}
+                    </text>
+                  </g>
+                );
+              })}
               {nodes.map((n) => {
                 const { x, y } = xy(n.id);
                 const out = graph.values[n.outputs[0] ?? ""];
@@ -223,11 +269,11 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
                     transform={`translate(${x},${y})`}
                     role="button"
                     tabIndex={0}
-                    onClick={() => setSelected(n.id)}
+                    onClick={() => select(n.id)}
                     onKeyDown={(e) => {
                       if (e.key === "Enter" || e.key === " ") {
                         e.preventDefault();
-                        setSelected(n.id);
+                        select(n.id);
                       }
                     }}
                     data-node={n.id}
@@ -259,7 +305,7 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
             </g>
           </svg>
         </div>
-        {selectedNode && <NodeProperties graph={graph} node={selectedNode} onClose={() => setSelected(undefined)} />}
+        {selectedNode && <NodeProperties graph={graph} node={selectedNode} onClose={() => select(undefined)} />}
       </div>
     </div>
   );
