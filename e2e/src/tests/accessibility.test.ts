@@ -13,6 +13,17 @@ after(async () => {
   await studio?.close();
 });
 
+/** Drags across the middle half of the timeline: a range selected, its summary shown. */
+async function dragAcrossTimeline(): Promise<void> {
+  const box = (await studio.page.locator('[data-testid="timeline"]').boundingBox())!;
+  const y = box.y + box.height - 16;
+  await studio.page.mouse.move(box.x + 118 + (box.width - 118) * 0.25, y);
+  await studio.page.mouse.down();
+  await studio.page.mouse.move(box.x + 118 + (box.width - 118) * 0.75, y, { steps: 5 });
+  await studio.page.mouse.up();
+  await studio.page.waitForSelector('[data-testid="range-summary"]');
+}
+
 const focusInside = (selector: string) => studio.page.evaluate((s) => !!document.activeElement?.closest(s), selector);
 
 test("the Examples dialog is a modal dialog: focus moves in and stays, Escape closes it, focus returns", async () => {
@@ -66,8 +77,15 @@ test("axe finds no serious or critical violation in any panel, in either theme",
       if (tab === "graph" && (await studio.snapshot()).features?.trace?.ok) {
         await page.click('[data-node="0"]', { timeout: 30_000 }); // the graph with a node's properties open
         await page.waitForSelector('[data-testid="node-properties"]');
+        if (await page.isEnabled('[data-testid="show-fused"]')) {
+          await page.check('[data-testid="show-fused"]'); // fused kernels outlined over the graph
+          await page.waitForSelector(".fused-outline");
+        }
       }
-      if (tab === "profiler") await page.locator('[data-testid^="op-row-"]').first().click(); // a row linked to the timeline
+      if (tab === "profiler") {
+        await page.locator('[data-testid^="op-row-"]').first().click(); // a row linked to the timeline
+        await dragAcrossTimeline(); // and a range with its summary
+      }
       const found = await seriousViolations(page);
       counts.push(`${theme}/${tab}: ${found.length}`);
       if (found.length) problems.push(describeViolations(`${theme}/${tab}`, found));
@@ -86,6 +104,18 @@ test("axe finds no serious or critical violation in any panel, in either theme",
     if (inShortcuts.length) problems.push(describeViolations(`${theme}/shortcuts-dialog`, inShortcuts));
     await page.keyboard.press("Escape");
     await page.waitForSelector('[role="dialog"]', { state: "detached" });
+  }
+  // The device banner with a dry run's verdict on this code.
+  if ((await studio.snapshot()).devices?.find((d) => d.name === "npu-sim")?.available) {
+    await studio.selectDevice("npu-sim");
+    await page.waitForSelector('[data-testid="device-guidance"]:has-text("dry run of this code\'s first step")', { timeout: 60_000 });
+    for (const theme of ["light", "dark"] as const) {
+      if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await page.click('[data-testid="theme"]');
+      const found = await seriousViolations(page);
+      counts.push(`${theme}/dry-run-banner: ${found.length}`);
+      if (found.length) problems.push(describeViolations(`${theme}/dry-run-banner`, found));
+    }
+    await studio.selectDevice("cpu");
   }
   // A failed run: error lines in the console and the status bar, the error marked in the editor.
   await studio.setCode('import { tensor } from "polychip";\nconsole.warn("a warning");\ntensor([[1, 2]]).matmul(tensor([[1, 2]]));\n');
