@@ -7,7 +7,9 @@ function valueRow(graph: GraphView, name: string, weights: ReadonlySet<string>) 
   const v = graph.values[name];
   return (
     <tr key={name}>
-      <td className="mono">{name}</td>
+      <td className="mono" title={name}>
+        {name}
+      </td>
       <td className="mono">{v ? `${v.dtype}[${v.shape.join(", ")}]` : "?"}</td>
       <td className="muted">{weights.has(name) ? "weight" : ""}</td>
     </tr>
@@ -61,7 +63,9 @@ export function NodeProperties({ graph, node, onClose }: { graph: GraphView; nod
           <tbody>
             {attrs.map(([k, v]) => (
               <tr key={k}>
-                <td className="mono">{k}</td>
+                <td className="mono" title={k}>
+                  {k}
+                </td>
                 <td className="mono">{v}</td>
               </tr>
             ))}
