@@ -7,7 +7,7 @@ import { DEFAULT_EXAMPLE, EXAMPLES, exampleById, type Example } from "./examples
 import { describeDropped } from "./lib/dropped-files.ts";
 import { download } from "./lib/download.ts";
 import { describeViolation } from "./lib/csp-violation.ts";
-import { deviceGuidance, recordFallbacks } from "./lib/device-guidance.ts";
+import { deviceGuidance, dryFallbackNote, recordFallbacks } from "./lib/device-guidance.ts";
 import { useDryCheck } from "./run/use-dry-check.ts";
 import { codeHash, estimateRun, recordRunTime, type RunTime } from "./lib/run-estimate.ts";
 import { encodeShareHash } from "./lib/share.ts";
@@ -447,6 +447,7 @@ export function App() {
               <option key={d.name} value={d.name} disabled={!d.available} title={d.reason}>
                 {d.name}
                 {d.available ? (d.softwareAdapter ? " (software)" : "") : " (unavailable)"}
+                {dryFallbackNote(dryCheck, d.name)}
               </option>
             ))}
           </select>

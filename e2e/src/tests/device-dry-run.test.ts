@@ -35,6 +35,8 @@ test("before any Run, a dry run of this code on the chosen device names the op t
     { timeout: 30_000 },
   );
   assert.match(await guidance(), /on npu-sim: 1 op will fall back to the CPU: softmax \(float32\) ×1; 512\.0 KiB moved in that step/);
+  const option = await studio.page.$eval('[data-testid="device-select"]', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent);
+  assert.equal(option, "npu-sim · 1 op falls back", "the device menu says so too");
   const snap = await studio.snapshot();
   assert.equal(snap.status, "idle", "nothing was run: the dry run is not a run");
   assert.deepEqual([snap.metrics.length, snap.console.length], [0, 0], "and left no output");

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DeviceReport, FallbackInfo } from "../worker/protocol.ts";
-import { deviceGuidance, recordFallbacks } from "./device-guidance.ts";
+import { deviceGuidance, dryFallbackNote, recordFallbacks } from "./device-guidance.ts";
 
 const device = (name: string, extra: Partial<DeviceReport> = {}): DeviceReport => ({
   name,
@@ -70,4 +70,13 @@ test("a clean dry run says nothing falls back; one in progress or unfinished lea
   assert.match(checking[0]!.text, /Checking which ops of this code fall back on npu-sim/);
   assert.match(deviceGuidance(device("npu-sim"), undefined, undefined, dry("unfinished"))[0]!.text, /did not reach its first logged step within 20 s/);
   assert.deepEqual(deviceGuidance(device("webgpu"), undefined, undefined, dry("done")), [], "another device's dry run says nothing here");
+});
+
+test("the device menu notes how many ops a finished dry run saw fall back there", () => {
+  const two = dry("done", [tanh, { ...tanh, op: "exp" }, { ...tanh, dtype: "float16" }]);
+  assert.equal(dryFallbackNote(two, "npu-sim"), " · 2 ops fall back");
+  assert.equal(dryFallbackNote(dry("done", [tanh]), "npu-sim"), " · 1 op falls back");
+  assert.equal(dryFallbackNote(dry("done"), "npu-sim"), "");
+  assert.equal(dryFallbackNote(dry("checking", [tanh]), "npu-sim"), "");
+  assert.equal(dryFallbackNote(two, "webgpu"), "");
 });

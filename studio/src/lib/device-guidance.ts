@@ -48,6 +48,13 @@ function dryGuidance(device: string, dry: DryCheck): Guidance | undefined {
   };
 }
 
+/** For the device menu: " · N ops fall back" when a finished dry run of this code on `device` saw some. */
+export function dryFallbackNote(dry: DryCheck | undefined, device: string): string {
+  if (dry?.state !== "done" || dry.device !== device) return "";
+  const n = new Set(dry.fallback.filter((f) => f.device === device).map((f) => f.op)).size;
+  return n ? ` · ${n} op${n > 1 ? "s" : ""} fall${n > 1 ? "" : "s"} back` : "";
+}
+
 export function deviceGuidance(report: DeviceReport | undefined, lastFallback: FallbackInfo[] | undefined, lastRun?: LastRunOps, dry?: DryCheck): Guidance[] {
   if (!report || !report.available || report.name === "cpu") return [];
   const out: Guidance[] = [];
