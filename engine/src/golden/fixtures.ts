@@ -92,6 +92,7 @@ export const OP_FIXTURE_FILES = [
   "ops-parity-layers.json",
   "ops-added.json",
   "ops-sorting.json",
+  "ops-parity2-activations.json",
 ] as const;
 
 /** An engine tensor holding a fixture array (float32 values are rounded to float32 here), on `device` (default: the engine's). */

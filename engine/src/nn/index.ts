@@ -26,3 +26,22 @@ export { Upsample } from "./layers/upsample.ts";
 export { GraphModule } from "./graph-module.ts";
 export { LSTM, GRU, RNN, type RecurrentOptions, type RecurrentResult } from "./layers/recurrent.ts";
 export { LSTMCell, GRUCell, RNNCell } from "./layers/recurrent-cells.ts";
+export {
+  LeakyReLU,
+  SiLU,
+  ELU,
+  SELU,
+  CELU,
+  Hardswish,
+  Hardsigmoid,
+  Mish,
+  ReLU6,
+  Hardtanh,
+  LogSigmoid,
+  Softsign,
+  GLU,
+  PReLU,
+  Softmax,
+  LogSoftmax,
+  Softmin,
+} from "./layers/activation-extra.ts";

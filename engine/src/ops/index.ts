@@ -20,3 +20,20 @@ export { conv1d, convTranspose2d, type Conv1dOptions, type ConvTranspose2dOption
 export { groupNorm } from "./normalization-extra.ts";
 export { interpolate, type InterpolateOptions } from "./interpolate.ts";
 export { sumToShape } from "./broadcast-grad.ts";
+export {
+  leakyRelu,
+  silu,
+  elu,
+  selu,
+  celu,
+  hardtanh,
+  relu6,
+  hardsigmoid,
+  hardswish,
+  mish,
+  logSigmoid,
+  softsign,
+  softmin,
+  glu,
+  prelu,
+} from "./activations-extra.ts";
