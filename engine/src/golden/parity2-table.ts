@@ -3,7 +3,9 @@
  * written by engine/scripts/generate_parity_golden.py) are called on the engine.
  */
 import * as E from "../index.ts";
-import type { OpFn } from "./module-case.ts";
+import { type Attrs, type OpFn } from "./module-case.ts";
+
+const orUndefined = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 export const PARITY2_TABLE: Record<string, OpFn> = {
   leakyRelu: ([x], a) => E.leakyRelu(x!, a.negativeSlope),
@@ -21,4 +23,27 @@ export const PARITY2_TABLE: Record<string, OpFn> = {
   softmin: ([x], a) => E.softmin(x!, a.dim),
   glu: ([x], a) => E.glu(x!, a.dim),
   prelu: ([x, w]) => E.prelu(x!, w!),
+
+  adaptiveAvgPool2d: ([x], a) => E.adaptiveAvgPool2d(x!, a.size),
+  adaptiveMaxPool2d: ([x], a) => E.adaptiveMaxPool2d(x!, a.size),
+  adaptiveAvgPool1d: ([x], a) => E.adaptiveAvgPool1d(x!, a.size),
+  adaptiveMaxPool1d: ([x], a) => E.adaptiveMaxPool1d(x!, a.size),
+  avgPool1d: ([x], a) =>
+    E.avgPool1d(x!, a.kernel, { stride: orUndefined(a.stride), padding: a.padding, ceilMode: a.ceilMode, countIncludePad: a.countIncludePad }),
+  maxPool1d: ([x], a) => E.maxPool1d(x!, a.kernel, { stride: orUndefined(a.stride), padding: a.padding, ceilMode: a.ceilMode }),
+  pixelShuffle: ([x], a) => E.pixelShuffle(x!, a.factor),
+  pixelUnshuffle: ([x], a) => E.pixelUnshuffle(x!, a.factor),
+  padTrailing: ([x], a) => E.padTrailing(x!, a.pads, a.mode, a.value),
+
+  std: ([x], a) => E.std(x!, orUndefined(a.dims), a.keepDims, a.correction),
+  amax: ([x], a) => E.amax(x!, a.dims, a.keepDims),
+  amin: ([x], a) => E.amin(x!, a.dims, a.keepDims),
+  chunk: ([x], a) => E.chunk(x!, a.chunks, a.dim),
+  unflatten: ([x], a) => E.unflatten(x!, a.dim, a.sizes),
+  outer: ([x, y]) => E.outer(x!, y!),
+  normalize: ([x], a) => E.normalize(x!, a.p, a.dim),
+  cosineSimilarity: ([x, y], a) => E.cosineSimilarity(x!, y!, a.dim),
+  pairwiseDistance: ([x, y], a) => E.pairwiseDistance(x!, y!, a.p, undefined, a.keepDims),
+  oneHot: ([x], a) => E.oneHot(x!, a.numClasses),
+  linspace: ([deviceOf], a) => E.linspace(a.start, a.end, a.steps, { device: deviceOf!.device }),
 };

@@ -45,3 +45,7 @@ export {
   LogSoftmax,
   Softmin,
 } from "./layers/activation-extra.ts";
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d } from "./layers/pooling-adaptive.ts";
+export { Unflatten, PixelShuffle, PixelUnshuffle, ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d } from "./layers/reshape-extra.ts";
+export { Dropout1d, Dropout2d } from "./layers/dropout-channel.ts";
+export { CosineSimilarity, PairwiseDistance } from "./layers/distance.ts";

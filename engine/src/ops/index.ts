@@ -37,3 +37,19 @@ export {
   glu,
   prelu,
 } from "./activations-extra.ts";
+export {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  adaptiveAvgPool1d,
+  adaptiveMaxPool1d,
+  avgPool1d,
+  maxPool1d,
+  type AdaptiveSize,
+  type Pool1dOptions,
+} from "./pooling-adaptive.ts";
+export { chunk, unflatten, oneHot, outer, pixelShuffle, pixelUnshuffle } from "./shape-extra.ts";
+export { std, varCorrected, amax, amin } from "./reduce-extra.ts";
+export { linspace, randint } from "./creation-extra.ts";
+export { normalize, cosineSimilarity, pairwiseDistance } from "./distance.ts";
+export { padTrailing, type PadMode } from "./padding.ts";
+export { dropout1d, dropout2d } from "./dropout-channel.ts";
