@@ -46,4 +46,10 @@ export const PARITY2_TABLE: Record<string, OpFn> = {
   pairwiseDistance: ([x, y], a) => E.pairwiseDistance(x!, y!, a.p, undefined, a.keepDims),
   oneHot: ([x], a) => E.oneHot(x!, a.numClasses),
   linspace: ([deviceOf], a) => E.linspace(a.start, a.end, a.steps, { device: deviceOf!.device }),
+
+  instanceNorm: ([x, w, b]) => E.instanceNorm(x!, undefined, undefined, w, b),
+  // Outputs: y, then the running mean and variance after the call (updated in place).
+  instanceNorm_running: ([x, rm, rv], a) => [E.instanceNorm(x!, rm, rv, undefined, undefined, true, a.momentum), rm!, rv!],
+  instanceNorm_eval: ([x, rm, rv]) => E.instanceNorm(x!, rm, rv, undefined, undefined, false),
+  rmsNorm: ([x, w], a) => E.rmsNorm(x!, a.normalizedShape, w, orUndefined(a.eps)),
 };

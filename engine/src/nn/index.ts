@@ -49,3 +49,4 @@ export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AdaptiveAvgPool1d, AdaptiveMaxPoo
 export { Unflatten, PixelShuffle, PixelUnshuffle, ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d } from "./layers/reshape-extra.ts";
 export { Dropout1d, Dropout2d } from "./layers/dropout-channel.ts";
 export { CosineSimilarity, PairwiseDistance } from "./layers/distance.ts";
+export { InstanceNorm1d, InstanceNorm2d, RMSNorm, type InstanceNormOptions } from "./layers/normalization-instance.ts";

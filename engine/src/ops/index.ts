@@ -51,5 +51,6 @@ export { chunk, unflatten, oneHot, outer, pixelShuffle, pixelUnshuffle } from ".
 export { std, varCorrected, amax, amin } from "./reduce-extra.ts";
 export { linspace, randint } from "./creation-extra.ts";
 export { normalize, cosineSimilarity, pairwiseDistance } from "./distance.ts";
+export { instanceNorm, rmsNorm } from "./normalization-instance.ts";
 export { padTrailing, type PadMode } from "./padding.ts";
 export { dropout1d, dropout2d } from "./dropout-channel.ts";
