@@ -6,6 +6,7 @@ import * as E from "../index.ts";
 import { type Attrs, type OpFn } from "./module-case.ts";
 
 const orUndefined = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+const reductionOf = (a: Attrs) => ({ reduction: a.reduction });
 
 export const PARITY2_TABLE: Record<string, OpFn> = {
   leakyRelu: ([x], a) => E.leakyRelu(x!, a.negativeSlope),
@@ -52,4 +53,14 @@ export const PARITY2_TABLE: Record<string, OpFn> = {
   instanceNorm_running: ([x, rm, rv], a) => [E.instanceNorm(x!, rm, rv, undefined, undefined, true, a.momentum), rm!, rv!],
   instanceNorm_eval: ([x, rm, rv]) => E.instanceNorm(x!, rm, rv, undefined, undefined, false),
   rmsNorm: ([x, w], a) => E.rmsNorm(x!, a.normalizedShape, w, orUndefined(a.eps)),
+
+  huberLoss: ([x, t], a) => E.huberLoss(x!, t!, { reduction: a.reduction, delta: a.delta }),
+  cosineEmbeddingLoss: ([x, y, t], a) => E.cosineEmbeddingLoss(x!, y!, t!, { margin: a.margin, reduction: a.reduction }),
+  marginRankingLoss: ([x, y, t], a) => E.marginRankingLoss(x!, y!, t!, { margin: a.margin, reduction: a.reduction }),
+  softMarginLoss: ([x, t], a) => E.softMarginLoss(x!, t!, reductionOf(a)),
+  hingeEmbeddingLoss: ([x, t], a) => E.hingeEmbeddingLoss(x!, t!, { margin: a.margin, reduction: a.reduction }),
+  tripletMarginLoss: ([x, p, n], a) => E.tripletMarginLoss(x!, p!, n!, { margin: a.margin, p: a.p, swap: a.swap, reduction: a.reduction }),
+  multiLabelSoftMarginLoss: ([x, t, w], a) => E.multiLabelSoftMarginLoss(x!, t!, { weight: w, reduction: a.reduction }),
+  poissonNLLLoss: ([x, t], a) => E.poissonNLLLoss(x!, t!, { logInput: a.logInput, full: a.full, reduction: a.reduction }),
+  gaussianNLLLoss: ([x, t, v], a) => E.gaussianNLLLoss(x!, t!, v!, { full: a.full, eps: a.eps, reduction: a.reduction }),
 };

@@ -50,3 +50,14 @@ export { Unflatten, PixelShuffle, PixelUnshuffle, ZeroPad2d, ConstantPad2d, Refl
 export { Dropout1d, Dropout2d } from "./layers/dropout-channel.ts";
 export { CosineSimilarity, PairwiseDistance } from "./layers/distance.ts";
 export { InstanceNorm1d, InstanceNorm2d, RMSNorm, type InstanceNormOptions } from "./layers/normalization-instance.ts";
+export {
+  HuberLoss,
+  SoftMarginLoss,
+  MultiLabelSoftMarginLoss,
+  HingeEmbeddingLoss,
+  PoissonNLLLoss,
+  CosineEmbeddingLoss,
+  MarginRankingLoss,
+  TripletMarginLoss,
+  GaussianNLLLoss,
+} from "./layers/loss-extra.ts";

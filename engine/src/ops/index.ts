@@ -52,5 +52,19 @@ export { std, varCorrected, amax, amin } from "./reduce-extra.ts";
 export { linspace, randint } from "./creation-extra.ts";
 export { normalize, cosineSimilarity, pairwiseDistance } from "./distance.ts";
 export { instanceNorm, rmsNorm } from "./normalization-instance.ts";
+export {
+  huberLoss,
+  cosineEmbeddingLoss,
+  marginRankingLoss,
+  tripletMarginLoss,
+  softMarginLoss,
+  multiLabelSoftMarginLoss,
+  hingeEmbeddingLoss,
+  poissonNLLLoss,
+  gaussianNLLLoss,
+  type TripletMarginOptions,
+  type PoissonNLLOptions,
+  type GaussianNLLOptions,
+} from "./losses-extra.ts";
 export { padTrailing, type PadMode } from "./padding.ts";
 export { dropout1d, dropout2d } from "./dropout-channel.ts";
