@@ -3,10 +3,23 @@
  * written by engine/scripts/generate_parity_golden.py) are called on the engine.
  */
 import * as E from "../index.ts";
-import { type Attrs, type OpFn } from "./module-case.ts";
+import { nn, type Tensor } from "../index.ts";
+import { moduleCase, type Attrs, type OpFn } from "./module-case.ts";
 
 const orUndefined = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 const reductionOf = (a: Attrs) => ({ reduction: a.reduction });
+
+/** InstanceNorm2d(affine, trackRunningStats) holding the case's weight, bias and running statistics. */
+function instanceNorm2dModule([x, w, b, rm, rv]: Tensor[], a: Attrs): Tensor | Tensor[] {
+  const m = new nn.InstanceNorm2d(3, 1e-5, a.momentum, { affine: true, trackRunningStats: true, device: x!.device });
+  for (const t of [m.weight, m.bias, m.runningMean, m.runningVar]) t!.dispose();
+  Object.assign(m, { weight: w, bias: b, runningMean: rm, runningVar: rv });
+  if (!a.training) m.eval();
+  const y = m.call(x!);
+  return a.training ? [y, rm!, rv!] : y;
+}
+
+const decoderLayer = () => new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 12, dropout: 0, batchFirst: true });
 
 export const PARITY2_TABLE: Record<string, OpFn> = {
   leakyRelu: ([x], a) => E.leakyRelu(x!, a.negativeSlope),
@@ -63,4 +76,12 @@ export const PARITY2_TABLE: Record<string, OpFn> = {
   multiLabelSoftMarginLoss: ([x, t, w], a) => E.multiLabelSoftMarginLoss(x!, t!, { weight: w, reduction: a.reduction }),
   poissonNLLLoss: ([x, t], a) => E.poissonNLLLoss(x!, t!, { logInput: a.logInput, full: a.full, reduction: a.reduction }),
   gaussianNLLLoss: ([x, t, v], a) => E.gaussianNLLLoss(x!, t!, v!, { full: a.full, eps: a.eps, reduction: a.reduction }),
+
+  instanceNorm2dModule,
+  instanceNorm1dModule: ([x]) => new nn.InstanceNorm1d(3).call(x!),
+  transformerDecoder: moduleCase(
+    3,
+    () => new nn.TransformerDecoder(decoderLayer, 2, new nn.LayerNorm(8)),
+    (m, [t, mem, mask]) => m.decode(t!, mem!, { tgtMask: mask }),
+  ),
 };

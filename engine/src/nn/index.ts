@@ -50,6 +50,7 @@ export { Unflatten, PixelShuffle, PixelUnshuffle, ZeroPad2d, ConstantPad2d, Refl
 export { Dropout1d, Dropout2d } from "./layers/dropout-channel.ts";
 export { CosineSimilarity, PairwiseDistance } from "./layers/distance.ts";
 export { InstanceNorm1d, InstanceNorm2d, RMSNorm, type InstanceNormOptions } from "./layers/normalization-instance.ts";
+export { TransformerDecoder } from "./layers/transformer-decoder.ts";
 export {
   HuberLoss,
   SoftMarginLoss,
@@ -61,3 +62,4 @@ export {
   TripletMarginLoss,
   GaussianNLLLoss,
 } from "./layers/loss-extra.ts";
+export { Parameter, ParameterList, ParameterDict, type ParameterConstructor } from "./layers/parameter-containers.ts";
