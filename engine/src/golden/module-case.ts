@@ -26,4 +26,3 @@ export function moduleCase<M extends object>(extra: number, make: (a: Attrs) => 
     return out;
   };
 }
-

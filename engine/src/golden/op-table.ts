@@ -70,7 +70,6 @@ import { conv1d, convTranspose2d, groupNorm, interpolate, nn as nnLayers, scaled
 import { moduleCase, type Attrs, type OpFn } from "./module-case.ts";
 import { PARITY2_TABLE } from "./parity2-table.ts";
 
-
 const mhaOf = (a: Attrs) => new nnLayers.MultiheadAttention(a.embedDim, a.numHeads, { batchFirst: a.batchFirst });
 const layerConfig = (a: Attrs) => ({ dimFeedforward: 12, dropout: 0, batchFirst: true, normFirst: a.normFirst, activation: a.activation });
 export type { OpFn } from "./module-case.ts";

@@ -10,7 +10,10 @@ test("glu refuses an odd dim, naming the dim and the shape, as torch", () => {
 });
 
 test("prelu refuses a weight that is neither one slope nor one per channel", () => {
-  assert.throws(() => prelu(randn([2, 3, 4]), tensor([0.1, 0.2])), /prelu: weight \[2\] must hold 1 slope or one per channel \(3 on dim 1 of input \[2, 3, 4\]\)/);
+  assert.throws(
+    () => prelu(randn([2, 3, 4]), tensor([0.1, 0.2])),
+    /prelu: weight \[2\] must hold 1 slope or one per channel \(3 on dim 1 of input \[2, 3, 4\]\)/,
+  );
   assert.throws(() => prelu(randn([4]), tensor([0.1, 0.2, 0.3, 0.4])), /1 slope or one per channel \(1 on dim 1/);
 });
 
@@ -39,6 +42,9 @@ test("activation modules call their functions with the constructor's arguments",
   assert.deepEqual(await read(new nn.ReLU6()), [0, 0, 0, 0.5, 2]);
   assert.deepEqual(await read(new nn.Hardtanh(-1, 1)), [-1, -0.5, 0, 0.5, 1]);
   assert.deepEqual(await read(new nn.Softsign()), [-0.6667, -0.3333, 0, 0.3333, 0.6667]);
-  assert.deepEqual(await read(new nn.Softmax(0)), Array.from(await softmax(x, 0).data()).map((v) => Math.round(v * 1e4) / 1e4));
+  assert.deepEqual(
+    await read(new nn.Softmax(0)),
+    Array.from(await softmax(x, 0).data()).map((v) => Math.round(v * 1e4) / 1e4),
+  );
   assert.deepEqual(await read(new nn.Softmin(0)), (await read(new nn.Softmax(0))).reverse());
 });

@@ -110,8 +110,16 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   if (weight.ndim > 1) throw new ShapeError(`prelu: weight must be [1] or [C], got ${formatShape(weight.shape)}`);
   const channels = x.ndim >= 2 ? x.shape[1]! : 1;
   if (slopes !== 1 && slopes !== channels) {
-    throw new ShapeError(`prelu: weight ${formatShape(weight.shape)} must hold 1 slope or one per channel (${channels} on dim 1 of input ${formatShape(x.shape)})`);
+    throw new ShapeError(
+      `prelu: weight ${formatShape(weight.shape)} must hold 1 slope or one per channel (${channels} on dim 1 of input ${formatShape(x.shape)})`,
+    );
   }
-  const w = slopes === 1 ? reshape(weight, []) : reshape(weight, x.shape.map((d, i) => (i === 1 ? d : 1)));
+  const w =
+    slopes === 1
+      ? reshape(weight, [])
+      : reshape(
+          weight,
+          x.shape.map((d, i) => (i === 1 ? d : 1)),
+        );
   return where(gt(x, 0), x, mul(x, w));
 }

@@ -24,7 +24,10 @@ test("the new losses refuse mismatched shapes and bad options, naming the loss",
     /cosineEmbeddingLoss: expects inputs \[N, D\] with target \[N\] \(or \[D\] with a scalar target\), got \[3, 4\] and target \[2\]/,
   );
   assert.throws(() => marginRankingLoss(randn([3]), randn([4]), randn([3])), /marginRankingLoss: input \[3\] and target \[4\]/);
-  assert.throws(() => tripletMarginLoss(randn([2, 3, 4]), randn([2, 3, 4]), randn([2, 3, 4])), /tripletMarginLoss: expects \[N, D\] or \[D\] inputs, got \[2, 3, 4\]/);
+  assert.throws(
+    () => tripletMarginLoss(randn([2, 3, 4]), randn([2, 3, 4]), randn([2, 3, 4])),
+    /tripletMarginLoss: expects \[N, D\] or \[D\] inputs, got \[2, 3, 4\]/,
+  );
   assert.throws(() => multiLabelSoftMarginLoss(randn([2, 2, 2]), randn([2, 2, 2])), /multiLabelSoftMarginLoss: expects \[N, C\] or \[C\], got \[2, 2, 2\]/);
   assert.throws(
     () => gaussianNLLLoss(randn([3, 4]), randn([3, 4]), randn([4])),

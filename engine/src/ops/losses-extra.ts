@@ -115,7 +115,7 @@ export interface PoissonNLLOptions {
 export function poissonNLLLoss(input: Tensor, target: Tensor, opts: PoissonNLLOptions = {}): Tensor {
   if (autocasting()) return inFloat32(poissonNLLLoss, input, target, opts);
   sameShape("poissonNLLLoss", input, target);
-  let loss = opts.logInput ?? true ? sub(exp(input), mul(target, input)) : sub(input, mul(target, log(add(input, opts.eps ?? 1e-8))));
+  let loss = (opts.logInput ?? true) ? sub(exp(input), mul(target, input)) : sub(input, mul(target, log(add(input, opts.eps ?? 1e-8))));
   if (opts.full) {
     const small = le(target, 1);
     const t = where(small, 2, target); // keeps log finite in the branch that is masked away

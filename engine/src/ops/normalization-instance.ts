@@ -25,8 +25,14 @@ export function instanceNorm(
   if (autocasting()) return inFloat32(instanceNorm, x, runningMean, runningVar, weight, bias, useInputStats, momentum, eps);
   if (x.ndim < 3) throw new ShapeError(`instanceNorm: expects [N, C, ...] with at least one spatial dim, got ${formatShape(x.shape)}`);
   const c = x.shape[1]!;
-  for (const [name, t] of [["runningMean", runningMean], ["runningVar", runningVar], ["weight", weight], ["bias", bias]] as const) {
-    if (t && (t.ndim !== 1 || t.shape[0] !== c)) throw new ShapeError(`instanceNorm: ${name} must be [${c}] for input ${formatShape(x.shape)}, got ${formatShape(t.shape)}`);
+  for (const [name, t] of [
+    ["runningMean", runningMean],
+    ["runningVar", runningVar],
+    ["weight", weight],
+    ["bias", bias],
+  ] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== c))
+      throw new ShapeError(`instanceNorm: ${name} must be [${c}] for input ${formatShape(x.shape)}, got ${formatShape(t.shape)}`);
   }
   const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
   let y: Tensor;

@@ -13,7 +13,9 @@ export type PadMode = "constant" | "reflect" | "replicate";
  */
 export function padTrailing(x: Tensor, pads: readonly number[], mode: PadMode = "constant", value = 0): Tensor {
   if (pads.length % 2 !== 0 || pads.length / 2 > x.ndim || pads.some((p) => !Number.isInteger(p)))
-    throw new ShapeError(`pad: pads must be integer (before, after) pairs for at most ${x.ndim} trailing dims of ${formatShape(x.shape)}, got ${formatShape(pads)}`);
+    throw new ShapeError(
+      `pad: pads must be integer (before, after) pairs for at most ${x.ndim} trailing dims of ${formatShape(x.shape)}, got ${formatShape(pads)}`,
+    );
   const dims = pads.length / 2;
   if (mode === "constant") {
     const numpyOrder = new Array<number>(2 * x.ndim).fill(0);
@@ -24,7 +26,8 @@ export function padTrailing(x: Tensor, pads: readonly number[], mode: PadMode = 
     }
     return pad(x, numpyOrder, "constant", value);
   }
-  if (mode !== "reflect" && mode !== "replicate") throw new PolychipError(`pad: mode must be 'constant', 'reflect' or 'replicate', got ${JSON.stringify(mode)}`);
+  if (mode !== "reflect" && mode !== "replicate")
+    throw new PolychipError(`pad: mode must be 'constant', 'reflect' or 'replicate', got ${JSON.stringify(mode)}`);
   let y = x;
   for (let i = 0; i < dims; i++) {
     const axis = x.ndim - 1 - i;

@@ -6,7 +6,10 @@ import { trace } from "../graph.ts";
 setDefaultDevice("cpu");
 
 test("adaptive pooling refuses bad output sizes and layouts, naming the op and the shapes", () => {
-  assert.throws(() => adaptiveAvgPool2d(randn([2, 3, 4, 4]), [0, 2]), /adaptiveAvgPool2d: output size \[0,2\] must be 2 positive integer\(s\) for input \[2, 3, 4, 4\]/);
+  assert.throws(
+    () => adaptiveAvgPool2d(randn([2, 3, 4, 4]), [0, 2]),
+    /adaptiveAvgPool2d: output size \[0,2\] must be 2 positive integer\(s\) for input \[2, 3, 4, 4\]/,
+  );
   assert.throws(() => adaptiveAvgPool2d(randn([4, 4]), 2), /adaptiveAvgPool2d: expects \[N, C, H, W\] or \[C, H, W\], got \[4, 4\]/);
   assert.throws(() => adaptiveMaxPool1d(randn([2, 3, 4, 4]), 2), /adaptiveMaxPool1d: expects \[N, C, L\] or \[C, L\], got \[2, 3, 4, 4\]/);
   assert.throws(() => new nn.AdaptiveMaxPool2d([2, 2, 2]).call(randn([1, 1, 4, 4])), /adaptiveMaxPool2d: output size \[2,2,2\]/);

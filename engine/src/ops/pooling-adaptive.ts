@@ -110,7 +110,11 @@ export interface Pool1dOptions {
 
 function check1d(op: string, x: Tensor, kernel: number, opts: Pool1dOptions): void {
   if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`${op}: expects [N, C, L] or [C, L], got ${formatShape(x.shape)}`);
-  for (const [name, v, min] of [["kernelSize", kernel, 1], ["stride", opts.stride ?? kernel, 1], ["padding", opts.padding ?? 0, 0]] as const) {
+  for (const [name, v, min] of [
+    ["kernelSize", kernel, 1],
+    ["stride", opts.stride ?? kernel, 1],
+    ["padding", opts.padding ?? 0, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new ShapeError(`${op}: ${name} must be an integer >= ${min}, got ${v}`);
   }
   if ((opts.padding ?? 0) * 2 > kernel) throw new ShapeError(`${op}: padding ${opts.padding} must be at most half of kernelSize ${kernel}`);

@@ -37,7 +37,14 @@ test("Tensor methods std, amax, amin, chunk, unflatten and outer match the funct
     ],
   );
   assert.deepEqual(x.reshape([6]).unflatten(0, [3, 2]).shape, [3, 2]);
-  assert.deepEqual(Array.from(await tensor([1, 2]).outer(tensor([3, 4, 5])).data()), [3, 4, 5, 6, 8, 10]);
+  assert.deepEqual(
+    Array.from(
+      await tensor([1, 2])
+        .outer(tensor([3, 4, 5]))
+        .data(),
+    ),
+    [3, 4, 5, 6, 8, 10],
+  );
 });
 
 test("std with a correction at or above the count gives inf or NaN, as torch", async () => {
@@ -57,7 +64,10 @@ test("chunk gives ceil-sized pieces (possibly fewer than asked), unflatten check
 
 test("oneHot needs integer indices and a class count", () => {
   assert.throws(() => oneHot(tensor([0.5]), 3), /oneHot: indices must be integers, got float32\[1\]/);
-  assert.throws(() => oneHot(tensor(Int32Array.from([1])), -1), /oneHot: numClasses must be a positive integer \(torch's -1, inferred from the data, is not supported\)/);
+  assert.throws(
+    () => oneHot(tensor(Int32Array.from([1])), -1),
+    /oneHot: numClasses must be a positive integer \(torch's -1, inferred from the data, is not supported\)/,
+  );
 });
 
 test("outer needs two 1-D tensors", () => {
@@ -71,7 +81,10 @@ test("randint draws integers in [low, high) from the seeded stream, reproducibly
   const b = Array.from(await randint(-3, 4, [2000]).data());
   assert.deepEqual(a, b);
   assert.ok(a.every((v) => Number.isInteger(v) && v >= -3 && v < 4));
-  assert.deepEqual([...new Set(a)].sort((p, q) => p - q), [-3, -2, -1, 0, 1, 2, 3]);
+  assert.deepEqual(
+    [...new Set(a)].sort((p, q) => p - q),
+    [-3, -2, -1, 0, 1, 2, 3],
+  );
   const zeroBased = randint(5, [10]);
   assert.equal(zeroBased.dtype, "int32");
   assert.ok(Array.from(await zeroBased.data()).every((v) => v >= 0 && v < 5));
@@ -102,7 +115,10 @@ test("dropout2d zeroes whole channels and scales the kept ones; eval and p = 0 p
 });
 
 test("reflect padding must be smaller than the dim; pad modules take (left, right, top, bottom)", async () => {
-  assert.throws(() => padTrailing(randn([1, 1, 3, 3]), [3, 0], "reflect"), /pad: reflect padding \(3, 0\) must be smaller than dim 3 of input \[1, 1, 3, 3\] \(size 3\)/);
+  assert.throws(
+    () => padTrailing(randn([1, 1, 3, 3]), [3, 0], "reflect"),
+    /pad: reflect padding \(3, 0\) must be smaller than dim 3 of input \[1, 1, 3, 3\] \(size 3\)/,
+  );
   assert.throws(() => new nn.ZeroPad2d([1, 2] as never), /ZeroPad2d: padding must be an integer or \[left, right, top, bottom\]/);
   const x = tensor([1, 2, 3, 4], { shape: [1, 1, 2, 2] });
   assert.deepEqual(Array.from(await new nn.ConstantPad2d([1, 0, 0, 1], 9).call(x).data()), [9, 1, 2, 9, 3, 4, 9, 9, 9]);
@@ -115,6 +131,12 @@ test("pixel shuffle round-trips and checks the factor", async () => {
   const x = randn([2, 8, 3, 3]);
   const back = new nn.PixelUnshuffle(2).call(new nn.PixelShuffle(2).call(x));
   assert.deepEqual(Array.from(await back.data()), Array.from(await x.data()));
-  assert.throws(() => new nn.PixelShuffle(2).call(randn([1, 6, 2, 2])), /pixelShuffle: channels 6 of input \[1, 6, 2, 2\] must divide by upscaleFactor² \(2² = 4\)/);
-  assert.throws(() => new nn.PixelUnshuffle(2).call(randn([1, 1, 3, 4])), /pixelUnshuffle: height 3 and width 4 of input \[1, 1, 3, 4\] must divide by downscaleFactor 2/);
+  assert.throws(
+    () => new nn.PixelShuffle(2).call(randn([1, 6, 2, 2])),
+    /pixelShuffle: channels 6 of input \[1, 6, 2, 2\] must divide by upscaleFactor² \(2² = 4\)/,
+  );
+  assert.throws(
+    () => new nn.PixelUnshuffle(2).call(randn([1, 1, 3, 4])),
+    /pixelUnshuffle: height 3 and width 4 of input \[1, 1, 3, 4\] must divide by downscaleFactor 2/,
+  );
 });

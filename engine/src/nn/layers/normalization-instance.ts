@@ -74,10 +74,14 @@ export class RMSNorm extends Module {
   weight: Tensor | undefined;
   readonly normalizedShape: number[];
 
-  constructor(normalizedShape: number | number[], readonly eps?: number, opts: { elementwiseAffine?: boolean; device?: string } = {}) {
+  constructor(
+    normalizedShape: number | number[],
+    readonly eps?: number,
+    opts: { elementwiseAffine?: boolean; device?: string } = {},
+  ) {
     super();
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-    this.weight = opts.elementwiseAffine ?? true ? parameter(ones(this.normalizedShape, { device: opts.device })) : undefined;
+    this.weight = (opts.elementwiseAffine ?? true) ? parameter(ones(this.normalizedShape, { device: opts.device })) : undefined;
   }
 
   forward(x: Tensor): Tensor {

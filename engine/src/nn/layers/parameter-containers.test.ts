@@ -71,7 +71,10 @@ test("ParameterDict names its parameters by key and refuses keys that clash with
   assert.deepEqual(dict.keys(), ["scale", "shift"]);
   assert.equal(dict.size, 2);
   assert.ok(dict.get("shift").isParameter);
-  assert.throws(() => dict.set("training", zeros([1])), /ParameterDict.set: key "training" must be a non-empty string without '.' that is not a Module field or method/);
+  assert.throws(
+    () => dict.set("training", zeros([1])),
+    /ParameterDict.set: key "training" must be a non-empty string without '.' that is not a Module field or method/,
+  );
   assert.throws(() => dict.set("a.b", zeros([1])), /ParameterDict.set: key "a.b"/);
   assert.throws(() => dict.get("bias"), /ParameterDict: no parameter 'bias' \(keys: scale, shift\)/);
   assert.throws(() => dict.forward(), /ParameterDict has no forward/);

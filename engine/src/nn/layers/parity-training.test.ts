@@ -71,4 +71,6 @@ async function sameOnDevice(device: string, rtol: number) {
 
 test("the parity CNN gives the cpu's output on npu-sim", () => sameOnDevice("npu-sim", 1e-3));
 
-test("the parity CNN gives the cpu's output on webgpu", { skip: (await isWebGpuAvailable()) ? false : "no WebGPU adapter" }, () => sameOnDevice("webgpu", 1e-4));
+test("the parity CNN gives the cpu's output on webgpu", { skip: (await isWebGpuAvailable()) ? false : "no WebGPU adapter" }, () =>
+  sameOnDevice("webgpu", 1e-4),
+);

@@ -23,7 +23,12 @@ async function exportsLikeEager(fn: (x: Tensor) => Tensor, x: Tensor, atol = 1e-
   const data = (await x.data()) as Float32Array;
   const back = await execute(importOnnx(bytes), { input: { data, shape: x.shape } }, { device: "cpu" });
   Array.from(back.output!.data).forEach((v, i) => assert.ok(Math.abs(v - eager[i]!) <= atol, `re-imported [${i}]: ${v} vs eager ${eager[i]}`));
-  await expectLikeOnnxruntime(bytes, { input: { data, shape: x.shape, type: "float32" } }, { output: { ...back.output!, data: Float32Array.from(eager) } }, atol);
+  await expectLikeOnnxruntime(
+    bytes,
+    { input: { data, shape: x.shape, type: "float32" } },
+    { output: { ...back.output!, data: Float32Array.from(eager) } },
+    atol,
+  );
 }
 
 test("a CNN with InstanceNorm2d, PReLU, SiLU and an uneven AdaptiveAvgPool2d exports and runs in onnxruntime", { skip: noOrt }, async () => {
@@ -47,7 +52,18 @@ test("the other activations, adaptive max pooling, reflection padding, pixel shu
   const fn = (x: Tensor) => {
     let y = E.padTrailing(x, [1, 1, 1, 0], "reflect");
     y = E.pixelShuffle(E.adaptiveMaxPool2d(y, [3, 3]), 2); // [2, 2, 6, 6]
-    const acts = [E.leakyRelu(y, 0.1), E.elu(y, 0.5), E.selu(y), E.celu(y, 0.7), E.hardswish(y), E.hardsigmoid(y), E.mish(y), E.relu6(y), E.softsign(y), E.logSigmoid(y)];
+    const acts = [
+      E.leakyRelu(y, 0.1),
+      E.elu(y, 0.5),
+      E.selu(y),
+      E.celu(y, 0.7),
+      E.hardswish(y),
+      E.hardsigmoid(y),
+      E.mish(y),
+      E.relu6(y),
+      E.softsign(y),
+      E.logSigmoid(y),
+    ];
     const summed = acts.reduce((a, b) => E.add(a, b));
     return rms.call(E.glu(E.cat([summed, E.hardtanh(summed, -0.5, 0.5)], 3), 3));
   };
