@@ -41,3 +41,11 @@ test("1-D pool modules pass their settings through", async () => {
   assert.deepEqual(Array.from(await new nn.AvgPool1d(3, 3).call(x).data()), [8 / 3, 11 / 3].map(Math.fround));
   assert.deepEqual(Array.from(await new nn.AdaptiveAvgPool1d(2).call(x).data()), [8 / 3, 11 / 3].map(Math.fround));
 });
+
+test("an uneven adaptive average pool keeps a float16 input in float16 (its averaging matrix follows the dtype)", async () => {
+  const x = randn([1, 2, 5, 5]);
+  const half = adaptiveAvgPool2d(x.cast("float16"), [3, 3]);
+  assert.equal(half.dtype, "float16");
+  const [h, f] = [await half.cast("float32").data(), await adaptiveAvgPool2d(x, [3, 3]).data()];
+  f.forEach((v, i) => assert.ok(Math.abs(h[i]! - v) < 2e-3, `[${i}] ${h[i]} vs ${v}`));
+});

@@ -51,7 +51,7 @@ function averageAlong(x: Tensor, axis: number, outSize: number): Tensor {
     for (let i = s; i < e; i++) weights[i * outSize + o] = 1 / (e - s);
   });
   const moved = axis === x.ndim - 1 ? x : transpose(x, axis, -1);
-  const pooled = matmul(moved, tensor(weights, { shape: [inSize, outSize], device: x.device }));
+  const pooled = matmul(moved, tensor(weights, { shape: [inSize, outSize], dtype: x.dtype, device: x.device }));
   return axis === x.ndim - 1 ? pooled : transpose(pooled, axis, -1);
 }
 
