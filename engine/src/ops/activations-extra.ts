@@ -66,7 +66,7 @@ export function hardsigmoid(x: Tensor): Tensor {
 
 /**
  * x * hardsigmoid(x), gradient x / 3 + 1/2 on [-3, 3). At exactly 3 torch 1.13's vectorised CPU
- * kernel (what any tensor of 8+ elements takes) gives 1 and its scalar tail 1.5; this follows the former.
+ * kernel (which all but a tensor's last few elements take) gives 1 and its scalar tail 1.5; this follows the former.
  */
 export function hardswish(x: Tensor): Tensor {
   return where(lt(x, -3), 0, where(lt(x, 3), div(mul(x, add(x, 3)), 6), x));
