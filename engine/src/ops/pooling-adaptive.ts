@@ -5,7 +5,7 @@ import { cat } from "./indexing.ts";
 import { matmul } from "./linalg.ts";
 import { avgPool2d, maxPool2d } from "./nn-functional.ts";
 import { max, mean } from "./reduce.ts";
-import { reshape, slice, squeeze, transpose, unsqueeze } from "./shape.ts";
+import { slice, squeeze, transpose, unsqueeze } from "./shape.ts";
 
 /**
  * torch's adaptive pooling: output cell i of an axis of size `in` pools input [floor(i*in/out),
