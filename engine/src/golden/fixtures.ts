@@ -92,6 +92,12 @@ export const OP_FIXTURE_FILES = [
   "ops-parity-layers.json",
   "ops-added.json",
   "ops-sorting.json",
+  "ops-parity2-activations.json",
+  "ops-parity2-pooling.json",
+  "ops-parity2-tensor-ops.json",
+  "ops-parity2-norms.json",
+  "ops-parity2-losses.json",
+  "ops-parity2-modules.json",
 ] as const;
 
 /** An engine tensor holding a fixture array (float32 values are rounded to float32 here), on `device` (default: the engine's). */

@@ -20,6 +20,8 @@ export interface OpCaseOptions {
   skip?: Readonly<Record<string, string>>;
   /** Set when the device is absent here: every case is listed as skipped with this reason. */
   skipAll?: string | false;
+  /** The fixture files to run (default: every op fixture file). */
+  files?: readonly string[];
   /** Fixture op name → looser tolerances, each with the reason it needs them. */
   looser?: Readonly<Record<string, { forward?: Tolerance; gradient?: Tolerance; reason: string }>>;
 }
@@ -86,7 +88,7 @@ async function runCase(c: OpCase, options: OpCaseOptions): Promise<void> {
 /** Registers one suite per fixture file and one test per case (skipped ones still listed, with their reason). */
 export function describeOpCases(options: OpCaseOptions): void {
   const known = new Set<string>();
-  for (const file of OP_FIXTURE_FILES) {
+  for (const file of options.files ?? OP_FIXTURE_FILES) {
     const golden = loadGolden<OpCase>(file);
     const prefix = options.device === "cpu" ? "golden" : `golden on ${options.device}:`;
     describe(`${prefix} ${file} (torch ${golden.torch})`, () => {

@@ -67,35 +67,12 @@ import { binaryCrossEntropy, klDiv, l1Loss, nllLoss, smoothL1Loss } from "../ops
 import { argsort, cumprod, cumsum, einsum, flip, indexSelect, maskedFill, norm, repeat, roll, softplus, sort, topk, tril, triu } from "../index.ts";
 
 import { conv1d, convTranspose2d, groupNorm, interpolate, nn as nnLayers, scaledDotProductAttention } from "../index.ts";
-
-type Attrs = Record<string, any>;
-
-/** Puts the case's tensors in place of a fresh module's parameters (dotted names), freeing the ones it made. */
-function withParams<M extends object>(module: M, names: string[], tensors: Tensor[]): M {
-  names.forEach((name, i) => {
-    const path = name.split(".");
-    const owner = path.slice(0, -1).reduce((o: any, k) => o[k], module);
-    const key = path[path.length - 1]!;
-    (owner[key] as Tensor | undefined)?.dispose();
-    owner[key] = tensors[i];
-  });
-  return module;
-}
-
-/** The module golden cases: the first `extra` inputs are data, the rest the module's parameters. */
-function moduleCase<M extends object>(extra: number, make: (a: Attrs) => M, run: (m: M, xs: Tensor[], a: Attrs) => Tensor | Tensor[]): OpFn {
-  return (xs, a) => {
-    const m = withParams(make(a), a.params, xs.slice(extra));
-    if (m instanceof nnLayers.Module) m.to(xs[0]!.device); // buffers (running statistics) join the case's device
-    const out = run(m, xs.slice(0, extra), a);
-    if (m instanceof nnLayers.Module) m.buffers().forEach((b) => b.dispose()); // running statistics are not outputs here
-    return out;
-  };
-}
+import { moduleCase, type Attrs, type OpFn } from "./module-case.ts";
+import { PARITY2_TABLE } from "./parity2-table.ts";
 
 const mhaOf = (a: Attrs) => new nnLayers.MultiheadAttention(a.embedDim, a.numHeads, { batchFirst: a.batchFirst });
 const layerConfig = (a: Attrs) => ({ dimFeedforward: 12, dropout: 0, batchFirst: true, normFirst: a.normFirst, activation: a.activation });
-export type OpFn = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];
+export type { OpFn } from "./module-case.ts";
 
 type Binary = (a: Tensor | number, b: Tensor | number) => Tensor;
 
@@ -249,4 +226,5 @@ export const OP_TABLE: Record<string, OpFn> = {
   roll: ([x], a) => roll(x!, a.shifts, a.dims),
   norm: ([x], a) => norm(x!, a.p === "inf" ? Infinity : a.p, a.dims, a.keepDims),
   klDiv: ([x, t], a) => klDiv(x!, t!, { reduction: a.reduction, logTarget: a.logTarget }),
+  ...PARITY2_TABLE,
 };

@@ -26,3 +26,40 @@ export { Upsample } from "./layers/upsample.ts";
 export { GraphModule } from "./graph-module.ts";
 export { LSTM, GRU, RNN, type RecurrentOptions, type RecurrentResult } from "./layers/recurrent.ts";
 export { LSTMCell, GRUCell, RNNCell } from "./layers/recurrent-cells.ts";
+export {
+  LeakyReLU,
+  SiLU,
+  ELU,
+  SELU,
+  CELU,
+  Hardswish,
+  Hardsigmoid,
+  Mish,
+  ReLU6,
+  Hardtanh,
+  LogSigmoid,
+  Softsign,
+  GLU,
+  PReLU,
+  Softmax,
+  LogSoftmax,
+  Softmin,
+} from "./layers/activation-extra.ts";
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d } from "./layers/pooling-adaptive.ts";
+export { Unflatten, PixelShuffle, PixelUnshuffle, ZeroPad2d, ConstantPad2d, ReflectionPad2d, ReplicationPad2d } from "./layers/reshape-extra.ts";
+export { Dropout1d, Dropout2d } from "./layers/dropout-channel.ts";
+export { CosineSimilarity, PairwiseDistance } from "./layers/distance.ts";
+export { InstanceNorm1d, InstanceNorm2d, RMSNorm, type InstanceNormOptions } from "./layers/normalization-instance.ts";
+export { TransformerDecoder } from "./layers/transformer-decoder.ts";
+export {
+  HuberLoss,
+  SoftMarginLoss,
+  MultiLabelSoftMarginLoss,
+  HingeEmbeddingLoss,
+  PoissonNLLLoss,
+  CosineEmbeddingLoss,
+  MarginRankingLoss,
+  TripletMarginLoss,
+  GaussianNLLLoss,
+} from "./layers/loss-extra.ts";
+export { Parameter, ParameterList, ParameterDict, type ParameterConstructor } from "./layers/parameter-containers.ts";

@@ -6,8 +6,9 @@ import { logSoftmax } from "./nn-functional.ts";
 import { mean, sum } from "./reduce.ts";
 import { reshape, squeeze, unsqueeze } from "./shape.ts";
 import { autocasting, inFloat32, refuseUnderAutocast } from "./autocast.ts";
+import { checkReduction, reduce, sameShape, type Reduction } from "./loss-reduction.ts";
 
-export type Reduction = "mean" | "sum" | "none";
+export type { Reduction } from "./loss-reduction.ts";
 
 export interface ClassLossOptions {
   /** A weight per class, [C]. */
@@ -19,16 +20,6 @@ export interface ClassLossOptions {
 
 export interface CrossEntropyOptions extends ClassLossOptions {
   labelSmoothing?: number;
-}
-
-function checkReduction(op: string, r: string): Reduction {
-  if (r !== "mean" && r !== "sum" && r !== "none") throw new PolychipError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(r)}`);
-  return r;
-}
-
-function reduce(op: string, loss: Tensor, reduction: Reduction | undefined): Tensor {
-  const r = checkReduction(op, reduction ?? "mean");
-  return r === "none" ? loss : r === "sum" ? sum(loss) : mean(loss);
 }
 
 /** Brings an unbatched input [C, ...] to [1, C, ...] (and its target), as torch accepts both. */
@@ -117,11 +108,6 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
     smoothReduced = div(sum(smooth), denom);
   }
   return unbatch(add(mul(nll, 1 - eps), mul(smoothReduced, eps / c)));
-}
-
-function sameShape(op: string, a: Tensor, b: Tensor): void {
-  if (formatShape(a.shape) !== formatShape(b.shape))
-    throw new ShapeError(`${op}: input ${formatShape(a.shape)} and target ${formatShape(b.shape)} must have the same shape`);
 }
 
 export function mseLoss(input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {

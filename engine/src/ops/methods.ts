@@ -256,6 +256,25 @@ class TensorMethods {
     return ops.multinomial(this, numSamples, replacement);
   }
 
+  std(this: Tensor, dims?: number | number[], keepDims = false, correction: number | boolean = 1): Tensor {
+    return ops.std(this, dims, keepDims, correction);
+  }
+  amax(this: Tensor, dims?: number | number[], keepDims = false): Tensor {
+    return ops.amax(this, dims, keepDims);
+  }
+  amin(this: Tensor, dims?: number | number[], keepDims = false): Tensor {
+    return ops.amin(this, dims, keepDims);
+  }
+  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] {
+    return ops.chunk(this, chunks, dim);
+  }
+  unflatten(this: Tensor, dim: number, sizes: readonly number[]): Tensor {
+    return ops.unflatten(this, dim, sizes);
+  }
+  outer(this: Tensor, other: Tensor): Tensor {
+    return ops.outer(this, other);
+  }
+
   // ---- in place (refused while autograd needs the old values) ----
   add_(this: Tensor, other: TensorLike, alpha = 1): Tensor {
     return ops.add_(this, other, alpha);

@@ -16,7 +16,7 @@ import type { Tensor } from "../../tensor.ts";
 /** Loss objects mirroring torch.nn's, for code that prefers them to the functions. */
 
 /** `loss.forward(a, b)` works as on a torch loss module, beside `loss.call(a, b)`. */
-abstract class Loss {
+export abstract class Loss {
   abstract call(input: Tensor, target: Tensor): Tensor;
   forward(input: Tensor, target: Tensor): Tensor {
     return this.call(input, target);
