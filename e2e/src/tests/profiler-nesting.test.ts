@@ -40,7 +40,8 @@ after(async () => {
   await studio?.close();
 });
 
-const inside = (child: TraceEvent, parent: TraceEvent) => child.tid === parent.tid && child.ts >= parent.ts && child.ts + child.dur <= parent.ts + parent.dur + 1e-3;
+const inside = (child: TraceEvent, parent: TraceEvent) =>
+  child.tid === parent.tid && child.ts >= parent.ts && child.ts + child.dur <= parent.ts + parent.dur + 1e-3;
 
 test("the trace nests step → module → op → kernel on the cpu track", async () => {
   const trace = JSON.parse(await studio.page.evaluate(() => (window as any).polychipStudio.traceJson()));
@@ -57,7 +58,10 @@ test("the trace nests step → module → op → kernel on the cpu track", async
   const kernel = complete.find((e) => e.cat === "kernel" && inside(e, op));
   assert.ok(kernel, "a kernel inside the conv2d op");
   const linear = complete.find((e) => e.name === "Sequential/Linear[3]" && inside(e, step))!;
-  assert.ok(complete.some((e) => e.cat === "op" && e.name === "matmul" && inside(e, linear)), "Linear runs a matmul");
+  assert.ok(
+    complete.some((e) => e.cat === "op" && e.name === "matmul" && inside(e, linear)),
+    "Linear runs a matmul",
+  );
   const threads = trace.traceEvents.filter((e: any) => e.name === "thread_name");
   assert.equal(threads.find((t: any) => t.tid === module.tid).args.name, "cpu");
 });
@@ -79,7 +83,10 @@ test("wheel, + / − and arrows zoom and pan the timeline; 0 shows everything ag
   const box = (await timeline.boundingBox())!;
   await page.mouse.move(box.x + 118 + (box.width - 118) / 2, box.y + 30);
   await page.mouse.wheel(0, -100);
-  await page.waitForFunction((v) => document.querySelector('[data-testid="timeline"]')!.getAttribute("data-view") !== v, `${full[0].toFixed(4)},${full[1].toFixed(4)}`);
+  await page.waitForFunction(
+    (v) => document.querySelector('[data-testid="timeline"]')!.getAttribute("data-view") !== v,
+    `${full[0].toFixed(4)},${full[1].toFixed(4)}`,
+  );
   const zoomed = await view();
   assert.ok(Math.abs(zoomed[1] - zoomed[0] - 0.8 * (full[1] - full[0])) < 0.01, `the wheel zoomed in by 0.8: ${zoomed} from ${full}`);
   assert.ok(zoomed[0] > full[0] && zoomed[1] < full[1], "around the pointer, inside the old view");
@@ -118,12 +125,24 @@ test("dragging across the timeline selects a range and summarises where its time
   const summary = page.locator('[data-testid="range-summary"]');
   await summary.waitFor();
   const length = (v1 - v0) / 2;
-  const rows = await summary.locator("tbody tr").evaluateAll((trs) =>
-    trs.map((tr) => ({ kind: tr.getAttribute("data-kind"), name: tr.getAttribute("data-name"), share: Number(tr.querySelector("[data-share]")!.getAttribute("data-share")) })),
+  const rows = await summary
+    .locator("tbody tr")
+    .evaluateAll((trs) =>
+      trs.map((tr) => ({
+        kind: tr.getAttribute("data-kind"),
+        name: tr.getAttribute("data-name"),
+        share: Number(tr.querySelector("[data-share]")!.getAttribute("data-share")),
+      })),
+    );
+  assert.ok(
+    rows.some((r) => r.kind === "module" && r.name === "Sequential"),
+    "the model's module is in the range",
   );
-  assert.ok(rows.some((r) => r.kind === "module" && r.name === "Sequential"), "the model's module is in the range");
   assert.ok(rows.some((r) => r.kind === "op") && rows.some((r) => r.kind === "kernel"), "and its ops and kernels");
-  assert.ok(rows.every((r) => r.share >= 0 && r.share <= 1.0001), "no row takes more than the whole range");
+  assert.ok(
+    rows.every((r) => r.share >= 0 && r.share <= 1.0001),
+    "no row takes more than the whole range",
+  );
   const kernelShare = rows.filter((r) => r.kind === "kernel").reduce((a, r) => a + r.share, 0);
   assert.ok(kernelShare > 0 && kernelShare <= 1.0001, `cpu kernels run one at a time: their shares add up to ${kernelShare}`);
   assert.deepEqual(

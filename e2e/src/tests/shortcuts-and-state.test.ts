@@ -93,9 +93,15 @@ function describe(m: nn.Linear) { return m.weight.shape.join("×"); }
   await page.waitForFunction(() => (window as any).polychipStudio.editorMarkers() === 1, undefined, { timeout: 60_000 });
   const second = await runCode(`count++;\nconsole.log(\`count \${count}, weight \${describe(model)}\`);`);
   assert.equal(second.status, "done", second.error?.message);
-  assert.ok(second.console.some((c) => c.text === "count 42, weight 2×3"), second.console.map((c) => c.text).join(" | "));
+  assert.ok(
+    second.console.some((c) => c.text === "count 42, weight 2×3"),
+    second.console.map((c) => c.text).join(" | "),
+  );
   const third = await runCode(`console.log(\`count \${count}\`);`);
-  assert.ok(third.console.some((c) => c.text === "count 42"), "what run 2 changed is what run 3 sees");
+  assert.ok(
+    third.console.some((c) => c.text === "count 42"),
+    "what run 2 changed is what run 3 sees",
+  );
   await page.click('[data-testid="reset-session"]');
   const afterReset = await runCode(`\nconsole.log(count);`);
   assert.equal(afterReset.status, "error");

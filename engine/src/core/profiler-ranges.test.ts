@@ -46,7 +46,10 @@ test("super.forward of the same module opens no second range; nothing is recorde
   );
   const ops = ranges.filter((r) => r.kind === "op");
   assert.ok(ops.some((r) => r.name === "matmul") && ops.some((r) => r.name === "mul"));
-  assert.ok(ops.every((r) => r.depth === 1), "every op sits directly in the one module range");
+  assert.ok(
+    ops.every((r) => r.depth === 1),
+    "every op sits directly in the one module range",
+  );
   model.forward(x);
   assert.equal(profiler.ranges(), ranges, "a forward outside a recording adds nothing");
 });

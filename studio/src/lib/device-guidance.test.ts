@@ -50,7 +50,13 @@ test("after a run elsewhere, only the missing kernels that run used are named as
   assert.deepEqual(clean, { level: "info", text: "Every op your last run (on cpu) used has a kernel on npu-sim." });
 });
 
-const dry = (state: "checking" | "done" | "unfinished" | "failed", fallback: FallbackInfo[] = []) => ({ device: "npu-sim", code: "c1", state, fallback, limitS: 20 });
+const dry = (state: "checking" | "done" | "unfinished" | "failed", fallback: FallbackInfo[] = []) => ({
+  device: "npu-sim",
+  code: "c1",
+  state,
+  fallback,
+  limitS: 20,
+});
 
 test("a dry run of this code names the ops that will fall back, in place of older reports", () => {
   const maxPool: FallbackInfo = { ...tanh, op: "maxPool2d", dtype: "int32", count: 1, bytesToHost: 512, bytesToDevice: 128 };

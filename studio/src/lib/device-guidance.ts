@@ -38,9 +38,14 @@ export interface DryCheck {
 function dryGuidance(device: string, dry: DryCheck): Guidance | undefined {
   const fell = dry.fallback.filter((f) => f.device === device);
   if (dry.state === "checking") return { level: "info", text: `Checking which ops of this code fall back on ${device}: a dry run of its first step…` };
-  if (dry.state === "unfinished") return { level: "info", text: `A dry run of this code on ${device} did not reach its first logged step within ${dry.limitS} s, so it cannot say which ops fall back.` };
+  if (dry.state === "unfinished")
+    return {
+      level: "info",
+      text: `A dry run of this code on ${device} did not reach its first logged step within ${dry.limitS} s, so it cannot say which ops fall back.`,
+    };
   if (dry.state !== "done") return undefined;
-  if (!fell.length) return { level: "info", text: `A dry run of this code's first step on ${device}: every op ran on ${device}, nothing fell back to the CPU.` };
+  if (!fell.length)
+    return { level: "info", text: `A dry run of this code's first step on ${device}: every op ran on ${device}, nothing fell back to the CPU.` };
   const moved = fell.reduce((s, f) => s + f.bytesToHost + f.bytesToDevice, 0);
   return {
     level: "warn",

@@ -21,11 +21,7 @@ test("time inside the range per kernel, op and module, clipped to the range, wit
   assert.equal(row("kernel", "relu")!.ms, 1);
   assert.equal(row("data", "next batch")!.ms, 1);
   assert.equal(row("kernel", "add"), undefined, "a kernel after the range is not in it");
-  assert.deepEqual(
-    s.rows.map((r) => r.name).slice(0, 2),
-    ["Sequential", "matmul"],
-    "longest first",
-  );
+  assert.deepEqual(s.rows.map((r) => r.name).slice(0, 2), ["Sequential", "matmul"], "longest first");
 });
 
 test("an origin shifts event times onto the range's clock; an empty range has no shares", () => {

@@ -147,10 +147,7 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
         </span>
         <span className="spacer" />
         {open}
-        <label
-          className="toggle"
-          title={graph.fused.ok ? "Outline each chain of elementwise ops that compile() runs as one fused kernel" : graph.fused.reason}
-        >
+        <label className="toggle" title={graph.fused.ok ? "Outline each chain of elementwise ops that compile() runs as one fused kernel" : graph.fused.reason}>
           <input
             type="checkbox"
             checked={showFused}

@@ -138,14 +138,7 @@ function ProfilerView({ events, ranges, steps, data, origin, summary, droppedEve
             onSelect={setSelected}
           />
           {timeRange && (
-            <RangeSummaryView
-              range={timeRange}
-              origin={origin}
-              events={events}
-              ranges={ranges}
-              data={data}
-              onClear={() => setTimeRange(undefined)}
-            />
+            <RangeSummaryView range={timeRange} origin={origin} events={events} ranges={ranges} data={data} onClear={() => setTimeRange(undefined)} />
           )}
           {selected && (
             <div className="selected-event">

@@ -540,7 +540,9 @@ function TimelineTable({
     const hosted = (["module", "op"] as const).flatMap((kind) => {
       const list = ranges.filter((r) => r.kind === kind);
       const counted = kind === "module" ? list.filter((r) => !r.name.includes("/")) : list;
-      return list.length ? [{ track: kind === "module" ? "modules" : "ops", count: list.length, busy: counted.reduce((a, r) => a + r.duration, 0), fallback: 0 }] : [];
+      return list.length
+        ? [{ track: kind === "module" ? "modules" : "ops", count: list.length, busy: counted.reduce((a, r) => a + r.duration, 0), fallback: 0 }]
+        : [];
     });
     return [...loading, ...hosted, ...tracks.map((t) => ({ track: t, ...by.get(t)! }))];
   }, [events, ranges, data, tracks]);

@@ -14,7 +14,14 @@ const SETTLE_MS = 1200;
 /** A dry run that has not reached its first logged step by then is given up. */
 const LIMIT_S = 20;
 
-export function useDryCheck(host: WorkerHost, code: string, device: string, enabled: boolean, files: DroppedFile[], fashionMnistUrl: string): DryCheck | undefined {
+export function useDryCheck(
+  host: WorkerHost,
+  code: string,
+  device: string,
+  enabled: boolean,
+  files: DroppedFile[],
+  fashionMnistUrl: string,
+): DryCheck | undefined {
   const done = useRef(new Map<string, DryCheck>());
   const [check, setCheck] = useState<DryCheck | undefined>();
   const hash = codeHash(code);
