@@ -1,4 +1,4 @@
-import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray } from "@polychip/hal";
+import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray, type StructuralPlan, type TensorMeta } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
@@ -12,7 +12,9 @@ import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
 import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
-import { runStructural } from "./structural-exec.ts";
+import { LiveBytes } from "./live-bytes.ts";
+import { NodeMemo } from "./node-memo.ts";
+import { applyStructural } from "./structural-exec.ts";
 
 export interface SessionOptions {
   /** Device name ("cpu", "webgpu", "npu-sim", a plugin's name); loaded on first use. Default: the default device. */
@@ -41,6 +43,9 @@ export class Session {
   private readonly readers = new Map<string, number>();
   /** Bytes the running graph holds now (initializers, inputs, live intermediates). */
   private plannedLive: () => number = () => this.heldBytes();
+  /** Each HAL node's output shapes as last inferred, and each structural node's plans, reused while its inputs keep their shapes. */
+  private readonly inferred = new NodeMemo<readonly TensorMeta[]>(false);
+  private readonly structural = new NodeMemo<{ readonly plans: readonly StructuralPlan[]; readonly offset: number }>(true);
   private disposed = false;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
   readonly claims: ClaimSchedule | undefined;
@@ -121,6 +126,13 @@ export class Session {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
     checkInputs(this.graph, inputs);
     const owned = new Map<string, RawView>();
+    const live = new LiveBytes(this.held.values());
+    const own = (name: string, v: RawView) => {
+      const before = owned.get(name);
+      if (before) live.remove(before);
+      owned.set(name, v);
+      live.add(v);
+    };
     const remaining = new Map(this.readers);
     const hostValues = new Map(this.hostValues);
     const lookup = (name: string) => owned.get(name) ?? this.held.get(name);
@@ -128,16 +140,18 @@ export class Session {
       if (name === "") return;
       const left = (remaining.get(name) ?? 0) - 1;
       remaining.set(name, left);
-      if (left <= 0 && owned.has(name)) {
-        owned.get(name)!.storage.release();
+      const v = left <= 0 ? owned.get(name) : undefined;
+      if (v) {
+        v.storage.release();
         owned.delete(name);
+        live.remove(v);
       }
     };
     const store = (names: readonly string[], results: readonly RawView[]) => {
       names.forEach((name, k) => {
         const v = results[k];
         if (!v) return;
-        if ((remaining.get(name) ?? 0) > 0) owned.set(name, v);
+        if ((remaining.get(name) ?? 0) > 0) own(name, v);
         else v.storage.release(); // nothing reads it
       });
       results.slice(names.length).forEach((v) => v.storage.release());
@@ -146,19 +160,19 @@ export class Session {
       const node = this.graph.nodes[i]!;
       let results: RawView[];
       try {
-        results = await this.runNode(node, lookup, hostValues);
+        results = await this.runNode(i, node, lookup, hostValues);
       } catch (err) {
         throw atNode(err, i, node);
       }
       store(node.outputs, results);
       node.inputs.forEach(consumed);
     };
-    this.plannedLive = () => this.heldBytes(owned.values());
+    this.plannedLive = () => live.bytes;
     try {
       for (const info of this.graph.inputs) {
         const given = inputs[info.name]!;
         checkPlanned(`input '${info.name}'`, given.shape, given.dtype ?? info.dtype, this.budget, this.plannedLive());
-        owned.set(info.name, placeInput(info, given, this.device));
+        own(info.name, placeInput(info, given, this.device));
       }
       for (let i = 0; i < this.graph.nodes.length; i++) {
         const node = this.graph.nodes[i]!;
@@ -206,7 +220,12 @@ export class Session {
     }
   }
 
-  private async runNode(node: GraphNode, lookup: (name: string) => RawView | undefined, hostValues: Map<string, readonly number[]>): Promise<RawView[]> {
+  private async runNode(
+    index: number,
+    node: GraphNode,
+    lookup: (name: string) => RawView | undefined,
+    hostValues: Map<string, readonly number[]>,
+  ): Promise<RawView[]> {
     const inputs = node.inputs.map((name) => (name === "" ? undefined : lookup(name)));
     if (!isStructuralOp(node.op)) {
       let present = inputs.length;
@@ -216,12 +235,15 @@ export class Session {
       // Planned before allocating: the op's output shapes, against the budget and what is already held.
       const live = this.plannedLive();
       let planned = 0;
-      getOp(node.op)
-        .infer(args as RawView[], node.attrs)
-        .forEach((meta, k) => {
-          checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
-          planned += plannedBytes(meta.shape, meta.dtype);
-        });
+      let metas = this.inferred.get(index, args);
+      if (!metas) {
+        metas = getOp(node.op).infer(args as RawView[], node.attrs);
+        this.inferred.set(index, args, [], metas);
+      }
+      metas.forEach((meta, k) => {
+        checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
+        planned += plannedBytes(meta.shape, meta.dtype);
+      });
       return runOp(node.op, args as RawView[], node.attrs, this.device);
     }
     const extra: (readonly number[] | undefined)[] = [];
@@ -231,7 +253,13 @@ export class Session {
       if (!v) extra.push(undefined);
       else extra.push(hostValues.get(name) ?? Array.from(decodeHost(await readView(v), v.dtype, sizeOf(v.shape))));
     }
-    const results = runStructural(node.op, inputs[0], extra, node.attrs, node.outputs.length, this.device);
+    const x = inputs[0];
+    let memo = this.structural.get(index, [x], extra);
+    if (!memo) {
+      memo = { plans: planStructural(node.op, { x, extra, attrs: node.attrs, outputCount: node.outputs.length }), offset: x?.offset ?? 0 };
+      this.structural.set(index, [x], extra, memo);
+    }
+    const results = applyStructural(memo.plans, x, memo.offset, this.device);
     results.forEach((r, k) => r.hostValues && node.outputs[k] && hostValues.set(node.outputs[k]!, r.hostValues));
     return results.map((r) => r.view);
   }
