@@ -10,7 +10,8 @@ interface OnnxModule {
 
 /** An ONNX model planned per input-shape signature (@polychip/onnx's OnnxSession, seen from the CLI). */
 export interface OnnxModelSession {
-  planFor(inputs: Readonly<Record<string, RuntimeInput>>): Promise<{ graph: Graph }>;
+  /** The graph planned for these inputs, with the values computed from them that it fixed (an If's condition). */
+  planFor(inputs: Readonly<Record<string, RuntimeInput>>): Promise<{ graph: Graph; assumed?: Readonly<Record<string, { readonly data: ArrayLike<number> }>> }>;
   run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>>;
   dispose(): void;
 }

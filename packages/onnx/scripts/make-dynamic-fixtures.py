@@ -1,4 +1,5 @@
-"""Writes fixtures/dynamic-hw.onnx: a small CNN whose height and width are symbolic.
+"""Writes fixtures/dynamic-hw.onnx: a small CNN whose height and width are symbolic, and
+fixtures/data-if.onnx: an If whose condition is computed from an input's value.
 
 Run with Debian's python3-onnx: /usr/bin/python3 scripts/make-dynamic-fixtures.py
 It holds the patterns that broke on guessed dims: a stride-2 conv, a Resize by scales, a
@@ -54,3 +55,35 @@ model.ir_version = 7
 onnx.checker.check_model(model, full_check=True)
 onnx.save(model, OUT)
 print(OUT, os.path.getsize(OUT), "bytes")
+
+# data-if.onnx: like a voice-activity model's If on its sample-rate input. The condition
+# Equal(rate, 16000) is known only from the data: 16 kHz takes exp(x)·0.5 + 1, any other rate
+# tanh(x) − 1, each an elementwise chain that compiles to one fused kernel.
+then_g = helper.make_graph(
+    [helper.make_node("Exp", ["x"], ["e"]), helper.make_node("Mul", ["e", "half"], ["h"]), helper.make_node("Add", ["h", "one"], ["t"])],
+    "then_16k", [], [helper.make_tensor_value_info("t", TensorProto.FLOAT, None)],
+)
+else_g = helper.make_graph(
+    [helper.make_node("Tanh", ["x"], ["th"]), helper.make_node("Sub", ["th", "one"], ["f"])],
+    "else_other", [], [helper.make_tensor_value_info("f", TensorProto.FLOAT, None)],
+)
+if_graph = helper.make_graph(
+    [
+        helper.make_node("Equal", ["rate", "khz16"], ["is16k"]),
+        helper.make_node("If", ["is16k"], ["y"], then_branch=then_g, else_branch=else_g),
+    ],
+    "data_if",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "n"]), helper.make_tensor_value_info("rate", TensorProto.INT64, [])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "n"])],
+    [
+        numpy_helper.from_array(np.array(16000, dtype=np.int64), "khz16"),
+        numpy_helper.from_array(np.array(0.5, dtype=np.float32), "half"),
+        numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one"),
+    ],
+)
+if_model = helper.make_model(if_graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="polychip-fixture")
+if_model.ir_version = 7
+onnx.checker.check_model(if_model, full_check=True)
+IF_OUT = os.path.join(HERE, "../fixtures/data-if.onnx")
+onnx.save(if_model, IF_OUT)
+print(IF_OUT, os.path.getsize(IF_OUT), "bytes")

@@ -16,6 +16,11 @@ export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | 
 interface Plan {
   readonly graph: Graph;
   readonly session: Session;
+  /**
+   * The values computed from the data that this plan was imported with (an If's condition, a
+   * Range's limit): a plan holds only what these values select, so other data may need another plan.
+   */
+  readonly assumed: Readonly<Record<string, HostTensor>>;
   /** The graph inputs the plan reads (the others were frozen into it as constants). */
   readonly reads: readonly string[];
   /**
@@ -187,7 +192,11 @@ export class OnnxSession {
     const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput }).graph;
     const session = await createSession(graph, device ? { device } : {});
     const reads = graph.inputs.map((v) => v.name);
-    const plan: Plan = bound.outputs && isPure(graph) ? { graph, session, reads, results: new Map(), dependsOn: inputsRead(graph) } : { graph, session, reads };
+    const assumed = { ...known };
+    const plan: Plan =
+      bound.outputs && isPure(graph)
+        ? { graph, session, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) }
+        : { graph, session, reads, assumed };
     this.plans.set(key, plan);
     const limit = this.options.maxPlans ?? 8;
     while (this.plans.size > limit) {

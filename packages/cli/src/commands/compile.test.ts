@@ -61,3 +61,33 @@ test("compile --input plans an ONNX model with dynamic height/width for those in
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("compile on an If whose condition comes from the data: refused without inputs, planned per --input with the branch it fixed", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "polychip-compile-if-"));
+  try {
+    const model = new URL("../../../onnx/fixtures/data-if.onnx", import.meta.url).pathname;
+    await assert.rejects(
+      compileCommand({ model, device: "cpu", report: false, json: true }),
+      (e: Error) => e.name === "UnsupportedOpError" && /'is16k' is computed at run time.*pass --input inputs\.json/.test(e.message),
+    );
+    const x = [0.5, -1, 2];
+    const plan = async (rate: number) => {
+      const input = join(dir, `in-${rate}.json`);
+      const out = join(dir, `plan-${rate}.pcm`);
+      await writeFile(input, JSON.stringify({ x: { shape: [1, 3], data: x }, rate: { shape: [], data: [rate], dtype: "int32" } }));
+      const r = await compileCommand({ model, device: "cpu", report: false, json: true, input, out });
+      const { y } = await execute(parseModel(await readFile(out)), { x: { data: x, shape: [1, 3] } });
+      return { r, y: Array.from(y!.data) };
+    };
+    const khz16 = await plan(16000);
+    assert.deepEqual(khz16.r.assumed, { is16k: [1] });
+    assert.deepEqual(khz16.r.droppedInputs, ["rate"]);
+    assert.deepEqual(khz16.r.fused.map((k) => k.ops.filter((op) => op !== "const")), [["exp", "mul", "add"]]);
+    khz16.y.forEach((v, i) => assert.ok(Math.abs(v - (Math.exp(x[i]!) * 0.5 + 1)) < 1e-5, `${v}`));
+    const khz8 = await plan(8000);
+    assert.deepEqual(khz8.r.assumed, { is16k: [0] });
+    khz8.y.forEach((v, i) => assert.ok(Math.abs(v - (Math.tanh(x[i]!) - 1)) < 1e-5, `${v}`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

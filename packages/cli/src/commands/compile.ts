@@ -1,6 +1,6 @@
 // Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
 import "@polychip/devices";
-import { dtypeBytes, PolychipError, sizeOf, type TensorMeta } from "@polychip/hal";
+import { dtypeBytes, PolychipError, sizeOf, UnsupportedOpError, type TensorMeta } from "@polychip/hal";
 import { getDeviceEntry } from "@polychip/engine/core";
 import { fuseElementwise, inferShapes, isStructuralOp, type Graph, type ValueInfo } from "@polychip/engine/graph";
 import { formatBytes, planPeak, useDevice } from "@polychip/engine/runtime";
@@ -37,6 +37,14 @@ export interface CompileResult {
   after: { kernels: number; fusedKernels: number; plannedPeakBytes: number };
   /** Symbolic dims (a batch) were taken as 1 to size memory. */
   symbolicDims: string[];
+  /**
+   * Values the plan computed from --input and fixed (an If's condition on the data, a Range's
+   * limit): the compiled graph holds only the branch they select; inputs that select another
+   * need their own plan.
+   */
+  assumed: Record<string, number[]>;
+  /** Inputs the plan no longer reads once those values are fixed (a sample rate): the compiled graph does not take them. */
+  droppedInputs: string[];
   fused: FusedKernelReport[];
   out?: string;
 }
@@ -81,7 +89,12 @@ function plannedPeak(graph: Graph): { bytes: number; symbols: Set<string> } {
  * the device generates for each fused kernel.
  */
 export async function compileCommand(args: CompileArgs): Promise<CompileResult> {
-  const graph = await graphOf(args);
+  const planned = await graphOf(args);
+  const assumed = planned.assumed;
+  // Inputs that only chose a branch are gone from a plan that fixed it: the compiled graph refuses
+  // them by name rather than taking a value it would ignore.
+  const graph = Object.keys(assumed).length > 0 ? withoutUnreadInputs(planned.graph) : planned.graph;
+  const droppedInputs = planned.graph.inputs.filter((v) => !graph.inputs.includes(v)).map((v) => v.name);
   await useDevice(args.device);
   const device = getDeviceEntry(args.device).device;
   const fused = fuseElementwise(graph);
@@ -108,6 +121,8 @@ export async function compileCommand(args: CompileArgs): Promise<CompileResult> 
     before: { kernels: kernels(graph), plannedPeakBytes: before.bytes },
     after: { kernels: kernels(fused), fusedKernels: reports.length, plannedPeakBytes: after.bytes },
     symbolicDims: [...before.symbols],
+    assumed,
+    droppedInputs,
     fused: reports,
     ...(args.out ? { out: args.out } : {}),
   };
@@ -115,15 +130,36 @@ export async function compileCommand(args: CompileArgs): Promise<CompileResult> 
   return result;
 }
 
-/** The model's graph; an ONNX model with --input is planned for those inputs' shapes, as `run` does. */
-async function graphOf(args: CompileArgs): Promise<Graph> {
-  if (!args.input) return loadModel(args.model);
+function withoutUnreadInputs(graph: Graph): Graph {
+  const read = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
+  return { ...graph, inputs: graph.inputs.filter((v) => read.has(v.name)) };
+}
+
+/**
+ * The model's graph; an ONNX model with --input is planned for those inputs, as `run` does: its
+ * shapes, and the values computed from its data that the plan needs (an If's condition).
+ */
+async function graphOf(args: CompileArgs): Promise<{ graph: Graph; assumed: Record<string, number[]> }> {
+  if (!args.input) {
+    try {
+      return { graph: await loadModel(args.model), assumed: {} };
+    } catch (err) {
+      if (err instanceof Error && err.name === "RunTimeValueError")
+        throw new UnsupportedOpError(
+          `compile: ${err.message}. Which part of such a model runs depends on its input data, so compile plans it for given inputs: ` +
+            "pass --input inputs.json (as for polychip run); the plan then holds the branch those inputs take",
+        );
+      throw err;
+    }
+  }
   if (extname(args.model).toLowerCase() !== ".onnx")
     throw new PolychipError("compile: --input applies to .onnx models (a .pcm model's shapes are in the file)");
   const inputs = await readInputFile(args.input);
   const session = await openOnnxSession(args.model, args.device);
   try {
-    return (await parsingFile(args.model, () => session.planFor(inputs))).graph;
+    const plan = await parsingFile(args.model, () => session.planFor(inputs));
+    const assumed = Object.fromEntries(Object.entries(plan.assumed ?? {}).map(([name, t]) => [name, Array.from(t.data, Number)]));
+    return { graph: plan.graph, assumed };
   } finally {
     session.dispose();
   }
@@ -136,6 +172,12 @@ function formatReport(r: CompileResult, withSources: boolean): string {
     `  kernels: ${r.before.kernels} -> ${r.after.kernels} (${r.after.fusedKernels} fused)`,
     `  planned peak memory${sized}: ${formatBytes(r.before.plannedPeakBytes)} -> ${formatBytes(r.after.plannedPeakBytes)}`,
   ];
+  const assumed = Object.entries(r.assumed);
+  if (assumed.length > 0) {
+    const values = assumed.map(([name, v]) => `'${name}' = ${v.length === 1 ? v[0] : `[${v.join(", ")}]`}`).join(", ");
+    lines.push(`  planned for --input, with ${values} computed from its data: inputs that give other values take another branch and need their own plan`);
+    if (r.droppedInputs.length > 0) lines.push(`  inputs the plan no longer takes: ${r.droppedInputs.map((n) => `'${n}'`).join(", ")}`);
+  }
   for (const k of r.fused) {
     lines.push(
       `  ${k.name}: ${k.ops.join(" -> ")} (${k.inputs} in, ${k.outputs} out)${k.source ? "" : " — no generated kernel on this device: runs the ops one by one"}`,
