@@ -1,4 +1,4 @@
-import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray, type StructuralPlan, type TensorMeta } from "@polychip/hal";
+import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray, type StructuralOp, type StructuralPlan, type TensorMeta } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
@@ -156,16 +156,30 @@ export class Session {
       });
       results.slice(names.length).forEach((v) => v.storage.release());
     };
-    const runAt = async (i: number) => {
+    const finish = (node: GraphNode, results: RawView[]) => {
+      store(node.outputs, results);
+      node.inputs.forEach(consumed);
+    };
+    // Most nodes run synchronously (the device queues the work): only a node that must read a
+    // value back first returns a promise, so a run costs no promise per op.
+    const runAt = (i: number): Promise<void> | undefined => {
       const node = this.graph.nodes[i]!;
-      let results: RawView[];
+      let results: RawView[] | Promise<RawView[]>;
       try {
-        results = await this.runNode(i, node, lookup, hostValues);
+        results = this.runNode(i, node, lookup, hostValues);
       } catch (err) {
         throw atNode(err, i, node);
       }
-      store(node.outputs, results);
-      node.inputs.forEach(consumed);
+      if (!(results instanceof Promise)) {
+        finish(node, results);
+        return undefined;
+      }
+      return results.then(
+        (r) => finish(node, r),
+        (err) => {
+          throw atNode(err, i, node);
+        },
+      );
     };
     this.plannedLive = () => live.bytes;
     try {
@@ -188,7 +202,8 @@ export class Session {
           continue;
         }
         if (node.op === "constant" && this.held.has(node.outputs[0]!)) continue;
-        await runAt(i);
+        const pending = runAt(i);
+        if (pending) await pending;
       }
       const outputs: Record<string, RawView> = {};
       for (const info of this.graph.outputs) {
@@ -220,12 +235,12 @@ export class Session {
     }
   }
 
-  private async runNode(
+  private runNode(
     index: number,
     node: GraphNode,
     lookup: (name: string) => RawView | undefined,
     hostValues: Map<string, readonly number[]>,
-  ): Promise<RawView[]> {
+  ): RawView[] | Promise<RawView[]> {
     const inputs = node.inputs.map((name) => (name === "" ? undefined : lookup(name)));
     if (!isStructuralOp(node.op)) {
       let present = inputs.length;
@@ -246,17 +261,25 @@ export class Session {
       });
       return runOp(node.op, args as RawView[], node.attrs, this.device);
     }
-    const extra: (readonly number[] | undefined)[] = [];
-    for (let k = 1; k < inputs.length; k++) {
-      const name = node.inputs[k]!;
-      const v = inputs[k];
-      if (!v) extra.push(undefined);
-      else extra.push(hostValues.get(name) ?? Array.from(decodeHost(await readView(v), v.dtype, sizeOf(v.shape))));
-    }
+    // A structural node's size arguments (a Reshape's target) are host values; one computed on the
+    // device is read back first, which is the only case that waits.
+    const unread = node.inputs.findIndex((name, k) => k > 0 && inputs[k] !== undefined && !hostValues.has(name));
+    if (unread < 0) return this.runStructuralNode(index, node, inputs, hostValues);
+    return (async () => {
+      for (let k = 1; k < inputs.length; k++) {
+        const v = inputs[k];
+        if (v && !hostValues.has(node.inputs[k]!)) hostValues.set(node.inputs[k]!, Array.from(decodeHost(await readView(v), v.dtype, sizeOf(v.shape))));
+      }
+      return this.runStructuralNode(index, node, inputs, hostValues);
+    })();
+  }
+
+  private runStructuralNode(index: number, node: GraphNode, inputs: readonly (RawView | undefined)[], hostValues: Map<string, readonly number[]>): RawView[] {
+    const extra = inputs.slice(1).map((v, k) => (v ? hostValues.get(node.inputs[k + 1]!) : undefined));
     const x = inputs[0];
     let memo = this.structural.get(index, [x], extra);
     if (!memo) {
-      memo = { plans: planStructural(node.op, { x, extra, attrs: node.attrs, outputCount: node.outputs.length }), offset: x?.offset ?? 0 };
+      memo = { plans: planStructural(node.op as StructuralOp, { x, extra, attrs: node.attrs, outputCount: node.outputs.length }), offset: x?.offset ?? 0 };
       this.structural.set(index, [x], extra, memo);
     }
     const results = applyStructural(memo.plans, x, memo.offset, this.device);
