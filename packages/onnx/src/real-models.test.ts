@@ -40,7 +40,7 @@ for (const model of REAL_MODELS) {
     const onDevice =
       skip ||
       (device === "webgpu"
-        ? (webgpu ?? (model.webgpuSkip ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)")))
+        ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)"))
         : device === "npu-sim"
           ? npuSim
           : false);

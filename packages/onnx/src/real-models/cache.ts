@@ -21,8 +21,6 @@ export interface RealModel {
   readonly needs?: readonly string[];
   /** Small enough to run on webgpu in CI, where WebGPU is SwiftShader on the CPU (the OCR models take many minutes there). */
   readonly webgpu?: boolean;
-  /** Why the model is skipped on webgpu when the reason is not its size. */
-  readonly webgpuSkip?: string;
 }
 
 export const REAL_MODELS: readonly RealModel[] = (
