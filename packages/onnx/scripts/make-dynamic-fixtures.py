@@ -1,5 +1,6 @@
 """Writes fixtures/dynamic-hw.onnx: a small CNN whose height and width are symbolic, and
-fixtures/data-if.onnx: an If whose condition is computed from an input's value.
+fixtures/data-if.onnx: an If whose condition is computed from an input's value, and
+fixtures/data-range.onnx: a Range whose limit is an input.
 
 Run with Debian's python3-onnx: /usr/bin/python3 scripts/make-dynamic-fixtures.py
 It holds the patterns that broke on guessed dims: a stride-2 conv, a Resize by scales, a
@@ -13,7 +14,17 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "../fixtures/dynamic-hw.onnx")
+
+
+def save(graph, name):
+    """Checks an opset-13 model of `graph` and writes it to fixtures/<name>."""
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="polychip-fixture")
+    model.ir_version = 7
+    onnx.checker.check_model(model, full_check=True)
+    out = os.path.join(HERE, "../fixtures", name)
+    onnx.save(model, out)
+    print(out, os.path.getsize(out), "bytes")
+
 
 rng = np.random.default_rng(7)
 w = numpy_helper.from_array((rng.standard_normal((4, 3, 3, 3)) * 0.3).astype(np.float32), "w")
@@ -50,11 +61,7 @@ graph = helper.make_graph(
      helper.make_tensor_value_info("up", TensorProto.FLOAT, [1, 4, None, None])],
     [w, b, scales, i0, i1, minus1, axes0],
 )
-model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="polychip-fixture")
-model.ir_version = 7
-onnx.checker.check_model(model, full_check=True)
-onnx.save(model, OUT)
-print(OUT, os.path.getsize(OUT), "bytes")
+save(graph, "dynamic-hw.onnx")
 
 # data-if.onnx: like a voice-activity model's If on its sample-rate input. The condition
 # Equal(rate, 16000) is known only from the data: 16 kHz takes exp(x)·0.5 + 1, any other rate
@@ -81,9 +88,15 @@ if_graph = helper.make_graph(
         numpy_helper.from_array(np.array(1.0, dtype=np.float32), "one"),
     ],
 )
-if_model = helper.make_model(if_graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="polychip-fixture")
-if_model.ir_version = 7
-onnx.checker.check_model(if_model, full_check=True)
-IF_OUT = os.path.join(HERE, "../fixtures/data-if.onnx")
-onnx.save(if_model, IF_OUT)
-print(IF_OUT, os.path.getsize(IF_OUT), "bytes")
+save(if_graph, "data-if.onnx")
+
+# data-range.onnx: Range(0, limit, 1) with the limit read from an input: its output's size is the
+# data's, which no branch enumeration can fix (compile asks for --input).
+range_graph = helper.make_graph(
+    [helper.make_node("Range", ["zero_i", "limit", "one_i"], ["y"])],
+    "data_range",
+    [helper.make_tensor_value_info("limit", TensorProto.INT64, [])],
+    [helper.make_tensor_value_info("y", TensorProto.INT64, ["n"])],
+    [numpy_helper.from_array(np.array(0, dtype=np.int64), "zero_i"), numpy_helper.from_array(np.array(1, dtype=np.int64), "one_i")],
+)
+save(range_graph, "data-range.onnx")
