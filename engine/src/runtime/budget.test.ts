@@ -34,6 +34,13 @@ test("an output beyond the per-tensor budget is refused before it is allocated, 
   session.dispose();
 });
 
+test("a run with a larger input after a smaller one is checked against the budget again", async () => {
+  const session = await createSession(widen(10), { memoryBudget: { tensorBytes: 2000 } });
+  assert.deepEqual((await session.run({ x: { data: ones(40), shape: [10, 4] } })).y!.shape, [10, 10]);
+  await assert.rejects(session.run({ x: { data: ones(400), shape: [100, 4] } }), oom(/node 0 \(matmul → %h\): output 0 float32\[100, 10\] needs 4000 bytes/));
+  session.dispose();
+});
+
 test("the total budget counts what the graph already holds", async () => {
   // w (160 bytes) + x (160) + h (400) fit in 900; x is freed after its last reader, but y (400) beside w and h does not fit.
   const session = await createSession(widen(10), { memoryBudget: { totalBytes: 900 } });

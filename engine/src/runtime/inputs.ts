@@ -31,16 +31,16 @@ const describeInfo = (v: ValueInfo) => `${v.dtype}[${v.shape.join(", ")}]`;
  * Returns the symbol bindings.
  */
 export function checkInputs(graph: Graph, inputs: Readonly<Record<string, RuntimeInput>>): Map<string, number> {
-  const expected = new Map(graph.inputs.map((v) => [v.name, v]));
-  const list = graph.inputs.map((v) => `'${v.name}' ${describeInfo(v)}`).join(", ");
+  // The message lists the model's inputs; it is built only when needed (this runs on every run).
+  const list = () => graph.inputs.map((v) => `'${v.name}' ${describeInfo(v)}`).join(", ");
   for (const name of Object.keys(inputs)) {
-    if (!expected.has(name)) throw new PolychipError(`model '${graph.name}': unknown input '${name}'; the model's inputs are ${list}`);
+    if (!graph.inputs.some((v) => v.name === name)) throw new PolychipError(`model '${graph.name}': unknown input '${name}'; the model's inputs are ${list()}`);
   }
   const bound = new Map<string, { value: number; by: string }>();
   for (const info of graph.inputs) {
     const given = inputs[info.name];
     if (given === undefined || given === null)
-      throw new PolychipError(`model '${graph.name}': missing input '${info.name}' (expected ${describeInfo(info)}); the model's inputs are ${list}`);
+      throw new PolychipError(`model '${graph.name}': missing input '${info.name}' (expected ${describeInfo(info)}); the model's inputs are ${list()}`);
     const dtype = isRawView(given) ? given.dtype : (given.dtype ?? info.dtype);
     const shape = given.shape;
     if (!isDType(dtype)) throw new DTypeError(`input '${info.name}': unknown dtype ${JSON.stringify(dtype)}`);

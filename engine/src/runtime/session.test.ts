@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { CpuDevice, cpuKernels } from "@polychip/device-cpu";
 import { DTypeError, HAL_VERSION, PolychipError, ShapeError, UnsupportedOpError, type Device, type DevicePlugin } from "@polychip/hal";
 import { registerPlugin } from "../core/devices.ts";
-import { fromHost } from "../core/dispatch.ts";
+import { fromHost, shareView } from "../core/dispatch.ts";
 import { memoryStats } from "../core/storage.ts";
 import { miniPlugin } from "../testing/mini-device.ts";
 import { graph, info, init, node } from "../graph/testing.ts";
@@ -126,6 +126,31 @@ test("device views are accepted as inputs and outputs come back as views the cal
   assert.ok(x.storage.alive, "the caller's input is not released by the run");
   x.storage.release();
   y!.storage.release();
+  session.dispose();
+});
+
+test("a node's plan is reused while its input keeps its shape: a view input at another offset, then another shape", async () => {
+  const g = graph({
+    inputs: [info("x", ["n", 4])],
+    outputs: [info("y", ["n*2"])],
+    nodes: [node("slice", ["x"], "tail", { starts: [2], ends: [4], axes: [1] }), node("reshape", ["tail"], "flat", { shape: [-1] }), node("neg", ["flat"], "y")],
+  });
+  const session = await createSession(g, { device: "cpu" });
+  const storage = fromHost(range(16), [16], "float32", "cpu");
+  const at = (offset: number, rows: number) => shareView(storage, { shape: [rows, 4], strides: [4, 1], offset });
+  const runAt = async (offset: number, rows: number) => {
+    const x = at(offset, rows);
+    try {
+      const { y } = await session.run({ x });
+      return Array.from(y!.data);
+    } finally {
+      x.storage.release();
+    }
+  };
+  assert.deepEqual(await runAt(0, 2), [-2, -3, -6, -7]);
+  assert.deepEqual(await runAt(4, 2), [-6, -7, -10, -11], "the slice planned at offset 0 is shifted to the new input's offset");
+  assert.deepEqual(await runAt(4, 3), [-6, -7, -10, -11, -14, -15], "a new shape is planned afresh");
+  storage.storage.release();
   session.dispose();
 });
 

@@ -1,4 +1,4 @@
-import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray } from "@polychip/hal";
+import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray, type StructuralOp, type StructuralPlan, type TensorMeta } from "@polychip/hal";
 import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
@@ -12,7 +12,9 @@ import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
 import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
-import { runStructural } from "./structural-exec.ts";
+import { LiveBytes } from "./live-bytes.ts";
+import { NodeMemo } from "./node-memo.ts";
+import { applyStructural } from "./structural-exec.ts";
 
 export interface SessionOptions {
   /** Device name ("cpu", "webgpu", "npu-sim", a plugin's name); loaded on first use. Default: the default device. */
@@ -41,6 +43,9 @@ export class Session {
   private readonly readers = new Map<string, number>();
   /** Bytes the running graph holds now (initializers, inputs, live intermediates). */
   private plannedLive: () => number = () => this.heldBytes();
+  /** Each HAL node's output shapes as last inferred, and each structural node's plans, reused while its inputs keep their shapes. */
+  private readonly inferred = new NodeMemo<readonly TensorMeta[]>(false);
+  private readonly structural = new NodeMemo<{ readonly plans: readonly StructuralPlan[]; readonly offset: number }>(true);
   private disposed = false;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
   readonly claims: ClaimSchedule | undefined;
@@ -121,6 +126,13 @@ export class Session {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
     checkInputs(this.graph, inputs);
     const owned = new Map<string, RawView>();
+    const live = new LiveBytes(this.held.values());
+    const own = (name: string, v: RawView) => {
+      const before = owned.get(name);
+      if (before) live.remove(before);
+      owned.set(name, v);
+      live.add(v);
+    };
     const remaining = new Map(this.readers);
     const hostValues = new Map(this.hostValues);
     const lookup = (name: string) => owned.get(name) ?? this.held.get(name);
@@ -128,37 +140,53 @@ export class Session {
       if (name === "") return;
       const left = (remaining.get(name) ?? 0) - 1;
       remaining.set(name, left);
-      if (left <= 0 && owned.has(name)) {
-        owned.get(name)!.storage.release();
+      const v = left <= 0 ? owned.get(name) : undefined;
+      if (v) {
+        v.storage.release();
         owned.delete(name);
+        live.remove(v);
       }
     };
     const store = (names: readonly string[], results: readonly RawView[]) => {
       names.forEach((name, k) => {
         const v = results[k];
         if (!v) return;
-        if ((remaining.get(name) ?? 0) > 0) owned.set(name, v);
+        if ((remaining.get(name) ?? 0) > 0) own(name, v);
         else v.storage.release(); // nothing reads it
       });
       results.slice(names.length).forEach((v) => v.storage.release());
     };
-    const runAt = async (i: number) => {
-      const node = this.graph.nodes[i]!;
-      let results: RawView[];
-      try {
-        results = await this.runNode(node, lookup, hostValues);
-      } catch (err) {
-        throw atNode(err, i, node);
-      }
+    const finish = (node: GraphNode, results: RawView[]) => {
       store(node.outputs, results);
       node.inputs.forEach(consumed);
     };
-    this.plannedLive = () => this.heldBytes(owned.values());
+    // Most nodes run synchronously (the device queues the work): only a node that must read a
+    // value back first returns a promise, so a run costs no promise per op.
+    const runAt = (i: number): Promise<void> | undefined => {
+      const node = this.graph.nodes[i]!;
+      let results: RawView[] | Promise<RawView[]>;
+      try {
+        results = this.runNode(i, node, lookup, hostValues);
+      } catch (err) {
+        throw atNode(err, i, node);
+      }
+      if (!(results instanceof Promise)) {
+        finish(node, results);
+        return undefined;
+      }
+      return results.then(
+        (r) => finish(node, r),
+        (err) => {
+          throw atNode(err, i, node);
+        },
+      );
+    };
+    this.plannedLive = () => live.bytes;
     try {
       for (const info of this.graph.inputs) {
         const given = inputs[info.name]!;
         checkPlanned(`input '${info.name}'`, given.shape, given.dtype ?? info.dtype, this.budget, this.plannedLive());
-        owned.set(info.name, placeInput(info, given, this.device));
+        own(info.name, placeInput(info, given, this.device));
       }
       for (let i = 0; i < this.graph.nodes.length; i++) {
         const node = this.graph.nodes[i]!;
@@ -174,7 +202,8 @@ export class Session {
           continue;
         }
         if (node.op === "constant" && this.held.has(node.outputs[0]!)) continue;
-        await runAt(i);
+        const pending = runAt(i);
+        if (pending) await pending;
       }
       const outputs: Record<string, RawView> = {};
       for (const info of this.graph.outputs) {
@@ -206,7 +235,12 @@ export class Session {
     }
   }
 
-  private async runNode(node: GraphNode, lookup: (name: string) => RawView | undefined, hostValues: Map<string, readonly number[]>): Promise<RawView[]> {
+  private runNode(
+    index: number,
+    node: GraphNode,
+    lookup: (name: string) => RawView | undefined,
+    hostValues: Map<string, readonly number[]>,
+  ): RawView[] | Promise<RawView[]> {
     const inputs = node.inputs.map((name) => (name === "" ? undefined : lookup(name)));
     if (!isStructuralOp(node.op)) {
       let present = inputs.length;
@@ -216,22 +250,39 @@ export class Session {
       // Planned before allocating: the op's output shapes, against the budget and what is already held.
       const live = this.plannedLive();
       let planned = 0;
-      getOp(node.op)
-        .infer(args as RawView[], node.attrs)
-        .forEach((meta, k) => {
-          checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
-          planned += plannedBytes(meta.shape, meta.dtype);
-        });
+      let metas = this.inferred.get(index, args);
+      if (!metas) {
+        metas = getOp(node.op).infer(args as RawView[], node.attrs);
+        this.inferred.set(index, args, [], metas);
+      }
+      metas.forEach((meta, k) => {
+        checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
+        planned += plannedBytes(meta.shape, meta.dtype);
+      });
       return runOp(node.op, args as RawView[], node.attrs, this.device);
     }
-    const extra: (readonly number[] | undefined)[] = [];
-    for (let k = 1; k < inputs.length; k++) {
-      const name = node.inputs[k]!;
-      const v = inputs[k];
-      if (!v) extra.push(undefined);
-      else extra.push(hostValues.get(name) ?? Array.from(decodeHost(await readView(v), v.dtype, sizeOf(v.shape))));
+    // A structural node's size arguments (a Reshape's target) are host values; one computed on the
+    // device is read back first, which is the only case that waits.
+    const unread = node.inputs.findIndex((name, k) => k > 0 && inputs[k] !== undefined && !hostValues.has(name));
+    if (unread < 0) return this.runStructuralNode(index, node, inputs, hostValues);
+    return (async () => {
+      for (let k = 1; k < inputs.length; k++) {
+        const v = inputs[k];
+        if (v && !hostValues.has(node.inputs[k]!)) hostValues.set(node.inputs[k]!, Array.from(decodeHost(await readView(v), v.dtype, sizeOf(v.shape))));
+      }
+      return this.runStructuralNode(index, node, inputs, hostValues);
+    })();
+  }
+
+  private runStructuralNode(index: number, node: GraphNode, inputs: readonly (RawView | undefined)[], hostValues: Map<string, readonly number[]>): RawView[] {
+    const extra = inputs.slice(1).map((v, k) => (v ? hostValues.get(node.inputs[k + 1]!) : undefined));
+    const x = inputs[0];
+    let memo = this.structural.get(index, [x], extra);
+    if (!memo) {
+      memo = { plans: planStructural(node.op as StructuralOp, { x, extra, attrs: node.attrs, outputCount: node.outputs.length }), offset: x?.offset ?? 0 };
+      this.structural.set(index, [x], extra, memo);
     }
-    const results = runStructural(node.op, inputs[0], extra, node.attrs, node.outputs.length, this.device);
+    const results = applyStructural(memo.plans, x, memo.offset, this.device);
     results.forEach((r, k) => r.hostValues && node.outputs[k] && hostValues.set(node.outputs[k]!, r.hostValues));
     return results.map((r) => r.view);
   }

@@ -18,8 +18,18 @@ export function runStructural(
   outputCount: number,
   device: string,
 ): StructuralResult[] {
-  const plans = planStructural(op, { x, extra, attrs, outputCount });
-  return plans.map((plan) => apply(plan, x, device));
+  return applyStructural(planStructural(op, { x, extra, attrs, outputCount }), x, x?.offset ?? 0, device);
+}
+
+/**
+ * Applies plans made for an input at offset `plannedOffset` to `x`, which may sit elsewhere in
+ * its storage (a new run's intermediate): a view keeps its place relative to x.
+ */
+export function applyStructural(plans: readonly StructuralPlan[], x: RawView | undefined, plannedOffset: number, device: string): StructuralResult[] {
+  const shift = x ? x.offset - plannedOffset : 0;
+  return plans.map((plan) =>
+    shift !== 0 && plan.kind === "view" ? apply({ ...plan, change: { ...plan.change, offset: plan.change.offset + shift } }, x, device) : apply(plan, x, device),
+  );
 }
 
 function apply(plan: StructuralPlan, x: RawView | undefined, device: string): StructuralResult {

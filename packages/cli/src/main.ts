@@ -26,7 +26,7 @@ usage:
                  (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
   polychip compile <model.pcm|model.onnx> [--device cpu] [--report] [--out fused.pcm] [--input inputs.json] [--json]
                  (kernels before/after fusion, planned peak memory; --report prints each generated kernel;
-                  --input plans an ONNX model with dynamic dims for those inputs' shapes)
+                  --input plans an ONNX model with dynamic dims or an If on its data for those inputs)
   polychip eval <model.pcm|model.onnx> --data fashion-mnist [--device cpu] [--subset] [--data-dir DIR] [--json]
   polychip conformance onnx <DIR...> [--device cpu] [--json] [--rtol R] [--atol A] [--expect FILE] [--summary]
   polychip deploy <model.pcm|model.onnx|checkpoint.pcck> [--device npu-sim] [--int8|--fp16] [--calibrate 512]

@@ -4,13 +4,18 @@ import { parsingFile, readBytes, writeFileAtomic } from "./files.ts";
 
 /** What the CLI needs from @polychip/onnx; loaded only when an ONNX file is involved. */
 interface OnnxModule {
-  importOnnx(bytes: Uint8Array): Graph | Promise<Graph>;
+  /** `knownValues` fixes values the model computes at run time (an If's condition), as OnnxSession does per run. */
+  importOnnx(
+    bytes: Uint8Array,
+    options?: { knownValues?: Record<string, { dtype: "bool"; shape: number[]; data: Uint8Array }> },
+  ): Graph | Promise<Graph>;
   exportOnnx(graph: Graph): Uint8Array | Promise<Uint8Array>;
 }
 
 /** An ONNX model planned per input-shape signature (@polychip/onnx's OnnxSession, seen from the CLI). */
 export interface OnnxModelSession {
-  planFor(inputs: Readonly<Record<string, RuntimeInput>>): Promise<{ graph: Graph }>;
+  /** The graph planned for these inputs, with the values computed from them that it fixed (an If's condition). */
+  planFor(inputs: Readonly<Record<string, RuntimeInput>>): Promise<{ graph: Graph; assumed?: Readonly<Record<string, { readonly data: ArrayLike<number> }>> }>;
   run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>>;
   dispose(): void;
 }

@@ -1,4 +1,4 @@
-import { hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import { createSession, isRawView, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
 import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { importModelProto } from "./import/importer.ts";
@@ -16,7 +16,26 @@ export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | 
 interface Plan {
   readonly graph: Graph;
   readonly session: Session;
+  /**
+   * The values computed from the data that this plan was imported with (an If's condition, a
+   * Range's limit): a plan holds only what these values select, so other data may need another plan.
+   */
+  readonly assumed: Readonly<Record<string, HostTensor>>;
+  /** The graph inputs the plan reads (the others were frozen into it as constants). */
+  readonly reads: readonly string[];
+  /**
+   * A prefix plan's results by the values of the inputs its nodes read (`dependsOn`), when it is
+   * a pure function of a few small host inputs (an If on the sample-rate input): later runs
+   * with the same values skip the prefix run.
+   */
+  readonly results?: Map<string, HostTensor>;
+  readonly dependsOn?: readonly string[];
 }
+
+/** How many results a prefix plan keeps by input values (oldest dropped). */
+const MAX_REMEMBERED_RESULTS = 16;
+/** A prefix's results are kept by input values only when it reads at most this many (a flag, a rate; not audio). */
+const MAX_KEY_VALUES = 64;
 
 /** A value the lowering needs at import time is computed per run only when it is this small. */
 const MAX_RUN_TIME_VALUE = 4096;
@@ -72,7 +91,8 @@ export class OnnxSession {
   async run(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
     const plan = await this.planFor(feeds);
     // Inputs whose values were needed at import are constants in the plan.
-    const used = Object.fromEntries(plan.graph.inputs.filter((v) => v.name in feeds).map((v) => [v.name, feeds[v.name]!]));
+    const used: Record<string, RuntimeInput> = {};
+    for (const name of plan.reads) if (name in feeds) used[name] = feeds[name]!;
     return plan.session.run(used);
   }
 
@@ -80,7 +100,7 @@ export class OnnxSession {
   async planFor(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Plan> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
     const shapes = this.shapesOf(feeds);
-    const signature = JSON.stringify(this.inputNames.map((n) => shapes[n] ?? null));
+    const signature = this.inputNames.map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";");
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
@@ -126,13 +146,21 @@ export class OnnxSession {
   ): Promise<HostTensor> {
     if (this.inputNames.includes(name)) return this.inputValue(name, feeds);
     const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
+    const key = prefix.results && inputValuesKey(prefix.dependsOn!, feeds);
+    const remembered = key !== undefined ? prefix.results!.get(key) : undefined;
+    if (remembered) return remembered;
     const out = (await prefix.session.run(feeds))[name]!;
     if (out.data.length > MAX_RUN_TIME_VALUE) {
       throw new UnsupportedOpError(
         `'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`,
       );
     }
-    return { dtype: out.dtype, shape: out.shape, data: out.data };
+    const value = { dtype: out.dtype, shape: out.shape, data: out.data };
+    if (key !== undefined) {
+      prefix.results!.set(key, value);
+      if (prefix.results!.size > MAX_REMEMBERED_RESULTS) prefix.results!.delete(prefix.results!.keys().next().value!);
+    }
+    return value;
   }
 
   /** An input's values, for a lowering that needs them at import (the plan then holds them as constants). */
@@ -163,7 +191,12 @@ export class OnnxSession {
     const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
     const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput }).graph;
     const session = await createSession(graph, device ? { device } : {});
-    const plan = { graph, session };
+    const reads = graph.inputs.map((v) => v.name);
+    const assumed = { ...known };
+    const plan: Plan =
+      bound.outputs && isPure(graph)
+        ? { graph, session, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) }
+        : { graph, session, reads, assumed };
     this.plans.set(key, plan);
     const limit = this.options.maxPlans ?? 8;
     while (this.plans.size > limit) {
@@ -173,6 +206,29 @@ export class OnnxSession {
     }
     return plan;
   }
+}
+
+/** Whether the graph's results depend on its inputs alone (no random op draws fresh values per run). */
+function isPure(graph: Graph): boolean {
+  return graph.nodes.every((n) => !hasOp(n.op) || getOp(n.op).family !== "random");
+}
+
+/** The graph inputs its nodes (or outputs) read. */
+function inputsRead(graph: Graph): string[] {
+  const read = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
+  return graph.inputs.map((v) => v.name).filter((name) => read.has(name));
+}
+
+/** The values of `names` in `feeds` as a key, when they are a few host values; undefined otherwise (the prefix then runs). */
+function inputValuesKey(names: readonly string[], feeds: Readonly<Record<string, RuntimeInput>>): string | undefined {
+  let key = "";
+  let count = 0;
+  for (const name of names) {
+    const feed = feeds[name];
+    if (!feed || isRawView(feed) || (count += feed.data.length) > MAX_KEY_VALUES) return undefined;
+    key += `${name}:${feed.dtype ?? ""}[${feed.shape.join(",")}]=${Array.prototype.join.call(feed.data, ",")};`;
+  }
+  return key;
 }
 
 function valuesKey(known: Record<string, HostTensor>): string {

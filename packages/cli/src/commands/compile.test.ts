@@ -8,7 +8,7 @@ import { trace } from "@polychip/engine/graph";
 import { execute, parseModel, serializeModel } from "@polychip/engine/runtime";
 import { randn } from "@polychip/engine";
 import { readFile } from "node:fs/promises";
-import { compileCommand } from "./compile.ts";
+import { compileCommand, type PlanReport } from "./compile.ts";
 
 async function withModel(fn: (dir: string, model: string) => Promise<void>): Promise<void> {
   manualSeed(4);
@@ -57,6 +57,56 @@ test("compile --input plans an ONNX model with dynamic height/width for those in
     const r = await compileCommand({ model, device: "cpu", report: false, json: true, input });
     assert.deepEqual(r.symbolicDims, []);
     assert.ok(r.before.kernels > 0 && r.after.kernels <= r.before.kernels);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+const fixture = (name: string) => new URL(`../../../onnx/fixtures/${name}`, import.meta.url).pathname;
+
+test("compile on an If whose condition comes from the data: one plan per branch without inputs, --out needs --input", async () => {
+  const model = fixture("data-if.onnx");
+  const r = await compileCommand({ model, device: "cpu", report: false, json: true });
+  assert.deepEqual(
+    r.branches!.map((b) => b.assumed),
+    [{ is16k: [1] }, { is16k: [0] }],
+  );
+  const opsOf = (b: PlanReport) => b.fused.map((k) => k.ops.filter((op) => op !== "const"));
+  assert.deepEqual(r.branches!.map(opsOf), [[["exp", "mul", "add"]], [["tanh", "sub"]]]);
+  assert.deepEqual(r.branches![0]!.droppedInputs, ["rate"]);
+  await assert.rejects(
+    compileCommand({ model, device: "cpu", report: false, json: true, out: join(tmpdir(), "never-written.pcm") }),
+    (e: Error) => e.name === "UnsupportedOpError" && /gives 2 plans \(its If conditions 'is16k' depend on the data\); pass --input/.test(e.message),
+  );
+});
+
+test("compile asks for --input when a value the model needs comes from the data and is no If's condition", async () => {
+  await assert.rejects(
+    compileCommand({ model: fixture("data-range.onnx"), device: "cpu", report: false, json: true }),
+    (e: Error) => e.name === "UnsupportedOpError" && /Range's start, limit and delta must be known.*pass --input inputs\.json/.test(e.message),
+  );
+});
+
+test("compile --input plans the branch the input takes, says what it fixed, and the .pcm computes that branch", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "polychip-compile-if-"));
+  try {
+    const model = fixture("data-if.onnx");
+    const x = [0.5, -1, 2];
+    const plan = async (rate: number) => {
+      const input = join(dir, `in-${rate}.json`);
+      const out = join(dir, `plan-${rate}.pcm`);
+      await writeFile(input, JSON.stringify({ x: { shape: [1, 3], data: x }, rate: { shape: [], data: [rate], dtype: "int32" } }));
+      const r = await compileCommand({ model, device: "cpu", report: false, json: true, input, out });
+      const { y } = await execute(parseModel(await readFile(out)), { x: { data: x, shape: [1, 3] } });
+      return { r, y: Array.from(y!.data) };
+    };
+    const khz16 = await plan(16000);
+    assert.deepEqual(khz16.r.assumed, { is16k: [1] });
+    assert.deepEqual(khz16.r.droppedInputs, ["rate"]);
+    khz16.y.forEach((v, i) => assert.ok(Math.abs(v - (Math.exp(x[i]!) * 0.5 + 1)) < 1e-5, `${v}`));
+    const khz8 = await plan(8000);
+    assert.deepEqual(khz8.r.assumed, { is16k: [0] });
+    khz8.y.forEach((v, i) => assert.ok(Math.abs(v - (Math.tanh(x[i]!) - 1)) < 1e-5, `${v}`));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

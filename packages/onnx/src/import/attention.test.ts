@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ShapeError } from "@polychip/hal";
 import { OnnxSession } from "../session.ts";
+import { importOnnx } from "./importer.ts";
 import { runOnnx } from "../testing/run-model.ts";
 import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort, type OrtFeed } from "../testing/onnxruntime.ts";
@@ -72,7 +73,18 @@ async function check(
  * A GroupQueryAttention node with 4 query heads sharing 2 key/value heads of size `head`
  * (onnxruntime's CPU kernel needs a multiple of 8, and of 16 with rotary embedding).
  */
-function gqa(b: number, s: number, past: number, seqlens: number[], total: number, attrs: NodeSpec["attrs"] = {}, extra: Record<string, Input> = {}, head = 8) {
+function gqa(
+  b: number,
+  s: number,
+  past: number,
+  seqlens: number[],
+  total: number,
+  attrs: NodeSpec["attrs"] = {},
+  extra: Record<string, Input> = {},
+  head = 8,
+  /** The node's inputs after total_sequence_length ("" for an absent one); default: the extra inputs in order. */
+  slots: string[] = Object.keys(extra),
+) {
   const inputs: Record<string, Input> = {
     q: { shape: [b, s, 4 * head] },
     k: { shape: [b, s, 2 * head] },
@@ -82,7 +94,7 @@ function gqa(b: number, s: number, past: number, seqlens: number[], total: numbe
     total: { shape: [], int: [total] },
     ...extra,
   };
-  const names = ["q", "k", "v", past ? "pk" : "", past ? "pv" : "", "seqlens", "total", ...Object.keys(extra)];
+  const names = ["q", "k", "v", past ? "pk" : "", past ? "pv" : "", "seqlens", "total", ...slots];
   const node: NodeSpec = {
     op: "GroupQueryAttention",
     inputs: names,
@@ -173,14 +185,52 @@ test("GroupQueryAttention with smooth softmax matches onnxruntime", { skip }, as
   await gqa(2, 1, 3, [3, 3], 4, { smooth_softmax: 1 });
 });
 
+test("GroupQueryAttention with per-head softmax sinks (head_sink) matches onnxruntime, on a prompt and after a past cache", { skip }, async () => {
+  const sinks = (values: number[]) => ({ sink: { shape: [4], data: Float32Array.from(values) } });
+  const slot11 = ["", "", "", "", "sink"];
+  await gqa(1, 3, 0, [2], 3, {}, sinks([1, 2, -1, 0.5]), 8, slot11);
+  await gqa(2, 1, 3, [3, 2], 4, {}, sinks([0.25, -2, 3, 0]), 8, slot11);
+  // head_sink takes precedence over smooth_softmax, and a very negative sink is no sink at all.
+  await gqa(1, 2, 2, [3], 4, { smooth_softmax: 1 }, sinks([1, 2, -1, 0.5]), 8, slot11);
+  await gqa(1, 3, 0, [2], 3, { local_window_size: 1 }, sinks([-100, 0, 100, 1]), 8, slot11);
+});
+
+/** One token of 4 query heads and 2 key/value heads of 8. */
+const oneTokenQkv = [
+  { name: "q", type: "float32" as const, shape: [1, 1, 32] },
+  { name: "k", type: "float32" as const, shape: [1, 1, 16] },
+  { name: "v", type: "float32" as const, shape: [1, 1, 16] },
+];
+
+test("GroupQueryAttention refuses a head_sink that is not one value per query head", () => {
+  const model = buildModel({
+    opset: 17,
+    domains: { [MS]: 1 },
+    inputs: [...oneTokenQkv, { name: "sink", type: "float32", shape: [2] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [
+      {
+        op: "GroupQueryAttention",
+        domain: MS,
+        inputs: ["q", "k", "v", "", "", "seqlens", "total", "", "", "", "", "sink"],
+        outputs: ["y"],
+        attrs: { num_heads: 4, kv_num_heads: 2 },
+      },
+    ],
+    initializers: [initializer("seqlens", [0], [1], "int32"), initializer("total", [1], [], "int32")],
+  });
+  assert.throws(
+    () => importOnnx(model),
+    (e: Error) => e instanceof ShapeError && /head_sink \[2\] must be \[num_heads\] = \[4\]/.test(e.message),
+  );
+});
+
 test("GroupQueryAttention refuses seqlens_k that do not fit the past and total lengths", async () => {
   const model = buildModel({
     opset: 17,
     domains: { [MS]: 1 },
     inputs: [
-      { name: "q", type: "float32", shape: [1, 1, 32] },
-      { name: "k", type: "float32", shape: [1, 1, 16] },
-      { name: "v", type: "float32", shape: [1, 1, 16] },
+      ...oneTokenQkv,
       { name: "pk", type: "float32", shape: [1, 2, 2, 8] },
       { name: "pv", type: "float32", shape: [1, 2, 2, 8] },
       { name: "seqlens", type: "int32", shape: [1] },

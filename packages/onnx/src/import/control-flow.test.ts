@@ -60,6 +60,38 @@ test("If on data cannot be imported without the data: the error names the condit
   );
 });
 
+// If on a small flag input (like Silero's sample rate) while the data sits in another input.
+const flagIf = buildModel({
+  opset: 13,
+  inputs: [f32("x", [64]), f32("mode")],
+  outputs: [out32("y")],
+  nodes: [
+    { op: "Greater", inputs: ["mode", "zero"], outputs: ["on"] },
+    {
+      op: "If",
+      inputs: ["on"],
+      outputs: ["y"],
+      attrs: {
+        then_branch: { graph: { inputs: [], outputs: [out32("a")], nodes: [{ op: "Exp", inputs: ["x"], outputs: ["a"] }] } },
+        else_branch: { graph: { inputs: [], outputs: [out32("b")], nodes: [{ op: "Neg", inputs: ["x"], outputs: ["b"] }] } },
+      },
+    },
+  ],
+  initializers: [initializer("zero", [0], [])],
+});
+
+test("If on a flag input: the condition is kept per flag value, and each run still reads its own data", { skip }, async () => {
+  const session = await OnnxSession.create(flagIf, { device: "cpu" });
+  for (const [k, mode] of [1, 0, 1, 0, 1].entries()) {
+    const x = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i + k));
+    const got = await session.run({ x: { data: x, shape: [64] }, mode: { data: [mode], shape: [] } });
+    await expectLikeOnnxruntime(flagIf, { x: { data: x, shape: [64], type: "float32" }, mode: { data: Float32Array.of(mode), shape: [], type: "float32" } }, got);
+  }
+  // One prefix plan for the condition and one plan per branch taken.
+  assert.equal(session.planCount, 3);
+  session.dispose();
+});
+
 // If on a shape: folded once the input's shape is bound; the graph holds only the taken branch.
 const shapeIf = buildModel({
   opset: 13,

@@ -44,6 +44,33 @@ const vad = (): RealModelFeeds[] =>
     state: { data: features(2 * 128, seed + 7).map((v) => v * 0.2), shape: [2, 1, 128], type: "float32" },
   }));
 
+/** A microphone's noise floor: deterministic white noise of amplitude `level`. */
+function noiseFloor(n: number, level: number, seed: number): Float32Array {
+  let s = seed + 1;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31 - 0.5) * 2 * level;
+  });
+}
+
+/**
+ * Silero v4 carries the LSTM's h and c as separate inputs of 64 units; it is fed 512 and
+ * 1,536-sample chunks (16 kHz) over a noise floor, as a microphone gives. Without one, the pure
+ * tones leave frequency bins whose STFT is a cancelling sum of ~1e-7, and v4's log(1 + C·|X|)
+ * turns float32 summation-order noise there into 0.06 in its features: any two correct
+ * runtimes then disagree (onnxruntime-web and -node differ by 2.5e-4 on its output).
+ */
+const vadLegacy = (): RealModelFeeds[] =>
+  [512, 1536].map((n, seed) => {
+    const noise = noiseFloor(n, 3e-3, seed);
+    return {
+      input: { data: Float32Array.from({ length: n }, (_, i) => speech(seed)[i % 512]! * (1 - i / (2 * n)) + noise[i]!), shape: [1, n], type: "float32" },
+      sr: { data: Int32Array.of(16000), shape: [], type: "int64" },
+      h: { data: features(2 * 64, seed + 3).map((v) => v * 0.2), shape: [2, 1, 64], type: "float32" },
+      c: { data: features(2 * 64, seed + 5).map((v) => v * 0.2), shape: [2, 1, 64], type: "float32" },
+    };
+  });
+
 /** Each suite model's runs, in order (several input sizes where its dims are dynamic). */
 export const REAL_MODEL_INPUTS: Readonly<Record<string, () => RealModelFeeds[]>> = {
   "ppocr-v4-det": () =>
@@ -57,4 +84,6 @@ export const REAL_MODEL_INPUTS: Readonly<Record<string, () => RealModelFeeds[]>>
   "openwakeword-namaste-deepa": () => [2, 5].map((seed) => ({ "onnx::Flatten_0": { data: features(24 * 96, seed), shape: [1, 24, 96], type: "float32" } })),
   "silero-vad-op18": vad,
   "silero-vad-lstm": vad,
+  "silero-vad-v5": vad,
+  "silero-vad-v4-legacy": vadLegacy,
 };

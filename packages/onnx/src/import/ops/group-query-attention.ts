@@ -6,8 +6,6 @@ import { rotate } from "./rotary.ts";
 
 /** Inputs and attributes of GroupQueryAttention that Polychip does not lower, with why. */
 const REFUSED_INPUTS: readonly [number, string][] = [
-  // onnxruntime-node 1.30, the oracle, gave outputs that change with unused empty inputs once head_sink's slot is listed: no checked reference.
-  [11, "head_sink (per-head softmax sinks)"],
   [12, "k_scale (quantised KV cache)"],
   [13, "v_scale (quantised KV cache)"],
   [14, "q_norm_weight"],
@@ -22,8 +20,9 @@ const REFUSED_INPUTS: readonly [number, string][] = [
  * prompt, when total_sequence_length = S), and present_key/present_value are the past rows
  * [0, past_b) then the new ones, zero beyond, max(total, past buffer) long. Query i sees keys up
  * to past_b + i (causal), the last local_window_size of them with a window, never beyond seqlens_k[b];
- * optional rotary embedding (do_rotary, positions past_b + i), softcap, attention_bias and
- * smooth_softmax (a zero logit joins every softmax's denominator).
+ * optional rotary embedding (do_rotary, positions past_b + i), softcap, attention_bias,
+ * smooth_softmax (a zero logit joins every softmax's denominator) and head_sink (that logit per
+ * query head instead; it takes precedence over smooth_softmax).
  * seqlens_k and total_sequence_length decide the layout, so they are needed when the model is
  * planned (OnnxSession computes them per run).
  */
@@ -88,7 +87,7 @@ export const groupQueryAttention: OpImporter = (ctx, node) => {
     scale: node.attrs.float("scale", 1 / Math.sqrt(headSize)),
     softcap: node.attrs.float("softcap", 0),
     bias,
-    sink: sinkOf(ctx, node),
+    sink: sinkOf(ctx, node, heads),
   });
   headsLast(ctx, attended, batch, seq, heads, headSize, output(node));
 };
@@ -111,8 +110,17 @@ function rotaryPositions(ctx: ImportContext, positionIds: string | undefined, pa
   return bin(ctx, "add", first, counting([0]));
 }
 
-/** smooth_softmax adds a zero logit to every softmax's denominator. */
-function sinkOf(ctx: ImportContext, node: Parameters<OpImporter>[1]): string | undefined {
+/**
+ * The extra logit each query head's softmax gets in its denominator: head_sink [heads] when given
+ * (onnxruntime then ignores smooth_softmax), else 0 for every head with smooth_softmax.
+ */
+function sinkOf(ctx: ImportContext, node: Parameters<OpImporter>[1], heads: number): string | undefined {
+  const headSink = optionalInput(node, 11);
+  if (headSink) {
+    const dims = ctx.shape(headSink, "GroupQueryAttention's head_sink");
+    if (dims.length !== 1 || dims[0] !== heads) throw new ShapeError(`${ctx.where()}: head_sink [${dims}] must be [num_heads] = [${heads}]`);
+    return ctx.op("reshape", [castTo(ctx, headSink, ctx.dtype(input(ctx, node, 0)))], { shape: [1, heads, 1, 1] });
+  }
   return node.attrs.int("smooth_softmax", 0) === 1 ? ctx.const([0], [1, 1, 1, 1], ctx.dtype(input(ctx, node, 0))) : undefined;
 }
 
