@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { runDepthwiseConv2d } from "./conv2d-depthwise.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
@@ -84,6 +85,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
       [g.image, g.weight, g.out] = ptrs as [number, number, number];
       g.bias = bias ? ptrs[3]! : 0;
+      if (g.Cg === 1 && runDepthwiseConv2d(path, conv2dGeometry("conv2d", x!.shape, w!.shape, attrs), g.image, g.weight, g.out, g.bias)) return true;
       const base = g.N * g.groups;
       const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
       const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));

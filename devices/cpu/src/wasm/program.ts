@@ -11,6 +11,7 @@ import { emitMatmul } from "./kernels/matmul.ts";
 import { emitMatmulDot } from "./kernels/matmul-dot.ts";
 import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
+import { emitConvDepthwise } from "./kernels/conv-depthwise.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
 import { emitPool } from "./kernels/pool.ts";
 import { emitReduce } from "./kernels/reduce.ts";
@@ -42,6 +43,7 @@ export function buildProgram(options: ProgramOptions): Program {
   emitMatmulDot(mod, { fma: options.fma });
   const memory = emitMemory(mod);
   emitConv(mod, gemm, memory);
+  emitConvDepthwise(mod, memory, { fma: options.fma });
   emitElementwise(mod);
   emitPool(mod, memory);
   emitReduce(mod);
