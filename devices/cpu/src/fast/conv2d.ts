@@ -1,8 +1,9 @@
-import { conv2dGeometry, listAttr, shapesEqual, sizeOf, type Attrs, type Shape } from "@polychip/hal";
+import { conv2dGeometry, listAttr, shapesEqual, sizeOf, type Attrs, type Conv2dGeometry, type Shape } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d } from "./conv2d-depthwise.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
@@ -69,6 +70,18 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
   rt.run(path.pool, name, [geo], chunks, scratchBytes);
 }
 
+/** The forward conv on contiguous operands: the direct kernel where it applies, else im2col + GEMM. */
+function forward(path: FastPath, g: Geometry, geo: Conv2dGeometry): boolean {
+  if (g.Cg === 1 && runDepthwiseConv2d(path, geo, g.image, g.weight, g.out, g.bias)) return true;
+  const base = g.N * g.groups;
+  const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
+  const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
+  [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
+  const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
+  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
+  return true;
+}
+
 const gradOutFits = (g: Geometry, gradOut: CpuView) => shapesEqual(gradOut.shape, [g.N, g.OC, g.OH, g.OW]);
 
 /**
@@ -80,19 +93,15 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
   return [
     fastKernel("conv2d", ref("conv2d"), ({ inputs: [x, w, bias], outputs: [y], attrs }, path) => {
       const ptrs = float32Addresses([x, w, y, bias]);
-      if (!ptrs || ![x!, w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
+      if (!ptrs || ![w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
       const g = geometry("conv2d", x!.shape, w!.shape, attrs);
       if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
       [g.image, g.weight, g.out] = ptrs as [number, number, number];
       g.bias = bias ? ptrs[3]! : 0;
-      if (g.Cg === 1 && runDepthwiseConv2d(path, conv2dGeometry("conv2d", x!.shape, w!.shape, attrs), g.image, g.weight, g.out, g.bias)) return true;
-      const base = g.N * g.groups;
-      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
-      const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
-      [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
-      const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
-      launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
-      return true;
+      const geo = conv2dGeometry("conv2d", x!.shape, w!.shape, attrs);
+      if (contiguous(x!)) return forward(path, g, geo);
+      // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
+      return withContiguousCopy(path, x!, (copy) => forward(path, { ...g, image: copy }, geo)) ?? false;
     }),
 
     fastKernel("conv2dGradInput", ref("conv2dGradInput"), ({ inputs: [gradOut, w], outputs: [y], attrs }, path) => {

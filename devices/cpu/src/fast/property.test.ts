@@ -160,11 +160,20 @@ test("conv2d and both gradients: random geometry, groups, pointwise kernels", ()
   }
 });
 
-test("conv2d reads a strided input by falling back, with the same result", () => {
+test("conv2d reads transposed, strided and broadcast inputs (through a contiguous copy): dense, pointwise and depthwise", () => {
   const r = rng(5);
-  const x = view(r, [2, 3, 6, 7], false, ["transposed", "strided"]);
-  const [got, want] = both("conv2d", [x, { values: values(r, 4 * 3 * 9), shape: [4, 3, 3, 3] }], { pads: [1, 1, 1, 1] });
-  assertSame("conv2d", got, want, "strided input");
+  const cases: [number[], Attrs][] = [
+    [[4, 3, 3, 3], { pads: [1, 1, 1, 1] }],
+    [[5, 3, 1, 1], {}],
+    [[6, 1, 3, 3], { pads: [1, 0, 1, 2], strides: [2, 1], groups: 3 }],
+  ];
+  for (const layout of ["transposed", "strided", "broadcast"]) {
+    for (const [w, attrs] of cases) {
+      const x = view(r, [2, 3, 6, 7], false, [layout]);
+      const [got, want] = both("conv2d", [x, { values: values(r, sizeOf(w)), shape: w }], attrs);
+      assertNear("conv2d", got, want, w[1]! * w[2]! * w[3]!, `${layout} input, weight ${w}`);
+    }
+  }
 });
 
 test("pooling and its gradients: random windows, padding, dilation, ceil mode; ties, -0 and NaN", () => {
