@@ -12,6 +12,7 @@ import { emitMatmulDot } from "./kernels/matmul-dot.ts";
 import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
 import { emitConvDepthwise } from "./kernels/conv-depthwise.ts";
+import { emitGather } from "./kernels/gather.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
 import { emitPool } from "./kernels/pool.ts";
 import { emitReduce } from "./kernels/reduce.ts";
@@ -44,6 +45,7 @@ export function buildProgram(options: ProgramOptions): Program {
   const memory = emitMemory(mod);
   emitConv(mod, gemm, memory);
   emitConvDepthwise(mod, memory, { fma: options.fma });
+  emitGather(mod, memory);
   emitElementwise(mod);
   emitPool(mod, memory);
   emitReduce(mod);
