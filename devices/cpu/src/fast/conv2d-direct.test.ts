@@ -105,6 +105,7 @@ test("depthwise conv2d on MobileNet shapes: 3x3 / 5x5, stride 1 and 2, same padd
   });
 });
 
-test("a single-channel image with many output channels (groups = 1, Cg = 1) takes the direct kernel", () => {
-  checkCase([4, 1, 28, 28], [32, 1, 3, 3], { pads: [1, 1, 1, 1] }, true, 7, "conv2dDepthwise");
+test("a single-channel image with a few output channels (groups = 1, Cg = 1) takes the direct kernel, with many the GEMM", () => {
+  checkCase([4, 1, 28, 28], [4, 1, 3, 3], { pads: [1, 1, 1, 1] }, true, 7, "conv2dDepthwise");
+  checkCase([4, 1, 28, 28], [32, 1, 3, 3], { pads: [1, 1, 1, 1] }, true, 8, "conv2dForward");
 });

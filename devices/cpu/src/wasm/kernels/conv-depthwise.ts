@@ -59,7 +59,8 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
   defineFunction(mod, "conv2dDepthwise", { params: i32Params("geo", "chunk0", "chunk1", "scratch") }, (p, fn) => {
     const { fields: g, code } = DEPTHWISE.load(fn, p.geo);
     const [q, q1, n, grp, j, oc, src, pad, wv, taps, outPlane, oh, ow, row, dst, ki, kj, rp, wp, rows, cols, k, rowStep, lane] = locals(fn, "i32", 24);
-    const [biasV, acc0, acc1, w] = locals(fn, "v128", 4);
+    const [biasV, w] = locals(fn, "v128", 2);
+    const acc = locals(fn, "v128", 4);
     const [s] = locals(fn, "f32", 1);
 
     /** `body` once per tap (ki, kj) of the window of output (oh, ow): rp = its first input, wp = its splatted weight. */
@@ -75,45 +76,68 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
       ),
     ];
 
-    /** The input vector for outputs [ow, ow + 4) of a tap whose first input is at `at` (stride 1 or 2). */
-    const inputs = (at: Code, stride: 1 | 2): Code =>
-      stride === 1 ? v128.load(at) : v128.shuffle(v128.load(at), v128.load(at, 16), lanes32(0, 2, 4, 6));
+    /** The input vector for outputs [ow, ow + 4) of a tap whose first input is at `at` + `offset` bytes (stride 1 or 2). */
+    const inputs = (at: Code, offset: number, stride: 1 | 2): Code =>
+      stride === 1 ? v128.load(at, offset) : v128.shuffle(v128.load(at, offset), v128.load(at, offset + 16), lanes32(0, 2, 4, 6));
 
-    /** acc0 (and acc1 when `pair`) = Σ taps w · x for outputs starting at ow of row oh. */
-    const accumulate = (stride: 1 | 2, pair: boolean): Code => [
-      set(acc0, f32x4.const(0)),
-      pair ? set(acc1, f32x4.const(0)) : [],
-      eachTap(
-        set(w, v128.load(get(wp))),
-        set(acc0, madd(get(w), inputs(get(rp), stride), get(acc0))),
-        pair ? set(acc1, madd(get(w), inputs(i32.add(get(rp), i32.const(16 * stride)), stride), get(acc1))) : [],
-      ),
+    /** acc[0..vectors) += w · the inputs of the tap at rp (+ `offset` bytes): vectors of 4 consecutive outputs. */
+    const tap = (stride: 1 | 2, vectors: number, wOffset: number, offset: number): Code => [
+      set(w, v128.load(get(wp), wOffset)),
+      acc.slice(0, vectors).map((a, v) => set(a, madd(get(w), inputs(get(rp), offset + v * 16 * stride, stride), get(a)))),
     ];
 
-    /** One output row with vector loads: 8 outputs at a time, then 4, then a partial vector stored lane by lane. */
-    const vectorRow = (stride: 1 | 2): Code => [
+    /**
+     * acc[0..vectors) = Σ taps w · x for the 4·vectors outputs starting at ow of row oh. With `kw`
+     * (dilation 1 along the row) the taps of a kernel row are unrolled at constant offsets.
+     */
+    const accumulate = (stride: 1 | 2, vectors: number, kw: number | undefined): Code => [
+      acc.slice(0, vectors).map((a) => set(a, f32x4.const(0))),
+      kw === undefined
+        ? eachTap(tap(stride, vectors, 0, 0))
+        : [
+            set(wp, get(wv)),
+            set(rp, add(get(row), bytes(i32.mul(get(ow), get(g.sw))))),
+            forRange(
+              ki,
+              i32.const(0),
+              get(g.KH),
+              1,
+              Array.from({ length: kw }, (_, kj) => tap(stride, vectors, kj * 16, kj * 4)),
+              inc(rp, bytes(get(rowStep))),
+              inc(wp, kw * 16),
+            ),
+          ],
+    ];
+
+    /** Stores acc[0..vectors) + bias at outputs [ow, ow + 4·vectors) of row oh, only those below OW for a tail vector. */
+    const store = (vectors: number, tail: boolean): Code => [
+      set(dst, add(get(outPlane), bytes(add(i32.mul(get(oh), get(g.OW)), get(ow))))),
+      acc.slice(0, vectors).map((a) => set(a, f32x4.add(get(a), get(biasV)))),
+      tail
+        ? ifElse(
+            i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
+            [v128.store(get(dst), get(acc[0]!))],
+            [0, 1, 2].map((l) => [ifElse(i32.lt_s(i32.add(get(ow), i32.const(l)), get(g.OW)), [f32.store(get(dst), f32x4.extractLane(get(acc[0]!), l), l * 4)], [])]),
+          )
+        : acc.slice(0, vectors).map((a, v) => v128.store(get(dst), get(a), v * 16)),
+    ];
+
+    /** One output row with vector loads: 16 outputs at a time, then 8, then 4 (the last one partial). */
+    const vectorRow = (stride: 1 | 2, kw: number | undefined): Code => [
       set(ow, i32.const(0)),
-      whileLoop(
-        i32.le_s(i32.add(get(ow), i32.const(8)), get(g.OW)),
-        accumulate(stride, true),
-        set(dst, add(get(outPlane), bytes(add(i32.mul(get(oh), get(g.OW)), get(ow))))),
-        v128.store(get(dst), f32x4.add(get(acc0), get(biasV))),
-        v128.store(get(dst), f32x4.add(get(acc1), get(biasV)), 16),
-        inc(ow, 8),
+      [4, 2].map((vectors) =>
+        whileLoop(i32.le_s(i32.add(get(ow), i32.const(4 * vectors)), get(g.OW)), accumulate(stride, vectors, kw), store(vectors, false), inc(ow, 4 * vectors)),
       ),
-      whileLoop(
-        i32.lt_s(get(ow), get(g.OW)),
-        accumulate(stride, false),
-        set(acc0, f32x4.add(get(acc0), get(biasV))),
-        set(dst, add(get(outPlane), bytes(add(i32.mul(get(oh), get(g.OW)), get(ow))))),
-        ifElse(
-          i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
-          [v128.store(get(dst), get(acc0))],
-          [0, 1, 2].map((l) => [ifElse(i32.lt_s(i32.add(get(ow), i32.const(l)), get(g.OW)), [f32.store(get(dst), f32x4.extractLane(get(acc0), l), l * 4)], [])]),
-        ),
-        inc(ow, 4),
-      ),
+      whileLoop(i32.lt_s(get(ow), get(g.OW)), accumulate(stride, 1, kw), store(1, true), inc(ow, 4)),
     ];
+
+    /** The vector row for this stride, with the taps unrolled for the common 3- and 5-wide undilated kernels. */
+    const vectorRows = (stride: 1 | 2): Code =>
+      ifElse(
+        i32.and(i32.eq(get(g.KW), i32.const(3)), i32.eq(get(g.dw), i32.const(1))),
+        [vectorRow(stride, 3)],
+        [ifElse(i32.and(i32.eq(get(g.KW), i32.const(5)), i32.eq(get(g.dw), i32.const(1))), [vectorRow(stride, 5)], [vectorRow(stride, undefined)])],
+      );
 
     /** Any stride: one output at a time. */
     const scalarRow: Code = forRange(
@@ -173,7 +197,7 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
             get(g.OH),
             1,
             set(row, add(get(pad), bytes(i32.mul(i32.mul(get(oh), get(g.sh)), get(g.PW))))),
-            ifElse(i32.eq(get(g.sw), i32.const(1)), [vectorRow(1)], [ifElse(i32.eq(get(g.sw), i32.const(2)), [vectorRow(2)], [scalarRow])]),
+            ifElse(i32.eq(get(g.sw), i32.const(1)), [vectorRows(1)], [ifElse(i32.eq(get(g.sw), i32.const(2)), [vectorRows(2)], [scalarRow])]),
           ),
         ),
         inc(q, 1),
