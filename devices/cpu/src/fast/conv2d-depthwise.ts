@@ -1,6 +1,6 @@
-import type { Conv2dGeometry } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import { DEPTHWISE, depthwisePlane } from "../wasm/kernels/conv-depthwise.ts";
+import type { ConvProblem } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 
 /**
@@ -16,22 +16,22 @@ const MAX_PLANE_BYTES = 16 * 2 ** 20;
 /**
  * conv2d with one input channel per group (depthwise, channel multipliers, single-channel input) on
  * the direct kernel (wasm/kernels/conv-depthwise.ts). Returns false when the geometry is not one it
- * takes, so the caller runs the im2col + GEMM path. Pointers are byte addresses; bias may be 0.
+ * takes, so the caller runs the im2col + GEMM path.
  */
-export function runDepthwiseConv2d(path: FastPath, geo: Conv2dGeometry, image: number, weight: number, out: number, bias: number): boolean {
-  const { N, C, H, W, Cg, OCg, KH, KW, win } = geo;
+export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolean {
+  const { image, weight, out, bias, N, C, H, W, Cg, OCg, KH, KW, OH, OW } = problem;
   if (Cg !== 1 || OCg > MAX_MULTIPLIER) return false;
-  const g = { OH: win.oh, OW: win.ow, KH, KW, sh: win.sh, sw: win.sw, dh: win.dh, dw: win.dw };
+  const g = { OH, OW, KH, KW, sh: problem.sh, sw: problem.sw, dh: problem.dh, dw: problem.dw };
   const { PH, PW } = depthwisePlane(g);
   const scratch = PH * PW * 4 + 16 + KH * KW * 16;
   if (scratch > MAX_PLANE_BYTES) return false;
   const planes = N * C;
-  const macs = planes * OCg * win.oh * win.ow * KH * KW;
+  const macs = planes * OCg * OH * OW * KH * KW;
   const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_MACS / 4);
   const perChunk = Math.max(1, Math.ceil(planes / target));
   const rt = path.runtime;
   const table = rt.tableFor(DEPTHWISE.bytes);
-  DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, ...g, pt: win.pt, pl: win.pl, PH, PW, perChunk });
+  DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, ...g, pt: problem.pt, pl: problem.pl, PH, PW, perChunk });
   rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
   return true;
 }

@@ -1,8 +1,9 @@
 /**
- * The direct convolution kernels (depthwise / one input channel per group, ...) against the
- * reference kernel on random geometries: asymmetric padding, dilation, strides 1-3, odd sizes,
- * channel multipliers, batches, offset operands, with and without bias; and the same bits on 1
- * and 2 threads. A spy on the runtime proves each case really ran the direct kernel.
+ * The direct convolution paths against the reference kernel on random geometries: asymmetric
+ * padding, dilation, strides 1-3, odd sizes, channel multipliers, batches, offset operands, with
+ * and without bias; and the same bits on 1 and 2 threads. Covers the depthwise kernel (one input
+ * channel per group) and stride-1 input gradients run as forward convolutions. A spy on the
+ * runtime proves each case really ran the path it is about.
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
@@ -55,16 +56,20 @@ function operand(shape: number[], seed: number, offset: number): HostInput {
   return { values, shape, offset, strides };
 }
 
+/** `op` on the fast device equals the reference within a tolerance for `terms`-long sums, launched `kernel`, and gives the same bits on 1 thread. */
+function checkOp(op: string, inputs: HostInput[], attrs: Attrs, terms: number, kernel: string, what: string): void {
+  const got = launched(fast, op, inputs, attrs);
+  assert.deepEqual(got.kernels, [kernel], `${what} ran ${got.kernels.join(", ")}`);
+  const want = runOp(op, inputs, attrs, { device: reference })[0]!.values;
+  assertNear(got.values, want, terms, what);
+  const one = runOp(op, inputs, attrs, { device: single })[0]!.values;
+  for (let i = 0; i < one.length; i++) if (!Object.is(one[i], got.values[i])) assert.fail(`${what}: 1 and 2 threads differ at ${i}`);
+}
+
 function checkCase(x: number[], w: number[], attrs: Attrs, withBias: boolean, seed: number, kernel: string): void {
-  const what = JSON.stringify({ x, w, attrs, withBias });
   const inputs = [operand(x, seed, seed % 3 === 0 ? 7 : 0), operand(w, seed + 1, seed % 2 === 0 ? 3 : 0)];
   if (withBias) inputs.push(operand([w[0]!], seed + 2, 0));
-  const got = launched(fast, "conv2d", inputs, attrs);
-  assert.deepEqual(got.kernels, [kernel], `${what} ran ${got.kernels.join(", ")}`);
-  const want = runOp("conv2d", inputs, attrs, { device: reference })[0]!.values;
-  assertNear(got.values, want, w[1]! * w[2]! * w[3]!, what);
-  const one = runOp("conv2d", inputs, attrs, { device: single })[0]!.values;
-  for (let i = 0; i < one.length; i++) if (!Object.is(one[i], got.values[i])) assert.fail(`${what}: 1 and 2 threads differ at ${i}`);
+  checkOp("conv2d", inputs, attrs, w[1]! * w[2]! * w[3]!, kernel, JSON.stringify({ x, w, attrs, withBias }));
 }
 
 test("depthwise conv2d (one input channel per group) matches the reference on random geometries", () => {
@@ -108,4 +113,38 @@ test("depthwise conv2d on MobileNet shapes: 3x3 / 5x5, stride 1 and 2, same padd
 test("a single-channel image with a few output channels (groups = 1, Cg = 1) takes the direct kernel, with many the GEMM", () => {
   checkCase([4, 1, 28, 28], [4, 1, 3, 3], { pads: [1, 1, 1, 1] }, true, 7, "conv2dDepthwise");
   checkCase([4, 1, 28, 28], [32, 1, 3, 3], { pads: [1, 1, 1, 1] }, true, 8, "conv2dForward");
+});
+
+test("stride-1 input gradients run as forward convolutions of gradOut (GEMM or depthwise) and match the reference", () => {
+  const int = draws(77);
+  let done = 0;
+  while (done < 60) {
+    const groups = int(1, 3);
+    const OCg = int(1, 4);
+    const Cg = OCg + int(0, 3); // OCg <= Cg: the case the transformation takes
+    const [KH, KW] = [int(2, 5), int(1, 5)];
+    const [dh, dw] = [int(1, 2), int(1, 2)];
+    // Padding up to the window's span, so the transformed padding d·(K-1) - p stays >= 0.
+    const attrs = { pads: [int(0, dh * (KH - 1)), int(0, dw * (KW - 1)), int(0, 3), int(0, 3)], dilations: [dh, dw], groups };
+    const x = [int(1, 3), Cg * groups, int(1, 19), int(1, 23)];
+    const w = [OCg * groups, Cg, KH, KW];
+    let win;
+    try {
+      win = window2d("conv2d", x[2]!, x[3]!, KH, KW, attrs);
+    } catch {
+      continue;
+    }
+    const out = [x[0]!, w[0]!, win.oh, win.ow];
+    const kernel = OCg === 1 && Cg <= 7 ? "conv2dDepthwise" : "conv2dForward";
+    const inputs = [operand(out, done, done % 3 === 0 ? 5 : 0), operand(w, done + 1, 0)];
+    checkOp("conv2dGradInput", inputs, { ...attrs, inputShape: x }, OCg * KH * KW, kernel, JSON.stringify({ x, w, attrs }));
+    done++;
+  }
+});
+
+test("input gradients with more output than input channels per group, or strided, stay on col2im", () => {
+  const attrs = { pads: [1, 1, 1, 1] };
+  const w = operand([8, 2, 3, 3], 3, 0);
+  checkOp("conv2dGradInput", [operand([2, 8, 5, 6], 1, 0), w], { ...attrs, inputShape: [2, 2, 5, 6] }, 72, "conv2dGradInput", "OCg > Cg");
+  checkOp("conv2dGradInput", [operand([2, 8, 3, 3], 2, 0), w], { ...attrs, strides: [2, 2], inputShape: [2, 2, 5, 6] }, 72, "conv2dGradInput", "stride 2");
 });

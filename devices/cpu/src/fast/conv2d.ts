@@ -1,10 +1,12 @@
-import { conv2dGeometry, listAttr, shapesEqual, sizeOf, type Attrs, type Conv2dGeometry, type Shape } from "@polychip/hal";
+import { conv2dGeometry, listAttr, shapesEqual, sizeOf, type Attrs, type Shape } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d } from "./conv2d-depthwise.ts";
+import { gradInputAsConv } from "./conv2d-grad-input.ts";
+import type { ConvProblem } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
@@ -20,41 +22,15 @@ type Geometry = Record<(typeof CONV.fields)[number], number>;
 function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geometry | undefined {
   if (sizeOf(xShape) === 0 || sizeOf(wShape) === 0) return undefined;
   const { N, C, H, W, OC, Cg, OCg, KH, KW, groups, win } = conv2dGeometry(op, xShape, wShape, attrs);
-  const pointwise = KH === 1 && KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0 ? 1 : 0;
-  return {
-    image: 0,
-    weight: 0,
-    gradOut: 0,
-    out: 0,
-    bias: 0,
-    partial: 0,
-    partialStride: 0,
-    N,
-    C,
-    H,
-    W,
-    OC,
-    KH,
-    KW,
-    sh: win.sh,
-    sw: win.sw,
-    dh: win.dh,
-    dw: win.dw,
-    pt: win.pt,
-    pl: win.pl,
-    OH: win.oh,
-    OW: win.ow,
-    groups,
-    Cg,
-    OCg,
-    R: Cg * KH * KW,
-    P: win.oh * win.ow,
-    pointwise,
-    blockA: 1,
-    countA: 1,
-    blockB: 1,
-    countB: 1,
-  };
+  const { sh, sw, dh, dw, pt, pl } = win;
+  const pointwise = KH === 1 && KW === 1 && sh === 1 && sw === 1 && pt + pl + win.pb + win.pr === 0;
+  const problem = { image: 0, weight: 0, out: 0, bias: 0, N, C, H, W, OC, KH, KW, sh, sw, dh, dw, pt, pl, OH: win.oh, OW: win.ow, groups, Cg, OCg };
+  return record(problem, pointwise);
+}
+
+/** The full record of a problem: the sizes the kernels derive, and the chunking fields for the drivers to set. */
+function record(p: ConvProblem, pointwise: boolean): Geometry {
+  return { ...p, gradOut: 0, partial: 0, partialStride: 0, R: p.Cg * p.KH * p.KW, P: p.OH * p.OW, pointwise: pointwise ? 1 : 0, blockA: 1, countA: 1, blockB: 1, countB: 1 };
 }
 
 /** Splits `n` into about `parts` blocks no larger than `cap`; returns [block, count]. */
@@ -71,8 +47,8 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
 }
 
 /** The forward conv on contiguous operands: the direct kernel where it applies, else im2col + GEMM. */
-function forward(path: FastPath, g: Geometry, geo: Conv2dGeometry): boolean {
-  if (g.Cg === 1 && runDepthwiseConv2d(path, geo, g.image, g.weight, g.out, g.bias)) return true;
+function forward(path: FastPath, g: Geometry): boolean {
+  if (runDepthwiseConv2d(path, g)) return true;
   const base = g.N * g.groups;
   const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
   const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
@@ -98,10 +74,9 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
       [g.image, g.weight, g.out] = ptrs as [number, number, number];
       g.bias = bias ? ptrs[3]! : 0;
-      const geo = conv2dGeometry("conv2d", x!.shape, w!.shape, attrs);
-      if (contiguous(x!)) return forward(path, g, geo);
+      if (contiguous(x!)) return forward(path, g);
       // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
-      return withContiguousCopy(path, x!, (copy) => forward(path, { ...g, image: copy }, geo)) ?? false;
+      return withContiguousCopy(path, x!, (copy) => forward(path, { ...g, image: copy })) ?? false;
     }),
 
     fastKernel("conv2dGradInput", ref("conv2dGradInput"), ({ inputs: [gradOut, w], outputs: [y], attrs }, path) => {
@@ -110,6 +85,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const g = geometry("conv2dGradInput", listAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs);
       if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.N, g.C, g.H, g.W])) return false;
       [g.gradOut, g.weight, g.out] = ptrs as [number, number, number];
+      if (gradInputAsConv(path, { ...g, image: g.gradOut }, (problem) => forward(path, record(problem, false)))) return true;
       const base = g.N * g.groups;
       const taps = g.KH * g.KW;
       const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
