@@ -21,8 +21,7 @@ const MAX_PLANE_BYTES = 16 * 2 ** 20;
 export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolean {
   const { image, weight, out, bias, N, C, H, W, Cg, OCg, KH, KW, OH, OW } = problem;
   if (Cg !== 1 || OCg > MAX_MULTIPLIER) return false;
-  const g = { OH, OW, KH, KW, sh: problem.sh, sw: problem.sw, dh: problem.dh, dw: problem.dw };
-  const { PH, PW } = depthwisePlane(g);
+  const { PH, PW } = depthwisePlane(problem);
   const scratch = PH * PW * 4 + 16 + KH * KW * 16;
   if (scratch > MAX_PLANE_BYTES) return false;
   const planes = N * C;
@@ -31,7 +30,8 @@ export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolea
   const perChunk = Math.max(1, Math.ceil(planes / target));
   const rt = path.runtime;
   const table = rt.tableFor(DEPTHWISE.bytes);
-  DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, ...g, pt: problem.pt, pl: problem.pl, PH, PW, perChunk });
+  const { sh, sw, dh, dw, pt, pl } = problem;
+  DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw, pt, pl, OH, OW, PH, PW, perChunk });
   rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
   return true;
 }

@@ -148,3 +148,12 @@ test("input gradients with more output than input channels per group, or strided
   checkOp("conv2dGradInput", [operand([2, 8, 5, 6], 1, 0), w], { ...attrs, inputShape: [2, 2, 5, 6] }, 72, "conv2dGradInput", "OCg > Cg");
   checkOp("conv2dGradInput", [operand([2, 8, 3, 3], 2, 0), w], { ...attrs, strides: [2, 2], inputShape: [2, 2, 5, 6] }, 72, "conv2dGradInput", "stride 2");
 });
+
+test("1x1 convolutions of 1x1 images (squeeze-and-excitation) run as dot products and match the reference", () => {
+  const int = draws(5);
+  for (let t = 0; t < 30; t++) {
+    const [N, C, OC] = [int(1, 4), int(1, 300), int(1, 70)];
+    checkCase([N, C, 1, 1], [OC, C, 1, 1], {}, t % 2 === 0, 200 + t, "matmulDot");
+  }
+  checkCase([5, 16, 1, 1], [8, 16, 1, 1], {}, true, 9, "conv2dForward");
+});

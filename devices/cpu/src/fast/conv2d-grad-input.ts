@@ -10,10 +10,12 @@ import type { ConvProblem } from "./conv2d-problem.ts";
  * 7.8 -> 7.2 ms; depthwise layers move from a one-row GEMM to the direct kernel); with more output
  * than input channels the swapped GEMM has fewer rows to share its packing (32 -> 64 channels: 11.3
  * -> 13.1 ms), so those stay on col2im, as do strided convolutions and padding wider than the
- * window. Returns false for those; `forward` runs the transformed problem.
+ * window. Returns false for those; `forward` runs the transformed problem. `g` describes the
+ * forward conv (its image unused); `gradOut` is the address of the gradient.
  */
 export function gradInputAsConv(
   path: FastPath,
+  gradOut: number,
   g: ConvProblem,
   forward: (problem: ConvProblem) => boolean,
 ): boolean {
@@ -41,7 +43,7 @@ export function gradInputAsConv(
       }
     }
     const problem: ConvProblem = {
-      image: g.image,
+      image: gradOut,
       weight: flipped,
       out: g.out,
       bias: 0,

@@ -5,6 +5,7 @@ import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d } from "./conv2d-depthwise.ts";
+import { runPointwiseDot } from "./conv2d-dot.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
 import type { ConvProblem } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
@@ -28,9 +29,46 @@ function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geome
   return record(problem, pointwise);
 }
 
-/** The full record of a problem: the sizes the kernels derive, and the chunking fields for the drivers to set. */
+/**
+ * The full record of a problem: the sizes the kernels derive, and the chunking fields for the
+ * drivers to set. Written out field by field: a spread of this many properties makes a
+ * dictionary-mode object, and with it a 1x1 conv spent ~10 us here.
+ */
 function record(p: ConvProblem, pointwise: boolean): Geometry {
-  return { ...p, gradOut: 0, partial: 0, partialStride: 0, R: p.Cg * p.KH * p.KW, P: p.OH * p.OW, pointwise: pointwise ? 1 : 0, blockA: 1, countA: 1, blockB: 1, countB: 1 };
+  return {
+    image: p.image,
+    weight: p.weight,
+    gradOut: 0,
+    out: p.out,
+    bias: p.bias,
+    partial: 0,
+    partialStride: 0,
+    N: p.N,
+    C: p.C,
+    H: p.H,
+    W: p.W,
+    OC: p.OC,
+    KH: p.KH,
+    KW: p.KW,
+    sh: p.sh,
+    sw: p.sw,
+    dh: p.dh,
+    dw: p.dw,
+    pt: p.pt,
+    pl: p.pl,
+    OH: p.OH,
+    OW: p.OW,
+    groups: p.groups,
+    Cg: p.Cg,
+    OCg: p.OCg,
+    R: p.Cg * p.KH * p.KW,
+    P: p.OH * p.OW,
+    pointwise: pointwise ? 1 : 0,
+    blockA: 1,
+    countA: 1,
+    blockB: 1,
+    countB: 1,
+  };
 }
 
 /** Splits `n` into about `parts` blocks no larger than `cap`; returns [block, count]. */
@@ -48,7 +86,7 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
 
 /** The forward conv on contiguous operands: the direct kernel where it applies, else im2col + GEMM. */
 function forward(path: FastPath, g: Geometry): boolean {
-  if (runDepthwiseConv2d(path, g)) return true;
+  if (runDepthwiseConv2d(path, g) || runPointwiseDot(path, g)) return true;
   const base = g.N * g.groups;
   const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
   const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
@@ -76,7 +114,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       g.bias = bias ? ptrs[3]! : 0;
       if (contiguous(x!)) return forward(path, g);
       // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
-      return withContiguousCopy(path, x!, (copy) => forward(path, { ...g, image: copy })) ?? false;
+      return withContiguousCopy(path, x!, (copy) => forward(path, record({ ...g, image: copy }, g.pointwise === 1))) ?? false;
     }),
 
     fastKernel("conv2dGradInput", ref("conv2dGradInput"), ({ inputs: [gradOut, w], outputs: [y], attrs }, path) => {
@@ -85,7 +123,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const g = geometry("conv2dGradInput", listAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs);
       if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.N, g.C, g.H, g.W])) return false;
       [g.gradOut, g.weight, g.out] = ptrs as [number, number, number];
-      if (gradInputAsConv(path, { ...g, image: g.gradOut }, (problem) => forward(path, record(problem, false)))) return true;
+      if (gradInputAsConv(path, g.gradOut, g, (problem) => forward(path, record(problem, false)))) return true;
       const base = g.N * g.groups;
       const taps = g.KH * g.KW;
       const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
