@@ -149,11 +149,25 @@ test("input gradients with more output than input channels per group, or strided
   checkOp("conv2dGradInput", [operand([2, 8, 3, 3], 2, 0), w], { ...attrs, strides: [2, 2], inputShape: [2, 2, 5, 6] }, 72, "conv2dGradInput", "stride 2");
 });
 
-test("1x1 convolutions of 1x1 images (squeeze-and-excitation) run as dot products and match the reference", () => {
+test("1x1 convolutions of 1x1 images (squeeze-and-excitation) run as dot products (batch <= 4) and match the reference", () => {
   const int = draws(5);
   for (let t = 0; t < 30; t++) {
     const [N, C, OC] = [int(1, 4), int(1, 300), int(1, 70)];
     checkCase([N, C, 1, 1], [OC, C, 1, 1], {}, t % 2 === 0, 200 + t, "matmulDot");
   }
-  checkCase([5, 16, 1, 1], [8, 16, 1, 1], {}, true, 9, "conv2dForward");
+  checkCase([5, 16, 1, 1], [8, 16, 1, 1], {}, true, 9, "gemmNarrow");
+});
+
+test("1x1 convolutions over small feature maps (up to 64 positions) run on the unpacked narrow GEMM and match the reference", () => {
+  const int = draws(13);
+  let done = 0;
+  while (done < 40) {
+    const [H, W] = [int(1, 9), int(1, 12)];
+    if (H * W > 64 || H * W === 1) continue;
+    const groups = int(1, 3);
+    const [Cg, OCg] = [int(2, 50), int(1, 40)]; // one input channel per group is the depthwise kernel's
+    checkCase([int(1, 3), Cg * groups, H, W], [OCg * groups, Cg, 1, 1], { groups }, done % 2 === 0, 300 + done, "gemmNarrow");
+    done++;
+  }
+  checkCase([1, 8, 5, 13], [8, 8, 1, 1], {}, true, 9, "conv2dForward");
 });

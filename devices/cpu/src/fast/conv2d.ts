@@ -6,6 +6,7 @@ import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d } from "./conv2d-depthwise.ts";
 import { runPointwiseDot } from "./conv2d-dot.ts";
+import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
 import type { ConvProblem } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
@@ -86,7 +87,7 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
 
 /** The forward conv on contiguous operands: the direct kernel where it applies, else im2col + GEMM. */
 function forward(path: FastPath, g: Geometry): boolean {
-  if (runDepthwiseConv2d(path, g) || runPointwiseDot(path, g)) return true;
+  if (runDepthwiseConv2d(path, g) || runPointwiseDot(path, g) || runNarrowPointwise(path, g)) return true;
   const base = g.N * g.groups;
   const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
   const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));

@@ -13,6 +13,7 @@ import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
 import { emitConvDepthwise } from "./kernels/conv-depthwise.ts";
 import { emitGather } from "./kernels/gather.ts";
+import { emitGemmNarrow } from "./kernels/gemm-narrow.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
 import { emitPool } from "./kernels/pool.ts";
 import { emitReduce } from "./kernels/reduce.ts";
@@ -46,6 +47,7 @@ export function buildProgram(options: ProgramOptions): Program {
   emitConv(mod, gemm, memory);
   emitConvDepthwise(mod, memory, { fma: options.fma });
   emitGather(mod, memory);
+  emitGemmNarrow(mod, { fma: options.fma });
   emitElementwise(mod);
   emitPool(mod, memory);
   emitReduce(mod);
