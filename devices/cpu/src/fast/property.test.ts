@@ -275,6 +275,26 @@ function assertWithinUlp(op: string, got: ArrayLike<number>, want: ArrayLike<num
   }
 }
 
+test("softmax over the last axis (two exps per vector) gives the bits of the one-at-a-time path over another axis", () => {
+  const r = rng(91);
+  for (let t = 0; t < 40; t++) {
+    const [L, D] = [r.int(1, 5), r.int(1, 40)];
+    // Spreads up to ~1500 reach exp's subnormal and underflow ranges; a few NaN and ±Inf lines too.
+    const scale = r.pick([1, 20, 200, 1500]);
+    const rows = values(r, L * D, t % 4 === 0).map((v) => v * scale);
+    const byRow = { values: rows, shape: [L, D] };
+    const byColumn = { values: Array.from({ length: L * D }, (_, i) => rows[(i % L) * D + Math.floor(i / L)]!), shape: [D, L] };
+    for (const op of ["softmax", "logSoftmax"]) {
+      const last = runOp(op, [byRow], { axis: 1 }, { device: fast })[0]!.values;
+      const first = runOp(op, [byColumn], { axis: 0 }, { device: fast })[0]!.values;
+      for (let i = 0; i < L * D; i++) {
+        const j = (i % D) * L + Math.floor(i / D);
+        if (!Object.is(last[i], first[j])) assert.fail(`${op} [${L}, ${D}] scale ${scale}: element ${i} is ${last[i]} along the last axis, ${first[j]} along the first`);
+      }
+    }
+  }
+});
+
 test("softmax, logSoftmax, layerNorm and batchNorm agree with the reference to the last float32 bit", () => {
   const r = rng(77);
   for (let t = 0; t < 30; t++) {
