@@ -1,5 +1,6 @@
 import type { FastPath } from "../device.ts";
 import { DEPTHWISE, depthwisePlane } from "../wasm/kernels/conv-depthwise.ts";
+import { depthwiseGradScratch } from "../wasm/kernels/conv-depthwise-grad.ts";
 import type { ConvProblem } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 
@@ -33,5 +34,27 @@ export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolea
   const { sh, sw, dh, dw, pt, pl } = problem;
   DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw, pt, pl, OH, OW, PH, PW, perChunk });
   rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
+  return true;
+}
+
+/**
+ * conv2dGradWeight with one input channel per group on the direct kernel
+ * (wasm/kernels/conv-depthwise-grad.ts): `problem` is the forward conv with image = x; `gradOut`
+ * and `dw` are addresses. Returns false when the geometry is not one it takes.
+ */
+export function runDepthwiseGradWeight(path: FastPath, problem: ConvProblem, gradOut: number, dw: number): boolean {
+  const { image, N, C, H, W, Cg, OCg, KH, KW, OH, OW, sh, sw, dh, pt, pl } = problem;
+  if (Cg !== 1 || OCg > MAX_MULTIPLIER) return false;
+  const { PH, PW } = depthwisePlane(problem);
+  const scratch = PH * PW * 4 + depthwiseGradScratch(OCg, KH, KW);
+  if (scratch > MAX_PLANE_BYTES) return false;
+  const macs = N * C * OCg * OH * OW * KH * KW;
+  const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_MACS / 4);
+  const perChunk = Math.max(1, Math.ceil(C / target));
+  const rt = path.runtime;
+  const table = rt.tableFor(DEPTHWISE.bytes);
+  const fields = { image, weight: gradOut, out: dw, bias: 0, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw: problem.dw, pt, pl, OH, OW, PH, PW, perChunk };
+  DEPTHWISE.write(rt.i32, table, fields);
+  rt.run(path.pool, "conv2dDepthwiseGradWeight", [table], Math.ceil(C / perChunk), scratch);
   return true;
 }

@@ -171,3 +171,28 @@ test("1x1 convolutions over small feature maps (up to 64 positions) run on the u
   }
   checkCase([1, 8, 5, 13], [8, 8, 1, 1], {}, true, 9, "conv2dForward");
 });
+
+test("depthwise weight gradients run on the direct kernel and match the reference on random geometries", () => {
+  const int = draws(59);
+  let done = 0;
+  while (done < 60) {
+    const C = int(1, 6);
+    const mult = int(1, 3);
+    const [KH, KW] = [int(1, 5), int(1, 5)];
+    const attrs = { strides: [int(1, 3), int(1, 3)], pads: [int(0, 2), int(0, 2), int(0, 2), int(0, 2)], dilations: [int(1, 2), int(1, 2)], groups: C };
+    const x = [int(1, 3), C, int(1, 17), int(1, 23)];
+    let win;
+    try {
+      win = window2d("conv2d", x[2]!, x[3]!, KH, KW, attrs);
+    } catch {
+      continue;
+    }
+    const w = [C * mult, 1, KH, KW];
+    const out = [x[0]!, w[0]!, win.oh, win.ow];
+    const inputs = [operand(x, done, done % 3 === 0 ? 7 : 0), operand(out, done + 1, 0)];
+    checkOp("conv2dGradWeight", inputs, { ...attrs, weightShape: w }, x[0]! * win.oh * win.ow, "conv2dDepthwiseGradWeight", JSON.stringify({ x, w, attrs }));
+    done++;
+  }
+  const big = { pads: [2, 2, 2, 2], groups: 240 };
+  checkOp("conv2dGradWeight", [operand([2, 240, 12, 40], 1, 0), operand([2, 240, 12, 40], 2, 0)], { ...big, weightShape: [240, 1, 5, 5] }, 960, "conv2dDepthwiseGradWeight", "MobileNet 5x5, split across threads");
+});

@@ -4,7 +4,7 @@ import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
-import { runDepthwiseConv2d } from "./conv2d-depthwise.ts";
+import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
 import { runPointwiseDot } from "./conv2d-dot.ts";
 import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
@@ -141,6 +141,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const g = geometry("conv2dGradWeight", x!.shape, listAttr("conv2dGradWeight", attrs, "weightShape"), attrs);
       if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.OC, g.Cg, g.KH, g.KW])) return false;
       [g.image, g.gradOut, g.out] = ptrs as [number, number, number];
+      if (runDepthwiseGradWeight(path, g, g.gradOut, g.out)) return true;
       const rt = path.runtime;
       // Split the batch: each block of images sums into its own copy of dw (the first into the output,
       // the others into partial buffers added at the end), so every chunk unfolds and packs each

@@ -12,6 +12,7 @@ import { emitMatmulDot } from "./kernels/matmul-dot.ts";
 import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
 import { emitConvDepthwise } from "./kernels/conv-depthwise.ts";
+import { emitConvDepthwiseGrad } from "./kernels/conv-depthwise-grad.ts";
 import { emitGather } from "./kernels/gather.ts";
 import { emitGemmNarrow } from "./kernels/gemm-narrow.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
@@ -46,6 +47,7 @@ export function buildProgram(options: ProgramOptions): Program {
   const memory = emitMemory(mod);
   emitConv(mod, gemm, memory);
   emitConvDepthwise(mod, memory, { fma: options.fma });
+  emitConvDepthwiseGrad(mod, memory, { fma: options.fma });
   emitGather(mod, memory);
   emitGemmNarrow(mod, { fma: options.fma });
   emitElementwise(mod);

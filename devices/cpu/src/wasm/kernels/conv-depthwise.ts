@@ -51,6 +51,36 @@ export function depthwisePlane(g: { OH: number; OW: number; KH: number; KW: numb
 }
 
 const bytes = (elements: Code): Code => i32.shl(elements, i32.const(2));
+
+type Fields = Readonly<Record<(typeof DEPTHWISE.fields)[number], number>>;
+
+/** rows, cols = the image rows and columns that land inside the padded plane (the rest is never read). */
+export function planeClip(g: Fields, rows: number, cols: number): Code {
+  return [set(rows, minS(get(g.H), i32.sub(get(g.PH), get(g.pt)))), set(cols, minS(get(g.W), i32.sub(get(g.PW), get(g.pl))))];
+}
+
+/** Zeroes the PH x PW scratch plane at `pad` and copies the image plane at `src` into it at (pt, pl), clipped (see planeClip); `k` is a spare local. */
+export function padPlane(m: MemoryFunctions, g: Fields, pad: number, src: number, k: number, rows: number, cols: number): Code {
+  return [
+    call(m.zero, get(pad), i32.mul(get(g.PH), get(g.PW))),
+    forRange(
+      k,
+      i32.const(0),
+      get(rows),
+      1,
+      ifElse(
+        i32.gt_s(get(cols), i32.const(0)),
+        [call(m.copy, add(get(pad), bytes(add(i32.mul(i32.add(get(k), get(g.pt)), get(g.PW)), get(g.pl)))), add(get(src), bytes(i32.mul(get(k), get(g.W)))), get(cols))],
+        [],
+      ),
+    ),
+  ];
+}
+
+/** The input vector for 4 consecutive outputs of a tap whose first input is at `at` + `offset` bytes (stride 1 or 2). */
+export function strideInputs(at: Code, offset: number, stride: 1 | 2): Code {
+  return stride === 1 ? v128.load(at, offset) : v128.shuffle(v128.load(at, offset), v128.load(at, offset + 16), lanes32(0, 2, 4, 6));
+}
 const add = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.add(acc, x));
 
 export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, options: { fma: boolean }): void {
@@ -76,9 +106,7 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
       ),
     ];
 
-    /** The input vector for outputs [ow, ow + 4) of a tap whose first input is at `at` + `offset` bytes (stride 1 or 2). */
-    const inputs = (at: Code, offset: number, stride: 1 | 2): Code =>
-      stride === 1 ? v128.load(at, offset) : v128.shuffle(v128.load(at, offset), v128.load(at, offset + 16), lanes32(0, 2, 4, 6));
+    const inputs = strideInputs;
 
     /** acc[0..vectors) += w · the inputs of the tap at rp (+ `offset` bytes): vectors of 4 consecutive outputs. */
     const tap = (stride: 1 | 2, vectors: number, wOffset: number, offset: number): Code => [
@@ -157,9 +185,7 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
       // Splatted weights after the padded plane, 16-byte aligned.
       set(wv, i32.and(i32.add(add(get(pad), bytes(i32.mul(get(g.PH), get(g.PW)))), i32.const(15)), i32.const(-16))),
       set(rowStep, i32.mul(get(g.dh), get(g.PW))),
-      // Image rows and columns that land inside the padded plane (the rest is never read).
-      set(rows, minS(get(g.H), i32.sub(get(g.PH), get(g.pt)))),
-      set(cols, minS(get(g.W), i32.sub(get(g.PW), get(g.pl)))),
+      planeClip(g, rows, cols),
       set(q, i32.mul(get(p.chunk0), get(g.perChunk))),
       set(q1, minS(i32.mul(get(p.chunk1), get(g.perChunk)), i32.mul(get(g.N), get(g.C)))),
       whileLoop(
@@ -167,19 +193,8 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
         set(n, i32.div_u(get(q), get(g.C))),
         set(grp, i32.sub(get(q), i32.mul(get(n), get(g.C)))),
         // Copy the plane into the zeroed scratch at (pt, pl).
-        call(m.zero, get(pad), i32.mul(get(g.PH), get(g.PW))),
         set(src, add(get(g.image), bytes(i32.mul(get(q), i32.mul(get(g.H), get(g.W)))))),
-        forRange(
-          k,
-          i32.const(0),
-          get(rows),
-          1,
-          ifElse(
-            i32.gt_s(get(cols), i32.const(0)),
-            [call(m.copy, add(get(pad), bytes(add(i32.mul(i32.add(get(k), get(g.pt)), get(g.PW)), get(g.pl)))), add(get(src), bytes(i32.mul(get(k), get(g.W)))), get(cols))],
-            [],
-          ),
-        ),
+        padPlane(m, g, pad, src, k, rows, cols),
         forRange(
           j,
           i32.const(0),
