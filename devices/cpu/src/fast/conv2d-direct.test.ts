@@ -194,5 +194,12 @@ test("depthwise weight gradients run on the direct kernel and match the referenc
     done++;
   }
   const big = { pads: [2, 2, 2, 2], groups: 240 };
-  checkOp("conv2dGradWeight", [operand([2, 240, 12, 40], 1, 0), operand([2, 240, 12, 40], 2, 0)], { ...big, weightShape: [240, 1, 5, 5] }, 960, "conv2dDepthwiseGradWeight", "MobileNet 5x5, split across threads");
+  checkOp(
+    "conv2dGradWeight",
+    [operand([2, 240, 12, 40], 1, 0), operand([2, 240, 12, 40], 2, 0)],
+    { ...big, weightShape: [240, 1, 5, 5] },
+    960,
+    "conv2dDepthwiseGradWeight",
+    "MobileNet 5x5, split across threads",
+  );
 });

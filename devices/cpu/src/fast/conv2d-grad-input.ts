@@ -13,12 +13,7 @@ import type { ConvProblem } from "./conv2d-problem.ts";
  * window. Returns false for those; `forward` runs the transformed problem. `g` describes the
  * forward conv (its image unused); `gradOut` is the address of the gradient.
  */
-export function gradInputAsConv(
-  path: FastPath,
-  gradOut: number,
-  g: ConvProblem,
-  forward: (problem: ConvProblem) => boolean,
-): boolean {
+export function gradInputAsConv(path: FastPath, gradOut: number, g: ConvProblem, forward: (problem: ConvProblem) => boolean): boolean {
   const { N, C, H, W, OC, KH, KW, dh, dw, OH, OW, groups, Cg, OCg } = g;
   const pt = dh * (KH - 1) - g.pt;
   const pl = dw * (KW - 1) - g.pl;

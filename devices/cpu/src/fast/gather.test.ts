@@ -40,16 +40,20 @@ test("gather matches the reference bit for bit on every axis of random shapes (f
     const indices = Array.from({ length: sizeOf(idxShape) }, () => int(0, shape[axis]! - 1));
     const dtype = t % 3 === 0 ? "int32" : "float32";
     const values = Array.from({ length: sizeOf(shape) }, (_, i) =>
-      dtype === "int32" ? ((i * 2654435761) | 0) >> 8 : [NaN, -0, Infinity, -Infinity][i % 37] ?? u[(i * 7) % u.length]!,
+      dtype === "int32" ? ((i * 2654435761) | 0) >> 8 : ([NaN, -0, Infinity, -Infinity][i % 37] ?? u[(i * 7) % u.length]!),
     );
-    const inputs: HostInput[] = [{ values, shape, dtype }, { values: indices, shape: idxShape, dtype: "int32" }];
+    const inputs: HostInput[] = [
+      { values, shape, dtype },
+      { values: indices, shape: idxShape, dtype: "int32" },
+    ];
     const what = JSON.stringify({ shape, axis, idxShape, dtype });
     const got = gather(fast, inputs, axis);
     assert.ok(got.ran, `${what}: the WASM gather did not run`);
     const want = runOp("gather", inputs, { axis }, { device: reference })[0]!.values;
     const one = gather(single, inputs, axis).values;
     for (let i = 0; i < want.length; i++) {
-      if (!Object.is(got.values[i], want[i]) || !Object.is(one[i], want[i])) assert.fail(`${what}: element ${i} is ${got.values[i]} / ${one[i]}, want ${want[i]}`);
+      if (!Object.is(got.values[i], want[i]) || !Object.is(one[i], want[i]))
+        assert.fail(`${what}: element ${i} is ${got.values[i]} / ${one[i]}, want ${want[i]}`);
     }
     assert.equal(got.values.length, want.length, what);
   }
@@ -71,5 +75,8 @@ test("an out-of-range index still fails with the reference's error", () => {
     { values: [1, 2, 3, 4], shape: [2, 2] },
     { values: [0, 2], shape: [2], dtype: "int32" },
   ];
-  assert.throws(() => gather(fast, inputs, 1), (e: unknown) => e instanceof ShapeError && /index 2/.test(e.message) && /dim 1/.test(e.message));
+  assert.throws(
+    () => gather(fast, inputs, 1),
+    (e: unknown) => e instanceof ShapeError && /index 2/.test(e.message) && /dim 1/.test(e.message),
+  );
 });

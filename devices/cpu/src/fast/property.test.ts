@@ -289,7 +289,8 @@ test("softmax over the last axis (two exps per vector) gives the bits of the one
       const first = runOp(op, [byColumn], { axis: 0 }, { device: fast })[0]!.values;
       for (let i = 0; i < L * D; i++) {
         const j = (i % D) * L + Math.floor(i / D);
-        if (!Object.is(last[i], first[j])) assert.fail(`${op} [${L}, ${D}] scale ${scale}: element ${i} is ${last[i]} along the last axis, ${first[j]} along the first`);
+        if (!Object.is(last[i], first[j]))
+          assert.fail(`${op} [${L}, ${D}] scale ${scale}: element ${i} is ${last[i]} along the last axis, ${first[j]} along the first`);
       }
     }
   }

@@ -115,7 +115,10 @@ export function emitConvDepthwiseGrad(mod: ModuleBuilder, m: MemoryFunctions, op
           set(acc, v128.load(get(slot))),
           f32.store(
             add(get(g.out), bytes(add(i32.mul(i32.mul(get(c), get(g.OCg)), get(taps)), get(k)))),
-            f32.add(f32.add(f32x4.extractLane(get(acc), 0), f32x4.extractLane(get(acc), 1)), f32.add(f32x4.extractLane(get(acc), 2), f32x4.extractLane(get(acc), 3))),
+            f32.add(
+              f32.add(f32x4.extractLane(get(acc), 0), f32x4.extractLane(get(acc), 1)),
+              f32.add(f32x4.extractLane(get(acc), 2), f32x4.extractLane(get(acc), 3)),
+            ),
           ),
         ),
         inc(c, 1),

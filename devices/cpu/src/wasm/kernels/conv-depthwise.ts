@@ -46,7 +46,10 @@ export const DEPTHWISE = new Struct([
 ] as const);
 
 /** Padded scratch plane size for a geometry (elements), as the kernel lays it out. */
-export function depthwisePlane(g: { OH: number; OW: number; KH: number; KW: number; sh: number; sw: number; dh: number; dw: number }): { PH: number; PW: number } {
+export function depthwisePlane(g: { OH: number; OW: number; KH: number; KW: number; sh: number; sw: number; dh: number; dw: number }): {
+  PH: number;
+  PW: number;
+} {
   return { PH: (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1, PW: Math.ceil(g.OW / 4) * 4 * g.sw + (g.KW - 1) * g.dw };
 }
 
@@ -70,7 +73,14 @@ export function padPlane(m: MemoryFunctions, g: Fields, pad: number, src: number
       1,
       ifElse(
         i32.gt_s(get(cols), i32.const(0)),
-        [call(m.copy, add(get(pad), bytes(add(i32.mul(i32.add(get(k), get(g.pt)), get(g.PW)), get(g.pl)))), add(get(src), bytes(i32.mul(get(k), get(g.W)))), get(cols))],
+        [
+          call(
+            m.copy,
+            add(get(pad), bytes(add(i32.mul(i32.add(get(k), get(g.pt)), get(g.PW)), get(g.pl)))),
+            add(get(src), bytes(i32.mul(get(k), get(g.W)))),
+            get(cols),
+          ),
+        ],
         [],
       ),
     ),
@@ -145,7 +155,9 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
         ? ifElse(
             i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
             [v128.store(get(dst), get(acc[0]!))],
-            [0, 1, 2].map((l) => [ifElse(i32.lt_s(i32.add(get(ow), i32.const(l)), get(g.OW)), [f32.store(get(dst), f32x4.extractLane(get(acc[0]!), l), l * 4)], [])]),
+            [0, 1, 2].map((l) => [
+              ifElse(i32.lt_s(i32.add(get(ow), i32.const(l)), get(g.OW)), [f32.store(get(dst), f32x4.extractLane(get(acc[0]!), l), l * 4)], []),
+            ]),
           )
         : acc.slice(0, vectors).map((a, v) => v128.store(get(dst), get(a), v * 16)),
     ];
@@ -203,7 +215,13 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
           set(oc, i32.add(i32.mul(get(grp), get(g.OCg)), get(j))),
           // This output channel's taps, each splatted to a vector.
           set(wp, add(get(g.weight), bytes(i32.mul(get(oc), get(taps))))),
-          forRange(lane, i32.const(0), get(taps), 1, v128.store(i32.add(get(wv), i32.shl(get(lane), i32.const(4))), v128.load32Splat(i32.add(get(wp), bytes(get(lane)))))),
+          forRange(
+            lane,
+            i32.const(0),
+            get(taps),
+            1,
+            v128.store(i32.add(get(wv), i32.shl(get(lane), i32.const(4))), v128.load32Splat(i32.add(get(wp), bytes(get(lane))))),
+          ),
           set(biasV, choose("v128", get(g.bias), v128.load32Splat(add(get(g.bias), bytes(get(oc)))), f32x4.const(0))),
           set(outPlane, add(get(g.out), bytes(i32.mul(add(i32.mul(get(n), i32.mul(get(g.C), get(g.OCg))), get(oc)), i32.mul(get(g.OH), get(g.OW)))))),
           forRange(

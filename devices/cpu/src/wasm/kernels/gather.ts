@@ -27,7 +27,16 @@ export function emitGather(mod: ModuleBuilder, m: MemoryFunctions): void {
         ifElse(
           i32.eq(get(p.inner), i32.const(1)),
           [forRange(j, i32.const(0), get(p.count), 1, f32.store(get(dst), f32.load(i32.add(get(row), i32.shl(index(j), i32.const(2))))), inc(dst, 4))],
-          [forRange(j, i32.const(0), get(p.count), 1, call(m.copy, get(dst), i32.add(get(row), i32.mul(index(j), get(run))), get(p.inner)), inc(dst, get(run)))],
+          [
+            forRange(
+              j,
+              i32.const(0),
+              get(p.count),
+              1,
+              call(m.copy, get(dst), i32.add(get(row), i32.mul(index(j), get(run))), get(p.inner)),
+              inc(dst, get(run)),
+            ),
+          ],
         ),
       ),
     ];

@@ -16,21 +16,7 @@ import { choose, f32, f32x4, forRange, get, i32, inc, minS, set, v128, when, whi
 import { Struct } from "../struct.ts";
 
 /** One narrow GEMM per (image, group): A at weight + group·aGroup, B at image + (n·groups + group)·bGroup, C likewise. */
-export const NARROW = new Struct([
-  "weight",
-  "image",
-  "out",
-  "bias",
-  "M",
-  "N",
-  "K",
-  "groups",
-  "aGroup",
-  "bGroup",
-  "cGroup",
-  "rowBlock",
-  "rowBlocks",
-] as const);
+export const NARROW = new Struct(["weight", "image", "out", "bias", "M", "N", "K", "groups", "aGroup", "bGroup", "cGroup", "rowBlock", "rowBlocks"] as const);
 
 export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): void {
   const madd = (x: Code, y: Code, z: Code): Code => (options.fma ? f32x4.relaxedMadd(x, y, z) : f32x4.add(z, f32x4.mul(x, y)));
@@ -89,9 +75,7 @@ export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): v
         inc(aRow, 4),
         inc(bCol, get(bRs)),
       ),
-      Array.from({ length: rows }, (_, r) =>
-        f32.store(i32.add(rowAddr(c, r, bRs), i32.shl(get(j), i32.const(2))), f32.add(get(sums[r]!), biasOrZero(r))),
-      ),
+      Array.from({ length: rows }, (_, r) => f32.store(i32.add(rowAddr(c, r, bRs), i32.shl(get(j), i32.const(2))), f32.add(get(sums[r]!), biasOrZero(r)))),
     ];
 
     /** All columns of `rows` rows starting at row i (a, c point at row i). */
@@ -122,7 +106,13 @@ export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): v
         set(c, i32.add(i32.add(get(g.out), i32.mul(get(img), get(g.cGroup))), i32.mul(get(i), get(bRs)))),
         set(bias, get(g.bias)),
         when(get(bias), set(bias, i32.add(get(bias), i32.shl(i32.mul(get(grp), get(g.M)), i32.const(2))))),
-        whileLoop(i32.le_s(i32.add(get(i), i32.const(4)), get(i1)), rowsOf(4), inc(i, 4), inc(a, i32.shl(get(aRs), i32.const(2))), inc(c, i32.shl(get(bRs), i32.const(2)))),
+        whileLoop(
+          i32.le_s(i32.add(get(i), i32.const(4)), get(i1)),
+          rowsOf(4),
+          inc(i, 4),
+          inc(a, i32.shl(get(aRs), i32.const(2))),
+          inc(c, i32.shl(get(bRs), i32.const(2))),
+        ),
         whileLoop(i32.lt_s(get(i), get(i1)), rowsOf(1), inc(i, 1), inc(a, get(aRs)), inc(c, get(bRs))),
       ),
     ];
