@@ -275,7 +275,7 @@ function assertWithinUlp(op: string, got: ArrayLike<number>, want: ArrayLike<num
   }
 }
 
-test("softmax over the last axis (two exps per vector) gives the bits of the one-at-a-time path over another axis", () => {
+test("softmax over the last axis (exp four at a time) gives the bits of the one-at-a-time path over another axis", () => {
   const r = rng(91);
   for (let t = 0; t < 40; t++) {
     const [L, D] = [r.int(1, 5), r.int(1, 40)];
