@@ -3,6 +3,12 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { withContiguousCopy } from "./contiguous-copy.ts";
+import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
+import { runPointwiseDot } from "./conv2d-dot.ts";
+import { runNarrowPointwise } from "./conv2d-narrow.ts";
+import { gradInputAsConv } from "./conv2d-grad-input.ts";
+import type { ConvProblem } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
@@ -18,36 +24,47 @@ type Geometry = Record<(typeof CONV.fields)[number], number>;
 function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geometry | undefined {
   if (sizeOf(xShape) === 0 || sizeOf(wShape) === 0) return undefined;
   const { N, C, H, W, OC, Cg, OCg, KH, KW, groups, win } = conv2dGeometry(op, xShape, wShape, attrs);
-  const pointwise = KH === 1 && KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0 ? 1 : 0;
+  const { sh, sw, dh, dw, pt, pl } = win;
+  const pointwise = KH === 1 && KW === 1 && sh === 1 && sw === 1 && pt + pl + win.pb + win.pr === 0;
+  const problem = { image: 0, weight: 0, out: 0, bias: 0, N, C, H, W, OC, KH, KW, sh, sw, dh, dw, pt, pl, OH: win.oh, OW: win.ow, groups, Cg, OCg };
+  return record(problem, pointwise);
+}
+
+/**
+ * The full record of a problem: the sizes the kernels derive, and the chunking fields for the
+ * drivers to set. Written out field by field: a spread of this many properties makes a
+ * dictionary-mode object, and with it a 1x1 conv spent ~10 us here.
+ */
+function record(p: ConvProblem, pointwise: boolean): Geometry {
   return {
-    image: 0,
-    weight: 0,
+    image: p.image,
+    weight: p.weight,
     gradOut: 0,
-    out: 0,
-    bias: 0,
+    out: p.out,
+    bias: p.bias,
     partial: 0,
     partialStride: 0,
-    N,
-    C,
-    H,
-    W,
-    OC,
-    KH,
-    KW,
-    sh: win.sh,
-    sw: win.sw,
-    dh: win.dh,
-    dw: win.dw,
-    pt: win.pt,
-    pl: win.pl,
-    OH: win.oh,
-    OW: win.ow,
-    groups,
-    Cg,
-    OCg,
-    R: Cg * KH * KW,
-    P: win.oh * win.ow,
-    pointwise,
+    N: p.N,
+    C: p.C,
+    H: p.H,
+    W: p.W,
+    OC: p.OC,
+    KH: p.KH,
+    KW: p.KW,
+    sh: p.sh,
+    sw: p.sw,
+    dh: p.dh,
+    dw: p.dw,
+    pt: p.pt,
+    pl: p.pl,
+    OH: p.OH,
+    OW: p.OW,
+    groups: p.groups,
+    Cg: p.Cg,
+    OCg: p.OCg,
+    R: p.Cg * p.KH * p.KW,
+    P: p.OH * p.OW,
+    pointwise: pointwise ? 1 : 0,
     blockA: 1,
     countA: 1,
     blockB: 1,
@@ -68,6 +85,18 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
   rt.run(path.pool, name, [geo], chunks, scratchBytes);
 }
 
+/** The forward conv on contiguous operands: the direct kernel where it applies, else im2col + GEMM. */
+function forward(path: FastPath, g: Geometry): boolean {
+  if (runDepthwiseConv2d(path, g) || runPointwiseDot(path, g) || runNarrowPointwise(path, g)) return true;
+  const base = g.N * g.groups;
+  const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
+  const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
+  [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
+  const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
+  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
+  return true;
+}
+
 const gradOutFits = (g: Geometry, gradOut: CpuView) => shapesEqual(gradOut.shape, [g.N, g.OC, g.OH, g.OW]);
 
 /**
@@ -79,18 +108,14 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
   return [
     fastKernel("conv2d", ref("conv2d"), ({ inputs: [x, w, bias], outputs: [y], attrs }, path) => {
       const ptrs = float32Addresses([x, w, y, bias]);
-      if (!ptrs || ![x!, w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
+      if (!ptrs || ![w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
       const g = geometry("conv2d", x!.shape, w!.shape, attrs);
       if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
       [g.image, g.weight, g.out] = ptrs as [number, number, number];
       g.bias = bias ? ptrs[3]! : 0;
-      const base = g.N * g.groups;
-      const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
-      const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
-      [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
-      const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
-      launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
-      return true;
+      if (contiguous(x!)) return forward(path, g);
+      // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
+      return withContiguousCopy(path, x!, (copy) => forward(path, record({ ...g, image: copy }, g.pointwise === 1))) ?? false;
     }),
 
     fastKernel("conv2dGradInput", ref("conv2dGradInput"), ({ inputs: [gradOut, w], outputs: [y], attrs }, path) => {
@@ -99,6 +124,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const g = geometry("conv2dGradInput", listAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs);
       if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.N, g.C, g.H, g.W])) return false;
       [g.gradOut, g.weight, g.out] = ptrs as [number, number, number];
+      if (gradInputAsConv(path, g.gradOut, g, (problem) => forward(path, record(problem, false)))) return true;
       const base = g.N * g.groups;
       const taps = g.KH * g.KW;
       const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
@@ -115,6 +141,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const g = geometry("conv2dGradWeight", x!.shape, listAttr("conv2dGradWeight", attrs, "weightShape"), attrs);
       if (!g || !gradOutFits(g, gradOut!) || !shapesEqual(y!.shape, [g.OC, g.Cg, g.KH, g.KW])) return false;
       [g.image, g.gradOut, g.out] = ptrs as [number, number, number];
+      if (runDepthwiseGradWeight(path, g, g.gradOut, g.out)) return true;
       const rt = path.runtime;
       // Split the batch: each block of images sums into its own copy of dw (the first into the output,
       // the others into partial buffers added at the end), so every chunk unfolds and packs each

@@ -2,6 +2,7 @@ import type { CpuRegistration } from "../kernels/registration.ts";
 import { fastConv2d } from "./conv2d.ts";
 import { fastElementwise } from "./elementwise.ts";
 import { fastFused } from "./fused.ts";
+import { fastGather } from "./gather.ts";
 import { fastMatmul } from "./matmul.ts";
 import { fastPool } from "./pool.ts";
 import { fastNormalize } from "./normalize.ts";
@@ -19,5 +20,6 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
     ...fastReduce(ref),
     ...fastNormalize(ref),
     fastFused(ref("fused")),
+    fastGather(ref("gather")),
   ];
 }

@@ -160,11 +160,20 @@ test("conv2d and both gradients: random geometry, groups, pointwise kernels", ()
   }
 });
 
-test("conv2d reads a strided input by falling back, with the same result", () => {
+test("conv2d reads transposed, strided and broadcast inputs (through a contiguous copy): dense, pointwise and depthwise", () => {
   const r = rng(5);
-  const x = view(r, [2, 3, 6, 7], false, ["transposed", "strided"]);
-  const [got, want] = both("conv2d", [x, { values: values(r, 4 * 3 * 9), shape: [4, 3, 3, 3] }], { pads: [1, 1, 1, 1] });
-  assertSame("conv2d", got, want, "strided input");
+  const cases: [number[], Attrs][] = [
+    [[4, 3, 3, 3], { pads: [1, 1, 1, 1] }],
+    [[5, 3, 1, 1], {}],
+    [[6, 1, 3, 3], { pads: [1, 0, 1, 2], strides: [2, 1], groups: 3 }],
+  ];
+  for (const layout of ["transposed", "strided", "broadcast"]) {
+    for (const [w, attrs] of cases) {
+      const x = view(r, [2, 3, 6, 7], false, [layout]);
+      const [got, want] = both("conv2d", [x, { values: values(r, sizeOf(w)), shape: w }], attrs);
+      assertNear("conv2d", got, want, w[1]! * w[2]! * w[3]!, `${layout} input, weight ${w}`);
+    }
+  }
 });
 
 test("pooling and its gradients: random windows, padding, dilation, ceil mode; ties, -0 and NaN", () => {
@@ -265,6 +274,27 @@ function assertWithinUlp(op: string, got: ArrayLike<number>, want: ArrayLike<num
     if (!(Math.abs(g - w) <= Math.abs(w) * 2 ** -23)) assert.fail(`${op} ${what}: element ${i} is ${g}, the reference gives ${w}`);
   }
 }
+
+test("softmax over the last axis (exp four at a time) gives the bits of the one-at-a-time path over another axis", () => {
+  const r = rng(91);
+  for (let t = 0; t < 40; t++) {
+    const [L, D] = [r.int(1, 5), r.int(1, 40)];
+    // Spreads up to ~1500 reach exp's subnormal and underflow ranges; a few NaN and ±Inf lines too.
+    const scale = r.pick([1, 20, 200, 1500]);
+    const rows = values(r, L * D, t % 4 === 0).map((v) => v * scale);
+    const byRow = { values: rows, shape: [L, D] };
+    const byColumn = { values: Array.from({ length: L * D }, (_, i) => rows[(i % L) * D + Math.floor(i / L)]!), shape: [D, L] };
+    for (const op of ["softmax", "logSoftmax"]) {
+      const last = runOp(op, [byRow], { axis: 1 }, { device: fast })[0]!.values;
+      const first = runOp(op, [byColumn], { axis: 0 }, { device: fast })[0]!.values;
+      for (let i = 0; i < L * D; i++) {
+        const j = (i % D) * L + Math.floor(i / D);
+        if (!Object.is(last[i], first[j]))
+          assert.fail(`${op} [${L}, ${D}] scale ${scale}: element ${i} is ${last[i]} along the last axis, ${first[j]} along the first`);
+      }
+    }
+  }
+});
 
 test("softmax, logSoftmax, layerNorm and batchNorm agree with the reference to the last float32 bit", () => {
   const r = rng(77);

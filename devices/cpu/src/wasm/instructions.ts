@@ -208,6 +208,8 @@ export const f32x4 = {
   pmin: simdBinary(0xea),
   pmax: simdBinary(0xeb),
   convert_i32x4_s: simdUnary(0xfa),
+  /** Two f64 lanes rounded to the two low f32 lanes, zeros above. */
+  demote_f64x2_zero: simdUnary(0x5e),
   /** Relaxed SIMD: a·b + c, fused where the hardware has FMA (needs the relaxed-simd feature). */
   relaxedMadd: (a: Code, b: Code, c: Code): Code => [a, b, c, simd(0x105)],
 };
@@ -215,7 +217,13 @@ export const f32x4 = {
 export const f64x2 = {
   splat: simdUnary(0x14),
   extractLane: (v: Code, lane: number): Code => [v, simd(0x21), lane],
+  lt: simdBinary(0x49),
+  gt: simdBinary(0x4a),
+  nearest: simdUnary(0x94),
   add: simdBinary(0xf0),
+  sub: simdBinary(0xf1),
+  mul: simdBinary(0xf2),
+  div: simdBinary(0xf3),
   /** The two low f32 lanes widened to f64. */
   promote_low_f32x4: simdUnary(0x5f),
 };
@@ -236,6 +244,17 @@ export const i32x4 = {
   /** Zero-extends the low four u16 lanes to u32. */
   extend_low_i16x8_u: simdUnary(0xa9),
   trunc_sat_f32x4_s: simdUnary(0xf8),
+  /** Two f64 lanes truncated (saturating) to the two low i32 lanes, zeros above. */
+  trunc_sat_f64x2_s_zero: simdUnary(0xfc),
+};
+
+export const i64x2 = {
+  splat: simdUnary(0x12),
+  /** Sign-extends the two low i32 lanes to i64. */
+  extend_low_i32x4_s: simdUnary(0xc7),
+  /** Each lane shifted left by an i32 count. */
+  shl: simdBinary(0xcb),
+  add: simdBinary(0xce),
 };
 
 export const i16x8 = {

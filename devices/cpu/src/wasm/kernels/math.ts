@@ -6,10 +6,12 @@
  */
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction } from "../define.ts";
-import { f64, get, i32, i64, set, when } from "../instructions.ts";
+import { f64, f64x2, get, i32, i32x4, i64, i64x2, set, v128, when } from "../instructions.ts";
 
 export interface MathFunctions {
   readonly exp: FunctionBuilder;
+  /** exp64x4(a, b, dst): exp of the f64 lanes of a and b, each by exactly the operations of `exp`, stored at dst and dst + 16. */
+  readonly exp4: FunctionBuilder;
   readonly log: FunctionBuilder;
 }
 
@@ -20,6 +22,14 @@ const LN2_LO = 1.90821492927058770002e-10;
 function horner(x: Code, coefficients: readonly number[]): Code {
   let acc: Code = f64.const(coefficients[coefficients.length - 1]!);
   for (let i = coefficients.length - 2; i >= 0; i--) acc = f64.add(f64.const(coefficients[i]!), f64.mul(x, acc));
+  return acc;
+}
+
+/** horner on both lanes of an f64x2 (`x` is read once per step: pass a local). */
+function horner2(x: Code, coefficients: readonly number[]): Code {
+  const c = (v: number): Code => f64x2.splat(f64.const(v));
+  let acc: Code = c(coefficients[coefficients.length - 1]!);
+  for (let i = coefficients.length - 2; i >= 0; i--) acc = f64x2.add(c(coefficients[i]!), f64x2.mul(x, acc));
   return acc;
 }
 
@@ -45,6 +55,31 @@ export function emitMath(mod: ModuleBuilder): MathFunctions {
       when(i32.lt_s(get(k), i32.const(-1021)), set(y, f64.mul(get(y), f64.const(2 ** -1000))), set(k, i32.add(get(k), i32.const(1000)))),
       f64.mul(get(y), pow2(get(k))),
     ];
+  });
+
+  // The same steps lane by lane, on two vectors at once (their steps interleaved, so the two
+  // dependency chains of the series overlap); the early returns become selects at the end.
+  const exp4 = defineFunction(mod, "exp64x4", { params: { a: "v128", b: "v128", dst: "i32" }, exported: false }, (p, fn) => {
+    const c = (v: number): Code => f64x2.splat(f64.const(v));
+    const steps = (x: number): Code[] => {
+      const [n, r, y, k, tiny] = [fn.local("v128"), fn.local("v128"), fn.local("v128"), fn.local("v128"), fn.local("v128")];
+      return [
+        set(n, f64x2.nearest(f64x2.mul(get(x), c(Math.LOG2E)))),
+        set(r, f64x2.sub(f64x2.sub(get(x), f64x2.mul(get(n), c(LN2_HI))), f64x2.mul(get(n), c(LN2_LO)))),
+        set(y, horner2(get(r), taylor)),
+        set(k, i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(get(n)))),
+        // Lanes whose power of two is below 2^-1021 (n is an integer, so n < -1021 is k < -1021).
+        set(tiny, f64x2.lt(get(n), c(-1021))),
+        set(y, v128.bitselect(f64x2.mul(get(y), c(2 ** -1000)), get(y), get(tiny))),
+        set(k, i64x2.add(get(k), v128.and(get(tiny), i64x2.splat(i64.const(1000n))))),
+        set(y, f64x2.mul(get(y), i64x2.shl(i64x2.add(get(k), i64x2.splat(i64.const(1023n))), i32.const(52)))),
+        set(y, v128.bitselect(c(Infinity), get(y), f64x2.gt(get(x), c(709.782712893384)))),
+        set(y, v128.bitselect(c(0), get(y), f64x2.lt(get(x), c(-745.2)))),
+        v128.store(get(p.dst), get(y), x === p.a ? 0 : 16),
+      ];
+    };
+    const [first, second] = [steps(p.a), steps(p.b)];
+    return first.map((step, i) => [step, second[i]!]);
   });
 
   // log(x) = e·ln2 + 2·atanh(s), s = (m - 1)/(m + 1), m in [√½, √2): |s| < 0.172, ten odd terms.
@@ -73,5 +108,5 @@ export function emitMath(mod: ModuleBuilder): MathFunctions {
       ),
     ];
   });
-  return { exp, log };
+  return { exp, exp4, log };
 }

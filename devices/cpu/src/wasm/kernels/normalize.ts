@@ -5,7 +5,7 @@
  */
 import type { Code, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, locals } from "../define.ts";
-import { call, choose, f32, f64, forRange, get, i32, ifElse, inc, minS, set, whileLoop } from "../instructions.ts";
+import { call, choose, f32, f32x4, f64, f64x2, forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
 import { Struct } from "../struct.ts";
 import type { MathFunctions } from "./math.ts";
 
@@ -29,12 +29,30 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
     const { fields: g, code } = SOFTMAX.load(fn, p.geo);
     const [line, last, base, stride, d, at, e] = locals(fn, "i32", 7);
     const [max, sum, v, shift] = locals(fn, "f64", 4);
+    /** Two inputs at at + `offset` bytes, widened to f64, minus the line's max. */
+    const shifted = (offset: number): Code => f64x2.sub(f64x2.promote_low_f32x4(v128.load64Zero(get(at), offset)), f64x2.splat(get(max)));
     // Line (o, i) starts at o·D·inner + i and steps by inner.
     const walk = (...body: Code[]): Code => [
       set(at, get(base)),
       set(e, get(p.scratch)),
       forRange(d, i32.const(0), get(g.D), 1, body, inc(at, get(stride)), inc(e, 8)),
     ];
+    /** A contiguous line (inner = 1): `body` on `lanes` elements at a time, then `tail` on the rest one by one. */
+    const contiguousWalk = (lanes: number, body: Code[], tail: Code): Code => [
+      set(at, get(base)),
+      set(e, get(p.scratch)),
+      set(d, i32.const(0)),
+      whileLoop(i32.le_s(i32.add(get(d), i32.const(lanes)), get(g.D)), body, inc(at, 4 * lanes), inc(e, 8 * lanes), inc(d, lanes)),
+      whileLoop(i32.lt_s(get(d), get(g.D)), tail, inc(at, 4), inc(e, 8), inc(d, 1)),
+    ];
+    /** One exp (input at `at`, kept at `e`) added to the sum. */
+    const expStep: Code = [set(v, call(math.exp, f64.sub(load64(get(at)), get(max)))), f64.store(get(e), get(v)), set(sum, f64.add(get(sum), get(v)))];
+    /** One output (at `at`, its exp at `e`): the reference's float64 step, rounded once to float32. */
+    const output: Code = ifElse(
+      get(g.log),
+      [f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.sub(load64(get(at)), get(shift))))],
+      [f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.div(f64.load(get(e)), get(sum))))],
+    );
     return [
       code,
       set(stride, i32.shl(get(g.inner), i32.const(2))),
@@ -51,13 +69,44 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
         set(max, f64.const(-Infinity)),
         walk(set(max, f64.max(get(max), load64(get(at))))),
         set(sum, f64.const(0)),
-        walk(set(v, call(math.exp, f64.sub(load64(get(at)), get(max)))), f64.store(get(e), get(v)), set(sum, f64.add(get(sum), get(v)))),
+        ifElse(
+          i32.eq(get(g.inner), i32.const(1)),
+          // Contiguous lines: exp four at a time (exp64x4 rounds each lane as exp64 does), summed in order.
+          [
+            contiguousWalk(
+              4,
+              [call(math.exp4, shifted(0), shifted(8), get(e)), [0, 8, 16, 24].map((offset) => set(sum, f64.add(get(sum), f64.load(get(e), offset))))],
+              expStep,
+            ),
+          ],
+          [walk(expStep)],
+        ),
         set(shift, f64.add(get(max), call(math.log, get(sum)))),
         // Outputs sit at the same offsets in y as the inputs in x.
         ifElse(
-          get(g.log),
-          [walk(f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.sub(load64(get(at)), get(shift)))))],
-          [walk(f32.store(i32.add(get(at), i32.sub(get(g.y), get(g.x))), f32.demote_f64(f64.div(f64.load(get(e)), get(sum)))))],
+          i32.eq(get(g.inner), i32.const(1)),
+          // Contiguous lines: two outputs per step, each lane rounded as the scalar step rounds it.
+          [
+            contiguousWalk(
+              2,
+              [
+                v128.store64Lane(
+                  i32.add(get(at), i32.sub(get(g.y), get(g.x))),
+                  f32x4.demote_f64x2_zero(
+                    choose(
+                      "v128",
+                      get(g.log),
+                      f64x2.sub(f64x2.promote_low_f32x4(v128.load64Zero(get(at))), f64x2.splat(get(shift))),
+                      f64x2.div(v128.load(get(e)), f64x2.splat(get(sum))),
+                    ),
+                  ),
+                  0,
+                ),
+              ],
+              output,
+            ),
+          ],
+          [walk(output)],
         ),
         inc(line, 1),
       ),

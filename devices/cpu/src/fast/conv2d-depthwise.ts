@@ -1,0 +1,60 @@
+import type { FastPath } from "../device.ts";
+import { DEPTHWISE, depthwisePlane } from "../wasm/kernels/conv-depthwise.ts";
+import { depthwiseGradScratch } from "../wasm/kernels/conv-depthwise-grad.ts";
+import type { ConvProblem } from "./conv2d-problem.ts";
+import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
+
+/**
+ * Output channels per input channel from which im2col + GEMM wins again: the GEMM reuses each
+ * unfolded input across its rows, the direct kernel reads the plane once per output channel
+ * (measured on a 1-channel 28x28 batch of 64: 8 channels break even, 32 run 1.4x slower direct).
+ */
+const MAX_MULTIPLIER = 7;
+
+/** Largest padded plane the direct kernel copies into its scratch; bigger planes stay on im2col + GEMM. */
+const MAX_PLANE_BYTES = 16 * 2 ** 20;
+
+/**
+ * conv2d with one input channel per group (depthwise, channel multipliers, single-channel input) on
+ * the direct kernel (wasm/kernels/conv-depthwise.ts). Returns false when the geometry is not one it
+ * takes, so the caller runs the im2col + GEMM path.
+ */
+export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolean {
+  const { image, weight, out, bias, N, C, H, W, Cg, OCg, KH, KW, OH, OW } = problem;
+  if (Cg !== 1 || OCg > MAX_MULTIPLIER) return false;
+  const { PH, PW } = depthwisePlane(problem);
+  const scratch = PH * PW * 4 + 16 + KH * KW * 16;
+  if (scratch > MAX_PLANE_BYTES) return false;
+  const planes = N * C;
+  const macs = planes * OCg * OH * OW * KH * KW;
+  const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_MACS / 4);
+  const perChunk = Math.max(1, Math.ceil(planes / target));
+  const rt = path.runtime;
+  const table = rt.tableFor(DEPTHWISE.bytes);
+  const { sh, sw, dh, dw, pt, pl } = problem;
+  DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw, pt, pl, OH, OW, PH, PW, perChunk });
+  rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
+  return true;
+}
+
+/**
+ * conv2dGradWeight with one input channel per group on the direct kernel
+ * (wasm/kernels/conv-depthwise-grad.ts): `problem` is the forward conv with image = x; `gradOut`
+ * and `dw` are addresses. Returns false when the geometry is not one it takes.
+ */
+export function runDepthwiseGradWeight(path: FastPath, problem: ConvProblem, gradOut: number, dw: number): boolean {
+  const { image, N, C, H, W, Cg, OCg, KH, KW, OH, OW, sh, sw, dh, pt, pl } = problem;
+  if (Cg !== 1 || OCg > MAX_MULTIPLIER) return false;
+  const { PH, PW } = depthwisePlane(problem);
+  const scratch = PH * PW * 4 + depthwiseGradScratch(OCg, KH, KW);
+  if (scratch > MAX_PLANE_BYTES) return false;
+  const macs = N * C * OCg * OH * OW * KH * KW;
+  const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_MACS / 4);
+  const perChunk = Math.max(1, Math.ceil(C / target));
+  const rt = path.runtime;
+  const table = rt.tableFor(DEPTHWISE.bytes);
+  const fields = { image, weight: gradOut, out: dw, bias: 0, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw: problem.dw, pt, pl, OH, OW, PH, PW, perChunk };
+  DEPTHWISE.write(rt.i32, table, fields);
+  rt.run(path.pool, "conv2dDepthwiseGradWeight", [table], Math.ceil(C / perChunk), scratch);
+  return true;
+}

@@ -1,0 +1,42 @@
+import type { FastPath } from "../device.ts";
+import { NARROW } from "../wasm/kernels/gemm-narrow.ts";
+import type { ConvProblem } from "./conv2d-problem.ts";
+import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
+
+/** Output positions up to which a 1x1 conv skips the GEMM's packing (see gemm-narrow.ts). */
+export const NARROW_MAX_POSITIONS = 64;
+
+/**
+ * A 1x1, stride-1, unpadded convolution over a small feature map (P = H·W <= 64 positions) on the
+ * unpacked narrow GEMM: per image and group, out [OCg, P] = w [OCg, Cg] · x [Cg, P] + bias. Returns
+ * false for anything else.
+ */
+export function runNarrowPointwise(path: FastPath, g: ConvProblem): boolean {
+  const { N, H, W, OH, OW, groups, Cg, OCg } = g;
+  const P = OH * OW;
+  const unit = g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && OH === H && OW === W;
+  if (!unit || P > NARROW_MAX_POSITIONS) return false;
+  const images = N * groups;
+  const target = Math.ceil(targetChunks(path.threads, images * OCg * Cg * P, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / images);
+  const rowBlock = blockSize(OCg, target, 4);
+  const rowBlocks = Math.ceil(OCg / rowBlock);
+  const rt = path.runtime;
+  const table = rt.tableFor(NARROW.bytes);
+  NARROW.write(rt.i32, table, {
+    weight: g.weight,
+    image: g.image,
+    out: g.out,
+    bias: g.bias,
+    M: OCg,
+    N: P,
+    K: Cg,
+    groups,
+    aGroup: OCg * Cg * 4,
+    bGroup: Cg * P * 4,
+    cGroup: OCg * P * 4,
+    rowBlock,
+    rowBlocks,
+  });
+  rt.run(path.pool, "gemmNarrow", [table], images * rowBlocks, 0);
+  return true;
+}
