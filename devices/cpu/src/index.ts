@@ -11,6 +11,7 @@ export { fusedRunsInWasm, fusedWasmModule } from "./fast/fused.ts";
 export type { FusedLayout } from "./kernels/fused-codegen.ts";
 export type { CpuKernel, CpuRegistration } from "./kernels/registration.ts";
 export { runOp, run, t, upload, uploadView, download, type HostInput, type HostOutput, type RunOptions } from "./testing.ts";
+export { epilogueCases, EPILOGUE_PROGRAMS, type EpilogueCase } from "./epilogue-examples.ts";
 
 /** The HAL entry point of the cpu device. */
 export const cpuPlugin: DevicePlugin<CpuDeviceOptions> = {
