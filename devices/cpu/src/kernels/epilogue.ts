@@ -1,4 +1,17 @@
-import { contiguousStrides, dtypeBytes, EPILOGUE_BASES, isContiguous, KernelError, KernelRegistry, parseEpilogue, sizeOf, type Attrs, type DType } from "@polychip/hal";
+import {
+  contiguousStrides,
+  dtypeBytes,
+  EPILOGUE_BASES,
+  getOp,
+  isContiguous,
+  KernelError,
+  KernelRegistry,
+  parseEpilogue,
+  sizeOf,
+  type Attrs,
+  type DType,
+  type TensorMeta,
+} from "@polychip/hal";
 import type { CpuBuffer, CpuDevice } from "../device.ts";
 import type { CpuView } from "../views.ts";
 import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.ts";
@@ -49,6 +62,23 @@ function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[]): 
       if (scratch) cpu.free(scratch);
     }
   };
+}
+
+/**
+ * What `polychip compile --report` prints for an epilogue op on the cpu: the GEMM it runs, then
+ * the program's generated source over [product, extras] (`programSource`: the fused kernel's report).
+ */
+export function epilogueSourceReport(
+  op: string,
+  inputs: readonly TensorMeta[],
+  attrs: Attrs,
+  programSource: (attrs: Attrs, inputs: readonly TensorMeta[]) => string,
+): string | undefined {
+  if (!(op in EPILOGUE_BASES)) return undefined;
+  const e = parseEpilogue(op, attrs, inputs.length);
+  const [product] = getOp(e.base).infer(inputs.slice(0, e.baseInputs), e.baseAttrs);
+  const header = `// ${op}: the ${e.base} kernel writes the product ${product!.dtype}[${product!.shape.join(", ")}] into an output; this program then runs over it in place (value 0):`;
+  return `${header}\n${programSource(e.fusedAttrs, [product!, ...inputs.slice(e.baseInputs)])}`;
 }
 
 /** One kernel per epilogue op, running the GEMM and `fused` kernels that `kernels()` registers (looked up on first use). */

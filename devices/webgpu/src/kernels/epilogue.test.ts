@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { epilogueCases } from "@polychip/device-cpu";
 import { gpuDevice, matchesCpu, runGpu, t, values } from "../testing/harness.ts";
+import { epilogueShaderSource } from "./epilogue.ts";
 
 const TOL = { rtol: 1e-4, atol: 1e-5 };
 
@@ -35,4 +36,14 @@ test("the product itself can be an output beside the activation (training keeps 
   const [relu, product] = await runGpu("matmulEpilogue", [t([1, -2, 3, -4], [2, 2]), t([1, 0, 0, 1], [2, 2])], attrs);
   assert.deepEqual(Array.from(relu!.values), [1, 0, 3, 0]);
   assert.deepEqual(Array.from(product!.values), [1, -2, 3, -4]);
+});
+
+test("the report's WGSL for an epilogue is the GEMM whose store evaluates the program", () => {
+  const attrs = { program: JSON.stringify([{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }]), outputs: [3], baseInputs: 2, pads: [1, 1, 1, 1] };
+  const wgsl = epilogueShaderSource("conv2dEpilogue", [{ shape: [1, 2, 5, 5], dtype: "float32" }, { shape: [3, 2, 3, 3], dtype: "float32" }, { shape: [3, 1, 1], dtype: "float32" }], attrs)!;
+  assert.match(wgsl, /fn epilogue_store\(e: u32, acc: f32\)/);
+  assert.match(wgsl, /epilogue_store\(e, value\);/);
+  assert.match(wgsl, /\/\/ relu/);
+  assert.match(wgsl, /fn im2col/);
+  assert.equal(epilogueShaderSource("conv2d", [], {}), undefined);
 });

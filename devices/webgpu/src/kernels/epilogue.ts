@@ -1,4 +1,17 @@
-import { contiguousStrides, dtypeBytes, isContiguous, KernelError, parseEpilogue, sizeOf, type Attrs, type KernelCall, type TensorView } from "@polychip/hal";
+import {
+  contiguousStrides,
+  dtypeBytes,
+  getOp,
+  isContiguous,
+  KernelError,
+  parseEpilogue,
+  sizeOf,
+  type Attrs,
+  type KernelCall,
+  type Shape,
+  type TensorMeta,
+  type TensorView,
+} from "@polychip/hal";
 import { epilogueStore } from "../families/epilogue-store.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
@@ -42,6 +55,31 @@ function epilogueKernel(op: "conv2dEpilogue" | "matmulEpilogue"): WebGpuKernel {
       device.free(product.buffer);
     }
   };
+}
+
+/**
+ * The WGSL the WebGPU device compiles for an epilogue op over inputs of these shapes and dtypes
+ * (contiguous), for reports: the tiled GEMM whose store runs the program, recorded by a stand-in
+ * dispatcher with the usual limits (64-tile, 8 bindings), so no GPU is needed.
+ */
+export function epilogueShaderSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
+  if (op !== "conv2dEpilogue" && op !== "matmulEpilogue") return undefined;
+  const metas = getOp(op).infer(inputs, attrs);
+  const view = (m: TensorMeta): View => ({ buffer: undefined as unknown as WebGpuBuffer, dtype: m.dtype, shape: m.shape as Shape, strides: contiguousStrides(m.shape), offset: 0 });
+  let source: string | undefined;
+  const recorder: Dispatcher = {
+    dispatch: (spec) => {
+      source ??= spec.wgsl();
+    },
+    scratch: () => undefined as unknown as WebGpuBuffer,
+    alloc: () => undefined as unknown as WebGpuBuffer,
+    free: () => {},
+    maxWorkgroupsPerDimension: 65535,
+    maxStorageBuffersPerStage: Math.max(8, inputs.length + metas.length),
+    softwareAdapter: true,
+  };
+  epilogue[op]({ op, inputs: inputs.map(view), outputs: metas.map(view), attrs }, recorder);
+  return source;
 }
 
 export const epilogue = { conv2dEpilogue: epilogueKernel("conv2dEpilogue"), matmulEpilogue: epilogueKernel("matmulEpilogue") };
