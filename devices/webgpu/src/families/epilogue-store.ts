@@ -2,7 +2,7 @@ import { fusedValueTypes, type DType, type FusedProgram, type TensorView } from 
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import { ParamBlock } from "../runtime/params.ts";
 import { elementIndexing } from "./elementwise.ts";
-import { liveValues, valueLines, type FusedView } from "./fused-program.ts";
+import { liveValues, storedAs, valueLines, type FusedView } from "./fused-program.ts";
 import { inputBinding, scalarOf, scatterOutputBinding } from "../wgsl/dtypes.ts";
 
 /**
@@ -74,7 +74,8 @@ export function epilogueStore<V extends FusedView>(
   ].join("\n");
   const body = [
     ...ix.lines,
-    ...valueLines(program, metas, inputs.length, live, (j) => (j === 0 ? "acc" : `ld_ex${local.get(j)}(u32(i${local.get(j)}))`)),
+    // The product as the GEMM would have stored it (a float16 product rounds to half), then the program.
+    ...valueLines(program, metas, inputs.length, live, (j) => (j === 0 ? storedAs(productDtype, "acc") : `ld_ex${local.get(j)}(u32(i${local.get(j)}))`)),
     ...program.outputs.map((v, c) => `  st_eout${c}(prm_eo${c}() + e, v${v});`),
   ];
   const functions = `fn epilogue_store(e: u32, acc: ${acc}) {\n${body.join("\n")}\n}`;

@@ -47,7 +47,7 @@ export function liveValues(program: FusedProgram, inputCount: number, outputs: r
 }
 
 /** The value as the unfused op would have stored it: float16 rounds to half, int8/uint8 wrap (float32, int32 and bool are exact). */
-function storedAs(dtype: DType, x: string): string {
+export function storedAs(dtype: DType, x: string): string {
   switch (dtype) {
     case "float16":
       return `f16_to_f32(f32_to_f16(${x}))`;

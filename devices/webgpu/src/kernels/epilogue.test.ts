@@ -31,6 +31,12 @@ test("an epilogue with more operands than the adapter binds runs the GEMM, then 
   assert.equal(await dispatchesOf(() => matchesCpu("matmulEpilogue", inputs, attrs, TOL)), 2);
 });
 
+test("a float16 conv's epilogue sees the product rounded to half, as the unfused conv stores it", async () => {
+  const half = (n: number, seed: number, shape: number[]) => t(values(n, -1, 1, seed), shape, "float16");
+  const attrs = { program: JSON.stringify([{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }]), outputs: [3], baseInputs: 2, pads: [1, 1, 1, 1] };
+  await matchesCpu("conv2dEpilogue", [half(50, 1, [1, 2, 5, 5]), half(54, 2, [3, 2, 3, 3]), half(3, 3, [3, 1, 1])], attrs, { rtol: 2e-3, atol: 2e-3 });
+});
+
 test("the product itself can be an output beside the activation (training keeps the pre-activation)", async () => {
   const attrs = { program: JSON.stringify([{ op: "relu", args: [0] }]), outputs: [1, 0], baseInputs: 2 };
   const [relu, product] = await runGpu("matmulEpilogue", [t([1, -2, 3, -4], [2, 2]), t([1, 0, 0, 1], [2, 2])], attrs);
