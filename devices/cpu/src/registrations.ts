@@ -1,3 +1,4 @@
+import { fusedRunsInWasm } from "./fast/fused.ts";
 import { fastKernels } from "./fast/index.ts";
 import { referenceKernels } from "./kernels/index.ts";
 import { epilogueKernels } from "./kernels/epilogue.ts";
@@ -10,4 +11,4 @@ import type { CpuRegistration } from "./kernels/registration.ts";
  * WASM kernel declines — on the reference. The float32 GEMM epilogues run whichever GEMM and
  * `fused` kernels this list ends up choosing (the WASM ones where the device has them).
  */
-export const cpuKernels: CpuRegistration[] = [...referenceKernels, ...fastKernels(referenceKernels), ...epilogueKernels(() => cpuKernels, ["float32"])];
+export const cpuKernels: CpuRegistration[] = [...referenceKernels, ...fastKernels(referenceKernels), ...epilogueKernels(() => cpuKernels, ["float32"], fusedRunsInWasm)];

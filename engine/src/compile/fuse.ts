@@ -1,5 +1,6 @@
 import { contiguousStrides, EPILOGUE_BASES, FUSIBLE_OPS, isContiguous, type Attrs, type DType } from "@polychip/hal";
 import type { StepNode, StepProgram, ValueRef } from "./program.ts";
+import { MAX_EPILOGUE_OPERANDS } from "../graph/passes/fuse-epilogues.ts";
 import { liveNodes, type FusedStep, type PlanStep } from "./plan.ts";
 
 interface Group {
@@ -119,7 +120,11 @@ function buildSteps(program: StepProgram, groupOfNode: readonly (Group | undefin
       return;
     }
     if (lastMember.get(g) !== i) return;
-    const step = g.epilogue ? epilogueStep(program, g, readers, outputs) : fusedStep(program, g, readers, outputs);
+    if (g.epilogue) {
+      steps.push(...epilogueSteps(program, g, readers, outputs));
+      return;
+    }
+    const step = fusedStep(program, g, readers, outputs);
     if (step.outputs.length > 0) steps.push(step);
   });
   return steps;
@@ -185,6 +190,21 @@ function epilogueStep(program: StepProgram, g: Group, readers: ReadonlyMap<numbe
   const extras = inner.inputs.slice(1).map((r) => unbroadcast(r, shape));
   const attrs: Attrs = { ...gemm.attrs, ...inner.attrs, baseInputs: gemm.inputs.length };
   return { kind: "fused", op: g.epilogue!, nodes: g.members, inputs: [...gemm.inputs, ...extras], outputs: inner.outputs, attrs, device: g.device };
+}
+
+/**
+ * The epilogue step, or, when it would take more than MAX_EPILOGUE_OPERANDS operands (an optimiser
+ * update after a weight gradient), the GEMM as a node and the rest as a `fused` step that may then
+ * run in place, both where the group's last member was.
+ */
+function epilogueSteps(program: StepProgram, g: Group, readers: ReadonlyMap<number, number[]>, programOutputs: ReadonlySet<number>): PlanStep[] {
+  const step = epilogueStep(program, g, readers, programOutputs);
+  if (step.inputs.length + step.outputs.length <= MAX_EPILOGUE_OPERANDS) return [step];
+  const tail: Group = { members: g.members.filter((m) => m !== g.head), shape: g.shape, device: g.device, closed: true };
+  const head: PlanStep = { kind: "node", node: g.head! };
+  if (tail.members.length === 1) return [head, { kind: "node", node: tail.members[0]! }];
+  const rest = fusedStep(program, tail, readers, programOutputs);
+  return rest.outputs.length > 0 ? [head, rest] : [head];
 }
 
 /** A view read with stride-0 (broadcast) dims as the same memory with those dims of size 1, when that is contiguous. */

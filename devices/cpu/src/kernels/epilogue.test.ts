@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { parseEpilogue } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
-import { epilogueCases } from "../epilogue-examples.ts";
-import { runOp, type HostOutput } from "../testing.ts";
+import { epilogueCases, EPILOGUE_PROGRAMS } from "../epilogue-examples.ts";
+import { runOp, t, type HostOutput } from "../testing.ts";
 
 const devices = { wasm: new CpuDevice(), reference: new CpuDevice({ wasm: false }) };
 after(() => Object.values(devices).forEach((d) => d.dispose()));
@@ -36,4 +36,30 @@ test("an epilogue whose extra input would enlarge the product is refused naming 
     name: "ShapeError",
     message: /^matmulEpilogue: extra inputs \[3, 2, 2\] broadcast the matmul result \[2, 2\] to \[3, 2, 2\]/,
   });
+});
+
+test("a large GELU epilogue (a program the device runs in stages) equals its GEMM then its program, bit for bit", () => {
+  const gelu = EPILOGUE_PROGRAMS.gelu!;
+  const c = {
+    name: "large gelu",
+    op: "matmulEpilogue" as const,
+    inputs: [t(Array.from({ length: 128 * 16 }, (_, i) => Math.sin(i)), [128, 16]), t(Array.from({ length: 16 * 160 }, (_, i) => Math.cos(i * 0.7)), [16, 160])],
+    attrs: { program: JSON.stringify(gelu.steps), outputs: gelu.outputs, baseInputs: 2 },
+  };
+  const [fused] = runOp(c.op, c.inputs, c.attrs, { device: devices.wasm });
+  assert.deepEqual(Array.from(fused!.values), Array.from(unfused(c, devices.wasm)[0]!.values));
+});
+
+test("a staged epilogue whose early output lands on the product still reads the product unchanged later", () => {
+  // a = x * 0.5 is written first (into the buffer holding x), then erf(a) * x must still read the original x.
+  const steps = [{ op: "const", args: [], value: 0.5 }, { op: "mul", args: [0, 1] }, { op: "erf", args: [2] }, { op: "mul", args: [3, 0] }];
+  const c = {
+    name: "early output",
+    op: "matmulEpilogue" as const,
+    inputs: [t(Array.from({ length: 128 * 16 }, (_, i) => Math.sin(i)), [128, 16]), t(Array.from({ length: 16 * 160 }, (_, i) => Math.cos(i * 0.7)), [16, 160])],
+    attrs: { program: JSON.stringify(steps), outputs: [2, 4], baseInputs: 2 },
+  };
+  const fused = runOp(c.op, c.inputs, c.attrs, { device: devices.wasm });
+  const expected = unfused(c, devices.wasm);
+  fused.forEach((out, m) => assert.deepEqual(Array.from(out.values), Array.from(expected[m]!.values), `output ${m}`));
 });

@@ -23,7 +23,7 @@ import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.
  * cache. Against the unfused ops this saves the intermediate's allocation, a launch per op of the
  * chain and, for a chain of several ops, every memory pass but one.
  */
-function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[]): CpuKernel {
+function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[], onePass: OnePass): CpuKernel {
   let registry: KernelRegistry | undefined;
   const find = (name: string, dtype: DType) => {
     if (!registry) {
@@ -45,7 +45,8 @@ function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[]): 
     const usable = (y: CpuView) => y.dtype === dtype && isContiguous(y.shape, y.strides);
     // Where the product goes: an output that is the product itself, else one the program may overwrite in place, else scratch.
     const direct = e.program.outputs.findIndex((v, m) => v === 0 && usable(outs[m]!));
-    const target = direct >= 0 ? direct : outs.findIndex(usable);
+    const inPlace = onePass(e.fusedAttrs, [{ shape, dtype }, ...extras]);
+    const target = direct >= 0 ? direct : inPlace ? outs.findIndex(usable) : -1;
     let scratch: CpuBuffer | undefined;
     const product: CpuView =
       target >= 0
@@ -81,7 +82,14 @@ export function epilogueSourceReport(
   return `${header}\n${programSource(e.fusedAttrs, [product!, ...inputs.slice(e.baseInputs)])}`;
 }
 
+/**
+ * Whether the `fused` kernel runs a program over these inputs in one pass that reads each element
+ * before writing it, so its output may be the product's own buffer. The reference kernel always
+ * does; the WASM path only for a program it runs as a single loop (not in stages).
+ */
+export type OnePass = (attrs: Attrs, inputs: readonly TensorMeta[]) => boolean;
+
 /** One kernel per epilogue op, running the GEMM and `fused` kernels that `kernels()` registers (looked up on first use). */
-export function epilogueKernels(kernels: () => readonly CpuRegistration[], dtypes: readonly DType[] | "*" = "*"): CpuRegistration[] {
-  return Object.keys(EPILOGUE_BASES).map((op) => cpuKernel(op, epilogueKernel(op, kernels), dtypes));
+export function epilogueKernels(kernels: () => readonly CpuRegistration[], dtypes: readonly DType[] | "*" = "*", onePass: OnePass = () => true): CpuRegistration[] {
+  return Object.keys(EPILOGUE_BASES).map((op) => cpuKernel(op, epilogueKernel(op, kernels, onePass), dtypes));
 }

@@ -7,14 +7,21 @@ export interface FuseEpiloguesOptions {
   readonly supports: (op: string) => boolean;
 }
 
+/**
+ * Most operands (GEMM inputs, extra inputs, outputs) one epilogue node takes: WebGPU's default
+ * storage-binding limit, past which a device would split the kernel again anyway (and, in a
+ * training step, an optimiser update with its many operands is better left to run in place).
+ */
+export const MAX_EPILOGUE_OPERANDS = 8;
+
 const EPILOGUE_OF = new Map(Object.entries(EPILOGUE_BASES).map(([op, { base }]) => [base, op]));
 
 /**
  * Folds each float32 conv2d / matmul whose result only one elementwise node reads (a `fused` node,
  * as fuseElementwise leaves them, or a single elementwise op) into that node, as a
  * conv2dEpilogue / matmulEpilogue: the device applies the bias, activation or residual add while
- * storing the product. The reader must have the product's shape (the product is not broadcast);
- * its outputs keep their names. Run it after fuseElementwise, and only for a device that has
+ * storing the product. The reader must have the product's shape (the product is not broadcast)
+ * and the node at most MAX_EPILOGUE_OPERANDS operands; its outputs keep their names. Run it after fuseElementwise, and only for a device that has
  * the kernels: elsewhere the epilogue would run as the same two ops.
  */
 export function fuseEpilogues(graph: Graph, options: FuseEpiloguesOptions): Graph {
@@ -41,6 +48,7 @@ export function fuseEpilogues(graph: Graph, options: FuseEpiloguesOptions): Grap
     if (reader.inputs.lastIndexOf(product) !== at) return;
     // Value 0 becomes the product; the reader's other inputs follow in order, its steps keep their indices.
     const extras = reader.inputs.filter((_, k) => k !== at);
+    if (baseInputs.length + extras.length + reader.outputs.length > MAX_EPILOGUE_OPERANDS) return;
     const remap = (v: number) => (v === at ? 0 : v < reader.inputs.length ? (v < at ? v + 1 : v) : v);
     const steps = program.steps.map((s) => ({ ...s, args: s.args.map(remap) }));
     replaced.set(users[0]!, {
