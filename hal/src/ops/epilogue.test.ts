@@ -39,5 +39,7 @@ test("a bad base input count, an enlarging extra or a bad program is refused nam
     message: /^matmulEpilogue: epilogue fused: step 0 uses op 'matmul'/,
   });
   assert.throws(() => mm.infer(ab, { ...biasRelu, baseInputs: 2 }), { message: /^matmulEpilogue: epilogue fused: step 0 \(add\) reads value 1/ });
+  const logicalOnFloat = { program: JSON.stringify([{ op: "logicalNot", args: [0] }]), outputs: [1], baseInputs: 2 };
+  assert.throws(() => mm.infer(ab, logicalOnFloat), { name: "DTypeError", message: /^matmulEpilogue: epilogue fused: step 0 \(logicalNot\)/ });
   assert.throws(() => getOp("conv2dEpilogue").infer([t("float32", 2, 3), t("float32", 3, 4)], { program: '[{"op":"relu","args":[0]}]', outputs: [1], baseInputs: 2 }), { message: /^conv2d: / });
 });

@@ -5,7 +5,7 @@
  * every reader (infer, decomposition, device kernels, graph passes).
  */
 import type { Attrs } from "../device.ts";
-import { ShapeError } from "../errors.ts";
+import { DTypeError, PolychipError, ShapeError } from "../errors.ts";
 import { broadcastShapes, formatShape, shapesEqual, type Shape } from "../shape.ts";
 import { numAttr } from "./attrs.ts";
 import { fusedValueTypes, parseFusedProgram, type FusedProgram } from "./fused-program.ts";
@@ -43,14 +43,20 @@ export function parseEpilogue(op: string, attrs: Attrs, inputCount: number): Epi
     throw new ShapeError(`${op}: attrs.baseInputs must be ${spec.inputs.join(" or ")} (the ${spec.base} inputs, of ${inputCount}), got ${JSON.stringify(attrs.baseInputs)}`);
   }
   const fusedAttrs: Attrs = { program: attrs.program, outputs: attrs.outputs };
-  let program: FusedProgram;
-  try {
-    program = parseFusedProgram(fusedAttrs, 1 + inputCount - baseInputs);
-  } catch (err) {
-    throw new ShapeError(`${op}: epilogue ${(err as Error).message}`);
-  }
+  const program = named(op, () => parseFusedProgram(fusedAttrs, 1 + inputCount - baseInputs));
   const baseAttrs: Attrs = Object.fromEntries(Object.entries(attrs).filter(([k]) => !EPILOGUE_ATTRS.has(k)));
   return { base: spec.base, baseAttrs, baseInputs, program, fusedAttrs };
+}
+
+/** Runs `read`, prefixing a HAL error with the epilogue op's name (kept as a ShapeError or DTypeError). */
+function named<T>(op: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof PolychipError)) throw err;
+    const Kind = err instanceof DTypeError ? DTypeError : ShapeError;
+    throw new Kind(`${op}: epilogue ${err.message}`);
+  }
 }
 
 /**
@@ -68,12 +74,7 @@ function inferEpilogue(op: string, getBase: (name: string) => OpDef): OpDef["inf
         `${op}: extra inputs ${programInputs.slice(1).map((m) => formatShape(m.shape)).join(", ")} broadcast the ${e.base} result ${formatShape(y!.shape)} to ${formatShape(shape)}; they must broadcast to the result's shape`,
       );
     }
-    let metas: TensorMeta[];
-    try {
-      metas = fusedValueTypes(e.program.steps, programInputs);
-    } catch (err) {
-      throw new ShapeError(`${op}: epilogue ${(err as Error).message}`);
-    }
+    const metas = named(op, () => fusedValueTypes(e.program.steps, programInputs));
     return e.program.outputs.map((o) => ({ shape: y!.shape, dtype: metas[o]!.dtype }));
   };
 }
