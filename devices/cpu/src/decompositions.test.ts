@@ -348,7 +348,7 @@ cases.push(
 );
 
 // GEMM epilogues: one conv and one matmul geometry per program.
-cases.push(...epilogueCases().filter((c) => /^(conv 3x3|conv groups|matmul transposed)/.test(c.name)));
+cases.push(...epilogueCases().filter((c) => /^(conv 3x3|conv groups|conv input gradient stride|matmul transposed)/.test(c.name)));
 
 /** The recurrent composites over their options: directions, sequence lengths (one of 0), layouts, clip, peepholes, activations. */
 function recurrentCase(

@@ -31,7 +31,7 @@ export const EPILOGUE_PROGRAMS: Readonly<Record<string, { steps: Step[]; outputs
 
 export interface EpilogueCase {
   readonly name: string;
-  readonly op: "conv2dEpilogue" | "matmulEpilogue";
+  readonly op: "conv2dEpilogue" | "matmulEpilogue" | "conv2dGradInputEpilogue";
   readonly inputs: HostInput[];
   readonly attrs: Attrs;
 }
@@ -58,7 +58,7 @@ const MATMULS: { name: string; a: number[]; b: number[]; attrs: Attrs }[] = [
   { name: "transposed A and B", a: [2, 7, 5], b: [2, 3, 7], attrs: { transposeA: true, transposeB: true } },
 ];
 
-/** Every program on every geometry: a bias is [OC,1,1] on a conv and [N] on a matmul, a residual the product's shape. */
+/** Every program on every geometry: a bias is [OC,1,1] on a conv ([C,1,1] on its input gradient) and [N] on a matmul, a residual the product's shape. */
 export function epilogueCases(): EpilogueCase[] {
   const cases: EpilogueCase[] = [];
   let seed = 1;
@@ -71,6 +71,18 @@ export function epilogueCases(): EpilogueCase[] {
       const out = outSize(h, w, g.w, g.attrs);
       const extra = p.extra === "bias" ? [tensor([oc, 1, 1], seed++)] : p.extra === "residual" ? [tensor([n, oc, ...out], seed++)] : [];
       cases.push({ name: `conv ${g.name}: ${program}`, op: "conv2dEpilogue", inputs: [...base, ...extra], attrs: { ...g.attrs, ...attrs, baseInputs: base.length } });
+    }
+    for (const g of CONVS) {
+      // The same geometry run backwards (a transposed convolution): gradOut [N, OC, OH, OW] -> [N, C, H, W].
+      const [n, c, h, w] = g.x as [number, number, number, number];
+      const gradOut = tensor([n, g.w[0]!, ...outSize(h, w, g.w, g.attrs)], seed++);
+      const extra = p.extra === "bias" ? [tensor([c, 1, 1], seed++)] : p.extra === "residual" ? [tensor(g.x, seed++)] : [];
+      cases.push({
+        name: `conv input gradient ${g.name}: ${program}`,
+        op: "conv2dGradInputEpilogue",
+        inputs: [gradOut, tensor(g.w, seed++), ...extra],
+        attrs: { ...g.attrs, inputShape: g.x, ...attrs, baseInputs: 2 },
+      });
     }
     for (const g of MATMULS) {
       const r = g.a.length;

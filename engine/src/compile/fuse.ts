@@ -29,8 +29,8 @@ const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b
 /**
  * Groups chains of elementwise ops into `fused` steps (the HAL op of that name: one kernel per
  * group on a device that has one, the same ops one by one on a device that does not), and, where
- * the device runs GEMM epilogues natively, a conv2d or matmul with the elementwise ops that follow
- * it into one conv2dEpilogue / matmulEpilogue step.
+ * the device runs GEMM epilogues natively, a GEMM (conv2d, matmul, conv2dGradInput) with the
+ * elementwise ops that follow it into one epilogue step (conv2dEpilogue, ...).
  *
  * A node joins the group of an input's producer when it has the group's shape, reads that input
  * through its plain layout, and no node outside the group has read the group's values yet; the

@@ -1,5 +1,5 @@
 /**
- * GEMM epilogues: a conv2d or matmul whose result goes straight through a small elementwise
+ * GEMM epilogues: a conv2d, matmul or conv2dGradInput whose result goes straight through a small elementwise
  * program (bias, activation, residual add, scale), so a device can apply the program while the
  * product is still in registers instead of storing it and reading it back. Read here, once, for
  * every reader (infer, decomposition, device kernels, graph passes).
@@ -12,16 +12,18 @@ import { fusedValueTypes, parseFusedProgram, type FusedProgram } from "./fused-p
 import type { Decomposition, OpDef, TensorMeta } from "./types.ts";
 
 /** Each epilogue op and the GEMM it runs first, with how many inputs that GEMM may take. */
-export const EPILOGUE_BASES: Readonly<Record<string, { readonly base: string; readonly inputs: readonly [number, number] }>> = {
-  conv2dEpilogue: { base: "conv2d", inputs: [2, 3] },
-  matmulEpilogue: { base: "matmul", inputs: [2, 2] },
+export const EPILOGUE_BASES: Readonly<Record<string, { readonly base: string; readonly inputs: readonly [number, number]; readonly args: string }>> = {
+  conv2dEpilogue: { base: "conv2d", inputs: [2, 3], args: "x, w, bias?" },
+  matmulEpilogue: { base: "matmul", inputs: [2, 2], args: "a, b" },
+  // A transposed convolution (ONNX ConvTranspose) and the input gradient of a training step.
+  conv2dGradInputEpilogue: { base: "conv2dGradInput", inputs: [2, 2], args: "gradOut, w" },
 };
 
 /** The attributes the epilogue adds to its base op's: they are not passed on to the base op. */
 const EPILOGUE_ATTRS = new Set(["program", "outputs", "baseInputs"]);
 
 export interface Epilogue {
-  /** The GEMM op (conv2d, matmul) and the attrs it gets. */
+  /** The GEMM op (conv2d, matmul, conv2dGradInput) and the attrs it gets. */
   readonly base: string;
   readonly baseAttrs: Attrs;
   /** How many of the node's inputs are the base op's; the rest are the program's inputs 1.. (input 0 is the GEMM result). */
@@ -40,7 +42,7 @@ export function parseEpilogue(op: string, attrs: Attrs, inputCount: number): Epi
   if (!spec) throw new ShapeError(`${op}: not an epilogue op (known: ${Object.keys(EPILOGUE_BASES).join(", ")})`);
   const baseInputs = numAttr(op, attrs, "baseInputs");
   if (!Number.isInteger(baseInputs) || baseInputs < spec.inputs[0] || baseInputs > spec.inputs[1] || baseInputs > inputCount) {
-    throw new ShapeError(`${op}: attrs.baseInputs must be ${spec.inputs.join(" or ")} (the ${spec.base} inputs, of ${inputCount}), got ${JSON.stringify(attrs.baseInputs)}`);
+    throw new ShapeError(`${op}: attrs.baseInputs must be ${[...new Set(spec.inputs)].join(" or ")} (the ${spec.base} inputs, of ${inputCount}), got ${JSON.stringify(attrs.baseInputs)}`);
   }
   const fusedAttrs: Attrs = { program: attrs.program, outputs: attrs.outputs };
   const program = named(op, () => parseFusedProgram(fusedAttrs, 1 + inputCount - baseInputs));
@@ -91,28 +93,15 @@ function decomposeEpilogue(op: string): Decomposition {
   };
 }
 
-/** conv2dEpilogue and matmulEpilogue (`getBase` finds conv2d and matmul without an import cycle). */
+/** One composite per entry of EPILOGUE_BASES (`getBase` finds conv2d, matmul, ... without an import cycle). */
 export function epilogueOps(getBase: (name: string) => OpDef): OpDef[] {
-  const doc = (base: string, inputs: string) =>
-    `${base}(${inputs}) then an elementwise program over [its result, extra inputs...]: attrs as ${base} plus baseInputs, program, outputs (as fused); outputs take the ${base} result's shape`;
-  return [
-    {
-      name: "conv2dEpilogue",
-      kind: "composite",
-      family: "nn",
-      inputs: [2, Infinity],
-      doc: doc("conv2d", "x, w, bias?"),
-      infer: inferEpilogue("conv2dEpilogue", getBase),
-      decompose: decomposeEpilogue("conv2dEpilogue"),
-    },
-    {
-      name: "matmulEpilogue",
-      kind: "composite",
-      family: "nn",
-      inputs: [2, Infinity],
-      doc: doc("matmul", "a, b"),
-      infer: inferEpilogue("matmulEpilogue", getBase),
-      decompose: decomposeEpilogue("matmulEpilogue"),
-    },
-  ];
+  return Object.entries(EPILOGUE_BASES).map(([name, { base, args }]) => ({
+    name,
+    kind: "composite",
+    family: "nn",
+    inputs: [2, Infinity],
+    doc: `${base}(${args}) then an elementwise program over [its result, extra inputs...]: attrs as ${base} plus baseInputs, program, outputs (as fused); outputs take the ${base} result's shape`,
+    infer: inferEpilogue(name, getBase),
+    decompose: decomposeEpilogue(name),
+  }));
 }

@@ -72,33 +72,36 @@ const conv2d: WebGpuKernel = (call, device) => conv2dThrough(call, device);
  * into one element: dx_g [Cg, N·H·W] = w_gᵀ [Cg, OCg·KH·KW] · B, where B((oc, ki, kj), (n, ih, iw))
  * is the gradOut tap that pixel (ih, iw) fed through kernel tap (ki, kj), or 0 when none did.
  */
-const conv2dGradInput: WebGpuKernel = ({ inputs: [gradOut, w], outputs: [y], attrs }, device) => {
+export function conv2dGradInputThrough({ inputs: [gradOut, w], outputs: [y], attrs }: KernelCall<WebGpuBuffer>, device: Dispatcher, epilogue?: EpilogueOf): void {
   requireContiguous("conv2dGradInput", [gradOut, w]);
   const g = convGeometry("conv2dGradInput", shapeAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs);
   checkGradOut("conv2dGradInput", g, gradOut!.shape);
   const HW = g.H * g.W;
   if (g.N * g.C * HW === 0) return;
+  const epi = epilogue?.(3);
   tiledGemm(device, {
-    op: "conv2dGradInput",
-    key: `conv2dGradInput:${w!.dtype}`,
+    op: epi ? "conv2dGradInputEpilogue" : "conv2dGradInput",
+    key: `conv2dGradInput:${w!.dtype}${epi ? `:${epi.key}` : ""}`,
     scalar: "f32",
     M: g.Cg,
     N: g.N * HW,
     batches: g.groups,
-    reads: [gradOut!.buffer, w!.buffer],
-    writes: [y!.buffer],
+    reads: [gradOut!, w!, ...(epi?.reads ?? [])].map((v) => v.buffer),
+    writes: (epi?.writes ?? [y!]).map((v) => v.buffer),
     args: { N: g.N, C: g.C, H: g.H, W: g.W, OC: g.OC, KH: g.KH, KW: g.KW, groups: g.groups },
-    params: () =>
-      g
+    params: () => {
+      const block = g
         .params()
         .u32("M", g.Cg)
         .u32("N", g.N * HW)
         .u32("K", g.OCg * g.KH * g.KW)
         .u32("g_off", gradOut!.offset)
-        .u32("w_off", w!.offset)
-        .u32("out_off", y!.offset),
-    bindings: [inputBinding(1, "gy", gradOut!.dtype), inputBinding(2, "w", w!.dtype), scatterOutputBinding(3, "y", y!.dtype)].join("\n"),
+        .u32("w_off", w!.offset);
+      return epi ? epi.params(block) : block.u32("out_off", y!.offset);
+    },
+    bindings: [inputBinding(1, "gy", gradOut!.dtype), inputBinding(2, "w", w!.dtype), epi ? epi.bindings : scatterOutputBinding(3, "y", y!.dtype)].join("\n"),
     functions: [
+      epi?.functions ?? "",
       "fn load_a(z: u32, c: u32, k: u32) -> f32 {",
       "  let kk = prm_cKH() * prm_cKW();",
       "  return ld_w(prm_w_off() + ((z * prm_cOCg() + k / kk) * prm_cCg() + c) * kk + k % kk);",
@@ -117,11 +120,14 @@ const conv2dGradInput: WebGpuKernel = ({ inputs: [gradOut, w], outputs: [y], att
       "}",
       "fn store(z: u32, c: u32, col: u32, v: f32) {",
       "  let hw = prm_cH() * prm_cW();",
-      "  st_y(prm_out_off() + ((col / hw) * prm_cC() + z * prm_cCg() + c) * hw + col % hw, v);",
+      "  let e = ((col / hw) * prm_cC() + z * prm_cCg() + c) * hw + col % hw;",
+      epi ? "  epilogue_store(e, v);" : "  st_y(prm_out_off() + e, v);",
       "}",
     ].join("\n"),
   });
-};
+}
+
+const conv2dGradInput: WebGpuKernel = (call, device) => conv2dGradInputThrough(call, device);
 
 /** Gradient of conv2d w.r.t. w as a GEMM per group: dw_g [OCg, Cg·KH·KW] = gradOut_g [OCg, N·OH·OW] · im2col(x)_gᵀ. */
 const conv2dGradWeight: WebGpuKernel = ({ inputs: [x, gradOut], outputs: [y], attrs }, device) => {

@@ -16,12 +16,13 @@ import { epilogueStore } from "../families/epilogue-store.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import type { Dispatcher } from "../runtime/dispatch.ts";
-import { conv2dThrough } from "./conv.ts";
+import { conv2dGradInputThrough, conv2dThrough } from "./conv.ts";
 import { fused } from "./fused.ts";
 import { matmulThrough } from "./matmul.ts";
 
 type View = TensorView<WebGpuBuffer>;
-const THROUGH = { conv2d: conv2dThrough, matmul: matmulThrough } as const;
+const THROUGH = { conv2d: conv2dThrough, matmul: matmulThrough, conv2dGradInput: conv2dGradInputThrough } as const;
+type EpilogueOp = "conv2dEpilogue" | "matmulEpilogue" | "conv2dGradInputEpilogue";
 
 /**
  * conv2dEpilogue / matmulEpilogue: the tiled GEMM stores every product element through the
@@ -29,7 +30,7 @@ const THROUGH = { conv2d: conv2dThrough, matmul: matmulThrough } as const;
  * inputs, the extras and the outputs together exceed the adapter's storage bindings, the product
  * goes to a temporary and the `fused` kernel runs the program after it.
  */
-function epilogueKernel(op: "conv2dEpilogue" | "matmulEpilogue"): WebGpuKernel {
+function epilogueKernel(op: EpilogueOp): WebGpuKernel {
   return ({ inputs, outputs, attrs }, device) => {
     const e = parseEpilogue(op, attrs, inputs.length);
     const through = THROUGH[e.base as keyof typeof THROUGH];
@@ -63,7 +64,7 @@ function epilogueKernel(op: "conv2dEpilogue" | "matmulEpilogue"): WebGpuKernel {
  * dispatcher with the usual limits (64-tile, 8 bindings), so no GPU is needed.
  */
 export function epilogueShaderSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
-  if (op !== "conv2dEpilogue" && op !== "matmulEpilogue") return undefined;
+  if (!(op in epilogue)) return undefined;
   const metas = getOp(op).infer(inputs, attrs);
   const view = (m: TensorMeta): View => ({ buffer: undefined as unknown as WebGpuBuffer, dtype: m.dtype, shape: m.shape as Shape, strides: contiguousStrides(m.shape), offset: 0 });
   let source: string | undefined;
@@ -78,8 +79,12 @@ export function epilogueShaderSource(op: string, inputs: readonly TensorMeta[], 
     maxStorageBuffersPerStage: Math.max(8, inputs.length + metas.length),
     softwareAdapter: true,
   };
-  epilogue[op]({ op, inputs: inputs.map(view), outputs: metas.map(view), attrs }, recorder);
+  epilogue[op as EpilogueOp]({ op, inputs: inputs.map(view), outputs: metas.map(view), attrs }, recorder);
   return source;
 }
 
-export const epilogue = { conv2dEpilogue: epilogueKernel("conv2dEpilogue"), matmulEpilogue: epilogueKernel("matmulEpilogue") };
+export const epilogue = {
+  conv2dEpilogue: epilogueKernel("conv2dEpilogue"),
+  matmulEpilogue: epilogueKernel("matmulEpilogue"),
+  conv2dGradInputEpilogue: epilogueKernel("conv2dGradInputEpilogue"),
+};

@@ -83,6 +83,7 @@ export const webgpuKernels: readonly WebGpuRegistration[] = [
   // GEMM epilogues: the GEMM's store runs a fused program (epilogue.ts).
   register("matmulEpilogue", NUMERIC, epilogue),
   register("conv2dEpilogue", FLOATS, epilogue),
+  register("conv2dGradInputEpilogue", FLOATS, epilogue),
   // Windows and lines (pool.ts, norm.ts).
   register("maxPool2d", FLOATS, pool),
   register("maxPool2dGrad", FLOATS, pool),

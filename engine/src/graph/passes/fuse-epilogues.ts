@@ -17,7 +17,7 @@ export const MAX_EPILOGUE_OPERANDS = 8;
 const EPILOGUE_OF = new Map(Object.entries(EPILOGUE_BASES).map(([op, { base }]) => [base, op]));
 
 /**
- * Folds each float32 conv2d / matmul whose result only one elementwise node reads (a `fused` node,
+ * Folds each float32 GEMM (conv2d, matmul, conv2dGradInput: see EPILOGUE_BASES) whose result only one elementwise node reads (a `fused` node,
  * as fuseElementwise leaves them, or a single elementwise op) into that node, as a
  * conv2dEpilogue / matmulEpilogue: the device applies the bias, activation or residual add while
  * storing the product. The reader must have the product's shape (the product is not broadcast)
