@@ -19,6 +19,7 @@ import {
   type TensorMeta,
 } from "@polychip/hal";
 import { CpuDevice, cpuKernels, download, runOp, uploadView, type HostInput } from "./index.ts";
+import { epilogueCases } from "./epilogue-examples.ts";
 import type { CpuView } from "./views.ts";
 
 /**
@@ -42,6 +43,8 @@ class PrimitiveContext implements DecompositionContext<CpuView> {
 
   call(op: string, inputs: readonly CpuView[], attrs: Attrs = {}): CpuView {
     const def = getOp(op);
+    // A composite a decomposition calls (an epilogue's GEMM and program) runs its own decomposition, as on the engine.
+    if (def.kind === "composite") return def.decompose!(this, inputs, attrs)[0]!;
     // A device without "strided-inputs" only sees contiguous inputs outside the elementwise families.
     const prepared = ELEMENTWISE_FAMILIES.includes(def.family) ? inputs : inputs.map((v) => this.contiguous(v));
     const [meta] = def.infer(prepared, attrs);
@@ -343,6 +346,9 @@ cases.push(
   { op: "concat", name: "bool, one input", inputs: [{ values: [1, 0, 1], shape: [3], dtype: "bool" }], attrs: {} },
   { op: "concat", name: "float16", inputs: [input(909, [2, 2], "float16"), input(910, [2, 2], "float16")], attrs: { axis: 0 } },
 );
+
+// GEMM epilogues: one conv and one matmul geometry per program.
+cases.push(...epilogueCases().filter((c) => /^(conv 3x3|conv groups|conv input gradient stride|matmul transposed)/.test(c.name)));
 
 /** The recurrent composites over their options: directions, sequence lengths (one of 0), layouts, clip, peepholes, activations. */
 function recurrentCase(

@@ -1,11 +1,14 @@
+import { fusedRunsInWasm } from "./fast/fused.ts";
 import { fastKernels } from "./fast/index.ts";
 import { referenceKernels } from "./kernels/index.ts";
+import { epilogueKernels } from "./kernels/epilogue.ts";
 import type { CpuRegistration } from "./kernels/registration.ts";
 
 /**
  * The cpu device's registration list: the reference kernels, then the WebAssembly kernels for the
  * ops and dtypes they cover. The registry lets later registrations win, so float32 matmul, conv,
  * pooling, ... run in WASM (on devices created with wasm on) and everything else — and anything a
- * WASM kernel declines — on the reference.
+ * WASM kernel declines — on the reference. The float32 GEMM epilogues run whichever GEMM and
+ * `fused` kernels this list ends up choosing (the WASM ones where the device has them).
  */
-export const cpuKernels: CpuRegistration[] = [...referenceKernels, ...fastKernels(referenceKernels)];
+export const cpuKernels: CpuRegistration[] = [...referenceKernels, ...fastKernels(referenceKernels), ...epilogueKernels(() => cpuKernels, ["float32"], fusedRunsInWasm)];

@@ -19,6 +19,7 @@ import {
   type TensorMeta,
 } from "@polychip/hal";
 import { WebGpuBuffer } from "./runtime/buffer.ts";
+import { epilogueShaderSource } from "./kernels/epilogue.ts";
 import { fusedShaderSource } from "./kernels/fused.ts";
 import { BufferPool } from "./runtime/buffer-pool.ts";
 import type { DispatchSpec, Dispatcher } from "./runtime/dispatch.ts";
@@ -395,7 +396,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
 
   /** The WGSL generated for a fused program (what `polychip compile --report` prints). */
   kernelSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
-    return op === "fused" ? fusedShaderSource(attrs, inputs) : undefined;
+    return op === "fused" ? fusedShaderSource(attrs, inputs) : epilogueShaderSource(op, inputs, attrs);
   }
 
   setEventSink(sink: EventSink | undefined): void {

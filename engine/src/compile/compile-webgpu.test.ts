@@ -11,6 +11,7 @@ import {
   gptBatch,
   LstmClassifier,
   mlp,
+  plainCnn as cnn,
   ResidualBlock,
   TinyGpt,
   trainStep,
@@ -30,40 +31,32 @@ after(() => {
 
 const dispatches = () => (getDeviceEntry("webgpu").device as unknown as { stats: { dispatches: number } }).stats.dispatches;
 
-function cnn(): nn.Module {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 4, 3, { padding: 1 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(4 * 4 * 4, 16),
-    new nn.ReLU(),
-    new nn.Linear(16, 3),
-  );
-}
-
 test("a compiled CNN training step on webgpu equals eager within 1e-4 with at least 3x fewer dispatches", { skip: NO_WEBGPU }, async () => {
   manualSeed(2);
-  const [eagerModel, compiledModel] = [cnn(), cnn()];
+  const [eagerModel, compiledModel, unfusedGemmModel] = [cnn(), cnn(), cnn()];
   compiledModel.loadStateDict(eagerModel.stateDict());
+  unfusedGemmModel.loadStateDict(eagerModel.stateDict());
   const stepOf = (model: nn.Module) => trainStep(model, new optim.Adam(model.parameters(), { lr: 0.01 }));
   const eager = stepOf(eagerModel);
   const compiled = compile(stepOf(compiledModel));
+  const withoutEpilogues = compile(stepOf(unfusedGemmModel), { epilogues: false });
   const x = randn([6, 1, 8, 8]);
   const y = tensor([0, 1, 2, 0, 1, 2], { dtype: "int32" });
-  const counts = { eager: 0, compiled: 0 };
+  const counts = { eager: 0, compiled: 0, withoutEpilogues: 0 };
+  const run = async (key: keyof typeof counts, step: () => Tensor) => {
+    const start = dispatches();
+    const loss = step();
+    const value = (await loss.data())[0]!;
+    counts[key] = dispatches() - start;
+    loss.dispose();
+    return value;
+  };
   for (let i = 0; i < 4; i++) {
-    let start = dispatches();
-    const le = tidy(() => eager(x, y));
-    const lossEager = (await le.data())[0]!;
-    counts.eager = dispatches() - start;
-    start = dispatches();
-    const lc = compiled(x, y);
-    const lossCompiled = (await lc.data())[0]!;
-    counts.compiled = dispatches() - start;
-    assert.ok(Math.abs(lossCompiled - lossEager) <= 1e-4 * Math.max(1, Math.abs(lossEager)), `step ${i}: ${lossCompiled} vs ${lossEager}`);
-    le.dispose();
-    lc.dispose();
+    const lossEager = await run("eager", () => tidy(() => eager(x, y)));
+    for (const [key, step] of [["compiled", compiled], ["withoutEpilogues", withoutEpilogues]] as const) {
+      const loss = await run(key, () => step(x, y));
+      assert.ok(Math.abs(loss - lossEager) <= 1e-4 * Math.max(1, Math.abs(lossEager)), `${key} step ${i}: ${loss} vs ${lossEager}`);
+    }
   }
   const twin = new Map(eagerModel.namedParameters());
   for (const [name, p] of compiledModel.namedParameters()) {
@@ -71,10 +64,13 @@ test("a compiled CNN training step on webgpu equals eager within 1e-4 with at le
     a.forEach((v, i) => assert.ok(Math.abs(v - e[i]!) <= 1e-4 * Math.max(1, Math.abs(e[i]!)), `${name}[${i}]: ${v} vs ${e[i]}`));
   }
   console.log(
-    `# dispatches per CNN training step (Adam) on webgpu: eager ${counts.eager}, compiled ${counts.compiled} (${(counts.eager / counts.compiled).toFixed(2)}x fewer)`,
+    `# dispatches per CNN training step (Adam) on webgpu: eager ${counts.eager}, compiled ${counts.compiled} (${(counts.eager / counts.compiled).toFixed(2)}x fewer; ` +
+      `${counts.withoutEpilogues} without GEMM epilogues)`,
   );
   // Issue 13's goal, countable on SwiftShader: fused elementwise chains, scalars written from the host.
   assert.ok(counts.eager >= 3 * counts.compiled, `compiled ${counts.compiled} dispatches, eager ${counts.eager}`);
+  // The conv's relu, the linear layers' bias and relu, the relu masks of the backward pass: one dispatch with their GEMM.
+  assert.ok(counts.compiled < counts.withoutEpilogues, `with epilogues ${counts.compiled}, without ${counts.withoutEpilogues}`);
 });
 
 // Issue 13: compiled equals eager on webgpu within 1e-4 for each model it names (3 steps each on SwiftShader).

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compile, manualSeed, memory, nn, noGrad, optim, randn, resetPeakMemory, setDefaultDevice, tensor, tidy, type Tensor } from "../index.ts";
-import { assertClose, batchOf, cnn, compareTraining, gptBatch, LstmClassifier, mlp, ResidualBlock, TinyGpt } from "../testing/compile-twins.ts";
+import { assertClose, batchOf, cnn, compareTraining, gptBatch, LstmClassifier, mlp, plainCnn, ResidualBlock, TinyGpt } from "../testing/compile-twins.ts";
 
 setDefaultDevice("cpu");
 
@@ -16,6 +16,16 @@ test("a compiled MLP training step (Adam) equals eager for 10 steps: losses, gra
 
 test("a compiled CNN step with batch norm (SGD momentum) equals eager", async () => {
   await compareTraining(cnn, (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }), batchOf([6, 1, 8, 8], 3), { steps: 5 });
+});
+
+test("a compiled CNN step (Adam) with GEMM epilogues equals eager for 10 steps and launches fewer kernels", async () => {
+  const opt = (m: nn.Module) => new optim.Adam(m.parameters(), { lr: 0.01 });
+  const batch = batchOf([6, 1, 8, 8], 3);
+  const step = await compareTraining(plainCnn, opt, batch);
+  const without = await compareTraining(plainCnn, opt, batch, { steps: 3, compileOptions: { epilogues: false } });
+  // Forward: conv+relu, linear+bias+relu, linear+bias; backward: the relu mask after a matmul; the weight gradients with their Adam updates.
+  assert.ok(step.stats.lastPlan!.epilogues >= 4, step.report());
+  assert.ok(step.stats.lastPlan!.launches < without.stats.lastPlan!.launches, `${step.report()}\n${without.report()}`);
 });
 
 test("a new batch size builds a new plan; a repeated one reuses it", () => {

@@ -1,5 +1,6 @@
 import { formatBytes } from "../runtime/budget.ts";
-import { PolychipError } from "@polychip/hal";
+import { PolychipError, type DType } from "@polychip/hal";
+import { findKernel, getDeviceEntry } from "../core/devices.ts";
 import { activeLazyRecorder, setLazyRecorder } from "../core/lazy-hook.ts";
 import { Module } from "../nn/module.ts";
 import { tidy } from "../scope.ts";
@@ -13,6 +14,11 @@ import { StepRecorder } from "./recorder.ts";
 export interface CompileOptions {
   /** Run chains of elementwise ops as one `fused` kernel (default true). */
   readonly fuse?: boolean;
+  /**
+   * With fuse: a conv2d or matmul and the elementwise ops after it run as one conv2dEpilogue /
+   * matmulEpilogue on devices with a kernel for it (default true).
+   */
+  readonly epilogues?: boolean;
   /** Plans kept for different signatures (input shapes, structural attributes); default 8. */
   readonly cacheSize?: number;
   /** Names the function in warnings and reports. */
@@ -24,7 +30,7 @@ export interface CompileStats {
   /** Plans built: the first call, and each call with a signature the cache did not hold. */
   compiles: number;
   /** The plan the last call ran. */
-  lastPlan?: { opsRecorded: number; launches: number; fusedGroups: number; peakBytes: number; inPlaceSteps: number };
+  lastPlan?: { opsRecorded: number; launches: number; fusedGroups: number; epilogues: number; peakBytes: number; inPlaceSteps: number };
 }
 
 export type Compiled<F extends (...args: any[]) => any> = F & {
@@ -49,11 +55,14 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
  * a value inside it (data(), item()) or moving tensors between devices is an error, since values
  * exist only after the step ran.
  */
+/** A device fuses GEMM epilogues when it registers a kernel for them (a device without one would only run the unfused ops again). */
+const nativeEpilogue = (op: string, device: string, dtype: DType) => findKernel(getDeviceEntry(device), op, dtype) !== undefined;
+
 export function compile<F extends (...args: any[]) => any>(target: F | Module, options: CompileOptions = {}): Compiled<F> {
   const fn = (target instanceof Module ? (...xs: unknown[]) => (target as any).forward(...xs) : target) as F;
   const name = options.name ?? (target instanceof Module ? target.constructor.name : fn.name || "function");
   const cacheSize = options.cacheSize ?? 8;
-  const cache = new Map<string, { plan: Plan; fusedGroups: number }>();
+  const cache = new Map<string, { plan: Plan; fusedGroups: number; epilogues: number }>();
   const stats: CompileStats = { calls: 0, compiles: 0 };
   let warned = false;
 
@@ -66,8 +75,12 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       return hit;
     }
     stats.compiles++;
-    const steps = options.fuse === false ? eagerSteps(program) : fusedSteps(program);
-    const entry = { plan: planMemory(program, steps), fusedGroups: steps.filter((s) => s.kind === "fused").length };
+    const steps = options.fuse === false ? eagerSteps(program) : fusedSteps(program, options.epilogues === false ? {} : { epilogues: nativeEpilogue });
+    const entry = {
+      plan: planMemory(program, steps),
+      fusedGroups: steps.filter((s) => s.kind === "fused").length,
+      epilogues: steps.filter((s) => s.kind === "fused" && s.op !== "fused").length,
+    };
     cache.set(key, entry);
     if (cache.size > cacheSize) {
       cache.delete(cache.keys().next().value!);
@@ -112,9 +125,9 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
         execute(planMemory(program, eagerSteps(program)), program, recorder);
         throw failure.error;
       }
-      const { plan, fusedGroups } = planFor(program);
+      const { plan, fusedGroups, epilogues } = planFor(program);
       const { inPlace } = execute(plan, program, recorder);
-      stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, peakBytes: plan.peakBytes, inPlaceSteps: inPlace };
+      stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, epilogues, peakBytes: plan.peakBytes, inPlaceSteps: inPlace };
       return result as ReturnType<F>;
     } finally {
       recorder.release();
@@ -127,7 +140,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       if (!p) return `compile(${name}): not called yet`;
       return (
         `compile(${name}): ${stats.calls} calls, ${stats.compiles} plans built; last plan: ${p.opsRecorded} ops recorded -> ` +
-        `${p.launches} launches (${p.fusedGroups} fused groups, ${p.inPlaceSteps} run in place), planned peak ${formatBytes(p.peakBytes)} of intermediates`
+        `${p.launches} launches (${p.fusedGroups} fused groups of which ${p.epilogues} GEMM epilogues, ${p.inPlaceSteps} run in place), planned peak ${formatBytes(p.peakBytes)} of intermediates`
       );
     },
     reset: () => cache.clear(),

@@ -29,8 +29,8 @@ export function execute(plan: Plan, program: StepProgram, recorder: StepRecorder
     plan.steps.forEach((step, i) => {
       if (step.kind === "fused") {
         const inputs = step.inputs.map(view);
-        if (runInPlace(plan, program, recorder, real, step, i, inputs)) inPlace++;
-        else produced(step.outputs, runOp("fused", inputs, step.attrs, step.device));
+        if (step.op === "fused" && runInPlace(plan, program, recorder, real, step, i, inputs)) inPlace++;
+        else produced(step.outputs, runOp(step.op, inputs, step.attrs, step.device));
       } else {
         const n = program.nodes[step.node]!;
         if (n.write) copyInto(getDeviceEntry(n.device), view(n.inputs[0]!), view(n.write));

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compile, randn, setDefaultDevice, sum, type Tensor } from "../index.ts";
+import { compile, conv2d, gelu, linear, matmul, randn, setDefaultDevice, sum, type Tensor } from "../index.ts";
 
 setDefaultDevice("cpu");
 
@@ -59,4 +59,46 @@ test("without fusion every live op is its own launch, and unread results are not
   const x = randn([2, 2]);
   await sameValues(g(x), f(x));
   assert.deepEqual([g.stats.lastPlan!.opsRecorded, g.stats.lastPlan!.launches], [5, 4]);
+});
+
+test("a conv2d with its bias, then relu, becomes one conv2dEpilogue launch on a device with that kernel", async () => {
+  const f = (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, w, b, { padding: 1 }).relu().mul(2);
+  const g = compile(f);
+  const [x, w, b] = [randn([2, 3, 5, 5]), randn([4, 3, 3, 3]), randn([4])];
+  await sameValues(g(x, w, b), f(x, w, b));
+  // One fill (the 2) and one launch for conv2d, relu and mul.
+  assert.deepEqual([g.stats.lastPlan!.opsRecorded, g.stats.lastPlan!.launches, g.stats.lastPlan!.epilogues], [4, 2, 1]);
+});
+
+test("a matmul's broadcast bias and GELU join its epilogue; a result read elsewhere is an output of it", async () => {
+  const f = (x: Tensor, w: Tensor, b: Tensor) => {
+    const pre = linear(x, w, b);
+    return [gelu(pre), sum(pre)] as const;
+  };
+  const g = compile(f);
+  const [x, w, b] = [randn([6, 5]), randn([3, 5]), randn([3])];
+  const [got, eager] = [g(x, w, b), f(x, w, b)];
+  await sameValues(got[0], eager[0]);
+  await sameValues(got[1], eager[1]);
+  assert.equal(g.stats.lastPlan!.epilogues, 1);
+});
+
+test("a GEMM result that another node reads before the chain ends closes the group", async () => {
+  const f = (a: Tensor, b: Tensor) => {
+    const p = matmul(a, b);
+    const s = sum(p); // read outside before relu: relu may not join after it
+    return p.relu().add(s);
+  };
+  const g = compile(f);
+  const [a, b] = [randn([4, 3]), randn([3, 5])];
+  await sameValues(g(a, b), f(a, b));
+  assert.equal(g.stats.lastPlan!.epilogues, 0);
+});
+
+test("epilogues: false keeps every GEMM a launch of its own", async () => {
+  const f = (x: Tensor, w: Tensor, b: Tensor) => conv2d(x, w, b).relu();
+  const g = compile(f, { epilogues: false });
+  const [x, w, b] = [randn([1, 2, 4, 4]), randn([3, 2, 3, 3]), randn([3])];
+  await sameValues(g(x, w, b), f(x, w, b));
+  assert.deepEqual([g.stats.lastPlan!.launches, g.stats.lastPlan!.epilogues], [2, 0]);
 });

@@ -1,11 +1,13 @@
 import type { Attrs } from "@polychip/hal";
 import type { StepProgram, ValueRef } from "./program.ts";
 
-/** One launch of a plan: a recorded node, or several elementwise nodes run as one `fused` op. */
+/** One launch of a plan: a recorded node, or several nodes run as one `fused` (or GEMM epilogue) op. */
 export type PlanStep = { readonly kind: "node"; readonly node: number } | FusedStep;
 
 export interface FusedStep {
   readonly kind: "fused";
+  /** `fused`, or a GEMM epilogue (conv2dEpilogue, matmulEpilogue) whose first inputs are the GEMM's. */
+  readonly op: string;
   readonly nodes: readonly number[];
   readonly inputs: readonly ValueRef[];
   readonly outputs: readonly number[];

@@ -20,7 +20,7 @@ const widen = (m: number) =>
   });
 
 test("an output beyond the per-tensor budget is refused before it is allocated, naming the node and the size", async () => {
-  const session = await createSession(widen(10), { memoryBudget: { tensorBytes: 2000 } });
+  const session = await createSession(widen(10), { memoryBudget: { tensorBytes: 2000 }, fuse: false });
   const buffersBefore = memoryStats("cpu")[0]?.buffers ?? 0;
   await assert.rejects(
     session.run({ x: { data: ones(400), shape: [100, 4] } }),
@@ -42,13 +42,17 @@ test("a run with a larger input after a smaller one is checked against the budge
 });
 
 test("the total budget counts what the graph already holds", async () => {
-  // w (160 bytes) + x (160) + h (400) fit in 900; x is freed after its last reader, but y (400) beside w and h does not fit.
-  const session = await createSession(widen(10), { memoryBudget: { totalBytes: 900 } });
+  // Unfused: w (160 bytes) + x (160) + h (400) fit in 900; x is freed after its last reader, but y (400) beside w and h does not fit.
+  const session = await createSession(widen(10), { memoryBudget: { totalBytes: 900 }, fuse: false });
   await assert.rejects(
     session.run({ x: { data: ones(40), shape: [10, 4] } }),
     oom(/node 1 \(relu → %y\): output 0 float32\[10, 10\] needs 400 bytes while 560 bytes are held, over the session's total budget of 900 bytes/),
   );
   session.dispose();
+  // Fused, the relu is the matmul's epilogue: h never exists, and w + x + y fit.
+  const fused = await createSession(widen(10), { memoryBudget: { totalBytes: 900 } });
+  assert.deepEqual((await fused.run({ x: { data: ones(40), shape: [10, 4] } })).y!.shape, [10, 10]);
+  fused.dispose();
 });
 
 test("an input beyond the budget is refused by name before it is uploaded, and checkTensor lets a caller ask first", async () => {

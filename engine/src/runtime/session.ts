@@ -1,5 +1,5 @@
 import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray, type StructuralOp, type StructuralPlan, type TensorMeta } from "@polychip/hal";
-import { defaultDevice, getDeviceEntry, useDevice } from "../core/devices.ts";
+import { defaultDevice, findKernel, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
 import { decodeHost } from "../core/host.ts";
@@ -7,6 +7,7 @@ import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
 import { inferShapes } from "../graph/infer-shapes.ts";
 import { fuseElementwise } from "../graph/passes/fuse-elementwise.ts";
+import { fuseEpilogues } from "../graph/passes/fuse-epilogues.ts";
 import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
@@ -344,16 +345,18 @@ export async function createSession(graph: Graph, options: SessionOptions = {}):
   const device = options.device ?? defaultDevice();
   await useDevice(device);
   const fuse = options.fuse ?? !getDeviceEntry(device).plugin.claimSubgraphs;
-  return new Session(fuse ? fusedOrAsIs(graph) : graph, device, options);
+  return new Session(fuse ? fusedOrAsIs(graph, device) : graph, device, options);
 }
 
 /**
  * Fusion needs every node's shape before running; a graph whose shapes only the run can tell (or
- * that is malformed) runs unfused, and the session reports its error with the real shapes.
+ * that is malformed) runs unfused, and the session reports its error with the real shapes. GEMM
+ * epilogues are folded in only where the device has their kernels.
  */
-function fusedOrAsIs(graph: Graph): Graph {
+function fusedOrAsIs(graph: Graph, device: string): Graph {
   try {
-    return fuseElementwise(graph);
+    const entry = getDeviceEntry(device);
+    return fuseEpilogues(fuseElementwise(graph), { supports: (op) => findKernel(entry, op, "float32") !== undefined });
   } catch {
     return graph;
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compile, crossEntropy, manualSeed, nn, optim, randn, tensor, type Tensor } from "../index.ts";
+import { compile, crossEntropy, manualSeed, nn, optim, randn, tensor, type CompileOptions, type Tensor } from "../index.ts";
 
 /**
  * Shared by the compile tests on cpu and webgpu: twin models (one trained eagerly, one through
@@ -57,11 +57,11 @@ export async function compareTraining(
   make: () => nn.Module,
   makeOpt: (m: nn.Module) => optim.Optimizer,
   [x, y]: [Tensor, Tensor],
-  { steps = 10, rtol = 1e-5 } = {},
+  { steps = 10, rtol = 1e-5, compileOptions = {} as CompileOptions } = {},
 ) {
   const [eagerModel, compiledModel] = twins(make);
   const eagerStep = trainStep(eagerModel, makeOpt(eagerModel));
-  const step = compile(trainStep(compiledModel, makeOpt(compiledModel)));
+  const step = compile(trainStep(compiledModel, makeOpt(compiledModel)), compileOptions);
   for (let i = 0; i < steps; i++) {
     const [le, lc] = [eagerStep(x, y), step(x, y)];
     await assertClose(lc, le, rtol, `loss at step ${i}`);
@@ -89,6 +89,18 @@ export const cnn = () =>
     new nn.MaxPool2d(2),
     new nn.Flatten(),
     new nn.Linear(4 * 4 * 4, 3),
+  );
+
+/** The CNN of the bench and the dispatch count: conv, relu, pool, two linear layers (every GEMM followed by an epilogue). */
+export const plainCnn = () =>
+  new nn.Sequential(
+    new nn.Conv2d(1, 4, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(4 * 4 * 4, 16),
+    new nn.ReLU(),
+    new nn.Linear(16, 3),
   );
 
 export class TinyGpt extends nn.Module {

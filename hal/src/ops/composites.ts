@@ -3,7 +3,9 @@ import { DTypeError, ShapeError } from "../errors.ts";
 import { describeTensors, formatShape, normalizeAxis } from "../shape.ts";
 import { listAttr, numAttr } from "./attrs.ts";
 import { DECOMPOSITIONS } from "./decompositions/index.ts";
+import { epilogueOps } from "./epilogue.ts";
 import { FUSED_OP } from "./fused.ts";
+import { PRIMITIVES } from "./primitives.ts";
 import { conv2dGeometry, window2d } from "./window2d.ts";
 export { conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./window2d.ts";
 import type { OpDef, TensorMeta } from "./types.ts";
@@ -39,7 +41,7 @@ function poolOut(op: string, x: TensorMeta, attrs: Attrs): number[] {
   return [n, c, win.oh, win.ow];
 }
 
-export const COMPOSITES: readonly OpDef[] = [
+const BASE_COMPOSITES: readonly OpDef[] = [
   composite("conv2d", [2, 3], "x[N,C,H,W] * w[OC,C/groups,KH,KW] (+ bias[OC]); attrs strides, pads [t,l,b,r], dilations, groups", (ins, attrs) => {
     requireFloat("conv2d", ins);
     const shape = convOut("conv2d", ins[0]!, ins[1]!, attrs);
@@ -130,3 +132,8 @@ export const COMPOSITES: readonly OpDef[] = [
   }),
   FUSED_OP,
 ];
+
+/** The GEMMs an epilogue op may run first (conv2d, matmul), by name. */
+const gemmOf = (name: string): OpDef => [...PRIMITIVES, ...BASE_COMPOSITES].find((d) => d.name === name)!;
+
+export const COMPOSITES: readonly OpDef[] = [...BASE_COMPOSITES, ...epilogueOps(gemmOf)];

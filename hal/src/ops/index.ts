@@ -22,6 +22,7 @@ export {
 } from "./recurrent-config.ts";
 export { COMPOSITES, conv2dGeometry, window2d, type Conv2dGeometry, type Window2d } from "./composites.ts";
 export { numAttr, boolAttr, listAttr } from "./attrs.ts";
+export { EPILOGUE_BASES, parseEpilogue, type Epilogue } from "./epilogue.ts";
 export { FUSIBLE_OPS, fusedOutputShape, fusedValueTypes, parseFusedProgram, type FusedProgram, type FusedStep } from "./fused-program.ts";
 
 const BY_NAME = new Map<string, OpDef>([...PRIMITIVES, ...COMPOSITES, ...QUANTIZED_OPS, ...RECURRENT_OPS].map((d) => [d.name, d]));

@@ -75,6 +75,8 @@ export function runStaged(call: Parameters<CpuKernel>[0], path: FastPath, device
   const shape = outputs[0]!.shape;
   const n = sizeOf(shape);
   if (n < STAGED_MIN_ELEMENTS || outputs.some((y) => !isContiguous(y.shape, y.strides))) return false;
+  // Stages write an output as soon as its value exists: over an input a later stage still reads (a run in place), that would be wrong.
+  if (outputs.some((y) => views.some((v) => v.buffer === y.buffer))) return false;
   const flat = views.map((v) => sizeOf(v.shape) === 1 || isContiguous(shape, broadcastStrides(v.shape, v.strides, shape)));
   const stages = stagesFor(call.attrs, views, flat);
   if (!stages) return false;

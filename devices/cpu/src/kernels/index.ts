@@ -22,6 +22,7 @@ import { unaryKernels } from "./unary.ts";
 import { whereKernels } from "./where.ts";
 import { QUANTIZED_OPS } from "@polychip/hal";
 import { decomposedKernel } from "./decomposed.ts";
+import { epilogueKernels } from "./epilogue.ts";
 
 /** The reference kernels of the cpu device: one per HAL op, primitives and composites alike, in plain TypeScript. */
 export const referenceKernels: CpuRegistration[] = [
@@ -48,4 +49,6 @@ export const referenceKernels: CpuRegistration[] = [
   ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
   ...recurrentKernels,
   ...fusedKernels,
+  // GEMM epilogues: the reference GEMM, then the reference fused kernel in place.
+  ...epilogueKernels(() => referenceKernels),
 ];

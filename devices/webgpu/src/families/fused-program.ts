@@ -47,7 +47,7 @@ export function liveValues(program: FusedProgram, inputCount: number, outputs: r
 }
 
 /** The value as the unfused op would have stored it: float16 rounds to half, int8/uint8 wrap (float32, int32 and bool are exact). */
-function storedAs(dtype: DType, x: string): string {
+export function storedAs(dtype: DType, x: string): string {
   switch (dtype) {
     case "float16":
       return `f16_to_f32(f32_to_f16(${x}))`;
@@ -76,6 +76,31 @@ function stepExpr(step: FusedStep, k: number, args: string[], argMetas: TensorMe
   const fn = STEP_EXPRS[step.op]?.[from];
   if (!fn) throw new DTypeError(`webgpu: fused: step ${k} (${step.op}) has no WGSL for ${argMetas[0]!.dtype}`);
   return fn(...args);
+}
+
+/**
+ * WGSL `let v<j>` for every live value in order: input j read by `load(j)`, each step in the
+ * computing type of its dtype, rounded as its dtype stores it.
+ */
+export function valueLines(program: FusedProgram, metas: readonly TensorMeta[], inputCount: number, live: ReadonlySet<number>, load: (j: number) => string): string[] {
+  const lines: string[] = [];
+  for (const j of [...live].sort((a, b) => a - b)) {
+    const type = scalarOf(metas[j]!.dtype);
+    if (j < inputCount) {
+      lines.push(`  let v${j}: ${type} = ${load(j)};`);
+      continue;
+    }
+    const step = program.steps[j - inputCount]!;
+    const expr = stepExpr(
+      step,
+      j - inputCount,
+      step.args.map((a) => `v${a}`),
+      step.args.map((a) => metas[a]!),
+      metas[j]!,
+    );
+    lines.push(`  let v${j}: ${type} = ${storedAs(metas[j]!.dtype, expr)}; // ${step.op}`);
+  }
+  return lines;
 }
 
 type OutputMode = "word" | "element";
@@ -125,23 +150,7 @@ export function planFusedDispatch(
       else lines.push(scatterOutputBinding(binding, `out${c}`, outputs[m]!.dtype));
     });
     lines.push(`struct Outs {\n${chosen.map((m, c) => `  o${c}: ${scalarOf(outputs[m]!.dtype)},`).join("\n")}\n}`);
-    const body = [...ix.lines];
-    for (const j of [...live].sort((a, b) => a - b)) {
-      const type = scalarOf(metas[j]!.dtype);
-      if (j < n) {
-        body.push(`  let v${j}: ${type} = ld_in${local.get(j)}(u32(i${local.get(j)}));`);
-        continue;
-      }
-      const step = program.steps[j - n]!;
-      const expr = stepExpr(
-        step,
-        j - n,
-        step.args.map((a) => `v${a}`),
-        step.args.map((a) => metas[a]!),
-        metas[j]!,
-      );
-      body.push(`  let v${j}: ${type} = ${storedAs(metas[j]!.dtype, expr)}; // ${step.op}`);
-    }
+    const body = [...ix.lines, ...valueLines(program, metas, n, live, (j) => `ld_in${local.get(j)}(u32(i${local.get(j)}))`)];
     body.push(`  return Outs(${chosen.map((m) => `v${program.outputs[m]}`).join(", ")});`);
     lines.push(`fn compute(e: u32) -> Outs {\n${body.join("\n")}\n}`);
     lines.push(

@@ -17,6 +17,7 @@ import type { WebGpuKernel } from "../families/registration.ts";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import type { Dispatcher } from "../runtime/dispatch.ts";
 import { liveValues, planFusedDispatch, type FusedView } from "../families/fused-program.ts";
+import { data } from "./data.ts";
 import { splitIntoStages } from "./fused-stages.ts";
 
 /** The pipeline key's name for a program: its steps and outputs as given. */
@@ -124,9 +125,48 @@ const fusedKernel: WebGpuKernel = ({ inputs, outputs, attrs }, device) => {
   });
   if (sizeOf(outputs[0]!.shape) === 0) return;
   const groups = outputGroups(program, inputs.length, device.maxStorageBuffersPerStage);
-  if (groups) runGroups(device, program, programKey(attrs), inputs, outputs, groups);
-  else runStages(device, program, inputs, outputs);
+  const temps: WebGpuBuffer[] = [];
+  try {
+    // Several dispatches over an output written in place (compile's runInPlace) would let a later one read what an earlier one wrote.
+    const ins = detachWritten(device, program, inputs, outputs, groups, temps);
+    if (groups) runGroups(device, program, programKey(attrs), ins, outputs, groups);
+    else runStages(device, program, ins, outputs);
+  } finally {
+    temps.forEach((b) => device.free(b));
+  }
 };
+
+/**
+ * Inputs that a dispatch reads after an earlier one wrote their buffer (an output written in
+ * place), copied (contiguous) to temporaries first; the others as they are. Within one dispatch
+ * the device reads a snapshot anyway. Without groups (stages), every input an output overwrites.
+ */
+function detachWritten(
+  device: Dispatcher,
+  program: FusedProgram,
+  inputs: readonly View[],
+  outputs: readonly View[],
+  groups: readonly number[][] | undefined,
+  temps: WebGpuBuffer[],
+): View[] {
+  const readBy = (g: readonly number[]) => new Set([...liveValues(program, inputs.length, g)].filter((j) => j < inputs.length));
+  const reads = groups?.map(readBy);
+  const clobbered = (j: number) =>
+    outputs.some((o, m) => {
+      if (o.buffer !== inputs[j]!.buffer) return false;
+      if (!groups) return true;
+      const writer = groups.findIndex((g) => g.includes(m));
+      return reads!.some((r, k) => k > writer && r.has(j));
+    });
+  return inputs.map((v, j) => {
+    if (!clobbered(j)) return v;
+    const buffer = device.alloc(Math.max(4, sizeOf(v.shape) * dtypeBytes(v.dtype)));
+    temps.push(buffer);
+    const copy: View = { buffer, dtype: v.dtype, shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
+    data.copy({ op: "copy", inputs: [v], outputs: [copy], attrs: {} }, device);
+    return copy;
+  });
+}
 
 export const fused = { fused: fusedKernel };
 

@@ -2,6 +2,7 @@ import { ALL, BOOLS, FLOATS, NUMERIC, register, SIGNED, type WebGpuRegistration 
 import { conv } from "./conv.ts";
 import { data } from "./data.ts";
 import { arithmetic, compare, logical, unary } from "./elementwise.ts";
+import { epilogue } from "./epilogue.ts";
 import { fused } from "./fused.ts";
 import { indexing } from "./indexing.ts";
 import { linear } from "./matmul.ts";
@@ -79,6 +80,10 @@ export const webgpuKernels: readonly WebGpuRegistration[] = [
   register("conv2d", FLOATS, conv),
   register("conv2dGradInput", FLOATS, conv),
   register("conv2dGradWeight", FLOATS, conv),
+  // GEMM epilogues: the GEMM's store runs a fused program (epilogue.ts).
+  register("matmulEpilogue", NUMERIC, epilogue),
+  register("conv2dEpilogue", FLOATS, epilogue),
+  register("conv2dGradInputEpilogue", FLOATS, epilogue),
   // Windows and lines (pool.ts, norm.ts).
   register("maxPool2d", FLOATS, pool),
   register("maxPool2dGrad", FLOATS, pool),

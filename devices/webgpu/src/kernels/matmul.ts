@@ -1,6 +1,9 @@
-import { boolAttr, sizeOf } from "@polychip/hal";
+import { boolAttr, sizeOf, type KernelCall } from "@polychip/hal";
+import type { EpilogueOf } from "../families/epilogue-store.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
 import { coalesce } from "../families/strided.ts";
+import type { WebGpuBuffer } from "../runtime/buffer.ts";
+import type { Dispatcher } from "../runtime/dispatch.ts";
 import { ParamBlock } from "../runtime/params.ts";
 import { inputBinding, scalarOf, scatterOutputBinding } from "../wgsl/dtypes.ts";
 import { tiledGemm } from "../wgsl/tiled-gemm.ts";
@@ -9,15 +12,17 @@ import { tiledGemm } from "../wgsl/tiled-gemm.ts";
  * matmul on the tiled GEMM. transposeA/B are only strides (no data moves) and any input strides
  * work, so the engine never has to copy a transposed or broadcast operand; batches run along z.
  */
-const matmul: WebGpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device) => {
+export function matmulThrough({ inputs: [a, b], outputs: [y], attrs }: KernelCall<WebGpuBuffer>, device: Dispatcher, epilogue?: EpilogueOf): void {
   const r = a!.shape.length;
   const ta = boolAttr(attrs, "transposeA");
   const tb = boolAttr(attrs, "transposeB");
-  const M = y!.shape[r - 2]!;
-  const N = y!.shape[r - 1]!;
+  const M = a!.shape[ta ? r - 1 : r - 2]!;
+  const N = b!.shape[tb ? r - 2 : r - 1]!;
   const K = a!.shape[ta ? r - 2 : r - 1]!;
-  if (sizeOf(y!.shape) === 0) return;
-  const batchDims = coalesce(y!.shape.slice(0, r - 2), [a!.strides.slice(0, r - 2), b!.strides.slice(0, r - 2)]);
+  const outShape = [...a!.shape.slice(0, r - 2), M, N];
+  if (sizeOf(outShape) === 0) return;
+  const epi = epilogue?.(3);
+  const batchDims = coalesce(outShape.slice(0, r - 2), [a!.strides.slice(0, r - 2), b!.strides.slice(0, r - 2)]);
   const rank = batchDims.shape.length;
   const [as0, as1] = [a!.strides[r - 2]!, a!.strides[r - 1]!];
   const [bs0, bs1] = [b!.strides[r - 2]!, b!.strides[r - 1]!];
@@ -25,25 +30,24 @@ const matmul: WebGpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device) =
   const walk = (stride: string) =>
     rank > 0 ? `var r = z; for (var d: i32 = ${rank - 1}; d >= 0; d--) { let sz = prm_bshape(u32(d)); o += i32(r % sz) * ${stride}(u32(d)); r = r / sz; }` : "";
   tiledGemm(device, {
-    op: "matmul",
-    key: `matmul:${a!.dtype}->${y!.dtype}:b${rank}`,
+    op: epi ? "matmulEpilogue" : "matmul",
+    key: `matmul:${a!.dtype}:b${rank}${epi ? `:${epi.key}` : ""}`,
     scalar: s,
     M,
     N,
     batches: sizeOf(batchDims.shape),
     aFast: Math.abs(ta ? as0 : as1) === 1 || Math.abs(ta ? as1 : as0) !== 1 ? "k" : "m",
     bFast: Math.abs(tb ? bs0 : bs1) === 1 || Math.abs(tb ? bs1 : bs0) !== 1 ? "n" : "k",
-    reads: [a!.buffer, b!.buffer],
-    writes: [y!.buffer],
+    reads: [a!, b!, ...(epi?.reads ?? [])].map((v) => v.buffer),
+    writes: (epi?.writes ?? [y!]).map((v) => v.buffer),
     args: { M, N, K },
-    params: () =>
-      new ParamBlock()
+    params: () => {
+      const block = new ParamBlock()
         .u32("M", M)
         .u32("N", N)
         .u32("K", K)
         .i32("a_off", a!.offset)
         .i32("b_off", b!.offset)
-        .u32("out_off", y!.offset)
         // Element strides of A(m, k) and B(k, n) as the product reads them.
         .i32("a_m", ta ? as1 : as0)
         .i32("a_k", ta ? as0 : as1)
@@ -51,16 +55,21 @@ const matmul: WebGpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device) =
         .i32("b_n", tb ? bs0 : bs1)
         .u32("bshape", batchDims.shape)
         .i32("bsa", batchDims.strides[0]!)
-        .i32("bsb", batchDims.strides[1]!),
-    bindings: [inputBinding(1, "a", a!.dtype), inputBinding(2, "b", b!.dtype), scatterOutputBinding(3, "y", y!.dtype)].join("\n"),
+        .i32("bsb", batchDims.strides[1]!);
+      return epi ? epi.params(block) : block.u32("out_off", y!.offset);
+    },
+    bindings: [inputBinding(1, "a", a!.dtype), inputBinding(2, "b", b!.dtype), epi ? epi.bindings : scatterOutputBinding(3, "y", y!.dtype)].join("\n"),
     functions: [
       `fn a_base(z: u32) -> i32 { var o = prm_a_off(); ${walk("prm_bsa")} return o; }`,
       `fn b_base(z: u32) -> i32 { var o = prm_b_off(); ${walk("prm_bsb")} return o; }`,
       `fn load_a(z: u32, m: u32, k: u32) -> ${s} { return ld_a(u32(a_base(z) + i32(m) * prm_a_m() + i32(k) * prm_a_k())); }`,
       `fn load_b(z: u32, k: u32, n: u32) -> ${s} { return ld_b(u32(b_base(z) + i32(k) * prm_b_k() + i32(n) * prm_b_n())); }`,
-      `fn store(z: u32, m: u32, n: u32, v: ${s}) { st_y(prm_out_off() + (z * prm_M() + m) * prm_N() + n, v); }`,
+      epi?.functions ?? "",
+      `fn store(z: u32, m: u32, n: u32, v: ${s}) { let e = (z * prm_M() + m) * prm_N() + n; ${epi ? "epilogue_store(e, v);" : "st_y(prm_out_off() + e, v);"} }`,
     ].join("\n"),
   });
-};
+}
+
+const matmul: WebGpuKernel = (call, device) => matmulThrough(call, device);
 
 export const linear = { matmul };

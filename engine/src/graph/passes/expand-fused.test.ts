@@ -7,6 +7,7 @@ import { graph, info, node, values } from "../testing.ts";
 import { validateGraph } from "../validate.ts";
 import { expandFused } from "./expand-fused.ts";
 import { fuseElementwise } from "./fuse-elementwise.ts";
+import { fuseEpilogues } from "./fuse-epilogues.ts";
 
 const sortedOps = (nodes: readonly { op: string }[]) => nodes.map((n) => n.op).sort();
 
@@ -54,4 +55,20 @@ test("a program whose output copies an input cannot become plain nodes and is re
 test("a graph without fused nodes comes back unchanged", () => {
   const g = graph({ inputs: [info("x", [2])], outputs: [info("y", [2])], nodes: [node("neg", ["x"], "y")] });
   assert.equal(expandFused(g), g);
+});
+
+test("a GEMM epilogue expands to its GEMM and the program's ops, with the same values", async () => {
+  const g = graph({
+    inputs: [info("a", [4, 3]), info("b", [3, 5]), info("bias", [5])],
+    outputs: [info("pre", [4, 5]), info("y", [4, 5])],
+    nodes: [node("matmul", ["a", "b"], "p"), node("add", ["p", "bias"], "pre"), node("relu", ["pre"], "y")],
+  });
+  const epilogue = fuseEpilogues(fuseElementwise(g), { supports: () => true });
+  assert.deepEqual(epilogue.nodes.map((n) => n.op), ["matmulEpilogue"]);
+  const expanded = expandFused(epilogue);
+  validateGraph(expanded);
+  assert.deepEqual(sortedOps(expanded.nodes), sortedOps(g.nodes));
+  const feeds = { a: { data: values(12, 3), shape: [4, 3] }, b: { data: values(15, 4), shape: [3, 5] }, bias: { data: values(5, 5), shape: [5] } };
+  const [before, after] = [await execute(g, feeds, { fuse: false }), await execute(expanded, feeds, { fuse: false })];
+  for (const name of ["pre", "y"]) assert.deepEqual(Array.from(after[name]!.data), Array.from(before[name]!.data), name);
 });

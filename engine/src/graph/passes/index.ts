@@ -13,6 +13,7 @@ export { deadCodeElimination } from "./dead-code.ts";
 export { foldBatchNorm } from "./fold-batch-norm.ts";
 export { fuseElementwise, type FuseElementwiseOptions } from "./fuse-elementwise.ts";
 export { expandFused } from "./expand-fused.ts";
+export { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
 
 /** "fuse-elementwise" is not in DEFAULT_PASSES: a compile pipeline asks for it (after CSE, so identical chains are merged first). */
 export type PassName = "constant-folding" | "algebraic-simplify" | "fold-batch-norm" | "cse" | "dce" | "fuse-elementwise";

@@ -35,12 +35,24 @@ test("compile reports kernels before and after fusion and the cpu's generated so
   });
 });
 
+test("compile reports each GEMM epilogue with its GEMM first and the cpu's source for it", async () => {
+  await withModel(async (_dir, model) => {
+    const r = await compileCommand({ model, device: "cpu", report: true, json: true });
+    // Linear + GELU and Linear + Sigmoid: both matmuls take their bias and activation as an epilogue.
+    assert.equal(r.after.epilogueKernels, 2, JSON.stringify(r.fused));
+    const epilogue = r.fused.find((k) => k.op === "matmulEpilogue" && k.ops.includes("sigmoid"))!;
+    assert.deepEqual(epilogue.ops, ["matmul", "add", "sigmoid"]);
+    assert.match(epilogue.source!, /^\/\/ matmulEpilogue: the matmul kernel writes the product float32\[1, 3\]/);
+    assert.match(epilogue.source!, /function fusedKernel/);
+  });
+});
+
 test("compile --out writes a fused model that gives the same outputs", async () => {
   await withModel(async (dir, model) => {
     const out = join(dir, "fused.pcm");
     await compileCommand({ model, device: "cpu", report: false, out, json: true });
     const [original, fused] = [parseModel(await readFile(model)), parseModel(await readFile(out))];
-    assert.ok(fused.nodes.some((n) => n.op === "fused"));
+    assert.ok(fused.nodes.some((n) => n.op === "matmulEpilogue"));
     const x = { data: Array.from({ length: 18 }, (_, i) => Math.sin(i)), shape: [3, 6] };
     const [a, b] = [await execute(original, { input: x }, { fuse: false }), await execute(fused, { input: x })];
     Array.from(a.output!.data).forEach((v, i) => assert.ok(Math.abs(v - b.output!.data[i]!) < 1e-6, `${v} vs ${b.output!.data[i]}`));

@@ -1,8 +1,8 @@
 // Devices load by name (--device webgpu | npu-sim): the first-party list registers their loaders.
 import "@polychip/devices";
-import { dtypeBytes, PolychipError, sizeOf, UnsupportedOpError, type TensorMeta } from "@polychip/hal";
-import { getDeviceEntry } from "@polychip/engine/core";
-import { fuseElementwise, inferShapes, isStructuralOp, type Graph, type ValueInfo } from "@polychip/engine/graph";
+import { dtypeBytes, EPILOGUE_BASES, PolychipError, sizeOf, UnsupportedOpError, type TensorMeta } from "@polychip/hal";
+import { findKernel, getDeviceEntry } from "@polychip/engine/core";
+import { fuseElementwise, fuseEpilogues, inferShapes, isStructuralOp, type Graph, type ValueInfo } from "@polychip/engine/graph";
 import { formatBytes, planPeak, useDevice } from "@polychip/engine/runtime";
 import { extname } from "node:path";
 import { parsingFile } from "../files.ts";
@@ -24,6 +24,8 @@ export interface CompileArgs {
 
 export interface FusedKernelReport {
   name: string;
+  /** `fused`, or a GEMM epilogue (conv2dEpilogue, matmulEpilogue): its ops start with the GEMM. */
+  op: string;
   ops: string[];
   inputs: number;
   outputs: number;
@@ -34,7 +36,7 @@ export interface FusedKernelReport {
 /** What one plan of the model compiles to. */
 export interface PlanReport {
   before: { kernels: number; plannedPeakBytes: number };
-  after: { kernels: number; fusedKernels: number; plannedPeakBytes: number };
+  after: { kernels: number; fusedKernels: number; epilogueKernels: number; plannedPeakBytes: number };
   /** Symbolic dims (a batch) were taken as 1 to size memory. */
   symbolicDims: string[];
   /**
@@ -96,8 +98,8 @@ function plannedPeak(graph: Graph): { bytes: number; symbols: Set<string> } {
 
 /**
  * `polychip compile`: what graph mode does to a deployable model on one device: kernels before and
- * after fusing elementwise chains, the planned peak memory of both, and (with --report) the source
- * the device generates for each fused kernel.
+ * after fusing elementwise chains and GEMM epilogues, the planned peak memory of both, and (with
+ * --report) the source the device generates for each fused kernel.
  */
 export async function compileCommand(args: CompileArgs): Promise<CompileResult> {
   const plans = await graphsOf(args);
@@ -127,27 +129,31 @@ function compilePlan(planned: BranchPlan, deviceName: string): { report: PlanRep
   // them by name rather than taking a value it would ignore.
   const graph = Object.keys(assumed).length > 0 ? withoutUnreadInputs(planned.graph) : planned.graph;
   const droppedInputs = planned.graph.inputs.filter((v) => !graph.inputs.includes(v)).map((v) => v.name);
-  const device = getDeviceEntry(deviceName).device;
-  const fused = fuseElementwise(graph);
+  const entry = getDeviceEntry(deviceName);
+  const device = entry.device;
+  // As createSession does: elementwise chains, then GEMM epilogues where the device has their kernels.
+  const fused = fuseEpilogues(fuseElementwise(graph), { supports: (op) => findKernel(entry, op, "float32") !== undefined });
   const before = plannedPeak(graph);
   const after = plannedPeak(fused);
   const { metas } = concreteShapes(fused);
   const reports: FusedKernelReport[] = fused.nodes
-    .filter((n) => n.op === "fused")
+    .filter((n) => n.op === "fused" || n.op in EPILOGUE_BASES)
     .map((n, i) => {
       const program = JSON.parse(n.attrs.program as string) as { op: string }[];
       const inputs = n.inputs.map((name) => metas.get(name)!);
+      const gemm = EPILOGUE_BASES[n.op]?.base;
       return {
-        name: n.name ?? `fused${i}`,
-        ops: program.map((s) => s.op),
+        name: n.name ?? `${n.op}${i}`,
+        op: n.op,
+        ops: [...(gemm ? [gemm] : []), ...program.map((s) => s.op)],
         inputs: n.inputs.length,
         outputs: n.outputs.length,
-        source: device.kernelSource?.("fused", inputs, n.attrs),
+        source: device.kernelSource?.(n.op, inputs, n.attrs),
       };
     });
   const report: PlanReport = {
     before: { kernels: kernels(graph), plannedPeakBytes: before.bytes },
-    after: { kernels: kernels(fused), fusedKernels: reports.length, plannedPeakBytes: after.bytes },
+    after: { kernels: kernels(fused), fusedKernels: reports.length, epilogueKernels: reports.filter((k) => k.op !== "fused").length, plannedPeakBytes: after.bytes },
     symbolicDims: [...before.symbols],
     assumed,
     droppedInputs,
@@ -204,7 +210,7 @@ function formatPlan(r: PlanReport, withSources: boolean, fixedBy: "branch" | "in
   const lines: string[] = [];
   if (fixedBy === "branch") lines.push(`  when ${values}:`);
   lines.push(
-    `${indent}kernels: ${r.before.kernels} -> ${r.after.kernels} (${r.after.fusedKernels} fused)`,
+    `${indent}kernels: ${r.before.kernels} -> ${r.after.kernels} (${r.after.fusedKernels} fused, ${r.after.epilogueKernels} of them GEMM epilogues)`,
     `${indent}planned peak memory${sized}: ${formatBytes(r.before.plannedPeakBytes)} -> ${formatBytes(r.after.plannedPeakBytes)}`,
   );
   if (fixedBy === "input" && assumed.length > 0)

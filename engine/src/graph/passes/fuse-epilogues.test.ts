@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseEpilogue } from "@polychip/hal";
+import { createSession, execute } from "../../runtime/session.ts";
+import type { Graph } from "../ir.ts";
+import { graph, info, init, node, values } from "../testing.ts";
+import { fuseElementwise } from "./fuse-elementwise.ts";
+import { fuseEpilogues } from "./fuse-epilogues.ts";
+
+const everywhere = { supports: () => true };
+const ops = (g: Graph) => g.nodes.map((n) => n.op);
+
+/** Both graphs run unfused by the session (fuse: false) on cpu give the same outputs bit for bit. */
+async function assertSameOutputs(before: Graph, after: Graph, feeds: Record<string, { data: ArrayLike<number>; shape: number[] }>) {
+  const [a, b] = [await execute(before, feeds, { device: "cpu", fuse: false }), await execute(after, feeds, { device: "cpu", fuse: false })];
+  for (const name of Object.keys(a)) assert.deepEqual(Array.from(b[name]!.data), Array.from(a[name]!.data), name);
+}
+
+const convGraph = (extraReader = false) =>
+  graph({
+    inputs: [info("x", [2, 3, 5, 5])],
+    outputs: [info("y", [2, 4, 5, 5]), ...(extraReader ? [info("s", [2, 4, 5, 5])] : [])],
+    initializers: [init("w", [4, 3, 3, 3], values(108, 2)), init("b", [4], values(4, 3))],
+    nodes: [
+      node("conv2d", ["x", "w", "b"], "c", { pads: [1, 1, 1, 1] }),
+      node("relu", ["c"], "y"),
+      ...(extraReader ? [node("sigmoid", ["c"], "s")] : []),
+    ],
+  });
+
+test("conv2d with its bias, then relu, becomes one conv2dEpilogue node with the same values", async () => {
+  const g = convGraph();
+  const out = fuseEpilogues(fuseElementwise(g), everywhere);
+  assert.deepEqual(ops(out), ["conv2dEpilogue"]);
+  const [epi] = out.nodes;
+  assert.deepEqual([epi!.inputs, epi!.outputs], [["x", "w", "b"], ["y"]]);
+  const e = parseEpilogue("conv2dEpilogue", epi!.attrs, 3);
+  assert.deepEqual([e.base, e.baseInputs, e.baseAttrs.pads, e.program.steps, e.program.outputs], ["conv2d", 3, [1, 1, 1, 1], [{ op: "relu", args: [0] }], [1]]);
+  await assertSameOutputs(g, out, { x: { data: values(150, 1), shape: [2, 3, 5, 5] } });
+});
+
+test("a GEMM result with a second reader is not fused", () => {
+  const g = fuseElementwise(convGraph(true));
+  assert.deepEqual(ops(fuseEpilogues(g, everywhere)), ops(g));
+});
+
+test("a matmul, a broadcast bias add and a fused GELU chain become one matmulEpilogue; extras follow the GEMM inputs", async () => {
+  const g = graph({
+    inputs: [info("a", [6, 5]), info("r", [6, 3])],
+    outputs: [info("y", [6, 3])],
+    initializers: [init("w", [5, 3], values(15, 4)), init("bias", [3], values(3, 5)), init("half", [], [0.5]), init("k", [], [Math.SQRT1_2]), init("one", [], [1])],
+    nodes: [
+      node("matmul", ["a", "w"], "p"),
+      node("add", ["bias", "p"], "z"),
+      node("mul", ["z", "k"], "zk"),
+      node("erf", ["zk"], "e"),
+      node("add", ["e", "one"], "e1"),
+      node("mul", ["z", "e1"], "g"),
+      node("mul", ["g", "half"], "gh"),
+      node("add", ["gh", "r"], "y"),
+    ],
+  });
+  const out = fuseEpilogues(fuseElementwise(g), everywhere);
+  assert.deepEqual(ops(out), ["matmulEpilogue"]);
+  assert.deepEqual(out.nodes[0]!.inputs, ["a", "w", "bias", "r"]);
+  await assertSameOutputs(g, out, { a: { data: values(30, 6), shape: [6, 5] }, r: { data: values(18, 7), shape: [6, 3] } });
+});
+
+test("nothing is fused for a device without the kernels, or when the reader broadcasts the product", () => {
+  const g = fuseElementwise(convGraph());
+  assert.equal(fuseEpilogues(g, { supports: () => false }), g);
+  const widened = graph({
+    inputs: [info("a", [1, 4]), info("b", [4, 3]), info("r", [5, 1, 3])],
+    outputs: [info("y", [5, 1, 3])],
+    nodes: [node("matmul", ["a", "b"], "p"), node("add", ["p", "r"], "y")],
+  });
+  assert.deepEqual(ops(fuseEpilogues(widened, everywhere)), ["matmul", "add"]);
+});
+
+test("sessions fold epilogues on cpu, which has the kernels", async () => {
+  const session = await createSession(convGraph(), { device: "cpu" });
+  try {
+    assert.deepEqual(ops(session.graph), ["conv2dEpilogue"]);
+  } finally {
+    session.dispose();
+  }
+});
