@@ -11,7 +11,10 @@ import { autocasting, withAutocast } from "../ops/autocast.ts";
  * binaryCrossEntropyWithLogits) compute in float32; binaryCrossEntropy is refused, as in torch.
  * Other ops run in their inputs' dtypes (mixed float16/float32 promote to float32). Gradients flow
  * through the casts, so the optimiser updates float32 weights; backward itself is never autocast.
- * Pair with optim.GradScaler so small float16 gradients do not underflow.
+ * Pair with optim.GradScaler so small float16 gradients do not underflow, and compute the loss
+ * inside autocast too, as torch does (`autocast(() => crossEntropy(model.forward(x), y))`): called
+ * outside it on float16 logits, the loss runs in float16, and a loss near 1 times the initial
+ * scale 2^16 is infinite there.
  */
 export function autocast<T>(fn: () => T, opts: { enabled?: boolean; dtype?: "float16" } = {}): T {
   const dtype = opts.dtype ?? "float16";

@@ -12,11 +12,11 @@ import { evaluate, train } from "./training.ts";
  * The accuracy criterion of mixed-precision training on npu-sim, at a size a test can afford: the
  * CLI's CNN at an eighth of its width (4 and 8 channels) with a linear classifier on the conv
  * features, one epoch over the first 1,024 training images, scored on the first 1,000 test images
- * (~15 s of CPU). The full CNN's epoch over the 10,000-image subset takes the simulator over an
- * hour on a loaded machine. Runs this small are chaotic (with a 16-unit hidden layer added, the two
- * precisions ended 1.2 and 1.8 points apart; a change to autocast's op lists moved this one from 0.0
- * to 2.4), so this test checks that mixed-fp16 on the chip learns like fp32 on the cpu within 3
- * points; the 1-point criterion is measured on the full subset epoch (packages/cli/README.md).
+ * (~15 s of CPU); the full CNN's epoch over the 10,000-image subset is measured in
+ * packages/cli/README.md. The bound is the issue's 1 point. Runs this small are chaotic, so it
+ * holds only while the numerics match torch.amp's: with the loss computed in float16 outside
+ * autocast (its first step lost to overflow) this run ended 2.4 points below the cpu's; with the
+ * loss in float32 inside autocast, seeds 11, 12 and 13 ended 0.0, 0.2 and 0.0 points apart.
  */
 const TRAIN_IMAGES = 1024;
 const TEST_IMAGES = 1000;
@@ -35,7 +35,7 @@ async function oneEpoch(device: string, precision: TrainingPrecision): Promise<n
   }
 }
 
-test("one epoch of a small CNN on npu-sim in mixed-fp16 learns like the cpu in fp32 (within 3 points), same seed, nothing on the cpu", async (t) => {
+test("one epoch of a small CNN on npu-sim in mixed-fp16 learns like the cpu in fp32 (within 1 point), same seed, nothing on the cpu", async (t) => {
   setWarningHandler(() => {});
   await useDevice("npu-sim");
   const cpu = await oneEpoch("cpu", "fp32");
@@ -44,5 +44,5 @@ test("one epoch of a small CNN on npu-sim in mixed-fp16 learns like the cpu in f
   t.diagnostic(`test accuracy on ${TEST_IMAGES} images: cpu fp32 ${cpu}, npu-sim mixed-fp16 ${npu}`);
   assert.deepEqual(fallbackReport(), []);
   assert.ok(cpu > 0.6, `the cpu run learns: ${cpu}`);
-  assert.ok(Math.abs(npu - cpu) * 100 <= 3 + 1e-9, `npu-sim ${npu} vs cpu ${cpu}`);
+  assert.ok(Math.abs(npu - cpu) * 100 <= 1 + 1e-9, `npu-sim ${npu} vs cpu ${cpu}`);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { test } from "node:test";
@@ -10,7 +10,8 @@ import { packAll, REPO as repo, sh } from "./testing/packing.ts";
  * JavaScript and packed, a plugin is scaffolded into a temporary folder against the packed HAL and
  * SDK, everything is installed there with npm from tarballs only (--offline), the plugin is built
  * to JavaScript with its own tsconfig.build.json, and the installed kit, `polychip train --plugin`
- * and `polychip deploy` load that build with plain node (no tsx).
+ * and `polychip deploy --plugin .` load that build with plain node (no tsx). Then the vendor ships
+ * it: `npm pack` of the plugin, installed into a fresh app, loads there by package name.
  */
 const PACKAGES = [
   "hal",
@@ -36,7 +37,9 @@ const THIRD_PARTY: [string, string][] = [
   ["@types/node", "packages/cli"],
 ];
 
-test("out of tree: pack, scaffold, npm install --offline, run the kit, train the MLP through --plugin and deploy to it", { timeout: 600_000 }, async () => {
+test("out of tree: pack, scaffold, npm install --offline, run the kit, train the MLP through --plugin, deploy to it, npm pack it and load it by name", {
+  timeout: 600_000,
+}, async () => {
   const work = mkdtempSync(join(tmpdir(), "polychip-vendor-"));
   try {
     const packed = await packAll(join(work, "tarballs"), PACKAGES, THIRD_PARTY);
@@ -98,7 +101,7 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
       (
         await sh(
           process.execPath,
-          [polychip, "deploy", "mlp.pcck", "--plugin", entry, "--device", "acme-npu", "--subset", "--limit", "64", "--json"],
+          [polychip, "deploy", "mlp.pcck", "--plugin", ".", "--device", "acme-npu", "--subset", "--limit", "64", "--json"],
           plugin,
           300_000,
         )
@@ -109,6 +112,49 @@ test("out of tree: pack, scaffold, npm install --offline, run the kit, train the
     ) as { device: string; accuracy: number; fallbacks: unknown[] };
     assert.equal(deployed.device, "acme-npu");
     assert.ok(deployed.accuracy > 0.6, `deployed accuracy ${deployed.accuracy}`);
+
+    // The vendor ships it with npm: `npm pack` builds first (prepack), and the tarball's entry points
+    // are that build, so an npm install of it loads by package name with plain node.
+    const shipped = join(work, (await sh("npm", ["pack", "--pack-destination", work], plugin, 300_000)).trim().split("\n").at(-1)!);
+    const listed = (await sh("tar", ["tzf", shipped], work)).split("\n");
+    const shippedManifest = JSON.parse(await sh("tar", ["xzf", shipped, "package/package.json", "-O"], work)) as {
+      main: string;
+      types: string;
+      exports: { ".": { types: string; default: string } };
+    };
+    for (const target of [shippedManifest.main, shippedManifest.types, shippedManifest.exports["."].types, shippedManifest.exports["."].default]) {
+      assert.match(target, /^\.\/dist\/.*\.(js|d\.ts)$/, `the packed plugin's entry point ${target}`);
+      assert.ok(listed.includes(`package/${target.slice(2)}`), `${target} is not in the npm-packed tarball`);
+    }
+    const app = join(work, "app");
+    mkdirSync(app);
+    await sh("npm", ["init", "-y"], app);
+    await sh("npm", ["install", "--offline", "--no-audit", "--no-fund", ...packed, shipped], app, 300_000);
+    const loaded = await sh(
+      process.execPath,
+      ["--input-type=module", "-e", `const { default: p } = await import("@acme/npu"); console.log(p.name, typeof p.create);`],
+      app,
+    );
+    assert.equal(loaded.trim(), "acme-npu function");
+    const appDeploy = await sh(
+      process.execPath,
+      [
+        join(app, "node_modules/@polychip/cli/bin/polychip.js"),
+        "deploy",
+        join(plugin, "mlp.pcck"),
+        "--plugin",
+        "@acme/npu",
+        "--device",
+        "acme-npu",
+        "--subset",
+        "--limit",
+        "64",
+        "--json",
+      ],
+      app,
+      300_000,
+    );
+    assert.equal((JSON.parse(appDeploy.trim().split("\n").at(-1)!) as { device: string }).device, "acme-npu");
 
     // device-webgpu installs like the others; without the optional 'webgpu' peer (Dawn) it says what to install.
     const webgpu = await sh(

@@ -56,8 +56,7 @@ export async function train(model: nn.Module, data: Split, opts: TrainOptions): 
       const forwardBackward = () => {
         const x = tensor(batch.x, { shape: [batch.size, 1, 28, 28], device: opts.device });
         const y = tensor(batch.y, { shape: [batch.size], dtype: "int32", device: opts.device });
-        const logits = mixed ? autocast(() => model.forward(x)) : model.forward(x);
-        const l = crossEntropy(logits, y);
+        const { logits, loss: l } = forwardLoss(model, x, y, mixed);
         optimizer.zeroGrad();
         scaler.scale(l).backward();
         return { l, logits, y };
@@ -112,6 +111,21 @@ export async function train(model: nn.Module, data: Split, opts: TrainOptions): 
   return stats;
 }
 
+/**
+ * The logits and the cross-entropy loss. In mixed precision both run inside autocast, as torch.amp
+ * has it: the layers give float16 logits and the loss, on autocast's float32 list, computes its
+ * log-softmax, its value and its gradient in float32. Outside autocast the loss would run in
+ * float16 on float16 logits: p − 1 of a confident class loses most of its bits near 1, and the
+ * loss times a scale of 2^16 is already infinite in float16.
+ */
+function forwardLoss(model: nn.Module, x: Tensor, y: Tensor, mixed: boolean): { logits: Tensor; loss: Tensor } {
+  const run = () => {
+    const logits = model.forward(x);
+    return { logits, loss: crossEntropy(logits, y) };
+  };
+  return mixed ? autocast(run) : run();
+}
+
 /** The sum of squares of every parameter's gradient: one number that is non-finite if any gradient is. */
 function squaredGradientNorm(model: nn.Module): Tensor {
   let total: Tensor | undefined;
@@ -153,8 +167,8 @@ export async function evaluate(
       tidy(() => {
         const x = tensor(batch.x, { shape: [batch.size, 1, 28, 28], device });
         const y = tensor(batch.y, { shape: [batch.size], dtype: "int32", device });
-        const logits = precision === "mixed-fp16" ? autocast(() => model.forward(x)) : model.forward(x);
-        return [logits.argmax(1).eq(y).sum(), crossEntropy(logits, y)];
+        const { logits, loss } = forwardLoss(model, x, y, precision === "mixed-fp16");
+        return [logits.argmax(1).eq(y).sum(), loss];
       }),
     );
     correct += await hits.item();

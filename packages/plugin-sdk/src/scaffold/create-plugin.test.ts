@@ -56,6 +56,28 @@ test("outside the repository the package depends on released versions of the HAL
     );
   }));
 
+test("outside the repository the package's entry points are its build in dist/, which npm pack builds first (npm ignores publishConfig's)", () =>
+  inTemp((dir) => {
+    const plugin = createPlugin("@acme/npu", join(dir, "acme"));
+    const pkg = JSON.parse(readFileSync(join(plugin.dir, "package.json"), "utf8"));
+    assert.equal(pkg.main, "./dist/index.js");
+    assert.equal(pkg.types, "./dist/index.d.ts");
+    assert.deepEqual(pkg.exports, { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } });
+    assert.equal(pkg.publishConfig, undefined);
+    assert.deepEqual(pkg.files, ["dist", "README.md"]);
+    assert.equal(pkg.scripts.prepack, "npm run build");
+    assert.equal(pkg.scripts.build, "tsc -p tsconfig.build.json");
+    assert.match(pkg.scripts.conformance, /^npm run build && polychip-conformance \.$/);
+  }));
+
+test("inside the repository the package runs from src/ and pnpm pack switches it to dist/ through publishConfig", () =>
+  inTemp((dir) => {
+    const pkg = JSON.parse(readFileSync(join(createPlugin("acme", dir, { dependencies: "workspace" }).dir, "package.json"), "utf8"));
+    assert.equal(pkg.main, "./src/index.ts");
+    assert.equal(pkg.publishConfig.main, "./dist/index.js");
+    assert.equal(pkg.scripts.prepack, undefined);
+  }));
+
 test("names that cannot be package or device names are refused", () => {
   for (const bad of ["", "Acme", "9npu", "acme npu", "@/x", "a/b"]) assert.throws(() => pluginNames(bad), PolychipError, bad);
 });

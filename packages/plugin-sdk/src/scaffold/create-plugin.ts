@@ -79,19 +79,40 @@ export function templateFiles(): string[] {
   return out.sort();
 }
 
-/** One template file with the names (and the dependency specifiers: workspace:* unless given) filled in. */
-export function renderTemplateFile(
-  file: string,
-  names: PluginNames,
-  deps: { readonly hal: string; readonly sdk: string } = { hal: "workspace:*", sdk: "workspace:*" },
-): string {
-  return readFileSync(join(TEMPLATE_DIR, `${file}.tpl`), "utf8")
+const WORKSPACE_DEPENDENCIES = { hal: "workspace:*", sdk: "workspace:*" } as const;
+
+/**
+ * One template file with the names (and the dependency specifiers: workspace:* unless given) filled
+ * in. Outside the workspace the package.json points its entry points at the build (see
+ * `builtEntryPoints`).
+ */
+export function renderTemplateFile(file: string, names: PluginNames, deps: { readonly hal: string; readonly sdk: string } = WORKSPACE_DEPENDENCIES): string {
+  const text = readFileSync(join(TEMPLATE_DIR, `${file}.tpl`), "utf8")
     .replaceAll("__HAL_DEPENDENCY__", deps.hal)
     .replaceAll("__SDK_DEPENDENCY__", deps.sdk)
     .replaceAll("__PACKAGE_NAME__", names.packageName)
     .replaceAll("__DEVICE_NAME__", names.deviceName)
     .replaceAll("__CLASS_NAME__", names.className)
     .replaceAll("__PLUGIN_CONST__", names.pluginConst);
+  const inWorkspace = deps.hal.startsWith("workspace:") && deps.sdk.startsWith("workspace:");
+  return file === "package.json" && !inWorkspace ? builtEntryPoints(text) : text;
+}
+
+/**
+ * The manifest of a plugin outside the workspace. In the repository a plugin runs from src/ and
+ * `publishConfig` redirects main/types/exports to dist/ when pnpm packs it, but npm ignores those
+ * fields of publishConfig: an `npm pack` would ship a main that names a src/ file the tarball does
+ * not hold. So out of tree the entry points are dist/ itself, and `prepack` builds it first.
+ */
+function builtEntryPoints(manifestText: string): string {
+  const { publishConfig, ...manifest } = JSON.parse(manifestText) as Record<string, unknown> & {
+    publishConfig: Record<string, unknown>;
+    scripts: Record<string, string>;
+  };
+  const { main, types, exports, ...rest } = publishConfig;
+  const scripts = { ...manifest.scripts, prepack: "npm run build", conformance: `npm run build && ${manifest.scripts.conformance}` };
+  const out = { ...manifest, main, types, exports, scripts, ...(Object.keys(rest).length > 0 ? { publishConfig: rest } : {}) };
+  return `${JSON.stringify(out, null, 2)}\n`;
 }
 
 /**
@@ -117,7 +138,7 @@ export function createPlugin(name: string, dir?: string, options: CreatePluginOp
 }
 
 function dependencySpecifiers(mode: NonNullable<CreatePluginOptions["dependencies"]>): { hal: string; sdk: string } {
-  if (mode === "workspace") return { hal: "workspace:*", sdk: "workspace:*" };
+  if (mode === "workspace") return WORKSPACE_DEPENDENCIES;
   if (mode === "released") return releasedVersions();
   for (const [what, path] of Object.entries(mode)) {
     if (!existsSync(resolve(path))) throw new PolychipError(`the ${what} tarball ${path} does not exist`);

@@ -19,14 +19,17 @@ await engine.loadPlugin("__PACKAGE_NAME__"); // or a path to this folder, resolv
 ```
 
 From the command line, in this folder: `polychip train --plugin . --device __DEVICE_NAME__ --subset`,
-then `polychip deploy runs/mlp.pcck --plugin . --device __DEVICE_NAME__`.
+then `polychip deploy runs/mlp.pcck --plugin . --device __DEVICE_NAME__` (`.` is this package's entry point:
+see below).
 
 ## Build and ship
 
-`npm run build` compiles `src/` to JavaScript with declarations in `dist/` (tsconfig.build.json);
-`pnpm pack` then gives a tarball whose entry points are `dist/` (publishConfig), loadable with
-plain node: `polychip train --plugin ./dist/index.js --device __DEVICE_NAME__` works on the build
-too. Running from `src/` needs tsx.
+`npm run build` compiles `src/` to JavaScript with declarations in `dist/` (tsconfig.build.json).
+Scaffolded outside the Polychip repository, the package's `main`, `types` and `exports` are that
+build and `prepack` runs it, so `npm pack` (or `pnpm pack`) gives a tarball plain node loads, and
+`--plugin .` loads the build. Inside the repository the entry points are `src/` (run through tsx)
+and `publishConfig` switches them to `dist/` when `pnpm pack` packs it; npm ignores those fields of
+`publishConfig`, so pack it there with pnpm.
 
 ## Test
 
