@@ -12,18 +12,50 @@ const c = (value: number): Step => ({ op: "const", args: [], value });
 export const EPILOGUE_PROGRAMS: Readonly<Record<string, { steps: Step[]; outputs: number[]; extra?: "bias" | "residual" }>> = {
   bias: { steps: [{ op: "add", args: [0, 1] }], outputs: [2], extra: "bias" },
   relu: { steps: [{ op: "relu", args: [0] }], outputs: [1] },
-  "bias + relu": { steps: [{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }], outputs: [3], extra: "bias" },
+  "bias + relu": {
+    steps: [
+      { op: "add", args: [0, 1] },
+      { op: "relu", args: [2] },
+    ],
+    outputs: [3],
+    extra: "bias",
+  },
   // 0.5 x (1 + erf(x / sqrt 2))
   gelu: {
-    steps: [c(Math.SQRT1_2), { op: "mul", args: [0, 1] }, { op: "erf", args: [2] }, c(1), { op: "add", args: [3, 4] }, { op: "mul", args: [0, 5] }, c(0.5), { op: "mul", args: [6, 7] }],
+    steps: [
+      c(Math.SQRT1_2),
+      { op: "mul", args: [0, 1] },
+      { op: "erf", args: [2] },
+      c(1),
+      { op: "add", args: [3, 4] },
+      { op: "mul", args: [0, 5] },
+      c(0.5),
+      { op: "mul", args: [6, 7] },
+    ],
     outputs: [8],
   },
   // x * min(max(x + 3, 0), 6) / 6
   hardswish: {
-    steps: [c(3), { op: "add", args: [0, 1] }, c(0), { op: "maximum", args: [2, 3] }, c(6), { op: "minimum", args: [4, 5] }, { op: "mul", args: [0, 6] }, { op: "div", args: [7, 5] }],
+    steps: [
+      c(3),
+      { op: "add", args: [0, 1] },
+      c(0),
+      { op: "maximum", args: [2, 3] },
+      c(6),
+      { op: "minimum", args: [4, 5] },
+      { op: "mul", args: [0, 6] },
+      { op: "div", args: [7, 5] },
+    ],
     outputs: [8],
   },
-  "residual add + relu": { steps: [{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }], outputs: [3], extra: "residual" },
+  "residual add + relu": {
+    steps: [
+      { op: "add", args: [0, 1] },
+      { op: "relu", args: [2] },
+    ],
+    outputs: [3],
+    extra: "residual",
+  },
   scale: { steps: [c(0.125), { op: "mul", args: [0, 1] }], outputs: [2] },
   // Training keeps the pre-activation for the backward pass: the product itself is an output too.
   "relu keeping the product": { steps: [{ op: "relu", args: [0] }], outputs: [0, 1] },
@@ -44,7 +76,14 @@ function numbers(n: number, seed: number): number[] {
   });
 }
 
-const tensor = (shape: number[], seed: number) => t(numbers(shape.reduce((a, b) => a * b, 1), seed), shape);
+const tensor = (shape: number[], seed: number) =>
+  t(
+    numbers(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 
 const CONVS: { name: string; x: number[]; w: number[]; attrs: Attrs; convBias: boolean }[] = [
   { name: "3x3 same padding with its own bias", x: [2, 3, 6, 5], w: [4, 3, 3, 3], attrs: { pads: [1, 1, 1, 1] }, convBias: true },
@@ -70,7 +109,12 @@ export function epilogueCases(): EpilogueCase[] {
       const [n, , h, w] = g.x as [number, number, number, number];
       const out = outSize(h, w, g.w, g.attrs);
       const extra = p.extra === "bias" ? [tensor([oc, 1, 1], seed++)] : p.extra === "residual" ? [tensor([n, oc, ...out], seed++)] : [];
-      cases.push({ name: `conv ${g.name}: ${program}`, op: "conv2dEpilogue", inputs: [...base, ...extra], attrs: { ...g.attrs, ...attrs, baseInputs: base.length } });
+      cases.push({
+        name: `conv ${g.name}: ${program}`,
+        op: "conv2dEpilogue",
+        inputs: [...base, ...extra],
+        attrs: { ...g.attrs, ...attrs, baseInputs: base.length },
+      });
     }
     for (const g of CONVS) {
       // The same geometry run backwards (a transposed convolution): gradOut [N, OC, OH, OW] -> [N, C, H, W].
@@ -89,7 +133,12 @@ export function epilogueCases(): EpilogueCase[] {
       const m = g.a[g.attrs.transposeA ? r - 1 : r - 2]!;
       const n = g.b[g.attrs.transposeB ? r - 2 : r - 1]!;
       const extra = p.extra === "bias" ? [tensor([n], seed++)] : p.extra === "residual" ? [tensor([...g.a.slice(0, r - 2), m, n], seed++)] : [];
-      cases.push({ name: `matmul ${g.name}: ${program}`, op: "matmulEpilogue", inputs: [tensor(g.a, seed++), tensor(g.b, seed++), ...extra], attrs: { ...g.attrs, ...attrs, baseInputs: 2 } });
+      cases.push({
+        name: `matmul ${g.name}: ${program}`,
+        op: "matmulEpilogue",
+        inputs: [tensor(g.a, seed++), tensor(g.b, seed++), ...extra],
+        attrs: { ...g.attrs, ...attrs, baseInputs: 2 },
+      });
     }
   }
   return cases;

@@ -11,4 +11,8 @@ import type { CpuRegistration } from "./kernels/registration.ts";
  * WASM kernel declines — on the reference. The float32 GEMM epilogues run whichever GEMM and
  * `fused` kernels this list ends up choosing (the WASM ones where the device has them).
  */
-export const cpuKernels: CpuRegistration[] = [...referenceKernels, ...fastKernels(referenceKernels), ...epilogueKernels(() => cpuKernels, ["float32"], fusedRunsInWasm)];
+export const cpuKernels: CpuRegistration[] = [
+  ...referenceKernels,
+  ...fastKernels(referenceKernels),
+  ...epilogueKernels(() => cpuKernels, ["float32"], fusedRunsInWasm),
+];

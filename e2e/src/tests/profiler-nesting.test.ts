@@ -125,15 +125,13 @@ test("dragging across the timeline selects a range and summarises where its time
   const summary = page.locator('[data-testid="range-summary"]');
   await summary.waitFor();
   const length = (v1 - v0) / 2;
-  const rows = await summary
-    .locator("tbody tr")
-    .evaluateAll((trs) =>
-      trs.map((tr) => ({
-        kind: tr.getAttribute("data-kind"),
-        name: tr.getAttribute("data-name"),
-        share: Number(tr.querySelector("[data-share]")!.getAttribute("data-share")),
-      })),
-    );
+  const rows = await summary.locator("tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => ({
+      kind: tr.getAttribute("data-kind"),
+      name: tr.getAttribute("data-name"),
+      share: Number(tr.querySelector("[data-share]")!.getAttribute("data-share")),
+    })),
+  );
   assert.ok(
     rows.some((r) => r.kind === "module" && r.name === "Sequential"),
     "the model's module is in the range",

@@ -53,7 +53,10 @@ test("a compiled CNN training step on webgpu equals eager within 1e-4 with at le
   };
   for (let i = 0; i < 4; i++) {
     const lossEager = await run("eager", () => tidy(() => eager(x, y)));
-    for (const [key, step] of [["compiled", compiled], ["withoutEpilogues", withoutEpilogues]] as const) {
+    for (const [key, step] of [
+      ["compiled", compiled],
+      ["withoutEpilogues", withoutEpilogues],
+    ] as const) {
       const loss = await run(key, () => step(x, y));
       assert.ok(Math.abs(loss - lossEager) <= 1e-4 * Math.max(1, Math.abs(lossEager)), `${key} step ${i}: ${loss} vs ${lossEager}`);
     }

@@ -133,7 +133,11 @@ test("a node's plan is reused while its input keeps its shape: a view input at a
   const g = graph({
     inputs: [info("x", ["n", 4])],
     outputs: [info("y", ["n*2"])],
-    nodes: [node("slice", ["x"], "tail", { starts: [2], ends: [4], axes: [1] }), node("reshape", ["tail"], "flat", { shape: [-1] }), node("neg", ["flat"], "y")],
+    nodes: [
+      node("slice", ["x"], "tail", { starts: [2], ends: [4], axes: [1] }),
+      node("reshape", ["tail"], "flat", { shape: [-1] }),
+      node("neg", ["flat"], "y"),
+    ],
   });
   const session = await createSession(g, { device: "cpu" });
   const storage = fromHost(range(16), [16], "float32", "cpu");

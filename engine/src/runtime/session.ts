@@ -1,4 +1,15 @@
-import { DeviceError, getOp, OutOfMemoryError, planStructural, sizeOf, type DType, type HostArray, type StructuralOp, type StructuralPlan, type TensorMeta } from "@polychip/hal";
+import {
+  DeviceError,
+  getOp,
+  OutOfMemoryError,
+  planStructural,
+  sizeOf,
+  type DType,
+  type HostArray,
+  type StructuralOp,
+  type StructuralPlan,
+  type TensorMeta,
+} from "@polychip/hal";
 import { defaultDevice, findKernel, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";

@@ -28,7 +28,9 @@ export function runStructural(
 export function applyStructural(plans: readonly StructuralPlan[], x: RawView | undefined, plannedOffset: number, device: string): StructuralResult[] {
   const shift = x ? x.offset - plannedOffset : 0;
   return plans.map((plan) =>
-    shift !== 0 && plan.kind === "view" ? apply({ ...plan, change: { ...plan.change, offset: plan.change.offset + shift } }, x, device) : apply(plan, x, device),
+    shift !== 0 && plan.kind === "view"
+      ? apply({ ...plan, change: { ...plan.change, offset: plan.change.offset + shift } }, x, device)
+      : apply(plan, x, device),
   );
 }
 

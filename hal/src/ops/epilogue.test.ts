@@ -4,7 +4,13 @@ import type { DType } from "../dtype.ts";
 import { getOp, parseEpilogue, type TensorMeta } from "./index.ts";
 
 const t = (dtype: DType, ...shape: number[]): TensorMeta => ({ shape, dtype });
-const biasRelu = { program: JSON.stringify([{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }]), outputs: [2, 3] };
+const biasRelu = {
+  program: JSON.stringify([
+    { op: "add", args: [0, 1] },
+    { op: "relu", args: [2] },
+  ]),
+  outputs: [2, 3],
+};
 
 test("conv2dEpilogue takes conv2d's shape and each program output's dtype; extras broadcast to it", () => {
   const attrs = { ...biasRelu, baseInputs: 2, pads: [1, 1, 1, 1], strides: [2, 2] };
@@ -41,5 +47,8 @@ test("a bad base input count, an enlarging extra or a bad program is refused nam
   assert.throws(() => mm.infer(ab, { ...biasRelu, baseInputs: 2 }), { message: /^matmulEpilogue: epilogue fused: step 0 \(add\) reads value 1/ });
   const logicalOnFloat = { program: JSON.stringify([{ op: "logicalNot", args: [0] }]), outputs: [1], baseInputs: 2 };
   assert.throws(() => mm.infer(ab, logicalOnFloat), { name: "DTypeError", message: /^matmulEpilogue: epilogue fused: step 0 \(logicalNot\)/ });
-  assert.throws(() => getOp("conv2dEpilogue").infer([t("float32", 2, 3), t("float32", 3, 4)], { program: '[{"op":"relu","args":[0]}]', outputs: [1], baseInputs: 2 }), { message: /^conv2d: / });
+  assert.throws(
+    () => getOp("conv2dEpilogue").infer([t("float32", 2, 3), t("float32", 3, 4)], { program: '[{"op":"relu","args":[0]}]', outputs: [1], baseInputs: 2 }),
+    { message: /^conv2d: / },
+  );
 });

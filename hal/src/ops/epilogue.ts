@@ -42,7 +42,9 @@ export function parseEpilogue(op: string, attrs: Attrs, inputCount: number): Epi
   if (!spec) throw new ShapeError(`${op}: not an epilogue op (known: ${Object.keys(EPILOGUE_BASES).join(", ")})`);
   const baseInputs = numAttr(op, attrs, "baseInputs");
   if (!Number.isInteger(baseInputs) || baseInputs < spec.inputs[0] || baseInputs > spec.inputs[1] || baseInputs > inputCount) {
-    throw new ShapeError(`${op}: attrs.baseInputs must be ${[...new Set(spec.inputs)].join(" or ")} (the ${spec.base} inputs, of ${inputCount}), got ${JSON.stringify(attrs.baseInputs)}`);
+    throw new ShapeError(
+      `${op}: attrs.baseInputs must be ${[...new Set(spec.inputs)].join(" or ")} (the ${spec.base} inputs, of ${inputCount}), got ${JSON.stringify(attrs.baseInputs)}`,
+    );
   }
   const fusedAttrs: Attrs = { program: attrs.program, outputs: attrs.outputs };
   const program = named(op, () => parseFusedProgram(fusedAttrs, 1 + inputCount - baseInputs));
@@ -73,7 +75,10 @@ function inferEpilogue(op: string, getBase: (name: string) => OpDef): OpDef["inf
     const shape = broadcastShapes(op, ...programInputs.map((m) => m.shape as Shape));
     if (!shapesEqual(shape, y!.shape)) {
       throw new ShapeError(
-        `${op}: extra inputs ${programInputs.slice(1).map((m) => formatShape(m.shape)).join(", ")} broadcast the ${e.base} result ${formatShape(y!.shape)} to ${formatShape(shape)}; they must broadcast to the result's shape`,
+        `${op}: extra inputs ${programInputs
+          .slice(1)
+          .map((m) => formatShape(m.shape))
+          .join(", ")} broadcast the ${e.base} result ${formatShape(y!.shape)} to ${formatShape(shape)}; they must broadcast to the result's shape`,
       );
     }
     const metas = named(op, () => fusedValueTypes(e.program.steps, programInputs));

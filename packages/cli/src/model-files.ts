@@ -5,10 +5,7 @@ import { parsingFile, readBytes, writeFileAtomic } from "./files.ts";
 /** What the CLI needs from @polychip/onnx; loaded only when an ONNX file is involved. */
 interface OnnxModule {
   /** `knownValues` fixes values the model computes at run time (an If's condition), as OnnxSession does per run. */
-  importOnnx(
-    bytes: Uint8Array,
-    options?: { knownValues?: Record<string, { dtype: "bool"; shape: number[]; data: Uint8Array }> },
-  ): Graph | Promise<Graph>;
+  importOnnx(bytes: Uint8Array, options?: { knownValues?: Record<string, { dtype: "bool"; shape: number[]; data: Uint8Array }> }): Graph | Promise<Graph>;
   exportOnnx(graph: Graph): Uint8Array | Promise<Uint8Array>;
 }
 

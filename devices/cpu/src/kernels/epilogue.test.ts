@@ -43,7 +43,16 @@ test("a large GELU epilogue (a program the device runs in stages) equals its GEM
   const c = {
     name: "large gelu",
     op: "matmulEpilogue" as const,
-    inputs: [t(Array.from({ length: 128 * 16 }, (_, i) => Math.sin(i)), [128, 16]), t(Array.from({ length: 16 * 160 }, (_, i) => Math.cos(i * 0.7)), [16, 160])],
+    inputs: [
+      t(
+        Array.from({ length: 128 * 16 }, (_, i) => Math.sin(i)),
+        [128, 16],
+      ),
+      t(
+        Array.from({ length: 16 * 160 }, (_, i) => Math.cos(i * 0.7)),
+        [16, 160],
+      ),
+    ],
     attrs: { program: JSON.stringify(gelu.steps), outputs: gelu.outputs, baseInputs: 2 },
   };
   const [fused] = runOp(c.op, c.inputs, c.attrs, { device: devices.wasm });
@@ -52,11 +61,25 @@ test("a large GELU epilogue (a program the device runs in stages) equals its GEM
 
 test("a staged epilogue whose early output lands on the product still reads the product unchanged later", () => {
   // a = x * 0.5 is written first (into the buffer holding x), then erf(a) * x must still read the original x.
-  const steps = [{ op: "const", args: [], value: 0.5 }, { op: "mul", args: [0, 1] }, { op: "erf", args: [2] }, { op: "mul", args: [3, 0] }];
+  const steps = [
+    { op: "const", args: [], value: 0.5 },
+    { op: "mul", args: [0, 1] },
+    { op: "erf", args: [2] },
+    { op: "mul", args: [3, 0] },
+  ];
   const c = {
     name: "early output",
     op: "matmulEpilogue" as const,
-    inputs: [t(Array.from({ length: 128 * 16 }, (_, i) => Math.sin(i)), [128, 16]), t(Array.from({ length: 16 * 160 }, (_, i) => Math.cos(i * 0.7)), [16, 160])],
+    inputs: [
+      t(
+        Array.from({ length: 128 * 16 }, (_, i) => Math.sin(i)),
+        [128, 16],
+      ),
+      t(
+        Array.from({ length: 16 * 160 }, (_, i) => Math.cos(i * 0.7)),
+        [16, 160],
+      ),
+    ],
     attrs: { program: JSON.stringify(steps), outputs: [2, 4], baseInputs: 2 },
   };
   const fused = runOp(c.op, c.inputs, c.attrs, { device: devices.wasm });

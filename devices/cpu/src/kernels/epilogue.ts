@@ -90,6 +90,10 @@ export function epilogueSourceReport(
 export type OnePass = (attrs: Attrs, inputs: readonly TensorMeta[]) => boolean;
 
 /** One kernel per epilogue op, running the GEMM and `fused` kernels that `kernels()` registers (looked up on first use). */
-export function epilogueKernels(kernels: () => readonly CpuRegistration[], dtypes: readonly DType[] | "*" = "*", onePass: OnePass = () => true): CpuRegistration[] {
+export function epilogueKernels(
+  kernels: () => readonly CpuRegistration[],
+  dtypes: readonly DType[] | "*" = "*",
+  onePass: OnePass = () => true,
+): CpuRegistration[] {
   return Object.keys(EPILOGUE_BASES).map((op) => cpuKernel(op, epilogueKernel(op, kernels, onePass), dtypes));
 }

@@ -79,13 +79,6 @@ export function epilogueStore<V extends FusedView>(
     ...program.outputs.map((v, c) => `  st_eout${c}(prm_eo${c}() + e, v${v});`),
   ];
   const functions = `fn epilogue_store(e: u32, acc: ${acc}) {\n${body.join("\n")}\n}`;
-  const key = [
-    "epilogue",
-    programKey,
-    productDtype,
-    bound.map((j) => inputs[j]!.dtype).join(","),
-    outputs.map((o) => o.dtype).join(","),
-    ix.key,
-  ].join("|");
+  const key = ["epilogue", programKey, productDtype, bound.map((j) => inputs[j]!.dtype).join(","), outputs.map((o) => o.dtype).join(","), ix.key].join("|");
   return { key, bindings, functions, reads: bound.map((j) => extras[j - 1]!), writes: outputs, params };
 }

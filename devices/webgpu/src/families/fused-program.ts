@@ -82,7 +82,13 @@ function stepExpr(step: FusedStep, k: number, args: string[], argMetas: TensorMe
  * WGSL `let v<j>` for every live value in order: input j read by `load(j)`, each step in the
  * computing type of its dtype, rounded as its dtype stores it.
  */
-export function valueLines(program: FusedProgram, metas: readonly TensorMeta[], inputCount: number, live: ReadonlySet<number>, load: (j: number) => string): string[] {
+export function valueLines(
+  program: FusedProgram,
+  metas: readonly TensorMeta[],
+  inputCount: number,
+  live: ReadonlySet<number>,
+  load: (j: number) => string,
+): string[] {
   const lines: string[] = [];
   for (const j of [...live].sort((a, b) => a - b)) {
     const type = scalarOf(metas[j]!.dtype);

@@ -72,7 +72,11 @@ const conv2d: WebGpuKernel = (call, device) => conv2dThrough(call, device);
  * into one element: dx_g [Cg, N·H·W] = w_gᵀ [Cg, OCg·KH·KW] · B, where B((oc, ki, kj), (n, ih, iw))
  * is the gradOut tap that pixel (ih, iw) fed through kernel tap (ki, kj), or 0 when none did.
  */
-export function conv2dGradInputThrough({ inputs: [gradOut, w], outputs: [y], attrs }: KernelCall<WebGpuBuffer>, device: Dispatcher, epilogue?: EpilogueOf): void {
+export function conv2dGradInputThrough(
+  { inputs: [gradOut, w], outputs: [y], attrs }: KernelCall<WebGpuBuffer>,
+  device: Dispatcher,
+  epilogue?: EpilogueOf,
+): void {
   requireContiguous("conv2dGradInput", [gradOut, w]);
   const g = convGeometry("conv2dGradInput", shapeAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs);
   checkGradOut("conv2dGradInput", g, gradOut!.shape);

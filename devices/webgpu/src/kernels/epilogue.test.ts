@@ -33,7 +33,15 @@ test("an epilogue with more operands than the adapter binds runs the GEMM, then 
 
 test("a float16 conv's epilogue sees the product rounded to half, as the unfused conv stores it", async () => {
   const half = (n: number, seed: number, shape: number[]) => t(values(n, -1, 1, seed), shape, "float16");
-  const attrs = { program: JSON.stringify([{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }]), outputs: [3], baseInputs: 2, pads: [1, 1, 1, 1] };
+  const attrs = {
+    program: JSON.stringify([
+      { op: "add", args: [0, 1] },
+      { op: "relu", args: [2] },
+    ]),
+    outputs: [3],
+    baseInputs: 2,
+    pads: [1, 1, 1, 1],
+  };
   await matchesCpu("conv2dEpilogue", [half(50, 1, [1, 2, 5, 5]), half(54, 2, [3, 2, 3, 3]), half(3, 3, [3, 1, 1])], attrs, { rtol: 2e-3, atol: 2e-3 });
 });
 
@@ -45,8 +53,24 @@ test("the product itself can be an output beside the activation (training keeps 
 });
 
 test("the report's WGSL for an epilogue is the GEMM whose store evaluates the program", () => {
-  const attrs = { program: JSON.stringify([{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }]), outputs: [3], baseInputs: 2, pads: [1, 1, 1, 1] };
-  const wgsl = epilogueShaderSource("conv2dEpilogue", [{ shape: [1, 2, 5, 5], dtype: "float32" }, { shape: [3, 2, 3, 3], dtype: "float32" }, { shape: [3, 1, 1], dtype: "float32" }], attrs)!;
+  const attrs = {
+    program: JSON.stringify([
+      { op: "add", args: [0, 1] },
+      { op: "relu", args: [2] },
+    ]),
+    outputs: [3],
+    baseInputs: 2,
+    pads: [1, 1, 1, 1],
+  };
+  const wgsl = epilogueShaderSource(
+    "conv2dEpilogue",
+    [
+      { shape: [1, 2, 5, 5], dtype: "float32" },
+      { shape: [3, 2, 3, 3], dtype: "float32" },
+      { shape: [3, 1, 1], dtype: "float32" },
+    ],
+    attrs,
+  )!;
   assert.match(wgsl, /fn epilogue_store\(e: u32, acc: f32\)/);
   assert.match(wgsl, /epilogue_store\(e, value\);/);
   assert.match(wgsl, /\/\/ relu/);

@@ -66,7 +66,13 @@ function epilogueKernel(op: EpilogueOp): WebGpuKernel {
 export function epilogueShaderSource(op: string, inputs: readonly TensorMeta[], attrs: Attrs): string | undefined {
   if (!(op in epilogue)) return undefined;
   const metas = getOp(op).infer(inputs, attrs);
-  const view = (m: TensorMeta): View => ({ buffer: undefined as unknown as WebGpuBuffer, dtype: m.dtype, shape: m.shape as Shape, strides: contiguousStrides(m.shape), offset: 0 });
+  const view = (m: TensorMeta): View => ({
+    buffer: undefined as unknown as WebGpuBuffer,
+    dtype: m.dtype,
+    shape: m.shape as Shape,
+    strides: contiguousStrides(m.shape),
+    offset: 0,
+  });
   let source: string | undefined;
   const recorder: Dispatcher = {
     dispatch: (spec) => {

@@ -8,7 +8,10 @@ test("a fused program split over dispatches, writing an output over an input a l
   const count = device.maxStorageBuffersPerStage - 1; // output 1 alone reads every input: it needs a dispatch of its own
   const n = 6;
   const inputs = Array.from({ length: count }, (_, k) => uploadView(device, { values: Array.from({ length: n }, (_, i) => i + 10 * k), shape: [n] }));
-  const steps = [{ op: "const", args: [], value: 2 }, { op: "mul", args: [0, count] }];
+  const steps = [
+    { op: "const", args: [], value: 2 },
+    { op: "mul", args: [0, count] },
+  ];
   for (let k = 1; k < count; k++) steps.push({ op: "add", args: [k === 1 ? 0 : count + k, k] });
   const attrs = { program: JSON.stringify(steps), outputs: [count + 1, count + steps.length - 1] };
   // Output 0 is written in place over input 0 (as compile's runInPlace does); output 1 is a fresh buffer.
@@ -18,6 +21,9 @@ test("a fused program split over dispatches, writing an output over an input a l
   const sum = Array.from(await download(device, out1.buffer, "float32", n));
   assert.deepEqual(doubled, [0, 2, 4, 6, 8, 10]);
   // Each element: i + sum over k of (i + 10 k), read from the original input 0.
-  assert.deepEqual(sum, Array.from({ length: n }, (_, i) => count * i + (10 * count * (count - 1)) / 2));
+  assert.deepEqual(
+    sum,
+    Array.from({ length: n }, (_, i) => count * i + (10 * count * (count - 1)) / 2),
+  );
   for (const v of [...inputs, out1]) device.free(v.buffer);
 });

@@ -64,7 +64,10 @@ test("a GEMM epilogue expands to its GEMM and the program's ops, with the same v
     nodes: [node("matmul", ["a", "b"], "p"), node("add", ["p", "bias"], "pre"), node("relu", ["pre"], "y")],
   });
   const epilogue = fuseEpilogues(fuseElementwise(g), { supports: () => true });
-  assert.deepEqual(epilogue.nodes.map((n) => n.op), ["matmulEpilogue"]);
+  assert.deepEqual(
+    epilogue.nodes.map((n) => n.op),
+    ["matmulEpilogue"],
+  );
   const expanded = expandFused(epilogue);
   validateGraph(expanded);
   assert.deepEqual(sortedOps(expanded.nodes), sortedOps(g.nodes));

@@ -21,11 +21,7 @@ const convGraph = (extraReader = false) =>
     inputs: [info("x", [2, 3, 5, 5])],
     outputs: [info("y", [2, 4, 5, 5]), ...(extraReader ? [info("s", [2, 4, 5, 5])] : [])],
     initializers: [init("w", [4, 3, 3, 3], values(108, 2)), init("b", [4], values(4, 3))],
-    nodes: [
-      node("conv2d", ["x", "w", "b"], "c", { pads: [1, 1, 1, 1] }),
-      node("relu", ["c"], "y"),
-      ...(extraReader ? [node("sigmoid", ["c"], "s")] : []),
-    ],
+    nodes: [node("conv2d", ["x", "w", "b"], "c", { pads: [1, 1, 1, 1] }), node("relu", ["c"], "y"), ...(extraReader ? [node("sigmoid", ["c"], "s")] : [])],
   });
 
 test("conv2d with its bias, then relu, becomes one conv2dEpilogue node with the same values", async () => {
@@ -48,7 +44,13 @@ test("a matmul, a broadcast bias add and a fused GELU chain become one matmulEpi
   const g = graph({
     inputs: [info("a", [6, 5]), info("r", [6, 3])],
     outputs: [info("y", [6, 3])],
-    initializers: [init("w", [5, 3], values(15, 4)), init("bias", [3], values(3, 5)), init("half", [], [0.5]), init("k", [], [Math.SQRT1_2]), init("one", [], [1])],
+    initializers: [
+      init("w", [5, 3], values(15, 4)),
+      init("bias", [3], values(3, 5)),
+      init("half", [], [0.5]),
+      init("k", [], [Math.SQRT1_2]),
+      init("one", [], [1]),
+    ],
     nodes: [
       node("matmul", ["a", "w"], "p"),
       node("add", ["bias", "p"], "z"),

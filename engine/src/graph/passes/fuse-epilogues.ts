@@ -69,7 +69,10 @@ export function fuseEpilogues(graph: Graph, options: FuseEpiloguesOptions): Grap
 function programOf(node: GraphNode): { steps: readonly FusedStep[]; outputs: readonly number[] } | undefined {
   if (node.op === "fused") return parseFusedProgram(node.attrs, node.inputs.length);
   if (!FUSIBLE_OPS.has(node.op) || node.op === "const" || node.outputs.length !== 1 || node.inputs.includes("")) return undefined;
-  const step: FusedStep = node.op === "cast" ? { op: node.op, args: node.inputs.map((_, k) => k), to: node.attrs.to as FusedStep["to"] } : { op: node.op, args: node.inputs.map((_, k) => k) };
+  const step: FusedStep =
+    node.op === "cast"
+      ? { op: node.op, args: node.inputs.map((_, k) => k), to: node.attrs.to as FusedStep["to"] }
+      : { op: node.op, args: node.inputs.map((_, k) => k) };
   return { steps: [step], outputs: [node.inputs.length] };
 }
 

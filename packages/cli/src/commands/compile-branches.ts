@@ -35,7 +35,9 @@ export async function branchPlans(path: string, failure: Error): Promise<BranchP
   const pending: Record<string, number[]>[] = [{}];
   while (pending.length > 0) {
     const assumed = pending.shift()!;
-    const knownValues = Object.fromEntries(Object.entries(assumed).map(([name, [v]]) => [name, { dtype: "bool" as const, shape: [], data: Uint8Array.of(v!) }]));
+    const knownValues = Object.fromEntries(
+      Object.entries(assumed).map(([name, [v]]) => [name, { dtype: "bool" as const, shape: [], data: Uint8Array.of(v!) }]),
+    );
     try {
       plans.push({ graph: await importOnnx(bytes, { knownValues }), assumed });
     } catch (err) {

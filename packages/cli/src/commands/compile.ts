@@ -104,7 +104,9 @@ function plannedPeak(graph: Graph): { bytes: number; symbols: Set<string> } {
 export async function compileCommand(args: CompileArgs): Promise<CompileResult> {
   const plans = await graphsOf(args);
   if (args.out && plans.length > 1) {
-    const conditions = Object.keys(plans[0]!.assumed).map((n) => `'${n}'`).join(", ");
+    const conditions = Object.keys(plans[0]!.assumed)
+      .map((n) => `'${n}'`)
+      .join(", ");
     throw new UnsupportedOpError(
       `compile --out: ${args.model} gives ${plans.length} plans (its If conditions ${conditions} depend on the data); pass --input to choose the one to write`,
     );
@@ -153,7 +155,12 @@ function compilePlan(planned: BranchPlan, deviceName: string): { report: PlanRep
     });
   const report: PlanReport = {
     before: { kernels: kernels(graph), plannedPeakBytes: before.bytes },
-    after: { kernels: kernels(fused), fusedKernels: reports.length, epilogueKernels: reports.filter((k) => k.op !== "fused").length, plannedPeakBytes: after.bytes },
+    after: {
+      kernels: kernels(fused),
+      fusedKernels: reports.length,
+      epilogueKernels: reports.filter((k) => k.op !== "fused").length,
+      plannedPeakBytes: after.bytes,
+    },
     symbolicDims: [...before.symbols],
     assumed,
     droppedInputs,
@@ -196,7 +203,8 @@ async function graphsOf(args: CompileArgs): Promise<BranchPlan[]> {
 
 function formatReport(r: CompileResult, withSources: boolean, fixedBy: "branch" | "input" | undefined): string {
   const lines = [`${r.model} on ${r.device}`];
-  if (fixedBy === "branch") lines.push(`  its If conditions depend on the data: ${r.branches!.length} plans, one per branch (--input compiles the one an input takes)`);
+  if (fixedBy === "branch")
+    lines.push(`  its If conditions depend on the data: ${r.branches!.length} plans, one per branch (--input compiles the one an input takes)`);
   for (const plan of r.branches ?? [r]) lines.push(...formatPlan(plan, withSources, fixedBy));
   if (r.out) lines.push(`  wrote the fused graph to ${r.out}`);
   return `${lines.join("\n")}\n`;
@@ -214,7 +222,9 @@ function formatPlan(r: PlanReport, withSources: boolean, fixedBy: "branch" | "in
     `${indent}planned peak memory${sized}: ${formatBytes(r.before.plannedPeakBytes)} -> ${formatBytes(r.after.plannedPeakBytes)}`,
   );
   if (fixedBy === "input" && assumed.length > 0)
-    lines.push(`${indent}planned for --input, with ${values} computed from its data: inputs that give other values take another branch and need their own plan`);
+    lines.push(
+      `${indent}planned for --input, with ${values} computed from its data: inputs that give other values take another branch and need their own plan`,
+    );
   if (r.droppedInputs.length > 0) lines.push(`${indent}inputs the plan no longer takes: ${r.droppedInputs.map((n) => `'${n}'`).join(", ")}`);
   for (const k of r.fused) {
     lines.push(

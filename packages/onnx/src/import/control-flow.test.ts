@@ -85,7 +85,11 @@ test("If on a flag input: the condition is kept per flag value, and each run sti
   for (const [k, mode] of [1, 0, 1, 0, 1].entries()) {
     const x = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i + k));
     const got = await session.run({ x: { data: x, shape: [64] }, mode: { data: [mode], shape: [] } });
-    await expectLikeOnnxruntime(flagIf, { x: { data: x, shape: [64], type: "float32" }, mode: { data: Float32Array.of(mode), shape: [], type: "float32" } }, got);
+    await expectLikeOnnxruntime(
+      flagIf,
+      { x: { data: x, shape: [64], type: "float32" }, mode: { data: Float32Array.of(mode), shape: [], type: "float32" } },
+      got,
+    );
   }
   // One prefix plan for the condition and one plan per branch taken.
   assert.equal(session.planCount, 3);
