@@ -17,9 +17,7 @@ import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
 import { inferShapes } from "../graph/infer-shapes.ts";
-import { fuseElementwise } from "../graph/passes/fuse-elementwise.ts";
-import { fuseEpilogues } from "../graph/passes/fuse-epilogues.ts";
-import { foldBatchNorm } from "../graph/passes/fold-batch-norm.ts";
+import { loadTimePasses } from "../graph/passes/index.ts";
 import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
@@ -362,14 +360,12 @@ export async function createSession(graph: Graph, options: SessionOptions = {}):
 
 /**
  * Fusion needs every node's shape before running; a graph whose shapes only the run can tell (or
- * that is malformed) runs unfused, and the session reports its error with the real shapes. A batch
- * norm reading a conv's output folds into the conv's weights first (an imported ONNX model keeps
- * them apart), and GEMM epilogues are folded in only where the device has their kernels.
+ * that is malformed) runs unfused, and the session reports its error with the real shapes.
  */
 function fusedOrAsIs(graph: Graph, device: string): Graph {
   try {
     const entry = getDeviceEntry(device);
-    return fuseEpilogues(fuseElementwise(foldBatchNorm(graph)), { supports: (op) => findKernel(entry, op, "float32") !== undefined });
+    return loadTimePasses(graph, { supports: (op) => findKernel(entry, op, "float32") !== undefined });
   } catch {
     return graph;
   }

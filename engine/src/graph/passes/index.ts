@@ -5,6 +5,7 @@ import { commonSubexpressionElimination } from "./cse.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 import { foldBatchNorm } from "./fold-batch-norm.ts";
 import { fuseElementwise } from "./fuse-elementwise.ts";
+import { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
 
 export { constantFolding, type ConstantFoldingOptions, type GraphEvaluator } from "./constant-folding.ts";
 export { commonSubexpressionElimination } from "./cse.ts";
@@ -33,4 +34,13 @@ export async function optimizeWith(graph: Graph, evaluate: GraphEvaluator, passe
     else g = deadCodeElimination(g);
   }
   return g;
+}
+
+/**
+ * What a session does to a graph on load, and what `polychip compile` reports: a batch norm reading
+ * a conv folds into its weights (an imported ONNX model keeps them apart), elementwise chains become
+ * `fused` nodes, and GEMM epilogues fold in where the device has their kernels (`supports`).
+ */
+export function loadTimePasses(graph: Graph, options: FuseEpiloguesOptions): Graph {
+  return fuseEpilogues(fuseElementwise(foldBatchNorm(graph)), options);
 }

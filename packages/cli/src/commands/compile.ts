@@ -2,7 +2,7 @@
 import "@polychip/devices";
 import { dtypeBytes, EPILOGUE_BASES, PolychipError, sizeOf, UnsupportedOpError, type TensorMeta } from "@polychip/hal";
 import { findKernel, getDeviceEntry } from "@polychip/engine/core";
-import { fuseElementwise, fuseEpilogues, inferShapes, isStructuralOp, type Graph, type ValueInfo } from "@polychip/engine/graph";
+import { inferShapes, isStructuralOp, loadTimePasses, type Graph, type ValueInfo } from "@polychip/engine/graph";
 import { formatBytes, planPeak, useDevice } from "@polychip/engine/runtime";
 import { extname } from "node:path";
 import { parsingFile } from "../files.ts";
@@ -133,8 +133,8 @@ function compilePlan(planned: BranchPlan, deviceName: string): { report: PlanRep
   const droppedInputs = planned.graph.inputs.filter((v) => !graph.inputs.includes(v)).map((v) => v.name);
   const entry = getDeviceEntry(deviceName);
   const device = entry.device;
-  // As createSession does: elementwise chains, then GEMM epilogues where the device has their kernels.
-  const fused = fuseEpilogues(fuseElementwise(graph), { supports: (op) => findKernel(entry, op, "float32") !== undefined });
+  // What createSession does on load: batch norms folded, elementwise chains fused, GEMM epilogues where the device has their kernels.
+  const fused = loadTimePasses(graph, { supports: (op) => findKernel(entry, op, "float32") !== undefined });
   const before = plannedPeak(graph);
   const after = plannedPeak(fused);
   const { metas } = concreteShapes(fused);
