@@ -1,5 +1,5 @@
 import { recurrentConfig, type RecurrentActivation as Activation, type RecurrentConfig, type RecurrentOp } from "@polychip/hal";
-import { readNumbers, writeValues, type CpuView } from "../views.ts";
+import { readValues, writeValues, type CpuView, type ValueArray } from "../views.ts";
 import { cpuKernel, type CpuRegistration } from "./registration.ts";
 
 /**
@@ -29,8 +29,8 @@ function activation(act: Activation, clip: number | undefined): Fn {
   return clip === undefined ? (x) => f(x, act.alpha, act.beta) : (x) => f(Math.min(Math.max(x, -clip), clip), act.alpha, act.beta);
 }
 
-/** Row `row` of a [rows, n] matrix at `base` dotted with v (length n, at `at`). */
-function dot(m: Float64Array, base: number, v: Float64Array, at: number, n: number): number {
+/** Row `row` of a [rows, n] matrix at `base` dotted with v (length n, at `at`), summed in float64. */
+function dot(m: ValueArray | Float64Array, base: number, v: ValueArray | Float64Array, at: number, n: number): number {
   let s = 0;
   for (let k = 0; k < n; k++) s += m[base + k]! * v[at + k]!;
   return s;
@@ -55,7 +55,9 @@ function recurrentKernel(op: RecurrentOp) {
     const cfg = recurrentConfig(op, inputs, attrs);
     const { seqLength: T, batch: B, inputSize: I, hidden: H, present } = cfg;
     const G = cfg.kind.gates * H;
-    const read = (v: CpuView | undefined) => (v ? readNumbers(v) : undefined);
+    // The operands as stored (shared, not copied, when contiguous): float32 values promote exactly
+    // to float64 in the arithmetic, so this computes what a float64 copy would, without the copy per run.
+    const read = (v: CpuView | undefined) => (v ? readValues(v) : undefined);
     const [x, w, r] = [read(inputs[0])!, read(inputs[1])!, read(inputs[2])!];
     const opt = (name: keyof typeof present) => (present[name] === undefined ? undefined : read(inputs[present[name]!]));
     const [bias, lens, h0, c0, peep] = [opt("bias"), opt("sequenceLens"), opt("initialH"), opt("initialC"), opt("peepholes")];
