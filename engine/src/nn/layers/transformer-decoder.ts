@@ -1,6 +1,7 @@
 import { PolychipError } from "@polychip/hal";
 import type { Tensor } from "../../tensor.ts";
 import { Module } from "../module.ts";
+import { buildLayers } from "./layer-stack.ts";
 import { TransformerDecoderLayer, type DecoderCall } from "./transformer.ts";
 
 /** A stack of decoder layers (torch deep-copies one layer; here a factory builds each), with an optional final norm. */
@@ -10,14 +11,7 @@ export class TransformerDecoder extends Module {
 
   constructor(makeLayer: () => TransformerDecoderLayer, numLayers: number, norm?: Module) {
     super();
-    if (typeof makeLayer !== "function")
-      throw new PolychipError("TransformerDecoder: pass a function that builds one layer, e.g. () => new TransformerDecoderLayer(64, 4)");
-    if (!Number.isInteger(numLayers) || numLayers < 1) throw new PolychipError(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
-    this.layers = Array.from({ length: numLayers }, makeLayer);
-    if (this.layers.some((l) => !(l instanceof TransformerDecoderLayer)))
-      throw new PolychipError("TransformerDecoder: the factory must return TransformerDecoderLayer instances");
-    if (new Set(this.layers).size !== this.layers.length)
-      throw new PolychipError("TransformerDecoder: the factory returned the same layer twice; it must build a new one per call");
+    this.layers = buildLayers("TransformerDecoder", TransformerDecoderLayer, makeLayer, numLayers);
     this.norm = norm;
   }
 

@@ -2,6 +2,7 @@ import { PolychipError } from "@polychip/hal";
 import { add, gelu, relu } from "../../ops/basic.ts";
 import { dropout } from "../../ops/nn-functional.ts";
 import type { Tensor } from "../../tensor.ts";
+import { buildLayers } from "./layer-stack.ts";
 import { Module } from "../module.ts";
 import { MultiheadAttention, type MultiheadAttentionCall } from "./attention.ts";
 import { Linear } from "./linear.ts";
@@ -150,11 +151,7 @@ export class TransformerEncoder extends Module {
 
   constructor(makeLayer: () => TransformerEncoderLayer, numLayers: number, norm?: Module) {
     super();
-    if (typeof makeLayer !== "function")
-      throw new PolychipError("TransformerEncoder: pass a function that builds one layer, e.g. () => new TransformerEncoderLayer(64, 4)");
-    this.layers = Array.from({ length: numLayers }, makeLayer);
-    if (new Set(this.layers).size !== this.layers.length)
-      throw new PolychipError("TransformerEncoder: the factory returned the same layer twice; it must build a new one per call");
+    this.layers = buildLayers("TransformerEncoder", TransformerEncoderLayer, makeLayer, numLayers);
     this.norm = norm;
   }
 
