@@ -48,7 +48,7 @@ export {
   type Pool1dOptions,
 } from "./pooling-adaptive.ts";
 export { chunk, unflatten, oneHot, outer, pixelShuffle, pixelUnshuffle } from "./shape-extra.ts";
-export { std, varCorrected, amax, amin } from "./reduce-extra.ts";
+export { amax, amin } from "./reduce-extra.ts";
 export { linspace, randint } from "./creation-extra.ts";
 export { normalize, cosineSimilarity, pairwiseDistance } from "./distance.ts";
 export { instanceNorm, rmsNorm } from "./normalization-instance.ts";

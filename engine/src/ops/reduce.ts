@@ -1,7 +1,7 @@
-import { isFloat, normalizeAxis } from "@polychip/hal";
+import { isFloat, normalizeAxis, PolychipError } from "@polychip/hal";
 import { noGrad } from "../tape/grad-mode.ts";
 import type { Tensor } from "../tensor.ts";
-import { add, cast, div, exp, log, mul, run, sub } from "./basic.ts";
+import { add, cast, div, exp, log, mul, run, sqrt, sub } from "./basic.ts";
 import { reshape } from "./shape.ts";
 import { autocasting, inFloat32 } from "./autocast.ts";
 
@@ -46,10 +46,38 @@ export function argmin(x: Tensor, dim: number, keepDims = false): Tensor {
 
 /** Variance (unbiased by default, like torch.var). */
 export function variance(x: Tensor, dims?: number | number[], keepDims = false, unbiased = true): Tensor {
+  const { squares, count } = squaredDeviations(x, dims, keepDims);
+  return div(squares, Math.max(unbiased ? count - 1 : count, 1));
+}
+
+/** Σ(x − mean)² over `dims` and the number of elements each sum covers: what every variance divides. */
+function squaredDeviations(x: Tensor, dims?: number | number[], keepDims = false): { squares: Tensor; count: number } {
   const axes = axesOf(x, dims);
-  const count = axes.reduce((n, a) => n * x.shape[a]!, 1);
   const centered = sub(x, mean(x, axes, true));
-  return div(sum(mul(centered, centered), axes, keepDims), Math.max(unbiased ? count - 1 : count, 1));
+  return { squares: sum(mul(centered, centered), axes, keepDims), count: axes.reduce((n, a) => n * x.shape[a]!, 1) };
+}
+
+/** A correction from torch's `unbiased` boolean or its `correction` number. */
+function correctionOf(op: string, c: number | boolean): number {
+  const v = typeof c === "boolean" ? (c ? 1 : 0) : c;
+  if (!Number.isFinite(v) || v < 0) throw new PolychipError(`${op}: correction must be a non-negative number (or a boolean), got ${c}`);
+  return v;
+}
+
+/**
+ * Variance with torch's `correction` (1 = Bessel's, the default; 0 = population), dividing by
+ * count - correction; when that is <= 0 the result is inf or NaN, as torch.var.
+ */
+export function varCorrected(x: Tensor, dims?: number | number[], keepDims = false, correction: number | boolean = 1): Tensor {
+  const c = correctionOf("var", correction);
+  const { squares, count } = squaredDeviations(x, dims, keepDims);
+  return div(squares, Math.max(count - c, 0));
+}
+
+/** torch.std: the square root of the corrected variance (correction 1 by default; true/false as `unbiased`). */
+export function std(x: Tensor, dims?: number | number[], keepDims = false, correction: number | boolean = 1): Tensor {
+  correctionOf("std", correction);
+  return sqrt(varCorrected(x, dims, keepDims, correction));
 }
 
 /** log(sum(exp(x))) along `dim`, stable: the max is subtracted first. */
