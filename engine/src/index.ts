@@ -18,6 +18,7 @@ export {
   type DeviceLoader,
   registerPlugin,
   listDevices,
+  hasKernel,
   setDefaultDevice,
   defaultDevice,
   removeDevice,

@@ -12,7 +12,7 @@ after(async () => {
   await studio?.close();
 });
 
-test("the graph view outlines a fused kernel over the original graph: the box holds exactly the bias add and ReLU", async () => {
+test("the graph view outlines the kernels a cpu session runs over the original graph: the first box holds exactly matmul, bias add and ReLU", async () => {
   await studio.setCode(`
 import { nn, tensor, setModel } from "polychip";
 setModel(new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 3)), tensor(new Float32Array(8), { shape: [2, 4] }));
@@ -23,14 +23,14 @@ setModel(new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 
   await studio.page.waitForSelector('[data-testid="graph-svg"] .node', { timeout: 60_000 });
   const nodes = studio.page.locator('[data-testid="graph-svg"] .node');
   assert.equal(await nodes.count(), 5);
-  assert.match((await studio.page.locator("label:has([data-testid=show-fused])").textContent()) ?? "", /outline fused \(1\)/);
+  assert.match((await studio.page.locator("label:has([data-testid=show-fused])").textContent()) ?? "", /outline fused \(2\)/);
   await studio.page.check('[data-testid="show-fused"]');
   assert.equal(await nodes.count(), 5, "the graph stays as written: matmul, add, relu, matmul, add");
-  const outline = studio.page.locator('.fused-outline[data-fused="add relu"]');
+  const outline = studio.page.locator('.fused-outline[data-fused="matmul add relu"]');
   assert.equal(await outline.count(), 1);
-  assert.match((await outline.textContent()) ?? "", /fused: add → relu/);
+  assert.match((await outline.textContent()) ?? "", /fused: matmul → add → relu/);
   const members = ((await outline.getAttribute("data-members")) ?? "").split(" ");
-  assert.equal(members.length, 2);
+  assert.equal(members.length, 3);
   const box = (await outline.locator("rect").first().boundingBox())!;
   const contains = (b: { x: number; y: number; width: number; height: number }) =>
     b.x >= box.x && b.y >= box.y && b.x + b.width <= box.x + box.width && b.y + b.height <= box.y + box.height;
@@ -40,13 +40,13 @@ setModel(new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 
     ops.push(((await node.locator(".node-op").textContent()) ?? "").replace(/\s*\+\d+w$/, "").trim());
     assert.ok(contains((await node.boundingBox())!), `the outline holds member node ${id}`);
   }
-  assert.deepEqual(ops.sort(), ["add", "relu"]);
+  assert.deepEqual(ops.sort(), ["add", "matmul", "relu"]);
   for (let i = 0; i < 5; i++) {
     if (members.includes(String(i))) continue;
     assert.ok(!contains((await studio.page.locator(`.node[data-node="${i}"]`).boundingBox())!), `node ${i} is not a member and lies outside`);
   }
   await outline.locator(".fused-label").click();
-  assert.equal(await studio.page.textContent('[data-testid="node-fused-ops"]'), "add → relu");
+  assert.equal(await studio.page.textContent('[data-testid="node-fused-ops"]'), "matmul → add → relu");
   await studio.screenshot("graph-fused");
   await studio.page.uncheck('[data-testid="show-fused"]');
   assert.equal(await studio.page.locator(".fused-outline").count(), 0);

@@ -124,6 +124,11 @@ export function findKernel(entry: DeviceEntry, op: string, dtype: DType) {
   return kernels.find(entry.name, op, dtype);
 }
 
+/** Whether loaded device `device` (default: the default device) runs `op` at `dtype` with a kernel of its own, not a decomposition or a fallback. */
+export function hasKernel(op: string, dtype: DType = "float32", device?: string): boolean {
+  return findKernel(getDeviceEntry(device), op, dtype) !== undefined;
+}
+
 /**
  * A loaded device by name, else loads one: a first-party name ("webgpu", "npu-sim") or a plugin by
  * package name or path, resolved from the working directory.

@@ -1,7 +1,8 @@
 /**
- * Relates a graph after `fuseElementwise` to the graph before it: each `fused` node's member ops
- * (from its program) and the original nodes it replaced, so the graph view can draw a fused
- * kernel as the group of ops it runs.
+ * Relates a graph after a session's load-time passes to the graph before them: each node that runs
+ * several original ops (a `fused` chain, a GEMM epilogue, a conv with its batch norm folded in), its
+ * member ops and the original nodes it replaced, so the graph view can draw a fused kernel as the
+ * group of ops it runs.
  */
 export interface GroupableNode {
   op: string;
@@ -28,15 +29,16 @@ export function programOps(attrs: Readonly<Record<string, unknown>> | undefined)
 }
 
 /**
- * For each fused node: walks back from its outputs through the original graph's producers and
- * stops at the fused node's own inputs; the nodes passed on the way are the ones it replaced.
+ * For each node of the passed graph that stands for several original nodes (a `fused` chain, a
+ * GEMM epilogue, a conv with its batch norm folded in): walks back from its outputs through the
+ * original graph's producers and stops at the node's own inputs; the nodes passed on the way are
+ * the ones it replaced. A node that replaced only itself is no group.
  */
 export function fusedGroups(original: readonly GroupableNode[], fused: readonly GroupableNode[]): FusedGroup[] {
   const producer = new Map<string, number>();
   original.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
   const groups: FusedGroup[] = [];
   fused.forEach((n, index) => {
-    if (n.op !== "fused") return;
     const boundary = new Set(n.inputs);
     const members = new Set<number>();
     const pending = [...n.outputs];
@@ -47,7 +49,10 @@ export function fusedGroups(original: readonly GroupableNode[], fused: readonly 
       members.add(p);
       pending.push(...original[p]!.inputs);
     }
-    groups.push({ node: index, ops: programOps(n.attrs), members: [...members].sort((a, b) => a - b) });
+    if (members.size < 2) return;
+    const sorted = [...members].sort((a, b) => a - b);
+    const ops = n.op === "fused" ? programOps(n.attrs) : sorted.map((i) => original[i]!.op).filter((op) => op !== "const");
+    groups.push({ node: index, ops, members: sorted });
   });
   return groups;
 }

@@ -147,7 +147,14 @@ function GraphCanvas({ graph, query, setQuery, open }: { graph: GraphView; query
         </span>
         <span className="spacer" />
         {open}
-        <label className="toggle" title={graph.fused.ok ? "Outline each chain of elementwise ops that compile() runs as one fused kernel" : graph.fused.reason}>
+        <label
+          className="toggle"
+          title={
+            graph.fused.ok
+              ? `Outline each group of ops a session on ${graph.fused.value.device} runs as one kernel: elementwise chains, a matmul or conv with the ops it stores through, a conv with its batch norm folded in`
+              : graph.fused.reason
+          }
+        >
           <input
             type="checkbox"
             checked={showFused}

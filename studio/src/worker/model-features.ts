@@ -114,16 +114,21 @@ function nodeViews(graph: IrGraph): GraphView["nodes"] {
   }));
 }
 
-/** The graph after fuseElementwise, each fused node with its member ops and the nodes it replaced. */
+/**
+ * The graph as a session on the default device runs it (the engine's load-time passes: batch norms
+ * folded into their convs, elementwise chains fused, GEMM epilogues where the device has their
+ * kernels), each node that replaced several with its member ops and the nodes it replaced.
+ */
 async function fusedView(graph: IrGraph): Promise<GraphView["fused"]> {
-  const fuse = await optionalFunction("graph", "fuseElementwise");
-  if (!fuse.ok) return fuse;
+  const passes = await optionalFunction("graph", "loadTimePasses");
+  if (!passes.ok) return passes;
   try {
-    const fused = fuse.value(graph) as IrGraph;
+    const device = engine.defaultDevice();
+    const fused = passes.value(graph, { supports: (op: string) => engine.hasKernel(op, "float32", device) }) as IrGraph;
     const nodes = nodeViews(fused);
     const groups = fusedGroups(graph.nodes, fused.nodes);
     for (const g of groups) Object.assign(nodes[g.node]!, { fused: g.ops, members: g.members });
-    return { ok: true, value: { nodes, groups: groups.length } };
+    return { ok: true, value: { nodes, groups: groups.length, device } };
   } catch (err) {
     return { ok: false, reason: `fusion failed: ${(err as Error).message}` };
   }

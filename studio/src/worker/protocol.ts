@@ -133,8 +133,8 @@ export interface GraphView {
   /** Shapes of every value the graph knows (inputs, initialisers, node outputs). */
   values: Record<string, { shape: (number | string)[]; dtype: string }>;
   initializers: { name: string; shape: number[]; dtype: string; stats?: WeightStats }[];
-  /** The same graph after the engine's elementwise fusion (what compile() runs), or why there is none. */
-  fused: Availability<{ nodes: GraphNodeView[]; groups: number }>;
+  /** The same graph as a session on `device` runs it (batch norms folded, fused chains, GEMM epilogues), or why there is none. */
+  fused: Availability<{ nodes: GraphNodeView[]; groups: number; device: string }>;
 }
 
 export type Availability<T> = { ok: true; value: T } | { ok: false; reason: string };
