@@ -1,4 +1,5 @@
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import { runOnnx } from "../testing/run-model.ts";
 import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
@@ -19,13 +20,14 @@ const x = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7) * 3 + (i
 
 async function check(
   nodes: NodeSpec[],
-  outputs: { name: string; type: "float32" | "uint8" | "int8" }[],
+  outputs: { name: string; type: "float32" | "uint8" | "int8" | "int32" }[],
   initializers: TensorProto[],
   opset = 13,
+  atol = 1e-6,
 ): Promise<void> {
   const model = buildModel({ opset, inputs: [{ name: "x", type: "float32", shape: [2, 3, 4] }], outputs, nodes, initializers });
   const got = await runOnnx(model, { x: { data: x, shape: [2, 3, 4] } });
-  await expectLikeOnnxruntime(model, { x: { data: x, shape: [2, 3, 4], type: "float32" } }, got, 1e-6);
+  await expectLikeOnnxruntime(model, { x: { data: x, shape: [2, 3, 4], type: "float32" } }, got, atol);
 }
 
 test("QuantizeLinear and DequantizeLinear per tensor (uint8) and per axis (int8) match onnxruntime", { skip }, async () => {
@@ -108,4 +110,56 @@ test("QLinearConv (uint8, per-channel weight scales and zero points, int32 bias,
       bias,
     ],
   );
+});
+
+const convIntegerSetup = () => {
+  const w = bytes(
+    "w",
+    Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => (i * 61 + 5) % 256),
+    [4, 3, 3, 3],
+  );
+  const grouped = bytes(
+    "wg",
+    Array.from({ length: 3 * 1 * 2 * 2 }, (_, i) => (i * 37 + 11) % 256),
+    [3, 1, 2, 2],
+  );
+  const nodes: NodeSpec[] = [
+    { op: "Reshape", inputs: ["x", "nchw"], outputs: ["img"] },
+    { op: "DynamicQuantizeLinear", inputs: ["img"], outputs: ["q", "qs", "qzp"] },
+  ];
+  const conv: NodeSpec = {
+    op: "ConvInteger",
+    inputs: ["q", "w", "qzp", "wzp"],
+    outputs: ["y"],
+    attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 1] },
+  };
+  return { nodes, conv, initializers: [initializer("nchw", [1, 3, 2, 4], [4], "int64"), w, grouped] };
+};
+
+test("ConvInteger after DynamicQuantizeLinear (uint8, stride, pads; groups without zero points) matches onnxruntime exactly", { skip }, async () => {
+  const { nodes, conv, initializers } = convIntegerSetup();
+  await check([...nodes, conv], [{ name: "y", type: "int32" }], [...initializers, bytes("wzp", [128], [])], 13, 0);
+  await check([...nodes, { op: "ConvInteger", inputs: ["q", "wg"], outputs: ["y"], attrs: { group: 3 } }], [{ name: "y", type: "int32" }], initializers, 13, 0);
+});
+
+test("ConvInteger with one weight zero point per output channel equals, per channel, the per-tensor result with that channel's zero point", async () => {
+  const { nodes, conv, initializers } = convIntegerSetup();
+  const zps = [128, 120, 3, 250];
+  const run = async (wzp: TensorProto) => {
+    const model = buildModel({
+      opset: 13,
+      inputs: [{ name: "x", type: "float32", shape: [2, 3, 4] }],
+      outputs: [{ name: "y", type: "int32" }],
+      nodes: [...nodes, conv],
+      initializers: [...initializers, wzp],
+    });
+    return (await runOnnx(model, { x: { data: x, shape: [2, 3, 4] } })).y!;
+  };
+  const perChannel = await run(bytes("wzp", zps, [4]));
+  assert.deepEqual(perChannel.shape, [1, 4, 1, 4]);
+  for (const [c, zp] of zps.entries()) {
+    const perTensor = await run(bytes("wzp", [zp], []));
+    const slice = (t: typeof perTensor) => Array.from(t.data as ArrayLike<number>).slice(c * 4, c * 4 + 4);
+    assert.deepEqual(slice(perChannel), slice(perTensor), `output channel ${c}`);
+  }
 });

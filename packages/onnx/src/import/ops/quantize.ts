@@ -69,14 +69,23 @@ const qLinearMatMul: OpImporter = (ctx, node) => {
  * the centred operands (plus the int32 bias), requantised per output channel with
  * float32(x_scale · w_scale[c] / y_scale).
  */
+/**
+ * A quantised conv's operands as float32 integer values: x − x_zp and w − w_zp, where w's zero
+ * point may be one per output channel. Summed in float32, exact while partial sums stay below 2^24.
+ */
+function centredConvOperands(ctx: ImportContext, x: string, xzp: string | undefined, w: string, wzp: string | undefined): [string, string] {
+  const xf = castTo(ctx, x, "float32");
+  const wf = castTo(ctx, w, "float32");
+  const wRank = ctx.rank(w);
+  const wzpAligned =
+    wzp && ctx.rank(wzp) === 1 && ctx.dims(wzp)[0] !== 1 ? ctx.op("reshape", [wzp], { shape: [-1, ...new Array<number>(wRank - 1).fill(1)] }) : wzp;
+  return [xzp ? bin(ctx, "sub", xf, castTo(ctx, xzp, "float32")) : xf, wzpAligned ? bin(ctx, "sub", wf, castTo(ctx, wzpAligned, "float32")) : wf];
+}
+
 const qLinearConv: OpImporter = (ctx, node) => {
   const [x, xs, xzp, w, ws, wzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
   const bias = optionalInput(node, 8);
-  const xf = bin(ctx, "sub", castTo(ctx, x!, "float32"), castTo(ctx, xzp!, "float32"));
-  const wRank = ctx.rank(w!);
-  const wzpAligned =
-    ctx.rank(wzp!) === 1 && ctx.dims(wzp!)[0] !== 1 ? ctx.op("reshape", [wzp!], { shape: [-1, ...new Array<number>(wRank - 1).fill(1)] }) : wzp!;
-  const wf = bin(ctx, "sub", castTo(ctx, w!, "float32"), castTo(ctx, wzpAligned, "float32"));
+  const [xf, wf] = centredConvOperands(ctx, x!, xzp, w!, wzp);
   const acc = ctx.fresh(`${node.name}_acc`);
   conv(ctx, { ...node, inputs: [xf, wf, ...(bias ? [castTo(ctx, bias, "float32")] : [])], outputs: [acc] });
   const [xScale, wScale, yScale] = [xs, ws, ys].map((s) => ctx.constant(s!));
@@ -87,9 +96,18 @@ const qLinearConv: OpImporter = (ctx, node) => {
   requantize(ctx, bin(ctx, "mul", acc, multiplier), yzp, ctx.dtype(yzp!), output(node));
 };
 
+/** ConvInteger(x, w, x_zero_point?, w_zero_point?): the int32 convolution of the centred operands (dynamically quantised exports). */
+const convInteger: OpImporter = (ctx, node) => {
+  const [xf, wf] = centredConvOperands(ctx, input(ctx, node, 0), optionalInput(node, 2), input(ctx, node, 1), optionalInput(node, 3));
+  const acc = ctx.fresh(`${node.name}_acc`);
+  conv(ctx, { ...node, inputs: [xf, wf], outputs: [acc] });
+  ctx.op("cast", [acc], { to: "int32" }, output(node));
+};
+
 export const QUANTIZE_IMPORTERS: Record<string, OpImporter> = {
   QuantizeLinear: quantizeLinear,
   DequantizeLinear: dequantizeLinear,
   QLinearMatMul: qLinearMatMul,
   QLinearConv: qLinearConv,
+  ConvInteger: convInteger,
 };
