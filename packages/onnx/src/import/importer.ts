@@ -8,6 +8,7 @@ import { NodeAttributes } from "./attributes.ts";
 import { checkPlanBudget } from "./budget.ts";
 import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
 import { DOMAIN_IMPORTERS, OP_IMPORTERS } from "./ops/index.ts";
+import { topologicalOrder } from "./topological-order.ts";
 
 /** Opsets of the default domain whose semantics Polychip implements. */
 export const MIN_OPSET = 1;
@@ -61,7 +62,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   ctx.inlineSubgraph = (body, bindings) => inlineSubgraph(ctx, body, bindings, model, opset);
   // A prefix import (ImportOptions.outputs) stops once the values it asks for are known.
   const wanted = options.outputs;
-  for (const [index, proto] of nodes.entries()) {
+  for (const [index, proto] of topologicalOrder(nodes, "ONNX graph")) {
     if (wanted && wanted.every((w) => ctx.has(w))) break;
     const node = describeNode(proto, index, model, opset);
     ctx.current = node;
@@ -136,7 +137,7 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
   const saved = ctx.scope;
   ctx.scope = scope;
   try {
-    for (const [index, proto] of (body.node ?? []).entries()) {
+    for (const [index, proto] of topologicalOrder(body.node ?? [], `${ctx.where()}: subgraph`)) {
       const renamed: NodeProto = {
         ...proto,
         name: `${outer.name}/${proto.name || `${proto.opType}_${index}`}`,
