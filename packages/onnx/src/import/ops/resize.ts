@@ -1,16 +1,22 @@
-import { ShapeError, UnsupportedOpError } from "@polychip/hal";
+import { ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
 import { axesOf, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 import { axisSamples, type AxisResize, type ResizeMode, type ResizeSettings, type Sample } from "./resize-weights.ts";
 
 /**
  * Resize (and the older Upsample) as one map per resized axis: nearest is a gather of the chosen
- * input rows, linear and cubic are a matmul with a host-computed [out, in] weight matrix.
+ * input rows, linear and cubic gather their taps and sum them with host-computed coefficients
+ * (a matmul with an [out, in] weight matrix when antialiasing widens the taps).
  * tf_crop_and_resize samples outside the region become the extrapolation value.
  */
 /** Resampling maps are built on the host: bound their size so a corrupt model cannot exhaust memory. */
 const MAX_RESIZED_DIM = 1 << 16;
 const MAX_WEIGHTS = 1 << 24;
+/** Up to this many taps per output (linear 2, cubic 4) an axis is resampled by gathers, past it (antialiased downscaling) by a matmul. */
+const MAX_GATHERED_TAPS = 4;
+
+/** A constant of one value per output index along the resized dim, broadcasting over the others. */
+type AlongAxis = (values: Uint8Array | Float32Array, dtype: DType) => string;
 
 const resize: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
@@ -126,7 +132,7 @@ function resampleAxis(ctx: ImportContext, x: string, d: number, samples: Sample[
   const rank = dims.length;
   const dtype = ctx.dtype(x);
   const out = samples.length;
-  const along = (values: Uint8Array, dt: "bool" | typeof dtype) =>
+  const along: AlongAxis = (values, dt) =>
     ctx.const(
       values,
       dims.map((_, i) => (i === d ? out : 1)),
@@ -137,6 +143,8 @@ function resampleAxis(ctx: ImportContext, x: string, d: number, samples: Sample[
   if (s.mode === "nearest") {
     const idx = samples.map((p) => (p.extrapolated ? 0 : (p.taps[p.coeffs.findIndex((c) => c === 1)] ?? p.taps[0]!)));
     y = ctx.op("gather", [x, ctx.const(Int32Array.from(idx), [out], "int32")], { axis: d });
+  } else if (Math.max(...samples.map((p) => p.taps.length)) <= MAX_GATHERED_TAPS) {
+    y = tapsGathered(ctx, x, d, samples, along);
   } else {
     if (out * axis.inputSize > MAX_WEIGHTS)
       throw new ShapeError(`${ctx.where()}: a ${out}×${axis.inputSize} resampling matrix is larger than Polychip builds (${MAX_WEIGHTS} elements)`);
@@ -164,6 +172,25 @@ function resampleAxis(ctx: ImportContext, x: string, d: number, samples: Sample[
     y = ctx.op("where", [mask, ctx.scalar(s.extrapolationValue, dtype), y]);
   }
   return y;
+}
+
+/**
+ * Σ_k gather(x, tap k of each output index) · its coefficient, tap 0 first: two taps per output
+ * for linear, four for cubic, instead of a dense [out, in] matmul whose work grows with the input
+ * size (a 512 → 1024 upsample would multiply 512 weights per output, all but two of them zero).
+ */
+function tapsGathered(ctx: ImportContext, x: string, d: number, samples: Sample[], along: AlongAxis): string {
+  const taps = Math.max(...samples.map((p) => p.taps.length));
+  let y: string | undefined;
+  for (let k = 0; k < taps; k++) {
+    // A sample with fewer taps repeats its first with coefficient 0.
+    const idx = Int32Array.from(samples, (p) => p.taps[k] ?? p.taps[0] ?? 0);
+    const coeff = Float32Array.from(samples, (p) => p.coeffs[k] ?? 0);
+    const tap = ctx.op("gather", [x, ctx.const(idx, [samples.length], "int32")], { axis: d });
+    const term = ctx.op("mul", [tap, along(coeff, ctx.dtype(x))]);
+    y = y === undefined ? term : ctx.op("add", [y, term]);
+  }
+  return y!;
 }
 
 export const RESIZE_IMPORTERS: Record<string, OpImporter> = {

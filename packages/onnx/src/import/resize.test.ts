@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { buildModel, initializer } from "../testing/model-builder.ts";
+import { rounded, runOnnx } from "../testing/run-model.ts";
+import { importOnnx } from "./importer.ts";
+
+const resizeModel = (mode: string, antialias = 0, scale = 2, shape = [1, 1, 2, 4]) =>
+  buildModel({
+    opset: 18,
+    inputs: [{ name: "x", type: "float32", shape }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Resize", inputs: ["x", "", "scales"], outputs: ["y"], attrs: { mode, antialias } }],
+    initializers: [initializer("scales", [1, 1, scale, scale], [4])],
+  });
+
+test("linear and cubic Resize gather their taps instead of multiplying by a dense [out, in] matrix", () => {
+  for (const mode of ["linear", "cubic"]) {
+    const ops = importOnnx(resizeModel(mode)).nodes.map((n) => n.op);
+    assert.ok(!ops.includes("matmul"), `${mode}: ${ops.join(" ")}`);
+    assert.equal(ops.filter((op) => op === "gather").length, mode === "linear" ? 4 : 8, `${mode}: ${ops.join(" ")}`);
+  }
+  assert.ok(
+    importOnnx(resizeModel("linear", 1, 0.25, [1, 1, 16, 16])).nodes.some((n) => n.op === "matmul"),
+    "antialiased downscaling keeps the matmul",
+  );
+});
+
+test("a 2x half-pixel linear upsample gives the interpolated values, edges clamped", async () => {
+  const { y } = await runOnnx(resizeModel("linear"), { x: { data: [0, 4, 8, 12, 16, 20, 24, 28], shape: [1, 1, 2, 4] } });
+  assert.deepEqual(y!.shape, [1, 1, 4, 8]);
+  assert.deepEqual(rounded(y!.data as Float32Array).slice(0, 8), [0, 1, 3, 5, 7, 9, 11, 12]);
+  assert.deepEqual(rounded(y!.data as Float32Array).slice(8, 16), [4, 5, 7, 9, 11, 13, 15, 16]);
+});
