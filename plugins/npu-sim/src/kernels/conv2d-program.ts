@@ -1,6 +1,7 @@
 import { conv2dGeometry, KernelError, type Attrs, type TensorView } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
-import { dmaLoad, dmaStore } from "../chip/dma.ts";
+import { dmaLoad } from "../chip/dma.ts";
+import { plainSink, type TileSink } from "../chip/tile-sink.ts";
 import { ACC_BYTES, type TensorMode } from "../chip/tensor-unit.ts";
 import { TileProgram } from "../chip/tile-program.ts";
 import type { NpuSimDevice } from "../device.ts";
@@ -11,7 +12,8 @@ import type { NpuSimDevice } from "../device.ts";
  * block's windows touch (all of the group's channels) go to neuron RAM, the block's weights (and
  * bias) to weight RAM, the accumulators and output block to neuron RAM; padding is generated
  * on-chip, never loaded. Tiles that share weights run back to back so each core loads a weight
- * block once. A row of input too wide for the neuron RAM cannot tile and fails clearly.
+ * block once. A row of input too wide for the neuron RAM cannot tile and fails clearly. `sink`
+ * takes each finished output row (a GEMM epilogue runs its program there, on chip).
  */
 export function runConv2dProgram(
   npu: NpuSimDevice,
@@ -21,6 +23,7 @@ export function runConv2dProgram(
   y: TensorView<HostBuffer>,
   attrs: Attrs,
   mode: TensorMode,
+  sink: TileSink = plainSink(y),
 ): void {
   const { N, C, H, W, OC, Cg, OCg, KH, KW, groups: G, win } = conv2dGeometry(op, x.shape, w.shape, attrs);
   const { oh: OH, ow: OW, sh, sw, dh, dw, pt, pl } = win;
@@ -101,15 +104,16 @@ export function runConv2dProgram(
                 }
                 out[ow] = mode.finish(acc, oc);
               }
-              dmaStore(y, ((n * OC + oc) * OH + oh) * OW, out);
+              sink.store(((n * OC + oc) * OH + oh) * OW, out);
             }
           }
           const macs = ocs * rows * OW * taps;
           prog.macs += macs;
+          const stored = sink.cost(prog, ocs * rows * OW);
           prog.step(core, {
-            inBytes: slab.length * mode.inBytes + wBytes,
-            computeCycles: prog.tensorCycles(macs, mode.int8),
-            outBytes: ocs * rows * OW * mode.outBytes,
+            inBytes: slab.length * mode.inBytes + wBytes + stored.inBytes,
+            computeCycles: prog.tensorCycles(macs, mode.int8) + stored.computeCycles,
+            outBytes: stored.outBytes,
           });
         }
       }
