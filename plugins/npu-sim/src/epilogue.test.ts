@@ -100,21 +100,28 @@ test("conv2dEpilogue (float16, tensor unit): conv with bias, residual add, relu,
   assert.equal(k.macs, 2 * 4 * 7 * 7 * 3 * 9);
 });
 
+test("conv2dEpilogue (float32, vector unit): the fp32 convolution with its epilogue in one launch", async () => {
+  const x = values("float32", [2, 3, 7, 7], 14);
+  const w = values("float32", [5, 3, 3, 3], 15, -0.4, 0.4);
+  const residual = values("float32", [2, 5, 4, 4], 16);
+  const k = await checkEpilogue("conv2dEpilogue", [x, w, residual], residualRelu({ pads: [1, 1, 1, 1], strides: [2, 2] }, 2, "float32"), [1e-5, 1e-6], "vector");
+  assert.equal(k.macs, 2 * 5 * 4 * 4 * 3 * 9);
+});
+
 test("epilogues the chip has no program for are refused by its registrations, so the engine runs their decomposition", async () => {
   const has = (plugin: typeof npuSimPlugin, op: string, dtype: DType) => plugin.kernels.some((k) => k.op === op && k.dtypes !== "*" && k.dtypes.includes(dtype));
-  assert.ok(has(npuSimPlugin, "conv2dEpilogue", "float16") && has(npuSimPlugin, "matmulEpilogue", "float32"));
-  assert.ok(!has(npuSimPlugin, "conv2dEpilogue", "float32"), "no fp32 convolution on this chip");
-  assert.ok(!has(npuSimPlugin, "conv2dGradInputEpilogue", "float32") && !has(npuSimPlugin, "conv2dGradInputEpilogue", "float16"));
+  assert.ok(has(npuSimPlugin, "conv2dEpilogue", "float16") && has(npuSimPlugin, "conv2dEpilogue", "float32") && has(npuSimPlugin, "matmulEpilogue", "float32"));
+  assert.ok(!has(npuSimPlugin, "conv2dGradInputEpilogue", "float32") && !has(npuSimPlugin, "conv2dGradInputEpilogue", "float16"), "no conv2dGradInput program");
   assert.ok(!has(npuSimEdgePlugin, "conv2dEpilogue", "float16"), "the int8-only edge part has no fp16 tensor unit");
   assert.ok(has(npuSimEdgePlugin, "matmulEpilogue", "float16"), "its vector unit runs fp16 matmul epilogues");
-  // The refused ones still run on the chip, as their GEMM's decomposition then a `fused` launch, and agree with the cpu.
-  const x = values("float32", [1, 2, 5, 5], 11);
+  // A refused one still runs on the chip, as its GEMM's decomposition then a `fused` launch, and agrees with the cpu.
+  const gradOut = values("float32", [1, 3, 5, 5], 11);
   const w = values("float32", [3, 2, 3, 3], 12, -0.4, 0.4);
-  const residual = values("float32", [1, 3, 5, 5], 13);
-  const attrs = residualRelu({ pads: [1, 1, 1, 1] }, 2, "float32");
-  const expected = await runAllOutputs(cpu, "conv2dEpilogue", [x, w, residual], attrs);
-  const decomposed = await run(npu, "conv2dEpilogue", [x, w, residual], attrs);
-  assertClose(decomposed.outputs[0]!, expected[0]!, 1e-5, 1e-6, "conv2dEpilogue float32 decomposed on npu-sim");
+  const mask = values("float32", [1, 2, 5, 5], 13);
+  const attrs = { ...residualRelu({ pads: [1, 1, 1, 1], inputShape: [1, 2, 5, 5] }, 2, "float32") };
+  const expected = await runAllOutputs(cpu, "conv2dGradInputEpilogue", [gradOut, w, mask], attrs);
+  const decomposed = await run(npu, "conv2dGradInputEpilogue", [gradOut, w, mask], attrs);
+  assertClose(decomposed.outputs[0]!, expected[0]!, 1e-5, 1e-6, "conv2dGradInputEpilogue decomposed on npu-sim");
   const ops = decomposed.log.map((l) => l.op);
-  assert.ok(ops.includes("matmul") && ops.includes("fused") && !ops.includes("conv2dEpilogue"), ops.join(", "));
+  assert.ok(ops.includes("fused") && !ops.includes("conv2dGradInputEpilogue"), ops.join(", "));
 });

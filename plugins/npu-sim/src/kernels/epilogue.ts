@@ -1,7 +1,7 @@
 import { getOp, KernelError, parseEpilogue, type DType } from "@polychip/hal";
 import { elementOffsets } from "@polychip/plugin-sdk";
 import { dmaLoad } from "../chip/dma.ts";
-import { fp16Mode } from "../chip/tensor-unit.ts";
+import { fp16Mode, fp32VectorMode } from "../chip/tensor-unit.ts";
 import { programSink } from "../chip/tile-sink.ts";
 import { compileVectorProgram } from "../chip/vector-program.ts";
 import { npuOf } from "../device.ts";
@@ -19,6 +19,7 @@ type Gemm = "tensor" | "vector";
  * The product never goes to DRAM unless the program outputs it (a pre-activation the backward pass
  * reads). Numerics are the unfused ops': the product rounds to its dtype (fp16 on the tensor unit's
  * store, fp32 on the vector unit's), then every program step rounds as its own kernel would.
+ * `gemm` says which unit multiplies: the fp16 tensor unit, or the vector unit (fp32, integers).
  */
 function epilogueKernel(op: string, gemm: Gemm): NpuKernel {
   return ({ inputs, outputs, attrs }, device) => {
@@ -31,29 +32,37 @@ function epilogueKernel(op: string, gemm: Gemm): NpuKernel {
     const sink = programSink(vp, product!, extras, outputs);
     // The GEMM writes through the sink only: the output views are where its rows would have gone.
     const y = { ...outputs[0]!, dtype: product!.dtype, shape: product!.shape };
-    if (e.base === "conv2d" && gemm === "tensor") {
+    if (e.base === "conv2d") {
       const b = bias && dmaLoad(bias, elementOffsets(bias.shape, bias.strides, bias.offset), 0, bias.shape[0]!);
-      runConv2dProgram(npu, op, x!, w!, y, e.baseAttrs, fp16Mode(b, fusedActivation(op, e.baseAttrs) === "relu"), sink);
+      const mode = (gemm === "tensor" ? fp16Mode : fp32VectorMode)(b, fusedActivation(op, e.baseAttrs) === "relu");
+      runConv2dProgram(npu, op, x!, w!, y, e.baseAttrs, mode, sink, gemm);
     } else if (e.base === "matmul" && gemm === "tensor") runMatmulProgram(npu, op, x!, w!, y, e.baseAttrs, fp16Mode(undefined, false), sink);
     else if (e.base === "matmul") runVectorMatmul(npu, op, x!, w!, y, e.baseAttrs, sink);
-    else throw new KernelError(`npu-sim ${op}: no ${gemm}-unit program for its ${e.base} (registration bug)`);
+    else throw new KernelError(`npu-sim ${op}: no program for its ${e.base} (registration bug)`);
   };
 }
 
 const VECTOR_MATMUL_DTYPES: readonly DType[] = ["float32", "int32", "int8", "uint8"];
 
+/** Epilogues on the vector unit's GEMMs: fp32 conv2d, fp32 and integer matmul. */
+const vectorEpilogueKernels: NpuRegistration[] = [
+  npuKernel("conv2dEpilogue", ["float32"], epilogueKernel("conv2dEpilogue", "vector")),
+  npuKernel("matmulEpilogue", VECTOR_MATMUL_DTYPES, epilogueKernel("matmulEpilogue", "vector")),
+];
+
 /**
- * The epilogues this chip runs natively: conv2d on the fp16 tensor unit, matmul on the fp16 tensor
- * unit or the vector unit. Not registered, so the engine runs their decomposition (or never
- * fuses them): float32 conv2d (the chip has no fp32 convolution), conv2dGradInputEpilogue.
+ * The epilogues this chip runs natively: conv2d and matmul on the fp16 tensor unit, on the vector
+ * unit otherwise. conv2dGradInputEpilogue is not registered (the chip has no conv2dGradInput
+ * program), so the engine never fuses it here, or runs its decomposition.
  */
 export const epilogueKernels: NpuRegistration[] = [
   npuKernel("conv2dEpilogue", ["float16"], epilogueKernel("conv2dEpilogue", "tensor")),
   npuKernel("matmulEpilogue", ["float16"], epilogueKernel("matmulEpilogue", "tensor")),
-  npuKernel("matmulEpilogue", VECTOR_MATMUL_DTYPES, epilogueKernel("matmulEpilogue", "vector")),
+  ...vectorEpilogueKernels,
 ];
 
-/** The int8-only edge chip: float16 matmul epilogues on its vector unit; no conv2d epilogue. */
+/** The int8-only edge chip: everything on its vector unit (fp16 matmul too); no fp16 conv2d epilogue. */
 export const edgeEpilogueKernels: NpuRegistration[] = [
+  npuKernel("conv2dEpilogue", ["float32"], epilogueKernel("conv2dEpilogue", "vector")),
   npuKernel("matmulEpilogue", ["float16", ...VECTOR_MATMUL_DTYPES], epilogueKernel("matmulEpilogue", "vector")),
 ];

@@ -1,5 +1,5 @@
 import { hasOp } from "@polychip/hal";
-import { conv2dKernels } from "./conv2d.ts";
+import { conv2dKernels, vectorConv2dKernels } from "./conv2d.ts";
 import { dataMovementKernels } from "./data-movement.ts";
 import { indexingKernels } from "./indexing.ts";
 import { elementwiseKernels } from "./elementwise.ts";
@@ -34,6 +34,7 @@ export const npuSimKernels: readonly NpuRegistration[] = [
   ...vectorMatmulKernels,
   ...matmulKernels,
   ...conv2dKernels,
+  ...vectorConv2dKernels,
   ...poolKernels,
   ...elementwiseKernels,
   ...softmaxKernels,
