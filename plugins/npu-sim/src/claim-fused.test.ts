@@ -70,11 +70,12 @@ test("a float32 graph of the engine's epilogues and fused groups is claimed and 
   assert.equal(claims.length, 1);
   assert.equal(claims[0]!.name, "matmulEpilogue → fused");
   const { outputs, events } = await runClaim(device, claims[0]!, tensors);
+  // The profiler's events: one per group, each naming the ops it stands for.
   assert.deepEqual(
-    events.map((e) => [e.name, e.args!.unit]),
+    events.map((e) => [e.name, e.args!.unit, e.args!.members]),
     [
-      ["matmulEpilogue", "vector"],
-      ["fused", "vector"],
+      ["matmulEpilogue", "vector", "matmul+add"],
+      ["fused", "vector", "sigmoid+mul"],
     ],
   );
   const reference = await runOneByOne(device, graph, tensors);

@@ -98,6 +98,7 @@ test("conv2dEpilogue (float16, tensor unit): conv with bias, residual add, relu,
   const residual = values("float16", [2, 4, 7, 7], 10);
   const k = await checkEpilogue("conv2dEpilogue", [x, w, b, residual], residualRelu({ pads: [1, 1, 1, 1] }, 3, "float16"), [1e-2, 2e-3], "tensor");
   assert.equal(k.macs, 2 * 4 * 7 * 7 * 3 * 9);
+  assert.equal(k.members, "conv2d+add+relu+mul");
 });
 
 test("conv2dEpilogue (float32, vector unit): the fp32 convolution with its epilogue in one launch", async () => {

@@ -134,6 +134,8 @@ test("a fused program is one launch that moves only its inputs and outputs: fewe
   const [k] = fused.log;
   assert.equal(k!.op, "fused");
   assert.equal(k!.unit, "vector");
+  // The profile names the ops the launch stands for.
+  assert.equal(k!.members, "add+mul+mul+mul+add+mul+tanh+add+mul+mul");
   // DRAM traffic: the [64, 256] input and output and the bias once per element, as every stream kernel charges a broadcast operand.
   assert.equal(k!.dmaBytes, 64 * 256 * (4 + 4 + 4));
   // One by one: a launch per non-const step (plus const fills and the result's copy), each intermediate through DRAM.

@@ -14,6 +14,8 @@ export interface TileSink {
   store(start: number, values: ArrayLike<number>): void;
   /** What storing `count` values adds to a tile's step: extra operand DMA, the program's vector work, the outputs' DMA. */
   cost(prog: TileProgram, count: number): TileStep;
+  /** The ops a launch storing through this sink stands for, with its GEMM ("conv2d+add+relu"); none for a plain store. */
+  readonly members?: string;
 }
 
 /** A store descriptor for an output view: contiguous, or a scatter over its strides. */
@@ -47,14 +49,22 @@ export function runVectorProgram(vp: VectorProgram, loaded: readonly ArrayLike<n
 /**
  * An epilogue: the GEMM's values (value 0, rounded to the product's dtype as its store would),
  * with `extras` (broadcast to the product's shape) as values 1.., through `vp` into `outputs`.
+ * `gemm` names the op that produced the values.
  */
-export function programSink(vp: VectorProgram, product: TensorMeta, extras: readonly TensorView<HostBuffer>[], outputs: readonly TensorView<HostBuffer>[]): TileSink {
+export function programSink(
+  gemm: string,
+  vp: VectorProgram,
+  product: TensorMeta,
+  extras: readonly TensorView<HostBuffer>[],
+  outputs: readonly TensorView<HostBuffer>[],
+): TileSink {
   const roundProduct = storeAs(product.dtype);
   const offsets = extras.map((v) => broadcastOffsets(v, product.shape));
   const writers = outputs.map(outputWriter);
   const extraBytes = extras.reduce((s, v) => s + dtypeBytes(v.dtype), 0);
   const outBytes = outputs.reduce((s, v) => s + dtypeBytes(v.dtype), 0);
   return {
+    members: vp.members ? `${gemm}+${vp.members}` : gemm,
     store(start, values) {
       const count = values.length;
       const product = new Float64Array(count);

@@ -26,6 +26,8 @@ export interface VectorProgram {
   readonly outputDTypes: readonly DType[];
   /** Vector-unit operations per element (the cost model's count; a const is free). */
   readonly opsPerElement: number;
+  /** The program's ops in order, consts left out ("add+mul+tanh"). */
+  readonly members: string;
   /** Whether any value is 32-bit (fp32, int32): such lanes run at half the fp16 rate. */
   readonly wide: boolean;
   /** Computes every step for one element, reading the inputs already in `values[0..inputCount)`. */
@@ -108,6 +110,10 @@ export function compileVectorProgram(op: string, program: FusedProgram, inputs: 
     outputs: program.outputs,
     outputDTypes,
     opsPerElement: ops,
+    members: program.steps
+      .filter((s) => s.op !== "const")
+      .map((s) => s.op)
+      .join("+"),
     wide: metas.some((m) => dtypeBytes(m.dtype) >= 4),
     evaluate(values) {
       for (const s of steps) s(values);

@@ -31,6 +31,7 @@ export function runConv2dProgram(
   const { oh: OH, ow: OW, sh, sw, dh, dw, pt, pl } = win;
   const cores = npu.profile.cores;
   const prog = new TileProgram(npu.profile, op, unit, x.dtype);
+  prog.members = sink.members;
   // The vector unit does one MAC per lane per cycle, at the 32-bit rate for fp32 (as its matmul does).
   const macCycles = (macs: number) => (unit === "tensor" ? prog.tensorCycles(macs, mode.int8) : prog.vectorCycles(macs, 1, mode.inBytes >= 4));
 

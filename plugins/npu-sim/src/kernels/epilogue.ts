@@ -29,7 +29,7 @@ function epilogueKernel(op: string, gemm: Gemm): NpuKernel {
     const extras = inputs.slice(e.baseInputs);
     const [product] = getOp(e.base).infer(inputs.slice(0, e.baseInputs), e.baseAttrs);
     const vp = compileVectorProgram(op, e.program, [product!, ...extras]);
-    const sink = programSink(vp, product!, extras, outputs);
+    const sink = programSink(e.base, vp, product!, extras, outputs);
     // The GEMM writes through the sink only: the output views are where its rows would have gone.
     const y = { ...outputs[0]!, dtype: product!.dtype, shape: product!.shape };
     if (e.base === "conv2d") {

@@ -22,6 +22,7 @@ const fusedKernel: NpuKernel = ({ inputs, outputs, attrs }, device) => {
   const shape = outputs[0]!.shape;
   const n = sizeOf(shape);
   const prog = new TileProgram(npu.profile, "fused", "vector", inputs[0]?.dtype ?? outputs[0]!.dtype);
+  prog.members = vp.members;
   const offsets = inputs.map((v) => broadcastOffsets(v, shape));
   const inBytes = inputs.reduce((s, v) => s + dtypeBytes(v.dtype), 0);
   const outBytes = outputs.reduce((s, v) => s + dtypeBytes(v.dtype), 0);

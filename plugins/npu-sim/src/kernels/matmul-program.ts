@@ -101,6 +101,7 @@ export function runMatmulProgram(
   const K = a.shape[ta ? r - 2 : r - 1]!;
   const batch = sizeOf(y.shape.slice(0, r - 2));
   const prog = new TileProgram(npu.profile, op, "tensor", a.dtype);
+  prog.members = sink.members;
   const { tm, tn, tk, split } = planMatmul(prog, mode, batch, M, N, K);
   const mBlocks = Math.ceil(M / tm);
   const nBlocks = Math.ceil(N / tn);

@@ -45,6 +45,7 @@ export function runVectorMatmul(
   const batches = sizeOf(y.shape.slice(0, r - 2));
   const bytes = dtypeBytes(a.dtype);
   const prog = new TileProgram(npu.profile, op, "vector", a.dtype);
+  prog.members = sink.members;
   // Tiling: column blocks of B that fit the weight RAM double-buffered, then row blocks of A and the output.
   let tn = N;
   while (tn > 1 && 2 * K * tn * bytes > prog.weightCapacity) tn = Math.ceil(tn / 2);
