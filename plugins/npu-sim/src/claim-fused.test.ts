@@ -116,3 +116,30 @@ test("a claimed fused group with two outputs hands both back", async () => {
   outputs[0]!.forEach((v, i) => assert.equal(v, Math.fround(p[i]! - Math.fround(g[i]! * Math.fround(0.1)))));
   outputs[1]!.forEach((v, i) => assert.equal(v, Math.abs(Math.fround(g[i]! * Math.fround(0.1)))));
 });
+
+test("an fp16 conv whose fused group adds a residual runs as one conv2dEpilogue launch, equal to the ops one by one", async () => {
+  const inputs = { x: tensor("float16", [2, 3, 8, 8], half(ramp(384, -1, 1, 9))), skip: tensor("float16", [2, 4, 8, 8], half(ramp(512, -1, 1, 10))) };
+  const weights = { w: tensor("float16", [4, 3, 3, 3], half(ramp(108, -0.5, 0.5, 11))), b: tensor("float16", [4], half(ramp(4, -0.2, 0.2, 12))) };
+  const residual = program(
+    [
+      { op: "add", args: [1, 0] }, // 2: skip + conv
+      { op: "relu", args: [2] }, // 3
+    ],
+    [3],
+  );
+  const nodes = [n("conv2d", ["x", "w", "b"], "c", { pads: [1, 1, 1, 1] }), n("fused", ["skip", "c"], "y", residual)];
+  const graph = graphView(inputs, weights, nodes, ["y"]);
+  const tensors = { ...inputs, ...weights };
+  const device = chip();
+  const claims = claimSubgraphs(graph, device);
+  assert.equal(claims.length, 1);
+  assert.equal(claims[0]!.name, "conv2dEpilogue");
+  const { outputs, events } = await runClaim(device, claims[0]!, tensors);
+  assert.deepEqual(
+    events.map((e) => [e.name, e.args!.members]),
+    [["conv2dEpilogue", "conv2d+add+relu"]],
+  );
+  const reference = await runOneByOne(device, graph, tensors);
+  assert.deepEqual(Array.from(outputs[0]!), Array.from(reference.values.get("y")!.values));
+  assert.ok(outputs[0]!.some((v) => v > 0.2) && outputs[0]!.some((v) => v === 0), "real values through the relu");
+});

@@ -84,7 +84,9 @@ export function compileChain(graph: GraphView, chain: readonly number[], kernels
     const node = graph.nodes[i]!;
     const dtype = graph.values.get(node.inputs[0] ?? "")?.dtype;
     const layout = tensorLayout(graph, node, halfTensor);
-    const conv = layout === undefined ? undefined : dtype === "float16" ? fuseHalfConv(graph, i, next, layout) : fuseQuantizedConv(graph, i, next, layout);
+    let conv = layout === undefined ? undefined : dtype === "float16" ? fuseHalfConv(graph, i, next, layout) : fuseQuantizedConv(graph, i, next, layout);
+    // Nothing joined the conv program, but the engine's fused group after it (a residual add) can ride on an epilogue launch.
+    if (conv?.nodes.length === 1 && dtype === "float16") conv = gemmEpilogue(graph, i, next, kernels) ?? conv;
     if (conv) {
       conv.nodes.forEach((n) => fused.add(n));
       steps.push(conv);
@@ -108,11 +110,11 @@ function present(node: GraphNodeView): string[] {
   return ins;
 }
 
-function kernelStep(index: number, node: GraphNodeView, kernel: KernelFn<HostBuffer>): Step {
+function kernelStep(index: number, node: GraphNodeView, kernel: KernelFn<HostBuffer>, nodes: readonly number[] = [index]): Step {
   const names = present(node);
   return {
     name: node.op,
-    nodes: [index],
+    nodes,
     run(env, launch, npu) {
       const inputs = names.map((n) => env.get(n)!);
       const metas = node.op === "cast" ? [{ shape: inputs[0]!.shape, dtype: node.attrs.to as "float16" }] : getOp(node.op).infer(inputs, node.attrs);
@@ -122,6 +124,27 @@ function kernelStep(index: number, node: GraphNodeView, kernel: KernelFn<HostBuf
       node.outputs.forEach((o, k) => env.set(o, outs[k]!));
     },
   };
+}
+
+/**
+ * An fp16 GEMM (conv2d, or a matmul over rows) whose one reader is the engine's fused group over
+ * operands of the GEMM's shape (a residual): one conv2dEpilogue / matmulEpilogue launch, so the
+ * product stays on chip. Undefined when the chip has no such epilogue or the group does not fit.
+ */
+function gemmEpilogue(graph: GraphView, head: number, next: Next, kernels: readonly NpuRegistration[]): Step | undefined {
+  const gemm = graph.nodes[head]!;
+  const product = gemm.outputs[0]!;
+  const reader = next(product, head);
+  const group = reader === undefined ? undefined : graph.nodes[reader]!;
+  const over = group && programOverValue(graph, group, product, () => true);
+  const dims = (v: string | undefined) => String(v === undefined ? undefined : graph.values.get(v)?.shape);
+  if (!group || !over || dims(group.outputs[0]) !== dims(product)) return undefined;
+  const op = gemm.op === "conv2d" ? "conv2dEpilogue" : "matmulEpilogue";
+  const kernel = nativeKernel(op, "float16", kernels);
+  if (!kernel) return undefined;
+  const base = present(gemm);
+  const attrs = { ...gemm.attrs, baseInputs: base.length, program: JSON.stringify(over.program.steps), outputs: [...over.program.outputs] };
+  return kernelStep(head, { op, inputs: [...base, ...over.operands], outputs: group.outputs, attrs }, kernel, [head, reader!]);
 }
 
 /** identity / reshape / flatten: the same contiguous DRAM seen with another shape; no data moves. */
