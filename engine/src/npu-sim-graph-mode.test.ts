@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import "./testing/first-party-devices.ts";
-import { compile, fallbackReport, nn, optim, removeDevice, resetFallbackReport, setDefaultDevice, useDevice } from "./index.ts";
+import { compile, fallbackReport, nn, optim, profiler, removeDevice, resetFallbackReport, setDefaultDevice, useDevice } from "./index.ts";
 import { createSession, type Graph } from "./runtime.ts";
 import { assertClose, batchOf, plainCnn, trainStep, twins } from "./testing/compile-twins.ts";
 
@@ -46,7 +46,16 @@ test("a compiled CNN training step on npu-sim equals eager, runs fused groups na
     lc.dispose();
   }
   const eager = await launchesOf(async () => (await eagerStep(x, y).data(), undefined));
+  profiler.start();
   const compiled = await launchesOf(async () => (await compiledStep(x, y).data(), undefined));
+  const events = profiler.stop().filter((e) => e.device === "npu-sim" && e.category === "kernel");
+  // The profile shows each fused group as one kernel event naming its member ops.
+  const fusedEvents = events.filter((e) => e.name === "fused" || e.name.endsWith("Epilogue"));
+  assert.equal(fusedEvents.length, compiled.filter((o) => o === "fused" || o.endsWith("Epilogue")).length);
+  assert.ok(
+    fusedEvents.some((e) => e.name === "conv2dEpilogue" && e.args!.members === "conv2d+relu"),
+    fusedEvents.map((e) => `${e.name}: ${e.args!.members}`).join("\n"),
+  );
   const eagerParams = new Map(eagerModel.namedParameters());
   for (const [name, p] of compiledModel.namedParameters()) await assertClose(p, eagerParams.get(name)!, 1e-5, `parameter ${name}`);
   const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
