@@ -109,20 +109,67 @@ test("conv2dEpilogue (float32, vector unit): the fp32 convolution with its epilo
   assert.equal(k.macs, 2 * 5 * 4 * 4 * 3 * 9);
 });
 
-test("epilogues the chip has no program for are refused by its registrations, so the engine runs their decomposition", async () => {
+/** The backward of conv → relu: the input gradient, masked where the forward input was not positive. */
+const reluMaskBackward = (base: Attrs): Attrs => ({
+  ...base,
+  baseInputs: 2,
+  program: JSON.stringify([
+    { op: "const", args: [], value: 0, to: "float32" }, // 2
+    { op: "greater", args: [1, 2] }, // 3
+    { op: "const", args: [], value: 0, to: "float32" }, // 4
+    { op: "where", args: [3, 0, 4] }, // 5
+  ]),
+  outputs: [5],
+});
+
+test("conv2dGradInputEpilogue (float32, vector unit, stride 2): a transposed conv with its relu mask in one launch", async () => {
+  const gradOut = values("float32", [2, 4, 3, 3], 17);
+  const w = values("float32", [4, 3, 3, 3], 18, -0.4, 0.4);
+  const forwardInput = values("float32", [2, 3, 6, 6], 19);
+  const attrs = reluMaskBackward({ pads: [1, 1, 1, 1], strides: [2, 2], inputShape: [2, 3, 6, 6] });
+  const expected = await runAllOutputs(cpu, "conv2dGradInputEpilogue", [gradOut, w, forwardInput], attrs);
+  const fused = await run(npu, "conv2dGradInputEpilogue", [gradOut, w, forwardInput], attrs);
+  assertClose(fused.outputs[0]!, expected[0]!, 1e-5, 1e-6, "conv2dGradInputEpilogue float32");
+  assert.ok(expected[0]!.some((v) => Math.abs(v) > 0.1) && expected[0]!.some((v) => v === 0), "real values through the mask");
+  assert.deepEqual(
+    fused.log.map((l) => [l.op, l.unit, l.members]),
+    [["conv2dGradInputEpilogue", "vector", "conv2dGradInput+greater+where"]],
+  );
+});
+
+test("conv2dGradInput (float16, tensor unit, groups and dilation) equals the cpu reference", async () => {
+  const gradOut = values("float16", [1, 4, 5, 5], 20);
+  const w = values("float16", [4, 1, 3, 3], 21, -0.5, 0.5);
+  const attrs = { pads: [2, 2, 2, 2], dilations: [2, 2], groups: 2, inputShape: [1, 2, 5, 5] };
+  const [expected] = await runAllOutputs(cpu, "conv2dGradInput", [gradOut, w], attrs);
+  const actual = await run(npu, "conv2dGradInput", [gradOut, w], attrs);
+  assertClose(actual.outputs[0]!, expected!, 1e-2, 2e-3, "conv2dGradInput float16");
+  assert.deepEqual(
+    actual.log.map((l) => [l.op, l.unit]),
+    [["conv2dGradInput", "tensor"]],
+  );
+});
+
+test("epilogues a chip has no program for are refused by its registrations, so the engine runs their decomposition", async () => {
   const has = (plugin: typeof npuSimPlugin, op: string, dtype: DType) => plugin.kernels.some((k) => k.op === op && k.dtypes !== "*" && k.dtypes.includes(dtype));
-  assert.ok(has(npuSimPlugin, "conv2dEpilogue", "float16") && has(npuSimPlugin, "conv2dEpilogue", "float32") && has(npuSimPlugin, "matmulEpilogue", "float32"));
-  assert.ok(!has(npuSimPlugin, "conv2dGradInputEpilogue", "float32") && !has(npuSimPlugin, "conv2dGradInputEpilogue", "float16"), "no conv2dGradInput program");
-  assert.ok(!has(npuSimEdgePlugin, "conv2dEpilogue", "float16"), "the int8-only edge part has no fp16 tensor unit");
+  for (const op of ["conv2dEpilogue", "conv2dGradInputEpilogue", "matmulEpilogue"]) {
+    assert.ok(has(npuSimPlugin, op, "float16") && has(npuSimPlugin, op, "float32"), op);
+  }
+  // The int8-only edge part has no fp16 tensor unit: its fp16 convolutions and their epilogues decompose.
+  assert.ok(!has(npuSimEdgePlugin, "conv2dEpilogue", "float16") && !has(npuSimEdgePlugin, "conv2dGradInputEpilogue", "float16"));
   assert.ok(has(npuSimEdgePlugin, "matmulEpilogue", "float16"), "its vector unit runs fp16 matmul epilogues");
-  // A refused one still runs on the chip, as its GEMM's decomposition then a `fused` launch, and agrees with the cpu.
-  const gradOut = values("float32", [1, 3, 5, 5], 11);
-  const w = values("float32", [3, 2, 3, 3], 12, -0.4, 0.4);
-  const mask = values("float32", [1, 2, 5, 5], 13);
-  const attrs = { ...residualRelu({ pads: [1, 1, 1, 1], inputShape: [1, 2, 5, 5] }, 2, "float32") };
-  const expected = await runAllOutputs(cpu, "conv2dGradInputEpilogue", [gradOut, w, mask], attrs);
-  const decomposed = await run(npu, "conv2dGradInputEpilogue", [gradOut, w, mask], attrs);
-  assertClose(decomposed.outputs[0]!, expected[0]!, 1e-5, 1e-6, "conv2dGradInputEpilogue decomposed on npu-sim");
-  const ops = decomposed.log.map((l) => l.op);
-  assert.ok(ops.includes("fused") && !ops.includes("conv2dGradInputEpilogue"), ops.join(", "));
+  const edge = await executorFor(npuSimEdgePlugin, { decompose: true });
+  try {
+    const x = values("float16", [1, 2, 5, 5], 11);
+    const w = values("float16", [3, 2, 3, 3], 12, -0.4, 0.4);
+    const residual = values("float16", [1, 3, 5, 5], 13);
+    const attrs = residualRelu({ pads: [1, 1, 1, 1] }, 2, "float16");
+    const expected = await runAllOutputs(cpu, "conv2dEpilogue", [x, w, residual], attrs);
+    const decomposed = await run(edge, "conv2dEpilogue", [x, w, residual], attrs);
+    assertClose(decomposed.outputs[0]!, expected[0]!, 1e-2, 2e-3, "conv2dEpilogue float16 decomposed on the edge chip");
+    const ops = decomposed.log.map((l) => l.op);
+    assert.ok(ops.includes("matmul") && ops.includes("fused") && !ops.includes("conv2dEpilogue"), ops.join(", "));
+  } finally {
+    await edge.dispose();
+  }
 });

@@ -5,6 +5,7 @@ import { fp16Mode, fp32VectorMode } from "../chip/tensor-unit.ts";
 import { programSink } from "../chip/tile-sink.ts";
 import { compileVectorProgram } from "../chip/vector-program.ts";
 import { npuOf } from "../device.ts";
+import { runConv2dGradInputProgram } from "./conv2d-grad-input.ts";
 import { fusedActivation, runConv2dProgram } from "./conv2d-program.ts";
 import { runMatmulProgram } from "./matmul-program.ts";
 import { npuKernel, type NpuKernel, type NpuRegistration } from "./registration.ts";
@@ -36,6 +37,9 @@ function epilogueKernel(op: string, gemm: Gemm): NpuKernel {
       const b = bias && dmaLoad(bias, elementOffsets(bias.shape, bias.strides, bias.offset), 0, bias.shape[0]!);
       const mode = (gemm === "tensor" ? fp16Mode : fp32VectorMode)(b, fusedActivation(op, e.baseAttrs) === "relu");
       runConv2dProgram(npu, op, x!, w!, y, e.baseAttrs, mode, sink, gemm);
+    } else if (e.base === "conv2dGradInput") {
+      const mode = (gemm === "tensor" ? fp16Mode : fp32VectorMode)(undefined, false);
+      runConv2dGradInputProgram(npu, op, x!, w!, y, e.baseAttrs, mode, sink, gemm);
     } else if (e.base === "matmul" && gemm === "tensor") runMatmulProgram(npu, op, x!, w!, y, e.baseAttrs, fp16Mode(undefined, false), sink);
     else if (e.base === "matmul") runVectorMatmul(npu, op, x!, w!, y, e.baseAttrs, sink);
     else throw new KernelError(`npu-sim ${op}: no program for its ${e.base} (registration bug)`);
@@ -44,25 +48,28 @@ function epilogueKernel(op: string, gemm: Gemm): NpuKernel {
 
 const VECTOR_MATMUL_DTYPES: readonly DType[] = ["float32", "int32", "int8", "uint8"];
 
-/** Epilogues on the vector unit's GEMMs: fp32 conv2d, fp32 and integer matmul. */
+/** Epilogues on the vector unit's GEMMs: fp32 conv2d and conv2dGradInput, fp32 and integer matmul. */
 const vectorEpilogueKernels: NpuRegistration[] = [
   npuKernel("conv2dEpilogue", ["float32"], epilogueKernel("conv2dEpilogue", "vector")),
+  npuKernel("conv2dGradInputEpilogue", ["float32"], epilogueKernel("conv2dGradInputEpilogue", "vector")),
   npuKernel("matmulEpilogue", VECTOR_MATMUL_DTYPES, epilogueKernel("matmulEpilogue", "vector")),
 ];
 
 /**
- * The epilogues this chip runs natively: conv2d and matmul on the fp16 tensor unit, on the vector
- * unit otherwise. conv2dGradInputEpilogue is not registered (the chip has no conv2dGradInput
- * program), so the engine never fuses it here, or runs its decomposition.
+ * The epilogues this chip runs natively: on the fp16 tensor unit, or on the vector unit for fp32
+ * and integers. Others (integer convolutions) are not registered, so the engine never builds them
+ * for this chip, or runs their decomposition.
  */
 export const epilogueKernels: NpuRegistration[] = [
   npuKernel("conv2dEpilogue", ["float16"], epilogueKernel("conv2dEpilogue", "tensor")),
+  npuKernel("conv2dGradInputEpilogue", ["float16"], epilogueKernel("conv2dGradInputEpilogue", "tensor")),
   npuKernel("matmulEpilogue", ["float16"], epilogueKernel("matmulEpilogue", "tensor")),
   ...vectorEpilogueKernels,
 ];
 
-/** The int8-only edge chip: everything on its vector unit (fp16 matmul too); no fp16 conv2d epilogue. */
+/** The int8-only edge chip: everything on its vector unit (fp16 matmul too); no fp16 conv epilogues. */
 export const edgeEpilogueKernels: NpuRegistration[] = [
   npuKernel("conv2dEpilogue", ["float32"], epilogueKernel("conv2dEpilogue", "vector")),
+  npuKernel("conv2dGradInputEpilogue", ["float32"], epilogueKernel("conv2dGradInputEpilogue", "vector")),
   npuKernel("matmulEpilogue", ["float16", ...VECTOR_MATMUL_DTYPES], epilogueKernel("matmulEpilogue", "vector")),
 ];

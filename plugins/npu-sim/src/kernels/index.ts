@@ -1,5 +1,6 @@
 import { hasOp } from "@polychip/hal";
 import { conv2dKernels, vectorConv2dKernels } from "./conv2d.ts";
+import { conv2dGradInputKernels, vectorConv2dGradInputKernels } from "./conv2d-grad-input.ts";
 import { dataMovementKernels } from "./data-movement.ts";
 import { indexingKernels } from "./indexing.ts";
 import { elementwiseKernels } from "./elementwise.ts";
@@ -35,6 +36,8 @@ export const npuSimKernels: readonly NpuRegistration[] = [
   ...matmulKernels,
   ...conv2dKernels,
   ...vectorConv2dKernels,
+  ...conv2dGradInputKernels,
+  ...vectorConv2dGradInputKernels,
   ...poolKernels,
   ...elementwiseKernels,
   ...softmaxKernels,
@@ -49,7 +52,7 @@ export const npuSimKernels: readonly NpuRegistration[] = [
  * decomposition on the chip.
  */
 export const edgeInt8Kernels: readonly NpuRegistration[] = [
-  ...npuSimKernels.filter((k) => !matmulKernels.includes(k) && !conv2dKernels.includes(k) && !epilogueKernels.includes(k)),
+  ...npuSimKernels.filter((k) => ![...matmulKernels, ...conv2dKernels, ...conv2dGradInputKernels, ...epilogueKernels].includes(k)),
   ...vectorMatmulFp16Kernels,
   ...edgeEpilogueKernels,
 ];
