@@ -4,10 +4,20 @@ import { dmaStore, halves } from "./chip/dma.ts";
 import { integerRange, saturate } from "./chip/numerics.ts";
 import { ACC_BYTES, type TensorMode } from "./chip/tensor-unit.ts";
 import { TileProgram } from "./chip/tile-program.ts";
+import type { VectorProgram } from "./chip/vector-program.ts";
 import type { NpuSimDevice } from "./device.ts";
 
-/** An elementwise op applied to each conv output on chip, as its own kernel would (rounding to the output dtype after it). */
-export type EpilogueOp = { readonly kind: "relu" } | { readonly kind: "add"; readonly perChannel: Float64Array };
+/**
+ * An elementwise op applied to each conv output on chip, as its own kernel would (rounding to the
+ * output dtype after it); `program` is a HAL fused program over [conv value, per-channel operands...].
+ */
+export type EpilogueOp =
+  | { readonly kind: "relu" }
+  | { readonly kind: "add"; readonly perChannel: Float64Array }
+  | { readonly kind: "program"; readonly program: VectorProgram; readonly perChannel: readonly Float64Array[] };
+
+/** Vector-unit operations per conv output element for the epilogue. */
+const epilogueOps = (epilogue: readonly EpilogueOp[]) => epilogue.reduce((s, e) => s + (e.kind === "program" ? e.program.opsPerElement : 1), 0);
 
 /** What a claim fused behind one tensor-unit convolution (a linear layer is a 1×1 conv of [rows, K, 1, 1]). */
 export interface FusedConv {
@@ -36,6 +46,14 @@ function dmaInto(
   } else {
     for (let i = 0; i < count; i++) dst[at + i] = onChip(storage[offsets[start + i]!]!);
   }
+}
+
+/** A fused program's one output for conv value `v` of output channel `oc`. */
+function runOnChannel(e: Extract<EpilogueOp, { kind: "program" }>, v: number, oc: number, registers: Float64Array): number {
+  registers[0] = v;
+  for (let k = 0; k < e.perChannel.length; k++) registers[1 + k] = e.perChannel[k]![oc]!;
+  e.program.evaluate(registers);
+  return registers[e.program.outputs[0]!]!;
 }
 
 function roundToHalf(v: number): number {
@@ -118,6 +136,7 @@ export function runFusedConv(
   const taps = Cg * KH * KW;
   const resident: (string | undefined)[] = new Array(cores).fill(undefined);
   const poolOps = spec.pool ? pkh * pkw : 0;
+  const registers = new Float64Array(Math.max(0, ...spec.epilogue.map((e) => (e.kind === "program" ? e.program.valueCount : 0))));
   let block = 0;
   let channelBlock = 0;
   for (let g = 0; g < G; g++) {
@@ -154,6 +173,7 @@ export function runFusedConv(
               if (halfOut) v = roundToHalf(v);
               for (const e of spec.epilogue) {
                 if (e.kind === "relu") v = v > 0 || v !== v ? v : 0;
+                else if (e.kind === "program") v = runOnChannel(e, v, oc, registers);
                 else v = halfOut ? roundToHalf(Math.fround(v + e.perChannel[oc]!)) : Math.fround(v + e.perChannel[oc]!);
               }
               plane[i] = v;
@@ -167,7 +187,7 @@ export function runFusedConv(
           }
           const macs = ocs * (r1 - r0) * OW * taps;
           prog.macs += macs;
-          const vectorWork = prog.vectorCycles(ocs * (r1 - r0) * OW, spec.epilogue.length, false) + prog.vectorCycles(ocs * prows * POW, poolOps, false);
+          const vectorWork = prog.vectorCycles(ocs * (r1 - r0) * OW, epilogueOps(spec.epilogue), false) + prog.vectorCycles(ocs * prows * POW, poolOps, false);
           prog.step(core, {
             inBytes: slab.length * mode.inBytes + wBytes,
             computeCycles: prog.tensorCycles(macs, mode.int8) + vectorWork,

@@ -19,6 +19,8 @@ import { int8Mode } from "./chip/int8-mode.ts";
 import { integerRange } from "./chip/numerics.ts";
 import { fp16Mode, type TensorMode } from "./chip/tensor-unit.ts";
 import { fusedConvShape, runFusedConv, type EpilogueOp, type FusedConv } from "./claim-fused-conv.ts";
+import { programOverValue, type ProgramOverValue } from "./claim-fused-node.ts";
+import { compileVectorProgram } from "./chip/vector-program.ts";
 import type { NpuSimDevice } from "./device.ts";
 import { streamKernel } from "./kernels/elementwise.ts";
 import { fusedActivation } from "./kernels/conv2d-program.ts";
@@ -82,7 +84,9 @@ export function compileChain(graph: GraphView, chain: readonly number[], kernels
     const node = graph.nodes[i]!;
     const dtype = graph.values.get(node.inputs[0] ?? "")?.dtype;
     const layout = tensorLayout(graph, node, halfTensor);
-    const conv = layout === undefined ? undefined : dtype === "float16" ? fuseHalfConv(graph, i, next, layout) : fuseQuantizedConv(graph, i, next, layout);
+    let conv = layout === undefined ? undefined : dtype === "float16" ? fuseHalfConv(graph, i, next, layout) : fuseQuantizedConv(graph, i, next, layout);
+    // Nothing joined the conv program, but the engine's fused group after it (a residual add) can ride on an epilogue launch.
+    if (conv?.nodes.length === 1 && dtype === "float16") conv = gemmEpilogue(graph, i, next, kernels) ?? conv;
     if (conv) {
       conv.nodes.forEach((n) => fused.add(n));
       steps.push(conv);
@@ -106,19 +110,41 @@ function present(node: GraphNodeView): string[] {
   return ins;
 }
 
-function kernelStep(index: number, node: GraphNodeView, kernel: KernelFn<HostBuffer>): Step {
+function kernelStep(index: number, node: GraphNodeView, kernel: KernelFn<HostBuffer>, nodes: readonly number[] = [index]): Step {
   const names = present(node);
   return {
     name: node.op,
-    nodes: [index],
+    nodes,
     run(env, launch, npu) {
       const inputs = names.map((n) => env.get(n)!);
-      const [meta] = node.op === "cast" ? [{ shape: inputs[0]!.shape, dtype: node.attrs.to as "float16" }] : getOp(node.op).infer(inputs, node.attrs);
-      const out = launch.alloc(meta!.dtype, meta!.shape);
-      npu.launch(kernel, { op: node.op, inputs, outputs: [out], attrs: node.attrs });
-      env.set(node.outputs[0]!, out);
+      const metas = node.op === "cast" ? [{ shape: inputs[0]!.shape, dtype: node.attrs.to as "float16" }] : getOp(node.op).infer(inputs, node.attrs);
+      // A fused group or an epilogue may have several outputs (a GEMM's pre-activation beside its result).
+      const outs = metas.map((m) => launch.alloc(m.dtype, m.shape));
+      npu.launch(kernel, { op: node.op, inputs, outputs: outs, attrs: node.attrs });
+      node.outputs.forEach((o, k) => env.set(o, outs[k]!));
     },
   };
+}
+
+/**
+ * An fp16 GEMM (conv2d, or a matmul over rows) whose one reader is the engine's fused group over
+ * operands of the GEMM's shape (a residual): one conv2dEpilogue / matmulEpilogue launch, so the
+ * product stays on chip. Undefined when the chip has no such epilogue or the group does not fit.
+ */
+function gemmEpilogue(graph: GraphView, head: number, next: Next, kernels: readonly NpuRegistration[]): Step | undefined {
+  const gemm = graph.nodes[head]!;
+  const product = gemm.outputs[0]!;
+  const reader = next(product, head);
+  const group = reader === undefined ? undefined : graph.nodes[reader]!;
+  const over = group && programOverValue(graph, group, product, () => true);
+  const dims = (v: string | undefined) => String(v === undefined ? undefined : graph.values.get(v)?.shape);
+  if (!group || !over || dims(group.outputs[0]) !== dims(product)) return undefined;
+  const op = gemm.op === "conv2d" ? "conv2dEpilogue" : "matmulEpilogue";
+  const kernel = nativeKernel(op, "float16", kernels);
+  if (!kernel) return undefined;
+  const base = present(gemm);
+  const attrs = { ...gemm.attrs, baseInputs: base.length, program: JSON.stringify(over.program.steps), outputs: [...over.program.outputs] };
+  return kernelStep(head, { op, inputs: [...base, ...over.operands], outputs: group.outputs, attrs }, kernel, [head, reader!]);
 }
 
 /** identity / reshape / flatten: the same contiguous DRAM seen with another shape; no data moves. */
@@ -165,11 +191,14 @@ function outputChannels(graph: GraphView, node: GraphNodeView, weight: string, l
   return layout.kind === "linear" && !layout.transposeB ? shape[1]! : shape[0]!;
 }
 
-/** conv2d or matmul (fp16) → per-channel adds and ReLUs (each rounding to fp16 as its kernel would) → a maxPool2d after a conv. */
+/**
+ * conv2d or matmul (fp16) → per-channel adds, ReLUs and the engine's fused groups over per-channel
+ * operands (each rounding to fp16 as its kernel would) → a maxPool2d after a conv.
+ */
 function fuseHalfConv(graph: GraphView, head: number, next: Next, layout: Layout): Step {
   const conv = graph.nodes[head]!;
   const channels = outputChannels(graph, conv, conv.inputs[1]!, layout);
-  const epilogue: { kind: "relu" | "add"; operand?: string }[] = [];
+  const epilogue: ({ kind: "relu" | "add"; operand?: string } | { kind: "program"; over: ProgramOverValue })[] = [];
   const nodes = [head];
   let value = conv.outputs[0]!;
   let pool: Attrs | undefined;
@@ -180,6 +209,11 @@ function fuseHalfConv(graph: GraphView, head: number, next: Next, layout: Layout
       const operand = node.inputs[0] === value ? node.inputs[1] : node.inputs[0];
       if (!perChannelConstant(graph, operand, channels, layout)) break;
       epilogue.push({ kind: "add", operand });
+    } else if (node.op === "fused") {
+      // The engine's fused group after the GEMM: on chip like the adds and ReLUs, if its operands are per-channel.
+      const over = programOverValue(graph, node, value, (o) => perChannelConstant(graph, o, channels, layout));
+      if (!over) break;
+      epilogue.push({ kind: "program", over });
     } else if (node.op === "maxPool2d" && layout.kind === "conv") pool = node.attrs;
     else break;
     nodes.push(n);
@@ -192,7 +226,10 @@ function fuseHalfConv(graph: GraphView, head: number, next: Next, layout: Layout
     name,
     convAttrs: layout.kind === "conv" ? conv.attrs : {},
     pool,
-    epilogue: epilogue.map((e): EpilogueOp => (e.kind === "relu" ? { kind: "relu" } : { kind: "add", perChannel: load(views.get(e.operand!)!) })),
+    epilogue: epilogue.map((e): EpilogueOp => {
+      if (e.kind === "program") return { kind: "program", program: channelProgram(name, e.over, views), perChannel: e.over.operands.map((o) => load(views.get(o)!)) };
+      return e.kind === "relu" ? { kind: "relu" } : { kind: "add", perChannel: load(views.get(e.operand!)!) };
+    }),
   });
   const bias = layout.kind === "conv" ? b : undefined;
   return fusedStep(
@@ -295,6 +332,12 @@ function asOneByOne(a: TensorView<HostBuffer>, b: TensorView<HostBuffer>, transp
     { ...a, shape: [M, K, 1, 1], strides: [a.strides[0]!, a.strides[1]!, 1, 1] },
     { ...b, shape: [N, K, 1, 1], strides: [sn, sk, 1, 1] },
   ];
+}
+
+/** The group's program for the vector unit: value 0 is the GEMM's fp16 result, the operands as the claim received them. */
+function channelProgram(name: string, over: ProgramOverValue, views: Env) {
+  const metas = [{ shape: [], dtype: "float16" as const }, ...over.operands.map((o) => ({ shape: [], dtype: views.get(o)!.dtype }))];
+  return compileVectorProgram(name, over.program, metas);
 }
 
 function sameConstant(graph: GraphView, a: string | undefined, b: string | undefined): boolean {

@@ -13,7 +13,7 @@ const NAME_LIMIT = 96;
  * runs without the host (native kernels, float casts, reshapes) that does some work (not only
  * views), and compiles each into launches with conv epilogues and pools fused. A claim's
  * intermediates live in DRAM (or, fused, only on chip); only its inputs and outputs cross the
- * host link. Nodes the chip has no kernel for (float32 convolutions, which decompose) end a run
+ * host link. Nodes the chip has no kernel for (logSoftmax, normalisations, which decompose) end a run
  * and run op by op.
  */
 export function claimSubgraphs(graph: GraphView, device: Device<HostBuffer>): SubgraphClaim<HostBuffer>[] {

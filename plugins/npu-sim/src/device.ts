@@ -1,4 +1,4 @@
-import { HAL_VERSION, KernelError, type KernelCall, type KernelFn } from "@polychip/hal";
+import { HAL_VERSION, KernelError, type Attrs, type KernelCall, type KernelFn, type TensorMeta } from "@polychip/hal";
 import { HostDevice, kernelEvent, transferEvent, type HostBuffer } from "@polychip/plugin-sdk";
 import type { KernelStats } from "./chip/tile-program.ts";
 import { NPU_DTYPES } from "./dtypes.ts";
@@ -32,6 +32,8 @@ export class NpuSimDevice extends HostDevice {
   private transferMs = 0;
   private pending: KernelStats | undefined;
   readonly kernelLog: KernelStats[] = [];
+  /** Set by the plugin's create() (index.ts): the lane program of a fused group, for compile reports. */
+  kernelSource?: (op: string, inputs: readonly TensorMeta[], attrs: Attrs) => string | undefined;
 
   constructor(options: NpuSimOptions = {}) {
     const profile = resolveProfile(options.profile, options.base);

@@ -2,7 +2,9 @@ import { HAL_VERSION, type DevicePlugin } from "@polychip/hal";
 import { claimSubgraphs } from "./claim.ts";
 import { NpuSimDevice, type NpuSimOptions } from "./device.ts";
 import { edgeInt8Kernels, npuSimKernels } from "./kernels/index.ts";
+import type { NpuRegistration } from "./kernels/registration.ts";
 import { EDGE_INT8_PROFILE } from "./profile.ts";
+import { programListing } from "./program-listing.ts";
 
 export { NpuSimDevice, type NpuSimOptions } from "./device.ts";
 export { EDGE_INT8_PROFILE, MLU_CLASS_PROFILE, resolveProfile, type ChipProfile } from "./profile.ts";
@@ -18,13 +20,19 @@ export { claimSubgraphs } from "./claim.ts";
 export const npuSimPlugin: DevicePlugin<NpuSimOptions> = {
   name: "npu-sim",
   halVersion: HAL_VERSION,
-  create: (options) => new NpuSimDevice(options),
+  create: (options) => withListing(new NpuSimDevice(options), npuSimKernels),
   kernels: npuSimKernels,
   // Level 2: chains the chip runs without the host are claimed and run as units (claim.ts).
   claimSubgraphs,
 };
 
 export default npuSimPlugin;
+
+/** The device with its compile-report listing of the fused groups its `kernels` run natively. */
+function withListing(device: NpuSimDevice, kernels: readonly NpuRegistration[]): NpuSimDevice {
+  device.kernelSource = (op, inputs, attrs) => programListing(kernels, op, inputs, attrs);
+  return device;
+}
 
 /**
  * The same simulator as a second device, 'npu-sim-edge', on the int8-only edge profile
@@ -34,7 +42,7 @@ export default npuSimPlugin;
 export const npuSimEdgePlugin: DevicePlugin<NpuSimOptions> = {
   name: "npu-sim-edge",
   halVersion: HAL_VERSION,
-  create: (options) => new NpuSimDevice({ base: EDGE_INT8_PROFILE, ...options, name: "npu-sim-edge" }),
+  create: (options) => withListing(new NpuSimDevice({ base: EDGE_INT8_PROFILE, ...options, name: "npu-sim-edge" }), edgeInt8Kernels),
   kernels: edgeInt8Kernels.map((k) => ({ ...k, device: "npu-sim-edge" })),
   claimSubgraphs,
 };

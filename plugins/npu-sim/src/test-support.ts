@@ -1,7 +1,7 @@
 /** Helpers for npu-sim's own tests: run one kernel on a fresh simulated chip and read back values and cost. */
 import { getOp, type Attrs, type DType, type KernelFn, type OpDef, type TensorMeta } from "@polychip/hal";
 import type { HostBuffer } from "@polychip/plugin-sdk";
-import { allocOutput, download, upload } from "@polychip/plugin-sdk/kit";
+import { allocOutput, download, upload, type OpExecutor } from "@polychip/plugin-sdk/kit";
 import type { KernelStats } from "./chip/tile-program.ts";
 import { NpuSimDevice } from "./device.ts";
 import { npuSimKernels, pendingHalKernels } from "./kernels/index.ts";
@@ -67,4 +67,40 @@ function contiguous(shape: readonly number[]): number[] {
 
 export function chip(profile: Partial<ChipProfile> = {}): NpuSimDevice {
   return new NpuSimDevice({ profile });
+}
+
+/**
+ * Runs `op` on an executor's device (kernel, or its decomposition when the executor decomposes) and
+ * reads back every output: for multi-output composites (`fused`, epilogues) that the kit's runOp, which
+ * returns the first output, does not cover.
+ */
+export async function runAllOutputs(exec: OpExecutor<any>, op: string, inputs: readonly HostTensor[], attrs: Attrs = {}): Promise<Float64Array[]> {
+  const metas = getOp(op).infer(
+    inputs.map((t) => ({ shape: t.shape, dtype: t.dtype })),
+    attrs,
+  );
+  try {
+    const views = inputs.map((t) =>
+      exec.track(upload(exec.device, { dtype: t.dtype, shape: t.shape, strides: contiguous(t.shape), offset: 0, storage: Array.from(t.values), layout: "contiguous" })),
+    );
+    const outs = metas.map((m) => exec.track(allocOutput(exec.device, m.dtype, m.shape)));
+    exec.execute(op, views, outs, attrs);
+    await exec.device.sync();
+    const values: Float64Array[] = [];
+    for (const o of outs) values.push(await download(exec.device, o));
+    return values;
+  } finally {
+    exec.releaseAll();
+  }
+}
+
+/** Asserts |actual - expected| <= atol + rtol·|expected| element by element (NaNs must match), naming the first miss. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+  if (actual.length !== expected.length) throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    const [a, e] = [actual[i]!, expected[i]!];
+    if (Number.isNaN(e) ? !Number.isNaN(a) : !(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      throw new Error(`${what}: element ${i} is ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+    }
+  }
 }

@@ -26,11 +26,23 @@ const f32 = Math.fround;
 
 /** fp16 inputs, fp32 accumulation; `bias` (already fp16 values) and a fused ReLU applied in fp32 before the output rounds to fp16. */
 export function fp16Mode(bias: Float64Array | undefined, relu: boolean): TensorMode {
+  return floatMode(2, bias, relu);
+}
+
+/**
+ * fp32 operands on the vector unit (the tensor unit has no fp32 multipliers): the same fp32
+ * accumulation, bias and ReLU as fp16Mode, with 4-byte operands and outputs.
+ */
+export function fp32VectorMode(bias: Float64Array | undefined, relu: boolean): TensorMode {
+  return floatMode(4, bias, relu);
+}
+
+function floatMode(bytes: number, bias: Float64Array | undefined, relu: boolean): TensorMode {
   return {
     int8: false,
-    inBytes: 2,
-    weightBytes: 2,
-    outBytes: 2,
+    inBytes: bytes,
+    weightBytes: bytes,
+    outBytes: bytes,
     activation: (v) => v,
     weight: (v) => v,
     accumulate: (acc, a, w) => f32(acc + a * w),

@@ -31,6 +31,8 @@ export interface KernelStats {
   readonly onChipHighWaterBytes: number;
   readonly tiles: number;
   readonly coresUsed: number;
+  /** A fused launch's member ops in program order ("conv2d+add+relu"), so a profile shows what it stands for. */
+  readonly members?: string;
 }
 
 /**
@@ -44,6 +46,8 @@ export class TileProgram {
   private neuronHighWater = 0;
   private weightHighWater = 0;
   macs = 0;
+  /** Set by a kernel that runs several ops as one launch (KernelStats.members). */
+  members: string | undefined;
 
   constructor(
     readonly profile: ChipProfile,
@@ -145,6 +149,7 @@ export class TileProgram {
       onChipHighWaterBytes: this.neuronHighWater + this.weightHighWater,
       tiles,
       coresUsed: active.length,
+      ...(this.members ? { members: this.members } : {}),
     };
   }
 }

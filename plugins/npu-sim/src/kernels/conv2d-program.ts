@@ -1,17 +1,20 @@
 import { conv2dGeometry, KernelError, type Attrs, type TensorView } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
-import { dmaLoad, dmaStore } from "../chip/dma.ts";
+import { dmaLoad } from "../chip/dma.ts";
+import { plainSink, type TileSink } from "../chip/tile-sink.ts";
 import { ACC_BYTES, type TensorMode } from "../chip/tensor-unit.ts";
-import { TileProgram } from "../chip/tile-program.ts";
+import { TileProgram, type Unit } from "../chip/tile-program.ts";
 import type { NpuSimDevice } from "../device.ts";
 
 /**
- * The tensor-unit conv2d tile program (direct convolution, no im2col), shared by fp16 and int8.
+ * The conv2d tile program (direct convolution, no im2col), shared by fp16 and int8 on the tensor
+ * unit and fp32 on the vector unit (`unit`).
  * A tile is (image, group, block of output channels, block of output rows): the input rows the
  * block's windows touch (all of the group's channels) go to neuron RAM, the block's weights (and
  * bias) to weight RAM, the accumulators and output block to neuron RAM; padding is generated
  * on-chip, never loaded. Tiles that share weights run back to back so each core loads a weight
- * block once. A row of input too wide for the neuron RAM cannot tile and fails clearly.
+ * block once. A row of input too wide for the neuron RAM cannot tile and fails clearly. `sink`
+ * takes each finished output row (a GEMM epilogue runs its program there, on chip).
  */
 export function runConv2dProgram(
   npu: NpuSimDevice,
@@ -21,11 +24,16 @@ export function runConv2dProgram(
   y: TensorView<HostBuffer>,
   attrs: Attrs,
   mode: TensorMode,
+  sink: TileSink = plainSink(y),
+  unit: Unit = "tensor",
 ): void {
   const { N, C, H, W, OC, Cg, OCg, KH, KW, groups: G, win } = conv2dGeometry(op, x.shape, w.shape, attrs);
   const { oh: OH, ow: OW, sh, sw, dh, dw, pt, pl } = win;
   const cores = npu.profile.cores;
-  const prog = new TileProgram(npu.profile, op, "tensor", x.dtype);
+  const prog = new TileProgram(npu.profile, op, unit, x.dtype);
+  prog.members = sink.members;
+  // The vector unit does one MAC per lane per cycle, at the 32-bit rate for fp32 (as its matmul does).
+  const macCycles = (macs: number) => (unit === "tensor" ? prog.tensorCycles(macs, mode.int8) : prog.vectorCycles(macs, 1, mode.inBytes >= 4));
 
   const rowsNeeded = (toh: number) => Math.min(H, (toh - 1) * sh + (KH - 1) * dh + 1);
   const neuron = (toc: number, toh: number) => 2 * Cg * rowsNeeded(toh) * W * mode.inBytes + toc * toh * OW * ACC_BYTES + 2 * toc * toh * OW * mode.outBytes;
@@ -101,15 +109,16 @@ export function runConv2dProgram(
                 }
                 out[ow] = mode.finish(acc, oc);
               }
-              dmaStore(y, ((n * OC + oc) * OH + oh) * OW, out);
+              sink.store(((n * OC + oc) * OH + oh) * OW, out);
             }
           }
           const macs = ocs * rows * OW * taps;
           prog.macs += macs;
+          const stored = sink.cost(prog, ocs * rows * OW);
           prog.step(core, {
-            inBytes: slab.length * mode.inBytes + wBytes,
-            computeCycles: prog.tensorCycles(macs, mode.int8),
-            outBytes: ocs * rows * OW * mode.outBytes,
+            inBytes: slab.length * mode.inBytes + wBytes + stored.inBytes,
+            computeCycles: macCycles(macs) + stored.computeCycles,
+            outBytes: stored.outBytes,
           });
         }
       }

@@ -3,6 +3,7 @@ import { BINARY_SCALAR, broadcastOffsets, UNARY_SCALAR } from "@polychip/plugin-
 import { dmaLoad, dmaStore } from "../chip/dma.ts";
 import { planStream } from "../chip/stream-tiling.ts";
 import { TileProgram } from "../chip/tile-program.ts";
+import { VECTOR_OP_COST } from "../chip/vector-program.ts";
 import { npuOf } from "../device.ts";
 import { NPU_DTYPES } from "../dtypes.ts";
 import { npuKernel, type NpuKernel, type NpuRegistration } from "./registration.ts";
@@ -44,36 +45,19 @@ export function streamKernel(op: string, opsPerElement: number, fn: ElementFn): 
   };
 }
 
-/** Vector-unit operations per element: a multiply-add is one, a divide or square root a few, a transcendental a polynomial. */
-const COST: Readonly<Record<string, number>> = {
-  div: 4,
-  sqrt: 4,
-  rsqrt: 4,
-  reciprocal: 4,
-  mod: 6,
-  fmod: 6,
-  exp: 8,
-  log: 8,
-  sin: 8,
-  cos: 8,
-  tanh: 8,
-  sigmoid: 8,
-  erf: 12,
-  pow: 16,
-};
 
 export const elementwiseKernels: NpuRegistration[] = [
   ...Object.entries(UNARY_SCALAR).map(([op, fn]) =>
     npuKernel(
       op,
       NPU_DTYPES,
-      streamKernel(op, COST[op] ?? 1, ([x], i) => fn(x![i]!)),
+      streamKernel(op, VECTOR_OP_COST[op] ?? 1, ([x], i) => fn(x![i]!)),
     ),
   ),
   ...Object.entries(BINARY_SCALAR).map(([op, [floatFn, intFn]]) =>
     npuKernel(op, NPU_DTYPES, (call, device) => {
       const fn = isFloat(call.inputs[0]!.dtype) ? floatFn : intFn;
-      streamKernel(op, COST[op] ?? 1, ([a, b], i) => fn(a![i]!, b![i]!))(call, device);
+      streamKernel(op, VECTOR_OP_COST[op] ?? 1, ([a, b], i) => fn(a![i]!, b![i]!))(call, device);
     }),
   ),
   // The engine looks `where` up by its condition (bool), the kit by its values: every dtype.

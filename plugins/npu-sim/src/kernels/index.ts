@@ -1,8 +1,11 @@
 import { hasOp } from "@polychip/hal";
-import { conv2dKernels } from "./conv2d.ts";
+import { conv2dKernels, vectorConv2dKernels } from "./conv2d.ts";
+import { conv2dGradInputKernels, vectorConv2dGradInputKernels } from "./conv2d-grad-input.ts";
 import { dataMovementKernels } from "./data-movement.ts";
 import { indexingKernels } from "./indexing.ts";
 import { elementwiseKernels } from "./elementwise.ts";
+import { edgeEpilogueKernels, epilogueKernels } from "./epilogue.ts";
+import { fusedKernels } from "./fused.ts";
 import { matmulKernels } from "./matmul.ts";
 import { poolKernels } from "./pool.ts";
 import { quantizedKernels } from "./quantized.ts";
@@ -22,7 +25,8 @@ export const pendingHalKernels: readonly NpuRegistration[] = [...quantizeKernels
 /**
  * Every kernel the simulated NPU runs natively: every HAL primitive for every dtype it stores
  * (float32 and integers on the vector unit, float16 matmul/conv on the tensor unit), plus the
- * composites it accelerates; other composites run their reference decomposition on the chip.
+ * composites it accelerates (fused elementwise programs and GEMM epilogues among them); other
+ * composites run their reference decomposition on the chip.
  */
 export const npuSimKernels: readonly NpuRegistration[] = [
   ...dataMovementKernels,
@@ -31,9 +35,14 @@ export const npuSimKernels: readonly NpuRegistration[] = [
   ...vectorMatmulKernels,
   ...matmulKernels,
   ...conv2dKernels,
+  ...vectorConv2dKernels,
+  ...conv2dGradInputKernels,
+  ...vectorConv2dGradInputKernels,
   ...poolKernels,
   ...elementwiseKernels,
   ...softmaxKernels,
+  ...fusedKernels,
+  ...epilogueKernels,
   ...pendingHalKernels.filter((k) => hasOp(k.op)),
 ];
 
@@ -43,6 +52,7 @@ export const npuSimKernels: readonly NpuRegistration[] = [
  * decomposition on the chip.
  */
 export const edgeInt8Kernels: readonly NpuRegistration[] = [
-  ...npuSimKernels.filter((k) => !matmulKernels.includes(k) && !conv2dKernels.includes(k)),
+  ...npuSimKernels.filter((k) => ![...matmulKernels, ...conv2dKernels, ...conv2dGradInputKernels, ...epilogueKernels].includes(k)),
   ...vectorMatmulFp16Kernels,
+  ...edgeEpilogueKernels,
 ];

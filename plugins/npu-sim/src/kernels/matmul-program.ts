@@ -1,6 +1,7 @@
 import { boolAttr, sizeOf, type Attrs, type TensorView } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
-import { dmaLoad, dmaStore } from "../chip/dma.ts";
+import { dmaLoad } from "../chip/dma.ts";
+import { plainSink, type TileSink } from "../chip/tile-sink.ts";
 import { ACC_BYTES, type TensorMode } from "../chip/tensor-unit.ts";
 import { TileProgram } from "../chip/tile-program.ts";
 import type { NpuSimDevice } from "../device.ts";
@@ -80,6 +81,7 @@ function accumulateTile(mode: TensorMode, acc: Float64Array, a: Float64Array, bT
  * (batch, row tile, column tile), assigned to the cores by row or by column block, stream K
  * tiles of A and B through on-chip RAM into the accumulator, then store the block. A core keeps
  * its B tile resident while its blocks reuse it (weight-stationary), so B is not reloaded.
+ * `sink` takes each finished block row (a GEMM epilogue runs its program there, on chip).
  */
 export function runMatmulProgram(
   npu: NpuSimDevice,
@@ -89,6 +91,7 @@ export function runMatmulProgram(
   y: TensorView<HostBuffer>,
   attrs: Attrs,
   mode: TensorMode,
+  sink: TileSink = plainSink(y),
 ): void {
   const r = a.shape.length;
   const ta = boolAttr(attrs, "transposeA");
@@ -98,6 +101,7 @@ export function runMatmulProgram(
   const K = a.shape[ta ? r - 2 : r - 1]!;
   const batch = sizeOf(y.shape.slice(0, r - 2));
   const prog = new TileProgram(npu.profile, op, "tensor", a.dtype);
+  prog.members = sink.members;
   const { tm, tn, tk, split } = planMatmul(prog, mode, batch, M, N, K);
   const mBlocks = Math.ceil(M / tm);
   const nBlocks = Math.ceil(N / tn);
@@ -133,18 +137,18 @@ export function runMatmulProgram(
           accumulateTile(mode, acc, aTile, bTile, rows, cols, kk);
           const macs = rows * cols * kk;
           prog.macs += macs;
-          const last = kt === kTiles - 1;
+          const stored = kt === kTiles - 1 ? sink.cost(prog, rows * cols) : { inBytes: 0, computeCycles: 0, outBytes: 0 };
           prog.step(core, {
-            inBytes: rows * kk * mode.inBytes + bBytes,
-            computeCycles: prog.tensorCycles(macs, mode.int8),
-            outBytes: last ? rows * cols * mode.outBytes : 0,
+            inBytes: rows * kk * mode.inBytes + bBytes + stored.inBytes,
+            computeCycles: prog.tensorCycles(macs, mode.int8) + stored.computeCycles,
+            outBytes: stored.outBytes,
           });
         }
         // DMA out: the finished block, row by row.
         for (let i = 0; i < rows; i++) {
           const out = new Float64Array(cols);
           for (let j = 0; j < cols; j++) out[j] = mode.finish(acc[i * cols + j]!, n0 + j);
-          dmaStore(y, (bi * M + m0 + i) * N + n0, out);
+          sink.store((bi * M + m0 + i) * N + n0, out);
         }
       }
     }

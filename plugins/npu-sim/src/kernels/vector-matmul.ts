@@ -1,8 +1,9 @@
-import { boolAttr, dtypeBytes, isFloat, sizeOf, type TensorView } from "@polychip/hal";
+import { boolAttr, dtypeBytes, isFloat, sizeOf, type Attrs, type TensorView } from "@polychip/hal";
 import { elementOffsets, type HostBuffer } from "@polychip/plugin-sdk";
-import { dmaLoad, dmaStore } from "../chip/dma.ts";
+import { dmaLoad } from "../chip/dma.ts";
+import { plainSink, type TileSink } from "../chip/tile-sink.ts";
 import { TileProgram } from "../chip/tile-program.ts";
-import { npuOf } from "../device.ts";
+import { npuOf, type NpuSimDevice } from "../device.ts";
 import { npuKernel, type NpuKernel, type NpuRegistration } from "./registration.ts";
 
 /** a[..., M, K] (or its transpose) as row-major [batch, M, K] values, through any strides and offset. */
@@ -22,25 +23,38 @@ function loadOperand(v: TensorView<HostBuffer>, transposed: boolean): Float64Arr
  * RAM double-buffered. float32 accumulates in fp32 order-by-k as the lanes do; integers wrap at 32 bits.
  */
 const vectorMatmul: NpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device) => {
-  const npu = npuOf(device, "matmul");
-  const r = a!.shape.length;
+  runVectorMatmul(npuOf(device, "matmul"), "matmul", a!, b!, y!, attrs, plainSink(y!));
+};
+
+/** The vector-unit matmul program; `sink` takes each finished output row (a GEMM epilogue runs its program there). */
+export function runVectorMatmul(
+  npu: NpuSimDevice,
+  op: string,
+  a: TensorView<HostBuffer>,
+  b: TensorView<HostBuffer>,
+  y: TensorView<HostBuffer>,
+  attrs: Attrs,
+  sink: TileSink,
+): void {
+  const r = a.shape.length;
   const ta = boolAttr(attrs, "transposeA");
   const tb = boolAttr(attrs, "transposeB");
-  const M = y!.shape[r - 2]!;
-  const N = y!.shape[r - 1]!;
-  const K = a!.shape[ta ? r - 2 : r - 1]!;
-  const batches = sizeOf(y!.shape.slice(0, r - 2));
-  const bytes = dtypeBytes(a!.dtype);
-  const prog = new TileProgram(npu.profile, "matmul", "vector", a!.dtype);
+  const M = y.shape[r - 2]!;
+  const N = y.shape[r - 1]!;
+  const K = a.shape[ta ? r - 2 : r - 1]!;
+  const batches = sizeOf(y.shape.slice(0, r - 2));
+  const bytes = dtypeBytes(a.dtype);
+  const prog = new TileProgram(npu.profile, op, "vector", a.dtype);
+  prog.members = sink.members;
   // Tiling: column blocks of B that fit the weight RAM double-buffered, then row blocks of A and the output.
   let tn = N;
   while (tn > 1 && 2 * K * tn * bytes > prog.weightCapacity) tn = Math.ceil(tn / 2);
   const rowBytes = 2 * (K + tn) * bytes + tn * 4;
   const tm = Math.max(1, Math.min(M, Math.ceil(M / npu.profile.cores), Math.floor(prog.neuronCapacity / rowBytes)));
   prog.reserve(tm * rowBytes, 2 * K * tn * bytes, `a [${M}, ${K}] by [${K}, ${N}] product on the vector unit`);
-  const A = loadOperand(a!, ta);
-  const B = loadOperand(b!, tb);
-  const float = isFloat(a!.dtype);
+  const A = loadOperand(a, ta);
+  const B = loadOperand(b, tb);
+  const float = isFloat(a.dtype);
   const row = new Float64Array(N);
   let block = 0;
   for (let batch = 0; batch < batches; batch++) {
@@ -57,7 +71,7 @@ const vectorMatmul: NpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device
           for (let j = 0; j < N; j++) row[j] = (row[j]! + Math.imul(av, B[bRow + j]!)) | 0;
         }
       }
-      dmaStore(y!, (batch * M + i) * N, row);
+      sink.store((batch * M + i) * N, row);
     }
     for (let n0 = 0; n0 < N; n0 += tn) {
       const cols = Math.min(tn, N - n0);
@@ -67,16 +81,17 @@ const vectorMatmul: NpuKernel = ({ inputs: [a, b], outputs: [y], attrs }, device
         prog.macs += macs;
         // A core loads its B block once per batch element (weight-stationary), then streams A rows.
         const first = m0 < tm * npu.profile.cores;
+        const stored = sink.cost(prog, rows * cols);
         prog.step(block, {
-          inBytes: rows * K * bytes + (first ? K * cols * bytes : 0),
-          computeCycles: prog.vectorCycles(macs, 1, bytes >= 4),
-          outBytes: rows * cols * bytes,
+          inBytes: rows * K * bytes + (first ? K * cols * bytes : 0) + stored.inBytes,
+          computeCycles: prog.vectorCycles(macs, 1, bytes >= 4) + stored.computeCycles,
+          outBytes: stored.outBytes,
         });
       }
     }
   }
   npu.record(prog.finish());
-};
+}
 
 export const vectorMatmulKernels: NpuRegistration[] = [npuKernel("matmul", ["float32", "int32", "int8", "uint8"], vectorMatmul)];
 
