@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
 import { runPointwiseDot } from "./conv2d-dot.ts";
@@ -69,6 +70,7 @@ function record(p: ConvProblem, pointwise: boolean): Geometry {
     countA: 1,
     blockB: 1,
     countB: 1,
+    packFromInput: 0,
   };
 }
 
@@ -85,15 +87,28 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
   rt.run(path.pool, name, [geo], chunks, scratchBytes);
 }
 
-/** The forward conv on contiguous operands: the direct kernel where it applies, else im2col + GEMM. */
+/** The forward conv on contiguous operands: the direct kernel where it applies, else the GEMM packing from the image. */
 function forward(path: FastPath, g: Geometry): boolean {
   if (runDepthwiseConv2d(path, g) || runPointwiseDot(path, g) || runNarrowPointwise(path, g)) return true;
   const base = g.N * g.groups;
   const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
-  const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
+  const PW = paddedWidth(g);
+  // Pack the GEMM's panels from a zero-bordered copy of the input rows a chunk reads
+  // (wasm/kernels/conv-pack.ts) rather than from a cols matrix, unless the copy would be the
+  // larger (a strided 1x1 conv reads only a fraction of its input).
+  if (g.pointwise || g.Cg * paddedRows(g, g.OH) * PW >= g.R * g.P) {
+    const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
+    [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
+    const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
+    launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
+    return true;
+  }
+  g.packFromInput = 1;
+  const rowCap = Math.max(1, Math.floor((MAX_COLS_BYTES / (g.Cg * PW * 4) - (g.KH - 1) * g.dh - 1) / g.sh) + 1);
   [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
-  const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
-  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
+  const table = Math.ceil((g.R * 4) / 16) * 16;
+  const padded = (g.Cg * paddedRows(g, g.blockA) * PW + PADDED_SLACK) * 4;
+  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + table + padded);
   return true;
 }
 

@@ -14,57 +14,15 @@
  */
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
-import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, maxS, minS, set, v128, whileLoop } from "../instructions.ts";
-import { Struct } from "../struct.ts";
-import { GEMM_SCRATCH_BYTES, type GemmFunctions } from "./gemm.ts";
+import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
+import { add, bytes, colsRow, CONV, COLS_OFFSET, mul } from "./conv-record.ts";
+import { emitConvPack } from "./conv-pack.ts";
+import { gemmLoops, type GemmFunctions } from "./gemm.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
-/** The geometry record every conv kernel reads. Pointers are byte addresses; `blockA/B`, `countA/B` describe the chunking. */
-export const CONV = new Struct([
-  "image",
-  "weight",
-  "gradOut",
-  "out",
-  "bias",
-  "partial",
-  "partialStride",
-  "N",
-  "C",
-  "H",
-  "W",
-  "OC",
-  "KH",
-  "KW",
-  "sh",
-  "sw",
-  "dh",
-  "dw",
-  "pt",
-  "pl",
-  "OH",
-  "OW",
-  "groups",
-  "Cg",
-  "OCg",
-  "R",
-  "P",
-  "pointwise",
-  "blockA",
-  "countA",
-  "blockB",
-  "countB",
-] as const);
-
-/** Scratch offset of the cols matrix, after the GEMM's packing buffers. */
-export const COLS_OFFSET = GEMM_SCRATCH_BYTES;
+export { CONV, COLS_OFFSET } from "./conv-record.ts";
 
 const min = minS;
-const max = maxS;
-const mul = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.mul(acc, x));
-const add = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.add(acc, x));
-const bytes = (elements: Code): Code => i32.shl(elements, i32.const(2));
-/** ceil(a / b) for b > 0, and 0 for a <= 0. */
-const ceilDivPositive = (a: Code, b: Code): Code => choose("i32", i32.gt_s(a, i32.const(0)), i32.div_s(i32.sub(i32.add(a, b), i32.const(1)), b), i32.const(0));
 
 /**
  * The shared loop of im2col and col2im: for rows r in [r0, r1) and output rows oh in [oh0, oh1),
@@ -84,7 +42,8 @@ function unfoldLoop(
   inside: (row: number, lo: number, hi: number) => Code,
   outside: () => Code,
 ): Code {
-  const [r, c, ki, kj, kk, off, lo, hi, oh, ih, plane, row] = locals(fn, "i32", 12);
+  const [r, kk, oh, ih, plane, row] = locals(fn, "i32", 6);
+  const { code: decode, c, ki, off, lo, hi } = colsRow(fn, g, r, kk);
   return [
     set(kk, i32.mul(get(g.KH!), get(g.KW!))),
     set(plane, bytes(i32.mul(get(g.H!), get(g.W!)))),
@@ -93,14 +52,7 @@ function unfoldLoop(
       r0,
       r1,
       1,
-      set(c, i32.div_u(get(r), get(kk))),
-      set(ki, i32.sub(get(r), i32.mul(get(c), get(kk)))),
-      set(kj, i32.sub(get(ki), i32.mul(i32.div_u(get(ki), get(g.KW!)), get(g.KW!)))),
-      set(ki, i32.div_u(get(ki), get(g.KW!))),
-      // Column ow reads image column ow·sw + off; it is inside for ow in [lo, hi).
-      set(off, i32.sub(i32.mul(get(kj), get(g.dw!)), get(g.pl!))),
-      set(lo, min(ceilDivPositive(i32.sub(i32.const(0), get(off)), get(g.sw!)), get(g.OW!))),
-      set(hi, max(min(ceilDivPositive(i32.sub(get(g.W!), get(off)), get(g.sw!)), get(g.OW!)), get(lo))),
+      decode,
       forRange(
         oh,
         oh0,
@@ -213,13 +165,18 @@ const CHUNK_PARAMS = i32Params("geo", "chunk0", "chunk1", "scratch");
 export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunctions): ConvFunctions {
   const unfold = emitUnfold(mod, m);
 
+  const pack = emitConvPack(mod, m);
+
   defineFunction(mod, "conv2dForward", { params: CHUNK_PARAMS }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ch, per, n, rem, grp, oh0, oh1, pc, image, b, bRs, cols] = locals(fn, "i32", 12);
+    const [ch, per, n, rem, grp, oh0, oh1, pc, image, a, c, bias, b, bRs, cols, table, padded] = locals(fn, "i32", 17);
     return [
       code,
       set(per, i32.mul(get(g.groups), get(g.countA))),
+      // Scratch after the GEMM's: the cols matrix, or the row-offset table and the padded input.
       set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      set(table, get(cols)),
+      set(padded, i32.add(get(table), i32.and(i32.add(bytes(get(g.R)), i32.const(15)), i32.const(-16)))),
       forRange(
         ch,
         get(p.chunk0),
@@ -232,29 +189,57 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         set(oh1, min(i32.add(get(oh0), get(g.blockA)), get(g.OH))),
         set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
         set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(g.H), get(g.W))))),
+        set(a, add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R))))),
+        set(c, add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW)))))),
+        set(bias, choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0))),
         ifElse(
-          get(g.pointwise),
-          [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
-          [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
-        ),
-        call(
-          gemm.gemm,
-          get(g.R),
-          add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R)))),
-          bytes(get(g.R)),
-          i32.const(4),
-          get(b),
-          get(bRs),
-          i32.const(4),
-          add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW))))),
-          bytes(get(g.P)),
-          i32.const(0),
-          choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0)),
-          i32.const(0),
-          get(g.OCg),
-          i32.const(0),
-          get(pc),
-          get(p.scratch),
+          get(g.packFromInput),
+          [
+            // The cols matrix is never built: its panels are packed from the input (conv-pack.ts).
+            call(pack.padInput, get(p.geo), get(image), get(oh0), get(oh1), get(padded), get(table)),
+            gemmLoops(fn, gemm, {
+              K: get(g.R),
+              a,
+              aRs: bytes(get(g.R)),
+              aCs: i32.const(4),
+              c,
+              cRs: bytes(get(g.P)),
+              beta: i32.const(0),
+              bias,
+              i0: i32.const(0),
+              i1: get(g.OCg),
+              j0: i32.const(0),
+              j1: get(pc),
+              scratch: p.scratch,
+              packB: (k0, kc, n0, nc, pb) => call(pack.packConvB, get(p.geo), get(padded), get(table), get(k0), get(kc), get(n0), get(nc), get(pb)),
+            }),
+          ],
+          [
+            ifElse(
+              get(g.pointwise),
+              [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
+              [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
+            ),
+            call(
+              gemm.gemm,
+              get(g.R),
+              get(a),
+              bytes(get(g.R)),
+              i32.const(4),
+              get(b),
+              get(bRs),
+              i32.const(4),
+              get(c),
+              bytes(get(g.P)),
+              i32.const(0),
+              get(bias),
+              i32.const(0),
+              get(g.OCg),
+              i32.const(0),
+              get(pc),
+              get(p.scratch),
+            ),
+          ],
         ),
       ),
     ];
