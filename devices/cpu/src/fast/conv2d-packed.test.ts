@@ -1,6 +1,6 @@
 /**
- * The forward conv whose GEMM packs its panels from a padded copy of the input (no cols matrix,
- * wasm/kernels/conv-pack.ts) against the reference kernel: strides 1-3, asymmetric padding,
+ * The forward conv and the weight gradient whose GEMMs pack their panels from a padded copy of the
+ * input (no cols matrix, wasm/kernels/conv-pack.ts) against the reference kernel: strides 1-3, asymmetric padding,
  * dilation, groups, odd sizes (output rows that are not a multiple of the 4- and 8-column
  * groups, rows narrower than 4), batches, bias, K split into blocks, chunks of output rows on 2
  * threads (same bits as 1 thread). The launch spy reads the geometry record to prove which
@@ -21,35 +21,46 @@ after(() => Promise.all([fast.dispose(), single.dispose()]));
 
 const PACK_FROM_INPUT = CONV.fields.indexOf("packFromInput");
 
-/** conv2d on the fast device: its values, and whether its (single) conv2dForward launch packed from the input. */
-function forwardRun(inputs: HostInput[], attrs: Attrs): { values: ArrayLike<number>; packed: boolean } {
+/** `op` on the fast device: its values, and whether its (single) conv launch packed from the input. */
+function fastRun(op: string, kernel: string, inputs: HostInput[], attrs: Attrs): { values: ArrayLike<number>; packed: boolean } {
   let packed: boolean | undefined;
-  const got = launched(fast, "conv2d", inputs, attrs, (name, args, i32) => {
-    if (name === "conv2dForward") packed = i32[args[0]! / 4 + PACK_FROM_INPUT] === 1;
+  const got = launched(fast, op, inputs, attrs, (name, args, i32) => {
+    if (name === kernel) packed = i32[args[0]! / 4 + PACK_FROM_INPUT] === 1;
   });
-  assert.deepEqual(got.kernels, ["conv2dForward"]);
+  assert.deepEqual(got.kernels, [kernel]);
   return { values: got.values, packed: packed! };
 }
 
-/** Checks one geometry against the reference and 1 thread; returns whether it packed from the input. */
-function check(x: number[], w: number[], attrs: Attrs, withBias: boolean, seed: number): boolean {
-  const inputs = [operand(x, seed, seed % 3 === 0 ? 5 : 0), operand(w, seed + 1, 0)];
-  if (withBias) inputs.push(operand([w[0]!], seed + 2, 0));
-  const what = JSON.stringify({ x, w, attrs, withBias });
-  const got = forwardRun(inputs, attrs);
-  assertNear(got.values, runOp("conv2d", inputs, attrs, { device: reference })[0]!.values, w[1]! * w[2]! * w[3]!, what);
-  const one = runOp("conv2d", inputs, attrs, { device: single })[0]!.values;
+/** Checks `op` against the reference and 1 thread; returns whether it packed from the input. */
+function checkOp(op: string, kernel: string, inputs: HostInput[], attrs: Attrs, terms: number, what: string): boolean {
+  const got = fastRun(op, kernel, inputs, attrs);
+  assertNear(got.values, runOp(op, inputs, attrs, { device: reference })[0]!.values, terms, what);
+  const one = runOp(op, inputs, attrs, { device: single })[0]!.values;
   for (let i = 0; i < one.length; i++) if (!Object.is(one[i], got.values[i])) assert.fail(`${what}: 1 and 2 threads differ at ${i}`);
   return got.packed;
 }
 
-test("conv2d packing from the input matches the reference on random geometries (strides, padding, dilation, groups, odd sizes)", () => {
-  const int = draws(23);
-  let packed = 0;
+/** The forward conv of one geometry; returns whether it packed from the input. */
+function check(x: number[], w: number[], attrs: Attrs, withBias: boolean, seed: number): boolean {
+  const inputs = [operand(x, seed, seed % 3 === 0 ? 5 : 0), operand(w, seed + 1, 0)];
+  if (withBias) inputs.push(operand([w[0]!], seed + 2, 0));
+  return checkOp("conv2d", "conv2dForward", inputs, attrs, w[1]! * w[2]! * w[3]!, JSON.stringify({ x, w, attrs, withBias }));
+}
+
+/** The weight gradient of one geometry; returns whether it packed from the input. */
+function checkGradWeight(x: number[], w: number[], attrs: Attrs, seed: number): boolean {
+  const win = window2d("conv2d", x[2]!, x[3]!, w[2]!, w[3]!, attrs);
+  const inputs = [operand(x, seed, seed % 3 === 0 ? 5 : 0), operand([x[0]!, w[0]!, win.oh, win.ow], seed + 1, 0)];
+  return checkOp("conv2dGradWeight", "conv2dGradWeight", inputs, { ...attrs, weightShape: w }, x[0]! * win.oh * win.ow, JSON.stringify({ x, w, attrs }));
+}
+
+/** Random conv geometries that fit, away from the depthwise kernels (Cg >= 2, OCg >= 8). */
+function geometries(seed: number, count: number, visit: (x: number[], w: number[], attrs: Attrs, k: number) => void): void {
+  const int = draws(seed);
   let done = 0;
-  while (done < 80) {
+  while (done < count) {
     const groups = int(1, 3);
-    const [Cg, OCg] = [int(2, 6), int(8, 13)]; // Cg >= 2 and OCg >= 8 keep the depthwise kernel out
+    const [Cg, OCg] = [int(2, 6), int(8, 13)];
     const [KH, KW] = [int(1, 5), int(2, 5)];
     const attrs = {
       strides: [int(1, 3), int(1, 3)],
@@ -63,10 +74,33 @@ test("conv2d packing from the input matches the reference on random geometries (
     } catch {
       continue; // the window does not fit: draw again
     }
-    if (check(x, [OCg * groups, Cg, KH, KW], attrs, done % 2 === 0, 400 + done)) packed++;
-    done++;
+    visit(x, [OCg * groups, Cg, KH, KW], attrs, done++);
   }
+}
+
+test("conv2d packing from the input matches the reference on random geometries (strides, padding, dilation, groups, odd sizes)", () => {
+  let packed = 0;
+  geometries(23, 80, (x, w, attrs, k) => {
+    if (check(x, w, attrs, k % 2 === 0, 400 + k)) packed++;
+  });
   assert.ok(packed >= 40, `only ${packed} of 80 cases packed from the input`);
+});
+
+test("conv2dGradWeight packing colsᵀ from the input matches the reference on random geometries", () => {
+  let packed = 0;
+  geometries(31, 80, (x, w, attrs, k) => {
+    if (checkGradWeight(x, w, attrs, 600 + k)) packed++;
+  });
+  assert.ok(packed >= 40, `only ${packed} of 80 cases packed from the input`);
+});
+
+test("conv2dGradWeight packing from the input on ResNet shapes, batch split into blocks summed in a fixed order", () => {
+  const same = { pads: [1, 1, 1, 1] };
+  assert.ok(checkGradWeight([16, 16, 28, 28], [16, 16, 3, 3], same, 11));
+  assert.ok(checkGradWeight([4, 16, 28, 28], [32, 16, 3, 3], { ...same, strides: [2, 2] }, 12));
+  assert.ok(checkGradWeight([3, 32, 14, 14], [32, 32, 3, 3], same, 13));
+  assert.ok(checkGradWeight([5, 1, 28, 28], [16, 1, 3, 3], same, 14));
+  assert.ok(checkGradWeight([2, 12, 7, 9], [16, 6, 3, 2], { pads: [0, 2, 1, 0], dilations: [1, 2], groups: 2 }, 15));
 });
 
 test("conv2d packing from the input on ResNet shapes: 3x3 same padding at stride 1 and 2, split into row chunks on 2 threads", () => {

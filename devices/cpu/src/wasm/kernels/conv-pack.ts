@@ -18,7 +18,7 @@ import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { call, choose, f32, forRange, get, i32, ifElse, inc, lanes32, maxS, minS, set, v128, whileLoop } from "../instructions.ts";
 import { add, bytes, CONV } from "./conv-record.ts";
-import { NR } from "./gemm.ts";
+import { NR, transpose4 } from "./gemm.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
 type Fields = Readonly<Record<(typeof CONV.fields)[number], number>>;
@@ -37,6 +37,8 @@ export interface ConvPackFunctions {
   readonly padInput: FunctionBuilder;
   /** packConvB(geo, padded, table, k0, kc, p0, nc, dst): cols rows [k0, k0 + kc) x chunk columns [p0, p0 + nc), packed. */
   readonly packConvB: FunctionBuilder;
+  /** packConvBT(geo, padded, table, k0, kc, j0, nc, dst): positions [k0, k0 + kc) x cols rows [j0, j0 + nc) of colsᵀ, packed. */
+  readonly packConvBT: FunctionBuilder;
 }
 
 function emitPadInput(mod: ModuleBuilder, m: MemoryFunctions): FunctionBuilder {
@@ -197,6 +199,79 @@ function emitPackConvB(mod: ModuleBuilder): FunctionBuilder {
   });
 }
 
+/**
+ * packConvBT(geo, padded, table, k0, kc, j0, nc, dst): the weight gradient's B = colsᵀ — rows are
+ * output positions [k0, k0 + kc), columns cols rows [j0, j0 + nc) — packed into panels. Four
+ * positions on one output row (stride 1 or 2) of four cols rows are four vector loads and a 4x4
+ * transpose; a group of positions that crosses an output row goes one position at a time.
+ * Columns past nc repeat the block's first column: finite values in columns the GEMM never writes.
+ */
+function emitPackConvBT(mod: ModuleBuilder): FunctionBuilder {
+  const params = i32Params("geo", "padded", "table", "k0", "kc", "j0", "nc", "dst");
+  return defineFunction(mod, "packConvBT", { params, exported: false }, (p, fn) => {
+    const { fields: g, code } = CONV.load(fn, p.geo) as { fields: Fields; code: Code };
+    const [rowStep, colStep, panelBytes, j, half, d, pos, end, oh, ow, base] = locals(fn, "i32", 11);
+    const origin = locals(fn, "i32", 4);
+    const rowsV = locals(fn, "v128", 4);
+    const load4 = (at: Code): Code =>
+      choose("v128", i32.eq(get(g.sw), i32.const(1)), v128.load(at), v128.shuffle(v128.load(at), v128.load(at, 16), lanes32(0, 2, 4, 6)));
+    return [
+      code,
+      set(rowStep, bytes(i32.mul(get(g.sh), i32.add(i32.mul(get(g.OW), get(g.sw)), i32.mul(i32.sub(get(g.KW), i32.const(1)), get(g.dw)))))),
+      set(colStep, bytes(get(g.sw))),
+      set(panelBytes, i32.mul(get(p.kc), i32.const(NR * 4))),
+      set(end, i32.add(get(p.k0), get(p.kc))),
+      forRange(
+        j,
+        i32.const(0),
+        get(p.nc),
+        NR,
+        forRange(
+          half,
+          i32.const(0),
+          i32.const(2),
+          1,
+          // The four columns' window origins in the padded input.
+          origin.map((o, l) =>
+            set(
+              o,
+              add(
+                get(p.padded),
+                i32.load(add(get(p.table), bytes(get(p.j0)), bytes(choose("i32", i32.lt_s(add(get(j), i32.shl(get(half), i32.const(2)), i32.const(l)), get(p.nc)), add(get(j), i32.shl(get(half), i32.const(2)), i32.const(l)), i32.const(0))))),
+              ),
+            ),
+          ),
+          set(d, add(get(p.dst), i32.mul(i32.shr_u(get(j), i32.const(3)), get(panelBytes)), i32.shl(get(half), i32.const(4)))),
+          set(pos, get(p.k0)),
+          set(oh, i32.div_u(get(pos), get(g.OW))),
+          set(ow, i32.sub(get(pos), i32.mul(get(oh), get(g.OW)))),
+          whileLoop(
+            i32.lt_s(get(pos), get(end)),
+            set(base, i32.add(i32.mul(get(oh), get(rowStep)), i32.mul(get(ow), get(colStep)))),
+            ifElse(
+              i32.and(i32.and(i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)), i32.le_s(i32.add(get(pos), i32.const(4)), get(end))), i32.le_u(get(g.sw), i32.const(2))),
+              [
+                origin.map((o, l) => set(rowsV[l]!, load4(i32.add(get(o), get(base))))),
+                transpose4(rowsV).map((v, k) => v128.store(get(d), v, k * NR * 4)),
+                inc(d, 4 * NR * 4),
+                inc(pos, 4),
+                inc(ow, 4),
+              ],
+              [
+                origin.map((o, l) => f32.store(get(d), f32.load(i32.add(get(o), get(base))), l * 4)),
+                inc(d, NR * 4),
+                inc(pos, 1),
+                inc(ow, 1),
+              ],
+            ),
+            ifElse(i32.eq(get(ow), get(g.OW)), [set(ow, i32.const(0)), inc(oh, 1)], []),
+          ),
+        ),
+      ),
+    ];
+  });
+}
+
 export function emitConvPack(mod: ModuleBuilder, m: MemoryFunctions): ConvPackFunctions {
-  return { padInput: emitPadInput(mod, m), packConvB: emitPackConvB(mod) };
+  return { padInput: emitPadInput(mod, m), packConvB: emitPackConvB(mod), packConvBT: emitPackConvBT(mod) };
 }

@@ -324,12 +324,14 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
 
   defineFunction(mod, "conv2dGradWeight", { params: CHUNK_PARAMS }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ch, per, grp, rem, rb, nb, r0, r1, n, n1, dst, image, cols, plane] = locals(fn, "i32", 14);
+    const [ch, per, grp, rem, rb, nb, r0, r1, n, n1, dst, image, cols, plane, padded, a] = locals(fn, "i32", 16);
     return [
       code,
       set(per, i32.mul(get(g.countA), get(g.countB))),
       set(plane, i32.mul(get(g.H), get(g.W))),
+      // Scratch after the GEMM's: the cols matrix, or the row-offset table (at cols) and the padded input.
       set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      set(padded, i32.add(get(cols), i32.and(i32.add(bytes(get(g.R)), i32.const(15)), i32.const(-16)))),
       forRange(
         ch,
         get(p.chunk0),
@@ -357,14 +359,40 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
           1,
           set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(plane))))),
           ifElse(
-            get(g.pointwise),
+            get(g.packFromInput),
             [
-              // B(k = p, j = r) = x[channel r, position p]: the image read transposed.
-              gradWeightGemm(gemm, g, p.scratch, dst, n, add(get(image), bytes(i32.mul(get(r0), get(plane)))), bytes(get(plane)), r0, r1, grp),
+              // The cols matrix is never built: colsᵀ is packed from the padded input (conv-pack.ts).
+              call(pack.padInput, get(p.geo), get(image), i32.const(0), get(g.OH), get(padded), get(cols)),
+              set(a, add(get(g.gradOut), bytes(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P))))),
+              gemmLoops(fn, gemm, {
+                K: get(g.P),
+                a,
+                aRs: bytes(get(g.P)),
+                aCs: i32.const(4),
+                c: dst,
+                cRs: bytes(get(g.R)),
+                beta: i32.eqz(firstOfBlock(g, n)),
+                i0: i32.const(0),
+                i1: get(g.OCg),
+                j0: i32.const(0),
+                j1: i32.sub(get(r1), get(r0)),
+                scratch: p.scratch,
+                packB: (k0, kc, n0, nc, pb) =>
+                  call(pack.packConvBT, get(p.geo), get(padded), get(cols), get(k0), get(kc), i32.add(get(r0), get(n0)), get(nc), get(pb)),
+              }),
             ],
             [
-              call(unfold.im2col, get(p.geo), get(image), get(r0), get(r1), i32.const(0), get(g.OH), get(cols)),
-              gradWeightGemm(gemm, g, p.scratch, dst, n, get(cols), bytes(get(g.P)), r0, r1, grp),
+              ifElse(
+                get(g.pointwise),
+                [
+                  // B(k = p, j = r) = x[channel r, position p]: the image read transposed.
+                  gradWeightGemm(gemm, g, p.scratch, dst, n, add(get(image), bytes(i32.mul(get(r0), get(plane)))), bytes(get(plane)), r0, r1, grp),
+                ],
+                [
+                  call(unfold.im2col, get(p.geo), get(image), get(r0), get(r1), i32.const(0), get(g.OH), get(cols)),
+                  gradWeightGemm(gemm, g, p.scratch, dst, n, get(cols), bytes(get(g.P)), r0, r1, grp),
+                ],
+              ),
             ],
           ),
         ),
@@ -374,6 +402,9 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
 
   return unfold;
 }
+
+/** Whether image n is the first of its batch block (which overwrites dst rather than adding to it). */
+const firstOfBlock = (g: Readonly<Record<string, number>>, n: number): Code => i32.eq(get(n), i32.mul(i32.div_u(get(n), get(g.blockB!)), get(g.blockB!)));
 
 /** dst [OCg, r1 - r0] (+)= gradOut_n,g [OCg, P] · Bᵀ, B's row r at b + r·colStride (the first image of a block overwrites). */
 function gradWeightGemm(
@@ -388,7 +419,6 @@ function gradWeightGemm(
   r1: number,
   grp: number,
 ): Code {
-  const first = i32.eq(get(n), i32.mul(i32.div_u(get(n), get(g.blockB!)), get(g.blockB!)));
   return call(
     gemm.gemm,
     get(g.P!),
@@ -400,7 +430,7 @@ function gradWeightGemm(
     colStride,
     get(dst),
     bytes(get(g.R!)),
-    i32.eqz(first),
+    i32.eqz(firstOfBlock(g, n)),
     i32.const(0),
     i32.const(0),
     get(g.OCg!),

@@ -36,7 +36,7 @@ export interface GemmFunctions {
 const min = minS;
 
 /** 4x4 transpose of rows r0..r3 (each a local); returns the four column vectors as code. */
-function transpose4(r: readonly number[]): Code[] {
+export function transpose4(r: readonly number[]): Code[] {
   const [r0, r1, r2, r3] = r.map(get) as [Code, Code, Code, Code];
   const lo01 = v128.shuffle(r0, r1, lanes32(0, 4, 1, 5));
   const hi01 = v128.shuffle(r0, r1, lanes32(2, 6, 3, 7));
@@ -335,8 +335,8 @@ export interface GemmOperands {
   readonly c: number;
   readonly cRs: Code;
   readonly beta: Code;
-  /** A local holding a per-row bias vector's address, or 0. */
-  readonly bias: number;
+  /** A local holding a per-row bias vector's address (0: none); absent, no bias. */
+  readonly bias?: number;
   readonly i0: Code;
   readonly i1: Code;
   readonly j0: Code;
@@ -398,7 +398,9 @@ export function gemmLoops(fn: FunctionBuilder, gemm: Pick<GemmFunctions, "packA"
             i32.add(i32.add(get(o.c), i32.mul(get(m0), o.cRs)), i32.shl(get(n0), i32.const(2))),
             o.cRs,
             i32.or(o.beta, i32.eqz(get(first))),
-            choose("i32", i32.and(get(first), i32.ne(get(o.bias), i32.const(0))), i32.add(get(o.bias), i32.shl(get(m0), i32.const(2))), i32.const(0)),
+            o.bias === undefined
+              ? i32.const(0)
+              : choose("i32", i32.and(get(first), i32.ne(get(o.bias), i32.const(0))), i32.add(get(o.bias), i32.shl(get(m0), i32.const(2))), i32.const(0)),
             i32.add(get(o.scratch), i32.const(TILE_OFFSET)),
           ),
         ),
