@@ -4,7 +4,9 @@
  *   gradInput   dcols [R, P]     = w_gᵀ [R, OCg] · gradOut_n,g [OCg, P]      then col2im into dx
  *   gradWeight  dw_g [OCg, R]   += gradOut_n,g [OCg, P] · cols_n,gᵀ [P, R]   over the batch
  * with R = Cg·KH·KW rows (channel, tap) and P = OH·OW output positions. A 1x1, stride-1, unpadded
- * convolution skips the unfolding: the image already is the cols matrix.
+ * convolution skips the unfolding: the image already is the cols matrix. Where the record's
+ * packFromInput is set, forward and gradWeight never build cols either: the GEMM packs its panels
+ * from a zero-bordered copy of the input (conv-pack.ts).
  *
  * Each kernel is a parallel job over independent chunks: forward over (image, group, block of
  * output rows); gradInput over (image, group, block of input channels) — a channel's dx rows come
