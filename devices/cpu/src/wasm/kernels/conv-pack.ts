@@ -16,8 +16,9 @@
  */
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
-import { call, choose, f32, forRange, get, i32, ifElse, inc, lanes32, maxS, minS, set, v128, whileLoop } from "../instructions.ts";
+import { call, choose, f32, forRange, get, i32, ifElse, inc, maxS, minS, set, v128, whileLoop } from "../instructions.ts";
 import { add, bytes, CONV } from "./conv-record.ts";
+import { strideInputs } from "./conv-depthwise.ts";
 import { NR, transpose4 } from "./gemm.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
@@ -111,9 +112,8 @@ function emitPackConvB(mod: ModuleBuilder): FunctionBuilder {
   return defineFunction(mod, "packConvB", { params, exported: false }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo) as { fields: Fields; code: Code };
     const [rowStep, colStep, panelBytes, t0, tEnd, t, j, half, q, oh, ow, d, base, lanes, o1, o2, o3, src] = locals(fn, "i32", 18);
-    const [x] = locals(fn, "v128", 1);
-    const load4 = (at: Code, offset = 0): Code =>
-      choose("v128", i32.eq(get(g.sw), i32.const(1)), v128.load(at, offset), v128.shuffle(v128.load(at, offset * 2), v128.load(at, offset * 2 + 16), lanes32(0, 2, 4, 6)));
+    /** The stride-1 and stride-2 versions of a loop, chosen once outside it. */
+    const byStride = (loop: (stride: 1 | 2) => Code): Code => ifElse(i32.eq(get(g.sw), i32.const(1)), [loop(1)], [loop(2)]);
     /** Runs `body` once per cols row of the block: `src` is the row's window origin plus `base`, `d` its destination. */
     const rows = (...body: Code[]): Code => [
       set(t, get(t0)),
@@ -144,7 +144,7 @@ function emitPackConvB(mod: ModuleBuilder): FunctionBuilder {
       set(lanes, minS(i32.sub(get(p.nc), i32.sub(get(q), get(p.p0))), i32.const(4))),
       ifElse(
         i32.and(i32.and(i32.eq(get(lanes), i32.const(4)), i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW))), i32.le_u(get(g.sw), i32.const(2))),
-        [rows(v128.store(get(d), load4(get(src))))],
+        [byStride((stride) => rows(v128.store(get(d), strideInputs(get(src), 0, stride))))],
         [
           laneOffset(1, o1),
           laneOffset(2, o2),
@@ -176,7 +176,7 @@ function emitPackConvB(mod: ModuleBuilder): FunctionBuilder {
         ifElse(
           // A whole panel on one output row (stride 1 or 2): eight columns per row of the block.
           i32.and(i32.and(i32.le_s(i32.add(get(j), i32.const(NR)), get(p.nc)), i32.le_s(i32.add(get(ow), i32.const(NR)), get(g.OW))), i32.le_u(get(g.sw), i32.const(2))),
-          [rows(set(x, load4(get(src))), v128.store(get(d), get(x)), v128.store(get(d), load4(get(src), 16), 16))],
+          [byStride((stride) => rows(v128.store(get(d), strideInputs(get(src), 0, stride)), v128.store(get(d), strideInputs(get(src), 16 * stride, stride), 16)))],
           [
             forRange(
               half,
@@ -210,11 +210,19 @@ function emitPackConvBT(mod: ModuleBuilder): FunctionBuilder {
   const params = i32Params("geo", "padded", "table", "k0", "kc", "j0", "nc", "dst");
   return defineFunction(mod, "packConvBT", { params, exported: false }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo) as { fields: Fields; code: Code };
-    const [rowStep, colStep, panelBytes, j, half, d, pos, end, oh, ow, base] = locals(fn, "i32", 11);
+    const [rowStep, colStep, panelBytes, j, half, d, pos, end, oh, ow, base, rowEnd] = locals(fn, "i32", 12);
     const origin = locals(fn, "i32", 4);
     const rowsV = locals(fn, "v128", 4);
-    const load4 = (at: Code): Code =>
-      choose("v128", i32.eq(get(g.sw), i32.const(1)), v128.load(at), v128.shuffle(v128.load(at), v128.load(at, 16), lanes32(0, 2, 4, 6)));
+    /** Four positions at a time while they stay on the row: a 4x4 transpose of the four columns' inputs. */
+    const quads = (stride: 1 | 2): Code =>
+      whileLoop(
+        i32.le_s(i32.add(get(pos), i32.const(4)), get(rowEnd)),
+        origin.map((o, l) => set(rowsV[l]!, strideInputs(i32.add(get(o), get(base)), 0, stride))),
+        transpose4(rowsV).map((v, k) => v128.store(get(d), v, k * NR * 4)),
+        inc(base, 16 * stride),
+        inc(d, 4 * NR * 4),
+        inc(pos, 4),
+      );
     return [
       code,
       set(rowStep, bytes(i32.mul(get(g.sh), i32.add(i32.mul(get(g.OW), get(g.sw)), i32.mul(i32.sub(get(g.KW), i32.const(1)), get(g.dw)))))),
@@ -245,26 +253,21 @@ function emitPackConvBT(mod: ModuleBuilder): FunctionBuilder {
           set(pos, get(p.k0)),
           set(oh, i32.div_u(get(pos), get(g.OW))),
           set(ow, i32.sub(get(pos), i32.mul(get(oh), get(g.OW)))),
+          // One output row (the part of it in the block) per pass.
           whileLoop(
             i32.lt_s(get(pos), get(end)),
+            set(rowEnd, minS(get(end), i32.add(get(pos), i32.sub(get(g.OW), get(ow))))),
             set(base, i32.add(i32.mul(get(oh), get(rowStep)), i32.mul(get(ow), get(colStep)))),
-            ifElse(
-              i32.and(i32.and(i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)), i32.le_s(i32.add(get(pos), i32.const(4)), get(end))), i32.le_u(get(g.sw), i32.const(2))),
-              [
-                origin.map((o, l) => set(rowsV[l]!, load4(i32.add(get(o), get(base))))),
-                transpose4(rowsV).map((v, k) => v128.store(get(d), v, k * NR * 4)),
-                inc(d, 4 * NR * 4),
-                inc(pos, 4),
-                inc(ow, 4),
-              ],
-              [
-                origin.map((o, l) => f32.store(get(d), f32.load(i32.add(get(o), get(base))), l * 4)),
-                inc(d, NR * 4),
-                inc(pos, 1),
-                inc(ow, 1),
-              ],
+            ifElse(i32.eq(get(g.sw), i32.const(1)), [quads(1)], [ifElse(i32.eq(get(g.sw), i32.const(2)), [quads(2)], [])]),
+            whileLoop(
+              i32.lt_s(get(pos), get(rowEnd)),
+              origin.map((o, l) => f32.store(get(d), f32.load(i32.add(get(o), get(base))), l * 4)),
+              inc(base, get(colStep)),
+              inc(d, NR * 4),
+              inc(pos, 1),
             ),
-            ifElse(i32.eq(get(ow), get(g.OW)), [set(ow, i32.const(0)), inc(oh, 1)], []),
+            inc(oh, 1),
+            set(ow, i32.const(0)),
           ),
         ),
       ),
