@@ -53,4 +53,3 @@ export function operand(shape: number[], seed: number, offset: number): HostInpu
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   return { values, shape, offset, strides };
 }
-

@@ -22,8 +22,6 @@ import { strideInputs } from "./conv-depthwise.ts";
 import { NR, transpose4 } from "./gemm.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
-type Fields = Readonly<Record<(typeof CONV.fields)[number], number>>;
-
 /** Width of the padded scratch rows: every column a window or a group's vector load reads. */
 export const paddedWidth = (g: { OW: number; sw: number; KW: number; dw: number }): number => g.OW * g.sw + (g.KW - 1) * g.dw;
 
@@ -50,7 +48,13 @@ function emitPadInput(mod: ModuleBuilder, m: MemoryFunctions): FunctionBuilder {
     return [
       code,
       set(PW, i32.add(i32.mul(get(g.OW), get(g.sw)), i32.mul(i32.sub(get(g.KW), i32.const(1)), get(g.dw)))),
-      set(PH, i32.add(i32.mul(i32.sub(i32.sub(get(p.oh1), get(p.oh0)), i32.const(1)), get(g.sh)), i32.add(i32.mul(i32.sub(get(g.KH), i32.const(1)), get(g.dh)), i32.const(1)))),
+      set(
+        PH,
+        i32.add(
+          i32.mul(i32.sub(i32.sub(get(p.oh1), get(p.oh0)), i32.const(1)), get(g.sh)),
+          i32.add(i32.mul(i32.sub(get(g.KH), i32.const(1)), get(g.dh)), i32.const(1)),
+        ),
+      ),
       set(plane, i32.mul(get(PH), get(PW))),
       // Padded row 0 is input row ih0; input rows [row0, row1) land inside.
       set(ih0, i32.sub(i32.mul(get(p.oh0), get(g.sh)), get(g.pt))),
@@ -98,7 +102,9 @@ function emitPadInput(mod: ModuleBuilder, m: MemoryFunctions): FunctionBuilder {
           set(r, i32.div_u(get(kk), get(g.KW))),
           i32.store(
             get(at),
-            bytes(add(i32.mul(get(c), get(plane)), i32.mul(i32.mul(get(r), get(g.dh)), get(PW)), i32.mul(i32.sub(get(kk), i32.mul(get(r), get(g.KW))), get(g.dw)))),
+            bytes(
+              add(i32.mul(get(c), get(plane)), i32.mul(i32.mul(get(r), get(g.dh)), get(PW)), i32.mul(i32.sub(get(kk), i32.mul(get(r), get(g.KW))), get(g.dw))),
+            ),
           ),
           inc(at, 4),
         ),
@@ -110,7 +116,7 @@ function emitPadInput(mod: ModuleBuilder, m: MemoryFunctions): FunctionBuilder {
 function emitPackConvB(mod: ModuleBuilder): FunctionBuilder {
   const params = i32Params("geo", "padded", "table", "k0", "kc", "p0", "nc", "dst");
   return defineFunction(mod, "packConvB", { params, exported: false }, (p, fn) => {
-    const { fields: g, code } = CONV.load(fn, p.geo) as { fields: Fields; code: Code };
+    const { fields: g, code } = CONV.load(fn, p.geo);
     const [rowStep, colStep, panelBytes, t0, tEnd, t, j, half, q, oh, ow, d, base, lanes, o1, o2, o3, src] = locals(fn, "i32", 18);
     /** The stride-1 and stride-2 versions of a loop, chosen once outside it. */
     const byStride = (loop: (stride: 1 | 2) => Code): Code => ifElse(i32.eq(get(g.sw), i32.const(1)), [loop(1)], [loop(2)]);
@@ -175,8 +181,15 @@ function emitPackConvB(mod: ModuleBuilder): FunctionBuilder {
         locate(),
         ifElse(
           // A whole panel on one output row (stride 1 or 2): eight columns per row of the block.
-          i32.and(i32.and(i32.le_s(i32.add(get(j), i32.const(NR)), get(p.nc)), i32.le_s(i32.add(get(ow), i32.const(NR)), get(g.OW))), i32.le_u(get(g.sw), i32.const(2))),
-          [byStride((stride) => rows(v128.store(get(d), strideInputs(get(src), 0, stride)), v128.store(get(d), strideInputs(get(src), 16 * stride, stride), 16)))],
+          i32.and(
+            i32.and(i32.le_s(i32.add(get(j), i32.const(NR)), get(p.nc)), i32.le_s(i32.add(get(ow), i32.const(NR)), get(g.OW))),
+            i32.le_u(get(g.sw), i32.const(2)),
+          ),
+          [
+            byStride((stride) =>
+              rows(v128.store(get(d), strideInputs(get(src), 0, stride)), v128.store(get(d), strideInputs(get(src), 16 * stride, stride), 16)),
+            ),
+          ],
           [
             forRange(
               half,
@@ -209,7 +222,7 @@ function emitPackConvB(mod: ModuleBuilder): FunctionBuilder {
 function emitPackConvBT(mod: ModuleBuilder): FunctionBuilder {
   const params = i32Params("geo", "padded", "table", "k0", "kc", "j0", "nc", "dst");
   return defineFunction(mod, "packConvBT", { params, exported: false }, (p, fn) => {
-    const { fields: g, code } = CONV.load(fn, p.geo) as { fields: Fields; code: Code };
+    const { fields: g, code } = CONV.load(fn, p.geo);
     const [rowStep, colStep, panelBytes, j, half, d, pos, end, oh, ow, base, rowEnd] = locals(fn, "i32", 12);
     const origin = locals(fn, "i32", 4);
     const rowsV = locals(fn, "v128", 4);
@@ -245,7 +258,20 @@ function emitPackConvBT(mod: ModuleBuilder): FunctionBuilder {
               o,
               add(
                 get(p.padded),
-                i32.load(add(get(p.table), bytes(get(p.j0)), bytes(choose("i32", i32.lt_s(add(get(j), i32.shl(get(half), i32.const(2)), i32.const(l)), get(p.nc)), add(get(j), i32.shl(get(half), i32.const(2)), i32.const(l)), i32.const(0))))),
+                i32.load(
+                  add(
+                    get(p.table),
+                    bytes(get(p.j0)),
+                    bytes(
+                      choose(
+                        "i32",
+                        i32.lt_s(add(get(j), i32.shl(get(half), i32.const(2)), i32.const(l)), get(p.nc)),
+                        add(get(j), i32.shl(get(half), i32.const(2)), i32.const(l)),
+                        i32.const(0),
+                      ),
+                    ),
+                  ),
+                ),
               ),
             ),
           ),

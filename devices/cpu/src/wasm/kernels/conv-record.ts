@@ -53,7 +53,8 @@ export const mul = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.mul(acc, x
 export const add = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.add(acc, x));
 export const bytes = (elements: Code): Code => i32.shl(elements, i32.const(2));
 /** ceil(a / b) for b > 0, and 0 for a <= 0. */
-export const ceilDivPositive = (a: Code, b: Code): Code => choose("i32", i32.gt_s(a, i32.const(0)), i32.div_s(i32.sub(i32.add(a, b), i32.const(1)), b), i32.const(0));
+export const ceilDivPositive = (a: Code, b: Code): Code =>
+  choose("i32", i32.gt_s(a, i32.const(0)), i32.div_s(i32.sub(i32.add(a, b), i32.const(1)), b), i32.const(0));
 
 /** Where row r of the cols matrix (input channel c, tap ki, kj) reads the input, as locals. */
 export interface ColsRow {

@@ -379,15 +379,7 @@ export function gemmLoops(fn: FunctionBuilder, gemm: Pick<GemmFunctions, "packA"
           o.i1,
           MC,
           set(mc, min(i32.sub(o.i1, get(m0)), i32.const(MC))),
-          call(
-            gemm.packA,
-            i32.add(i32.add(get(o.a), i32.mul(get(m0), o.aRs)), i32.mul(get(k0), o.aCs)),
-            o.aRs,
-            o.aCs,
-            get(mc),
-            get(kc),
-            get(pa),
-          ),
+          call(gemm.packA, i32.add(i32.add(get(o.a), i32.mul(get(m0), o.aRs)), i32.mul(get(k0), o.aCs)), o.aRs, o.aCs, get(mc), get(kc), get(pa)),
           call(
             gemm.block,
             get(mc),
@@ -417,31 +409,35 @@ export function gemmLoops(fn: FunctionBuilder, gemm: Pick<GemmFunctions, "packA"
 function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuilder, blk: FunctionBuilder): FunctionBuilder {
   const params = i32Params("K", "a", "aRs", "aCs", "b", "bRs", "bCs", "c", "cRs", "beta", "bias", "i0", "i1", "j0", "j1", "scratch");
   return defineFunction(mod, "gemmRange", { params, exported: false }, (p, fn) =>
-    gemmLoops(fn, { packA, block: blk }, {
-      K: get(p.K),
-      a: p.a,
-      aRs: get(p.aRs),
-      aCs: get(p.aCs),
-      c: p.c,
-      cRs: get(p.cRs),
-      beta: get(p.beta),
-      bias: p.bias,
-      i0: get(p.i0),
-      i1: get(p.i1),
-      j0: get(p.j0),
-      j1: get(p.j1),
-      scratch: p.scratch,
-      packB: (k0, kc, n0, nc, pb) =>
-        call(
-          packB,
-          i32.add(i32.add(get(p.b), i32.mul(get(k0), get(p.bRs))), i32.mul(get(n0), get(p.bCs))),
-          get(p.bRs),
-          get(p.bCs),
-          get(kc),
-          get(nc),
-          get(pb),
-        ),
-    }),
+    gemmLoops(
+      fn,
+      { packA, block: blk },
+      {
+        K: get(p.K),
+        a: p.a,
+        aRs: get(p.aRs),
+        aCs: get(p.aCs),
+        c: p.c,
+        cRs: get(p.cRs),
+        beta: get(p.beta),
+        bias: p.bias,
+        i0: get(p.i0),
+        i1: get(p.i1),
+        j0: get(p.j0),
+        j1: get(p.j1),
+        scratch: p.scratch,
+        packB: (k0, kc, n0, nc, pb) =>
+          call(
+            packB,
+            i32.add(i32.add(get(p.b), i32.mul(get(k0), get(p.bRs))), i32.mul(get(n0), get(p.bCs))),
+            get(p.bRs),
+            get(p.bCs),
+            get(kc),
+            get(nc),
+            get(pb),
+          ),
+      },
+    ),
   );
 }
 
