@@ -10,51 +10,12 @@ import { after, test } from "node:test";
 import { sizeOf, window2d, type Attrs } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
 import { runOp, type HostInput } from "../testing.ts";
-import { randomValues } from "../test-utils.ts";
+import { assertNear, draws, launched, operand } from "./conv2d-testing.ts";
 
 const fast = new CpuDevice({ threads: 2 });
 const single = new CpuDevice({ threads: 1 });
 const reference = new CpuDevice({ wasm: false });
 after(() => Promise.all([fast.dispose(), single.dispose()]));
-
-/** Runs `op` on `device`, returning its values and the WASM exports it launched. */
-function launched(device: CpuDevice, op: string, inputs: HostInput[], attrs: Attrs): { values: ArrayLike<number>; kernels: string[] } {
-  const rt = device.fast!.runtime;
-  const kernels: string[] = [];
-  const run = rt.run;
-  rt.run = (pool, name, ...rest) => {
-    kernels.push(name);
-    return run.call(rt, pool, name, ...rest);
-  };
-  try {
-    return { values: runOp(op, inputs, attrs, { device })[0]!.values, kernels };
-  } finally {
-    rt.run = run;
-  }
-}
-
-function assertNear(got: ArrayLike<number>, want: ArrayLike<number>, terms: number, what: string): void {
-  const tol = 2e-6 * Math.max(8, terms);
-  assert.equal(got.length, want.length, what);
-  for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got[i]! - want[i]!) <= tol * (1 + Math.abs(want[i]!)))) assert.fail(`${what}: element ${i} is ${got[i]}, the reference gives ${want[i]}`);
-  }
-}
-
-/** xorshift stream of small integers for drawing geometries. */
-function draws(seed: number) {
-  const u = randomValues(100_000, seed);
-  let i = 0;
-  return (lo: number, hi: number) => lo + Math.floor(((u[i++ % u.length]! + 1) / 2) * (hi - lo + 1));
-}
-
-/** An input given contiguous or at an offset inside a larger buffer (the layouts the fast path takes). */
-function operand(shape: number[], seed: number, offset: number): HostInput {
-  const values = randomValues(sizeOf(shape) + offset, seed);
-  if (offset === 0) return { values, shape };
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  return { values, shape, offset, strides };
-}
 
 /** `op` on the fast device equals the reference within a tolerance for `terms`-long sums, launched `kernel`, and gives the same bits on 1 thread. */
 function checkOp(op: string, inputs: HostInput[], attrs: Attrs, terms: number, kernel: string, what: string): void {

@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
 import { runPointwiseDot } from "./conv2d-dot.ts";
@@ -69,6 +70,7 @@ function record(p: ConvProblem, pointwise: boolean): Geometry {
     countA: 1,
     blockB: 1,
     countB: 1,
+    packFromInput: 0,
   };
 }
 
@@ -85,15 +87,31 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
   rt.run(path.pool, name, [geo], chunks, scratchBytes);
 }
 
-/** The forward conv on contiguous operands: the direct kernel where it applies, else im2col + GEMM. */
+/** Scratch bytes (past the GEMM's) of packing from the input for chunks of `outRows` output rows: the row-offset table, the padded copy. */
+function paddedScratch(g: Geometry, outRows: number): number {
+  return Math.ceil((g.R * 4) / 16) * 16 + (g.Cg * paddedRows(g, outRows) * paddedWidth(g) + PADDED_SLACK) * 4;
+}
+
+/** The forward conv on contiguous operands: the direct kernel where it applies, else the GEMM packing from the image. */
 function forward(path: FastPath, g: Geometry): boolean {
   if (runDepthwiseConv2d(path, g) || runPointwiseDot(path, g) || runNarrowPointwise(path, g)) return true;
   const base = g.N * g.groups;
   const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
-  const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
+  const PW = paddedWidth(g);
+  // Pack the GEMM's panels from a zero-bordered copy of the input rows a chunk reads
+  // (wasm/kernels/conv-pack.ts) rather than from a cols matrix, unless the copy would be the
+  // larger (a strided 1x1 conv reads only a fraction of its input).
+  if (g.pointwise || g.Cg * paddedRows(g, g.OH) * PW >= g.R * g.P) {
+    const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
+    [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
+    const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
+    launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
+    return true;
+  }
+  g.packFromInput = 1;
+  const rowCap = Math.max(1, Math.floor((MAX_COLS_BYTES / (g.Cg * PW * 4) - (g.KH - 1) * g.dh - 1) / g.sh) + 1);
   [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
-  const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
-  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
+  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + paddedScratch(g, g.blockA));
   return true;
 }
 
@@ -148,7 +166,11 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       // image once. R is split only when one image's cols matrix would be too big. The number of
       // batch blocks fixes the order of the sums, so it depends on the problem, never on the thread
       // count: dw is bitwise the same on 1 and N threads.
-      const rowCap = g.pointwise ? g.R : Math.max(8, Math.floor(MAX_COLS_BYTES / (g.P * 4 * 8)) * 8);
+      // Pack colsᵀ from a padded copy of each image (as the forward does) where that copy is the
+      // smaller and fits the scratch cap; R is then never split (the copy holds every channel).
+      const padded = g.Cg * paddedRows(g, g.OH) * paddedWidth(g);
+      if (!g.pointwise && padded < g.R * g.P && padded * 4 <= MAX_COLS_BYTES) g.packFromInput = 1;
+      const rowCap = g.pointwise || g.packFromInput ? g.R : Math.max(8, Math.floor(MAX_COLS_BYTES / (g.P * 4 * 8)) * 8);
       [g.blockA, g.countA] = split(g.R, 1, rowCap);
       const batchBlocks = g.N * g.OC * g.P * g.R >= PARALLEL_MIN_MACS ? GRAD_WEIGHT_BATCH_BLOCKS : 1;
       [g.blockB, g.countB] = split(g.N, batchBlocks, g.N);
@@ -161,7 +183,7 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
         g.partial = partial;
       }
       try {
-        const cols = g.pointwise ? 0 : g.blockA * g.P * 4;
+        const cols = g.packFromInput ? paddedScratch(g, g.OH) : g.pointwise ? 0 : g.blockA * g.P * 4;
         launch(path, "conv2dGradWeight", g, g.groups * g.countA * g.countB, COLS_OFFSET + cols);
         for (let b = 1; b < g.countB; b++) rt.call("addF32", g.out, g.partial + (b - 1) * g.partialStride, g.OC * g.R);
       } finally {

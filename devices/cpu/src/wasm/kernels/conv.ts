@@ -4,7 +4,9 @@
  *   gradInput   dcols [R, P]     = w_gᵀ [R, OCg] · gradOut_n,g [OCg, P]      then col2im into dx
  *   gradWeight  dw_g [OCg, R]   += gradOut_n,g [OCg, P] · cols_n,gᵀ [P, R]   over the batch
  * with R = Cg·KH·KW rows (channel, tap) and P = OH·OW output positions. A 1x1, stride-1, unpadded
- * convolution skips the unfolding: the image already is the cols matrix.
+ * convolution skips the unfolding: the image already is the cols matrix. Where the record's
+ * packFromInput is set, forward and gradWeight never build cols either: the GEMM packs its panels
+ * from a zero-bordered copy of the input (conv-pack.ts).
  *
  * Each kernel is a parallel job over independent chunks: forward over (image, group, block of
  * output rows); gradInput over (image, group, block of input channels) — a channel's dx rows come
@@ -14,57 +16,15 @@
  */
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
-import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, maxS, minS, set, v128, whileLoop } from "../instructions.ts";
-import { Struct } from "../struct.ts";
-import { GEMM_SCRATCH_BYTES, type GemmFunctions } from "./gemm.ts";
+import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
+import { add, bytes, colsRow, CONV, COLS_OFFSET, mul } from "./conv-record.ts";
+import { emitConvPack } from "./conv-pack.ts";
+import { gemmLoops, type GemmFunctions } from "./gemm.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
-/** The geometry record every conv kernel reads. Pointers are byte addresses; `blockA/B`, `countA/B` describe the chunking. */
-export const CONV = new Struct([
-  "image",
-  "weight",
-  "gradOut",
-  "out",
-  "bias",
-  "partial",
-  "partialStride",
-  "N",
-  "C",
-  "H",
-  "W",
-  "OC",
-  "KH",
-  "KW",
-  "sh",
-  "sw",
-  "dh",
-  "dw",
-  "pt",
-  "pl",
-  "OH",
-  "OW",
-  "groups",
-  "Cg",
-  "OCg",
-  "R",
-  "P",
-  "pointwise",
-  "blockA",
-  "countA",
-  "blockB",
-  "countB",
-] as const);
-
-/** Scratch offset of the cols matrix, after the GEMM's packing buffers. */
-export const COLS_OFFSET = GEMM_SCRATCH_BYTES;
+export { CONV, COLS_OFFSET } from "./conv-record.ts";
 
 const min = minS;
-const max = maxS;
-const mul = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.mul(acc, x));
-const add = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.add(acc, x));
-const bytes = (elements: Code): Code => i32.shl(elements, i32.const(2));
-/** ceil(a / b) for b > 0, and 0 for a <= 0. */
-const ceilDivPositive = (a: Code, b: Code): Code => choose("i32", i32.gt_s(a, i32.const(0)), i32.div_s(i32.sub(i32.add(a, b), i32.const(1)), b), i32.const(0));
 
 /**
  * The shared loop of im2col and col2im: for rows r in [r0, r1) and output rows oh in [oh0, oh1),
@@ -84,7 +44,8 @@ function unfoldLoop(
   inside: (row: number, lo: number, hi: number) => Code,
   outside: () => Code,
 ): Code {
-  const [r, c, ki, kj, kk, off, lo, hi, oh, ih, plane, row] = locals(fn, "i32", 12);
+  const [r, kk, oh, ih, plane, row] = locals(fn, "i32", 6);
+  const { code: decode, c, ki, off, lo, hi } = colsRow(fn, g, r, kk);
   return [
     set(kk, i32.mul(get(g.KH!), get(g.KW!))),
     set(plane, bytes(i32.mul(get(g.H!), get(g.W!)))),
@@ -93,14 +54,7 @@ function unfoldLoop(
       r0,
       r1,
       1,
-      set(c, i32.div_u(get(r), get(kk))),
-      set(ki, i32.sub(get(r), i32.mul(get(c), get(kk)))),
-      set(kj, i32.sub(get(ki), i32.mul(i32.div_u(get(ki), get(g.KW!)), get(g.KW!)))),
-      set(ki, i32.div_u(get(ki), get(g.KW!))),
-      // Column ow reads image column ow·sw + off; it is inside for ow in [lo, hi).
-      set(off, i32.sub(i32.mul(get(kj), get(g.dw!)), get(g.pl!))),
-      set(lo, min(ceilDivPositive(i32.sub(i32.const(0), get(off)), get(g.sw!)), get(g.OW!))),
-      set(hi, max(min(ceilDivPositive(i32.sub(get(g.W!), get(off)), get(g.sw!)), get(g.OW!)), get(lo))),
+      decode,
       forRange(
         oh,
         oh0,
@@ -213,13 +167,18 @@ const CHUNK_PARAMS = i32Params("geo", "chunk0", "chunk1", "scratch");
 export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunctions): ConvFunctions {
   const unfold = emitUnfold(mod, m);
 
+  const pack = emitConvPack(mod, m);
+
   defineFunction(mod, "conv2dForward", { params: CHUNK_PARAMS }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ch, per, n, rem, grp, oh0, oh1, pc, image, b, bRs, cols] = locals(fn, "i32", 12);
+    const [ch, per, n, rem, grp, oh0, oh1, pc, image, a, c, bias, b, bRs, cols, table, padded] = locals(fn, "i32", 17);
     return [
       code,
       set(per, i32.mul(get(g.groups), get(g.countA))),
+      // Scratch after the GEMM's: the cols matrix, or the row-offset table and the padded input.
       set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      set(table, get(cols)),
+      set(padded, i32.add(get(table), i32.and(i32.add(bytes(get(g.R)), i32.const(15)), i32.const(-16)))),
       forRange(
         ch,
         get(p.chunk0),
@@ -232,29 +191,57 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         set(oh1, min(i32.add(get(oh0), get(g.blockA)), get(g.OH))),
         set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
         set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(g.H), get(g.W))))),
+        set(a, add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R))))),
+        set(c, add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW)))))),
+        set(bias, choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0))),
         ifElse(
-          get(g.pointwise),
-          [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
-          [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
-        ),
-        call(
-          gemm.gemm,
-          get(g.R),
-          add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R)))),
-          bytes(get(g.R)),
-          i32.const(4),
-          get(b),
-          get(bRs),
-          i32.const(4),
-          add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW))))),
-          bytes(get(g.P)),
-          i32.const(0),
-          choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0)),
-          i32.const(0),
-          get(g.OCg),
-          i32.const(0),
-          get(pc),
-          get(p.scratch),
+          get(g.packFromInput),
+          [
+            // The cols matrix is never built: its panels are packed from the input (conv-pack.ts).
+            call(pack.padInput, get(p.geo), get(image), get(oh0), get(oh1), get(padded), get(table)),
+            gemmLoops(fn, gemm, {
+              K: get(g.R),
+              a,
+              aRs: bytes(get(g.R)),
+              aCs: i32.const(4),
+              c,
+              cRs: bytes(get(g.P)),
+              beta: i32.const(0),
+              bias,
+              i0: i32.const(0),
+              i1: get(g.OCg),
+              j0: i32.const(0),
+              j1: get(pc),
+              scratch: p.scratch,
+              packB: (k0, kc, n0, nc, pb) => call(pack.packConvB, get(p.geo), get(padded), get(table), get(k0), get(kc), get(n0), get(nc), get(pb)),
+            }),
+          ],
+          [
+            ifElse(
+              get(g.pointwise),
+              [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
+              [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
+            ),
+            call(
+              gemm.gemm,
+              get(g.R),
+              get(a),
+              bytes(get(g.R)),
+              i32.const(4),
+              get(b),
+              get(bRs),
+              i32.const(4),
+              get(c),
+              bytes(get(g.P)),
+              i32.const(0),
+              get(bias),
+              i32.const(0),
+              get(g.OCg),
+              i32.const(0),
+              get(pc),
+              get(p.scratch),
+            ),
+          ],
         ),
       ),
     ];
@@ -339,12 +326,14 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
 
   defineFunction(mod, "conv2dGradWeight", { params: CHUNK_PARAMS }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ch, per, grp, rem, rb, nb, r0, r1, n, n1, dst, image, cols, plane] = locals(fn, "i32", 14);
+    const [ch, per, grp, rem, rb, nb, r0, r1, n, n1, dst, image, cols, plane, padded, a] = locals(fn, "i32", 16);
     return [
       code,
       set(per, i32.mul(get(g.countA), get(g.countB))),
       set(plane, i32.mul(get(g.H), get(g.W))),
+      // Scratch after the GEMM's: the cols matrix, or the row-offset table (at cols) and the padded input.
       set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      set(padded, i32.add(get(cols), i32.and(i32.add(bytes(get(g.R)), i32.const(15)), i32.const(-16)))),
       forRange(
         ch,
         get(p.chunk0),
@@ -372,14 +361,40 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
           1,
           set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(plane))))),
           ifElse(
-            get(g.pointwise),
+            get(g.packFromInput),
             [
-              // B(k = p, j = r) = x[channel r, position p]: the image read transposed.
-              gradWeightGemm(gemm, g, p.scratch, dst, n, add(get(image), bytes(i32.mul(get(r0), get(plane)))), bytes(get(plane)), r0, r1, grp),
+              // The cols matrix is never built: colsᵀ is packed from the padded input (conv-pack.ts).
+              call(pack.padInput, get(p.geo), get(image), i32.const(0), get(g.OH), get(padded), get(cols)),
+              set(a, add(get(g.gradOut), bytes(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P))))),
+              gemmLoops(fn, gemm, {
+                K: get(g.P),
+                a,
+                aRs: bytes(get(g.P)),
+                aCs: i32.const(4),
+                c: dst,
+                cRs: bytes(get(g.R)),
+                beta: i32.eqz(firstOfBlock(g, n)),
+                i0: i32.const(0),
+                i1: get(g.OCg),
+                j0: i32.const(0),
+                j1: i32.sub(get(r1), get(r0)),
+                scratch: p.scratch,
+                packB: (k0, kc, n0, nc, pb) =>
+                  call(pack.packConvBT, get(p.geo), get(padded), get(cols), get(k0), get(kc), i32.add(get(r0), get(n0)), get(nc), get(pb)),
+              }),
             ],
             [
-              call(unfold.im2col, get(p.geo), get(image), get(r0), get(r1), i32.const(0), get(g.OH), get(cols)),
-              gradWeightGemm(gemm, g, p.scratch, dst, n, get(cols), bytes(get(g.P)), r0, r1, grp),
+              ifElse(
+                get(g.pointwise),
+                [
+                  // B(k = p, j = r) = x[channel r, position p]: the image read transposed.
+                  gradWeightGemm(gemm, g, p.scratch, dst, n, add(get(image), bytes(i32.mul(get(r0), get(plane)))), bytes(get(plane)), r0, r1, grp),
+                ],
+                [
+                  call(unfold.im2col, get(p.geo), get(image), get(r0), get(r1), i32.const(0), get(g.OH), get(cols)),
+                  gradWeightGemm(gemm, g, p.scratch, dst, n, get(cols), bytes(get(g.P)), r0, r1, grp),
+                ],
+              ),
             ],
           ),
         ),
@@ -389,6 +404,9 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
 
   return unfold;
 }
+
+/** Whether image n is the first of its batch block (which overwrites dst rather than adding to it). */
+const firstOfBlock = (g: Readonly<Record<string, number>>, n: number): Code => i32.eq(get(n), i32.mul(i32.div_u(get(n), get(g.blockB!)), get(g.blockB!)));
 
 /** dst [OCg, r1 - r0] (+)= gradOut_n,g [OCg, P] · Bᵀ, B's row r at b + r·colStride (the first image of a block overwrites). */
 function gradWeightGemm(
@@ -403,7 +421,6 @@ function gradWeightGemm(
   r1: number,
   grp: number,
 ): Code {
-  const first = i32.eq(get(n), i32.mul(i32.div_u(get(n), get(g.blockB!)), get(g.blockB!)));
   return call(
     gemm.gemm,
     get(g.P!),
@@ -415,7 +432,7 @@ function gradWeightGemm(
     colStride,
     get(dst),
     bytes(get(g.R!)),
-    i32.eqz(first),
+    i32.eqz(firstOfBlock(g, n)),
     i32.const(0),
     i32.const(0),
     get(g.OCg!),

@@ -36,7 +36,7 @@ export interface GemmFunctions {
 const min = minS;
 
 /** 4x4 transpose of rows r0..r3 (each a local); returns the four column vectors as code. */
-function transpose4(r: readonly number[]): Code[] {
+export function transpose4(r: readonly number[]): Code[] {
   const [r0, r1, r2, r3] = r.map(get) as [Code, Code, Code, Code];
   const lo01 = v128.shuffle(r0, r1, lanes32(0, 4, 1, 5));
   const hi01 = v128.shuffle(r0, r1, lanes32(2, 6, 3, 7));
@@ -326,33 +326,107 @@ function emitBlock(mod: ModuleBuilder, tile: FunctionBuilder): FunctionBuilder {
   });
 }
 
+/** The operands of one blocked product, as locals (or code) of the function that runs it. */
+export interface GemmOperands {
+  readonly K: Code;
+  readonly a: number;
+  readonly aRs: Code;
+  readonly aCs: Code;
+  readonly c: number;
+  readonly cRs: Code;
+  readonly beta: Code;
+  /** A local holding a per-row bias vector's address (0: none); absent, no bias. */
+  readonly bias?: number;
+  readonly i0: Code;
+  readonly i1: Code;
+  readonly j0: Code;
+  readonly j1: Code;
+  readonly scratch: number;
+  /** Packs B's rows [k0, k0 + kc) x columns [n0, n0 + nc) into NR-column panels at pb (all locals). */
+  readonly packB: (k0: number, kc: number, n0: number, nc: number, pb: number) => Code;
+}
+
 /**
- * gemmRange(M, N, K, a, aRs, aCs, b, bRs, bCs, c, cRs, beta, bias, i0, i1, j0, j1, scratch):
+ * The loop nest of a blocked product: rows [i0, i1) x columns [j0, j1) of C (+)= A · B, packing
+ * through `scratch`. B comes through `packB`, so a caller can pack it from something that is not a
+ * matrix in memory (a convolution's input window, conv-pack.ts).
+ */
+export function gemmLoops(fn: FunctionBuilder, gemm: Pick<GemmFunctions, "packA" | "block">, o: GemmOperands): Code {
+  const [n0, nc, k0, kc, m0, mc, pa, pb, first, kStep, K] = locals(fn, "i32", 11);
+  return [
+    set(K, o.K),
+    set(kStep, i32.div_u(i32.add(get(K), i32.const(KC - 1)), i32.const(KC))),
+    set(kStep, i32.div_u(i32.add(get(K), i32.sub(get(kStep), i32.const(1))), get(kStep))),
+    set(pa, i32.add(get(o.scratch), i32.const(PACK_A_OFFSET))),
+    set(pb, i32.add(get(o.scratch), i32.const(PACK_B_OFFSET))),
+    forRange(
+      n0,
+      o.j0,
+      o.j1,
+      NC,
+      set(nc, min(i32.sub(o.j1, get(n0)), i32.const(NC))),
+      forRange(
+        k0,
+        i32.const(0),
+        get(K),
+        get(kStep),
+        set(kc, min(i32.sub(get(K), get(k0)), get(kStep))),
+        set(first, i32.eqz(get(k0))),
+        o.packB(k0, kc, n0, nc, pb),
+        forRange(
+          m0,
+          o.i0,
+          o.i1,
+          MC,
+          set(mc, min(i32.sub(o.i1, get(m0)), i32.const(MC))),
+          call(gemm.packA, i32.add(i32.add(get(o.a), i32.mul(get(m0), o.aRs)), i32.mul(get(k0), o.aCs)), o.aRs, o.aCs, get(mc), get(kc), get(pa)),
+          call(
+            gemm.block,
+            get(mc),
+            get(nc),
+            get(kc),
+            get(pa),
+            get(pb),
+            i32.add(i32.add(get(o.c), i32.mul(get(m0), o.cRs)), i32.shl(get(n0), i32.const(2))),
+            o.cRs,
+            i32.or(o.beta, i32.eqz(get(first))),
+            o.bias === undefined
+              ? i32.const(0)
+              : choose("i32", i32.and(get(first), i32.ne(get(o.bias), i32.const(0))), i32.add(get(o.bias), i32.shl(get(m0), i32.const(2))), i32.const(0)),
+            i32.add(get(o.scratch), i32.const(TILE_OFFSET)),
+          ),
+        ),
+      ),
+    ),
+  ];
+}
+
+/**
+ * gemmRange(K, a, aRs, aCs, b, bRs, bCs, c, cRs, beta, bias, i0, i1, j0, j1, scratch):
  * rows [i0, i1) x columns [j0, j1) of C (+)= A · B, blocked and packed through `scratch`.
  * `bias` (a per-row vector, or 0) is added once; `beta` keeps what C held.
  */
 function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuilder, blk: FunctionBuilder): FunctionBuilder {
   const params = i32Params("K", "a", "aRs", "aCs", "b", "bRs", "bCs", "c", "cRs", "beta", "bias", "i0", "i1", "j0", "j1", "scratch");
-  return defineFunction(mod, "gemmRange", { params, exported: false }, (p, fn) => {
-    const [n0, nc, k0, kc, m0, mc, pa, pb, first, kStep] = locals(fn, "i32", 10);
-    return [
-      set(kStep, i32.div_u(i32.add(get(p.K), i32.const(KC - 1)), i32.const(KC))),
-      set(kStep, i32.div_u(i32.add(get(p.K), i32.sub(get(kStep), i32.const(1))), get(kStep))),
-      set(pa, i32.add(get(p.scratch), i32.const(PACK_A_OFFSET))),
-      set(pb, i32.add(get(p.scratch), i32.const(PACK_B_OFFSET))),
-      forRange(
-        n0,
-        get(p.j0),
-        get(p.j1),
-        NC,
-        set(nc, min(i32.sub(get(p.j1), get(n0)), i32.const(NC))),
-        forRange(
-          k0,
-          i32.const(0),
-          get(p.K),
-          get(kStep),
-          set(kc, min(i32.sub(get(p.K), get(k0)), get(kStep))),
-          set(first, i32.eqz(get(k0))),
+  return defineFunction(mod, "gemmRange", { params, exported: false }, (p, fn) =>
+    gemmLoops(
+      fn,
+      { packA, block: blk },
+      {
+        K: get(p.K),
+        a: p.a,
+        aRs: get(p.aRs),
+        aCs: get(p.aCs),
+        c: p.c,
+        cRs: get(p.cRs),
+        beta: get(p.beta),
+        bias: p.bias,
+        i0: get(p.i0),
+        i1: get(p.i1),
+        j0: get(p.j0),
+        j1: get(p.j1),
+        scratch: p.scratch,
+        packB: (k0, kc, n0, nc, pb) =>
           call(
             packB,
             i32.add(i32.add(get(p.b), i32.mul(get(k0), get(p.bRs))), i32.mul(get(n0), get(p.bCs))),
@@ -362,39 +436,9 @@ function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: Functi
             get(nc),
             get(pb),
           ),
-          forRange(
-            m0,
-            get(p.i0),
-            get(p.i1),
-            MC,
-            set(mc, min(i32.sub(get(p.i1), get(m0)), i32.const(MC))),
-            call(
-              packA,
-              i32.add(i32.add(get(p.a), i32.mul(get(m0), get(p.aRs))), i32.mul(get(k0), get(p.aCs))),
-              get(p.aRs),
-              get(p.aCs),
-              get(mc),
-              get(kc),
-              get(pa),
-            ),
-            call(
-              blk,
-              get(mc),
-              get(nc),
-              get(kc),
-              get(pa),
-              get(pb),
-              i32.add(i32.add(get(p.c), i32.mul(get(m0), get(p.cRs))), i32.shl(get(n0), i32.const(2))),
-              get(p.cRs),
-              i32.or(get(p.beta), i32.eqz(get(first))),
-              choose("i32", i32.and(get(first), i32.ne(get(p.bias), i32.const(0))), i32.add(get(p.bias), i32.shl(get(m0), i32.const(2))), i32.const(0)),
-              i32.add(get(p.scratch), i32.const(TILE_OFFSET)),
-            ),
-          ),
-        ),
-      ),
-    ];
-  });
+      },
+    ),
+  );
 }
 
 /** `fma`: use f32x4.relaxed_madd in the micro-kernel (the host must support relaxed SIMD). */
