@@ -13,6 +13,8 @@ import {
 import { defaultDevice, findKernel, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
+import { activeLazyRecorder } from "../core/lazy-hook.ts";
+import { hasOpObserver } from "../core/op-observer.ts";
 import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
@@ -22,9 +24,11 @@ import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
-import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
+import { checkInputs, isRawView, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
+import { RunPlan } from "./run-plan.ts";
+import { placedLayouts, runSignature } from "./run-signature.ts";
 import { applyStructural } from "./structural-exec.ts";
 
 export interface SessionOptions {
@@ -39,10 +43,18 @@ export interface SessionOptions {
    * Default true, except on a device whose plugin claims subgraphs: it fuses what it claims itself.
    */
   readonly fuse?: boolean;
+  /**
+   * From the second run with the same input shapes, run a plan resolved once for them (run-plan.ts)
+   * instead of dispatching node by node (default true; false is the node-by-node path, for comparison).
+   */
+  readonly runPlans?: boolean;
 }
 
 /** Small initializers and constants are also kept on the host: shape arithmetic reads them without a device round trip. */
 const HOST_COPY_LIMIT = 4096;
+
+/** How many input signatures a session remembers (a plan each, or that it ran once); the oldest is dropped. */
+const MAX_SIGNATURES = 8;
 
 /**
  * A graph ready to run on one device: validated, its initializers uploaded once, and the number
@@ -58,6 +70,12 @@ export class Session {
   private readonly inferred = new NodeMemo<readonly TensorMeta[]>(false);
   private readonly structural = new NodeMemo<{ readonly plans: readonly StructuralPlan[]; readonly offset: number }>(true);
   private disposed = false;
+  /**
+   * Per input signature: "ran" once a run with it went through every node and check, then the plan
+   * built from it (the next run), or "none" when its nodes need values read back from the device.
+   */
+  private readonly plans = new Map<string, RunPlan | "ran" | "none">();
+  private readonly usePlans: boolean;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
   readonly claims: ClaimSchedule | undefined;
 
@@ -68,9 +86,10 @@ export class Session {
   constructor(
     readonly graph: Graph,
     readonly device: string,
-    options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget"> = {},
+    options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget" | "runPlans"> = {},
   ) {
     validateGraph(graph);
+    this.usePlans = options.runPlans ?? true;
     this.budget = memoryBudget(getDeviceEntry(device).device.capabilities.limits, options.memoryBudget);
     planStaticShapes(graph, this.budget);
     try {
@@ -105,6 +124,13 @@ export class Session {
     }
   }
 
+  /** How many input signatures have a plan now (each is built on the second run with those shapes). */
+  get planCount(): number {
+    let n = 0;
+    for (const state of this.plans.values()) if (state instanceof RunPlan) n++;
+    return n;
+  }
+
   /** Refuses a tensor of `shape` and `dtype` that the budget cannot hold (before the caller builds its data). */
   checkTensor(what: string, shape: readonly number[], dtype: DType): void {
     checkPlanned(what, shape, dtype, this.budget, this.heldBytes());
@@ -136,6 +162,47 @@ export class Session {
   async runViews(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
     checkInputs(this.graph, inputs);
+    const signature = this.plannable(inputs) ? runSignature(this.graph, inputs) : undefined;
+    const plan = signature === undefined ? undefined : this.planFor(signature, inputs);
+    if (plan) return plan.run(this.graph.inputs.map((info) => placeInput(info, inputs[info.name]!, this.device)));
+    const outputs = await this.runNodeByNode(inputs);
+    if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
+    return outputs;
+  }
+
+  /**
+   * Whether this run may use a plan: the session has no claims, no recorder or observer must see
+   * each op, and every device-view input is alive (a dead one is named by the op that reads it).
+   */
+  private plannable(inputs: Readonly<Record<string, RuntimeInput>>): boolean {
+    if (!this.usePlans || this.claims?.claims.length || activeLazyRecorder() || hasOpObserver()) return false;
+    for (const info of this.graph.inputs) {
+      const given = inputs[info.name];
+      if (isRawView(given) && !given.storage.alive) return false;
+    }
+    return true;
+  }
+
+  /** The plan for a signature that already ran node by node once (built on its second run), if it has one. */
+  private planFor(signature: string, inputs: Readonly<Record<string, RuntimeInput>>): RunPlan | undefined {
+    const known = this.plans.get(signature);
+    const entry = getDeviceEntry(this.device);
+    if (known instanceof RunPlan && known.entry === entry) return known;
+    if (known === undefined || known === "none") return undefined;
+    const skip = (i: number) => this.graph.nodes[i]!.op === "constant" && this.held.has(this.graph.nodes[i]!.outputs[0]!);
+    const plan = RunPlan.build({ graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip }, placedLayouts(this.graph, inputs));
+    this.remember(signature, plan ?? "none");
+    return plan;
+  }
+
+  private remember(signature: string, state: RunPlan | "ran" | "none"): void {
+    this.plans.delete(signature);
+    this.plans.set(signature, state);
+    if (this.plans.size > MAX_SIGNATURES) this.plans.delete(this.plans.keys().next().value!);
+  }
+
+  /** Runs every node through the dispatcher, checking each output against the budget before it is made. */
+  private async runNodeByNode(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
     const owned = new Map<string, RawView>();
     const live = new LiveBytes(this.held.values());
     const own = (name: string, v: RawView) => {
@@ -301,6 +368,7 @@ export class Session {
   /** Frees the uploaded initializers; the session cannot run afterwards. */
   dispose(): void {
     this.disposed = true;
+    this.plans.clear();
     for (const v of this.held.values()) v.storage.release();
     this.held.clear();
   }
