@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KernelError, OutOfMemoryError, PolychipError } from "@polychip/hal";
-import { fromHost, shareView } from "../core/dispatch.ts";
+import { registerPlugin } from "../core/devices.ts";
+import { fromHost, readView, shareView } from "../core/dispatch.ts";
 import { setOpObserver } from "../core/op-observer.ts";
 import { memoryStats } from "../core/storage.ts";
 import { graph, info, init, node } from "../graph/testing.ts";
+import { miniPlugin } from "../testing/mini-device.ts";
 import { RunPlan } from "./run-plan.ts";
 import { createSession, type SessionOptions } from "./session.ts";
 import type { Graph } from "../graph/ir.ts";
@@ -81,17 +83,34 @@ test("a plan is built once per signature and reused; another signature builds an
   }
 });
 
-test("a planned run frees every intermediate and its inputs; only the outputs the caller reads remain until read", async () => {
+test("a plan keeps a few buffers for its intermediates, reused by liveness, and frees them with the session", async () => {
   const chain = Array.from({ length: 20 }, (_, i) => node("neg", [i === 0 ? "x" : `v${i - 1}`], i === 19 ? "y" : `v${i}`));
   const g = graph({ inputs: [info("x", [64])], outputs: [info("y", [64])], nodes: [...chain, node("reshape", ["v3"], "unused", { shape: [8, 8] })] });
-  const session = await createSession(g, { device: "cpu" });
   const base = cpuBuffers();
-  for (let i = 0; i < 4; i++) {
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  const counts: number[] = [];
+  for (let i = 0; i < 5; i++) {
     const out = await session.run({ x: { data: range(64), shape: [64] } });
     assert.equal(out.y!.data[5], 5);
-    assert.equal(cpuBuffers(), base, `run ${i} leaves nothing behind`);
+    counts.push(cpuBuffers() - base);
   }
   assert.equal(session.planCount, 1);
+  assert.equal(counts[0], 0, "the node-by-node run leaves nothing behind");
+  // v3 lives until the last node (a reshape reads it); the other 18 intermediates take turns in 2 buffers.
+  assert.deepEqual(counts.slice(1), [3, 3, 3, 3], "3 kept buffers; inputs and outputs are freed");
+  session.dispose();
+  assert.equal(cpuBuffers(), base);
+});
+
+test("a plan keeps no buffers when they would not fit the budget beside what a run makes", async () => {
+  const chain = Array.from({ length: 6 }, (_, i) => node("neg", [i === 0 ? "x" : `v${i - 1}`], i === 5 ? "y" : `v${i}`));
+  const g = graph({ inputs: [info("x", [256])], outputs: [info("y", [256])], nodes: chain });
+  const base = cpuBuffers();
+  // A run holds at most the input, the value read and the one written: 3 KiB. Kept buffers would add 2 KiB.
+  const session = await createSession(g, { device: "cpu", fuse: false, memoryBudget: { totalBytes: 3 * 1024 } });
+  for (let i = 0; i < 3; i++) assert.equal((await session.run({ x: { data: range(256), shape: [256] } })).y!.data[1], 1);
+  assert.equal(session.planCount, 1);
+  assert.equal(cpuBuffers(), base, "nothing is kept between runs");
   session.dispose();
 });
 
@@ -193,5 +212,40 @@ test("while an op observer is installed, runs go node by node so it sees every o
   }
   assert.deepEqual(seen, ["neg", "relu", "neg", "relu", "neg", "relu"]);
   assert.deepEqual(Array.from((await session.run({ x: { data: [1, -2, 3], shape: [3] } })).y!.data), [0, 2, 0]);
+  session.dispose();
+});
+
+test("a kernel that throws in a planned run falls back as node by node, its result landing in the kept buffer", async () => {
+  await registerPlugin(miniPlugin({ name: "throws-neg", keep: () => true, throwOn: "neg" }));
+  const g = graph({
+    inputs: [info("x", [4])],
+    outputs: [info("y", [4])],
+    initializers: [init("two", [], [2])],
+    nodes: [node("relu", ["x"], "r"), node("neg", ["r"], "n"), node("mul", ["n", "two"], "y")],
+  });
+  const session = await createSession(g, { device: "throws-neg", fuse: false });
+  for (let i = 0; i < 4; i++) {
+    const out = await session.run({ x: { data: [i, -1, 2, -3], shape: [4] } });
+    assert.deepEqual(Array.from(out.y!.data), [-2 * i, -0, -4, -0], `run ${i}`);
+  }
+  assert.equal(session.planCount, 1);
+  session.dispose();
+});
+
+test("outputs a caller holds from one run keep their values through later runs", async () => {
+  const g = graph({
+    inputs: [info("x", [2, 3])],
+    outputs: [info("y", [6])],
+    nodes: [node("neg", ["x"], "n"), node("relu", ["n"], "r"), node("reshape", ["r"], "y", { shape: [-1] })],
+  });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  const held = [];
+  for (let i = 0; i < 4; i++) held.push((await session.runViews({ x: { data: range(6, -3 - i), shape: [2, 3] } })).y!);
+  assert.equal(session.planCount, 1);
+  for (const [i, y] of held.entries()) {
+    const expected = Array.from(range(6, -3 - i), (v) => Math.max(0, -v));
+    assert.deepEqual(Array.from(new Float32Array((await readView(y)).buffer)), expected, `run ${i}`);
+    y.storage.release();
+  }
   session.dispose();
 });

@@ -15,10 +15,11 @@ import {
 } from "@polychip/hal";
 import type { DeviceEntry } from "../core/devices.ts";
 import { findKernel } from "../core/devices.ts";
-import { allocate, bindingTooLargeFor, needsContiguous, runOp, shareView } from "../core/dispatch.ts";
+import { allocate, bindingTooLargeFor, copyInto, needsContiguous, runOp, shareView } from "../core/dispatch.ts";
 import { toKernelView, type RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph } from "../graph/ir.ts";
 import { atNode } from "../graph/node-error.ts";
+import { planMemory, withoutBuffers, type MemoryPlan } from "./plan-memory.ts";
 import { applyStructural } from "./structural-exec.ts";
 
 /** What a plan knows of a value before any run: its layout and the size of the storage under it. */
@@ -29,17 +30,40 @@ interface Layout extends ViewChange {
 
 /** One node, resolved once for a signature: a kernel launch, a dispatch, or a view. */
 type Step =
-  /** Straight to the device's kernel: shapes inferred, kernel found and every check of the dispatcher passed ahead. */
-  | { readonly kind: "kernel"; readonly node: number; readonly inputs: readonly number[]; readonly outputs: readonly number[]; readonly metas: readonly TensorMeta[]; readonly kernel: KernelFn; readonly release: readonly number[] }
+  /**
+   * Straight to the device's kernel: shapes inferred, kernel found and every check of the
+   * dispatcher passed ahead. `kept[k]` is output k's buffer when the plan keeps it; `call` is
+   * prebuilt when every input and output is the same each run. An output slot of -1 is discarded.
+   */
+  | {
+      readonly kind: "kernel";
+      readonly node: number;
+      readonly inputs: readonly number[];
+      readonly outputs: readonly number[];
+      readonly metas: readonly TensorMeta[];
+      readonly kernel: KernelFn;
+      readonly release: readonly number[];
+      readonly kept: readonly (RawView | undefined)[];
+      readonly call?: KernelCall;
+      readonly work?: () => void;
+    }
   /** Through the dispatcher each run (a decomposition, a fallback, an empty output). */
   | { readonly kind: "op"; readonly node: number; readonly inputs: readonly number[]; readonly outputs: readonly number[]; readonly release: readonly number[] }
   /** Views of the first input at layouts fixed by the signature. */
-  | { readonly kind: "view"; readonly node: number; readonly input: number; readonly changes: readonly ViewChange[]; readonly outputs: readonly number[]; readonly release: readonly number[] }
+  | { readonly kind: "view"; readonly node: number; readonly inputs: readonly [number]; readonly changes: readonly ViewChange[]; readonly outputs: readonly number[]; readonly release: readonly number[] }
   /** A structural node that makes new memory (host values, a copying reshape, a flip). */
-  | { readonly kind: "structural"; readonly node: number; readonly input: number; readonly plans: readonly StructuralPlan[]; readonly offset: number; readonly outputs: readonly number[]; readonly release: readonly number[] };
+  | {
+      readonly kind: "structural";
+      readonly node: number;
+      readonly inputs: readonly number[];
+      readonly plans: readonly StructuralPlan[];
+      readonly offset: number;
+      readonly outputs: readonly number[];
+      readonly release: readonly number[];
+    };
 
-/** A step before the plan knows when values are freed. */
-type Unreleased<S = Step> = S extends Step ? Omit<S, "release"> : never;
+/** A step before the plan knows where values live and when they are freed. */
+type Draft<S = Step> = S extends Step ? Omit<S, "release" | "kept" | "call" | "work"> : never;
 
 /** What the session gives a plan to build from. */
 export interface PlanSource {
@@ -51,6 +75,8 @@ export interface PlanSource {
   readonly hostValues: ReadonlyMap<string, readonly number[]>;
   /** Nodes the session skips (constants already held). */
   readonly skip: (index: number) => boolean;
+  /** Bytes the plan may keep across runs beside what the session holds (its budget's room). */
+  readonly room: number;
 }
 
 /** Why a graph gets no plan: it then runs node by node, as before. */
@@ -59,8 +85,10 @@ class Unplannable extends Error {}
 /**
  * A graph resolved once for one input signature (dtypes, shapes and, for device views, layouts):
  * every node's output shapes, its kernel (or that it must go through the dispatcher), every
- * view's layout and the step after which each value is freed. A run then binds the inputs and
- * calls the steps in order — no shape inference, kernel lookup, budget arithmetic or map per node.
+ * view's layout, where each value lives (plan-memory.ts) and the step after which each value a
+ * run makes is freed. A run then binds the inputs and calls the steps in order — no shape
+ * inference, kernel lookup, budget arithmetic or map per node, and no allocation for values kept
+ * across runs.
  *
  * Everything a plan skips is fixed by the signature: the session builds one only after a run with
  * the same signature went through every check (shapes, budget) node by node.
@@ -70,34 +98,46 @@ export class RunPlan {
     readonly entry: DeviceEntry,
     private readonly graph: Graph,
     private readonly steps: readonly Step[],
-    /** Held values in their slots; every other slot is filled during a run. */
+    /** Held values, kept buffers and their views in their slots; every other slot is filled during a run. */
     private readonly template: readonly (RawView | undefined)[],
     private readonly inputSlots: readonly number[],
     private readonly outputSlots: readonly number[],
+    /** Slots a run makes and frees (inputs included). */
+    private readonly made: readonly number[],
+    /** Buffers kept across runs (one reference each, the plan's). */
+    private readonly buffers: readonly RawView[],
   ) {}
 
   /** The plan for inputs laid out as `inputs`, or undefined when a node needs a value read back from the device first. */
   static build(source: PlanSource, inputs: readonly Layout[]): RunPlan | undefined {
+    let parts;
     try {
-      const { steps, template, inputSlots, outputSlots } = new PlanBuilder(source).build(inputs);
-      return new RunPlan(source.entry, source.graph, steps, template, inputSlots, outputSlots);
+      parts = new PlanBuilder(source).build(inputs);
     } catch (err) {
       if (err instanceof Unplannable) return undefined;
       throw err;
     }
+    const { steps, template, inputSlots, outputSlots, made, buffers } = parts;
+    return new RunPlan(source.entry, source.graph, steps, template, inputSlots, outputSlots, made, buffers);
   }
 
-  get nodeCount(): number {
-    return this.steps.length;
+  /** Bytes of the buffers this plan keeps between runs. */
+  get keptBytes(): number {
+    let bytes = 0;
+    for (const b of this.buffers) bytes += b.storage.bytes;
+    return bytes;
+  }
+
+  /** Frees the kept buffers; the plan cannot run afterwards. */
+  dispose(): void {
+    for (const b of this.buffers) b.storage.release();
   }
 
   /** Runs the steps on `inputs` (views the caller placed, in graph-input order, each owning one reference; this takes them). */
   run(inputs: readonly RawView[]): Record<string, RawView> {
     const values = this.template.slice();
-    const owned: number[] = [];
     this.inputSlots.forEach((slot, k) => {
       values[slot] = inputs[k];
-      owned.push(slot);
     });
     try {
       for (const step of this.steps) {
@@ -106,7 +146,6 @@ export class RunPlan {
         } catch (err) {
           throw atNode(err, step.node, this.graph.nodes[step.node]!);
         }
-        for (const slot of step.outputs) owned.push(slot);
         for (const slot of step.release) {
           values[slot]?.storage.release();
           values[slot] = undefined;
@@ -119,10 +158,7 @@ export class RunPlan {
       });
       return outputs;
     } finally {
-      for (const slot of owned) {
-        values[slot]?.storage.release();
-        values[slot] = undefined;
-      }
+      for (const slot of this.made) values[slot]?.storage.release();
     }
   }
 
@@ -132,18 +168,18 @@ export class RunPlan {
         return this.launch(step, values);
       case "op": {
         const node = this.graph.nodes[step.node]!;
-        const results = runOp(node.op, step.inputs.map((s) => values[s]!), node.attrs, this.entry.name);
-        return store(step.outputs, results, values);
+        return store(step.outputs, runOp(node.op, step.inputs.map((s) => values[s]!), node.attrs, this.entry.name), values);
       }
       case "view": {
-        const x = values[step.input]!;
+        const x = values[step.inputs[0]]!;
         step.outputs.forEach((slot, k) => {
-          values[slot] = shareView(x, step.changes[k]!);
+          if (slot >= 0) values[slot] = shareView(x, step.changes[k]!);
         });
         return;
       }
       case "structural": {
-        const results = applyStructural(step.plans, step.input < 0 ? undefined : values[step.input], step.offset, this.entry.name);
+        const x = step.inputs.length ? values[step.inputs[0]!] : undefined;
+        const results = applyStructural(step.plans, x, step.offset, this.entry.name);
         return store(
           step.outputs,
           results.map((r) => r.view),
@@ -155,26 +191,60 @@ export class RunPlan {
 
   private launch(step: Extract<Step, { kind: "kernel" }>, values: (RawView | undefined)[]): void {
     const { entry } = this;
+    if (step.call) {
+      try {
+        entry.queue.submit(step.work!, step.call);
+      } catch {
+        this.redispatch(step, values);
+      }
+      return;
+    }
     const node = this.graph.nodes[step.node]!;
     const inputs = step.inputs.map((s) => values[s]!);
-    const outputs = step.metas.map((m) => allocate(entry, m.dtype, m.shape));
+    const outputs = step.metas.map((m, k) => step.kept[k] ?? allocate(entry, m.dtype, m.shape));
     const call: KernelCall = { op: node.op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs: node.attrs };
     try {
       entry.queue.submit(() => entry.device.launch(step.kernel, call), call);
     } catch {
-      // The dispatcher decides what a failed kernel means (a fallback, or which error): it runs the node again.
-      for (const o of outputs) o.storage.release();
-      return store(step.outputs, runOp(node.op, inputs, node.attrs, entry.name), values);
+      outputs.forEach((o, k) => step.kept[k] || o.storage.release());
+      return this.redispatch(step, values);
     }
-    store(step.outputs, outputs, values);
+    outputs.forEach((o, k) => {
+      if (step.kept[k]) return;
+      const slot = step.outputs[k]!;
+      if (slot < 0) o.storage.release();
+      else values[slot] = o;
+    });
+  }
+
+  /**
+   * A kernel threw: the dispatcher runs the node again and decides what that means (a fallback
+   * to another device, or which error), as it would have node by node. Results for kept buffers
+   * are copied into them, where later steps read.
+   */
+  private redispatch(step: Extract<Step, { kind: "kernel" }>, values: (RawView | undefined)[]): void {
+    const node = this.graph.nodes[step.node]!;
+    const results = runOp(
+      node.op,
+      step.inputs.map((s) => values[s]!),
+      node.attrs,
+      this.entry.name,
+    );
+    results.forEach((r, k) => {
+      const kept = step.kept[k];
+      const slot = step.outputs[k] ?? -1;
+      if (kept) copyInto(this.entry, r, kept);
+      if (kept || slot < 0) r.storage.release();
+      else values[slot] = r;
+    });
   }
 }
 
 /** Puts results in their slots; results the node does not name (extra outputs) are freed. */
 function store(slots: readonly number[], results: readonly RawView[], values: (RawView | undefined)[]): void {
   results.forEach((v, k) => {
-    const slot = slots[k];
-    if (slot === undefined) v.storage.release();
+    const slot = slots[k] ?? -1;
+    if (slot < 0) v.storage.release();
     else values[slot] = v;
   });
 }
@@ -187,13 +257,13 @@ class PlanBuilder {
   private readonly template: (RawView | undefined)[] = [];
   /** Per slot, the last step that reads it (graph outputs: never within the run). */
   private readonly lastRead: number[] = [];
-  private readonly steps: Unreleased[] = [];
+  private readonly steps: Draft[] = [];
 
   constructor(private readonly source: PlanSource) {
     this.hostValues = new Map(source.hostValues);
   }
 
-  build(inputs: readonly Layout[]): { steps: Step[]; template: (RawView | undefined)[]; inputSlots: number[]; outputSlots: number[] } {
+  build(inputs: readonly Layout[]) {
     const { graph, held } = this.source;
     for (const [name, v] of held) {
       const slot = this.slot(name);
@@ -221,17 +291,78 @@ class PlanBuilder {
       return slot;
     });
     const heldSlots = new Set([...held.keys()].map((name) => this.slots.get(name)!));
+    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots);
+    const buffers: RawView[] = [];
+    try {
+      for (const bytes of memory.buffers) buffers.push(allocate(this.source.entry, "uint8", [bytes]));
+    } catch {
+      // The device cannot hold them now: the plan keeps nothing, its runs allocate as node by node.
+      for (const b of buffers.splice(0)) b.storage.release();
+      memory = withoutBuffers(memory, heldSlots);
+    }
+    const fixedView = (slot: number): RawView => {
+      if (heldSlots.has(slot)) return this.template[slot]!;
+      const layout = this.layouts[slot]!;
+      const storage = buffers[memory.bufferOf.get(memory.rootOf.get(slot)!)!]!.storage;
+      return { storage, dtype: layout.dtype, shape: layout.shape, strides: layout.strides, offset: layout.offset };
+    };
+    for (const slot of memory.fixed) this.template[slot] = fixedView(slot);
     const outputSet = new Set(outputSlots);
-    // A value is freed after its last reader; one nobody reads, right after the node that made it.
+    const made = [...inputSlots, ...this.steps.flatMap((step) => step.outputs.filter((slot) => slot >= 0 && !memory.fixed.has(slot)))];
+    const madeSet = new Set(made);
+    // A value a run makes is freed after its last reader; one nobody reads, right after the node that made it.
     const releases: number[][] = this.steps.map(() => []);
     this.steps.forEach((step, i) => {
-      for (const slot of step.outputs) if (!outputSet.has(slot) && this.lastRead[slot] === undefined) releases[i]!.push(slot);
+      for (const slot of step.outputs) if (madeSet.has(slot) && !outputSet.has(slot) && this.lastRead[slot] === undefined) releases[i]!.push(slot);
     });
     for (const [slot, i] of this.lastRead.entries()) {
-      if (i !== undefined && !heldSlots.has(slot) && !outputSet.has(slot)) releases[i]!.push(slot);
+      if (i !== undefined && madeSet.has(slot) && !outputSet.has(slot)) releases[i]!.push(slot);
     }
-    const steps = this.steps.map((step, i) => ({ ...step, release: releases[i]! }) as Step);
-    return { steps, template: this.template, inputSlots, outputSlots };
+    const steps: Step[] = [];
+    this.steps.forEach((draft, i) => {
+      const release = releases[i]!;
+      // A view of a fixed value is fixed: nothing to do per run.
+      if (draft.kind === "view" && memory.fixed.has(draft.inputs[0])) return;
+      if (draft.kind !== "kernel") return steps.push({ ...draft, release } as Step);
+      const kept = draft.outputs.map((slot) => (memory.bufferOf.has(slot) ? this.template[slot] : undefined));
+      const ready = draft.inputs.every((slot) => memory.fixed.has(slot)) && kept.length === draft.metas.length && kept.every((v) => v !== undefined);
+      if (!ready) return steps.push({ ...draft, release, kept });
+      const { entry } = this.source;
+      const call: KernelCall = {
+        op: this.source.graph.nodes[draft.node]!.op,
+        inputs: draft.inputs.map((slot) => toKernelView(this.template[slot]!)),
+        outputs: kept.map((v) => toKernelView(v!)),
+        attrs: this.source.graph.nodes[draft.node]!.attrs,
+      };
+      steps.push({ ...draft, release, kept, call, work: () => entry.device.launch(draft.kernel, call) });
+    });
+    return { steps, template: this.template, inputSlots, outputSlots, made, buffers };
+  }
+
+  /**
+   * Where values live: kept buffers when they fit the budget's room beside everything a run
+   * still makes afresh (counted whole, as if all were alive at once), else none.
+   */
+  private memoryPlan(held: ReadonlySet<number>, outputs: readonly number[], inputs: readonly number[]): MemoryPlan {
+    const plan = planMemory(
+      this.steps.map((step) => ({
+        kind: step.kind,
+        inputs: step.inputs,
+        outputs: step.outputs,
+        outputBytes: step.outputs.map((slot) => (slot < 0 ? 0 : this.layouts[slot]!.storageBytes)),
+      })),
+      held,
+      outputs,
+      this.lastRead,
+    );
+    let bytes = 0;
+    for (const b of plan.buffers) bytes += b;
+    for (const slot of inputs) bytes += this.layouts[slot]!.storageBytes;
+    for (const step of this.steps) {
+      if (step.kind === "view") continue;
+      for (const slot of step.outputs) if (slot >= 0 && !plan.bufferOf.has(slot)) bytes += this.layouts[slot]!.storageBytes;
+    }
+    return bytes <= this.source.room ? plan : withoutBuffers(plan, held);
   }
 
   private slot(name: string): number {
@@ -254,7 +385,7 @@ class PlanBuilder {
     const node = this.source.graph.nodes[index]!;
     const stepIndex = this.steps.length;
     const present = node.inputs.map((name) => (name === "" ? undefined : this.read(name, stepIndex)));
-    const outputs = node.outputs.map((name) => this.slot(name));
+    const outputs = node.outputs.map((name) => (name === "" ? -1 : this.slot(name)));
     if (isStructuralOp(node.op)) return this.planStructural(index, present, outputs);
     let count = present.length;
     while (count > 0 && present[count - 1] === undefined) count--;
@@ -274,11 +405,13 @@ class PlanBuilder {
       ) &&
       (!needsContiguous(entry, def) || layouts.every((l) => isContiguous(l.shape, l.strides))) &&
       (def.family === "index" || metas.some((m) => sizeOf(m.shape) !== 0));
-    metas.forEach((m, k) => {
-      const slot = outputs[k];
-      if (slot !== undefined) this.layouts[slot] = contiguous(m);
+    // Every output has a slot (-1: discarded), so a kernel's extra outputs are planned like the rest.
+    const slots = metas.map((m, k) => {
+      const slot = outputs[k] ?? -1;
+      if (slot >= 0) this.layouts[slot] = contiguous(m);
+      return slot;
     });
-    this.steps.push(direct ? { kind: "kernel", node: index, inputs, outputs, metas, kernel: reg!.kernel } : { kind: "op", node: index, inputs, outputs });
+    this.steps.push(direct ? { kind: "kernel", node: index, inputs, outputs: slots, metas, kernel: reg!.kernel } : { kind: "op", node: index, inputs, outputs });
   }
 
   private planStructural(index: number, present: readonly (number | undefined)[], outputs: readonly number[]): void {
@@ -294,8 +427,8 @@ class PlanBuilder {
     const plans = planStructural(node.op as StructuralOp, { x, extra, attrs: node.attrs, outputCount: node.outputs.length });
     const allViews = x !== undefined && xSlot !== undefined && plans.every((p) => p.kind === "view" && !p.reverseAxes?.length);
     plans.forEach((p, k) => {
-      const slot = outputs[k];
-      if (slot === undefined) return;
+      const slot = outputs[k] ?? -1;
+      if (slot < 0) return;
       if (p.kind === "value") {
         this.layouts[slot] = { dtype: p.dtype, shape: p.shape, strides: contiguousStrides(p.shape), offset: 0, storageBytes: sizeOf(p.shape) * dtypeBytes(p.dtype) };
         this.hostValues.set(node.outputs[k]!, p.values);
@@ -306,9 +439,9 @@ class PlanBuilder {
         this.layouts[slot] = { dtype: x!.dtype, shape, strides: contiguousStrides(shape), offset: 0, storageBytes: sizeOf(shape) * dtypeBytes(x!.dtype) };
       } else this.layouts[slot] = { ...p.change, dtype: x!.dtype, storageBytes: x!.storageBytes };
     });
-    const step: Unreleased = allViews
-      ? { kind: "view", node: index, input: xSlot, changes: plans.map((p) => (p as Extract<StructuralPlan, { kind: "view" }>).change), outputs }
-      : { kind: "structural", node: index, input: xSlot ?? -1, plans, offset: x?.offset ?? 0, outputs };
+    const step: Draft = allViews
+      ? { kind: "view", node: index, inputs: [xSlot], changes: plans.map((p) => (p as Extract<StructuralPlan, { kind: "view" }>).change), outputs }
+      : { kind: "structural", node: index, inputs: xSlot === undefined ? [] : [xSlot], plans, offset: x?.offset ?? 0, outputs };
     this.steps.push(step);
   }
 }

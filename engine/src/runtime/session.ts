@@ -138,7 +138,7 @@ export class Session {
 
   private heldBytes(extra: Iterable<RawView> = []): number {
     const storages = new Set([...this.held.values(), ...extra].map((v) => v.storage));
-    let bytes = 0;
+    let bytes = this.keptBytes();
     for (const s of storages) bytes += s.bytes;
     return bytes;
   }
@@ -190,21 +190,35 @@ export class Session {
     if (known instanceof RunPlan && known.entry === entry) return known;
     if (known === undefined || known === "none") return undefined;
     const skip = (i: number) => this.graph.nodes[i]!.op === "constant" && this.held.has(this.graph.nodes[i]!.outputs[0]!);
-    const plan = RunPlan.build({ graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip }, placedLayouts(this.graph, inputs));
+    const room = this.budget.totalBytes - this.heldBytes();
+    const plan = RunPlan.build({ graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room }, placedLayouts(this.graph, inputs));
     this.remember(signature, plan ?? "none");
     return plan;
   }
 
   private remember(signature: string, state: RunPlan | "ran" | "none"): void {
-    this.plans.delete(signature);
+    this.forget(signature);
     this.plans.set(signature, state);
-    if (this.plans.size > MAX_SIGNATURES) this.plans.delete(this.plans.keys().next().value!);
+    if (this.plans.size > MAX_SIGNATURES) this.forget(this.plans.keys().next().value!);
+  }
+
+  private forget(signature: string): void {
+    const state = this.plans.get(signature);
+    if (state instanceof RunPlan) state.dispose();
+    this.plans.delete(signature);
+  }
+
+  /** Bytes the plans keep between runs (buffers of values no caller sees). */
+  private keptBytes(): number {
+    let bytes = 0;
+    for (const state of this.plans.values()) if (state instanceof RunPlan) bytes += state.keptBytes;
+    return bytes;
   }
 
   /** Runs every node through the dispatcher, checking each output against the budget before it is made. */
   private async runNodeByNode(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
     const owned = new Map<string, RawView>();
-    const live = new LiveBytes(this.held.values());
+    const live = new LiveBytes(this.held.values(), this.keptBytes());
     const own = (name: string, v: RawView) => {
       const before = owned.get(name);
       if (before) live.remove(before);
@@ -368,7 +382,7 @@ export class Session {
   /** Frees the uploaded initializers; the session cannot run afterwards. */
   dispose(): void {
     this.disposed = true;
-    this.plans.clear();
+    for (const signature of [...this.plans.keys()]) this.forget(signature);
     for (const v of this.held.values()) v.storage.release();
     this.held.clear();
   }
