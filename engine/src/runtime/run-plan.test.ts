@@ -249,3 +249,21 @@ test("outputs a caller holds from one run keep their values through later runs",
   }
   session.dispose();
 });
+
+test("views of initializers are fixed once; a graph output that is one stays the caller's", async () => {
+  const g = graph({
+    inputs: [info("x", [2, 3])],
+    outputs: [info("y", [2, 3]), info("wt", [3, 2])],
+    initializers: [init("w", [6], range(6, -2))],
+    nodes: [node("reshape", ["w"], "w23", { shape: [2, 3] }), node("mul", ["x", "w23"], "y"), node("reshape", ["w"], "wt", { shape: [3, 2] })],
+  });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  for (let i = 0; i < 3; i++) {
+    const out = await session.run({ x: { data: range(6, i), shape: [2, 3] } });
+    assert.deepEqual(Array.from(out.y!.data), Array.from(range(6, i), (v, k) => v * (k - 2)), `run ${i}`);
+    assert.deepEqual(out.wt!.shape, [3, 2]);
+    assert.deepEqual(Array.from(out.wt!.data), [-2, -1, 0, 1, 2, 3]);
+  }
+  assert.equal(session.planCount, 1);
+  session.dispose();
+});

@@ -303,7 +303,8 @@ class PlanBuilder {
     const fixedView = (slot: number): RawView => {
       if (heldSlots.has(slot)) return this.template[slot]!;
       const layout = this.layouts[slot]!;
-      const storage = buffers[memory.bufferOf.get(memory.rootOf.get(slot)!)!]!.storage;
+      const root = memory.rootOf.get(slot)!;
+      const storage = heldSlots.has(root) ? this.template[root]!.storage : buffers[memory.bufferOf.get(root)!]!.storage;
       return { storage, dtype: layout.dtype, shape: layout.shape, strides: layout.strides, offset: layout.offset };
     };
     for (const slot of memory.fixed) this.template[slot] = fixedView(slot);
