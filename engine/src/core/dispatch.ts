@@ -113,7 +113,11 @@ function dispatchOp(op: string, inputs: readonly RawView[], attrs: Attrs, device
 
 /** The device's per-kernel binding limit (WebGPU maxStorageBufferBindingSize) planned around, not crashed into. */
 function bindingTooLarge(entry: DeviceEntry, inputs: readonly RawView[], metas: TensorMeta[]): string | undefined {
-  return bindingTooLargeFor(entry, inputs.map((v) => v.storage.bytes), metas);
+  return bindingTooLargeFor(
+    entry,
+    inputs.map((v) => v.storage.bytes),
+    metas,
+  );
 }
 
 /** bindingTooLarge for inputs known by their storages' sizes (a session plans its launches ahead). */

@@ -30,7 +30,12 @@ export interface MemoryPlan {
  * Assigns buffers to kernel outputs by liveness. `lastRead[slot]` is the last step that reads a
  * slot; `held` slots are the session's; `outputs` are the graph's (fresh each run: the caller owns them).
  */
-export function planMemory(steps: readonly StepValues[], held: ReadonlySet<number>, outputs: readonly number[], lastRead: readonly (number | undefined)[]): MemoryPlan {
+export function planMemory(
+  steps: readonly StepValues[],
+  held: ReadonlySet<number>,
+  outputs: readonly number[],
+  lastRead: readonly (number | undefined)[],
+): MemoryPlan {
   const rootOf = new Map<number, number>();
   for (const slot of held) rootOf.set(slot, slot);
   const made = new Map<number, number>(); // kernel output slot → its step

@@ -118,7 +118,11 @@ test("a device-view input at an offset is planned with its layout; another offse
   const g = graph({
     inputs: [info("x", ["n", 4])],
     outputs: [info("y", ["n*2"])],
-    nodes: [node("slice", ["x"], "tail", { starts: [2], ends: [4], axes: [1] }), node("reshape", ["tail"], "flat", { shape: [-1] }), node("neg", ["flat"], "y")],
+    nodes: [
+      node("slice", ["x"], "tail", { starts: [2], ends: [4], axes: [1] }),
+      node("reshape", ["tail"], "flat", { shape: [-1] }),
+      node("neg", ["flat"], "y"),
+    ],
   });
   const session = await createSession(g, { device: "cpu" });
   const storage = fromHost(range(16), [16], "float32", "cpu");
@@ -193,7 +197,10 @@ test("with a plan for small inputs, larger ones are still checked against the bu
   const run = (n: number) => session.run({ x: { data: new Float32Array(n * 4).fill(1), shape: [n, 4] } });
   for (let i = 0; i < 3; i++) assert.deepEqual((await run(10)).y!.shape, [10, 10]);
   assert.equal(session.planCount, 1);
-  await assert.rejects(run(100), (e: Error) => e instanceof OutOfMemoryError && /node 0 \(matmul → %h\): output 0 float32\[100, 10\] needs 4000 bytes/.test(e.message));
+  await assert.rejects(
+    run(100),
+    (e: Error) => e instanceof OutOfMemoryError && /node 0 \(matmul → %h\): output 0 float32\[100, 10\] needs 4000 bytes/.test(e.message),
+  );
   await assert.rejects(run(100), OutOfMemoryError, "a refused signature never gets a plan");
   assert.equal(session.planCount, 1);
   assert.deepEqual(Array.from((await run(10)).y!.data.slice(0, 3)), [60, 64, 68]);
@@ -260,7 +267,11 @@ test("views of initializers are fixed once; a graph output that is one stays the
   const session = await createSession(g, { device: "cpu", fuse: false });
   for (let i = 0; i < 3; i++) {
     const out = await session.run({ x: { data: range(6, i), shape: [2, 3] } });
-    assert.deepEqual(Array.from(out.y!.data), Array.from(range(6, i), (v, k) => v * (k - 2)), `run ${i}`);
+    assert.deepEqual(
+      Array.from(out.y!.data),
+      Array.from(range(6, i), (v, k) => v * (k - 2)),
+      `run ${i}`,
+    );
     assert.deepEqual(out.wt!.shape, [3, 2]);
     assert.deepEqual(Array.from(out.wt!.data), [-2, -1, 0, 1, 2, 3]);
   }
