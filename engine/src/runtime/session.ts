@@ -164,10 +164,22 @@ export class Session {
     checkInputs(this.graph, inputs);
     const signature = this.plannable(inputs) ? runSignature(this.graph, inputs) : undefined;
     const plan = signature === undefined ? undefined : this.planFor(signature, inputs);
-    if (plan) return plan.run(this.graph.inputs.map((info) => placeInput(info, inputs[info.name]!, this.device)));
+    if (plan) return plan.run(this.placeAll(inputs));
     const outputs = await this.runNodeByNode(inputs);
     if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
     return outputs;
+  }
+
+  /** Every input on the device, in graph-input order; none is left held if one fails. */
+  private placeAll(inputs: Readonly<Record<string, RuntimeInput>>): RawView[] {
+    const placed: RawView[] = [];
+    try {
+      for (const info of this.graph.inputs) placed.push(placeInput(info, inputs[info.name]!, this.device));
+    } catch (err) {
+      for (const v of placed) v.storage.release();
+      throw err;
+    }
+    return placed;
   }
 
   /**
