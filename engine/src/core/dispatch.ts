@@ -113,14 +113,24 @@ function dispatchOp(op: string, inputs: readonly RawView[], attrs: Attrs, device
 
 /** The device's per-kernel binding limit (WebGPU maxStorageBufferBindingSize) planned around, not crashed into. */
 function bindingTooLarge(entry: DeviceEntry, inputs: readonly RawView[], metas: TensorMeta[]): string | undefined {
+  return bindingTooLargeFor(
+    entry,
+    inputs.map((v) => v.storage.bytes),
+    metas,
+  );
+}
+
+/** bindingTooLarge for inputs known by their storages' sizes (a session plans its launches ahead). */
+export function bindingTooLargeFor(entry: DeviceEntry, inputBytes: readonly number[], metas: readonly TensorMeta[]): string | undefined {
   const limit = entry.device.capabilities.limits.maxBindingBytes;
   if (!limit) return undefined;
-  const sizes = [...inputs.map((v) => v.storage.bytes), ...metas.map((m) => sizeOf(m.shape) * dtypeBytes(m.dtype))];
+  const sizes = [...inputBytes, ...metas.map((m) => sizeOf(m.shape) * dtypeBytes(m.dtype))];
   const biggest = Math.max(0, ...sizes);
   return biggest > limit ? `a ${biggest}-byte binding exceeds the device's ${limit}-byte limit` : undefined;
 }
 
-function needsContiguous(entry: DeviceEntry, def: OpDef): boolean {
+/** Whether `def`'s kernel on this device takes only contiguous inputs (strided ones are copied first). */
+export function needsContiguous(entry: DeviceEntry, def: OpDef): boolean {
   return !ELEMENTWISE_FAMILIES.includes(def.family) && !entry.device.capabilities.features.includes("strided-inputs");
 }
 

@@ -19,3 +19,8 @@ export function setOpObserver(observer: OpObserver | undefined): OpObserver | un
 export function observeOp(op: string, inputs: readonly RawView[], outputs: readonly RawView[]): void {
   current?.(op, inputs, outputs);
 }
+
+/** Whether an observer is installed (a session's planned run, which skips the dispatcher, then runs op by op). */
+export function hasOpObserver(): boolean {
+  return current !== undefined;
+}

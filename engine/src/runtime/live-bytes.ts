@@ -13,9 +13,10 @@ export class LiveBytes {
   private readonly users = new Map<Storage, number>();
   private extraBytes = 0;
 
-  constructor(fixed: Iterable<RawView>) {
+  /** `otherBytes`: memory held beside the fixed storages (a session's plans' kept buffers). */
+  constructor(fixed: Iterable<RawView>, otherBytes = 0) {
     this.fixed = new Set([...fixed].map((v) => v.storage));
-    let bytes = 0;
+    let bytes = otherBytes;
     for (const s of this.fixed) bytes += s.bytes;
     this.fixedBytes = bytes;
   }

@@ -13,6 +13,8 @@ import {
 import { defaultDevice, findKernel, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
+import { activeLazyRecorder } from "../core/lazy-hook.ts";
+import { hasOpObserver } from "../core/op-observer.ts";
 import { decodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
@@ -22,9 +24,11 @@ import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
-import { checkInputs, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
+import { checkInputs, isRawView, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
+import { RunPlan } from "./run-plan.ts";
+import { placedLayouts, runSignature } from "./run-signature.ts";
 import { applyStructural } from "./structural-exec.ts";
 
 export interface SessionOptions {
@@ -39,10 +43,18 @@ export interface SessionOptions {
    * Default true, except on a device whose plugin claims subgraphs: it fuses what it claims itself.
    */
   readonly fuse?: boolean;
+  /**
+   * From the second run with the same input shapes, run a plan resolved once for them (run-plan.ts)
+   * instead of dispatching node by node (default true; false is the node-by-node path, for comparison).
+   */
+  readonly runPlans?: boolean;
 }
 
 /** Small initializers and constants are also kept on the host: shape arithmetic reads them without a device round trip. */
 const HOST_COPY_LIMIT = 4096;
+
+/** How many input signatures a session remembers (a plan each, or that it ran once); the oldest is dropped. */
+const MAX_SIGNATURES = 8;
 
 /**
  * A graph ready to run on one device: validated, its initializers uploaded once, and the number
@@ -58,6 +70,12 @@ export class Session {
   private readonly inferred = new NodeMemo<readonly TensorMeta[]>(false);
   private readonly structural = new NodeMemo<{ readonly plans: readonly StructuralPlan[]; readonly offset: number }>(true);
   private disposed = false;
+  /**
+   * Per input signature: "ran" once a run with it went through every node and check, then the plan
+   * built from it (the next run), or "none" when its nodes need values read back from the device.
+   */
+  private readonly plans = new Map<string, RunPlan | "ran" | "none">();
+  private readonly usePlans: boolean;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
   readonly claims: ClaimSchedule | undefined;
 
@@ -68,9 +86,10 @@ export class Session {
   constructor(
     readonly graph: Graph,
     readonly device: string,
-    options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget"> = {},
+    options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget" | "runPlans"> = {},
   ) {
     validateGraph(graph);
+    this.usePlans = options.runPlans ?? true;
     this.budget = memoryBudget(getDeviceEntry(device).device.capabilities.limits, options.memoryBudget);
     planStaticShapes(graph, this.budget);
     try {
@@ -105,6 +124,13 @@ export class Session {
     }
   }
 
+  /** How many input signatures have a plan now (each is built on the second run with those shapes). */
+  get planCount(): number {
+    let n = 0;
+    for (const state of this.plans.values()) if (state instanceof RunPlan) n++;
+    return n;
+  }
+
   /** Refuses a tensor of `shape` and `dtype` that the budget cannot hold (before the caller builds its data). */
   checkTensor(what: string, shape: readonly number[], dtype: DType): void {
     checkPlanned(what, shape, dtype, this.budget, this.heldBytes());
@@ -112,7 +138,7 @@ export class Session {
 
   private heldBytes(extra: Iterable<RawView> = []): number {
     const storages = new Set([...this.held.values(), ...extra].map((v) => v.storage));
-    let bytes = 0;
+    let bytes = this.keptBytes();
     for (const s of storages) bytes += s.bytes;
     return bytes;
   }
@@ -136,8 +162,75 @@ export class Session {
   async runViews(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
     checkInputs(this.graph, inputs);
+    const signature = this.plannable(inputs) ? runSignature(this.graph, inputs) : undefined;
+    const plan = signature === undefined ? undefined : this.planFor(signature, inputs);
+    if (plan) return plan.run(this.placeAll(inputs));
+    const outputs = await this.runNodeByNode(inputs);
+    if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
+    return outputs;
+  }
+
+  /** Every input on the device, in graph-input order; none is left held if one fails. */
+  private placeAll(inputs: Readonly<Record<string, RuntimeInput>>): RawView[] {
+    const placed: RawView[] = [];
+    try {
+      for (const info of this.graph.inputs) placed.push(placeInput(info, inputs[info.name]!, this.device));
+    } catch (err) {
+      for (const v of placed) v.storage.release();
+      throw err;
+    }
+    return placed;
+  }
+
+  /**
+   * Whether this run may use a plan: the session has no claims, no recorder or observer must see
+   * each op, and every device-view input is alive (a dead one is named by the op that reads it).
+   */
+  private plannable(inputs: Readonly<Record<string, RuntimeInput>>): boolean {
+    if (!this.usePlans || this.claims?.claims.length || activeLazyRecorder() || hasOpObserver()) return false;
+    for (const info of this.graph.inputs) {
+      const given = inputs[info.name];
+      if (isRawView(given) && !given.storage.alive) return false;
+    }
+    return true;
+  }
+
+  /** The plan for a signature that already ran node by node once (built on its second run), if it has one. */
+  private planFor(signature: string, inputs: Readonly<Record<string, RuntimeInput>>): RunPlan | undefined {
+    const known = this.plans.get(signature);
+    const entry = getDeviceEntry(this.device);
+    if (known instanceof RunPlan && known.entry === entry) return known;
+    if (known === undefined || known === "none") return undefined;
+    const skip = (i: number) => this.graph.nodes[i]!.op === "constant" && this.held.has(this.graph.nodes[i]!.outputs[0]!);
+    const room = this.budget.totalBytes - this.heldBytes();
+    const plan = RunPlan.build({ graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room }, placedLayouts(this.graph, inputs));
+    this.remember(signature, plan ?? "none");
+    return plan;
+  }
+
+  private remember(signature: string, state: RunPlan | "ran" | "none"): void {
+    this.forget(signature);
+    this.plans.set(signature, state);
+    if (this.plans.size > MAX_SIGNATURES) this.forget(this.plans.keys().next().value!);
+  }
+
+  private forget(signature: string): void {
+    const state = this.plans.get(signature);
+    if (state instanceof RunPlan) state.dispose();
+    this.plans.delete(signature);
+  }
+
+  /** Bytes the plans keep between runs (buffers of values no caller sees). */
+  private keptBytes(): number {
+    let bytes = 0;
+    for (const state of this.plans.values()) if (state instanceof RunPlan) bytes += state.keptBytes;
+    return bytes;
+  }
+
+  /** Runs every node through the dispatcher, checking each output against the budget before it is made. */
+  private async runNodeByNode(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
     const owned = new Map<string, RawView>();
-    const live = new LiveBytes(this.held.values());
+    const live = new LiveBytes(this.held.values(), this.keptBytes());
     const own = (name: string, v: RawView) => {
       const before = owned.get(name);
       if (before) live.remove(before);
@@ -301,6 +394,7 @@ export class Session {
   /** Frees the uploaded initializers; the session cannot run afterwards. */
   dispose(): void {
     this.disposed = true;
+    for (const signature of [...this.plans.keys()]) this.forget(signature);
     for (const v of this.held.values()) v.storage.release();
     this.held.clear();
   }

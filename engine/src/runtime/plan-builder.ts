@@ -1,0 +1,309 @@
+import {
+  contiguousStrides,
+  dtypeBytes,
+  getOp,
+  isContiguous,
+  planStructural,
+  sizeOf,
+  type DType,
+  type KernelCall,
+  type KernelFn,
+  type StructuralOp,
+  type StructuralPlan,
+  type TensorMeta,
+  type ViewChange,
+} from "@polychip/hal";
+import type { DeviceEntry } from "../core/devices.ts";
+import { findKernel } from "../core/devices.ts";
+import { allocate, bindingTooLargeFor, needsContiguous } from "../core/dispatch.ts";
+import { toKernelView, type RawView } from "../core/view.ts";
+import { isStructuralOp, type Graph } from "../graph/ir.ts";
+import { atNode } from "../graph/node-error.ts";
+import { planMemory, withoutBuffers, type MemoryPlan } from "./plan-memory.ts";
+
+/** What a plan knows of a value before any run: its layout and the size of the storage under it. */
+export interface Layout extends ViewChange {
+  readonly dtype: DType;
+  readonly storageBytes: number;
+}
+
+/** One node, resolved once for a signature: a kernel launch, a dispatch, or a view. */
+export type Step =
+  /**
+   * Straight to the device's kernel: shapes inferred, kernel found and every check of the
+   * dispatcher passed ahead. `kept[k]` is output k's buffer when the plan keeps it; `call` is
+   * prebuilt when every input and output is the same each run. An output slot of -1 is discarded.
+   */
+  | {
+      readonly kind: "kernel";
+      readonly node: number;
+      readonly inputs: readonly number[];
+      readonly outputs: readonly number[];
+      readonly metas: readonly TensorMeta[];
+      readonly kernel: KernelFn;
+      readonly release: readonly number[];
+      readonly kept: readonly (RawView | undefined)[];
+      readonly call?: KernelCall;
+      readonly work?: () => void;
+    }
+  /** Through the dispatcher each run (a decomposition, a fallback, an empty output). */
+  | { readonly kind: "op"; readonly node: number; readonly inputs: readonly number[]; readonly outputs: readonly number[]; readonly release: readonly number[] }
+  /** Views of the first input at layouts fixed by the signature. */
+  | {
+      readonly kind: "view";
+      readonly node: number;
+      readonly inputs: readonly [number];
+      readonly changes: readonly ViewChange[];
+      readonly outputs: readonly number[];
+      readonly release: readonly number[];
+    }
+  /** A structural node that makes new memory (host values, a copying reshape, a flip). */
+  | {
+      readonly kind: "structural";
+      readonly node: number;
+      readonly inputs: readonly number[];
+      readonly plans: readonly StructuralPlan[];
+      readonly offset: number;
+      readonly outputs: readonly number[];
+      readonly release: readonly number[];
+    };
+
+/** A step before the plan knows where values live and when they are freed. */
+export type Draft<S = Step> = S extends Step ? Omit<S, "release" | "kept" | "call" | "work"> : never;
+
+/** What the session gives a plan to build from. */
+export interface PlanSource {
+  readonly graph: Graph;
+  readonly entry: DeviceEntry;
+  /** Initializers and constants uploaded once. */
+  readonly held: ReadonlyMap<string, RawView>;
+  /** Host copies of small held values, read by structural nodes as sizes. */
+  readonly hostValues: ReadonlyMap<string, readonly number[]>;
+  /** Nodes the session skips (constants already held). */
+  readonly skip: (index: number) => boolean;
+  /** Bytes the plan may keep across runs beside what the session holds (its budget's room). */
+  readonly room: number;
+}
+
+/** Why a graph gets no plan: it then runs node by node, as before. */
+export class Unplannable extends Error {}
+
+/** Walks the graph once with layouts instead of tensors, as a run would go. */
+export class PlanBuilder {
+  private readonly slots = new Map<string, number>();
+  private readonly layouts: (Layout | undefined)[] = [];
+  private readonly hostValues: Map<string, readonly number[]>;
+  private readonly template: (RawView | undefined)[] = [];
+  /** Per slot, the last step that reads it (graph outputs: never within the run). */
+  private readonly lastRead: number[] = [];
+  private readonly steps: Draft[] = [];
+
+  constructor(private readonly source: PlanSource) {
+    this.hostValues = new Map(source.hostValues);
+  }
+
+  build(inputs: readonly Layout[]) {
+    const { graph, held } = this.source;
+    for (const [name, v] of held) {
+      const slot = this.slot(name);
+      this.template[slot] = v;
+      this.layouts[slot] = { dtype: v.dtype, shape: v.shape, strides: v.strides, offset: v.offset, storageBytes: v.storage.bytes };
+    }
+    const inputSlots = graph.inputs.map((info, k) => {
+      const slot = this.slot(info.name);
+      this.layouts[slot] = inputs[k];
+      return slot;
+    });
+    graph.nodes.forEach((node, i) => {
+      if (this.source.skip(i)) return;
+      try {
+        this.plan(i);
+      } catch (err) {
+        // The run that preceded the plan went through this node: an error now is a bug, named here.
+        if (err instanceof Unplannable) throw err;
+        throw atNode(err, i, node);
+      }
+    });
+    const outputSlots = graph.outputs.map((info) => {
+      const slot = this.slots.get(info.name);
+      if (slot === undefined || !this.layouts[slot]) throw new Unplannable();
+      return slot;
+    });
+    const heldSlots = new Set([...held.keys()].map((name) => this.slots.get(name)!));
+    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots);
+    const buffers: RawView[] = [];
+    try {
+      for (const bytes of memory.buffers) buffers.push(allocate(this.source.entry, "uint8", [bytes]));
+    } catch {
+      // The device cannot hold them now: the plan keeps nothing, its runs allocate as node by node.
+      for (const b of buffers.splice(0)) b.storage.release();
+      memory = withoutBuffers(memory, heldSlots);
+    }
+    const fixedView = (slot: number): RawView => {
+      if (heldSlots.has(slot)) return this.template[slot]!;
+      const layout = this.layouts[slot]!;
+      const root = memory.rootOf.get(slot)!;
+      const storage = heldSlots.has(root) ? this.template[root]!.storage : buffers[memory.bufferOf.get(root)!]!.storage;
+      return { storage, dtype: layout.dtype, shape: layout.shape, strides: layout.strides, offset: layout.offset };
+    };
+    for (const slot of memory.fixed) this.template[slot] = fixedView(slot);
+    const outputSet = new Set(outputSlots);
+    const made = [...inputSlots, ...this.steps.flatMap((step) => step.outputs.filter((slot) => slot >= 0 && !memory.fixed.has(slot)))];
+    const madeSet = new Set(made);
+    // A value a run makes is freed after its last reader; one nobody reads, right after the node that made it.
+    const releases: number[][] = this.steps.map(() => []);
+    this.steps.forEach((step, i) => {
+      for (const slot of step.outputs) if (madeSet.has(slot) && !outputSet.has(slot) && this.lastRead[slot] === undefined) releases[i]!.push(slot);
+    });
+    for (const [slot, i] of this.lastRead.entries()) {
+      if (i !== undefined && madeSet.has(slot) && !outputSet.has(slot)) releases[i]!.push(slot);
+    }
+    const steps: Step[] = [];
+    this.steps.forEach((draft, i) => {
+      const release = releases[i]!;
+      // A view of a fixed value is fixed: nothing to do per run.
+      if (draft.kind === "view" && memory.fixed.has(draft.inputs[0])) return;
+      if (draft.kind !== "kernel") return steps.push({ ...draft, release } as Step);
+      const kept = draft.outputs.map((slot) => (memory.bufferOf.has(slot) ? this.template[slot] : undefined));
+      const ready = draft.inputs.every((slot) => memory.fixed.has(slot)) && kept.length === draft.metas.length && kept.every((v) => v !== undefined);
+      if (!ready) return steps.push({ ...draft, release, kept });
+      const { entry } = this.source;
+      const call: KernelCall = {
+        op: this.source.graph.nodes[draft.node]!.op,
+        inputs: draft.inputs.map((slot) => toKernelView(this.template[slot]!)),
+        outputs: kept.map((v) => toKernelView(v!)),
+        attrs: this.source.graph.nodes[draft.node]!.attrs,
+      };
+      steps.push({ ...draft, release, kept, call, work: () => entry.device.launch(draft.kernel, call) });
+    });
+    return { steps, template: this.template, inputSlots, outputSlots, made, buffers };
+  }
+
+  /**
+   * Where values live: kept buffers when they fit the budget's room beside everything a run
+   * still makes afresh (counted whole, as if all were alive at once), else none.
+   */
+  private memoryPlan(held: ReadonlySet<number>, outputs: readonly number[], inputs: readonly number[]): MemoryPlan {
+    const plan = planMemory(
+      this.steps.map((step) => ({
+        kind: step.kind,
+        inputs: step.inputs,
+        outputs: step.outputs,
+        outputBytes: step.outputs.map((slot) => (slot < 0 ? 0 : this.layouts[slot]!.storageBytes)),
+      })),
+      held,
+      outputs,
+      this.lastRead,
+    );
+    let bytes = 0;
+    for (const b of plan.buffers) bytes += b;
+    for (const slot of inputs) bytes += this.layouts[slot]!.storageBytes;
+    for (const step of this.steps) {
+      if (step.kind === "view") continue;
+      for (const slot of step.outputs) if (slot >= 0 && !plan.bufferOf.has(slot)) bytes += this.layouts[slot]!.storageBytes;
+    }
+    return bytes <= this.source.room ? plan : withoutBuffers(plan, held);
+  }
+
+  private slot(name: string): number {
+    let slot = this.slots.get(name);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  private read(name: string, step: number): number {
+    const slot = this.slots.get(name);
+    if (slot === undefined || !this.layouts[slot]) throw new Unplannable();
+    this.lastRead[slot] = step;
+    return slot;
+  }
+
+  private plan(index: number): void {
+    const node = this.source.graph.nodes[index]!;
+    const stepIndex = this.steps.length;
+    const present = node.inputs.map((name) => (name === "" ? undefined : this.read(name, stepIndex)));
+    const outputs = node.outputs.map((name) => (name === "" ? -1 : this.slot(name)));
+    if (isStructuralOp(node.op)) return this.planStructural(index, present, outputs);
+    let count = present.length;
+    while (count > 0 && present[count - 1] === undefined) count--;
+    if (present.slice(0, count).some((s) => s === undefined)) throw new Unplannable();
+    const inputs = present.slice(0, count) as number[];
+    const layouts = inputs.map((s) => this.layouts[s]!);
+    const def = getOp(node.op);
+    const metas = def.infer(layouts, node.attrs);
+    const { entry } = this.source;
+    const reg = findKernel(entry, node.op, layouts[0]?.dtype ?? metas[0]!.dtype);
+    const direct =
+      reg !== undefined &&
+      !bindingTooLargeFor(
+        entry,
+        layouts.map((l) => l.storageBytes),
+        metas,
+      ) &&
+      (!needsContiguous(entry, def) || layouts.every((l) => isContiguous(l.shape, l.strides))) &&
+      (def.family === "index" || metas.some((m) => sizeOf(m.shape) !== 0));
+    // Every output has a slot (-1: discarded), so a kernel's extra outputs are planned like the rest.
+    const slots = metas.map((m, k) => {
+      const slot = outputs[k] ?? -1;
+      if (slot >= 0) this.layouts[slot] = contiguous(m);
+      return slot;
+    });
+    this.steps.push(
+      direct ? { kind: "kernel", node: index, inputs, outputs: slots, metas, kernel: reg!.kernel } : { kind: "op", node: index, inputs, outputs },
+    );
+  }
+
+  private planStructural(index: number, present: readonly (number | undefined)[], outputs: readonly number[]): void {
+    const node = this.source.graph.nodes[index]!;
+    const extra = node.inputs.slice(1).map((name, k) => {
+      if (present[k + 1] === undefined) return undefined;
+      const values = this.hostValues.get(name);
+      if (!values) throw new Unplannable(); // a size computed on the device: each run must read it back
+      return values;
+    });
+    const xSlot = present[0];
+    const x = xSlot === undefined ? undefined : this.layouts[xSlot]!;
+    const plans = planStructural(node.op as StructuralOp, { x, extra, attrs: node.attrs, outputCount: node.outputs.length });
+    const allViews = x !== undefined && xSlot !== undefined && plans.every((p) => p.kind === "view" && !p.reverseAxes?.length);
+    plans.forEach((p, k) => {
+      const slot = outputs[k] ?? -1;
+      if (slot < 0) return;
+      if (p.kind === "value") {
+        this.layouts[slot] = {
+          dtype: p.dtype,
+          shape: p.shape,
+          strides: contiguousStrides(p.shape),
+          offset: 0,
+          storageBytes: sizeOf(p.shape) * dtypeBytes(p.dtype),
+        };
+        this.hostValues.set(node.outputs[k]!, p.values);
+      } else if (p.kind === "copy-reshape") {
+        this.layouts[slot] = {
+          dtype: x!.dtype,
+          shape: p.shape,
+          strides: contiguousStrides(p.shape),
+          offset: 0,
+          storageBytes: sizeOf(p.shape) * dtypeBytes(x!.dtype),
+        };
+      } else if (p.reverseAxes?.length) {
+        const shape = p.change.shape;
+        this.layouts[slot] = { dtype: x!.dtype, shape, strides: contiguousStrides(shape), offset: 0, storageBytes: sizeOf(shape) * dtypeBytes(x!.dtype) };
+      } else this.layouts[slot] = { ...p.change, dtype: x!.dtype, storageBytes: x!.storageBytes };
+    });
+    const step: Draft = allViews
+      ? { kind: "view", node: index, inputs: [xSlot], changes: plans.map((p) => (p as Extract<StructuralPlan, { kind: "view" }>).change), outputs }
+      : { kind: "structural", node: index, inputs: xSlot === undefined ? [] : [xSlot], plans, offset: x?.offset ?? 0, outputs };
+    this.steps.push(step);
+  }
+}
+
+const contiguous = (m: TensorMeta): Layout => ({
+  dtype: m.dtype,
+  shape: m.shape,
+  strides: contiguousStrides(m.shape),
+  offset: 0,
+  storageBytes: sizeOf(m.shape) * dtypeBytes(m.dtype),
+});

@@ -1,0 +1,186 @@
+import type { KernelCall } from "@polychip/hal";
+import type { DeviceEntry } from "../core/devices.ts";
+import { allocate, copyInto, runOp, shareView } from "../core/dispatch.ts";
+import { toKernelView, type RawView } from "../core/view.ts";
+import type { Graph } from "../graph/ir.ts";
+import { atNode } from "../graph/node-error.ts";
+import { PlanBuilder, Unplannable, type Layout, type PlanSource, type Step } from "./plan-builder.ts";
+import { applyStructural } from "./structural-exec.ts";
+
+export type { Layout as PlanLayout, PlanSource };
+
+/**
+ * A graph resolved once for one input signature (dtypes, shapes and, for device views, layouts):
+ * every node's output shapes, its kernel (or that it must go through the dispatcher), every
+ * view's layout, where each value lives (plan-memory.ts; built by plan-builder.ts) and the step after which each value a
+ * run makes is freed. A run then binds the inputs and calls the steps in order — no shape
+ * inference, kernel lookup, budget arithmetic or map per node, and no allocation for values kept
+ * across runs.
+ *
+ * Everything a plan skips is fixed by the signature: the session builds one only after a run with
+ * the same signature went through every check (shapes, budget) node by node.
+ */
+export class RunPlan {
+  private constructor(
+    readonly entry: DeviceEntry,
+    private readonly graph: Graph,
+    private readonly steps: readonly Step[],
+    /** Held values, kept buffers and their views in their slots; every other slot is filled during a run. */
+    private readonly template: readonly (RawView | undefined)[],
+    private readonly inputSlots: readonly number[],
+    private readonly outputSlots: readonly number[],
+    /** Slots a run makes and frees (inputs included). */
+    private readonly made: readonly number[],
+    /** Buffers kept across runs (one reference each, the plan's). */
+    private readonly buffers: readonly RawView[],
+  ) {}
+
+  /** The plan for inputs laid out as `inputs`, or undefined when a node needs a value read back from the device first. */
+  static build(source: PlanSource, inputs: readonly Layout[]): RunPlan | undefined {
+    let parts;
+    try {
+      parts = new PlanBuilder(source).build(inputs);
+    } catch (err) {
+      if (err instanceof Unplannable) return undefined;
+      throw err;
+    }
+    const { steps, template, inputSlots, outputSlots, made, buffers } = parts;
+    return new RunPlan(source.entry, source.graph, steps, template, inputSlots, outputSlots, made, buffers);
+  }
+
+  /** Bytes of the buffers this plan keeps between runs. */
+  get keptBytes(): number {
+    let bytes = 0;
+    for (const b of this.buffers) bytes += b.storage.bytes;
+    return bytes;
+  }
+
+  /** Frees the kept buffers; the plan cannot run afterwards. */
+  dispose(): void {
+    for (const b of this.buffers) b.storage.release();
+  }
+
+  /** Runs the steps on `inputs` (views the caller placed, in graph-input order, each owning one reference; this takes them). */
+  run(inputs: readonly RawView[]): Record<string, RawView> {
+    const values = this.template.slice();
+    this.inputSlots.forEach((slot, k) => {
+      values[slot] = inputs[k];
+    });
+    try {
+      for (const step of this.steps) {
+        try {
+          this.runStep(step, values);
+        } catch (err) {
+          throw atNode(err, step.node, this.graph.nodes[step.node]!);
+        }
+        for (const slot of step.release) {
+          values[slot]?.storage.release();
+          values[slot] = undefined;
+        }
+      }
+      const outputs: Record<string, RawView> = {};
+      this.graph.outputs.forEach((info, k) => {
+        const v = values[this.outputSlots[k]!]!;
+        outputs[info.name] = shareView(v, v);
+      });
+      return outputs;
+    } finally {
+      for (const slot of this.made) values[slot]?.storage.release();
+    }
+  }
+
+  private runStep(step: Step, values: (RawView | undefined)[]): void {
+    switch (step.kind) {
+      case "kernel":
+        return this.launch(step, values);
+      case "op": {
+        const node = this.graph.nodes[step.node]!;
+        return store(
+          step.outputs,
+          runOp(
+            node.op,
+            step.inputs.map((s) => values[s]!),
+            node.attrs,
+            this.entry.name,
+          ),
+          values,
+        );
+      }
+      case "view": {
+        const x = values[step.inputs[0]]!;
+        step.outputs.forEach((slot, k) => {
+          if (slot >= 0) values[slot] = shareView(x, step.changes[k]!);
+        });
+        return;
+      }
+      case "structural": {
+        const x = step.inputs.length ? values[step.inputs[0]!] : undefined;
+        const results = applyStructural(step.plans, x, step.offset, this.entry.name);
+        return store(
+          step.outputs,
+          results.map((r) => r.view),
+          values,
+        );
+      }
+    }
+  }
+
+  private launch(step: Extract<Step, { kind: "kernel" }>, values: (RawView | undefined)[]): void {
+    const { entry } = this;
+    if (step.call) {
+      try {
+        entry.queue.submit(step.work!, step.call);
+      } catch {
+        this.redispatch(step, values);
+      }
+      return;
+    }
+    const node = this.graph.nodes[step.node]!;
+    const inputs = step.inputs.map((s) => values[s]!);
+    const outputs = step.metas.map((m, k) => step.kept[k] ?? allocate(entry, m.dtype, m.shape));
+    const call: KernelCall = { op: node.op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs: node.attrs };
+    try {
+      entry.queue.submit(() => entry.device.launch(step.kernel, call), call);
+    } catch {
+      outputs.forEach((o, k) => step.kept[k] || o.storage.release());
+      return this.redispatch(step, values);
+    }
+    outputs.forEach((o, k) => {
+      if (step.kept[k]) return;
+      const slot = step.outputs[k]!;
+      if (slot < 0) o.storage.release();
+      else values[slot] = o;
+    });
+  }
+
+  /**
+   * A kernel threw: the dispatcher runs the node again and decides what that means (a fallback
+   * to another device, or which error), as it would have node by node. Results for kept buffers
+   * are copied into them, where later steps read.
+   */
+  private redispatch(step: Extract<Step, { kind: "kernel" }>, values: (RawView | undefined)[]): void {
+    const node = this.graph.nodes[step.node]!;
+    const results = runOp(
+      node.op,
+      step.inputs.map((s) => values[s]!),
+      node.attrs,
+      this.entry.name,
+    );
+    results.forEach((r, k) => {
+      const kept = step.kept[k];
+      const slot = step.outputs[k] ?? -1;
+      if (kept) copyInto(this.entry, r, kept);
+      if (kept || slot < 0) r.storage.release();
+      else values[slot] = r;
+    });
+  }
+}
+
+/** Puts results in their slots; results the node does not name (extra outputs) are freed. */
+function store(slots: readonly number[], results: readonly RawView[], values: (RawView | undefined)[]): void {
+  results.forEach((v, k) => {
+    const slot = slots[k] ?? -1;
+    if (slot < 0) v.storage.release();
+    else values[slot] = v;
+  });
+}
