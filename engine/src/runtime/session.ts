@@ -39,8 +39,9 @@ export interface SessionOptions {
   /** Overrides the memory budget (default: the device's limits, capped at half the host's memory). */
   readonly memoryBudget?: Partial<MemoryBudget>;
   /**
-   * Run chains of elementwise ops as one `fused` kernel each (graph/passes/fuse-elementwise.ts).
-   * Default true, except on a device whose plugin claims subgraphs: it fuses what it claims itself.
+   * Run chains of elementwise ops as one `fused` kernel each (graph/passes/fuse-elementwise.ts),
+   * and GEMM epilogues where the device has their kernels (default true). A plugin that claims
+   * subgraphs is offered the graph after these passes, fused groups included.
    */
   readonly fuse?: boolean;
   /**
@@ -448,7 +449,7 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
 export async function createSession(graph: Graph, options: SessionOptions = {}): Promise<Session> {
   const device = options.device ?? defaultDevice();
   await useDevice(device);
-  const fuse = options.fuse ?? !getDeviceEntry(device).plugin.claimSubgraphs;
+  const fuse = options.fuse ?? true;
   return new Session(fuse ? fusedOrAsIs(graph, device) : graph, device, options);
 }
 
