@@ -6,6 +6,7 @@ import { fastGather } from "./gather.ts";
 import { fastMatmul } from "./matmul.ts";
 import { fastPool } from "./pool.ts";
 import { fastNormalize } from "./normalize.ts";
+import { fastRecurrent } from "./recurrent.ts";
 import { fastReduce } from "./reduce.ts";
 import { referenceKernel } from "./support.ts";
 
@@ -21,5 +22,6 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
     ...fastNormalize(ref),
     fastFused(ref("fused")),
     fastGather(ref("gather")),
+    ...fastRecurrent(ref),
   ];
 }
