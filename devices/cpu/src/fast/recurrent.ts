@@ -1,8 +1,8 @@
 import type { FastPath } from "../device.ts";
 import type { CpuRegistration, CpuKernel } from "../kernels/registration.ts";
 import { runRecurrent, type RecurrentOperands, type RecurrentProducts } from "../kernels/recurrent.ts";
-import type { WasmRuntime } from "../runtime/runtime.ts";
 import { PARALLEL_MIN_MACS } from "./grid.ts";
+import { privateScratch } from "./private-scratch.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 /**
@@ -14,20 +14,6 @@ import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 /** Columns of Wᵀ per chunk of the input projection: a block of W rows that stays in L1 while every time step reads it. */
 const BLOCK_BYTES = 16 * 1024;
-
-/** A scratch block of the WASM memory per runtime, kept between runs and grown on demand. */
-const scratchByRuntime = new WeakMap<WasmRuntime, { base: number; bytes: number }>();
-
-function scratch(rt: WasmRuntime, bytes: number): number | undefined {
-  const held = scratchByRuntime.get(rt);
-  if (held && held.bytes >= bytes) return held.base;
-  if (held) rt.arena.free(held.base, held.bytes);
-  scratchByRuntime.delete(rt);
-  const base = rt.arena.alloc(bytes);
-  if (base === undefined) return undefined;
-  scratchByRuntime.set(rt, { base, bytes });
-  return base;
-}
 
 function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: RecurrentOperands): RecurrentProducts | undefined {
   const [x, w, r] = call.inputs;
@@ -43,7 +29,7 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
   const vAt = projectionAt + 4 * rows * G;
   const outAt = vAt + 4 * H;
   const tableAt = outAt + 4 * G;
-  const base = scratch(rt, tableAt + 8);
+  const base = privateScratch(rt, tableAt + 8);
   if (base === undefined) return undefined;
   rt.i32.fill(0, (base + tableAt) / 4, (base + tableAt) / 4 + 2);
   const nb = Math.max(4, Math.floor(BLOCK_BYTES / (4 * Math.max(I, 1)) / 4) * 4);
