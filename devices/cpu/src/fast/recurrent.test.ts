@@ -49,21 +49,25 @@ function inputs(p: Problem, seed: number): { inputs: HostInput[]; attrs: Attrs }
   return { inputs: list, attrs: { ...p.attrs, optionalInputs: optional.join(",") } };
 }
 
-/** Runs the op on `device`, returning every output and whether the WASM dot-product kernel ran. */
+/** Runs the op on `device`, returning every output, whether the WASM dot-product kernel ran, and whether the WASM LSTM cell did. */
 function runOn(device: CpuDevice, op: string, ins: HostInput[], attrs: Attrs) {
   const rt = device.fast?.runtime;
-  let ran = false;
+  const names = new Set<string>();
   const [run, call] = [rt?.run, rt?.call];
   if (rt) {
-    rt.run = (pool, name, ...rest) => ((ran ||= name === "matmulDot"), run!.call(rt, pool, name, ...rest));
-    rt.call = (name, ...args) => ((ran ||= name === "matmulDot"), call!.call(rt, name, ...args));
+    rt.run = (pool, name, ...rest) => (names.add(name), run!.call(rt, pool, name, ...rest));
+    rt.call = (name, ...args) => (names.add(name), call!.call(rt, name, ...args));
   }
   try {
-    return { outputs: runOp(op, ins, attrs, { device }), ran };
+    return { outputs: runOp(op, ins, attrs, { device }), ran: names.has("matmulDot"), cell: names.has("lstmCell") };
   } finally {
     if (rt) [rt.run, rt.call] = [run!, call!];
   }
 }
+
+/** Whether the WASM cell takes the problem: an LSTM with the default activations, nothing else, and an even H. */
+const cellApplies = (p: Problem) =>
+  p.op === "lstm" && !p.peepholes && p.h % 2 === 0 && p.attrs?.clip === undefined && p.attrs?.activations === undefined && !p.attrs?.inputForget;
 
 function check(p: Problem, seed: number): void {
   const { inputs: ins, attrs } = inputs(p, seed);
@@ -71,6 +75,7 @@ function check(p: Problem, seed: number): void {
   for (const device of [single, pair]) {
     const got = runOn(device, p.op, ins, attrs);
     assert.ok(got.ran, `${p.op} ${JSON.stringify(p)}: the WASM products did not run`);
+    assert.equal(got.cell, cellApplies(p), `${p.op} ${JSON.stringify(p)}: the WASM LSTM cell ${got.cell ? "ran" : "did not run"}`);
     assert.equal(got.outputs.length, want.length);
     got.outputs.forEach((out, k) => {
       assert.deepEqual(out.shape, want[k]!.shape);
@@ -83,6 +88,24 @@ function check(p: Problem, seed: number): void {
 test("lstm matches the reference: forward with states and peepholes, Silero's 128 units", () => {
   check({ op: "lstm", t: 1, b: 1, i: 128, h: 128, state: true }, 1);
   check({ op: "lstm", t: 6, b: 2, i: 21, h: 13, state: true, peepholes: true }, 2);
+});
+
+test("lstm with the default activations runs its gates in the WASM cell (even H) and matches the reference", () => {
+  check({ op: "lstm", t: 7, b: 3, i: 10, h: 24, attrs: { direction: "bidirectional" }, lens: [7, 2, 0], state: true }, 12);
+  check({ op: "lstm", t: 3, b: 2, i: 5, h: 7, state: true }, 13); // odd H: the JavaScript gates
+});
+
+test("the WASM LSTM cell saturates like the reference where e^x overflows or vanishes", () => {
+  const { inputs: ins, attrs } = inputs({ op: "lstm", t: 2, b: 1, i: 4, h: 6 }, 14);
+  // Pre-activations of about ±1000 (and a few near 0): sigmoid and tanh at their limits.
+  const x = { ...ins[0]!, values: Array.from(ins[0]!.values, (v, k) => (k % 5 === 0 ? v * 1e-3 : v * 800)) };
+  const w = { ...ins[1]!, values: Array.from(ins[1]!.values, (v) => Math.sign(v)) };
+  const all = [x, w, ...ins.slice(2)];
+  const want = runOp("lstm", all, attrs, { device: reference });
+  const got = runOn(single, "lstm", all, attrs);
+  assert.ok(got.cell, "the WASM LSTM cell did not run");
+  got.outputs.forEach((out, k) => assertClose(out.values, want[k]!.values, 3e-6, 3e-5));
+  assert.ok(Array.from(want[2]!.values).some((v) => Math.abs(v) > 1.5), "the cell state must leave tanh's linear range");
 });
 
 test("lstm matches the reference: bidirectional, sequence lengths with a 0, layout 1", () => {

@@ -24,12 +24,17 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
   const G = cfg.kind.gates * H;
   const rows = T * B;
   const rt = path.runtime;
-  // [rows, G] projection, then h (H) and R·h (G), then matmulDot's one (aOffset, bOffset) entry: zeros.
+  // [rows, G] projection, then h (H) and R·h (G), then matmulDot's one (aOffset, bOffset) entry:
+  // zeros; then, 8-aligned, lstmCell's float64 pre-activations (G), c and h (H each) and its 96 bytes.
   const projectionAt = 0;
   const vAt = projectionAt + 4 * rows * G;
   const outAt = vAt + 4 * H;
   const tableAt = outAt + 4 * G;
-  const base = privateScratch(rt, tableAt + 8);
+  const preAt = Math.ceil((tableAt + 8) / 16) * 16;
+  const cAt = preAt + 8 * G;
+  const hAt = cAt + 8 * H;
+  const tmpAt = hAt + 8 * H;
+  const base = privateScratch(rt, tmpAt + 96);
   if (base === undefined) return undefined;
   rt.i32.fill(0, (base + tableAt) / 4, (base + tableAt) / 4 + 2);
   const nb = Math.max(4, Math.floor(BLOCK_BYTES / (4 * Math.max(I, 1)) / 4) * 4);
@@ -50,6 +55,16 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
       rt.call("matmulDot", 1, count, H, base + vAt, 4 * H, pr + 4 * (d * G + first) * H, 4 * H, base + outAt, base + tableAt, count, 1, 0, 1, 0);
       const outIndex = (base + outAt) / 4;
       for (let k = 0; k < count; k++) out[k] = f32[outIndex + k]!;
+    },
+    lstmCell(pre, c, h) {
+      if (H % 2 !== 0) return false;
+      const f64 = new Float64Array(rt.arena.memory.buffer, base, tmpAt / 8);
+      f64.set(pre, preAt / 8);
+      f64.set(c, cAt / 8);
+      rt.call("lstmCell", H, base + preAt, base + cAt, base + hAt, base + tmpAt);
+      c.set(f64.subarray(cAt / 8, cAt / 8 + H));
+      h.set(f64.subarray(hAt / 8, hAt / 8 + H));
+      return true;
     },
   };
 }

@@ -50,6 +50,12 @@ export interface RecurrentProducts {
   inputProjection(d: number): { values: ArrayLike<number>; offset: number };
   /** out[k] = R_d[first + k] · v for k < count (R_d's rows are the gates' rows, H long). */
   recurrent(d: number, first: number, count: number, v: Float64Array, out: Float64Array): void;
+  /**
+   * Optional: an LSTM step's gates with the default activations (sigmoid, tanh, tanh) and no
+   * peepholes, clip or coupled input gate, from the pre-activations [4H]: updates c, writes h.
+   * False when it declines (the general loop runs instead).
+   */
+  lstmCell?(pre: Float64Array, c: Float64Array, h: Float64Array): boolean;
 }
 
 /** What a products implementation is built from: the checked config and the float values of x, W and R. */
@@ -135,6 +141,7 @@ export function runRecurrent(
       }
     }
     const pBase = d * 3 * H;
+    const plainLstm = op === "lstm" && !peep && !inputForget && cfg.clip === undefined && cfg.activations[d]!.map((a) => a.name).join() === "sigmoid,tanh,tanh";
     for (let b = 0; b < B; b++) {
       const length = lens ? lens[b]! : cfg.seqLength;
       for (let j = 0; j < H; j++) {
@@ -148,7 +155,7 @@ export function runRecurrent(
         if (op === "lstm") {
           products.recurrent(d, 0, G, h, hr);
           for (let k = 0; k < G; k++) pre[k] = pre[k]! + hr[k]!;
-          for (let j = 0; j < H; j++) {
+          if (!(plainLstm && products.lstmCell?.(pre, c, rh))) for (let j = 0; j < H; j++) {
             const cj = c[j]!;
             const input = f(pre[j]! + (peep ? peep[pBase + j]! * cj : 0));
             const forget = inputForget ? 1 - input : f(pre[2 * H + j]! + (peep ? peep[pBase + 2 * H + j]! * cj : 0));
