@@ -38,6 +38,7 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
   if (base === undefined) return undefined;
   rt.i32.fill(0, (base + tableAt) / 4, (base + tableAt) / 4 + 2);
   const nb = Math.max(4, Math.floor(BLOCK_BYTES / (4 * Math.max(I, 1)) / 4) * 4);
+  let f64: Float64Array | undefined;
   const gn = Math.ceil(G / nb);
   return {
     inputProjection(d) {
@@ -58,7 +59,8 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
     },
     lstmCell(pre, c, h) {
       if (H % 2 !== 0) return false;
-      const f64 = new Float64Array(rt.arena.memory.buffer, base, tmpAt / 8);
+      // Made on the first step: nothing grows the memory while the kernel runs.
+      f64 ??= new Float64Array(rt.arena.memory.buffer, base, tmpAt / 8);
       f64.set(pre, preAt / 8);
       f64.set(c, cAt / 8);
       rt.call("lstmCell", H, base + preAt, base + cAt, base + hAt, base + tmpAt);
