@@ -1,11 +1,13 @@
 import type { CpuRegistration } from "../kernels/registration.ts";
 import { fastConv2d } from "./conv2d.ts";
+import { withFewPositionsConv2d } from "./conv2d-few-positions.ts";
 import { fastElementwise } from "./elementwise.ts";
 import { fastFused } from "./fused.ts";
 import { fastGather } from "./gather.ts";
 import { fastMatmul } from "./matmul.ts";
 import { fastPool } from "./pool.ts";
 import { fastNormalize } from "./normalize.ts";
+import { fastRecurrent } from "./recurrent.ts";
 import { fastReduce } from "./reduce.ts";
 import { referenceKernel } from "./support.ts";
 
@@ -14,12 +16,13 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
   const ref = (op: string) => referenceKernel(reference, op);
   return [
     fastMatmul(ref("matmul")),
-    ...fastConv2d(ref),
+    ...withFewPositionsConv2d(fastConv2d(ref)),
     ...fastElementwise(ref),
     ...fastPool(ref),
     ...fastReduce(ref),
     ...fastNormalize(ref),
     fastFused(ref("fused")),
     fastGather(ref("gather")),
+    ...fastRecurrent(ref),
   ];
 }

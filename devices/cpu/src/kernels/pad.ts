@@ -42,9 +42,13 @@ export const padKernels: CpuRegistration[] = [
     const value = castScalar(numAttr("pad", attrs, "value", 0), y!.dtype);
     const fillRaw = y!.dtype === "float16" ? float32ToFloat16Bits(value) : value;
     // Per dim: element offset of each output coordinate's source, or NaN for the constant (strides may be negative).
-    const offsets = y!.shape.map((outSize, d) =>
-      Float64Array.from(sourceIndex(mode, outSize, pads[d]!, x!.shape[d]!, d), (s) => (s < 0 ? NaN : s * x!.strides[d]!)),
-    );
+    // (A plain loop: TypedArray.from with a map function walks the iterator protocol, ~50x slower.)
+    const offsets = y!.shape.map((outSize, d) => {
+      const source = sourceIndex(mode, outSize, pads[d]!, x!.shape[d]!, d);
+      const off = new Float64Array(outSize);
+      for (let o = 0; o < outSize; o++) off[o] = source[o]! < 0 ? NaN : source[o]! * x!.strides[d]!;
+      return off;
+    });
     const xs = rawArray(x!.buffer, x!.dtype);
     const out = openRawOutput(y!);
     const r = out.raw;

@@ -18,6 +18,7 @@ import { emitGemmNarrow } from "./kernels/gemm-narrow.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
 import { emitPool } from "./kernels/pool.ts";
 import { emitReduce } from "./kernels/reduce.ts";
+import { emitLstmCell } from "./kernels/lstm-cell.ts";
 import { emitMath } from "./kernels/math.ts";
 import { emitNormalize } from "./kernels/normalize.ts";
 
@@ -53,7 +54,9 @@ export function buildProgram(options: ProgramOptions): Program {
   emitElementwise(mod);
   emitPool(mod, memory);
   emitReduce(mod);
-  emitNormalize(mod, emitMath(mod));
+  const math = emitMath(mod);
+  emitNormalize(mod, math);
+  emitLstmCell(mod, math);
   // Traps when its first argument is nonzero: lets tests check that a failure in a worker reaches the caller.
   defineFunction(mod, "trap", { params: i32Params("fail", "chunk0", "chunk1", "scratch") }, (p) => when(get(p.fail), unreachable));
   const program = { bytes: mod.encode(), names: mod.exportedNames() };

@@ -1,8 +1,8 @@
 /**
  * A WebAssembly module for one `fused` program over float32 and bool values whose ops are single
  * IEEE operations or exact bit operations: arithmetic (add, sub, mul, div, maximum, minimum, neg,
- * abs, sqrt, reciprocal, floor, ceil, round, relu), comparisons, isNaN, logical ops, where, casts
- * between float32 and bool, and consts. Each float step is one correctly rounded f32 operation,
+ * abs, sqrt, reciprocal, floor, ceil, round, relu, pow by a const 2), comparisons, isNaN, logical
+ * ops, where, casts between float32 and bool, and consts. Each float step is one correctly rounded f32 operation,
  * so the result equals the reference (float64, rounded once) bit for bit.
  *
  * Values live in locals: float32 as f32x4 / f32, bool as an i32x4 lane mask (all ones or zero) /
@@ -24,9 +24,22 @@ const BIT_OPS = ["isNaN", "logicalNot", "logicalAnd", "logicalOr", "logicalXor",
 /** The ops a program may use to run in WASM, when every value is float32 or bool. */
 export const WASM_FUSED_OPS: ReadonlySet<string> = new Set([...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(COMPARE_OPS), ...BIT_OPS]);
 
+/**
+ * A float32 pow whose exponent is the const 2 (an STFT's |X|²): x·x is one correctly rounded f32
+ * multiply, and the reference's float64 pow of a float32 is the exact square rounded once, so the
+ * two agree bit for bit (NaN, ±Inf and ±1 included). `inputs` counts the values before the steps.
+ */
+function isSquare(step: FusedStep, steps: readonly FusedStep[], inputs: number): boolean {
+  const exponent = steps[step.args[1]! - inputs];
+  return step.op === "pow" && step.args[1]! >= inputs && exponent?.op === "const" && exponent.value === 2 && exponent.to !== "bool";
+}
+
 /** Whether a program with these value types can be emitted (the HAL's infer has already checked each op's dtypes). */
 export function wasmCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
-  return steps.every((s) => WASM_FUSED_OPS.has(s.op)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool");
+  const inputs = types.length - steps.length;
+  return (
+    steps.every((s) => WASM_FUSED_OPS.has(s.op) || isSquare(s, steps, inputs)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool")
+  );
 }
 
 const ZERO_I = (): Code => i32x4.splat(i32.const(0));
@@ -107,14 +120,14 @@ export function fusedModuleBytes(
     const outPtr = locals(fn, "i32", outputs.length);
     /** Address of element i of a row starting at `base`: bool 1 byte, float32 4 bytes. */
     const at = (base: number, bool: boolean): Code => i32.add(get(base), bool ? get(i) : i32.shl(get(i), i32.const(2)));
-    const forms = steps.map((s, k) =>
-      s.op === "const"
-        ? undefined
-        : stepForms(
-            s,
-            s.args.map((a) => types[a]!.dtype),
-          ),
-    );
+    const forms = steps.map((s) => {
+      if (s.op === "const") return undefined;
+      if (isSquare(s, steps, N)) return { v: ([a]: Code[]) => f32x4.mul(a!, a!), s: ([a]: Code[]) => f32.mul(a!, a!) };
+      return stepForms(
+        s,
+        s.args.map((a) => types[a]!.dtype),
+      );
+    });
 
     const body = (vector: boolean): Code[] => [
       ...rowConstant.map((constant, k) => {
