@@ -2,6 +2,7 @@ import { formatShape, PolychipError, ShapeError } from "@polychip/hal";
 import { noGrad } from "../tape/grad-mode.ts";
 import { clone } from "../ops/shape.ts";
 import { keep, tidy } from "../scope.ts";
+import { hostStep } from "../compile/replay-hooks.ts";
 import { Tensor } from "../tensor.ts";
 
 /** Options every optimiser has; each optimiser adds its own (momentum, betas...). */
@@ -92,7 +93,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         for (const p of group.params) {
           if (!p.grad) continue;
           const s = this.stateOf(p);
-          s.step++;
+          // Counted again each time a compiled step is replayed without running this code.
+          hostStep(() => s.step++);
           tidy(() => {
             const next = this.update(p, p.grad!, s, group);
             p.assign(next);

@@ -1,0 +1,37 @@
+import { isFloat } from "@polychip/hal";
+import { activeLazyRecorder } from "../core/lazy-hook.ts";
+import type { Storage } from "../core/storage.ts";
+import { full } from "../ops/creation.ts";
+import type { Tensor } from "../tensor.ts";
+
+/**
+ * What code inside a step tells `compile` so that `replay` (running the captured plan without
+ * calling the step's function again) stays exact: host state the step changes (an optimiser's step
+ * count) and scalars it computes from host state (a scheduled learning rate, Adam's bias
+ * correction). Outside a compiled step both are plain eager code.
+ */
+export interface ReplayAware {
+  /** `action` is run again, in order, each time the step is replayed. */
+  onReplay(action: () => void): void;
+  /** The `fill` op that made `storage` takes its value from `read()` each time the step is replayed. */
+  markLive(storage: Storage, read: () => number): void;
+}
+
+function replayAware(): ReplayAware | undefined {
+  const recorder = activeLazyRecorder();
+  return recorder && "markLive" in recorder ? (recorder as unknown as ReplayAware) : undefined;
+}
+
+/** A scalar tensor (mixing with `like` as a number would) whose value a replayed step reads again from `read`. */
+export function liveScalar(like: Tensor, read: () => number): Tensor {
+  const dtype = isFloat(like.dtype) ? like.dtype : "float32";
+  const t = full([], read(), { dtype, device: like.device });
+  replayAware()?.markLive(t.view.storage, read);
+  return t;
+}
+
+/** Host-side bookkeeping the step does (e.g. `state.step++`): done now, and again on every replay of the step. */
+export function hostStep(action: () => void): void {
+  action();
+  replayAware()?.onReplay(action);
+}

@@ -1,0 +1,208 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { compile, manualSeed, memory, nn, optim, randn, setDefaultDevice, tensor, type Tensor } from "../index.ts";
+import { assertClose, cnn, LstmClassifier, trainStep, twins } from "../testing/compile-twins.ts";
+
+setDefaultDevice("cpu");
+
+type Batch = [Tensor, Tensor];
+
+/** `steps` different batches of `input` (labels cycling through `classes`), so each call binds new argument tensors. */
+function batches(steps: number, input: number[], classes: number): Batch[] {
+  manualSeed(11);
+  return Array.from({ length: steps }, (_, s) => [
+    randn(input),
+    tensor(
+      Array.from({ length: input[0]! }, (_, i) => (i + s) % classes),
+      { dtype: "int32" },
+    ),
+  ]);
+}
+
+interface Run {
+  model: nn.Module;
+  opt: optim.Optimizer;
+  losses: Tensor[];
+  step?: ReturnType<typeof compile>;
+}
+
+/** Trains one twin on `data` eagerly, compiled, or compiled with replay; each from the same random stream position. */
+function train(model: nn.Module, opt: optim.Optimizer, data: readonly Batch[], mode: "eager" | "compiled" | "replay", onStep?: (i: number) => void): Run {
+  const plain = trainStep(model, opt);
+  const step = mode === "eager" ? undefined : compile(plain, { replay: mode === "replay" });
+  manualSeed(5);
+  const losses = data.map(([x, y], i) => {
+    onStep?.(i);
+    return (step ?? plain)(x, y);
+  });
+  return { model, opt, losses, step };
+}
+
+/** Losses, parameters, gradients, buffers and optimiser state (step counts and moments) agree within rtol. */
+async function assertSameTraining(actual: Run, expected: Run, rtol: number, what: string) {
+  for (let i = 0; i < expected.losses.length; i++) await assertClose(actual.losses[i]!, expected.losses[i]!, rtol, `${what}: loss at step ${i}`);
+  const params = new Map(expected.model.namedParameters());
+  for (const [name, p] of actual.model.namedParameters()) {
+    await assertClose(p, params.get(name)!, rtol, `${what}: parameter ${name}`);
+    await assertClose(p.grad!, params.get(name)!.grad!, rtol, `${what}: gradient of ${name}`);
+  }
+  const buffers = new Map(expected.model.namedBuffers());
+  for (const [name, b] of actual.model.namedBuffers()) await assertClose(b, buffers.get(name)!, rtol, `${what}: buffer ${name}`);
+  const [a, e] = [actual.opt.stateDict().state, expected.opt.stateDict().state];
+  assert.deepEqual(Object.keys(a), Object.keys(e), `${what}: optimiser state entries`);
+  for (const k of Object.keys(e)) {
+    assert.equal(a[Number(k)]!.step, e[Number(k)]!.step, `${what}: step count of parameter ${k}`);
+    for (const [name, t] of Object.entries(e[Number(k)]!.buffers))
+      await assertClose(a[Number(k)]!.buffers[name]!, t, rtol, `${what}: ${name} of parameter ${k}`);
+  }
+}
+
+/** Eager, compiled (re-recorded every call) and replayed training of twin models over the same batches. */
+async function threeWay(
+  make: () => nn.Module,
+  makeOpt: (m: nn.Module) => optim.Optimizer,
+  data: readonly Batch[],
+  onStep?: (opt: optim.Optimizer, i: number) => void,
+) {
+  const [a, b] = twins(make);
+  const [, c] = twins(make);
+  const runs = (
+    [
+      ["eager", a],
+      ["compiled", b],
+      ["replay", c],
+    ] as const
+  ).map(([mode, model]) => {
+    const opt = makeOpt(model);
+    return train(model, opt, data, mode, onStep && ((i) => onStep(opt, i)));
+  });
+  const [eager, compiled, replay] = runs as [Run, Run, Run];
+  await assertSameTraining(replay, compiled, 1e-6, "replay vs re-recorded");
+  await assertSameTraining(replay, eager, 1e-6, "replay vs eager");
+  return replay.step!;
+}
+
+const dropoutMlp = () => new nn.Sequential(new nn.Linear(12, 16), new nn.ReLU(), new nn.Dropout(0.25), new nn.Linear(16, 4));
+
+test("replay equals re-recorded and eager over 10 steps: MLP with dropout, SGD with momentum", async () => {
+  const step = await threeWay(dropoutMlp, (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }), batches(10, [8, 12], 4));
+  // Step 1 has no momentum buffers; steps 2 and 3 agree, so steps 4..10 run without calling the function.
+  assert.equal(step.stats.recordings, 3, step.report());
+  assert.equal(step.stats.replays, 7, step.report());
+  assert.match(step.report(), /10 calls, 7 replayed, 3 recorded/);
+});
+
+test("replay equals re-recorded and eager over 10 steps: CNN with batch norm, Adam (bias correction changes every step)", async () => {
+  const step = await threeWay(cnn, (m) => new optim.Adam(m.parameters(), { lr: 0.01 }), batches(10, [6, 1, 8, 8], 3));
+  assert.equal(step.stats.replays, 7, step.report());
+});
+
+test("replay equals re-recorded and eager over 10 steps: LSTM, AdamW", async () => {
+  const step = await threeWay(
+    () => new LstmClassifier(),
+    (m) => new optim.AdamW(m.parameters(), { lr: 0.02 }),
+    batches(10, [4, 5, 3], 2),
+  );
+  assert.equal(step.stats.replays, 7, step.report());
+});
+
+test("a learning rate changed between replayed steps is honoured (a scheduler, and a direct set)", async () => {
+  const step = await threeWay(
+    dropoutMlp,
+    (m) => new optim.Adam(m.parameters(), { lr: 0.02 }),
+    batches(10, [8, 12], 4),
+    (opt, i) => {
+      if (i === 5) opt.lr = 0.005;
+      if (i === 7) opt.lr = 0.05;
+    },
+  );
+  assert.equal(step.stats.replays, 7, step.report());
+});
+
+test("a new batch size records its own step; the old one replays again", async () => {
+  const [eagerModel, model] = twins(dropoutMlp);
+  const eagerStep = trainStep(eagerModel, new optim.SGD(eagerModel.parameters(), { lr: 0.1 }));
+  const step = compile(trainStep(model, new optim.SGD(model.parameters(), { lr: 0.1 })), { replay: true });
+  const sizes = [8, 8, 8, 8, 5, 8, 8, 8, 5, 5, 5];
+  const data = sizes.map((n) => batches(1, [n, 12], 4)[0]!);
+  for (const [x, y] of data) {
+    manualSeed(1);
+    const e = eagerStep(x, y);
+    manualSeed(1);
+    await assertClose(step(x, y), e, 1e-6, `loss at batch ${x.shape[0]}`);
+  }
+  // 8: recorded twice, replayed twice. 5: recorded (new parameter storages). 8: its parameters moved on, so it records
+  // twice more before replaying; then 5 likewise. Every call gave the eager loss.
+  assert.equal(step.stats.replays, 4, step.report());
+  assert.equal(step.stats.recordings, 7, step.report());
+});
+
+test("the verify check catches a step whose ops change while it is replayed, naming the function", () => {
+  let extra = false;
+  const x = randn([3, 4]);
+  const addsMore = compile(
+    function addsMore(input: Tensor) {
+      const y = input.mul(2);
+      return extra ? y.add(1) : y;
+    },
+    { replay: true, verifyEvery: 3 },
+  );
+  for (let i = 0; i < 4; i++) addsMore(x).dispose();
+  assert.equal(addsMore.stats.replays, 2);
+  extra = true;
+  addsMore(x).dispose(); // a replay cannot see the host flag: this is the third replay since the check
+  assert.throws(() => addsMore(x), /compile\(addsMore\): its ops changed between calls \(first difference: .*\); replay needs a static step/);
+});
+
+test("a tensor read from a closure that is reassigned each call is never replayed, and each call is right", async () => {
+  const model = new nn.Linear(4, 2);
+  let x = randn([3, 4]);
+  const forward = compile(() => model.forward(x), { replay: true });
+  for (let i = 0; i < 4; i++) {
+    x = randn([3, 4]);
+    await assertClose(forward(), model.forward(x), 1e-6, `output ${i}`);
+  }
+  assert.equal(forward.stats.replays, 0);
+});
+
+test("a gradient freed outside the step makes replay record again instead of writing where nobody reads", async () => {
+  const [eagerModel, model] = twins(dropoutMlp);
+  const eagerOpt = new optim.SGD(eagerModel.parameters(), { lr: 0.1 });
+  const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
+  const [x, y] = batches(1, [8, 12], 4)[0]!;
+  const eagerStep = trainStep(eagerModel, eagerOpt);
+  const step = compile(trainStep(model, opt), { replay: true });
+  for (let i = 0; i < 6; i++) {
+    manualSeed(2);
+    eagerStep(x, y).dispose();
+    manualSeed(2);
+    step(x, y).dispose();
+    if (i >= 3) opt.zeroGrad();
+  }
+  await assertClose(model.parameters()[0]!, eagerModel.parameters()[0]!, 1e-6, "first weight");
+  // Calls 1-2 record, 3-4 replay; from then on each call finds its gradient slot freed and records.
+  assert.deepEqual([step.stats.recordings, step.stats.replays], [4, 2], step.report());
+});
+
+test("replayed steps return valid tensors and leave no tensors or bytes behind", async () => {
+  const [, model] = twins(dropoutMlp);
+  const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+  const [x, y] = batches(1, [8, 12], 4)[0]!;
+  const step = compile(trainStep(model, opt), { replay: true });
+  for (let i = 0; i < 4; i++) step(x, y).dispose();
+  const before = memory("cpu")[0]!;
+  for (let i = 0; i < 10; i++) {
+    const loss = step(x, y);
+    assert.ok(Number.isFinite(await loss.item()));
+    loss.dispose();
+  }
+  const after = memory("cpu")[0]!;
+  assert.equal(step.stats.replays, 11, step.report());
+  assert.equal(after.tensors, before.tensors, "live tensors");
+  assert.equal(after.buffers, before.buffers, "live buffers");
+  assert.equal(after.bytes, before.bytes, "live bytes");
+});
+
+test("verifyEvery must be a whole number", () => {
+  assert.throws(() => compile((t: Tensor) => t, { replay: true, verifyEvery: -1 }), /verifyEvery must be a whole number >= 0, got -1/);
+});
