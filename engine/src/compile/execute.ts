@@ -87,6 +87,8 @@ function afterStep(plan: Plan, i: number, real: Map<number, Storage>): void {
  */
 class Destinations {
   private readonly written = new Set<number>();
+  /** Outputs that have a destination. */
+  private readonly targeted = new Set<number>();
   /** The last step reading each destination storage through an external value, and whether every such read is plain. */
   private readonly readUntil = new Map<Storage, { step: number; plain: boolean }>();
 
@@ -96,7 +98,13 @@ class Destinations {
     private readonly run: PlanRun,
   ) {
     if (!run.destination) return;
-    const targets = new Set(plan.outputs.map((id) => run.destination!(id)).filter((s): s is Storage => s !== undefined));
+    const targets = new Set<Storage>();
+    for (const id of plan.outputs) {
+      const target = run.destination(id);
+      if (!target) continue;
+      targets.add(target);
+      this.targeted.add(id);
+    }
     for (const [id, storage] of run.externals) {
       if (!targets.has(storage)) continue;
       const last = plan.lastReader.get(id) ?? -1;
@@ -108,9 +116,8 @@ class Destinations {
   /** Launches `op` with its destination outputs written in place; false (nothing launched) when some output has none or it is unsafe. */
   writeDirectly(op: string, ids: readonly number[], inputs: readonly RawView[], attrs: Attrs, step: number, real: Map<number, Storage>): boolean {
     const dest = this.run.destination;
-    if (!dest) return false;
+    if (!dest || !ids.some((id) => this.targeted.has(id))) return false;
     const targets = ids.map((id) => dest(id));
-    if (targets.every((t) => t === undefined)) return false;
     const elementwise = op === "fused";
     for (const t of targets) {
       if (!t) continue;
@@ -147,14 +154,24 @@ class Destinations {
   }
 }
 
-/** Every read of external `id` covers its whole buffer contiguously from offset 0 (so an elementwise step may overwrite it). */
+const plainlyRead = new WeakMap<StepProgram, Map<number, boolean>>();
+
+/** Every read of external `id` covers its whole buffer contiguously from offset 0 (so an elementwise step may overwrite it). Cached per program. */
 function readsPlainly(program: StepProgram, id: number): boolean {
-  const bytes = program.values[id]!.bytes;
-  return program.nodes.every((n) =>
-    [...n.inputs, ...(n.write ? [n.write] : [])].every(
-      (r) => r.value !== id || (r.offset === 0 && isContiguous(r.shape, r.strides) && sizeOf(r.shape) * dtypeBytes(r.dtype) === bytes),
-    ),
-  );
+  let known = plainlyRead.get(program);
+  if (!known) {
+    known = new Map();
+    plainlyRead.set(program, known);
+    for (const n of program.nodes) {
+      for (const r of n.write ? [...n.inputs, n.write] : n.inputs) {
+        const v = program.values[r.value]!;
+        if (!v.external) continue;
+        const plain = r.offset === 0 && isContiguous(r.shape, r.strides) && sizeOf(r.shape) * dtypeBytes(r.dtype) === v.bytes;
+        known.set(r.value, (known.get(r.value) ?? true) && plain);
+      }
+    }
+  }
+  return known.get(id) ?? true;
 }
 
 /**
