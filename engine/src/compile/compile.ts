@@ -5,7 +5,8 @@ import { activeLazyRecorder, setLazyRecorder } from "../core/lazy-hook.ts";
 import { Module } from "../nn/module.ts";
 import { getRngState } from "../ops/creation.ts";
 import { isGradEnabled } from "../tape/grad-mode.ts";
-import { tidy } from "../scope.ts";
+import { autocasting } from "../ops/autocast.ts";
+import { observeKeep, tidy, type Disposable } from "../scope.ts";
 import { activeRecorder } from "../tape/trace-hook.ts";
 import { execute } from "./execute.ts";
 import { fusedSteps } from "./fuse.ts";
@@ -98,9 +99,9 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
   if (!Number.isInteger(verifyEvery) || verifyEvery < 0)
     throw new PolychipError(`compile(${name}): verifyEvery must be a whole number >= 0, got ${verifyEvery}`);
   const signatures = new Map<string, SignatureReplay>();
-  // Module targets replay per train()/eval() mode; grad mode changes what the step records.
+  // Module targets replay per train()/eval() mode; grad mode and autocast change what the step records.
   const context = () =>
-    `grad=${isGradEnabled()}` +
+    `grad=${isGradEnabled()} autocast=${autocasting()}` +
     (target instanceof Module
       ? ` training=${target
           .modules()
@@ -169,6 +170,9 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
     let result: ReturnType<F> | undefined;
     let failure: { error: unknown } | undefined;
     const previous = setLazyRecorder(recorder);
+    // Tensors the step keeps (gradients, optimiser state) are state even when it also returns them.
+    const kept = new Set<Disposable>();
+    const previousObserver = options.replay ? observeKeep((t) => kept.add(t)) : undefined;
     try {
       // As inside tidy(): tensors made by the step and not returned (nor kept) are freed, so the plan frees them early.
       result = tidy(() => {
@@ -182,6 +186,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       failure = { error };
     } finally {
       setLazyRecorder(previous);
+      if (options.replay) observeKeep(previousObserver);
     }
     try {
       const program = recorder.finish();
@@ -193,7 +198,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       }
       const key = structureKey(program);
       const { plan, fusedGroups, epilogues } = planFor(program, key);
-      const mismatch = replay?.learn({ recorder, program, plan, key, signature: signature!, result, seedsDrawn: getRngState().counter - seedsBefore });
+      const mismatch = replay?.learn({ recorder, program, plan, key, signature: signature!, result, kept, seedsDrawn: getRngState().counter - seedsBefore });
       const inPlace = run(plan, program, recorder);
       stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, epilogues, peakBytes: plan.peakBytes, inPlaceSteps: inPlace };
       if (verifying && mismatch) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compile, manualSeed, memory, nn, optim, randn, setDefaultDevice, tensor, type Tensor } from "../index.ts";
+import { compile, crossEntropy, manualSeed, memory, nn, noGrad, optim, randn, setDefaultDevice, tensor, type Tensor } from "../index.ts";
 import { assertClose, cnn, LstmClassifier, trainStep, twins } from "../testing/compile-twins.ts";
 
 setDefaultDevice("cpu");
@@ -201,6 +201,54 @@ test("replayed steps return valid tensors and leave no tensors or bytes behind",
   assert.equal(after.tensors, before.tensors, "live tensors");
   assert.equal(after.buffers, before.buffers, "live buffers");
   assert.equal(after.bytes, before.bytes, "live bytes");
+});
+
+test("a returned loss keeps its value when later calls replay", async () => {
+  const [, model] = twins(dropoutMlp);
+  const opt = new optim.SGD(model.parameters(), { lr: 0.5 });
+  const step = compile(trainStep(model, opt), { replay: true });
+  const data = batches(6, [8, 12], 4);
+  const losses = data.map(([x, y]) => step(x, y));
+  const values = await Promise.all(losses.map((l) => l.item()));
+  assert.equal(step.stats.replays, 4);
+  assert.equal(new Set(values).size, 6, `six different losses: ${values}`);
+  for (const [x, y] of data) step(x, y).dispose();
+  assert.deepEqual(await Promise.all(losses.map((l) => l.item())), values);
+});
+
+test("a gradient the step both keeps and returns stays the parameter's gradient under replay", async () => {
+  const [eagerModel, model] = twins(() => new nn.Linear(12, 4));
+  const withGrad = (m: nn.Linear, opt: optim.Optimizer) => (x: Tensor, y: Tensor) => {
+    opt.zeroGrad();
+    const loss = crossEntropy(m.forward(x), y);
+    loss.backward();
+    opt.step();
+    return { loss, grad: m.weight.grad! };
+  };
+  const eagerStep = withGrad(eagerModel, new optim.SGD(eagerModel.parameters(), { lr: 0.1 }));
+  const step = compile(withGrad(model, new optim.SGD(model.parameters(), { lr: 0.1 })), { replay: true });
+  for (const [x, y] of batches(6, [8, 12], 4)) {
+    const e = eagerStep(x, y);
+    const c = step(x, y);
+    await assertClose(c.grad, e.grad, 1e-6, "returned gradient");
+    await assertClose(model.weight.grad!, e.grad, 1e-6, "the parameter's gradient");
+    await assertClose(c.loss, e.loss, 1e-6, "loss");
+  }
+  assert.equal(step.stats.replays, 4, step.report());
+});
+
+test("a compiled module's forward replays under noGrad on new inputs, and never with an autograd graph to return", async () => {
+  const model = new nn.Sequential(new nn.Linear(5, 7), new nn.Tanh(), new nn.Linear(7, 2));
+  const forward = compile(model, { replay: true });
+  for (let i = 0; i < 5; i++) {
+    const x = randn([4, 5]);
+    const [c, e] = noGrad(() => [forward(x) as Tensor, model.forward(x) as Tensor]);
+    await assertClose(c, e, 1e-6, `output ${i}`);
+  }
+  assert.equal(forward.stats.replays, 3, forward.report());
+  const x = randn([4, 5]);
+  for (let i = 0; i < 3; i++) (forward(x) as Tensor).dispose();
+  assert.equal(forward.stats.replays, 3, "with gradients on, the output carries a graph: every call records");
 });
 
 test("verifyEvery must be a whole number", () => {

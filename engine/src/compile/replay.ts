@@ -38,6 +38,8 @@ export interface Recording {
   readonly key: string;
   readonly signature: CallSignature;
   readonly result: unknown;
+  /** Tensors the step kept (gradients, optimiser state): state even when also returned. */
+  readonly kept: ReadonlySet<unknown>;
   /** Seeds drawn from the global random stream while the function ran. */
   readonly seedsDrawn: number;
 }
@@ -195,7 +197,7 @@ export class SignatureReplay {
       const output = outputOf.get(t.view.storage);
       if (this.lastReturned[i]?.deref() === t) return { kind: "same", tensor: t };
       if (output !== undefined) {
-        if (!t.view.storage.exclusive) return { kind: "state", output, layout };
+        if (!t.view.storage.exclusive || rec.kept.has(t)) return { kind: "state", output, layout };
         fresh.add(output);
         return { kind: "fresh", output, layout };
       }
