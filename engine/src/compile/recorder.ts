@@ -9,7 +9,8 @@ import type { ReplayAware } from "./replay-hooks.ts";
 /** Host work a step registered for replay, in the order it happened (see replay-hooks.ts). */
 export type ReplayEvent =
   | { readonly kind: "action"; readonly run: () => void }
-  | { readonly kind: "scalar"; readonly node: number; readonly read: () => number };
+  | { readonly kind: "scalar"; readonly node: number; readonly read: () => number }
+  | { readonly kind: "guard"; readonly read: () => string; readonly value: string };
 
 /**
  * Records a function's ops instead of running them (see core/lazy-hook.ts). Results are views of
@@ -57,6 +58,10 @@ export class StepRecorder implements LazyRecorder, ReplayAware {
 
   onReplay(action: () => void): void {
     this.events.push({ kind: "action", run: action });
+  }
+
+  guard(read: () => string, value: string): void {
+    this.events.push({ kind: "guard", read, value });
   }
 
   markLive(storage: Storage, read: () => number): void {

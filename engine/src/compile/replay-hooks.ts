@@ -15,6 +15,8 @@ export interface ReplayAware {
   onReplay(action: () => void): void;
   /** The `fill` op that made `storage` takes its value from `read()` each time the step is replayed. */
   markLive(storage: Storage, read: () => number): void;
+  /** A replay first checks that `read()` still gives `value`; when it does not, the call records the step again. */
+  guard(read: () => string, value: string): void;
 }
 
 function replayAware(): ReplayAware | undefined {
@@ -32,6 +34,23 @@ export function liveScalar(like: Tensor, read: () => number): Tensor {
 
 /** Host-side bookkeeping the step does (e.g. `state.step++`): done now, and again on every replay of the step. */
 export function hostStep(action: () => void): void {
-  action();
-  replayAware()?.onReplay(action);
+  // A host step inside another (SequentialLR stepping its inner scheduler) is replayed by the outer one.
+  const outermost = hostStepDepth === 0;
+  hostStepDepth++;
+  try {
+    action();
+  } finally {
+    hostStepDepth--;
+  }
+  if (outermost) replayAware()?.onReplay(action);
+}
+
+let hostStepDepth = 0;
+
+/**
+ * Host values the step's ops depend on but does not read live (an optimiser's momentum, betas,
+ * weight decay): a replay whose `read()` differs from the recorded one records the step instead.
+ */
+export function hostGuard(read: () => string): void {
+  replayAware()?.guard(read, read());
 }

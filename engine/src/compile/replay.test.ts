@@ -119,6 +119,58 @@ test("a learning rate changed between replayed steps is honoured (a scheduler, a
   assert.equal(step.stats.replays, 7, step.report());
 });
 
+test("a scheduler stepped inside the compiled step advances on every replay", async () => {
+  const data = batches(10, [8, 12], 4);
+  const run = (mode: "eager" | "replay") => {
+    const [, model] = twins(dropoutMlp);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.2, momentum: 0.5 });
+    const scheduler = new optim.StepLR(opt, 2, 0.5);
+    const body = (x: Tensor, y: Tensor) => {
+      const loss = trainStep(model, opt)(x, y);
+      scheduler.step();
+      return loss;
+    };
+    const step = mode === "replay" ? compile(body, { replay: true }) : body;
+    manualSeed(5);
+    return { model, scheduler, step, losses: data.map(([x, y]) => step(x, y)) };
+  };
+  const [eager, replay] = [run("eager"), run("replay")];
+  for (let i = 0; i < data.length; i++) await assertClose(replay.losses[i]!, eager.losses[i]!, 1e-6, `loss at step ${i}`);
+  await assertClose(replay.model.parameters()[0]!, eager.model.parameters()[0]!, 1e-6, "first weight");
+  assert.equal(replay.scheduler.lastEpoch, 10);
+  assert.deepEqual(replay.scheduler.getLastLr(), eager.scheduler.getLastLr());
+  assert.equal((replay.step as ReturnType<typeof compile>).stats.replays, 7);
+});
+
+test("OneCycleLR cycling Adam's betas outside the step makes each call record (guarded), matching eager", async () => {
+  const step = await threeWay(
+    dropoutMlp,
+    (m) => {
+      const opt = new optim.Adam(m.parameters(), { lr: 0.01 });
+      schedulers.set(opt, new optim.OneCycleLR(opt, 0.05, { totalSteps: 20 }));
+      return opt;
+    },
+    batches(10, [8, 12], 4),
+    (opt, i) => i > 0 && schedulers.get(opt)!.step(),
+  );
+  assert.equal(step.stats.replays, 0, step.report());
+});
+
+const schedulers = new Map<optim.Optimizer, optim.OneCycleLR>();
+
+test("an optimiser option changed between replayed steps (Adam's betas) makes the next call record again", async () => {
+  const step = await threeWay(
+    dropoutMlp,
+    (m) => new optim.Adam(m.parameters(), { lr: 0.01 }),
+    batches(10, [8, 12], 4),
+    (opt, i) => {
+      if (i === 6) (opt.paramGroups[0] as unknown as { betas: [number, number] }).betas = [0.8, 0.99];
+    },
+  );
+  // Calls 4-6 replay; call 7 sees the new betas and records, call 8 confirms, calls 9-10 replay.
+  assert.equal(step.stats.replays, 5, step.report());
+});
+
 test("a new batch size records its own step; the old one replays again", async () => {
   const [eagerModel, model] = twins(dropoutMlp);
   const eagerStep = trainStep(eagerModel, new optim.SGD(eagerModel.parameters(), { lr: 0.1 }));

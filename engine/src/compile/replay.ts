@@ -99,16 +99,18 @@ export class SignatureReplay {
 
   /**
    * Runs the captured step on the current arguments and state; undefined (nothing done) when a
-   * tensor the step updates or reads as a constant was replaced or freed outside it since.
+   * tensor the step updates or reads as a constant was replaced or freed outside it since, or a
+   * guarded host value (an optimiser option) changed.
    */
   replay(signature: CallSignature): { result: unknown } | undefined {
     const c = this.capture!;
     for (const s of this.slots.values()) if (!s.alive || s.exclusive) return undefined;
     for (const b of c.bindings.values()) if (b.kind === "constant" && b.storage.exclusive) return undefined;
+    for (const e of c.events) if (e.kind === "guard" && e.read() !== e.value) return undefined;
     const values = new Map<number, number>();
     for (const e of c.events) {
       if (e.kind === "action") e.run();
-      else values.set(e.node, e.read());
+      else if (e.kind === "scalar") values.set(e.node, e.read());
     }
     const seeds = new Map(c.randomNodes.map((n) => [n, nextSeed()]));
     const attrs = (node: number): Attrs => {
