@@ -236,6 +236,31 @@ test("a gradient freed outside the step makes replay record again instead of wri
   assert.deepEqual([step.stats.recordings, step.stats.replays], [4, 2], step.report());
 });
 
+test("parameters and optimiser state loaded between replays are used: the next call records", async () => {
+  const [eagerModel, model] = twins(dropoutMlp);
+  const [eagerOpt, opt] = [new optim.Adam(eagerModel.parameters(), { lr: 0.01 }), new optim.Adam(model.parameters(), { lr: 0.01 })];
+  const [eagerStep, step] = [trainStep(eagerModel, eagerOpt), compile(trainStep(model, opt), { replay: true })];
+  const data = batches(8, [8, 12], 4);
+  manualSeed(9);
+  const saved = { model: eagerModel.stateDict(), opt: eagerOpt.stateDict() };
+  for (const [i, [x, y]] of data.entries()) {
+    if (i === 5) {
+      // Both twins load the same weights and the optimiser state saved before the first step (no moments yet).
+      eagerModel.loadStateDict(saved.model);
+      model.loadStateDict(saved.model);
+      eagerOpt.loadStateDict(saved.opt);
+      opt.loadStateDict(saved.opt);
+    }
+    manualSeed(i);
+    const e = eagerStep(x, y);
+    manualSeed(i);
+    await assertClose(step(x, y), e, 1e-6, `loss at step ${i}`);
+  }
+  // 1-3 record (no moments, then moments), 4-5 replay; the load replaces the state storages, so 6 records
+  // (again without moments), 7 records, 8 records and confirms.
+  assert.deepEqual([step.stats.recordings, step.stats.replays], [6, 2], step.report());
+});
+
 test("replayed steps return valid tensors and leave no tensors or bytes behind", async () => {
   const [, model] = twins(dropoutMlp);
   const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
