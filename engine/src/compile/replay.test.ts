@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compile, crossEntropy, manualSeed, memory, nn, noGrad, optim, randn, setDefaultDevice, tensor, type Tensor } from "../index.ts";
+import { type CompileOptions, compile, crossEntropy, manualSeed, memory, nn, noGrad, optim, randn, setDefaultDevice, tensor, type Tensor } from "../index.ts";
 import { assertClose, cnn, LstmClassifier, trainStep, twins } from "../testing/compile-twins.ts";
 
 setDefaultDevice("cpu");
@@ -27,9 +27,16 @@ interface Run {
 }
 
 /** Trains one twin on `data` eagerly, compiled, or compiled with replay; each from the same random stream position. */
-function train(model: nn.Module, opt: optim.Optimizer, data: readonly Batch[], mode: "eager" | "compiled" | "replay", onStep?: (i: number) => void): Run {
+function train(
+  model: nn.Module,
+  opt: optim.Optimizer,
+  data: readonly Batch[],
+  mode: "eager" | "compiled" | "replay",
+  onStep?: (i: number) => void,
+  options: CompileOptions = {},
+): Run {
   const plain = trainStep(model, opt);
-  const step = mode === "eager" ? undefined : compile(plain, { replay: mode === "replay" });
+  const step = mode === "eager" ? undefined : compile(plain, { ...options, replay: mode === "replay" });
   manualSeed(5);
   const losses = data.map(([x, y], i) => {
     onStep?.(i);
@@ -63,6 +70,7 @@ async function threeWay(
   makeOpt: (m: nn.Module) => optim.Optimizer,
   data: readonly Batch[],
   onStep?: (opt: optim.Optimizer, i: number) => void,
+  options: CompileOptions = {},
 ) {
   const [a, b] = twins(make);
   const [, c] = twins(make);
@@ -74,7 +82,7 @@ async function threeWay(
     ] as const
   ).map(([mode, model]) => {
     const opt = makeOpt(model);
-    return train(model, opt, data, mode, onStep && ((i) => onStep(opt, i)));
+    return train(model, opt, data, mode, onStep && ((i) => onStep(opt, i)), options);
   });
   const [eager, compiled, replay] = runs as [Run, Run, Run];
   await assertSameTraining(replay, compiled, 1e-6, "replay vs re-recorded");
@@ -187,6 +195,14 @@ test("a new batch size records its own step; the old one replays again", async (
   // twice more before replaying; then 5 likewise. Every call gave the eager loss.
   assert.equal(step.stats.replays, 4, step.report());
   assert.equal(step.stats.recordings, 7, step.report());
+});
+
+test("a passing verify check records and goes on replaying, with the same results", async () => {
+  const step = await threeWay(dropoutMlp, (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }), batches(10, [8, 12], 4), undefined, {
+    verifyEvery: 2,
+  });
+  // 1-3 record; 4-5 replay; 6 checks (records); 7-8 replay; 9 checks; 10 replays.
+  assert.deepEqual([step.stats.recordings, step.stats.replays], [5, 5], step.report());
 });
 
 test("the verify check catches a step whose ops change while it is replayed, naming the function", () => {
