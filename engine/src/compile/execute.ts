@@ -113,17 +113,21 @@ class Destinations {
     }
   }
 
-  /** Launches `op` with its destination outputs written in place; false (nothing launched) when some output has none or it is unsafe. */
+  /**
+   * Launches `op` with each destination output written straight into its destination where that is
+   * safe (the others into new buffers, copied at the end); false (nothing launched) when no output
+   * can be, or the device cannot launch into given outputs.
+   */
   writeDirectly(op: string, ids: readonly number[], inputs: readonly RawView[], attrs: Attrs, step: number, real: Map<number, Storage>): boolean {
     const dest = this.run.destination;
     if (!dest || !ids.some((id) => this.targeted.has(id))) return false;
-    const targets = ids.map((id) => dest(id));
     const elementwise = op === "fused";
-    for (const t of targets) {
-      if (!t) continue;
-      const read = this.readUntil.get(t);
-      if (read && (read.step > step || (read.step === step && !(elementwise && read.plain)))) return false;
-    }
+    const targets = ids.map((id) => {
+      const t = dest(id);
+      const read = t && this.readUntil.get(t);
+      return read && (read.step > step || (read.step === step && !(elementwise && read.plain))) ? undefined : t;
+    });
+    if (targets.every((t) => t === undefined)) return false;
     const outputs = ids.map((id, k): RawView => {
       const value = this.program.values[id]!;
       const t = targets[k];
