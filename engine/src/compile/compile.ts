@@ -61,7 +61,7 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
   readonly stats: CompileStats;
   /** What the last call ran: ops recorded, launches after fusion, planned peak memory. */
   report(): string;
-  /** Forgets every cached plan. */
+  /** Forgets every cached plan (and, with replay, gives back the references it holds on parameters and state). */
   reset(): void;
 };
 
@@ -81,6 +81,11 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
  */
 /** A device fuses GEMM epilogues when it registers a kernel for them (a device without one would only run the unfused ops again). */
 const nativeEpilogue = (op: string, device: string, dtype: DType) => findKernel(getDeviceEntry(device), op, dtype) !== undefined;
+
+/** A replaying function holds references on the state it writes: they go back when it is garbage-collected (or reset()). */
+const releaseWhenCollected = new FinalizationRegistry<Map<string, SignatureReplay>>((signatures) => {
+  for (const s of signatures.values()) s.dispose();
+});
 
 /** Runs a recording's plan; pending tensors adopt what it computed. Returns the steps run in place. */
 function run(plan: Plan, program: StepProgram, recorder: StepRecorder): number {
@@ -211,6 +216,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       recorder.release();
     }
   };
+  if (options.replay) releaseWhenCollected.register(compiled, signatures);
   return Object.assign(compiled as F, {
     stats,
     report: () => {

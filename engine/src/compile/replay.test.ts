@@ -344,6 +344,24 @@ test("a compiled module's forward replays under noGrad on new inputs, and never 
   assert.equal(forward.stats.replays, 3, "with gradients on, the output carries a graph: every call records");
 });
 
+test("reset() gives back the state a replaying function holds once the model and optimiser are disposed", () => {
+  const bytes = () => memory("cpu")[0]?.bytes ?? 0;
+  const before = bytes();
+  const [twin, model] = twins(dropoutMlp);
+  twin.dispose();
+  const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+  const [x, y] = batches(1, [8, 12], 4)[0]!;
+  const step = compile(trainStep(model, opt), { replay: true });
+  for (let i = 0; i < 5; i++) step(x, y).dispose();
+  assert.equal(step.stats.replays, 2);
+  for (const t of [x, y]) t.dispose();
+  opt.dispose();
+  model.dispose();
+  assert.ok(bytes() > before, "replay still holds the parameters, gradients and moments it writes");
+  step.reset();
+  assert.equal(bytes(), before);
+});
+
 test("verifyEvery must be a whole number", () => {
   assert.throws(() => compile((t: Tensor) => t, { replay: true, verifyEvery: -1 }), /verifyEvery must be a whole number >= 0, got -1/);
 });
