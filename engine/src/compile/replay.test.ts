@@ -362,6 +362,17 @@ test("reset() gives back the state a replaying function holds once the model and
   assert.equal(bytes(), before);
 });
 
+test("a step returning its argument returns this call's argument when replayed", () => {
+  const passThrough = compile((x: Tensor) => [x.mul(2), x], { replay: true });
+  for (let i = 0; i < 4; i++) {
+    const x = randn([2, 3]);
+    const [doubled, same] = passThrough(x) as [Tensor, Tensor];
+    assert.equal(same, x, `call ${i}`);
+    doubled.dispose();
+  }
+  assert.equal(passThrough.stats.replays, 2);
+});
+
 test("verifyEvery must be a whole number", () => {
   assert.throws(() => compile((t: Tensor) => t, { replay: true, verifyEvery: -1 }), /verifyEvery must be a whole number >= 0, got -1/);
 });

@@ -14,9 +14,10 @@ type Binding = { kind: "argument"; path: string } | { kind: "carried"; output: n
 
 type ViewLayout = Pick<RawView, "dtype" | "shape" | "strides" | "offset">;
 
-/** How a returned tensor is made again: the same object (a parameter), or a new tensor on a new buffer, on state, or on an input. */
+/** How a returned tensor is made again: the same object (a parameter), this call's argument, or a new tensor on a new buffer, on state, or on an input. */
 type Returned =
   | { kind: "same"; tensor: Tensor }
+  | { kind: "argument"; path: string }
   | { kind: "fresh"; output: number; layout: ViewLayout }
   | { kind: "state"; output: number; layout: ViewLayout }
   | { kind: "input"; value: number; layout: ViewLayout };
@@ -133,6 +134,7 @@ export class SignatureReplay {
     for (const [id, s] of outputs) if (this.slots.has(id)) s.release();
     const tensors = c.returned.map((r) => {
       if (r.kind === "same") return r.tensor;
+      if (r.kind === "argument") return signature.tensors.get(r.path)!;
       const storage = r.kind === "fresh" ? outputs.get(r.output)! : r.kind === "state" ? this.slots.get(r.output)!.retain() : bound.get(r.value)!.retain();
       return new Tensor({ storage, ...r.layout });
     });
@@ -192,7 +194,10 @@ export class SignatureReplay {
     const externalOf = new Map<Storage, number>();
     for (const [id, s] of rec.recorder.externals) externalOf.set(s, id);
     const fresh = new Set<number>();
+    const argumentPath = new Map([...rec.signature.tensors].map(([path, t]) => [t, path]));
     const returned = tensors.map((t, i): Returned => {
+      const path = argumentPath.get(t);
+      if (path !== undefined) return { kind: "argument", path };
       if (t.gradFn && !t.graphReleased)
         problems.push("it returns a tensor with an autograd graph (call backward inside, or run under noGrad); replay cannot rebuild the graph");
       const layout: ViewLayout = { dtype: t.view.dtype, shape: [...t.view.shape], strides: [...t.view.strides], offset: t.view.offset };
