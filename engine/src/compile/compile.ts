@@ -53,6 +53,8 @@ export interface CompileStats {
   recordings: number;
   /** Calls that ran a cached plan without calling the function (options.replay). */
   replays: number;
+  /** With replay: why the last call's signature cannot replay yet (unset once it can). */
+  notReplaying?: string;
   /** The plan the last call ran. */
   lastPlan?: { opsRecorded: number; launches: number; fusedGroups: number; epilogues: number; peakBytes: number; inPlaceSteps: number };
 }
@@ -204,6 +206,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       const key = structureKey(program);
       const { plan, fusedGroups, epilogues } = planFor(program, key);
       const mismatch = replay?.learn({ recorder, program, plan, key, signature: signature!, result, kept, seedsDrawn: getRngState().counter - seedsBefore });
+      if (replay) stats.notReplaying = replay.ready ? undefined : replay.reason;
       const inPlace = run(plan, program, recorder);
       stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, epilogues, peakBytes: plan.peakBytes, inPlaceSteps: inPlace };
       if (verifying && mismatch) {
@@ -223,9 +226,10 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       const p = stats.lastPlan;
       if (!p) return `compile(${name}): not called yet`;
       const replayed = options.replay ? `, ${stats.replays} replayed, ${stats.recordings} recorded` : "";
+      const blocked = stats.notReplaying ? `; not replaying: ${stats.notReplaying}` : "";
       return (
         `compile(${name}): ${stats.calls} calls${replayed}, ${stats.compiles} plans built; last plan: ${p.opsRecorded} ops recorded -> ` +
-        `${p.launches} launches (${p.fusedGroups} fused groups of which ${p.epilogues} GEMM epilogues, ${p.inPlaceSteps} run in place), planned peak ${formatBytes(p.peakBytes)} of intermediates`
+        `${p.launches} launches (${p.fusedGroups} fused groups of which ${p.epilogues} GEMM epilogues, ${p.inPlaceSteps} run in place), planned peak ${formatBytes(p.peakBytes)} of intermediates${blocked}`
       );
     },
     reset: () => {

@@ -231,6 +231,7 @@ test("a tensor read from a closure that is reassigned each call is never replaye
     await assertClose(forward(), model.forward(x), 1e-6, `output ${i}`);
   }
   assert.equal(forward.stats.replays, 0);
+  assert.match(forward.report(), /not replaying: it reads a tensor \(float32, 48 bytes on cpu\) that is not an argument/);
 });
 
 test("a gradient freed outside the step makes replay record again instead of writing where nobody reads", async () => {
