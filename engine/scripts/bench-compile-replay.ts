@@ -1,7 +1,7 @@
 /**
  * Eager vs compile() vs compile({ replay: true }) training steps on cpu, interleaved in one process
  * so a shared machine's load hits every variant alike. Prints the minimum and median step time.
- *   node --import tsx engine/scripts/bench-compile-replay.ts [rounds=6] [stepsPerRound=5]
+ *   [ONLY=cnn] node --import tsx engine/scripts/bench-compile-replay.ts [rounds=6] [stepsPerRound=5]
  */
 import { compile, crossEntropy, manualSeed, nn, optim, randn, setDefaultDevice, tensor, tidy, type Tensor } from "../src/index.ts";
 
@@ -75,7 +75,8 @@ const cases: Case[] = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const loadavg = async () => (await import("node:fs")).readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 
-for (const c of cases) {
+// ONLY=lstm (any part of a case's name, case-insensitive) times that case alone.
+for (const c of cases.filter((c) => c.name.toLowerCase().includes((process.env.ONLY ?? "").toLowerCase()))) {
   manualSeed(1);
   const [x, y] = [c.x(), c.y()];
   const variants = (["eager", "compiled", "replay"] as const).map((mode) => {
