@@ -13,9 +13,19 @@ export function track(t: Disposable): void {
   scopes[scopes.length - 1]?.add(t);
 }
 
+let keepObserver: ((t: Disposable) => void) | undefined;
+
+/** Installs (or clears) a function told of every keep(); returns the previous one. compile's replay uses it to tell state (a gradient, a moment) from a plain result. */
+export function observeKeep(observer: ((t: Disposable) => void) | undefined): ((t: Disposable) => void) | undefined {
+  const previous = keepObserver;
+  keepObserver = observer;
+  return previous;
+}
+
 /** Takes `t` out of every enclosing tidy scope, so it outlives them (parameters, optimiser state, gradients). */
 export function keep<T extends Disposable>(t: T): T {
   for (const s of scopes) s.delete(t);
+  keepObserver?.(t);
   return t;
 }
 

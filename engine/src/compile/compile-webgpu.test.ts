@@ -92,3 +92,13 @@ for (const [name, make, makeOpt, batch] of MODELS) {
     await compareTraining(make, makeOpt, batch(), { steps: 3, rtol: 1e-4 });
   });
 }
+
+test("a replayed CNN step with batch norm (Adam) on webgpu equals eager within 1e-4", { skip: NO_WEBGPU }, async () => {
+  const step = await compareTraining(cnnWithBatchNorm, (m) => new optim.Adam(m.parameters(), { lr: 0.01 }), batchOf([6, 1, 8, 8], 3), {
+    steps: 6,
+    rtol: 1e-4,
+    compileOptions: { replay: true },
+  });
+  // Steps 1-3 record (the first without Adam's moments); 4-6 run the plan without calling the step.
+  assert.equal(step.stats.replays, 3, step.report());
+});

@@ -3,13 +3,18 @@ import { PolychipError, type DType } from "@polychip/hal";
 import { findKernel, getDeviceEntry } from "../core/devices.ts";
 import { activeLazyRecorder, setLazyRecorder } from "../core/lazy-hook.ts";
 import { Module } from "../nn/module.ts";
-import { tidy } from "../scope.ts";
+import { getRngState } from "../ops/creation.ts";
+import { isGradEnabled } from "../tape/grad-mode.ts";
+import { autocasting } from "../ops/autocast.ts";
+import { observeKeep, tidy, type Disposable } from "../scope.ts";
 import { activeRecorder } from "../tape/trace-hook.ts";
 import { execute } from "./execute.ts";
 import { fusedSteps } from "./fuse.ts";
 import { eagerSteps, planMemory, type Plan } from "./plan.ts";
 import { structureKey, type StepProgram } from "./program.ts";
 import { StepRecorder } from "./recorder.ts";
+import { callSignature, type CallSignature } from "./call-signature.ts";
+import { SignatureReplay } from "./replay.ts";
 
 export interface CompileOptions {
   /** Run chains of elementwise ops as one `fused` kernel (default true). */
@@ -23,12 +28,33 @@ export interface CompileOptions {
   readonly cacheSize?: number;
   /** Names the function in warnings and reports. */
   readonly name?: string;
+  /**
+   * Replay without re-recording: once two recordings of a call signature (argument tensors'
+   * shapes, dtypes, layouts and devices; other arguments' values or identities) agree, later calls
+   * run the cached plan on the new argument tensors and the current parameters and optimiser state
+   * without calling the function. Host scalars marked live (learning rates, Adam's bias correction,
+   * see replay-hooks.ts) are read again each call; other host values the function reads are not
+   * seen (see docs/ARCHITECTURE.md "Graph mode"). Default false.
+   */
+  readonly replay?: boolean;
+  /**
+   * With replay: every Nth call of a replayed signature records the function again and checks
+   * that its ops, host scalars and inputs are still those being replayed; a difference is an error.
+   * 0 turns the check off; default 100.
+   */
+  readonly verifyEvery?: number;
 }
 
 export interface CompileStats {
   calls: number;
   /** Plans built: the first call, and each call with a signature the cache did not hold. */
   compiles: number;
+  /** Calls that ran the function to record its step. */
+  recordings: number;
+  /** Calls that ran a cached plan without calling the function (options.replay). */
+  replays: number;
+  /** With replay: why the last call's signature cannot replay yet (unset once it can). */
+  notReplaying?: string;
   /** The plan the last call ran. */
   lastPlan?: { opsRecorded: number; launches: number; fusedGroups: number; epilogues: number; peakBytes: number; inPlaceSteps: number };
 }
@@ -37,7 +63,7 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
   readonly stats: CompileStats;
   /** What the last call ran: ops recorded, launches after fusion, planned peak memory. */
   report(): string;
-  /** Forgets every cached plan. */
+  /** Forgets every cached plan (and, with replay, gives back the references it holds on parameters and state). */
   reset(): void;
 };
 
@@ -58,16 +84,52 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
 /** A device fuses GEMM epilogues when it registers a kernel for them (a device without one would only run the unfused ops again). */
 const nativeEpilogue = (op: string, device: string, dtype: DType) => findKernel(getDeviceEntry(device), op, dtype) !== undefined;
 
+/** A replaying function holds references on the state it writes: they go back when it is garbage-collected (or reset()). */
+const releaseWhenCollected = new FinalizationRegistry<Map<string, SignatureReplay>>((signatures) => {
+  for (const s of signatures.values()) s.dispose();
+});
+
+/** Runs a recording's plan; pending tensors adopt what it computed. Returns the steps run in place. */
+function run(plan: Plan, program: StepProgram, recorder: StepRecorder): number {
+  const { inPlace, outputs } = execute(plan, program, { externals: recorder.externals });
+  for (const [id, storage] of outputs) recorder.pending.get(id)!.adopt(storage);
+  return inPlace;
+}
+
 export function compile<F extends (...args: any[]) => any>(target: F | Module, options: CompileOptions = {}): Compiled<F> {
   const fn = (target instanceof Module ? (...xs: unknown[]) => (target as any).forward(...xs) : target) as F;
   const name = options.name ?? (target instanceof Module ? target.constructor.name : fn.name || "function");
   const cacheSize = options.cacheSize ?? 8;
   const cache = new Map<string, { plan: Plan; fusedGroups: number; epilogues: number }>();
-  const stats: CompileStats = { calls: 0, compiles: 0 };
+  const stats: CompileStats = { calls: 0, compiles: 0, recordings: 0, replays: 0 };
+  const verifyEvery = options.verifyEvery ?? 100;
+  if (!Number.isInteger(verifyEvery) || verifyEvery < 0)
+    throw new PolychipError(`compile(${name}): verifyEvery must be a whole number >= 0, got ${verifyEvery}`);
+  const signatures = new Map<string, SignatureReplay>();
+  // Module targets replay per train()/eval() mode; grad mode and autocast change what the step records.
+  const context = () =>
+    `grad=${isGradEnabled()} autocast=${autocasting()}` +
+    (target instanceof Module
+      ? ` training=${target
+          .modules()
+          .map((m) => (m.training ? 1 : 0))
+          .join("")}`
+      : "");
+  const replayFor = (signature: CallSignature) => {
+    let state = signatures.get(signature.key);
+    if (state) signatures.delete(signature.key);
+    else state = new SignatureReplay();
+    signatures.set(signature.key, state);
+    if (signatures.size > cacheSize) {
+      const [oldest, evicted] = signatures.entries().next().value!;
+      evicted.dispose();
+      signatures.delete(oldest);
+    }
+    return state;
+  };
   let warned = false;
 
-  const planFor = (program: StepProgram) => {
-    const key = structureKey(program);
+  const planFor = (program: StepProgram, key: string) => {
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);
@@ -99,10 +161,25 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
     // Inside another compiled function or a trace, the code simply runs: it becomes part of that capture.
     if (activeLazyRecorder() || activeRecorder()) return fn(...args);
     stats.calls++;
+    const signature = options.replay ? callSignature(args, context()) : undefined;
+    const replay = signature && replayFor(signature);
+    const verifying = replay?.ready && verifyEvery > 0 && replay.replaysSinceCheck >= verifyEvery;
+    if (replay?.ready && !verifying) {
+      const replayed = replay.replay(signature!);
+      if (replayed) {
+        stats.replays++;
+        return replayed.result as ReturnType<F>;
+      }
+    }
+    stats.recordings++;
+    const seedsBefore = getRngState().counter;
     const recorder = new StepRecorder();
     let result: ReturnType<F> | undefined;
     let failure: { error: unknown } | undefined;
     const previous = setLazyRecorder(recorder);
+    // Tensors the step keeps (gradients, optimiser state) are state even when it also returns them.
+    const kept = new Set<Disposable>();
+    const previousObserver = options.replay ? observeKeep((t) => kept.add(t)) : undefined;
     try {
       // As inside tidy(): tensors made by the step and not returned (nor kept) are freed, so the plan frees them early.
       result = tidy(() => {
@@ -116,33 +193,49 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       failure = { error };
     } finally {
       setLazyRecorder(previous);
+      if (options.replay) observeKeep(previousObserver);
     }
     try {
       const program = recorder.finish();
       if (failure) {
         // Eager code would have run the ops before the error (a parameter already updated, a
         // gradient already set): run them too, unfused and uncached, so no tensor stays pending.
-        execute(planMemory(program, eagerSteps(program)), program, recorder);
+        run(planMemory(program, eagerSteps(program)), program, recorder);
         throw failure.error;
       }
-      const { plan, fusedGroups, epilogues } = planFor(program);
-      const { inPlace } = execute(plan, program, recorder);
+      const key = structureKey(program);
+      const { plan, fusedGroups, epilogues } = planFor(program, key);
+      const mismatch = replay?.learn({ recorder, program, plan, key, signature: signature!, result, kept, seedsDrawn: getRngState().counter - seedsBefore });
+      if (replay) stats.notReplaying = replay.ready ? undefined : replay.reason;
+      const inPlace = run(plan, program, recorder);
       stats.lastPlan = { opsRecorded: plan.opsRecorded, launches: plan.launches, fusedGroups, epilogues, peakBytes: plan.peakBytes, inPlaceSteps: inPlace };
+      if (verifying && mismatch) {
+        throw new PolychipError(
+          `compile(${name}): ${mismatch}; replay needs a static step. This call ran the newly recorded step; compile it without replay, or make what changes an argument`,
+        );
+      }
       return result as ReturnType<F>;
     } finally {
       recorder.release();
     }
   };
+  if (options.replay) releaseWhenCollected.register(compiled, signatures);
   return Object.assign(compiled as F, {
     stats,
     report: () => {
       const p = stats.lastPlan;
       if (!p) return `compile(${name}): not called yet`;
+      const replayed = options.replay ? `, ${stats.replays} replayed, ${stats.recordings} recorded` : "";
+      const blocked = stats.notReplaying ? `; not replaying: ${stats.notReplaying}` : "";
       return (
-        `compile(${name}): ${stats.calls} calls, ${stats.compiles} plans built; last plan: ${p.opsRecorded} ops recorded -> ` +
-        `${p.launches} launches (${p.fusedGroups} fused groups of which ${p.epilogues} GEMM epilogues, ${p.inPlaceSteps} run in place), planned peak ${formatBytes(p.peakBytes)} of intermediates`
+        `compile(${name}): ${stats.calls} calls${replayed}, ${stats.compiles} plans built; last plan: ${p.opsRecorded} ops recorded -> ` +
+        `${p.launches} launches (${p.fusedGroups} fused groups of which ${p.epilogues} GEMM epilogues, ${p.inPlaceSteps} run in place), planned peak ${formatBytes(p.peakBytes)} of intermediates${blocked}`
       );
     },
-    reset: () => cache.clear(),
+    reset: () => {
+      cache.clear();
+      for (const s of signatures.values()) s.dispose();
+      signatures.clear();
+    },
   });
 }

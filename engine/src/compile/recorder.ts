@@ -4,13 +4,20 @@ import type { LazyRecorder } from "../core/lazy-hook.ts";
 import { Storage } from "../core/storage.ts";
 import type { RawView } from "../core/view.ts";
 import type { StepNode, StepProgram, StepValue, ValueRef } from "./program.ts";
+import type { ReplayAware } from "./replay-hooks.ts";
+
+/** Host work a step registered for replay, in the order it happened (see replay-hooks.ts). */
+export type ReplayEvent =
+  | { readonly kind: "action"; readonly run: () => void }
+  | { readonly kind: "scalar"; readonly node: number; readonly read: () => number }
+  | { readonly kind: "guard"; readonly read: () => string; readonly value: string };
 
 /**
  * Records a function's ops instead of running them (see core/lazy-hook.ts). Results are views of
  * pending storages; storages read from outside are held (one reference each) until the plan has
  * run, so a parameter the function replaces or a buffer it disposes keeps the value it read.
  */
-export class StepRecorder implements LazyRecorder {
+export class StepRecorder implements LazyRecorder, ReplayAware {
   private readonly values: StepValue[] = [];
   private readonly nodes: StepNode[] = [];
   private readonly ids = new Map<Storage, number>();
@@ -19,6 +26,7 @@ export class StepRecorder implements LazyRecorder {
   /** The pending storage of every op result, by value id. */
   readonly pending = new Map<number, Storage>();
   private sealed = false;
+  readonly events: ReplayEvent[] = [];
 
   runOp(op: string, inputs: readonly RawView[], attrs: Attrs, device?: string): RawView[] {
     const def = getOp(op);
@@ -46,6 +54,22 @@ export class StepRecorder implements LazyRecorder {
       throw new DeviceError(`copy: source on '${src.storage.device}', destination on '${dst.storage.device}'`);
     }
     this.nodes.push({ op: "copyInto", attrs: {}, inputs: [this.ref(src)], outputs: [], device: dst.storage.device, write: this.ref(dst) });
+  }
+
+  onReplay(action: () => void): void {
+    this.events.push({ kind: "action", run: action });
+  }
+
+  guard(read: () => string, value: string): void {
+    this.events.push({ kind: "guard", read, value });
+  }
+
+  markLive(storage: Storage, read: () => number): void {
+    const id = this.ids.get(storage);
+    let node = this.nodes.length - 1;
+    while (node >= 0 && !(this.nodes[node]!.op === "fill" && id !== undefined && this.nodes[node]!.outputs.includes(id))) node--;
+    if (node < 0) throw new Error("compile: internal error, a live scalar was not made by a recorded fill");
+    this.events.push({ kind: "scalar", node, read });
   }
 
   /** The captured program; op results still referenced by a tensor are its outputs. */

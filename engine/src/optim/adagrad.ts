@@ -1,5 +1,6 @@
 import { add, div, mul, sqrt, sub } from "../ops/basic.ts";
 import type { Tensor } from "../tensor.ts";
+import { liveScalar } from "../compile/replay-hooks.ts";
 import { Optimizer, type ParamGroup, type ParamsArg, type ParamState } from "./optimizer.ts";
 
 export interface AdagradOptions {
@@ -29,12 +30,12 @@ export class Adagrad extends Optimizer<AdagradGroupOptions> {
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdagradGroupOptions>): Tensor {
-    const { lr, lrDecay, weightDecay, initialAccumulatorValue, eps } = group;
+    const { weightDecay, initialAccumulatorValue, eps } = group;
     const g = weightDecay ? add(grad, mul(p, weightDecay)) : grad;
-    const clr = lr / (1 + (state.step - 1) * lrDecay);
     const sum0 = state.buffers.sum;
     const acc = add(sum0 ?? initialAccumulatorValue, mul(g, g));
     this.setState(state, "sum", acc);
+    const clr = liveScalar(acc, () => group.lr / (1 + (state.step - 1) * group.lrDecay));
     return sub(p, mul(div(g, add(sqrt(acc), eps)), clr));
   }
 }

@@ -1,5 +1,6 @@
 import { add, div, mul, sqrt, sub } from "../ops/basic.ts";
 import type { Tensor } from "../tensor.ts";
+import { liveScalar } from "../compile/replay-hooks.ts";
 import { Optimizer, type ParamGroup, type ParamsArg, type ParamState } from "./optimizer.ts";
 
 export interface AdamOptions {
@@ -21,13 +22,16 @@ export class Adam extends Optimizer<AdamGroupOptions> {
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamGroupOptions>): Tensor {
-    const { lr, eps, weightDecay } = group;
+    const { eps, weightDecay } = group;
     const [b1, b2] = group.betas;
-    const t = state.step;
     let param = p;
     let g = grad;
     if (weightDecay) {
-      if (this.decoupled) param = mul(p, 1 - lr * weightDecay);
+      if (this.decoupled)
+        param = mul(
+          p,
+          liveScalar(p, () => 1 - group.lr * group.weightDecay),
+        );
       else g = add(grad, mul(p, weightDecay));
     }
     const { m: m0, v: v0 } = state.buffers;
@@ -35,8 +39,15 @@ export class Adam extends Optimizer<AdamGroupOptions> {
     const v = v0 ? add(mul(v0, b2), mul(mul(g, g), 1 - b2)) : mul(mul(g, g), 1 - b2);
     this.setState(state, "m", m);
     this.setState(state, "v", v);
-    const stepSize = lr / (1 - b1 ** t);
-    const denom = add(div(sqrt(v), Math.sqrt(1 - b2 ** t)), eps);
+    // The learning rate and the bias corrections change between steps: a replayed compiled step reads them again.
+    const stepSize = liveScalar(m, () => group.lr / (1 - group.betas[0] ** state.step));
+    const denom = add(
+      div(
+        sqrt(v),
+        liveScalar(v, () => Math.sqrt(1 - group.betas[1] ** state.step)),
+      ),
+      eps,
+    );
     return sub(param, mul(div(m, denom), stepSize));
   }
 }

@@ -1,5 +1,6 @@
 import { PolychipError } from "@polychip/hal";
 import type { AnyOptimizer, SchedulerStateDict } from "./scheduler.ts";
+import { hostStep } from "../compile/replay-hooks.ts";
 
 export interface OneCycleOptions {
   /** Either totalSteps, or epochs and stepsPerEpoch. */
@@ -89,9 +90,11 @@ export class OneCycleLR {
   }
 
   step(): void {
-    this.lastEpoch++;
-    if (this.lastEpoch > this.totalSteps) throw new PolychipError(`OneCycleLR: stepped ${this.lastEpoch} times, more than totalSteps (${this.totalSteps})`);
-    this.apply();
+    hostStep(() => {
+      this.lastEpoch++;
+      if (this.lastEpoch > this.totalSteps) throw new PolychipError(`OneCycleLR: stepped ${this.lastEpoch} times, more than totalSteps (${this.totalSteps})`);
+      this.apply();
+    });
   }
 
   getLastLr(): number[] {

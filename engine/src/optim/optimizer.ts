@@ -2,6 +2,7 @@ import { formatShape, PolychipError, ShapeError } from "@polychip/hal";
 import { noGrad } from "../tape/grad-mode.ts";
 import { clone } from "../ops/shape.ts";
 import { keep, tidy } from "../scope.ts";
+import { hostGuard, hostStep } from "../compile/replay-hooks.ts";
 import { Tensor } from "../tensor.ts";
 
 /** Options every optimiser has; each optimiser adds its own (momentum, betas...). */
@@ -89,10 +90,13 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   step(): void {
     noGrad(() => {
       for (const group of this.paramGroups) {
+        // A replayed compiled step reads lr live; any other option changed (momentum, betas: OneCycleLR cycles them) makes it record again.
+        hostGuard(() => optionsKey(group));
         for (const p of group.params) {
           if (!p.grad) continue;
           const s = this.stateOf(p);
-          s.step++;
+          // Counted again each time a compiled step is replayed without running this code.
+          hostStep(() => s.step++);
           tidy(() => {
             const next = this.update(p, p.grad!, s, group);
             p.assign(next);
@@ -205,4 +209,10 @@ function describe(v: unknown): string {
   if (v instanceof Tensor) return String(v);
   if (v === null || typeof v !== "object") return `${typeof v} ${String(v)}`;
   return `${v.constructor?.name ?? "object"} with keys ${Object.keys(v).join(", ") || "(none)"}`;
+}
+
+/** A group's options other than its tensors and learning rate, as a comparable string. */
+function optionsKey(group: ParamGroup<BaseOptions>): string {
+  const { params: _params, lr: _lr, initialLr: _initial, ...rest } = group;
+  return JSON.stringify(rest);
 }

@@ -1,5 +1,6 @@
 import { add, div, mul, sqrt, sub } from "../ops/basic.ts";
 import type { Tensor } from "../tensor.ts";
+import { liveScalar } from "../compile/replay-hooks.ts";
 import { Optimizer, type ParamGroup, type ParamsArg, type ParamState } from "./optimizer.ts";
 
 export interface RmspropOptions {
@@ -31,7 +32,7 @@ export class RMSprop extends Optimizer<RmspropGroupOptions> {
   }
 
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<RmspropGroupOptions>): Tensor {
-    const { lr, alpha, eps, weightDecay, momentum, centered } = group;
+    const { alpha, eps, weightDecay, momentum, centered } = group;
     const g = weightDecay ? add(grad, mul(p, weightDecay)) : grad;
     const sq0 = state.buffers.squareAvg;
     const sq = sq0 ? add(mul(sq0, alpha), mul(mul(g, g), 1 - alpha)) : mul(mul(g, g), 1 - alpha);
@@ -49,8 +50,20 @@ export class RMSprop extends Optimizer<RmspropGroupOptions> {
       const b0 = state.buffers.momentum;
       const buf = b0 ? add(mul(b0, momentum), div(g, avg)) : div(g, avg);
       this.setState(state, "momentum", buf);
-      return sub(p, mul(buf, lr));
+      return sub(
+        p,
+        mul(
+          buf,
+          liveScalar(buf, () => group.lr),
+        ),
+      );
     }
-    return sub(p, mul(div(g, avg), lr));
+    return sub(
+      p,
+      mul(
+        div(g, avg),
+        liveScalar(avg, () => group.lr),
+      ),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { PolychipError } from "@polychip/hal";
+import { hostStep } from "../compile/replay-hooks.ts";
 import type { BaseOptions, Optimizer } from "./optimizer.ts";
 
 export type AnyOptimizer = Optimizer<BaseOptions>;
@@ -39,8 +40,11 @@ export abstract class LRScheduler {
 
   /** Advances one epoch, or jumps to `epoch`. */
   step(epoch?: number): void {
-    this.lastEpoch = epoch ?? this.lastEpoch + 1;
-    this.lastLrs = this.apply();
+    // Inside a compiled step, a replay advances the schedule too.
+    hostStep(() => {
+      this.lastEpoch = epoch ?? this.lastEpoch + 1;
+      this.lastLrs = this.apply();
+    });
   }
 
   /** The rates the last step set, one per group. */

@@ -1,5 +1,6 @@
 import { PolychipError } from "@polychip/hal";
 import { LRScheduler, type AnyOptimizer, type SchedulerStateDict } from "./scheduler.ts";
+import { hostStep } from "../compile/replay-hooks.ts";
 
 /**
  * Runs `schedulers[i]` until `milestones[i]`, then the next one from its epoch 0, as torch's
@@ -28,11 +29,14 @@ export class SequentialLR {
   }
 
   step(): void {
-    this.lastEpoch++;
-    const i = this.active();
-    const s = this.schedulers[i]!;
-    if (i > 0 && this.milestones[i - 1] === this.lastEpoch) s.step(0);
-    else s.step();
+    // One host step: a replay picks the scheduler for its own epoch.
+    hostStep(() => {
+      this.lastEpoch++;
+      const i = this.active();
+      const s = this.schedulers[i]!;
+      if (i > 0 && this.milestones[i - 1] === this.lastEpoch) s.step(0);
+      else s.step();
+    });
   }
 
   getLastLr(): number[] {

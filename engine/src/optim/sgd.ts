@@ -1,5 +1,6 @@
 import { add, mul, sub } from "../ops/basic.ts";
 import type { Tensor } from "../tensor.ts";
+import { liveScalar } from "../compile/replay-hooks.ts";
 import { Optimizer, type ParamGroup, type ParamsArg, type ParamState } from "./optimizer.ts";
 
 export interface SgdOptions {
@@ -30,6 +31,13 @@ export class SGD extends Optimizer<SgdGroupOptions> {
       this.setState(state, "momentum", buf);
       d = g.nesterov ? add(d, mul(buf, g.momentum)) : buf;
     }
-    return sub(p, mul(d, g.lr));
+    // The learning rate is read again when a compiled step is replayed (a scheduler changes it).
+    return sub(
+      p,
+      mul(
+        d,
+        liveScalar(d, () => g.lr),
+      ),
+    );
   }
 }

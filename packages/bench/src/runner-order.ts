@@ -2,6 +2,7 @@
 export const RUNNER_ORDER = [
   "polychip",
   "polychip-compiled",
+  "polychip-replay",
   "tfjs-cpu",
   "tfjs-wasm",
   "ort-web",

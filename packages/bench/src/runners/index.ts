@@ -6,7 +6,7 @@ import { TfjsRunner } from "./tfjs.ts";
 import type { Runner } from "./types.ts";
 
 /** Every cpu runner, in table order (see runner-order.ts). */
-export const CPU_RUNNER_IDS = ["polychip", "polychip-compiled", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node", "pytorch"] as const;
+export const CPU_RUNNER_IDS = ["polychip", "polychip-compiled", "polychip-replay", "tfjs-cpu", "tfjs-wasm", "ort-web", "ort-node", "pytorch"] as const;
 
 export function createRunner(id: string): Runner {
   switch (id) {
@@ -14,6 +14,8 @@ export function createRunner(id: string): Runner {
       return new PolychipRunner("cpu");
     case "polychip-compiled":
       return new PolychipRunner("cpu", undefined, true);
+    case "polychip-replay":
+      return new PolychipRunner("cpu", undefined, "replay");
     case "tfjs-cpu":
       return new TfjsRunner("cpu", nodeTfjsPlatform);
     case "tfjs-wasm":

@@ -99,7 +99,7 @@ function conv2dJob(c: Conv2dCase): Job {
   };
 }
 
-async function trainJob(c: TrainCase, device: string, compiled: boolean): Promise<Job> {
+async function trainJob(c: TrainCase, device: string, compiled: boolean | "replay"): Promise<Job> {
   const model = buildModel(c.model);
   const optimizer = new optim.SGD(model.parameters(), { lr: SGD_LR });
   const data = syntheticBatch(c.batch);
@@ -114,7 +114,7 @@ async function trainJob(c: TrainCase, device: string, compiled: boolean): Promis
     return l.detach();
   };
   // The same step as one graph-mode plan (engine/src/compile): fused elementwise chains, planned frees.
-  const once = compiled ? compile(update, { name: `${c.model} training step` }) : () => tidy(update);
+  const once = compiled ? compile(update, { name: `${c.model} training step`, replay: compiled === "replay" }) : () => tidy(update);
   const step = async (): Promise<number> => {
     const loss = once();
     const value = await loss.item();
@@ -137,10 +137,12 @@ async function trainJob(c: TrainCase, device: string, compiled: boolean): Promis
   };
 }
 
-function inferJob(c: InferCase, compiled: boolean): Job {
+function inferJob(c: InferCase, compiled: boolean | "replay"): Job {
   const model = buildModel(c.model).eval();
   const x = tensor(syntheticBatch(c.batch).images, { shape: [c.batch, 1, 28, 28] });
-  const forward = compiled ? compile(() => noGrad(() => model.forward(x)), { name: `${c.model} inference` }) : () => noGrad(() => tidy(() => model.forward(x)));
+  const forward = compiled
+    ? compile(() => noGrad(() => model.forward(x)), { name: `${c.model} inference`, replay: compiled === "replay" })
+    : () => noGrad(() => tidy(() => model.forward(x)));
   const last = new LastResult();
   return {
     run: () => last.set(forward()),
@@ -177,7 +179,8 @@ export type PolychipDevice = "cpu" | "webgpu";
 /**
  * Polychip through its public engine API on one device: the cpu device at the pass's thread count
  * (when the device takes one), or the webgpu device when its package can be loaded. `compiled`
- * runs the model cases through `compile` (graph mode) instead of op by op.
+ * runs the model cases through `compile` (graph mode) instead of op by op; `"replay"` compiles with `{ replay: true }` (the
+ * plan runs without calling the step's code once it is stable).
  */
 export class PolychipRunner implements Runner {
   readonly id: string;
@@ -186,9 +189,9 @@ export class PolychipRunner implements Runner {
   constructor(
     readonly device: PolychipDevice = "cpu",
     private readonly loadWebGpu?: () => Promise<DevicePlugin<any> | undefined>,
-    private readonly compiled = false,
+    private readonly compiled: boolean | "replay" = false,
   ) {
-    this.id = `${device === "cpu" ? "polychip" : "polychip-webgpu"}${compiled ? "-compiled" : ""}`;
+    this.id = `${device === "cpu" ? "polychip" : "polychip-webgpu"}${compiled === "replay" ? "-replay" : compiled ? "-compiled" : ""}`;
   }
 
   async init(threads: number): Promise<RunnerInfo | { unavailable: string }> {
@@ -211,7 +214,7 @@ export class PolychipRunner implements Runner {
     return {
       id: this.id,
       label: this.id,
-      detail: `${this.compiled ? "compile() graph mode, " : ""}@polychip/device-cpu, ${actual} thread${actual === 1 ? "" : "s"}${extras ? `, ${extras}` : ""}${note}`,
+      detail: `${this.compiled === "replay" ? "compile() graph mode with replay, " : this.compiled ? "compile() graph mode, " : ""}@polychip/device-cpu, ${actual} thread${actual === 1 ? "" : "s"}${extras ? `, ${extras}` : ""}${note}`,
       threads: actual,
       singleThreadOnly: false,
     };
