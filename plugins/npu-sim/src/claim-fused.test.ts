@@ -55,13 +55,34 @@ for (const valueAt of [0, 1] as const) {
 }
 
 test("a float32 graph of the engine's epilogues and fused groups is claimed and runs one launch per group", async () => {
-  const f32 = (shape: number[], seed: number, lo = -1, hi = 1) => tensor("float32" as DType, shape, ramp(shape.reduce((a, b) => a * b, 1), lo, hi, seed).map(Math.fround));
+  const f32 = (shape: number[], seed: number, lo = -1, hi = 1) =>
+    tensor(
+      "float32" as DType,
+      shape,
+      ramp(
+        shape.reduce((a, b) => a * b, 1),
+        lo,
+        hi,
+        seed,
+      ).map(Math.fround),
+    );
   const inputs = { x: f32([6, 10], 4) };
   const weights = { w: f32([10, 8], 5), bias: f32([8], 6, -0.2, 0.2) };
   const nodes = [
     n("matmulEpilogue", ["x", "w", "bias"], "h", { baseInputs: 2, ...program([{ op: "add", args: [0, 1] }], [2]) }),
     // silu(h) = h · sigmoid(h)
-    n("fused", ["h"], "y", program([{ op: "sigmoid", args: [0] }, { op: "mul", args: [0, 1] }], [2])),
+    n(
+      "fused",
+      ["h"],
+      "y",
+      program(
+        [
+          { op: "sigmoid", args: [0] },
+          { op: "mul", args: [0, 1] },
+        ],
+        [2],
+      ),
+    ),
   ];
   const graph = graphView(inputs, weights, nodes, ["y"]);
   const tensors = { ...inputs, ...weights };

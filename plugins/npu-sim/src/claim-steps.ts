@@ -227,7 +227,8 @@ function fuseHalfConv(graph: GraphView, head: number, next: Next, layout: Layout
     convAttrs: layout.kind === "conv" ? conv.attrs : {},
     pool,
     epilogue: epilogue.map((e): EpilogueOp => {
-      if (e.kind === "program") return { kind: "program", program: channelProgram(name, e.over, views), perChannel: e.over.operands.map((o) => load(views.get(o)!)) };
+      if (e.kind === "program")
+        return { kind: "program", program: channelProgram(name, e.over, views), perChannel: e.over.operands.map((o) => load(views.get(o)!)) };
       return e.kind === "relu" ? { kind: "relu" } : { kind: "add", perChannel: load(views.get(e.operand!)!) };
     }),
   });

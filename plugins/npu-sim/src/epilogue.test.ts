@@ -105,7 +105,13 @@ test("conv2dEpilogue (float32, vector unit): the fp32 convolution with its epilo
   const x = values("float32", [2, 3, 7, 7], 14);
   const w = values("float32", [5, 3, 3, 3], 15, -0.4, 0.4);
   const residual = values("float32", [2, 5, 4, 4], 16);
-  const k = await checkEpilogue("conv2dEpilogue", [x, w, residual], residualRelu({ pads: [1, 1, 1, 1], strides: [2, 2] }, 2, "float32"), [1e-5, 1e-6], "vector");
+  const k = await checkEpilogue(
+    "conv2dEpilogue",
+    [x, w, residual],
+    residualRelu({ pads: [1, 1, 1, 1], strides: [2, 2] }, 2, "float32"),
+    [1e-5, 1e-6],
+    "vector",
+  );
   assert.equal(k.macs, 2 * 5 * 4 * 4 * 3 * 9);
 });
 
@@ -151,7 +157,8 @@ test("conv2dGradInput (float16, tensor unit, groups and dilation) equals the cpu
 });
 
 test("epilogues a chip has no program for are refused by its registrations, so the engine runs their decomposition", async () => {
-  const has = (plugin: typeof npuSimPlugin, op: string, dtype: DType) => plugin.kernels.some((k) => k.op === op && k.dtypes !== "*" && k.dtypes.includes(dtype));
+  const has = (plugin: typeof npuSimPlugin, op: string, dtype: DType) =>
+    plugin.kernels.some((k) => k.op === op && k.dtypes !== "*" && k.dtypes.includes(dtype));
   for (const op of ["conv2dEpilogue", "conv2dGradInputEpilogue", "matmulEpilogue"]) {
     assert.ok(has(npuSimPlugin, op, "float16") && has(npuSimPlugin, op, "float32"), op);
   }

@@ -99,7 +99,12 @@ for (const [dtype, rtol, atol] of [
 }
 
 test("a fused Adam update with three outputs equals the cpu reference", async () => {
-  const inputs = [values("float32", [5, 7], 21), values("float32", [5, 7], 22), values("float32", [5, 7], 23, -0.1, 0.1), values("float32", [5, 7], 24, 0, 0.01)];
+  const inputs = [
+    values("float32", [5, 7], 21),
+    values("float32", [5, 7], 22),
+    values("float32", [5, 7], 23, -0.1, 0.1),
+    values("float32", [5, 7], 24, 0, 0.01),
+  ];
   const expected = await runAllOutputs(cpu, "fused", inputs, adam);
   const actual = await runAllOutputs(npu, "fused", inputs, adam);
   assert.equal(actual.length, 3);
@@ -123,7 +128,10 @@ test("an integer program wraps and saturates as the unfused ops do", async () =>
   const expected = await runAllOutputs(cpu, "fused", inputs, p);
   const actual = await runAllOutputs(npu, "fused", inputs, p);
   actual.forEach((a, m) => assert.deepEqual(Array.from(a), Array.from(expected[m]!), `output ${m}`));
-  assert.ok(expected[2]!.some((v) => Math.abs(v) > 2 ** 31 / 2), "the products wrap");
+  assert.ok(
+    expected[2]!.some((v) => Math.abs(v) > 2 ** 31 / 2),
+    "the products wrap",
+  );
 });
 
 test("a fused program is one launch that moves only its inputs and outputs: fewer cycles than its ops one by one", async () => {

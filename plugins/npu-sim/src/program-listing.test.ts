@@ -39,7 +39,11 @@ test("the compile report's listing of a fused group is the lane program the vect
     "  store out1 bool <- v5",
     "// 3 lane-ops per element at the 16-bit rate; nothing in between goes to DRAM",
   ]);
-  const epilogue = npu.kernelSource!("conv2dEpilogue", [meta("float32", [1, 2, 5, 5]), meta("float32", [3, 2, 3, 3]), meta("float32", [1, 3, 5, 5])], residualRelu(2))!;
+  const epilogue = npu.kernelSource!(
+    "conv2dEpilogue",
+    [meta("float32", [1, 2, 5, 5]), meta("float32", [3, 2, 3, 3]), meta("float32", [1, 3, 5, 5])],
+    residualRelu(2),
+  )!;
   assert.match(epilogue, /^\/\/ npu-sim conv2dEpilogue: conv2d float32\[1, 3, 5, 5\] on the vector unit/);
   assert.match(epilogue, /v0 = conv2d result, rounded to float32\n {2}v1 = load in2 float32\[1, 3, 5, 5\]\n {2}v2 = add.f32 v0, v1\n {2}v3 = relu.f32 v2/);
 });

@@ -29,7 +29,15 @@ export function programListing(kernels: readonly NpuRegistration[], op: string, 
     const program = parseFusedProgram(attrs, inputs.length);
     const shape = fusedOutputShape(inputs);
     const header = `// npu-sim fused: one vector-unit tile stream over [${shape.join(", ")}] (${sizeOf(shape)} elements); per element, in lane registers:`;
-    return [header, ...lines(op, program, inputs, inputs.map((m, k) => `v${k} = load in${k} ${shapeOf(m)}`))].join("\n");
+    return [
+      header,
+      ...lines(
+        op,
+        program,
+        inputs,
+        inputs.map((m, k) => `v${k} = load in${k} ${shapeOf(m)}`),
+      ),
+    ].join("\n");
   }
   if (!(op in EPILOGUE_BASES)) return undefined;
   const e = parseEpilogue(op, attrs, inputs.length);
@@ -52,5 +60,7 @@ function lines(op: string, program: FusedProgram, inputs: readonly TensorMeta[],
   });
   const stores = program.outputs.map((o, m) => `store out${m} ${metas[o]!.dtype} <- v${o}`);
   const rate = vp.wide ? "at the 32-bit rate" : "at the 16-bit rate";
-  return [...loads, ...steps, ...stores, `// ${vp.opsPerElement} lane-ops per element ${rate}; nothing in between goes to DRAM`].map((l) => (l.startsWith("//") ? l : `  ${l}`));
+  return [...loads, ...steps, ...stores, `// ${vp.opsPerElement} lane-ops per element ${rate}; nothing in between goes to DRAM`].map((l) =>
+    l.startsWith("//") ? l : `  ${l}`,
+  );
 }

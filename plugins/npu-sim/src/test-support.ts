@@ -81,7 +81,9 @@ export async function runAllOutputs(exec: OpExecutor<any>, op: string, inputs: r
   );
   try {
     const views = inputs.map((t) =>
-      exec.track(upload(exec.device, { dtype: t.dtype, shape: t.shape, strides: contiguous(t.shape), offset: 0, storage: Array.from(t.values), layout: "contiguous" })),
+      exec.track(
+        upload(exec.device, { dtype: t.dtype, shape: t.shape, strides: contiguous(t.shape), offset: 0, storage: Array.from(t.values), layout: "contiguous" }),
+      ),
     );
     const outs = metas.map((m) => exec.track(allocOutput(exec.device, m.dtype, m.shape)));
     exec.execute(op, views, outs, attrs);

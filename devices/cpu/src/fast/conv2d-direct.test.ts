@@ -10,7 +10,7 @@ import { after, test } from "node:test";
 import { sizeOf, window2d, type Attrs } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
 import { runOp, type HostInput } from "../testing.ts";
-import { assertNear, draws, launched, operand } from "./conv2d-testing.ts";
+import { assertNear, draws, launched, operand } from "./testing/conv2d.ts";
 
 const fast = new CpuDevice({ threads: 2 });
 const single = new CpuDevice({ threads: 1 });

@@ -41,7 +41,8 @@ function check(x: number[], w: number[], attrs: Attrs, withBias: boolean, seed: 
   const want = runOp("conv2d", inputs, attrs, { device: reference })[0]!.values;
   assert.equal(got.values.length, want.length, what);
   for (let i = 0; i < want.length; i++) {
-    if (!(Math.abs(got.values[i]! - want[i]!) <= 2e-6 * (1 + Math.abs(want[i]!)))) assert.fail(`${what}: element ${i} is ${got.values[i]}, the reference gives ${want[i]}`);
+    if (!(Math.abs(got.values[i]! - want[i]!) <= 2e-6 * (1 + Math.abs(want[i]!))))
+      assert.fail(`${what}: element ${i} is ${got.values[i]}, the reference gives ${want[i]}`);
   }
   const one = runOp("conv2d", inputs, attrs, { device: single })[0]!.values;
   for (let i = 0; i < one.length; i++) if (!Object.is(one[i], got.values[i])) assert.fail(`${what}: 1 and 2 threads differ at ${i}`);

@@ -22,7 +22,11 @@ export const FEW_POSITIONS = 8;
 const BLOCK_BYTES = 16 * 1024;
 
 function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]): boolean {
-  const { inputs: [x, w, bias], outputs: [y], attrs } = call;
+  const {
+    inputs: [x, w, bias],
+    outputs: [y],
+    attrs,
+  } = call;
   const ptrs = float32Addresses([x, w, y, bias]);
   if (!ptrs || ![x!, w!, y!, ...(bias ? [bias] : [])].every(contiguous) || sizeOf(x!.shape) === 0 || sizeOf(w!.shape) === 0) return false;
   const { N, C, H, W, OC, KH, KW, groups, win } = conv2dGeometry("conv2d", x!.shape, w!.shape, attrs);

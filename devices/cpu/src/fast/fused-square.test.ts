@@ -38,7 +38,14 @@ test("pow by a const 2 runs in WASM and matches the unfused ops bit for bit (spe
   assertSameBits(magnitude(2), [input(3, [2, 129, 70], "float32", 1e19), input(4, [2, 129, 70], "float32", 1e-21)], true);
   // ±1, ±0, the largest squares below and above float32's range.
   const edges = [1, -1, 0, -0, 1.8e19, -1.9e19, 1e-23, NaN, Infinity, -Infinity, 3.5, -2.25];
-  assertSameBits(magnitude(2), [{ values: edges, shape: [12] }, { values: [...edges].reverse(), shape: [12] }], true);
+  assertSameBits(
+    magnitude(2),
+    [
+      { values: edges, shape: [12] },
+      { values: [...edges].reverse(), shape: [12] },
+    ],
+    true,
+  );
 });
 
 test("pow by another exponent, or by an input, stays in JavaScript and matches", () => {

@@ -105,7 +105,10 @@ test("the WASM LSTM cell saturates like the reference where e^x overflows or van
   const got = runOn(single, "lstm", all, attrs);
   assert.ok(got.cell, "the WASM LSTM cell did not run");
   got.outputs.forEach((out, k) => assertClose(out.values, want[k]!.values, 3e-6, 3e-5));
-  assert.ok(Array.from(want[2]!.values).some((v) => Math.abs(v) > 1.5), "the cell state must leave tanh's linear range");
+  assert.ok(
+    Array.from(want[2]!.values).some((v) => Math.abs(v) > 1.5),
+    "the cell state must leave tanh's linear range",
+  );
 });
 
 test("lstm matches the reference: bidirectional, sequence lengths with a 0, layout 1", () => {

@@ -39,7 +39,11 @@ test("concat of rank-3 tensors on every axis, in long blocks and short ones, mat
       const n = shape.reduce((a, b) => a * b, 1);
       return { shape, values: Array.from({ length: n }, (_, i) => k * 10_000 + i) };
     });
-    const got = runOp("concat", parts.map((p) => t(p.values, p.shape)), { axis })[0]!;
+    const got = runOp(
+      "concat",
+      parts.map((p) => t(p.values, p.shape)),
+      { axis },
+    )[0]!;
     const outShape = parts[0]!.shape.map((d, i) => (i === axis ? parts[0]!.shape[i]! + parts[1]!.shape[i]! : d));
     assert.deepEqual(got.shape, outShape);
     // Output element (i0, i1, i2) comes from the part whose slab along `axis` holds it.

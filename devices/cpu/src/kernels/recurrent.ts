@@ -155,15 +155,16 @@ export function runRecurrent(
         if (op === "lstm") {
           products.recurrent(d, 0, G, h, hr);
           for (let k = 0; k < G; k++) pre[k] = pre[k]! + hr[k]!;
-          if (!(plainLstm && products.lstmCell?.(pre, c, rh))) for (let j = 0; j < H; j++) {
-            const cj = c[j]!;
-            const input = f(pre[j]! + (peep ? peep[pBase + j]! * cj : 0));
-            const forget = inputForget ? 1 - input : f(pre[2 * H + j]! + (peep ? peep[pBase + 2 * H + j]! * cj : 0));
-            const cell = forget * cj + input * g(pre[3 * H + j]!);
-            const output = f(pre[H + j]! + (peep ? peep[pBase + H + j]! * cell : 0));
-            c[j] = cell;
-            rh[j] = output * hAct(cell);
-          }
+          if (!(plainLstm && products.lstmCell?.(pre, c, rh)))
+            for (let j = 0; j < H; j++) {
+              const cj = c[j]!;
+              const input = f(pre[j]! + (peep ? peep[pBase + j]! * cj : 0));
+              const forget = inputForget ? 1 - input : f(pre[2 * H + j]! + (peep ? peep[pBase + 2 * H + j]! * cj : 0));
+              const cell = forget * cj + input * g(pre[3 * H + j]!);
+              const output = f(pre[H + j]! + (peep ? peep[pBase + H + j]! * cell : 0));
+              c[j] = cell;
+              rh[j] = output * hAct(cell);
+            }
         } else if (op === "gru") {
           products.recurrent(d, 0, linearBeforeReset ? G : 2 * H, h, hr);
           for (let j = 0; j < H; j++) {

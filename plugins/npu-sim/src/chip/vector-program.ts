@@ -1,13 +1,4 @@
-import {
-  dtypeBytes,
-  float32ToFloat16Bits,
-  fusedValueTypes,
-  isFloat,
-  KernelError,
-  type DType,
-  type FusedProgram,
-  type TensorMeta,
-} from "@polychip/hal";
+import { dtypeBytes, float32ToFloat16Bits, fusedValueTypes, isFloat, KernelError, type DType, type FusedProgram, type TensorMeta } from "@polychip/hal";
 import { BINARY_SCALAR, castValue, UNARY_SCALAR } from "@polychip/plugin-sdk";
 import { halves } from "./dma.ts";
 

@@ -52,7 +52,11 @@ export function runConv2dGradInputProgram(
     else if (tc > 1) tc = Math.ceil(tc / 2);
     else break;
   }
-  prog.reserve(neuron(tc, rows), weight(tc), `${op} gradOut ${dy.dtype}[${dy.shape.join(", ")}] (one input row needs ${OCg} channels × ${maxDyRows(1)} rows × ${OW} columns on chip)`);
+  prog.reserve(
+    neuron(tc, rows),
+    weight(tc),
+    `${op} gradOut ${dy.dtype}[${dy.shape.join(", ")}] (one input row needs ${OCg} channels × ${maxDyRows(1)} rows × ${OW} columns on chip)`,
+  );
 
   const grad = dmaLoad(dy, elementOffsets(dy.shape, dy.strides, dy.offset), 0, N * OC * OH * OW);
   const weights = dmaLoad(w, elementOffsets(w.shape, w.strides, w.offset), 0, OC * Cg * KH * KW);

@@ -45,7 +45,6 @@ export function streamKernel(op: string, opsPerElement: number, fn: ElementFn): 
   };
 }
 
-
 export const elementwiseKernels: NpuRegistration[] = [
   ...Object.entries(UNARY_SCALAR).map(([op, fn]) =>
     npuKernel(

@@ -37,9 +37,7 @@ function isSquare(step: FusedStep, steps: readonly FusedStep[], inputs: number):
 /** Whether a program with these value types can be emitted (the HAL's infer has already checked each op's dtypes). */
 export function wasmCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
   const inputs = types.length - steps.length;
-  return (
-    steps.every((s) => WASM_FUSED_OPS.has(s.op) || isSquare(s, steps, inputs)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool")
-  );
+  return steps.every((s) => WASM_FUSED_OPS.has(s.op) || isSquare(s, steps, inputs)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool");
 }
 
 const ZERO_I = (): Code => i32x4.splat(i32.const(0));

@@ -50,14 +50,20 @@ export function emitMatmulDot(mod: ModuleBuilder, options: { fma: boolean }): Fu
           get(kEnd),
           16,
           R.map((r) => set(aVec[r]!, v128.load(i32.add(get(aRow[r]!), get(k))))),
-          T.map((t) => [set(bVec, v128.load(i32.add(get(cols[t]!), get(k)))), R.map((r) => set(acc[r]![t]!, madd(get(aVec[r]!), get(bVec), get(acc[r]![t]!))))]),
+          T.map((t) => [
+            set(bVec, v128.load(i32.add(get(cols[t]!), get(k)))),
+            R.map((r) => set(acc[r]![t]!, madd(get(aVec[r]!), get(bVec), get(acc[r]![t]!)))),
+          ]),
         ),
         R.map((r) => T.map((t) => set(sums[r]![t]!, hsum(acc[r]![t]!)))),
         // K not a multiple of 4: the last few products one by one.
         whileLoop(
           i32.lt_s(get(k), i32.shl(get(p.K), i32.const(2))),
           R.map((r) => set(x[r]!, f32.load(i32.add(get(aRow[r]!), get(k))))),
-          T.map((t) => [set(y, f32.load(i32.add(get(cols[t]!), get(k)))), R.map((r) => set(sums[r]![t]!, f32.add(get(sums[r]![t]!), f32.mul(get(x[r]!), get(y)))))]),
+          T.map((t) => [
+            set(y, f32.load(i32.add(get(cols[t]!), get(k)))),
+            R.map((r) => set(sums[r]![t]!, f32.add(get(sums[r]![t]!), f32.mul(get(x[r]!), get(y))))),
+          ]),
           inc(k, 4),
         ),
         R.map((r) => T.map((t) => f32.store(i32.add(get(cRow[r]!), i32.shl(i32.add(get(j), i32.const(t)), i32.const(2))), get(sums[r]![t]!)))),

@@ -1,9 +1,9 @@
 /** Helpers of the convolution fast-path tests: a launch spy, a tolerance check, random draws, offset operands. */
 import assert from "node:assert/strict";
 import { sizeOf, type Attrs } from "@polychip/hal";
-import type { CpuDevice } from "../device.ts";
-import { runOp, type HostInput } from "../testing.ts";
-import { randomValues } from "../test-utils.ts";
+import type { CpuDevice } from "../../device.ts";
+import { runOp, type HostInput } from "../../testing.ts";
+import { randomValues } from "../../test-utils.ts";
 
 /**
  * Runs `op` on `device`, returning its values and the WASM exports it launched; `inspect` sees
