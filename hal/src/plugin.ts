@@ -17,6 +17,13 @@ export interface DevicePlugin<Options = Record<string, unknown>> {
    * as one unit. Called once per session; whatever is not claimed runs op by op.
    */
   readonly claimSubgraphs?: ClaimSubgraphs<any>;
+  /**
+   * (HAL 1.5) The plugin's claims take the engine's fused groups: sessions on this device run the
+   * fusion passes first and offer the graph with `fused` and GEMM epilogue nodes. Without it a
+   * plugin that claims subgraphs is offered the graph as written, unfused, so its claims keep
+   * matching the ops a model was built from.
+   */
+  readonly claimsFusedGroups?: boolean;
 }
 
 export type ClaimSubgraphs<B extends DeviceBuffer = DeviceBuffer> = (graph: GraphView, device: Device<B>) => readonly SubgraphClaim<B>[];

@@ -40,8 +40,8 @@ export interface SessionOptions {
   readonly memoryBudget?: Partial<MemoryBudget>;
   /**
    * Run chains of elementwise ops as one `fused` kernel each (graph/passes/fuse-elementwise.ts),
-   * and GEMM epilogues where the device has their kernels (default true). A plugin that claims
-   * subgraphs is offered the graph after these passes, fused groups included.
+   * and GEMM epilogues where the device has their kernels. Default true, except on a device whose
+   * plugin claims subgraphs without `claimsFusedGroups`: its claims are offered the graph as written.
    */
   readonly fuse?: boolean;
   /**
@@ -449,7 +449,8 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
 export async function createSession(graph: Graph, options: SessionOptions = {}): Promise<Session> {
   const device = options.device ?? defaultDevice();
   await useDevice(device);
-  const fuse = options.fuse ?? true;
+  const { plugin } = getDeviceEntry(device);
+  const fuse = options.fuse ?? (!plugin.claimSubgraphs || plugin.claimsFusedGroups === true);
   return new Session(fuse ? fusedOrAsIs(graph, device) : graph, device, options);
 }
 

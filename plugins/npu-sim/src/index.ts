@@ -22,8 +22,10 @@ export const npuSimPlugin: DevicePlugin<NpuSimOptions> = {
   halVersion: HAL_VERSION,
   create: (options) => withListing(new NpuSimDevice(options), npuSimKernels),
   kernels: npuSimKernels,
-  // Level 2: chains the chip runs without the host are claimed and run as units (claim.ts).
+  // Level 2: chains the chip runs without the host are claimed and run as units (claim.ts),
+  // fused groups and GEMM epilogues included.
   claimSubgraphs,
+  claimsFusedGroups: true,
 };
 
 export default npuSimPlugin;
@@ -45,4 +47,5 @@ export const npuSimEdgePlugin: DevicePlugin<NpuSimOptions> = {
   create: (options) => withListing(new NpuSimDevice({ base: EDGE_INT8_PROFILE, ...options, name: "npu-sim-edge" }), edgeInt8Kernels),
   kernels: edgeInt8Kernels.map((k) => ({ ...k, device: "npu-sim-edge" })),
   claimSubgraphs,
+  claimsFusedGroups: true,
 };
