@@ -1,0 +1,129 @@
+/**
+ * float16 conv2d, matmul, their epilogues and pooling on the fast path (half.ts): each must equal
+ * the float32 fast kernel's result on the same values rounded once to float16, bit for bit, and
+ * must actually launch the WASM kernel. Covers strides, padding, dilation, groups, bias, a
+ * transposed input, batched and broadcast matmuls with transposes.
+ */
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { float32ToFloat16Bits, roundToFloat16, sizeOf, type Attrs } from "@polychip/hal";
+import { CpuDevice } from "../device.ts";
+import { runOp, type HostInput } from "../testing.ts";
+import { randomValues } from "../test-utils.ts";
+import { launched } from "./conv2d-testing.ts";
+
+const fast = new CpuDevice({ threads: 2 });
+after(() => fast.dispose());
+
+/** Random values already on the float16 grid, so the float32 and float16 runs see the same numbers. */
+function halfValues(shape: number[], seed: number): number[] {
+  return randomValues(sizeOf(shape), seed).map(roundToFloat16);
+}
+
+const as = (dtype: "float16" | "float32", inputs: HostInput[]) => inputs.map((i) => ({ ...i, dtype }));
+
+/** Runs `op` in float16 and float32 on the fast device; asserts float16 = round(float32) bitwise and that a WASM kernel ran. */
+function checkRoundsFloat32(op: string, inputs: HostInput[], attrs: Attrs, what: string): string[] {
+  const half = launched(fast, op, as("float16", inputs), attrs);
+  const single = runOp(op, as("float32", inputs), attrs, { device: fast })[0]!.values;
+  assert.ok(half.kernels.length > 0, `${what}: no WASM kernel ran`);
+  assert.equal(half.values.length, single.length, what);
+  for (let i = 0; i < single.length; i++) {
+    const want = float32ToFloat16Bits(single[i]!);
+    const got = float32ToFloat16Bits(half.values[i]!);
+    if (got !== want) assert.fail(`${what}: element ${i} is ${half.values[i]}, float32 rounded gives ${roundToFloat16(single[i]!)}`);
+  }
+  return half.kernels;
+}
+
+const CONVS: { name: string; x: number[]; w: number[]; bias?: boolean; attrs: Attrs }[] = [
+  { name: "3x3 same padding, bias", x: [2, 5, 9, 7], w: [6, 5, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] } },
+  { name: "stride 2, asymmetric pads", x: [1, 3, 11, 10], w: [4, 3, 3, 2], attrs: { strides: [2, 2], pads: [0, 1, 2, 0] } },
+  { name: "dilation 2", x: [1, 4, 12, 12], w: [5, 4, 3, 3], attrs: { dilations: [2, 2], pads: [2, 2, 2, 2] } },
+  { name: "groups 2, bias", x: [2, 6, 8, 8], w: [4, 3, 3, 3], bias: true, attrs: { groups: 2, pads: [1, 1, 1, 1] } },
+  { name: "depthwise", x: [1, 8, 10, 9], w: [8, 1, 3, 3], attrs: { groups: 8, pads: [1, 1, 1, 1] } },
+  { name: "pointwise, bias", x: [2, 16, 6, 5], w: [12, 16, 1, 1], bias: true, attrs: {} },
+  { name: "64 channels, K past one block", x: [1, 64, 9, 9], w: [32, 64, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
+];
+
+for (const [k, c] of CONVS.entries()) {
+  test(`float16 conv2d ${c.name} equals the float32 kernel rounded to float16`, () => {
+    const inputs: HostInput[] = [
+      { values: halfValues(c.x, 10 * k + 1), shape: c.x },
+      { values: halfValues(c.w, 10 * k + 2), shape: c.w },
+      ...(c.bias ? [{ values: halfValues([c.w[0]!], 10 * k + 3), shape: [c.w[0]!] }] : []),
+    ];
+    checkRoundsFloat32("conv2d", inputs, c.attrs, c.name);
+  });
+}
+
+test("float16 conv2d of a transposed (strided) input equals the float32 kernel rounded", () => {
+  // x is [1, 3, 7, 6] read from an NCWH buffer: its last two dims swapped through the strides.
+  const values = halfValues([1, 3, 6, 7], 70);
+  const x: HostInput = { values, shape: [1, 3, 7, 6], strides: [126, 42, 1, 7] };
+  checkRoundsFloat32("conv2d", [x, { values: halfValues([4, 3, 3, 3], 71), shape: [4, 3, 3, 3] }], { pads: [1, 1, 1, 1] }, "transposed input");
+});
+
+const MATMULS: { name: string; a: number[]; b: number[]; attrs: Attrs; kernel: string }[] = [
+  { name: "2-D", a: [37, 70], b: [70, 29], attrs: {}, kernel: "matmul" },
+  { name: "batched", a: [3, 9, 17], b: [3, 17, 11], attrs: {}, kernel: "matmul" },
+  { name: "transposed A and B", a: [2, 13, 10], b: [2, 7, 13], attrs: { transposeA: true, transposeB: true }, kernel: "matmul" },
+  { name: "one row against Wᵀ", a: [1, 40], b: [24, 40], attrs: { transposeB: true }, kernel: "matmulDot" },
+];
+
+for (const [k, m] of MATMULS.entries()) {
+  test(`float16 matmul ${m.name} equals the float32 kernel rounded to float16`, () => {
+    const inputs = [
+      { values: halfValues(m.a, 100 + 2 * k), shape: m.a },
+      { values: halfValues(m.b, 101 + 2 * k), shape: m.b },
+    ];
+    assert.ok(checkRoundsFloat32("matmul", inputs, m.attrs, m.name).includes(m.kernel), `${m.name}: ${m.kernel} did not run`);
+  });
+}
+
+test("float16 matmul against a batch-broadcast (stride 0) operand equals the float32 kernel rounded", () => {
+  const a = { values: halfValues([2, 3, 6, 8], 150), shape: [2, 3, 6, 8] };
+  const b = { values: halfValues([3, 8, 5], 151), shape: [2, 3, 8, 5], strides: [0, 40, 5, 1] };
+  checkRoundsFloat32("matmul", [a, b], {}, "broadcast batch");
+});
+
+const RELU_BIAS = {
+  program: JSON.stringify([
+    { op: "add", args: [0, 1] },
+    { op: "relu", args: [2] },
+  ]),
+  outputs: [3],
+};
+
+test("float16 conv2dEpilogue runs the fast conv: equals the rounded float32 conv, then the program in float16", () => {
+  const x = { values: halfValues([1, 6, 8, 8], 200), shape: [1, 6, 8, 8] };
+  const w = { values: halfValues([5, 6, 3, 3], 201), shape: [5, 6, 3, 3] };
+  const shift = { values: halfValues([5, 1, 1], 202), shape: [5, 1, 1] };
+  const attrs = { pads: [1, 1, 1, 1] };
+  const got = launched(fast, "conv2dEpilogue", as("float16", [x, w, shift]), { ...attrs, ...RELU_BIAS, baseInputs: 2 });
+  assert.ok(got.kernels.includes("conv2dForward"), `kernels: ${got.kernels}`);
+  const conv = runOp("conv2d", as("float32", [x, w]), attrs, { device: fast })[0]!.values;
+  for (let i = 0; i < conv.length; i++) {
+    const want = roundToFloat16(Math.max(0, roundToFloat16(conv[i]!) + shift.values[Math.floor(i / 64)]!));
+    assert.equal(got.values[i], want, `element ${i}`);
+  }
+});
+
+test("float16 matmulEpilogue runs the fast GEMM: equals the rounded float32 product, then the program in float16", () => {
+  const a = { values: halfValues([2, 9, 12], 210), shape: [2, 9, 12] };
+  const b = { values: halfValues([2, 12, 7], 211), shape: [2, 12, 7] };
+  const bias = { values: halfValues([7], 212), shape: [7] };
+  const got = launched(fast, "matmulEpilogue", as("float16", [a, b, bias]), { ...RELU_BIAS, baseInputs: 2 });
+  assert.ok(got.kernels.includes("matmul"), `kernels: ${got.kernels}`);
+  const product = runOp("matmul", as("float32", [a, b]), {}, { device: fast })[0]!.values;
+  for (let i = 0; i < product.length; i++) {
+    assert.equal(got.values[i], roundToFloat16(Math.max(0, roundToFloat16(product[i]!) + bias.values[i % 7]!)), `element ${i}`);
+  }
+});
+
+test("float16 maxPool2d and avgPool2d run in WASM and equal the float32 kernels rounded", () => {
+  const x = { values: halfValues([2, 3, 9, 8], 220), shape: [2, 3, 9, 8] };
+  const attrs = { kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] };
+  assert.deepEqual(checkRoundsFloat32("maxPool2d", [x], attrs, "maxPool2d"), ["maxPool2d"]);
+  assert.deepEqual(checkRoundsFloat32("avgPool2d", [x], attrs, "avgPool2d"), ["avgPool2d"]);
+});

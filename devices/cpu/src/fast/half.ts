@@ -1,0 +1,65 @@
+import { contiguousStrides, isContiguous, sizeOf, type Shape } from "@polychip/hal";
+import { CpuBuffer, type FastPath } from "../device.ts";
+import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
+import { rawArray, readRaw, scatterStrided, type CpuView } from "../views.ts";
+import { decodeHalfInto, encodeHalfInto } from "./half-convert.ts";
+import { fastKernel } from "./support.ts";
+
+type FastFn = (call: Parameters<CpuKernel>[0], path: FastPath) => boolean;
+
+/**
+ * Runs a float16 call on a float32 fast kernel: every float16 operand is decoded (exactly) into a
+ * contiguous float32 copy in the WASM memory, `fast` computes in float32, and each float16 output
+ * is rounded once, to nearest even, from the float32 result. That is the HAL's float16 rule
+ * ("compute in float32 and round once"), and it lets float16 models use the SIMD GEMM instead of
+ * the reference kernels' scalar half decode. Returns false, having written nothing, when there is
+ * no room for the copies or `fast` declines, so the caller runs the float16 reference kernel.
+ */
+export function viaFloat32(call: Parameters<CpuKernel>[0], path: FastPath, fast: FastFn): boolean {
+  const rt = path.runtime;
+  const blocks: { offset: number; bytes: number }[] = [];
+  const scratch = (shape: Shape): CpuView | undefined => {
+    const bytes = Math.max(64, sizeOf(shape) * 4);
+    const offset = rt.arena.alloc(bytes);
+    if (offset === undefined) return undefined;
+    blocks.push({ offset, bytes });
+    return { buffer: new CpuBuffer(bytes, { arena: rt.arena, offset }), dtype: "float32", shape, strides: contiguousStrides(shape), offset: 0 };
+  };
+  const widen = (v: CpuView | undefined) => (v?.dtype === "float16" ? scratch(v.shape) : v);
+  try {
+    const inputs = call.inputs.map(widen);
+    const outputs = call.outputs.map(widen);
+    if (inputs.some((v, k) => !v && call.inputs[k]) || outputs.some((v) => !v)) return false;
+    // Decode after every allocation: a growing memory replaces the arrays over it.
+    const f32 = rt.f32;
+    call.inputs.forEach((v, k) => {
+      if (v?.dtype === "float16") decodeHalfInto(readRaw(v) as Uint16Array, 0, sizeOf(v.shape), f32, inputs[k]!.buffer.wasmOffset! / 4);
+    });
+    if (!fast({ ...call, inputs: inputs as CpuView[], outputs: outputs as CpuView[] }, path)) return false;
+    call.outputs.forEach((y, m) => {
+      if (y.dtype === "float16") roundInto(y, outputs[m]!, rt.f32);
+    });
+    return true;
+  } finally {
+    for (const { offset, bytes } of blocks) rt.arena.free(offset, bytes);
+  }
+}
+
+/** Rounds the contiguous float32 `wide` into float16 `y`, through y's strides. */
+function roundInto(y: CpuView, wide: CpuView, f32: Float32Array): void {
+  const n = sizeOf(y.shape);
+  const bitsOf32 = new Uint32Array(f32.buffer, wide.buffer.wasmOffset!, n);
+  const half = rawArray(y.buffer, "float16") as Uint16Array;
+  if (isContiguous(y.shape, y.strides)) return encodeHalfInto(bitsOf32, 0, n, half, y.offset);
+  const packed = new Uint16Array(n);
+  encodeHalfInto(bitsOf32, 0, n, packed, 0);
+  scatterStrided(packed, 0, half, y.offset, y.shape, y.strides);
+}
+
+/**
+ * The float32 fast kernel of `op`, and a float16 one that runs the same `fast` through float32
+ * copies (viaFloat32); either falls back to `reference` when the fast path declines.
+ */
+export function fastKernelWithHalf(op: string, reference: CpuKernel, fast: FastFn): CpuRegistration[] {
+  return [fastKernel(op, reference, fast), fastKernel(op, reference, (call, path) => viaFloat32(call, path, fast), ["float16"])];
+}
