@@ -127,3 +127,50 @@ test("float16 maxPool2d and avgPool2d run in WASM and equal the float32 kernels 
   assert.deepEqual(checkRoundsFloat32("maxPool2d", [x], attrs, "maxPool2d"), ["maxPool2d"]);
   assert.deepEqual(checkRoundsFloat32("avgPool2d", [x], attrs, "avgPool2d"), ["avgPool2d"]);
 });
+
+/** conv2d (stride 1, square `pad`) in float64, and Σ|x·w| per output: the scale of float32's accumulation error. */
+function exactConv(x: number[], w: number[], [N, C, H, W]: number[], [OC, , KH, KW]: number[], pad: number) {
+  const sum = new Float64Array(N * OC * H * W);
+  const magnitude = new Float64Array(sum.length);
+  for (let n = 0; n < N; n++)
+    for (let o = 0; o < OC; o++)
+      for (let i = 0; i < H; i++)
+        for (let j = 0; j < W; j++) {
+          const at = ((n * OC + o) * H + i) * W + j;
+          for (let c = 0; c < C; c++)
+            for (let a = 0; a < KH; a++)
+              for (let b = 0; b < KW; b++) {
+                const y = i + a - pad;
+                const z = j + b - pad;
+                if (y < 0 || y >= H || z < 0 || z >= W) continue;
+                const p = x[((n * C + c) * H + y) * W + z]! * w[((o * C + c) * KH + a) * KW + b]!;
+                sum[at]! += p;
+                magnitude[at]! += Math.abs(p);
+              }
+        }
+  return { sum, magnitude };
+}
+
+test("float16 conv2d is within half a float16 ulp (plus float32's accumulation bound) of the float64 result", () => {
+  const xs = [1, 64, 10, 10];
+  const ws = [16, 64, 3, 3];
+  const x = halfValues(xs, 300);
+  const w = halfValues(ws, 301).map((v) => roundToFloat16(v * 0.2));
+  const got = runOp(
+    "conv2d",
+    as("float16", [
+      { values: x, shape: xs },
+      { values: w, shape: ws },
+    ]),
+    { pads: [1, 1, 1, 1] },
+    { device: fast },
+  )[0]!.values;
+  const { sum, magnitude } = exactConv(x, w, xs, ws, 1);
+  const K = 64 * 9;
+  for (let i = 0; i < sum.length; i++) {
+    const e = sum[i]!;
+    const halfUlp = 2 ** (Math.max(Math.floor(Math.log2(Math.abs(e) || 2 ** -14)), -14) - 11);
+    const bound = halfUlp * (1 + 2 ** -10) + K * 2 ** -24 * magnitude[i]!;
+    if (!(Math.abs(got[i]! - e) <= bound)) assert.fail(`element ${i}: ${got[i]} is ${Math.abs(got[i]! - e)} from the exact ${e} (bound ${bound})`);
+  }
+});
