@@ -174,3 +174,27 @@ test("float16 conv2d is within half a float16 ulp (plus float32's accumulation b
     if (!(Math.abs(got[i]! - e) <= bound)) assert.fail(`element ${i}: ${got[i]} is ${Math.abs(got[i]! - e)} from the exact ${e} (bound ${bound})`);
   }
 });
+
+const referenceDevice = new CpuDevice({ wasm: false });
+
+/** float16 `op` on the fast device: the reference kernel's float16 bits, from a WASM kernel. */
+function checkMatchesReference(op: string, inputs: HostInput[], what: string): void {
+  const got = launched(fast, op, as("float16", inputs), {});
+  assert.ok(got.kernels.length > 0, `${what}: no WASM kernel ran`);
+  const want = runOp(op, as("float16", inputs), {}, { device: referenceDevice })[0]!.values;
+  assert.equal(got.values.length, want.length, what);
+  for (let i = 0; i < want.length; i++)
+    if (!Object.is(got.values[i], want[i])) assert.fail(`${what}: element ${i} is ${got.values[i]}, the reference gives ${want[i]}`);
+}
+
+test("float16 binary and compare ops run in WASM with the reference's bits, broadcasting a row", () => {
+  // Zeros, ties and overflow to Inf included: 60000 · 2 overflows float16, x / 0 is ±Inf.
+  const a = { values: [...halfValues([6, 7], 400).slice(0, 40), 0, -0, 60000, 2, 1], shape: [5, 9] };
+  const b = { values: [...halfValues([8], 401), 0], shape: [1, 9], strides: [0, 1] };
+  for (const op of ["add", "sub", "mul", "div", "maximum", "minimum", "less", "equal"]) checkMatchesReference(op, [a, { ...b, shape: [5, 9] }], op);
+});
+
+test("float16 unary ops run in WASM with the reference's bits", () => {
+  const x = { values: [...halfValues([50], 410).map((v) => v * 7), 0, -0, 2.5, -3.5, 65504], shape: [55] };
+  for (const op of ["neg", "abs", "sqrt", "reciprocal", "floor", "ceil", "round", "relu"]) checkMatchesReference(op, [x], op);
+});
