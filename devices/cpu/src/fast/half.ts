@@ -3,7 +3,7 @@ import { CpuBuffer, type FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { rawArray, readRaw, scatterStrided, type CpuView } from "../views.ts";
 import { decodeHalfInto, encodeHalfInto } from "./half-convert.ts";
-import { fastKernel } from "./support.ts";
+import { address, chunking, contiguous, fastKernel } from "./support.ts";
 
 type FastFn = (call: Parameters<CpuKernel>[0], path: FastPath) => boolean;
 
@@ -31,9 +31,8 @@ export function viaFloat32(call: Parameters<CpuKernel>[0], path: FastPath, fast:
     const outputs = call.outputs.map(widen);
     if (inputs.some((v, k) => !v && call.inputs[k]) || outputs.some((v) => !v)) return false;
     // Decode after every allocation: a growing memory replaces the arrays over it.
-    const f32 = rt.f32;
     call.inputs.forEach((v, k) => {
-      if (v?.dtype === "float16") decodeHalfInto(readRaw(v) as Uint16Array, 0, sizeOf(v.shape), f32, inputs[k]!.buffer.wasmOffset! / 4);
+      if (v?.dtype === "float16") widenInto(path, v, inputs[k]!.buffer.wasmOffset!);
     });
     if (!fast({ ...call, inputs: inputs as CpuView[], outputs: outputs as CpuView[] }, path)) return false;
     call.outputs.forEach((y, m) => {
@@ -43,6 +42,26 @@ export function viaFloat32(call: Parameters<CpuKernel>[0], path: FastPath, fast:
   } finally {
     for (const { offset, bytes } of blocks) rt.arena.free(offset, bytes);
   }
+}
+
+/**
+ * Decodes float16 `v` into contiguous float32 at byte `to` of the WASM memory: a contiguous view in
+ * the memory on the worker pool four at a time (cast_float16_float32), anything else and the last
+ * few elements through the decode table.
+ */
+function widenInto(path: FastPath, v: CpuView, to: number): void {
+  const rt = path.runtime;
+  const n = sizeOf(v.shape);
+  const from = address(v);
+  let done = 0;
+  if (from !== undefined && contiguous(v)) {
+    done = n - (n % 4);
+    if (done > 0) {
+      const perChunk = chunking(path, done, Math.ceil(done / 4096)) * 4096;
+      rt.run(path.pool, "cast_float16_float32", [from, to, done, perChunk], Math.ceil(done / perChunk), 0);
+    }
+  }
+  decodeHalfInto(readRaw(v) as Uint16Array, done, n - done, rt.f32, to / 4 + done);
 }
 
 /** Rounds the contiguous float32 `wide` into float16 `y`, through y's strides. */

@@ -226,6 +226,43 @@ export function emitElementwise(mod: ModuleBuilder): void {
       ],
     );
   });
+  // float16 bits to float32, four at a time (n a multiple of 4): the magnitude's bits moved up to a
+  // float32's exponent and mantissa, scaled by 2^112 to move the bias from 15 to 127 (exact, and it
+  // normalises subnormal halves); Inf and NaN keep an all-ones exponent; the sign moves up 16 bits.
+  defineFunction(mod, "cast_float16_float32", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
+    const [end] = locals(fn, "i32", 1);
+    const [h, bits] = [fn.local("v128"), fn.local("v128")];
+    const splat = (v: number) => i32x4.splat(i32.const(v));
+    return chunkRange(
+      p,
+      end,
+      4,
+      [
+        whileLoop(
+          i32.lt_u(get(p.out), get(end)),
+          set(h, i32x4.extend_low_i16x8_u(v128.load64Zero(get(p.x)))),
+          set(bits, i32x4.shl(v128.and(get(h), splat(0x7fff)), i32.const(13))),
+          v128.store(
+            get(p.out),
+            v128.or(
+              v128.bitselect(
+                v128.or(get(bits), splat(0x7f800000)),
+                f32x4.mul(get(bits), f32x4.splat(f32.const(2 ** 112))),
+                i32x4.gt_s(v128.and(get(h), splat(0x7fff)), splat(0x7bff)),
+              ),
+              i32x4.shl(v128.and(get(h), splat(0x8000)), i32.const(16)),
+            ),
+          ),
+          inc(p.out, 16),
+          inc(p.x, 8),
+        ),
+      ],
+      [
+        [p.x, 2],
+        [p.out, 4],
+      ],
+    );
+  });
   defineFunction(mod, "cast_int32_float32", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
     const [end] = locals(fn, "i32", 1);
     return chunkRange(
