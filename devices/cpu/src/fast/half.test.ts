@@ -208,17 +208,54 @@ test("every float16 value survives the WASM decode and the rounding exactly: x Â
   for (let b = 0; b < all.length; b++) if (!Object.is(got.values[b], all[b])) assert.fail(`half 0x${b.toString(16)}: ${got.values[b]}, want ${all[b]}`);
 });
 
-test("the WASM cast_float16_float32 decodes every float16 bit pattern to its exact float32 value", () => {
+/** Runs WASM export `name` (a 4-at-a-time cast) over `input` in the device memory; returns the output bytes. */
+function runCast(name: string, input: Uint16Array | Uint32Array, outBytes: number): ArrayBuffer {
   const rt = fast.fast!.runtime;
-  const from = rt.arena.alloc(65536 * 2)!;
-  const to = rt.arena.alloc(65536 * 4)!;
+  const n = input.length;
+  const from = rt.arena.alloc(input.byteLength)!;
+  const to = rt.arena.alloc(n * outBytes)!;
   try {
-    new Uint16Array(rt.f32.buffer, from, 65536).set(Uint16Array.from({ length: 65536 }, (_, b) => b));
-    rt.run(fast.fast!.pool, "cast_float16_float32", [from, to, 65536, 4096], 16, 0);
-    const got = new Float32Array(rt.f32.buffer, to, 65536);
-    for (let b = 0; b < 65536; b++) if (!Object.is(got[b], Math.fround(float16BitsToFloat32(b)))) assert.fail(`half 0x${b.toString(16)}: ${got[b]}`);
+    new Uint8Array(rt.f32.buffer, from, input.byteLength).set(new Uint8Array(input.buffer, input.byteOffset, input.byteLength));
+    rt.run(fast.fast!.pool, name, [from, to, n, 4096], Math.ceil(n / 4096), 0);
+    return rt.f32.buffer.slice(to, to + n * outBytes) as ArrayBuffer;
   } finally {
-    rt.arena.free(from, 65536 * 2);
-    rt.arena.free(to, 65536 * 4);
+    rt.arena.free(from, input.byteLength);
+    rt.arena.free(to, n * outBytes);
+  }
+}
+
+test("the WASM cast_float16_float32 decodes every float16 bit pattern to its exact float32 value", () => {
+  const got = new Float32Array(
+    runCast(
+      "cast_float16_float32",
+      Uint16Array.from({ length: 65536 }, (_, b) => b),
+      4,
+    ),
+  );
+  for (let b = 0; b < 65536; b++) if (!Object.is(got[b], Math.fround(float16BitsToFloat32(b)))) assert.fail(`half 0x${b.toString(16)}: ${got[b]}`);
+});
+
+test("the WASM cast_float32_float16 rounds like float32ToFloat16Bits: every half's neighbourhood and random patterns", () => {
+  const patterns: number[] = [];
+  // Around every float16 value and every midpoint between two (ties both ways), both signs.
+  for (let h = 0; h < 0x7c01; h++) {
+    const at = Math.fround(float16BitsToFloat32(h));
+    const bits = new Uint32Array(Float32Array.of(at).buffer)[0]!;
+    for (const d of [-1, 0, 1, 0xfff, 0x1000, 0x1001]) patterns.push((bits + d) >>> 0, ((bits + d) | 0x80000000) >>> 0);
+  }
+  patterns.push(0x7f800000, 0xff800000, 0x7fc00000, 0xffc00001, 0x33000000, 0x33000001, 0xb3000000, 0x477fefff, 0x477ff000);
+  let s = 99;
+  for (let i = 0; i < 100_000; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    patterns.push(s >>> 0);
+  }
+  const input = Uint32Array.from(patterns.slice(0, patterns.length - (patterns.length % 4)));
+  const got = new Uint16Array(runCast("cast_float32_float16", input, 2));
+  const values = new Float32Array(input.buffer);
+  for (let i = 0; i < input.length; i++) {
+    const want = float32ToFloat16Bits(values[i]!);
+    if (got[i] !== want) assert.fail(`float32 bits 0x${input[i]!.toString(16)}: got 0x${got[i]!.toString(16)}, want 0x${want.toString(16)}`);
   }
 });

@@ -1,4 +1,4 @@
-import { contiguousStrides, isContiguous, sizeOf, type Shape } from "@polychip/hal";
+import { contiguousStrides, sizeOf, type Shape } from "@polychip/hal";
 import { CpuBuffer, type FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { rawArray, readRaw, scatterStrided, type CpuView } from "../views.ts";
@@ -36,7 +36,7 @@ export function viaFloat32(call: Parameters<CpuKernel>[0], path: FastPath, fast:
     });
     if (!fast({ ...call, inputs: inputs as CpuView[], outputs: outputs as CpuView[] }, path)) return false;
     call.outputs.forEach((y, m) => {
-      if (y.dtype === "float16") roundInto(y, outputs[m]!, rt.f32);
+      if (y.dtype === "float16") roundInto(path, y, outputs[m]!);
     });
     return true;
   } finally {
@@ -64,15 +64,27 @@ function widenInto(path: FastPath, v: CpuView, to: number): void {
   decodeHalfInto(readRaw(v) as Uint16Array, done, n - done, rt.f32, to / 4 + done);
 }
 
-/** Rounds the contiguous float32 `wide` into float16 `y`, through y's strides. */
-function roundInto(y: CpuView, wide: CpuView, f32: Float32Array): void {
+/**
+ * Rounds the contiguous float32 `wide` into float16 `y`: a contiguous `y` in the WASM memory on the
+ * worker pool four at a time (cast_float32_float16), anything else and the last few elements here.
+ */
+function roundInto(path: FastPath, y: CpuView, wide: CpuView): void {
+  const rt = path.runtime;
   const n = sizeOf(y.shape);
-  const bitsOf32 = new Uint32Array(f32.buffer, wide.buffer.wasmOffset!, n);
-  const half = rawArray(y.buffer, "float16") as Uint16Array;
-  if (isContiguous(y.shape, y.strides)) return encodeHalfInto(bitsOf32, 0, n, half, y.offset);
+  const from = wide.buffer.wasmOffset!;
+  const to = address(y);
+  if (to !== undefined && contiguous(y)) {
+    const done = n - (n % 4);
+    if (done > 0) {
+      const perChunk = chunking(path, done, Math.ceil(done / 4096)) * 4096;
+      rt.run(path.pool, "cast_float32_float16", [from, to, done, perChunk], Math.ceil(done / perChunk), 0);
+    }
+    encodeHalfInto(new Uint32Array(rt.f32.buffer, from + done * 4, n - done), 0, n - done, rawArray(y.buffer, "float16") as Uint16Array, y.offset + done);
+    return;
+  }
   const packed = new Uint16Array(n);
-  encodeHalfInto(bitsOf32, 0, n, packed, 0);
-  scatterStrided(packed, 0, half, y.offset, y.shape, y.strides);
+  encodeHalfInto(new Uint32Array(rt.f32.buffer, from, n), 0, n, packed, 0);
+  scatterStrided(packed, 0, rawArray(y.buffer, "float16"), y.offset, y.shape, y.strides);
 }
 
 /**
