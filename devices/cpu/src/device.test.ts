@@ -166,10 +166,12 @@ test("cpuPlugin creates devices with options and carries the kernel list", async
 
 test("the registration list puts a WASM kernel after the reference one for the ops it speeds up", () => {
   const matmuls = cpuKernels.filter((k) => k.op === "matmul");
-  assert.equal(matmuls.length, 2);
+  assert.equal(matmuls.length, 3);
   assert.equal(
     matmuls[0],
     referenceKernels.find((k) => k.op === "matmul"),
   );
   assert.deepEqual(matmuls[1]!.dtypes, ["float32"]);
+  // float16 runs the same WASM kernel through float32 copies (fast/half.ts).
+  assert.deepEqual(matmuls[2]!.dtypes, ["float16"]);
 });

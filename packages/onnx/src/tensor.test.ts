@@ -47,6 +47,12 @@ test("double becomes float32, float16 keeps its dtype, bool and uint8 stay bytes
   assert.equal(tensorFromProto({ dims: [1], dataType: DataType.INT8, int32Data: [-5] }, "i8").dtype, "int8");
 });
 
+test("float16 raw_data decodes every kind of value exactly: normal, subnormal, signed zero, Inf, NaN", () => {
+  const bits = Uint16Array.of(0x3c00, 0xc155, 0x0001, 0x8000, 0x7bff, 0xfc00, 0x7e00);
+  const { values } = tensorValues({ dims: [7], dataType: DataType.FLOAT16, rawData: new Uint8Array(bits.buffer) }, "h");
+  assert.deepEqual(Array.from(values), [1, -2.666015625, 2 ** -24, -0, 65504, -Infinity, NaN]);
+});
+
 test("a data length that does not fill the shape is a FormatError", () => {
   assert.throws(() => tensorFromProto({ dims: [3], dataType: DataType.FLOAT, rawData: new Uint8Array(8) }, "w"), FormatError);
   assert.throws(() => tensorFromProto({ dims: [3], dataType: DataType.FLOAT, floatData: [1] }, "w"), FormatError);

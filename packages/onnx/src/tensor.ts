@@ -112,6 +112,14 @@ function rawView(raw: Uint8Array): DataView {
   return new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
 }
 
+let halfTable: Float32Array | undefined;
+
+/** A float16 bit pattern's value through a table built once: float16 models hold millions of weights. */
+function halfValue(bits: number): number {
+  halfTable ??= Float32Array.from({ length: 65536 }, (_, b) => float16BitsToFloat32(b));
+  return halfTable[bits]!;
+}
+
 /**
  * The element values of a TensorProto as float64 numbers, in row-major order (int64 beyond 2^53
  * rounds; callers that narrow range-check). Used for tensors whose exact ONNX type matters
@@ -145,7 +153,7 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
           values[i] = v.getFloat64(o, true);
           break;
         case DataType.FLOAT16:
-          values[i] = float16BitsToFloat32(v.getUint16(o, true));
+          values[i] = halfValue(v.getUint16(o, true));
           break;
         case DataType.BFLOAT16:
           values[i] = bfloat16ToFloat32(v.getUint16(o, true));

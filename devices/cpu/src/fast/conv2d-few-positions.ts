@@ -85,7 +85,9 @@ function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]): boolea
   return true;
 }
 
-/** Wraps the cpu device's fast conv2d registration: few-position problems here, everything else to it. */
+/** Wraps the cpu device's float32 fast conv2d registration: few-position problems here, everything else to it (float16 keeps its own). */
 export function withFewPositionsConv2d(registrations: CpuRegistration[]): CpuRegistration[] {
-  return registrations.map((r) => (r.op === "conv2d" ? fastKernel("conv2d", r.kernel, (call, path) => runFewPositions(path, call)) : r));
+  return registrations.map((r) =>
+    r.op === "conv2d" && r.dtypes.length === 1 && r.dtypes[0] === "float32" ? fastKernel("conv2d", r.kernel, (call, path) => runFewPositions(path, call)) : r,
+  );
 }

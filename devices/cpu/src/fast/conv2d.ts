@@ -11,6 +11,7 @@ import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
 import type { ConvProblem } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
+import { fastKernelWithHalf } from "./half.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 /** Batch blocks conv2dGradWeight splits a large problem into, whatever the thread count (see there). */
@@ -115,26 +116,30 @@ function forward(path: FastPath, g: Geometry): boolean {
   return true;
 }
 
+/** The forward conv (float32) in WASM, or false when it declines. */
+function conv2dForward({ inputs: [x, w, bias], outputs: [y], attrs }: Parameters<CpuKernel>[0], path: FastPath): boolean {
+  const ptrs = float32Addresses([x, w, y, bias]);
+  if (!ptrs || ![w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
+  const g = geometry("conv2d", x!.shape, w!.shape, attrs);
+  if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
+  [g.image, g.weight, g.out] = ptrs as [number, number, number];
+  g.bias = bias ? ptrs[3]! : 0;
+  if (contiguous(x!)) return forward(path, g);
+  // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
+  return withContiguousCopy(path, x!, (copy) => forward(path, record({ ...g, image: copy }, g.pointwise === 1))) ?? false;
+}
+
 const gradOutFits = (g: Geometry, gradOut: CpuView) => shapesEqual(gradOut.shape, [g.N, g.OC, g.OH, g.OW]);
 
 /**
- * conv2d and its gradients (float32, NCHW, contiguous operands) on the WASM im2col + GEMM; see
+ * conv2d and its gradients (float32, NCHW, contiguous operands; the forward also float16 through
+ * float32 copies) on the WASM im2col + GEMM; see
  * wasm/kernels/conv.ts for the chunking. Anything else — other dtypes, strided views, empty
  * tensors, shapes the reference must reject — goes to the reference kernel.
  */
 export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
   return [
-    fastKernel("conv2d", ref("conv2d"), ({ inputs: [x, w, bias], outputs: [y], attrs }, path) => {
-      const ptrs = float32Addresses([x, w, y, bias]);
-      if (!ptrs || ![w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
-      const g = geometry("conv2d", x!.shape, w!.shape, attrs);
-      if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
-      [g.image, g.weight, g.out] = ptrs as [number, number, number];
-      g.bias = bias ? ptrs[3]! : 0;
-      if (contiguous(x!)) return forward(path, g);
-      // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
-      return withContiguousCopy(path, x!, (copy) => forward(path, record({ ...g, image: copy }, g.pointwise === 1))) ?? false;
-    }),
+    ...fastKernelWithHalf("conv2d", ref("conv2d"), conv2dForward),
 
     fastKernel("conv2dGradInput", ref("conv2dGradInput"), ({ inputs: [gradOut, w], outputs: [y], attrs }, path) => {
       const ptrs = float32Addresses([gradOut, w, y]);

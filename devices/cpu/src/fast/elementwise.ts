@@ -4,6 +4,7 @@ import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "../wasm/kernels/elementwise.ts";
 import { planRows } from "./rows.ts";
+import { fastKernelWithHalf } from "./half.ts";
 import { address, chunking, contiguous, fastKernel } from "./support.ts";
 
 /** a op b for float32 a, b (any broadcast) into a contiguous output of `outBytes` bytes per element. */
@@ -53,13 +54,20 @@ const CASTS: Record<string, string> = {
  * comparisons with any broadcast whose innermost run is contiguous or broadcast; neg, abs, sqrt,
  * reciprocal, floor, ceil, round, relu on contiguous tensors; three casts. Transcendental ops
  * (exp, log, tanh, ...) stay on the reference, whose float64 Math gives the exactly rounded values.
+ * float16 runs the same kernels through float32 copies (half.ts): every one of these ops is a
+ * single correctly rounded IEEE operation, so its float32 result is the reference's float32
+ * value and rounding it to float16 gives the reference's bits.
  */
 export function fastElementwise(ref: (op: string) => CpuKernel): CpuRegistration[] {
   return [
-    ...Object.keys(BINARY_OPS).map((op) => fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`binary_${op}`, a!, b!, y!, path))),
-    ...Object.keys(COMPARE_OPS).map((op) => fastKernel(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`compare_${op}`, a!, b!, y!, path))),
-    ...Object.keys(UNARY_OPS).map((op) =>
-      fastKernel(op, ref(op), ({ inputs: [x], outputs: [y] }, path) => y!.dtype === "float32" && mapKernel(`unary_${op}`, x!, y!, path)),
+    ...Object.keys(BINARY_OPS).flatMap((op) =>
+      fastKernelWithHalf(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`binary_${op}`, a!, b!, y!, path)),
+    ),
+    ...Object.keys(COMPARE_OPS).flatMap((op) =>
+      fastKernelWithHalf(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`compare_${op}`, a!, b!, y!, path)),
+    ),
+    ...Object.keys(UNARY_OPS).flatMap((op) =>
+      fastKernelWithHalf(op, ref(op), ({ inputs: [x], outputs: [y] }, path) => y!.dtype === "float32" && mapKernel(`unary_${op}`, x!, y!, path)),
     ),
     fastKernel(
       "cast",

@@ -15,7 +15,7 @@ import { referenceKernel } from "./support.ts";
 export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistration[] {
   const ref = (op: string) => referenceKernel(reference, op);
   return [
-    fastMatmul(ref("matmul")),
+    ...fastMatmul(ref("matmul")),
     ...withFewPositionsConv2d(fastConv2d(ref)),
     ...fastElementwise(ref),
     ...fastPool(ref),

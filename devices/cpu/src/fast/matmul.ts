@@ -3,68 +3,73 @@ import type { CpuRegistration, CpuKernel } from "../kernels/registration.ts";
 import { GEMM_SCRATCH_BYTES, MR, NR } from "../wasm/kernels/gemm.ts";
 import { DOT_MAX_ROWS } from "../wasm/kernels/matmul-dot.ts";
 import { blockSize, PARALLEL_MIN_MACS, splitMatrix, targetChunks } from "./grid.ts";
-import { contiguous, fastKernel, float32Addresses } from "./support.ts";
+import type { FastPath } from "../device.ts";
+import { fastKernelWithHalf } from "./half.ts";
+import { contiguous, float32Addresses } from "./support.ts";
 
 /**
- * float32 matmul on the WASM GEMM (or, for a few rows against a transposed weight, on plain dot
+ * float32 matmul on the WASM GEMM (float16 through float32 copies: half.ts) (or, for a few rows against a transposed weight, on plain dot
  * products: matmul-dot.ts). Operands may be any strided views (transposes, broadcast batch
  * dims): the packers read them through their strides. Each (batch entry, row block, column block)
  * of the output is one chunk for the worker pool; every output element is computed by the same
  * sequence of operations whatever the split, so results do not depend on the thread count.
  */
-export function fastMatmul(reference: CpuKernel): CpuRegistration {
-  return fastKernel("matmul", reference, ({ inputs: [a, b], outputs: [y], attrs }, path) => {
-    const ptrs = float32Addresses([a, b, y]);
-    if (!ptrs || !contiguous(y!)) return false;
-    const [pa, pb, py] = ptrs as [number, number, number];
-    const r = a!.shape.length;
-    const ta = boolAttr(attrs, "transposeA");
-    const tb = boolAttr(attrs, "transposeB");
-    const M = y!.shape[r - 2]!;
-    const N = y!.shape[r - 1]!;
-    const K = a!.shape[ta ? r - 2 : r - 1]!;
-    const batchShape = y!.shape.slice(0, r - 2);
-    const batches = sizeOf(batchShape);
-    if (M * N * batches === 0) return true;
-    const rt = path.runtime;
-    if (K === 0) {
-      rt.call("zeroF32", py, M * N * batches);
-      return true;
-    }
-    const as = a!.strides;
-    const bs = b!.strides;
-    const aRs = 4 * as[ta ? r - 1 : r - 2]!;
-    const aCs = 4 * as[ta ? r - 2 : r - 1]!;
-    const bRs = 4 * bs[tb ? r - 1 : r - 2]!;
-    const bCs = 4 * bs[tb ? r - 2 : r - 1]!;
-    // Byte offsets of each batch entry's operands, in row-major batch order.
-    const table = rt.tableFor(batches * 8);
-    const i32 = rt.i32;
-    const counter = new Array<number>(batchShape.length).fill(0);
-    for (let batch = 0; batch < batches; batch++) {
-      let ao = 0;
-      let bo = 0;
-      for (let d = 0; d < batchShape.length; d++) {
-        ao += counter[d]! * as[d]!;
-        bo += counter[d]! * bs[d]!;
-      }
-      i32[table / 4 + 2 * batch] = ao * 4;
-      i32[table / 4 + 2 * batch + 1] = bo * 4;
-      for (let d = batchShape.length - 1; d >= 0; d--) {
-        if (++counter[d]! < batchShape[d]!) break;
-        counter[d] = 0;
-      }
-    }
-    const perBatch = Math.ceil(targetChunks(path.threads, M * N * K * batches, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / batches);
-    if (M <= DOT_MAX_ROWS && aCs === 4 && bRs === 4) {
-      // A few rows against Wᵀ: dot products of contiguous rows, no packing (see matmul-dot.ts).
-      const nb = blockSize(N, perBatch, 4);
-      const gn = Math.ceil(N / nb);
-      rt.run(path.pool, "matmulDot", [M, N, K, pa, aRs, pb, bCs, py, table, nb, gn], batches * gn, 0);
-      return true;
-    }
-    const { mb, nb, gm, gn } = splitMatrix(M, N, perBatch, MR, NR);
-    rt.run(path.pool, "matmul", [M, N, K, pa, aRs, aCs, pb, bRs, bCs, py, table, mb, nb, gm, gn], batches * gm * gn, GEMM_SCRATCH_BYTES);
+export function fastMatmul(reference: CpuKernel): CpuRegistration[] {
+  return fastKernelWithHalf("matmul", reference, matmulFast);
+}
+
+/** float32 matmul in WASM, or false when it declines (a non-float32 or outside-WASM operand, a strided output). */
+function matmulFast({ inputs: [a, b], outputs: [y], attrs }: Parameters<CpuKernel>[0], path: FastPath): boolean {
+  const ptrs = float32Addresses([a, b, y]);
+  if (!ptrs || !contiguous(y!)) return false;
+  const [pa, pb, py] = ptrs as [number, number, number];
+  const r = a!.shape.length;
+  const ta = boolAttr(attrs, "transposeA");
+  const tb = boolAttr(attrs, "transposeB");
+  const M = y!.shape[r - 2]!;
+  const N = y!.shape[r - 1]!;
+  const K = a!.shape[ta ? r - 2 : r - 1]!;
+  const batchShape = y!.shape.slice(0, r - 2);
+  const batches = sizeOf(batchShape);
+  if (M * N * batches === 0) return true;
+  const rt = path.runtime;
+  if (K === 0) {
+    rt.call("zeroF32", py, M * N * batches);
     return true;
-  });
+  }
+  const as = a!.strides;
+  const bs = b!.strides;
+  const aRs = 4 * as[ta ? r - 1 : r - 2]!;
+  const aCs = 4 * as[ta ? r - 2 : r - 1]!;
+  const bRs = 4 * bs[tb ? r - 1 : r - 2]!;
+  const bCs = 4 * bs[tb ? r - 2 : r - 1]!;
+  // Byte offsets of each batch entry's operands, in row-major batch order.
+  const table = rt.tableFor(batches * 8);
+  const i32 = rt.i32;
+  const counter = new Array<number>(batchShape.length).fill(0);
+  for (let batch = 0; batch < batches; batch++) {
+    let ao = 0;
+    let bo = 0;
+    for (let d = 0; d < batchShape.length; d++) {
+      ao += counter[d]! * as[d]!;
+      bo += counter[d]! * bs[d]!;
+    }
+    i32[table / 4 + 2 * batch] = ao * 4;
+    i32[table / 4 + 2 * batch + 1] = bo * 4;
+    for (let d = batchShape.length - 1; d >= 0; d--) {
+      if (++counter[d]! < batchShape[d]!) break;
+      counter[d] = 0;
+    }
+  }
+  const perBatch = Math.ceil(targetChunks(path.threads, M * N * K * batches, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / batches);
+  if (M <= DOT_MAX_ROWS && aCs === 4 && bRs === 4) {
+    // A few rows against Wᵀ: dot products of contiguous rows, no packing (see matmul-dot.ts).
+    const nb = blockSize(N, perBatch, 4);
+    const gn = Math.ceil(N / nb);
+    rt.run(path.pool, "matmulDot", [M, N, K, pa, aRs, pb, bCs, py, table, nb, gn], batches * gn, 0);
+    return true;
+  }
+  const { mb, nb, gm, gn } = splitMatrix(M, N, perBatch, MR, NR);
+  rt.run(path.pool, "matmul", [M, N, K, pa, aRs, aCs, pb, bRs, bCs, py, table, mb, nb, gm, gn], batches * gm * gn, GEMM_SCRATCH_BYTES);
+  return true;
 }

@@ -4,6 +4,7 @@ import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { POOL } from "../wasm/kernels/pool.ts";
 import { targetChunks } from "./grid.ts";
+import { fastKernelWithHalf } from "./half.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 type Geometry = Record<(typeof POOL.fields)[number], number>;
@@ -49,10 +50,10 @@ function launch(path: FastPath, name: string, g: Geometry, scratchBytes: number)
 const fits = (g: Geometry, x: Shape, gradOut: CpuView) => shapesEqual(gradOut.shape, [x[0]!, x[1]!, g.OH, g.OW]);
 const allContiguous = (...views: CpuView[]) => views.every(contiguous);
 
-/** Max and average pooling and their gradients (float32, contiguous NCHW) in WASM, one chunk per block of planes. */
+/** Max and average pooling (float32, and float16 through float32 copies) and their gradients (float32) in contiguous NCHW in WASM, one chunk per block of planes. */
 export function fastPool(ref: (op: string) => CpuKernel): CpuRegistration[] {
   return [
-    fastKernel("maxPool2d", ref("maxPool2d"), ({ inputs: [x], outputs: [y], attrs }, path) => {
+    ...fastKernelWithHalf("maxPool2d", ref("maxPool2d"), ({ inputs: [x], outputs: [y], attrs }, path) => {
       const ptrs = float32Addresses([x, y]);
       const g = geometry("maxPool2d", x!.shape, attrs);
       if (!ptrs || !g || !allContiguous(x!, y!)) return false;
@@ -68,7 +69,7 @@ export function fastPool(ref: (op: string) => CpuKernel): CpuRegistration[] {
       launch(path, "maxPool2dGrad", g, g.H * g.W * 8);
       return true;
     }),
-    fastKernel("avgPool2d", ref("avgPool2d"), ({ inputs: [x], outputs: [y], attrs }, path) => {
+    ...fastKernelWithHalf("avgPool2d", ref("avgPool2d"), ({ inputs: [x], outputs: [y], attrs }, path) => {
       const ptrs = float32Addresses([x, y]);
       const g = geometry("avgPool2d", x!.shape, attrs);
       if (!ptrs || !g || !allContiguous(x!, y!)) return false;

@@ -226,6 +226,81 @@ export function emitElementwise(mod: ModuleBuilder): void {
       ],
     );
   });
+  // float16 bits to float32, four at a time (n a multiple of 4): the magnitude's bits moved up to a
+  // float32's exponent and mantissa, scaled by 2^112 to move the bias from 15 to 127 (exact, and it
+  // normalises subnormal halves); Inf and NaN keep an all-ones exponent; the sign moves up 16 bits.
+  defineFunction(mod, "cast_float16_float32", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
+    const [end] = locals(fn, "i32", 1);
+    const [h, bits] = [fn.local("v128"), fn.local("v128")];
+    const splat = (v: number) => i32x4.splat(i32.const(v));
+    return chunkRange(
+      p,
+      end,
+      4,
+      [
+        whileLoop(
+          i32.lt_u(get(p.out), get(end)),
+          set(h, i32x4.extend_low_i16x8_u(v128.load64Zero(get(p.x)))),
+          set(bits, i32x4.shl(v128.and(get(h), splat(0x7fff)), i32.const(13))),
+          v128.store(
+            get(p.out),
+            v128.or(
+              v128.bitselect(
+                v128.or(get(bits), splat(0x7f800000)),
+                f32x4.mul(get(bits), f32x4.splat(f32.const(2 ** 112))),
+                i32x4.gt_s(v128.and(get(h), splat(0x7fff)), splat(0x7bff)),
+              ),
+              i32x4.shl(v128.and(get(h), splat(0x8000)), i32.const(16)),
+            ),
+          ),
+          inc(p.out, 16),
+          inc(p.x, 8),
+        ),
+      ],
+      [
+        [p.x, 2],
+        [p.out, 4],
+      ],
+    );
+  });
+  // float32 to float16 bits, round to nearest even, four at a time (n a multiple of 4); the same
+  // bits as the HAL's float32ToFloat16Bits. A normal half: rebias the exponent, add just under
+  // half an ulp plus the kept lsb, shift. A subnormal or zero half: add 0.5, whose float32 ulp is
+  // float16's subnormal step 2^-24, so the float add does the rounding; the mantissa is the half.
+  // Past 65520 the result is Inf, and NaN is the quiet 0x7e00, each with the sign.
+  defineFunction(mod, "cast_float32_float16", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
+    const [end] = locals(fn, "i32", 1);
+    const [x, a, r] = [fn.local("v128"), fn.local("v128"), fn.local("v128")];
+    const splat = (v: number) => i32x4.splat(i32.const(v));
+    const normal = i32x4.shr_u(
+      i32x4.add(i32x4.sub(get(a), splat(112 << 23)), i32x4.add(splat(0xfff), v128.and(i32x4.shr_u(get(a), i32.const(13)), splat(1)))),
+      i32.const(13),
+    );
+    const subnormal = i32x4.sub(f32x4.add(get(a), f32x4.splat(f32.const(0.5))), splat(0x3f000000));
+    return chunkRange(
+      p,
+      end,
+      2,
+      [
+        whileLoop(
+          i32.lt_u(get(p.out), get(end)),
+          set(x, v128.load(get(p.x))),
+          set(a, v128.and(get(x), splat(0x7fffffff))),
+          set(r, v128.bitselect(subnormal, normal, i32x4.gt_s(splat(0x38800000), get(a)))),
+          set(r, v128.bitselect(splat(0x7c00), get(r), i32x4.gt_s(get(a), splat(0x477fefff)))),
+          set(r, v128.bitselect(splat(0x7e00), get(r), i32x4.gt_s(get(a), splat(0x7f800000)))),
+          set(r, v128.or(get(r), v128.and(i32x4.shr_u(get(x), i32.const(16)), splat(0x8000)))),
+          v128.store64Lane(get(p.out), i16x8.narrow_i32x4_u(get(r), get(r)), 0),
+          inc(p.out, 8),
+          inc(p.x, 16),
+        ),
+      ],
+      [
+        [p.x, 4],
+        [p.out, 2],
+      ],
+    );
+  });
   defineFunction(mod, "cast_int32_float32", { params: i32Params("x", "out", "n", "perChunk", "chunk0", "chunk1", "scratch") }, (p, fn) => {
     const [end] = locals(fn, "i32", 1);
     return chunkRange(
