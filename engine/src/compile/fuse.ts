@@ -77,11 +77,11 @@ export function fusedSteps(program: StepProgram, options: FuseOptions = {}): Pla
   return buildSteps(program, groupOfNode, live);
 }
 
-/** The epilogue op a float32 GEMM node can head on its device, if any. */
+/** The epilogue op a float32 or float16 GEMM node can head on its device, if any (a float16 product rounds to half before the program, as the GEMM would store it). */
 function epilogueFor(program: StepProgram, n: StepNode, options: FuseOptions): string | undefined {
   const op = EPILOGUE_OF.get(n.op);
   const dtype = program.values[n.outputs[0]!]!.dtype;
-  if (!op || !options.epilogues || dtype !== "float32") return undefined;
+  if (!op || !options.epilogues || (dtype !== "float32" && dtype !== "float16")) return undefined;
   return options.epilogues(op, n.device, dtype) ? op : undefined;
 }
 

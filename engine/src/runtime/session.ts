@@ -461,7 +461,7 @@ export async function createSession(graph: Graph, options: SessionOptions = {}):
 function fusedOrAsIs(graph: Graph, device: string): Graph {
   try {
     const entry = getDeviceEntry(device);
-    return loadTimePasses(graph, { supports: (op) => findKernel(entry, op, "float32") !== undefined });
+    return loadTimePasses(graph, { supports: (op, dtype) => findKernel(entry, op, dtype) !== undefined });
   } catch {
     return graph;
   }

@@ -124,7 +124,7 @@ async function fusedView(graph: IrGraph): Promise<GraphView["fused"]> {
   if (!passes.ok) return passes;
   try {
     const device = engine.defaultDevice();
-    const fused = passes.value(graph, { supports: (op: string) => engine.hasKernel(op, "float32", device) }) as IrGraph;
+    const fused = passes.value(graph, { supports: (op: string, dtype: "float32" | "float16") => engine.hasKernel(op, dtype, device) }) as IrGraph;
     const nodes = nodeViews(fused);
     const groups = fusedGroups(graph.nodes, fused.nodes);
     for (const g of groups) Object.assign(nodes[g.node]!, { fused: g.ops, members: g.members });

@@ -3,8 +3,8 @@ import { inferShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode } from "../ir.ts";
 
 export interface FuseEpiloguesOptions {
-  /** Whether the target device runs epilogue `op` (conv2dEpilogue, matmulEpilogue) natively: only then is a GEMM fused. */
-  readonly supports: (op: string) => boolean;
+  /** Whether the target device runs epilogue `op` (conv2dEpilogue, matmulEpilogue) at `dtype` natively: only then is a GEMM fused. */
+  readonly supports: (op: string, dtype: "float32" | "float16") => boolean;
 }
 
 /**
@@ -17,7 +17,7 @@ export const MAX_EPILOGUE_OPERANDS = 8;
 const EPILOGUE_OF = new Map(Object.entries(EPILOGUE_BASES).map(([op, { base }]) => [base, op]));
 
 /**
- * Folds each float32 GEMM (conv2d, matmul, conv2dGradInput: see EPILOGUE_BASES) whose result only one elementwise node reads (a `fused` node,
+ * Folds each float32 or float16 GEMM (conv2d, matmul, conv2dGradInput: see EPILOGUE_BASES) whose result only one elementwise node reads (a `fused` node,
  * as fuseElementwise leaves them, or a single elementwise op) into that node, as a
  * conv2dEpilogue / matmulEpilogue: the device applies the bias, activation or residual add while
  * storing the product. The reader must have the product's shape (the product is not broadcast)
@@ -34,14 +34,15 @@ export function fuseEpilogues(graph: Graph, options: FuseEpiloguesOptions): Grap
   graph.nodes.forEach((gemm, i) => {
     const op = EPILOGUE_OF.get(gemm.op);
     const product = gemm.outputs[0]!;
-    if (!op || gemm.outputs.length !== 1 || graphOutputs.has(product) || !options.supports(op)) return;
+    if (!op || gemm.outputs.length !== 1 || graphOutputs.has(product)) return;
     const baseInputs = withoutTrailingGaps(gemm.inputs);
     if (baseInputs.includes("")) return;
     const users = readers.get(product) ?? [];
     if (users.length !== 1 || replaced.has(users[0]!)) return;
     const reader = graph.nodes[users[0]!]!;
     const [p, out] = [types.get(product), types.get(reader.outputs[0]!)];
-    if (!p || !out || p.dtype !== "float32" || JSON.stringify(p.shape) !== JSON.stringify(out.shape) || p.shape.includes("?")) return;
+    if (!p || !out || (p.dtype !== "float32" && p.dtype !== "float16") || !options.supports(op, p.dtype)) return;
+    if (JSON.stringify(p.shape) !== JSON.stringify(out.shape) || p.shape.includes("?")) return;
     const program = programOf(reader);
     if (!program) return;
     const at = reader.inputs.indexOf(product);
