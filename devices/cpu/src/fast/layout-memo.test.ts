@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { contiguousStrides, KernelRegistry, type Attrs, type KernelCall } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
-import { fusedChecksOnOneAndThreeThreads, input, program } from "../fused-test-helpers.ts";
+import { fusedChecks, fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import { cpuKernels } from "../registrations.ts";
 import { download, runOp, uploadView, type HostInput } from "../testing.ts";
 import type { CpuBuffer } from "../device.ts";
@@ -10,7 +10,8 @@ import type { CpuView } from "../views.ts";
 import { LayoutMemo } from "./layout-memo.ts";
 
 const device = new CpuDevice({ threads: 1 });
-after(() => device.dispose());
+const reference = new CpuDevice({ wasm: false });
+after(() => Promise.all([device.dispose(), reference.dispose()]));
 const checks = fusedChecksOnOneAndThreeThreads();
 const registry = new KernelRegistry();
 registry.registerAll(cpuKernels);
@@ -45,6 +46,20 @@ test("one fused attrs object over new shapes and broadcasts equals the unfused o
     [input(7, [3, 2, 9]), input(8, [3, 2, 9])],
   ];
   for (const { assertSameBits } of checks) for (const inputs of runs) assertSameBits(attrs, inputs);
+});
+
+test("one fused attrs object on the generated JavaScript kernel, flat then strided then flat, equals the unfused ops", () => {
+  const attrs = program(
+    [
+      { op: "exp", args: [0] },
+      { op: "mul", args: [2, 1] },
+    ],
+    [3],
+  );
+  const { assertSameBits } = fusedChecks(reference);
+  assertSameBits(attrs, [input(1, [3, 5]), input(2, [5])]);
+  assertSameBits(attrs, [transposed(3, [4, 6]), input(4, [4, 1])]);
+  assertSameBits(attrs, [input(5, [2, 7]), input(6, [2, 7])]);
 });
 
 /** Launches `call` after pointing it at fresh uploads of `inputs` and an output of `outShape`; the output's values. */
