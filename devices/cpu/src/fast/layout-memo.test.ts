@@ -96,6 +96,18 @@ test("one reduction call object relaunched with new shapes equals a fresh call e
   for (const [inputs, shape] of cases) assert.deepEqual(relaunch(call, inputs, shape), Array.from(runOp("reduceSum", inputs, attrs, { device })[0]!.values));
 });
 
+test("one gather call object relaunched with new shapes and indices equals a fresh call each time", () => {
+  const attrs: Attrs = { axis: 1 };
+  const call = { op: "gather", inputs: [] as CpuView[], outputs: [] as CpuView[], attrs };
+  const indices = (values: number[]): HostInput => ({ values, shape: [values.length], dtype: "int32" });
+  const cases: [HostInput[], number[]][] = [
+    [[input(1, [2, 5, 3]), indices([4, 0])], [2, 2, 3]],
+    [[input(2, [3, 4]), indices([3, 1, 2])], [3, 3]],
+    [[input(3, [2, 5, 3]), indices([1, 1])], [2, 2, 3]],
+  ];
+  for (const [inputs, shape] of cases) assert.deepEqual(relaunch(call, inputs, shape), Array.from(runOp("gather", inputs, attrs, { device })[0]!.values));
+});
+
 test("one epilogue attrs object over new shapes equals a fresh attrs object each time", () => {
   const attrs: Attrs = { program: JSON.stringify([{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }]), outputs: [3], baseInputs: 2 };
   const cases: HostInput[][] = [
