@@ -46,15 +46,15 @@ function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[], o
     const cpu = device as CpuDevice;
     const baseInputs = inputs.slice(0, e.baseInputs) as CpuView[];
     const outs = outputs as readonly CpuView[];
-    const { dtype, shape } = route;
+    const { dtype, shape, size } = route;
     let scratch: CpuBuffer | undefined;
     const product: CpuView =
       target >= 0
         ? outs[target]!
-        : { buffer: (scratch = cpu.alloc(Math.max(4, sizeOf(shape) * dtypeBytes(dtype)))), dtype, shape, strides: contiguousStrides(shape), offset: 0 };
+        : { buffer: (scratch = cpu.alloc(Math.max(4, size * dtypeBytes(dtype)))), dtype, shape, strides: contiguousStrides(shape), offset: 0 };
     try {
       find(e.base, dtype)({ op: e.base, inputs: baseInputs, outputs: [product], attrs: e.baseAttrs }, device);
-      if (rest.length === 0 || sizeOf(shape) === 0) return;
+      if (rest.length === 0 || size === 0) return;
       const programInputs = [product, ...(inputs.slice(e.baseInputs) as CpuView[])];
       find("fused", dtype)({ op: "fused", inputs: programInputs, outputs: rest.map((m) => outs[m]!), attrs: fusedAttrs }, device);
     } finally {
@@ -68,6 +68,7 @@ interface EpilogueRoute {
   readonly e: Epilogue;
   readonly dtype: DType;
   readonly shape: readonly number[];
+  readonly size: number;
   /** The output the product is written into, or -1 for scratch. */
   readonly target: number;
   /** The outputs the program writes (all but one that is the product itself), and the `fused` attrs that write them. */
@@ -87,7 +88,7 @@ function routeOf(op: string, { inputs, outputs, attrs }: Parameters<CpuKernel>[0
   const target = direct >= 0 ? direct : inPlace ? outputs.findIndex(usable) : -1;
   const rest = outputs.map((_, m) => m).filter((m) => m !== direct);
   const fusedAttrs: Attrs = { program: e.fusedAttrs.program, outputs: rest.map((m) => e.program.outputs[m]!) };
-  return { e, dtype, shape, target, rest, fusedAttrs };
+  return { e, dtype, shape, size: sizeOf(shape), target, rest, fusedAttrs };
 }
 
 /**
