@@ -108,6 +108,17 @@ test("one gather call object relaunched with new shapes and indices equals a fre
   for (const [inputs, shape] of cases) assert.deepEqual(relaunch(call, inputs, shape), Array.from(runOp("gather", inputs, attrs, { device })[0]!.values));
 });
 
+test("one softmax call object relaunched with new shapes equals a fresh call each time", () => {
+  const attrs: Attrs = { axis: 1 };
+  const call = { op: "softmax", inputs: [] as CpuView[], outputs: [] as CpuView[], attrs };
+  const cases: [HostInput[], number[]][] = [
+    [[input(1, [2, 5, 3], "float32", 1)], [2, 5, 3]],
+    [[input(2, [4, 3], "float32", 1)], [4, 3]],
+    [[input(3, [2, 5, 3], "float32", 1)], [2, 5, 3]],
+  ];
+  for (const [inputs, shape] of cases) assert.deepEqual(relaunch(call, inputs, shape), Array.from(runOp("softmax", inputs, attrs, { device })[0]!.values));
+});
+
 test("one epilogue attrs object over new shapes equals a fresh attrs object each time", () => {
   const attrs: Attrs = { program: JSON.stringify([{ op: "add", args: [0, 1] }, { op: "relu", args: [2] }]), outputs: [3], baseInputs: 2 };
   const cases: HostInput[][] = [
