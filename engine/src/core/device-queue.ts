@@ -48,6 +48,15 @@ export class DeviceQueue {
   /** Reads bytes once everything queued before has run; `target` names what is read if it times out. */
   read(buffer: DeviceBuffer, byteOffset: number, byteLength: number, target?: ReadTarget): Promise<Uint8Array> {
     this.throwIfFailed();
+    // Nothing queued and memory the host sees: the bytes are final now, and a synchronous read
+    // cannot outlive a deadline timer (which could only fire after it returned), so none is set.
+    if (this.outstanding === 0 && this.device.readSync) {
+      try {
+        return Promise.resolve(this.device.readSync(buffer, byteOffset, byteLength));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const reading =
       this.outstanding === 0
         ? this.device.read(buffer, byteOffset, byteLength)

@@ -52,3 +52,13 @@ test("a bad base input count, an enlarging extra or a bad program is refused nam
     { message: /^conv2d: / },
   );
 });
+
+test("one epilogue attrs object read again, for another op or input count, reads afresh and still refuses a bad count", () => {
+  const attrs = { ...biasRelu, baseInputs: 2 };
+  const matmul = parseEpilogue("matmulEpilogue", attrs, 3);
+  assert.equal(parseEpilogue("matmulEpilogue", attrs, 3), matmul, "kept for the same op and count");
+  assert.deepEqual(parseEpilogue("conv2dEpilogue", attrs, 3), parseEpilogue("conv2dEpilogue", { ...attrs }, 3));
+  assert.equal(parseEpilogue("conv2dEpilogue", attrs, 3).base, "conv2d");
+  assert.throws(() => parseEpilogue("matmulEpilogue", attrs, 1), { message: /^matmulEpilogue: attrs\.baseInputs must be 2 \(the matmul inputs, of 1\)/ });
+  assert.equal(parseEpilogue("matmulEpilogue", attrs, 3).base, "matmul");
+});

@@ -38,6 +38,21 @@ export interface Epilogue {
  * and input count (`attrs.baseInputs`), and the program over [GEMM result, extra inputs...].
  */
 export function parseEpilogue(op: string, attrs: Attrs, inputCount: number): Epilogue {
+  const kept = parsedEpilogues.get(attrs);
+  if (kept && kept.op === op && kept.inputCount === inputCount) return kept.epilogue;
+  const epilogue = readEpilogue(op, attrs, inputCount);
+  parsedEpilogues.set(attrs, { op, inputCount, epilogue });
+  return epilogue;
+}
+
+/**
+ * Epilogues read before, by attrs object (device kernels parse on every call, with the node's
+ * same attrs each run; attrs objects are not changed once a node holds them), with the op and
+ * input count they were read for. Errors are never kept.
+ */
+const parsedEpilogues = new WeakMap<Attrs, { readonly op: string; readonly inputCount: number; readonly epilogue: Epilogue }>();
+
+function readEpilogue(op: string, attrs: Attrs, inputCount: number): Epilogue {
   const spec = EPILOGUE_BASES[op];
   if (!spec) throw new ShapeError(`${op}: not an epilogue op (known: ${Object.keys(EPILOGUE_BASES).join(", ")})`);
   const baseInputs = numAttr(op, attrs, "baseInputs");

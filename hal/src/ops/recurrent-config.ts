@@ -144,8 +144,35 @@ function parseActivations(kind: RecurrentKind, attrs: Attrs, directions: number)
   return Array.from({ length: directions }, (_, d) => all.slice(d * per, (d + 1) * per));
 }
 
-/** Reads and checks the inputs and attrs of a recurrent op; every error names the op and the shapes. */
+/** A config read before, by attrs object, with the op and input metas it was read for. */
+const configs = new WeakMap<Attrs, { readonly op: RecurrentOp; readonly ins: readonly TensorMeta[]; readonly config: RecurrentConfig }>();
+
+function sameMetas(a: readonly TensorMeta[], b: readonly TensorMeta[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.dtype !== y.dtype || x.shape.length !== y.shape.length) return false;
+    for (let d = 0; d < x.shape.length; d++) if (x.shape[d] !== y.shape[d]) return false;
+  }
+  return true;
+}
+
+/**
+ * Reads and checks the inputs and attrs of a recurrent op; every error names the op and the
+ * shapes. A node's kernel asks again on every run with the same attrs object: the config read
+ * for those attrs is reused while the op and the inputs' dtypes and shapes are the same (attrs
+ * objects are not changed once a node holds them).
+ */
 export function recurrentConfig(op: RecurrentOp, ins: readonly TensorMeta[], attrs: Attrs): RecurrentConfig {
+  const kept = configs.get(attrs);
+  if (kept && kept.op === op && sameMetas(kept.ins, ins)) return kept.config;
+  const config = readRecurrentConfig(op, ins, attrs);
+  configs.set(attrs, { op, ins: ins.map((m) => ({ dtype: m.dtype, shape: [...m.shape] })), config });
+  return config;
+}
+
+function readRecurrentConfig(op: RecurrentOp, ins: readonly TensorMeta[], attrs: Attrs): RecurrentConfig {
   const kind = RECURRENT_KINDS[op];
   const present = presentInputs(kind, attrs, ins.length);
   const [x, w, r] = ins as [TensorMeta, TensorMeta, TensorMeta];

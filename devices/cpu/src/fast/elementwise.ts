@@ -3,25 +3,37 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "../wasm/kernels/elementwise.ts";
-import { planRows } from "./rows.ts";
 import { fastKernelWithHalf } from "./half.ts";
+import { LayoutMemo } from "./layout-memo.ts";
+import { planRows, type RowPlan } from "./rows.ts";
 import { address, chunking, contiguous, fastKernel } from "./support.ts";
 
-/** a op b for float32 a, b (any broadcast) into a contiguous output of `outBytes` bytes per element. */
-function rowsKernel(name: string, a: CpuView, b: CpuView, y: CpuView, path: FastPath): boolean {
+/** A binary call's row walk with its offsets in bytes, by call and layouts (false: not for the WASM loop). */
+const rowLaunches = new LayoutMemo<{ readonly plan: RowPlan; readonly byteOffsets: Int32Array } | false>();
+
+function prepareRows(a: CpuView, b: CpuView, y: CpuView): { readonly plan: RowPlan; readonly byteOffsets: Int32Array } | false {
   if (a.dtype !== "float32" || b.dtype !== "float32" || !contiguous(y)) return false;
+  const plan = planRows(y.shape, [a, b]);
+  return plan ? { plan, byteOffsets: plan.offsets.map((o) => o * 4) } : false;
+}
+
+/** a op b for float32 a, b (any broadcast) into a contiguous output; the row walk is kept per call while its layouts stay the same. */
+function rowsKernel(name: string, call: Parameters<CpuKernel>[0], path: FastPath): boolean {
+  const a = call.inputs[0]!;
+  const b = call.inputs[1]!;
+  const y = call.outputs[0]!;
+  let launch = rowLaunches.get(call, call.inputs, call.outputs);
+  if (launch === undefined) launch = rowLaunches.set(call, prepareRows(a, b, y), call.inputs, call.outputs);
+  if (launch === false) return false;
   const pa = address(a);
   const pb = address(b);
   const py = address(y);
   if (pa === undefined || pb === undefined || py === undefined) return false;
-  const plan = planRows(y.shape, [a, b]);
-  if (!plan) return false;
+  const { plan } = launch;
   if (plan.total === 0) return true;
   const rt = path.runtime;
   const table = rt.tableFor(plan.rows * 8);
-  const i32 = rt.i32;
-  const t = table / 4;
-  for (let i = 0; i < plan.offsets.length; i++) i32[t + i] = plan.offsets[i]! * 4;
+  rt.i32.set(launch.byteOffsets, table / 4);
   const perChunk = chunking(path, plan.total, plan.rows);
   const args = [pa, pb, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk];
   rt.run(path.pool, name, args, Math.ceil(plan.rows / perChunk), 0);
@@ -60,15 +72,18 @@ const CASTS: Record<string, string> = {
  */
 export function fastElementwise(ref: (op: string) => CpuKernel): CpuRegistration[] {
   return [
-    ...Object.keys(BINARY_OPS).flatMap((op) =>
-      fastKernelWithHalf(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`binary_${op}`, a!, b!, y!, path)),
-    ),
-    ...Object.keys(COMPARE_OPS).flatMap((op) =>
-      fastKernelWithHalf(op, ref(op), ({ inputs: [a, b], outputs: [y] }, path) => rowsKernel(`compare_${op}`, a!, b!, y!, path)),
-    ),
-    ...Object.keys(UNARY_OPS).flatMap((op) =>
-      fastKernelWithHalf(op, ref(op), ({ inputs: [x], outputs: [y] }, path) => y!.dtype === "float32" && mapKernel(`unary_${op}`, x!, y!, path)),
-    ),
+    ...Object.keys(BINARY_OPS).flatMap((op) => {
+      const name = `binary_${op}`;
+      return fastKernelWithHalf(op, ref(op), (call, path) => rowsKernel(name, call, path));
+    }),
+    ...Object.keys(COMPARE_OPS).flatMap((op) => {
+      const name = `compare_${op}`;
+      return fastKernelWithHalf(op, ref(op), (call, path) => rowsKernel(name, call, path));
+    }),
+    ...Object.keys(UNARY_OPS).flatMap((op) => {
+      const name = `unary_${op}`;
+      return fastKernelWithHalf(op, ref(op), ({ inputs: [x], outputs: [y] }, path) => y!.dtype === "float32" && mapKernel(name, x!, y!, path));
+    }),
     fastKernel(
       "cast",
       ref("cast"),

@@ -6,6 +6,7 @@ import type { CpuView } from "../views.ts";
 import { fusedKernelSource } from "../kernels/fused.ts";
 import { fusedModuleBytes, wasmCanRun } from "../wasm/kernels/fused.ts";
 import { runStaged } from "./fused-staged-run.ts";
+import { LayoutMemo } from "./layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
 import { address, chunking, fastPathOf } from "./support.ts";
 
@@ -15,6 +16,8 @@ type FusedInput = TensorMeta & { readonly strides?: readonly number[] };
 const MAX_CACHED = 256;
 /** Loaded programs by (program, outputs, input dtypes and which are constant along a row, memory kind); null: not a WASM program. */
 const compiled = new Map<string, GeneratedModule | null>();
+/** Modules dropped from `compiled` (and unloaded): a kept launch holding one loads it again. */
+const unloaded = new WeakSet<GeneratedModule>();
 
 /** The row walk of the output for these inputs, or undefined when some input is strided along the row (a transposed view). */
 function rowPlanOf(inputs: readonly FusedInput[]): RowPlan | undefined {
@@ -65,23 +68,36 @@ function moduleFor(attrs: Attrs, inputs: readonly CpuView[], rowConstant: readon
     if (compiled.size >= MAX_CACHED) {
       const [oldKey, old] = compiled.entries().next().value!;
       compiled.delete(oldKey);
-      if (old) rt.unloadModule(old);
+      if (old) {
+        rt.unloadModule(old);
+        unloaded.add(old);
+      }
     }
     compiled.set(key, module);
   }
   return module;
 }
 
-/** The WASM row loop, across the device's threads when large, if the program and the views allow it; false sends the call to the JavaScript kernel. */
-function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: FastPath): boolean {
-  const views = inputs as readonly CpuView[];
-  const wasmType = (dtype: string) => dtype === "float32" || dtype === "bool";
+/** What a `fused` call runs for one set of layouts: its module and row walk, with the row offsets in bytes. */
+interface FusedLaunch {
+  readonly rt: WasmRuntime;
+  readonly program: unknown;
+  readonly outputs: unknown;
+  readonly module: GeneratedModule;
+  readonly plan: RowPlan;
+  readonly byteOffsets: Int32Array;
+}
+
+/** Launches by attrs object and layouts (false: the WASM loop declines these layouts). */
+const launches = new LayoutMemo<FusedLaunch | false>();
+
+const wasmType = (dtype: string) => dtype === "float32" || dtype === "bool";
+
+/** The launch for these layouts, or false when the program or the layouts are not for the WASM loop. */
+function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime): FusedLaunch | false {
   if (views.some((v) => !wasmType(v.dtype)) || outputs.some((y) => !wasmType(y.dtype) || !isContiguous(y.shape, y.strides))) return false;
-  const addresses = [...views, ...(outputs as readonly CpuView[])].map(address);
-  if (addresses.some((a) => a === undefined)) return false;
   const plan = planRows(outputs[0]!.shape, views);
   if (!plan) return false;
-  const rt = path.runtime;
   const module = moduleFor(
     attrs,
     views,
@@ -89,15 +105,46 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
     rt,
   );
   if (!module) return false;
-  if (plan.total === 0) return true;
   const count = views.length;
-  const table = rt.tableFor(plan.offsets.length * 4);
-  const i32 = rt.i32;
-  const t = table / 4;
   const bytes = views.map((v) => dtypeBytes(v.dtype));
-  for (let i = 0; i < plan.offsets.length; i++) i32[t + i] = plan.offsets[i]! * bytes[i % count]!;
+  const byteOffsets = plan.offsets.map((o, i) => o * bytes[i % count]!);
+  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets };
+}
+
+/** The kept launch when it still applies: same runtime and program, and its module still loaded. */
+function keptLaunch(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime): FusedLaunch | false | undefined {
+  const kept = launches.get(attrs, views, outputs);
+  if (kept === false) return false;
+  if (!kept || kept.rt !== rt || kept.program !== attrs.program || kept.outputs !== attrs.outputs || unloaded.has(kept.module)) return undefined;
+  return kept;
+}
+
+/** The WASM row loop, across the device's threads when large, if the program and the views allow it; false sends the call to the JavaScript kernel. */
+function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: FastPath): boolean {
+  const views = inputs as readonly CpuView[];
+  const outs = outputs as readonly CpuView[];
+  const rt = path.runtime;
+  let launch = keptLaunch(attrs, views, outs, rt);
+  if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt), views, outs);
+  if (launch === false) return false;
+  const count = views.length;
+  const args: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const a = address(views[k]!);
+    if (a === undefined) return false;
+    args.push(a);
+  }
+  for (const y of outs) {
+    const a = address(y);
+    if (a === undefined) return false;
+    args.push(a);
+  }
+  const { plan, module } = launch;
+  if (plan.total === 0) return true;
+  const table = rt.tableFor(plan.offsets.length * 4);
+  rt.i32.set(launch.byteOffsets, table / 4);
   const perChunk = chunking(path, plan.total, plan.rows);
-  const args = [...(addresses as number[]), plan.total, plan.rowLen, plan.rows, table, perChunk];
+  args.push(plan.total, plan.rowLen, plan.rows, table, perChunk);
   rt.runModule(path.pool, module, args, Math.ceil(plan.rows / perChunk), 0);
   return true;
 }

@@ -5,6 +5,7 @@ import type { CpuView } from "../views.ts";
 import type { Struct } from "../wasm/struct.ts";
 import { BATCH_NORM, LAYER_NORM, SOFTMAX } from "../wasm/kernels/normalize.ts";
 import { targetChunks } from "./grid.ts";
+import { LayoutMemo } from "./layout-memo.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 function launch<F extends string>(
@@ -29,21 +30,29 @@ function launch<F extends string>(
 /** A parameter the WASM kernel reads directly: absent, or contiguous float32 of exactly `shape`. */
 const plainParameter = (v: CpuView | undefined, shape: readonly number[]) => !v || (contiguous(v) && shapesEqual(v.shape, shape));
 
+/** A softmax's axis length and the elements after it, by call and input layout (the axis attribute is read once). */
+const softmaxRows = new LayoutMemo<{ readonly D: number; readonly inner: number }>();
+
 /**
  * softmax, logSoftmax, layerNorm and batchNorm (float32, contiguous) in WASM, in float64 like the
  * reference. Parameters that need broadcasting (a layerNorm weight of fewer dims) stay on the reference.
  */
 export function fastNormalize(ref: (op: string) => CpuKernel): CpuRegistration[] {
   const softmax = (op: string, log: boolean) =>
-    fastKernel(op, ref(op), ({ inputs: [x], outputs: [y], attrs }, path) => {
+    fastKernel(op, ref(op), (call, path) => {
+      const [x] = call.inputs;
+      const [y] = call.outputs;
       const ptrs = float32Addresses([x, y]);
       if (!ptrs || !contiguous(x!) || !contiguous(y!)) return false;
       const shape = x!.shape;
       const n = sizeOf(shape);
       if (n === 0) return true;
-      const axis = normalizeAxis(op, numAttr(op, attrs, "axis", -1), shape.length);
-      const D = shape[axis] ?? 1;
-      const inner = sizeOf(shape.slice(axis + 1));
+      let rows = softmaxRows.get(call, call.inputs);
+      if (!rows) {
+        const axis = normalizeAxis(op, numAttr(op, call.attrs, "axis", -1), shape.length);
+        rows = softmaxRows.set(call, { D: shape[axis] ?? 1, inner: sizeOf(shape.slice(axis + 1)) }, call.inputs);
+      }
+      const { D, inner } = rows;
       const [px, py] = ptrs as [number, number];
       launch(path, "softmax", SOFTMAX, { x: px, y: py, D, inner, lines: n / D, log: log ? 1 : 0, perChunk: 1 }, n / D, n * 8, D * 8);
       return true;

@@ -10,10 +10,12 @@ import {
   sizeOf,
   type Attrs,
   type DType,
+  type Epilogue,
   type TensorMeta,
 } from "@polychip/hal";
 import type { CpuBuffer, CpuDevice } from "../device.ts";
 import type { CpuView } from "../views.ts";
+import { LayoutMemo } from "../fast/layout-memo.ts";
 import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.ts";
 
 /**
@@ -34,35 +36,59 @@ function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[], o
     if (!reg) throw new KernelError(`cpu: ${op} needs a ${name} kernel for ${dtype}`);
     return reg.kernel;
   };
-  return ({ inputs, outputs, attrs }, device) => {
+  // Per attrs object and layouts: the parsed node and where the product goes, so the `fused` call
+  // gets the same attrs object every run (its own per-attrs cache then hits too).
+  const routes = new LayoutMemo<EpilogueRoute>();
+  return (call, device) => {
+    const { inputs, outputs, attrs } = call;
+    const route = routes.get(attrs, inputs, outputs) ?? routes.set(attrs, routeOf(op, call, onePass), inputs, outputs);
+    const { e, target, rest, fusedAttrs } = route;
     const cpu = device as CpuDevice;
-    const e = parseEpilogue(op, attrs, inputs.length);
     const baseInputs = inputs.slice(0, e.baseInputs) as CpuView[];
-    const extras = inputs.slice(e.baseInputs) as CpuView[];
     const outs = outputs as readonly CpuView[];
-    const dtype = baseInputs[0]!.dtype;
-    const shape = outs[0]!.shape;
-    const usable = (y: CpuView) => y.dtype === dtype && isContiguous(y.shape, y.strides);
-    // Where the product goes: an output that is the product itself, else one the program may overwrite in place, else scratch.
-    const direct = e.program.outputs.findIndex((v, m) => v === 0 && usable(outs[m]!));
-    const inPlace = onePass(e.fusedAttrs, [{ shape, dtype }, ...extras]);
-    const target = direct >= 0 ? direct : inPlace ? outs.findIndex(usable) : -1;
+    const { dtype, shape, size } = route;
     let scratch: CpuBuffer | undefined;
     const product: CpuView =
       target >= 0
         ? outs[target]!
-        : { buffer: (scratch = cpu.alloc(Math.max(4, sizeOf(shape) * dtypeBytes(dtype)))), dtype, shape, strides: contiguousStrides(shape), offset: 0 };
+        : { buffer: (scratch = cpu.alloc(Math.max(4, size * dtypeBytes(dtype)))), dtype, shape, strides: contiguousStrides(shape), offset: 0 };
     try {
       find(e.base, dtype)({ op: e.base, inputs: baseInputs, outputs: [product], attrs: e.baseAttrs }, device);
-      const rest = outs.map((_, m) => m).filter((m) => m !== direct);
-      if (rest.length === 0 || sizeOf(shape) === 0) return;
-      const fusedAttrs: Attrs = { program: e.fusedAttrs.program, outputs: rest.map((m) => e.program.outputs[m]!) };
-      const programInputs = [product, ...extras];
+      if (rest.length === 0 || size === 0) return;
+      const programInputs = [product, ...(inputs.slice(e.baseInputs) as CpuView[])];
       find("fused", dtype)({ op: "fused", inputs: programInputs, outputs: rest.map((m) => outs[m]!), attrs: fusedAttrs }, device);
     } finally {
       if (scratch) cpu.free(scratch);
     }
   };
+}
+
+/** How an epilogue call runs for its attrs and layouts: the parsed node, where the product goes, and the program's outputs that remain. */
+interface EpilogueRoute {
+  readonly e: Epilogue;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly size: number;
+  /** The output the product is written into, or -1 for scratch. */
+  readonly target: number;
+  /** The outputs the program writes (all but one that is the product itself), and the `fused` attrs that write them. */
+  readonly rest: readonly number[];
+  readonly fusedAttrs: Attrs;
+}
+
+function routeOf(op: string, { inputs, outputs, attrs }: Parameters<CpuKernel>[0], onePass: OnePass): EpilogueRoute {
+  const e = parseEpilogue(op, attrs, inputs.length);
+  const extras = inputs.slice(e.baseInputs);
+  const dtype = inputs[0]!.dtype;
+  const shape = outputs[0]!.shape;
+  const usable = (y: TensorMeta & { readonly strides: readonly number[] }) => y.dtype === dtype && isContiguous(y.shape, y.strides);
+  // Where the product goes: an output that is the product itself, else one the program may overwrite in place, else scratch.
+  const direct = e.program.outputs.findIndex((v, m) => v === 0 && usable(outputs[m]!));
+  const inPlace = onePass(e.fusedAttrs, [{ shape, dtype }, ...extras]);
+  const target = direct >= 0 ? direct : inPlace ? outputs.findIndex(usable) : -1;
+  const rest = outputs.map((_, m) => m).filter((m) => m !== direct);
+  const fusedAttrs: Attrs = { program: e.fusedAttrs.program, outputs: rest.map((m) => e.program.outputs[m]!) };
+  return { e, dtype, shape, size: sizeOf(shape), target, rest, fusedAttrs };
 }
 
 /**

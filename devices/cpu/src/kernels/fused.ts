@@ -11,6 +11,7 @@ import {
 } from "@polychip/hal";
 import { halfDecodeTable, rawArray, scatterStrided, type CpuView, type RawArray } from "../views.ts";
 import { CLOSURE_PARAMS, generateFusedSource, type FusedLayout } from "./fused-codegen.ts";
+import { LayoutMemo } from "../fast/layout-memo.ts";
 import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.ts";
 
 type Compiled = (I: RawArray[], IO: number[], O: RawArray[], OO: number[], n: number, B: number[], S: number[][]) => void;
@@ -75,17 +76,35 @@ function collapse(shape: readonly number[], strides: number[][]): { shape: numbe
   return { shape: outShape, strides: outStrides };
 }
 
-const fusedKernel: CpuKernel = ({ inputs, outputs, attrs }) => {
-  const shape = outputs[0]!.shape;
-  const n = sizeOf(shape);
-  if (n === 0) return;
-  const views = inputs as readonly CpuView[];
+/** A call's generated function and loop geometry for one set of layouts. */
+interface FusedRun {
+  readonly program: unknown;
+  readonly outputs: unknown;
+  readonly run: Compiled;
+  readonly geometry: { readonly shape: number[]; readonly strides: number[][] };
+}
+
+/** Runs by attrs object and layouts: a planned session passes the same attrs on every run. */
+const runs = new LayoutMemo<FusedRun>();
+
+function prepareRun(attrs: Attrs, views: readonly CpuView[], shape: readonly number[], n: number): FusedRun {
   const scalar = views.map((v) => sizeOf(v.shape) === 1);
   const strides = views.map((v) => broadcastStrides(v.shape, v.strides, shape));
   const flat = views.every((_, k) => scalar[k] || isContiguous(shape, strides[k]!));
   const layout: FusedLayout = flat ? "flat" : "strided";
   const run = kernelFor(attrs, views, layout, scalar);
   const geometry = flat ? { shape: [n], strides: [] } : collapse(shape, strides);
+  return { program: attrs.program, outputs: attrs.outputs, run, geometry };
+}
+
+const fusedKernel: CpuKernel = ({ inputs, outputs, attrs }) => {
+  const shape = outputs[0]!.shape;
+  const n = sizeOf(shape);
+  if (n === 0) return;
+  const views = inputs as readonly CpuView[];
+  let kept = runs.get(attrs, views, outputs);
+  if (!kept || kept.program !== attrs.program || kept.outputs !== attrs.outputs) kept = runs.set(attrs, prepareRun(attrs, views, shape, n), views, outputs);
+  const { run, geometry } = kept;
   const targets = (outputs as readonly CpuView[]).map((y) =>
     isContiguous(y.shape, y.strides) ? { raw: rawArray(y.buffer, y.dtype), offset: y.offset } : { raw: scratch(y, n), offset: 0 },
   );
