@@ -30,6 +30,9 @@ function structural(op: string): StructuralOp {
   return op;
 }
 
+/** Structural ops that keep the elements in row-major order: folding them copies the data as is. */
+const KEEPS_ORDER = new Set(["reshape", "unsqueeze", "squeeze", "flatten", "identity"]);
+
 const valuesOf = (t: HostTensor): number[] => Array.from(t.data as ArrayLike<number>);
 
 /**
@@ -59,6 +62,13 @@ export function inferStructural(
 /** Runs a structural op on host tensors (constant folding), undefined standing for an absent optional input. */
 export function evalStructural(op: string, ins: readonly (HostTensor | undefined)[], attrs: Attrs, outputs = 1): HostTensor[] {
   const [x, ...rest] = ins;
+  if (x && KEEPS_ORDER.has(op)) {
+    // Row-major order is unchanged: only the shape is computed (a conv weight's unsqueeze would
+    // otherwise walk millions of elements through the general view arithmetic on every import).
+    const [m] = inferStructuralSymbolic(structural(op), { x: { dtype: x.dtype, shape: x.shape }, extra: rest.map((t) => t && valuesOf(t)), attrs, outputCount: 1 });
+    if (!m!.shape.every((d) => typeof d === "number")) throw new ShapeError(`${op}: cannot evaluate with unknown dims ${formatShape(m!.shape)}`);
+    return [{ dtype: x.dtype, shape: m!.shape as number[], data: x.data.slice() }];
+  }
   const metas = inferStructuralSymbolic(structural(op), {
     x: x && { dtype: x.dtype, shape: x.shape, values: valuesOf(x) },
     extra: rest.map((t) => t && valuesOf(t)),

@@ -1,6 +1,7 @@
 /**
  * Realistic synthetic inputs for the real-model suite (real-models/models.json): documents for the
- * OCR models, embedding-like features for the wake-word heads, voice-like audio for Silero VAD.
+ * OCR models, embedding-like features for the wake-word heads, voice-like audio for Silero VAD,
+ * phoneme ids of two sentences for the Piper voice.
  * The suite's test and the bench's --models mode feed the same values.
  */
 
@@ -71,6 +72,39 @@ const vadLegacy = (): RealModelFeeds[] =>
     };
   });
 
+/**
+ * Piper phoneme ids: "^", then each IPA symbol followed by the pad "_", then "$" (Piper's
+ * layout), with ids from the voice's phoneme_id_map (en_US-ryan-medium.onnx.json in the same
+ * package; tokens.txt agrees). The IPA is transcribed by hand in espeak-ng's en-us style.
+ */
+const PIPER_IDS: Readonly<Record<string, number>> = {
+  " ": 3, ".": 10, a: 14, d: 17, h: 20, l: 24, o: 27, w: 35, "ə": 59, "ɜ": 62, "ɪ": 74, "ʊ": 100, "ˈ": 120, "ː": 122,
+};
+
+function piperIds(ipa: string): number[] {
+  const ids = [1, 0];
+  for (const symbol of ipa) {
+    const id = PIPER_IDS[symbol];
+    if (id === undefined) throw new Error(`no Piper id for '${symbol}' in "${ipa}"`);
+    ids.push(id, 0);
+  }
+  return [...ids, 2];
+}
+
+/**
+ * Two short sentences of different lengths ("Hi." and "Hello world.": the decoder's cost grows with the audio), with the noise
+ * scales at 0 so the random terms vanish and the output is deterministic (length scale 1).
+ */
+const tts = (): RealModelFeeds[] =>
+  ["hˈaɪ.", "həlˈoʊ wˈɜːld."].map((ipa) => {
+    const ids = piperIds(ipa);
+    return {
+      input: { data: Int32Array.from(ids), shape: [1, ids.length], type: "int64" },
+      input_lengths: { data: Int32Array.of(ids.length), shape: [1], type: "int64" },
+      scales: { data: Float32Array.of(0, 1, 0), shape: [3], type: "float32" },
+    };
+  });
+
 /** Each suite model's runs, in order (several input sizes where its dims are dynamic). */
 export const REAL_MODEL_INPUTS: Readonly<Record<string, () => RealModelFeeds[]>> = {
   "ppocr-v4-det": () =>
@@ -86,4 +120,5 @@ export const REAL_MODEL_INPUTS: Readonly<Record<string, () => RealModelFeeds[]>>
   "silero-vad-lstm": vad,
   "silero-vad-v5": vad,
   "silero-vad-v4-legacy": vadLegacy,
+  "piper-hfc-female-medium": tts,
 };

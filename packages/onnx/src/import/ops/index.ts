@@ -9,6 +9,9 @@ import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
 import { RECURRENT_IMPORTERS } from "./recurrent.ts";
 import { QUANTIZE_IMPORTERS } from "./quantize.ts";
+import { RANDOM_IMPORTERS } from "./random.ts";
+import { ND_INDEX_IMPORTERS } from "./nd-index.ts";
+import { CUMSUM_IMPORTERS } from "./cumsum.ts";
 import { REDUCE_IMPORTERS } from "./reduce.ts";
 import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
@@ -34,6 +37,9 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...CONTROL_FLOW_IMPORTERS,
   ...DYNAMIC_QUANTIZATION_IMPORTERS,
   ...QUANTIZE_IMPORTERS,
+  ...RANDOM_IMPORTERS,
+  ...ND_INDEX_IMPORTERS,
+  ...CUMSUM_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

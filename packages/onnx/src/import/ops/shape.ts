@@ -3,7 +3,7 @@ import { isStatic } from "../../host/meta.ts";
 import { inferStructural } from "../../host/structural.ts";
 import { tensorFromProto } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
-import { axesOf, axisOf, bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { axesOf, axisOf, bin, input, optionalInput, output, scatterReplace, type OpImporter } from "./helpers.ts";
 import { concatAxis } from "./legacy.ts";
 
 /** Values of a known integer tensor as numbers. */
@@ -216,12 +216,7 @@ const scatterElements: OpImporter = (ctx, node) => {
     return;
   }
   if (reduction !== "none") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add)`);
-  const dtype = ctx.dtype(x) === "bool" ? "uint8" : ctx.dtype(x);
-  const shape = { shape: ctx.shape(x, "ScatterElements"), dtype };
-  const zeros = ctx.op("fill", [], { ...shape, value: 0 });
-  const hits = ctx.op("scatterAdd", [zeros, idx, ctx.op("fill", [], { shape: ctx.shape(idx, "ScatterElements"), dtype, value: 1 })], { axis });
-  const written = ctx.op("scatterAdd", [ctx.op("fill", [], { shape: shape.shape, dtype: ctx.dtype(updates), value: 0 }), idx, updates], { axis });
-  ctx.op("where", [bin(ctx, "greater", hits, ctx.scalar(0, dtype)), written, x], {}, output(node));
+  scatterReplace(ctx, x, idx, updates, axis, output(node));
 };
 
 const shape: OpImporter = (ctx, node) => {

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { OnnxSession } from "../session.ts";
+import { buildModel, initializer } from "../testing/model-builder.ts";
+import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
+
+const skip = ort ? false : "onnxruntime-node is not installed";
+
+/** The masked update VITS's spline flows export: y = x; y[x > 0] = x[x > 0] * 2 (NonZero → GatherND → ScatterND). */
+const maskedUpdate = buildModel({
+  opset: 15,
+  inputs: [{ name: "x", type: "float32", shape: [2, "n"] }],
+  outputs: [{ name: "y", type: "float32" }],
+  nodes: [
+    { op: "Greater", inputs: ["x", "zero"], outputs: ["mask"] },
+    { op: "NonZero", inputs: ["mask"], outputs: ["nz"] },
+    { op: "Transpose", inputs: ["nz"], outputs: ["idx"], attrs: { perm: [1, 0] } },
+    { op: "GatherND", inputs: ["x", "idx"], outputs: ["picked"] },
+    { op: "Mul", inputs: ["picked", "two"], outputs: ["doubled"] },
+    { op: "ScatterND", inputs: ["x", "idx", "doubled"], outputs: ["y"] },
+  ],
+  initializers: [initializer("zero", [0], []), initializer("two", [2], [])],
+});
+
+test("NonZero's data-dependent count is computed per run and feeds GatherND and ScatterND", { skip }, async () => {
+  const session = await OnnxSession.create(maskedUpdate, { device: "cpu" });
+  for (const x of [
+    [1, -2, 3, -4, 5, -6],
+    [-1, 2, 0.5, -3, 4, 0, -2, 7],
+  ]) {
+    const shape = [2, x.length / 2];
+    const got = await session.run({ x: { data: Float32Array.from(x), shape } });
+    await expectLikeOnnxruntime(maskedUpdate, { x: { data: Float32Array.from(x), shape, type: "float32" } }, got, 0);
+  }
+  session.dispose();
+});
+
+test("GatherND picks slices by partial index tuples (negative indices count from the end)", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [3, 2, 4] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "GatherND", inputs: ["x", "idx"], outputs: ["y"] }],
+    initializers: [initializer("idx", [2, 1, 0, -1, -3, 0], [3, 2], "int64")],
+  });
+  const x = Float32Array.from({ length: 24 }, (_, i) => i * 0.5 - 4);
+  const got = await (await OnnxSession.create(model, { device: "cpu" })).run({ x: { data: x, shape: [3, 2, 4] } });
+  assert.deepEqual(got.y!.shape, [3, 4]);
+  await expectLikeOnnxruntime(model, { x: { data: x, shape: [3, 2, 4], type: "float32" } }, got, 0);
+});
+
+test("ScatterND with reduction add accumulates into the data", { skip }, async () => {
+  const model = buildModel({
+    opset: 16,
+    inputs: [{ name: "x", type: "float32", shape: [4, 3] }, { name: "u", type: "float32", shape: [2, 3] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "ScatterND", inputs: ["x", "idx", "u"], outputs: ["y"], attrs: { reduction: "add" } }],
+    initializers: [initializer("idx", [3, 1], [2, 1], "int64")],
+  });
+  const x = Float32Array.from({ length: 12 }, (_, i) => i);
+  const u = Float32Array.from({ length: 6 }, (_, i) => 10 * i + 1);
+  const got = await (await OnnxSession.create(model, { device: "cpu" })).run({ x: { data: x, shape: [4, 3] }, u: { data: u, shape: [2, 3] } });
+  await expectLikeOnnxruntime(model, { x: { data: x, shape: [4, 3], type: "float32" }, u: { data: u, shape: [2, 3], type: "float32" } }, got, 0);
+});
+
+test("ScatterND refuses updates of the wrong shape, naming both shapes", async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [4, 3] }, { name: "u", type: "float32", shape: [2, 2] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "ScatterND", inputs: ["x", "idx", "u"], outputs: ["y"] }],
+    initializers: [initializer("idx", [3, 1], [2, 1], "int64")],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  await assert.rejects(session.run({ x: { data: new Float32Array(12), shape: [4, 3] }, u: { data: new Float32Array(4), shape: [2, 2] } }), /updates must be \[2, 3\], got \[2, 2\]/);
+});
+
+test("ScatterElements (reduction none, shared with ScatterND) replaces along an axis", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [3, 3] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "ScatterElements", inputs: ["x", "idx", "u"], outputs: ["y"], attrs: { axis: 1 } }],
+    initializers: [initializer("idx", [1, 0, 2, -3], [2, 2], "int64"), initializer("u", [1.5, -2, 3.25, 4], [2, 2])],
+  });
+  const x = Float32Array.from({ length: 9 }, (_, i) => i);
+  const got = await (await OnnxSession.create(model, { device: "cpu" })).run({ x: { data: x, shape: [3, 3] } });
+  await expectLikeOnnxruntime(model, { x: { data: x, shape: [3, 3], type: "float32" } }, got, 0);
+});

@@ -1,0 +1,85 @@
+import { ShapeError, UnsupportedOpError } from "@polychip/hal";
+import type { ImportContext, OnnxNode } from "../context.ts";
+import { bin, castTo, input, output, scatterReplace, type OpImporter } from "./helpers.ts";
+
+/**
+ * NonZero, GatherND and ScatterND. NonZero's output size depends on the data, so its input must
+ * be known at import (OnnxSession computes it per run with a prefix of the model; the plan then
+ * holds the indices as a constant). GatherND and ScatterND address the first k dims of the data
+ * with k-tuples; both become a gather / scatter along one axis of the data with those k dims
+ * flattened into a linear index.
+ */
+const nonZero: OpImporter = (ctx, node) => {
+  const x = ctx.requireConstant(input(ctx, node, 0), "NonZero's input (the number of indices it returns depends on its values)");
+  const shape = x.shape.length === 0 ? [1] : x.shape;
+  const hits: number[] = [];
+  for (let i = 0; i < x.data.length; i++) if (x.data[i]) hits.push(i);
+  const indices = new Int32Array(shape.length * hits.length);
+  hits.forEach((flat, j) => {
+    for (let d = shape.length - 1; d >= 0; d--) {
+      indices[d * hits.length + j] = flat % shape[d]!;
+      flat = Math.floor(flat / shape[d]!);
+    }
+  });
+  ctx.bind(output(node), ctx.const(indices, [shape.length, hits.length], "int32"));
+};
+
+interface Addressed {
+  /** The data with its first k dims flattened into one: [m, ...rest]. */
+  readonly flat: string;
+  /** One linear index per tuple, in [0, m): shape = indices.shape[:-1]. */
+  readonly linear: string;
+  readonly rest: readonly number[];
+  readonly tuples: readonly number[];
+}
+
+/** The linear index of each k-tuple of `indices` into the first k dims of `data` (negative indices count from the end). */
+function address(ctx: ImportContext, node: OnnxNode, data: string, indices: string): Addressed {
+  if (node.attrs.int("batch_dims", 0) !== 0) throw new UnsupportedOpError(`${ctx.where()}: batch_dims other than 0 is not supported`);
+  const dims = ctx.shape(data, node.opType);
+  const ishape = ctx.shape(indices, node.opType);
+  const k = ishape[ishape.length - 1]!;
+  if (ishape.length < 1 || k > dims.length) throw new ShapeError(`${ctx.where()}: indices [${ishape.join(", ")}] address ${k} dims of data [${dims.join(", ")}]`);
+  const lead = dims.slice(0, k);
+  const strides = lead.map((_, j) => lead.slice(j + 1).reduce((a, b) => a * b, 1));
+  const i32 = castTo(ctx, indices, "int32");
+  const wrapped = ctx.op("where", [bin(ctx, "less", i32, ctx.scalar(0, "int32")), bin(ctx, "add", i32, ctx.const(lead, [k], "int32")), i32]);
+  const linear = ctx.op("reduceSum", [bin(ctx, "mul", wrapped, ctx.const(strides, [k], "int32"))], { axes: [ishape.length - 1], keepDims: false });
+  const m = lead.reduce((a, b) => a * b, 1);
+  const rest = dims.slice(k);
+  return { flat: ctx.op("reshape", [data], { shape: [m, ...rest] }), linear, rest, tuples: ishape.slice(0, -1) };
+}
+
+const gatherND: OpImporter = (ctx, node) => {
+  const data = input(ctx, node, 0);
+  const { flat, linear, rest, tuples } = address(ctx, node, data, input(ctx, node, 1));
+  const gathered = ctx.op("gather", [flat, ctx.op("reshape", [linear], { shape: [tuples.reduce((a, b) => a * b, 1)] })], { axis: 0 });
+  ctx.op("reshape", [gathered], { shape: [...tuples, ...rest] }, output(node));
+};
+
+/**
+ * ScatterND: data with the addressed slices replaced by the updates ("none"; duplicate indices
+ * add, where ONNX leaves the order undefined) or added to them ("add").
+ */
+const scatterND: OpImporter = (ctx, node) => {
+  const data = input(ctx, node, 0);
+  const updates = input(ctx, node, 2);
+  const reduction = node.attrs.string("reduction", "none");
+  if (reduction !== "none" && reduction !== "add") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add)`);
+  const { flat, linear, rest, tuples } = address(ctx, node, data, input(ctx, node, 1));
+  const n = tuples.reduce((a, b) => a * b, 1);
+  const want = [...tuples, ...rest];
+  const got = ctx.shape(updates, "ScatterND");
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) throw new ShapeError(`${ctx.where()}: updates must be [${want.join(", ")}], got [${got.join(", ")}]`);
+  const rows = ctx.op("reshape", [updates], { shape: [n, ...rest] });
+  const lin = ctx.op("reshape", [linear], { shape: [n, ...rest.map(() => 1)] });
+  const idx = ctx.op("expand", [lin], { shape: [n, ...rest] });
+  const result = reduction === "add" ? ctx.op("scatterAdd", [flat, idx, rows], { axis: 0 }) : scatterReplace(ctx, flat, idx, rows, 0);
+  ctx.op("reshape", [result], { shape: ctx.shape(data, "ScatterND") }, output(node));
+};
+
+export const ND_INDEX_IMPORTERS: Readonly<Record<string, OpImporter>> = {
+  NonZero: nonZero,
+  GatherND: gatherND,
+  ScatterND: scatterND,
+};
