@@ -56,10 +56,12 @@ test("the transformer example traces with a fixed batch, says so, and exports ON
     const [download] = await Promise.all([studio.page.waitForEvent("download"), studio.page.click(`[data-testid="export-${format}"]`)]);
     const bytes = readFileSync(await download.path());
     assert.ok(bytes.length > 10_000, `${format}: ${bytes.length} bytes`);
-    assert.match(
-      (await studio.page.textContent('[data-testid="export-status"]')) ?? "",
-      new RegExp(`\\.${format}: .* downloaded — traced with a fixed batch of 1`),
-    );
+    // The status line changes once the page has handed the file over, which may come after the download event.
+    const status = '[data-testid="export-status"]';
+    await studio.page
+      .waitForFunction(([sel, ext]) => (document.querySelector(sel)?.textContent ?? "").includes(`.${ext}: `), [status, format] as const, { timeout: 10_000 })
+      .catch(() => undefined);
+    assert.match((await studio.page.textContent(status)) ?? "", new RegExp(`\\.${format}: .* downloaded — traced with a fixed batch of 1`));
   }
 });
 

@@ -4,7 +4,7 @@ import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "../wasm/kernels/elementwise.ts";
 import { fastKernelWithHalf } from "./half.ts";
-import { LayoutMemo } from "./layout-memo.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
 import { address, chunking, contiguous, fastKernel } from "./support.ts";
 

@@ -6,7 +6,7 @@ import type { CpuView } from "../views.ts";
 import { fusedKernelSource } from "../kernels/fused.ts";
 import { fusedModuleBytes, wasmCanRun } from "../wasm/kernels/fused.ts";
 import { runStaged } from "./fused-staged-run.ts";
-import { LayoutMemo } from "./layout-memo.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
 import { address, chunking, fastPathOf } from "./support.ts";
 

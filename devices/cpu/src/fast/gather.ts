@@ -1,7 +1,7 @@
 import { normalizeAxis, numAttr, sizeOf, type Attrs, type DType } from "@polychip/hal";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
-import { LayoutMemo } from "./layout-memo.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { chunking, contiguous, address, fastKernel } from "./support.ts";
 
 const FOUR_BYTES = new Set<DType>(["float32", "int32"]);

@@ -5,7 +5,7 @@ import type { CpuView } from "../views.ts";
 import type { Struct } from "../wasm/struct.ts";
 import { BATCH_NORM, LAYER_NORM, SOFTMAX } from "../wasm/kernels/normalize.ts";
 import { targetChunks } from "./grid.ts";
-import { LayoutMemo } from "./layout-memo.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 function launch<F extends string>(

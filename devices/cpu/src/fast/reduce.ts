@@ -3,7 +3,7 @@ import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { reductionAxes } from "../kernels/axes.ts";
 import { REDUCE, REDUCERS } from "../wasm/kernels/reduce.ts";
 import { targetChunks } from "./grid.ts";
-import { LayoutMemo } from "./layout-memo.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { address, contiguous, fastKernel } from "./support.ts";
 import type { CpuView } from "../views.ts";
 

@@ -15,7 +15,7 @@ import {
 } from "@polychip/hal";
 import type { CpuBuffer, CpuDevice } from "../device.ts";
 import type { CpuView } from "../views.ts";
-import { LayoutMemo } from "../fast/layout-memo.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.ts";
 
 /**

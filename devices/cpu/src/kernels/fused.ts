@@ -11,7 +11,7 @@ import {
 } from "@polychip/hal";
 import { halfDecodeTable, rawArray, scatterStrided, type CpuView, type RawArray } from "../views.ts";
 import { CLOSURE_PARAMS, generateFusedSource, type FusedLayout } from "./fused-codegen.ts";
-import { LayoutMemo } from "../fast/layout-memo.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { cpuKernel, type CpuKernel, type CpuRegistration } from "./registration.ts";
 
 type Compiled = (I: RawArray[], IO: number[], O: RawArray[], OO: number[], n: number, B: number[], S: number[][]) => void;

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { contiguousStrides, KernelRegistry, type Attrs, type KernelCall } from "@polychip/hal";
-import { CpuDevice } from "../device.ts";
-import { fusedChecks, fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
-import { cpuKernels } from "../registrations.ts";
-import { download, runOp, uploadView, type HostInput } from "../testing.ts";
-import type { CpuBuffer } from "../device.ts";
-import type { CpuView } from "../views.ts";
+import { CpuDevice } from "./device.ts";
+import { fusedChecks, fusedChecksOnOneAndThreeThreads, input, program, transposed } from "./fused-test-helpers.ts";
+import { cpuKernels } from "./registrations.ts";
+import { download, runOp, uploadView, type HostInput } from "./testing.ts";
+import type { CpuBuffer } from "./device.ts";
+import type { CpuView } from "./views.ts";
 import { LayoutMemo } from "./layout-memo.ts";
 
 const device = new CpuDevice({ threads: 1 });
