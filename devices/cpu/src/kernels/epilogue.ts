@@ -32,6 +32,17 @@ function parseCached(op: string, attrs: Attrs, inputCount: number): Epilogue {
   return epilogue;
 }
 
+/** The program's attrs without output `direct` (the product itself, written by the GEMM), made once per parsed epilogue. */
+const withoutOutput = new WeakMap<Epilogue, Map<number, Attrs>>();
+
+function programAttrsWithout(e: Epilogue, direct: number): Attrs {
+  if (direct < 0) return e.fusedAttrs;
+  const perDirect = withoutOutput.get(e) ?? withoutOutput.set(e, new Map()).get(e)!;
+  let attrs = perDirect.get(direct);
+  if (!attrs) perDirect.set(direct, (attrs = { program: e.fusedAttrs.program, outputs: e.program.outputs.filter((_, m) => m !== direct) }));
+  return attrs;
+}
+
 /**
  * conv2dEpilogue / matmulEpilogue on the cpu: the device's own GEMM kernel writes the product
  * straight into an output buffer, and the device's `fused` kernel then applies the program over
@@ -72,9 +83,8 @@ function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[], o
       find(e.base, dtype)({ op: e.base, inputs: baseInputs, outputs: [product], attrs: e.baseAttrs }, device);
       const rest = outs.map((_, m) => m).filter((m) => m !== direct);
       if (rest.length === 0 || sizeOf(shape) === 0) return;
-      const fusedAttrs: Attrs = { program: e.fusedAttrs.program, outputs: rest.map((m) => e.program.outputs[m]!) };
       const programInputs = [product, ...extras];
-      find("fused", dtype)({ op: "fused", inputs: programInputs, outputs: rest.map((m) => outs[m]!), attrs: fusedAttrs }, device);
+      find("fused", dtype)({ op: "fused", inputs: programInputs, outputs: rest.map((m) => outs[m]!), attrs: programAttrsWithout(e, direct) }, device);
     } finally {
       if (scratch) cpu.free(scratch);
     }
