@@ -62,29 +62,35 @@ export function planeClip(g: Fields, rows: number, cols: number): Code {
   return [set(rows, minS(get(g.H), i32.sub(get(g.PH), get(g.pt)))), set(cols, minS(get(g.W), i32.sub(get(g.PW), get(g.pl))))];
 }
 
-/** Zeroes the PH x PW scratch plane at `pad` and copies the image plane at `src` into it at (pt, pl), clipped (see planeClip); `k` is a spare local. */
-export function padPlane(m: MemoryFunctions, g: Fields, pad: number, src: number, k: number, rows: number, cols: number): Code {
-  return [
-    call(m.zero, get(pad), i32.mul(get(g.PH), get(g.PW))),
-    forRange(
-      k,
-      i32.const(0),
-      get(rows),
-      1,
-      ifElse(
-        i32.gt_s(get(cols), i32.const(0)),
-        [
-          call(
-            m.copy,
-            add(get(pad), bytes(add(i32.mul(i32.add(get(k), get(g.pt)), get(g.PW)), get(g.pl)))),
-            add(get(src), bytes(i32.mul(get(k), get(g.W)))),
-            get(cols),
-          ),
-        ],
-        [],
-      ),
+/** Zeroes the PH x PW scratch plane at `pad`. */
+export function zeroPlane(m: MemoryFunctions, g: Fields, pad: number): Code {
+  return call(m.zero, get(pad), i32.mul(get(g.PH), get(g.PW)));
+}
+
+/**
+ * Copies the image plane at `src` into the scratch plane at `pad` at (pt, pl), clipped (see
+ * planeClip); `k` is a spare local. It writes the same region for every plane of a geometry, so
+ * the zero border around it, once written, stays.
+ */
+export function copyPlane(m: MemoryFunctions, g: Fields, pad: number, src: number, k: number, rows: number, cols: number): Code {
+  return forRange(
+    k,
+    i32.const(0),
+    get(rows),
+    1,
+    ifElse(
+      i32.gt_s(get(cols), i32.const(0)),
+      [
+        call(
+          m.copy,
+          add(get(pad), bytes(add(i32.mul(i32.add(get(k), get(g.pt)), get(g.PW)), get(g.pl)))),
+          add(get(src), bytes(i32.mul(get(k), get(g.W)))),
+          get(cols),
+        ),
+      ],
+      [],
     ),
-  ];
+  );
 }
 
 /** The input vector for 4 consecutive outputs of a tap whose first input is at `at` + `offset` bytes (stride 1 or 2). */
@@ -200,13 +206,16 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
       planeClip(g, rows, cols),
       set(q, i32.mul(get(p.chunk0), get(g.perChunk))),
       set(q1, minS(i32.mul(get(p.chunk1), get(g.perChunk)), i32.mul(get(g.N), get(g.C)))),
+      // The border is zeroed once per chunk: every plane's copy overwrites only the interior (a
+      // tenth of a 3x3 conv's time on 12x80 planes went to zeroing each plane whole).
+      zeroPlane(m, g, pad),
       whileLoop(
         i32.lt_s(get(q), get(q1)),
         set(n, i32.div_u(get(q), get(g.C))),
         set(grp, i32.sub(get(q), i32.mul(get(n), get(g.C)))),
-        // Copy the plane into the zeroed scratch at (pt, pl).
+        // Copy the plane into the zero-bordered scratch at (pt, pl).
         set(src, add(get(g.image), bytes(i32.mul(get(q), i32.mul(get(g.H), get(g.W)))))),
-        padPlane(m, g, pad, src, k, rows, cols),
+        copyPlane(m, g, pad, src, k, rows, cols),
         forRange(
           j,
           i32.const(0),
