@@ -57,6 +57,17 @@ test("depthwise conv2d (one input channel per group) matches the reference on ra
   }
 });
 
+test("depthwise planes after a chunk's first keep a zero border (zeroed once per chunk): wide pads, many planes, batches", () => {
+  // Pads wider than the kernel leave outputs that read only the border, so a stale value there would show.
+  const int = draws(43);
+  for (let k = 0; k < 12; k++) {
+    const C = int(2, 24);
+    const K = int(1, 5);
+    const attrs = { strides: [int(1, 2), int(1, 2)], pads: [int(K, K + 3), int(0, K + 3), int(K, K + 3), int(0, 3)], groups: C };
+    checkCase([int(1, 3), C, int(1, 9), int(1, 30)], [C * int(1, 2), 1, K, K], attrs, k % 2 === 0, 500 + k, "conv2dDepthwise");
+  }
+});
+
 test("depthwise conv2d on MobileNet shapes: 3x3 / 5x5, stride 1 and 2, same padding, big enough to split across threads", () => {
   const shapes: [number[], number, number][] = [
     [[1, 240, 12, 40], 5, 1],

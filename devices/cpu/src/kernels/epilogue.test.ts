@@ -86,3 +86,14 @@ test("a staged epilogue whose early output lands on the product still reads the 
   const expected = unfused(c, devices.wasm);
   fused.forEach((out, m) => assert.deepEqual(Array.from(out.values), Array.from(expected[m]!.values), `output ${m}`));
 });
+
+test("one attrs object reused with other inputs is parsed again for them: results stay right and a bad count is refused", () => {
+  // The kernel caches the parsed program per attrs object (sessions pass the same one every run).
+  const attrs = { program: JSON.stringify([{ op: "add", args: [0, 1] }]), outputs: [2], baseInputs: 2 };
+  const a = t([1, 2, 3, 4], [2, 2]);
+  const [first] = runOp("matmulEpilogue", [a, a, t([10, 20], [2])], attrs, { device: devices.wasm });
+  assert.deepEqual(Array.from(first!.values), [17, 30, 25, 42]);
+  const [again] = runOp("matmulEpilogue", [a, t([1, 0, 0, 1], [2, 2]), t([1, 1], [2])], attrs, { device: devices.wasm });
+  assert.deepEqual(Array.from(again!.values), [2, 3, 4, 5]);
+  assert.throws(() => runOp("matmulEpilogue", [a, a], attrs, { device: devices.wasm }), { message: /^matmulEpilogue: / });
+});

@@ -14,7 +14,7 @@
 import type { Code, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { call, f32, f32x4, forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
-import { DEPTHWISE, padPlane, planeClip, strideInputs } from "./conv-depthwise.ts";
+import { copyPlane, DEPTHWISE, planeClip, strideInputs, zeroPlane } from "./conv-depthwise.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
 const bytes = (elements: Code): Code => i32.shl(elements, i32.const(2));
@@ -85,6 +85,8 @@ export function emitConvDepthwiseGrad(mod: ModuleBuilder, m: MemoryFunctions, op
       planeClip(g, rows, cols),
       set(c, i32.mul(get(p.chunk0), get(g.perChunk))),
       set(c1, minS(i32.mul(get(p.chunk1), get(g.perChunk)), get(g.C))),
+      // Zeroed once per chunk: each plane's copy overwrites only the interior (see copyPlane).
+      zeroPlane(m, g, pad),
       whileLoop(
         i32.lt_s(get(c), get(c1)),
         call(m.zero, get(sums), i32.mul(i32.mul(get(g.OCg), get(taps)), i32.const(4))),
@@ -94,7 +96,7 @@ export function emitConvDepthwiseGrad(mod: ModuleBuilder, m: MemoryFunctions, op
           get(g.N),
           1,
           set(src, add(get(g.image), bytes(i32.mul(add(i32.mul(get(n), get(g.C)), get(c)), i32.mul(get(g.H), get(g.W)))))),
-          padPlane(m, g, pad, src, k, rows, cols),
+          copyPlane(m, g, pad, src, k, rows, cols),
           forRange(
             j,
             i32.const(0),
