@@ -3,9 +3,10 @@ import "../testing/first-party-devices.ts";
 import { after, before, test } from "node:test";
 import { isWebGpuAvailable } from "@polychip/device-webgpu";
 import { getDeviceEntry } from "../core/devices.ts";
-import { compile, conv2d, manualSeed, matmul, nn, optim, randn, removeDevice, setDefaultDevice, tensor, tidy, useDevice, type Tensor } from "../index.ts";
+import { compile, manualSeed, nn, optim, randn, removeDevice, setDefaultDevice, tensor, tidy, useDevice, type Tensor } from "../index.ts";
 import {
   batchOf,
+  checkFloat16Epilogues,
   cnn as cnnWithBatchNorm,
   compareTraining,
   gptBatch,
@@ -104,17 +105,5 @@ test("a replayed CNN step with batch norm (Adam) on webgpu equals eager within 1
 });
 
 test("float16 conv2d and matmul epilogues on webgpu equal the eager float16 ops bit for bit", { skip: NO_WEBGPU }, async () => {
-  const f = (x: Tensor, w: Tensor, b: Tensor, m: Tensor) => {
-    const y = conv2d(x, w, b, { padding: 1 }).relu().mul(2);
-    return matmul(y.reshape([2, -1]), m)
-      .add(1)
-      .tanh();
-  };
-  const g = compile(f);
-  manualSeed(5);
-  const args = [randn([2, 3, 5, 5]), randn([4, 3, 3, 3]), randn([4]), randn([100, 3])].map((t) => t.cast("float16")) as [Tensor, Tensor, Tensor, Tensor];
-  const [got, eager] = [g(...args), f(...args)];
-  assert.equal(got.dtype, "float16");
-  assert.deepEqual(await got.data(), await eager.data());
-  assert.equal(g.stats.lastPlan!.epilogues, 2, g.report());
+  await checkFloat16Epilogues();
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compile, conv2d, gelu, linear, matmul, randn, setDefaultDevice, sum, type Tensor } from "../index.ts";
+import { checkFloat16Epilogues } from "../testing/compile-twins.ts";
 
 setDefaultDevice("cpu");
 
@@ -104,16 +105,5 @@ test("epilogues: false keeps every GEMM a launch of its own", async () => {
 });
 
 test("a float16 conv2d and matmul take their epilogues too, bit for bit equal to eager (the product rounds to half first)", async () => {
-  const f = (x: Tensor, w: Tensor, b: Tensor, m: Tensor) => {
-    const y = conv2d(x, w, b, { padding: 1 }).relu().mul(2);
-    return matmul(y.reshape([2, -1]), m)
-      .add(1)
-      .tanh();
-  };
-  const g = compile(f);
-  const args = [randn([2, 3, 5, 5]), randn([4, 3, 3, 3]), randn([4]), randn([100, 3])].map((t) => t.cast("float16")) as [Tensor, Tensor, Tensor, Tensor];
-  const [got, eager] = [g(...args), f(...args)];
-  assert.equal(got.dtype, "float16");
-  assert.deepEqual(await got.data(), await eager.data());
-  assert.equal(g.stats.lastPlan!.epilogues, 2, g.report());
+  await checkFloat16Epilogues();
 });

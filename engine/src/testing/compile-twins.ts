@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compile, crossEntropy, manualSeed, nn, optim, randn, tensor, type CompileOptions, type Tensor } from "../index.ts";
+import { compile, conv2d, crossEntropy, manualSeed, matmul, nn, optim, randn, tensor, type CompileOptions, type Tensor } from "../index.ts";
 
 /**
  * Shared by the compile tests on cpu and webgpu: twin models (one trained eagerly, one through
@@ -133,4 +133,25 @@ export class ResidualBlock extends nn.Module {
     const y = this.bn2.forward(this.conv2.forward(this.bn1.forward(this.conv1.forward(x)).relu()));
     return this.head.forward(y.add(x).relu().reshape([x.shape[0]!, -1]));
   }
+}
+
+/**
+ * A float16 conv2d and matmul, each followed by elementwise ops, compiled and run eagerly on the
+ * default device: both GEMMs take their epilogues, and the results must be equal bit for bit
+ * (the epilogue rounds the product to half before its program, as the unfused GEMM stores it).
+ */
+export async function checkFloat16Epilogues(): Promise<void> {
+  const f = (x: Tensor, w: Tensor, b: Tensor, m: Tensor) => {
+    const y = conv2d(x, w, b, { padding: 1 }).relu().mul(2);
+    return matmul(y.reshape([2, -1]), m)
+      .add(1)
+      .tanh();
+  };
+  const g = compile(f);
+  manualSeed(5);
+  const args = [randn([2, 3, 5, 5]), randn([4, 3, 3, 3]), randn([4]), randn([100, 3])].map((t) => t.cast("float16")) as [Tensor, Tensor, Tensor, Tensor];
+  const [got, eager] = [g(...args), f(...args)];
+  assert.equal(got.dtype, "float16");
+  assert.deepEqual(await got.data(), await eager.data());
+  assert.equal(g.stats.lastPlan!.epilogues, 2, g.report());
 }
