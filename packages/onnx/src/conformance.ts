@@ -129,7 +129,8 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
           const cmp = compareTensors(outputs[info.name]!, exp, tol);
           if (Number.isFinite(cmp.maxAbsError)) maxAbsError = Math.max(maxAbsError, cmp.maxAbsError);
           const which = r === 0 ? "" : ` (run ${r + 1}, planned)`;
-          if (!cmp.ok) return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${info.name}'${which}: ${cmp.reason}`, ...frozenField(frozen) });
+          if (!cmp.ok)
+            return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${info.name}'${which}: ${cmp.reason}`, ...frozenField(frozen) });
         }
       }
     }

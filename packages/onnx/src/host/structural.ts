@@ -65,7 +65,12 @@ export function evalStructural(op: string, ins: readonly (HostTensor | undefined
   if (x && KEEPS_ORDER.has(op)) {
     // Row-major order is unchanged: only the shape is computed (a conv weight's unsqueeze would
     // otherwise walk millions of elements through the general view arithmetic on every import).
-    const [m] = inferStructuralSymbolic(structural(op), { x: { dtype: x.dtype, shape: x.shape }, extra: rest.map((t) => t && valuesOf(t)), attrs, outputCount: 1 });
+    const [m] = inferStructuralSymbolic(structural(op), {
+      x: { dtype: x.dtype, shape: x.shape },
+      extra: rest.map((t) => t && valuesOf(t)),
+      attrs,
+      outputCount: 1,
+    });
     if (!m!.shape.every((d) => typeof d === "number")) throw new ShapeError(`${op}: cannot evaluate with unknown dims ${formatShape(m!.shape)}`);
     return [{ dtype: x.dtype, shape: m!.shape as number[], data: x.data.slice() }];
   }

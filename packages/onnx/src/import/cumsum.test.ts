@@ -22,7 +22,13 @@ for (const [exclusive, reverse] of [
       });
       const values = Array.from({ length: 14 }, (_, i) => ((i * 7) % 11) - 4);
       const session = await OnnxSession.create(model, { device: "cpu" });
-      const got = await session.run({ x: { data: type === "int64" ? Int32Array.from(values) : Float32Array.from(values, (v) => v * 0.25), shape: [2, 7], dtype: type === "int64" ? "int32" : "float32" } });
+      const got = await session.run({
+        x: {
+          data: type === "int64" ? Int32Array.from(values) : Float32Array.from(values, (v) => v * 0.25),
+          shape: [2, 7],
+          dtype: type === "int64" ? "int32" : "float32",
+        },
+      });
       const feed = type === "int64" ? BigInt64Array.from(values, BigInt) : Float32Array.from(values, (v) => v * 0.25);
       await expectLikeOnnxruntime(model, { x: { data: feed, shape: [2, 7], type } }, got, 1e-6);
       session.dispose();

@@ -52,7 +52,10 @@ test("GatherND picks slices by partial index tuples (negative indices count from
 test("ScatterND with reduction add accumulates into the data", { skip }, async () => {
   const model = buildModel({
     opset: 16,
-    inputs: [{ name: "x", type: "float32", shape: [4, 3] }, { name: "u", type: "float32", shape: [2, 3] }],
+    inputs: [
+      { name: "x", type: "float32", shape: [4, 3] },
+      { name: "u", type: "float32", shape: [2, 3] },
+    ],
     outputs: [{ name: "y", type: "float32" }],
     nodes: [{ op: "ScatterND", inputs: ["x", "idx", "u"], outputs: ["y"], attrs: { reduction: "add" } }],
     initializers: [initializer("idx", [3, 1], [2, 1], "int64")],
@@ -66,13 +69,19 @@ test("ScatterND with reduction add accumulates into the data", { skip }, async (
 test("ScatterND refuses updates of the wrong shape, naming both shapes", async () => {
   const model = buildModel({
     opset: 13,
-    inputs: [{ name: "x", type: "float32", shape: [4, 3] }, { name: "u", type: "float32", shape: [2, 2] }],
+    inputs: [
+      { name: "x", type: "float32", shape: [4, 3] },
+      { name: "u", type: "float32", shape: [2, 2] },
+    ],
     outputs: [{ name: "y", type: "float32" }],
     nodes: [{ op: "ScatterND", inputs: ["x", "idx", "u"], outputs: ["y"] }],
     initializers: [initializer("idx", [3, 1], [2, 1], "int64")],
   });
   const session = await OnnxSession.create(model, { device: "cpu" });
-  await assert.rejects(session.run({ x: { data: new Float32Array(12), shape: [4, 3] }, u: { data: new Float32Array(4), shape: [2, 2] } }), /updates must be \[2, 3\], got \[2, 2\]/);
+  await assert.rejects(
+    session.run({ x: { data: new Float32Array(12), shape: [4, 3] }, u: { data: new Float32Array(4), shape: [2, 2] } }),
+    /updates must be \[2, 3\], got \[2, 2\]/,
+  );
 });
 
 test("ScatterElements (reduction none, shared with ScatterND) replaces along an axis", { skip }, async () => {

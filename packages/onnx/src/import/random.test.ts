@@ -26,7 +26,10 @@ test("RandomUniform (shape attribute) stays in [low, high); noise scaled by 0 va
   const model = buildModel({
     opset: 15,
     inputs: [{ name: "s", type: "float32", shape: [] }],
-    outputs: [{ name: "u", type: "float32" }, { name: "z", type: "float32" }],
+    outputs: [
+      { name: "u", type: "float32" },
+      { name: "z", type: "float32" },
+    ],
     nodes: [
       { op: "RandomUniform", inputs: [], outputs: ["u"], attrs: { shape: [3, 100], low: { float: -2 }, high: { float: 1 } } },
       { op: "RandomUniformLike", inputs: ["u"], outputs: ["noise"] },

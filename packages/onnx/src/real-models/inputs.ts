@@ -78,7 +78,20 @@ const vadLegacy = (): RealModelFeeds[] =>
  * package; tokens.txt agrees). The IPA is transcribed by hand in espeak-ng's en-us style.
  */
 const PIPER_IDS: Readonly<Record<string, number>> = {
-  " ": 3, ".": 10, a: 14, d: 17, h: 20, l: 24, o: 27, w: 35, "ə": 59, "ɜ": 62, "ɪ": 74, "ʊ": 100, "ˈ": 120, "ː": 122,
+  " ": 3,
+  ".": 10,
+  a: 14,
+  d: 17,
+  h: 20,
+  l: 24,
+  o: 27,
+  w: 35,
+  ə: 59,
+  ɜ: 62,
+  ɪ: 74,
+  ʊ: 100,
+  ˈ: 120,
+  ː: 122,
 };
 
 function piperIds(ipa: string): number[] {

@@ -66,7 +66,11 @@ export function axesOf(ctx: ImportContext, axes: readonly number[], rank: number
 export function scatterReplace(ctx: ImportContext, x: string, idx: string, updates: string, axis: number, out?: string): string {
   const dtype = ctx.dtype(x) === "bool" ? "uint8" : ctx.dtype(x);
   const shape = ctx.shape(x, "a scatter");
-  const hits = ctx.op("scatterAdd", [ctx.op("fill", [], { shape, dtype: "int32", value: 0 }), idx, ctx.op("fill", [], { shape: ctx.shape(idx, "a scatter"), dtype: "int32", value: 1 })], { axis });
+  const hits = ctx.op(
+    "scatterAdd",
+    [ctx.op("fill", [], { shape, dtype: "int32", value: 0 }), idx, ctx.op("fill", [], { shape: ctx.shape(idx, "a scatter"), dtype: "int32", value: 1 })],
+    { axis },
+  );
   const written = ctx.op("scatterAdd", [ctx.op("fill", [], { shape, dtype, value: 0 }), idx, castTo(ctx, updates, dtype)], { axis });
   return ctx.op("where", [bin(ctx, "greater", hits, ctx.scalar(0, "int32")), castTo(ctx, written, ctx.dtype(x)), x], {}, out);
 }

@@ -39,7 +39,8 @@ function address(ctx: ImportContext, node: OnnxNode, data: string, indices: stri
   const dims = ctx.shape(data, node.opType);
   const ishape = ctx.shape(indices, node.opType);
   const k = ishape[ishape.length - 1]!;
-  if (ishape.length < 1 || k > dims.length) throw new ShapeError(`${ctx.where()}: indices [${ishape.join(", ")}] address ${k} dims of data [${dims.join(", ")}]`);
+  if (ishape.length < 1 || k > dims.length)
+    throw new ShapeError(`${ctx.where()}: indices [${ishape.join(", ")}] address ${k} dims of data [${dims.join(", ")}]`);
   const lead = dims.slice(0, k);
   const strides = lead.map((_, j) => lead.slice(j + 1).reduce((a, b) => a * b, 1));
   const i32 = castTo(ctx, indices, "int32");
@@ -70,7 +71,8 @@ const scatterND: OpImporter = (ctx, node) => {
   const n = tuples.reduce((a, b) => a * b, 1);
   const want = [...tuples, ...rest];
   const got = ctx.shape(updates, "ScatterND");
-  if (got.length !== want.length || got.some((d, i) => d !== want[i])) throw new ShapeError(`${ctx.where()}: updates must be [${want.join(", ")}], got [${got.join(", ")}]`);
+  if (got.length !== want.length || got.some((d, i) => d !== want[i]))
+    throw new ShapeError(`${ctx.where()}: updates must be [${want.join(", ")}], got [${got.join(", ")}]`);
   const rows = ctx.op("reshape", [updates], { shape: [n, ...rest] });
   const lin = ctx.op("reshape", [linear], { shape: [n, ...rest.map(() => 1)] });
   const idx = ctx.op("expand", [lin], { shape: [n, ...rest] });

@@ -35,7 +35,8 @@ const fromAttribute =
   (kind: "normal" | "uniform"): OpImporter =>
   (ctx, node) => {
     const shape = node.attrs.ints("shape");
-    if (!shape || shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`${ctx.where()}: needs a 'shape' attribute of sizes ≥ 0, got ${JSON.stringify(shape)}`);
+    if (!shape || shape.some((d) => !Number.isInteger(d) || d < 0))
+      throw new ShapeError(`${ctx.where()}: needs a 'shape' attribute of sizes ≥ 0, got ${JSON.stringify(shape)}`);
     const dtype = outputDtype(ctx, node, "float32");
     ctx.op(op(kind), [], { shape, dtype, seed: seedOf(node), ...params(node, kind) }, output(node));
   };
