@@ -1,9 +1,9 @@
 import { conv2dGeometry, shapesEqual, sizeOf } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
-import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
+import type { CpuKernel } from "../kernels/registration.ts";
 import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { privateScratch } from "./private-scratch.ts";
-import { contiguous, fastKernel, float32Addresses } from "./support.ts";
+import { contiguous, float32Addresses } from "./support.ts";
 
 /**
  * A convolution with only a few output positions (N·OH·OW <= FEW_POSITIONS): a 1-D conv over a
@@ -12,7 +12,7 @@ import { contiguous, fastKernel, float32Addresses } from "./support.ts";
  * product that reads each weight only a few times, so the packing costs as much as the product.
  * Here each output position's receptive field is gathered into one row (zeros for padding), and
  * matmulDot takes the dot product of every row with every weight row, read in place. Groups and
- * unpadded stride-1 1x1 convs are left to the wrapped kernel.
+ * unpadded stride-1 1x1 convs are left to the other conv paths.
  */
 
 /** Output positions (over the batch) up to which the dot products beat packing for the GEMM. */
@@ -21,7 +21,8 @@ export const FEW_POSITIONS = 8;
 /** Bytes of weight rows per column block. */
 const BLOCK_BYTES = 16 * 1024;
 
-function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]): boolean {
+/** The few-position product, or false when the problem is not one (the GEMM path takes it). */
+export function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]): boolean {
   const {
     inputs: [x, w, bias],
     outputs: [y],
@@ -83,11 +84,4 @@ function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]): boolea
     }
   }
   return true;
-}
-
-/** Wraps the cpu device's float32 fast conv2d registration: few-position problems here, everything else to it (float16 keeps its own). */
-export function withFewPositionsConv2d(registrations: CpuRegistration[]): CpuRegistration[] {
-  return registrations.map((r) =>
-    r.op === "conv2d" && r.dtypes.length === 1 && r.dtypes[0] === "float32" ? fastKernel("conv2d", r.kernel, (call, path) => runFewPositions(path, call)) : r,
-  );
 }

@@ -7,6 +7,7 @@ import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
 import { runPointwiseDot } from "./conv2d-dot.ts";
+import { runFewPositions } from "./conv2d-few-positions.ts";
 import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
 import type { ConvProblem } from "./conv2d-problem.ts";
@@ -117,7 +118,13 @@ function forward(path: FastPath, g: Geometry): boolean {
 }
 
 /** The forward conv (float32) in WASM, or false when it declines. */
-function conv2dForward({ inputs: [x, w, bias], outputs: [y], attrs }: Parameters<CpuKernel>[0], path: FastPath): boolean {
+function conv2dForward(call: Parameters<CpuKernel>[0], path: FastPath): boolean {
+  if (runFewPositions(path, call)) return true;
+  const {
+    inputs: [x, w, bias],
+    outputs: [y],
+    attrs,
+  } = call;
   const ptrs = float32Addresses([x, w, y, bias]);
   if (!ptrs || ![w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
   const g = geometry("conv2d", x!.shape, w!.shape, attrs);

@@ -1,6 +1,5 @@
 import type { CpuRegistration } from "../kernels/registration.ts";
 import { fastConv2d } from "./conv2d.ts";
-import { withFewPositionsConv2d } from "./conv2d-few-positions.ts";
 import { fastElementwise } from "./elementwise.ts";
 import { fastFused } from "./fused.ts";
 import { fastGather } from "./gather.ts";
@@ -16,7 +15,7 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
   const ref = (op: string) => referenceKernel(reference, op);
   return [
     ...fastMatmul(ref("matmul")),
-    ...withFewPositionsConv2d(fastConv2d(ref)),
+    ...fastConv2d(ref),
     ...fastElementwise(ref),
     ...fastPool(ref),
     ...fastReduce(ref),
