@@ -5,6 +5,16 @@ import { gpuDevice, matchesCpu, runGpu, t, values } from "../testing/harness.ts"
 import { epilogueShaderSource } from "./epilogue.ts";
 
 const TOL = { rtol: 1e-4, atol: 1e-5 };
+/** A padded conv's epilogue: bias add, then ReLU. */
+const CONV_BIAS_RELU = {
+  program: JSON.stringify([
+    { op: "add", args: [0, 1] },
+    { op: "relu", args: [2] },
+  ]),
+  outputs: [3],
+  baseInputs: 2,
+  pads: [1, 1, 1, 1],
+};
 
 async function dispatchesOf(run: () => Promise<unknown>): Promise<number> {
   const device = await gpuDevice();
@@ -33,16 +43,8 @@ test("an epilogue with more operands than the adapter binds runs the GEMM, then 
 
 test("a float16 conv's epilogue sees the product rounded to half, as the unfused conv stores it", async () => {
   const half = (n: number, seed: number, shape: number[]) => t(values(n, -1, 1, seed), shape, "float16");
-  const attrs = {
-    program: JSON.stringify([
-      { op: "add", args: [0, 1] },
-      { op: "relu", args: [2] },
-    ]),
-    outputs: [3],
-    baseInputs: 2,
-    pads: [1, 1, 1, 1],
-  };
-  await matchesCpu("conv2dEpilogue", [half(50, 1, [1, 2, 5, 5]), half(54, 2, [3, 2, 3, 3]), half(3, 3, [3, 1, 1])], attrs, { rtol: 2e-3, atol: 2e-3 });
+
+  await matchesCpu("conv2dEpilogue", [half(50, 1, [1, 2, 5, 5]), half(54, 2, [3, 2, 3, 3]), half(3, 3, [3, 1, 1])], CONV_BIAS_RELU, { rtol: 2e-3, atol: 2e-3 });
 });
 
 test("the product itself can be an output beside the activation (training keeps the pre-activation)", async () => {
@@ -53,15 +55,6 @@ test("the product itself can be an output beside the activation (training keeps 
 });
 
 test("the report's WGSL for an epilogue is the GEMM whose store evaluates the program", () => {
-  const attrs = {
-    program: JSON.stringify([
-      { op: "add", args: [0, 1] },
-      { op: "relu", args: [2] },
-    ]),
-    outputs: [3],
-    baseInputs: 2,
-    pads: [1, 1, 1, 1],
-  };
   const wgsl = epilogueShaderSource(
     "conv2dEpilogue",
     [
@@ -69,7 +62,7 @@ test("the report's WGSL for an epilogue is the GEMM whose store evaluates the pr
       { shape: [3, 2, 3, 3], dtype: "float32" },
       { shape: [3, 1, 1], dtype: "float32" },
     ],
-    attrs,
+    CONV_BIAS_RELU,
   )!;
   assert.match(wgsl, /fn epilogue_store\(e: u32, acc: f32\)/);
   assert.match(wgsl, /epilogue_store\(e, value\);/);
