@@ -1,4 +1,7 @@
-import { FUSIBLE_OPS, hasOp, type AttrValue, type DType } from "@polychip/hal";
+import { FUSIBLE_OPS, hasOp, type DType } from "@polychip/hal";
+import { groupNodes, type GroupingNode } from "../fusion/group.ts";
+import { orderUnits } from "../fusion/order.ts";
+import { fusedProgram } from "../fusion/program.ts";
 import { inferShapes } from "../infer-shapes.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
@@ -16,13 +19,6 @@ export interface FuseElementwiseOptions {
 /** Structural ops that read only their input's shape, never its values. */
 const SHAPE_READERS = new Set(["shape", "size"]);
 
-interface Group {
-  readonly members: number[];
-  readonly shapeKey: string;
-  /** The group's last node, which is also its id. */
-  readonly maxIndex: number;
-}
-
 /**
  * Turns sets of connected elementwise HAL nodes (unary, binary, compare, logical, where, cast)
  * that share one output shape into one `fused` node each, so a device with a fused kernel runs a
@@ -35,71 +31,34 @@ interface Group {
  * targets). Constants inlined this way and nodes left without readers are removed (dead code).
  */
 export function fuseElementwise(graph: Graph, options: FuseElementwiseOptions = {}): Graph {
-  const maxOperands = options.maxOperands ?? Infinity;
   const types = inferShapes(graph);
-  const nodes = graph.nodes;
-  const producer = new Map<string, number>();
-  nodes.forEach((n, i) => n.outputs.forEach((o) => producer.set(o, i)));
   const scalars = scalarConstants(graph);
-  const readers = readersOutside(graph);
   const fusible = fusibleNodes(graph, types);
-  if (options.exclude) for (const i of [...fusible.keys()]) if (options.exclude(nodes[i]!, i)) fusible.delete(i);
-
-  const groupOf = nodes.map((_, i) => i);
-  const groups = new Map<number, Group>();
-  const producersOf = (i: number) => nodes[i]!.inputs.map((v) => producer.get(v)).filter((p): p is number => p !== undefined);
-
-  /** True when merging `ids` leaves a path from the merged set back into it through outside nodes. */
-  const makesCycle = (ids: ReadonlySet<number>, members: readonly number[]): boolean => {
-    const minIndex = Math.min(...members);
-    const stack = members.flatMap(producersOf).filter((p) => !ids.has(groupOf[p]!));
-    const seen = new Set<number>();
-    while (stack.length > 0) {
-      const g = groupOf[stack.pop()!]!;
-      if (ids.has(g)) return true;
-      if (seen.has(g)) continue;
-      seen.add(g);
-      const group = groups.get(g);
-      // Everything on a path from the set to here comes after the set's first node.
-      if ((group ? group.maxIndex : g) < minIndex) continue;
-      for (const m of group ? group.members : [g]) for (const p of producersOf(m)) if (groupOf[p] !== g) stack.push(p);
-    }
-    return false;
-  };
-
-  const operandCount = (members: readonly number[]): number => {
-    const inside = new Set(members.flatMap((m) => nodes[m]!.outputs));
-    const inputs = new Set(members.flatMap((m) => nodes[m]!.inputs).filter((v) => !inside.has(v) && !scalars.has(v)));
-    const outputs = members.filter((m) => (readers.get(nodes[m]!.outputs[0]!) ?? []).some((r) => r < 0 || !members.includes(r)));
-    return inputs.size + outputs.length;
-  };
-
-  nodes.forEach((_, i) => {
-    const key = fusible.get(i);
-    if (key === undefined) return;
-    let members = [i];
-    const merged = new Set<number>([i]);
-    for (const p of producersOf(i)) {
-      const g = groupOf[p]!;
-      const group = groups.get(g);
-      if (merged.has(g) || fusible.get(p) !== key || (group && group.shapeKey !== key)) continue;
-      const candidate = [...members, ...(group ? group.members : [p])];
-      const ids = new Set([...merged, g]);
-      if (operandCount(candidate) > maxOperands || makesCycle(ids, candidate)) continue;
-      members = candidate;
-      merged.add(g);
-    }
-    const group: Group = { members: members.sort((a, b) => a - b), shapeKey: key, maxIndex: i };
-    for (const g of merged) groups.delete(g);
-    for (const m of members) groupOf[m] = i;
-    groups.set(i, group);
-  });
-
-  const fusedNodes = new Map<number, GraphNode>();
-  for (const [id, group] of groups) if (group.members.length > 1) fusedNodes.set(id, fusedNode(graph, group.members, scalars, readers));
-  if (fusedNodes.size === 0) return graph;
-  const ordered = topologicalUnits(graph, groupOf, producer, fusedNodes);
+  if (options.exclude) for (const i of [...fusible.keys()]) if (options.exclude(graph.nodes[i]!, i)) fusible.delete(i);
+  const id = valueIds(graph);
+  const nodes: GroupingNode[] = graph.nodes.map((n, i) => ({
+    key: fusible.get(i),
+    inputs: n.inputs.filter((v) => v !== "").map((v) => ({ value: id(v), plain: true })),
+    outputs: n.outputs.map(id),
+  }));
+  const kept = new Set(graph.outputs.map((o) => id(o.name)));
+  const inlined = new Set([...scalars.keys()].map(id));
+  const groups = groupNodes(nodes, { placement: "reorderable", maxOperands: options.maxOperands, kept, inlined });
+  if (groups.length === 0) return graph;
+  const readers = readersOutside(graph);
+  const ordered = orderUnits(nodes, groups, "reorderable").map((u) =>
+    typeof u === "number" ? graph.nodes[u]! : fusedNode(graph, u.members, scalars, readers),
+  );
   return deadCodeElimination({ ...graph, nodes: ordered });
+}
+
+/** A number for every value name, in order of first sight. */
+function valueIds(graph: Graph): (name: string) => number {
+  const ids = new Map<string, number>();
+  return (name) => {
+    if (!ids.has(name)) ids.set(name, ids.size);
+    return ids.get(name)!;
+  };
 }
 
 /** Whether a `const` step holds `value` exactly as a tensor of `dtype` would (the HAL's const rule). */
@@ -161,68 +120,19 @@ function fusedNode(
   readers: ReadonlyMap<string, number[]>,
 ): GraphNode {
   const nodes = members.map((m) => graph.nodes[m]!);
-  const inside = new Set(nodes.map((n) => n.outputs[0]!));
-  const inputs: string[] = [];
-  for (const n of nodes) for (const v of n.inputs) if (!inside.has(v) && !scalars.has(v) && !inputs.includes(v)) inputs.push(v);
-  const index = new Map<string, number>(inputs.map((v, k) => [v, k]));
-  const steps: { op: string; args: number[]; to?: AttrValue; value?: number }[] = [];
-  const define = (name: string, step: (typeof steps)[number]) => {
-    index.set(name, inputs.length + steps.length);
-    steps.push(step);
-  };
-  for (const n of nodes)
-    for (const v of n.inputs)
-      if (scalars.has(v) && !index.has(v)) define(v, { op: "const", args: [], to: scalars.get(v)!.dtype, value: scalars.get(v)!.value });
-  for (const n of nodes) define(n.outputs[0]!, { op: n.op, args: n.inputs.map((v) => index.get(v)!), ...(n.op === "cast" ? { to: n.attrs.to } : {}) });
-  const outputs = members
-    .filter((m) => (readers.get(graph.nodes[m]!.outputs[0]!) ?? []).some((r) => r < 0 || !members.includes(r)))
-    .map((m) => graph.nodes[m]!.outputs[0]!);
+  const memberOf = new Map(nodes.map((n, k) => [n.outputs[0]!, k]));
+  const program = fusedProgram({
+    members: nodes.map((n) => ({ op: n.op, reads: n.inputs, to: n.attrs.to })),
+    memberOf: (v) => memberOf.get(v),
+    key: (v) => v,
+    constant: (v) => scalars.get(v),
+    needed: (k) => (readers.get(nodes[k]!.outputs[0]!) ?? []).some((r) => r < 0 || !members.includes(r)),
+  });
   return {
     op: "fused",
-    inputs,
-    outputs,
-    attrs: { program: JSON.stringify(steps), outputs: outputs.map((o) => index.get(o)!) },
+    inputs: program.inputs,
+    outputs: program.results.map((k) => nodes[k]!.outputs[0]!),
+    attrs: program.attrs,
     name: `fused(${nodes.map((n) => n.op).join(",")})`,
   };
-}
-
-/**
- * The new node list: every node outside a fused group, and each fused node, in an order where
- * each runs after what it reads. Units are taken in the order of their last original node, each
- * after the units it depends on (depth first), so an unfused graph keeps its order.
- */
-function topologicalUnits(
-  graph: Graph,
-  groupOf: readonly number[],
-  producer: ReadonlyMap<string, number>,
-  fusedNodes: ReadonlyMap<number, GraphNode>,
-): GraphNode[] {
-  const unitOf = (i: number) => (fusedNodes.has(groupOf[i]!) ? groupOf[i]! : i);
-  const membersOf = new Map<number, number[]>();
-  graph.nodes.forEach((_, i) => membersOf.set(unitOf(i), [...(membersOf.get(unitOf(i)) ?? []), i]));
-  const done = new Set<number>();
-  const open = new Set<number>();
-  const out: GraphNode[] = [];
-  for (const unit of [...membersOf.keys()].sort((a, b) => a - b)) {
-    const stack: [number, boolean][] = [[unit, false]];
-    while (stack.length > 0) {
-      const [u, expanded] = stack.pop()!;
-      if (done.has(u)) continue;
-      if (expanded) {
-        done.add(u);
-        out.push(fusedNodes.get(u) ?? graph.nodes[u]!);
-        continue;
-      }
-      if (open.has(u)) throw new Error(`fuseElementwise: the fused graph would have a cycle through node ${u} (a bug in the pass)`);
-      open.add(u);
-      stack.push([u, true]);
-      for (const m of membersOf.get(u)!) {
-        for (const v of graph.nodes[m]!.inputs) {
-          const p = producer.get(v);
-          if (p !== undefined && unitOf(p) !== u && !done.has(unitOf(p))) stack.push([unitOf(p), false]);
-        }
-      }
-    }
-  }
-  return out;
 }

@@ -1,20 +1,12 @@
-import { EPILOGUE_BASES, FUSIBLE_OPS, parseFusedProgram, type FusedStep } from "@polychip/hal";
+import { FUSIBLE_OPS, parseFusedProgram, type FusedStep } from "@polychip/hal";
+import { epilogueOf, MAX_EPILOGUE_OPERANDS, type EpilogueSupport } from "../fusion/epilogue.ts";
 import { inferShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode } from "../ir.ts";
 
 export interface FuseEpiloguesOptions {
   /** Whether the target device runs epilogue `op` (conv2dEpilogue, matmulEpilogue) at `dtype` natively: only then is a GEMM fused. */
-  readonly supports: (op: string, dtype: "float32" | "float16") => boolean;
+  readonly supports: EpilogueSupport;
 }
-
-/**
- * Most operands (GEMM inputs, extra inputs, outputs) one epilogue node takes: WebGPU's default
- * storage-binding limit, past which a device would split the kernel again anyway (and, in a
- * training step, an optimiser update with its many operands is better left to run in place).
- */
-export const MAX_EPILOGUE_OPERANDS = 8;
-
-const EPILOGUE_OF = new Map(Object.entries(EPILOGUE_BASES).map(([op, { base }]) => [base, op]));
 
 /**
  * Folds each float32 or float16 GEMM (conv2d, matmul, conv2dGradInput: see EPILOGUE_BASES) whose result only one elementwise node reads (a `fused` node,
@@ -32,8 +24,8 @@ export function fuseEpilogues(graph: Graph, options: FuseEpiloguesOptions): Grap
   const replaced = new Map<number, GraphNode>(); // reader index -> epilogue node
   const removed = new Set<number>(); // folded GEMMs
   graph.nodes.forEach((gemm, i) => {
-    const op = EPILOGUE_OF.get(gemm.op);
     const product = gemm.outputs[0]!;
+    const op = epilogueOf(gemm.op, types.get(product)?.dtype, options.supports);
     if (!op || gemm.outputs.length !== 1 || graphOutputs.has(product)) return;
     const baseInputs = withoutTrailingGaps(gemm.inputs);
     if (baseInputs.includes("")) return;
@@ -41,7 +33,7 @@ export function fuseEpilogues(graph: Graph, options: FuseEpiloguesOptions): Grap
     if (users.length !== 1 || replaced.has(users[0]!)) return;
     const reader = graph.nodes[users[0]!]!;
     const [p, out] = [types.get(product), types.get(reader.outputs[0]!)];
-    if (!p || !out || (p.dtype !== "float32" && p.dtype !== "float16") || !options.supports(op, p.dtype)) return;
+    if (!p || !out) return;
     if (JSON.stringify(p.shape) !== JSON.stringify(out.shape) || p.shape.includes("?")) return;
     const program = programOf(reader);
     if (!program) return;
