@@ -1,5 +1,5 @@
 import { contiguousStrides, FUSIBLE_OPS, isContiguous, type Attrs, type DType } from "@polychip/hal";
-import type { StepProgram, ValueRef } from "./program.ts";
+import { refKey, type StepProgram, type ValueRef } from "./program.ts";
 import { epilogueOf, MAX_EPILOGUE_OPERANDS } from "../graph/fusion/epilogue.ts";
 import { groupNodes, type FusionGroup, type GroupingNode } from "../graph/fusion/group.ts";
 import { orderUnits } from "../graph/fusion/order.ts";
@@ -61,8 +61,6 @@ function groupingNodes(program: StepProgram, live: readonly boolean[], options: 
   });
 }
 
-const refKey = (r: ValueRef) => `${r.value}:${r.dtype}[${r.shape}]/[${r.strides}]+${r.offset}`;
-
 /** The input read exactly as stored, with the group's shape: its value can stay in registers. */
 function plain(r: ValueRef, shape: readonly number[]): boolean {
   return r.offset === 0 && sameShape(r.shape, shape) && isContiguous(r.shape, r.strides);
@@ -82,22 +80,17 @@ function fusedStep(
   const memberOf = new Map(nodes.map((n, k) => [n.outputs[0]!, k]));
   const readOutside = (v: number) => programOutputs.has(v) || (readers.get(v) ?? []).some((i) => !inGroup.has(i));
   // Members read the head plainly (the join rule), however the view spells its strides.
-  const headRef =
-    head === undefined
-      ? undefined
-      : {
-          value: head,
-          dtype: program.values[head]!.dtype,
-          shape: program.values[head]!.shape!,
-          strides: contiguousStrides(program.values[head]!.shape!),
-          offset: 0,
-        };
+  const headValue = head === undefined ? undefined : program.values[head]!;
+  const lead = headValue && {
+    input: { value: head!, dtype: headValue.dtype, shape: headValue.shape!, strides: contiguousStrides(headValue.shape!), offset: 0 },
+    needed: readOutside(head!),
+  };
   const built = fusedProgram<ValueRef>({
     members: nodes.map((n) => ({ op: n.op, reads: n.inputs, to: n.attrs.to })),
     memberOf: (r) => (plain(r, shape) ? memberOf.get(r.value) : undefined),
     key: (r) => (r.value === head ? "head" : refKey(r)),
     needed: (k) => readOutside(nodes[k]!.outputs[0]!),
-    lead: headRef && { input: headRef, needed: readOutside(head!) },
+    lead,
   });
   const outputs = built.results.map((k) => (k < 0 ? head! : nodes[k]!.outputs[0]!));
   const attrs: Attrs = built.attrs;

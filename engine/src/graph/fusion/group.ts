@@ -34,7 +34,6 @@ export interface FusionGroup {
   /** The GEMM heading the group, and the epilogue op it becomes. */
   readonly head?: number;
   readonly epilogue?: string;
-  closed: boolean;
 }
 
 /**
@@ -48,32 +47,33 @@ export interface FusionGroup {
 export function groupNodes(nodes: readonly GroupingNode[], options: GroupingOptions): FusionGroup[] {
   const producer = new Map<number, number>();
   nodes.forEach((n, i) => n.outputs.forEach((v) => producer.set(v, i)));
-  const readers = new Map<number, number[]>();
-  nodes.forEach((n, i) => n.inputs.forEach((r) => readers.set(r.value, [...(readers.get(r.value) ?? []), i])));
   const groupOf: (FusionGroup | undefined)[] = [];
-  const fits = joinCheck(nodes, options, producer, readers, groupOf);
+  // In order, a group read by a node outside it may take no more members: they would run after that reader.
+  const closed = new Set<FusionGroup>();
+  const open = (g: FusionGroup) => options.placement === "reorderable" || !closed.has(g);
+  const fits = joinCheck(nodes, options, producer, groupOf);
 
   nodes.forEach((n, i) => {
     let joined: FusionGroup | undefined;
-    if (n.key !== undefined && n.epilogue) joined = { members: [i], key: n.key, head: i, epilogue: n.epilogue, closed: false };
+    if (n.key !== undefined && n.epilogue) joined = { members: [i], key: n.key, head: i, epilogue: n.epilogue };
     else if (n.key !== undefined) {
       let members = [i];
       const merged: FusionGroup[] = [];
       let head: number | undefined;
       let epilogue: string | undefined;
-      for (const g of candidates(n, producer, groupOf, options.placement)) {
+      for (const g of candidates(n, producer, groupOf, open)) {
         if (g.head !== undefined && head !== undefined) continue;
         const next = [...members, ...g.members].sort((a, b) => a - b);
         if (!fits(next, [...merged, g])) continue;
         [members, head, epilogue] = [next, head ?? g.head, epilogue ?? g.epilogue];
         merged.push(g);
       }
-      joined = { members, key: n.key, head, epilogue, closed: false };
+      joined = { members, key: n.key, head, epilogue };
     }
     if (joined) for (const m of joined.members) groupOf[m] = joined;
     for (const r of n.inputs) {
       const g = groupOf[producer.get(r.value) ?? -1];
-      if (g && g !== joined) g.closed = true;
+      if (g && g !== joined) closed.add(g);
     }
   });
   return [...new Set(groupOf)].filter((g): g is FusionGroup => g !== undefined && g.members.length > 1);
@@ -84,12 +84,12 @@ function candidates(
   n: GroupingNode,
   producer: ReadonlyMap<number, number>,
   groupOf: readonly (FusionGroup | undefined)[],
-  placement: Placement,
+  open: (g: FusionGroup) => boolean,
 ): FusionGroup[] {
   const out: FusionGroup[] = [];
   for (const r of n.inputs) {
     const g = groupOf[producer.get(r.value) ?? -1];
-    if (!g || out.includes(g) || g.key !== n.key || (placement === "in-order" && g.closed)) continue;
+    if (!g || out.includes(g) || g.key !== n.key || !open(g)) continue;
     if (n.inputs.every((other) => groupOf[producer.get(other.value) ?? -1] !== g || other.plain)) out.push(g);
   }
   return [...out.filter((g) => g.head !== undefined), ...out.filter((g) => g.head === undefined)];
@@ -100,10 +100,11 @@ function joinCheck(
   nodes: readonly GroupingNode[],
   options: GroupingOptions,
   producer: ReadonlyMap<number, number>,
-  readers: ReadonlyMap<number, number[]>,
   groupOf: readonly (FusionGroup | undefined)[],
 ): (members: readonly number[], merging: readonly FusionGroup[]) => boolean {
   const maxOperands = options.maxOperands ?? Infinity;
+  const readers = new Map<number, number[]>();
+  nodes.forEach((n, i) => n.inputs.forEach((r) => readers.set(r.value, [...(readers.get(r.value) ?? []), i])));
   const producersOf = (i: number) => nodes[i]!.inputs.map((r) => producer.get(r.value)).filter((p): p is number => p !== undefined);
   const unitOf = (i: number): FusionGroup | number => groupOf[i] ?? i;
 
@@ -134,7 +135,7 @@ function joinCheck(
   };
 
   return (members, merging) => {
-    if (operands(members) > maxOperands) return false;
+    if (maxOperands < Infinity && operands(members) > maxOperands) return false;
     return options.placement === "in-order" || !makesCycle(members, merging);
   };
 }
