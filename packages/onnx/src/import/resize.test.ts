@@ -32,3 +32,23 @@ test("a 2x half-pixel linear upsample gives the interpolated values, edges clamp
   assert.deepEqual(rounded(y!.data as Float32Array).slice(0, 8), [0, 1, 3, 5, 7, 9, 11, 12]);
   assert.deepEqual(rounded(y!.data as Float32Array).slice(8, 16), [4, 5, 7, 9, 11, 13, 15, 16]);
 });
+
+test("a scale that keeps a dim's size still moves the sampling positions, as the specification says (onnxruntime copies)", async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [2, 3] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Resize", inputs: ["x", "roi", "scales"], outputs: ["y"], attrs: { mode: "linear" } }],
+    initializers: [initializer("roi", [], [0]), initializer("scales", [1.3, 1.3], [2])],
+  });
+  const { y } = await runOnnx(model, { x: { data: [0, 10, 20, 30, 40, 50], shape: [2, 3] } });
+  assert.deepEqual(y!.shape, [2, 3]);
+  // Half-pixel positions (x + 0.5) / 1.3 - 0.5: 0 (clamped from -0.115), 0.654 and 1.423 along each dim.
+  const at = (x: number) => Math.max((x + 0.5) / 1.3 - 0.5, 0);
+  const w = [0, 1, 2].map((x) => 10 * at(x));
+  const h = 30 * at(1);
+  assert.deepEqual(
+    rounded(y!.data as Float32Array, 3),
+    [...w, ...w.map((v) => v + h)].map((v) => Number(v.toFixed(3))),
+  );
+});
