@@ -52,3 +52,15 @@ test("a scale that keeps a dim's size still moves the sampling positions, as the
     [...w, ...w.map((v) => v + h)].map((v) => Number(v.toFixed(3))),
   );
 });
+
+test("a rank-1 linear Resize (a layout onnxruntime refuses) interpolates its one axis", async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [3] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Resize", inputs: ["x", "roi", "scales"], outputs: ["y"], attrs: { mode: "linear" } }],
+    initializers: [initializer("roi", [], [0]), initializer("scales", [2], [1])],
+  });
+  const { y } = await runOnnx(model, { x: { data: [0, 10, 20], shape: [3] } });
+  assert.deepEqual(Array.from(y!.data), [0, 2.5, 7.5, 12.5, 17.5, 20]);
+});

@@ -92,26 +92,27 @@ export function cornersSummed(ctx: ImportContext, x: string, group: readonly Lin
       [...Array(rank).keys()].map((d) => (d === a.axis ? values.length : 1)),
       dt,
     );
-  // Gathering the outermost axis first leaves the corners in onnxruntime's order: innermost bit fastest.
-  let corners = [x];
-  for (const a of group) {
-    const taps = [a.lower, a.upper].map((idx) => ctx.const(idx, [idx.length], "int32"));
-    corners = corners.flatMap((c) => taps.map((t) => ctx.op("gather", [c, t], { axis: a.axis })));
-  }
+  const taps = group.map((a) => [a.lower, a.upper].map((idx) => ctx.const(idx, [idx.length], "int32")));
+  const gather = (value: string, k: number, bit: number) => ctx.op("gather", [value, taps[k]![bit]!], { axis: group[k]!.axis });
+  // Gathering the outer axes first leaves their combinations in onnxruntime's order (innermost bit fastest).
+  const inner = group.length - 1;
+  let outer = [x];
+  for (let k = 0; k < inner; k++) outer = outer.flatMap((v) => [gather(v, k, 0), gather(v, k, 1)]);
   const weights = group.map((a) => [a.lowerWeight, a.upperWeight].map((w) => along(a, w, "float32")));
   let y: string | undefined;
-  corners.forEach((value, corner) => {
+  for (let corner = 0; corner < 2 ** group.length; corner++) {
+    // The innermost gather just before its term, so each corner is dropped as soon as it is added.
+    const value = gather(outer[corner >> 1]!, inner, corner & 1);
     // Innermost axis's weight first, then outward, as onnxruntime multiplies them.
     let weight: string | undefined;
-    for (let k = group.length - 1; k >= 0; k--) {
-      const bit = (corner >> (group.length - 1 - k)) & 1;
-      const w = weights[k]![bit]!;
+    for (let k = inner; k >= 0; k--) {
+      const w = weights[k]![(corner >> (inner - k)) & 1]!;
       weight = weight === undefined ? w : ctx.op("mul", [weight, w]);
     }
     // Weights are float32 products; another input dtype takes them rounded once.
     const term = ctx.op("mul", [dtype === "float32" ? weight! : ctx.op("cast", [weight!], { to: dtype }), value]);
     y = y === undefined ? term : ctx.op("add", [y, term]);
-  });
+  }
   for (const a of group) {
     if (a.outside) y = ctx.op("where", [along(a, a.outside, "bool"), ctx.scalar(extrapolationValue, dtype), y!]);
   }
