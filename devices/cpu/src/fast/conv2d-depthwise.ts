@@ -1,7 +1,7 @@
 import type { FastPath } from "../device.ts";
 import { DEPTHWISE, depthwisePlane } from "../wasm/kernels/conv-depthwise.ts";
 import { depthwiseGradScratch } from "../wasm/kernels/conv-depthwise-grad.ts";
-import type { ConvProblem } from "./conv2d-problem.ts";
+import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 
 /**
@@ -26,7 +26,7 @@ export function depthwiseTakes(problem: ConvProblem): boolean {
  * the direct kernel (wasm/kernels/conv-depthwise.ts). Returns false when the geometry is not one it
  * takes, so the caller runs the im2col + GEMM path.
  */
-export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolean {
+export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem, epilogue?: ForwardEpilogue): boolean {
   const { image, weight, out, bias, N, C, H, W, OCg, KH, KW, OH, OW } = problem;
   if (!depthwiseTakes(problem)) return false;
   const { PH, PW } = depthwisePlane(problem);
@@ -36,10 +36,15 @@ export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolea
   const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_MACS / 4);
   const perChunk = Math.max(1, Math.ceil(planes / target));
   const rt = path.runtime;
-  const table = rt.tableFor(DEPTHWISE.bytes);
+  const table = rt.tableFor(DEPTHWISE.bytes + (epilogue?.descriptorBytes ?? 0));
   const { sh, sw, dh, dw, pt, pl } = problem;
   DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw, pt, pl, OH, OW, PH, PW, perChunk });
-  rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
+  if (!epilogue) {
+    rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
+    return true;
+  }
+  epilogue.writeDescriptor(table + DEPTHWISE.bytes);
+  rt.runModule(path.pool, epilogue.module, [table, table + DEPTHWISE.bytes], Math.ceil(planes / perChunk), scratch);
   return true;
 }
 

@@ -16,6 +16,10 @@ const CONVS: { name: string; x: number[]; w: number[]; attrs: Attrs }[] = [
   { name: "R = 450 (two K blocks), 5 channels", x: [1, 50, 6, 6], w: [5, 50, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
   // Enough multiply-adds to split over the worker pool on the 2-thread device.
   { name: "2.3M multiply-adds, 19 channels at 19x21", x: [2, 16, 19, 21], w: [19, 16, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
+  // The direct depthwise kernel: rows of 16, 8, 4 outputs and a partial tail; stride 2; any stride (one output at a time).
+  { name: "depthwise 3x3, rows of 31", x: [2, 3, 5, 31], w: [3, 1, 3, 3], attrs: { pads: [1, 1, 1, 1], groups: 3 } },
+  { name: "depthwise 5x5 stride 2, channel multiplier 2", x: [1, 3, 12, 13], w: [6, 1, 5, 5], attrs: { pads: [2, 2, 2, 2], strides: [2, 2], groups: 3 } },
+  { name: "depthwise stride 3", x: [1, 2, 10, 11], w: [2, 1, 3, 3], attrs: { pads: [1, 1, 1, 1], strides: [3, 3], groups: 2 } },
 ];
 
 /** Extra input of a program that takes one: a per-channel bias, a residual, a scalar. */
@@ -54,8 +58,8 @@ test("a conv without its own bias runs the epilogue in the GEMM too", () => {
 test("the in-loop conv epilogue declines what it does not take, writing nothing", () => {
   const device = devices[0]!;
   const relu = { ...programAttrs("relu"), baseInputs: 2 };
-  // Depthwise: the direct kernel runs it (then the program as a second pass).
-  assert.equal(runInLoop(runConvEpilogue, "conv2dEpilogue", [tensor([1, 4, 6, 6], 1), tensor([4, 1, 3, 3], 2)], { ...relu, groups: 4 }, device), undefined);
+  // A 1x1 conv over a small map: the narrow kernel runs it (then the program as a second pass).
+  assert.equal(runInLoop(runConvEpilogue, "conv2dEpilogue", [tensor([1, 4, 6, 6], 1), tensor([5, 4, 1, 1], 2)], relu, device), undefined);
   // An extra input broadcast along the rows of the output plane: not addressable per tile.
   const row = { ...programAttrs("add then relu"), baseInputs: 2 };
   assert.equal(

@@ -5,13 +5,12 @@ import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
-import type { GeneratedModule } from "../runtime/runtime.ts";
 import { depthwiseTakes, runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
 import { pointwiseDotTakes, runPointwiseDot } from "./conv2d-dot.ts";
 import { runFewPositions } from "./conv2d-few-positions.ts";
 import { narrowTakes, runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
-import type { ConvProblem } from "./conv2d-problem.ts";
+import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { fastKernelWithHalf } from "./half.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
@@ -23,16 +22,6 @@ const GRAD_WEIGHT_BATCH_BLOCKS = 16;
 const MAX_COLS_BYTES = 8 * 2 ** 20;
 
 export type Geometry = Record<(typeof CONV.fields)[number], number>;
-
-/**
- * A GEMM epilogue the forward conv applies in its micro-kernel (conv2d-epilogue.ts): the module
- * generated for its program, and the descriptor it reads, written after the geometry record.
- */
-export interface ForwardEpilogue {
-  readonly module: GeneratedModule;
-  readonly descriptorBytes: number;
-  readonly writeDescriptor: (address: number) => void;
-}
 
 /** The WASM kernels' geometry record for x and w (the HAL checks them), or undefined for empty tensors, which the reference handles. */
 export function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geometry | undefined {

@@ -1,7 +1,8 @@
 /**
  * The modules the cpu device generates for one GEMM epilogue program (gemm-epilogue.ts): the GEMM
  * with that program in its tile, and a driver — the forward conv's or the matmul's — exported as
- * `run`, the one export of a generated module (runtime/protocol.ts DYNAMIC_EXPORT).
+ * `run`, the one export of a generated module (runtime/protocol.ts DYNAMIC_EXPORT); or the direct
+ * depthwise conv with the program in its store.
  *
  * The driver's `ep` argument is the address of a descriptor the caller writes: per extra input k,
  * 12 bytes (address of its element for output element 0, byte stride per image — the conv's
@@ -10,12 +11,14 @@
  */
 import type { Code, FunctionBuilder } from "../encoder.ts";
 import { ModuleBuilder } from "../encoder.ts";
-import { get, i32 } from "../instructions.ts";
+import { locals } from "../define.ts";
+import { get, i32, set } from "../instructions.ts";
+import { defineDepthwise } from "./conv-depthwise.ts";
 import { defineConvForward, emitUnfold } from "./conv.ts";
 import { emitConvPack } from "./conv-pack.ts";
 import { add, bytes, mul } from "./conv-record.ts";
 import { EPILOGUE_CONTEXT_OFFSET, emitGemm } from "./gemm.ts";
-import { CONTEXT, tileEpilogue, type GemmEpilogueSpec } from "./gemm-epilogue.ts";
+import { CONTEXT, programEmitter, tileEpilogue, type GemmEpilogueSpec } from "./gemm-epilogue.ts";
 import { emitMatmul } from "./matmul.ts";
 import { emitMemory } from "./memory.ts";
 
@@ -76,6 +79,37 @@ export function matmulEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueMo
         i32.store(contextOf(scratch), i32.load(get(ep), 12 * k + 8), CONTEXT.extraRowStride(k)),
       ]),
     ],
+  });
+  return mod.encode();
+}
+
+/** run(geo, ep, chunk0, chunk1, scratch): the direct depthwise conv (conv-depthwise.ts) finishing each output with the program. */
+export function depthwiseEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModuleOptions): Uint8Array<ArrayBuffer> {
+  const mod = newModule(options);
+  const E = spec.alongColumns.length;
+  defineDepthwise(mod, emitMemory(mod), options, RUN, (fn) => {
+    const emit = programEmitter(fn, spec);
+    // Per plane: a constant extra's address, or an advancing extra's (and each output's) offset from the conv's output.
+    const ptr = locals(fn, "i32", E);
+    const out = locals(fn, "i32", spec.outputs.length);
+    return {
+      plane: ({ ep, n, oc, outPlane }) => [
+        emit.consts,
+        spec.alongColumns.map((along, k) => {
+          const desc = (field: number) => i32.load(get(ep), 12 * k + field);
+          const base = add(desc(0), i32.mul(get(n), desc(4)), i32.mul(get(oc), desc(8)));
+          return set(ptr[k]!, along ? i32.sub(base, get(outPlane)) : base);
+        }),
+        spec.outputs.map((_, m) => set(out[m]!, i32.load(get(ep), descriptorBytes(E, m)))),
+      ],
+      store: (value, dst, offset, vector) =>
+        emit.run(
+          vector,
+          value,
+          (k) => (spec.alongColumns[k] ? { addr: i32.add(get(dst), get(ptr[k]!)), offset } : { addr: get(ptr[k]!), offset: 0 }),
+          (m) => ({ addr: i32.add(get(dst), get(out[m]!)), offset }),
+        ),
+    };
   });
   return mod.encode();
 }

@@ -45,33 +45,34 @@ export const CONTEXT = {
 /** Whether a program with this many extra inputs and outputs fits the record. */
 export const contextFits = (extras: number, outputs: number): boolean => CONTEXT.outputDelta(extras, outputs) <= EPILOGUE_CONTEXT_BYTES;
 
-/** The tile epilogue for `spec` (see gemm.ts emitTile). */
-export function tileEpilogue(spec: GemmEpilogueSpec): TileEpilogue {
+/** Where one run of the program reads extra input k and writes output m: an address and a constant byte offset. */
+type Place = (index: number) => { readonly addr: Code; readonly offset: number };
+
+/** A program over one vector (4 outputs) or one scalar, in locals of `fn`: `consts` sets its consts, `run` the rest. */
+export interface ProgramEmitter {
+  readonly consts: Code;
+  /** value 0 = `value`; extra k read at extra(k) (splatted where it is constant along the columns); output m stored at output(m). */
+  readonly run: (vector: boolean, value: Code, extra: Place, output: Place) => Code;
+}
+
+export function programEmitter(fn: FunctionBuilder, spec: GemmEpilogueSpec): ProgramEmitter {
   const { steps, outputs, types, alongColumns } = spec;
   const E = alongColumns.length;
   const forms = programForms(steps, types);
-  return (fn: FunctionBuilder, t) => {
-    const vec = locals(fn, "v128", types.length);
-    const sca = types.map((m) => fn.local(m.dtype === "bool" ? "i32" : "f32"));
-    const [vt] = locals(fn, "v128", 1) as [number];
-    const [st] = locals(fn, "f32", 1) as [number];
-    const [ctx, off, i, j, r, jj] = locals(fn, "i32", 6) as [number, number, number, number, number, number];
-    const ptr = locals(fn, "i32", E);
-    const rs = locals(fn, "i32", E);
-    const out = locals(fn, "i32", outputs.length);
-    const rowOf = (base: Code, stride: Code, row: number): Code => (row === 0 ? base : i32.add(base, i32.mul(stride, i32.const(row))));
-    const readC = i32.and(get(t.beta), i32.const(1));
-
-    /** The program on value 0 (already set), extra inputs read at row `row` (+ column `col` bytes), outputs stored there. */
-    const program = (vector: boolean, row: (base: Code, stride: Code) => Code, colBytes: Code | number): Code => {
+  const vec = locals(fn, "v128", types.length);
+  const sca = types.map((m) => fn.local(m.dtype === "bool" ? "i32" : "f32"));
+  const [vt] = locals(fn, "v128", 1) as [number];
+  const [st] = locals(fn, "f32", 1) as [number];
+  return {
+    consts: steps.map((s, k) => constInit(s, vec[1 + E + k]!, sca[1 + E + k]!)),
+    run: (vector, value, extra, output) => {
       const values = vector ? vec : sca;
-      const at = (base: Code): Code => (typeof colBytes === "number" ? base : i32.add(base, colBytes));
-      const offset = typeof colBytes === "number" ? colBytes : 0;
       return [
+        set(values[0]!, value),
         alongColumns.map((along, k) => {
-          const base = row(get(ptr[k]!), get(rs[k]!));
-          if (!vector) return set(sca[1 + k]!, f32.load(along ? at(base) : base, along ? offset : 0));
-          return set(vec[1 + k]!, along ? v128.load(base, offset) : v128.load32Splat(base));
+          const { addr, offset } = extra(k);
+          if (!vector) return set(sca[1 + k]!, f32.load(addr, offset));
+          return set(vec[1 + k]!, along ? v128.load(addr, offset) : v128.load32Splat(addr, offset));
         }),
         steps.map((s, k) => {
           const form = forms[k];
@@ -80,11 +81,26 @@ export function tileEpilogue(spec: GemmEpilogueSpec): TileEpilogue {
           return set(values[1 + E + k]!, vector ? form.v(args, vt) : form.s(args, st));
         }),
         outputs.map((o, m) => {
-          const addr = row(get(out[m]!), get(t.cRs));
-          return vector ? v128.store(addr, get(vec[o]!), offset) : f32.store(at(addr), get(sca[o]!), offset);
+          const { addr, offset } = output(m);
+          return vector ? v128.store(addr, get(vec[o]!), offset) : f32.store(addr, get(sca[o]!), offset);
         }),
       ];
-    };
+    },
+  };
+}
+
+/** The tile epilogue for `spec` (see gemm.ts emitTile). */
+export function tileEpilogue(spec: GemmEpilogueSpec): TileEpilogue {
+  const { outputs, alongColumns } = spec;
+  const E = alongColumns.length;
+  return (fn: FunctionBuilder, t) => {
+    const emit = programEmitter(fn, spec);
+    const [ctx, off, i, j, r, jj] = locals(fn, "i32", 6) as [number, number, number, number, number, number];
+    const ptr = locals(fn, "i32", E);
+    const rs = locals(fn, "i32", E);
+    const out = locals(fn, "i32", outputs.length);
+    const rowOf = (base: Code, stride: Code, row: number): Code => (row === 0 ? base : i32.add(base, i32.mul(stride, i32.const(row))));
+    const readC = i32.and(get(t.beta), i32.const(1));
 
     return [
       set(ctx, i32.add(get(t.tmp), i32.const(MR * NR * 4))),
@@ -98,7 +114,7 @@ export function tileEpilogue(spec: GemmEpilogueSpec): TileEpilogue {
         along ? set(ptr[k]!, i32.add(get(ptr[k]!), get(j))) : [],
       ]),
       outputs.map((_, m) => set(out[m]!, i32.add(get(t.c), i32.load(get(ctx), CONTEXT.outputDelta(E, m))))),
-      steps.map((s, k) => constInit(s, vec[1 + E + k]!, sca[1 + E + k]!)),
+      emit.consts,
       ifElse(
         i32.and(i32.eq(get(t.rows), i32.const(MR)), i32.eq(get(t.cols), i32.const(NR))),
         [
@@ -113,7 +129,14 @@ export function tileEpilogue(spec: GemmEpilogueSpec): TileEpilogue {
             ),
           ),
           Array.from({ length: MR }, (_, row) =>
-            [0, 1].map((half) => [set(vec[0]!, get(t.acc[2 * row + half]!)), program(true, (base, stride) => rowOf(base, stride, row), half * 16)]),
+            [0, 1].map((half) =>
+              emit.run(
+                true,
+                get(t.acc[2 * row + half]!),
+                (k) => ({ addr: rowOf(get(ptr[k]!), get(rs[k]!), row), offset: alongColumns[k] ? half * 16 : 0 }),
+                (m) => ({ addr: rowOf(get(out[m]!), get(t.cRs), row), offset: half * 16 }),
+              ),
+            ),
           ),
         ],
         [
@@ -129,14 +152,18 @@ export function tileEpilogue(spec: GemmEpilogueSpec): TileEpilogue {
               i32.const(0),
               get(t.cols),
               1,
-              set(
-                sca[0]!,
+              emit.run(
+                false,
                 f32.add(
                   f32.load(i32.add(get(t.tmp), i32.add(i32.shl(get(r), i32.const(5)), i32.shl(get(jj), i32.const(2))))),
                   choose("f32", readC, f32.load(i32.add(i32.add(get(t.c), i32.mul(get(r), get(t.cRs))), i32.shl(get(jj), i32.const(2)))), f32.const(0)),
                 ),
+                (k) => {
+                  const row = i32.add(get(ptr[k]!), i32.mul(get(rs[k]!), get(r)));
+                  return { addr: alongColumns[k] ? i32.add(row, i32.shl(get(jj), i32.const(2))) : row, offset: 0 };
+                },
+                (m) => ({ addr: i32.add(i32.add(get(out[m]!), i32.mul(get(t.cRs), get(r))), i32.shl(get(jj), i32.const(2))), offset: 0 }),
               ),
-              program(false, (base, stride) => i32.add(base, i32.mul(stride, get(r))), i32.shl(get(jj), i32.const(2))),
             ),
           ),
         ],
