@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { NC } from "../wasm/kernels/gemm.ts";
 import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { depthwiseTakes, runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
@@ -20,6 +21,9 @@ const GRAD_WEIGHT_BATCH_BLOCKS = 16;
 
 /** Largest unfolded (cols) matrix one chunk builds, in bytes: keeps scratch per thread bounded for big images. */
 const MAX_COLS_BYTES = 8 * 2 ** 20;
+
+/** Output positions per dcols block of conv2dGradInput (rounded down to whole output rows, at least one): the GEMM's column block. */
+const GRAD_INPUT_COLUMNS = NC;
 
 export type Geometry = Record<(typeof CONV.fields)[number], number>;
 
@@ -171,9 +175,13 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const base = g.N * g.groups;
       const taps = g.KH * g.KW;
       const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
-      const channelCap = g.pointwise ? g.Cg : Math.max(1, Math.floor(MAX_COLS_BYTES / (taps * g.P * 4)));
+      // dcols for GRAD_INPUT_COLUMNS output positions (whole output rows) at a time: a block stays in
+      // cache from the GEMM's store to col2im's read, and the scratch no longer grows with the image.
+      g.blockB = Math.max(1, Math.floor(GRAD_INPUT_COLUMNS / g.OW));
+      const columns = Math.min(g.OH, g.blockB) * g.OW;
+      const channelCap = g.pointwise ? g.Cg : Math.max(1, Math.floor(MAX_COLS_BYTES / (taps * columns * 4)));
       [g.blockA, g.countA] = split(g.Cg, Math.ceil(target / base), channelCap);
-      const cols = g.pointwise ? 0 : g.blockA * taps * g.P * 4;
+      const cols = g.pointwise ? 0 : g.blockA * taps * columns * 4;
       launch(path, "conv2dGradInput", g, base * g.countA, COLS_OFFSET + cols);
       return true;
     }),

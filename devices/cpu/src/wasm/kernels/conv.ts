@@ -10,7 +10,8 @@
  *
  * Each kernel is a parallel job over independent chunks: forward over (image, group, block of
  * output rows); gradInput over (image, group, block of input channels) — a channel's dx rows come
- * only from its own cols rows, so chunks never write the same element; gradWeight over (group,
+ * only from its own cols rows, so chunks never write the same element; a chunk builds dcols for
+ * blockB output rows at a time and scatters it before the next; gradWeight over (group,
  * block of R, block of images), where image blocks after the first write partial sums that the
  * caller adds up.
  */
@@ -115,8 +116,11 @@ export function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunction
     ];
   });
 
-  /** col2im(geo, image, r0, r1, dcols): adds dcols rows [r0, r1) (all output rows) back onto the image; padding taps are dropped. */
-  const col2im = defineFunction(mod, "col2im", { params: i32Params("geo", "image", "r0", "r1", "dcols"), exported: false }, (p, fn) => {
+  /**
+   * col2im(geo, image, r0, r1, oh0, oh1, dcols): adds dcols — rows [r0, r1) x output rows [oh0, oh1),
+   * row-major — back onto the image; padding taps are dropped.
+   */
+  const col2im = defineFunction(mod, "col2im", { params: i32Params("geo", "image", "r0", "r1", "oh0", "oh1", "dcols"), exported: false }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
     const [dst, src, end] = locals(fn, "i32", 3);
     return [
@@ -127,8 +131,8 @@ export function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunction
         p.image,
         get(p.r0),
         get(p.r1),
-        i32.const(0),
-        get(g.OH),
+        get(p.oh0),
+        get(p.oh1),
         p.dcols,
         (row, lo, hi) => [
           set(dst, add(get(row), bytes(i32.mul(get(lo), get(g.sw))))),
@@ -173,7 +177,28 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
 
   defineFunction(mod, "conv2dGradInput", { params: CHUNK_PARAMS }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ch, per, n, rem, grp, c0, c1, kk, r0, rows, image, a, bPtr, dcols, plane] = locals(fn, "i32", 15);
+    const [ch, per, n, rem, grp, c0, c1, kk, r0, rows, image, a, bPtr, dcols, plane, oh0, oh1, pc] = locals(fn, "i32", 18);
+    /** C [rows, cols] (row stride cols) = A · gradOut's columns from b (row stride P). */
+    const product = (b: Code, c: Code, cols: Code): Code =>
+      call(
+        gemm.gemm,
+        get(g.OCg),
+        get(a),
+        i32.const(4),
+        bytes(get(g.R)),
+        b,
+        bytes(get(g.P)),
+        i32.const(4),
+        c,
+        bytes(cols),
+        i32.const(0),
+        i32.const(0),
+        i32.const(0),
+        get(rows),
+        i32.const(0),
+        cols,
+        get(p.scratch),
+      );
     return [
       code,
       set(per, i32.mul(get(g.groups), get(g.countA))),
@@ -196,49 +221,20 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         set(bPtr, add(get(g.gradOut), bytes(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P))))),
         ifElse(
           get(g.pointwise),
+          [product(get(bPtr), add(get(image), bytes(i32.mul(get(c0), get(plane)))), get(g.P))],
           [
-            call(
-              gemm.gemm,
-              get(g.OCg),
-              get(a),
-              i32.const(4),
-              bytes(get(g.R)),
-              get(bPtr),
-              bytes(get(g.P)),
-              i32.const(4),
-              add(get(image), bytes(i32.mul(get(c0), get(plane)))),
-              bytes(get(g.P)),
-              i32.const(0),
-              i32.const(0),
-              i32.const(0),
-              get(rows),
-              i32.const(0),
-              get(g.P),
-              get(p.scratch),
-            ),
-          ],
-          [
-            call(
-              gemm.gemm,
-              get(g.OCg),
-              get(a),
-              i32.const(4),
-              bytes(get(g.R)),
-              get(bPtr),
-              bytes(get(g.P)),
-              i32.const(4),
-              get(dcols),
-              bytes(get(g.P)),
-              i32.const(0),
-              i32.const(0),
-              i32.const(0),
-              get(rows),
-              i32.const(0),
-              get(g.P),
-              get(p.scratch),
-            ),
             call(m.zero, add(get(image), bytes(i32.mul(get(c0), get(plane)))), i32.mul(i32.sub(get(c1), get(c0)), get(plane))),
-            call(unfold.col2im, get(p.geo), get(image), get(r0), i32.add(get(r0), get(rows)), get(dcols)),
+            // Blocks of blockB output rows: dcols holds one block at a time (and is still in cache when col2im reads it).
+            forRange(
+              oh0,
+              i32.const(0),
+              get(g.OH),
+              get(g.blockB),
+              set(oh1, min(i32.add(get(oh0), get(g.blockB)), get(g.OH))),
+              set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
+              product(add(get(bPtr), bytes(i32.mul(get(oh0), get(g.OW)))), get(dcols), get(pc)),
+              call(unfold.col2im, get(p.geo), get(image), get(r0), i32.add(get(r0), get(rows)), get(oh0), get(oh1), get(dcols)),
+            ),
           ],
         ),
       ),
