@@ -20,6 +20,9 @@ const CONVS: { name: string; x: number[]; w: number[]; attrs: Attrs }[] = [
   { name: "depthwise 3x3, rows of 31", x: [2, 3, 5, 31], w: [3, 1, 3, 3], attrs: { pads: [1, 1, 1, 1], groups: 3 } },
   { name: "depthwise 5x5 stride 2, channel multiplier 2", x: [1, 3, 12, 13], w: [6, 1, 5, 5], attrs: { pads: [2, 2, 2, 2], strides: [2, 2], groups: 3 } },
   { name: "depthwise stride 3", x: [1, 2, 10, 11], w: [2, 1, 3, 3], attrs: { pads: [1, 1, 1, 1], strides: [3, 3], groups: 2 } },
+  // The narrow GEMM (1x1 over at most 64 positions): 8-, 4- and 1-column tails, 4-row and 1-row tails, groups.
+  { name: "1x1 over 7x9 (narrow), 7 channels", x: [2, 5, 7, 9], w: [7, 5, 1, 1], attrs: {} },
+  { name: "1x1 over 3x5 (narrow) with groups", x: [1, 6, 3, 5], w: [10, 3, 1, 1], attrs: { groups: 2 } },
 ];
 
 /** Extra input of a program that takes one: a per-channel bias, a residual, a scalar. */
@@ -58,8 +61,8 @@ test("a conv without its own bias runs the epilogue in the GEMM too", () => {
 test("the in-loop conv epilogue declines what it does not take, writing nothing", () => {
   const device = devices[0]!;
   const relu = { ...programAttrs("relu"), baseInputs: 2 };
-  // A 1x1 conv over a small map: the narrow kernel runs it (then the program as a second pass).
-  assert.equal(runInLoop(runConvEpilogue, "conv2dEpilogue", [tensor([1, 4, 6, 6], 1), tensor([5, 4, 1, 1], 2)], relu, device), undefined);
+  // A 1x1 conv of a 1x1 image: dot products run it (then the program as a second pass).
+  assert.equal(runInLoop(runConvEpilogue, "conv2dEpilogue", [tensor([1, 4, 1, 1], 1), tensor([5, 4, 1, 1], 2)], relu, device), undefined);
   // An extra input broadcast along the rows of the output plane: not addressable per tile.
   const row = { ...programAttrs("add then relu"), baseInputs: 2 };
   assert.equal(
@@ -83,3 +86,29 @@ function outSize(g: (typeof CONVS)[number]): [number, number] {
   const [pt, pl, pb, pr] = (g.attrs.pads as number[] | undefined) ?? [0, 0, 0, 0];
   return [Math.floor((g.x[2]! + pt! + pb! - g.w[2]!) / sh!) + 1, Math.floor((g.x[3]! + pl! + pr! - g.w[3]!) / sw!) + 1];
 }
+
+test("several extra inputs at once (a per-channel scale, scalars, a residual) run in every kernel's store", () => {
+  // (product · scale[c] + shift) · gain + residual, as a model's affine activation leaves it.
+  const program = JSON.stringify([
+    { op: "mul", args: [0, 1] },
+    { op: "add", args: [5, 2] },
+    { op: "mul", args: [6, 3] },
+    { op: "add", args: [7, 4] },
+  ]);
+  const geometries: { x: number[]; w: number[]; attrs: Attrs }[] = [
+    { x: [1, 5, 7, 9], w: [7, 5, 1, 1], attrs: {} },
+    { x: [1, 3, 5, 31], w: [3, 1, 3, 3], attrs: { pads: [1, 1, 1, 1], groups: 3 } },
+    { x: [1, 3, 9, 10], w: [6, 3, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
+  ];
+  for (const g of geometries) {
+    const oc = g.w[0]!;
+    const [h, w] = [g.x[2]!, g.x[3]!]; // every geometry here keeps the size
+    const inputs = [tensor(g.x, 1), tensor(g.w, 2), tensor([oc], 3), tensor([oc, 1, 1], 4), tensor([1], 5), tensor([1], 6), tensor([1, oc, h, w], 7)];
+    const attrs = { ...g.attrs, program, outputs: [8], baseInputs: 3 };
+    for (const device of devices) {
+      const got = runInLoop(runConvEpilogue, "conv2dEpilogue", inputs, attrs, device);
+      assert.ok(got, JSON.stringify(g));
+      assert.deepEqual(got, twoPass("conv2dEpilogue", inputs, attrs, device));
+    }
+  }
+});

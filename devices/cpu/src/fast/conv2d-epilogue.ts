@@ -3,9 +3,11 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel } from "../kernels/registration.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import type { CpuView } from "../views.ts";
-import { forwardGemm, forwardIsDirect, geometry, type Geometry } from "./conv2d.ts";
+import { forwardGemm, geometry, type Geometry } from "./conv2d.ts";
 import { depthwiseTakes, runDepthwiseConv2d } from "./conv2d-depthwise.ts";
+import { pointwiseDotTakes } from "./conv2d-dot.ts";
 import { fewPositionsTakes } from "./conv2d-few-positions.ts";
+import { narrowTakes, runNarrowPointwise } from "./conv2d-narrow.ts";
 import { epilogueModule, inLoopBuffers, planEpilogue, writeDescriptor, type EpiloguePlan } from "./matmul-epilogue-plan.ts";
 import { address, contiguous, float32Addresses } from "./support.ts";
 
@@ -25,8 +27,9 @@ function routeOf(call: Parameters<CpuKernel>[0]): ConvRoute | false {
   if (![x!, w!, ...(bias ? [bias] : [])].every((v) => v.dtype === "float32" && contiguous(v))) return false;
   const g = geometry("conv2d", x!.shape, w!.shape, e.baseAttrs);
   if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
-  // The direct depthwise kernel takes an epilogue in its store; the other direct kernels do not.
-  if ((forwardIsDirect(g) && !depthwiseTakes(g)) || fewPositionsTakes(x!.shape, w!.shape, e.baseAttrs)) return false;
+  // As conv2d picks its kernel (conv2d.ts forward): the direct depthwise and narrow kernels take an
+  // epilogue in their stores, the few-position and dot-product paths do not.
+  if (fewPositionsTakes(x!.shape, w!.shape, e.baseAttrs) || (!depthwiseTakes(g) && pointwiseDotTakes(g))) return false;
   // Columns of one GEMM are the output positions of an image (oh·OW + ow); its rows, output channels.
   const plan = planEpilogue(call, e, ([, , sh, sw]) => {
     if ((g.OH === 1 || sh === 0) && (g.OW === 1 || sw === 0)) return false;
@@ -38,10 +41,10 @@ function routeOf(call: Parameters<CpuKernel>[0]): ConvRoute | false {
 
 /**
  * conv2dEpilogue (float32) with the program applied in the GEMM's micro-kernel as each output tile
- * is finished (wasm/kernels/gemm-epilogue.ts), or in the direct depthwise kernel's store, instead
- * of a second pass over the whole output. Returns false, having written nothing, for what the
- * in-loop path does not take — convs that run on the other direct kernels (few positions, 1x1 on
- * a small map or a 1x1 image), a strided input, an extra
+ * is finished (wasm/kernels/gemm-epilogue.ts), or in the store of the direct depthwise kernel or
+ * the narrow GEMM (1x1 on a small map), instead of a second pass over the whole output. Returns
+ * false, having written nothing, for what the in-loop path does not take — convs that run on the
+ * other direct kernels (few positions, 1x1 on a 1x1 image), a strided input, an extra
  * input broadcast within an output plane other than per channel (a [1, 1, 1, W] row), other
  * programs and dtypes (see planEpilogue) — so the caller runs the product and then the program.
  */
@@ -59,13 +62,14 @@ export function runConvEpilogue(call: Parameters<CpuKernel>[0], path: FastPath):
   g.bias = e.baseInputs > 2 ? ptrs[2]! : 0;
   g.out = address(outs[plan.target]!)!;
   const rt = path.runtime;
-  const depthwise = depthwiseTakes(g);
+  const kernel = depthwiseTakes(g) ? "depthwise" : narrowTakes(g) ? "narrow" : "conv";
   const epilogue = {
-    module: epilogueModule(rt, depthwise ? "depthwise" : "conv", plan),
+    module: epilogueModule(rt, kernel, plan),
     descriptorBytes: plan.descriptorBytes,
     writeDescriptor: (at: number) => writeDescriptor(rt.i32, at, plan, extras, outs, ([perImage, perChannel]) => [perImage!, perChannel!]),
   };
-  if (depthwise) return runDepthwiseConv2d(path, g, epilogue);
+  if (kernel === "depthwise") return runDepthwiseConv2d(path, g, epilogue);
+  if (kernel === "narrow") return runNarrowPointwise(path, g, epilogue);
   forwardGemm(path, g, epilogue);
   return true;
 }

@@ -1,6 +1,6 @@
 import type { FastPath } from "../device.ts";
 import { NARROW } from "../wasm/kernels/gemm-narrow.ts";
-import type { ConvProblem } from "./conv2d-problem.ts";
+import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
 import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 
 /** Output positions up to which a 1x1 conv skips the GEMM's packing (see gemm-narrow.ts). */
@@ -17,7 +17,7 @@ export function narrowTakes(g: ConvProblem): boolean {
  * unpacked narrow GEMM: per image and group, out [OCg, P] = w [OCg, Cg] · x [Cg, P] + bias. Returns
  * false for anything else.
  */
-export function runNarrowPointwise(path: FastPath, g: ConvProblem): boolean {
+export function runNarrowPointwise(path: FastPath, g: ConvProblem, epilogue?: ForwardEpilogue): boolean {
   const { N, OH, OW, groups, Cg, OCg } = g;
   const P = OH * OW;
   if (!narrowTakes(g)) return false;
@@ -26,7 +26,7 @@ export function runNarrowPointwise(path: FastPath, g: ConvProblem): boolean {
   const rowBlock = blockSize(OCg, target, 4);
   const rowBlocks = Math.ceil(OCg / rowBlock);
   const rt = path.runtime;
-  const table = rt.tableFor(NARROW.bytes);
+  const table = rt.tableFor(NARROW.bytes + (epilogue?.descriptorBytes ?? 0));
   NARROW.write(rt.i32, table, {
     weight: g.weight,
     image: g.image,
@@ -42,6 +42,11 @@ export function runNarrowPointwise(path: FastPath, g: ConvProblem): boolean {
     rowBlock,
     rowBlocks,
   });
-  rt.run(path.pool, "gemmNarrow", [table], images * rowBlocks, 0);
+  if (!epilogue) {
+    rt.run(path.pool, "gemmNarrow", [table], images * rowBlocks, 0);
+    return true;
+  }
+  epilogue.writeDescriptor(table + NARROW.bytes);
+  rt.runModule(path.pool, epilogue.module, [table, table + NARROW.bytes], images * rowBlocks, 0);
   return true;
 }

@@ -6,10 +6,10 @@ import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { NC } from "../wasm/kernels/gemm.ts";
 import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
-import { depthwiseTakes, runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
-import { pointwiseDotTakes, runPointwiseDot } from "./conv2d-dot.ts";
+import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
+import { runPointwiseDot } from "./conv2d-dot.ts";
 import { runFewPositions } from "./conv2d-few-positions.ts";
-import { narrowTakes, runNarrowPointwise } from "./conv2d-narrow.ts";
+import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
 import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
@@ -109,9 +109,6 @@ function forward(path: FastPath, g: Geometry): boolean {
   forwardGemm(path, g);
   return true;
 }
-
-/** Whether the forward conv runs on a direct kernel rather than the GEMM (see forward). */
-export const forwardIsDirect = (g: Geometry): boolean => depthwiseTakes(g) || pointwiseDotTakes(g) || narrowTakes(g);
 
 /** The forward conv on the GEMM, packing from the image (or a cols matrix), with `epilogue` in its micro-kernel if given. */
 export function forwardGemm(path: FastPath, g: Geometry, epilogue?: ForwardEpilogue): void {

@@ -9,7 +9,13 @@ import type { GeneratedModule, WasmRuntime } from "../runtime/runtime.ts";
 import type { CpuView } from "../views.ts";
 import { wasmCanRun } from "../wasm/kernels/fused.ts";
 import { contextFits, type GemmEpilogueSpec } from "../wasm/kernels/gemm-epilogue.ts";
-import { convEpilogueModule, depthwiseEpilogueModule, descriptorBytes, matmulEpilogueModule } from "../wasm/kernels/gemm-epilogue-modules.ts";
+import {
+  convEpilogueModule,
+  depthwiseEpilogueModule,
+  descriptorBytes,
+  matmulEpilogueModule,
+  narrowEpilogueModule,
+} from "../wasm/kernels/gemm-epilogue-modules.ts";
 import { address, contiguous } from "./support.ts";
 
 /** How an epilogue call runs in the GEMM for its attrs and layouts (kept per attrs object: the addresses come with each call). */
@@ -67,7 +73,7 @@ const MAX_CACHED = 64;
 const modules = new Map<string, GeneratedModule>();
 
 /** The generated module for a plan and driver, compiled on first use. */
-const BUILDERS = { conv: convEpilogueModule, depthwise: depthwiseEpilogueModule, matmul: matmulEpilogueModule };
+const BUILDERS = { conv: convEpilogueModule, depthwise: depthwiseEpilogueModule, narrow: narrowEpilogueModule, matmul: matmulEpilogueModule };
 
 export function epilogueModule(rt: WasmRuntime, driver: keyof typeof BUILDERS, plan: EpiloguePlan): GeneratedModule {
   const key = driver === "conv" ? plan.key : `${driver} ${plan.key}`;

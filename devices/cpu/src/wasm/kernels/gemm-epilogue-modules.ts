@@ -2,7 +2,7 @@
  * The modules the cpu device generates for one GEMM epilogue program (gemm-epilogue.ts): the GEMM
  * with that program in its tile, and a driver — the forward conv's or the matmul's — exported as
  * `run`, the one export of a generated module (runtime/protocol.ts DYNAMIC_EXPORT); or the direct
- * depthwise conv with the program in its store.
+ * depthwise conv, or the narrow GEMM of small 1x1 convs, with the program in its store.
  *
  * The driver's `ep` argument is the address of a descriptor the caller writes: per extra input k,
  * 12 bytes (address of its element for output element 0, byte stride per image — the conv's
@@ -14,6 +14,7 @@ import { ModuleBuilder } from "../encoder.ts";
 import { locals } from "../define.ts";
 import { get, i32, set } from "../instructions.ts";
 import { defineDepthwise } from "./conv-depthwise.ts";
+import { defineGemmNarrow } from "./gemm-narrow.ts";
 import { defineConvForward, emitUnfold } from "./conv.ts";
 import { emitConvPack } from "./conv-pack.ts";
 import { add, bytes, mul } from "./conv-record.ts";
@@ -107,6 +108,43 @@ export function depthwiseEpilogueModule(spec: GemmEpilogueSpec, options: Epilogu
           vector,
           value,
           (k) => (spec.alongColumns[k] ? { addr: i32.add(get(dst), get(ptr[k]!)), offset } : { addr: get(ptr[k]!), offset: 0 }),
+          (m) => ({ addr: i32.add(get(dst), get(out[m]!)), offset }),
+        ),
+    };
+  });
+  return mod.encode();
+}
+
+/** run(geo, ep, chunk0, chunk1, scratch): the narrow GEMM of small 1x1 convs (gemm-narrow.ts) finishing each output with the program. */
+export function narrowEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModuleOptions): Uint8Array<ArrayBuffer> {
+  const mod = newModule(options);
+  const E = spec.alongColumns.length;
+  defineGemmNarrow(mod, options, RUN, (fn) => {
+    const emit = programEmitter(fn, spec);
+    // Per chunk: each extra's address for row 0, column 0 of this image and group, and its row stride; each output's offset from C.
+    const base = locals(fn, "i32", E);
+    const rs = locals(fn, "i32", E);
+    const out = locals(fn, "i32", spec.outputs.length);
+    const [n, grp] = locals(fn, "i32", 2) as [number, number];
+    return {
+      chunk: ({ ep, img, g }) => [
+        emit.consts,
+        set(n, i32.div_u(get(img), get(g.groups!))),
+        set(grp, i32.sub(get(img), i32.mul(get(n), get(g.groups!)))),
+        spec.alongColumns.map((_, k) => {
+          const desc = (field: number) => i32.load(get(ep), 12 * k + field);
+          return [set(rs[k]!, desc(8)), set(base[k]!, add(desc(0), i32.mul(get(n), desc(4)), mul(get(grp), get(g.M!), get(rs[k]!))))];
+        }),
+        spec.outputs.map((_, m) => set(out[m]!, i32.load(get(ep), descriptorBytes(E, m)))),
+      ],
+      store: (value, { row, col, dst, offset }, vector) =>
+        emit.run(
+          vector,
+          value,
+          (k) => {
+            const rowStart = i32.add(get(base[k]!), i32.mul(row, get(rs[k]!)));
+            return spec.alongColumns[k] ? { addr: i32.add(rowStart, bytes(col)), offset } : { addr: rowStart, offset: 0 };
+          },
           (m) => ({ addr: i32.add(get(dst), get(out[m]!)), offset }),
         ),
     };
