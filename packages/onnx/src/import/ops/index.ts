@@ -19,6 +19,7 @@ import { TOPK_IMPORTERS } from "./topk.ts";
 import { TRIGONOMETRY_IMPORTERS } from "./trigonometry.ts";
 import { SIGNAL_IMPORTERS } from "./signal.ts";
 import { WINDOW_IMPORTERS } from "./windows.ts";
+import { GRID_SAMPLE_IMPORTERS } from "./grid-sample.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -44,6 +45,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...CUMSUM_IMPORTERS,
   ...SIGNAL_IMPORTERS,
   ...WINDOW_IMPORTERS,
+  ...GRID_SAMPLE_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

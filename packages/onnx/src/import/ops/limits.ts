@@ -43,6 +43,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   HammingWindow: "size known at import (or per run via OnnxSession)",
   BlackmanWindow: "size known at import (or per run via OnnxSession)",
   MelWeightMatrix: "all inputs known at import (or per run via OnnxSession)",
+  GridSample: "static shapes; cubic over at most 3 spatial dims; computed in float32",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",
