@@ -20,6 +20,8 @@ import { TRIGONOMETRY_IMPORTERS } from "./trigonometry.ts";
 import { SIGNAL_IMPORTERS } from "./signal.ts";
 import { WINDOW_IMPORTERS } from "./windows.ts";
 import { GRID_SAMPLE_IMPORTERS } from "./grid-sample.ts";
+import { NMS_IMPORTERS } from "./non-max-suppression.ts";
+import { ROI_ALIGN_IMPORTERS } from "./roi-align.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -46,6 +48,8 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...SIGNAL_IMPORTERS,
   ...WINDOW_IMPORTERS,
   ...GRID_SAMPLE_IMPORTERS,
+  ...NMS_IMPORTERS,
+  ...ROI_ALIGN_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

@@ -44,6 +44,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   BlackmanWindow: "size known at import (or per run via OnnxSession)",
   MelWeightMatrix: "all inputs known at import (or per run via OnnxSession)",
   GridSample: "static shapes; cubic over at most 3 spatial dims; computed in float32",
+  NonMaxSuppression: "boxes, scores and thresholds known at import, or computed per run by OnnxSession (at most 4,096 values each); selection on the host",
+  RoiAlign: "rois and batch_indices known at import, or computed per run by OnnxSession (at most 4,096 values each); static X shape",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",
