@@ -22,6 +22,10 @@ import { WINDOW_IMPORTERS } from "./windows.ts";
 import { GRID_SAMPLE_IMPORTERS } from "./grid-sample.ts";
 import { NMS_IMPORTERS } from "./non-max-suppression.ts";
 import { ROI_ALIGN_IMPORTERS } from "./roi-align.ts";
+import { AFFINE_GRID_IMPORTERS } from "./affine-grid.ts";
+import { COL2IM_IMPORTERS } from "./col2im.ts";
+import { CENTER_CROP_PAD_IMPORTERS } from "./center-crop-pad.ts";
+import { MAX_UNPOOL_IMPORTERS } from "./max-unpool.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -50,6 +54,10 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...GRID_SAMPLE_IMPORTERS,
   ...NMS_IMPORTERS,
   ...ROI_ALIGN_IMPORTERS,
+  ...AFFINE_GRID_IMPORTERS,
+  ...COL2IM_IMPORTERS,
+  ...CENTER_CROP_PAD_IMPORTERS,
+  ...MAX_UNPOOL_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
