@@ -5,18 +5,17 @@ import { castTo, input, output, requireFloatInput, type OpImporter } from "./hel
 /**
  * GridSample (opsets 16, 20, 22) over any number of spatial dims, as ONNX's reference defines it.
  * Per spatial dim the grid's normalised coordinate becomes a pixel position (align_corners),
- * rounded half to even for nearest, and a position outside the border is clamped (border) or
- * reflected (reflection) before the taps are taken: 1 (nearest), 2 (linear) or 4 (cubic, Keys
- * with a = -0.75) per dim, each tap's index again clamped, reflected or (zeros) weighted 0 when
- * outside. Each combination of taps is one gatherElements over the flattened spatial dims,
+ * rounded half to even for nearest, and a position outside the border is reflected (reflection)
+ * before the taps are taken: 1 (nearest), 2 (linear) or 4 (cubic, Keys with a = -0.75) per dim,
+ * each tap's index then clamped (border), reflected, or weighted 0 when outside (zeros). Each combination of taps is one gatherElements over the flattened spatial dims,
  * weighted and summed: k^r gathers for r spatial dims.
  */
 
 interface Tap {
   /** int32 index into this spatial dim, [N, P]. */
   readonly index: string;
-  /** float32 weight, [N, P] (zero for a tap outside the image with zeros padding). */
-  readonly weight: string;
+  /** float32 weight, [N, P] (zero for a tap outside the image with zeros padding); undefined is 1. */
+  readonly weight: string | undefined;
 }
 
 type Padding = "zeros" | "border" | "reflection";
@@ -56,19 +55,21 @@ class Elementwise {
 function tapsAlong(e: Elementwise, ctx: ImportContext, x: string, size: number, mode: string, padding: Padding, alignCorners: boolean): Tap[] {
   const [lo, hi] = alignCorners ? [0, size - 1] : [-0.5, size - 0.5];
   let pos = mode === "nearest" ? ctx.op("round", [x]) : x;
-  if (padding === "border") pos = e.where(e.outside(pos, lo, hi), e.clamp(pos, 0, size - 1), pos);
+  // Border padding clamps each tap's index only: for nearest and linear that equals clamping the
+  // position first (ONNX's reference), and for cubic it is what PyTorch and onnxruntime compute.
   if (padding === "reflection") pos = e.reflect(pos, lo, hi);
-  const tap = (at: string, weight: string): Tap => {
+  const tap = (at: string, weight: string | undefined): Tap => {
     let w = weight;
     let i = at;
     if (padding === "zeros") {
-      w = e.mul(w, ctx.op("cast", [ctx.op("logicalNot", [e.outside(at, 0, size - 1)])], { to: "float32" }));
+      const inside = ctx.op("cast", [ctx.op("logicalNot", [e.outside(at, 0, size - 1)])], { to: "float32" });
+      w = w ? e.mul(w, inside) : inside;
     } else if (padding === "reflection") {
       i = e.reflect(at, lo, hi);
     }
     return { index: ctx.op("cast", [e.clamp(i, 0, size - 1)], { to: "int32" }), weight: w };
   };
-  if (mode === "nearest") return [tap(pos, e.c(1))];
+  if (mode === "nearest") return [tap(pos, undefined)];
   const x0 = e.floor(pos);
   const t = e.sub(pos, x0);
   const at = (d: number) => (d === 0 ? x0 : e.add(x0, e.c(d)));
@@ -124,13 +125,14 @@ const gridSample: OpImporter = (ctx, node) => {
   const combine = (dim: number, index: string | undefined, weight: string | undefined) => {
     if (dim === r) {
       const idx = ctx.op("expand", [ctx.op("reshape", [index!], { shape: [n, 1, points] })], { shape: [n, c, points] });
-      const term = e.mul(ctx.op("gatherElements", [data, idx], { axis: 2 }), ctx.op("reshape", [weight!], { shape: [n, 1, points] }));
+      const picked = ctx.op("gatherElements", [data, idx], { axis: 2 });
+      const term = weight ? e.mul(picked, ctx.op("reshape", [weight], { shape: [n, 1, points] })) : picked;
       sum = sum ? e.add(sum, term) : term;
       return;
     }
     for (const tap of taps[dim]!) {
       const scaled = strides[dim] === 1 ? tap.index : ctx.op("mul", [tap.index, ctx.scalar(strides[dim]!, "int32")]);
-      combine(dim + 1, index ? ctx.op("add", [index, scaled]) : scaled, weight ? e.mul(weight, tap.weight) : tap.weight);
+      combine(dim + 1, index ? ctx.op("add", [index, scaled]) : scaled, weight && tap.weight ? e.mul(weight, tap.weight) : (weight ?? tap.weight));
     }
   };
   combine(0, undefined, undefined);

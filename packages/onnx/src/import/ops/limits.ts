@@ -43,7 +43,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   HammingWindow: "size known at import (or per run via OnnxSession)",
   BlackmanWindow: "size known at import (or per run via OnnxSession)",
   MelWeightMatrix: "all inputs known at import (or per run via OnnxSession)",
-  GridSample: "static shapes; cubic over at most 3 spatial dims; computed in float32",
+  GridSample:
+    "static shapes; cubic over at most 3 spatial dims; cubic with border padding clamps each tap (PyTorch, onnxruntime), not the position first (ONNX reference); computed in float32",
   NonMaxSuppression: "boxes, scores and thresholds known at import, or computed per run by OnnxSession (at most 4,096 values each); selection on the host",
   AffineGrid: "2-D and 3-D; size known at import",
   CenterCropPad: "static input shape; shape known at import",
