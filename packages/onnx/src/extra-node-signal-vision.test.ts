@@ -1,23 +1,25 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
+import "@polychip/devices";
 import { findTests, runTest } from "./conformance.ts";
 
 /**
  * ONNX's own backend node tests for the signal and vision ops (conformance/extra-node, copied
- * from onnx/onnx: see the README there), run on the cpu: each must pass, except those listed in
- * SKIPPED with the reason, which must still be skipped (a listed test that passes now fails here).
+ * from onnx/onnx: see the README there), run on the cpu and on npu-sim (a plugin that falls back
+ * to the cpu per op it lacks): each must pass, except those listed in SKIPPED with the reason,
+ * which must still be skipped (a listed test that passes now fails here).
  */
 const folder = fileURLToPath(new URL("../conformance/extra-node", import.meta.url));
 
 const OPS =
   /^test_(dft|stft|hannwindow|hammingwindow|blackmanwindow|melweightmatrix|gridsample|nonmaxsuppression|roialign|affine_grid|col2im|center_crop_pad|maxunpool)/;
 
-/** Tests that do not run, by name, with why. */
 const RANGE_FROM_INPUT =
   "ONNX's function expansion computes Range's limit from the size graph input through run-time ops; the runner freezes only inputs a lowering reads itself (OnnxSession computes such values per run)";
 const PADS_FROM_INPUT =
   "ONNX's function expansion computes Pad's pads from the shape graph input through run-time ops; the runner freezes only inputs a lowering reads itself (OnnxSession computes such values per run)";
+/** Tests that do not run, by name, with why. */
 const SKIPPED: Readonly<Record<string, string>> = {
   test_affine_grid_2d_expanded:
     "ONNX's function expansion splits theta along a dim whose size comes from the size input at run time (Split needs it at import)",
@@ -44,16 +46,18 @@ test("the signal and vision node tests are all present", () => {
   assert.ok(tests.length >= 80, `found only ${tests.length} tests under ${folder}`);
 });
 
-for (const t of tests) {
-  const why = SKIPPED[t.name];
-  test(`${t.name} on cpu ${why ? "is skipped" : "passes"}`, async () => {
-    const result = await runTest(t, { device: "cpu" });
-    if (why)
-      assert.equal(
-        result.status,
-        "skip",
-        `${t.name} was listed as skipped (${why}) but ${result.status === "pass" ? "passes now: remove it from SKIPPED" : `failed: ${result.reason}`}`,
-      );
-    else assert.equal(result.status, "pass", `${t.name}: ${result.status}: ${result.op ? `${result.op}: ` : ""}${result.reason ?? ""}`);
-  });
+for (const device of ["cpu", "npu-sim"]) {
+  for (const t of tests) {
+    const why = SKIPPED[t.name];
+    test(`${t.name} on ${device} ${why ? "is skipped" : "passes"}`, async () => {
+      const result = await runTest(t, { device });
+      if (why)
+        assert.equal(
+          result.status,
+          "skip",
+          `${t.name} was listed as skipped (${why}) but ${result.status === "pass" ? "passes now: remove it from SKIPPED" : `failed: ${result.reason}`}`,
+        );
+      else assert.equal(result.status, "pass", `${t.name}: ${result.status}: ${result.op ? `${result.op}: ` : ""}${result.reason ?? ""}`);
+    });
+  }
 }
