@@ -52,12 +52,24 @@ test("the signal and vision node tests are all present", () => {
   assert.ok(tests.length >= 80, `found only ${tests.length} tests under ${folder}`);
 });
 
+/**
+ * Tests whose expected values Polychip deliberately does not reproduce, with why: each must
+ * still fail (so a change of mind is a conscious one).
+ */
+const DIVERGES: Readonly<Record<string, string>> = {
+  test_maxunpool_export_with_output_shape:
+    "ONNX's reference reads the indices in the unpooled shape and pads up to output_shape; Polychip, like PyTorch and onnxruntime, reads them in output_shape (the MaxPool input they come from)",
+};
+
 for (const device of ["cpu", "npu-sim"]) {
   for (const t of tests) {
     const why = SKIPPED[t.name];
-    test(`${t.name} on ${device} ${why ? "is skipped" : "passes"}`, async () => {
+    const diverges = DIVERGES[t.name];
+    test(`${t.name} on ${device} ${why ? "is skipped" : diverges ? "differs from ONNX's reference, on purpose" : "passes"}`, async () => {
       const result = await runTest(t, { device });
-      if (why)
+      if (diverges)
+        assert.equal(result.status, "fail", `${t.name} was listed as diverging (${diverges}) but ${result.status === "pass" ? "passes now" : "was skipped"}`);
+      else if (why)
         assert.equal(
           result.status,
           "skip",

@@ -2,7 +2,7 @@ import { ShapeError } from "@polychip/hal";
 import { axesOf, input, output, type OpImporter } from "./helpers.ts";
 
 /**
- * CenterCropPad (opsets 18, 21): one pad per axis, negative to crop; an odd difference puts the
+ * CenterCropPad (opset 18): one pad per axis, negative to crop; an odd difference puts the
  * extra element at the end, as ONNX's reference does.
  */
 const centerCropPad: OpImporter = (ctx, node) => {

@@ -49,7 +49,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   AffineGrid: "2-D and 3-D; size known at import",
   CenterCropPad: "static input shape; shape known at import",
   Col2Im: "static input shape; image_shape and block_shape known at import",
-  MaxUnpool: "static shapes; output_shape known at import",
+  MaxUnpool: "static shapes; output_shape known at import; indices address output_shape (PyTorch, onnxruntime), not the unpooled shape (ONNX reference)",
   RoiAlign: "rois and batch_indices known at import, or computed per run by OnnxSession (at most 4,096 values each); static X shape",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
