@@ -112,3 +112,18 @@ for (const [mode, transform, ratio] of [
     );
   });
 }
+
+test("RoiAlign refuses rois whose adaptive sampling would need too many taps, saying what to set", async () => {
+  const model = buildModel({
+    opset: 16,
+    inputs: [{ name: "x", type: "float32", shape: [1, 1, 4, 4] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "RoiAlign", inputs: ["x", "rois", "batch"], outputs: ["y"], attrs: { spatial_scale: { float: 100 } } }],
+    initializers: [initializer("rois", [0, 0, 40, 40], [1, 4]), initializer("batch", [0], [1], "int64")],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  await assert.rejects(
+    session.run({ x: { data: new Float32Array(16), shape: [1, 1, 4, 4] } }),
+    /RoiAlign.*1 rois of 1×1 bins need \d+ bilinear taps.*set sampling_ratio/,
+  );
+});

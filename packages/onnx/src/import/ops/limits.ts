@@ -50,7 +50,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   CenterCropPad: "static input shape; shape known at import",
   Col2Im: "static input shape; image_shape and block_shape known at import",
   MaxUnpool: "static shapes; output_shape known at import; indices address output_shape (PyTorch, onnxruntime), not the unpooled shape (ONNX reference)",
-  RoiAlign: "rois and batch_indices known at import, or computed per run by OnnxSession (at most 4,096 values each); static X shape",
+  RoiAlign:
+    "rois and batch_indices known at import, or computed per run by OnnxSession (at most 4,096 values each); static X shape; at most 2^24 bilinear taps over all bins",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",

@@ -12,6 +12,8 @@ import { castTo, input, output, requireFloatInput, type OpImporter } from "./hel
 
 /** Gathered elements per chunk: bounds the [rows, taps, C] intermediate. */
 const CHUNK_ELEMENTS = 1 << 22;
+/** Bilinear taps (4 per sample) over all bins built at import: bounds the index and weight constants (64 MiB each). */
+export const MAX_ROI_ALIGN_TAPS = 1 << 24;
 
 interface Taps {
   /** Per output bin (roi-major), `perBin` absolute rows into the [N·H·W, C] feature rows. */
@@ -54,7 +56,7 @@ function sample(y: number, x: number, g: Geometry, into: number[]): void {
 }
 
 /** Every roi's samples per bin, as ONNX's reference places them; bins with fewer samples than the most are padded. */
-function buildTaps(rois: ArrayLike<number>, batch: ArrayLike<number>, g: Geometry, max: boolean): Taps {
+function buildTaps(rois: ArrayLike<number>, batch: ArrayLike<number>, g: Geometry, max: boolean, refuse: (taps: number) => never): Taps {
   const count = batch.length;
   const bins = g.outH * g.outW;
   const perRoi: number[][][] = [];
@@ -69,6 +71,8 @@ function buildTaps(rois: ArrayLike<number>, batch: ArrayLike<number>, g: Geometr
     const gridH = g.samplingRatio > 0 ? g.samplingRatio : Math.ceil(roiH / g.outH);
     const gridW = g.samplingRatio > 0 ? g.samplingRatio : Math.ceil(roiW / g.outW);
     scale[r] = 1 / Math.max(gridH * gridW, 1);
+    const padded = count * bins * Math.max(most, gridH * gridW) * 4;
+    if (padded > MAX_ROI_ALIGN_TAPS) refuse(padded);
     const base = batch[r]! * g.height * g.width;
     const binsOfRoi: number[][] = [];
     for (let ph = 0; ph < g.outH; ph++) {
@@ -131,7 +135,11 @@ const roiAlign: OpImporter = (ctx, node) => {
   };
   if (g.outH < 1 || g.outW < 1 || g.samplingRatio < 0)
     throw new ShapeError(`${ctx.where()}: output_height ${g.outH}, output_width ${g.outW} must be positive and sampling_ratio ${g.samplingRatio} non-negative`);
-  const taps = buildTaps(rois.data as ArrayLike<number>, batch.data as ArrayLike<number>, g, mode === "max");
+  const taps = buildTaps(rois.data as ArrayLike<number>, batch.data as ArrayLike<number>, g, mode === "max", (n) => {
+    throw new UnsupportedOpError(
+      `${ctx.where()}: ${count} rois of ${g.outH}×${g.outW} bins need ${n} bilinear taps, over the ${MAX_ROI_ALIGN_TAPS} Polychip builds at import (large rois with sampling_ratio 0 sample ceil(roi size / bins) times per dim; set sampling_ratio)`,
+    );
+  });
   const bins = count * g.outH * g.outW;
   const features = ctx.op("reshape", [ctx.op("permute", [castTo(ctx, x, "float32")], { dims: [0, 2, 3, 1] })], { shape: [n * height * width, c] });
   const chunk = Math.max(1, Math.min(taps.perBin, Math.floor(CHUNK_ELEMENTS / Math.max(1, bins * c))));
