@@ -116,3 +116,20 @@ test("BlackmanWindow, symmetric, as double (output_datatype 11) matches onnxrunt
   const got = await (await OnnxSession.create(model, { device: "cpu" })).run(unused);
   await expectLikeOnnxruntime(model, { unused: { ...unused.unused, type: "float32" } }, got, 1e-6);
 });
+
+test("DFT-20 refuses an axis that names the parts dim or holds no value, naming the node", async () => {
+  for (const axis of [[-1], []]) {
+    const model = buildModel({
+      opset: 20,
+      inputs: [{ name: "x", type: "float32", shape: [2, 8, 1] }],
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [{ op: "DFT", inputs: ["x", "", "axis"], outputs: ["y"] }],
+      initializers: [initializer("axis", axis, axis.length ? [] : [0], "int64")],
+    });
+    const session = await OnnxSession.create(model, { device: "cpu" });
+    await assert.rejects(
+      session.run({ x: { data: new Float32Array(16), shape: [2, 8, 1] } }),
+      /DFT, opset 20\): axis .* is out of range for input \[2, 8, 1\]/,
+    );
+  }
+});

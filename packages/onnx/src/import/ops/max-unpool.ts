@@ -18,6 +18,8 @@ const maxUnpool: OpImporter = (ctx, node) => {
   if (!kernel || kernel.length !== r) throw new ShapeError(`${ctx.where()}: kernel_shape must hold ${r} sizes for X [${xs.join(", ")}]`);
   const strides = node.attrs.ints("strides") ?? new Array<number>(r).fill(1);
   const pads = node.attrs.ints("pads") ?? new Array<number>(2 * r).fill(0);
+  if (strides.length !== r || pads.length !== 2 * r)
+    throw new ShapeError(`${ctx.where()}: strides (${strides.length}) and pads (${pads.length}) must hold ${r} and ${2 * r} values for X [${xs.join(", ")}]`);
   const inferred = [xs[0]!, xs[1]!, ...xs.slice(2).map((d, i) => (d - 1) * strides[i]! - pads[i]! - pads[i + r]! + kernel[i]!)];
   const shapeInput = optionalInput(node, 2);
   const outShape = shapeInput ? ctx.ints(shapeInput, "MaxUnpool's output_shape") : inferred;

@@ -19,7 +19,7 @@ const dft: OpImporter = (ctx, node) => {
   const axisInput = node.opset >= 20 ? optionalInput(node, 2) : undefined;
   const rawAxis = node.opset >= 20 ? (axisInput ? ctx.ints(axisInput, "DFT's axis")[0]! : -2) : node.attrs.int("axis", 1)!;
   const axis = rawAxis < 0 ? rawAxis + rank : rawAxis;
-  if (axis < 0 || axis > rank - 2)
+  if (!Number.isInteger(axis) || axis < 0 || axis > rank - 2)
     throw new ShapeError(`${ctx.where()}: axis ${rawAxis} is out of range for input [${shape.join(", ")}] (the last dim holds the parts)`);
   const inverse = node.attrs.int("inverse", 0) === 1;
   const onesided = node.attrs.int("onesided", 0) === 1;
@@ -51,7 +51,8 @@ const stft: OpImporter = (ctx, node) => {
   if (windowShape && (windowShape.length !== 1 || windowShape[0] !== frameLength))
     throw new ShapeError(`${ctx.where()}: window must be [${frameLength}] (the frame length), got [${windowShape.join(", ")}]`);
   if (!Number.isInteger(step) || step < 1) throw new ShapeError(`${ctx.where()}: frame_step must be a positive integer, got ${step}`);
-  if (frameLength < 1 || frameLength > n) throw new ShapeError(`${ctx.where()}: frame_length ${frameLength} must be in [1, ${n}] (the signal's length)`);
+  if (!Number.isInteger(frameLength) || frameLength < 1 || frameLength > n)
+    throw new ShapeError(`${ctx.where()}: frame_length ${frameLength} must be in [1, ${n}] (the signal's length)`);
   const frames = 1 + Math.floor((n - frameLength) / step);
   const positions = new Int32Array(frames * frameLength);
   for (let f = 0; f < frames; f++) for (let j = 0; j < frameLength; j++) positions[f * frameLength + j] = f * step + j;
