@@ -17,6 +17,15 @@ import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
 import { TOPK_IMPORTERS } from "./topk.ts";
 import { TRIGONOMETRY_IMPORTERS } from "./trigonometry.ts";
+import { SIGNAL_IMPORTERS } from "./signal.ts";
+import { WINDOW_IMPORTERS } from "./windows.ts";
+import { GRID_SAMPLE_IMPORTERS } from "./grid-sample.ts";
+import { NMS_IMPORTERS } from "./non-max-suppression.ts";
+import { ROI_ALIGN_IMPORTERS } from "./roi-align.ts";
+import { AFFINE_GRID_IMPORTERS } from "./affine-grid.ts";
+import { COL2IM_IMPORTERS } from "./col2im.ts";
+import { CENTER_CROP_PAD_IMPORTERS } from "./center-crop-pad.ts";
+import { MAX_UNPOOL_IMPORTERS } from "./max-unpool.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -40,6 +49,15 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...RANDOM_IMPORTERS,
   ...ND_INDEX_IMPORTERS,
   ...CUMSUM_IMPORTERS,
+  ...SIGNAL_IMPORTERS,
+  ...WINDOW_IMPORTERS,
+  ...GRID_SAMPLE_IMPORTERS,
+  ...NMS_IMPORTERS,
+  ...ROI_ALIGN_IMPORTERS,
+  ...AFFINE_GRID_IMPORTERS,
+  ...COL2IM_IMPORTERS,
+  ...CENTER_CROP_PAD_IMPORTERS,
+  ...MAX_UNPOOL_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
