@@ -17,6 +17,16 @@ import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
 import { TOPK_IMPORTERS } from "./topk.ts";
 import { TRIGONOMETRY_IMPORTERS } from "./trigonometry.ts";
+import { EINSUM_IMPORTERS } from "./einsum.ts";
+import { TRIANGULAR_IMPORTERS } from "./triangular.ts";
+import { ONE_HOT_IMPORTERS } from "./one-hot.ts";
+import { LP_NORMALIZATION_IMPORTERS } from "./lp-normalization.ts";
+import { LP_POOL_IMPORTERS } from "./lp-pool.ts";
+import { SHRINK_IMPORTERS } from "./shrink.ts";
+import { REVERSE_SEQUENCE_IMPORTERS } from "./reverse-sequence.ts";
+import { BITWISE_IMPORTERS } from "./bitwise.ts";
+import { COMPRESS_IMPORTERS } from "./compress.ts";
+import { DET_IMPORTERS } from "./det.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -40,6 +50,16 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...RANDOM_IMPORTERS,
   ...ND_INDEX_IMPORTERS,
   ...CUMSUM_IMPORTERS,
+  ...EINSUM_IMPORTERS,
+  ...TRIANGULAR_IMPORTERS,
+  ...ONE_HOT_IMPORTERS,
+  ...LP_NORMALIZATION_IMPORTERS,
+  ...LP_POOL_IMPORTERS,
+  ...SHRINK_IMPORTERS,
+  ...REVERSE_SEQUENCE_IMPORTERS,
+  ...BITWISE_IMPORTERS,
+  ...COMPRESS_IMPORTERS,
+  ...DET_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
