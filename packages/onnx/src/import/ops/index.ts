@@ -27,6 +27,8 @@ import { REVERSE_SEQUENCE_IMPORTERS } from "./reverse-sequence.ts";
 import { BITWISE_IMPORTERS } from "./bitwise.ts";
 import { COMPRESS_IMPORTERS } from "./compress.ts";
 import { DET_IMPORTERS } from "./det.ts";
+import { ONNX_ATTENTION_IMPORTERS } from "./onnx-attention.ts";
+import { ROTARY_EMBEDDING_IMPORTERS } from "./rotary-embedding.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -60,6 +62,8 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...BITWISE_IMPORTERS,
   ...COMPRESS_IMPORTERS,
   ...DET_IMPORTERS,
+  ...ONNX_ATTENTION_IMPORTERS,
+  ...ROTARY_EMBEDDING_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
