@@ -29,6 +29,7 @@ import { COMPRESS_IMPORTERS } from "./compress.ts";
 import { DET_IMPORTERS } from "./det.ts";
 import { ONNX_ATTENTION_IMPORTERS } from "./onnx-attention.ts";
 import { ROTARY_EMBEDDING_IMPORTERS } from "./rotary-embedding.ts";
+import { UNIQUE_IMPORTERS } from "./unique.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -64,6 +65,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...DET_IMPORTERS,
   ...ONNX_ATTENTION_IMPORTERS,
   ...ROTARY_EMBEDDING_IMPORTERS,
+  ...UNIQUE_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

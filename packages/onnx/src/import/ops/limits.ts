@@ -61,4 +61,5 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   ReverseSequence: "needs the input's shape",
   Attention: "needs the inputs' shapes (OnnxSession binds them); opset 24's errata semantics (bottom-right causal mask) for 23 too",
   RotaryEmbedding: "needs the input's shape",
+  Unique: "its input's values known at import, or computed per run by OnnxSession (the outputs are constants of the plan)",
 };
