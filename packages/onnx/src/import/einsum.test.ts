@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { OnnxSession } from "../session.ts";
+import { buildModel } from "../testing/model-builder.ts";
+import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
+
+const skip = ort ? false : "onnxruntime-node is not installed";
+
+/** Deterministic values in [-2, 2). */
+function values(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => (((i + 1) * 7919 * (seed + 3)) % 97) / 24.25 - 2);
+}
+
+/** Runs Einsum(equation) on operands of these shapes in Polychip (cpu) and onnxruntime-node; the outputs must agree. */
+async function checkEinsum(equation: string, shapes: number[][]): Promise<number[]> {
+  const names = shapes.map((_, i) => `x${i}`);
+  const model = buildModel({
+    opset: 12,
+    inputs: names.map((name, i) => ({ name, type: "float32", shape: shapes[i]! })),
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Einsum", inputs: names, outputs: ["y"], attrs: { equation } }],
+  });
+  const feeds = Object.fromEntries(
+    names.map((name, i) => [
+      name,
+      {
+        data: values(
+          shapes[i]!.reduce((a, b) => a * b, 1),
+          i,
+        ),
+        shape: shapes[i]!,
+      },
+    ]),
+  );
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  const got = await session.run(feeds);
+  session.dispose();
+  await expectLikeOnnxruntime(model, Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, { ...f, type: "float32" as const }])), got, 1e-4);
+  return got.y!.shape;
+}
+
+const CASES: [string, number[][], number[]][] = [
+  [
+    "ij,jk->ik",
+    [
+      [3, 4],
+      [4, 5],
+    ],
+    [3, 5],
+  ],
+  [
+    "ij,jk",
+    [
+      [3, 4],
+      [4, 5],
+    ],
+    [3, 5],
+  ],
+  ["ba", [[3, 4]], [4, 3]],
+  ["ii->i", [[4, 4]], [4]],
+  ["ii", [[4, 4]], []],
+  ["bii->bi", [[2, 3, 3]], [2, 3]],
+  ["iij->j", [[3, 3, 2]], [2]],
+  ["i,j->ij", [[3], [4]], [3, 4]],
+  ["ij->", [[3, 4]], []],
+  ["ij->j", [[3, 4]], [4]],
+  [
+    "bhqd,bhkd->bhqk",
+    [
+      [2, 3, 4, 5],
+      [2, 3, 6, 5],
+    ],
+    [2, 3, 4, 6],
+  ],
+  [
+    "...ij,...jk->...ik",
+    [
+      [2, 1, 3, 4],
+      [2, 5, 4, 2],
+    ],
+    [2, 5, 3, 2],
+  ],
+  [
+    "...ij,jk->...ik",
+    [
+      [2, 3, 3, 4],
+      [4, 2],
+    ],
+    [2, 3, 3, 2],
+  ],
+  ["...ii->...i", [[2, 3, 3]], [2, 3]],
+  ["i...->...", [[3, 2, 4]], [2, 4]],
+  [
+    "abc,cd,de->abe",
+    [
+      [2, 3, 4],
+      [4, 5],
+      [5, 2],
+    ],
+    [2, 3, 2],
+  ],
+  [
+    "Ab,bA->",
+    [
+      [3, 4],
+      [4, 3],
+    ],
+    [],
+  ],
+  [
+    "ij,ij->ij",
+    [
+      [3, 4],
+      [3, 4],
+    ],
+    [3, 4],
+  ],
+  [
+    "i j , j k -> i k",
+    [
+      [2, 3],
+      [3, 2],
+    ],
+    [2, 2],
+  ],
+];
+
+for (const [equation, shapes, want] of CASES) {
+  test(`Einsum '${equation}' on ${shapes.map((s) => `[${s}]`).join(", ")} matches onnxruntime`, { skip }, async () => {
+    assert.deepEqual(await checkEinsum(equation, shapes), want);
+  });
+}
+
+test("Einsum refuses an equation whose labels do not fit the operand's rank, naming the node", async () => {
+  const model = buildModel({
+    opset: 12,
+    inputs: [{ name: "x", type: "float32", shape: [3, 4] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Einsum", inputs: ["x"], outputs: ["y"], attrs: { equation: "ijk->i" } }],
+  });
+  await assert.rejects(
+    OnnxSession.create(model, { device: "cpu" }).then((s) => s.run({ x: { data: values(12, 0), shape: [3, 4] } })),
+    /Einsum.*rank 2/,
+  );
+});
+
+test("Einsum refuses an output label no input has", async () => {
+  const model = buildModel({
+    opset: 12,
+    inputs: [{ name: "x", type: "float32", shape: [3, 4] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Einsum", inputs: ["x"], outputs: ["y"], attrs: { equation: "ij->iz" } }],
+  });
+  await assert.rejects(
+    OnnxSession.create(model, { device: "cpu" }).then((s) => s.run({ x: { data: values(12, 0), shape: [3, 4] } })),
+    /output label 'z'/,
+  );
+});
