@@ -156,3 +156,67 @@ test("Einsum refuses an output label no input has", async () => {
     /output label 'z'/,
   );
 });
+
+/**
+ * A naive einsum for explicit equations whose ellipses have been written out as letters: the sum,
+ * over every assignment of the labels, of the operands' products (size-1 dims broadcast).
+ */
+function naiveEinsum(equation: string, operands: { data: ArrayLike<number>; shape: number[] }[]): number[] {
+  const [lhs, out] = equation.split("->") as [string, string];
+  const terms = lhs.split(",");
+  const size = new Map<string, number>();
+  terms.forEach((t, i) => [...t].forEach((l, d) => size.set(l, Math.max(size.get(l) ?? 1, operands[i]!.shape[d]!))));
+  const labels = [...size.keys()];
+  const result = new Array<number>([...out].reduce((p, l) => p * size.get(l)!, 1)).fill(0);
+  const total = labels.reduce((p, l) => p * size.get(l)!, 1);
+  for (let flat = 0; flat < total; flat++) {
+    const at = new Map<string, number>();
+    labels.reduceRight((rest, l) => (at.set(l, rest % size.get(l)!), Math.floor(rest / size.get(l)!)), flat);
+    const offset = (term: string, shape: number[]) => [...term].reduce((o, l, d) => o * shape[d]! + (shape[d] === 1 ? 0 : at.get(l)!), 0);
+    const product = terms.reduce((p, t, i) => p * operands[i]!.data[offset(t, operands[i]!.shape)]!, 1);
+    result[[...out].reduce((o, l) => o * size.get(l)! + at.get(l)!, 0)]! += product;
+  }
+  return result;
+}
+
+for (const [equation, spelled, shapes, dtype] of [
+  [
+    "...ij,...jk->...ik",
+    "abij,bjk->abik",
+    [
+      [2, 1, 2, 2],
+      [3, 2, 2],
+    ],
+    "int32",
+  ],
+  ["...i,...i->...", "ai,i->a", [[2, 3], [3]], "float32"],
+  [
+    "i...,i...->...",
+    "iab,ib->ab",
+    [
+      [2, 3, 4],
+      [2, 4],
+    ],
+    "float32",
+  ],
+] as [string, string, number[][], "int32" | "float32"][])
+  test(`Einsum '${equation}' broadcasts ellipses of different ranks (${dtype}), as a naive sum does`, async () => {
+    const names = shapes.map((_, i) => `x${i}`);
+    const model = buildModel({
+      opset: 12,
+      inputs: names.map((name, i) => ({ name, type: dtype, shape: shapes[i]! })),
+      outputs: [{ name: "y", type: dtype }],
+      nodes: [{ op: "Einsum", inputs: names, outputs: ["y"], attrs: { equation } }],
+    });
+    const operands = shapes.map((shape, i) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const data = dtype === "int32" ? Int32Array.from({ length: n }, (_, j) => j + 1 + 10 * i) : values(n, i);
+      return { data, shape, dtype };
+    });
+    const session = await OnnxSession.create(model, { device: "cpu" });
+    const got = await session.run(Object.fromEntries(names.map((name, i) => [name, operands[i]!])));
+    session.dispose();
+    const want = naiveEinsum(spelled, operands);
+    assert.equal(got.y!.data.length, want.length);
+    want.forEach((w, i) => assert.ok(Math.abs(got.y!.data[i]! - w) <= 1e-4, `y[${i}]: ${got.y!.data[i]} vs ${w}`));
+  });
