@@ -49,7 +49,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   TopK: "k known at import, along a dim known at import",
   Upsample: "needs the input's shape; opset 1's experimental form (height_scale/width_scale) included",
   Einsum: "needs the operands' shapes (OnnxSession binds them)",
-  Trilu: "needs the input's shape",
+  Trilu: "needs the input's last two dims",
   OneHot: "depth known at import (or per run via OnnxSession)",
   EyeLike: "needs the input's shape",
   Compress: "condition known at import, or computed per run by OnnxSession; a condition selecting nothing is refused (no empty tensors)",

@@ -1,4 +1,4 @@
-import { ShapeError } from "@polychip/hal";
+import { ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { dtypeForOnnx } from "../../tensor.ts";
 import { bin, castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 
@@ -14,9 +14,11 @@ function diagonalIndex(n: number, m: number): number[] {
  */
 const trilu: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
-  const dims = ctx.shape(x, "Trilu");
+  const dims = ctx.dims(x);
   if (dims.length < 2) throw new ShapeError(`${ctx.where()}: input must have rank 2 or more, got [${dims.join(", ")}]`);
-  const [n, m] = dims.slice(-2) as [number, number];
+  const [n, m] = dims.slice(-2);
+  if (typeof n !== "number" || typeof m !== "number")
+    throw new UnsupportedOpError(`${ctx.where()}: Trilu needs the last two dims of '${x}' known, got [${dims.join(", ")}]`);
   const kName = optionalInput(node, 1);
   const k = kName ? castTo(ctx, kName, "int32") : ctx.scalar(0, "int32");
   if (ctx.rank(k) !== 0 && ctx.shape(k, "Trilu's k").reduce((a, b) => a * b, 1) !== 1)
