@@ -69,10 +69,9 @@ const globalLpPool: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   requireFloatInput(ctx, x);
   const p = orderOf(ctx, node);
-  const axes = ctx
-    .dims(x)
-    .map((_, i) => i)
-    .slice(2);
+  const rank = ctx.rank(x);
+  if (rank < 3) throw new ShapeError(`${ctx.where()}: input must be [N, C, spatial...], got rank ${rank}`);
+  const axes = Array.from({ length: rank - 2 }, (_, i) => i + 2);
   root(ctx, ctx.op("reduceSum", [absPower(ctx, x, p)], { axes, keepDims: true }), p, output(node));
 };
 
