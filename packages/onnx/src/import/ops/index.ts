@@ -30,6 +30,7 @@ import { DET_IMPORTERS } from "./det.ts";
 import { ONNX_ATTENTION_IMPORTERS } from "./onnx-attention.ts";
 import { ROTARY_EMBEDDING_IMPORTERS } from "./rotary-embedding.ts";
 import { UNIQUE_IMPORTERS } from "./unique.ts";
+import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -66,6 +67,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...ONNX_ATTENTION_IMPORTERS,
   ...ROTARY_EMBEDDING_IMPORTERS,
   ...UNIQUE_IMPORTERS,
+  ...TENSOR_SCATTER_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

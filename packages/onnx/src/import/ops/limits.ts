@@ -61,5 +61,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   ReverseSequence: "needs the input's shape",
   Attention: "needs the inputs' shapes (OnnxSession binds them); opset 24's errata semantics (bottom-right causal mask) for 23 too",
   RotaryEmbedding: "needs the input's shape",
+  TensorScatter: "needs the cache's and the update's shapes; write_indices may be read at run time",
+  Scatter: "as ScatterElements without a reduction",
   Unique: "its input's values known at import, or computed per run by OnnxSession (the outputs are constants of the plan)",
 };
