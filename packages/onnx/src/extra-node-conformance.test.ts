@@ -13,7 +13,7 @@ import { EXTRA_NODE_CPU_EXPECTATIONS, extraNodeTests } from "./conformance/extra
 const paths = extraNodeTests();
 
 test("the extra node tests are present", () => {
-  assert.ok(paths.length >= 250, `only ${paths.length} tests found`);
+  assert.ok(paths.length >= 300, `only ${paths.length} tests found`);
 });
 
 const expectations = await loadExpectations(EXTRA_NODE_CPU_EXPECTATIONS);

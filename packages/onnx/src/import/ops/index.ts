@@ -31,6 +31,7 @@ import { ONNX_ATTENTION_IMPORTERS } from "./onnx-attention.ts";
 import { ROTARY_EMBEDDING_IMPORTERS } from "./rotary-embedding.ts";
 import { UNIQUE_IMPORTERS } from "./unique.ts";
 import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
+import { LOSS_IMPORTERS } from "./losses.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -68,6 +69,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...ROTARY_EMBEDDING_IMPORTERS,
   ...UNIQUE_IMPORTERS,
   ...TENSOR_SCATTER_IMPORTERS,
+  ...LOSS_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

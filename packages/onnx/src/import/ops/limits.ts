@@ -63,5 +63,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   RotaryEmbedding: "needs the input's shape",
   TensorScatter: "needs the cache's and the update's shapes; write_indices may be read at run time",
   Scatter: "as ScatterElements without a reduction",
+  NegativeLogLikelihoodLoss: "needs the input's shape",
+  SoftmaxCrossEntropyLoss: "needs the input's shape",
   Unique: "its input's values known at import, or computed per run by OnnxSession (the outputs are constants of the plan)",
 };
