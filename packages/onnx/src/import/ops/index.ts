@@ -32,6 +32,7 @@ import { ROTARY_EMBEDDING_IMPORTERS } from "./rotary-embedding.ts";
 import { UNIQUE_IMPORTERS } from "./unique.ts";
 import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
 import { LOSS_IMPORTERS } from "./losses.ts";
+import { SAMPLING_IMPORTERS } from "./sampling.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -70,6 +71,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...UNIQUE_IMPORTERS,
   ...TENSOR_SCATTER_IMPORTERS,
   ...LOSS_IMPORTERS,
+  ...SAMPLING_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

@@ -65,5 +65,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Scatter: "as ScatterElements without a reduction",
   NegativeLogLikelihoodLoss: "needs the input's shape",
   SoftmaxCrossEntropyLoss: "needs the input's shape",
+  Bernoulli: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
+  Multinomial: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Unique: "its input's values known at import, or computed per run by OnnxSession (the outputs are constants of the plan)",
 };
