@@ -1,7 +1,7 @@
 import { ShapeError } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { bin, input, output, requireFloatInput, scalarLike, un, type OpImporter } from "./helpers.ts";
-import { POOL_IMPORTERS } from "./pool.ts";
+import { poolWindows } from "./pool.ts";
 import { windowAttrs } from "./pooling-geometry.ts";
 
 /** The order p of an Lp pool: a float attribute in opset 1, an int since opset 2. */
@@ -50,12 +50,7 @@ const lpPool: OpImporter = (ctx, node) => {
   const kernel = node.attrs.ints("kernel_shape");
   if (!kernel) throw new ShapeError(`${ctx.where()}: missing kernel_shape`);
   const win = windowAttrs(ctx, node, dims.slice(2), kernel);
-  const mean = ctx.fresh("lp_pool_mean");
-  // The average pool reads its geometry from this node's attributes, with count_include_pad forced on.
-  const attrs = Object.create(node.attrs, {
-    int: { value: (name: string, fallback?: number) => (name === "count_include_pad" ? 1 : node.attrs.int(name, fallback as number)) },
-  }) as OnnxNode["attrs"];
-  POOL_IMPORTERS.AveragePool!(ctx, { ...node, opType: "AveragePool", inputs: [absPower(ctx, x, p)], outputs: [mean], attrs });
+  const mean = poolWindows(ctx, node, "avgPool2d", absPower(ctx, x, p), { ceilMode: node.attrs.int("ceil_mode", 0) === 1, countIncludePad: true });
   const outDims = ctx.shape(mean, "LpPool");
   const n = kernel.length;
   const counts = outDims.slice(2).map((o, i) => tapsPerWindow(dims[2 + i]!, o, kernel[i]!, win.strides[i]!, win.dilations[i]!, win.pads[i]!, win.pads[i + n]!));
