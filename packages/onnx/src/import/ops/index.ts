@@ -26,6 +26,22 @@ import { AFFINE_GRID_IMPORTERS } from "./affine-grid.ts";
 import { COL2IM_IMPORTERS } from "./col2im.ts";
 import { CENTER_CROP_PAD_IMPORTERS } from "./center-crop-pad.ts";
 import { MAX_UNPOOL_IMPORTERS } from "./max-unpool.ts";
+import { EINSUM_IMPORTERS } from "./einsum.ts";
+import { TRIANGULAR_IMPORTERS } from "./triangular.ts";
+import { ONE_HOT_IMPORTERS } from "./one-hot.ts";
+import { LP_NORMALIZATION_IMPORTERS } from "./lp-normalization.ts";
+import { LP_POOL_IMPORTERS } from "./lp-pool.ts";
+import { SHRINK_IMPORTERS } from "./shrink.ts";
+import { REVERSE_SEQUENCE_IMPORTERS } from "./reverse-sequence.ts";
+import { BITWISE_IMPORTERS } from "./bitwise.ts";
+import { COMPRESS_IMPORTERS } from "./compress.ts";
+import { DET_IMPORTERS } from "./det.ts";
+import { ONNX_ATTENTION_IMPORTERS } from "./onnx-attention.ts";
+import { ROTARY_EMBEDDING_IMPORTERS } from "./rotary-embedding.ts";
+import { UNIQUE_IMPORTERS } from "./unique.ts";
+import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
+import { LOSS_IMPORTERS } from "./losses.ts";
+import { SAMPLING_IMPORTERS } from "./sampling.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -58,6 +74,22 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...COL2IM_IMPORTERS,
   ...CENTER_CROP_PAD_IMPORTERS,
   ...MAX_UNPOOL_IMPORTERS,
+  ...EINSUM_IMPORTERS,
+  ...TRIANGULAR_IMPORTERS,
+  ...ONE_HOT_IMPORTERS,
+  ...LP_NORMALIZATION_IMPORTERS,
+  ...LP_POOL_IMPORTERS,
+  ...SHRINK_IMPORTERS,
+  ...REVERSE_SEQUENCE_IMPORTERS,
+  ...BITWISE_IMPORTERS,
+  ...COMPRESS_IMPORTERS,
+  ...DET_IMPORTERS,
+  ...ONNX_ATTENTION_IMPORTERS,
+  ...ROTARY_EMBEDDING_IMPORTERS,
+  ...UNIQUE_IMPORTERS,
+  ...TENSOR_SCATTER_IMPORTERS,
+  ...LOSS_IMPORTERS,
+  ...SAMPLING_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
