@@ -17,6 +17,7 @@ import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
 import { TOPK_IMPORTERS } from "./topk.ts";
 import { TRIGONOMETRY_IMPORTERS } from "./trigonometry.ts";
+import { TRILU_IMPORTERS } from "./trilu.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -40,6 +41,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...RANDOM_IMPORTERS,
   ...ND_INDEX_IMPORTERS,
   ...CUMSUM_IMPORTERS,
+  ...TRILU_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

@@ -37,6 +37,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   GatherND: "batch_dims 0",
   ScatterND: "batch_dims 0; reduction none or add",
   CumSum: "axis known at import",
+  Trilu: "k known at import",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",
