@@ -110,7 +110,7 @@ export class OnnxSession {
         return await this.plan(`${signature}|${valuesKey(known)}`, { inputShapes: shapes, knownValues: { ...known } });
       } catch (err) {
         const value = err instanceof RunTimeValueError ? err.value : undefined;
-        const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value));
+        const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value) || (err as RunTimeValueError).inlined);
         if (!computable || needed.includes(value)) throw err;
         if (needed.length >= MAX_RUN_TIME_VALUES)
           throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);

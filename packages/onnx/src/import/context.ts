@@ -101,6 +101,11 @@ export class ImportContext {
 
   constructor(private readonly options: ImportOptions = {}) {}
 
+  /** The values a prefix import stops at (ImportOptions.outputs), or undefined for a whole model. */
+  get prefixOutputs(): readonly string[] | undefined {
+    return this.options.outputs;
+  }
+
   // ---- values ----
 
   /** Declares a run-time graph input. */
@@ -172,9 +177,29 @@ export class ImportContext {
       if (!t) continue;
       const m = this.meta(name);
       const value = t.dtype === m.dtype ? t : castHost(t, m.dtype);
+      this.detachProducer(name);
       this.consts.set(name, value);
       this.metas.set(name, { dtype: value.dtype, shape: [...value.shape] });
     }
+  }
+
+  /**
+   * The node that computed `name` at run time now writes a hidden name instead, so the known value
+   * (an initializer once a run-time node reads it) is the only definition of `name`; nodes already
+   * reading it keep the computed value, and dead-code elimination drops the producer otherwise.
+   */
+  private detachProducer(name: string): void {
+    if (!this.producers.has(name)) return;
+    const hidden = this.fresh(name);
+    const swap = (names: readonly string[]) => names.map((n) => (n === name ? hidden : n));
+    this.nodes.forEach((node, i) => {
+      if (!node.outputs.includes(name) && !node.inputs.includes(name)) return;
+      const renamed = { ...node, inputs: swap(node.inputs), outputs: swap(node.outputs) };
+      this.nodes[i] = renamed;
+      for (const o of renamed.outputs) this.producers.set(o, renamed);
+    });
+    this.producers.delete(name);
+    this.metas.set(hidden, this.meta(name));
   }
 
   /** The value of `name`, which must be known at import time (possibly by freezing a graph input). */
@@ -195,6 +220,7 @@ export class ImportContext {
     throw new RunTimeValueError(
       `${this.where()}: ${why} must be known when the model is imported, but '${name}' is ${this.graphInputs.has(name) ? "a graph input" : "computed at run time"} (Polychip lowers ONNX to ops with static attributes; OnnxSession computes such values per run)`,
       name,
+      [...this.scope.values()].includes(name),
     );
   }
 
@@ -360,6 +386,8 @@ export class RunTimeValueError extends UnsupportedOpError {
   constructor(
     message: string,
     readonly value: string,
+    /** `value` was produced inside an inlined If branch or Loop/Scan body (under an import-time name). */
+    readonly inlined = false,
   ) {
     super(message);
   }
