@@ -6,7 +6,7 @@ import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
 
-export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs"> {
+export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues"> {
   /** Device to run on (default: the engine's default device). */
   readonly device?: string;
   /** How many plans (input-shape signatures, with their run-time values) are kept; least recently used are dropped. Default 8. */
@@ -189,7 +189,7 @@ export class OnnxSession {
     const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
     const known = bound.knownValues ?? {};
     const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
-    const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput }).graph;
+    const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true }).graph;
     const session = await createSession(graph, device ? { device } : {});
     const reads = graph.inputs.map((v) => v.name);
     const assumed = { ...known };

@@ -43,6 +43,12 @@ export interface ImportOptions {
    * condition, Range's bounds) can read it. OnnxSession fills this in.
    */
   knownValues?: Readonly<Record<string, HostTensor>>;
+  /**
+   * The caller computes the values a lowering asks for per run (OnnxSession does): then lowerings
+   * that could leave a small value to run time but plan better with it known (Expand's target,
+   * whose sizes then become static) ask for it too.
+   */
+  computesRunTimeValues?: boolean;
   /** Import only up to these values and make them the graph's outputs (a prefix of the model). */
   outputs?: readonly string[];
   /** What the graph may plan to allocate (one tensor, the peak of a run); beyond it an OutOfMemoryError names the node. */
@@ -63,6 +69,8 @@ export interface OnnxNode {
 }
 
 const STRUCTURAL = new Set(["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"]);
+/** preferConstant asks for values of at most this many elements (a shape, not data). */
+const PREFERRED_VALUE_SIZE = 16;
 const RANDOM = new Set(["randomUniform", "randomNormal"]);
 /** Ops that only move values: int64 constants saturated to int32 (INT64_MAX as "to the end") may pass through them. */
 const MOVES = new Set([...STRUCTURAL, "concat", "gather", "cast", "copy"]);
@@ -234,6 +242,17 @@ export class ImportContext {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The value of `name` when known; when the caller computes run-time values (and it is small),
+   * asks for it like requireConstant; otherwise undefined, and the lowering leaves it to run time.
+   */
+  preferConstant(name: string, why: string): HostTensor | undefined {
+    const c = this.consts.get(name);
+    if (c || !this.options.computesRunTimeValues) return c;
+    const size = sizeOfDims(this.meta(name).shape);
+    return size !== undefined && size <= PREFERRED_VALUE_SIZE ? this.requireConstant(name, why) : undefined;
   }
 
   /** Integer values of a constant input, as plain numbers. */

@@ -77,7 +77,7 @@ const transpose: OpImporter = (ctx, node) => {
 const expand: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const shapeName = input(ctx, node, 1);
-  const known = ctx.constant(shapeName);
+  const known = ctx.preferConstant(shapeName, "Expand's target shape");
   if (!known) {
     ctx.op("expand", [x, shapeName], {}, output(node));
     return;
