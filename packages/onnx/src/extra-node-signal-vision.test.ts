@@ -24,14 +24,14 @@ const RANGE_FROM_INPUT =
   "ONNX's function expansion computes Range's limit from the size graph input through run-time ops; the runner freezes only inputs a lowering reads itself (OnnxSession computes such values per run)";
 const PADS_FROM_INPUT =
   "ONNX's function expansion computes Pad's pads from the shape graph input through run-time ops; the runner freezes only inputs a lowering reads itself (OnnxSession computes such values per run)";
+const SIZES_FROM_INPUT =
+  "ONNX's function expansion computes sizes (ConstantOfShape's shape, Range's limits, Expand's target, inside Ifs) from the size graph input through run-time ops; the runner freezes only inputs a lowering reads itself (OnnxSession computes such values per run)";
 /** Tests that do not run, by name, with why. */
 const SKIPPED: Readonly<Record<string, string>> = {
-  test_affine_grid_2d_expanded:
-    "ONNX's function expansion reshapes theta by a shape computed from the size input, then splits that run-time dim into equal parts inside an If (Split needs the dim at import; OnnxSession fails the same way)",
-  test_affine_grid_2d_align_corners_expanded: "as test_affine_grid_2d_expanded",
-  test_affine_grid_3d_expanded:
-    "ONNX's function expansion feeds ConstantOfShape a shape computed from the size input at run time; through OnnxSession the import then fails with a value of an inlined If produced twice (control-flow import, outside these ops)",
-  test_affine_grid_3d_align_corners_expanded: "as test_affine_grid_3d_expanded",
+  test_affine_grid_2d_expanded: SIZES_FROM_INPUT,
+  test_affine_grid_2d_align_corners_expanded: SIZES_FROM_INPUT,
+  test_affine_grid_3d_expanded: SIZES_FROM_INPUT,
+  test_affine_grid_3d_align_corners_expanded: SIZES_FROM_INPUT,
   test_center_crop_pad_crop_expanded: PADS_FROM_INPUT,
   test_center_crop_pad_crop_and_pad_expanded: PADS_FROM_INPUT,
   test_center_crop_pad_crop_axes_chw_expanded: PADS_FROM_INPUT,
@@ -102,7 +102,7 @@ async function runInSession(t: TestCase): Promise<void> {
   }
 }
 
-for (const t of tests.filter((t) => SKIPPED[t.name] === RANGE_FROM_INPUT || SKIPPED[t.name] === PADS_FROM_INPUT)) {
+for (const t of tests.filter((t) => [RANGE_FROM_INPUT, PADS_FROM_INPUT, SIZES_FROM_INPUT].includes(SKIPPED[t.name]!))) {
   test(`${t.name} passes through OnnxSession, which computes the value the runner cannot`, async () => {
     await runInSession(t);
   });

@@ -6,7 +6,7 @@ import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
 
-export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs"> {
+export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues"> {
   /** Device to run on (default: the engine's default device). */
   readonly device?: string;
   /** How many plans (input-shape signatures, with their run-time values) are kept; least recently used are dropped. Default 8. */
@@ -110,7 +110,7 @@ export class OnnxSession {
         return await this.plan(`${signature}|${valuesKey(known)}`, { inputShapes: shapes, knownValues: { ...known } });
       } catch (err) {
         const value = err instanceof RunTimeValueError ? err.value : undefined;
-        const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value));
+        const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value) || (err as RunTimeValueError).inlined);
         if (!computable || needed.includes(value)) throw err;
         if (needed.length >= MAX_RUN_TIME_VALUES)
           throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
@@ -189,7 +189,7 @@ export class OnnxSession {
     const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
     const known = bound.knownValues ?? {};
     const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
-    const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput }).graph;
+    const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true }).graph;
     const session = await createSession(graph, device ? { device } : {});
     const reads = graph.inputs.map((v) => v.name);
     const assumed = { ...known };

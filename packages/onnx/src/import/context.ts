@@ -43,6 +43,12 @@ export interface ImportOptions {
    * condition, Range's bounds) can read it. OnnxSession fills this in.
    */
   knownValues?: Readonly<Record<string, HostTensor>>;
+  /**
+   * The caller computes the values a lowering asks for per run (OnnxSession does): then lowerings
+   * that could leave a small value to run time but plan better with it known (Expand's target,
+   * whose sizes then become static) ask for it too.
+   */
+  computesRunTimeValues?: boolean;
   /** Import only up to these values and make them the graph's outputs (a prefix of the model). */
   outputs?: readonly string[];
   /** What the graph may plan to allocate (one tensor, the peak of a run); beyond it an OutOfMemoryError names the node. */
@@ -63,6 +69,8 @@ export interface OnnxNode {
 }
 
 const STRUCTURAL = new Set(["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"]);
+/** preferConstant asks for values of at most this many elements (a shape, not data). */
+const PREFERRED_VALUE_SIZE = 16;
 const RANDOM = new Set(["randomUniform", "randomNormal"]);
 /** Ops that only move values: int64 constants saturated to int32 (INT64_MAX as "to the end") may pass through them. */
 const MOVES = new Set([...STRUCTURAL, "concat", "gather", "cast", "copy"]);
@@ -106,6 +114,11 @@ export class ImportContext {
   };
 
   constructor(private readonly options: ImportOptions = {}) {}
+
+  /** The values a prefix import stops at (ImportOptions.outputs), or undefined for a whole model. */
+  get prefixOutputs(): readonly string[] | undefined {
+    return this.options.outputs;
+  }
 
   // ---- values ----
 
@@ -178,9 +191,29 @@ export class ImportContext {
       if (!t) continue;
       const m = this.meta(name);
       const value = t.dtype === m.dtype ? t : castHost(t, m.dtype);
+      this.detachProducer(name);
       this.consts.set(name, value);
       this.metas.set(name, { dtype: value.dtype, shape: [...value.shape] });
     }
+  }
+
+  /**
+   * The node that computed `name` at run time now writes a hidden name instead, so the known value
+   * (an initializer once a run-time node reads it) is the only definition of `name`; nodes already
+   * reading it keep the computed value, and dead-code elimination drops the producer otherwise.
+   */
+  private detachProducer(name: string): void {
+    if (!this.producers.has(name)) return;
+    const hidden = this.fresh(name);
+    const swap = (names: readonly string[]) => names.map((n) => (n === name ? hidden : n));
+    this.nodes.forEach((node, i) => {
+      if (!node.outputs.includes(name) && !node.inputs.includes(name)) return;
+      const renamed = { ...node, inputs: swap(node.inputs), outputs: swap(node.outputs) };
+      this.nodes[i] = renamed;
+      for (const o of renamed.outputs) this.producers.set(o, renamed);
+    });
+    this.producers.delete(name);
+    this.metas.set(hidden, this.meta(name));
   }
 
   /** The value of `name`, which must be known at import time (possibly by freezing a graph input). */
@@ -201,6 +234,7 @@ export class ImportContext {
     throw new RunTimeValueError(
       `${this.where()}: ${why} must be known when the model is imported, but '${name}' is ${this.graphInputs.has(name) ? "a graph input" : "computed at run time"} (Polychip lowers ONNX to ops with static attributes; OnnxSession computes such values per run)`,
       name,
+      [...this.scope.values()].includes(name),
     );
   }
 
@@ -214,6 +248,17 @@ export class ImportContext {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The value of `name` when known; when the caller computes run-time values (and it is small),
+   * asks for it like requireConstant; otherwise undefined, and the lowering leaves it to run time.
+   */
+  preferConstant(name: string, why: string): HostTensor | undefined {
+    const c = this.consts.get(name);
+    if (c || !this.options.computesRunTimeValues) return c;
+    const size = sizeOfDims(this.meta(name).shape);
+    return size !== undefined && size <= PREFERRED_VALUE_SIZE ? this.requireConstant(name, why) : undefined;
   }
 
   /** Integer values of a constant input, as plain numbers. */
@@ -366,6 +411,8 @@ export class RunTimeValueError extends UnsupportedOpError {
   constructor(
     message: string,
     readonly value: string,
+    /** `value` was produced inside an inlined If branch or Loop/Scan body (under an import-time name). */
+    readonly inlined = false,
   ) {
     super(message);
   }

@@ -66,13 +66,17 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   countUses(ctx, graph);
   ctx.inlineSubgraph = (body, bindings) => inlineSubgraph(ctx, body, bindings, model, opset);
   // A prefix import (ImportOptions.outputs) stops once the values it asks for are known.
-  const wanted = options.outputs;
-  for (const [index, proto] of topologicalOrder(nodes, "ONNX graph")) {
-    if (wanted && wanted.every((w) => ctx.has(w))) break;
-    const node = describeNode(proto, index, model, opset);
-    ctx.current = node;
-    lowerNode(ctx, node);
-    ctx.pinKnownValues(node.outputs);
+  const wanted = ctx.prefixOutputs;
+  try {
+    for (const [index, proto] of topologicalOrder(nodes, "ONNX graph")) {
+      if (prefixComplete(ctx, wanted)) break;
+      const node = describeNode(proto, index, model, opset);
+      ctx.current = node;
+      lowerNode(ctx, node);
+      ctx.pinKnownValues(node.outputs);
+    }
+  } catch (err) {
+    if (!(err instanceof PrefixComplete)) throw err;
   }
   ctx.current = undefined;
 
@@ -152,6 +156,9 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
       const node = describeNode(renamed, index, model, opset);
       ctx.current = node;
       lowerNode(ctx, node);
+      // A value OnnxSession computed for this run may sit inside a branch or body (a nested If's condition).
+      ctx.pinKnownValues(node.outputs);
+      if (prefixComplete(ctx, ctx.prefixOutputs)) throw new PrefixComplete();
     }
     return (body.output ?? []).map((o) => {
       const name = scope.get(o.name ?? "") ?? o.name ?? "";
@@ -163,6 +170,14 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
     ctx.current = outer;
   }
 }
+
+/** A prefix import (ImportOptions.outputs) has all it asked for, possibly midway through a subgraph. */
+function prefixComplete(ctx: ImportContext, wanted: readonly string[] | undefined): boolean {
+  return !!wanted && wanted.every((w) => ctx.has(w));
+}
+
+/** Unwinds a prefix import out of the subgraphs it is inside once its outputs are known. */
+class PrefixComplete extends Error {}
 
 /** Emits identity(hidden constant) → name for a graph output whose value was folded. */
 function rename(ctx: ImportContext, name: string, hidden: string): void {
@@ -209,6 +224,7 @@ function lowerNode(ctx: ImportContext, node: OnnxNode): void {
     for (const i of node.inputs) if (i) ctx.meta(i);
     importer(ctx, node);
   } catch (err) {
+    if (err instanceof PrefixComplete) throw err;
     // A lowering that meets something the model's declared types should have ruled out reports a malformed node.
     const typed = err instanceof PolychipError ? withWhere(ctx, err) : new FormatError(`${ctx.where()}: malformed node: ${(err as Error)?.message ?? err}`);
     throw tagNode(typed, node);

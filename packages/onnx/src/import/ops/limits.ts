@@ -58,7 +58,6 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   RandomUniform: "as RandomNormal",
   RandomUniformLike: "as RandomNormal; needs the input's shape",
   SkipLayerNormalization: "no mean / inv_std_var outputs",
-  Split: "equal parts of a dim known at import",
   Squeeze: "without axes, needs the static shape",
   Tile: "repeats known at import (or per run via OnnxSession)",
   TopK: "k known at import, along a dim known at import",

@@ -77,7 +77,7 @@ const transpose: OpImporter = (ctx, node) => {
 const expand: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const shapeName = input(ctx, node, 1);
-  const known = ctx.constant(shapeName);
+  const known = ctx.preferConstant(shapeName, "Expand's target shape");
   if (!known) {
     ctx.op("expand", [x, shapeName], {}, output(node));
     return;
@@ -146,8 +146,8 @@ const split: OpImporter = (ctx, node) => {
   }
   const parts = inferStructural("split", [{ dtype: ctx.dtype(x), shape: ctx.dims(x) }], { axis, ...(given ? { sizes: given } : {}) }, [], count);
   const sizes = parts.map((p) => p.shape[axis]!);
-  if (!isStatic(sizes)) throw new UnsupportedOpError(`${ctx.where()}: splitting a run-time dim into equal parts`);
-  ctx.opN("split", [x], { axis, sizes }, outs);
+  // Equal parts of a dim known only at run time: the runtime's split sizes them from the actual dim.
+  ctx.opN("split", [x], isStatic(sizes) ? { axis, sizes } : { axis }, outs);
 };
 
 const slice: OpImporter = (ctx, node) => {
