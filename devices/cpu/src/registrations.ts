@@ -1,4 +1,5 @@
 import { fusedRunsInWasm } from "./fast/fused.ts";
+import { batchNormTrainingKernels } from "./fast/batch-norm-training.ts";
 import { fastKernels } from "./fast/index.ts";
 import { referenceKernels } from "./kernels/index.ts";
 import { epilogueKernels } from "./kernels/epilogue.ts";
@@ -14,6 +15,7 @@ import type { CpuRegistration } from "./kernels/registration.ts";
 export const cpuKernels: CpuRegistration[] = [
   ...referenceKernels,
   ...fastKernels(referenceKernels),
+  ...batchNormTrainingKernels(() => cpuKernels),
   // float16 runs its GEMM through float32 copies (fast/half.ts) and the program on the reference `fused`, which is one pass.
   ...epilogueKernels(
     () => cpuKernels,
