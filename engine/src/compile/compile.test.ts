@@ -1,6 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compile, manualSeed, memory, nn, noGrad, optim, profiler, randn, resetPeakMemory, setDefaultDevice, tensor, tidy, type Tensor } from "../index.ts";
+import {
+  batchNorm,
+  compile,
+  manualSeed,
+  memory,
+  nn,
+  noGrad,
+  optim,
+  profiler,
+  randn,
+  resetPeakMemory,
+  setDefaultDevice,
+  tensor,
+  tidy,
+  type Tensor,
+} from "../index.ts";
 import {
   assertClose,
   batchOf,
@@ -116,6 +131,22 @@ test("a compiled ResNet block step (Adam) equals eager for 10 steps, batch norm 
   const model = new ResidualBlock();
   const eager = kernelsOf(() => tidy(() => trainStep(model, opt(model))(x, y)));
   assert.ok(!eager.some((k) => k.startsWith("batchNormTraining")), "eager code keeps the primitive formula");
+});
+
+test("the compiled batch-norm gradient writes dx over the gradient it reads last, and equals eager", async () => {
+  const x = randn([4, 3, 5, 5]);
+  const upstream = randn([4, 3, 5, 5]);
+  const weight = randn([3]);
+  const bias = randn([3]);
+  const gradOf = () => {
+    const input = x.mul(1).detach().requiresGrad_();
+    // No running statistics: the incoming gradient, a step-made buffer read last by the batch-norm gradient, is the only in-place candidate.
+    batchNorm(input, undefined, undefined, weight, bias, true).backward(upstream.mul(2));
+    return input.grad!;
+  };
+  const step = compile(gradOf);
+  await assertClose(step(), tidy(gradOf), 1e-5, "dx");
+  assert.equal(step.stats.lastPlan!.inPlaceSteps, 1, step.report());
 });
 
 test("compiled inference frees each activation after its last reader: peak memory at least 40% below eager", async () => {
