@@ -92,6 +92,22 @@ test("a [N, C] input (one element per line) is normalised over the batch", () =>
   check([6, 4]);
 });
 
+test("a transposed (non-contiguous) input takes the decomposition and agrees with the contiguous one", () => {
+  const shape = [3, 4, 5];
+  const x = tensorOf(5, shape);
+  // The same values stored with the dims reversed: element (i, j, k) at k·12 + j·3 + i.
+  const stored = new Array<number>(x.values.length);
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 5; k++) stored[k * 12 + j * 3 + i] = x.values[(i * 4 + j) * 5 + k]!;
+  const strided: HostInput = { values: stored, shape, strides: [1, 3, 12] };
+  const w = tensorOf(6, [4]);
+  const b = tensorOf(7, [4]);
+  for (const device of devices) {
+    const [y] = runOp("batchNormTraining", [strided, w, b], { epsilon: EPS }, { device });
+    const [want] = runOp("batchNormTraining", [x, w, b], { epsilon: EPS }, { device });
+    assertClose(y!.values, want!.values, 1e-6, 1e-5);
+  }
+});
+
 test("a mean far from zero does not cancel the variance", () => {
   check([4, 3, 5, 5], 1000, 0.01, true);
 });
