@@ -1,6 +1,7 @@
 import { runOp } from "../core/dispatch.ts";
 import { activeLazyRecorder } from "../core/lazy-hook.ts";
 import { recordGradient } from "../tape/node.ts";
+import { activeRecorder } from "../tape/trace-hook.ts";
 import { Tensor } from "../tensor.ts";
 import type { GradientRule } from "../autograd/gradients.ts";
 import { autocasting } from "./autocast.ts";
@@ -17,10 +18,11 @@ export interface BatchStatistics {
  * `batchNormTrainingGrad`), where a compiled step is being recorded: the plan then makes a few
  * passes over the activation instead of the ~20 elementwise ops and reductions of the primitive
  * formula and its autograd. Eager code keeps the primitive formula, op for op. Undefined where
- * the composite does not apply (no affine parameters, float16 or autocast).
+ * the composite does not apply (no affine parameters, float16 or autocast, a trace recording).
  */
 export function recordedBatchNormTraining(x: Tensor, weight: Tensor | undefined, bias: Tensor | undefined, epsilon: number): BatchStatistics | undefined {
-  if (!activeLazyRecorder() || !weight || !bias || autocasting() || x.ndim < 2) return undefined;
+  // A trace running inside the step records the primitive formula, which every exporter knows.
+  if (!activeLazyRecorder() || activeRecorder() || !weight || !bias || autocasting() || x.ndim < 2) return undefined;
   if (x.dtype !== "float32" || weight.dtype !== "float32" || bias.dtype !== "float32") return undefined;
   const [y, mean, variance] = runOp("batchNormTraining", [x.view, weight.view, bias.view], { epsilon }).map((v) => new Tensor(v)) as [Tensor, Tensor, Tensor];
   // mean and variance ride along as inputs so the gradient rule can read them; they need no gradient themselves.
