@@ -322,6 +322,23 @@ cases.push(
 );
 
 cases.push(
+  { op: "batchNormTraining", name: "NCHW", inputs: [input(720, [3, 4, 5, 5]), input(721, [4]), input(722, [4])], attrs: {} },
+  { op: "batchNormTraining", name: "NC, epsilon 0.1", inputs: [input(723, [6, 3]), input(724, [3]), input(725, [3])], attrs: { epsilon: 0.1 } },
+  {
+    op: "batchNormTrainingGrad",
+    name: "NCHW",
+    inputs: [input(726, [3, 4, 5, 5]), input(727, [3, 4, 5, 5]), input(728, [4]), input(729, [4]), positive(730, 4)],
+    attrs: {},
+  },
+  {
+    op: "batchNormTrainingGrad",
+    name: "NCL, epsilon 0.1",
+    inputs: [input(731, [2, 3, 6]), input(732, [2, 3, 6]), input(733, [3]), input(734, [3]), positive(735, 3)],
+    attrs: { epsilon: 0.1 },
+  },
+);
+
+cases.push(
   { op: "pad", name: "constant with a value", inputs: [input(800, [2, 3])], attrs: { pads: [1, 0, 2, 3], value: 2.5 } },
   { op: "pad", name: "constant, negative pads crop", inputs: [input(801, [3, 4, 2])], attrs: { pads: [-1, 1, 0, 0, -2, 1] } },
   { op: "pad", name: "constant, int32", inputs: [input(802, [2, 2], "int32")], attrs: { pads: [1, 1, 1, 1], value: 7 } },

@@ -1,4 +1,5 @@
 import { fusedRunsInWasm } from "./fast/fused.ts";
+import { batchNormTrainingKernels } from "./fast/batch-norm-training.ts";
 import { fastKernels } from "./fast/index.ts";
 import { withInLoopEpilogues } from "./fast/matmul-epilogue.ts";
 import { referenceKernels } from "./kernels/index.ts";
@@ -15,6 +16,7 @@ import type { CpuRegistration } from "./kernels/registration.ts";
 export const cpuKernels: CpuRegistration[] = [
   ...referenceKernels,
   ...fastKernels(referenceKernels),
+  ...batchNormTrainingKernels(() => cpuKernels),
   // float16 runs its GEMM through float32 copies (fast/half.ts) and the program on the reference `fused`, which is one pass.
   // float32 conv and matmul epilogues run the program in the GEMM's micro-kernel where they can (fast/matmul-epilogue.ts).
   ...withInLoopEpilogues(

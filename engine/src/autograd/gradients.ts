@@ -8,6 +8,7 @@ import { full } from "../ops/creation.ts";
 import { toDevice } from "../ops/devices-ops.ts";
 import { matmulCore } from "../ops/linalg.ts";
 import { sum } from "../ops/reduce.ts";
+import { batchNormTrainingGradient } from "../ops/batch-norm-training.ts";
 import { expand, permute, reshape, slice } from "../ops/shape.ts";
 
 /** What a rule sees of the recorded op. */
@@ -67,6 +68,7 @@ const sliceRule: GradientRule = (g, { metas: [m], attrs }) => {
  * composites "clamp" and "to"). Written in engine ops, so every device gets backward for free.
  */
 export const GRADIENTS: Readonly<Record<string, GradientRule>> = {
+  batchNormTraining: batchNormTrainingGradient,
   add: (g) => [g, g],
   sub: (g) => [g, neg(g)],
   mul: (g, { inputs: [x, y] }) => [mul(g, y!), mul(g, x!)],

@@ -1,7 +1,34 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compile, manualSeed, memory, nn, noGrad, optim, randn, resetPeakMemory, setDefaultDevice, tensor, tidy, type Tensor } from "../index.ts";
-import { assertClose, batchOf, cnn, compareTraining, gptBatch, LstmClassifier, mlp, plainCnn, ResidualBlock, TinyGpt } from "../testing/compile-twins.ts";
+import {
+  batchNorm,
+  compile,
+  manualSeed,
+  memory,
+  nn,
+  noGrad,
+  optim,
+  profiler,
+  randn,
+  resetPeakMemory,
+  setDefaultDevice,
+  tensor,
+  tidy,
+  type Tensor,
+} from "../index.ts";
+import {
+  assertClose,
+  batchOf,
+  cnn,
+  compareTraining,
+  gptBatch,
+  LstmClassifier,
+  mlp,
+  plainCnn,
+  ResidualBlock,
+  TinyGpt,
+  trainStep,
+} from "../testing/compile-twins.ts";
 
 setDefaultDevice("cpu");
 
@@ -86,6 +113,40 @@ test("a compiled ResNet block step (batch norm, residual add) equals eager", asy
     (m) => new optim.SGD(m.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }),
     batchOf([4, 3, 6, 6], 4),
   );
+});
+
+test("a compiled ResNet block step (Adam) equals eager for 10 steps, batch norm running as its two composites", async () => {
+  const opt = (m: nn.Module) => new optim.Adam(m.parameters(), { lr: 0.01 });
+  const [x, y] = batchOf([4, 3, 6, 6], 4);
+  // compareTraining also checks the running mean and variance (the model's buffers).
+  const step = await compareTraining(() => new ResidualBlock(), opt, [x, y]);
+  const kernelsOf = (run: () => Tensor) => {
+    profiler.start();
+    run().dispose();
+    return profiler.stop().map((e) => e.name);
+  };
+  const compiled = kernelsOf(() => step(x, y));
+  assert.equal(compiled.filter((k) => k === "batchNormTraining").length, 2);
+  assert.equal(compiled.filter((k) => k === "batchNormTrainingGrad").length, 2);
+  const model = new ResidualBlock();
+  const eager = kernelsOf(() => tidy(() => trainStep(model, opt(model))(x, y)));
+  assert.ok(!eager.some((k) => k.startsWith("batchNormTraining")), "eager code keeps the primitive formula");
+});
+
+test("the compiled batch-norm gradient writes dx over the gradient it reads last, and equals eager", async () => {
+  const x = randn([4, 3, 5, 5]);
+  const upstream = randn([4, 3, 5, 5]);
+  const weight = randn([3]);
+  const bias = randn([3]);
+  const gradOf = () => {
+    const input = x.mul(1).detach().requiresGrad_();
+    // No running statistics: the incoming gradient, a step-made buffer read last by the batch-norm gradient, is the only in-place candidate.
+    batchNorm(input, undefined, undefined, weight, bias, true).backward(upstream.mul(2));
+    return input.grad!;
+  };
+  const step = compile(gradOf);
+  await assertClose(step(), tidy(gradOf), 1e-5, "dx");
+  assert.equal(step.stats.lastPlan!.inPlaceSteps, 1, step.report());
 });
 
 test("compiled inference frees each activation after its last reader: peak memory at least 40% below eager", async () => {

@@ -54,7 +54,9 @@ export function execute(plan: Plan, program: StepProgram, run: PlanRun): { inPla
         else if (isSmallFill(n.op, attrs)) produced(n.outputs, [uploadFill(attrs, n.device)]);
         else {
           const inputs = n.inputs.map(view);
-          if (!destinations.writeDirectly(n.op, n.outputs, inputs, attrs, i, real)) produced(n.outputs, runOp(n.op, inputs, attrs, n.device));
+          if (destinations.writeDirectly(n.op, n.outputs, inputs, attrs, i, real)) return afterStep(plan, i, real);
+          if (IN_PLACE[n.op] && runInPlace(plan, program, run, real, { ...n, attrs }, i, inputs)) inPlace++;
+          else produced(n.outputs, runOp(n.op, inputs, attrs, n.device));
         }
       }
       afterStep(plan, i, real);
@@ -179,27 +181,41 @@ function readsPlainly(program: StepProgram, id: number): boolean {
 }
 
 /**
- * Runs a fused step writing over inputs it reads for the last time (an optimiser's parameter and
+ * Which output of an op may be written over which input: those where each element of the input is
+ * read before the same element of the output is written. A fused program is elementwise; the
+ * batch-norm gradient reads gradY and x whole for its sums, then writes dx element by element.
+ */
+const IN_PLACE: Readonly<Record<string, (output: number, input: number) => boolean>> = {
+  fused: () => true,
+  batchNormTrainingGrad: (output, input) => output === 0 && input <= 1,
+};
+
+/** What runInPlace launches: a fused step, or a recorded node with this run's attributes. */
+type Launch = Pick<FusedStep, "op" | "inputs" | "outputs" | "attrs" | "device">;
+
+/**
+ * Runs a step writing over inputs it reads for the last time (an optimiser's parameter and
  * moments, an activation's gradient) where it can: same dtype, shape and contiguous layout, read
- * only through that one view, held by nobody else. Each element is read before the same element is
- * written, so the update is safe in place. False, having changed nothing, when no buffer can be
- * reused or the device runs the step some other way.
+ * only through that one view, held by nobody else, and a pair the op allows (IN_PLACE). False,
+ * having changed nothing, when no buffer can be reused or the device runs the step some other way.
  */
 function runInPlace(
   plan: Plan,
   program: StepProgram,
   run: PlanRun,
   real: Map<number, Storage>,
-  step: FusedStep,
+  step: Launch,
   index: number,
   inputs: readonly RawView[],
 ): boolean {
+  const allowed = IN_PLACE[step.op]!;
   const reusedInput = step.outputs.map(() => -1);
   step.outputs.forEach((id, m) => {
     const value = program.values[id]!;
     reusedInput[m] = step.inputs.findIndex((r, j) => {
       const v = inputs[j]!;
       return (
+        allowed(m, j) &&
         !reusedInput.includes(j) &&
         plan.lastReader.get(r.value) === index &&
         !plan.outputs.includes(r.value) &&
@@ -220,7 +236,7 @@ function runInPlace(
     if (k < 0) return allocate(getDeviceEntry(step.device), value.dtype, value.shape!);
     return { storage: inputs[k]!.storage, dtype: value.dtype, shape: value.shape!, strides: contiguousStrides(value.shape!), offset: 0 };
   });
-  if (!launchInto("fused", inputs, step.attrs, outputs)) {
+  if (!launchInto(step.op, inputs, step.attrs, outputs)) {
     outputs.forEach((o, m) => reusedInput[m]! < 0 && o.storage.release());
     return false;
   }

@@ -7,6 +7,7 @@ import { full, rand } from "./creation.ts";
 import { mean } from "./reduce.ts";
 import { reshape } from "./shape.ts";
 import { autocasting, inFloat16, inFloat32 } from "./autocast.ts";
+import { recordedBatchNormTraining, type BatchStatistics } from "./batch-norm-training.ts";
 
 type Pair = number | [number, number];
 const pair = (v: Pair | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === "number" ? [v, v] : v);
@@ -122,13 +123,7 @@ export function batchNorm(
     const y = div(sub(x, reshape(runningMean, bshape)), sqrt(add(reshape(runningVar, bshape), eps)));
     return add(mul(y, reshape(one, bshape)), reshape(zero, bshape));
   }
-  const axes = [...Array(x.ndim).keys()].filter((i) => i !== 1);
-  const mu = mean(x, axes, true);
-  const centered = sub(x, mu);
-  const v = mean(mul(centered, centered), axes, true);
-  let y = div(centered, sqrt(add(v, eps)));
-  if (weight) y = mul(y, reshape(weight, bshape));
-  if (bias) y = add(y, reshape(bias, bshape));
+  const { y, mean: mu, variance: v } = recordedBatchNormTraining(x, weight, bias, eps) ?? batchStatistics(x, weight, bias, eps);
   if (runningMean && runningVar) {
     noGrad(() => {
       const n = x.size / c;
@@ -141,6 +136,19 @@ export function batchNorm(
     });
   }
   return y;
+}
+
+/** Training batch norm in primitive ops (what eager code runs): y, the batch mean and biased variance. */
+function batchStatistics(x: Tensor, weight: Tensor | undefined, bias: Tensor | undefined, eps: number): BatchStatistics {
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  const axes = [...Array(x.ndim).keys()].filter((i) => i !== 1);
+  const mu = mean(x, axes, true);
+  const centered = sub(x, mu);
+  const v = mean(mul(centered, centered), axes, true);
+  let y = div(centered, sqrt(add(v, eps)));
+  if (weight) y = mul(y, reshape(weight, bshape));
+  if (bias) y = add(y, reshape(bias, bshape));
+  return { y, mean: mu, variance: v };
 }
 
 /** Zeroes elements with probability p during training and rescales the rest by 1/(1-p). */

@@ -81,9 +81,14 @@ export async function compareTraining(
 
 export const mlp = () => new nn.Sequential(new nn.Linear(12, 16), new nn.GELU(), new nn.Linear(16, 4));
 
+/**
+ * The conv before batch norm has no bias, as in every ResNet: batch norm subtracts it again, so its
+ * gradient is rounding noise, which Adam scales up to full-size steps that differ with the order
+ * of the sums (eager's primitive formula against the compiled batchNormTraining composite).
+ */
 export const cnn = () =>
   new nn.Sequential(
-    new nn.Conv2d(1, 4, 3, { padding: 1 }),
+    new nn.Conv2d(1, 4, 3, { padding: 1, bias: false }),
     new nn.BatchNorm2d(4),
     new nn.ReLU(),
     new nn.MaxPool2d(2),

@@ -1,6 +1,6 @@
 import type { Attrs } from "../device.ts";
 import { DTypeError, ShapeError } from "../errors.ts";
-import { describeTensors, formatShape, normalizeAxis } from "../shape.ts";
+import { describeTensors, formatShape, normalizeAxis, shapesEqual } from "../shape.ts";
 import { listAttr, numAttr } from "./attrs.ts";
 import { DECOMPOSITIONS } from "./decompositions/index.ts";
 import { epilogueOps } from "./epilogue.ts";
@@ -39,6 +39,16 @@ function poolOut(op: string, x: TensorMeta, attrs: Attrs): number[] {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const win = window2d(op, h, w, kh, kw, attrs);
   return [n, c, win.oh, win.ow];
+}
+
+/** The channel count (dim 1) of a batch-norm input of rank >= 2. */
+function channelsOf(op: string, x: TensorMeta): number {
+  if (x.shape.length < 2) throw new ShapeError(`${op}: x must be [N, C, ...], got ${x.dtype}${formatShape(x.shape)}`);
+  return x.shape[1]!;
+}
+
+function perChannel(op: string, m: TensorMeta, c: number, ins: readonly TensorMeta[]): void {
+  if (m.shape.length !== 1 || m.shape[0] !== c) throw new ShapeError(`${op}: per-channel inputs must be [${c}], got ${describe(ins)}`);
 }
 
 const BASE_COMPOSITES: readonly OpDef[] = [
@@ -101,6 +111,31 @@ const BASE_COMPOSITES: readonly OpDef[] = [
     }
     return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }];
   }),
+  composite(
+    "batchNormTraining",
+    [3, 3],
+    "training batch norm over channel dim 1: inputs x, scale [C], bias [C]; outputs y, the batch's mean [C] and biased variance [C]",
+    (ins) => {
+      requireFloat("batchNormTraining", ins);
+      const c = channelsOf("batchNormTraining", ins[0]!);
+      for (const m of ins.slice(1)) perChannel("batchNormTraining", m, c, ins);
+      const stat = { shape: [c], dtype: ins[0]!.dtype };
+      return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }, stat, stat];
+    },
+  ),
+  composite(
+    "batchNormTrainingGrad",
+    [5, 5],
+    "gradient of batchNormTraining: inputs gradY, x, scale, mean, variance (the forward's); outputs dx, dscale [C], dbias [C]",
+    (ins) => {
+      requireFloat("batchNormTrainingGrad", ins);
+      const c = channelsOf("batchNormTrainingGrad", ins[1]!);
+      if (!shapesEqual(ins[0]!.shape, ins[1]!.shape)) throw new ShapeError(`batchNormTrainingGrad: gradY must have x's shape, got ${describe(ins)}`);
+      for (const m of ins.slice(2)) perChannel("batchNormTrainingGrad", m, c, ins);
+      const stat = { shape: [c], dtype: ins[1]!.dtype };
+      return [{ shape: ins[1]!.shape, dtype: ins[1]!.dtype }, stat, stat];
+    },
+  ),
   composite("pad", [1, 1], "attrs.pads [begin_0.., end_0..] (negative crops), attrs.mode constant|reflect|edge, attrs.value", (ins, attrs) => {
     const x = ins[0]!;
     const pads = listAttr("pad", attrs, "pads");

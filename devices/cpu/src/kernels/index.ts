@@ -48,6 +48,9 @@ export const referenceKernels: CpuRegistration[] = [
   // HAL 1.1's quantised composites are defined by their decompositions: the oracle runs exactly those.
   ...QUANTIZED_OPS.map((o) => decomposedKernel(o.name, () => referenceKernels)),
   ...recurrentKernels,
+  // Training batch norm is defined by its decomposition (the engine's compiled steps use it).
+  decomposedKernel("batchNormTraining", () => referenceKernels),
+  decomposedKernel("batchNormTrainingGrad", () => referenceKernels),
   ...fusedKernels,
   // GEMM epilogues: the reference GEMM, then the reference fused kernel in place.
   ...epilogueKernels(() => referenceKernels),

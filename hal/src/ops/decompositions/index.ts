@@ -2,6 +2,7 @@ import type { Decomposition } from "../types.ts";
 import { argsort } from "./argsort.ts";
 import { avgPool2d, avgPool2dGrad } from "./avgPool2d.ts";
 import { batchNorm } from "./batchNorm.ts";
+import { batchNormTraining, batchNormTrainingGrad } from "./batchNormTraining.ts";
 import { concat } from "./concat.ts";
 import { conv2d } from "./conv2d.ts";
 import { conv2dGradInput, conv2dGradWeight } from "./conv2dGrad.ts";
@@ -30,6 +31,8 @@ export const DECOMPOSITIONS: Record<string, Decomposition> = {
   softplus,
   layerNorm,
   batchNorm,
+  batchNormTraining,
+  batchNormTrainingGrad,
   pad,
   concat,
   fused,

@@ -9,7 +9,7 @@ import { fillCases, randomCases } from "./fill.ts";
 import { fusedCases } from "./fused.ts";
 import { gatherCases, gatherElementsCases, scatterAddCases } from "./indexing.ts";
 import { matmulCases } from "./matmul.ts";
-import { batchNormCases, layerNormCases, softmaxCases, softplusCases } from "./normalization.ts";
+import { batchNormCases, batchNormTrainingCases, batchNormTrainingGradCases, layerNormCases, softmaxCases, softplusCases } from "./normalization.ts";
 import { poolCases, poolGradCases } from "./pool.ts";
 import { quantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
 import { whereCases } from "./select.ts";
@@ -45,6 +45,8 @@ const BY_NAME: Record<string, CaseGenerator> = {
   softplus: softplusCases,
   layerNorm: layerNormCases,
   batchNorm: batchNormCases,
+  batchNormTraining: batchNormTrainingCases,
+  batchNormTrainingGrad: batchNormTrainingGradCases,
   pad: padCases,
   concat: concatCases,
   fused: fusedCases,

@@ -64,3 +64,24 @@ export function batchNormCases({ dtype }: CaseContext): ConformanceCase[] {
     { name: "large [8, 16, 32, 32]", inputs: [random(560, dtype, [8, 16, 32, 32]), ...stats(561, 16)], attrs: { epsilon: 1e-5 } },
   ];
 }
+
+/** Training batchNorm (batch statistics over every dim but 1); `accumulation` is the count each channel's sums run over. */
+export function batchNormTrainingCases({ dtype }: CaseContext): ConformanceCase[] {
+  const affine = (seed: number, c: number) => [random(seed, dtype, [c], [0.5, 2]), random(seed + 1, dtype, [c])];
+  return [
+    { name: "[2, 3, 4, 4]", inputs: [random(570, dtype, [2, 3, 4, 4]), ...affine(571, 3)], attrs: { epsilon: 1e-5 }, accumulation: 32 },
+    { name: "[6, 5] (no spatial dims), epsilon 0.1", inputs: [random(573, dtype, [6, 5]), ...affine(574, 5)], attrs: { epsilon: 0.1 }, accumulation: 6 },
+    { name: "large [8, 16, 14, 14]", inputs: [random(576, dtype, [8, 16, 14, 14]), ...affine(577, 16)], attrs: { epsilon: 1e-5 }, accumulation: 1568 },
+  ];
+}
+
+/** The gradient of training batchNorm: gradY, x, scale, and the forward's mean and (biased) variance. */
+export function batchNormTrainingGradCases({ dtype }: CaseContext): ConformanceCase[] {
+  const rest = (seed: number, c: number) => [random(seed, dtype, [c], [0.5, 2]), random(seed + 1, dtype, [c]), random(seed + 2, dtype, [c], [0.1, 2])];
+  const pair = (seed: number, shape: number[]) => [random(seed, dtype, shape), random(seed + 1, dtype, shape)];
+  return [
+    { name: "[2, 3, 4, 4]", inputs: [...pair(580, [2, 3, 4, 4]), ...rest(582, 3)], attrs: { epsilon: 1e-5 }, accumulation: 32 },
+    { name: "[6, 5] (no spatial dims)", inputs: [...pair(585, [6, 5]), ...rest(587, 5)], attrs: { epsilon: 1e-5 }, accumulation: 6 },
+    { name: "large [8, 16, 14, 14]", inputs: [...pair(590, [8, 16, 14, 14]), ...rest(592, 16)], attrs: { epsilon: 1e-5 }, accumulation: 1568 },
+  ];
+}

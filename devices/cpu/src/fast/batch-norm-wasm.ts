@@ -1,0 +1,183 @@
+/**
+ * WebAssembly loops for training batch norm over a contiguous float32 [N, C, S] tensor, one
+ * generated module per loop. Work is split by channel (chunk c is channel c), so each thread owns
+ * whole channels and the per-channel sums need no merging. Sums accumulate in float64.
+ *
+ * - stats:      Σ(x - k), Σ(x - k)² per channel (k: a value of the channel, so a large mean does not cancel)
+ * - normalise:  y = (x - mean)·a + b
+ * - gradSums:   Σg, Σg·(x - mean) per channel
+ * - gradInput:  dx = g·a + (x - mean)·b + k
+ * Per-channel inputs are float32 [C]; sums are written as float64 pairs [C][2].
+ */
+import type { Code, FunctionBuilder } from "../wasm/encoder.ts";
+import { ModuleBuilder } from "../wasm/encoder.ts";
+import { defineFunction, i32Params, locals } from "../wasm/define.ts";
+import { f32, f32x4, f64, f64x2, get, i32, inc, lanes32, set, v128, whileLoop } from "../wasm/instructions.ts";
+
+export type BatchNormLoop = "stats" | "normalise" | "gradSums" | "gradInput";
+
+/** Pointer parameters of each loop, in order: full tensors first, then per-channel vectors, then the sums. */
+export const LOOP_POINTERS: Readonly<Record<BatchNormLoop, readonly string[]>> = {
+  stats: ["x", "k", "sums"],
+  normalise: ["x", "y", "mean", "a", "b"],
+  gradSums: ["g", "x", "mean", "sums"],
+  gradInput: ["g", "x", "dx", "mean", "a", "b", "k"],
+};
+
+/** The per-channel f32 inputs of a loop (mean, a, b, k), each as a local splatted to four lanes and as a scalar. */
+interface Lanes {
+  readonly vec: Record<string, number>;
+  readonly sca: Record<string, number>;
+}
+
+/** A loop's per-channel setup and finish, and its step over 4 elements (vector) and 1 (scalar) at byte offset `o` of every tensor. */
+type Body = (fn: FunctionBuilder, p: Record<string, number>, o: number, lanes: Lanes) => { setup: Code; vector: Code; scalar: Code; finish: Code };
+
+const load64 = (addr: Code): Code => f64.promote_f32(f32.load(addr));
+const high = (t: number): Code => v128.shuffle(get(t), get(t), lanes32(2, 3, 2, 3));
+
+/** Two f64x2 accumulators and two f64 scalars, reset per channel and stored as sums[c] = (first, second). */
+function accumulators(fn: FunctionBuilder, p: Record<string, number>) {
+  const [v1, v2] = locals(fn, "v128", 2) as [number, number];
+  const [s1, s2] = locals(fn, "f64", 2) as [number, number];
+  const zero = f64x2.splat(f64.const(0));
+  const total = (v: number, s: number): Code => f64.add(f64.add(f64x2.extractLane(get(v), 0), f64x2.extractLane(get(v), 1)), get(s));
+  const at = i32.add(get(p.sums!), i32.shl(get(p.c!), i32.const(4)));
+  return {
+    v1,
+    v2,
+    s1,
+    s2,
+    setup: [set(v1, zero), set(v2, zero), set(s1, f64.const(0)), set(s2, f64.const(0))] as Code,
+    finish: [f64.store(at, total(v1, s1)), f64.store(at, total(v2, s2), 8)] as Code,
+  };
+}
+
+const BODIES: Record<BatchNormLoop, Body> = {
+  stats(fn, p, o) {
+    const acc = accumulators(fn, p);
+    const [t, lo, hi] = locals(fn, "v128", 3) as [number, number, number];
+    const [d] = locals(fn, "f64", 1) as [number];
+    const kk = fn.local("v128");
+    const ks = fn.local("f64");
+    return {
+      setup: [
+        acc.setup,
+        set(kk, f64x2.splat(load64(i32.add(get(p.k!), i32.shl(get(p.c!), i32.const(2)))))),
+        set(ks, load64(i32.add(get(p.k!), i32.shl(get(p.c!), i32.const(2))))),
+      ],
+      vector: [
+        set(t, v128.load(i32.add(get(p.x!), get(o)))),
+        set(lo, f64x2.sub(f64x2.promote_low_f32x4(get(t)), get(kk))),
+        set(hi, f64x2.sub(f64x2.promote_low_f32x4(high(t)), get(kk))),
+        set(acc.v1, f64x2.add(get(acc.v1), f64x2.add(get(lo), get(hi)))),
+        set(acc.v2, f64x2.add(get(acc.v2), f64x2.add(f64x2.mul(get(lo), get(lo)), f64x2.mul(get(hi), get(hi))))),
+      ],
+      scalar: [
+        set(d, f64.sub(load64(i32.add(get(p.x!), get(o))), get(ks))),
+        set(acc.s1, f64.add(get(acc.s1), get(d))),
+        set(acc.s2, f64.add(get(acc.s2), f64.mul(get(d), get(d)))),
+      ],
+      finish: acc.finish,
+    };
+  },
+  normalise(_fn, p, o, { vec, sca }) {
+    const x = i32.add(get(p.x!), get(o));
+    const y = i32.add(get(p.y!), get(o));
+    return {
+      setup: [],
+      vector: v128.store(y, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x), get(vec.mean!)), get(vec.a!)), get(vec.b!))),
+      scalar: f32.store(y, f32.add(f32.mul(f32.sub(f32.load(x), get(sca.mean!)), get(sca.a!)), get(sca.b!))),
+      finish: [],
+    };
+  },
+  gradSums(fn, p, o, { vec, sca }) {
+    const acc = accumulators(fn, p);
+    const [g, d] = locals(fn, "v128", 2) as [number, number];
+    const [gs] = locals(fn, "f64", 1) as [number];
+    return {
+      setup: acc.setup,
+      vector: [
+        set(g, v128.load(i32.add(get(p.g!), get(o)))),
+        set(d, f32x4.sub(v128.load(i32.add(get(p.x!), get(o))), get(vec.mean!))),
+        set(acc.v1, f64x2.add(get(acc.v1), f64x2.add(f64x2.promote_low_f32x4(get(g)), f64x2.promote_low_f32x4(high(g))))),
+        set(
+          acc.v2,
+          f64x2.add(
+            get(acc.v2),
+            f64x2.add(
+              f64x2.mul(f64x2.promote_low_f32x4(get(g)), f64x2.promote_low_f32x4(get(d))),
+              f64x2.mul(f64x2.promote_low_f32x4(high(g)), f64x2.promote_low_f32x4(high(d))),
+            ),
+          ),
+        ),
+      ],
+      scalar: [
+        set(gs, load64(i32.add(get(p.g!), get(o)))),
+        set(acc.s1, f64.add(get(acc.s1), get(gs))),
+        set(acc.s2, f64.add(get(acc.s2), f64.mul(get(gs), f64.promote_f32(f32.sub(f32.load(i32.add(get(p.x!), get(o))), get(sca.mean!)))))),
+      ],
+      finish: acc.finish,
+    };
+  },
+  gradInput(_fn, p, o, { vec, sca }) {
+    const g = i32.add(get(p.g!), get(o));
+    const x = i32.add(get(p.x!), get(o));
+    const dx = i32.add(get(p.dx!), get(o));
+    return {
+      setup: [],
+      vector: v128.store(
+        dx,
+        f32x4.add(f32x4.add(f32x4.mul(v128.load(g), get(vec.a!)), f32x4.mul(f32x4.sub(v128.load(x), get(vec.mean!)), get(vec.b!))), get(vec.k!)),
+      ),
+      scalar: f32.store(dx, f32.add(f32.add(f32.mul(f32.load(g), get(sca.a!)), f32.mul(f32.sub(f32.load(x), get(sca.mean!)), get(sca.b!))), get(sca.k!))),
+      finish: [],
+    };
+  },
+};
+
+/** Per-channel f32 vectors a loop reads element c of (not the sums it writes). */
+const channelInputs = (loop: BatchNormLoop) => LOOP_POINTERS[loop].filter((n) => ["mean", "a", "b", "k"].includes(n) && !(loop === "stats" && n === "k"));
+
+/** The module of one loop: export `run(pointers.., N, C, S, chunk0, chunk1, scratch)`. */
+export function batchNormModuleBytes(loop: BatchNormLoop, shared: boolean): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared });
+  defineFunction(mod, "run", { params: i32Params(...LOOP_POINTERS[loop], "N", "C", "S", "chunk0", "chunk1", "scratch") }, (params, fn) => {
+    const p = { ...(params as Record<string, number>) };
+    const [c, n, o, end, vend, lineBytes] = locals(fn, "i32", 6) as [number, number, number, number, number, number];
+    p.c = c;
+    const lanes: Lanes = { vec: {}, sca: {} };
+    for (const name of channelInputs(loop)) {
+      lanes.vec[name] = fn.local("v128");
+      lanes.sca[name] = fn.local("f32");
+    }
+    const body = BODIES[loop](fn, p, o, lanes);
+    const loadChannel = channelInputs(loop).map((name) => [
+      set(lanes.sca[name]!, f32.load(i32.add(get(p[name]!), i32.shl(get(c), i32.const(2))))),
+      set(lanes.vec[name]!, f32x4.splat(get(lanes.sca[name]!))),
+    ]);
+    return [
+      set(lineBytes, i32.shl(get(p.S!), i32.const(2))),
+      set(c, get(p.chunk0!)),
+      whileLoop(
+        i32.lt_s(get(c), get(p.chunk1!)),
+        loadChannel,
+        body.setup,
+        set(n, i32.const(0)),
+        whileLoop(
+          i32.lt_s(get(n), get(p.N!)),
+          // Line (n, c) starts (n·C + c)·S elements in; the same offset in every tensor.
+          set(o, i32.mul(i32.add(i32.mul(get(n), get(p.C!)), get(c)), get(lineBytes))),
+          set(end, i32.add(get(o), get(lineBytes))),
+          set(vend, i32.add(get(o), i32.and(get(lineBytes), i32.const(~15)))),
+          whileLoop(i32.lt_u(get(o), get(vend)), body.vector, inc(o, 16)),
+          whileLoop(i32.lt_u(get(o), get(end)), body.scalar, inc(o, 4)),
+          inc(n, 1),
+        ),
+        body.finish,
+        inc(c, 1),
+      ),
+    ];
+  });
+  return mod.encode();
+}
