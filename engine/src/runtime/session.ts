@@ -149,10 +149,7 @@ export class Session {
     const views = await this.runViews(inputs);
     const out: Record<string, HostOutput> = {};
     try {
-      for (const [name, v] of Object.entries(views)) {
-        const n = sizeOf(v.shape);
-        out[name] = { data: decodeHost(await readView(v), v.dtype, n) as HostArray, shape: [...v.shape], dtype: v.dtype };
-      }
+      for (const [name, v] of Object.entries(views)) out[name] = await readHost(v);
     } finally {
       for (const v of Object.values(views)) v.storage.release();
     }
@@ -443,6 +440,11 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
       `the model would hold ${formatBytes(peak.bytes)} at once (peak at ${where}), over the session's total budget of ${formatBytes(budget.totalBytes)} (raise it with the session's memoryBudget option)`,
     );
   }
+}
+
+/** A device view's values on the host (the view stays the caller's). */
+export async function readHost(v: RawView): Promise<HostOutput> {
+  return { data: decodeHost(await readView(v), v.dtype, sizeOf(v.shape)) as HostArray, shape: [...v.shape], dtype: v.dtype };
 }
 
 /** Loads the device if needed, validates the graph and uploads its initializers. */
