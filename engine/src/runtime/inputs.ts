@@ -1,5 +1,7 @@
-import { DeviceError, DTypeError, formatShape, isDType, PolychipError, ShapeError, sizeOf, type DType, type HostArray } from "@polychip/hal";
+import { DeviceError, DTypeError, dtypeBytes, formatShape, isDType, PolychipError, ShapeError, sizeOf, type DType, type HostArray } from "@polychip/hal";
+import { getDeviceEntry } from "../core/devices.ts";
 import { fromHost, shareView } from "../core/dispatch.ts";
+import { encodeHost } from "../core/host.ts";
 import type { RawView } from "../core/view.ts";
 import type { Graph, ValueInfo } from "../graph/ir.ts";
 
@@ -86,4 +88,11 @@ export function placeInput(info: ValueInfo, given: RuntimeInput, device: string)
     return shareView(given, given);
   }
   return fromHost(given.data, given.shape, given.dtype ?? info.dtype, device);
+}
+
+/** Writes an input's host values into `into` (a contiguous view of the same shape and dtype, on the session's device). */
+export function writeInput(info: ValueInfo, given: HostTensor, into: RawView): void {
+  const entry = getDeviceEntry(into.storage.device);
+  const bytes = encodeHost(given.data, given.dtype ?? info.dtype);
+  if (bytes.byteLength > 0) entry.queue.submit(() => entry.device.write(into.storage.buffer, bytes, into.offset * dtypeBytes(into.dtype)));
 }

@@ -102,7 +102,8 @@ export class PlanBuilder {
     this.hostValues = new Map(source.hostValues);
   }
 
-  build(inputs: readonly Layout[]) {
+  /** `hostInputs[k]`: input k is given as host data, so a buffer the plan keeps may receive it. */
+  build(inputs: readonly Layout[], hostInputs: readonly boolean[] = []) {
     const { graph, held } = this.source;
     for (const [name, v] of held) {
       const slot = this.slot(name);
@@ -130,7 +131,9 @@ export class PlanBuilder {
       return slot;
     });
     const heldSlots = new Set([...held.keys()].map((name) => this.slots.get(name)!));
-    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots);
+    const hostSlots = new Map<number, number>();
+    inputSlots.forEach((slot, k) => hostInputs[k] && hostSlots.set(slot, this.layouts[slot]!.storageBytes));
+    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots, hostSlots);
     const buffers: RawView[] = [];
     try {
       for (const bytes of memory.buffers) buffers.push(allocate(this.source.entry, "uint8", [bytes]));
@@ -148,7 +151,10 @@ export class PlanBuilder {
     };
     for (const slot of memory.fixed) this.template[slot] = fixedView(slot);
     const outputSet = new Set(outputSlots);
-    const made = [...inputSlots, ...this.steps.flatMap((step) => step.outputs.filter((slot) => slot >= 0 && !memory.fixed.has(slot)))];
+    const made = [
+      ...inputSlots.filter((slot) => !memory.fixed.has(slot)),
+      ...this.steps.flatMap((step) => step.outputs.filter((slot) => slot >= 0 && !memory.fixed.has(slot))),
+    ];
     const madeSet = new Set(made);
     // A value a run makes is freed after its last reader; one nobody reads, right after the node that made it.
     const releases: number[][] = this.steps.map(() => []);
@@ -183,7 +189,7 @@ export class PlanBuilder {
    * Where values live: kept buffers when they fit the budget's room beside everything a run
    * still makes afresh (counted whole, as if all were alive at once), else none.
    */
-  private memoryPlan(held: ReadonlySet<number>, outputs: readonly number[], inputs: readonly number[]): MemoryPlan {
+  private memoryPlan(held: ReadonlySet<number>, outputs: readonly number[], inputs: readonly number[], hostInputs: ReadonlyMap<number, number>): MemoryPlan {
     const plan = planMemory(
       this.steps.map((step) => ({
         kind: step.kind,
@@ -194,10 +200,11 @@ export class PlanBuilder {
       held,
       outputs,
       this.lastRead,
+      hostInputs,
     );
     let bytes = 0;
     for (const b of plan.buffers) bytes += b;
-    for (const slot of inputs) bytes += this.layouts[slot]!.storageBytes;
+    for (const slot of inputs) if (!plan.bufferOf.has(slot)) bytes += this.layouts[slot]!.storageBytes;
     for (const step of this.steps) {
       if (step.kind === "view") continue;
       for (const slot of step.outputs) if (slot >= 0 && !plan.bufferOf.has(slot)) bytes += this.layouts[slot]!.storageBytes;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KernelError, OutOfMemoryError, PolychipError } from "@polychip/hal";
-import { registerPlugin } from "../core/devices.ts";
+import { getDeviceEntry, registerPlugin } from "../core/devices.ts";
 import { fromHost, readView, shareView } from "../core/dispatch.ts";
 import { setOpObserver } from "../core/op-observer.ts";
 import { memoryStats } from "../core/storage.ts";
@@ -97,7 +97,7 @@ test("a plan keeps a few buffers for its intermediates, reused by liveness, and 
   assert.equal(session.planCount, 1);
   assert.equal(counts[0], 0, "the node-by-node run leaves nothing behind");
   // v3 lives until the last node (a reshape reads it); the other 18 intermediates take turns in 2 buffers.
-  assert.deepEqual(counts.slice(1), [3, 3, 3, 3], "3 kept buffers; inputs and outputs are freed");
+  assert.deepEqual(counts.slice(1), [3, 3, 3, 3], "3 kept buffers (the input is written into one); outputs are freed");
   session.dispose();
   assert.equal(cpuBuffers(), base);
 });
@@ -106,9 +106,12 @@ test("a plan keeps no buffers when they would not fit the budget beside what a r
   const chain = Array.from({ length: 6 }, (_, i) => node("neg", [i === 0 ? "x" : `v${i - 1}`], i === 5 ? "y" : `v${i}`));
   const g = graph({ inputs: [info("x", [256])], outputs: [info("y", [256])], nodes: chain });
   const base = cpuBuffers();
-  // A run holds at most the input, the value read and the one written: 3 KiB. Kept buffers would add 2 KiB.
+  // A run holds at most the input, the value read and the one written: 3 KiB. Kept buffers would add
+  // 2 KiB (the input is a device view here: a host input could go to a kept buffer and share it).
   const session = await createSession(g, { device: "cpu", fuse: false, memoryBudget: { totalBytes: 3 * 1024 } });
-  for (let i = 0; i < 3; i++) assert.equal((await session.run({ x: { data: range(256), shape: [256] } })).y!.data[1], 1);
+  const x = fromHost(range(256), [256], "float32", "cpu");
+  for (let i = 0; i < 3; i++) assert.equal((await session.run({ x })).y!.data[1], 1);
+  x.storage.release();
   assert.equal(session.planCount, 1);
   assert.equal(cpuBuffers(), base, "nothing is kept between runs");
   session.dispose();
@@ -276,5 +279,47 @@ test("views of initializers are fixed once; a graph output that is one stays the
     assert.deepEqual(Array.from(out.wt!.data), [-2, -1, 0, 1, 2, 3]);
   }
   assert.equal(session.planCount, 1);
+  session.dispose();
+});
+
+test("a host input goes to a buffer the plan keeps: each run's values reach the steps, no input storage is made", async () => {
+  const g = graph({ inputs: [info("x", [2, 3])], outputs: [info("y", [2, 3])], nodes: [node("neg", ["x"], "n"), node("relu", ["n"], "y")] });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  const device = getDeviceEntry("cpu").device;
+  const alloc = device.alloc;
+  let allocations = 0;
+  device.alloc = (bytes: number) => (allocations++, alloc.call(device, bytes));
+  try {
+    for (let i = 0; i < 5; i++) {
+      allocations = 0;
+      const out = await session.run({ x: { data: range(6, -3 - i), shape: [2, 3] } });
+      assert.deepEqual(
+        Array.from(out.y!.data),
+        Array.from(range(6, -3 - i), (v) => Math.max(0, -v)),
+        `run ${i}`,
+      );
+      if (i > 1) assert.equal(allocations, 1, `run ${i}: only the output is allocated`);
+    }
+  } finally {
+    device.alloc = alloc;
+  }
+  assert.equal(session.planCount, 1);
+  session.dispose();
+});
+
+test("a host input that an output is a view of is placed afresh each run, not kept", async () => {
+  const g = graph({
+    inputs: [info("x", [2, 3])],
+    outputs: [info("y", [6]), info("z", [2, 3])],
+    nodes: [node("reshape", ["x"], "y", { shape: [-1] }), node("neg", ["x"], "z")],
+  });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  const held = [];
+  for (let i = 0; i < 4; i++) held.push((await session.runViews({ x: { data: range(6, i), shape: [2, 3] } })).y!);
+  assert.equal(session.planCount, 1);
+  for (const [i, y] of held.entries()) {
+    assert.deepEqual(Array.from(new Float32Array((await readView(y)).buffer)), Array.from(range(6, i)), `run ${i}`);
+    y.storage.release();
+  }
   session.dispose();
 });

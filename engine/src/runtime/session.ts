@@ -24,7 +24,7 @@ import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
-import { checkInputs, isRawView, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
+import { checkInputs, isRawView, placeInput, writeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
 import { RunPlan } from "./run-plan.ts";
@@ -162,7 +162,7 @@ export class Session {
     checkInputs(this.graph, inputs);
     const signature = this.plannable(inputs) ? runSignature(this.graph, inputs) : undefined;
     const plan = signature === undefined ? undefined : this.planFor(signature, inputs);
-    if (plan) return plan.run(this.placeAll(inputs));
+    if (plan) return plan.run(this.placeFor(plan, inputs));
     const outputs = await this.runNodeByNode(inputs);
     if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
     return outputs;
@@ -175,6 +175,28 @@ export class Session {
       for (const info of this.graph.inputs) placed.push(placeInput(info, inputs[info.name]!, this.device));
     } catch (err) {
       for (const v of placed) v.storage.release();
+      throw err;
+    }
+    return placed;
+  }
+
+  /** The inputs for a plan: host values written into the buffers it keeps for them, the others placed (as placeAll). */
+  private placeFor(plan: RunPlan, inputs: Readonly<Record<string, RuntimeInput>>): (RawView | undefined)[] {
+    const placed: (RawView | undefined)[] = [];
+    try {
+      for (let k = 0; k < this.graph.inputs.length; k++) {
+        const info = this.graph.inputs[k]!;
+        const given = inputs[info.name]!;
+        const kept = plan.inputBuffer(k);
+        if (!kept) placed.push(placeInput(info, given, this.device));
+        else if (isRawView(given)) throw new DeviceError(`input '${info.name}': the plan keeps a buffer for host values but got a device view`);
+        else {
+          writeInput(info, given, kept);
+          placed.push(undefined);
+        }
+      }
+    } catch (err) {
+      for (const v of placed) v?.storage.release();
       throw err;
     }
     return placed;
@@ -201,7 +223,11 @@ export class Session {
     if (known === undefined || known === "none") return undefined;
     const skip = (i: number) => this.graph.nodes[i]!.op === "constant" && this.held.has(this.graph.nodes[i]!.outputs[0]!);
     const room = this.budget.totalBytes - this.heldBytes();
-    const plan = RunPlan.build({ graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room }, placedLayouts(this.graph, inputs));
+    const plan = RunPlan.build(
+      { graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room },
+      placedLayouts(this.graph, inputs),
+      this.graph.inputs.map((info) => !isRawView(inputs[info.name])),
+    );
     this.remember(signature, plan ?? "none");
     return plan;
   }
