@@ -14,6 +14,19 @@ import type { Graph } from "../graph/ir.ts";
 const range = (n: number, from = 0) => Float32Array.from({ length: n }, (_, i) => from + i);
 const cpuBuffers = () => memoryStats("cpu")[0]?.buffers ?? 0;
 
+/** What `body` returns, and how many buffers the cpu device allocated meanwhile. */
+async function countingAllocations<T>(body: () => Promise<T>): Promise<[T, number]> {
+  const device = getDeviceEntry("cpu").device;
+  const alloc = device.alloc;
+  let allocations = 0;
+  device.alloc = (bytes: number) => (allocations++, alloc.call(device, bytes));
+  try {
+    return [await body(), allocations];
+  } finally {
+    device.alloc = alloc;
+  }
+}
+
 /** Views (a negative-step slice, reshape, split), a fused chain, a matmul, a reduction and a shape value. */
 const mixed = graph({
   inputs: [info("x", ["batch", 4])],
@@ -285,23 +298,14 @@ test("views of initializers are fixed once; a graph output that is one stays the
 test("a host input goes to a buffer the plan keeps: each run's values reach the steps, no input storage is made", async () => {
   const g = graph({ inputs: [info("x", [2, 3])], outputs: [info("y", [2, 3])], nodes: [node("neg", ["x"], "n"), node("relu", ["n"], "y")] });
   const session = await createSession(g, { device: "cpu", fuse: false });
-  const device = getDeviceEntry("cpu").device;
-  const alloc = device.alloc;
-  let allocations = 0;
-  device.alloc = (bytes: number) => (allocations++, alloc.call(device, bytes));
-  try {
-    for (let i = 0; i < 5; i++) {
-      allocations = 0;
-      const out = await session.run({ x: { data: range(6, -3 - i), shape: [2, 3] } });
-      assert.deepEqual(
-        Array.from(out.y!.data),
-        Array.from(range(6, -3 - i), (v) => Math.max(0, -v)),
-        `run ${i}`,
-      );
-      if (i > 1) assert.equal(allocations, 1, `run ${i}: only the output is allocated`);
-    }
-  } finally {
-    device.alloc = alloc;
+  for (let i = 0; i < 5; i++) {
+    const [out, allocations] = await countingAllocations(() => session.run({ x: { data: range(6, -3 - i), shape: [2, 3] } }));
+    assert.deepEqual(
+      Array.from(out.y!.data),
+      Array.from(range(6, -3 - i), (v) => Math.max(0, -v)),
+      `run ${i}`,
+    );
+    if (i > 1) assert.equal(allocations, 1, `run ${i}: only the output is allocated`);
   }
   assert.equal(session.planCount, 1);
   session.dispose();
@@ -322,4 +326,24 @@ test("a host input that an output is a view of is placed afresh each run, not ke
     y.storage.release();
   }
   session.dispose();
+});
+
+test("a negative-step slice is planned as a gather of indices the plan uploads once", async () => {
+  const g = graph({
+    inputs: [info("x", [3, 4])],
+    outputs: [info("y", [3, 4])],
+    nodes: [node("neg", ["x"], "n"), node("slice", ["n"], "y", { starts: [-1, -1], ends: [-1000, -1000], axes: [0, 1], steps: [-1, -1] })],
+  });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  for (let i = 0; i < 4; i++) {
+    const x = range(12, i);
+    const [out, allocations] = await countingAllocations(() => session.run({ x: { data: x, shape: [3, 4] } }));
+    assert.deepEqual(Array.from(out.y!.data), Array.from(x, (v) => -v).reverse(), `run ${i}`);
+    // Planned: the output alone (the flipped indices and the intermediate are the plan's).
+    if (i > 1) assert.equal(allocations, 1, `run ${i} allocations`);
+  }
+  assert.equal(session.planCount, 1);
+  const base = cpuBuffers();
+  session.dispose();
+  assert.ok(cpuBuffers() < base, "dispose frees the plan's indices");
 });

@@ -154,7 +154,7 @@ export class RunPlan {
     const node = this.graph.nodes[step.node]!;
     const inputs = step.inputs.map((s) => values[s]!);
     const outputs = step.metas.map((m, k) => step.kept[k] ?? allocate(entry, m.dtype, m.shape));
-    const call: KernelCall = { op: node.op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs: node.attrs };
+    const call: KernelCall = { op: step.op ?? node.op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs: step.attrs ?? node.attrs };
     try {
       entry.queue.submit(() => entry.device.launch(step.kernel, call), call);
     } catch {
@@ -177,9 +177,9 @@ export class RunPlan {
   private redispatch(step: Extract<Step, { kind: "kernel" }>, values: (RawView | undefined)[]): void {
     const node = this.graph.nodes[step.node]!;
     const results = runOp(
-      node.op,
+      step.op ?? node.op,
       step.inputs.map((s) => values[s]!),
-      node.attrs,
+      step.attrs ?? node.attrs,
       this.entry.name,
     );
     results.forEach((r, k) => {
