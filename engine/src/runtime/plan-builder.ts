@@ -111,16 +111,16 @@ export class PlanBuilder {
   }
 
   /** `hostInputs[k]`: input k is given as host data, so a buffer the plan keeps may receive it. */
-  build(inputs: readonly Layout[], hostInputs: readonly boolean[] = []) {
+  build(inputs: readonly Layout[], hostInputs: readonly boolean[] = [], hostOutputs = false) {
     try {
-      return this.buildSteps(inputs, hostInputs);
+      return this.buildSteps(inputs, hostInputs, hostOutputs);
     } catch (err) {
       for (const v of this.constants) v.storage.release();
       throw err;
     }
   }
 
-  private buildSteps(inputs: readonly Layout[], hostInputs: readonly boolean[]) {
+  private buildSteps(inputs: readonly Layout[], hostInputs: readonly boolean[], hostOutputs: boolean) {
     const { graph, held } = this.source;
     for (const [name, v] of held) {
       const slot = this.slot(name);
@@ -150,7 +150,7 @@ export class PlanBuilder {
     const heldSlots = new Set([...held.keys(), ...this.constantSlots].map((name) => this.slots.get(name)!));
     const hostSlots = new Map<number, number>();
     inputSlots.forEach((slot, k) => hostInputs[k] && hostSlots.set(slot, this.layouts[slot]!.storageBytes));
-    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots, hostSlots);
+    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots, hostSlots, hostOutputs);
     const buffers: RawView[] = [...this.constants];
     try {
       for (const bytes of memory.buffers) buffers.push(allocate(this.source.entry, "uint8", [bytes]));
@@ -207,7 +207,13 @@ export class PlanBuilder {
    * Where values live: kept buffers when they fit the budget's room beside everything a run
    * still makes afresh (counted whole, as if all were alive at once), else none.
    */
-  private memoryPlan(held: ReadonlySet<number>, outputs: readonly number[], inputs: readonly number[], hostInputs: ReadonlyMap<number, number>): MemoryPlan {
+  private memoryPlan(
+    held: ReadonlySet<number>,
+    outputs: readonly number[],
+    inputs: readonly number[],
+    hostInputs: ReadonlyMap<number, number>,
+    hostOutputs: boolean,
+  ): MemoryPlan {
     const plan = planMemory(
       this.steps.map((step) => ({
         kind: step.kind,
@@ -219,6 +225,7 @@ export class PlanBuilder {
       outputs,
       this.lastRead,
       hostInputs,
+      hostOutputs,
     );
     let bytes = 0;
     for (const b of plan.buffers) bytes += b;

@@ -38,12 +38,13 @@ export class RunPlan {
   /**
    * The plan for inputs laid out as `inputs`, or undefined when a node needs a value read back from
    * the device first. `hostInputs[k]`: input k comes as host data, which the plan may receive in a
-   * buffer it keeps (see `inputBuffer`).
+   * buffer it keeps (see `inputBuffer`). `hostOutputs`: every run's outputs are read back before the
+   * next run starts, so they too may live in buffers the plan keeps.
    */
-  static build(source: PlanSource, inputs: readonly Layout[], hostInputs: readonly boolean[] = []): RunPlan | undefined {
+  static build(source: PlanSource, inputs: readonly Layout[], hostInputs: readonly boolean[] = [], hostOutputs = false): RunPlan | undefined {
     let parts;
     try {
-      parts = new PlanBuilder(source).build(inputs, hostInputs);
+      parts = new PlanBuilder(source).build(inputs, hostInputs, hostOutputs);
     } catch (err) {
       if (err instanceof Unplannable) return undefined;
       throw err;

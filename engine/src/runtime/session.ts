@@ -146,10 +146,15 @@ export class Session {
 
   /** Runs the graph and reads every output back to the host. */
   async run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    const views = await this.runViews(inputs);
+    const started = this.start(inputs, true);
+    // A planned run is ready now: awaiting it would let another run in before the reads below.
+    const views = started instanceof Promise ? await started : started;
+    // Every read is issued before anything else can run here: a plan for host outputs computes
+    // them in buffers it keeps, which the next run overwrites (the queue keeps reads in order).
+    const reads = Object.entries(views).map(([name, v]) => [name, readHost(v)] as const);
     const out: Record<string, HostOutput> = {};
     try {
-      for (const [name, v] of Object.entries(views)) out[name] = await readHost(v);
+      for (const [name, read] of reads) out[name] = await read;
     } finally {
       for (const v of Object.values(views)) v.storage.release();
     }
@@ -158,14 +163,24 @@ export class Session {
 
   /** Runs the graph and returns the outputs as device views; the caller releases them (view.storage.release()). */
   async runViews(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
+    return this.start(inputs, false);
+  }
+
+  /**
+   * Runs the graph: from a plan, synchronously (the views are ready when this returns), or node by
+   * node. `hostOutputs`: the caller reads the outputs back at once and keeps no view of them, so a
+   * plan may compute them in buffers it keeps (its own signature: a plan per kind of run).
+   */
+  private start(inputs: Readonly<Record<string, RuntimeInput>>, hostOutputs: boolean): Record<string, RawView> | Promise<Record<string, RawView>> {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
     checkInputs(this.graph, inputs);
-    const signature = this.plannable(inputs) ? runSignature(this.graph, inputs) : undefined;
-    const plan = signature === undefined ? undefined : this.planFor(signature, inputs);
+    const signature = this.plannable(inputs) ? `${runSignature(this.graph, inputs)}${hostOutputs ? "|host" : ""}` : undefined;
+    const plan = signature === undefined ? undefined : this.planFor(signature, inputs, hostOutputs);
     if (plan) return plan.run(this.placeFor(plan, inputs));
-    const outputs = await this.runNodeByNode(inputs);
-    if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
-    return outputs;
+    return this.runNodeByNode(inputs).then((outputs) => {
+      if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
+      return outputs;
+    });
   }
 
   /** Every input on the device, in graph-input order; none is left held if one fails. */
@@ -216,7 +231,7 @@ export class Session {
   }
 
   /** The plan for a signature that already ran node by node once (built on its second run), if it has one. */
-  private planFor(signature: string, inputs: Readonly<Record<string, RuntimeInput>>): RunPlan | undefined {
+  private planFor(signature: string, inputs: Readonly<Record<string, RuntimeInput>>, hostOutputs: boolean): RunPlan | undefined {
     const known = this.plans.get(signature);
     const entry = getDeviceEntry(this.device);
     if (known instanceof RunPlan && known.entry === entry) return known;
@@ -227,6 +242,7 @@ export class Session {
       { graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room },
       placedLayouts(this.graph, inputs),
       this.graph.inputs.map((info) => !isRawView(inputs[info.name])),
+      hostOutputs,
     );
     this.remember(signature, plan ?? "none");
     return plan;
