@@ -3,7 +3,7 @@
  * It reaches only the device layer (core/) and the graph IR; autograd, nn, optimisers and the
  * eager Tensor are never loaded (runtime.test.ts checks the bundle).
  */
-export { createSession, execute, Session, type SessionOptions } from "./runtime/session.ts";
+export { createSession, execute, readHost, Session, type SessionOptions } from "./runtime/session.ts";
 export { checkInputs, isRawView, type HostOutput, type HostTensor, type RuntimeInput } from "./runtime/inputs.ts";
 export { parseModel, serializeModel, MODEL_MAGIC, MODEL_VERSION } from "./io/model-file.ts";
 export { detectAnomaly } from "./anomaly.ts";

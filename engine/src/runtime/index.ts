@@ -1,2 +1,2 @@
-export { createSession, execute, Session, type SessionOptions } from "./session.ts";
+export { createSession, execute, readHost, Session, type SessionOptions } from "./session.ts";
 export { checkInputs, isRawView, type HostOutput, type HostTensor, type RuntimeInput } from "./inputs.ts";

@@ -5,6 +5,7 @@ import {
   isContiguous,
   planStructural,
   sizeOf,
+  type Attrs,
   type DType,
   type KernelCall,
   type KernelFn,
@@ -15,7 +16,7 @@ import {
 } from "@polychip/hal";
 import type { DeviceEntry } from "../core/devices.ts";
 import { findKernel } from "../core/devices.ts";
-import { allocate, bindingTooLargeFor, needsContiguous } from "../core/dispatch.ts";
+import { allocate, bindingTooLargeFor, fromHost, needsContiguous } from "../core/dispatch.ts";
 import { toKernelView, type RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph } from "../graph/ir.ts";
 import { atNode } from "../graph/node-error.ts";
@@ -41,6 +42,9 @@ export type Step =
       readonly outputs: readonly number[];
       readonly metas: readonly TensorMeta[];
       readonly kernel: KernelFn;
+      /** The op and attrs launched, when not the node's (a reversed slice's gather). */
+      readonly op?: string;
+      readonly attrs?: Attrs;
       readonly release: readonly number[];
       readonly kept: readonly (RawView | undefined)[];
       readonly call?: KernelCall;
@@ -97,12 +101,26 @@ export class PlanBuilder {
   /** Per slot, the last step that reads it (graph outputs: never within the run). */
   private readonly lastRead: number[] = [];
   private readonly steps: Draft[] = [];
+  /** Values the plan uploads itself (a flip's reversed indices): fixed like held values, freed with the plan. */
+  private readonly constants: RawView[] = [];
+  /** Their slot names. */
+  private readonly constantSlots: string[] = [];
 
   constructor(private readonly source: PlanSource) {
     this.hostValues = new Map(source.hostValues);
   }
 
-  build(inputs: readonly Layout[]) {
+  /** `hostInputs[k]`: input k is given as host data, so a buffer the plan keeps may receive it. */
+  build(inputs: readonly Layout[], hostInputs: readonly boolean[] = [], hostOutputs = false) {
+    try {
+      return this.buildSteps(inputs, hostInputs, hostOutputs);
+    } catch (err) {
+      for (const v of this.constants) v.storage.release();
+      throw err;
+    }
+  }
+
+  private buildSteps(inputs: readonly Layout[], hostInputs: readonly boolean[], hostOutputs: boolean) {
     const { graph, held } = this.source;
     for (const [name, v] of held) {
       const slot = this.slot(name);
@@ -129,26 +147,31 @@ export class PlanBuilder {
       if (slot === undefined || !this.layouts[slot]) throw new Unplannable();
       return slot;
     });
-    const heldSlots = new Set([...held.keys()].map((name) => this.slots.get(name)!));
-    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots);
-    const buffers: RawView[] = [];
+    const heldSlots = new Set([...held.keys(), ...this.constantSlots].map((name) => this.slots.get(name)!));
+    const hostSlots = new Map<number, number>();
+    inputSlots.forEach((slot, k) => hostInputs[k] && hostSlots.set(slot, this.layouts[slot]!.storageBytes));
+    let memory = this.memoryPlan(heldSlots, outputSlots, inputSlots, hostSlots, hostOutputs);
+    const buffers: RawView[] = [...this.constants];
     try {
       for (const bytes of memory.buffers) buffers.push(allocate(this.source.entry, "uint8", [bytes]));
     } catch {
       // The device cannot hold them now: the plan keeps nothing, its runs allocate as node by node.
-      for (const b of buffers.splice(0)) b.storage.release();
+      for (const b of buffers.splice(this.constants.length)) b.storage.release();
       memory = withoutBuffers(memory, heldSlots);
     }
     const fixedView = (slot: number): RawView => {
       if (heldSlots.has(slot)) return this.template[slot]!;
       const layout = this.layouts[slot]!;
       const root = memory.rootOf.get(slot)!;
-      const storage = heldSlots.has(root) ? this.template[root]!.storage : buffers[memory.bufferOf.get(root)!]!.storage;
+      const storage = heldSlots.has(root) ? this.template[root]!.storage : buffers[this.constants.length + memory.bufferOf.get(root)!]!.storage;
       return { storage, dtype: layout.dtype, shape: layout.shape, strides: layout.strides, offset: layout.offset };
     };
     for (const slot of memory.fixed) this.template[slot] = fixedView(slot);
     const outputSet = new Set(outputSlots);
-    const made = [...inputSlots, ...this.steps.flatMap((step) => step.outputs.filter((slot) => slot >= 0 && !memory.fixed.has(slot)))];
+    const made = [
+      ...inputSlots.filter((slot) => !memory.fixed.has(slot)),
+      ...this.steps.flatMap((step) => step.outputs.filter((slot) => slot >= 0 && !memory.fixed.has(slot))),
+    ];
     const madeSet = new Set(made);
     // A value a run makes is freed after its last reader; one nobody reads, right after the node that made it.
     const releases: number[][] = this.steps.map(() => []);
@@ -168,11 +191,12 @@ export class PlanBuilder {
       const ready = draft.inputs.every((slot) => memory.fixed.has(slot)) && kept.length === draft.metas.length && kept.every((v) => v !== undefined);
       if (!ready) return steps.push({ ...draft, release, kept });
       const { entry } = this.source;
+      const node = this.source.graph.nodes[draft.node]!;
       const call: KernelCall = {
-        op: this.source.graph.nodes[draft.node]!.op,
+        op: draft.op ?? node.op,
         inputs: draft.inputs.map((slot) => toKernelView(this.template[slot]!)),
         outputs: kept.map((v) => toKernelView(v!)),
-        attrs: this.source.graph.nodes[draft.node]!.attrs,
+        attrs: draft.attrs ?? node.attrs,
       };
       steps.push({ ...draft, release, kept, call, work: () => entry.device.launch(draft.kernel, call) });
     });
@@ -183,7 +207,13 @@ export class PlanBuilder {
    * Where values live: kept buffers when they fit the budget's room beside everything a run
    * still makes afresh (counted whole, as if all were alive at once), else none.
    */
-  private memoryPlan(held: ReadonlySet<number>, outputs: readonly number[], inputs: readonly number[]): MemoryPlan {
+  private memoryPlan(
+    held: ReadonlySet<number>,
+    outputs: readonly number[],
+    inputs: readonly number[],
+    hostInputs: ReadonlyMap<number, number>,
+    hostOutputs: boolean,
+  ): MemoryPlan {
     const plan = planMemory(
       this.steps.map((step) => ({
         kind: step.kind,
@@ -194,10 +224,12 @@ export class PlanBuilder {
       held,
       outputs,
       this.lastRead,
+      hostInputs,
+      hostOutputs,
     );
     let bytes = 0;
     for (const b of plan.buffers) bytes += b;
-    for (const slot of inputs) bytes += this.layouts[slot]!.storageBytes;
+    for (const slot of inputs) if (!plan.bufferOf.has(slot)) bytes += this.layouts[slot]!.storageBytes;
     for (const step of this.steps) {
       if (step.kind === "view") continue;
       for (const slot of step.outputs) if (slot >= 0 && !plan.bufferOf.has(slot)) bytes += this.layouts[slot]!.storageBytes;
@@ -267,6 +299,9 @@ export class PlanBuilder {
     const xSlot = present[0];
     const x = xSlot === undefined ? undefined : this.layouts[xSlot]!;
     const plans = planStructural(node.op as StructuralOp, { x, extra, attrs: node.attrs, outputCount: node.outputs.length });
+    if (xSlot !== undefined && plans.length === 1 && plans[0]!.kind === "view" && plans[0]!.reverseAxes?.length && outputs[0]! >= 0) {
+      if (this.planFlip(index, xSlot, plans[0]!, outputs[0]!)) return;
+    }
     const allViews = x !== undefined && xSlot !== undefined && plans.every((p) => p.kind === "view" && !p.reverseAxes?.length);
     plans.forEach((p, k) => {
       const slot = outputs[k] ?? -1;
@@ -297,6 +332,59 @@ export class PlanBuilder {
       ? { kind: "view", node: index, inputs: [xSlot], changes: plans.map((p) => (p as Extract<StructuralPlan, { kind: "view" }>).change), outputs }
       : { kind: "structural", node: index, inputs: xSlot === undefined ? [] : [xSlot], plans, offset: x?.offset ?? 0, outputs };
     this.steps.push(step);
+  }
+
+  /**
+   * A slice with a negative step (a view with reversed axes, which HAL views cannot express):
+   * the view without the reversal, then per reversed axis a gather of flipped indices that the
+   * plan uploads once, launched like any kernel step. False (nothing planned) where the device has
+   * no direct gather kernel for it; the node then stays a structural step.
+   */
+  private planFlip(index: number, xSlot: number, plan: Extract<StructuralPlan, { kind: "view" }>, outSlot: number): boolean {
+    const { entry } = this.source;
+    const x = this.layouts[xSlot]!;
+    const reg = findKernel(entry, "gather", x.dtype);
+    if (!reg || needsContiguous(entry, getOp("gather"))) return false;
+    const name = this.source.graph.nodes[index]!.outputs[0]!;
+    let layout: Layout = { ...plan.change, dtype: x.dtype, storageBytes: x.storageBytes };
+    const drafts: Draft[] = [];
+    const unflipped = this.slot(`${name}\u0000unflipped`);
+    drafts.push({ kind: "view", node: index, inputs: [xSlot], changes: [plan.change], outputs: [unflipped] });
+    const slotLayouts: [number, Layout][] = [[unflipped, layout]];
+    const uploads: { slot: number; axis: number; n: number; slotName: string }[] = [];
+    let current = unflipped;
+    plan.reverseAxes!.forEach((axis, j) => {
+      const n = layout.shape[axis]!;
+      const slotName = `${name}\u0000flip${j}`;
+      const indices = this.slot(slotName);
+      const indexLayout: Layout = { dtype: "int32", shape: [n], strides: [1], offset: 0, storageBytes: 4 * n };
+      const metas = getOp("gather").infer([layout, indexLayout], { axis });
+      const next = j === plan.reverseAxes!.length - 1 ? outSlot : this.slot(`${name}\u0000flipped${j}`);
+      drafts.push({ kind: "kernel", node: index, inputs: [current, indices], outputs: [next], metas, kernel: reg.kernel, op: "gather", attrs: { axis } });
+      slotLayouts.push([indices, indexLayout]);
+      uploads.push({ slot: indices, axis, n, slotName });
+      layout = contiguous(metas[0]!);
+      slotLayouts.push([next, layout]);
+      current = next;
+    });
+    if (bindingTooLargeFor(entry, [x.storageBytes], [{ dtype: x.dtype, shape: layout.shape }])) return false;
+    for (const { slot, n, slotName } of uploads) {
+      const view = fromHost(
+        Array.from({ length: n }, (_, i) => n - 1 - i),
+        [n],
+        "int32",
+        entry.name,
+      );
+      this.constants.push(view);
+      this.constantSlots.push(slotName);
+      this.template[slot] = view;
+    }
+    for (const [slot, l] of slotLayouts) this.layouts[slot] = l;
+    for (const draft of drafts) {
+      for (const slot of draft.inputs) this.lastRead[slot] = this.steps.length;
+      this.steps.push(draft);
+    }
+    return true;
   }
 }
 

@@ -29,16 +29,26 @@ export interface MemoryPlan {
 /**
  * Assigns buffers to kernel outputs by liveness. `lastRead[slot]` is the last step that reads a
  * slot; `held` slots are the session's; `outputs` are the graph's (fresh each run: the caller owns them).
+ * `hostInputs` (slot → bytes) are inputs given as host data: a kept buffer receives them (written
+ * before the first step), unless an output is a view of them (and outputs are not `hostOutputs`).
+ * `hostOutputs`: the caller reads the outputs back before the next run, so they may be kept too,
+ * busy to the end of the run.
  */
 export function planMemory(
   steps: readonly StepValues[],
   held: ReadonlySet<number>,
   outputs: readonly number[],
   lastRead: readonly (number | undefined)[],
+  hostInputs: ReadonlyMap<number, number> = new Map(),
+  hostOutputs = false,
 ): MemoryPlan {
   const rootOf = new Map<number, number>();
   for (const slot of held) rootOf.set(slot, slot);
-  const made = new Map<number, number>(); // kernel output slot → its step
+  const made = new Map<number, number>(); // kernel output slot → its step (-1: a host input, written before the first)
+  for (const slot of hostInputs.keys()) {
+    rootOf.set(slot, slot);
+    made.set(slot, -1);
+  }
   steps.forEach((step, i) => {
     const outs = step.outputs.filter((slot) => slot >= 0); // -1: an output the node discards
     if (step.kind === "view") {
@@ -50,7 +60,7 @@ export function planMemory(
     }
   });
   const seen = new Set(outputs.map((slot) => rootOf.get(slot) ?? slot));
-  const kept = (root: number) => made.has(root) && !seen.has(root);
+  const kept = (root: number) => made.has(root) && (hostOutputs || !seen.has(root));
   // A kept buffer is busy from the step that writes it to the last read of it or of any view of it.
   const end = new Map<number, number>();
   for (const [slot, root] of rootOf) {
@@ -58,11 +68,14 @@ export function planMemory(
     const last = Math.max(made.get(root)!, lastRead[slot] ?? -1);
     end.set(root, Math.max(end.get(root) ?? -1, last));
   }
+  // An output the caller reads back holds its buffer to the end of the run.
+  if (hostOutputs) for (const root of seen) if (kept(root)) end.set(root, steps.length - 1);
   const freeAfter: number[][] = steps.map(() => []);
-  for (const [root, i] of end) freeAfter[i]!.push(root);
+  for (const [root, i] of end) if (i >= 0) freeAfter[i]!.push(root); // an input no step reads keeps its buffer
   const buffers: number[] = [];
   const bufferOf = new Map<number, number>();
   const free = new Map<number, number[]>(); // bytes → buffers not in use
+  for (const [slot, bytes] of hostInputs) if (kept(slot)) bufferOf.set(slot, buffers.push(bytes) - 1);
   steps.forEach((step, i) => {
     step.outputs.forEach((slot, k) => {
       if (slot < 0 || !kept(slot)) return;

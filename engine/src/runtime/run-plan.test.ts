@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { KernelError, OutOfMemoryError, PolychipError } from "@polychip/hal";
-import { registerPlugin } from "../core/devices.ts";
+import { getDeviceEntry, registerPlugin } from "../core/devices.ts";
 import { fromHost, readView, shareView } from "../core/dispatch.ts";
 import { setOpObserver } from "../core/op-observer.ts";
 import { memoryStats } from "../core/storage.ts";
@@ -13,6 +13,19 @@ import type { Graph } from "../graph/ir.ts";
 
 const range = (n: number, from = 0) => Float32Array.from({ length: n }, (_, i) => from + i);
 const cpuBuffers = () => memoryStats("cpu")[0]?.buffers ?? 0;
+
+/** What `body` returns, and how many buffers the cpu device allocated meanwhile. */
+async function countingAllocations<T>(body: () => Promise<T>): Promise<[T, number]> {
+  const device = getDeviceEntry("cpu").device;
+  const alloc = device.alloc;
+  let allocations = 0;
+  device.alloc = (bytes: number) => (allocations++, alloc.call(device, bytes));
+  try {
+    return [await body(), allocations];
+  } finally {
+    device.alloc = alloc;
+  }
+}
 
 /** Views (a negative-step slice, reshape, split), a fused chain, a matmul, a reduction and a shape value. */
 const mixed = graph({
@@ -97,7 +110,7 @@ test("a plan keeps a few buffers for its intermediates, reused by liveness, and 
   assert.equal(session.planCount, 1);
   assert.equal(counts[0], 0, "the node-by-node run leaves nothing behind");
   // v3 lives until the last node (a reshape reads it); the other 18 intermediates take turns in 2 buffers.
-  assert.deepEqual(counts.slice(1), [3, 3, 3, 3], "3 kept buffers; inputs and outputs are freed");
+  assert.deepEqual(counts.slice(1), [3, 3, 3, 3], "3 kept buffers (the input is written into one); outputs are freed");
   session.dispose();
   assert.equal(cpuBuffers(), base);
 });
@@ -106,9 +119,17 @@ test("a plan keeps no buffers when they would not fit the budget beside what a r
   const chain = Array.from({ length: 6 }, (_, i) => node("neg", [i === 0 ? "x" : `v${i - 1}`], i === 5 ? "y" : `v${i}`));
   const g = graph({ inputs: [info("x", [256])], outputs: [info("y", [256])], nodes: chain });
   const base = cpuBuffers();
-  // A run holds at most the input, the value read and the one written: 3 KiB. Kept buffers would add 2 KiB.
+  // A run holds at most the input, the value read and the one written: 3 KiB. Kept buffers would add
+  // 2 KiB (the input is a device view here: a host input could go to a kept buffer and share it).
   const session = await createSession(g, { device: "cpu", fuse: false, memoryBudget: { totalBytes: 3 * 1024 } });
-  for (let i = 0; i < 3; i++) assert.equal((await session.run({ x: { data: range(256), shape: [256] } })).y!.data[1], 1);
+  // Outputs as views (the caller keeps them): not in a kept buffer either.
+  const x = fromHost(range(256), [256], "float32", "cpu");
+  for (let i = 0; i < 3; i++) {
+    const { y } = await session.runViews({ x });
+    assert.equal(new Float32Array((await readView(y!)).buffer)[1], 1);
+    y!.storage.release();
+  }
+  x.storage.release();
   assert.equal(session.planCount, 1);
   assert.equal(cpuBuffers(), base, "nothing is kept between runs");
   session.dispose();
@@ -274,6 +295,77 @@ test("views of initializers are fixed once; a graph output that is one stays the
     );
     assert.deepEqual(out.wt!.shape, [3, 2]);
     assert.deepEqual(Array.from(out.wt!.data), [-2, -1, 0, 1, 2, 3]);
+  }
+  assert.equal(session.planCount, 1);
+  session.dispose();
+});
+
+test("a host input goes to a buffer the plan keeps: each run's values reach the steps, no input storage is made", async () => {
+  const g = graph({ inputs: [info("x", [2, 3])], outputs: [info("y", [2, 3])], nodes: [node("neg", ["x"], "n"), node("relu", ["n"], "y")] });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  for (let i = 0; i < 5; i++) {
+    const [out, allocations] = await countingAllocations(() => session.run({ x: { data: range(6, -3 - i), shape: [2, 3] } }));
+    assert.deepEqual(
+      Array.from(out.y!.data),
+      Array.from(range(6, -3 - i), (v) => Math.max(0, -v)),
+      `run ${i}`,
+    );
+    // The output too lives in a kept buffer: run() reads it back before another run can start.
+    if (i > 1) assert.equal(allocations, 0, `run ${i}: nothing is allocated`);
+  }
+  assert.equal(session.planCount, 1);
+  session.dispose();
+});
+
+test("a host input that an output is a view of is placed afresh each run, not kept", async () => {
+  const g = graph({
+    inputs: [info("x", [2, 3])],
+    outputs: [info("y", [6]), info("z", [2, 3])],
+    nodes: [node("reshape", ["x"], "y", { shape: [-1] }), node("neg", ["x"], "z")],
+  });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  const held = [];
+  for (let i = 0; i < 4; i++) held.push((await session.runViews({ x: { data: range(6, i), shape: [2, 3] } })).y!);
+  assert.equal(session.planCount, 1);
+  for (const [i, y] of held.entries()) {
+    assert.deepEqual(Array.from(new Float32Array((await readView(y)).buffer)), Array.from(range(6, i)), `run ${i}`);
+    y.storage.release();
+  }
+  session.dispose();
+});
+
+test("a negative-step slice is planned as a gather of indices the plan uploads once", async () => {
+  const g = graph({
+    inputs: [info("x", [3, 4])],
+    outputs: [info("y", [3, 4])],
+    nodes: [node("neg", ["x"], "n"), node("slice", ["n"], "y", { starts: [-1, -1], ends: [-1000, -1000], axes: [0, 1], steps: [-1, -1] })],
+  });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  for (let i = 0; i < 4; i++) {
+    const x = range(12, i);
+    const [out, allocations] = await countingAllocations(() => session.run({ x: { data: x, shape: [3, 4] } }));
+    assert.deepEqual(Array.from(out.y!.data), Array.from(x, (v) => -v).reverse(), `run ${i}`);
+    // Planned: nothing (the flipped indices, the intermediate and the output read back are the plan's).
+    if (i > 1) assert.equal(allocations, 0, `run ${i} allocations`);
+  }
+  assert.equal(session.planCount, 1);
+  const base = cpuBuffers();
+  session.dispose();
+  assert.ok(cpuBuffers() < base, "dispose frees the plan's indices");
+});
+
+test("runs started together each read their own outputs from the plan's kept buffers", async () => {
+  const g = graph({ inputs: [info("x", [4])], outputs: [info("y", [4])], nodes: [node("neg", ["x"], "n"), node("mul", ["n", "n"], "y")] });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  for (let round = 0; round < 3; round++) {
+    const results = await Promise.all([0, 1, 2, 3].map((i) => session.run({ x: { data: range(4, 10 * i), shape: [4] } })));
+    results.forEach((out, i) =>
+      assert.deepEqual(
+        Array.from(out.y!.data),
+        Array.from(range(4, 10 * i), (v) => v * v),
+        `round ${round}, run ${i}`,
+      ),
+    );
   }
   assert.equal(session.planCount, 1);
   session.dispose();

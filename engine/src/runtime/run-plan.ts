@@ -35,11 +35,16 @@ export class RunPlan {
     private readonly buffers: readonly RawView[],
   ) {}
 
-  /** The plan for inputs laid out as `inputs`, or undefined when a node needs a value read back from the device first. */
-  static build(source: PlanSource, inputs: readonly Layout[]): RunPlan | undefined {
+  /**
+   * The plan for inputs laid out as `inputs`, or undefined when a node needs a value read back from
+   * the device first. `hostInputs[k]`: input k comes as host data, which the plan may receive in a
+   * buffer it keeps (see `inputBuffer`). `hostOutputs`: every run's outputs are read back before the
+   * next run starts, so they too may live in buffers the plan keeps.
+   */
+  static build(source: PlanSource, inputs: readonly Layout[], hostInputs: readonly boolean[] = [], hostOutputs = false): RunPlan | undefined {
     let parts;
     try {
-      parts = new PlanBuilder(source).build(inputs);
+      parts = new PlanBuilder(source).build(inputs, hostInputs, hostOutputs);
     } catch (err) {
       if (err instanceof Unplannable) return undefined;
       throw err;
@@ -60,12 +65,24 @@ export class RunPlan {
     for (const b of this.buffers) b.storage.release();
   }
 
-  /** Runs the steps on `inputs` (views the caller placed, in graph-input order, each owning one reference; this takes them). */
-  run(inputs: readonly RawView[]): Record<string, RawView> {
+  /**
+   * The buffer the plan keeps for input k, when it has one: the caller writes the input's values
+   * there (before run) instead of placing a view of its own.
+   */
+  inputBuffer(k: number): RawView | undefined {
+    return this.template[this.inputSlots[k]!];
+  }
+
+  /**
+   * Runs the steps on `inputs` (views the caller placed, in graph-input order, each owning one
+   * reference; this takes them), undefined where the input is in its `inputBuffer`.
+   */
+  run(inputs: readonly (RawView | undefined)[]): Record<string, RawView> {
     const values = this.template.slice();
-    this.inputSlots.forEach((slot, k) => {
-      values[slot] = inputs[k];
-    });
+    for (let k = 0; k < inputs.length; k++) {
+      const given = inputs[k];
+      if (given) values[this.inputSlots[k]!] = given;
+    }
     try {
       for (const step of this.steps) {
         try {
@@ -138,7 +155,7 @@ export class RunPlan {
     const node = this.graph.nodes[step.node]!;
     const inputs = step.inputs.map((s) => values[s]!);
     const outputs = step.metas.map((m, k) => step.kept[k] ?? allocate(entry, m.dtype, m.shape));
-    const call: KernelCall = { op: node.op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs: node.attrs };
+    const call: KernelCall = { op: step.op ?? node.op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs: step.attrs ?? node.attrs };
     try {
       entry.queue.submit(() => entry.device.launch(step.kernel, call), call);
     } catch {
@@ -161,9 +178,9 @@ export class RunPlan {
   private redispatch(step: Extract<Step, { kind: "kernel" }>, values: (RawView | undefined)[]): void {
     const node = this.graph.nodes[step.node]!;
     const results = runOp(
-      node.op,
+      step.op ?? node.op,
       step.inputs.map((s) => values[s]!),
-      node.attrs,
+      step.attrs ?? node.attrs,
       this.entry.name,
     );
     results.forEach((r, k) => {

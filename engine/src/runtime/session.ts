@@ -24,7 +24,7 @@ import { atNode, describeNode } from "../graph/node-error.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
-import { checkInputs, isRawView, placeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
+import { checkInputs, isRawView, placeInput, writeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
 import { RunPlan } from "./run-plan.ts";
@@ -146,13 +146,15 @@ export class Session {
 
   /** Runs the graph and reads every output back to the host. */
   async run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    const views = await this.runViews(inputs);
+    const started = this.start(inputs, true);
+    // A planned run is ready now: awaiting it would let another run in before the reads below.
+    const views = started instanceof Promise ? await started : started;
+    // Every read is issued before anything else can run here: a plan for host outputs computes
+    // them in buffers it keeps, which the next run overwrites (the queue keeps reads in order).
+    const reads = Object.entries(views).map(([name, v]) => [name, readHost(v)] as const);
     const out: Record<string, HostOutput> = {};
     try {
-      for (const [name, v] of Object.entries(views)) {
-        const n = sizeOf(v.shape);
-        out[name] = { data: decodeHost(await readView(v), v.dtype, n) as HostArray, shape: [...v.shape], dtype: v.dtype };
-      }
+      for (const [name, read] of reads) out[name] = await read;
     } finally {
       for (const v of Object.values(views)) v.storage.release();
     }
@@ -161,14 +163,24 @@ export class Session {
 
   /** Runs the graph and returns the outputs as device views; the caller releases them (view.storage.release()). */
   async runViews(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, RawView>> {
+    return this.start(inputs, false);
+  }
+
+  /**
+   * Runs the graph: from a plan, synchronously (the views are ready when this returns), or node by
+   * node. `hostOutputs`: the caller reads the outputs back at once and keeps no view of them, so a
+   * plan may compute them in buffers it keeps (its own signature: a plan per kind of run).
+   */
+  private start(inputs: Readonly<Record<string, RuntimeInput>>, hostOutputs: boolean): Record<string, RawView> | Promise<Record<string, RawView>> {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
     checkInputs(this.graph, inputs);
-    const signature = this.plannable(inputs) ? runSignature(this.graph, inputs) : undefined;
-    const plan = signature === undefined ? undefined : this.planFor(signature, inputs);
-    if (plan) return plan.run(this.placeAll(inputs));
-    const outputs = await this.runNodeByNode(inputs);
-    if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
-    return outputs;
+    const signature = this.plannable(inputs) ? `${runSignature(this.graph, inputs)}${hostOutputs ? "|host" : ""}` : undefined;
+    const plan = signature === undefined ? undefined : this.planFor(signature, inputs, hostOutputs);
+    if (plan) return plan.run(this.placeFor(plan, inputs));
+    return this.runNodeByNode(inputs).then((outputs) => {
+      if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
+      return outputs;
+    });
   }
 
   /** Every input on the device, in graph-input order; none is left held if one fails. */
@@ -178,6 +190,28 @@ export class Session {
       for (const info of this.graph.inputs) placed.push(placeInput(info, inputs[info.name]!, this.device));
     } catch (err) {
       for (const v of placed) v.storage.release();
+      throw err;
+    }
+    return placed;
+  }
+
+  /** The inputs for a plan: host values written into the buffers it keeps for them, the others placed (as placeAll). */
+  private placeFor(plan: RunPlan, inputs: Readonly<Record<string, RuntimeInput>>): (RawView | undefined)[] {
+    const placed: (RawView | undefined)[] = [];
+    try {
+      for (let k = 0; k < this.graph.inputs.length; k++) {
+        const info = this.graph.inputs[k]!;
+        const given = inputs[info.name]!;
+        const kept = plan.inputBuffer(k);
+        if (!kept) placed.push(placeInput(info, given, this.device));
+        else if (isRawView(given)) throw new DeviceError(`input '${info.name}': the plan keeps a buffer for host values but got a device view`);
+        else {
+          writeInput(info, given, kept);
+          placed.push(undefined);
+        }
+      }
+    } catch (err) {
+      for (const v of placed) v?.storage.release();
       throw err;
     }
     return placed;
@@ -197,14 +231,19 @@ export class Session {
   }
 
   /** The plan for a signature that already ran node by node once (built on its second run), if it has one. */
-  private planFor(signature: string, inputs: Readonly<Record<string, RuntimeInput>>): RunPlan | undefined {
+  private planFor(signature: string, inputs: Readonly<Record<string, RuntimeInput>>, hostOutputs: boolean): RunPlan | undefined {
     const known = this.plans.get(signature);
     const entry = getDeviceEntry(this.device);
     if (known instanceof RunPlan && known.entry === entry) return known;
     if (known === undefined || known === "none") return undefined;
     const skip = (i: number) => this.graph.nodes[i]!.op === "constant" && this.held.has(this.graph.nodes[i]!.outputs[0]!);
     const room = this.budget.totalBytes - this.heldBytes();
-    const plan = RunPlan.build({ graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room }, placedLayouts(this.graph, inputs));
+    const plan = RunPlan.build(
+      { graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room },
+      placedLayouts(this.graph, inputs),
+      this.graph.inputs.map((info) => !isRawView(inputs[info.name])),
+      hostOutputs,
+    );
     this.remember(signature, plan ?? "none");
     return plan;
   }
@@ -443,6 +482,11 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
       `the model would hold ${formatBytes(peak.bytes)} at once (peak at ${where}), over the session's total budget of ${formatBytes(budget.totalBytes)} (raise it with the session's memoryBudget option)`,
     );
   }
+}
+
+/** A device view's values on the host (the view stays the caller's). */
+export async function readHost(v: RawView): Promise<HostOutput> {
+  return { data: decodeHost(await readView(v), v.dtype, sizeOf(v.shape)) as HostArray, shape: [...v.shape], dtype: v.dtype };
 }
 
 /** Loads the device if needed, validates the graph and uploads its initializers. */

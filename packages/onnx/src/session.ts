@@ -1,9 +1,10 @@
 import { getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
-import { createSession, isRawView, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
+import { createSession, isRawView, readHost, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
 import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { importModelProto } from "./import/importer.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
+import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
 import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
 
 export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues"> {
@@ -30,6 +31,17 @@ interface Plan {
    */
   readonly results?: Map<string, HostTensor>;
   readonly dependsOn?: readonly string[];
+  /** A stage of a staged run (see StagedGraph): the ONNX nodes it runs, its outputs later stages read, and those it knew at import. */
+  readonly stage?: { readonly lowered: readonly number[]; readonly fed: readonly string[]; readonly constants: Readonly<Record<string, HostTensor>> };
+}
+
+/** What finding one run's plan knows so far: its input-shape signature, the values computed for it, the staged results. */
+interface RunState {
+  readonly signature: string;
+  readonly shapes: Record<string, readonly number[]>;
+  readonly known: Record<string, HostTensor>;
+  readonly feeds: Readonly<Record<string, RuntimeInput>>;
+  readonly stages: Stages | undefined;
 }
 
 /** How many results a prefix plan keeps by input values (oldest dropped). */
@@ -62,6 +74,8 @@ export class OnnxSession {
   private readonly needed = new Map<string, string[]>();
   private readonly inputNames: readonly string[];
   private readonly topLevelValues: ReadonlySet<string>;
+  /** Set for models that draw random values: their run-time values are computed in stages (see StagedGraph). */
+  private readonly staged: StagedGraph | undefined;
   private disposed = false;
 
   private constructor(
@@ -71,6 +85,7 @@ export class OnnxSession {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
+    this.staged = StagedGraph.wanted(model) ? new StagedGraph(model.graph!) : undefined;
   }
 
   /** Decodes the model (a FormatError for malformed bytes); importing waits for the first run's shapes. */
@@ -89,33 +104,51 @@ export class OnnxSession {
   }
 
   async run(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    const plan = await this.planFor(feeds);
-    // Inputs whose values were needed at import are constants in the plan.
-    const used: Record<string, RuntimeInput> = {};
-    for (const name of plan.reads) if (name in feeds) used[name] = feeds[name]!;
-    return plan.session.run(used);
+    const { plan, stages } = await this.prepare(feeds);
+    try {
+      return await plan.session.run(inputsOf(plan, feeds, stages));
+    } finally {
+      releaseStages(stages);
+    }
   }
 
   /** The graph planned for these inputs (imported and kept on first use). */
   async planFor(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Plan> {
+    const { plan, stages } = await this.prepare(feeds);
+    releaseStages(stages);
+    return plan;
+  }
+
+  /** The plan for these inputs, with the results of the stages run to find it (the caller releases them). */
+  private async prepare(feeds: Readonly<Record<string, RuntimeInput>>): Promise<{ plan: Plan; stages?: Stages }> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
     const shapes = this.shapesOf(feeds);
     const signature = this.inputNames.map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";");
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
-    for (;;) {
-      for (const name of needed) if (!known[name]) known[name] = await this.compute(name, signature, shapes, known, feeds);
-      try {
-        return await this.plan(`${signature}|${valuesKey(known)}`, { inputShapes: shapes, knownValues: { ...known } });
-      } catch (err) {
-        const value = err instanceof RunTimeValueError ? err.value : undefined;
-        const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value) || (err as RunTimeValueError).inlined);
-        if (!computable || needed.includes(value)) throw err;
-        if (needed.length >= MAX_RUN_TIME_VALUES)
-          throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
-        needed.push(value);
+    const stages = this.staged ? emptyStages() : undefined;
+    try {
+      for (;;) {
+        for (const name of needed) if (!known[name]) known[name] = await this.compute(name, { signature, shapes, known, feeds, stages });
+        try {
+          const key = `${signature}|${valuesKey(known)}${stages ? `|staged:${fedKey(stages)}` : ""}`;
+          const bound = stages
+            ? { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, done: stages.done, fed: fedMetas(stages) }
+            : { inputShapes: shapes, knownValues: { ...known } };
+          return { plan: await this.plan(key, bound, known), stages };
+        } catch (err) {
+          const value = err instanceof RunTimeValueError ? err.value : undefined;
+          const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value) || (err as RunTimeValueError).inlined);
+          if (!computable || needed.includes(value)) throw err;
+          if (needed.length >= MAX_RUN_TIME_VALUES)
+            throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
+          needed.push(value);
+        }
       }
+    } catch (err) {
+      releaseStages(stages);
+      throw err;
     }
   }
 
@@ -137,29 +170,59 @@ export class OnnxSession {
   }
 
   /** Runs the prefix of the model that produces `name` (with the values found before it known). */
-  private async compute(
-    name: string,
-    signature: string,
-    shapes: Record<string, readonly number[]>,
-    known: Record<string, HostTensor>,
-    feeds: Readonly<Record<string, RuntimeInput>>,
-  ): Promise<HostTensor> {
+  private async compute(name: string, run: RunState): Promise<HostTensor> {
+    const { signature, shapes, known, feeds, stages } = run;
     if (this.inputNames.includes(name)) return this.inputValue(name, feeds);
+    if (stages) return this.computeStaged(name, run, stages);
     const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
     const key = prefix.results && inputValuesKey(prefix.dependsOn!, feeds);
     const remembered = key !== undefined ? prefix.results!.get(key) : undefined;
     if (remembered) return remembered;
-    const out = (await prefix.session.run(feeds))[name]!;
-    if (out.data.length > MAX_RUN_TIME_VALUE) {
-      throw new UnsupportedOpError(
-        `'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`,
-      );
-    }
-    const value = { dtype: out.dtype, shape: out.shape, data: out.data };
+    const value = checkedValue(name, (await prefix.session.run(feeds))[name]!);
     if (key !== undefined) {
       prefix.results!.set(key, value);
       if (prefix.results!.size > MAX_REMEMBERED_RESULTS) prefix.results!.delete(prefix.results!.keys().next().value!);
     }
+    return value;
+  }
+
+  /**
+   * `name` computed by the next stage of a staged run: the nodes up to it that earlier stages did
+   * not run, reading what they left (or read back from them, when an earlier stage computed it).
+   */
+  private async computeStaged(name: string, { signature, shapes, known, feeds }: RunState, stages: Stages): Promise<HostTensor> {
+    const computed = stages.fed.get(name);
+    if (computed) return checkedValue(name, await readHost(computed));
+    const lowered = this.staged!.lowers(name, stages.done);
+    const frontier = this.staged!.frontier(lowered, stages.done).filter((v) => v !== name);
+    const stage = await this.plan(
+      `${signature}|${valuesKey(known)}|stage:${name}|${fedKey(stages)}`,
+      {
+        inputShapes: shapes,
+        knownValues: { ...stages.constants, ...known },
+        outputs: [name, ...frontier],
+        done: stages.done,
+        fed: fedMetas(stages),
+      },
+      known,
+    );
+    const ran = stage.stage!.lowered;
+    if (ran.length !== lowered.length || ran.some((i, k) => i !== lowered[k]))
+      throw new PolychipError(`staged run: computing '${name}' lowered other ONNX nodes than the stage planned (${ran.length} for ${lowered.length})`);
+    const views = await stage.session.runViews(inputsOf(stage, feeds, stages));
+    let value: HostTensor;
+    try {
+      value = checkedValue(name, await readHost(views[name]!));
+    } catch (err) {
+      for (const v of Object.values(views)) v.storage.release();
+      throw err;
+    }
+    for (const [output, v] of Object.entries(views)) {
+      if (stage.stage!.fed.includes(output)) stages.fed.set(output, v);
+      else v.storage.release();
+    }
+    for (const i of stage.stage!.lowered) stages.done.add(i);
+    Object.assign(stages.constants, stage.stage!.constants);
     return value;
   }
 
@@ -179,7 +242,11 @@ export class OnnxSession {
     return dtypeForOnnx(v?.type?.tensorType?.elemType ?? 0, `ONNX graph input '${name}'`);
   }
 
-  private async plan(key: string, bound: Pick<ImportOptions, "inputShapes" | "knownValues" | "outputs">): Promise<Plan> {
+  private async plan(
+    key: string,
+    bound: Pick<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "done" | "fed">,
+    assumedValues: Readonly<Record<string, HostTensor>> = bound.knownValues ?? {},
+  ): Promise<Plan> {
     const cached = this.plans.get(key);
     if (cached) {
       this.plans.delete(key);
@@ -189,14 +256,24 @@ export class OnnxSession {
     const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
     const known = bound.knownValues ?? {};
     const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
-    const graph = importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true }).graph;
+    const imported = importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true });
+    const graph = imported.graph;
     const session = await createSession(graph, device ? { device } : {});
     const reads = graph.inputs.map((v) => v.name);
-    const assumed = { ...known };
-    const plan: Plan =
-      bound.outputs && isPure(graph)
-        ? { graph, session, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) }
-        : { graph, session, reads, assumed };
+    const assumed = { ...assumedValues };
+    let plan: Plan;
+    if (bound.done && bound.outputs) {
+      // A stage: what it computes goes to the later stages, as inputs, or as constants where the import knew it.
+      const constants: Record<string, HostTensor> = {};
+      const fed: string[] = [];
+      for (const output of bound.outputs.slice(1)) {
+        const value = imported.constantValue(output);
+        if (value) constants[output] = value;
+        else fed.push(output);
+      }
+      plan = { graph, session, reads, assumed, stage: { lowered: imported.lowered, fed, constants } };
+    } else if (bound.outputs && isPure(graph)) plan = { graph, session, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) };
+    else plan = { graph, session, reads, assumed };
     this.plans.set(key, plan);
     const limit = this.options.maxPlans ?? 8;
     while (this.plans.size > limit) {
@@ -206,6 +283,16 @@ export class OnnxSession {
     }
     return plan;
   }
+}
+
+/** The inputs a plan reads: the caller's, or an earlier stage's results. Inputs whose values were needed at import are constants in the plan. */
+function inputsOf(plan: Plan, feeds: Readonly<Record<string, RuntimeInput>>, stages: Stages | undefined): Record<string, RuntimeInput> {
+  const used: Record<string, RuntimeInput> = {};
+  for (const name of plan.reads) {
+    const given = name in feeds ? feeds[name] : stages?.fed.get(name);
+    if (given) used[name] = given;
+  }
+  return used;
 }
 
 /** Whether the graph's results depend on its inputs alone (no random op draws fresh values per run). */
@@ -229,6 +316,16 @@ function inputValuesKey(names: readonly string[], feeds: Readonly<Record<string,
     key += `${name}:${feed.dtype ?? ""}[${feed.shape.join(",")}]=${Array.prototype.join.call(feed.data, ",")};`;
   }
   return key;
+}
+
+/** A value computed to plan the model, refused when it is too large to compute per run. */
+function checkedValue(name: string, out: HostOutput): HostTensor {
+  if (out.data.length > MAX_RUN_TIME_VALUE) {
+    throw new UnsupportedOpError(
+      `'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`,
+    );
+  }
+  return { dtype: out.dtype, shape: out.shape, data: out.data };
 }
 
 function valuesKey(known: Record<string, HostTensor>): string {

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
 import { fusedChecksOnOneAndThreeThreads, input, program } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
+import { fusedKernelSource } from "../kernels/fused.ts";
 import { fusedRunsInWasm } from "./fused.ts";
 
 const checks = fusedChecksOnOneAndThreeThreads();
@@ -52,4 +53,28 @@ test("pow by another exponent, or by an input, stays in JavaScript and matches",
   assertSameBits(magnitude(3), [input(5, [1, 129, 3]), input(6, [1, 129, 3])], false);
   const byInput = program([{ op: "pow", args: [0, 1] }], [2]);
   assertSameBits(byInput, [input(7, [4, 9]), { values: [2], shape: [] }], false);
+});
+
+test("pow by a const 2 in a program the JavaScript loop runs (a log after it) is a multiply there too, bit for bit", () => {
+  const logMagnitude = program(
+    [
+      { op: "const", args: [], to: "float32", value: 2 }, // 2
+      { op: "pow", args: [0, 2] }, // 3
+      { op: "pow", args: [1, 2] }, // 4
+      { op: "add", args: [3, 4] }, // 5
+      { op: "log", args: [5] }, // 6
+    ],
+    [6, 3],
+  );
+  const edges = [1, -1, 0, -0, 1.8e19, -1.9e19, 1e-23, NaN, Infinity, -Infinity, 3.5, -2.25];
+  assertSameBits(logMagnitude, [input(8, [1, 129, 8]), input(9, [1, 129, 8], "float32", 1e19)], false);
+  assertSameBits(
+    logMagnitude,
+    [
+      { values: edges, shape: [12] },
+      { values: [...edges].reverse(), shape: [12] },
+    ],
+    false,
+  );
+  assert.match(fusedKernelSource(logMagnitude, metas([input(8, [4]), input(9, [4])])), /Math\.fround\(v0 \* v0\)/);
 });

@@ -7,7 +7,7 @@
  * unfused kernels do, with fewer buffers.
  */
 import type { FusedStep, TensorMeta } from "@polychip/hal";
-import { WASM_FUSED_OPS } from "../wasm/kernels/fused.ts";
+import { stepRunsInWasm } from "../wasm/kernels/fused.ts";
 
 /**
  * One stage: a program of its own. Values are named globally: the program's inputs 0..N-1, its
@@ -45,7 +45,7 @@ export function planStages(
   const live = new Set<number>(outputs);
   for (let k = steps.length - 1; k >= 0; k--) if (live.has(N + k)) for (const a of steps[k]!.args) live.add(a);
   const work = steps.map((_, k) => k).filter((k) => !isConst(N + k) && live.has(N + k));
-  const inWasm = (k: number) => WASM_FUSED_OPS.has(steps[k]!.op);
+  const inWasm = (k: number) => stepRunsInWasm(steps[k]!, steps, N);
   if (work.every(inWasm) || !work.some(inWasm)) return undefined;
 
   // Each stage takes, in program order, every remaining step of its kind whose args are ready.

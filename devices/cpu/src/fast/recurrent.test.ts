@@ -155,3 +155,16 @@ test("a strided (transposed) input falls back to the reference products and matc
   assert.equal(got.ran, false, "a strided x must not reach the WASM products");
   got.outputs.forEach((out, k) => assertClose(out.values, want[k]!.values, 1e-6, 1e-6));
 });
+
+test("a second run of the same node with shorter sequences leaves no values of the first run behind", () => {
+  for (const op of ["lstm", "gru"] as const) {
+    const long = inputs({ op, t: 4, b: 2, i: 6, h: 8, lens: [4, 3] }, 21);
+    const short = inputs({ op, t: 4, b: 2, i: 6, h: 8, lens: [1, 0] }, 21);
+    // One attrs object for both runs, as a planned session passes its node's attrs every run.
+    const attrs = long.attrs;
+    runOp(op, long.inputs, attrs, { device: single });
+    const again = runOp(op, short.inputs, attrs, { device: single });
+    const fresh = runOp(op, short.inputs, { ...attrs }, { device: single });
+    again.forEach((out, k) => assert.deepEqual(Array.from(out.values), Array.from(fresh[k]!.values), `${op} output ${k}`));
+  }
+});

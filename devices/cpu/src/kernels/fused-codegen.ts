@@ -112,6 +112,23 @@ function stepExpr(step: FusedStep, args: string[], argTypes: TensorMeta[], out: 
   return stored(e, out);
 }
 
+/**
+ * A float32 pow by the const 2: the square of a float32 is exact in float64, as is the C pow of it
+ * by 2, so x * x rounded once is the same number, without the call per element (and what the WASM
+ * loop computes for it).
+ */
+function isFloat32Square(step: FusedStep, steps: readonly FusedStep[], inputs: number, argTypes: readonly TensorMeta[], out: DType): boolean {
+  const exponent = step.args[1]! >= inputs ? steps[step.args[1]! - inputs] : undefined;
+  return (
+    step.op === "pow" &&
+    exponent?.op === "const" &&
+    exponent.value === 2 &&
+    argTypes[0]!.dtype === "float32" &&
+    argTypes[1]!.dtype === "float32" &&
+    out === "float32"
+  );
+}
+
 function numberLiteral(v: number): string {
   return Object.is(v, -0) ? "-0" : String(v);
 }
@@ -165,12 +182,10 @@ export function generateFusedSource(program: FusedProgram, inputs: readonly Tens
     }
   }
   steps.forEach((step, k) => {
-    const line = `const v${N + k} = ${stepExpr(
-      step,
-      step.args.map((a) => `v${a}`),
-      step.args.map((a) => types[a]!),
-      types[N + k]!.dtype,
-    )};`;
+    const args = step.args.map((a) => `v${a}`);
+    const argTypes = step.args.map((a) => types[a]!);
+    const out = types[N + k]!.dtype;
+    const line = `const v${N + k} = ${isFloat32Square(step, steps, N, argTypes, out) ? stored(`${args[0]} * ${args[0]}`, out) : stepExpr(step, args, argTypes, out)};`;
     (invariant[N + k] ? hoisted : body).push(line);
   });
   outputs.forEach((o, m) => {

@@ -1,6 +1,7 @@
-import { float32ToFloat16Bits, listAttr, numAttr, ShapeError, sizeOf } from "@polychip/hal";
+import { float32ToFloat16Bits, listAttr, numAttr, ShapeError, sizeOf, type Attrs } from "@polychip/hal";
 import { castScalar } from "../convert.ts";
-import { openRawOutput, rawArray } from "../views.ts";
+import { LayoutMemo } from "../layout-memo.ts";
+import { openRawOutput, rawArray, type CpuView } from "../views.ts";
 import { cpuKernel, type CpuRegistration } from "./registration.ts";
 
 type PadMode = "constant" | "reflect" | "edge";
@@ -30,6 +31,21 @@ function sourceIndex(mode: PadMode, outSize: number, begin: number, size: number
   return map;
 }
 
+/** Per dim of `y`, per output coordinate: the element offset of its source in `x`, or NaN for the constant (strides may be negative). */
+function sourceOffsets(mode: PadMode, attrs: Attrs, x: CpuView, y: CpuView): Float64Array[] {
+  const pads = listAttr("pad", attrs, "pads");
+  // (A plain loop: TypedArray.from with a map function walks the iterator protocol, ~50x slower.)
+  return y.shape.map((outSize, d) => {
+    const source = sourceIndex(mode, outSize, pads[d]!, x.shape[d]!, d);
+    const off = new Float64Array(outSize);
+    for (let o = 0; o < outSize; o++) off[o] = source[o]! < 0 ? NaN : source[o]! * x.strides[d]!;
+    return off;
+  });
+}
+
+/** The offsets by node attrs and layouts: a planned session pads the same shapes every run. */
+const offsetMemo = new LayoutMemo<Float64Array[]>();
+
 /** pad: attrs.pads [begin_0.., end_0..] (negative crops), attrs.mode, attrs.value (cast to the dtype). */
 export const padKernels: CpuRegistration[] = [
   cpuKernel("pad", ({ inputs: [x], outputs: [y], attrs }) => {
@@ -38,17 +54,9 @@ export const padKernels: CpuRegistration[] = [
       throw new ShapeError(`pad: mode must be constant, reflect or edge, got ${JSON.stringify(attrs.mode)}`);
     }
     const rank = x!.shape.length;
-    const pads = listAttr("pad", attrs, "pads");
     const value = castScalar(numAttr("pad", attrs, "value", 0), y!.dtype);
     const fillRaw = y!.dtype === "float16" ? float32ToFloat16Bits(value) : value;
-    // Per dim: element offset of each output coordinate's source, or NaN for the constant (strides may be negative).
-    // (A plain loop: TypedArray.from with a map function walks the iterator protocol, ~50x slower.)
-    const offsets = y!.shape.map((outSize, d) => {
-      const source = sourceIndex(mode, outSize, pads[d]!, x!.shape[d]!, d);
-      const off = new Float64Array(outSize);
-      for (let o = 0; o < outSize; o++) off[o] = source[o]! < 0 ? NaN : source[o]! * x!.strides[d]!;
-      return off;
-    });
+    const offsets = offsetMemo.get(attrs, [x!, y!]) ?? offsetMemo.set(attrs, sourceOffsets(mode, attrs, x!, y!), [x!, y!]);
     const xs = rawArray(x!.buffer, x!.dtype);
     const out = openRawOutput(y!);
     const r = out.raw;

@@ -114,25 +114,19 @@ export function runRecurrent(
   const opt = (name: keyof typeof present) => (present[name] === undefined ? undefined : read(inputs[present[name]!]));
   const [bias, lens, h0, c0, peep] = [opt("bias"), opt("sequenceLens"), opt("initialH"), opt("initialC"), opt("peepholes")];
   const products = productsFor({ cfg, x, w, r }) ?? referenceProducts({ cfg, x, w, r });
-  const at = layouts(cfg);
-  const y = new Float64Array(outputs[0]!.shape.reduce((a, b) => a * b, 1));
-  const finals = outputs.slice(1).map((o) => new Float64Array(o.shape.reduce((a, b) => a * b, 1)));
-  const h = new Float64Array(H);
-  const c = new Float64Array(H);
-  const pre = new Float64Array(G);
-  const hr = new Float64Array(G);
-  const rh = new Float64Array(H);
+  const { at, y, finals, h, c, pre, hr, rh, z, inputBias, resetBias, directions } = preparedFor(op, cfg, outputs);
+  // Steps past a sequence's length, and the states of an empty one, stay zero.
+  y.fill(0);
+  for (const final of finals) final.fill(0);
   const inputForget = op === "lstm" && Boolean(attrs.inputForget);
-  const z = new Float64Array(H);
   cfg.directions.forEach((direction, d) => {
-    // The clip bounds gate pre-activations; LSTM's h(c') reads the cell state unclipped.
-    const [f, g, hAct] = cfg.activations[d]!.map((a, i) => activation(a, op === "lstm" && i === 2 ? undefined : cfg.clip)) as [Fn, Fn, Fn];
+    const { f, g, hAct, plainLstm: plain } = directions[d]!;
     const projection = products.inputProjection(d);
     const xw = projection.values;
     // Wb + Rb per gate row; GRU with linearBeforeReset keeps Rbh apart, for inside r⊙(…).
     const linearBeforeReset = op === "gru" && Boolean(attrs.linearBeforeReset);
-    const inputBias = new Float64Array(G);
-    const resetBias = new Float64Array(H);
+    inputBias.fill(0);
+    resetBias.fill(0);
     if (bias) {
       for (let k = 0; k < G; k++) inputBias[k] = bias[d * 2 * G + k]! + bias[d * 2 * G + G + k]!;
       if (linearBeforeReset) {
@@ -141,7 +135,7 @@ export function runRecurrent(
       }
     }
     const pBase = d * 3 * H;
-    const plainLstm = op === "lstm" && !peep && !inputForget && cfg.clip === undefined && cfg.activations[d]!.map((a) => a.name).join() === "sigmoid,tanh,tanh";
+    const plainLstm = plain && !peep && !inputForget;
     for (let b = 0; b < B; b++) {
       const length = lens ? lens[b]! : cfg.seqLength;
       for (let j = 0; j < H; j++) {
@@ -194,6 +188,59 @@ export function runRecurrent(
   });
   writeValues(outputs[0]!, y);
   finals.forEach((v, i) => writeValues(outputs[i + 1]!, v));
+}
+
+/** What a run of one config needs besides its operands: activations, index maps and working arrays, made once per config. */
+interface Prepared {
+  readonly at: Layouts;
+  readonly y: Float64Array;
+  readonly finals: readonly Float64Array[];
+  readonly h: Float64Array;
+  readonly c: Float64Array;
+  readonly pre: Float64Array;
+  readonly hr: Float64Array;
+  readonly rh: Float64Array;
+  readonly z: Float64Array;
+  readonly inputBias: Float64Array;
+  readonly resetBias: Float64Array;
+  /** Per direction: f, g, h and whether they are LSTM's defaults with no clip (lstmCell may run the step). */
+  readonly directions: readonly { readonly f: Fn; readonly g: Fn; readonly hAct: Fn; readonly plainLstm: boolean }[];
+}
+
+/**
+ * Kept per config (recurrentConfig keeps one per node's attrs and input shapes): a planned session
+ * calls the kernel with the same config every run, and a small LSTM's step costs less than making
+ * these again. A run clears the outputs and fills every other array before reading it.
+ */
+const prepared = new WeakMap<RecurrentConfig, Prepared>();
+
+function preparedFor(op: RecurrentOp, cfg: RecurrentConfig, outputs: readonly { readonly shape: readonly number[] }[]): Prepared {
+  let p = prepared.get(cfg);
+  if (p) return p;
+  const H = cfg.hidden;
+  const G = cfg.kind.gates * H;
+  const size = (o: { readonly shape: readonly number[] }) => o.shape.reduce((a, b) => a * b, 1);
+  p = {
+    at: layouts(cfg),
+    y: new Float64Array(size(outputs[0]!)),
+    finals: outputs.slice(1).map((o) => new Float64Array(size(o))),
+    h: new Float64Array(H),
+    c: new Float64Array(H),
+    pre: new Float64Array(G),
+    hr: new Float64Array(G),
+    rh: new Float64Array(H),
+    z: new Float64Array(H),
+    inputBias: new Float64Array(G),
+    resetBias: new Float64Array(H),
+    directions: cfg.directions.map((_, d) => {
+      // The clip bounds gate pre-activations; LSTM's h(c') reads the cell state unclipped.
+      const [f, g, hAct] = cfg.activations[d]!.map((a, i) => activation(a, op === "lstm" && i === 2 ? undefined : cfg.clip)) as [Fn, Fn, Fn];
+      const plainLstm = op === "lstm" && cfg.clip === undefined && cfg.activations[d]!.map((a) => a.name).join() === "sigmoid,tanh,tanh";
+      return { f, g, hAct, plainLstm };
+    }),
+  };
+  prepared.set(cfg, p);
+  return p;
 }
 
 /** lstm, gru and rnn with their products in float64 loops: the reference, and the fallback of the fast path. */

@@ -58,6 +58,7 @@ export class WorkerPool {
   private readonly exited: Promise<void>[] = [];
   private live = 0;
   private seq = 0;
+  private published = 0;
   private readonly ctl: Int32Array;
   private readonly ticket: BigInt64Array;
   private readonly args: Float64Array;
@@ -87,6 +88,11 @@ export class WorkerPool {
     this.ctl.fill(0);
     for (let i = 1; i <= workers; i++) this.spawn(i);
     this.participants = this.workers.length + 1;
+  }
+
+  /** Jobs handed to the workers so far (each one wakes them). */
+  get jobsPublished(): number {
+    return this.published;
   }
 
   /** Workers that have not exited (0 after dispose). */
@@ -148,7 +154,8 @@ export class WorkerPool {
    * `scratch` is participant i's scratch pointer base + i * stride. The caller runs chunks through
    * `onCaller` (participant 0); without it, it only waits for the workers. Throws a KernelError
    * naming the first failure, after every chunk has finished. `fn` DYNAMIC_FN runs the export of
-   * `dynamic` instead (see protocol.ts).
+   * `dynamic` instead (see protocol.ts). `first` > 0 publishes only chunks [first, total): the caller
+   * has run the ones before it already.
    */
   run(
     fn: number,
@@ -158,6 +165,7 @@ export class WorkerPool {
     scratchStride: number,
     onCaller?: ChunkRunner,
     dynamic?: DynamicModuleBytes,
+    first = 0,
   ): void {
     if (this.disposed) throw new KernelError("cpu: the worker pool was disposed");
     if (this.stalled) throw new DeviceError(`cpu: the worker pool stopped after a stall (${this.stalled}); create a new cpu device`);
@@ -166,7 +174,7 @@ export class WorkerPool {
     const ctl = this.ctl;
     const seq = (this.seq = (this.seq + 1) & 0x7fffffff);
     ctl[W.TOTAL0 + (seq & 1)] = total;
-    ctl[W.DONE] = 0;
+    ctl[W.DONE] = first;
     ctl[W.ERROR] = 0;
     ctl[W.FN] = fn;
     if (dynamic) {
@@ -179,8 +187,9 @@ export class WorkerPool {
     ctl[W.SCRATCH_STRIDE] = scratchStride;
     this.args.set(args);
     const published = BigInt(seq) << 32n;
-    Atomics.store(this.ticket, 0, published);
+    Atomics.store(this.ticket, 0, published + BigInt(first));
     Atomics.notify(this.ticket, 0);
+    this.published++;
 
     let callerError: unknown;
     while (onCaller) {

@@ -1,5 +1,6 @@
 import { Arena } from "./arena.ts";
 import { CONTROL_BYTES, DYNAMIC_EXPORT, DYNAMIC_FN, MAX_ARGS } from "./protocol.ts";
+import { ChunkTimes, SERIAL_BELOW_MS } from "./job-size.ts";
 import { WorkerPool, type DynamicModuleBytes } from "./pool.ts";
 import { relaxedMaddFuses, relaxedSimdSupported, simdSupported } from "../wasm/features.ts";
 import { buildProgram } from "../wasm/program.ts";
@@ -50,6 +51,7 @@ export class WasmRuntime {
   private i32View: Int32Array;
   private viewGeneration = 0;
   private nextModuleId = 1;
+  private readonly chunkTimes = new ChunkTimes();
 
   private constructor() {
     const shared = sharedMemoryAvailable();
@@ -222,6 +224,10 @@ export class WasmRuntime {
     this.runChunks(module.shared ? pool : undefined, module.fn, () => DYNAMIC_FN, module.shared, args, chunks, scratchBytes);
   }
 
+  /**
+   * Runs a job on the calling thread while it is small (SERIAL_BELOW_MS, judged from this kernel's
+   * last job of as many chunks, else from its first chunks), and across the pool otherwise.
+   */
   private runChunks(
     pool: WorkerPool | undefined,
     fn: Export,
@@ -232,12 +238,46 @@ export class WasmRuntime {
     scratchBytes: number,
   ): void {
     if (chunks <= 0) return;
-    const participants = pool && chunks > 1 && args.length <= MAX_ARGS ? pool.participants : 1;
-    const { base, stride } = this.scratchFor(participants, scratchBytes);
-    if (participants === 1) {
+    const parallel = pool !== undefined && chunks > 1 && args.length <= MAX_ARGS;
+    const { base, stride } = this.scratchFor(parallel ? pool.participants : 1, scratchBytes);
+    if (!parallel) {
       fn(...args, 0, chunks, base);
       return;
     }
-    pool!.run(fnIndex(), args, chunks, base, stride, (c0, c1, scratch) => fn(...args, c0, c1, scratch), dynamic);
+    const known = this.chunkTimes.perChunk(fn, chunks);
+    let first = 0;
+    if (known === undefined) first = this.probeOnCaller(fn, args, chunks, base);
+    else if (known * chunks < SERIAL_BELOW_MS) {
+      const started = performance.now();
+      fn(...args, 0, chunks, base);
+      this.chunkTimes.record(fn, chunks, (performance.now() - started) / chunks);
+      return;
+    }
+    if (first === chunks) return;
+    let callerMs = 0;
+    let callerChunks = 0;
+    const onCaller = (c0: number, c1: number, scratch: number) => {
+      const started = performance.now();
+      fn(...args, c0, c1, scratch);
+      callerMs += performance.now() - started;
+      callerChunks += c1 - c0;
+    };
+    pool.run(fnIndex(), args, chunks, base, stride, onCaller, dynamic, first);
+    if (callerChunks > 0) this.chunkTimes.record(fn, chunks, callerMs / callerChunks);
+  }
+
+  /** Runs chunks on the calling thread until the rest look worth the workers' wake-up; returns how many it ran. */
+  private probeOnCaller(fn: Export, args: readonly number[], chunks: number, scratch: number): number {
+    const started = performance.now();
+    let done = 0;
+    let elapsed = 0;
+    while (done < chunks) {
+      fn(...args, done, done + 1, scratch);
+      done++;
+      elapsed = performance.now() - started;
+      if ((elapsed / done) * (chunks - done) >= SERIAL_BELOW_MS) break;
+    }
+    this.chunkTimes.record(fn, chunks, elapsed / done);
+    return done;
   }
 }

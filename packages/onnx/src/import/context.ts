@@ -51,6 +51,14 @@ export interface ImportOptions {
   computesRunTimeValues?: boolean;
   /** Import only up to these values and make them the graph's outputs (a prefix of the model). */
   outputs?: readonly string[];
+  /**
+   * Top-level ONNX nodes (indices into the graph's node list) an earlier stage of this run already
+   * ran: they are not lowered again. Their outputs that later nodes read come from `knownValues`
+   * (as constants) or `fed` (as run-time inputs).
+   */
+  done?: ReadonlySet<number>;
+  /** Values an earlier stage of this run computed, read as run-time graph inputs (see `done`). */
+  fed?: Readonly<Record<string, { readonly dtype: DType; readonly shape: readonly number[] }>>;
   /** What the graph may plan to allocate (one tensor, the peak of a run); beyond it an OutOfMemoryError names the node. */
   memoryBudget?: MemoryBudget;
 }

@@ -2,7 +2,7 @@ import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError 
 import { deadCodeElimination, type Graph, type ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
-import { dtypeForOnnx, tensorFromProto } from "../tensor.ts";
+import { dtypeForOnnx, tensorFromProto, type HostTensor } from "../tensor.ts";
 import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
 import { checkPlanBudget } from "./budget.ts";
@@ -24,6 +24,10 @@ export interface ImportedModel {
   readonly opset: number;
   /** Graph inputs frozen into constants through ImportOptions.resolveInput. */
   readonly frozenInputs: readonly string[];
+  /** The top-level ONNX nodes this import lowered (indices into the graph's node list). */
+  readonly lowered: readonly number[];
+  /** The value of `name` when the import knew it (folded or given); undefined for run-time values. */
+  readonly constantValue: (name: string) => HostTensor | undefined;
 }
 
 /** Reads an ONNX model (ModelProto bytes) into Polychip's graph IR. */
@@ -67,9 +71,15 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   ctx.inlineSubgraph = (body, bindings) => inlineSubgraph(ctx, body, bindings, model, opset);
   // A prefix import (ImportOptions.outputs) stops once the values it asks for are known.
   const wanted = ctx.prefixOutputs;
+  const lowered: number[] = [];
   try {
     for (const [index, proto] of topologicalOrder(nodes, "ONNX graph")) {
       if (prefixComplete(ctx, wanted)) break;
+      if (options.done?.has(index)) {
+        declareStagedOutputs(ctx, proto.output ?? [], options);
+        continue;
+      }
+      lowered.push(index);
       const node = describeNode(proto, index, model, opset);
       ctx.current = node;
       lowerNode(ctx, node);
@@ -92,8 +102,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     const m = ctx.meta(name);
     return { name, dtype: m.dtype, shape: [...m.shape] };
   });
-  const inputs: ValueInfo[] = runtimeInputs
-    .map((v) => v.name!)
+  const inputs: ValueInfo[] = [...runtimeInputs.map((v) => v.name!), ...Object.keys(options.fed ?? {}).filter((name) => ctx.has(name))]
     .filter((name) => !ctx.frozenInputs.has(name))
     .map((name) => ({ name, dtype: ctx.meta(name).dtype, shape: [...ctx.meta(name).shape] }));
   const metadata: Record<string, string> = { "onnx.opset": String(opset) };
@@ -113,7 +122,19 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     graph: { name: graph.name || "onnx", inputs, outputs, nodes: pruned.nodes, initializers: pruned.initializers, metadata },
     opset,
     frozenInputs: [...ctx.frozenInputs],
+    lowered,
+    constantValue: (name) => ctx.constant(name),
   };
+}
+
+/** The outputs of a node an earlier stage ran, as that stage left them: known values as constants, fed ones as inputs. */
+function declareStagedOutputs(ctx: ImportContext, outputs: readonly string[], options: ImportOptions): void {
+  for (const name of outputs) {
+    const known = name ? options.knownValues?.[name] : undefined;
+    const fed = name ? options.fed?.[name] : undefined;
+    if (known) ctx.declareConstant(name, known);
+    else if (fed) ctx.declareInput(name, { dtype: fed.dtype, shape: [...fed.shape] });
+  }
 }
 
 /** How many ONNX nodes (in any subgraph) and graph outputs read each value: lets a lowering fuse a pattern safely. */

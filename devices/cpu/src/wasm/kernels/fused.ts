@@ -34,10 +34,15 @@ function isSquare(step: FusedStep, steps: readonly FusedStep[], inputs: number):
   return step.op === "pow" && step.args[1]! >= inputs && exponent?.op === "const" && exponent.value === 2 && exponent.to !== "bool";
 }
 
+/** Whether the loop emits `step` of a program with `inputs` values before its steps (its op, or pow by a const 2). */
+export function stepRunsInWasm(step: FusedStep, steps: readonly FusedStep[], inputs: number): boolean {
+  return WASM_FUSED_OPS.has(step.op) || isSquare(step, steps, inputs);
+}
+
 /** Whether a program with these value types can be emitted (the HAL's infer has already checked each op's dtypes). */
 export function wasmCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
   const inputs = types.length - steps.length;
-  return steps.every((s) => WASM_FUSED_OPS.has(s.op) || isSquare(s, steps, inputs)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool");
+  return steps.every((s) => stepRunsInWasm(s, steps, inputs)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool");
 }
 
 const ZERO_I = (): Code => i32x4.splat(i32.const(0));
