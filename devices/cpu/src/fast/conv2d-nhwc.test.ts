@@ -22,7 +22,7 @@ function permute(v: ArrayLike<number>, [a, b, c, d]: number[], perm: number[]): 
   return out;
 }
 
-function assertMatchesNchw(x: number[], w: number[], attrs: Attrs, bias?: number) {
+function assertMatchesNchw(x: number[], w: number[], attrs: Attrs, bias?: number, exact = false) {
   const [n, c, h, width] = x as [number, number, number, number];
   const xs = seq(n * c * h * width, 1);
   const ws = seq(
@@ -36,11 +36,17 @@ function assertMatchesNchw(x: number[], w: number[], attrs: Attrs, bias?: number
   const [, oc, oh, ow] = want!.shape as number[];
   assert.deepEqual(got!.shape, [n, oh, ow, oc]);
   const back = permute(got!.values, [n, oh!, ow!, oc!], [0, 3, 1, 2]);
-  back.forEach((v, i) => assert.ok(Math.abs(v - want!.values[i]!) <= 1e-5 * (1 + Math.abs(want!.values[i]!)), `[${i}] ${v} vs ${want!.values[i]}`));
+  if (exact) assert.deepEqual(back, Array.from(want!.values));
+  else back.forEach((v, i) => assert.ok(Math.abs(v - want!.values[i]!) <= 1e-5 * (1 + Math.abs(want!.values[i]!)), `[${i}] ${v} vs ${want!.values[i]}`));
 }
 
 test("depthwise 3x3 with bias and padding matches conv2d", () => {
   assertMatchesNchw([2, 8, 7, 9], [8, 1, 3, 3], { pads: [1, 1, 1, 1], groups: 8 }, 8);
+});
+
+test("depthwise on the channels-last wasm kernel gives the NCHW direct kernel's floats exactly", () => {
+  assertMatchesNchw([2, 20, 9, 7], [20, 1, 3, 3], { pads: [1, 1, 1, 1], groups: 20 }, 20, true);
+  assertMatchesNchw([1, 24, 11, 12], [24, 1, 5, 5], { pads: [2, 2, 2, 2], strides: [2, 2], groups: 24 }, 24, true);
 });
 
 test("depthwise 5x5 with stride 2 and dilation matches conv2d", () => {
