@@ -120,3 +120,36 @@ test("back-to-back transposes compose, and cancel where they undo each other", (
     ],
   );
 });
+
+const nhwcEverywhere = { convLayout: () => "nhwc" as const };
+
+test("a squeeze-excite block, a 1x1 conv with bias and a nearest upsample stay channels-last", async () => {
+  const g = graph({
+    inputs: [info("x", [2, 4, 6, 6])],
+    outputs: [info("y", [2, 6, 12, 6])],
+    initializers: [
+      init("dw", [4, 1, 3, 3], values(36, 2)),
+      init("se", [4, 4, 1, 1], values(16, 3)),
+      init("seb", [4], values(4, 4)),
+      init("pw", [6, 4, 1, 1], values(24, 5)),
+      init("pwb", [6], values(6, 6)),
+      init("rows", [12], [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], "int32"),
+    ],
+    nodes: [
+      node("conv2d", ["x", "dw"], "d", { pads: [1, 1, 1, 1], groups: 4 }),
+      node("reduceSum", ["d"], "pooled", { axes: [2, 3], keepDims: true }),
+      node("conv2d", ["pooled", "se", "seb"], "gateIn"),
+      node("sigmoid", ["gateIn"], "gate"),
+      node("mul", ["d", "gate"], "scaled"),
+      node("conv2d", ["scaled", "pw", "pwb"], "p"),
+      node("gather", ["p", "rows"], "y", { axis: 2 }),
+    ],
+  });
+  const out = channelsLast(g, nhwcEverywhere);
+  assert.deepEqual(ops(out), ["permute", "conv2dNhwc", "reduceSum", "conv2dNhwc", "add", "sigmoid", "mul", "conv2dNhwc", "add", "gather", "permute"]);
+  assert.deepEqual(out.nodes[2]!.attrs.axes, [1, 2]);
+  assert.equal(out.nodes[9]!.attrs.axis, 1);
+  const bias = out.initializers.find((i) => i.name === out.nodes[8]!.inputs[1])!;
+  assert.deepEqual([bias.shape, Array.from(bias.data)], [[1, 1, 1, 6], Array.from(values(6, 6))]);
+  await assertSameOutputs(g, out);
+});

@@ -78,8 +78,8 @@ export function channelsLast(graph: Graph, options: ChannelsLastOptions): Graph 
     if (init && d.length <= 4) return permutedConstant(init);
     return d.length === 4 ? toNhwc(v) : undefined;
   };
-  const permutedConstant = (init: Initializer): string => {
-    const four = [...new Array(4 - init.shape.length).fill(1), ...init.shape] as number[];
+  /** `init` as the channels-last constant of NCHW shape `four` (by default its shape NumPy-aligned to rank 4). */
+  const permutedConstant = (init: Initializer, four = [...new Array(4 - init.shape.length).fill(1), ...init.shape] as number[]): string => {
     const name = fresh(`${init.name}_nhwc`);
     added.push({ name, dtype: init.dtype, shape: TO_NHWC.map((d) => four[d]!), data: permuteData(init.data, four) });
     return name;
@@ -87,8 +87,20 @@ export function channelsLast(graph: Graph, options: ChannelsLastOptions): Graph 
 
   for (const node of graph.nodes) {
     if (node.op === "conv2d" && prefersNhwc(node, shapes, options)) {
-      const [x, ...rest] = node.inputs;
-      emitChannelsLast(node, "conv2dNhwc", [toNhwc(x!), ...rest], node.attrs);
+      const [x, w, bias = ""] = node.inputs;
+      if (initializers.has(bias) && isPointwise(node, dims(w!))) {
+        // A 1x1 conv is a GEMM: its bias, as an add, joins whatever the device runs in the GEMM's epilogue.
+        const product = fresh(`${node.outputs[0]}_nobias`);
+        emitChannelsLast({ ...node, outputs: [product] }, "conv2dNhwc", [toNhwc(x!), w!], node.attrs);
+        emitChannelsLast(
+          node,
+          "add",
+          [channelsLastOf.get(product)!, permutedConstant(initializers.get(bias)!, [1, sizeOf(initializers.get(bias)!.shape), 1, 1])],
+          {},
+        );
+        continue;
+      }
+      emitChannelsLast(node, "conv2dNhwc", [toNhwc(x!), ...node.inputs.slice(1)], node.attrs);
       continue;
     }
     const chained = node.inputs.some((v) => channelsLastOf.has(v));
@@ -100,6 +112,18 @@ export function channelsLast(graph: Graph, options: ChannelsLastOptions): Graph 
         continue;
       }
     }
+    if (chained && out?.length === 4 && REDUCTIONS.has(node.op) && node.attrs.keepDims === true && Array.isArray(node.attrs.axes)) {
+      emitChannelsLast(node, node.op, [toNhwc(node.inputs[0]!)], {
+        ...node.attrs,
+        axes: (node.attrs.axes as number[]).map(channelsLastAxis).sort((a, b) => a - b),
+      });
+      continue;
+    }
+    if (chained && out?.length === 4 && node.op === "gather" && dims(node.inputs[1]!)?.length === 1 && channelsLastOf.has(node.inputs[0]!)) {
+      const axis = typeof node.attrs.axis === "number" ? node.attrs.axis : 0;
+      emitChannelsLast(node, "gather", [toNhwc(node.inputs[0]!), node.inputs[1]!], { ...node.attrs, axis: channelsLastAxis(axis) });
+      continue;
+    }
     if (chained && out?.length === 4 && node.op === "concat" && isChannelAxis(node.attrs.axis)) {
       emitChannelsLast(node, "concat", node.inputs.map(toNhwc), { ...node.attrs, axis: 3 });
       continue;
@@ -108,6 +132,20 @@ export function channelsLast(graph: Graph, options: ChannelsLastOptions): Graph 
   }
   const rewritten: Graph = { ...graph, nodes, initializers: [...graph.initializers, ...added] };
   return deadCodeElimination(cancelTransposes(rewritten));
+}
+
+/** Reductions that keep their rank: over NCHW axes of a channels-last value they reduce the same dims at their new places. */
+const REDUCTIONS = new Set(["reduceSum", "reduceProd", "reduceMax", "reduceMin"]);
+
+/** Where NCHW axis `axis` (negative from the end) sits in the channels-last layout. */
+function channelsLastAxis(axis: number): number {
+  return TO_NHWC.indexOf(axis < 0 ? axis + 4 : axis);
+}
+
+function isPointwise(node: GraphNode, w: readonly (number | string)[] | undefined): boolean {
+  const ones = (v: unknown, n: number) => v === undefined || (Array.isArray(v) && v.length === n && v.every((x) => x === (n === 4 ? 0 : 1)));
+  const groups = node.attrs.groups ?? 1;
+  return w?.[2] === 1 && w[3] === 1 && groups === 1 && ones(node.attrs.strides, 2) && ones(node.attrs.pads, 4);
 }
 
 function isChannelAxis(axis: unknown): boolean {
