@@ -1,6 +1,5 @@
 import { fusedRunsInWasm } from "./fast/fused.ts";
 import { fastKernels } from "./fast/index.ts";
-import { conv2dNhwcKernel } from "./fast/conv2d-nhwc.ts";
 import { withInLoopEpilogues } from "./fast/matmul-epilogue.ts";
 import { referenceKernels } from "./kernels/index.ts";
 import { epilogueKernels } from "./kernels/epilogue.ts";
@@ -16,7 +15,6 @@ import type { CpuRegistration } from "./kernels/registration.ts";
 export const cpuKernels: CpuRegistration[] = [
   ...referenceKernels,
   ...fastKernels(referenceKernels),
-  conv2dNhwcKernel,
   // float16 runs its GEMM through float32 copies (fast/half.ts) and the program on the reference `fused`, which is one pass.
   // float32 conv and matmul epilogues run the program in the GEMM's micro-kernel where they can (fast/matmul-epilogue.ts).
   ...withInLoopEpilogues(
