@@ -24,6 +24,26 @@ export interface DevicePlugin<Options = Record<string, unknown>> {
    * matching the ops a model was built from.
    */
   readonly claimsFusedGroups?: boolean;
+  /**
+   * (HAL 1.6) The activation layout the device runs a convolution fastest in. Sessions ask once per
+   * conv2d node before running; where the answer is "nhwc" they run it as `conv2dNhwc` and keep
+   * the chain of layout-agnostic ops around it channels-last, with transposes only where the chain
+   * meets the rest of the graph. Without it (or answering "nchw") every conv stays NCHW.
+   */
+  readonly preferredConvLayout?: (conv: ConvLayoutQuery) => ConvLayout;
+}
+
+export type ConvLayout = "nchw" | "nhwc";
+
+/** One conv2d node as the graph has it (NCHW shapes), for `DevicePlugin.preferredConvLayout`. */
+export interface ConvLayoutQuery {
+  readonly dtype: DType;
+  /** [N, C, H, W]; a symbol ("batch") for a dim fixed only at run time. */
+  readonly inputShape: readonly (number | string)[];
+  /** [OC, C/groups, KH, KW]. */
+  readonly weightShape: readonly number[];
+  /** strides, pads, dilations, groups, as conv2d takes them. */
+  readonly attrs: Attrs;
 }
 
 export type ClaimSubgraphs<B extends DeviceBuffer = DeviceBuffer> = (graph: GraphView, device: Device<B>) => readonly SubgraphClaim<B>[];

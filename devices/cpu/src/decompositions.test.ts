@@ -170,6 +170,26 @@ cases.push(
     inputs: [input(9, [1, 2, 5, 5], "float16"), input(10, [3, 2, 3, 3], "float16"), input(11, [3], "float16")],
     attrs: { pads: [1, 1, 1, 1] },
   },
+  { op: "conv2dNhwc", name: "3x3 pads 1, bias", inputs: [input(13, [2, 5, 4, 3]), input(14, [4, 3, 3, 3]), input(15, [4])], attrs: { pads: [1, 1, 1, 1] } },
+  {
+    op: "conv2dNhwc",
+    name: "depthwise stride 2",
+    inputs: [input(16, [1, 6, 7, 8]), input(17, [8, 1, 3, 3])],
+    attrs: { pads: [1, 1, 1, 1], strides: [2, 2], groups: 8 },
+  },
+  {
+    op: "conv2dNhwcEpilogue",
+    name: "1x1, bias add and relu",
+    inputs: [input(18, [2, 3, 4, 8]), input(19, [6, 8, 1, 1]), input(20, [6])],
+    attrs: {
+      program: JSON.stringify([
+        { op: "add", args: [0, 1] },
+        { op: "relu", args: [2] },
+      ]),
+      outputs: [3],
+      baseInputs: 2,
+    },
+  },
   {
     op: "conv2dGradWeight",
     name: "channels-last input view",

@@ -3,6 +3,7 @@ import { CpuDevice, type CpuDeviceOptions } from "./device.ts";
 import { cpuKernels } from "./registrations.ts";
 import { fusedSourceReport } from "./fast/fused.ts";
 import { epilogueSourceReport } from "./kernels/epilogue.ts";
+import { cpuConvLayout } from "./fast/conv-layout-nhwc.ts";
 
 export { CpuBuffer, CpuDevice, type CpuDeviceOptions } from "./device.ts";
 export { cpuKernels } from "./registrations.ts";
@@ -26,4 +27,5 @@ export const cpuPlugin: DevicePlugin<CpuDeviceOptions> = {
     return device;
   },
   kernels: cpuKernels,
+  preferredConvLayout: cpuConvLayout,
 };

@@ -26,7 +26,14 @@ test("no adapter is a DeviceError explaining why", async () => {
 });
 
 /** Composites WebGPU runs through their HAL decomposition (on its own kernels) by choice, not by omission. */
-const DECOMPOSED_ON_WEBGPU = ["softplus", "argsort", "batchNormTraining", "batchNormTrainingGrad"];
+const DECOMPOSED_ON_WEBGPU = [
+  "softplus",
+  "argsort",
+  "batchNormTraining",
+  "batchNormTrainingGrad",
+  /* channels-last convs: webgpu never asks for them (HAL 1.6) */ "conv2dNhwc",
+  "conv2dNhwcEpilogue",
+];
 
 test("every HAL primitive and every composite but the decomposed ones has exactly one WebGPU kernel", () => {
   const ops = webgpuKernels.map((k) => k.op);

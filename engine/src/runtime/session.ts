@@ -505,7 +505,7 @@ export async function createSession(graph: Graph, options: SessionOptions = {}):
 function fusedOrAsIs(graph: Graph, device: string): Graph {
   try {
     const entry = getDeviceEntry(device);
-    return loadTimePasses(graph, { supports: (op, dtype) => findKernel(entry, op, dtype) !== undefined });
+    return loadTimePasses(graph, { supports: (op, dtype) => findKernel(entry, op, dtype) !== undefined, convLayout: entry.plugin.preferredConvLayout });
   } catch {
     return graph;
   }

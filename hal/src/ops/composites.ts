@@ -59,6 +59,21 @@ const BASE_COMPOSITES: readonly OpDef[] = [
       throw new ShapeError(`conv2d: bias must be [${shape[1]}], got ${formatShape(ins[2].shape)}`);
     return [{ shape, dtype: ins[0]!.dtype }];
   }),
+  composite(
+    "conv2dNhwc",
+    [2, 3],
+    "conv2d with channels-last activations: x[N,H,W,C] * w[OC,C/groups,KH,KW] (+ bias[OC]) → [N,OH,OW,OC]; attrs as conv2d (HAL 1.6)",
+    (ins, attrs) => {
+      requireFloat("conv2dNhwc", ins);
+      const x = ins[0]!;
+      if (x.shape.length !== 4) throw new ShapeError(`conv2dNhwc: input must be 4-D (NHWC), got ${x.dtype}${formatShape(x.shape)}`);
+      const [n, h, w, c] = x.shape as [number, number, number, number];
+      const [, oc, oh, ow] = convOut("conv2dNhwc", { dtype: x.dtype, shape: [n, c, h, w] }, ins[1]!, attrs);
+      if (ins[2] && (ins[2].shape.length !== 1 || ins[2].shape[0] !== oc))
+        throw new ShapeError(`conv2dNhwc: bias must be [${oc}], got ${formatShape(ins[2].shape)}`);
+      return [{ shape: [n, oh!, ow!, oc!], dtype: x.dtype }];
+    },
+  ),
   composite("conv2dGradInput", [2, 2], "gradient of conv2d w.r.t. x: inputs gradOut, w; attrs as conv2d plus inputShape", (ins, attrs) => {
     requireFloat("conv2dGradInput", ins);
     return [{ shape: listAttr("conv2dGradInput", attrs, "inputShape"), dtype: ins[0]!.dtype }];

@@ -17,6 +17,8 @@ export const EPILOGUE_BASES: Readonly<Record<string, { readonly base: string; re
   matmulEpilogue: { base: "matmul", inputs: [2, 2], args: "a, b" },
   // A transposed convolution (ONNX ConvTranspose) and the input gradient of a training step.
   conv2dGradInputEpilogue: { base: "conv2dGradInput", inputs: [2, 2], args: "gradOut, w" },
+  // HAL 1.6: a channels-last conv (see conv2dNhwc).
+  conv2dNhwcEpilogue: { base: "conv2dNhwc", inputs: [2, 3], args: "x, w, bias?" },
 };
 
 /** The attributes the epilogue adds to its base op's: they are not passed on to the base op. */

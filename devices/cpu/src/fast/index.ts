@@ -1,5 +1,6 @@
 import type { CpuRegistration } from "../kernels/registration.ts";
 import { fastConv2d } from "./conv2d.ts";
+import { fastConv2dNhwc } from "./conv2d-nhwc.ts";
 import { fastElementwise } from "./elementwise.ts";
 import { fastFused } from "./fused.ts";
 import { fastGather } from "./gather.ts";
@@ -16,6 +17,7 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
   return [
     ...fastMatmul(ref("matmul")),
     ...fastConv2d(ref),
+    fastConv2dNhwc(ref("conv2dNhwc")),
     ...fastElementwise(ref),
     ...fastPool(ref),
     ...fastReduce(ref),

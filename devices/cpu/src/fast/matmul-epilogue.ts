@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { runConvEpilogue } from "./conv2d-epilogue.ts";
+import { runConvNhwcEpilogue } from "./conv2d-nhwc-epilogue.ts";
 import { runMatmul } from "./matmul.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { epilogueModule, inLoopBuffers, planEpilogue, writeDescriptor, type EpiloguePlan } from "./matmul-epilogue-plan.ts";
@@ -47,6 +48,7 @@ export function runMatmulEpilogue(call: Parameters<CpuKernel>[0], path: FastPath
 const IN_LOOP: Readonly<Record<string, (call: Parameters<CpuKernel>[0], path: FastPath) => boolean>> = {
   conv2dEpilogue: runConvEpilogue,
   matmulEpilogue: runMatmulEpilogue,
+  conv2dNhwcEpilogue: runConvNhwcEpilogue,
 };
 
 /**

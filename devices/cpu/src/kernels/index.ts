@@ -5,6 +5,7 @@ import { castKernels } from "./cast.ts";
 import { compareKernels } from "./compare.ts";
 import { concatKernels } from "./concat.ts";
 import { conv2dKernels } from "./conv2d.ts";
+import { conv2dNhwcReference } from "./conv2d-nhwc.ts";
 import { copyKernels } from "./copy.ts";
 import { fillKernels } from "./fill.ts";
 import { fusedKernels } from "./fused.ts";
@@ -39,6 +40,7 @@ export const referenceKernels: CpuRegistration[] = [
   ...matmulKernels,
   ...gatherKernels,
   ...conv2dKernels,
+  conv2dNhwcReference,
   ...poolKernels,
   ...softmaxKernels,
   ...normKernels,

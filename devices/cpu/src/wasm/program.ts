@@ -13,6 +13,7 @@ import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
 import { emitConvDepthwise } from "./kernels/conv-depthwise.ts";
 import { emitConvDepthwiseGrad } from "./kernels/conv-depthwise-grad.ts";
+import { emitConvDepthwiseNhwc } from "./kernels/conv-depthwise-nhwc.ts";
 import { emitGather } from "./kernels/gather.ts";
 import { emitGemmNarrow } from "./kernels/gemm-narrow.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
@@ -49,6 +50,7 @@ export function buildProgram(options: ProgramOptions): Program {
   emitConv(mod, gemm, memory);
   emitConvDepthwise(mod, memory, { fma: options.fma });
   emitConvDepthwiseGrad(mod, memory, { fma: options.fma });
+  emitConvDepthwiseNhwc(mod, { fma: options.fma });
   emitGather(mod, memory);
   emitGemmNarrow(mod, { fma: options.fma });
   emitElementwise(mod);

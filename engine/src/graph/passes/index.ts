@@ -5,7 +5,9 @@ import { commonSubexpressionElimination } from "./cse.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 import { foldBatchNorm } from "./fold-batch-norm.ts";
 import { fuseElementwise } from "./fuse-elementwise.ts";
+import { expandFused } from "./expand-fused.ts";
 import { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
+import { channelsLast, type ChannelsLastOptions } from "./channels-last.ts";
 
 export { constantFolding, type ConstantFoldingOptions, type GraphEvaluator } from "./constant-folding.ts";
 export { commonSubexpressionElimination } from "./cse.ts";
@@ -15,6 +17,8 @@ export { foldBatchNorm } from "./fold-batch-norm.ts";
 export { fuseElementwise, type FuseElementwiseOptions } from "./fuse-elementwise.ts";
 export { expandFused } from "./expand-fused.ts";
 export { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
+export { channelsLast, type ChannelsLastOptions } from "./channels-last.ts";
+export { cancelTransposes } from "./cancel-transposes.ts";
 
 /** "fuse-elementwise" is not in DEFAULT_PASSES: a compile pipeline asks for it (after CSE, so identical chains are merged first). */
 export type PassName = "constant-folding" | "algebraic-simplify" | "fold-batch-norm" | "cse" | "dce" | "fuse-elementwise";
@@ -36,11 +40,17 @@ export async function optimizeWith(graph: Graph, evaluate: GraphEvaluator, passe
   return g;
 }
 
+export interface LoadTimeOptions extends FuseEpiloguesOptions, Partial<ChannelsLastOptions> {}
+
 /**
  * What a session does to a graph on load, and what `polychip compile` reports: a batch norm reading
- * a conv folds into its weights (an imported ONNX model keeps them apart), elementwise chains become
- * `fused` nodes, and GEMM epilogues fold in where the device has their kernels (`supports`).
+ * a conv folds into its weights (an imported ONNX model keeps them apart), convs the device prefers
+ * channels-last (`convLayout`, from DevicePlugin.preferredConvLayout) run so with their chains,
+ * elementwise chains become `fused` nodes, and GEMM epilogues fold in where the device has their
+ * kernels (`supports`).
  */
-export function loadTimePasses(graph: Graph, options: FuseEpiloguesOptions): Graph {
-  return fuseEpilogues(foldBatchNorm(graph), options);
+export function loadTimePasses(graph: Graph, options: LoadTimeOptions): Graph {
+  const folded = foldBatchNorm(graph);
+  const convLayout = options.convLayout;
+  return fuseEpilogues(convLayout ? channelsLast(expandFused(folded), { convLayout }) : folded, options);
 }

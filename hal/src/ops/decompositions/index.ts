@@ -5,6 +5,7 @@ import { batchNorm } from "./batchNorm.ts";
 import { batchNormTraining, batchNormTrainingGrad } from "./batchNormTraining.ts";
 import { concat } from "./concat.ts";
 import { conv2d } from "./conv2d.ts";
+import { conv2dNhwc } from "./conv2d-nhwc.ts";
 import { conv2dGradInput, conv2dGradWeight } from "./conv2dGrad.ts";
 import { fused } from "./fused.ts";
 import { layerNorm } from "./layerNorm.ts";
@@ -20,6 +21,7 @@ import { softplus } from "./softplus.ts";
  */
 export const DECOMPOSITIONS: Record<string, Decomposition> = {
   conv2d,
+  conv2dNhwc,
   conv2dGradInput,
   conv2dGradWeight,
   maxPool2d,

@@ -134,7 +134,7 @@ function compilePlan(planned: BranchPlan, deviceName: string): { report: PlanRep
   const entry = getDeviceEntry(deviceName);
   const device = entry.device;
   // What createSession does on load: batch norms folded, elementwise chains fused, GEMM epilogues where the device has their kernels.
-  const fused = loadTimePasses(graph, { supports: (op, dtype) => findKernel(entry, op, dtype) !== undefined });
+  const fused = loadTimePasses(graph, { supports: (op, dtype) => findKernel(entry, op, dtype) !== undefined, convLayout: entry.plugin.preferredConvLayout });
   const before = plannedPeak(graph);
   const after = plannedPeak(fused);
   const { metas } = concreteShapes(fused);
