@@ -1,5 +1,6 @@
 import { fusedRunsInWasm } from "./fast/fused.ts";
 import { fastKernels } from "./fast/index.ts";
+import { withInLoopEpilogues } from "./fast/matmul-epilogue.ts";
 import { referenceKernels } from "./kernels/index.ts";
 import { epilogueKernels } from "./kernels/epilogue.ts";
 import type { CpuRegistration } from "./kernels/registration.ts";
@@ -15,9 +16,12 @@ export const cpuKernels: CpuRegistration[] = [
   ...referenceKernels,
   ...fastKernels(referenceKernels),
   // float16 runs its GEMM through float32 copies (fast/half.ts) and the program on the reference `fused`, which is one pass.
-  ...epilogueKernels(
-    () => cpuKernels,
-    ["float32", "float16"],
-    (attrs, inputs) => inputs[0]!.dtype === "float16" || fusedRunsInWasm(attrs, inputs),
+  // float32 conv and matmul epilogues run the program in the GEMM's micro-kernel where they can (fast/matmul-epilogue.ts).
+  ...withInLoopEpilogues(
+    epilogueKernels(
+      () => cpuKernels,
+      ["float32", "float16"],
+      (attrs, inputs) => inputs[0]!.dtype === "float16" || fusedRunsInWasm(attrs, inputs),
+    ),
   ),
 ];

@@ -60,7 +60,8 @@ function structuralAttrs(op: string, attrs: Attrs): string {
   return keys.map((k) => `${k}=${JSON.stringify(attrs[k])}`).join(",");
 }
 
-const refKey = (r: ValueRef) => `${r.value}:${r.dtype}[${r.shape}]/[${r.strides}]+${r.offset}`;
+/** A view's identity: the value and how it is read. */
+export const refKey = (r: ValueRef) => `${r.value}:${r.dtype}[${r.shape}]/[${r.strides}]+${r.offset}`;
 
 /** Two recordings with the same key run the same plan: same ops, wiring, views, sizes and structural attributes. */
 export function structureKey(program: StepProgram): string {

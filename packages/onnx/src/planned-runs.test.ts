@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { OnnxSession } from "./session.ts";
 import { fetchModel, REAL_MODELS } from "./real-models/cache.ts";
+import { polychipFeeds } from "./real-models/feeds.ts";
 import { REAL_MODEL_INPUTS } from "./real-models/inputs.ts";
 
 /**
@@ -16,11 +17,7 @@ for (const name of ["openwakeword-hello-deepa", "silero-vad-op18", "silero-vad-v
   test(`${name}: planned runs, input sizes taking turns, equal the first node-by-node run bit for bit`, { skip }, async () => {
     const model = REAL_MODELS.find((m) => m.name === name)!;
     const session = await OnnxSession.create(new Uint8Array(readFileSync(await fetchModel(model))), { device: "cpu" });
-    const sets = REAL_MODEL_INPUTS[name]!().map((feeds) =>
-      Object.fromEntries(
-        Object.entries(feeds).map(([k, f]) => [k, { data: f.data, shape: f.shape, dtype: f.type === "int64" ? ("int32" as const) : ("float32" as const) }]),
-      ),
-    );
+    const sets = REAL_MODEL_INPUTS[name]!().map(polychipFeeds);
     try {
       const first = [];
       for (const feeds of sets) first.push(await session.run(feeds));

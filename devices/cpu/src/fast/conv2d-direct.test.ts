@@ -121,6 +121,12 @@ test("input gradients with more output than input channels per group, or strided
   checkOp("conv2dGradInput", [operand([2, 8, 3, 3], 2, 0), w], { ...attrs, strides: [2, 2], inputShape: [2, 2, 5, 6] }, 72, "conv2dGradInput", "stride 2");
 });
 
+test("a strided input gradient taller than one dcols block (1024 output positions) scatters block by block and matches the reference", () => {
+  // 7 output columns: blocks of 146 output rows, so 150 rows take a full block and a 4-row one.
+  const attrs = { pads: [1, 0, 1, 1], strides: [2, 2], inputShape: [2, 3, 300, 14] };
+  checkOp("conv2dGradInput", [operand([2, 5, 150, 7], 4, 0), operand([5, 3, 3, 3], 5, 0)], attrs, 45, "conv2dGradInput", "two dcols blocks");
+});
+
 test("1x1 convolutions of 1x1 images (squeeze-and-excitation) run as dot products (batch <= 4) and match the reference", () => {
   const int = draws(5);
   for (let t = 0; t < 30; t++) {

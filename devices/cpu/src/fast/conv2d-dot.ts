@@ -3,6 +3,11 @@ import { DOT_MAX_ROWS } from "../wasm/kernels/matmul-dot.ts";
 import type { ConvProblem } from "./conv2d-problem.ts";
 import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 
+/** Whether runPointwiseDot takes this forward conv. */
+export function pointwiseDotTakes({ N, KH, KW, OH, OW, H, W, groups }: ConvProblem): boolean {
+  return KH === 1 && KW === 1 && H === 1 && W === 1 && OH === 1 && OW === 1 && groups === 1 && N <= DOT_MAX_ROWS;
+}
+
 /**
  * A 1x1 convolution of a 1x1 image (a squeeze-and-excitation block after global pooling): each
  * output is the dot product of an input's channels with a weight row, both contiguous, so it runs
@@ -11,8 +16,8 @@ import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
  * Returns false for anything else.
  */
 export function runPointwiseDot(path: FastPath, g: ConvProblem): boolean {
-  const { N, C, OC, KH, KW, OH, OW, H, W, groups } = g;
-  if (KH !== 1 || KW !== 1 || H !== 1 || W !== 1 || OH !== 1 || OW !== 1 || groups !== 1 || N > DOT_MAX_ROWS) return false;
+  const { N, C, OC } = g;
+  if (!pointwiseDotTakes(g)) return false;
   const rt = path.runtime;
   const table = rt.tableFor(8);
   rt.i32[table / 4] = 0;

@@ -1,4 +1,4 @@
-import { conv2dGeometry, shapesEqual, sizeOf } from "@polychip/hal";
+import { conv2dGeometry, shapesEqual, sizeOf, type Attrs, type Shape } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel } from "../kernels/registration.ts";
 import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
@@ -21,6 +21,15 @@ export const FEW_POSITIONS = 8;
 /** Bytes of weight rows per column block. */
 const BLOCK_BYTES = 16 * 1024;
 
+/** Whether the few-position product takes this forward conv (of non-empty operands). */
+export function fewPositionsTakes(xShape: Shape, wShape: Shape, attrs: Attrs): boolean {
+  const { N, KH, KW, groups, win } = conv2dGeometry("conv2d", xShape, wShape, attrs);
+  const rows = N * win.oh * win.ow;
+  // Unpadded stride-1 1x1 convs already skip the packing (conv2d-dot.ts, conv2d-narrow.ts).
+  const pointwise = KH === 1 && KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0;
+  return !pointwise && groups === 1 && rows <= FEW_POSITIONS && rows > 0;
+}
+
 /** The few-position product, or false when the problem is not one (the GEMM path takes it). */
 export function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]): boolean {
   const {
@@ -33,9 +42,7 @@ export function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]):
   const { N, C, H, W, OC, KH, KW, groups, win } = conv2dGeometry("conv2d", x!.shape, w!.shape, attrs);
   const P = win.oh * win.ow;
   const rows = N * P;
-  // Unpadded stride-1 1x1 convs already skip the packing (conv2d-dot.ts, conv2d-narrow.ts).
-  const pointwise = KH === 1 && KW === 1 && win.sh === 1 && win.sw === 1 && win.pt + win.pl + win.pb + win.pr === 0;
-  if (pointwise || groups !== 1 || rows > FEW_POSITIONS || rows === 0 || (bias && !shapesEqual(bias.shape, [OC]))) return false;
+  if (!fewPositionsTakes(x!.shape, w!.shape, attrs) || (bias && !shapesEqual(bias.shape, [OC]))) return false;
   const [px, pw, py] = ptrs as [number, number, number];
   const R = C * KH * KW;
   const rt = path.runtime;

@@ -1,3 +1,5 @@
+import type { GeneratedModule } from "../runtime/runtime.ts";
+
 /**
  * One convolution as the WASM kernels see it: byte addresses of contiguous NCHW operands (bias 0
  * when absent) and the sizes of conv2dGeometry, flattened. The forward drivers take it, so a
@@ -26,4 +28,15 @@ export interface ConvProblem {
   groups: number;
   Cg: number;
   OCg: number;
+}
+
+/**
+ * An epilogue a forward conv kernel applies as it stores its outputs (conv2d-epilogue.ts): the
+ * module generated for its program and kernel, and the descriptor it reads, written after the
+ * kernel's geometry record.
+ */
+export interface ForwardEpilogue {
+  readonly module: GeneratedModule;
+  readonly descriptorBytes: number;
+  readonly writeDescriptor: (address: number) => void;
 }

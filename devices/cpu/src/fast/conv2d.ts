@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { NC } from "../wasm/kernels/gemm.ts";
 import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
@@ -10,7 +11,7 @@ import { runPointwiseDot } from "./conv2d-dot.ts";
 import { runFewPositions } from "./conv2d-few-positions.ts";
 import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
-import type { ConvProblem } from "./conv2d-problem.ts";
+import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
 import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { fastKernelWithHalf } from "./half.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
@@ -21,10 +22,13 @@ const GRAD_WEIGHT_BATCH_BLOCKS = 16;
 /** Largest unfolded (cols) matrix one chunk builds, in bytes: keeps scratch per thread bounded for big images. */
 const MAX_COLS_BYTES = 8 * 2 ** 20;
 
-type Geometry = Record<(typeof CONV.fields)[number], number>;
+/** Output positions per dcols block of conv2dGradInput (rounded down to whole output rows, at least one): the GEMM's column block. */
+const GRAD_INPUT_COLUMNS = NC;
+
+export type Geometry = Record<(typeof CONV.fields)[number], number>;
 
 /** The WASM kernels' geometry record for x and w (the HAL checks them), or undefined for empty tensors, which the reference handles. */
-function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geometry | undefined {
+export function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): Geometry | undefined {
   if (sizeOf(xShape) === 0 || sizeOf(wShape) === 0) return undefined;
   const { N, C, H, W, OC, Cg, OCg, KH, KW, groups, win } = conv2dGeometry(op, xShape, wShape, attrs);
   const { sh, sw, dh, dw, pt, pl } = win;
@@ -82,11 +86,16 @@ function split(n: number, parts: number, cap: number): [number, number] {
   return [block, Math.ceil(n / block)];
 }
 
-function launch(path: FastPath, name: string, g: Geometry, chunks: number, scratchBytes: number): void {
+function launch(path: FastPath, name: string, g: Geometry, chunks: number, scratchBytes: number, epilogue?: ForwardEpilogue): void {
   const rt = path.runtime;
-  const geo = rt.tableFor(CONV.bytes);
+  const geo = rt.tableFor(CONV.bytes + (epilogue?.descriptorBytes ?? 0));
   CONV.write(rt.i32, geo, g);
-  rt.run(path.pool, name, [geo], chunks, scratchBytes);
+  if (!epilogue) {
+    rt.run(path.pool, name, [geo], chunks, scratchBytes);
+    return;
+  }
+  epilogue.writeDescriptor(geo + CONV.bytes);
+  rt.runModule(path.pool, epilogue.module, [geo, geo + CONV.bytes], chunks, scratchBytes);
 }
 
 /** Scratch bytes (past the GEMM's) of packing from the input for chunks of `outRows` output rows: the row-offset table, the padded copy. */
@@ -97,6 +106,12 @@ function paddedScratch(g: Geometry, outRows: number): number {
 /** The forward conv on contiguous operands: the direct kernel where it applies, else the GEMM packing from the image. */
 function forward(path: FastPath, g: Geometry): boolean {
   if (runDepthwiseConv2d(path, g) || runPointwiseDot(path, g) || runNarrowPointwise(path, g)) return true;
+  forwardGemm(path, g);
+  return true;
+}
+
+/** The forward conv on the GEMM, packing from the image (or a cols matrix), with `epilogue` in its micro-kernel if given. */
+export function forwardGemm(path: FastPath, g: Geometry, epilogue?: ForwardEpilogue): void {
   const base = g.N * g.groups;
   const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
   const PW = paddedWidth(g);
@@ -107,14 +122,13 @@ function forward(path: FastPath, g: Geometry): boolean {
     const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
     [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
     const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
-    launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols);
-    return true;
+    launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols, epilogue);
+    return;
   }
   g.packFromInput = 1;
   const rowCap = Math.max(1, Math.floor((MAX_COLS_BYTES / (g.Cg * PW * 4) - (g.KH - 1) * g.dh - 1) / g.sh) + 1);
   [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
-  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + paddedScratch(g, g.blockA));
-  return true;
+  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + paddedScratch(g, g.blockA), epilogue);
 }
 
 /** The forward conv (float32) in WASM, or false when it declines. */
@@ -158,9 +172,13 @@ export function fastConv2d(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const base = g.N * g.groups;
       const taps = g.KH * g.KW;
       const target = targetChunks(path.threads, g.N * g.OC * g.P * g.R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
-      const channelCap = g.pointwise ? g.Cg : Math.max(1, Math.floor(MAX_COLS_BYTES / (taps * g.P * 4)));
+      // dcols for GRAD_INPUT_COLUMNS output positions (whole output rows) at a time: a block stays in
+      // cache from the GEMM's store to col2im's read, and the scratch no longer grows with the image.
+      g.blockB = Math.max(1, Math.floor(GRAD_INPUT_COLUMNS / g.OW));
+      const columns = Math.min(g.OH, g.blockB) * g.OW;
+      const channelCap = g.pointwise ? g.Cg : Math.max(1, Math.floor(MAX_COLS_BYTES / (taps * columns * 4)));
       [g.blockA, g.countA] = split(g.Cg, Math.ceil(target / base), channelCap);
-      const cols = g.pointwise ? 0 : g.blockA * taps * g.P * 4;
+      const cols = g.pointwise ? 0 : g.blockA * taps * columns * 4;
       launch(path, "conv2dGradInput", g, base * g.countA, COLS_OFFSET + cols);
       return true;
     }),

@@ -1,4 +1,7 @@
-import { boolAttr, sizeOf } from "@polychip/hal";
+import { boolAttr, sizeOf, type Attrs } from "@polychip/hal";
+import type { GeneratedModule } from "../runtime/runtime.ts";
+import type { CpuView } from "../views.ts";
+import { matmulTableEntryBytes } from "../wasm/kernels/matmul.ts";
 import type { CpuRegistration, CpuKernel } from "../kernels/registration.ts";
 import { GEMM_SCRATCH_BYTES, MR, NR } from "../wasm/kernels/gemm.ts";
 import { DOT_MAX_ROWS } from "../wasm/kernels/matmul-dot.ts";
@@ -20,31 +23,55 @@ export function fastMatmul(reference: CpuKernel): CpuRegistration[] {
 
 /** float32 matmul in WASM, or false when it declines (a non-float32 or outside-WASM operand, a strided output). */
 function matmulFast({ inputs: [a, b], outputs: [y], attrs }: Parameters<CpuKernel>[0], path: FastPath): boolean {
+  return runMatmul(a!, b!, y!, attrs, path);
+}
+
+/**
+ * A GEMM epilogue the matmul applies in its micro-kernel (matmul-epilogue.ts): the module generated
+ * for its program, each extra input's strides along the batch dimensions (elements; its batch
+ * offsets go in the table after a's and b's), and the descriptor the module reads.
+ */
+export interface MatmulEpilogueRun {
+  readonly module: GeneratedModule;
+  readonly batchStrides: readonly (readonly number[])[];
+  readonly descriptorBytes: number;
+  readonly writeDescriptor: (address: number) => void;
+}
+
+/**
+ * y = a · b (attrs transposeA/B) in WASM, with `epilogue` in the GEMM if given; false, having
+ * written nothing, when it declines (an epilogue declines the few-row dot-product path and K = 0).
+ */
+export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path: FastPath, epilogue?: MatmulEpilogueRun): boolean {
   const ptrs = float32Addresses([a, b, y]);
-  if (!ptrs || !contiguous(y!)) return false;
+  if (!ptrs || !contiguous(y)) return false;
   const [pa, pb, py] = ptrs as [number, number, number];
-  const r = a!.shape.length;
+  const r = a.shape.length;
   const ta = boolAttr(attrs, "transposeA");
   const tb = boolAttr(attrs, "transposeB");
-  const M = y!.shape[r - 2]!;
-  const N = y!.shape[r - 1]!;
-  const K = a!.shape[ta ? r - 2 : r - 1]!;
-  const batchShape = y!.shape.slice(0, r - 2);
+  const M = y.shape[r - 2]!;
+  const N = y.shape[r - 1]!;
+  const K = a.shape[ta ? r - 2 : r - 1]!;
+  const batchShape = y.shape.slice(0, r - 2);
   const batches = sizeOf(batchShape);
+  const as = a.strides;
+  const bs = b.strides;
+  const dot = M <= DOT_MAX_ROWS && as[ta ? r - 2 : r - 1] === 1 && bs[tb ? r - 1 : r - 2] === 1;
+  if (epilogue && (dot || K === 0 || M * N * batches === 0)) return false;
   if (M * N * batches === 0) return true;
   const rt = path.runtime;
   if (K === 0) {
     rt.call("zeroF32", py, M * N * batches);
     return true;
   }
-  const as = a!.strides;
-  const bs = b!.strides;
   const aRs = 4 * as[ta ? r - 1 : r - 2]!;
   const aCs = 4 * as[ta ? r - 2 : r - 1]!;
   const bRs = 4 * bs[tb ? r - 1 : r - 2]!;
   const bCs = 4 * bs[tb ? r - 2 : r - 1]!;
   // Byte offsets of each batch entry's operands, in row-major batch order.
-  const table = rt.tableFor(batches * 8);
+  const extras = epilogue?.batchStrides.length ?? 0;
+  const entry = matmulTableEntryBytes(extras) / 4;
+  const table = rt.tableFor(batches * entry * 4 + (epilogue?.descriptorBytes ?? 0));
   const i32 = rt.i32;
   const counter = new Array<number>(batchShape.length).fill(0);
   for (let batch = 0; batch < batches; batch++) {
@@ -54,15 +81,21 @@ function matmulFast({ inputs: [a, b], outputs: [y], attrs }: Parameters<CpuKerne
       ao += counter[d]! * as[d]!;
       bo += counter[d]! * bs[d]!;
     }
-    i32[table / 4 + 2 * batch] = ao * 4;
-    i32[table / 4 + 2 * batch + 1] = bo * 4;
+    i32[table / 4 + entry * batch] = ao * 4;
+    i32[table / 4 + entry * batch + 1] = bo * 4;
+    for (let k = 0; k < extras; k++) {
+      const strides = epilogue!.batchStrides[k]!;
+      let eo = 0;
+      for (let d = 0; d < batchShape.length; d++) eo += counter[d]! * strides[d]!;
+      i32[table / 4 + entry * batch + 2 + k] = eo * 4;
+    }
     for (let d = batchShape.length - 1; d >= 0; d--) {
       if (++counter[d]! < batchShape[d]!) break;
       counter[d] = 0;
     }
   }
   const perBatch = Math.ceil(targetChunks(path.threads, M * N * K * batches, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / batches);
-  if (M <= DOT_MAX_ROWS && aCs === 4 && bRs === 4) {
+  if (dot) {
     // A few rows against Wᵀ: dot products of contiguous rows, no packing (see matmul-dot.ts).
     const nb = blockSize(N, perBatch, 4);
     const gn = Math.ceil(N / nb);
@@ -70,6 +103,13 @@ function matmulFast({ inputs: [a, b], outputs: [y], attrs }: Parameters<CpuKerne
     return true;
   }
   const { mb, nb, gm, gn } = splitMatrix(M, N, perBatch, MR, NR);
-  rt.run(path.pool, "matmul", [M, N, K, pa, aRs, aCs, pb, bRs, bCs, py, table, mb, nb, gm, gn], batches * gm * gn, GEMM_SCRATCH_BYTES);
+  const args = [M, N, K, pa, aRs, aCs, pb, bRs, bCs, py, table, mb, nb, gm, gn];
+  if (!epilogue) {
+    rt.run(path.pool, "matmul", args, batches * gm * gn, GEMM_SCRATCH_BYTES);
+    return true;
+  }
+  const descriptor = table + batches * entry * 4;
+  epilogue.writeDescriptor(descriptor);
+  rt.runModule(path.pool, epilogue.module, [...args, descriptor], batches * gm * gn, GEMM_SCRATCH_BYTES);
   return true;
 }

@@ -87,3 +87,22 @@ test("sessions fold epilogues on cpu, which has the kernels", async () => {
     session.dispose();
   }
 });
+
+test("past MAX_EPILOGUE_OPERANDS operands the GEMM stays a node and the chain after it one fused node", async () => {
+  const residuals = ["r1", "r2", "r3", "r4", "r5", "r6", "r7"];
+  const g = graph({
+    inputs: [info("a", [4, 3]), info("b", [3, 5]), ...residuals.map((r) => info(r, [4, 5]))],
+    outputs: [info("y", [4, 5])],
+    nodes: [node("matmul", ["a", "b"], "p"), ...residuals.map((r, k) => node("add", [k === 0 ? "p" : `s${k}`, r], k === 6 ? "y" : `s${k + 1}`))],
+  });
+  const out = fuseEpilogues(g, everywhere);
+  assert.deepEqual(ops(out), ["matmul", "fused"]);
+  const feeds: Record<string, { data: ArrayLike<number>; shape: number[] }> = {
+    a: { data: values(12, 1), shape: [4, 3] },
+    b: { data: values(15, 2), shape: [3, 5] },
+  };
+  residuals.forEach((r, k) => {
+    feeds[r] = { data: values(20, 3 + k), shape: [4, 5] };
+  });
+  await assertSameOutputs(g, out, feeds);
+});

@@ -42,5 +42,5 @@ export async function optimizeWith(graph: Graph, evaluate: GraphEvaluator, passe
  * `fused` nodes, and GEMM epilogues fold in where the device has their kernels (`supports`).
  */
 export function loadTimePasses(graph: Graph, options: FuseEpiloguesOptions): Graph {
-  return fuseEpilogues(fuseElementwise(foldBatchNorm(graph)), options);
+  return fuseEpilogues(foldBatchNorm(graph), options);
 }

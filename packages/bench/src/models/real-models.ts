@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { decodeModel } from "@polychip/onnx";
 import { fetchModel, REAL_MODEL_INPUTS, REAL_MODELS, type RealModelFeeds } from "@polychip/onnx/real-models";
+
+export { onnxruntimeFeeds, polychipFeeds } from "@polychip/onnx/real-models";
 import { modelCase, type ModelCase } from "../cases.ts";
 
 /** `--models`: every model of @polychip/onnx's real-model suite that has inputs defined, on its first input set. */

@@ -104,22 +104,13 @@ export class OnnxRuntimeRunner implements Runner {
     return this.job(spec.model, feeds, spec.output);
   }
 
-  /** A real model of the suite, fed the same values as Polychip (int64 inputs as BigInt64). */
+  /** A real model of the suite, fed the same values as Polychip (int64 inputs as BigInt64, bool as bytes). */
   private async prepareModel(c: ModelCase): Promise<Prepared> {
     // Loaded on use: the model cache reads files, and this runner is also bundled into the WebGPU page.
-    const { loadRealModel } = await import("../models/real-models.ts");
+    const { loadRealModel, onnxruntimeFeeds } = await import("../models/real-models.ts");
     const { bytes, feeds, output } = await loadRealModel(c);
     const ort = this.ort;
-    const tensors: Record<string, OrtTensor> = {};
-    for (const [name, f] of Object.entries(feeds))
-      tensors[name] =
-        f.type === "int64"
-          ? new ort.Tensor(
-              "int64",
-              BigInt64Array.from(f.data, (v) => BigInt(v)),
-              f.shape,
-            )
-          : new ort.Tensor("float32", f.data as Float32Array, f.shape);
+    const tensors: Record<string, OrtTensor> = onnxruntimeFeeds(feeds, (type, data, shape) => new ort.Tensor(type, data, shape));
     return this.job(bytes, tensors, output);
   }
 

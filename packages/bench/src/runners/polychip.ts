@@ -158,12 +158,10 @@ function inferJob(c: InferCase, compiled: boolean | "replay"): Job {
 /** A real ONNX model through @polychip/onnx's OnnxSession (planned for the input's shapes on the first run). */
 async function modelJob(c: ModelCase, device: string): Promise<Job> {
   // Loaded on use: the model cache reads files, and this runner is also bundled into the WebGPU page.
-  const [{ OnnxSession }, { loadRealModel }] = await Promise.all([import("@polychip/onnx"), import("../models/real-models.ts")]);
+  const [{ OnnxSession }, { loadRealModel, polychipFeeds }] = await Promise.all([import("@polychip/onnx"), import("../models/real-models.ts")]);
   const { bytes, feeds, output } = await loadRealModel(c);
   const session = await OnnxSession.create(bytes, { device });
-  const inputs = Object.fromEntries(
-    Object.entries(feeds).map(([name, f]) => [name, { data: f.data, shape: f.shape, dtype: f.type === "int64" ? ("int32" as const) : ("float32" as const) }]),
-  );
+  const inputs = polychipFeeds(feeds);
   let result: Float32Array | undefined;
   return {
     run: async () => {

@@ -98,6 +98,12 @@ export class ImportContext {
   readonly onnxUses = new Map<string, number>();
   /** The node being lowered, for error messages and names. */
   current: OnnxNode | undefined;
+  /**
+   * The ONNX element types the model declares (graph inputs and outputs, value_info,
+   * initializers), by value name: the HAL dtype hides some (uint16 is held in int32), which
+   * bitwise lowerings need to know.
+   */
+  readonly declaredTypes = new Map<string, number>();
   /** How many subgraph nodes have been inlined (If, Loop and Scan bodies), to bound unrolling. */
   inlinedNodes = 0;
   /** Inside an inlined subgraph: the ONNX names of its values → names in this graph. */

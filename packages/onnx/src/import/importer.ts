@@ -55,7 +55,12 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     let saturated = false;
     const value = tensorFromProto(t, `initializer '${name}'`, { clampInt: true, onClamp: () => (saturated = true) });
     ctx.declareConstant(name, value, saturated);
+    ctx.declaredTypes.set(name, t.dataType ?? 0);
     initNames.add(name);
+  }
+  for (const v of [...(graph.input ?? []), ...(graph.valueInfo ?? []), ...(graph.output ?? [])]) {
+    const elemType = v.type?.tensorType?.elemType;
+    if (v.name && elemType) ctx.declaredTypes.set(v.name, elemType);
   }
   // Before IR 4, initializers were also listed as inputs: they are constants, not run-time inputs.
   const runtimeInputs = (graph.input ?? []).filter((v) => !initNames.has(v.name ?? ""));

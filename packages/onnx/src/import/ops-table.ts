@@ -69,7 +69,7 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
       "|---|---|",
       ...Object.keys(table)
         .sort()
-        .map((op) => `| ${op} | ${KNOWN_LIMITS[op] ?? ""} |`),
+        .map((op) => `| ${op} | ${KNOWN_LIMITS[`${domain}.${op}`] ?? KNOWN_LIMITS[op] ?? ""} |`),
     ]),
     "",
   ].join("\n");

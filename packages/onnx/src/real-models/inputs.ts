@@ -1,9 +1,13 @@
 /**
  * Realistic synthetic inputs for the real-model suite (real-models/models.json): documents for the
  * OCR models, embedding-like features for the wake-word heads, voice-like audio for Silero VAD,
- * phoneme ids of two sentences for the Piper voice.
+ * phoneme ids of two sentences for the Piper voice, audio and token ids for Moonshine (moonshine.ts).
  * The suite's test and the bench's --models mode feed the same values.
  */
+
+import type { RealModelFeeds } from "./feeds.ts";
+import { moonshineDecoderRuns, moonshineEncoderRuns } from "./moonshine.ts";
+import { noiseFloor, voice } from "./signals.ts";
 
 /** A synthetic document: light paper with dark strokes (text-like bars), ImageNet-normalised, NCHW. */
 function documentImage(h: number, w: number, seed: number): Float32Array {
@@ -26,8 +30,19 @@ function features(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => 2 * Math.sin(i * 0.37 + seed) * Math.cos(i * 0.011));
 }
 
-/** One run's inputs, by name: values, shape and the ONNX type onnxruntime is fed (int64 is int32 in Polychip). */
-export type RealModelFeeds = Record<string, { data: Float32Array | Int32Array; shape: number[]; type: "float32" | "int64" }>;
+/**
+ * Log-mel frames as openWakeWord feeds its embedding model (melspectrogram's output / 10 + 2:
+ * about −4.5 to 3.5), 32 bands a frame, with a formant-like ridge that drifts over time.
+ */
+function melFeatures(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => {
+    const band = i % 32;
+    const frame = Math.floor(i / 32);
+    const ridge = Math.exp(-(((band - 10 - 6 * Math.sin(frame * 0.2 + seed)) / 5) ** 2));
+    return -3 + 5.5 * ridge + 0.4 * Math.sin(i * 0.91 + seed);
+  });
+}
+
 const image = (shape: number[], data: Float32Array): RealModelFeeds => ({ x: { data, shape, type: "float32" } });
 
 /** A voice-like chunk: two tones with a slow envelope, 512 samples at 16 kHz. */
@@ -44,15 +59,6 @@ const vad = (): RealModelFeeds[] =>
     sr: { data: Int32Array.of(16000), shape: [], type: "int64" },
     state: { data: features(2 * 128, seed + 7).map((v) => v * 0.2), shape: [2, 1, 128], type: "float32" },
   }));
-
-/** A microphone's noise floor: deterministic white noise of amplitude `level`. */
-function noiseFloor(n: number, level: number, seed: number): Float32Array {
-  let s = seed + 1;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * 2 * level;
-  });
-}
 
 /**
  * Silero v4 carries the LSTM's h and c as separate inputs of 64 units; it is fed 512 and
@@ -134,4 +140,10 @@ export const REAL_MODEL_INPUTS: Readonly<Record<string, () => RealModelFeeds[]>>
   "silero-vad-v5": vad,
   "silero-vad-v4-legacy": vadLegacy,
   "piper-hfc-female-medium": tts,
+  "openwakeword-melspectrogram": () => [1280, 1760].map((n, seed) => ({ input: { data: voice(n, seed), shape: [1, n], type: "float32" } })),
+  "openwakeword-embedding": () =>
+    [1, 2].map((batch, seed) => ({ input_1: { data: melFeatures(batch * 76 * 32, seed), shape: [batch, 76, 32, 1], type: "float32" } })),
+  "openwakeword-hey-jarvis": () => [3, 6].map((seed) => ({ "x.1": { data: features(16 * 96, seed), shape: [1, 16, 96], type: "float32" } })),
+  "moonshine-tiny-encoder": moonshineEncoderRuns,
+  "moonshine-tiny-decoder": moonshineDecoderRuns,
 };

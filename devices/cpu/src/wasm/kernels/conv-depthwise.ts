@@ -9,7 +9,7 @@
  *
  * Chunks are blocks of `perChunk` planes (image, group); a plane's OCg outputs share its copy.
  */
-import type { Code, ModuleBuilder } from "../encoder.ts";
+import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, lanes32, maxS, minS, set, v128, whileLoop } from "../instructions.ts";
 import { Struct } from "../struct.ts";
@@ -103,11 +103,34 @@ const add = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.add(acc, x));
 const firstTapReaching = (padded: Code, oh: Code, sh: Code, dh: Code): Code =>
   i32.div_u(i32.add(maxS(i32.const(0), i32.sub(padded, i32.mul(oh, sh))), i32.sub(dh, i32.const(1))), dh);
 
-export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, options: { fma: boolean }): void {
-  const madd = (x: Code, y: Code, z: Code): Code => (options.fma ? f32x4.relaxedMadd(x, y, z) : f32x4.add(z, f32x4.mul(x, y)));
+/**
+ * An elementwise program the direct kernel applies to each output as it stores it
+ * (gemm-epilogue-modules.ts), instead of storing the conv's result for a second pass: called once
+ * with the kernel's function, for the code it emits there.
+ */
+export type DepthwiseEpilogue = (fn: FunctionBuilder) => {
+  /** Per output plane (image n, output channel oc, first output at outPlane; `ep` the descriptor): sets up what `store` reads. */
+  readonly plane: (at: { readonly ep: number; readonly n: number; readonly oc: number; readonly outPlane: number }) => Code;
+  /** Finishes `value` (4 outputs, or 1 as a scalar) whose place in the output is `offset` bytes past the address in local `dst`. */
+  readonly store: (value: Code, dst: number, offset: number, vector: boolean) => Code;
+};
 
-  defineFunction(mod, "conv2dDepthwise", { params: i32Params("geo", "chunk0", "chunk1", "scratch") }, (p, fn) => {
+export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, options: { fma: boolean }): void {
+  defineDepthwise(mod, m, options, "conv2dDepthwise");
+}
+
+/**
+ * The direct kernel `name`(geo, chunk0, chunk1, scratch), or with an epilogue
+ * `name`(geo, ep, chunk0, chunk1, scratch) where `ep` is the epilogue's descriptor.
+ */
+export function defineDepthwise(mod: ModuleBuilder, m: MemoryFunctions, options: { fma: boolean }, name: string, epilogue?: DepthwiseEpilogue): void {
+  const madd = (x: Code, y: Code, z: Code): Code => (options.fma ? f32x4.relaxedMadd(x, y, z) : f32x4.add(z, f32x4.mul(x, y)));
+  const params = epilogue ? i32Params("geo", "ep", "chunk0", "chunk1", "scratch") : i32Params("geo", "chunk0", "chunk1", "scratch");
+
+  defineFunction(mod, name, { params }, (named, fn) => {
+    const p = named as Record<"geo" | "ep" | "chunk0" | "chunk1" | "scratch", number>;
     const { fields: g, code } = DEPTHWISE.load(fn, p.geo);
+    const finish = epilogue?.(fn);
     const [q, q1, n, grp, j, oc, src, pad, wv, taps, outPlane, oh, ow, row, dst, ki, kj, rp, wp, rows, cols, k, rowStep, lane] = locals(fn, "i32", 24);
     // Kernel rows [kiLo, kiHi) of output row oh read image rows; the others read only the zero border and are skipped.
     const [kiLo, kiHi] = locals(fn, "i32", 2);
@@ -161,6 +184,10 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
           ],
     ];
 
+    /** Stores a vector (or a scalar) at `offset` bytes past dst, through the epilogue if there is one. */
+    const put = (value: Code, offset: number, vector: boolean): Code =>
+      finish ? finish.store(value, dst, offset, vector) : vector ? v128.store(get(dst), value, offset) : f32.store(get(dst), value, offset);
+
     /** Stores acc[0..vectors) + bias at outputs [ow, ow + 4·vectors) of row oh, only those below OW for a tail vector. */
     const store = (vectors: number, tail: boolean): Code => [
       set(dst, add(get(outPlane), bytes(add(i32.mul(get(oh), get(g.OW)), get(ow))))),
@@ -168,12 +195,10 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
       tail
         ? ifElse(
             i32.le_s(i32.add(get(ow), i32.const(4)), get(g.OW)),
-            [v128.store(get(dst), get(acc[0]!))],
-            [0, 1, 2].map((l) => [
-              ifElse(i32.lt_s(i32.add(get(ow), i32.const(l)), get(g.OW)), [f32.store(get(dst), f32x4.extractLane(get(acc[0]!), l), l * 4)], []),
-            ]),
+            [put(get(acc[0]!), 0, true)],
+            [0, 1, 2].map((l) => [ifElse(i32.lt_s(i32.add(get(ow), i32.const(l)), get(g.OW)), [put(f32x4.extractLane(get(acc[0]!), l), l * 4, false)], [])]),
           )
-        : acc.slice(0, vectors).map((a, v) => v128.store(get(dst), get(a), v * 16)),
+        : acc.slice(0, vectors).map((a, v) => put(get(a), v * 16, true)),
     ];
 
     /** One output row with vector loads: 16 outputs at a time, then 8, then 4 (the last one partial). */
@@ -206,7 +231,8 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
       1,
       set(s, f32.const(0)),
       eachTap(set(s, f32.add(get(s), f32.mul(f32.load(get(wp)), f32.load(get(rp)))))),
-      f32.store(add(get(outPlane), bytes(add(i32.mul(get(oh), get(g.OW)), get(ow)))), f32.add(get(s), f32x4.extractLane(get(biasV), 0))),
+      set(dst, add(get(outPlane), bytes(add(i32.mul(get(oh), get(g.OW)), get(ow))))),
+      put(f32.add(get(s), f32x4.extractLane(get(biasV), 0)), 0, false),
     );
 
     return [
@@ -246,6 +272,7 @@ export function emitConvDepthwise(mod: ModuleBuilder, m: MemoryFunctions, option
           ),
           set(biasV, choose("v128", get(g.bias), v128.load32Splat(add(get(g.bias), bytes(get(oc)))), f32x4.const(0))),
           set(outPlane, add(get(g.out), bytes(i32.mul(add(i32.mul(get(n), i32.mul(get(g.C), get(g.OCg))), get(oc)), i32.mul(get(g.OH), get(g.OW)))))),
+          finish ? finish.plane({ ep: p.ep, n, oc, outPlane }) : [],
           forRange(
             oh,
             i32.const(0),

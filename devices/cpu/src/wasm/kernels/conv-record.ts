@@ -50,6 +50,17 @@ export const CONV = new Struct([
 export const COLS_OFFSET = GEMM_SCRATCH_BYTES;
 
 export const mul = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.mul(acc, x));
+
+/**
+ * Chunk `ch` of a job over (image, group, block of blockA) chunks, `per` = groups·countA chunks
+ * per image, into locals: image n, group grp and the block's first index `first` (rem: scratch).
+ */
+export const decodeChunk = (g: Readonly<Record<string, number>>, ch: number, per: number, n: number, rem: number, grp: number, first: number): Code => [
+  set(n, i32.div_u(get(ch), get(per))),
+  set(rem, i32.sub(get(ch), i32.mul(get(n), get(per)))),
+  set(grp, i32.div_u(get(rem), get(g.countA!))),
+  set(first, i32.mul(i32.sub(get(rem), i32.mul(get(grp), get(g.countA!))), get(g.blockA!))),
+];
 export const add = (...xs: Code[]): Code => xs.reduce((acc, x) => i32.add(acc, x));
 export const bytes = (elements: Code): Code => i32.shl(elements, i32.const(2));
 /** ceil(a / b) for b > 0, and 0 for a <= 0. */

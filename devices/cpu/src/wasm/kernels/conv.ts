@@ -10,15 +10,16 @@
  *
  * Each kernel is a parallel job over independent chunks: forward over (image, group, block of
  * output rows); gradInput over (image, group, block of input channels) — a channel's dx rows come
- * only from its own cols rows, so chunks never write the same element; gradWeight over (group,
+ * only from its own cols rows, so chunks never write the same element; a chunk builds dcols for
+ * blockB output rows at a time and scatters it before the next; gradWeight over (group,
  * block of R, block of images), where image blocks after the first write partial sums that the
  * caller adds up.
  */
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
-import { add, bytes, colsRow, CONV, COLS_OFFSET, mul } from "./conv-record.ts";
-import { emitConvPack } from "./conv-pack.ts";
+import { add, bytes, colsRow, CONV, COLS_OFFSET, decodeChunk, mul } from "./conv-record.ts";
+import { emitConvPack, type ConvPackFunctions } from "./conv-pack.ts";
 import { gemmLoops, type GemmFunctions } from "./gemm.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
@@ -77,7 +78,7 @@ export interface ConvFunctions {
   readonly col2im: FunctionBuilder;
 }
 
-function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
+export function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
   /** im2col(geo, image, r0, r1, oh0, oh1, cols): rows [r0, r1) x output rows [oh0, oh1) of the unfolded image, row-major. */
   const im2col = defineFunction(mod, "im2col", { params: i32Params("geo", "image", "r0", "r1", "oh0", "oh1", "cols"), exported: false }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
@@ -115,8 +116,11 @@ function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
     ];
   });
 
-  /** col2im(geo, image, r0, r1, dcols): adds dcols rows [r0, r1) (all output rows) back onto the image; padding taps are dropped. */
-  const col2im = defineFunction(mod, "col2im", { params: i32Params("geo", "image", "r0", "r1", "dcols"), exported: false }, (p, fn) => {
+  /**
+   * col2im(geo, image, r0, r1, oh0, oh1, dcols): adds dcols — rows [r0, r1) x output rows [oh0, oh1),
+   * row-major — back onto the image; padding taps are dropped.
+   */
+  const col2im = defineFunction(mod, "col2im", { params: i32Params("geo", "image", "r0", "r1", "oh0", "oh1", "dcols"), exported: false }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
     const [dst, src, end] = locals(fn, "i32", 3);
     return [
@@ -127,8 +131,8 @@ function emitUnfold(mod: ModuleBuilder, m: MemoryFunctions): ConvFunctions {
         p.image,
         get(p.r0),
         get(p.r1),
-        i32.const(0),
-        get(g.OH),
+        get(p.oh0),
+        get(p.oh1),
         p.dcols,
         (row, lo, hi) => [
           set(dst, add(get(row), bytes(i32.mul(get(lo), get(g.sw))))),
@@ -169,87 +173,32 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
 
   const pack = emitConvPack(mod, m);
 
-  defineFunction(mod, "conv2dForward", { params: CHUNK_PARAMS }, (p, fn) => {
-    const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ch, per, n, rem, grp, oh0, oh1, pc, image, a, c, bias, b, bRs, cols, table, padded] = locals(fn, "i32", 17);
-    return [
-      code,
-      set(per, i32.mul(get(g.groups), get(g.countA))),
-      // Scratch after the GEMM's: the cols matrix, or the row-offset table and the padded input.
-      set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
-      set(table, get(cols)),
-      set(padded, i32.add(get(table), i32.and(i32.add(bytes(get(g.R)), i32.const(15)), i32.const(-16)))),
-      forRange(
-        ch,
-        get(p.chunk0),
-        get(p.chunk1),
-        1,
-        set(n, i32.div_u(get(ch), get(per))),
-        set(rem, i32.sub(get(ch), i32.mul(get(n), get(per)))),
-        set(grp, i32.div_u(get(rem), get(g.countA))),
-        set(oh0, i32.mul(i32.sub(get(rem), i32.mul(get(grp), get(g.countA))), get(g.blockA))),
-        set(oh1, min(i32.add(get(oh0), get(g.blockA)), get(g.OH))),
-        set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
-        set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(g.H), get(g.W))))),
-        set(a, add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R))))),
-        set(c, add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW)))))),
-        set(bias, choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0))),
-        ifElse(
-          get(g.packFromInput),
-          [
-            // The cols matrix is never built: its panels are packed from the input (conv-pack.ts).
-            call(pack.padInput, get(p.geo), get(image), get(oh0), get(oh1), get(padded), get(table)),
-            gemmLoops(fn, gemm, {
-              K: get(g.R),
-              a,
-              aRs: bytes(get(g.R)),
-              aCs: i32.const(4),
-              c,
-              cRs: bytes(get(g.P)),
-              beta: i32.const(0),
-              bias,
-              i0: i32.const(0),
-              i1: get(g.OCg),
-              j0: i32.const(0),
-              j1: get(pc),
-              scratch: p.scratch,
-              packB: (k0, kc, n0, nc, pb) => call(pack.packConvB, get(p.geo), get(padded), get(table), get(k0), get(kc), get(n0), get(nc), get(pb)),
-            }),
-          ],
-          [
-            ifElse(
-              get(g.pointwise),
-              [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
-              [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
-            ),
-            call(
-              gemm.gemm,
-              get(g.R),
-              get(a),
-              bytes(get(g.R)),
-              i32.const(4),
-              get(b),
-              get(bRs),
-              i32.const(4),
-              get(c),
-              bytes(get(g.P)),
-              i32.const(0),
-              get(bias),
-              i32.const(0),
-              get(g.OCg),
-              i32.const(0),
-              get(pc),
-              get(p.scratch),
-            ),
-          ],
-        ),
-      ),
-    ];
-  });
+  defineConvForward(mod, "conv2dForward", gemm, unfold, pack);
 
   defineFunction(mod, "conv2dGradInput", { params: CHUNK_PARAMS }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [ch, per, n, rem, grp, c0, c1, kk, r0, rows, image, a, bPtr, dcols, plane] = locals(fn, "i32", 15);
+    const [ch, per, n, rem, grp, c0, c1, kk, r0, rows, image, a, bPtr, dcols, plane, oh0, oh1, pc] = locals(fn, "i32", 18);
+    /** C [rows, cols] (row stride cols) = A · gradOut's columns from b (row stride P). */
+    const product = (b: Code, c: Code, cols: Code): Code =>
+      call(
+        gemm.gemm,
+        get(g.OCg),
+        get(a),
+        i32.const(4),
+        bytes(get(g.R)),
+        b,
+        bytes(get(g.P)),
+        i32.const(4),
+        c,
+        bytes(cols),
+        i32.const(0),
+        i32.const(0),
+        i32.const(0),
+        get(rows),
+        i32.const(0),
+        cols,
+        get(p.scratch),
+      );
     return [
       code,
       set(per, i32.mul(get(g.groups), get(g.countA))),
@@ -261,10 +210,7 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         get(p.chunk0),
         get(p.chunk1),
         1,
-        set(n, i32.div_u(get(ch), get(per))),
-        set(rem, i32.sub(get(ch), i32.mul(get(n), get(per)))),
-        set(grp, i32.div_u(get(rem), get(g.countA))),
-        set(c0, i32.mul(i32.sub(get(rem), i32.mul(get(grp), get(g.countA))), get(g.blockA))),
+        decodeChunk(g, ch, per, n, rem, grp, c0),
         set(c1, min(i32.add(get(c0), get(g.blockA)), get(g.Cg))),
         set(r0, i32.mul(get(c0), get(kk))),
         set(rows, i32.mul(i32.sub(get(c1), get(c0)), get(kk))),
@@ -275,49 +221,20 @@ export function emitConv(mod: ModuleBuilder, gemm: GemmFunctions, m: MemoryFunct
         set(bPtr, add(get(g.gradOut), bytes(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P))))),
         ifElse(
           get(g.pointwise),
+          [product(get(bPtr), add(get(image), bytes(i32.mul(get(c0), get(plane)))), get(g.P))],
           [
-            call(
-              gemm.gemm,
-              get(g.OCg),
-              get(a),
-              i32.const(4),
-              bytes(get(g.R)),
-              get(bPtr),
-              bytes(get(g.P)),
-              i32.const(4),
-              add(get(image), bytes(i32.mul(get(c0), get(plane)))),
-              bytes(get(g.P)),
-              i32.const(0),
-              i32.const(0),
-              i32.const(0),
-              get(rows),
-              i32.const(0),
-              get(g.P),
-              get(p.scratch),
-            ),
-          ],
-          [
-            call(
-              gemm.gemm,
-              get(g.OCg),
-              get(a),
-              i32.const(4),
-              bytes(get(g.R)),
-              get(bPtr),
-              bytes(get(g.P)),
-              i32.const(4),
-              get(dcols),
-              bytes(get(g.P)),
-              i32.const(0),
-              i32.const(0),
-              i32.const(0),
-              get(rows),
-              i32.const(0),
-              get(g.P),
-              get(p.scratch),
-            ),
             call(m.zero, add(get(image), bytes(i32.mul(get(c0), get(plane)))), i32.mul(i32.sub(get(c1), get(c0)), get(plane))),
-            call(unfold.col2im, get(p.geo), get(image), get(r0), i32.add(get(r0), get(rows)), get(dcols)),
+            // Blocks of blockB output rows: dcols holds one block at a time (and is still in cache when col2im reads it).
+            forRange(
+              oh0,
+              i32.const(0),
+              get(g.OH),
+              get(g.blockB),
+              set(oh1, min(i32.add(get(oh0), get(g.blockB)), get(g.OH))),
+              set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
+              product(add(get(bPtr), bytes(i32.mul(get(oh0), get(g.OW)))), get(dcols), get(pc)),
+              call(unfold.col2im, get(p.geo), get(image), get(r0), i32.add(get(r0), get(rows)), get(oh0), get(oh1), get(dcols)),
+            ),
           ],
         ),
       ),
@@ -440,4 +357,114 @@ function gradWeightGemm(
     i32.sub(get(r1), get(r0)),
     get(scratch),
   );
+}
+
+/** What a forward conv with a GEMM epilogue does per chunk: write the epilogue's record (gemm-epilogue.ts) for C = output rows of image n, group grp, from output row oh0. */
+export interface ConvForwardEpilogue {
+  readonly chunk: (
+    fn: FunctionBuilder,
+    at: {
+      readonly g: Readonly<Record<string, number>>;
+      readonly ep: number;
+      readonly scratch: number;
+      readonly n: number;
+      readonly grp: number;
+      readonly oh0: number;
+      readonly c: number;
+    },
+  ) => Code;
+}
+
+/**
+ * The forward conv's chunked kernel `name`(geo, chunk0, chunk1, scratch): over (image, group,
+ * block of output rows), the GEMM packing from the input, from a cols matrix or (1x1) from the
+ * image itself. With an epilogue it takes (geo, ep, chunk0, chunk1, scratch), and `gemm` must have
+ * been emitted with the matching tile epilogue.
+ */
+export function defineConvForward(
+  mod: ModuleBuilder,
+  name: string,
+  gemm: GemmFunctions,
+  unfold: ConvFunctions,
+  pack: ConvPackFunctions,
+  epilogue?: ConvForwardEpilogue,
+): void {
+  const params = epilogue ? i32Params("geo", "ep", "chunk0", "chunk1", "scratch") : CHUNK_PARAMS;
+  defineFunction(mod, name, { params, exported: true }, (named, fn) => {
+    const p = named as Record<"geo" | "ep" | "chunk0" | "chunk1" | "scratch", number>;
+    const { fields: g, code } = CONV.load(fn, p.geo);
+    const [ch, per, n, rem, grp, oh0, oh1, pc, image, a, c, bias, b, bRs, cols, table, padded] = locals(fn, "i32", 17);
+    return [
+      code,
+      set(per, i32.mul(get(g.groups), get(g.countA))),
+      // Scratch after the GEMM's: the cols matrix, or the row-offset table and the padded input.
+      set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      set(table, get(cols)),
+      set(padded, i32.add(get(table), i32.and(i32.add(bytes(get(g.R)), i32.const(15)), i32.const(-16)))),
+      forRange(
+        ch,
+        get(p.chunk0),
+        get(p.chunk1),
+        1,
+        decodeChunk(g, ch, per, n, rem, grp, oh0),
+        set(oh1, min(i32.add(get(oh0), get(g.blockA)), get(g.OH))),
+        set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
+        set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(g.H), get(g.W))))),
+        set(a, add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R))))),
+        set(c, add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW)))))),
+        set(bias, choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0))),
+        epilogue ? epilogue.chunk(fn, { g, ep: p.ep, scratch: p.scratch, n, grp, oh0, c }) : [],
+        ifElse(
+          get(g.packFromInput),
+          [
+            // The cols matrix is never built: its panels are packed from the input (conv-pack.ts).
+            call(pack.padInput, get(p.geo), get(image), get(oh0), get(oh1), get(padded), get(table)),
+            gemmLoops(fn, gemm, {
+              K: get(g.R),
+              a,
+              aRs: bytes(get(g.R)),
+              aCs: i32.const(4),
+              c,
+              cRs: bytes(get(g.P)),
+              beta: i32.const(0),
+              bias,
+              i0: i32.const(0),
+              i1: get(g.OCg),
+              j0: i32.const(0),
+              j1: get(pc),
+              scratch: p.scratch,
+              markLast: epilogue !== undefined,
+              packB: (k0, kc, n0, nc, pb) => call(pack.packConvB, get(p.geo), get(padded), get(table), get(k0), get(kc), get(n0), get(nc), get(pb)),
+            }),
+          ],
+          [
+            ifElse(
+              get(g.pointwise),
+              [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
+              [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
+            ),
+            call(
+              gemm.gemm,
+              get(g.R),
+              get(a),
+              bytes(get(g.R)),
+              i32.const(4),
+              get(b),
+              get(bRs),
+              i32.const(4),
+              get(c),
+              bytes(get(g.P)),
+              i32.const(0),
+              get(bias),
+              i32.const(0),
+              get(g.OCg),
+              i32.const(0),
+              get(pc),
+              get(p.scratch),
+            ),
+          ],
+        ),
+      ),
+    ];
+  });
 }

@@ -49,7 +49,31 @@ const ZERO_I = (): Code => i32x4.splat(i32.const(0));
 const ONE_BITS = 0x3f800000;
 const widenBytes = (bytes4: Code): Code => i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes4));
 
-type Form = (args: Code[], temp: number) => Code;
+/** Code for one step from its arguments' code; `temp` is a scratch local of the form's kind (v128 or f32). */
+export type Form = (args: Code[], temp: number) => Code;
+
+/**
+ * Vector and scalar code for each step of a program whose value types are `types` (the inputs',
+ * then each step's): undefined for a const, which constInit sets once before any loop.
+ */
+export function programForms(steps: readonly FusedStep[], types: readonly TensorMeta[]): ({ v: Form; s: Form } | undefined)[] {
+  const inputs = types.length - steps.length;
+  return steps.map((s) => {
+    if (s.op === "const") return undefined;
+    if (isSquare(s, steps, inputs)) return { v: ([a]: Code[]) => f32x4.mul(a!, a!), s: ([a]: Code[]) => f32.mul(a!, a!) };
+    return stepForms(
+      s,
+      s.args.map((a) => types[a]!.dtype),
+    );
+  });
+}
+
+/** Sets a const step's vector and scalar locals (a bool as a lane mask and 0/1); no code for any other step. */
+export function constInit(s: FusedStep, vec: number, sca: number): Code {
+  if (s.op !== "const") return [];
+  if (s.to === "bool") return [set(sca, i32.const(s.value ? 1 : 0)), set(vec, i32x4.splat(i32.const(s.value ? -1 : 0)))];
+  return [set(vec, f32x4.const(s.value!)), set(sca, f32.const(s.value!))];
+}
 
 /** Vector and scalar code for one step, given its argument dtypes. */
 function stepForms(step: FusedStep, argTypes: readonly DType[]): { v: Form; s: Form } {
@@ -123,14 +147,7 @@ export function fusedModuleBytes(
     const outPtr = locals(fn, "i32", outputs.length);
     /** Address of element i of a row starting at `base`: bool 1 byte, float32 4 bytes. */
     const at = (base: number, bool: boolean): Code => i32.add(get(base), bool ? get(i) : i32.shl(get(i), i32.const(2)));
-    const forms = steps.map((s) => {
-      if (s.op === "const") return undefined;
-      if (isSquare(s, steps, N)) return { v: ([a]: Code[]) => f32x4.mul(a!, a!), s: ([a]: Code[]) => f32.mul(a!, a!) };
-      return stepForms(
-        s,
-        s.args.map((a) => types[a]!.dtype),
-      );
-    });
+    const forms = programForms(steps, types);
 
     const body = (vector: boolean): Code[] => [
       ...rowConstant.map((constant, k) => {
@@ -168,11 +185,7 @@ export function fusedModuleBytes(
 
     return [
       // Constants: built once.
-      ...steps.map((s, k) => {
-        if (s.op !== "const") return [];
-        if (s.to === "bool") return [set(sca[N + k]!, i32.const(s.value ? 1 : 0)), set(vec[N + k]!, i32x4.splat(i32.const(s.value ? -1 : 0)))];
-        return [set(vec[N + k]!, f32x4.const(s.value!)), set(sca[N + k]!, f32.const(s.value!))];
-      }),
+      ...steps.map((s, k) => constInit(s, vec[N + k]!, sca[N + k]!)),
       set(row, i32.mul(get(param("chunk0")), get(param("rowsPerChunk")))),
       set(last, minS(i32.mul(get(param("chunk1")), get(param("rowsPerChunk"))), get(param("rows")))),
       whileLoop(

@@ -10,19 +10,38 @@
  * Chunks are (image, group, block of `rowBlock` rows of C); every output is one sequential sum
  * over k whatever the split.
  */
-import type { Code, ModuleBuilder } from "../encoder.ts";
-import { defineFunction, locals } from "../define.ts";
+import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
+import { defineFunction, i32Params, locals } from "../define.ts";
 import { choose, f32, f32x4, forRange, get, i32, inc, minS, set, v128, when, whileLoop } from "../instructions.ts";
 import { Struct } from "../struct.ts";
 
 /** One narrow GEMM per (image, group): A at weight + group·aGroup, B at image + (n·groups + group)·bGroup, C likewise. */
 export const NARROW = new Struct(["weight", "image", "out", "bias", "M", "N", "K", "groups", "aGroup", "bGroup", "cGroup", "rowBlock", "rowBlocks"] as const);
 
+/**
+ * An elementwise program the narrow GEMM applies to each output as it stores it
+ * (gemm-epilogue-modules.ts), instead of storing the product for a second pass: called once with
+ * the kernel's function, for the code it emits there.
+ */
+export type NarrowEpilogue = (fn: FunctionBuilder) => {
+  /** Per chunk (`img` = n·groups + group; `ep` the descriptor): sets up what `store` reads. */
+  readonly chunk: (at: { readonly ep: number; readonly img: number; readonly g: Readonly<Record<string, number>> }) => Code;
+  /** Finishes `value` (4 outputs, or 1 as a scalar) of row `row` of C (in its group), column `col` (+ offset/4), stored at local `dst` + offset. */
+  readonly store: (value: Code, at: { readonly row: Code; readonly col: Code; readonly dst: number; readonly offset: number }, vector: boolean) => Code;
+};
+
 export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): void {
+  defineGemmNarrow(mod, options, "gemmNarrow");
+}
+
+/** The kernel `name`(geo, chunk0, chunk1, scratch), or with an epilogue `name`(geo, ep, chunk0, chunk1, scratch). */
+export function defineGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }, name: string, epilogue?: NarrowEpilogue): void {
   const madd = (x: Code, y: Code, z: Code): Code => (options.fma ? f32x4.relaxedMadd(x, y, z) : f32x4.add(z, f32x4.mul(x, y)));
-  const params = { geo: "i32", chunk0: "i32", chunk1: "i32", scratch: "i32" } as const;
-  defineFunction(mod, "gemmNarrow", { params }, (p, fn) => {
+  const params = epilogue ? i32Params("geo", "ep", "chunk0", "chunk1", "scratch") : i32Params("geo", "chunk0", "chunk1", "scratch");
+  defineFunction(mod, name, { params }, (named, fn) => {
+    const p = named as Record<"geo" | "ep" | "chunk0" | "chunk1" | "scratch", number>;
     const { fields: g, code } = NARROW.load(fn, p.geo);
+    const finish = epilogue?.(fn);
     const [ch, img, grp, rb, i, i1, j, k, a, b, c, aRow, bCol, cRow, aRs, bRs, bias] = locals(fn, "i32", 17);
     const acc = locals(fn, "v128", 8);
     const sums = locals(fn, "f32", 4);
@@ -32,6 +51,14 @@ export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): v
     /** Row i + r's bias, or 0 without one. */
     const biasOrZero = (r: number): Code =>
       choose("f32", get(bias), f32.load(i32.add(get(bias), i32.shl(i32.add(get(i), i32.const(r)), i32.const(2)))), f32.const(0));
+
+    /** Stores a vector (or a scalar) of row i + r at cRow + offset, through the epilogue if there is one. */
+    const put = (value: Code, r: number, offset: number, vector: boolean): Code =>
+      finish
+        ? finish.store(value, { row: i32.add(get(i), i32.const(r)), col: get(j), dst: cRow, offset }, vector)
+        : vector
+          ? v128.store(get(cRow), value, offset)
+          : f32.store(get(cRow), value, offset);
 
     /** A tile of `rows` x 4·`vectors` outputs at (i, j): sums over k of A rows (splatted) times B row segments. */
     const vectorTile = (rows: number, vectors: number): Code => [
@@ -56,7 +83,7 @@ export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): v
       Array.from({ length: rows }, (_, r) => [
         set(cRow, i32.add(rowAddr(c, r, bRs), i32.shl(get(j), i32.const(2)))),
         set(av, f32x4.splat(biasOrZero(r))),
-        Array.from({ length: vectors }, (_, v) => v128.store(get(cRow), f32x4.add(get(acc[r * vectors + v]!), get(av)), v * 16)),
+        Array.from({ length: vectors }, (_, v) => put(f32x4.add(get(acc[r * vectors + v]!), get(av)), r, v * 16, true)),
       ]),
     ];
 
@@ -75,7 +102,10 @@ export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): v
         inc(aRow, 4),
         inc(bCol, get(bRs)),
       ),
-      Array.from({ length: rows }, (_, r) => f32.store(i32.add(rowAddr(c, r, bRs), i32.shl(get(j), i32.const(2))), f32.add(get(sums[r]!), biasOrZero(r)))),
+      Array.from({ length: rows }, (_, r) => [
+        set(cRow, i32.add(rowAddr(c, r, bRs), i32.shl(get(j), i32.const(2)))),
+        put(f32.add(get(sums[r]!), biasOrZero(r)), r, 0, false),
+      ]),
     ];
 
     /** All columns of `rows` rows starting at row i (a, c point at row i). */
@@ -104,6 +134,7 @@ export function emitGemmNarrow(mod: ModuleBuilder, options: { fma: boolean }): v
         set(a, i32.add(i32.add(get(g.weight), i32.mul(get(grp), get(g.aGroup))), i32.mul(get(i), get(aRs)))),
         set(b, i32.add(get(g.image), i32.mul(get(img), get(g.bGroup)))),
         set(c, i32.add(i32.add(get(g.out), i32.mul(get(img), get(g.cGroup))), i32.mul(get(i), get(bRs)))),
+        finish ? finish.chunk({ ep: p.ep, img, g }) : [],
         set(bias, get(g.bias)),
         when(get(bias), set(bias, i32.add(get(bias), i32.shl(i32.mul(get(grp), get(g.M)), i32.const(2))))),
         whileLoop(

@@ -19,11 +19,33 @@ export const KC = 384;
 export const MC = 128;
 export const NC = 1024;
 
-/** Bytes of per-thread scratch the GEMM needs: packed A block, packed B block, one spill tile. */
-export const GEMM_SCRATCH_BYTES = MC * KC * 4 + KC * NC * 4 + MR * NR * 4;
+/** Bytes of the per-thread record a GEMM with an epilogue reads its operands' addresses from (gemm-epilogue.ts). */
+export const EPILOGUE_CONTEXT_BYTES = 128;
+
+/** Bytes of per-thread scratch the GEMM needs: packed A block, packed B block, one spill tile, the epilogue's record. */
+export const GEMM_SCRATCH_BYTES = MC * KC * 4 + KC * NC * 4 + MR * NR * 4 + EPILOGUE_CONTEXT_BYTES;
 export const PACK_A_OFFSET = 0;
 export const PACK_B_OFFSET = MC * KC * 4;
 export const TILE_OFFSET = PACK_B_OFFSET + KC * NC * 4;
+export const EPILOGUE_CONTEXT_OFFSET = TILE_OFFSET + MR * NR * 4;
+
+/** Bit of the tile's `beta` argument that marks the last K block, where a tile with an epilogue applies it. */
+export const LAST_BLOCK = 2;
+
+/** The tile's parameters (locals) and its accumulators, as an epilogue sees them. */
+export interface TileLocals {
+  readonly c: number;
+  readonly cRs: number;
+  readonly beta: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly tmp: number;
+  /** acc[2·row + half]: columns 4·half.. of the tile's row. */
+  readonly acc: readonly number[];
+}
+
+/** Code that finishes a tile of the last K block: reads C where beta's bit 0 is set, applies the program, stores every output. */
+export type TileEpilogue = (fn: FunctionBuilder, tile: TileLocals) => Code;
 
 export interface GemmFunctions {
   readonly packA: FunctionBuilder;
@@ -197,7 +219,7 @@ function emitPackB(mod: ModuleBuilder): FunctionBuilder {
  * tile(kc, pa, pb, c, cRs, beta, bias, rows, cols, tmp): the 4x8 micro-kernel over packed panels.
  * C = acc (+ bias[row]) (+ C when beta); only rows x cols of the tile are written.
  */
-function emitTile(mod: ModuleBuilder, fma: boolean): FunctionBuilder {
+function emitTile(mod: ModuleBuilder, fma: boolean, epilogue?: TileEpilogue): FunctionBuilder {
   return defineFunction(mod, "tile", { params: i32Params("kc", "pa", "pb", "c", "cRs", "beta", "bias", "rows", "cols", "tmp"), exported: false }, (p, fn) => {
     const acc = locals(fn, "v128", 8);
     const [a, b0, b1] = locals(fn, "v128", 3);
@@ -216,25 +238,7 @@ function emitTile(mod: ModuleBuilder, fma: boolean): FunctionBuilder {
     // V8 hoists the loads of an unrolled body ahead of the arithmetic and then spills: no unrolling.
     const UNROLL = 1;
     const rowAddr = (row: number): Code => (row === 0 ? get(p.c) : i32.add(get(p.c), i32.mul(get(p.cRs), i32.const(row))));
-    return [
-      acc.map((v) => set(v, f32x4.const(0))),
-      set(kk, get(p.kc)),
-      whileLoop(
-        i32.ge_s(get(kk), i32.const(UNROLL)),
-        Array.from({ length: UNROLL }, (_, u) => step(u * 16, u * 32)),
-        inc(p.pa, 16 * UNROLL),
-        inc(p.pb, 32 * UNROLL),
-        inc(kk, -UNROLL),
-      ),
-      whileLoop(i32.gt_s(get(kk), i32.const(0)), step(0, 0), inc(p.pa, 16), inc(p.pb, 32), inc(kk, -1)),
-      when(
-        get(p.bias),
-        [0, 1, 2, 3].map((row) => [
-          set(a, v128.load32Splat(get(p.bias), row * 4)),
-          set(acc[2 * row]!, f32x4.add(get(acc[2 * row]!), get(a))),
-          set(acc[2 * row + 1]!, f32x4.add(get(acc[2 * row + 1]!), get(a))),
-        ]),
-      ),
+    const store: Code = [
       ifElse(
         i32.and(i32.eq(get(p.rows), i32.const(MR)), i32.eq(get(p.cols), i32.const(NR))),
         [
@@ -281,6 +285,27 @@ function emitTile(mod: ModuleBuilder, fma: boolean): FunctionBuilder {
           ),
         ],
       ),
+    ];
+    return [
+      acc.map((v) => set(v, f32x4.const(0))),
+      set(kk, get(p.kc)),
+      whileLoop(
+        i32.ge_s(get(kk), i32.const(UNROLL)),
+        Array.from({ length: UNROLL }, (_, u) => step(u * 16, u * 32)),
+        inc(p.pa, 16 * UNROLL),
+        inc(p.pb, 32 * UNROLL),
+        inc(kk, -UNROLL),
+      ),
+      whileLoop(i32.gt_s(get(kk), i32.const(0)), step(0, 0), inc(p.pa, 16), inc(p.pb, 32), inc(kk, -1)),
+      when(
+        get(p.bias),
+        [0, 1, 2, 3].map((row) => [
+          set(a, v128.load32Splat(get(p.bias), row * 4)),
+          set(acc[2 * row]!, f32x4.add(get(acc[2 * row]!), get(a))),
+          set(acc[2 * row + 1]!, f32x4.add(get(acc[2 * row + 1]!), get(a))),
+        ]),
+      ),
+      epilogue ? ifElse(i32.and(get(p.beta), i32.const(LAST_BLOCK)), [epilogue(fn, { ...p, acc })], [store]) : store,
     ];
   });
 }
@@ -344,6 +369,8 @@ export interface GemmOperands {
   readonly scratch: number;
   /** Packs B's rows [k0, k0 + kc) x columns [n0, n0 + nc) into NR-column panels at pb (all locals). */
   readonly packB: (k0: number, kc: number, n0: number, nc: number, pb: number) => Code;
+  /** Tell the tiles of the last K block so (LAST_BLOCK): for a tile with an epilogue. */
+  readonly markLast?: boolean;
 }
 
 /**
@@ -389,7 +416,9 @@ export function gemmLoops(fn: FunctionBuilder, gemm: Pick<GemmFunctions, "packA"
             get(pb),
             i32.add(i32.add(get(o.c), i32.mul(get(m0), o.cRs)), i32.shl(get(n0), i32.const(2))),
             o.cRs,
-            i32.or(o.beta, i32.eqz(get(first))),
+            o.markLast
+              ? i32.or(i32.or(o.beta, i32.eqz(get(first))), choose("i32", i32.ge_s(i32.add(get(k0), get(kc)), get(K)), i32.const(LAST_BLOCK), i32.const(0)))
+              : i32.or(o.beta, i32.eqz(get(first))),
             o.bias === undefined
               ? i32.const(0)
               : choose("i32", i32.and(get(first), i32.ne(get(o.bias), i32.const(0))), i32.add(get(o.bias), i32.shl(get(m0), i32.const(2))), i32.const(0)),
@@ -406,7 +435,7 @@ export function gemmLoops(fn: FunctionBuilder, gemm: Pick<GemmFunctions, "packA"
  * rows [i0, i1) x columns [j0, j1) of C (+)= A · B, blocked and packed through `scratch`.
  * `bias` (a per-row vector, or 0) is added once; `beta` keeps what C held.
  */
-function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuilder, blk: FunctionBuilder): FunctionBuilder {
+function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: FunctionBuilder, blk: FunctionBuilder, markLast: boolean): FunctionBuilder {
   const params = i32Params("K", "a", "aRs", "aCs", "b", "bRs", "bCs", "c", "cRs", "beta", "bias", "i0", "i1", "j0", "j1", "scratch");
   return defineFunction(mod, "gemmRange", { params, exported: false }, (p, fn) =>
     gemmLoops(
@@ -426,6 +455,7 @@ function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: Functi
         j0: get(p.j0),
         j1: get(p.j1),
         scratch: p.scratch,
+        markLast,
         packB: (k0, kc, n0, nc, pb) =>
           call(
             packB,
@@ -441,12 +471,16 @@ function emitGemmRange(mod: ModuleBuilder, packA: FunctionBuilder, packB: Functi
   );
 }
 
-/** `fma`: use f32x4.relaxed_madd in the micro-kernel (the host must support relaxed SIMD). */
-export function emitGemm(mod: ModuleBuilder, options: { fma: boolean }): GemmFunctions {
+/**
+ * `fma`: use f32x4.relaxed_madd in the micro-kernel (the host must support relaxed SIMD).
+ * `epilogue`: the tiles of the last K block finish with it (the product never reaches memory
+ * first); callers of gemmLoops must then set markLast.
+ */
+export function emitGemm(mod: ModuleBuilder, options: { fma: boolean; epilogue?: TileEpilogue }): GemmFunctions {
   const packA = emitPackA(mod);
   const packB = emitPackB(mod);
-  const tile = emitTile(mod, options.fma);
+  const tile = emitTile(mod, options.fma, options.epilogue);
   const blk = emitBlock(mod, tile);
-  const gemm = emitGemmRange(mod, packA, packB, blk);
+  const gemm = emitGemmRange(mod, packA, packB, blk, options.epilogue !== undefined);
   return { packA, packB, tile, block: blk, gemm };
 }

@@ -3,17 +3,35 @@
  * Batch offsets come from a table of (aOffset, bOffset) byte pairs, so any batch strides —
  * broadcast (0) included — work without copying.
  */
-import type { FunctionBuilder, ModuleBuilder } from "../encoder.ts";
+import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { call, forRange, get, i32, minS, set } from "../instructions.ts";
 import type { GemmFunctions } from "./gemm.ts";
 
 const min = (a: number, b: number) => minS(get(a), get(b));
 
-export function emitMatmul(mod: ModuleBuilder, g: GemmFunctions): FunctionBuilder {
-  const params = i32Params("M", "N", "K", "a", "aRs", "aCs", "b", "bRs", "bCs", "c", "table", "mb", "nb", "gm", "gn", "chunk0", "chunk1", "scratch");
-  return defineFunction(mod, "matmul", { params }, (p, fn) => {
-    const [ch, per, batch, rem, mi, ni, i0, i1, j0, j1, entry, end] = locals(fn, "i32", 12);
+/**
+ * With a GEMM epilogue (`g` emitted with its tile epilogue), the kernel takes an `ep` argument
+ * before chunk0, each batch's table entry also holds one byte offset per extra input after the
+ * (aOffset, bOffset) pair, and `chunk` writes the epilogue's record for C = batch `batch`.
+ */
+export interface MatmulEpilogue {
+  readonly extras: number;
+  readonly chunk: (
+    fn: FunctionBuilder,
+    at: { readonly ep: number; readonly scratch: number; readonly entry: number; readonly c: number; readonly N: number },
+  ) => Code;
+}
+
+/** Bytes of one batch's entry of the offsets table: a and b, then each extra input of an epilogue. */
+export const matmulTableEntryBytes = (extras: number): number => 8 + 4 * extras;
+
+export function emitMatmul(mod: ModuleBuilder, g: GemmFunctions, name = "matmul", epilogue?: MatmulEpilogue): FunctionBuilder {
+  const head = ["M", "N", "K", "a", "aRs", "aCs", "b", "bRs", "bCs", "c", "table", "mb", "nb", "gm", "gn"] as const;
+  const params = i32Params(...head, ...(epilogue ? (["ep"] as const) : []), "chunk0", "chunk1", "scratch");
+  return defineFunction(mod, name, { params }, (named, fn) => {
+    const p = named as Record<(typeof head)[number] | "ep" | "chunk0" | "chunk1" | "scratch", number>;
+    const [ch, per, batch, rem, mi, ni, i0, i1, j0, j1, entry, end, c] = locals(fn, "i32", 13);
     return [
       set(per, i32.mul(get(p.gm), get(p.gn))),
       forRange(
@@ -31,7 +49,9 @@ export function emitMatmul(mod: ModuleBuilder, g: GemmFunctions): FunctionBuilde
         set(j0, i32.mul(get(ni), get(p.nb))),
         set(end, i32.add(get(j0), get(p.nb))),
         set(j1, min(p.N, end)),
-        set(entry, i32.add(get(p.table), i32.shl(get(batch), i32.const(3)))),
+        set(entry, i32.add(get(p.table), i32.mul(get(batch), i32.const(matmulTableEntryBytes(epilogue?.extras ?? 0))))),
+        set(c, i32.add(get(p.c), i32.shl(i32.mul(i32.mul(get(batch), get(p.M)), get(p.N)), i32.const(2)))),
+        epilogue ? epilogue.chunk(fn, { ep: p.ep, scratch: p.scratch, entry, c, N: p.N }) : [],
         call(
           g.gemm,
           get(p.K),
@@ -41,7 +61,7 @@ export function emitMatmul(mod: ModuleBuilder, g: GemmFunctions): FunctionBuilde
           i32.add(get(p.b), i32.load(get(entry), 4)),
           get(p.bRs),
           get(p.bCs),
-          i32.add(get(p.c), i32.shl(i32.mul(i32.mul(get(batch), get(p.M)), get(p.N)), i32.const(2))),
+          get(c),
           i32.shl(get(p.N), i32.const(2)),
           i32.const(0),
           i32.const(0),

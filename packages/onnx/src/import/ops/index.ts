@@ -17,6 +17,31 @@ import { RESIZE_IMPORTERS } from "./resize.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
 import { TOPK_IMPORTERS } from "./topk.ts";
 import { TRIGONOMETRY_IMPORTERS } from "./trigonometry.ts";
+import { SIGNAL_IMPORTERS } from "./signal.ts";
+import { WINDOW_IMPORTERS } from "./windows.ts";
+import { GRID_SAMPLE_IMPORTERS } from "./grid-sample.ts";
+import { NMS_IMPORTERS } from "./non-max-suppression.ts";
+import { ROI_ALIGN_IMPORTERS } from "./roi-align.ts";
+import { AFFINE_GRID_IMPORTERS } from "./affine-grid.ts";
+import { COL2IM_IMPORTERS } from "./col2im.ts";
+import { CENTER_CROP_PAD_IMPORTERS } from "./center-crop-pad.ts";
+import { MAX_UNPOOL_IMPORTERS } from "./max-unpool.ts";
+import { EINSUM_IMPORTERS } from "./einsum.ts";
+import { TRIANGULAR_IMPORTERS } from "./triangular.ts";
+import { ONE_HOT_IMPORTERS } from "./one-hot.ts";
+import { LP_NORMALIZATION_IMPORTERS } from "./lp-normalization.ts";
+import { LP_POOL_IMPORTERS } from "./lp-pool.ts";
+import { SHRINK_IMPORTERS } from "./shrink.ts";
+import { REVERSE_SEQUENCE_IMPORTERS } from "./reverse-sequence.ts";
+import { BITWISE_IMPORTERS } from "./bitwise.ts";
+import { COMPRESS_IMPORTERS } from "./compress.ts";
+import { DET_IMPORTERS } from "./det.ts";
+import { ONNX_ATTENTION_IMPORTERS } from "./onnx-attention.ts";
+import { ROTARY_EMBEDDING_IMPORTERS } from "./rotary-embedding.ts";
+import { UNIQUE_IMPORTERS } from "./unique.ts";
+import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
+import { LOSS_IMPORTERS } from "./losses.ts";
+import { SAMPLING_IMPORTERS } from "./sampling.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -40,6 +65,31 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...RANDOM_IMPORTERS,
   ...ND_INDEX_IMPORTERS,
   ...CUMSUM_IMPORTERS,
+  ...SIGNAL_IMPORTERS,
+  ...WINDOW_IMPORTERS,
+  ...GRID_SAMPLE_IMPORTERS,
+  ...NMS_IMPORTERS,
+  ...ROI_ALIGN_IMPORTERS,
+  ...AFFINE_GRID_IMPORTERS,
+  ...COL2IM_IMPORTERS,
+  ...CENTER_CROP_PAD_IMPORTERS,
+  ...MAX_UNPOOL_IMPORTERS,
+  ...EINSUM_IMPORTERS,
+  ...TRIANGULAR_IMPORTERS,
+  ...ONE_HOT_IMPORTERS,
+  ...LP_NORMALIZATION_IMPORTERS,
+  ...LP_POOL_IMPORTERS,
+  ...SHRINK_IMPORTERS,
+  ...REVERSE_SEQUENCE_IMPORTERS,
+  ...BITWISE_IMPORTERS,
+  ...COMPRESS_IMPORTERS,
+  ...DET_IMPORTERS,
+  ...ONNX_ATTENTION_IMPORTERS,
+  ...ROTARY_EMBEDDING_IMPORTERS,
+  ...UNIQUE_IMPORTERS,
+  ...TENSOR_SCATTER_IMPORTERS,
+  ...LOSS_IMPORTERS,
+  ...SAMPLING_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

@@ -1,6 +1,7 @@
 /**
  * What each supported ONNX operator does not do (beyond the dtypes every op shares), as OPS.md
- * lists it. Keep it beside the lowerings: a new refusal in an op file belongs here too.
+ * lists it. Keep it beside the lowerings: a new refusal in an op file belongs here too. An op of
+ * another domain whose name ai.onnx also uses is keyed `domain.op`.
  */
 export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   AveragePool: "1-D to 3-D (3-D as two 2-D passes); auto_pad SAME needs static spatial dims",
@@ -21,7 +22,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MatMulNBits: "2, 4 or 8 bits; weights dequantised at import; no g_idx",
   MaxPool: "1-D to 3-D; no Indices output",
   MultiHeadAttention: "no past_sequence_length/cache_indirection or qk output",
-  Attention: "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
+  "com.microsoft.Attention": "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
   GroupQueryAttention: "float KV cache; seqlens_k and total_sequence_length read per run; no quantised or sliding-window cache, q/k norm or output_qk",
   Pad: "modes constant, reflect, edge; pads known at import (or per run via OnnxSession)",
   QLinearConv: "1-D and 2-D; scales known at import; summed in float32 (exact while partial sums stay below 2^24)",
@@ -30,13 +31,28 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   DequantizeLinear: "uint8, int8 and int32, per tensor or per axis (no blocked quantisation)",
   Range: "bounds known at import, or computed per run by OnnxSession",
   Resize: "needs the input's shape (OnnxSession binds it); scales or sizes known at import",
-  RotaryEmbedding: "no packed batching; rotary dim = 2 × the cache's width",
+  "com.microsoft.RotaryEmbedding": "no packed batching; rotary dim = 2 × the cache's width",
   Scan: "opset 9+ (Scan-8 refused); unrolled over a sequence length known at import (at most 4,096)",
   ScatterElements: "reduction none or add",
   NonZero: "its input's values known at import, or computed per run by OnnxSession (at most 4,096 elements)",
   GatherND: "batch_dims 0",
   ScatterND: "batch_dims 0; reduction none or add",
   CumSum: "axis known at import",
+  DFT: "static shape; axis and dft_length known at import; one matmul by a cos/sin matrix of at most 2^24 entries (length 2,048 complex, 4,096 real one-sided)",
+  STFT: "static shape; frame_step and frame_length known at import; DFT matrix limit as DFT",
+  HannWindow: "size known at import (or per run via OnnxSession)",
+  HammingWindow: "size known at import (or per run via OnnxSession)",
+  BlackmanWindow: "size known at import (or per run via OnnxSession)",
+  MelWeightMatrix: "all inputs known at import (or per run via OnnxSession)",
+  GridSample:
+    "static shapes; cubic over at most 3 spatial dims; cubic with border padding clamps each tap (PyTorch, onnxruntime), not the position first (ONNX reference); computed in float32",
+  NonMaxSuppression: "boxes, scores and thresholds known at import, or computed per run by OnnxSession (at most 4,096 values each); selection on the host",
+  AffineGrid: "2-D and 3-D; size known at import",
+  CenterCropPad: "static input shape; shape known at import",
+  Col2Im: "static input shape; image_shape and block_shape known at import",
+  MaxUnpool: "static shapes; output_shape known at import; indices address output_shape (PyTorch, onnxruntime), not the unpooled shape (ONNX reference)",
+  RoiAlign:
+    "rois and batch_indices known at import, or computed per run by OnnxSession (at most 4,096 values each); static X shape; at most 2^24 bilinear taps over all bins",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",
@@ -47,4 +63,24 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Tile: "repeats known at import (or per run via OnnxSession)",
   TopK: "k known at import, along a dim known at import",
   Upsample: "needs the input's shape; opset 1's experimental form (height_scale/width_scale) included",
+  Einsum: "needs the operands' shapes (OnnxSession binds them)",
+  Trilu: "needs the input's last two dims",
+  OneHot: "depth known at import (or per run via OnnxSession)",
+  EyeLike: "needs the input's shape",
+  Compress: "condition known at import, or computed per run by OnnxSession; a condition selecting nothing is refused (no empty tensors)",
+  LpNormalization: "p 1 or 2",
+  LpPool: "1-D to 3-D, as AveragePool",
+  BitwiseNot: "uint32/uint64 refused (results past int32's range); uint16 must be declared as such (graph input/output or value_info)",
+  BitShift: "uint32/uint64 held in int32: values and left-shift results below 2^31; uint16 wraps at 16 bits where declared as such",
+  Det: "needs the input's shape (elimination unrolled over M)",
+  ReverseSequence: "needs the input's shape",
+  Attention: "needs the inputs' shapes (OnnxSession binds them); opset 24's errata semantics (bottom-right causal mask) for 23 too",
+  RotaryEmbedding: "needs the input's shape",
+  TensorScatter: "needs the cache's and the update's shapes; write_indices may be read at run time",
+  Scatter: "as ScatterElements without a reduction",
+  NegativeLogLikelihoodLoss: "needs the input's shape",
+  SoftmaxCrossEntropyLoss: "needs the input's shape",
+  Bernoulli: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
+  Multinomial: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
+  Unique: "its input's values known at import, or computed per run by OnnxSession (the outputs are constants of the plan)",
 };

@@ -1,5 +1,5 @@
 import { UnsupportedOpError } from "@polychip/hal";
-import type { ImportContext } from "../context.ts";
+import type { ImportContext, OnnxNode } from "../context.ts";
 import { bin, input, output, scalarLike, type OpImporter } from "./helpers.ts";
 import { window2dAttrs, windowAttrs, type WindowAttrs } from "./pooling-geometry.ts";
 
@@ -12,32 +12,40 @@ function pool(halOp: "maxPool2d" | "avgPool2d"): OpImporter {
   return (ctx, node) => {
     const x = input(ctx, node, 0);
     if (output(node, 1)) throw new UnsupportedOpError(`${ctx.where()}: the Indices output of MaxPool is not supported`);
-    const dims = ctx.dims(x);
-    const r = dims.length - 2;
-    const kernel = node.attrs.ints("kernel_shape");
-    if (!kernel) throw new UnsupportedOpError(`${ctx.where()}: missing kernel_shape`);
-    const win = windowAttrs(ctx, node, dims.slice(2), kernel);
     const extra = {
       ceilMode: node.attrs.int("ceil_mode", 0) === 1,
       ...(halOp === "avgPool2d" ? { countIncludePad: node.attrs.int("count_include_pad", 0) === 1 } : {}),
     };
-    const out = output(node);
-    if (r === 2) ctx.op(halOp, [x], { ...window2dAttrs(win, 0, 1), ...extra }, out);
-    else if (r === 1) {
-      const lifted: WindowAttrs = {
-        kernel: [1, ...win.kernel],
-        strides: [1, ...win.strides],
-        dilations: [1, ...win.dilations],
-        pads: [0, win.pads[0]!, 0, win.pads[1]!],
-      };
-      const y = ctx.op(halOp, [ctx.op("unsqueeze", [x], { axes: [2] })], { ...window2dAttrs(lifted, 0, 1), ...extra });
-      ctx.op("squeeze", [y], { axes: [2] }, out);
-    } else if (r === 3) pool3d(ctx, halOp, x, win, extra, out);
-    else throw new UnsupportedOpError(`${ctx.where()}: ${r}-D pooling is not supported`);
+    poolWindows(ctx, node, halOp, x, extra, output(node));
   };
 }
 
-function pool3d(ctx: ImportContext, halOp: string, x: string, win: WindowAttrs, extra: object, out: string | undefined): void {
+/**
+ * `x` pooled over the windows the node's attributes describe (kernel_shape, strides, pads or
+ * auto_pad, dilations) with `extra` HAL attrs; 1-D to 3-D. Returns the result's name.
+ */
+export function poolWindows(ctx: ImportContext, node: OnnxNode, halOp: "maxPool2d" | "avgPool2d", x: string, extra: object, out?: string): string {
+  const dims = ctx.dims(x);
+  const r = dims.length - 2;
+  const kernel = node.attrs.ints("kernel_shape");
+  if (!kernel) throw new UnsupportedOpError(`${ctx.where()}: missing kernel_shape`);
+  const win = windowAttrs(ctx, node, dims.slice(2), kernel);
+  if (r === 2) return ctx.op(halOp, [x], { ...window2dAttrs(win, 0, 1), ...extra }, out);
+  if (r === 1) {
+    const lifted: WindowAttrs = {
+      kernel: [1, ...win.kernel],
+      strides: [1, ...win.strides],
+      dilations: [1, ...win.dilations],
+      pads: [0, win.pads[0]!, 0, win.pads[1]!],
+    };
+    const y = ctx.op(halOp, [ctx.op("unsqueeze", [x], { axes: [2] })], { ...window2dAttrs(lifted, 0, 1), ...extra });
+    return ctx.op("squeeze", [y], { axes: [2] }, out);
+  }
+  if (r === 3) return pool3d(ctx, halOp, x, win, extra, out);
+  throw new UnsupportedOpError(`${ctx.where()}: ${r}-D pooling is not supported`);
+}
+
+function pool3d(ctx: ImportContext, halOp: string, x: string, win: WindowAttrs, extra: object, out: string | undefined): string {
   const [n, c, d, h, w] = ctx.shape(x, "3-D pooling");
   const planes = ctx.op(halOp, [ctx.op("reshape", [x], { shape: [n!, c! * d!, h!, w!] })], { ...window2dAttrs(win, 1, 2), ...extra });
   const [, , oh, ow] = ctx.shape(planes);
@@ -50,7 +58,7 @@ function pool3d(ctx: ImportContext, halOp: string, x: string, win: WindowAttrs, 
   };
   const pooled = ctx.op(halOp, [depthFirst], { ...window2dAttrs(depthWindow, 0, 1), ...extra });
   const [, , od] = ctx.shape(pooled);
-  ctx.op("reshape", [pooled], { shape: [n!, c!, od!, oh!, ow!] }, out);
+  return ctx.op("reshape", [pooled], { shape: [n!, c!, od!, oh!, ow!] }, out);
 }
 
 function globalPool(kind: "max" | "avg"): OpImporter {

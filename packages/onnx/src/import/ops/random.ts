@@ -10,7 +10,7 @@ import { input, output, type OpImporter } from "./helpers.ts";
  * A `seed` attribute (a float) picks the stream by its float32 bits; without one a stream is
  * drawn when the model is imported, and that plan then repeats it on every run.
  */
-function seedOf(node: OnnxNode): number {
+export function seedOf(node: OnnxNode): number {
   const seed = node.attrs.float("seed");
   if (seed === undefined) return (Math.random() * 2 ** 32) >>> 0;
   return new Uint32Array(Float32Array.of(seed).buffer)[0]!;

@@ -1,20 +1,15 @@
 /**
  * The 1-D resampling maps behind ONNX Resize, computed on the host as in the ONNX reference: for
- * each output index, the input position it samples (coordinate transformation), the neighbouring
+ * each output index, the input position it samples (resize-coordinates.ts), the neighbouring
  * taps (edge-clamped), and their coefficients (nearest, linear, cubic, with optional antialias
  * and exclude_outside). Resize is separable, so the importer applies one map per resized axis.
  */
 
-export type ResizeMode = "nearest" | "linear" | "cubic";
+import { sourceCoordinate, type AxisResize } from "./resize-coordinates.ts";
 
-export interface AxisResize {
-  readonly inputSize: number;
-  readonly outputSize: number;
-  /** The scale of this axis (output/input, or the given scale). */
-  readonly scale: number;
-  /** [start, end] of the region of interest (tf_crop_and_resize). */
-  readonly roi: readonly [number, number];
-}
+export type { AxisResize };
+
+export type ResizeMode = "nearest" | "linear" | "cubic";
 
 export interface ResizeSettings {
   readonly mode: ResizeMode;
@@ -31,34 +26,6 @@ export interface Sample {
   readonly taps: readonly number[];
   readonly coeffs: readonly number[];
   readonly extrapolated: boolean;
-}
-
-function sourcePosition(x: number, axis: AxisResize, s: ResizeSettings): number | undefined {
-  const { inputSize: input, outputSize, scale } = axis;
-  const outputWidth = scale * input;
-  switch (s.coordinateMode) {
-    case "align_corners":
-      return outputWidth === 1 ? 0 : (x * (input - 1)) / (outputWidth - 1);
-    case "asymmetric":
-      return x / scale;
-    case "tf_crop_and_resize": {
-      const [start, end] = axis.roi;
-      let p = outputWidth === 1 ? ((end - start) * (input - 1)) / 2 : (x * (end - start) * (input - 1)) / (outputWidth - 1);
-      p += start * (input - 1);
-      return p < 0 || p > input - 1 ? undefined : p;
-    }
-    case "pytorch_half_pixel":
-      return outputWidth === 1 ? -0.5 : (x + 0.5) / scale - 0.5;
-    case "half_pixel":
-      return (x + 0.5) / scale - 0.5;
-    case "half_pixel_symmetric": {
-      const adjustment = outputSize / outputWidth;
-      const offset = (input / 2) * (1 - adjustment);
-      return offset + (x + 0.5) / scale - 0.5;
-    }
-    default:
-      throw new Error(`unknown coordinate_transformation_mode '${s.coordinateMode}'`);
-  }
 }
 
 function nearestCoeffs(ratio: number, mode: string): number[] {
@@ -117,8 +84,8 @@ function nearestIndices(x: number, n: number, limit: number): number[] {
 export function axisSamples(axis: AxisResize, s: ResizeSettings): Sample[] {
   const out: Sample[] = [];
   for (let x = 0; x < axis.outputSize; x++) {
-    const pos = sourcePosition(x, axis, s);
-    if (pos === undefined) {
+    const pos = sourceCoordinate(x, axis, s.coordinateMode);
+    if (s.coordinateMode === "tf_crop_and_resize" && (pos < 0 || pos > axis.inputSize - 1)) {
       out.push({ taps: [], coeffs: [], extrapolated: true });
       continue;
     }

@@ -1,12 +1,15 @@
 import { ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
 import { axesOf, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { cornersSummed, isIdentityAxis, linearAxis, onnxruntimeGroup } from "./resize-linear.ts";
 import { axisSamples, type AxisResize, type ResizeMode, type ResizeSettings, type Sample } from "./resize-weights.ts";
 
 /**
- * Resize (and the older Upsample) as one map per resized axis: nearest is a gather of the chosen
- * input rows, linear and cubic gather their taps and sum them with host-computed coefficients
- * (a matmul with an [out, in] weight matrix when antialiasing widens the taps).
+ * Resize (and the older Upsample): linear without antialias interpolates the axes onnxruntime
+ * interpolates together in one sum over their corners, in its order (resize-linear.ts); otherwise
+ * one map per resized axis: nearest is a gather of the chosen input rows, cubic (and antialiased
+ * linear) gathers its taps and sums them with host-computed coefficients (a matmul with an
+ * [out, in] weight matrix when antialiasing widens the taps).
  * tf_crop_and_resize samples outside the region become the extrapolation value.
  */
 /** Resampling maps are built on the host: bound their size so a corrupt model cannot exhaust memory. */
@@ -101,17 +104,34 @@ const resize: OpImporter = (ctx, node) => {
     return [roi[k]!, roi[k + n]!];
   };
 
-  let y = x;
-  for (let d = 0; d < rank; d++) {
-    const axis: AxisResize = { inputSize: shape[d]!, outputSize: sizeOf[d]!, scale: scaleOf[d]!, roi: roiOf(d) };
-    let samples: Sample[];
+  const perAxis = shape.map((inputSize, d): AxisResize => ({ inputSize, outputSize: sizeOf[d]!, scale: scaleOf[d]!, roi: roiOf(d) }));
+  const known = <T>(build: () => T): T => {
     try {
-      samples = axisSamples(axis, settings);
+      return build();
     } catch (err) {
       throw new UnsupportedOpError(`${ctx.where()}: ${(err as Error).message}`);
     }
-    if (isIdentity(samples, axis.inputSize)) continue;
-    y = resampleAxis(ctx, y, d, samples, axis, settings);
+  };
+  let y = x;
+  let separable = [...perAxis.keys()];
+  if (mode === "linear" && !settings.antialias) {
+    // onnxruntime's joint interpolation of 2 or 3 axes (resize-linear.ts); any other resized axis stays separable.
+    const linear = known(() => perAxis.map((axis, d) => linearAxis(d, axis, settings.coordinateMode)));
+    const changed = separable.filter((d) => !isIdentityAxis(linear[d]!, shape[d]!));
+    const group = onnxruntimeGroup(scaleOf.map(Math.fround)) ?? (changed.length <= 3 ? changed : []);
+    if (group.some((d) => changed.includes(d)))
+      y = cornersSummed(
+        ctx,
+        x,
+        group.map((d) => linear[d]!),
+        settings.extrapolationValue,
+      );
+    separable = changed.filter((d) => !group.includes(d));
+  }
+  for (const d of separable) {
+    const samples = known(() => axisSamples(perAxis[d]!, settings));
+    if (isIdentity(samples, shape[d]!)) continue;
+    y = resampleAxis(ctx, y, d, samples, perAxis[d]!, settings);
   }
   ctx.bind(output(node), y);
 };
