@@ -2,7 +2,7 @@ import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError 
 import { deadCodeElimination, type Graph, type ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
-import { dtypeForOnnx, tensorFromProto, type HostTensor } from "../tensor.ts";
+import { dtypeForOnnx, type HostTensor } from "../tensor.ts";
 import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
 import { checkPlanBudget } from "./budget.ts";
@@ -52,8 +52,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   for (const [i, t] of (graph.initializer ?? []).entries()) {
     const name = t.name ?? "";
     if (!name) throw new FormatError(`ONNX initializer #${i} has no name`);
-    let saturated = false;
-    const value = tensorFromProto(t, `initializer '${name}'`, { clampInt: true, onClamp: () => (saturated = true) });
+    const { value, saturated } = ctx.decode(t, `initializer '${name}'`);
     ctx.declareConstant(name, value, saturated);
     ctx.declaredTypes.set(name, t.dataType ?? 0);
     initNames.add(name);
@@ -156,7 +155,8 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
   const scope = new Map([...ctx.scope, ...bindings]);
   for (const t of body.initializer ?? []) {
     const name = ctx.fresh(t.name || "initializer");
-    ctx.declareConstant(name, tensorFromProto(t, `initializer '${t.name}' of ${ctx.where()}`, { clampInt: true }));
+    // A subgraph's saturated int64 initializers are not tracked (as before sharing): only the value is used.
+    ctx.declareConstant(name, ctx.decode(t, `initializer '${t.name}' of ${ctx.where()}`).value);
     scope.set(t.name ?? "", name);
   }
   for (const n of body.node ?? []) for (const o of n.output ?? []) if (o) scope.set(o, ctx.fresh(o));

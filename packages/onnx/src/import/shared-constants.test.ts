@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { HostTensor } from "../tensor.ts";
+import { initializer } from "../testing/model-builder.ts";
+import { SharedConstants } from "./shared-constants.ts";
+
+const doubled = (t: HostTensor): HostTensor => ({ ...t, data: Float32Array.from(t.data, (v) => 2 * v) });
+
+test("an initializer is decoded once, and a fold of shared tensors is computed once", () => {
+  const shared = new SharedConstants();
+  const proto = initializer("w", [1, 2, 3], [3]);
+  const w = shared.tensor(proto, "w").value;
+  assert.equal(shared.tensor(proto, "w").value, w, "the same decoded tensor");
+  let computed = 0;
+  const fold = () => shared.fold("mul", [w, w], {}, 1, () => (computed++, [doubled(w)]));
+  const { result, folds } = shared.track(fold);
+  shared.acquire(folds);
+  assert.equal(fold()[0], result[0]);
+  assert.equal(computed, 1);
+  assert.deepEqual(Array.from(result[0]!.data), [2, 4, 6]);
+  assert.ok(shared.isShared(result[0]!), "a shared fold's output is shared in turn");
+});
+
+test("a fold reading a tensor that is not shared (a value computed from the input shapes) is computed every time", () => {
+  const shared = new SharedConstants();
+  const w = shared.tensor(initializer("w", [1, 2], [2]), "w").value;
+  const length: HostTensor = { dtype: "float32", shape: [1], data: Float32Array.of(7) };
+  let computed = 0;
+  for (let i = 0; i < 2; i++) shared.fold("add", [w, length], {}, 1, () => (computed++, [doubled(w)]));
+  assert.equal(computed, 2);
+  assert.equal(shared.foldCount, 0);
+});
+
+test("a fold goes when the last plan imported with it is released", () => {
+  const shared = new SharedConstants();
+  const w = shared.tensor(initializer("w", [1, 2, 3, 4], [4]), "w").value;
+  // A slice up to a length taken from the input shape: one fold per signature.
+  const sliceTo = (end: number) => shared.track(() => shared.fold("slice", [w], { starts: [0], ends: [end] }, 1, () => [doubled(w)])).folds;
+  const first = sliceTo(2);
+  shared.acquire(first);
+  const second = sliceTo(3);
+  shared.acquire(second);
+  assert.equal(shared.foldCount, 2);
+  shared.release(first);
+  assert.equal(shared.foldCount, 1, "the first plan's slice went with it");
+  shared.release(second);
+  assert.equal(shared.foldCount, 0);
+});

@@ -1,0 +1,130 @@
+import type { Attrs } from "@polychip/hal";
+import type { TensorProto } from "../proto/types.ts";
+import { tensorFromProto, type HostTensor } from "../tensor.ts";
+
+/** A TensorProto as the importer holds it: its values, and whether int64 values were saturated into int32. */
+export interface DecodedTensor {
+  readonly value: HostTensor;
+  readonly saturated: boolean;
+}
+
+/** One fold's results, with how many kept plans were imported using them. */
+interface Fold {
+  readonly values: readonly HostTensor[];
+  users: number;
+  /** The acquire count when an import last used it: a fold no plan holds survives two acquires unused. */
+  seen: number;
+}
+
+/**
+ * What the imports of one model share (OnnxSession imports once per input-shape signature): each
+ * initializer and Constant tensor is decoded once, and a fold whose inputs are all such tensors
+ * (or earlier shared folds: an int8 weight cast to float and centred on its zero point) is
+ * computed once. Every import then holds the same typed arrays, which the runtime's SharedWeights
+ * uploads once per device.
+ *
+ * A fold may still depend on the input shapes through its attributes (a Slice of a position table
+ * up to the sequence length), so folds live only as long as a kept plan was imported with them:
+ * `track` collects the folds one import used, `acquire` counts them for its plan, `release` when
+ * that plan is dropped. Decoded tensors live as long as the model.
+ */
+export class SharedConstants {
+  private readonly decoded = new WeakMap<TensorProto, DecodedTensor>();
+  /** Ids of the shared tensors (decoded or folded from shared ones): a fold's key names its inputs by them. */
+  private readonly ids = new WeakMap<HostTensor, number>();
+  private readonly folds = new Map<string, Fold>();
+  private nextId = 0;
+  private acquired = 0;
+  private touched: Set<string> | undefined;
+
+  /** The tensor `t` holds, decoded on first use (integers saturate into int32, as initializers do). */
+  tensor(t: TensorProto, what: string): DecodedTensor {
+    const known = this.decoded.get(t);
+    if (known) return known;
+    let saturated = false;
+    const value = tensorFromProto(t, what, { clampInt: true, onClamp: () => (saturated = true) });
+    const decoded = { value, saturated };
+    this.decoded.set(t, decoded);
+    this.share(value);
+    return decoded;
+  }
+
+  /**
+   * The outputs of `op` on constant `inputs`: computed once when every input is shared (the
+   * outputs are then shared too), by `compute` each time otherwise.
+   */
+  fold(op: string, inputs: readonly (HostTensor | undefined)[], attrs: Attrs, outputs: number, compute: () => HostTensor[]): readonly HostTensor[] {
+    const key = this.foldKey(op, inputs, attrs, outputs);
+    if (key === undefined) return compute();
+    this.touched?.add(key);
+    const known = this.folds.get(key);
+    if (known) {
+      known.seen = this.acquired;
+      return known.values;
+    }
+    const values = compute();
+    for (const v of values) this.share(v);
+    this.folds.set(key, { values, users: 0, seen: this.acquired });
+    return values;
+  }
+
+  /** Whether `t` is one of the tensors every import of the model may share. */
+  isShared(t: HostTensor): boolean {
+    return this.ids.has(t);
+  }
+
+  /** Runs one import, returning what it returns and the folds it used (for acquire). */
+  track<T>(importing: () => T): { readonly result: T; readonly folds: ReadonlySet<string> } {
+    const outer = this.touched;
+    const folds = new Set<string>();
+    this.touched = folds;
+    try {
+      return { result: importing(), folds };
+    } finally {
+      this.touched = outer;
+    }
+  }
+
+  /**
+   * Counts a kept plan as a user of `folds`. Folds no plan uses (from an import that stopped for a
+   * run-time value, to be retried once it is computed) go when two more plans were kept without them.
+   */
+  acquire(folds: ReadonlySet<string>): void {
+    this.acquired++;
+    for (const key of folds) {
+      const fold = this.folds.get(key);
+      if (fold) fold.users++;
+    }
+    for (const [key, fold] of this.folds) if (fold.users === 0 && fold.seen < this.acquired - 2) this.folds.delete(key);
+  }
+
+  /** A plan that used `folds` was dropped: folds no kept plan uses go. */
+  release(folds: ReadonlySet<string>): void {
+    for (const key of folds) {
+      const fold = this.folds.get(key);
+      if (fold && --fold.users <= 0) this.folds.delete(key);
+    }
+  }
+
+  /** How many folds are kept now. */
+  get foldCount(): number {
+    return this.folds.size;
+  }
+
+  private share(t: HostTensor): void {
+    if (!this.ids.has(t)) this.ids.set(t, this.nextId++);
+  }
+
+  /** The fold's key when at least one input is given and every given input is shared; undefined otherwise. */
+  private foldKey(op: string, inputs: readonly (HostTensor | undefined)[], attrs: Attrs, outputs: number): string | undefined {
+    let ids = "";
+    let given = 0;
+    for (const t of inputs) {
+      const id = t === undefined ? "-" : this.ids.get(t);
+      if (id === undefined) return undefined;
+      if (t !== undefined) given++;
+      ids += `${id},`;
+    }
+    return given === 0 ? undefined : `${op}|${outputs}|${ids}|${JSON.stringify(attrs)}`;
+  }
+}
