@@ -21,14 +21,27 @@ test("an initializer is decoded once, and a fold of shared tensors is computed o
   assert.ok(shared.isShared(result[0]!), "a shared fold's output is shared in turn");
 });
 
-test("a fold reading a tensor that is not shared (a value computed from the input shapes) is computed every time", () => {
+test("a fold reading a large tensor that is not shared (positions up to the input's length) is computed every time", () => {
   const shared = new SharedConstants();
   const w = shared.tensor(initializer("w", [1, 2], [2]), "w").value;
-  const length: HostTensor = { dtype: "float32", shape: [1], data: Float32Array.of(7) };
+  const positions: HostTensor = { dtype: "float32", shape: [100], data: Float32Array.from({ length: 100 }, (_, i) => i) };
   let computed = 0;
-  for (let i = 0; i < 2; i++) shared.fold("add", [w, length], {}, 1, () => (computed++, [doubled(w)]));
+  for (let i = 0; i < 2; i++) shared.fold("add", [w, positions], {}, 1, () => (computed++, [doubled(w)]));
   assert.equal(computed, 2);
   assert.equal(shared.foldCount, 0);
+});
+
+test("a fold of small values is kept by their contents, told apart down to the bit", () => {
+  const shared = new SharedConstants();
+  const scalar = (v: number): HostTensor => ({ dtype: "float32", shape: [], data: Float32Array.of(v) });
+  let computed = 0;
+  const reciprocal = (t: HostTensor) => shared.fold("reciprocal", [t], {}, 1, () => (computed++, [{ ...t, data: Float32Array.of(1 / t.data[0]!) }]))[0]!;
+  assert.equal(reciprocal(scalar(4)).data[0], 0.25);
+  assert.equal(reciprocal(scalar(4)).data[0], 0.25);
+  assert.equal(computed, 1, "a second scalar 4 (another array) hits the first fold");
+  assert.equal(reciprocal(scalar(0)).data[0], Infinity);
+  assert.equal(reciprocal(scalar(-0)).data[0], -Infinity, "-0 is not 0");
+  assert.equal(computed, 3);
 });
 
 test("a fold goes when the last plan imported with it is released", () => {

@@ -8,6 +8,9 @@ export interface DecodedTensor {
   readonly saturated: boolean;
 }
 
+/** Tensors of at most this many values (shape arithmetic) are named by their contents in a fold's key. */
+const SMALL = 64;
+
 /** One fold's results, with how many kept plans were imported using them. */
 interface Fold {
   readonly values: readonly HostTensor[];
@@ -50,12 +53,27 @@ export class SharedConstants {
   }
 
   /**
-   * The outputs of `op` on constant `inputs`: computed once when every input is shared (the
-   * outputs are then shared too), by `compute` each time otherwise.
+   * The outputs of `op` on constant `inputs`: computed once when every input is shared or small
+   * (a value of shape arithmetic, named by its contents), by `compute` each time otherwise. The
+   * outputs of a fold reading a shared tensor are shared too; a fold of small values alone is kept
+   * only when its outputs are small.
    */
   fold(op: string, inputs: readonly (HostTensor | undefined)[], attrs: Attrs, outputs: number, compute: () => HostTensor[]): readonly HostTensor[] {
     const key = this.foldKey(op, inputs, attrs, outputs);
     if (key === undefined) return compute();
+    if (!inputs.some((t) => t && this.ids.has(t))) {
+      const known = this.folds.get(key);
+      if (known) {
+        known.seen = this.acquired;
+        this.touched?.add(key);
+        return known.values;
+      }
+      const values = compute();
+      if (values.some((v) => v.data.length > SMALL)) return values;
+      this.touched?.add(key);
+      this.folds.set(key, { values, users: 0, seen: this.acquired });
+      return values;
+    }
     this.touched?.add(key);
     const known = this.folds.get(key);
     if (known) {
@@ -115,16 +133,25 @@ export class SharedConstants {
     if (!this.ids.has(t)) this.ids.set(t, this.nextId++);
   }
 
-  /** The fold's key when at least one input is given and every given input is shared; undefined otherwise. */
+  /** The fold's key when at least one input is given and every given input is shared or small; undefined otherwise. */
   private foldKey(op: string, inputs: readonly (HostTensor | undefined)[], attrs: Attrs, outputs: number): string | undefined {
-    let ids = "";
+    let names = "";
     let given = 0;
     for (const t of inputs) {
-      const id = t === undefined ? "-" : this.ids.get(t);
-      if (id === undefined) return undefined;
+      const name = t === undefined ? "-" : this.nameOf(t);
+      if (name === undefined) return undefined;
       if (t !== undefined) given++;
-      ids += `${id},`;
+      names += `${name},`;
     }
-    return given === 0 ? undefined : `${op}|${outputs}|${ids}|${JSON.stringify(attrs)}`;
+    return given === 0 ? undefined : `${op}|${outputs}|${names}|${JSON.stringify(attrs)}`;
+  }
+
+  /** A shared tensor by its id, a small one by its dtype, shape and bits (so -0 and NaN payloads stay apart). */
+  private nameOf(t: HostTensor): string | undefined {
+    const id = this.ids.get(t);
+    if (id !== undefined) return `#${id}`;
+    if (t.data.length > SMALL) return undefined;
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    return `${t.dtype}[${t.shape.join(" ")}]${bytes.join(" ")}`;
   }
 }
