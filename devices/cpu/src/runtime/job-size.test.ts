@@ -72,6 +72,16 @@ test("a job of long chunks is handed to the workers, from its first chunk once i
   });
 });
 
+test("a slow measurement raises a kernel's chunk time by a quarter at most; a fast one lowers it at once", () => {
+  const times = new ChunkTimes();
+  const k = {};
+  times.record(k, 8, 0.01);
+  times.record(k, 8, 1); // a job that lost its time slice
+  assert.equal(times.perChunk(k, 8), 0.0125);
+  times.record(k, 8, 0.002);
+  assert.equal(times.perChunk(k, 8), 0.002);
+});
+
 test("chunk times are kept per kernel and chunk count, and start over past their cap", () => {
   const times = new ChunkTimes();
   const a = {};

@@ -2,7 +2,8 @@
  * Caller-thread work (ms) below which a job's chunks all run on the calling thread. Waking a worker
  * costs tens of microseconds on a quiet machine, and far more when other threads hold the cores:
  * the woken worker (or the caller it displaces) then waits for a time slice. Small models call many
- * kernels of a few microseconds whose chunking comes from cache blocking, not from their size.
+ * kernels of a few microseconds whose chunking comes from cache blocking, not from their size
+ * (the kernels' own thresholds, grid.ts, put GEMM-shaped work at about the same 50 µs).
  */
 export const SERIAL_BELOW_MS = 0.05;
 
@@ -10,8 +11,17 @@ export const SERIAL_BELOW_MS = 0.05;
 const MAX_SIZES_PER_KERNEL = 64;
 
 /**
- * How long one chunk of each kernel took in its last job of a given chunk count, on the calling
- * thread, so that the next such job knows up front whether it is worth waking the workers.
+ * How much one job may raise a kernel's recorded time: a time slice lost to another process
+ * inflates a measurement many times over, and one such job must not send the next ones to the
+ * pool; a kernel that really got slower (a larger problem with as many chunks) climbs there in a
+ * few jobs.
+ */
+const MAX_GROWTH = 1.25;
+
+/**
+ * How long one chunk of each kernel takes in a job of a given chunk count, on the calling thread
+ * (its last job's time, rising by at most MAX_GROWTH a job), so that the next such job knows up
+ * front whether it is worth waking the workers.
  */
 export class ChunkTimes {
   private readonly byKernel = new WeakMap<object, Map<number, number>>();
@@ -24,6 +34,7 @@ export class ChunkTimes {
     let sizes = this.byKernel.get(kernel);
     if (!sizes) this.byKernel.set(kernel, (sizes = new Map()));
     else if (sizes.size >= MAX_SIZES_PER_KERNEL && !sizes.has(chunks)) sizes.clear();
-    sizes.set(chunks, msPerChunk);
+    const before = sizes.get(chunks);
+    sizes.set(chunks, before === undefined ? msPerChunk : Math.min(msPerChunk, before * MAX_GROWTH));
   }
 }
