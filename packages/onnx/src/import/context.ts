@@ -101,7 +101,7 @@ export class ImportContext {
   private counter = 0;
   private readonly producers = new Map<string, GraphNode>();
   /** How many ONNX nodes (and graph outputs) read each ONNX value: lets a lowering fuse a pattern safely. */
-  readonly onnxUses = new Map<string, number>();
+  onnxUses: ReadonlyMap<string, number> = new Map();
   /** The node being lowered, for error messages and names. */
   current: OnnxNode | undefined;
   /**
@@ -120,6 +120,11 @@ export class ImportContext {
   };
 
   constructor(private readonly options: ImportOptions = {}) {}
+
+  /** What this import shares with the model's other imports (ImportOptions.shared). */
+  get shared(): SharedConstants | undefined {
+    return this.options.shared;
+  }
 
   // ---- values ----
 

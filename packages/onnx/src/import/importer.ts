@@ -66,12 +66,15 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   const bound = new Map<string, { size: number; by: string }>();
   for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!], bound));
 
-  countUses(ctx, graph);
+  // The uses and the node order depend on the model alone: a session's imports compute them once.
+  const shared = options.shared;
+  ctx.onnxUses = shared ? shared.derived(graph, "uses", () => countUses(graph)) : countUses(graph);
   ctx.inlineSubgraph = (body, bindings) => inlineSubgraph(ctx, body, bindings, model, opset);
   // A prefix import (ImportOptions.outputs) stops once the values it asks for are known.
   const wanted = options.outputs;
   const lowered: number[] = [];
-  for (const [index, proto] of topologicalOrder(nodes, "ONNX graph")) {
+  const order = shared ? shared.derived(nodes, "order", () => topologicalOrder(nodes, "ONNX graph")) : topologicalOrder(nodes, "ONNX graph");
+  for (const [index, proto] of order) {
     if (wanted && wanted.every((w) => ctx.has(w))) break;
     if (options.done?.has(index)) {
       declareStagedOutputs(ctx, proto.output ?? [], options);
@@ -133,12 +136,13 @@ function declareStagedOutputs(ctx: ImportContext, outputs: readonly string[], op
 }
 
 /** How many ONNX nodes (in any subgraph) and graph outputs read each value: lets a lowering fuse a pattern safely. */
-function countUses(ctx: ImportContext, graph: GraphProto): void {
+function countUses(graph: GraphProto, uses = new Map<string, number>()): Map<string, number> {
   for (const n of graph.node ?? []) {
-    for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
-    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) countUses(ctx, g);
+    for (const i of n.input ?? []) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) countUses(g, uses);
   }
-  for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
+  for (const o of graph.output ?? []) if (o.name) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
+  return uses;
 }
 
 /**
@@ -163,7 +167,9 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
   const saved = ctx.scope;
   ctx.scope = scope;
   try {
-    for (const [index, proto] of topologicalOrder(body.node ?? [], `${ctx.where()}: subgraph`)) {
+    const nodes = body.node ?? [];
+    const order = () => topologicalOrder(nodes, `${ctx.where()}: subgraph`);
+    for (const [index, proto] of ctx.shared ? ctx.shared.derived(nodes, "order", order) : order()) {
       const renamed: NodeProto = {
         ...proto,
         name: `${outer.name}/${proto.name || `${proto.opType}_${index}`}`,

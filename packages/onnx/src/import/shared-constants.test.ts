@@ -59,3 +59,18 @@ test("a fold goes when the last plan imported with it is released", () => {
   shared.release(second);
   assert.equal(shared.foldCount, 0);
 });
+
+test("what is derived from part of the model is computed once per part and kind", () => {
+  const shared = new SharedConstants();
+  const nodes: unknown[] = [];
+  let computed = 0;
+  const count = (kind: string) => shared.derived(nodes, kind, () => ++computed);
+  assert.equal(count("order"), 1);
+  assert.equal(count("order"), 1);
+  assert.equal(count("uses"), 2);
+  assert.equal(
+    shared.derived([], "order", () => ++computed),
+    3,
+    "another part computes its own",
+  );
+});

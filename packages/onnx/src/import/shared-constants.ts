@@ -33,12 +33,21 @@ interface Fold {
  */
 export class SharedConstants {
   private readonly decoded = new WeakMap<TensorProto, DecodedTensor>();
+  private readonly parts = new WeakMap<object, Map<string, unknown>>();
   /** Ids of the shared tensors (decoded or folded from shared ones): a fold's key names its inputs by them. */
   private readonly ids = new WeakMap<HostTensor, number>();
   private readonly folds = new Map<string, Fold>();
   private nextId = 0;
   private acquired = 0;
   private touched: Set<string> | undefined;
+
+  /** What `compute` derives from part of the model alone (its node order, its value uses): computed once per part and kind. */
+  derived<T>(part: object, kind: string, compute: () => T): T {
+    let byKind = this.parts.get(part);
+    if (!byKind) this.parts.set(part, (byKind = new Map()));
+    if (!byKind.has(kind)) byKind.set(kind, compute());
+    return byKind.get(kind) as T;
+  }
 
   /** The tensor `t` holds, decoded on first use (integers saturate into int32, as initializers do). */
   tensor(t: TensorProto, what: string): DecodedTensor {
