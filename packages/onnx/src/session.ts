@@ -163,6 +163,7 @@ export class OnnxSession {
     this.disposed = true;
     for (const plan of this.plans.values()) this.drop(plan);
     this.plans.clear();
+    this.shared.clear();
   }
 
   private drop(plan: Plan): void {

@@ -60,6 +60,17 @@ test("a fold goes when the last plan imported with it is released", () => {
   assert.equal(shared.foldCount, 0);
 });
 
+test("clear lets go of the decoded tensors and the folds", () => {
+  const shared = new SharedConstants();
+  const proto = initializer("w", [1, 2], [2]);
+  const w = shared.tensor(proto, "w").value;
+  shared.acquire(shared.track(() => shared.fold("neg", [w], {}, 1, () => [doubled(w)])).folds);
+  shared.clear();
+  assert.equal(shared.foldCount, 0);
+  assert.equal(shared.isShared(w), false);
+  assert.notEqual(shared.tensor(proto, "w").value, w, "decoded again after clear");
+});
+
 test("what is derived from part of the model is computed once per part and kind", () => {
   const shared = new SharedConstants();
   const nodes: unknown[] = [];

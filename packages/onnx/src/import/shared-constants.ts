@@ -32,10 +32,10 @@ interface Fold {
  * that plan is dropped. Decoded tensors live as long as the model.
  */
 export class SharedConstants {
-  private readonly decoded = new WeakMap<TensorProto, DecodedTensor>();
-  private readonly parts = new WeakMap<object, Map<string, unknown>>();
+  private decoded = new WeakMap<TensorProto, DecodedTensor>();
+  private parts = new WeakMap<object, Map<string, unknown>>();
   /** Ids of the shared tensors (decoded or folded from shared ones): a fold's key names its inputs by them. */
-  private readonly ids = new WeakMap<HostTensor, number>();
+  private ids = new WeakMap<HostTensor, number>();
   private readonly folds = new Map<string, Fold>();
   private nextId = 0;
   private acquired = 0;
@@ -131,6 +131,14 @@ export class SharedConstants {
       const fold = this.folds.get(key);
       if (fold && --fold.users <= 0) this.folds.delete(key);
     }
+  }
+
+  /** Lets go of everything kept (the session was disposed: a disposed session still referenced holds no weights). */
+  clear(): void {
+    this.decoded = new WeakMap();
+    this.parts = new WeakMap();
+    this.ids = new WeakMap();
+    this.folds.clear();
   }
 
   /** How many folds are kept now. */
