@@ -4,6 +4,7 @@
  * eager Tensor are never loaded (runtime.test.ts checks the bundle).
  */
 export { createSession, execute, readHost, Session, type SessionOptions } from "./runtime/session.ts";
+export { SharedWeights } from "./runtime/shared-weights.ts";
 export { checkInputs, isRawView, type HostOutput, type HostTensor, type RuntimeInput } from "./runtime/inputs.ts";
 export { parseModel, serializeModel, MODEL_MAGIC, MODEL_VERSION } from "./io/model-file.ts";
 export { detectAnomaly } from "./anomaly.ts";

@@ -28,6 +28,7 @@ import { checkInputs, isRawView, placeInput, writeInput, type HostOutput, type R
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
 import { RunPlan } from "./run-plan.ts";
+import type { SharedWeights } from "./shared-weights.ts";
 import { placedLayouts, runSignature } from "./run-signature.ts";
 import { applyStructural } from "./structural-exec.ts";
 
@@ -49,6 +50,12 @@ export interface SessionOptions {
    * instead of dispatching node by node (default true; false is the node-by-node path, for comparison).
    */
   readonly runPlans?: boolean;
+  /**
+   * Uploads the initializers through this cache: sessions of one model given the same one share
+   * the device buffer of every initializer whose host values are the same array (an ONNX session's
+   * plans per input shape). Each session still holds its own reference and frees it on dispose.
+   */
+  readonly weights?: SharedWeights;
 }
 
 /** Small initializers and constants are also kept on the host: shape arithmetic reads them without a device round trip. */
@@ -87,7 +94,7 @@ export class Session {
   constructor(
     readonly graph: Graph,
     readonly device: string,
-    options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget" | "runPlans"> = {},
+    options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget" | "runPlans" | "weights"> = {},
   ) {
     validateGraph(graph);
     this.usePlans = options.runPlans ?? true;
@@ -96,7 +103,7 @@ export class Session {
     try {
       for (const init of graph.initializers) {
         checkPlanned(`initializer '${init.name}'`, init.shape, init.dtype, this.budget, this.heldBytes());
-        this.held.set(init.name, fromHost(init.data, init.shape, init.dtype, device));
+        this.held.set(init.name, options.weights ? options.weights.upload(init, device) : fromHost(init.data, init.shape, init.dtype, device));
         if (sizeOf(init.shape) <= HOST_COPY_LIMIT) this.hostValues.set(init.name, Array.from(init.data));
       }
       graph.nodes.forEach((node, i) => {

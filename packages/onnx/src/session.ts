@@ -1,13 +1,14 @@
 import { getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
-import { createSession, isRawView, readHost, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
+import { createSession, isRawView, readHost, SharedWeights, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
 import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { importModelProto } from "./import/importer.ts";
+import { SharedConstants } from "./import/shared-constants.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
 import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
 
-export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues"> {
+export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues" | "shared"> {
   /** Device to run on (default: the engine's default device). */
   readonly device?: string;
   /** How many plans (input-shape signatures, with their run-time values) are kept; least recently used are dropped. Default 8. */
@@ -17,6 +18,8 @@ export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | 
 interface Plan {
   readonly graph: Graph;
   readonly session: Session;
+  /** The shared weight folds its import used (released when the plan is dropped). */
+  readonly folds: ReadonlySet<string>;
   /**
    * The values computed from the data that this plan was imported with (an If's condition, a
    * Range's limit): a plan holds only what these values select, so other data may need another plan.
@@ -76,6 +79,10 @@ export class OnnxSession {
   private readonly topLevelValues: ReadonlySet<string>;
   /** Set for models that draw random values: their run-time values are computed in stages (see StagedGraph). */
   private readonly staged: StagedGraph | undefined;
+  /** Initializers decoded once and weight folds kept while a plan uses them: every plan's import reads the same arrays. */
+  private readonly shared = new SharedConstants();
+  /** The device buffers of those arrays: a plan shares them with the other plans instead of uploading its own copy. */
+  private readonly weights = new SharedWeights();
   private disposed = false;
 
   private constructor(
@@ -154,8 +161,14 @@ export class OnnxSession {
 
   dispose(): void {
     this.disposed = true;
-    for (const plan of this.plans.values()) plan.session.dispose();
+    for (const plan of this.plans.values()) this.drop(plan);
     this.plans.clear();
+    this.shared.clear();
+  }
+
+  private drop(plan: Plan): void {
+    plan.session.dispose();
+    this.shared.release(plan.folds);
   }
 
   private shapesOf(feeds: Readonly<Record<string, RuntimeInput>>): Record<string, readonly number[]> {
@@ -256,9 +269,12 @@ export class OnnxSession {
     const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
     const known = bound.knownValues ?? {};
     const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
-    const imported = importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true });
+    const { result: imported, folds } = this.shared.track(() =>
+      importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true, shared: this.shared }),
+    );
     const graph = imported.graph;
-    const session = await createSession(graph, device ? { device } : {});
+    const session = await createSession(graph, { ...(device ? { device } : {}), weights: this.weights });
+    this.shared.acquire(folds);
     const reads = graph.inputs.map((v) => v.name);
     const assumed = { ...assumedValues };
     let plan: Plan;
@@ -271,14 +287,14 @@ export class OnnxSession {
         if (value) constants[output] = value;
         else fed.push(output);
       }
-      plan = { graph, session, reads, assumed, stage: { lowered: imported.lowered, fed, constants } };
-    } else if (bound.outputs && isPure(graph)) plan = { graph, session, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) };
-    else plan = { graph, session, reads, assumed };
+      plan = { graph, session, folds, reads, assumed, stage: { lowered: imported.lowered, fed, constants } };
+    } else if (bound.outputs && isPure(graph)) plan = { graph, session, folds, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) };
+    else plan = { graph, session, folds, reads, assumed };
     this.plans.set(key, plan);
     const limit = this.options.maxPlans ?? 8;
     while (this.plans.size > limit) {
       const [oldest, dropped] = this.plans.entries().next().value as [string, Plan];
-      dropped.session.dispose();
+      this.drop(dropped);
       this.plans.delete(oldest);
     }
     return plan;

@@ -241,6 +241,17 @@ export function tensorFromProto(t: TensorProto, what: string, options: { clampIn
     copy.set(raw);
     return { dtype, shape: dims, data: new Float32Array(copy.buffer, 0, n) };
   }
+  // Byte-wide types in raw_data (int8 weights of quantized models) are the bytes themselves.
+  const byteWide = dataType === DataType.INT8 || dataType === DataType.UINT8 || dataType === DataType.BOOL;
+  if (byteWide && raw && !(t.externalData && t.externalData.length > 0) && t.dataLocation !== 1) {
+    const dims = tensorDims(t, what);
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (raw.byteLength !== n)
+      throw new FormatError(`${what}: raw_data holds ${raw.byteLength} bytes but shape ${formatShape(dims)} of ${onnxTypeName(dataType)} needs ${n}`);
+    const data = hostArray(dtype, n);
+    data.set(dataType === DataType.INT8 ? new Int8Array(raw.buffer, raw.byteOffset, n) : raw);
+    return { dtype, shape: dims, data };
+  }
   const { dims, values } = tensorValues(t, what);
   const data = hostArray(dtype, values.length);
   if (dtype === "int32") {

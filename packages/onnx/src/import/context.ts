@@ -16,10 +16,11 @@ import type { GraphNode, Initializer } from "@polychip/engine/runtime";
 import { evalHalOnCpu } from "../host/fold.ts";
 import { formatDims, isStatic, sizeOfDims, type Dim, type ValueMeta } from "../host/meta.ts";
 import { evalStructural, inferStructural } from "../host/structural.ts";
-import type { GraphProto } from "../proto/types.ts";
-import type { HostTensor } from "../tensor.ts";
+import type { GraphProto, TensorProto } from "../proto/types.ts";
+import { tensorFromProto, type HostTensor } from "../tensor.ts";
 import type { NodeAttributes } from "./attributes.ts";
 import { checkTensorBudget, type MemoryBudget } from "./budget.ts";
+import type { DecodedTensor, SharedConstants } from "./shared-constants.ts";
 import { inferWithSymbols } from "./symbolic-infer.ts";
 
 export interface ImportOptions {
@@ -61,6 +62,11 @@ export interface ImportOptions {
   fed?: Readonly<Record<string, { readonly dtype: DType; readonly shape: readonly number[] }>>;
   /** What the graph may plan to allocate (one tensor, the peak of a run); beyond it an OutOfMemoryError names the node. */
   memoryBudget?: MemoryBudget;
+  /**
+   * Decoded initializers and weight folds kept across imports of the same model (OnnxSession
+   * passes one per session): a later import reuses them instead of decoding and folding again.
+   */
+  shared?: SharedConstants;
 }
 
 /** One ONNX node as the lowerings see it. */
@@ -103,7 +109,7 @@ export class ImportContext {
   private counter = 0;
   private readonly producers = new Map<string, GraphNode>();
   /** How many ONNX nodes (and graph outputs) read each ONNX value: lets a lowering fuse a pattern safely. */
-  readonly onnxUses = new Map<string, number>();
+  onnxUses: ReadonlyMap<string, number> = new Map();
   /** The node being lowered, for error messages and names. */
   current: OnnxNode | undefined;
   /**
@@ -126,6 +132,11 @@ export class ImportContext {
   /** The values a prefix import stops at (ImportOptions.outputs), or undefined for a whole model. */
   get prefixOutputs(): readonly string[] | undefined {
     return this.options.outputs;
+  }
+
+  /** What this import shares with the model's other imports (ImportOptions.shared). */
+  get shared(): SharedConstants | undefined {
+    return this.options.shared;
   }
 
   // ---- values ----
@@ -324,12 +335,11 @@ export class ImportContext {
     if (saturatedIn && !MOVES.has(op)) this.refuseSaturated(saturatedIn);
     if (foldable && total <= (this.options.foldLimit ?? 1 << 20)) {
       if (saturatedIn) names.forEach((n) => this.saturated.add(n));
-      const values = this.evaluate(
-        op,
-        inputs.map((n) => this.consts.get(n)),
-        attrs,
-        outs.length,
-      );
+      const ins = inputs.map((n) => this.consts.get(n));
+      const shared = this.options.shared;
+      const values = shared
+        ? shared.fold(op, ins, attrs, outs.length, () => this.evaluate(op, ins, attrs, outs.length))
+        : this.evaluate(op, ins, attrs, outs.length);
       values.forEach((v, i) => {
         this.consts.set(names[i]!, v);
         this.metas.set(names[i]!, { dtype: v.dtype, shape: [...v.shape] });
@@ -378,6 +388,14 @@ export class ImportContext {
 
   private refuseSaturated(name: string): never {
     throw new DTypeError(`${this.where()}: '${name}' holds int64 values outside the int32 range, which Polychip accepts only as slice bounds`);
+  }
+
+  /** A tensor of the model (initializer, Constant value) decoded, int64 values saturated into int32; shared across imports when ImportOptions.shared is set. */
+  decode(t: TensorProto, what: string): DecodedTensor {
+    if (this.options.shared) return this.options.shared.tensor(t, what);
+    let saturated = false;
+    const value = tensorFromProto(t, what, { clampInt: true, onClamp: () => (saturated = true) });
+    return { value, saturated };
   }
 
   /** Where we are, for error messages: the ONNX node's type, name and opset. */

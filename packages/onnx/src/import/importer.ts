@@ -2,7 +2,7 @@ import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError 
 import { deadCodeElimination, type Graph, type ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
 import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
-import { dtypeForOnnx, tensorFromProto, type HostTensor } from "../tensor.ts";
+import { dtypeForOnnx, type HostTensor } from "../tensor.ts";
 import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
 import { checkPlanBudget } from "./budget.ts";
@@ -52,8 +52,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   for (const [i, t] of (graph.initializer ?? []).entries()) {
     const name = t.name ?? "";
     if (!name) throw new FormatError(`ONNX initializer #${i} has no name`);
-    let saturated = false;
-    const value = tensorFromProto(t, `initializer '${name}'`, { clampInt: true, onClamp: () => (saturated = true) });
+    const { value, saturated } = ctx.decode(t, `initializer '${name}'`);
     ctx.declareConstant(name, value, saturated);
     ctx.declaredTypes.set(name, t.dataType ?? 0);
     initNames.add(name);
@@ -67,13 +66,16 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   const bound = new Map<string, { size: number; by: string }>();
   for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!], bound));
 
-  countUses(ctx, graph);
+  // The uses and the node order depend on the model alone: a session's imports compute them once.
+  const shared = options.shared;
+  ctx.onnxUses = shared ? shared.derived(graph, "uses", () => countUses(graph)) : countUses(graph);
   ctx.inlineSubgraph = (body, bindings) => inlineSubgraph(ctx, body, bindings, model, opset);
   // A prefix import (ImportOptions.outputs) stops once the values it asks for are known.
   const wanted = ctx.prefixOutputs;
   const lowered: number[] = [];
+  const order = shared ? shared.derived(nodes, "order", () => topologicalOrder(nodes, "ONNX graph")) : topologicalOrder(nodes, "ONNX graph");
   try {
-    for (const [index, proto] of topologicalOrder(nodes, "ONNX graph")) {
+    for (const [index, proto] of order) {
       if (prefixComplete(ctx, wanted)) break;
       if (options.done?.has(index)) {
         declareStagedOutputs(ctx, proto.output ?? [], options);
@@ -138,12 +140,13 @@ function declareStagedOutputs(ctx: ImportContext, outputs: readonly string[], op
 }
 
 /** How many ONNX nodes (in any subgraph) and graph outputs read each value: lets a lowering fuse a pattern safely. */
-function countUses(ctx: ImportContext, graph: GraphProto): void {
+function countUses(graph: GraphProto, uses = new Map<string, number>()): Map<string, number> {
   for (const n of graph.node ?? []) {
-    for (const i of n.input ?? []) if (i) ctx.onnxUses.set(i, (ctx.onnxUses.get(i) ?? 0) + 1);
-    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) countUses(ctx, g);
+    for (const i of n.input ?? []) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
+    for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) countUses(g, uses);
   }
-  for (const o of graph.output ?? []) if (o.name) ctx.onnxUses.set(o.name, (ctx.onnxUses.get(o.name) ?? 0) + 1);
+  for (const o of graph.output ?? []) if (o.name) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
+  return uses;
 }
 
 /**
@@ -160,14 +163,17 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
   const scope = new Map([...ctx.scope, ...bindings]);
   for (const t of body.initializer ?? []) {
     const name = ctx.fresh(t.name || "initializer");
-    ctx.declareConstant(name, tensorFromProto(t, `initializer '${t.name}' of ${ctx.where()}`, { clampInt: true }));
+    // A subgraph's saturated int64 initializers are not tracked (as before sharing): only the value is used.
+    ctx.declareConstant(name, ctx.decode(t, `initializer '${t.name}' of ${ctx.where()}`).value);
     scope.set(t.name ?? "", name);
   }
   for (const n of body.node ?? []) for (const o of n.output ?? []) if (o) scope.set(o, ctx.fresh(o));
   const saved = ctx.scope;
   ctx.scope = scope;
   try {
-    for (const [index, proto] of topologicalOrder(body.node ?? [], `${ctx.where()}: subgraph`)) {
+    const nodes = body.node ?? [];
+    const order = () => topologicalOrder(nodes, `${ctx.where()}: subgraph`);
+    for (const [index, proto] of ctx.shared ? ctx.shared.derived(nodes, "order", order) : order()) {
       const renamed: NodeProto = {
         ...proto,
         name: `${outer.name}/${proto.name || `${proto.opType}_${index}`}`,

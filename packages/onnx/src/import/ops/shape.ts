@@ -313,7 +313,7 @@ const constant: OpImporter = (ctx, node) => {
   const t = a.tensor("value");
   let value;
   let saturated = false;
-  if (t) value = tensorFromProto(t, `${ctx.where()} value`, { clampInt: true, onClamp: () => (saturated = true) });
+  if (t) ({ value, saturated } = ctx.decode(t, `${ctx.where()} value`));
   else if (a.has("value_float")) value = { dtype: "float32" as const, shape: [], data: Float32Array.of(a.float("value_float")!) };
   else if (a.has("value_floats"))
     value = { dtype: "float32" as const, shape: [a.floats("value_floats")!.length], data: Float32Array.from(a.floats("value_floats")!) };
