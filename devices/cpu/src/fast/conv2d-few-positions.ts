@@ -3,7 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel } from "../kernels/registration.ts";
 import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { privateScratch } from "./private-scratch.ts";
-import { contiguous, float32Addresses } from "./support.ts";
+import { contiguous } from "./support.ts";
 
 /**
  * A convolution with only a few output positions (N·OH·OW <= FEW_POSITIONS): a 1-D conv over a
@@ -30,31 +30,42 @@ export function fewPositionsTakes(xShape: Shape, wShape: Shape, attrs: Attrs): b
   return !pointwise && groups === 1 && rows <= FEW_POSITIONS && rows > 0;
 }
 
-/** The few-position product, or false when the problem is not one (the GEMM path takes it). */
-export function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]): boolean {
+/**
+ * What the few-position product derives from a call's layouts: the sizes, where each patch element
+ * comes from in the input (-1 for padding), the scratch layout and matmulDot's column blocks.
+ */
+export interface FewPositionsPlan {
+  readonly N: number;
+  readonly OC: number;
+  readonly R: number;
+  readonly P: number;
+  readonly rows: number;
+  /** Per element of the patches [rows, R], its element offset in x, or -1 where it falls in the padding. */
+  readonly sources: Int32Array;
+  /** Whether the products [rows, OC] are y itself (one position per image). */
+  readonly direct: boolean;
+  readonly productsAt: number;
+  readonly tableAt: number;
+  readonly nb: number;
+  readonly gn: number;
+}
+
+/** The plan for this forward conv on `threads` threads, or undefined when the problem is not one (the GEMM path takes it). */
+export function planFewPositions(call: Parameters<CpuKernel>[0], threads: number): FewPositionsPlan | undefined {
   const {
     inputs: [x, w, bias],
     outputs: [y],
     attrs,
   } = call;
-  const ptrs = float32Addresses([x, w, y, bias]);
-  if (!ptrs || ![x!, w!, y!, ...(bias ? [bias] : [])].every(contiguous) || sizeOf(x!.shape) === 0 || sizeOf(w!.shape) === 0) return false;
-  const { N, C, H, W, OC, KH, KW, groups, win } = conv2dGeometry("conv2d", x!.shape, w!.shape, attrs);
+  if (![x!, w!, y!, ...(bias ? [bias] : [])].every(contiguous) || sizeOf(x!.shape) === 0 || sizeOf(w!.shape) === 0) return undefined;
+  if (!fewPositionsTakes(x!.shape, w!.shape, attrs)) return undefined;
+  const { N, C, H, W, OC, KH, KW, win } = conv2dGeometry("conv2d", x!.shape, w!.shape, attrs);
+  if (bias && !shapesEqual(bias.shape, [OC])) return undefined;
   const P = win.oh * win.ow;
   const rows = N * P;
-  if (!fewPositionsTakes(x!.shape, w!.shape, attrs) || (bias && !shapesEqual(bias.shape, [OC]))) return false;
-  const [px, pw, py] = ptrs as [number, number, number];
   const R = C * KH * KW;
-  const rt = path.runtime;
-  // Patches [rows, R], then the products [rows, OC] (unless they can go straight to y), then matmulDot's table.
-  const direct = P === 1;
-  const productsAt = rows * R * 4;
-  const tableAt = productsAt + (direct ? 0 : rows * OC * 4);
-  const base = privateScratch(rt, tableAt + 8);
-  if (base === undefined) return false;
-  const f32 = rt.f32;
-  const xs = px / 4;
-  let o = base / 4;
+  const sources = new Int32Array(rows * R);
+  let o = 0;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < win.oh; oh++) {
       for (let ow = 0; ow < win.ow; ow++) {
@@ -62,31 +73,55 @@ export function runFewPositions(path: FastPath, call: Parameters<CpuKernel>[0]):
           for (let kh = 0; kh < KH; kh++) {
             const ih = oh * win.sh - win.pt + kh * win.dh;
             const inRow = ih >= 0 && ih < H;
-            const row = xs + ((n * C + c) * H + ih) * W;
+            const row = ((n * C + c) * H + ih) * W;
             for (let kw = 0; kw < KW; kw++) {
               const iw = ow * win.sw - win.pl + kw * win.dw;
-              f32[o++] = inRow && iw >= 0 && iw < W ? f32[row + iw]! : 0;
+              sources[o++] = inRow && iw >= 0 && iw < W ? row + iw : -1;
             }
           }
         }
       }
     }
   }
+  // Patches [rows, R], then the products [rows, OC] (unless they can go straight to y), then matmulDot's table.
+  const direct = P === 1;
+  const productsAt = rows * R * 4;
+  const tableAt = productsAt + (direct ? 0 : rows * OC * 4);
+  // Column blocks of weight rows that stay in L1 while every patch row reads them (matmulDot walks rows within a block).
+  const l1Block = Math.max(4, Math.floor(BLOCK_BYTES / (R * 4) / 4) * 4);
+  const nb = Math.min(l1Block, blockSize(OC, targetChunks(threads, rows * OC * R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS), 4));
+  return { N, OC, R, P, rows, sources, direct, productsAt, tableAt, nb, gn: Math.ceil(OC / nb) };
+}
+
+/**
+ * Runs the few-position product of `plan` on the operands at byte addresses `ptrs` (x, w, y and
+ * the bias if any), or returns false, having written nothing, when its scratch does not fit.
+ */
+export function runFewPositions(path: FastPath, plan: FewPositionsPlan, ptrs: readonly number[]): boolean {
+  const { N, OC, R, P, rows, sources, direct, productsAt, tableAt, nb, gn } = plan;
+  const [px, pw, py] = ptrs as [number, number, number];
+  const rt = path.runtime;
+  const base = privateScratch(rt, tableAt + 8);
+  if (base === undefined) return false;
+  const f32 = rt.f32;
+  const xs = px / 4;
+  const patches = base / 4;
+  for (let i = 0; i < sources.length; i++) {
+    const from = sources[i]!;
+    f32[patches + i] = from < 0 ? 0 : f32[xs + from]!;
+  }
   rt.i32[(base + tableAt) / 4] = 0;
   rt.i32[(base + tableAt) / 4 + 1] = 0;
   const out = direct ? py : base + productsAt;
-  // Column blocks of weight rows that stay in L1 while every patch row reads them (matmulDot walks rows within a block).
-  const l1Block = Math.max(4, Math.floor(BLOCK_BYTES / (R * 4) / 4) * 4);
-  const nb = Math.min(l1Block, blockSize(OC, targetChunks(path.threads, rows * OC * R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS), 4));
-  const gn = Math.ceil(OC / nb);
   rt.run(path.pool, "matmulDot", [rows, OC, R, base, R * 4, pw, R * 4, out, base + tableAt, nb, gn], gn, 0);
   // y [N, OC, P] from the products [N·P, OC], plus the bias.
   const ys = py / 4;
-  const bs = bias ? ptrs[3]! / 4 : 0;
+  const hasBias = ptrs.length > 3;
+  const bs = hasBias ? ptrs[3]! / 4 : 0;
   const ps = out / 4;
   for (let n = 0; n < N; n++) {
     for (let oc = 0; oc < OC; oc++) {
-      const b = bias ? f32[bs + oc]! : 0;
+      const b = hasBias ? f32[bs + oc]! : 0;
       for (let p = 0; p < P; p++) f32[ys + (n * OC + oc) * P + p] = f32[ps + (n * P + p) * OC + oc]! + b;
     }
   }

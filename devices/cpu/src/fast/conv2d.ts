@@ -1,6 +1,7 @@
 import { conv2dGeometry, listAttr, shapesEqual, sizeOf, type Attrs, type Shape } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import type { CpuView } from "../views.ts";
 import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { NC } from "../wasm/kernels/gemm.ts";
@@ -8,7 +9,7 @@ import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
 import { runPointwiseDot } from "./conv2d-dot.ts";
-import { runFewPositions } from "./conv2d-few-positions.ts";
+import { planFewPositions, runFewPositions, type FewPositionsPlan } from "./conv2d-few-positions.ts";
 import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
 import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
@@ -131,23 +132,59 @@ export function forwardGemm(path: FastPath, g: Geometry, epilogue?: ForwardEpilo
   launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + paddedScratch(g, g.blockA), epilogue);
 }
 
+/**
+ * What conv2dForward derives from a call's layouts on `threads` threads: the few-position plan, or
+ * the geometry record (its addresses set per call, its chunking by forwardGemm) and whether x needs
+ * a contiguous copy; false when the fast path declines.
+ */
+type ForwardRoute =
+  | { readonly threads: number; readonly few: FewPositionsPlan; readonly g?: undefined; readonly copyInput?: undefined }
+  | { readonly threads: number; readonly few?: undefined; readonly g: Geometry; readonly copyInput: boolean }
+  | false;
+
+/** Routes per attrs object: a planned session passes the same one on every run, which then derives nothing. */
+const forwardRoutes = new LayoutMemo<ForwardRoute>();
+
+function forwardRouteOf(call: Parameters<CpuKernel>[0], threads: number): ForwardRoute {
+  const few = planFewPositions(call, threads);
+  if (few) return { threads, few };
+  const {
+    inputs: [x, w, bias],
+    outputs: [y],
+    attrs,
+  } = call;
+  if (![w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
+  const g = geometry("conv2d", x!.shape, w!.shape, attrs);
+  if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
+  return { threads, g, copyInput: !contiguous(x!) };
+}
+
 /** The forward conv (float32) in WASM, or false when it declines. */
 function conv2dForward(call: Parameters<CpuKernel>[0], path: FastPath): boolean {
-  if (runFewPositions(path, call)) return true;
   const {
     inputs: [x, w, bias],
     outputs: [y],
     attrs,
   } = call;
   const ptrs = float32Addresses([x, w, y, bias]);
-  if (!ptrs || ![w!, y!, ...(bias ? [bias] : [])].every(contiguous)) return false;
-  const g = geometry("conv2d", x!.shape, w!.shape, attrs);
-  if (!g || (bias && !shapesEqual(bias.shape, [g.OC]))) return false;
+  if (!ptrs) return false;
+  let route = forwardRoutes.get(attrs, call.inputs, call.outputs);
+  if (route === undefined || (route !== false && route.threads !== path.threads)) {
+    route = forwardRoutes.set(attrs, forwardRouteOf(call, path.threads), call.inputs, call.outputs);
+  }
+  if (route === false) return false;
+  if (route.few) return runFewPositions(path, route.few, ptrs);
+  const g = route.g;
   [g.image, g.weight, g.out] = ptrs as [number, number, number];
   g.bias = bias ? ptrs[3]! : 0;
-  if (contiguous(x!)) return forward(path, g);
+  if (!route.copyInput) return forward(path, g);
   // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
-  return withContiguousCopy(path, x!, (copy) => forward(path, record({ ...g, image: copy }, g.pointwise === 1))) ?? false;
+  return (
+    withContiguousCopy(path, x!, (copy) => {
+      g.image = copy;
+      return forward(path, g);
+    }) ?? false
+  );
 }
 
 const gradOutFits = (g: Geometry, gradOut: CpuView) => shapesEqual(gradOut.shape, [g.N, g.OC, g.OH, g.OW]);
