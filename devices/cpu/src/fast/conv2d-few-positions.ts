@@ -40,8 +40,18 @@ export interface FewPositionsPlan {
   readonly R: number;
   readonly P: number;
   readonly rows: number;
-  /** Per element of the patches [rows, R], its element offset in x, or -1 where it falls in the padding. */
-  readonly sources: Int32Array;
+  /**
+   * The patches [rows, R] as runs, in order: pairs of (element offset in x of the run's first
+   * value, or -1 for zeros of the padding; length). A 1-D conv's taps run along a row of x, so
+   * most runs are whole kernel rows, copied at once.
+   */
+  readonly runs: Int32Array;
+  /**
+   * Where every patch is already a stretch of x, equally spaced (an unpadded 1-D conv of one
+   * channel, as Silero's STFT): the first one's element offset and the spacing, so matmulDot
+   * reads x in place and nothing is gathered; undefined otherwise.
+   */
+  readonly inPlace: { readonly first: number; readonly step: number } | undefined;
   /** Whether the products [rows, OC] are y itself (one position per image). */
   readonly direct: boolean;
   readonly productsAt: number;
@@ -90,7 +100,36 @@ export function planFewPositions(call: Parameters<CpuKernel>[0], threads: number
   // Column blocks of weight rows that stay in L1 while every patch row reads them (matmulDot walks rows within a block).
   const l1Block = Math.max(4, Math.floor(BLOCK_BYTES / (R * 4) / 4) * 4);
   const nb = Math.min(l1Block, blockSize(OC, targetChunks(threads, rows * OC * R, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS), 4));
-  return { N, OC, R, P, rows, sources, direct, productsAt, tableAt, nb, gn: Math.ceil(OC / nb) };
+  const runs = runsOf(sources, R);
+  return { N, OC, R, P, rows, runs, inPlace: inPlaceOf(runs, R), direct, productsAt, tableAt, nb, gn: Math.ceil(OC / nb) };
+}
+
+/** Runs shorter than this are copied value by value: a call to copyWithin costs more. */
+const SHORT_RUN = 16;
+
+/**
+ * `sources` (an element offset in x, or -1 for a zero, per patch element) as (first offset or -1,
+ * length) runs, none crossing from one patch (R elements) into the next.
+ */
+function runsOf(sources: Int32Array, R: number): Int32Array {
+  const runs: number[] = [];
+  for (let i = 0; i < sources.length; ) {
+    const first = sources[i]!;
+    const end = (Math.floor(i / R) + 1) * R;
+    let length = 1;
+    while (i + length < end && sources[i + length] === (first < 0 ? -1 : first + length)) length++;
+    runs.push(first, length);
+    i += length;
+  }
+  return Int32Array.from(runs);
+}
+
+/** The patches' place in x when `runs` are whole patches of x, equally spaced (see FewPositionsPlan.inPlace). */
+function inPlaceOf(runs: Int32Array, R: number): FewPositionsPlan["inPlace"] {
+  const first = runs[0]!;
+  const step = runs.length > 2 ? runs[2]! - first : R;
+  for (let i = 0; i < runs.length; i += 2) if (runs[i + 1] !== R || runs[i] !== first + (i / 2) * step) return undefined;
+  return first >= 0 && step >= 0 ? { first, step } : undefined;
 }
 
 /**
@@ -98,22 +137,27 @@ export function planFewPositions(call: Parameters<CpuKernel>[0], threads: number
  * the bias if any), or returns false, having written nothing, when its scratch does not fit.
  */
 export function runFewPositions(path: FastPath, plan: FewPositionsPlan, ptrs: readonly number[]): boolean {
-  const { N, OC, R, P, rows, sources, direct, productsAt, tableAt, nb, gn } = plan;
+  const { N, OC, R, P, rows, runs, direct, productsAt, tableAt, nb, gn } = plan;
   const [px, pw, py] = ptrs as [number, number, number];
   const rt = path.runtime;
   const base = privateScratch(rt, tableAt + 8);
   if (base === undefined) return false;
   const f32 = rt.f32;
   const xs = px / 4;
-  const patches = base / 4;
-  for (let i = 0; i < sources.length; i++) {
-    const from = sources[i]!;
-    f32[patches + i] = from < 0 ? 0 : f32[xs + from]!;
+  let to = base / 4;
+  for (let i = 0; !plan.inPlace && i < runs.length; i += 2) {
+    const from = runs[i]!;
+    const length = runs[i + 1]!;
+    if (from < 0) f32.fill(0, to, to + length);
+    else if (length >= SHORT_RUN) f32.copyWithin(to, xs + from, xs + from + length);
+    else for (let k = 0; k < length; k++) f32[to + k] = f32[xs + from + k]!;
+    to += length;
   }
   rt.i32[(base + tableAt) / 4] = 0;
   rt.i32[(base + tableAt) / 4 + 1] = 0;
   const out = direct ? py : base + productsAt;
-  rt.run(path.pool, "matmulDot", [rows, OC, R, base, R * 4, pw, R * 4, out, base + tableAt, nb, gn], gn, 0);
+  const [patches, patchStride] = plan.inPlace ? [px + plan.inPlace.first * 4, plan.inPlace.step * 4] : [base, R * 4];
+  rt.run(path.pool, "matmulDot", [rows, OC, R, patches, patchStride, pw, R * 4, out, base + tableAt, nb, gn], gn, 0);
   // y [N, OC, P] from the products [N·P, OC], plus the bias.
   const ys = py / 4;
   const hasBias = ptrs.length > 3;
