@@ -61,3 +61,14 @@ test("the in-loop matmul epilogue declines a few rows (the dot-product path) and
   const transposed = { ...tensor([12, 8], 3), shape: [8, 12], strides: [1, 8] };
   assert.equal(runInLoop(runMatmulEpilogue, "matmulEpilogue", [tensor([8, 9], 1), tensor([9, 12], 2), transposed], row, device), undefined);
 });
+
+test("a decline remembered for a few rows does not stop the same attrs object taking more rows", () => {
+  const device = devices[0]!;
+  const attrs = { ...programAttrs("relu"), baseInputs: 2, transposeB: true };
+  const few = [tensor([2, 9], 1), tensor([12, 9], 2)];
+  for (let run = 0; run < 2; run++) assert.equal(runInLoop(runMatmulEpilogue, "matmulEpilogue", few, attrs, device), undefined);
+  const many = [tensor([13, 9], 1), tensor([12, 9], 2)];
+  const got = runInLoop(runMatmulEpilogue, "matmulEpilogue", many, attrs, device);
+  assert.ok(got, "the in-loop path took 13 rows");
+  assert.deepEqual(got, twoPass("matmulEpilogue", many, attrs, device));
+});

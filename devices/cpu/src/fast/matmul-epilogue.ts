@@ -7,7 +7,7 @@ import { runConvNhwcEpilogue } from "./conv2d-nhwc-epilogue.ts";
 import { runMatmul } from "./matmul.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { epilogueModule, inLoopBuffers, planEpilogue, writeDescriptor, type EpiloguePlan } from "./matmul-epilogue-plan.ts";
-import { fastPathOf } from "./support.ts";
+import { fastPathOf, float32Addresses } from "./support.ts";
 
 const routes = new LayoutMemo<{ readonly e: Epilogue; readonly plan: EpiloguePlan } | false>();
 
@@ -37,12 +37,18 @@ export function runMatmulEpilogue(call: Parameters<CpuKernel>[0], path: FastPath
   const outs = outputs as CpuView[];
   if (!inLoopBuffers(extras, outs)) return false;
   const rt = path.runtime;
-  return runMatmul(a!, b!, outs[plan.target]!, e.baseAttrs, path, {
+  const y = outs[plan.target]!;
+  const taken = runMatmul(a!, b!, y, e.baseAttrs, path, {
     module: epilogueModule(rt, "matmul", plan),
     batchStrides: plan.strides.map((s) => s.slice(0, -2)),
     descriptorBytes: plan.descriptorBytes,
     writeDescriptor: (at) => writeDescriptor(rt.i32, at, plan, extras, outs, (s) => [0, s[s.length - 2]!]),
   });
+  // With its operands in the WASM memory, runMatmul declines for their layouts alone (a few rows on
+  // the dot-product kernel, which has no epilogue; K or the output empty): remember that, so the
+  // next run of these layouts goes straight to the fallback without building the epilogue again.
+  if (!taken && float32Addresses([a, b, y])) routes.set(attrs, false, inputs, outputs);
+  return taken;
 }
 
 const IN_LOOP: Readonly<Record<string, (call: Parameters<CpuKernel>[0], path: FastPath) => boolean>> = {
