@@ -11,11 +11,12 @@ import { narrowTakes, runNarrowPointwise } from "./conv2d-narrow.ts";
 import { epilogueModule, inLoopBuffers, planEpilogue, writeDescriptor, type EpiloguePlan } from "./matmul-epilogue-plan.ts";
 import { address, contiguous, float32Addresses } from "./support.ts";
 
-/** A conv epilogue's route for one attrs object and its layouts: the parsed node, the geometry (its addresses set per call) and the plan. */
+/** A conv epilogue's route for one attrs object and its layouts: the parsed node, the geometry (its addresses set per call), the plan and the kernel that runs it. */
 interface ConvRoute {
   readonly e: Epilogue;
   readonly g: Geometry;
   readonly plan: EpiloguePlan;
+  readonly kernel: "depthwise" | "narrow" | "conv";
 }
 
 const routes = new LayoutMemo<ConvRoute | false>();
@@ -36,7 +37,7 @@ function routeOf(call: Parameters<CpuKernel>[0]): ConvRoute | false {
     if ((g.OW === 1 || sw === 1) && (g.OH === 1 || sh === g.OW)) return true;
     return undefined;
   });
-  return plan ? { e, g, plan } : false;
+  return plan ? { e, g, plan, kernel: depthwiseTakes(g) ? "depthwise" : narrowTakes(g) ? "narrow" : "conv" } : false;
 }
 
 /**
@@ -53,7 +54,7 @@ export function runConvEpilogue(call: Parameters<CpuKernel>[0], path: FastPath):
   let route = routes.get(attrs, inputs, outputs);
   if (route === undefined) route = routes.set(attrs, routeOf(call), inputs, outputs);
   if (route === false) return false;
-  const { e, g, plan } = route;
+  const { e, g, plan, kernel } = route;
   const ptrs = float32Addresses(inputs.slice(0, e.baseInputs) as CpuView[]);
   const extras = inputs.slice(e.baseInputs) as CpuView[];
   const outs = outputs as CpuView[];
@@ -62,7 +63,6 @@ export function runConvEpilogue(call: Parameters<CpuKernel>[0], path: FastPath):
   g.bias = e.baseInputs > 2 ? ptrs[2]! : 0;
   g.out = address(outs[plan.target]!)!;
   const rt = path.runtime;
-  const kernel = depthwiseTakes(g) ? "depthwise" : narrowTakes(g) ? "narrow" : "conv";
   const epilogue = {
     module: epilogueModule(rt, kernel, plan),
     descriptorBytes: plan.descriptorBytes,
