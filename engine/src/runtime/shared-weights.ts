@@ -17,8 +17,12 @@ export class SharedWeights {
   private readonly uploaded = new WeakMap<HostArray, Map<string, RawView>>();
   /** A number per host array, naming its values in the keys of computed values. */
   private readonly ids = new WeakMap<HostArray, number>();
-  /** Values computed from the weights at load (weight-only.ts), by what computed them. */
-  private readonly computedValues = new Map<string, readonly RawView[]>();
+  /**
+   * Values computed from the weights at load (weight-only.ts), by what computed them: the views the
+   * latest session holding them has, weakly, so that once every such session is disposed nothing
+   * here keeps a freed buffer's handle reachable.
+   */
+  private readonly computedValues = new Map<string, readonly WeakRef<RawView>[]>();
   private nextId = 0;
 
   /** `init` on `device`: a new reference to the shared buffer while one is alive, else a fresh upload. */
@@ -41,14 +45,17 @@ export class SharedWeights {
   }
 
   /**
-   * The values `key` names (weightOnlyKey): new references to the ones computed first while all
-   * are alive, else `compute()`'s, which the caller owns as it owns an upload's.
+   * The values `key` names (weightOnlyKey): new references to the ones the latest session got,
+   * while all are alive, else `compute()`'s; the caller owns them as it owns an upload's.
    */
   computed(key: string, compute: () => RawView[]): RawView[] {
-    const known = this.computedValues.get(key);
-    if (known?.every((v) => v.storage.alive)) return known.map((v) => shareView(v, v));
-    const views = compute();
-    this.computedValues.set(key, views);
+    const known = this.computedValues.get(key)?.map((ref) => ref.deref());
+    const alive = known?.every((v) => v?.storage.alive) ? (known as RawView[]) : undefined;
+    const views = alive ? alive.map((v) => shareView(v, v)) : compute();
+    this.computedValues.set(
+      key,
+      views.map((v) => new WeakRef(v)),
+    );
     return views;
   }
 }

@@ -58,8 +58,13 @@ test("sessions sharing weights share what was computed from them: the second com
   try {
     assert.deepEqual(await opsDuring(async () => (second = await createSession(g, { device: "cpu", weights }))), []);
     first.dispose();
-    const out = await second!.run({ x: { data: Float32Array.of(2, 0, 0), shape: [1, 3] } });
+    // The first session's views are gone; the second's are shared on.
+    let third: Awaited<ReturnType<typeof createSession>> | undefined;
+    assert.deepEqual(await opsDuring(async () => (third = await createSession(g, { device: "cpu", weights }))), []);
+    second!.dispose();
+    const out = await third!.run({ x: { data: Float32Array.of(2, 0, 0), shape: [1, 3] } });
     assert.deepEqual(Array.from(out.y!.data), [-2, 1]);
+    third!.dispose();
   } finally {
     first.dispose();
     second?.dispose();
