@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DTypeError, ShapeError, UnsupportedOpError } from "@polychip/hal";
-import { inferShapes } from "./infer-shapes.ts";
+import { inferShapes, noteShapes } from "./infer-shapes.ts";
 import { graph, info, init, node, values } from "./testing.ts";
 
 const shapeOf = (g: Parameters<typeof inferShapes>[0], name: string) => inferShapes(g).get(name)?.shape;
@@ -63,4 +63,28 @@ test("errors keep the op's class and name the node", () => {
   assert.throws(() => inferShapes(unknown), UnsupportedOpError);
   const arity = graph({ inputs: [info("a", [2])], outputs: [info("c", [2])], nodes: [node("add", ["a"], "c")] });
   assert.throws(() => inferShapes(arity), /add expects 2 inputs, got 1/);
+});
+
+test("a graph's shapes are inferred once; each caller gets its own map, and a graph with other lists infers anew", () => {
+  const g = graph({ inputs: [info("x", [2, 3])], outputs: [info("y", [2, 3])], nodes: [node("relu", ["x"], "y")] });
+  const first = inferShapes(g);
+  first.delete("y");
+  assert.deepEqual(inferShapes(g).get("y")?.shape, [2, 3]);
+  const wider = { ...g, inputs: [info("x", [4, 3])] };
+  assert.deepEqual(inferShapes(wider).get("y")?.shape, [4, 3]);
+});
+
+test("noteShapes gives a derived graph the shapes it keeps, in inference order, and nothing when one is missing", () => {
+  const before = graph({
+    inputs: [info("x", [2, 3])],
+    outputs: [info("y", [2, 3])],
+    nodes: [node("relu", ["x"], "r"), node("neg", ["r"], "y")],
+  });
+  const types = inferShapes(before);
+  const fused = graph({ inputs: before.inputs, outputs: before.outputs, nodes: [node("sigmoid", ["x"], "y")] });
+  noteShapes(fused, types);
+  assert.deepEqual([...inferShapes(fused).keys()], ["x", "y"]);
+  const renamed = graph({ inputs: before.inputs, outputs: [info("z", [2, 3])], nodes: [node("relu", ["x"], "z")] });
+  noteShapes(renamed, types);
+  assert.deepEqual(inferShapes(renamed).get("z")?.shape, [2, 3]);
 });

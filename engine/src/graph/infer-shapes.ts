@@ -87,6 +87,44 @@ function inferHal(op: string, inputs: (KnownValue | undefined)[], node: Graph["n
  * computed at run time are left out. Throws the op's ShapeError/DTypeError, prefixed with the node.
  */
 export function inferShapes(graph: Graph): Map<string, ValueInfo> {
+  const known = inferred.get(graph);
+  if (known && sameLists(known, graph)) return new Map(known.shapes);
+  const shapes = inferAll(graph);
+  inferred.set(graph, { lists: listsOf(graph), count: graph.nodes.length, shapes });
+  return new Map(shapes);
+}
+
+/**
+ * Shapes already inferred per graph, kept while its lists are the ones seen: graphs are not edited
+ * in place, and the load-time passes and the session ask again for the same graph (or, through
+ * noteShapes, for one a pass derived value for value).
+ */
+const inferred = new WeakMap<Graph, { readonly lists: readonly unknown[]; readonly count: number; readonly shapes: ReadonlyMap<string, ValueInfo> }>();
+
+const listsOf = (graph: Graph): readonly unknown[] => [graph.nodes, graph.inputs, graph.outputs, graph.initializers];
+
+function sameLists(known: { readonly lists: readonly unknown[]; readonly count: number }, graph: Graph): boolean {
+  return known.count === graph.nodes.length && listsOf(graph).every((list, k) => list === known.lists[k]);
+}
+
+/**
+ * Records what inferShapes gives for `graph`, taken from `shapes` (a superset, in any order): for a
+ * pass whose result keeps every value's name and shape (fusion). Nothing is recorded when `shapes`
+ * lacks one of `graph`'s values: inferShapes then infers them itself.
+ */
+export function noteShapes(graph: Graph, shapes: ReadonlyMap<string, ValueInfo>): void {
+  // In the order inferShapes itself would give them.
+  const names = [...graph.inputs.map((v) => v.name), ...graph.initializers.map((i) => i.name), ...graph.nodes.flatMap((n) => n.outputs)];
+  const own = new Map<string, ValueInfo>();
+  for (const name of names) {
+    const info = shapes.get(name);
+    if (!info) return;
+    own.set(name, info);
+  }
+  inferred.set(graph, { lists: listsOf(graph), count: graph.nodes.length, shapes: own });
+}
+
+function inferAll(graph: Graph): Map<string, ValueInfo> {
   const symbols = graphSymbols(graph);
   const first = evaluate(graph, bindings(symbols, 1));
   let second: Map<string, Known> | undefined;

@@ -31,6 +31,7 @@ import { RunPlan } from "./run-plan.ts";
 import type { SharedWeights } from "./shared-weights.ts";
 import { placedLayouts, runSignature } from "./run-signature.ts";
 import { applyStructural } from "./structural-exec.ts";
+import { readsOnlyHeld, WEIGHT_ONLY_LIMIT, weightOnlyKey } from "./weight-only.ts";
 
 export interface SessionOptions {
   /** Device name ("cpu", "webgpu", "npu-sim", a plugin's name); loaded on first use. Default: the default device. */
@@ -78,6 +79,8 @@ export class Session {
   private readonly inferred = new NodeMemo<readonly TensorMeta[]>(false);
   private readonly structural = new NodeMemo<{ readonly plans: readonly StructuralPlan[]; readonly offset: number }>(true);
   private disposed = false;
+  /** Nodes whose outputs the session holds from load (constants, weight-only nodes): a run skips them. */
+  private readonly loaded = new Set<number>();
   /**
    * Per input signature: "ran" once a run with it went through every node and check, then the plan
    * built from it (the next run), or "none" when its nodes need values read back from the device.
@@ -113,6 +116,7 @@ export class Session {
           if (plan?.kind !== "value") return;
           this.held.set(node.outputs[0]!, fromHost(plan.values, plan.shape, plan.dtype, device));
           this.hostValues.set(node.outputs[0]!, plan.values);
+          this.loaded.add(i);
         } catch (err) {
           throw atNode(err, i, node);
         }
@@ -130,6 +134,56 @@ export class Session {
       this.dispose();
       throw err;
     }
+    // A plugin's claims are offered the graph as written: they compute their nodes themselves.
+    if (!this.claims?.claims.length) this.computeWeightOnly(options.weights);
+  }
+
+  /**
+   * Computes once, and holds, every node that reads only held values (a quantized weight
+   * dequantized in the graph, or its transpose): each run would compute the same outputs again.
+   * Sessions sharing `weights` share the results. Nodes past WEIGHT_ONLY_LIMIT's bytes, over the
+   * budget, or that fail here run every time as written (and report their error there).
+   */
+  private computeWeightOnly(weights: SharedWeights | undefined): void {
+    const keys = new Map<string, string>();
+    if (weights) for (const init of this.graph.initializers) keys.set(init.name, weights.keyOf(init, this.device));
+    let added = 0;
+    const lookup = (name: string) => this.held.get(name);
+    this.graph.nodes.forEach((node, i) => {
+      if (this.loaded.has(i) || !readsOnlyHeld(node, this.held, this.hostValues)) return;
+      let results: RawView[];
+      let bytes = 0;
+      try {
+        if (!isStructuralOp(node.op)) {
+          const args = node.inputs.filter((name) => name !== "").map((name) => this.held.get(name)!);
+          for (const meta of getOp(node.op).infer(args, node.attrs)) bytes += plannedBytes(meta.shape, meta.dtype);
+          if (added + bytes > WEIGHT_ONLY_LIMIT) return;
+        }
+        const compute = () => {
+          const out = this.runNode(i, node, lookup, this.hostValues);
+          if (out instanceof Promise) throw new DeviceError("a weight-only node must not wait for a read");
+          return out;
+        };
+        const key =
+          weights &&
+          weightOnlyKey(
+            this.device,
+            node,
+            node.inputs.map((name) => (name === "" ? "" : keys.get(name))),
+          );
+        results = key ? weights!.computed(key, compute) : compute();
+        node.outputs.forEach((name, k) => key && keys.set(name, `${key}#${k}`));
+      } catch {
+        return;
+      }
+      added += bytes;
+      results.forEach((v, k) => {
+        const name = node.outputs[k];
+        if (name && (this.readers.get(name) ?? 0) > 0) this.held.set(name, v);
+        else v.storage.release();
+      });
+      this.loaded.add(i);
+    });
   }
 
   /** How many input signatures have a plan now (each is built on the second run with those shapes). */
@@ -243,7 +297,7 @@ export class Session {
     const entry = getDeviceEntry(this.device);
     if (known instanceof RunPlan && known.entry === entry) return known;
     if (known === undefined || known === "none") return undefined;
-    const skip = (i: number) => this.graph.nodes[i]!.op === "constant" && this.held.has(this.graph.nodes[i]!.outputs[0]!);
+    const skip = (i: number) => this.loaded.has(i);
     const room = this.budget.totalBytes - this.heldBytes();
     const plan = RunPlan.build(
       { graph: this.graph, entry, held: this.held, hostValues: this.hostValues, skip, room },
@@ -352,7 +406,7 @@ export class Session {
           }
           continue;
         }
-        if (node.op === "constant" && this.held.has(node.outputs[0]!)) continue;
+        if (this.loaded.has(i)) continue;
         const pending = runAt(i);
         if (pending) await pending;
       }

@@ -15,6 +15,15 @@ import type { Initializer } from "../graph/ir.ts";
 export class SharedWeights {
   /** By host array, then by device, dtype and shape: the view first uploaded for them. */
   private readonly uploaded = new WeakMap<HostArray, Map<string, RawView>>();
+  /** A number per host array, naming its values in the keys of computed values. */
+  private readonly ids = new WeakMap<HostArray, number>();
+  /**
+   * Values computed from the weights at load (weight-only.ts), by what computed them: the views the
+   * latest session holding them has, weakly, so that once every such session is disposed nothing
+   * here keeps a freed buffer's handle reachable.
+   */
+  private readonly computedValues = new Map<string, readonly WeakRef<RawView>[]>();
+  private nextId = 0;
 
   /** `init` on `device`: a new reference to the shared buffer while one is alive, else a fresh upload. */
   upload(init: Initializer, device: string): RawView {
@@ -26,5 +35,27 @@ export class SharedWeights {
     if (!byKey) this.uploaded.set(init.data, (byKey = new Map()));
     byKey.set(key, view);
     return view;
+  }
+
+  /** A key for `init`'s values on `device`, the same for every initializer holding the same host array. */
+  keyOf(init: Initializer, device: string): string {
+    let id = this.ids.get(init.data);
+    if (id === undefined) this.ids.set(init.data, (id = this.nextId++));
+    return `w${id}|${device}|${init.dtype}|${init.shape.join(",")}`;
+  }
+
+  /**
+   * The values `key` names (weightOnlyKey): new references to the ones the latest session got,
+   * while all are alive, else `compute()`'s; the caller owns them as it owns an upload's.
+   */
+  computed(key: string, compute: () => RawView[]): RawView[] {
+    const known = this.computedValues.get(key)?.map((ref) => ref.deref());
+    const alive = known?.every((v) => v?.storage.alive) ? (known as RawView[]) : undefined;
+    const views = alive ? alive.map((v) => shareView(v, v)) : compute();
+    this.computedValues.set(
+      key,
+      views.map((v) => new WeakRef(v)),
+    );
+    return views;
   }
 }

@@ -104,8 +104,15 @@ function joinCheck(
 ): (members: readonly number[], merging: readonly FusionGroup[]) => boolean {
   const maxOperands = options.maxOperands ?? Infinity;
   const readers = new Map<number, number[]>();
-  nodes.forEach((n, i) => n.inputs.forEach((r) => readers.set(r.value, [...(readers.get(r.value) ?? []), i])));
-  const producersOf = (i: number) => nodes[i]!.inputs.map((r) => producer.get(r.value)).filter((p): p is number => p !== undefined);
+  nodes.forEach((n, i) =>
+    n.inputs.forEach((r) => {
+      const list = readers.get(r.value);
+      if (list) list.push(i);
+      else readers.set(r.value, [i]);
+    }),
+  );
+  const producers = nodes.map((n) => n.inputs.map((r) => producer.get(r.value)).filter((p): p is number => p !== undefined));
+  const producersOf = (i: number) => producers[i]!;
   const unitOf = (i: number): FusionGroup | number => groupOf[i] ?? i;
 
   const operands = (members: readonly number[]): number => {
@@ -117,8 +124,9 @@ function joinCheck(
 
   /** True when a path leaves the merged set and comes back into it through outside nodes. */
   const makesCycle = (members: readonly number[], merging: readonly FusionGroup[]): boolean => {
-    const inSet = (u: FusionGroup | number) => (typeof u === "number" ? members.includes(u) : merging.includes(u));
-    const minIndex = Math.min(...members);
+    const memberSet = new Set(members);
+    const inSet = (u: FusionGroup | number) => (typeof u === "number" ? memberSet.has(u) : merging.includes(u));
+    const minIndex = members[0]!;
     const stack = members.flatMap(producersOf).filter((p) => !inSet(unitOf(p)));
     const seen = new Set<FusionGroup | number>();
     while (stack.length > 0) {
@@ -127,8 +135,8 @@ function joinCheck(
       if (seen.has(u)) continue;
       seen.add(u);
       const unitMembers = typeof u === "number" ? [u] : u.members;
-      // Everything on a path from the set to here comes after the set's first node.
-      if (Math.max(...unitMembers) < minIndex) continue;
+      // Everything on a path from the set to here comes after the set's first node (members ascend).
+      if (unitMembers[unitMembers.length - 1]! < minIndex) continue;
       for (const m of unitMembers) for (const p of producersOf(m)) if (unitOf(p) !== u) stack.push(p);
     }
     return false;

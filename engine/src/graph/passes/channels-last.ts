@@ -35,7 +35,8 @@ function isElementwise(op: string): boolean {
  * unchanged: elementwise ops compute the same thing per element in either layout.
  */
 export function channelsLast(graph: Graph, options: ChannelsLastOptions): Graph {
-  const shapes = inferShapes(graph);
+  // Only a conv starts a chain: without one no shape is asked, and inferring them is most of the pass's time.
+  const shapes = graph.nodes.some((n) => n.op === "conv2d") ? inferShapes(graph) : new Map<string, ValueInfo>();
   const dims = (v: string) => shapes.get(v)?.shape;
   const initializers = new Map(graph.initializers.map((i) => [i.name, i]));
   const added: Initializer[] = [];

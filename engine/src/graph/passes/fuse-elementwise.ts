@@ -1,7 +1,7 @@
 import type { EpilogueSupport } from "../fusion/epilogue.ts";
 import { groupNodes, type GroupingNode } from "../fusion/group.ts";
 import { orderUnits } from "../fusion/order.ts";
-import { inferShapes } from "../infer-shapes.ts";
+import { inferShapes, noteShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 import { epilogueNodes, fusedNode } from "./fused-nodes.ts";
@@ -56,7 +56,10 @@ export function fuseElementwise(graph: Graph, options: FuseElementwiseOptions = 
   const ordered = orderUnits(nodes, groups, "reorderable").flatMap((u) =>
     typeof u === "number" ? [graph.nodes[u]!] : u.epilogue ? epilogueNodes(graph, u, scalars, readers) : [fusedNode(graph, u.members, scalars, readers)],
   );
-  return deadCodeElimination({ ...graph, nodes: ordered });
+  const fused = deadCodeElimination({ ...graph, nodes: ordered });
+  // Every value keeps its name and shape: the session's shape planning need not infer them again.
+  noteShapes(fused, types);
+  return fused;
 }
 
 /** A number for every value name, in order of first sight. */

@@ -33,7 +33,11 @@ export function scalarConstants(graph: Graph): Map<string, { value: number; dtyp
 /** For every value, the nodes that read it (-1: it is a graph output). */
 export function readersOutside(graph: Graph): Map<string, number[]> {
   const readers = new Map<string, number[]>();
-  const add = (v: string, r: number) => readers.set(v, [...(readers.get(v) ?? []), r]);
+  const add = (v: string, r: number) => {
+    const list = readers.get(v);
+    if (list) list.push(r);
+    else readers.set(v, [r]);
+  };
   graph.nodes.forEach((n, i) => n.inputs.forEach((v) => v !== "" && add(v, i)));
   for (const o of graph.outputs) add(o.name, -1);
   return readers;
