@@ -26,7 +26,7 @@ export async function loadDevice(name: string): Promise<void> {
 }
 
 /** Model inputs for a batch of Fashion-MNIST images: [n, 1, 28, 28] or [n, 784], whichever the graph takes. */
-function inputFor(graph: Graph, x: Float32Array, n: number): Record<string, { data: Float32Array; shape: number[] }> {
+export function inputFor(graph: Graph, x: Float32Array, n: number): Record<string, { data: Float32Array; shape: number[] }> {
   const input = graph.inputs[0];
   if (!input || graph.inputs.length !== 1) throw new PolychipError(`deploy: expects a model with one input, '${graph.name}' has ${graph.inputs.length}`);
   return { [input.name]: { data: x, shape: input.shape.length === 4 ? [n, 1, 28, 28] : [n, 784] } };
