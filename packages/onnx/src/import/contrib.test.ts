@@ -1,4 +1,6 @@
+import assert from "node:assert/strict";
 import { test } from "node:test";
+import { importOnnx } from "./importer.ts";
 import { runOnnx } from "../testing/run-model.ts";
 import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort, type OrtFeed } from "../testing/onnxruntime.ts";
@@ -187,6 +189,48 @@ test("DynamicQuantizeLinear and MatMulInteger (dynamic int8 quantisation) match 
     [w, wzp],
     0,
   );
+});
+
+/** A quantised activation read by two MatMulIntegers, as Q/K/V projections read one. */
+function sharedActivationModel(): Uint8Array {
+  const weight = (name: string, step: number) => ({
+    ...initializer(
+      name,
+      Array.from({ length: 20 }, (_, i) => (i * step + 3) % 256),
+      [5, 4],
+      "bool",
+    ),
+    dataType: 2,
+  });
+  return buildModel({
+    opset: 17,
+    inputs: [{ name: "x", type: "float32", shape: [3, 5] }],
+    outputs: [
+      { name: "y1", type: "int32" },
+      { name: "y2", type: "int32" },
+    ],
+    nodes: [
+      { op: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["q", "scale", "zp"] },
+      { op: "MatMulInteger", inputs: ["q", "w1", "zp", "wzp"], outputs: ["y1"] },
+      { op: "MatMulInteger", inputs: ["q", "w2", "zp", "wzp"], outputs: ["y2"] },
+    ],
+    initializers: [weight("w1", 71), weight("w2", 37), { ...initializer("wzp", [128], [], "bool"), dataType: 2 }],
+  });
+}
+
+test("MatMulIntegers that read the same quantised activation share its centred float copy", () => {
+  const graph = importOnnx(sharedActivationModel());
+  const matmuls = graph.nodes.filter((n) => n.op === "matmul");
+  assert.equal(matmuls.length, 2);
+  assert.equal(matmuls[0]!.inputs[0], matmuls[1]!.inputs[0]);
+  assert.equal(graph.nodes.filter((n) => n.op === "cast" && n.inputs[0] === "q").length, 1);
+});
+
+test("MatMulIntegers sharing a quantised activation match onnxruntime exactly", { skip }, async () => {
+  const model = sharedActivationModel();
+  const x = seeded(15, 5, 2);
+  const got = await runOnnx(model, { x: { data: x, shape: [3, 5] } });
+  await expectLikeOnnxruntime(model, { x: { data: x, shape: [3, 5], type: "float32" } }, got, 0);
 });
 
 test("RotaryEmbedding (3-D and 4-D, halves and interleaved, position ids and an offset) matches onnxruntime", { skip }, async () => {
