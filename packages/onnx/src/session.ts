@@ -1,6 +1,7 @@
 import { getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import { createSession, isRawView, readHost, SharedWeights, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
 import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
+import { polychipFeeds } from "./onnx-feeds.ts";
 import { importModelProto } from "./import/importer.ts";
 import { SharedConstants } from "./import/shared-constants.ts";
 import { decodeModel } from "./proto/codec.ts";
@@ -110,7 +111,9 @@ export class OnnxSession {
     return this.plans.size;
   }
 
-  async run(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+  /** Runs on these inputs; int64 and float64 feeds (ONNX's types, BigInt64Array included) are taken as int32 and float32. */
+  async run(given: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+    const feeds = polychipFeeds(given);
     const { plan, stages } = await this.prepare(feeds);
     try {
       return await plan.session.run(inputsOf(plan, feeds, stages));
@@ -120,8 +123,8 @@ export class OnnxSession {
   }
 
   /** The graph planned for these inputs (imported and kept on first use). */
-  async planFor(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Plan> {
-    const { plan, stages } = await this.prepare(feeds);
+  async planFor(given: Readonly<Record<string, RuntimeInput>>): Promise<Plan> {
+    const { plan, stages } = await this.prepare(polychipFeeds(given));
     releaseStages(stages);
     return plan;
   }

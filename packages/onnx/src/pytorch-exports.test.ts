@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, test } from "node:test";
+import "@polychip/devices";
+import { DTypeError } from "@polychip/hal";
+import { removeDevice, useDevice } from "@polychip/engine";
+import { OnnxSession } from "./session.ts";
+import { ort } from "./testing/onnxruntime.ts";
+
+/**
+ * Ordinary PyTorch modules exported with torch.onnx.export (fixtures/pytorch, written by
+ * scripts/export-pytorch-models.py): a BERT-style encoder at two opsets, a GRU→LSTM stack and a
+ * small U-Net, each with dynamic axes. One session per model runs two input sizes, fed as an
+ * onnxruntime user would (int64 ids as BigInt64Array), and must match onnxruntime-node.
+ */
+type Feed = { data: Float32Array | BigInt64Array; shape: number[] };
+const model = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/pytorch/${name}`, import.meta.url)));
+
+function noise(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
+}
+
+/** Token ids and a mask whose last `padded` positions of every row but the first are padding. */
+function tokens(batch: number, length: number, padded: number): Record<string, Feed> {
+  const shape = [batch, length];
+  const ids = BigInt64Array.from({ length: batch * length }, (_, i) => BigInt((i * 37 + 11) % 100));
+  const mask = BigInt64Array.from({ length: batch * length }, (_, i) => (i < length || i % length < length - padded ? 1n : 0n));
+  return { input_ids: { data: ids, shape }, attention_mask: { data: mask, shape } };
+}
+
+const CASES: readonly { file: string; sizes: Record<string, Feed>[] }[] = [
+  { file: "encoder-opset11.onnx", sizes: [tokens(2, 9, 3), tokens(3, 17, 5)] },
+  { file: "encoder-opset17.onnx", sizes: [tokens(2, 9, 3), tokens(4, 5, 2)] },
+  { file: "recurrent.onnx", sizes: [{ x: { data: noise(3 * 11 * 20, 1), shape: [3, 11, 20] } }, { x: { data: noise(2 * 25 * 20, 2), shape: [2, 25, 20] } }] },
+  {
+    file: "unet.onnx",
+    sizes: [{ x: { data: noise(3 * 32 * 48, 3), shape: [1, 3, 32, 48] } }, { x: { data: noise(2 * 3 * 37 * 50, 4), shape: [2, 3, 37, 50] } }],
+  },
+];
+
+const webgpu = await useDevice("webgpu").then(
+  () => undefined,
+  (err: Error) => `no WebGPU adapter here: ${err.message}`,
+);
+after(() => removeDevice("webgpu"));
+
+for (const device of ["cpu", "npu-sim", "webgpu"]) {
+  for (const { file, sizes } of CASES) {
+    const skip = !ort ? "onnxruntime-node is not installed" : device === "webgpu" ? (webgpu ?? false) : false;
+    test(`PyTorch's ${file} runs two input sizes in one ${device} session, matching onnxruntime-node`, { skip }, async () => {
+      const bytes = model(file);
+      const session = await OnnxSession.create(bytes, { device });
+      const reference = await ort!.InferenceSession.create(bytes);
+      try {
+        for (const feeds of sizes) {
+          const want = await reference.run(
+            Object.fromEntries(
+              Object.entries(feeds).map(([k, f]) => [k, new ort!.Tensor(f.data instanceof BigInt64Array ? "int64" : "float32", f.data, f.shape)]),
+            ),
+          );
+          const got = await session.run(feeds as never);
+          for (const name of reference.outputNames) {
+            const w = want[name]!;
+            assert.deepEqual(got[name]!.shape, [...w.dims], `${file} ${name} shape`);
+            const values = w.data as Float32Array;
+            let worst = 0;
+            for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(got[name]!.data[i]! - values[i]!));
+            assert.ok(worst <= 1e-5, `${file} ${name} at ${JSON.stringify(Object.values(feeds)[0]!.shape)}: max |polychip − onnxruntime| = ${worst}`);
+          }
+        }
+      } finally {
+        session.dispose();
+        await reference.release();
+      }
+    });
+  }
+}
+
+test("an int64 id that does not fit in int32 is an error naming the input, not a wrapped value", async () => {
+  const session = await OnnxSession.create(model("encoder-opset17.onnx"), { device: "cpu" });
+  try {
+    const feeds = tokens(1, 4, 0);
+    feeds.input_ids!.data[2] = 2n ** 40n;
+    await assert.rejects(
+      session.run(feeds as never),
+      (err: Error) => err instanceof DTypeError && /input 'input_ids'.*1099511627776 at index 2/.test(err.message),
+    );
+  } finally {
+    session.dispose();
+  }
+});
+
+test("int64 feeds given as numbers with dtype 'int64' are taken as int32", async () => {
+  const session = await OnnxSession.create(model("encoder-opset17.onnx"), { device: "cpu" });
+  try {
+    const big = tokens(1, 4, 0);
+    const asNumbers = Object.fromEntries(
+      Object.entries(big).map(([k, f]) => [k, { data: Array.from(f.data as BigInt64Array, Number), shape: f.shape, dtype: "int64" }]),
+    );
+    const a = await session.run(big as never);
+    const b = await session.run(asNumbers as never);
+    assert.deepEqual(Array.from(b.embedding!.data), Array.from(a.embedding!.data));
+  } finally {
+    session.dispose();
+  }
+});
