@@ -6,6 +6,11 @@ which checks Polychip against onnxruntime-node at two input sizes per model.
   nn.TransformerEncoderLayer blocks with GELU and a key padding mask, mean pooling over the mask),
   dynamic batch and sequence length; opset 11 and 17 take different exporter paths.
 - recurrent.onnx: a 2-layer bidirectional nn.GRU into an nn.LSTM, dynamic batch and time.
+- decoder.onnx (opset 17): nn.MultiheadAttention under a causal torch.triu mask, residual +
+  LayerNorm, then the tensor ops model code reaches for: topk, cumsum of a softmax, a slice to
+  L // 2, gather by the topk indices, masked_fill with -inf, einsum, nan_to_num; dynamic batch and length.
+- scripted.onnx (opset 13): a torch.jit.script function with a loop over the batch size and an
+  if on the data's sum (ONNX Loop and If), after an nn.Linear.
 - unet.onnx: conv/batch norm/ReLU/max pool down, grouped conv + SiLU, ConvTranspose2d up,
   bilinear interpolate to the skip's size, concat, 1x1 conv, softmax; dynamic batch, H and W.
 
@@ -62,6 +67,48 @@ class UNet(nn.Module):
         return torch.softmax(self.head(torch.cat([skip, up], 1)), 1)
 
 
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(32, 4, batch_first=True)
+        self.norm = nn.LayerNorm(32)
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        length = x.shape[1]
+        causal = torch.triu(torch.ones(length, length, dtype=torch.bool), 1)
+        y, weights = self.attention(x, x, x, attn_mask=causal)
+        y = self.norm(y + x)
+        logits = self.head(y)
+        top, index = torch.topk(logits, 3, dim=-1)
+        running = torch.cumsum(logits.softmax(-1), dim=1)
+        first_half = y[:, : length // 2].mean(1)
+        gathered = torch.gather(logits, 2, index)
+        positive = torch.nan_to_num(logits.masked_fill(logits < 0, float("-inf")).softmax(-1))
+        similarity = torch.einsum("bld,bmd->blm", y, y)
+        return top, index, running, first_half, gathered, positive, similarity, weights
+
+
+@torch.jit.script
+def halve_and_shift(x: torch.Tensor, n: int) -> torch.Tensor:
+    for _ in range(n):
+        x = x * 0.5 + torch.tanh(x)
+    if x.sum() > 0:
+        x = x - 1
+    else:
+        x = x + 1
+    return x
+
+
+class Scripted(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return halve_and_shift(self.linear(x), x.shape[0])
+
+
 def randomise_batch_norm(model):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -79,6 +126,11 @@ for opset in (11, 17):
                       opset_version=opset)
 torch.onnx.export(Recurrent().eval(), torch.randn(3, 11, 20), f"{OUT}/recurrent.onnx", input_names=["x"], output_names=["z", "h"],
                   dynamic_axes={"x": {0: "batch", 1: "time"}}, opset_version=13)
+torch.onnx.export(Decoder().eval(), torch.randn(2, 6, 32), f"{OUT}/decoder.onnx", input_names=["x"],
+                  output_names=["top", "index", "running", "first_half", "gathered", "positive", "similarity", "weights"],
+                  dynamic_axes={"x": {0: "batch", 1: "length"}}, opset_version=17)
+torch.onnx.export(Scripted().eval(), torch.randn(3, 8), f"{OUT}/scripted.onnx", input_names=["x"], output_names=["y"],
+                  dynamic_axes={"x": {0: "batch"}}, opset_version=13)
 unet = UNet()
 randomise_batch_norm(unet)
 torch.onnx.export(unet.eval(), torch.randn(1, 3, 32, 48), f"{OUT}/unet.onnx", input_names=["x"], output_names=["y"],
