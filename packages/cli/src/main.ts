@@ -23,7 +23,7 @@ usage:
                  [--precision auto|fp32|mixed-fp16] [--out FILE] [--seed S] [--max-steps N] [--json]
   polychip export <checkpoint.pcck> --out model.pcm [--onnx model.onnx] [--print] [--json]
   polychip run <model.pcm|model.onnx> --input inputs.json [--device cpu] [--json]
-                 (inputs.json: {"<input name>": {"shape": [...], "data": [...]}})
+                 (inputs.json: {"<input name>": {"shape": [...], "data": [...], "dtype": "int64" (optional)}})
   polychip compile <model.pcm|model.onnx> [--device cpu] [--report] [--out fused.pcm] [--input inputs.json] [--json]
                  (kernels before/after fusion, planned peak memory; --report prints each generated kernel;
                   --input plans an ONNX model with dynamic dims or an If on its data for those inputs)

@@ -59,3 +59,41 @@ test("run refuses an input the ONNX model's declaration does not allow, naming t
     );
   });
 });
+
+/** @polychip/onnx's PyTorch-exported text encoder (int64 input_ids and attention_mask, dynamic batch and length). */
+const ENCODER = new URL("../../../onnx/fixtures/pytorch/encoder-opset17.onnx", import.meta.url);
+
+test("run takes int64 inputs written as an ONNX user writes them, and refuses one past int32", async () => {
+  await inTempDir(async (dir) => {
+    const ids = [5, 17, 42, 8, 99];
+    const mask = [1, 1, 1, 1, 0];
+    const input = join(dir, "tokens.json");
+    await writeFile(
+      input,
+      JSON.stringify({ input_ids: { shape: [1, 5], data: ids, dtype: "int64" }, attention_mask: { shape: [1, 5], data: mask, dtype: "int64" } }),
+    );
+    const result = await runCommand({ model: ENCODER.pathname, device: "cpu", input, json: true });
+    const reference = await OnnxSession.create(new Uint8Array(await readFile(ENCODER)), { device: "cpu" });
+    try {
+      const want = await reference.run({
+        input_ids: { shape: [1, 5], data: Int32Array.from(ids) },
+        attention_mask: { shape: [1, 5], data: Int32Array.from(mask) },
+      });
+      assert.deepEqual(result.outputs.embedding!.shape, [1, 64]);
+      assert.deepEqual(result.outputs.embedding!.data, Array.from(want.embedding!.data));
+    } finally {
+      reference.dispose();
+    }
+    await writeFile(
+      input,
+      JSON.stringify({
+        input_ids: { shape: [1, 5], data: [...ids.slice(0, 4), 2 ** 40], dtype: "int64" },
+        attention_mask: { shape: [1, 5], data: mask, dtype: "int64" },
+      }),
+    );
+    await assert.rejects(
+      runCommand({ model: ENCODER.pathname, device: "cpu", input, json: true }),
+      (e: Error) => e instanceof PolychipError && /input 'input_ids'.*does not fit in int32/.test(e.message),
+    );
+  });
+});

@@ -2,7 +2,7 @@
 import "@polychip/devices";
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
-import { isDType } from "@polychip/hal";
+import type { DType } from "@polychip/hal";
 import { createSession, FormatError, type HostOutput, type HostTensor } from "@polychip/engine/runtime";
 import { fileError, parsingFile } from "../files.ts";
 import { loadModel, openOnnxSession } from "../model-files.ts";
@@ -55,8 +55,10 @@ export async function readInputFile(path: string): Promise<Record<string, HostTe
     if (!e || !Array.isArray(e.shape) || e.data === undefined) throw new FormatError(`input file ${path}: input '${name}' needs "shape" and "data"`);
     const data = (Array.isArray(e.data) ? e.data.flat(Infinity) : [e.data]) as unknown[];
     if (data.some((v) => typeof v !== "number" && typeof v !== "boolean")) throw new FormatError(`input file ${path}: input '${name}' has non-numeric data`);
-    if (e.dtype !== undefined && !isDType(e.dtype)) throw new FormatError(`input file ${path}: input '${name}' has unknown dtype ${JSON.stringify(e.dtype)}`);
-    out[name] = { shape: e.shape as number[], data: data.map(Number), ...(isDType(e.dtype) ? { dtype: e.dtype } : {}) };
+    // Beside Polychip's dtypes, ONNX's names (int64, float64) pass: an ONNX model's session converts them.
+    if (e.dtype !== undefined && typeof e.dtype !== "string")
+      throw new FormatError(`input file ${path}: input '${name}' has dtype ${JSON.stringify(e.dtype)}, not a name`);
+    out[name] = { shape: e.shape as number[], data: data.map(Number), ...(e.dtype !== undefined ? { dtype: e.dtype as DType } : {}) };
   }
   return out;
 }
