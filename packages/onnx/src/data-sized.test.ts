@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import type { HostOutput } from "@polychip/engine/runtime";
+import { OnnxSession } from "./session.ts";
+import { DATA_SIZED_CASES, yoloFrame, yoloPostprocess, type DataSizedCase } from "./testing/data-sized-cases.ts";
+
+/** onnxruntime-node's outputs for DATA_SIZED_CASES (scripts/generate-data-sized-fixtures.ts). */
+const fixture = JSON.parse(readFileSync(new URL("../fixtures/data-sized-onnxruntime.json", import.meta.url), "utf8")) as {
+  outputs: Record<string, Record<string, { shape: number[]; values: number[] }>>;
+};
+
+const byName = (name: string) => DATA_SIZED_CASES.find((c) => c.name === name)!;
+
+function expectLikeFixture(c: DataSizedCase, got: Record<string, HostOutput>, atol = 1e-6): void {
+  const want = fixture.outputs[c.name];
+  assert.ok(want, `the fixture has no outputs for '${c.name}': rerun scripts/generate-data-sized-fixtures.ts`);
+  for (const [name, w] of Object.entries(want)) {
+    assert.deepEqual(got[name]!.shape, w.shape, `${c.name}: output '${name}' shape`);
+    const off = w.values.findIndex((v, i) => !(Math.abs(got[name]!.data[i]! - v) <= atol));
+    assert.equal(off, -1, `${c.name}: output '${name}'[${off}] is ${got[name]!.data[off]}, onnxruntime ${w.values[off]}`);
+  }
+}
+
+async function runCases(names: readonly string[]): Promise<OnnxSession> {
+  const session = await OnnxSession.create(byName(names[0]!).model, { device: "cpu" });
+  for (const name of names) expectLikeFixture(byName(name), await session.run(byName(name).inputs));
+  return session;
+}
+
+test("YOLO post-processing (8,400 boxes × 80 classes → NMS → gathered boxes) matches onnxruntime on two frames of one session", async () => {
+  const session = await runCases(["yolo-3-objects", "yolo-9-objects"]);
+  const counts = ["yolo-3-objects", "yolo-9-objects"].map((n) => fixture.outputs[n]!.selected!.shape[0]);
+  assert.notEqual(counts[0], counts[1], "the two frames should select different numbers of boxes");
+  session.dispose();
+});
+
+test("NonZero → GatherND on 8,200 values (over the old 4,096 limit) matches onnxruntime, with different counts per run", async () => {
+  (await runCases(["nonzero-8200", "nonzero-8200-other"])).dispose();
+});
+
+test("a count that feeds a later Reshape target and a Range limit is static in the plan after the host step", async () => {
+  const session = await runCases(["count-shapes-a", "count-shapes-b"]);
+  const plan = await session.planFor(byName("count-shapes-a").inputs);
+  assert.ok(!plan.graph.nodes.some((n) => n.op === "range" || n.op === "shape"), `the count folded: ${plan.graph.nodes.map((n) => n.op).join(", ")}`);
+  session.dispose();
+});
+
+test("a new count plans only the part after the host step; the part before it is planned once per input shape", async () => {
+  const session = await OnnxSession.create(yoloPostprocess, { device: "cpu" });
+  await session.run(yoloFrame(3, 1));
+  const first = session.planStats;
+  await session.run(yoloFrame(9, 2));
+  const second = session.planStats;
+  assert.equal(second.shapes.imports, first.shapes.imports, "nothing keyed by the input shapes was imported again");
+  assert.equal(second.counts.imports, first.counts.imports + 1, "one plan for the new count");
+  // Another frame with the first frame's count reuses that count's plan: no import at all.
+  await session.run(yoloFrame(3, 1));
+  assert.deepEqual(
+    [session.planStats.shapes.imports, session.planStats.counts.imports],
+    [second.shapes.imports, second.counts.imports],
+  );
+  session.dispose();
+});
+
+test("the plan after a host step reads its results as inputs, not as constants", async () => {
+  const session = await OnnxSession.create(yoloPostprocess, { device: "cpu" });
+  const plan = await session.planFor(yoloFrame(3, 1));
+  const selection = plan.graph.inputs.find((v) => v.name.startsWith("selected::host"));
+  assert.ok(selection, `inputs: ${plan.graph.inputs.map((v) => v.name).join(", ")}`);
+  assert.deepEqual(selection.shape, [fixture.outputs["yolo-3-objects"]!.selected!.shape[0], 3]);
+  assert.ok(
+    plan.graph.nodes.every((n) => n.op !== "sigmoid"),
+    `the scores were computed by the stage before the NMS, not again: ${plan.graph.nodes.map((n) => n.op).join(", ")}`,
+  );
+  session.dispose();
+});
+
+test("more counts than maxCountPlans drop the oldest count plans and keep the part before the step", async () => {
+  const session = await OnnxSession.create(byName("count-shapes-a").model, { device: "cpu", maxCountPlans: 1 });
+  for (const name of ["count-shapes-a", "count-shapes-b", "count-shapes-a"]) expectLikeFixture(byName(name), await session.run(byName(name).inputs));
+  const { shapes, counts } = session.planStats;
+  assert.equal(counts.evictions, 2);
+  assert.equal(counts.replans, 1, "the first count's plan was needed again after it was dropped");
+  assert.equal(shapes.evictions, 0);
+  session.dispose();
+});
