@@ -285,7 +285,12 @@ export class OnnxSession {
    * reading what they left. Returns the values of `names` read back; what later nodes read stays on
    * the device for them (`names` too, unless `frozen`: later plans then hold those as constants).
    */
-  private async runStage(names: readonly string[], { signature, shapes, known, feeds }: RunState, stages: Stages, frozen: boolean): Promise<Record<string, HostOutput>> {
+  private async runStage(
+    names: readonly string[],
+    { signature, shapes, known, feeds }: RunState,
+    stages: Stages,
+    frozen: boolean,
+  ): Promise<Record<string, HostOutput>> {
     const graph = (this.stagedGraph ??= new StagedGraph(this.model.graph!));
     const lowered = graph.lowersAll(names, stages.done);
     const frontier = graph.frontier(lowered, stages.done).filter((v) => !names.includes(v));
@@ -297,7 +302,9 @@ export class OnnxSession {
     );
     const ran = stage.stage!.lowered;
     if (ran.length !== lowered.length || ran.some((i, k) => i !== lowered[k]))
-      throw new PolychipError(`staged run: computing ${names.map((n) => `'${n}'`).join(", ")} lowered other ONNX nodes than the stage planned (${ran.length} for ${lowered.length})`);
+      throw new PolychipError(
+        `staged run: computing ${names.map((n) => `'${n}'`).join(", ")} lowered other ONNX nodes than the stage planned (${ran.length} for ${lowered.length})`,
+      );
     const views = await stage.session.runViews(inputsOf(stage, feeds, stages));
     const values: Record<string, HostOutput> = {};
     try {

@@ -49,15 +49,13 @@ function scalarOf(t: HostTensor | undefined): number | undefined {
 }
 
 /** ONNX's greedy selection, per batch and class: [selected, 3] rows of (batch, class, box). */
-export function selectBoxes(
-  [boxes, scores, maxOut, iou, scoreMin]: readonly (HostTensor | undefined)[],
-  centerPoint: boolean,
-  where: string,
-): HostTensor {
+export function selectBoxes([boxes, scores, maxOut, iou, scoreMin]: readonly (HostTensor | undefined)[], centerPoint: boolean, where: string): HostTensor {
   const [batches, count, four] = boxes!.shape as [number, number, number];
   const [scoreBatches, classes, scoreCount] = scores!.shape as [number, number, number];
   if (boxes!.shape.length !== 3 || four !== 4 || scores!.shape.length !== 3 || scoreBatches !== batches || scoreCount !== count)
-    throw new ShapeError(`${where}: boxes must be [batch, boxes, 4] and scores [batch, classes, boxes], got [${boxes!.shape.join(", ")}] and [${scores!.shape.join(", ")}]`);
+    throw new ShapeError(
+      `${where}: boxes must be [batch, boxes, 4] and scores [batch, classes, boxes], got [${boxes!.shape.join(", ")}] and [${scores!.shape.join(", ")}]`,
+    );
   const maxPerClass = Math.max(scalarOf(maxOut) ?? 0, 0);
   const iouThreshold = f(scalarOf(iou) ?? 0);
   const threshold = scalarOf(scoreMin);
