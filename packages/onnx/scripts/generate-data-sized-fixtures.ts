@@ -15,7 +15,8 @@ for (const c of DATA_SIZED_CASES) {
   const feeds = Object.fromEntries(Object.entries(c.inputs).map(([name, v]) => [name, new ort.Tensor("float32", v.data, [...v.shape])]));
   const got = await session.run(feeds);
   const outputs: Record<string, { shape: number[]; values: number[] }> = {};
-  for (const name of session.outputNames) outputs[name] = { shape: [...got[name]!.dims], values: Array.from(got[name]!.data as ArrayLike<number | bigint>, Number) };
+  for (const name of session.outputNames)
+    outputs[name] = { shape: [...got[name]!.dims], values: Array.from(got[name]!.data as ArrayLike<number | bigint>, Number) };
   lines.push(`    ${JSON.stringify(c.name)}: ${JSON.stringify(outputs)}`);
   await session.release();
 }

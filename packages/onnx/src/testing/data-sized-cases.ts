@@ -141,6 +141,59 @@ export const countShapes = buildModel({
   ],
 });
 
+/**
+ * Two host steps in a row, as a two-stage detector's head: NonMaxSuppression picks proposals, the
+ * picked boxes become RoiAlign's rois (their count and positions both from the data), and
+ * RoiAlign crops the feature map at them.
+ */
+export const proposalCrops = buildModel({
+  opset: 16,
+  inputs: [
+    { name: "features", type: "float32", shape: [1, 4, 24, 24] },
+    { name: "proposals", type: "float32", shape: [1, 64, 4] },
+    { name: "objectness", type: "float32", shape: [1, 1, 64] },
+  ],
+  outputs: [{ name: "crops", type: "float32" }],
+  nodes: [
+    { op: "Relu", inputs: ["features"], outputs: ["fmap"] },
+    { op: "Mul", inputs: ["proposals", "stride"], outputs: ["boxes"] },
+    { op: "NonMaxSuppression", inputs: ["boxes", "objectness", "max_out", "iou", "score_min"], outputs: ["selected"] },
+    { op: "Gather", inputs: ["selected", "col_box"], outputs: ["box_index"], attrs: { axis: 1 } },
+    { op: "Squeeze", inputs: ["boxes", "axis0"], outputs: ["box_rows"] },
+    { op: "Gather", inputs: ["box_rows", "box_index"], outputs: ["rois"], attrs: { axis: 0 } },
+    { op: "Gather", inputs: ["selected", "col_batch"], outputs: ["batch_index"], attrs: { axis: 1 } },
+    {
+      op: "RoiAlign",
+      inputs: ["fmap", "rois", "batch_index"],
+      outputs: ["crops"],
+      attrs: { output_height: 3, output_width: 3, sampling_ratio: 0, spatial_scale: { float: 0.25 } },
+    },
+  ],
+  initializers: [
+    initializer("stride", [96], []),
+    initializer("max_out", [40], [1], "int64"),
+    initializer("iou", [0.3], [1]),
+    initializer("score_min", [0.5], [1]),
+    initializer("col_box", [2], [], "int64"),
+    initializer("col_batch", [0], [], "int64"),
+    initializer("axis0", [0], [1], "int64"),
+  ],
+});
+
+/** Proposals as [y1, x1, y2, x2] in [0, 1] and their objectness; `seed` varies how many pass. */
+function proposalInputs(seed: number): DataSizedCase["inputs"] {
+  const u = uniforms(4 * 24 * 24 + 64 * 4 + 64, seed);
+  const boxes = Float32Array.from({ length: 64 * 4 }, (_, i) => {
+    const corner = u[4 * 24 * 24 + i - (i % 4)]! * 0.7;
+    return i % 4 < 2 ? corner : corner + 0.05 + u[4 * 24 * 24 + i]! * 0.25;
+  });
+  return {
+    features: { data: Float32Array.from(u.subarray(0, 4 * 24 * 24), (v) => v * 2 - 0.5), shape: [1, 4, 24, 24] },
+    proposals: { data: boxes, shape: [1, 64, 4] },
+    objectness: { data: u.slice(4 * 24 * 24 + 64 * 4), shape: [1, 1, 64] },
+  };
+}
+
 export const DATA_SIZED_CASES: readonly DataSizedCase[] = [
   { name: "yolo-3-objects", model: yoloPostprocess, inputs: yoloFrame(3, 1) },
   { name: "yolo-9-objects", model: yoloPostprocess, inputs: yoloFrame(9, 2) },
@@ -148,4 +201,6 @@ export const DATA_SIZED_CASES: readonly DataSizedCase[] = [
   { name: "nonzero-8200-other", model: nonZeroGather, inputs: { x: { data: uniforms(NONZERO_ROWS * NONZERO_COLS, 4), shape: [NONZERO_ROWS, NONZERO_COLS] } } },
   { name: "count-shapes-a", model: countShapes, inputs: { x: { data: uniforms(64, 5), shape: [64] } } },
   { name: "count-shapes-b", model: countShapes, inputs: { x: { data: uniforms(64, 6), shape: [64] } } },
+  { name: "proposal-crops-a", model: proposalCrops, inputs: proposalInputs(7) },
+  { name: "proposal-crops-b", model: proposalCrops, inputs: proposalInputs(8) },
 ];
