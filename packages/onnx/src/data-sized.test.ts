@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { createSession, type HostOutput } from "@polychip/engine/runtime";
 import { importOnnx } from "./import/importer.ts";
 import { OnnxSession } from "./session.ts";
-import { buildModel } from "./testing/model-builder.ts";
+import { buildModel, initializer } from "./testing/model-builder.ts";
 import { DATA_SIZED_CASES, yoloFrame, yoloPostprocess, type DataSizedCase } from "./testing/data-sized-cases.ts";
 
 /** onnxruntime-node's outputs for DATA_SIZED_CASES (scripts/generate-data-sized-fixtures.ts). */
@@ -127,4 +127,54 @@ test("a host step reads a graph input given as a device view", async () => {
   y!.storage.release();
   session.dispose();
   copy.dispose();
+});
+
+/** If (flag > 0) { x[x > 0] } else { x }: the NonZero sits inside the inlined branch. */
+function nonZeroInBranch(n: number): Uint8Array {
+  return buildModel({
+    opset: 13,
+    inputs: [
+      { name: "x", type: "float32", shape: [n] },
+      { name: "flag", type: "float32", shape: [] },
+    ],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [
+      { op: "Greater", inputs: ["flag", "zero"], outputs: ["on"] },
+      { op: "Greater", inputs: ["x", "zero"], outputs: ["mask"] },
+      {
+        op: "If",
+        inputs: ["on"],
+        outputs: ["y"],
+        attrs: {
+          then_branch: {
+            graph: {
+              inputs: [],
+              outputs: [{ name: "kept", type: "float32" }],
+              nodes: [
+                { op: "NonZero", inputs: ["mask"], outputs: ["nz"] },
+                { op: "Squeeze", inputs: ["nz", "axis0"], outputs: ["idx"] },
+                { op: "Gather", inputs: ["x", "idx"], outputs: ["kept"] },
+              ],
+            },
+          },
+          else_branch: { graph: { inputs: [], outputs: [{ name: "same", type: "float32" }], nodes: [{ op: "Identity", inputs: ["x"], outputs: ["same"] }] } },
+        },
+      },
+    ],
+    initializers: [initializer("zero", [0], []), initializer("axis0", [0], [1], "int64")],
+  });
+}
+
+test("inside an inlined If branch a host step's input is frozen into the plan, up to 4,096 values", async () => {
+  const x = Float32Array.from([3, -1, 0, 2, -5, 7]);
+  const session = await OnnxSession.create(nonZeroInBranch(6), { device: "cpu" });
+  const got = await session.run({ x: { data: x, shape: [6] }, flag: { data: [1], shape: [] } });
+  assert.deepEqual(Array.from(got.y!.data), [3, 2, 7]);
+  session.dispose();
+  const large = await OnnxSession.create(nonZeroInBranch(5000), { device: "cpu" });
+  await assert.rejects(
+    large.run({ x: { data: new Float32Array(5000).fill(1), shape: [5000] }, flag: { data: [1], shape: [] } }),
+    /'mask' \(bool\[5000\]\) is needed to plan the model but is too large to freeze into a plan per run \(at most 4096 values\)/,
+  );
+  large.dispose();
 });
