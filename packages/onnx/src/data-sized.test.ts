@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import "@polychip/devices";
 import { createSession, type HostOutput } from "@polychip/engine/runtime";
 import { importOnnx } from "./import/importer.ts";
 import { OnnxSession } from "./session.ts";
@@ -24,8 +25,8 @@ function expectLikeFixture(c: DataSizedCase, got: Record<string, HostOutput>, at
   }
 }
 
-async function runCases(names: readonly string[], atol?: number): Promise<OnnxSession> {
-  const session = await OnnxSession.create(byName(names[0]!).model, { device: "cpu" });
+async function runCases(names: readonly string[], atol?: number, device = "cpu"): Promise<OnnxSession> {
+  const session = await OnnxSession.create(byName(names[0]!).model, { device });
   for (const name of names) expectLikeFixture(byName(name), await session.run(byName(name).inputs), atol);
   return session;
 }
@@ -177,4 +178,14 @@ test("inside an inlined If branch a host step's input is frozen into the plan, u
     /'mask' \(bool\[5000\]\) is needed to plan the model but is too large to freeze into a plan per run \(at most 4096 values\)/,
   );
   large.dispose();
+});
+
+test("the host steps run the same on npu-sim, whose plans are the same ops on another device", async () => {
+  for (const names of [
+    ["yolo-3-objects", "yolo-9-objects"],
+    ["nonzero-8200", "nonzero-8200-other"],
+    ["count-shapes-a", "count-shapes-b"],
+  ])
+    (await runCases(names, 1e-6, "npu-sim")).dispose();
+  (await runCases(["proposal-crops-a", "proposal-crops-b"], 1e-5, "npu-sim")).dispose();
 });
