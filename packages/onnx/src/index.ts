@@ -10,6 +10,7 @@
 export { importOnnx, importOnnxModel, importModelProto, failingNode, MIN_OPSET, MAX_OPSET, type ImportedModel, type FailingNode } from "./import/importer.ts";
 export type { ImportOptions } from "./import/context.ts";
 export { OnnxSession, type OnnxSessionOptions } from "./session.ts";
+export type { PlanCacheStats } from "./plan-cache.ts";
 export { resolveExternalData, type ExternalDataReader } from "./external-data.ts";
 export { supportedOnnxOps } from "./import/ops/index.ts";
 export { exportOnnx, exportModelProto, EXPORT_OPSET, type ExportOptions } from "./export/exporter.ts";
