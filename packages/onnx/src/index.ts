@@ -11,6 +11,7 @@ export { importOnnx, importOnnxModel, importModelProto, failingNode, MIN_OPSET, 
 export type { ImportOptions } from "./import/context.ts";
 export { OnnxSession, type OnnxSessionOptions } from "./session.ts";
 export { polychipFeeds } from "./onnx-feeds.ts";
+export type { PlanCacheStats } from "./plan-cache.ts";
 export { resolveExternalData, type ExternalDataReader } from "./external-data.ts";
 export { supportedOnnxOps } from "./import/ops/index.ts";
 export { exportOnnx, exportModelProto, EXPORT_OPSET, type ExportOptions } from "./export/exporter.ts";

@@ -1,9 +1,22 @@
 import { getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
-import { createSession, isRawView, readHost, SharedWeights, type Graph, type HostOutput, type RuntimeInput, type Session } from "@polychip/engine/runtime";
+import {
+  createSession,
+  isRawView,
+  readHost,
+  SharedWeights,
+  type Graph,
+  type HostOutput,
+  type HostTensor as HostFeed,
+  type RuntimeInput,
+  type Session,
+} from "@polychip/engine/runtime";
 import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { polychipFeeds } from "./onnx-feeds.ts";
+import { HostStepNeeded } from "./import/host-step.ts";
 import { importModelProto } from "./import/importer.ts";
 import { SharedConstants } from "./import/shared-constants.ts";
+import { runHostStep, type HostStepSource } from "./host-step-run.ts";
+import { PlanCache, type PlanCacheStats } from "./plan-cache.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
@@ -14,7 +27,15 @@ export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | 
   readonly device?: string;
   /** How many plans (input-shape signatures, with their run-time values) are kept; least recently used are dropped. Default 8. */
   readonly maxPlans?: number;
+  /**
+   * How many plans of the part of a model after a host step (NonZero, NonMaxSuppression, …) are
+   * kept, one per count the step returned; least recently used are dropped. Default 16.
+   */
+  readonly maxCountPlans?: number;
 }
+
+/** What a cache holds per key: a plan, or the host step its import stopped at (so later runs go straight to the step). */
+type Cached = Plan | HostStepNeeded;
 
 interface Plan {
   readonly graph: Graph;
@@ -53,8 +74,13 @@ const MAX_REMEMBERED_RESULTS = 16;
 /** A prefix's results are kept by input values only when it reads at most this many (a flag, a rate; not audio). */
 const MAX_KEY_VALUES = 64;
 
-/** A value the lowering needs at import time is computed per run only when it is this small. */
-const MAX_RUN_TIME_VALUE = 4096;
+/**
+ * A value frozen into a plan (an If's condition, a Range's limit, a value inside an inlined
+ * branch): plans are kept by these values, so only small ones are computed per run. Host steps
+ * (NonZero, NonMaxSuppression, Compress, Unique, RoiAlign at the top level) read any size: their
+ * results are inputs of the plan, which depends on their shapes only.
+ */
+const MAX_FROZEN_VALUE = 4096;
 /** How many run-time values one signature may need before the model is refused (each costs a prefix run). */
 const MAX_RUN_TIME_VALUES = 64;
 
@@ -71,15 +97,26 @@ const MAX_RUN_TIME_VALUES = 64;
  * imports with it known (the taken branch is inlined with the outer-scope values); the plan is
  * kept per signature and value. A shape or value the model cannot take is an error naming the
  * input or node, never a run on a guessed dimension.
+ *
+ * Ops whose result size depends on the data (NonZero, NonMaxSuppression, …) are host steps
+ * (import/host-step.ts): the run goes in stages — the part of the model before the step (planned
+ * once per signature), the step on the host, then the rest, planned per shape of the step's
+ * results (the count) and reading them as inputs.
  */
 export class OnnxSession {
-  private readonly plans = new Map<string, Plan>();
+  /** Plans by input-shape signature (and frozen values): full models, prefixes, stages before a host step. */
+  private readonly plans: PlanCache<Cached>;
+  /** Plans of what follows a host step, by its results' shapes (the counts). */
+  private readonly countPlans: PlanCache<Cached>;
   /** Per input-shape signature: the run-time values its import needs, in the order found. */
   private readonly needed = new Map<string, string[]>();
   private readonly inputNames: readonly string[];
   private readonly topLevelValues: ReadonlySet<string>;
-  /** Set for models that draw random values: their run-time values are computed in stages (see StagedGraph). */
-  private readonly staged: StagedGraph | undefined;
+  /** Models that draw random values compute their run-time values in stages (see StagedGraph). */
+  private readonly alwaysStaged: boolean;
+  /** Input-shape signatures whose runs meet a host step: they run in stages too. */
+  private readonly stagedSignatures = new Set<string>();
+  private stagedGraph: StagedGraph | undefined;
   /** Initializers decoded once and weight folds kept while a plan uses them: every plan's import reads the same arrays. */
   private readonly shared = new SharedConstants();
   /** The device buffers of those arrays: a plan shares them with the other plans instead of uploading its own copy. */
@@ -93,7 +130,10 @@ export class OnnxSession {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
-    this.staged = StagedGraph.wanted(model) ? new StagedGraph(model.graph!) : undefined;
+    this.alwaysStaged = StagedGraph.wanted(model);
+    const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);
+    this.plans = new PlanCache(options.maxPlans ?? 8, "maxPlans", release);
+    this.countPlans = new PlanCache(options.maxCountPlans ?? 16, "maxCountPlans", release);
   }
 
   /** Decodes the model (a FormatError for malformed bytes); importing waits for the first run's shapes. */
@@ -108,7 +148,12 @@ export class OnnxSession {
 
   /** How many plans are kept now (prefix plans that compute run-time values included). */
   get planCount(): number {
-    return this.plans.size;
+    return [...this.plans.values(), ...this.countPlans.values()].filter((p) => !(p instanceof HostStepNeeded)).length;
+  }
+
+  /** What planning cost so far: `shapes` for plans by input-shape signature, `counts` for plans by a host step's counts. */
+  get planStats(): { readonly shapes: PlanCacheStats; readonly counts: PlanCacheStats } {
+    return { shapes: this.plans.stats, counts: this.countPlans.stats };
   }
 
   /** Runs on these inputs; int64 and float64 feeds (ONNX's types, BigInt64Array included) are taken as int32 and float32. */
@@ -137,23 +182,26 @@ export class OnnxSession {
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
-    const stages = this.staged ? emptyStages() : undefined;
+    let stages = this.alwaysStaged || this.stagedSignatures.has(signature) ? emptyStages() : undefined;
     try {
       for (;;) {
-        for (const name of needed) if (!known[name]) known[name] = await this.compute(name, { signature, shapes, known, feeds, stages });
+        const run: RunState = { signature, shapes, known, feeds, stages };
+        let step: HostStepNeeded;
         try {
-          const key = `${signature}|${valuesKey(known)}${stages ? `|staged:${fedKey(stages)}` : ""}`;
-          const bound = stages
-            ? { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, done: stages.done, fed: fedMetas(stages) }
-            : { inputShapes: shapes, knownValues: { ...known } };
-          return { plan: await this.plan(key, bound, known), stages };
+          for (const name of needed) if (!known[name]) known[name] = await this.compute(name, run);
+          const plan = await this.finalPlan(run);
+          if (plan) return { plan, stages };
+          continue;
         } catch (err) {
-          const value = err instanceof RunTimeValueError ? err.value : undefined;
-          const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value) || (err as RunTimeValueError).inlined);
-          if (!computable || needed.includes(value)) throw err;
-          if (needed.length >= MAX_RUN_TIME_VALUES)
-            throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
-          needed.push(value);
+          if (!(err instanceof HostStepNeeded)) throw err;
+          step = err;
+        }
+        if (stages) await runHostStep(step.step, this.hostSource(run, stages));
+        else {
+          // The first host step of this signature: its runs go in stages from now on, so the part before the step runs once.
+          this.stagedSignatures.add(signature);
+          for (const name of Object.keys(known)) delete known[name];
+          stages = emptyStages();
         }
       }
     } catch (err) {
@@ -162,10 +210,32 @@ export class OnnxSession {
     }
   }
 
+  /** The plan of the whole model (or of what the stages left) with the values found so far; undefined when it needs another value (added to `needed`). */
+  private async finalPlan({ signature, shapes, known, stages }: RunState): Promise<Plan | undefined> {
+    const needed = this.needed.get(signature)!;
+    // Before any stage ran, a staged import is the plain one: they share a key (and the host step found there).
+    const staged = stages !== undefined && (stages.done.size > 0 || stages.host.size > 0);
+    const key = `${signature}|${valuesKey(known)}${staged ? `|staged:${fedKey(stages)}` : ""}`;
+    const bound = stages
+      ? { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, done: stages.done, fed: fedMetas(stages) }
+      : { inputShapes: shapes, knownValues: { ...known } };
+    try {
+      return await this.plan(key, bound, known, stages !== undefined && stages.host.size > 0);
+    } catch (err) {
+      const value = err instanceof RunTimeValueError ? err.value : undefined;
+      const computable = value !== undefined && (this.topLevelValues.has(value) || this.inputNames.includes(value) || (err as RunTimeValueError).inlined);
+      if (!computable || needed.includes(value)) throw err;
+      if (needed.length >= MAX_RUN_TIME_VALUES)
+        throw new UnsupportedOpError(`${(err as Error).message} (the model needs more than ${MAX_RUN_TIME_VALUES} values computed per run)`);
+      needed.push(value);
+      return undefined;
+    }
+  }
+
   dispose(): void {
     this.disposed = true;
-    for (const plan of this.plans.values()) this.drop(plan);
     this.plans.clear();
+    this.countPlans.clear();
     this.shared.clear();
   }
 
@@ -205,52 +275,87 @@ export class OnnxSession {
   /**
    * `name` computed by the next stage of a staged run: the nodes up to it that earlier stages did
    * not run, reading what they left (or read back from them, when an earlier stage computed it).
+   * Later plans hold it as a constant.
    */
-  private async computeStaged(name: string, { signature, shapes, known, feeds }: RunState, stages: Stages): Promise<HostTensor> {
+  private async computeStaged(name: string, run: RunState, stages: Stages): Promise<HostTensor> {
     const computed = stages.fed.get(name);
     if (computed) return checkedValue(name, await readHost(computed));
-    const lowered = this.staged!.lowers(name, stages.done);
-    const frontier = this.staged!.frontier(lowered, stages.done).filter((v) => v !== name);
+    return checkedValue(name, (await this.runStage([name], run, stages, true))[name]!);
+  }
+
+  /**
+   * Runs the next stage of a staged run, up to `names`: the nodes earlier stages did not run,
+   * reading what they left. Returns the values of `names` read back; what later nodes read stays on
+   * the device for them (`names` too, unless `frozen`: later plans then hold those as constants).
+   */
+  private async runStage(
+    names: readonly string[],
+    { signature, shapes, known, feeds }: RunState,
+    stages: Stages,
+    frozen: boolean,
+  ): Promise<Record<string, HostOutput>> {
+    const graph = (this.stagedGraph ??= new StagedGraph(this.model.graph!));
+    const lowered = graph.lowersAll(names, stages.done);
+    const frontier = graph.frontier(lowered, stages.done).filter((v) => !names.includes(v));
     const stage = await this.plan(
-      `${signature}|${valuesKey(known)}|stage:${name}|${fedKey(stages)}`,
-      {
-        inputShapes: shapes,
-        knownValues: { ...stages.constants, ...known },
-        outputs: [name, ...frontier],
-        done: stages.done,
-        fed: fedMetas(stages),
-      },
+      `${signature}|${valuesKey(known)}|stage:${names.join(",")}|${fedKey(stages)}`,
+      { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, outputs: [...names, ...frontier], done: stages.done, fed: fedMetas(stages) },
       known,
+      stages.host.size > 0,
     );
     const ran = stage.stage!.lowered;
     if (ran.length !== lowered.length || ran.some((i, k) => i !== lowered[k]))
-      throw new PolychipError(`staged run: computing '${name}' lowered other ONNX nodes than the stage planned (${ran.length} for ${lowered.length})`);
+      throw new PolychipError(
+        `staged run: computing ${names.map((n) => `'${n}'`).join(", ")} lowered other ONNX nodes than the stage planned (${ran.length} for ${lowered.length})`,
+      );
     const views = await stage.session.runViews(inputsOf(stage, feeds, stages));
-    let value: HostTensor;
+    const values: Record<string, HostOutput> = {};
     try {
-      value = checkedValue(name, await readHost(views[name]!));
+      for (const name of names) values[name] = await readHost(views[name]!);
     } catch (err) {
       for (const v of Object.values(views)) v.storage.release();
       throw err;
     }
     for (const [output, v] of Object.entries(views)) {
-      if (stage.stage!.fed.includes(output)) stages.fed.set(output, v);
+      if (stage.stage!.fed.includes(output) && !(frozen && names.includes(output))) stages.fed.set(output, v);
       else v.storage.release();
     }
-    for (const i of stage.stage!.lowered) stages.done.add(i);
+    for (const i of ran) stages.done.add(i);
     Object.assign(stages.constants, stage.stage!.constants);
-    return value;
+    return values;
+  }
+
+  /** Where a host step of this run reads its values (see host-step-run.ts). */
+  private hostSource(run: RunState, stages: Stages): HostStepSource {
+    return {
+      stages,
+      isInput: (name) => this.inputNames.includes(name),
+      input: async (name) => {
+        const feed = run.feeds[name];
+        if (feed && isRawView(feed)) return readHost(feed);
+        return this.hostCopy(name, feed);
+      },
+      computed: (names) => this.runStage(names, run, stages, false),
+    };
   }
 
   /** An input's values, for a lowering that needs them at import (the plan then holds them as constants). */
   private inputValue(name: string, feeds: Readonly<Record<string, RuntimeInput>>): HostTensor {
     const feed = feeds[name];
-    if (!feed || isRawView(feed))
+    if (feed && isRawView(feed))
       throw new UnsupportedOpError(`input '${name}' is needed to plan the model: pass it as host data (values and shape), not a device view`);
-    if (feed.data.length > MAX_RUN_TIME_VALUE)
-      throw new UnsupportedOpError(`input '${name}' is needed to plan the model but holds ${feed.data.length} values (at most ${MAX_RUN_TIME_VALUE})`);
+    if (feed && feed.data.length > MAX_FROZEN_VALUE)
+      throw new UnsupportedOpError(`input '${name}' is needed to plan the model but holds ${feed.data.length} values (at most ${MAX_FROZEN_VALUE})`);
+    return this.hostCopy(name, feed);
+  }
+
+  /** A host input's values in its dtype (the declared one when the feed names none). */
+  private hostCopy(name: string, feed: HostFeed | undefined): HostTensor {
+    if (!feed) throw new PolychipError(`input '${name}' is missing; the model's inputs are ${this.inputNames.join(", ")}`);
     const dtype = feed.dtype ?? this.declaredDtype(name);
-    return { dtype, shape: [...feed.shape], data: hostArray(dtype, feed.data.length).map((_, i) => feed.data[i]!) };
+    const data = hostArray(dtype, feed.data.length);
+    data.set(feed.data as ArrayLike<number>);
+    return { dtype, shape: [...feed.shape], data };
   }
 
   private declaredDtype(name: string): DType {
@@ -262,19 +367,26 @@ export class OnnxSession {
     key: string,
     bound: Pick<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "done" | "fed">,
     assumedValues: Readonly<Record<string, HostTensor>> = bound.knownValues ?? {},
+    byCount = false,
   ): Promise<Plan> {
-    const cached = this.plans.get(key);
-    if (cached) {
-      this.plans.delete(key);
-      this.plans.set(key, cached);
-      return cached;
-    }
-    const { device, maxPlans: _maxPlans, ...importOptions } = this.options;
+    const cache = byCount ? this.countPlans : this.plans;
+    const cached = cache.get(key);
+    if (cached instanceof HostStepNeeded) throw cached;
+    if (cached) return cached;
+    const { device, maxPlans: _maxPlans, maxCountPlans: _maxCountPlans, ...importOptions } = this.options;
     const known = bound.knownValues ?? {};
     const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
-    const { result: imported, folds } = this.shared.track(() =>
-      importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true, shared: this.shared }),
-    );
+    let tracked;
+    try {
+      tracked = this.shared.track(() =>
+        importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true, shared: this.shared }),
+      );
+    } catch (err) {
+      // The import stops at the same host step on every run with this key: remember where, not the plan.
+      if (err instanceof HostStepNeeded) cache.add(key, err);
+      throw err;
+    }
+    const { result: imported, folds } = tracked;
     const graph = imported.graph;
     const session = await createSession(graph, { ...(device ? { device } : {}), weights: this.weights });
     this.shared.acquire(folds);
@@ -285,7 +397,7 @@ export class OnnxSession {
       // A stage: what it computes goes to the later stages, as inputs, or as constants where the import knew it.
       const constants: Record<string, HostTensor> = {};
       const fed: string[] = [];
-      for (const output of bound.outputs.slice(1)) {
+      for (const output of bound.outputs) {
         const value = imported.constantValue(output);
         if (value) constants[output] = value;
         else fed.push(output);
@@ -293,13 +405,7 @@ export class OnnxSession {
       plan = { graph, session, folds, reads, assumed, stage: { lowered: imported.lowered, fed, constants } };
     } else if (bound.outputs && isPure(graph)) plan = { graph, session, folds, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) };
     else plan = { graph, session, folds, reads, assumed };
-    this.plans.set(key, plan);
-    const limit = this.options.maxPlans ?? 8;
-    while (this.plans.size > limit) {
-      const [oldest, dropped] = this.plans.entries().next().value as [string, Plan];
-      this.drop(dropped);
-      this.plans.delete(oldest);
-    }
+    cache.add(key, plan);
     return plan;
   }
 }
@@ -308,7 +414,7 @@ export class OnnxSession {
 function inputsOf(plan: Plan, feeds: Readonly<Record<string, RuntimeInput>>, stages: Stages | undefined): Record<string, RuntimeInput> {
   const used: Record<string, RuntimeInput> = {};
   for (const name of plan.reads) {
-    const given = name in feeds ? feeds[name] : stages?.fed.get(name);
+    const given = name in feeds ? feeds[name] : (stages?.fed.get(name) ?? stages?.host.get(name));
     if (given) used[name] = given;
   }
   return used;
@@ -339,9 +445,9 @@ function inputValuesKey(names: readonly string[], feeds: Readonly<Record<string,
 
 /** A value computed to plan the model, refused when it is too large to compute per run. */
 function checkedValue(name: string, out: HostOutput): HostTensor {
-  if (out.data.length > MAX_RUN_TIME_VALUE) {
+  if (out.data.length > MAX_FROZEN_VALUE) {
     throw new UnsupportedOpError(
-      `'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to compute per run (at most ${MAX_RUN_TIME_VALUE} values)`,
+      `'${name}' (${out.dtype}[${out.shape.join(", ")}]) is needed to plan the model but is too large to freeze into a plan per run (at most ${MAX_FROZEN_VALUE} values)`,
     );
   }
   return { dtype: out.dtype, shape: out.shape, data: out.data };

@@ -8,36 +8,39 @@ const RANDOM_OPS = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike",
 
 /**
  * What the stages run so far in one OnnxSession.run left for the later ones: the ONNX nodes they
- * ran, the values they computed that later nodes read (on the device), and those they knew at
- * import (folded constants).
+ * ran, the values they computed that later nodes read (on the device), those they knew at import
+ * (folded constants), and the results of host steps (host-step.ts: NonZero's indices, a
+ * NonMaxSuppression's selection), which later plans read as inputs of their sizes.
  */
 export interface Stages {
   readonly done: Set<number>;
   readonly fed: Map<string, RawView>;
   readonly constants: Record<string, HostTensor>;
+  readonly host: Map<string, HostTensor>;
 }
 
 export function emptyStages(): Stages {
-  return { done: new Set(), fed: new Map(), constants: {} };
+  return { done: new Set(), fed: new Map(), constants: {}, host: new Map() };
 }
 
 export function releaseStages(stages: Stages | undefined): void {
   if (!stages) return;
   for (const v of stages.fed.values()) v.storage.release();
   stages.fed.clear();
+  stages.host.clear();
 }
 
 /** The fed values as an import declares them (dtype and shape). */
 export function fedMetas(stages: Stages): Record<string, { dtype: RawView["dtype"]; shape: readonly number[] }> {
   const metas: Record<string, { dtype: RawView["dtype"]; shape: readonly number[] }> = {};
-  for (const [name, v] of stages.fed) metas[name] = { dtype: v.dtype, shape: v.shape };
+  for (const [name, v] of [...stages.fed, ...stages.host]) metas[name] = { dtype: v.dtype, shape: v.shape };
   return metas;
 }
 
-/** The fed values' names and shapes, as part of a plan key. */
+/** The fed values' names and shapes (host results' too: their count, never their values), as part of a plan key. */
 export function fedKey(stages: Stages): string {
   let key = "";
-  for (const [name, v] of stages.fed) key += `${name}[${v.shape.join(",")}];`;
+  for (const [name, v] of [...stages.fed, ...stages.host]) key += `${name}[${v.shape.join(",")}];`;
   return key;
 }
 
@@ -45,13 +48,17 @@ export function fedKey(stages: Stages): string {
  * A model's top-level ONNX graph as staged runs need it: which nodes an import up to a value
  * lowers, and which of their values later nodes read.
  *
- * A model that draws random values computes a value needed at import (a NonZero's input, a
- * Range's limit) in a stage of its own; the next stage, and the full model last, take the earlier
- * stages' results as inputs instead of computing them again. So every node runs once per run and
- * every random draw is the one all its readers see.
+ * A model that draws random values computes a value needed at import (a Range's limit) in a stage
+ * of its own; the next stage, and the full model last, take the earlier stages' results as inputs
+ * instead of computing them again. So every node runs once per run and every random draw is the
+ * one all its readers see. A host step (a NonZero's or NonMaxSuppression's input) is computed the
+ * same way in any model: the part before it is planned once per input-shape signature, and the
+ * part after it reads what that part left plus the host step's results.
  */
 export class StagedGraph {
   private readonly order: readonly number[];
+  /** Each node's place in `order`. */
+  private readonly position = new Map<number, number>();
   private readonly producer = new Map<string, number>();
   /** Per top-level node, every name it reads (inputs and any name its subgraphs read). */
   private readonly reads: readonly ReadonlySet<string>[];
@@ -60,6 +67,7 @@ export class StagedGraph {
   constructor(private readonly graph: GraphProto) {
     const nodes = graph.node ?? [];
     this.order = topologicalOrder(nodes, "ONNX graph").map(([i]) => i);
+    this.order.forEach((node, at) => this.position.set(node, at));
     nodes.forEach((n, i) => (n.output ?? []).forEach((o) => o && !this.producer.has(o) && this.producer.set(o, i)));
     this.reads = nodes.map((n) => {
       const names = new Set<string>((n.input ?? []).filter(Boolean));
@@ -83,6 +91,17 @@ export class StagedGraph {
       if (i === producer) return lowered;
     }
     return lowered;
+  }
+
+  /** The nodes an import up to all of `values` lowers: as `lowers`, up to the last of their producers. */
+  lowersAll(values: readonly string[], done: ReadonlySet<number>): number[] {
+    let last: string | undefined;
+    let lastAt = -1;
+    for (const v of values) {
+      const at = this.position.get(this.producer.get(v) ?? -1) ?? -1;
+      if (at > lastAt) [last, lastAt] = [v, at];
+    }
+    return last === undefined ? [] : this.lowers(last, done);
   }
 
   /** Values of the `lowered` nodes that a node outside `done` and `lowered` reads, or that the graph outputs. */

@@ -134,6 +134,19 @@ export class ImportContext {
     return this.options.outputs;
   }
 
+  /**
+   * Whether a top-level op sized by data runs its host part per run (OnnxSession computes the
+   * values it reads; see host-step.ts) instead of asking for them with requireConstant.
+   */
+  get runsHostSteps(): boolean {
+    return !!this.options.computesRunTimeValues && this.scope.size === 0;
+  }
+
+  /** The dtype and shape of a value an earlier stage of this run computed (ImportOptions.fed), when given. */
+  fedMeta(name: string): { readonly dtype: DType; readonly shape: readonly number[] } | undefined {
+    return this.options.fed?.[name];
+  }
+
   /** What this import shares with the model's other imports (ImportOptions.shared). */
   get shared(): SharedConstants | undefined {
     return this.options.shared;

@@ -34,7 +34,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   "com.microsoft.RotaryEmbedding": "no packed batching; rotary dim = 2 × the cache's width",
   Scan: "opset 9+ (Scan-8 refused); unrolled over a sequence length known at import (at most 4,096)",
   ScatterElements: "reduction none or add",
-  NonZero: "its input's values known at import, or computed per run by OnnxSession (at most 4,096 elements)",
+  NonZero:
+    "indices found on the host: at import when the input is known, else per run by OnnxSession (any size; the rest of the model is planned per count). Inside an If branch or Loop body the input is frozen into the plan (at most 4,096 values)",
   GatherND: "batch_dims 0",
   ScatterND: "batch_dims 0; reduction none or add",
   CumSum: "axis known at import",
@@ -46,13 +47,14 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MelWeightMatrix: "all inputs known at import (or per run via OnnxSession)",
   GridSample:
     "static shapes; cubic over at most 3 spatial dims; cubic with border padding clamps each tap (PyTorch, onnxruntime), not the position first (ONNX reference); computed in float32",
-  NonMaxSuppression: "boxes, scores and thresholds known at import, or computed per run by OnnxSession (at most 4,096 values each); selection on the host",
+  NonMaxSuppression:
+    "selection on the host: at import when boxes and scores are known, else per run by OnnxSession (any number of boxes; the rest of the model is planned per count). Inside an If branch or Loop body the inputs are frozen into the plan (at most 4,096 values each)",
   AffineGrid: "2-D and 3-D; size known at import",
   CenterCropPad: "static input shape; shape known at import",
   Col2Im: "static input shape; image_shape and block_shape known at import",
   MaxUnpool: "static shapes; output_shape known at import; indices address output_shape (PyTorch, onnxruntime), not the unpooled shape (ONNX reference)",
   RoiAlign:
-    "rois and batch_indices known at import, or computed per run by OnnxSession (at most 4,096 values each); static X shape; at most 2^24 bilinear taps over all bins",
+    "sample taps built on the host from rois and batch_indices: at import when known, else per run by OnnxSession (planned per tap count); static X shape; at most 2^24 bilinear taps over all bins (64 MiB of indices and weights)",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",
@@ -66,7 +68,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Trilu: "needs the input's last two dims",
   OneHot: "depth known at import (or per run via OnnxSession)",
   EyeLike: "needs the input's shape",
-  Compress: "condition known at import, or computed per run by OnnxSession; a condition selecting nothing is refused (no empty tensors)",
+  Compress:
+    "indices picked on the host from the condition (at import, or per run by OnnxSession, planned per count); the data stays on the device; a condition selecting nothing is refused (no empty tensors)",
   LpNormalization: "p 1 or 2",
   LpPool: "1-D to 3-D, as AveragePool",
   BitwiseNot: "uint32/uint64 refused (results past int32's range); uint16 must be declared as such (graph input/output or value_info)",
@@ -81,5 +84,6 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   SoftmaxCrossEntropyLoss: "needs the input's shape",
   Bernoulli: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Multinomial: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
-  Unique: "its input's values known at import, or computed per run by OnnxSession (the outputs are constants of the plan)",
+  Unique:
+    "runs on the host: at import when the input is known, else per run by OnnxSession (the rest of the model reads its four outputs as inputs, planned per count); an empty input is refused",
 };

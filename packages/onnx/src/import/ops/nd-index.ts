@@ -1,28 +1,44 @@
 import { ShapeError, UnsupportedOpError } from "@polychip/hal";
+import type { HostTensor } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
+import { lowerThroughHost } from "../host-step.ts";
 import { bin, castTo, input, output, scatterReplace, type OpImporter } from "./helpers.ts";
 
 /**
- * NonZero, GatherND and ScatterND. NonZero's output size depends on the data, so its input must
- * be known at import (OnnxSession computes it per run with a prefix of the model; the plan then
- * holds the indices as a constant). GatherND and ScatterND address the first k dims of the data
- * with k-tuples; both become a gather / scatter along one axis of the data with those k dims
- * flattened into a linear index.
+ * NonZero, GatherND and ScatterND. NonZero's output size depends on the data, so it runs on the
+ * host (host-step.ts): at import when its input is known, else per run under OnnxSession, whose
+ * plan for the rest of the model then reads the indices as an input of that size. GatherND and
+ * ScatterND address the first k dims of the data with k-tuples; both become a gather / scatter
+ * along one axis of the data with those k dims flattened into a linear index.
  */
-const nonZero: OpImporter = (ctx, node) => {
-  const x = ctx.requireConstant(input(ctx, node, 0), "NonZero's input (the number of indices it returns depends on its values)");
+const nonZero: OpImporter = (ctx, node) =>
+  lowerThroughHost(ctx, node, {
+    reads: [input(ctx, node, 0)],
+    why: "NonZero's input (the number of indices it returns depends on its values)",
+    results: 1,
+    compute: nonZeroStep,
+    lower: ([indices]) => ctx.bind(output(node), indices!),
+  });
+
+/** NonZero's host part (module level: a closure in the importer would keep the import alive while a session caches the step). */
+const nonZeroStep = ([x]: readonly (HostTensor | undefined)[]) => [nonZeroIndices(x!)];
+
+/** The [rank, count] indices of x's non-zero elements, in row-major order (a scalar counts as rank 1). */
+export function nonZeroIndices(x: HostTensor): HostTensor {
   const shape = x.shape.length === 0 ? [1] : x.shape;
-  const hits: number[] = [];
-  for (let i = 0; i < x.data.length; i++) if (x.data[i]) hits.push(i);
-  const indices = new Int32Array(shape.length * hits.length);
-  hits.forEach((flat, j) => {
-    for (let d = shape.length - 1; d >= 0; d--) {
-      indices[d * hits.length + j] = flat % shape[d]!;
+  let count = 0;
+  for (let i = 0; i < x.data.length; i++) if (x.data[i]) count++;
+  const indices = new Int32Array(shape.length * count);
+  for (let i = 0, j = 0; i < x.data.length; i++) {
+    if (!x.data[i]) continue;
+    for (let d = shape.length - 1, flat = i; d >= 0; d--) {
+      indices[d * count + j] = flat % shape[d]!;
       flat = Math.floor(flat / shape[d]!);
     }
-  });
-  ctx.bind(output(node), ctx.const(indices, [shape.length, hits.length], "int32"));
-};
+    j++;
+  }
+  return { dtype: "int32", shape: [shape.length, count], data: indices };
+}
 
 interface Addressed {
   /** The data with its first k dims flattened into one: [m, ...rest]. */

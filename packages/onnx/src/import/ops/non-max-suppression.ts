@@ -1,13 +1,14 @@
 import { ShapeError } from "@polychip/hal";
 import type { HostTensor } from "../../tensor.ts";
-import type { ImportContext, OnnxNode } from "../context.ts";
+import { lowerThroughHost } from "../host-step.ts";
 import { input, optionalInput, output, type OpImporter } from "./helpers.ts";
 
 /**
- * NonMaxSuppression (opsets 10, 11). How many boxes survive depends on the data, so, like
- * NonZero, the boxes and scores must be known at import: OnnxSession computes them per run with
- * a prefix of the model and the plan holds the selected indices as a constant. The selection is
- * ONNX's greedy one, per batch and class, in float32 arithmetic as its reference computes it.
+ * NonMaxSuppression (opsets 10, 11). How many boxes survive depends on the data, so the selection
+ * runs on the host (host-step.ts): at import when boxes and scores are known, else per run under
+ * OnnxSession, whose plan for the rest of the model reads the selection as an input of that size.
+ * The selection is ONNX's greedy one, per batch and class, in float32 arithmetic as its reference
+ * computes it.
  */
 
 const f = Math.fround;
@@ -25,64 +26,77 @@ function corners(boxes: ArrayLike<number>, i: number, centerPoint: boolean): [nu
   return [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)];
 }
 
-/** Whether box a suppresses box b: IoU strictly above the threshold (degenerate boxes never do). */
-function suppresses(a: readonly number[], b: readonly number[], iouThreshold: number): boolean {
-  const ix0 = Math.max(a[0]!, b[0]!);
-  const ix1 = Math.min(a[2]!, b[2]!);
-  const iy0 = Math.max(a[1]!, b[1]!);
-  const iy1 = Math.min(a[3]!, b[3]!);
+/** Whether box a suppresses box b (corners at a·4 and b·4 of `box`): IoU strictly above the threshold (degenerate boxes never do). */
+function suppresses(box: Float32Array, a: number, b: number, iouThreshold: number): boolean {
+  const [ax0, ay0, ax1, ay1] = [box[a * 4]!, box[a * 4 + 1]!, box[a * 4 + 2]!, box[a * 4 + 3]!];
+  const [bx0, by0, bx1, by1] = [box[b * 4]!, box[b * 4 + 1]!, box[b * 4 + 2]!, box[b * 4 + 3]!];
+  const ix0 = Math.max(ax0, bx0);
+  const ix1 = Math.min(ax1, bx1);
+  const iy0 = Math.max(ay0, by0);
+  const iy1 = Math.min(ay1, by1);
   if (ix1 <= ix0 || iy1 <= iy0) return false;
   const inter = f(f(ix1 - ix0) * f(iy1 - iy0));
-  const areaA = f(f(a[2]! - a[0]!) * f(a[3]! - a[1]!));
-  const areaB = f(f(b[2]! - b[0]!) * f(b[3]! - b[1]!));
+  const areaA = f(f(ax1 - ax0) * f(ay1 - ay0));
+  const areaB = f(f(bx1 - bx0) * f(by1 - by0));
   const union = f(f(areaA + areaB) - inter);
   if (inter <= 0 || areaA <= 0 || areaB <= 0 || union <= 0) return false;
   return f(inter / union) > iouThreshold;
 }
 
-function optionalScalar(ctx: ImportContext, node: OnnxNode, i: number, what: string): number | undefined {
-  const name = optionalInput(node, i);
-  if (!name) return undefined;
-  const t = ctx.requireConstant(name, `NonMaxSuppression's ${what}`);
-  return t.data.length === 0 ? undefined : Number(t.data[0]);
+/** The first value of an optional scalar input, or undefined when it is absent or empty. */
+function scalarOf(t: HostTensor | undefined): number | undefined {
+  return t === undefined || t.data.length === 0 ? undefined : Number(t.data[0]);
 }
 
-function known(ctx: ImportContext, node: OnnxNode, i: number, what: string): HostTensor {
-  return ctx.requireConstant(input(ctx, node, i), `NonMaxSuppression's ${what} (the number of boxes it selects depends on their values)`);
-}
-
-const nonMaxSuppression: OpImporter = (ctx, node) => {
-  const boxes = known(ctx, node, 0, "boxes");
-  const scores = known(ctx, node, 1, "scores");
-  const [batches, count, four] = boxes.shape as [number, number, number];
-  const [scoreBatches, classes, scoreCount] = scores.shape as [number, number, number];
-  if (boxes.shape.length !== 3 || four !== 4 || scores.shape.length !== 3 || scoreBatches !== batches || scoreCount !== count)
+/** ONNX's greedy selection, per batch and class: [selected, 3] rows of (batch, class, box). */
+export function selectBoxes([boxes, scores, maxOut, iou, scoreMin]: readonly (HostTensor | undefined)[], centerPoint: boolean, where: string): HostTensor {
+  const [batches, count, four] = boxes!.shape as [number, number, number];
+  const [scoreBatches, classes, scoreCount] = scores!.shape as [number, number, number];
+  if (boxes!.shape.length !== 3 || four !== 4 || scores!.shape.length !== 3 || scoreBatches !== batches || scoreCount !== count)
     throw new ShapeError(
-      `${ctx.where()}: boxes must be [batch, boxes, 4] and scores [batch, classes, boxes], got [${boxes.shape.join(", ")}] and [${scores.shape.join(", ")}]`,
+      `${where}: boxes must be [batch, boxes, 4] and scores [batch, classes, boxes], got [${boxes!.shape.join(", ")}] and [${scores!.shape.join(", ")}]`,
     );
-  const maxPerClass = Math.max(optionalScalar(ctx, node, 2, "max_output_boxes_per_class") ?? 0, 0);
-  const iouThreshold = f(optionalScalar(ctx, node, 3, "iou_threshold") ?? 0);
-  const scoreThreshold = optionalScalar(ctx, node, 4, "score_threshold");
-  const centerPoint = node.attrs.int("center_point_box", 0) === 1;
+  const maxPerClass = Math.max(scalarOf(maxOut) ?? 0, 0);
+  const iouThreshold = f(scalarOf(iou) ?? 0);
+  const threshold = scalarOf(scoreMin);
+  const scoreThreshold = threshold === undefined ? undefined : f(threshold);
   const selected: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const block = boxes.data.subarray(b * count * 4, (b + 1) * count * 4);
-    const box = Array.from({ length: count }, (_, i) => corners(block, i, centerPoint));
+  const box = new Float32Array(count * 4);
+  for (let b = 0; b < batches && maxPerClass > 0; b++) {
+    const block = boxes!.data.subarray(b * count * 4, (b + 1) * count * 4);
+    for (let i = 0; i < count; i++) box.set(corners(block, i, centerPoint), i * 4);
     for (let c = 0; c < classes; c++) {
-      const s = scores.data.subarray((b * classes + c) * count, (b * classes + c + 1) * count);
-      const candidates = [...Array(count).keys()].filter((i) => scoreThreshold === undefined || s[i]! > f(scoreThreshold));
+      const s = scores!.data.subarray((b * classes + c) * count, (b * classes + c + 1) * count);
+      const candidates: number[] = [];
+      for (let i = 0; i < count; i++) if (scoreThreshold === undefined || s[i]! > scoreThreshold) candidates.push(i);
       // Highest score first; among equal scores the lower index first.
       candidates.sort((i, j) => s[j]! - s[i]! || i - j);
       const kept: number[] = [];
       for (const i of candidates) {
         if (kept.length >= maxPerClass) break;
-        if (kept.some((k) => suppresses(box[i]!, box[k]!, iouThreshold))) continue;
+        if (kept.some((k) => suppresses(box, i, k, iouThreshold))) continue;
         kept.push(i);
         selected.push(b, c, i);
       }
     }
   }
-  ctx.bind(output(node), ctx.const(selected, [selected.length / 3, 3], "int32"));
+  return { dtype: "int32", shape: [selected.length / 3, 3], data: Int32Array.from(selected) };
+}
+
+/** The host part (a function of its own: a closure in the importer would keep the whole import alive while a session caches the step). */
+function selection(centerPoint: boolean, where: string) {
+  return (values: readonly (HostTensor | undefined)[]) => [selectBoxes(values, centerPoint, where)];
+}
+
+const nonMaxSuppression: OpImporter = (ctx, node) => {
+  const centerPoint = node.attrs.int("center_point_box", 0) === 1;
+  lowerThroughHost(ctx, node, {
+    reads: [input(ctx, node, 0), input(ctx, node, 1), ...[2, 3, 4].map((i) => optionalInput(node, i) ?? "")],
+    why: "NonMaxSuppression's boxes, scores and thresholds (the number of boxes it selects depends on their values)",
+    results: 1,
+    compute: selection(centerPoint, ctx.where()),
+    lower: ([selected]) => ctx.bind(output(node), selected!),
+  });
 };
 
 export const NMS_IMPORTERS: Readonly<Record<string, OpImporter>> = { NonMaxSuppression: nonMaxSuppression };

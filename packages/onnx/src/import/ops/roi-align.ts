@@ -1,18 +1,21 @@
 import { ShapeError, UnsupportedOpError } from "@polychip/hal";
+import type { HostTensor } from "../../tensor.ts";
+import { lowerThroughHost } from "../host-step.ts";
 import { castTo, input, output, requireFloatInput, type OpImporter } from "./helpers.ts";
 
 /**
  * RoiAlign (opsets 10, 16, 22). Where each bin samples depends on the boxes (and, with
- * sampling_ratio 0, how many samples: ceil(roi size / bins) per dim), so the rois and batch
- * indices must be known at import (OnnxSession computes them per run). The sample positions and
- * bilinear weights are then built on the host; on the device the feature map, laid out as rows of
- * channels, is gathered at every tap, weighted and reduced (sum / count for avg, max of the
- * weighted corners for max, as ONNX's reference defines it), in chunks that bound memory.
+ * sampling_ratio 0, how many samples: ceil(roi size / bins) per dim), so the sample positions and
+ * bilinear weights are built on the host from the rois and batch indices (host-step.ts: at import
+ * when they are known, else per run under OnnxSession, whose plan then depends on the number of
+ * taps, not on the boxes). On the device the feature map, laid out as rows of channels, is
+ * gathered at every tap, weighted and reduced (sum / count for avg, max of the weighted corners
+ * for max, as ONNX's reference defines it), in chunks that bound memory.
  */
 
 /** Gathered elements per chunk: bounds the [rows, taps, C] intermediate. */
 const CHUNK_ELEMENTS = 1 << 22;
-/** Bilinear taps (4 per sample) over all bins built at import: bounds the index and weight constants (64 MiB each). */
+/** Bilinear taps (4 per sample) over all bins built on the host: bounds the index and weight tensors (64 MiB each). */
 export const MAX_ROI_ALIGN_TAPS = 1 << 24;
 
 interface Taps {
@@ -111,14 +114,6 @@ const roiAlign: OpImporter = (ctx, node) => {
   const shape = ctx.shape(x, "RoiAlign");
   if (shape.length !== 4) throw new ShapeError(`${ctx.where()}: X must be [N, C, H, W], got [${shape.join(", ")}]`);
   const [n, c, height, width] = shape as [number, number, number, number];
-  const why = "(where and how often each bin samples depends on the boxes)";
-  const rois = ctx.requireConstant(input(ctx, node, 1), `RoiAlign's rois ${why}`);
-  const batch = ctx.requireConstant(input(ctx, node, 2), `RoiAlign's batch_indices ${why}`);
-  const count = batch.data.length;
-  if (rois.shape.length !== 2 || rois.shape[1] !== 4 || rois.shape[0] !== count)
-    throw new ShapeError(`${ctx.where()}: rois must be [${count}, 4] (one per batch index), got [${rois.shape.join(", ")}]`);
-  const badBatch = Array.from(batch.data as ArrayLike<number>).find((b) => b < 0 || b >= n || !Number.isInteger(b));
-  if (badBatch !== undefined) throw new ShapeError(`${ctx.where()}: batch index ${badBatch} is outside [0, ${n})`);
   const mode = node.attrs.string("mode", "avg")!;
   if (mode !== "avg" && mode !== "max") throw new UnsupportedOpError(`${ctx.where()}: mode '${mode}' (expected avg or max)`);
   const transform = node.opset >= 16 ? node.attrs.string("coordinate_transformation_mode", "half_pixel")! : "output_half_pixel";
@@ -135,34 +130,57 @@ const roiAlign: OpImporter = (ctx, node) => {
   };
   if (g.outH < 1 || g.outW < 1 || g.samplingRatio < 0)
     throw new ShapeError(`${ctx.where()}: output_height ${g.outH}, output_width ${g.outW} must be positive and sampling_ratio ${g.samplingRatio} non-negative`);
-  const taps = buildTaps(rois.data as ArrayLike<number>, batch.data as ArrayLike<number>, g, mode === "max", (n) => {
+  lowerThroughHost(ctx, node, {
+    reads: [input(ctx, node, 1), input(ctx, node, 2)],
+    why: "RoiAlign's rois and batch_indices (where and how often each bin samples depends on the boxes)",
+    results: 3,
+    compute: sampling(n, g, mode === "max", ctx.where()),
+    lower: ([rows, weights, scale]) => {
+      const [bins, perBin] = ctx.shape(rows!, "RoiAlign") as [number, number];
+      const features = ctx.op("reshape", [ctx.op("permute", [castTo(ctx, x, "float32")], { dims: [0, 2, 3, 1] })], { shape: [n * height * width, c] });
+      const chunk = Math.max(1, Math.min(perBin, Math.floor(CHUNK_ELEMENTS / Math.max(1, bins * c))));
+      let acc: string | undefined;
+      for (let from = 0; from < perBin; from += chunk) {
+        const k = Math.min(chunk, perBin - from);
+        const part = (t: string) => (k === perBin ? t : ctx.op("slice", [t], { starts: [from], ends: [from + k], axes: [1] }));
+        const index = ctx.op("reshape", [part(rows!)], { shape: [bins * k] });
+        const gathered = ctx.op("reshape", [ctx.op("gather", [features, index], { axis: 0 })], { shape: [bins, k, c] });
+        const weighted = ctx.op("mul", [gathered, part(weights!)]);
+        const reduced = ctx.op(mode === "avg" ? "reduceSum" : "reduceMax", [weighted], { axes: [1], keepDims: false });
+        acc = acc ? ctx.op(mode === "avg" ? "add" : "maximum", [acc, reduced]) : reduced;
+      }
+      if (mode === "avg") acc = ctx.op("mul", [acc!, scale!]);
+      const count = bins / (g.outH * g.outW);
+      const y = ctx.op("permute", [ctx.op("reshape", [acc!], { shape: [count, g.outH, g.outW, c] })], { dims: [0, 3, 1, 2] });
+      ctx.bind(output(node), castTo(ctx, y, ctx.dtype(x)));
+    },
+  });
+};
+
+/** The host part (a function of its own: a closure in the importer would keep the whole import alive while a session caches the step). */
+function sampling(n: number, g: Geometry, max: boolean, where: string) {
+  return ([rois, batch]: readonly (HostTensor | undefined)[]) => tapsOf(rois!, batch!, n, g, max, where);
+}
+
+/** Every bin's tap rows [bins, perBin], weights [bins, perBin, 1] and avg scale [bins, 1], from the rois. */
+function tapsOf(rois: HostTensor, batch: HostTensor, n: number, g: Geometry, max: boolean, where: string): HostTensor[] {
+  const count = batch.data.length;
+  if (rois.shape.length !== 2 || rois.shape[1] !== 4 || rois.shape[0] !== count)
+    throw new ShapeError(`${where}: rois must be [${count}, 4] (one per batch index), got [${rois.shape.join(", ")}]`);
+  const badBatch = Array.from(batch.data as ArrayLike<number>).find((b) => b < 0 || b >= n || !Number.isInteger(b));
+  if (badBatch !== undefined) throw new ShapeError(`${where}: batch index ${badBatch} is outside [0, ${n})`);
+  const taps = buildTaps(rois.data as ArrayLike<number>, batch.data as ArrayLike<number>, g, max, (needed) => {
     throw new UnsupportedOpError(
-      `${ctx.where()}: ${count} rois of ${g.outH}×${g.outW} bins need ${n} bilinear taps, over the ${MAX_ROI_ALIGN_TAPS} Polychip builds at import (large rois with sampling_ratio 0 sample ceil(roi size / bins) times per dim; set sampling_ratio)`,
+      `${where}: ${count} rois of ${g.outH}×${g.outW} bins need ${needed} bilinear taps, over the ${MAX_ROI_ALIGN_TAPS} Polychip builds per run (large rois with sampling_ratio 0 sample ceil(roi size / bins) times per dim; set sampling_ratio)`,
     );
   });
   const bins = count * g.outH * g.outW;
-  const features = ctx.op("reshape", [ctx.op("permute", [castTo(ctx, x, "float32")], { dims: [0, 2, 3, 1] })], { shape: [n * height * width, c] });
-  const chunk = Math.max(1, Math.min(taps.perBin, Math.floor(CHUNK_ELEMENTS / Math.max(1, bins * c))));
-  let acc: string | undefined;
-  for (let from = 0; from < taps.perBin; from += chunk) {
-    const k = Math.min(chunk, taps.perBin - from);
-    const rows = new Int32Array(bins * k);
-    const weights = new Float32Array(bins * k);
-    for (let b = 0; b < bins; b++) {
-      rows.set(taps.rows.subarray(b * taps.perBin + from, b * taps.perBin + from + k), b * k);
-      weights.set(taps.weights.subarray(b * taps.perBin + from, b * taps.perBin + from + k), b * k);
-    }
-    const gathered = ctx.op("reshape", [ctx.op("gather", [features, ctx.const(rows, [bins * k], "int32")], { axis: 0 })], { shape: [bins, k, c] });
-    const weighted = ctx.op("mul", [gathered, ctx.const(weights, [bins, k, 1], "float32")]);
-    const part = ctx.op(mode === "avg" ? "reduceSum" : "reduceMax", [weighted], { axes: [1], keepDims: false });
-    acc = acc ? ctx.op(mode === "avg" ? "add" : "maximum", [acc, part]) : part;
-  }
-  if (mode === "avg") {
-    const perBin = Float32Array.from({ length: bins }, (_, b) => taps.scale[Math.floor(b / (g.outH * g.outW))]!);
-    acc = ctx.op("mul", [acc!, ctx.const(perBin, [bins, 1], "float32")]);
-  }
-  const y = ctx.op("permute", [ctx.op("reshape", [acc!], { shape: [count, g.outH, g.outW, c] })], { dims: [0, 3, 1, 2] });
-  ctx.bind(output(node), castTo(ctx, y, ctx.dtype(x)));
-};
+  const scale = Float32Array.from({ length: bins }, (_, b) => taps.scale[Math.floor(b / (g.outH * g.outW))]!);
+  return [
+    { dtype: "int32", shape: [bins, taps.perBin], data: taps.rows },
+    { dtype: "float32", shape: [bins, taps.perBin, 1], data: taps.weights },
+    { dtype: "float32", shape: [bins, 1], data: scale },
+  ];
+}
 
 export const ROI_ALIGN_IMPORTERS: Readonly<Record<string, OpImporter>> = { RoiAlign: roiAlign };

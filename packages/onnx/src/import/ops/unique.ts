@@ -1,4 +1,6 @@
 import { hostArray, ShapeError } from "@polychip/hal";
+import type { HostTensor } from "../../tensor.ts";
+import { lowerThroughHost } from "../host-step.ts";
 import { axisOf, input, output, type OpImporter } from "./helpers.ts";
 
 /** Lexicographic order of two equally long slices. */
@@ -11,17 +13,36 @@ function compareSlices(a: readonly number[], b: readonly number[]): number {
  * Unique: the distinct elements (or, with `axis`, the distinct slices along it) of a tensor, in
  * ascending (lexicographic) order or, with sorted = 0, in order of first occurrence, with each
  * one's first index, each input element's (slice's) position in the result, and each one's count.
- * How many there are depends on the values, so the input must be known at import (OnnxSession
- * computes it per run with a prefix of the model, as for NonZero); the outputs are constants.
+ * How many there are depends on the values, so it runs on the host (host-step.ts: at import when
+ * the input is known, else per run under OnnxSession, whose plan for the rest of the model reads
+ * the four results as inputs of their sizes).
  */
 const unique: OpImporter = (ctx, node) => {
-  const x = ctx.requireConstant(input(ctx, node, 0), "Unique's input (the size of its outputs depends on its values)");
+  const x = input(ctx, node, 0);
   const axisAttr = node.attrs.int("axis");
-  const dims = axisAttr === undefined ? [x.data.length] : x.shape;
-  const axis = axisAttr === undefined ? 0 : axisOf(ctx, axisAttr, x.shape.length);
+  const axis = axisAttr === undefined ? undefined : axisOf(ctx, axisAttr, ctx.rank(x));
+  const sorted = node.attrs.int("sorted", 1) === 1;
+  lowerThroughHost(ctx, node, {
+    reads: [x],
+    why: "Unique's input (the size of its outputs depends on its values)",
+    results: 4,
+    compute: uniqueStep(axis, sorted, ctx.where()),
+    lower: (results) => results.forEach((r, i) => ctx.bind(output(node, i), r)),
+  });
+};
+
+/** The host part (a function of its own: a closure in the importer would keep the whole import alive while a session caches the step). */
+function uniqueStep(axis: number | undefined, sorted: boolean, where: string) {
+  return ([x]: readonly (HostTensor | undefined)[]) => uniqueOf(x!, axis, sorted, where);
+}
+
+/** Unique's four results (values, first indices, inverse indices, counts) for x along `axis` (flattened when undefined). */
+function uniqueOf(x: HostTensor, axisOrFlat: number | undefined, sorted: boolean, where: string): HostTensor[] {
+  const dims = axisOrFlat === undefined ? [x.data.length] : x.shape;
+  const axis = axisOrFlat ?? 0;
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
   const count = dims[axis]!;
-  if (count === 0) throw new ShapeError(`${ctx.where()}: the input is empty along the axis, and Polychip has no empty tensors`);
+  if (count === 0) throw new ShapeError(`${where}: the input is empty along the axis, and Polychip has no empty tensors`);
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const values = x.data as ArrayLike<number>;
   // Slice s holds, for every outer index o and inner index i, the element at (o, s, i).
@@ -39,7 +60,7 @@ const unique: OpImporter = (ctx, node) => {
     return byKey.get(key)!;
   });
   const order = firsts.map((_, u) => u);
-  if (node.attrs.int("sorted", 1) === 1) order.sort((a, b) => compareSlices(slices[firsts[a]!]!, slices[firsts[b]!]!));
+  if (sorted) order.sort((a, b) => compareSlices(slices[firsts[a]!]!, slices[firsts[b]!]!));
   const rank = new Array<number>(order.length);
   order.forEach((u, r) => (rank[u] = r));
   const inverse = slot.map((u) => rank[u]!);
@@ -50,10 +71,12 @@ const unique: OpImporter = (ctx, node) => {
   const y = hostArray(x.dtype, outer * k * inner);
   picked.forEach((s, u) => slices[s]!.forEach((v, j) => (y[(Math.floor(j / inner) * k + u) * inner + (j % inner)] = v)));
   const yShape = dims.map((d, i) => (i === axis ? k : d));
-  ctx.bind(output(node, 0), ctx.const(y, yShape, x.dtype));
-  ctx.bind(output(node, 1), ctx.const(picked, [k], "int32"));
-  ctx.bind(output(node, 2), ctx.const(inverse, [count], "int32"));
-  ctx.bind(output(node, 3), ctx.const(counts, [k], "int32"));
-};
+  return [
+    { dtype: x.dtype, shape: yShape, data: y },
+    { dtype: "int32", shape: [k], data: Int32Array.from(picked) },
+    { dtype: "int32", shape: [count], data: Int32Array.from(inverse) },
+    { dtype: "int32", shape: [k], data: Int32Array.from(counts) },
+  ];
+}
 
 export const UNIQUE_IMPORTERS: Readonly<Record<string, OpImporter>> = { Unique: unique };

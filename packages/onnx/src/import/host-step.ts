@@ -1,0 +1,80 @@
+import { UnsupportedOpError } from "@polychip/hal";
+import type { HostTensor } from "../tensor.ts";
+import type { ImportContext, OnnxNode } from "./context.ts";
+
+/**
+ * An op whose result size depends on the values of some of its inputs (NonZero, NonMaxSuppression,
+ * Compress's condition, Unique, RoiAlign's boxes) splits into a host part, which reads those values
+ * and computes small tensors (the indices, the selection, the sample taps), and a device part that
+ * reads the host part's results as ordinary values.
+ *
+ * When the read values are known at import, the host part runs then and its results are constants.
+ * Under OnnxSession (ImportOptions.computesRunTimeValues) a top-level node whose values only a run
+ * knows raises HostStepNeeded instead: the session computes the values with the model before the
+ * node, runs the host part on them, and imports the rest with the results as inputs
+ * (ImportOptions.fed), so that plan depends on the results' shapes (the count), not on their values.
+ * Inside an inlined If branch or Loop body the values are asked for with requireConstant, as for
+ * any value needed at import.
+ */
+export interface HostStep {
+  /** The input names the host part reads ("" for an absent optional input). */
+  readonly reads: readonly string[];
+  /** What the values are needed for, for messages. */
+  readonly why: string;
+  /** How many tensors the host part returns. */
+  readonly results: number;
+  /** The host part: the values of `reads` (undefined where absent) → its results. */
+  readonly compute: (values: readonly (HostTensor | undefined)[]) => HostTensor[];
+  /** The device part: lowers the node reading the host part's results (value names). */
+  readonly lower: (results: readonly string[]) => void;
+}
+
+/** What OnnxSession needs to run one pending host part: the values to read, those known at import, the names its results take. */
+export interface PendingHostStep {
+  readonly node: string;
+  readonly reads: readonly string[];
+  /** The reads the import knew (initializers, folded values), by name. */
+  readonly constants: Readonly<Record<string, HostTensor>>;
+  /** The names the results are fed back under, in order. */
+  readonly results: readonly string[];
+  readonly compute: (values: readonly (HostTensor | undefined)[]) => HostTensor[];
+}
+
+/** A host part must run per run before this node can be lowered (see HostStep); OnnxSession catches it. */
+export class HostStepNeeded extends UnsupportedOpError {
+  constructor(
+    message: string,
+    readonly step: PendingHostStep,
+  ) {
+    super(message);
+  }
+}
+
+/** The names a node's host results are fed back under: derived from the node's first output, so every import of the model agrees. */
+export function hostResultNames(node: OnnxNode, count: number): string[] {
+  const base = node.outputs.find((o) => o) ?? node.name;
+  return Array.from({ length: count }, (_, i) => `${base}::host${i}`);
+}
+
+/** Lowers `node` through its host step: at import when the values are known, else per run (OnnxSession) or by freezing them. */
+export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostStep): void {
+  const values = step.reads.map((name) => (name ? ctx.constant(name) : undefined));
+  const missing = step.reads.filter((name, i) => name && !values[i]);
+  if (missing.length > 0 && ctx.runsHostSteps) {
+    const names = hostResultNames(node, step.results);
+    const fed = names.map((name) => ctx.fedMeta(name));
+    if (fed.every((m) => m !== undefined)) {
+      names.forEach((name, i) => ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] }));
+      step.lower(names);
+      return;
+    }
+    const constants: Record<string, HostTensor> = {};
+    step.reads.forEach((name, i) => values[i] && (constants[name] = values[i]!));
+    throw new HostStepNeeded(
+      `${ctx.where()}: ${step.why} needs the values of ${missing.map((n) => `'${n}'`).join(", ")}, which only a run computes (OnnxSession runs this step per run)`,
+      { node: node.name, reads: step.reads, constants, results: names, compute: step.compute },
+    );
+  }
+  const known = step.reads.map((name, i) => values[i] ?? (name ? ctx.requireConstant(name, step.why) : undefined));
+  step.lower(step.compute(known).map((t) => ctx.const(t.data, t.shape, t.dtype)));
+}
