@@ -16,7 +16,13 @@ function chunkedPackage(entry: unknown, chunks: Record<string, number[]>): { man
 
 test("a chunked model is its chunks joined in the manifest's order", () => {
   const pkg = chunkedPackage(
-    { chunks: [{ hash: "bb", offsets: [0, 3] }, { hash: "aa", offsets: [3, 5] }], size: 5 },
+    {
+      chunks: [
+        { hash: "bb", offsets: [0, 3] },
+        { hash: "aa", offsets: [3, 5] },
+      ],
+      size: 5,
+    },
     { aa: [4, 5], bb: [1, 2, 3] },
   );
   try {
@@ -27,7 +33,15 @@ test("a chunked model is its chunks joined in the manifest's order", () => {
 });
 
 test("a chunk whose length differs from its listed range is refused, naming it", () => {
-  const pkg = chunkedPackage({ chunks: [{ hash: "aa", offsets: [0, 2] }, { hash: "bb", offsets: [2, 6] }] }, { aa: [1, 2], bb: [3, 4, 5] });
+  const pkg = chunkedPackage(
+    {
+      chunks: [
+        { hash: "aa", offsets: [0, 2] },
+        { hash: "bb", offsets: [2, 6] },
+      ],
+    },
+    { aa: [1, 2], bb: [3, 4, 5] },
+  );
   try {
     assert.throws(() => assembleChunks(pkg.manifest, "/models/m"), /chunk bb has 3 bytes, the manifest says 4/);
   } finally {
@@ -36,7 +50,15 @@ test("a chunk whose length differs from its listed range is refused, naming it",
 });
 
 test("a gap between chunks and an unknown key are refused", () => {
-  const pkg = chunkedPackage({ chunks: [{ hash: "aa", offsets: [0, 2] }, { hash: "bb", offsets: [3, 5] }] }, { aa: [1, 2], bb: [3, 4] });
+  const pkg = chunkedPackage(
+    {
+      chunks: [
+        { hash: "aa", offsets: [0, 2] },
+        { hash: "bb", offsets: [3, 5] },
+      ],
+    },
+    { aa: [1, 2], bb: [3, 4] },
+  );
   try {
     assert.throws(() => assembleChunks(pkg.manifest, "/models/m"), /chunk bb starts at byte 3, expected 2/);
     assert.throws(() => assembleChunks(pkg.manifest, "/models/other"), /no chunked entry '\/models\/other' \(entries: \/models\/m\)/);
