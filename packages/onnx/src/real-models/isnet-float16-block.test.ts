@@ -1,12 +1,6 @@
-import assert from "node:assert/strict";
-import { after, test } from "node:test";
-import "@polychip/devices";
-import { removeDevice, useDevice } from "@polychip/engine";
 import { DataType } from "../proto/types.ts";
-import { OnnxSession } from "../session.ts";
 import { tensorToProto } from "../tensor.ts";
-import { buildModel, initializer } from "../testing/model-builder.ts";
-import { ort } from "../testing/onnxruntime.ts";
+import { blockModel, testOnEveryDevice, weightValues } from "./isnet-blocks.ts";
 
 /**
  * The suite's float16 ISNet (real-models/models.json) is too slow for npu-sim and a software
@@ -15,19 +9,17 @@ import { ort } from "../testing/onnxruntime.ts";
  * a bilinear half_pixel Resize to the size of another tensor (Shape → sizes) computed in float32
  * between two Casts as the float16 converter writes it, Concat, Sigmoid, and the result cast back.
  */
-const webgpu = await useDevice("webgpu").then(
-  () => false,
-  (err: Error) => `no WebGPU adapter here: ${err.message}`,
-);
-after(() => removeDevice("webgpu"));
 
-/** Deterministic weights in ±0.6 rounded to half, as the converter stores them. */
+/** Deterministic weights rounded to half, as the converter stores them. */
 function halfWeights(name: string, shape: number[], seed: number) {
-  const n = shape.reduce((a, b) => a * b, 1);
   return tensorToProto(name, {
     dtype: "float16",
     shape,
-    data: Float32Array.from({ length: n }, (_, i) => 0.6 * Math.sin(i * 1.37 + seed) * Math.cos(i * 0.29)),
+    data: weightValues(
+      shape.reduce((x, y) => x * y, 1),
+      seed,
+      0.6,
+    ),
   });
 }
 
@@ -38,26 +30,8 @@ const conv = (x: string, w: string, b: string, y: string, strides = [1, 1]) => (
   attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides },
 });
 
-const MODEL = buildModel({
-  opset: 15,
-  inputs: [{ name: "x", type: "float32", shape: [1, 3, 32, 32] }],
-  outputs: [
-    { name: "mask", type: "float32" },
-    { name: "logits", type: "float32" },
-  ],
-  initializers: [
-    halfWeights("w1", [8, 3, 3, 3], 1),
-    halfWeights("b1", [8], 2),
-    halfWeights("w2", [8, 8, 3, 3], 3),
-    halfWeights("b2", [8], 4),
-    halfWeights("w3", [8, 8, 3, 3], 5),
-    halfWeights("b3", [8], 6),
-    halfWeights("w4", [1, 16, 3, 3], 7),
-    halfWeights("b4", [1], 8),
-    initializer("sizes_at", [0], [1], "int64"),
-    initializer("sizes_to", [4], [1], "int64"),
-  ],
-  nodes: [
+const MODEL = blockModel(
+  [
     { op: "Cast", inputs: ["x"], outputs: ["xh"], attrs: { to: DataType.FLOAT16 } },
     conv("xh", "w1", "b1", "c1", [2, 2]),
     { op: "Relu", inputs: ["c1"], outputs: ["r1"] },
@@ -77,24 +51,17 @@ const MODEL = buildModel({
     { op: "Cast", inputs: ["sig"], outputs: ["mask"], attrs: { to: DataType.FLOAT } },
     { op: "Cast", inputs: ["c4"], outputs: ["logits"], attrs: { to: DataType.FLOAT } },
   ],
-});
-
-/** A bright blob on a darker, textured background, in ISNet's input range (±0.5). */
-const IMAGE = Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => {
-  const [c, y, x] = [Math.floor(i / 1024), Math.floor(i / 32) % 32, i % 32];
-  const inside = (x - 16) ** 2 + (y - 17) ** 2 < 80;
-  return inside ? 0.35 - 0.05 * c : -0.2 + 0.15 * Math.sin(x * 0.7 + c) * Math.cos(y * 0.4);
-});
-
-async function run(device: string): Promise<Record<string, Float32Array>> {
-  const session = await OnnxSession.create(MODEL, { device });
-  try {
-    const out = await session.run({ x: { data: IMAGE, shape: [1, 3, 32, 32], dtype: "float32" } });
-    return { mask: Float32Array.from(out.mask!.data), logits: Float32Array.from(out.logits!.data) };
-  } finally {
-    session.dispose();
-  }
-}
+  [
+    halfWeights("w1", [8, 3, 3, 3], 1),
+    halfWeights("b1", [8], 2),
+    halfWeights("w2", [8, 8, 3, 3], 3),
+    halfWeights("b2", [8], 4),
+    halfWeights("w3", [8, 8, 3, 3], 5),
+    halfWeights("b3", [8], 6),
+    halfWeights("w4", [1, 16, 3, 3], 7),
+    halfWeights("b4", [1], 8),
+  ],
+);
 
 /**
  * Largest |a − b| in float16 ulps of b, with values under 1 counted in ulps of 1 (2^-10): a
@@ -109,22 +76,5 @@ function ulps(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-test("ISNet's float16 op pattern on the cpu is within a few half ulps of onnxruntime-node", { skip: !ort && "onnxruntime-node is not installed" }, async () => {
-  const got = await run("cpu");
-  const reference = await ort!.InferenceSession.create(MODEL);
-  const want = await reference.run({ x: new ort!.Tensor("float32", IMAGE, [1, 3, 32, 32]) });
-  await reference.release();
-  for (const name of ["mask", "logits"]) {
-    const w = want[name]!.data as Float32Array;
-    assert.ok(Math.max(...w) - Math.min(...w) > 0.1, `${name} must vary over the image`);
-    // onnxruntime's CPU half Conv does not round each output once from a float32 sum, so it may be a few ulps away.
-    assert.ok(ulps(got[name]!, w) <= 4, `${name}: ${ulps(got[name]!, w)} half ulps from onnxruntime-node`);
-  }
-});
-
-for (const device of ["npu-sim", "webgpu"]) {
-  test(`ISNet's float16 op pattern on ${device} equals the cpu within one half ulp`, { skip: device === "webgpu" && webgpu }, async () => {
-    const [cpu, other] = [await run("cpu"), await run(device)];
-    for (const name of ["mask", "logits"]) assert.ok(ulps(other[name]!, cpu[name]!) <= 1, `${name}: ${ulps(other[name]!, cpu[name]!)} half ulps from the cpu`);
-  });
-}
+// onnxruntime's CPU half Conv does not round each output once from a float32 sum, so it may be a few ulps away (measured 1.9).
+await testOnEveryDevice({ label: "ISNet's float16 op pattern", model: MODEL, distance: ulps, unit: "half ulps", vsOnnxruntime: 4, vsCpu: 1 });
