@@ -1,6 +1,6 @@
 import { DataType } from "../proto/types.ts";
 import { tensorToProto } from "../tensor.ts";
-import { blockModel, testOnEveryDevice, weightValues } from "./isnet-blocks.ts";
+import { blockModel, testOnEveryDevice, weightValues } from "./isnet-blocks-test-support.ts";
 
 /**
  * The suite's float16 ISNet (real-models/models.json) is too slow for npu-sim and a software

@@ -1,7 +1,7 @@
 import type { TensorProto } from "../proto/types.ts";
 import { tensorToProto } from "../tensor.ts";
 import { initializer, type NodeSpec } from "../testing/model-builder.ts";
-import { blockModel, testOnEveryDevice, weightValues } from "./isnet-blocks.ts";
+import { blockModel, testOnEveryDevice, weightValues } from "./isnet-blocks-test-support.ts";
 
 /**
  * The op pattern of the suite's int8 ISNet (real-models/models.json), which runs only on the cpu
