@@ -5,9 +5,9 @@ import { fetchModel, REAL_MODEL_INPUTS, REAL_MODELS, type RealModelFeeds } from 
 export { onnxruntimeFeeds, polychipFeeds } from "@polychip/onnx/real-models";
 import { modelCase, type ModelCase } from "../cases.ts";
 
-/** `--models`: every model of @polychip/onnx's real-model suite that has inputs defined, on its first input set. */
+/** `--models`: every model of @polychip/onnx's real-model suite that has inputs defined and is not marked `bench: false`, on its first input set. */
 export function realModelCases(): ModelCase[] {
-  return REAL_MODELS.filter((m) => REAL_MODEL_INPUTS[m.name]).map((m) => {
+  return REAL_MODELS.filter((m) => REAL_MODEL_INPUTS[m.name] && m.bench !== false).map((m) => {
     const first = Object.values(REAL_MODEL_INPUTS[m.name]!()[0]!)[0]!;
     return modelCase(m.name, m.task.split(" (")[0]!, first.shape);
   });

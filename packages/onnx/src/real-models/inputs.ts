@@ -1,12 +1,14 @@
 /**
  * Realistic synthetic inputs for the real-model suite (real-models/models.json): documents for the
  * OCR models, embedding-like features for the wake-word heads, voice-like audio for Silero VAD,
- * phoneme ids of two sentences for the Piper voice, audio and token ids for Moonshine (moonshine.ts).
+ * phoneme ids of two sentences for the Piper voice, audio and token ids for Moonshine (moonshine.ts),
+ * a portrait for the ISNet background removers (photos.ts).
  * The suite's test and the bench's --models mode feed the same values.
  */
 
 import type { RealModelFeeds } from "./feeds.ts";
 import { moonshineDecoderRuns, moonshineEncoderRuns } from "./moonshine.ts";
+import { portraitPhoto } from "./photos.ts";
 import { noiseFloor, voice } from "./signals.ts";
 
 /** A synthetic document: light paper with dark strokes (text-like bars), ImageNet-normalised, NCHW. */
@@ -146,4 +148,7 @@ export const REAL_MODEL_INPUTS: Readonly<Record<string, () => RealModelFeeds[]>>
   "openwakeword-hey-jarvis": () => [3, 6].map((seed) => ({ "x.1": { data: features(16 * 96, seed), shape: [1, 16, 96], type: "float32" } })),
   "moonshine-tiny-encoder": moonshineEncoderRuns,
   "moonshine-tiny-decoder": moonshineDecoderRuns,
+  // ISNet's input is fixed at 1024×1024, so one portrait a run.
+  "isnet-int8-background-removal": () => [{ input: { data: portraitPhoto(1024, 0), shape: [1, 3, 1024, 1024], type: "float32" } }],
+  "isnet-fp16-background-removal": () => [{ input: { data: portraitPhoto(1024, 1), shape: [1, 3, 1024, 1024], type: "float32" } }],
 };
