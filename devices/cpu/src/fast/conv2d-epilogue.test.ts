@@ -16,6 +16,9 @@ const CONVS: { name: string; x: number[]; w: number[]; attrs: Attrs }[] = [
   { name: "R = 450 (two K blocks), 5 channels", x: [1, 50, 6, 6], w: [5, 50, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
   // Enough multiply-adds to split over the worker pool on the 2-thread device.
   { name: "2.3M multiply-adds, 19 channels at 19x21", x: [2, 16, 19, 21], w: [19, 16, 3, 3], attrs: { pads: [1, 1, 1, 1] } },
+  // 1-D convs (one output row) on 2 threads: each row splits into blocks of columns, or of output channels.
+  { name: "1-D, 4M multiply-adds in blocks of columns", x: [1, 16, 1, 1501], w: [23, 16, 1, 7], attrs: { pads: [0, 3, 0, 3] } },
+  { name: "1-D, 2.2M multiply-adds in blocks of channels", x: [1, 64, 1, 20], w: [342, 64, 1, 5], attrs: { pads: [0, 2, 0, 2] } },
   // The direct depthwise kernel: rows of 16, 8, 4 outputs and a partial tail; stride 2; any stride (one output at a time).
   { name: "depthwise 3x3, rows of 31", x: [2, 3, 5, 31], w: [3, 1, 3, 3], attrs: { pads: [1, 1, 1, 1], groups: 3 } },
   { name: "depthwise 5x5 stride 2, channel multiplier 2", x: [1, 3, 12, 13], w: [6, 1, 5, 5], attrs: { pads: [2, 2, 2, 2], strides: [2, 2], groups: 3 } },

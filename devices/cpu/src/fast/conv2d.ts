@@ -3,8 +3,8 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import type { CpuView } from "../views.ts";
-import { CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
-import { NC } from "../wasm/kernels/gemm.ts";
+import { CHUNK_RECORD_BYTES, CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
+import { MR, NC, NR } from "../wasm/kernels/gemm.ts";
 import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
 import { withContiguousCopy } from "./contiguous-copy.ts";
 import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
@@ -13,7 +13,7 @@ import { planFewPositions, runFewPositions, type FewPositionsPlan } from "./conv
 import { runNarrowPointwise } from "./conv2d-narrow.ts";
 import { gradInputAsConv } from "./conv2d-grad-input.ts";
 import type { ConvProblem, ForwardEpilogue } from "./conv2d-problem.ts";
-import { PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
+import { blockSize, PARALLEL_MIN_MACS, targetChunks } from "./grid.ts";
 import { fastKernelWithHalf } from "./half.ts";
 import { contiguous, fastKernel, float32Addresses } from "./support.ts";
 
@@ -78,6 +78,7 @@ function record(p: ConvProblem, pointwise: boolean): Geometry {
     blockB: 1,
     countB: 1,
     packFromInput: 0,
+    splitColumns: 0,
   };
 }
 
@@ -122,14 +123,50 @@ export function forwardGemm(path: FastPath, g: Geometry, epilogue?: ForwardEpilo
   if (g.pointwise || g.Cg * paddedRows(g, g.OH) * PW >= g.R * g.P) {
     const rowCap = g.pointwise ? g.OH : Math.max(1, Math.floor(MAX_COLS_BYTES / (g.R * g.OW * 4)));
     [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
+    // A cols matrix is built per chunk: a block of columns would build all of its row's.
+    splitFurther(g, Math.ceil(target / (base * g.countA)), g.pointwise === 1);
     const cols = g.pointwise ? 0 : g.R * g.blockA * g.OW * 4;
-    launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + cols, epilogue);
+    launch(path, "conv2dForward", g, base * g.countA * g.countB, COLS_OFFSET + CHUNK_RECORD_BYTES + cols, epilogue);
     return;
   }
   g.packFromInput = 1;
   const rowCap = Math.max(1, Math.floor((MAX_COLS_BYTES / (g.Cg * PW * 4) - (g.KH - 1) * g.dh - 1) / g.sh) + 1);
   [g.blockA, g.countA] = split(g.OH, Math.ceil(target / base), rowCap);
-  launch(path, "conv2dForward", g, base * g.countA, COLS_OFFSET + paddedScratch(g, g.blockA), epilogue);
+  splitFurther(g, Math.ceil(target / (base * g.countA)), true);
+  launch(path, "conv2dForward", g, base * g.countA * g.countB, COLS_OFFSET + CHUNK_RECORD_BYTES + paddedScratch(g, g.blockA), epilogue);
+}
+
+/**
+ * How many blocks to cut `length` into, of the `parts` the job aims for: every block after the
+ * first repacks the operand the split does not cut, `width` wide (the weights [OCg, R] for blocks
+ * of columns, the input panels [R, positions] for blocks of channels), and packing a float costs
+ * about ten multiply-adds, so blocks stay 4x longer than that where they can (a quarter of the
+ * work at most; Piper's 384-channel flow conv over 49 frames did 8 % more work in 8 blocks than in
+ * 1). But never fewer than half the parts: a worker that is woken late (a busy machine) holds up
+ * the one block it took, so blocks must stay small enough for the caller to run the rest.
+ */
+const blocksOf = (parts: number, length: number, width: number): number =>
+  Math.max(2, Math.ceil(parts / 2), Math.min(parts, Math.floor(length / (4 * width))));
+
+/**
+ * Splits each (image, group, block of rows) chunk into up to `parts` blocks where there are too
+ * few rows to give every thread work (a 1-D conv has one): blocks of output columns when a chunk
+ * holds one row wider than it has channels, else blocks of output channels. Blocks keep the GEMM's
+ * register tile whole.
+ */
+function splitFurther(g: Geometry, parts: number, columnsAllowed: boolean): void {
+  g.splitColumns = 0;
+  [g.blockB, g.countB] = [g.OCg, 1];
+  if (parts <= 1) return;
+  const positions = g.blockA * g.OW;
+  if (columnsAllowed && g.blockA === 1 && g.OW > g.OCg && g.OW >= 2 * NR) {
+    g.splitColumns = 1;
+    g.blockB = blockSize(g.OW, blocksOf(parts, g.OW, g.OCg), NR);
+    g.countB = Math.ceil(g.OW / g.blockB);
+  } else if (g.OCg >= 2 * MR) {
+    g.blockB = blockSize(g.OCg, blocksOf(parts, g.OCg, positions), MR);
+    g.countB = Math.ceil(g.OCg / g.blockB);
+  }
 }
 
 /**

@@ -44,7 +44,7 @@ function emitPadInput(mod: ModuleBuilder, m: MemoryFunctions): FunctionBuilder {
   const params = i32Params("geo", "image", "oh0", "oh1", "padded", "table");
   return defineFunction(mod, "padConvInput", { params, exported: false }, (p, fn) => {
     const { fields: g, code } = CONV.load(fn, p.geo);
-    const [PW, PH, plane, ih0, row0, row1, cols, c, row, r, taps, kk, at] = locals(fn, "i32", 13);
+    const [PW, PH, plane, ih0, row0, row1, cols, col0, c, row, r, taps, kk, at] = locals(fn, "i32", 14);
     return [
       code,
       set(PW, i32.add(i32.mul(get(g.OW), get(g.sw)), i32.mul(i32.sub(get(g.KW), i32.const(1)), get(g.dw)))),
@@ -60,7 +60,9 @@ function emitPadInput(mod: ModuleBuilder, m: MemoryFunctions): FunctionBuilder {
       set(ih0, i32.sub(i32.mul(get(p.oh0), get(g.sh)), get(g.pt))),
       set(row0, maxS(get(ih0), i32.const(0))),
       set(row1, minS(get(g.H), i32.add(get(ih0), get(PH)))),
-      set(cols, minS(get(g.W), i32.sub(get(PW), get(g.pl)))),
+      // Padded column q reads input column q - pl; a column block's record may move pl below 0.
+      set(col0, maxS(i32.sub(i32.const(0), get(g.pl)), i32.const(0))),
+      set(cols, i32.sub(minS(get(g.W), i32.sub(get(PW), get(g.pl))), get(col0))),
       call(m.zero, get(p.padded), i32.add(i32.mul(get(g.Cg), get(plane)), i32.const(PADDED_SLACK))),
       ifElse(
         i32.gt_s(get(cols), i32.const(0)),
@@ -77,8 +79,8 @@ function emitPadInput(mod: ModuleBuilder, m: MemoryFunctions): FunctionBuilder {
               1,
               call(
                 m.copy,
-                add(get(p.padded), bytes(add(i32.mul(get(c), get(plane)), i32.mul(i32.sub(get(row), get(ih0)), get(PW)), get(g.pl)))),
-                add(get(p.image), bytes(i32.mul(i32.add(i32.mul(get(c), get(g.H)), get(row)), get(g.W)))),
+                add(get(p.padded), bytes(add(i32.mul(get(c), get(plane)), i32.mul(i32.sub(get(row), get(ih0)), get(PW)), get(g.pl), get(col0)))),
+                add(get(p.image), bytes(add(i32.mul(i32.add(i32.mul(get(c), get(g.H)), get(row)), get(g.W)), get(col0)))),
                 get(cols),
               ),
             ),

@@ -44,7 +44,16 @@ export const CONV = new Struct([
   "countB",
   /** Forward only: 1 packs the GEMM's panels from a padded copy of the input (conv-pack.ts), 0 unfolds a cols matrix. */
   "packFromInput",
+  /**
+   * Forward only: what blockB/countB split each (image, group, block of rows) chunk into: 0 blocks
+   * of blockB output channels, 1 blocks of blockB output columns (the chunk then holds one row).
+   * One-dimensional convs (OH = 1) have no rows to split.
+   */
+  "splitColumns",
 ] as const);
+
+/** Scratch bytes of the forward's per-chunk copy of the record (a column block's own geometry for the packer). */
+export const CHUNK_RECORD_BYTES = Math.ceil(CONV.bytes / 16) * 16;
 
 /** Scratch offset of the cols matrix, after the GEMM's packing buffers. */
 export const COLS_OFFSET = GEMM_SCRATCH_BYTES;

@@ -18,12 +18,12 @@
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { call, choose, f32, f32x4, forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
-import { add, bytes, colsRow, CONV, COLS_OFFSET, decodeChunk, mul } from "./conv-record.ts";
+import { add, bytes, CHUNK_RECORD_BYTES, colsRow, CONV, COLS_OFFSET, decodeChunk, mul } from "./conv-record.ts";
 import { emitConvPack, type ConvPackFunctions } from "./conv-pack.ts";
 import { gemmLoops, type GemmFunctions } from "./gemm.ts";
 import type { MemoryFunctions } from "./memory.ts";
 
-export { CONV, COLS_OFFSET } from "./conv-record.ts";
+export { CHUNK_RECORD_BYTES, CONV, COLS_OFFSET } from "./conv-record.ts";
 
 const min = minS;
 
@@ -359,7 +359,11 @@ function gradWeightGemm(
   );
 }
 
-/** What a forward conv with a GEMM epilogue does per chunk: write the epilogue's record (gemm-epilogue.ts) for C = output rows of image n, group grp, from output row oh0. */
+/**
+ * What a forward conv with a GEMM epilogue does per chunk: write the epilogue's record
+ * (gemm-epilogue.ts) for C = the output of image n, group grp, from output position p0 (its first
+ * row; the chunk's output channels are rows of that C).
+ */
 export interface ConvForwardEpilogue {
   readonly chunk: (
     fn: FunctionBuilder,
@@ -369,17 +373,24 @@ export interface ConvForwardEpilogue {
       readonly scratch: number;
       readonly n: number;
       readonly grp: number;
-      readonly oh0: number;
+      readonly p0: number;
       readonly c: number;
     },
   ) => Code;
 }
 
+const fieldOffset = (name: (typeof CONV.fields)[number]): number => CONV.fields.indexOf(name) * 4;
+
 /**
  * The forward conv's chunked kernel `name`(geo, chunk0, chunk1, scratch): over (image, group,
- * block of output rows), the GEMM packing from the input, from a cols matrix or (1x1) from the
- * image itself. With an epilogue it takes (geo, ep, chunk0, chunk1, scratch), and `gemm` must have
- * been emitted with the matching tile epilogue.
+ * block of output rows, block of output channels or columns — see the record's splitColumns),
+ * the GEMM packing from the input, from a cols matrix or (1x1) from the image itself. With an
+ * epilogue it takes (geo, ep, chunk0, chunk1, scratch), and `gemm` must have been emitted with the
+ * matching tile epilogue.
+ *
+ * A block of columns packs from the input through its own copy of the record, with OW its width
+ * and the left padding moved by its first column, so that the padded copy holds only the input
+ * columns that block reads.
  */
 export function defineConvForward(
   mod: ModuleBuilder,
@@ -394,31 +405,51 @@ export function defineConvForward(
     const p = named as Record<"geo" | "ep" | "chunk0" | "chunk1" | "scratch", number>;
     const { fields: g, code } = CONV.load(fn, p.geo);
     const [ch, per, n, rem, grp, oh0, oh1, pc, image, a, c, bias, b, bRs, cols, table, padded] = locals(fn, "i32", 17);
+    const [sub, i0, i1, ow0, p0, geo, k] = locals(fn, "i32", 7);
     return [
       code,
       set(per, i32.mul(get(g.groups), get(g.countA))),
-      // Scratch after the GEMM's: the cols matrix, or the row-offset table and the padded input.
-      set(cols, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      // Scratch after the GEMM's: the chunk's record, then the cols matrix, or the row-offset table and the padded input.
+      set(geo, i32.add(get(p.scratch), i32.const(COLS_OFFSET))),
+      set(cols, i32.add(get(geo), i32.const(CHUNK_RECORD_BYTES))),
       set(table, get(cols)),
       set(padded, i32.add(get(table), i32.and(i32.add(bytes(get(g.R)), i32.const(15)), i32.const(-16)))),
+      forRange(k, i32.const(0), i32.const(CONV.bytes), 4, i32.store(i32.add(get(geo), get(k)), i32.load(i32.add(get(p.geo), get(k))))),
       forRange(
         ch,
         get(p.chunk0),
         get(p.chunk1),
         1,
-        decodeChunk(g, ch, per, n, rem, grp, oh0),
+        // Chunk = ((image, group, row block), sub-block): decodeChunk over the first three.
+        set(sub, i32.rem_u(get(ch), get(g.countB))),
+        set(rem, i32.div_u(get(ch), get(g.countB))),
+        decodeChunk(g, rem, per, n, rem, grp, oh0),
         set(oh1, min(i32.add(get(oh0), get(g.blockA)), get(g.OH))),
+        set(i0, i32.const(0)),
+        set(i1, get(g.OCg)),
+        set(ow0, i32.const(0)),
         set(pc, i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW))),
+        ifElse(
+          get(g.splitColumns),
+          [
+            set(ow0, i32.mul(get(sub), get(g.blockB))),
+            set(pc, i32.sub(min(i32.add(get(ow0), get(g.blockB)), get(g.OW)), get(ow0))),
+            i32.store(get(geo), get(pc), fieldOffset("OW")),
+            i32.store(get(geo), i32.sub(get(g.pl), i32.mul(get(ow0), get(g.sw))), fieldOffset("pl")),
+          ],
+          [set(i0, i32.mul(get(sub), get(g.blockB))), set(i1, min(i32.add(get(i0), get(g.blockB)), get(g.OCg)))],
+        ),
+        set(p0, i32.add(i32.mul(get(oh0), get(g.OW)), get(ow0))),
         set(image, add(get(g.image), bytes(mul(add(i32.mul(get(n), get(g.C)), i32.mul(get(grp), get(g.Cg))), get(g.H), get(g.W))))),
         set(a, add(get(g.weight), bytes(mul(get(grp), get(g.OCg), get(g.R))))),
-        set(c, add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), i32.mul(get(oh0), get(g.OW)))))),
+        set(c, add(get(g.out), bytes(add(mul(add(i32.mul(get(n), get(g.OC)), i32.mul(get(grp), get(g.OCg))), get(g.P)), get(p0))))),
         set(bias, choose("i32", get(g.bias), add(get(g.bias), bytes(i32.mul(get(grp), get(g.OCg)))), i32.const(0))),
-        epilogue ? epilogue.chunk(fn, { g, ep: p.ep, scratch: p.scratch, n, grp, oh0, c }) : [],
+        epilogue ? epilogue.chunk(fn, { g, ep: p.ep, scratch: p.scratch, n, grp, p0, c }) : [],
         ifElse(
           get(g.packFromInput),
           [
             // The cols matrix is never built: its panels are packed from the input (conv-pack.ts).
-            call(pack.padInput, get(p.geo), get(image), get(oh0), get(oh1), get(padded), get(table)),
+            call(pack.padInput, get(geo), get(image), get(oh0), get(oh1), get(padded), get(table)),
             gemmLoops(fn, gemm, {
               K: get(g.R),
               a,
@@ -428,20 +459,24 @@ export function defineConvForward(
               cRs: bytes(get(g.P)),
               beta: i32.const(0),
               bias,
-              i0: i32.const(0),
-              i1: get(g.OCg),
+              i0: get(i0),
+              i1: get(i1),
               j0: i32.const(0),
               j1: get(pc),
               scratch: p.scratch,
               markLast: epilogue !== undefined,
-              packB: (k0, kc, n0, nc, pb) => call(pack.packConvB, get(p.geo), get(padded), get(table), get(k0), get(kc), get(n0), get(nc), get(pb)),
+              packB: (k0, kc, n0, nc, pb) => call(pack.packConvB, get(geo), get(padded), get(table), get(k0), get(kc), get(n0), get(nc), get(pb)),
             }),
           ],
           [
             ifElse(
               get(g.pointwise),
-              [set(b, add(get(image), bytes(i32.mul(get(oh0), get(g.OW))))), set(bRs, bytes(get(g.P)))],
-              [call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)), set(b, get(cols)), set(bRs, bytes(get(pc)))],
+              [set(b, add(get(image), bytes(get(p0)))), set(bRs, bytes(get(g.P)))],
+              [
+                call(unfold.im2col, get(p.geo), get(image), i32.const(0), get(g.R), get(oh0), get(oh1), get(cols)),
+                set(b, add(get(cols), bytes(get(ow0)))),
+                set(bRs, bytes(i32.mul(i32.sub(get(oh1), get(oh0)), get(g.OW)))),
+              ],
             ),
             call(
               gemm.gemm,
@@ -456,8 +491,8 @@ export function defineConvForward(
               bytes(get(g.P)),
               i32.const(0),
               get(bias),
-              i32.const(0),
-              get(g.OCg),
+              get(i0),
+              get(i1),
               i32.const(0),
               get(pc),
               get(p.scratch),

@@ -55,11 +55,11 @@ export function convEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModu
   const gemm = emitGemm(mod, { fma: options.fma, epilogue: tileEpilogue(spec) });
   const memory = emitMemory(mod);
   defineConvForward(mod, RUN, gemm, emitUnfold(mod, memory), emitConvPack(mod, memory), {
-    chunk: (_fn: FunctionBuilder, { g, ep, scratch, n, grp, oh0, c }) => [
+    chunk: (_fn: FunctionBuilder, { g, ep, scratch, n, grp, p0, c }) => [
       commonContext(contextOf(scratch), spec, ep, c, bytes(get(g.P!))),
       spec.alongColumns.map((along, k) => {
         const desc = (field: number) => i32.load(get(ep), 12 * k + field);
-        const base = add(desc(0), i32.mul(get(n), desc(4)), mul(get(grp), get(g.OCg!), desc(8)), ...(along ? [bytes(i32.mul(get(oh0), get(g.OW!)))] : []));
+        const base = add(desc(0), i32.mul(get(n), desc(4)), mul(get(grp), get(g.OCg!), desc(8)), ...(along ? [bytes(get(p0))] : []));
         return [i32.store(contextOf(scratch), base, CONTEXT.extraBase(k)), i32.store(contextOf(scratch), desc(8), CONTEXT.extraRowStride(k))];
       }),
     ],
