@@ -2,13 +2,14 @@ import { DTypeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axisOf, bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { conv } from "./conv.ts";
-import { matmulOf } from "./matmul.ts";
+import { integerMatmulOf } from "./integer-matmul.ts";
 
 /**
  * Linear (de)quantisation of QDQ and QOperator models, per tensor or per axis, in uint8 or int8:
  * q = saturate(round(x / scale) + zero_point) with round half to even, x = (q − zero_point)·scale.
- * Integer products (QLinearMatMul) are summed in float32 on integer values, exact while partial
- * sums stay below 2^24, then requantised with scale_a·scale_b / scale_y as onnxruntime does.
+ * QLinearMatMul sums its integer products exactly in int32 (integerMatmul), then requantises with
+ * scale_a·scale_b / scale_y as onnxruntime does; the convolutions still sum in float32 (exact
+ * while partial sums stay below 2^24).
  */
 
 const RANGE: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
@@ -55,8 +56,7 @@ const dequantizeLinear: OpImporter = (ctx, node) => {
 /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): per-tensor scales. */
 const qLinearMatMul: OpImporter = (ctx, node) => {
   const [a, as, azp, b, bs, bzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
-  const centred = (q: string, zp: string) => bin(ctx, "sub", castTo(ctx, q, "float32"), castTo(ctx, zp, "float32"));
-  const acc = matmulOf(ctx, centred(a!, azp!), centred(b!, bzp!));
+  const acc = castTo(ctx, integerMatmulOf(ctx, a!, b!, azp, bzp), "float32");
   const scales = [as, bs, ys].map((s) => ctx.constant(s!));
   if (scales.some((s) => !s || s.data.length !== 1)) throw new UnsupportedOpError(`${ctx.where()}: per-tensor scales known at import are needed`);
   // float32(scale_a · scale_b / scale_y), the multiplier onnxruntime requantises with.
