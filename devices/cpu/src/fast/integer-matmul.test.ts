@@ -104,11 +104,12 @@ test("integerMatmul is exact at K = 1152 with worst-case values, where float32 s
   assert.deepEqual(Array.from(reference.values), Array.from(want));
 });
 
-test("integerMatmul WASM kernel on batches across two threads equals the oracle", () => {
-  const p = problem([2, 3], 9, 300, 200, "uint8", "int8", "axis", 7);
-  const want = oracle(p);
-  assert.deepEqual(runWasm(p, 2), want);
-  assert.deepEqual(runWasm(p, 1), want);
+test("integerMatmul WASM kernel split across two threads (batches, row and column blocks) equals the oracle", () => {
+  for (const p of [problem([2, 3], 9, 300, 200, "uint8", "int8", "axis", 7), problem([], 45, 301, 203, "int8", "int8", "tensor", 8)]) {
+    const want = oracle(p);
+    assert.deepEqual(runWasm(p, 2), want);
+    assert.deepEqual(runWasm(p, 1), want);
+  }
 });
 
 test("integerMatmul WASM kernel reads a transposed A and a broadcast B in place", () => {
