@@ -7,8 +7,8 @@ import { batchedMatMulInteger, worstCaseMatMulInteger } from "../testing/integer
 import { importOnnx } from "./importer.ts";
 
 /**
- * MatMulInteger is exact on every device: the cpu's WASM kernel, and elsewhere integerMatmul's
- * HAL decomposition (int32 cast, sub and matmul) on the device's own kernels.
+ * MatMulInteger is exact on every device: the cpu's WASM kernel, webgpu's i32 tiled GEMM, and
+ * npu-sim integerMatmul's HAL decomposition (int32 cast, sub and matmul) on its own kernels.
  */
 const webgpu: string | false = await useDevice("webgpu").then(
   () => false as const,
