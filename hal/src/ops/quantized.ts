@@ -10,6 +10,7 @@ import { describeTensors, formatShape, normalizeAxis } from "../shape.ts";
 import { boolAttr, numAttr } from "./attrs.ts";
 import type { DecompositionContext, OpDef, TensorMeta } from "./types.ts";
 import { conv2dGeometry } from "./window2d.ts";
+import { integerMatmul } from "./integer-matmul.ts";
 
 const describe = describeTensors;
 const QUANTIZED: readonly DType[] = ["int8", "uint8"];
@@ -165,4 +166,4 @@ export const quantizedConv2d: OpDef = {
   },
 };
 
-export const QUANTIZED_OPS: readonly OpDef[] = [quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d];
+export const QUANTIZED_OPS: readonly OpDef[] = [quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d, integerMatmul];

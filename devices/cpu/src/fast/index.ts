@@ -5,6 +5,7 @@ import { fastElementwise } from "./elementwise.ts";
 import { fastFused } from "./fused.ts";
 import { fastGather } from "./gather.ts";
 import { fastMatmul } from "./matmul.ts";
+import { fastIntegerMatmul } from "./integer-matmul.ts";
 import { fastPool } from "./pool.ts";
 import { fastNormalize } from "./normalize.ts";
 import { fastRecurrent } from "./recurrent.ts";
@@ -16,6 +17,7 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
   const ref = (op: string) => referenceKernel(reference, op);
   return [
     ...fastMatmul(ref("matmul")),
+    fastIntegerMatmul(ref("integerMatmul")),
     ...fastConv2d(ref),
     fastConv2dNhwc(ref("conv2dNhwc")),
     ...fastElementwise(ref),

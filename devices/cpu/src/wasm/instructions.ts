@@ -47,6 +47,9 @@ export const i32 = {
   const: (v: number): Code => [0x41, ...sleb32(v)],
   load: (addr: Code, offset = 0): Code => [addr, 0x28, ...memarg(2, offset)],
   load8u: (addr: Code, offset = 0): Code => [addr, 0x2d, ...memarg(0, offset)],
+  load8s: (addr: Code, offset = 0): Code => [addr, 0x2c, ...memarg(0, offset)],
+  load16s: (addr: Code, offset = 0): Code => [addr, 0x2e, ...memarg(1, offset)],
+  store16: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3b, ...memarg(1, offset)],
   store: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x36, ...memarg(2, offset)],
   store8: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3a, ...memarg(0, offset)],
   eqz: unary(0x45),
@@ -157,6 +160,9 @@ export const v128 = {
   load: (addr: Code, offset = 0): Code => [addr, simd(0x00), ...memarg(4, offset)],
   /** One f32 (or i32) broadcast to all four lanes. */
   load32Splat: (addr: Code, offset = 0): Code => [addr, simd(0x09), ...memarg(2, offset)],
+  /** Eight bytes sign-extended (s) or zero-extended (u) to eight i16 lanes. */
+  load8x8s: (addr: Code, offset = 0): Code => [addr, simd(0x01), ...memarg(3, offset)],
+  load8x8u: (addr: Code, offset = 0): Code => [addr, simd(0x02), ...memarg(3, offset)],
   /** Two f32 into the low lanes, zeros above. */
   load64Zero: (addr: Code, offset = 0): Code => [addr, simd(0x5d), ...memarg(3, offset)],
   load32Zero: (addr: Code, offset = 0): Code => [addr, simd(0x5c), ...memarg(2, offset)],
@@ -243,6 +249,8 @@ export const i32x4 = {
   bitmask: simdUnary(0xa4),
   /** Zero-extends the low four u16 lanes to u32. */
   extend_low_i16x8_u: simdUnary(0xa9),
+  /** Lane i: a[2i]·b[2i] + a[2i+1]·b[2i+1], the i16 products summed in i32. */
+  dot_i16x8_s: simdBinary(0xba),
   trunc_sat_f32x4_s: simdUnary(0xf8),
   /** Two f64 lanes truncated (saturating) to the two low i32 lanes, zeros above. */
   trunc_sat_f64x2_s_zero: simdUnary(0xfc),

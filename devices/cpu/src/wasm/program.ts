@@ -9,6 +9,7 @@ import { unreachable, when, get } from "./instructions.ts";
 import { emitGemm } from "./kernels/gemm.ts";
 import { emitMatmul } from "./kernels/matmul.ts";
 import { emitMatmulDot } from "./kernels/matmul-dot.ts";
+import { emitIntegerMatmul } from "./kernels/integer-matmul.ts";
 import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
 import { emitConvDepthwise } from "./kernels/conv-depthwise.ts";
@@ -46,6 +47,7 @@ export function buildProgram(options: ProgramOptions): Program {
   const gemm = emitGemm(mod, { fma: options.fma });
   emitMatmul(mod, gemm);
   emitMatmulDot(mod, { fma: options.fma });
+  emitIntegerMatmul(mod);
   const memory = emitMemory(mod);
   emitConv(mod, gemm, memory);
   emitConvDepthwise(mod, memory, { fma: options.fma });

@@ -77,6 +77,7 @@ export const webgpuKernels: readonly WebGpuRegistration[] = [
   register("argMin", NUMERIC, reduce),
   // The tiled GEMM (matmul.ts, conv.ts).
   register("matmul", NUMERIC, linear),
+  register("integerMatmul", ["int8", "uint8"], linear),
   register("conv2d", FLOATS, conv),
   register("conv2dGradInput", FLOATS, conv),
   register("conv2dGradWeight", FLOATS, conv),

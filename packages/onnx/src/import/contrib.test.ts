@@ -218,12 +218,13 @@ function sharedActivationModel(): Uint8Array {
   });
 }
 
-test("MatMulIntegers that read the same quantised activation share its centred float copy", () => {
+test("MatMulIntegers that read the same quantised activation read it as it is, with no float copy", () => {
   const graph = importOnnx(sharedActivationModel());
-  const matmuls = graph.nodes.filter((n) => n.op === "matmul");
+  const matmuls = graph.nodes.filter((n) => n.op === "integerMatmul");
   assert.equal(matmuls.length, 2);
-  assert.equal(matmuls[0]!.inputs[0], matmuls[1]!.inputs[0]);
-  assert.equal(graph.nodes.filter((n) => n.op === "cast" && n.inputs[0] === "q").length, 1);
+  assert.equal(matmuls[0]!.inputs[0], "q");
+  assert.equal(matmuls[1]!.inputs[0], "q");
+  assert.equal(graph.nodes.filter((n) => n.op === "cast" && n.inputs[0] === "q").length, 0);
 });
 
 test("MatMulIntegers sharing a quantised activation match onnxruntime exactly", { skip }, async () => {

@@ -3,19 +3,11 @@ import assert from "node:assert/strict";
 import { runOnnx } from "../testing/run-model.ts";
 import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
+import { bytes } from "../testing/integer-matmul-cases.ts";
 import type { TensorProto } from "../proto/types.ts";
 
 /** QuantizeLinear / DequantizeLinear / QLinearMatMul against onnxruntime-node: quantised values must be equal. */
 const skip = ort ? false : "onnxruntime-node is not installed";
-const bytes = (name: string, values: number[], shape: number[], signed = false): TensorProto => ({
-  ...initializer(
-    name,
-    values.map((v) => (signed ? v & 255 : v)),
-    shape,
-    "bool",
-  ),
-  dataType: signed ? 3 : 2,
-});
 const x = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i * 1.7) * 3 + (i % 5) * 0.25);
 
 async function check(

@@ -4,7 +4,7 @@ import type { HostOutput } from "@polychip/engine/runtime";
 /** onnxruntime-node (a dev dependency) as an oracle; undefined when it is not installed. */
 export const ort = await import("onnxruntime-node").catch(() => undefined);
 
-export type OrtFeed = { data: Float32Array | Int32Array | BigInt64Array | Uint8Array; shape: number[]; type: "float32" | "int32" | "int64" | "bool" };
+export type OrtFeed = { data: Float32Array | Int32Array | BigInt64Array | Uint8Array; shape: number[]; type: "float32" | "int32" | "int64" | "bool" | "uint8" };
 
 /** Runs `model` in onnxruntime-node and checks Polychip's outputs against it (shape, then values within `atol`). */
 export async function expectLikeOnnxruntime(model: Uint8Array, feeds: Record<string, OrtFeed>, got: Record<string, HostOutput>, atol = 1e-4): Promise<void> {

@@ -1,9 +1,9 @@
 import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { geluOf } from "./activations.ts";
 import { ATTENTION_IMPORTERS } from "./attention.ts";
-import type { ImportContext } from "../context.ts";
-import { bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { bin, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { embedLayerNormalization } from "./embed-layer-norm.ts";
+import { integerMatmulOf } from "./integer-matmul.ts";
 import { matmulOf } from "./matmul.ts";
 import { rmsNormOf } from "./normalization.ts";
 
@@ -132,36 +132,9 @@ const dynamicQuantizeLinear: OpImporter = (ctx, node) => {
   if (output(node, 2)) ctx.op("cast", [zp], { to: "uint8" }, output(node, 2));
 };
 
-/**
- * MatMulInteger: (A − a_zero_point) · (B − b_zero_point) in int32. Computed in float32, which
- * is exact while every partial sum stays below 2^24 (K·255·255 < 2^24, i.e. K ≤ 258, for any
- * values; larger K with typical values).
- *
- * The centred operands are shared per import: a dynamically quantised attention feeds one
- * quantised activation to its Q, K and V MatMulIntegers, which would otherwise each cast and
- * subtract it again (three copies written per run where one is read three times).
- */
-const centredOperands = new WeakMap<ImportContext, Map<string, string>>();
-
+/** MatMulInteger: (A − a_zero_point) · (B − b_zero_point), exact in int32. */
 const matMulInteger: OpImporter = (ctx, node) => {
-  let made = centredOperands.get(ctx);
-  if (!made) centredOperands.set(ctx, (made = new Map()));
-  const centred = (t: string, zpName: string | undefined, perRow: boolean) => {
-    const key = `${t}|${zpName ?? ""}|${perRow}`;
-    const known = made.get(key);
-    if (known) return known;
-    let value = castTo(ctx, t, "float32");
-    if (zpName) {
-      const zp = castTo(ctx, zpName, "float32");
-      // A's zero point may be per row ([M]): it must line up with A's rows, not its columns.
-      value = bin(ctx, "sub", value, perRow && ctx.rank(zpName) === 1 && ctx.dims(zpName)[0] !== 1 ? ctx.op("unsqueeze", [zp], { axes: [1] }) : zp);
-    }
-    made.set(key, value);
-    return value;
-  };
-  const a = centred(input(ctx, node, 0), optionalInput(node, 2), true);
-  const b = centred(input(ctx, node, 1), optionalInput(node, 3), false);
-  ctx.op("cast", [matmulOf(ctx, a, b)], { to: "int32" }, output(node));
+  integerMatmulOf(ctx, input(ctx, node, 0), input(ctx, node, 1), optionalInput(node, 2), optionalInput(node, 3), output(node));
 };
 
 export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {

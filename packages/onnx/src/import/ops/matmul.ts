@@ -3,12 +3,17 @@ import { isStatic } from "../../host/meta.ts";
 import type { ImportContext } from "../context.ts";
 import { bin, input, optionalInput, output, scalarLike, type OpImporter } from "./helpers.ts";
 
+/** The HAL op a numpy matmul ends in, given operands of one rank with equal batch dims. */
+export type MatrixProduct = (ctx: ImportContext, a: string, b: string, out?: string) => string;
+
+const plainProduct: MatrixProduct = (ctx, a, b, out) => ctx.op("matmul", [a, b], {}, out);
+
 /**
  * numpy matmul on the HAL's matmul (equal ranks, equal batch dims): 1-D operands gain a dim that
  * is dropped again, a 2-D right operand meets a batched left one by folding the batch into rows,
  * and other batch dims are broadcast by expand.
  */
-export function matmulOf(ctx: ImportContext, a0: string, b0: string, out?: string): string {
+export function matmulOf(ctx: ImportContext, a0: string, b0: string, out?: string, product: MatrixProduct = plainProduct): string {
   const ra = ctx.rank(a0);
   const rb = ctx.rank(b0);
   if (ra === 0 || rb === 0) throw new ShapeError(`${ctx.where()}: MatMul operands must have rank ≥ 1`);
@@ -25,14 +30,14 @@ export function matmulOf(ctx: ImportContext, a0: string, b0: string, out?: strin
   };
   const da = ctx.dims(a);
   const db = ctx.dims(b);
-  if (da.length === 2 && db.length === 2) return finish(ctx.op("matmul", [a, b], {}, ra === 1 || rb === 1 ? undefined : out));
+  if (da.length === 2 && db.length === 2) return finish(product(ctx, a, b, ra === 1 || rb === 1 ? undefined : out));
   if (db.length === 2) {
     // [..., M, K] @ [K, N]: rows of every batch at once.
     const k = da[da.length - 1]!;
     const n = db[1]!;
     if (typeof k !== "number") throw new ShapeError(`${ctx.where()}: MatMul needs a static inner dimension, got [${da}]`);
     const rows = ctx.op("reshape", [a], { shape: [-1, k] });
-    const y = ctx.op("matmul", [rows, b]);
+    const y = product(ctx, rows, b);
     const lead = da.slice(0, -1);
     const target = isStatic(lead) && typeof n === "number" ? ctx.op("reshape", [y], { shape: [...lead, n] }) : ctx.op("reshape", [y, outShape(ctx, a, b)]);
     return finish(target);
@@ -44,7 +49,7 @@ export function matmulOf(ctx: ImportContext, a0: string, b0: string, out?: strin
     if (!isStatic(target)) throw new ShapeError(`${ctx.where()}: broadcasting MatMul batch dims [${batch}] needs static shapes`);
     return ctx.op("expand", [v], { shape: target });
   };
-  return finish(ctx.op("matmul", [full(a, da), full(b, db)], {}, ra === 1 || rb === 1 ? undefined : out));
+  return finish(product(ctx, full(a, da), full(b, db), ra === 1 || rb === 1 ? undefined : out));
 }
 
 /** shape(a)[:-1] ++ shape(b)[-1:], computed at run time. */

@@ -1,14 +1,14 @@
 import { DTypeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axisOf, bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
-import { conv } from "./conv.ts";
-import { matmulOf } from "./matmul.ts";
+import { integerConvOf } from "./integer-conv.ts";
+import { integerMatmulOf } from "./integer-matmul.ts";
 
 /**
  * Linear (de)quantisation of QDQ and QOperator models, per tensor or per axis, in uint8 or int8:
  * q = saturate(round(x / scale) + zero_point) with round half to even, x = (q − zero_point)·scale.
- * Integer products (QLinearMatMul) are summed in float32 on integer values, exact while partial
- * sums stay below 2^24, then requantised with scale_a·scale_b / scale_y as onnxruntime does.
+ * QLinearMatMul sums its integer products exactly in int32 (integerMatmul), then requantises with
+ * scale_a·scale_b / scale_y as onnxruntime does; the convolutions sum in int32 too (integer-conv.ts).
  */
 
 const RANGE: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
@@ -55,8 +55,7 @@ const dequantizeLinear: OpImporter = (ctx, node) => {
 /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): per-tensor scales. */
 const qLinearMatMul: OpImporter = (ctx, node) => {
   const [a, as, azp, b, bs, bzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
-  const centred = (q: string, zp: string) => bin(ctx, "sub", castTo(ctx, q, "float32"), castTo(ctx, zp, "float32"));
-  const acc = matmulOf(ctx, centred(a!, azp!), centred(b!, bzp!));
+  const acc = castTo(ctx, integerMatmulOf(ctx, a!, b!, azp, bzp), "float32");
   const scales = [as, bs, ys].map((s) => ctx.constant(s!));
   if (scales.some((s) => !s || s.data.length !== 1)) throw new UnsupportedOpError(`${ctx.where()}: per-tensor scales known at import are needed`);
   // float32(scale_a · scale_b / scale_y), the multiplier onnxruntime requantises with.
@@ -65,43 +64,27 @@ const qLinearMatMul: OpImporter = (ctx, node) => {
 };
 
 /**
- * QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B): the integer convolution of
- * the centred operands (plus the int32 bias), requantised per output channel with
+ * QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B): the exact int32 convolution
+ * of the centred operands plus the int32 bias, requantised per output channel with
  * float32(x_scale · w_scale[c] / y_scale).
  */
-/**
- * A quantised conv's operands as float32 integer values: x − x_zp and w − w_zp, where w's zero
- * point may be one per output channel. Summed in float32, exact while partial sums stay below 2^24.
- */
-function centredConvOperands(ctx: ImportContext, x: string, xzp: string | undefined, w: string, wzp: string | undefined): [string, string] {
-  const xf = castTo(ctx, x, "float32");
-  const wf = castTo(ctx, w, "float32");
-  const wRank = ctx.rank(w);
-  const wzpAligned =
-    wzp && ctx.rank(wzp) === 1 && ctx.dims(wzp)[0] !== 1 ? ctx.op("reshape", [wzp], { shape: [-1, ...new Array<number>(wRank - 1).fill(1)] }) : wzp;
-  return [xzp ? bin(ctx, "sub", xf, castTo(ctx, xzp, "float32")) : xf, wzpAligned ? bin(ctx, "sub", wf, castTo(ctx, wzpAligned, "float32")) : wf];
-}
-
 const qLinearConv: OpImporter = (ctx, node) => {
   const [x, xs, xzp, w, ws, wzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
   const bias = optionalInput(node, 8);
-  const [xf, wf] = centredConvOperands(ctx, x!, xzp, w!, wzp);
-  const acc = ctx.fresh(`${node.name}_acc`);
-  conv(ctx, { ...node, inputs: [xf, wf, ...(bias ? [castTo(ctx, bias, "float32")] : [])], outputs: [acc] });
+  let sum = integerConvOf(ctx, node, x!, xzp, w!, wzp);
+  const rank = ctx.rank(sum);
+  if (bias) sum = bin(ctx, "add", sum, ctx.op("reshape", [castTo(ctx, bias, "int32")], { shape: [-1, ...new Array<number>(rank - 2).fill(1)] }));
+  const acc = castTo(ctx, sum, "float32");
   const [xScale, wScale, yScale] = [xs, ws, ys].map((s) => ctx.constant(s!));
   if (!xScale || !wScale || !yScale) throw new UnsupportedOpError(`${ctx.where()}: scales known at import are needed`);
   const multipliers = Array.from(wScale.data, (v) => Math.fround(Math.fround(xScale.data[0]! * v) / yScale.data[0]!));
-  const rank = ctx.rank(acc);
   const multiplier = ctx.const(multipliers, multipliers.length === 1 ? [] : [multipliers.length, ...new Array<number>(rank - 2).fill(1)], "float32");
   requantize(ctx, bin(ctx, "mul", acc, multiplier), yzp, ctx.dtype(yzp!), output(node));
 };
 
-/** ConvInteger(x, w, x_zero_point?, w_zero_point?): the int32 convolution of the centred operands (dynamically quantised exports). */
+/** ConvInteger(x, w, x_zero_point?, w_zero_point?): the exact int32 convolution of the centred operands (dynamically quantised exports). */
 const convInteger: OpImporter = (ctx, node) => {
-  const [xf, wf] = centredConvOperands(ctx, input(ctx, node, 0), optionalInput(node, 2), input(ctx, node, 1), optionalInput(node, 3));
-  const acc = ctx.fresh(`${node.name}_acc`);
-  conv(ctx, { ...node, inputs: [xf, wf], outputs: [acc] });
-  ctx.op("cast", [acc], { to: "int32" }, output(node));
+  ctx.bind(output(node), integerConvOf(ctx, node, input(ctx, node, 0), optionalInput(node, 2), input(ctx, node, 1), optionalInput(node, 3)));
 };
 
 export const QUANTIZE_IMPORTERS: Record<string, OpImporter> = {

@@ -12,6 +12,7 @@ import { matmulCases } from "./matmul.ts";
 import { batchNormCases, batchNormTrainingCases, batchNormTrainingGradCases, layerNormCases, softmaxCases, softplusCases } from "./normalization.ts";
 import { poolCases, poolGradCases } from "./pool.ts";
 import { quantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
+import { integerMatmulCases } from "./integer-matmul.ts";
 import { whereCases } from "./select.ts";
 import { unaryCases } from "./elementwise-unary.ts";
 import type { CaseContext, CaseGenerator, ConformanceCase } from "./types.ts";
@@ -53,6 +54,7 @@ const BY_NAME: Record<string, CaseGenerator> = {
   // Proposed HAL ops (ONNX QuantizeLinear/DequantizeLinear); used once the HAL defines them.
   quantizeLinear: quantizeLinearCases,
   dequantizeLinear: dequantizeLinearCases,
+  integerMatmul: integerMatmulCases,
 };
 
 const BY_FAMILY: Partial<Record<OpDef["family"], CaseGenerator>> = {

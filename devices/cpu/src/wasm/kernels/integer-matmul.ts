@@ -1,0 +1,179 @@
+/**
+ * integerMatmul: C (int32) = (A − aZero)(B − bZero) for int8/uint8 A [M, K] and B [K, N], exact.
+ *
+ * `imatmulPrepareA` writes A centred by its zero point as i16 rows padded to an even K (a zero
+ * at the end), and each row's sum. `imatmulU8` / `imatmulS8` (B's signedness) then take pairs
+ * of B's rows k, k+1 straight from their [K, N] layout — no packing, so a constant weight is read
+ * as stored, a quarter of its float32 size — widen eight columns of each to i16 (`load8x8`),
+ * interleave them into (B[k][n], B[k+1][n]) pairs and multiply with the splatted pair
+ * (A[m][k], A[m][k+1]) by `i32x4.dot_i16x8_s`: four columns' two products, summed in i32.
+ * |A − aZero| ≤ 255 and |B| ≤ 255, so no i16 product overflows and the i32 sums wrap exactly
+ * as integer hardware's do. B's zero point comes off at the end: Σ a(b − z) = Σ ab − z·Σ a.
+ *
+ * A chunk is one (batch, row block, column block) of C. Inside it, groups of eight columns go
+ * outermost so that the group's slice of B (K × 8 bytes) stays in L1 while every row of a panel
+ * of rows passes over it (a decoder step has a handful of rows against 32768 columns).
+ */
+import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
+import { defineFunction, i32Params, locals } from "../define.ts";
+import { choose, forRange, get, i32, i32x4, ifElse, inc, minS, set, v128, when, whileLoop } from "../instructions.ts";
+
+/** Rows of C sharing each widened pair of B's rows. */
+const ROWS = 4;
+/** Columns of C per group (two i32x4 accumulators per row). */
+export const IMATMUL_COLS = 8;
+/** Rows that pass over one column group before the next group starts (A's panel stays in L2). */
+const PANEL_ROWS = 32;
+
+const PAIRS_LO = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
+const PAIRS_HI = [8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31];
+
+/** Bytes of one centred row of A: K i16 values padded to an even count. */
+export const centredRowBytes = (K: number): number => ((K + 1) & ~1) * 2;
+
+export function emitIntegerMatmul(mod: ModuleBuilder): void {
+  emitPrepareA(mod);
+  emitProduct(mod, "imatmulU8", false);
+  emitProduct(mod, "imatmulS8", true);
+}
+
+/** dst[m] = A[m] − zero point (i16, padded to even K), sums[m] = Σ of that row; A read through byte strides. */
+function emitPrepareA(mod: ModuleBuilder): FunctionBuilder {
+  const params = i32Params("a", "aRs", "aCs", "M", "K", "signed", "za", "zaStep", "dst", "sums");
+  return defineFunction(mod, "imatmulPrepareA", { params }, (p, fn) => {
+    const [m, k, src, row, zp, v, sum, rowBytes] = locals(fn, "i32", 8);
+    const byte = (addr: Code) => choose("i32", get(p.signed), i32.load8s(addr), i32.load8u(addr));
+    return [
+      set(rowBytes, i32.shl(i32.and(i32.add(get(p.K), i32.const(1)), i32.const(-2)), i32.const(1))),
+      forRange(
+        m,
+        i32.const(0),
+        get(p.M),
+        1,
+        set(zp, byte(i32.add(get(p.za), i32.mul(get(m), get(p.zaStep))))),
+        set(src, i32.add(get(p.a), i32.mul(get(m), get(p.aRs)))),
+        set(row, i32.add(get(p.dst), i32.mul(get(m), get(rowBytes)))),
+        set(sum, i32.const(0)),
+        forRange(
+          k,
+          i32.const(0),
+          get(p.K),
+          1,
+          set(v, i32.sub(byte(get(src)), get(zp))),
+          i32.store16(i32.add(get(row), i32.shl(get(k), i32.const(1))), get(v)),
+          set(sum, i32.add(get(sum), get(v))),
+          inc(src, get(p.aCs)),
+        ),
+        when(i32.and(get(p.K), i32.const(1)), i32.store16(i32.add(get(row), i32.shl(get(p.K), i32.const(1))), i32.const(0))),
+        i32.store(i32.add(get(p.sums), i32.shl(get(m), i32.const(2))), get(sum)),
+      ),
+    ];
+  });
+}
+
+function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): FunctionBuilder {
+  const params = i32Params("M", "N", "K", "a", "b", "bRs", "c", "table", "zb", "zbStep", "sums", "mb", "nb", "gm", "gn", "chunk0", "chunk1", "scratch");
+  return defineFunction(mod, name, { params }, (p, fn) => {
+    const [ch, batch, rem, mi, r0, r1, c0, c1, i0, iEnd, j, i, kk, pairs, bp, ko, k, sum, left] = locals(fn, "i32", 19);
+    const [aBatch, bBatch, cBatch, sBatch, rowBytes, bStep, perBatch, aRow] = locals(fn, "i32", 8);
+    const ap = locals(fn, "i32", ROWS);
+    const acc = Array.from({ length: ROWS }, () => locals(fn, "v128", 2));
+    const [b0, b1, lo, hi, av, z0, z1, s] = locals(fn, "v128", 8);
+    const loadB = signed ? v128.load8x8s : v128.load8x8u;
+    const loadByte = signed ? i32.load8s : i32.load8u;
+    const R = (rows: number) => Array.from({ length: rows }, (_, r) => r);
+
+    // One step over the row pair at bp (the second row's address given): every row's two accumulators.
+    const step = (rows: number, second: Code): Code[] => [
+      set(b0, loadB(get(bp))),
+      set(b1, second),
+      set(lo, v128.shuffle(get(b0), get(b1), PAIRS_LO)),
+      set(hi, v128.shuffle(get(b0), get(b1), PAIRS_HI)),
+      R(rows).map((r) => [
+        set(av, v128.load32Splat(i32.add(get(ap[r]!), get(ko)))),
+        set(acc[r]![0]!, i32x4.add(get(acc[r]![0]!), i32x4.dot_i16x8_s(get(lo), get(av)))),
+        set(acc[r]![1]!, i32x4.add(get(acc[r]![1]!), i32x4.dot_i16x8_s(get(hi), get(av)))),
+      ]),
+    ];
+    // Rows i.. i+rows of C, columns j.. j+8.
+    const tile = (rows: number): Code[] => [
+      R(rows).map((r) => [
+        set(ap[r]!, i32.add(get(aBatch), i32.mul(i32.add(get(i), i32.const(r)), get(rowBytes)))),
+        set(acc[r]![0]!, i32x4.splat(i32.const(0))),
+        set(acc[r]![1]!, i32x4.splat(i32.const(0))),
+      ]),
+      set(bp, i32.add(get(bBatch), get(j))),
+      set(ko, i32.const(0)),
+      forRange(kk, i32.const(0), get(pairs), 1, step(rows, loadB(i32.add(get(bp), get(p.bRs)))), inc(bp, get(bStep)), inc(ko, 4)),
+      // An odd K: the last row pairs with itself against A's zero padding.
+      when(i32.and(get(p.K), i32.const(1)), step(rows, get(b0))),
+      set(z0, v128.load(i32.add(get(p.zb), i32.mul(get(j), get(p.zbStep))))),
+      set(z1, v128.load(i32.add(get(p.zb), i32.mul(i32.add(get(j), i32.const(4)), get(p.zbStep))))),
+      R(rows).map((r) => {
+        const out = i32.add(get(cBatch), i32.shl(i32.add(i32.mul(i32.add(get(i), i32.const(r)), get(p.N)), get(j)), i32.const(2)));
+        return [
+          set(s, v128.load32Splat(i32.add(get(sBatch), i32.shl(i32.add(get(i), i32.const(r)), i32.const(2))))),
+          v128.store(out, i32x4.sub(get(acc[r]![0]!), i32x4.mul(get(z0), get(s)))),
+          v128.store(out, i32x4.sub(get(acc[r]![1]!), i32x4.mul(get(z1), get(s))), 16),
+        ];
+      }),
+    ];
+    // One output (row i, column j) in scalar code: the columns past the last group of eight.
+    const single: Code[] = [
+      set(aRow, i32.add(get(aBatch), i32.mul(get(i), get(rowBytes)))),
+      set(bp, i32.add(get(bBatch), get(j))),
+      set(sum, i32.const(0)),
+      forRange(
+        k,
+        i32.const(0),
+        get(p.K),
+        1,
+        set(sum, i32.add(get(sum), i32.mul(i32.load16s(i32.add(get(aRow), i32.shl(get(k), i32.const(1)))), loadByte(get(bp))))),
+        inc(bp, get(p.bRs)),
+      ),
+      set(sum, i32.sub(get(sum), i32.mul(i32.load(i32.add(get(p.zb), i32.mul(get(j), get(p.zbStep)))), i32.load(i32.add(get(sBatch), i32.shl(get(i), i32.const(2))))))),
+      i32.store(i32.add(get(cBatch), i32.shl(i32.add(i32.mul(get(i), get(p.N)), get(j)), i32.const(2))), get(sum)),
+    ];
+    const rowTail = ifElse(i32.eq(get(left), i32.const(3)), tile(3), [ifElse(i32.eq(get(left), i32.const(2)), tile(2), [when(i32.eq(get(left), i32.const(1)), tile(1))])]);
+    return [
+      set(rowBytes, i32.shl(i32.and(i32.add(get(p.K), i32.const(1)), i32.const(-2)), i32.const(1))),
+      set(pairs, i32.shr_u(get(p.K), i32.const(1))),
+      set(bStep, i32.shl(get(p.bRs), i32.const(1))),
+      set(perBatch, i32.mul(get(p.gm), get(p.gn))),
+      forRange(
+        ch,
+        get(p.chunk0),
+        get(p.chunk1),
+        1,
+        set(batch, i32.div_u(get(ch), get(perBatch))),
+        set(rem, i32.sub(get(ch), i32.mul(get(batch), get(perBatch)))),
+        set(mi, i32.div_u(get(rem), get(p.gn))),
+        set(r0, i32.mul(get(mi), get(p.mb))),
+        set(r1, minS(i32.add(get(r0), get(p.mb)), get(p.M))),
+        set(c0, i32.mul(i32.sub(get(rem), i32.mul(get(mi), get(p.gn))), get(p.nb))),
+        set(c1, minS(i32.add(get(c0), get(p.nb)), get(p.N))),
+        set(aBatch, i32.add(get(p.a), i32.mul(i32.mul(get(batch), get(p.M)), get(rowBytes)))),
+        set(bBatch, i32.add(get(p.b), i32.load(i32.add(get(p.table), i32.shl(get(batch), i32.const(2)))))),
+        set(cBatch, i32.add(get(p.c), i32.shl(i32.mul(i32.mul(get(batch), get(p.M)), get(p.N)), i32.const(2)))),
+        set(sBatch, i32.add(get(p.sums), i32.shl(i32.mul(get(batch), get(p.M)), i32.const(2)))),
+        forRange(
+          i0,
+          get(r0),
+          get(r1),
+          PANEL_ROWS,
+          set(iEnd, minS(i32.add(get(i0), i32.const(PANEL_ROWS)), get(r1))),
+          set(j, get(c0)),
+          whileLoop(
+            i32.le_s(i32.add(get(j), i32.const(IMATMUL_COLS)), get(c1)),
+            set(i, get(i0)),
+            whileLoop(i32.le_s(i32.add(get(i), i32.const(ROWS)), get(iEnd)), tile(ROWS), inc(i, ROWS)),
+            set(left, i32.sub(get(iEnd), get(i))),
+            rowTail,
+            inc(j, IMATMUL_COLS),
+          ),
+          whileLoop(i32.lt_s(get(j), get(c1)), forRange(i, get(i0), get(iEnd), 1, single), inc(j, 1)),
+        ),
+      ),
+    ];
+  });
+}
