@@ -55,7 +55,7 @@ function allowed(from, to) {
   return rule.may.includes(to);
 }
 
-const isTest = (rel) => /\.test\.tsx?$/.test(rel) || rel.includes("/testing/") || rel.includes("/scripts/");
+const isTest = (rel) => /\.test\.tsx?$/.test(rel) || /test-support\.ts$/.test(rel) || rel.includes("/testing/") || rel.includes("/scripts/");
 
 export function check(root) {
   const violations = [];
