@@ -70,6 +70,16 @@ export class DeviceQueue {
     return withDeadline(reading, ms, () => this.timeout(`read of ${what}`, ms));
   }
 
+  /**
+   * The bytes now, when nothing is queued and the host sees the device's memory (readSync);
+   * undefined otherwise (then `read`). Errors of earlier work are thrown as `read` would reject.
+   */
+  readNow(buffer: DeviceBuffer, byteOffset: number, byteLength: number): Uint8Array | undefined {
+    if (this.outstanding !== 0 || !this.device.readSync) return undefined;
+    this.throwIfFailed();
+    return this.device.readSync(buffer, byteOffset, byteLength);
+  }
+
   async sync(): Promise<void> {
     const ms = deadlineFor(0);
     await withDeadline(this.tail, ms, () => this.timeout("sync (waiting for queued work)", ms));

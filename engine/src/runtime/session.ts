@@ -1,5 +1,6 @@
 import {
   DeviceError,
+  dtypeBytes,
   getOp,
   OutOfMemoryError,
   planStructural,
@@ -16,7 +17,7 @@ import { noteClaimRanOpByOp } from "../core/fallback.ts";
 import { activeLazyRecorder } from "../core/lazy-hook.ts";
 import { hasOpObserver } from "../core/op-observer.ts";
 import { decodeHost } from "../core/host.ts";
-import type { RawView } from "../core/view.ts";
+import { viewIsContiguous, type RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
 import { inferShapes } from "../graph/infer-shapes.ts";
 import { loadTimePasses } from "../graph/passes/index.ts";
@@ -27,6 +28,7 @@ import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./c
 import { checkInputs, isRawView, placeInput, writeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
+import { RepeatedRun } from "./repeat-run.ts";
 import { RunPlan } from "./run-plan.ts";
 import type { SharedWeights } from "./shared-weights.ts";
 import { placedLayouts, runSignature } from "./run-signature.ts";
@@ -87,6 +89,8 @@ export class Session {
    */
   private readonly plans = new Map<string, RunPlan | "ran" | "none">();
   private readonly usePlans: boolean;
+  /** The last planned run's inputs, which the next run with the same dtypes and shapes reuses without a signature. */
+  private repeated: RepeatedRun | undefined;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
   readonly claims: ClaimSchedule | undefined;
 
@@ -210,12 +214,16 @@ export class Session {
     const started = this.start(inputs, true);
     // A planned run is ready now: awaiting it would let another run in before the reads below.
     const views = started instanceof Promise ? await started : started;
-    // Every read is issued before anything else can run here: a plan for host outputs computes
-    // them in buffers it keeps, which the next run overwrites (the queue keeps reads in order).
-    const reads = Object.entries(views).map(([name, v]) => [name, readHost(v)] as const);
     const out: Record<string, HostOutput> = {};
     try {
-      for (const [name, read] of reads) out[name] = await read;
+      // Every read is issued before anything else can run here: a plan for host outputs computes
+      // them in buffers it keeps, which the next run overwrites (the queue keeps reads in order).
+      // On a device whose memory the host sees, with nothing queued, they are all read at once.
+      if (readableNow(views)) for (const name in views) out[name] = readHostNow(views[name]!);
+      else {
+        const reads = Object.entries(views).map(([name, v]) => [name, readHost(v)] as const);
+        for (const [name, read] of reads) out[name] = await read;
+      }
     } finally {
       for (const v of Object.values(views)) v.storage.release();
     }
@@ -234,10 +242,16 @@ export class Session {
    */
   private start(inputs: Readonly<Record<string, RuntimeInput>>, hostOutputs: boolean): Record<string, RawView> | Promise<Record<string, RawView>> {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
+    const repeated = this.repeated;
+    if (repeated?.matches(this.graph, inputs, hostOutputs) && this.plansAllowed() && repeated.plan.entry === getDeviceEntry(this.device))
+      return repeated.plan.run(this.placeFor(repeated.plan, inputs));
     checkInputs(this.graph, inputs);
     const signature = this.plannable(inputs) ? `${runSignature(this.graph, inputs)}${hostOutputs ? "|host" : ""}` : undefined;
     const plan = signature === undefined ? undefined : this.planFor(signature, inputs, hostOutputs);
-    if (plan) return plan.run(this.placeFor(plan, inputs));
+    if (plan) {
+      this.repeated = RepeatedRun.of(this.graph, inputs, plan, hostOutputs);
+      return plan.run(this.placeFor(plan, inputs));
+    }
     return this.runNodeByNode(inputs).then((outputs) => {
       if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
       return outputs;
@@ -283,12 +297,16 @@ export class Session {
    * each op, and every device-view input is alive (a dead one is named by the op that reads it).
    */
   private plannable(inputs: Readonly<Record<string, RuntimeInput>>): boolean {
-    if (!this.usePlans || this.claims?.claims.length || activeLazyRecorder() || hasOpObserver()) return false;
+    if (!this.plansAllowed()) return false;
     for (const info of this.graph.inputs) {
       const given = inputs[info.name];
       if (isRawView(given) && !given.storage.alive) return false;
     }
     return true;
+  }
+
+  private plansAllowed(): boolean {
+    return this.usePlans && !this.claims?.claims.length && !activeLazyRecorder() && !hasOpObserver();
   }
 
   /** The plan for a signature that already ran node by node once (built on its second run), if it has one. */
@@ -317,6 +335,7 @@ export class Session {
 
   private forget(signature: string): void {
     const state = this.plans.get(signature);
+    if (state === this.repeated?.plan) this.repeated = undefined;
     if (state instanceof RunPlan) state.dispose();
     this.plans.delete(signature);
   }
@@ -548,6 +567,25 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
 /** A device view's values on the host (the view stays the caller's). */
 export async function readHost(v: RawView): Promise<HostOutput> {
   return { data: decodeHost(await readView(v), v.dtype, sizeOf(v.shape)) as HostArray, shape: [...v.shape], dtype: v.dtype };
+}
+
+/** Whether every view can be read synchronously now: alive, contiguous, on an idle device with readSync. */
+function readableNow(views: Readonly<Record<string, RawView>>): boolean {
+  for (const name in views) {
+    const v = views[name]!;
+    if (!v.storage.alive || !viewIsContiguous(v)) return false;
+    const { device, queue } = getDeviceEntry(v.storage.device);
+    if (!device.readSync || queue.busy) return false;
+  }
+  return true;
+}
+
+/** readHost for a view that readableNow accepted, without a promise. */
+function readHostNow(v: RawView): HostOutput {
+  const n = sizeOf(v.shape);
+  const size = dtypeBytes(v.dtype);
+  const bytes = n === 0 ? new Uint8Array(0) : getDeviceEntry(v.storage.device).queue.readNow(v.storage.buffer, v.offset * size, n * size)!;
+  return { data: decodeHost(bytes, v.dtype, n) as HostArray, shape: [...v.shape], dtype: v.dtype };
 }
 
 /** Loads the device if needed, validates the graph and uploads its initializers. */
