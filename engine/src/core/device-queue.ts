@@ -34,9 +34,11 @@ export class DeviceQueue {
   /** Runs `work` now, or after the outstanding asynchronous work; `call` names the kernel it launches, if any. */
   submit(work: () => void, call?: KernelCall): void {
     this.throwIfFailed();
-    const run = call ? () => this.launching(call, work) : work;
-    if (this.outstanding === 0) run();
-    else this.chain(async () => run());
+    // Nothing outstanding (almost always): run it without making a closure, a small model launches thousands a second.
+    if (this.outstanding === 0) {
+      if (call) this.launching(call, work);
+      else work();
+    } else this.chain(async () => (call ? this.launching(call, work) : work()));
   }
 
   /** Queues asynchronous work; everything submitted after it waits for it. */
