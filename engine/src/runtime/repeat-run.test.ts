@@ -42,7 +42,10 @@ test("a run repeating the last planned run's shapes computes the same values as 
 test("after planned runs, values that do not fill the repeated shape are still refused", async () => {
   const session = await plannedSession();
   try {
-    await assert.rejects(session.run({ x: { data: range(5), shape: [2, 3] } }), (err: unknown) => err instanceof ShapeError && /5 values do not fill/.test(err.message));
+    await assert.rejects(
+      session.run({ x: { data: range(5), shape: [2, 3] } }),
+      (err: unknown) => err instanceof ShapeError && /5 values do not fill/.test(err.message),
+    );
   } finally {
     session.dispose();
   }

@@ -1,12 +1,10 @@
 import {
   DeviceError,
-  dtypeBytes,
   getOp,
   OutOfMemoryError,
   planStructural,
   sizeOf,
   type DType,
-  type HostArray,
   type StructuralOp,
   type StructuralPlan,
   type TensorMeta,
@@ -17,7 +15,7 @@ import { noteClaimRanOpByOp } from "../core/fallback.ts";
 import { activeLazyRecorder } from "../core/lazy-hook.ts";
 import { hasOpObserver } from "../core/op-observer.ts";
 import { decodeHost } from "../core/host.ts";
-import { viewIsContiguous, type RawView } from "../core/view.ts";
+import type { RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../graph/ir.ts";
 import { inferShapes } from "../graph/infer-shapes.ts";
 import { loadTimePasses } from "../graph/passes/index.ts";
@@ -28,12 +26,15 @@ import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./c
 import { checkInputs, isRawView, placeInput, writeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
+import { readOutputs } from "./read-outputs.ts";
 import { RepeatedRun } from "./repeat-run.ts";
 import { RunPlan } from "./run-plan.ts";
 import type { SharedWeights } from "./shared-weights.ts";
 import { placedLayouts, runSignature } from "./run-signature.ts";
 import { applyStructural } from "./structural-exec.ts";
 import { readsOnlyHeld, WEIGHT_ONLY_LIMIT, weightOnlyKey } from "./weight-only.ts";
+
+export { readHost } from "./read-outputs.ts";
 
 export interface SessionOptions {
   /** Device name ("cpu", "webgpu", "npu-sim", a plugin's name); loaded on first use. Default: the default device. */
@@ -210,24 +211,15 @@ export class Session {
   }
 
   /** Runs the graph and reads every output back to the host. */
-  async run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    const started = this.start(inputs, true);
-    // A planned run is ready now: awaiting it would let another run in before the reads below.
-    const views = started instanceof Promise ? await started : started;
-    const out: Record<string, HostOutput> = {};
+  run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+    // Not async: a planned run and its reads finish now, and an async wrapper would cost the caller extra turns.
     try {
-      // Every read is issued before anything else can run here: a plan for host outputs computes
-      // them in buffers it keeps, which the next run overwrites (the queue keeps reads in order).
-      // On a device whose memory the host sees, with nothing queued, they are all read at once.
-      if (readableNow(views)) for (const name in views) out[name] = readHostNow(views[name]!);
-      else {
-        const reads = Object.entries(views).map(([name, v]) => [name, readHost(v)] as const);
-        for (const [name, read] of reads) out[name] = await read;
-      }
-    } finally {
-      for (const v of Object.values(views)) v.storage.release();
+      const started = this.start(inputs, true);
+      // A planned run is ready now: awaiting it would let another run in before the reads.
+      return started instanceof Promise ? started.then(readOutputs) : readOutputs(started);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return out;
   }
 
   /** Runs the graph and returns the outputs as device views; the caller releases them (view.storage.release()). */
@@ -562,30 +554,6 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
       `the model would hold ${formatBytes(peak.bytes)} at once (peak at ${where}), over the session's total budget of ${formatBytes(budget.totalBytes)} (raise it with the session's memoryBudget option)`,
     );
   }
-}
-
-/** A device view's values on the host (the view stays the caller's). */
-export async function readHost(v: RawView): Promise<HostOutput> {
-  return { data: decodeHost(await readView(v), v.dtype, sizeOf(v.shape)) as HostArray, shape: [...v.shape], dtype: v.dtype };
-}
-
-/** Whether every view can be read synchronously now: alive, contiguous, on an idle device with readSync. */
-function readableNow(views: Readonly<Record<string, RawView>>): boolean {
-  for (const name in views) {
-    const v = views[name]!;
-    if (!v.storage.alive || !viewIsContiguous(v)) return false;
-    const { device, queue } = getDeviceEntry(v.storage.device);
-    if (!device.readSync || queue.busy) return false;
-  }
-  return true;
-}
-
-/** readHost for a view that readableNow accepted, without a promise. */
-function readHostNow(v: RawView): HostOutput {
-  const n = sizeOf(v.shape);
-  const size = dtypeBytes(v.dtype);
-  const bytes = n === 0 ? new Uint8Array(0) : getDeviceEntry(v.storage.device).queue.readNow(v.storage.buffer, v.offset * size, n * size)!;
-  return { data: decodeHost(bytes, v.dtype, n) as HostArray, shape: [...v.shape], dtype: v.dtype };
 }
 
 /** Loads the device if needed, validates the graph and uploads its initializers. */

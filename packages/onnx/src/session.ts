@@ -112,10 +112,19 @@ export class OnnxSession {
     return this.plans.size;
   }
 
-  async run(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    // The shapes of the last run again, on a plan that its shapes alone select: no signature to build.
-    const repeated = !this.disposed && this.last?.matches(this.inputNames, feeds) ? this.last.plan : undefined;
-    if (repeated) return repeated.session.run(inputsOf(repeated, feeds, undefined));
+  run(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+    // The shapes of the last run again, on a plan that its shapes alone select: no signature to
+    // build, and the plan's own promise is returned (an async wrapper would add turns to each run).
+    try {
+      const repeated = !this.disposed && this.last?.matches(this.inputNames, feeds) ? this.last.plan : undefined;
+      if (repeated) return repeated.session.run(inputsOf(repeated, feeds, undefined));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.runPrepared(feeds);
+  }
+
+  private async runPrepared(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
     const { plan, stages, byShapes } = await this.prepare(feeds);
     this.last = byShapes ? new LastShapes(plan, this.inputNames, feeds) : undefined;
     try {
