@@ -162,3 +162,16 @@ test("one epilogue attrs object over new shapes equals a fresh attrs object each
     assert.deepEqual(Array.from(cached.values), Array.from(fresh.values));
   }
 });
+
+test("a layout memo matches the very arrays it last matched, and new arrays of the same values, and nothing else", () => {
+  const memo = new LayoutMemo<string>();
+  const owner = {};
+  const x = view([4, 8]);
+  memo.set(owner, "kept", [x], [x]);
+  assert.equal(memo.get(owner, [x], [x]), "kept", "the same arrays");
+  const y = view([4, 8]);
+  assert.equal(memo.get(owner, [y], [y]), "kept", "new arrays, same values");
+  assert.equal(memo.get(owner, [y], [view([4, 9])]), undefined, "the output's shape differs");
+  assert.equal(memo.get(owner, [x, x], [x]), undefined, "one more input, each of the same arrays");
+  assert.equal(memo.get(owner, [{ ...x, dtype: "int32" }], [x]), undefined, "the same arrays under another dtype");
+});
