@@ -238,7 +238,10 @@ export class WasmRuntime {
   /** All chunks on the calling thread, in one call: the cost of a small kernel's launch is mostly this path. */
   private runSerial(fn: Export, args: readonly number[], chunks: number, scratchBytes: number): void {
     if (chunks <= 0) return;
-    callChunks(fn, args, 0, chunks, this.scratchFor(1, scratchBytes).base);
+    // The scratch usually fits already: no need for scratchFor's object on every small launch.
+    const s = this.scratch;
+    const base = s.participants > 0 && s.stride >= Arena.blockSize(scratchBytes + 64) ? s.base : this.scratchFor(1, scratchBytes).base;
+    callChunks(fn, args, 0, chunks, base);
   }
 
   /**
