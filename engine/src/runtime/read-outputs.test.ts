@@ -16,7 +16,7 @@ test("outputs read at once keep every float32 bit, NaN payloads included, and re
     large: fromHost(large, [10, 10], "float32", "cpu"),
     ints: fromHost([3, -7, 2147483647], [3], "int32", "cpu"),
   };
-  const out = await readOutputs(views);
+  const out = await readOutputs(views, Object.keys(views));
   assert.deepEqual(Object.keys(out), ["small", "finite", "large", "ints"]);
   assert.equal(out.small!.data.length, small.length);
   assert.deepEqual(bitsOf(out.finite!.data), bitsOf(finite));
@@ -27,4 +27,12 @@ test("outputs read at once keep every float32 bit, NaN payloads included, and re
   const got = out.small!.data as Float32Array;
   assert.deepEqual(Array.from(new Int32Array(got.buffer, got.byteOffset, got.length)), Array.from(new Int32Array(small.buffer)));
   for (const v of Object.values(views)) assert.equal(v.storage.alive, false, "the views were released");
+});
+
+test("without a list of distinct names, outputs are read one by one with the same values", async () => {
+  const views = { a: fromHost([1.25, -3], [2], "float32", "cpu"), b: fromHost([4], [1], "int32", "cpu") };
+  const out = await readOutputs(views, undefined);
+  assert.deepEqual(Array.from(out.a!.data), [1.25, -3]);
+  assert.deepEqual(Array.from(out.b!.data), [4]);
+  for (const v of Object.values(views)) assert.equal(v.storage.alive, false);
 });

@@ -15,14 +15,15 @@ export async function readHost(v: RawView): Promise<HostOutput> {
  * issued before anything else can run: a plan for host outputs computes them in buffers it keeps,
  * which the next run overwrites (the queue keeps reads in order). On a device whose memory the
  * host sees, with nothing queued, they are all read at once, with no promise per output.
+ * `names`: the keys of `views`, each once, in order (undefined when the graph names an output twice).
  */
-export function readOutputs(views: Readonly<Record<string, RawView>>): Promise<Record<string, HostOutput>> {
-  if (!readableNow(views)) return readEach(views);
+export function readOutputs(views: Readonly<Record<string, RawView>>, names: readonly string[] | undefined): Promise<Record<string, HostOutput>> {
+  if (!names || !readableNow(views, names)) return readEach(views);
   const out: Record<string, HostOutput> = {};
   try {
-    for (const name in views) out[name] = readHostNow(views[name]!);
+    for (let k = 0; k < names.length; k++) out[names[k]!] = readHostNow(views[names[k]!]!);
   } finally {
-    for (const name in views) views[name]!.storage.release();
+    for (let k = 0; k < names.length; k++) views[names[k]!]!.storage.release();
   }
   return Promise.resolve(out);
 }
@@ -38,11 +39,14 @@ async function readEach(views: Readonly<Record<string, RawView>>): Promise<Recor
   return out;
 }
 
-/** Whether every view can be read synchronously now: alive, contiguous, on an idle device with readSync. */
-function readableNow(views: Readonly<Record<string, RawView>>): boolean {
-  for (const name in views) {
-    const v = views[name]!;
-    if (!v.storage.alive || !viewIsContiguous(v)) return false;
+/**
+ * Whether each view can be read synchronously now: alive, contiguous, on an idle device with
+ * readSync. `names` are the keys of `views`, each once (the graph's outputs, walked as a list).
+ */
+function readableNow(views: Readonly<Record<string, RawView>>, names: readonly string[]): boolean {
+  for (let k = 0; k < names.length; k++) {
+    const v = views[names[k]!];
+    if (!v || !v.storage.alive || !viewIsContiguous(v)) return false;
     const { device, queue } = getDeviceEntry(v.storage.device);
     if (!device.readSync || queue.busy) return false;
   }

@@ -90,6 +90,8 @@ export class Session {
    */
   private readonly plans = new Map<string, RunPlan | "ran" | "none">();
   private readonly usePlans: boolean;
+  /** The graph's output names, in order: the keys of every run's results (undefined when one is named twice). */
+  private readonly outputNames: readonly string[] | undefined;
   /** The last planned run's inputs, which the next run with the same dtypes and shapes reuses without a signature. */
   private repeated: RepeatedRun | undefined;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
@@ -105,6 +107,8 @@ export class Session {
     options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget" | "runPlans" | "weights"> = {},
   ) {
     validateGraph(graph);
+    const names = graph.outputs.map((o) => o.name);
+    this.outputNames = new Set(names).size === names.length ? names : undefined;
     this.usePlans = options.runPlans ?? true;
     this.budget = memoryBudget(getDeviceEntry(device).device.capabilities.limits, options.memoryBudget);
     planStaticShapes(graph, this.budget);
@@ -216,7 +220,7 @@ export class Session {
     try {
       const started = this.start(inputs, true);
       // A planned run is ready now: awaiting it would let another run in before the reads.
-      return started instanceof Promise ? started.then(readOutputs) : readOutputs(started);
+      return started instanceof Promise ? started.then((views) => readOutputs(views, this.outputNames)) : readOutputs(started, this.outputNames);
     } catch (err) {
       return Promise.reject(err);
     }
