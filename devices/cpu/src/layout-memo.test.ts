@@ -162,3 +162,41 @@ test("one epilogue attrs object over new shapes equals a fresh attrs object each
     assert.deepEqual(Array.from(cached.values), Array.from(fresh.values));
   }
 });
+
+test("a layout memo matches the very arrays it last matched, and new arrays of the same values, and nothing else", () => {
+  const memo = new LayoutMemo<string>();
+  const owner = {};
+  const x = view([4, 8]);
+  memo.set(owner, "kept", [x], [x]);
+  assert.equal(memo.get(owner, [x], [x]), "kept", "the same arrays");
+  const y = view([4, 8]);
+  assert.equal(memo.get(owner, [y], [y]), "kept", "new arrays, same values");
+  assert.equal(memo.get(owner, [y], [view([4, 9])]), undefined, "the output's shape differs");
+  assert.equal(memo.get(owner, [x, x], [x]), undefined, "one more input, each of the same arrays");
+  assert.equal(memo.get(owner, [{ ...x, dtype: "int32" }], [x]), undefined, "the same arrays under another dtype");
+});
+
+test("one matmul attrs object relaunched over dot-product, GEMM and batched shapes equals a fresh call each time", () => {
+  const attrs: Attrs = { transposeA: false, transposeB: true };
+  const call = { op: "matmul", inputs: [] as CpuView[], outputs: [] as CpuView[], attrs };
+  const cases: [HostInput[], number[]][] = [
+    [
+      [input(1, [1, 40]), input(2, [8, 40])],
+      [1, 8],
+    ],
+    [
+      [input(3, [9, 6]), input(4, [5, 6])],
+      [9, 5],
+    ],
+    [
+      [input(5, [2, 3, 7]), input(6, [2, 4, 7])],
+      [2, 3, 4],
+    ],
+    [
+      [input(7, [1, 40]), input(8, [8, 40])],
+      [1, 8],
+    ],
+  ];
+  for (const [inputs, shape] of cases)
+    assert.deepEqual(relaunch(call, inputs, shape), Array.from(runOp("matmul", inputs, { ...attrs }, { device })[0]!.values));
+});

@@ -46,19 +46,56 @@ function matches(flat: readonly (string | number)[], first: readonly Layout[], s
  * owner object (a call or its attrs, which a planned session passes again on every run) and
  * reused only while the views still have the dtypes, shapes and strides it was derived from: the
  * same owner with other layouts derives afresh. Owners are held weakly, so nothing outlives them.
+ * Views whose shape and stride arrays are the very ones last seen match without comparing values.
  */
 export class LayoutMemo<T> {
-  private readonly entries = new WeakMap<object, { readonly layouts: (string | number)[]; readonly value: T }>();
+  private readonly entries = new WeakMap<object, Entry<T>>();
 
   /** The value kept for `owner` if `first` and `second` have the layouts it was kept with, else undefined. */
   get(owner: object, first: readonly Layout[], second: readonly Layout[] = NONE): T | undefined {
     const entry = this.entries.get(owner);
-    return entry && matches(entry.layouts, first, second) ? entry.value : undefined;
+    if (!entry) return undefined;
+    // The same shape and stride arrays as last time (a planned session passes the same views every
+    // run): their values are the same too, since layouts are never changed in place.
+    if (sameArrays(entry.arrays, first, second)) return entry.value;
+    if (!matches(entry.layouts, first, second)) return undefined;
+    entry.arrays = arraysOf(first, second);
+    return entry.value;
   }
 
   /** Keeps `value` for `owner` and these layouts (replacing what it had). */
   set(owner: object, value: T, first: readonly Layout[], second: readonly Layout[] = NONE): T {
-    this.entries.set(owner, { layouts: snapshot(first, second), value });
+    this.entries.set(owner, { layouts: snapshot(first, second), value, arrays: arraysOf(first, second) });
     return value;
   }
+}
+
+interface Entry<T> {
+  readonly layouts: (string | number)[];
+  readonly value: T;
+  /** Per view, its dtype, shape array and strides array as last matched (the arrays, not the views: no buffer is kept reachable). */
+  arrays: LayoutArrays;
+}
+
+type LayoutArrays = { readonly counts: readonly [number, number]; readonly refs: readonly (string | readonly number[] | undefined)[] };
+
+function arraysOf(first: readonly Layout[], second: readonly Layout[]): LayoutArrays {
+  const refs: (string | readonly number[] | undefined)[] = [];
+  for (const v of first) refs.push(v.dtype, v.shape, v.strides);
+  for (const v of second) refs.push(v.dtype, v.shape, v.strides);
+  return { counts: [first.length, second.length], refs };
+}
+
+function sameArrays({ counts, refs }: LayoutArrays, first: readonly Layout[], second: readonly Layout[]): boolean {
+  if (counts[0] !== first.length || counts[1] !== second.length) return false;
+  let at = 0;
+  for (let k = 0; k < first.length; k++) {
+    const v = first[k]!;
+    if (refs[at++] !== v.dtype || refs[at++] !== v.shape || refs[at++] !== v.strides) return false;
+  }
+  for (let k = 0; k < second.length; k++) {
+    const v = second[k]!;
+    if (refs[at++] !== v.dtype || refs[at++] !== v.shape || refs[at++] !== v.strides) return false;
+  }
+  return true;
 }

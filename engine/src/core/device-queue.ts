@@ -34,9 +34,11 @@ export class DeviceQueue {
   /** Runs `work` now, or after the outstanding asynchronous work; `call` names the kernel it launches, if any. */
   submit(work: () => void, call?: KernelCall): void {
     this.throwIfFailed();
-    const run = call ? () => this.launching(call, work) : work;
-    if (this.outstanding === 0) run();
-    else this.chain(async () => run());
+    // Nothing outstanding (almost always): run it without making a closure, a small model launches thousands a second.
+    if (this.outstanding === 0) {
+      if (call) this.launching(call, work);
+      else work();
+    } else this.chain(async () => (call ? this.launching(call, work) : work()));
   }
 
   /** Queues asynchronous work; everything submitted after it waits for it. */
@@ -68,6 +70,16 @@ export class DeviceQueue {
     const ms = deadlineFor(byteLength);
     const what = target ? `${target.dtype}${formatShape(target.shape)} (${byteLength} bytes)` : `${byteLength} bytes`;
     return withDeadline(reading, ms, () => this.timeout(`read of ${what}`, ms));
+  }
+
+  /**
+   * The bytes now, when nothing is queued and the host sees the device's memory (readSync);
+   * undefined otherwise (then `read`). Errors of earlier work are thrown as `read` would reject.
+   */
+  readNow(buffer: DeviceBuffer, byteOffset: number, byteLength: number): Uint8Array | undefined {
+    if (this.outstanding !== 0 || !this.device.readSync) return undefined;
+    this.throwIfFailed();
+    return this.device.readSync(buffer, byteOffset, byteLength);
   }
 
   async sync(): Promise<void> {

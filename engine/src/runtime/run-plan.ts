@@ -33,7 +33,12 @@ export class RunPlan {
     private readonly made: readonly number[],
     /** Buffers kept across runs (one reference each, the plan's). */
     private readonly buffers: readonly RawView[],
-  ) {}
+  ) {
+    this.values = template.slice();
+  }
+
+  /** The slots during a run: the template's values, and between runs nothing else. */
+  private readonly values: (RawView | undefined)[];
 
   /**
    * The plan for inputs laid out as `inputs`, or undefined when a node needs a value read back from
@@ -78,31 +83,47 @@ export class RunPlan {
    * reference; this takes them), undefined where the input is in its `inputBuffer`.
    */
   run(inputs: readonly (RawView | undefined)[]): Record<string, RawView> {
-    const values = this.template.slice();
+    // One array per plan, reused: a run is synchronous, and the finally below puts back every slot it filled.
+    const values = this.values;
     for (let k = 0; k < inputs.length; k++) {
       const given = inputs[k];
       if (given) values[this.inputSlots[k]!] = given;
     }
+    const { steps, entry } = this;
     try {
-      for (const step of this.steps) {
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i]!;
         try {
-          this.runStep(step, values);
+          // A prebuilt launch straight to the queue (most steps of a small model); the rest by kind.
+          if (step.kind === "kernel" && step.call) {
+            try {
+              entry.queue.submit(step.work!, step.call);
+            } catch {
+              this.redispatch(step, values);
+            }
+          } else this.runStep(step, values);
         } catch (err) {
           throw atNode(err, step.node, this.graph.nodes[step.node]!);
         }
-        for (const slot of step.release) {
+        const release = step.release;
+        for (let r = 0; r < release.length; r++) {
+          const slot = release[r]!;
           values[slot]?.storage.release();
           values[slot] = undefined;
         }
       }
       const outputs: Record<string, RawView> = {};
-      this.graph.outputs.forEach((info, k) => {
+      const infos = this.graph.outputs;
+      for (let k = 0; k < infos.length; k++) {
         const v = values[this.outputSlots[k]!]!;
-        outputs[info.name] = shareView(v, v);
-      });
+        outputs[infos[k]!.name] = shareView(v, v);
+      }
       return outputs;
     } finally {
-      for (const slot of this.made) values[slot]?.storage.release();
+      for (const slot of this.made) {
+        values[slot]?.storage.release();
+        values[slot] = undefined;
+      }
     }
   }
 

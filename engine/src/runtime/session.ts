@@ -5,7 +5,6 @@ import {
   planStructural,
   sizeOf,
   type DType,
-  type HostArray,
   type StructuralOp,
   type StructuralPlan,
   type TensorMeta,
@@ -27,11 +26,15 @@ import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./c
 import { checkInputs, isRawView, placeInput, writeInput, type HostOutput, type RuntimeInput } from "./inputs.ts";
 import { LiveBytes } from "./live-bytes.ts";
 import { NodeMemo } from "./node-memo.ts";
+import { readOutputs } from "./read-outputs.ts";
+import { RepeatedRun } from "./repeat-run.ts";
 import { RunPlan } from "./run-plan.ts";
 import type { SharedWeights } from "./shared-weights.ts";
 import { placedLayouts, runSignature } from "./run-signature.ts";
 import { applyStructural } from "./structural-exec.ts";
 import { readsOnlyHeld, WEIGHT_ONLY_LIMIT, weightOnlyKey } from "./weight-only.ts";
+
+export { readHost } from "./read-outputs.ts";
 
 export interface SessionOptions {
   /** Device name ("cpu", "webgpu", "npu-sim", a plugin's name); loaded on first use. Default: the default device. */
@@ -87,6 +90,10 @@ export class Session {
    */
   private readonly plans = new Map<string, RunPlan | "ran" | "none">();
   private readonly usePlans: boolean;
+  /** The graph's output names, in order: the keys of every run's results (undefined when one is named twice). */
+  private readonly outputNames: readonly string[] | undefined;
+  /** The last planned run's inputs, which the next run with the same dtypes and shapes reuses without a signature. */
+  private repeated: RepeatedRun | undefined;
   /** Groups of nodes the device's plugin runs as units (level 2 of the HAL), when it claims any. */
   readonly claims: ClaimSchedule | undefined;
 
@@ -100,6 +107,8 @@ export class Session {
     options: Pick<SessionOptions, "claimSubgraphs" | "memoryBudget" | "runPlans" | "weights"> = {},
   ) {
     validateGraph(graph);
+    const names = graph.outputs.map((o) => o.name);
+    this.outputNames = new Set(names).size === names.length ? names : undefined;
     this.usePlans = options.runPlans ?? true;
     this.budget = memoryBudget(getDeviceEntry(device).device.capabilities.limits, options.memoryBudget);
     planStaticShapes(graph, this.budget);
@@ -206,20 +215,15 @@ export class Session {
   }
 
   /** Runs the graph and reads every output back to the host. */
-  async run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    const started = this.start(inputs, true);
-    // A planned run is ready now: awaiting it would let another run in before the reads below.
-    const views = started instanceof Promise ? await started : started;
-    // Every read is issued before anything else can run here: a plan for host outputs computes
-    // them in buffers it keeps, which the next run overwrites (the queue keeps reads in order).
-    const reads = Object.entries(views).map(([name, v]) => [name, readHost(v)] as const);
-    const out: Record<string, HostOutput> = {};
+  run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+    // Not async: a planned run and its reads finish now, and an async wrapper would cost the caller extra turns.
     try {
-      for (const [name, read] of reads) out[name] = await read;
-    } finally {
-      for (const v of Object.values(views)) v.storage.release();
+      const started = this.start(inputs, true);
+      // A planned run is ready now: awaiting it would let another run in before the reads.
+      return started instanceof Promise ? started.then((views) => readOutputs(views, this.outputNames)) : readOutputs(started, this.outputNames);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    return out;
   }
 
   /** Runs the graph and returns the outputs as device views; the caller releases them (view.storage.release()). */
@@ -234,10 +238,16 @@ export class Session {
    */
   private start(inputs: Readonly<Record<string, RuntimeInput>>, hostOutputs: boolean): Record<string, RawView> | Promise<Record<string, RawView>> {
     if (this.disposed) throw new DeviceError(`session for '${this.graph.name}' was disposed`);
+    const repeated = this.repeated;
+    if (repeated?.matches(this.graph, inputs, hostOutputs) && this.plansAllowed() && repeated.plan.entry === getDeviceEntry(this.device))
+      return repeated.plan.run(this.placeFor(repeated.plan, inputs));
     checkInputs(this.graph, inputs);
     const signature = this.plannable(inputs) ? `${runSignature(this.graph, inputs)}${hostOutputs ? "|host" : ""}` : undefined;
     const plan = signature === undefined ? undefined : this.planFor(signature, inputs, hostOutputs);
-    if (plan) return plan.run(this.placeFor(plan, inputs));
+    if (plan) {
+      this.repeated = RepeatedRun.of(this.graph, inputs, plan, hostOutputs);
+      return plan.run(this.placeFor(plan, inputs));
+    }
     return this.runNodeByNode(inputs).then((outputs) => {
       if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
       return outputs;
@@ -283,12 +293,16 @@ export class Session {
    * each op, and every device-view input is alive (a dead one is named by the op that reads it).
    */
   private plannable(inputs: Readonly<Record<string, RuntimeInput>>): boolean {
-    if (!this.usePlans || this.claims?.claims.length || activeLazyRecorder() || hasOpObserver()) return false;
+    if (!this.plansAllowed()) return false;
     for (const info of this.graph.inputs) {
       const given = inputs[info.name];
       if (isRawView(given) && !given.storage.alive) return false;
     }
     return true;
+  }
+
+  private plansAllowed(): boolean {
+    return this.usePlans && !this.claims?.claims.length && !activeLazyRecorder() && !hasOpObserver();
   }
 
   /** The plan for a signature that already ran node by node once (built on its second run), if it has one. */
@@ -317,6 +331,7 @@ export class Session {
 
   private forget(signature: string): void {
     const state = this.plans.get(signature);
+    if (state === this.repeated?.plan) this.repeated = undefined;
     if (state instanceof RunPlan) state.dispose();
     this.plans.delete(signature);
   }
@@ -543,11 +558,6 @@ function planStaticShapes(graph: Graph, budget: MemoryBudget): void {
       `the model would hold ${formatBytes(peak.bytes)} at once (peak at ${where}), over the session's total budget of ${formatBytes(budget.totalBytes)} (raise it with the session's memoryBudget option)`,
     );
   }
-}
-
-/** A device view's values on the host (the view stays the caller's). */
-export async function readHost(v: RawView): Promise<HostOutput> {
-  return { data: decodeHost(await readView(v), v.dtype, sizeOf(v.shape)) as HostArray, shape: [...v.shape], dtype: v.dtype };
 }
 
 /** Loads the device if needed, validates the graph and uploads its initializers. */

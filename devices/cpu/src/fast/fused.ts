@@ -86,6 +86,8 @@ interface FusedLaunch {
   readonly module: GeneratedModule;
   readonly plan: RowPlan;
   readonly byteOffsets: Int32Array;
+  /** The export's arguments, reused by every launch (read synchronously): addresses, then total, rowLen, rows, table, perChunk. */
+  readonly args: number[];
 }
 
 /** Launches by attrs object and layouts (false: the WASM loop declines these layouts). */
@@ -108,7 +110,8 @@ function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly
   const count = views.length;
   const bytes = views.map((v) => dtypeBytes(v.dtype));
   const byteOffsets = plan.offsets.map((o, i) => o * bytes[i % count]!);
-  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets };
+  const args = new Array<number>(count + outputs.length + 5).fill(0);
+  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args };
 }
 
 /** The kept launch when it still applies: same runtime and program, and its module still loaded. */
@@ -127,24 +130,27 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   let launch = keptLaunch(attrs, views, outs, rt);
   if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt), views, outs);
   if (launch === false) return false;
-  const count = views.length;
-  const args: number[] = [];
-  for (let k = 0; k < count; k++) {
+  const { plan, module, args } = launch;
+  let at = 0;
+  for (let k = 0; k < views.length; k++) {
     const a = address(views[k]!);
     if (a === undefined) return false;
-    args.push(a);
+    args[at++] = a;
   }
-  for (const y of outs) {
-    const a = address(y);
+  for (let k = 0; k < outs.length; k++) {
+    const a = address(outs[k]!);
     if (a === undefined) return false;
-    args.push(a);
+    args[at++] = a;
   }
-  const { plan, module } = launch;
   if (plan.total === 0) return true;
   const table = rt.tableFor(plan.offsets.length * 4);
   rt.i32.set(launch.byteOffsets, table / 4);
   const perChunk = chunking(path, plan.total, plan.rows);
-  args.push(plan.total, plan.rowLen, plan.rows, table, perChunk);
+  args[at++] = plan.total;
+  args[at++] = plan.rowLen;
+  args[at++] = plan.rows;
+  args[at++] = table;
+  args[at] = perChunk;
   rt.runModule(path.pool, module, args, Math.ceil(plan.rows / perChunk), 0);
   return true;
 }

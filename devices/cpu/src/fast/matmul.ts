@@ -8,6 +8,7 @@ import { DOT_MAX_ROWS } from "../wasm/kernels/matmul-dot.ts";
 import { blockSize, PARALLEL_MIN_MACS, splitMatrix, targetChunks } from "./grid.ts";
 import type { FastPath } from "../device.ts";
 import { fastKernelWithHalf } from "./half.ts";
+import { LayoutMemo } from "../layout-memo.ts";
 import { contiguous, float32Addresses } from "./support.ts";
 
 /**
@@ -38,14 +39,29 @@ export interface MatmulEpilogueRun {
   readonly writeDescriptor: (address: number) => void;
 }
 
-/**
- * y = a · b (attrs transposeA/B) in WASM, with `epilogue` in the GEMM if given; false, having
- * written nothing, when it declines (an epilogue declines the few-row dot-product path and K = 0).
- */
-export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path: FastPath, epilogue?: MatmulEpilogueRun): boolean {
-  const ptrs = float32Addresses([a, b, y]);
-  if (!ptrs || !contiguous(y)) return false;
-  const [pa, pb, py] = ptrs as [number, number, number];
+/** What a matmul launch derives from its operands' layouts, its attrs and the thread count. */
+interface MatmulGeometry {
+  readonly threads: number;
+  readonly M: number;
+  readonly N: number;
+  readonly K: number;
+  readonly batches: number;
+  /** A few rows against Wᵀ: dot products of contiguous rows, no packing (see matmul-dot.ts). */
+  readonly dot: boolean;
+  readonly aRs: number;
+  readonly aCs: number;
+  readonly bRs: number;
+  readonly bCs: number;
+  /** Words per batch entry of the table, and the table: each batch entry's operand byte offsets, in row-major batch order. */
+  readonly entry: number;
+  readonly table: Int32Array;
+  readonly perBatch: number;
+}
+
+/** Geometry of plain (epilogue-free) matmuls by attrs object and layouts: a planned session launches the same ones every run. */
+const geometries = new LayoutMemo<MatmulGeometry>();
+
+function geometryOf(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, threads: number, epilogue?: MatmulEpilogueRun): MatmulGeometry {
   const r = a.shape.length;
   const ta = boolAttr(attrs, "transposeA");
   const tb = boolAttr(attrs, "transposeB");
@@ -57,22 +73,9 @@ export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path
   const as = a.strides;
   const bs = b.strides;
   const dot = M <= DOT_MAX_ROWS && as[ta ? r - 2 : r - 1] === 1 && bs[tb ? r - 1 : r - 2] === 1;
-  if (epilogue && (dot || K === 0 || M * N * batches === 0)) return false;
-  if (M * N * batches === 0) return true;
-  const rt = path.runtime;
-  if (K === 0) {
-    rt.call("zeroF32", py, M * N * batches);
-    return true;
-  }
-  const aRs = 4 * as[ta ? r - 1 : r - 2]!;
-  const aCs = 4 * as[ta ? r - 2 : r - 1]!;
-  const bRs = 4 * bs[tb ? r - 1 : r - 2]!;
-  const bCs = 4 * bs[tb ? r - 2 : r - 1]!;
-  // Byte offsets of each batch entry's operands, in row-major batch order.
   const extras = epilogue?.batchStrides.length ?? 0;
   const entry = matmulTableEntryBytes(extras) / 4;
-  const table = rt.tableFor(batches * entry * 4 + (epilogue?.descriptorBytes ?? 0));
-  const i32 = rt.i32;
+  const table = new Int32Array(batches * entry);
   const counter = new Array<number>(batchShape.length).fill(0);
   for (let batch = 0; batch < batches; batch++) {
     let ao = 0;
@@ -81,34 +84,76 @@ export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path
       ao += counter[d]! * as[d]!;
       bo += counter[d]! * bs[d]!;
     }
-    i32[table / 4 + entry * batch] = ao * 4;
-    i32[table / 4 + entry * batch + 1] = bo * 4;
+    table[entry * batch] = ao * 4;
+    table[entry * batch + 1] = bo * 4;
     for (let k = 0; k < extras; k++) {
       const strides = epilogue!.batchStrides[k]!;
       let eo = 0;
       for (let d = 0; d < batchShape.length; d++) eo += counter[d]! * strides[d]!;
-      i32[table / 4 + entry * batch + 2 + k] = eo * 4;
+      table[entry * batch + 2 + k] = eo * 4;
     }
     for (let d = batchShape.length - 1; d >= 0; d--) {
       if (++counter[d]! < batchShape[d]!) break;
       counter[d] = 0;
     }
   }
-  const perBatch = Math.ceil(targetChunks(path.threads, M * N * K * batches, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / batches);
-  if (dot) {
-    // A few rows against Wᵀ: dot products of contiguous rows, no packing (see matmul-dot.ts).
-    const nb = blockSize(N, perBatch, 4);
-    const gn = Math.ceil(N / nb);
-    rt.run(path.pool, "matmulDot", [M, N, K, pa, aRs, pb, bCs, py, table, nb, gn], batches * gn, 0);
+  return {
+    threads,
+    M,
+    N,
+    K,
+    batches,
+    dot,
+    aRs: 4 * as[ta ? r - 1 : r - 2]!,
+    aCs: 4 * as[ta ? r - 2 : r - 1]!,
+    bRs: 4 * bs[tb ? r - 1 : r - 2]!,
+    bCs: 4 * bs[tb ? r - 2 : r - 1]!,
+    entry,
+    table,
+    perBatch: Math.ceil(targetChunks(threads, M * N * K * batches, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / batches),
+  };
+}
+
+/** The kept geometry of a plain matmul when it still applies (same layouts and thread count), else a new one kept. */
+function plainGeometry(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, threads: number): MatmulGeometry {
+  const inputs = [a, b];
+  const outputs = [y];
+  const kept = geometries.get(attrs, inputs, outputs);
+  return kept && kept.threads === threads ? kept : geometries.set(attrs, geometryOf(a, b, y, attrs, threads), inputs, outputs);
+}
+
+/**
+ * y = a · b (attrs transposeA/B) in WASM, with `epilogue` in the GEMM if given; false, having
+ * written nothing, when it declines (an epilogue declines the few-row dot-product path and K = 0).
+ */
+export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path: FastPath, epilogue?: MatmulEpilogueRun): boolean {
+  const ptrs = float32Addresses([a, b, y]);
+  if (!ptrs || !contiguous(y)) return false;
+  const [pa, pb, py] = ptrs as [number, number, number];
+  const g = epilogue ? geometryOf(a, b, y, attrs, path.threads, epilogue) : plainGeometry(a, b, y, attrs, path.threads);
+  const { M, N, K, batches, dot } = g;
+  if (epilogue && (dot || K === 0 || M * N * batches === 0)) return false;
+  if (M * N * batches === 0) return true;
+  const rt = path.runtime;
+  if (K === 0) {
+    rt.call("zeroF32", py, M * N * batches);
     return true;
   }
-  const { mb, nb, gm, gn } = splitMatrix(M, N, perBatch, MR, NR);
-  const args = [M, N, K, pa, aRs, aCs, pb, bRs, bCs, py, table, mb, nb, gm, gn];
+  const table = rt.tableFor(g.table.length * 4 + (epilogue?.descriptorBytes ?? 0));
+  rt.i32.set(g.table, table / 4);
+  if (dot) {
+    const nb = blockSize(N, g.perBatch, 4);
+    const gn = Math.ceil(N / nb);
+    rt.run(path.pool, "matmulDot", [M, N, K, pa, g.aRs, pb, g.bCs, py, table, nb, gn], batches * gn, 0);
+    return true;
+  }
+  const { mb, nb, gm, gn } = splitMatrix(M, N, g.perBatch, MR, NR);
+  const args = [M, N, K, pa, g.aRs, g.aCs, pb, g.bRs, g.bCs, py, table, mb, nb, gm, gn];
   if (!epilogue) {
     rt.run(path.pool, "matmul", args, batches * gm * gn, GEMM_SCRATCH_BYTES);
     return true;
   }
-  const descriptor = table + batches * entry * 4;
+  const descriptor = table + g.table.length * 4;
   epilogue.writeDescriptor(descriptor);
   rt.runModule(path.pool, epilogue.module, [...args, descriptor], batches * gm * gn, GEMM_SCRATCH_BYTES);
   return true;

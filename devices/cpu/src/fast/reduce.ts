@@ -10,13 +10,18 @@ import type { CpuView } from "../views.ts";
 /** Reduced dims (after merging neighbours that form one run) the WASM kernel walks. */
 const MAX_REDUCED_DIMS = 4;
 
-/** A reduction's geometry for one set of layouts: output count, chunking, merged reduced dims (strides in bytes) and each output's byte offset. */
+/** A reduction's geometry for one set of layouts: output count, chunking, each output's byte offset, and the record holding the merged reduced dims (strides in bytes). */
 interface ReduceLaunch {
   readonly outputs: number;
   readonly perChunk: number;
-  readonly dims: readonly (readonly [number, number])[];
   readonly byteOffsets: Int32Array;
+  /** The geometry record with every field but the addresses (x, y, table) filled, written whole on each launch. */
+  readonly record: Int32Array;
 }
+
+const X = REDUCE.slot("x");
+const Y = REDUCE.slot("y");
+const TABLE = REDUCE.slot("table");
 
 /** Launches by call and layouts; false: the WASM kernel declines (too many reduced runs, or an empty input). */
 const launches = new LayoutMemo<ReduceLaunch | false>();
@@ -26,7 +31,7 @@ function prepareReduce(op: string, x: CpuView, y: CpuView, attrs: Attrs, threads
   const shape = x.shape;
   const axes = reductionAxes(op, shape.length, attrs);
   const outputs = sizeOf(y.shape);
-  if (outputs === 0) return { outputs, perChunk: 1, dims: [], byteOffsets: new Int32Array(0) };
+  if (outputs === 0) return { outputs, perChunk: 1, byteOffsets: new Int32Array(0), record: new Int32Array(0) };
   if (sizeOf(shape) === 0) return false; // empty sums: the reference writes the identity
   // Reduced dims in input order, merged where contiguous; sizes of 1 dropped.
   const dims: [number, number][] = [];
@@ -58,7 +63,15 @@ function prepareReduce(op: string, x: CpuView, y: CpuView, attrs: Attrs, threads
     }
   }
   const chunks = targetChunks(threads, sizeOf(shape), 1 << 15);
-  return { outputs, perChunk: Math.ceil(outputs / chunks), dims: dims.map(([n, s]) => [n, s * 4] as const), byteOffsets };
+  const perChunk = Math.ceil(outputs / chunks);
+  const [[n0, s0], [n1, s1], [n2, s2], [n3, s3]] = dims.map(([n, s]) => [n, s * 4] as const) as [
+    readonly [number, number],
+    readonly [number, number],
+    readonly [number, number],
+    readonly [number, number],
+  ];
+  const record = REDUCE.record({ x: 0, y: 0, table: 0, outputs, perChunk, n0, n1, n2, n3, s0, s1, s2, s3 });
+  return { outputs, perChunk, byteOffsets, record };
 }
 
 /**
@@ -77,7 +90,7 @@ export function fastReduce(ref: (op: string) => CpuKernel): CpuRegistration[] {
       let launch = launches.get(call, call.inputs, call.outputs);
       if (launch === undefined) launch = launches.set(call, prepareReduce(op, x, y, call.attrs, path.threads), call.inputs, call.outputs);
       if (launch === false) return false;
-      const { outputs, perChunk, dims, byteOffsets } = launch;
+      const { outputs, perChunk, byteOffsets, record } = launch;
       if (outputs === 0) return true;
       const rt = path.runtime;
       // One region: the offsets table, then the geometry record.
@@ -85,13 +98,10 @@ export function fastReduce(ref: (op: string) => CpuKernel): CpuRegistration[] {
       const geo = table + outputs * 4;
       const i32 = rt.i32;
       i32.set(byteOffsets, table / 4);
-      const [[n0, s0], [n1, s1], [n2, s2], [n3, s3]] = dims as [
-        readonly [number, number],
-        readonly [number, number],
-        readonly [number, number],
-        readonly [number, number],
-      ];
-      REDUCE.write(i32, geo, { x: px, y: py, table, outputs, perChunk, n0, n1, n2, n3, s0, s1, s2, s3 });
+      record[X] = px;
+      record[Y] = py;
+      record[TABLE] = table;
+      i32.set(record, geo / 4);
       rt.run(path.pool, op, [geo], Math.ceil(outputs / perChunk), 0);
       return true;
     }),

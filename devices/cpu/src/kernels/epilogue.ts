@@ -41,7 +41,7 @@ function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[], o
   const routes = new LayoutMemo<EpilogueRoute>();
   return (call, device) => {
     const { inputs, outputs, attrs } = call;
-    const route = routes.get(attrs, inputs, outputs) ?? routes.set(attrs, routeOf(op, call, onePass), inputs, outputs);
+    const route = routes.get(attrs, inputs, outputs) ?? routes.set(attrs, routeOf(op, call, onePass, find), inputs, outputs);
     const { e, target, rest, fusedAttrs } = route;
     const cpu = device as CpuDevice;
     const baseInputs = inputs.slice(0, e.baseInputs) as CpuView[];
@@ -53,10 +53,10 @@ function epilogueKernel(op: string, kernels: () => readonly CpuRegistration[], o
         ? outs[target]!
         : { buffer: (scratch = cpu.alloc(Math.max(4, size * dtypeBytes(dtype)))), dtype, shape, strides: contiguousStrides(shape), offset: 0 };
     try {
-      find(e.base, dtype)({ op: e.base, inputs: baseInputs, outputs: [product], attrs: e.baseAttrs }, device);
-      if (rest.length === 0 || size === 0) return;
+      route.base({ op: e.base, inputs: baseInputs, outputs: [product], attrs: e.baseAttrs }, device);
+      if (!route.fused) return;
       const programInputs = [product, ...(inputs.slice(e.baseInputs) as CpuView[])];
-      find("fused", dtype)({ op: "fused", inputs: programInputs, outputs: rest.map((m) => outs[m]!), attrs: fusedAttrs }, device);
+      route.fused({ op: "fused", inputs: programInputs, outputs: rest.map((m) => outs[m]!), attrs: fusedAttrs }, device);
     } finally {
       if (scratch) cpu.free(scratch);
     }
@@ -74,9 +74,18 @@ interface EpilogueRoute {
   /** The outputs the program writes (all but one that is the product itself), and the `fused` attrs that write them. */
   readonly rest: readonly number[];
   readonly fusedAttrs: Attrs;
+  /** The GEMM and `fused` kernels it runs, looked up once (a small model launches this thousands of times a second). */
+  readonly base: CpuKernel;
+  /** Undefined when no program runs (every output is the product, or it is empty). */
+  readonly fused: CpuKernel | undefined;
 }
 
-function routeOf(op: string, { inputs, outputs, attrs }: Parameters<CpuKernel>[0], onePass: OnePass): EpilogueRoute {
+function routeOf(
+  op: string,
+  { inputs, outputs, attrs }: Parameters<CpuKernel>[0],
+  onePass: OnePass,
+  find: (name: string, dtype: DType) => CpuKernel,
+): EpilogueRoute {
   const e = parseEpilogue(op, attrs, inputs.length);
   const extras = inputs.slice(e.baseInputs);
   const dtype = inputs[0]!.dtype;
@@ -88,7 +97,9 @@ function routeOf(op: string, { inputs, outputs, attrs }: Parameters<CpuKernel>[0
   const target = direct >= 0 ? direct : inPlace ? outputs.findIndex(usable) : -1;
   const rest = outputs.map((_, m) => m).filter((m) => m !== direct);
   const fusedAttrs: Attrs = { program: e.fusedAttrs.program, outputs: rest.map((m) => e.program.outputs[m]!) };
-  return { e, dtype, shape, size: sizeOf(shape), target, rest, fusedAttrs };
+  const size = sizeOf(shape);
+  const fused = rest.length === 0 || size === 0 ? undefined : find("fused", dtype);
+  return { e, dtype, shape, size, target, rest, fusedAttrs, base: find(e.base, dtype), fused };
 }
 
 /**

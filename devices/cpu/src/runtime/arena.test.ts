@@ -50,3 +50,14 @@ test("a shared arena lives in a SharedArrayBuffer", () => {
   const arena = new Arena({ shared: true, initialBytes: MiB });
   assert.ok(arena.memory.buffer instanceof SharedArrayBuffer);
 });
+
+test("every growth is counted, shared or not, so views over the whole memory know they are short", () => {
+  for (const shared of [false, true]) {
+    const arena = new Arena({ shared, initialBytes: 64 * 1024, maximumBytes: 8 * MiB });
+    const growths = arena.growths;
+    arena.alloc(32 * 1024);
+    assert.equal(arena.growths, growths, `${shared ? "shared" : "unshared"}: no growth within the memory`);
+    arena.alloc(2 * MiB);
+    assert.equal(arena.growths, growths + 1, `${shared ? "shared" : "unshared"}: one growth`);
+  }
+});

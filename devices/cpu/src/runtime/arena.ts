@@ -35,6 +35,8 @@ export class Arena {
   readonly maximumBytes: number;
   /** Bumped whenever `memory.buffer` is replaced (growth of an unshared memory). */
   generation = 0;
+  /** Bumped on every growth, shared or not: a typed array over the whole memory is then too short. */
+  growths = 0;
   private top = RESERVED;
   /** Bytes above this offset have never been handed out, so they are still zero. */
   private pristine = RESERVED;
@@ -116,6 +118,7 @@ export class Arena {
       }
     }
     if (!this.shared) this.generation++;
+    this.growths++;
     return true;
   }
 

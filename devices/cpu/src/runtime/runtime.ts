@@ -1,4 +1,5 @@
 import { Arena } from "./arena.ts";
+import { callChunks } from "./call-chunks.ts";
 import { CONTROL_BYTES, DYNAMIC_EXPORT, DYNAMIC_FN, MAX_ARGS } from "./protocol.ts";
 import { ChunkTimes, SERIAL_BELOW_MS } from "./job-size.ts";
 import { WorkerPool, type DynamicModuleBytes } from "./pool.ts";
@@ -49,7 +50,8 @@ export class WasmRuntime {
   private table = { base: 0, bytes: 0 };
   private f32View: Float32Array;
   private i32View: Int32Array;
-  private viewGeneration = 0;
+  /** The arena's growth count when f32View and i32View were made. */
+  private viewGrowths = 0;
   private nextModuleId = 1;
   private readonly chunkTimes = new ChunkTimes();
 
@@ -109,12 +111,13 @@ export class WasmRuntime {
     return this.i32View;
   }
 
+  /** Only the arena grows the memory (no kernel runs memory.grow), so its count says when the views are stale. */
   private refreshViews(): void {
-    const buffer = this.arena.memory.buffer;
-    if (this.viewGeneration !== this.arena.generation || this.f32View.length * 4 !== buffer.byteLength) {
+    if (this.viewGrowths !== this.arena.growths) {
+      const buffer = this.arena.memory.buffer;
       this.f32View = new Float32Array(buffer);
       this.i32View = new Int32Array(buffer);
-      this.viewGeneration = this.arena.generation;
+      this.viewGrowths = this.arena.growths;
     }
   }
 
@@ -200,7 +203,8 @@ export class WasmRuntime {
   run(pool: WorkerPool | undefined, name: string, args: readonly number[], chunks: number, scratchBytes: number): void {
     const fn = this.exports[name];
     if (!fn) throw new Error(`cpu: the wasm module has no export ${name}`);
-    this.runChunks(pool, fn, () => this.exportIndex(name), undefined, args, chunks, scratchBytes);
+    if (this.serial(pool, args, chunks)) this.runSerial(fn, args, chunks, scratchBytes);
+    else this.runChunks(pool!, fn, () => this.exportIndex(name), undefined, args, chunks, scratchBytes);
   }
 
   /** Compiles and instantiates generated module bytes on this memory (see GeneratedModule). */
@@ -221,7 +225,23 @@ export class WasmRuntime {
 
   /** `run` for the export of a generated module: across `pool` when its bytes are in the shared memory. */
   runModule(pool: WorkerPool | undefined, module: GeneratedModule, args: readonly number[], chunks: number, scratchBytes: number): void {
-    this.runChunks(module.shared ? pool : undefined, module.fn, () => DYNAMIC_FN, module.shared, args, chunks, scratchBytes);
+    const shared = module.shared ? pool : undefined;
+    if (this.serial(shared, args, chunks)) this.runSerial(module.fn, args, chunks, scratchBytes);
+    else this.runChunks(shared!, module.fn, () => DYNAMIC_FN, module.shared, args, chunks, scratchBytes);
+  }
+
+  /** Whether a job runs on the calling thread alone, whatever its size: no pool, one chunk, or too many arguments for a worker. */
+  private serial(pool: WorkerPool | undefined, args: readonly number[], chunks: number): boolean {
+    return pool === undefined || chunks <= 1 || args.length > MAX_ARGS;
+  }
+
+  /** All chunks on the calling thread, in one call: the cost of a small kernel's launch is mostly this path. */
+  private runSerial(fn: Export, args: readonly number[], chunks: number, scratchBytes: number): void {
+    if (chunks <= 0) return;
+    // The scratch usually fits already: no need for scratchFor's object on every small launch.
+    const s = this.scratch;
+    const base = s.participants > 0 && s.stride >= Arena.blockSize(scratchBytes + 64) ? s.base : this.scratchFor(1, scratchBytes).base;
+    callChunks(fn, args, 0, chunks, base);
   }
 
   /**
@@ -229,7 +249,7 @@ export class WasmRuntime {
    * last job of as many chunks, else from its first chunks), and across the pool otherwise.
    */
   private runChunks(
-    pool: WorkerPool | undefined,
+    pool: WorkerPool,
     fn: Export,
     fnIndex: () => number,
     dynamic: DynamicModuleBytes | undefined,
@@ -237,19 +257,13 @@ export class WasmRuntime {
     chunks: number,
     scratchBytes: number,
   ): void {
-    if (chunks <= 0) return;
-    const parallel = pool !== undefined && chunks > 1 && args.length <= MAX_ARGS;
-    const { base, stride } = this.scratchFor(parallel ? pool.participants : 1, scratchBytes);
-    if (!parallel) {
-      fn(...args, 0, chunks, base);
-      return;
-    }
+    const { base, stride } = this.scratchFor(pool.participants, scratchBytes);
     const known = this.chunkTimes.perChunk(fn, chunks);
     let first = 0;
     if (known === undefined) first = this.probeOnCaller(fn, args, chunks, base);
     else if (known * chunks < SERIAL_BELOW_MS) {
       const started = performance.now();
-      fn(...args, 0, chunks, base);
+      callChunks(fn, args, 0, chunks, base);
       this.chunkTimes.record(fn, chunks, (performance.now() - started) / chunks);
       return;
     }
@@ -258,7 +272,7 @@ export class WasmRuntime {
     let callerChunks = 0;
     const onCaller = (c0: number, c1: number, scratch: number) => {
       const started = performance.now();
-      fn(...args, c0, c1, scratch);
+      callChunks(fn, args, c0, c1, scratch);
       callerMs += performance.now() - started;
       callerChunks += c1 - c0;
     };
@@ -272,7 +286,7 @@ export class WasmRuntime {
     let done = 0;
     let elapsed = 0;
     while (done < chunks) {
-      fn(...args, done, done + 1, scratch);
+      callChunks(fn, args, done, done + 1, scratch);
       done++;
       elapsed = performance.now() - started;
       if ((elapsed / done) * (chunks - done) >= SERIAL_BELOW_MS) break;

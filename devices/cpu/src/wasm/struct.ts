@@ -24,6 +24,21 @@ export class Struct<F extends string> {
     }
   }
 
+  /**
+   * The record as an Int32Array to copy into the memory with one `set`, for a caller that writes
+   * the same record with a few fields changed (`slot` gives their positions).
+   */
+  record(values: Readonly<Record<F, number>>): Int32Array {
+    const out = new Int32Array(this.fields.length);
+    this.write(out, 0, values);
+    return out;
+  }
+
+  /** Where `field` sits in a record, in 32-bit words. */
+  slot(field: F): number {
+    return this.fields.indexOf(field);
+  }
+
   /** Locals holding every field, and the code that loads them from the record at `pointer`. */
   load(fn: FunctionBuilder, pointer: number): { fields: Readonly<Record<F, number>>; code: Code } {
     const fields = {} as Record<F, number>;
