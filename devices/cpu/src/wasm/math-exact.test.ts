@@ -2,6 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ModuleBuilder } from "./encoder.ts";
 import { emitExactMath } from "./math-exact.ts";
+import { emitExactMathSimd } from "./math-exact-simd.ts";
+import { defineFunction } from "./define.ts";
+import { call, choose, f64x2, get } from "./instructions.ts";
 
 type F = (x: number) => number;
 
@@ -89,6 +92,14 @@ function specialValues(): Float64Array {
       for (let s = -3; s <= 3; s++) out.push(fromBits(bits + s));
     }
   }
+  // The doubles whose high word is a threshold's (0x3fd62e42: ln2/2 lies inside it), sampled.
+  for (const high of [0x3fd62e42, 0x3ff0a2b2, 0x3e300000, 0x40862e42, 0x4043687a]) {
+    for (let low = 0; low < 2 ** 32; low += 65521) {
+      const w32 = new Uint32Array([low, high]);
+      const v = new Float64Array(w32.buffer)[0]!;
+      out.push(v, -v);
+    }
+  }
   return new Float64Array(out);
 }
 
@@ -119,4 +130,45 @@ for (const name of NAMES) {
   test(`${name}: random float32s over the whole range equal Math's doubles`, () => assertSame(name, RANDOM32));
   test(`${name}: random doubles of every exponent equal Math's doubles`, () => assertSame(name, RANDOM64));
   test(`${name}: every 4099th float32 in [-120, 120] (past the float32 overflow points) equals Math's double`, () => assertSame(name, WIDE));
+}
+
+/** The f64x2 functions, lane by lane: pairs of neighbouring arguments in the two lanes. */
+function instantiateSimd(): Record<"exp" | "sigmoid" | "tanh", (a: number, b: number, lane: number) => number> {
+  const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 1, shared: false });
+  for (const name of ["exp", "sigmoid", "tanh"] as const) {
+    const vector = emitExactMathSimd(mod, name, "", true).f64x2!;
+    defineFunction(mod, name, { params: { a: "f64", b: "f64", lane: "i32" }, result: "f64" }, (p) => {
+      // f64x2.replace_lane 1 (SIMD opcode 0x22): [a, b].
+      const pair = [f64x2.splat(get(p.a)), get(p.b), 0xfd, 0x22, 1];
+      const out = call(vector, pair);
+      return choose("f64", get(p.lane), f64x2.extractLane(out, 1), f64x2.extractLane(out, 0));
+    });
+  }
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  return new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory } }).exports as never;
+}
+
+const simd = instantiateSimd();
+
+function assertSameSimd(name: "exp" | "sigmoid" | "tanh", xs: Float64Array): void {
+  const ref = REFERENCE[name];
+  const f = simd[name];
+  const bad: string[] = [];
+  const same = (got: number, want: number) => Object.is(got, want) || (got !== got && want !== want);
+  for (let i = 0; i + 1 < xs.length && bad.length < 5; i += 2) {
+    const [a, b] = [xs[i]!, xs[i + 1]!];
+    if (!same(f(a, b, 0), ref(a))) bad.push(`${name}(${a}) = ${f(a, b, 0)} in lane 0, Math gives ${ref(a)}`);
+    if (!same(f(a, b, 1), ref(b))) bad.push(`${name}(${b}) = ${f(a, b, 1)} in lane 1, Math gives ${ref(b)}`);
+  }
+  assert.deepEqual(bad, [], `${name} f64x2: ${bad.length} mismatches in ${xs.length} arguments`);
+}
+
+for (const name of ["exp", "sigmoid", "tanh"] as const) {
+  test(`${name} on f64x2: special values and branch-point neighbours equal Math's doubles in both lanes`, () => assertSameSimd(name, SPECIAL));
+  test(`${name} on f64x2: every 257th float32 in [-20, 20] equals Math's double`, () => assertSameSimd(name, GRID));
+  test(`${name} on f64x2: random float32s and doubles of every exponent equal Math's doubles`, () => {
+    assertSameSimd(name, RANDOM32);
+    assertSameSimd(name, RANDOM64);
+    assertSameSimd(name, WIDE);
+  });
 }

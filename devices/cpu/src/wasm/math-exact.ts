@@ -27,17 +27,17 @@ export interface ExactMath {
 }
 
 // The reduction constants: ln2 = LN2_HI + LN2_LO, LN2_HI with trailing zero bits so k·LN2_HI is exact.
-const LN2_HI = 6.93147180369123816490e-1;
-const LN2_LO = 1.90821492927058770002e-10;
-const INV_LN2 = 1.44269504088896338700e0;
-const OVERFLOW = 7.09782712893383973096e2;
-const UNDERFLOW = -7.45133219101941108420e2;
+export const LN2_HI = 6.93147180369123816490e-1;
+export const LN2_LO = 1.90821492927058770002e-10;
+export const INV_LN2 = 1.44269504088896338700e0;
+export const OVERFLOW = 7.09782712893383973096e2;
+export const UNDERFLOW = -7.45133219101941108420e2;
 const TWO_M1000 = 2 ** -1000;
 const TWO_1023 = 2 ** 1023;
 /** exp's polynomial in r²: c = r - r²·P(r²), from which exp(r) = 1 + r + r·c/(2 - c). */
-const EXP_P = [1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.65339022054652515390e-6, 4.13813679705723846039e-8];
+export const EXP_P = [1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.65339022054652515390e-6, 4.13813679705723846039e-8];
 /** expm1's polynomial in x²/2, the coefficients scaled by 2^n. */
-const EXPM1_Q = [-3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6, -2.01099218183624371326e-7];
+export const EXPM1_Q = [-3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6, -2.01099218183624371326e-7];
 
 /** c0 + z·(c1 + z·(c2 + ...)), evaluated innermost first as the C source nests it; `z` is read many times: pass a local. */
 function nested(z: Code, coefficients: readonly number[]): Code {
