@@ -3,7 +3,8 @@
  * IEEE operations or exact bit operations: arithmetic (add, sub, mul, div, maximum, minimum, neg,
  * abs, sqrt, reciprocal, floor, ceil, round, relu, pow by a const 2), comparisons, isNaN, logical
  * ops, where, casts between float32 and bool, and consts. Each float step is one correctly rounded f32 operation,
- * so the result equals the reference (float64, rounded once) bit for bit.
+ * so the result equals the reference (float64, rounded once) bit for bit. exp, sigmoid and tanh
+ * call float64 functions that return Math's doubles (../fused-math.ts), rounded once as well.
  *
  * Values live in locals: float32 as f32x4 / f32, bool as an i32x4 lane mask (all ones or zero) /
  * an i32 0 or 1. The output is walked as rows (fast/rows.ts planRows), the way the binary
@@ -18,11 +19,12 @@ import { ModuleBuilder, type Code } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { f32, f32x4, get, i16x8, i32, i32x4, inc, minS, select, set, v128, whileLoop } from "../instructions.ts";
 import { BINARY_OPS, COMPARE_OPS, maskToBytes, UNARY_OPS } from "./elementwise.ts";
+import { FUSED_MATH_OPS, fusedMathForms, type MathForm } from "../fused-math.ts";
 
 const BIT_OPS = ["isNaN", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "where", "cast", "const"];
 
 /** The ops a program may use to run in WASM, when every value is float32 or bool. */
-export const WASM_FUSED_OPS: ReadonlySet<string> = new Set([...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(COMPARE_OPS), ...BIT_OPS]);
+export const WASM_FUSED_OPS: ReadonlySet<string> = new Set([...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(COMPARE_OPS), ...BIT_OPS, ...FUSED_MATH_OPS]);
 
 /**
  * A float32 pow whose exponent is the const 2 (an STFT's |X|²): x·x is one correctly rounded f32
@@ -54,16 +56,24 @@ export type Form = (args: Code[], temp: number) => Code;
 
 /**
  * Vector and scalar code for each step of a program whose value types are `types` (the inputs',
- * then each step's): undefined for a const, which constInit sets once before any loop.
+ * then each step's): undefined for a const, which constInit sets once before any loop. `math`:
+ * the module's exp/sigmoid/tanh forms (fusedMathForms), needed when the program has those steps.
  */
-export function programForms(steps: readonly FusedStep[], types: readonly TensorMeta[]): ({ v: Form; s: Form } | undefined)[] {
+export function programForms(
+  steps: readonly FusedStep[],
+  types: readonly TensorMeta[],
+  math: Readonly<Record<string, MathForm>> = {},
+): ({ v: Form; s: Form } | undefined)[] {
   const inputs = types.length - steps.length;
   return steps.map((s) => {
     if (s.op === "const") return undefined;
     if (isSquare(s, steps, inputs)) return { v: ([a]: Code[]) => f32x4.mul(a!, a!), s: ([a]: Code[]) => f32.mul(a!, a!) };
-    return stepForms(
-      s,
-      s.args.map((a) => types[a]!.dtype),
+    return (
+      math[s.op] ??
+      stepForms(
+        s,
+        s.args.map((a) => types[a]!.dtype),
+      )
     );
   });
 }
@@ -136,6 +146,7 @@ export function fusedModuleBytes(
   const N = rowConstant.length;
   const isBool = (k: number) => types[k]!.dtype === "bool";
   const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared });
+  const math = fusedMathForms(mod, steps);
   defineFunction(mod, "run", { params: i32Params(...fusedParamNames(N, outputs.length)) }, (p, fn) => {
     const param = (name: string) => (p as Record<string, number>)[name]!;
     const vec = locals(fn, "v128", types.length);
@@ -147,7 +158,7 @@ export function fusedModuleBytes(
     const outPtr = locals(fn, "i32", outputs.length);
     /** Address of element i of a row starting at `base`: bool 1 byte, float32 4 bytes. */
     const at = (base: number, bool: boolean): Code => i32.add(get(base), bool ? get(i) : i32.shl(get(i), i32.const(2)));
-    const forms = programForms(steps, types);
+    const forms = programForms(steps, types, math);
 
     const body = (vector: boolean): Code[] => [
       ...rowConstant.map((constant, k) => {

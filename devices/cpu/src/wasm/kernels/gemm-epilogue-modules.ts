@@ -22,6 +22,7 @@ import { EPILOGUE_CONTEXT_OFFSET, emitGemm } from "./gemm.ts";
 import { CONTEXT, programEmitter, tileEpilogue, type GemmEpilogueSpec } from "./gemm-epilogue.ts";
 import { emitMatmul } from "./matmul.ts";
 import { emitMemory } from "./memory.ts";
+import { fusedMathForms } from "../fused-math.ts";
 
 const RUN = "run";
 
@@ -52,7 +53,8 @@ const contextOf = (scratch: number): Code => i32.add(get(scratch), i32.const(EPI
 /** run(geo, ep, chunk0, chunk1, scratch): conv2dForward (conv.ts) with the epilogue in its GEMM. */
 export function convEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModuleOptions): Uint8Array<ArrayBuffer> {
   const mod = newModule(options);
-  const gemm = emitGemm(mod, { fma: options.fma, epilogue: tileEpilogue(spec) });
+  const math = fusedMathForms(mod, spec.steps);
+  const gemm = emitGemm(mod, { fma: options.fma, epilogue: tileEpilogue(spec, math) });
   const memory = emitMemory(mod);
   defineConvForward(mod, RUN, gemm, emitUnfold(mod, memory), emitConvPack(mod, memory), {
     chunk: (_fn: FunctionBuilder, { g, ep, scratch, n, grp, p0, c }) => [
@@ -70,7 +72,8 @@ export function convEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModu
 /** run(M, N, K, a, aRs, aCs, b, bRs, bCs, c, table, mb, nb, gm, gn, ep, chunk0, chunk1, scratch): matmul (matmul.ts) with the epilogue in its GEMM. */
 export function matmulEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModuleOptions): Uint8Array<ArrayBuffer> {
   const mod = newModule(options);
-  const gemm = emitGemm(mod, { fma: options.fma, epilogue: tileEpilogue(spec) });
+  const math = fusedMathForms(mod, spec.steps);
+  const gemm = emitGemm(mod, { fma: options.fma, epilogue: tileEpilogue(spec, math) });
   emitMatmul(mod, gemm, RUN, {
     extras: spec.alongColumns.length,
     chunk: (_fn, { ep, scratch, entry, c, N }) => [
@@ -87,9 +90,10 @@ export function matmulEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueMo
 /** run(geo, ep, chunk0, chunk1, scratch): the direct depthwise conv (conv-depthwise.ts) finishing each output with the program. */
 export function depthwiseEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModuleOptions): Uint8Array<ArrayBuffer> {
   const mod = newModule(options);
+  const math = fusedMathForms(mod, spec.steps);
   const E = spec.alongColumns.length;
   defineDepthwise(mod, emitMemory(mod), options, RUN, (fn) => {
-    const emit = programEmitter(fn, spec);
+    const emit = programEmitter(fn, spec, math);
     // Per plane: a constant extra's address, or an advancing extra's (and each output's) offset from the conv's output.
     const ptr = locals(fn, "i32", E);
     const out = locals(fn, "i32", spec.outputs.length);
@@ -118,9 +122,10 @@ export function depthwiseEpilogueModule(spec: GemmEpilogueSpec, options: Epilogu
 /** run(geo, ep, chunk0, chunk1, scratch): the narrow GEMM of small 1x1 convs (gemm-narrow.ts) finishing each output with the program. */
 export function narrowEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueModuleOptions): Uint8Array<ArrayBuffer> {
   const mod = newModule(options);
+  const math = fusedMathForms(mod, spec.steps);
   const E = spec.alongColumns.length;
   defineGemmNarrow(mod, options, RUN, (fn) => {
-    const emit = programEmitter(fn, spec);
+    const emit = programEmitter(fn, spec, math);
     // Per chunk: each extra's address for row 0, column 0 of this image and group, and its row stride; each output's offset from C.
     const base = locals(fn, "i32", E);
     const rs = locals(fn, "i32", E);

@@ -21,6 +21,7 @@ import type { Code, FunctionBuilder } from "../encoder.ts";
 import { locals } from "../define.ts";
 import { choose, f32, f32x4, forRange, get, i32, ifElse, set, v128, when } from "../instructions.ts";
 import { constInit, programForms } from "./fused.ts";
+import type { MathForm } from "../fused-math.ts";
 import { EPILOGUE_CONTEXT_BYTES, MR, NR, type TileEpilogue } from "./gemm.ts";
 
 export interface GemmEpilogueSpec {
@@ -55,10 +56,11 @@ export interface ProgramEmitter {
   readonly run: (vector: boolean, value: Code, extra: Place, output: Place) => Code;
 }
 
-export function programEmitter(fn: FunctionBuilder, spec: GemmEpilogueSpec): ProgramEmitter {
+/** `math`: the module's exp/sigmoid/tanh forms (fused-math.ts), declared before it is encoded. */
+export function programEmitter(fn: FunctionBuilder, spec: GemmEpilogueSpec, math: Readonly<Record<string, MathForm>> = {}): ProgramEmitter {
   const { steps, outputs, types, alongColumns } = spec;
   const E = alongColumns.length;
-  const forms = programForms(steps, types);
+  const forms = programForms(steps, types, math);
   const vec = locals(fn, "v128", types.length);
   const sca = types.map((m) => fn.local(m.dtype === "bool" ? "i32" : "f32"));
   const [vt] = locals(fn, "v128", 1) as [number];
@@ -90,11 +92,11 @@ export function programEmitter(fn: FunctionBuilder, spec: GemmEpilogueSpec): Pro
 }
 
 /** The tile epilogue for `spec` (see gemm.ts emitTile). */
-export function tileEpilogue(spec: GemmEpilogueSpec): TileEpilogue {
+export function tileEpilogue(spec: GemmEpilogueSpec, math: Readonly<Record<string, MathForm>> = {}): TileEpilogue {
   const { outputs, alongColumns } = spec;
   const E = alongColumns.length;
   return (fn: FunctionBuilder, t) => {
-    const emit = programEmitter(fn, spec);
+    const emit = programEmitter(fn, spec, math);
     const [ctx, off, i, j, r, jj] = locals(fn, "i32", 6) as [number, number, number, number, number, number];
     const ptr = locals(fn, "i32", E);
     const rs = locals(fn, "i32", E);
