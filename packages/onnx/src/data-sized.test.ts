@@ -5,7 +5,7 @@ import "@polychip/devices";
 import { createSession, type HostOutput } from "@polychip/engine/runtime";
 import { importOnnx } from "./import/importer.ts";
 import { OnnxSession } from "./session.ts";
-import { buildModel, initializer } from "./testing/model-builder.ts";
+import { buildModel, initializer, type NodeSpec } from "./testing/model-builder.ts";
 import { DATA_SIZED_CASES, yoloFrame, yoloPostprocess, type DataSizedCase } from "./testing/data-sized-cases.ts";
 
 /** onnxruntime-node's outputs for DATA_SIZED_CASES (scripts/generate-data-sized-fixtures.ts). */
@@ -188,4 +188,40 @@ test("the host steps run the same on npu-sim, whose plans are the same ops on an
   ])
     (await runCases(names, 1e-6, "npu-sim")).dispose();
   (await runCases(["proposal-crops-a", "proposal-crops-b"], 1e-5, "npu-sim")).dispose();
+});
+
+test("a model with more host steps than maxCountPlans' default keeps every count plan of a run (no import on the next run)", async () => {
+  // Twenty NonZero steps in a chain, each selecting x's entries above a threshold and adding their sum to x.
+  const steps = 20;
+  const nodes: NodeSpec[] = [];
+  let x = "x";
+  for (let i = 0; i < steps; i++) {
+    nodes.push(
+      { op: "Greater", inputs: [x, "threshold"], outputs: [`above${i}`] },
+      { op: "NonZero", inputs: [`above${i}`], outputs: [`where${i}`] },
+      { op: "Reshape", inputs: [`where${i}`, "flat"], outputs: [`index${i}`] },
+      { op: "Gather", inputs: [x, `index${i}`], outputs: [`picked${i}`] },
+      { op: "ReduceSum", inputs: [`picked${i}`], outputs: [`sum${i}`], attrs: { keepdims: 1 } },
+      { op: "Mul", inputs: [`sum${i}`, "tenth"], outputs: [`step${i}`] },
+      { op: "Sub", inputs: [x, `step${i}`], outputs: [`x${i}`] },
+    );
+    x = `x${i}`;
+  }
+  const model = buildModel({
+    opset: 17,
+    inputs: [{ name: "x", type: "float32", shape: [16] }],
+    outputs: [{ name: x, type: "float32", shape: [16] }],
+    nodes,
+    initializers: [initializer("threshold", [0], []), initializer("tenth", [0.01], []), initializer("flat", [-1], [1], "int64")],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  const feeds = { x: { data: Float32Array.from({ length: 16 }, (_, i) => Math.sin(i * 1.7) * 4), shape: [16] } };
+  const first = await session.run(feeds);
+  const imported = session.planStats.counts.imports;
+  assert.ok(imported > 16, `the chain needs more count plans (${imported}) than the default limit`);
+  const again = await session.run(feeds);
+  assert.deepEqual(Array.from(again[x]!.data), Array.from(first[x]!.data));
+  assert.equal(session.planStats.counts.imports, imported, "the second run imports nothing");
+  assert.equal(session.planStats.counts.evictions, 0);
+  session.dispose();
 });

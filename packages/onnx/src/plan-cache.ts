@@ -23,11 +23,22 @@ export class PlanCache<T> {
   private warned = false;
 
   constructor(
-    private readonly limit: number,
+    private limit: number,
     /** Names the limit in the warning ("maxPlans", "maxCountPlans"). */
     private readonly option: string,
     private readonly release: (entry: T) => void,
+    /** Whether makeRoomFor may raise the limit (not when the user chose it). */
+    private readonly grows = false,
   ) {}
+
+  /**
+   * Raises the limit to `n` (never lowers it) when it may grow. A run that looks up more entries
+   * than the limit, in the same order every run, would otherwise drop each one just before its
+   * next use and import every time.
+   */
+  makeRoomFor(n: number): void {
+    if (this.grows && n > this.limit) this.limit = n;
+  }
 
   get stats(): PlanCacheStats {
     return { ...this.counts };

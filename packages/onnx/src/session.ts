@@ -29,7 +29,8 @@ export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | 
   readonly maxPlans?: number;
   /**
    * How many plans of the part of a model after a host step (NonZero, NonMaxSuppression, …) are
-   * kept, one per count the step returned; least recently used are dropped. Default 16.
+   * kept, one per count the step returned; least recently used are dropped. Default 16, raised to
+   * twice the count plans one run uses (a model with many host steps); a value given here is kept.
    */
   readonly maxCountPlans?: number;
 }
@@ -108,6 +109,8 @@ export class OnnxSession {
   private readonly plans: PlanCache<Cached>;
   /** Plans of what follows a host step, by its results' shapes (the counts). */
   private readonly countPlans: PlanCache<Cached>;
+  /** Count-plan lookups in the current run (sizes countPlans; approximate when runs overlap). */
+  private countLookups = 0;
   /** Per input-shape signature: the run-time values its import needs, in the order found. */
   private readonly needed = new Map<string, string[]>();
   private readonly inputNames: readonly string[];
@@ -135,7 +138,7 @@ export class OnnxSession {
     this.alwaysStaged = StagedGraph.wanted(model);
     const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);
     this.plans = new PlanCache(options.maxPlans ?? 8, "maxPlans", release);
-    this.countPlans = new PlanCache(options.maxCountPlans ?? 16, "maxCountPlans", release);
+    this.countPlans = new PlanCache(options.maxCountPlans ?? 16, "maxCountPlans", release, options.maxCountPlans === undefined);
   }
 
   /** Decodes the model (a FormatError for malformed bytes); importing waits for the first run's shapes. */
@@ -194,6 +197,7 @@ export class OnnxSession {
   private async prepare(feeds: Readonly<Record<string, RuntimeInput>>): Promise<{ plan: Plan; stages?: Stages; byShapes: boolean }> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
     const shapes = this.shapesOf(feeds);
+    this.countLookups = 0;
     const signature = this.inputNames.map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";");
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
@@ -387,6 +391,8 @@ export class OnnxSession {
     byCount = false,
   ): Promise<Plan> {
     const cache = byCount ? this.countPlans : this.plans;
+    // A model with many host steps (Piper: 12 NonZero) looks up a count plan per stage: twice one run's lookups always fit.
+    if (byCount) this.countPlans.makeRoomFor(2 * ++this.countLookups);
     const cached = cache.get(key);
     if (cached instanceof HostStepNeeded) throw cached;
     if (cached) return cached;

@@ -31,7 +31,10 @@ test("ConvInteger over 64 channels of a 3x3 kernel (576 terms) is exact where fl
   assert.deepEqual(y!.shape, [1, 2, 2, 2]);
   const filterSum = (oc: number) => w.slice(oc * 576, (oc + 1) * 576).reduce((a, b) => a + b, 0);
   assert.ok([0, 1].every((oc) => (255 * filterSum(oc)) % 2 === 1 && 255 * filterSum(oc) > 2 ** 24));
-  assert.deepEqual(Array.from(y!.data), [0, 0, 0, 0, 1, 1, 1, 1].map((oc) => -255 * filterSum(oc)));
+  assert.deepEqual(
+    Array.from(y!.data),
+    [0, 0, 0, 0, 1, 1, 1, 1].map((oc) => -255 * filterSum(oc)),
+  );
 });
 
 test("ConvInteger splits 64 channels of a 3x3 kernel into float32 convs of at most 258 terms each", () => {

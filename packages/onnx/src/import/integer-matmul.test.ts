@@ -15,7 +15,12 @@ test("MatMulInteger is exact at K = 1152 with worst-case uint8 values (a float32
 });
 
 test("MatMulInteger imports as one integerMatmul reading the quantised operands as they are", () => {
-  const model = matMulIntegerModel({ shape: [2, 3], type: "uint8" }, bytes("w", [1, 2, 3, 4, 5, 6], [3, 2]), [bytes("za", [1], []), bytes("zb", [2], [])], ["w", "za", "zb"]);
+  const model = matMulIntegerModel(
+    { shape: [2, 3], type: "uint8" },
+    bytes("w", [1, 2, 3, 4, 5, 6], [3, 2]),
+    [bytes("za", [1], []), bytes("zb", [2], [])],
+    ["w", "za", "zb"],
+  );
   assert.deepEqual(
     importOnnx(model).nodes.map((n) => n.op),
     ["integerMatmul"],
@@ -44,7 +49,12 @@ test("MatMulInteger without zero points, and with only B's, equals the int32 ora
 });
 
 test("MatMulInteger refuses a zero point per batch entry, naming its shape", () => {
-  const model = matMulIntegerModel({ shape: [2, 3, 4], type: "uint8" }, bytes("w", new Array(8).fill(1), [4, 2]), [bytes("za", [1, 2, 3, 4, 5, 6], [2, 3, 1])], ["w", "za"]);
+  const model = matMulIntegerModel(
+    { shape: [2, 3, 4], type: "uint8" },
+    bytes("w", new Array(8).fill(1), [4, 2]),
+    [bytes("za", [1, 2, 3, 4, 5, 6], [2, 3, 1])],
+    ["w", "za"],
+  );
   assert.throws(() => importOnnx(model), /zero point of shape \[2, 3, 1\] is not supported/);
 });
 
