@@ -85,7 +85,8 @@ function runWasm(p: Problem, threads: number): Float32Array {
 for (const dw of ["uint8", "int8"] as const) {
   test(`matmulDequantized WASM kernel equals Σ a·(w − z)·s within float32 summation error: ${dw}, every parameter form`, () => {
     for (const form of ["tensor", "column", "no zero point"] as const) {
-      for (const [M, K, N] of [[7, 37, 21], [1, 1, 8], [13, 64, 9], [4, 288, 40], [3, 5, 3]]) {
+      // Every row tail (1..7 rows past the tiles of eight) and column tail (past groups of eight).
+      for (const [M, K, N] of [[7, 37, 21], [1, 1, 8], [13, 64, 9], [4, 288, 40], [3, 5, 3], [2, 16, 11], [8, 20, 16], [17, 9, 10], [6, 3, 1]]) {
         const p = problem([M!], K!, N!, dw, form, M! * 100 + K!);
         assertClose(runWasm(p, 1), p, `${form} ${M}x${K}x${N}`);
       }

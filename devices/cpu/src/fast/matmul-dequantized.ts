@@ -2,7 +2,7 @@ import { isPerTensorZeroPoint, sizeOf } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { readValues } from "../views.ts";
-import { MMDQ_COLS } from "../wasm/kernels/matmul-dequantized.ts";
+import { MMDQ_COLS, MMDQ_ROWS } from "../wasm/kernels/matmul-dequantized.ts";
 import { PARALLEL_MIN_MACS, splitMatrix, targetChunks } from "./grid.ts";
 import { address, contiguous, fastKernel } from "./support.ts";
 
@@ -42,7 +42,7 @@ function matmulDequantizedFast({ inputs: [a, w, scale, zp], outputs: [y] }: Para
   if (scalePerColumn) scales.set(scaleValues);
   else scales.fill(scaleValues[0]!);
   const chunks = targetChunks(path.threads, M * N * K, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS);
-  const { mb, nb, gm, gn } = splitMatrix(M, N, chunks, 4, MMDQ_COLS);
+  const { mb, nb, gm, gn } = splitMatrix(M, N, chunks, MMDQ_ROWS, MMDQ_COLS);
   const name = w!.dtype === "int8" ? "mmdqS8" : "mmdqU8";
   const aRs = (r > 2 ? K : a!.strides[r - 2]!) * 4;
   const args = [M, N, K, pa, aRs, pw, w!.strides[0]!, py, base + zpAt, zpPerColumn ? 2 : 0, base + scaleAt, scalePerColumn ? 4 : 0, mb, nb, gm, gn];
