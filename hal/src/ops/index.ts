@@ -9,6 +9,7 @@ export * from "./types.ts";
 export { PRIMITIVES, ELEMENTWISE_FAMILIES } from "./primitives.ts";
 export { QUANTIZED_OPS, quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d } from "./quantized.ts";
 export { integerMatmul, isPerTensor as isPerTensorZeroPoint } from "./integer-matmul.ts";
+export { matmulDequantized } from "./matmul-dequantized.ts";
 export { RECURRENT_OPS } from "./recurrent.ts";
 export { UNARY_SCALAR, BINARY_SCALAR, REDUCE_SCALAR, argIndex, ARG_BETTER, type Scalar1, type Scalar2 } from "./scalar.ts";
 export {

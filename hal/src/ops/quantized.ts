@@ -11,6 +11,7 @@ import { boolAttr, numAttr } from "./attrs.ts";
 import type { DecompositionContext, OpDef, TensorMeta } from "./types.ts";
 import { conv2dGeometry } from "./window2d.ts";
 import { integerMatmul } from "./integer-matmul.ts";
+import { matmulDequantized } from "./matmul-dequantized.ts";
 
 const describe = describeTensors;
 const QUANTIZED: readonly DType[] = ["int8", "uint8"];
@@ -166,4 +167,4 @@ export const quantizedConv2d: OpDef = {
   },
 };
 
-export const QUANTIZED_OPS: readonly OpDef[] = [quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d, integerMatmul];
+export const QUANTIZED_OPS: readonly OpDef[] = [quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d, integerMatmul, matmulDequantized];

@@ -6,6 +6,7 @@ import { fastFused } from "./fused.ts";
 import { fastGather } from "./gather.ts";
 import { fastMatmul } from "./matmul.ts";
 import { fastIntegerMatmul } from "./integer-matmul.ts";
+import { fastMatmulDequantized } from "./matmul-dequantized.ts";
 import { fastPool } from "./pool.ts";
 import { fastNormalize } from "./normalize.ts";
 import { fastRecurrent } from "./recurrent.ts";
@@ -18,6 +19,7 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
   return [
     ...fastMatmul(ref("matmul")),
     fastIntegerMatmul(ref("integerMatmul")),
+    fastMatmulDequantized(ref("matmulDequantized")),
     ...fastConv2d(ref),
     fastConv2dNhwc(ref("conv2dNhwc")),
     ...fastElementwise(ref),

@@ -247,6 +247,9 @@ export const i32x4 = {
   shr_s: simdBinary(0xac),
   shr_u: simdBinary(0xad),
   bitmask: simdUnary(0xa4),
+  /** Sign-extends the low (high) four i16 lanes to i32. */
+  extend_low_i16x8_s: simdUnary(0xa7),
+  extend_high_i16x8_s: simdUnary(0xa8),
   /** Zero-extends the low four u16 lanes to u32. */
   extend_low_i16x8_u: simdUnary(0xa9),
   /** Lane i: a[2i]·b[2i] + a[2i+1]·b[2i+1], the i16 products summed in i32. */
@@ -266,6 +269,7 @@ export const i64x2 = {
 };
 
 export const i16x8 = {
+  sub: simdBinary(0x91),
   /** Zero-extends the low eight u8 lanes to u16. */
   extend_low_i8x16_u: simdUnary(0x89),
   /** Saturating narrow of two i32x4 into eight u16 lanes. */

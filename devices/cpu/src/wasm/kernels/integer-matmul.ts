@@ -16,7 +16,8 @@
  */
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
-import { choose, forRange, get, i32, i32x4, ifElse, inc, minS, set, v128, when, whileLoop } from "../instructions.ts";
+import { columnPanels } from "./column-panels.ts";
+import { choose, forRange, get, i32, i32x4, inc, minS, set, v128, when } from "../instructions.ts";
 
 /** Rows of C sharing each widened pair of B's rows. */
 const ROWS = 4;
@@ -74,7 +75,7 @@ function emitPrepareA(mod: ModuleBuilder): FunctionBuilder {
 function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): FunctionBuilder {
   const params = i32Params("M", "N", "K", "a", "b", "bRs", "c", "table", "zb", "zbStep", "sums", "mb", "nb", "gm", "gn", "chunk0", "chunk1", "scratch");
   return defineFunction(mod, name, { params }, (p, fn) => {
-    const [ch, batch, rem, mi, r0, r1, c0, c1, i0, iEnd, j, i, kk, pairs, bp, ko, k, sum, left] = locals(fn, "i32", 19);
+    const [ch, batch, rem, mi, r0, r1, c0, c1, j, i, kk, pairs, bp, ko, k, sum] = locals(fn, "i32", 16);
     const [aBatch, bBatch, cBatch, sBatch, rowBytes, bStep, perBatch, aRow] = locals(fn, "i32", 8);
     const ap = locals(fn, "i32", ROWS);
     const acc = Array.from({ length: ROWS }, () => locals(fn, "v128", 2));
@@ -134,7 +135,6 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
       set(sum, i32.sub(get(sum), i32.mul(i32.load(i32.add(get(p.zb), i32.mul(get(j), get(p.zbStep)))), i32.load(i32.add(get(sBatch), i32.shl(get(i), i32.const(2))))))),
       i32.store(i32.add(get(cBatch), i32.shl(i32.add(i32.mul(get(i), get(p.N)), get(j)), i32.const(2))), get(sum)),
     ];
-    const rowTail = ifElse(i32.eq(get(left), i32.const(3)), tile(3), [ifElse(i32.eq(get(left), i32.const(2)), tile(2), [when(i32.eq(get(left), i32.const(1)), tile(1))])]);
     return [
       set(rowBytes, i32.shl(i32.and(i32.add(get(p.K), i32.const(1)), i32.const(-2)), i32.const(1))),
       set(pairs, i32.shr_u(get(p.K), i32.const(1))),
@@ -156,23 +156,7 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
         set(bBatch, i32.add(get(p.b), i32.load(i32.add(get(p.table), i32.shl(get(batch), i32.const(2)))))),
         set(cBatch, i32.add(get(p.c), i32.shl(i32.mul(i32.mul(get(batch), get(p.M)), get(p.N)), i32.const(2)))),
         set(sBatch, i32.add(get(p.sums), i32.shl(i32.mul(get(batch), get(p.M)), i32.const(2)))),
-        forRange(
-          i0,
-          get(r0),
-          get(r1),
-          PANEL_ROWS,
-          set(iEnd, minS(i32.add(get(i0), i32.const(PANEL_ROWS)), get(r1))),
-          set(j, get(c0)),
-          whileLoop(
-            i32.le_s(i32.add(get(j), i32.const(IMATMUL_COLS)), get(c1)),
-            set(i, get(i0)),
-            whileLoop(i32.le_s(i32.add(get(i), i32.const(ROWS)), get(iEnd)), tile(ROWS), inc(i, ROWS)),
-            set(left, i32.sub(get(iEnd), get(i))),
-            rowTail,
-            inc(j, IMATMUL_COLS),
-          ),
-          whileLoop(i32.lt_s(get(j), get(c1)), forRange(i, get(i0), get(iEnd), 1, single), inc(j, 1)),
-        ),
+        columnPanels(fn, { r0, r1, c0, c1, i, j, rows: ROWS, cols: IMATMUL_COLS, panelRows: PANEL_ROWS, tile, single }),
       ),
     ];
   });

@@ -1,6 +1,7 @@
 import { broadcastDims, ShapeError } from "@polychip/hal";
 import { isStatic } from "../../host/meta.ts";
 import type { ImportContext } from "../context.ts";
+import { dequantizedProduct } from "./matmul-dequantized.ts";
 import { bin, input, optionalInput, output, scalarLike, type OpImporter } from "./helpers.ts";
 
 /** The HAL op a numpy matmul ends in, given operands of one rank with equal batch dims. */
@@ -58,7 +59,10 @@ function outShape(ctx: ImportContext, a: string, b: string): string {
 }
 
 const matmul: OpImporter = (ctx, node) => {
-  matmulOf(ctx, input(ctx, node, 0), input(ctx, node, 1), output(node));
+  const [a, b] = [input(ctx, node, 0), input(ctx, node, 1)];
+  const dequantized = dequantizedProduct(ctx, a, b);
+  if (dequantized) matmulOf(ctx, a, dequantized.weight, output(node), dequantized.product);
+  else matmulOf(ctx, a, b, output(node));
 };
 
 /** Gemm: alpha·A'·B' + beta·C with optional transposes and a broadcast C. */

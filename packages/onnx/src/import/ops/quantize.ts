@@ -3,6 +3,7 @@ import type { ImportContext, OnnxNode } from "../context.ts";
 import { axisOf, bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { integerConvOf } from "./integer-conv.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
+import { noteDequantizedWeight } from "./matmul-dequantized.ts";
 
 /**
  * Linear (de)quantisation of QDQ and QOperator models, per tensor or per axis, in uint8 or int8:
@@ -50,6 +51,7 @@ const dequantizeLinear: OpImporter = (ctx, node) => {
   const zp = optionalInput(node, 2);
   if (zp) v = bin(ctx, "sub", v, castTo(ctx, alongAxis(ctx, node, zp, x), ctx.dtype(scale)));
   bin(ctx, "mul", v, scale, output(node));
+  noteDequantizedWeight(ctx, node, output(node));
 };
 
 /** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): per-tensor scales. */

@@ -13,6 +13,7 @@ import { batchNormCases, batchNormTrainingCases, batchNormTrainingGradCases, lay
 import { poolCases, poolGradCases } from "./pool.ts";
 import { quantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
 import { integerMatmulCases } from "./integer-matmul.ts";
+import { matmulDequantizedCases } from "./matmul-dequantized.ts";
 import { whereCases } from "./select.ts";
 import { unaryCases } from "./elementwise-unary.ts";
 import type { CaseContext, CaseGenerator, ConformanceCase } from "./types.ts";
@@ -55,6 +56,7 @@ const BY_NAME: Record<string, CaseGenerator> = {
   quantizeLinear: quantizeLinearCases,
   dequantizeLinear: dequantizeLinearCases,
   integerMatmul: integerMatmulCases,
+  matmulDequantized: matmulDequantizedCases,
 };
 
 const BY_FAMILY: Partial<Record<OpDef["family"], CaseGenerator>> = {
