@@ -111,3 +111,8 @@ test("a transposed (non-contiguous) input takes the decomposition and agrees wit
 test("a mean far from zero does not cancel the variance", () => {
   check([4, 3, 5, 5], 1000, 0.01, true);
 });
+
+test("lines longer than one float32 block (1024 elements) are summed block by block", () => {
+  check([2, 3, 40, 41]);
+  check([2, 3, 40, 41], 1000, 0.01, true);
+});
