@@ -344,6 +344,7 @@ cases.push(
 cases.push(
   { op: "batchNormTraining", name: "NCHW", inputs: [input(720, [3, 4, 5, 5]), input(721, [4]), input(722, [4])], attrs: {} },
   { op: "batchNormTraining", name: "NC, epsilon 0.1", inputs: [input(723, [6, 3]), input(724, [3]), input(725, [3])], attrs: { epsilon: 0.1 } },
+  { op: "batchNormTrainingRelu", name: "NCHW", inputs: [input(736, [3, 4, 5, 5]), input(737, [4]), input(738, [4])], attrs: {} },
   {
     op: "batchNormTrainingGrad",
     name: "NCHW",

@@ -30,6 +30,7 @@ const DECOMPOSED_ON_WEBGPU = [
   "softplus",
   "argsort",
   "batchNormTraining",
+  "batchNormTrainingRelu",
   "batchNormTrainingGrad",
   /* channels-last convs: webgpu never asks for them (HAL 1.6) */ "conv2dNhwc",
   "conv2dNhwcEpilogue",

@@ -51,6 +51,15 @@ function perChannel(op: string, m: TensorMeta, c: number, ins: readonly TensorMe
   if (m.shape.length !== 1 || m.shape[0] !== c) throw new ShapeError(`${op}: per-channel inputs must be [${c}], got ${describe(ins)}`);
 }
 
+/** y (x's shape), mean [C] and variance [C] of a training batch norm over x, scale [C], bias [C]. */
+function batchNormTrainingOutputs(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
+  requireFloat(op, ins);
+  const c = channelsOf(op, ins[0]!);
+  for (const m of ins.slice(1)) perChannel(op, m, c, ins);
+  const stat = { shape: [c], dtype: ins[0]!.dtype };
+  return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }, stat, stat];
+}
+
 const BASE_COMPOSITES: readonly OpDef[] = [
   composite("conv2d", [2, 3], "x[N,C,H,W] * w[OC,C/groups,KH,KW] (+ bias[OC]); attrs strides, pads [t,l,b,r], dilations, groups", (ins, attrs) => {
     requireFloat("conv2d", ins);
@@ -130,13 +139,13 @@ const BASE_COMPOSITES: readonly OpDef[] = [
     "batchNormTraining",
     [3, 3],
     "training batch norm over channel dim 1: inputs x, scale [C], bias [C]; outputs y, the batch's mean [C] and biased variance [C]",
-    (ins) => {
-      requireFloat("batchNormTraining", ins);
-      const c = channelsOf("batchNormTraining", ins[0]!);
-      for (const m of ins.slice(1)) perChannel("batchNormTraining", m, c, ins);
-      const stat = { shape: [c], dtype: ins[0]!.dtype };
-      return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }, stat, stat];
-    },
+    (ins) => batchNormTrainingOutputs("batchNormTraining", ins),
+  ),
+  composite(
+    "batchNormTrainingRelu",
+    [3, 3],
+    "batchNormTraining with relu applied to y (a batch norm then relu, as a compiled step runs them): outputs relu(y), mean [C], biased variance [C]",
+    (ins) => batchNormTrainingOutputs("batchNormTrainingRelu", ins),
   ),
   composite(
     "batchNormTrainingGrad",

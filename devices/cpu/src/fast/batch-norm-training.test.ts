@@ -116,3 +116,23 @@ test("lines longer than one float32 block (1024 elements) are summed block by bl
   check([2, 3, 40, 41]);
   check([2, 3, 40, 41], 1000, 0.01, true);
 });
+
+test("batchNormTrainingRelu equals batchNormTraining then relu, bit for bit, NaN and zeros included", () => {
+  const shape = [3, 4, 5, 7];
+  const values = Array.from(tensorOf(8, shape).values);
+  // A NaN in channel 1 makes that channel's statistics NaN; channel 2 is constant, so it normalises to zero plus its bias (-0).
+  values[1 * 35 + 3] = Number.NaN;
+  for (let i = 0; i < 3; i++) for (let k = 0; k < 35; k++) values[(i * 4 + 2) * 35 + k] = 0.25;
+  const x: HostInput = { values, shape };
+  const w = tensorOf(9, [4], 1, 1.5);
+  const b: HostInput = { values: [0.1, -0.2, -0, 0.3], shape: [4] };
+  for (const device of devices) {
+    const fused = runOp("batchNormTrainingRelu", [x, w, b], { epsilon: EPS }, { device });
+    const [y, ...stats] = runOp("batchNormTraining", [x, w, b], { epsilon: EPS }, { device });
+    const [relu] = runOp("relu", [{ values: y!.values, shape }], {}, { device });
+    const what = `on ${device.info.details?.threads ?? 1} thread(s), wasm ${device.fast !== undefined}`;
+    assert.deepEqual(Array.from(fused[0]!.values), Array.from(relu!.values), what);
+    assert.ok(Array.from(fused[0]!.values).some((v) => v > 0) && Array.from(fused[0]!.values).some((v) => Object.is(v, 0)), what);
+    stats.forEach((s, i) => assert.deepEqual(Array.from(fused[i + 1]!.values), Array.from(s!.values), what));
+  }
+});

@@ -61,8 +61,9 @@ class Launch {
 
 const f32Of = (v: CpuView) => new Float32Array(v.buffer.data, address(v)!, sizeOf(v.shape));
 
-function forward(l: Launch, [x, weight, bias]: readonly CpuView[], [y, mean, variance]: readonly CpuView[], attrs: Attrs): void {
-  const epsilon = numAttr("batchNormTraining", attrs, "epsilon", 1e-5);
+/** batchNormTraining, or batchNormTrainingRelu with `relu`: the relu applied as y is stored. */
+const forward = (relu: boolean) => (l: Launch, [x, weight, bias]: readonly CpuView[], [y, mean, variance]: readonly CpuView[], attrs: Attrs): void => {
+  const epsilon = numAttr(relu ? "batchNormTrainingRelu" : "batchNormTraining", attrs, "epsilon", 1e-5);
   const xs = f32Of(x!);
   const lineLength = l.count / x!.shape[0]!;
   // Each channel's sums are taken about one of its own values, so a large mean does not cancel its variance.
@@ -77,8 +78,8 @@ function forward(l: Launch, [x, weight, bias]: readonly CpuView[], [y, mean, var
   }
   const w = f32Of(weight!);
   const scale = l.vector(1, (c) => w[c]! / Math.sqrt(v[c]! + epsilon));
-  l.run("normalise", [address(x!)!, address(y!)!, address(mean!)!, scale, address(bias!)!]);
-}
+  l.run(relu ? "normaliseRelu" : "normalise", [address(x!)!, address(y!)!, address(mean!)!, scale, address(bias!)!]);
+};
 
 function backward(l: Launch, [g, x, weight, mean, variance]: readonly CpuView[], [dx, dweight, dbias]: readonly CpuView[], attrs: Attrs): void {
   const epsilon = numAttr("batchNormTrainingGrad", attrs, "epsilon", 1e-5);
@@ -100,19 +101,20 @@ function backward(l: Launch, [g, x, weight, mean, variance]: readonly CpuView[],
 }
 
 /**
- * batchNormTraining and batchNormTrainingGrad on contiguous float32 in the WASM memory as two
- * generated loops each (batch-norm-wasm.ts): forward reads x twice and writes y once; backward
+ * batchNormTraining (and batchNormTrainingRelu) and batchNormTrainingGrad on contiguous float32 in
+ * the WASM memory as two generated loops each (batch-norm-wasm.ts): forward reads x twice and
+ * writes y once (relu'd as it is stored); backward
  * reads g and x twice and writes dx once. Per-channel scalars are computed on the host in float64.
  * Anything else (wasm off, other dtypes or layouts) runs the HAL decomposition on `kernels()`.
  */
 export function batchNormTrainingKernels(kernels: () => readonly CpuRegistration[]): CpuRegistration[] {
-  const registration = (op: string, run: typeof forward): CpuRegistration => {
+  const registration = (op: string, run: typeof backward): CpuRegistration => {
     const decomposed = decomposedKernel(op, kernels).kernel;
     const kernel: CpuKernel = (call, device) => {
       const path = fastPathOf(device);
       const views = [...call.inputs, ...call.outputs] as CpuView[];
       if (!path || !views.every((v) => v.dtype === "float32" && contiguous(v) && address(v) !== undefined)) return decomposed(call, device);
-      const launch = new Launch(device as CpuDevice, path, views[op === "batchNormTraining" ? 0 : 1]!);
+      const launch = new Launch(device as CpuDevice, path, views[op === "batchNormTrainingGrad" ? 1 : 0]!);
       if (launch.sumsAddress === undefined || launch.count === 0) {
         launch.release();
         return decomposed(call, device);
@@ -125,5 +127,9 @@ export function batchNormTrainingKernels(kernels: () => readonly CpuRegistration
     };
     return { device: "cpu", op, dtypes: ["float32"], kernel };
   };
-  return [registration("batchNormTraining", forward), registration("batchNormTrainingGrad", backward)];
+  return [
+    registration("batchNormTraining", forward(false)),
+    registration("batchNormTrainingRelu", forward(true)),
+    registration("batchNormTrainingGrad", backward),
+  ];
 }

@@ -5,6 +5,7 @@
  *
  * - stats:      Σ(x - k), Σ(x - k)² per channel (k: a value of the channel, so a large mean does not cancel)
  * - normalise:  y = (x - mean)·a + b
+ * - normaliseRelu: y = relu((x - mean)·a + b), as the relu kernel rounds it (max with +0: NaN stays NaN, -0 becomes +0)
  * - gradSums:   Σg, Σg·(x - mean) per channel
  * - gradInput:  dx = g·a + (x - mean)·b + k
  * Per-channel inputs are float32 [C]; sums are written as float64 pairs [C][2], made of float32
@@ -15,12 +16,13 @@ import { ModuleBuilder } from "../wasm/encoder.ts";
 import { defineFunction, i32Params, locals } from "../wasm/define.ts";
 import { f32, f32x4, f64, f64x2, get, i32, inc, lanes32, select, set, v128, whileLoop } from "../wasm/instructions.ts";
 
-export type BatchNormLoop = "stats" | "normalise" | "gradSums" | "gradInput";
+export type BatchNormLoop = "stats" | "normalise" | "normaliseRelu" | "gradSums" | "gradInput";
 
 /** Pointer parameters of each loop, in order: full tensors first, then per-channel vectors, then the sums. */
 export const LOOP_POINTERS: Readonly<Record<BatchNormLoop, readonly string[]>> = {
   stats: ["x", "k", "sums"],
   normalise: ["x", "y", "mean", "a", "b"],
+  normaliseRelu: ["x", "y", "mean", "a", "b"],
   gradSums: ["g", "x", "mean", "sums"],
   gradInput: ["g", "x", "dx", "mean", "a", "b", "k"],
 };
@@ -71,6 +73,22 @@ function accumulators(fn: FunctionBuilder, p: Record<string, number>) {
   };
 }
 
+/** y = (x - mean)·a + b, and with `relu` its maximum with +0 (IEEE max: NaN propagates, -0 < +0). */
+function normaliseBody(relu: boolean): Body {
+  return (_fn, p, o, { vec, sca }) => {
+    const x = i32.add(get(p.x!), get(o));
+    const y = i32.add(get(p.y!), get(o));
+    const vector = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x), get(vec.mean!)), get(vec.a!)), get(vec.b!));
+    const scalar = f32.add(f32.mul(f32.sub(f32.load(x), get(sca.mean!)), get(sca.a!)), get(sca.b!));
+    return {
+      setup: [],
+      vector: v128.store(y, relu ? f32x4.max(vector, f32x4.splat(f32.const(0))) : vector),
+      scalar: f32.store(y, relu ? f32.max(scalar, f32.const(0)) : scalar),
+      finish: [],
+    };
+  };
+}
+
 const BODIES: Record<BatchNormLoop, Body> = {
   stats(fn, p, o) {
     const acc = accumulators(fn, p);
@@ -95,16 +113,8 @@ const BODIES: Record<BatchNormLoop, Body> = {
       finish: acc.finish,
     };
   },
-  normalise(_fn, p, o, { vec, sca }) {
-    const x = i32.add(get(p.x!), get(o));
-    const y = i32.add(get(p.y!), get(o));
-    return {
-      setup: [],
-      vector: v128.store(y, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x), get(vec.mean!)), get(vec.a!)), get(vec.b!))),
-      scalar: f32.store(y, f32.add(f32.mul(f32.sub(f32.load(x), get(sca.mean!)), get(sca.a!)), get(sca.b!))),
-      finish: [],
-    };
-  },
+  normalise: normaliseBody(false),
+  normaliseRelu: normaliseBody(true),
   gradSums(fn, p, o, { vec, sca }) {
     const acc = accumulators(fn, p);
     const g = fn.local("v128");

@@ -32,6 +32,16 @@ export function batchNormTraining<V>(ctx: DecompositionContext<V>, inputs: reado
 }
 
 /**
+ * batchNormTraining with relu applied to y: the same mean and variance, y = relu(normalised). A
+ * compiled training step runs a batch norm followed by a relu as this one composite (engine
+ * compile/), so a device with a kernel for it writes the activation once instead of twice.
+ */
+export function batchNormTrainingRelu<V>(ctx: DecompositionContext<V>, inputs: readonly V[], attrs: Attrs): V[] {
+  const [y, mean, variance] = batchNormTraining(ctx, inputs, attrs) as [V, V, V];
+  return [ctx.call("relu", [y]), mean, variance];
+}
+
+/**
  * The gradient of batchNormTraining from the forward's mean and variance, with two reductions
  * (sum g, sum g·(x - mean)) instead of autograd's walk through every primitive:
  * dx = A·g + B·(x - mean) + K per channel, A = w·invstd, B = -A·invstd²·Σg(x-mean)/n, K = -A·Σg/n;

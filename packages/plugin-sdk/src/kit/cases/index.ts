@@ -46,6 +46,7 @@ const BY_NAME: Record<string, CaseGenerator> = {
   layerNorm: layerNormCases,
   batchNorm: batchNormCases,
   batchNormTraining: batchNormTrainingCases,
+  batchNormTrainingRelu: batchNormTrainingCases,
   batchNormTrainingGrad: batchNormTrainingGradCases,
   pad: padCases,
   concat: concatCases,
