@@ -352,6 +352,12 @@ cases.push(
     attrs: {},
   },
   {
+    op: "batchNormTrainingReluGrad",
+    name: "NCHW, biases of both signs",
+    inputs: [input(739, [3, 4, 5, 5]), input(740, [3, 4, 5, 5]), input(741, [4]), { values: [-0.5, 0.5, -0.1, 0.2], shape: [4] }, input(742, [4]), positive(743, 4)],
+    attrs: {},
+  },
+  {
     op: "batchNormTrainingGrad",
     name: "NCL, epsilon 0.1",
     inputs: [input(731, [2, 3, 6]), input(732, [2, 3, 6]), input(733, [3]), input(734, [3]), positive(735, 3)],

@@ -32,6 +32,7 @@ const DECOMPOSED_ON_WEBGPU = [
   "batchNormTraining",
   "batchNormTrainingRelu",
   "batchNormTrainingGrad",
+  "batchNormTrainingReluGrad",
   /* channels-last convs: webgpu never asks for them (HAL 1.6) */ "conv2dNhwc",
   "conv2dNhwcEpilogue",
 ];

@@ -9,6 +9,7 @@ import { autocasting } from "../ops/autocast.ts";
 import { observeKeep, tidy, type Disposable } from "../scope.ts";
 import { activeRecorder } from "../tape/trace-hook.ts";
 import { foldRelu } from "./relu-folding.ts";
+import { foldReluGradient } from "./relu-grad-folding.ts";
 import { execute } from "./execute.ts";
 import { fusedSteps } from "./fuse.ts";
 import { eagerSteps, planMemory, type Plan } from "./plan.ts";
@@ -198,7 +199,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
     }
     try {
       const recorded = recorder.finish();
-      const program = options.fuse === false ? recorded : foldRelu(recorded, nativeKernel);
+      const program = options.fuse === false ? recorded : foldReluGradient(foldRelu(recorded, nativeKernel), nativeKernel);
       if (failure) {
         // Eager code would have run the ops before the error (a parameter already updated, a
         // gradient already set): run them too, unfused and uncached, so no tensor stays pending.

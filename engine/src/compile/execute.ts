@@ -187,11 +187,12 @@ function readsPlainly(program: StepProgram, id: number): boolean {
 /**
  * Which output of an op may be written over which input: those where each element of the input is
  * read before the same element of the output is written. A fused program is elementwise; the
- * batch-norm gradient reads gradY and x whole for its sums, then writes dx element by element.
+ * batch-norm gradients read gradY and x whole for their sums, then write dx element by element.
  */
 const IN_PLACE: Readonly<Record<string, (output: number, input: number) => boolean>> = {
   fused: () => true,
   batchNormTrainingGrad: (output, input) => output === 0 && input <= 1,
+  batchNormTrainingReluGrad: (output, input) => output === 0 && input <= 1,
 };
 
 /** What runInPlace launches: a fused step, or a recorded node with this run's attributes. */

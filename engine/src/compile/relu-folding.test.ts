@@ -29,7 +29,7 @@ function convBnRelu() {
   };
 }
 
-test("a batch norm only a relu reads runs as one batchNormTrainingRelu, its mask read from the relu, equal to eager", async () => {
+test("a batch norm only a relu reads runs as batchNormTrainingRelu, its gradient with the mask as batchNormTrainingReluGrad, equal to eager", async () => {
   const fn = convBnRelu();
   const step = compile(fn);
   const [loss, grad] = step();
@@ -38,7 +38,8 @@ test("a batch norm only a relu reads runs as one batchNormTrainingRelu, its mask
   await assertClose(grad!, eagerGrad!, 1e-5, "x.grad");
   const kernels = kernelsOf(step);
   assert.equal(kernels.filter((k) => k === "batchNormTrainingRelu").length, 1);
-  assert.ok(!kernels.includes("batchNormTraining") && !kernels.includes("relu"), kernels.join(" "));
+  assert.equal(kernels.filter((k) => k === "batchNormTrainingReluGrad").length, 1);
+  assert.ok(!kernels.includes("batchNormTraining") && !kernels.includes("relu") && !kernels.includes("batchNormTrainingGrad"), kernels.join(" "));
   for (const t of [loss, grad, eagerLoss, eagerGrad]) t!.dispose();
 });
 

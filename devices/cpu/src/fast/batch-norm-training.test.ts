@@ -136,3 +136,22 @@ test("batchNormTrainingRelu equals batchNormTraining then relu, bit for bit, NaN
     stats.forEach((s, i) => assert.deepEqual(Array.from(fused[i + 1]!.values), Array.from(s!.values), what));
   }
 });
+
+test("batchNormTrainingReluGrad equals batchNormTrainingGrad of the gradient masked where the forward's relu was 0", () => {
+  const shape = [3, 4, 5, 7];
+  const x = tensorOf(10, shape);
+  const w = tensorOf(11, [4], 1, 1.5);
+  // Biases of both signs: from mostly masked (-1) to mostly open (+1) channels.
+  const b: HostInput = { values: [-1, -0.2, 0.3, 1], shape: [4] };
+  const g = tensorOf(12, shape);
+  for (const device of devices) {
+    const [r, mean, variance] = runOp("batchNormTrainingRelu", [x, w, b], { epsilon: EPS }, { device });
+    const stats: HostInput[] = [mean!, variance!].map((v) => ({ values: v.values, shape: v.shape }));
+    const masked: HostInput = { values: Array.from(g.values, (v, i) => (r!.values[i]! > 0 ? v : 0)), shape };
+    const want = runOp("batchNormTrainingGrad", [masked, x, w, ...stats], { epsilon: EPS }, { device });
+    const got = runOp("batchNormTrainingReluGrad", [g, x, w, b, ...stats], { epsilon: EPS }, { device });
+    const zeros = Array.from(r!.values).filter((v) => v === 0).length;
+    assert.ok(zeros > 10 && zeros < r!.values.length - 10, "the mask closes some elements and opens others");
+    got.forEach((o, i) => assertClose(o.values, Array.from(want[i]!.values), 1e-6, 1e-6));
+  }
+});

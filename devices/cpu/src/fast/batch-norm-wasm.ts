@@ -8,6 +8,8 @@
  * - normaliseRelu: y = relu((x - mean)·a + b), as the relu kernel rounds it (max with +0: NaN stays NaN, -0 becomes +0)
  * - gradSums:   Σg, Σg·(x - mean) per channel
  * - gradInput:  dx = g·a + (x - mean)·b + k
+ * - gradSumsRelu, gradInputRelu: the same with g zeroed where the forward's relu was, recomputed as
+ *   (x - mean)·s + t > 0 with the forward's own s (scale) and t (bias), so the same booleans
  * Per-channel inputs are float32 [C]; sums are written as float64 pairs [C][2], made of float32
  * partial sums over blocks of a line (see BLOCK_BYTES).
  */
@@ -16,7 +18,7 @@ import { ModuleBuilder } from "../wasm/encoder.ts";
 import { defineFunction, i32Params, locals } from "../wasm/define.ts";
 import { f32, f32x4, f64, f64x2, get, i32, inc, lanes32, select, set, v128, whileLoop } from "../wasm/instructions.ts";
 
-export type BatchNormLoop = "stats" | "normalise" | "normaliseRelu" | "gradSums" | "gradInput";
+export type BatchNormLoop = "stats" | "normalise" | "normaliseRelu" | "gradSums" | "gradInput" | "gradSumsRelu" | "gradInputRelu";
 
 /** Pointer parameters of each loop, in order: full tensors first, then per-channel vectors, then the sums. */
 export const LOOP_POINTERS: Readonly<Record<BatchNormLoop, readonly string[]>> = {
@@ -25,6 +27,8 @@ export const LOOP_POINTERS: Readonly<Record<BatchNormLoop, readonly string[]>> =
   normaliseRelu: ["x", "y", "mean", "a", "b"],
   gradSums: ["g", "x", "mean", "sums"],
   gradInput: ["g", "x", "dx", "mean", "a", "b", "k"],
+  gradSumsRelu: ["g", "x", "mean", "s", "t", "sums"],
+  gradInputRelu: ["g", "x", "dx", "mean", "a", "b", "k", "s", "t"],
 };
 
 /** The per-channel f32 inputs of a loop (mean, a, b, k), each as a local splatted to four lanes and as a scalar. */
@@ -89,6 +93,74 @@ function normaliseBody(relu: boolean): Body {
   };
 }
 
+/**
+ * g, zeroed with `relu` where the forward's relu was: (x - mean)·s + t > 0 computed as the
+ * normalise loop computes y (NaN is not above 0, as relu's mask). `centred` is x - mean.
+ */
+function maskedG(relu: boolean, g: Code, centred: Code, { vec }: Lanes): Code {
+  if (!relu) return g;
+  const y = f32x4.add(f32x4.mul(centred, get(vec.s!)), get(vec.t!));
+  return v128.and(g, f32x4.gt(y, f32x4.splat(f32.const(0))));
+}
+
+function maskedGScalar(relu: boolean, g: Code, centred: Code, { sca }: Lanes): Code {
+  if (!relu) return g;
+  const y = f32.add(f32.mul(centred, get(sca.s!)), get(sca.t!));
+  return select(g, f32.const(0), f32.gt(y, f32.const(0)));
+}
+
+/** Σg and Σg·(x - mean) per channel (g masked with `relu`). */
+function gradSumsBody(relu: boolean): Body {
+  return (fn, p, o, lanes) => {
+    const { vec, sca } = lanes;
+    const acc = accumulators(fn, p);
+    const [g, d] = locals(fn, "v128", 2) as [number, number];
+    const [gs, ds] = locals(fn, "f32", 2) as [number, number];
+    return {
+      setup: acc.setup,
+      startBlock: acc.startBlock,
+      vector: [
+        set(d, f32x4.sub(v128.load(i32.add(get(p.x!), get(o))), get(vec.mean!))),
+        set(g, maskedG(relu, v128.load(i32.add(get(p.g!), get(o))), get(d), lanes)),
+        set(acc.f1, f32x4.add(get(acc.f1), get(g))),
+        set(acc.f2, f32x4.add(get(acc.f2), f32x4.mul(get(g), get(d)))),
+      ],
+      endBlock: acc.endBlock,
+      scalar: [
+        set(ds, f32.sub(f32.load(i32.add(get(p.x!), get(o))), get(sca.mean!))),
+        set(gs, maskedGScalar(relu, f32.load(i32.add(get(p.g!), get(o))), get(ds), lanes)),
+        set(acc.s1, f64.add(get(acc.s1), f64.promote_f32(get(gs)))),
+        set(acc.s2, f64.add(get(acc.s2), f64.mul(f64.promote_f32(get(gs)), f64.promote_f32(get(ds))))),
+      ],
+      finish: acc.finish,
+    };
+  };
+}
+
+/** dx = g·a + (x - mean)·b + k (g masked with `relu`); dx may be g's or x's buffer: each element is read before it is written. */
+function gradInputBody(relu: boolean): Body {
+  return (fn, p, o, lanes) => {
+    const { vec, sca } = lanes;
+    const g = i32.add(get(p.g!), get(o));
+    const x = i32.add(get(p.x!), get(o));
+    const dx = i32.add(get(p.dx!), get(o));
+    const d = fn.local("v128");
+    const ds = fn.local("f32");
+    return {
+      setup: [],
+      vector: [
+        set(d, f32x4.sub(v128.load(x), get(vec.mean!))),
+        v128.store(dx, f32x4.add(f32x4.add(f32x4.mul(maskedG(relu, v128.load(g), get(d), lanes), get(vec.a!)), f32x4.mul(get(d), get(vec.b!))), get(vec.k!))),
+      ],
+      scalar: [
+        set(ds, f32.sub(f32.load(x), get(sca.mean!))),
+        f32.store(dx, f32.add(f32.add(f32.mul(maskedGScalar(relu, f32.load(g), get(ds), lanes), get(sca.a!)), f32.mul(get(ds), get(sca.b!))), get(sca.k!))),
+      ],
+      finish: [],
+    };
+  };
+}
+
 const BODIES: Record<BatchNormLoop, Body> = {
   stats(fn, p, o) {
     const acc = accumulators(fn, p);
@@ -115,45 +187,14 @@ const BODIES: Record<BatchNormLoop, Body> = {
   },
   normalise: normaliseBody(false),
   normaliseRelu: normaliseBody(true),
-  gradSums(fn, p, o, { vec, sca }) {
-    const acc = accumulators(fn, p);
-    const g = fn.local("v128");
-    const [gs] = locals(fn, "f64", 1) as [number];
-    return {
-      setup: acc.setup,
-      startBlock: acc.startBlock,
-      vector: [
-        set(g, v128.load(i32.add(get(p.g!), get(o)))),
-        set(acc.f1, f32x4.add(get(acc.f1), get(g))),
-        set(acc.f2, f32x4.add(get(acc.f2), f32x4.mul(get(g), f32x4.sub(v128.load(i32.add(get(p.x!), get(o))), get(vec.mean!))))),
-      ],
-      endBlock: acc.endBlock,
-      scalar: [
-        set(gs, load64(i32.add(get(p.g!), get(o)))),
-        set(acc.s1, f64.add(get(acc.s1), get(gs))),
-        set(acc.s2, f64.add(get(acc.s2), f64.mul(get(gs), f64.promote_f32(f32.sub(f32.load(i32.add(get(p.x!), get(o))), get(sca.mean!)))))),
-      ],
-      finish: acc.finish,
-    };
-  },
-  gradInput(_fn, p, o, { vec, sca }) {
-    const g = i32.add(get(p.g!), get(o));
-    const x = i32.add(get(p.x!), get(o));
-    const dx = i32.add(get(p.dx!), get(o));
-    return {
-      setup: [],
-      vector: v128.store(
-        dx,
-        f32x4.add(f32x4.add(f32x4.mul(v128.load(g), get(vec.a!)), f32x4.mul(f32x4.sub(v128.load(x), get(vec.mean!)), get(vec.b!))), get(vec.k!)),
-      ),
-      scalar: f32.store(dx, f32.add(f32.add(f32.mul(f32.load(g), get(sca.a!)), f32.mul(f32.sub(f32.load(x), get(sca.mean!)), get(sca.b!))), get(sca.k!))),
-      finish: [],
-    };
-  },
+  gradSums: gradSumsBody(false),
+  gradInput: gradInputBody(false),
+  gradSumsRelu: gradSumsBody(true),
+  gradInputRelu: gradInputBody(true),
 };
 
 /** Per-channel f32 vectors a loop reads element c of (not the sums it writes). */
-const channelInputs = (loop: BatchNormLoop) => LOOP_POINTERS[loop].filter((n) => ["mean", "a", "b", "k"].includes(n) && !(loop === "stats" && n === "k"));
+const channelInputs = (loop: BatchNormLoop) => LOOP_POINTERS[loop].filter((n) => ["mean", "a", "b", "k", "s", "t"].includes(n) && !(loop === "stats" && n === "k"));
 
 /** The module of one loop: export `run(pointers.., N, C, S, chunk0, chunk1, scratch)`. */
 export function batchNormModuleBytes(loop: BatchNormLoop, shared: boolean): Uint8Array<ArrayBuffer> {

@@ -54,6 +54,7 @@ export const referenceKernels: CpuRegistration[] = [
   decomposedKernel("batchNormTraining", () => referenceKernels),
   decomposedKernel("batchNormTrainingRelu", () => referenceKernels),
   decomposedKernel("batchNormTrainingGrad", () => referenceKernels),
+  decomposedKernel("batchNormTrainingReluGrad", () => referenceKernels),
   ...fusedKernels,
   // GEMM epilogues: the reference GEMM, then the reference fused kernel in place.
   ...epilogueKernels(() => referenceKernels),

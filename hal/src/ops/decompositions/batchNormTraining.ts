@@ -63,3 +63,18 @@ export function batchNormTrainingGrad<V>(ctx: DecompositionContext<V>, inputs: r
   const dx = ctx.call("add", [ctx.call("add", [ctx.call("mul", [g, a]), ctx.call("mul", [centred, b])]), k]);
   return [dx, ctx.reshape(ctx.call("mul", [sumGC, invstd]), [channels]), ctx.reshape(sumG, [channels])];
 }
+
+/**
+ * The gradient of batchNormTrainingRelu from the gradient of its output: the relu's mask recomputed
+ * as batchNorm(x) > 0 with the forward's statistics (the very op and inputs its y came from, so the
+ * same booleans), then batchNormTrainingGrad of the masked gradient. Inputs gradY, x, scale, bias,
+ * mean, variance; outputs dx, dscale [C], dbias [C].
+ */
+export function batchNormTrainingReluGrad<V>(ctx: DecompositionContext<V>, inputs: readonly V[], attrs: Attrs): V[] {
+  const [g, x, weight, bias, mean, variance] = inputs as [V, V, V, V, V, V];
+  const { dtype } = channelGeometry(ctx, x);
+  const epsilon = numAttr("batchNormTrainingReluGrad", attrs, "epsilon", DEFAULT_EPSILON);
+  const y = ctx.call("batchNorm", [x, weight, bias, mean, variance], { epsilon });
+  const mask = ctx.call("cast", [ctx.call("greater", [y, ctx.constant([0], [], dtype)])], { to: dtype });
+  return batchNormTrainingGrad(ctx, [ctx.call("mul", [g, mask]), x, weight, mean, variance], { epsilon });
+}
