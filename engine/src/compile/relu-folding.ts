@@ -23,13 +23,14 @@ export function foldRelu(program: StepProgram, supports: KernelSupport): StepPro
   const producer = new Map<number, number>();
   const written = new Set<number>();
   const readers = new Map<number, Set<number>>();
+  const readersOf = (v: number) => {
+    if (!readers.has(v)) readers.set(v, new Set());
+    return readers.get(v)!;
+  };
   program.nodes.forEach((n, i) => {
     for (const v of n.outputs) producer.set(v, i);
     if (n.write) written.add(n.write.value);
-    for (const r of n.write ? [...n.inputs, n.write] : n.inputs) {
-      if (!readers.has(r.value)) readers.set(r.value, new Set());
-      readers.get(r.value)!.add(i);
-    }
+    for (const r of n.write ? [...n.inputs, n.write] : n.inputs) readersOf(r.value).add(i);
   });
   const nodes = [...program.nodes];
   let changed = false;
@@ -41,11 +42,11 @@ export function foldRelu(program: StepProgram, supports: KernelSupport): StepPro
     const shape = program.values[x]!.shape;
     if (!shape || written.has(x) || written.has(r) || !plain(relu.inputs[0]!, shape) || program.values[r]!.dtype !== program.values[x]!.dtype) return;
     reluReading.set(x, at);
-    for (const k of readers.get(x)!) {
+    for (const k of readersOf(x)) {
       if (k <= at || !isNonNegativeMask(program, nodes[k]!, x, producer, written)) continue;
       nodes[k] = { ...nodes[k]!, inputs: nodes[k]!.inputs.map((ref) => (ref.value === x ? { ...ref, value: r } : ref)) };
-      readers.get(x)!.delete(k);
-      readers.get(r)?.add(k);
+      readersOf(x).delete(k);
+      readersOf(r).add(k);
       changed = true;
     }
   });
@@ -54,7 +55,7 @@ export function foldRelu(program: StepProgram, supports: KernelSupport): StepPro
     if (bn.op !== "batchNormTraining") return;
     const y = bn.outputs[0]!;
     const reluAt = reluReading.get(y);
-    if (reluAt === undefined || held.has(y) || readers.get(y)!.size !== 1) return;
+    if (reluAt === undefined || held.has(y) || readersOf(y).size !== 1) return;
     const relu = nodes[reluAt]!;
     if (relu.device !== bn.device || !supports("batchNormTrainingRelu", bn.device, program.values[y]!.dtype)) return;
     nodes[i] = { ...bn, op: "batchNormTrainingRelu", outputs: [relu.outputs[0]!, ...bn.outputs.slice(1)] };
