@@ -344,10 +344,17 @@ cases.push(
 cases.push(
   { op: "batchNormTraining", name: "NCHW", inputs: [input(720, [3, 4, 5, 5]), input(721, [4]), input(722, [4])], attrs: {} },
   { op: "batchNormTraining", name: "NC, epsilon 0.1", inputs: [input(723, [6, 3]), input(724, [3]), input(725, [3])], attrs: { epsilon: 0.1 } },
+  { op: "batchNormTrainingRelu", name: "NCHW", inputs: [input(736, [3, 4, 5, 5]), input(737, [4]), input(738, [4])], attrs: {} },
   {
     op: "batchNormTrainingGrad",
     name: "NCHW",
     inputs: [input(726, [3, 4, 5, 5]), input(727, [3, 4, 5, 5]), input(728, [4]), input(729, [4]), positive(730, 4)],
+    attrs: {},
+  },
+  {
+    op: "batchNormTrainingReluGrad",
+    name: "NCHW, biases of both signs",
+    inputs: [input(739, [3, 4, 5, 5]), input(740, [3, 4, 5, 5]), input(741, [4]), { values: [-0.5, 0.5, -0.1, 0.2], shape: [4] }, input(742, [4]), positive(743, 4)],
     attrs: {},
   },
   {

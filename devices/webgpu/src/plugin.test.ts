@@ -30,7 +30,9 @@ const DECOMPOSED_ON_WEBGPU = [
   "softplus",
   "argsort",
   "batchNormTraining",
+  "batchNormTrainingRelu",
   "batchNormTrainingGrad",
+  "batchNormTrainingReluGrad",
   /* channels-last convs: webgpu never asks for them (HAL 1.6) */ "conv2dNhwc",
   "conv2dNhwcEpilogue",
 ];

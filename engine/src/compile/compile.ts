@@ -8,6 +8,8 @@ import { isGradEnabled } from "../tape/grad-mode.ts";
 import { autocasting } from "../ops/autocast.ts";
 import { observeKeep, tidy, type Disposable } from "../scope.ts";
 import { activeRecorder } from "../tape/trace-hook.ts";
+import { foldRelu } from "./relu-folding.ts";
+import { foldReluGradient } from "./relu-grad-folding.ts";
 import { execute } from "./execute.ts";
 import { fusedSteps } from "./fuse.ts";
 import { eagerSteps, planMemory, type Plan } from "./plan.ts";
@@ -81,8 +83,8 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
  * a value inside it (data(), item()) or moving tensors between devices is an error, since values
  * exist only after the step ran.
  */
-/** A device fuses GEMM epilogues when it registers a kernel for them (a device without one would only run the unfused ops again). */
-const nativeEpilogue = (op: string, device: string, dtype: DType) => findKernel(getDeviceEntry(device), op, dtype) !== undefined;
+/** A device fuses GEMM epilogues (or a batch norm with its relu) when it registers a kernel for them (a device without one would only run the unfused ops again). */
+const nativeKernel = (op: string, device: string, dtype: DType) => findKernel(getDeviceEntry(device), op, dtype) !== undefined;
 
 /** A replaying function holds references on the state it writes: they go back when it is garbage-collected (or reset()). */
 const releaseWhenCollected = new FinalizationRegistry<Map<string, SignatureReplay>>((signatures) => {
@@ -137,7 +139,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       return hit;
     }
     stats.compiles++;
-    const steps = options.fuse === false ? eagerSteps(program) : fusedSteps(program, options.epilogues === false ? {} : { epilogues: nativeEpilogue });
+    const steps = options.fuse === false ? eagerSteps(program) : fusedSteps(program, options.epilogues === false ? {} : { epilogues: nativeKernel });
     const entry = {
       plan: planMemory(program, steps),
       fusedGroups: steps.filter((s) => s.kind === "fused").length,
@@ -196,7 +198,8 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       if (options.replay) observeKeep(previousObserver);
     }
     try {
-      const program = recorder.finish();
+      const recorded = recorder.finish();
+      const program = options.fuse === false ? recorded : foldReluGradient(foldRelu(recorded, nativeKernel), nativeKernel);
       if (failure) {
         // Eager code would have run the ops before the error (a parameter already updated, a
         // gradient already set): run them too, unfused and uncached, so no tensor stays pending.

@@ -1,10 +1,11 @@
-import { contiguousStrides, dtypeBytes, isContiguous, KernelError, PolychipError, sizeOf, type Attrs, type DType } from "@polychip/hal";
+import { contiguousStrides, dtypeBytes, isContiguous, KernelError, PolychipError, sizeOf, type Attrs } from "@polychip/hal";
 import { getDeviceEntry } from "../core/devices.ts";
-import { allocate, copyInto, fromHost, launchInto, runOp } from "../core/dispatch.ts";
+import { allocate, copyInto, launchInto, runOp } from "../core/dispatch.ts";
 import type { Storage } from "../core/storage.ts";
 import { viewIsContiguous, type RawView } from "../core/view.ts";
 import type { FusedStep, Plan } from "./plan.ts";
 import type { StepProgram, ValueRef } from "./program.ts";
+import { isSmallFill, SmallFills } from "./small-fills.ts";
 
 /** What one run of a plan reads: the storages of its external values, and each node's attributes. */
 export interface PlanRun {
@@ -30,6 +31,7 @@ export function execute(plan: Plan, program: StepProgram, run: PlanRun): { inPla
   const real = new Map<number, Storage>(run.externals);
   const attrsOf = run.attrs ?? ((node: number) => program.nodes[node]!.attrs);
   const destinations = new Destinations(plan, program, run);
+  const fills = new SmallFills(plan, program);
   const view = (r: ValueRef): RawView => {
     const storage = real.get(r.value);
     if (!storage) throw new PolychipError(`compile: internal error, value ${r.value} read before it was computed`);
@@ -51,7 +53,7 @@ export function execute(plan: Plan, program: StepProgram, run: PlanRun): { inPla
         const n = program.nodes[step.node]!;
         const attrs = attrsOf(step.node);
         if (n.write) copyInto(getDeviceEntry(n.device), view(n.inputs[0]!), view(n.write));
-        else if (isSmallFill(n.op, attrs)) produced(n.outputs, [uploadFill(attrs, n.device)]);
+        else if (isSmallFill(n.op, attrs)) real.set(n.outputs[0]!, fills.storageFor(n.outputs[0]!, attrs, n.device));
         else {
           const inputs = n.inputs.map(view);
           if (destinations.writeDirectly(n.op, n.outputs, inputs, attrs, i, real)) return afterStep(plan, i, real);
@@ -61,6 +63,7 @@ export function execute(plan: Plan, program: StepProgram, run: PlanRun): { inPla
       }
       afterStep(plan, i, real);
     });
+    fills.release();
     const outputs = new Map<number, Storage>();
     for (const id of plan.outputs) {
       outputs.set(id, destinations.settle(id, real.get(id)!, program));
@@ -68,6 +71,7 @@ export function execute(plan: Plan, program: StepProgram, run: PlanRun): { inPla
     }
     return { inPlace, outputs };
   } catch (err) {
+    fills.release();
     for (const [id, s] of real) if (!run.externals.has(id)) s.release();
     if (err instanceof PolychipError) throw err;
     throw new KernelError(`compile: running the compiled plan failed: ${(err as Error)?.message ?? err}`, err);
@@ -183,11 +187,12 @@ function readsPlainly(program: StepProgram, id: number): boolean {
 /**
  * Which output of an op may be written over which input: those where each element of the input is
  * read before the same element of the output is written. A fused program is elementwise; the
- * batch-norm gradient reads gradY and x whole for its sums, then writes dx element by element.
+ * batch-norm gradients read gradY and x whole for their sums, then write dx element by element.
  */
 const IN_PLACE: Readonly<Record<string, (output: number, input: number) => boolean>> = {
   fused: () => true,
   batchNormTrainingGrad: (output, input) => output === 0 && input <= 1,
+  batchNormTrainingReluGrad: (output, input) => output === 0 && input <= 1,
 };
 
 /** What runInPlace launches: a fused step, or a recorded node with this run's attributes. */
@@ -248,18 +253,6 @@ function runInPlace(
   });
   outputs.forEach((o, m) => real.set(step.outputs[m]!, o.storage));
   return true;
-}
-
-/** Scalars and other tiny fills (a learning rate, Adam's bias correction) are written from the host: no kernel launch. */
-const SMALL_FILL = 64;
-
-function isSmallFill(op: string, attrs: Attrs): boolean {
-  return op === "fill" && sizeOf(attrs.shape as number[]) <= SMALL_FILL;
-}
-
-function uploadFill(attrs: Attrs, device: string): RawView {
-  const shape = attrs.shape as number[];
-  return fromHost(new Array<number>(sizeOf(shape)).fill(attrs.value as number), shape, (attrs.dtype as DType | undefined) ?? "float32", device);
 }
 
 /** An op result as a storage of its own, contiguous from offset 0 (a decomposition may hand back a view). */

@@ -51,6 +51,25 @@ function perChannel(op: string, m: TensorMeta, c: number, ins: readonly TensorMe
   if (m.shape.length !== 1 || m.shape[0] !== c) throw new ShapeError(`${op}: per-channel inputs must be [${c}], got ${describe(ins)}`);
 }
 
+/** y (x's shape), mean [C] and variance [C] of a training batch norm over x, scale [C], bias [C]. */
+function batchNormTrainingOutputs(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
+  requireFloat(op, ins);
+  const c = channelsOf(op, ins[0]!);
+  for (const m of ins.slice(1)) perChannel(op, m, c, ins);
+  const stat = { shape: [c], dtype: ins[0]!.dtype };
+  return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }, stat, stat];
+}
+
+/** dx (x's shape), dscale [C] and dbias [C] of a training batch-norm gradient over gradY, x and per-channel inputs. */
+function batchNormGradOutputs(op: string, ins: readonly TensorMeta[]): TensorMeta[] {
+  requireFloat(op, ins);
+  const c = channelsOf(op, ins[1]!);
+  if (!shapesEqual(ins[0]!.shape, ins[1]!.shape)) throw new ShapeError(`${op}: gradY must have x's shape, got ${describe(ins)}`);
+  for (const m of ins.slice(2)) perChannel(op, m, c, ins);
+  const stat = { shape: [c], dtype: ins[1]!.dtype };
+  return [{ shape: ins[1]!.shape, dtype: ins[1]!.dtype }, stat, stat];
+}
+
 const BASE_COMPOSITES: readonly OpDef[] = [
   composite("conv2d", [2, 3], "x[N,C,H,W] * w[OC,C/groups,KH,KW] (+ bias[OC]); attrs strides, pads [t,l,b,r], dilations, groups", (ins, attrs) => {
     requireFloat("conv2d", ins);
@@ -130,26 +149,25 @@ const BASE_COMPOSITES: readonly OpDef[] = [
     "batchNormTraining",
     [3, 3],
     "training batch norm over channel dim 1: inputs x, scale [C], bias [C]; outputs y, the batch's mean [C] and biased variance [C]",
-    (ins) => {
-      requireFloat("batchNormTraining", ins);
-      const c = channelsOf("batchNormTraining", ins[0]!);
-      for (const m of ins.slice(1)) perChannel("batchNormTraining", m, c, ins);
-      const stat = { shape: [c], dtype: ins[0]!.dtype };
-      return [{ shape: ins[0]!.shape, dtype: ins[0]!.dtype }, stat, stat];
-    },
+    (ins) => batchNormTrainingOutputs("batchNormTraining", ins),
+  ),
+  composite(
+    "batchNormTrainingRelu",
+    [3, 3],
+    "batchNormTraining with relu applied to y (a batch norm then relu, as a compiled step runs them): outputs relu(y), mean [C], biased variance [C]",
+    (ins) => batchNormTrainingOutputs("batchNormTrainingRelu", ins),
   ),
   composite(
     "batchNormTrainingGrad",
     [5, 5],
     "gradient of batchNormTraining: inputs gradY, x, scale, mean, variance (the forward's); outputs dx, dscale [C], dbias [C]",
-    (ins) => {
-      requireFloat("batchNormTrainingGrad", ins);
-      const c = channelsOf("batchNormTrainingGrad", ins[1]!);
-      if (!shapesEqual(ins[0]!.shape, ins[1]!.shape)) throw new ShapeError(`batchNormTrainingGrad: gradY must have x's shape, got ${describe(ins)}`);
-      for (const m of ins.slice(2)) perChannel("batchNormTrainingGrad", m, c, ins);
-      const stat = { shape: [c], dtype: ins[1]!.dtype };
-      return [{ shape: ins[1]!.shape, dtype: ins[1]!.dtype }, stat, stat];
-    },
+    (ins) => batchNormGradOutputs("batchNormTrainingGrad", ins),
+  ),
+  composite(
+    "batchNormTrainingReluGrad",
+    [6, 6],
+    "gradient of batchNormTrainingRelu: inputs gradY (of relu(y)), x, scale, bias, mean, variance (the forward's); the relu mask is batchNorm(x) > 0; outputs dx, dscale [C], dbias [C]",
+    (ins) => batchNormGradOutputs("batchNormTrainingReluGrad", ins),
   ),
   composite("pad", [1, 1], "attrs.pads [begin_0.., end_0..] (negative crops), attrs.mode constant|reflect|edge, attrs.value", (ins, attrs) => {
     const x = ins[0]!;

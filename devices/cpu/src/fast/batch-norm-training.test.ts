@@ -111,3 +111,47 @@ test("a transposed (non-contiguous) input takes the decomposition and agrees wit
 test("a mean far from zero does not cancel the variance", () => {
   check([4, 3, 5, 5], 1000, 0.01, true);
 });
+
+test("lines longer than one float32 block (1024 elements) are summed block by block", () => {
+  check([2, 3, 40, 41]);
+  check([2, 3, 40, 41], 1000, 0.01, true);
+});
+
+test("batchNormTrainingRelu equals batchNormTraining then relu, bit for bit, NaN and zeros included", () => {
+  const shape = [3, 4, 5, 7];
+  const values = Array.from(tensorOf(8, shape).values);
+  // A NaN in channel 1 makes that channel's statistics NaN; channel 2 is constant, so it normalises to zero plus its bias (-0).
+  values[1 * 35 + 3] = Number.NaN;
+  for (let i = 0; i < 3; i++) for (let k = 0; k < 35; k++) values[(i * 4 + 2) * 35 + k] = 0.25;
+  const x: HostInput = { values, shape };
+  const w = tensorOf(9, [4], 1, 1.5);
+  const b: HostInput = { values: [0.1, -0.2, -0, 0.3], shape: [4] };
+  for (const device of devices) {
+    const fused = runOp("batchNormTrainingRelu", [x, w, b], { epsilon: EPS }, { device });
+    const [y, ...stats] = runOp("batchNormTraining", [x, w, b], { epsilon: EPS }, { device });
+    const [relu] = runOp("relu", [{ values: y!.values, shape }], {}, { device });
+    const what = `on ${device.info.details?.threads ?? 1} thread(s), wasm ${device.fast !== undefined}`;
+    assert.deepEqual(Array.from(fused[0]!.values), Array.from(relu!.values), what);
+    assert.ok(Array.from(fused[0]!.values).some((v) => v > 0) && Array.from(fused[0]!.values).some((v) => Object.is(v, 0)), what);
+    stats.forEach((s, i) => assert.deepEqual(Array.from(fused[i + 1]!.values), Array.from(s!.values), what));
+  }
+});
+
+test("batchNormTrainingReluGrad equals batchNormTrainingGrad of the gradient masked where the forward's relu was 0", () => {
+  const shape = [3, 4, 5, 7];
+  const x = tensorOf(10, shape);
+  const w = tensorOf(11, [4], 1, 1.5);
+  // Biases of both signs: from mostly masked (-1) to mostly open (+1) channels.
+  const b: HostInput = { values: [-1, -0.2, 0.3, 1], shape: [4] };
+  const g = tensorOf(12, shape);
+  for (const device of devices) {
+    const [r, mean, variance] = runOp("batchNormTrainingRelu", [x, w, b], { epsilon: EPS }, { device });
+    const stats: HostInput[] = [mean!, variance!].map((v) => ({ values: v.values, shape: v.shape }));
+    const masked: HostInput = { values: Array.from(g.values, (v, i) => (r!.values[i]! > 0 ? v : 0)), shape };
+    const want = runOp("batchNormTrainingGrad", [masked, x, w, ...stats], { epsilon: EPS }, { device });
+    const got = runOp("batchNormTrainingReluGrad", [g, x, w, b, ...stats], { epsilon: EPS }, { device });
+    const zeros = Array.from(r!.values).filter((v) => v === 0).length;
+    assert.ok(zeros > 10 && zeros < r!.values.length - 10, "the mask closes some elements and opens others");
+    got.forEach((o, i) => assertClose(o.values, Array.from(want[i]!.values), 1e-6, 1e-6));
+  }
+});

@@ -52,7 +52,9 @@ export const referenceKernels: CpuRegistration[] = [
   ...recurrentKernels,
   // Training batch norm is defined by its decomposition (the engine's compiled steps use it).
   decomposedKernel("batchNormTraining", () => referenceKernels),
+  decomposedKernel("batchNormTrainingRelu", () => referenceKernels),
   decomposedKernel("batchNormTrainingGrad", () => referenceKernels),
+  decomposedKernel("batchNormTrainingReluGrad", () => referenceKernels),
   ...fusedKernels,
   // GEMM epilogues: the reference GEMM, then the reference fused kernel in place.
   ...epilogueKernels(() => referenceKernels),

@@ -32,6 +32,16 @@ export function batchNormTraining<V>(ctx: DecompositionContext<V>, inputs: reado
 }
 
 /**
+ * batchNormTraining with relu applied to y: the same mean and variance, y = relu(normalised). A
+ * compiled training step runs a batch norm followed by a relu as this one composite (engine
+ * compile/), so a device with a kernel for it writes the activation once instead of twice.
+ */
+export function batchNormTrainingRelu<V>(ctx: DecompositionContext<V>, inputs: readonly V[], attrs: Attrs): V[] {
+  const [y, mean, variance] = batchNormTraining(ctx, inputs, attrs) as [V, V, V];
+  return [ctx.call("relu", [y]), mean, variance];
+}
+
+/**
  * The gradient of batchNormTraining from the forward's mean and variance, with two reductions
  * (sum g, sum g·(x - mean)) instead of autograd's walk through every primitive:
  * dx = A·g + B·(x - mean) + K per channel, A = w·invstd, B = -A·invstd²·Σg(x-mean)/n, K = -A·Σg/n;
@@ -52,4 +62,19 @@ export function batchNormTrainingGrad<V>(ctx: DecompositionContext<V>, inputs: r
   const k = ctx.call("neg", [ctx.call("div", [ctx.call("mul", [a, sumG]), scalar(count)])]);
   const dx = ctx.call("add", [ctx.call("add", [ctx.call("mul", [g, a]), ctx.call("mul", [centred, b])]), k]);
   return [dx, ctx.reshape(ctx.call("mul", [sumGC, invstd]), [channels]), ctx.reshape(sumG, [channels])];
+}
+
+/**
+ * The gradient of batchNormTrainingRelu from the gradient of its output: the relu's mask recomputed
+ * as batchNorm(x) > 0 with the forward's statistics (the very op and inputs its y came from, so the
+ * same booleans), then batchNormTrainingGrad of the masked gradient. Inputs gradY, x, scale, bias,
+ * mean, variance; outputs dx, dscale [C], dbias [C].
+ */
+export function batchNormTrainingReluGrad<V>(ctx: DecompositionContext<V>, inputs: readonly V[], attrs: Attrs): V[] {
+  const [g, x, weight, bias, mean, variance] = inputs as [V, V, V, V, V, V];
+  const { dtype } = channelGeometry(ctx, x);
+  const epsilon = numAttr("batchNormTrainingReluGrad", attrs, "epsilon", DEFAULT_EPSILON);
+  const y = ctx.call("batchNorm", [x, weight, bias, mean, variance], { epsilon });
+  const mask = ctx.call("cast", [ctx.call("greater", [y, ctx.constant([0], [], dtype)])], { to: dtype });
+  return batchNormTrainingGrad(ctx, [ctx.call("mul", [g, mask]), x, weight, mean, variance], { epsilon });
 }

@@ -2,7 +2,7 @@ import type { Decomposition } from "../types.ts";
 import { argsort } from "./argsort.ts";
 import { avgPool2d, avgPool2dGrad } from "./avgPool2d.ts";
 import { batchNorm } from "./batchNorm.ts";
-import { batchNormTraining, batchNormTrainingGrad } from "./batchNormTraining.ts";
+import { batchNormTraining, batchNormTrainingGrad, batchNormTrainingRelu, batchNormTrainingReluGrad } from "./batchNormTraining.ts";
 import { concat } from "./concat.ts";
 import { conv2d } from "./conv2d.ts";
 import { conv2dNhwc } from "./conv2d-nhwc.ts";
@@ -34,7 +34,9 @@ export const DECOMPOSITIONS: Record<string, Decomposition> = {
   layerNorm,
   batchNorm,
   batchNormTraining,
+  batchNormTrainingRelu,
   batchNormTrainingGrad,
+  batchNormTrainingReluGrad,
   pad,
   concat,
   fused,

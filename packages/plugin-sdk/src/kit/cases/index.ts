@@ -9,7 +9,15 @@ import { fillCases, randomCases } from "./fill.ts";
 import { fusedCases } from "./fused.ts";
 import { gatherCases, gatherElementsCases, scatterAddCases } from "./indexing.ts";
 import { matmulCases } from "./matmul.ts";
-import { batchNormCases, batchNormTrainingCases, batchNormTrainingGradCases, layerNormCases, softmaxCases, softplusCases } from "./normalization.ts";
+import {
+  batchNormCases,
+  batchNormTrainingCases,
+  batchNormTrainingGradCases,
+  batchNormTrainingReluGradCases,
+  layerNormCases,
+  softmaxCases,
+  softplusCases,
+} from "./normalization.ts";
 import { poolCases, poolGradCases } from "./pool.ts";
 import { quantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
 import { integerMatmulCases } from "./integer-matmul.ts";
@@ -48,7 +56,9 @@ const BY_NAME: Record<string, CaseGenerator> = {
   layerNorm: layerNormCases,
   batchNorm: batchNormCases,
   batchNormTraining: batchNormTrainingCases,
+  batchNormTrainingRelu: batchNormTrainingCases,
   batchNormTrainingGrad: batchNormTrainingGradCases,
+  batchNormTrainingReluGrad: batchNormTrainingReluGradCases,
   pad: padCases,
   concat: concatCases,
   fused: fusedCases,

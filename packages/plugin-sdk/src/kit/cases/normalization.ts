@@ -85,3 +85,14 @@ export function batchNormTrainingGradCases({ dtype }: CaseContext): ConformanceC
     { name: "large [8, 16, 14, 14]", inputs: [...pair(590, [8, 16, 14, 14]), ...rest(592, 16)], attrs: { epsilon: 1e-5 }, accumulation: 1568 },
   ];
 }
+
+/** The gradient of training batchNorm + relu: gradY, x, scale, bias (both signs, so the mask closes some elements), and the forward's mean and variance. */
+export function batchNormTrainingReluGradCases({ dtype }: CaseContext): ConformanceCase[] {
+  const stats = (seed: number, c: number) => [random(seed, dtype, [c]), random(seed + 1, dtype, [c], [0.1, 2])];
+  const pair = (seed: number, shape: number[]) => [random(seed, dtype, shape), random(seed + 1, dtype, shape)];
+  const affine = (seed: number, c: number) => [random(seed, dtype, [c], [0.5, 2]), random(seed + 1, dtype, [c])];
+  return [
+    { name: "[2, 3, 4, 4]", inputs: [...pair(595, [2, 3, 4, 4]), ...affine(597, 3), ...stats(599, 3)], attrs: { epsilon: 1e-5 }, accumulation: 32 },
+    { name: "large [8, 16, 14, 14]", inputs: [...pair(601, [8, 16, 14, 14]), ...affine(603, 16), ...stats(605, 16)], attrs: { epsilon: 1e-5 }, accumulation: 1568 },
+  ];
+}
