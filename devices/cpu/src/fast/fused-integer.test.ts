@@ -1,15 +1,11 @@
-import assert from "node:assert/strict";
-import { after, test } from "node:test";
-import { type Attrs, type DType } from "@polychip/hal";
-import { CpuDevice } from "../device.ts";
-import { fusedChecksOnOneAndThreeThreads, program } from "../fused-test-helpers.ts";
-import { runOp, type HostInput } from "../testing.ts";
+import { test } from "node:test";
+import type { DType } from "@polychip/hal";
+import { program, wasmEqualsJavaScript } from "../fused-test-helpers.ts";
+import type { HostInput } from "../testing.ts";
 import { randomValues } from "../test-utils.ts";
 import { fusedRunsInWasm } from "./fused.ts";
 
-const checks = fusedChecksOnOneAndThreeThreads();
-const javascript = new CpuDevice({ wasm: false });
-after(() => javascript.dispose());
+const assertWasmEqualsJavaScript = wasmEqualsJavaScript(fusedRunsInWasm);
 
 /** `n` values: the edge cases in turn, every third element, random ones of magnitude `scale` between. */
 function values(seed: number, n: number, edges: readonly number[], scale: number, dtype: DType): number[] {
@@ -24,30 +20,6 @@ function values(seed: number, n: number, edges: readonly number[], scale: number
 }
 
 const tensor = (dtype: DType, shape: number[], data: number[]): HostInput => ({ values: data, shape, dtype });
-
-/**
- * The program runs in the WASM loop, and its outputs equal bit for bit both the unfused eager ops
- * (one thread and three) and the generated JavaScript loop (a device without WASM).
- */
-function assertWasmEqualsJavaScript(attrs: Attrs, inputs: HostInput[]): void {
-  assert.ok(
-    fusedRunsInWasm(
-      attrs,
-      inputs.map((i) => ({ shape: i.shape, dtype: i.dtype! })),
-    ),
-    `runs in WASM: ${String(attrs.program)}`,
-  );
-  const js = runOp("fused", inputs, attrs, { device: javascript });
-  for (const { assertSameBits } of checks) {
-    const wasm = assertSameBits(attrs, inputs);
-    wasm.forEach((out, m) => {
-      for (let i = 0; i < out.values.length; i++) {
-        const [a, e] = [out.values[i]!, js[m]!.values[i]!];
-        if (!Object.is(a, e)) assert.fail(`output ${m} element ${i}: WASM ${a}, JavaScript ${e} (${String(attrs.program)})`);
-      }
-    });
-  }
-}
 
 const FLOAT_EDGES = [NaN, Infinity, -Infinity, 0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 127.5, 128, -128.5, -129, 254.5, 255.5, 256, -1e-30, 1e30];
 const INT32_EDGES = [0, 1, -1, 2147483647, -2147483648, 2147483646, -2147483647, 16777217, -16777217, 33554435, 255, 256, -128, 127, -129, 128];

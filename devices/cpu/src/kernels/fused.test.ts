@@ -211,8 +211,9 @@ test("programs with other dtypes or ops outside single IEEE or integer operation
   const i = [{ shape: [4], dtype: "int32" as DType }];
   assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), f), false);
   assert.equal(fusedRunsInWasm(program([{ op: "div", args: [0, 0] }], [1]), i), false);
-  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "float16" }]), false);
-  assert.equal(fusedRunsInWasm(program([{ op: "cast", args: [0], to: "float16" }], [1]), i), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), [{ shape: [4], dtype: "float16" }]), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "mod", args: [0, 0] }], [1]), i), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "float16" }]), true);
   assert.equal(fusedRunsInWasm(program([{ op: "cast", args: [0], to: "int32" }], [1]), f), true);
   assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), i), true);
   assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), f), true);

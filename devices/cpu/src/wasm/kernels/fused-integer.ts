@@ -1,7 +1,8 @@
 /**
  * The integer side of the fused WASM loop (wasm/kernels/fused.ts): int32, uint8 and int8 values
  * and the casts between them and float32 / bool, matching the generated JavaScript
- * (kernels/fused-codegen.ts) bit for bit.
+ * (kernels/fused-codegen.ts) bit for bit; and the loop's loads and stores for every dtype it takes
+ * (float16 through fused-half.ts).
  *
  * An integer value lives in an i32x4, one element per lane, always already wrapped to its dtype
  * (uint8 in 0..255, int8 in -128..127), as the JavaScript stores each step into its typed array:
@@ -12,18 +13,19 @@
 import type { DType, FusedStep } from "@polychip/hal";
 import type { Code } from "../encoder.ts";
 import { f32x4, get, i16x8, i32, i32x4, set, v128 } from "../instructions.ts";
+import { loadFourHalves, loadOneHalf, storeFourHalves, storeOneHalf } from "./fused-half.ts";
 
 /** Code for one step from its arguments' code (local reads, so they may be repeated); `temp` is a scratch v128 local. */
 export type VectorForm = (args: Code[], temp: number) => Code;
 
-/** The dtypes the fused WASM loop stores and loads. */
-export const LOOP_DTYPES: ReadonlySet<DType> = new Set<DType>(["float32", "bool", "int32", "uint8", "int8"]);
+/** The dtypes the fused WASM loop stores and loads (float16 through fused-half.ts). */
+export const LOOP_DTYPES: ReadonlySet<DType> = new Set<DType>(["float32", "float16", "bool", "int32", "uint8", "int8"]);
 
 const INTEGERS: ReadonlySet<DType> = new Set<DType>(["int32", "uint8", "int8"]);
 export const isLoopInteger = (dtype: DType): boolean => INTEGERS.has(dtype);
 
-/** Bytes per element in memory: 4 for float32/int32, 1 for bool/uint8/int8. */
-export const elementBytes = (dtype: DType): number => (dtype === "float32" || dtype === "int32" ? 4 : 1);
+/** Bytes per element in memory: 4 for float32/int32, 2 for float16, 1 for bool/uint8/int8. */
+export const elementBytes = (dtype: DType): number => (dtype === "float32" || dtype === "int32" ? 4 : dtype === "float16" ? 2 : 1);
 
 const splat = (v: number): Code => i32x4.splat(i32.const(v));
 const ZERO = (): Code => splat(0);
@@ -38,6 +40,8 @@ export function integerConstValue(value: number, to: DType): number {
 /** Four elements at `addr` as lanes: float32 as f32x4, bool as a lane mask, integers sign- or zero-extended. */
 export function loadFour(dtype: DType, addr: Code): Code {
   switch (dtype) {
+    case "float16":
+      return loadFourHalves(addr);
     case "float32":
     case "int32":
       return v128.load(addr);
@@ -54,6 +58,8 @@ export function loadFour(dtype: DType, addr: Code): Code {
 /** One element at `addr` in every lane, as loadFour would have it. */
 export function loadOne(dtype: DType, addr: Code): Code {
   switch (dtype) {
+    case "float16":
+      return loadOneHalf(addr);
     case "float32":
     case "int32":
       return v128.load32Splat(addr);
@@ -72,14 +78,16 @@ const lowBytes = (v: Code): Code => v128.shuffle(v, v, [0, 4, 8, 12, 0, 4, 8, 12
 /** A bool lane mask (all ones or zero) as 0/1 lanes. */
 const maskToOnes = (v: Code): Code => v128.and(v, splat(1));
 
-/** Stores the four lanes of `v` at `addr`. */
-export function storeFour(dtype: DType, addr: Code, v: Code): Code {
+/** Stores the four lanes of `v` at `addr`; `temp` is the first of three scratch v128 locals. */
+export function storeFour(dtype: DType, addr: Code, v: Code, temp: number): Code {
+  if (dtype === "float16") return storeFourHalves(addr, v, temp);
   if (elementBytes(dtype) === 4) return v128.store(addr, v);
   return v128.store32Lane(addr, lowBytes(dtype === "bool" ? maskToOnes(v) : v), 0);
 }
 
-/** Stores lane 0 of `v` at `addr`. */
-export function storeOne(dtype: DType, addr: Code, v: Code): Code {
+/** Stores lane 0 of `v` at `addr`; `temp` as for storeFour. */
+export function storeOne(dtype: DType, addr: Code, v: Code, temp: number): Code {
+  if (dtype === "float16") return storeOneHalf(addr, v, temp);
   if (elementBytes(dtype) === 4) return v128.store32Lane(addr, v, 0);
   return v128.store8Lane(addr, dtype === "bool" ? maskToOnes(v) : v, 0);
 }

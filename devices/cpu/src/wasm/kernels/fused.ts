@@ -17,11 +17,12 @@
  * programForms / constInit also give scalar forms, for the float32 GEMM epilogue's tail
  * (gemm-epilogue.ts); wasmCanRun says which programs that epilogue can take.
  */
-import type { DType, FusedStep, TensorMeta } from "@polychip/hal";
+import { float16BitsToFloat32, float32ToFloat16Bits, type DType, type FusedStep, type TensorMeta } from "@polychip/hal";
 import { ModuleBuilder, type Code } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { f32, f32x4, get, i32, i32x4, inc, minS, select, set, v128, whileLoop } from "../instructions.ts";
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "./elementwise.ts";
+import { roundToHalf } from "./fused-half.ts";
 import { elementBytes, integerConstValue, integerForm, loadFour, loadOne, LOOP_DTYPES, storeFour, storeOne, type VectorForm } from "./fused-integer.ts";
 
 const BIT_OPS = ["isNaN", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "where", "cast", "const"];
@@ -117,28 +118,42 @@ function castForms(from: DType, to: DType): { v: Form; s: Form } {
   return { v: ([a]) => v128.and(a!, i32x4.splat(i32.const(ONE_BITS))), s: ([a]) => select(f32.const(1), f32.const(0), a!) };
 }
 
-/** A float32/bool step's vector form (fused.ts's own), or an integer one (fused-integer.ts); undefined: the loop has none. */
+/** Ops whose float result from float16 arguments is already a float16: no rounding to half after them. */
+const EXACT_IN_HALF = new Set(["maximum", "minimum", "neg", "abs", "relu", "floor", "ceil", "round", "where"]);
+
+/** float16 values are float32 lanes in the loop: forms are chosen as for float32, then a float16 result is rounded. */
+const laneType = (dtype: DType): DType => (dtype === "float16" ? "float32" : dtype);
+
+/**
+ * A step's vector form: float32/bool ones are fused.ts's own, integer ones fused-integer.ts's, and
+ * a float16 result is the float32 result rounded to half (fused-half.ts). Undefined: the loop has none.
+ */
 function vectorForm(step: FusedStep, steps: readonly FusedStep[], types: readonly TensorMeta[], k: number): VectorForm | undefined {
   const inputs = types.length - steps.length;
-  const argTypes = step.args.map((a) => types[a]!.dtype);
-  const out = types[inputs + k]!.dtype;
+  const argTypes = step.args.map((a) => laneType(types[a]!.dtype));
+  const out = laneType(types[inputs + k]!.dtype);
+  let form: VectorForm | undefined;
   if ([...argTypes, out].every((t) => t === "float32" || t === "bool")) {
-    if (isSquare(step, steps, inputs)) return ([a]) => f32x4.mul(a!, a!);
-    return WASM_FUSED_OPS.has(step.op) ? stepForms(step, argTypes).v : undefined;
-  }
-  return integerForm(step, argTypes, out);
+    if (isSquare(step, steps, inputs)) form = ([a]) => f32x4.mul(a!, a!);
+    // A cast's target as a lane type too: float32 → float16 is the float32 value, rounded below.
+    else form = WASM_FUSED_OPS.has(step.op) ? stepForms(step.op === "cast" ? { ...step, to: out } : step, argTypes).v : undefined;
+  } else form = integerForm(step, argTypes, out);
+  if (!form || types[inputs + k]!.dtype !== "float16" || EXACT_IN_HALF.has(step.op)) return form;
+  const unrounded = form;
+  return (args, temp) => roundToHalf(unrounded(args, temp), temp);
 }
 
-/** Whether the loop can run a program with these value types: float32, bool, int32, uint8 and int8, each step with a vector form. */
+/** Whether the loop can run a program with these value types (LOOP_DTYPES), each step with a vector form. */
 export function loopCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
   return types.every((m) => LOOP_DTYPES.has(m.dtype)) && steps.every((s, k) => s.op === "const" || vectorForm(s, steps, types, k) !== undefined);
 }
 
-/** A const step's vector local: a float32 splat, a bool lane mask, or an integer as its dtype stores it. */
+/** A const step's vector local: a float32 splat (a float16 one rounded as the JavaScript stores it), a bool lane mask, or an integer as its dtype stores it. */
 function vectorConst(s: FusedStep): Code {
   const to = s.to ?? "float32";
   if (to === "bool") return i32x4.splat(i32.const(s.value ? -1 : 0));
   if (to === "float32") return f32x4.const(s.value!);
+  if (to === "float16") return f32x4.const(float16BitsToFloat32(float32ToFloat16Bits(s.value!)));
   return i32x4.splat(i32.const(integerConstValue(s.value!, to)));
 }
 
@@ -167,12 +182,16 @@ export function fusedModuleBytes(
   defineFunction(mod, "run", { params: i32Params(...fusedParamNames(N, outputs.length)) }, (p, fn) => {
     const param = (name: string) => (p as Record<string, number>)[name]!;
     const vec = locals(fn, "v128", types.length);
-    const [vt] = locals(fn, "v128", 1) as [number];
+    // Scratch for the forms: vt, vt + 1 and vt + 2 (the float16 rounding uses the last two).
+    const [vt] = locals(fn, "v128", 3) as [number];
     const [i, n, row, last, rowTable] = locals(fn, "i32", 5) as [number, number, number, number, number];
     const inPtr = locals(fn, "i32", N);
     const outPtr = locals(fn, "i32", outputs.length);
     /** Address of element i of a row of value k's dtype starting at `base`. */
-    const at = (base: number, k: number): Code => i32.add(get(base), elementBytes(dtype(k)) === 1 ? get(i) : i32.shl(get(i), i32.const(2)));
+    const at = (base: number, k: number): Code => {
+      const shift = Math.log2(elementBytes(dtype(k)));
+      return i32.add(get(base), shift === 0 ? get(i) : i32.shl(get(i), i32.const(shift)));
+    };
     const forms = steps.map((s, k) => (s.op === "const" ? undefined : vectorForm(s, steps, types, k)));
 
     // Four elements per step; the tail runs the same lane code on one element (loaded into every lane, lane 0 stored).
@@ -196,7 +215,7 @@ export function fusedModuleBytes(
       }),
       ...outputs.map((o, m) => {
         const addr = at(outPtr[m]!, o);
-        return four ? storeFour(dtype(o), addr, get(vec[o]!)) : storeOne(dtype(o), addr, get(vec[o]!));
+        return four ? storeFour(dtype(o), addr, get(vec[o]!), vt) : storeOne(dtype(o), addr, get(vec[o]!), vt);
       }),
     ];
 
