@@ -143,9 +143,14 @@ function vectorForm(step: FusedStep, steps: readonly FusedStep[], types: readonl
   return (args, temp) => roundToHalf(unrounded(args, temp), temp);
 }
 
+/** Whether the loop has a form for step k of a program with these value types (a const always has one). */
+export function stepRunsInLoop(steps: readonly FusedStep[], types: readonly TensorMeta[], k: number): boolean {
+  return steps[k]!.op === "const" || vectorForm(steps[k]!, steps, types, k) !== undefined;
+}
+
 /** Whether the loop can run a program with these value types (LOOP_DTYPES), each step with a vector form. */
 export function loopCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
-  return types.every((m) => LOOP_DTYPES.has(m.dtype)) && steps.every((s, k) => s.op === "const" || vectorForm(s, steps, types, k) !== undefined);
+  return types.every((m) => LOOP_DTYPES.has(m.dtype)) && steps.every((_, k) => stepRunsInLoop(steps, types, k));
 }
 
 /** A const step's vector local: a float32 splat (a float16 one rounded as the JavaScript stores it), a bool lane mask, or an integer as its dtype stores it. */
