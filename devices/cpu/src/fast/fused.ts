@@ -165,7 +165,7 @@ export function fastFused(reference: CpuKernel): CpuRegistration {
 }
 
 /**
- * What `polychip compile --report` prints for a fused program on the cpu: a float32 program that
+ * What `polychip compile --report` prints for a fused program on the cpu: a program that
  * runs as a generated WebAssembly SIMD module is named with the module's size and shown as the
  * JavaScript it is equivalent to; any other program is the JavaScript that runs.
  */

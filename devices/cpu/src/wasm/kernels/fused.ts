@@ -1,13 +1,13 @@
 /**
- * A WebAssembly module for one `fused` program over float32, bool, int32, uint8 and int8 values
- * whose ops are single IEEE operations or exact integer / bit operations: arithmetic (add, sub,
- * mul, div, maximum, minimum, neg, abs, sqrt, reciprocal, floor, ceil, round, relu, pow by a const
- * 2), comparisons, isNaN, logical ops, where, casts, and consts (the integer forms and casts are in
- * fused-integer.ts). Each float step is one correctly rounded f32 operation, so the result equals
- * the reference (float64, rounded once) bit for bit.
+ * A WebAssembly module for one `fused` program over float32, float16, bool, int32, uint8 and int8
+ * values whose ops are single IEEE operations or exact integer / bit operations: arithmetic (add,
+ * sub, mul, div, maximum, minimum, neg, abs, sqrt, reciprocal, floor, ceil, round, relu, pow by a
+ * const 2), comparisons, isNaN, logical ops, where, casts, and consts (the integer forms and casts
+ * are in fused-integer.ts, the float16 rounding in fused-half.ts). Each float step is one correctly
+ * rounded f32 operation, so the result equals the reference (float64, rounded once) bit for bit.
  *
- * Values live in v128 locals: float32 as f32x4, bool as an i32x4 lane mask (all ones or zero),
- * integers as i32x4 lanes. The output is walked as rows (fast/rows.ts planRows), the way the binary
+ * Values live in v128 locals: float32 and float16 as f32x4, bool as an i32x4 lane mask (all ones
+ * or zero), integers as i32x4 lanes. The output is walked as rows (fast/rows.ts planRows), the way the binary
  * elementwise kernels broadcast: each input either advances along the row (vector loads) or is
  * constant along it (a broadcast row or a single element, splatted once per row). Each row does
  * four outputs per step, then a tail of one element per step through the same lane code. Exported
