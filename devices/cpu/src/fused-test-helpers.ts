@@ -98,3 +98,27 @@ export function fusedChecksOnOneAndThreeThreads(): ReturnType<typeof fusedChecks
   after(() => Promise.all(devices.map((d) => d.dispose())));
   return devices.map(fusedChecks);
 }
+
+/**
+ * A check that a program runs in the WASM loop (`runsInWasm`, fast/fused.ts's fusedRunsInWasm) and
+ * equals bit for bit both the unfused eager ops (one thread and three) and the generated
+ * JavaScript loop (a device without WASM). Its devices are disposed after the calling file's tests.
+ */
+export function wasmEqualsJavaScript(runsInWasm: (attrs: Attrs, inputs: readonly { shape: readonly number[]; dtype: DType }[]) => boolean) {
+  const checks = fusedChecksOnOneAndThreeThreads();
+  const javascript = new CpuDevice({ wasm: false });
+  after(() => javascript.dispose());
+  return (attrs: Attrs, inputs: HostInput[]): void => {
+    const metas = inputs.map((i) => ({ shape: i.shape, dtype: i.dtype ?? ("float32" as DType) }));
+    assert.ok(runsInWasm(attrs, metas), `runs in WASM: ${String(attrs.program)}`);
+    const js = runOp("fused", inputs, attrs, { device: javascript });
+    for (const { assertSameBits } of checks) {
+      assertSameBits(attrs, inputs).forEach((out, m) => {
+        for (let i = 0; i < out.values.length; i++) {
+          const [a, e] = [out.values[i]!, js[m]!.values[i]!];
+          if (!Object.is(a, e)) assert.fail(`output ${m} element ${i}: WASM ${a}, JavaScript ${e} (${String(attrs.program)})`);
+        }
+      });
+    }
+  };
+}

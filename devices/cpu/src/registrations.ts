@@ -17,7 +17,7 @@ export const cpuKernels: CpuRegistration[] = [
   ...referenceKernels,
   ...fastKernels(referenceKernels),
   ...batchNormTrainingKernels(() => cpuKernels),
-  // float16 runs its GEMM through float32 copies (fast/half.ts) and the program on the reference `fused`, which is one pass.
+  // float16 runs its GEMM through float32 copies (fast/half.ts) and the program on the `fused` kernel (the WASM loop where it can), one pass.
   // float32 conv and matmul epilogues run the program in the GEMM's micro-kernel where they can (fast/matmul-epilogue.ts).
   ...withInLoopEpilogues(
     epilogueKernels(

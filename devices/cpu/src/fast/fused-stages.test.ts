@@ -55,7 +55,7 @@ test("a batch-norm-like program ending in erf splits into a WASM stage and a Jav
   );
 });
 
-test("staging does not apply to programs that run whole in WASM, have no WASM step, output a constant, or hold other dtypes", () => {
+test("staging does not apply to programs that run whole in WASM, have no WASM step, or output a constant", () => {
   const add = program([{ op: "add", args: [0, 0] }], [1]);
   assert.equal(stagesOf(add, [[4]], [true]), undefined);
   const sine = program([{ op: "sin", args: [0] }], [1]);
@@ -69,11 +69,41 @@ test("staging does not apply to programs that run whole in WASM, have no WASM st
     [2, 3],
   );
   assert.equal(stagesOf(constOut, [[4]], [true]), undefined, "an output that is a constant");
-  const { steps, outputs } = parseFusedProgram(bnErf, 3);
-  assert.equal(
-    planStages(steps, outputs, fusedValueTypes(steps, [f32([4], "float16"), f32([4], "float16"), f32([4], "float16")]), [true, true, true]),
-    undefined,
+});
+
+test("a MatMulInteger product's GELU (int32 cast and rescale in WASM, erf in JavaScript) runs in stages equal to the unfused ops", () => {
+  const c = (value: number) => ({ op: "const", args: [], value });
+  const attrs = program(
+    [
+      c(Math.SQRT2), // 3
+      c(1), // 4
+      c(0.5), // 5
+      { op: "cast", args: [0], to: "float32" }, // 6
+      { op: "mul", args: [6, 1] }, // 7
+      { op: "add", args: [2, 7] }, // 8
+      { op: "div", args: [8, 3] }, // 9
+      { op: "erf", args: [9] }, // 10
+      { op: "add", args: [10, 4] }, // 11
+      { op: "mul", args: [8, 11] }, // 12
+      { op: "mul", args: [12, 5] }, // 13
+    ],
+    [13],
   );
+  const inputs = [input(1, [41, 1152], "int32"), input(2, [], "float32", 1e-4), input(3, [1152])];
+  const { steps, outputs } = parseFusedProgram(attrs, 3);
+  const stages = planStages(steps, outputs, fusedValueTypes(steps, inputs.map((i) => f32([...i.shape], i.dtype))), [true, true, true]);
+  assert.deepEqual(
+    stages?.map((s) => s.wasm),
+    [true, false, true],
+  );
+  assertSameBitsEverywhere(attrs, inputs);
+});
+
+test("a float16 program with a sigmoid runs in stages equal to the unfused ops", () => {
+  const { steps, outputs } = parseFusedProgram(bnSigmoid, 3);
+  const inputs = [input(4, [64, 301], "float16"), input(5, [301], "float16"), input(6, [301], "float16")];
+  assert.ok(planStages(steps, outputs, fusedValueTypes(steps, inputs.map((i) => f32([...i.shape], i.dtype))), [true, true, true]));
+  assertSameBitsEverywhere(bnSigmoid, inputs);
 });
 
 test("constants are repeated in each stage that reads them instead of being stored", () => {

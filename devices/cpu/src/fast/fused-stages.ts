@@ -1,5 +1,5 @@
 /**
- * A float32 program with steps the WASM loop lacks (exp, tanh, sigmoid, erf, log, ...) split into
+ * A program with steps the WASM loop lacks (exp, tanh, sigmoid, erf, log, integer division, ...) split into
  * stages: runs of WASM steps (SIMD, threaded, any row broadcast) and runs of the other steps (the
  * generated JavaScript over contiguous inputs, its fast flat loop). Every value a later stage reads
  * is stored in a contiguous buffer of the output's shape, exactly as the unfused op would have
@@ -7,7 +7,8 @@
  * unfused kernels do, with fewer buffers.
  */
 import type { FusedStep, TensorMeta } from "@polychip/hal";
-import { stepRunsInWasm } from "../wasm/kernels/fused.ts";
+import { stepRunsInLoop } from "../wasm/kernels/fused.ts";
+import { LOOP_DTYPES } from "../wasm/kernels/fused-integer.ts";
 
 /**
  * One stage: a program of its own. Values are named globally: the program's inputs 0..N-1, its
@@ -27,7 +28,7 @@ export const copyOf = (k: number): number => -1 - k;
 
 /**
  * The stages of a program over `types` (inputs, then steps), or undefined when staging does not
- * apply: some value is neither float32 nor bool, an output is an input or a constant, or every step (or
+ * apply: some value has a dtype the loop does not load (LOOP_DTYPES), an output is an input or a constant, or every step (or
  * none) runs in WASM. `flat[k]`: input k can be read by the JavaScript loop as it is (contiguous
  * with the output, or a single element); a JavaScript stage reads any other input from a copy that
  * a WASM stage before it makes. Constants are repeated in each stage that uses them.
@@ -40,12 +41,12 @@ export function planStages(
 ): FusedStage[] | undefined {
   const N = flat.length;
   const isConst = (v: number) => v >= N && steps[v - N]!.op === "const";
-  if (!types.every((m) => m.dtype === "float32" || m.dtype === "bool") || outputs.some((o) => o < N || isConst(o))) return undefined;
+  if (!types.every((m) => LOOP_DTYPES.has(m.dtype)) || outputs.some((o) => o < N || isConst(o))) return undefined;
   // Steps no output depends on are dropped: a stage of them would write nothing.
   const live = new Set<number>(outputs);
   for (let k = steps.length - 1; k >= 0; k--) if (live.has(N + k)) for (const a of steps[k]!.args) live.add(a);
   const work = steps.map((_, k) => k).filter((k) => !isConst(N + k) && live.has(N + k));
-  const inWasm = (k: number) => stepRunsInWasm(steps[k]!, steps, N);
+  const inWasm = (k: number) => stepRunsInLoop(steps, types, k);
   if (work.every(inWasm) || !work.some(inWasm)) return undefined;
 
   // Each stage takes, in program order, every remaining step of its kind whose args are ready.

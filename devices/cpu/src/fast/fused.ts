@@ -1,10 +1,11 @@
-import { contiguousStrides, dtypeBytes, fusedOutputShape, fusedValueTypes, isContiguous, parseFusedProgram, type Attrs, type TensorMeta } from "@polychip/hal";
+import { contiguousStrides, dtypeBytes, fusedOutputShape, fusedValueTypes, isContiguous, parseFusedProgram, type Attrs, type DType, type TensorMeta } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { GeneratedModule, WasmRuntime } from "../runtime/runtime.ts";
 import type { CpuView } from "../views.ts";
 import { fusedKernelSource } from "../kernels/fused.ts";
-import { fusedModuleBytes, wasmCanRun } from "../wasm/kernels/fused.ts";
+import { fusedModuleBytes, loopCanRun } from "../wasm/kernels/fused.ts";
+import { LOOP_DTYPES } from "../wasm/kernels/fused-integer.ts";
 import { runStaged } from "./fused-staged-run.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
@@ -29,15 +30,15 @@ function rowPlanOf(inputs: readonly FusedInput[]): RowPlan | undefined {
 }
 
 /**
- * Whether the program runs as WASM: every value float32 or bool, every op a single IEEE or bit
- * operation (see wasm/kernels/fused.ts), and every input either advancing with the output or
+ * Whether the program runs as WASM: every value float32, bool, int32, uint8 or int8, every op a
+ * single IEEE, integer or bit operation (see wasm/kernels/fused.ts), and every input either advancing with the output or
  * broadcast along its rows (any mix of full tensors, broadcast rows such as [1,C,1,1] or [C], and
  * single elements; inputs without strides count as contiguous). Programs with other ops or
  * transposed inputs run the generated JavaScript.
  */
 export function fusedRunsInWasm(attrs: Attrs, inputs: readonly FusedInput[]): boolean {
   const { steps } = parseFusedProgram(attrs, inputs.length);
-  return wasmCanRun(steps, fusedValueTypes(steps, inputs)) && rowPlanOf(inputs) !== undefined;
+  return loopCanRun(steps, fusedValueTypes(steps, inputs)) && rowPlanOf(inputs) !== undefined;
 }
 
 /**
@@ -64,7 +65,7 @@ function moduleFor(attrs: Attrs, inputs: readonly CpuView[], rowConstant: readon
   if (module === undefined) {
     const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
     const types = fusedValueTypes(steps, inputs);
-    module = wasmCanRun(steps, types) ? rt.loadModule(fusedModuleBytes(steps, outputs, types, rowConstant, rt.shared)) : null;
+    module = loopCanRun(steps, types) ? rt.loadModule(fusedModuleBytes(steps, outputs, types, rowConstant, rt.shared)) : null;
     if (compiled.size >= MAX_CACHED) {
       const [oldKey, old] = compiled.entries().next().value!;
       compiled.delete(oldKey);
@@ -93,7 +94,7 @@ interface FusedLaunch {
 /** Launches by attrs object and layouts (false: the WASM loop declines these layouts). */
 const launches = new LayoutMemo<FusedLaunch | false>();
 
-const wasmType = (dtype: string) => dtype === "float32" || dtype === "bool";
+const wasmType = (dtype: DType) => LOOP_DTYPES.has(dtype);
 
 /** The launch for these layouts, or false when the program or the layouts are not for the WASM loop. */
 function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime): FusedLaunch | false {
@@ -155,12 +156,12 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   return true;
 }
 
-/** `fused` on float32 and bool values in WASM when it can, in stages when a large program can be split, else the generated JavaScript kernel. */
+/** `fused` on float32, bool and integer values in WASM when it can, in stages when a large program can be split, else the generated JavaScript kernel. */
 export function fastFused(reference: CpuKernel): CpuRegistration {
   return {
     device: "cpu",
     op: "fused",
-    dtypes: ["float32", "bool"],
+    dtypes: [...LOOP_DTYPES],
     kernel: (call, device) => {
       const path = fastPathOf(device);
       if (path && (runFused(call, path) || runStaged(call, path, device, reference, runFused))) return;
@@ -170,7 +171,7 @@ export function fastFused(reference: CpuKernel): CpuRegistration {
 }
 
 /**
- * What `polychip compile --report` prints for a fused program on the cpu: a float32 program that
+ * What `polychip compile --report` prints for a fused program on the cpu: a program that
  * runs as a generated WebAssembly SIMD module is named with the module's size and shown as the
  * JavaScript it is equivalent to; any other program is the JavaScript that runs.
  */

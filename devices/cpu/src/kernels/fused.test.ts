@@ -206,11 +206,17 @@ test("compares, logical ops, where and bool casts run in WASM too, bool inputs a
   assertSameBits(attrs, [input(44, [6]), input(45, [1]), input(46, [6], "bool"), input(47, [6], "bool")]);
 });
 
-test("programs with other dtypes or ops outside single IEEE operations stay in JavaScript", () => {
+test("programs with other dtypes or ops outside single IEEE or integer operations stay in JavaScript", () => {
   const f = [{ shape: [4], dtype: "float32" as DType }];
+  const i = [{ shape: [4], dtype: "int32" as DType }];
   assert.equal(fusedRunsInWasm(program([{ op: "erf", args: [0] }], [1]), f), false);
-  assert.equal(fusedRunsInWasm(program([{ op: "cast", args: [0], to: "int32" }], [1]), f), false);
-  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "int32" }]), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), f), true);
+  assert.equal(fusedRunsInWasm(program([{ op: "div", args: [0, 0] }], [1]), i), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), [{ shape: [4], dtype: "float16" }]), false, "exp rounded to float32 then to half could differ from one rounding to half");
+  assert.equal(fusedRunsInWasm(program([{ op: "mod", args: [0, 0] }], [1]), i), false);
+  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "float16" }]), true);
+  assert.equal(fusedRunsInWasm(program([{ op: "cast", args: [0], to: "int32" }], [1]), f), true);
+  assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), i), true);
   assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), f), true);
   assert.equal(fusedWasmModule(program([{ op: "erf", args: [0] }], [1]), f), undefined);
   const bytes = fusedWasmModule(program([{ op: "add", args: [0, 0] }], [1]), f)!;

@@ -48,8 +48,12 @@ export const i32 = {
   load: (addr: Code, offset = 0): Code => [addr, 0x28, ...memarg(2, offset)],
   load8u: (addr: Code, offset = 0): Code => [addr, 0x2d, ...memarg(0, offset)],
   load8s: (addr: Code, offset = 0): Code => [addr, 0x2c, ...memarg(0, offset)],
+<<<<<<< HEAD
   load16s: (addr: Code, offset = 0): Code => [addr, 0x2e, ...memarg(1, offset)],
   store16: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3b, ...memarg(1, offset)],
+=======
+  load16u: (addr: Code, offset = 0): Code => [addr, 0x2f, ...memarg(1, offset)],
+>>>>>>> s14-fusedint
   store: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x36, ...memarg(2, offset)],
   store8: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3a, ...memarg(0, offset)],
   eqz: unary(0x45),
@@ -167,6 +171,8 @@ export const v128 = {
   load64Zero: (addr: Code, offset = 0): Code => [addr, simd(0x5d), ...memarg(3, offset)],
   load32Zero: (addr: Code, offset = 0): Code => [addr, simd(0x5c), ...memarg(2, offset)],
   store: (addr: Code, value: Code, offset = 0): Code => [addr, value, simd(0x0b), ...memarg(4, offset)],
+  store8Lane: (addr: Code, value: Code, lane: number, offset = 0): Code => [addr, value, simd(0x58), ...memarg(0, offset), lane],
+  store16Lane: (addr: Code, value: Code, lane: number, offset = 0): Code => [addr, value, simd(0x59), ...memarg(1, offset), lane],
   store32Lane: (addr: Code, value: Code, lane: number, offset = 0): Code => [addr, value, simd(0x5a), ...memarg(2, offset), lane],
   store64Lane: (addr: Code, value: Code, lane: number, offset = 0): Code => [addr, value, simd(0x5b), ...memarg(3, offset), lane],
   const: (bytes: readonly number[]): Code => [simd(0x0c), ...bytes],
@@ -240,6 +246,15 @@ export const i32x4 = {
   extractLane: (v: Code, lane: number): Code => [v, simd(0x1b), lane],
   eq: simdBinary(0x37),
   gt_s: simdBinary(0x3b),
+  lt_s: simdBinary(0x39),
+  le_s: simdBinary(0x3d),
+  ge_s: simdBinary(0x3f),
+  abs: simdUnary(0xa0),
+  neg: simdUnary(0xa1),
+  min_s: simdBinary(0xb6),
+  max_s: simdBinary(0xb8),
+  /** Sign-extends the low four i16 lanes to i32. */
+  extend_low_i16x8_s: simdUnary(0xa7),
   add: simdBinary(0xae),
   sub: simdBinary(0xb1),
   mul: simdBinary(0xb5),
@@ -269,7 +284,12 @@ export const i64x2 = {
 };
 
 export const i16x8 = {
+<<<<<<< HEAD
   sub: simdBinary(0x91),
+=======
+  /** Sign-extends the low eight i8 lanes to i16. */
+  extend_low_i8x16_s: simdUnary(0x87),
+>>>>>>> s14-fusedint
   /** Zero-extends the low eight u8 lanes to u16. */
   extend_low_i8x16_u: simdUnary(0x89),
   /** Saturating narrow of two i32x4 into eight u16 lanes. */

@@ -1,25 +1,33 @@
 /**
- * A WebAssembly module for one `fused` program over float32 and bool values whose ops are single
- * IEEE operations or exact bit operations: arithmetic (add, sub, mul, div, maximum, minimum, neg,
- * abs, sqrt, reciprocal, floor, ceil, round, relu, pow by a const 2), comparisons, isNaN, logical
- * ops, where, casts between float32 and bool, and consts. Each float step is one correctly rounded f32 operation,
- * so the result equals the reference (float64, rounded once) bit for bit. exp, sigmoid and tanh
- * call float64 functions that return Math's doubles (../fused-math.ts), rounded once as well.
+ * A WebAssembly module for one `fused` program over float32, float16, bool, int32, uint8 and int8
+ * values whose ops are single IEEE operations or exact integer / bit operations: arithmetic (add,
+ * sub, mul, div, maximum, minimum, neg, abs, sqrt, reciprocal, floor, ceil, round, relu, pow by a
+ * const 2), comparisons, isNaN, logical ops, where, casts, and consts (the integer forms and casts
+ * are in fused-integer.ts, the float16 rounding in fused-half.ts). Each float step is one correctly
+ * rounded f32 operation, so the result equals the reference (float64, rounded once) bit for bit.
+ * exp, sigmoid and tanh call float64 functions that return Math's doubles (../fused-math.ts),
+ * rounded once as well (to float32 only: rounding to float32 and then to half could differ from
+ * one rounding to half, so a float16 result of those stays in JavaScript).
  *
- * Values live in locals: float32 as f32x4 / f32, bool as an i32x4 lane mask (all ones or zero) /
- * an i32 0 or 1. The output is walked as rows (fast/rows.ts planRows), the way the binary
+ * Values live in v128 locals: float32 and float16 as f32x4, bool as an i32x4 lane mask (all ones
+ * or zero), integers as i32x4 lanes. The output is walked as rows (fast/rows.ts planRows), the way the binary
  * elementwise kernels broadcast: each input either advances along the row (vector loads) or is
  * constant along it (a broadcast row or a single element, splatted once per row). Each row does
- * four outputs per step, then a scalar tail. Exported `run(in0.., out0.., total, rowLen, rows,
- * table, rowsPerChunk, chunk0, chunk1, scratch)`: byte addresses, then a chunk of rows in the
- * calling convention of the worker pool.
+ * four outputs per step, then a tail of one element per step through the same lane code. Exported
+ * `run(in0.., out0.., total, rowLen, rows, table, rowsPerChunk, chunk0, chunk1, scratch)`: byte
+ * addresses, then a chunk of rows in the calling convention of the worker pool.
+ *
+ * programForms / constInit also give scalar forms, for the float32 GEMM epilogue's tail
+ * (gemm-epilogue.ts); wasmCanRun says which programs that epilogue can take.
  */
-import type { DType, FusedStep, TensorMeta } from "@polychip/hal";
+import { float16BitsToFloat32, float32ToFloat16Bits, type DType, type FusedStep, type TensorMeta } from "@polychip/hal";
 import { ModuleBuilder, type Code } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
-import { f32, f32x4, get, i16x8, i32, i32x4, inc, minS, select, set, v128, whileLoop } from "../instructions.ts";
-import { BINARY_OPS, COMPARE_OPS, maskToBytes, UNARY_OPS } from "./elementwise.ts";
+import { f32, f32x4, get, i32, i32x4, inc, minS, select, set, v128, whileLoop } from "../instructions.ts";
+import { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from "./elementwise.ts";
 import { FUSED_MATH_OPS, fusedMathForms, type MathForm } from "../fused-math.ts";
+import { roundToHalf } from "./fused-half.ts";
+import { elementBytes, integerConstValue, integerForm, loadFour, loadOne, LOOP_DTYPES, storeFour, storeOne, type VectorForm } from "./fused-integer.ts";
 
 const BIT_OPS = ["isNaN", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "where", "cast", "const"];
 
@@ -41,15 +49,13 @@ export function stepRunsInWasm(step: FusedStep, steps: readonly FusedStep[], inp
   return WASM_FUSED_OPS.has(step.op) || isSquare(step, steps, inputs);
 }
 
-/** Whether a program with these value types can be emitted (the HAL's infer has already checked each op's dtypes). */
+/** Whether a program can run in the GEMM epilogue's vector and scalar forms: float32 and bool values only (the HAL's infer has already checked each op's dtypes). */
 export function wasmCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
   const inputs = types.length - steps.length;
   return steps.every((s) => stepRunsInWasm(s, steps, inputs)) && types.every((m) => m.dtype === "float32" || m.dtype === "bool");
 }
 
-const ZERO_I = (): Code => i32x4.splat(i32.const(0));
 const ONE_BITS = 0x3f800000;
-const widenBytes = (bytes4: Code): Code => i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(bytes4));
 
 /** Code for one step from its arguments' code; `temp` is a scratch local of the form's kind (v128 or f32). */
 export type Form = (args: Code[], temp: number) => Code;
@@ -124,6 +130,67 @@ function castForms(from: DType, to: DType): { v: Form; s: Form } {
   return { v: ([a]) => v128.and(a!, i32x4.splat(i32.const(ONE_BITS))), s: ([a]) => select(f32.const(1), f32.const(0), a!) };
 }
 
+/** Ops whose float result from float16 arguments is already a float16: no rounding to half after them. */
+const EXACT_IN_HALF = new Set(["maximum", "minimum", "neg", "abs", "relu", "floor", "ceil", "round", "where"]);
+
+/** float16 values are float32 lanes in the loop: forms are chosen as for float32, then a float16 result is rounded. */
+const laneType = (dtype: DType): DType => (dtype === "float16" ? "float32" : dtype);
+
+/**
+ * A step's vector form: float32/bool ones are fused.ts's own, integer ones fused-integer.ts's, and
+ * a float16 result is the float32 result rounded to half (fused-half.ts). Undefined: the loop has none.
+ */
+function vectorForm(
+  step: FusedStep,
+  steps: readonly FusedStep[],
+  types: readonly TensorMeta[],
+  k: number,
+  math?: Readonly<Record<string, MathForm>>,
+): VectorForm | undefined {
+  const inputs = types.length - steps.length;
+  const argTypes = step.args.map((a) => laneType(types[a]!.dtype));
+  const out = laneType(types[inputs + k]!.dtype);
+  let form: VectorForm | undefined;
+  if (isMathOp(step.op)) {
+    if (types[inputs + k]!.dtype !== "float32") return undefined;
+    // Without the module's forms (asking only whether the loop can run it), a placeholder that is never emitted.
+    return math ? math[step.op]!.v : NOT_EMITTED;
+  }
+  if ([...argTypes, out].every((t) => t === "float32" || t === "bool")) {
+    if (isSquare(step, steps, inputs)) form = ([a]) => f32x4.mul(a!, a!);
+    // A cast's target as a lane type too: float32 → float16 is the float32 value, rounded below.
+    else form = WASM_FUSED_OPS.has(step.op) ? stepForms(step.op === "cast" ? { ...step, to: out } : step, argTypes).v : undefined;
+  } else form = integerForm(step, argTypes, out);
+  if (!form || types[inputs + k]!.dtype !== "float16" || EXACT_IN_HALF.has(step.op)) return form;
+  const unrounded = form;
+  return (args, temp) => roundToHalf(unrounded(args, temp), temp);
+}
+
+const isMathOp = (op: string): boolean => (FUSED_MATH_OPS as readonly string[]).includes(op);
+
+const NOT_EMITTED: VectorForm = () => {
+  throw new Error("cpu: a fused math step was emitted without the module's math forms");
+};
+
+/** Whether the loop has a form for step k of a program with these value types (a const always has one). */
+export function stepRunsInLoop(steps: readonly FusedStep[], types: readonly TensorMeta[], k: number): boolean {
+  return steps[k]!.op === "const" || vectorForm(steps[k]!, steps, types, k) !== undefined;
+}
+
+/** Whether the loop can run a program with these value types (LOOP_DTYPES), each step with a vector form. */
+export function loopCanRun(steps: readonly FusedStep[], types: readonly TensorMeta[]): boolean {
+  return types.every((m) => LOOP_DTYPES.has(m.dtype)) && steps.every((_, k) => stepRunsInLoop(steps, types, k));
+}
+
+/** A const step's vector local: a float32 splat (a float16 one rounded as the JavaScript stores it), a bool lane mask, or an integer as its dtype stores it. */
+function vectorConst(s: FusedStep): Code {
+  const to = s.to ?? "float32";
+  if (to === "bool") return i32x4.splat(i32.const(s.value ? -1 : 0));
+  if (to === "float32") return f32x4.const(s.value!);
+  if (to === "float16") return f32x4.const(float16BitsToFloat32(float32ToFloat16Bits(s.value!)));
+  return i32x4.splat(i32.const(integerConstValue(s.value!, to)));
+}
+
 /** The parameters of the exported `run`, in order, for `inputs` inputs and `outputs` outputs. */
 export function fusedParamNames(inputs: number, outputs: number): string[] {
   const io = [...Array.from({ length: inputs }, (_, k) => `in${k}`), ...Array.from({ length: outputs }, (_, m) => `out${m}`)];
@@ -144,39 +211,46 @@ export function fusedModuleBytes(
   shared: boolean,
 ): Uint8Array<ArrayBuffer> {
   const N = rowConstant.length;
-  const isBool = (k: number) => types[k]!.dtype === "bool";
+  const dtype = (k: number) => types[k]!.dtype;
   const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared });
   const math = fusedMathForms(mod, steps);
   defineFunction(mod, "run", { params: i32Params(...fusedParamNames(N, outputs.length)) }, (p, fn) => {
     const param = (name: string) => (p as Record<string, number>)[name]!;
     const vec = locals(fn, "v128", types.length);
-    const sca = types.map((m) => fn.local(m.dtype === "bool" ? "i32" : "f32"));
-    const [vt] = locals(fn, "v128", 1) as [number];
-    const [st] = locals(fn, "f32", 1) as [number];
+    // Scratch for the forms: vt, vt + 1 and vt + 2 (the float16 rounding uses the last two).
+    const [vt] = locals(fn, "v128", 3) as [number];
     const [i, n, row, last, rowTable] = locals(fn, "i32", 5) as [number, number, number, number, number];
     const inPtr = locals(fn, "i32", N);
     const outPtr = locals(fn, "i32", outputs.length);
-    /** Address of element i of a row starting at `base`: bool 1 byte, float32 4 bytes. */
-    const at = (base: number, bool: boolean): Code => i32.add(get(base), bool ? get(i) : i32.shl(get(i), i32.const(2)));
-    const forms = programForms(steps, types, math);
+    /** Address of element i of a row of value k's dtype starting at `base`. */
+    const at = (base: number, k: number): Code => {
+      const shift = Math.log2(elementBytes(dtype(k)));
+      return i32.add(get(base), shift === 0 ? get(i) : i32.shl(get(i), i32.const(shift)));
+    };
+    const forms = steps.map((s, k) => (s.op === "const" ? undefined : vectorForm(s, steps, types, k, math)));
 
-    const body = (vector: boolean): Code[] => [
+    // Four elements per step; the tail runs the same lane code on one element (loaded into every lane, lane 0 stored).
+    const body = (four: boolean): Code[] => [
       ...rowConstant.map((constant, k) => {
         if (constant) return [];
-        const addr = at(inPtr[k]!, isBool(k));
-        if (!vector) return set(sca[k]!, isBool(k) ? i32.ne(i32.load8u(addr), i32.const(0)) : f32.load(addr));
-        return set(vec[k]!, isBool(k) ? i32x4.ne(widenBytes(v128.load32Zero(addr)), ZERO_I()) : v128.load(addr));
+        const addr = at(inPtr[k]!, k);
+        return set(vec[k]!, four ? loadFour(dtype(k), addr) : loadOne(dtype(k), addr));
       }),
       ...steps.map((s, k) => {
+        if (s.op === "const") return []; // consts are set before the loops
         const form = forms[k];
-        if (!form) return []; // consts are set before the loops
-        const args = s.args.map((a) => get((vector ? vec : sca)[a]!));
-        return set((vector ? vec : sca)[N + k]!, vector ? form.v(args, vt) : form.s(args, st));
+        if (!form) throw new Error(`cpu: the fused WASM loop has no form for step ${k} (${s.op})`);
+        return set(
+          vec[N + k]!,
+          form(
+            s.args.map((a) => get(vec[a]!)),
+            vt,
+          ),
+        );
       }),
       ...outputs.map((o, m) => {
-        const addr = at(outPtr[m]!, isBool(o));
-        if (!vector) return isBool(o) ? i32.store8(addr, get(sca[o]!)) : f32.store(addr, get(sca[o]!));
-        return isBool(o) ? v128.store32Lane(addr, maskToBytes(get(vec[o]!)), 0) : v128.store(addr, get(vec[o]!));
+        const addr = at(outPtr[m]!, o);
+        return four ? storeFour(dtype(o), addr, get(vec[o]!), vt) : storeOne(dtype(o), addr, get(vec[o]!), vt);
       }),
     ];
 
@@ -185,18 +259,17 @@ export function fusedModuleBytes(
       set(rowTable, i32.add(get(param("table")), i32.mul(get(row), i32.const(4 * N)))),
       ...rowConstant.map((constant, k) => {
         const setPtr = set(inPtr[k]!, i32.add(get(param(`in${k}`)), i32.load(get(rowTable), 4 * k)));
-        if (!constant) return setPtr;
-        const addr = get(inPtr[k]!);
-        if (isBool(k)) return [setPtr, set(sca[k]!, i32.ne(i32.load8u(addr), i32.const(0))), set(vec[k]!, i32x4.ne(i32x4.splat(get(sca[k]!)), ZERO_I()))];
-        return [setPtr, set(vec[k]!, v128.load32Splat(addr)), set(sca[k]!, f32.load(addr))];
+        return constant ? [setPtr, set(vec[k]!, loadOne(dtype(k), get(inPtr[k]!)))] : setPtr;
       }),
-      ...outputs.map((o, m) => set(outPtr[m]!, i32.add(get(param(`out${m}`)), i32.mul(i32.mul(get(row), get(param("rowLen"))), i32.const(isBool(o) ? 1 : 4))))),
+      ...outputs.map((o, m) =>
+        set(outPtr[m]!, i32.add(get(param(`out${m}`)), i32.mul(i32.mul(get(row), get(param("rowLen"))), i32.const(elementBytes(dtype(o)))))),
+      ),
       set(n, minS(i32.sub(get(param("total")), i32.mul(get(row), get(param("rowLen")))), get(param("rowLen")))),
     ];
 
     return [
       // Constants: built once.
-      ...steps.map((s, k) => constInit(s, vec[N + k]!, sca[N + k]!)),
+      ...steps.map((s, k) => (s.op === "const" ? set(vec[N + k]!, vectorConst(s)) : [])),
       set(row, i32.mul(get(param("chunk0")), get(param("rowsPerChunk")))),
       set(last, minS(i32.mul(get(param("chunk1")), get(param("rowsPerChunk"))), get(param("rows")))),
       whileLoop(
