@@ -354,7 +354,14 @@ cases.push(
   {
     op: "batchNormTrainingReluGrad",
     name: "NCHW, biases of both signs",
-    inputs: [input(739, [3, 4, 5, 5]), input(740, [3, 4, 5, 5]), input(741, [4]), { values: [-0.5, 0.5, -0.1, 0.2], shape: [4] }, input(742, [4]), positive(743, 4)],
+    inputs: [
+      input(739, [3, 4, 5, 5]),
+      input(740, [3, 4, 5, 5]),
+      input(741, [4]),
+      { values: [-0.5, 0.5, -0.1, 0.2], shape: [4] },
+      input(742, [4]),
+      positive(743, 4),
+    ],
     attrs: {},
   },
   {

@@ -22,7 +22,9 @@ function convBnRelu() {
   bn.train();
   return () => {
     const input = x.mul(1).detach().requiresGrad_();
-    const loss = relu(bn.forward(conv.forward(input))).mul(upstream).sum();
+    const loss = relu(bn.forward(conv.forward(input)))
+      .mul(upstream)
+      .sum();
     loss.backward();
     const grad = input.grad!;
     return [loss.detach(), grad];
@@ -71,7 +73,10 @@ test("a mask against a negative threshold keeps reading the relu's input", async
   const step = compile(fn);
   const out = step();
   const eager = tidy(fn);
-  assert.ok((await x.data()).some((v) => 2 * v <= -0.5), "the batch has values the threshold tells apart");
+  assert.ok(
+    (await x.data()).some((v) => 2 * v <= -0.5),
+    "the batch has values the threshold tells apart",
+  );
   await assertClose(out, eager, 0, "relu(a) + (a > -0.5)");
   out.dispose();
   eager.dispose();

@@ -20,7 +20,12 @@ function recorded(): StepProgram {
   const recorder = new StepRecorder();
   const previous = setLazyRecorder(recorder);
   try {
-    tidy(() => relu(bn.forward(x.mul(1))).mul(upstream).sum().backward());
+    tidy(() =>
+      relu(bn.forward(x.mul(1)))
+        .mul(upstream)
+        .sum()
+        .backward(),
+    );
   } finally {
     setLazyRecorder(previous);
   }
@@ -44,7 +49,10 @@ test("the relu's mask and the batch-norm gradient fold into one batchNormTrainin
 test("no fold when a tensor keeps the masked gradient, the threshold is not 0, or the device has no kernel", () => {
   const program = recorded();
   const held: StepProgram = { ...program, outputs: [...program.outputs, maskedGradient(program)] };
-  const threshold: StepProgram = { ...program, nodes: program.nodes.map((n) => (n.op === "fill" && n.attrs.value === 0 ? { ...n, attrs: { ...n.attrs, value: 0.5 } } : n)) };
+  const threshold: StepProgram = {
+    ...program,
+    nodes: program.nodes.map((n) => (n.op === "fill" && n.attrs.value === 0 ? { ...n, attrs: { ...n.attrs, value: 0.5 } } : n)),
+  };
   for (const [what, p, supports] of [
     ["held", held, native],
     ["threshold 0.5", threshold, native],

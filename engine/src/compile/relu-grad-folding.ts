@@ -65,7 +65,9 @@ export function foldReluGradient(program: StepProgram, supports: KernelSupport):
 
 /** Offset 0, the value's own shape, contiguous. */
 function wholeRead(r: ValueRef, shape: readonly number[] | undefined): boolean {
-  return shape !== undefined && r.offset === 0 && r.shape.length === shape.length && r.shape.every((d, i) => d === shape[i]) && isContiguous(r.shape, r.strides);
+  return (
+    shape !== undefined && r.offset === 0 && r.shape.length === shape.length && r.shape.every((d, i) => d === shape[i]) && isContiguous(r.shape, r.strides)
+  );
 }
 
 /** The gradient the product reads has the masked gradient's shape (no broadcast in the product). */

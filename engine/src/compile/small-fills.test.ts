@@ -19,7 +19,14 @@ const program: StepProgram = {
     fill(-0, 3),
     fill(0, 4),
     fill(0.5, 5),
-    { op: "copyInto", attrs: {}, inputs: [{ value: 0, dtype: "float32", shape: [], strides: [], offset: 0 }], outputs: [], device: "cpu", write: { value: 5, dtype: "float32", shape: [], strides: [], offset: 0 } },
+    {
+      op: "copyInto",
+      attrs: {},
+      inputs: [{ value: 0, dtype: "float32", shape: [], strides: [], offset: 0 }],
+      outputs: [],
+      device: "cpu",
+      write: { value: 5, dtype: "float32", shape: [], strides: [], offset: 0 },
+    },
   ],
   outputs: [2],
 };

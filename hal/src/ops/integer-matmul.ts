@@ -21,7 +21,9 @@ function checkZeroPoint(operand: TensorMeta, zeroPoint: TensorMeta | undefined, 
   if (!zeroPoint) return;
   if (zeroPoint.dtype !== operand.dtype) throw new DTypeError(`integerMatmul: a zero point must have its operand's dtype, got ${describeTensors(ins)}`);
   if (!isPerTensor(zeroPoint) && (zeroPoint.shape.length !== 1 || zeroPoint.shape[0] !== count)) {
-    throw new ShapeError(`integerMatmul: a zero point must be per tensor or 1-D of ${count} (${what}), got ${formatShape(zeroPoint.shape)} in ${describeTensors(ins)}`);
+    throw new ShapeError(
+      `integerMatmul: a zero point must be per tensor or 1-D of ${count} (${what}), got ${formatShape(zeroPoint.shape)} in ${describeTensors(ins)}`,
+    );
   }
 }
 
@@ -33,7 +35,8 @@ export const integerMatmul: OpDef = {
   doc: "ONNX MatMulInteger: a[...,M,K] (int8|uint8) @ b[...,K,N] (int8|uint8) with equal batch dims, minus zero points aZeroPoint (per tensor or [M], a's dtype) and bZeroPoint (per tensor or [N], b's dtype), both optional; int32 output, exact (wraps at 32 bits)",
   infer(ins) {
     const [a, b, za, zb] = ins as [TensorMeta, TensorMeta, TensorMeta | undefined, TensorMeta | undefined];
-    if (!QUANTIZED.includes(a.dtype) || !QUANTIZED.includes(b.dtype)) throw new DTypeError(`integerMatmul: a and b must be int8 or uint8, got ${describeTensors(ins)}`);
+    if (!QUANTIZED.includes(a.dtype) || !QUANTIZED.includes(b.dtype))
+      throw new DTypeError(`integerMatmul: a and b must be int8 or uint8, got ${describeTensors(ins)}`);
     const r = a.shape.length;
     if (r < 2 || b.shape.length !== r) throw new ShapeError(`integerMatmul: expects a and b of one rank >= 2, got ${describeTensors(ins)}`);
     const [m, k] = [a.shape[r - 2]!, a.shape[r - 1]!];
@@ -46,7 +49,10 @@ export const integerMatmul: OpDef = {
   },
   decompose<V>(ctx: DecompositionContext<V>, ins: readonly V[]): V[] {
     const [a, b, za, zb] = ins;
-    integerMatmul.infer(ins.map((v) => ctx.meta(v)), {});
+    integerMatmul.infer(
+      ins.map((v) => ctx.meta(v)),
+      {},
+    );
     const int32 = (v: V) => ctx.call("cast", [v], { to: "int32" });
     // Per row of a: [M, 1] so it lines up with a's rows; per column of b: [N] along b's last dim.
     const centred = (x: V, zp: V | undefined, perRowShape: number[]) => {

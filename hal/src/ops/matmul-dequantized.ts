@@ -40,13 +40,22 @@ export const matmulDequantized: OpDef = {
   },
   decompose<V>(ctx: DecompositionContext<V>, ins: readonly V[]): V[] {
     const [a, w, scale, zp] = ins as [V, V, V, V | undefined];
-    const [y] = matmulDequantized.infer(ins.map((v) => ctx.meta(v)), {});
+    const [y] = matmulDequantized.infer(
+      ins.map((v) => ctx.meta(v)),
+      {},
+    );
     const [k, n] = ctx.meta(w).shape as [number, number];
     const along = (p: V) => ctx.reshape(p, isPerTensor(ctx.meta(p)) ? [] : [n]);
     const float = (v: V) => ctx.call("cast", [v], { to: "float32" });
     const centred = zp ? ctx.call("sub", [float(w), along(float(zp))]) : float(w);
     const weight = ctx.call("mul", [centred, along(scale)]);
-    const rows = ctx.reshape(a, [ctx.meta(a).shape.slice(0, -1).reduce((x, d) => x * d, 1), k]);
+    const rows = ctx.reshape(a, [
+      ctx
+        .meta(a)
+        .shape.slice(0, -1)
+        .reduce((x, d) => x * d, 1),
+      k,
+    ]);
     return [ctx.reshape(ctx.call("matmul", [rows, weight]), y!.shape)];
   },
 };

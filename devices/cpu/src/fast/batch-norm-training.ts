@@ -72,45 +72,49 @@ const forwardScale = (weight: CpuView, variance: CpuView, epsilon: number) => {
 };
 
 /** batchNormTraining, or batchNormTrainingRelu with `relu`: the relu applied as y is stored. */
-const forward = (relu: boolean) => (l: Launch, [x, weight, bias]: readonly CpuView[], [y, mean, variance]: readonly CpuView[], attrs: Attrs): void => {
-  const epsilon = numAttr(relu ? "batchNormTrainingRelu" : "batchNormTraining", attrs, "epsilon", 1e-5);
-  const xs = f32Of(x!);
-  const lineLength = l.count / x!.shape[0]!;
-  // Each channel's sums are taken about one of its own values, so a large mean does not cancel its variance.
-  const shift = (c: number) => xs[c * lineLength]!;
-  l.run("stats", [address(x!)!, l.vector(0, shift), l.sumsAddress]);
-  const m = f32Of(mean!);
-  const v = f32Of(variance!);
-  for (let c = 0; c < l.channels; c++) {
-    const centredMean = l.sums[2 * c]! / l.count;
-    m[c] = shift(c) + centredMean;
-    v[c] = Math.max(0, l.sums[2 * c + 1]! / l.count - centredMean * centredMean);
-  }
-  const scale = l.vector(1, forwardScale(weight!, variance!, epsilon));
-  l.run(relu ? "normaliseRelu" : "normalise", [address(x!)!, address(y!)!, address(mean!)!, scale, address(bias!)!]);
-};
+const forward =
+  (relu: boolean) =>
+  (l: Launch, [x, weight, bias]: readonly CpuView[], [y, mean, variance]: readonly CpuView[], attrs: Attrs): void => {
+    const epsilon = numAttr(relu ? "batchNormTrainingRelu" : "batchNormTraining", attrs, "epsilon", 1e-5);
+    const xs = f32Of(x!);
+    const lineLength = l.count / x!.shape[0]!;
+    // Each channel's sums are taken about one of its own values, so a large mean does not cancel its variance.
+    const shift = (c: number) => xs[c * lineLength]!;
+    l.run("stats", [address(x!)!, l.vector(0, shift), l.sumsAddress]);
+    const m = f32Of(mean!);
+    const v = f32Of(variance!);
+    for (let c = 0; c < l.channels; c++) {
+      const centredMean = l.sums[2 * c]! / l.count;
+      m[c] = shift(c) + centredMean;
+      v[c] = Math.max(0, l.sums[2 * c + 1]! / l.count - centredMean * centredMean);
+    }
+    const scale = l.vector(1, forwardScale(weight!, variance!, epsilon));
+    l.run(relu ? "normaliseRelu" : "normalise", [address(x!)!, address(y!)!, address(mean!)!, scale, address(bias!)!]);
+  };
 
 /** batchNormTrainingGrad, or with `relu` batchNormTrainingReluGrad (inputs g, x, weight, bias, mean, variance), whose g is masked where relu(y) was 0. */
-const backward = (relu: boolean) => (l: Launch, inputs: readonly CpuView[], [dx, dweight, dbias]: readonly CpuView[], attrs: Attrs): void => {
-  const [g, x, weight, bias, mean, variance] = relu ? inputs : [inputs[0], inputs[1], inputs[2], undefined, inputs[3], inputs[4]];
-  const epsilon = numAttr(relu ? "batchNormTrainingReluGrad" : "batchNormTrainingGrad", attrs, "epsilon", 1e-5);
-  const mask = relu ? [l.vector(3, forwardScale(weight!, variance!, epsilon)), address(bias!)!] : [];
-  l.run(relu ? "gradSumsRelu" : "gradSums", [address(g!)!, address(x!)!, address(mean!)!, ...mask, l.sumsAddress]);
-  const w = f32Of(weight!);
-  const v = f32Of(variance!);
-  const dw = f32Of(dweight!);
-  const db = f32Of(dbias!);
-  const invstd = Array.from({ length: l.channels }, (_, c) => 1 / Math.sqrt(v[c]! + epsilon));
-  const a = (c: number) => w[c]! * invstd[c]!;
-  for (let c = 0; c < l.channels; c++) {
-    db[c] = l.sums[2 * c]!;
-    dw[c] = l.sums[2 * c + 1]! * invstd[c]!;
-  }
-  const pa = l.vector(0, a);
-  const pb = l.vector(1, (c) => (-a(c) * invstd[c]! * invstd[c]! * l.sums[2 * c + 1]!) / l.count);
-  const pk = l.vector(2, (c) => (-a(c) * l.sums[2 * c]!) / l.count);
-  l.run(relu ? "gradInputRelu" : "gradInput", [address(g!)!, address(x!)!, address(dx!)!, address(mean!)!, pa, pb, pk, ...mask]);
-};
+const backward =
+  (relu: boolean) =>
+  (l: Launch, inputs: readonly CpuView[], [dx, dweight, dbias]: readonly CpuView[], attrs: Attrs): void => {
+    const [g, x, weight, bias, mean, variance] = relu ? inputs : [inputs[0], inputs[1], inputs[2], undefined, inputs[3], inputs[4]];
+    const epsilon = numAttr(relu ? "batchNormTrainingReluGrad" : "batchNormTrainingGrad", attrs, "epsilon", 1e-5);
+    const mask = relu ? [l.vector(3, forwardScale(weight!, variance!, epsilon)), address(bias!)!] : [];
+    l.run(relu ? "gradSumsRelu" : "gradSums", [address(g!)!, address(x!)!, address(mean!)!, ...mask, l.sumsAddress]);
+    const w = f32Of(weight!);
+    const v = f32Of(variance!);
+    const dw = f32Of(dweight!);
+    const db = f32Of(dbias!);
+    const invstd = Array.from({ length: l.channels }, (_, c) => 1 / Math.sqrt(v[c]! + epsilon));
+    const a = (c: number) => w[c]! * invstd[c]!;
+    for (let c = 0; c < l.channels; c++) {
+      db[c] = l.sums[2 * c]!;
+      dw[c] = l.sums[2 * c + 1]! * invstd[c]!;
+    }
+    const pa = l.vector(0, a);
+    const pb = l.vector(1, (c) => (-a(c) * invstd[c]! * invstd[c]! * l.sums[2 * c + 1]!) / l.count);
+    const pk = l.vector(2, (c) => (-a(c) * l.sums[2 * c]!) / l.count);
+    l.run(relu ? "gradInputRelu" : "gradInput", [address(g!)!, address(x!)!, address(dx!)!, address(mean!)!, pa, pb, pk, ...mask]);
+  };
 
 /**
  * batchNormTraining and batchNormTrainingGrad (and their relu forms) on contiguous float32 in the

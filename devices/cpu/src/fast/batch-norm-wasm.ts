@@ -194,7 +194,8 @@ const BODIES: Record<BatchNormLoop, Body> = {
 };
 
 /** Per-channel f32 vectors a loop reads element c of (not the sums it writes). */
-const channelInputs = (loop: BatchNormLoop) => LOOP_POINTERS[loop].filter((n) => ["mean", "a", "b", "k", "s", "t"].includes(n) && !(loop === "stats" && n === "k"));
+const channelInputs = (loop: BatchNormLoop) =>
+  LOOP_POINTERS[loop].filter((n) => ["mean", "a", "b", "k", "s", "t"].includes(n) && !(loop === "stats" && n === "k"));
 
 /** The module of one loop: export `run(pointers.., N, C, S, chunk0, chunk1, scratch)`. */
 export function batchNormModuleBytes(loop: BatchNormLoop, shared: boolean): Uint8Array<ArrayBuffer> {

@@ -145,8 +145,7 @@ export function forwardGemm(path: FastPath, g: Geometry, epilogue?: ForwardEpilo
  * 1). But never fewer than half the parts: a worker that is woken late (a busy machine) holds up
  * the one block it took, so blocks must stay small enough for the caller to run the rest.
  */
-const blocksOf = (parts: number, length: number, width: number): number =>
-  Math.max(2, Math.ceil(parts / 2), Math.min(parts, Math.floor(length / (4 * width))));
+const blocksOf = (parts: number, length: number, width: number): number => Math.max(2, Math.ceil(parts / 2), Math.min(parts, Math.floor(length / (4 * width))));
 
 /**
  * Splits each (image, group, block of rows) chunk into up to `parts` blocks where there are too

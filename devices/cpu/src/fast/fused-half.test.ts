@@ -66,5 +66,12 @@ test("int32 and uint8 to float16: rounded once, large values to infinity", () =>
   );
   const ints = Array.from({ length: 301 }, (_, i) => [0, 1, -1, 2049, 2051, 65504, 65519, 65520, 70000, -2147483648, 2147483647, 4097, -4099][i % 13]!);
   const bytes = Array.from({ length: 301 }, (_, i) => (i * 37) % 256);
-  assertWasmEqualsJavaScript(attrs, [tensor("int32", ints), tensor("uint8", bytes), tensor("float16", EVERY_HALF.slice(0, 301).map((_, i) => EVERY_HALF[(i * 331) % 65536]!))]);
+  assertWasmEqualsJavaScript(attrs, [
+    tensor("int32", ints),
+    tensor("uint8", bytes),
+    tensor(
+      "float16",
+      EVERY_HALF.slice(0, 301).map((_, i) => EVERY_HALF[(i * 331) % 65536]!),
+    ),
+  ]);
 });

@@ -22,7 +22,28 @@ function assertWasmAndSameBits(attrs: Attrs, inputs: HostInput[]): void {
 
 /** Float32 arguments where exp/sigmoid/tanh change branch, overflow or underflow, with their float32 neighbours. */
 function edgeValues(): number[] {
-  const centres = [0, 1, 2, 0.5, 0.25, 3, 22, 88.72284, 89, 103.97208, 104, 87.33655, 88, 0.34657359, 1.03972077, 2 ** -28, 2 ** -54, 1e-45, 1.1754944e-38, 3.4028235e38];
+  const centres = [
+    0,
+    1,
+    2,
+    0.5,
+    0.25,
+    3,
+    22,
+    88.72284,
+    89,
+    103.97208,
+    104,
+    87.33655,
+    88,
+    0.34657359,
+    1.03972077,
+    2 ** -28,
+    2 ** -54,
+    1e-45,
+    1.1754944e-38,
+    3.4028235e38,
+  ];
   const f = new Float32Array(1);
   const u = new Uint32Array(f.buffer);
   const out = [NaN, Infinity, -Infinity, -0, 0];

@@ -1,4 +1,14 @@
-import { contiguousStrides, dtypeBytes, fusedOutputShape, fusedValueTypes, isContiguous, parseFusedProgram, type Attrs, type DType, type TensorMeta } from "@polychip/hal";
+import {
+  contiguousStrides,
+  dtypeBytes,
+  fusedOutputShape,
+  fusedValueTypes,
+  isContiguous,
+  parseFusedProgram,
+  type Attrs,
+  type DType,
+  type TensorMeta,
+} from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { GeneratedModule, WasmRuntime } from "../runtime/runtime.ts";

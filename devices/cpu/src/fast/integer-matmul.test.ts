@@ -57,7 +57,12 @@ function problem(batch: number[], M: number, K: number, N: number, da: DType, db
   };
 }
 
-const inputsOf = (p: Problem): HostInput[] => [p.a, p.b, ...(p.za || p.zb ? [p.za ?? { values: [0], shape: [], dtype: p.a.dtype }] : []), ...(p.zb ? [p.zb] : [])];
+const inputsOf = (p: Problem): HostInput[] => [
+  p.a,
+  p.b,
+  ...(p.za || p.zb ? [p.za ?? { values: [0], shape: [], dtype: p.a.dtype }] : []),
+  ...(p.zb ? [p.zb] : []),
+];
 
 /** The WASM kernel alone: a reference that throws proves it did not decline. */
 function runWasm(p: Problem, threads: number, inputs = inputsOf(p)): Int32Array {
@@ -67,15 +72,31 @@ function runWasm(p: Problem, threads: number, inputs = inputsOf(p)): Int32Array 
   }).kernel;
   const views = inputs.map((i) => uploadView(device, i));
   const [meta] = getOp("integerMatmul").infer(views, {});
-  const out = { buffer: device.alloc(sizeOf(meta!.shape) * 4), dtype: "int32" as const, shape: meta!.shape, strides: contiguousStrides(meta!.shape), offset: 0 };
+  const out = {
+    buffer: device.alloc(sizeOf(meta!.shape) * 4),
+    dtype: "int32" as const,
+    shape: meta!.shape,
+    strides: contiguousStrides(meta!.shape),
+    offset: 0,
+  };
   device.launch(kernel, { op: "integerMatmul", inputs: views, outputs: [out], attrs: {} });
   return download(device, out.buffer, "int32", sizeOf(meta!.shape)) as Int32Array;
 }
 
-for (const [da, db] of [["uint8", "uint8"], ["uint8", "int8"], ["int8", "uint8"], ["int8", "int8"]] as const) {
+for (const [da, db] of [
+  ["uint8", "uint8"],
+  ["uint8", "int8"],
+  ["int8", "uint8"],
+  ["int8", "int8"],
+] as const) {
   test(`integerMatmul WASM kernel equals the int32 oracle: ${da} x ${db}, every zero-point form`, () => {
     for (const zero of ["none", "tensor", "axis"] as const) {
-      for (const [M, K, N] of [[7, 37, 21], [1, 1, 8], [13, 64, 9], [4, 2, 16]]) {
+      for (const [M, K, N] of [
+        [7, 37, 21],
+        [1, 1, 8],
+        [13, 64, 9],
+        [4, 2, 16],
+      ]) {
         const p = problem([], M!, K!, N!, da, db, zero, M! * 100 + K!);
         assert.deepEqual(runWasm(p, 1), oracle(p), `${zero} ${M}x${K}x${N}`);
       }

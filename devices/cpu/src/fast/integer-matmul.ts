@@ -66,7 +66,19 @@ function integerMatmulFast({ inputs: [a, b, za, zb], outputs: [y] }: Parameters<
     let ao = 0;
     for (let d = 0; d < batchShape.length; d++) ao += counter[d]! * a!.strides[d]!;
     const signedA = a!.dtype === "int8" ? 1 : 0;
-    rt.call("imatmulPrepareA", pa + ao, a!.strides[r - 2]!, a!.strides[r - 1]!, M, K, signedA, zaAddress, zaStep, base + centredAt + batch * M * rowBytes, base + sumsAt + batch * M * 4);
+    rt.call(
+      "imatmulPrepareA",
+      pa + ao,
+      a!.strides[r - 2]!,
+      a!.strides[r - 1]!,
+      M,
+      K,
+      signedA,
+      zaAddress,
+      zaStep,
+      base + centredAt + batch * M * rowBytes,
+      base + sumsAt + batch * M * 4,
+    );
     for (let d = batchShape.length - 1; d >= 0; d--) {
       if (++counter[d]! < batchShape[d]!) break;
       counter[d] = 0;

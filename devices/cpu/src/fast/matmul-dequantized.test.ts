@@ -77,7 +77,13 @@ function runWasm(p: Problem, threads: number): Float32Array {
   }).kernel;
   const views = inputsOf(p).map((i) => uploadView(device, i));
   const [meta] = getOp("matmulDequantized").infer(views, {});
-  const out = { buffer: device.alloc(sizeOf(meta!.shape) * 4), dtype: "float32" as const, shape: meta!.shape, strides: contiguousStrides(meta!.shape), offset: 0 };
+  const out = {
+    buffer: device.alloc(sizeOf(meta!.shape) * 4),
+    dtype: "float32" as const,
+    shape: meta!.shape,
+    strides: contiguousStrides(meta!.shape),
+    offset: 0,
+  };
   device.launch(kernel, { op: "matmulDequantized", inputs: views, outputs: [out], attrs: {} });
   return download(device, out.buffer, "float32", sizeOf(meta!.shape)) as Float32Array;
 }
@@ -86,7 +92,17 @@ for (const dw of ["uint8", "int8"] as const) {
   test(`matmulDequantized WASM kernel equals Σ a·(w − z)·s within float32 summation error: ${dw}, every parameter form`, () => {
     for (const form of ["tensor", "column", "no zero point"] as const) {
       // Every row tail (1..7 rows past the tiles of eight) and column tail (past groups of eight).
-      for (const [M, K, N] of [[7, 37, 21], [1, 1, 8], [13, 64, 9], [4, 288, 40], [3, 5, 3], [2, 16, 11], [8, 20, 16], [17, 9, 10], [6, 3, 1]]) {
+      for (const [M, K, N] of [
+        [7, 37, 21],
+        [1, 1, 8],
+        [13, 64, 9],
+        [4, 288, 40],
+        [3, 5, 3],
+        [2, 16, 11],
+        [8, 20, 16],
+        [17, 9, 10],
+        [6, 3, 1],
+      ]) {
         const p = problem([M!], K!, N!, dw, form, M! * 100 + K!);
         assertClose(runWasm(p, 1), p, `${form} ${M}x${K}x${N}`);
       }

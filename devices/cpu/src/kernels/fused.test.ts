@@ -212,7 +212,11 @@ test("programs with other dtypes or ops outside single IEEE or integer operation
   assert.equal(fusedRunsInWasm(program([{ op: "erf", args: [0] }], [1]), f), false);
   assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), f), true);
   assert.equal(fusedRunsInWasm(program([{ op: "div", args: [0, 0] }], [1]), i), false);
-  assert.equal(fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), [{ shape: [4], dtype: "float16" }]), false, "exp rounded to float32 then to half could differ from one rounding to half");
+  assert.equal(
+    fusedRunsInWasm(program([{ op: "exp", args: [0] }], [1]), [{ shape: [4], dtype: "float16" }]),
+    false,
+    "exp rounded to float32 then to half could differ from one rounding to half",
+  );
   assert.equal(fusedRunsInWasm(program([{ op: "mod", args: [0, 0] }], [1]), i), false);
   assert.equal(fusedRunsInWasm(program([{ op: "add", args: [0, 0] }], [1]), [{ shape: [4], dtype: "float16" }]), true);
   assert.equal(fusedRunsInWasm(program([{ op: "cast", args: [0], to: "int32" }], [1]), f), true);

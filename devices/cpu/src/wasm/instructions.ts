@@ -48,12 +48,9 @@ export const i32 = {
   load: (addr: Code, offset = 0): Code => [addr, 0x28, ...memarg(2, offset)],
   load8u: (addr: Code, offset = 0): Code => [addr, 0x2d, ...memarg(0, offset)],
   load8s: (addr: Code, offset = 0): Code => [addr, 0x2c, ...memarg(0, offset)],
-<<<<<<< HEAD
   load16s: (addr: Code, offset = 0): Code => [addr, 0x2e, ...memarg(1, offset)],
   store16: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3b, ...memarg(1, offset)],
-=======
   load16u: (addr: Code, offset = 0): Code => [addr, 0x2f, ...memarg(1, offset)],
->>>>>>> s14-fusedint
   store: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x36, ...memarg(2, offset)],
   store8: (addr: Code, value: Code, offset = 0): Code => [addr, value, 0x3a, ...memarg(0, offset)],
   eqz: unary(0x45),
@@ -262,8 +259,7 @@ export const i32x4 = {
   shr_s: simdBinary(0xac),
   shr_u: simdBinary(0xad),
   bitmask: simdUnary(0xa4),
-  /** Sign-extends the low (high) four i16 lanes to i32. */
-  extend_low_i16x8_s: simdUnary(0xa7),
+  /** Sign-extends the high four i16 lanes to i32. */
   extend_high_i16x8_s: simdUnary(0xa8),
   /** Zero-extends the low four u16 lanes to u32. */
   extend_low_i16x8_u: simdUnary(0xa9),
@@ -284,12 +280,9 @@ export const i64x2 = {
 };
 
 export const i16x8 = {
-<<<<<<< HEAD
   sub: simdBinary(0x91),
-=======
   /** Sign-extends the low eight i8 lanes to i16. */
   extend_low_i8x16_s: simdUnary(0x87),
->>>>>>> s14-fusedint
   /** Zero-extends the low eight u8 lanes to u16. */
   extend_low_i8x16_u: simdUnary(0x89),
   /** Saturating narrow of two i32x4 into eight u16 lanes. */

@@ -65,7 +65,10 @@ const expSteps: Steps = (fn, x, out) => {
     set(
       y,
       f64x2.mul(
-        f64x2.mul(get(y), v128.bitselect(pow2(i64x2.add(get(k), i64x2.splat(i64.const(1000n)))), v128.bitselect(splat(2), pow2(get(k)), get(huge)), get(small))),
+        f64x2.mul(
+          get(y),
+          v128.bitselect(pow2(i64x2.add(get(k), i64x2.splat(i64.const(1000n)))), v128.bitselect(splat(2), pow2(get(k)), get(huge)), get(small)),
+        ),
         v128.bitselect(splat(2 ** -1000), v128.bitselect(splat(2 ** 1023), splat(1), get(huge)), get(small)),
       ),
     ),
@@ -83,7 +86,19 @@ const expSteps: Steps = (fn, x, out) => {
  */
 const expm1Steps: Steps = (fn, x, out) => {
   const [kf, k, hi, lo, r, c, hfx, hxs, r1, t, e, e2, y] = locals(fn, "v128", 13) as number[] as [
-    number, number, number, number, number, number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   const kIs = (v: number): Code => eq2(get(kf), splat(v));
   return [
@@ -152,7 +167,11 @@ const tanhSteps: Steps = (fn, x, out) => {
 /** 1 / (1 + Math.exp(-x)) of each lane. */
 const sigmoidSteps: Steps = (fn, x, out) => {
   const negated = fn.local("v128");
-  return [set(negated, v128.xor(get(x), i64x2.splat(i64.const(SIGN)))), ...expSteps(fn, negated, out), set(out, f64x2.div(splat(1), f64x2.add(splat(1), get(out))))];
+  return [
+    set(negated, v128.xor(get(x), i64x2.splat(i64.const(SIGN)))),
+    ...expSteps(fn, negated, out),
+    set(out, f64x2.div(splat(1), f64x2.add(splat(1), get(out)))),
+  ];
 };
 
 const STEPS = { exp: expSteps, sigmoid: sigmoidSteps, tanh: tanhSteps };
@@ -164,7 +183,12 @@ export type SimdMathName = keyof typeof STEPS;
  * f32x4 form runs its two halves as two interleaved chains: each alone is a long dependent chain,
  * and interleaving lets the core overlap them.
  */
-export function emitExactMathSimd(mod: ModuleBuilder, name: SimdMathName, prefix = "exact_", exported = false): { f64x2?: FunctionBuilder; f32x4: FunctionBuilder } {
+export function emitExactMathSimd(
+  mod: ModuleBuilder,
+  name: SimdMathName,
+  prefix = "exact_",
+  exported = false,
+): { f64x2?: FunctionBuilder; f32x4: FunctionBuilder } {
   const steps = STEPS[name];
   const sig = { params: { x: "v128" as const }, result: "v128" as const, exported };
   const f64x2Fn = exported

@@ -27,17 +27,19 @@ export interface ExactMath {
 }
 
 // The reduction constants: ln2 = LN2_HI + LN2_LO, LN2_HI with trailing zero bits so k·LN2_HI is exact.
-export const LN2_HI = 6.93147180369123816490e-1;
+export const LN2_HI = 6.9314718036912381649e-1;
 export const LN2_LO = 1.90821492927058770002e-10;
-export const INV_LN2 = 1.44269504088896338700e0;
+export const INV_LN2 = 1.442695040888963387;
 export const OVERFLOW = 7.09782712893383973096e2;
-export const UNDERFLOW = -7.45133219101941108420e2;
+export const UNDERFLOW = -7.4513321910194110842e2;
 const TWO_M1000 = 2 ** -1000;
 const TWO_1023 = 2 ** 1023;
 /** exp's polynomial in r²: c = r - r²·P(r²), from which exp(r) = 1 + r + r·c/(2 - c). */
-export const EXP_P = [1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.65339022054652515390e-6, 4.13813679705723846039e-8];
+export const EXP_P = [1.66666666666666019037e-1, -2.77777777770155933842e-3, 6.61375632143793436117e-5, -1.6533902205465251539e-6, 4.13813679705723846039e-8];
 /** expm1's polynomial in x²/2, the coefficients scaled by 2^n. */
-export const EXPM1_Q = [-3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6, -2.01099218183624371326e-7];
+export const EXPM1_Q = [
+  -3.33333333333331316428e-2, 1.58730158725481460165e-3, -7.93650757867487942473e-5, 4.00821782732936239552e-6, -2.01099218183624371326e-7,
+];
 
 /** c0 + z·(c1 + z·(c2 + ...)), evaluated innermost first as the C source nests it; `z` is read many times: pass a local. */
 function nested(z: Code, coefficients: readonly number[]): Code {
@@ -119,10 +121,7 @@ export function emitExactMath(mod: ModuleBuilder, prefix = "exact_", exported = 
       ),
       set(t, f64.mul(get(x), get(x))),
       set(c, f64.sub(get(x), f64.mul(get(t), nested(get(t), EXP_P)))),
-      when(
-        i32.eqz(get(k)),
-        ret(f64.sub(f64.const(1), f64.sub(f64.div(f64.mul(get(x), get(c)), f64.sub(get(c), f64.const(2))), get(x)))),
-      ),
+      when(i32.eqz(get(k)), ret(f64.sub(f64.const(1), f64.sub(f64.div(f64.mul(get(x), get(c)), f64.sub(get(c), f64.const(2))), get(x))))),
       set(y, f64.sub(f64.const(1), f64.sub(f64.sub(get(lo), f64.div(f64.mul(get(x), get(c)), f64.sub(f64.const(2), get(c)))), get(hi)))),
       when(i32.lt_s(get(k), i32.const(-1021)), ret(f64.mul(f64.mul(get(y), pow2(i32.add(get(k), i32.const(1000)))), f64.const(TWO_M1000)))),
       when(i32.eq(get(k), i32.const(1024)), ret(f64.mul(f64.mul(get(y), f64.const(2)), f64.const(TWO_1023)))),
@@ -133,7 +132,17 @@ export function emitExactMath(mod: ModuleBuilder, prefix = "exact_", exported = 
   const expm1 = defineFunction(mod, `${prefix}expm1`, s, (p, fn) => {
     const x = p.x;
     const [hx, neg, k] = [fn.local("i32"), fn.local("i32"), fn.local("i32")];
-    const [hi, lo, t, c, e, hfx, hxs, r1, y] = Array.from({ length: 9 }, () => fn.local("f64")) as [number, number, number, number, number, number, number, number, number];
+    const [hi, lo, t, c, e, hfx, hxs, r1, y] = Array.from({ length: 9 }, () => fn.local("f64")) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     return [
       splitHighWord(x, hx, neg),
       // |x| >= 56·ln2: NaN, ±Inf, overflow, or -1 for large negative x.
@@ -148,10 +157,7 @@ export function emitExactMath(mod: ModuleBuilder, prefix = "exact_", exported = 
       set(c, f64.const(0)),
       ifElse(
         i32.gt_s(get(hx), i32.const(0x3fd62e42)),
-        [
-          reduceByLn2({ x, hx, neg, k, hi, lo, t }),
-          set(c, f64.sub(f64.sub(get(hi), get(x)), get(lo))),
-        ],
+        [reduceByLn2({ x, hx, neg, k, hi, lo, t }), set(c, f64.sub(f64.sub(get(hi), get(x)), get(lo)))],
         // |x| < 2^-54: x itself.
         [when(i32.lt_s(get(hx), i32.const(0x3c900000)), ret(get(x)))],
       ),
@@ -200,7 +206,14 @@ export function emitExactMath(mod: ModuleBuilder, prefix = "exact_", exported = 
       // ±Inf: ±1 (1/x ± 1); NaN stays NaN.
       when(
         i32.ge_s(get(ix), i32.const(0x7ff00000)),
-        ret(choose("f64", i32.lt_s(get(jx), i32.const(0)), f64.sub(f64.div(f64.const(1), get(x)), f64.const(1)), f64.add(f64.div(f64.const(1), get(x)), f64.const(1)))),
+        ret(
+          choose(
+            "f64",
+            i32.lt_s(get(jx), i32.const(0)),
+            f64.sub(f64.div(f64.const(1), get(x)), f64.const(1)),
+            f64.add(f64.div(f64.const(1), get(x)), f64.const(1)),
+          ),
+        ),
       ),
       ifElse(
         i32.lt_s(get(ix), i32.const(0x40360000)),
@@ -209,14 +222,8 @@ export function emitExactMath(mod: ModuleBuilder, prefix = "exact_", exported = 
           when(i32.lt_s(get(ix), i32.const(0x3e300000)), ret(get(x))),
           ifElse(
             i32.ge_s(get(ix), i32.const(0x3ff00000)),
-            [
-              set(t, call(expm1, f64.mul(f64.const(2), f64.abs(get(x))))),
-              set(z, f64.sub(f64.const(1), f64.div(f64.const(2), f64.add(get(t), f64.const(2))))),
-            ],
-            [
-              set(t, call(expm1, f64.mul(f64.const(-2), f64.abs(get(x))))),
-              set(z, f64.div(f64.neg(get(t)), f64.add(get(t), f64.const(2)))),
-            ],
+            [set(t, call(expm1, f64.mul(f64.const(2), f64.abs(get(x))))), set(z, f64.sub(f64.const(1), f64.div(f64.const(2), f64.add(get(t), f64.const(2)))))],
+            [set(t, call(expm1, f64.mul(f64.const(-2), f64.abs(get(x))))), set(z, f64.div(f64.neg(get(t)), f64.add(get(t), f64.const(2))))],
           ),
         ],
         // |x| >= 22: ±1.
@@ -226,10 +233,7 @@ export function emitExactMath(mod: ModuleBuilder, prefix = "exact_", exported = 
     ];
   });
 
-  const sigmoid = defineFunction(mod, `${prefix}sigmoid`, s, (p) => [
-    f64.div(f64.const(1), f64.add(f64.const(1), call(exp, f64.neg(get(p.x))))),
-  ]);
+  const sigmoid = defineFunction(mod, `${prefix}sigmoid`, s, (p) => [f64.div(f64.const(1), f64.add(f64.const(1), call(exp, f64.neg(get(p.x)))))]);
 
   return { exp, expm1, tanh, sigmoid };
 }
-

@@ -18,7 +18,8 @@ const [M, K, N] = [3, 40, 13];
 const ATOL = 3e-4;
 
 const floats = (n: number, seed: number) => Array.from({ length: n }, (_, i) => Math.fround(Math.sin(i * 12.9898 + seed) * 0.999));
-const ints = (n: number, lo: number, hi: number, seed: number) => Array.from({ length: n }, (_, i) => lo + ((i * 131 + seed * 71 + ((i * i) % 7)) % (hi - lo + 1)));
+const ints = (n: number, lo: number, hi: number, seed: number) =>
+  Array.from({ length: n }, (_, i) => lo + ((i * 131 + seed * 71 + ((i * i) % 7)) % (hi - lo + 1)));
 
 interface Weight {
   readonly signed: boolean;
@@ -46,7 +47,11 @@ function model({ signed, perColumn, transposed, axis = 1 }: Weight): Uint8Array 
     nodes,
     initializers: [
       bytes(transposed ? "wt" : "wq", ints(K * N, lo, hi, 1), transposed ? [N, K] : [K, N], signed),
-      initializer("scale", floats(count, 2).map((v) => Math.fround(0.002 + Math.abs(v) * 0.008)), shape),
+      initializer(
+        "scale",
+        floats(count, 2).map((v) => Math.fround(0.002 + Math.abs(v) * 0.008)),
+        shape,
+      ),
       bytes("zp", ints(count, lo, hi, 3), shape, signed),
     ],
   });
@@ -65,14 +70,20 @@ const ops = (weight: Weight, options: ImportOptions = {}) => importOnnx(model(we
 test("MatMul of a dequantised uint8 weight imports as one matmulDequantized with no float copy of the weight", () => {
   const imported = ops({ signed: false, perColumn: false, transposed: false });
   assert.ok(imported.includes("matmulDequantized"), imported.join(", "));
-  assert.deepEqual(imported.filter((op) => ["matmul", "cast", "sub", "mul"].includes(op)), []);
+  assert.deepEqual(
+    imported.filter((op) => ["matmul", "cast", "sub", "mul"].includes(op)),
+    [],
+  );
 });
 
 test("a Transpose of the constant weight is taken off at import (the bytes are transposed), even when not folded", () => {
   // foldLimit 16 keeps the Transpose a run-time node, as Moonshine's 9.4 MB one is.
   const imported = ops({ signed: true, perColumn: true, transposed: true }, { foldLimit: 16 });
   assert.ok(imported.includes("matmulDequantized"), imported.join(", "));
-  assert.deepEqual(imported.filter((op) => ["matmul", "permute", "cast"].includes(op)), []);
+  assert.deepEqual(
+    imported.filter((op) => ["matmul", "permute", "cast"].includes(op)),
+    [],
+  );
 });
 
 test("a per-row (axis 0) dequantisation keeps the float path", () => {
@@ -84,7 +95,9 @@ for (const signed of [false, true]) {
   for (const perColumn of [false, true]) {
     for (const transposed of [false, true]) {
       const weight = { signed, perColumn, transposed };
-      test(`matmulDequantized equals onnxruntime: ${signed ? "int8" : "uint8"}, per ${perColumn ? "column" : "tensor"}${transposed ? ", transposed weight" : ""}`, { skip: !ort && "onnxruntime-node is not installed" }, async () => {
+      test(`matmulDequantized equals onnxruntime: ${signed ? "int8" : "uint8"}, per ${perColumn ? "column" : "tensor"}${transposed ? ", transposed weight" : ""}`, {
+        skip: !ort && "onnxruntime-node is not installed",
+      }, async () => {
         await expectOnnxruntime(weight, { foldLimit: 16 });
         await expectOnnxruntime(weight);
       });

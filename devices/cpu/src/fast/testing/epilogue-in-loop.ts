@@ -87,8 +87,22 @@ export const PROGRAMS: Readonly<Record<string, { steps: Step[]; outputs: number[
   "add then relu": example("residual add + relu"),
   "scale by an input": { steps: [{ op: "mul", args: [1, 0] }], outputs: [2], extra: true },
   "relu keeping the product": example("relu keeping the product"),
-  "swish (sigmoid, then mul)": { steps: [{ op: "sigmoid", args: [0] }, { op: "mul", args: [0, 1] }], outputs: [2], extra: false },
-  "tanh plus an input": { steps: [{ op: "tanh", args: [0] }, { op: "add", args: [2, 1] }], outputs: [3], extra: true },
+  "swish (sigmoid, then mul)": {
+    steps: [
+      { op: "sigmoid", args: [0] },
+      { op: "mul", args: [0, 1] },
+    ],
+    outputs: [2],
+    extra: false,
+  },
+  "tanh plus an input": {
+    steps: [
+      { op: "tanh", args: [0] },
+      { op: "add", args: [2, 1] },
+    ],
+    outputs: [3],
+    extra: true,
+  },
 };
 
 export const programAttrs = (name: string): Attrs => ({ program: JSON.stringify(PROGRAMS[name]!.steps), outputs: PROGRAMS[name]!.outputs });

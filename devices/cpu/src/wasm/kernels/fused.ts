@@ -32,7 +32,13 @@ import { elementBytes, integerConstValue, integerForm, loadFour, loadOne, LOOP_D
 const BIT_OPS = ["isNaN", "logicalNot", "logicalAnd", "logicalOr", "logicalXor", "where", "cast", "const"];
 
 /** The ops a program may use to run in WASM, when every value is float32 or bool. */
-export const WASM_FUSED_OPS: ReadonlySet<string> = new Set([...Object.keys(BINARY_OPS), ...Object.keys(UNARY_OPS), ...Object.keys(COMPARE_OPS), ...BIT_OPS, ...FUSED_MATH_OPS]);
+export const WASM_FUSED_OPS: ReadonlySet<string> = new Set([
+  ...Object.keys(BINARY_OPS),
+  ...Object.keys(UNARY_OPS),
+  ...Object.keys(COMPARE_OPS),
+  ...BIT_OPS,
+  ...FUSED_MATH_OPS,
+]);
 
 /**
  * A float32 pow whose exponent is the const 2 (an STFT's |X|²): x·x is one correctly rounded f32

@@ -132,7 +132,10 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
         set(sum, i32.add(get(sum), i32.mul(i32.load16s(i32.add(get(aRow), i32.shl(get(k), i32.const(1)))), loadByte(get(bp))))),
         inc(bp, get(p.bRs)),
       ),
-      set(sum, i32.sub(get(sum), i32.mul(i32.load(i32.add(get(p.zb), i32.mul(get(j), get(p.zbStep)))), i32.load(i32.add(get(sBatch), i32.shl(get(i), i32.const(2))))))),
+      set(
+        sum,
+        i32.sub(get(sum), i32.mul(i32.load(i32.add(get(p.zb), i32.mul(get(j), get(p.zbStep)))), i32.load(i32.add(get(sBatch), i32.shl(get(i), i32.const(2)))))),
+      ),
       i32.store(i32.add(get(cBatch), i32.shl(i32.add(i32.mul(get(i), get(p.N)), get(j)), i32.const(2))), get(sum)),
     ];
     return [

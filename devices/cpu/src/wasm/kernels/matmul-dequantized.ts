@@ -36,7 +36,27 @@ export function emitMatmulDequantized(mod: ModuleBuilder, options: { fma: boolea
 }
 
 function emitProduct(mod: ModuleBuilder, name: string, signed: boolean, fma: boolean): FunctionBuilder {
-  const params = i32Params("M", "N", "K", "a", "aRs", "b", "bRs", "c", "zp", "zpStep", "scale", "scaleStep", "mb", "nb", "gm", "gn", "chunk0", "chunk1", "scratch");
+  const params = i32Params(
+    "M",
+    "N",
+    "K",
+    "a",
+    "aRs",
+    "b",
+    "bRs",
+    "c",
+    "zp",
+    "zpStep",
+    "scale",
+    "scaleStep",
+    "mb",
+    "nb",
+    "gm",
+    "gn",
+    "chunk0",
+    "chunk1",
+    "scratch",
+  );
   return defineFunction(mod, name, { params }, (p, fn) => {
     const [ch, mi, r0, r1, c0, c1, j, i, k, bp, ko, aRow] = locals(fn, "i32", 12);
     const ap = locals(fn, "i32", MMDQ_ROWS);
@@ -91,7 +111,16 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean, fma: boo
         i32.const(0),
         get(p.K),
         1,
-        set(sum, f32.add(get(sum), f32.mul(f32.load(i32.add(get(aRow), i32.shl(get(k), i32.const(2)))), f32.convert_i32_s(i32.sub(loadByte(get(bp)), i32.load16s(i32.add(get(p.zp), i32.mul(get(j), get(p.zpStep))))))))),
+        set(
+          sum,
+          f32.add(
+            get(sum),
+            f32.mul(
+              f32.load(i32.add(get(aRow), i32.shl(get(k), i32.const(2)))),
+              f32.convert_i32_s(i32.sub(loadByte(get(bp)), i32.load16s(i32.add(get(p.zp), i32.mul(get(j), get(p.zpStep)))))),
+            ),
+          ),
+        ),
         inc(bp, get(p.bRs)),
       ),
       f32.store(

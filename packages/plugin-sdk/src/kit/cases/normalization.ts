@@ -93,6 +93,11 @@ export function batchNormTrainingReluGradCases({ dtype }: CaseContext): Conforma
   const affine = (seed: number, c: number) => [random(seed, dtype, [c], [0.5, 2]), random(seed + 1, dtype, [c])];
   return [
     { name: "[2, 3, 4, 4]", inputs: [...pair(595, [2, 3, 4, 4]), ...affine(597, 3), ...stats(599, 3)], attrs: { epsilon: 1e-5 }, accumulation: 32 },
-    { name: "large [8, 16, 14, 14]", inputs: [...pair(601, [8, 16, 14, 14]), ...affine(603, 16), ...stats(605, 16)], attrs: { epsilon: 1e-5 }, accumulation: 1568 },
+    {
+      name: "large [8, 16, 14, 14]",
+      inputs: [...pair(601, [8, 16, 14, 14]), ...affine(603, 16), ...stats(605, 16)],
+      attrs: { epsilon: 1e-5 },
+      accumulation: 1568,
+    },
   ];
 }
