@@ -19,14 +19,19 @@ const model = buildModel({
   inputs: [{ name: "x", type: "float32", shape: ["n", K] }],
   outputs: [{ name: "y", type: "float32", shape: ["n", M] }],
   nodes: [
-    { op: "DequantizeLinear", inputs: ["wq", "scale", "zero"], outputs: ["w"] },
+    // Per row (axis 0): a dequantisation the importer keeps as a fold, not a matmulDequantized (per tensor or per column).
+    { op: "DequantizeLinear", inputs: ["wq", "scale", "zero"], outputs: ["w"], attrs: { axis: 0 } },
     { op: "MatMul", inputs: ["x", "w"], outputs: ["h"] },
     { op: "MatMul", inputs: ["h", "w2"], outputs: ["y"] },
   ],
   initializers: [
     { name: "wq", dims: [K, K], dataType: DataType.INT8, rawData: new Uint8Array(quantized.buffer) },
-    { name: "zero", dims: [], dataType: DataType.INT8, rawData: Uint8Array.of(3) },
-    initializer("scale", [0.01], []),
+    { name: "zero", dims: [K], dataType: DataType.INT8, rawData: new Uint8Array(K).fill(3) },
+    initializer(
+      "scale",
+      Array.from({ length: K }, (_, i) => 0.01 + i * 1e-5),
+      [K],
+    ),
     initializer(
       "w2",
       Array.from({ length: K * M }, (_, i) => Math.sin(i * 0.11) * 0.1),
