@@ -27,14 +27,18 @@ function stagesOf(attrs: Attrs, shapes: number[][], flat: boolean[]) {
   );
 }
 
-const bnErf = program(
-  [
-    { op: "sub", args: [0, 1] }, // 3
-    { op: "mul", args: [3, 2] }, // 4
-    { op: "erf", args: [4] }, // 5
-  ],
-  [5],
-);
+/** A batch-norm-like program, (x − mean) · scale, ending in `op`. */
+const bnEndingIn = (op: string) =>
+  program(
+    [
+      { op: "sub", args: [0, 1] }, // 3
+      { op: "mul", args: [3, 2] }, // 4
+      { op, args: [4] }, // 5
+    ],
+    [5],
+  );
+
+const bnErf = bnEndingIn("erf");
 
 test("a batch-norm-like program ending in erf splits into a WASM stage and a JavaScript stage", () => {
   const stages = stagesOf(
@@ -107,15 +111,8 @@ test("a MatMulInteger product's GELU (int32 cast and rescale in WASM, erf in Jav
   assertSameBitsEverywhere(attrs, inputs);
 });
 
-/** A batch-norm-like program ending in sigmoid: in float16 the sigmoid stays in JavaScript (one rounding to half). */
-const bnSigmoid = program(
-  [
-    { op: "sub", args: [0, 1] }, // 3
-    { op: "mul", args: [3, 2] }, // 4
-    { op: "sigmoid", args: [4] }, // 5
-  ],
-  [5],
-);
+/** In float16 the sigmoid stays in JavaScript (one rounding to half). */
+const bnSigmoid = bnEndingIn("sigmoid");
 
 test("a float16 program with a sigmoid runs in stages equal to the unfused ops", () => {
   const { steps, outputs } = parseFusedProgram(bnSigmoid, 3);
