@@ -1,5 +1,6 @@
 import { formatBytes } from "../runtime/budget.ts";
 import { PolychipError, type DType } from "@polychip/hal";
+import { BoundedCache } from "../core/bounded-cache.ts";
 import { findKernel, getDeviceEntry } from "../core/devices.ts";
 import { activeLazyRecorder, setLazyRecorder } from "../core/lazy-hook.ts";
 import { Module } from "../nn/module.ts";
@@ -87,9 +88,7 @@ export type Compiled<F extends (...args: any[]) => any> = F & {
 const nativeKernel = (op: string, device: string, dtype: DType) => findKernel(getDeviceEntry(device), op, dtype) !== undefined;
 
 /** A replaying function holds references on the state it writes: they go back when it is garbage-collected (or reset()). */
-const releaseWhenCollected = new FinalizationRegistry<Map<string, SignatureReplay>>((signatures) => {
-  for (const s of signatures.values()) s.dispose();
-});
+const releaseWhenCollected = new FinalizationRegistry<BoundedCache<SignatureReplay>>((signatures) => signatures.clear());
 
 /** Runs a recording's plan; pending tensors adopt what it computed. Returns the steps run in place. */
 function run(plan: Plan, program: StepProgram, recorder: StepRecorder): number {
@@ -102,12 +101,20 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
   const fn = (target instanceof Module ? (...xs: unknown[]) => (target as any).forward(...xs) : target) as F;
   const name = options.name ?? (target instanceof Module ? target.constructor.name : fn.name || "function");
   const cacheSize = options.cacheSize ?? 8;
-  const cache = new Map<string, { plan: Plan; fusedGroups: number; epilogues: number }>();
+  const cache = new BoundedCache<{ plan: Plan; fusedGroups: number; epilogues: number }>({
+    limit: cacheSize,
+    thrashOn: "eviction",
+    onThrash: () =>
+      console.warn(
+        `compile(${name}): more than ${cacheSize} different step structures (shapes or attributes change between calls); ` +
+          "each new one is captured and planned again. Keep shapes fixed, or raise cacheSize",
+      ),
+  });
   const stats: CompileStats = { calls: 0, compiles: 0, recordings: 0, replays: 0 };
   const verifyEvery = options.verifyEvery ?? 100;
   if (!Number.isInteger(verifyEvery) || verifyEvery < 0)
     throw new PolychipError(`compile(${name}): verifyEvery must be a whole number >= 0, got ${verifyEvery}`);
-  const signatures = new Map<string, SignatureReplay>();
+  const signatures = new BoundedCache<SignatureReplay>({ limit: cacheSize, release: (s) => s.dispose() });
   // Module targets replay per train()/eval() mode; grad mode and autocast change what the step records.
   const context = () =>
     `grad=${isGradEnabled()} autocast=${autocasting()}` +
@@ -119,25 +126,12 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       : "");
   const replayFor = (signature: CallSignature) => {
     let state = signatures.get(signature.key);
-    if (state) signatures.delete(signature.key);
-    else state = new SignatureReplay();
-    signatures.set(signature.key, state);
-    if (signatures.size > cacheSize) {
-      const [oldest, evicted] = signatures.entries().next().value!;
-      evicted.dispose();
-      signatures.delete(oldest);
-    }
+    if (!state) signatures.add(signature.key, (state = new SignatureReplay()));
     return state;
   };
-  let warned = false;
-
   const planFor = (program: StepProgram, key: string) => {
     const hit = cache.get(key);
-    if (hit) {
-      cache.delete(key);
-      cache.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     stats.compiles++;
     const steps = options.fuse === false ? eagerSteps(program) : fusedSteps(program, options.epilogues === false ? {} : { epilogues: nativeKernel });
     const entry = {
@@ -145,17 +139,7 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
       fusedGroups: steps.filter((s) => s.kind === "fused").length,
       epilogues: steps.filter((s) => s.kind === "fused" && s.op !== "fused").length,
     };
-    cache.set(key, entry);
-    if (cache.size > cacheSize) {
-      cache.delete(cache.keys().next().value!);
-      if (!warned) {
-        warned = true;
-        console.warn(
-          `compile(${name}): more than ${cacheSize} different step structures (shapes or attributes change between calls); ` +
-            "each new one is captured and planned again. Keep shapes fixed, or raise cacheSize",
-        );
-      }
-    }
+    cache.add(key, entry);
     return entry;
   };
 
@@ -237,7 +221,6 @@ export function compile<F extends (...args: any[]) => any>(target: F | Module, o
     },
     reset: () => {
       cache.clear();
-      for (const s of signatures.values()) s.dispose();
       signatures.clear();
     },
   });

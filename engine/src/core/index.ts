@@ -9,3 +9,4 @@ export { DeviceQueue, type ReadTarget } from "./device-queue.ts";
 export { setDeviceDeadline, getDeviceDeadline, deadlineFor, type DeviceDeadline } from "./deadline.ts";
 export { setActivityListener, type ActivityListener } from "./device-activity.ts";
 export { setOpObserver, type OpObserver } from "./op-observer.ts";
+export { BoundedCache, type BoundedCacheOptions, type BoundedCacheStats } from "./bounded-cache.ts";

@@ -9,6 +9,7 @@ import {
   type StructuralPlan,
   type TensorMeta,
 } from "@polychip/hal";
+import { BoundedCache } from "../core/bounded-cache.ts";
 import { defaultDevice, findKernel, getDeviceEntry, useDevice } from "../core/devices.ts";
 import { fromHost, readView, runOp, shareView } from "../core/dispatch.ts";
 import { noteClaimRanOpByOp } from "../core/fallback.ts";
@@ -88,7 +89,13 @@ export class Session {
    * Per input signature: "ran" once a run with it went through every node and check, then the plan
    * built from it (the next run), or "none" when its nodes need values read back from the device.
    */
-  private readonly plans = new Map<string, RunPlan | "ran" | "none">();
+  private readonly plans = new BoundedCache<RunPlan | "ran" | "none">({
+    limit: MAX_SIGNATURES,
+    release: (state) => {
+      if (state === this.repeated?.plan) this.repeated = undefined;
+      if (state instanceof RunPlan) state.dispose();
+    },
+  });
   private readonly usePlans: boolean;
   /** The graph's output names, in order: the keys of every run's results (undefined when one is named twice). */
   private readonly outputNames: readonly string[] | undefined;
@@ -249,7 +256,7 @@ export class Session {
       return plan.run(this.placeFor(plan, inputs));
     }
     return this.runNodeByNode(inputs).then((outputs) => {
-      if (signature !== undefined && !this.plans.has(signature)) this.remember(signature, "ran");
+      if (signature !== undefined && !this.plans.has(signature)) this.plans.add(signature, "ran");
       return outputs;
     });
   }
@@ -319,21 +326,8 @@ export class Session {
       this.graph.inputs.map((info) => !isRawView(inputs[info.name])),
       hostOutputs,
     );
-    this.remember(signature, plan ?? "none");
+    this.plans.add(signature, plan ?? "none");
     return plan;
-  }
-
-  private remember(signature: string, state: RunPlan | "ran" | "none"): void {
-    this.forget(signature);
-    this.plans.set(signature, state);
-    if (this.plans.size > MAX_SIGNATURES) this.forget(this.plans.keys().next().value!);
-  }
-
-  private forget(signature: string): void {
-    const state = this.plans.get(signature);
-    if (state === this.repeated?.plan) this.repeated = undefined;
-    if (state instanceof RunPlan) state.dispose();
-    this.plans.delete(signature);
   }
 
   /** Bytes the plans keep between runs (buffers of values no caller sees). */
@@ -510,7 +504,7 @@ export class Session {
   /** Frees the uploaded initializers; the session cannot run afterwards. */
   dispose(): void {
     this.disposed = true;
-    for (const signature of [...this.plans.keys()]) this.forget(signature);
+    this.plans.clear();
     for (const v of this.held.values()) v.storage.release();
     this.held.clear();
   }

@@ -49,6 +49,19 @@ test("the last run's plan dropped by planFor (maxPlans 1) is imported again, not
   }
 });
 
+test("shapes cycling through more plans than maxPlans warn once, naming the option, and still compute each run", async (t) => {
+  const warn = t.mock.method(console, "warn", () => {});
+  const session = await OnnxSession.create(dense, { device: "cpu", maxPlans: 1 });
+  try {
+    for (const n of [1, 2, 1, 2]) assert.deepEqual(Array.from((await session.run(rows(n, n))).y!.data), expected(n, n), `${n} rows`);
+    assert.deepEqual(session.planStats.shapes, { imports: 4, hits: 0, evictions: 3, replans: 2 });
+    assert.equal(warn.mock.callCount(), 1);
+    assert.match(String(warn.mock.calls[0]!.arguments[0]), /Raise maxPlans/);
+  } finally {
+    session.dispose();
+  }
+});
+
 test("a disposed session refuses a run with the last run's shapes", async () => {
   const session = await OnnxSession.create(dense, { device: "cpu" });
   for (let k = 0; k < 3; k++) await session.run(rows(1, k));

@@ -16,7 +16,8 @@ import { HostStepNeeded } from "./import/host-step.ts";
 import { importModelProto } from "./import/importer.ts";
 import { SharedConstants } from "./import/shared-constants.ts";
 import { runHostStep, type HostStepSource } from "./host-step-run.ts";
-import { PlanCache, type PlanCacheStats } from "./plan-cache.ts";
+import type { BoundedCache } from "@polychip/engine/core";
+import { planCache, planCacheStats, type PlanCacheStats } from "./plan-cache.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
@@ -106,9 +107,9 @@ const MAX_RUN_TIME_VALUES = 64;
  */
 export class OnnxSession {
   /** Plans by input-shape signature (and frozen values): full models, prefixes, stages before a host step. */
-  private readonly plans: PlanCache<Cached>;
+  private readonly plans: BoundedCache<Cached>;
   /** Plans of what follows a host step, by its results' shapes (the counts). */
-  private readonly countPlans: PlanCache<Cached>;
+  private readonly countPlans: BoundedCache<Cached>;
   /** Count-plan lookups in the current run (sizes countPlans; approximate when runs overlap). */
   private countLookups = 0;
   /** Per input-shape signature: the run-time values its import needs, in the order found. */
@@ -137,8 +138,8 @@ export class OnnxSession {
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
     this.alwaysStaged = StagedGraph.wanted(model);
     const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);
-    this.plans = new PlanCache(options.maxPlans ?? 8, "maxPlans", release);
-    this.countPlans = new PlanCache(options.maxCountPlans ?? 16, "maxCountPlans", release, options.maxCountPlans === undefined);
+    this.plans = planCache(options.maxPlans ?? 8, "maxPlans", release);
+    this.countPlans = planCache(options.maxCountPlans ?? 16, "maxCountPlans", release, options.maxCountPlans === undefined);
   }
 
   /** Decodes the model (a FormatError for malformed bytes); importing waits for the first run's shapes. */
@@ -158,7 +159,7 @@ export class OnnxSession {
 
   /** What planning cost so far: `shapes` for plans by input-shape signature, `counts` for plans by a host step's counts. */
   get planStats(): { readonly shapes: PlanCacheStats; readonly counts: PlanCacheStats } {
-    return { shapes: this.plans.stats, counts: this.countPlans.stats };
+    return { shapes: planCacheStats(this.plans), counts: planCacheStats(this.countPlans) };
   }
 
   /** Runs on these inputs; int64 and float64 feeds (ONNX's types, BigInt64Array included) are taken as int32 and float32. */
