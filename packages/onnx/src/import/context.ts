@@ -336,8 +336,9 @@ export class ImportContext {
   }
 
   /** Emits one op with several outputs (split). `outs` entries left undefined get fresh names. */
-  opN(op: string, inputs: readonly string[], attrs: Attrs, outs: readonly (string | undefined)[]): string[] {
+  opN(op: string, inputs: readonly string[], givenAttrs: Attrs, outs: readonly (string | undefined)[]): string[] {
     const metas = inputs.map((n) => (n === "" ? undefined : this.meta(n)));
+    const attrs = op === "reshape" ? literalZeroDims(metas[0], givenAttrs) : givenAttrs;
     const consts = inputs.map((n) => this.consts.get(n));
     const outMetas = this.infer(op, metas, attrs, consts, outs.length);
     const names = outs.map((o) => this.outName(o));
@@ -439,6 +440,17 @@ export class ImportContext {
       throw err;
     }
   }
+}
+
+/**
+ * A reshape of a value with no elements to a listed target: the lowerings list the sizes they
+ * computed, so a 0 there is a zero-size dim ([0, 3] → [0, 3]), never ONNX's "copy the input dim",
+ * which would make [2, 0] → [0, 2] ask for [2, 2]. (The Reshape importer resolves its own 0s first.)
+ */
+function literalZeroDims(x: ValueMeta | undefined, attrs: Attrs): Attrs {
+  const target = attrs.shape;
+  if (attrs.allowZero || !Array.isArray(target) || !target.includes(0) || !x || sizeOfDims(x.shape) !== 0) return attrs;
+  return { ...attrs, allowZero: true };
 }
 
 /**

@@ -69,7 +69,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   OneHot: "depth known at import (or per run via OnnxSession)",
   EyeLike: "needs the input's shape",
   Compress:
-    "indices picked on the host from the condition (at import, or per run by OnnxSession, planned per count); the data stays on the device; a condition selecting nothing is refused (no empty tensors)",
+    "indices picked on the host from the condition (at import, or per run by OnnxSession, planned per count); the data stays on the device; a condition selecting nothing gives a zero-size axis",
   LpNormalization: "p 1 or 2",
   LpPool: "1-D to 3-D, as AveragePool",
   BitwiseNot: "uint32/uint64 refused (results past int32's range); uint16 must be declared as such (graph input/output or value_info)",
@@ -85,5 +85,5 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Bernoulli: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Multinomial: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Unique:
-    "runs on the host: at import when the input is known, else per run by OnnxSession (the rest of the model reads its four outputs as inputs, planned per count); an empty input is refused",
+    "runs on the host: at import when the input is known, else per run by OnnxSession (the rest of the model reads its four outputs as inputs, planned per count); an empty input gives empty outputs",
 };
