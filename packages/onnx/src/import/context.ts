@@ -142,6 +142,19 @@ export class ImportContext {
     return !!this.options.computesRunTimeValues && this.scope.size === 0;
   }
 
+  /**
+   * Whether a data-sized op that reads `names` (values only a run knows) runs its host part per
+   * run: at the top level, or inside an inlined If branch or Loop/Scan body when each of them is a
+   * value of the top-level graph. Such a value is the same in every iteration, and the stages
+   * before the step can compute it; one the subgraph computes (or a loop-carried one) is not.
+   */
+  runsHostStepOn(names: readonly string[]): boolean {
+    if (this.runsHostSteps) return true;
+    if (!this.options.computesRunTimeValues) return false;
+    const inner = new Set(this.scope.values());
+    return names.every((name) => !inner.has(name));
+  }
+
   /** The dtype and shape of a value an earlier stage of this run computed (ImportOptions.fed), when given. */
   fedMeta(name: string): { readonly dtype: DType; readonly shape: readonly number[] } | undefined {
     return this.options.fed?.[name];

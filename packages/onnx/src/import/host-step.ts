@@ -13,8 +13,11 @@ import type { ImportContext, OnnxNode } from "./context.ts";
  * knows raises HostStepNeeded instead: the session computes the values with the model before the
  * node, runs the host part on them, and imports the rest with the results as inputs
  * (ImportOptions.fed), so that plan depends on the results' shapes (the count), not on their values.
- * Inside an inlined If branch or Loop body the values are asked for with requireConstant, as for
- * any value needed at import.
+ * Inside an inlined If branch or Loop body the same holds when every value the host part reads is
+ * a top-level value (ImportContext.runsHostStepOn): the stages compute it as for a top-level step.
+ * A value the branch or body computes itself is asked for with requireConstant, as any value
+ * needed at import (so frozen into the plan, at most 4,096 values): the staged run knows the
+ * top-level nodes only, and a value in a body differs per iteration.
  */
 export interface HostStep {
   /** The input names the host part reads ("" for an absent optional input). */
@@ -50,9 +53,13 @@ export class HostStepNeeded extends UnsupportedOpError {
   }
 }
 
-/** The names a node's host results are fed back under: derived from the node's first output, so every import of the model agrees. */
-export function hostResultNames(node: OnnxNode, count: number): string[] {
-  const base = node.outputs.find((o) => o) ?? node.name;
+/**
+ * The names a node's host results are fed back under, the same in every import of the model:
+ * from a top-level node's first output, or from the path of a node inside a subgraph (its
+ * outputs there take numbered names that depend on what the import lowered before).
+ */
+export function hostResultNames(node: OnnxNode, count: number, inSubgraph = false): string[] {
+  const base = (inSubgraph ? undefined : node.outputs.find((o) => o)) ?? node.name;
   return Array.from({ length: count }, (_, i) => `${base}::host${i}`);
 }
 
@@ -60,11 +67,12 @@ export function hostResultNames(node: OnnxNode, count: number): string[] {
 export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostStep): void {
   const values = step.reads.map((name) => (name ? ctx.constant(name) : undefined));
   const missing = step.reads.filter((name, i) => name && !values[i]);
-  if (missing.length > 0 && ctx.runsHostSteps) {
-    const names = hostResultNames(node, step.results);
+  if (missing.length > 0 && ctx.runsHostStepOn(missing)) {
+    const names = hostResultNames(node, step.results, !ctx.runsHostSteps);
     const fed = names.map((name) => ctx.fedMeta(name));
     if (fed.every((m) => m !== undefined)) {
-      names.forEach((name, i) => ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] }));
+      // A later iteration of a Loop body reads the results the first one declared (its reads are the same top-level values).
+      names.forEach((name, i) => ctx.has(name) || ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] }));
       step.lower(names);
       return;
     }
