@@ -120,6 +120,8 @@ export class ImportContext {
   readonly declaredTypes = new Map<string, number>();
   /** How many subgraph nodes have been inlined (If, Loop and Scan bodies), to bound unrolling. */
   inlinedNodes = 0;
+  /** How many inlined Loop or Scan bodies enclose the node being lowered (If branches not counted). */
+  loopBodies = 0;
   /** Inside an inlined subgraph: the ONNX names of its values → names in this graph. */
   scope: ReadonlyMap<string, string> = new Map();
   /** Lowers a subgraph into this graph (set by the importer); returns its outputs' values. */
@@ -138,19 +140,26 @@ export class ImportContext {
    * Whether a top-level op sized by data runs its host part per run (OnnxSession computes the
    * values it reads; see host-step.ts) instead of asking for them with requireConstant.
    */
+  /** Whether OnnxSession computes per run the values this import needs (ImportOptions.computesRunTimeValues). */
+  get computesRunTimeValues(): boolean {
+    return !!this.options.computesRunTimeValues;
+  }
+
   get runsHostSteps(): boolean {
     return !!this.options.computesRunTimeValues && this.scope.size === 0;
   }
 
   /**
    * Whether a data-sized op that reads `names` (values only a run knows) runs its host part per
-   * run: at the top level, or inside an inlined If branch or Loop/Scan body when each of them is a
-   * value of the top-level graph. Such a value is the same in every iteration, and the stages
-   * before the step can compute it; one the subgraph computes (or a loop-carried one) is not.
+   * run: at the top level or in an inlined If branch (inlined once per import, so a value it
+   * computes has the same name in the imports of one run), or in a Loop/Scan body when each of
+   * them is a value of the top-level graph (the same in every iteration; a value the body
+   * computes, or a loop-carried one, differs per iteration).
    */
   runsHostStepOn(names: readonly string[]): boolean {
     if (this.runsHostSteps) return true;
-    if (!this.options.computesRunTimeValues) return false;
+    if (!this.computesRunTimeValues) return false;
+    if (this.loopBodies === 0) return true;
     const inner = new Set(this.scope.values());
     return names.every((name) => !inner.has(name));
   }

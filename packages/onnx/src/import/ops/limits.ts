@@ -35,7 +35,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Scan: "opset 9+ (Scan-8 refused); unrolled over a sequence length known at import (at most 4,096)",
   ScatterElements: "reduction none or add",
   NonZero:
-    "indices found on the host: at import when the input is known, else per run by OnnxSession (any size; the rest of the model is planned per count), in an If branch or Loop body too when the input is a top-level value; one the branch or body computes is frozen into the plan (at most 4,096 values)",
+    "indices found on the host: at import when the input is known, else per run by OnnxSession (any size; the rest of the model is planned per count), in an If branch too, and in a Loop body when the input is a top-level value; one the Loop body computes is frozen into the plan (at most 4,096 values)",
   GatherND: "batch_dims 0",
   ScatterND: "batch_dims 0; reduction none or add",
   CumSum: "axis known at import",
@@ -48,7 +48,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   GridSample:
     "static shapes; cubic over at most 3 spatial dims; cubic with border padding clamps each tap (PyTorch, onnxruntime), not the position first (ONNX reference); computed in float32",
   NonMaxSuppression:
-    "selection on the host: at import when boxes and scores are known, else per run by OnnxSession (any number of boxes; the rest of the model is planned per count), in an If branch or Loop body too when the inputs are top-level values; ones the branch or body computes are frozen into the plan (at most 4,096 values each)",
+    "selection on the host: at import when boxes and scores are known, else per run by OnnxSession (any number of boxes; the rest of the model is planned per count), in an If branch too, and in a Loop body when the inputs are top-level values; ones the Loop body computes are frozen into the plan (at most 4,096 values each)",
   AffineGrid: "2-D and 3-D; size known at import",
   CenterCropPad: "static input shape; shape known at import",
   Col2Im: "static input shape; image_shape and block_shape known at import",
