@@ -186,3 +186,54 @@ test("an op that cannot take the empty result (ArgMax along the empty axis) name
   );
   session.dispose();
 });
+
+/** Proposals kept by score (Compress), cropped by RoiAlign and suppressed by NonMaxSuppression: no proposal left is a run like any other. */
+const proposalsKeptByScore = buildModel({
+  opset: 16,
+  inputs: [
+    { name: "image", type: "float32", shape: [1, 2, 6, 6] },
+    { name: "scores", type: "float32", shape: [4] },
+  ],
+  outputs: [
+    { name: "crops", type: "float32" },
+    { name: "selected", type: "int64" },
+  ],
+  nodes: [
+    { op: "Greater", inputs: ["scores", "threshold"], outputs: ["keep"] },
+    { op: "Compress", inputs: ["rois", "keep"], outputs: ["kept_rois"], attrs: { axis: 0 } },
+    { op: "Compress", inputs: ["batch_index", "keep"], outputs: ["kept_batch"], attrs: { axis: 0 } },
+    { op: "RoiAlign", inputs: ["image", "kept_rois", "kept_batch"], outputs: ["crops"], attrs: { output_height: 2, output_width: 2, sampling_ratio: 2 } },
+    { op: "Compress", inputs: ["scores", "keep"], outputs: ["kept_scores"], attrs: { axis: 0 } },
+    { op: "Unsqueeze", inputs: ["kept_rois", "axis0"], outputs: ["boxes"] },
+    { op: "Reshape", inputs: ["kept_scores", "one_class"], outputs: ["class_scores"] },
+    { op: "NonMaxSuppression", inputs: ["boxes", "class_scores", "max_boxes", "iou"], outputs: ["selected"] },
+  ],
+  initializers: [
+    initializer("threshold", [0.5], []),
+    initializer("rois", [0, 0, 3, 3, 1, 1, 5, 5, 2, 0, 4, 4, 0, 2, 5, 5], [4, 4]),
+    initializer("batch_index", [0, 0, 0, 0], [4], "int64"),
+    initializer("axis0", [0], [1], "int64"),
+    initializer("one_class", [1, 1, -1], [3], "int64"),
+    initializer("max_boxes", [10], [1], "int64"),
+    initializer("iou", [0.5], [1]),
+  ],
+});
+
+test("RoiAlign and NonMaxSuppression on proposals Compress left none of give [0, 2, 2, 2] and [0, 3] like onnxruntime", { skip }, async () => {
+  const session = await OnnxSession.create(proposalsKeptByScore, { device: "cpu" });
+  const image = Float32Array.from({ length: 72 }, (_, i) => Math.sin(i));
+  const counts: number[] = [];
+  for (const scores of [[0.9, 0.1, 0.7, 0.6], [0.1, 0.2, 0.3, 0.4], [0.9, 0.9, 0.1, 0.1]]) {
+    const s = Float32Array.from(scores);
+    const got = await session.run({ image: { data: image, shape: [1, 2, 6, 6] }, scores: { data: s, shape: [4] } });
+    await expectLikeOnnxruntime(
+      proposalsKeptByScore,
+      { image: { data: image, shape: [1, 2, 6, 6], type: "float32" }, scores: { data: s, shape: [4], type: "float32" } },
+      got,
+      1e-5,
+    );
+    counts.push(got.crops!.shape[0]!);
+  }
+  assert.deepEqual(counts, [3, 0, 2]);
+  session.dispose();
+});
