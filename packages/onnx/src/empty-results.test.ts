@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import "@polychip/devices";
+import { removeDevice, useDevice } from "@polychip/engine";
 import { OnnxSession } from "./session.ts";
 import { buildModel, initializer } from "./testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort } from "./testing/onnxruntime.ts";
@@ -11,6 +12,11 @@ import { expectLikeOnnxruntime, ort } from "./testing/onnxruntime.ts";
  * non-empty run in one session and compared with onnxruntime-node.
  */
 const skip = ort ? false : "onnxruntime-node is not installed";
+const webgpu = await useDevice("webgpu").then(
+  () => skip,
+  (err: Error) => `no WebGPU adapter here: ${err.message}`,
+);
+after(() => removeDevice("webgpu"));
 
 /** Runs `model` on each x (rows of 3) in one session and checks every output against onnxruntime. */
 async function expectRunsLikeOnnxruntime(model: Uint8Array, rows: readonly number[][], device = "cpu"): Promise<number[][]> {
@@ -96,6 +102,10 @@ test("an empty Compress result runs the same on npu-sim", { skip }, async () => 
   await expectRunsLikeOnnxruntime(compressThenUses, [[-1, 2, 3, -4, 5, 6], [1, 2, 3, -1, 5, 6, 2, 0, 1]], "npu-sim");
 });
 
+test("an empty Compress result runs the same on webgpu (zero-size buffers)", { skip: webgpu }, async () => {
+  await expectRunsLikeOnnxruntime(compressThenUses, [[-1, 2, 3, -4, 5, 6], [1, 2, 3, -1, 5, 6, 2, 0, 1]], "webgpu");
+});
+
 /** The positive entries of x, found by NonZero, and what models do with the indices. */
 const nonZeroThenUses = buildModel({
   opset: 13,
@@ -161,6 +171,10 @@ test("Compress with a condition known at import that selects nothing folds to an
     initializers: [initializer("table", [1, 2, 3, 4, 5, 6], [2, 3]), initializer("none", [0, 0], [2], "bool")],
   });
   assert.deepEqual(await expectRunsLikeOnnxruntime(model, [[1, 2, 3, 4, 5, 6]]), [[2, 3]]);
+});
+
+test("an empty NonZero result runs the same on webgpu", { skip: webgpu }, async () => {
+  await expectRunsLikeOnnxruntime(nonZeroThenUses, [[0, -2, 0, -1, 0, 0], [1, -2, 3, 0, 5, -6]], "webgpu");
 });
 
 /** ArgMax down the rows Compress kept: onnxruntime refuses an empty axis too. */

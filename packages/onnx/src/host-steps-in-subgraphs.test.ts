@@ -253,3 +253,34 @@ test("a Compress in a Loop body on a mask the body computes is frozen into the p
   );
   session.dispose();
 });
+
+test("two If nodes of the same name with host steps in their branches are refused, never fed each other's results", async () => {
+  const branch = (mask: string, out: string): { graph: GraphSpec } => ({
+    graph: {
+      inputs: [],
+      outputs: [{ name: out, type: "int64" }],
+      nodes: [{ op: "NonZero", inputs: [mask], outputs: [out] }],
+    },
+  });
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [6] }],
+    outputs: [
+      { name: "a", type: "int64" },
+      { name: "b", type: "int64" },
+    ],
+    nodes: [
+      { op: "Greater", inputs: ["x", "zero"], outputs: ["positive"] },
+      { op: "Less", inputs: ["x", "zero"], outputs: ["negative"] },
+      { op: "If", name: "gate", inputs: ["yes"], outputs: ["a"], attrs: { then_branch: branch("positive", "where_a"), else_branch: branch("negative", "other_a") } },
+      { op: "If", name: "gate", inputs: ["yes"], outputs: ["b"], attrs: { then_branch: branch("negative", "where_b"), else_branch: branch("positive", "other_b") } },
+    ],
+    initializers: [initializer("zero", [0], []), initializer("yes", [1], [], "bool")],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  await assert.rejects(
+    session.run({ x: { data: Float32Array.from([1, -2, 3, -4, 0, 5]), shape: [6] } }),
+    /ONNX node 'gate\/NonZero_0' \(NonZero, opset 13\): another host step of this import already feeds 'gate\/NonZero_0::host0'; give the subgraph nodes distinct names/,
+  );
+  session.dispose();
+});

@@ -73,8 +73,13 @@ export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostS
     const names = hostResultNames(node, step.results, !ctx.runsHostSteps);
     const fed = names.map((name) => ctx.fedMeta(name));
     if (fed.every((m) => m !== undefined)) {
-      // A later iteration of a Loop body reads the results the first one declared (its reads are the same top-level values).
-      names.forEach((name, i) => ctx.has(name) || ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] }));
+      names.forEach((name, i) => {
+        if (!ctx.has(name)) ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] });
+        // A later iteration of a Loop body reads the results the first one declared (its reads are the same top-level values);
+        // elsewhere a second node of the same path (both branches of one If inlined) would read another node's results.
+        else if (ctx.loopBodies === 0)
+          throw new UnsupportedOpError(`${ctx.where()}: another host step of this import already feeds '${name}'; give the subgraph nodes distinct names`);
+      });
       step.lower(names);
       return;
     }
