@@ -88,7 +88,7 @@ test("a NonZero in an If branch on a mask the branch computes runs per run too (
   }
   const plan = await session.planFor(feeds(wave(5000, 0), 1).polychip);
   assert.ok(
-    plan.graph.inputs.some((v) => v.name === "If_1/NonZero_1::host0"),
+    plan.graph.inputs.some((v) => v.name === "If_1/NonZero_1/where::host0"),
     `the indices are an input of the plan: ${plan.graph.inputs.map((v) => v.name).join(", ")}`,
   );
   session.dispose();
@@ -254,15 +254,12 @@ test("a Compress in a Loop body on a mask the body computes is frozen into the p
   session.dispose();
 });
 
-test("two If nodes of the same name with host steps in their branches are refused, never fed each other's results", async () => {
+/** Two If nodes both named 'gate', each with a NonZero in its taken branch, writing `names` there. */
+function twoGates(names: [string, string]): Uint8Array {
   const branch = (mask: string, out: string): { graph: GraphSpec } => ({
-    graph: {
-      inputs: [],
-      outputs: [{ name: out, type: "int64" }],
-      nodes: [{ op: "NonZero", inputs: [mask], outputs: [out] }],
-    },
+    graph: { inputs: [], outputs: [{ name: out, type: "int64" }], nodes: [{ op: "NonZero", inputs: [mask], outputs: [out] }] },
   });
-  const model = buildModel({
+  return buildModel({
     opset: 13,
     inputs: [{ name: "x", type: "float32", shape: [6] }],
     outputs: [
@@ -272,15 +269,27 @@ test("two If nodes of the same name with host steps in their branches are refuse
     nodes: [
       { op: "Greater", inputs: ["x", "zero"], outputs: ["positive"] },
       { op: "Less", inputs: ["x", "zero"], outputs: ["negative"] },
-      { op: "If", name: "gate", inputs: ["yes"], outputs: ["a"], attrs: { then_branch: branch("positive", "where_a"), else_branch: branch("negative", "other_a") } },
-      { op: "If", name: "gate", inputs: ["yes"], outputs: ["b"], attrs: { then_branch: branch("negative", "where_b"), else_branch: branch("positive", "other_b") } },
+      { op: "If", name: "gate", inputs: ["yes"], outputs: ["a"], attrs: { then_branch: branch("positive", names[0]), else_branch: branch("negative", "other_a") } },
+      { op: "If", name: "gate", inputs: ["yes"], outputs: ["b"], attrs: { then_branch: branch("negative", names[1]), else_branch: branch("positive", "other_b") } },
     ],
     initializers: [initializer("zero", [0], []), initializer("yes", [1], [], "bool")],
   });
-  const session = await OnnxSession.create(model, { device: "cpu" });
+}
+
+const mixedSigns = { x: { data: Float32Array.from([1, -2, 3, -4, 0, 5]), shape: [6] } };
+
+test("two If nodes of the same name keep their branches' host results apart by the outputs' names", async () => {
+  const session = await OnnxSession.create(twoGates(["where_a", "where_b"]), { device: "cpu" });
+  const got = await session.run(mixedSigns);
+  assert.deepEqual([Array.from(got.a!.data), Array.from(got.b!.data)], [[0, 2, 5], [1, 3]]);
+  session.dispose();
+});
+
+test("two subgraph host steps of one path and output name are refused, never fed each other's results", async () => {
+  const session = await OnnxSession.create(twoGates(["where", "where"]), { device: "cpu" });
   await assert.rejects(
-    session.run({ x: { data: Float32Array.from([1, -2, 3, -4, 0, 5]), shape: [6] } }),
-    /ONNX node 'gate\/NonZero_0' \(NonZero, opset 13\): another host step of this import already feeds 'gate\/NonZero_0::host0'; give the subgraph nodes distinct names/,
+    session.run(mixedSigns),
+    /ONNX node 'gate\/NonZero_0' \(NonZero, opset 13\): another host step of this import already feeds 'gate\/NonZero_0\/where::host0'; give the subgraph nodes distinct names/,
   );
   session.dispose();
 });

@@ -57,11 +57,13 @@ export class HostStepNeeded extends UnsupportedOpError {
 
 /**
  * The names a node's host results are fed back under, the same in every import of the model:
- * from a top-level node's first output, or from the path of a node inside a subgraph (its
- * outputs there take numbered names that depend on what the import lowered before).
+ * from a top-level node's first output, or inside a subgraph from the node's path and its first
+ * output's ONNX name (there outputs take numbered names, `where::7`, that depend on what the
+ * import lowered before; the number is dropped).
  */
 export function hostResultNames(node: OnnxNode, count: number, inSubgraph = false): string[] {
-  const base = (inSubgraph ? undefined : node.outputs.find((o) => o)) ?? node.name;
+  const output = node.outputs.find((o) => o);
+  const base = !output ? node.name : inSubgraph ? `${node.name}/${output.replace(/::\d+$/, "")}` : output;
   return Array.from({ length: count }, (_, i) => `${base}::host${i}`);
 }
 
