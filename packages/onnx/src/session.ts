@@ -12,7 +12,7 @@ import {
 } from "@polychip/engine/runtime";
 import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { polychipFeeds } from "./onnx-feeds.ts";
-import { HostStepNeeded } from "./import/host-step.ts";
+import { HostStepNeeded, MAX_FROZEN_VALUE } from "./import/host-step.ts";
 import { importModelProto } from "./import/importer.ts";
 import { SharedConstants } from "./import/shared-constants.ts";
 import { runHostStep, type HostStepSource } from "./host-step-run.ts";
@@ -76,13 +76,6 @@ const MAX_REMEMBERED_RESULTS = 16;
 /** A prefix's results are kept by input values only when it reads at most this many (a flag, a rate; not audio). */
 const MAX_KEY_VALUES = 64;
 
-/**
- * A value frozen into a plan (an If's condition, a Range's limit, a value inside an inlined
- * branch): plans are kept by these values, so only small ones are computed per run. Host steps
- * (NonZero, NonMaxSuppression, Compress, Unique, RoiAlign at the top level) read any size: their
- * results are inputs of the plan, which depends on their shapes only.
- */
-const MAX_FROZEN_VALUE = 4096;
 /** How many run-time values one signature may need before the model is refused (each costs a prefix run). */
 const MAX_RUN_TIME_VALUES = 64;
 
@@ -302,7 +295,10 @@ export class OnnxSession {
   private async computeStaged(name: string, run: RunState, stages: Stages): Promise<HostTensor> {
     const computed = stages.fed.get(name);
     if (computed) return checkedValue(name, await readHost(computed));
-    return checkedValue(name, (await this.runStage([name], run, stages, true))[name]!);
+    // A value inside an inlined If branch (a nested If's condition): stages run whole top-level nodes.
+    const inBranch = !this.topLevelValues.has(name) && !this.inputNames.includes(name);
+    const values = inBranch ? await this.runUpTo([name], run, stages) : await this.runStage([name], run, stages, true);
+    return checkedValue(name, values[name]!);
   }
 
   /**
@@ -358,7 +354,27 @@ export class OnnxSession {
         return this.hostCopy(name, feed);
       },
       computed: (names) => this.runStage(names, run, stages, false),
+      isTopLevel: (name) => this.topLevelValues.has(name),
+      computedInBranch: (names) => this.runUpTo(names, run, stages),
     };
+  }
+
+  /**
+   * The values of `names` (computed inside an inlined If branch) for a host step: the part of the
+   * model the stages left, up to them, imported as the step's own import was (same nodes done, same
+   * values fed and known, so the branch's values take the same names) and read back. Nothing is
+   * marked done: the If runs whole in a later stage.
+   */
+  private async runUpTo(names: readonly string[], { signature, shapes, known, feeds }: RunState, stages: Stages): Promise<Record<string, HostOutput>> {
+    const done = [...stages.done].sort((a, b) => a - b).join(",");
+    const prefix = await this.plan(
+      `${signature}|${valuesKey(known)}|branch:${names.join(",")}|done:${done}|${fedKey(stages)}`,
+      { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, outputs: [...names], done: stages.done, fed: fedMetas(stages) },
+      known,
+      stages.host.size > 0,
+    );
+    const out = await prefix.session.run(inputsOf(prefix, feeds, stages));
+    return Object.fromEntries(names.map((name) => [name, out[name]!]));
   }
 
   /** An input's values, for a lowering that needs them at import (the plan then holds them as constants). */

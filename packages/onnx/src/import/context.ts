@@ -120,6 +120,8 @@ export class ImportContext {
   readonly declaredTypes = new Map<string, number>();
   /** How many subgraph nodes have been inlined (If, Loop and Scan bodies), to bound unrolling. */
   inlinedNodes = 0;
+  /** How many inlined Loop or Scan bodies enclose the node being lowered (If branches not counted). */
+  loopBodies = 0;
   /** Inside an inlined subgraph: the ONNX names of its values → names in this graph. */
   scope: ReadonlyMap<string, string> = new Map();
   /** Lowers a subgraph into this graph (set by the importer); returns its outputs' values. */
@@ -138,8 +140,28 @@ export class ImportContext {
    * Whether a top-level op sized by data runs its host part per run (OnnxSession computes the
    * values it reads; see host-step.ts) instead of asking for them with requireConstant.
    */
+  /** Whether OnnxSession computes per run the values this import needs (ImportOptions.computesRunTimeValues). */
+  get computesRunTimeValues(): boolean {
+    return !!this.options.computesRunTimeValues;
+  }
+
   get runsHostSteps(): boolean {
     return !!this.options.computesRunTimeValues && this.scope.size === 0;
+  }
+
+  /**
+   * Whether a data-sized op that reads `names` (values only a run knows) runs its host part per
+   * run: at the top level or in an inlined If branch (inlined once per import, so a value it
+   * computes has the same name in the imports of one run), or in a Loop/Scan body when each of
+   * them is a value of the top-level graph (the same in every iteration; a value the body
+   * computes, or a loop-carried one, differs per iteration).
+   */
+  runsHostStepOn(names: readonly string[]): boolean {
+    if (this.runsHostSteps) return true;
+    if (!this.computesRunTimeValues) return false;
+    if (this.loopBodies === 0) return true;
+    const inner = new Set(this.scope.values());
+    return names.every((name) => !inner.has(name));
   }
 
   /** The dtype and shape of a value an earlier stage of this run computed (ImportOptions.fed), when given. */
@@ -336,8 +358,9 @@ export class ImportContext {
   }
 
   /** Emits one op with several outputs (split). `outs` entries left undefined get fresh names. */
-  opN(op: string, inputs: readonly string[], attrs: Attrs, outs: readonly (string | undefined)[]): string[] {
+  opN(op: string, inputs: readonly string[], givenAttrs: Attrs, outs: readonly (string | undefined)[]): string[] {
     const metas = inputs.map((n) => (n === "" ? undefined : this.meta(n)));
+    const attrs = op === "reshape" ? literalZeroDims(metas[0], givenAttrs) : givenAttrs;
     const consts = inputs.map((n) => this.consts.get(n));
     const outMetas = this.infer(op, metas, attrs, consts, outs.length);
     const names = outs.map((o) => this.outName(o));
@@ -439,6 +462,17 @@ export class ImportContext {
       throw err;
     }
   }
+}
+
+/**
+ * A reshape of a value with no elements to a listed target: the lowerings list the sizes they
+ * computed, so a 0 there is a zero-size dim ([0, 3] → [0, 3]), never ONNX's "copy the input dim",
+ * which would make [2, 0] → [0, 2] ask for [2, 2]. (The Reshape importer resolves its own 0s first.)
+ */
+function literalZeroDims(x: ValueMeta | undefined, attrs: Attrs): Attrs {
+  const target = attrs.shape;
+  if (attrs.allowZero || !Array.isArray(target) || !target.includes(0) || !x || sizeOfDims(x.shape) !== 0) return attrs;
+  return { ...attrs, allowZero: true };
 }
 
 /**

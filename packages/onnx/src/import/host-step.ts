@@ -1,4 +1,5 @@
 import { UnsupportedOpError } from "@polychip/hal";
+import { formatDims, sizeOfDims } from "../host/meta.ts";
 import type { HostTensor } from "../tensor.ts";
 import type { ImportContext, OnnxNode } from "./context.ts";
 
@@ -13,8 +14,12 @@ import type { ImportContext, OnnxNode } from "./context.ts";
  * knows raises HostStepNeeded instead: the session computes the values with the model before the
  * node, runs the host part on them, and imports the rest with the results as inputs
  * (ImportOptions.fed), so that plan depends on the results' shapes (the count), not on their values.
- * Inside an inlined If branch or Loop body the values are asked for with requireConstant, as for
- * any value needed at import.
+ * Inside an inlined If branch the same holds (its results named by the node's path, as names in a
+ * subgraph are numbered by what the import lowered before); the session computes a value the
+ * branch computes with a prefix up to it. Inside a Loop or Scan body it holds when every value the
+ * host part reads is a top-level value, the same in every iteration (ImportContext.runsHostStepOn);
+ * a value the body computes differs per iteration, so it is asked for with requireConstant, as any
+ * value needed at import (frozen into the plan, at most MAX_FROZEN_VALUE values).
  */
 export interface HostStep {
   /** The input names the host part reads ("" for an absent optional input). */
@@ -50,9 +55,15 @@ export class HostStepNeeded extends UnsupportedOpError {
   }
 }
 
-/** The names a node's host results are fed back under: derived from the node's first output, so every import of the model agrees. */
-export function hostResultNames(node: OnnxNode, count: number): string[] {
-  const base = node.outputs.find((o) => o) ?? node.name;
+/**
+ * The names a node's host results are fed back under, the same in every import of the model:
+ * from a top-level node's first output, or inside a subgraph from the node's path and its first
+ * output's ONNX name (there outputs take numbered names, `where::7`, that depend on what the
+ * import lowered before; the number is dropped).
+ */
+export function hostResultNames(node: OnnxNode, count: number, inSubgraph = false): string[] {
+  const output = node.outputs.find((o) => o);
+  const base = !output ? node.name : inSubgraph ? `${node.name}/${output.replace(/::\d+$/, "")}` : output;
   return Array.from({ length: count }, (_, i) => `${base}::host${i}`);
 }
 
@@ -60,11 +71,17 @@ export function hostResultNames(node: OnnxNode, count: number): string[] {
 export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostStep): void {
   const values = step.reads.map((name) => (name ? ctx.constant(name) : undefined));
   const missing = step.reads.filter((name, i) => name && !values[i]);
-  if (missing.length > 0 && ctx.runsHostSteps) {
-    const names = hostResultNames(node, step.results);
+  if (missing.length > 0 && ctx.runsHostStepOn(missing)) {
+    const names = hostResultNames(node, step.results, !ctx.runsHostSteps);
     const fed = names.map((name) => ctx.fedMeta(name));
     if (fed.every((m) => m !== undefined)) {
-      names.forEach((name, i) => ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] }));
+      names.forEach((name, i) => {
+        if (!ctx.has(name)) ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] });
+        // A later iteration of a Loop body reads the results the first one declared (its reads are the same top-level values);
+        // elsewhere a second node of the same path (both branches of one If inlined) would read another node's results.
+        else if (ctx.loopBodies === 0)
+          throw new UnsupportedOpError(`${ctx.where()}: another host step of this import already feeds '${name}'; give the subgraph nodes distinct names`);
+      });
       step.lower(names);
       return;
     }
@@ -75,6 +92,28 @@ export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostS
       { node: node.name, reads: step.reads, constants, results: names, compute: step.compute },
     );
   }
+  if (missing.length > 0 && ctx.computesRunTimeValues) refuseLargeFrozenReads(ctx, step, missing);
   const known = step.reads.map((name, i) => values[i] ?? (name ? ctx.requireConstant(name, step.why) : undefined));
   step.lower(step.compute(known).map((t) => ctx.const(t.data, t.shape, t.dtype)));
+}
+
+/**
+ * The most values OnnxSession freezes into a plan per run (an If's condition, a Range's limit, a
+ * value a Loop body computes that a host step there reads): plans are kept by these values, so only
+ * small ones are computed per run. Other host steps read any size: their results are inputs of the
+ * plan, which depends on their shapes only.
+ */
+export const MAX_FROZEN_VALUE = 4096;
+
+/** A step in a Loop or Scan body that reads a value the body computes, too large to freeze: refused before any run computes it, saying why. */
+function refuseLargeFrozenReads(ctx: ImportContext, step: HostStep, missing: readonly string[]): void {
+  for (const name of missing) {
+    const size = sizeOfDims(ctx.dims(name));
+    if (size === undefined || size <= MAX_FROZEN_VALUE) continue;
+    throw new UnsupportedOpError(
+      `${ctx.where()}: ${step.why} reads '${name}' (${ctx.dtype(name)}${formatDims(ctx.dims(name))}), which the enclosing Loop or Scan body computes: ` +
+        `it differs per iteration, so it is frozen into the plan per run, at most ${MAX_FROZEN_VALUE} values ` +
+        `(a value computed before the loop has no such limit: the step then runs per run)`,
+    );
+  }
 }

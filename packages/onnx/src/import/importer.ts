@@ -170,6 +170,9 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
   for (const n of body.node ?? []) for (const o of n.output ?? []) if (o) scope.set(o, ctx.fresh(o));
   const saved = ctx.scope;
   ctx.scope = scope;
+  // Only Loop and Scan bind formal inputs (an If branch has none).
+  const loopBody = bindings.size > 0 ? 1 : 0;
+  ctx.loopBodies += loopBody;
   try {
     const nodes = body.node ?? [];
     const order = () => topologicalOrder(nodes, `${ctx.where()}: subgraph`);
@@ -194,6 +197,7 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
     });
   } finally {
     ctx.scope = saved;
+    ctx.loopBodies -= loopBody;
     ctx.current = outer;
   }
 }

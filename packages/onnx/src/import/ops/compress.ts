@@ -8,7 +8,7 @@ import { axisOf, input, output, type OpImporter } from "./helpers.ts";
  * a condition shorter than the dim leaves the rest out. How many slices come out depends on the
  * condition's values, so the indices it picks are found on the host (host-step.ts: at import when
  * the condition is known, else per run under OnnxSession) and the data, which stays on the device,
- * is gathered at them.
+ * is gathered at them (none: a zero-size axis, which later ops carry like any size).
  */
 const compress: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
@@ -39,7 +39,7 @@ function pickedIndices(condition: HostTensor, size: number, where: string): Host
     if (i >= size) throw new ShapeError(`${where}: condition selects index ${i} of a dim of size ${size}`);
     picked.push(i);
   });
-  if (picked.length === 0) throw new ShapeError(`${where}: the condition selects nothing, and Polychip has no empty tensors`);
+  // Selecting nothing is an empty [0] index: the gather then gives the data with a zero-size axis, as onnxruntime does.
   return { dtype: "int32", shape: [picked.length], data: Int32Array.from(picked) };
 }
 

@@ -35,7 +35,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Scan: "opset 9+ (Scan-8 refused); unrolled over a sequence length known at import (at most 4,096)",
   ScatterElements: "reduction none or add",
   NonZero:
-    "indices found on the host: at import when the input is known, else per run by OnnxSession (any size; the rest of the model is planned per count). Inside an If branch or Loop body the input is frozen into the plan (at most 4,096 values)",
+    "indices found on the host: at import when the input is known, else per run by OnnxSession (any size; the rest of the model is planned per count), in an If branch too, and in a Loop body when the input is a top-level value; one the Loop body computes is frozen into the plan (at most 4,096 values)",
   GatherND: "batch_dims 0",
   ScatterND: "batch_dims 0; reduction none or add",
   CumSum: "axis known at import",
@@ -48,7 +48,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   GridSample:
     "static shapes; cubic over at most 3 spatial dims; cubic with border padding clamps each tap (PyTorch, onnxruntime), not the position first (ONNX reference); computed in float32",
   NonMaxSuppression:
-    "selection on the host: at import when boxes and scores are known, else per run by OnnxSession (any number of boxes; the rest of the model is planned per count). Inside an If branch or Loop body the inputs are frozen into the plan (at most 4,096 values each)",
+    "selection on the host: at import when boxes and scores are known, else per run by OnnxSession (any number of boxes; the rest of the model is planned per count), in an If branch too, and in a Loop body when the inputs are top-level values; ones the Loop body computes are frozen into the plan (at most 4,096 values each)",
   AffineGrid: "2-D and 3-D; size known at import",
   CenterCropPad: "static input shape; shape known at import",
   Col2Im: "static input shape; image_shape and block_shape known at import",
@@ -69,7 +69,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   OneHot: "depth known at import (or per run via OnnxSession)",
   EyeLike: "needs the input's shape",
   Compress:
-    "indices picked on the host from the condition (at import, or per run by OnnxSession, planned per count); the data stays on the device; a condition selecting nothing is refused (no empty tensors)",
+    "indices picked on the host from the condition (at import, or per run by OnnxSession, planned per count); the data stays on the device; a condition selecting nothing gives a zero-size axis",
   LpNormalization: "p 1 or 2",
   LpPool: "1-D to 3-D, as AveragePool",
   BitwiseNot: "uint32/uint64 refused (results past int32's range); uint16 must be declared as such (graph input/output or value_info)",
@@ -85,5 +85,5 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Bernoulli: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Multinomial: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Unique:
-    "runs on the host: at import when the input is known, else per run by OnnxSession (the rest of the model reads its four outputs as inputs, planned per count); an empty input is refused",
+    "runs on the host: at import when the input is known, else per run by OnnxSession (the rest of the model reads its four outputs as inputs, planned per count); an empty input gives empty outputs",
 };

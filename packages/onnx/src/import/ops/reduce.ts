@@ -1,4 +1,4 @@
-import { ShapeError } from "@polychip/hal";
+import { isFloat, ShapeError, type DType } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axesOf, axisOf, bin, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
 
@@ -48,8 +48,33 @@ const simple =
   (ctx, x, attrs, out) =>
     attrs.axes && attrs.axes.length === 0 ? ctx.op("identity", [x], {}, out) : ctx.op(op, [x], attrs, out);
 
+/** Whether the reduction runs over a dim of size 0 (an empty Compress or NonZero result): each output reduces no element. */
+function reducesNothing(ctx: ImportContext, x: string, axes: number[] | undefined): boolean {
+  const dims = ctx.dims(x);
+  return (axes ?? dims.map((_, i) => i)).some((a) => dims[a] === 0);
+}
+
+/** The max (or min) of no elements, as onnxruntime gives it: the dtype's lowest (highest) value, -Infinity (+Infinity) for floats. */
+function emptyExtreme(dtype: DType, max: boolean): number {
+  const [lowest, highest] = isFloat(dtype) ? [-Infinity, Infinity] : INTEGER_RANGE[dtype as keyof typeof INTEGER_RANGE];
+  return max ? lowest : highest;
+}
+
+const INTEGER_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], int8: [-128, 127], uint8: [0, 255], bool: [0, 1] } as const;
+
+/** ReduceMax / ReduceMin; over an empty dim the HAL's reductions have no element to start from, so each output is the identity value. */
+const extreme =
+  (op: "reduceMax" | "reduceMin"): Reduction =>
+  (ctx, x, attrs, out) => {
+    if (!reducesNothing(ctx, x, attrs.axes)) return simple(op)(ctx, x, attrs, out);
+    // The sum of nothing is 0 in the output's shape (symbolic dims included).
+    return bin(ctx, "add", sum(ctx, x, attrs), scalarLike(ctx, emptyExtreme(ctx.dtype(x), op === "reduceMax"), x), out);
+  };
+
 const mean: Reduction = (ctx, x, attrs, out) => {
   if (attrs.axes && attrs.axes.length === 0) return ctx.op("identity", [x], {}, out);
+  // The mean of no elements is 0 in onnxruntime (not 0 / 0).
+  if (reducesNothing(ctx, x, attrs.axes)) return sum(ctx, x, attrs, out);
   return bin(ctx, "div", sum(ctx, x, attrs), scalarLike(ctx, reducedCount(ctx, x, attrs.axes), x), out);
 };
 
@@ -84,8 +109,8 @@ const argReduce =
 export const REDUCE_IMPORTERS: Record<string, OpImporter> = {
   ReduceSum: reduction(13, (ctx, x, attrs, out) => sum(ctx, x, attrs, out)),
   ReduceMean: reduction(18, mean),
-  ReduceMax: reduction(18, simple("reduceMax")),
-  ReduceMin: reduction(18, simple("reduceMin")),
+  ReduceMax: reduction(18, extreme("reduceMax")),
+  ReduceMin: reduction(18, extreme("reduceMin")),
   ReduceProd: reduction(18, simple("reduceProd")),
   ReduceL1: reduction(18, l1),
   ReduceL2: reduction(18, l2),

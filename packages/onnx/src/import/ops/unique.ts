@@ -1,4 +1,4 @@
-import { hostArray, ShapeError } from "@polychip/hal";
+import { hostArray } from "@polychip/hal";
 import type { HostTensor } from "../../tensor.ts";
 import { lowerThroughHost } from "../host-step.ts";
 import { axisOf, input, output, type OpImporter } from "./helpers.ts";
@@ -26,23 +26,23 @@ const unique: OpImporter = (ctx, node) => {
     reads: [x],
     why: "Unique's input (the size of its outputs depends on its values)",
     results: 4,
-    compute: uniqueStep(axis, sorted, ctx.where()),
+    compute: uniqueStep(axis, sorted),
     lower: (results) => results.forEach((r, i) => ctx.bind(output(node, i), r)),
   });
 };
 
 /** The host part (a function of its own: a closure in the importer would keep the whole import alive while a session caches the step). */
-function uniqueStep(axis: number | undefined, sorted: boolean, where: string) {
-  return ([x]: readonly (HostTensor | undefined)[]) => uniqueOf(x!, axis, sorted, where);
+function uniqueStep(axis: number | undefined, sorted: boolean) {
+  return ([x]: readonly (HostTensor | undefined)[]) => uniqueOf(x!, axis, sorted);
 }
 
 /** Unique's four results (values, first indices, inverse indices, counts) for x along `axis` (flattened when undefined). */
-function uniqueOf(x: HostTensor, axisOrFlat: number | undefined, sorted: boolean, where: string): HostTensor[] {
+function uniqueOf(x: HostTensor, axisOrFlat: number | undefined, sorted: boolean): HostTensor[] {
   const dims = axisOrFlat === undefined ? [x.data.length] : x.shape;
   const axis = axisOrFlat ?? 0;
   const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  // An empty input (count 0) gives empty outputs; along an axis whose slices are empty, they are all one.
   const count = dims[axis]!;
-  if (count === 0) throw new ShapeError(`${where}: the input is empty along the axis, and Polychip has no empty tensors`);
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const values = x.data as ArrayLike<number>;
   // Slice s holds, for every outer index o and inner index i, the element at (o, s, i).
