@@ -10,7 +10,7 @@ import {
   type RuntimeInput,
   type Session,
 } from "@polychip/engine/runtime";
-import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
+import { REMEMBERED_INPUT_VALUES, RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { polychipFeeds } from "./onnx-feeds.ts";
 import { HostStepNeeded } from "./import/host-step.ts";
 import { importModelProto } from "./import/importer.ts";
@@ -72,8 +72,6 @@ interface RunState {
 
 /** How many results a prefix plan keeps by input values (oldest dropped). */
 const MAX_REMEMBERED_RESULTS = 16;
-/** A prefix's results are kept by input values only when it reads at most this many (a flag, a rate; not audio). */
-const MAX_KEY_VALUES = 64;
 
 /**
  * A value frozen into a plan (an If's condition, a Range's limit, a value inside an inlined
@@ -488,7 +486,7 @@ function inputValuesKey(names: readonly string[], feeds: Readonly<Record<string,
   let count = 0;
   for (const name of names) {
     const feed = feeds[name];
-    if (!feed || isRawView(feed) || (count += feed.data.length) > MAX_KEY_VALUES) return undefined;
+    if (!feed || isRawView(feed) || (count += feed.data.length) > REMEMBERED_INPUT_VALUES) return undefined;
     key += `${name}:${feed.dtype ?? ""}[${feed.shape.join(",")}]=${Array.prototype.join.call(feed.data, ",")};`;
   }
   return key;
