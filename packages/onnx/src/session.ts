@@ -10,7 +10,7 @@ import {
   type RuntimeInput,
   type Session,
 } from "@polychip/engine/runtime";
-import { RunTimeValueError, type ImportOptions } from "./import/context.ts";
+import { REMEMBERED_INPUT_VALUES, RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { polychipFeeds } from "./onnx-feeds.ts";
 import { HostStepNeeded, MAX_FROZEN_VALUE } from "./import/host-step.ts";
 import { importModelProto } from "./import/importer.ts";
@@ -18,6 +18,7 @@ import { SharedConstants } from "./import/shared-constants.ts";
 import { runHostStep, type HostStepSource } from "./host-step-run.ts";
 import type { BoundedCache } from "@polychip/engine/core";
 import { planCache, planCacheStats, type PlanCacheStats } from "./plan-cache.ts";
+import { LastRun } from "./last-run.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
@@ -69,12 +70,21 @@ interface RunState {
   readonly known: Record<string, HostTensor>;
   readonly feeds: Readonly<Record<string, RuntimeInput>>;
   readonly stages: Stages | undefined;
+  readonly selectors: Selectors;
+}
+
+/**
+ * The graph inputs whose values the run-time values found so far are a function of, when each is
+ * (an input of at most REMEMBERED_INPUT_VALUES values, or the remembered result of a prefix that
+ * reads only such inputs); `keyable` false once one is not (a value computed from audio).
+ */
+interface Selectors {
+  readonly names: Set<string>;
+  keyable: boolean;
 }
 
 /** How many results a prefix plan keeps by input values (oldest dropped). */
 const MAX_REMEMBERED_RESULTS = 16;
-/** A prefix's results are kept by input values only when it reads at most this many (a flag, a rate; not audio). */
-const MAX_KEY_VALUES = 64;
 
 /** How many run-time values one signature may need before the model is refused (each costs a prefix run). */
 const MAX_RUN_TIME_VALUES = 64;
@@ -118,8 +128,8 @@ export class OnnxSession {
   private readonly shared = new SharedConstants();
   /** The device buffers of those arrays: a plan shares them with the other plans instead of uploading its own copy. */
   private readonly weights = new SharedWeights();
-  /** The last run's input shapes, when its plan depends on nothing else (no run-time values, no stages). */
-  private last: LastShapes | undefined;
+  /** The last run's input shapes (and the small input values that selected its plan), when nothing else selected it (no stages, no other computed values). */
+  private last: LastRun<Plan> | undefined;
   private disposed = false;
 
   private constructor(
@@ -157,8 +167,8 @@ export class OnnxSession {
 
   /** Runs on these inputs; int64 and float64 feeds (ONNX's types, BigInt64Array included) are taken as int32 and float32. */
   run(given: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    // The shapes of the last run again, on a plan that its shapes alone select: no signature to
-    // build, and the plan's own promise is returned (an async wrapper would add turns to each run).
+    // The shapes (and selecting values) of the last run again: no signature to build, and the
+    // plan's own promise is returned (an async wrapper would add turns to each run).
     let feeds: Readonly<Record<string, RuntimeInput>>;
     try {
       feeds = polychipFeeds(given);
@@ -171,8 +181,8 @@ export class OnnxSession {
   }
 
   private async runPrepared(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    const { plan, stages, byShapes } = await this.prepare(feeds);
-    this.last = byShapes ? new LastShapes(plan, this.inputNames, feeds) : undefined;
+    const { plan, stages, selectedBy } = await this.prepare(feeds);
+    this.last = selectedBy ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
     try {
       return await plan.session.run(inputsOf(plan, feeds, stages));
     } finally {
@@ -187,8 +197,12 @@ export class OnnxSession {
     return plan;
   }
 
-  /** The plan for these inputs, with the results of the stages run to find it (the caller releases them). */
-  private async prepare(feeds: Readonly<Record<string, RuntimeInput>>): Promise<{ plan: Plan; stages?: Stages; byShapes: boolean }> {
+  /**
+   * The plan for these inputs, with the results of the stages run to find it (the caller releases
+   * them) and, when the plan is selected by the input shapes and the values of a few small inputs
+   * only, the names of those inputs.
+   */
+  private async prepare(feeds: Readonly<Record<string, RuntimeInput>>): Promise<{ plan: Plan; stages?: Stages; selectedBy?: readonly string[] }> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
     const shapes = this.shapesOf(feeds);
     this.countLookups = 0;
@@ -196,15 +210,16 @@ export class OnnxSession {
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
+    const selectors: Selectors = { names: new Set(), keyable: true };
     let stages = this.alwaysStaged || this.stagedSignatures.has(signature) ? emptyStages() : undefined;
     try {
       for (;;) {
-        const run: RunState = { signature, shapes, known, feeds, stages };
+        const run: RunState = { signature, shapes, known, feeds, stages, selectors };
         let step: HostStepNeeded;
         try {
           for (const name of needed) if (!known[name]) known[name] = await this.compute(name, run);
           const plan = await this.finalPlan(run);
-          if (plan) return { plan, stages, byShapes: !stages && needed.length === 0 };
+          if (plan) return { plan, stages, ...(!stages && selectors.keyable ? { selectedBy: [...selectors.names] } : {}) };
           continue;
         } catch (err) {
           if (!(err instanceof HostStepNeeded)) throw err;
@@ -272,11 +287,21 @@ export class OnnxSession {
 
   /** Runs the prefix of the model that produces `name` (with the values found before it known). */
   private async compute(name: string, run: RunState): Promise<HostTensor> {
-    const { signature, shapes, known, feeds, stages } = run;
-    if (this.inputNames.includes(name)) return this.inputValue(name, feeds);
-    if (stages) return this.computeStaged(name, run, stages);
+    const { signature, shapes, known, feeds, stages, selectors } = run;
+    if (this.inputNames.includes(name)) {
+      const value = this.inputValue(name, feeds);
+      if (value.data.length <= REMEMBERED_INPUT_VALUES) selectors.names.add(name);
+      else selectors.keyable = false;
+      return value;
+    }
+    if (stages) {
+      selectors.keyable = false;
+      return this.computeStaged(name, run, stages);
+    }
     const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
     const key = prefix.results && inputValuesKey(prefix.dependsOn!, feeds);
+    if (key === undefined) selectors.keyable = false;
+    else for (const input of prefix.dependsOn!) selectors.names.add(input);
     const remembered = key !== undefined ? prefix.results!.get(key) : undefined;
     if (remembered) return remembered;
     const value = checkedValue(name, (await prefix.session.run(feeds))[name]!);
@@ -450,34 +475,6 @@ export class OnnxSession {
   }
 }
 
-/** A run's input shapes (by input name; undefined for a missing input), and the plan they selected. */
-class LastShapes {
-  private readonly shapes: (readonly number[] | undefined)[];
-
-  constructor(
-    readonly plan: Plan,
-    names: readonly string[],
-    feeds: Readonly<Record<string, RuntimeInput>>,
-  ) {
-    this.shapes = names.map((n) => (feeds[n]?.shape === undefined ? undefined : [...feeds[n]!.shape]));
-  }
-
-  /** Whether `feeds` have exactly these shapes (the signature prepare() would build is the same). */
-  matches(names: readonly string[], feeds: Readonly<Record<string, RuntimeInput>>): boolean {
-    for (let k = 0; k < names.length; k++) {
-      const want = this.shapes[k];
-      const got = feeds[names[k]!]?.shape;
-      if (want === undefined || got === undefined) {
-        if (want !== got) return false;
-        continue;
-      }
-      if (!Array.isArray(got) || got.length !== want.length) return false;
-      for (let d = 0; d < want.length; d++) if (got[d] !== want[d]) return false;
-    }
-    return true;
-  }
-}
-
 /** The inputs a plan reads: the caller's, or an earlier stage's results. Inputs whose values were needed at import are constants in the plan. */
 function inputsOf(plan: Plan, feeds: Readonly<Record<string, RuntimeInput>>, stages: Stages | undefined): Record<string, RuntimeInput> {
   const used: Record<string, RuntimeInput> = {};
@@ -505,7 +502,7 @@ function inputValuesKey(names: readonly string[], feeds: Readonly<Record<string,
   let count = 0;
   for (const name of names) {
     const feed = feeds[name];
-    if (!feed || isRawView(feed) || (count += feed.data.length) > MAX_KEY_VALUES) return undefined;
+    if (!feed || isRawView(feed) || (count += feed.data.length) > REMEMBERED_INPUT_VALUES) return undefined;
     key += `${name}:${feed.dtype ?? ""}[${feed.shape.join(",")}]=${Array.prototype.join.call(feed.data, ",")};`;
   }
   return key;

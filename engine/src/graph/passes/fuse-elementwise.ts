@@ -17,8 +17,8 @@ export interface FuseElementwiseOptions {
   readonly exclude?: (node: GraphNode, index: number) => boolean;
   /**
    * Whether the target device runs an epilogue op (conv2dEpilogue, matmulEpilogue) natively at a
-   * dtype: where it does, a GEMM whose product only one node reads heads that node's group, and the
-   * group becomes one epilogue node. Default: no epilogues.
+   * dtype: where it does, a GEMM whose product one node reads (or only elementwise nodes of its
+   * shape: a hard-swish) heads their group, and the group becomes one epilogue node. Default: no epilogues.
    */
   readonly epilogues?: EpilogueSupport;
 }
@@ -39,7 +39,7 @@ export function fuseElementwise(graph: Graph, options: FuseElementwiseOptions = 
   const types = inferShapes(graph);
   const scalars = scalarConstants(graph);
   const fusible = fusibleNodes(graph, types);
-  const heads = epilogueHeads(graph, types, options.epilogues);
+  const heads = epilogueHeads(graph, types, options.epilogues, fusible);
   for (const map of [fusible, heads]) for (const i of [...map.keys()]) if (options.exclude?.(graph.nodes[i]!, i)) map.delete(i);
   const id = valueIds(graph);
   const nodes: GroupingNode[] = graph.nodes.map((n, i) => ({

@@ -35,9 +35,64 @@ test("conv2d with its bias, then relu, becomes one conv2dEpilogue node with the 
   await assertSameOutputs(g, out, { x: { data: values(150, 1), shape: [2, 3, 5, 5] } });
 });
 
-test("a GEMM result with a second reader is not fused", () => {
-  const g = fuseElementwise(convGraph(true));
-  assert.deepEqual(ops(fuseEpilogues(g, everywhere)), ops(g));
+test("a GEMM result read by two elementwise nodes of its shape heads one epilogue writing both", async () => {
+  const g = convGraph(true);
+  const out = fuseEpilogues(g, everywhere);
+  assert.deepEqual(ops(out), ["conv2dEpilogue"]);
+  assert.deepEqual([...out.nodes[0]!.outputs].sort(), ["s", "y"]);
+  await assertSameOutputs(g, out, { x: { data: values(150, 1), shape: [2, 3, 5, 5] } });
+});
+
+test("a hard-swish after a conv, which reads the product twice, becomes the conv's epilogue with the same values", async () => {
+  const g = graph({
+    inputs: [info("x", [1, 3, 6, 6])],
+    outputs: [info("y", [1, 4, 6, 6])],
+    initializers: [init("w", [4, 3, 1, 1], values(12, 2)), init("b", [4], values(4, 3)), init("three", [], [3]), init("zero", [], [0]), init("six", [], [6])],
+    nodes: [
+      node("conv2d", ["x", "w", "b"], "c"),
+      node("add", ["c", "three"], "c3"),
+      node("maximum", ["c3", "zero"], "lo"),
+      node("minimum", ["lo", "six"], "relu6"),
+      node("mul", ["c", "relu6"], "m"),
+      node("div", ["m", "six"], "y"),
+    ],
+  });
+  const out = fuseEpilogues(g, everywhere);
+  assert.deepEqual(ops(out), ["conv2dEpilogue"]);
+  await assertSameOutputs(g, out, { x: { data: values(108, 4).map((v) => 4 * v), shape: [1, 3, 6, 6] } });
+});
+
+test("a GEMM result that a non-elementwise node also reads is not fused", () => {
+  const g = graph({
+    inputs: [info("x", [2, 3, 5, 5])],
+    outputs: [info("y", [2, 4, 5, 5]), info("pooled", [2, 4, 2, 2])],
+    initializers: [init("w", [4, 3, 3, 3], values(108, 2)), init("b", [4], values(4, 3))],
+    nodes: [
+      node("conv2d", ["x", "w", "b"], "c", { pads: [1, 1, 1, 1] }),
+      node("relu", ["c"], "y"),
+      node("maxPool2d", ["c"], "pooled", { kernel: [2, 2], stride: [2, 2] }),
+    ],
+  });
+  assert.deepEqual(ops(fuseEpilogues(g, everywhere)), ["conv2d", "relu", "maxPool2d"]);
+});
+
+test("when one of a GEMM result's readers cannot join its group (a cycle), the GEMM stays a node", async () => {
+  // r = c + mean(relu(c)) per channel: r reads the group's relu through a reduction outside it, so it cannot join.
+  const g = graph({
+    inputs: [info("x", [1, 3, 4, 4])],
+    outputs: [info("r", [1, 4, 4, 4])],
+    initializers: [init("w", [4, 3, 3, 3], values(108, 2)), init("b", [4], values(4, 3))],
+    nodes: [
+      node("conv2d", ["x", "w", "b"], "c", { pads: [1, 1, 1, 1] }),
+      node("relu", ["c"], "a"),
+      node("reduceSum", ["a"], "s", { axes: [2, 3], keepdims: true }),
+      node("add", ["c", "s"], "r"),
+    ],
+  });
+  const out = fuseEpilogues(g, everywhere);
+  assert.ok(ops(out).includes("conv2d"), `the GEMM stays: ${ops(out)}`);
+  assert.ok(!ops(out).includes("conv2dEpilogue"));
+  await assertSameOutputs(g, out, { x: { data: values(48, 5), shape: [1, 3, 4, 4] } });
 });
 
 test("a matmul, a broadcast bias add and a fused GELU chain become one matmulEpilogue; extras follow the GEMM inputs", async () => {

@@ -10,8 +10,8 @@ export interface FuseEpiloguesOptions {
 
 /**
  * Groups a graph for a device that may have GEMM epilogue kernels: each float32 or float16 GEMM
- * (conv2d, matmul, conv2dGradInput: see EPILOGUE_BASES) whose result only one elementwise node
- * reads, with that node's group, becomes a conv2dEpilogue / matmulEpilogue (the device applies the
+ * (conv2d, matmul, conv2dGradInput: see EPILOGUE_BASES) whose result only elementwise nodes of its
+ * shape read (one, or several that all join: a hard-swish), with their group, becomes a conv2dEpilogue / matmulEpilogue (the device applies the
  * bias, activation or residual add while storing the product) where `supports` says the device has
  * the kernel; the other groups become `fused` nodes (fuseElementwise with `epilogues`). A graph
  * already fused (a saved model) is expanded first, so the one rule groups it again for this device.

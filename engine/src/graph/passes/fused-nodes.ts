@@ -32,7 +32,8 @@ export function fusedNode(graph: Graph, members: readonly number[], scalars: Sca
 /**
  * The nodes of a group headed by a GEMM: one epilogue node (conv2dEpilogue, ...) over the GEMM's
  * inputs and the program's other inputs, the GEMM's attrs and `baseInputs`; or, past
- * MAX_EPILOGUE_OPERANDS operands, the GEMM and a `fused` node (or single node) of the rest.
+ * MAX_EPILOGUE_OPERANDS operands or when a node outside the group reads the product (one of its
+ * several readers did not join), the GEMM and a `fused` node (or single node) of the rest.
  */
 export function epilogueNodes(graph: Graph, group: FusionGroup, scalars: Scalars, readers: ReadonlyMap<string, number[]>): GraphNode[] {
   const gemm = graph.nodes[group.head!]!;
@@ -40,7 +41,8 @@ export function epilogueNodes(graph: Graph, group: FusionGroup, scalars: Scalars
   const program = programOf(graph, rest, scalars, readers, gemm.outputs[0]!);
   const baseInputs = withoutTrailingGaps(gemm.inputs);
   const extras = program.inputs.slice(1);
-  if (baseInputs.length + extras.length + program.outputs.length > MAX_EPILOGUE_OPERANDS) {
+  const readOutside = (readers.get(gemm.outputs[0]!) ?? []).some((r) => r < 0 || !group.members.includes(r));
+  if (readOutside || baseInputs.length + extras.length + program.outputs.length > MAX_EPILOGUE_OPERANDS) {
     return [gemm, rest.length === 1 ? graph.nodes[rest[0]!]! : fusedNode(graph, rest, scalars, readers)];
   }
   const op = group.epilogue!;

@@ -64,10 +64,17 @@ export function fusibleNodes(graph: Graph, types: ReadonlyMap<string, ValueInfo>
 
 /**
  * Node index → epilogue op, for the GEMMs (conv2d, matmul, conv2dGradInput) that may head a group
- * where the device has the epilogue kernel: their product is read by exactly one node (which must
- * then join the group) and is no graph output, so the epilogue stores only what the program makes.
+ * where the device has the epilogue kernel: their product is no graph output and is read by one
+ * node, or by several elementwise nodes of its shape (a hard-swish reads it twice, x · relu6(x + 3) / 6),
+ * which must then all join the group (epilogueNodes keeps the GEMM apart when one does not), so the
+ * epilogue stores only what the program makes.
  */
-export function epilogueHeads(graph: Graph, types: ReadonlyMap<string, ValueInfo>, supports: EpilogueSupport | undefined): Map<number, string> {
+export function epilogueHeads(
+  graph: Graph,
+  types: ReadonlyMap<string, ValueInfo>,
+  supports: EpilogueSupport | undefined,
+  fusible: ReadonlyMap<number, string>,
+): Map<number, string> {
   const out = new Map<number, string>();
   if (!supports) return out;
   const readers = readersOutside(graph);
@@ -75,8 +82,9 @@ export function epilogueHeads(graph: Graph, types: ReadonlyMap<string, ValueInfo
     const info = n.outputs.length === 1 ? types.get(n.outputs[0]!) : undefined;
     const op = epilogueOf(n.op, info?.dtype, supports);
     if (!op || info!.shape.includes("?") || withoutTrailingGaps(n.inputs).includes("")) return;
-    const users = readers.get(info!.name) ?? [];
-    if (users.length === 1 && users[0]! >= 0) out.set(i, op);
+    const users = [...new Set(readers.get(info!.name) ?? [])];
+    const shape = JSON.stringify(info!.shape);
+    if (users.length === 1 ? users[0]! >= 0 : users.length > 1 && users.every((u) => u >= 0 && fusible.get(u) === shape)) out.set(i, op);
   });
   return out;
 }

@@ -69,6 +69,13 @@ export interface ImportOptions {
   shared?: SharedConstants;
 }
 
+/**
+ * OnnxSession remembers a prefix's results by the values of the inputs it reads when they are at
+ * most this many (a flag, a sample rate; not audio): a value computed from those alone costs no
+ * prefix run after the first.
+ */
+export const REMEMBERED_INPUT_VALUES = 64;
+
 /** One ONNX node as the lowerings see it. */
 export interface OnnxNode {
   readonly opType: string;

@@ -1,12 +1,14 @@
 import { FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { GraphProto } from "../../proto/types.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
+import { importIfAsSelect } from "./if-select.ts";
 import { axisOf, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 
 /**
  * Control flow, lowered at import: If inlines the branch its condition picks (a condition known
  * at import time folds; one computed from data is computed per run by OnnxSession, which then
- * imports with it known); Loop and Scan unroll their body once per iteration, which needs the
+ * imports with it known, unless both branches are small and total: then both run and a `where`
+ * picks, see if-select.ts); Loop and Scan unroll their body once per iteration, which needs the
  * trip count, the continue conditions and the sequence length at import time (the patterns
  * exporters emit: counts from shapes or constants).
  */
@@ -28,7 +30,12 @@ function formalInputs(ctx: ImportContext, g: GraphProto, count: number, what: st
 }
 
 const ifOp: OpImporter = (ctx, node) => {
-  const cond = ctx.requireConstant(input(ctx, node, 0), "If's condition");
+  const condition = input(ctx, node, 0);
+  if (!ctx.isConstant(condition)) {
+    const selected = importIfAsSelect(ctx, condition, [body(ctx, node, "then_branch"), body(ctx, node, "else_branch")], node.outputs.length);
+    if (selected) return node.outputs.forEach((o, i) => ctx.bind(o || undefined, selected[i]!));
+  }
+  const cond = ctx.requireConstant(condition, "If's condition");
   if (cond.data.length !== 1) throw new ShapeError(`${ctx.where()}: the condition must hold one value, got shape [${cond.shape.join(", ")}]`);
   const taken = body(ctx, node, cond.data[0] ? "then_branch" : "else_branch");
   const values = ctx.inlineSubgraph(taken, new Map());
