@@ -21,7 +21,7 @@
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { columnPanels } from "./column-panels.ts";
-import { choose, forRange, get, i32, i32x4, inc, lanes32, minS, set, v128, when } from "../instructions.ts";
+import { choose, forRange, get, i16x8, i32, i32x4, ifElse, inc, lanes32, minS, set, v128, when, whileLoop } from "../instructions.ts";
 
 /** Rows of C sharing each widened pair of B's rows: one tile of centred A. Row blocks are multiples of it. */
 export const IMATMUL_ROWS = 4;
@@ -47,15 +47,28 @@ export function emitIntegerMatmul(mod: ModuleBuilder): void {
 
 /**
  * Row m of A − zero point into its tile of dst (i16 pairs, see above; an odd K padded with 0),
- * sums[m] = Σ of that row; A read through byte strides.
+ * sums[m] = Σ of that row; A read through byte strides. Contiguous rows go eight bytes a step
+ * (widened, centred, summed in i32 and stored as four pairs), the rest one byte at a time.
  */
 function emitPrepareA(mod: ModuleBuilder): FunctionBuilder {
   const params = i32Params("a", "aRs", "aCs", "M", "K", "signed", "za", "zaStep", "dst", "sums");
   return defineFunction(mod, "imatmulPrepareA", { params }, (p, fn) => {
-    const [m, k, src, row, zp, v, sum, rowStride] = locals(fn, "i32", 8);
+    const [m, k, src, row, zp, v, sum, rowStride, out] = locals(fn, "i32", 9);
+    const [zv, cv, sums] = locals(fn, "v128", 3);
     const byte = (addr: Code) => choose("i32", get(p.signed), i32.load8s(addr), i32.load8u(addr));
     // Where A[m][k] goes: the tile's pair k/2, the row's lane, the pair's half.
     const at = (kk: Code) => i32.add(get(row), i32.add(i32.mul(i32.shr_u(kk, i32.const(1)), i32.const(PAIR_BYTES)), i32.shl(i32.and(kk, i32.const(1)), i32.const(1))));
+    // Eight columns k.. k+8 (k a multiple of eight): four pairs, PAIR_BYTES apart; Σ by a dot with ones.
+    const eight = (load: (addr: Code) => Code): Code =>
+      whileLoop(
+        i32.le_s(i32.add(get(k), i32.const(8)), get(p.K)),
+        set(cv, i16x8.sub(load(get(src)), get(zv))),
+        [0, 1, 2, 3].map((lane) => v128.store32Lane(get(out), get(cv), lane, lane * PAIR_BYTES)),
+        set(sums, i32x4.add(get(sums), i32x4.dot_i16x8_s(get(cv), v128.const(new Array<number>(8).fill(0).flatMap(() => [1, 0]))))),
+        inc(src, 8),
+        inc(out, 4 * PAIR_BYTES),
+        inc(k, 8),
+      );
     return [
       // A tile's bytes per row of the tile: K padded to even, two bytes each.
       set(rowStride, i32.shl(i32.and(i32.add(get(p.K), i32.const(1)), i32.const(-2)), i32.const(1))),
@@ -74,16 +87,24 @@ function emitPrepareA(mod: ModuleBuilder): FunctionBuilder {
             i32.add(i32.mul(i32.sub(get(m), i32.rem_u(get(m), i32.const(ROWS))), get(rowStride)), i32.shl(i32.rem_u(get(m), i32.const(ROWS)), i32.const(2))),
           ),
         ),
+        set(k, i32.const(0)),
         set(sum, i32.const(0)),
-        forRange(
-          k,
-          i32.const(0),
-          get(p.K),
-          1,
+        when(
+          i32.eq(get(p.aCs), i32.const(1)),
+          // The zero point in every i16 lane.
+          set(zv, i32x4.splat(i32.mul(i32.and(get(zp), i32.const(0xffff)), i32.const(0x10001)))),
+          set(sums, i32x4.splat(i32.const(0))),
+          set(out, get(row)),
+          ifElse(get(p.signed), [eight(v128.load8x8s)], [eight(v128.load8x8u)]),
+          set(sum, i32.add(i32.add(i32x4.extractLane(get(sums), 0), i32x4.extractLane(get(sums), 1)), i32.add(i32x4.extractLane(get(sums), 2), i32x4.extractLane(get(sums), 3)))),
+        ),
+        whileLoop(
+          i32.lt_s(get(k), get(p.K)),
           set(v, i32.sub(byte(get(src)), get(zp))),
           i32.store16(at(get(k)), get(v)),
           set(sum, i32.add(get(sum), get(v))),
           inc(src, get(p.aCs)),
+          inc(k, 1),
         ),
         when(i32.and(get(p.K), i32.const(1)), i32.store16(at(get(p.K)), i32.const(0))),
         i32.store(i32.add(get(p.sums), i32.shl(get(m), i32.const(2))), get(sum)),
