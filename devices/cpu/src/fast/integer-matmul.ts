@@ -2,7 +2,7 @@ import { isPerTensorZeroPoint, sizeOf } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { readValues, type CpuView } from "../views.ts";
-import { centredABytes, IMATMUL_COLS, IMATMUL_ROWS } from "../wasm/kernels/integer-matmul.ts";
+import { centredABytes, IMATMUL_COLS, IMATMUL_ROWS, imatmulScratchBytes } from "../wasm/kernels/integer-matmul.ts";
 import { PARALLEL_MIN_MACS, splitMatrix, targetChunks } from "./grid.ts";
 import { address, contiguous, fastKernel } from "./support.ts";
 
@@ -89,6 +89,6 @@ function integerMatmulFast({ inputs: [a, b, za, zb], outputs: [y] }: Parameters<
   const name = b!.dtype === "int8" ? "imatmulS8" : "imatmulU8";
   const bRs = b!.strides[r - 2]!;
   const args = [M, N, K, base + centredAt, pb, bRs, py, base + tableAt, base + zbAt, perColumn ? 4 : 0, base + sumsAt, mb, nb, gm, gn];
-  rt.run(path.pool, name, args, batches * gm * gn, 0);
+  rt.run(path.pool, name, args, batches * gm * gn, imatmulScratchBytes(K));
   return true;
 }

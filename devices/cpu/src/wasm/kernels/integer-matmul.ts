@@ -36,6 +36,9 @@ const PANEL_ROWS = 32;
 const PAIRS_LO = [0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23];
 const PAIRS_HI = [8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31];
 
+/** Scratch bytes a participant needs: one column group's pairs of B's rows as i16. */
+export const imatmulScratchBytes = (K: number): number => ((K + 1) >> 1) * 32;
+
 /** Bytes of centred A for one batch entry: M rows rounded up to whole tiles, K i16 values padded to an even count. */
 export const centredABytes = (M: number, K: number): number => Math.ceil(M / ROWS) * ROWS * ((K + 1) & ~1) * 2;
 
@@ -117,19 +120,15 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
   const params = i32Params("M", "N", "K", "a", "b", "bRs", "c", "table", "zb", "zbStep", "sums", "mb", "nb", "gm", "gn", "chunk0", "chunk1", "scratch");
   return defineFunction(mod, name, { params }, (p, fn) => {
     const [ch, batch, rem, mi, r0, r1, c0, c1, j, i, kk, pairs, bp, ap, k, sum] = locals(fn, "i32", 16);
-    const [aBatch, bBatch, cBatch, sBatch, rowStride, bStep, perBatch, aRow] = locals(fn, "i32", 8);
+    const [aBatch, bBatch, cBatch, sBatch, rowStride, bStep, perBatch, aRow, sp, padded, viaScratch] = locals(fn, "i32", 11);
     const acc = Array.from({ length: ROWS }, () => locals(fn, "v128", 2));
     const [b0, b1, lo, hi, av, aq, z0, z1, s] = locals(fn, "v128", 9);
     const loadB = signed ? v128.load8x8s : v128.load8x8u;
     const loadByte = signed ? i32.load8s : i32.load8u;
     const R = (rows: number) => Array.from({ length: rows }, (_, r) => r);
 
-    // One step over the row pair at bp (the second row's address given): every row's two accumulators.
-    const step = (rows: number, second: Code): Code[] => [
-      set(b0, loadB(get(bp))),
-      set(b1, second),
-      set(lo, v128.shuffle(get(b0), get(b1), PAIRS_LO)),
-      set(hi, v128.shuffle(get(b0), get(b1), PAIRS_HI)),
+    // Every row's two accumulators over one pair of B's rows (lo, hi: its interleaved halves) and the tile's A pairs at ap.
+    const accumulate = (rows: number): Code[] => [
       // The tile's four (A[m][k], A[m][k+1]) pairs; row r's splat is lane r.
       set(aq, v128.load(get(ap))),
       R(rows).map((r) => [
@@ -138,14 +137,61 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
         set(acc[r]![1]!, i32x4.add(get(acc[r]![1]!), i32x4.dot_i16x8_s(get(hi), get(av)))),
       ]),
     ];
+    // B's rows at bp and `second` widened and interleaved into (B[k][n], B[k+1][n]) pairs.
+    const pairUp = (second: Code): Code[] => [
+      set(b0, loadB(get(bp))),
+      set(b1, second),
+      set(lo, v128.shuffle(get(b0), get(b1), PAIRS_LO)),
+      set(hi, v128.shuffle(get(b0), get(b1), PAIRS_HI)),
+    ];
+    // A panel of more than two tiles pairs up the column group's B once into the scratch, 32 bytes
+    // a pair of rows (an odd K's last row paired with itself, against A's zero padding), and its
+    // tiles read the pairs from there; fewer tiles pair B up as they go (the scratch would not pay).
+    const group: Code[] = [
+      when(
+        get(viaScratch),
+        set(bp, i32.add(get(bBatch), get(j))),
+        set(sp, get(p.scratch)),
+        forRange(
+          kk,
+          i32.const(0),
+          get(pairs),
+          1,
+          pairUp(loadB(i32.add(get(bp), get(p.bRs)))),
+          v128.store(get(sp), get(lo)),
+          v128.store(get(sp), get(hi), 16),
+          inc(bp, get(bStep)),
+          inc(sp, 32),
+        ),
+        when(i32.and(get(p.K), i32.const(1)), pairUp(get(b0)), v128.store(get(sp), get(lo)), v128.store(get(sp), get(hi), 16)),
+      ),
+    ];
     // Rows i.. i+rows of C (i a multiple of ROWS: the start of a tile of A), columns j.. j+8.
     const tile = (rows: number): Code[] => [
       R(rows).map((r) => [set(acc[r]![0]!, i32x4.splat(i32.const(0))), set(acc[r]![1]!, i32x4.splat(i32.const(0)))]),
       set(ap, i32.add(get(aBatch), i32.mul(get(i), get(rowStride)))),
-      set(bp, i32.add(get(bBatch), get(j))),
-      forRange(kk, i32.const(0), get(pairs), 1, step(rows, loadB(i32.add(get(bp), get(p.bRs)))), inc(bp, get(bStep)), inc(ap, PAIR_BYTES)),
-      // An odd K: the last row pairs with itself against A's zero padding.
-      when(i32.and(get(p.K), i32.const(1)), step(rows, get(b0))),
+      ifElse(
+        get(viaScratch),
+        [
+          set(sp, get(p.scratch)),
+          forRange(
+            kk,
+            i32.const(0),
+            get(padded),
+            1,
+            set(lo, v128.load(get(sp))),
+            set(hi, v128.load(get(sp), 16)),
+            accumulate(rows),
+            inc(sp, 32),
+            inc(ap, PAIR_BYTES),
+          ),
+        ],
+        [
+          set(bp, i32.add(get(bBatch), get(j))),
+          forRange(kk, i32.const(0), get(pairs), 1, pairUp(loadB(i32.add(get(bp), get(p.bRs)))), accumulate(rows), inc(bp, get(bStep)), inc(ap, PAIR_BYTES)),
+          when(i32.and(get(p.K), i32.const(1)), pairUp(get(b0)), accumulate(rows)),
+        ],
+      ),
       set(z0, v128.load(i32.add(get(p.zb), i32.mul(get(j), get(p.zbStep))))),
       set(z1, v128.load(i32.add(get(p.zb), i32.mul(i32.add(get(j), i32.const(4)), get(p.zbStep))))),
       R(rows).map((r) => {
@@ -196,6 +242,7 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
       // Bytes per row of a tile of A (K padded to even, i16): a tile of ROWS rows spans ROWS times it.
       set(rowStride, i32.shl(i32.and(i32.add(get(p.K), i32.const(1)), i32.const(-2)), i32.const(1))),
       set(pairs, i32.shr_u(get(p.K), i32.const(1))),
+      set(padded, i32.shr_u(i32.add(get(p.K), i32.const(1)), i32.const(1))),
       set(bStep, i32.shl(get(p.bRs), i32.const(1))),
       set(perBatch, i32.mul(get(p.gm), get(p.gn))),
       forRange(
@@ -210,6 +257,7 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
         set(r1, minS(i32.add(get(r0), get(p.mb)), get(p.M))),
         set(c0, i32.mul(i32.sub(get(rem), i32.mul(get(mi), get(p.gn))), get(p.nb))),
         set(c1, minS(i32.add(get(c0), get(p.nb)), get(p.N))),
+        set(viaScratch, i32.gt_s(i32.sub(get(r1), get(r0)), i32.const(2 * ROWS))),
         // A batch entry's centred A spans its rows rounded up to whole tiles.
         set(
           aBatch,
@@ -221,7 +269,7 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
         set(bBatch, i32.add(get(p.b), i32.load(i32.add(get(p.table), i32.shl(get(batch), i32.const(2)))))),
         set(cBatch, i32.add(get(p.c), i32.shl(i32.mul(i32.mul(get(batch), get(p.M)), get(p.N)), i32.const(2)))),
         set(sBatch, i32.add(get(p.sums), i32.shl(i32.mul(get(batch), get(p.M)), i32.const(2)))),
-        columnPanels(fn, { r0, r1, c0, c1, i, j, rows: ROWS, cols: IMATMUL_COLS, panelRows: PANEL_ROWS, tile, single }),
+        columnPanels(fn, { r0, r1, c0, c1, i, j, rows: ROWS, cols: IMATMUL_COLS, panelRows: PANEL_ROWS, tile, single, group }),
       ),
     ];
   });
