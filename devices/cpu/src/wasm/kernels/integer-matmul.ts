@@ -6,10 +6,11 @@
  * a row (K padded to even with a zero), so one 16-byte load brings a tile's pairs and each row's
  * splat is a lane shuffle of that register; it also writes each row's sum. (Four splatting loads
  * instead let TurboFan hoist four live splats: with eight accumulators and B's two vectors that
- * is more than x64's fifteen vector registers, and the spilled accumulator cost about a third.) `imatmulU8` / `imatmulS8` (B's
- * signedness) then take pairs of B's rows k, k+1 straight from their [K, N] layout — no packing,
- * so a constant weight is read as stored, a quarter of its float32 size — widen eight columns of
- * each to i16 (`load8x8`), interleave them into (B[k][n], B[k+1][n]) pairs and multiply with the
+ * is more than x64's fifteen vector registers, and the spilled accumulator cost about a third.)
+ * `imatmulU8` / `imatmulS8` (B's signedness) then take pairs of B's rows k, k+1 straight from
+ * their [K, N] layout — no packing, so a constant weight is read as stored, a quarter of its
+ * float32 size — widen eight columns of each to i16 (`load8x8`), interleave them into
+ * (B[k][n], B[k+1][n]) pairs (per tile, or once per column group: see `group`) and multiply with the
  * splatted pair (A[m][k], A[m][k+1]) by `i32x4.dot_i16x8_s`: four columns' two products, summed in
  * i32. |A − aZero| ≤ 255 and |B| ≤ 255, so no i16 product overflows and the i32 sums wrap exactly
  * as integer hardware's do. B's zero point comes off at the end: Σ a(b − z) = Σ ab − z·Σ a.
