@@ -156,3 +156,18 @@ test("integerMatmul on the reference kernels (wasm off) equals the oracle", () =
   assert.equal(y!.dtype, "int32");
   assert.deepEqual(Array.from(y!.values), Array.from(oracle(p)));
 });
+
+test("integerMatmul WASM kernel: panels of more than two tiles (B paired up in scratch) and of fewer agree with the oracle", () => {
+  // 9..12 rows take the scratch path, 5..8 pair B up per tile; odd K pairs B's last row with itself.
+  for (const M of [5, 8, 9, 12, 33]) {
+    for (const [da, db] of [
+      ["uint8", "uint8"],
+      ["int8", "int8"],
+    ] as const) {
+      const p = problem([], M, 97, 27, da, db, "axis", M * 7);
+      const want = oracle(p);
+      assert.deepEqual(runWasm(p, 1), want, `${M} rows ${da} x ${db}, 1 thread`);
+      assert.deepEqual(runWasm(p, 2), want, `${M} rows ${da} x ${db}, 2 threads`);
+    }
+  }
+});

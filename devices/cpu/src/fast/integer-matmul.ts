@@ -2,13 +2,13 @@ import { isPerTensorZeroPoint, sizeOf } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { readValues, type CpuView } from "../views.ts";
-import { centredRowBytes, IMATMUL_COLS } from "../wasm/kernels/integer-matmul.ts";
+import { centredABytes, IMATMUL_COLS, IMATMUL_ROWS, imatmulScratchBytes } from "../wasm/kernels/integer-matmul.ts";
 import { PARALLEL_MIN_MACS, splitMatrix, targetChunks } from "./grid.ts";
 import { address, contiguous, fastKernel } from "./support.ts";
 
 /**
  * integerMatmul (ONNX MatMulInteger) on the WASM int8 kernel (wasm/kernels/integer-matmul.ts):
- * A centred into i16 rows on the calling thread, then (batch, row block, column block) chunks
+ * A centred into tiles of i16 rows on the calling thread, then (batch, row block, column block) chunks
  * across the pool. B is read in place from its [K, N] layout, so a weight needs no packing;
  * its columns must be contiguous (unit stride), else the reference kernel runs.
  */
@@ -30,14 +30,14 @@ function integerMatmulFast({ inputs: [a, b, za, zb], outputs: [y] }: Parameters<
   const batches = sizeOf(batchShape);
   if (M * N * batches === 0) return true;
   const rt = path.runtime;
-  const rowBytes = centredRowBytes(K);
+  const centredBytes = centredABytes(M, K);
   // Side tables: B's batch offsets, B's zero point per column (or four copies), A's row sums, centred A, a zero byte.
   const zbBytes = align16(4 * (zb && !isPerTensorZeroPoint(zb) ? N + IMATMUL_COLS : 4));
   const tableAt = 0;
   const zbAt = align16(4 * batches);
   const sumsAt = zbAt + zbBytes;
   const centredAt = sumsAt + align16(4 * batches * M);
-  const zeroAt = centredAt + align16(batches * M * rowBytes);
+  const zeroAt = centredAt + align16(batches * centredBytes);
   const base = rt.tableFor(zeroAt + 16);
   const i32 = rt.i32;
   const u8 = new Uint8Array(i32.buffer);
@@ -76,7 +76,7 @@ function integerMatmulFast({ inputs: [a, b, za, zb], outputs: [y] }: Parameters<
       signedA,
       zaAddress,
       zaStep,
-      base + centredAt + batch * M * rowBytes,
+      base + centredAt + batch * centredBytes,
       base + sumsAt + batch * M * 4,
     );
     for (let d = batchShape.length - 1; d >= 0; d--) {
@@ -85,10 +85,10 @@ function integerMatmulFast({ inputs: [a, b, za, zb], outputs: [y] }: Parameters<
     }
   }
   const perBatch = Math.ceil(targetChunks(path.threads, M * N * K * batches, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS) / batches);
-  const { mb, nb, gm, gn } = splitMatrix(M, N, perBatch, 4, IMATMUL_COLS);
+  const { mb, nb, gm, gn } = splitMatrix(M, N, perBatch, IMATMUL_ROWS, IMATMUL_COLS);
   const name = b!.dtype === "int8" ? "imatmulS8" : "imatmulU8";
   const bRs = b!.strides[r - 2]!;
   const args = [M, N, K, base + centredAt, pb, bRs, py, base + tableAt, base + zbAt, perColumn ? 4 : 0, base + sumsAt, mb, nb, gm, gn];
-  rt.run(path.pool, name, args, batches * gm * gn, 0);
+  rt.run(path.pool, name, args, batches * gm * gn, imatmulScratchBytes(K));
   return true;
 }

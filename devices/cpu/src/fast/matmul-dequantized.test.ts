@@ -128,3 +128,13 @@ test("matmulDequantized on the device (WASM) and on the reference decomposition 
     assertClose(reference!.values, p, `${dw} reference`);
   }
 });
+
+test("matmulDequantized WASM kernel packs an A whose rows are strided (a slice of wider rows), on one and two threads", () => {
+  // 11·288·700 multiply-adds: enough for the two-thread device to split the columns.
+  const [M, K, N, pad] = [11, 288, 700, 3];
+  const p = problem([M], K, N, "int8", "column", 13);
+  // The same A stored in rows of K + pad values, the pad holding values the kernel must not read.
+  const wide = Array.from({ length: M * (K + pad) }, (_, i) => (i % (K + pad) < K ? p.a.values[Math.floor(i / (K + pad)) * K + (i % (K + pad))]! : 1e30));
+  const strided: Problem = { ...p, a: { values: wide.slice(0, (M - 1) * (K + pad) + K), shape: [M, K], strides: [K + pad, 1], dtype: "float32" } };
+  for (const threads of [1, 2]) assertClose(runWasm(strided, threads), p, `strided A, ${threads} thread(s)`);
+});

@@ -2,14 +2,15 @@ import { isPerTensorZeroPoint, sizeOf } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import { readValues } from "../views.ts";
-import { MMDQ_COLS, MMDQ_ROWS } from "../wasm/kernels/matmul-dequantized.ts";
+import { MMDQ_COLS, MMDQ_ROWS, packedABytes } from "../wasm/kernels/matmul-dequantized.ts";
 import { PARALLEL_MIN_MACS, splitMatrix, targetChunks } from "./grid.ts";
 import { address, contiguous, fastKernel } from "./support.ts";
 
 /**
- * matmulDequantized on the WASM kernel (wasm/kernels/matmul-dequantized.ts): a float32 activation
- * times an int8/uint8 weight read in place from its [K, N] layout, (row block, column block)
- * chunks across the pool. The weight's columns must be contiguous and A's rows evenly strided
+ * matmulDequantized on the WASM kernel (wasm/kernels/matmul-dequantized.ts): a float32 activation,
+ * packed into row tiles on the calling thread, times an int8/uint8 weight read in place from its
+ * [K, N] layout, (row block, column block) chunks across the pool. The weight's columns must be
+ * contiguous and A's rows evenly strided
  * (a batched A contiguous), else the reference decomposition runs.
  */
 export function fastMatmulDequantized(reference: CpuKernel): CpuRegistration {
@@ -27,12 +28,13 @@ function matmulDequantizedFast({ inputs: [a, w, scale, zp], outputs: [y] }: Para
   if ((r > 2 && !contiguous(a!)) || (a!.strides[r - 1] !== 1 && K > 1) || (w!.strides[1] !== 1 && N > 1)) return false;
   if (M * N === 0) return true;
   const rt = path.runtime;
-  // Side tables: the zero point as i16 and the scale as f32, per column (padded by a group) or a group's copies.
+  // Side tables: the zero point as i16 and the scale as f32, per column (padded by a group) or a group's copies; A packed.
   const zpPerColumn = zp !== undefined && !isPerTensorZeroPoint(zp);
   const scalePerColumn = !isPerTensorZeroPoint(scale!);
   const zpAt = 0;
   const scaleAt = align16(2 * (zpPerColumn ? N + MMDQ_COLS : MMDQ_COLS));
-  const base = rt.tableFor(scaleAt + 4 * (scalePerColumn ? N + MMDQ_COLS : MMDQ_COLS));
+  const packedAt = scaleAt + align16(4 * (scalePerColumn ? N + MMDQ_COLS : MMDQ_COLS));
+  const base = rt.tableFor(packedAt + packedABytes(M, K));
   const zps = new Int16Array(rt.i32.buffer, base + zpAt, zpPerColumn ? N + MMDQ_COLS : MMDQ_COLS);
   const zpValues = zp ? readValues(zp) : undefined;
   if (zpPerColumn) zps.set(zpValues!);
@@ -45,7 +47,8 @@ function matmulDequantizedFast({ inputs: [a, w, scale, zp], outputs: [y] }: Para
   const { mb, nb, gm, gn } = splitMatrix(M, N, chunks, MMDQ_ROWS, MMDQ_COLS);
   const name = w!.dtype === "int8" ? "mmdqS8" : "mmdqU8";
   const aRs = (r > 2 ? K : a!.strides[r - 2]!) * 4;
-  const args = [M, N, K, pa, aRs, pw, w!.strides[0]!, py, base + zpAt, zpPerColumn ? 2 : 0, base + scaleAt, scalePerColumn ? 4 : 0, mb, nb, gm, gn];
+  rt.call("mmdqPackA", pa, aRs, M, K, base + packedAt);
+  const args = [M, N, K, base + packedAt, pw, w!.strides[0]!, py, base + zpAt, zpPerColumn ? 2 : 0, base + scaleAt, scalePerColumn ? 4 : 0, mb, nb, gm, gn];
   rt.run(path.pool, name, args, gm * gn, 0);
   return true;
 }

@@ -25,6 +25,8 @@ export interface ColumnPanels {
   readonly tile: (rows: number) => Code[];
   /** Row i, column j alone. */
   readonly single: Code[];
+  /** Run for each group of columns j.. j+cols of a panel before its row tiles (optional). */
+  readonly group?: Code[];
 }
 
 export function columnPanels(fn: FunctionBuilder, o: ColumnPanels): Code {
@@ -39,6 +41,7 @@ export function columnPanels(fn: FunctionBuilder, o: ColumnPanels): Code {
     set(o.j, get(o.c0)),
     whileLoop(
       i32.le_s(i32.add(get(o.j), i32.const(o.cols)), get(o.c1)),
+      o.group ?? [],
       set(o.i, get(i0)),
       whileLoop(i32.le_s(i32.add(get(o.i), i32.const(o.rows)), get(iEnd)), o.tile(o.rows), inc(o.i, o.rows)),
       set(left, i32.sub(get(iEnd), get(o.i))),

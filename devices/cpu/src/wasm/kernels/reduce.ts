@@ -15,6 +15,11 @@ interface Reducer {
   /** Declares the accumulators; returns code that resets them. */
   init(fn: FunctionBuilder): Code;
   vector(v: Code): Code;
+  /**
+   * Four vectors at once into four accumulators, where the order of combining does not change the
+   * result (max, min): four dependency chains instead of one. Absent for sums, which keep k order.
+   */
+  vector4?(v: readonly [Code, Code, Code, Code]): Code;
   scalar(x: Code): Code;
   /** The reduced value as f32. */
   result(): Code;
@@ -45,21 +50,28 @@ function sumReducer(): Reducer {
 }
 
 function extremumReducer(max: boolean): Reducer {
-  let v = 0,
+  let v: number[] = [],
     s = 0;
   const start = max ? -Infinity : Infinity;
   const vop = max ? f32x4.max : f32x4.min;
   const sop = max ? f32.max : f32.min;
   return {
     init(fn) {
-      v = fn.local("v128");
+      v = locals(fn, "v128", 4);
       s = fn.local("f32");
-      return [set(v, f32x4.const(start)), set(s, f32.const(start))];
+      return [v.map((a) => set(a, f32x4.const(start))), set(s, f32.const(start))];
     },
-    vector: (x) => set(v, vop(get(v), x)),
+    vector: (x) => set(v[0]!, vop(get(v[0]!), x)),
+    vector4: (xs) => xs.map((x, n) => set(v[n]!, vop(get(v[n]!), x))),
     scalar: (x) => set(s, sop(get(s), x)),
-    result: () =>
-      sop(get(s), sop(sop(f32x4.extractLane(get(v), 0), f32x4.extractLane(get(v), 1)), sop(f32x4.extractLane(get(v), 2), f32x4.extractLane(get(v), 3)))),
+    result: () => {
+      // The four accumulators folded into the first, then its lanes and the scalar tail.
+      const all = vop(vop(get(v[0]!), get(v[1]!)), vop(get(v[2]!), get(v[3]!)));
+      return [
+        set(v[0]!, all),
+        sop(get(s), sop(sop(f32x4.extractLane(get(v[0]!), 0), f32x4.extractLane(get(v[0]!), 1)), sop(f32x4.extractLane(get(v[0]!), 2), f32x4.extractLane(get(v[0]!), 3)))),
+      ];
+    },
   };
 }
 
@@ -106,6 +118,13 @@ export function emitReduce(mod: ModuleBuilder): void {
                   i32.eq(get(g.s3), i32.const(4)),
                   [
                     set(end, i32.add(get(q), i32.shl(get(g.n3), i32.const(2)))),
+                    r.vector4
+                      ? whileLoop(
+                          i32.le_u(i32.add(get(q), i32.const(64)), get(end)),
+                          r.vector4([v128.load(get(q)), v128.load(get(q), 16), v128.load(get(q), 32), v128.load(get(q), 48)]),
+                          inc(q, 64),
+                        )
+                      : [],
                     whileLoop(i32.le_u(i32.add(get(q), i32.const(16)), get(end)), r.vector(v128.load(get(q))), inc(q, 16)),
                     whileLoop(i32.lt_u(get(q), get(end)), r.scalar(f32.load(get(q))), inc(q, 4)),
                   ],
