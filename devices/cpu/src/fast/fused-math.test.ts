@@ -1,7 +1,7 @@
 /**
- * exp, sigmoid and tanh in the WASM fused loop (wasm/fused-math.ts): programs with them run in
- * WASM and equal the unfused eager ops (Math.exp / Math.tanh in float64, rounded to float32) bit
- * for bit, over a dense sweep of [-20, 20], the overflow and underflow points and the specials.
+ * exp, sigmoid, tanh and erf in the WASM fused loop (wasm/fused-math.ts): programs with them run in
+ * WASM and equal the unfused eager ops (Math.exp / Math.tanh / the HAL's erf in float64, rounded to
+ * float32) bit for bit, over a dense sweep of [-20, 20], the overflow and underflow points and the specials.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -67,7 +67,7 @@ function sweep(): HostInput {
   return { values, shape: [values.length], dtype: "float32" };
 }
 
-for (const op of ["exp", "sigmoid", "tanh"]) {
+for (const op of ["exp", "sigmoid", "tanh", "erf"]) {
   test(`${op} alone runs in WASM and equals the eager op over [-20, 20] and the edge values`, () => {
     assertWasmAndSameBits(program([{ op, args: [0] }], [1]), [sweep()]);
   });
@@ -83,6 +83,24 @@ test("swish (x · sigmoid(x)) with a broadcast bias runs in WASM and equals the 
     [4],
   );
   assertWasmAndSameBits(swish, [input(1, [3, 17, 131], "float32", 8), input(2, [17, 1])]);
+});
+
+test("GELU (x · 0.5 · (1 + erf(x / √2))) runs in WASM and equals the unfused ops", () => {
+  const gelu = program(
+    [
+      { op: "const", args: [], value: Math.SQRT2, to: "float32" }, // 1
+      { op: "div", args: [0, 1] }, // 2
+      { op: "erf", args: [2] }, // 3
+      { op: "const", args: [], value: 1, to: "float32" }, // 4
+      { op: "add", args: [3, 4] }, // 5
+      { op: "mul", args: [0, 5] }, // 6
+      { op: "const", args: [], value: 0.5, to: "float32" }, // 7
+      { op: "mul", args: [6, 7] }, // 8
+    ],
+    [8],
+  );
+  assertWasmAndSameBits(gelu, [sweep()]);
+  assertWasmAndSameBits(gelu, [input(9, [5, 3, 67], "float32", 7)]);
 });
 
 test("a recurrent gate (tanh(a) · sigmoid(b) + c, with an intermediate output) equals the unfused ops", () => {
