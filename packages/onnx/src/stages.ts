@@ -60,21 +60,28 @@ export class StagedGraph {
   /** Each node's place in `order`. */
   private readonly position = new Map<number, number>();
   private readonly producer = new Map<string, number>();
-  /** Per top-level node, every name it reads (inputs and any name its subgraphs read). */
-  private readonly reads: readonly ReadonlySet<string>[];
-  private readonly outputs: ReadonlySet<string>;
+  /** Per top-level node, its outputs with the nodes that read each (as an input or in a subgraph) and whether the graph outputs it. */
+  private readonly outputsOf: readonly { name: string; readers: readonly number[]; graphOutput: boolean }[][];
 
-  constructor(private readonly graph: GraphProto) {
+  constructor(graph: GraphProto) {
     const nodes = graph.node ?? [];
     this.order = topologicalOrder(nodes, "ONNX graph").map(([i]) => i);
     this.order.forEach((node, at) => this.position.set(node, at));
     nodes.forEach((n, i) => (n.output ?? []).forEach((o) => o && !this.producer.has(o) && this.producer.set(o, i)));
-    this.reads = nodes.map((n) => {
+    const readers = new Map<string, number[]>();
+    nodes.forEach((n, i) => {
       const names = new Set<string>((n.input ?? []).filter(Boolean));
       for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) namesRead(g, names);
-      return names;
+      for (const name of names) {
+        const list = readers.get(name);
+        if (list) list.push(i);
+        else readers.set(name, [i]);
+      }
     });
-    this.outputs = new Set((graph.output ?? []).map((o) => o.name ?? ""));
+    const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ""));
+    this.outputsOf = nodes.map((n) =>
+      (n.output ?? []).filter(Boolean).map((name) => ({ name, readers: readers.get(name) ?? [], graphOutput: outputs.has(name) })),
+    );
   }
 
   /** Whether the model (or any subgraph) has an op that draws random values. */
@@ -106,13 +113,12 @@ export class StagedGraph {
 
   /** Values of the `lowered` nodes that a node outside `done` and `lowered` reads, or that the graph outputs. */
   frontier(lowered: readonly number[], done: ReadonlySet<number>): string[] {
-    const ran = new Set([...done, ...lowered]);
-    const readLater = new Set<string>(this.outputs);
-    (this.graph.node ?? []).forEach((_, i) => {
-      if (!ran.has(i)) for (const name of this.reads[i]!) readLater.add(name);
-    });
+    // Runs once per stage of every run: only the lowered nodes' outputs and their readers are visited.
+    const now = new Set(lowered);
     const out: string[] = [];
-    for (const i of lowered) for (const o of this.graph.node![i]!.output ?? []) if (o && readLater.has(o)) out.push(o);
+    for (const i of lowered) {
+      for (const o of this.outputsOf[i]!) if (o.graphOutput || o.readers.some((r) => !done.has(r) && !now.has(r))) out.push(o.name);
+    }
     return out;
   }
 }
