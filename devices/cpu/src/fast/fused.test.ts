@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
 import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
-import { fusedRunsInWasm, fusedWasmModule } from "./fused.ts";
+import { fusedRunsInWasm, fusedWasmModule, inputsToCopy } from "./fused.ts";
 
 const checks = fusedChecksOnOneAndThreeThreads();
 
@@ -117,9 +117,10 @@ test("a mix of full, row-broadcast, column-broadcast, scalar and bool inputs run
   }
 });
 
-test("a transposed input stays on the JavaScript path, with the same values", () => {
+test("a transposed input of 4-byte values is copied contiguous for the WASM loop, with the same values", () => {
   const inputs = [transposed(30, [37, 41]), input(31, [41])];
-  assert.equal(fusedRunsInWasm(batchNorm, metas([...inputs, input(32, [41]), input(33, [41]), input(34, [41])])), false);
+  assert.equal(fusedRunsInWasm(batchNorm, metas([...inputs, input(32, [41]), input(33, [41]), input(34, [41])])), false, "not in place");
+  assert.deepEqual(inputsToCopy([37, 41], metas(inputs)), [0]);
   const addMul = program(
     [
       { op: "add", args: [0, 1] },
@@ -128,4 +129,27 @@ test("a transposed input stays on the JavaScript path, with the same values", ()
     [3],
   );
   for (const { assertSameBits } of checks) assertSameBits(addMul, inputs);
+  // A transposed activation (GELU after an attention transpose) and a transposed int32 index tensor.
+  const gelu = program(
+    [
+      { op: "const", args: [], value: Math.SQRT2, to: "float32" }, // 1
+      { op: "div", args: [0, 1] }, // 2
+      { op: "erf", args: [2] }, // 3
+      { op: "const", args: [], value: 1, to: "float32" }, // 4
+      { op: "add", args: [3, 4] }, // 5
+      { op: "mul", args: [0, 5] }, // 6
+    ],
+    [6],
+  );
+  for (const { assertSameBits } of checks) assertSameBits(gelu, [transposed(35, [3, 192, 13])]);
+  const indices = program([{ op: "add", args: [0, 1] }], [2]);
+  const ints = [transposed(36, [13, 3], "int32"), input(37, [3], "int32")];
+  assert.deepEqual(inputsToCopy([13, 3], metas(ints)), [0]);
+  for (const { assertSameBits } of checks) assertSameBits(indices, ints);
+});
+
+test("a transposed input of 1-byte values leaves the program to the JavaScript kernel, with the same values", () => {
+  const inputs = [transposed(38, [29, 31], "bool"), input(39, [29, 31]), input(40, [29, 31])];
+  assert.equal(inputsToCopy([29, 31], metas(inputs)), undefined);
+  for (const { assertSameBits } of checks) assertSameBits(program([{ op: "where", args: [0, 1, 2] }], [3]), inputs);
 });

@@ -5,6 +5,7 @@ import {
   fusedValueTypes,
   isContiguous,
   parseFusedProgram,
+  sizeOf,
   type Attrs,
   type DType,
   type TensorMeta,
@@ -43,8 +44,9 @@ function rowPlanOf(inputs: readonly FusedInput[]): RowPlan | undefined {
  * Whether the program runs as WASM: every value float32, bool, int32, uint8 or int8, every op a
  * single IEEE, integer or bit operation (see wasm/kernels/fused.ts), and every input either advancing with the output or
  * broadcast along its rows (any mix of full tensors, broadcast rows such as [1,C,1,1] or [C], and
- * single elements; inputs without strides count as contiguous). Programs with other ops or
- * transposed inputs run the generated JavaScript.
+ * single elements; inputs without strides count as contiguous). Programs with other ops run the
+ * generated JavaScript; so do transposed inputs here, though a launch (runFused) copies a
+ * transposed input of 4-byte values contiguous and then runs the loop.
  */
 export function fusedRunsInWasm(attrs: Attrs, inputs: readonly FusedInput[]): boolean {
   const { steps } = parseFusedProgram(attrs, inputs.length);
@@ -99,6 +101,8 @@ interface FusedLaunch {
   readonly byteOffsets: Int32Array;
   /** The export's arguments, reused by every launch (read synchronously): addresses, then total, rowLen, rows, table, perChunk. */
   readonly args: number[];
+  /** Inputs the row walk cannot read in place (transposed views): each launch reads a contiguous copy (see copyContiguous). */
+  readonly copied: readonly number[];
 }
 
 /** Launches by attrs object and layouts (false: the WASM loop declines these layouts). */
@@ -106,10 +110,26 @@ const launches = new LayoutMemo<FusedLaunch | false>();
 
 const wasmType = (dtype: DType) => LOOP_DTYPES.has(dtype);
 
+/**
+ * The inputs a launch copies contiguous before the row walk: those strided along the output's rows
+ * (transposed views), when they hold 4-byte values — one pass, far cheaper than the JavaScript
+ * kernel's strided walk of the whole program. Undefined when such an input has 1- or 2-byte values.
+ */
+export function inputsToCopy(shape: readonly number[], inputs: readonly FusedInput[]): number[] | undefined {
+  const copied = inputs.flatMap((v, k) => (planRows(shape, [{ shape: v.shape, strides: v.strides ?? contiguousStrides(v.shape) }]) ? [] : [k]));
+  return copied.every((k) => dtypeBytes(inputs[k]!.dtype) === 4) ? copied : undefined;
+}
+
 /** The launch for these layouts, or false when the program or the layouts are not for the WASM loop. */
 function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime): FusedLaunch | false {
   if (views.some((v) => !wasmType(v.dtype)) || outputs.some((y) => !wasmType(y.dtype) || !isContiguous(y.shape, y.strides))) return false;
-  const plan = planRows(outputs[0]!.shape, views);
+  const shape = outputs[0]!.shape;
+  const copied = inputsToCopy(shape, views);
+  if (!copied) return false;
+  const plan = planRows(
+    shape,
+    views.map((v, k) => (copied.includes(k) ? { shape: v.shape, strides: contiguousStrides(v.shape) } : v)),
+  );
   if (!plan) return false;
   const module = moduleFor(
     attrs,
@@ -122,7 +142,7 @@ function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly
   const bytes = views.map((v) => dtypeBytes(v.dtype));
   const byteOffsets = plan.offsets.map((o, i) => o * bytes[i % count]!);
   const args = new Array<number>(count + outputs.length + 5).fill(0);
-  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args };
+  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, copied };
 }
 
 /** The kept launch when it still applies: same runtime and program, and its module still loaded. */
@@ -141,7 +161,7 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   let launch = keptLaunch(attrs, views, outs, rt);
   if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt), views, outs);
   if (launch === false) return false;
-  const { plan, module, args } = launch;
+  const { plan, module, args, copied } = launch;
   let at = 0;
   for (let k = 0; k < views.length; k++) {
     const a = address(views[k]!);
@@ -154,8 +174,31 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
     args[at++] = a;
   }
   if (plan.total === 0) return true;
+  if (copied.length === 0) {
+    launchRows(launch, path);
+    return true;
+  }
+  const copies: { at: number; bytes: number }[] = [];
+  try {
+    for (const k of copied) {
+      const copy = copyContiguous(rt, views[k]!, args[k]!);
+      if (copy === undefined) return false;
+      copies.push(copy);
+      args[k] = copy.at;
+    }
+    launchRows(launch, path);
+    return true;
+  } finally {
+    for (const c of copies) rt.arena.free(c.at, c.bytes);
+  }
+}
+
+/** Runs a launch whose addresses are set: the row table, then the module over chunks of rows. */
+function launchRows({ plan, module, args, byteOffsets }: FusedLaunch, path: FastPath): void {
+  const rt = path.runtime;
+  let at = args.length - 5;
   const table = rt.tableFor(plan.offsets.length * 4);
-  rt.i32.set(launch.byteOffsets, table / 4);
+  rt.i32.set(byteOffsets, table / 4);
   const perChunk = chunking(path, plan.total, plan.rows);
   args[at++] = plan.total;
   args[at++] = plan.rowLen;
@@ -163,7 +206,35 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   args[at++] = table;
   args[at] = perChunk;
   rt.runModule(path.pool, module, args, Math.ceil(plan.rows / perChunk), 0);
-  return true;
+}
+
+/**
+ * The 4-byte values of a strided `view` at byte address `from`, copied in row-major order into a
+ * fresh arena block (moved as int32 bits, so every float, NaN payloads included, is unchanged);
+ * undefined when the arena has no room. The caller frees the block.
+ */
+function copyContiguous(rt: WasmRuntime, view: CpuView, from: number): { at: number; bytes: number } | undefined {
+  const n = sizeOf(view.shape);
+  const bytes = Math.max(64, n * 4);
+  const at = rt.arena.alloc(bytes);
+  if (at === undefined) return undefined;
+  const words = rt.i32;
+  const { shape, strides } = view;
+  const rank = shape.length;
+  const last = shape[rank - 1] ?? 1;
+  const step = strides[rank - 1] ?? 1;
+  const index = new Array<number>(Math.max(0, rank - 1)).fill(0);
+  const src = from / 4;
+  for (let o = at / 4, end = o + n; o < end; o += last) {
+    let p = src;
+    for (let d = 0; d < rank - 1; d++) p += index[d]! * strides[d]!;
+    for (let i = 0; i < last; i++) words[o + i] = words[p + i * step]!;
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++index[d]! < shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+  return { at, bytes };
 }
 
 /** `fused` on float32, bool and integer values in WASM when it can, in stages when a large program can be split, else the generated JavaScript kernel. */
