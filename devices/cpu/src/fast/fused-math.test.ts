@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
+import { EPILOGUE_PROGRAMS } from "../epilogue-examples.ts";
 import { fusedChecksOnOneAndThreeThreads, input, program } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
 import { fusedRunsInWasm, fusedWasmModule } from "./fused.ts";
@@ -86,19 +87,7 @@ test("swish (x · sigmoid(x)) with a broadcast bias runs in WASM and equals the 
 });
 
 test("GELU (x · 0.5 · (1 + erf(x / √2))) runs in WASM and equals the unfused ops", () => {
-  const gelu = program(
-    [
-      { op: "const", args: [], value: Math.SQRT2, to: "float32" }, // 1
-      { op: "div", args: [0, 1] }, // 2
-      { op: "erf", args: [2] }, // 3
-      { op: "const", args: [], value: 1, to: "float32" }, // 4
-      { op: "add", args: [3, 4] }, // 5
-      { op: "mul", args: [0, 5] }, // 6
-      { op: "const", args: [], value: 0.5, to: "float32" }, // 7
-      { op: "mul", args: [6, 7] }, // 8
-    ],
-    [8],
-  );
+  const gelu = program(EPILOGUE_PROGRAMS.gelu!.steps, EPILOGUE_PROGRAMS.gelu!.outputs);
   assertWasmAndSameBits(gelu, [sweep()]);
   assertWasmAndSameBits(gelu, [input(9, [5, 3, 67], "float32", 7)]);
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
+import { EPILOGUE_PROGRAMS } from "../epilogue-examples.ts";
 import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
 import { fusedRunsInWasm, fusedWasmModule, inputsToCopy } from "./fused.ts";
@@ -130,17 +131,7 @@ test("a transposed input of 4-byte values is copied contiguous for the WASM loop
   );
   for (const { assertSameBits } of checks) assertSameBits(addMul, inputs);
   // A transposed activation (GELU after an attention transpose) and a transposed int32 index tensor.
-  const gelu = program(
-    [
-      { op: "const", args: [], value: Math.SQRT2, to: "float32" }, // 1
-      { op: "div", args: [0, 1] }, // 2
-      { op: "erf", args: [2] }, // 3
-      { op: "const", args: [], value: 1, to: "float32" }, // 4
-      { op: "add", args: [3, 4] }, // 5
-      { op: "mul", args: [0, 5] }, // 6
-    ],
-    [6],
-  );
+  const gelu = program(EPILOGUE_PROGRAMS.gelu!.steps, EPILOGUE_PROGRAMS.gelu!.outputs);
   for (const { assertSameBits } of checks) assertSameBits(gelu, [transposed(35, [3, 192, 13])]);
   const indices = program([{ op: "add", args: [0, 1] }], [2]);
   const ints = [transposed(36, [13, 3], "int32"), input(37, [3], "int32")];
