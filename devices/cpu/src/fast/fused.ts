@@ -219,17 +219,19 @@ function copyContiguous(rt: WasmRuntime, view: CpuView, from: number): { at: num
   const at = rt.arena.alloc(bytes);
   if (at === undefined) return undefined;
   const words = rt.i32;
-  const { shape, strides } = view;
+  // Rows of the last two dims as one 2-D block per outer index: a transposed row is often short (13 frames).
+  const shape = [1, 1, ...view.shape];
+  const strides = [0, 0, ...view.strides];
   const rank = shape.length;
-  const last = shape[rank - 1] ?? 1;
-  const step = strides[rank - 1] ?? 1;
-  const index = new Array<number>(Math.max(0, rank - 1)).fill(0);
+  const [rows, cols] = [shape[rank - 2]!, shape[rank - 1]!];
+  const [rowStep, colStep] = [strides[rank - 2]!, strides[rank - 1]!];
+  const index = new Array<number>(rank - 2).fill(0);
   const src = from / 4;
-  for (let o = at / 4, end = o + n; o < end; o += last) {
+  for (let o = at / 4, end = o + n; o < end; ) {
     let p = src;
-    for (let d = 0; d < rank - 1; d++) p += index[d]! * strides[d]!;
-    for (let i = 0; i < last; i++) words[o + i] = words[p + i * step]!;
-    for (let d = rank - 2; d >= 0; d--) {
+    for (let d = 0; d < rank - 2; d++) p += index[d]! * strides[d]!;
+    for (let r = 0; r < rows; r++, p += rowStep) for (let c = 0; c < cols; c++) words[o++] = words[p + c * colStep]!;
+    for (let d = rank - 3; d >= 0; d--) {
       if (++index[d]! < shape[d]!) break;
       index[d] = 0;
     }
