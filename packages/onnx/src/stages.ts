@@ -62,6 +62,9 @@ export class StagedGraph {
   private readonly producer = new Map<string, number>();
   /** Per top-level node, its outputs with the nodes that read each (as an input or in a subgraph) and whether the graph outputs it. */
   private readonly outputsOf: readonly { name: string; readers: readonly number[]; graphOutput: boolean }[][];
+  /** frontier's marks of the nodes it was given: marks[i] === stamp for those of the current call. */
+  private readonly marks: Int32Array;
+  private stamp = 0;
 
   constructor(graph: GraphProto) {
     const nodes = graph.node ?? [];
@@ -79,6 +82,7 @@ export class StagedGraph {
       }
     });
     const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ""));
+    this.marks = new Int32Array(nodes.length);
     this.outputsOf = nodes.map((n) =>
       (n.output ?? []).filter(Boolean).map((name) => ({ name, readers: readers.get(name) ?? [], graphOutput: outputs.has(name) })),
     );
@@ -113,11 +117,20 @@ export class StagedGraph {
 
   /** Values of the `lowered` nodes that a node outside `done` and `lowered` reads, or that the graph outputs. */
   frontier(lowered: readonly number[], done: ReadonlySet<number>): string[] {
-    // Runs once per stage of every run: only the lowered nodes' outputs and their readers are visited.
-    const now = new Set(lowered);
+    // Runs once per stage of every run: only the lowered nodes' outputs and their readers are visited,
+    // the lowered nodes marked with a fresh stamp (no set of a thousand nodes built per call).
+    const stamp = ++this.stamp;
+    for (const i of lowered) this.marks[i] = stamp;
     const out: string[] = [];
     for (const i of lowered) {
-      for (const o of this.outputsOf[i]!) if (o.graphOutput || o.readers.some((r) => !done.has(r) && !now.has(r))) out.push(o.name);
+      for (const o of this.outputsOf[i]!) {
+        let later = o.graphOutput;
+        for (let k = 0; !later && k < o.readers.length; k++) {
+          const r = o.readers[k]!;
+          later = this.marks[r] !== stamp && !done.has(r);
+        }
+        if (later) out.push(o.name);
+      }
     }
     return out;
   }
