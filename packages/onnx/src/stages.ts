@@ -62,6 +62,8 @@ export class StagedGraph {
   private readonly producer = new Map<string, number>();
   /** Per top-level node, its outputs with the nodes that read each (as an input or in a subgraph) and whether the graph outputs it. */
   private readonly outputsOf: readonly { name: string; readers: readonly number[]; graphOutput: boolean }[][];
+  /** Per `done` set (a run's stages only ever add to theirs): how many nodes at the start of `order` it was seen to hold. */
+  private readonly doneLeading = new WeakMap<ReadonlySet<number>, number>();
   /** frontier's marks of the nodes it was given: marks[i] === stamp for those of the current call. */
   private readonly marks: Int32Array;
   private stamp = 0;
@@ -93,11 +95,20 @@ export class StagedGraph {
     return model.graph !== undefined && hasRandomOp(model.graph);
   }
 
-  /** The nodes an import up to `value` lowers, in order, when `done` ran already: every one not done up to its producer. */
+  /**
+   * The nodes an import up to `value` lowers, in order, when `done` ran already: every one not done
+   * up to its producer. `done` may only grow between calls with the same set.
+   */
   lowers(value: string, done: ReadonlySet<number>): number[] {
     const producer = this.producer.get(value);
+    // Stages run every node up to a point, so `done` is mostly a prefix of the order: skip it.
+    let start = this.doneLeading.get(done) ?? 0;
+    while (start < this.order.length && done.has(this.order[start]!)) start++;
+    this.doneLeading.set(done, start);
+    if (producer !== undefined && this.position.get(producer)! < start) return [];
     const lowered: number[] = [];
-    for (const i of this.order) {
+    for (let at = start; at < this.order.length; at++) {
+      const i = this.order[at]!;
       if (!done.has(i)) lowered.push(i);
       if (i === producer) return lowered;
     }
