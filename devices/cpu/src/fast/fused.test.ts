@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
+import { contiguousStrides, parseFusedProgram, type Attrs, type DType } from "@polychip/hal";
 import { EPILOGUE_PROGRAMS } from "../epilogue-examples.ts";
 import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
-import { fusedRunsInWasm, fusedWasmModule, inputsToCopy } from "./fused.ts";
+import { fusedRunsInWasm, fusedWasmModule, fusedWork, inputsToCopy } from "./fused.ts";
 
 const checks = fusedChecksOnOneAndThreeThreads();
 
@@ -143,4 +143,20 @@ test("a transposed input of 1-byte values leaves the program to the JavaScript k
   const inputs = [transposed(38, [29, 31], "bool"), input(39, [29, 31]), input(40, [29, 31])];
   assert.equal(inputsToCopy([29, 31], metas(inputs)), undefined);
   for (const { assertSameBits } of checks) assertSameBits(program([{ op: "where", args: [0, 1, 2] }], [3]), inputs);
+});
+
+test("fusedWork weighs exact-math steps, so a short gated activation is shared out; its rows equal the unfused ops", () => {
+  const gate = program(
+    [
+      { op: "tanh", args: [0] }, // 2
+      { op: "sigmoid", args: [1] }, // 3
+      { op: "mul", args: [2, 3] }, // 4
+    ],
+    [4],
+  );
+  const { steps } = parseFusedProgram(gate, 2);
+  assert.equal(fusedWork(steps, 9408), 9408 * 33);
+  assert.equal(fusedWork(parseFusedProgram(batchNorm, 5).steps, 9408), 9408);
+  // [1, 192, 49]: above the threading threshold only by its weight; split in rows on three threads.
+  for (const { assertSameBits } of checks) assertSameBits(gate, [input(41, [1, 192, 49]), input(42, [1, 192, 49])]);
 });

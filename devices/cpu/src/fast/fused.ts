@@ -8,6 +8,7 @@ import {
   sizeOf,
   type Attrs,
   type DType,
+  type FusedStep,
   type TensorMeta,
 } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
@@ -16,11 +17,12 @@ import type { GeneratedModule, WasmRuntime } from "../runtime/runtime.ts";
 import type { CpuView } from "../views.ts";
 import { fusedKernelSource } from "../kernels/fused.ts";
 import { fusedModuleBytes, loopCanRun } from "../wasm/kernels/fused.ts";
+import { FUSED_MATH_OPS } from "../wasm/fused-math.ts";
 import { LOOP_DTYPES } from "../wasm/kernels/fused-integer.ts";
 import { runStaged } from "./fused-staged-run.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
-import { address, chunking, fastPathOf } from "./support.ts";
+import { address, chunking, fastPathOf, PARALLEL_MIN_ELEMENTS } from "./support.ts";
 
 /** An input as the layout check sees it: a view's strides, or contiguous when a meta has none. */
 type FusedInput = TensorMeta & { readonly strides?: readonly number[] };
@@ -94,6 +96,10 @@ function moduleFor(attrs: Attrs, inputs: readonly CpuView[], rowConstant: readon
 /** What a `fused` call runs for one set of layouts: its module and row walk, with the row offsets in bytes. */
 interface FusedLaunch {
   readonly rt: WasmRuntime;
+  /** The thread count its rows were cut for. */
+  readonly threads: number;
+  /** Element-steps of work (fusedWork): what decides whether the rows are shared out. */
+  readonly work: number;
   readonly program: unknown;
   readonly outputs: unknown;
   readonly module: GeneratedModule;
@@ -103,6 +109,19 @@ interface FusedLaunch {
   readonly args: number[];
   /** Inputs the row walk cannot read in place (transposed views): each launch reads a contiguous copy (see copyContiguous). */
   readonly copied: readonly number[];
+}
+
+/** An exact-math step (exp, sigmoid, tanh, erf: float64 polynomials, a division) costs about this many plain steps per element. */
+const MATH_STEP_COST = 16;
+
+/**
+ * Work of a program over `total` elements, in plain element-steps: what the thread split weighs, so
+ * a short tensor through tanh and sigmoid (Piper's WaveNet gates, 9,408 elements) is split too.
+ */
+export function fusedWork(steps: readonly FusedStep[], total: number): number {
+  let perElement = 1;
+  for (const s of steps) if ((FUSED_MATH_OPS as readonly string[]).includes(s.op)) perElement += MATH_STEP_COST;
+  return total * perElement;
 }
 
 /** Launches by attrs object and layouts (false: the WASM loop declines these layouts). */
@@ -121,14 +140,16 @@ export function inputsToCopy(shape: readonly number[], inputs: readonly FusedInp
 }
 
 /** The launch for these layouts, or false when the program or the layouts are not for the WASM loop. */
-function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime): FusedLaunch | false {
+function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime, threads: number): FusedLaunch | false {
   if (views.some((v) => !wasmType(v.dtype)) || outputs.some((y) => !wasmType(y.dtype) || !isContiguous(y.shape, y.strides))) return false;
   const shape = outputs[0]!.shape;
   const copied = inputsToCopy(shape, views);
   if (!copied) return false;
+  const work = fusedWork(parseFusedProgram(attrs, views.length).steps, sizeOf(shape));
   const plan = planRows(
     shape,
     views.map((v, k) => (copied.includes(k) ? { shape: v.shape, strides: contiguousStrides(v.shape) } : v)),
+    threads > 1 && work >= PARALLEL_MIN_ELEMENTS ? 2 * threads : 1,
   );
   if (!plan) return false;
   const module = moduleFor(
@@ -142,14 +163,14 @@ function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly
   const bytes = views.map((v) => dtypeBytes(v.dtype));
   const byteOffsets = plan.offsets.map((o, i) => o * bytes[i % count]!);
   const args = new Array<number>(count + outputs.length + 5).fill(0);
-  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, copied };
+  return { rt, threads, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, copied, work };
 }
 
 /** The kept launch when it still applies: same runtime and program, and its module still loaded. */
-function keptLaunch(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime): FusedLaunch | false | undefined {
+function keptLaunch(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime, threads: number): FusedLaunch | false | undefined {
   const kept = launches.get(attrs, views, outputs);
   if (kept === false) return false;
-  if (!kept || kept.rt !== rt || kept.program !== attrs.program || kept.outputs !== attrs.outputs || unloaded.has(kept.module)) return undefined;
+  if (!kept || kept.rt !== rt || kept.threads !== threads || kept.program !== attrs.program || kept.outputs !== attrs.outputs || unloaded.has(kept.module)) return undefined;
   return kept;
 }
 
@@ -158,8 +179,8 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   const views = inputs as readonly CpuView[];
   const outs = outputs as readonly CpuView[];
   const rt = path.runtime;
-  let launch = keptLaunch(attrs, views, outs, rt);
-  if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt), views, outs);
+  let launch = keptLaunch(attrs, views, outs, rt, path.threads);
+  if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt, path.threads), views, outs);
   if (launch === false) return false;
   const { plan, module, args, copied } = launch;
   let at = 0;
@@ -194,12 +215,12 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
 }
 
 /** Runs a launch whose addresses are set: the row table, then the module over chunks of rows. */
-function launchRows({ plan, module, args, byteOffsets }: FusedLaunch, path: FastPath): void {
+function launchRows({ plan, module, args, byteOffsets, work }: FusedLaunch, path: FastPath): void {
   const rt = path.runtime;
   let at = args.length - 5;
   const table = rt.tableFor(plan.offsets.length * 4);
   rt.i32.set(byteOffsets, table / 4);
-  const perChunk = chunking(path, plan.total, plan.rows);
+  const perChunk = chunking(path, work, plan.rows);
   args[at++] = plan.total;
   args[at++] = plan.rowLen;
   args[at++] = plan.rows;
