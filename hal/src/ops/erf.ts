@@ -22,6 +22,8 @@ const STEPS_PER_UNIT = 32;
 const CENTRES = 6 * STEPS_PER_UNIT + 1;
 /** Coefficients c₀…c₁₁ of the Taylor polynomial in h = x − centre, per centre. */
 const TERMS = 12;
+/** The table's shape, for devices that evaluate erf from the same table (the cpu device's WASM loops). */
+export const ERF_TABLE_LAYOUT = { stepsPerUnit: STEPS_PER_UNIT, centres: CENTRES, terms: TERMS, limit: 6 } as const;
 
 /**
  * c₀ = erf(x₀); c_k = erf⁽ᵏ⁾(x₀)/k! with erf⁽ᵏ⁾(x) = 2/√π · (−1)ᵏ⁻¹ Hₖ₋₁(x) e^(−x²) (physicists'
@@ -48,6 +50,11 @@ function taylorTable(): Float64Array {
 }
 
 const TABLE = taylorTable();
+
+/** The coefficients erf reads: centre i's c₀…c₁₁ at [i·terms, (i + 1)·terms). A copy, so callers cannot change erf. */
+export function erfTaylorTable(): Float64Array {
+  return TABLE.slice();
+}
 
 /** erf(x): NaN for NaN, ±1 beyond |x| = 6, keeps the sign of zero. */
 export function erf(x: number): number {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OnnxSession } from "./session.ts";
+import { StagedGraph } from "./stages.ts";
 import { buildModel } from "./testing/model-builder.ts";
 
 /** u = RandomUniform[64] scaled by the input; the output keeps u's entries above 0.5 (NonZero on u > 0.5 sizes it). */
@@ -52,4 +53,24 @@ test("a staged model's last stage reads the earlier stages' results instead of d
   } finally {
     session.dispose();
   }
+});
+
+test("StagedGraph: lowers skips what earlier stages ran, and frontier names the values later nodes or the graph read", () => {
+  // x -> A -> a -> B -> b -> C -> c (output); D reads a and c -> d (output).
+  const node = (opType: string, input: string[], output: string[]) => ({ opType, input, output });
+  const graph = new StagedGraph({
+    node: [node("Relu", ["x"], ["a"]), node("Relu", ["a"], ["b"]), node("Relu", ["b"], ["c"]), node("Add", ["a", "c"], ["d"])],
+    output: [{ name: "c" }, { name: "d" }],
+  });
+  const done = new Set<number>();
+  assert.deepEqual(graph.lowers("b", done), [0, 1]);
+  assert.deepEqual(graph.frontier([0, 1], done), ["a", "b"], "a is read by D, b by C");
+  [0, 1].forEach((i) => done.add(i));
+  assert.deepEqual(graph.lowers("a", done), [], "a was computed by the first stage");
+  assert.deepEqual(graph.lowers("c", done), [2]);
+  assert.deepEqual(graph.frontier([2], done), ["c"], "c is a graph output and read by D");
+  done.add(2);
+  assert.deepEqual(graph.lowers("d", done), [3]);
+  assert.deepEqual(graph.frontier([3], done), ["d"]);
+  assert.deepEqual(graph.lowers("d", new Set([1])), [0, 2, 3], "a set that is not a prefix of the order");
 });

@@ -60,21 +60,34 @@ export class StagedGraph {
   /** Each node's place in `order`. */
   private readonly position = new Map<number, number>();
   private readonly producer = new Map<string, number>();
-  /** Per top-level node, every name it reads (inputs and any name its subgraphs read). */
-  private readonly reads: readonly ReadonlySet<string>[];
-  private readonly outputs: ReadonlySet<string>;
+  /** Per top-level node, its outputs with the nodes that read each (as an input or in a subgraph) and whether the graph outputs it. */
+  private readonly outputsOf: readonly { name: string; readers: readonly number[]; graphOutput: boolean }[][];
+  /** Per `done` set (a run's stages only ever add to theirs): how many nodes at the start of `order` it was seen to hold. */
+  private readonly doneLeading = new WeakMap<ReadonlySet<number>, number>();
+  /** frontier's marks of the nodes it was given: marks[i] === stamp for those of the current call. */
+  private readonly marks: Int32Array;
+  private stamp = 0;
 
-  constructor(private readonly graph: GraphProto) {
+  constructor(graph: GraphProto) {
     const nodes = graph.node ?? [];
     this.order = topologicalOrder(nodes, "ONNX graph").map(([i]) => i);
     this.order.forEach((node, at) => this.position.set(node, at));
     nodes.forEach((n, i) => (n.output ?? []).forEach((o) => o && !this.producer.has(o) && this.producer.set(o, i)));
-    this.reads = nodes.map((n) => {
+    const readers = new Map<string, number[]>();
+    nodes.forEach((n, i) => {
       const names = new Set<string>((n.input ?? []).filter(Boolean));
       for (const a of n.attribute ?? []) for (const g of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) namesRead(g, names);
-      return names;
+      for (const name of names) {
+        const list = readers.get(name);
+        if (list) list.push(i);
+        else readers.set(name, [i]);
+      }
     });
-    this.outputs = new Set((graph.output ?? []).map((o) => o.name ?? ""));
+    const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ""));
+    this.marks = new Int32Array(nodes.length);
+    this.outputsOf = nodes.map((n) =>
+      (n.output ?? []).filter(Boolean).map((name) => ({ name, readers: readers.get(name) ?? [], graphOutput: outputs.has(name) })),
+    );
   }
 
   /** Whether the model (or any subgraph) has an op that draws random values. */
@@ -82,11 +95,20 @@ export class StagedGraph {
     return model.graph !== undefined && hasRandomOp(model.graph);
   }
 
-  /** The nodes an import up to `value` lowers, in order, when `done` ran already: every one not done up to its producer. */
+  /**
+   * The nodes an import up to `value` lowers, in order, when `done` ran already: every one not done
+   * up to its producer. `done` may only grow between calls with the same set.
+   */
   lowers(value: string, done: ReadonlySet<number>): number[] {
     const producer = this.producer.get(value);
+    // Stages run every node up to a point, so `done` is mostly a prefix of the order: skip it.
+    let start = this.doneLeading.get(done) ?? 0;
+    while (start < this.order.length && done.has(this.order[start]!)) start++;
+    this.doneLeading.set(done, start);
+    if (producer !== undefined && this.position.get(producer)! < start) return [];
     const lowered: number[] = [];
-    for (const i of this.order) {
+    for (let at = start; at < this.order.length; at++) {
+      const i = this.order[at]!;
       if (!done.has(i)) lowered.push(i);
       if (i === producer) return lowered;
     }
@@ -106,13 +128,21 @@ export class StagedGraph {
 
   /** Values of the `lowered` nodes that a node outside `done` and `lowered` reads, or that the graph outputs. */
   frontier(lowered: readonly number[], done: ReadonlySet<number>): string[] {
-    const ran = new Set([...done, ...lowered]);
-    const readLater = new Set<string>(this.outputs);
-    (this.graph.node ?? []).forEach((_, i) => {
-      if (!ran.has(i)) for (const name of this.reads[i]!) readLater.add(name);
-    });
+    // Runs once per stage of every run: only the lowered nodes' outputs and their readers are visited,
+    // the lowered nodes marked with a fresh stamp (no set of a thousand nodes built per call).
+    const stamp = ++this.stamp;
+    for (const i of lowered) this.marks[i] = stamp;
     const out: string[] = [];
-    for (const i of lowered) for (const o of this.graph.node![i]!.output ?? []) if (o && readLater.has(o)) out.push(o);
+    for (const i of lowered) {
+      for (const o of this.outputsOf[i]!) {
+        let later = o.graphOutput;
+        for (let k = 0; !later && k < o.readers.length; k++) {
+          const r = o.readers[k]!;
+          later = this.marks[r] !== stamp && !done.has(r);
+        }
+        if (later) out.push(o.name);
+      }
+    }
     return out;
   }
 }

@@ -1,11 +1,12 @@
 /**
- * exp, sigmoid and tanh in the WASM fused loop (wasm/fused-math.ts): programs with them run in
- * WASM and equal the unfused eager ops (Math.exp / Math.tanh in float64, rounded to float32) bit
- * for bit, over a dense sweep of [-20, 20], the overflow and underflow points and the specials.
+ * exp, sigmoid, tanh and erf in the WASM fused loop (wasm/fused-math.ts): programs with them run in
+ * WASM and equal the unfused eager ops (Math.exp / Math.tanh / the HAL's erf in float64, rounded to
+ * float32) bit for bit, over a dense sweep of [-20, 20], the overflow and underflow points and the specials.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
+import { EPILOGUE_PROGRAMS } from "../epilogue-examples.ts";
 import { fusedChecksOnOneAndThreeThreads, input, program } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
 import { fusedRunsInWasm, fusedWasmModule } from "./fused.ts";
@@ -67,7 +68,7 @@ function sweep(): HostInput {
   return { values, shape: [values.length], dtype: "float32" };
 }
 
-for (const op of ["exp", "sigmoid", "tanh"]) {
+for (const op of ["exp", "sigmoid", "tanh", "erf"]) {
   test(`${op} alone runs in WASM and equals the eager op over [-20, 20] and the edge values`, () => {
     assertWasmAndSameBits(program([{ op, args: [0] }], [1]), [sweep()]);
   });
@@ -83,6 +84,12 @@ test("swish (x · sigmoid(x)) with a broadcast bias runs in WASM and equals the 
     [4],
   );
   assertWasmAndSameBits(swish, [input(1, [3, 17, 131], "float32", 8), input(2, [17, 1])]);
+});
+
+test("GELU (x · 0.5 · (1 + erf(x / √2))) runs in WASM and equals the unfused ops", () => {
+  const gelu = program(EPILOGUE_PROGRAMS.gelu!.steps, EPILOGUE_PROGRAMS.gelu!.outputs);
+  assertWasmAndSameBits(gelu, [sweep()]);
+  assertWasmAndSameBits(gelu, [input(9, [5, 3, 67], "float32", 7)]);
 });
 
 test("a recurrent gate (tanh(a) · sigmoid(b) + c, with an intermediate output) equals the unfused ops", () => {

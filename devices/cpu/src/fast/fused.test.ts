@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contiguousStrides, type Attrs, type DType } from "@polychip/hal";
+import { contiguousStrides, parseFusedProgram, type Attrs, type DType } from "@polychip/hal";
+import { EPILOGUE_PROGRAMS } from "../epilogue-examples.ts";
 import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
-import { fusedRunsInWasm, fusedWasmModule } from "./fused.ts";
+import { fusedRunsInWasm, fusedWasmModule, fusedWork, inputsToCopy } from "./fused.ts";
 
 const checks = fusedChecksOnOneAndThreeThreads();
 
@@ -117,9 +118,10 @@ test("a mix of full, row-broadcast, column-broadcast, scalar and bool inputs run
   }
 });
 
-test("a transposed input stays on the JavaScript path, with the same values", () => {
+test("a transposed input of 4-byte values is copied contiguous for the WASM loop, with the same values", () => {
   const inputs = [transposed(30, [37, 41]), input(31, [41])];
-  assert.equal(fusedRunsInWasm(batchNorm, metas([...inputs, input(32, [41]), input(33, [41]), input(34, [41])])), false);
+  assert.equal(fusedRunsInWasm(batchNorm, metas([...inputs, input(32, [41]), input(33, [41]), input(34, [41])])), false, "not in place");
+  assert.deepEqual(inputsToCopy([37, 41], metas(inputs)), [0]);
   const addMul = program(
     [
       { op: "add", args: [0, 1] },
@@ -128,4 +130,33 @@ test("a transposed input stays on the JavaScript path, with the same values", ()
     [3],
   );
   for (const { assertSameBits } of checks) assertSameBits(addMul, inputs);
+  // A transposed activation (GELU after an attention transpose) and a transposed int32 index tensor.
+  const gelu = program(EPILOGUE_PROGRAMS.gelu!.steps, EPILOGUE_PROGRAMS.gelu!.outputs);
+  for (const { assertSameBits } of checks) assertSameBits(gelu, [transposed(35, [3, 192, 13])]);
+  const indices = program([{ op: "add", args: [0, 1] }], [2]);
+  const ints = [transposed(36, [13, 3], "int32"), input(37, [3], "int32")];
+  assert.deepEqual(inputsToCopy([13, 3], metas(ints)), [0]);
+  for (const { assertSameBits } of checks) assertSameBits(indices, ints);
+});
+
+test("a transposed input of 1-byte values leaves the program to the JavaScript kernel, with the same values", () => {
+  const inputs = [transposed(38, [29, 31], "bool"), input(39, [29, 31]), input(40, [29, 31])];
+  assert.equal(inputsToCopy([29, 31], metas(inputs)), undefined);
+  for (const { assertSameBits } of checks) assertSameBits(program([{ op: "where", args: [0, 1, 2] }], [3]), inputs);
+});
+
+test("fusedWork weighs exact-math steps, so a short gated activation is shared out; its rows equal the unfused ops", () => {
+  const gate = program(
+    [
+      { op: "tanh", args: [0] }, // 2
+      { op: "sigmoid", args: [1] }, // 3
+      { op: "mul", args: [2, 3] }, // 4
+    ],
+    [4],
+  );
+  const { steps } = parseFusedProgram(gate, 2);
+  assert.equal(fusedWork(steps, 9408), 9408 * 33);
+  assert.equal(fusedWork(parseFusedProgram(batchNorm, 5).steps, 9408), 9408);
+  // [1, 192, 49]: above the threading threshold only by its weight; split in rows on three threads.
+  for (const { assertSameBits } of checks) assertSameBits(gate, [input(41, [1, 192, 49]), input(42, [1, 192, 49])]);
 });

@@ -18,10 +18,15 @@ const MAX_ROW = 1 << 14;
 
 /**
  * Plans the rows of `inputs` broadcast to `shape`: dims of size 1 dropped, neighbours merged
- * wherever every input steps through them as one run. Undefined when some input's innermost
+ * wherever every input steps through them as one run (cut into `minRows` rows or more when the
+ * whole output is one run, so threads can share a short but costly one). Undefined when some input's innermost
  * stride is neither 0 nor 1 (a transposed view), which the reference kernels handle.
  */
-export function planRows(shape: Shape, inputs: readonly { readonly shape: Shape; readonly strides: readonly number[] }[]): RowPlan | undefined {
+export function planRows(
+  shape: Shape,
+  inputs: readonly { readonly shape: Shape; readonly strides: readonly number[] }[],
+  minRows = 1,
+): RowPlan | undefined {
   const total = sizeOf(shape);
   const all = inputs.map((v) => broadcastStrides(v.shape, v.strides, shape));
   const dims: number[] = [];
@@ -43,8 +48,8 @@ export function planRows(shape: Shape, inputs: readonly { readonly shape: Shape;
   const outer = dims.slice(0, -1);
   const outerStrides = strides.map((s) => s.slice(0, -1));
   if (outer.length === 0) {
-    // One run: cut it into rows of MAX_ROW.
-    const rowLen = Math.min(Math.max(innerLen, 1), MAX_ROW);
+    // One run: cut it into rows of MAX_ROW, and into `minRows` rows (of whole vectors) at least.
+    const rowLen = Math.min(Math.max(innerLen, 1), MAX_ROW, Math.max(4, Math.ceil(total / minRows / 4) * 4));
     const rows = Math.max(1, Math.ceil(total / rowLen));
     const offsets = new Int32Array(rows * inputs.length);
     for (let r = 0; r < rows; r++) inner.forEach((s, k) => (offsets[r * inputs.length + k] = r * rowLen * s));

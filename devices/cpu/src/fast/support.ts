@@ -30,7 +30,7 @@ export function float32Addresses(views: readonly (CpuView | undefined)[]): numbe
 export const contiguous = (v: CpuView): boolean => isContiguous(v.shape, v.strides);
 
 /** Elements below which an elementwise kernel stays on the calling thread: waking workers costs more than it saves. */
-const PARALLEL_MIN_ELEMENTS = 1 << 16;
+export const PARALLEL_MIN_ELEMENTS = 1 << 16;
 
 /** Units (rows, blocks) per chunk of a job over `total` elements: all in one below the threshold, else about two chunks per participant. */
 export function chunking(path: FastPath, total: number, units: number): number {

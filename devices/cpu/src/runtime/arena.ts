@@ -15,12 +15,14 @@
  * blocks merged and searched for a first fit.
  */
 
+import { CONSTANT_TABLES_END } from "../wasm/constant-tables.ts";
+
 const PAGE = 65536;
 const ALIGN = 64;
 /** wasm32 addresses reach 4 GiB. */
 export const MAX_PAGES = 65536;
-/** The first bytes are never handed out: address 0 means "none" to the kernels. */
-const RESERVED = 4096;
+/** The first bytes are never handed out: address 0 means "none" to the kernels, then come the WASM modules' constant tables. */
+const RESERVED = CONSTANT_TABLES_END;
 
 export interface ArenaOptions {
   readonly shared: boolean;

@@ -45,3 +45,15 @@ test("a function declared twice is refused", () => {
   mod.func("f", [], [], () => []);
   assert.throws(() => mod.func("f", [], [], () => []), /twice/);
 });
+
+test("a data segment is written into the imported memory at instantiation; a repeat of it is one segment", () => {
+  const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 1, shared: false });
+  defineFunction(mod, "read", { params: i32Params("at"), result: "i32" }, (p) => i32.load(get(p.at)));
+  mod.data(200, new Uint8Array([1, 2, 3, 4]));
+  mod.data(200, new Uint8Array([1, 2, 3, 4]));
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1 });
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(mod.encode()), { env: { memory } }).exports as Record<string, (a: number) => number>;
+  assert.deepEqual([...new Uint8Array(memory.buffer, 199, 6)], [0, 1, 2, 3, 4, 0]);
+  assert.equal(exports.read!(200), 0x04030201);
+  assert.throws(() => mod.data(200, new Uint8Array([1, 2, 3, 5])), /two different data segments at address 200/);
+});

@@ -1,6 +1,7 @@
 /**
  * The WebAssembly binary format, as much of it as the cpu kernels need: one imported memory,
- * functions with numeric and v128 values, exports. Code is built as nested arrays of bytes
+ * functions with numeric and v128 values, exports, and data segments (constant tables written into
+ * the memory at instantiation). Code is built as nested arrays of bytes
  * (cheap to compose) and flattened once per function.
  */
 
@@ -108,6 +109,7 @@ export interface MemoryImport {
  */
 export class ModuleBuilder {
   private readonly functions: Declared[] = [];
+  private readonly segments = new Map<number, Uint8Array>();
 
   constructor(private readonly memory: MemoryImport) {}
 
@@ -117,6 +119,18 @@ export class ModuleBuilder {
     const fn = new FunctionBuilder(name, this.functions.length, params, results);
     this.functions.push({ fn, body, exported });
     return fn;
+  }
+
+  /**
+   * Bytes the instantiation writes into the memory at `address` (an active data segment). Declaring
+   * the same bytes at the same address again is a no-op, so independent emitters may share a table.
+   */
+  data(address: number, bytes: Uint8Array): void {
+    const existing = this.segments.get(address);
+    if (existing && (existing.length !== bytes.length || existing.some((b, i) => b !== bytes[i]))) {
+      throw new Error(`wasm: two different data segments at address ${address}`);
+    }
+    this.segments.set(address, bytes);
   }
 
   exportedNames(): string[] {
@@ -167,6 +181,17 @@ export class ModuleBuilder {
       ...section(3, vector(funcTypes.map((t) => uleb(t)))),
       ...section(7, vector(exports)),
       ...section(10, vector(bodies)),
+      ...(this.segments.size > 0 ? section(11, this.dataSegments()) : []),
     ]);
+  }
+
+  /** Active segments of memory 0: flag 0, the i32.const address, the bytes. */
+  private dataSegments(): number[] {
+    const out = uleb(this.segments.size);
+    for (const [address, bytes] of this.segments) {
+      out.push(0x00, 0x41, ...sleb32(address), 0x0b, ...uleb(bytes.length));
+      for (const b of bytes) out.push(b);
+    }
+    return out;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * math-exact.ts's exp, sigmoid and tanh on f64x2 lanes, the same doubles bit for bit: the scalar
+ * math-exact.ts's exp, sigmoid and tanh (and math-exact-erf.ts's erf) on f64x2 lanes, the same doubles bit for bit: the scalar
  * functions' branches become lane selects. For exp: Every branch but two computes what the general path
  * computes — for |x| in (ln2/2, 1.5·ln2) the shortcut k = ±1 is the k the general path rounds to,
  * and k = 0 (|x| at most ln2/2) gives hi = x, lo = +0 and the same final expression — so the lanes
@@ -10,6 +10,7 @@
  */
 import { uleb, type Code, type FunctionBuilder, type ModuleBuilder } from "./encoder.ts";
 import { defineFunction, locals } from "./define.ts";
+import { declareErfTable, erfSteps } from "./math-exact-erf.ts";
 import { EXP_P, EXPM1_Q, INV_LN2, LN2_HI, LN2_LO, OVERFLOW, UNDERFLOW } from "./math-exact.ts";
 import { f32x4, f64, f64x2, get, i32, i32x4, i64, i64x2, lanes32, set, v128 } from "./instructions.ts";
 
@@ -174,7 +175,7 @@ const sigmoidSteps: Steps = (fn, x, out) => {
   ];
 };
 
-const STEPS = { exp: expSteps, sigmoid: sigmoidSteps, tanh: tanhSteps };
+const STEPS = { exp: expSteps, sigmoid: sigmoidSteps, tanh: tanhSteps, erf: erfSteps };
 export type SimdMathName = keyof typeof STEPS;
 
 /**
@@ -190,6 +191,7 @@ export function emitExactMathSimd(
   exported = false,
 ): { f64x2?: FunctionBuilder; f32x4: FunctionBuilder } {
   const steps = STEPS[name];
+  if (name === "erf") declareErfTable(mod);
   const sig = { params: { x: "v128" as const }, result: "v128" as const, exported };
   const f64x2Fn = exported
     ? defineFunction(mod, `${prefix}${name}_f64x2`, sig, (p, fn) => {
