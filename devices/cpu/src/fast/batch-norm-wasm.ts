@@ -37,13 +37,19 @@ interface Lanes {
   readonly sca: Record<string, number>;
 }
 
-/** A loop's per-channel setup and finish, and its step over 4 elements (vector) and 1 (scalar) at byte offset `o` of every tensor. */
+/**
+ * A loop's per-channel setup and finish, and its step over 4 elements (vector) and 1 (scalar) at
+ * byte offset `o` of every tensor. A summing loop also gives `vector2`, the same step at offset
+ * `o2` into a second set of partial sums: with one set, each step waited for the last one's adds
+ * (their latency, not the memory, bounded the loop); two sets let consecutive steps overlap.
+ */
 type Body = (
   fn: FunctionBuilder,
   p: Record<string, number>,
   o: number,
   lanes: Lanes,
-) => { setup: Code; vector: Code; scalar: Code; finish: Code; startBlock?: Code; endBlock?: Code };
+  o2: number,
+) => { setup: Code; vector: Code; vector2?: Code; scalar: Code; finish: Code; startBlock?: Code; endBlock?: Code };
 
 const load64 = (addr: Code): Code => f64.promote_f32(f32.load(addr));
 const high = (t: number): Code => v128.shuffle(get(t), get(t), lanes32(2, 3, 2, 3));
@@ -56,9 +62,12 @@ const high = (t: number): Code => v128.shuffle(get(t), get(t), lanes32(2, 3, 2, 
  */
 const BLOCK_BYTES = 1024 * 4;
 
-/** The accumulators of one loop: float32x4 block partials (f1, f2), float64 totals, reset per channel and stored as sums[c] = (first, second). */
+/**
+ * The accumulators of one loop: two sets of float32x4 block partials ((f1, f2) for `vector`, (h1,
+ * h2) for `vector2`), float64 totals, reset per channel and stored as sums[c] = (first, second).
+ */
 function accumulators(fn: FunctionBuilder, p: Record<string, number>) {
-  const [v1, v2, f1, f2] = locals(fn, "v128", 4) as [number, number, number, number];
+  const [v1, v2, f1, f2, h1, h2] = locals(fn, "v128", 6) as [number, number, number, number, number, number];
   const [s1, s2] = locals(fn, "f64", 2) as [number, number];
   const zero = f64x2.splat(f64.const(0));
   const zero32 = f32x4.splat(f32.const(0));
@@ -68,14 +77,23 @@ function accumulators(fn: FunctionBuilder, p: Record<string, number>) {
   return {
     f1,
     f2,
+    h1,
+    h2,
     s1,
     s2,
     setup: [set(v1, zero), set(v2, zero), set(s1, f64.const(0)), set(s2, f64.const(0))] as Code,
-    startBlock: [set(f1, zero32), set(f2, zero32)] as Code,
-    endBlock: [set(v1, f64x2.add(get(v1), widen(f1))), set(v2, f64x2.add(get(v2), widen(f2)))] as Code,
+    startBlock: [set(f1, zero32), set(f2, zero32), set(h1, zero32), set(h2, zero32)] as Code,
+    endBlock: [set(v1, f64x2.add(get(v1), f64x2.add(widen(f1), widen(h1)))), set(v2, f64x2.add(get(v2), f64x2.add(widen(f2), widen(h2))))] as Code,
     finish: [f64.store(at, total(v1, s1)), f64.store(at, total(v2, s2), 8)] as Code,
   };
 }
+
+/**
+ * IEEE max(v, +0) per lane as the relu kernel rounds it, in two instructions: pmax (v < 0 ? 0 : v)
+ * keeps NaN and -0, and adding +0 turns -0 into +0 and changes nothing else. f32x4.max, which
+ * gives the same lanes, costs several instructions on x86 and slowed the loop by a third.
+ */
+const reluVector = (v: Code): Code => f32x4.add(f32x4.pmax(v, f32x4.splat(f32.const(0))), f32x4.splat(f32.const(0)));
 
 /** y = (x - mean)·a + b, and with `relu` its maximum with +0 (IEEE max: NaN propagates, -0 < +0). */
 function normaliseBody(relu: boolean): Body {
@@ -86,7 +104,7 @@ function normaliseBody(relu: boolean): Body {
     const scalar = f32.add(f32.mul(f32.sub(f32.load(x), get(sca.mean!)), get(sca.a!)), get(sca.b!));
     return {
       setup: [],
-      vector: v128.store(y, relu ? f32x4.max(vector, f32x4.splat(f32.const(0))) : vector),
+      vector: v128.store(y, relu ? reluVector(vector) : vector),
       scalar: f32.store(y, relu ? f32.max(scalar, f32.const(0)) : scalar),
       finish: [],
     };
@@ -111,20 +129,22 @@ function maskedGScalar(relu: boolean, g: Code, centred: Code, { sca }: Lanes): C
 
 /** Σg and Σg·(x - mean) per channel (g masked with `relu`). */
 function gradSumsBody(relu: boolean): Body {
-  return (fn, p, o, lanes) => {
+  return (fn, p, o, lanes, o2) => {
     const { vec, sca } = lanes;
     const acc = accumulators(fn, p);
     const [g, d] = locals(fn, "v128", 2) as [number, number];
     const [gs, ds] = locals(fn, "f32", 2) as [number, number];
+    const step = (at: number, first: number, second: number): Code => [
+      set(d, f32x4.sub(v128.load(i32.add(get(p.x!), get(at))), get(vec.mean!))),
+      set(g, maskedG(relu, v128.load(i32.add(get(p.g!), get(at))), get(d), lanes)),
+      set(first, f32x4.add(get(first), get(g))),
+      set(second, f32x4.add(get(second), f32x4.mul(get(g), get(d)))),
+    ];
     return {
       setup: acc.setup,
       startBlock: acc.startBlock,
-      vector: [
-        set(d, f32x4.sub(v128.load(i32.add(get(p.x!), get(o))), get(vec.mean!))),
-        set(g, maskedG(relu, v128.load(i32.add(get(p.g!), get(o))), get(d), lanes)),
-        set(acc.f1, f32x4.add(get(acc.f1), get(g))),
-        set(acc.f2, f32x4.add(get(acc.f2), f32x4.mul(get(g), get(d)))),
-      ],
+      vector: step(o, acc.f1, acc.f2),
+      vector2: step(o2, acc.h1, acc.h2),
       endBlock: acc.endBlock,
       scalar: [
         set(ds, f32.sub(f32.load(i32.add(get(p.x!), get(o))), get(sca.mean!))),
@@ -162,20 +182,22 @@ function gradInputBody(relu: boolean): Body {
 }
 
 const BODIES: Record<BatchNormLoop, Body> = {
-  stats(fn, p, o) {
+  stats(fn, p, o, _lanes, o2) {
     const acc = accumulators(fn, p);
     const d = fn.local("v128");
     const [ds] = locals(fn, "f64", 1) as [number];
     const kk = fn.local("v128");
     const ks = fn.local("f32");
+    const step = (at: number, first: number, second: number): Code => [
+      set(d, f32x4.sub(v128.load(i32.add(get(p.x!), get(at))), get(kk))),
+      set(first, f32x4.add(get(first), get(d))),
+      set(second, f32x4.add(get(second), f32x4.mul(get(d), get(d)))),
+    ];
     return {
       setup: [acc.setup, set(ks, f32.load(i32.add(get(p.k!), i32.shl(get(p.c!), i32.const(2))))), set(kk, f32x4.splat(get(ks)))],
       startBlock: acc.startBlock,
-      vector: [
-        set(d, f32x4.sub(v128.load(i32.add(get(p.x!), get(o))), get(kk))),
-        set(acc.f1, f32x4.add(get(acc.f1), get(d))),
-        set(acc.f2, f32x4.add(get(acc.f2), f32x4.mul(get(d), get(d)))),
-      ],
+      vector: step(o, acc.f1, acc.f2),
+      vector2: step(o2, acc.h1, acc.h2),
       endBlock: acc.endBlock,
       scalar: [
         set(ds, f64.sub(load64(i32.add(get(p.x!), get(o))), f64.promote_f32(get(ks)))),
@@ -202,14 +224,14 @@ export function batchNormModuleBytes(loop: BatchNormLoop, shared: boolean): Uint
   const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared });
   defineFunction(mod, "run", { params: i32Params(...LOOP_POINTERS[loop], "N", "C", "S", "chunk0", "chunk1", "scratch") }, (params, fn) => {
     const p = { ...(params as Record<string, number>) };
-    const [c, n, o, end, vend, lineBytes, blockEnd] = locals(fn, "i32", 7) as [number, number, number, number, number, number, number];
+    const [c, n, o, o2, end, vend, lineBytes, blockEnd] = locals(fn, "i32", 8) as [number, number, number, number, number, number, number, number];
     p.c = c;
     const lanes: Lanes = { vec: {}, sca: {} };
     for (const name of channelInputs(loop)) {
       lanes.vec[name] = fn.local("v128");
       lanes.sca[name] = fn.local("f32");
     }
-    const body = BODIES[loop](fn, p, o, lanes);
+    const body = BODIES[loop](fn, p, o, lanes, o2);
     const loadChannel = channelInputs(loop).map((name) => [
       set(lanes.sca[name]!, f32.load(i32.add(get(p[name]!), i32.shl(get(c), i32.const(2))))),
       set(lanes.vec[name]!, f32x4.splat(get(lanes.sca[name]!))),
@@ -234,6 +256,16 @@ export function batchNormModuleBytes(loop: BatchNormLoop, shared: boolean): Uint
             set(blockEnd, i32.add(get(o), i32.const(BLOCK_BYTES))),
             set(blockEnd, select(get(blockEnd), get(vend), i32.lt_u(get(blockEnd), get(vend)))),
             body.startBlock ?? [],
+            // Two steps at a time into the two sets of partial sums, then the block's odd step.
+            body.vector2
+              ? whileLoop(
+                  i32.lt_u(i32.add(get(o), i32.const(16)), get(blockEnd)),
+                  set(o2, i32.add(get(o), i32.const(16))),
+                  body.vector,
+                  body.vector2,
+                  inc(o, 32),
+                )
+              : [],
             whileLoop(i32.lt_u(get(o), get(blockEnd)), body.vector, inc(o, 16)),
             body.endBlock ?? [],
           ),

@@ -8,6 +8,7 @@ import { depthwiseTakes, runDepthwiseConv2d } from "./conv2d-depthwise.ts";
 import { pointwiseDotTakes } from "./conv2d-dot.ts";
 import { fewPositionsTakes } from "./conv2d-few-positions.ts";
 import { narrowTakes, runNarrowPointwise } from "./conv2d-narrow.ts";
+import type { ForwardEpilogue } from "./conv2d-problem.ts";
 import { epilogueModule, inLoopBuffers, planEpilogue, writeDescriptor, type EpiloguePlan } from "./matmul-epilogue-plan.ts";
 import { address, contiguous, float32Addresses } from "./support.ts";
 
@@ -31,12 +32,7 @@ function routeOf(call: Parameters<CpuKernel>[0]): ConvRoute | false {
   // As conv2d picks its kernel (conv2d.ts forward): the direct depthwise and narrow kernels take an
   // epilogue in their stores, the few-position and dot-product paths do not.
   if (fewPositionsTakes(x!.shape, w!.shape, e.baseAttrs) || (!depthwiseTakes(g) && pointwiseDotTakes(g))) return false;
-  // Columns of one GEMM are the output positions of an image (oh·OW + ow); its rows, output channels.
-  const plan = planEpilogue(call, e, ([, , sh, sw]) => {
-    if ((g.OH === 1 || sh === 0) && (g.OW === 1 || sw === 0)) return false;
-    if ((g.OW === 1 || sw === 1) && (g.OH === 1 || sh === g.OW)) return true;
-    return undefined;
-  });
+  const plan = planConvEpilogue(call, e, g.OH, g.OW);
   return plan ? { e, g, plan, kernel: depthwiseTakes(g) ? "depthwise" : narrowTakes(g) ? "narrow" : "conv" } : false;
 }
 
@@ -62,14 +58,38 @@ export function runConvEpilogue(call: Parameters<CpuKernel>[0], path: FastPath):
   [g.image, g.weight] = ptrs as [number, number];
   g.bias = e.baseInputs > 2 ? ptrs[2]! : 0;
   g.out = address(outs[plan.target]!)!;
-  const rt = path.runtime;
-  const epilogue = {
-    module: epilogueModule(rt, kernel, plan),
-    descriptorBytes: plan.descriptorBytes,
-    writeDescriptor: (at: number) => writeDescriptor(rt.i32, at, plan, extras, outs, ([perImage, perChannel]) => [perImage!, perChannel!]),
-  };
+  const epilogue = convForwardEpilogue(path, kernel, plan, extras, outs);
   if (kernel === "depthwise") return runDepthwiseConv2d(path, g, epilogue);
   if (kernel === "narrow") return runNarrowPointwise(path, g, epilogue);
   forwardGemm(path, g, epilogue);
   return true;
+}
+
+/**
+ * The in-loop plan of a conv-shaped epilogue: one GEMM per image, its columns the image's OH·OW
+ * output positions (oh·OW + ow), its rows the output channels. An extra input must advance with
+ * the positions or be constant over the plane (per channel, per image, a scalar).
+ */
+export function planConvEpilogue(call: Parameters<CpuKernel>[0], e: Epilogue, OH: number, OW: number): EpiloguePlan | undefined {
+  return planEpilogue(call, e, ([, , sh, sw]) => {
+    if ((OH === 1 || sh === 0) && (OW === 1 || sw === 0)) return false;
+    if ((OW === 1 || sw === 1) && (OH === 1 || sh === OW)) return true;
+    return undefined;
+  });
+}
+
+/** What a conv kernel applies in its stores for `plan`: the generated module, and this call's extra inputs and outputs in its descriptor. */
+export function convForwardEpilogue(
+  path: FastPath,
+  kernel: ConvRoute["kernel"],
+  plan: EpiloguePlan,
+  extras: readonly CpuView[],
+  outs: readonly CpuView[],
+): ForwardEpilogue {
+  const rt = path.runtime;
+  return {
+    module: epilogueModule(rt, kernel, plan),
+    descriptorBytes: plan.descriptorBytes,
+    writeDescriptor: (at: number) => writeDescriptor(rt.i32, at, plan, extras, outs, ([perImage, perChannel]) => [perImage!, perChannel!]),
+  };
 }

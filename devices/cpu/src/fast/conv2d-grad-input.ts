@@ -14,10 +14,8 @@ import type { ConvProblem } from "./conv2d-problem.ts";
  * forward conv (its image unused); `gradOut` is the address of the gradient.
  */
 export function gradInputAsConv(path: FastPath, gradOut: number, g: ConvProblem, forward: (problem: ConvProblem) => boolean): boolean {
-  const { N, C, H, W, OC, KH, KW, dh, dw, OH, OW, groups, Cg, OCg } = g;
-  const pt = dh * (KH - 1) - g.pt;
-  const pl = dw * (KW - 1) - g.pl;
-  if (g.sh !== 1 || g.sw !== 1 || KH * KW === 1 || pt < 0 || pl < 0 || OCg > Cg) return false;
+  if (!gradInputRunsAsConv(g)) return false;
+  const { OC, Cg, OCg, KH, KW, groups } = g;
   const rt = path.runtime;
   const taps = KH * KW;
   const bytes = Math.max(64, OC * Cg * taps * 4);
@@ -37,32 +35,43 @@ export function gradInputAsConv(path: FastPath, gradOut: number, g: ConvProblem,
         }
       }
     }
-    const problem: ConvProblem = {
-      image: gradOut,
-      weight: flipped,
-      out: g.out,
-      bias: 0,
-      N,
-      C: OC,
-      H: OH,
-      W: OW,
-      OC: C,
-      KH,
-      KW,
-      sh: 1,
-      sw: 1,
-      dh,
-      dw,
-      pt,
-      pl,
-      OH: H,
-      OW: W,
-      groups,
-      Cg: OCg,
-      OCg: Cg,
-    };
-    return forward(problem);
+    return forward(gradInputConvProblem(g, gradOut, flipped));
   } finally {
     rt.arena.free(flipped, bytes);
   }
+}
+
+/** Whether gradInputAsConv runs the input gradient of `g` as a forward conv (see there for which do). */
+export function gradInputRunsAsConv(g: ConvProblem): boolean {
+  const { KH, KW, dh, dw, Cg, OCg } = g;
+  return g.sh === 1 && g.sw === 1 && KH * KW > 1 && dh * (KH - 1) - g.pt >= 0 && dw * (KW - 1) - g.pl >= 0 && OCg <= Cg;
+}
+
+/** The forward conv that computes the input gradient of `g`: `gradOut` convolved with the `flipped` weights, written to g.out. */
+export function gradInputConvProblem(g: ConvProblem, gradOut: number, flipped: number): ConvProblem {
+  const { N, C, H, W, OC, KH, KW, dh, dw, OH, OW, groups, Cg, OCg } = g;
+  return {
+    image: gradOut,
+    weight: flipped,
+    out: g.out,
+    bias: 0,
+    N,
+    C: OC,
+    H: OH,
+    W: OW,
+    OC: C,
+    KH,
+    KW,
+    sh: 1,
+    sw: 1,
+    dh,
+    dw,
+    pt: dh * (KH - 1) - g.pt,
+    pl: dw * (KW - 1) - g.pl,
+    OH: H,
+    OW: W,
+    groups,
+    Cg: OCg,
+    OCg: Cg,
+  };
 }

@@ -43,7 +43,7 @@ export function geometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs)
  * drivers to set. Written out field by field: a spread of this many properties makes a
  * dictionary-mode object, and with it a 1x1 conv spent ~10 us here.
  */
-function record(p: ConvProblem, pointwise: boolean): Geometry {
+export function record(p: ConvProblem, pointwise: boolean): Geometry {
   return {
     image: p.image,
     weight: p.weight,

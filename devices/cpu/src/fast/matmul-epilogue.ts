@@ -3,6 +3,7 @@ import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { runConvEpilogue } from "./conv2d-epilogue.ts";
+import { runConvGradInputEpilogue } from "./conv2d-grad-input-epilogue.ts";
 import { runConvNhwcEpilogue } from "./conv2d-nhwc-epilogue.ts";
 import { runMatmul } from "./matmul.ts";
 import { LayoutMemo } from "../layout-memo.ts";
@@ -55,12 +56,13 @@ const IN_LOOP: Readonly<Record<string, (call: Parameters<CpuKernel>[0], path: Fa
   conv2dEpilogue: runConvEpilogue,
   matmulEpilogue: runMatmulEpilogue,
   conv2dNhwcEpilogue: runConvNhwcEpilogue,
+  conv2dGradInputEpilogue: runConvGradInputEpilogue,
 };
 
 /**
- * The epilogue registrations with the in-loop path in front for float32: conv2dEpilogue and
- * matmulEpilogue try it first and run the registration's kernel (the product, then the program
- * over it) when it declines; other ops and dtypes are unchanged.
+ * The epilogue registrations with the in-loop path in front for float32: the ops of IN_LOOP try it
+ * first and run the registration's kernel (the product, then the program over it) when it
+ * declines; other ops and dtypes are unchanged.
  */
 export function withInLoopEpilogues(registrations: readonly CpuRegistration[]): CpuRegistration[] {
   return registrations.map((reg) => {
