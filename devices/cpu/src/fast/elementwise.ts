@@ -1,4 +1,4 @@
-import { sizeOf } from "@polychip/hal";
+import { contiguousStrides, sizeOf } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
@@ -7,17 +7,46 @@ import { fastKernelWithHalf } from "./half.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
 import { address, chunking, contiguous, fastKernel } from "./support.ts";
+import { moveView, withContiguousArena } from "./strided-move.ts";
 
-/** A binary call's row walk with its offsets in bytes, by call and layouts (false: not for the WASM loop). */
-const rowLaunches = new LayoutMemo<{ readonly plan: RowPlan; readonly byteOffsets: Int32Array } | false>();
+/**
+ * A binary call's row walk with its offsets in bytes, by call and layouts (false: not for the WASM
+ * loop). `copied[k]` marks an input strided along the rows (a transposed view): it is read through
+ * a contiguous copy in the arena, which the plan walks instead.
+ */
+interface RowLaunch {
+  readonly plan: RowPlan;
+  readonly byteOffsets: Int32Array;
+  readonly copied: readonly [boolean, boolean];
+}
+const rowLaunches = new LayoutMemo<RowLaunch | false>();
 
-function prepareRows(a: CpuView, b: CpuView, y: CpuView): { readonly plan: RowPlan; readonly byteOffsets: Int32Array } | false {
+/** Which inputs to copy, tried in order: none, then the one, then both. */
+const COPY_CHOICES: readonly (readonly [boolean, boolean])[] = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+];
+
+function prepareRows(a: CpuView, b: CpuView, y: CpuView): RowLaunch | false {
   if (a.dtype !== "float32" || b.dtype !== "float32" || !contiguous(y)) return false;
-  const plan = planRows(y.shape, [a, b]);
-  return plan ? { plan, byteOffsets: plan.offsets.map((o) => o * 4) } : false;
+  for (const copied of COPY_CHOICES) {
+    const views = [a, b].map((v, k) => (copied[k] ? { shape: v.shape, strides: contiguousStrides(v.shape) } : v));
+    const plan = planRows(y.shape, views);
+    if (plan) return { plan, byteOffsets: plan.offsets.map((o) => o * 4), copied };
+  }
+  return false;
 }
 
-/** a op b for float32 a, b (any broadcast) into a contiguous output; the row walk is kept per call while its layouts stay the same. */
+/** Runs `use` with the address of `view`, or of a contiguous arena copy of it when `copy`; undefined when neither can be had. */
+function withOperand<T>(path: FastPath, view: CpuView, copy: boolean, use: (address: number) => T): T | undefined {
+  if (copy) return withContiguousArena(path, view, use);
+  const at = address(view);
+  return at === undefined ? undefined : use(at);
+}
+
+/** a op b for float32 a, b (any broadcast, any strides) into a contiguous output; the row walk is kept per call while its layouts stay the same. */
 function rowsKernel(name: string, call: Parameters<CpuKernel>[0], path: FastPath): boolean {
   const a = call.inputs[0]!;
   const b = call.inputs[1]!;
@@ -25,27 +54,38 @@ function rowsKernel(name: string, call: Parameters<CpuKernel>[0], path: FastPath
   let launch = rowLaunches.get(call, call.inputs, call.outputs);
   if (launch === undefined) launch = rowLaunches.set(call, prepareRows(a, b, y), call.inputs, call.outputs);
   if (launch === false) return false;
-  const pa = address(a);
-  const pb = address(b);
   const py = address(y);
-  if (pa === undefined || pb === undefined || py === undefined) return false;
-  const { plan } = launch;
+  if (py === undefined) return false;
+  const { plan, copied } = launch;
   if (plan.total === 0) return true;
-  const rt = path.runtime;
-  const table = rt.tableFor(plan.rows * 8);
-  rt.i32.set(launch.byteOffsets, table / 4);
-  const perChunk = chunking(path, plan.total, plan.rows);
-  const args = [pa, pb, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk];
-  rt.run(path.pool, name, args, Math.ceil(plan.rows / perChunk), 0);
-  return true;
+  const ran = withOperand(path, a, copied[0], (pa) =>
+    withOperand(path, b, copied[1], (pb) => {
+      const rt = path.runtime;
+      const table = rt.tableFor(plan.rows * 8);
+      rt.i32.set(launch.byteOffsets, table / 4);
+      const perChunk = chunking(path, plan.total, plan.rows);
+      const args = [pa, pb, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk];
+      rt.run(path.pool, name, args, Math.ceil(plan.rows / perChunk), 0);
+      return true;
+    }),
+  );
+  return ran === true;
 }
 
-/** A contiguous map of n elements through export `name` (x and out contiguous). */
+/**
+ * A map of n elements through export `name` into a contiguous output. A strided input (a sliced
+ * or transposed view) is first moved into the output, and the map then runs there in place.
+ */
 function mapKernel(name: string, x: CpuView, y: CpuView, path: FastPath): boolean {
-  if (!contiguous(x) || !contiguous(y)) return false;
-  const px = address(x);
+  if (!contiguous(y)) return false;
   const py = address(y);
-  if (px === undefined || py === undefined) return false;
+  if (py === undefined) return false;
+  let px = address(x);
+  if (px === undefined) return false;
+  if (!contiguous(x)) {
+    if (x.dtype !== y.dtype || !moveView(path, x, y)) return false;
+    px = py;
+  }
   const n = sizeOf(y.shape);
   if (n === 0) return true;
   const blocks = Math.ceil(n / 4096);

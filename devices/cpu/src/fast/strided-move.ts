@@ -1,0 +1,139 @@
+import { contiguousStrides, dtypeBytes, sizeOf, type Shape } from "@polychip/hal";
+import type { FastPath } from "../device.ts";
+import type { CpuView } from "../views.ts";
+import { address, chunking } from "./support.ts";
+
+/** The WASM loop walks four dims; deeper regions that do not merge down to four stay on the JavaScript path. */
+const RANK = 4;
+
+/** A region both sides walk in the same order: four dims (outermost first) and each side's byte strides. */
+export interface MoveGeometry {
+  readonly dims: readonly number[];
+  readonly src: readonly number[];
+  readonly dst: readonly number[];
+}
+
+/**
+ * The region of `shape` read through `srcStrides` and written through `dstStrides` (elements),
+ * with dims of size 1 dropped and neighbours merged where both sides step through them as one
+ * run, padded to four dims; strides in bytes of `bytes`-byte elements. Undefined when more than
+ * four dims remain, or when the destination would write one element twice (a zero or negative stride).
+ */
+export function moveGeometry(shape: Shape, srcStrides: readonly number[], dstStrides: readonly number[], bytes: number): MoveGeometry | undefined {
+  const dims: number[] = [];
+  const src: number[] = [];
+  const dst: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    if (dstStrides[d]! <= 0) return undefined;
+    const last = dims.length - 1;
+    if (last >= 0 && src[last] === srcStrides[d]! * n && dst[last] === dstStrides[d]! * n) {
+      dims[last]! *= n;
+      src[last] = srcStrides[d]!;
+      dst[last] = dstStrides[d]!;
+    } else {
+      dims.push(n);
+      src.push(srcStrides[d]!);
+      dst.push(dstStrides[d]!);
+    }
+  }
+  if (dims.length > RANK) return undefined;
+  // Padding dims are walked once, so their strides never move a pointer; a unit stride keeps the
+  // innermost one a valid run when the whole region is a single element.
+  while (dims.length < RANK) {
+    dims.unshift(1);
+    src.unshift(1);
+    dst.unshift(1);
+  }
+  return { dims, src: src.map((s) => s * bytes), dst: dst.map((s) => s * bytes) };
+}
+
+/** Copies `count` elements of the region at byte address `from` to `to` with the WASM loop (across threads when large). */
+export function runMove(path: FastPath, from: number, to: number, g: MoveGeometry): void {
+  const total = g.dims[0]! * g.dims[1]! * g.dims[2]! * g.dims[3]!;
+  if (total === 0) return;
+  const n0 = g.dims[0]!;
+  const per = chunking(path, total, n0);
+  const args = [from, to, ...g.dims, ...g.src, ...g.dst, per];
+  path.runtime.run(path.pool, "move4", args, Math.ceil(n0 / per), 0);
+}
+
+/** Whether two byte ranges [a, a + n) and [b, b + m) overlap. */
+const overlaps = (a: number, n: number, b: number, m: number) => a < b + m && b < a + n;
+
+/** The bytes a view's elements span in its buffer (first to last element, whatever the strides' signs). */
+function span(view: CpuView): readonly [number, number] {
+  const bytes = dtypeBytes(view.dtype);
+  let low = view.offset;
+  let high = view.offset;
+  view.shape.forEach((n, d) => {
+    const step = (n - 1) * view.strides[d]!;
+    if (step < 0) low += step;
+    else high += step;
+  });
+  return [low * bytes, (high - low + 1) * bytes];
+}
+
+/**
+ * x's elements into y (same shape; any strides on either side, y's must not repeat an element) with
+ * the WASM loop, for 4-byte dtypes in the WASM memory whose regions do not overlap. False when it
+ * declines (the caller's JavaScript path then moves them).
+ */
+export function moveView(path: FastPath, x: CpuView, y: CpuView): boolean {
+  if (dtypeBytes(x.dtype) !== 4 || dtypeBytes(y.dtype) !== 4) return false;
+  const from = address(x);
+  const to = address(y);
+  if (from === undefined || to === undefined) return false;
+  if (x.buffer === y.buffer) {
+    const [a, n] = span(x);
+    const [b, m] = span(y);
+    if (overlaps(a, n, b, m)) return false;
+  }
+  const g = moveGeometry(x.shape, x.strides, y.strides, 4);
+  if (!g) return false;
+  runMove(path, from, to, g);
+  return true;
+}
+
+/**
+ * Runs `use` on a contiguous copy of a strided 4-byte view (a transposed or sliced tensor the graph
+ * hands a kernel) placed in the WASM arena for the duration of the call: one WASM move, or a
+ * JavaScript loop for a region deeper than four dims. Undefined when the view is not in the WASM
+ * memory or there is no room for the copy.
+ */
+export function withContiguousArena<T>(path: FastPath, view: CpuView, use: (address: number) => T): T | undefined {
+  const from = address(view);
+  if (from === undefined || dtypeBytes(view.dtype) !== 4) return undefined;
+  const n = sizeOf(view.shape);
+  const bytes = Math.max(64, n * 4);
+  const rt = path.runtime;
+  const copy = rt.arena.alloc(bytes);
+  if (copy === undefined) return undefined;
+  try {
+    const g = moveGeometry(view.shape, view.strides, contiguousStrides(view.shape), 4);
+    if (g) runMove(path, from, copy, g);
+    else gatherInto(rt.i32, from / 4, view.shape, view.strides, copy / 4);
+    return use(copy);
+  } finally {
+    rt.arena.free(copy, bytes);
+  }
+}
+
+/** The strided region at element `src` of `memory` into the contiguous run at element `dst`, row by row. */
+function gatherInto(memory: Int32Array, src: number, shape: Shape, strides: readonly number[], dst: number): void {
+  const n = sizeOf(shape);
+  const rank = shape.length;
+  const last = shape[rank - 1] ?? 1;
+  const step = strides[rank - 1] ?? 1;
+  const index = new Array<number>(Math.max(0, rank - 1)).fill(0);
+  for (let o = 0; o < n; o += last) {
+    let from = src;
+    for (let d = 0; d < rank - 1; d++) from += index[d]! * strides[d]!;
+    for (let i = 0; i < last; i++) memory[dst + o + i] = memory[from + i * step]!;
+    for (let d = rank - 2; d >= 0; d--) {
+      if (++index[d]! < shape[d]!) break;
+      index[d] = 0;
+    }
+  }
+}
