@@ -7,7 +7,7 @@ import { fastKernelWithHalf } from "./half.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
 import { address, chunking, contiguous, fastKernel } from "./support.ts";
-import { moveView, withContiguousArena } from "./strided-move.ts";
+import { moveGeometry, moveView, withContiguousArena, type MoveGeometry } from "./strided-move.ts";
 
 /**
  * A binary call's row walk with its offsets in bytes, by call and layouts (false: not for the WASM
@@ -17,7 +17,8 @@ import { moveView, withContiguousArena } from "./strided-move.ts";
 interface RowLaunch {
   readonly plan: RowPlan;
   readonly byteOffsets: Int32Array;
-  readonly copied: readonly [boolean, boolean];
+  /** Per input: undefined when read in place, else how its contiguous copy is moved (null: by the JavaScript loop). */
+  readonly copied: readonly [MoveGeometry | null | undefined, MoveGeometry | null | undefined];
 }
 const rowLaunches = new LayoutMemo<RowLaunch | false>();
 
@@ -34,14 +35,15 @@ function prepareRows(a: CpuView, b: CpuView, y: CpuView): RowLaunch | false {
   for (const copied of COPY_CHOICES) {
     const views = [a, b].map((v, k) => (copied[k] ? { shape: v.shape, strides: contiguousStrides(v.shape) } : v));
     const plan = planRows(y.shape, views);
-    if (plan) return { plan, byteOffsets: plan.offsets.map((o) => o * 4), copied };
+    const geometry = (v: CpuView, copy: boolean) => (copy ? (moveGeometry(v.shape, v.strides, contiguousStrides(v.shape), 4) ?? null) : undefined);
+    if (plan) return { plan, byteOffsets: plan.offsets.map((o) => o * 4), copied: [geometry(a, copied[0]), geometry(b, copied[1])] };
   }
   return false;
 }
 
-/** Runs `use` with the address of `view`, or of a contiguous arena copy of it when `copy`; undefined when neither can be had. */
-function withOperand<T>(path: FastPath, view: CpuView, copy: boolean, use: (address: number) => T): T | undefined {
-  if (copy) return withContiguousArena(path, view, use);
+/** Runs `use` with the address of `view`, or of a contiguous arena copy of it when `copy` says how to move one; undefined when neither can be had. */
+function withOperand<T>(path: FastPath, view: CpuView, copy: MoveGeometry | null | undefined, use: (address: number) => T): T | undefined {
+  if (copy !== undefined) return withContiguousArena(path, view, use, copy ?? undefined);
   const at = address(view);
   return at === undefined ? undefined : use(at);
 }

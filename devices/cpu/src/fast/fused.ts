@@ -16,6 +16,7 @@ import type { CpuView } from "../views.ts";
 import { fusedKernelSource } from "../kernels/fused.ts";
 import { fusedModuleBytes, loopCanRun } from "../wasm/kernels/fused.ts";
 import { LOOP_DTYPES } from "../wasm/kernels/fused-integer.ts";
+import { FUSED_MATH_OPS } from "../wasm/fused-math.ts";
 import { runStaged } from "./fused-staged-run.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
@@ -99,7 +100,16 @@ interface FusedLaunch {
   readonly byteOffsets: Int32Array;
   /** The export's arguments, reused by every launch (read synchronously): addresses, then total, rowLen, rows, table, perChunk. */
   readonly args: number[];
+  /** What one element costs, in simple elementwise operations: an exact exp, sigmoid or tanh is worth many. */
+  readonly weight: number;
 }
+
+/**
+ * About how many simple elementwise operations one exact exp, sigmoid or tanh lane costs (float64
+ * polynomials, see wasm/fused-math.ts): a program with one is worth splitting across threads at
+ * far fewer elements than a chain of adds and muls.
+ */
+const MATH_STEP_WEIGHT = 24;
 
 /** Launches by attrs object and layouts (false: the WASM loop declines these layouts). */
 const launches = new LayoutMemo<FusedLaunch | false>();
@@ -122,7 +132,9 @@ function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly
   const bytes = views.map((v) => dtypeBytes(v.dtype));
   const byteOffsets = plan.offsets.map((o, i) => o * bytes[i % count]!);
   const args = new Array<number>(count + outputs.length + 5).fill(0);
-  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args };
+  const { steps } = parseFusedProgram(attrs, count);
+  const weight = 1 + MATH_STEP_WEIGHT * steps.filter((st) => (FUSED_MATH_OPS as readonly string[]).includes(st.op)).length;
+  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, weight };
 }
 
 /** The kept launch when it still applies: same runtime and program, and its module still loaded. */
@@ -156,7 +168,7 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   if (plan.total === 0) return true;
   const table = rt.tableFor(plan.offsets.length * 4);
   rt.i32.set(launch.byteOffsets, table / 4);
-  const perChunk = chunking(path, plan.total, plan.rows);
+  const perChunk = chunking(path, plan.total * launch.weight, plan.rows);
   args[at++] = plan.total;
   args[at++] = plan.rowLen;
   args[at++] = plan.rows;

@@ -2,7 +2,12 @@ import { contiguousStrides, normalizeAxis, numAttr, shapesEqual, type DType } fr
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
 import { fastKernel } from "./support.ts";
-import { moveView } from "./strided-move.ts";
+import { moveView, viewMoveGeometry, type MoveGeometry } from "./strided-move.ts";
+import { LayoutMemo } from "../layout-memo.ts";
+
+/** Move geometries by call and layouts: a planned session passes the same call on every run. */
+const copyGeometries = new LayoutMemo<MoveGeometry | false>();
+const concatGeometries = new LayoutMemo<readonly (MoveGeometry | undefined)[]>();
 
 /** Element moves run in WASM for 4-byte elements; the others stay on the reference kernels. */
 const FOUR_BYTES: readonly DType[] = ["float32", "int32"];
@@ -18,19 +23,29 @@ export function fastMoves(ref: (op: string) => CpuKernel): CpuRegistration[] {
     fastKernel(
       "copy",
       ref("copy"),
-      ({ inputs: [x], outputs: [y] }, path) => x!.dtype === y!.dtype && shapesEqual(x!.shape, y!.shape) && moveView(path, x!, y!),
+      (call, path) => {
+        const [x] = call.inputs;
+        const [y] = call.outputs;
+        if (x!.dtype !== y!.dtype || !shapesEqual(x!.shape, y!.shape)) return false;
+        let g = copyGeometries.get(call, call.inputs, call.outputs);
+        if (g === undefined) g = copyGeometries.set(call, viewMoveGeometry(x!, y!) ?? false, call.inputs, call.outputs);
+        return g !== false && moveView(path, x!, y!, g);
+      },
       FOUR_BYTES,
     ),
     fastKernel(
       "concat",
       ref("concat"),
-      ({ inputs, outputs: [y], attrs }, path) => {
-        const out = y!;
+      (call, path) => {
+        const { inputs, attrs } = call;
+        const out = call.outputs[0]!;
         if (inputs.some((x) => x.dtype !== out.dtype || x.buffer === out.buffer)) return false;
         const axis = normalizeAxis("concat", numAttr("concat", attrs, "axis", 0), out.shape.length);
-        // A decline after some slabs moved is harmless: the reference kernel then writes every slab.
         const slabs = slabsOf(inputs as readonly CpuView[], out, axis);
-        return slabs.every((slab) => moveView(path, slab.x, slab.into));
+        let geometries = concatGeometries.get(call, call.inputs, call.outputs);
+        if (geometries === undefined) geometries = concatGeometries.set(call, slabs.map((slab) => viewMoveGeometry(slab.x, slab.into)), call.inputs, call.outputs);
+        // A decline after some slabs moved is harmless: the reference kernel then writes every slab.
+        return slabs.every((slab, k) => moveView(path, slab.x, slab.into, geometries[k]));
       },
       FOUR_BYTES,
     ),

@@ -75,13 +75,18 @@ function span(view: CpuView): readonly [number, number] {
   return [low * bytes, (high - low + 1) * bytes];
 }
 
+/** The geometry of moving x's elements into y (4-byte elements), or undefined when the WASM loop cannot walk it. */
+export const viewMoveGeometry = (x: CpuView, y: CpuView): MoveGeometry | undefined =>
+  dtypeBytes(x.dtype) === 4 && dtypeBytes(y.dtype) === 4 ? moveGeometry(x.shape, x.strides, y.strides, 4) : undefined;
+
 /**
  * x's elements into y (same shape; any strides on either side, y's must not repeat an element) with
- * the WASM loop, for 4-byte dtypes in the WASM memory whose regions do not overlap. False when it
- * declines (the caller's JavaScript path then moves them).
+ * the WASM loop, for 4-byte dtypes in the WASM memory whose regions do not overlap; `g` is
+ * viewMoveGeometry(x, y), which callers may keep per call. False when it declines (the caller's
+ * JavaScript path then moves them).
  */
-export function moveView(path: FastPath, x: CpuView, y: CpuView): boolean {
-  if (dtypeBytes(x.dtype) !== 4 || dtypeBytes(y.dtype) !== 4) return false;
+export function moveView(path: FastPath, x: CpuView, y: CpuView, g: MoveGeometry | undefined = viewMoveGeometry(x, y)): boolean {
+  if (!g) return false;
   const from = address(x);
   const to = address(y);
   if (from === undefined || to === undefined) return false;
@@ -90,8 +95,6 @@ export function moveView(path: FastPath, x: CpuView, y: CpuView): boolean {
     const [b, m] = span(y);
     if (overlaps(a, n, b, m)) return false;
   }
-  const g = moveGeometry(x.shape, x.strides, y.strides, 4);
-  if (!g) return false;
   runMove(path, from, to, g);
   return true;
 }
@@ -99,10 +102,16 @@ export function moveView(path: FastPath, x: CpuView, y: CpuView): boolean {
 /**
  * Runs `use` on a contiguous copy of a strided 4-byte view (a transposed or sliced tensor the graph
  * hands a kernel) placed in the WASM arena for the duration of the call: one WASM move, or a
- * JavaScript loop for a region deeper than four dims. Undefined when the view is not in the WASM
+ * JavaScript loop for a region deeper than four dims (`g`: its geometry, which callers may keep
+ * per call). Undefined when the view is not in the WASM
  * memory or there is no room for the copy.
  */
-export function withContiguousArena<T>(path: FastPath, view: CpuView, use: (address: number) => T): T | undefined {
+export function withContiguousArena<T>(
+  path: FastPath,
+  view: CpuView,
+  use: (address: number) => T,
+  g: MoveGeometry | undefined = moveGeometry(view.shape, view.strides, contiguousStrides(view.shape), 4),
+): T | undefined {
   const from = address(view);
   if (from === undefined || dtypeBytes(view.dtype) !== 4) return undefined;
   const n = sizeOf(view.shape);
@@ -111,7 +120,6 @@ export function withContiguousArena<T>(path: FastPath, view: CpuView, use: (addr
   const copy = rt.arena.alloc(bytes);
   if (copy === undefined) return undefined;
   try {
-    const g = moveGeometry(view.shape, view.strides, contiguousStrides(view.shape), 4);
     if (g) runMove(path, from, copy, g);
     else gatherInto(rt.i32, from / 4, view.shape, view.strides, copy / 4);
     return use(copy);
