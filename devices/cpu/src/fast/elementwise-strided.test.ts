@@ -76,3 +76,25 @@ test("unary ops on a stepped slice move it into the output and map it there (neg
   }
   assert.equal(sizeOf(odd.shape), 8 * 19 * 16);
 });
+
+test("a fused program with a transposed input reads it through an arena copy in the WASM loop", () => {
+  // A layer norm's (x - mean)² over a [1, 19, 288] value that is the transpose of a conv's [1, 288, 19] output.
+  const x: HostInput = { values: randomValues(288 * 19, 8).map((v) => v * 3), shape: [1, 19, 288], strides: [5472, 1, 19] };
+  const mean: HostInput = { values: randomValues(19, 9), shape: [1, 19, 1] };
+  const attrs = { program: JSON.stringify([{ op: "const", args: [], to: "float32", value: 2 }, { op: "sub", args: [0, 1] }, { op: "pow", args: [3, 2] }]), outputs: [3, 4] };
+  const expected = runOp("fused", [x, mean], attrs, { device: reference });
+  for (const device of [fast, single]) {
+    const rt = device.fast!.runtime;
+    const calls: string[] = [];
+    const [run, runModule] = [rt.run, rt.runModule];
+    rt.run = (pool, name, ...rest) => (calls.push(name), run.call(rt, pool, name, ...rest));
+    rt.runModule = (...args) => (calls.push("module"), runModule.apply(rt, args));
+    try {
+      const got = runOp("fused", [x, mean], attrs, { device });
+      assert.deepEqual(calls, ["move4", "module"]);
+      got.forEach((out, k) => assert.deepEqual(Array.from(out.values), Array.from(expected[k]!.values), `output ${k}`));
+    } finally {
+      [rt.run, rt.runModule] = [run, runModule];
+    }
+  }
+});

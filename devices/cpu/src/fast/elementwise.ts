@@ -1,4 +1,4 @@
-import { contiguousStrides, sizeOf } from "@polychip/hal";
+import { sizeOf } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuKernel, CpuRegistration } from "../kernels/registration.ts";
 import type { CpuView } from "../views.ts";
@@ -7,71 +7,51 @@ import { fastKernelWithHalf } from "./half.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
 import { address, chunking, contiguous, fastKernel } from "./support.ts";
-import { moveGeometry, moveView, withContiguousArena, type MoveGeometry } from "./strided-move.ts";
+import { moveView, rowsThroughCopies, withCopies, type MoveGeometry } from "./strided-move.ts";
 
 /**
  * A binary call's row walk with its offsets in bytes, by call and layouts (false: not for the WASM
- * loop). `copied[k]` marks an input strided along the rows (a transposed view): it is read through
+ * loop). `moves[k]` marks an input strided along the rows (a transposed view): it is read through
  * a contiguous copy in the arena, which the plan walks instead.
  */
 interface RowLaunch {
   readonly plan: RowPlan;
   readonly byteOffsets: Int32Array;
-  /** Per input: undefined when read in place, else how its contiguous copy is moved (null: by the JavaScript loop). */
-  readonly copied: readonly [MoveGeometry | null | undefined, MoveGeometry | null | undefined];
+  readonly moves: readonly (MoveGeometry | undefined)[] | undefined;
 }
 const rowLaunches = new LayoutMemo<RowLaunch | false>();
 
-/** Which inputs to copy, tried in order: none, then the one, then both. */
-const COPY_CHOICES: readonly (readonly [boolean, boolean])[] = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-];
-
 function prepareRows(a: CpuView, b: CpuView, y: CpuView): RowLaunch | false {
   if (a.dtype !== "float32" || b.dtype !== "float32" || !contiguous(y)) return false;
-  for (const copied of COPY_CHOICES) {
-    const views = [a, b].map((v, k) => (copied[k] ? { shape: v.shape, strides: contiguousStrides(v.shape) } : v));
-    const plan = planRows(y.shape, views);
-    const geometry = (v: CpuView, copy: boolean) => (copy ? (moveGeometry(v.shape, v.strides, contiguousStrides(v.shape), 4) ?? null) : undefined);
-    if (plan) return { plan, byteOffsets: plan.offsets.map((o) => o * 4), copied: [geometry(a, copied[0]), geometry(b, copied[1])] };
-  }
-  return false;
-}
-
-/** Runs `use` with the address of `view`, or of a contiguous arena copy of it when `copy` says how to move one; undefined when neither can be had. */
-function withOperand<T>(path: FastPath, view: CpuView, copy: MoveGeometry | null | undefined, use: (address: number) => T): T | undefined {
-  if (copy !== undefined) return withContiguousArena(path, view, use, copy ?? undefined);
-  const at = address(view);
-  return at === undefined ? undefined : use(at);
+  const direct = planRows(y.shape, [a, b]);
+  const copied = direct ? undefined : rowsThroughCopies(y.shape, [a, b]);
+  const plan = direct ?? copied?.plan;
+  return plan ? { plan, byteOffsets: plan.offsets.map((o) => o * 4), moves: copied?.moves } : false;
 }
 
 /** a op b for float32 a, b (any broadcast, any strides) into a contiguous output; the row walk is kept per call while its layouts stay the same. */
 function rowsKernel(name: string, call: Parameters<CpuKernel>[0], path: FastPath): boolean {
-  const a = call.inputs[0]!;
-  const b = call.inputs[1]!;
   const y = call.outputs[0]!;
   let launch = rowLaunches.get(call, call.inputs, call.outputs);
-  if (launch === undefined) launch = rowLaunches.set(call, prepareRows(a, b, y), call.inputs, call.outputs);
+  if (launch === undefined) launch = rowLaunches.set(call, prepareRows(call.inputs[0]!, call.inputs[1]!, y), call.inputs, call.outputs);
   if (launch === false) return false;
   const py = address(y);
   if (py === undefined) return false;
-  const { plan, copied } = launch;
+  const { plan } = launch;
   if (plan.total === 0) return true;
-  const ran = withOperand(path, a, copied[0], (pa) =>
-    withOperand(path, b, copied[1], (pb) => {
-      const rt = path.runtime;
-      const table = rt.tableFor(plan.rows * 8);
-      rt.i32.set(launch.byteOffsets, table / 4);
-      const perChunk = chunking(path, plan.total, plan.rows);
-      const args = [pa, pb, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk];
-      rt.run(path.pool, name, args, Math.ceil(plan.rows / perChunk), 0);
-      return true;
-    }),
-  );
-  return ran === true;
+  const run = ([pa, pb]: number[]) => {
+    const rt = path.runtime;
+    const table = rt.tableFor(plan.rows * 8);
+    rt.i32.set(launch.byteOffsets, table / 4);
+    const perChunk = chunking(path, plan.total, plan.rows);
+    const args = [pa!, pb!, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk];
+    rt.run(path.pool, name, args, Math.ceil(plan.rows / perChunk), 0);
+    return true;
+  };
+  const pa = address(call.inputs[0]!);
+  const pb = address(call.inputs[1]!);
+  if (pa === undefined || pb === undefined) return false;
+  return launch.moves ? withCopies(path, call.inputs, launch.moves, run) === true : run([pa, pb]);
 }
 
 /**

@@ -20,6 +20,7 @@ import { FUSED_MATH_OPS } from "../wasm/fused-math.ts";
 import { runStaged } from "./fused-staged-run.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
+import { rowsThroughCopies, withCopies, type MoveGeometry } from "./strided-move.ts";
 import { address, chunking, fastPathOf } from "./support.ts";
 
 /** An input as the layout check sees it: a view's strides, or contiguous when a meta has none. */
@@ -102,6 +103,8 @@ interface FusedLaunch {
   readonly args: number[];
   /** What one element costs, in simple elementwise operations: an exact exp, sigmoid or tanh is worth many. */
   readonly weight: number;
+  /** Inputs strided along the rows (transposed views), read through contiguous arena copies moved this way; undefined when none. */
+  readonly moves: readonly (MoveGeometry | undefined)[] | undefined;
 }
 
 /**
@@ -119,7 +122,9 @@ const wasmType = (dtype: DType) => LOOP_DTYPES.has(dtype);
 /** The launch for these layouts, or false when the program or the layouts are not for the WASM loop. */
 function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime): FusedLaunch | false {
   if (views.some((v) => !wasmType(v.dtype)) || outputs.some((y) => !wasmType(y.dtype) || !isContiguous(y.shape, y.strides))) return false;
-  const plan = planRows(outputs[0]!.shape, views);
+  const direct = planRows(outputs[0]!.shape, views);
+  const copied = direct ? undefined : rowsThroughCopies(outputs[0]!.shape, views);
+  const plan = direct ?? copied?.plan;
   if (!plan) return false;
   const module = moduleFor(
     attrs,
@@ -134,7 +139,7 @@ function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly
   const args = new Array<number>(count + outputs.length + 5).fill(0);
   const { steps } = parseFusedProgram(attrs, count);
   const weight = 1 + MATH_STEP_WEIGHT * steps.filter((st) => (FUSED_MATH_OPS as readonly string[]).includes(st.op)).length;
-  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, weight };
+  return { rt, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, weight, moves: copied?.moves };
 }
 
 /** The kept launch when it still applies: same runtime and program, and its module still loaded. */
@@ -153,13 +158,22 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   let launch = keptLaunch(attrs, views, outs, rt);
   if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt), views, outs);
   if (launch === false) return false;
-  const { plan, module, args } = launch;
-  let at = 0;
+  if (launch.moves) return withCopies(path, views, launch.moves, (addresses) => launchFused(launch, path, addresses, outs)) === true;
+  const addresses: number[] = [];
   for (let k = 0; k < views.length; k++) {
     const a = address(views[k]!);
     if (a === undefined) return false;
-    args[at++] = a;
+    addresses.push(a);
   }
+  return launchFused(launch, path, addresses, outs);
+}
+
+/** Runs a prepared launch on inputs at `addresses` into `outs`; false when an output is not in the WASM memory. */
+function launchFused(launch: FusedLaunch, path: FastPath, addresses: readonly number[], outs: readonly CpuView[]): boolean {
+  const { plan, module, args } = launch;
+  const rt = path.runtime;
+  let at = 0;
+  for (let k = 0; k < addresses.length; k++) args[at++] = addresses[k]!;
   for (let k = 0; k < outs.length; k++) {
     const a = address(outs[k]!);
     if (a === undefined) return false;

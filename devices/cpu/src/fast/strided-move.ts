@@ -1,7 +1,8 @@
-import { contiguousStrides, dtypeBytes, sizeOf, type Shape } from "@polychip/hal";
+import { contiguousStrides, dtypeBytes, isContiguous, sizeOf, type Shape } from "@polychip/hal";
 import type { FastPath } from "../device.ts";
 import type { CpuView } from "../views.ts";
 import { address, chunking } from "./support.ts";
+import { planRows, type RowPlan } from "./rows.ts";
 
 /** The WASM loop walks four dims; deeper regions that do not merge down to four stay on the JavaScript path. */
 const RANK = 4;
@@ -143,5 +144,62 @@ function gatherInto(memory: Int32Array, src: number, shape: Shape, strides: read
       if (++index[d]! < shape[d]!) break;
       index[d] = 0;
     }
+  }
+}
+
+/** How to read a view through a contiguous copy: its move geometry (4-byte elements only). */
+const copyGeometry = (v: CpuView): MoveGeometry | undefined =>
+  dtypeBytes(v.dtype) === 4 ? moveGeometry(v.shape, v.strides, contiguousStrides(v.shape), 4) : undefined;
+
+/**
+ * The row walk of an elementwise output of `shape` over `views` when some are strided along the
+ * rows (transposed views, which the row loops cannot read): those read through contiguous copies
+ * (`moves[k]`, undefined for views read in place). First only the views that cannot be walked on
+ * their own are copied, then every non-contiguous one. Undefined when even that does not plan or
+ * a view to copy is not of 4-byte elements.
+ */
+export function rowsThroughCopies(shape: Shape, views: readonly CpuView[]): { plan: RowPlan; moves: (MoveGeometry | undefined)[] } | undefined {
+  const alone = views.map((v) => planRows(shape, [v]) === undefined);
+  const strided = views.map((v) => !isContiguous(v.shape, v.strides));
+  for (const pick of [alone, strided]) {
+    const moves = views.map((v, k) => (pick[k] ? copyGeometry(v) : undefined));
+    if (moves.some((g, k) => pick[k] && !g)) continue;
+    const plan = planRows(
+      shape,
+      views.map((v, k) => (pick[k] ? { shape: v.shape, strides: contiguousStrides(v.shape) } : v)),
+    );
+    if (plan) return { plan, moves };
+  }
+  return undefined;
+}
+
+/**
+ * Runs `use` on the views' addresses, those with a geometry in `moves` replaced by contiguous
+ * copies in the WASM arena (freed after). Undefined when a view is not in the WASM memory or the
+ * arena has no room.
+ */
+export function withCopies<T>(path: FastPath, views: readonly CpuView[], moves: readonly (MoveGeometry | undefined)[], use: (addresses: number[]) => T): T | undefined {
+  const arena = path.runtime.arena;
+  const held: [number, number][] = [];
+  try {
+    const addresses: number[] = [];
+    for (let k = 0; k < views.length; k++) {
+      const from = address(views[k]!);
+      if (from === undefined) return undefined;
+      const g = moves[k];
+      if (!g) {
+        addresses.push(from);
+        continue;
+      }
+      const bytes = Math.max(64, sizeOf(views[k]!.shape) * 4);
+      const copy = arena.alloc(bytes);
+      if (copy === undefined) return undefined;
+      held.push([copy, bytes]);
+      runMove(path, from, copy, g);
+      addresses.push(copy);
+    }
+    return use(addresses);
+  } finally {
+    for (const [copy, bytes] of held) arena.free(copy, bytes);
   }
 }
