@@ -159,21 +159,25 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt), views, outs);
   if (launch === false) return false;
   if (launch.moves) return withCopies(path, views, launch.moves, (addresses) => launchFused(launch, path, addresses, outs)) === true;
-  const addresses: number[] = [];
+  // The inputs' addresses go straight into the kept argument list (no array per launch).
+  const { args } = launch;
   for (let k = 0; k < views.length; k++) {
     const a = address(views[k]!);
     if (a === undefined) return false;
-    addresses.push(a);
+    args[k] = a;
   }
-  return launchFused(launch, path, addresses, outs);
+  return launchFused(launch, path, undefined, outs);
 }
 
-/** Runs a prepared launch on inputs at `addresses` into `outs`; false when an output is not in the WASM memory. */
-function launchFused(launch: FusedLaunch, path: FastPath, addresses: readonly number[], outs: readonly CpuView[]): boolean {
+/**
+ * Runs a prepared launch into `outs`, on inputs at `addresses` (undefined: already in the launch's
+ * arguments); false when an output is not in the WASM memory.
+ */
+function launchFused(launch: FusedLaunch, path: FastPath, addresses: readonly number[] | undefined, outs: readonly CpuView[]): boolean {
   const { plan, module, args } = launch;
   const rt = path.runtime;
-  let at = 0;
-  for (let k = 0; k < addresses.length; k++) args[at++] = addresses[k]!;
+  if (addresses) for (let k = 0; k < addresses.length; k++) args[k] = addresses[k]!;
+  let at = args.length - 5 - outs.length;
   for (let k = 0; k < outs.length; k++) {
     const a = address(outs[k]!);
     if (a === undefined) return false;
