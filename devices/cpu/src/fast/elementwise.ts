@@ -85,9 +85,11 @@ const CASTS: Record<string, string> = {
 
 /**
  * The float32 elementwise family in WASM: add, sub, mul, div, maximum, minimum and the
- * comparisons with any broadcast whose innermost run is contiguous or broadcast; neg, abs, sqrt,
- * reciprocal, floor, ceil, round, relu on contiguous tensors; three casts. Transcendental ops
- * (exp, log, tanh, ...) stay on the reference, whose float64 Math gives the exactly rounded values.
+ * comparisons with any broadcast (an operand strided along the rows read through an arena copy);
+ * neg, abs, sqrt, reciprocal, floor, ceil, round, relu on any view (a strided one moved into the
+ * output first); three casts on contiguous tensors. exp, sigmoid and tanh run as one-step fused
+ * programs (transcendental.ts); the other transcendental ops stay on the reference, whose float64
+ * Math gives the exactly rounded values.
  * float16 runs the same kernels through float32 copies (half.ts): every one of these ops is a
  * single correctly rounded IEEE operation, so its float32 result is the reference's float32
  * value and rounding it to float16 gives the reference's bits.
