@@ -302,6 +302,9 @@ export class PlanBuilder {
     if (xSlot !== undefined && plans.length === 1 && plans[0]!.kind === "view" && plans[0]!.reverseAxes?.length && outputs[0]! >= 0) {
       if (this.planFlip(index, xSlot, plans[0]!, outputs[0]!)) return;
     }
+    if (xSlot !== undefined && plans.length === 1 && plans[0]!.kind === "copy-reshape" && outputs[0]! >= 0) {
+      if (this.planCopyReshape(index, xSlot, plans[0]!, outputs[0]!)) return;
+    }
     const allViews = x !== undefined && xSlot !== undefined && plans.every((p) => p.kind === "view" && !p.reverseAxes?.length);
     plans.forEach((p, k) => {
       const slot = outputs[k] ?? -1;
@@ -332,6 +335,30 @@ export class PlanBuilder {
       ? { kind: "view", node: index, inputs: [xSlot], changes: plans.map((p) => (p as Extract<StructuralPlan, { kind: "view" }>).change), outputs }
       : { kind: "structural", node: index, inputs: xSlot === undefined ? [] : [xSlot], plans, offset: x?.offset ?? 0, outputs };
     this.steps.push(step);
+  }
+
+  /**
+   * A reshape that no view can express (of a transposed value: attention's heads merged back):
+   * a copy kernel into contiguous memory, then the reshaped view of it, launched like any kernel
+   * step instead of through the dispatcher each run. False (nothing planned) where the device has
+   * no direct copy kernel; the node then stays a structural step.
+   */
+  private planCopyReshape(index: number, xSlot: number, plan: Extract<StructuralPlan, { kind: "copy-reshape" }>, outSlot: number): boolean {
+    const { entry } = this.source;
+    const x = this.layouts[xSlot]!;
+    const reg = findKernel(entry, "copy", x.dtype);
+    if (!reg) return false;
+    const metas = getOp("copy").infer([x], {});
+    if (bindingTooLargeFor(entry, [x.storageBytes], metas)) return false;
+    const copied = this.slot(`${this.source.graph.nodes[index]!.outputs[0]!}\u0000copied`);
+    const layout = contiguous(metas[0]!);
+    this.layouts[copied] = layout;
+    this.layouts[outSlot] = { ...layout, shape: plan.shape, strides: contiguousStrides(plan.shape) };
+    this.lastRead[xSlot] = this.steps.length;
+    this.steps.push({ kind: "kernel", node: index, inputs: [xSlot], outputs: [copied], metas, kernel: reg.kernel, op: "copy", attrs: {} });
+    this.lastRead[copied] = this.steps.length;
+    this.steps.push({ kind: "view", node: index, inputs: [copied], changes: [{ shape: plan.shape, strides: contiguousStrides(plan.shape), offset: 0 }], outputs: [outSlot] });
+    return true;
   }
 
   /**

@@ -354,6 +354,32 @@ test("a negative-step slice is planned as a gather of indices the plan uploads o
   assert.ok(cpuBuffers() < base, "dispose frees the plan's indices");
 });
 
+test("a reshape of a transposed value is planned as a copy kernel and a view, not a dispatch", async () => {
+  // Attention's heads merged back: [heads, tokens, dim] transposed to [tokens, heads, dim], then [tokens, heads·dim].
+  const g = graph({
+    inputs: [info("x", [2, 3, 4])],
+    outputs: [info("y", [3, 8]), info("z", [3, 8])],
+    nodes: [
+      node("neg", ["x"], "n"),
+      node("permute", ["n"], "t", { dims: [1, 0, 2] }),
+      node("reshape", ["t"], "y", { shape: [3, 8] }),
+      node("abs", ["y"], "z"),
+    ],
+  });
+  const session = await createSession(g, { device: "cpu", fuse: false });
+  for (let i = 0; i < 4; i++) {
+    const x = range(24, i - 12);
+    const [out, allocations] = await countingAllocations(() => session.run({ x: { data: x, shape: [2, 3, 4] } }));
+    const expected = [0, 1, 2].flatMap((tok) => [0, 1].flatMap((h) => Array.from(x.subarray(h * 12 + tok * 4, h * 12 + tok * 4 + 4), (v) => -v)));
+    assert.deepEqual(Array.from(out.y!.data), expected, `run ${i}`);
+    assert.deepEqual(Array.from(out.z!.data), expected.map(Math.abs), `run ${i}`);
+    // Planned: nothing (the copy is the plan's kept buffer; a dispatched copy would allocate every run).
+    if (i > 1) assert.equal(allocations, 0, `run ${i} allocations`);
+  }
+  assert.equal(session.planCount, 1);
+  session.dispose();
+});
+
 test("runs started together each read their own outputs from the plan's kept buffers", async () => {
   const g = graph({ inputs: [info("x", [4])], outputs: [info("y", [4])], nodes: [node("neg", ["x"], "n"), node("mul", ["n", "n"], "y")] });
   const session = await createSession(g, { device: "cpu", fuse: false });

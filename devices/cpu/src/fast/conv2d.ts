@@ -6,7 +6,7 @@ import type { CpuView } from "../views.ts";
 import { CHUNK_RECORD_BYTES, CONV, COLS_OFFSET } from "../wasm/kernels/conv.ts";
 import { MR, NC, NR } from "../wasm/kernels/gemm.ts";
 import { PADDED_SLACK, paddedRows, paddedWidth } from "../wasm/kernels/conv-pack.ts";
-import { withContiguousCopy } from "./contiguous-copy.ts";
+import { withContiguousArena } from "./strided-move.ts";
 import { runDepthwiseConv2d, runDepthwiseGradWeight } from "./conv2d-depthwise.ts";
 import { runPointwiseDot } from "./conv2d-dot.ts";
 import { planFewPositions, runFewPositions, type FewPositionsPlan } from "./conv2d-few-positions.ts";
@@ -216,7 +216,7 @@ function conv2dForward(call: Parameters<CpuKernel>[0], path: FastPath): boolean 
   if (!route.copyInput) return forward(path, g);
   // A transposed or sliced input (a graph's Transpose or Slice feeding the conv): convolve a contiguous copy.
   return (
-    withContiguousCopy(path, x!, (copy) => {
+    withContiguousArena(path, x!, (copy) => {
       g.image = copy;
       return forward(path, g);
     }) ?? false

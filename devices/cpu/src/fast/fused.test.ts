@@ -4,7 +4,8 @@ import { contiguousStrides, parseFusedProgram, type Attrs, type DType } from "@p
 import { EPILOGUE_PROGRAMS } from "../epilogue-examples.ts";
 import { fusedChecksOnOneAndThreeThreads, input, program, transposed } from "../fused-test-helpers.ts";
 import type { HostInput } from "../testing.ts";
-import { fusedRunsInWasm, fusedWasmModule, fusedWork, inputsToCopy } from "./fused.ts";
+import { fusedRunsInWasm, fusedWasmModule, fusedWork } from "./fused.ts";
+import { rowsThroughCopies } from "./strided-move.ts";
 
 const checks = fusedChecksOnOneAndThreeThreads();
 
@@ -117,6 +118,9 @@ test("a mix of full, row-broadcast, column-broadcast, scalar and bool inputs run
     assertWasmSameBits(mixed, [input(20, [n, c]), input(21, [n, 1]), input(22, [c]), input(23, [c], "bool"), input(24, [])]);
   }
 });
+
+/** Which inputs a launch reads through contiguous copies; undefined when the WASM loop declines. */
+const inputsToCopy = (shape: number[], inputs: ReturnType<typeof metas>) => rowsThroughCopies(shape, inputs)?.moves.flatMap((g, k) => (g ? [k] : []));
 
 test("a transposed input of 4-byte values is copied contiguous for the WASM loop, with the same values", () => {
   const inputs = [transposed(30, [37, 41]), input(31, [41])];

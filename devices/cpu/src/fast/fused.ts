@@ -17,11 +17,12 @@ import type { GeneratedModule, WasmRuntime } from "../runtime/runtime.ts";
 import type { CpuView } from "../views.ts";
 import { fusedKernelSource } from "../kernels/fused.ts";
 import { fusedModuleBytes, loopCanRun } from "../wasm/kernels/fused.ts";
-import { FUSED_MATH_OPS } from "../wasm/fused-math.ts";
 import { LOOP_DTYPES } from "../wasm/kernels/fused-integer.ts";
+import { FUSED_MATH_OPS } from "../wasm/fused-math.ts";
 import { runStaged } from "./fused-staged-run.ts";
 import { LayoutMemo } from "../layout-memo.ts";
 import { planRows, type RowPlan } from "./rows.ts";
+import { rowsThroughCopies, withCopies, type MoveGeometry } from "./strided-move.ts";
 import { address, chunking, fastPathOf, PARALLEL_MIN_ELEMENTS } from "./support.ts";
 
 /** An input as the layout check sees it: a view's strides, or contiguous when a meta has none. */
@@ -46,9 +47,8 @@ function rowPlanOf(inputs: readonly FusedInput[]): RowPlan | undefined {
  * Whether the program runs as WASM: every value float32, bool, int32, uint8 or int8, every op a
  * single IEEE, integer or bit operation (see wasm/kernels/fused.ts), and every input either advancing with the output or
  * broadcast along its rows (any mix of full tensors, broadcast rows such as [1,C,1,1] or [C], and
- * single elements; inputs without strides count as contiguous). Programs with other ops run the
- * generated JavaScript; so do transposed inputs here, though a launch (runFused) copies a
- * transposed input of 4-byte values contiguous and then runs the loop.
+ * single elements; inputs without strides count as contiguous). Programs with other ops or
+ * transposed inputs run the generated JavaScript.
  */
 export function fusedRunsInWasm(attrs: Attrs, inputs: readonly FusedInput[]): boolean {
   const { steps } = parseFusedProgram(attrs, inputs.length);
@@ -96,10 +96,6 @@ function moduleFor(attrs: Attrs, inputs: readonly CpuView[], rowConstant: readon
 /** What a `fused` call runs for one set of layouts: its module and row walk, with the row offsets in bytes. */
 interface FusedLaunch {
   readonly rt: WasmRuntime;
-  /** The thread count its rows were cut for. */
-  readonly threads: number;
-  /** Element-steps of work (fusedWork): what decides whether the rows are shared out. */
-  readonly work: number;
   readonly program: unknown;
   readonly outputs: unknown;
   readonly module: GeneratedModule;
@@ -107,8 +103,12 @@ interface FusedLaunch {
   readonly byteOffsets: Int32Array;
   /** The export's arguments, reused by every launch (read synchronously): addresses, then total, rowLen, rows, table, perChunk. */
   readonly args: number[];
-  /** Inputs the row walk cannot read in place (transposed views): each launch reads a contiguous copy (see copyContiguous). */
-  readonly copied: readonly number[];
+  /** The thread count its rows were cut for. */
+  readonly threads: number;
+  /** Element-steps of work (fusedWork): what decides whether the rows are shared out. */
+  readonly work: number;
+  /** Inputs strided along the rows (transposed views), read through contiguous arena copies moved this way; undefined when none. */
+  readonly moves: readonly (MoveGeometry | undefined)[] | undefined;
 }
 
 /** An exact-math step (exp, sigmoid, tanh, erf: float64 polynomials, a division) costs about this many plain steps per element. */
@@ -129,28 +129,16 @@ const launches = new LayoutMemo<FusedLaunch | false>();
 
 const wasmType = (dtype: DType) => LOOP_DTYPES.has(dtype);
 
-/**
- * The inputs a launch copies contiguous before the row walk: those strided along the output's rows
- * (transposed views), when they hold 4-byte values — one pass, far cheaper than the JavaScript
- * kernel's strided walk of the whole program. Undefined when such an input has 1- or 2-byte values.
- */
-export function inputsToCopy(shape: readonly number[], inputs: readonly FusedInput[]): number[] | undefined {
-  const copied = inputs.flatMap((v, k) => (planRows(shape, [{ shape: v.shape, strides: v.strides ?? contiguousStrides(v.shape) }]) ? [] : [k]));
-  return copied.every((k) => dtypeBytes(inputs[k]!.dtype) === 4) ? copied : undefined;
-}
-
 /** The launch for these layouts, or false when the program or the layouts are not for the WASM loop. */
 function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime, threads: number): FusedLaunch | false {
   if (views.some((v) => !wasmType(v.dtype)) || outputs.some((y) => !wasmType(y.dtype) || !isContiguous(y.shape, y.strides))) return false;
   const shape = outputs[0]!.shape;
-  const copied = inputsToCopy(shape, views);
-  if (!copied) return false;
   const work = fusedWork(parseFusedProgram(attrs, views.length).steps, sizeOf(shape));
-  const plan = planRows(
-    shape,
-    views.map((v, k) => (copied.includes(k) ? { shape: v.shape, strides: contiguousStrides(v.shape) } : v)),
-    threads > 1 && work >= PARALLEL_MIN_ELEMENTS ? 2 * threads : 1,
-  );
+  // Rows cut short enough to share out when the work is worth the threads.
+  const minRows = threads > 1 && work >= PARALLEL_MIN_ELEMENTS ? 2 * threads : 1;
+  const direct = planRows(shape, views, minRows);
+  const copied = direct ? undefined : rowsThroughCopies(shape, views, minRows);
+  const plan = direct ?? copied?.plan;
   if (!plan) return false;
   const module = moduleFor(
     attrs,
@@ -163,7 +151,7 @@ function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly
   const bytes = views.map((v) => dtypeBytes(v.dtype));
   const byteOffsets = plan.offsets.map((o, i) => o * bytes[i % count]!);
   const args = new Array<number>(count + outputs.length + 5).fill(0);
-  return { rt, threads, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, copied, work };
+  return { rt, threads, program: attrs.program, outputs: attrs.outputs, module, plan, byteOffsets, args, work, moves: copied?.moves };
 }
 
 /** The kept launch when it still applies: same runtime and program, and its module still loaded. */
@@ -182,82 +170,42 @@ function runFused({ inputs, outputs, attrs }: Parameters<CpuKernel>[0], path: Fa
   let launch = keptLaunch(attrs, views, outs, rt, path.threads);
   if (launch === undefined) launch = launches.set(attrs, prepareFused(attrs, views, outs, rt, path.threads), views, outs);
   if (launch === false) return false;
-  const { plan, module, args, copied } = launch;
-  let at = 0;
+  if (launch.moves) return withCopies(path, views, launch.moves, (addresses) => launchFused(launch, path, addresses, outs)) === true;
+  // The inputs' addresses go straight into the kept argument list (no array per launch).
+  const { args } = launch;
   for (let k = 0; k < views.length; k++) {
     const a = address(views[k]!);
     if (a === undefined) return false;
-    args[at++] = a;
+    args[k] = a;
   }
+  return launchFused(launch, path, undefined, outs);
+}
+
+/**
+ * Runs a prepared launch into `outs`, on inputs at `addresses` (undefined: already in the launch's
+ * arguments); false when an output is not in the WASM memory.
+ */
+function launchFused(launch: FusedLaunch, path: FastPath, addresses: readonly number[] | undefined, outs: readonly CpuView[]): boolean {
+  const { plan, module, args } = launch;
+  const rt = path.runtime;
+  if (addresses) for (let k = 0; k < addresses.length; k++) args[k] = addresses[k]!;
+  let at = args.length - 5 - outs.length;
   for (let k = 0; k < outs.length; k++) {
     const a = address(outs[k]!);
     if (a === undefined) return false;
     args[at++] = a;
   }
   if (plan.total === 0) return true;
-  if (copied.length === 0) {
-    launchRows(launch, path);
-    return true;
-  }
-  const copies: { at: number; bytes: number }[] = [];
-  try {
-    for (const k of copied) {
-      const copy = copyContiguous(rt, views[k]!, args[k]!);
-      if (copy === undefined) return false;
-      copies.push(copy);
-      args[k] = copy.at;
-    }
-    launchRows(launch, path);
-    return true;
-  } finally {
-    for (const c of copies) rt.arena.free(c.at, c.bytes);
-  }
-}
-
-/** Runs a launch whose addresses are set: the row table, then the module over chunks of rows. */
-function launchRows({ plan, module, args, byteOffsets, work }: FusedLaunch, path: FastPath): void {
-  const rt = path.runtime;
-  let at = args.length - 5;
   const table = rt.tableFor(plan.offsets.length * 4);
-  rt.i32.set(byteOffsets, table / 4);
-  const perChunk = chunking(path, work, plan.rows);
+  rt.i32.set(launch.byteOffsets, table / 4);
+  const perChunk = chunking(path, launch.work, plan.rows);
   args[at++] = plan.total;
   args[at++] = plan.rowLen;
   args[at++] = plan.rows;
   args[at++] = table;
   args[at] = perChunk;
   rt.runModule(path.pool, module, args, Math.ceil(plan.rows / perChunk), 0);
-}
-
-/**
- * The 4-byte values of a strided `view` at byte address `from`, copied in row-major order into a
- * fresh arena block (moved as int32 bits, so every float, NaN payloads included, is unchanged);
- * undefined when the arena has no room. The caller frees the block.
- */
-function copyContiguous(rt: WasmRuntime, view: CpuView, from: number): { at: number; bytes: number } | undefined {
-  const n = sizeOf(view.shape);
-  const bytes = Math.max(64, n * 4);
-  const at = rt.arena.alloc(bytes);
-  if (at === undefined) return undefined;
-  const words = rt.i32;
-  // Rows of the last two dims as one 2-D block per outer index: a transposed row is often short (13 frames).
-  const shape = [1, 1, ...view.shape];
-  const strides = [0, 0, ...view.strides];
-  const rank = shape.length;
-  const [rows, cols] = [shape[rank - 2]!, shape[rank - 1]!];
-  const [rowStep, colStep] = [strides[rank - 2]!, strides[rank - 1]!];
-  const index = new Array<number>(rank - 2).fill(0);
-  const src = from / 4;
-  for (let o = at / 4, end = o + n; o < end; ) {
-    let p = src;
-    for (let d = 0; d < rank - 2; d++) p += index[d]! * strides[d]!;
-    for (let r = 0; r < rows; r++, p += rowStep) for (let c = 0; c < cols; c++) words[o++] = words[p + c * colStep]!;
-    for (let d = rank - 3; d >= 0; d--) {
-      if (++index[d]! < shape[d]!) break;
-      index[d] = 0;
-    }
-  }
-  return { at, bytes };
+  return true;
 }
 
 /** `fused` on float32, bool and integer values in WASM when it can, in stages when a large program can be split, else the generated JavaScript kernel. */

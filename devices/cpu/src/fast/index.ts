@@ -4,6 +4,8 @@ import { fastConv2dNhwc } from "./conv2d-nhwc.ts";
 import { fastElementwise } from "./elementwise.ts";
 import { fastFused } from "./fused.ts";
 import { fastGather } from "./gather.ts";
+import { fastMoves } from "./moves.ts";
+import { fastTranscendental } from "./transcendental.ts";
 import { fastMatmul } from "./matmul.ts";
 import { fastIntegerMatmul } from "./integer-matmul.ts";
 import { fastMatmulDequantized } from "./matmul-dequantized.ts";
@@ -16,6 +18,7 @@ import { referenceKernel } from "./support.ts";
 /** The WebAssembly kernels, each falling back to the reference kernel of its op when it declines. */
 export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistration[] {
   const ref = (op: string) => referenceKernel(reference, op);
+  const fused = fastFused(ref("fused"));
   return [
     ...fastMatmul(ref("matmul")),
     fastIntegerMatmul(ref("integerMatmul")),
@@ -26,8 +29,10 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
     ...fastPool(ref),
     ...fastReduce(ref),
     ...fastNormalize(ref),
-    fastFused(ref("fused")),
+    fused,
+    ...fastTranscendental(fused.kernel, ref),
     fastGather(ref("gather")),
+    ...fastMoves(ref),
     ...fastRecurrent(ref),
   ];
 }

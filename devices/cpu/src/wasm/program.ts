@@ -17,6 +17,7 @@ import { emitConvDepthwise } from "./kernels/conv-depthwise.ts";
 import { emitConvDepthwiseGrad } from "./kernels/conv-depthwise-grad.ts";
 import { emitConvDepthwiseNhwc } from "./kernels/conv-depthwise-nhwc.ts";
 import { emitGather } from "./kernels/gather.ts";
+import { emitStridedMove } from "./kernels/strided-move.ts";
 import { emitGemmNarrow } from "./kernels/gemm-narrow.ts";
 import { emitElementwise } from "./kernels/elementwise.ts";
 import { emitPool } from "./kernels/pool.ts";
@@ -56,6 +57,7 @@ export function buildProgram(options: ProgramOptions): Program {
   emitConvDepthwiseGrad(mod, memory, { fma: options.fma });
   emitConvDepthwiseNhwc(mod, { fma: options.fma });
   emitGather(mod, memory);
+  emitStridedMove(mod);
   emitGemmNarrow(mod, { fma: options.fma });
   emitElementwise(mod);
   emitPool(mod, memory);

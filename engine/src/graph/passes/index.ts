@@ -8,6 +8,7 @@ import { fuseElementwise } from "./fuse-elementwise.ts";
 import { expandFused } from "./expand-fused.ts";
 import { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
 import { channelsLast, type ChannelsLastOptions } from "./channels-last.ts";
+import { scalarsBeforeViews } from "./scalars-before-views.ts";
 
 export { constantFolding, type ConstantFoldingOptions, type GraphEvaluator } from "./constant-folding.ts";
 export { commonSubexpressionElimination } from "./cse.ts";
@@ -19,6 +20,7 @@ export { expandFused } from "./expand-fused.ts";
 export { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
 export { channelsLast, type ChannelsLastOptions } from "./channels-last.ts";
 export { cancelTransposes } from "./cancel-transposes.ts";
+export { scalarsBeforeViews } from "./scalars-before-views.ts";
 
 /** "fuse-elementwise" is not in DEFAULT_PASSES: a compile pipeline asks for it (after CSE, so identical chains are merged first). */
 export type PassName = "constant-folding" | "algebraic-simplify" | "fold-batch-norm" | "cse" | "dce" | "fuse-elementwise";
@@ -44,13 +46,14 @@ export interface LoadTimeOptions extends FuseEpiloguesOptions, Partial<ChannelsL
 
 /**
  * What a session does to a graph on load, and what `polychip compile` reports: a batch norm reading
- * a conv folds into its weights (an imported ONNX model keeps them apart), convs the device prefers
+ * a conv folds into its weights (an imported ONNX model keeps them apart), a scale or offset of a
+ * transposed or reshaped value moves before the view (into its producer's chain), convs the device prefers
  * channels-last (`convLayout`, from DevicePlugin.preferredConvLayout) run so with their chains,
  * elementwise chains become `fused` nodes, and GEMM epilogues fold in where the device has their
  * kernels (`supports`).
  */
 export function loadTimePasses(graph: Graph, options: LoadTimeOptions): Graph {
-  const folded = foldBatchNorm(graph);
+  const folded = scalarsBeforeViews(foldBatchNorm(graph));
   const convLayout = options.convLayout;
   return fuseEpilogues(convLayout ? channelsLast(expandFused(folded), { convLayout }) : folded, options);
 }

@@ -5,7 +5,7 @@
  */
 import type { Code, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, locals } from "../define.ts";
-import { call, choose, f32, f32x4, f64, f64x2, forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
+import { call, choose, f32, f32x4, f64, f64x2, forRange, get, i32, ifElse, inc, minS, set, v128, when, whileLoop } from "../instructions.ts";
 import { Struct } from "../struct.ts";
 import type { MathFunctions } from "./math.ts";
 
@@ -81,7 +81,8 @@ export function emitNormalize(mod: ModuleBuilder, math: MathFunctions): void {
           ],
           [walk(expStep)],
         ),
-        set(shift, f64.add(get(max), call(math.log, get(sum)))),
+        // Only logSoftmax reads the shift: softmax skips the line's exact log.
+        when(get(g.log), set(shift, f64.add(get(max), call(math.log, get(sum))))),
         // Outputs sit at the same offsets in y as the inputs in x.
         ifElse(
           i32.eq(get(g.inner), i32.const(1)),
