@@ -60,6 +60,16 @@ test("reads and writes outside a buffer, or of a freed one, are DeviceErrors", a
   await assert.rejects(device.read(buffer, 0, 4), /freed/);
 });
 
+test("a buffer freed past the pool's idle limit while recorded work reads it is destroyed only after that work is submitted", async () => {
+  const device = await WebGpuDevice.create({ poolBytes: 0 }); // every release goes past the limit
+  const a = uploadView(device, { values: [1, 2, 3], shape: [3] });
+  const y = output(device, [3]);
+  add(device, a, a, y); // recorded, not yet submitted
+  device.free(a.buffer);
+  assert.deepEqual([...(await download(device, y.buffer, "float32", 3))], [2, 4, 6]);
+  device.dispose();
+});
+
 test("freed buffers are reused by size class", async () => {
   const device = await gpuDevice();
   const before = { ...device.poolStats.storage };

@@ -144,7 +144,11 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
       adapterInfo?.architecture === "swiftshader" || (adapterInfo as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
     this.info = { name: "webgpu", vendor: adapterInfo?.vendor || "unknown", kind: "gpu", halVersion: HAL_VERSION, details };
     const storageUsage = BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST;
-    this.storage = new BufferPool(gpu, storageUsage, "polychip tensor", options.poolBytes ?? 256 * 2 ** 20, maxBufferBytes);
+    const destroyAfterBatch = (buffer: GPUBuffer) => {
+      if (this.recorder.recording) this.recorder.afterNextSubmit(() => buffer.destroy());
+      else buffer.destroy();
+    };
+    this.storage = new BufferPool(gpu, storageUsage, "polychip tensor", options.poolBytes ?? 256 * 2 ** 20, maxBufferBytes, destroyAfterBatch);
     this.staging = new BufferPool(gpu, BufferUsage.MAP_READ | BufferUsage.COPY_DST, "polychip readback", 64 * 2 ** 20, maxBufferBytes);
     this.arena = new ParamArena(gpu, PARAM_ARENA_BYTES, Math.max(256, l.minUniformBufferOffsetAlignment));
     this.recorder = new CommandRecorder(gpu, this.staging, this.arena, Math.max(1, options.batchSize ?? 64), {

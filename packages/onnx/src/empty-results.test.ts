@@ -95,15 +95,33 @@ test("Compress selecting nothing gives [0, 3], and Gather, GatherND, Reshape, Co
     [-1, 2, 3, -4, 5, 6],
     [3, 3, 3],
   ]);
-  assert.deepEqual(shapes, [[2, 3], [0, 3], [1, 3]]);
+  assert.deepEqual(shapes, [
+    [2, 3],
+    [0, 3],
+    [1, 3],
+  ]);
 });
 
 test("an empty Compress result runs the same on npu-sim", { skip }, async () => {
-  await expectRunsLikeOnnxruntime(compressThenUses, [[-1, 2, 3, -4, 5, 6], [1, 2, 3, -1, 5, 6, 2, 0, 1]], "npu-sim");
+  await expectRunsLikeOnnxruntime(
+    compressThenUses,
+    [
+      [-1, 2, 3, -4, 5, 6],
+      [1, 2, 3, -1, 5, 6, 2, 0, 1],
+    ],
+    "npu-sim",
+  );
 });
 
 test("an empty Compress result runs the same on webgpu (zero-size buffers)", { skip: webgpu }, async () => {
-  await expectRunsLikeOnnxruntime(compressThenUses, [[-1, 2, 3, -4, 5, 6], [1, 2, 3, -1, 5, 6, 2, 0, 1]], "webgpu");
+  await expectRunsLikeOnnxruntime(
+    compressThenUses,
+    [
+      [-1, 2, 3, -4, 5, 6],
+      [1, 2, 3, -1, 5, 6, 2, 0, 1],
+    ],
+    "webgpu",
+  );
 });
 
 /** The positive entries of x, found by NonZero, and what models do with the indices. */
@@ -152,11 +170,23 @@ test("NonZero of an all-zero input gives [2, 0], and Transpose, GatherND, Reshap
     [0, 0, 0],
     [4, 4, 4],
   ]);
-  assert.deepEqual(shapes, [[2, 3], [2, 0], [2, 0], [2, 3]]);
+  assert.deepEqual(shapes, [
+    [2, 3],
+    [2, 0],
+    [2, 0],
+    [2, 3],
+  ]);
 });
 
 test("an empty NonZero result runs the same on npu-sim", { skip }, async () => {
-  await expectRunsLikeOnnxruntime(nonZeroThenUses, [[0, -2, 0, -1, 0, 0], [1, -2, 3, 0, 5, -6]], "npu-sim");
+  await expectRunsLikeOnnxruntime(
+    nonZeroThenUses,
+    [
+      [0, -2, 0, -1, 0, 0],
+      [1, -2, 3, 0, 5, -6],
+    ],
+    "npu-sim",
+  );
 });
 
 test("Compress with a condition known at import that selects nothing folds to an empty constant", { skip }, async () => {
@@ -174,7 +204,14 @@ test("Compress with a condition known at import that selects nothing folds to an
 });
 
 test("an empty NonZero result runs the same on webgpu", { skip: webgpu }, async () => {
-  await expectRunsLikeOnnxruntime(nonZeroThenUses, [[0, -2, 0, -1, 0, 0], [1, -2, 3, 0, 5, -6]], "webgpu");
+  await expectRunsLikeOnnxruntime(
+    nonZeroThenUses,
+    [
+      [0, -2, 0, -1, 0, 0],
+      [1, -2, 3, 0, 5, -6],
+    ],
+    "webgpu",
+  );
 });
 
 /** ArgMax down the rows Compress kept: onnxruntime refuses an empty axis too. */
@@ -237,7 +274,11 @@ test("RoiAlign and NonMaxSuppression on proposals Compress left none of give [0,
   const session = await OnnxSession.create(proposalsKeptByScore, { device: "cpu" });
   const image = Float32Array.from({ length: 72 }, (_, i) => Math.sin(i));
   const counts: number[] = [];
-  for (const scores of [[0.9, 0.1, 0.7, 0.6], [0.1, 0.2, 0.3, 0.4], [0.9, 0.9, 0.1, 0.1]]) {
+  for (const scores of [
+    [0.9, 0.1, 0.7, 0.6],
+    [0.1, 0.2, 0.3, 0.4],
+    [0.9, 0.9, 0.1, 0.1],
+  ]) {
     const s = Float32Array.from(scores);
     const got = await session.run({ image: { data: image, shape: [1, 2, 6, 6] }, scores: { data: s, shape: [4] } });
     await expectLikeOnnxruntime(

@@ -99,7 +99,9 @@ test("a NonZero in an If branch on a mask the branch computes runs per run too (
  * two host steps in a branch, the second on the first's result, and a nested If on data.
  */
 const nestedHostSteps = (() => {
-  const passOn = (from: string, to: string): { graph: GraphSpec } => ({ graph: { inputs: [], outputs: [{ name: to, type: "float32" }], nodes: [{ op: "Identity", inputs: [from], outputs: [to] }] } });
+  const passOn = (from: string, to: string): { graph: GraphSpec } => ({
+    graph: { inputs: [], outputs: [{ name: to, type: "float32" }], nodes: [{ op: "Identity", inputs: [from], outputs: [to] }] },
+  });
   const then: NodeSpec[] = [
     { op: "Greater", inputs: ["x", "zero"], outputs: ["positive"] },
     { op: "NonZero", inputs: ["positive"], outputs: ["where"] },
@@ -113,7 +115,9 @@ const nestedHostSteps = (() => {
       inputs: ["on2"],
       outputs: ["picked"],
       attrs: {
-        then_branch: { graph: { inputs: [], outputs: [{ name: "distinct", type: "float32" }], nodes: [{ op: "Unique", inputs: ["big"], outputs: ["distinct"] }] } },
+        then_branch: {
+          graph: { inputs: [], outputs: [{ name: "distinct", type: "float32" }], nodes: [{ op: "Unique", inputs: ["big"], outputs: ["distinct"] }] },
+        },
         else_branch: passOn("big", "big_again"),
       },
     },
@@ -198,11 +202,15 @@ const loopCompressing = buildModel({
       inputs: ["trips", "go", "start"],
       outputs: ["total", "kept_each"],
       attrs: {
-        body: loopBody({ name: "acc_in", shape: [1] }, ["acc_out", "kept"], [
-          { op: "Compress", inputs: ["x", "mask"], outputs: ["kept"], attrs: { axis: 0 } },
-          { op: "ReduceSum", inputs: ["kept"], outputs: ["sum"], attrs: { keepdims: 1 } },
-          { op: "Add", inputs: ["acc_in", "sum"], outputs: ["acc_out"] },
-        ]),
+        body: loopBody(
+          { name: "acc_in", shape: [1] },
+          ["acc_out", "kept"],
+          [
+            { op: "Compress", inputs: ["x", "mask"], outputs: ["kept"], attrs: { axis: 0 } },
+            { op: "ReduceSum", inputs: ["kept"], outputs: ["sum"], attrs: { keepdims: 1 } },
+            { op: "Add", inputs: ["acc_in", "sum"], outputs: ["acc_out"] },
+          ],
+        ),
       },
     },
   ],
@@ -230,18 +238,24 @@ const loopMaskingItself = buildModel({
       inputs: ["trips", "go", "x"],
       outputs: ["shifted", "last"],
       attrs: {
-        body: loopBody({ name: "x_in", shape: ["n"] }, ["x_out", "kept"], [
-          { op: "Greater", inputs: ["x_in", "zero"], outputs: ["mask_in_body"] },
-          { op: "Compress", inputs: ["x_in", "mask_in_body"], outputs: ["kept"], attrs: { axis: 0 } },
-          { op: "Sub", inputs: ["x_in", "half"], outputs: ["x_out"] },
-        ]),
+        body: loopBody(
+          { name: "x_in", shape: ["n"] },
+          ["x_out", "kept"],
+          [
+            { op: "Greater", inputs: ["x_in", "zero"], outputs: ["mask_in_body"] },
+            { op: "Compress", inputs: ["x_in", "mask_in_body"], outputs: ["kept"], attrs: { axis: 0 } },
+            { op: "Sub", inputs: ["x_in", "half"], outputs: ["x_out"] },
+          ],
+        ),
       },
     },
   ],
   initializers: [initializer("zero", [0], []), initializer("half", [0.5], []), initializer("trips", [1], [], "int64"), initializer("go", [1], [], "bool")],
 });
 
-test("a Compress in a Loop body on a mask the body computes is frozen into the plan: small inputs match onnxruntime, large ones say why they are refused", { skip }, async () => {
+test("a Compress in a Loop body on a mask the body computes is frozen into the plan: small inputs match onnxruntime, large ones say why they are refused", {
+  skip,
+}, async () => {
   const session = await OnnxSession.create(loopMaskingItself, { device: "cpu" });
   for (const x of [wave(9, 0), wave(9, -2)]) {
     const got = await session.run({ x: { data: x, shape: [9] } });
@@ -269,8 +283,20 @@ function twoGates(names: [string, string]): Uint8Array {
     nodes: [
       { op: "Greater", inputs: ["x", "zero"], outputs: ["positive"] },
       { op: "Less", inputs: ["x", "zero"], outputs: ["negative"] },
-      { op: "If", name: "gate", inputs: ["yes"], outputs: ["a"], attrs: { then_branch: branch("positive", names[0]), else_branch: branch("negative", "other_a") } },
-      { op: "If", name: "gate", inputs: ["yes"], outputs: ["b"], attrs: { then_branch: branch("negative", names[1]), else_branch: branch("positive", "other_b") } },
+      {
+        op: "If",
+        name: "gate",
+        inputs: ["yes"],
+        outputs: ["a"],
+        attrs: { then_branch: branch("positive", names[0]), else_branch: branch("negative", "other_a") },
+      },
+      {
+        op: "If",
+        name: "gate",
+        inputs: ["yes"],
+        outputs: ["b"],
+        attrs: { then_branch: branch("negative", names[1]), else_branch: branch("positive", "other_b") },
+      },
     ],
     initializers: [initializer("zero", [0], []), initializer("yes", [1], [], "bool")],
   });
@@ -281,7 +307,13 @@ const mixedSigns = { x: { data: Float32Array.from([1, -2, 3, -4, 0, 5]), shape: 
 test("two If nodes of the same name keep their branches' host results apart by the outputs' names", async () => {
   const session = await OnnxSession.create(twoGates(["where_a", "where_b"]), { device: "cpu" });
   const got = await session.run(mixedSigns);
-  assert.deepEqual([Array.from(got.a!.data), Array.from(got.b!.data)], [[0, 2, 5], [1, 3]]);
+  assert.deepEqual(
+    [Array.from(got.a!.data), Array.from(got.b!.data)],
+    [
+      [0, 2, 5],
+      [1, 3],
+    ],
+  );
   session.dispose();
 });
 

@@ -8,6 +8,7 @@ import { OnnxSession } from "./session.ts";
 import { fetchModel, REAL_MODELS, type RealModel } from "./real-models/cache.ts";
 import { onnxruntimeFeeds, polychipFeeds } from "./real-models/feeds.ts";
 import { REAL_MODEL_INPUTS } from "./real-models/inputs.ts";
+import { REAL_MODEL_WEBGPU_INPUTS } from "./real-models/webgpu-inputs.ts";
 import { ort } from "./testing/onnxruntime.ts";
 
 /**
@@ -16,7 +17,8 @@ import { ort } from "./testing/onnxruntime.ts";
  * input sizes where the model's dims are dynamic) and compared with onnxruntime-node at
  * rtol 1e-3 / atol 1e-4 (or, for dynamically quantized models, by the cosine bound models.json
  * sets), on cpu, webgpu and npu-sim (whose ops without a kernel fall back to the
- * cpu; the test names them). POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
+ * cpu; the test names them). On webgpu, a software adapter in CI, models with webgpu inputs
+ * (real-models/webgpu-inputs.ts) run those smaller ones. POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
  */
 const RTOL = 1e-3;
 const ATOL = 1e-4;
@@ -42,7 +44,7 @@ for (const model of REAL_MODELS) {
     const onDevice =
       skip ||
       (device === "webgpu"
-        ? (webgpu ?? (model.webgpu ? false : "too large for a software WebGPU adapter (models.json: webgpu)"))
+        ? (webgpu ?? (model.webgpuSkip ? `${model.webgpuSkip} (models.json: webgpuSkip)` : false))
         : device === "npu-sim"
           ? (npuSim ?? (model.npuSim === false ? "too slow for npu-sim's plain-JS kernels in CI (models.json: npuSim)" : false))
           : false);
@@ -61,7 +63,7 @@ for (const model of REAL_MODELS) {
 async function checkModel(model: RealModel, device: string): Promise<void> {
   const path = await fetchModel(model);
   const bytes = new Uint8Array(readFileSync(path));
-  const cases = REAL_MODEL_INPUTS[model.name];
+  const cases = (device === "webgpu" ? REAL_MODEL_WEBGPU_INPUTS[model.name] : undefined) ?? REAL_MODEL_INPUTS[model.name];
   assert.ok(cases, `no inputs defined for ${model.name}`);
   const session = await OnnxSession.create(bytes, { device });
   const reference = await ort!.InferenceSession.create(bytes);

@@ -81,7 +81,14 @@ test("a fused program with a transposed input reads it through an arena copy in 
   // A layer norm's (x - mean)² over a [1, 19, 288] value that is the transpose of a conv's [1, 288, 19] output.
   const x: HostInput = { values: randomValues(288 * 19, 8).map((v) => v * 3), shape: [1, 19, 288], strides: [5472, 1, 19] };
   const mean: HostInput = { values: randomValues(19, 9), shape: [1, 19, 1] };
-  const attrs = { program: JSON.stringify([{ op: "const", args: [], to: "float32", value: 2 }, { op: "sub", args: [0, 1] }, { op: "pow", args: [3, 2] }]), outputs: [3, 4] };
+  const attrs = {
+    program: JSON.stringify([
+      { op: "const", args: [], to: "float32", value: 2 },
+      { op: "sub", args: [0, 1] },
+      { op: "pow", args: [3, 2] },
+    ]),
+    outputs: [3, 4],
+  };
   const expected = runOp("fused", [x, mean], attrs, { device: reference });
   for (const device of [fast, single]) {
     const rt = device.fast!.runtime;

@@ -158,7 +158,8 @@ function prepareFused(attrs: Attrs, views: readonly CpuView[], outputs: readonly
 function keptLaunch(attrs: Attrs, views: readonly CpuView[], outputs: readonly CpuView[], rt: WasmRuntime, threads: number): FusedLaunch | false | undefined {
   const kept = launches.get(attrs, views, outputs);
   if (kept === false) return false;
-  if (!kept || kept.rt !== rt || kept.threads !== threads || kept.program !== attrs.program || kept.outputs !== attrs.outputs || unloaded.has(kept.module)) return undefined;
+  if (!kept || kept.rt !== rt || kept.threads !== threads || kept.program !== attrs.program || kept.outputs !== attrs.outputs || unloaded.has(kept.module))
+    return undefined;
   return kept;
 }
 

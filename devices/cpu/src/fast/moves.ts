@@ -43,7 +43,13 @@ export function fastMoves(ref: (op: string) => CpuKernel): CpuRegistration[] {
         const axis = normalizeAxis("concat", numAttr("concat", attrs, "axis", 0), out.shape.length);
         const slabs = slabsOf(inputs as readonly CpuView[], out, axis);
         let geometries = concatGeometries.get(call, call.inputs, call.outputs);
-        if (geometries === undefined) geometries = concatGeometries.set(call, slabs.map((slab) => viewMoveGeometry(slab.x, slab.into)), call.inputs, call.outputs);
+        if (geometries === undefined)
+          geometries = concatGeometries.set(
+            call,
+            slabs.map((slab) => viewMoveGeometry(slab.x, slab.into)),
+            call.inputs,
+            call.outputs,
+          );
         // A decline after some slabs moved is harmless: the reference kernel then writes every slab.
         return slabs.every((slab, k) => moveView(path, slab.x, slab.into, geometries[k]));
       },

@@ -22,11 +22,7 @@ const MAX_ROW = 1 << 14;
  * whole output is one run, so threads can share a short but costly one). Undefined when some input's innermost
  * stride is neither 0 nor 1 (a transposed view), which the reference kernels handle.
  */
-export function planRows(
-  shape: Shape,
-  inputs: readonly { readonly shape: Shape; readonly strides: readonly number[] }[],
-  minRows = 1,
-): RowPlan | undefined {
+export function planRows(shape: Shape, inputs: readonly { readonly shape: Shape; readonly strides: readonly number[] }[], minRows = 1): RowPlan | undefined {
   const total = sizeOf(shape);
   const all = inputs.map((v) => broadcastStrides(v.shape, v.strides, shape));
   const dims: number[] = [];

@@ -183,7 +183,12 @@ export function rowsThroughCopies(
  * copies in the WASM arena (freed after). Undefined when a view is not in the WASM memory or the
  * arena has no room.
  */
-export function withCopies<T>(path: FastPath, views: readonly CpuView[], moves: readonly (MoveGeometry | undefined)[], use: (addresses: number[]) => T): T | undefined {
+export function withCopies<T>(
+  path: FastPath,
+  views: readonly CpuView[],
+  moves: readonly (MoveGeometry | undefined)[],
+  use: (addresses: number[]) => T,
+): T | undefined {
   const arena = path.runtime.arena;
   const held: [number, number][] = [];
   try {

@@ -94,10 +94,7 @@ export function erfSteps(fn: FunctionBuilder, x: number, out: number): Code[] {
     set(rows, i32x4.add(i32x4.mul(get(rows), i32x4.splat(i32.const(ROW_BYTES))), i32x4.splat(i32.const(ERF_TABLE_ADDRESS)))),
     set(row0, i32x4.extractLane(get(rows), 0)),
     set(row1, i32x4.extractLane(get(rows), 1)),
-    Array.from({ length: terms / 2 }, (_, j) => [
-      set(pairs[2 * j]!, v128.load(get(row0), 16 * j)),
-      set(pairs[2 * j + 1]!, v128.load(get(row1), 16 * j)),
-    ]),
+    Array.from({ length: terms / 2 }, (_, j) => [set(pairs[2 * j]!, v128.load(get(row0), 16 * j)), set(pairs[2 * j + 1]!, v128.load(get(row1), 16 * j))]),
     set(h2, f64x2.mul(get(h), get(h))),
     set(h4, f64x2.mul(get(h2), get(h2))),
     set(

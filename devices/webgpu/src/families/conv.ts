@@ -7,30 +7,52 @@ export interface ConvGeometry extends Conv2dGeometry {
   readonly OW: number;
 }
 
-export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs): ConvGeometry & { params: () => ParamBlock } {
+let forcedBaking: boolean | undefined;
+
+/** Whether conv kernels on `device` bake the geometry into the shader (see convGeometry): not on a software adapter. */
+export function bakesConvGeometry(device: { readonly softwareAdapter: boolean }): boolean {
+  return forcedBaking ?? !device.softwareAdapter;
+}
+
+/** Pins the choice for every later conv kernel (undefined: by adapter again). For tests, which run on a software adapter. */
+export function forceConvGeometryBaking(baked: boolean | undefined): void {
+  forcedBaking = baked;
+}
+
+/**
+ * The geometry is baked into the shader by default: im2col divides by it for every element it
+ * loads, and a division by a constant is a multiply and a shift. `baked` false passes it in
+ * uniforms instead, so one pipeline serves every layer: for a software adapter (SwiftShader),
+ * where each tiled-GEMM pipeline costs seconds of CPU to compile, more than its divisions cost
+ * over a whole model (PaddleOCR's classifier: 43 conv pipelines, about 2 s each).
+ */
+export function convGeometry(op: string, xShape: Shape, wShape: Shape, attrs: Attrs, baked = true): ConvGeometry & { params: () => ParamBlock } {
   const base = conv2dGeometry(op, xShape, wShape, attrs);
   const { win } = base;
   const g = { ...base, OH: win.oh, OW: win.ow };
-  // The geometry is baked into the shader: im2col divides by it for every element it loads.
-  const params = () =>
-    new ParamBlock()
-      .constU32("cN", g.N)
-      .constU32("cC", g.C)
-      .constU32("cH", g.H)
-      .constU32("cW", g.W)
-      .constU32("cOC", g.OC)
-      .constU32("cCg", g.Cg)
-      .constU32("cOCg", g.OCg)
-      .constU32("cKH", g.KH)
-      .constU32("cKW", g.KW)
-      .constU32("cOH", win.oh)
-      .constU32("cOW", win.ow)
-      .constI32("sh", win.sh)
-      .constI32("sw", win.sw)
-      .constI32("dh", win.dh)
-      .constI32("dw", win.dw)
-      .constI32("pt", win.pt)
-      .constI32("pl", win.pl);
+  const params = () => {
+    const block = new ParamBlock();
+    const u32 = (name: string, value: number) => (baked ? block.constU32(name, value) : block.u32(name, value));
+    const i32 = (name: string, value: number) => (baked ? block.constI32(name, value) : block.i32(name, value));
+    u32("cN", g.N);
+    u32("cC", g.C);
+    u32("cH", g.H);
+    u32("cW", g.W);
+    u32("cOC", g.OC);
+    u32("cCg", g.Cg);
+    u32("cOCg", g.OCg);
+    u32("cKH", g.KH);
+    u32("cKW", g.KW);
+    u32("cOH", win.oh);
+    u32("cOW", win.ow);
+    i32("sh", win.sh);
+    i32("sw", win.sw);
+    i32("dh", win.dh);
+    i32("dw", win.dw);
+    i32("pt", win.pt);
+    i32("pl", win.pl);
+    return block;
+  };
   return { ...g, params };
 }
 

@@ -68,3 +68,25 @@ test("conv2d and its gradients on every GEMM tile", async () => {
     forceGemmTile(undefined);
   }
 });
+
+test("conv2d and its gradients with the geometry baked into the shader and in uniforms", async () => {
+  const { forceConvGeometryBaking } = await import("../families/conv.ts");
+  const { runOp } = await import("@polychip/device-cpu");
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  try {
+    for (const baked of [true, false]) {
+      forceConvGeometryBaking(baked);
+      for (const c of [CASES[1]!, CASES[3]!]) {
+        const x = t(values(size(c.x), -1, 1, 10), c.x);
+        const w = t(values(size(c.w), -1, 1, 11), c.w);
+        const yShape = runOp("conv2d", [x, w], c.attrs)[0]!.shape;
+        const gradOut = t(values(size(yShape), -1, 1, 12), yShape);
+        await matchesCpu("conv2d", [x, w, t(values(c.w[0]!, -1, 1, 13), [c.w[0]!])], c.attrs, TOL);
+        await matchesCpu("conv2dGradInput", [gradOut, w], { ...c.attrs, inputShape: c.x }, TOL);
+        await matchesCpu("conv2dGradWeight", [x, gradOut], { ...c.attrs, weightShape: c.w }, TOL);
+      }
+    }
+  } finally {
+    forceConvGeometryBaking(undefined);
+  }
+});

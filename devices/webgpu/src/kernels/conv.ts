@@ -1,5 +1,5 @@
 import { requireContiguous } from "../families/contiguous.ts";
-import { checkGradOut, convGeometry, im2colWgsl, shapeAttr } from "../families/conv.ts";
+import { bakesConvGeometry, checkGradOut, convGeometry, im2colWgsl, shapeAttr } from "../families/conv.ts";
 import type { KernelCall } from "@polychip/hal";
 import type { EpilogueOf } from "../families/epilogue-store.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
@@ -15,7 +15,7 @@ import { tiledGemm } from "../wgsl/tiled-gemm.ts";
  */
 export function conv2dThrough({ inputs: [x, w, bias], outputs: [y], attrs }: KernelCall<WebGpuBuffer>, device: Dispatcher, epilogue?: EpilogueOf): void {
   requireContiguous("conv2d", [x, w, bias]);
-  const g = convGeometry("conv2d", x!.shape, w!.shape, attrs);
+  const g = convGeometry("conv2d", x!.shape, w!.shape, attrs, bakesConvGeometry(device));
   const P = g.OH * g.OW;
   const R = g.Cg * g.KH * g.KW;
   if (g.N * P * g.OC === 0) return;
@@ -78,7 +78,7 @@ export function conv2dGradInputThrough(
   epilogue?: EpilogueOf,
 ): void {
   requireContiguous("conv2dGradInput", [gradOut, w]);
-  const g = convGeometry("conv2dGradInput", shapeAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs);
+  const g = convGeometry("conv2dGradInput", shapeAttr("conv2dGradInput", attrs, "inputShape"), w!.shape, attrs, bakesConvGeometry(device));
   checkGradOut("conv2dGradInput", g, gradOut!.shape);
   const HW = g.H * g.W;
   if (g.N * g.C * HW === 0) return;
@@ -136,7 +136,7 @@ const conv2dGradInput: WebGpuKernel = (call, device) => conv2dGradInputThrough(c
 /** Gradient of conv2d w.r.t. w as a GEMM per group: dw_g [OCg, Cg·KH·KW] = gradOut_g [OCg, N·OH·OW] · im2col(x)_gᵀ. */
 const conv2dGradWeight: WebGpuKernel = ({ inputs: [x, gradOut], outputs: [y], attrs }, device) => {
   requireContiguous("conv2dGradWeight", [x, gradOut]);
-  const g = convGeometry("conv2dGradWeight", x!.shape, shapeAttr("conv2dGradWeight", attrs, "weightShape"), attrs);
+  const g = convGeometry("conv2dGradWeight", x!.shape, shapeAttr("conv2dGradWeight", attrs, "weightShape"), attrs, bakesConvGeometry(device));
   checkGradOut("conv2dGradWeight", g, gradOut!.shape);
   const R = g.Cg * g.KH * g.KW;
   const P = g.OH * g.OW;

@@ -10,6 +10,9 @@ export interface PoolStats {
 /**
  * Reuses GPU buffers of one usage by size class. Releasing a buffer that queued work still reads is
  * safe: the queue runs commands in submission order, so whoever gets it next writes after those reads.
+ * Destroying one is not while recorded commands that use it are unsubmitted (WebGPU refuses the
+ * submit), so a release past the idle limit destroys through `destroy`, which the device defers
+ * until its current batch is submitted.
  */
 export class BufferPool {
   private readonly idle = new Map<number, GPUBuffer[]>();
@@ -22,6 +25,7 @@ export class BufferPool {
     /** Idle bytes kept for reuse; beyond this, released buffers are destroyed. */
     private readonly maxIdleBytes: number,
     private readonly maxBufferBytes: number,
+    private readonly destroy: (buffer: GPUBuffer) => void = (buffer) => buffer.destroy(),
   ) {}
 
   /** Size actually allocated for a request of `bytes`. */
@@ -45,7 +49,7 @@ export class BufferPool {
 
   release(buffer: GPUBuffer): void {
     if (this.stats.idleBytes + buffer.size > this.maxIdleBytes) {
-      buffer.destroy();
+      this.destroy(buffer);
       return;
     }
     let list = this.idle.get(buffer.size);

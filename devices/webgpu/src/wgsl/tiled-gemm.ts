@@ -3,6 +3,7 @@ import type { Dispatcher } from "../runtime/dispatch.ts";
 import { literal, type Scalar } from "./dtypes.ts";
 import type { ParamBlock } from "../runtime/params.ts";
 import { withPrelude } from "./prelude.ts";
+import { THIN_ROWS, thinGemm } from "./thin-gemm.ts";
 
 /**
  * Output tile shapes. Every one runs 16 x 16 invocations; what differs is how many outputs each
@@ -90,6 +91,7 @@ export interface GemmSpec {
 }
 
 export function tiledGemm(device: Dispatcher, spec: GemmSpec): void {
+  if (spec.M <= THIN_ROWS && !forcedTile) return thinGemm(device, spec);
   const s = spec.scalar;
   const zero = literal(s, 0);
   const maxZ = device.maxWorkgroupsPerDimension;

@@ -40,13 +40,21 @@ test("Compress with a condition computed from the data keeps different rows on e
 test("Compress whose condition keeps nothing gives an empty result, between non-empty runs of one session", { skip }, async () => {
   const session = await OnnxSession.create(compressRows, { device: "cpu" });
   const shapes: number[][] = [];
-  for (const x of [[1, 2, 3], [-1, 2, 3, -4, 5, 6], [2, 2, 2, -1, 0, 0]]) {
+  for (const x of [
+    [1, 2, 3],
+    [-1, 2, 3, -4, 5, 6],
+    [2, 2, 2, -1, 0, 0],
+  ]) {
     const shape = [x.length / 3, 3];
     const got = await session.run({ x: { data: Float32Array.from(x), shape } });
     await expectLikeOnnxruntime(compressRows, { x: { data: Float32Array.from(x), shape, type: "float32" } }, got, 0);
     shapes.push([...got.y!.shape]);
   }
-  assert.deepEqual(shapes, [[1, 3], [0, 3], [1, 3]]);
+  assert.deepEqual(shapes, [
+    [1, 3],
+    [0, 3],
+    [1, 3],
+  ]);
   session.dispose();
 });
 
@@ -111,7 +119,11 @@ const uniqueOfKept = buildModel({
 
 test("Unique of an empty Compress result (two host steps, both empty) matches onnxruntime", { skip }, async () => {
   const session = await OnnxSession.create(uniqueOfKept, { device: "cpu" });
-  for (const x of [[1, 2, 2, 1, -1, -1], [-1, -2, 0, 0], [4, 0]]) {
+  for (const x of [
+    [1, 2, 2, 1, -1, -1],
+    [-1, -2, 0, 0],
+    [4, 0],
+  ]) {
     const shape = [x.length / 2, 2];
     const got = await session.run({ x: { data: Float32Array.from(x), shape } });
     await expectLikeOnnxruntime(uniqueOfKept, { x: { data: Float32Array.from(x), shape, type: "float32" } }, got, 0);

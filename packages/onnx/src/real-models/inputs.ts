@@ -12,7 +12,7 @@ import { portraitPhoto } from "./photos.ts";
 import { noiseFloor, voice } from "./signals.ts";
 
 /** A synthetic document: light paper with dark strokes (text-like bars), ImageNet-normalised, NCHW. */
-function documentImage(h: number, w: number, seed: number): Float32Array {
+export function documentImage(h: number, w: number, seed: number): Float32Array {
   const out = new Float32Array(3 * h * w);
   const mean = [0.485, 0.456, 0.406];
   const std = [0.229, 0.224, 0.225];
@@ -45,7 +45,7 @@ function melFeatures(n: number, seed: number): Float32Array {
   });
 }
 
-const image = (shape: number[], data: Float32Array): RealModelFeeds => ({ x: { data, shape, type: "float32" } });
+export const image = (shape: number[], data: Float32Array): RealModelFeeds => ({ x: { data, shape, type: "float32" } });
 
 /** A voice-like chunk: two tones with a slow envelope, 512 samples at 16 kHz. */
 function speech(seed: number): Float32Array {

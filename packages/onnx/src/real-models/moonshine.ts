@@ -8,8 +8,12 @@ const HEAD_DIM = 36;
 const HIDDEN = 288;
 
 /** The encoder on half a second and one second of voice (19 and 40 output frames). */
-export const moonshineEncoderRuns = (): RealModelFeeds[] =>
-  [8000, 16000].map((n, seed) => ({ input_values: { data: voice(n, seed), shape: [1, n], type: "float32" } }));
+export const moonshineEncoderRuns = (): RealModelFeeds[] => [8000, 16000].map(moonshineEncoderRun);
+
+/** The encoder's feeds for `samples` of voice at 16 kHz. */
+export function moonshineEncoderRun(samples: number, seed: number): RealModelFeeds {
+  return { input_values: { data: voice(samples, seed), shape: [1, samples], type: "float32" } };
+}
 
 /**
  * Two sentences as the decoder sees them in its first step, without a cache: the start token (1)
@@ -37,16 +41,18 @@ function encoderStates(frames: number): Float32Array {
  * a causal text transformer over a token sequence of dynamic length, cross-attending to the
  * encoder states; its outputs are the logits and the caches a later step would take.
  */
-export const moonshineDecoderRuns = (): RealModelFeeds[] =>
-  SENTENCES.map((ids) => {
-    const feeds: RealModelFeeds = {
-      input_ids: { data: Int32Array.from(ids), shape: [1, ids.length], type: "int64" },
-      encoder_hidden_states: { data: encoderStates(40), shape: [1, 40, HIDDEN], type: "float32" },
-      use_cache_branch: { data: Uint8Array.of(0), shape: [1], type: "bool" },
-    };
-    for (let layer = 0; layer < LAYERS; layer++)
-      for (const attention of ["decoder", "encoder"])
-        for (const kv of ["key", "value"])
-          feeds[`past_key_values.${layer}.${attention}.${kv}`] = { data: new Float32Array(0), shape: [1, HEADS, 0, HEAD_DIM], type: "float32" };
-    return feeds;
-  });
+export const moonshineDecoderRuns = (): RealModelFeeds[] => SENTENCES.map((ids) => moonshineDecoderRun(ids, 40));
+
+/** The no-cache branch's feeds for the token `ids` over `frames` encoder states. */
+export function moonshineDecoderRun(ids: readonly number[], frames: number): RealModelFeeds {
+  const feeds: RealModelFeeds = {
+    input_ids: { data: Int32Array.from(ids), shape: [1, ids.length], type: "int64" },
+    encoder_hidden_states: { data: encoderStates(frames), shape: [1, frames, HIDDEN], type: "float32" },
+    use_cache_branch: { data: Uint8Array.of(0), shape: [1], type: "bool" },
+  };
+  for (let layer = 0; layer < LAYERS; layer++)
+    for (const attention of ["decoder", "encoder"])
+      for (const kv of ["key", "value"])
+        feeds[`past_key_values.${layer}.${attention}.${kv}`] = { data: new Float32Array(0), shape: [1, HEADS, 0, HEAD_DIM], type: "float32" };
+  return feeds;
+}

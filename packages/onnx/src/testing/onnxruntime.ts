@@ -28,7 +28,10 @@ export async function expectLikeOnnxruntime(
       const values = Array.from(w.data as ArrayLike<number | bigint>, Number);
       values.forEach((v, i) =>
         // Equal infinities (a max over nothing) match too.
-        assert.ok(got[name]!.data[i] === v || Math.abs(got[name]!.data[i]! - v) <= atol, `output '${name}'[${i}]: polychip ${got[name]!.data[i]}, onnxruntime ${v}`),
+        assert.ok(
+          got[name]!.data[i] === v || Math.abs(got[name]!.data[i]! - v) <= atol,
+          `output '${name}'[${i}]: polychip ${got[name]!.data[i]}, onnxruntime ${v}`,
+        ),
       );
     }
   } finally {

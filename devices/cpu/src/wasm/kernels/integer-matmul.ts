@@ -61,7 +61,8 @@ function emitPrepareA(mod: ModuleBuilder): FunctionBuilder {
     const [zv, cv, sums] = locals(fn, "v128", 3);
     const byte = (addr: Code) => choose("i32", get(p.signed), i32.load8s(addr), i32.load8u(addr));
     // Where A[m][k] goes: the tile's pair k/2, the row's lane, the pair's half.
-    const at = (kk: Code) => i32.add(get(row), i32.add(i32.mul(i32.shr_u(kk, i32.const(1)), i32.const(PAIR_BYTES)), i32.shl(i32.and(kk, i32.const(1)), i32.const(1))));
+    const at = (kk: Code) =>
+      i32.add(get(row), i32.add(i32.mul(i32.shr_u(kk, i32.const(1)), i32.const(PAIR_BYTES)), i32.shl(i32.and(kk, i32.const(1)), i32.const(1))));
     // Eight columns k.. k+8 (k a multiple of eight): four pairs, PAIR_BYTES apart; Σ by a dot with ones.
     const eight = (load: (addr: Code) => Code): Code =>
       whileLoop(
@@ -100,7 +101,13 @@ function emitPrepareA(mod: ModuleBuilder): FunctionBuilder {
           set(sums, i32x4.splat(i32.const(0))),
           set(out, get(row)),
           ifElse(get(p.signed), [eight(v128.load8x8s)], [eight(v128.load8x8u)]),
-          set(sum, i32.add(i32.add(i32x4.extractLane(get(sums), 0), i32x4.extractLane(get(sums), 1)), i32.add(i32x4.extractLane(get(sums), 2), i32x4.extractLane(get(sums), 3)))),
+          set(
+            sum,
+            i32.add(
+              i32.add(i32x4.extractLane(get(sums), 0), i32x4.extractLane(get(sums), 1)),
+              i32.add(i32x4.extractLane(get(sums), 2), i32x4.extractLane(get(sums), 3)),
+            ),
+          ),
         ),
         whileLoop(
           i32.lt_s(get(k), get(p.K)),
@@ -226,7 +233,12 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
           i32.add(
             get(sum),
             i32.mul(
-              i32.load16s(i32.add(get(aRow), i32.add(i32.mul(i32.shr_u(get(k), i32.const(1)), i32.const(PAIR_BYTES)), i32.shl(i32.and(get(k), i32.const(1)), i32.const(1))))),
+              i32.load16s(
+                i32.add(
+                  get(aRow),
+                  i32.add(i32.mul(i32.shr_u(get(k), i32.const(1)), i32.const(PAIR_BYTES)), i32.shl(i32.and(get(k), i32.const(1)), i32.const(1))),
+                ),
+              ),
               loadByte(get(bp)),
             ),
           ),

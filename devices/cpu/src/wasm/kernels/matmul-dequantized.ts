@@ -70,26 +70,7 @@ function tileLane(m: Code, K: Code): Code {
 }
 
 function emitProduct(mod: ModuleBuilder, name: string, signed: boolean, fma: boolean): FunctionBuilder {
-  const params = i32Params(
-    "M",
-    "N",
-    "K",
-    "a",
-    "b",
-    "bRs",
-    "c",
-    "zp",
-    "zpStep",
-    "scale",
-    "scaleStep",
-    "mb",
-    "nb",
-    "gm",
-    "gn",
-    "chunk0",
-    "chunk1",
-    "scratch",
-  );
+  const params = i32Params("M", "N", "K", "a", "b", "bRs", "c", "zp", "zpStep", "scale", "scaleStep", "mb", "nb", "gm", "gn", "chunk0", "chunk1", "scratch");
   return defineFunction(mod, name, { params }, (p, fn) => {
     const [ch, mi, r0, r1, c0, c1, j, i, k, bp, ap, aRow] = locals(fn, "i32", 12);
     const acc = Array.from({ length: ROWS }, () => locals(fn, "v128", 2));

@@ -69,7 +69,10 @@ function extremumReducer(max: boolean): Reducer {
       const all = vop(vop(get(v[0]!), get(v[1]!)), vop(get(v[2]!), get(v[3]!)));
       return [
         set(v[0]!, all),
-        sop(get(s), sop(sop(f32x4.extractLane(get(v[0]!), 0), f32x4.extractLane(get(v[0]!), 1)), sop(f32x4.extractLane(get(v[0]!), 2), f32x4.extractLane(get(v[0]!), 3)))),
+        sop(
+          get(s),
+          sop(sop(f32x4.extractLane(get(v[0]!), 0), f32x4.extractLane(get(v[0]!), 1)), sop(f32x4.extractLane(get(v[0]!), 2), f32x4.extractLane(get(v[0]!), 3))),
+        ),
       ];
     },
   };

@@ -10,26 +10,7 @@ import { defineFunction, i32Params, locals } from "../define.ts";
 import { forRange, get, i32, ifElse, inc, minS, set, v128, whileLoop } from "../instructions.ts";
 
 export function emitStridedMove(mod: ModuleBuilder): void {
-  const params = i32Params(
-    "src",
-    "dst",
-    "n0",
-    "n1",
-    "n2",
-    "n3",
-    "s0",
-    "s1",
-    "s2",
-    "s3",
-    "d0",
-    "d1",
-    "d2",
-    "d3",
-    "per",
-    "chunk0",
-    "chunk1",
-    "scratch",
-  );
+  const params = i32Params("src", "dst", "n0", "n1", "n2", "n3", "s0", "s1", "s2", "s3", "d0", "d1", "d2", "d3", "per", "chunk0", "chunk1", "scratch");
   defineFunction(mod, "move4", { params }, (p, fn) => {
     const [i0, i1, i2, end0, from, to, fromRow, toRow, stop] = locals(fn, "i32", 9);
     // The innermost run from `from` to `to`: `stop` is where `to` ends.
