@@ -357,7 +357,13 @@ export class PlanBuilder {
     this.lastRead[xSlot] = this.steps.length;
     this.steps.push({ kind: "kernel", node: index, inputs: [xSlot], outputs: [copied], metas, kernel: reg.kernel, op: "copy", attrs: {} });
     this.lastRead[copied] = this.steps.length;
-    this.steps.push({ kind: "view", node: index, inputs: [copied], changes: [{ shape: plan.shape, strides: contiguousStrides(plan.shape), offset: 0 }], outputs: [outSlot] });
+    this.steps.push({
+      kind: "view",
+      node: index,
+      inputs: [copied],
+      changes: [{ shape: plan.shape, strides: contiguousStrides(plan.shape), offset: 0 }],
+      outputs: [outSlot],
+    });
     return true;
   }
 

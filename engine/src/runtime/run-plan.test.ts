@@ -359,12 +359,7 @@ test("a reshape of a transposed value is planned as a copy kernel and a view, no
   const g = graph({
     inputs: [info("x", [2, 3, 4])],
     outputs: [info("y", [3, 8]), info("z", [3, 8])],
-    nodes: [
-      node("neg", ["x"], "n"),
-      node("permute", ["n"], "t", { dims: [1, 0, 2] }),
-      node("reshape", ["t"], "y", { shape: [3, 8] }),
-      node("abs", ["y"], "z"),
-    ],
+    nodes: [node("neg", ["x"], "n"), node("permute", ["n"], "t", { dims: [1, 0, 2] }), node("reshape", ["t"], "y", { shape: [3, 8] }), node("abs", ["y"], "z")],
   });
   const session = await createSession(g, { device: "cpu", fuse: false });
   for (let i = 0; i < 4; i++) {

@@ -50,7 +50,12 @@ test("a permute read elsewhere too stays for that reader; a reshape read elsewhe
     inputs: [info("x", [2, 3])],
     outputs: [info("a", [3, 2]), info("t", [3, 2]), info("b", [6]), info("r", [6])],
     initializers: [init("s", [], [2])],
-    nodes: [node("permute", ["x"], "t", { dims: [1, 0] }), node("mul", ["t", "s"], "a"), node("reshape", ["t"], "r", { shape: [6] }), node("mul", ["r", "s"], "b")],
+    nodes: [
+      node("permute", ["x"], "t", { dims: [1, 0] }),
+      node("mul", ["t", "s"], "a"),
+      node("reshape", ["t"], "r", { shape: [6] }),
+      node("mul", ["r", "s"], "b"),
+    ],
   });
   const moved = scalarsBeforeViews(g);
   assert.deepEqual(summary(moved), ["permute(x)", "mul(x,s)", "permute(a\u0000before-view)", "reshape(t)", "mul(r,s)"]);
