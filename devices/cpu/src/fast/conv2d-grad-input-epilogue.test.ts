@@ -62,37 +62,9 @@ test("a training step's ReLU-masked residual gradient (add, compare with a scala
 test("the in-loop input-gradient epilogue declines the layers col2im or the depthwise kernel runs, writing nothing", () => {
   const device = devices[0]!;
   const relu = { ...programAttrs("relu"), baseInputs: 2 };
-  // Stride 2: col2im.
-  assert.equal(
-    runInLoop(
-      runConvGradInputEpilogue,
-      "conv2dGradInputEpilogue",
-      [tensor([1, 4, 3, 3], 1), tensor([4, 4, 3, 3], 2)],
-      { ...relu, strides: [2, 2], pads: [1, 1, 1, 1], inputShape: [1, 4, 6, 6] },
-      device,
-    ),
-    undefined,
-  );
-  // More output than input channels: col2im.
-  assert.equal(
-    runInLoop(
-      runConvGradInputEpilogue,
-      "conv2dGradInputEpilogue",
-      [tensor([1, 8, 5, 5], 1), tensor([8, 4, 3, 3], 2)],
-      { ...relu, pads: [1, 1, 1, 1], inputShape: [1, 4, 5, 5] },
-      device,
-    ),
-    undefined,
-  );
-  // Depthwise: the direct kernel.
-  assert.equal(
-    runInLoop(
-      runConvGradInputEpilogue,
-      "conv2dGradInputEpilogue",
-      [tensor([1, 3, 5, 5], 1), tensor([3, 1, 3, 3], 2)],
-      { ...relu, pads: [1, 1, 1, 1], groups: 3, inputShape: [1, 3, 5, 5] },
-      device,
-    ),
-    undefined,
-  );
+  const declines = (inputs: Parameters<typeof runInLoop>[2], attrs: Attrs, why: string) =>
+    assert.equal(runInLoop(runConvGradInputEpilogue, "conv2dGradInputEpilogue", inputs, { ...relu, ...attrs }, device), undefined, why);
+  declines([tensor([1, 4, 3, 3], 1), tensor([4, 4, 3, 3], 2)], { strides: [2, 2], pads: [1, 1, 1, 1], inputShape: [1, 4, 6, 6] }, "stride 2: col2im");
+  declines([tensor([1, 8, 5, 5], 1), tensor([8, 4, 3, 3], 2)], { pads: [1, 1, 1, 1], inputShape: [1, 4, 5, 5] }, "more output than input channels: col2im");
+  declines([tensor([1, 3, 5, 5], 1), tensor([3, 1, 3, 3], 2)], { pads: [1, 1, 1, 1], groups: 3, inputShape: [1, 3, 5, 5] }, "depthwise: the direct kernel");
 });
