@@ -39,19 +39,27 @@ function rowsKernel(name: string, call: Parameters<CpuKernel>[0], path: FastPath
   if (py === undefined) return false;
   const { plan } = launch;
   if (plan.total === 0) return true;
-  const run = ([pa, pb]: number[]) => {
-    const rt = path.runtime;
-    const table = rt.tableFor(plan.rows * 8);
-    rt.i32.set(launch.byteOffsets, table / 4);
-    const perChunk = chunking(path, plan.total, plan.rows);
-    const args = [pa!, pb!, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk];
-    rt.run(path.pool, name, args, Math.ceil(plan.rows / perChunk), 0);
-    return true;
-  };
+  if (launch.moves) return withCopies(path, call.inputs, launch.moves, ([pa, pb]) => runRows(name, launch, pa!, pb!, py, path)) === true;
   const pa = address(call.inputs[0]!);
   const pb = address(call.inputs[1]!);
   if (pa === undefined || pb === undefined) return false;
-  return launch.moves ? withCopies(path, call.inputs, launch.moves, run) === true : run([pa, pb]);
+  return runRows(name, launch, pa, pb, py, path);
+}
+
+/** Runs a binary row walk on operands at `pa`, `pb` into `py`. */
+function runRows(name: string, { plan, byteOffsets }: RowLaunch, pa: number, pb: number, py: number, path: FastPath): boolean {
+  const rt = path.runtime;
+  const table = rt.tableFor(plan.rows * 8);
+  rt.i32.set(byteOffsets, table / 4);
+  const perChunk = chunking(path, plan.total, plan.rows);
+  rt.run(
+    path.pool,
+    name,
+    [pa, pb, py, plan.total, plan.rowLen, plan.rows, plan.inner[0]!, plan.inner[1]!, table, perChunk],
+    Math.ceil(plan.rows / perChunk),
+    0,
+  );
+  return true;
 }
 
 /**
