@@ -67,8 +67,8 @@ const BLOCK_BYTES = 1024 * 4;
  * h2) for `vector2`), float64 totals, reset per channel and stored as sums[c] = (first, second).
  */
 function accumulators(fn: FunctionBuilder, p: Record<string, number>) {
-  const [v1, v2, f1, f2, h1, h2] = locals(fn, "v128", 6) as [number, number, number, number, number, number];
-  const [s1, s2] = locals(fn, "f64", 2) as [number, number];
+  const [v1, v2, f1, f2, h1, h2] = locals(fn, "v128", 6);
+  const [s1, s2] = locals(fn, "f64", 2);
   const zero = f64x2.splat(f64.const(0));
   const zero32 = f32x4.splat(f32.const(0));
   const total = (v: number, s: number): Code => f64.add(f64.add(f64x2.extractLane(get(v), 0), f64x2.extractLane(get(v), 1)), get(s));
@@ -132,8 +132,8 @@ function gradSumsBody(relu: boolean): Body {
   return (fn, p, o, lanes, o2) => {
     const { vec, sca } = lanes;
     const acc = accumulators(fn, p);
-    const [g, d] = locals(fn, "v128", 2) as [number, number];
-    const [gs, ds] = locals(fn, "f32", 2) as [number, number];
+    const [g, d] = locals(fn, "v128", 2);
+    const [gs, ds] = locals(fn, "f32", 2);
     const step = (at: number, first: number, second: number): Code => [
       set(d, f32x4.sub(v128.load(i32.add(get(p.x!), get(at))), get(vec.mean!))),
       set(g, maskedG(relu, v128.load(i32.add(get(p.g!), get(at))), get(d), lanes)),
@@ -185,7 +185,7 @@ const BODIES: Record<BatchNormLoop, Body> = {
   stats(fn, p, o, _lanes, o2) {
     const acc = accumulators(fn, p);
     const d = fn.local("v128");
-    const [ds] = locals(fn, "f64", 1) as [number];
+    const [ds] = locals(fn, "f64", 1);
     const kk = fn.local("v128");
     const ks = fn.local("f32");
     const step = (at: number, first: number, second: number): Code => [
@@ -224,7 +224,7 @@ export function batchNormModuleBytes(loop: BatchNormLoop, shared: boolean): Uint
   const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 65536, shared });
   defineFunction(mod, "run", { params: i32Params(...LOOP_POINTERS[loop], "N", "C", "S", "chunk0", "chunk1", "scratch") }, (params, fn) => {
     const p = { ...(params as Record<string, number>) };
-    const [c, n, o, o2, end, vend, lineBytes, blockEnd] = locals(fn, "i32", 8) as [number, number, number, number, number, number, number, number];
+    const [c, n, o, o2, end, vend, lineBytes, blockEnd] = locals(fn, "i32", 8);
     p.c = c;
     const lanes: Lanes = { vec: {}, sca: {} };
     for (const name of channelInputs(loop)) {

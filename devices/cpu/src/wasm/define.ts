@@ -24,9 +24,12 @@ export function defineFunction<N extends string>(
 }
 
 /** `count` fresh locals of one type. */
-export function locals(fn: FunctionBuilder, type: ValType, count: number): number[] {
-  return Array.from({ length: count }, () => fn.local(type));
+export function locals<N extends number>(fn: FunctionBuilder, type: ValType, count: N): Locals<N> {
+  return Array.from({ length: count }, () => fn.local(type)) as Locals<N>;
 }
+
+/** `count` local indices: a tuple of that length for a literal count (each one defined when destructured), else an array. */
+type Locals<N extends number, T extends number[] = []> = number extends N ? number[] : T["length"] extends N ? T : Locals<N, [...T, number]>;
 
 /** Parameters that are all i32 (pointers, sizes, strides), by name. */
 export function i32Params<N extends string>(...names: N[]): { readonly [K in N]: ValType } {

@@ -83,7 +83,7 @@ const HIGHS = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
  * past |x| = 6 (and NaN ones) read row 192 and then take ±1 (NaN stays NaN through h).
  */
 export function erfSteps(fn: FunctionBuilder, x: number, out: number): Code[] {
-  const [ax, t, h, h2, h4, r] = locals(fn, "v128", 6) as [number, number, number, number, number, number];
+  const [ax, t, h, h2, h4, r] = locals(fn, "v128", 6);
   const pairs = locals(fn, "v128", 12);
   const [rows, row0, row1] = [fn.local("v128"), fn.local("i32"), fn.local("i32")];
   return [

@@ -49,7 +49,7 @@ type Steps = (fn: FunctionBuilder, x: number, out: number) => Code[];
 
 /** Math.exp of each lane. */
 const expSteps: Steps = (fn, x, out) => {
-  const [kf, k, hi, lo, r, t, c, y, small, huge] = locals(fn, "v128", 10) as [number, number, number, number, number, number, number, number, number, number];
+  const [kf, k, hi, lo, r, t, c, y, small, huge] = locals(fn, "v128", 10);
   return [
     // k = trunc(x/ln2 ± 0.5) above ln2/2 (the half takes x's sign bit), else 0.
     reduceK(x, kf),
@@ -86,21 +86,7 @@ const expSteps: Steps = (fn, x, out) => {
  * returns applies.
  */
 const expm1Steps: Steps = (fn, x, out) => {
-  const [kf, k, hi, lo, r, c, hfx, hxs, r1, t, e, e2, y] = locals(fn, "v128", 13) as number[] as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [kf, k, hi, lo, r, c, hfx, hxs, r1, t, e, e2, y] = locals(fn, "v128", 13);
   const kIs = (v: number): Code => eq2(get(kf), splat(v));
   return [
     reduceK(x, kf),
@@ -144,7 +130,7 @@ const expm1Steps: Steps = (fn, x, out) => {
  * below, ±1 from 22 (and at ±Infinity), x itself below 2^-28.
  */
 const tanhSteps: Steps = (fn, x, out) => {
-  const [ax, ge1, arg, t, z] = locals(fn, "v128", 5) as [number, number, number, number, number];
+  const [ax, ge1, arg, t, z] = locals(fn, "v128", 5);
   return [
     set(ax, abs2(get(x))),
     set(ge1, ge2(get(ax), splat(1))),
@@ -200,7 +186,7 @@ export function emitExactMathSimd(
       })
     : undefined;
   const f32x4Fn = defineFunction(mod, `${prefix}${name}_f32x4`, sig, (p, fn) => {
-    const [low, high, outLow, outHigh] = locals(fn, "v128", 4) as [number, number, number, number];
+    const [low, high, outLow, outHigh] = locals(fn, "v128", 4);
     const first = steps(fn, low, outLow);
     const second = steps(fn, high, outHigh);
     return [

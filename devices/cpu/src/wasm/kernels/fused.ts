@@ -224,8 +224,8 @@ export function fusedModuleBytes(
     const param = (name: string) => (p as Record<string, number>)[name]!;
     const vec = locals(fn, "v128", types.length);
     // Scratch for the forms: vt, vt + 1 and vt + 2 (the float16 rounding uses the last two).
-    const [vt] = locals(fn, "v128", 3) as [number];
-    const [i, n, row, last, rowTable] = locals(fn, "i32", 5) as [number, number, number, number, number];
+    const [vt] = locals(fn, "v128", 3);
+    const [i, n, row, last, rowTable] = locals(fn, "i32", 5);
     const inPtr = locals(fn, "i32", N);
     const outPtr = locals(fn, "i32", outputs.length);
     /** Address of element i of a row of value k's dtype starting at `base`. */

@@ -130,7 +130,7 @@ export function narrowEpilogueModule(spec: GemmEpilogueSpec, options: EpilogueMo
     const base = locals(fn, "i32", E);
     const rs = locals(fn, "i32", E);
     const out = locals(fn, "i32", spec.outputs.length);
-    const [n, grp] = locals(fn, "i32", 2) as [number, number];
+    const [n, grp] = locals(fn, "i32", 2);
     return {
       chunk: ({ ep, img, g }) => [
         emit.consts,

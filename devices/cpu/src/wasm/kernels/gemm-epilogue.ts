@@ -63,8 +63,8 @@ export function programEmitter(fn: FunctionBuilder, spec: GemmEpilogueSpec, math
   const forms = programForms(steps, types, math);
   const vec = locals(fn, "v128", types.length);
   const sca = types.map((m) => fn.local(m.dtype === "bool" ? "i32" : "f32"));
-  const [vt] = locals(fn, "v128", 1) as [number];
-  const [st] = locals(fn, "f32", 1) as [number];
+  const [vt] = locals(fn, "v128", 1);
+  const [st] = locals(fn, "f32", 1);
   return {
     consts: steps.map((s, k) => constInit(s, vec[1 + E + k]!, sca[1 + E + k]!)),
     run: (vector, value, extra, output) => {
@@ -97,7 +97,7 @@ export function tileEpilogue(spec: GemmEpilogueSpec, math: Readonly<Record<strin
   const E = alongColumns.length;
   return (fn: FunctionBuilder, t) => {
     const emit = programEmitter(fn, spec, math);
-    const [ctx, off, i, j, r, jj] = locals(fn, "i32", 6) as [number, number, number, number, number, number];
+    const [ctx, off, i, j, r, jj] = locals(fn, "i32", 6);
     const ptr = locals(fn, "i32", E);
     const rs = locals(fn, "i32", E);
     const out = locals(fn, "i32", outputs.length);
