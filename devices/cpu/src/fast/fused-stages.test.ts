@@ -14,14 +14,15 @@ function assertSameBitsEverywhere(attrs: Attrs, inputs: HostInput[]): void {
 
 const f32 = (shape: number[], dtype: DType = "float32") => ({ shape, dtype });
 
-function stagesOf(attrs: Attrs, shapes: number[][], flat: boolean[]) {
-  const { steps, outputs } = parseFusedProgram(attrs, shapes.length);
+/** The program's stages over inputs given as float32 shapes or as host inputs (their dtypes). */
+function stagesOf(attrs: Attrs, inputs: (number[] | HostInput)[], flat: boolean[]) {
+  const { steps, outputs } = parseFusedProgram(attrs, inputs.length);
   return planStages(
     steps,
     outputs,
     fusedValueTypes(
       steps,
-      shapes.map((s) => f32(s)),
+      inputs.map((i) => (Array.isArray(i) ? f32(i) : f32([...i.shape], i.dtype))),
     ),
     flat,
   );
@@ -94,17 +95,7 @@ test("a MatMulInteger product's GELU (int32 cast, rescale and erf) runs whole in
     [13],
   );
   const inputs = [input(1, [41, 1152], "int32"), input(2, [], "float32", 1e-4), input(3, [1152])];
-  const { steps, outputs } = parseFusedProgram(attrs, 3);
-  const stages = planStages(
-    steps,
-    outputs,
-    fusedValueTypes(
-      steps,
-      inputs.map((i) => f32([...i.shape], i.dtype)),
-    ),
-    [true, true, true],
-  );
-  assert.equal(stages, undefined, "erf runs in the WASM loop (wasm/math-exact-erf.ts), so nothing is staged");
+  assert.equal(stagesOf(attrs, inputs, [true, true, true]), undefined, "erf runs in the WASM loop (wasm/math-exact-erf.ts), so nothing is staged");
   assertSameBitsEverywhere(attrs, inputs);
 });
 
@@ -112,19 +103,8 @@ test("a MatMulInteger product's GELU (int32 cast, rescale and erf) runs whole in
 const bnSigmoid = bnEndingIn("sigmoid");
 
 test("a float16 program with a sigmoid runs in stages equal to the unfused ops", () => {
-  const { steps, outputs } = parseFusedProgram(bnSigmoid, 3);
   const inputs = [input(4, [64, 301], "float16"), input(5, [301], "float16"), input(6, [301], "float16")];
-  assert.ok(
-    planStages(
-      steps,
-      outputs,
-      fusedValueTypes(
-        steps,
-        inputs.map((i) => f32([...i.shape], i.dtype)),
-      ),
-      [true, true, true],
-    ),
-  );
+  assert.ok(stagesOf(bnSigmoid, inputs, [true, true, true]));
   assertSameBitsEverywhere(bnSigmoid, inputs);
 });
 
