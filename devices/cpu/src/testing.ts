@@ -1,5 +1,6 @@
 import { contiguousStrides, dtypeBytes, getOp, KernelRegistry, UnsupportedOpError, type Attrs, type DType, type HostArray, type Shape } from "@polychip/hal";
 import { CpuDevice } from "./device.ts";
+import type { CpuKernel } from "./kernels/registration.ts";
 import { cpuKernels } from "./registrations.ts";
 import { download, uploadView } from "./upload.ts";
 import type { CpuView } from "./views.ts";
@@ -24,6 +25,8 @@ export interface RunOptions {
    * given like an input. The result's `values` are then the destination buffer's whole contents.
    */
   readonly into?: HostInput;
+  /** Launched instead of the registered kernel (a fast kernel alone, its reference one that throws). */
+  readonly kernel?: CpuKernel;
 }
 
 let sharedRegistry: KernelRegistry | undefined;
@@ -44,13 +47,13 @@ export function runOp(op: string, inputs: readonly HostInput[], attrs: Attrs = {
   const device = options.device ?? new CpuDevice();
   const views = inputs.map((i) => uploadView(device, i));
   const metas = getOp(op).infer(views, attrs);
-  const reg = registry().find("cpu", op, views[0]?.dtype ?? metas[0]!.dtype);
-  if (!reg) throw new UnsupportedOpError(`cpu has no kernel for ${op}`);
+  const kernel = options.kernel ?? registry().find("cpu", op, views[0]?.dtype ?? metas[0]!.dtype)?.kernel;
+  if (!kernel) throw new UnsupportedOpError(`cpu has no kernel for ${op}`);
   // Every buffer made here is freed before returning (a kernel that throws leaves them to dispose).
   const release = (vs: readonly CpuView[]) => vs.forEach((v) => device.free(v.buffer));
   if (options.into) {
     const dst = uploadView(device, options.into);
-    device.launch(reg.kernel, { op, inputs: views, outputs: [dst], attrs });
+    device.launch(kernel, { op, inputs: views, outputs: [dst], attrs });
     const values = download(device, dst.buffer, dst.dtype, options.into.values.length);
     release([...views, dst]);
     return [{ shape: [...dst.shape], dtype: dst.dtype, values }];
@@ -59,7 +62,7 @@ export function runOp(op: string, inputs: readonly HostInput[], attrs: Attrs = {
     const size = m.shape.reduce((a, b) => a * b, 1);
     return { buffer: device.alloc(size * dtypeBytes(m.dtype)), dtype: m.dtype, shape: m.shape, strides: contiguousStrides(m.shape), offset: 0 };
   });
-  device.launch(reg.kernel, { op, inputs: views, outputs, attrs });
+  device.launch(kernel, { op, inputs: views, outputs, attrs });
   const results = outputs.map((o) => ({
     shape: [...o.shape],
     dtype: o.dtype,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contiguousStrides, getOp, sizeOf, type DType } from "@polychip/hal";
+import { sizeOf, type DType } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
-import { download, runOp, uploadView, type HostInput } from "../testing.ts";
+import { runOp, type HostInput } from "../testing.ts";
 import { fastIntegerMatmul } from "./integer-matmul.ts";
 
 const RANGE: Record<string, [number, number]> = { int8: [-128, 127], uint8: [0, 255] };
@@ -66,21 +66,10 @@ const inputsOf = (p: Problem): HostInput[] => [
 
 /** The WASM kernel alone: a reference that throws proves it did not decline. */
 function runWasm(p: Problem, threads: number, inputs = inputsOf(p)): Int32Array {
-  const device = new CpuDevice({ threads });
   const kernel = fastIntegerMatmul(() => {
     throw new Error("the WASM kernel declined");
   }).kernel;
-  const views = inputs.map((i) => uploadView(device, i));
-  const [meta] = getOp("integerMatmul").infer(views, {});
-  const out = {
-    buffer: device.alloc(sizeOf(meta!.shape) * 4),
-    dtype: "int32" as const,
-    shape: meta!.shape,
-    strides: contiguousStrides(meta!.shape),
-    offset: 0,
-  };
-  device.launch(kernel, { op: "integerMatmul", inputs: views, outputs: [out], attrs: {} });
-  return download(device, out.buffer, "int32", sizeOf(meta!.shape)) as Int32Array;
+  return runOp("integerMatmul", inputs, {}, { device: new CpuDevice({ threads }), kernel })[0]!.values as Int32Array;
 }
 
 for (const [da, db] of [

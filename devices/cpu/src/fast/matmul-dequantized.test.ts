@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { contiguousStrides, getOp, sizeOf, type DType } from "@polychip/hal";
+import { sizeOf, type DType } from "@polychip/hal";
 import { CpuDevice } from "../device.ts";
-import { download, runOp, uploadView, type HostInput } from "../testing.ts";
+import { runOp, type HostInput } from "../testing.ts";
 import { fastMatmulDequantized } from "./matmul-dequantized.ts";
 
 const RANGE: Record<string, [number, number]> = { int8: [-128, 127], uint8: [0, 255] };
@@ -71,21 +71,10 @@ function assertClose(got: ArrayLike<number>, p: Problem, what: string): void {
 
 /** The WASM kernel alone: a reference that throws proves it did not decline. */
 function runWasm(p: Problem, threads: number): Float32Array {
-  const device = new CpuDevice({ threads });
   const kernel = fastMatmulDequantized(() => {
     throw new Error("the WASM kernel declined");
   }).kernel;
-  const views = inputsOf(p).map((i) => uploadView(device, i));
-  const [meta] = getOp("matmulDequantized").infer(views, {});
-  const out = {
-    buffer: device.alloc(sizeOf(meta!.shape) * 4),
-    dtype: "float32" as const,
-    shape: meta!.shape,
-    strides: contiguousStrides(meta!.shape),
-    offset: 0,
-  };
-  device.launch(kernel, { op: "matmulDequantized", inputs: views, outputs: [out], attrs: {} });
-  return download(device, out.buffer, "float32", sizeOf(meta!.shape)) as Float32Array;
+  return runOp("matmulDequantized", inputsOf(p), {}, { device: new CpuDevice({ threads }), kernel })[0]!.values as Float32Array;
 }
 
 for (const dw of ["uint8", "int8"] as const) {
