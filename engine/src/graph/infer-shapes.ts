@@ -80,6 +80,15 @@ function inferHal(op: string, inputs: (KnownValue | undefined)[], node: Graph["n
   return metas.map((m) => ({ dtype: m.dtype, shape: [...m.shape], values: evaluateOnHost(op, args as KnownValue[], node.attrs, m) }));
 }
 
+/** inferShapes, or undefined when the graph's shapes cannot be inferred before running (a pass then leaves it as it is). */
+export function inferredShapes(graph: Graph): Map<string, ValueInfo> | undefined {
+  try {
+    return inferShapes(graph);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Shape and dtype of every value of the graph (inputs, initializers, node outputs). Symbolic input
  * dims carry through: a dim that follows "batch" is reported as "batch", one that is a multiple

@@ -1,5 +1,5 @@
 import type { AttrValue } from "@polychip/hal";
-import { inferShapes } from "../infer-shapes.ts";
+import { inferredShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode, ValueInfo } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 
@@ -23,12 +23,8 @@ const dimsOf = (info: ValueInfo | undefined) => (info ? `${info.dtype}[${info.sh
  * inferred before running is returned unchanged.
  */
 export function algebraicSimplify(graph: Graph): Graph {
-  let shapes: Map<string, ValueInfo>;
-  try {
-    shapes = inferShapes(graph);
-  } catch {
-    return graph;
-  }
+  const shapes = inferredShapes(graph);
+  if (!shapes) return graph;
   const scalar = scalarConstants(graph);
   const producer = new Map<string, GraphNode>();
   for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n);

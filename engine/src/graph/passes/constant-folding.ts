@@ -1,5 +1,5 @@
 import { sizeOf } from "@polychip/hal";
-import { inferShapes } from "../infer-shapes.ts";
+import { inferredShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode, Initializer, ValueInfo } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
 
@@ -28,12 +28,7 @@ const isConcrete = (v: ValueInfo | undefined): v is ValueInfo & { shape: number[
  */
 export async function constantFolding(graph: Graph, options: ConstantFoldingOptions): Promise<Graph> {
   const limit = options.maxElements ?? 1 << 20;
-  let shapes: Map<string, ValueInfo>;
-  try {
-    shapes = inferShapes(graph);
-  } catch {
-    shapes = new Map();
-  }
+  const shapes = inferredShapes(graph) ?? new Map<string, ValueInfo>();
   const constant = new Set(graph.initializers.map((i) => i.name));
   const sizeOfValue = (name: string) => {
     const info = shapes.get(name);

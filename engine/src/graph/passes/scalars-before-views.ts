@@ -1,5 +1,5 @@
 import { FUSIBLE_OPS } from "@polychip/hal";
-import { inferShapes } from "../infer-shapes.ts";
+import { inferredShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode, ValueInfo } from "../ir.ts";
 
 /** Binary elementwise ops moved, with either operand the one-element one (order kept: sub and div are not symmetric). */
@@ -30,12 +30,8 @@ const MAX_ROUNDS_PER_NODE = 4;
  * passed. A graph whose shapes cannot be inferred is returned as is.
  */
 export function scalarsBeforeViews(graph: Graph): Graph {
-  let shapes: Map<string, ValueInfo>;
-  try {
-    shapes = inferShapes(graph);
-  } catch {
-    return graph;
-  }
+  const shapes = inferredShapes(graph);
+  if (!shapes) return graph;
   let g = graph;
   const limit = MAX_ROUNDS_PER_NODE * graph.nodes.length;
   for (let round = 0; round < limit; round++) {
