@@ -117,14 +117,25 @@ test("dragging across the timeline selects a range and summarises where its time
   const box = (await timeline.boundingBox())!;
   const plot = box.width - 118;
   const y = box.y + box.height - 20;
-  await page.mouse.move(box.x + 118 + plot * 0.25, y);
+  // Half the view, centred on a forward of the model: where the steps fall in time depends on the
+  // machine's load, so a fixed 25–75% drag could miss every forward.
+  const length = (v1 - v0) / 2;
+  const trace = JSON.parse(await page.evaluate(() => (window as any).polychipStudio.traceJson()));
+  const forwards = (trace.traceEvents as TraceEvent[]).filter((e) => e.ph === "X" && e.cat === "module" && e.name === "Sequential");
+  assert.equal(forwards.length, 4, "one Sequential forward per step");
+  const forward = forwards[1]!;
+  const centre = (forward.ts + forward.dur / 2) / 1000;
+  // Clear of the plot's edges, where a drag stops short.
+  const margin = (v1 - v0) / 20;
+  const start = Math.min(Math.max(centre - length / 2, v0 + margin), v1 - margin - length);
+  const xAt = (t: number) => box.x + 118 + ((t - v0) / (v1 - v0)) * plot;
+  await page.mouse.move(xAt(start), y);
   await page.mouse.down();
-  await page.mouse.move(box.x + 118 + plot * 0.5, y, { steps: 4 });
-  await page.mouse.move(box.x + 118 + plot * 0.75, y, { steps: 4 });
+  await page.mouse.move(xAt(start + length / 2), y, { steps: 4 });
+  await page.mouse.move(xAt(start + length), y, { steps: 4 });
   await page.mouse.up();
   const summary = page.locator('[data-testid="range-summary"]');
   await summary.waitFor();
-  const length = (v1 - v0) / 2;
   const rows = await summary.locator("tbody tr").evaluateAll((trs) =>
     trs.map((tr) => ({
       kind: tr.getAttribute("data-kind"),
