@@ -17,20 +17,22 @@ import { ort } from "./testing/onnxruntime.ts";
  * input sizes where the model's dims are dynamic) and compared with onnxruntime-node at
  * rtol 1e-3 / atol 1e-4 (or, for dynamically quantized models, by the cosine bound models.json
  * sets), on cpu, webgpu and npu-sim (whose ops without a kernel fall back to the
- * cpu; the test names them). On webgpu, a software adapter in CI, models with webgpu inputs
- * (real-models/webgpu-inputs.ts) run those smaller ones. POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
+ * cpu; the test names them). On a software webgpu adapter (SwiftShader in CI), models with webgpu
+ * inputs (real-models/webgpu-inputs.ts) run those smaller ones and models.json's webgpuSkip applies;
+ * a hardware adapter runs every model on the cpu's inputs. POLYCHIP_SKIP_REAL_MODELS=1 skips them (say why when you set it).
  */
 const RTOL = 1e-3;
 const ATOL = 1e-4;
 
 const skipAll = process.env.POLYCHIP_SKIP_REAL_MODELS === "1" ? "POLYCHIP_SKIP_REAL_MODELS=1" : !ort ? "onnxruntime-node is not installed" : false;
 
-const webgpu =
+/** Why webgpu is skipped, or undefined; and whether its adapter runs on the CPU (SwiftShader in CI). */
+const { skip: webgpu, software: softwareWebgpu } =
   process.env.POLYCHIP_REAL_MODELS_WEBGPU === "0"
-    ? "POLYCHIP_REAL_MODELS_WEBGPU=0"
+    ? { skip: "POLYCHIP_REAL_MODELS_WEBGPU=0", software: false }
     : await useDevice("webgpu").then(
-        () => undefined,
-        (err: Error) => `no WebGPU adapter here: ${err.message}`,
+        (gpu) => ({ skip: undefined, software: (gpu as { softwareAdapter?: boolean }).softwareAdapter !== false }),
+        (err: Error) => ({ skip: `no WebGPU adapter here: ${err.message}`, software: false }),
       );
 after(() => removeDevice("webgpu"));
 
@@ -44,7 +46,7 @@ for (const model of REAL_MODELS) {
     const onDevice =
       skip ||
       (device === "webgpu"
-        ? (webgpu ?? (model.webgpuSkip ? `${model.webgpuSkip} (models.json: webgpuSkip)` : false))
+        ? (webgpu ?? (model.webgpuSkip && softwareWebgpu ? `${model.webgpuSkip} (models.json: webgpuSkip, measured on a software adapter)` : false))
         : device === "npu-sim"
           ? (npuSim ?? (model.npuSim === false ? "too slow for npu-sim's plain-JS kernels in CI (models.json: npuSim)" : false))
           : false);
@@ -63,7 +65,7 @@ for (const model of REAL_MODELS) {
 async function checkModel(model: RealModel, device: string): Promise<void> {
   const path = await fetchModel(model);
   const bytes = new Uint8Array(readFileSync(path));
-  const cases = (device === "webgpu" ? REAL_MODEL_WEBGPU_INPUTS[model.name] : undefined) ?? REAL_MODEL_INPUTS[model.name];
+  const cases = (device === "webgpu" && softwareWebgpu ? REAL_MODEL_WEBGPU_INPUTS[model.name] : undefined) ?? REAL_MODEL_INPUTS[model.name];
   assert.ok(cases, `no inputs defined for ${model.name}`);
   const session = await OnnxSession.create(bytes, { device });
   const reference = await ort!.InferenceSession.create(bytes);

@@ -28,7 +28,7 @@ export interface RealModel {
   readonly bench?: boolean;
   /**
    * Why the model does not run on webgpu in CI, where WebGPU is SwiftShader on the CPU, with the
-   * time measured there (absent: it runs, on its webgpu inputs in webgpu-inputs.ts where it has them).
+   * time measured there, on a software adapter (absent: it runs, there on its webgpu inputs in webgpu-inputs.ts where it has them).
    */
   readonly webgpuSkip?: string;
   /**
