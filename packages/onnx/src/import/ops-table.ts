@@ -15,6 +15,13 @@ export const OPS_MD_FILE = new URL("../../OPS.md", import.meta.url);
 /** Versions of an op the importer reads (Scan-8's batched form is the one version refused outright). */
 const REFUSED_VERSIONS: Readonly<Record<string, readonly number[]>> = { Scan: [8] };
 
+/** What each other domain's section of OPS.md says about whose semantics it follows. */
+const DOMAIN_NOTES: Readonly<Record<string, string>> = {
+  "com.microsoft": "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
+  "ai.onnx.ml":
+    "ONNX's classical-ML operators (Operators-ml.md) that scikit-learn exports write, lowered onto HAL ops so every device runs them; where onnxruntime departs from the text, the limits say which Polychip follows; tested against onnxruntime-node.",
+};
+
 /**
  * OPS.md: every ai.onnx operator up to opset 25 with its status in the importer's registration
  * table, the op versions it reads and its known limits. A test regenerates it and compares.
@@ -63,7 +70,7 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
       "",
       `## ${domain}`,
       "",
-      "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
+      DOMAIN_NOTES[domain] ?? "Tested against onnxruntime-node.",
       "",
       "| op | known limits |",
       "|---|---|",

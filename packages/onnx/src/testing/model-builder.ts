@@ -17,7 +17,10 @@ export interface NodeSpec {
   op: string;
   inputs: string[];
   outputs: string[];
-  attrs?: Record<string, number | string | number[] | { floats: number[] } | { float: number } | { tensor: TensorProto } | { graph: GraphSpec }>;
+  attrs?: Record<
+    string,
+    number | string | number[] | { floats: number[] } | { float: number } | { strings: string[] } | { tensor: TensorProto } | { graph: GraphSpec }
+  >;
   domain?: string;
   name?: string;
 }
@@ -57,6 +60,7 @@ function attr(name: string, v: NonNullable<NodeSpec["attrs"]>[string]): Attribut
   if (Array.isArray(v)) return { name, type: AttributeType.INTS, ints: v };
   if ("floats" in v) return { name, type: AttributeType.FLOATS, floats: v.floats };
   if ("float" in v) return { name, type: AttributeType.FLOAT, f: v.float };
+  if ("strings" in v) return { name, type: AttributeType.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) };
   if ("graph" in v) return { name, type: AttributeType.GRAPH, g: graphProto(name, v.graph) };
   return { name, type: AttributeType.TENSOR, t: v.tensor };
 }

@@ -42,6 +42,8 @@ import { UNIQUE_IMPORTERS } from "./unique.ts";
 import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
 import { LOSS_IMPORTERS } from "./losses.ts";
 import { SAMPLING_IMPORTERS } from "./sampling.ts";
+import { ML_LINEAR_IMPORTERS } from "./ml-linear.ts";
+import { ML_TREE_IMPORTERS } from "./ml-trees.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -95,6 +97,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
 /** Operators of other domains Polychip imports, by domain then op_type. */
 export const DOMAIN_IMPORTERS: Readonly<Record<string, Readonly<Record<string, OpImporter>>>> = {
   "com.microsoft": CONTRIB_IMPORTERS,
+  "ai.onnx.ml": { ...ML_LINEAR_IMPORTERS, ...ML_TREE_IMPORTERS },
 };
 
 export function supportedOnnxOps(): string[] {
