@@ -42,6 +42,7 @@ import { UNIQUE_IMPORTERS } from "./unique.ts";
 import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
 import { LOSS_IMPORTERS } from "./losses.ts";
 import { SAMPLING_IMPORTERS } from "./sampling.ts";
+import { DEFORM_CONV_IMPORTERS } from "./deform-conv.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -90,6 +91,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...TENSOR_SCATTER_IMPORTERS,
   ...LOSS_IMPORTERS,
   ...SAMPLING_IMPORTERS,
+  ...DEFORM_CONV_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

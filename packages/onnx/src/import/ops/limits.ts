@@ -45,6 +45,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   HammingWindow: "size known at import (or per run via OnnxSession)",
   BlackmanWindow: "size known at import (or per run via OnnxSession)",
   MelWeightMatrix: "all inputs known at import (or per run via OnnxSession)",
+  DeformConv: "2-D; static shapes; computed in float32",
   GridSample:
     "static shapes; cubic over at most 3 spatial dims; cubic with border padding clamps each tap (PyTorch, onnxruntime), not the position first (ONNX reference); computed in float32",
   NonMaxSuppression:
