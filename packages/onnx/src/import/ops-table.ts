@@ -19,6 +19,13 @@ const REFUSED_VERSIONS: Readonly<Record<string, readonly number[]>> = { Scan: [8
  * OPS.md: every ai.onnx operator up to opset 25 with its status in the importer's registration
  * table, the op versions it reads and its known limits. A test regenerates it and compares.
  */
+/** What each other domain's lowerings follow and how they are tested, for OPS.md. */
+const DOMAIN_NOTES: Readonly<Record<string, string>> = {
+  "com.microsoft": "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
+  "ai.onnx.preview.training":
+    "Optimiser steps (domain opset 1) as ONNX's operator docs write them, in elementwise ops; R and T are read per run. Tested by ONNX's node tests and a training loop against that pseudo code.",
+};
+
 export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FILE, "utf8")) as OnnxOps): string {
   const rows: string[] = [];
   let supported = 0;
@@ -63,7 +70,7 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
       "",
       `## ${domain}`,
       "",
-      "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
+      DOMAIN_NOTES[domain] ?? "",
       "",
       "| op | known limits |",
       "|---|---|",

@@ -43,6 +43,7 @@ import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
 import { LOSS_IMPORTERS } from "./losses.ts";
 import { SAMPLING_IMPORTERS } from "./sampling.ts";
 import { DEFORM_CONV_IMPORTERS } from "./deform-conv.ts";
+import { TRAINING_OPTIMIZER_IMPORTERS } from "./training-optimizers.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -97,6 +98,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
 /** Operators of other domains Polychip imports, by domain then op_type. */
 export const DOMAIN_IMPORTERS: Readonly<Record<string, Readonly<Record<string, OpImporter>>>> = {
   "com.microsoft": CONTRIB_IMPORTERS,
+  "ai.onnx.preview.training": TRAINING_OPTIMIZER_IMPORTERS,
 };
 
 export function supportedOnnxOps(): string[] {
