@@ -23,7 +23,7 @@ const REFUSED_VERSIONS: Readonly<Record<string, readonly number[]>> = { Scan: [8
 const DOMAIN_NOTES: Readonly<Record<string, string>> = {
   "com.microsoft": "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
   "ai.onnx.preview.training":
-    "Optimiser steps (domain opset 1) as ONNX's operator docs write them, in elementwise ops; R and T are read per run. Tested by ONNX's node tests and a training loop against that pseudo code.",
+    "Optimiser steps (domain opset 1) as ONNX's operator docs write them, in elementwise ops; R and T are read per run. Tested by ONNX's node tests, a training loop against that pseudo code, and PyTorch's optimisers where the definitions meet.",
 };
 
 export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FILE, "utf8")) as OnnxOps): string {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import "@polychip/devices";
 import { FormatError } from "@polychip/hal";
@@ -14,7 +15,8 @@ import { buildModel } from "../testing/model-builder.ts";
  */
 const DEVICES = ["cpu", "npu-sim"] as const;
 const DOMAIN = "ai.onnx.preview.training";
-type Attrs = Record<string, number | string>;
+/** Attribute values by name (an absent one undefined: the fixture's cases share one type). */
+type Attrs = Readonly<Record<string, number | string | undefined>>;
 
 interface Optimizer {
   readonly op: string;
@@ -64,6 +66,14 @@ const momentum = (a: { alpha: number; beta: number; norm_coefficient: number; mo
   },
 });
 
+/** The attributes as ONNX types them: every number a float (0 too, which would otherwise be an int). */
+const floatAttrs = (attrs: Attrs) =>
+  Object.fromEntries(
+    Object.entries(attrs)
+      .filter((e): e is [string, number | string] => e[1] !== undefined)
+      .map(([k, v]) => [k, typeof v === "number" ? { float: v } : v]),
+  );
+
 /**
  * A model of one optimiser node over tensors of these shapes: inputs R, T, X_i, G_i, state_k_i;
  * outputs X_i_new, state_k_i_new. `dropped` leaves that many inputs off the node's end (a malformed node).
@@ -81,7 +91,7 @@ function optimizerModel(o: Optimizer, shapes: number[][], dropped = 0) {
       ...groups.flatMap((g) => g.map((name, i) => ({ name, type: "float32" as const, shape: shapes[i]! }))),
     ],
     outputs: outputs.flat().map((name) => ({ name, type: "float32" })),
-    nodes: [{ op: o.op, domain: DOMAIN, inputs: ["R", "T", ...groups.flat()].slice(0, 2 + groups.flat().length - dropped), outputs: outputs.flat(), attrs: o.attrs }],
+    nodes: [{ op: o.op, domain: DOMAIN, inputs: ["R", "T", ...groups.flat()].slice(0, 2 + groups.flat().length - dropped), outputs: outputs.flat(), attrs: floatAttrs(o.attrs) }],
   });
   return { model, groups, outputs };
 }
@@ -153,3 +163,64 @@ test("Momentum with a mode other than standard or nesterov is refused, naming it
   const { model } = optimizerModel({ ...o, attrs: { ...o.attrs, mode: "heavy-ball" } }, [[2]]);
   assert.throws(() => importOnnx(model), (e: Error) => e instanceof FormatError && /mode must be 'standard' or 'nesterov', got 'heavy-ball'/.test(e.message));
 });
+
+/**
+ * PyTorch's Adagrad, Adam (eps 0: PyTorch adds it after the bias correction, ONNX before) and SGD
+ * with momentum, dampening and Nesterov, stepping two tensors four times
+ * (fixtures/training-optimizers-pytorch.json, from scripts/generate-training-optimizer-fixtures.py):
+ * the same steps through ONNX's ops give the same tensors and states.
+ */
+interface PyTorchSteps {
+  readonly shapes: number[][];
+  readonly lr: number;
+  /** Per tensor, its values flattened. */
+  readonly initial: number[][];
+  /** Per step, per tensor. */
+  readonly gradients: number[][][];
+  readonly cases: {
+    readonly name: string;
+    readonly op: string;
+    readonly attrs: Attrs;
+    /** ONNX's T at PyTorch's first step. */
+    readonly first_t: number;
+    /** After each step: per tensor its values, and per state per tensor the state's. */
+    readonly steps: { readonly params: number[][]; readonly states: number[][][] }[];
+  }[];
+}
+const pytorch = JSON.parse(readFileSync(new URL("../../fixtures/training-optimizers-pytorch.json", import.meta.url), "utf8")) as PyTorchSteps;
+
+for (const device of DEVICES) {
+  for (const c of pytorch.cases) {
+    test(`${c.op} steps like PyTorch's ${c.name} on ${device}`, async () => {
+      const states = c.steps[0]!.states.length;
+      const o: Optimizer = { op: c.op, attrs: c.attrs, states, reference: () => [] };
+      const { model, groups, outputs } = optimizerModel(o, pytorch.shapes);
+      let params = pytorch.initial;
+      let state = Array.from({ length: states }, () => params.map((p) => p.map(() => 0)));
+      const session = await OnnxSession.create(model, { device });
+      try {
+        for (const [s, want] of c.steps.entries()) {
+          const values = [params, pytorch.gradients[s]!, ...state];
+          const feeds: Record<string, { data: number[]; shape: number[]; dtype?: "int32" }> = {
+            R: { data: [pytorch.lr], shape: [] },
+            T: { data: [c.first_t + s], shape: [], dtype: "int32" },
+          };
+          groups.forEach((names, k) => names.forEach((name, i) => (feeds[name] = { data: values[k]![i]!, shape: pytorch.shapes[i]! })));
+          const got = await session.run(feeds);
+          const read = (names: string[]) => names.map((name) => Array.from(got[name]!.data));
+          [params, ...state] = outputs.map(read);
+          [want.params, ...want.states].forEach((expected, k) =>
+            expected.forEach((tensor, i) =>
+              tensor.forEach((v, j) => {
+                const mine = [params, ...state][k]![i]![j]!;
+                assert.ok(Math.abs(mine - v) <= 1e-5 * (1 + Math.abs(v)), `step ${s + 1}, result ${k} of tensor ${i}[${j}]: ${mine}, PyTorch ${v}`);
+              }),
+            ),
+          );
+        }
+      } finally {
+        session.dispose();
+      }
+    });
+  }
+}
