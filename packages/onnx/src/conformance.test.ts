@@ -138,3 +138,26 @@ test("the per-op summary counts pass, fail and skip by ONNX op type", async () =
     lines.join("\n"),
   );
 });
+
+test("a test whose import needs a value computed from its inputs runs through OnnxSession, per data set", async () => {
+  // y = Range(0, sum(x), 1): the plain import cannot know the limit; each data set has its own.
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [2] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [
+      { op: "ReduceSum", inputs: ["x"], outputs: ["limit"], attrs: { keepdims: 0 } },
+      { op: "Range", inputs: ["zero", "limit", "one"], outputs: ["y"] },
+    ],
+    initializers: [initializer("zero", [0], []), initializer("one", [1], [])],
+  });
+  const dir = writeTest("computed/test_range_of_sum", model, [initializer("x", [1, 2], [2])], [initializer("y", [0, 1, 2], [3])]);
+  const second = join(dir, "test_data_set_1");
+  mkdirSync(second);
+  writeFileSync(join(second, "input_0.pb"), encodeTensorProto(initializer("x", [4, 1.5], [2])));
+  writeFileSync(join(second, "output_0.pb"), encodeTensorProto(initializer("y", [0, 1, 2, 3, 4, 5], [6])));
+  const [result] = (await runConformance([dir], { device: "cpu" })).results;
+  assert.equal(result!.status, "pass", result!.reason);
+  assert.deepEqual(result!.runTimeValues, ["limit"]);
+  assert.equal(result!.frozenInputs, undefined);
+});

@@ -1,10 +1,12 @@
 import { basename } from "node:path";
-import { PolychipError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { PolychipError, UnsupportedOpError } from "@polychip/hal";
 import { createSession, type HostOutput } from "@polychip/engine/runtime";
 import { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
 import { dataSets, readBytes, tensorFiles, findTests, type TestCase } from "./conformance/discover.ts";
 import { failingNode, importModelProto } from "./import/importer.ts";
 import { decodeModel, decodeTensorProto } from "./proto/codec.ts";
+import type { TensorProto } from "./proto/types.ts";
+import { OnnxSession } from "./session.ts";
 import { tensorFromProto, tensorValues, type HostTensor } from "./tensor.ts";
 
 export { findTests, type TestCase } from "./conformance/discover.ts";
@@ -25,6 +27,11 @@ export interface TestResult {
   readonly reason?: string;
   /** Graph inputs whose test values were frozen into the graph because a lowering needed them statically. */
   readonly frozenInputs?: readonly string[];
+  /**
+   * Values an import needed that the test computes from its inputs, so OnnxSession computed them
+   * per run (the plain import stopped at one); graph inputs among them were read from the feeds.
+   */
+  readonly runTimeValues?: readonly string[];
   /** The distinct ONNX op types of the model's graph (for the per-op summary). */
   readonly ops?: readonly string[];
   readonly ms: number;
@@ -63,7 +70,21 @@ export function summarize(results: TestResult[]): ConformanceSummary {
 /** Each data set runs this often in one session: the first run goes node by node, later ones run the session's plan. */
 const RUNS_PER_SET = 2;
 
-/** One test: import the model (per data set), run it twice, compare every output of both runs. */
+/** One data set's feeds (by the model's input names) and expected outputs. */
+interface DataSet {
+  readonly name: string;
+  readonly feeds: Map<string, HostTensor>;
+  readonly expected: TensorProto[];
+}
+
+/**
+ * One test: import the model (per data set), run it twice, compare every output of both runs.
+ *
+ * A model whose import needs a value only a run computes (a function expansion's Range limit or
+ * Pad pads computed from an input, a Squeeze of dims that are sizes once the shapes are bound)
+ * runs through OnnxSession instead, as a user would run it: the session computes such values per
+ * run and keeps a plan per signature and value. The result then names those values.
+ */
 export async function runTest(test: TestCase, options: ConformanceOptions = {}): Promise<TestResult> {
   const started = performance.now();
   const tol: Tolerance = { rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol, atol: options.atol ?? DEFAULT_TOLERANCE.atol };
@@ -77,71 +98,103 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
   });
   let maxAbsError = 0;
   const frozen = new Set<string>();
+  const perRun = new Set<string>();
+  let session: OnnxSession | undefined;
   try {
-    const model = decodeModel(await readBytes(`${test.dir}/model.onnx`));
+    const bytes = await readBytes(`${test.dir}/model.onnx`);
+    const model = decodeModel(bytes);
     ops = [...new Set((model.graph?.node ?? []).map((n) => n.opType ?? ""))].sort();
     const sets = await dataSets(test.dir);
     if (sets.length === 0) return done({ status: "fail", reason: "no test_data_set_N folder" });
     const declaredInputs = inputNames(model);
-    for (const set of sets) {
-      const inputs = await Promise.all((await tensorFiles(set, "input")).map(async (f) => decodeTensorProto(await readBytes(f))));
-      const expected = await Promise.all((await tensorFiles(set, "output")).map(async (f) => decodeTensorProto(await readBytes(f))));
-      const byName = new Map<string, HostTensor>();
-      inputs.forEach((t, i) => {
-        const name = declaredInputs[i] ?? t.name ?? `input_${i}`;
-        byName.set(name, tensorFromProto(t, `${basename(set)}/input_${i}.pb`, { clampInt: true }));
-      });
+    const outputNames = (model.graph?.output ?? []).map((o) => o.name ?? "");
+    for (const dir of sets) {
+      const set = await readDataSet(dir, declaredInputs);
+      let outputs: readonly string[];
+      const runs: Record<string, HostOutput>[] = [];
       let imported;
       try {
-        imported = importModelProto(model, { resolveInput: (name) => byName.get(name) });
+        imported = session ? undefined : importModelProto(model, { resolveInput: (name) => set.feeds.get(name) });
       } catch (err) {
-        const node = failingNode(err);
-        const status: TestStatus = err instanceof UnsupportedOpError ? "skip" : "fail";
-        return done({ status, ...(node ? { op: node.opType } : {}), reason: describe(err) });
+        if (!(err instanceof UnsupportedOpError)) return done({ status: "fail", ...failedAt(err) });
       }
-      imported.frozenInputs.forEach((n) => frozen.add(n));
-      const graph = imported.graph;
-      const feeds: Record<string, { data: ArrayLike<number>; shape: readonly number[]; dtype: DType }> = {};
-      for (const info of graph.inputs) {
-        const t = byName.get(info.name);
-        if (!t) return done({ status: "fail", reason: `no test data for input '${info.name}'` });
-        feeds[info.name] = t;
-      }
-      if (expected.length !== graph.outputs.length) {
-        return done({ status: "fail", reason: `${expected.length} expected outputs, the model has ${graph.outputs.length}` });
-      }
-      // Twice in one session: the second run is the plan a session resolves once per input signature.
-      const runs: Record<string, HostOutput>[] = [];
-      try {
-        const session = await createSession(graph, { device: options.device ?? "cpu" });
-        try {
-          for (let r = 0; r < RUNS_PER_SET; r++) runs.push(await session.run(feeds));
-        } finally {
-          session.dispose();
+      if (imported) {
+        imported.frozenInputs.forEach((n) => frozen.add(n));
+        const graph = imported.graph;
+        const feeds: Record<string, HostTensor> = {};
+        for (const info of graph.inputs) {
+          const t = set.feeds.get(info.name);
+          if (!t) return done({ status: "fail", reason: `no test data for input '${info.name}'` });
+          feeds[info.name] = t;
         }
-      } catch (err) {
-        const status: TestStatus = err instanceof UnsupportedOpError ? "skip" : "fail";
-        return done({ status, reason: `run ${runs.length + 1}: ${describe(err)}` });
+        outputs = graph.outputs.map((o) => o.name);
+        if (set.expected.length !== outputs.length)
+          return done({ status: "fail", reason: `${set.expected.length} expected outputs, the model has ${outputs.length}` });
+        // Twice in one session: the second run is the plan a session resolves once per input signature.
+        try {
+          const engine = await createSession(graph, { device: options.device ?? "cpu" });
+          try {
+            for (let r = 0; r < RUNS_PER_SET; r++) runs.push(await engine.run(feeds));
+          } finally {
+            engine.dispose();
+          }
+        } catch (err) {
+          const status: TestStatus = err instanceof UnsupportedOpError ? "skip" : "fail";
+          return done({ status, reason: `run ${runs.length + 1}: ${describe(err)}` });
+        }
+      } else {
+        // The plain import needs a value only a run computes: the session computes it per run.
+        session ??= await OnnxSession.create(model, { device: options.device ?? "cpu" });
+        outputs = outputNames;
+        if (set.expected.length !== outputs.length)
+          return done({ status: "fail", reason: `${set.expected.length} expected outputs, the model has ${outputs.length}` });
+        const feeds = Object.fromEntries(set.feeds);
+        try {
+          for (const name of Object.keys((await session.planFor(feeds)).assumed)) perRun.add(name);
+          for (let r = 0; r < RUNS_PER_SET; r++) runs.push(await session.run(feeds));
+        } catch (err) {
+          if (runs.length === 0) return done({ status: err instanceof UnsupportedOpError ? "skip" : "fail", ...failedAt(err) });
+          return done({ status: "fail", reason: `run ${runs.length + 1}: ${describe(err)}` });
+        }
       }
-      for (const [r, outputs] of runs.entries()) {
-        for (const [i, info] of graph.outputs.entries()) {
-          const exp = tensorValues(expected[i]!, `${basename(set)}/output_${i}.pb`);
-          const cmp = compareTensors(outputs[info.name]!, exp, tol);
+      for (const [r, got] of runs.entries()) {
+        for (const [i, name] of outputs.entries()) {
+          const exp = tensorValues(set.expected[i]!, `${set.name}/output_${i}.pb`);
+          const cmp = compareTensors(got[name]!, exp, tol);
           if (Number.isFinite(cmp.maxAbsError)) maxAbsError = Math.max(maxAbsError, cmp.maxAbsError);
           const which = r === 0 ? "" : ` (run ${r + 1}, planned)`;
           if (!cmp.ok)
-            return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${info.name}'${which}: ${cmp.reason}`, ...frozenField(frozen) });
+            return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${name}'${which}: ${cmp.reason}`, ...frozenField(frozen, perRun) });
         }
       }
     }
-    return done({ status: "pass", maxAbsError, ...frozenField(frozen) });
+    return done({ status: "pass", maxAbsError, ...frozenField(frozen, perRun) });
   } catch (err) {
     return done({ status: "fail", reason: describe(err) });
+  } finally {
+    session?.dispose();
   }
 }
 
-function frozenField(frozen: Set<string>) {
-  return frozen.size > 0 ? { frozenInputs: [...frozen] } : {};
+async function readDataSet(dir: string, declaredInputs: readonly string[]): Promise<DataSet> {
+  const inputs = await Promise.all((await tensorFiles(dir, "input")).map(async (f) => decodeTensorProto(await readBytes(f))));
+  const expected = await Promise.all((await tensorFiles(dir, "output")).map(async (f) => decodeTensorProto(await readBytes(f))));
+  const feeds = new Map<string, HostTensor>();
+  inputs.forEach((t, i) => {
+    const name = declaredInputs[i] ?? t.name ?? `input_${i}`;
+    feeds.set(name, tensorFromProto(t, `${basename(dir)}/input_${i}.pb`, { clampInt: true }));
+  });
+  return { name: basename(dir), feeds, expected };
+}
+
+/** Status fields for an import that stopped: the ONNX op it stopped at and why. */
+function failedAt(err: unknown): Pick<TestResult, "op" | "reason"> {
+  const node = failingNode(err);
+  return { ...(node ? { op: node.opType } : {}), reason: describe(err) };
+}
+
+function frozenField(frozen: Set<string>, perRun: Set<string>) {
+  return { ...(frozen.size > 0 ? { frozenInputs: [...frozen] } : {}), ...(perRun.size > 0 ? { runTimeValues: [...perRun] } : {}) };
 }
 
 /** Names of the model's run-time inputs (graph inputs that are not initializers), in order. */

@@ -20,6 +20,8 @@ const DOMAIN_NOTES: Readonly<Record<string, string>> = {
   "com.microsoft": "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
   "ai.onnx.ml":
     "ONNX's classical-ML operators (Operators-ml.md) that scikit-learn exports write, lowered onto HAL ops so every device runs them; where onnxruntime departs from the text, the limits say which Polychip follows; tested against onnxruntime-node.",
+  "ai.onnx.preview.training":
+    "Optimiser steps (domain opset 1) as ONNX's operator docs write them, in elementwise ops; R and T are read per run. Tested by ONNX's node tests, a training loop against that pseudo code, and PyTorch's optimisers where the definitions meet.",
 };
 
 /**

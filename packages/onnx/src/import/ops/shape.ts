@@ -245,7 +245,8 @@ const size: OpImporter = (ctx, node) => {
 const dropout: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const training = node.opset >= 12 ? optionalInput(node, 2) : undefined;
-  if (training && ctx.tryConstant(training)?.data[0])
+  // A training_mode fed at run time is read per run (OnnxSession), never assumed false.
+  if (training && ctx.requireConstant(training, "Dropout's training_mode").data[0])
     throw new UnsupportedOpError(`${ctx.where()}: training-mode dropout is random; Polychip imports models for inference`);
   ctx.bind(output(node, 0), x);
   const mask = output(node, 1);
