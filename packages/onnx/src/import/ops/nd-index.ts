@@ -3,6 +3,7 @@ import type { HostTensor } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { lowerThroughHost } from "../host-step.ts";
 import { bin, castTo, input, output, scatterReplace, type OpImporter } from "./helpers.ts";
+import { isCombiningReduction, scatterReduce } from "./scatter-reduce.ts";
 
 /**
  * NonZero, GatherND and ScatterND. NonZero's output size depends on the data, so it runs on the
@@ -76,13 +77,15 @@ const gatherND: OpImporter = (ctx, node) => {
 
 /**
  * ScatterND: data with the addressed slices replaced by the updates ("none"; duplicate indices
- * add, where ONNX leaves the order undefined) or added to them ("add").
+ * add, where ONNX leaves the order undefined), added to them ("add") or combined with them by
+ * mul/max/min (scatter-reduce.ts; duplicates combine too).
  */
 const scatterND: OpImporter = (ctx, node) => {
   const data = input(ctx, node, 0);
   const updates = input(ctx, node, 2);
   const reduction = node.attrs.string("reduction", "none");
-  if (reduction !== "none" && reduction !== "add") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add)`);
+  if (reduction !== "none" && reduction !== "add" && !isCombiningReduction(reduction))
+    throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add, mul, max, min)`);
   const { flat, linear, rest, tuples } = address(ctx, node, data, input(ctx, node, 1));
   const n = tuples.reduce((a, b) => a * b, 1);
   const want = [...tuples, ...rest];
@@ -92,7 +95,12 @@ const scatterND: OpImporter = (ctx, node) => {
   const rows = ctx.op("reshape", [updates], { shape: [n, ...rest] });
   const lin = ctx.op("reshape", [linear], { shape: [n, ...rest.map(() => 1)] });
   const idx = ctx.op("expand", [lin], { shape: [n, ...rest] });
-  const result = reduction === "add" ? ctx.op("scatterAdd", [flat, idx, rows], { axis: 0 }) : scatterReplace(ctx, flat, idx, rows, 0);
+  const result =
+    reduction === "add"
+      ? ctx.op("scatterAdd", [flat, idx, rows], { axis: 0 })
+      : isCombiningReduction(reduction)
+        ? scatterReduce(ctx, flat, idx, rows, 0, reduction)
+        : scatterReplace(ctx, flat, idx, rows, 0);
   ctx.op("reshape", [result], { shape: ctx.shape(data, "ScatterND") }, output(node));
 };
 

@@ -5,6 +5,7 @@ import { tensorFromProto } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axesOf, axisOf, bin, input, optionalInput, output, scatterReplace, type OpImporter } from "./helpers.ts";
 import { concatAxis } from "./legacy.ts";
+import { isCombiningReduction, scatterReduce } from "./scatter-reduce.ts";
 
 /** Values of a known integer tensor as numbers. */
 const valuesOf = (t: { data: ArrayLike<number> }) => Array.from(t.data);
@@ -201,7 +202,7 @@ const gatherElements: OpImporter = (ctx, node) => {
 };
 
 /**
- * ScatterElements: reduction "add" is the HAL's scatterAdd; "none" (the default) writes the
+ * ScatterElements: reduction "add" is the HAL's scatterAdd, "mul"/"max"/"min" scatter-reduce.ts; "none" (the default) writes the
  * updates where the indices point and keeps x elsewhere (duplicates add, where ONNX leaves the
  * order undefined).
  */
@@ -215,7 +216,11 @@ const scatterElements: OpImporter = (ctx, node) => {
     ctx.op("scatterAdd", [x, idx, updates], { axis }, output(node));
     return;
   }
-  if (reduction !== "none") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add)`);
+  if (isCombiningReduction(reduction)) {
+    scatterReduce(ctx, x, idx, updates, axis, reduction, output(node));
+    return;
+  }
+  if (reduction !== "none") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add, mul, max, min)`);
   scatterReplace(ctx, x, idx, updates, axis, output(node));
 };
 
