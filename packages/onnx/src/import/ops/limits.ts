@@ -20,7 +20,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   ConvInteger: "1-D and 2-D; a grouped conv sums in float32 (exact while partial sums stay below 2^24)",
   MatMulInteger: "zero points per tensor, per row of A or per column of B",
   MatMulNBits: "2, 4 or 8 bits; weights dequantised at import; no g_idx",
-  MaxPool: "1-D to 3-D; no Indices output",
+  MaxPool:
+    "1-D to 3-D; Indices need static shapes; a NaN in a window makes its value NaN (onnxruntime keeps the window's first tap, NaN or not, and skips NaN after it; Indices follow onnxruntime)",
   MultiHeadAttention: "no past_sequence_length/cache_indirection or qk output",
   "com.microsoft.Attention": "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
   GroupQueryAttention: "float KV cache; seqlens_k and total_sequence_length read per run; no quantised or sliding-window cache, q/k norm or output_qk",
