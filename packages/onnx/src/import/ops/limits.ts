@@ -37,7 +37,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   ScatterElements: "static shapes for reduction mul/max/min (built from a sort and a segmented scan: no HAL scatter does them)",
   NonZero:
     "indices found on the host: at import when the input is known, else per run by OnnxSession (any size; the rest of the model is planned per count), in an If branch too, and in a Loop body when the input is a top-level value; one the Loop body computes is frozen into the plan (at most 4,096 values)",
-  GatherND: "batch_dims 0",
+  GatherND: "static shapes",
   ScatterND: "static shapes for reduction mul/max/min (as ScatterElements)",
   CumSum: "axis known at import",
   DFT: "static shape; axis and dft_length known at import; one matmul by a cos/sin matrix of at most 2^24 entries (length 2,048 complex, 4,096 real one-sided)",
