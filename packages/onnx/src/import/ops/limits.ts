@@ -25,7 +25,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MultiHeadAttention: "no past_sequence_length/cache_indirection or qk output",
   "com.microsoft.Attention": "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
   GroupQueryAttention: "float KV cache; seqlens_k and total_sequence_length read per run; no quantised or sliding-window cache, q/k norm or output_qk",
-  Pad: "modes constant, reflect, edge; pads known at import (or per run via OnnxSession)",
+  Pad: "pads known at import (or per run via OnnxSession); wrap needs the padded axes' sizes, and repeats an axis narrower than its pad as numpy does (onnxruntime reads past the input there)",
   QLinearConv: "1-D and 2-D; scales known at import; a grouped conv sums in float32 (exact while partial sums stay below 2^24)",
   QLinearMatMul: "per-tensor scales known at import",
   QuantizeLinear: "uint8 and int8, per tensor or per axis (no blocked quantisation)",

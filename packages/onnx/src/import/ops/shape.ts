@@ -261,8 +261,8 @@ const pad: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const rank = ctx.rank(x);
   const mode = node.attrs.string("mode", "constant");
-  if (mode !== "constant" && mode !== "reflect" && mode !== "edge")
-    throw new UnsupportedOpError(`${ctx.where()}: pad mode '${mode}' is not supported (constant, reflect, edge)`);
+  if (mode !== "constant" && mode !== "reflect" && mode !== "edge" && mode !== "wrap")
+    throw new UnsupportedOpError(`${ctx.where()}: pad mode '${mode}' is not supported (constant, reflect, edge, wrap)`);
   let pads: number[] | undefined;
   let value = 0;
   if (node.opset < 11) {
@@ -286,8 +286,34 @@ const pad: OpImporter = (ctx, node) => {
     }
   }
   if (!pads || pads.length !== 2 * rank) throw new ShapeError(`${ctx.where()}: pads must have ${2 * rank} entries, got ${pads?.length ?? 0}`);
-  ctx.op("pad", [x], { pads, mode, value }, output(node));
+  if (mode === "wrap") wrapPad(ctx, x, pads, output(node));
+  else ctx.op("pad", [x], { pads, mode, value }, output(node));
 };
+
+/**
+ * Pad mode "wrap" (opset 19): a negative pad crops first, then output position j of an axis
+ * padded by (begin, end) reads position (j − begin) mod size of what is left, so a pad wider than
+ * the axis repeats it (numpy's wrap, which ONNX's reference and onnxruntime compute). One gather
+ * per padded axis.
+ */
+function wrapPad(ctx: ImportContext, x: string, pads: readonly number[], out?: string): string {
+  const dims = ctx.dims(x);
+  const rank = dims.length;
+  let y = x;
+  for (let a = 0; a < rank; a++) {
+    const [begin, end] = [pads[a]!, pads[a + rank]!];
+    if (begin === 0 && end === 0) continue;
+    const size = dims[a];
+    if (typeof size !== "number") throw new UnsupportedOpError(`${ctx.where()}: wrap padding needs axis ${a}'s size, got [${dims.join(", ")}]`);
+    const first = Math.max(0, -begin);
+    const kept = size - first - Math.max(0, -end);
+    const length = kept + Math.max(0, begin) + Math.max(0, end);
+    if (kept < 0 || (kept === 0 && length > 0)) throw new ShapeError(`${ctx.where()}: pads [${pads.join(", ")}] cannot wrap axis ${a} of size ${size}`);
+    const from = Int32Array.from({ length }, (_, j) => first + ((((j - Math.max(0, begin)) % kept) + kept) % kept));
+    y = ctx.op("gather", [y, ctx.const(from, [length], "int32")], { axis: a });
+  }
+  return ctx.op("identity", [y], {}, out);
+}
 
 const constantOfShape: OpImporter = (ctx, node) => {
   const shape = ctx.ints(input(ctx, node, 0), "ConstantOfShape's shape");
