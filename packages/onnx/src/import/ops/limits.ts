@@ -33,7 +33,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Range: "bounds known at import, or computed per run by OnnxSession",
   Resize: "needs the input's shape (OnnxSession binds it); scales or sizes known at import",
   "com.microsoft.RotaryEmbedding": "no packed batching; rotary dim = 2 × the cache's width",
-  Scan: "opset 9+ (Scan-8 refused); unrolled over a sequence length known at import (at most 4,096)",
+  Scan: "unrolled over a sequence length known at import (at most 4,096); Scan-8 also needs the batch size and sequence_lens at import (batch × length at most 4,096)",
   ScatterElements: "static shapes for reduction mul/max/min (built from a sort and a segmented scan: no HAL scatter does them)",
   NonZero:
     "indices found on the host: at import when the input is known, else per run by OnnxSession (any size; the rest of the model is planned per count), in an If branch too, and in a Loop body when the input is a top-level value; one the Loop body computes is frozen into the plan (at most 4,096 values)",
