@@ -4,6 +4,7 @@ import "@polychip/devices";
 import { OnnxSession } from "../session.ts";
 import { buildModel } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
+import { importOnnx } from "./importer.ts";
 
 /**
  * MaxPool's Indices output and 8-bit inputs against onnxruntime-node: ties (the first tap in
@@ -85,7 +86,7 @@ for (const type of ["int8", "uint8"] as const) {
   });
 }
 
-test("MaxPool's Indices name the node when the input's shape is not known", async () => {
+test("MaxPool's Indices name the node when the input's shape is not known", () => {
   const model = buildModel({
     opset: 12,
     inputs: [{ name: "x", type: "float32", shape: [1, 1, "h", 4] }],
@@ -95,6 +96,10 @@ test("MaxPool's Indices name the node when the input's shape is not known", asyn
     ],
     nodes: [{ op: "MaxPool", inputs: ["x"], outputs: ["y", "i"], attrs: { kernel_shape: [2, 2] }, name: "pool" }],
   });
-  const { importOnnx } = await import("./importer.ts");
   assert.throws(() => importOnnx(model), /pool.*Indices/s);
+});
+
+test("MaxPool's Indices refuse a tap table past 2^25 entries, naming the sizes", () => {
+  const model = maxPoolModel([1, 1, 2048, 2048], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+  assert.throws(() => importOnnx(model), /Indices over \[2048, 2048\] windows of \[3, 3\]/);
 });

@@ -1,6 +1,10 @@
+import { UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
 import { bin, castTo } from "./helpers.ts";
 import type { WindowAttrs } from "./pooling-geometry.ts";
+
+/** The most taps (windows × kernel elements) the Indices tables may hold: two int32 constants of 128 MiB each. */
+const MAX_TABLE = 1 << 25;
 
 /**
  * MaxPool's Indices output: for each window, the flat position of its maximum in the input —
@@ -15,6 +19,9 @@ export function maxPoolIndices(ctx: ImportContext, x: string, win: WindowAttrs, 
   const [n, c, ...spatial] = ctx.shape(x, "MaxPool's Indices output");
   const rows = n! * c!;
   const plane = spatial.reduce((a, b) => a * b, 1);
+  const tableSize = outSpatial.reduce((a, b) => a * b, 1) * win.kernel.reduce((a, b) => a * b, 1);
+  if (tableSize > MAX_TABLE)
+    throw new UnsupportedOpError(`${ctx.where()}: MaxPool's Indices over [${outSpatial.join(", ")}] windows of [${win.kernel.join(", ")}] need a table of ${tableSize} taps (at most ${MAX_TABLE})`);
   const { taps, positions, windows, perWindow, firstReal } = windowTable(win, spatial, outSpatial, storageOrder === 1);
   const fx = castTo(ctx, x, "float32");
   const padded = ctx.op("concat", [ctx.op("reshape", [fx], { shape: [rows, plane] }), ctx.op("fill", [], { shape: [rows, 1], dtype: "float32", value: -Infinity })], {
