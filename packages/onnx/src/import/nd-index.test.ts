@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import "@polychip/devices";
 import { OnnxSession } from "../session.ts";
 import { buildModel, initializer } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
@@ -95,4 +96,48 @@ test("ScatterElements (reduction none, shared with ScatterND) replaces along an 
   const x = Float32Array.from({ length: 9 }, (_, i) => i);
   const got = await (await OnnxSession.create(model, { device: "cpu" })).run({ x: { data: x, shape: [3, 3] } });
   await expectLikeOnnxruntime(model, { x: { data: x, shape: [3, 3], type: "float32" } }, got, 0);
+});
+
+test("GatherND with batch_dims pairs each batch of indices with its batch of data (negative indices, partial tuples)", { skip }, async () => {
+  for (const { batchDims, xShape, idx, idxShape } of [
+    { batchDims: 1, xShape: [3, 4, 2], idx: [1, -1, 3, 0, -4, 1, 2, 1, 0, 0, -1, 1], idxShape: [3, 2, 2] },
+    { batchDims: 1, xShape: [2, 5, 3], idx: [4, 0, -2, 1, 3, 2], idxShape: [2, 3, 1] },
+    { batchDims: 2, xShape: [2, 3, 4, 2], idx: [3, -1, 0, 2, 1, 1, -4, 0, 2, 2, 3, 3], idxShape: [2, 3, 2, 1] },
+  ]) {
+    const model = buildModel({
+      opset: 13,
+      inputs: [
+        { name: "x", type: "float32", shape: xShape },
+        { name: "idx", type: "int64", shape: idxShape },
+      ],
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [{ op: "GatherND", inputs: ["x", "idx"], outputs: ["y"], attrs: { batch_dims: batchDims } }],
+    });
+    const n = xShape.reduce((a, b) => a * b, 1);
+    const x = Float32Array.from({ length: n }, (_, i) => i * 0.25 - 3);
+    for (const device of ["cpu", "npu-sim"]) {
+      const session = await OnnxSession.create(model, { device });
+      const got = await session.run({ x: { data: x, shape: xShape }, idx: { data: Int32Array.from(idx), shape: idxShape } });
+      session.dispose();
+      const feeds = {
+        x: { data: x, shape: xShape, type: "float32" as const },
+        idx: { data: BigInt64Array.from(idx, BigInt), shape: idxShape, type: "int64" as const },
+      };
+      await expectLikeOnnxruntime(model, feeds, got, 0);
+    }
+  }
+});
+
+test("GatherND refuses batch_dims whose dims data and indices do not share", async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [3, 4] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "GatherND", inputs: ["x", "idx"], outputs: ["y"], attrs: { batch_dims: 1 } }],
+    initializers: [initializer("idx", [1, 2], [2, 1], "int64")],
+  });
+  await assert.rejects(
+    OnnxSession.create(model, { device: "cpu" }).then((s) => s.run({ x: { data: new Float32Array(12), shape: [3, 4] } })),
+    /batch_dims 1.*\[3, 4\].*\[2, 1\]/,
+  );
 });

@@ -3,6 +3,7 @@ import type { GraphProto } from "../../proto/types.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { importIfAsSelect } from "./if-select.ts";
 import { axisOf, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { scan8 } from "./scan8.ts";
 
 /**
  * Control flow, lowered at import: If inlines the branch its condition picks (a condition known
@@ -81,7 +82,7 @@ const loop: OpImporter = (ctx, node) => {
 };
 
 const scan: OpImporter = (ctx, node) => {
-  if (node.opset < 9) throw new UnsupportedOpError(`${ctx.where()}: Scan-8 (a batch axis and sequence_lens) is not supported; opset 9 and later are`);
+  if (node.opset < 9) return scan8(ctx, node, MAX_UNROLLED_ITERATIONS);
   const g = body(ctx, node, "body");
   const scanInputs = node.attrs.int("num_scan_inputs");
   if (scanInputs === undefined || scanInputs < 1 || scanInputs > node.inputs.length)

@@ -3,13 +3,15 @@ import type { HostTensor } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { lowerThroughHost } from "../host-step.ts";
 import { bin, castTo, input, output, scatterReplace, type OpImporter } from "./helpers.ts";
+import { isCombiningReduction, scatterReduce } from "./scatter-reduce.ts";
 
 /**
  * NonZero, GatherND and ScatterND. NonZero's output size depends on the data, so it runs on the
  * host (host-step.ts): at import when its input is known, else per run under OnnxSession, whose
  * plan for the rest of the model then reads the indices as an input of that size. GatherND and
- * ScatterND address the first k dims of the data with k-tuples; both become a gather / scatter
- * along one axis of the data with those k dims flattened into a linear index.
+ * ScatterND address the first k dims of the data with k-tuples (GatherND after its batch_dims;
+ * ScatterND has none); both become a gather / scatter along one axis of the data with those k
+ * dims flattened into a linear index.
  */
 const nonZero: OpImporter = (ctx, node) =>
   lowerThroughHost(ctx, node, {
@@ -41,7 +43,7 @@ export function nonZeroIndices(x: HostTensor): HostTensor {
 }
 
 interface Addressed {
-  /** The data with its first k dims flattened into one: [m, ...rest]. */
+  /** The data with its batch dims and the k addressed dims flattened into one: [m, ...rest]. */
   readonly flat: string;
   /** One linear index per tuple, in [0, m): shape = indices.shape[:-1]. */
   readonly linear: string;
@@ -49,22 +51,42 @@ interface Addressed {
   readonly tuples: readonly number[];
 }
 
-/** The linear index of each k-tuple of `indices` into the first k dims of `data` (negative indices count from the end). */
+/**
+ * The linear index of each k-tuple of `indices` into dims batch_dims … batch_dims+k-1 of `data`
+ * (negative indices count from the end), offset by the tuple's batch: GatherND's batch_dims b
+ * pairs the first b dims of indices with those of data, so batch i reads block i of the flattened data.
+ */
 function address(ctx: ImportContext, node: OnnxNode, data: string, indices: string): Addressed {
-  if (node.attrs.int("batch_dims", 0) !== 0) throw new UnsupportedOpError(`${ctx.where()}: batch_dims other than 0 is not supported`);
   const dims = ctx.shape(data, node.opType);
   const ishape = ctx.shape(indices, node.opType);
+  const b = node.attrs.int("batch_dims", 0);
   const k = ishape[ishape.length - 1]!;
-  if (ishape.length < 1 || k > dims.length)
-    throw new ShapeError(`${ctx.where()}: indices [${ishape.join(", ")}] address ${k} dims of data [${dims.join(", ")}]`);
-  const lead = dims.slice(0, k);
+  if (!Number.isInteger(b) || b < 0 || b >= Math.min(dims.length, ishape.length) || dims.slice(0, b).some((d, i) => d !== ishape[i]))
+    throw new ShapeError(`${ctx.where()}: batch_dims ${b} must name leading dims that data [${dims.join(", ")}] and indices [${ishape.join(", ")}] share`);
+  if (ishape.length < 1 || b + k > dims.length)
+    throw new ShapeError(`${ctx.where()}: indices [${ishape.join(", ")}] address ${k} dims of data [${dims.join(", ")}] after ${b} batch dims`);
+  const lead = dims.slice(b, b + k);
   const strides = lead.map((_, j) => lead.slice(j + 1).reduce((a, b) => a * b, 1));
   const i32 = castTo(ctx, indices, "int32");
   const wrapped = ctx.op("where", [bin(ctx, "less", i32, ctx.scalar(0, "int32")), bin(ctx, "add", i32, ctx.const(lead, [k], "int32")), i32]);
-  const linear = ctx.op("reduceSum", [bin(ctx, "mul", wrapped, ctx.const(strides, [k], "int32"))], { axes: [ishape.length - 1], keepDims: false });
-  const m = lead.reduce((a, b) => a * b, 1);
-  const rest = dims.slice(k);
-  return { flat: ctx.op("reshape", [data], { shape: [m, ...rest] }), linear, rest, tuples: ishape.slice(0, -1) };
+  const within = ctx.op("reduceSum", [bin(ctx, "mul", wrapped, ctx.const(strides, [k], "int32"))], { axes: [ishape.length - 1], keepDims: false });
+  const block = lead.reduce((x, y) => x * y, 1);
+  const batches = dims.slice(0, b).reduce((x, y) => x * y, 1);
+  const tuples = ishape.slice(0, -1);
+  const linear = b === 0 ? within : bin(ctx, "add", within, batchOffsets(ctx, tuples, b, block));
+  const rest = dims.slice(b + k);
+  return { flat: ctx.op("reshape", [data], { shape: [batches * block, ...rest] }), linear, rest, tuples };
+}
+
+/** For tuples laid out as `tuples` (b batch dims first), the start of each tuple's batch block of size `block`. */
+function batchOffsets(ctx: ImportContext, tuples: readonly number[], b: number, block: number): string {
+  const n = tuples.reduce((x, y) => x * y, 1);
+  const perBatch = tuples.slice(b).reduce((x, y) => x * y, 1);
+  return ctx.const(
+    Int32Array.from({ length: n }, (_, i) => Math.floor(i / perBatch) * block),
+    tuples,
+    "int32",
+  );
 }
 
 const gatherND: OpImporter = (ctx, node) => {
@@ -76,13 +98,15 @@ const gatherND: OpImporter = (ctx, node) => {
 
 /**
  * ScatterND: data with the addressed slices replaced by the updates ("none"; duplicate indices
- * add, where ONNX leaves the order undefined) or added to them ("add").
+ * add, where ONNX leaves the order undefined), added to them ("add") or combined with them by
+ * mul/max/min (scatter-reduce.ts; duplicates combine too).
  */
 const scatterND: OpImporter = (ctx, node) => {
   const data = input(ctx, node, 0);
   const updates = input(ctx, node, 2);
   const reduction = node.attrs.string("reduction", "none");
-  if (reduction !== "none" && reduction !== "add") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add)`);
+  if (reduction !== "none" && reduction !== "add" && !isCombiningReduction(reduction))
+    throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add, mul, max, min)`);
   const { flat, linear, rest, tuples } = address(ctx, node, data, input(ctx, node, 1));
   const n = tuples.reduce((a, b) => a * b, 1);
   const want = [...tuples, ...rest];
@@ -92,7 +116,12 @@ const scatterND: OpImporter = (ctx, node) => {
   const rows = ctx.op("reshape", [updates], { shape: [n, ...rest] });
   const lin = ctx.op("reshape", [linear], { shape: [n, ...rest.map(() => 1)] });
   const idx = ctx.op("expand", [lin], { shape: [n, ...rest] });
-  const result = reduction === "add" ? ctx.op("scatterAdd", [flat, idx, rows], { axis: 0 }) : scatterReplace(ctx, flat, idx, rows, 0);
+  const result =
+    reduction === "add"
+      ? ctx.op("scatterAdd", [flat, idx, rows], { axis: 0 })
+      : isCombiningReduction(reduction)
+        ? scatterReduce(ctx, flat, idx, rows, 0, reduction)
+        : scatterReplace(ctx, flat, idx, rows, 0);
   ctx.op("reshape", [result], { shape: ctx.shape(data, "ScatterND") }, output(node));
 };
 

@@ -1,6 +1,7 @@
 import { UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
-import { bin, input, output, scalarLike, type OpImporter } from "./helpers.ts";
+import { bin, castTo, input, output, scalarLike, type OpImporter } from "./helpers.ts";
+import { maxPoolIndices } from "./max-pool-indices.ts";
 import { window2dAttrs, windowAttrs, type WindowAttrs } from "./pooling-geometry.ts";
 
 /**
@@ -8,17 +9,27 @@ import { window2dAttrs, windowAttrs, type WindowAttrs } from "./pooling-geometry
  * pools run as two 2-D passes (H×W, then D), which is exact because a box window's max, sum and
  * valid-tap count all factor over its dims.
  */
-function pool(halOp: "maxPool2d" | "avgPool2d"): OpImporter {
-  return (ctx, node) => {
-    const x = input(ctx, node, 0);
-    if (output(node, 1)) throw new UnsupportedOpError(`${ctx.where()}: the Indices output of MaxPool is not supported`);
-    const extra = {
-      ceilMode: node.attrs.int("ceil_mode", 0) === 1,
-      ...(halOp === "avgPool2d" ? { countIncludePad: node.attrs.int("count_include_pad", 0) === 1 } : {}),
-    };
-    poolWindows(ctx, node, halOp, x, extra, output(node));
-  };
-}
+const averagePool: OpImporter = (ctx, node) => {
+  const extra = { ceilMode: node.attrs.int("ceil_mode", 0) === 1, countIncludePad: node.attrs.int("count_include_pad", 0) === 1 };
+  poolWindows(ctx, node, "avgPool2d", input(ctx, node, 0), extra, output(node));
+};
+
+/**
+ * MaxPool on float, int8 or uint8 (pooled in float32, which holds every 8-bit value exactly, and
+ * cast back), with the Indices output when asked for (max-pool-indices.ts).
+ */
+const maxPool: OpImporter = (ctx, node) => {
+  const x = input(ctx, node, 0);
+  const dtype = ctx.dtype(x);
+  const eightBit = dtype === "int8" || dtype === "uint8";
+  const extra = { ceilMode: node.attrs.int("ceil_mode", 0) === 1 };
+  const pooled = poolWindows(ctx, node, "maxPool2d", castTo(ctx, x, eightBit ? "float32" : dtype), extra, eightBit ? undefined : output(node));
+  if (eightBit) ctx.op("cast", [pooled], { to: dtype }, output(node));
+  const indices = output(node, 1);
+  if (!indices) return;
+  const win = windowAttrs(ctx, node, ctx.dims(x).slice(2), node.attrs.ints("kernel_shape")!);
+  maxPoolIndices(ctx, x, win, ctx.shape(pooled, "MaxPool's Indices output").slice(2), node.attrs.int("storage_order", 0), indices);
+};
 
 /**
  * `x` pooled over the windows the node's attributes describe (kernel_shape, strides, pads or
@@ -77,8 +88,8 @@ function globalPool(kind: "max" | "avg"): OpImporter {
 }
 
 export const POOL_IMPORTERS: Record<string, OpImporter> = {
-  MaxPool: pool("maxPool2d"),
-  AveragePool: pool("avgPool2d"),
+  MaxPool: maxPool,
+  AveragePool: averagePool,
   GlobalMaxPool: globalPool("max"),
   GlobalAveragePool: globalPool("avg"),
 };

@@ -1,4 +1,5 @@
-import { DTypeError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { DTypeError, ShapeError, type DType } from "@polychip/hal";
+import { DataType } from "../../proto/types.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axisOf, bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { integerConvOf } from "./integer-conv.ts";
@@ -6,82 +7,137 @@ import { integerMatmulOf } from "./integer-matmul.ts";
 import { noteDequantizedWeight } from "./matmul-dequantized.ts";
 
 /**
- * Linear (de)quantisation of QDQ and QOperator models, per tensor or per axis, in uint8 or int8:
+ * Linear (de)quantisation of QDQ and QOperator models, per tensor, per axis or in blocks along an
+ * axis (opset 21's block_size), into uint8, int8, uint16 or int16 (the 16-bit types held in int32):
  * q = saturate(round(x / scale) + zero_point) with round half to even, x = (q − zero_point)·scale.
  * QLinearMatMul sums its integer products exactly in int32 (integerMatmul), then requantises with
- * scale_a·scale_b / scale_y as onnxruntime does; the convolutions sum in int32 too (integer-conv.ts).
+ * float32(scale_a·scale_b) / scale_y as onnxruntime does; the convolutions sum in int32 too
+ * (integer-conv.ts). Scales that are graph inputs compute that multiplier per run; known ones fold
+ * into a constant at import.
  */
 
-const RANGE: Partial<Record<DType, [number, number]>> = { uint8: [0, 255], int8: [-128, 127] };
+interface Target {
+  readonly dtype: DType;
+  readonly range: readonly [number, number];
+}
+
+/** The integer types QuantizeLinear writes, by ONNX type code: the HAL dtype holding them and their range. */
+const TARGETS: Partial<Record<number, Target>> = {
+  [DataType.UINT8]: { dtype: "uint8", range: [0, 255] },
+  [DataType.INT8]: { dtype: "int8", range: [-128, 127] },
+  [DataType.UINT16]: { dtype: "int32", range: [0, 65535] },
+  [DataType.INT16]: { dtype: "int32", range: [-32768, 32767] },
+};
+
+const TYPE_NAMES: Partial<Record<number, string>> = { [DataType.INT32]: "int32", [DataType.UINT32]: "uint32", [DataType.INT64]: "int64" };
+
+function targetOf(ctx: ImportContext, typeCode: number): Target {
+  const target = TARGETS[typeCode];
+  if (!target)
+    throw new DTypeError(`${ctx.where()}: quantising to ${TYPE_NAMES[typeCode] ?? `ONNX type ${typeCode}`} is not supported (uint8, int8, uint16, int16)`);
+  return target;
+}
+
+/** The type a zero point is declared with (a HAL int32 may hold int16 or uint16). */
+function typeOfZeroPoint(ctx: ImportContext, zp: string): number {
+  const dtype = ctx.dtype(zp);
+  if (dtype === "uint8") return DataType.UINT8;
+  if (dtype === "int8") return DataType.INT8;
+  return ctx.declaredTypes.get(zp) ?? DataType.INT32;
+}
 
 /** A per-axis [C] parameter reshaped to broadcast along `axis` of a rank-r value; scalars stay. */
 function alongAxis(ctx: ImportContext, node: OnnxNode, p: string, x: string): string {
   if (ctx.rank(p) === 0 || (ctx.rank(p) === 1 && ctx.dims(p)[0] === 1 && ctx.rank(x) !== 1)) return p;
-  if (ctx.rank(p) !== 1) throw new UnsupportedOpError(`${ctx.where()}: blocked quantisation (a ${ctx.rank(p)}-D scale) is not supported`);
+  if (ctx.rank(p) !== 1) throw new ShapeError(`${ctx.where()}: a ${ctx.rank(p)}-D scale or zero point needs block_size (opset 21+)`);
   const rank = ctx.rank(x);
   const axis = axisOf(ctx, node.attrs.int("axis", 1), rank);
   const trailing = rank - 1 - axis;
   return trailing === 0 ? p : ctx.op("unsqueeze", [p], { axes: Array.from({ length: trailing }, (_, i) => i + 1) });
 }
 
-/** saturate(round(v) + zero point) into `dtype` (v already divided by the scale). */
-function requantize(ctx: ImportContext, v: string, zp: string | undefined, dtype: DType, out: string | undefined): string {
-  const range = RANGE[dtype];
-  if (!range) throw new DTypeError(`${ctx.where()}: quantising to ${dtype} is not supported (uint8, int8)`);
+/**
+ * A scale or zero point brought to broadcast against `x`: per tensor, per axis, or blocked (x's
+ * rank, one entry per block_size elements along axis, the last block possibly short).
+ */
+function parameterFor(ctx: ImportContext, node: OnnxNode, p: string, x: string): string {
+  const block = node.opset >= 21 ? node.attrs.int("block_size", 0) : 0;
+  if (block === 0) return alongAxis(ctx, node, p, x);
+  const xs = ctx.shape(x, "blocked quantisation");
+  const ps = ctx.shape(p, "blocked quantisation");
+  const axis = axisOf(ctx, node.attrs.int("axis", 1), xs.length);
+  if (block < 0 || ps.length !== xs.length || ps.some((d, i) => d !== (i === axis ? Math.ceil(xs[i]! / block) : xs[i])))
+    throw new ShapeError(
+      `${ctx.where()}: block_size ${block} along axis ${axis} of [${xs.join(", ")}] needs a scale and zero point of [${xs.map((d, i) => (i === axis ? Math.ceil(d / block) : d)).join(", ")}], got [${ps.join(", ")}]`,
+    );
+  const repeated = [...ps.slice(0, axis + 1), block, ...ps.slice(axis + 1)];
+  const spread = ctx.op("expand", [ctx.op("unsqueeze", [p], { axes: [axis + 1] })], { shape: repeated });
+  const joined = ctx.op("reshape", [spread], { shape: ps.map((d, i) => (i === axis ? d * block : d)) });
+  return ps[axis]! * block === xs[axis] ? joined : ctx.op("slice", [joined], { starts: [0], ends: [xs[axis]!], axes: [axis] });
+}
+
+/** saturate(round(v) + zero point) into the target (v already divided by the scale). */
+function requantize(ctx: ImportContext, v: string, zp: string | undefined, target: Target, out: string | undefined): string {
   let q = un(ctx, "round", v);
   if (zp) q = bin(ctx, "add", q, castTo(ctx, zp, ctx.dtype(v)));
-  q = bin(ctx, "minimum", bin(ctx, "maximum", q, scalarLike(ctx, range[0], v)), scalarLike(ctx, range[1], v));
-  return ctx.op("cast", [q], { to: dtype }, out);
+  q = bin(ctx, "minimum", bin(ctx, "maximum", q, scalarLike(ctx, target.range[0], v)), scalarLike(ctx, target.range[1], v));
+  return ctx.op("cast", [q], { to: target.dtype }, out);
 }
 
 const quantizeLinear: OpImporter = (ctx, node) => {
-  if (node.attrs.int("block_size", 0) > 0) throw new UnsupportedOpError(`${ctx.where()}: blocked quantisation is not supported`);
   const x = input(ctx, node, 0);
   const zp = optionalInput(node, 2);
-  const dtype = zp ? ctx.dtype(zp) : ((node.attrs.int("output_dtype", 0) === 3 ? "int8" : "uint8") as DType);
-  const scaled = bin(ctx, "div", x, castTo(ctx, alongAxis(ctx, node, input(ctx, node, 1), x), ctx.dtype(x)));
-  requantize(ctx, scaled, zp ? alongAxis(ctx, node, zp, x) : undefined, dtype, output(node));
+  const declaredOut = node.outputs[0] ? ctx.declaredTypes.get(node.outputs[0]) : undefined;
+  const target = targetOf(ctx, zp ? typeOfZeroPoint(ctx, zp) : node.attrs.int("output_dtype", 0) || declaredOut || DataType.UINT8);
+  const scaled = bin(ctx, "div", x, castTo(ctx, parameterFor(ctx, node, input(ctx, node, 1), x), ctx.dtype(x)));
+  requantize(ctx, scaled, zp ? parameterFor(ctx, node, zp, x) : undefined, target, output(node));
 };
 
 const dequantizeLinear: OpImporter = (ctx, node) => {
-  if (node.attrs.int("block_size", 0) > 0) throw new UnsupportedOpError(`${ctx.where()}: blocked quantisation is not supported`);
   const x = input(ctx, node, 0);
-  const scale = alongAxis(ctx, node, input(ctx, node, 1), x);
+  const scale = parameterFor(ctx, node, input(ctx, node, 1), x);
   let v = castTo(ctx, x, ctx.dtype(scale));
   const zp = optionalInput(node, 2);
-  if (zp) v = bin(ctx, "sub", v, castTo(ctx, alongAxis(ctx, node, zp, x), ctx.dtype(scale)));
+  if (zp) v = bin(ctx, "sub", v, castTo(ctx, parameterFor(ctx, node, zp, x), ctx.dtype(scale)));
   bin(ctx, "mul", v, scale, output(node));
   noteDequantizedWeight(ctx, node, output(node));
 };
 
-/** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): per-tensor scales. */
+/** A QLinearMatMul parameter of a's rows (1-D, more than one entry) as a column [M, 1]; scalars stay. */
+function perRow(ctx: ImportContext, p: string): string {
+  const dims = ctx.dims(p);
+  return dims.length === 1 && dims[0] !== 1 ? ctx.op("unsqueeze", [p], { axes: [1] }) : p;
+}
+
+/** float32(float32(s1 · s2) / s3), the multiplier onnxruntime requantises an int32 sum with. */
+function requantizeMultiplier(ctx: ImportContext, s1: string, s2: string, s3: string): string {
+  const f32 = (s: string) => castTo(ctx, s, "float32");
+  return bin(ctx, "div", bin(ctx, "mul", f32(s1), f32(s2)), f32(s3));
+}
+
+/** QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp): per tensor, or per row of a / column of b. */
 const qLinearMatMul: OpImporter = (ctx, node) => {
   const [a, as, azp, b, bs, bzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
   const acc = castTo(ctx, integerMatmulOf(ctx, a!, b!, azp, bzp), "float32");
-  const scales = [as, bs, ys].map((s) => ctx.constant(s!));
-  if (scales.some((s) => !s || s.data.length !== 1)) throw new UnsupportedOpError(`${ctx.where()}: per-tensor scales known at import are needed`);
-  // float32(scale_a · scale_b / scale_y), the multiplier onnxruntime requantises with.
-  const multiplier = Math.fround(Math.fround(scales[0]!.data[0]! * scales[1]!.data[0]!) / scales[2]!.data[0]!);
-  requantize(ctx, bin(ctx, "mul", acc, ctx.scalar(multiplier, "float32")), yzp, ctx.dtype(yzp!), output(node));
+  const multiplier = requantizeMultiplier(ctx, perRow(ctx, as!), bs!, perRow(ctx, ys!));
+  requantize(ctx, bin(ctx, "mul", acc, multiplier), perRow(ctx, yzp!), targetOf(ctx, typeOfZeroPoint(ctx, yzp!)), output(node));
 };
 
 /**
  * QLinearConv(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B): the exact int32 convolution
  * of the centred operands plus the int32 bias, requantised per output channel with
- * float32(x_scale · w_scale[c] / y_scale).
+ * float32(x_scale · w_scale[c]) / y_scale.
  */
 const qLinearConv: OpImporter = (ctx, node) => {
   const [x, xs, xzp, w, ws, wzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
   const bias = optionalInput(node, 8);
   let sum = integerConvOf(ctx, node, x!, xzp, w!, wzp);
   const rank = ctx.rank(sum);
-  if (bias) sum = bin(ctx, "add", sum, ctx.op("reshape", [castTo(ctx, bias, "int32")], { shape: [-1, ...new Array<number>(rank - 2).fill(1)] }));
+  const perChannel = (v: string) => ctx.op("reshape", [v], { shape: [-1, ...new Array<number>(rank - 2).fill(1)] });
+  if (bias) sum = bin(ctx, "add", sum, perChannel(castTo(ctx, bias, "int32")));
   const acc = castTo(ctx, sum, "float32");
-  const [xScale, wScale, yScale] = [xs, ws, ys].map((s) => ctx.constant(s!));
-  if (!xScale || !wScale || !yScale) throw new UnsupportedOpError(`${ctx.where()}: scales known at import are needed`);
-  const multipliers = Array.from(wScale.data, (v) => Math.fround(Math.fround(xScale.data[0]! * v) / yScale.data[0]!));
-  const multiplier = ctx.const(multipliers, multipliers.length === 1 ? [] : [multipliers.length, ...new Array<number>(rank - 2).fill(1)], "float32");
-  requantize(ctx, bin(ctx, "mul", acc, multiplier), yzp, ctx.dtype(yzp!), output(node));
+  const wScale = ctx.rank(ws!) === 1 && ctx.dims(ws!)[0] !== 1 ? perChannel(ws!) : ws!;
+  requantize(ctx, bin(ctx, "mul", acc, requantizeMultiplier(ctx, xs!, wScale, ys!)), yzp, targetOf(ctx, typeOfZeroPoint(ctx, yzp!)), output(node));
 };
 
 /** ConvInteger(x, w, x_zero_point?, w_zero_point?): the exact int32 convolution of the centred operands (dynamically quantised exports). */

@@ -5,6 +5,7 @@ import { tensorFromProto } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axesOf, axisOf, bin, input, optionalInput, output, scatterReplace, type OpImporter } from "./helpers.ts";
 import { concatAxis } from "./legacy.ts";
+import { isCombiningReduction, scatterReduce } from "./scatter-reduce.ts";
 
 /** Values of a known integer tensor as numbers. */
 const valuesOf = (t: { data: ArrayLike<number> }) => Array.from(t.data);
@@ -201,7 +202,7 @@ const gatherElements: OpImporter = (ctx, node) => {
 };
 
 /**
- * ScatterElements: reduction "add" is the HAL's scatterAdd; "none" (the default) writes the
+ * ScatterElements: reduction "add" is the HAL's scatterAdd, "mul"/"max"/"min" scatter-reduce.ts; "none" (the default) writes the
  * updates where the indices point and keeps x elsewhere (duplicates add, where ONNX leaves the
  * order undefined).
  */
@@ -215,7 +216,11 @@ const scatterElements: OpImporter = (ctx, node) => {
     ctx.op("scatterAdd", [x, idx, updates], { axis }, output(node));
     return;
   }
-  if (reduction !== "none") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add)`);
+  if (isCombiningReduction(reduction)) {
+    scatterReduce(ctx, x, idx, updates, axis, reduction, output(node));
+    return;
+  }
+  if (reduction !== "none") throw new UnsupportedOpError(`${ctx.where()}: reduction '${reduction}' is not supported (none, add, mul, max, min)`);
   scatterReplace(ctx, x, idx, updates, axis, output(node));
 };
 
@@ -257,8 +262,8 @@ const pad: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const rank = ctx.rank(x);
   const mode = node.attrs.string("mode", "constant");
-  if (mode !== "constant" && mode !== "reflect" && mode !== "edge")
-    throw new UnsupportedOpError(`${ctx.where()}: pad mode '${mode}' is not supported (constant, reflect, edge)`);
+  if (mode !== "constant" && mode !== "reflect" && mode !== "edge" && mode !== "wrap")
+    throw new UnsupportedOpError(`${ctx.where()}: pad mode '${mode}' is not supported (constant, reflect, edge, wrap)`);
   let pads: number[] | undefined;
   let value = 0;
   if (node.opset < 11) {
@@ -282,8 +287,34 @@ const pad: OpImporter = (ctx, node) => {
     }
   }
   if (!pads || pads.length !== 2 * rank) throw new ShapeError(`${ctx.where()}: pads must have ${2 * rank} entries, got ${pads?.length ?? 0}`);
-  ctx.op("pad", [x], { pads, mode, value }, output(node));
+  if (mode === "wrap") wrapPad(ctx, x, pads, output(node));
+  else ctx.op("pad", [x], { pads, mode, value }, output(node));
 };
+
+/**
+ * Pad mode "wrap" (opset 19): a negative pad crops first, then output position j of an axis
+ * padded by (begin, end) reads position (j − begin) mod size of what is left, so a pad wider than
+ * the axis repeats it (numpy's wrap, which ONNX's reference and onnxruntime compute). One gather
+ * per padded axis.
+ */
+function wrapPad(ctx: ImportContext, x: string, pads: readonly number[], out?: string): string {
+  const dims = ctx.dims(x);
+  const rank = dims.length;
+  let y = x;
+  for (let a = 0; a < rank; a++) {
+    const [begin, end] = [pads[a]!, pads[a + rank]!];
+    if (begin === 0 && end === 0) continue;
+    const size = dims[a];
+    if (typeof size !== "number") throw new UnsupportedOpError(`${ctx.where()}: wrap padding needs axis ${a}'s size, got [${dims.join(", ")}]`);
+    const first = Math.max(0, -begin);
+    const kept = size - first - Math.max(0, -end);
+    const length = kept + Math.max(0, begin) + Math.max(0, end);
+    if (kept < 0 || (kept === 0 && length > 0)) throw new ShapeError(`${ctx.where()}: pads [${pads.join(", ")}] cannot wrap axis ${a} of size ${size}`);
+    const from = Int32Array.from({ length }, (_, j) => first + ((((j - Math.max(0, begin)) % kept) + kept) % kept));
+    y = ctx.op("gather", [y, ctx.const(from, [length], "int32")], { axis: a });
+  }
+  return ctx.op("identity", [y], {}, out);
+}
 
 const constantOfShape: OpImporter = (ctx, node) => {
   const shape = ctx.ints(input(ctx, node, 0), "ConstantOfShape's shape");
