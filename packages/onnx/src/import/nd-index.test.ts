@@ -141,3 +141,25 @@ test("GatherND refuses batch_dims whose dims data and indices do not share", asy
     /batch_dims 1.*\[3, 4\].*\[2, 1\]/,
   );
 });
+
+test("GatherND and ScatterND refuse an index tuple with a component outside its dim instead of reading another row", async () => {
+  for (const op of ["GatherND", "ScatterND"]) {
+    const model = buildModel({
+      opset: 13,
+      inputs: [
+        { name: "x", type: "float32", shape: [3, 4] },
+        { name: "idx", type: "int64", shape: [1, 2] },
+      ],
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [{ op, inputs: op === "GatherND" ? ["x", "idx"] : ["x", "idx", "u"], outputs: ["y"] }],
+      initializers: [initializer("u", [9], [1])],
+    });
+    const session = await OnnxSession.create(model, { device: "cpu" });
+    const x = { data: Float32Array.from({ length: 12 }, (_, i) => i), shape: [3, 4] };
+    // [0, 5] would be element 5 of the flattened data (row 1, column 1) without the check.
+    await assert.rejects(session.run({ x, idx: { data: Int32Array.from([0, 5]), shape: [1, 2], dtype: "int32" } }), /index -1 is out of range/, op);
+    const ok = await session.run({ x, idx: { data: Int32Array.from([2, -1]), shape: [1, 2], dtype: "int32" } });
+    assert.deepEqual(Array.from(ok.y!.data).slice(0, 1), op === "GatherND" ? [11] : [0], op);
+    session.dispose();
+  }
+});

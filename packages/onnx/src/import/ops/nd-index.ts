@@ -73,7 +73,13 @@ function address(ctx: ImportContext, node: OnnxNode, data: string, indices: stri
   const block = lead.reduce((x, y) => x * y, 1);
   const batches = dims.slice(0, b).reduce((x, y) => x * y, 1);
   const tuples = ishape.slice(0, -1);
-  const linear = b === 0 ? within : bin(ctx, "add", within, batchOffsets(ctx, tuples, b, block));
+  const inBlock = b === 0 ? within : bin(ctx, "add", within, batchOffsets(ctx, tuples, b, block));
+  // A component outside its dim would land in another row of the flattened data: such a tuple
+  // becomes index -1, which the gather or scatter refuses, instead of reading the wrong element.
+  const leadDims = ctx.const(lead, [k], "int32");
+  const fits = ctx.op("logicalAnd", [bin(ctx, "greaterEqual", wrapped, ctx.scalar(0, "int32")), bin(ctx, "less", wrapped, leadDims)]);
+  const allFit = ctx.op("reduceMin", [castTo(ctx, fits, "int32")], { axes: [ishape.length - 1], keepDims: false });
+  const linear = ctx.op("where", [bin(ctx, "equal", allFit, ctx.scalar(1, "int32")), inBlock, ctx.scalar(-1, "int32")]);
   const rest = dims.slice(b + k);
   return { flat: ctx.op("reshape", [data], { shape: [batches * block, ...rest] }), linear, rest, tuples };
 }
