@@ -1,11 +1,14 @@
 import { basename } from "node:path";
 import { PolychipError, UnsupportedOpError, type DType } from "@polychip/hal";
 import { createSession, type HostOutput } from "@polychip/engine/runtime";
-import { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
+import { DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
+import { compareValue, hostValue, readTestValue } from "./conformance/values.ts";
+import { assembleValue, flattenValue, layoutTensors, type ValueLayout } from "./containers.ts";
 import { dataSets, readBytes, tensorFiles, findTests, type TestCase } from "./conformance/discover.ts";
 import { failingNode, importModelProto } from "./import/importer.ts";
-import { decodeModel, decodeTensorProto } from "./proto/codec.ts";
-import { tensorFromProto, tensorValues, type HostTensor } from "./tensor.ts";
+import { decodeModel } from "./proto/codec.ts";
+import type { TypeProto, ValueInfoProto } from "./proto/types.ts";
+import type { HostTensor } from "./tensor.ts";
 
 export { findTests, type TestCase } from "./conformance/discover.ts";
 export { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
@@ -82,18 +85,31 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
     ops = [...new Set((model.graph?.node ?? []).map((n) => n.opType ?? ""))].sort();
     const sets = await dataSets(test.dir);
     if (sets.length === 0) return done({ status: "fail", reason: "no test_data_set_N folder" });
-    const declaredInputs = inputNames(model);
+    const declaredInputs = runtimeInputs(model);
+    const declaredOutputs = model.graph?.output ?? [];
     for (const set of sets) {
-      const inputs = await Promise.all((await tensorFiles(set, "input")).map(async (f) => decodeTensorProto(await readBytes(f))));
-      const expected = await Promise.all((await tensorFiles(set, "output")).map(async (f) => decodeTensorProto(await readBytes(f))));
-      const byName = new Map<string, HostTensor>();
-      inputs.forEach((t, i) => {
-        const name = declaredInputs[i] ?? t.name ?? `input_${i}`;
-        byName.set(name, tensorFromProto(t, `${basename(set)}/input_${i}.pb`, { clampInt: true }));
+      // Each file is read as the type the model declares there (a tensor, a sequence, an optional).
+      const read = async (f: string, i: number, type: TypeProto | undefined) => readTestValue(await readBytes(f), type, `${basename(set)}/${basename(f)}`);
+      const inputs = await Promise.all((await tensorFiles(set, "input")).map((f, i) => read(f, i, declaredInputs[i]?.type)));
+      const expected = await Promise.all((await tensorFiles(set, "output")).map((f, i) => read(f, i, declaredOutputs[i]?.type)));
+      // Sequences and optionals cross the graph's edge as their tensors (containers.ts): their layouts and shapes go to the import.
+      const byName: Record<string, HostTensor> = {};
+      const inputLayouts: Record<string, ValueLayout> = {};
+      const inputShapes: Record<string, readonly number[]> = {};
+      inputs.forEach((v, i) => {
+        const declared = declaredInputs[i];
+        const name = declared?.name ?? ("tensor" in v ? v.tensor.name : undefined) ?? `input_${i}`;
+        const layout = flattenValue(name, declared?.type, hostValue(v, `${basename(set)}/input_${i}.pb`), byName);
+        if (!("tensor" in layout)) {
+          inputLayouts[name] = layout;
+          for (const t of layoutTensors(layout)) inputShapes[t] = byName[t]!.shape;
+        }
       });
+      // A model with sequence inputs is planned for their lengths and shapes: its tensor inputs' shapes bind too (as OnnxSession binds them), so a symbol an element shares with a tensor input has one size.
+      if (Object.keys(inputLayouts).length > 0) for (const v of declaredInputs) if (byName[v.name ?? ""]) inputShapes[v.name!] ??= byName[v.name!]!.shape;
       let imported;
       try {
-        imported = importModelProto(model, { resolveInput: (name) => byName.get(name) });
+        imported = importModelProto(model, { resolveInput: (name) => byName[name], inputLayouts, inputShapes });
       } catch (err) {
         const node = failingNode(err);
         const status: TestStatus = err instanceof UnsupportedOpError ? "skip" : "fail";
@@ -103,12 +119,12 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
       const graph = imported.graph;
       const feeds: Record<string, { data: ArrayLike<number>; shape: readonly number[]; dtype: DType }> = {};
       for (const info of graph.inputs) {
-        const t = byName.get(info.name);
+        const t = byName[info.name];
         if (!t) return done({ status: "fail", reason: `no test data for input '${info.name}'` });
         feeds[info.name] = t;
       }
-      if (expected.length !== graph.outputs.length) {
-        return done({ status: "fail", reason: `${expected.length} expected outputs, the model has ${graph.outputs.length}` });
+      if (expected.length !== declaredOutputs.length) {
+        return done({ status: "fail", reason: `${expected.length} expected outputs, the model has ${declaredOutputs.length}` });
       }
       // Twice in one session: the second run is the plan a session resolves once per input signature.
       const runs: Record<string, HostOutput>[] = [];
@@ -124,13 +140,15 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
         return done({ status, reason: `run ${runs.length + 1}: ${describe(err)}` });
       }
       for (const [r, outputs] of runs.entries()) {
-        for (const [i, info] of graph.outputs.entries()) {
-          const exp = tensorValues(expected[i]!, `${basename(set)}/output_${i}.pb`);
-          const cmp = compareTensors(outputs[info.name]!, exp, tol);
+        for (const [i, info] of declaredOutputs.entries()) {
+          const name = info.name ?? "";
+          const layout = imported.outputLayouts[name];
+          const got = layout ? assembleValue(layout, outputs) : outputs[name];
+          const cmp = compareValue(got, expected[i]!, tol, layout ? name : "");
           if (Number.isFinite(cmp.maxAbsError)) maxAbsError = Math.max(maxAbsError, cmp.maxAbsError);
           const which = r === 0 ? "" : ` (run ${r + 1}, planned)`;
           if (!cmp.ok)
-            return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${info.name}'${which}: ${cmp.reason}`, ...frozenField(frozen) });
+            return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${name}'${which}: ${cmp.reason}`, ...frozenField(frozen) });
         }
       }
     }
@@ -144,10 +162,10 @@ function frozenField(frozen: Set<string>) {
   return frozen.size > 0 ? { frozenInputs: [...frozen] } : {};
 }
 
-/** Names of the model's run-time inputs (graph inputs that are not initializers), in order. */
-function inputNames(model: ReturnType<typeof decodeModel>): string[] {
+/** The model's run-time inputs (graph inputs that are not initializers), in order. */
+function runtimeInputs(model: ReturnType<typeof decodeModel>): ValueInfoProto[] {
   const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
-  return (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => !inits.has(n));
+  return (model.graph?.input ?? []).filter((v) => !inits.has(v.name ?? ""));
 }
 
 function describe(err: unknown): string {

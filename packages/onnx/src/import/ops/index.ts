@@ -42,6 +42,8 @@ import { UNIQUE_IMPORTERS } from "./unique.ts";
 import { TENSOR_SCATTER_IMPORTERS } from "./tensor-scatter.ts";
 import { LOSS_IMPORTERS } from "./losses.ts";
 import { SAMPLING_IMPORTERS } from "./sampling.ts";
+import { SEQUENCE_IMPORTERS } from "./sequence.ts";
+import { OPTIONAL_IMPORTERS } from "./optional.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -90,6 +92,8 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...TENSOR_SCATTER_IMPORTERS,
   ...LOSS_IMPORTERS,
   ...SAMPLING_IMPORTERS,
+  ...SEQUENCE_IMPORTERS,
+  ...OPTIONAL_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
