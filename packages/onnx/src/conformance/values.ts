@@ -20,9 +20,16 @@ export function readTestValue(bytes: Uint8Array, type: TypeProto | undefined, wh
   if (kind === "sequence") return fromSequence(decodeSequenceProto(bytes), what);
   if (kind === "optional") return fromOptional(decodeOptionalProto(bytes), what);
   const tensor = decodeTensorProto(bytes);
-  // A SequenceProto or OptionalProto read as a TensorProto has no data_type (or a name read as dims): refused, not misread.
-  if (!tensor.dataType) throw new FormatError(`${what}: not a TensorProto (no data_type), but the model declares a tensor here`);
+  // A SequenceProto or OptionalProto read as a TensorProto has its name as dims and no data: refused, not misread.
+  const dims = (tensor.dims ?? []).map(Number);
+  if (!tensor.dataType || (!holdsData(tensor) && dims.every((d) => d > 0)))
+    throw new FormatError(`${what}: not a TensorProto (${tensor.dataType ? `no data for dims [${dims.join(", ")}]` : "no data_type"}), but the model declares a tensor here`);
   return { tensor };
+}
+
+function holdsData(t: TensorProto): boolean {
+  const lists = [t.floatData, t.int32Data, t.int64Data, t.doubleData, t.uint64Data, t.stringData, t.externalData];
+  return (t.rawData?.byteLength ?? 0) > 0 || lists.some((l) => (l?.length ?? 0) > 0);
 }
 
 function withFile<T>(what: string, f: () => T): T {
