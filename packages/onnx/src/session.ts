@@ -222,7 +222,8 @@ export class OnnxSession {
       const containers = Object.keys(plan.outputLayouts);
       if (tensorsOnly && containers.length > 0)
         throw new PolychipError(`output '${containers[0]}' is a sequence or optional: run this model with session.runValues(feeds), which returns it as such`);
-      this.last = selectedBy && Object.keys(layouts).length === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
+      // The last-run shortcut returns the plan's tensors as they are: only for plain tensor inputs and outputs.
+      this.last = selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
       return { plan, outputs: await plan.session.run(inputsOf(plan, feeds, stages)) };
     } finally {
       releaseStages(stages);
