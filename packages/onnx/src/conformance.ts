@@ -12,6 +12,7 @@ import type { HostTensor } from "./tensor.ts";
 
 export { findTests, type TestCase } from "./conformance/discover.ts";
 export { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
+export { compareValue, hostValue, readTestValue, type TestValue } from "./conformance/values.ts";
 export { loadExpectations, checkExpectations, type Expectations, type ExpectationReport } from "./conformance/expectations.ts";
 
 /** pass; fail (wrong values, or an error that is not "unsupported"); skip (the model uses something Polychip does not support). */

@@ -3,12 +3,13 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { test } from "node:test";
 import "@polychip/devices";
-import { compareTensors, DEFAULT_TOLERANCE, loadExpectations, runConformance } from "./conformance.ts";
+import { DEFAULT_TOLERANCE, loadExpectations, runConformance } from "./conformance.ts";
+import { compareValue, hostValue, readTestValue } from "./conformance/values.ts";
 import { dataSets, tensorFiles } from "./conformance/discover.ts";
 import { EXTRA_NODE_DEVICES, extraNodeExpectationsPath, extraNodeTests } from "./conformance/extra-node.ts";
-import { decodeModel, decodeTensorProto } from "./proto/codec.ts";
+import { decodeModel } from "./proto/codec.ts";
+import type { ValueInfoProto } from "./proto/types.ts";
 import { OnnxSession } from "./session.ts";
-import { tensorFromProto, tensorValues } from "./tensor.ts";
 
 /**
  * ONNX's own backend node tests for the operators the shared corpus lacks (conformance/extra-node,
@@ -45,19 +46,22 @@ for (const device of EXTRA_NODE_DEVICES) {
  */
 async function runInSession(dir: string, name: string): Promise<void> {
   const bytes = new Uint8Array(await readFile(`${dir}/model.onnx`));
-  const names = (decodeModel(bytes).graph?.input ?? []).map((v) => v.name ?? "");
+  const graph = decodeModel(bytes).graph!;
   const session = await OnnxSession.create(bytes, { device: "cpu" });
   try {
     for (const set of await dataSets(dir)) {
-      const read = async (f: string) => decodeTensorProto(new Uint8Array(await readFile(f)));
-      const inputs = await Promise.all((await tensorFiles(set, "input")).map(read));
-      const feeds = Object.fromEntries(inputs.map((p, i) => [names[i]!, tensorFromProto(p, `${set}/input_${i}.pb`, { clampInt: true })]));
-      const outputs = Object.values(await session.run(feeds));
-      const want = await Promise.all((await tensorFiles(set, "output")).map(read));
-      want.forEach((e, i) => {
-        const cmp = compareTensors(outputs[i]!, tensorValues(e, `output_${i}`), DEFAULT_TOLERANCE);
+      // Each file as the type the model declares (a tensor, a sequence, an optional).
+      const read = async (f: string, v: ValueInfoProto | undefined) => readTestValue(new Uint8Array(await readFile(f)), v?.type, f);
+      const inputs = await tensorFiles(set, "input");
+      const feeds = Object.fromEntries(
+        await Promise.all(inputs.map(async (f, i) => [graph.input![i]!.name!, hostValue(await read(f, graph.input![i]), f)] as const)),
+      );
+      const outputs = await session.runValues(feeds);
+      for (const [i, f] of (await tensorFiles(set, "output")).entries()) {
+        const out = graph.output![i]!;
+        const cmp = compareValue(outputs[out.name!], await read(f, out), DEFAULT_TOLERANCE, `output ${i}`);
         assert.ok(cmp.ok, `${name} output ${i}: ${cmp.reason}`);
-      });
+      }
     }
   } finally {
     session.dispose();
