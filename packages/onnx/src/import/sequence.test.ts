@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import "@polychip/devices";
-import { DTypeError, FormatError, ShapeError } from "@polychip/hal";
+import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { HostOutput } from "@polychip/engine/runtime";
 import { encodeModel } from "../proto/codec.ts";
 import { DataType, type TypeProto } from "../proto/types.ts";
 import { OnnxSession } from "../session.ts";
+import { importOnnx } from "./importer.ts";
 import { initializer, modelProto, type ModelSpec } from "../testing/model-builder.ts";
 import { ort } from "../testing/onnxruntime.ts";
 
@@ -204,4 +205,27 @@ test("a tensor fed where a sequence is declared is an error naming the input", a
   } finally {
     session.dispose();
   }
+});
+
+test("importOnnx of a model with a sequence input and no layout says the length must be known", () => {
+  assert.throws(
+    () => importOnnx(sequenceInputModel()),
+    (err: Error) => err instanceof UnsupportedOpError && /graph input 's' is a sequence: its length must be known at import.*inputLayouts/.test(err.message),
+  );
+});
+
+test("a tensor op reading a sequence is an error naming the value", () => {
+  const proto = modelProto({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [2] }],
+    outputs: [{ name: "y", type: "float32", shape: [2] }],
+    nodes: [
+      { op: "SequenceConstruct", inputs: ["x", "x"], outputs: ["s"] },
+      { op: "Relu", inputs: ["s"], outputs: ["y"] },
+    ],
+  });
+  assert.throws(
+    () => importOnnx(encodeModel(proto)),
+    (err: Error) => err instanceof FormatError && /Relu.*'s' is a sequence, where a tensor is expected/.test(err.message),
+  );
 });
