@@ -21,12 +21,12 @@ export type ValueLayout =
 
 export type ContainerKind = "sequence" | "optional";
 
-/** "sequence" or "optional" for a declared type that is one, undefined for a tensor (or no type). */
-export function containerKind(type: TypeProto | undefined): ContainerKind | undefined {
+/** "sequence" or "optional" for a declared type that is one, undefined for a tensor (or no type); maps and sparse tensors are refused, naming `what`. */
+export function containerKind(type: TypeProto | undefined, what?: string): ContainerKind | undefined {
   if (type?.sequenceType) return "sequence";
   if (type?.optionalType) return "optional";
-  if (type?.mapType) throw new UnsupportedOpError(`ONNX maps are not supported (only tensors, sequences and optionals)`);
-  if (type?.sparseTensorType) throw new UnsupportedOpError(`ONNX sparse tensors are not supported`);
+  const refused = type?.mapType ? "maps" : type?.sparseTensorType ? "sparse tensors" : undefined;
+  if (refused) throw new UnsupportedOpError(`${what ? `${what}: ` : ""}ONNX ${refused} are not supported (only tensors, sequences and optionals)`);
   return undefined;
 }
 
@@ -44,7 +44,7 @@ function isTensorLike(v: unknown): boolean {
  * error naming the input.
  */
 export function flattenValue<T>(path: string, type: TypeProto | undefined, value: OnnxValue<T>, out: Record<string, T>): ValueLayout {
-  const kind = containerKind(type);
+  const kind = containerKind(type, `input '${path}'`);
   if (kind === "sequence") {
     if (!Array.isArray(value))
       throw new FormatError(`input '${path}' is declared a sequence: pass an array of tensors, got ${describeValue(value)}`);

@@ -21,7 +21,7 @@ import { planCache, planCacheStats, type PlanCacheStats } from "./plan-cache.ts"
 import { LastRun } from "./last-run.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto, TypeProto } from "./proto/types.ts";
-import { assembleValue, containerKind, flattenValue, layoutTensors, type OnnxValue, type ValueLayout } from "./containers.ts";
+import { assembleValue, flattenValue, layoutTensors, type OnnxValue, type ValueLayout } from "./containers.ts";
 
 /** A feed of any ONNX input type: a tensor, a sequence (an array of tensors), an optional (null or undefined when absent). */
 export type OnnxFeed = OnnxValue<RuntimeInput>;
@@ -150,7 +150,7 @@ export class OnnxSession {
   ) {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
-    for (const v of model.graph?.input ?? []) if (v.name && !inits.has(v.name) && containerKind(v.type)) this.containerInputs.set(v.name, v.type!);
+    for (const v of model.graph?.input ?? []) if (v.name && !inits.has(v.name) && (v.type?.sequenceType || v.type?.optionalType)) this.containerInputs.set(v.name, v.type);
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
     this.alwaysStaged = StagedGraph.wanted(model);
     const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);

@@ -16,7 +16,7 @@ const ELEM_NAMES: Record<number, string> = { 2: "sparse tensors", 4: "maps" };
 
 /** Reads a test data file as the value of the declared `type` (a tensor when the model declares none). */
 export function readTestValue(bytes: Uint8Array, type: TypeProto | undefined, what: string): TestValue {
-  const kind = withFile(what, () => containerKind(type));
+  const kind = containerKind(type, what);
   if (kind === "sequence") return fromSequence(decodeSequenceProto(bytes), what);
   if (kind === "optional") return fromOptional(decodeOptionalProto(bytes), what);
   const tensor = decodeTensorProto(bytes);
@@ -30,14 +30,6 @@ export function readTestValue(bytes: Uint8Array, type: TypeProto | undefined, wh
 function holdsData(t: TensorProto): boolean {
   const lists = [t.floatData, t.int32Data, t.int64Data, t.doubleData, t.uint64Data, t.stringData, t.externalData];
   return (t.rawData?.byteLength ?? 0) > 0 || lists.some((l) => (l?.length ?? 0) > 0);
-}
-
-function withFile<T>(what: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new FormatError(`${what}: ${(err as Error).message}`);
-  }
 }
 
 function fromSequence(s: SequenceProto, what: string): TestValue {

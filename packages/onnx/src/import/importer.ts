@@ -73,8 +73,10 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     ctx.declareInput(name, valueMeta({ name, ...(type ? { type } : {}) }, "graph input", options.inputShapes?.[name], symbols));
   const inputTensors = runtimeInputs.map((v) => {
     const name = requireName(v, "graph input");
-    if (!containerKind(v.type)) return declareTensor(name, v.type), [name];
-    return declareContainerInput(ctx, name, v.type!, options.inputLayouts?.[name], (n, t) => declareTensor(n, t, new Map()));
+    if (containerKind(v.type, `ONNX graph input '${name}'`))
+      return declareContainerInput(ctx, name, v.type!, options.inputLayouts?.[name], (n, t) => declareTensor(n, t, new Map()));
+    declareTensor(name, v.type);
+    return [name];
   });
 
   // The uses and the node order depend on the model alone: a session's imports compute them once.
