@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import "@polychip/devices";
 import type { HostOutput } from "@polychip/engine/runtime";
-import { encodeModel } from "../proto/codec.ts";
-import { DataType, type TypeProto } from "../proto/types.ts";
-import { OnnxSession } from "../session.ts";
-import { modelProto } from "../testing/model-builder.ts";
+import { encodeModel } from "./proto/codec.ts";
+import { DataType, type TypeProto } from "./proto/types.ts";
+import { OnnxSession } from "./session.ts";
+import { modelProto } from "./testing/model-builder.ts";
 
 /**
  * An optional graph input is a tensor or null/undefined when absent; its presence is part of the
