@@ -148,8 +148,7 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
           const cmp = compareValue(got, expected[i]!, tol, layout ? name : "");
           if (Number.isFinite(cmp.maxAbsError)) maxAbsError = Math.max(maxAbsError, cmp.maxAbsError);
           const which = r === 0 ? "" : ` (run ${r + 1}, planned)`;
-          if (!cmp.ok)
-            return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${name}'${which}: ${cmp.reason}`, ...frozenField(frozen) });
+          if (!cmp.ok) return done({ status: "fail", maxAbsError: cmp.maxAbsError, reason: `output '${name}'${which}: ${cmp.reason}`, ...frozenField(frozen) });
         }
       }
     }

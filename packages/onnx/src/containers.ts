@@ -14,10 +14,7 @@ import type { TypeProto } from "./proto/types.ts";
 export type OnnxValue<T> = T | readonly OnnxValue<T>[] | null | undefined;
 
 /** The structure of a sequence or optional value: its tensors are named graph inputs or outputs. */
-export type ValueLayout =
-  | { readonly tensor: string }
-  | { readonly sequence: readonly ValueLayout[] }
-  | { readonly optional: ValueLayout | null };
+export type ValueLayout = { readonly tensor: string } | { readonly sequence: readonly ValueLayout[] } | { readonly optional: ValueLayout | null };
 
 export type ContainerKind = "sequence" | "optional";
 
@@ -46,8 +43,7 @@ function isTensorLike(v: unknown): boolean {
 export function flattenValue<T>(path: string, type: TypeProto | undefined, value: OnnxValue<T>, out: Record<string, T>): ValueLayout {
   const kind = containerKind(type, `input '${path}'`);
   if (kind === "sequence") {
-    if (!Array.isArray(value))
-      throw new FormatError(`input '${path}' is declared a sequence: pass an array of tensors, got ${describeValue(value)}`);
+    if (!Array.isArray(value)) throw new FormatError(`input '${path}' is declared a sequence: pass an array of tensors, got ${describeValue(value)}`);
     return { sequence: value.map((v, i) => flattenValue(elementName(path, i), type!.sequenceType!.elemType, v as OnnxValue<T>, out)) };
   }
   if (kind === "optional") {

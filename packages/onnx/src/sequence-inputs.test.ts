@@ -102,8 +102,16 @@ test("a Range limit read from a sequence input's element is computed per run by 
   const session = await OnnxSession.create(encodeModel(proto), { device: "cpu" });
   try {
     for (const limit of [3, 5]) {
-      const out = await session.run({ s: [{ data: [limit], shape: [] }, { data: [9], shape: [] }] });
-      assert.deepEqual(Array.from(out.r!.data), Array.from({ length: limit }, (_, i) => i));
+      const out = await session.run({
+        s: [
+          { data: [limit], shape: [] },
+          { data: [9], shape: [] },
+        ],
+      });
+      assert.deepEqual(
+        Array.from(out.r!.data),
+        Array.from({ length: limit }, (_, i) => i),
+      );
     }
   } finally {
     session.dispose();
@@ -127,8 +135,19 @@ test("a SequenceMap body whose Range reads each element runs per run, one length
   proto.graph!.output![0]!.type = { sequenceType: { elemType: { tensorType: { elemType: DataType.FLOAT } } } };
   const session = await OnnxSession.create(encodeModel(proto), { device: "cpu" });
   try {
-    const out = await session.runValues({ s: [{ data: [2], shape: [] }, { data: [4], shape: [] }] });
-    assert.deepEqual((out.ranges as HostOutput[]).map((t) => Array.from(t.data)), [[0, 1], [0, 1, 2, 3]]);
+    const out = await session.runValues({
+      s: [
+        { data: [2], shape: [] },
+        { data: [4], shape: [] },
+      ],
+    });
+    assert.deepEqual(
+      (out.ranges as HostOutput[]).map((t) => Array.from(t.data)),
+      [
+        [0, 1],
+        [0, 1, 2, 3],
+      ],
+    );
   } finally {
     session.dispose();
   }

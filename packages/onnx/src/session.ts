@@ -150,7 +150,8 @@ export class OnnxSession {
   ) {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
-    for (const v of model.graph?.input ?? []) if (v.name && !inits.has(v.name) && (v.type?.sequenceType || v.type?.optionalType)) this.containerInputs.set(v.name, v.type);
+    for (const v of model.graph?.input ?? [])
+      if (v.name && !inits.has(v.name) && (v.type?.sequenceType || v.type?.optionalType)) this.containerInputs.set(v.name, v.type);
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
     this.alwaysStaged = StagedGraph.wanted(model);
     const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);
@@ -196,7 +197,7 @@ export class OnnxSession {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.runPrepared(feeds, layouts, true);
+    return this.runPlanned(feeds, layouts, true).then((r) => r.outputs);
   }
 
   /** Runs on these inputs (as `run`) and returns every output as its ONNX type: a sequence as an array, an optional as its value or null. */
@@ -212,10 +213,7 @@ export class OnnxSession {
     return results;
   }
 
-  private async runPrepared(feeds: Readonly<Record<string, RuntimeInput>>, layouts: Record<string, ValueLayout>, tensorsOnly: boolean): Promise<Record<string, HostOutput>> {
-    return (await this.runPlanned(feeds, layouts, tensorsOnly)).outputs;
-  }
-
+  /** Plans and runs; `tensorsOnly` (run()) refuses a plan with sequence or optional outputs before running it. */
   private async runPlanned(feeds: Readonly<Record<string, RuntimeInput>>, layouts: Record<string, ValueLayout>, tensorsOnly = false) {
     const { plan, stages, selectedBy } = await this.prepare(feeds, layouts);
     try {
@@ -223,7 +221,8 @@ export class OnnxSession {
       if (tensorsOnly && containers.length > 0)
         throw new PolychipError(`output '${containers[0]}' is a sequence or optional: run this model with session.runValues(feeds), which returns it as such`);
       // The last-run shortcut returns the plan's tensors as they are: only for plain tensor inputs and outputs.
-      this.last = selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
+      this.last =
+        selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
       return { plan, outputs: await plan.session.run(inputsOf(plan, feeds, stages)) };
     } finally {
       releaseStages(stages);
@@ -266,7 +265,9 @@ export class OnnxSession {
     const shapes = this.shapesOf(feeds, tensors);
     this.countLookups = 0;
     // A sequence's length and an optional's presence select the plan, as the shapes of their tensors do.
-    const signature = [...this.inputNames, ...tensors].map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";") + (tensors.length || Object.keys(layouts).length ? `|${JSON.stringify(layouts)}` : "");
+    const signature =
+      [...this.inputNames, ...tensors].map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";") +
+      (Object.keys(layouts).length ? `|${JSON.stringify(layouts)}` : "");
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
@@ -358,7 +359,12 @@ export class OnnxSession {
       selectors.keyable = false;
       return this.computeStaged(name, run, stages);
     }
-    const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, inputLayouts: layouts, knownValues: { ...known }, outputs: [name] });
+    const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, {
+      inputShapes: shapes,
+      inputLayouts: layouts,
+      knownValues: { ...known },
+      outputs: [name],
+    });
     const key = prefix.results && inputValuesKey(prefix.dependsOn!, feeds);
     if (key === undefined) selectors.keyable = false;
     else for (const input of prefix.dependsOn!) selectors.names.add(input);
@@ -402,7 +408,14 @@ export class OnnxSession {
     const frontier = graph.frontier(lowered, stages.done).filter((v) => !names.includes(v));
     const stage = await this.plan(
       `${signature}|${valuesKey(known)}|stage:${names.join(",")}|${fedKey(stages)}`,
-      { inputShapes: shapes, inputLayouts: layouts, knownValues: { ...stages.constants, ...known }, outputs: [...names, ...frontier], done: stages.done, fed: fedMetas(stages) },
+      {
+        inputShapes: shapes,
+        inputLayouts: layouts,
+        knownValues: { ...stages.constants, ...known },
+        outputs: [...names, ...frontier],
+        done: stages.done,
+        fed: fedMetas(stages),
+      },
       known,
       stages.host.size > 0,
     );
@@ -454,7 +467,14 @@ export class OnnxSession {
     const done = [...stages.done].sort((a, b) => a - b).join(",");
     const prefix = await this.plan(
       `${signature}|${valuesKey(known)}|branch:${names.join(",")}|done:${done}|${fedKey(stages)}`,
-      { inputShapes: shapes, inputLayouts: layouts, knownValues: { ...stages.constants, ...known }, outputs: [...names], done: stages.done, fed: fedMetas(stages) },
+      {
+        inputShapes: shapes,
+        inputLayouts: layouts,
+        knownValues: { ...stages.constants, ...known },
+        outputs: [...names],
+        done: stages.done,
+        fed: fedMetas(stages),
+      },
       known,
       stages.host.size > 0,
     );
@@ -529,7 +549,8 @@ export class OnnxSession {
         else fed.push(output);
       }
       plan = { graph, session, folds, reads, assumed, outputLayouts, stage: { lowered: imported.lowered, fed, constants } };
-    } else if (bound.outputs && isPure(graph)) plan = { graph, session, folds, reads, assumed, outputLayouts, results: new Map(), dependsOn: inputsRead(graph) };
+    } else if (bound.outputs && isPure(graph))
+      plan = { graph, session, folds, reads, assumed, outputLayouts, results: new Map(), dependsOn: inputsRead(graph) };
     else plan = { graph, session, folds, reads, assumed, outputLayouts };
     cache.add(key, plan);
     return plan;

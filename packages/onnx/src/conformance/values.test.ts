@@ -24,7 +24,10 @@ test("a SequenceProto file is read as the sequence the model declares", () => {
 });
 
 test("a SequenceProto file where a tensor is declared is an error, not a tensor of garbage dims", () => {
-  assert.throws(() => readTestValue(bytes, undefined, "input_0.pb"), (err: Error) => err instanceof FormatError && /input_0.pb: not a TensorProto/.test(err.message));
+  assert.throws(
+    () => readTestValue(bytes, undefined, "input_0.pb"),
+    (err: Error) => err instanceof FormatError && /input_0.pb: not a TensorProto/.test(err.message),
+  );
 });
 
 test("a file declared a map is unsupported, naming the file", () => {

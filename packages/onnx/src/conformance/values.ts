@@ -23,7 +23,9 @@ export function readTestValue(bytes: Uint8Array, type: TypeProto | undefined, wh
   // A SequenceProto or OptionalProto read as a TensorProto has its name as dims and no data: refused, not misread.
   const dims = (tensor.dims ?? []).map(Number);
   if (!tensor.dataType || (!holdsData(tensor) && dims.every((d) => d > 0)))
-    throw new FormatError(`${what}: not a TensorProto (${tensor.dataType ? `no data for dims [${dims.join(", ")}]` : "no data_type"}), but the model declares a tensor here`);
+    throw new FormatError(
+      `${what}: not a TensorProto (${tensor.dataType ? `no data for dims [${dims.join(", ")}]` : "no data_type"}), but the model declares a tensor here`,
+    );
   return { tensor };
 }
 
@@ -76,7 +78,8 @@ export function compareValue(got: OnnxValue<Output>, expected: TestValue, tol: T
     return cmp.ok || what === "" ? cmp : { ...cmp, reason: `${what}: ${cmp.reason}` };
   }
   if ("optional" in expected) {
-    if (expected.optional === null) return got === null || got === undefined ? { ok: true, maxAbsError: 0 } : mismatch(`${what}: got ${describe(got)}, expected an empty optional`);
+    if (expected.optional === null)
+      return got === null || got === undefined ? { ok: true, maxAbsError: 0 } : mismatch(`${what}: got ${describe(got)}, expected an empty optional`);
     if (got === null || got === undefined) return mismatch(`${what}: got an empty optional, expected a value`);
     return compareValue(got, expected.optional, tol, `${what}.value`);
   }

@@ -226,7 +226,8 @@ export class ImportContext {
   }
 
   private claim(name: string): void {
-    if (this.used.has(name) && (this.metas.has(name) || this.containers.has(name))) throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
+    if (this.used.has(name) && (this.metas.has(name) || this.containers.has(name)))
+      throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
     this.used.add(name);
   }
 

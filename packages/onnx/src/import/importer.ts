@@ -317,7 +317,8 @@ function requireName(v: ValueInfoProto, what: string): string {
 
 function valueMeta(v: ValueInfoProto, what: string, override: readonly number[] | undefined, bound: Map<string, { size: number; by: string }>) {
   const tensor = v.type?.tensorType;
-  if (!tensor) throw new UnsupportedOpError(`ONNX ${what} '${v.name}' is not a tensor (maps and sparse tensors are not supported; sequences hold tensors only)`);
+  if (!tensor)
+    throw new UnsupportedOpError(`ONNX ${what} '${v.name}' is not a tensor (maps and sparse tensors are not supported; sequences hold tensors only)`);
   const dtype = dtypeForOnnx(tensor.elemType ?? 0, `ONNX ${what} '${v.name}'`);
   if (!tensor.shape) {
     if (override) return { dtype, shape: [...override] };

@@ -113,7 +113,15 @@ for (const device of DEVICES) {
   });
 
   test(`a scalar split leaves a short last chunk, as onnxruntime does, on ${device}`, { skip }, async () => {
-    await compareWithOnnxruntime(scalarChunks, [{ x, chunk: i64(4) }, { x, chunk: i64(5) }, { x, chunk: i64(6) }], device);
+    await compareWithOnnxruntime(
+      scalarChunks,
+      [
+        { x, chunk: i64(4) },
+        { x, chunk: i64(5) },
+        { x, chunk: i64(6) },
+      ],
+      device,
+    );
   });
 }
 

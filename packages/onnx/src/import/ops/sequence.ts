@@ -42,8 +42,7 @@ function position(ctx: ImportContext, node: OnnxNode, i: number, length: number,
   if (t.data.length !== 1) throw new ShapeError(`${ctx.where()}: the position must be a scalar, got shape [${t.shape.join(", ")}]`);
   const p = Number(t.data[0]);
   const last = insertion ? length : length - 1;
-  if (p < -length || p > last)
-    throw new ShapeError(`${ctx.where()}: position ${p} is out of range for a sequence of ${length} (valid: ${-length} to ${last})`);
+  if (p < -length || p > last) throw new ShapeError(`${ctx.where()}: position ${p} is out of range for a sequence of ${length} (valid: ${-length} to ${last})`);
   return p < 0 ? p + length : p;
 }
 
@@ -138,7 +137,8 @@ const sequenceMap: OpImporter = (ctx, node) => {
   const length = sequenceOf(ctx, input(ctx, node, 0)).elements.length;
   const inputs = node.inputs.map((name) => ({ name, seq: ctx.container(name) ? sequenceOf(ctx, name) : undefined }));
   for (const { name, seq } of inputs)
-    if (seq && seq.elements.length !== length) throw new ShapeError(`${ctx.where()}: sequence '${name}' has ${seq.elements.length} elements, the first input ${length}`);
+    if (seq && seq.elements.length !== length)
+      throw new ShapeError(`${ctx.where()}: sequence '${name}' has ${seq.elements.length} elements, the first input ${length}`);
   const results: string[][] = node.outputs.map(() => []);
   for (let i = 0; i < length; i++) {
     const bindings = new Map(inputs.map(({ name, seq }, k) => [formal[k]!, seq ? seq.elements[i]! : name]));
