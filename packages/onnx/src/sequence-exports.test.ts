@@ -9,18 +9,21 @@ import { OnnxSession } from "./session.ts";
 import { ort } from "./testing/onnxruntime.ts";
 
 /**
- * A torch.jit.script module working on Python lists (fixtures/pytorch/lists.onnx, written by
- * scripts/export-pytorch-lists.py): torch.split → SplitToSequence, a for loop appending to a list →
- * a Loop carrying a sequence, torch.cat → ConcatFromSequence, the list itself → a sequence output.
- * One session per device runs several row counts (odd ones leave a short last chunk), and must
- * match onnxruntime-node. onnxruntime-node cannot return a sequence, so the list output is checked
- * against its rows of onnxruntime's concatenated `y` (torch.split(x, 2) then cat).
+ * torch.jit.script modules working on Python lists (fixtures/pytorch, written by
+ * scripts/export-pytorch-lists.py). lists.onnx: torch.split → SplitToSequence, a for loop
+ * appending to a list → a Loop carrying a sequence, torch.cat → ConcatFromSequence, the list itself
+ * → a sequence output. One session per device runs several row counts (odd ones leave a short last
+ * chunk), and must match onnxruntime-node. onnxruntime-node cannot return a sequence, so the list
+ * output is checked against its rows of onnxruntime's concatenated `y` (torch.split(x, 2) then cat).
+ * list-filter.onnx keeps the rows whose sum is positive (an If on data in the Loop), so the list's
+ * length depends on the values: OnnxSession computes each condition per run.
  */
-const bytes = new Uint8Array(readFileSync(new URL("../fixtures/pytorch/lists.onnx", import.meta.url)));
+const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/pytorch/${name}`, import.meta.url)));
+const bytes = fixture("lists.onnx");
 const ROWS = [5, 8, 1];
 
-function inputOf(rows: number): { data: Float32Array; shape: number[] } {
-  return { data: Float32Array.from({ length: rows * 4 }, (_, i) => Math.sin(i * 0.7 + rows)), shape: [rows, 4] };
+function inputOf(rows: number, width = 4): { data: Float32Array; shape: number[] } {
+  return { data: Float32Array.from({ length: rows * width }, (_, i) => Math.sin(i * 0.7 + rows)), shape: [rows, width] };
 }
 
 function assertClose(got: HostOutput, want: { dims: readonly number[]; data: ArrayLike<number> }, what: string, offset = 0): void {
@@ -56,6 +59,26 @@ for (const device of ["cpu", "npu-sim", "webgpu"]) {
           const n = Math.min(2, rows - 2 * i);
           assertClose(p, { dims: [n, 4], data: (want.y as { data: Float32Array }).data }, `parts[${i}] at ${rows} rows`, 2 * i * 4);
         });
+      }
+    } finally {
+      session.dispose();
+      await reference.release();
+    }
+  });
+}
+
+for (const device of ["cpu", "npu-sim", "webgpu"]) {
+  const skip = !ort ? "onnxruntime-node is not installed" : device === "webgpu" ? (webgpu ?? false) : false;
+  test(`PyTorch's list filter (a list as long as the data says) matches onnxruntime-node on ${device}`, { skip }, async () => {
+    const model = fixture("list-filter.onnx");
+    // Each row's If condition is a value computed per run: one prefix plan per condition, kept for the next run.
+    const session = await OnnxSession.create(model, { device, maxPlans: 32 });
+    const reference = await ort!.InferenceSession.create(model);
+    try {
+      for (const rows of [5, 7, 5]) {
+        const x = inputOf(rows, 3);
+        const want = await reference.run({ x: new ort!.Tensor("float32", x.data, x.shape) });
+        assertClose((await session.run({ x })).y!, want.y as never, `y at ${rows} rows`);
       }
     } finally {
       session.dispose();

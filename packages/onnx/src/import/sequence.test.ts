@@ -56,6 +56,18 @@ const rowsStacked: ModelSpec = {
   ],
 };
 
+/** Rows by a scalar split of 1 with keepdims=0 (PyTorch's unbind): squeezed, as onnxruntime does, then stacked on axis 1. */
+const unbindStacked: ModelSpec = {
+  opset: 13,
+  inputs: [{ name: "x", type: "float32", shape: [6, 2] }],
+  outputs: [{ name: "y", type: "float32" }],
+  initializers: [initializer("one", [1], [], "int64")],
+  nodes: [
+    { op: "SplitToSequence", inputs: ["x", "one"], outputs: ["rows"], attrs: { keepdims: 0 } },
+    { op: "ConcatFromSequence", inputs: ["rows"], outputs: ["y"], attrs: { axis: 1, new_axis: 1 } },
+  ],
+};
+
 /** Equal chunks of 4 (a scalar split): 6 rows give chunks of 4 and 2. */
 const scalarChunks: ModelSpec = {
   opset: 13,
@@ -110,6 +122,10 @@ for (const device of DEVICES) {
 
   test(`rows split with keepdims=0 and stacked on axis -1 match onnxruntime on ${device}`, { skip }, async () => {
     await compareWithOnnxruntime(rowsStacked, [{ x }], device);
+  });
+
+  test(`a scalar split of 1 with keepdims=0 (PyTorch's unbind) drops the axis, as onnxruntime does, on ${device}`, { skip }, async () => {
+    await compareWithOnnxruntime(unbindStacked, [{ x }], device);
   });
 
   test(`a scalar split leaves a short last chunk, as onnxruntime does, on ${device}`, { skip }, async () => {

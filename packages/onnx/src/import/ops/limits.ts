@@ -90,7 +90,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   SequenceAt: "position known at import (or per run via OnnxSession, planned per value)",
   SequenceInsert: "position known at import (or per run via OnnxSession, planned per value)",
   SequenceErase: "position known at import (or per run via OnnxSession, planned per value)",
-  SplitToSequence: "the axis's size known at import (OnnxSession binds it); split known at import (or per run via OnnxSession, planned per value)",
+  SplitToSequence:
+    "the axis's size known at import (OnnxSession binds it); split known at import (or per run via OnnxSession, planned per value); keepdims=0 also drops the axis for a scalar split of 1, as onnxruntime does",
   ConcatFromSequence: "a non-empty sequence (an empty one has no known shape)",
   SequenceMap: "unrolled per element at import (as Loop)",
 };

@@ -105,7 +105,13 @@ const splitToSequence: OpImporter = (ctx, node) => {
   const axis = axisOf(ctx, node.attrs.int("axis", 0), rank);
   const size = ctx.shape(x, "SplitToSequence")[axis]!;
   const sizes = splitSizes(ctx, node, size);
-  const squeeze = !optionalInput(node, 1) && node.attrs.int("keepdims", 1) === 0;
+  // keepdims=0 drops the axis with no split or a scalar one, as onnxruntime does (PyTorch's unbind exports a scalar 1); a 1-D split ignores it.
+  const split = optionalInput(node, 1);
+  const squeeze = node.attrs.int("keepdims", 1) === 0 && (!split || ctx.rank(split) === 0);
+  if (squeeze && sizes.some((n) => n !== 1))
+    throw new ShapeError(
+      `${ctx.where()}: keepdims=0 drops the split axis, so each piece must have size 1, but the split makes pieces of [${sizes.join(", ")}]`,
+    );
   let start = 0;
   const elements = sizes.map((n) => {
     const part = ctx.op("slice", [x], { starts: [start], ends: [(start += n)], axes: [axis] });
