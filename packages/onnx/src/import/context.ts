@@ -437,7 +437,7 @@ export class ImportContext {
     return this.producers.get(name);
   }
 
-  /** Makes ONNX output `out` hold `value` (an identity node, or a shared constant). */
+  /** Makes ONNX output `out` hold `value` (an identity node, a shared constant, or the same sequence or optional). */
   bind(out: string | undefined, value: string): void {
     if (!out || out === value) return;
     const container = this.containers.get(value);
