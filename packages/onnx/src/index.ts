@@ -9,7 +9,8 @@
  */
 export { importOnnx, importOnnxModel, importModelProto, failingNode, MIN_OPSET, MAX_OPSET, type ImportedModel, type FailingNode } from "./import/importer.ts";
 export type { ImportOptions } from "./import/context.ts";
-export { OnnxSession, type OnnxSessionOptions } from "./session.ts";
+export { OnnxSession, type OnnxFeed, type OnnxResult, type OnnxSessionOptions } from "./session.ts";
+export type { OnnxValue, ValueLayout } from "./containers.ts";
 export { polychipFeeds } from "./onnx-feeds.ts";
 export type { PlanCacheStats } from "./plan-cache.ts";
 export { resolveExternalData, type ExternalDataReader } from "./external-data.ts";

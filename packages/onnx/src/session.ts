@@ -20,7 +20,13 @@ import type { BoundedCache } from "@polychip/engine/core";
 import { planCache, planCacheStats, type PlanCacheStats } from "./plan-cache.ts";
 import { LastRun } from "./last-run.ts";
 import { decodeModel } from "./proto/codec.ts";
-import type { ModelProto } from "./proto/types.ts";
+import type { ModelProto, TypeProto } from "./proto/types.ts";
+import { assembleValue, flattenValue, layoutTensors, type OnnxValue, type ValueLayout } from "./containers.ts";
+
+/** A feed of any ONNX input type: a tensor, a sequence (an array of tensors), an optional (null or undefined when absent). */
+export type OnnxFeed = OnnxValue<RuntimeInput>;
+/** An output of any ONNX type, as `runValues` returns it: a tensor, a sequence (an array), an optional (its value, or null). */
+export type OnnxResult = OnnxValue<HostOutput>;
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
 import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
 
@@ -52,6 +58,8 @@ interface Plan {
   readonly assumed: Readonly<Record<string, HostTensor>>;
   /** The graph inputs the plan reads (the others were frozen into it as constants). */
   readonly reads: readonly string[];
+  /** The sequence and optional outputs, whose tensors are graph outputs under path names (see containers.ts). */
+  readonly outputLayouts: Readonly<Record<string, ValueLayout>>;
   /**
    * A prefix plan's results by the values of the inputs its nodes read (`dependsOn`), when it is
    * a pure function of a few small host inputs (an If on the sample-rate input): later runs
@@ -67,6 +75,8 @@ interface Plan {
 interface RunState {
   readonly signature: string;
   readonly shapes: Record<string, readonly number[]>;
+  /** The sequence and optional inputs' layouts (their tensors' shapes are in `shapes`). */
+  readonly layouts: Readonly<Record<string, ValueLayout>>;
   readonly known: Record<string, HostTensor>;
   readonly feeds: Readonly<Record<string, RuntimeInput>>;
   readonly stages: Stages | undefined;
@@ -118,6 +128,8 @@ export class OnnxSession {
   /** Per input-shape signature: the run-time values its import needs, in the order found. */
   private readonly needed = new Map<string, string[]>();
   private readonly inputNames: readonly string[];
+  /** The sequence and optional inputs, by name: a run's feeds for them are split into their tensors. */
+  private readonly containerInputs = new Map<string, TypeProto>();
   private readonly topLevelValues: ReadonlySet<string>;
   /** Models that draw random values compute their run-time values in stages (see StagedGraph). */
   private readonly alwaysStaged: boolean;
@@ -138,6 +150,8 @@ export class OnnxSession {
   ) {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
+    for (const v of model.graph?.input ?? [])
+      if (v.name && !inits.has(v.name) && (v.type?.sequenceType || v.type?.optionalType)) this.containerInputs.set(v.name, v.type);
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
     this.alwaysStaged = StagedGraph.wanted(model);
     const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);
@@ -165,36 +179,76 @@ export class OnnxSession {
     return { shapes: planCacheStats(this.plans), counts: planCacheStats(this.countPlans) };
   }
 
-  /** Runs on these inputs; int64 and float64 feeds (ONNX's types, BigInt64Array included) are taken as int32 and float32. */
-  run(given: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
+  /**
+   * Runs on these inputs; int64 and float64 feeds (ONNX's types, BigInt64Array included) are taken
+   * as int32 and float32. A sequence input is an array of tensors, an optional one a tensor (or
+   * array) or null/undefined when absent; a model with sequence or optional outputs runs with
+   * `runValues`.
+   */
+  run(given: Readonly<Record<string, OnnxFeed>>): Promise<Record<string, HostOutput>> {
     // The shapes (and selecting values) of the last run again: no signature to build, and the
     // plan's own promise is returned (an async wrapper would add turns to each run).
     let feeds: Readonly<Record<string, RuntimeInput>>;
+    let layouts: Record<string, ValueLayout>;
     try {
-      feeds = polychipFeeds(given);
+      ({ feeds, layouts } = this.flatten(given));
       const repeated = !this.disposed && this.last?.matches(this.inputNames, feeds) ? this.last.plan : undefined;
       if (repeated) return repeated.session.run(inputsOf(repeated, feeds, undefined));
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.runPrepared(feeds);
+    return this.runPlanned(feeds, layouts, true).then((r) => r.outputs);
   }
 
-  private async runPrepared(feeds: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>> {
-    const { plan, stages, selectedBy } = await this.prepare(feeds);
-    this.last = selectedBy ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
+  /** Runs on these inputs (as `run`) and returns every output as its ONNX type: a sequence as an array, an optional as its value or null. */
+  async runValues(given: Readonly<Record<string, OnnxFeed>>): Promise<Record<string, OnnxResult>> {
+    const { feeds, layouts } = this.flatten(given);
+    const { plan, outputs } = await this.runPlanned(feeds, layouts);
+    const results: Record<string, OnnxResult> = {};
+    for (const o of this.model.graph?.output ?? []) {
+      const name = o.name ?? "";
+      const layout = plan.outputLayouts[name];
+      results[name] = layout ? assembleValue(layout, outputs) : outputs[name];
+    }
+    return results;
+  }
+
+  /** Plans and runs; `tensorsOnly` (run()) refuses a plan with sequence or optional outputs before running it. */
+  private async runPlanned(feeds: Readonly<Record<string, RuntimeInput>>, layouts: Record<string, ValueLayout>, tensorsOnly = false) {
+    const { plan, stages, selectedBy } = await this.prepare(feeds, layouts);
     try {
-      return await plan.session.run(inputsOf(plan, feeds, stages));
+      const containers = Object.keys(plan.outputLayouts);
+      if (tensorsOnly && containers.length > 0)
+        throw new PolychipError(`output '${containers[0]}' is a sequence or optional: run this model with session.runValues(feeds), which returns it as such`);
+      // The last-run shortcut returns the plan's tensors as they are: only for plain tensor inputs and outputs.
+      this.last =
+        selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
+      return { plan, outputs: await plan.session.run(inputsOf(plan, feeds, stages)) };
     } finally {
       releaseStages(stages);
     }
   }
 
   /** The graph planned for these inputs (imported and kept on first use). */
-  async planFor(given: Readonly<Record<string, RuntimeInput>>): Promise<Plan> {
-    const { plan, stages } = await this.prepare(polychipFeeds(given));
+  async planFor(given: Readonly<Record<string, OnnxFeed>>): Promise<Plan> {
+    const { feeds, layouts } = this.flatten(given);
+    const { plan, stages } = await this.prepare(feeds, layouts);
     releaseStages(stages);
     return plan;
+  }
+
+  /** The feeds with each sequence or optional input split into its tensors (containers.ts), and those inputs' layouts. */
+  private flatten(given: Readonly<Record<string, OnnxFeed>>): { feeds: Readonly<Record<string, RuntimeInput>>; layouts: Record<string, ValueLayout> } {
+    const layouts: Record<string, ValueLayout> = {};
+    if (this.containerInputs.size === 0) return { feeds: polychipFeeds(given as Readonly<Record<string, RuntimeInput>>), layouts };
+    const flat: Record<string, RuntimeInput> = {};
+    for (const [name, value] of Object.entries(given)) {
+      const type = this.containerInputs.get(name);
+      if (type) layouts[name] = flattenValue(name, type, value, flat);
+      else if (value !== null && value !== undefined) flat[name] = value as RuntimeInput;
+    }
+    for (const [name, type] of this.containerInputs) if (!layouts[name]) layouts[name] = flattenValue(name, type, undefined, flat);
+    return { feeds: polychipFeeds(flat), layouts };
   }
 
   /**
@@ -202,11 +256,18 @@ export class OnnxSession {
    * them) and, when the plan is selected by the input shapes and the values of a few small inputs
    * only, the names of those inputs.
    */
-  private async prepare(feeds: Readonly<Record<string, RuntimeInput>>): Promise<{ plan: Plan; stages?: Stages; selectedBy?: readonly string[] }> {
+  private async prepare(
+    feeds: Readonly<Record<string, RuntimeInput>>,
+    layouts: Readonly<Record<string, ValueLayout>>,
+  ): Promise<{ plan: Plan; stages?: Stages; selectedBy?: readonly string[] }> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
-    const shapes = this.shapesOf(feeds);
+    const tensors = Object.values(layouts).flatMap(layoutTensors);
+    const shapes = this.shapesOf(feeds, tensors);
     this.countLookups = 0;
-    const signature = this.inputNames.map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";");
+    // A sequence's length and an optional's presence select the plan, as the shapes of their tensors do.
+    const signature =
+      [...this.inputNames, ...tensors].map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";") +
+      (Object.keys(layouts).length ? `|${JSON.stringify(layouts)}` : "");
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
@@ -214,7 +275,7 @@ export class OnnxSession {
     let stages = this.alwaysStaged || this.stagedSignatures.has(signature) ? emptyStages() : undefined;
     try {
       for (;;) {
-        const run: RunState = { signature, shapes, known, feeds, stages, selectors };
+        const run: RunState = { signature, shapes, layouts, known, feeds, stages, selectors };
         let step: HostStepNeeded;
         try {
           for (const name of needed) if (!known[name]) known[name] = await this.compute(name, run);
@@ -240,14 +301,14 @@ export class OnnxSession {
   }
 
   /** The plan of the whole model (or of what the stages left) with the values found so far; undefined when it needs another value (added to `needed`). */
-  private async finalPlan({ signature, shapes, known, stages }: RunState): Promise<Plan | undefined> {
+  private async finalPlan({ signature, shapes, layouts, known, stages }: RunState): Promise<Plan | undefined> {
     const needed = this.needed.get(signature)!;
     // Before any stage ran, a staged import is the plain one: they share a key (and the host step found there).
     const staged = stages !== undefined && (stages.done.size > 0 || stages.host.size > 0);
     const key = `${signature}|${valuesKey(known)}${staged ? `|staged:${fedKey(stages)}` : ""}`;
     const bound = stages
-      ? { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, done: stages.done, fed: fedMetas(stages) }
-      : { inputShapes: shapes, knownValues: { ...known } };
+      ? { inputShapes: shapes, inputLayouts: layouts, knownValues: { ...stages.constants, ...known }, done: stages.done, fed: fedMetas(stages) }
+      : { inputShapes: shapes, inputLayouts: layouts, knownValues: { ...known } };
     try {
       return await this.plan(key, bound, known, stages !== undefined && stages.host.size > 0);
     } catch (err) {
@@ -274,9 +335,9 @@ export class OnnxSession {
     this.shared.release(plan.folds);
   }
 
-  private shapesOf(feeds: Readonly<Record<string, RuntimeInput>>): Record<string, readonly number[]> {
+  private shapesOf(feeds: Readonly<Record<string, RuntimeInput>>, containerTensors: readonly string[]): Record<string, readonly number[]> {
     const shapes: Record<string, readonly number[]> = {};
-    for (const name of this.inputNames) {
+    for (const name of [...this.inputNames, ...containerTensors]) {
       const shape = feeds[name]?.shape;
       if (shape === undefined) continue; // the runtime names the missing input
       if (!Array.isArray(shape)) throw new ShapeError(`input '${name}': shape must be an array of sizes, got ${JSON.stringify(shape)}`);
@@ -287,7 +348,7 @@ export class OnnxSession {
 
   /** Runs the prefix of the model that produces `name` (with the values found before it known). */
   private async compute(name: string, run: RunState): Promise<HostTensor> {
-    const { signature, shapes, known, feeds, stages, selectors } = run;
+    const { signature, shapes, layouts, known, feeds, stages, selectors } = run;
     if (this.inputNames.includes(name)) {
       const value = this.inputValue(name, feeds);
       if (value.data.length <= REMEMBERED_INPUT_VALUES) selectors.names.add(name);
@@ -298,7 +359,12 @@ export class OnnxSession {
       selectors.keyable = false;
       return this.computeStaged(name, run, stages);
     }
-    const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, { inputShapes: shapes, knownValues: { ...known }, outputs: [name] });
+    const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, {
+      inputShapes: shapes,
+      inputLayouts: layouts,
+      knownValues: { ...known },
+      outputs: [name],
+    });
     const key = prefix.results && inputValuesKey(prefix.dependsOn!, feeds);
     if (key === undefined) selectors.keyable = false;
     else for (const input of prefix.dependsOn!) selectors.names.add(input);
@@ -333,7 +399,7 @@ export class OnnxSession {
    */
   private async runStage(
     names: readonly string[],
-    { signature, shapes, known, feeds }: RunState,
+    { signature, shapes, layouts, known, feeds }: RunState,
     stages: Stages,
     frozen: boolean,
   ): Promise<Record<string, HostOutput>> {
@@ -342,7 +408,14 @@ export class OnnxSession {
     const frontier = graph.frontier(lowered, stages.done).filter((v) => !names.includes(v));
     const stage = await this.plan(
       `${signature}|${valuesKey(known)}|stage:${names.join(",")}|${fedKey(stages)}`,
-      { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, outputs: [...names, ...frontier], done: stages.done, fed: fedMetas(stages) },
+      {
+        inputShapes: shapes,
+        inputLayouts: layouts,
+        knownValues: { ...stages.constants, ...known },
+        outputs: [...names, ...frontier],
+        done: stages.done,
+        fed: fedMetas(stages),
+      },
       known,
       stages.host.size > 0,
     );
@@ -390,11 +463,18 @@ export class OnnxSession {
    * values fed and known, so the branch's values take the same names) and read back. Nothing is
    * marked done: the If runs whole in a later stage.
    */
-  private async runUpTo(names: readonly string[], { signature, shapes, known, feeds }: RunState, stages: Stages): Promise<Record<string, HostOutput>> {
+  private async runUpTo(names: readonly string[], { signature, shapes, layouts, known, feeds }: RunState, stages: Stages): Promise<Record<string, HostOutput>> {
     const done = [...stages.done].sort((a, b) => a - b).join(",");
     const prefix = await this.plan(
       `${signature}|${valuesKey(known)}|branch:${names.join(",")}|done:${done}|${fedKey(stages)}`,
-      { inputShapes: shapes, knownValues: { ...stages.constants, ...known }, outputs: [...names], done: stages.done, fed: fedMetas(stages) },
+      {
+        inputShapes: shapes,
+        inputLayouts: layouts,
+        knownValues: { ...stages.constants, ...known },
+        outputs: [...names],
+        done: stages.done,
+        fed: fedMetas(stages),
+      },
       known,
       stages.host.size > 0,
     );
@@ -428,7 +508,7 @@ export class OnnxSession {
 
   private async plan(
     key: string,
-    bound: Pick<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "done" | "fed">,
+    bound: Pick<ImportOptions, "inputShapes" | "inputLayouts" | "knownValues" | "outputs" | "done" | "fed">,
     assumedValues: Readonly<Record<string, HostTensor>> = bound.knownValues ?? {},
     byCount = false,
   ): Promise<Plan> {
@@ -457,6 +537,7 @@ export class OnnxSession {
     this.shared.acquire(folds);
     const reads = graph.inputs.map((v) => v.name);
     const assumed = { ...assumedValues };
+    const outputLayouts = imported.outputLayouts;
     let plan: Plan;
     if (bound.done && bound.outputs) {
       // A stage: what it computes goes to the later stages, as inputs, or as constants where the import knew it.
@@ -467,9 +548,10 @@ export class OnnxSession {
         if (value) constants[output] = value;
         else fed.push(output);
       }
-      plan = { graph, session, folds, reads, assumed, stage: { lowered: imported.lowered, fed, constants } };
-    } else if (bound.outputs && isPure(graph)) plan = { graph, session, folds, reads, assumed, results: new Map(), dependsOn: inputsRead(graph) };
-    else plan = { graph, session, folds, reads, assumed };
+      plan = { graph, session, folds, reads, assumed, outputLayouts, stage: { lowered: imported.lowered, fed, constants } };
+    } else if (bound.outputs && isPure(graph))
+      plan = { graph, session, folds, reads, assumed, outputLayouts, results: new Map(), dependsOn: inputsRead(graph) };
+    else plan = { graph, session, folds, reads, assumed, outputLayouts };
     cache.add(key, plan);
     return plan;
   }

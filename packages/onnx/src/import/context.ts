@@ -16,6 +16,7 @@ import type { GraphNode, Initializer } from "@polychip/engine/runtime";
 import { evalHalOnCpu } from "../host/fold.ts";
 import { formatDims, isStatic, sizeOfDims, type Dim, type ValueMeta } from "../host/meta.ts";
 import { evalStructural, inferStructural } from "../host/structural.ts";
+import type { ValueLayout } from "../containers.ts";
 import type { GraphProto, TensorProto } from "../proto/types.ts";
 import { tensorFromProto, type HostTensor } from "../tensor.ts";
 import type { NodeAttributes } from "./attributes.ts";
@@ -60,6 +61,12 @@ export interface ImportOptions {
   done?: ReadonlySet<number>;
   /** Values an earlier stage of this run computed, read as run-time graph inputs (see `done`). */
   fed?: Readonly<Record<string, { readonly dtype: DType; readonly shape: readonly number[] }>>;
+  /**
+   * The structure of each sequence or optional graph input for this import (its length, whether
+   * it is present; see containers.ts): its tensors are graph inputs under path names, their shapes
+   * in `inputShapes`. OnnxSession and the conformance runner take it from the values given.
+   */
+  inputLayouts?: Readonly<Record<string, ValueLayout>>;
   /** What the graph may plan to allocate (one tensor, the peak of a run); beyond it an OutOfMemoryError names the node. */
   memoryBudget?: MemoryBudget;
   /**
@@ -89,6 +96,14 @@ export interface OnnxNode {
   readonly attrs: NodeAttributes;
 }
 
+/**
+ * A sequence or optional value, known at import: a sequence is the list of its elements' value
+ * names (its length fixed per plan), an optional the name of the value it holds or undefined.
+ */
+export type Container =
+  | { readonly kind: "sequence"; readonly elements: readonly string[]; readonly dtype?: DType }
+  | { readonly kind: "optional"; readonly value: string | undefined };
+
 const STRUCTURAL = new Set(["reshape", "permute", "slice", "expand", "squeeze", "unsqueeze", "flatten", "identity", "constant", "shape", "size", "split"]);
 /** preferConstant asks for values of at most this many elements (a shape, not data). */
 const PREFERRED_VALUE_SIZE = 16;
@@ -107,6 +122,7 @@ export class ImportContext {
   readonly initializers: Initializer[] = [];
   readonly frozenInputs = new Set<string>();
   private readonly metas = new Map<string, ValueMeta>();
+  private readonly containers = new Map<string, Container>();
   private readonly consts = new Map<string, HostTensor>();
   private readonly materialized = new Set<string>();
   /** Constants whose int64 values were saturated into int32: fine as slice bounds, wrong as data. */
@@ -198,8 +214,20 @@ export class ImportContext {
     this.metas.set(name, { dtype: t.dtype, shape: [...t.shape] });
   }
 
+  /** Declares a sequence or optional value (see Container). */
+  declareContainer(name: string, container: Container): void {
+    this.claim(name);
+    this.containers.set(name, container);
+  }
+
+  /** The sequence or optional value `name`, or undefined for a tensor. */
+  container(name: string): Container | undefined {
+    return this.containers.get(name);
+  }
+
   private claim(name: string): void {
-    if (this.used.has(name) && this.metas.has(name)) throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
+    if (this.used.has(name) && (this.metas.has(name) || this.containers.has(name)))
+      throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
     this.used.add(name);
   }
 
@@ -209,11 +237,13 @@ export class ImportContext {
   }
 
   has(name: string | undefined): name is string {
-    return !!name && this.metas.has(name);
+    return !!name && (this.metas.has(name) || this.containers.has(name));
   }
 
   meta(name: string): ValueMeta {
     const m = this.metas.get(name);
+    const c = m ? undefined : this.containers.get(name);
+    if (c) throw new FormatError(`${this.where()}: '${name}' is ${c.kind === "sequence" ? "a sequence" : "an optional"}, where a tensor is expected`);
     if (!m) throw new FormatError(`${this.where()}: input '${name}' is not produced by any earlier node, initializer or graph input`);
     return m;
   }
@@ -339,7 +369,7 @@ export class ImportContext {
 
   private outName(out: string | undefined): string {
     if (out !== undefined) {
-      if (this.metas.has(out)) throw new FormatError(`${this.where()}: output '${out}' is already produced by an earlier node`);
+      if (this.metas.has(out) || this.containers.has(out)) throw new FormatError(`${this.where()}: output '${out}' is already produced by an earlier node`);
       this.used.add(out);
       return out;
     }
@@ -407,9 +437,11 @@ export class ImportContext {
     return this.producers.get(name);
   }
 
-  /** Makes ONNX output `out` hold `value` (an identity node, or a shared constant). */
+  /** Makes ONNX output `out` hold `value` (an identity node, a shared constant, or the same sequence or optional). */
   bind(out: string | undefined, value: string): void {
     if (!out || out === value) return;
+    const container = this.containers.get(value);
+    if (container) return this.declareContainer(out, container);
     const c = this.consts.get(value);
     if (c) this.declareConstant(out, c, this.saturated.has(value));
     else this.op("identity", [value], {}, out);

@@ -6,6 +6,8 @@ import { dtypeForOnnx, type HostTensor } from "../tensor.ts";
 import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
 import { checkPlanBudget } from "./budget.ts";
+import { containerKind, layoutTensors, type ValueLayout } from "../containers.ts";
+import { bindContainerOutput, declareContainerInput } from "./container-io.ts";
 import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
 import { DOMAIN_IMPORTERS, OP_IMPORTERS } from "./ops/index.ts";
 import { topologicalOrder } from "./topological-order.ts";
@@ -28,6 +30,8 @@ export interface ImportedModel {
   readonly lowered: readonly number[];
   /** The value of `name` when the import knew it (folded or given); undefined for run-time values. */
   readonly constantValue: (name: string) => HostTensor | undefined;
+  /** The sequence and optional outputs: each one's tensors are graph outputs under path names (see containers.ts). */
+  readonly outputLayouts: Readonly<Record<string, ValueLayout>>;
 }
 
 /** Reads an ONNX model (ModelProto bytes) into Polychip's graph IR. */
@@ -64,7 +68,16 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   // Before IR 4, initializers were also listed as inputs: they are constants, not run-time inputs.
   const runtimeInputs = (graph.input ?? []).filter((v) => !initNames.has(v.name ?? ""));
   const bound = new Map<string, { size: number; by: string }>();
-  for (const v of runtimeInputs) ctx.declareInput(requireName(v, "graph input"), valueMeta(v, "graph input", options.inputShapes?.[v.name!], bound));
+  // A sequence's elements may differ in shape: each binds its declared symbols on its own.
+  const declareTensor = (name: string, type: ValueInfoProto["type"], symbols = bound) =>
+    ctx.declareInput(name, valueMeta({ name, ...(type ? { type } : {}) }, "graph input", options.inputShapes?.[name], symbols));
+  const inputTensors = runtimeInputs.map((v) => {
+    const name = requireName(v, "graph input");
+    if (containerKind(v.type, `ONNX graph input '${name}'`))
+      return declareContainerInput(ctx, name, v.type!, options.inputLayouts?.[name], (n, t) => declareTensor(n, t, new Map()));
+    declareTensor(name, v.type);
+    return [name];
+  });
 
   // The uses and the node order depend on the model alone: a session's imports compute them once.
   const shared = options.shared;
@@ -92,7 +105,12 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   }
   ctx.current = undefined;
 
-  const outputNames = wanted ?? (graph.output ?? []).map((v) => requireName(v, "graph output"));
+  const outputLayouts: Record<string, ValueLayout> = {};
+  const outputNames = (wanted ?? (graph.output ?? []).map((v) => requireName(v, "graph output"))).flatMap((name) => {
+    if (!ctx.container(name)) return [name];
+    outputLayouts[name] = bindContainerOutput(ctx, name, name);
+    return layoutTensors(outputLayouts[name]);
+  });
   const outputs: ValueInfo[] = outputNames.map((name) => {
     if (!ctx.has(name)) throw new FormatError(`ONNX graph output '${name}' is not produced by any node`);
     if (ctx.isConstant(name)) {
@@ -104,7 +122,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     const m = ctx.meta(name);
     return { name, dtype: m.dtype, shape: [...m.shape] };
   });
-  const inputs: ValueInfo[] = [...runtimeInputs.map((v) => v.name!), ...Object.keys(options.fed ?? {}).filter((name) => ctx.has(name))]
+  const inputs: ValueInfo[] = [...inputTensors.flat(), ...Object.keys(options.fed ?? {}).filter((name) => ctx.has(name))]
     .filter((name) => !ctx.frozenInputs.has(name))
     .map((name) => ({ name, dtype: ctx.meta(name).dtype, shape: [...ctx.meta(name).shape] }));
   const metadata: Record<string, string> = { "onnx.opset": String(opset) };
@@ -126,6 +144,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     frozenInputs: [...ctx.frozenInputs],
     lowered,
     constantValue: (name) => ctx.constant(name),
+    outputLayouts,
   };
 }
 
@@ -252,7 +271,7 @@ function lowerNode(ctx: ImportContext, node: OnnxNode): void {
       );
     }
     if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
-    for (const i of node.inputs) if (i) ctx.meta(i);
+    for (const i of node.inputs) if (i && !ctx.has(i)) ctx.meta(i);
     importer(ctx, node);
   } catch (err) {
     if (err instanceof PrefixComplete) throw err;
@@ -298,7 +317,8 @@ function requireName(v: ValueInfoProto, what: string): string {
 
 function valueMeta(v: ValueInfoProto, what: string, override: readonly number[] | undefined, bound: Map<string, { size: number; by: string }>) {
   const tensor = v.type?.tensorType;
-  if (!tensor) throw new UnsupportedOpError(`ONNX ${what} '${v.name}' is not a tensor (sequences, maps and optionals are not supported)`);
+  if (!tensor)
+    throw new UnsupportedOpError(`ONNX ${what} '${v.name}' is not a tensor (maps and sparse tensors are not supported; sequences hold tensors only)`);
   const dtype = dtypeForOnnx(tensor.elemType ?? 0, `ONNX ${what} '${v.name}'`);
   if (!tensor.shape) {
     if (override) return { dtype, shape: [...override] };

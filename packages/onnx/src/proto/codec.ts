@@ -1,11 +1,13 @@
 import { FormatError } from "@polychip/hal";
 import protobuf from "protobufjs/light.js";
 import { ONNX_SCHEMA } from "./schema.ts";
-import type { Int64, ModelProto, TensorProto } from "./types.ts";
+import type { Int64, ModelProto, OptionalProto, SequenceProto, TensorProto } from "./types.ts";
 
 const root = protobuf.Root.fromJSON(ONNX_SCHEMA as unknown as protobuf.INamespace);
 const modelType = root.lookupType("onnx.ModelProto");
 const tensorType = root.lookupType("onnx.TensorProto");
+const sequenceType = root.lookupType("onnx.SequenceProto");
+const optionalType = root.lookupType("onnx.OptionalProto");
 
 function decodeWith<T>(type: protobuf.Type, bytes: Uint8Array, what: string): T {
   if (!(bytes instanceof Uint8Array)) throw new FormatError(`${what}: expected bytes (Uint8Array), got ${typeof bytes}`);
@@ -25,6 +27,16 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
 /** Decodes a serialized TensorProto (the backend tests' input_N.pb / output_N.pb). */
 export function decodeTensorProto(bytes: Uint8Array): TensorProto {
   return decodeWith<TensorProto>(tensorType, bytes, "ONNX tensor");
+}
+
+/** Decodes a serialized SequenceProto (a backend test's sequence input or output). */
+export function decodeSequenceProto(bytes: Uint8Array): SequenceProto {
+  return decodeWith<SequenceProto>(sequenceType, bytes, "ONNX sequence");
+}
+
+/** Decodes a serialized OptionalProto (a backend test's optional input or output). */
+export function decodeOptionalProto(bytes: Uint8Array): OptionalProto {
+  return decodeWith<OptionalProto>(optionalType, bytes, "ONNX optional");
 }
 
 export function encodeModel(model: ModelProto): Uint8Array {

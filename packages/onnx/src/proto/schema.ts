@@ -385,13 +385,29 @@ export const ONNX_SCHEMA = {
           edition: "proto2",
           oneofs: {
             value: {
-              oneof: ["tensorType"],
+              oneof: ["tensorType", "sequenceType", "mapType", "optionalType", "sparseTensorType"],
             },
           },
           fields: {
             tensorType: {
               type: "Tensor",
               id: 1,
+            },
+            sequenceType: {
+              type: "Sequence",
+              id: 4,
+            },
+            mapType: {
+              type: "Map",
+              id: 5,
+            },
+            optionalType: {
+              type: "Optional",
+              id: 9,
+            },
+            sparseTensorType: {
+              type: "SparseTensor",
+              id: 8,
             },
             denotation: {
               type: "string",
@@ -400,6 +416,46 @@ export const ONNX_SCHEMA = {
           },
           nested: {
             Tensor: {
+              fields: {
+                elemType: {
+                  type: "int32",
+                  id: 1,
+                },
+                shape: {
+                  type: "TensorShapeProto",
+                  id: 2,
+                },
+              },
+            },
+            Sequence: {
+              fields: {
+                elemType: {
+                  type: "TypeProto",
+                  id: 1,
+                },
+              },
+            },
+            Map: {
+              fields: {
+                keyType: {
+                  type: "int32",
+                  id: 1,
+                },
+                valueType: {
+                  type: "TypeProto",
+                  id: 2,
+                },
+              },
+            },
+            Optional: {
+              fields: {
+                elemType: {
+                  type: "TypeProto",
+                  id: 1,
+                },
+              },
+            },
+            SparseTensor: {
               fields: {
                 elemType: {
                   type: "int32",
@@ -423,6 +479,59 @@ export const ONNX_SCHEMA = {
             version: {
               type: "int64",
               id: 2,
+            },
+          },
+        },
+        SequenceProto: {
+          edition: "proto2",
+          fields: {
+            name: {
+              type: "string",
+              id: 1,
+            },
+            elemType: {
+              type: "int32",
+              id: 2,
+            },
+            tensorValues: {
+              rule: "repeated",
+              type: "TensorProto",
+              id: 3,
+            },
+            sequenceValues: {
+              rule: "repeated",
+              type: "SequenceProto",
+              id: 5,
+            },
+            optionalValues: {
+              rule: "repeated",
+              type: "OptionalProto",
+              id: 7,
+            },
+          },
+        },
+        OptionalProto: {
+          edition: "proto2",
+          fields: {
+            name: {
+              type: "string",
+              id: 1,
+            },
+            elemType: {
+              type: "int32",
+              id: 2,
+            },
+            tensorValue: {
+              type: "TensorProto",
+              id: 3,
+            },
+            sequenceValue: {
+              type: "SequenceProto",
+              id: 5,
+            },
+            optionalValue: {
+              type: "OptionalProto",
+              id: 7,
             },
           },
         },

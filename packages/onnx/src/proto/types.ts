@@ -96,7 +96,30 @@ export interface TensorShapeDimension {
 
 export interface TypeProto {
   tensorType?: { elemType?: number; shape?: { dim?: TensorShapeDimension[] } };
-  value?: string;
+  sequenceType?: { elemType?: TypeProto };
+  mapType?: { keyType?: number; valueType?: TypeProto };
+  optionalType?: { elemType?: TypeProto };
+  sparseTensorType?: { elemType?: number; shape?: { dim?: TensorShapeDimension[] } };
+  value?: "tensorType" | "sequenceType" | "mapType" | "optionalType" | "sparseTensorType";
+}
+
+/** SequenceProto.elem_type / OptionalProto.elem_type: which kind of value the container holds. */
+export const ContainerElemType = { UNDEFINED: 0, TENSOR: 1, SPARSE_TENSOR: 2, SEQUENCE: 3, MAP: 4, OPTIONAL: 5 } as const;
+
+export interface SequenceProto {
+  name?: string;
+  elemType?: number;
+  tensorValues?: TensorProto[];
+  sequenceValues?: SequenceProto[];
+  optionalValues?: OptionalProto[];
+}
+
+export interface OptionalProto {
+  name?: string;
+  elemType?: number;
+  tensorValue?: TensorProto;
+  sequenceValue?: SequenceProto;
+  optionalValue?: OptionalProto;
 }
 
 export interface ValueInfoProto {

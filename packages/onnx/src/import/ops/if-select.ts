@@ -83,6 +83,8 @@ export function importIfAsSelect(ctx: ImportContext, condition: string, branches
       ctx.current = node;
     }
     const emitted = ctx.nodes.slice(start);
+    // A `where` picks between tensors: branches returning sequences or optionals are inlined as taken.
+    if (outs.some((o) => ctx.container(o))) return undefined;
     if (outs.length !== outputs || !emitted.every(isSafe) || work(ctx, emitted) > MAX_BRANCH_WORK) return undefined;
     values.push(outs);
   }

@@ -46,6 +46,8 @@ import { ML_LINEAR_IMPORTERS } from "./ml-linear.ts";
 import { ML_TREE_IMPORTERS } from "./ml-trees.ts";
 import { DEFORM_CONV_IMPORTERS } from "./deform-conv.ts";
 import { TRAINING_OPTIMIZER_IMPORTERS } from "./training-optimizers.ts";
+import { SEQUENCE_IMPORTERS } from "./sequence.ts";
+import { OPTIONAL_IMPORTERS } from "./optional.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -95,6 +97,8 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...LOSS_IMPORTERS,
   ...SAMPLING_IMPORTERS,
   ...DEFORM_CONV_IMPORTERS,
+  ...SEQUENCE_IMPORTERS,
+  ...OPTIONAL_IMPORTERS,
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */

@@ -98,4 +98,12 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Multinomial: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Unique:
     "runs on the host: at import when the input is known, else per run by OnnxSession (the rest of the model reads its four outputs as inputs, planned per count); an empty input gives empty outputs",
+  // Sequences are lists known at import (their length part of the plan), optionals present or absent per plan.
+  SequenceAt: "position known at import (or per run via OnnxSession, planned per value)",
+  SequenceInsert: "position known at import (or per run via OnnxSession, planned per value)",
+  SequenceErase: "position known at import (or per run via OnnxSession, planned per value)",
+  SplitToSequence:
+    "the axis's size known at import (OnnxSession binds it); split known at import (or per run via OnnxSession, planned per value); keepdims=0 also drops the axis for a scalar split of 1, as onnxruntime does",
+  ConcatFromSequence: "a non-empty sequence (an empty one has no known shape)",
+  SequenceMap: "unrolled per element at import (as Loop)",
 };
