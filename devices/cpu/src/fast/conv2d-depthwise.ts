@@ -14,6 +14,16 @@ const MAX_MULTIPLIER = 7;
 /** Largest padded plane the direct kernel copies into its scratch; bigger planes stay on im2col + GEMM. */
 const MAX_PLANE_BYTES = 16 * 2 ** 20;
 
+/**
+ * Multiply-adds below which a forward depthwise conv runs on the calling thread. A 5x5 depthwise
+ * conv of 88..200 channels over 2-3 x 96 positions (PP-OCR's direction classifier: 0.6-1.4 M
+ * multiply-adds, 50-110 µs) split in 4-7 chunks ran 0-20% slower on 2 threads than on 1 (best of
+ * 30 x 50 launches each, one process, on a shared 2-core machine): waking the worker costs what the
+ * second half saves, and the whole classifier ran 6-8% faster on 2 threads with them unsplit. From
+ * the GEMM threshold up they split (was a quarter of it).
+ */
+const PARALLEL_MIN_DEPTHWISE_MACS = PARALLEL_MIN_MACS;
+
 /** Whether runDepthwiseConv2d takes this forward conv. */
 export function depthwiseTakes(problem: ConvProblem): boolean {
   if (problem.Cg !== 1 || problem.OCg > MAX_MULTIPLIER) return false;
@@ -33,7 +43,7 @@ export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem, epilogu
   const scratch = PH * PW * 4 + 16 + KH * KW * 16;
   const planes = N * C;
   const macs = planes * OCg * OH * OW * KH * KW;
-  const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_MACS / 4);
+  const target = targetChunks(path.threads, macs, PARALLEL_MIN_MACS / 16, PARALLEL_MIN_DEPTHWISE_MACS);
   const perChunk = Math.max(1, Math.ceil(planes / target));
   const rt = path.runtime;
   const table = rt.tableFor(DEPTHWISE.bytes + (epilogue?.descriptorBytes ?? 0));

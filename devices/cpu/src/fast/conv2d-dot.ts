@@ -12,7 +12,7 @@ export function pointwiseDotTakes({ N, KH, KW, OH, OW, H, W, groups }: ConvProbl
  * A 1x1 convolution of a 1x1 image (a squeeze-and-excitation block after global pooling): each
  * output is the dot product of an input's channels with a weight row, both contiguous, so it runs
  * on matmulDot (x @ Wᵀ) instead of packing the weights for the GEMM — which costs more than the
- * product here (200 -> 50 channels: 23 us for 10K multiply-adds). Bias is added afterwards.
+ * product here (200 -> 50 channels: 23 us for 10K multiply-adds). The kernel adds the bias as it stores.
  * Returns false for anything else.
  */
 export function runPointwiseDot(path: FastPath, g: ConvProblem): boolean {
@@ -24,11 +24,6 @@ export function runPointwiseDot(path: FastPath, g: ConvProblem): boolean {
   rt.i32[table / 4 + 1] = 0;
   const nb = blockSize(OC, targetChunks(path.threads, N * OC * C, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS), 4);
   const gn = Math.ceil(OC / nb);
-  rt.run(path.pool, "matmulDot", [N, OC, C, g.image, C * 4, g.weight, C * 4, g.out, table, nb, gn], gn, 0);
-  if (g.bias) {
-    const f32 = rt.f32;
-    const [out, bias] = [g.out / 4, g.bias / 4];
-    for (let n = 0; n < N; n++) for (let oc = 0; oc < OC; oc++) f32[out + n * OC + oc] += f32[bias + oc]!;
-  }
+  rt.run(path.pool, "matmulDot", [N, OC, C, g.image, C * 4, g.weight, C * 4, g.out, table, nb, gn, g.bias], gn, 0);
   return true;
 }

@@ -62,6 +62,35 @@ test("the in-loop matmul epilogue declines a few rows (the dot-product path) and
   assert.equal(runInLoop(runMatmulEpilogue, "matmulEpilogue", [tensor([8, 9], 1), tensor([9, 12], 2), transposed], row, device), undefined);
 });
 
+/** A linear layer's bias add, either order: the one program the few-row dot-product path runs. */
+const biasAdd = (order: number[]): Attrs => ({ program: JSON.stringify([{ op: "add", args: order }]), outputs: [2], baseInputs: 2, transposeB: true });
+
+test("a few rows against Wᵀ with a bias add run on the dot-product path, bit for bit the matmul then the add", () => {
+  // K = 43 (vectors and a scalar tail), N = 13 (column blocks of 4 and single columns), a batch of 2.
+  const shapes: [number[], number[]][] = [
+    [[1, 43], [13, 43]],
+    [[3, 43], [13, 43]],
+    [[2, 1, 43], [2, 13, 43]],
+  ];
+  for (const device of devices) {
+    for (const [a, b] of shapes) {
+      for (const order of [[0, 1], [1, 0]]) {
+        const inputs = [tensor(a, 1), tensor(b, 2), tensor([13], 3)];
+        const attrs = biasAdd(order);
+        const got = runInLoop(runMatmulEpilogue, "matmulEpilogue", inputs, attrs, device);
+        assert.ok(got, `the dot path took [${a}] · [${b}]ᵀ + bias (${device.fast!.threads} threads)`);
+        assert.deepEqual(got, twoPass("matmulEpilogue", inputs, attrs, device));
+      }
+    }
+  }
+});
+
+test("the dot-product path declines a bias that does not run along the columns", () => {
+  const device = devices[0]!;
+  // [M, 1]: one value per row, not per column.
+  assert.equal(runInLoop(runMatmulEpilogue, "matmulEpilogue", [tensor([3, 9], 1), tensor([12, 9], 2), tensor([3, 1], 3)], biasAdd([0, 1]), device), undefined);
+});
+
 test("a decline remembered for a few rows does not stop the same attrs object taking more rows", () => {
   const device = devices[0]!;
   const attrs = { ...programAttrs("relu"), baseInputs: 2, transposeB: true };

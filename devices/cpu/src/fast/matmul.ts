@@ -37,10 +37,12 @@ export interface MatmulEpilogueRun {
   readonly batchStrides: readonly (readonly number[])[];
   readonly descriptorBytes: number;
   readonly writeDescriptor: (address: number) => void;
+  /** Where the geometry of these layouts is kept between runs (the caller keeps one per layouts). */
+  readonly kept: { geometry?: MatmulGeometry };
 }
 
 /** What a matmul launch derives from its operands' layouts, its attrs and the thread count. */
-interface MatmulGeometry {
+export interface MatmulGeometry {
   readonly threads: number;
   readonly M: number;
   readonly N: number;
@@ -122,39 +124,56 @@ function plainGeometry(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, threads
   return kept && kept.threads === threads ? kept : geometries.set(attrs, geometryOf(a, b, y, attrs, threads), inputs, outputs);
 }
 
+/** An epilogue call's geometry, kept in its slot while the thread count stays (its layouts are the slot's own). */
+function epilogueGeometry(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, threads: number, epilogue: MatmulEpilogueRun): MatmulGeometry {
+  const kept = epilogue.kept.geometry;
+  return kept && kept.threads === threads ? kept : (epilogue.kept.geometry = geometryOf(a, b, y, attrs, threads, epilogue));
+}
+
 /**
- * y = a · b (attrs transposeA/B) in WASM, with `epilogue` in the GEMM if given; false, having
- * written nothing, when it declines (an epilogue declines the few-row dot-product path and K = 0).
+ * y = a · b (attrs transposeA/B) in WASM, with `epilogue` (built only when the GEMM runs it) in the
+ * GEMM if given; false, having written nothing, when it declines: an epilogue declines K = 0 and,
+ * unless it is only a bias (`dotBias`, its address), the few-row dot-product path.
  */
-export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path: FastPath, epilogue?: MatmulEpilogueRun): boolean {
+export function runMatmul(
+  a: CpuView,
+  b: CpuView,
+  y: CpuView,
+  attrs: Attrs,
+  path: FastPath,
+  epilogue?: () => MatmulEpilogueRun,
+  dotBias?: number,
+): boolean {
   const ptrs = float32Addresses([a, b, y]);
   if (!ptrs || !contiguous(y)) return false;
   const [pa, pb, py] = ptrs as [number, number, number];
-  const g = epilogue ? geometryOf(a, b, y, attrs, path.threads, epilogue) : plainGeometry(a, b, y, attrs, path.threads);
+  const plain = plainGeometry(a, b, y, attrs, path.threads);
+  if (epilogue && (plain.K === 0 || plain.M * plain.N * plain.batches === 0 || (plain.dot && dotBias === undefined))) return false;
+  const run = epilogue && !plain.dot ? epilogue() : undefined;
+  const g = run ? epilogueGeometry(a, b, y, attrs, path.threads, run) : plain;
   const { M, N, K, batches, dot } = g;
-  if (epilogue && (dot || K === 0 || M * N * batches === 0)) return false;
   if (M * N * batches === 0) return true;
   const rt = path.runtime;
   if (K === 0) {
     rt.call("zeroF32", py, M * N * batches);
     return true;
   }
-  const table = rt.tableFor(g.table.length * 4 + (epilogue?.descriptorBytes ?? 0));
+  const table = rt.tableFor(g.table.length * 4 + (run?.descriptorBytes ?? 0));
   rt.i32.set(g.table, table / 4);
   if (dot) {
     const nb = blockSize(N, g.perBatch, 4);
     const gn = Math.ceil(N / nb);
-    rt.run(path.pool, "matmulDot", [M, N, K, pa, g.aRs, pb, g.bCs, py, table, nb, gn], batches * gn, 0);
+    rt.run(path.pool, "matmulDot", [M, N, K, pa, g.aRs, pb, g.bCs, py, table, nb, gn, dotBias ?? 0], batches * gn, 0);
     return true;
   }
   const { mb, nb, gm, gn } = splitMatrix(M, N, g.perBatch, MR, NR);
   const args = [M, N, K, pa, g.aRs, g.aCs, pb, g.bRs, g.bCs, py, table, mb, nb, gm, gn];
-  if (!epilogue) {
+  if (!run) {
     rt.run(path.pool, "matmul", args, batches * gm * gn, GEMM_SCRATCH_BYTES);
     return true;
   }
   const descriptor = table + g.table.length * 4;
-  epilogue.writeDescriptor(descriptor);
-  rt.runModule(path.pool, epilogue.module, [...args, descriptor], batches * gm * gn, GEMM_SCRATCH_BYTES);
+  run.writeDescriptor(descriptor);
+  rt.runModule(path.pool, run.module, [...args, descriptor], batches * gm * gn, GEMM_SCRATCH_BYTES);
   return true;
 }

@@ -6,7 +6,7 @@ import type { Struct } from "../wasm/struct.ts";
 import { BATCH_NORM, LAYER_NORM, SOFTMAX } from "../wasm/kernels/normalize.ts";
 import { targetChunks } from "./grid.ts";
 import { LayoutMemo } from "../layout-memo.ts";
-import { contiguous, fastKernel, float32Addresses } from "./support.ts";
+import { address, contiguous, fastKernel, float32Addresses } from "./support.ts";
 
 function launch<F extends string>(
   path: FastPath,
@@ -32,6 +32,33 @@ const plainParameter = (v: CpuView | undefined, shape: readonly number[]) => !v 
 
 /** A softmax's axis length and the elements after it, by call and input layout (the axis attribute is read once). */
 const softmaxRows = new LayoutMemo<{ readonly D: number; readonly inner: number }>();
+
+/** What a layerNorm call derives from its attrs, layouts and thread count: its record (addresses left 0), epsilon and chunk count. */
+interface LayerNormPlan {
+  readonly threads: number;
+  readonly lines: number;
+  readonly record: Int32Array;
+  readonly epsilon: number;
+  readonly chunks: number;
+}
+
+const layerNormPlans = new LayoutMemo<LayerNormPlan | false>();
+const [LAYER_NORM_X, LAYER_NORM_Y, LAYER_NORM_WEIGHT, LAYER_NORM_BIAS] = (["x", "y", "weight", "bias"] as const).map((f) => LAYER_NORM.slot(f));
+
+/** The plan of a float32 contiguous layerNorm whose weight and bias (if any) have exactly the normalised shape, or false (each call still checks its buffers are in the WASM memory). */
+function layerNormPlan({ inputs: [x, weight, bias], outputs: [y], attrs }: Parameters<CpuKernel>[0], threads: number): LayerNormPlan | false {
+  if ([x, y, weight, bias].some((v) => v && v.dtype !== "float32") || !contiguous(x!) || !contiguous(y!)) return false;
+  const shape = x!.shape;
+  const axis = normalizeAxis("layerNorm", numAttr("layerNorm", attrs, "axis", -1), shape.length);
+  const normShape = shape.slice(axis);
+  if (!plainParameter(weight, normShape) || !plainParameter(bias, normShape)) return false;
+  const D = sizeOf(normShape);
+  const n = sizeOf(shape);
+  const lines = D === 0 ? 0 : n / D;
+  const perChunk = Math.max(1, Math.ceil(lines / targetChunks(threads, n * 4, 1 << 14)));
+  const record = LAYER_NORM.record({ x: 0, y: 0, weight: 0, bias: 0, D, lines, perChunk });
+  return { threads, lines: n === 0 ? 0 : lines, record, epsilon: numAttr("layerNorm", attrs, "epsilon", 1e-5), chunks: Math.ceil(lines / perChunk) };
+}
 
 /**
  * softmax, logSoftmax, layerNorm and batchNorm (float32, contiguous) in WASM, in float64 like the
@@ -60,21 +87,30 @@ export function fastNormalize(ref: (op: string) => CpuKernel): CpuRegistration[]
   return [
     softmax("softmax", false),
     softmax("logSoftmax", true),
-    fastKernel("layerNorm", ref("layerNorm"), ({ inputs: [x, weight, bias], outputs: [y], attrs }, path) => {
-      const ptrs = float32Addresses([x, y]);
-      const params = float32Addresses([weight, bias]);
-      if (!ptrs || !params || !contiguous(x!) || !contiguous(y!)) return false;
-      const shape = x!.shape;
-      const axis = normalizeAxis("layerNorm", numAttr("layerNorm", attrs, "axis", -1), shape.length);
-      const normShape = shape.slice(axis);
-      if (!plainParameter(weight, normShape) || !plainParameter(bias, normShape)) return false;
-      const D = sizeOf(normShape);
-      const n = sizeOf(shape);
-      if (n === 0) return true;
-      const [px, py] = ptrs as [number, number];
-      const epsilon = numAttr("layerNorm", attrs, "epsilon", 1e-5);
-      const fields = { x: px, y: py, weight: weight ? params[0]! : 0, bias: bias ? params[weight ? 1 : 0]! : 0, D, lines: n / D, perChunk: 1 };
-      launch(path, "layerNorm", LAYER_NORM, fields, n / D, n * 4, 0, [epsilon]);
+    fastKernel("layerNorm", ref("layerNorm"), (call, path) => {
+      const { inputs, outputs } = call;
+      const [x, weight, bias] = inputs;
+      const y = outputs[0]!;
+      // Per attrs and layouts, what the call derives from them (a small model launches this every run).
+      let plan = layerNormPlans.get(call.attrs, inputs, outputs);
+      if (plan === undefined || (plan !== false && plan.threads !== path.threads)) plan = layerNormPlans.set(call.attrs, layerNormPlan(call, path.threads), inputs, outputs);
+      if (plan === false) return false;
+      const px = address(x!);
+      const py = address(y);
+      const pw = weight ? address(weight) : 0;
+      const pb = bias ? address(bias) : 0;
+      if (px === undefined || py === undefined || pw === undefined || pb === undefined) return false;
+      if (plan.lines === 0) return true;
+      const rt = path.runtime;
+      const geo = rt.tableFor(LAYER_NORM.bytes);
+      const at = geo / 4;
+      const i32 = rt.i32;
+      i32.set(plan.record, at);
+      i32[at + LAYER_NORM_X] = px;
+      i32[at + LAYER_NORM_Y] = py;
+      i32[at + LAYER_NORM_WEIGHT] = pw;
+      i32[at + LAYER_NORM_BIAS] = pb;
+      rt.run(path.pool, "layerNorm", [geo, plan.epsilon], plan.chunks, 0);
       return true;
     }),
     fastKernel("batchNorm", ref("batchNorm"), ({ inputs, outputs: [y], attrs }, path) => {

@@ -275,6 +275,23 @@ function assertWithinUlp(op: string, got: ArrayLike<number>, want: ArrayLike<num
   }
 }
 
+test("layerNorm launched again with the same attrs object re-plans for new shapes and thread counts (a planned session's reuse)", () => {
+  const r = rng(78);
+  const attrs = { axis: -1, epsilon: 1e-5 };
+  const single = new CpuDevice({ threads: 1 });
+  try {
+    for (const [shape, device] of [[[3, 8], fast], [[3, 8], single], [[2, 5, 12], fast], [[4, 4096], fast], [[3, 8], fast]] as const) {
+      const d = shape.at(-1)!;
+      const inputs = [{ values: values(r, sizeOf(shape)), shape: [...shape] }, { values: values(r, d), shape: [d] }, { values: values(r, d), shape: [d] }];
+      const got = runOp("layerNorm", inputs, attrs, { device })[0]!.values;
+      const want = runOp("layerNorm", inputs, attrs, { device: reference })[0]!.values;
+      assertWithinUlp("layerNorm", got, want, `${JSON.stringify(shape)} on ${device.fast!.threads} threads`);
+    }
+  } finally {
+    single.dispose();
+  }
+});
+
 test("softmax over the last axis (exp four at a time) gives the bits of the one-at-a-time path over another axis", () => {
   const r = rng(91);
   for (let t = 0; t < 40; t++) {

@@ -44,7 +44,7 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
     inputProjection(d) {
       if (I === 0) rt.f32.fill(0, (base + projectionAt) / 4, (base + projectionAt) / 4 + rows * G);
       else if (rows > 0) {
-        const args = [rows, G, I, px, 4 * I, pw + 4 * d * G * I, 4 * I, base + projectionAt, base + tableAt, nb, gn];
+        const args = [rows, G, I, px, 4 * I, pw + 4 * d * G * I, 4 * I, base + projectionAt, base + tableAt, nb, gn, 0];
         rt.run(rows * G * I >= PARALLEL_MIN_MACS ? path.pool : undefined, "matmulDot", args, gn, 0);
       }
       return { values: rt.f32, offset: (base + projectionAt) / 4 };
@@ -53,7 +53,7 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
       const f32 = rt.f32;
       const vIndex = (base + vAt) / 4;
       for (let k = 0; k < H; k++) f32[vIndex + k] = v[k]!;
-      rt.call("matmulDot", 1, count, H, base + vAt, 4 * H, pr + 4 * (d * G + first) * H, 4 * H, base + outAt, base + tableAt, count, 1, 0, 1, 0);
+      rt.call("matmulDot", 1, count, H, base + vAt, 4 * H, pr + 4 * (d * G + first) * H, 4 * H, base + outAt, base + tableAt, count, 1, 0, 0, 1, 0);
       const outIndex = (base + outAt) / 4;
       for (let k = 0; k < count; k++) out[k] = f32[outIndex + k]!;
     },

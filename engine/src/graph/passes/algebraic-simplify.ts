@@ -1,7 +1,7 @@
-import type { AttrValue } from "@polychip/hal";
 import { inferredShapes } from "../infer-shapes.ts";
 import type { Graph, GraphNode, ValueInfo } from "../ir.ts";
 import { deadCodeElimination } from "./dead-code.ts";
+import { scalarConstants } from "./scalar-constants.ts";
 
 /** x op c → x when c is this scalar and the result keeps x's shape and dtype. */
 const NEUTRAL: Readonly<Record<string, { value: number; side: "either" | "right" }>> = {
@@ -79,16 +79,4 @@ function simplified(
     if (inner?.op === "reshape") return sameAs(out, inner.inputs[0]!) ? inner.inputs[0]! : { ...n, inputs: [inner.inputs[0]!] };
   }
   return n;
-}
-
-/** Single-element constants: initializers, `constant` and `fill` nodes. */
-function scalarConstants(graph: Graph): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const init of graph.initializers) if (init.data.length === 1) out.set(init.name, init.data[0]!);
-  for (const n of graph.nodes) {
-    const value = n.attrs.value as AttrValue;
-    const one = Array.isArray(value) && value.length === 1 ? value[0] : typeof value === "number" ? value : undefined;
-    if ((n.op === "constant" || n.op === "fill") && one !== undefined) out.set(n.outputs[0]!, one);
-  }
-  return out;
 }

@@ -7,6 +7,7 @@ import { foldBatchNorm } from "./fold-batch-norm.ts";
 import { fuseElementwise } from "./fuse-elementwise.ts";
 import { expandFused } from "./expand-fused.ts";
 import { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
+import { fuseLayerNorm } from "./fuse-layer-norm.ts";
 import { channelsLast, type ChannelsLastOptions } from "./channels-last.ts";
 import { scalarsBeforeViews } from "./scalars-before-views.ts";
 
@@ -18,6 +19,7 @@ export { foldBatchNorm } from "./fold-batch-norm.ts";
 export { fuseElementwise, type FuseElementwiseOptions } from "./fuse-elementwise.ts";
 export { expandFused } from "./expand-fused.ts";
 export { fuseEpilogues, type FuseEpiloguesOptions } from "./fuse-epilogues.ts";
+export { fuseLayerNorm } from "./fuse-layer-norm.ts";
 export { channelsLast, type ChannelsLastOptions } from "./channels-last.ts";
 export { cancelTransposes } from "./cancel-transposes.ts";
 export { scalarsBeforeViews } from "./scalars-before-views.ts";
@@ -49,11 +51,13 @@ export interface LoadTimeOptions extends FuseEpiloguesOptions, Partial<ChannelsL
  * a conv folds into its weights (an imported ONNX model keeps them apart), a scale or offset of a
  * transposed or reshaped value moves before the view (into its producer's chain), convs the device prefers
  * channels-last (`convLayout`, from DevicePlugin.preferredConvLayout) run so with their chains,
+ * a layer norm written out op by op becomes one layerNorm node where the device has its kernel,
  * elementwise chains become `fused` nodes, and GEMM epilogues fold in where the device has their
  * kernels (`supports`).
  */
 export function loadTimePasses(graph: Graph, options: LoadTimeOptions): Graph {
   const folded = scalarsBeforeViews(foldBatchNorm(graph));
   const convLayout = options.convLayout;
-  return fuseEpilogues(convLayout ? channelsLast(expandFused(folded), { convLayout }) : folded, options);
+  const laidOut = convLayout ? channelsLast(expandFused(folded), { convLayout }) : expandFused(folded);
+  return fuseEpilogues(fuseLayerNorm(laidOut, options.supports), options);
 }
