@@ -42,6 +42,8 @@ const CASES: Case[] = [
   { name: "auto_pad SAME_LOWER with an even kernel", x: [2, 2, 4, 5, 3], w: [3, 2, 2, 2, 2], bias: true, attrs: { auto_pad: "SAME_LOWER", strides: [1, 2, 1] } },
   { name: "auto_pad VALID with depth dilation 2", x: [1, 2, 9, 4, 4], w: [2, 2, 3, 2, 2], attrs: { auto_pad: "VALID", dilations: [2, 1, 1] } },
   { name: "depthwise with channel multiplier 2", x: [2, 3, 5, 5, 5], w: [6, 1, 3, 3, 3], bias: true, attrs: { group: 3, pads: [1, 1, 1, 1, 1, 1] } },
+  { name: "a (1, 3, 3) kernel, which needs no depth gather", x: [2, 3, 4, 6, 5], w: [4, 3, 1, 3, 3], bias: true, attrs: { pads: [0, 1, 1, 0, 1, 1] } },
+  { name: "a (1, 3, 3) kernel with depth pads", x: [1, 3, 3, 5, 5], w: [2, 3, 1, 3, 3], attrs: { pads: [1, 0, 0, 2, 0, 0] } },
   { name: "1x1x1 kernel with stride 3", x: [1, 5, 7, 7, 8], w: [2, 5, 1, 1, 1], attrs: { strides: [3, 3, 3] } },
   { name: "kernel as deep as the padded input", x: [1, 2, 3, 4, 4], w: [2, 2, 5, 1, 3], attrs: { pads: [1, 0, 0, 1, 0, 2] } },
 ];
@@ -101,6 +103,13 @@ test("a long 3-D Conv goes in chunks of output depth and still matches onnxrunti
   } finally {
     conv3dLimits.maxUnfolded = saved;
   }
+});
+
+test("a (1, KH, KW) 3-D Conv at depth stride 1 runs one conv2d with no depth gather", () => {
+  const { model } = caseModel(CASES.find((c) => c.name.startsWith("a (1, 3, 3) kernel, which"))!);
+  const ops = importOnnx(model).nodes.map((n) => n.op);
+  assert.equal(ops.filter((op) => op === "conv2d").length, 1);
+  assert.ok(!ops.includes("gather"), `ops: ${ops.join(", ")}`);
 });
 
 test("3-D Conv refuses a depth window wider than the padded input", () => {

@@ -13,10 +13,11 @@ export const conv3dLimits = { maxUnfolded: 1 << 24 };
  * nothing more. Output depths are processed in chunks that keep the unfolded block below
  * conv3dLimits.maxUnfolded elements per image. The batch may be symbolic; C, D, H and W must be known.
  *
- * Why one conv2d over unfolded depth: on cpu, for x [1, 16, 8, 56, 56] · w [32, 16, 3, 3, 3] with
- * pads 1, it took 28 ms (best of 8) against 870 ms for the sum over depth taps of conv2ds on
- * depth-strided slices; one large conv2d keeps the device's fast kernel busy, and it already does
- * the im2col + matmul inside.
+ * Why one conv2d over unfolded depth: on cpu, for x [1, 16, 8, 56, 56] · w [32, 16, 3, 3, 3]
+ * with pads 1 (best of 8, the alternatives timed in the same process, three runs) it took
+ * 28-48 ms, against 61-68 ms for a graph-level im2col (nine shifted slices of the unfolded
+ * planes) + matmul and 870 ms for a sum over depth taps of conv2ds on depth-strided slices: one
+ * large conv2d keeps the device's fast kernel busy and never materialises the columns.
  */
 export function conv3d(
   ctx: ImportContext,
@@ -57,7 +58,9 @@ export function conv3d(
     const count = Math.min(chunk, od - o0);
     const taps = new Int32Array(count * kd!);
     for (let o = 0; o < count; o++) for (let t = 0; t < kd!; t++) taps[o * kd! + t] = (o0 + o) * strideD + t * dilD;
-    const gathered = ctx.op("gather", [padded, ctx.const(taps, [taps.length], "int32")], { axis: 2 });
+    // A (1, KH, KW) kernel at depth stride 1 (the spatial half of a (2+1)-D block) reads every plane once, in order.
+    const everyPlane = kd === 1 && strideD === 1 && count === paddedDepth;
+    const gathered = everyPlane ? padded : ctx.op("gather", [padded, ctx.const(taps, [taps.length], "int32")], { axis: 2 });
     const unfolded = ctx.op("permute", [ctx.op("reshape", [gathered], { shape: [-1, c, count, kd!, ...hw] })], { dims: [0, 2, 1, 3, 4, 5] });
     const y = ctx.op("conv2d", [ctx.op("reshape", [unfolded], { shape: [-1, c * kd!, ...hw] }), weight, ...(bias ? [bias] : [])], planar);
     parts.push(fromDepthMajor(y, count));
