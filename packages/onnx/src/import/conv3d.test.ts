@@ -190,3 +190,33 @@ for (const op of ["ConvInteger", "QLinearConv"] as const) {
     });
   }
 }
+
+test("3-D ConvInteger past 2^24 splits its channels and stays exact like onnxruntime", { skip: noOrt }, async () => {
+  // 16 channels · 27 taps = 432 terms > 258: two float32 convs (9 + 7 channels) added in int32.
+  const xShape = [1, 16, 3, 3, 3];
+  const model = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "uint8", shape: xShape }],
+    outputs: [{ name: "y", type: "int32" }],
+    nodes: [{ op: "ConvInteger", inputs: ["x", "w", "xzp"], outputs: ["y"], attrs: { pads: [1, 0, 0, 1, 0, 0] } }],
+    initializers: [
+      bytes(
+        "w",
+        Array.from({ length: 2 * 16 * 27 }, (_, i) => 255 - ((i * 7) % 13)),
+        [2, 16, 3, 3, 3],
+      ),
+      bytes("xzp", [255], []),
+    ],
+  });
+  assert.equal(importOnnx(model).nodes.filter((n) => n.op === "conv2d").length, 2);
+  // x − x_zp = −255 mostly: outputs near −255 · 432 · 250, past 2^24 where float32 rounds.
+  const x = Uint8Array.from({ length: size(xShape) }, (_, i) => (i % 5 === 0 ? 3 : 0));
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  try {
+    const got = await session.run({ x: { data: x, shape: xShape, dtype: "uint8" } });
+    assert.ok(Array.from(got.y!.data).some((v) => Math.abs(v) > 2 ** 24 && v % 2 !== 0));
+    await expectLikeOnnxruntime(model, { x: { data: x, shape: xShape, type: "uint8" } }, got, 0);
+  } finally {
+    session.dispose();
+  }
+});
