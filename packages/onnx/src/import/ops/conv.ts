@@ -1,13 +1,14 @@
 import { ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
 import { bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { conv3d } from "./conv3d.ts";
 import { as2d, window2dAttrs, windowAttrs } from "./pooling-geometry.ts";
 
-/** 1-D convolutions run as 2-D ones over [N, C, 1, L]; 3-D ones are not supported. */
-function spatialRank(ctx: ImportContext, x: string, what: string): 1 | 2 {
+/** 1-D convolutions run as 2-D ones over [N, C, 1, L], 3-D ones as 2-D ones over unfolded depth (conv3d.ts). */
+function spatialRank(ctx: ImportContext, x: string, what: string): 1 | 2 | 3 {
   const r = ctx.rank(x) - 2;
-  if (r === 1 || r === 2) return r;
-  throw new UnsupportedOpError(`${ctx.where()}: ${r}-D ${what} is not supported (1-D and 2-D are)`);
+  if (r === 1 || r === 2 || r === 3) return r;
+  throw new UnsupportedOpError(`${ctx.where()}: ${r}-D ${what} is not supported (1-D to 3-D are)`);
 }
 
 export const conv: OpImporter = (ctx, node) => {
@@ -18,6 +19,10 @@ export const conv: OpImporter = (ctx, node) => {
   const wShape = ctx.shape(w, "Conv's weight");
   if (wShape.length !== r + 2) throw new ShapeError(`${ctx.where()}: weight [${wShape}] must have rank ${r + 2}`);
   const kernel = node.attrs.ints("kernel_shape", wShape.slice(2));
+  if (r === 3) {
+    conv3d(ctx, x, w, bias, windowAttrs(ctx, node, ctx.dims(x).slice(2), kernel), node.attrs.int("group", 1), output(node));
+    return;
+  }
   const win = as2d(windowAttrs(ctx, node, ctx.dims(x).slice(2), kernel));
   if (r === 1) {
     x = ctx.op("unsqueeze", [x], { axes: [2] });
