@@ -10,10 +10,16 @@ interface OnnxModule {
 }
 
 /** An ONNX model planned per input-shape signature (@polychip/onnx's OnnxSession, seen from the CLI). */
+/** An ONNX input: a tensor, a sequence (an array), or an optional (null or undefined when absent). */
+export type OnnxFeedValue = RuntimeInput | readonly OnnxFeedValue[] | null | undefined;
+/** An ONNX output as `runValues` returns it: a tensor, a sequence (an array), or an optional (null when absent). */
+export type OnnxOutputValue = HostOutput | readonly OnnxOutputValue[] | null | undefined;
+
 export interface OnnxModelSession {
   /** The graph planned for these inputs, with the values computed from them that it fixed (an If's condition). */
-  planFor(inputs: Readonly<Record<string, RuntimeInput>>): Promise<{ graph: Graph; assumed?: Readonly<Record<string, { readonly data: ArrayLike<number> }>> }>;
-  run(inputs: Readonly<Record<string, RuntimeInput>>): Promise<Record<string, HostOutput>>;
+  planFor(inputs: Readonly<Record<string, OnnxFeedValue>>): Promise<{ graph: Graph; assumed?: Readonly<Record<string, { readonly data: ArrayLike<number> }>> }>;
+  run(inputs: Readonly<Record<string, OnnxFeedValue>>): Promise<Record<string, HostOutput>>;
+  runValues(inputs: Readonly<Record<string, OnnxFeedValue>>): Promise<Record<string, OnnxOutputValue>>;
   dispose(): void;
 }
 

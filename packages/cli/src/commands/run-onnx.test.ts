@@ -97,3 +97,55 @@ test("run takes int64 inputs written as an ONNX user writes them, and refuses on
     );
   });
 });
+
+const LISTS = new URL("../../../onnx/fixtures/pytorch/lists.onnx", import.meta.url);
+const SEQUENCE_INSERT = new URL("../../../onnx/conformance/extra-node/test_sequence_insert_at_back/model.onnx", import.meta.url);
+
+test("run prints a sequence output element by element ('parts[0]', 'parts[1]', ...)", async () => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, "x.json");
+    const data = pixels(5 * 4);
+    await writeFile(input, JSON.stringify({ x: { shape: [5, 4], data } }));
+    const result = await runCommand({ model: LISTS.pathname, device: "cpu", input, json: true });
+    // torch.split(x, 2): three parts of 2, 2 and 1 rows, which `y` concatenates back.
+    assert.deepEqual(
+      ["parts[0]", "parts[1]", "parts[2]"].map((n) => result.outputs[n]!.shape),
+      [
+        [2, 4],
+        [2, 4],
+        [1, 4],
+      ],
+    );
+    assert.equal(result.outputs["parts[3]"], undefined);
+    const y = result.outputs.y!.data!;
+    assert.deepEqual(
+      [0, 1, 2].flatMap((i) => result.outputs[`parts[${i}]`]!.data!),
+      y,
+    );
+  });
+});
+
+test("run takes a sequence input as a JSON array of tensors", async () => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, "seq.json");
+    await writeFile(
+      input,
+      JSON.stringify({
+        sequence: [
+          { shape: [3], data: [1, 2, 3], dtype: "int64" },
+          { shape: [2], data: [4, 5], dtype: "int64" },
+        ],
+        tensor: { shape: [3], data: [7, 8, 9], dtype: "int64" },
+      }),
+    );
+    const result = await runCommand({ model: SEQUENCE_INSERT.pathname, device: "cpu", input, json: true });
+    assert.deepEqual(
+      [0, 1, 2].map((i) => result.outputs[`output_sequence[${i}]`]!.data),
+      [
+        [1, 2, 3],
+        [4, 5],
+        [7, 8, 9],
+      ],
+    );
+  });
+});

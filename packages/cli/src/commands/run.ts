@@ -5,7 +5,7 @@ import { extname } from "node:path";
 import type { DType } from "@polychip/hal";
 import { createSession, FormatError, type HostOutput, type HostTensor } from "@polychip/engine/runtime";
 import { fileError, parsingFile } from "../files.ts";
-import { loadModel, openOnnxSession } from "../model-files.ts";
+import { loadModel, openOnnxSession, type OnnxOutputValue } from "../model-files.ts";
 
 export interface RunArgs {
   model: string;
@@ -33,8 +33,17 @@ export interface RunResult {
   milliseconds: number;
 }
 
-/** Reads the --input file: every entry needs a shape and flat data; nested arrays are flattened. */
-export async function readInputFile(path: string): Promise<Record<string, HostTensor>> {
+/**
+ * An input of the --input file: a tensor; for an ONNX model also a sequence (a JSON array of
+ * tensors) or an absent optional (null).
+ */
+export type InputValue = HostTensor | readonly InputValue[] | null;
+
+/**
+ * Reads the --input file: every tensor needs a shape and flat data (nested arrays are flattened);
+ * an array of tensors is a sequence and null an absent optional (ONNX models only).
+ */
+export async function readInputFile(path: string): Promise<Record<string, InputValue>> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -49,18 +58,39 @@ export async function readInputFile(path: string): Promise<Record<string, HostTe
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new FormatError(`input file ${path}: expected an object {inputName: {shape, data}}`);
-  const out: Record<string, HostTensor> = {};
-  for (const [name, entry] of Object.entries(parsed as Record<string, unknown>)) {
+  const value = (name: string, entry: unknown): InputValue => {
+    if (entry === null) return null;
+    if (Array.isArray(entry)) return entry.map((e, i) => value(`${name}[${i}]`, e));
     const e = entry as { shape?: unknown; data?: unknown; dtype?: unknown };
-    if (!e || !Array.isArray(e.shape) || e.data === undefined) throw new FormatError(`input file ${path}: input '${name}' needs "shape" and "data"`);
+    if (!e || !Array.isArray(e.shape) || e.data === undefined)
+      throw new FormatError(
+        `input file ${path}: input '${name}' needs "shape" and "data" (or is an array of such tensors: a sequence, or null: an absent optional)`,
+      );
     const data = (Array.isArray(e.data) ? e.data.flat(Infinity) : [e.data]) as unknown[];
     if (data.some((v) => typeof v !== "number" && typeof v !== "boolean")) throw new FormatError(`input file ${path}: input '${name}' has non-numeric data`);
     // Beside Polychip's dtypes, ONNX's names (int64, float64) pass: an ONNX model's session converts them.
     if (e.dtype !== undefined && typeof e.dtype !== "string")
       throw new FormatError(`input file ${path}: input '${name}' has dtype ${JSON.stringify(e.dtype)}, not a name`);
-    out[name] = { shape: e.shape as number[], data: data.map(Number), ...(e.dtype !== undefined ? { dtype: e.dtype as DType } : {}) };
-  }
-  return out;
+    return { shape: e.shape as number[], data: data.map(Number), ...(e.dtype !== undefined ? { dtype: e.dtype as DType } : {}) };
+  };
+  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([name, entry]) => [name, value(name, entry)]));
+}
+
+type OutputValue = OnnxOutputValue;
+
+/** Outputs by name with each sequence element as its own entry ("parts[0]", "parts[1]"); absent optionals and empty sequences are listed apart. */
+function flattenOutputs(values: Readonly<Record<string, OutputValue>>): { tensors: Record<string, HostOutput>; empty: string[] } {
+  const tensors: Record<string, HostOutput> = {};
+  const empty: string[] = [];
+  const visit = (name: string, v: OutputValue): void => {
+    if (v === null || v === undefined) empty.push(`${name}: absent (an optional without a value)`);
+    else if (Array.isArray(v)) {
+      if (v.length === 0) empty.push(`${name}: an empty sequence`);
+      v.forEach((e, i) => visit(`${name}[${i}]`, e));
+    } else tensors[name] = v as HostOutput;
+  };
+  for (const [name, v] of Object.entries(values)) visit(name, v);
+  return { tensors, empty };
 }
 
 const PREVIEW = 16;
@@ -87,17 +117,18 @@ function formatOutput(name: string, o: RunOutput & { preview: number[] }, count:
 /** A model ready to run: a .pcm graph in one runtime session, or an ONNX model planned for the inputs' shapes. */
 interface PreparedModel {
   readonly name: string;
-  run(inputs: Record<string, HostTensor>): Promise<Record<string, HostOutput>>;
+  run(inputs: Record<string, InputValue>): Promise<Record<string, OutputValue>>;
   dispose(): void;
 }
 
-async function prepare(path: string, device: string, inputs: Record<string, HostTensor>): Promise<PreparedModel> {
+async function prepare(path: string, device: string, inputs: Record<string, InputValue>): Promise<PreparedModel> {
   if (extname(path).toLowerCase() === ".onnx") {
     const session = await openOnnxSession(path, device);
     try {
       // Planning (the import with the inputs' sizes bound) happens here, so the timed run is the run alone.
       const { graph } = await parsingFile(path, () => session.planFor(inputs));
-      return { name: graph.name, run: (feeds) => session.run(feeds), dispose: () => session.dispose() };
+      // runValues: sequence and optional outputs come back as such.
+      return { name: graph.name, run: (feeds) => session.runValues(feeds), dispose: () => session.dispose() };
     } catch (err) {
       session.dispose();
       throw err;
@@ -105,7 +136,13 @@ async function prepare(path: string, device: string, inputs: Record<string, Host
   }
   const graph = await loadModel(path);
   const session = await createSession(graph, { device });
-  return { name: graph.name, run: (feeds) => session.run(feeds), dispose: () => session.dispose() };
+  const tensorsOnly = (feeds: Record<string, InputValue>): Record<string, HostTensor> => {
+    for (const [name, v] of Object.entries(feeds))
+      if (v === null || Array.isArray(v))
+        throw new FormatError(`input '${name}': ${path} is a Polychip model, whose inputs are tensors (sequences and optionals are for ONNX models)`);
+    return feeds as Record<string, HostTensor>;
+  };
+  return { name: graph.name, run: (feeds) => session.run(tensorsOnly(feeds)), dispose: () => session.dispose() };
 }
 
 /**
@@ -117,7 +154,7 @@ export async function runCommand(args: RunArgs): Promise<RunResult> {
   const model = await prepare(args.model, args.device, inputs);
   try {
     const started = performance.now();
-    const outputs = await model.run(inputs);
+    const { tensors: outputs, empty } = flattenOutputs(await model.run(inputs));
     const milliseconds = performance.now() - started;
     if (args.json) {
       const plain = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, { dtype: o.dtype, shape: o.shape, data: Array.from(o.data) }]));
@@ -126,6 +163,7 @@ export async function runCommand(args: RunArgs): Promise<RunResult> {
     const summaries = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, summarise(o)]));
     for (const [name, o] of Object.entries(summaries))
       process.stdout.write(`${formatOutput(name, o as RunOutput & { preview: number[] }, outputs[name]!.data.length)}\n`);
+    for (const line of empty) process.stdout.write(`${line}\n`);
     process.stdout.write(`ran ${model.name} on ${args.device} in ${milliseconds.toFixed(1)} ms\n`);
     return { model: args.model, device: args.device, outputs: summaries, milliseconds };
   } finally {
