@@ -10,9 +10,9 @@
  */
 import { uleb, type Code, type FunctionBuilder, type ModuleBuilder } from "./encoder.ts";
 import { defineFunction, locals } from "./define.ts";
-import { declareErfTable, erfSteps } from "./math-exact-erf.ts";
+import { declareErfTable, ERF_QUICK_RELATIVE_ERROR, erfQuickSteps, erfSteps } from "./math-exact-erf.ts";
 import { EXP_P, EXPM1_Q, INV_LN2, LN2_HI, LN2_LO, OVERFLOW, UNDERFLOW } from "./math-exact.ts";
-import { f32x4, f64, f64x2, get, i32, i32x4, i64, i64x2, lanes32, set, v128 } from "./instructions.ts";
+import { f32x4, f64, f64x2, get, i32, i32x4, i64, i64x2, lanes32, set, v128, when } from "./instructions.ts";
 
 /** The smallest double whose high word exceeds 0x3fd62e42 (the scalar code's "|x| > ln2/2"). */
 const ABOVE_HALF_LN2 = 0.346573603153228759765625;
@@ -187,14 +187,37 @@ export function emitExactMathSimd(
     : undefined;
   const f32x4Fn = defineFunction(mod, `${prefix}${name}_f32x4`, sig, (p, fn) => {
     const [low, high, outLow, outHigh] = locals(fn, "v128", 4);
-    const first = steps(fn, low, outLow);
-    const second = steps(fn, high, outHigh);
+    const halves = (stepsOf: Steps): Code => {
+      const first = stepsOf(fn, low, outLow);
+      const second = stepsOf(fn, high, outHigh);
+      return first.map((step, i) => [step, second[i]!]);
+    };
+    const rounded = (shift: (half: Code) => Code): Code =>
+      v128.shuffle(f32x4.demote_f64x2_zero(shift(get(outLow))), f32x4.demote_f64x2_zero(shift(get(outHigh))), lanes32(0, 1, 4, 5));
     return [
       set(low, f64x2.promote_low_f32x4(get(p.x))),
       set(high, f64x2.promote_low_f32x4(v128.shuffle(get(p.x), get(p.x), lanes32(2, 3, 2, 3)))),
-      first.map((step, i) => [step, second[i]!]),
-      v128.shuffle(f32x4.demote_f64x2_zero(get(outLow)), f32x4.demote_f64x2_zero(get(outHigh)), lanes32(0, 1, 4, 5)),
+      name === "erf" ? quickErf(fn, halves, rounded) : [halves(steps), rounded((half) => half)],
     ];
   });
   return { f64x2: f64x2Fn, f32x4: f32x4Fn };
+}
+
+/**
+ * erf's f32x4 body: the quick polynomial (erfQuickSteps) first. The HAL's double lies within
+ * ERF_QUICK_RELATIVE_ERROR of the quick one, q, and rounding to float32 is monotonic, so where
+ * q·(1 − ε) and q·(1 + ε) round to the same float32 the HAL's double rounds to it too; only a
+ * vector with a lane whose interval straddles a rounding boundary (about one in a hundred; NaN
+ * too) runs the full polynomial, so the result equals the exact path's bit for bit.
+ */
+function quickErf(fn: FunctionBuilder, halves: (stepsOf: Steps) => Code, rounded: (shift: (half: Code) => Code) => Code): Code {
+  const [below, above] = locals(fn, "v128", 2);
+  const scaled = (factor: number) => (half: Code) => f64x2.mul(half, splat(factor));
+  return [
+    halves(erfQuickSteps),
+    set(below, rounded(scaled(1 - ERF_QUICK_RELATIVE_ERROR))),
+    set(above, rounded(scaled(1 + ERF_QUICK_RELATIVE_ERROR))),
+    when(v128.anyTrue(f32x4.ne(get(below), get(above))), halves(erfSteps), set(below, rounded((half) => half))),
+    get(below),
+  ];
 }
