@@ -9,12 +9,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { UNARY_SCALAR } from "@polychip/hal";
 import { ModuleBuilder } from "./encoder.ts";
-import { defineFunction } from "./define.ts";
+import { defineFunction, locals } from "./define.ts";
 import { CONSTANT_TABLES_END } from "./constant-tables.ts";
-import { call, get, i32, set, v128, forRange } from "./instructions.ts";
+import { call, forRange, get, i32, set, v128 } from "./instructions.ts";
 import { ERF_QUICK_RELATIVE_ERROR } from "./math-exact-erf.ts";
 import { emitExactMathSimd } from "./math-exact-simd.ts";
-import { locals } from "./define.ts";
 
 const erf = UNARY_SCALAR.erf!;
 const CHUNK = 4096;
