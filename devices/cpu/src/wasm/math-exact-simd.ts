@@ -185,6 +185,7 @@ export function emitExactMathSimd(
         return [steps(fn, p.x, out), get(out)];
       })
     : undefined;
+  const quick = QUICK[name];
   const f32x4Fn = defineFunction(mod, `${prefix}${name}_f32x4`, sig, (p, fn) => {
     const [low, high, outLow, outHigh] = locals(fn, "v128", 4);
     const halves = (stepsOf: Steps): Code => {
@@ -197,27 +198,62 @@ export function emitExactMathSimd(
     return [
       set(low, f64x2.promote_low_f32x4(get(p.x))),
       set(high, f64x2.promote_low_f32x4(v128.shuffle(get(p.x), get(p.x), lanes32(2, 3, 2, 3)))),
-      name === "erf" ? quickErf(fn, halves, rounded) : [halves(steps), rounded((half) => half)],
+      quick ? quickThenExact(fn, quick, steps, halves, rounded) : [halves(steps), rounded((half) => half)],
     ];
   });
   return { f64x2: f64x2Fn, f32x4: f32x4Fn };
 }
 
 /**
- * erf's f32x4 body: the quick polynomial (erfQuickSteps) first. The HAL's double lies within
- * ERF_QUICK_RELATIVE_ERROR of the quick one, q, and rounding to float32 is monotonic, so where
- * q·(1 − ε) and q·(1 + ε) round to the same float32 the HAL's double rounds to it too; only a
- * vector with a lane whose interval straddles a rounding boundary (about one in a hundred; NaN
- * too) runs the full polynomial, so the result equals the exact path's bit for bit.
+ * Quick forms: f64x2 steps within QUICK_RELATIVE_ERROR of the exact ones (bounds in their comments).
+ * The exact double lies within that of the quick one, q, and rounding to float32 is monotonic, so
+ * where q·(1 − ε) and q·(1 + ε) round to the same float32 the exact double rounds to it too; only
+ * a vector with a lane whose interval straddles a rounding boundary (about one in a hundred; NaN
+ * too) runs the exact steps, so the f32x4 results equal the exact path's bit for bit.
  */
-function quickErf(fn: FunctionBuilder, halves: (stepsOf: Steps) => Code, rounded: (shift: (half: Code) => Code) => Code): Code {
+const QUICK: Partial<Record<SimdMathName, Steps>> = { erf: erfQuickSteps, tanh: tanhQuickSteps };
+const QUICK_RELATIVE_ERROR = ERF_QUICK_RELATIVE_ERROR;
+
+function quickThenExact(
+  fn: FunctionBuilder,
+  quick: Steps,
+  exact: Steps,
+  halves: (stepsOf: Steps) => Code,
+  rounded: (shift: (half: Code) => Code) => Code,
+): Code {
   const [below, above] = locals(fn, "v128", 2);
   const scaled = (factor: number) => (half: Code) => f64x2.mul(half, splat(factor));
   return [
-    halves(erfQuickSteps),
-    set(below, rounded(scaled(1 - ERF_QUICK_RELATIVE_ERROR))),
-    set(above, rounded(scaled(1 + ERF_QUICK_RELATIVE_ERROR))),
-    when(v128.anyTrue(f32x4.ne(get(below), get(above))), halves(erfSteps), set(below, rounded((half) => half))),
+    halves(quick),
+    set(below, rounded(scaled(1 - QUICK_RELATIVE_ERROR))),
+    set(above, rounded(scaled(1 + QUICK_RELATIVE_ERROR))),
+    when(v128.anyTrue(f32x4.ne(get(below), get(above))), halves(exact), set(below, rounded((half) => half))),
     get(below),
+  ];
+}
+
+/** 1/n! for n = 2..10: expm1's Taylor coefficients past the linear term. */
+const INVERSE_FACTORIALS = Array.from({ length: 9 }, (_, i) => 1 / Array.from({ length: i + 2 }, (_, j) => j + 1).reduce((a, b) => a * b, 1));
+
+/**
+ * tanh within 2^-38 of Math.tanh (well inside QUICK_RELATIVE_ERROR): with y = 2|x| (capped at 40,
+ * where tanh is 1 to far below a float32 ulp), y = k·ln2 + r, |r| ≤ ln2/2, expm1(r) by Taylor to
+ * r¹⁰ (the rest is below 2^-40 of it), expm1(y) = 2^k·expm1(r) + (2^k − 1) (no cancellation: k = 0
+ * keeps expm1(r) itself), then ±expm1(y) / (expm1(y) + 2) — one division where the exact form has
+ * three. NaN stays NaN.
+ */
+function tanhQuickSteps(fn: FunctionBuilder, x: number, out: number): Code[] {
+  const [y, kf, r, p, s, e] = locals(fn, "v128", 6);
+  let horner: Code = splat(INVERSE_FACTORIALS[INVERSE_FACTORIALS.length - 1]!);
+  for (let i = INVERSE_FACTORIALS.length - 2; i >= 0; i--) horner = f64x2.add(splat(INVERSE_FACTORIALS[i]!), f64x2.mul(get(r), horner));
+  return [
+    set(y, f64x2.mul(abs2(get(x)), splat(2))),
+    set(y, v128.bitselect(splat(40), get(y), ge2(get(y), splat(40)))),
+    set(kf, f64x2.nearest(f64x2.mul(get(y), splat(INV_LN2)))),
+    set(r, f64x2.sub(f64x2.sub(get(y), f64x2.mul(get(kf), splat(LN2_HI))), f64x2.mul(get(kf), splat(LN2_LO)))),
+    set(p, f64x2.mul(get(r), f64x2.add(splat(1), f64x2.mul(get(r), horner)))),
+    set(s, pow2(asI64(kf))),
+    set(e, f64x2.add(f64x2.mul(get(s), get(p)), f64x2.sub(get(s), splat(1)))),
+    set(out, v128.or(f64x2.div(get(e), f64x2.add(get(e), splat(2))), v128.and(get(x), i64x2.splat(i64.const(SIGN))))),
   ];
 }

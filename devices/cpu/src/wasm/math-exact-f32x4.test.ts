@@ -1,9 +1,9 @@
 /**
- * The f32x4 erf (math-exact-simd.ts: the quick polynomial, the full one where the quick one's
- * error bound straddles a float32 rounding boundary) against the HAL's erf rounded to float32, bit
- * for bit: every lane of four-lane vectors over a dense float32 sweep, random float32s of every
- * exponent, the specials, and float32s whose HAL erf lies next to a rounding boundary, so that the
- * full polynomial's path runs and is checked too.
+ * The f32x4 erf and tanh (math-exact-simd.ts: a quick form, the exact one where the quick one's
+ * error bound straddles a float32 rounding boundary) against the exact doubles rounded to float32
+ * (the HAL's erf, Math.tanh), bit for bit: every lane of four-lane vectors over a dense float32
+ * sweep, random float32s of every exponent, the specials, and float32s whose exact value lies next
+ * to a rounding boundary, so that the exact path runs and is checked too.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,13 +15,14 @@ import { call, forRange, get, i32, set, v128 } from "./instructions.ts";
 import { ERF_QUICK_RELATIVE_ERROR } from "./math-exact-erf.ts";
 import { emitExactMathSimd } from "./math-exact-simd.ts";
 
-const erf = UNARY_SCALAR.erf!;
+const EXACT = { erf: UNARY_SCALAR.erf!, tanh: Math.tanh };
+type Name = keyof typeof EXACT;
 const CHUNK = 4096;
 
-/** erf of `count` float32s (a multiple of four) at CONSTANT_TABLES_END, in place, four lanes a call. */
-function instantiate(): { memory: WebAssembly.Memory; run: (count: number) => void } {
+/** `name` of `count` float32s (a multiple of four) at CONSTANT_TABLES_END, in place, four lanes a call. */
+function instantiate(name: Name): { memory: WebAssembly.Memory; run: (count: number) => void } {
   const mod = new ModuleBuilder({ module: "env", name: "memory", initialPages: 1, maximumPages: 1, shared: false });
-  const vector = emitExactMathSimd(mod, "erf", "").f32x4;
+  const vector = emitExactMathSimd(mod, name, "").f32x4;
   defineFunction(mod, "run", { params: { count: "i32" }, exported: true }, (p, fn) => {
     const [i, at] = locals(fn, "i32", 2);
     return [
@@ -33,9 +34,11 @@ function instantiate(): { memory: WebAssembly.Memory; run: (count: number) => vo
   return { memory, run: exports.run };
 }
 
-const wasm = instantiate();
+const WASM = { erf: instantiate("erf"), tanh: instantiate("tanh") };
 
-function assertSame(xs: Float32Array): void {
+function assertSame(name: Name, xs: Float32Array): void {
+  const wasm = WASM[name];
+  const exact = EXACT[name];
   const lanes = new Float32Array(wasm.memory.buffer, CONSTANT_TABLES_END, CHUNK);
   const want = new Float32Array(1);
   const bad: string[] = [];
@@ -44,8 +47,8 @@ function assertSame(xs: Float32Array): void {
     lanes.set(part);
     wasm.run(Math.ceil(part.length / 4) * 4);
     for (let i = 0; i < part.length && bad.length < 5; i++) {
-      want[0] = erf(part[i]!);
-      if (!Object.is(lanes[i], want[0]) && !(lanes[i] !== lanes[i] && want[0] !== want[0])) bad.push(`erf(${part[i]}) = ${lanes[i]}, the HAL rounds to ${want[0]}`);
+      want[0] = exact(part[i]!);
+      if (!Object.is(lanes[i], want[0]) && !(lanes[i] !== lanes[i] && want[0] !== want[0])) bad.push(`${name}(${part[i]}) = ${lanes[i]}, exactly rounded ${want[0]}`);
     }
   }
   assert.deepEqual(bad, [], `${bad.length} mismatches in ${xs.length} arguments`);
@@ -63,14 +66,14 @@ function float32Grid(limit: number, stride: number): Float32Array {
   return Float32Array.from(out);
 }
 
-/** Float32s whose HAL erf is within the quick bound of a float32 rounding boundary (the full polynomial decides them). */
-function nearBoundaries(count: number): Float32Array {
+/** Float32s whose exact value is within the quick bound of a float32 rounding boundary (the exact path decides them). */
+function nearBoundaries(name: Name, count: number): Float32Array {
   const out: number[] = [];
   const f = new Float32Array(2);
   const u = new Uint32Array(f.buffer);
   for (let b = 0x3c000000; out.length < count && b < 0x40c00000; b += 7) {
     u[0] = b;
-    const y = erf(f[0]!);
+    const y = EXACT[name](f[0]!);
     f[1] = y;
     const r = f[1]!;
     u[1] += y > r ? 1 : -1;
@@ -87,12 +90,14 @@ function randomFloat32(count: number, seed: number): Float32Array {
   return new Float32Array(words.buffer);
 }
 
-test("erf f32x4: specials and the ends of the table equal the HAL's erf rounded to float32", () =>
-  assertSame(Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 1.1754944e-38, 6, -6, 5.9999995, 1 / 64, 3 / 64, 1e-8])));
-test("erf f32x4: every 211th float32 in [-7, 7] equals the HAL's erf rounded to float32", () => assertSame(float32Grid(7, 211)));
-test("erf f32x4: random float32s of every exponent equal the HAL's erf rounded to float32", () => assertSame(randomFloat32(400_000, 97)));
-test("erf f32x4: float32s whose erf lies next to a rounding boundary equal the HAL's (the full polynomial's path)", () => {
-  const near = nearBoundaries(2000);
-  assert.ok(near.length >= 1000, `only ${near.length} arguments near a boundary found`);
-  assertSame(near);
-});
+for (const name of ["erf", "tanh"] as const) {
+  test(`${name} f32x4: specials and ends of ranges equal the exact double rounded to float32`, () =>
+    assertSame(name, Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 1.1754944e-38, 2 ** -28, 6, -6, 5.9999995, 9, 9.1, 20, 22, 1 / 64, 3 / 64, 0.17, 0.35, 1e-8])));
+  test(`${name} f32x4: every 211th float32 in [-12, 12] equals the exact double rounded to float32`, () => assertSame(name, float32Grid(12, 211)));
+  test(`${name} f32x4: random float32s of every exponent equal the exact double rounded to float32`, () => assertSame(name, randomFloat32(400_000, 97)));
+  test(`${name} f32x4: float32s whose value lies next to a rounding boundary equal the exact path's`, () => {
+    const near = nearBoundaries(name, 2000);
+    assert.ok(near.length >= 1000, `only ${near.length} arguments near a boundary found`);
+    assertSame(name, near);
+  });
+}
