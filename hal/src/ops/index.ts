@@ -10,6 +10,7 @@ export { PRIMITIVES, ELEMENTWISE_FAMILIES } from "./primitives.ts";
 export { QUANTIZED_OPS, quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d } from "./quantized.ts";
 export { integerMatmul, isPerTensor as isPerTensorZeroPoint } from "./integer-matmul.ts";
 export { matmulDequantized } from "./matmul-dequantized.ts";
+export { dynamicQuantizeLinear } from "./dynamic-quantize.ts";
 export { RECURRENT_OPS } from "./recurrent.ts";
 export { erfTaylorTable, ERF_TABLE_LAYOUT } from "./erf.ts";
 export { UNARY_SCALAR, BINARY_SCALAR, REDUCE_SCALAR, argIndex, ARG_BETTER, type Scalar1, type Scalar2 } from "./scalar.ts";

@@ -12,6 +12,7 @@ import type { DecompositionContext, OpDef, TensorMeta } from "./types.ts";
 import { conv2dGeometry } from "./window2d.ts";
 import { integerMatmul } from "./integer-matmul.ts";
 import { matmulDequantized } from "./matmul-dequantized.ts";
+import { dynamicQuantizeLinear } from "./dynamic-quantize.ts";
 
 const describe = describeTensors;
 const QUANTIZED: readonly DType[] = ["int8", "uint8"];
@@ -167,4 +168,12 @@ export const quantizedConv2d: OpDef = {
   },
 };
 
-export const QUANTIZED_OPS: readonly OpDef[] = [quantizeLinear, dequantizeLinear, quantizedMatmul, quantizedConv2d, integerMatmul, matmulDequantized];
+export const QUANTIZED_OPS: readonly OpDef[] = [
+  quantizeLinear,
+  dequantizeLinear,
+  quantizedMatmul,
+  quantizedConv2d,
+  integerMatmul,
+  matmulDequantized,
+  dynamicQuantizeLinear,
+];

@@ -8,6 +8,7 @@ import { fastMoves } from "./moves.ts";
 import { fastTranscendental } from "./transcendental.ts";
 import { fastMatmul } from "./matmul.ts";
 import { fastIntegerMatmul } from "./integer-matmul.ts";
+import { fastDynamicQuantize } from "./dynamic-quantize.ts";
 import { fastMatmulDequantized } from "./matmul-dequantized.ts";
 import { fastPool } from "./pool.ts";
 import { fastNormalize } from "./normalize.ts";
@@ -22,6 +23,7 @@ export function fastKernels(reference: readonly CpuRegistration[]): CpuRegistrat
   return [
     ...fastMatmul(ref("matmul")),
     fastIntegerMatmul(ref("integerMatmul")),
+    fastDynamicQuantize(ref("dynamicQuantizeLinear")),
     fastMatmulDequantized(ref("matmulDequantized")),
     ...fastConv2d(ref),
     fastConv2dNhwc(ref("conv2dNhwc")),

@@ -68,13 +68,25 @@ const biasAdd = (order: number[]): Attrs => ({ program: JSON.stringify([{ op: "a
 test("a few rows against Wᵀ with a bias add run on the dot-product path, bit for bit the matmul then the add", () => {
   // K = 43 (vectors and a scalar tail), N = 13 (column blocks of 4 and single columns), a batch of 2.
   const shapes: [number[], number[]][] = [
-    [[1, 43], [13, 43]],
-    [[3, 43], [13, 43]],
-    [[2, 1, 43], [2, 13, 43]],
+    [
+      [1, 43],
+      [13, 43],
+    ],
+    [
+      [3, 43],
+      [13, 43],
+    ],
+    [
+      [2, 1, 43],
+      [2, 13, 43],
+    ],
   ];
   for (const device of devices) {
     for (const [a, b] of shapes) {
-      for (const order of [[0, 1], [1, 0]]) {
+      for (const order of [
+        [0, 1],
+        [1, 0],
+      ]) {
         const inputs = [tensor(a, 1), tensor(b, 2), tensor([13], 3)];
         const attrs = biasAdd(order);
         const got = runInLoop(runMatmulEpilogue, "matmulEpilogue", inputs, attrs, device);

@@ -135,15 +135,7 @@ function epilogueGeometry(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, thre
  * GEMM if given; false, having written nothing, when it declines: an epilogue declines K = 0 and,
  * unless it is only a bias (`dotBias`, its address), the few-row dot-product path.
  */
-export function runMatmul(
-  a: CpuView,
-  b: CpuView,
-  y: CpuView,
-  attrs: Attrs,
-  path: FastPath,
-  epilogue?: () => MatmulEpilogueRun,
-  dotBias?: number,
-): boolean {
+export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path: FastPath, epilogue?: () => MatmulEpilogueRun, dotBias?: number): boolean {
   const ptrs = float32Addresses([a, b, y]);
   if (!ptrs || !contiguous(y)) return false;
   const [pa, pb, py] = ptrs as [number, number, number];

@@ -93,7 +93,8 @@ export function fastNormalize(ref: (op: string) => CpuKernel): CpuRegistration[]
       const y = outputs[0]!;
       // Per attrs and layouts, what the call derives from them (a small model launches this every run).
       let plan = layerNormPlans.get(call.attrs, inputs, outputs);
-      if (plan === undefined || (plan !== false && plan.threads !== path.threads)) plan = layerNormPlans.set(call.attrs, layerNormPlan(call, path.threads), inputs, outputs);
+      if (plan === undefined || (plan !== false && plan.threads !== path.threads))
+        plan = layerNormPlans.set(call.attrs, layerNormPlan(call, path.threads), inputs, outputs);
       if (plan === false) return false;
       const px = address(x!);
       const py = address(y);

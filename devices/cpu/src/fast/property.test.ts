@@ -280,9 +280,19 @@ test("layerNorm launched again with the same attrs object re-plans for new shape
   const attrs = { axis: -1, epsilon: 1e-5 };
   const single = new CpuDevice({ threads: 1 });
   try {
-    for (const [shape, device] of [[[3, 8], fast], [[3, 8], single], [[2, 5, 12], fast], [[4, 4096], fast], [[3, 8], fast]] as const) {
+    for (const [shape, device] of [
+      [[3, 8], fast],
+      [[3, 8], single],
+      [[2, 5, 12], fast],
+      [[4, 4096], fast],
+      [[3, 8], fast],
+    ] as const) {
       const d = shape.at(-1)!;
-      const inputs = [{ values: values(r, sizeOf(shape)), shape: [...shape] }, { values: values(r, d), shape: [d] }, { values: values(r, d), shape: [d] }];
+      const inputs = [
+        { values: values(r, sizeOf(shape)), shape: [...shape] },
+        { values: values(r, d), shape: [d] },
+        { values: values(r, d), shape: [d] },
+      ];
       const got = runOp("layerNorm", inputs, attrs, { device })[0]!.values;
       const want = runOp("layerNorm", inputs, attrs, { device: reference })[0]!.values;
       assertWithinUlp("layerNorm", got, want, `${JSON.stringify(shape)} on ${device.fast!.threads} threads`);

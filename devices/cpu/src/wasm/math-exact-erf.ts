@@ -83,10 +83,56 @@ const HIGHS = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
  * past |x| = 6 (and NaN ones) read row 192 and then take ±1 (NaN stays NaN through h).
  */
 export function erfSteps(fn: FunctionBuilder, x: number, out: number): Code[] {
-  const [ax, t, h, h2, h4, r] = locals(fn, "v128", 6);
-  const pairs = locals(fn, "v128", 12);
-  const [rows, row0, row1] = [fn.local("v128"), fn.local("i32"), fn.local("i32")];
+  const [h2, h4, r] = locals(fn, "v128", 3);
+  const row = rowSteps(fn, x, terms);
   return [
+    row.code,
+    set(h2, f64x2.mul(get(row.h), get(row.h))),
+    set(h4, f64x2.mul(get(h2), get(h2))),
+    set(r, estrin(row.c, get(row.h), get(h2), get(h4), f64x2.add, f64x2.mul)),
+    signed(x, row.ax, r, out),
+  ];
+}
+
+/** Taylor terms the quick evaluation keeps (c_0.. c_5): three pairs of a row. */
+const QUICK_TERMS = 6;
+
+/**
+ * A bound on |quick − HAL| / |HAL| with a wide margin: the dropped terms c_6 h⁶ + ... with |h| at
+ * most 1/64 come to at most 2^-37.5 of erf on the row's interval (measured over the table; at
+ * centre 0, where erf ≈ 1.13x, to 2^-41), and the double rounding of either evaluation to ~2^-50.
+ */
+export const ERF_QUICK_RELATIVE_ERROR = 2 ** -33;
+
+/**
+ * Statements that set the f64x2 local `out` to the HAL's erf of each lane of `x` within
+ * ERF_QUICK_RELATIVE_ERROR: the same rows and centres with the polynomial cut to degree five,
+ * (c0 + h·c1) + h²·(c2 + h·c3) + h⁴·(c4 + h·c5). NaN stays NaN, ±1 from |x| = 6. The f32x4 erf
+ * (math-exact-simd.ts) keeps it wherever that error cannot move the float32 rounding, and runs
+ * erfSteps where it could.
+ */
+export function erfQuickSteps(fn: FunctionBuilder, x: number, out: number): Code[] {
+  const [h2, h4, r] = locals(fn, "v128", 3);
+  const { code, h, ax, c } = rowSteps(fn, x, QUICK_TERMS);
+  const pair = (k: number): Code => f64x2.add(c(k), f64x2.mul(get(h), c(k + 1)));
+  return [
+    code,
+    set(h2, f64x2.mul(get(h), get(h))),
+    set(h4, f64x2.mul(get(h2), get(h2))),
+    set(r, f64x2.add(f64x2.add(pair(0), f64x2.mul(get(h2), pair(2))), f64x2.mul(get(h4), pair(4)))),
+    signed(x, ax, r, out),
+  ];
+}
+
+/**
+ * The lanes' rows: |x| in `ax`, h = |x| − its nearest centre, the first `count` coefficients of
+ * both lanes' rows loaded as pairs, and `c(k)`, coefficient k of each lane (a shuffle of two pairs).
+ */
+function rowSteps(fn: FunctionBuilder, x: number, count: number): { code: Code[]; ax: number; h: number; c: (k: number) => Code } {
+  const [ax, t, h, rows] = locals(fn, "v128", 4);
+  const pairs = locals(fn, "v128", count);
+  const [row0, row1] = locals(fn, "i32", 2);
+  const code = [
     set(ax, abs2(get(x))),
     set(t, trunc2(f64x2.add(f64x2.mul(get(ax), splat(stepsPerUnit)), splat(0.5)))),
     set(h, f64x2.sub(get(ax), f64x2.mul(get(t), splat(STEP)))),
@@ -94,21 +140,14 @@ export function erfSteps(fn: FunctionBuilder, x: number, out: number): Code[] {
     set(rows, i32x4.add(i32x4.mul(get(rows), i32x4.splat(i32.const(ROW_BYTES))), i32x4.splat(i32.const(ERF_TABLE_ADDRESS)))),
     set(row0, i32x4.extractLane(get(rows), 0)),
     set(row1, i32x4.extractLane(get(rows), 1)),
-    Array.from({ length: terms / 2 }, (_, j) => [set(pairs[2 * j]!, v128.load(get(row0), 16 * j)), set(pairs[2 * j + 1]!, v128.load(get(row1), 16 * j))]),
-    set(h2, f64x2.mul(get(h), get(h))),
-    set(h4, f64x2.mul(get(h2), get(h2))),
-    set(
-      r,
-      estrin(
-        (k) => v128.shuffle(get(pairs[2 * (k >> 1)]!), get(pairs[2 * (k >> 1) + 1]!), k % 2 === 0 ? LOWS : HIGHS),
-        get(h),
-        get(h2),
-        get(h4),
-        f64x2.add,
-        f64x2.mul,
-      ),
-    ),
-    set(r, v128.bitselect(splat(1), get(r), ge2(get(ax), splat(limit)))),
-    set(out, v128.or(get(r), v128.and(get(x), i64x2.splat(i64.const(SIGN))))),
+    Array.from({ length: count / 2 }, (_, j) => [set(pairs[2 * j]!, v128.load(get(row0), 16 * j)), set(pairs[2 * j + 1]!, v128.load(get(row1), 16 * j))]),
   ];
+  const c = (k: number): Code => v128.shuffle(get(pairs[2 * (k >> 1)]!), get(pairs[2 * (k >> 1) + 1]!), k % 2 === 0 ? LOWS : HIGHS);
+  return { code, ax, h, c };
 }
+
+/** `out` = r, 1 from |x| = 6 on, with x's sign. */
+const signed = (x: number, ax: number, r: number, out: number): Code[] => [
+  set(r, v128.bitselect(splat(1), get(r), ge2(get(ax), splat(limit)))),
+  set(out, v128.or(get(r), v128.and(get(x), i64x2.splat(i64.const(SIGN))))),
+];

@@ -10,9 +10,9 @@
  */
 import { uleb, type Code, type FunctionBuilder, type ModuleBuilder } from "./encoder.ts";
 import { defineFunction, locals } from "./define.ts";
-import { declareErfTable, erfSteps } from "./math-exact-erf.ts";
+import { declareErfTable, ERF_QUICK_RELATIVE_ERROR, erfQuickSteps, erfSteps } from "./math-exact-erf.ts";
 import { EXP_P, EXPM1_Q, INV_LN2, LN2_HI, LN2_LO, OVERFLOW, UNDERFLOW } from "./math-exact.ts";
-import { f32x4, f64, f64x2, get, i32, i32x4, i64, i64x2, lanes32, set, v128 } from "./instructions.ts";
+import { f32x4, f64, f64x2, get, i32, i32x4, i64, i64x2, lanes32, set, v128, when } from "./instructions.ts";
 
 /** The smallest double whose high word exceeds 0x3fd62e42 (the scalar code's "|x| > ln2/2"). */
 const ABOVE_HALF_LN2 = 0.346573603153228759765625;
@@ -185,16 +185,82 @@ export function emitExactMathSimd(
         return [steps(fn, p.x, out), get(out)];
       })
     : undefined;
+  const quick = QUICK[name];
   const f32x4Fn = defineFunction(mod, `${prefix}${name}_f32x4`, sig, (p, fn) => {
     const [low, high, outLow, outHigh] = locals(fn, "v128", 4);
-    const first = steps(fn, low, outLow);
-    const second = steps(fn, high, outHigh);
+    const halves = (stepsOf: Steps): Code => {
+      const first = stepsOf(fn, low, outLow);
+      const second = stepsOf(fn, high, outHigh);
+      return first.map((step, i) => [step, second[i]!]);
+    };
+    const rounded = (shift: (half: Code) => Code): Code =>
+      v128.shuffle(f32x4.demote_f64x2_zero(shift(get(outLow))), f32x4.demote_f64x2_zero(shift(get(outHigh))), lanes32(0, 1, 4, 5));
     return [
       set(low, f64x2.promote_low_f32x4(get(p.x))),
       set(high, f64x2.promote_low_f32x4(v128.shuffle(get(p.x), get(p.x), lanes32(2, 3, 2, 3)))),
-      first.map((step, i) => [step, second[i]!]),
-      v128.shuffle(f32x4.demote_f64x2_zero(get(outLow)), f32x4.demote_f64x2_zero(get(outHigh)), lanes32(0, 1, 4, 5)),
+      quick ? quickThenExact(fn, quick, steps, halves, rounded) : [halves(steps), rounded((half) => half)],
     ];
   });
   return { f64x2: f64x2Fn, f32x4: f32x4Fn };
+}
+
+/**
+ * Quick forms: f64x2 steps within QUICK_RELATIVE_ERROR of the exact ones (bounds in their comments).
+ * The exact double lies within that of the quick one, q, and rounding to float32 is monotonic, so
+ * where q·(1 − ε) and q·(1 + ε) round to the same float32 the exact double rounds to it too; only
+ * a vector with a lane whose interval straddles a rounding boundary (about one in a hundred; NaN
+ * too) runs the exact steps, so the f32x4 results equal the exact path's bit for bit.
+ */
+const QUICK: Partial<Record<SimdMathName, Steps>> = { erf: erfQuickSteps, tanh: tanhQuickSteps };
+const QUICK_RELATIVE_ERROR = ERF_QUICK_RELATIVE_ERROR;
+
+function quickThenExact(
+  fn: FunctionBuilder,
+  quick: Steps,
+  exact: Steps,
+  halves: (stepsOf: Steps) => Code,
+  rounded: (shift: (half: Code) => Code) => Code,
+): Code {
+  const [below, above] = locals(fn, "v128", 2);
+  const scaled = (factor: number) => (half: Code) => f64x2.mul(half, splat(factor));
+  return [
+    halves(quick),
+    set(below, rounded(scaled(1 - QUICK_RELATIVE_ERROR))),
+    set(above, rounded(scaled(1 + QUICK_RELATIVE_ERROR))),
+    when(
+      v128.anyTrue(f32x4.ne(get(below), get(above))),
+      halves(exact),
+      set(
+        below,
+        rounded((half) => half),
+      ),
+    ),
+    get(below),
+  ];
+}
+
+/** 1/n! for n = 2..10: expm1's Taylor coefficients past the linear term. */
+const INVERSE_FACTORIALS = Array.from({ length: 9 }, (_, i) => 1 / Array.from({ length: i + 2 }, (_, j) => j + 1).reduce((a, b) => a * b, 1));
+
+/**
+ * tanh within 2^-38 of Math.tanh (well inside QUICK_RELATIVE_ERROR): with y = 2|x| (capped at 40,
+ * where tanh is 1 to far below a float32 ulp), y = k·ln2 + r, |r| ≤ ln2/2, expm1(r) by Taylor to
+ * r¹⁰ (the rest is below 2^-40 of it), expm1(y) = 2^k·expm1(r) + (2^k − 1) (no cancellation: k = 0
+ * keeps expm1(r) itself), then ±expm1(y) / (expm1(y) + 2) — one division where the exact form has
+ * three. NaN stays NaN.
+ */
+function tanhQuickSteps(fn: FunctionBuilder, x: number, out: number): Code[] {
+  const [y, kf, r, p, s, e] = locals(fn, "v128", 6);
+  let horner: Code = splat(INVERSE_FACTORIALS[INVERSE_FACTORIALS.length - 1]!);
+  for (let i = INVERSE_FACTORIALS.length - 2; i >= 0; i--) horner = f64x2.add(splat(INVERSE_FACTORIALS[i]!), f64x2.mul(get(r), horner));
+  return [
+    set(y, f64x2.mul(abs2(get(x)), splat(2))),
+    set(y, v128.bitselect(splat(40), get(y), ge2(get(y), splat(40)))),
+    set(kf, f64x2.nearest(f64x2.mul(get(y), splat(INV_LN2)))),
+    set(r, f64x2.sub(f64x2.sub(get(y), f64x2.mul(get(kf), splat(LN2_HI))), f64x2.mul(get(kf), splat(LN2_LO)))),
+    set(p, f64x2.mul(get(r), f64x2.add(splat(1), f64x2.mul(get(r), horner)))),
+    set(s, pow2(asI64(kf))),
+    set(e, f64x2.add(f64x2.mul(get(s), get(p)), f64x2.sub(get(s), splat(1)))),
+    set(out, v128.or(f64x2.div(get(e), f64x2.add(get(e), splat(2))), v128.and(get(x), i64x2.splat(i64.const(SIGN))))),
+  ];
 }

@@ -10,6 +10,7 @@ import { emitGemm } from "./kernels/gemm.ts";
 import { emitMatmul } from "./kernels/matmul.ts";
 import { emitMatmulDot } from "./kernels/matmul-dot.ts";
 import { emitIntegerMatmul } from "./kernels/integer-matmul.ts";
+import { emitDynamicQuantize } from "./kernels/dynamic-quantize.ts";
 import { emitMatmulDequantized } from "./kernels/matmul-dequantized.ts";
 import { emitMemory } from "./kernels/memory.ts";
 import { emitConv } from "./kernels/conv.ts";
@@ -50,6 +51,7 @@ export function buildProgram(options: ProgramOptions): Program {
   emitMatmul(mod, gemm);
   emitMatmulDot(mod, { fma: options.fma });
   emitIntegerMatmul(mod);
+  emitDynamicQuantize(mod);
   emitMatmulDequantized(mod, { fma: options.fma });
   const memory = emitMemory(mod);
   emitConv(mod, gemm, memory);

@@ -249,3 +249,29 @@ test("a fused node reads permuted and broadcast views as they are (its family is
   assert.deepEqual(ops(out), ["permute", "fused"]);
   await assertSameOutputs(g, out, { x: { data: values(12, 50), shape: [3, 4] }, b: { data: values(3, 51), shape: [1, 3] } });
 });
+
+test("a run-time scalar read by one larger fused node joins its program; one read twice stays a node", async () => {
+  // A dequantised GEMM's rescale: (activation scale · weight scale) · cast(int32 product).
+  const g = graph({
+    inputs: [info("acc", [3, 4], "int32"), info("s", []), info("t", [])],
+    outputs: [info("y", [3, 4]), info("z", [3, 4])],
+    initializers: [init("w", [], [0.125])],
+    nodes: [
+      node("mul", ["s", "w"], "sw"),
+      node("cast", ["acc"], "f", { to: "float32" }),
+      node("mul", ["f", "sw"], "y"),
+      node("neg", ["t"], "nt"),
+      node("mul", ["f", "nt"], "a"),
+      node("add", ["a", "nt"], "z"),
+    ],
+  });
+  const out = fuseElementwise(g);
+  assert.deepEqual(ops(out).sort(), ["fused", "neg"], "sw joins the [3, 4] program; nt, read twice, stays a node");
+  assert.deepEqual(fusedOps(out), [["const", "mul", "cast", "mul", "mul", "add"]]);
+  validateGraph(out);
+  await assertSameOutputs(g, out, {
+    acc: { data: [5, -7, 100, 3, 0, 1, -1, 9, 12, 13, -200, 7], shape: [3, 4] },
+    s: { data: [0.0371], shape: [] },
+    t: { data: [1.75], shape: [] },
+  });
+});

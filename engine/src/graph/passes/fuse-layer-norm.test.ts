@@ -57,7 +57,15 @@ function torchStyle(): Graph {
 }
 
 async function assertSameOutputs(a: Graph, b: Graph, shape: number[]): Promise<void> {
-  const x = { x: { data: values(shape.reduce((p, q) => p * q, 1), 9).map((v) => v * 3 + 1), shape } };
+  const x = {
+    x: {
+      data: values(
+        shape.reduce((p, q) => p * q, 1),
+        9,
+      ).map((v) => v * 3 + 1),
+      shape,
+    },
+  };
   // fuse: false, or both sessions would fuse on load and compare the fusion with itself.
   const [ya, yb] = [(await execute(a, x, { fuse: false })).y!.data, (await execute(b, x, { fuse: false })).y!.data];
   assert.equal(ya.length, yb.length);
@@ -92,7 +100,10 @@ test("nothing fuses when an intermediate is read outside the pattern, N is not t
 
 test("nothing fuses for a device without its own layerNorm kernel (the composite would decompose again)", () => {
   const g = onnxStyle();
-  assert.equal(fuseLayerNorm(g, (op) => op !== "layerNorm"), g);
+  assert.equal(
+    fuseLayerNorm(g, (op) => op !== "layerNorm"),
+    g,
+  );
 });
 
 test("a cpu session runs an ONNX-style layer norm as one layerNorm kernel, with the same outputs", async () => {

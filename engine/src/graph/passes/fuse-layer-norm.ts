@@ -4,7 +4,6 @@ import type { EpilogueSupport } from "../fusion/epilogue.ts";
 import type { Graph, GraphNode, ValueInfo } from "../ir.ts";
 import { scalarConstants } from "./scalar-constants.ts";
 
-
 /** How far a constant divisor may be from the normalised element count (1/N as float32 rounds). */
 const COUNT_TOLERANCE = 1e-6;
 
@@ -81,7 +80,9 @@ function layerNormFrom(sum: GraphNode, ctx: Context): Match | undefined {
   const c = centred.outputs[0]!;
   const cReaders = ctx.readers.get(c) ?? [];
   if (cReaders.length !== 2 || ctx.outputs.has(c)) return undefined;
-  const square = cReaders.find((n) => (n.op === "pow" && n.inputs[0] === c && ctx.scalar.get(n.inputs[1]!) === 2) || (n.op === "mul" && n.inputs[0] === c && n.inputs[1] === c));
+  const square = cReaders.find(
+    (n) => (n.op === "pow" && n.inputs[0] === c && ctx.scalar.get(n.inputs[1]!) === 2) || (n.op === "mul" && n.inputs[0] === c && n.inputs[1] === c),
+  );
   const sumSquares = square && only(square.outputs[0]!, ctx, (n) => n.op === "reduceSum" && sameAxes(n, sum, info.shape.length));
   const variance = sumSquares && meanOf(sumSquares, count, ctx);
   const shifted = variance && only(variance.outputs[0]!, ctx, (n) => n.op === "add" && n.inputs.length === 2);

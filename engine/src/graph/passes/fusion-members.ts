@@ -59,7 +59,26 @@ export function fusibleNodes(graph: Graph, types: ReadonlyMap<string, ValueInfo>
     if (!info || shapeValues.has(info.name) || info.shape.some((d) => d === "?") || n.inputs.some((v) => v === "" || !types.has(v))) return;
     out.set(i, JSON.stringify(info.shape));
   });
+  joinScalarsToTheirReader(graph, out);
   return out;
+}
+
+const SCALAR = JSON.stringify([]);
+
+/**
+ * A rank-0 node computed at run time (a dynamically quantised activation's scale times a weight's
+ * scale) whose one reader is fusible at a larger shape takes that reader's key, so it joins the
+ * reader's program as a step on scalar inputs (recomputed per element: a multiply) instead of
+ * being a launch of its own. Chains of such nodes join back to front.
+ */
+function joinScalarsToTheirReader(graph: Graph, keys: Map<number, string>): void {
+  const readers = readersOutside(graph);
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    if (keys.get(i) !== SCALAR) continue;
+    const users = [...new Set(readers.get(graph.nodes[i]!.outputs[0]!) ?? [])];
+    const key = users.length === 1 && users[0]! >= 0 ? keys.get(users[0]!) : undefined;
+    if (key !== undefined && key !== SCALAR) keys.set(i, key);
+  }
 }
 
 /**

@@ -3,10 +3,12 @@
  *
  * `imatmulPrepareA` writes A centred by its zero point as i16 in tiles of IMATMUL_ROWS rows: for
  * each pair of columns k, k+1 the tile's rows hold (A[m][k], A[m][k+1]) side by side, four bytes
- * a row (K padded to even with a zero), so one 16-byte load brings a tile's pairs and each row's
- * splat is a lane shuffle of that register; it also writes each row's sum. (Four splatting loads
- * instead let TurboFan hoist four live splats: with eight accumulators and B's two vectors that
- * is more than x64's fifteen vector registers, and the spilled accumulator cost about a third.)
+ * a row (K padded to even with a zero), so a row's pair is one 4-byte splatting load from the
+ * tile; it also writes each row's sum. (An earlier measurement found four splatting loads let
+ * TurboFan hoist four live splats — with eight accumulators and B's two vectors more than x64's
+ * fifteen vector registers — and the spill cost about a third, so rows were splatted by lane
+ * shuffles of one 16-byte load. On Zen 4 with Node 20 each load next to its two products measures
+ * 3% faster than the shuffles on Moonshine's 19-row GEMMs, the shuffle port being the busier.)
  * `imatmulU8` / `imatmulS8` (B's signedness) then take pairs of B's rows k, k+1 straight from
  * their [K, N] layout — no packing, so a constant weight is read as stored, a quarter of its
  * float32 size — widen eight columns of each to i16 (`load8x8`), interleave them into
@@ -22,7 +24,7 @@
 import type { Code, FunctionBuilder, ModuleBuilder } from "../encoder.ts";
 import { defineFunction, i32Params, locals } from "../define.ts";
 import { columnPanels } from "./column-panels.ts";
-import { choose, forRange, get, i16x8, i32, i32x4, ifElse, inc, lanes32, minS, set, v128, when, whileLoop } from "../instructions.ts";
+import { choose, forRange, get, i16x8, i32, i32x4, ifElse, inc, minS, set, v128, when, whileLoop } from "../instructions.ts";
 
 /** Rows of C sharing each widened pair of B's rows: one tile of centred A. Row blocks are multiples of it. */
 export const IMATMUL_ROWS = 4;
@@ -130,17 +132,16 @@ function emitProduct(mod: ModuleBuilder, name: string, signed: boolean): Functio
     const [ch, batch, rem, mi, r0, r1, c0, c1, j, i, kk, pairs, bp, ap, k, sum] = locals(fn, "i32", 16);
     const [aBatch, bBatch, cBatch, sBatch, rowStride, bStep, perBatch, aRow, sp, padded, viaScratch] = locals(fn, "i32", 11);
     const acc = Array.from({ length: ROWS }, () => locals(fn, "v128", 2));
-    const [b0, b1, lo, hi, av, aq, z0, z1, s] = locals(fn, "v128", 9);
+    const [b0, b1, lo, hi, av, z0, z1, s] = locals(fn, "v128", 8);
     const loadB = signed ? v128.load8x8s : v128.load8x8u;
     const loadByte = signed ? i32.load8s : i32.load8u;
     const R = (rows: number) => Array.from({ length: rows }, (_, r) => r);
 
     // Every row's two accumulators over one pair of B's rows (lo, hi: its interleaved halves) and the tile's A pairs at ap.
     const accumulate = (rows: number): Code[] => [
-      // The tile's four (A[m][k], A[m][k+1]) pairs; row r's splat is lane r.
-      set(aq, v128.load(get(ap))),
+      // Row r's (A[m][k], A[m][k+1]) pair, splatted, at lane r of the tile's pairs.
       R(rows).map((r) => [
-        set(av, v128.shuffle(get(aq), get(aq), lanes32(r, r, r, r))),
+        set(av, v128.load32Splat(get(ap), 4 * r)),
         set(acc[r]![0]!, i32x4.add(get(acc[r]![0]!), i32x4.dot_i16x8_s(get(lo), get(av)))),
         set(acc[r]![1]!, i32x4.add(get(acc[r]![1]!), i32x4.dot_i16x8_s(get(hi), get(av)))),
       ]),

@@ -114,22 +114,14 @@ const matMulNBits: OpImporter = (ctx, node) => {
 };
 
 /**
- * DynamicQuantizeLinear: uint8 with scale (max(x, 0) − min(x, 0)) / 255 and zero point
- * round(−min / scale), values round(x / scale) + zero point, saturated (round half to even).
+ * DynamicQuantizeLinear: the HAL's dynamicQuantizeLinear composite (uint8 with scale
+ * (max(x, 0) − min(x, 0)) / 255 and zero point round(−min / scale), values round(x / scale) + zero
+ * point, saturated, round half to even); a device runs it in one kernel or as its decomposition.
  */
 const dynamicQuantizeLinear: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   if (ctx.dtype(x) !== "float32") throw new DTypeError(`${ctx.where()}: expects float32, got ${ctx.dtype(x)}`);
-  const all = [...Array(ctx.rank(x)).keys()];
-  const zero = scalarLike(ctx, 0, x);
-  const lo = bin(ctx, "minimum", all.length ? ctx.op("reduceMin", [x], { axes: all, keepDims: false }) : x, zero);
-  const hi = bin(ctx, "maximum", all.length ? ctx.op("reduceMax", [x], { axes: all, keepDims: false }) : x, zero);
-  const scale = bin(ctx, "div", bin(ctx, "sub", hi, lo), scalarLike(ctx, 255, x), output(node, 1));
-  const saturate = (v: string) => bin(ctx, "minimum", bin(ctx, "maximum", v, zero), scalarLike(ctx, 255, x));
-  const zp = saturate(un(ctx, "round", bin(ctx, "div", un(ctx, "neg", lo), scale)));
-  const q = saturate(bin(ctx, "add", un(ctx, "round", bin(ctx, "div", x, scale)), zp));
-  ctx.op("cast", [q], { to: "uint8" }, output(node, 0));
-  if (output(node, 2)) ctx.op("cast", [zp], { to: "uint8" }, output(node, 2));
+  ctx.opN("dynamicQuantizeLinear", [x], {}, [output(node, 0), output(node, 1), output(node, 2)]);
 };
 
 /** MatMulInteger: (A − a_zero_point) · (B − b_zero_point), exact in int32. */

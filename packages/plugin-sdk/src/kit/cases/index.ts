@@ -19,7 +19,7 @@ import {
   softplusCases,
 } from "./normalization.ts";
 import { poolCases, poolGradCases } from "./pool.ts";
-import { quantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
+import { quantizeLinearCases, dynamicQuantizeLinearCases, dequantizeLinearCases } from "./quantize.ts";
 import { integerMatmulCases } from "./integer-matmul.ts";
 import { matmulDequantizedCases } from "./matmul-dequantized.ts";
 import { whereCases } from "./select.ts";
@@ -67,6 +67,7 @@ const BY_NAME: Record<string, CaseGenerator> = {
   dequantizeLinear: dequantizeLinearCases,
   integerMatmul: integerMatmulCases,
   matmulDequantized: matmulDequantizedCases,
+  dynamicQuantizeLinear: dynamicQuantizeLinearCases,
 };
 
 const BY_FAMILY: Partial<Record<OpDef["family"], CaseGenerator>> = {

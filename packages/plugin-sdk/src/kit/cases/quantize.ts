@@ -42,3 +42,22 @@ export function dequantizeLinearCases({ dtype }: CaseContext): ConformanceCase[]
   if (dtype !== "int32") cases.push({ name: "float16 scale", inputs: [random(716, dtype, [2, 5]), contiguous("float16", [], [0.125]), zp([3])], attrs: {} });
   return cases;
 }
+
+/**
+ * dynamicQuantizeLinear(x) with ONNX DynamicQuantizeLinear semantics: uint8 values, scale and zero
+ * point from x's own range (which always includes 0). Ranges of both signs, one sign only, halves
+ * that round to even (range [0, 255]: scale 1), a zero point at a half, odd lengths and
+ * Moonshine's [1, 19, 288] activation.
+ */
+export function dynamicQuantizeLinearCases({ dtype }: CaseContext): ConformanceCase[] {
+  if (dtype !== "float32") return [];
+  const ties = [255, 2.5, 3.5, 0.5, 1.5, 254.5, 0, 100.5, 101.5];
+  return [
+    { name: "both signs [3, 4]", inputs: [random(721, dtype, [3, 4], [-2, 3])], attrs: {} },
+    { name: "positive only [37]", inputs: [random(722, dtype, [37], [0.5, 9])], attrs: {} },
+    { name: "negative only [2, 17]", inputs: [random(723, dtype, [2, 17], [-7, -0.25])], attrs: {} },
+    { name: "halves round to even (scale 1)", inputs: [contiguous(dtype, [9], ties)], attrs: {} },
+    { name: "zero point at a half (-25.5 / 1)", inputs: [contiguous(dtype, [4], [-25.5, 229.5, 0, 1])], attrs: {} },
+    { name: "Moonshine's activation [1, 19, 288]", inputs: [random(724, dtype, [1, 19, 288], [-4, 6])], attrs: {} },
+  ];
+}
