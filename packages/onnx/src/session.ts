@@ -22,7 +22,7 @@ import { LastRun } from "./last-run.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
-import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
+import { dtypeForOnnx, onnxTypeName, type HostTensor } from "./tensor.ts";
 
 export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues" | "shared"> {
   /** Device to run on (default: the engine's default device). */
@@ -153,6 +153,15 @@ export class OnnxSession {
   /** The model's run-time input names, in order. */
   get inputs(): readonly string[] {
     return this.inputNames;
+  }
+
+  /**
+   * The ONNX element type of each graph output as the model declares it ("FLOAT", "BFLOAT16",
+   * "FLOAT8E4M3FN", "INT4", …). run() returns each in the HAL dtype that holds its values exactly
+   * (bfloat16, float8, float4 and e8m0 in float32; int4/int2 in int8; uint4/uint2 in uint8).
+   */
+  get outputTypes(): Readonly<Record<string, string>> {
+    return Object.fromEntries((this.model.graph?.output ?? []).map((v) => [v.name ?? "", onnxTypeName(v.type?.tensorType?.elemType ?? 0)]));
   }
 
   /** How many plans are kept now (prefix plans that compute run-time values included). */

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import "@polychip/devices";
+import { DataType, type TensorProto } from "../proto/types.ts";
+import { OnnxSession } from "../session.ts";
+import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
+import { ort } from "../testing/onnxruntime.ts";
+
+/**
+ * Casts to and from float8 and int4/uint4 QuantizeLinear/DequantizeLinear (opset 21) against
+ * onnxruntime-node, on values ONNX's node tests leave out: ties at every binade, the saturation
+ * limits and just past them, NaN, ±Inf, −0, subnormals, and odd element counts for packed types.
+ * onnxruntime's JS API has no float8/int4 tensors, so each model casts back to float32 or int8.
+ */
+const skip = ort ? false : "onnxruntime-node is not installed";
+const DEVICES = ["cpu", "npu-sim"];
+
+const FLOAT8 = [
+  ["FLOAT8E4M3FN", DataType.FLOAT8E4M3FN, 448, 2 ** -9],
+  ["FLOAT8E4M3FNUZ", DataType.FLOAT8E4M3FNUZ, 240, 2 ** -10],
+  ["FLOAT8E5M2", DataType.FLOAT8E5M2, 57344, 2 ** -16],
+  ["FLOAT8E5M2FNUZ", DataType.FLOAT8E5M2FNUZ, 57344, 2 ** -17],
+] as const;
+
+/** Values around a format's limits and grid: ties between neighbours, ±max and past it, specials, subnormals. */
+function probes(max: number, smallest: number): Float32Array {
+  const values = [0, -0, NaN, Infinity, -Infinity, max, -max, max * 1.03, max * 1.07, -max * 1.07, max * 4, 1e30, -1e30];
+  values.push(smallest, smallest / 2, smallest * 1.5, smallest * 2.5, -smallest * 0.5, -smallest * 0.49, smallest * 0.51);
+  for (let e = -8; e <= 8; e++) for (const m of [1.0625, 1.125, 1.1875, 1.3125, 1.4375, 1.5625, 1.9375, 1.96875]) values.push(m * 2 ** e, -m * 2 ** e);
+  for (let i = 0; i < 40; i++) values.push(Math.sin(i * 7.1) * 3 ** (i % 9));
+  return Float32Array.from(values);
+}
+
+async function run(model: Uint8Array, feeds: Record<string, Float32Array>, device: string) {
+  const session = await OnnxSession.create(model, { device });
+  try {
+    return await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, { data: v, shape: [v.length] }])));
+  } finally {
+    session.dispose();
+  }
+}
+
+async function oracle(model: Uint8Array, feeds: Record<string, Float32Array>) {
+  const session = await ort!.InferenceSession.create(model);
+  try {
+    return await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort!.Tensor("float32", v, [v.length])])));
+  } finally {
+    await session.release();
+  }
+}
+
+/** Equal element for element, NaN to NaN and −0 to −0. */
+function assertSame(got: ArrayLike<number>, want: ArrayLike<number | bigint>, inputs: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < got.length; i++) {
+    const w = Number(want[i]!);
+    assert.ok(Object.is(got[i], w), `${what}[${i}] (input ${inputs[i]}): polychip ${Object.is(got[i], -0) ? "-0" : got[i]}, onnxruntime ${Object.is(w, -0) ? "-0" : w}`);
+  }
+}
+
+for (const [name, type, max, smallest] of FLOAT8) {
+  for (const saturate of [1, 0]) {
+    test(`Cast float32 → ${name} → float32 (saturate=${saturate}) equals onnxruntime`, { skip }, async () => {
+      const x = probes(max, smallest);
+      const nodes: NodeSpec[] = [
+        { op: "Cast", inputs: ["x"], outputs: ["q"], attrs: { to: type, saturate } },
+        { op: "Cast", inputs: ["q"], outputs: ["y"], attrs: { to: DataType.FLOAT } },
+      ];
+      const model = buildModel({ opset: 21, inputs: [{ name: "x", type: "float32", shape: [x.length] }], outputs: [{ name: "y", type: "float32" }], nodes });
+      const want = await oracle(model, { x });
+      for (const device of DEVICES) assertSame((await run(model, { x }, device)).y!.data, want.y!.data as Float32Array, x, `${device} y`);
+    });
+  }
+}
+
+test("a FLOAT8E4M3FN graph output is held in float32 and reported as FLOAT8E4M3FN", async () => {
+  const x = Float32Array.from([0.3, 500, -17.5]);
+  const model = buildModel({
+    opset: 21,
+    inputs: [{ name: "x", type: "float32", shape: [3] }],
+    outputs: [{ name: "q", type: DataType.FLOAT8E4M3FN }],
+    nodes: [{ op: "Cast", inputs: ["x"], outputs: ["q"], attrs: { to: DataType.FLOAT8E4M3FN } }],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  const got = await session.run({ x: { data: x, shape: [3] } });
+  assert.deepEqual(session.outputTypes, { q: "FLOAT8E4M3FN" });
+  assert.equal(got.q!.dtype, "float32");
+  assert.deepEqual(Array.from(got.q!.data), [0.3125, 448, -18]);
+  session.dispose();
+});
+
+/** A packed 4-bit initializer (two elements a byte, the first in the low nibble). */
+function packed4(name: string, values: number[], type: number): TensorProto {
+  const bytes = new Uint8Array(Math.ceil(values.length / 2));
+  values.forEach((v, i) => (bytes[i >> 1]! |= (v & 0x0f) << ((i & 1) * 4)));
+  return { name, dims: [values.length], dataType: type, rawData: bytes };
+}
+
+for (const [name, type, zeros] of [
+  ["INT4", DataType.INT4, [-3, 0, 5]],
+  ["UINT4", DataType.UINT4, [8, 0, 15]],
+] as const) {
+  test(`blocked QuantizeLinear to ${name} (odd sizes, ties, saturation) and DequantizeLinear equal onnxruntime`, { skip }, async () => {
+    // 7 elements in blocks of 3 (a short last block), 3 zero points: both packed tensors have odd counts.
+    const x = Float32Array.from([0.25, -0.75, 1.25, 9.9, -9.9, 2.5, -2.5]);
+    const scale = Float32Array.from([0.5, 0.25, 1]);
+    const attrs = { axis: 0, block_size: 3 };
+    const model = buildModel({
+      opset: 21,
+      inputs: [
+        { name: "x", type: "float32", shape: [7] },
+        { name: "s", type: "float32", shape: [3] },
+      ],
+      outputs: [
+        { name: "q8", type: "int8" },
+        { name: "y", type: "float32" },
+      ],
+      initializers: [packed4("zp", [...zeros], type)],
+      nodes: [
+        { op: "QuantizeLinear", inputs: ["x", "s", "zp"], outputs: ["q"], attrs },
+        { op: "Cast", inputs: ["q"], outputs: ["q8"], attrs: { to: DataType.INT8 } },
+        { op: "DequantizeLinear", inputs: ["q", "s", "zp"], outputs: ["y"], attrs },
+      ],
+    });
+    const want = await oracle(model, { x, s: scale });
+    for (const device of DEVICES) {
+      const got = await run(model, { x, s: scale }, device);
+      assertSame(got.q8!.data, want.q8!.data as Int8Array, x, `${device} q8`);
+      assertSame(got.y!.data, want.y!.data as Float32Array, x, `${device} y`);
+    }
+  });
+}
+
+test("DequantizeLinear of an INT4 weight initializer with an odd element count equals onnxruntime", { skip }, async () => {
+  const weights = [-8, 7, -1, 0, 3, -5, 6, 1, -2];
+  const model = buildModel({
+    opset: 21,
+    inputs: [],
+    outputs: [{ name: "y", type: "float32" }],
+    initializers: [packed4("w", weights, DataType.INT4), initializer("s", [0.125], [])],
+    nodes: [{ op: "DequantizeLinear", inputs: ["w", "s"], outputs: ["y"] }],
+  });
+  const want = await oracle(model, {});
+  for (const device of DEVICES) assertSame((await run(model, {}, device)).y!.data, want.y!.data as Float32Array, weights, `${device} y`);
+});
