@@ -156,3 +156,15 @@ export function isValueOf(type: number, v: number): boolean {
   if (range) return Number.isInteger(v) && v >= range[0] && v <= range[1];
   return true;
 }
+
+/** Whether values of ONNX type `type` are held in a wider dtype (and must lie on the type's grid). */
+export function isHeldType(type: number): boolean {
+  return isHeldFloat(type) || PACKED_INTS[type] !== undefined;
+}
+
+/** The index of the first value that is not a value of held type `type`, or -1 (always -1 for other types). */
+export function firstOffGrid(type: number, data: ArrayLike<number>): number {
+  if (!isHeldType(type)) return -1;
+  for (let i = 0; i < data.length; i++) if (!isValueOf(type, data[i]!)) return i;
+  return -1;
+}

@@ -1,4 +1,4 @@
-import { getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { DTypeError, getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import {
   createSession,
   isRawView,
@@ -22,6 +22,7 @@ import { LastRun } from "./last-run.ts";
 import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto } from "./proto/types.ts";
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
+import { firstOffGrid, isHeldType } from "./low-precision.ts";
 import { dtypeForOnnx, onnxTypeName, type HostTensor } from "./tensor.ts";
 
 export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues" | "shared"> {
@@ -118,6 +119,8 @@ export class OnnxSession {
   /** Per input-shape signature: the run-time values its import needs, in the order found. */
   private readonly needed = new Map<string, string[]>();
   private readonly inputNames: readonly string[];
+  /** Inputs of a low-precision ONNX type (bfloat16, float8, int4, …), by name: their feeds are checked. */
+  private readonly heldInputs = new Map<string, number>();
   private readonly topLevelValues: ReadonlySet<string>;
   /** Models that draw random values compute their run-time values in stages (see StagedGraph). */
   private readonly alwaysStaged: boolean;
@@ -138,6 +141,10 @@ export class OnnxSession {
   ) {
     const inits = new Set((model.graph?.initializer ?? []).map((t) => t.name));
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
+    for (const v of model.graph?.input ?? []) {
+      const type = v.type?.tensorType?.elemType ?? 0;
+      if (v.name && !inits.has(v.name) && isHeldType(type)) this.heldInputs.set(v.name, type);
+    }
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
     this.alwaysStaged = StagedGraph.wanted(model);
     const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);
@@ -181,6 +188,7 @@ export class OnnxSession {
     let feeds: Readonly<Record<string, RuntimeInput>>;
     try {
       feeds = polychipFeeds(given);
+      if (this.heldInputs.size > 0) this.checkHeldInputs(feeds);
       const repeated = !this.disposed && this.last?.matches(this.inputNames, feeds) ? this.last.plan : undefined;
       if (repeated) return repeated.session.run(inputsOf(repeated, feeds, undefined));
     } catch (err) {
@@ -428,6 +436,16 @@ export class OnnxSession {
     const data = hostArray(dtype, feed.data.length);
     data.set(feed.data as ArrayLike<number>);
     return { dtype, shape: [...feed.shape], data };
+  }
+
+  /** Feeds of a low-precision input (held in a wider dtype) must be values of its ONNX type: nothing rounds them. */
+  private checkHeldInputs(feeds: Readonly<Record<string, RuntimeInput>>): void {
+    for (const [name, type] of this.heldInputs) {
+      const feed = feeds[name];
+      if (!feed || isRawView(feed)) continue;
+      const i = firstOffGrid(type, feed.data as ArrayLike<number>);
+      if (i >= 0) throw new DTypeError(`input '${name}' is ${onnxTypeName(type)}: element ${i} (${(feed.data as ArrayLike<number>)[i]}) is not a ${onnxTypeName(type)} value`);
+    }
   }
 
   private declaredDtype(name: string): DType {

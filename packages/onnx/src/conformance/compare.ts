@@ -1,6 +1,6 @@
 import type { DType } from "@polychip/hal";
 import { DataType } from "../proto/types.ts";
-import { isHeldFloat, isValueOf, packedRange } from "../low-precision.ts";
+import { firstOffGrid } from "../low-precision.ts";
 import { onnxTypeName } from "../tensor.ts";
 
 export interface Tolerance {
@@ -40,12 +40,6 @@ const COMPATIBLE: Record<DType, number[]> = {
   bool: [DataType.BOOL],
 };
 
-/** The first element that is not a value of the low-precision type the output claims, or -1. */
-function offGrid(type: number, data: ArrayLike<number>): number {
-  if (!isHeldFloat(type) && !packedRange(type)) return -1;
-  for (let i = 0; i < data.length; i++) if (!isValueOf(type, data[i]!)) return i;
-  return -1;
-}
 
 /**
  * Compares an output with the expected tensor: same shape, a compatible dtype, and every element
@@ -62,7 +56,7 @@ export function compareTensors(
   if (got.shape.length !== expected.dims.length || got.shape.some((d, i) => d !== expected.dims[i])) {
     return { ok: false, maxAbsError: NaN, reason: `shape [${got.shape.join(", ")}] does not match expected [${expected.dims.join(", ")}]` };
   }
-  const stray = offGrid(expected.dataType, got.data);
+  const stray = firstOffGrid(expected.dataType, got.data);
   if (stray >= 0) {
     return {
       ok: false,

@@ -104,37 +104,29 @@ function roundOntoGrid(ctx: ImportContext, x: string, format: MiniFloat, saturat
 
 const E8M0_MIN = 2 ** -127;
 const E8M0_MAX = 2 ** 127;
-/** The smallest normal float32: below it ONNX's e8m0 rounding looks at float32's subnormal bits. */
-const FLOAT32_MIN_NORMAL = 2 ** -126;
 
 /**
- * FLOAT8E8M0 (a power of two 2^-127 … 2^127): round_mode "up" takes the next power unless x is
- * one, "nearest" rounds up from 1.5·2^e, "down" truncates; the sign is ignored (ONNX leaves
- * negative inputs unspecified; its reference drops the sign). NaN is NaN; ±Inf and overflow
- * saturate to 2^127 or are NaN without saturation, as ONNX's Cast table says.
+ * FLOAT8E8M0 (a power of two 2^-127 … 2^127) as ONNX's Cast table says (onnxruntime agrees):
+ * inside the range round_mode "up" takes the next power unless x is one, "nearest" rounds up from
+ * 1.5·2^e, "down" truncates; below 2^-127 (zero and negative values too) and above 2^127 (±Inf
+ * too) x saturates to the nearer end, or is NaN without saturation; NaN stays NaN. (ONNX's
+ * Python reference departs from the table below 2^-126 and for ±Inf.)
  */
 function roundToPowerOfTwo(ctx: ImportContext, x: string, how: LowPrecisionCast, out?: string): string {
-  const { magnitude: a, finite } = finiteMagnitude(ctx, x);
-  const { power: p } = binade(ctx, a, -127, 127);
+  const low = bin(ctx, "less", x, f32(ctx, E8M0_MIN));
+  const high = bin(ctx, "greater", x, f32(ctx, E8M0_MAX));
+  const inRange = where(ctx, ctx.op("logicalOr", [low, high]), f32(ctx, 1), x);
+  const { power: p } = binade(ctx, inRange, -127, 127);
   const twice = bin(ctx, "mul", p, f32(ctx, 2));
-  const subnormal = bin(ctx, "less", a, f32(ctx, FLOAT32_MIN_NORMAL));
-  let normal: string;
-  let small: string;
-  if (how.roundMode === "up") {
-    normal = where(ctx, bin(ctx, "greater", a, p), twice, p);
-    small = where(ctx, bin(ctx, "greater", a, f32(ctx, 0)), f32(ctx, FLOAT32_MIN_NORMAL), f32(ctx, E8M0_MIN));
-  } else if (how.roundMode === "nearest") {
-    normal = where(ctx, bin(ctx, "greaterEqual", a, bin(ctx, "mul", p, f32(ctx, 1.5))), twice, p);
-    small = where(ctx, bin(ctx, "greater", a, f32(ctx, E8M0_MIN)), f32(ctx, FLOAT32_MIN_NORMAL), f32(ctx, E8M0_MIN));
-  } else if (how.roundMode === "down") {
-    normal = p;
-    small = f32(ctx, E8M0_MIN);
-  } else throw new DTypeError(`${ctx.where()}: round_mode '${how.roundMode}' is not one of up, nearest, down`);
-  const r = where(ctx, subnormal, small, normal);
-  const limit = f32(ctx, how.saturate ? E8M0_MAX : NaN);
-  const bounded = where(ctx, bin(ctx, "greater", r, f32(ctx, E8M0_MAX)), limit, r);
-  const infinite = bin(ctx, "equal", un(ctx, "abs", x), f32(ctx, Infinity));
-  return where(ctx, finite, bounded, where(ctx, infinite, limit, f32(ctx, NaN)), out);
+  let r: string;
+  if (how.roundMode === "up") r = where(ctx, bin(ctx, "greater", inRange, p), twice, p);
+  else if (how.roundMode === "nearest") r = where(ctx, bin(ctx, "greaterEqual", inRange, bin(ctx, "mul", p, f32(ctx, 1.5))), twice, p);
+  else if (how.roundMode === "down") r = p;
+  else throw new DTypeError(`${ctx.where()}: round_mode '${how.roundMode}' is not one of up, nearest, down`);
+  const below = how.saturate ? f32(ctx, E8M0_MIN) : f32(ctx, NaN);
+  const above = how.saturate ? f32(ctx, E8M0_MAX) : f32(ctx, NaN);
+  const bounded = where(ctx, low, below, where(ctx, high, above, r));
+  return where(ctx, un(ctx, "isNaN", x), f32(ctx, NaN), bounded, out);
 }
 
 /** Round half to even (floats), then keep the low `bits` bits as a two's complement or unsigned value. */
