@@ -44,12 +44,14 @@ export function lowerKeepingElementTypes(ctx: ImportContext, node: OnnxNode, low
   lower(rounds.some(Boolean) ? { ...node, outputs: temps } : node);
   node.outputs.forEach((o, i) => {
     const t = types[i];
-    if (!o || t === undefined) return;
-    ctx.declaredTypes.set(o, t);
     const temp = temps[i]!;
-    if (!rounds[i] || !ctx.has(temp)) return;
+    if (!o || t === undefined || !ctx.has(temp)) return;
+    // An output that is not float32 (Shape's, ArgMax's) is not of its input's held float type.
+    const held = ctx.dtype(temp) === "float32";
+    if (held) ctx.declaredTypes.set(o, t);
+    if (!rounds[i]) return;
     // Arithmetic results round to nearest even and overflow to ±Inf / NaN, as IEEE (and ml_dtypes) do.
-    if (ctx.dtype(temp) === "float32") castToLowPrecision(ctx, temp, t, { saturate: false, roundMode: "nearest" }, o);
+    if (held) castToLowPrecision(ctx, temp, t, { saturate: false, roundMode: "nearest" }, o);
     else ctx.bind(o, temp);
   });
 }

@@ -181,3 +181,31 @@ for (const [name, type, back] of [
     for (const device of DEVICES) assertSame((await run(model, { x }, device)).y!.data, want.y!.data as Int8Array, x, `${device} y`);
   });
 }
+
+test("int4 weight-only quantisation (blocked INT4 weights and zero points → DequantizeLinear → MatMul) matches onnxruntime", { skip }, async () => {
+  // W [6, 4] in blocks of 4 along K (a short last block): scales and zero points [2, 4], 24 and 8 packed nibbles.
+  const weights = Array.from({ length: 24 }, (_, i) => ((i * 5 + 3) % 16) - 8);
+  const zeros = [-1, 0, 2, -3, 1, -8, 7, 0];
+  const scales = Array.from({ length: 8 }, (_, i) => 0.01 + i * 0.003);
+  const model = buildModel({
+    opset: 21,
+    inputs: [{ name: "x", type: "float32", shape: [3, 6] }],
+    outputs: [{ name: "y", type: "float32" }],
+    initializers: [{ ...packed4("w", weights, DataType.INT4), dims: [6, 4] }, { ...packed4("zp", zeros, DataType.INT4), dims: [2, 4] }, initializer("s", scales, [2, 4])],
+    nodes: [
+      { op: "DequantizeLinear", inputs: ["w", "s", "zp"], outputs: ["wf"], attrs: { axis: 0, block_size: 4 } },
+      { op: "MatMul", inputs: ["x", "wf"], outputs: ["y"] },
+    ],
+  });
+  const x = Float32Array.from({ length: 18 }, (_, i) => Math.cos(i * 0.7) * 2);
+  const session = await ort!.InferenceSession.create(model, { graphOptimizationLevel: "disabled" });
+  const want = Array.from((await session.run({ x: new ort!.Tensor("float32", x, [3, 6]) })).y!.data as Float32Array);
+  await session.release();
+  for (const device of DEVICES) {
+    const polychip = await OnnxSession.create(model, { device });
+    const got = await polychip.run({ x: { data: x, shape: [3, 6] } });
+    polychip.dispose();
+    assert.deepEqual(got.y!.shape, [3, 4]);
+    got.y!.data.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `${device} y[${i}]: polychip ${v}, onnxruntime ${want[i]}`));
+  }
+});

@@ -74,17 +74,7 @@ function binade(ctx: ImportContext, a: string, lo: number, hi: number): { expone
 function roundOntoGrid(ctx: ImportContext, x: string, format: MiniFloat, saturate: boolean, out?: string): string {
   const { magnitude } = finiteMagnitude(ctx, x);
   const { exponent } = binade(ctx, magnitude, format.minExponent, format.maxExponent);
-  const spacings = format.maxExponent - format.minExponent + 1;
-  const spacing = ctx.op(
-    "gather",
-    [
-      ctx.const(Array.from({ length: spacings }, (_, k) => 2 ** (format.minExponent + k - format.mantissaBits)), [spacings], "float32"),
-      castTo(ctx, bin(ctx, "sub", exponent, f32(ctx, format.minExponent)), "int32"),
-    ],
-    { axis: 0 },
-  );
-  // x / spacing is exact (a power of two in range), so one float32 round is the format's RNE.
-  const rounded = bin(ctx, "mul", un(ctx, "round", bin(ctx, "div", x, spacing)), spacing);
+  const rounded = roundAtSpacing(ctx, x, exponent, format);
   const negative = bin(ctx, "less", x, f32(ctx, 0));
   const over = bin(ctx, "greater", un(ctx, "abs", rounded), f32(ctx, format.max));
   const sat = saturate || format.overflow === "max";
@@ -97,9 +87,35 @@ function roundOntoGrid(ctx: ImportContext, x: string, format: MiniFloat, saturat
   let q = where(ctx, over, past, rounded, last ? out : undefined);
   // Float4 has no NaN: ONNX's reference implementation gives −0 (its float4 notes say 6).
   if (format.overflow === "max") q = where(ctx, un(ctx, "isNaN", x), f32(ctx, -0), q, format.unsignedZero ? undefined : out);
-  // The "UZ" formats have no −0: adding +0 turns −0 into +0 and leaves everything else.
-  if (format.unsignedZero) q = bin(ctx, "add", q, f32(ctx, 0), out);
+  // The "UZ" formats have no −0 (a select, not q + 0, which GPU compilers fold away).
+  if (format.unsignedZero) q = where(ctx, bin(ctx, "equal", q, f32(ctx, 0)), f32(ctx, 0), q, out);
   return q;
+}
+
+/** Smallest normal float32: spacings below it are subnormal, which GPUs may flush to zero. */
+const FLOAT32_MIN_NORMAL = 2 ** -126;
+/** Lifts x and a subnormal spacing into the normal range for the division (exact: a power of two). */
+const LIFT = 2 ** 64;
+
+/**
+ * round_half_even(x / s)·s for the spacing s = 2^(e − mantissa bits) of each x's binade e: exact
+ * in float32 (s is a power of two and the quotient has at most mantissa + 1 bits). bfloat16's
+ * smallest spacings are float32 subnormals: there x and s are both lifted by 2^64 first.
+ */
+function roundAtSpacing(ctx: ImportContext, x: string, exponent: string, format: MiniFloat): string {
+  const count = format.maxExponent - format.minExponent + 1;
+  const spacing = (k: number) => 2 ** (format.minExponent + k - format.mantissaBits);
+  const index = castTo(ctx, bin(ctx, "sub", exponent, f32(ctx, format.minExponent)), "int32");
+  const table = (values: (k: number) => number) => ctx.op("gather", [ctx.const(Array.from({ length: count }, (_, k) => values(k)), [count], "float32"), index], { axis: 0 });
+  if (spacing(0) >= FLOAT32_MIN_NORMAL) {
+    const s = table(spacing);
+    return bin(ctx, "mul", un(ctx, "round", bin(ctx, "div", x, s)), s);
+  }
+  const lift = (k: number) => (spacing(k) < FLOAT32_MIN_NORMAL ? LIFT : 1);
+  const lifted = table((k) => spacing(k) * lift(k));
+  const by = table(lift);
+  const steps = un(ctx, "round", bin(ctx, "div", bin(ctx, "mul", x, by), lifted));
+  return bin(ctx, "div", bin(ctx, "mul", steps, lifted), by);
 }
 
 const E8M0_MIN = 2 ** -127;
@@ -113,7 +129,8 @@ const E8M0_MAX = 2 ** 127;
  * Python reference departs from the table below 2^-126 and for ±Inf.)
  */
 function roundToPowerOfTwo(ctx: ImportContext, x: string, how: LowPrecisionCast, out?: string): string {
-  const low = bin(ctx, "less", x, f32(ctx, E8M0_MIN));
+  // 2^-127 is a float32 subnormal, which GPUs may flush in a compare: compare x·2^64 with 2^-63.
+  const low = bin(ctx, "less", bin(ctx, "mul", x, f32(ctx, LIFT)), f32(ctx, E8M0_MIN * LIFT));
   const high = bin(ctx, "greater", x, f32(ctx, E8M0_MAX));
   const inRange = where(ctx, ctx.op("logicalOr", [low, high]), f32(ctx, 1), x);
   const { power: p } = binade(ctx, inRange, -127, 127);
