@@ -7,7 +7,7 @@ import { buildModel, initializer, type NodeSpec } from "../testing/model-builder
 import { ort } from "../testing/onnxruntime.ts";
 
 /**
- * Casts to and from float8 and int4/uint4 QuantizeLinear/DequantizeLinear (opset 21) against
+ * Casts to and from float8 and e8m0, float8 QuantizeLinear, and int4/uint4 QuantizeLinear/DequantizeLinear (opset 21) against
  * onnxruntime-node, on values ONNX's node tests leave out: ties at every binade, the saturation
  * limits and just past them, NaN, ±Inf, −0, subnormals, and odd element counts for packed types.
  * onnxruntime's JS API has no float8/int4 tensors, so each model casts back to float32 or int8.
@@ -209,3 +209,34 @@ test("int4 weight-only quantisation (blocked INT4 weights and zero points → De
     got.y!.data.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 1e-6, `${device} y[${i}]: polychip ${v}, onnxruntime ${want[i]}`));
   }
 });
+
+for (const [name, type, max, smallest] of FLOAT8) {
+  for (const saturate of [1, 0]) {
+    test(`QuantizeLinear per axis to ${name} (saturate=${saturate}) equals onnxruntime`, { skip }, async () => {
+      const x = probes(max, smallest);
+      const n = x.length - (x.length % 2);
+      const feed = x.slice(0, n);
+      // Two channels with scales 0.5 and 3: the quotient x / scale is what lands on the grid.
+      const zero: TensorProto = { name: "zp", dims: [2], dataType: type, rawData: new Uint8Array(2) };
+      const model = buildModel({
+        opset: 21,
+        inputs: [{ name: "x", type: "float32", shape: [2, n / 2] }],
+        outputs: [{ name: "y", type: "float32" }],
+        initializers: [initializer("s", [0.5, 3], [2]), zero],
+        nodes: [
+          { op: "QuantizeLinear", inputs: ["x", "s", "zp"], outputs: ["q"], attrs: { axis: 0, saturate } },
+          { op: "Cast", inputs: ["q"], outputs: ["y"], attrs: { to: DataType.FLOAT } },
+        ],
+      });
+      const session = await ort!.InferenceSession.create(model);
+      const want = (await session.run({ x: new ort!.Tensor("float32", feed, [2, n / 2]) })).y!.data as Float32Array;
+      await session.release();
+      for (const device of DEVICES) {
+        const polychip = await OnnxSession.create(model, { device });
+        const got = await polychip.run({ x: { data: feed, shape: [2, n / 2] } });
+        polychip.dispose();
+        assertSame(got.y!.data, want, feed, `${device} y`);
+      }
+    });
+  }
+}
