@@ -1,4 +1,4 @@
-import { getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
+import { DTypeError, getOp, hasOp, hostArray, PolychipError, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import {
   createSession,
   isRawView,
@@ -28,7 +28,8 @@ export type OnnxFeed = OnnxValue<RuntimeInput>;
 /** An output of any ONNX type, as `runValues` returns it: a tensor, a sequence (an array), an optional (its value, or null). */
 export type OnnxResult = OnnxValue<HostOutput>;
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
-import { dtypeForOnnx, type HostTensor } from "./tensor.ts";
+import { firstOffGrid, isHeldType } from "./low-precision.ts";
+import { dtypeForOnnx, onnxTypeName, type HostTensor } from "./tensor.ts";
 
 export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues" | "shared"> {
   /** Device to run on (default: the engine's default device). */
@@ -130,6 +131,8 @@ export class OnnxSession {
   private readonly inputNames: readonly string[];
   /** The sequence and optional inputs, by name: a run's feeds for them are split into their tensors. */
   private readonly containerInputs = new Map<string, TypeProto>();
+  /** Inputs of a low-precision ONNX type (bfloat16, float8, int4, …), by name: their feeds are checked. */
+  private readonly heldInputs = new Map<string, number>();
   private readonly topLevelValues: ReadonlySet<string>;
   /** Models that draw random values compute their run-time values in stages (see StagedGraph). */
   private readonly alwaysStaged: boolean;
@@ -152,6 +155,10 @@ export class OnnxSession {
     this.inputNames = (model.graph?.input ?? []).map((v) => v.name ?? "").filter((n) => n && !inits.has(n));
     for (const v of model.graph?.input ?? [])
       if (v.name && !inits.has(v.name) && (v.type?.sequenceType || v.type?.optionalType)) this.containerInputs.set(v.name, v.type);
+    for (const v of model.graph?.input ?? []) {
+      const type = v.type?.tensorType?.elemType ?? 0;
+      if (v.name && !inits.has(v.name) && isHeldType(type)) this.heldInputs.set(v.name, type);
+    }
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
     this.alwaysStaged = StagedGraph.wanted(model);
     const release = (entry: Cached) => entry instanceof HostStepNeeded || this.drop(entry);
@@ -167,6 +174,15 @@ export class OnnxSession {
   /** The model's run-time input names, in order. */
   get inputs(): readonly string[] {
     return this.inputNames;
+  }
+
+  /**
+   * The ONNX element type of each graph output as the model declares it ("FLOAT", "BFLOAT16",
+   * "FLOAT8E4M3FN", "INT4", …). run() returns each in the HAL dtype that holds its values exactly
+   * (bfloat16, float8, float4 and e8m0 in float32; int4/int2 in int8; uint4/uint2 in uint8).
+   */
+  get outputTypes(): Readonly<Record<string, string>> {
+    return Object.fromEntries((this.model.graph?.output ?? []).map((v) => [v.name ?? "", onnxTypeName(v.type?.tensorType?.elemType ?? 0)]));
   }
 
   /** How many plans are kept now (prefix plans that compute run-time values included). */
@@ -240,15 +256,20 @@ export class OnnxSession {
   /** The feeds with each sequence or optional input split into its tensors (containers.ts), and those inputs' layouts. */
   private flatten(given: Readonly<Record<string, OnnxFeed>>): { feeds: Readonly<Record<string, RuntimeInput>>; layouts: Record<string, ValueLayout> } {
     const layouts: Record<string, ValueLayout> = {};
-    if (this.containerInputs.size === 0) return { feeds: polychipFeeds(given as Readonly<Record<string, RuntimeInput>>), layouts };
-    const flat: Record<string, RuntimeInput> = {};
-    for (const [name, value] of Object.entries(given)) {
-      const type = this.containerInputs.get(name);
-      if (type) layouts[name] = flattenValue(name, type, value, flat);
-      else if (value !== null && value !== undefined) flat[name] = value as RuntimeInput;
+    let feeds: Readonly<Record<string, RuntimeInput>>;
+    if (this.containerInputs.size === 0) feeds = polychipFeeds(given as Readonly<Record<string, RuntimeInput>>);
+    else {
+      const flat: Record<string, RuntimeInput> = {};
+      for (const [name, value] of Object.entries(given)) {
+        const type = this.containerInputs.get(name);
+        if (type) layouts[name] = flattenValue(name, type, value, flat);
+        else if (value !== null && value !== undefined) flat[name] = value as RuntimeInput;
+      }
+      for (const [name, type] of this.containerInputs) if (!layouts[name]) layouts[name] = flattenValue(name, type, undefined, flat);
+      feeds = polychipFeeds(flat);
     }
-    for (const [name, type] of this.containerInputs) if (!layouts[name]) layouts[name] = flattenValue(name, type, undefined, flat);
-    return { feeds: polychipFeeds(flat), layouts };
+    if (this.heldInputs.size > 0) this.checkHeldInputs(feeds);
+    return { feeds, layouts };
   }
 
   /**
@@ -499,6 +520,19 @@ export class OnnxSession {
     const data = hostArray(dtype, feed.data.length);
     data.set(feed.data as ArrayLike<number>);
     return { dtype, shape: [...feed.shape], data };
+  }
+
+  /** Feeds of a low-precision input (held in a wider dtype) must be values of its ONNX type: nothing rounds them. */
+  private checkHeldInputs(feeds: Readonly<Record<string, RuntimeInput>>): void {
+    for (const [name, type] of this.heldInputs) {
+      const feed = feeds[name];
+      if (!feed || isRawView(feed)) continue;
+      const i = firstOffGrid(type, feed.data as ArrayLike<number>);
+      if (i >= 0)
+        throw new DTypeError(
+          `input '${name}' is ${onnxTypeName(type)}: element ${i} (${(feed.data as ArrayLike<number>)[i]}) is not a ${onnxTypeName(type)} value`,
+        );
+    }
   }
 
   private declaredDtype(name: string): DType {

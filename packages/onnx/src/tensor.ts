@@ -9,6 +9,7 @@ import {
   type HostArray,
 } from "@polychip/hal";
 import { toNumber } from "./proto/codec.ts";
+import { decodeElement, packedBits, packedByteCount, unpackElements } from "./low-precision.ts";
 import { DataType, type TensorProto } from "./proto/types.ts";
 
 /** A tensor held on the host in one of the HAL's dtypes. */
@@ -59,13 +60,21 @@ export function onnxTypeName(t: number): string {
 
 /**
  * The HAL dtype an ONNX element type is held in. Integers wider than 32 bits narrow to int32
- * (values are range-checked), double and bfloat16 widen/narrow to float32, 16-bit ints to int32.
+ * (values are range-checked), double narrows to float32, 16-bit ints widen to int32. The
+ * low-precision types are held exactly (low-precision.ts): bfloat16, float8, float4 and e8m0 in
+ * float32, int4/int2 in int8, uint4/uint2 in uint8; the importer remembers their ONNX type.
  */
 export function dtypeForOnnx(t: number, what: string): DType {
   switch (t) {
     case DataType.FLOAT:
     case DataType.DOUBLE:
     case DataType.BFLOAT16:
+    case DataType.FLOAT8E4M3FN:
+    case DataType.FLOAT8E4M3FNUZ:
+    case DataType.FLOAT8E5M2:
+    case DataType.FLOAT8E5M2FNUZ:
+    case DataType.FLOAT4E2M1:
+    case DataType.FLOAT8E8M0:
       return "float32";
     case DataType.FLOAT16:
       return "float16";
@@ -77,14 +86,18 @@ export function dtypeForOnnx(t: number, what: string): DType {
     case DataType.UINT64:
       return "int32";
     case DataType.INT8:
+    case DataType.INT4:
+    case DataType.INT2:
       return "int8";
     case DataType.UINT8:
+    case DataType.UINT4:
+    case DataType.UINT2:
       return "uint8";
     case DataType.BOOL:
       return "bool";
     default:
       throw new DTypeError(
-        `${what}: ONNX element type ${onnxTypeName(t)} is not supported (Polychip holds float32, float16, double→float32, int8/16/32/64→int32, uint8, bool)`,
+        `${what}: ONNX element type ${onnxTypeName(t)} is not supported (Polychip holds float32, float16, double and bfloat16/float8/float4/e8m0→float32, int4/int2/int8, uint4/uint2/uint8, int16/32/64→int32, bool)`,
       );
   }
 }
@@ -147,7 +160,37 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
   dtypeForOnnx(dataType, what);
   const raw = t.rawData && t.rawData.byteLength > 0 ? t.rawData : undefined;
   const values = new Float64Array(n);
-  const width: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
+  if (packedBits(dataType)) {
+    // Packed 4-bit / 2-bit elements: raw_data, or int32_data holding one packed byte per entry.
+    const bytes = raw ?? t.int32Data ?? [];
+    const need = packedByteCount(dataType, n);
+    if (bytes.length !== need)
+      throw new FormatError(
+        `${what}: ${raw ? "raw_data" : "int32_data"} holds ${bytes.length} ${raw ? "bytes" : "entries"} but shape ${formatShape(dims)} of ${onnxTypeName(dataType)} packs into ${need} bytes (${8 / packedBits(dataType)!} elements a byte)`,
+      );
+    unpackElements(dataType, bytes, n, values);
+    return { dataType, dims, values };
+  }
+  const width: Record<number, number> = {
+    1: 4,
+    2: 1,
+    3: 1,
+    4: 2,
+    5: 2,
+    6: 4,
+    7: 8,
+    9: 1,
+    10: 2,
+    11: 8,
+    12: 4,
+    13: 8,
+    16: 2,
+    17: 1,
+    18: 1,
+    19: 1,
+    20: 1,
+    24: 1,
+  };
   if (raw) {
     const w = width[dataType]!;
     if (raw.byteLength !== n * w)
@@ -166,7 +209,7 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
           values[i] = halfValue(v.getUint16(o, true));
           break;
         case DataType.BFLOAT16:
-          values[i] = bfloat16ToFloat32(v.getUint16(o, true));
+          values[i] = decodeElement(DataType.BFLOAT16, v.getUint16(o, true));
           break;
         case DataType.UINT8:
         case DataType.BOOL:
@@ -193,6 +236,8 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
         case DataType.UINT64:
           values[i] = Number(v.getBigUint64(o, true));
           break;
+        default:
+          values[i] = decodeElement(dataType, v.getUint8(o));
       }
     }
     return { dataType, dims, values };
@@ -216,7 +261,14 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
       source = (t.int32Data ?? []).map((b) => float16BitsToFloat32(b & 0xffff));
       break;
     case DataType.BFLOAT16:
-      source = (t.int32Data ?? []).map((b) => bfloat16ToFloat32(b & 0xffff));
+      source = (t.int32Data ?? []).map((b) => decodeElement(DataType.BFLOAT16, b & 0xffff));
+      break;
+    case DataType.FLOAT8E4M3FN:
+    case DataType.FLOAT8E4M3FNUZ:
+    case DataType.FLOAT8E5M2:
+    case DataType.FLOAT8E5M2FNUZ:
+    case DataType.FLOAT8E8M0:
+      source = (t.int32Data ?? []).map((b) => decodeElement(dataType, b & 0xff));
       break;
     default:
       source = t.int32Data ?? [];
@@ -224,11 +276,6 @@ export function tensorValues(t: TensorProto, what: string): { dataType: number; 
   if (source.length !== n) throw new FormatError(`${what}: holds ${source.length} values but shape ${formatShape(dims)} needs ${n}`);
   for (let i = 0; i < n; i++) values[i] = source[i]!;
   return { dataType, dims, values };
-}
-
-function bfloat16ToFloat32(bits: number): number {
-  const f = new Float32Array(new Uint32Array([bits << 16]).buffer);
-  return f[0]!;
 }
 
 /**

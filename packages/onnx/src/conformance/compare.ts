@@ -1,5 +1,6 @@
 import type { DType } from "@polychip/hal";
 import { DataType } from "../proto/types.ts";
+import { firstOffGrid } from "../low-precision.ts";
 import { onnxTypeName } from "../tensor.ts";
 
 export interface Tolerance {
@@ -16,13 +17,26 @@ export interface Comparison {
   readonly reason?: string;
 }
 
-/** ONNX element types each HAL dtype may stand for (int64 is held as int32, double as float32). */
+/**
+ * ONNX element types each HAL dtype may stand for (int64 is held as int32, double as float32, and
+ * the low-precision types as low-precision.ts says: their values are checked to lie on the type's grid).
+ */
 const COMPATIBLE: Record<DType, number[]> = {
-  float32: [DataType.FLOAT, DataType.DOUBLE],
+  float32: [
+    DataType.FLOAT,
+    DataType.DOUBLE,
+    DataType.BFLOAT16,
+    DataType.FLOAT8E4M3FN,
+    DataType.FLOAT8E4M3FNUZ,
+    DataType.FLOAT8E5M2,
+    DataType.FLOAT8E5M2FNUZ,
+    DataType.FLOAT4E2M1,
+    DataType.FLOAT8E8M0,
+  ],
   float16: [DataType.FLOAT16],
   int32: [DataType.INT32, DataType.INT64, DataType.INT16, DataType.UINT16, DataType.UINT32, DataType.UINT64],
-  int8: [DataType.INT8],
-  uint8: [DataType.UINT8],
+  int8: [DataType.INT8, DataType.INT4, DataType.INT2],
+  uint8: [DataType.UINT8, DataType.UINT4, DataType.UINT2],
   bool: [DataType.BOOL],
 };
 
@@ -40,6 +54,14 @@ export function compareTensors(
   }
   if (got.shape.length !== expected.dims.length || got.shape.some((d, i) => d !== expected.dims[i])) {
     return { ok: false, maxAbsError: NaN, reason: `shape [${got.shape.join(", ")}] does not match expected [${expected.dims.join(", ")}]` };
+  }
+  const stray = firstOffGrid(expected.dataType, got.data);
+  if (stray >= 0) {
+    return {
+      ok: false,
+      maxAbsError: NaN,
+      reason: `element ${stray}: ${got.data[stray]} (held in ${got.dtype}) is not a ${onnxTypeName(expected.dataType)} value`,
+    };
   }
   let maxAbs = 0;
   let bad = -1;

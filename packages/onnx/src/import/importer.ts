@@ -1,3 +1,4 @@
+import { lowerKeepingElementTypes } from "./element-types.ts";
 import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { deadCodeElimination, type Graph, type ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
@@ -272,7 +273,7 @@ function lowerNode(ctx: ImportContext, node: OnnxNode): void {
     }
     if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
     for (const i of node.inputs) if (i && !ctx.has(i)) ctx.meta(i);
-    importer(ctx, node);
+    lowerKeepingElementTypes(ctx, node, (n) => importer(ctx, n));
   } catch (err) {
     if (err instanceof PrefixComplete) throw err;
     // A lowering that meets something the model's declared types should have ruled out reports a malformed node.

@@ -1,8 +1,9 @@
 import { DTypeError, UnsupportedOpError } from "@polychip/hal";
-import { dtypeForOnnx } from "../../tensor.ts";
+import { dtypeForOnnx, onnxTypeForDType } from "../../tensor.ts";
 import { DataType } from "../../proto/types.ts";
 import { bin, castTo, input, optionalInput, output, scalarLike, type OpImporter } from "./helpers.ts";
 import { castTargetCode, legacyBroadcastOperand } from "./legacy.ts";
+import { castToLowPrecision, isLowPrecisionType } from "./low-precision-cast.ts";
 
 /** ONNX ops that are one HAL unary op. */
 const UNARY: Record<string, string> = {
@@ -89,22 +90,31 @@ const where: OpImporter = (ctx, node) => {
   ctx.op("where", [input(ctx, node, 0), input(ctx, node, 1), input(ctx, node, 2)], {}, output(node));
 };
 
-function castTarget(ctx: Parameters<OpImporter>[0], to: number) {
-  if (to === DataType.BFLOAT16) throw new UnsupportedOpError(`${ctx.where()}: casting to BFLOAT16 is not supported (no bfloat16 dtype in the HAL)`);
+/**
+ * Cast and CastLike into `to`. The low-precision types (bfloat16, float8, float4, e8m0, 4/2-bit
+ * ints) are rounded as ONNX specifies and held in a wider dtype; the output's ONNX type is
+ * recorded so later ops (QuantizeLinear's range, the session's outputs) know what it holds.
+ */
+function castInto(ctx: Parameters<OpImporter>[0], node: Parameters<OpImporter>[1], x: string, to: number): void {
   if (to === DataType.STRING) throw new UnsupportedOpError(`${ctx.where()}: casting to STRING is not supported`);
-  return dtypeForOnnx(to, ctx.where());
+  const out = output(node);
+  if (out) ctx.declaredTypes.set(out, to);
+  if (isLowPrecisionType(to) && ctx.declaredTypes.get(x) !== to) {
+    const how = { saturate: node.attrs.int("saturate", 1) !== 0, roundMode: node.attrs.string("round_mode") ?? "up" };
+    castToLowPrecision(ctx, x, to, how, out);
+    return;
+  }
+  const dtype = dtypeForOnnx(to, ctx.where());
+  ctx.bind(out, ctx.dtype(x) === dtype ? x : ctx.op("cast", [x], { to: dtype }, out));
 }
 
 const cast: OpImporter = (ctx, node) => {
-  const x = input(ctx, node, 0);
-  const dtype = castTarget(ctx, castTargetCode(ctx, node));
-  ctx.bind(output(node), ctx.dtype(x) === dtype ? x : ctx.op("cast", [x], { to: dtype }, output(node)));
+  castInto(ctx, node, input(ctx, node, 0), castTargetCode(ctx, node));
 };
 
 const castLike: OpImporter = (ctx, node) => {
-  const x = input(ctx, node, 0);
-  const dtype = ctx.dtype(input(ctx, node, 1));
-  ctx.bind(output(node), ctx.dtype(x) === dtype ? x : ctx.op("cast", [x], { to: dtype }, output(node)));
+  const like = input(ctx, node, 1);
+  castInto(ctx, node, input(ctx, node, 0), ctx.declaredTypes.get(like) ?? onnxTypeForDType(ctx.dtype(like)));
 };
 
 /** Clip: bounds are attributes before opset 11, optional inputs since. */

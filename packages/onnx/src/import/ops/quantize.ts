@@ -1,14 +1,18 @@
 import { DTypeError, ShapeError, type DType } from "@polychip/hal";
 import { DataType } from "../../proto/types.ts";
+import { onnxTypeName } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axisOf, bin, castTo, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { integerConvOf } from "./integer-conv.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
+import { castToLowPrecision } from "./low-precision-cast.ts";
 import { noteDequantizedWeight } from "./matmul-dequantized.ts";
 
 /**
  * Linear (de)quantisation of QDQ and QOperator models, per tensor, per axis or in blocks along an
- * axis (opset 21's block_size), into uint8, int8, uint16 or int16 (the 16-bit types held in int32):
+ * axis (opset 21's block_size), into uint8, int8, uint16 or int16 (the 16-bit types held in int32),
+ * int4/uint4/int2/uint2 (held in int8/uint8, saturating at their own range) and float8/float4
+ * (held in float32, rounded onto their grid as Cast does):
  * q = saturate(round(x / scale) + zero_point) with round half to even, x = (q − zero_point)·scale.
  * QLinearMatMul sums its integer products exactly in int32 (integerMatmul), then requantises with
  * float32(scale_a·scale_b) / scale_y as onnxruntime does; the convolutions sum in int32 too
@@ -21,29 +25,41 @@ interface Target {
   readonly range: readonly [number, number];
 }
 
-/** The integer types QuantizeLinear writes, by ONNX type code: the HAL dtype holding them and their range. */
+/**
+ * The integer types QuantizeLinear writes, by ONNX type code: the HAL dtype holding them and
+ * their range (the ONNX type's, never the holding dtype's: an INT4 held in int8 saturates at [-8, 7]).
+ */
 const TARGETS: Partial<Record<number, Target>> = {
   [DataType.UINT8]: { dtype: "uint8", range: [0, 255] },
   [DataType.INT8]: { dtype: "int8", range: [-128, 127] },
   [DataType.UINT16]: { dtype: "int32", range: [0, 65535] },
   [DataType.INT16]: { dtype: "int32", range: [-32768, 32767] },
+  [DataType.UINT4]: { dtype: "uint8", range: [0, 15] },
+  [DataType.INT4]: { dtype: "int8", range: [-8, 7] },
+  [DataType.UINT2]: { dtype: "uint8", range: [0, 3] },
+  [DataType.INT2]: { dtype: "int8", range: [-2, 1] },
 };
 
-const TYPE_NAMES: Partial<Record<number, string>> = { [DataType.INT32]: "int32", [DataType.UINT32]: "uint32", [DataType.INT64]: "int64" };
+/** The float types QuantizeLinear writes (rounded onto their grid by low-precision-cast.ts). */
+const FLOAT_TARGETS = new Set<number>([DataType.FLOAT8E4M3FN, DataType.FLOAT8E4M3FNUZ, DataType.FLOAT8E5M2, DataType.FLOAT8E5M2FNUZ, DataType.FLOAT4E2M1]);
 
 function targetOf(ctx: ImportContext, typeCode: number): Target {
   const target = TARGETS[typeCode];
   if (!target)
-    throw new DTypeError(`${ctx.where()}: quantising to ${TYPE_NAMES[typeCode] ?? `ONNX type ${typeCode}`} is not supported (uint8, int8, uint16, int16)`);
+    throw new DTypeError(
+      `${ctx.where()}: quantising to ${onnxTypeName(typeCode).toLowerCase()} is not supported (uint8, int8, uint16, int16, uint4, int4, uint2, int2, float8, float4)`,
+    );
   return target;
 }
 
-/** The type a zero point is declared with (a HAL int32 may hold int16 or uint16). */
+/** The ONNX type a zero point is declared with (the HAL dtype hides int16/uint16 in int32 and int4/int2 in int8). */
 function typeOfZeroPoint(ctx: ImportContext, zp: string): number {
+  const declared = ctx.declaredTypes.get(zp);
+  if (declared !== undefined) return declared;
   const dtype = ctx.dtype(zp);
   if (dtype === "uint8") return DataType.UINT8;
   if (dtype === "int8") return DataType.INT8;
-  return ctx.declaredTypes.get(zp) ?? DataType.INT32;
+  return DataType.INT32;
 }
 
 /** A per-axis [C] parameter reshaped to broadcast along `axis` of a rank-r value; scalars stay. */
@@ -87,10 +103,18 @@ function requantize(ctx: ImportContext, v: string, zp: string | undefined, targe
 const quantizeLinear: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const zp = optionalInput(node, 2);
-  const declaredOut = node.outputs[0] ? ctx.declaredTypes.get(node.outputs[0]) : undefined;
-  const target = targetOf(ctx, zp ? typeOfZeroPoint(ctx, zp) : node.attrs.int("output_dtype", 0) || declaredOut || DataType.UINT8);
+  const out = output(node);
+  const declaredOut = out ? ctx.declaredTypes.get(out) : undefined;
+  const type = zp ? typeOfZeroPoint(ctx, zp) : node.attrs.int("output_dtype", 0) || declaredOut || DataType.UINT8;
+  if (out) ctx.declaredTypes.set(out, type);
   const scaled = bin(ctx, "div", x, castTo(ctx, parameterFor(ctx, node, input(ctx, node, 1), x), ctx.dtype(x)));
-  requantize(ctx, scaled, zp ? parameterFor(ctx, node, zp, x) : undefined, target, output(node));
+  if (FLOAT_TARGETS.has(type)) {
+    // Float8's zero point is zero by definition; float4's is added before rounding, as ONNX's reference does.
+    const shifted = zp && type === DataType.FLOAT4E2M1 ? bin(ctx, "add", scaled, castTo(ctx, parameterFor(ctx, node, zp, x), ctx.dtype(scaled))) : scaled;
+    castToLowPrecision(ctx, shifted, type, { saturate: node.attrs.int("saturate", 1) !== 0, roundMode: "nearest" }, out);
+    return;
+  }
+  requantize(ctx, scaled, zp ? parameterFor(ctx, node, zp, x) : undefined, targetOf(ctx, type), out);
 };
 
 const dequantizeLinear: OpImporter = (ctx, node) => {

@@ -355,7 +355,10 @@ const constant: OpImporter = (ctx, node) => {
     value = { dtype: "int32" as const, shape: [ints.length], data: Int32Array.from(ints) };
   } else throw new UnsupportedOpError(`${ctx.where()}: only tensor, float and int constants are supported (got ${a.names().join(", ") || "no value"})`);
   const out = output(node);
-  if (out) ctx.declareConstant(out, value, saturated);
+  if (!out) return;
+  ctx.declareConstant(out, value, saturated);
+  // The HAL dtype hides bfloat16, float8, 4-bit and 2-bit types: later ops need the ONNX one.
+  if (t?.dataType) ctx.declaredTypes.set(out, t.dataType);
 };
 
 function checkedInt(ctx: ImportContext, v: number): number {
