@@ -83,11 +83,11 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   ReverseSequence: "needs the input's shape",
   Attention: "needs the inputs' shapes (OnnxSession binds them); opset 24's errata semantics (bottom-right causal mask) for 23 too",
   RotaryEmbedding: "needs the input's shape",
-  LinearClassifier: "one row of coefficients per class, integer labels (a two-class model written as one row, and string labels, refused); no PROBIT",
+  LinearClassifier: "one row of coefficients per class, or one row for two labels (onnxruntime's binary scores), integer labels (string labels refused); no PROBIT",
   LinearRegressor: "no PROBIT",
   Imputer: "float or integer features as held (int64 as int32)",
   TreeEnsembleClassifier:
-    "three or more classes with integer labels (two classes follow onnxruntime's own scoring rules: refused); the label is the best class that got a vote, as onnxruntime; no PROBIT",
+    "integer labels; one and two classes by onnxruntime's binary rules (two classes with votes for both and one base value, and a one-class leaf without a weight, refused); the label is the best class that got a vote, as onnxruntime; no PROBIT",
   TreeEnsembleRegressor: "at least one split; post_transform not applied to a single target, as onnxruntime; no PROBIT",
   TreeEnsemble: "as TreeEnsembleRegressor; BRANCH_MEMBER compares the value itself (onnxruntime truncates it to an integer and takes integer members only)",
   TensorScatter: "needs the cache's and the update's shapes; write_indices may be read at run time",
