@@ -85,6 +85,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   RotaryEmbedding: "needs the input's shape",
   LinearClassifier: "one row of coefficients per class, or one row for two labels (onnxruntime's binary scores), integer labels (string labels refused); no PROBIT",
   LinearRegressor: "no PROBIT",
+  SVMRegressor: "no post_transform applied, as onnxruntime",
+  SVMClassifier: "integer labels, two or more classes; probability estimates (prob_a/prob_b) refused; no PROBIT",
   Imputer: "float or integer features as held (int64 as int32)",
   TreeEnsembleClassifier:
     "integer labels; one and two classes by onnxruntime's binary rules (two classes with votes for both and one base value, and a one-class leaf without a weight, refused); the label is the best class that got a vote, as onnxruntime; no PROBIT",

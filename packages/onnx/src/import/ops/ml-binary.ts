@@ -66,7 +66,7 @@ export function twoClassTreeScores(ctx: ImportContext, sums: string, voted: stri
  * The two columns onnxruntime writes from one score u: [σ(−u), σ(u)] under LOGISTIC; otherwise
  * [1 − u, u] (`complement`, all-positive weights) or [−u, u], with no other post_transform applied.
  */
-function secondColumn(ctx: ImportContext, u: string, transform: PostTransform, complement: boolean): string {
+export function secondColumn(ctx: ImportContext, u: string, transform: PostTransform, complement: boolean): string {
   const minus = un(ctx, "neg", u);
   if (transform === "LOGISTIC") return pair(ctx, un(ctx, "sigmoid", minus), un(ctx, "sigmoid", u));
   return pair(ctx, complement ? bin(ctx, "sub", ctx.scalar(1, "float32"), u) : minus, u);
