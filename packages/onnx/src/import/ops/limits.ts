@@ -86,6 +86,10 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   LinearClassifier: "one row of coefficients per class, or one row for two labels (onnxruntime's binary scores), integer labels (string labels refused); no PROBIT",
   LinearRegressor: "no PROBIT",
   SVMRegressor: "no post_transform applied, as onnxruntime",
+  OneHotEncoder: "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); string categories refused; with zeros=0 an unknown value gives zeros where onnxruntime fails the run",
+  LabelEncoder: "numeric keys and values only (int64 within int32, float): string keys, values or inputs refused (no string dtype); a key listed twice refused",
+  FeatureVectorizer: "inputs' column counts known at import",
+  ZipMap: "refused: a sequence of maps has no Polychip value (convert with skl2onnx options={id(model): {'zipmap': False}})",
   SVMClassifier: "integer labels, two or more classes; probability estimates (prob_a/prob_b) refused; no PROBIT",
   Imputer: "float or integer features as held (int64 as int32)",
   TreeEnsembleClassifier:
