@@ -96,6 +96,36 @@ test("SVMClassifier without support vectors (liblinear; 2 classes with positive 
     });
 });
 
+for (const device of ["npu-sim", "webgpu"])
+  test(`SVMClassifier (POLY and SIGMOID, 3 classes) and SVMRegressor (RBF) run on ${device} like onnxruntime`, { skip }, async () => {
+    for (const kernel of [kernels[1]!, kernels[3]!])
+      await check({
+        device,
+        node: {
+          op: "SVMClassifier",
+          attrs: {
+            ...kernel,
+            vectors_per_class: [2, 1, 2],
+            support_vectors: { floats: draw(20) },
+            coefficients: { floats: draw(10) },
+            rho: { floats: draw(3) },
+            classlabels_ints: [0, 1, 2],
+            post_transform: "SOFTMAX",
+          },
+        },
+        outputs: classifierOutputs,
+        x: X,
+        atol: 1e-4,
+      });
+    await check({
+      device,
+      node: { op: "SVMRegressor", attrs: { ...kernels[2]!, n_supports: 2, support_vectors: { floats: draw(8) }, coefficients: { floats: draw(2) }, rho: { floats: [0.5] } } },
+      outputs: [{ name: "Y", type: "float32" }],
+      x: X,
+      atol: 1e-4,
+    });
+  });
+
 test("SVMClassifier with prob_a/prob_b is refused, saying how to export without it", async () => {
   await assert.rejects(
     check({
