@@ -109,6 +109,8 @@ test("FeatureVectorizer concatenates, cuts and zero-pads its inputs like onnxrun
     [floats([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9], "A"), floats([3, 2], [10, 11, 12, 13, 14, 15], "B"), floats([3, 4], Array.from({ length: 12 }, (_, i) => i * 0.5), "C")],
     "float32",
   );
+  // A 1-D input is one row; a rank-3 input is flattened after its first axis.
+  await check({ op: "FeatureVectorizer", attrs: { inputdimensions: [3, 2] } }, [floats([2], [1.5, -2], "A"), floats([1, 2, 2], [3, 4, 5, 6], "B")], "float32");
   await check({ op: "FeatureVectorizer", attrs: { inputdimensions: [3, 1] } }, [ints([3, 2], [1, 2, 3, 4, 5, 6]), { name: "B", type: "int64", shape: [3, 1], values: [7, 8, 9] }], "float32");
 });
 
@@ -135,5 +137,6 @@ test("string encoders and ZipMap are refused, naming the node and the way around
   };
   await refuse("OneHotEncoder", { cats_strings: { strings: ["a", "b"] } }, /OneHotEncoder.*string categories/);
   await refuse("LabelEncoder", { keys_int64s: [1, 2], values_strings: { strings: ["a", "b"] } }, /LabelEncoder.*string keys or values/);
+  await refuse("LabelEncoder", { classes_strings: { strings: ["a", "b"] }, default_string: "?" }, /LabelEncoder.*string keys or values/);
   await refuse("ZipMap", { classlabels_int64s: [0, 1] }, /ZipMap.*'zipmap': False/);
 });

@@ -72,7 +72,8 @@ function tensorList(ctx: ImportContext, node: OnnxNode, name: string): { values:
 }
 
 function lookupOf(ctx: ImportContext, node: OnnxNode): Lookup {
-  if (node.attrs.strings("keys_strings")?.length || node.attrs.strings("values_strings")?.length)
+  // Opset 1 maps strings (classes_strings) to their indices and back.
+  if (node.attrs.strings("keys_strings")?.length || node.attrs.strings("values_strings")?.length || node.attrs.strings("classes_strings")?.length)
     throw new DTypeError(`${ctx.where()}: string keys or values are not supported (Polychip has no string dtype)`);
   const keysTensor = tensorList(ctx, node, "keys_tensor");
   const valuesTensor = tensorList(ctx, node, "values_tensor");
