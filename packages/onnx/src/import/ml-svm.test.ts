@@ -1,13 +1,12 @@
-import assert from "node:assert/strict";
 import { test } from "node:test";
 import "@polychip/devices";
 import { ort } from "../testing/onnxruntime.ts";
-import { check, random, rows } from "./ml-testing.ts";
+import { check, random, randomSvc, rows } from "./ml-testing.ts";
 
 /**
  * SVMRegressor and SVMClassifier against onnxruntime-node: every kernel, support vectors of uneven
- * counts per class, two to four classes (one-vs-one votes and decision values), the liblinear form,
- * and the refused probability form.
+ * counts per class, two to four classes (one-vs-one votes and decision values), the liblinear form
+ * (ml-svm-probability.test.ts checks prob_a/prob_b).
  */
 const skip = ort ? false : "onnxruntime-node is not installed";
 
@@ -50,27 +49,8 @@ test("SVMRegressor without support vectors (a linear model) matches onnxruntime"
 for (const kernel of kernels)
   test(`SVMClassifier (${kernel.kernel_type} kernel, 2 to 4 classes, NONE, LOGISTIC and SOFTMAX) matches onnxruntime`, { skip }, async () => {
     for (const perClass of [[2, 3], [1, 2, 2], [2, 1, 1, 2]])
-      for (const post_transform of ["NONE", "LOGISTIC", "SOFTMAX"]) {
-        const classes = perClass.length;
-        const vectors = perClass.reduce((a, b) => a + b, 0);
-        await check({
-          node: {
-            op: "SVMClassifier",
-            attrs: {
-              ...kernel,
-              vectors_per_class: perClass,
-              support_vectors: { floats: draw(vectors * 4) },
-              coefficients: { floats: draw((classes - 1) * vectors) },
-              rho: { floats: draw((classes * (classes - 1)) / 2) },
-              classlabels_ints: Array.from({ length: classes }, (_, k) => 5 - 2 * k),
-              post_transform,
-            },
-          },
-          outputs: classifierOutputs,
-          x: X,
-          atol: 1e-4,
-        });
-      }
+      for (const post_transform of ["NONE", "LOGISTIC", "SOFTMAX"])
+        await check({ node: randomSvc(draw, perClass, kernel, post_transform), outputs: classifierOutputs, x: X, atol: 1e-4 });
   });
 
 test("SVMClassifier without support vectors (liblinear; 2 classes with positive and mixed weights, 3 classes) matches onnxruntime", { skip }, async () => {
@@ -94,6 +74,22 @@ test("SVMClassifier without support vectors (liblinear; 2 classes with positive 
       outputs: classifierOutputs,
       x: X.map((row) => row.map((v) => v / 4)),
     });
+  // prob_a does not change liblinear scores, but onnxruntime then skips its two-class threshold rule.
+  await check({
+    node: {
+      op: "SVMClassifier",
+      attrs: {
+        kernel_params: { floats: [0, 0, 0] },
+        coefficients: { floats: draw(8).map(Math.abs) },
+        rho: { floats: [-0.25] },
+        prob_a: { floats: [-1] },
+        prob_b: { floats: [0] },
+        classlabels_ints: [3, 4],
+      },
+    },
+    outputs: classifierOutputs,
+    x: X.map((row) => row.map((v) => v / 4)),
+  });
 });
 
 for (const device of ["npu-sim", "webgpu"])
@@ -125,26 +121,3 @@ for (const device of ["npu-sim", "webgpu"])
       atol: 1e-4,
     });
   });
-
-test("SVMClassifier with prob_a/prob_b is refused, saying how to export without it", async () => {
-  await assert.rejects(
-    check({
-      node: {
-        op: "SVMClassifier",
-        attrs: {
-          ...kernels[2]!,
-          vectors_per_class: [1, 1],
-          support_vectors: { floats: draw(8) },
-          coefficients: { floats: draw(2) },
-          rho: { floats: [0] },
-          prob_a: { floats: [-1] },
-          prob_b: { floats: [0] },
-          classlabels_ints: [0, 1],
-        },
-      },
-      outputs: classifierOutputs,
-      x: X,
-    }),
-    /SVMClassifier.*prob_a\/prob_b.*probability=False/,
-  );
-});

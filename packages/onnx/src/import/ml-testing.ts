@@ -115,3 +115,26 @@ export function legacyTrees(seed: number, trees: number, depth: number, targets:
   };
 }
 
+
+/**
+ * A random SVC (SVMClassifier with support vectors) over 4 features: `perClass` vectors per class,
+ * labels 5, 3, 1, ...; with `probabilities`, random prob_a (negative, as Platt fits them) and prob_b.
+ */
+export function randomSvc(draw: (n: number) => number[], perClass: number[], kernel: Record<string, unknown>, post_transform: string, probabilities = false) {
+  const classes = perClass.length;
+  const vectors = perClass.reduce((a, b) => a + b, 0);
+  const pairs = (classes * (classes - 1)) / 2;
+  return {
+    op: "SVMClassifier",
+    attrs: {
+      ...(kernel as NonNullable<NodeSpec["attrs"]>),
+      vectors_per_class: perClass,
+      support_vectors: { floats: draw(vectors * 4) },
+      coefficients: { floats: draw((classes - 1) * vectors) },
+      rho: { floats: draw(pairs) },
+      ...(probabilities ? { prob_a: { floats: draw(pairs).map((v) => -Math.abs(v) - 0.5) }, prob_b: { floats: draw(pairs).map((v) => v / 4) } } : {}),
+      classlabels_ints: Array.from({ length: classes }, (_, k) => 5 - 2 * k),
+      post_transform,
+    },
+  };
+}

@@ -2,14 +2,18 @@ import { ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { bin, output, un, type OpImporter } from "./helpers.ts";
 import { secondColumn } from "./ml-binary.ts";
+import { pairwiseCoupling } from "./ml-svm-probability.ts";
 import { applyPostTransform, featureMatrix, integerLabels, postTransformOf, topLabels } from "./ml-scores.ts";
 
 /**
  * ai.onnx.ml SVMRegressor and SVMClassifier (scikit-learn's SVR/SVC/LinearSVC exports) as matmuls
  * and elementwise ops: the kernel of every row with every support vector, then the per-pair
- * decision values, votes and scores as onnxruntime computes them. Probability outputs from
- * prob_a/prob_b (libsvm's iterative pairwise coupling) are refused.
+ * decision values, votes and scores as onnxruntime computes them; with prob_a/prob_b, the class
+ * probabilities of libsvm's pairwise coupling (ml-svm-probability.ts).
  */
+
+/** The coupling grows by ~50 nodes per class and round; past 3 classes importing takes tens of seconds. */
+const MAX_PROBABILITY_CLASSES = 3;
 
 type Kernel = "LINEAR" | "POLY" | "RBF" | "SIGMOID";
 const KERNELS: readonly Kernel[] = ["LINEAR", "POLY", "RBF", "SIGMOID"];
@@ -125,10 +129,10 @@ const svmClassifier: OpImporter = (ctx, node) => {
   const labels = integerLabels(ctx, node, "classlabels_ints");
   const classes = labels.length;
   if (classes < 2) throw new UnsupportedOpError(`${ctx.where()}: ${classes} class label(s); two or more are supported`);
-  if (node.attrs.floats("prob_a", []).length > 0)
-    throw new UnsupportedOpError(
-      `${ctx.where()}: probability estimates (prob_a/prob_b, libsvm's iterative pairwise coupling) are not supported; export the SVC with probability=False`,
-    );
+  const probA = node.attrs.floats("prob_a", []);
+  const probB = node.attrs.floats("prob_b", []);
+  if (probA.length !== probB.length) throw new ShapeError(`${ctx.where()}: ${probA.length} prob_a values but ${probB.length} prob_b values`);
+  const withProbabilities = probA.length > 0;
   const { x, features } = featureMatrix(ctx, node);
   const transform = postTransformOf(ctx, node);
   const coefficients = node.attrs.floats("coefficients", []);
@@ -146,7 +150,9 @@ const svmClassifier: OpImporter = (ctx, node) => {
     requireFeatures(ctx, features, f, "the coefficients");
     const weights = ctx.const(Float32Array.from(coefficients), [classes, f], "float32");
     const scores = bin(ctx, "add", ctx.op("matmul", [x, ctx.op("permute", [weights], { dims: [1, 0] })]), ctx.scalar(rho[0]!, "float32"));
-    return emit(linearLabel(ctx, scores, labels, coefficients), applyPostTransform(ctx, scores, transform));
+    // With prob_a (which liblinear scores ignore) onnxruntime skips its two-class threshold rule.
+    const label = withProbabilities ? topLabels(ctx, scores, labels) : linearLabel(ctx, scores, labels, coefficients);
+    return emit(label, applyPostTransform(ctx, scores, transform));
   }
   if (perClass.length !== classes) throw new ShapeError(`${ctx.where()}: vectors_per_class has ${perClass.length} entries for ${classes} classes`);
   const supportVectors = node.attrs.floats("support_vectors", []);
@@ -159,6 +165,14 @@ const svmClassifier: OpImporter = (ctx, node) => {
   requireFeatures(ctx, features, f, "the support vectors");
   const scores = pairScores(ctx, kernelMatrix(ctx, x, supportVectors, vectors, f, kernelOf(ctx, node)), perClass, coefficients, rho);
   const label = topLabels(ctx, pairVotes(ctx, scores, classes), labels);
+  if (withProbabilities) {
+    if (probA.length !== pairs) throw new ShapeError(`${ctx.where()}: ${probA.length} prob_a values for ${pairs} class pairs`);
+    if (classes > MAX_PROBABILITY_CLASSES)
+      throw new UnsupportedOpError(
+        `${ctx.where()}: probability estimates (prob_a/prob_b) for ${classes} classes are not supported (the pairwise coupling is unrolled at import, 100 rounds, and up to ${MAX_PROBABILITY_CLASSES} classes stay quick to import); export the SVC with probability=False`,
+      );
+    return emit(label, applyPostTransform(ctx, pairwiseCoupling(ctx, scores, classes, probA, probB), transform));
+  }
   if (classes > 2) return emit(label, applyPostTransform(ctx, scores, transform));
   emit(label, secondColumn(ctx, scores, transform, transform !== "NONE"));
 };
