@@ -3,7 +3,8 @@ import { test } from "node:test";
 import "@polychip/devices";
 import { OnnxSession } from "../session.ts";
 import { buildModel, type NodeSpec } from "../testing/model-builder.ts";
-import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
+import { ort } from "../testing/onnxruntime.ts";
+import { check, legacyTrees, ML, random, rows } from "./ml-testing.ts";
 import { tensorToProto } from "../tensor.ts";
 
 /**
@@ -12,51 +13,6 @@ import { tensorToProto } from "../tensor.ts";
  * targets and every aggregate), on cpu, and the trees on npu-sim and webgpu too.
  */
 const skip = ort ? false : "onnxruntime-node is not installed";
-
-const ML = "ai.onnx.ml";
-
-interface Case {
-  node: Omit<NodeSpec, "inputs" | "outputs" | "domain">;
-  outputs: { name: string; type: "float32" | "int64" }[];
-  x: number[][];
-  mlOpset?: number;
-  device?: string;
-  atol?: number;
-}
-
-async function check({ node, outputs, x, mlOpset = 3, device = "cpu", atol = 1e-5 }: Case): Promise<void> {
-  const shape = [x.length, x[0]!.length];
-  const model = buildModel({
-    opset: mlOpset >= 5 ? 21 : 17,
-    domains: { [ML]: mlOpset },
-    inputs: [{ name: "X", type: "float32", shape }],
-    outputs,
-    nodes: [{ ...node, inputs: ["X"], outputs: outputs.map((o) => o.name), domain: ML }],
-  });
-  const data = Float32Array.from(x.flat());
-  const session = await OnnxSession.create(model, { device });
-  const got = await session.run({ X: { data, shape, dtype: "float32" } });
-  session.dispose();
-  await expectLikeOnnxruntime(model, { X: { data, shape, type: "float32" } }, got, atol);
-}
-
-/** A deterministic generator (xorshift), so the random trees are the same every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
-
-const rows = (n: number, f: number, seed: number, nanEvery = 0) => {
-  const r = random(seed);
-  return Array.from({ length: n }, (_, i) =>
-    Array.from({ length: f }, (_, j) => (nanEvery && (i * f + j) % nanEvery === 0 ? Number.NaN : Math.round((r() * 8 - 4) * 4) / 4)),
-  );
-};
 
 const X = rows(9, 5, 7);
 X[2] = [0, 0, 0, 0, 0];
@@ -116,63 +72,6 @@ test("LinearRegressor and LinearClassifier (3 classes, and 2 classes as two rows
     });
   }
 });
-
-/** Random trees in the opset-1–4 layout: every node's mode, feature and threshold drawn, leaves voting for targets. */
-function legacyTrees(seed: number, trees: number, depth: number, targets: number, votesPrefix: "target" | "class") {
-  const r = random(seed);
-  const modes = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT", "BRANCH_EQ", "BRANCH_NEQ"];
-  const a = {
-    nodes_treeids: [] as number[],
-    nodes_nodeids: [] as number[],
-    nodes_featureids: [] as number[],
-    nodes_modes: [] as string[],
-    nodes_values: [] as number[],
-    nodes_truenodeids: [] as number[],
-    nodes_falsenodeids: [] as number[],
-    nodes_missing_value_tracks_true: [] as number[],
-    votes: { treeids: [] as number[], nodeids: [] as number[], ids: [] as number[], weights: [] as number[] },
-  };
-  for (let t = 0; t < trees; t++) {
-    let next = 0;
-    const grow = (level: number): number => {
-      const id = next++;
-      const at = a.nodes_treeids.length;
-      a.nodes_treeids.push(t);
-      a.nodes_nodeids.push(id);
-      const leaf = level === depth || (level > 0 && r() < 0.2);
-      a.nodes_featureids.push(leaf ? 0 : Math.floor(r() * 5));
-      a.nodes_modes.push(leaf ? "LEAF" : modes[Math.floor(r() * modes.length)]!);
-      a.nodes_values.push(leaf ? 0 : Math.round((r() * 6 - 3) * 4) / 4);
-      a.nodes_missing_value_tracks_true.push(r() < 0.5 ? 1 : 0);
-      a.nodes_truenodeids.push(0);
-      a.nodes_falsenodeids.push(0);
-      if (leaf) {
-        for (let k = 0; k < targets; k++)
-          if (r() < 0.7) {
-            a.votes.treeids.push(t);
-            a.votes.nodeids.push(id);
-            a.votes.ids.push(k);
-            a.votes.weights.push(Math.round((r() * 4 - 2) * 8) / 8);
-          }
-        return id;
-      }
-      a.nodes_truenodeids[at] = grow(level + 1);
-      a.nodes_falsenodeids[at] = grow(level + 1);
-      return id;
-    };
-    grow(0);
-  }
-  const { votes, nodes_modes, nodes_values, ...ints } = a;
-  return {
-    ...ints,
-    nodes_modes: { strings: nodes_modes },
-    nodes_values: { floats: nodes_values },
-    [`${votesPrefix}_treeids`]: votes.treeids,
-    [`${votesPrefix}_nodeids`]: votes.nodeids,
-    [`${votesPrefix}_ids`]: votes.ids,
-    [`${votesPrefix}_weights`]: { floats: votes.weights },
-  };
-}
 
 const withNaN = rows(12, 5, 5, 7);
 
@@ -280,14 +179,6 @@ test("what the ai.onnx.ml lowerings do not reproduce is refused, naming the node
       session.dispose();
     }
   };
-  await assert.rejects(
-    run(model("TreeEnsembleClassifier", { ...legacyTrees(1, 1, 2, 1, "class"), classlabels_int64s: [0, 1] })),
-    /TreeEnsembleClassifier.*2-class TreeEnsembleClassifier is not supported/,
-  );
-  await assert.rejects(
-    run(model("LinearClassifier", { coefficients: { floats: [1, 2, 3, 4, 5] }, intercepts: { floats: [0] }, classlabels_ints: [0, 1] })),
-    /LinearClassifier.*1 rows of coefficients for 2 labels/,
-  );
   await assert.rejects(
     run(model("LinearRegressor", { coefficients: { floats: [1, 2, 3, 4, 5] }, post_transform: "PROBIT" }, ["Y"])),
     /PROBIT is not supported/,

@@ -44,6 +44,8 @@ import { LOSS_IMPORTERS } from "./losses.ts";
 import { SAMPLING_IMPORTERS } from "./sampling.ts";
 import { ML_LINEAR_IMPORTERS } from "./ml-linear.ts";
 import { ML_TREE_IMPORTERS } from "./ml-trees.ts";
+import { ML_SVM_IMPORTERS } from "./ml-svm.ts";
+import { ML_ENCODER_IMPORTERS } from "./ml-encoders.ts";
 import { DEFORM_CONV_IMPORTERS } from "./deform-conv.ts";
 import { TRAINING_OPTIMIZER_IMPORTERS } from "./training-optimizers.ts";
 import { SEQUENCE_IMPORTERS } from "./sequence.ts";
@@ -104,7 +106,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
 /** Operators of other domains Polychip imports, by domain then op_type. */
 export const DOMAIN_IMPORTERS: Readonly<Record<string, Readonly<Record<string, OpImporter>>>> = {
   "com.microsoft": CONTRIB_IMPORTERS,
-  "ai.onnx.ml": { ...ML_LINEAR_IMPORTERS, ...ML_TREE_IMPORTERS },
+  "ai.onnx.ml": { ...ML_LINEAR_IMPORTERS, ...ML_TREE_IMPORTERS, ...ML_SVM_IMPORTERS, ...ML_ENCODER_IMPORTERS },
   "ai.onnx.preview.training": TRAINING_OPTIMIZER_IMPORTERS,
 };
 

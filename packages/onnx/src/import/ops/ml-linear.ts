@@ -1,6 +1,7 @@
 import { DTypeError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { bin, castTo, input, output, type OpImporter } from "./helpers.ts";
+import { oneRowLinearScores } from "./ml-binary.ts";
 import { applyPostTransform, featureMatrix, integerLabels, postTransformOf, topLabels } from "./ml-scores.ts";
 
 /**
@@ -105,22 +106,23 @@ const linearRegressor: OpImporter = (ctx, node) => {
 };
 
 /**
- * LinearClassifier: one row of coefficients per class; the label of the highest raw score, and the
- * scores after post_transform. A single row for two labels (a binary model whose second column
- * onnxruntime synthesises by its own rules) is refused rather than guessed.
+ * LinearClassifier: one row of coefficients per class gives the label of the highest raw score and
+ * the scores after post_transform; a single row (a binary model) follows onnxruntime's binary rules.
  */
 const linearClassifier: OpImporter = (ctx, node) => {
   const labels = integerLabels(ctx, node, "classlabels_ints");
   const intercepts = node.attrs.floats("intercepts", []);
   const rows = intercepts.length || labels.length;
-  if (rows !== labels.length)
+  const binary = rows === 1 && labels.length === 2;
+  if ((rows !== labels.length && !binary) || labels.length < 2)
     throw new UnsupportedOpError(
-      `${ctx.where()}: ${rows} rows of coefficients for ${labels.length} labels; only one row per class is supported (a binary model written as one row is not)`,
+      `${ctx.where()}: ${rows} rows of coefficients for ${labels.length} labels; one row per class (two or more), or one row for two labels, is supported`,
     );
   const transform = postTransformOf(ctx, node);
   const scores = linearScores(ctx, node, rows);
-  ctx.op("identity", [topLabels(ctx, scores, labels)], {}, output(node, 0));
-  ctx.op("identity", [applyPostTransform(ctx, scores, transform)], {}, output(node, 1));
+  const { label, scores: final } = binary ? oneRowLinearScores(ctx, scores, [labels[0]!, labels[1]!], transform) : { label: topLabels(ctx, scores, labels), scores: applyPostTransform(ctx, scores, transform) };
+  ctx.op("identity", [label], {}, output(node, 0));
+  ctx.op("identity", [final], {}, output(node, 1));
 };
 
 export const ML_LINEAR_IMPORTERS: Readonly<Record<string, OpImporter>> = {

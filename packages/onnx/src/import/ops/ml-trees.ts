@@ -2,6 +2,7 @@ import { FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { tensorValues } from "../../tensor.ts";
 import { bin, output, type OpImporter } from "./helpers.ts";
+import { oneClassTreeScores, twoClassTreeScores } from "./ml-binary.ts";
 import { applyPostTransform, featureMatrix, integerLabels, postTransformOf, topLabels } from "./ml-scores.ts";
 
 /**
@@ -313,25 +314,54 @@ const regressor =
   };
 
 /**
- * TreeEnsembleClassifier with three or more classes: per-class sums of the reached leaves' votes
- * plus base values; the label is the best class among those that got a vote (onnxruntime leaves the
- * others out). Two classes follow onnxruntime-specific rules for the second column and are refused.
+ * TreeEnsembleClassifier: per-class sums of the reached leaves' votes plus base values; with three
+ * or more classes the label is the best class among those that got a vote (onnxruntime leaves the
+ * others out); one and two classes follow onnxruntime's binary rules (ml-binary.ts).
  */
 const treeEnsembleClassifier: OpImporter = (ctx, node) => {
   const labels = integerLabels(ctx, node, "classlabels_int64s");
-  if (labels.length < 3)
-    throw new UnsupportedOpError(
-      `${ctx.where()}: a ${labels.length}-class TreeEnsembleClassifier is not supported (onnxruntime derives two-class scores by rules of its own); three or more classes are`,
-    );
   const { x, features } = featureMatrix(ctx, node);
   const ensemble = legacyEnsemble(ctx, node, "class");
   const transform = postTransformOf(ctx, node);
-  const { scores, voted } = aggregateVotes(ctx, arrivalsReached(ctx, x, ensemble, features), ensemble, labels.length, "SUM");
-  const hasBase = (floatsOrTensor(ctx, node, "base_values") ?? []).length > 0;
+  const base = floatsOrTensor(ctx, node, "base_values") ?? [];
+  const reached = arrivalsReached(ctx, x, ensemble, features);
+  const emit = ({ label, scores }: { label: string; scores: string }) => {
+    ctx.op("identity", [label], {}, output(node, 0));
+    ctx.op("identity", [scores], {}, output(node, 1));
+  };
+  if (labels.length <= 2 && base.length > 2)
+    throw new ShapeError(`${ctx.where()}: ${base.length} base_values for a ${labels.length}-class TreeEnsembleClassifier (0, 1 or 2)`);
+  if (labels.length === 1) {
+    const { scores } = aggregateVotes(ctx, reached, firstVotesOnly(ctx, ensemble), 1, "SUM");
+    return emit(oneClassTreeScores(ctx, scores, base, transform));
+  }
+  const { scores, voted } = aggregateVotes(ctx, reached, ensemble, labels.length, "SUM");
+  if (labels.length === 2) {
+    // onnxruntime reads these facts off the attributes, leaf or not.
+    const oneClassVoted = new Set(node.attrs.ints("class_ids", [])).size === 1;
+    if (base.length === 1 && !oneClassVoted)
+      throw new UnsupportedOpError(
+        `${ctx.where()}: a 2-class TreeEnsembleClassifier with votes for both classes and one base value is not supported (onnxruntime leaves the second score unwritten for some rows)`,
+      );
+    const allPositive = (floatsOrTensor(ctx, node, "class_weights") ?? []).every((w) => w >= 0);
+    return emit(twoClassTreeScores(ctx, scores, voted, { base, oneClassVoted, allPositive, labels: [labels[0]!, labels[1]!], transform }));
+  }
   const withBase = addBaseValues(ctx, node, scores, labels.length);
-  ctx.op("identity", [topLabels(ctx, withBase, labels, hasBase ? undefined : voted)], {}, output(node, 0));
-  ctx.op("identity", [applyPostTransform(ctx, withBase, transform)], {}, output(node, 1));
+  emit({ label: topLabels(ctx, withBase, labels, base.length > 0 ? undefined : voted), scores: applyPostTransform(ctx, withBase, transform) });
 };
+
+/**
+ * A one-class ensemble as onnxruntime scores it: each leaf adds its first weight, whatever class
+ * it names; a leaf with no weight is undefined there and refused here.
+ */
+function firstVotesOnly(ctx: ImportContext, ensemble: Ensemble): Ensemble {
+  const arrivals = ensemble.arrivals.map((a) => {
+    const first = a.votes[0];
+    if (!first) throw new UnsupportedOpError(`${ctx.where()}: a 1-class TreeEnsembleClassifier with a leaf that has no weight is not supported`);
+    return { path: a.path, votes: [{ target: 0, weight: first.weight }] };
+  });
+  return { ...ensemble, arrivals };
+}
 
 export const ML_TREE_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   TreeEnsembleRegressor: regressor((ctx, node) => legacyEnsemble(ctx, node, "target")),
