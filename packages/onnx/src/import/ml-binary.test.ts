@@ -21,7 +21,9 @@ const transforms = ["NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"];
 
 for (const voteFor of [[0], [1], [0, 1]])
   for (const positive of [true, false])
-    test(`2-class TreeEnsembleClassifier, votes for class ${voteFor.join(" and ")}, ${positive ? "positive" : "mixed"} weights, matches onnxruntime`, { skip }, async () => {
+    test(`2-class TreeEnsembleClassifier, votes for class ${voteFor.join(" and ")}, ${positive ? "positive" : "mixed"} weights, matches onnxruntime`, {
+      skip,
+    }, async () => {
       let seed = 50;
       for (const base of bases) {
         // onnxruntime leaves a score unwritten here; Polychip refuses it (tested below).
@@ -94,7 +96,12 @@ for (const device of ["npu-sim", "webgpu"])
       device,
       node: {
         op: "TreeEnsembleClassifier",
-        attrs: { ...legacyTrees(90, 3, 3, 2, "class", { voteFor: [1] }), classlabels_int64s: [0, 1], post_transform: "LOGISTIC", base_values: { floats: [0, 0.5] } },
+        attrs: {
+          ...legacyTrees(90, 3, 3, 2, "class", { voteFor: [1] }),
+          classlabels_int64s: [0, 1],
+          post_transform: "LOGISTIC",
+          base_values: { floats: [0, 0.5] },
+        },
       },
       outputs: classifierOutputs,
       x: X,
@@ -112,7 +119,11 @@ test("binary classifiers onnxruntime leaves undefined are refused, naming the no
     /TreeEnsembleClassifier.*votes for both classes and one base value is not supported/,
   );
   await assert.rejects(
-    check({ node: { op: "TreeEnsembleClassifier", attrs: { ...legacyTrees(4, 2, 2, 1, "class", { chance: 0.3 }), classlabels_int64s: [5] } }, outputs: classifierOutputs, x: X }),
+    check({
+      node: { op: "TreeEnsembleClassifier", attrs: { ...legacyTrees(4, 2, 2, 1, "class", { chance: 0.3 }), classlabels_int64s: [5] } },
+      outputs: classifierOutputs,
+      x: X,
+    }),
     /1-class TreeEnsembleClassifier with a leaf that has no weight is not supported/,
   );
   await assert.rejects(

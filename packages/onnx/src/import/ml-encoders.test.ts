@@ -71,11 +71,21 @@ test("OneHotEncoder (int64 and float inputs, unknown categories, a category list
   await check({ op: "OneHotEncoder", attrs }, [floats([2, 3], [4.75, -1.5, 7, 0.25, -0.75, 2])], "float32");
 });
 
+test("OneHotEncoder with zeros=0 matches onnxruntime on known values and stops the run on an unknown one", { skip }, async () => {
+  const attrs = { cats_int64s: [4, -1, 7], zeros: 0 };
+  await check({ op: "OneHotEncoder", attrs }, [ints([2, 2], [4, 7, -1, 4])], "float32");
+  await assert.rejects(check({ op: "OneHotEncoder", attrs }, [ints([3], [4, 5, 7])], "float32"), /index -1 is out of range/);
+});
+
 test("LabelEncoder int→int, int→float, float→int, float→float (opset 2) matches onnxruntime", { skip }, async () => {
   const intX = ints([2, 4], [1, 5, -3, 8, 5, 0, 9, 1]);
   const floatX = floats([7], [0.5, -2, 3.25, 0.5, 9, -0, 1e6]);
   await check({ op: "LabelEncoder", attrs: { keys_int64s: [1, 5, -3], values_int64s: [10, 50, -30], default_int64: 99 } }, [intX], "int64");
-  await check({ op: "LabelEncoder", attrs: { keys_int64s: [1, 5, -3], values_floats: { floats: [0.5, -5, 3] }, default_float: { float: 2.5 } } }, [intX], "float32");
+  await check(
+    { op: "LabelEncoder", attrs: { keys_int64s: [1, 5, -3], values_floats: { floats: [0.5, -5, 3] }, default_float: { float: 2.5 } } },
+    [intX],
+    "float32",
+  );
   await check({ op: "LabelEncoder", attrs: { keys_floats: { floats: [0.5, -2, 0] }, values_int64s: [1, 2, 3] } }, [floatX], "int64");
   await check({ op: "LabelEncoder", attrs: { keys_floats: { floats: [0.5, -2, 3.25] }, values_floats: { floats: [5, 6, 7] } } }, [floatX], "float32");
 });
@@ -105,18 +115,36 @@ test("LabelEncoder with tensor keys and values and a NaN key (opset 4) matches o
 test("FeatureVectorizer concatenates, cuts and zero-pads its inputs like onnxruntime", { skip }, async () => {
   await check(
     { op: "FeatureVectorizer", attrs: { inputdimensions: [2, 3, 4] } },
-        // onnxruntime binds every input to one type.
-    [floats([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9], "A"), floats([3, 2], [10, 11, 12, 13, 14, 15], "B"), floats([3, 4], Array.from({ length: 12 }, (_, i) => i * 0.5), "C")],
+    // onnxruntime binds every input to one type.
+    [
+      floats([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9], "A"),
+      floats([3, 2], [10, 11, 12, 13, 14, 15], "B"),
+      floats(
+        [3, 4],
+        Array.from({ length: 12 }, (_, i) => i * 0.5),
+        "C",
+      ),
+    ],
     "float32",
   );
   // A 1-D input is one row; a rank-3 input is flattened after its first axis.
   await check({ op: "FeatureVectorizer", attrs: { inputdimensions: [3, 2] } }, [floats([2], [1.5, -2], "A"), floats([1, 2, 2], [3, 4, 5, 6], "B")], "float32");
-  await check({ op: "FeatureVectorizer", attrs: { inputdimensions: [3, 1] } }, [ints([3, 2], [1, 2, 3, 4, 5, 6]), { name: "B", type: "int64", shape: [3, 1], values: [7, 8, 9] }], "float32");
+  await check(
+    { op: "FeatureVectorizer", attrs: { inputdimensions: [3, 1] } },
+    [ints([3, 2], [1, 2, 3, 4, 5, 6]), { name: "B", type: "int64", shape: [3, 1], values: [7, 8, 9] }],
+    "float32",
+  );
 });
 
 test("the encoders run on npu-sim like onnxruntime", { skip }, async () => {
   await check({ op: "OneHotEncoder", attrs: { cats_int64s: [2, 3, 5] } }, [ints([2, 2], [5, 2, 9, 3])], "float32", 2, "npu-sim");
-  await check({ op: "LabelEncoder", attrs: { keys_int64s: [2, 3], values_floats: { floats: [0.5, 1.5] } } }, [ints([4], [3, 2, 2, 7])], "float32", 2, "npu-sim");
+  await check(
+    { op: "LabelEncoder", attrs: { keys_int64s: [2, 3], values_floats: { floats: [0.5, 1.5] } } },
+    [ints([4], [3, 2, 2, 7])],
+    "float32",
+    2,
+    "npu-sim",
+  );
 });
 
 test("string encoders and ZipMap are refused, naming the node and the way around", async () => {

@@ -48,7 +48,11 @@ test("SVMRegressor without support vectors (a linear model) matches onnxruntime"
 
 for (const kernel of kernels)
   test(`SVMClassifier (${kernel.kernel_type} kernel, 2 to 4 classes, NONE, LOGISTIC and SOFTMAX) matches onnxruntime`, { skip }, async () => {
-    for (const perClass of [[2, 3], [1, 2, 2], [2, 1, 1, 2]])
+    for (const perClass of [
+      [2, 3],
+      [1, 2, 2],
+      [2, 1, 1, 2],
+    ])
       for (const post_transform of ["NONE", "LOGISTIC", "SOFTMAX"])
         await check({ node: randomSvc(draw, perClass, kernel, post_transform), outputs: classifierOutputs, x: X, atol: 1e-4 });
   });
@@ -115,7 +119,10 @@ for (const device of ["npu-sim", "webgpu"])
       });
     await check({
       device,
-      node: { op: "SVMRegressor", attrs: { ...kernels[2]!, n_supports: 2, support_vectors: { floats: draw(8) }, coefficients: { floats: draw(2) }, rho: { floats: [0.5] } } },
+      node: {
+        op: "SVMRegressor",
+        attrs: { ...kernels[2]!, n_supports: 2, support_vectors: { floats: draw(8) }, coefficients: { floats: draw(2) }, rho: { floats: [0.5] } },
+      },
       outputs: [{ name: "Y", type: "float32" }],
       x: X,
       atol: 1e-4,

@@ -115,7 +115,6 @@ export function legacyTrees(seed: number, trees: number, depth: number, targets:
   };
 }
 
-
 /**
  * A random SVC (SVMClassifier with support vectors) over 4 features: `perClass` vectors per class,
  * labels 5, 3, 1, ...; with `probabilities`, random prob_a (negative, as Platt fits them) and prob_b.

@@ -83,10 +83,12 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   ReverseSequence: "needs the input's shape",
   Attention: "needs the inputs' shapes (OnnxSession binds them); opset 24's errata semantics (bottom-right causal mask) for 23 too",
   RotaryEmbedding: "needs the input's shape",
-  LinearClassifier: "one row of coefficients per class, or one row for two labels (onnxruntime's binary scores), integer labels (string labels refused); no PROBIT",
+  LinearClassifier:
+    "one row of coefficients per class, or one row for two labels (onnxruntime's binary scores), integer labels (string labels refused); no PROBIT",
   LinearRegressor: "no PROBIT",
   SVMRegressor: "no post_transform applied, as onnxruntime",
-  OneHotEncoder: "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); string categories refused; with zeros=0 an unknown value gives zeros where onnxruntime fails the run",
+  OneHotEncoder:
+    "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); string categories refused; with zeros=0 an unknown value stops the run (a gather of index -1), as onnxruntime fails it",
   LabelEncoder: "numeric keys and values only (int64 within int32, float): string keys, values or inputs refused (no string dtype); a key listed twice refused",
   FeatureVectorizer: "inputs' column counts known at import",
   ZipMap: "refused: a sequence of maps has no Polychip value (convert with skl2onnx options={id(model): {'zipmap': False}})",

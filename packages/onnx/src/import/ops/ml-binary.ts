@@ -95,7 +95,12 @@ function positiveOrZero(ctx: ImportContext, score: string): string {
  * LinearClassifier with one row of coefficients for two labels: labels[1] where the score s is
  * positive, else labels[0]; the scores [σ(−s), σ(s)] under LOGISTIC, else [1 − s, s].
  */
-export function oneRowLinearScores(ctx: ImportContext, score: string, labels: readonly [number, number], transform: PostTransform): { label: string; scores: string } {
+export function oneRowLinearScores(
+  ctx: ImportContext,
+  score: string,
+  labels: readonly [number, number],
+  transform: PostTransform,
+): { label: string; scores: string } {
   const above = bin(ctx, "greater", score, ctx.scalar(0, "float32"));
   const label = pick(ctx, above, ctx.scalar(labels[1], "int32"), ctx.scalar(labels[0], "int32"));
   return { label: ctx.op("reshape", [label], { shape: [-1] }), scores: secondColumn(ctx, score, transform, true) };

@@ -15,7 +15,8 @@ const INT32_MAX = 2 ** 31 - 1;
 
 function requireInt32(ctx: ImportContext, what: string, values: readonly number[]): void {
   for (const v of values)
-    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) throw new DTypeError(`${ctx.where()}: ${what} value ${v} does not fit int32 (Polychip's int64)`);
+    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX)
+      throw new DTypeError(`${ctx.where()}: ${what} value ${v} does not fit int32 (Polychip's int64)`);
 }
 
 /** X: a numeric tensor; floats are truncated to integers (onnxruntime casts them to int64). */
@@ -29,7 +30,8 @@ function integerInput(ctx: ImportContext, node: OnnxNode): string {
 
 /**
  * OneHotEncoder: Y = X's shape + [categories], 1 where the value is the category. A value that is
- * no category gives a row of zeros (with zeros=0 onnxruntime fails the run instead).
+ * no category gives a row of zeros with zeros=1 (the default); with zeros=0 it stops the run, as
+ * onnxruntime does: such a value becomes index -1 of a gather, which the device refuses.
  */
 const oneHotEncoder: OpImporter = (ctx, node) => {
   if (node.attrs.strings("cats_strings")?.length)
@@ -43,7 +45,14 @@ const oneHotEncoder: OpImporter = (ctx, node) => {
   // A category listed twice takes onnxruntime's last slot; the earlier ones stay zero.
   const last = ctx.const(Uint8Array.from(cats.map((c, i) => (cats.lastIndexOf(c) === i ? 1 : 0))), [cats.length], "bool");
   const hit = ctx.op("logicalAnd", [equal, last]);
-  ctx.op("cast", [hit], { to: "float32" }, output(node));
+  if (node.attrs.int("zeros", 1) !== 0) {
+    ctx.op("cast", [hit], { to: "float32" }, output(node));
+    return;
+  }
+  const known = ctx.op("reduceMax", [castTo(ctx, equal, "int32")], { axes: [ctx.rank(x)], keepDims: true });
+  const index = ctx.op("where", [bin(ctx, "equal", known, ctx.scalar(1, "int32")), ctx.scalar(0, "int32"), ctx.scalar(-1, "int32")]);
+  const zero = ctx.op("gather", [ctx.const(Float32Array.from([0]), [1], "float32"), index], { axis: 0 });
+  bin(ctx, "add", ctx.op("cast", [hit], { to: "float32" }), zero, output(node));
 };
 
 interface Lookup {
@@ -81,12 +90,12 @@ function lookupOf(ctx: ImportContext, node: OnnxNode): Lookup {
   const floatKeys = listOf(node, "keys_floats");
   const intValues = listOf(node, "values_int64s");
   const floatValues = listOf(node, "values_floats");
-  const keys = keysTensor ?? (intKeys ? { values: intKeys, dtype: "int32" as DType } : floatKeys ? { values: floatKeys, dtype: "float32" as DType } : undefined);
+  const keys =
+    keysTensor ?? (intKeys ? { values: intKeys, dtype: "int32" as DType } : floatKeys ? { values: floatKeys, dtype: "float32" as DType } : undefined);
   const values =
     valuesTensor ?? (intValues ? { values: intValues, dtype: "int32" as DType } : floatValues ? { values: floatValues, dtype: "float32" as DType } : undefined);
   if (!keys || !values) throw new FormatError(`${ctx.where()}: keys and values are required`);
-  if (keys.values.length !== values.values.length)
-    throw new ShapeError(`${ctx.where()}: ${keys.values.length} keys for ${values.values.length} values`);
+  if (keys.values.length !== values.values.length) throw new ShapeError(`${ctx.where()}: ${keys.values.length} keys for ${values.values.length} values`);
   if (keys.dtype === "int32") requireInt32(ctx, "key", keys.values);
   if (values.dtype === "int32") requireInt32(ctx, "value", values.values);
   const seen = new Set<number>();
@@ -113,8 +122,7 @@ const labelEncoder: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const { keys, values, fallback, keyType, valueType } = lookupOf(ctx, node);
   const dtype = ctx.dtype(x);
-  if (dtype !== keyType)
-    throw new DTypeError(`${ctx.where()}: X is ${dtype} but the keys are ${keyType === "int32" ? "int64" : "float"}`);
+  if (dtype !== keyType) throw new DTypeError(`${ctx.where()}: X is ${dtype} but the keys are ${keyType === "int32" ? "int64" : "float"}`);
   const rank = ctx.rank(x);
   const column = ctx.op("unsqueeze", [x], { axes: [rank] });
   let hit = bin(ctx, "equal", column, ctx.const(keyType === "int32" ? Int32Array.from(keys) : Float32Array.from(keys), [keys.length], keyType));
@@ -138,8 +146,7 @@ const labelEncoder: OpImporter = (ctx, node) => {
 const featureVectorizer: OpImporter = (ctx, node) => {
   const widths = node.attrs.ints("inputdimensions", []);
   const inputs = node.inputs.filter((name) => name !== "");
-  if (widths.length !== inputs.length)
-    throw new ShapeError(`${ctx.where()}: ${inputs.length} inputs for ${widths.length} inputdimensions values`);
+  if (widths.length !== inputs.length) throw new ShapeError(`${ctx.where()}: ${inputs.length} inputs for ${widths.length} inputdimensions values`);
   const parts = inputs.map((name, i) => {
     const dtype = ctx.dtype(name);
     if (dtype === "bool") throw new DTypeError(`${ctx.where()}: expects numeric inputs, got bool '${name}'`);

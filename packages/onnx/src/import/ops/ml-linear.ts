@@ -120,7 +120,9 @@ const linearClassifier: OpImporter = (ctx, node) => {
     );
   const transform = postTransformOf(ctx, node);
   const scores = linearScores(ctx, node, rows);
-  const { label, scores: final } = binary ? oneRowLinearScores(ctx, scores, [labels[0]!, labels[1]!], transform) : { label: topLabels(ctx, scores, labels), scores: applyPostTransform(ctx, scores, transform) };
+  const { label, scores: final } = binary
+    ? oneRowLinearScores(ctx, scores, [labels[0]!, labels[1]!], transform)
+    : { label: topLabels(ctx, scores, labels), scores: applyPostTransform(ctx, scores, transform) };
   ctx.op("identity", [label], {}, output(node, 0));
   ctx.op("identity", [final], {}, output(node, 1));
 };

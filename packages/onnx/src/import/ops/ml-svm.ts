@@ -49,8 +49,7 @@ function kernelMatrix(ctx: ImportContext, x: string, vectors: readonly number[],
 }
 
 function requireFeatures(ctx: ImportContext, features: number | undefined, expected: number, what: string): void {
-  if (features !== undefined && features !== expected)
-    throw new ShapeError(`${ctx.where()}: the input has ${features} features, ${what} ${expected}`);
+  if (features !== undefined && features !== expected) throw new ShapeError(`${ctx.where()}: the input has ${features} features, ${what} ${expected}`);
 }
 
 /** SVMRegressor: [N, 1] = Σ coefficients · kernel(x, support vectors) + rho, or a linear model without support vectors. */
