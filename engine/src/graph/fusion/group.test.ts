@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { groupNodes, type GroupingNode, type Placement } from "./group.ts";
+import { groupNodes, MAX_GROUP_MEMBERS, type GroupingNode, type Placement } from "./group.ts";
 import { orderUnits } from "./order.ts";
 
 /** A node reading values `inputs` (plainly) and making value `output`; key "s" unless given (null: never a member). */
@@ -59,4 +59,21 @@ test("maxOperands refuses a join that needs more inputs plus outputs", () => {
     groupNodes(chain, { placement: "reorderable", maxOperands: 4, kept: new Set([6]) }).map((g) => g.members),
     [[0, 1]],
   );
+});
+
+test("a long elementwise chain is cut into groups of at most MAX_GROUP_MEMBERS consecutive nodes", () => {
+  const chain = Array.from({ length: 3 * MAX_GROUP_MEMBERS + 5 }, (_, i) => n([i], i + 1));
+  for (const placement of ["in-order", "reorderable"] as const) {
+    const groups = members(chain, placement);
+    assert.deepEqual(
+      groups.map((g) => g.length),
+      [MAX_GROUP_MEMBERS, MAX_GROUP_MEMBERS, MAX_GROUP_MEMBERS, 5],
+      placement,
+    );
+    assert.deepEqual(
+      groups.flat(),
+      chain.map((_, i) => i),
+      `${placement}: every node once, in order`,
+    );
+  }
 });

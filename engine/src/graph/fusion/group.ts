@@ -17,6 +17,13 @@ export interface GroupingNode {
  */
 export type Placement = "in-order" | "reorderable";
 
+/**
+ * The most nodes one group takes. Checking a join costs time in the group's size, so without a
+ * bound a long elementwise chain (an unrolled loop: thousands of nodes) groups in quadratic time
+ * or worse (4,000 nodes took 17 s); a program that long gains nothing more from being one kernel.
+ */
+export const MAX_GROUP_MEMBERS = 128;
+
 export interface GroupingOptions {
   readonly placement: Placement;
   /** The most inputs plus outputs a group may have; joins past it are not made. Default: no limit. */
@@ -41,7 +48,7 @@ export interface FusionGroup {
  * graph passes alike. Nodes are taken in order; a node with a key joins the groups of the nodes
  * whose results it reads when they have its key, it reads each of their values plainly, the
  * placement allows it (in order: no outside node read them yet; reorderable: no cycle) and the
- * joined group keeps within maxOperands. A GEMM with an epilogue starts a group of its own, which
+ * joined group keeps within maxOperands and MAX_GROUP_MEMBERS. A GEMM with an epilogue starts a group of its own, which
  * is joined first; a group holds at most one GEMM. Returns the groups of two or more nodes.
  */
 export function groupNodes(nodes: readonly GroupingNode[], options: GroupingOptions): FusionGroup[] {
@@ -63,6 +70,7 @@ export function groupNodes(nodes: readonly GroupingNode[], options: GroupingOpti
       let epilogue: string | undefined;
       for (const g of candidates(n, producer, groupOf, open)) {
         if (g.head !== undefined && head !== undefined) continue;
+        if (members.length + g.members.length > MAX_GROUP_MEMBERS) continue;
         const next = [...members, ...g.members].sort((a, b) => a - b);
         if (!fits(next, [...merged, g])) continue;
         [members, head, epilogue] = [next, head ?? g.head, epilogue ?? g.epilogue];
