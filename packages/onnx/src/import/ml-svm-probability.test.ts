@@ -7,7 +7,7 @@ import { check, random, randomSvc, rows } from "./ml-testing.ts";
 /**
  * SVMClassifier's probability estimates (prob_a/prob_b: Platt's sigmoid per class pair, then
  * libsvm's pairwise coupling) against onnxruntime-node, to float32 rounding; and the refusal past
- * three classes. Each model takes seconds to import (100 unrolled coupling rounds), so few cases.
+ * eight classes. Each model takes seconds to import (100 unrolled coupling rounds), so few cases.
  */
 const skip = ort ? false : "onnxruntime-node is not installed";
 
@@ -32,6 +32,13 @@ test("SVMClassifier with prob_a/prob_b, 3 classes, gives onnxruntime's probabili
   await check({ node: svc([1, 2, 2], linear, "NONE"), outputs, x: X, atol: 1e-5 });
 });
 
-test("SVMClassifier with prob_a/prob_b past 3 classes is refused, saying how to export without it", async () => {
-  await assert.rejects(check({ node: svc([1, 1, 1, 1], linear, "NONE"), outputs, x: X }), /SVMClassifier.*for 4 classes are not supported.*probability=False/);
+test("SVMClassifier with prob_a/prob_b, 5 classes, gives onnxruntime's probabilities", { skip }, async () => {
+  await check({ node: svc([1, 1, 2, 1, 1], rbf, "NONE"), outputs, x: X, atol: 1e-5 });
+});
+
+test("SVMClassifier with prob_a/prob_b past 8 classes is refused, saying how to export without it", async () => {
+  await assert.rejects(
+    check({ node: svc(Array(9).fill(1), linear, "NONE"), outputs, x: X }),
+    /SVMClassifier.*for 9 classes are not supported.*probability=False/,
+  );
 });

@@ -93,7 +93,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   FeatureVectorizer: "inputs' column counts known at import",
   ZipMap: "refused: a sequence of maps has no Polychip value (convert with skl2onnx options={id(model): {'zipmap': False}})",
   SVMClassifier:
-    "integer labels, two or more classes; probability estimates (prob_a/prob_b) for 2 or 3 classes only (the pairwise coupling is unrolled at import: seconds to import); no PROBIT",
+    "integer labels, two or more classes; probability estimates (prob_a/prob_b) for up to 8 classes only (the pairwise coupling is unrolled at import: seconds to import); no PROBIT",
   Imputer: "float or integer features as held (int64 as int32)",
   TreeEnsembleClassifier:
     "integer labels; one and two classes by onnxruntime's binary rules (two classes with votes for both and one base value, and a one-class leaf without a weight, refused); the label is the best class that got a vote, as onnxruntime; no PROBIT",
