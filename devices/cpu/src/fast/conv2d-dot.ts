@@ -24,7 +24,7 @@ export function runPointwiseDot(path: FastPath, g: ConvProblem): boolean {
   rt.i32[table / 4 + 1] = 0;
   const nb = blockSize(OC, targetChunks(path.threads, N * OC * C, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS), 4);
   const gn = Math.ceil(OC / nb);
-  rt.run(path.pool, "matmulDot", [N, OC, C, g.image, C * 4, g.weight, C * 4, g.out, table, nb, gn], gn, 0);
+  rt.run(path.pool, "matmulDot", [N, OC, C, g.image, C * 4, g.weight, C * 4, g.out, table, nb, gn], gn, 0, N * OC * C);
   if (g.bias) {
     const f32 = rt.f32;
     const [out, bias] = [g.out / 4, g.bias / 4];

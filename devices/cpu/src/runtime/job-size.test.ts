@@ -27,16 +27,16 @@ function spinningKernel(runtime: WasmRuntime) {
   return runtime.loadModule(mod.encode());
 }
 
-async function withKernel(body: (run: (spin: number, chunks: number) => number[], jobs: () => number) => void): Promise<void> {
+async function withKernel(body: (run: (spin: number, chunks: number, work?: number) => number[], jobs: () => number) => void): Promise<void> {
   const device = new CpuDevice({ threads: 2 });
   const { pool, runtime } = device.fast!;
   const kernel = spinningKernel(runtime);
   const out = runtime.arena.alloc(256)!;
   try {
     body(
-      (spin, chunks) => {
+      (spin, chunks, work) => {
         runtime.i32.fill(0, out / 4, out / 4 + 64);
-        runtime.runModule(pool, kernel, [out, spin], chunks, 64);
+        runtime.runModule(pool, kernel, [out, spin], chunks, 64, work);
         return Array.from(runtime.i32.subarray(out / 4, out / 4 + chunks));
       },
       () => pool!.jobsPublished,
@@ -72,6 +72,19 @@ test("a job of long chunks is handed to the workers, from its first chunk once i
   });
 });
 
+test("a large job is not kept on the calling thread by a small one of as many chunks when both give their work", async () => {
+  await withKernel((run, jobs) => {
+    assert.deepEqual(run(0, 1), expected(1));
+    for (let round = 0; round < 3; round++) {
+      // As a batched matmul's tiny per-head products, then a large product cut into as many blocks.
+      assert.deepEqual(run(0, 6, 100), expected(6));
+      const before = jobs();
+      assert.deepEqual(run(2_000_000, 6, 1e9), expected(6));
+      assert.equal(jobs(), before + 1, `round ${round}: the large job ran on the workers`);
+    }
+  });
+});
+
 test("a slow measurement raises a kernel's chunk time by a quarter at most; a fast one lowers it at once", () => {
   const times = new ChunkTimes();
   const k = {};
@@ -82,7 +95,7 @@ test("a slow measurement raises a kernel's chunk time by a quarter at most; a fa
   assert.equal(times.perChunk(k, 8), 0.002);
 });
 
-test("chunk times are kept per kernel and chunk count, and start over past their cap", () => {
+test("chunk times are kept per kernel, chunk count and work, and start over past their cap", () => {
   const times = new ChunkTimes();
   const a = {};
   const b = {};
@@ -90,6 +103,10 @@ test("chunk times are kept per kernel and chunk count, and start over past their
   assert.equal(times.perChunk(a, 4), 0.5);
   assert.equal(times.perChunk(a, 5), undefined);
   assert.equal(times.perChunk(b, 4), undefined);
+  times.record(a, 4, 0.001, 1000);
+  assert.equal(times.perChunk(a, 4, 1000), 0.001, "a job's work keeps it apart from jobs of as many chunks");
+  assert.equal(times.perChunk(a, 4), 0.5);
+  assert.equal(times.perChunk(a, 4, 2000), undefined);
   for (let n = 10; n < 80; n++) times.record(a, n, 1);
   assert.equal(times.perChunk(a, 4), undefined, "the oldest sizes were dropped");
   assert.equal(times.perChunk(a, 79), 1);
