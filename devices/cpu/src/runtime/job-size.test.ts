@@ -5,7 +5,7 @@ import { defineFunction, i32Params, locals } from "../wasm/define.ts";
 import { ModuleBuilder } from "../wasm/encoder.ts";
 import { forRange, get, i32, inc, set } from "../wasm/instructions.ts";
 import { DYNAMIC_EXPORT } from "./protocol.ts";
-import { ChunkTimes } from "./job-size.ts";
+import { ChunkTimes, MAX_SIZES_PER_KERNEL } from "./job-size.ts";
 import type { WasmRuntime } from "./runtime.ts";
 
 /** A generated kernel: each chunk c spins `spin` steps (kept, in the scratch) and writes c + 100 at out[c]. */
@@ -107,7 +107,8 @@ test("chunk times are kept per kernel, chunk count and work, and start over past
   assert.equal(times.perChunk(a, 4, 1000), 0.001, "a job's work keeps it apart from jobs of as many chunks");
   assert.equal(times.perChunk(a, 4), 0.5);
   assert.equal(times.perChunk(a, 4, 2000), undefined);
-  for (let n = 10; n < 80; n++) times.record(a, n, 1);
+  const last = 10 + MAX_SIZES_PER_KERNEL;
+  for (let n = 10; n <= last; n++) times.record(a, n, 1);
   assert.equal(times.perChunk(a, 4), undefined, "the oldest sizes were dropped");
-  assert.equal(times.perChunk(a, 79), 1);
+  assert.equal(times.perChunk(a, last), 1);
 });

@@ -7,8 +7,12 @@
  */
 export const SERIAL_BELOW_MS = 0.05;
 
-/** Job sizes remembered per kernel before its record starts over (shapes vary in eager code). */
-const MAX_SIZES_PER_KERNEL = 64;
+/**
+ * Job sizes remembered per kernel before its record starts over (shapes vary in eager code). One
+ * export runs every GEMM-shaped conv of a model, each layer shape a size of its own: a record that
+ * started over within one forward pass would probe every job again.
+ */
+export const MAX_SIZES_PER_KERNEL = 512;
 
 /**
  * How much one job may raise a kernel's recorded time: a time slice lost to another process
