@@ -4,6 +4,8 @@ import { CpuDevice } from "../device.ts";
 import { defineFunction, i32Params, locals } from "../wasm/define.ts";
 import { ModuleBuilder } from "../wasm/encoder.ts";
 import { forRange, get, i32, inc, set } from "../wasm/instructions.ts";
+import { runOp } from "../testing.ts";
+import { randomValues } from "../test-utils.ts";
 import { DYNAMIC_EXPORT } from "./protocol.ts";
 import { ChunkTimes, MAX_SIZES_PER_KERNEL } from "./job-size.ts";
 import type { WasmRuntime } from "./runtime.ts";
@@ -83,6 +85,24 @@ test("a large job is not kept on the calling thread by a small one of as many ch
       assert.equal(jobs(), before + 1, `round ${round}: the large job ran on the workers`);
     }
   });
+});
+
+test("a batched matmul of tiny products does not keep a large matmul of as many chunks on the calling thread", async () => {
+  // ppocr-v4-rec's 8-head attention products and its 20x120x6625 classifier: 8 chunks each.
+  const device = new CpuDevice({ threads: 2 });
+  const operand = (shape: number[], seed: number) => ({ values: randomValues(shape.reduce((a, b) => a * b, 1), seed), shape });
+  const heads = [operand([8, 20, 15], 1), operand([8, 15, 20], 2)];
+  const classifier = [operand([20, 120], 3), operand([120, 6625], 4)];
+  try {
+    for (let round = 0; round < 3; round++) {
+      runOp("matmul", heads, {}, { device });
+      const before = device.fast!.pool!.jobsPublished;
+      runOp("matmul", classifier, {}, { device });
+      assert.equal(device.fast!.pool!.jobsPublished, before + 1, `round ${round}: the classifier ran on the workers`);
+    }
+  } finally {
+    await device.dispose();
+  }
 });
 
 test("a slow measurement raises a kernel's chunk time by a quarter at most; a fast one lowers it at once", () => {
