@@ -54,7 +54,8 @@ class Launch {
   }
 
   run(loop: BatchNormLoop, pointers: readonly number[]): void {
-    this.path.runtime.runModule(this.path.pool, moduleOf(this.path.runtime, loop), [...pointers, ...this.dims], this.channels, 0);
+    // A chunk per channel, however large the batch: the element count tells the jobs' sizes apart.
+    this.path.runtime.runModule(this.path.pool, moduleOf(this.path.runtime, loop), [...pointers, ...this.dims], this.channels, 0, this.channels * this.count);
   }
 
   release(): void {

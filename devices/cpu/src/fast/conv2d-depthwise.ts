@@ -50,11 +50,11 @@ export function runDepthwiseConv2d(path: FastPath, problem: ConvProblem, epilogu
   const { sh, sw, dh, dw, pt, pl } = problem;
   DEPTHWISE.write(rt.i32, table, { image, weight, out, bias, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw, pt, pl, OH, OW, PH, PW, perChunk });
   if (!epilogue) {
-    rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch);
+    rt.run(path.pool, "conv2dDepthwise", [table], Math.ceil(planes / perChunk), scratch, macs);
     return true;
   }
   epilogue.writeDescriptor(table + DEPTHWISE.bytes);
-  rt.runModule(path.pool, epilogue.module, [table, table + DEPTHWISE.bytes], Math.ceil(planes / perChunk), scratch);
+  rt.runModule(path.pool, epilogue.module, [table, table + DEPTHWISE.bytes], Math.ceil(planes / perChunk), scratch, macs);
   return true;
 }
 
@@ -76,6 +76,6 @@ export function runDepthwiseGradWeight(path: FastPath, problem: ConvProblem, gra
   const table = rt.tableFor(DEPTHWISE.bytes);
   const fields = { image, weight: gradOut, out: dw, bias: 0, N, C, H, W, OCg, KH, KW, sh, sw, dh, dw: problem.dw, pt, pl, OH, OW, PH, PW, perChunk };
   DEPTHWISE.write(rt.i32, table, fields);
-  rt.run(path.pool, "conv2dDepthwiseGradWeight", [table], Math.ceil(C / perChunk), scratch);
+  rt.run(path.pool, "conv2dDepthwiseGradWeight", [table], Math.ceil(C / perChunk), scratch, macs);
   return true;
 }

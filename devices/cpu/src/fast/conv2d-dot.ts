@@ -24,6 +24,6 @@ export function runPointwiseDot(path: FastPath, g: ConvProblem): boolean {
   rt.i32[table / 4 + 1] = 0;
   const nb = blockSize(OC, targetChunks(path.threads, N * OC * C, PARALLEL_MIN_MACS / 4, PARALLEL_MIN_MACS), 4);
   const gn = Math.ceil(OC / nb);
-  rt.run(path.pool, "matmulDot", [N, OC, C, g.image, C * 4, g.weight, C * 4, g.out, table, nb, gn, g.bias], gn, 0);
+  rt.run(path.pool, "matmulDot", [N, OC, C, g.image, C * 4, g.weight, C * 4, g.out, table, nb, gn, g.bias], gn, 0, N * OC * C);
   return true;
 }

@@ -157,7 +157,7 @@ export function runFewPositions(path: FastPath, plan: FewPositionsPlan, ptrs: re
   rt.i32[(base + tableAt) / 4 + 1] = 0;
   const out = direct ? py : base + productsAt;
   const [patches, patchStride] = plan.inPlace ? [px + plan.inPlace.first * 4, plan.inPlace.step * 4] : [base, R * 4];
-  rt.run(path.pool, "matmulDot", [rows, OC, R, patches, patchStride, pw, R * 4, out, base + tableAt, nb, gn, 0], gn, 0);
+  rt.run(path.pool, "matmulDot", [rows, OC, R, patches, patchStride, pw, R * 4, out, base + tableAt, nb, gn, 0], gn, 0, rows * OC * R);
   // y [N, OC, P] from the products [N·P, OC], plus the bias.
   const ys = py / 4;
   const hasBias = ptrs.length > 3;

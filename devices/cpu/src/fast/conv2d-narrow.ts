@@ -43,10 +43,10 @@ export function runNarrowPointwise(path: FastPath, g: ConvProblem, epilogue?: Fo
     rowBlocks,
   });
   if (!epilogue) {
-    rt.run(path.pool, "gemmNarrow", [table], images * rowBlocks, 0);
+    rt.run(path.pool, "gemmNarrow", [table], images * rowBlocks, 0, images * OCg * Cg * P);
     return true;
   }
   epilogue.writeDescriptor(table + NARROW.bytes);
-  rt.runModule(path.pool, epilogue.module, [table, table + NARROW.bytes], images * rowBlocks, 0);
+  rt.runModule(path.pool, epilogue.module, [table, table + NARROW.bytes], images * rowBlocks, 0, images * OCg * Cg * P);
   return true;
 }

@@ -92,12 +92,14 @@ function launch(path: FastPath, name: string, g: Geometry, chunks: number, scrat
   const rt = path.runtime;
   const geo = rt.tableFor(CONV.bytes + (epilogue?.descriptorBytes ?? 0));
   CONV.write(rt.i32, geo, g);
+  // A chunk per image and group at least: a small grouped conv has as many chunks as a large one.
+  const work = g.N * g.OC * g.P * g.R;
   if (!epilogue) {
-    rt.run(path.pool, name, [geo], chunks, scratchBytes);
+    rt.run(path.pool, name, [geo], chunks, scratchBytes, work);
     return;
   }
   epilogue.writeDescriptor(geo + CONV.bytes);
-  rt.runModule(path.pool, epilogue.module, [geo, geo + CONV.bytes], chunks, scratchBytes);
+  rt.runModule(path.pool, epilogue.module, [geo, geo + CONV.bytes], chunks, scratchBytes, work);
 }
 
 /** Scratch bytes (past the GEMM's) of packing from the input for chunks of `outRows` output rows: the row-offset table, the padded copy. */

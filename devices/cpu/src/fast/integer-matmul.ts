@@ -89,6 +89,6 @@ function integerMatmulFast({ inputs: [a, b, za, zb], outputs: [y] }: Parameters<
   const name = b!.dtype === "int8" ? "imatmulS8" : "imatmulU8";
   const bRs = b!.strides[r - 2]!;
   const args = [M, N, K, base + centredAt, pb, bRs, py, base + tableAt, base + zbAt, perColumn ? 4 : 0, base + sumsAt, mb, nb, gm, gn];
-  rt.run(path.pool, name, args, batches * gm * gn, imatmulScratchBytes(K));
+  rt.run(path.pool, name, args, batches * gm * gn, imatmulScratchBytes(K), M * N * K * batches);
   return true;
 }

@@ -155,17 +155,17 @@ export function runMatmul(a: CpuView, b: CpuView, y: CpuView, attrs: Attrs, path
   if (dot) {
     const nb = blockSize(N, g.perBatch, 4);
     const gn = Math.ceil(N / nb);
-    rt.run(path.pool, "matmulDot", [M, N, K, pa, g.aRs, pb, g.bCs, py, table, nb, gn, dotBias ?? 0], batches * gn, 0);
+    rt.run(path.pool, "matmulDot", [M, N, K, pa, g.aRs, pb, g.bCs, py, table, nb, gn, dotBias ?? 0], batches * gn, 0, M * N * K * batches);
     return true;
   }
   const { mb, nb, gm, gn } = splitMatrix(M, N, g.perBatch, MR, NR);
   const args = [M, N, K, pa, g.aRs, g.aCs, pb, g.bRs, g.bCs, py, table, mb, nb, gm, gn];
   if (!run) {
-    rt.run(path.pool, "matmul", args, batches * gm * gn, GEMM_SCRATCH_BYTES);
+    rt.run(path.pool, "matmul", args, batches * gm * gn, GEMM_SCRATCH_BYTES, M * N * K * batches);
     return true;
   }
   const descriptor = table + g.table.length * 4;
   run.writeDescriptor(descriptor);
-  rt.runModule(path.pool, run.module, [...args, descriptor], batches * gm * gn, GEMM_SCRATCH_BYTES);
+  rt.runModule(path.pool, run.module, [...args, descriptor], batches * gm * gn, GEMM_SCRATCH_BYTES, M * N * K * batches);
   return true;
 }

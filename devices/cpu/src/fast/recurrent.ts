@@ -45,7 +45,7 @@ function wasmProducts(call: Parameters<CpuKernel>[0], path: FastPath, { cfg }: R
       if (I === 0) rt.f32.fill(0, (base + projectionAt) / 4, (base + projectionAt) / 4 + rows * G);
       else if (rows > 0) {
         const args = [rows, G, I, px, 4 * I, pw + 4 * d * G * I, 4 * I, base + projectionAt, base + tableAt, nb, gn, 0];
-        rt.run(rows * G * I >= PARALLEL_MIN_MACS ? path.pool : undefined, "matmulDot", args, gn, 0);
+        rt.run(rows * G * I >= PARALLEL_MIN_MACS ? path.pool : undefined, "matmulDot", args, gn, 0, rows * G * I);
       }
       return { values: rt.f32, offset: (base + projectionAt) / 4 };
     },

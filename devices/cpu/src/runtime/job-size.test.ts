@@ -4,8 +4,10 @@ import { CpuDevice } from "../device.ts";
 import { defineFunction, i32Params, locals } from "../wasm/define.ts";
 import { ModuleBuilder } from "../wasm/encoder.ts";
 import { forRange, get, i32, inc, set } from "../wasm/instructions.ts";
+import { runOp } from "../testing.ts";
+import { randomValues } from "../test-utils.ts";
 import { DYNAMIC_EXPORT } from "./protocol.ts";
-import { ChunkTimes } from "./job-size.ts";
+import { ChunkTimes, MAX_SIZES_PER_KERNEL } from "./job-size.ts";
 import type { WasmRuntime } from "./runtime.ts";
 
 /** A generated kernel: each chunk c spins `spin` steps (kept, in the scratch) and writes c + 100 at out[c]. */
@@ -27,16 +29,16 @@ function spinningKernel(runtime: WasmRuntime) {
   return runtime.loadModule(mod.encode());
 }
 
-async function withKernel(body: (run: (spin: number, chunks: number) => number[], jobs: () => number) => void): Promise<void> {
+async function withKernel(body: (run: (spin: number, chunks: number, work?: number) => number[], jobs: () => number) => void): Promise<void> {
   const device = new CpuDevice({ threads: 2 });
   const { pool, runtime } = device.fast!;
   const kernel = spinningKernel(runtime);
   const out = runtime.arena.alloc(256)!;
   try {
     body(
-      (spin, chunks) => {
+      (spin, chunks, work) => {
         runtime.i32.fill(0, out / 4, out / 4 + 64);
-        runtime.runModule(pool, kernel, [out, spin], chunks, 64);
+        runtime.runModule(pool, kernel, [out, spin], chunks, 64, work);
         return Array.from(runtime.i32.subarray(out / 4, out / 4 + chunks));
       },
       () => pool!.jobsPublished,
@@ -72,6 +74,43 @@ test("a job of long chunks is handed to the workers, from its first chunk once i
   });
 });
 
+test("a large job is not kept on the calling thread by a small one of as many chunks when both give their work", async () => {
+  await withKernel((run, jobs) => {
+    assert.deepEqual(run(0, 1), expected(1));
+    for (let round = 0; round < 3; round++) {
+      // As a batched matmul's tiny per-head products, then a large product cut into as many blocks.
+      assert.deepEqual(run(0, 6, 100), expected(6));
+      const before = jobs();
+      assert.deepEqual(run(2_000_000, 6, 1e9), expected(6));
+      assert.equal(jobs(), before + 1, `round ${round}: the large job ran on the workers`);
+    }
+  });
+});
+
+test("a batched matmul of tiny products does not keep a large matmul of as many chunks on the calling thread", async () => {
+  // ppocr-v4-rec's 8-head attention products and its 20x120x6625 classifier: 8 chunks each.
+  const device = new CpuDevice({ threads: 2 });
+  const operand = (shape: number[], seed: number) => ({
+    values: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  });
+  const heads = [operand([8, 20, 15], 1), operand([8, 15, 20], 2)];
+  const classifier = [operand([20, 120], 3), operand([120, 6625], 4)];
+  try {
+    for (let round = 0; round < 3; round++) {
+      runOp("matmul", heads, {}, { device });
+      const before = device.fast!.pool!.jobsPublished;
+      runOp("matmul", classifier, {}, { device });
+      assert.equal(device.fast!.pool!.jobsPublished, before + 1, `round ${round}: the classifier ran on the workers`);
+    }
+  } finally {
+    await device.dispose();
+  }
+});
+
 test("a slow measurement raises a kernel's chunk time by a quarter at most; a fast one lowers it at once", () => {
   const times = new ChunkTimes();
   const k = {};
@@ -82,7 +121,7 @@ test("a slow measurement raises a kernel's chunk time by a quarter at most; a fa
   assert.equal(times.perChunk(k, 8), 0.002);
 });
 
-test("chunk times are kept per kernel and chunk count, and start over past their cap", () => {
+test("chunk times are kept per kernel, chunk count and work, and start over past their cap", () => {
   const times = new ChunkTimes();
   const a = {};
   const b = {};
@@ -90,7 +129,12 @@ test("chunk times are kept per kernel and chunk count, and start over past their
   assert.equal(times.perChunk(a, 4), 0.5);
   assert.equal(times.perChunk(a, 5), undefined);
   assert.equal(times.perChunk(b, 4), undefined);
-  for (let n = 10; n < 80; n++) times.record(a, n, 1);
+  times.record(a, 4, 0.001, 1000);
+  assert.equal(times.perChunk(a, 4, 1000), 0.001, "a job's work keeps it apart from jobs of as many chunks");
+  assert.equal(times.perChunk(a, 4), 0.5);
+  assert.equal(times.perChunk(a, 4, 2000), undefined);
+  const last = 10 + MAX_SIZES_PER_KERNEL;
+  for (let n = 10; n <= last; n++) times.record(a, n, 1);
   assert.equal(times.perChunk(a, 4), undefined, "the oldest sizes were dropped");
-  assert.equal(times.perChunk(a, 79), 1);
+  assert.equal(times.perChunk(a, last), 1);
 });

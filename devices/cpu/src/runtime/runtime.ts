@@ -199,12 +199,14 @@ export class WasmRuntime {
   /**
    * Runs chunks [0, chunks) of export `name` — called as name(...args, chunk0, chunk1, scratch) —
    * across `pool` (or on the calling thread alone), each participant with `scratchBytes` of scratch.
+   * `work` (multiply-adds, say) tells the job's size apart from other jobs of the export with as
+   * many chunks, where the chunk count does not follow the size (see ChunkTimes).
    */
-  run(pool: WorkerPool | undefined, name: string, args: readonly number[], chunks: number, scratchBytes: number): void {
+  run(pool: WorkerPool | undefined, name: string, args: readonly number[], chunks: number, scratchBytes: number, work?: number): void {
     const fn = this.exports[name];
     if (!fn) throw new Error(`cpu: the wasm module has no export ${name}`);
     if (this.serial(pool, args, chunks)) this.runSerial(fn, args, chunks, scratchBytes);
-    else this.runChunks(pool!, fn, () => this.exportIndex(name), undefined, args, chunks, scratchBytes);
+    else this.runChunks(pool!, fn, () => this.exportIndex(name), undefined, args, chunks, scratchBytes, work);
   }
 
   /** Compiles and instantiates generated module bytes on this memory (see GeneratedModule). */
@@ -224,10 +226,10 @@ export class WasmRuntime {
   }
 
   /** `run` for the export of a generated module: across `pool` when its bytes are in the shared memory. */
-  runModule(pool: WorkerPool | undefined, module: GeneratedModule, args: readonly number[], chunks: number, scratchBytes: number): void {
+  runModule(pool: WorkerPool | undefined, module: GeneratedModule, args: readonly number[], chunks: number, scratchBytes: number, work?: number): void {
     const shared = module.shared ? pool : undefined;
     if (this.serial(shared, args, chunks)) this.runSerial(module.fn, args, chunks, scratchBytes);
-    else this.runChunks(shared!, module.fn, () => DYNAMIC_FN, module.shared, args, chunks, scratchBytes);
+    else this.runChunks(shared!, module.fn, () => DYNAMIC_FN, module.shared, args, chunks, scratchBytes, work);
   }
 
   /** Whether a job runs on the calling thread alone, whatever its size: no pool, one chunk, or too many arguments for a worker. */
@@ -256,15 +258,16 @@ export class WasmRuntime {
     args: readonly number[],
     chunks: number,
     scratchBytes: number,
+    work: number | undefined,
   ): void {
     const { base, stride } = this.scratchFor(pool.participants, scratchBytes);
-    const known = this.chunkTimes.perChunk(fn, chunks);
+    const known = this.chunkTimes.perChunk(fn, chunks, work);
     let first = 0;
-    if (known === undefined) first = this.probeOnCaller(fn, args, chunks, base);
+    if (known === undefined) first = this.probeOnCaller(fn, args, chunks, base, work);
     else if (known * chunks < SERIAL_BELOW_MS) {
       const started = performance.now();
       callChunks(fn, args, 0, chunks, base);
-      this.chunkTimes.record(fn, chunks, (performance.now() - started) / chunks);
+      this.chunkTimes.record(fn, chunks, (performance.now() - started) / chunks, work);
       return;
     }
     if (first === chunks) return;
@@ -277,11 +280,11 @@ export class WasmRuntime {
       callerChunks += c1 - c0;
     };
     pool.run(fnIndex(), args, chunks, base, stride, onCaller, dynamic, first);
-    if (callerChunks > 0) this.chunkTimes.record(fn, chunks, callerMs / callerChunks);
+    if (callerChunks > 0) this.chunkTimes.record(fn, chunks, callerMs / callerChunks, work);
   }
 
   /** Runs chunks on the calling thread until the rest look worth the workers' wake-up; returns how many it ran. */
-  private probeOnCaller(fn: Export, args: readonly number[], chunks: number, scratch: number): number {
+  private probeOnCaller(fn: Export, args: readonly number[], chunks: number, scratch: number, work: number | undefined): number {
     const started = performance.now();
     let done = 0;
     let elapsed = 0;
@@ -291,7 +294,7 @@ export class WasmRuntime {
       elapsed = performance.now() - started;
       if ((elapsed / done) * (chunks - done) >= SERIAL_BELOW_MS) break;
     }
-    this.chunkTimes.record(fn, chunks, elapsed / done);
+    this.chunkTimes.record(fn, chunks, elapsed / done, work);
     return done;
   }
 }
