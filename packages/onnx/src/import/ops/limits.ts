@@ -10,7 +10,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Constant: "tensor, float and int values (no strings, no sparse tensors)",
   Conv: "1-D to 3-D; a 3-D conv needs its input's channel and spatial sizes (OnnxSession binds them)",
   ConvTranspose: "1-D to 3-D",
-  Dropout: "inference only (training_mode=1 is refused)",
+  Dropout: "inference only: training_mode=1 is refused unless ratio is 0 (then every element is kept); training_mode fed at run time is read per run",
   Expand: "a target shape known at import, or read at run time",
   GlobalAveragePool: "needs the spatial dims (OnnxSession binds them)",
   GlobalMaxPool: "needs the spatial dims (OnnxSession binds them)",

@@ -66,6 +66,8 @@ const INTEGER_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], int8: [-128, 127], uin
 const extreme =
   (op: "reduceMax" | "reduceMin"): Reduction =>
   (ctx, x, attrs, out) => {
+    // Bool (opset 20): any / all, as the max / min of 0s and 1s held in uint8.
+    if (ctx.dtype(x) === "bool") return ctx.op("cast", [extreme(op)(ctx, ctx.op("cast", [x], { to: "uint8" }), attrs, undefined)], { to: "bool" }, out);
     if (!reducesNothing(ctx, x, attrs.axes)) return simple(op)(ctx, x, attrs, out);
     // The sum of nothing is 0 in the output's shape (symbolic dims included).
     return bin(ctx, "add", sum(ctx, x, attrs), scalarLike(ctx, emptyExtreme(ctx.dtype(x), op === "reduceMax"), x), out);

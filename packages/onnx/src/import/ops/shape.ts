@@ -251,8 +251,12 @@ const dropout: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
   const training = node.opset >= 12 ? optionalInput(node, 2) : undefined;
   // A training_mode fed at run time is read per run (OnnxSession), never assumed false.
-  if (training && ctx.requireConstant(training, "Dropout's training_mode").data[0])
-    throw new UnsupportedOpError(`${ctx.where()}: training-mode dropout is random; Polychip imports models for inference`);
+  if (training && ctx.requireConstant(training, "Dropout's training_mode").data[0]) {
+    // With ratio 0 training-mode dropout keeps every element (scale 1/(1 − 0)): the same as inference.
+    const ratioInput = optionalInput(node, 1);
+    const ratio = ratioInput ? ctx.requireConstant(ratioInput, "Dropout's ratio").data[0] : 0.5;
+    if (ratio !== 0) throw new UnsupportedOpError(`${ctx.where()}: training-mode dropout (ratio ${ratio}) is random; Polychip imports models for inference`);
+  }
   ctx.bind(output(node, 0), x);
   const mask = output(node, 1);
   if (mask) ctx.op("fill", [], { shape: ctx.shape(x, "Dropout's mask"), dtype: node.opset >= 10 ? "bool" : ctx.dtype(x), value: 1 }, mask);
