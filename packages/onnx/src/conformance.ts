@@ -10,6 +10,7 @@ import { decodeModel } from "./proto/codec.ts";
 import type { TypeProto, ValueInfoProto } from "./proto/types.ts";
 import { OnnxSession } from "./session.ts";
 import type { HostTensor } from "./tensor.ts";
+import { isStringTensor, type StringTensor } from "./strings.ts";
 
 export { findTests, type TestCase } from "./conformance/discover.ts";
 export { compareTensors, DEFAULT_TOLERANCE, type Tolerance } from "./conformance/compare.ts";
@@ -76,15 +77,17 @@ const RUNS_PER_SET = 2;
 interface DataSet {
   readonly name: string;
   /** Each run-time input's value by name: a tensor, a sequence (an array), an optional (null when absent). */
-  readonly values: Record<string, OnnxValue<HostTensor>>;
+  readonly values: Record<string, OnnxValue<HostTensor> | StringTensor>;
   /** The tensors crossing the graph's edge: sequences and optionals flattened (containers.ts). */
   readonly byName: Record<string, HostTensor>;
   readonly inputLayouts: Record<string, ValueLayout>;
   readonly inputShapes: Record<string, readonly number[]>;
+  /** The STRING inputs (kept on the host, given to the import). */
+  readonly strings: Record<string, StringTensor>;
   readonly expected: TestValue[];
 }
 
-type Output = OnnxValue<HostOutput>;
+type Output = OnnxValue<HostOutput> | StringTensor;
 
 /**
  * One test: import the model (per data set), run it twice, compare every output of both runs.
@@ -125,7 +128,12 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
       try {
         imported = session
           ? undefined
-          : importModelProto(model, { resolveInput: (name) => set.byName[name], inputLayouts: set.inputLayouts, inputShapes: set.inputShapes });
+          : importModelProto(model, {
+              resolveInput: (name) => set.byName[name],
+              inputLayouts: set.inputLayouts,
+              inputShapes: set.inputShapes,
+              strings: set.strings,
+            });
       } catch (err) {
         if (!(err instanceof UnsupportedOpError)) return done({ status: "fail", ...failedAt(err) });
       }
@@ -140,17 +148,22 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
         }
         // Twice in one session: the second run is the plan a session resolves once per input signature.
         try {
-          const engine = await createSession(graph, { device: options.device ?? "cpu" });
+          // A model whose outputs are all strings (computed at import) has no device part to run.
+          const engine = graph.outputs.length > 0 ? await createSession(graph, { device: options.device ?? "cpu" }) : undefined;
           try {
             for (let r = 0; r < RUNS_PER_SET; r++) {
-              const outputs = await engine.run(feeds);
+              const outputs = engine ? await engine.run(feeds) : {};
               const layouts = imported.outputLayouts;
               runs.push(
-                Object.fromEntries(declaredOutputs.map(({ name = "" }) => [name, layouts[name] ? assembleValue(layouts[name]!, outputs) : outputs[name]!])),
+                Object.fromEntries(declaredOutputs.map(({ name = "" }) => [
+                    name,
+                    imported.stringOutputs[name] ?? (layouts[name] ? assembleValue(layouts[name]!, outputs) : outputs[name]!),
+                  ]),
+                ),
               );
             }
           } finally {
-            engine.dispose();
+            engine?.dispose();
           }
         } catch (err) {
           const status: TestStatus = err instanceof UnsupportedOpError ? "skip" : "fail";
@@ -194,7 +207,8 @@ async function readDataSet(dir: string, declaredInputs: readonly ValueInfoProto[
   const read = async (f: string, type: TypeProto | undefined) => readTestValue(await readBytes(f), type, `${set}/${basename(f)}`);
   const inputs = await Promise.all((await tensorFiles(dir, "input")).map((f, i) => read(f, declaredInputs[i]?.type)));
   const expected = await Promise.all((await tensorFiles(dir, "output")).map((f, i) => read(f, declaredOutputs[i]?.type)));
-  const values: Record<string, OnnxValue<HostTensor>> = {};
+  const values: Record<string, OnnxValue<HostTensor> | StringTensor> = {};
+  const strings: Record<string, StringTensor> = {};
   const byName: Record<string, HostTensor> = {};
   const inputLayouts: Record<string, ValueLayout> = {};
   const inputShapes: Record<string, readonly number[]> = {};
@@ -203,6 +217,10 @@ async function readDataSet(dir: string, declaredInputs: readonly ValueInfoProto[
     const name = declared?.name ?? ("tensor" in v ? v.tensor.name : undefined) ?? `input_${i}`;
     const value = hostValue(v, `${set}/input_${i}.pb`);
     values[name] = value;
+    if (isStringTensor(value)) {
+      strings[name] = value;
+      return;
+    }
     const layout = flattenValue(name, declared?.type, value, byName);
     if (!("tensor" in layout)) {
       inputLayouts[name] = layout;
@@ -211,7 +229,7 @@ async function readDataSet(dir: string, declaredInputs: readonly ValueInfoProto[
   });
   // A model with sequence inputs is planned for their lengths and shapes: its tensor inputs' shapes bind too (as OnnxSession binds them), so a symbol an element shares with a tensor input has one size.
   if (Object.keys(inputLayouts).length > 0) for (const v of declaredInputs) if (byName[v.name ?? ""]) inputShapes[v.name!] ??= byName[v.name!]!.shape;
-  return { name: set, values, byName, inputLayouts, inputShapes, expected };
+  return { name: set, values, byName, inputLayouts, inputShapes, strings, expected };
 }
 
 /** Status fields for an import that stopped: the ONNX op it stopped at and why. */

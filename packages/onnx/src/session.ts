@@ -23,13 +23,21 @@ import { decodeModel } from "./proto/codec.ts";
 import type { ModelProto, TypeProto } from "./proto/types.ts";
 import { assembleValue, flattenValue, layoutTensors, type OnnxValue, type ValueLayout } from "./containers.ts";
 
-/** A feed of any ONNX input type: a tensor, a sequence (an array of tensors), an optional (null or undefined when absent). */
-export type OnnxFeed = OnnxValue<RuntimeInput>;
-/** An output of any ONNX type, as `runValues` returns it: a tensor, a sequence (an array), an optional (its value, or null). */
-export type OnnxResult = OnnxValue<HostOutput>;
+/** A feed of any ONNX input type: a tensor, a string tensor, a sequence (an array of tensors), an optional (null or undefined when absent). */
+export type OnnxFeed = OnnxValue<RuntimeInput> | StringFeed;
+/** An output of any ONNX type, as `runValues` returns it: a tensor, a string tensor, a sequence (an array), an optional (its value, or null). */
+export type OnnxResult = OnnxValue<HostOutput> | StringTensor;
+/** A STRING input's feed: its strings in row-major order and its shape (dtype "string" optional). */
+export interface StringFeed {
+  readonly dtype?: "string";
+  readonly shape: readonly number[];
+  readonly data: readonly string[];
+}
 import { emptyStages, fedKey, fedMetas, releaseStages, StagedGraph, type Stages } from "./stages.ts";
 import { firstOffGrid, isHeldType } from "./low-precision.ts";
 import { dtypeForOnnx, onnxTypeName, type HostTensor } from "./tensor.ts";
+import { stringFeed, type StringTensor } from "./strings.ts";
+import { DataType } from "./proto/types.ts";
 
 export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues" | "shared"> {
   /** Device to run on (default: the engine's default device). */
@@ -61,6 +69,8 @@ interface Plan {
   readonly reads: readonly string[];
   /** The sequence and optional outputs, whose tensors are graph outputs under path names (see containers.ts). */
   readonly outputLayouts: Readonly<Record<string, ValueLayout>>;
+  /** The STRING outputs, computed on the host when the plan was imported (for the string feeds its key names). */
+  readonly stringOutputs: Readonly<Record<string, StringTensor>>;
   /**
    * A prefix plan's results by the values of the inputs its nodes read (`dependsOn`), when it is
    * a pure function of a few small host inputs (an If on the sample-rate input): later runs
@@ -80,6 +90,8 @@ interface RunState {
   readonly layouts: Readonly<Record<string, ValueLayout>>;
   readonly known: Record<string, HostTensor>;
   readonly feeds: Readonly<Record<string, RuntimeInput>>;
+  /** The STRING inputs' values: string ops run at import, so they are part of the plan's key. */
+  readonly strings: Readonly<Record<string, StringTensor>>;
   readonly stages: Stages | undefined;
   readonly selectors: Selectors;
 }
@@ -133,6 +145,8 @@ export class OnnxSession {
   private readonly containerInputs = new Map<string, TypeProto>();
   /** Inputs of a low-precision ONNX type (bfloat16, float8, int4, …), by name: their feeds are checked. */
   private readonly heldInputs = new Map<string, number>();
+  /** The STRING inputs: their feeds stay on the host (strings.ts). */
+  private readonly stringInputs = new Set<string>();
   private readonly topLevelValues: ReadonlySet<string>;
   /** Models that draw random values compute their run-time values in stages (see StagedGraph). */
   private readonly alwaysStaged: boolean;
@@ -158,6 +172,7 @@ export class OnnxSession {
     for (const v of model.graph?.input ?? []) {
       const type = v.type?.tensorType?.elemType ?? 0;
       if (v.name && !inits.has(v.name) && isHeldType(type)) this.heldInputs.set(v.name, type);
+      if (v.name && !inits.has(v.name) && type === DataType.STRING) this.stringInputs.add(v.name);
     }
     this.topLevelValues = new Set((model.graph?.node ?? []).flatMap((n) => n.output ?? []).filter(Boolean));
     this.alwaysStaged = StagedGraph.wanted(model);
@@ -206,39 +221,48 @@ export class OnnxSession {
     // plan's own promise is returned (an async wrapper would add turns to each run).
     let feeds: Readonly<Record<string, RuntimeInput>>;
     let layouts: Record<string, ValueLayout>;
+    let strings: Record<string, StringTensor>;
     try {
-      ({ feeds, layouts } = this.flatten(given));
+      ({ feeds, layouts, strings } = this.flatten(given));
       const repeated = !this.disposed && this.last?.matches(this.inputNames, feeds) ? this.last.plan : undefined;
       if (repeated) return repeated.session.run(inputsOf(repeated, feeds, undefined));
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.runPlanned(feeds, layouts, true).then((r) => r.outputs);
+    return this.runPlanned(feeds, layouts, strings, true).then((r) => r.outputs);
   }
 
   /** Runs on these inputs (as `run`) and returns every output as its ONNX type: a sequence as an array, an optional as its value or null. */
   async runValues(given: Readonly<Record<string, OnnxFeed>>): Promise<Record<string, OnnxResult>> {
-    const { feeds, layouts } = this.flatten(given);
-    const { plan, outputs } = await this.runPlanned(feeds, layouts);
+    const { feeds, layouts, strings } = this.flatten(given);
+    const { plan, outputs } = await this.runPlanned(feeds, layouts, strings);
     const results: Record<string, OnnxResult> = {};
     for (const o of this.model.graph?.output ?? []) {
       const name = o.name ?? "";
       const layout = plan.outputLayouts[name];
-      results[name] = layout ? assembleValue(layout, outputs) : outputs[name];
+      results[name] = plan.stringOutputs[name] ?? (layout ? assembleValue(layout, outputs) : outputs[name]);
     }
     return results;
   }
 
   /** Plans and runs; `tensorsOnly` (run()) refuses a plan with sequence or optional outputs before running it. */
-  private async runPlanned(feeds: Readonly<Record<string, RuntimeInput>>, layouts: Record<string, ValueLayout>, tensorsOnly = false) {
-    const { plan, stages, selectedBy } = await this.prepare(feeds, layouts);
+  private async runPlanned(
+    feeds: Readonly<Record<string, RuntimeInput>>,
+    layouts: Record<string, ValueLayout>,
+    strings: Readonly<Record<string, StringTensor>>,
+    tensorsOnly = false,
+  ) {
+    const { plan, stages, selectedBy } = await this.prepare(feeds, layouts, strings);
     try {
       const containers = Object.keys(plan.outputLayouts);
       if (tensorsOnly && containers.length > 0)
         throw new PolychipError(`output '${containers[0]}' is a sequence or optional: run this model with session.runValues(feeds), which returns it as such`);
+      const stringOutputs = Object.keys(plan.stringOutputs);
+      if (tensorsOnly && stringOutputs.length > 0)
+        throw new PolychipError(`output '${stringOutputs[0]}' is a STRING tensor: run this model with session.runValues(feeds), which returns its strings`);
       // The last-run shortcut returns the plan's tensors as they are: only for plain tensor inputs and outputs.
       this.last =
-        selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
+        selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 && this.stringInputs.size === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
       return { plan, outputs: await plan.session.run(inputsOf(plan, feeds, stages)) };
     } finally {
       releaseStages(stages);
@@ -247,14 +271,30 @@ export class OnnxSession {
 
   /** The graph planned for these inputs (imported and kept on first use). */
   async planFor(given: Readonly<Record<string, OnnxFeed>>): Promise<Plan> {
-    const { feeds, layouts } = this.flatten(given);
-    const { plan, stages } = await this.prepare(feeds, layouts);
+    const { feeds, layouts, strings } = this.flatten(given);
+    const { plan, stages } = await this.prepare(feeds, layouts, strings);
     releaseStages(stages);
     return plan;
   }
 
   /** The feeds with each sequence or optional input split into its tensors (containers.ts), and those inputs' layouts. */
-  private flatten(given: Readonly<Record<string, OnnxFeed>>): { feeds: Readonly<Record<string, RuntimeInput>>; layouts: Record<string, ValueLayout> } {
+  private flatten(given: Readonly<Record<string, OnnxFeed>>): {
+    feeds: Readonly<Record<string, RuntimeInput>>;
+    layouts: Record<string, ValueLayout>;
+    strings: Record<string, StringTensor>;
+  } {
+    const strings: Record<string, StringTensor> = {};
+    if (this.stringInputs.size > 0) {
+      const rest: Record<string, OnnxFeed> = {};
+      for (const [name, value] of Object.entries(given)) {
+        if (!this.stringInputs.has(name)) rest[name] = value;
+        else if (!value || Array.isArray(value) || !Array.isArray((value as StringFeed).data))
+          throw new DTypeError(`input '${name}' is a STRING tensor: feed { shape, data } with data an array of strings`);
+        else strings[name] = stringFeed(name, value as StringFeed);
+      }
+      for (const name of this.stringInputs) if (!strings[name]) throw new PolychipError(`input '${name}' (a STRING tensor) is missing`);
+      given = rest;
+    }
     const layouts: Record<string, ValueLayout> = {};
     let feeds: Readonly<Record<string, RuntimeInput>>;
     if (this.containerInputs.size === 0) feeds = polychipFeeds(given as Readonly<Record<string, RuntimeInput>>);
@@ -269,7 +309,7 @@ export class OnnxSession {
       feeds = polychipFeeds(flat);
     }
     if (this.heldInputs.size > 0) this.checkHeldInputs(feeds);
-    return { feeds, layouts };
+    return { feeds, layouts, strings };
   }
 
   /**
@@ -280,6 +320,7 @@ export class OnnxSession {
   private async prepare(
     feeds: Readonly<Record<string, RuntimeInput>>,
     layouts: Readonly<Record<string, ValueLayout>>,
+    strings: Readonly<Record<string, StringTensor>>,
   ): Promise<{ plan: Plan; stages?: Stages; selectedBy?: readonly string[] }> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
     const tensors = Object.values(layouts).flatMap(layoutTensors);
@@ -288,7 +329,8 @@ export class OnnxSession {
     // A sequence's length and an optional's presence select the plan, as the shapes of their tensors do.
     const signature =
       [...this.inputNames, ...tensors].map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";") +
-      (Object.keys(layouts).length ? `|${JSON.stringify(layouts)}` : "");
+      (Object.keys(layouts).length ? `|${JSON.stringify(layouts)}` : "") +
+      (Object.keys(strings).length ? `|strings:${JSON.stringify(strings)}` : "");
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
@@ -296,7 +338,7 @@ export class OnnxSession {
     let stages = this.alwaysStaged || this.stagedSignatures.has(signature) ? emptyStages() : undefined;
     try {
       for (;;) {
-        const run: RunState = { signature, shapes, layouts, known, feeds, stages, selectors };
+        const run: RunState = { signature, shapes, layouts, known, feeds, strings, stages, selectors };
         let step: HostStepNeeded;
         try {
           for (const name of needed) if (!known[name]) known[name] = await this.compute(name, run);
@@ -322,14 +364,14 @@ export class OnnxSession {
   }
 
   /** The plan of the whole model (or of what the stages left) with the values found so far; undefined when it needs another value (added to `needed`). */
-  private async finalPlan({ signature, shapes, layouts, known, stages }: RunState): Promise<Plan | undefined> {
+  private async finalPlan({ signature, shapes, layouts, known, strings, stages }: RunState): Promise<Plan | undefined> {
     const needed = this.needed.get(signature)!;
     // Before any stage ran, a staged import is the plain one: they share a key (and the host step found there).
     const staged = stages !== undefined && (stages.done.size > 0 || stages.host.size > 0);
     const key = `${signature}|${valuesKey(known)}${staged ? `|staged:${fedKey(stages)}` : ""}`;
     const bound = stages
-      ? { inputShapes: shapes, inputLayouts: layouts, knownValues: { ...stages.constants, ...known }, done: stages.done, fed: fedMetas(stages) }
-      : { inputShapes: shapes, inputLayouts: layouts, knownValues: { ...known } };
+      ? { inputShapes: shapes, inputLayouts: layouts, strings, knownValues: { ...stages.constants, ...known }, done: stages.done, fed: fedMetas(stages) }
+      : { inputShapes: shapes, inputLayouts: layouts, strings, knownValues: { ...known } };
     try {
       return await this.plan(key, bound, known, stages !== undefined && stages.host.size > 0);
     } catch (err) {
@@ -369,7 +411,7 @@ export class OnnxSession {
 
   /** Runs the prefix of the model that produces `name` (with the values found before it known). */
   private async compute(name: string, run: RunState): Promise<HostTensor> {
-    const { signature, shapes, layouts, known, feeds, stages, selectors } = run;
+    const { signature, shapes, layouts, known, feeds, strings, stages, selectors } = run;
     if (this.inputNames.includes(name)) {
       const value = this.inputValue(name, feeds);
       if (value.data.length <= REMEMBERED_INPUT_VALUES) selectors.names.add(name);
@@ -382,6 +424,7 @@ export class OnnxSession {
     }
     const prefix = await this.plan(`${signature}|${valuesKey(known)}|prefix:${name}`, {
       inputShapes: shapes,
+      strings,
       inputLayouts: layouts,
       knownValues: { ...known },
       outputs: [name],
@@ -420,7 +463,7 @@ export class OnnxSession {
    */
   private async runStage(
     names: readonly string[],
-    { signature, shapes, layouts, known, feeds }: RunState,
+    { signature, shapes, layouts, known, feeds, strings }: RunState,
     stages: Stages,
     frozen: boolean,
   ): Promise<Record<string, HostOutput>> {
@@ -431,6 +474,7 @@ export class OnnxSession {
       `${signature}|${valuesKey(known)}|stage:${names.join(",")}|${fedKey(stages)}`,
       {
         inputShapes: shapes,
+        strings,
         inputLayouts: layouts,
         knownValues: { ...stages.constants, ...known },
         outputs: [...names, ...frontier],
@@ -484,12 +528,13 @@ export class OnnxSession {
    * values fed and known, so the branch's values take the same names) and read back. Nothing is
    * marked done: the If runs whole in a later stage.
    */
-  private async runUpTo(names: readonly string[], { signature, shapes, layouts, known, feeds }: RunState, stages: Stages): Promise<Record<string, HostOutput>> {
+  private async runUpTo(names: readonly string[], { signature, shapes, layouts, known, feeds, strings }: RunState, stages: Stages): Promise<Record<string, HostOutput>> {
     const done = [...stages.done].sort((a, b) => a - b).join(",");
     const prefix = await this.plan(
       `${signature}|${valuesKey(known)}|branch:${names.join(",")}|done:${done}|${fedKey(stages)}`,
       {
         inputShapes: shapes,
+        strings,
         inputLayouts: layouts,
         knownValues: { ...stages.constants, ...known },
         outputs: [...names],
@@ -542,7 +587,7 @@ export class OnnxSession {
 
   private async plan(
     key: string,
-    bound: Pick<ImportOptions, "inputShapes" | "inputLayouts" | "knownValues" | "outputs" | "done" | "fed">,
+    bound: Pick<ImportOptions, "inputShapes" | "inputLayouts" | "knownValues" | "outputs" | "done" | "fed" | "strings">,
     assumedValues: Readonly<Record<string, HostTensor>> = bound.knownValues ?? {},
     byCount = false,
   ): Promise<Plan> {
@@ -567,11 +612,13 @@ export class OnnxSession {
     }
     const { result: imported, folds } = tracked;
     const graph = imported.graph;
-    const session = await createSession(graph, { ...(device ? { device } : {}), weights: this.weights });
+    const session =
+      graph.outputs.length > 0 ? await createSession(graph, { ...(device ? { device } : {}), weights: this.weights }) : hostOnlySession();
     this.shared.acquire(folds);
     const reads = graph.inputs.map((v) => v.name);
     const assumed = { ...assumedValues };
     const outputLayouts = imported.outputLayouts;
+    const stringOutputs = imported.stringOutputs;
     let plan: Plan;
     if (bound.done && bound.outputs) {
       // A stage: what it computes goes to the later stages, as inputs, or as constants where the import knew it.
@@ -582,10 +629,10 @@ export class OnnxSession {
         if (value) constants[output] = value;
         else fed.push(output);
       }
-      plan = { graph, session, folds, reads, assumed, outputLayouts, stage: { lowered: imported.lowered, fed, constants } };
+      plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs, stage: { lowered: imported.lowered, fed, constants } };
     } else if (bound.outputs && isPure(graph))
-      plan = { graph, session, folds, reads, assumed, outputLayouts, results: new Map(), dependsOn: inputsRead(graph) };
-    else plan = { graph, session, folds, reads, assumed, outputLayouts };
+      plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs, results: new Map(), dependsOn: inputsRead(graph) };
+    else plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs };
     cache.add(key, plan);
     return plan;
   }
@@ -599,6 +646,15 @@ function inputsOf(plan: Plan, feeds: Readonly<Record<string, RuntimeInput>>, sta
     if (given) used[name] = given;
   }
   return used;
+}
+
+/**
+ * A plan whose outputs are all STRING tensors computed at import has no device part: the engine
+ * refuses a graph without outputs, so its run returns no tensors.
+ */
+function hostOnlySession(): Session {
+  const none = { run: async () => ({}), runViews: async () => ({}), dispose: () => {} };
+  return none as unknown as Session;
 }
 
 /** Whether the graph's results depend on its inputs alone (no random op draws fresh values per run). */

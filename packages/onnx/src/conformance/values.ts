@@ -1,8 +1,9 @@
-import { FormatError, type DType } from "@polychip/hal";
+import { FormatError, UnsupportedOpError, type DType } from "@polychip/hal";
 import { containerKind, type OnnxValue } from "../containers.ts";
 import { decodeOptionalProto, decodeSequenceProto, decodeTensorProto } from "../proto/codec.ts";
 import { ContainerElemType, type OptionalProto, type SequenceProto, type TensorProto, type TypeProto } from "../proto/types.ts";
 import { tensorFromProto, tensorValues, type HostTensor } from "../tensor.ts";
+import { isStringProto, isStringTensor, stringTensorFromProto, type StringTensor } from "../strings.ts";
 import { compareTensors, type Comparison, type Tolerance } from "./compare.ts";
 
 /**
@@ -62,16 +63,24 @@ function refuse(elem: number, what: string): never {
 }
 
 /** The value with its tensors decoded (int64 held as int32), as a run takes it. */
-export function hostValue(v: TestValue, what: string): OnnxValue<HostTensor> {
+export function hostValue(v: TestValue, what: string): OnnxValue<HostTensor> | StringTensor {
+  if ("tensor" in v && isStringProto(v.tensor)) return stringTensorFromProto(v.tensor, what);
   if ("tensor" in v) return tensorFromProto(v.tensor, what, { clampInt: true });
-  if ("sequence" in v) return v.sequence.map((e, i) => hostValue(e, `${what}[${i}]`));
-  return v.optional ? hostValue(v.optional, `${what}.value`) : null;
+  if ("sequence" in v) return v.sequence.map((e, i) => tensorOnly(hostValue(e, `${what}[${i}]`), what));
+  return v.optional ? tensorOnly(hostValue(v.optional, `${what}.value`), what) : null;
+}
+
+/** Sequences and optionals of strings are not read (Polychip keeps strings as plain host tensors). */
+function tensorOnly(v: OnnxValue<HostTensor> | StringTensor, what: string): OnnxValue<HostTensor> {
+  if (isStringTensor(v)) throw new UnsupportedOpError(`${what}: a sequence or optional of STRING tensors is not supported`);
+  return v as OnnxValue<HostTensor>;
 }
 
 type Output = { dtype: DType; shape: readonly number[]; data: ArrayLike<number> };
 
 /** Compares a run's output with the expected value, element by element for sequences, presence for optionals. */
-export function compareValue(got: OnnxValue<Output>, expected: TestValue, tol: Tolerance, what: string): Comparison {
+export function compareValue(got: OnnxValue<Output> | StringTensor, expected: TestValue, tol: Tolerance, what: string): Comparison {
+  if ("tensor" in expected && isStringProto(expected.tensor)) return compareStrings(got, stringTensorFromProto(expected.tensor, what || "expected output"), what);
   if ("tensor" in expected) {
     if (got === null || got === undefined || Array.isArray(got)) return mismatch(`${what}: got ${describe(got)}, expected a tensor`);
     const cmp = compareTensors(got as Output, tensorValues(expected.tensor, what), tol);
@@ -92,6 +101,19 @@ export function compareValue(got: OnnxValue<Output>, expected: TestValue, tol: T
     maxAbsError = Math.max(maxAbsError, cmp.maxAbsError);
   }
   return { ok: true, maxAbsError };
+}
+
+/** STRING outputs compare exactly: shape, then each string. */
+function compareStrings(got: unknown, expected: StringTensor, what: string): Comparison {
+  const prefix = what ? `${what}: ` : "";
+  if (!isStringTensor(got) && !(got && typeof got === "object" && (got as StringTensor).dtype === "string"))
+    return mismatch(`${prefix}got ${describe(got)} of numbers, expected a STRING tensor`);
+  const t = got as StringTensor;
+  if (t.shape.join(",") !== expected.shape.join(","))
+    return mismatch(`${prefix}shape [${t.shape.join(", ")}], expected [${expected.shape.join(", ")}]`);
+  const i = expected.data.findIndex((s, k) => t.data[k] !== s);
+  if (i >= 0) return mismatch(`${prefix}string ${i} is ${JSON.stringify(t.data[i])}, expected ${JSON.stringify(expected.data[i])}`);
+  return { ok: true, maxAbsError: 0 };
 }
 
 function mismatch(reason: string): Comparison {

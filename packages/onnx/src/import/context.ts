@@ -19,6 +19,7 @@ import { evalStructural, inferStructural } from "../host/structural.ts";
 import type { ValueLayout } from "../containers.ts";
 import type { GraphProto, TensorProto } from "../proto/types.ts";
 import { tensorFromProto, type HostTensor } from "../tensor.ts";
+import type { StringTensor } from "../strings.ts";
 import type { NodeAttributes } from "./attributes.ts";
 import { checkTensorBudget, type MemoryBudget } from "./budget.ts";
 import type { DecodedTensor, SharedConstants } from "./shared-constants.ts";
@@ -45,6 +46,11 @@ export interface ImportOptions {
    * condition, Range's bounds) can read it. OnnxSession fills this in.
    */
   knownValues?: Readonly<Record<string, HostTensor>>;
+  /**
+   * The values of the model's STRING graph inputs: strings stay on the host, so the string ops
+   * reading them run at import (OnnxSession plans per string value).
+   */
+  strings?: Readonly<Record<string, StringTensor>>;
   /**
    * The caller computes the values a lowering asks for per run (OnnxSession does): then lowerings
    * that could leave a small value to run time but plan better with it known (Expand's target,
@@ -124,6 +130,8 @@ export class ImportContext {
   private readonly metas = new Map<string, ValueMeta>();
   private readonly containers = new Map<string, Container>();
   private readonly consts = new Map<string, HostTensor>();
+  /** STRING values, all known at import (see strings.ts). */
+  private readonly strings = new Map<string, StringTensor>();
   private readonly materialized = new Set<string>();
   /** Constants whose int64 values were saturated into int32: fine as slice bounds, wrong as data. */
   private readonly saturated = new Set<string>();
@@ -220,13 +228,41 @@ export class ImportContext {
     this.containers.set(name, container);
   }
 
+  /** Declares a STRING value (initializer, Constant, string input, a string op's result). */
+  declareString(name: string, t: StringTensor): void {
+    this.claim(name);
+    this.strings.set(name, t);
+  }
+
+  /** The value given for a STRING graph input (ImportOptions.strings). */
+  stringInput(name: string): StringTensor | undefined {
+    return this.options.strings?.[name];
+  }
+
+  /** The STRING values the import computed, by name (graph outputs among them are returned as they are). */
+  stringValues(): ReadonlyMap<string, StringTensor> {
+    return this.strings;
+  }
+
+  isString(name: string | undefined): boolean {
+    return !!name && this.strings.has(name);
+  }
+
+  /** The STRING value `name`; a clear error when `name` is a number tensor. */
+  stringValue(name: string): StringTensor {
+    const t = this.strings.get(name);
+    if (t) return t;
+    if (this.metas.has(name)) throw new DTypeError(`${this.where()}: '${name}' is ${this.metas.get(name)!.dtype}, where this op expects a STRING tensor`);
+    return this.meta(name) as never;
+  }
+
   /** The sequence or optional value `name`, or undefined for a tensor. */
   container(name: string): Container | undefined {
     return this.containers.get(name);
   }
 
   private claim(name: string): void {
-    if (this.used.has(name) && (this.metas.has(name) || this.containers.has(name)))
+    if (this.used.has(name) && (this.metas.has(name) || this.containers.has(name) || this.strings.has(name)))
       throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
     this.used.add(name);
   }
@@ -237,13 +273,15 @@ export class ImportContext {
   }
 
   has(name: string | undefined): name is string {
-    return !!name && (this.metas.has(name) || this.containers.has(name));
+    return !!name && (this.metas.has(name) || this.containers.has(name) || this.strings.has(name));
   }
 
   meta(name: string): ValueMeta {
     const m = this.metas.get(name);
     const c = m ? undefined : this.containers.get(name);
     if (c) throw new FormatError(`${this.where()}: '${name}' is ${c.kind === "sequence" ? "a sequence" : "an optional"}, where a tensor is expected`);
+    if (!m && this.strings.has(name))
+      throw new DTypeError(`${this.where()}: '${name}' is a STRING tensor; this op takes numbers only (Polychip computes strings on the host, with the string ops)`);
     if (!m) throw new FormatError(`${this.where()}: input '${name}' is not produced by any earlier node, initializer or graph input`);
     return m;
   }

@@ -71,7 +71,7 @@ export function lowerKeepingElementTypes(ctx: ImportContext, node: OnnxNode, low
   node.outputs.forEach((o, i) => {
     const t = types[i];
     const temp = temps[i]!;
-    if (!o || t === undefined || !ctx.has(temp)) return;
+    if (!o || t === undefined || !ctx.has(temp) || ctx.isString(temp)) return;
     // An output that is not float32 (Shape's, ArgMax's) is not of its input's held float type.
     const held = ctx.dtype(temp) === "float32";
     if (held) ctx.declaredTypes.set(o, t);

@@ -2,7 +2,8 @@ import { lowerKeepingElementTypes } from "./element-types.ts";
 import { dtypeBytes, FormatError, PolychipError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { deadCodeElimination, type Graph, type ValueInfo } from "@polychip/engine/runtime";
 import { decodeModel, toNumber } from "../proto/codec.ts";
-import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from "../proto/types.ts";
+import { DataType, type GraphProto, type ModelProto, type NodeProto, type ValueInfoProto } from "../proto/types.ts";
+import { isStringProto, stringTensorFromProto, type StringTensor } from "../strings.ts";
 import { dtypeForOnnx, type HostTensor } from "../tensor.ts";
 import { formatDims, type Dim } from "../host/meta.ts";
 import { NodeAttributes } from "./attributes.ts";
@@ -33,6 +34,18 @@ export interface ImportedModel {
   readonly constantValue: (name: string) => HostTensor | undefined;
   /** The sequence and optional outputs: each one's tensors are graph outputs under path names (see containers.ts). */
   readonly outputLayouts: Readonly<Record<string, ValueLayout>>;
+  /** The STRING graph outputs, computed at import on the host (they are not outputs of `graph`). */
+  readonly stringOutputs: Readonly<Record<string, StringTensor>>;
+}
+
+/** A STRING graph input: its value is given (ImportOptions.strings) and stays on the host. */
+function declareStringInput(ctx: ImportContext, name: string): void {
+  const value = ctx.stringInput(name);
+  if (!value)
+    throw new UnsupportedOpError(
+      `ONNX graph input '${name}' is a STRING tensor: Polychip computes strings on the host at import, so its value must be given (run the model with OnnxSession, which passes string feeds)`,
+    );
+  ctx.declareString(name, value);
 }
 
 /** Reads an ONNX model (ModelProto bytes) into Polychip's graph IR. */
@@ -57,6 +70,11 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   for (const [i, t] of (graph.initializer ?? []).entries()) {
     const name = t.name ?? "";
     if (!name) throw new FormatError(`ONNX initializer #${i} has no name`);
+    if (isStringProto(t)) {
+      ctx.declareString(name, stringTensorFromProto(t, `initializer '${name}'`));
+      initNames.add(name);
+      continue;
+    }
     const { value, saturated } = ctx.decode(t, `initializer '${name}'`);
     ctx.declareConstant(name, value, saturated);
     ctx.declaredTypes.set(name, t.dataType ?? 0);
@@ -74,6 +92,10 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     ctx.declareInput(name, valueMeta({ name, ...(type ? { type } : {}) }, "graph input", options.inputShapes?.[name], symbols));
   const inputTensors = runtimeInputs.map((v) => {
     const name = requireName(v, "graph input");
+    if (v.type?.tensorType?.elemType === DataType.STRING) {
+      declareStringInput(ctx, name);
+      return [];
+    }
     if (containerKind(v.type, `ONNX graph input '${name}'`))
       return declareContainerInput(ctx, name, v.type!, options.inputLayouts?.[name], (n, t) => declareTensor(n, t, new Map()));
     declareTensor(name, v.type);
@@ -107,7 +129,12 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
   ctx.current = undefined;
 
   const outputLayouts: Record<string, ValueLayout> = {};
+  const stringOutputs: Record<string, StringTensor> = {};
   const outputNames = (wanted ?? (graph.output ?? []).map((v) => requireName(v, "graph output"))).flatMap((name) => {
+    if (ctx.isString(name)) {
+      stringOutputs[name] = ctx.stringValue(name);
+      return [];
+    }
     if (!ctx.container(name)) return [name];
     outputLayouts[name] = bindContainerOutput(ctx, name, name);
     return layoutTensors(outputLayouts[name]);
@@ -146,6 +173,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     lowered,
     constantValue: (name) => ctx.constant(name),
     outputLayouts,
+    stringOutputs,
   };
 }
 

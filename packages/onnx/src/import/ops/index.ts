@@ -50,6 +50,8 @@ import { DEFORM_CONV_IMPORTERS } from "./deform-conv.ts";
 import { TRAINING_OPTIMIZER_IMPORTERS } from "./training-optimizers.ts";
 import { SEQUENCE_IMPORTERS } from "./sequence.ts";
 import { OPTIONAL_IMPORTERS } from "./optional.ts";
+import { STRING_IMPORTERS, stringEqual, withStringForm } from "./strings.ts";
+import { ML_STRING_ENCODER_IMPORTERS } from "./ml-string-encoders.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -101,12 +103,14 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...DEFORM_CONV_IMPORTERS,
   ...SEQUENCE_IMPORTERS,
   ...OPTIONAL_IMPORTERS,
+  ...STRING_IMPORTERS,
+  Equal: withStringForm(ELEMENTWISE_IMPORTERS.Equal!, stringEqual),
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
 export const DOMAIN_IMPORTERS: Readonly<Record<string, Readonly<Record<string, OpImporter>>>> = {
   "com.microsoft": CONTRIB_IMPORTERS,
-  "ai.onnx.ml": { ...ML_LINEAR_IMPORTERS, ...ML_TREE_IMPORTERS, ...ML_SVM_IMPORTERS, ...ML_ENCODER_IMPORTERS },
+  "ai.onnx.ml": { ...ML_LINEAR_IMPORTERS, ...ML_TREE_IMPORTERS, ...ML_SVM_IMPORTERS, ...ML_ENCODER_IMPORTERS, ...ML_STRING_ENCODER_IMPORTERS },
   "ai.onnx.preview.training": TRAINING_OPTIMIZER_IMPORTERS,
 };
 

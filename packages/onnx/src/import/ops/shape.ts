@@ -2,6 +2,7 @@ import { broadcastDims, DTypeError, FormatError, sizeOf, ShapeError, Unsupported
 import { isStatic } from "../../host/meta.ts";
 import { inferStructural } from "../../host/structural.ts";
 import { tensorFromProto } from "../../tensor.ts";
+import { isStringProto, stringTensor, stringTensorFromProto, type StringTensor } from "../../strings.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { axesOf, axisOf, bin, input, optionalInput, output, scatterReplace, type OpImporter } from "./helpers.ts";
 import { concatAxis } from "./legacy.ts";
@@ -349,6 +350,11 @@ const constant: OpImporter = (ctx, node) => {
   const t = a.tensor("value");
   let value;
   let saturated = false;
+  const strings = t && isStringProto(t) ? stringTensorFromProto(t, `${ctx.where()} value`) : stringsAttribute(a);
+  if (strings) {
+    if (output(node)) ctx.declareString(output(node)!, strings);
+    return;
+  }
   if (t) ({ value, saturated } = ctx.decode(t, `${ctx.where()} value`));
   else if (a.has("value_float")) value = { dtype: "float32" as const, shape: [], data: Float32Array.of(a.float("value_float")!) };
   else if (a.has("value_floats"))
@@ -364,6 +370,14 @@ const constant: OpImporter = (ctx, node) => {
   // The HAL dtype hides bfloat16, float8, 4-bit and 2-bit types: later ops need the ONNX one.
   if (t?.dataType) ctx.declaredTypes.set(out, t.dataType);
 };
+
+/** Constant's value_string / value_strings, as a STRING tensor. */
+function stringsAttribute(a: OnnxNode["attrs"]): StringTensor | undefined {
+  const one = a.string("value_string");
+  if (one !== undefined) return stringTensor([], [one]);
+  const many = a.strings("value_strings");
+  return many ? stringTensor([many.length], many) : undefined;
+}
 
 function checkedInt(ctx: ImportContext, v: number): number {
   if (v < -(2 ** 31) || v >= 2 ** 31) throw new DTypeError(`${ctx.where()}: integer ${v} does not fit in int32`);
