@@ -34,8 +34,6 @@ function integerInput(ctx: ImportContext, node: OnnxNode): string {
  * onnxruntime does: such a value becomes index -1 of a gather, which the device refuses.
  */
 const oneHotEncoder: OpImporter = (ctx, node) => {
-  if (node.attrs.strings("cats_strings")?.length)
-    throw new DTypeError(`${ctx.where()}: string categories (cats_strings) are not supported (Polychip has no string dtype)`);
   const cats = node.attrs.ints("cats_int64s", []);
   if (cats.length === 0) throw new ShapeError(`${ctx.where()}: cats_int64s is missing`);
   requireInt32(ctx, "cats_int64s", cats);
@@ -75,15 +73,11 @@ function tensorList(ctx: ImportContext, node: OnnxNode, name: string): { values:
   if (!t) return undefined;
   const dataType = t.dataType ?? 0;
   // ONNX TensorProto: FLOAT 1, INT64 7, STRING 8.
-  if (dataType === 8) throw new DTypeError(`${ctx.where()}: string ${name} is not supported (Polychip has no string dtype)`);
   if (dataType !== 1 && dataType !== 7) throw new DTypeError(`${ctx.where()}: ${name} of ONNX type ${dataType} is not supported (int64 or float)`);
   return { values: Array.from(tensorValues(t, `${ctx.where()}: ${name}`).values), dtype: dataType === 7 ? "int32" : "float32" };
 }
 
 function lookupOf(ctx: ImportContext, node: OnnxNode): Lookup {
-  // Opset 1 maps strings (classes_strings) to their indices and back.
-  if (node.attrs.strings("keys_strings")?.length || node.attrs.strings("values_strings")?.length || node.attrs.strings("classes_strings")?.length)
-    throw new DTypeError(`${ctx.where()}: string keys or values are not supported (Polychip has no string dtype)`);
   const keysTensor = tensorList(ctx, node, "keys_tensor");
   const valuesTensor = tensorList(ctx, node, "values_tensor");
   const intKeys = listOf(node, "keys_int64s");

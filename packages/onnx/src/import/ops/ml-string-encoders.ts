@@ -115,7 +115,28 @@ const categoryMapper: OpImporter = (ctx, node) => {
   else lookUp(ctx, node, n, s, { strings: [node.attrs.string("default_string", "_Unused")] });
 };
 
+const numericOneHotEncoder = ML_ENCODER_IMPORTERS.OneHotEncoder!;
+
+/** OneHotEncoder with cats_strings: a float one-hot row per string of X (the last slot of a category listed twice). */
+const oneHotEncoder: OpImporter = (ctx, node) => {
+  const cats = node.attrs.strings("cats_strings");
+  if (!cats?.length) return numericOneHotEncoder(ctx, node);
+  const x = ctx.stringValue(input(ctx, node, 0));
+  if (x.shape.length > 2) throw new ShapeError(`${ctx.where()}: expects X of rank 1 or 2, got rank ${x.shape.length}`);
+  const slot = new Map(cats.map((c, i) => [c, i]));
+  const zeros = node.attrs.int("zeros", 1) !== 0;
+  const data = new Float32Array(x.data.length * cats.length);
+  x.data.forEach((s, i) => {
+    const at = slot.get(s);
+    if (at !== undefined) data[i * cats.length + at] = 1;
+    else if (!zeros) throw new UnsupportedOpError(`${ctx.where()}: ${JSON.stringify(s)} is not one of cats_strings and zeros is 0`);
+  });
+  const out = output(node);
+  if (out) ctx.declareConstant(out, { dtype: "float32", shape: [...x.shape, cats.length], data });
+};
+
 export const ML_STRING_ENCODER_IMPORTERS: Readonly<Record<string, OpImporter>> = {
+  OneHotEncoder: oneHotEncoder,
   LabelEncoder: labelEncoder,
   CategoryMapper: categoryMapper,
 };

@@ -103,7 +103,20 @@ const stringSplit: OpImporter = (ctx, node) => {
 };
 
 /** Locales whose case rules are JavaScript's default (Unicode) ones. */
-const LOCALES = new Set(["", "en_US", "en_US.UTF-8", "C", "en"]);
+const LOCALES = new Set(["", "en_US", "en_US.UTF-8", "C.UTF-8"]);
+
+/**
+ * Case mapping one code point at a time, as ONNX Runtime's towlower/towupper do: a code point whose
+ * full mapping is several (ß → SS, ﬁ → FI) keeps itself, as the simple Unicode mapping has it.
+ */
+function simpleCase(s: string, upper: boolean): string {
+  let out = "";
+  for (const c of s) {
+    const m = upper ? c.toUpperCase() : c.toLowerCase();
+    out += [...m].length === 1 ? m : c === "\u0130" && !upper ? "i" : c;
+  }
+  return out;
+}
 
 const stringNormalizer: OpImporter = (ctx, node) => {
   const x = ctx.stringValue(input(ctx, node, 0));
@@ -111,14 +124,14 @@ const stringNormalizer: OpImporter = (ctx, node) => {
   if (!["NONE", "LOWER", "UPPER"].includes(action)) throw new FormatError(`${ctx.where()}: case_change_action '${action}' is not NONE, LOWER or UPPER`);
   const locale = node.attrs.string("locale", "");
   if (!LOCALES.has(locale))
-    throw new UnsupportedOpError(`${ctx.where()}: locale '${locale}' is not supported (Polychip applies the default Unicode case rules: en_US or none)`);
+    throw new UnsupportedOpError(`${ctx.where()}: locale '${locale}' is not supported (Polychip applies the default Unicode case rules: en_US, C.UTF-8 or none)`);
   const sensitive = node.attrs.int("is_case_sensitive", 0) !== 0;
-  const fold = (s: string) => (sensitive ? s : s.toLowerCase());
+  const fold = (s: string) => (sensitive ? s : simpleCase(s, false));
   const stopwords = new Set((node.attrs.strings("stopwords") ?? []).map(fold));
   const rows = x.shape.length === 2 ? x.shape[0]! : 1;
   if (x.shape.length === 0 || x.shape.length > 2 || (x.shape.length === 2 && rows !== 1))
     throw new UnsupportedOpError(`${ctx.where()}: input must be [C] or [1, C], got [${x.shape.join(", ")}]`);
-  const change = (s: string) => (action === "LOWER" ? s.toLowerCase() : action === "UPPER" ? s.toUpperCase() : s);
+  const change = (s: string) => (action === "NONE" ? s : simpleCase(s, action === "UPPER"));
   let kept = x.data.filter((s) => !stopwords.has(fold(s))).map(change);
   // Everything filtered out: ONNX returns one empty string.
   if (kept.length === 0) kept = [""];
