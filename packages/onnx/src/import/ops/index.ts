@@ -52,6 +52,7 @@ import { SEQUENCE_IMPORTERS } from "./sequence.ts";
 import { OPTIONAL_IMPORTERS } from "./optional.ts";
 import { STRING_IMPORTERS, stringEqual, withStringForm } from "./strings.ts";
 import { ML_STRING_ENCODER_IMPORTERS } from "./ml-string-encoders.ts";
+import { TFIDF_IMPORTERS } from "./tfidf.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
@@ -104,6 +105,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...SEQUENCE_IMPORTERS,
   ...OPTIONAL_IMPORTERS,
   ...STRING_IMPORTERS,
+  ...TFIDF_IMPORTERS,
   Equal: withStringForm(ELEMENTWISE_IMPORTERS.Equal!, stringEqual),
 };
 
