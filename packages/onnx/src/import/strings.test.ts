@@ -261,3 +261,19 @@ test("LabelEncoder maps int64 to strings and CategoryMapper strings to ids, as o
   assert.deepEqual([...(got.H as Value).shape], [...want.H!.dims]);
   assert.deepEqual(Array.from((got.H as Value).data), Array.from(want.H!.data as Float32Array));
 });
+
+test("LabelEncoder from an int64 graph input to strings reads the input per run", async () => {
+  const bytes = buildModel({
+    opset: 17,
+    domains: { [ML]: 2 },
+    inputs: [{ name: "X", type: "int64", shape: [3] }],
+    outputs: [{ name: "S", type: STRING }],
+    nodes: [{ op: "LabelEncoder", domain: ML, inputs: ["X"], outputs: ["S"], attrs: { keys_int64s: [1, 2], values_strings: { strings: ["one", "zwei"] } } }],
+  });
+  const session = await OnnxSession.create(bytes, { device: "cpu" });
+  const first = await session.runValues({ X: { shape: [3], data: Int32Array.of(2, 1, 5), dtype: "int32" } });
+  const second = await session.runValues({ X: { shape: [3], data: Int32Array.of(1, 1, 2), dtype: "int32" } });
+  session.dispose();
+  assert.deepEqual((first.S as Value).data, ["zwei", "one", "_Unused"]);
+  assert.deepEqual((second.S as Value).data, ["one", "one", "zwei"]);
+});

@@ -7,7 +7,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   AveragePool: "1-D to 3-D (3-D as two 2-D passes); auto_pad SAME needs static spatial dims",
   BatchNormalization: "spatial=0 up to opset 8; the running-statistics outputs only with training_mode (opset 14+)",
   Cast: "no string targets; low-precision targets (bfloat16, float8, float4, e8m0, 4/2-bit ints) are held in float32/int8/uint8; float to int4/int2 rounds ties to even (onnxruntime: away from zero)",
-  Constant: "tensor, float and int values (no strings, no sparse tensors)",
+  Constant: "tensor, float, int and string values (no sparse tensors); strings are host values",
   Conv: "1-D to 3-D; a 3-D conv needs its input's channel and spatial sizes (OnnxSession binds them)",
   ConvTranspose: "1-D to 3-D",
   Dropout: "inference only: training_mode=1 is refused unless ratio is 0 (then every element is kept); training_mode fed at run time is read per run",
@@ -88,8 +88,10 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   LinearRegressor: "no PROBIT",
   SVMRegressor: "no post_transform applied, as onnxruntime",
   OneHotEncoder:
-    "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); string categories refused; with zeros=0 an unknown value stops the run (a gather of index -1), as onnxruntime fails it",
-  LabelEncoder: "numeric keys and values only (int64 within int32, float): string keys, values or inputs refused (no string dtype); a key listed twice refused",
+    "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); cats_strings on the host (string input, computed at import); with zeros=0 an unknown value stops the run (a gather of index -1), as onnxruntime fails it",
+  LabelEncoder:
+    "int64 (within int32), float and string keys and values (opsets 2–4; opset 1's classes_strings refused); a string side runs on the host at import (numeric input mapped to strings is frozen per run by OnnxSession, at most 4,096 values); a key listed twice refused",
+  CategoryMapper: "on the host at import (strings are host values); int64 input mapped to strings is frozen per run by OnnxSession (at most 4,096 values)",
   FeatureVectorizer: "inputs' column counts known at import",
   ZipMap: "refused: a sequence of maps has no Polychip value (convert with skl2onnx options={id(model): {'zipmap': False}})",
   SVMClassifier:
@@ -115,4 +117,13 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
     "the axis's size known at import (OnnxSession binds it); split known at import (or per run via OnnxSession, planned per value); keepdims=0 also drops the axis for a scalar split of 1, as onnxruntime does",
   ConcatFromSequence: "a non-empty sequence (an empty one has no known shape)",
   SequenceMap: "unrolled per element at import (as Loop)",
+  // Strings are host values known at import (src/strings.ts); OnnxSession plans per string feed.
+  StringNormalizer: "on the host at import; locale en_US, C.UTF-8 or none (others refused); case mapped one code point at a time, as onnxruntime",
+  StringConcat: "on the host at import",
+  StringSplit:
+    "on the host at import; follows the ONNX reference where onnxruntime differs (an empty string gives one empty substring; tabs and newlines are whitespace)",
+  RegexFullMatch: "on the host at import, with JavaScript's RegExp where RE2 reads the pattern the same; lookarounds, backreferences, \\A \\z \\Z \\C \\Q \\E \\p \\P \\k \\K, POSIX classes, inline flags and \\s inside a class are refused",
+  Equal: "string operands compared on the host at import",
+  TfIdfVectorizer:
+    "counted on the host: strings at import, int64 at import when known, else per run by OnnxSession (a host step; the rest of the model planned once); 1-D and 2-D input",
 };
