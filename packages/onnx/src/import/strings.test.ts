@@ -151,6 +151,11 @@ test("RegexFullMatch matches whole strings as RE2 does", { skip }, async () => {
     input: { shape: [5], data: ["abc 12", "abc 12y", "abc 123", "ABC 12", "abc\u00a012"] },
     outputs: [{ name: "Y", type: "bool" }],
   });
+  await expectLikeOrt({
+    nodes: [{ op: "RegexFullMatch", inputs: ["X"], outputs: ["Y"], attrs: { pattern: "a.c|[.]x" } }],
+    input: { shape: [6], data: ["abc", "a\rc", "a\nc", "a\u2028c", ".x", "ax"] },
+    outputs: [{ name: "Y", type: "bool" }],
+  });
 });
 
 for (const device of ["cpu", "npu-sim"]) {

@@ -200,7 +200,8 @@ export function re2AsRegExp(ctx: ImportContext, pattern: string): RegExp {
       }
       refuse(rest.startsWith("=") || rest.startsWith("!") || rest.startsWith("<") ? "a lookaround" : "an inline flag group");
     }
-    js += c;
+    // RE2's . stops only at \n; JavaScript's also at \r, U+2028 and U+2029.
+    js += c === "." ? "[^\\n]" : c;
   }
   try {
     return new RegExp(`^(?:${js})$`, "u");
