@@ -480,6 +480,8 @@ export class ImportContext {
     if (!out || out === value) return;
     const container = this.containers.get(value);
     if (container) return this.declareContainer(out, container);
+    const strings = this.strings.get(value);
+    if (strings) return this.declareString(out, strings);
     const c = this.consts.get(value);
     if (c) this.declareConstant(out, c, this.saturated.has(value));
     else this.op("identity", [value], {}, out);

@@ -211,8 +211,10 @@ function inlineSubgraph(ctx: ImportContext, body: GraphProto, bindings: Readonly
   const scope = new Map([...ctx.scope, ...bindings]);
   for (const t of body.initializer ?? []) {
     const name = ctx.fresh(t.name || "initializer");
+    const what = `initializer '${t.name}' of ${ctx.where()}`;
     // A subgraph's saturated int64 initializers are not tracked (as before sharing): only the value is used.
-    ctx.declareConstant(name, ctx.decode(t, `initializer '${t.name}' of ${ctx.where()}`).value);
+    if (isStringProto(t)) ctx.declareString(name, stringTensorFromProto(t, what));
+    else ctx.declareConstant(name, ctx.decode(t, what).value);
     scope.set(t.name ?? "", name);
   }
   for (const n of body.node ?? []) for (const o of n.output ?? []) if (o) scope.set(o, ctx.fresh(o));

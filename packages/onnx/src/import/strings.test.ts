@@ -282,3 +282,26 @@ test("LabelEncoder from an int64 graph input to strings reads the input per run"
   assert.deepEqual((first.S as Value).data, ["zwei", "one", "_Unused"]);
   assert.deepEqual((second.S as Value).data, ["one", "one", "zwei"]);
 });
+
+test("a string initializer inside an If branch is read", async () => {
+  const suffix = { name: "T", dims: [1], dataType: STRING, stringData: [new TextEncoder().encode("!")] };
+  const branch = (op: string) => ({
+    nodes: [{ op, inputs: ["X", "T"], outputs: ["Y"] }],
+    initializers: [suffix],
+    inputs: [],
+    outputs: [{ name: "Y", type: STRING }],
+  });
+  const bytes = buildModel({
+    opset: 20,
+    inputs: [
+      { name: "X", type: STRING, shape: [2] },
+      { name: "C", type: "bool", shape: [] },
+    ],
+    outputs: [{ name: "Z", type: STRING }],
+    nodes: [{ op: "If", inputs: ["C"], outputs: ["Z"], attrs: { then_branch: { graph: branch("StringConcat") }, else_branch: { graph: branch("StringConcat") } } }],
+  });
+  const session = await OnnxSession.create(bytes, { device: "cpu" });
+  const got = await session.runValues({ X: { shape: [2], data: ["a", "ü"] }, C: { shape: [], data: Uint8Array.of(1), dtype: "bool" } });
+  session.dispose();
+  assert.deepEqual((got.Z as Value).data, ["a!", "ü!"]);
+});
