@@ -305,3 +305,23 @@ test("a string initializer inside an If branch is read", async () => {
   session.dispose();
   assert.deepEqual((got.Z as Value).data, ["a!", "ü!"]);
 });
+
+test("string inputs reshape, flatten, squeeze and unsqueeze as onnxruntime", { skip }, async () => {
+  const shape = { tensor: { dims: [2], dataType: 7, int64Data: [-1, 2] } };
+  await expectLikeOrt({
+    nodes: [
+      { op: "Constant", inputs: [], outputs: ["S"], attrs: { value: shape } },
+      { op: "Reshape", inputs: ["X", "S"], outputs: ["R"] },
+      { op: "Identity", inputs: ["R"], outputs: ["I"] },
+      { op: "Unsqueeze", inputs: ["I", "A"], outputs: ["U"] },
+      { op: "Squeeze", inputs: ["U", "A"], outputs: ["Q"] },
+      { op: "Flatten", inputs: ["U"], outputs: ["Y"], attrs: { axis: 2 } },
+    ],
+    initializers: [initializer("A", [1], [1], "int64")],
+    input: { shape: [1, 6], data: ["a", "", "ü", "d", "e", "日"] },
+    outputs: [
+      { name: "Q", type: STRING },
+      { name: "Y", type: STRING },
+    ],
+  });
+});

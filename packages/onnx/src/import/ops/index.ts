@@ -53,11 +53,12 @@ import { OPTIONAL_IMPORTERS } from "./optional.ts";
 import { STRING_IMPORTERS, stringEqual, withStringForm } from "./strings.ts";
 import { ML_STRING_ENCODER_IMPORTERS } from "./ml-string-encoders.ts";
 import { TFIDF_IMPORTERS } from "./tfidf.ts";
+import { STRING_SHAPE_FORMS } from "./string-shapes.ts";
 
 export type { OpImporter } from "./helpers.ts";
 
-/** Every ONNX operator Polychip imports, by op_type: the one registration table. */
-export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
+/** The ai.onnx operators' lowerings of number tensors. */
+const TENSOR_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...ELEMENTWISE_IMPORTERS,
   ...ACTIVATION_IMPORTERS,
   ...TRIGONOMETRY_IMPORTERS,
@@ -106,7 +107,14 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...OPTIONAL_IMPORTERS,
   ...STRING_IMPORTERS,
   ...TFIDF_IMPORTERS,
-  Equal: withStringForm(ELEMENTWISE_IMPORTERS.Equal!, stringEqual),
+};
+
+/** Every ONNX operator Polychip imports, by op_type: the one registration table (ops that take numbers or strings route by operand). */
+export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
+  ...TENSOR_IMPORTERS,
+  ...Object.fromEntries(
+    Object.entries({ ...STRING_SHAPE_FORMS, Equal: stringEqual }).map(([op, strings]) => [op, withStringForm(TENSOR_IMPORTERS[op]!, strings)]),
+  ),
 };
 
 /** Operators of other domains Polychip imports, by domain then op_type. */
