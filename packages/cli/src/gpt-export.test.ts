@@ -66,7 +66,7 @@ test("polychip run gives a GPT .pcm's next-token logits for a right-padded promp
     const input = join(dir, "ids.json");
     await writeFile(input, JSON.stringify({ input: { shape: [1, 8], data: padded, dtype: "int32" } }));
     const run = await runCommand({ model: result.out, device: "cpu", input, json: true });
-    const logits = run.outputs.output!.data!;
+    const logits = run.outputs.output!.data as number[];
     // Causal attention: the logits after the prompt's last character do not see the padding.
     const eager = await noGrad(() => model.call(tensor(prompt, { shape: [1, prompt.length] }))).data();
     const last = (row: ArrayLike<number>, t: number) => Array.from(row).slice(t * vocab.size, (t + 1) * vocab.size);

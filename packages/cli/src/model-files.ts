@@ -11,9 +11,19 @@ interface OnnxModule {
 
 /** An ONNX model planned per input-shape signature (@polychip/onnx's OnnxSession, seen from the CLI). */
 /** An ONNX input: a tensor, a sequence (an array), or an optional (null or undefined when absent). */
-export type OnnxFeedValue = RuntimeInput | readonly OnnxFeedValue[] | null | undefined;
+export type OnnxFeedValue =
+  | RuntimeInput
+  | { readonly shape: readonly number[]; readonly data: readonly string[]; readonly dtype?: "string" }
+  | readonly OnnxFeedValue[]
+  | null
+  | undefined;
 /** An ONNX output as `runValues` returns it: a tensor, a sequence (an array), or an optional (null when absent). */
-export type OnnxOutputValue = HostOutput | readonly OnnxOutputValue[] | null | undefined;
+export type OnnxOutputValue =
+  | HostOutput
+  | { readonly dtype: "string"; readonly shape: readonly number[]; readonly data: readonly string[] }
+  | readonly OnnxOutputValue[]
+  | null
+  | undefined;
 
 export interface OnnxModelSession {
   /** The graph planned for these inputs, with the values computed from them that it fixed (an If's condition). */

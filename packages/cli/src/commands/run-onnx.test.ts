@@ -119,7 +119,7 @@ test("run prints a sequence output element by element ('parts[0]', 'parts[1]', .
     assert.equal(result.outputs["parts[3]"], undefined);
     const y = result.outputs.y!.data!;
     assert.deepEqual(
-      [0, 1, 2].flatMap((i) => result.outputs[`parts[${i}]`]!.data!),
+      [0, 1, 2].flatMap((i) => result.outputs[`parts[${i}]`]!.data as number[]),
       y,
     );
   });
@@ -146,6 +146,23 @@ test("run takes a sequence input as a JSON array of tensors", async () => {
         [4, 5],
         [7, 8, 9],
       ],
+    );
+  });
+});
+
+const STRING_NORMALIZER = new URL("../../../onnx/conformance/extra-node/test_strnormalizer_export_monday_casesensintive_upper/model.onnx", import.meta.url);
+
+test('run takes a string input (dtype "string") and returns a string output', async () => {
+  await inTempDir(async (dir) => {
+    const input = join(dir, "words.json");
+    await writeFile(input, JSON.stringify({ x: { shape: [4], data: ["monday", "tuesday", "wednesday", "thursday"], dtype: "string" } }));
+    const result = await runCommand({ model: STRING_NORMALIZER.pathname, device: "cpu", input, json: true });
+    // The stopword "monday" is dropped, the rest upper-cased.
+    assert.deepEqual(result.outputs.y, { dtype: "string", shape: [3], data: ["TUESDAY", "WEDNESDAY", "THURSDAY"] });
+    await writeFile(input, JSON.stringify({ x: { shape: [2], data: ["monday", 3], dtype: "string" } }));
+    await assert.rejects(
+      runCommand({ model: STRING_NORMALIZER.pathname, device: "cpu", input, json: true }),
+      /input 'x' has dtype "string" but data that is not a string/,
     );
   });
 });

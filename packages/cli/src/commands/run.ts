@@ -19,8 +19,9 @@ export interface RunArgs {
 export interface RunOutput {
   dtype: string;
   shape: number[];
-  data?: number[];
-  preview?: number[];
+  /** Numbers, or strings for an ONNX STRING output. */
+  data?: number[] | string[];
+  preview?: number[] | string[];
   min?: number;
   max?: number;
   mean?: number;
@@ -37,7 +38,14 @@ export interface RunResult {
  * An input of the --input file: a tensor; for an ONNX model also a sequence (a JSON array of
  * tensors) or an absent optional (null).
  */
-export type InputValue = HostTensor | readonly InputValue[] | null;
+export type InputValue = HostTensor | StringInput | readonly InputValue[] | null;
+
+/** An ONNX STRING input: `"dtype": "string"` and a data array of strings. */
+export interface StringInput {
+  readonly shape: number[];
+  readonly data: string[];
+  readonly dtype: "string";
+}
 
 /**
  * Reads the --input file: every tensor needs a shape and flat data (nested arrays are flattened);
@@ -67,7 +75,13 @@ export async function readInputFile(path: string): Promise<Record<string, InputV
         `input file ${path}: input '${name}' needs "shape" and "data" (or is an array of such tensors: a sequence, or null: an absent optional)`,
       );
     const data = (Array.isArray(e.data) ? e.data.flat(Infinity) : [e.data]) as unknown[];
-    if (data.some((v) => typeof v !== "number" && typeof v !== "boolean")) throw new FormatError(`input file ${path}: input '${name}' has non-numeric data`);
+    if (e.dtype === "string") {
+      if (data.some((v) => typeof v !== "string"))
+        throw new FormatError(`input file ${path}: input '${name}' has dtype "string" but data that is not a string`);
+      return { shape: e.shape as number[], data: data as string[], dtype: "string" };
+    }
+    if (data.some((v) => typeof v !== "number" && typeof v !== "boolean"))
+      throw new FormatError(`input file ${path}: input '${name}' has non-numeric data (give "dtype": "string" for an ONNX string input)`);
     // Beside Polychip's dtypes, ONNX's names (int64, float64) pass: an ONNX model's session converts them.
     if (e.dtype !== undefined && typeof e.dtype !== "string")
       throw new FormatError(`input file ${path}: input '${name}' has dtype ${JSON.stringify(e.dtype)}, not a name`);
@@ -79,15 +93,15 @@ export async function readInputFile(path: string): Promise<Record<string, InputV
 type OutputValue = OnnxOutputValue;
 
 /** Outputs by name with each sequence element as its own entry ("parts[0]", "parts[1]"); absent optionals and empty sequences are listed apart. */
-function flattenOutputs(values: Readonly<Record<string, OutputValue>>): { tensors: Record<string, HostOutput>; empty: string[] } {
-  const tensors: Record<string, HostOutput> = {};
+function flattenOutputs(values: Readonly<Record<string, OutputValue>>): { tensors: Record<string, HostOutput | StringOutput>; empty: string[] } {
+  const tensors: Record<string, HostOutput | StringOutput> = {};
   const empty: string[] = [];
   const visit = (name: string, v: OutputValue): void => {
     if (v === null || v === undefined) empty.push(`${name}: absent (an optional without a value)`);
     else if (Array.isArray(v)) {
       if (v.length === 0) empty.push(`${name}: an empty sequence`);
       v.forEach((e, i) => visit(`${name}[${i}]`, e));
-    } else tensors[name] = v as HostOutput;
+    } else tensors[name] = v as HostOutput | StringOutput;
   };
   for (const [name, v] of Object.entries(values)) visit(name, v);
   return { tensors, empty };
@@ -95,7 +109,17 @@ function flattenOutputs(values: Readonly<Record<string, OutputValue>>): { tensor
 
 const PREVIEW = 16;
 
-function summarise(o: HostOutput): RunOutput {
+/** A STRING output of an ONNX model, as OnnxSession.runValues returns it. */
+interface StringOutput {
+  readonly dtype: "string";
+  readonly shape: readonly number[];
+  readonly data: readonly string[];
+}
+
+const isStrings = (o: HostOutput | StringOutput): o is StringOutput => o.dtype === ("string" as string);
+
+function summarise(o: HostOutput | StringOutput): RunOutput {
+  if (isStrings(o)) return { dtype: "string", shape: [...o.shape], preview: o.data.slice(0, PREVIEW) };
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -108,9 +132,16 @@ function summarise(o: HostOutput): RunOutput {
   return { dtype: o.dtype, shape: [...o.shape], preview: Array.from(o.data.subarray(0, PREVIEW)), min, max, mean: sum / Math.max(o.data.length, 1) };
 }
 
-function formatOutput(name: string, o: RunOutput & { preview: number[] }, count: number): string {
-  const values = o.preview.map((v) => (Number.isInteger(v) ? String(v) : v.toPrecision(6)));
-  const more = count > PREVIEW ? `, … (${count} values; min ${o.min!.toPrecision(6)}, max ${o.max!.toPrecision(6)}, mean ${o.mean!.toPrecision(6)})` : "";
+function formatOutput(name: string, o: RunOutput & { preview: number[] | string[] }, count: number): string {
+  const values = (o.preview as (number | string)[]).map((v) =>
+    typeof v === "string" ? JSON.stringify(v) : Number.isInteger(v) ? String(v) : v.toPrecision(6),
+  );
+  const more =
+    count <= PREVIEW
+      ? ""
+      : o.dtype === "string"
+        ? `, … (${count} strings)`
+        : `, … (${count} values; min ${o.min!.toPrecision(6)}, max ${o.max!.toPrecision(6)}, mean ${o.mean!.toPrecision(6)})`;
   return `${name}: ${o.dtype}[${o.shape.join(", ")}] = [${values.join(", ")}${more}]`;
 }
 
@@ -157,12 +188,14 @@ export async function runCommand(args: RunArgs): Promise<RunResult> {
     const { tensors: outputs, empty } = flattenOutputs(await model.run(inputs));
     const milliseconds = performance.now() - started;
     if (args.json) {
-      const plain = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, { dtype: o.dtype, shape: o.shape, data: Array.from(o.data) }]));
+      const plain = Object.fromEntries(
+        Object.entries(outputs).map(([n, o]) => [n, { dtype: o.dtype, shape: [...o.shape], data: isStrings(o) ? [...o.data] : Array.from(o.data) }]),
+      );
       return { model: args.model, device: args.device, outputs: plain, milliseconds };
     }
     const summaries = Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, summarise(o)]));
     for (const [name, o] of Object.entries(summaries))
-      process.stdout.write(`${formatOutput(name, o as RunOutput & { preview: number[] }, outputs[name]!.data.length)}\n`);
+      process.stdout.write(`${formatOutput(name, o as RunOutput & { preview: number[] | string[] }, outputs[name]!.data.length)}\n`);
     for (const line of empty) process.stdout.write(`${line}\n`);
     process.stdout.write(`ran ${model.name} on ${args.device} in ${milliseconds.toFixed(1)} ms\n`);
     return { model: args.model, device: args.device, outputs: summaries, milliseconds };
