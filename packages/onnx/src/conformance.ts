@@ -155,7 +155,8 @@ export async function runTest(test: TestCase, options: ConformanceOptions = {}):
               const outputs = engine ? await engine.run(feeds) : {};
               const layouts = imported.outputLayouts;
               runs.push(
-                Object.fromEntries(declaredOutputs.map(({ name = "" }) => [
+                Object.fromEntries(
+                  declaredOutputs.map(({ name = "" }) => [
                     name,
                     imported.stringOutputs[name] ?? (layouts[name] ? assembleValue(layouts[name]!, outputs) : outputs[name]!),
                   ]),

@@ -262,7 +262,9 @@ export class OnnxSession {
         throw new PolychipError(`output '${stringOutputs[0]}' is a STRING tensor: run this model with session.runValues(feeds), which returns its strings`);
       // The last-run shortcut returns the plan's tensors as they are: only for plain tensor inputs and outputs.
       this.last =
-        selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 && this.stringInputs.size === 0 ? new LastRun(plan, this.inputNames, feeds, selectedBy) : undefined;
+        selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 && this.stringInputs.size === 0
+          ? new LastRun(plan, this.inputNames, feeds, selectedBy)
+          : undefined;
       return { plan, outputs: await plan.session.run(inputsOf(plan, feeds, stages)) };
     } finally {
       releaseStages(stages);
@@ -528,7 +530,11 @@ export class OnnxSession {
    * values fed and known, so the branch's values take the same names) and read back. Nothing is
    * marked done: the If runs whole in a later stage.
    */
-  private async runUpTo(names: readonly string[], { signature, shapes, layouts, known, feeds, strings }: RunState, stages: Stages): Promise<Record<string, HostOutput>> {
+  private async runUpTo(
+    names: readonly string[],
+    { signature, shapes, layouts, known, feeds, strings }: RunState,
+    stages: Stages,
+  ): Promise<Record<string, HostOutput>> {
     const done = [...stages.done].sort((a, b) => a - b).join(",");
     const prefix = await this.plan(
       `${signature}|${valuesKey(known)}|branch:${names.join(",")}|done:${done}|${fedKey(stages)}`,
@@ -612,8 +618,7 @@ export class OnnxSession {
     }
     const { result: imported, folds } = tracked;
     const graph = imported.graph;
-    const session =
-      graph.outputs.length > 0 ? await createSession(graph, { ...(device ? { device } : {}), weights: this.weights }) : hostOnlySession();
+    const session = graph.outputs.length > 0 ? await createSession(graph, { ...(device ? { device } : {}), weights: this.weights }) : hostOnlySession();
     this.shared.acquire(folds);
     const reads = graph.inputs.map((v) => v.name);
     const assumed = { ...assumedValues };

@@ -80,7 +80,8 @@ type Output = { dtype: DType; shape: readonly number[]; data: ArrayLike<number> 
 
 /** Compares a run's output with the expected value, element by element for sequences, presence for optionals. */
 export function compareValue(got: OnnxValue<Output> | StringTensor, expected: TestValue, tol: Tolerance, what: string): Comparison {
-  if ("tensor" in expected && isStringProto(expected.tensor)) return compareStrings(got, stringTensorFromProto(expected.tensor, what || "expected output"), what);
+  if ("tensor" in expected && isStringProto(expected.tensor))
+    return compareStrings(got, stringTensorFromProto(expected.tensor, what || "expected output"), what);
   if ("tensor" in expected) {
     if (got === null || got === undefined || Array.isArray(got)) return mismatch(`${what}: got ${describe(got)}, expected a tensor`);
     const cmp = compareTensors(got as Output, tensorValues(expected.tensor, what), tol);
@@ -109,8 +110,7 @@ function compareStrings(got: unknown, expected: StringTensor, what: string): Com
   if (!isStringTensor(got) && !(got && typeof got === "object" && (got as StringTensor).dtype === "string"))
     return mismatch(`${prefix}got ${describe(got)} of numbers, expected a STRING tensor`);
   const t = got as StringTensor;
-  if (t.shape.join(",") !== expected.shape.join(","))
-    return mismatch(`${prefix}shape [${t.shape.join(", ")}], expected [${expected.shape.join(", ")}]`);
+  if (t.shape.join(",") !== expected.shape.join(",")) return mismatch(`${prefix}shape [${t.shape.join(", ")}], expected [${expected.shape.join(", ")}]`);
   const i = expected.data.findIndex((s, k) => t.data[k] !== s);
   if (i >= 0) return mismatch(`${prefix}string ${i} is ${JSON.stringify(t.data[i])}, expected ${JSON.stringify(expected.data[i])}`);
   return { ok: true, maxAbsError: 0 };

@@ -281,7 +281,9 @@ export class ImportContext {
     const c = m ? undefined : this.containers.get(name);
     if (c) throw new FormatError(`${this.where()}: '${name}' is ${c.kind === "sequence" ? "a sequence" : "an optional"}, where a tensor is expected`);
     if (!m && this.strings.has(name))
-      throw new DTypeError(`${this.where()}: '${name}' is a STRING tensor; this op takes numbers only (Polychip computes strings on the host, with the string ops)`);
+      throw new DTypeError(
+        `${this.where()}: '${name}' is a STRING tensor; this op takes numbers only (Polychip computes strings on the host, with the string ops)`,
+      );
     if (!m) throw new FormatError(`${this.where()}: input '${name}' is not produced by any earlier node, initializer or graph input`);
     return m;
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import "@polychip/devices";
 import { ort } from "../testing/onnxruntime.ts";
-import { check, legacyTrees, random, rows } from "./ml-testing.ts";
+import { check, legacyTrees, random, rows } from "../testing/ml-testing.ts";
 
 /**
  * onnxruntime's "binary case" of the ai.onnx.ml classifiers, checked against onnxruntime-node over

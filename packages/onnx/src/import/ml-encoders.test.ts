@@ -5,7 +5,7 @@ import { OnnxSession } from "../session.ts";
 import { buildModel, type NodeSpec } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort, type OrtFeed } from "../testing/onnxruntime.ts";
 import { tensorToProto } from "../tensor.ts";
-import { ML } from "./ml-testing.ts";
+import { ML } from "../testing/ml-testing.ts";
 
 /**
  * The numeric ai.onnx.ml encoders against onnxruntime-node: OneHotEncoder, LabelEncoder (int and

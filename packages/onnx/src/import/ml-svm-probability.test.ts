@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import "@polychip/devices";
 import { ort } from "../testing/onnxruntime.ts";
-import { check, random, randomSvc, rows } from "./ml-testing.ts";
+import { check, random, randomSvc, rows } from "../testing/ml-testing.ts";
 
 /**
  * SVMClassifier's probability estimates (prob_a/prob_b: Platt's sigmoid per class pair, then

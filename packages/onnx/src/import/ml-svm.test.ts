@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import "@polychip/devices";
 import { ort } from "../testing/onnxruntime.ts";
-import { check, random, randomSvc, rows } from "./ml-testing.ts";
+import { check, random, randomSvc, rows } from "../testing/ml-testing.ts";
 
 /**
  * SVMRegressor and SVMClassifier against onnxruntime-node: every kernel, support vectors of uneven

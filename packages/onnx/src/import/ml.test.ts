@@ -4,7 +4,7 @@ import "@polychip/devices";
 import { OnnxSession } from "../session.ts";
 import { buildModel, type NodeSpec } from "../testing/model-builder.ts";
 import { ort } from "../testing/onnxruntime.ts";
-import { check, legacyTrees, ML, random, rows } from "./ml-testing.ts";
+import { check, legacyTrees, ML, random, rows } from "../testing/ml-testing.ts";
 import { tensorToProto } from "../tensor.ts";
 
 /**

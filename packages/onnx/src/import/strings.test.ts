@@ -63,7 +63,9 @@ const TEXT = ["Grüße", "THE", "naïve", "", "Straße", "the", "Ünïcödé", "
 
 test("StringNormalizer lowers and drops case-insensitive stopwords in UTF-8 text", { skip }, async () => {
   const got = await expectLikeOrt({
-    nodes: [{ op: "StringNormalizer", inputs: ["X"], outputs: ["Y"], attrs: { case_change_action: "LOWER", stopwords: { strings: ["the", "AND"] }, locale: LOCALE } }],
+    nodes: [
+      { op: "StringNormalizer", inputs: ["X"], outputs: ["Y"], attrs: { case_change_action: "LOWER", stopwords: { strings: ["the", "AND"] }, locale: LOCALE } },
+    ],
     input: { shape: [TEXT.length], data: TEXT },
     outputs: [{ name: "Y", type: STRING }],
     opset: 17,
@@ -115,7 +117,10 @@ test("StringSplit on runs of whitespace", { skip }, async () => {
  */
 test("StringSplit follows the ONNX reference on empty strings and tabs", async () => {
   const bytes = model({
-    nodes: [{ op: "StringSplit", inputs: ["X"], outputs: ["Y", "Z"], attrs: { delimiter: "," } }, { op: "StringSplit", inputs: ["X"], outputs: ["W", "V"] }],
+    nodes: [
+      { op: "StringSplit", inputs: ["X"], outputs: ["Y", "Z"], attrs: { delimiter: "," } },
+      { op: "StringSplit", inputs: ["X"], outputs: ["W", "V"] },
+    ],
     input: { shape: [2], data: [] },
     outputs: [
       { name: "Y", type: STRING },
@@ -221,7 +226,10 @@ test("RE2 constructs JavaScript reads differently are refused", async () => {
       outputs: [{ name: "Y", type: "bool" }],
     });
     const session = await OnnxSession.create(bytes, { device: "cpu" });
-    await assert.rejects(session.runValues({ X: { shape: [1], data: ["ab"] } }), (err: Error) => err instanceof UnsupportedOpError && /RegexFullMatch/.test(err.message));
+    await assert.rejects(
+      session.runValues({ X: { shape: [1], data: ["ab"] } }),
+      (err: Error) => err instanceof UnsupportedOpError && /RegexFullMatch/.test(err.message),
+    );
     session.dispose();
   }
 });
@@ -249,8 +257,20 @@ test("LabelEncoder maps int64 to strings and CategoryMapper strings to ids, as o
       { name: "H", type: "float32" },
     ],
     nodes: [
-      { op: "CategoryMapper", domain: ML, inputs: ["X"], outputs: ["I"], attrs: { cats_strings: { strings: ["ä", "b", ""] }, cats_int64s: [7, 8, 9], default_int64: -5 } },
-      { op: "LabelEncoder", domain: ML, inputs: ["I"], outputs: ["S"], attrs: { keys_int64s: [7, 9], values_strings: { strings: ["seven", "nine"] }, default_string: "?" } },
+      {
+        op: "CategoryMapper",
+        domain: ML,
+        inputs: ["X"],
+        outputs: ["I"],
+        attrs: { cats_strings: { strings: ["ä", "b", ""] }, cats_int64s: [7, 8, 9], default_int64: -5 },
+      },
+      {
+        op: "LabelEncoder",
+        domain: ML,
+        inputs: ["I"],
+        outputs: ["S"],
+        attrs: { keys_int64s: [7, 9], values_strings: { strings: ["seven", "nine"] }, default_string: "?" },
+      },
       { op: "OneHotEncoder", domain: ML, inputs: ["X"], outputs: ["H"], attrs: { cats_strings: { strings: ["b", "ä", "zz"] } } },
     ],
   });
@@ -298,7 +318,9 @@ test("a string initializer inside an If branch is read", async () => {
       { name: "C", type: "bool", shape: [] },
     ],
     outputs: [{ name: "Z", type: STRING }],
-    nodes: [{ op: "If", inputs: ["C"], outputs: ["Z"], attrs: { then_branch: { graph: branch("StringConcat") }, else_branch: { graph: branch("StringConcat") } } }],
+    nodes: [
+      { op: "If", inputs: ["C"], outputs: ["Z"], attrs: { then_branch: { graph: branch("StringConcat") }, else_branch: { graph: branch("StringConcat") } } },
+    ],
   });
   const session = await OnnxSession.create(bytes, { device: "cpu" });
   const got = await session.runValues({ X: { shape: [2], data: ["a", "ü"] }, C: { shape: [], data: Uint8Array.of(1), dtype: "bool" } });

@@ -61,22 +61,20 @@ test("TfIdfVectorizer IDF and TFIDF with weights on a 1-D int64 input", { skip }
 
 test("TfIdfVectorizer on strings, UTF-8 and empty strings included", { skip }, async () => {
   await compare(
-    { op: "TfIdfVectorizer", attrs: { ...POOL_STRINGS, mode: "TFIDF", weights: { floats: [1, 2, 3, 4, 5, 6] }, min_gram_length: 1, max_gram_length: 2, max_skip_count: 2 } },
+    {
+      op: "TfIdfVectorizer",
+      attrs: { ...POOL_STRINGS, mode: "TFIDF", weights: { floats: [1, 2, 3, 4, 5, 6] }, min_gram_length: 1, max_gram_length: 2, max_skip_count: 2 },
+    },
     { shape: [2, 5], data: ["the", "cat", "", "straße", "the cat", "cat", "the", "cat", "", "x"] },
   );
 });
 
 for (const device of ["cpu", "npu-sim"])
   test(`TfIdfVectorizer counts feed a linear model (${device})`, { skip }, async () => {
-    await compare(
-      { op: "TfIdfVectorizer", attrs: { ...POOL_INTS, mode: "TF", min_gram_length: 1, max_gram_length: 2, max_skip_count: 0 } },
-      INTS,
-      device,
-      [
-        { op: "MatMul", inputs: ["Y", "W"], outputs: ["M"] },
-        { op: "Add", inputs: ["M", "B"], outputs: ["Z"] },
-      ],
-    );
+    await compare({ op: "TfIdfVectorizer", attrs: { ...POOL_INTS, mode: "TF", min_gram_length: 1, max_gram_length: 2, max_skip_count: 0 } }, INTS, device, [
+      { op: "MatMul", inputs: ["Y", "W"], outputs: ["M"] },
+      { op: "Add", inputs: ["M", "B"], outputs: ["Z"] },
+    ]);
   });
 
 test("TfIdfVectorizer on int64 counts per run under one plan", { skip }, async () => {
@@ -84,7 +82,9 @@ test("TfIdfVectorizer on int64 counts per run under one plan", { skip }, async (
     opset: 17,
     inputs: [{ name: "X", type: "int64", shape: [4] }],
     outputs: [{ name: "Y", type: "float32" }],
-    nodes: [{ op: "TfIdfVectorizer", inputs: ["X"], outputs: ["Y"], attrs: { ...POOL_INTS, mode: "TF", min_gram_length: 1, max_gram_length: 1, max_skip_count: 0 } }],
+    nodes: [
+      { op: "TfIdfVectorizer", inputs: ["X"], outputs: ["Y"], attrs: { ...POOL_INTS, mode: "TF", min_gram_length: 1, max_gram_length: 1, max_skip_count: 0 } },
+    ],
   });
   const session = await OnnxSession.create(bytes, { device: "cpu" });
   const first = await session.run({ X: { shape: [4], data: Int32Array.of(2, 2, 3, 9), dtype: "int32" } });

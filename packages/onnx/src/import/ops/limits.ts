@@ -122,7 +122,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   StringConcat: "on the host at import",
   StringSplit:
     "on the host at import; follows the ONNX reference where onnxruntime differs (an empty string gives one empty substring; tabs and newlines are whitespace)",
-  RegexFullMatch: "on the host at import, with JavaScript's RegExp where RE2 reads the pattern the same; lookarounds, backreferences, \\A \\z \\Z \\C \\Q \\E \\p \\P \\k \\K, POSIX classes, inline flags and \\s inside a class are refused",
+  RegexFullMatch:
+    "on the host at import, with JavaScript's RegExp where RE2 reads the pattern the same; lookarounds, backreferences, \\A \\z \\Z \\C \\Q \\E \\p \\P \\k \\K, POSIX classes, inline flags and \\s inside a class are refused",
   Equal: "string operands compared on the host at import",
   TfIdfVectorizer:
     "counted on the host: strings at import, int64 at import when known, else per run by OnnxSession (a host step; the rest of the model planned once); 1-D and 2-D input",

@@ -78,7 +78,13 @@ function lookUp(ctx: ImportContext, node: OnnxNode, keys: Column, values: Column
   if (!out) return;
   if (isStrings(values)) {
     const d = (fallback as StringColumn).strings[0]!;
-    ctx.declareString(out, stringTensor(shape, at.map((i) => (i === undefined ? d : values.strings[i]!))));
+    ctx.declareString(
+      out,
+      stringTensor(
+        shape,
+        at.map((i) => (i === undefined ? d : values.strings[i]!)),
+      ),
+    );
     return;
   }
   const d = (fallback as NumberColumn).numbers[0]!;
@@ -100,7 +106,11 @@ const labelEncoder: OpImporter = (ctx, node) => {
   if (!keys || !values) throw new FormatError(`${ctx.where()}: keys and values are required`);
   const fallback =
     column(ctx, node, "default") ??
-    (isStrings(values) ? { strings: ["_Unused"] } : values.dtype === "float32" ? { numbers: [-0], dtype: "float32" as DType } : { numbers: [-1], dtype: values.dtype });
+    (isStrings(values)
+      ? { strings: ["_Unused"] }
+      : values.dtype === "float32"
+        ? { numbers: [-0], dtype: "float32" as DType }
+        : { numbers: [-1], dtype: values.dtype });
   lookUp(ctx, node, keys, values, fallback);
 };
 

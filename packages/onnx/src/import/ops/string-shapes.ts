@@ -56,7 +56,9 @@ const squeeze: OpImporter = (ctx, node) =>
 
 const unsqueeze: OpImporter = (ctx, node) =>
   reshaped(ctx, node, (d) => {
-    const axes = axesOf(ctx, node, d.length + (optionalInput(node, 1) ? ctx.ints(optionalInput(node, 1)!, "the axes").length : (node.attrs.ints("axes") ?? []).length)) ?? [];
+    const axes =
+      axesOf(ctx, node, d.length + (optionalInput(node, 1) ? ctx.ints(optionalInput(node, 1)!, "the axes").length : (node.attrs.ints("axes") ?? []).length)) ??
+      [];
     const dims = [...d];
     for (const a of [...axes].sort((p, q) => p - q)) dims.splice(a, 0, 1);
     return dims;

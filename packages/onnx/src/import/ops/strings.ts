@@ -41,7 +41,14 @@ const stringConcat: OpImporter = (ctx, node) => {
   const y = ctx.stringValue(input(ctx, node, 1));
   const { shape, ia, ib } = broadcastPair(ctx, x.shape, y.shape);
   const out = output(node);
-  if (out) ctx.declareString(out, stringTensor(shape, ia.map((i, k) => x.data[i]! + y.data[ib[k]!]!)));
+  if (out)
+    ctx.declareString(
+      out,
+      stringTensor(
+        shape,
+        ia.map((i, k) => x.data[i]! + y.data[ib[k]!]!),
+      ),
+    );
 };
 
 /** Equal with STRING operands: exact comparison (code units, as ONNX Runtime compares bytes of UTF-8). */
@@ -98,7 +105,14 @@ const stringSplit: OpImporter = (ctx, node) => {
   const width = pieces.reduce((m, p) => Math.max(m, p.length), 0);
   const y = output(node, 0);
   const z = output(node, 1);
-  if (y) ctx.declareString(y, stringTensor([...x.shape, width], pieces.flatMap((p) => [...p, ...new Array<string>(width - p.length).fill("")])));
+  if (y)
+    ctx.declareString(
+      y,
+      stringTensor(
+        [...x.shape, width],
+        pieces.flatMap((p) => [...p, ...new Array<string>(width - p.length).fill("")]),
+      ),
+    );
   if (z) ctx.declareConstant(z, { dtype: "int32", shape: [...x.shape], data: Int32Array.from(pieces, (p) => p.length) });
 };
 
@@ -124,7 +138,9 @@ const stringNormalizer: OpImporter = (ctx, node) => {
   if (!["NONE", "LOWER", "UPPER"].includes(action)) throw new FormatError(`${ctx.where()}: case_change_action '${action}' is not NONE, LOWER or UPPER`);
   const locale = node.attrs.string("locale", "");
   if (!LOCALES.has(locale))
-    throw new UnsupportedOpError(`${ctx.where()}: locale '${locale}' is not supported (Polychip applies the default Unicode case rules: en_US, C.UTF-8 or none)`);
+    throw new UnsupportedOpError(
+      `${ctx.where()}: locale '${locale}' is not supported (Polychip applies the default Unicode case rules: en_US, C.UTF-8 or none)`,
+    );
   const sensitive = node.attrs.int("is_case_sensitive", 0) !== 0;
   const fold = (s: string) => (sensitive ? s : simpleCase(s, false));
   const stopwords = new Set((node.attrs.strings("stopwords") ?? []).map(fold));

@@ -1,6 +1,6 @@
 import { OnnxSession } from "../session.ts";
-import { buildModel, type NodeSpec } from "../testing/model-builder.ts";
-import { expectLikeOnnxruntime } from "../testing/onnxruntime.ts";
+import { buildModel, type NodeSpec } from "./model-builder.ts";
+import { expectLikeOnnxruntime } from "./onnxruntime.ts";
 
 /** What the ai.onnx.ml tests share: one node run on Polychip and onnxruntime-node, random rows and trees. */
 
