@@ -29,8 +29,12 @@ const MAX_GROWTH = 1.25;
  * however small, so ppocr's 8-head attention products (8 chunks of under a microsecond) and its
  * 16M multiply-add classifier (8 blocks of columns) looked alike, and the small ones, recorded
  * first on every run, kept the large one on the calling thread.
+ *
+ * A number, not a string: this runs on every launch that may go to the pool. With work the key is
+ * negative (a chunk count alone is not); past 2^53 two near-equal works may share a record, which
+ * only makes them alike in where they run.
  */
-const sizeKey = (chunks: number, work: number | undefined): number | string => (work === undefined ? chunks : `${chunks}:${work}`);
+const sizeKey = (chunks: number, work: number | undefined): number => (work === undefined ? chunks : -(work * 65536 + chunks));
 
 /**
  * How long one chunk of each kernel takes in a job of a given size, on the calling thread (its
@@ -39,7 +43,7 @@ const sizeKey = (chunks: number, work: number | undefined): number | string => (
  * measure of it the caller likes: multiply-adds) where the caller gives one.
  */
 export class ChunkTimes {
-  private readonly byKernel = new WeakMap<object, Map<number | string, number>>();
+  private readonly byKernel = new WeakMap<object, Map<number, number>>();
 
   perChunk(kernel: object, chunks: number, work?: number): number | undefined {
     return this.byKernel.get(kernel)?.get(sizeKey(chunks, work));
