@@ -185,6 +185,8 @@ async function graphsOf(args: CompileArgs): Promise<BranchPlan[]> {
       return [{ graph: await loadModel(args.model), assumed: {} }];
     } catch (err) {
       if (err instanceof Error && err.name === "RunTimeValueError") return branchPlans(args.model, err);
+      if (err instanceof Error && err.message.includes("needs the static shape") && extname(args.model).toLowerCase() === ".onnx")
+        throw new UnsupportedOpError(`${err.message}; the model has dynamic dims: pass --input inputs.json to compile it for those inputs' shapes`);
       throw err;
     }
   }
