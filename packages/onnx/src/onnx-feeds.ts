@@ -1,5 +1,6 @@
 import { DTypeError, type DType } from "@polychip/hal";
 import { isRawView, type RuntimeInput } from "@polychip/engine/runtime";
+import { narrowDoubles } from "./narrow-doubles.ts";
 
 /**
  * ONNX and onnxruntime spell input types their own way: int64 ids and masks (as BigInt64Array or
@@ -41,7 +42,8 @@ function converted64(name: string, given: { data: unknown; shape: readonly numbe
   if (!target) return undefined;
   const values = data as ArrayLike<number | bigint>;
   if (!values || typeof values.length !== "number") return undefined; // the runtime names the bad data
-  if (target === "float32") return { dtype: "float32", shape: given.shape, data: Float32Array.from(values as ArrayLike<number>, Number) };
+  if (target === "float32")
+    return { dtype: "float32", shape: given.shape, data: narrowDoubles(Array.from(values as ArrayLike<number>, Number), `input '${name}'`) };
   const ints = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import "@polychip/devices";
 import { DEFAULT_TOLERANCE } from "./conformance/compare.ts";
 import { dataSets, readBytes, tensorFiles } from "./conformance/discover.ts";
-import { extraNodeTests } from "./conformance/extra-node.ts";
+import { EXTRA_NODE } from "./conformance/committed-corpora.ts";
 import { compareValue, hostValue, readTestValue } from "./conformance/values.ts";
 import { containerKind } from "./containers.ts";
 import { decodeModel } from "./proto/codec.ts";
@@ -22,7 +22,7 @@ import { OnnxSession } from "./session.ts";
 const typed = (values: readonly ValueInfoProto[] | undefined) => (values ?? []).some((v) => containerKind(v.type));
 
 let found = 0;
-for (const dir of extraNodeTests()) {
+for (const dir of EXTRA_NODE.tests()) {
   const bytes = new Uint8Array(await readFile(`${dir}/model.onnx`));
   const graph = decodeModel(bytes).graph!;
   if (!typed(graph.input) && !typed(graph.output)) continue;

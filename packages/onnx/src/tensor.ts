@@ -9,6 +9,7 @@ import {
   type HostArray,
 } from "@polychip/hal";
 import { toNumber } from "./proto/codec.ts";
+import { narrowDoubles } from "./narrow-doubles.ts";
 import { decodeElement, packedBits, packedByteCount, unpackElements } from "./low-precision.ts";
 import { DataType, type TensorProto } from "./proto/types.ts";
 
@@ -322,7 +323,8 @@ export function tensorFromProto(t: TensorProto, what: string, options: { clampIn
       }
       data[i] = v;
     }
-  } else data.set(values);
+  } else if (dataType === DataType.DOUBLE) data.set(narrowDoubles(values, what));
+  else data.set(values);
   return { dtype, shape: dims, data };
 }
 

@@ -1,0 +1,1 @@
+../../arange-input_0.pb
