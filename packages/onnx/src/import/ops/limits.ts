@@ -60,6 +60,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MaxUnpool: "static shapes; output_shape known at import; indices address output_shape (PyTorch, onnxruntime), not the unpooled shape (ONNX reference)",
   RoiAlign:
     "sample taps built on the host from rois and batch_indices: at import when known, else per run by OnnxSession (planned per tap count); static X shape; at most 2^24 bilinear taps over all bins (64 MiB of indices and weights)",
+  MaxRoiPool:
+    "as onnxruntime's CPU kernel (roi corners scaled and rounded, empty bins 0); cells listed on the host from the rois: at import when known, else per run by OnnxSession (planned per cell count); static X shape; at most 2^24 listed cells over all bins",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",
