@@ -90,7 +90,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   LinearRegressor: "no PROBIT",
   SVMRegressor: "no post_transform applied, as onnxruntime",
   OneHotEncoder:
-    "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); cats_strings on the host (string input, computed at import); with zeros=0 an unknown value stops the run (a gather of index -1), as onnxruntime fails it",
+    "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); cats_strings on the host (string input, computed at import); with zeros=0 an unknown value stops the run with an error naming it, as onnxruntime fails it (X read on the host: at import, or per run by OnnxSession; a plain import of a run-time X leaves it to a gather of index -1)",
   LabelEncoder:
     "int64 (within int32), float and string keys and values (opsets 2–4; opset 1's classes_strings refused); a string side runs on the host at import (numeric input mapped to strings is frozen per run by OnnxSession, at most 4,096 values); a key listed twice refused",
   CategoryMapper: "on the host at import (strings are host values); int64 input mapped to strings is frozen per run by OnnxSession (at most 4,096 values)",
