@@ -1,6 +1,6 @@
 import { PolychipError } from "@polychip/hal";
 import { readHost } from "@polychip/engine/runtime";
-import type { PendingHostStep } from "./import/host-step.ts";
+import type { HostValue, PendingHostStep } from "./import/host-step.ts";
 import type { Stages } from "./stages.ts";
 import type { HostTensor } from "./tensor.ts";
 
@@ -9,8 +9,8 @@ export interface HostStepSource {
   readonly stages: Stages;
   /** Whether `name` is a graph input of the model. */
   isInput(name: string): boolean;
-  /** A graph input's values (host data as given, a device view read back). */
-  input(name: string): Promise<HostTensor>;
+  /** A graph input's values (host data as given, a device view read back; a STRING input's strings). */
+  input(name: string): Promise<HostValue>;
   /** Values the model computes before the step: a stage runs up to them and leaves what later nodes read on the device. */
   computed(names: readonly string[]): Promise<Readonly<Record<string, HostTensor>>>;
   /** Whether `name` is a value of the top-level graph (else an inlined If branch computes it). */
@@ -41,7 +41,7 @@ export async function runHostStep(step: PendingHostStep, source: HostStepSource)
     ...(inBranch.length > 0 ? await source.computedInBranch(inBranch) : {}),
     ...(topLevel.length > 0 ? await source.computed(topLevel) : {}),
   };
-  const values: (HostTensor | undefined)[] = [];
+  const values: (HostValue | undefined)[] = [];
   for (const name of step.reads) {
     const fed = name ? stages.fed.get(name) : undefined;
     if (!name) values.push(undefined);

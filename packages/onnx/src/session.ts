@@ -12,7 +12,8 @@ import {
 } from "@polychip/engine/runtime";
 import { REMEMBERED_INPUT_VALUES, RunTimeValueError, type ImportOptions } from "./import/context.ts";
 import { polychipFeeds } from "./onnx-feeds.ts";
-import { HostStepNeeded, MAX_FROZEN_VALUE } from "./import/host-step.ts";
+import { HostStepNeeded, isStringValue, MAX_FROZEN_VALUE } from "./import/host-step.ts";
+import { StringsNeededAtImport } from "./import/string-host-steps.ts";
 import { importModelProto } from "./import/importer.ts";
 import { SharedConstants } from "./import/shared-constants.ts";
 import { runHostStep, type HostStepSource } from "./host-step-run.ts";
@@ -39,7 +40,8 @@ import { dtypeForOnnx, onnxTypeName, type HostTensor } from "./tensor.ts";
 import { stringFeed, type StringTensor } from "./strings.ts";
 import { DataType } from "./proto/types.ts";
 
-export interface OnnxSessionOptions extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues" | "shared"> {
+export interface OnnxSessionOptions
+  extends Omit<ImportOptions, "inputShapes" | "knownValues" | "outputs" | "computesRunTimeValues" | "shared" | "stringShapes"> {
   /** Device to run on (default: the engine's default device). */
   readonly device?: string;
   /** How many plans (input-shape signatures, with their run-time values) are kept; least recently used are dropped. Default 8. */
@@ -69,8 +71,10 @@ interface Plan {
   readonly reads: readonly string[];
   /** The sequence and optional outputs, whose tensors are graph outputs under path names (see containers.ts). */
   readonly outputLayouts: Readonly<Record<string, ValueLayout>>;
-  /** The STRING outputs, computed on the host when the plan was imported (for the string feeds its key names). */
+  /** The STRING outputs computed on the host when the plan was imported (from STRING initializers, or string feeds when the session plans per string value). */
   readonly stringOutputs: Readonly<Record<string, StringTensor>>;
+  /** The STRING outputs only a run knows: the host value each is (a STRING input, a host step's result in the run's stages). */
+  readonly deferredStringOutputs: Readonly<Record<string, string>>;
   /**
    * A prefix plan's results by the values of the inputs its nodes read (`dependsOn`), when it is
    * a pure function of a few small host inputs (an If on the sample-rate input): later runs
@@ -90,7 +94,7 @@ interface RunState {
   readonly layouts: Readonly<Record<string, ValueLayout>>;
   readonly known: Record<string, HostTensor>;
   readonly feeds: Readonly<Record<string, RuntimeInput>>;
-  /** The STRING inputs' values: string ops run at import, so they are part of the plan's key. */
+  /** The STRING inputs' values: the string ops read them in host steps (their shapes are part of the plan's key; their values too when `stringsPerValue`). */
   readonly strings: Readonly<Record<string, StringTensor>>;
   readonly stages: Stages | undefined;
   readonly selectors: Selectors;
@@ -153,6 +157,11 @@ export class OnnxSession {
   /** Input-shape signatures whose runs meet a host step: they run in stages too. */
   private readonly stagedSignatures = new Set<string>();
   private stagedGraph: StagedGraph | undefined;
+  /**
+   * Whether string ops run at import with the string feeds known, one plan per string value: only
+   * when a string op reads a string only a run knows where no host step can run (a Loop body's).
+   */
+  private stringsPerValue = false;
   /** Initializers decoded once and weight folds kept while a plan uses them: every plan's import reads the same arrays. */
   private readonly shared = new SharedConstants();
   /** The device buffers of those arrays: a plan shares them with the other plans instead of uploading its own copy. */
@@ -235,12 +244,12 @@ export class OnnxSession {
   /** Runs on these inputs (as `run`) and returns every output as its ONNX type: a sequence as an array, an optional as its value or null. */
   async runValues(given: Readonly<Record<string, OnnxFeed>>): Promise<Record<string, OnnxResult>> {
     const { feeds, layouts, strings } = this.flatten(given);
-    const { plan, outputs } = await this.runPlanned(feeds, layouts, strings);
+    const { plan, outputs, stringOutputs } = await this.runPlanned(feeds, layouts, strings);
     const results: Record<string, OnnxResult> = {};
     for (const o of this.model.graph?.output ?? []) {
       const name = o.name ?? "";
       const layout = plan.outputLayouts[name];
-      results[name] = plan.stringOutputs[name] ?? (layout ? assembleValue(layout, outputs) : outputs[name]);
+      results[name] = stringOutputs[name] ?? (layout ? assembleValue(layout, outputs) : outputs[name]);
     }
     return results;
   }
@@ -257,15 +266,21 @@ export class OnnxSession {
       const containers = Object.keys(plan.outputLayouts);
       if (tensorsOnly && containers.length > 0)
         throw new PolychipError(`output '${containers[0]}' is a sequence or optional: run this model with session.runValues(feeds), which returns it as such`);
-      const stringOutputs = Object.keys(plan.stringOutputs);
-      if (tensorsOnly && stringOutputs.length > 0)
-        throw new PolychipError(`output '${stringOutputs[0]}' is a STRING tensor: run this model with session.runValues(feeds), which returns its strings`);
+      const stringNames = [...Object.keys(plan.stringOutputs), ...Object.keys(plan.deferredStringOutputs)];
+      if (tensorsOnly && stringNames.length > 0)
+        throw new PolychipError(`output '${stringNames[0]}' is a STRING tensor: run this model with session.runValues(feeds), which returns its strings`);
+      const stringOutputs: Record<string, StringTensor> = { ...plan.stringOutputs };
+      for (const [name, source] of Object.entries(plan.deferredStringOutputs)) {
+        const value = stages?.host.get(source) ?? strings[source];
+        if (!isStringValue(value)) throw new PolychipError(`OnnxSession: the STRING output '${name}' (host value '${source}') was not computed in this run`);
+        stringOutputs[name] = value;
+      }
       // The last-run shortcut returns the plan's tensors as they are: only for plain tensor inputs and outputs.
       this.last =
         selectedBy && Object.keys(layouts).length === 0 && containers.length === 0 && this.stringInputs.size === 0
           ? new LastRun(plan, this.inputNames, feeds, selectedBy)
           : undefined;
-      return { plan, outputs: await plan.session.run(inputsOf(plan, feeds, stages)) };
+      return { plan, outputs: await plan.session.run(inputsOf(plan, feeds, stages)), stringOutputs };
     } finally {
       releaseStages(stages);
     }
@@ -324,6 +339,29 @@ export class OnnxSession {
     layouts: Readonly<Record<string, ValueLayout>>,
     strings: Readonly<Record<string, StringTensor>>,
   ): Promise<{ plan: Plan; stages?: Stages; selectedBy?: readonly string[] }> {
+    try {
+      return await this.prepareFor(feeds, layouts, strings);
+    } catch (err) {
+      if (!(err instanceof StringsNeededAtImport) || this.stringsPerValue) throw err;
+      // A string op only an import with the strings known can run: from now on, plans are per string value.
+      this.stringsPerValue = true;
+      return this.prepareFor(feeds, layouts, strings);
+    }
+  }
+
+  /** The STRING inputs as part of a plan key: their shapes (the string ops run per run, as host steps), or their values when `stringsPerValue`. */
+  private stringsKey(strings: Readonly<Record<string, StringTensor>>): string {
+    if (this.stringsPerValue) return JSON.stringify(strings);
+    return Object.entries(strings)
+      .map(([name, t]) => `${name}[${t.shape.join(",")}]`)
+      .join(";");
+  }
+
+  private async prepareFor(
+    feeds: Readonly<Record<string, RuntimeInput>>,
+    layouts: Readonly<Record<string, ValueLayout>>,
+    strings: Readonly<Record<string, StringTensor>>,
+  ): Promise<{ plan: Plan; stages?: Stages; selectedBy?: readonly string[] }> {
     if (this.disposed) throw new PolychipError("this ONNX session was disposed");
     const tensors = Object.values(layouts).flatMap(layoutTensors);
     const shapes = this.shapesOf(feeds, tensors);
@@ -332,7 +370,7 @@ export class OnnxSession {
     const signature =
       [...this.inputNames, ...tensors].map((n) => (shapes[n] ? `[${shapes[n].join(",")}]` : "-")).join(";") +
       (Object.keys(layouts).length ? `|${JSON.stringify(layouts)}` : "") +
-      (Object.keys(strings).length ? `|strings:${JSON.stringify(strings)}` : "");
+      (Object.keys(strings).length ? `|strings:${this.stringsKey(strings)}` : "");
     const needed = this.needed.get(signature) ?? [];
     this.needed.set(signature, needed);
     const known: Record<string, HostTensor> = {};
@@ -514,6 +552,7 @@ export class OnnxSession {
       stages,
       isInput: (name) => this.inputNames.includes(name),
       input: async (name) => {
+        if (this.stringInputs.has(name)) return run.strings[name]!;
         const feed = run.feeds[name];
         if (feed && isRawView(feed)) return readHost(feed);
         return this.hostCopy(name, feed);
@@ -591,6 +630,12 @@ export class OnnxSession {
     return dtypeForOnnx(v?.type?.tensorType?.elemType ?? 0, `ONNX graph input '${name}'`);
   }
 
+  /** How an import sees the STRING inputs: their values (per-value plans), or their shapes only (the string ops then run per run as host steps). */
+  private stringOptions(strings: Readonly<Record<string, StringTensor>> | undefined): Pick<ImportOptions, "strings" | "stringShapes"> {
+    if (!strings || this.stringsPerValue) return { strings };
+    return { strings: undefined, stringShapes: Object.fromEntries(Object.entries(strings).map(([name, t]) => [name, t.shape])) };
+  }
+
   private async plan(
     key: string,
     bound: Pick<ImportOptions, "inputShapes" | "inputLayouts" | "knownValues" | "outputs" | "done" | "fed" | "strings">,
@@ -605,11 +650,19 @@ export class OnnxSession {
     if (cached) return cached;
     const { device, maxPlans: _maxPlans, maxCountPlans: _maxCountPlans, ...importOptions } = this.options;
     const known = bound.knownValues ?? {};
+    const { strings, ...rest } = bound;
     const resolveInput = (n: string) => known[n] ?? importOptions.resolveInput?.(n);
     let tracked;
     try {
       tracked = this.shared.track(() =>
-        importModelProto(this.model, { ...importOptions, ...bound, resolveInput, computesRunTimeValues: true, shared: this.shared }),
+        importModelProto(this.model, {
+          ...importOptions,
+          ...rest,
+          ...this.stringOptions(strings),
+          resolveInput,
+          computesRunTimeValues: true,
+          shared: this.shared,
+        }),
       );
     } catch (err) {
       // The import stops at the same host step on every run with this key: remember where, not the plan.
@@ -623,7 +676,7 @@ export class OnnxSession {
     const reads = graph.inputs.map((v) => v.name);
     const assumed = { ...assumedValues };
     const outputLayouts = imported.outputLayouts;
-    const stringOutputs = imported.stringOutputs;
+    const { stringOutputs, deferredStringOutputs } = imported;
     let plan: Plan;
     if (bound.done && bound.outputs) {
       // A stage: what it computes goes to the later stages, as inputs, or as constants where the import knew it.
@@ -634,10 +687,20 @@ export class OnnxSession {
         if (value) constants[output] = value;
         else fed.push(output);
       }
-      plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs, stage: { lowered: imported.lowered, fed, constants } };
+      plan = {
+        graph,
+        session,
+        folds,
+        reads,
+        assumed,
+        outputLayouts,
+        stringOutputs,
+        deferredStringOutputs,
+        stage: { lowered: imported.lowered, fed, constants },
+      };
     } else if (bound.outputs && isPure(graph))
-      plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs, results: new Map(), dependsOn: inputsRead(graph) };
-    else plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs };
+      plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs, deferredStringOutputs, results: new Map(), dependsOn: inputsRead(graph) };
+    else plan = { graph, session, folds, reads, assumed, outputLayouts, stringOutputs, deferredStringOutputs };
     cache.add(key, plan);
     return plan;
   }
@@ -647,7 +710,8 @@ export class OnnxSession {
 function inputsOf(plan: Plan, feeds: Readonly<Record<string, RuntimeInput>>, stages: Stages | undefined): Record<string, RuntimeInput> {
   const used: Record<string, RuntimeInput> = {};
   for (const name of plan.reads) {
-    const given = name in feeds ? feeds[name] : (stages?.fed.get(name) ?? stages?.host.get(name));
+    const host = stages?.host.get(name);
+    const given = name in feeds ? feeds[name] : (stages?.fed.get(name) ?? (isStringValue(host) ? undefined : host));
     if (given) used[name] = given;
   }
   return used;

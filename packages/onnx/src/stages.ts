@@ -1,4 +1,6 @@
 import type { RawView } from "@polychip/engine/runtime";
+import type { FedMeta } from "./import/context.ts";
+import type { HostValue } from "./import/host-step.ts";
 import type { GraphProto, ModelProto } from "./proto/types.ts";
 import { topologicalOrder } from "./import/topological-order.ts";
 import type { HostTensor } from "./tensor.ts";
@@ -10,13 +12,14 @@ const RANDOM_OPS = new Set(["RandomNormal", "RandomUniform", "RandomNormalLike",
  * What the stages run so far in one OnnxSession.run left for the later ones: the ONNX nodes they
  * ran, the values they computed that later nodes read (on the device), those they knew at import
  * (folded constants), and the results of host steps (host-step.ts: NonZero's indices, a
- * NonMaxSuppression's selection), which later plans read as inputs of their sizes.
+ * NonMaxSuppression's selection), which later plans read as inputs of their sizes; STRING results
+ * (string-host-steps.ts) stay here for the host steps after them.
  */
 export interface Stages {
   readonly done: Set<number>;
   readonly fed: Map<string, RawView>;
   readonly constants: Record<string, HostTensor>;
-  readonly host: Map<string, HostTensor>;
+  readonly host: Map<string, HostValue>;
 }
 
 export function emptyStages(): Stages {
@@ -31,8 +34,8 @@ export function releaseStages(stages: Stages | undefined): void {
 }
 
 /** The fed values as an import declares them (dtype and shape). */
-export function fedMetas(stages: Stages): Record<string, { dtype: RawView["dtype"]; shape: readonly number[] }> {
-  const metas: Record<string, { dtype: RawView["dtype"]; shape: readonly number[] }> = {};
+export function fedMetas(stages: Stages): Record<string, FedMeta> {
+  const metas: Record<string, FedMeta> = {};
   for (const [name, v] of [...stages.fed, ...stages.host]) metas[name] = { dtype: v.dtype, shape: v.shape };
   return metas;
 }

@@ -25,6 +25,12 @@ import { checkTensorBudget, type MemoryBudget } from "./budget.ts";
 import type { DecodedTensor, SharedConstants } from "./shared-constants.ts";
 import { inferWithSymbols } from "./symbolic-infer.ts";
 
+/** A value an earlier stage or host step of this run computed: a tensor (a run-time input of this import) or, dtype "string", STRING values kept on the host. */
+export interface FedMeta {
+  readonly dtype: DType | "string";
+  readonly shape: readonly number[];
+}
+
 export interface ImportOptions {
   /**
    * Called when a lowering needs the value of a graph input while importing (a Reshape whose
@@ -48,9 +54,15 @@ export interface ImportOptions {
   knownValues?: Readonly<Record<string, HostTensor>>;
   /**
    * The values of the model's STRING graph inputs: strings stay on the host, so the string ops
-   * reading them run at import (OnnxSession plans per string value).
+   * reading them run at import.
    */
   strings?: Readonly<Record<string, StringTensor>>;
+  /**
+   * The shapes of STRING graph inputs whose values only a run knows (OnnxSession, with
+   * computesRunTimeValues): the string ops reading them run as host steps per run
+   * (string-host-steps.ts), so one plan serves every value of these shapes.
+   */
+  stringShapes?: Readonly<Record<string, readonly number[]>>;
   /**
    * The caller computes the values a lowering asks for per run (OnnxSession does): then lowerings
    * that could leave a small value to run time but plan better with it known (Expand's target,
@@ -66,7 +78,7 @@ export interface ImportOptions {
    */
   done?: ReadonlySet<number>;
   /** Values an earlier stage of this run computed, read as run-time graph inputs (see `done`). */
-  fed?: Readonly<Record<string, { readonly dtype: DType; readonly shape: readonly number[] }>>;
+  fed?: Readonly<Record<string, FedMeta>>;
   /**
    * The structure of each sequence or optional graph input for this import (its length, whether
    * it is present; see containers.ts): its tensors are graph inputs under path names, their shapes
@@ -130,8 +142,12 @@ export class ImportContext {
   private readonly metas = new Map<string, ValueMeta>();
   private readonly containers = new Map<string, Container>();
   private readonly consts = new Map<string, HostTensor>();
-  /** STRING values, all known at import (see strings.ts). */
+  /** STRING values known at import (see strings.ts). */
   private readonly strings = new Map<string, StringTensor>();
+  /** STRING values only a run knows: the host value each is (a STRING graph input or a host step's result) and its shape. */
+  private readonly deferredStrings = new Map<string, { readonly source: string; readonly shape: readonly number[] }>();
+  /** The sources of deferred STRING values a Loop or Scan body computed: they may differ per iteration. */
+  private readonly perIterationStrings = new Set<string>();
   private readonly materialized = new Set<string>();
   /** Constants whose int64 values were saturated into int32: fine as slice bounds, wrong as data. */
   private readonly saturated = new Set<string>();
@@ -196,7 +212,7 @@ export class ImportContext {
   }
 
   /** The dtype and shape of a value an earlier stage of this run computed (ImportOptions.fed), when given. */
-  fedMeta(name: string): { readonly dtype: DType; readonly shape: readonly number[] } | undefined {
+  fedMeta(name: string): FedMeta | undefined {
     return this.options.fed?.[name];
   }
 
@@ -234,9 +250,36 @@ export class ImportContext {
     this.strings.set(name, t);
   }
 
+  /** Declares a STRING value only a run knows: the host value `source` (a STRING graph input, a host step's result) of this shape. */
+  declareDeferredString(name: string, source: string, shape: readonly number[]): void {
+    this.claim(name);
+    this.deferredStrings.set(name, { source, shape: [...shape] });
+    if (name === source && this.loopBodies > 0) this.perIterationStrings.add(source);
+  }
+
+  /** Whether a deferred STRING value's source was computed in a Loop or Scan body (so it may differ per iteration). */
+  computedPerIteration(source: string): boolean {
+    return this.perIterationStrings.has(source);
+  }
+
+  /** Where a STRING value only a run knows comes from, or undefined for other values. */
+  deferredString(name: string | undefined): { readonly source: string; readonly shape: readonly number[] } | undefined {
+    return name ? this.deferredStrings.get(name) : undefined;
+  }
+
+  /** The STRING value `name` when the import knows it (not one only a run knows). */
+  knownString(name: string | undefined): StringTensor | undefined {
+    return name ? this.strings.get(name) : undefined;
+  }
+
   /** The value given for a STRING graph input (ImportOptions.strings). */
   stringInput(name: string): StringTensor | undefined {
     return this.options.strings?.[name];
+  }
+
+  /** The shape of a STRING graph input whose value only a run gives (ImportOptions.stringShapes). */
+  stringInputShape(name: string): readonly number[] | undefined {
+    return this.options.stringShapes?.[name];
   }
 
   /** The STRING values the import computed, by name (graph outputs among them are returned as they are). */
@@ -245,13 +288,15 @@ export class ImportContext {
   }
 
   isString(name: string | undefined): boolean {
-    return !!name && this.strings.has(name);
+    return !!name && (this.strings.has(name) || this.deferredStrings.has(name));
   }
 
   /** The STRING value `name`; a clear error when `name` is a number tensor. */
   stringValue(name: string): StringTensor {
     const t = this.strings.get(name);
     if (t) return t;
+    if (this.deferredStrings.has(name))
+      throw new UnsupportedOpError(`${this.where()}: '${name}' is a STRING value only a run knows, where this op needs it at import`);
     if (this.metas.has(name)) throw new DTypeError(`${this.where()}: '${name}' is ${this.metas.get(name)!.dtype}, where this op expects a STRING tensor`);
     return this.meta(name) as never;
   }
@@ -262,8 +307,7 @@ export class ImportContext {
   }
 
   private claim(name: string): void {
-    if (this.used.has(name) && (this.metas.has(name) || this.containers.has(name) || this.strings.has(name)))
-      throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
+    if (this.used.has(name) && this.has(name)) throw new FormatError(`value '${name}' is produced twice (ONNX graphs are in SSA form)`);
     this.used.add(name);
   }
 
@@ -273,14 +317,14 @@ export class ImportContext {
   }
 
   has(name: string | undefined): name is string {
-    return !!name && (this.metas.has(name) || this.containers.has(name) || this.strings.has(name));
+    return !!name && (this.metas.has(name) || this.containers.has(name) || this.strings.has(name) || this.deferredStrings.has(name));
   }
 
   meta(name: string): ValueMeta {
     const m = this.metas.get(name);
     const c = m ? undefined : this.containers.get(name);
     if (c) throw new FormatError(`${this.where()}: '${name}' is ${c.kind === "sequence" ? "a sequence" : "an optional"}, where a tensor is expected`);
-    if (!m && this.strings.has(name))
+    if (!m && this.isString(name))
       throw new DTypeError(
         `${this.where()}: '${name}' is a STRING tensor; this op takes numbers only (Polychip computes strings on the host, with the string ops)`,
       );
@@ -484,6 +528,8 @@ export class ImportContext {
     if (container) return this.declareContainer(out, container);
     const strings = this.strings.get(value);
     if (strings) return this.declareString(out, strings);
+    const deferred = this.deferredStrings.get(value);
+    if (deferred) return this.declareDeferredString(out, deferred.source, deferred.shape);
     const c = this.consts.get(value);
     if (c) this.declareConstant(out, c, this.saturated.has(value));
     else this.op("identity", [value], {}, out);

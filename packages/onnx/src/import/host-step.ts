@@ -1,5 +1,6 @@
 import { UnsupportedOpError } from "@polychip/hal";
 import { formatDims, sizeOfDims } from "../host/meta.ts";
+import type { StringTensor } from "../strings.ts";
 import type { HostTensor } from "../tensor.ts";
 import type { ImportContext, OnnxNode } from "./context.ts";
 
@@ -21,6 +22,13 @@ import type { ImportContext, OnnxNode } from "./context.ts";
  * a value the body computes differs per iteration, so it is asked for with requireConstant, as any
  * value needed at import (frozen into the plan, at most MAX_FROZEN_VALUE values).
  */
+/** What a host part reads and returns: tensors, or STRING values (which stay on the host). */
+export type HostValue = HostTensor | StringTensor;
+
+export function isStringValue(v: HostValue | undefined): v is StringTensor {
+  return v?.dtype === "string";
+}
+
 export interface HostStep {
   /** The input names the host part reads ("" for an absent optional input). */
   readonly reads: readonly string[];
@@ -28,8 +36,11 @@ export interface HostStep {
   readonly why: string;
   /** How many tensors the host part returns. */
   readonly results: number;
-  /** The host part: the values of `reads` (undefined where absent) → its results. */
-  readonly compute: (values: readonly (HostTensor | undefined)[]) => HostTensor[];
+  /**
+   * The host part: the values of `reads` (undefined where absent) → its results. A method, so a
+   * numeric op's step may take HostTensor values: only the string ops' steps read STRING values.
+   */
+  compute(values: readonly (HostValue | undefined)[]): HostValue[];
   /** The device part: lowers the node reading the host part's results (value names). */
   readonly lower: (results: readonly string[]) => void;
 }
@@ -39,10 +50,10 @@ export interface PendingHostStep {
   readonly node: string;
   readonly reads: readonly string[];
   /** The reads the import knew (initializers, folded values), by name. */
-  readonly constants: Readonly<Record<string, HostTensor>>;
+  readonly constants: Readonly<Record<string, HostValue>>;
   /** The names the results are fed back under, in order. */
   readonly results: readonly string[];
-  readonly compute: (values: readonly (HostTensor | undefined)[]) => HostTensor[];
+  compute(values: readonly (HostValue | undefined)[]): HostValue[];
 }
 
 /** A host part must run per run before this node can be lowered (see HostStep); OnnxSession catches it. */
@@ -61,7 +72,7 @@ export class HostStepNeeded extends UnsupportedOpError {
  * output's ONNX name (there outputs take numbered names, `where::7`, that depend on what the
  * import lowered before; the number is dropped).
  */
-export function hostResultNames(node: OnnxNode, count: number, inSubgraph = false): string[] {
+export function hostResultNames(node: Pick<OnnxNode, "name" | "outputs">, count: number, inSubgraph = false): string[] {
   const output = node.outputs.find((o) => o);
   const base = !output ? node.name : inSubgraph ? `${node.name}/${output.replace(/::\d+$/, "")}` : output;
   return Array.from({ length: count }, (_, i) => `${base}::host${i}`);
@@ -69,14 +80,16 @@ export function hostResultNames(node: OnnxNode, count: number, inSubgraph = fals
 
 /** Lowers `node` through its host step: at import when the values are known, else per run (OnnxSession) or by freezing them. */
 export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostStep): void {
-  const values = step.reads.map((name) => (name ? ctx.constant(name) : undefined));
+  const values: (HostValue | undefined)[] = step.reads.map((name) => (name ? (ctx.constant(name) ?? ctx.knownString(name)) : undefined));
   const missing = step.reads.filter((name, i) => name && !values[i]);
   if (missing.length > 0 && ctx.runsHostStepOn(missing)) {
     const names = hostResultNames(node, step.results, !ctx.runsHostSteps);
     const fed = names.map((name) => ctx.fedMeta(name));
     if (fed.every((m) => m !== undefined)) {
       names.forEach((name, i) => {
-        if (!ctx.has(name)) ctx.declareInput(name, { dtype: fed[i]!.dtype, shape: [...fed[i]!.shape] });
+        const { dtype, shape } = fed[i]!;
+        // STRING results stay on the host: the ops reading them run as host steps too (string-host-steps.ts).
+        if (!ctx.has(name)) dtype === "string" ? ctx.declareDeferredString(name, name, shape) : ctx.declareInput(name, { dtype, shape: [...shape] });
         // A later iteration of a Loop body reads the results the first one declared (its reads are the same top-level values);
         // elsewhere a second node of the same path (both branches of one If inlined) would read another node's results.
         else if (ctx.loopBodies === 0)
@@ -85,7 +98,7 @@ export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostS
       step.lower(names);
       return;
     }
-    const constants: Record<string, HostTensor> = {};
+    const constants: Record<string, HostValue> = {};
     step.reads.forEach((name, i) => values[i] && (constants[name] = values[i]!));
     throw new HostStepNeeded(
       `${ctx.where()}: ${step.why} needs the values of ${missing.map((n) => `'${n}'`).join(", ")}, which only a run computes (OnnxSession runs this step per run)`,
@@ -94,7 +107,14 @@ export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostS
   }
   if (missing.length > 0 && ctx.computesRunTimeValues) refuseLargeFrozenReads(ctx, step, missing);
   const known = step.reads.map((name, i) => values[i] ?? (name ? ctx.requireConstant(name, step.why) : undefined));
-  step.lower(step.compute(known).map((t) => ctx.const(t.data, t.shape, t.dtype)));
+  step.lower(step.compute(known).map((t) => (isStringValue(t) ? knownStringValue(ctx, t) : ctx.const(t.data, t.shape, t.dtype))));
+}
+
+/** A STRING result computed at import, under a fresh name. */
+function knownStringValue(ctx: ImportContext, t: StringTensor): string {
+  const name = ctx.fresh("strings");
+  ctx.declareString(name, t);
+  return name;
 }
 
 /**

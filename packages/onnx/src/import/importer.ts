@@ -12,6 +12,7 @@ import { containerKind, layoutTensors, type ValueLayout } from "../containers.ts
 import { bindContainerOutput, declareContainerInput } from "./container-io.ts";
 import { ImportContext, type ImportOptions, type OnnxNode } from "./context.ts";
 import { DOMAIN_IMPORTERS, OP_IMPORTERS } from "./ops/index.ts";
+import { declareStagedStrings, lowerStringsOnHost, readsDeferredStrings } from "./string-host-steps.ts";
 import { topologicalOrder } from "./topological-order.ts";
 
 /** Opsets of the default domain whose semantics Polychip implements. */
@@ -36,11 +37,15 @@ export interface ImportedModel {
   readonly outputLayouts: Readonly<Record<string, ValueLayout>>;
   /** The STRING graph outputs, computed at import on the host (they are not outputs of `graph`). */
   readonly stringOutputs: Readonly<Record<string, StringTensor>>;
+  /** The STRING graph outputs only a run knows: the host value each is (a STRING graph input, a host step's result). */
+  readonly deferredStringOutputs: Readonly<Record<string, string>>;
 }
 
-/** A STRING graph input: its value is given (ImportOptions.strings) and stays on the host. */
+/** A STRING graph input: its value is given (ImportOptions.strings), or only its shape, for a run to give the value (ImportOptions.stringShapes); it stays on the host. */
 function declareStringInput(ctx: ImportContext, name: string): void {
   const value = ctx.stringInput(name);
+  const shape = ctx.stringInputShape(name);
+  if (!value && shape && ctx.runsHostSteps) return ctx.declareDeferredString(name, name, shape);
   if (!value)
     throw new UnsupportedOpError(
       `ONNX graph input '${name}' is a STRING tensor: Polychip computes strings on the host at import, so its value must be given (run the model with OnnxSession, which passes string feeds)`,
@@ -130,7 +135,13 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
 
   const outputLayouts: Record<string, ValueLayout> = {};
   const stringOutputs: Record<string, StringTensor> = {};
+  const deferredStringOutputs: Record<string, string> = {};
   const outputNames = (wanted ?? (graph.output ?? []).map((v) => requireName(v, "graph output"))).flatMap((name) => {
+    const deferred = ctx.deferredString(name);
+    if (deferred) {
+      deferredStringOutputs[name] = deferred.source;
+      return [];
+    }
     if (ctx.isString(name)) {
       stringOutputs[name] = ctx.stringValue(name);
       return [];
@@ -150,7 +161,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     const m = ctx.meta(name);
     return { name, dtype: m.dtype, shape: [...m.shape] };
   });
-  const inputs: ValueInfo[] = [...inputTensors.flat(), ...Object.keys(options.fed ?? {}).filter((name) => ctx.has(name))]
+  const inputs: ValueInfo[] = [...inputTensors.flat(), ...Object.keys(options.fed ?? {}).filter((name) => ctx.has(name) && !ctx.isString(name))]
     .filter((name) => !ctx.frozenInputs.has(name))
     .map((name) => ({ name, dtype: ctx.meta(name).dtype, shape: [...ctx.meta(name).shape] }));
   const metadata: Record<string, string> = { "onnx.opset": String(opset) };
@@ -174,6 +185,7 @@ export function importModelProto(model: ModelProto, options: ImportOptions = {})
     constantValue: (name) => ctx.constant(name),
     outputLayouts,
     stringOutputs,
+    deferredStringOutputs,
   };
 }
 
@@ -183,8 +195,9 @@ function declareStagedOutputs(ctx: ImportContext, outputs: readonly string[], op
     const known = name ? options.knownValues?.[name] : undefined;
     const fed = name ? options.fed?.[name] : undefined;
     if (known) ctx.declareConstant(name, known);
-    else if (fed) ctx.declareInput(name, { dtype: fed.dtype, shape: [...fed.shape] });
+    else if (fed && fed.dtype !== "string") ctx.declareInput(name, { dtype: fed.dtype, shape: [...fed.shape] });
   }
+  declareStagedStrings(ctx, outputs, options);
 }
 
 /** How many ONNX nodes (in any subgraph) and graph outputs read each value: lets a lowering fuse a pattern safely. */
@@ -303,7 +316,8 @@ function lowerNode(ctx: ImportContext, node: OnnxNode): void {
     }
     if (!importer) throw new UnsupportedOpError(`${ctx.where()}: ONNX operator '${node.opType}' is not supported by Polychip's importer`);
     for (const i of node.inputs) if (i && !ctx.has(i)) ctx.meta(i);
-    lowerKeepingElementTypes(ctx, node, (n) => importer(ctx, n));
+    if (readsDeferredStrings(ctx, node)) lowerStringsOnHost(ctx, node, importer);
+    else lowerKeepingElementTypes(ctx, node, (n) => importer(ctx, n));
   } catch (err) {
     if (err instanceof PrefixComplete) throw err;
     // A lowering that meets something the model's declared types should have ruled out reports a malformed node.

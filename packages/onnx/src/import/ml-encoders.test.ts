@@ -71,10 +71,53 @@ test("OneHotEncoder (int64 and float inputs, unknown categories, a category list
   await check({ op: "OneHotEncoder", attrs }, [floats([2, 3], [4.75, -1.5, 7, 0.25, -0.75, 2])], "float32");
 });
 
-test("OneHotEncoder with zeros=0 matches onnxruntime on known values and stops the run on an unknown one", { skip }, async () => {
+test("OneHotEncoder with zeros=0 matches onnxruntime on known values (int64 and float X, cpu and npu-sim)", { skip }, async () => {
   const attrs = { cats_int64s: [4, -1, 7], zeros: 0 };
   await check({ op: "OneHotEncoder", attrs }, [ints([2, 2], [4, 7, -1, 4])], "float32");
-  await assert.rejects(check({ op: "OneHotEncoder", attrs }, [ints([3], [4, 5, 7])], "float32"), /index -1 is out of range/);
+  await check({ op: "OneHotEncoder", attrs }, [floats([3], [4.5, -1.25, 7.75])], "float32", 2, "npu-sim");
+});
+
+for (const device of ["cpu", "npu-sim"]) {
+  test(`OneHotEncoder with zeros=0 on ${device} stops the run on an unknown value with an error naming the node, the op and the value`, async () => {
+    const attrs = { cats_int64s: [4, -1, 7], zeros: 0 };
+    await assert.rejects(
+      check({ op: "OneHotEncoder", attrs, name: "encode_colour" }, [ints([2, 2], [4, 7, 5, 4])], "float32", 2, device),
+      /ONNX node 'encode_colour' \(ai\.onnx\.ml\.OneHotEncoder, opset 2\): X\[1, 0\] is 5, which is not one of cats_int64s \[4, -1, 7\], and zeros is 0/,
+    );
+    // A float that truncates to no category names the value as given.
+    await assert.rejects(
+      check({ op: "OneHotEncoder", attrs }, [floats([3], [4, 6.5, 7])], "float32", 2, device),
+      /OneHotEncoder.*X\[1\] is 6\.5, which is not one of/,
+    );
+  });
+}
+
+test("OneHotEncoder with zeros=0 reads an X the model computes per run: one plan serves runs of one shape", { skip }, async () => {
+  const model = buildModel({
+    opset: 17,
+    domains: { [ML]: 2 },
+    inputs: [{ name: "X", type: "float32", shape: [4] }],
+    outputs: [{ name: "Y", type: "float32" }],
+    nodes: [
+      { op: "Abs", inputs: ["X"], outputs: ["A"] },
+      { op: "OneHotEncoder", inputs: ["A"], outputs: ["Y"], domain: ML, attrs: { cats_int64s: [0, 1, 2, 3], zeros: 0 } },
+    ],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  const imports = () => session.planStats.shapes.imports + session.planStats.counts.imports;
+  let afterFirst = 0;
+  for (const values of [
+    [0, -1, 2.5, 3],
+    [3, 3, -2, 1],
+    [1, 0, 0, -3.5],
+  ]) {
+    const x = Float32Array.from(values);
+    await expectLikeOnnxruntime(model, { X: { data: x, shape: [4], type: "float32" } }, await session.run({ X: { data: x, shape: [4] } }), 0);
+    afterFirst ||= imports();
+  }
+  assert.equal(imports(), afterFirst, "the runs after the first imported nothing");
+  await assert.rejects(session.run({ X: { data: Float32Array.from([0, 1, -4, 2]), shape: [4] } }), /OneHotEncoder.*X\[2\] is 4, which is not one of/);
+  session.dispose();
 });
 
 test("LabelEncoder int→int, int→float, float→int, float→float (opset 2) matches onnxruntime", { skip }, async () => {

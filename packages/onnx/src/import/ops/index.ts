@@ -22,6 +22,7 @@ import { WINDOW_IMPORTERS } from "./windows.ts";
 import { GRID_SAMPLE_IMPORTERS } from "./grid-sample.ts";
 import { NMS_IMPORTERS } from "./non-max-suppression.ts";
 import { ROI_ALIGN_IMPORTERS } from "./roi-align.ts";
+import { MAX_ROI_POOL_IMPORTERS } from "./max-roi-pool.ts";
 import { AFFINE_GRID_IMPORTERS } from "./affine-grid.ts";
 import { COL2IM_IMPORTERS } from "./col2im.ts";
 import { CENTER_CROP_PAD_IMPORTERS } from "./center-crop-pad.ts";
@@ -82,6 +83,7 @@ const TENSOR_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...GRID_SAMPLE_IMPORTERS,
   ...NMS_IMPORTERS,
   ...ROI_ALIGN_IMPORTERS,
+  ...MAX_ROI_POOL_IMPORTERS,
   ...AFFINE_GRID_IMPORTERS,
   ...COL2IM_IMPORTERS,
   ...CENTER_CROP_PAD_IMPORTERS,

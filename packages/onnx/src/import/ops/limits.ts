@@ -60,6 +60,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MaxUnpool: "static shapes; output_shape known at import; indices address output_shape (PyTorch, onnxruntime), not the unpooled shape (ONNX reference)",
   RoiAlign:
     "sample taps built on the host from rois and batch_indices: at import when known, else per run by OnnxSession (planned per tap count); static X shape; at most 2^24 bilinear taps over all bins (64 MiB of indices and weights)",
+  MaxRoiPool:
+    "as onnxruntime's CPU kernel (roi corners scaled and rounded, empty bins 0); cells listed on the host from the rois: at import when known, else per run by OnnxSession (planned per cell count); static X shape; at most 2^24 listed cells over all bins",
   RandomNormal: "Polychip's counter-based generator (never onnxruntime's numbers); without a seed, one stream per plan, repeated each run",
   RandomNormalLike: "as RandomNormal; needs the input's shape",
   RandomUniform: "as RandomNormal",
@@ -88,10 +90,11 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   LinearRegressor: "no PROBIT",
   SVMRegressor: "no post_transform applied, as onnxruntime",
   OneHotEncoder:
-    "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); cats_strings on the host (string input, computed at import); with zeros=0 an unknown value stops the run (a gather of index -1), as onnxruntime fails it",
+    "int64 categories (within int32) and numeric input (floats truncated, as onnxruntime); cats_strings on the host (string input: at import when known, else per run by OnnxSession); with zeros=0 an unknown value stops the run with an error naming it, as onnxruntime fails it (X read on the host: at import, or per run by OnnxSession; a plain import of a run-time X leaves it to a gather of index -1)",
   LabelEncoder:
-    "int64 (within int32), float and string keys and values (opsets 2–4; opset 1's classes_strings refused); a string side runs on the host at import (numeric input mapped to strings is frozen per run by OnnxSession, at most 4,096 values); a key listed twice refused",
-  CategoryMapper: "on the host at import (strings are host values); int64 input mapped to strings is frozen per run by OnnxSession (at most 4,096 values)",
+    "int64 (within int32), float and string keys and values (opsets 2–4; opset 1's classes_strings refused); a string side runs on the host (at import when the strings are known, else per run by OnnxSession; numeric input mapped to strings is frozen per run by OnnxSession, at most 4,096 values); a key listed twice refused",
+  CategoryMapper:
+    "on the host (strings are host values: at import when known, else per run by OnnxSession); int64 input mapped to strings is frozen per run by OnnxSession (at most 4,096 values)",
   FeatureVectorizer: "inputs' column counts known at import",
   ZipMap: "refused: a sequence of maps has no Polychip value (convert with skl2onnx options={id(model): {'zipmap': False}})",
   SVMClassifier:
@@ -117,14 +120,15 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
     "the axis's size known at import (OnnxSession binds it); split known at import (or per run via OnnxSession, planned per value); keepdims=0 also drops the axis for a scalar split of 1, as onnxruntime does",
   ConcatFromSequence: "a non-empty sequence (an empty one has no known shape)",
   SequenceMap: "unrolled per element at import (as Loop)",
-  // Strings are host values known at import (src/strings.ts); OnnxSession plans per string feed.
-  StringNormalizer: "on the host at import; locale en_US, C.UTF-8 or none (others refused); case mapped one code point at a time, as onnxruntime",
-  StringConcat: "on the host at import",
+  // Strings are host values (src/strings.ts): the string ops run at import when the strings are known, else per run
+  // as host steps under OnnxSession (string-host-steps.ts), one plan for every string value of a shape.
+  StringNormalizer: "on the host; locale en_US, C.UTF-8 or none (others refused); case mapped one code point at a time, as onnxruntime",
+  StringConcat: "on the host",
   StringSplit:
-    "on the host at import; follows the ONNX reference where onnxruntime differs (an empty string gives one empty substring; tabs and newlines are whitespace)",
+    "on the host; follows the ONNX reference where onnxruntime differs (an empty string gives one empty substring; tabs and newlines are whitespace)",
   RegexFullMatch:
-    "on the host at import, with JavaScript's RegExp where RE2 reads the pattern the same; lookarounds, backreferences, \\A \\z \\Z \\C \\Q \\E \\p \\P \\k \\K, POSIX classes, inline flags and \\s inside a class are refused",
-  Equal: "string operands compared on the host at import",
+    "on the host, with JavaScript's RegExp where RE2 reads the pattern the same; lookarounds, backreferences, \\A \\z \\Z \\C \\Q \\E \\p \\P \\k \\K, POSIX classes, inline flags and \\s inside a class are refused",
+  Equal: "string operands compared on the host",
   TfIdfVectorizer:
-    "counted on the host: strings at import, int64 at import when known, else per run by OnnxSession (a host step; the rest of the model planned once); 1-D and 2-D input",
+    "counted on the host: strings and int64 at import when known, else per run by OnnxSession (a host step; the rest of the model planned once); 1-D and 2-D input",
 };

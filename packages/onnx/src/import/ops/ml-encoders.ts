@@ -2,6 +2,7 @@ import { DTypeError, FormatError, ShapeError, UnsupportedOpError, type DType } f
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { tensorValues } from "../../tensor.ts";
 import { bin, castTo, input, output, type OpImporter } from "./helpers.ts";
+import { strictOneHotEncoder } from "./ml-one-hot-strict.ts";
 
 /**
  * The ai.onnx.ml encoders scikit-learn pipelines export, for numbers only (Polychip has no string
@@ -31,26 +32,34 @@ function integerInput(ctx: ImportContext, node: OnnxNode): string {
 /**
  * OneHotEncoder: Y = X's shape + [categories], 1 where the value is the category. A value that is
  * no category gives a row of zeros with zeros=1 (the default); with zeros=0 it stops the run, as
- * onnxruntime does: such a value becomes index -1 of a gather, which the device refuses.
+ * onnxruntime does, with a message naming the node and the value (ml-one-hot-strict.ts).
  */
 const oneHotEncoder: OpImporter = (ctx, node) => {
   const cats = node.attrs.ints("cats_int64s", []);
   if (cats.length === 0) throw new ShapeError(`${ctx.where()}: cats_int64s is missing`);
   requireInt32(ctx, "cats_int64s", cats);
-  const x = integerInput(ctx, node);
-  if (ctx.rank(x) > 2) throw new ShapeError(`${ctx.where()}: expects X of rank 1 or 2, got rank ${ctx.rank(x)}`);
-  const equal = bin(ctx, "equal", ctx.op("unsqueeze", [x], { axes: [ctx.rank(x)] }), ctx.const(Int32Array.from(cats), [cats.length], "int32"));
-  // A category listed twice takes onnxruntime's last slot; the earlier ones stay zero.
-  const last = ctx.const(Uint8Array.from(cats.map((c, i) => (cats.lastIndexOf(c) === i ? 1 : 0))), [cats.length], "bool");
-  const hit = ctx.op("logicalAnd", [equal, last]);
+  const raw = input(ctx, node, 0);
+  if (ctx.rank(raw) > 2) throw new ShapeError(`${ctx.where()}: expects X of rank 1 or 2, got rank ${ctx.rank(raw)}`);
+  if (ctx.dtype(raw) === "bool") throw new DTypeError(`${ctx.where()}: expects numeric categories, got bool '${raw}'`);
+  const oneHot = (x: string, out?: string) => {
+    const equal = bin(ctx, "equal", ctx.op("unsqueeze", [x], { axes: [ctx.rank(x)] }), ctx.const(Int32Array.from(cats), [cats.length], "int32"));
+    // A category listed twice takes onnxruntime's last slot; the earlier ones stay zero.
+    const last = ctx.const(Uint8Array.from(cats.map((c, i) => (cats.lastIndexOf(c) === i ? 1 : 0))), [cats.length], "bool");
+    return { equal, hit: ctx.op("cast", [ctx.op("logicalAnd", [equal, last])], { to: "float32" }, out) };
+  };
   if (node.attrs.int("zeros", 1) !== 0) {
-    ctx.op("cast", [hit], { to: "float32" }, output(node));
+    oneHot(integerInput(ctx, node), output(node));
     return;
   }
-  const known = ctx.op("reduceMax", [castTo(ctx, equal, "int32")], { axes: [ctx.rank(x)], keepDims: true });
-  const index = ctx.op("where", [bin(ctx, "equal", known, ctx.scalar(1, "int32")), ctx.scalar(0, "int32"), ctx.scalar(-1, "int32")]);
-  const zero = ctx.op("gather", [ctx.const(Float32Array.from([0]), [1], "float32"), index], { axis: 0 });
-  bin(ctx, "add", ctx.op("cast", [hit], { to: "float32" }), zero, output(node));
+  strictOneHotEncoder(ctx, node, raw, cats, () => {
+    // No host step here (a plain import of a run-time X): an unknown value becomes index -1 of a gather, which the device refuses.
+    const x = integerInput(ctx, node);
+    const { equal, hit } = oneHot(x);
+    const known = ctx.op("reduceMax", [castTo(ctx, equal, "int32")], { axes: [ctx.rank(x)], keepDims: true });
+    const index = ctx.op("where", [bin(ctx, "equal", known, ctx.scalar(1, "int32")), ctx.scalar(0, "int32"), ctx.scalar(-1, "int32")]);
+    const zero = ctx.op("gather", [ctx.const(Float32Array.from([0]), [1], "float32"), index], { axis: 0 });
+    bin(ctx, "add", hit, zero, output(node));
+  });
 };
 
 interface Lookup {

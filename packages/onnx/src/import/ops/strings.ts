@@ -4,9 +4,10 @@ import type { ImportContext, OnnxNode } from "../context.ts";
 import { input, output, type OpImporter } from "./helpers.ts";
 
 /**
- * The string ops. Strings live on the host and are all known at import (initializers, Constant,
- * string graph inputs given by the caller), so each op computes its result there: string results
- * stay host values, numeric ones (StringSplit's counts) become constants.
+ * The string ops. Strings live on the host: each op computes its result there, from strings known
+ * at import (initializers, Constant, string inputs given by the caller) or, under OnnxSession,
+ * from the run's strings in a host step (string-host-steps.ts). String results stay host values,
+ * numeric ones (StringSplit's counts) become constants of that import.
  */
 
 /** Row-major index into a tensor of `dims` broadcast to `out`, for each flat position of `out`. */
