@@ -3,7 +3,7 @@ import "@polychip/devices";
 import { after, test } from "node:test";
 import { removeDevice, useDevice } from "@polychip/engine";
 import { checkExpectations, formatSummary, loadExpectations, runConformance } from "./conformance.ts";
-import { ONNX_MODEL_TESTS } from "./conformance/committed-corpora.ts";
+import { ONNX_MODEL_TESTS, TRACT_CASES } from "./conformance/committed-corpora.ts";
 
 const webgpu = await useDevice("webgpu").then(
   () => undefined,
@@ -22,4 +22,11 @@ test("ONNX's backend model tests on webgpu pass exactly what passes on cpu", { s
   ];
   assert.equal(lines.length, 0, `${formatSummary(summary)}\n${lines.join("\n")}`);
   assert.ok(summary.passed >= 134, formatSummary(summary));
+});
+
+test("tract's ONNX test cases pass on webgpu as on cpu", { skip: webgpu ?? false }, async () => {
+  const summary = await runConformance(TRACT_CASES.tests(), { device: "webgpu" });
+  const failed = summary.results.filter((r) => r.status !== "pass").map((r) => `${r.name}: ${r.status}: ${r.reason}`);
+  assert.deepEqual(failed, [], formatSummary(summary));
+  assert.equal(summary.passed, TRACT_CASES.tests().length);
 });

@@ -51,4 +51,7 @@ export const ONNX_MODEL_TESTS = committedCorpus("onnx-models", "packages/onnx/co
  */
 export const ONNX_LIGHT_MODELS = committedCorpus("onnx-light-models", "packages/onnx/conformance/onnx-light-models (ONNX light models)", 9, ["cpu"]);
 
-export const COMMITTED_CORPORA = [EXTRA_NODE, ONNX_MODEL_TESTS, ONNX_LIGHT_MODELS] as const;
+/** conformance/tract-cases: the ONNX test cases of another runtime, tract (scripts/import-tract-cases.ts). */
+export const TRACT_CASES = committedCorpus("tract-cases", "packages/onnx/conformance/tract-cases (tract's ONNX test cases)", 14);
+
+export const COMMITTED_CORPORA = [EXTRA_NODE, ONNX_MODEL_TESTS, ONNX_LIGHT_MODELS, TRACT_CASES] as const;

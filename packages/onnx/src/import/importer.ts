@@ -372,7 +372,10 @@ function valueMeta(v: ValueInfoProto, what: string, override: readonly number[] 
   const shape: Dim[] = (tensor.shape?.dim ?? []).map((d, i) => {
     if (d.value === "dimValue") {
       const n = toNumber(d.dimValue);
-      if (!Number.isInteger(n) || n < 0) throw new FormatError(`ONNX ${what} '${v.name}': invalid dimension ${n}`);
+      if (!Number.isInteger(n)) throw new FormatError(`ONNX ${what} '${v.name}': invalid dimension ${n}`);
+      // Some converters (Kaldi's, older Caffe2 and TensorFlow ones) write -1 for "any size", which
+      // onnxruntime reads as a dynamic dim: so does the importer (bound from the inputs like a dim_param).
+      if (n < 0) return `${v.name}:${i}`;
       return n;
     }
     return d.value === "dimParam" && d.dimParam ? d.dimParam : `${v.name}:${i}`;

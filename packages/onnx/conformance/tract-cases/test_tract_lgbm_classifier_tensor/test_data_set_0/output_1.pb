@@ -1,0 +1,1 @@
+BprobabilitiesJÌY ?úO^>ÙH >

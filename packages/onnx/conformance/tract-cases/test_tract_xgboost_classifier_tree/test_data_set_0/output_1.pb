@@ -1,0 +1,1 @@
+BprobabilitiesJ1¡s?äs∆<>f¡<
