@@ -1,0 +1,53 @@
+import { FormatError, UnsupportedOpError } from "@polychip/hal";
+import { checkDimensions, type DecodedImage } from "./image.ts";
+
+/**
+ * Netpbm PGM/PPM: binary P5 (gray) and P6 (RGB) and their ASCII forms P2 and P3, any maxval up to
+ * 65535 (scaled to 0..255 as Pillow does: v·255/maxval rounded; 2-byte samples are big-endian).
+ * PBM (P1/P4) and PAM (P7) are refused.
+ */
+export function decodePnm(bytes: Uint8Array): DecodedImage {
+  const kind = String.fromCharCode(bytes[0]!, bytes[1]!);
+  if (!["P2", "P3", "P5", "P6"].includes(kind)) throw new UnsupportedOpError(`PNM: ${kind} images are not supported (only P2, P3, P5, P6)`);
+  let pos = 2;
+  /** The next whitespace-separated decimal number, skipping # comments. */
+  const next = (what: string): number => {
+    for (;;) {
+      while (pos < bytes.length && isSpace(bytes[pos]!)) pos++;
+      if (bytes[pos] !== 0x23) break;
+      while (pos < bytes.length && bytes[pos] !== 0x0a && bytes[pos] !== 0x0d) pos++;
+    }
+    const start = pos;
+    while (pos < bytes.length && bytes[pos]! >= 0x30 && bytes[pos]! <= 0x39) pos++;
+    if (pos === start) throw new FormatError(`PNM: ${pos >= bytes.length ? "truncated file" : "not a number"} where the ${what} belongs (byte ${start})`);
+    return Number(String.fromCharCode(...bytes.subarray(start, pos)));
+  };
+  const width = next("width");
+  const height = next("height");
+  const maxval = next("maxval");
+  checkDimensions("PNM", width, height);
+  if (maxval < 1 || maxval > 65535) throw new FormatError(`PNM: maxval ${maxval} outside 1..65535`);
+  const channels = kind === "P3" || kind === "P6" ? 3 : 1;
+  const count = width * height * channels;
+  const data = new Uint8Array(count);
+  const scale = (v: number) => {
+    if (v > maxval) throw new FormatError(`PNM: sample ${v} above maxval ${maxval}`);
+    return maxval === 255 ? v : Math.round((v * 255) / maxval);
+  };
+  if (kind === "P2" || kind === "P3") {
+    for (let i = 0; i < count; i++) data[i] = scale(next("sample"));
+    return { width, height, channels, data };
+  }
+  // Exactly one whitespace byte separates the header from binary samples.
+  if (!isSpace(bytes[pos] ?? 0)) throw new FormatError("PNM: no whitespace after the header");
+  pos++;
+  const wide = maxval > 255 ? 2 : 1;
+  if (pos + count * wide > bytes.length)
+    throw new FormatError(`PNM: truncated file (${width}×${height}×${channels} samples need ${count * wide} bytes, ${bytes.length - pos} remain)`);
+  for (let i = 0; i < count; i++) data[i] = scale(wide === 2 ? (bytes[pos + 2 * i]! << 8) | bytes[pos + 2 * i + 1]! : bytes[pos + i]!);
+  return { width, height, channels, data };
+}
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0b || b === 0x0c;
+}
