@@ -24,6 +24,7 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
     const length = r.u32(pos, false, "a chunk length");
     const type = String.fromCharCode(...r.slice(pos + 4, 4, "a chunk type"));
     const body = r.slice(pos + 8, length, `chunk ${type}`);
+    r.need(pos + 8 + length, 4, `chunk ${type}'s CRC`);
     pos += 12 + length;
     if (type === "IHDR") {
       if (length < 13) throw new FormatError(`PNG: IHDR chunk of ${length} bytes (13 expected)`);

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { FormatError, UnsupportedOpError } from "@polychip/hal";
+import { imageDecoderCase } from "../../testing/image-cases.ts";
+import { decodePnm } from "./pnm.ts";
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+const withBytes = (header: string, bytes: number[]) => Uint8Array.from([...ascii(header), ...bytes]);
+
+test("ONNX's test PPM (P6) decodes to its expected pixels", () => {
+  const c = imageDecoderCase("pnm_rgb");
+  const image = decodePnm(c.encoded);
+  assert.deepEqual([image.height, image.width, image.channels], c.shape);
+  assert.deepEqual(image.data, c.expected);
+});
+
+test("binary P6 and P5 with a comment in the header", () => {
+  const p6 = decodePnm(withBytes("P6\n# made by hand\n2 1\n255\n", [1, 2, 3, 4, 5, 6]));
+  assert.deepEqual([p6.width, p6.height, p6.channels, ...p6.data], [2, 1, 3, 1, 2, 3, 4, 5, 6]);
+  const p5 = decodePnm(withBytes("P5 3 1 255 ", [9, 8, 7]));
+  assert.deepEqual([p5.width, p5.height, p5.channels, ...p5.data], [3, 1, 1, 9, 8, 7]);
+});
+
+test("ASCII P3 and P2, a maxval below 255 scaled, and 2-byte samples big-endian", () => {
+  assert.deepEqual(Array.from(decodePnm(ascii("P3\n1 2\n255\n10 20 30\n40 50 60\n")).data), [10, 20, 30, 40, 50, 60]);
+  assert.deepEqual(Array.from(decodePnm(ascii("P2 3 1 15 0 15 7")).data), [0, 255, 119]);
+  assert.deepEqual(Array.from(decodePnm(withBytes("P5 2 1 65535\n", [0xff, 0xff, 0x80, 0x00])).data), [255, 128]);
+});
+
+test("bitmaps (P4) are refused; samples above maxval and truncated files are FormatErrors", () => {
+  assert.throws(() => decodePnm(withBytes("P4 8 1\n", [0xff])), (e) => e instanceof UnsupportedOpError && /P4 images are not supported/.test(e.message));
+  assert.throws(() => decodePnm(ascii("P2 1 1 15 16")), /sample 16 above maxval 15/);
+  assert.throws(() => decodePnm(withBytes("P6 2 1 255\n", [1, 2, 3])), (e) => e instanceof FormatError && /truncated file/.test(e.message));
+  assert.throws(() => decodePnm(ascii("P6 2")), /truncated file where the height belongs/);
+});
