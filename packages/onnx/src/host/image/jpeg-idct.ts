@@ -80,9 +80,12 @@ function butterfly(c: ArrayLike<number>, at: number, step: number, scale: (i: nu
  * One 8×8 block: `coef` (natural order, 64 values from `offset`) times `quant` (natural order) →
  * 8 rows of 8 samples written into `out` at `outAt` with row pitch `pitch`.
  */
+/** Scratch space of one block (the decoder is synchronous: one block at a time). */
+const ws = new Float64Array(64);
+const tmp = new Float64Array(8);
+const one = () => 1;
+
 export function idctIslow(coef: Int32Array, offset: number, quant: ArrayLike<number>, out: Uint8Array, outAt: number, pitch: number): void {
-  const ws = new Float64Array(64);
-  const tmp = new Float64Array(8);
   for (let col = 0; col < 8; col++) {
     let allZero = true;
     for (let row = 1; row < 8; row++) if (coef[offset + row * 8 + col] !== 0) allZero = false;
@@ -94,7 +97,6 @@ export function idctIslow(coef: Int32Array, offset: number, quant: ArrayLike<num
     butterfly(coef, offset + col, 8, (i) => quant[i * 8 + col]!, tmp);
     for (let row = 0; row < 8; row++) ws[row * 8 + col] = descale(tmp[row]!, CONST_BITS - PASS1_BITS);
   }
-  const one = () => 1;
   for (let row = 0; row < 8; row++) {
     const w = row * 8;
     const o = outAt + row * pitch;
