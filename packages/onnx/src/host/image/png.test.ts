@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { FormatError, UnsupportedOpError } from "@polychip/hal";
+import { FormatError } from "@polychip/hal";
 import { imageDecoderCase } from "../../testing/image-cases.ts";
 import { pngFile } from "../../testing/images.ts";
 import { decodePng } from "./png.ts";
@@ -52,10 +52,29 @@ test("a 2-bit palette image maps indices to the palette's colours", () => {
   );
 });
 
-test("Adam7 interlacing is refused by name; so are invalid colour type and depth pairs", () => {
+/** Adam7-interlaced PNGs that netpbm's pnmtopng (libpng, zlib's dynamic blocks) wrote from known pixels. */
+const INTERLACED_PALETTE =
+  "iVBORw0KGgoAAAANSUhEUgAAAAsAAAAHCAMAAAGet3f5AAAAqFBMVEVFkt9ptgNXpPG4BVJ7yBXKF2TcKXbuO4gATZoSX6yh7jskcb67CFXNGmc4hdJKl+RuuwhcqfaAzRrPHGmS3yzhLnuk8T7zQI0FUp8XZLEpdsM7iNXADVrSH2zkMX72Q5BzwA1hrvuF0h+X5DHmM4Cp9kP4RZIKV6QcabYue8hAjdpSn+yzAE3FEl/XJHHpNoP7SJWK1yQNWqec6Tau+0gPXKkhbrszgM0oS1sBAAAAWElEQVQImS3JVQ6DUAAF0VsoVvQhxd2lgu9/Z0DC35wMeBoEb56gHQuE7YheX9haQSxeARfJy8Aj/9gbpN8pTP4peB2lZfPAWNWKp1kGX85pdjWFHP2F+x1ccAhQtTEruQAAAABJRU5ErkJggg==";
+const INTERLACED_1_BIT = "iVBORw0KGgoAAAANSUhEUgAAAAkAAAAFAQAAAAHIL8tQAAAAGUlEQVQImWNwYGhgSADiBgYGhg1gnNsARAA5UwVbH16d8gAAAABJRU5ErkJggg==";
+const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+test("Adam7-interlaced palette (11×7) and 1-bit gray (9×5) images put each pass's pixels in place", () => {
+  const palette = decodePng(b64(INTERLACED_PALETTE));
+  assert.deepEqual([palette.width, palette.height, palette.channels], [11, 7, 3]);
+  assert.deepEqual(
+    palette.data,
+    Uint8Array.from({ length: 11 * 7 * 3 }, (_, i) => (((i / 3) | 0) % 11 * 23 + Math.floor(i / 33) * 41 + (i % 3) * 77) % 256),
+  );
+  const bits = decodePng(b64(INTERLACED_1_BIT));
+  assert.deepEqual([bits.width, bits.height, bits.channels], [9, 5, 1]);
+  // Black (0) where (x·y + x) mod 3 = 0.
+  assert.deepEqual(bits.data, Uint8Array.from({ length: 45 }, (_, i) => ((i % 9) * Math.floor(i / 9) + (i % 9)) % 3 === 0 ? 0 : 255));
+});
+
+test("invalid colour type and depth pairs and unknown interlace methods are refused", () => {
   const spec = { width: 5, height: 3, colour: 2, depth: 8, rows: rowsOf(rgb, 15, 3) };
-  assert.throws(() => decodePng(pngFile({ ...spec, interlace: 1 })), (e) => e instanceof UnsupportedOpError && /Adam7-interlaced/.test(e.message));
-  assert.throws(() => decodePng(pngFile({ ...spec, depth: 4 })), /invalid colour type 2 with bit depth 4/);
+  assert.throws(() => decodePng(pngFile({ ...spec, depth: 4 })), (e) => e instanceof FormatError && /invalid colour type 2 with bit depth 4/.test(e.message));
+  assert.throws(() => decodePng(pngFile({ ...spec, interlace: 2 })), /unknown interlace method 2/);
 });
 
 test("truncated PNG files are refused with a FormatError, at every cut", () => {

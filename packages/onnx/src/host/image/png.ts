@@ -1,4 +1,4 @@
-import { FormatError, UnsupportedOpError } from "@polychip/hal";
+import { FormatError } from "@polychip/hal";
 import { ByteReader, checkDimensions, type DecodedImage } from "./image.ts";
 import { zlibInflate } from "./inflate.ts";
 
@@ -9,8 +9,7 @@ const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 /**
- * PNG: every colour type and bit depth, all five row filters, non-interlaced (Adam7 interlaced
- * files are refused). As Pillow's convert("RGB") does, alpha is dropped (not composited) and a
+ * PNG: every colour type and bit depth, all five row filters, plain or Adam7-interlaced. As Pillow's convert("RGB") does, alpha is dropped (not composited) and a
  * palette maps to its colours; 16-bit samples keep their high byte; gray stays one channel.
  * Chunk CRCs are not checked (a corrupt stream is still caught by inflate and the size checks).
  */
@@ -42,19 +41,47 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
   const samples = SAMPLES[colour];
   if (samples === undefined || !DEPTHS[colour]!.includes(depth))
     throw new FormatError(`PNG: invalid colour type ${colour} with bit depth ${depth}`);
-  if (interlace === 1) throw new UnsupportedOpError("PNG: Adam7-interlaced images are not supported (re-save the PNG without interlacing)");
-  if (interlace !== 0) throw new FormatError(`PNG: unknown interlace method ${interlace}`);
+  if (interlace > 1) throw new FormatError(`PNG: unknown interlace method ${interlace}`);
   if (colour === 3 && !palette) throw new FormatError("PNG: palette image without a PLTE chunk");
   if (idat.length === 0) throw new FormatError("PNG: no IDAT chunk");
-  const compressed = concat(idat);
   const bitsPerPixel = samples * depth;
-  const stride = Math.ceil((width * bitsPerPixel) / 8);
-  const raw = zlibInflate(compressed, (stride + 1) * height, "PNG");
-  if (raw.length !== (stride + 1) * height)
-    throw new FormatError(`PNG: image data holds ${raw.length} bytes, ${(stride + 1) * height} expected for ${width}×${height} (truncated or corrupt)`);
-  const rows = unfilter(raw, stride, height, Math.max(1, bitsPerPixel >> 3));
-  return toPixels(rows, width, height, stride, depth, colour, palette);
+  // Each pass (one for a plain image, seven for Adam7) is a small image of its own rows, filtered on its own.
+  const passes = (interlace ? ADAM7 : [[0, 0, 1, 1]]).map(([x0, y0, dx, dy]) => {
+    const w = Math.ceil((width - x0!) / dx!);
+    const h = Math.ceil((height - y0!) / dy!);
+    return { x0: x0!, y0: y0!, dx: dx!, dy: dy!, w, h, stride: w > 0 && h > 0 ? Math.ceil((w * bitsPerPixel) / 8) : 0 };
+  });
+  const size = passes.reduce((n, p) => n + (p.stride ? (p.stride + 1) * p.h : 0), 0);
+  const raw = zlibInflate(concat(idat), size, "PNG");
+  if (raw.length !== size)
+    throw new FormatError(`PNG: image data holds ${raw.length} bytes, ${size} expected for ${width}×${height} (truncated or corrupt)`);
+  const channels = colour === 0 || colour === 4 ? 1 : 3;
+  const data = new Uint8Array(width * height * channels);
+  let at = 0;
+  for (const p of passes) {
+    if (!p.stride) continue;
+    const rows = unfilter(raw.subarray(at, at + (p.stride + 1) * p.h), p.stride, p.h, Math.max(1, bitsPerPixel >> 3));
+    at += (p.stride + 1) * p.h;
+    const part = toPixels(rows, p.w, p.h, p.stride, depth, colour, palette);
+    for (let y = 0; y < p.h; y++)
+      for (let x = 0; x < p.w; x++) {
+        const to = ((p.y0 + y * p.dy) * width + p.x0 + x * p.dx) * channels;
+        data.set(part.data.subarray((y * p.w + x) * channels, (y * p.w + x + 1) * channels), to);
+      }
+  }
+  return { width, height, channels, data };
 }
+
+/** Adam7's seven passes: first column and row, column and row steps. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+];
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
