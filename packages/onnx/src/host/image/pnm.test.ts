@@ -24,6 +24,8 @@ test("binary P6 and P5 with a comment in the header", () => {
 test("ASCII P3 and P2, a maxval below 255 scaled, and 2-byte samples big-endian", () => {
   assert.deepEqual(Array.from(decodePnm(ascii("P3\n1 2\n255\n10 20 30\n40 50 60\n")).data), [10, 20, 30, 40, 50, 60]);
   assert.deepEqual(Array.from(decodePnm(ascii("P2 3 1 15 0 15 7")).data), [0, 255, 119]);
+  // 1/6·255 = 42.5 and 3/6·255 = 127.5: ties go to the even neighbour, as Python's round in Pillow's decoder.
+  assert.deepEqual(Array.from(decodePnm(ascii("P2 2 1 6 1 3")).data), [42, 128]);
   assert.deepEqual(Array.from(decodePnm(withBytes("P5 2 1 65535\n", [0xff, 0xff, 0x80, 0x00])).data), [255, 128]);
 });
 

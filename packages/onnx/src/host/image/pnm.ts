@@ -3,7 +3,8 @@ import { checkDimensions, type DecodedImage } from "./image.ts";
 
 /**
  * Netpbm PGM/PPM: binary P5 (gray) and P6 (RGB) and their ASCII forms P2 and P3, any maxval up to
- * 65535 (scaled to 0..255 as Pillow does: v·255/maxval rounded; 2-byte samples are big-endian).
+ * 65535 (scaled to 0..255 as Pillow's decoder does: round(v / maxval · 255) in doubles, ties to even
+ * as Python's round; 2-byte samples are big-endian).
  * PBM (P1/P4) and PAM (P7) are refused.
  */
 export function decodePnm(bytes: Uint8Array): DecodedImage {
@@ -32,7 +33,7 @@ export function decodePnm(bytes: Uint8Array): DecodedImage {
   const data = new Uint8Array(count);
   const scale = (v: number) => {
     if (v > maxval) throw new FormatError(`PNM: sample ${v} above maxval ${maxval}`);
-    return maxval === 255 ? v : Math.round((v * 255) / maxval);
+    return maxval === 255 ? v : roundHalfEven((v / maxval) * 255);
   };
   if (kind === "P2" || kind === "P3") {
     for (let i = 0; i < count; i++) data[i] = scale(next("sample"));
@@ -50,4 +51,11 @@ export function decodePnm(bytes: Uint8Array): DecodedImage {
 
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0b || b === 0x0c;
+}
+
+/** Python's round() of a double: to the nearest integer, ties to even. */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
 }
