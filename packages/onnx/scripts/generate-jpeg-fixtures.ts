@@ -42,7 +42,12 @@ for (const [name, options] of Object.entries(CASES)) {
   const gray = pnm[1] === 0x35;
   const header = `P${gray ? 5 : 6}\n${width} ${height}\n255\n`;
   if (pnm.subarray(0, header.length).toString("latin1") !== header) throw new Error(`djpeg wrote an unexpected header for '${name}'`);
-  fixtures[name] = { options: options.join(" "), jpeg: jpeg.toString("base64"), pixels: pnm.subarray(header.length).toString("base64"), channels: gray ? 1 : 3 };
+  fixtures[name] = {
+    options: options.join(" "),
+    jpeg: jpeg.toString("base64"),
+    pixels: pnm.subarray(header.length).toString("base64"),
+    channels: gray ? 1 : 3,
+  };
 }
 const versionRun = spawnSync("djpeg", ["-version"], { encoding: "utf8" });
 const version = `${versionRun.stdout}${versionRun.stderr}`.trim();

@@ -15,6 +15,9 @@ test("OPS.md lists every imported op as supported and the others as not", () => 
   assert.match(text, /^\| Upsample \| supported \(deprecated since opset 10\) \| 1, 7, 9 \|/m);
   assert.match(text, /^\| ImageDecoder \| supported \| 20 \|/m);
   const unsupported = text.split("\n").flatMap((line) => /^\| (\w+) \| not supported \|/.exec(line)?.[1] ?? []);
-  assert.ok(unsupported.every((op) => !supportedOnnxOps().includes(op)), `listed as not supported: ${unsupported.join(", ")}`);
+  assert.ok(
+    unsupported.every((op) => !supportedOnnxOps().includes(op)),
+    `listed as not supported: ${unsupported.join(", ")}`,
+  );
   assert.ok(supportedOnnxOps().every((op) => text.includes(`| ${op} | supported`)));
 });

@@ -39,7 +39,10 @@ test("a constant encoded image is decoded at import: the pixels are a constant o
   const got = await execute(graph, {}, { device: "cpu" });
   assert.deepEqual(got.pixels!.shape, c.shape);
   assert.deepEqual(Uint8Array.from(got.pixels!.data as ArrayLike<number>), c.expected);
-  assert.deepEqual(Array.from(got.doubled!.data).slice(0, 6), Array.from(c.expected.subarray(0, 6), (v) => 2 * v));
+  assert.deepEqual(
+    Array.from(got.doubled!.data).slice(0, 6),
+    Array.from(c.expected.subarray(0, 6), (v) => 2 * v),
+  );
 });
 
 for (const device of ["cpu", "npu-sim"])
@@ -48,11 +51,18 @@ for (const device of ["cpu", "npu-sim"])
     try {
       const bmp = bmpFile(small.width, small.height, small.rgb);
       const png = pngFile({ width: wide.width, height: wide.height, colour: 2, depth: 8, rows: rows(wide.rgb, 15), filters: [4] });
-      for (const [file, image] of [[bmp, small], [png, wide], [bmp, small]] as const) {
+      for (const [file, image] of [
+        [bmp, small],
+        [png, wide],
+        [bmp, small],
+      ] as const) {
         const got = await session.run({ bytes: { dtype: "uint8", shape: [file.length], data: file } });
         assert.deepEqual(got.pixels!.shape, [image.height, image.width, 3]);
         assert.deepEqual(Array.from(got.pixels!.data), Array.from(image.rgb));
-        assert.deepEqual(Array.from(got.doubled!.data), Array.from(image.rgb, (v) => 2 * v));
+        assert.deepEqual(
+          Array.from(got.doubled!.data),
+          Array.from(image.rgb, (v) => 2 * v),
+        );
       }
     } finally {
       session.dispose();
@@ -80,7 +90,10 @@ test("an unsupported or unrecognised image at run time is refused naming the nod
       (e) => e instanceof UnsupportedOpError && /'decode_photo' \(ImageDecoder, opset 20\): WebP images are not supported/.test(e.message),
     );
     const junk = Uint8Array.from([1, 2, 3, 4]);
-    await assert.rejects(session.run({ bytes: { dtype: "uint8", shape: [4], data: junk } }), /'decode_photo' \(ImageDecoder, opset 20\): the 4 bytes are not an image format/);
+    await assert.rejects(
+      session.run({ bytes: { dtype: "uint8", shape: [4], data: junk } }),
+      /'decode_photo' \(ImageDecoder, opset 20\): the 4 bytes are not an image format/,
+    );
     const truncated = imageDecoderCase("png_rgb").encoded.subarray(0, 100);
     await assert.rejects(session.run({ bytes: { dtype: "uint8", shape: [100], data: truncated } }), /'decode_photo' .*PNG: truncated/);
   } finally {
@@ -89,6 +102,12 @@ test("an unsupported or unrecognised image at run time is refused naming the nod
 });
 
 test("an unknown pixel_format and a non-uint8 stream are refused at import", () => {
-  assert.throws(() => importOnnx(decoderModel("CMYK", Uint8Array.from([1]))), (e) => e instanceof UnsupportedOpError && /pixel_format 'CMYK' is not one of RGB, BGR, Grayscale/.test(e.message));
-  assert.throws(() => importOnnx(decoderModel("RGB", undefined, "float32")), (e) => e instanceof DTypeError && /encoded_stream must be uint8, got float32/.test(e.message));
+  assert.throws(
+    () => importOnnx(decoderModel("CMYK", Uint8Array.from([1]))),
+    (e) => e instanceof UnsupportedOpError && /pixel_format 'CMYK' is not one of RGB, BGR, Grayscale/.test(e.message),
+  );
+  assert.throws(
+    () => importOnnx(decoderModel("RGB", undefined, "float32")),
+    (e) => e instanceof DTypeError && /encoded_stream must be uint8, got float32/.test(e.message),
+  );
 });

@@ -71,7 +71,14 @@ export function pngFile(s: PngSpec): Uint8Array {
     raw.push(f, ...filterRow(f, row, s.rows[y - 1], bpp));
   });
   return Uint8Array.from([
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+    0x89,
+    0x50,
+    0x4e,
+    0x47,
+    0x0d,
+    0x0a,
+    0x1a,
+    0x0a,
     ...chunk("IHDR", [...u32be(s.width), ...u32be(s.height), s.depth, s.colour, 0, 0, s.interlace ?? 0]),
     ...(s.palette ? chunk("PLTE", s.palette) : []),
     ...chunk("IDAT", zlibStored(Uint8Array.from(raw))),
@@ -97,14 +104,32 @@ export function bmpFile(width: number, height: number, rgb: ArrayLike<number>, b
 export function bmpWith(width: number, signedHeight: number, bits: number, palette: number[], pixels: Uint8Array, compression = 0): Uint8Array {
   const offset = 14 + 40 + palette.length;
   const info = [
-    ...u32le(40), ...u32le(width), ...u32le(signedHeight >>> 0), ...u16le(1), ...u16le(bits), ...u32le(compression), ...u32le(pixels.length),
-    ...u32le(2835), ...u32le(2835), ...u32le(palette.length / 4), ...u32le(0),
+    ...u32le(40),
+    ...u32le(width),
+    ...u32le(signedHeight >>> 0),
+    ...u16le(1),
+    ...u16le(bits),
+    ...u32le(compression),
+    ...u32le(pixels.length),
+    ...u32le(2835),
+    ...u32le(2835),
+    ...u32le(palette.length / 4),
+    ...u32le(0),
   ];
   return Uint8Array.from([0x42, 0x4d, ...u32le(offset + pixels.length), 0, 0, 0, 0, ...u32le(offset), ...info, ...palette, ...pixels]);
 }
 
 /** A little-endian baseline TIFF with one strip per `strips` entry (already compressed as `compression` says). */
-export function tiffFile(width: number, height: number, samples: number, photometric: number, strips: Uint8Array[], compression = 1, rowsPerStrip = height, extra: [number, number, number[]][] = []): Uint8Array {
+export function tiffFile(
+  width: number,
+  height: number,
+  samples: number,
+  photometric: number,
+  strips: Uint8Array[],
+  compression = 1,
+  rowsPerStrip = height,
+  extra: [number, number, number[]][] = [],
+): Uint8Array {
   const dataStart = 8;
   const offsets: number[] = [];
   let at = dataStart;

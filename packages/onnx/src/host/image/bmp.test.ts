@@ -38,12 +38,19 @@ test("8-bit and 4-bit paletted images map indices through the palette", () => {
 });
 
 test("RLE compression and 16-bit pixels are refused by name", () => {
-  assert.throws(() => decodeBmp(bmpWith(1, 1, 8, [0, 0, 0, 0], Uint8Array.from([1, 1, 0, 1]), 1)), (e) => e instanceof UnsupportedOpError && /BI_RLE8/.test(e.message));
+  assert.throws(
+    () => decodeBmp(bmpWith(1, 1, 8, [0, 0, 0, 0], Uint8Array.from([1, 1, 0, 1]), 1)),
+    (e) => e instanceof UnsupportedOpError && /BI_RLE8/.test(e.message),
+  );
   assert.throws(() => decodeBmp(bmpWith(1, 1, 16, [], Uint8Array.from([1, 1, 0, 0]))), /16-bit pixels are not supported/);
 });
 
 test("truncated BMP files are refused with a FormatError", () => {
   const file = imageDecoderCase("bmp_rgb").encoded;
   for (const cut of [2, 20, 40, 54, 1000, file.length - 1])
-    assert.throws(() => decodeBmp(file.subarray(0, cut)), (e) => e instanceof FormatError && /truncated file/.test(e.message), `cut at ${cut}`);
+    assert.throws(
+      () => decodeBmp(file.subarray(0, cut)),
+      (e) => e instanceof FormatError && /truncated file/.test(e.message),
+      `cut at ${cut}`,
+    );
 });

@@ -20,7 +20,9 @@ export function decodeBmp(bytes: Uint8Array): DecodedImage {
   checkDimensions("BMP", width, height);
   if (compression === 3 && (bits === 32 || bits === 24)) checkStandardMasks(r, headerSize);
   else if (compression !== 0)
-    throw new UnsupportedOpError(`BMP: compression ${compression} (${["BI_RGB", "BI_RLE8", "BI_RLE4", "BI_BITFIELDS"][compression] ?? "unknown"}) with ${bits}-bit pixels is not supported`);
+    throw new UnsupportedOpError(
+      `BMP: compression ${compression} (${["BI_RGB", "BI_RLE8", "BI_RLE4", "BI_BITFIELDS"][compression] ?? "unknown"}) with ${bits}-bit pixels is not supported`,
+    );
   if (![1, 4, 8, 24, 32].includes(bits)) throw new UnsupportedOpError(`BMP: ${bits}-bit pixels are not supported`);
   const palette = bits <= 8 ? readPalette(r, 14 + headerSize, bits) : undefined;
   const stride = Math.ceil((width * bits) / 32) * 4;

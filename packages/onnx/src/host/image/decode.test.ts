@@ -20,7 +20,10 @@ test("BGR reverses each pixel; Grayscale is Pillow's integer luma of the RGB pix
 });
 
 test("ONNX's BGR and Grayscale JPEG tests: exactly their expected pixels", () => {
-  for (const [name, format] of [["jpeg_bgr", "BGR"], ["jpeg_grayscale", "Grayscale"]] as const) {
+  for (const [name, format] of [
+    ["jpeg_bgr", "BGR"],
+    ["jpeg_grayscale", "Grayscale"],
+  ] as const) {
     const c = imageDecoderCase(name);
     const got = decodeImage(c.encoded, format);
     assert.deepEqual(got.shape, c.shape, name);
@@ -35,8 +38,14 @@ test("a gray image repeats its value in RGB and BGR and stays itself in Grayscal
 });
 
 test("WebP and JPEG 2000 are refused by name; unknown and empty bytes are FormatErrors", () => {
-  assert.throws(() => decodeImage(imageDecoderCase("webp_rgb").encoded, "RGB"), (e) => e instanceof UnsupportedOpError && /^WebP images are not supported/.test(e.message));
+  assert.throws(
+    () => decodeImage(imageDecoderCase("webp_rgb").encoded, "RGB"),
+    (e) => e instanceof UnsupportedOpError && /^WebP images are not supported/.test(e.message),
+  );
   assert.throws(() => decodeImage(imageDecoderCase("jpeg2k_rgb").encoded, "RGB"), /JPEG 2000 images are not supported/);
-  assert.throws(() => decodeImage(new TextEncoder().encode("hello, world"), "RGB"), (e) => e instanceof FormatError && /not an image format ImageDecoder knows \(they start 68 65 6c/.test(e.message));
+  assert.throws(
+    () => decodeImage(new TextEncoder().encode("hello, world"), "RGB"),
+    (e) => e instanceof FormatError && /not an image format ImageDecoder knows \(they start 68 65 6c/.test(e.message),
+  );
   assert.throws(() => decodeImage(new Uint8Array(0), "RGB"), /the 0 bytes are not an image format ImageDecoder knows \(they start with nothing/);
 });

@@ -15,8 +15,7 @@ export const MAX_IMAGE_PIXELS = 1 << 26;
 export function checkDimensions(format: string, width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0)
     throw new FormatError(`${format}: invalid image size ${width}×${height}`);
-  if (width * height > MAX_IMAGE_PIXELS)
-    throw new FormatError(`${format}: image of ${width}×${height} pixels exceeds the limit of ${MAX_IMAGE_PIXELS} pixels`);
+  if (width * height > MAX_IMAGE_PIXELS) throw new FormatError(`${format}: image of ${width}×${height} pixels exceeds the limit of ${MAX_IMAGE_PIXELS} pixels`);
 }
 
 /**

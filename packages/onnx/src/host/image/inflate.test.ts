@@ -5,7 +5,8 @@ import { zlibStored } from "../../testing/images.ts";
 import { inflate, zlibInflate } from "./inflate.ts";
 
 const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-const text = (n: number) => new TextEncoder().encode(Array.from({ length: n }, (_, i) => `line ${i}: the quick brown fox jumps over the lazy dog ${(i * i) % 97} times\n`).join(""));
+const text = (n: number) =>
+  new TextEncoder().encode(Array.from({ length: n }, (_, i) => `line ${i}: the quick brown fox jumps over the lazy dog ${(i * i) % 97} times\n`).join(""));
 
 test("stored blocks, one and several (over 65,535 bytes), give back the bytes", () => {
   const small = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) % 256);
@@ -28,7 +29,10 @@ test("a dynamic-Huffman block with back-references (Python's zlib level 9) decod
 
 test("truncated, corrupt and oversized streams are refused with a FormatError", () => {
   const good = zlibStored(Uint8Array.from({ length: 100 }, (_, i) => i));
-  assert.throws(() => zlibInflate(good.subarray(0, 50), 100), (e) => e instanceof FormatError && /truncated deflate stream/.test(e.message));
+  assert.throws(
+    () => zlibInflate(good.subarray(0, 50), 100),
+    (e) => e instanceof FormatError && /truncated deflate stream/.test(e.message),
+  );
   assert.throws(() => zlibInflate(Uint8Array.from([0x12, 0x34, 0, 0]), 10), /not a zlib deflate stream/);
   assert.throws(() => zlibInflate(good, 99), /more than the 99 bytes expected/);
   assert.throws(() => inflate(Uint8Array.from([0x07]), 10), /block type 3/);

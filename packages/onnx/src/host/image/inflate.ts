@@ -9,7 +9,7 @@ export function zlibInflate(data: Uint8Array, limit: number, format = "zlib"): U
   if (data.length < 2) throw new FormatError(`${format}: truncated zlib stream (${data.length} bytes)`);
   const cmf = data[0]!;
   const flg = data[1]!;
-  if ((cmf & 0x0f) !== 8 || (cmf >> 4) > 7 || ((cmf << 8) | flg) % 31 !== 0)
+  if ((cmf & 0x0f) !== 8 || cmf >> 4 > 7 || ((cmf << 8) | flg) % 31 !== 0)
     throw new FormatError(`${format}: not a zlib deflate stream (header ${cmf.toString(16)} ${flg.toString(16)})`);
   if (flg & 0x20) throw new FormatError(`${format}: zlib stream with a preset dictionary is not supported`);
   return inflate(data.subarray(2), limit, format);

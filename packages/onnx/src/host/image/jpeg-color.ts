@@ -34,7 +34,7 @@ export function upsample(p: Plane, hx: number, vy: number, outWidth: number, out
   } else if (fancy && hx === 2 && vy === 2) {
     for (let y = 0; y < outHeight; y++) {
       const r = y >> 1;
-      const near = (y & 1 ? r + 1 : r - 1);
+      const near = y & 1 ? r + 1 : r - 1;
       const colsum = (c: number) => at(c, r) * 3 + at(c, near);
       for (let x = 0; x < outWidth; x++) {
         const c = x >> 1;

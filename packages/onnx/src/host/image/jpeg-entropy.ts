@@ -2,8 +2,8 @@ import { FormatError } from "@polychip/hal";
 
 /** Position k of the zigzag scan → index in the 8×8 block (natural order). */
 export const ZIGZAG = Int32Array.from([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29,
-  22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22,
+  15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
 
 /** A Huffman table in libjpeg's form: per code length, the largest code, the first code and where its symbols start. */
@@ -117,7 +117,14 @@ export interface ScanState {
   eobrun: number;
 }
 
-export function decodeBaselineBlock(r: JpegBitReader, dc: HuffmanTable | undefined, ac: HuffmanTable | undefined, pred: number, coef: Int32Array, at: number): number {
+export function decodeBaselineBlock(
+  r: JpegBitReader,
+  dc: HuffmanTable | undefined,
+  ac: HuffmanTable | undefined,
+  pred: number,
+  coef: Int32Array,
+  at: number,
+): number {
   const t = r.decode(dc);
   const value = pred + r.receiveExtend(t);
   coef[at] = value;

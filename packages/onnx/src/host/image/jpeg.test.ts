@@ -44,7 +44,11 @@ test("truncated JPEG files are refused with a FormatError, at every cut", () => 
   const progressive = b64(fixture.fixtures["1x1 progressive, quality 95"]!.jpeg);
   for (const file of [whole, progressive])
     for (const cut of [3, 10, 100, 300, 700, file.length - 200, file.length - 2, file.length - 1])
-      assert.throws(() => decodeJpeg(file.subarray(0, cut)), (e) => e instanceof FormatError && /truncated|corrupt/.test(e.message), `cut at ${cut}`);
+      assert.throws(
+        () => decodeJpeg(file.subarray(0, cut)),
+        (e) => e instanceof FormatError && /truncated|corrupt/.test(e.message),
+        `cut at ${cut}`,
+      );
 });
 
 test("arithmetic coding, 12-bit samples and 4 components are refused by name", () => {
@@ -55,7 +59,10 @@ test("arithmetic coding, 12-bit samples and 4 components are refused by name", (
     copy[at] = value;
     return copy;
   };
-  assert.throws(() => decodeJpeg(patched(sof + 1, 0xc9)), (e) => e instanceof UnsupportedOpError && /arithmetic-coded sequential JPEG/.test(e.message));
+  assert.throws(
+    () => decodeJpeg(patched(sof + 1, 0xc9)),
+    (e) => e instanceof UnsupportedOpError && /arithmetic-coded sequential JPEG/.test(e.message),
+  );
   assert.throws(() => decodeJpeg(patched(sof + 4, 12)), /12-bit samples are not supported/);
   assert.throws(() => decodeJpeg(patched(sof + 9, 4)), /4-component images \(CMYK, YCCK\)/);
 });
@@ -65,5 +72,8 @@ test("corrupt entropy-coded data (a marker inside it) is refused", () => {
   const sos = file.findIndex((b, i) => b === 0xff && file[i + 1] === 0xda);
   const copy = file.slice();
   copy.set([0xff, 0xc4], sos + 40);
-  assert.throws(() => decodeJpeg(copy), (e) => e instanceof FormatError && /JPEG: corrupt/.test(e.message));
+  assert.throws(
+    () => decodeJpeg(copy),
+    (e) => e instanceof FormatError && /JPEG: corrupt/.test(e.message),
+  );
 });

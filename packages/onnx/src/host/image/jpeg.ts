@@ -100,7 +100,8 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage {
     else if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
       if (frame) throw new UnsupportedOpError("JPEG: files with more than one frame are not supported");
       frame = readFrame(b, marker === 0xc2);
-    } else if (SOF_NAMES[marker]) throw new UnsupportedOpError(`JPEG: ${SOF_NAMES[marker]} JPEG is not supported (only Huffman-coded baseline, extended and progressive)`);
+    } else if (SOF_NAMES[marker])
+      throw new UnsupportedOpError(`JPEG: ${SOF_NAMES[marker]} JPEG is not supported (only Huffman-coded baseline, extended and progressive)`);
     else if (marker === 0xda) {
       if (!frame) throw new FormatError("JPEG: a scan before the frame header");
       pos = decodeScan(bytes, pos, b, frame, dcTables, acTables, restartInterval);
@@ -143,7 +144,8 @@ function readFrame(b: ByteReader, progressive: boolean): Frame {
   if (precision !== 8) throw new UnsupportedOpError(`JPEG: ${precision}-bit samples are not supported (only 8-bit)`);
   if (height === 0) throw new UnsupportedOpError("JPEG: a height given later by a DNL marker is not supported");
   checkDimensions("JPEG", width, height);
-  if (count !== 1 && count !== 3) throw new UnsupportedOpError(`JPEG: ${count}-component images (CMYK, YCCK) are not supported (only gray and 3-component colour)`);
+  if (count !== 1 && count !== 3)
+    throw new UnsupportedOpError(`JPEG: ${count}-component images (CMYK, YCCK) are not supported (only gray and 3-component colour)`);
   const specs = Array.from({ length: count }, (_, i) => ({
     id: b.u8(6 + 3 * i, "a component spec"),
     h: b.u8(7 + 3 * i, "a component spec") >> 4,
@@ -224,8 +226,7 @@ function decodeScan(
     const mcuRow = Math.floor(n / frame.mcusPerLine);
     const mcuCol = n % frame.mcusPerLine;
     for (const c of comps)
-      for (let v = 0; v < c.v; v++)
-        for (let h = 0; h < c.h; h++) decodeBlock(r, c, 64 * ((mcuRow * c.v + v) * c.blocksPerLineForMcu + mcuCol * c.h + h));
+      for (let v = 0; v < c.v; v++) for (let h = 0; h < c.h; h++) decodeBlock(r, c, 64 * ((mcuRow * c.v + v) * c.blocksPerLineForMcu + mcuCol * c.h + h));
   }
   return r.end();
 }

@@ -35,10 +35,15 @@ test("gray at 1, 4 and 8 bits scales to 0..255 and stays one channel; gray+alpha
   // 1-bit: 10 pixels 1011001110 in two bytes per row.
   const one = decodePng(pngFile({ width: 10, height: 1, colour: 0, depth: 1, rows: [Uint8Array.from([0b10110011, 0b10000000])] }));
   assert.equal(one.channels, 1);
-  assert.deepEqual(Array.from(one.data), [1, 0, 1, 1, 0, 0, 1, 1, 1, 0].map((b) => b * 255));
+  assert.deepEqual(
+    Array.from(one.data),
+    [1, 0, 1, 1, 0, 0, 1, 1, 1, 0].map((b) => b * 255),
+  );
   const four = decodePng(pngFile({ width: 3, height: 1, colour: 0, depth: 4, rows: [Uint8Array.from([0x0f, 0x80])] }));
   assert.deepEqual(Array.from(four.data), [0, 255, 136]);
-  const ga = decodePng(pngFile({ width: 2, height: 2, colour: 4, depth: 8, rows: [Uint8Array.from([10, 255, 20, 0]), Uint8Array.from([30, 1, 40, 2])], filters: [2] }));
+  const ga = decodePng(
+    pngFile({ width: 2, height: 2, colour: 4, depth: 8, rows: [Uint8Array.from([10, 255, 20, 0]), Uint8Array.from([30, 1, 40, 2])], filters: [2] }),
+  );
   assert.deepEqual(Array.from(ga.data), [10, 20, 30, 40]);
 });
 
@@ -63,24 +68,34 @@ test("Adam7-interlaced palette (11×7) and 1-bit gray (9×5) images put each pas
   assert.deepEqual([palette.width, palette.height, palette.channels], [11, 7, 3]);
   assert.deepEqual(
     palette.data,
-    Uint8Array.from({ length: 11 * 7 * 3 }, (_, i) => (((i / 3) | 0) % 11 * 23 + Math.floor(i / 33) * 41 + (i % 3) * 77) % 256),
+    Uint8Array.from({ length: 11 * 7 * 3 }, (_, i) => ((((i / 3) | 0) % 11) * 23 + Math.floor(i / 33) * 41 + (i % 3) * 77) % 256),
   );
   const bits = decodePng(b64(INTERLACED_1_BIT));
   assert.deepEqual([bits.width, bits.height, bits.channels], [9, 5, 1]);
   // Black (0) where (x·y + x) mod 3 = 0.
-  assert.deepEqual(bits.data, Uint8Array.from({ length: 45 }, (_, i) => ((i % 9) * Math.floor(i / 9) + (i % 9)) % 3 === 0 ? 0 : 255));
+  assert.deepEqual(
+    bits.data,
+    Uint8Array.from({ length: 45 }, (_, i) => (((i % 9) * Math.floor(i / 9) + (i % 9)) % 3 === 0 ? 0 : 255)),
+  );
 });
 
 test("invalid colour type and depth pairs and unknown interlace methods are refused", () => {
   const spec = { width: 5, height: 3, colour: 2, depth: 8, rows: rowsOf(rgb, 15, 3) };
-  assert.throws(() => decodePng(pngFile({ ...spec, depth: 4 })), (e) => e instanceof FormatError && /invalid colour type 2 with bit depth 4/.test(e.message));
+  assert.throws(
+    () => decodePng(pngFile({ ...spec, depth: 4 })),
+    (e) => e instanceof FormatError && /invalid colour type 2 with bit depth 4/.test(e.message),
+  );
   assert.throws(() => decodePng(pngFile({ ...spec, interlace: 2 })), /unknown interlace method 2/);
 });
 
 test("truncated PNG files are refused with a FormatError, at every cut", () => {
   const file = imageDecoderCase("png_rgb").encoded;
   for (const cut of [8, 20, 40, 100, 200, file.length - 13, file.length - 1])
-    assert.throws(() => decodePng(file.subarray(0, cut)), (e) => e instanceof FormatError && /truncated/.test(e.message), `cut at ${cut}`);
+    assert.throws(
+      () => decodePng(file.subarray(0, cut)),
+      (e) => e instanceof FormatError && /truncated/.test(e.message),
+      `cut at ${cut}`,
+    );
 });
 
 test("image data shorter than the header's size is refused, not padded", () => {

@@ -39,8 +39,7 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
   const { width, height, depth, colour, interlace } = header;
   checkDimensions("PNG", width, height);
   const samples = SAMPLES[colour];
-  if (samples === undefined || !DEPTHS[colour]!.includes(depth))
-    throw new FormatError(`PNG: invalid colour type ${colour} with bit depth ${depth}`);
+  if (samples === undefined || !DEPTHS[colour]!.includes(depth)) throw new FormatError(`PNG: invalid colour type ${colour} with bit depth ${depth}`);
   if (interlace > 1) throw new FormatError(`PNG: unknown interlace method ${interlace}`);
   if (colour === 3 && !palette) throw new FormatError("PNG: palette image without a PLTE chunk");
   if (idat.length === 0) throw new FormatError("PNG: no IDAT chunk");
@@ -53,8 +52,7 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
   });
   const size = passes.reduce((n, p) => n + (p.stride ? (p.stride + 1) * p.h : 0), 0);
   const raw = zlibInflate(concat(idat), size, "PNG");
-  if (raw.length !== size)
-    throw new FormatError(`PNG: image data holds ${raw.length} bytes, ${size} expected for ${width}×${height} (truncated or corrupt)`);
+  if (raw.length !== size) throw new FormatError(`PNG: image data holds ${raw.length} bytes, ${size} expected for ${width}×${height} (truncated or corrupt)`);
   const channels = colour === 0 || colour === 4 ? 1 : 3;
   const data = new Uint8Array(width * height * channels);
   let at = 0;

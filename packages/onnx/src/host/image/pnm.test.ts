@@ -30,8 +30,14 @@ test("ASCII P3 and P2, a maxval below 255 scaled, and 2-byte samples big-endian"
 });
 
 test("bitmaps (P4) are refused; samples above maxval and truncated files are FormatErrors", () => {
-  assert.throws(() => decodePnm(withBytes("P4 8 1\n", [0xff])), (e) => e instanceof UnsupportedOpError && /P4 images are not supported/.test(e.message));
+  assert.throws(
+    () => decodePnm(withBytes("P4 8 1\n", [0xff])),
+    (e) => e instanceof UnsupportedOpError && /P4 images are not supported/.test(e.message),
+  );
   assert.throws(() => decodePnm(ascii("P2 1 1 15 16")), /sample 16 above maxval 15/);
-  assert.throws(() => decodePnm(withBytes("P6 2 1 255\n", [1, 2, 3])), (e) => e instanceof FormatError && /truncated file/.test(e.message));
+  assert.throws(
+    () => decodePnm(withBytes("P6 2 1 255\n", [1, 2, 3])),
+    (e) => e instanceof FormatError && /truncated file/.test(e.message),
+  );
   assert.throws(() => decodePnm(ascii("P6 2")), /truncated file where the height belongs/);
 });

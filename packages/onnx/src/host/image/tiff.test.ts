@@ -50,7 +50,10 @@ test("PackBits literal and repeat runs", () => {
 
 test("JPEG and Deflate compression, 16-bit samples and tiles are refused by name", () => {
   const one = [Uint8Array.from([1])];
-  assert.throws(() => decodeTiff(tiffFile(1, 1, 1, 1, one, 8)), (e) => e instanceof UnsupportedOpError && /compression 8 \(Deflate\)/.test(e.message));
+  assert.throws(
+    () => decodeTiff(tiffFile(1, 1, 1, 1, one, 8)),
+    (e) => e instanceof UnsupportedOpError && /compression 8 \(Deflate\)/.test(e.message),
+  );
   assert.throws(() => decodeTiff(tiffFile(1, 1, 1, 1, one, 7)), /compression 7 \(JPEG\)/);
   assert.throws(() => decodeTiff(tiffFile(1, 1, 1, 1, one, 1, 1, [[322, 3, [16]]])), /tiled images/);
 });
@@ -58,6 +61,10 @@ test("JPEG and Deflate compression, 16-bit samples and tiles are refused by name
 test("truncated TIFF files and short strips are refused with a FormatError", () => {
   const file = imageDecoderCase("tiff_rgb").encoded;
   for (const cut of [6, 30, 140, 1000, file.length - 1])
-    assert.throws(() => decodeTiff(file.subarray(0, cut)), (e) => e instanceof FormatError && /truncated|strip/.test(e.message), `cut at ${cut}`);
+    assert.throws(
+      () => decodeTiff(file.subarray(0, cut)),
+      (e) => e instanceof FormatError && /truncated|strip/.test(e.message),
+      `cut at ${cut}`,
+    );
   assert.throws(() => decodeTiff(tiffFile(4, 3, 3, 2, [SAMPLES.slice(0, 30)])), /strip 0 holds 30 bytes, 36 expected/);
 });

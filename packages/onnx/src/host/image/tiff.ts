@@ -30,12 +30,15 @@ export function decodeTiff(bytes: Uint8Array): DecodedImage {
   const predictor = one(317, 1);
   if (tags.has(322)) throw new UnsupportedOpError("TIFF: tiled images are not supported");
   if (![1, 5, 32773].includes(compression))
-    throw new UnsupportedOpError(`TIFF: compression ${compression}${COMPRESSION_NAMES[compression] ? ` (${COMPRESSION_NAMES[compression]})` : ""} is not supported (only none, LZW, PackBits)`);
+    throw new UnsupportedOpError(
+      `TIFF: compression ${compression}${COMPRESSION_NAMES[compression] ? ` (${COMPRESSION_NAMES[compression]})` : ""} is not supported (only none, LZW, PackBits)`,
+    );
   if (bits.some((b) => b !== 8)) throw new UnsupportedOpError(`TIFF: ${bits.join("/")}-bit samples are not supported (only 8-bit)`);
   if (planar !== 1 && samples > 1) throw new UnsupportedOpError("TIFF: planar (separate) sample layout is not supported");
   if (predictor !== 1 && predictor !== 2) throw new UnsupportedOpError(`TIFF: predictor ${predictor} is not supported`);
   const colourSamples = photometric === 2 ? 3 : 1;
-  if (![0, 1, 2, 3].includes(photometric)) throw new UnsupportedOpError(`TIFF: photometric interpretation ${photometric} is not supported (only gray, RGB, palette)`);
+  if (![0, 1, 2, 3].includes(photometric))
+    throw new UnsupportedOpError(`TIFF: photometric interpretation ${photometric} is not supported (only gray, RGB, palette)`);
   if (samples < colourSamples) throw new FormatError(`TIFF: ${samples} samples per pixel for photometric interpretation ${photometric}`);
   const offsets = tags.get(273);
   const counts = tags.get(279);
@@ -50,7 +53,9 @@ export function decodeTiff(bytes: Uint8Array): DecodedImage {
     const raw = r.slice(offset, counts[s]!, `strip ${s}`);
     const strip = compression === 1 ? raw.slice() : compression === 5 ? lzw(raw, size) : packBits(raw, size);
     if (strip.length < size) throw new FormatError(`TIFF: strip ${s} holds ${strip.length} bytes, ${size} expected (truncated or corrupt)`);
-    if (predictor === 2) for (let y = 0; y < rows; y++) for (let x = samples; x < stride; x++) strip[y * stride + x] = (strip[y * stride + x]! + strip[y * stride + x - samples]!) & 0xff;
+    if (predictor === 2)
+      for (let y = 0; y < rows; y++)
+        for (let x = samples; x < stride; x++) strip[y * stride + x] = (strip[y * stride + x]! + strip[y * stride + x - samples]!) & 0xff;
     pixels.set(strip.subarray(0, size), s * rowsPerStrip * stride);
   });
   const coveredRows = Math.min(height, offsets.length * rowsPerStrip);
