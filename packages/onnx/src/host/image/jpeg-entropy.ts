@@ -122,7 +122,7 @@ export function decodeBaselineBlock(
   dc: HuffmanTable | undefined,
   ac: HuffmanTable | undefined,
   pred: number,
-  coef: Int32Array,
+  coef: Int16Array,
   at: number,
 ): number {
   const t = r.decode(dc);
@@ -145,17 +145,17 @@ export function decodeBaselineBlock(
   return value;
 }
 
-export function decodeDcFirst(r: JpegBitReader, dc: HuffmanTable | undefined, pred: number, coef: Int32Array, at: number, al: number): number {
+export function decodeDcFirst(r: JpegBitReader, dc: HuffmanTable | undefined, pred: number, coef: Int16Array, at: number, al: number): number {
   const value = pred + r.receiveExtend(r.decode(dc));
   coef[at] = value * 2 ** al;
   return value;
 }
 
-export function decodeDcRefine(r: JpegBitReader, coef: Int32Array, at: number, al: number): void {
+export function decodeDcRefine(r: JpegBitReader, coef: Int16Array, at: number, al: number): void {
   if (r.bit()) coef[at]! |= 1 << al;
 }
 
-export function decodeAcFirst(r: JpegBitReader, ac: HuffmanTable | undefined, s: ScanState, coef: Int32Array, at: number): void {
+export function decodeAcFirst(r: JpegBitReader, ac: HuffmanTable | undefined, s: ScanState, coef: Int16Array, at: number): void {
   if (s.eobrun > 0) {
     s.eobrun--;
     return;
@@ -177,7 +177,7 @@ export function decodeAcFirst(r: JpegBitReader, ac: HuffmanTable | undefined, s:
 }
 
 /** Successive approximation of AC coefficients, as libjpeg's decode_mcu_AC_refine. */
-export function decodeAcRefine(r: JpegBitReader, ac: HuffmanTable | undefined, s: ScanState, coef: Int32Array, at: number): void {
+export function decodeAcRefine(r: JpegBitReader, ac: HuffmanTable | undefined, s: ScanState, coef: Int16Array, at: number): void {
   const p1 = 1 << s.al;
   const m1 = -1 << s.al;
   const refine = (i: number) => {

@@ -85,7 +85,7 @@ const ws = new Float64Array(64);
 const tmp = new Float64Array(8);
 const one = () => 1;
 
-export function idctIslow(coef: Int32Array, offset: number, quant: ArrayLike<number>, out: Uint8Array, outAt: number, pitch: number): void {
+export function idctIslow(coef: Int16Array, offset: number, quant: ArrayLike<number>, out: Uint8Array, outAt: number, pitch: number): void {
   for (let col = 0; col < 8; col++) {
     let allZero = true;
     for (let row = 1; row < 8; row++) if (coef[offset + row * 8 + col] !== 0) allZero = false;

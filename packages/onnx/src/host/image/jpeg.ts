@@ -25,8 +25,8 @@ interface Component {
   readonly blocksPerColumn: number;
   readonly blocksPerLineForMcu: number;
   readonly blocksPerColumnForMcu: number;
-  /** 64 coefficients per block (natural order), blocksPerLineForMcu × blocksPerColumnForMcu blocks. */
-  readonly coef: Int32Array;
+  /** 64 coefficients per block (natural order), blocksPerLineForMcu × blocksPerColumnForMcu blocks; 16-bit as libjpeg's JCOEF. */
+  readonly coef: Int16Array;
   /** The real sample size (libjpeg's downsampled_width/height). */
   readonly width: number;
   readonly height: number;
@@ -170,7 +170,7 @@ function readFrame(b: ByteReader, progressive: boolean): Frame {
       blocksPerColumn: Math.ceil(ch / 8),
       blocksPerLineForMcu,
       blocksPerColumnForMcu,
-      coef: new Int32Array(64 * blocksPerLineForMcu * blocksPerColumnForMcu),
+      coef: new Int16Array(64 * blocksPerLineForMcu * blocksPerColumnForMcu),
       pred: 0,
     };
   });

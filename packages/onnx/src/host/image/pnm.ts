@@ -40,7 +40,8 @@ export function decodePnm(bytes: Uint8Array): DecodedImage {
     return { width, height, channels, data };
   }
   // Exactly one whitespace byte separates the header from binary samples.
-  if (!isSpace(bytes[pos] ?? 0)) throw new FormatError("PNM: no whitespace after the header");
+  if (pos >= bytes.length) throw new FormatError("PNM: truncated file (it ends after the header)");
+  if (!isSpace(bytes[pos]!)) throw new FormatError("PNM: no whitespace after the header");
   pos++;
   const wide = maxval > 255 ? 2 : 1;
   if (pos + count * wide > bytes.length)
