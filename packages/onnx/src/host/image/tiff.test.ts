@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { FormatError, UnsupportedOpError } from "@polychip/hal";
 import { imageDecoderCase } from "../../testing/image-cases.ts";
-import { tiffFile } from "../../testing/images.ts";
+import { tiffFile, zlibStored } from "../../testing/images.ts";
 import { decodeTiff, lzw, packBits } from "./tiff.ts";
 
 const b64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -48,13 +48,21 @@ test("PackBits literal and repeat runs", () => {
   assert.deepEqual(Array.from(decodeTiff(tiffFile(8, 1, 1, 1, [packed], 32773)).data), [10, 20, 30, 99, 99, 99, 99, 40]);
 });
 
-test("JPEG and Deflate compression, 16-bit samples and tiles are refused by name", () => {
+test("Deflate (zlib) strips, with the horizontal predictor", () => {
+  const diffs = SAMPLES.map((v, i) => (i % 90 < 3 ? v : (v - SAMPLES[i - 3]!) & 255));
+  for (const code of [8, 32946]) {
+    const image = decodeTiff(tiffFile(30, 10, 3, 2, [zlibStored(diffs.subarray(0, 450)), zlibStored(diffs.subarray(450))], code, 5, [[317, 3, [2]]]));
+    assert.deepEqual(image.data, SAMPLES, `compression ${code}`);
+  }
+});
+
+test("JPEG compression, 16-bit samples and tiles are refused by name", () => {
   const one = [Uint8Array.from([1])];
   assert.throws(
-    () => decodeTiff(tiffFile(1, 1, 1, 1, one, 8)),
-    (e) => e instanceof UnsupportedOpError && /compression 8 \(Deflate\)/.test(e.message),
+    () => decodeTiff(tiffFile(1, 1, 1, 1, one, 7)),
+    (e) => e instanceof UnsupportedOpError && /compression 7 \(JPEG\) is not supported/.test(e.message),
   );
-  assert.throws(() => decodeTiff(tiffFile(1, 1, 1, 1, one, 7)), /compression 7 \(JPEG\)/);
+  assert.throws(() => decodeTiff(tiffFile(1, 1, 1, 1, one, 1, 1, [[258, 3, [16]]])), /16-bit samples are not supported/);
   assert.throws(() => decodeTiff(tiffFile(1, 1, 1, 1, one, 1, 1, [[322, 3, [16]]])), /tiled images/);
 });
 

@@ -1,12 +1,23 @@
 import { FormatError, UnsupportedOpError } from "@polychip/hal";
 import { ByteReader, checkDimensions, type DecodedImage } from "./image.ts";
+import { zlibInflate } from "./inflate.ts";
 
-const COMPRESSION_NAMES: Record<number, string> = { 2: "CCITT RLE", 3: "CCITT G3", 4: "CCITT G4", 6: "old JPEG", 7: "JPEG", 8: "Deflate", 32946: "Deflate" };
+const COMPRESSION_NAMES: Record<number, string> = {
+  2: "CCITT RLE",
+  3: "CCITT G3",
+  4: "CCITT G4",
+  6: "old JPEG",
+  7: "JPEG",
+  34712: "JPEG 2000",
+  50000: "Zstandard",
+  34925: "LZMA",
+};
+const DEFLATE = [8, 32946];
 
 /**
  * Baseline TIFF, first image only: 8-bit chunky (interleaved) gray (BlackIsZero, WhiteIsZero), RGB
- * and palette images with extra samples (alpha, dropped), in strips that are uncompressed, PackBits
- * or LZW (with or without the horizontal predictor). Tiles, planar data, other bit depths and other
+ * and palette images with extra samples (alpha, dropped), in strips that are uncompressed, PackBits,
+ * LZW or Deflate (with or without the horizontal predictor). Tiles, planar data, other bit depths and other
  * compressions are refused.
  */
 export function decodeTiff(bytes: Uint8Array): DecodedImage {
@@ -29,9 +40,9 @@ export function decodeTiff(bytes: Uint8Array): DecodedImage {
   const planar = one(284, 1);
   const predictor = one(317, 1);
   if (tags.has(322)) throw new UnsupportedOpError("TIFF: tiled images are not supported");
-  if (![1, 5, 32773].includes(compression))
+  if (![1, 5, 32773, ...DEFLATE].includes(compression))
     throw new UnsupportedOpError(
-      `TIFF: compression ${compression}${COMPRESSION_NAMES[compression] ? ` (${COMPRESSION_NAMES[compression]})` : ""} is not supported (only none, LZW, PackBits)`,
+      `TIFF: compression ${compression}${COMPRESSION_NAMES[compression] ? ` (${COMPRESSION_NAMES[compression]})` : ""} is not supported (only none, LZW, PackBits, Deflate)`,
     );
   if (bits.some((b) => b !== 8)) throw new UnsupportedOpError(`TIFF: ${bits.join("/")}-bit samples are not supported (only 8-bit)`);
   if (planar !== 1 && samples > 1) throw new UnsupportedOpError("TIFF: planar (separate) sample layout is not supported");
@@ -51,7 +62,14 @@ export function decodeTiff(bytes: Uint8Array): DecodedImage {
     if (rows <= 0) return;
     const size = rows * stride;
     const raw = r.slice(offset, counts[s]!, `strip ${s}`);
-    const strip = compression === 1 ? raw.slice() : compression === 5 ? lzw(raw, size) : packBits(raw, size);
+    const strip =
+      compression === 1
+        ? raw.slice()
+        : compression === 5
+          ? lzw(raw, size)
+          : DEFLATE.includes(compression)
+            ? zlibInflate(raw, size, "TIFF").slice()
+            : packBits(raw, size);
     if (strip.length < size) throw new FormatError(`TIFF: strip ${s} holds ${strip.length} bytes, ${size} expected (truncated or corrupt)`);
     if (predictor === 2)
       for (let y = 0; y < rows; y++)
