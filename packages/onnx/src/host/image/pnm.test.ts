@@ -29,12 +29,24 @@ test("ASCII P3 and P2, a maxval below 255 scaled, and 2-byte samples big-endian"
   assert.deepEqual(Array.from(decodePnm(withBytes("P5 2 1 65535\n", [0xff, 0xff, 0x80, 0x00])).data), [255, 128]);
 });
 
-test("bitmaps (P4) are refused; samples above maxval and truncated files are FormatErrors", () => {
+test("bitmaps: ASCII P1 (digits with or without spaces) and binary P4 rows padded to bytes, 1 black and 0 white", () => {
+  const p1 = decodePnm(ascii("P1\n# a comment\n3 2\n1 0 1\n011\n"));
+  assert.deepEqual([p1.width, p1.height, p1.channels, ...p1.data], [3, 2, 1, 0, 255, 0, 255, 0, 0]);
+  const p4 = decodePnm(withBytes("P4\n10 2\n", [0b10110000, 0b01000000, 0b00000000, 0b11000000]));
+  assert.deepEqual(Array.from(p4.data), [0, 255, 0, 0, 255, 255, 255, 255, 255, 0, ...Array(8).fill(255), 0, 0]);
+});
+
+test("PAM (P7) is refused; samples above maxval, bad bits and truncated files are FormatErrors", () => {
   assert.throws(
-    () => decodePnm(withBytes("P4 8 1\n", [0xff])),
-    (e) => e instanceof UnsupportedOpError && /P4 images are not supported/.test(e.message),
+    () => decodePnm(ascii("P7\nWIDTH 1\n")),
+    (e) => e instanceof UnsupportedOpError && /P7 images are not supported/.test(e.message),
   );
   assert.throws(() => decodePnm(ascii("P2 1 1 15 16")), /sample 16 above maxval 15/);
+  assert.throws(() => decodePnm(ascii("P1 2 1 1 2")), /'2' where a P1 bit \(0 or 1\) belongs/);
+  assert.throws(
+    () => decodePnm(withBytes("P4 9 2\n", [1, 2, 3])),
+    (e) => e instanceof FormatError && /truncated file/.test(e.message),
+  );
   assert.throws(
     () => decodePnm(withBytes("P6 2 1 255\n", [1, 2, 3])),
     (e) => e instanceof FormatError && /truncated file/.test(e.message),

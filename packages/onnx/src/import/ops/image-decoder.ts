@@ -12,6 +12,8 @@ const PIXEL_FORMATS: readonly string[] = ["RGB", "BGR", "Grayscale"];
  * a host step (host-step.ts): at import when the bytes are known, else per run under OnnxSession,
  * whose plan for the rest of the model then reads the pixels as an input of the decoded size.
  * The decoders (host/image/) cover PNG, JPEG, BMP, PNM and TIFF; other formats are refused by name.
+ * A stream that cannot be decoded is an error naming the node, where ONNX's spec returns an empty
+ * [0, 0, C] image: a silent empty result would hide a corrupt input.
  */
 const imageDecoder: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
