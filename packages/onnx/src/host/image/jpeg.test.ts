@@ -77,3 +77,10 @@ test("corrupt entropy-coded data (a marker inside it) is refused", () => {
     (e) => e instanceof FormatError && /JPEG: corrupt/.test(e.message),
   );
 });
+
+test("extraneous bytes and 0xFF fill before a marker are skipped, as libjpeg skips them", () => {
+  const c = imageDecoderCase("jpeg_rgb");
+  const dqt = c.encoded.findIndex((b, i) => b === 0xff && c.encoded[i + 1] === 0xdb);
+  const padded = Uint8Array.from([...c.encoded.subarray(0, dqt), 0x00, 0x12, 0xff, 0x00, 0xff, 0xff, ...c.encoded.subarray(dqt)]);
+  assert.deepEqual(decodeJpeg(padded).data, c.expected);
+});

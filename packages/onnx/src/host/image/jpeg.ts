@@ -77,14 +77,12 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage {
   let jfif = false;
   let pos = 2;
   for (;;) {
-    if (pos >= bytes.length) throw new FormatError("JPEG: truncated file (no EOI marker)");
-    if (r.u8(pos) !== 0xff) throw new FormatError(`JPEG: corrupt file (a marker expected at byte ${pos}, found ${bytes[pos]!.toString(16)})`);
-    const marker = r.u8(pos + 1, "a marker");
+    // Bytes before a marker that are not one (padding after a scan, a stuffed zero) are skipped, as
+    // libjpeg's next_marker skips them (with a warning Pillow ignores); so are 0xFF fill bytes.
+    while (pos < bytes.length && (bytes[pos] !== 0xff || bytes[pos + 1] === 0xff || bytes[pos + 1] === 0)) pos++;
+    if (pos >= bytes.length - 1) throw new FormatError("JPEG: truncated file (no EOI marker)");
+    const marker = bytes[pos + 1]!;
     pos += 2;
-    if (marker === 0xff) {
-      pos--; // fill byte
-      continue;
-    }
     if (marker === 0xd9) break;
     if (marker >= 0xd0 && marker <= 0xd7) continue;
     const length = r.u16(pos, false, "a segment length");
