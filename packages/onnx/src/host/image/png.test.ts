@@ -102,3 +102,12 @@ test("image data shorter than the header's size is refused, not padded", () => {
   const short = pngFile({ width: 5, height: 4, colour: 2, depth: 8, rows: rowsOf(rgb, 15, 3) });
   assert.throws(() => decodePng(short), /image data holds 48 bytes, 64 expected for 5×4/);
 });
+
+test("a header chunk whose CRC does not match is refused as corrupt", () => {
+  const file = pngFile({ width: 5, height: 3, colour: 2, depth: 8, rows: rowsOf(rgb, 15, 3) });
+  file[20] ^= 1;
+  assert.throws(
+    () => decodePng(file),
+    (e) => e instanceof FormatError && /chunk IHDR fails its CRC check/.test(e.message),
+  );
+});

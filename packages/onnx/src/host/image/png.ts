@@ -11,7 +11,7 @@ const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [
 /**
  * PNG: every colour type and bit depth, all five row filters, plain or Adam7-interlaced. As Pillow's convert("RGB") does, alpha is dropped (not composited) and a
  * palette maps to its colours; 16-bit samples keep their high byte; gray stays one channel.
- * Chunk CRCs are not checked (a corrupt stream is still caught by inflate and the size checks).
+ * The CRCs of IHDR and PLTE are checked; the image data's corruption is caught by inflate and the size checks.
  */
 export function decodePng(bytes: Uint8Array): DecodedImage {
   const r = new ByteReader(bytes, "PNG");
@@ -23,6 +23,9 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
     const length = r.u32(pos, false, "a chunk length");
     const type = String.fromCharCode(...r.slice(pos + 4, 4, "a chunk type"));
     const body = r.slice(pos + 8, length, `chunk ${type}`);
+    // The chunks that say how to read the pixels are checked, as Pillow checks those before the image data.
+    if ((type === "IHDR" || type === "PLTE") && r.u32(pos + 8 + length, false, `chunk ${type}'s CRC`) !== crc32(bytes.subarray(pos + 4, pos + 8 + length)))
+      throw new FormatError(`PNG: corrupt file (chunk ${type} fails its CRC check)`);
     r.need(pos + 8 + length, 4, `chunk ${type}'s CRC`);
     pos += 12 + length;
     if (type === "IHDR") {
@@ -157,4 +160,20 @@ function toPixels(
     }
   }
   return { width, height, channels, data };
+}
+
+let crcTable: Uint32Array | undefined;
+/** CRC-32 (ISO 3309, as PNG's chunks use). */
+function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }
