@@ -37,12 +37,47 @@ test("8-bit and 4-bit paletted images map indices through the palette", () => {
   assert.throws(() => decodeBmp(bmpWith(1, 1, 8, palette, Uint8Array.from([7, 0, 0, 0]))), /palette index 7 beyond the 3-colour palette/);
 });
 
-test("RLE compression and 16-bit pixels are refused by name", () => {
+/** Palette (B, G, R, 0): 0 black, 1 red, 2 green, 3 blue. */
+const PALETTE = [0, 0, 0, 0, 0, 0, 255, 0, 0, 255, 0, 0, 255, 0, 0, 0];
+const colour = (i: number) =>
+  [
+    [0, 0, 0],
+    [255, 0, 0],
+    [0, 255, 0],
+    [0, 0, 255],
+  ][i]!;
+
+test("RLE8: runs, a run clipped at the row's end, absolute mode with padding, end of line, delta and end of bitmap", () => {
+  const stream = Uint8Array.from([
+    ...[3, 1, 0, 0], // bottom row: 1 1 1, end of line
+    ...[0, 3, 2, 3, 2, 0, 5, 3, 0, 0], // absolute 2 3 2 (padded), a run of five 3s clipped to one, end of line
+    ...[0, 2, 2, 0, 1, 2, 0, 1], // delta to x 2 of the same row, one 2, end of bitmap
+  ]);
+  const image = decodeBmp(bmpWith(4, 3, 8, PALETTE, stream, 1));
+  const rows = [
+    [0, 0, 2, 0],
+    [2, 3, 2, 3],
+    [1, 1, 1, 0],
+  ];
+  assert.deepEqual(Array.from(image.data), rows.flat().flatMap(colour));
+});
+
+test("RLE4: nibble runs and an absolute run of three nibbles", () => {
+  const stream = Uint8Array.from([0, 3, 0x31, 0x20, 2, 0x33, 0, 0, 5, 0x12, 0, 1]);
+  const image = decodeBmp(bmpWith(5, 2, 4, PALETTE, stream, 2));
+  assert.deepEqual(Array.from(image.data), [1, 2, 1, 2, 1, 3, 1, 2, 3, 3].flatMap(colour));
+});
+
+test("a truncated RLE stream is refused; 16-bit pixels and RLE with 24-bit pixels are refused by name", () => {
   assert.throws(
-    () => decodeBmp(bmpWith(1, 1, 8, [0, 0, 0, 0], Uint8Array.from([1, 1, 0, 1]), 1)),
-    (e) => e instanceof UnsupportedOpError && /BI_RLE8/.test(e.message),
+    () => decodeBmp(bmpWith(4, 3, 8, PALETTE, Uint8Array.from([3, 1, 0, 0, 2]), 1)),
+    (e) => e instanceof FormatError && /truncated file \(the RLE8 data ends at row 1 of 3\)/.test(e.message),
   );
-  assert.throws(() => decodeBmp(bmpWith(1, 1, 16, [], Uint8Array.from([1, 1, 0, 0]))), /16-bit pixels are not supported/);
+  assert.throws(
+    () => decodeBmp(bmpWith(1, 1, 16, [], Uint8Array.from([1, 1, 0, 0]))),
+    (e) => e instanceof UnsupportedOpError && /16-bit pixels are not supported/.test(e.message),
+  );
+  assert.throws(() => decodeBmp(bmpWith(1, 1, 24, [], Uint8Array.from([1, 1, 0, 0]), 1)), /compression 1 \(BI_RLE8\) with 24-bit pixels is not supported/);
 });
 
 test("truncated BMP files are refused with a FormatError", () => {

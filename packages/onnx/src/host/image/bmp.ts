@@ -1,10 +1,12 @@
 import { FormatError, UnsupportedOpError } from "@polychip/hal";
+import { decodeRle } from "./bmp-rle.ts";
 import { ByteReader, checkDimensions, type DecodedImage } from "./image.ts";
 
 /**
  * BMP (Windows bitmap, BITMAPINFOHEADER or later): uncompressed 24- and 32-bit pixels (BI_RGB, and
  * BI_BITFIELDS with the standard 8-bit masks), 1/4/8-bit paletted, bottom-up or top-down rows
- * padded to 4 bytes. RLE compression and other masks are refused. Alpha is dropped.
+ * padded to 4 bytes, and 8/4-bit run-length encoded (BI_RLE8, BI_RLE4). Other masks and 16-bit
+ * pixels are refused. Alpha is dropped.
  */
 export function decodeBmp(bytes: Uint8Array): DecodedImage {
   const r = new ByteReader(bytes, "BMP");
@@ -18,13 +20,19 @@ export function decodeBmp(bytes: Uint8Array): DecodedImage {
   const topDown = signedHeight < 0;
   const height = Math.abs(signedHeight);
   checkDimensions("BMP", width, height);
+  const rle = (compression === 1 && bits === 8) || (compression === 2 && bits === 4);
   if (compression === 3 && (bits === 32 || bits === 24)) checkStandardMasks(r, headerSize);
-  else if (compression !== 0)
+  else if (compression !== 0 && !rle)
     throw new UnsupportedOpError(
       `BMP: compression ${compression} (${["BI_RGB", "BI_RLE8", "BI_RLE4", "BI_BITFIELDS"][compression] ?? "unknown"}) with ${bits}-bit pixels is not supported`,
     );
   if (![1, 4, 8, 24, 32].includes(bits)) throw new UnsupportedOpError(`BMP: ${bits}-bit pixels are not supported`);
   const palette = bits <= 8 ? readPalette(r, 14 + headerSize, bits) : undefined;
+  if (rle) {
+    if (topDown) throw new FormatError("BMP: a run-length encoded bitmap cannot be top-down");
+    r.need(dataOffset, 0, "the pixel data");
+    return fromIndices(decodeRle(bytes.subarray(dataOffset), width, height, bits === 4), width, height, palette!);
+  }
   const stride = Math.ceil((width * bits) / 32) * 4;
   r.need(dataOffset, stride * height, `${width}×${height} ${bits}-bit pixels`);
   const data = new Uint8Array(width * height * 3);
@@ -74,4 +82,16 @@ function checkStandardMasks(r: ByteReader, headerSize: number): void {
     throw new UnsupportedOpError(
       `BMP: BI_BITFIELDS masks ${masks.map((m) => `0x${m.toString(16)}`).join(", ")} (header ${headerSize} bytes) are not supported (only 0xff0000, 0xff00, 0xff)`,
     );
+}
+
+/** Palette indices, bottom row first, as RGB pixels top row first. */
+function fromIndices(indices: Uint8Array, width: number, height: number, palette: Uint8Array): DecodedImage {
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const index = indices[(height - 1 - y) * width + x]!;
+      if (index * 3 >= palette.length) throw new FormatError(`BMP: palette index ${index} beyond the ${palette.length / 3}-colour palette`);
+      data.set(palette.subarray(index * 3, index * 3 + 3), (y * width + x) * 3);
+    }
+  return { width, height, channels: 3, data };
 }
