@@ -9,11 +9,12 @@ const SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
 /**
- * PNG: every colour type and bit depth, all five row filters, plain or Adam7-interlaced. As Pillow's convert("RGB") does, alpha is dropped (not composited) and a
- * palette maps to its colours; gray stays one channel. 16-bit samples keep their high byte, as
- * Pillow does for colour and as libpng, OpenCV and stb do for gray (Pillow clips 16-bit gray at
- * 255, which turns most of an image white: a deliberate divergence).
- * The CRCs of IHDR and PLTE are checked; the image data's corruption is caught by inflate and the size checks.
+ * PNG: every colour type and bit depth, all five row filters, plain or Adam7-interlaced. As
+ * Pillow's convert("RGB") does, alpha is dropped (not composited) and a palette maps to its
+ * colours; gray stays one channel. 16-bit samples keep their high byte, as Pillow does for colour
+ * and as libpng, OpenCV and stb do for gray (Pillow clips 16-bit gray at 255, which turns most of
+ * an image white: a deliberate divergence). The CRCs of IHDR and PLTE are checked; corrupt image
+ * data is caught by inflate and the size checks.
  */
 export function decodePng(bytes: Uint8Array): DecodedImage {
   const r = new ByteReader(bytes, "PNG");
