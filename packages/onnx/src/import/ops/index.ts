@@ -54,6 +54,7 @@ import { OPTIONAL_IMPORTERS } from "./optional.ts";
 import { STRING_IMPORTERS, stringEqual, withStringForm } from "./strings.ts";
 import { ML_STRING_ENCODER_IMPORTERS } from "./ml-string-encoders.ts";
 import { TFIDF_IMPORTERS } from "./tfidf.ts";
+import { IMAGE_DECODER_IMPORTERS } from "./image-decoder.ts";
 import { STRING_SHAPE_FORMS } from "./string-shapes.ts";
 
 export type { OpImporter } from "./helpers.ts";
@@ -109,6 +110,7 @@ const TENSOR_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...OPTIONAL_IMPORTERS,
   ...STRING_IMPORTERS,
   ...TFIDF_IMPORTERS,
+  ...IMAGE_DECODER_IMPORTERS,
 };
 
 /** Every ONNX operator Polychip imports, by op_type: the one registration table (ops that take numbers or strings route by operand). */

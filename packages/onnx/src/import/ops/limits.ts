@@ -112,6 +112,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   Multinomial: "as RandomUniform (its own draws, never onnxruntime's); needs the input's shape",
   Unique:
     "runs on the host: at import when the input is known, else per run by OnnxSession (the rest of the model reads its four outputs as inputs, planned per count); an empty input gives empty outputs",
+  ImageDecoder:
+    "decoded on the host: at import when the bytes are known, else per run by OnnxSession (the rest of the model planned per image size); PNG (plain or Adam7-interlaced), JPEG (Huffman baseline/progressive, 8-bit gray or YCbCr/RGB, as libjpeg decodes), BMP (24/32-bit, 1/4/8-bit paletted, RLE8/RLE4), PNM (P1 to P6), TIFF (8-bit strips: none/LZW/PackBits/Deflate); WebP, JPEG 2000 and others refused; a corrupt, truncated or unrecognised stream is an error (ONNX's spec returns an empty image instead)",
   // Sequences are lists known at import (their length part of the plan), optionals present or absent per plan.
   SequenceAt: "position known at import (or per run via OnnxSession, planned per value)",
   SequenceInsert: "position known at import (or per run via OnnxSession, planned per value)",
