@@ -153,6 +153,27 @@ test("Loop with a constant trip count unrolls, with loop-carried and scan output
   (await runBoth(model, [Float32Array.of(0.5, -2)], [[2]])).dispose();
 });
 
+test("Loop that runs zero times gives empty scan outputs shaped as one iteration's, as onnxruntime does", { skip }, async () => {
+  const declaredTrace: GraphSpec = { ...loopBody, outputs: [...loopBody.outputs.slice(0, 2), f32("trace", [2])] };
+  for (const [trips, go] of [
+    [0, 1],
+    [3, 0],
+  ]) {
+    const model = buildModel({
+      opset: 13,
+      inputs: [f32("x", [2])],
+      outputs: [out32("acc"), out32("traces")],
+      // The trace's shape declared: onnxruntime sizes an empty scan output from it ([0] without it).
+      nodes: [{ op: "Loop", inputs: ["trips", "go", "x"], outputs: ["acc", "traces"], attrs: { body: { graph: declaredTrace } } }],
+      initializers: [initializer("trips", [trips!], [], "int64"), initializer("go", [go!], [], "bool")],
+    });
+    const session = await runBoth(model, [Float32Array.of(0.5, -2)], [[2]]);
+    const got = await session.run({ x: { data: Float32Array.of(0.5, -2), shape: [2] } });
+    assert.deepEqual([got.acc!.shape, Array.from(got.acc!.data), got.traces!.shape], [[2], [0.5, -2], [0, 2]]);
+    session.dispose();
+  }
+});
+
 test("Loop whose trip count comes from the input's shape runs at two sizes", { skip }, async () => {
   const model = buildModel({
     opset: 13,

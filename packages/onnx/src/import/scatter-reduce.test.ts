@@ -3,11 +3,11 @@ import { after, test } from "node:test";
 import "@polychip/devices";
 import { removeDevice, useDevice } from "@polychip/engine";
 import { OnnxSession } from "../session.ts";
-import { buildModel } from "../testing/model-builder.ts";
+import { buildModel, initializer } from "../testing/model-builder.ts";
 import { expectLikeOnnxruntime, ort, type OrtFeed } from "../testing/onnxruntime.ts";
 
 /**
- * ScatterElements and ScatterND with reduction mul/max/min (scatter-reduce.ts) against
+ * ScatterElements and ScatterND with reduction mul/max/min/none (scatter-reduce.ts) against
  * onnxruntime-node, with the cases ONNX's node tests leave out: many updates on one element,
  * negative indices, a non-leading axis, int32 data, NaN and infinities, one update.
  */
@@ -134,7 +134,8 @@ for (const [device, skip] of [
   ["npu-sim", noOrt],
   ["webgpu", noOrt || webgpu],
 ] as const) {
-  for (const reduction of ["mul", "max", "min"]) {
+  // "none": of the updates aimed at one element the last wins, as in onnxruntime (never their sum).
+  for (const reduction of ["mul", "max", "min", "none"]) {
     test(`scatter reduction ${reduction} on ${device} equals onnxruntime (duplicates, negative indices, axes, int32)`, { skip }, async () => {
       for (const c of CASES) await checkAgainstOnnxruntime(c, reduction, device).catch((e: Error) => assert.fail(`${c.name}: ${e.message}`));
     });
@@ -174,4 +175,31 @@ test("ScatterElements with reduction max refuses indices that do not fit the dat
     ),
     /\[3, 5\]/,
   );
+});
+
+test("ScatterElements with constant indices: repeated targets keep the last update, distinct ones take two plain scatters", { skip: noOrt }, async () => {
+  for (const [idx, sorts] of [
+    [[1, 3, 1, 1], true],
+    [[2, 0, 3, 1], false],
+  ] as const) {
+    const model = buildModel({
+      opset: 18,
+      inputs: [
+        { name: "x", type: "float32", shape: [5] },
+        { name: "u", type: "float32", shape: [4] },
+      ],
+      outputs: [{ name: "y", type: "float32" }],
+      nodes: [{ op: "ScatterElements", inputs: ["x", "idx", "u"], outputs: ["y"] }],
+      initializers: [initializer("idx", [...idx], [4], "int64")],
+    });
+    const x = Float32Array.of(1, 2, 3, 4, 5);
+    const u = Float32Array.of(10, 20, 30, 40);
+    const session = await OnnxSession.create(model, { device: "cpu" });
+    const got = await session.run({ x: { data: x, shape: [5] }, u: { data: u, shape: [4] } });
+    await expectLikeOnnxruntime(model, { x: { data: x, shape: [5], type: "float32" }, u: { data: u, shape: [4], type: "float32" } }, got, 0);
+    const ops = (await session.planFor({ x: { data: x, shape: [5] }, u: { data: u, shape: [4] } })).graph.nodes.map((n) => n.op);
+    // The sort by target folds at import (the indices are known); the updates are still gathered into its order.
+    assert.equal(ops.includes("gather"), sorts, `ops: ${ops.join(", ")}`);
+    session.dispose();
+  }
 });

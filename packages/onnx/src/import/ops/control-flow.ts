@@ -78,8 +78,32 @@ const loop: OpImporter = (ctx, node) => {
     outs.slice(1 + carried.length).forEach((v, k) => scans[k]!.push(v));
   }
   carried.forEach((v, k) => ctx.bind(output(node, k), v));
-  scans.forEach((parts, k) => output(node, carried.length + k) && stack(ctx, parts, 0, output(node, carried.length + k), "a scan output"));
+  const ranZero = scans.length > 0 && scans[0]!.length === 0;
+  const empties = ranZero && scans.some((_, k) => output(node, carried.length + k)) ? emptyScanOutputs(ctx, g, formal, carried) : undefined;
+  scans.forEach((parts, k) => {
+    const out = output(node, carried.length + k);
+    if (out && empties) ctx.bind(out, empties[k]!);
+    else if (out) stack(ctx, parts, 0, out, "a scan output");
+  });
 };
+
+/**
+ * A Loop that ran zero times still has scan outputs: empty along axis 0, each shaped as one
+ * iteration's value would be (onnxruntime gives [0, ...]). The body is inlined once with the
+ * initial values only to learn those shapes; nothing reads its nodes, so they are pruned.
+ */
+function emptyScanOutputs(ctx: ImportContext, g: GraphProto, formal: readonly string[], carried: readonly string[]): string[] {
+  const bindings = new Map<string, string>([
+    [formal[0]!, ctx.const([0], [], "int32")],
+    [formal[1]!, ctx.const([1], [], "bool")],
+  ]);
+  carried.forEach((v, k) => bindings.set(formal[2 + k]!, v));
+  const outs = ctx.inlineSubgraph(g, bindings).slice(1 + carried.length);
+  return outs.map((v) => {
+    const shape = [0, ...ctx.shape(v, "the shape of a Loop's scan output when it runs zero times")];
+    return ctx.const([], shape, ctx.dtype(v));
+  });
+}
 
 const scan: OpImporter = (ctx, node) => {
   if (node.opset < 9) return scan8(ctx, node, MAX_UNROLLED_ITERATIONS);

@@ -59,11 +59,12 @@ export function axesOf(ctx: ImportContext, axes: readonly number[], rank: number
 }
 
 /**
- * `x` with `updates` written where `idx` points along `axis` (scatterAdd's indexing; ONNX's
- * ScatterElements/ScatterND with reduction "none"): the updates are summed into zeros, and a
- * second scatter of ones marks which elements were hit (duplicates add, where ONNX leaves the order undefined).
+ * `x` with `updates` written where `idx` points along `axis` (scatterAdd's indexing), for indices
+ * whose targets are distinct (scatter-reduce.ts's scatterReplace checks, or the caller's indices
+ * are distinct by construction): the updates are summed into zeros, and a second scatter of ones
+ * marks which elements were hit. Two updates aimed at one element would be summed.
  */
-export function scatterReplace(ctx: ImportContext, x: string, idx: string, updates: string, axis: number, out?: string): string {
+export function scatterDistinct(ctx: ImportContext, x: string, idx: string, updates: string, axis: number, out?: string): string {
   const dtype = ctx.dtype(x) === "bool" ? "uint8" : ctx.dtype(x);
   const shape = ctx.shape(x, "a scatter");
   const hits = ctx.op(

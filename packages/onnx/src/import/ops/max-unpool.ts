@@ -1,5 +1,6 @@
 import { ShapeError } from "@polychip/hal";
-import { castTo, input, optionalInput, output, scatterReplace, type OpImporter } from "./helpers.ts";
+import { castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { scatterReplace } from "./scatter-reduce.ts";
 
 /**
  * MaxUnpool (opsets 9, 11, 22): zeros of output_shape (when absent, each spatial dim is

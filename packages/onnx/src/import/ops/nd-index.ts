@@ -2,8 +2,8 @@ import { ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { HostTensor } from "../../tensor.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { lowerThroughHost } from "../host-step.ts";
-import { bin, castTo, input, output, scatterReplace, type OpImporter } from "./helpers.ts";
-import { isCombiningReduction, scatterReduce } from "./scatter-reduce.ts";
+import { bin, castTo, input, output, type OpImporter } from "./helpers.ts";
+import { isCombiningReduction, scatterReduce, scatterReplace } from "./scatter-reduce.ts";
 
 /**
  * NonZero, GatherND and ScatterND. NonZero's output size depends on the data, so it runs on the

@@ -1,6 +1,6 @@
 import { contiguousStrides, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
-import { bin, castTo } from "./helpers.ts";
+import { bin, castTo, scatterDistinct } from "./helpers.ts";
 
 /** The ONNX scatter reductions that combine duplicates by an operation scatterAdd cannot do. */
 export type CombiningReduction = "mul" | "max" | "min";
@@ -20,7 +20,15 @@ export function isCombiningReduction(r: string): r is CombiningReduction {
  * last entry, and only those entries are written (scatterAdd into zeros, so nothing collides).
  * Within a group the combining order is a tree, not left to right; ONNX leaves it undefined.
  */
-export function scatterReduce(ctx: ImportContext, x: string, idx: string, updates: string, axis: number, reduction: CombiningReduction, out?: string): string {
+export function scatterReduce(
+  ctx: ImportContext,
+  x: string,
+  idx: string,
+  updates: string,
+  axis: number,
+  reduction: CombiningReduction | "none",
+  out?: string,
+): string {
   const dtype = ctx.dtype(x);
   if (dtype === "bool") {
     // max/min/mul on bool are or/and/and: the same results on 0/1 bytes.
@@ -50,10 +58,11 @@ export function scatterReduce(ctx: ImportContext, x: string, idx: string, update
   let folded = ctx.op("gather", [ctx.op("reshape", [updates], { shape: [n] }), order], { axis: 0 });
   const head = (v: string, len: number) => ctx.op("slice", [v], { starts: [0], ends: [len], axes: [0] });
   const tail = (v: string, from: number) => ctx.op("slice", [v], { starts: [from], ends: [n], axes: [0] });
-  for (let s = 1; s < n; s *= 2) {
+  // "none" keeps each group's last update (the stable sort keeps the updates' order within a group).
+  for (let s = 1; s < n && reduction !== "none"; s *= 2) {
     // Sorted keys: equal at distance s means the whole span between lies in one group.
     const sameGroup = bin(ctx, "equal", tail(keys, s), head(keys, n - s));
-    const combined = bin(ctx, BINARY_OF[reduction], tail(folded, s), head(folded, n - s));
+    const combined = bin(ctx, BINARY_OF[reduction as CombiningReduction], tail(folded, s), head(folded, n - s));
     folded = ctx.op("concat", [head(folded, s), ctx.op("where", [sameGroup, combined, tail(folded, s)])], { axis: 0 });
   }
   const last = ctx.const([1], [1], "bool");
@@ -68,8 +77,45 @@ export function scatterReduce(ctx: ImportContext, x: string, idx: string, update
   );
   const hit = bin(ctx, "greater", hits, ctx.scalar(0, "int32"));
   const reduced = ctx.op("reshape", [written], { shape: xShape });
-  return ctx.op("where", [hit, bin(ctx, BINARY_OF[reduction], x, reduced), x], {}, out);
+  return ctx.op("where", [hit, reduction === "none" ? reduced : bin(ctx, BINARY_OF[reduction], x, reduced), x], {}, out);
 }
+
+/**
+ * `x` with `updates` written where `idx` points along `axis` (ONNX's ScatterElements/ScatterND
+ * with reduction "none", MaxUnpool). Where two updates aim at one element the later one wins, as
+ * in onnxruntime (ONNX leaves the order undefined; a sum of them would be no order's result).
+ * Indices known at import without repeated targets take scatterDistinct's two scatters; indices
+ * only a run knows, or with repeats, go through scatterReduce's sort by target.
+ */
+export function scatterReplace(ctx: ImportContext, x: string, idx: string, updates: string, axis: number, out?: string): string {
+  if (targetsKnownDistinct(ctx, x, idx, axis)) return scatterDistinct(ctx, x, idx, updates, axis, out);
+  return scatterReduce(ctx, x, idx, updates, axis, "none", out);
+}
+
+/** Whether `idx` is known at import and no two of its elements target one element of `x`. */
+function targetsKnownDistinct(ctx: ImportContext, x: string, idx: string, axis: number): boolean {
+  const known = ctx.constant(idx);
+  if (!known) return sizeOfShape(ctx.shape(idx, "a scatter")) <= 1;
+  const xShape = ctx.shape(x, "a scatter");
+  const strides = contiguousStrides(xShape);
+  const iShape = known.shape;
+  const seen = new Set<number>();
+  for (let i = 0; i < known.data.length; i++) {
+    let rest = i;
+    let target = 0;
+    for (let d = iShape.length - 1; d >= 0; d--) {
+      const at = rest % iShape[d]!;
+      rest = Math.floor(rest / iShape[d]!);
+      const v = d === axis ? Number(known.data[i]) : at;
+      target += (d === axis && v < 0 ? v + xShape[d]! : v) * strides[d]!;
+    }
+    if (seen.has(target)) return false;
+    seen.add(target);
+  }
+  return true;
+}
+
+const sizeOfShape = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** For each element of an index tensor of shape `iShape`, its flat offset in `xShape` from every dim but `axis`. */
 function positionsBesides(ctx: ImportContext, xShape: readonly number[], iShape: readonly number[], axis: number): string {

@@ -4,9 +4,9 @@ import { inferStructural } from "../../host/structural.ts";
 import { tensorFromProto } from "../../tensor.ts";
 import { isStringProto, stringTensor, stringTensorFromProto, type StringTensor } from "../../strings.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
-import { axesOf, axisOf, bin, input, optionalInput, output, scatterReplace, type OpImporter } from "./helpers.ts";
+import { axesOf, axisOf, bin, input, optionalInput, output, type OpImporter } from "./helpers.ts";
 import { concatAxis } from "./legacy.ts";
-import { isCombiningReduction, scatterReduce } from "./scatter-reduce.ts";
+import { isCombiningReduction, scatterReduce, scatterReplace } from "./scatter-reduce.ts";
 
 /** Values of a known integer tensor as numbers. */
 const valuesOf = (t: { data: ArrayLike<number> }) => Array.from(t.data);
@@ -204,8 +204,7 @@ const gatherElements: OpImporter = (ctx, node) => {
 
 /**
  * ScatterElements: reduction "add" is the HAL's scatterAdd, "mul"/"max"/"min" scatter-reduce.ts; "none" (the default) writes the
- * updates where the indices point and keeps x elsewhere (duplicates add, where ONNX leaves the
- * order undefined).
+ * updates where the indices point and keeps x elsewhere (of duplicates the last wins, as in onnxruntime).
  */
 const scatterElements: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);

@@ -1,5 +1,6 @@
 import { ShapeError, UnsupportedOpError } from "@polychip/hal";
-import { axisOf, bin, castTo, input, optionalInput, output, scatterReplace, type OpImporter } from "./helpers.ts";
+import { axisOf, bin, castTo, input, optionalInput, output, scatterDistinct, type OpImporter } from "./helpers.ts";
+import { scatterReplace } from "./scatter-reduce.ts";
 import { SHAPE_IMPORTERS } from "./shape.ts";
 
 /**
@@ -32,7 +33,9 @@ const tensorScatter: OpImporter = (ctx, node) => {
     : ctx.scalar(0, "int32");
   let positions = bin(ctx, "add", starts, steps);
   if (mode === "circular") positions = bin(ctx, "mod", positions, ctx.scalar(dims[axis]!, "int32"));
-  scatterReplace(ctx, cache, ctx.op("expand", [positions], { shape: updateDims }), update, axis, output(node));
+  // The positions of one batch entry are distinct, unless a circular write is longer than the cache.
+  const distinct = mode !== "circular" || updateDims[axis]! <= dims[axis]!;
+  (distinct ? scatterDistinct : scatterReplace)(ctx, cache, ctx.op("expand", [positions], { shape: updateDims }), update, axis, output(node));
 };
 
 export const TENSOR_SCATTER_IMPORTERS: Readonly<Record<string, OpImporter>> = {
