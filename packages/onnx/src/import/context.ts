@@ -230,6 +230,11 @@ export class ImportContext {
     this.graphInputs.add(name);
   }
 
+  /** True for a run-time input of the model (not one frozen into a constant). */
+  isGraphInput(name: string): boolean {
+    return this.graphInputs.has(name) && !this.consts.has(name);
+  }
+
   /** Declares a known value (initializer, Constant output, folded result). */
   declareConstant(name: string, t: HostTensor, saturated = false): void {
     this.claim(name);
