@@ -238,6 +238,50 @@ test("Gradient refuses a path through an op without a gradient rule, naming the 
   assert.throws(() => importOnnx(model), /'grad'.*no gradient rule for op '\w+' \(node 'ln'\)/s);
 });
 
+test("Gradient evaluates at the values its inputs give: xs name the differentiated values, the inputs feed them", async () => {
+  // y = a·a with 'a2' fed to Gradient for 'a': the gradient 2·a2, recomputed from a2.
+  const model = buildModel({
+    opset: 17,
+    domains: { [DOMAIN]: 1 },
+    inputs: [
+      { name: "a", type: "float32", shape: [2] },
+      { name: "a2", type: "float32", shape: [2] },
+    ],
+    outputs: [{ name: "da", type: "float32" }],
+    nodes: [
+      { op: "Mul", inputs: ["a", "a"], outputs: ["y"] },
+      { op: "Gradient", domain: DOMAIN, inputs: ["a2"], outputs: ["da"], attrs: { xs: { strings: ["a"] }, y: "y" } },
+    ],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  try {
+    const got = await session.run({ a: { data: [1, 2], shape: [2] }, a2: { data: [5, -3], shape: [2] } });
+    assertClose(Array.from(got.da!.data as ArrayLike<number>), [10, -6], "d/da at a2");
+  } finally {
+    session.dispose();
+  }
+});
+
+test("Gradient refuses a float value a host step computes on the way to y (Unique), rather than treating it as constant", async () => {
+  const model = buildModel({
+    opset: 17,
+    domains: { [DOMAIN]: 1 },
+    inputs: [{ name: "x", type: "float32", shape: [4] }],
+    outputs: [{ name: "dx", type: "float32" }],
+    nodes: [
+      { op: "Unique", inputs: ["x"], outputs: ["u"] },
+      { op: "ReduceSum", inputs: ["u"], outputs: ["y"], attrs: { keepdims: 0 } },
+      { op: "Gradient", domain: DOMAIN, name: "grad", inputs: ["x"], outputs: ["dx"], attrs: { xs: { strings: ["x"] }, y: "y" } },
+    ],
+  });
+  const session = await OnnxSession.create(model, { device: "cpu" });
+  try {
+    await assert.rejects(session.run({ x: { data: [1, 2, 2, 3], shape: [4] } }), /'grad'.*computed outside the graph's ops \(a host step\)/s);
+  } finally {
+    session.dispose();
+  }
+});
+
 test("Gradient refuses inputs that do not match its xs and zs", () => {
   const model = buildModel({
     opset: 17,

@@ -1,6 +1,6 @@
 import { differentiate } from "@polychip/engine/graph";
 import type { Graph, GraphNode, Initializer, ValueInfo } from "@polychip/engine/runtime";
-import { FormatError, UnsupportedOpError } from "@polychip/hal";
+import { FormatError, isFloat, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { output, type OpImporter } from "./helpers.ts";
 
@@ -82,8 +82,10 @@ function subgraph(ctx: ImportContext, named: readonly string[], inputs: readonly
     if (producer) {
       reached.add(producer);
       pending.push(...producer.inputs);
-    } else if (ctx.isGraphInput(v)) free.add(v);
-    else
+    } else if (ctx.isModelInput(v) || (ctx.has(v) && !isFloat(ctx.dtype(v)))) {
+      // Integer and bool values carry no gradient, wherever they come from (a host step's indices).
+      free.add(v);
+    } else
       throw new UnsupportedOpError(
         `${ctx.where()}: '${v}', on the way to y '${y}', is computed outside the graph's ops (a host step), which Gradient cannot differentiate through`,
       );
