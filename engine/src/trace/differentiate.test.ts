@@ -98,3 +98,26 @@ test("differentiate leaves its inputs' names and the caller's grad mode as they 
   );
   assert.equal(isGradEnabled(), true);
 });
+
+test("differentiate reads host values of structural inputs: an expand to a constant shape, a reshape to another value's shape", async () => {
+  // y = sum(reshape(expand(b, [2, 3]) · a, shape(a))): d/db sums over the broadcast rows.
+  const g: Graph = {
+    name: "structural",
+    inputs: [f32("a", [2, 3]), f32("b", [1, 3])],
+    outputs: [f32("y", [])],
+    nodes: [
+      { op: "expand", inputs: ["b", "target"], outputs: ["e"], attrs: {} },
+      { op: "mul", inputs: ["e", "a"], outputs: ["m"], attrs: {} },
+      { op: "shape", inputs: ["a"], outputs: ["s"], attrs: {} },
+      { op: "reshape", inputs: ["m", "s"], outputs: ["r"], attrs: {} },
+      { op: "reduceSum", inputs: ["r"], outputs: ["y"], attrs: {} },
+    ],
+    initializers: [{ name: "target", dtype: "int32", shape: [2], data: Int32Array.from([2, 3]) }],
+  };
+  const grad = differentiate(g, { xs: ["b"], y: "y" });
+  const out = await execute(grad, {
+    a: { data: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [2, 3] },
+    b: { data: new Float32Array(3), shape: [1, 3] },
+  } as never);
+  assert.deepEqual([...(out.grad_b!.data as Float32Array)], [5, 7, 9]);
+});
