@@ -8,6 +8,7 @@ import { evaluateOnCpu } from "./runtime/evaluate.ts";
 
 export * from "./graph/index.ts";
 export { trace, type TraceOptions, type Traceable } from "./trace/trace.ts";
+export { differentiate, type DifferentiateOptions } from "./trace/differentiate.ts";
 export { evaluateOnCpu } from "./runtime/evaluate.ts";
 
 /** The inference passes (constant folding evaluates on the CPU device). */

@@ -52,7 +52,7 @@ const sameView = (a: ViewRecord, v: RawView) =>
   a.dtype === v.dtype && formatShape(a.shape) === formatShape(v.shape) && formatShape(a.strides) === formatShape(v.strides) && a.offset === v.offset;
 
 /** Collects the ops eager code runs into graph nodes, and the tensors they read from outside into initializers. */
-class GraphRecorder implements OpRecorder {
+export class GraphRecorder implements OpRecorder {
   readonly names = new Map<Tensor, string>();
   /** dtype and symbolic shape of every value ("batch" and its multiples only with dynamicBatch). */
   readonly types = new Map<string, { dtype: DType; shape: Dim[] }>();
@@ -286,7 +286,7 @@ async function readInitializers(recorder: GraphRecorder): Promise<Initializer[]>
 }
 
 /** Gives the results their output names: the producing node is renamed when it can be, else an identity is added. */
-function assemble(
+export function assemble(
   recorder: GraphRecorder,
   inputNames: string[],
   resultNames: string[],

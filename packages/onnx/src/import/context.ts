@@ -152,6 +152,7 @@ export class ImportContext {
   /** Constants whose int64 values were saturated into int32: fine as slice bounds, wrong as data. */
   private readonly saturated = new Set<string>();
   private readonly graphInputs = new Set<string>();
+  private readonly computedInputs = new Set<string>();
   private readonly used = new Set<string>();
   private counter = 0;
   private readonly producers = new Map<string, GraphNode>();
@@ -223,11 +224,17 @@ export class ImportContext {
 
   // ---- values ----
 
-  /** Declares a run-time graph input. */
-  declareInput(name: string, meta: ValueMeta): void {
+  /** Declares a run-time graph input; `computed` when a host step or an earlier stage computes it from the model's values. */
+  declareInput(name: string, meta: ValueMeta, computed = false): void {
     this.claim(name);
     this.metas.set(name, meta);
     this.graphInputs.add(name);
+    if (computed) this.computedInputs.add(name);
+  }
+
+  /** True for a run-time input the model declares (not one frozen into a constant, nor a host step's result fed back). */
+  isModelInput(name: string): boolean {
+    return this.graphInputs.has(name) && !this.computedInputs.has(name) && !this.consts.has(name);
   }
 
   /** Declares a known value (initializer, Constant output, folded result). */

@@ -89,7 +89,7 @@ export function lowerThroughHost(ctx: ImportContext, node: OnnxNode, step: HostS
       names.forEach((name, i) => {
         const { dtype, shape } = fed[i]!;
         // STRING results stay on the host: the ops reading them run as host steps too (string-host-steps.ts).
-        if (!ctx.has(name)) dtype === "string" ? ctx.declareDeferredString(name, name, shape) : ctx.declareInput(name, { dtype, shape: [...shape] });
+        if (!ctx.has(name)) dtype === "string" ? ctx.declareDeferredString(name, name, shape) : ctx.declareInput(name, { dtype, shape: [...shape] }, true);
         // A later iteration of a Loop body reads the results the first one declared (its reads are the same top-level values);
         // elsewhere a second node of the same path (both branches of one If inlined) would read another node's results.
         else if (ctx.loopBodies === 0)

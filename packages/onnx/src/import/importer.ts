@@ -195,7 +195,7 @@ function declareStagedOutputs(ctx: ImportContext, outputs: readonly string[], op
     const known = name ? options.knownValues?.[name] : undefined;
     const fed = name ? options.fed?.[name] : undefined;
     if (known) ctx.declareConstant(name, known);
-    else if (fed && fed.dtype !== "string") ctx.declareInput(name, { dtype: fed.dtype, shape: [...fed.shape] });
+    else if (fed && fed.dtype !== "string") ctx.declareInput(name, { dtype: fed.dtype, shape: [...fed.shape] }, true);
   }
   declareStagedStrings(ctx, outputs, options);
 }

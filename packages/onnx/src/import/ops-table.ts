@@ -21,7 +21,7 @@ const DOMAIN_NOTES: Readonly<Record<string, string>> = {
   "ai.onnx.ml":
     "ONNX's classical-ML operators (Operators-ml.md) that scikit-learn exports write, lowered onto HAL ops so every device runs them; where onnxruntime departs from the text, the limits say which Polychip follows; tested against onnxruntime-node.",
   "ai.onnx.preview.training":
-    "Optimiser steps (domain opset 1) as ONNX's operator docs write them, in elementwise ops; R and T are read per run. Tested by ONNX's node tests, a training loop against that pseudo code, and PyTorch's optimisers where the definitions meet.",
+    "Optimiser steps (domain opset 1) as ONNX's operator docs write them, in elementwise ops; R and T are read per run. Tested by ONNX's node tests, a training loop against that pseudo code, and PyTorch's optimisers where the definitions meet. Gradient builds its backward nodes from the engine's gradient rules (`differentiate`, which records an eager forward and backward of the subgraph from the xs to y); tested by ONNX's two model tests and hand-built models against finite differences.",
 };
 
 /**

@@ -49,6 +49,7 @@ import { ML_SVM_IMPORTERS } from "./ml-svm.ts";
 import { ML_ENCODER_IMPORTERS } from "./ml-encoders.ts";
 import { DEFORM_CONV_IMPORTERS } from "./deform-conv.ts";
 import { TRAINING_OPTIMIZER_IMPORTERS } from "./training-optimizers.ts";
+import { GRADIENT_IMPORTERS } from "./gradient.ts";
 import { SEQUENCE_IMPORTERS } from "./sequence.ts";
 import { OPTIONAL_IMPORTERS } from "./optional.ts";
 import { STRING_IMPORTERS, stringEqual, withStringForm } from "./strings.ts";
@@ -125,7 +126,7 @@ export const OP_IMPORTERS: Readonly<Record<string, OpImporter>> = {
 export const DOMAIN_IMPORTERS: Readonly<Record<string, Readonly<Record<string, OpImporter>>>> = {
   "com.microsoft": CONTRIB_IMPORTERS,
   "ai.onnx.ml": { ...ML_LINEAR_IMPORTERS, ...ML_TREE_IMPORTERS, ...ML_SVM_IMPORTERS, ...ML_ENCODER_IMPORTERS, ...ML_STRING_ENCODER_IMPORTERS },
-  "ai.onnx.preview.training": TRAINING_OPTIMIZER_IMPORTERS,
+  "ai.onnx.preview.training": { ...TRAINING_OPTIMIZER_IMPORTERS, ...GRADIENT_IMPORTERS },
 };
 
 export function supportedOnnxOps(): string[] {

@@ -47,6 +47,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   BlackmanWindow: "size known at import (or per run via OnnxSession)",
   MelWeightMatrix: "all inputs known at import (or per run via OnnxSession)",
   DeformConv: "2-D; static shapes; computed in float32",
+  "ai.onnx.preview.training.Gradient":
+    "y's upstream gradient is ones (a tensor y means its sum); the subgraph from the xs and zs to y needs static shapes, ops with a gradient rule in the engine (else an error naming the op) and no host steps; it is recomputed from the node's inputs",
   "ai.onnx.preview.training.Adagrad": "each tensor's gradient and state of its shape (no broadcasting); computed in float32",
   "ai.onnx.preview.training.Adam": "each tensor's gradient and states of its shape (no broadcasting); computed in float32",
   "ai.onnx.preview.training.Momentum": "each tensor's gradient and momentum of its shape (no broadcasting); computed in float32",
