@@ -9,11 +9,11 @@
  * Run: node --import tsx scripts/import-tract-cases.ts <tract checkout>/onnx/test_cases
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { decodeModel, encodeTensorProto } from "../src/proto/codec.ts";
-import { DataType, type TensorProto } from "../src/proto/types.ts";
+import { decodeModel } from "../src/proto/codec.ts";
+import { onnxruntimeOutputs, writeTestFolder } from "./ort-test-folders.ts";
 
 const source = process.argv[2];
 if (!source) throw new Error("usage: import-tract-cases.ts <tract>/onnx/test_cases");
@@ -33,30 +33,20 @@ const readNpz = (path: string): Npz =>
     ),
   );
 
-const ORT_TYPES: Record<string, { type: "float32" | "uint8" | "int64"; onnx: number }> = {
-  float32: { type: "float32", onnx: DataType.FLOAT },
-  uint8: { type: "uint8", onnx: DataType.UINT8 },
-  int64: { type: "int64", onnx: DataType.INT64 },
-};
-
 function ortTensor(t: Npz[string]): ort.Tensor {
-  const kind = ORT_TYPES[t.dtype];
-  if (!kind) throw new Error(`npz dtype ${t.dtype} not handled`);
-  const data =
-    kind.type === "float32" ? Float32Array.from(t.data) : kind.type === "uint8" ? Uint8Array.from(t.data) : BigInt64Array.from(t.data, (v) => BigInt(v));
-  return new ort.Tensor(kind.type, data, t.shape);
+  if (t.dtype === "float32") return new ort.Tensor("float32", Float32Array.from(t.data), t.shape);
+  if (t.dtype === "uint8") return new ort.Tensor("uint8", Uint8Array.from(t.data), t.shape);
+  if (t.dtype === "int64")
+    return new ort.Tensor(
+      "int64",
+      BigInt64Array.from(t.data, (v) => BigInt(v)),
+      t.shape,
+    );
+  throw new Error(`npz dtype ${t.dtype} not handled`);
 }
 
-function proto(name: string, t: ort.Tensor): Uint8Array {
-  const onnx = ORT_TYPES[t.type]?.onnx;
-  if (onnx === undefined) throw new Error(`output '${name}': onnxruntime type ${t.type} not handled`);
-  const data = t.data as Float32Array | Uint8Array | BigInt64Array;
-  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  const tensor: TensorProto = { name, dims: [...t.dims], dataType: onnx, rawData: raw };
-  return encodeTensorProto(tensor);
-}
-
-rmSync(target, { recursive: true, force: true });
+// Only the test folders are rewritten: the README beside them stays.
+if (existsSync(target)) for (const e of readdirSync(target)) if (e.startsWith("test_")) rmSync(join(target, e), { recursive: true });
 for (const name of readdirSync(source).sort()) {
   const dir = join(source, name);
   if (!existsSync(join(dir, "model.onnx")) || !existsSync(join(dir, "io.npz"))) continue;
@@ -70,26 +60,31 @@ for (const name of readdirSync(source).sort()) {
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = (graph.input ?? []).map((v) => v.name!).filter((n) => !initializers.has(n));
   const io = readNpz(join(dir, "io.npz"));
-  const session = await ort.InferenceSession.create(model);
-  const results = await session.run(Object.fromEntries(inputs.map((n) => [n, ortTensor(io[n]!)])));
+  const feeds = inputs.map((n) => [n, ortTensor(io[n]!)] as [string, ort.Tensor]);
+  const ran = await onnxruntimeOutputs(new Uint8Array(model), Object.fromEntries(feeds));
+  if ("refused" in ran) {
+    console.log(`${name}: left out (onnxruntime refuses it: ${ran.refused})`);
+    continue;
+  }
   // The npz names outputs by graph name, or (one output) by the exporter's node name.
   const others = Object.keys(io).filter((k) => !inputs.includes(k));
-  const mismatch = session.outputNames.flatMap((out) => {
-    const want = io[out] ?? (session.outputNames.length === 1 && others.length === 1 ? io[others[0]!] : undefined);
+  const mismatch = ran.names.flatMap((out) => {
+    const want = io[out] ?? (ran.names.length === 1 && others.length === 1 ? io[others[0]!] : undefined);
     if (!want) return [];
-    const got = Array.from(results[out]!.data as ArrayLike<number | bigint>, Number);
+    const got = Array.from(ran.outputs[out]!.data as ArrayLike<number | bigint>, Number);
     const worst = want.data.reduce((m, v, i) => Math.max(m, Math.abs(got[i]! - v) / (1e-4 + 1e-3 * Math.abs(v))), 0);
     return got.length !== want.data.length || worst > 1 ? [`${out}: onnxruntime differs from io.npz`] : [];
   });
-  await session.release();
   if (mismatch.length > 0) {
     console.log(`${name}: left out (${mismatch.join("; ")})`);
     continue;
   }
-  const out = join(target, `test_tract_${name.replace(/[^A-Za-z0-9_]/g, "_")}`);
-  mkdirSync(join(out, "test_data_set_0"), { recursive: true });
-  copyFileSync(join(dir, "model.onnx"), join(out, "model.onnx"));
-  inputs.forEach((n, i) => writeFileSync(join(out, "test_data_set_0", `input_${i}.pb`), proto(n, ortTensor(io[n]!))));
-  session.outputNames.forEach((n, i) => writeFileSync(join(out, "test_data_set_0", `output_${i}.pb`), proto(n, results[n]!)));
-  console.log(`${name}: written (${inputs.length} inputs, ${session.outputNames.length} outputs)`);
+  const folder = join(target, `test_tract_${name.replace(/[^A-Za-z0-9_]/g, "_")}`);
+  writeTestFolder(
+    folder,
+    new Uint8Array(model),
+    feeds,
+    ran.names.map((n) => [n, ran.outputs[n]!]),
+  );
+  console.log(`${name}: written (${inputs.length} inputs, ${ran.names.length} outputs)`);
 }

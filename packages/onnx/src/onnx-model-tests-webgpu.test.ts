@@ -3,7 +3,7 @@ import "@polychip/devices";
 import { after, test } from "node:test";
 import { removeDevice, useDevice } from "@polychip/engine";
 import { checkExpectations, formatSummary, loadExpectations, runConformance } from "./conformance.ts";
-import { ONNX_MODEL_TESTS, TRACT_CASES } from "./conformance/committed-corpora.ts";
+import { BURN_ONNX_CASES, ONNX_MODEL_TESTS, TRACT_CASES } from "./conformance/committed-corpora.ts";
 
 const webgpu = await useDevice("webgpu").then(
   () => undefined,
@@ -24,9 +24,16 @@ test("ONNX's backend model tests on webgpu pass exactly what passes on cpu", { s
   assert.ok(summary.passed >= 134, formatSummary(summary));
 });
 
-test("tract's ONNX test cases pass on webgpu as on cpu", { skip: webgpu ?? false }, async () => {
-  const summary = await runConformance(TRACT_CASES.tests(), { device: "webgpu" });
-  const failed = summary.results.filter((r) => r.status !== "pass").map((r) => `${r.name}: ${r.status}: ${r.reason}`);
-  assert.deepEqual(failed, [], formatSummary(summary));
-  assert.equal(summary.passed, TRACT_CASES.tests().length);
-});
+for (const corpus of [TRACT_CASES, BURN_ONNX_CASES]) {
+  test(`${corpus.name} pass on webgpu as on cpu`, { skip: webgpu ?? false }, async () => {
+    const report = checkExpectations(
+      (await runConformance(corpus.tests(), { device: "webgpu" })).results,
+      await loadExpectations(corpus.expectationsPath("cpu")),
+    );
+    const lines = [
+      ...report.unexpected.map((r) => `new ${r.status}: ${r.name}: ${r.reason}`),
+      ...report.stale.map((n) => `${n} passes on webgpu but is listed for cpu`),
+    ];
+    assert.deepEqual(lines, []);
+  });
+}

@@ -54,4 +54,7 @@ export const ONNX_LIGHT_MODELS = committedCorpus("onnx-light-models", "packages/
 /** conformance/tract-cases: the ONNX test cases of another runtime, tract (scripts/import-tract-cases.ts). */
 export const TRACT_CASES = committedCorpus("tract-cases", "packages/onnx/conformance/tract-cases (tract's ONNX test cases)", 14);
 
-export const COMMITTED_CORPORA = [EXTRA_NODE, ONNX_MODEL_TESTS, ONNX_LIGHT_MODELS, TRACT_CASES] as const;
+/** conformance/burn-onnx-cases: burn-onnx's test models with onnxruntime-node's outputs (scripts/import-burn-onnx-cases.ts). */
+export const BURN_ONNX_CASES = committedCorpus("burn-onnx-cases", "packages/onnx/conformance/burn-onnx-cases (burn-onnx's test models)", 420);
+
+export const COMMITTED_CORPORA = [EXTRA_NODE, ONNX_MODEL_TESTS, ONNX_LIGHT_MODELS, TRACT_CASES, BURN_ONNX_CASES] as const;

@@ -24,6 +24,7 @@ import type { NodeAttributes } from "./attributes.ts";
 import { checkTensorBudget, type MemoryBudget } from "./budget.ts";
 import type { DecodedTensor, SharedConstants } from "./shared-constants.ts";
 import { inferWithSymbols } from "./symbolic-infer.ts";
+import { shapeValue } from "./shape-values.ts";
 
 /** A value an earlier stage or host step of this run computed: a tensor (a run-time input of this import) or, dtype "string", STRING values kept on the host. */
 export interface FedMeta {
@@ -490,7 +491,7 @@ export class ImportContext {
     const metas = inputs.map((n) => (n === "" ? undefined : this.meta(n)));
     const attrs = op === "reshape" ? literalZeroDims(metas[0], givenAttrs) : givenAttrs;
     const consts = inputs.map((n) => this.consts.get(n));
-    const outMetas = this.infer(op, metas, attrs, consts, outs.length);
+    const outMetas = this.reshapeToShapeValue(op, inputs, metas, consts) ?? this.infer(op, metas, attrs, consts, outs.length);
     const names = outs.map((o) => this.outName(o));
     outMetas.forEach((m, i) => checkTensorBudget(this.where(), names[i]!, m, this.options.memoryBudget));
     const foldable = !RANDOM.has(op) && inputs.every((n) => n === "" || this.consts.has(n));
@@ -581,6 +582,23 @@ export class ImportContext {
       return evalStructural(op, inputs, attrs, outputs);
     }
     return evalHalOnCpu(op, inputs as HostTensor[], attrs);
+  }
+
+  /**
+   * A reshape to a target computed at run time from shapes (shape-values.ts) has the dims that
+   * computation gives, symbols included, instead of fresh unknown ones; a target with 0 or -1
+   * (resolved by the runtime) is left to the structural rule.
+   */
+  private reshapeToShapeValue(
+    op: string,
+    inputs: readonly string[],
+    metas: (ValueMeta | undefined)[],
+    consts: (HostTensor | undefined)[],
+  ): ValueMeta[] | undefined {
+    if (op !== "reshape" || inputs.length !== 2 || consts[1] || !metas[0]) return undefined;
+    const target = shapeValue(this, inputs[1]!);
+    if (!target || target.some((d) => typeof d === "number" && d <= 0)) return undefined;
+    return [{ dtype: metas[0].dtype, shape: target }];
   }
 
   private infer(op: string, ins: (ValueMeta | undefined)[], attrs: Attrs, consts: (HostTensor | undefined)[], outputs: number): ValueMeta[] {

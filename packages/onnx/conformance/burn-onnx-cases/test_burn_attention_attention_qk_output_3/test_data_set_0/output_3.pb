@@ -1,0 +1,1 @@
+Bqk_matmul_outputJf/é>Mh?ð&ñ>ˆl?

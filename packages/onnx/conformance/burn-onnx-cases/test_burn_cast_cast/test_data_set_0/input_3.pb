@@ -1,0 +1,1 @@
+Bonnx::Cast_3J‚s†>

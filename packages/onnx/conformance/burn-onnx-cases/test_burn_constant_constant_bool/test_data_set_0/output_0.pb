@@ -1,0 +1,2 @@
+	B
+bitwise_orJ

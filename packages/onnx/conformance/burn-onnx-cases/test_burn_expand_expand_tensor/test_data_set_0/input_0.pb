@@ -1,0 +1,1 @@
+Binput_tensorJuº¾H¨?

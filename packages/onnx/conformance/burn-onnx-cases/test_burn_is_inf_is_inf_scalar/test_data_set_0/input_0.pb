@@ -1,0 +1,1 @@
+Bonnx::Cast_0J½R6?

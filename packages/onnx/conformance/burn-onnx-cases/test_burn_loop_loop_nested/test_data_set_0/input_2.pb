@@ -1,0 +1,1 @@
+	B	cond_initJ

@@ -1,0 +1,1 @@
+B	sum_finalJ1jA

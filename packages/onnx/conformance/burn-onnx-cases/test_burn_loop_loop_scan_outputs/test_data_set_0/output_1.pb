@@ -1,0 +1,1 @@
+Baccumulated_valuesJC¿ƒQá?…ë™?à¾¶?Ãõ ?d;¯¿

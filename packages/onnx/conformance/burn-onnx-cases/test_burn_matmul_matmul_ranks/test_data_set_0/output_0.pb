@@ -1,0 +1,1 @@
+Boutput_2d_1dJ›ÀBhT?cäì?

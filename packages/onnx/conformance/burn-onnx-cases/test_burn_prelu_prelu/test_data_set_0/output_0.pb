@@ -1,0 +1,1 @@
+BpreluJL¦ê>F¶Ë¾±PK¾¶„ä?KY®¾yXX?

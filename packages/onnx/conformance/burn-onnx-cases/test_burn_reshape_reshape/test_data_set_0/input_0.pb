@@ -1,0 +1,1 @@
+Bonnx::Reshape_0J_X>8ør?Å ?Kêd?

@@ -1,0 +1,1 @@
+Bcumsum_sequenceJ0I@JP¿^ºu@gfÆ¿ÿ!‹@B>,À ?°r<@äƒ–?îët@E@:#˜@

@@ -1,0 +1,1 @@
+Binitial_hiddenJU0*?EØ¿=›E¿ŒÛø?ZõÉ¿õ¹Š¿

@@ -1,0 +1,1 @@
+Binitial_cellJâéµ¾¼– ?cY¾ÇK—>Y†˜¾O@£¿

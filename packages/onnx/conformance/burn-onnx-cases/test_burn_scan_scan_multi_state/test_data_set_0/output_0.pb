@@ -1,0 +1,1 @@
+Bfinal_hiddenJпD\@ш┼eюб╗`юX}Н?╨²© cN?

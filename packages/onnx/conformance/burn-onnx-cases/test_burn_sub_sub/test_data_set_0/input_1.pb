@@ -1,0 +1,1 @@
+Bonnx::Cast_1J“©‚QIð?

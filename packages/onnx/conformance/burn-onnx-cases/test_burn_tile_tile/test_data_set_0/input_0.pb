@@ -1,0 +1,1 @@
+Binput_tensorJCƒ?d]?×ê¿•Ã¾

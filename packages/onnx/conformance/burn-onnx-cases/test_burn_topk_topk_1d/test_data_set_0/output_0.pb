@@ -1,0 +1,1 @@
+BValuesJxú ?xze?ffF?

@@ -1,0 +1,1 @@
+BwhereJTR—?TR—?TR—?TR—?
