@@ -120,7 +120,12 @@ const qLinearAdd: OpImporter = (ctx, node) => {
   const zero = ctx.scalar(0, "float32");
   const shift = bin(ctx, "add", bin(ctx, "mul", ratioA, o.aZp ?? zero), bin(ctx, "mul", ratioB, o.bZp ?? zero));
   const fixed = bin(ctx, "sub", o.cZp ?? zero, shift);
-  const sum = bin(ctx, "add", bin(ctx, "add", fixed, bin(ctx, "mul", castTo(ctx, o.a, "float32"), ratioA)), bin(ctx, "mul", castTo(ctx, o.b, "float32"), ratioB));
+  const sum = bin(
+    ctx,
+    "add",
+    bin(ctx, "add", fixed, bin(ctx, "mul", castTo(ctx, o.a, "float32"), ratioA)),
+    bin(ctx, "mul", castTo(ctx, o.b, "float32"), ratioB),
+  );
   requantize(ctx, sum, undefined, o.target, output(node));
 };
 
@@ -135,11 +140,11 @@ const qLinearMul: OpImporter = (ctx, node) => {
 /** NHWC → NCHW (channels_last = 1) and back, for the pooling ops. */
 function channelsFirst(ctx: ImportContext, x: string): string {
   const r = ctx.rank(x);
-  return ctx.op("transpose", [x], { perm: [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)] });
+  return ctx.op("permute", [x], { dims: [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)] });
 }
 function channelsLast(ctx: ImportContext, x: string): string {
   const r = ctx.rank(x);
-  return ctx.op("transpose", [x], { perm: [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1] });
+  return ctx.op("permute", [x], { dims: [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1] });
 }
 
 /** A quantised pooling op (AveragePool's attributes, plus channels_last). */
@@ -149,7 +154,9 @@ function pool(opType: "AveragePool" | "GlobalAveragePool"): OpImporter {
     if (ctx.rank(x) < 3) throw new ShapeError(`${ctx.where()}: X must be at least 3-D, got ${ctx.rank(x)}-D`);
     const last = node.attrs.int("channels_last", 0) === 1;
     const pooled = floatOp(ctx, node, POOL_IMPORTERS[opType]!, opType, last ? channelsFirst(ctx, x) : x);
-    quantized(ctx, last ? channelsLast(ctx, pooled) : pooled, yScale, yZp, target, output(node));
+    const scaled = bin(ctx, "div", last ? channelsLast(ctx, pooled) : pooled, yScale);
+    // onnxruntime's pooling kernels add the zero point before rounding: it decides ties' parity.
+    requantize(ctx, yZp ? bin(ctx, "add", scaled, yZp) : scaled, undefined, target, output(node));
   };
 }
 
@@ -169,7 +176,9 @@ const qLinearConcat: OpImporter = (ctx, node) => {
   for (let i = 2; i < node.inputs.length; i += 3) {
     const x = input(ctx, node, i);
     if (ctx.dtype(x) !== target.dtype) throw new DTypeError(`${ctx.where()}: input '${x}' is ${ctx.dtype(x)}, expected ${target.dtype} like the first`);
-    parts.push(quantized(ctx, dequantized(ctx, x, scaleOf(ctx, input(ctx, node, i + 1)), zeroPointOf(ctx, node, i + 2, target)), yScale, yZp, target, undefined));
+    parts.push(
+      quantized(ctx, dequantized(ctx, x, scaleOf(ctx, input(ctx, node, i + 1)), zeroPointOf(ctx, node, i + 2, target)), yScale, yZp, target, undefined),
+    );
   }
   if (parts.length === 1) ctx.bind(output(node), parts[0]!);
   else ctx.op("concat", parts, { axis }, output(node));
@@ -198,9 +207,10 @@ const qGemm: OpImporter = (ctx, node) => {
   const aScale = scaleOf(ctx, input(ctx, node, 1));
   const bScale = input(ctx, node, 4);
   const bDims = ctx.dims(bScale);
-  if (bDims.length > 1 || ctx.dtype(bScale) !== "float32") throw new ShapeError(`${ctx.where()}: b_scale must be a float32 scalar or 1-D, got [${bDims.join(", ")}] ${ctx.dtype(bScale)}`);
-  if (node.attrs.int("transA", 0)) a = ctx.op("transpose", [a], { perm: [1, 0] });
-  if (node.attrs.int("transB", 0)) b = ctx.op("transpose", [b], { perm: [1, 0] });
+  if (bDims.length > 1 || ctx.dtype(bScale) !== "float32")
+    throw new ShapeError(`${ctx.where()}: b_scale must be a float32 scalar or 1-D, got [${bDims.join(", ")}] ${ctx.dtype(bScale)}`);
+  if (node.attrs.int("transA", 0)) a = ctx.op("permute", [a], { dims: [1, 0] });
+  if (node.attrs.int("transB", 0)) b = ctx.op("permute", [b], { dims: [1, 0] });
   let acc = integerMatmulOf(ctx, a, b, aZp, bZp);
   const bias = optionalInput(node, 6);
   if (bias) {
