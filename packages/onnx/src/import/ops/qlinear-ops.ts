@@ -129,12 +129,14 @@ const qLinearAdd: OpImporter = (ctx, node) => {
   requantize(ctx, sum, undefined, o.target, output(node));
 };
 
-/** QLinearMul: c = (a − za)(b − zb) · float32(sa·sb / sc) + zc, the product exact in float32. */
+/** QLinearMul: c = round((a − za)(b − zb) · float32(sa·sb / sc) + zc), the product exact in float32. */
 const qLinearMul: OpImporter = (ctx, node) => {
   const o = binaryOperands(ctx, node);
   const ratio = bin(ctx, "div", bin(ctx, "mul", o.aScale, o.bScale), o.cScale);
   const product = bin(ctx, "mul", centred(ctx, o.a, o.aZp), centred(ctx, o.b, o.bZp));
-  requantize(ctx, bin(ctx, "mul", product, ratio), o.cZp, o.target, output(node));
+  const scaled = bin(ctx, "mul", product, ratio);
+  // onnxruntime adds the zero point in float32 before rounding: that sum's rounding decides near-ties.
+  requantize(ctx, o.cZp ? bin(ctx, "add", scaled, o.cZp) : scaled, undefined, o.target, output(node));
 };
 
 /** NHWC → NCHW (channels_last = 1) and back, for the pooling ops. */
