@@ -5,6 +5,7 @@ import { bin, input, optionalInput, output, scalarLike, un, type OpImporter } fr
 import { embedLayerNormalization } from "./embed-layer-norm.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { matmulOf } from "./matmul.ts";
+import { QLINEAR_IMPORTERS } from "./qlinear-ops.ts";
 import { rmsNormOf } from "./normalization.ts";
 
 /**
@@ -131,6 +132,7 @@ const matMulInteger: OpImporter = (ctx, node) => {
 
 export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
   ...ATTENTION_IMPORTERS,
+  ...QLINEAR_IMPORTERS,
   BiasGelu: biasGelu,
   EmbedLayerNormalization: embedLayerNormalization,
   FastGelu: fastGelu,

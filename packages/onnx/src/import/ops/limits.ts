@@ -26,6 +26,15 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   "com.microsoft.Attention": "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
   GroupQueryAttention: "float KV cache; seqlens_k and total_sequence_length read per run; no quantised or sliding-window cache, q/k norm or output_qk",
   Pad: "pads known at import (or per run via OnnxSession); wrap needs the padded axes' sizes, and repeats an axis narrower than its pad as numpy does (onnxruntime reads past the input there)",
+  QLinearAdd: "int8/uint8 with per-tensor scales and zero points",
+  QLinearMul: "int8/uint8 with per-tensor scales and zero points",
+  QLinearAveragePool:
+    "1-D to 3-D; the window sum is the device's float32 (onnxruntime adds the dequantised taps in order), so a value within float rounding of a .5 tie may round the other way",
+  QLinearGlobalAveragePool: "needs the spatial dims (OnnxSession binds them)",
+  QLinearConcat: "int8/uint8 with per-tensor scales and zero points",
+  QLinearSoftmax:
+    "int8/uint8 with per-tensor scales and zero points; the float32 softmax of the dequantised input, quantised (equal to onnxruntime on every tested input)",
+  QGemm: "2-D A and B; a_scale per tensor, b_scale per tensor or per column",
   QLinearConv: "1-D to 3-D; a grouped conv sums in float32 (exact while partial sums stay below 2^24)",
   QLinearMatMul: "int8/uint8; 1-D scales and zero points broadcast per row of a / column of b as the spec says (onnxruntime takes per-tensor ones only)",
   QuantizeLinear: "no int32 targets; blocked quantisation needs static shapes",

@@ -20,7 +20,7 @@ import { noteDequantizedWeight } from "./matmul-dequantized.ts";
  * into a constant at import.
  */
 
-interface Target {
+export interface Target {
   readonly dtype: DType;
   readonly range: readonly [number, number];
 }
@@ -43,7 +43,7 @@ const TARGETS: Partial<Record<number, Target>> = {
 /** The float types QuantizeLinear writes (rounded onto their grid by low-precision-cast.ts). */
 const FLOAT_TARGETS = new Set<number>([DataType.FLOAT8E4M3FN, DataType.FLOAT8E4M3FNUZ, DataType.FLOAT8E5M2, DataType.FLOAT8E5M2FNUZ, DataType.FLOAT4E2M1]);
 
-function targetOf(ctx: ImportContext, typeCode: number): Target {
+export function targetOf(ctx: ImportContext, typeCode: number): Target {
   const target = TARGETS[typeCode];
   if (!target)
     throw new DTypeError(
@@ -93,7 +93,7 @@ function parameterFor(ctx: ImportContext, node: OnnxNode, p: string, x: string):
 }
 
 /** saturate(round(v) + zero point) into the target (v already divided by the scale). */
-function requantize(ctx: ImportContext, v: string, zp: string | undefined, target: Target, out: string | undefined): string {
+export function requantize(ctx: ImportContext, v: string, zp: string | undefined, target: Target, out: string | undefined): string {
   let q = un(ctx, "round", v);
   if (zp) q = bin(ctx, "add", q, castTo(ctx, zp, ctx.dtype(v)));
   q = bin(ctx, "minimum", bin(ctx, "maximum", q, scalarLike(ctx, target.range[0], v)), scalarLike(ctx, target.range[1], v));
