@@ -14,7 +14,7 @@ import { REMEMBERED_INPUT_VALUES, RunTimeValueError, type ImportOptions } from "
 import { polychipFeeds } from "./onnx-feeds.ts";
 import { HostStepNeeded, isStringValue, MAX_FROZEN_VALUE } from "./import/host-step.ts";
 import { StringsNeededAtImport } from "./import/string-host-steps.ts";
-import { importModelProto } from "./import/importer.ts";
+import { importModelProto, withFailingNodeOf } from "./import/importer.ts";
 import { SharedConstants } from "./import/shared-constants.ts";
 import { runHostStep, type HostStepSource } from "./host-step-run.ts";
 import type { BoundedCache } from "@polychip/engine/core";
@@ -389,8 +389,12 @@ export class OnnxSession {
           if (!(err instanceof HostStepNeeded)) throw err;
           step = err;
         }
-        if (stages) await runHostStep(step.step, this.hostSource(run, stages));
-        else {
+        if (stages) {
+          const pending = step;
+          await runHostStep(pending.step, this.hostSource(run, stages)).catch((err: unknown) => {
+            throw withFailingNodeOf(err, pending);
+          });
+        } else {
           // The first host step of this signature: its runs go in stages from now on, so the part before the step runs once.
           this.stagedSignatures.add(signature);
           for (const name of Object.keys(known)) delete known[name];

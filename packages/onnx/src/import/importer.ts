@@ -355,6 +355,13 @@ export function failingNode(err: unknown): FailingNode | undefined {
   return (err as { onnxNode?: FailingNode } | undefined)?.onnxNode;
 }
 
+/** `err` tagged with the ONNX node `from` was tagged with, unless it names one already (an error of a node's host step at run time). */
+export function withFailingNodeOf(err: unknown, from: unknown): unknown {
+  const node = failingNode(from);
+  if (node && err instanceof Error && !failingNode(err)) Object.defineProperty(err, "onnxNode", { value: node, enumerable: false });
+  return err;
+}
+
 function requireName(v: ValueInfoProto, what: string): string {
   if (!v.name) throw new FormatError(`ONNX ${what} has no name`);
   return v.name;
