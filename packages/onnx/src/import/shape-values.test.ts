@@ -81,3 +81,20 @@ test("a target with -1 computed at run time stays with the runtime (its dims unk
     JSON.stringify(shape),
   );
 });
+
+test("a shape check the import cannot prove names the symbolic dims, never the placeholder sizes it tried", () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", ["n"]), { name: "t", type: "int64", shape: [1] }],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [
+      { op: "Reshape", inputs: ["x", "t"], outputs: ["flat"] },
+      { op: "Add", inputs: ["x", "flat"], outputs: ["y"] },
+    ],
+  });
+  assert.throws(
+    () => importOnnx(model),
+    (e: Error) =>
+      e.name === "ShapeError" && /shapes \[n\] and \[\?\d+\]/.test(e.message) && /cannot prove them equal/.test(e.message) && !/\d{6,}/.test(e.message),
+  );
+});

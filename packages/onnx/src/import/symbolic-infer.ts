@@ -25,7 +25,15 @@ export function inferWithSymbols(op: string, ins: readonly ValueMeta[], attrs: A
         return factor * a.get(base)!;
       }),
     }));
-  const runs = assignments.map((a) => rule.infer(concrete(a), attrs));
+  const runs = assignments.map((a, i) => {
+    try {
+      return rule.infer(concrete(a), attrs);
+    } catch (err) {
+      // The rule saw placeholder sizes: its message names the symbols instead, so no placeholder leaks out.
+      if (i === 0 && err instanceof Error) err.message = withSymbolNames(err.message, a);
+      throw err;
+    }
+  });
   // Small sizes catch rules that clamp (a constant above some size, a symbol below it); a rule
   // that refuses them (a kernel larger than the input) leaves the two large runs to decide.
   const small = new Map(symbols.map((s, i) => [s, 5 + i * 2]));
@@ -49,4 +57,11 @@ export function inferWithSymbols(op: string, ins: readonly ValueMeta[], attrs: A
       return unknownDim();
     }),
   }));
+}
+
+/** A message about placeholder sizes with each size written as its symbol (`?4` for a dim known only at run time). */
+function withSymbolNames(message: string, assignment: ReadonlyMap<string, number>): string {
+  let out = message;
+  for (const [symbol, size] of assignment) out = out.replace(new RegExp(`\\b${size}\\b`, "g"), symbol);
+  return out === message ? out : `${out} (symbolic dims, a '?' one known only at run time: the import cannot prove them equal)`;
 }
