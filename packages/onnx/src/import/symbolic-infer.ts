@@ -62,6 +62,6 @@ export function inferWithSymbols(op: string, ins: readonly ValueMeta[], attrs: A
 /** A message about placeholder sizes with each size written as its symbol (`?4` for a dim known only at run time). */
 function withSymbolNames(message: string, assignment: ReadonlyMap<string, number>): string {
   let out = message;
-  for (const [symbol, size] of assignment) out = out.replace(new RegExp(`\\b${size}\\b`, "g"), symbol);
+  for (const [symbol, size] of assignment) out = out.replace(new RegExp(`\\b${size}\\b`, "g"), () => symbol);
   return out === message ? out : `${out} (symbolic dims, a '?' one known only at run time: the import cannot prove them equal)`;
 }
