@@ -1,11 +1,12 @@
 import { DTypeError, FormatError, ShapeError } from "@polychip/hal";
+import { DataType } from "../../proto/types.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { ACTIVATION_IMPORTERS } from "./activations.ts";
 import { axisOf, bin, castTo, input, optionalInput, output, un, type OpImporter } from "./helpers.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
-import { requantize, type Target } from "./quantize.ts";
+import { requantize, requantizeMultiplier, targetOf, type Target } from "./quantize.ts";
 
 /**
  * onnxruntime's QOperator-format ops (com.microsoft QLinearAdd, QLinearMul, QLinearAveragePool,
@@ -16,16 +17,13 @@ import { requantize, type Target } from "./quantize.ts";
  * where that decides a rounding (QLinearAdd's scale ratios, QLinearMul's folded multiplier).
  */
 
-const EIGHT_BIT: Partial<Record<string, Target>> = {
-  uint8: { dtype: "uint8", range: [0, 255] },
-  int8: { dtype: "int8", range: [-128, 127] },
-};
+const EIGHT_BIT_TYPES: Partial<Record<string, number>> = { uint8: DataType.UINT8, int8: DataType.INT8 };
 
-/** The int8/uint8 type of a quantised operand, refused otherwise. */
+/** The int8/uint8 type of a quantised operand (quantize.ts's target for it), refused otherwise. */
 function eightBit(ctx: ImportContext, x: string): Target {
-  const target = EIGHT_BIT[ctx.dtype(x)];
-  if (!target) throw new DTypeError(`${ctx.where()}: '${x}' is ${ctx.dtype(x)}, expected int8 or uint8`);
-  return target;
+  const type = EIGHT_BIT_TYPES[ctx.dtype(x)];
+  if (type === undefined) throw new DTypeError(`${ctx.where()}: '${x}' is ${ctx.dtype(x)}, expected int8 or uint8`);
+  return targetOf(ctx, type);
 }
 
 /** A per-tensor scale (one element), as float32. */
@@ -132,7 +130,7 @@ const qLinearAdd: OpImporter = (ctx, node) => {
 /** QLinearMul: c = round((a − za)(b − zb) · float32(sa·sb / sc) + zc), the product exact in float32. */
 const qLinearMul: OpImporter = (ctx, node) => {
   const o = binaryOperands(ctx, node);
-  const ratio = bin(ctx, "div", bin(ctx, "mul", o.aScale, o.bScale), o.cScale);
+  const ratio = requantizeMultiplier(ctx, o.aScale, o.bScale, o.cScale);
   const product = bin(ctx, "mul", centred(ctx, o.a, o.aZp), centred(ctx, o.b, o.bZp));
   const scaled = bin(ctx, "mul", product, ratio);
   // onnxruntime adds the zero point in float32 before rounding: that sum's rounding decides near-ties.
@@ -228,7 +226,7 @@ const qGemm: OpImporter = (ctx, node) => {
     return;
   }
   const yZp = optionalInput(node, 8);
-  const target = yZp ? eightBit(ctx, yZp) : EIGHT_BIT.uint8!;
+  const target = yZp ? eightBit(ctx, yZp) : targetOf(ctx, DataType.UINT8);
   const zp = yZp ? castTo(ctx, yZp, "float32") : undefined;
   requantize(ctx, bin(ctx, "mul", accF, bin(ctx, "div", scale, scaleOf(ctx, yScale))), zp, target, output(node));
 };

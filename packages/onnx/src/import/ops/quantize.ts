@@ -134,7 +134,7 @@ function perRow(ctx: ImportContext, p: string): string {
 }
 
 /** float32(float32(s1 · s2) / s3), the multiplier onnxruntime requantises an int32 sum with. */
-function requantizeMultiplier(ctx: ImportContext, s1: string, s2: string, s3: string): string {
+export function requantizeMultiplier(ctx: ImportContext, s1: string, s2: string, s3: string): string {
   const f32 = (s: string) => castTo(ctx, s, "float32");
   return bin(ctx, "div", bin(ctx, "mul", f32(s1), f32(s2)), f32(s3));
 }
