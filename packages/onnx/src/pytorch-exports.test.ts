@@ -10,7 +10,9 @@ import { ort } from "./testing/onnxruntime.ts";
 /**
  * Ordinary PyTorch modules exported with torch.onnx.export (fixtures/pytorch, written by
  * scripts/export-pytorch-models.py): a BERT-style encoder at two opsets, a causal-attention block
- * with the tensor ops model code reaches for, a scripted loop and if, a GRU→LSTM stack and a small U-Net, each with dynamic axes. One session per model runs two input sizes, fed as an
+ * with the tensor ops model code reaches for, a scripted loop and if, a GRU→LSTM stack and a small U-Net, each with dynamic axes;
+ * and (scripts/export-pytorch-ops.py) sorting and statistics, data-sized results, padding and resampling modes, integer
+ * division, indexing and scatter, grid_sample and an nn.Transformer. One session per model runs two input sizes, fed as an
  * onnxruntime user would (int64 ids as BigInt64Array), and must match onnxruntime-node (|difference| ≤ 1e-5 · (1 + |value|)).
  */
 type Feed = { data: Float32Array | BigInt64Array; shape: number[] };
@@ -29,6 +31,21 @@ function tokens(batch: number, length: number, padded: number): Record<string, F
   return { input_ids: { data: ids, shape }, attention_mask: { data: mask, shape } };
 }
 
+const int64 = (values: readonly number[]): Feed => ({ data: BigInt64Array.from(values, BigInt), shape: [values.length] });
+const integers = (a: readonly number[], b: readonly number[]) => ({ a: int64(a), b: int64(b) });
+const indexing = (x: Float32Array, shape: number[], index: readonly number[]) => ({ x: { data: x.map((v) => (v + 1) / 2), shape }, index: int64(index) });
+/** Sampling points up to 20% past the image's edges, where the padding modes differ. */
+const grid = (x: Float32Array, shape: number[], gridShape: number[], seed: number) => ({
+  x: { data: x, shape },
+  grid: {
+    data: noise(
+      gridShape.reduce((p, d) => p * d, 1),
+      seed,
+    ).map((v) => v * 1.2),
+    shape: gridShape,
+  },
+});
+
 const CASES: readonly { file: string; sizes: Record<string, Feed>[] }[] = [
   { file: "encoder-opset11.onnx", sizes: [tokens(2, 9, 3), tokens(3, 17, 5)] },
   { file: "encoder-opset17.onnx", sizes: [tokens(2, 9, 3), tokens(4, 5, 2)] },
@@ -38,6 +55,26 @@ const CASES: readonly { file: string; sizes: Record<string, Feed>[] }[] = [
   {
     file: "unet.onnx",
     sizes: [{ x: { data: noise(3 * 32 * 48, 3), shape: [1, 3, 32, 48] } }, { x: { data: noise(2 * 3 * 37 * 50, 4), shape: [2, 3, 37, 50] } }],
+  },
+  // scripts/export-pytorch-ops.py: the tensor functions the modules above leave out.
+  { file: "ops-sorting.onnx", sizes: [{ x: { data: noise(4 * 6, 9), shape: [4, 6] } }, { x: { data: noise(3 * 9, 10), shape: [3, 9] } }] },
+  { file: "ops-dynamic.onnx", sizes: [{ x: { data: noise(3 * 4, 11), shape: [3, 4] } }, { x: { data: noise(5 * 2, 12), shape: [5, 2] } }] },
+  {
+    file: "ops-padding.onnx",
+    sizes: [{ x: { data: noise(3 * 6 * 5, 13), shape: [1, 3, 6, 5] } }, { x: { data: noise(2 * 3 * 4 * 8, 14), shape: [2, 3, 4, 8] } }],
+  },
+  { file: "ops-integers.onnx", sizes: [integers([7, -7, 5, 0, -3, -8], [2, 2, -3, 4, 5, -3]), integers([9, -1, 4], [-4, 3, 3])] },
+  { file: "ops-indexing.onnx", sizes: [indexing(noise(5 * 3, 15), [5, 3], [4, 0, 2]), indexing(noise(6 * 3, 16), [6, 3], [1, 5, 5, 0, -2])] },
+  {
+    file: "ops-grid-sample.onnx",
+    sizes: [grid(noise(2 * 5 * 6, 17), [1, 2, 5, 6], [1, 3, 4, 2], 18), grid(noise(2 * 2 * 7 * 3, 19), [2, 2, 7, 3], [2, 2, 5, 2], 20)],
+  },
+  {
+    file: "ops-transformer.onnx",
+    sizes: [
+      { source: { data: noise(2 * 5 * 16, 21), shape: [2, 5, 16] }, target: { data: noise(2 * 3 * 16, 22), shape: [2, 3, 16] } },
+      { source: { data: noise(7 * 16, 23), shape: [1, 7, 16] }, target: { data: noise(6 * 16, 24), shape: [1, 6, 16] } },
+    ],
   },
 ];
 
