@@ -618,8 +618,8 @@ export class ImportContext {
     values: (readonly Dim[] | undefined)[],
     outputs: number,
   ): { metas: ValueMeta[]; values: (readonly Dim[] | undefined)[] } {
-    // Arguments only a run gives (a reshape target read from data): the dims they size are fresh.
-    const runTimeArgs = inputs.filter((n, i) => i > 0 && n && !consts[i] && !values[i]);
+    // A structural op's arguments only a run gives (a reshape target read from data): the dims they size are fresh.
+    const runTimeArgs = STRUCTURAL.has(op) ? inputs.filter((n, i) => i > 0 && n && !consts[i] && !values[i]) : [];
     const readAtRunTime = runTimeArgs.map((n) => `'${n}' (${this.isModelInput(n) ? "a graph input" : "computed at run time"})`).join(", ");
     try {
       if (STRUCTURAL.has(op)) {
@@ -657,7 +657,7 @@ export class ImportContext {
 }
 
 /** What a plain import suggests when a value only a run gives sizes a dim. */
-const ONNX_SESSION_NOTE = "OnnxSession computes such values per run, so the plan sees the real dims";
+const ONNX_SESSION_NOTE = "OnnxSession binds the input shapes and computes such values per run, so the plan sees the real dims";
 
 /** The longest constant read as a shape value (a shape has at most this many dims). */
 const MAX_SHAPE_VALUE = 64;
