@@ -188,8 +188,11 @@ export function expandDims(op: string, x: readonly Dim[], target: readonly Dim[]
   return Array.from({ length: rank }, (_, o) => {
     const a = x[o - rank + x.length] ?? 1;
     const b = target[o - rank + target.length] ?? 1;
-    if (typeof a === "string" && typeof b === "string" && a !== b) return unknown(`dim ${o}: ${a} of the input broadcast with ${b} of the target`);
-    return broadcastDims(op, [a], [b])[0]!;
+    if (a === b || b === 1) return a;
+    if (a === 1) return b;
+    if (typeof a === "string" && typeof b === "string") return unknown(`dim ${o}: ${a} of the input broadcast with ${b} of the target`);
+    if (typeof a === "string" || typeof b === "string") return typeof a === "number" ? a : b;
+    throw new ShapeError(`${op}: shapes ${formatShape(x)} and ${formatShape(target)} cannot be broadcast together (dim ${o}: ${a} vs ${b})`);
   });
 }
 
