@@ -3,6 +3,7 @@ export * from "./errors.ts";
 export * from "./shape.ts";
 export * from "./structural.ts";
 export * from "./structural-symbolic.ts";
+export * from "./shape-values.ts";
 export * from "./base-device.ts";
 export * from "./version.ts";
 export * from "./device.ts";

@@ -198,9 +198,10 @@ export function divideProducts(a: DimProduct, b: DimProduct): DimProduct | undef
 /**
  * ONNX Reshape: 0 copies the input dim (unless allowZero), one -1 takes what is left. Over
  * symbols, -1 is found by cancelling the symbols the other dims name; where what is left is not
- * a number or one symbol, `unknown` says what the dim is (a fresh symbol, or it throws).
+ * a number or one symbol, `unknown` says what the dim is (a fresh symbol, or it throws). A symbol
+ * in the target (a size read from a shape: Shape → Gather → Concat) is that size, never 0 or -1.
  */
-export function resolveTargetDims(op: string, from: readonly Dim[], target: readonly number[], allowZero: boolean, unknown: (what: string) => Dim): Dim[] {
+export function resolveTargetDims(op: string, from: readonly Dim[], target: readonly Dim[], allowZero: boolean, unknown: (what: string) => Dim): Dim[] {
   if (target.filter((d) => d === -1).length > 1) throw new ShapeError(`${op}: target ${formatShape(target)} has more than one -1`);
   const dims: Dim[] = target.map((d, i) => {
     if (d === 0 && !allowZero) {
@@ -208,7 +209,7 @@ export function resolveTargetDims(op: string, from: readonly Dim[], target: read
         throw new ShapeError(`${op}: target ${formatShape(target)} copies dim ${i} (0) but the input ${formatShape(from)} has only ${from.length} dims`);
       return from[i]!;
     }
-    if (!Number.isInteger(d) || d < -1) throw new ShapeError(`${op}: invalid target shape ${formatShape(target)}`);
+    if (typeof d === "number" && (!Number.isInteger(d) || d < -1)) throw new ShapeError(`${op}: invalid target shape ${formatShape(target)}`);
     return d;
   });
   const total = productOf(from);

@@ -285,12 +285,15 @@ test("split gives listed sizes of a symbolic dim, the dim itself for one part, a
   assert.throws(() => sym("split", ["n", 6], {}, [{ runTimeLength: 2 }], 1), /split: cannot tell part 0/);
 });
 
-test("shape and size have static shapes; their values follow only from numbers", () => {
-  const shape = (dims: Dim[], attrs: Attrs = {}) =>
-    inferStructuralSymbolic("shape", { x: { dtype: "float32", shape: dims }, extra: [], attrs, outputCount: 1 })[0]!;
-  assert.deepEqual(shape(["batch", 3, 4], { start: 1 }), { dtype: "int32", shape: [2] });
-  assert.deepEqual(shape([2, 3, 4], { start: -2 }), { dtype: "int32", shape: [2], values: [3, 4] });
-  assert.deepEqual(sym("size", ["batch", 3], {}), [[]]);
+test("shape and size have static shapes; their values are the dims, symbols included", () => {
+  const of = (op: "shape" | "size", dims: Dim[], attrs: Attrs = {}) =>
+    inferStructuralSymbolic(op, { x: { dtype: "float32", shape: dims }, extra: [], attrs, outputCount: 1 })[0]!;
+  assert.deepEqual(of("shape", ["batch", 3, 4], { start: 1 }), { dtype: "int32", shape: [2], values: [3, 4] });
+  assert.deepEqual(of("shape", ["batch", "seq", 4], { end: -1 }), { dtype: "int32", shape: [2], values: ["batch", "seq"] });
+  assert.deepEqual(of("shape", [2, 3, 4], { start: -2 }), { dtype: "int32", shape: [2], values: [3, 4] });
+  assert.deepEqual(of("size", ["batch", 3]), { dtype: "int32", shape: [], values: ["batch*3"] });
+  // Two symbols multiply to no one dim: the size is left unknown.
+  assert.deepEqual(of("size", ["batch", "seq"]), { dtype: "int32", shape: [] });
 });
 
 test("values of a view follow the input's values, up to the limit", () => {

@@ -36,25 +36,32 @@ export interface RunTimeValues {
   readonly runTimeLength: Dim;
 }
 
-/** A value's dtype and (maybe symbolic) shape, with its row-major contents where known. */
+/**
+ * A value's dtype and (maybe symbolic) shape, with its row-major contents where known. Contents
+ * may be symbols too: a value computed from shapes ([batch, seq, 3] from Shape → Slice → Concat).
+ */
 export interface SymbolicValue {
   readonly dtype: DType;
   readonly shape: readonly Dim[];
-  readonly values?: readonly number[];
+  readonly values?: readonly Dim[];
 }
 
 export interface SymbolicStructuralInput {
   /** The data input, absent for `constant`. */
   readonly x?: SymbolicValue;
-  /** Host values of the other inputs; RunTimeValues where they exist but are computed at run time. */
-  readonly extra: readonly (readonly number[] | RunTimeValues | undefined)[];
+  /**
+   * Host values of the other inputs; RunTimeValues where they exist but are computed at run time.
+   * Entries may be symbols where a value is computed from shapes: a reshape or expand target, tile
+   * repeats then give the symbols they name; any other argument with symbols is taken as run-time.
+   */
+  readonly extra: readonly (readonly Dim[] | RunTimeValues | undefined)[];
   readonly attrs: Attrs;
   readonly outputCount: number;
 }
 
 export interface SymbolicOptions {
-  /** A fresh symbol for a dim no input symbol names (batch·seq); without it such a dim is a ShapeError. */
-  readonly fresh?: () => string;
+  /** A fresh symbol for a dim no input symbol names (batch·seq), told why; without it such a dim is a ShapeError. */
+  readonly fresh?: (what: string) => string;
   /** Largest view output whose values are computed from the input's values (default: any). */
   readonly valueLimit?: number;
 }
@@ -65,8 +72,16 @@ export const MAX_RANK = 64;
 /** ONNX bounds at or past this (INT64_MAX saturated to int32) mean "to the end". */
 const TO_THE_END = 2 ** 31 - 1;
 
-function isRunTime(v: readonly number[] | RunTimeValues | undefined): v is RunTimeValues {
+type Extra = SymbolicStructuralInput["extra"][number];
+
+function isRunTime(v: Extra): v is RunTimeValues {
   return v !== undefined && !Array.isArray(v);
+}
+
+/** Arguments with symbols are known only at run time, save for the targets that read them as dims. */
+function asRunTime(v: Extra): RunTimeValues | undefined {
+  if (isRunTime(v)) return v;
+  return v && !isStatic(v) ? { runTimeLength: v.length } : undefined;
 }
 
 function isStatic(shape: readonly Dim[]): shape is readonly number[] {
@@ -76,7 +91,7 @@ function isStatic(shape: readonly Dim[]): shape is readonly number[] {
 /** Output dtype, shape and (where they follow) values of a structural op whose input dims may be symbols. */
 export function inferStructuralSymbolic(op: StructuralOp, input: SymbolicStructuralInput, options: SymbolicOptions = {}): SymbolicValue[] {
   const unknown = (what: string): string => {
-    if (options.fresh) return options.fresh();
+    if (options.fresh) return options.fresh(what);
     const x = input.x ? `${input.x.dtype}${formatShape(input.x.shape)}` : "none";
     throw new ShapeError(`${op}: cannot tell ${what} (input ${x}, attrs ${JSON.stringify(input.attrs)})`);
   };
@@ -87,11 +102,17 @@ type Unknown = (what: string) => string;
 
 function shapeRule(op: StructuralOp, input: SymbolicStructuralInput, unknown: Unknown): SymbolicValue[] {
   const { attrs } = input;
-  const runTime = (index: number) => {
+  const runTime = (index: number) => asRunTime(input.extra[index - 1]);
+  /** A target given as an input whose entries may be symbols (reshape, expand). */
+  const dimsTarget = (index: number) => {
     const v = input.extra[index - 1];
-    return isRunTime(v) ? v : undefined;
+    return v && !isRunTime(v) ? v : undefined;
   };
-  const args: StructuralArgs = { extra: input.extra.map((v) => (isRunTime(v) ? undefined : v)), attrs, outputCount: input.outputCount };
+  const args: StructuralArgs = {
+    extra: input.extra.map((v) => (asRunTime(v) ? undefined : (v as readonly number[] | undefined))),
+    attrs,
+    outputCount: input.outputCount,
+  };
   if (op === "constant") {
     // A constant's plan is always a value: its attrs say dtype and shape.
     const plan = planStructural(op, { extra: [], attrs, outputCount: 1 })[0] as Extract<StructuralPlan, { kind: "value" }>;
@@ -103,9 +124,9 @@ function shapeRule(op: StructuralOp, input: SymbolicStructuralInput, unknown: Un
     case "identity":
       return [like(x.shape)];
     case "reshape": {
-      const target = runTime(1);
-      if (target) return [like(unknownDims(op, target, 0, unknown))];
-      return [like(resolveTargetDims(op, x.shape, reshapeTarget(args), Boolean(attrs.allowZero), unknown))];
+      const target = input.extra[0];
+      if (isRunTime(target)) return [like(unknownDims(op, target, 0, unknown))];
+      return [like(resolveTargetDims(op, x.shape, dimsTarget(1) ?? reshapeTarget(args), Boolean(attrs.allowZero), unknown))];
     }
     case "flatten": {
       const axis = flattenAxis(attrs, x.shape);
@@ -117,9 +138,10 @@ function shapeRule(op: StructuralOp, input: SymbolicStructuralInput, unknown: Un
       return [like(permutation(op, x.shape, dims).map((d) => x.shape[d]!))];
     }
     case "expand": {
-      const target = runTime(1);
-      if (target) return [like(unknownDims(op, target, x.shape.length, unknown))];
-      return [like(broadcastDims(op, x.shape, expandTarget(args)))];
+      const target = input.extra[0];
+      if (isRunTime(target)) return [like(unknownDims(op, target, x.shape.length, unknown))];
+      const dims = dimsTarget(1);
+      return [like(dims && !isStatic(dims) ? expandDims(op, x.shape, dims, unknown) : broadcastDims(op, x.shape, expandTarget(args)))];
     }
     case "slice":
       return [
@@ -153,6 +175,25 @@ function shapeRule(op: StructuralOp, input: SymbolicStructuralInput, unknown: Un
     case "size":
       return [{ dtype: "int32", shape: [] }];
   }
+}
+
+/**
+ * Expand to a target whose entries may be symbols (Expand(x, Shape(y))): numpy broadcasting, where
+ * a symbol against 1 stays, against a number n is n (the only size that broadcasts), and two
+ * different symbols give a dim only the run knows (each may be 1).
+ */
+export function expandDims(op: string, x: readonly Dim[], target: readonly Dim[], unknown: Unknown): Dim[] {
+  if (target.some((d) => typeof d === "number" && (!Number.isInteger(d) || d < 0))) throw new ShapeError(`${op}: invalid target shape ${formatShape(target)}`);
+  const rank = Math.max(x.length, target.length);
+  return Array.from({ length: rank }, (_, o) => {
+    const a = x[o - rank + x.length] ?? 1;
+    const b = target[o - rank + target.length] ?? 1;
+    if (a === b || b === 1) return a;
+    if (a === 1) return b;
+    if (typeof a === "string" && typeof b === "string") return unknown(`dim ${o}: ${a} of the input broadcast with ${b} of the target`);
+    if (typeof a === "string" || typeof b === "string") return typeof a === "number" ? a : b;
+    throw new ShapeError(`${op}: shapes ${formatShape(x)} and ${formatShape(target)} cannot be broadcast together (dim ${o}: ${a} vs ${b})`);
+  });
 }
 
 /** A target read from run-time data: its length gives the rank (at least `minRank`), its dims are unknown. */
@@ -200,12 +241,17 @@ function splitDims(shape: readonly Dim[], args: StructuralArgs, sizesAtRunTime: 
   });
 }
 
-/** Values follow from the HAL's plan where every dim and every argument is a number. */
+/**
+ * Values follow from the HAL's plan where every dim and every argument is a number; the values
+ * themselves may be symbols (a view of a shape value picks its entries). Shape and Size of a
+ * symbolic shape give its dims and their product as values.
+ */
 function withValues(op: StructuralOp, input: SymbolicStructuralInput, metas: SymbolicValue[], limit: number): SymbolicValue[] {
   const { x } = input;
+  if (x && !isStatic(x.shape)) return symbolicShapeValues(op, x.shape, input.attrs, metas);
   const producesValues = op === "constant" || op === "shape" || op === "size";
   if (!producesValues && !x?.values) return metas;
-  if ((x && !isStatic(x.shape)) || input.extra.some(isRunTime)) return metas;
+  if (input.extra.some((v) => asRunTime(v))) return metas;
   const plans = planStructural(op, {
     x: x && { dtype: x.dtype, shape: x.shape as number[], strides: contiguousStrides(x.shape as number[]), offset: 0 },
     extra: input.extra as (readonly number[] | undefined)[],
@@ -216,4 +262,14 @@ function withValues(op: StructuralOp, input: SymbolicStructuralInput, metas: Sym
     const values = plan.kind === "value" ? plan.values : x?.values && sizeOf(planShape(plan)) <= limit ? applyPlanToValues(plan, x.values) : undefined;
     return values ? { ...metas[i]!, values } : metas[i]!;
   });
+}
+
+/** Shape and Size of a shape with symbols: the dims themselves, their product where it is one dim. */
+function symbolicShapeValues(op: StructuralOp, shape: readonly Dim[], attrs: Attrs, metas: SymbolicValue[]): SymbolicValue[] {
+  if (op === "shape") {
+    const { start, end } = shapeRange(attrs, shape.length);
+    return [{ ...metas[0]!, values: shape.slice(start, end) }];
+  }
+  const size = op === "size" ? productDim(productOf(shape)) : undefined;
+  return size === undefined ? metas : [{ ...metas[0]!, values: [size] }];
 }

@@ -1,7 +1,7 @@
 import type { Attrs } from "./device.ts";
 import { isDType, type DType } from "./dtype.ts";
 import { DTypeError, ShapeError } from "./errors.ts";
-import { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeAxis, sizeOf, stridedOffsets, type Shape } from "./shape.ts";
+import { broadcastShapes, contiguousStrides, formatShape, isContiguous, normalizeAxis, sizeOf, stridedOffsets, type Dim, type Shape } from "./shape.ts";
 import {
   expandTarget,
   flattenAxis,
@@ -318,8 +318,10 @@ export function viewElementOffsets(change: ViewChange): number[] {
   return Array.from(stridedOffsets(change.shape, change.strides, change.offset));
 }
 
-/** Host values after applying a plan to known row-major values (used for small shape tensors). */
-export function applyPlanToValues(plan: StructuralPlan, values: readonly number[]): number[] {
+/** Host values after applying a plan to known row-major values (used for small shape tensors, whose entries may be symbols). */
+export function applyPlanToValues(plan: StructuralPlan, values: readonly number[]): number[];
+export function applyPlanToValues(plan: StructuralPlan, values: readonly Dim[]): Dim[];
+export function applyPlanToValues(plan: StructuralPlan, values: readonly Dim[]): Dim[] {
   if (plan.kind === "value") return [...plan.values];
   if (plan.kind === "copy-reshape") return [...values];
   const picked = viewElementOffsets(plan.change).map((o) => values[o]!);

@@ -62,7 +62,8 @@ function inferStructural(op: StructuralOp, inputs: (KnownValue | undefined)[], n
     { x, extra: rest.map((r) => r?.values), attrs: node.attrs, outputCount: node.outputs.length },
     { valueLimit: KNOWN_VALUE_LIMIT },
   );
-  return metas.map((m) => ({ dtype: m.dtype, shape: m.shape as number[], values: m.values }));
+  // Bound shapes give numbers only, values included.
+  return metas.map((m) => ({ dtype: m.dtype, shape: m.shape as number[], values: m.values as readonly number[] | undefined }));
 }
 
 function inferHal(op: string, inputs: (KnownValue | undefined)[], node: Graph["nodes"][number]): Known[] {

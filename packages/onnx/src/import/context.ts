@@ -1,5 +1,6 @@
 import {
   hostArray,
+  shapeValueOf,
   DTypeError,
   FormatError,
   hasOp,
@@ -15,7 +16,7 @@ import {
 import type { GraphNode, Initializer } from "@polychip/engine/runtime";
 import { evalHalOnCpu } from "../host/fold.ts";
 import { formatDims, isStatic, sizeOfDims, type Dim, type ValueMeta } from "../host/meta.ts";
-import { evalStructural, inferStructural } from "../host/structural.ts";
+import { evalStructural, inferStructural, unknownDim } from "../host/structural.ts";
 import type { ValueLayout } from "../containers.ts";
 import type { GraphProto, TensorProto } from "../proto/types.ts";
 import { tensorFromProto, type HostTensor } from "../tensor.ts";
@@ -24,7 +25,6 @@ import type { NodeAttributes } from "./attributes.ts";
 import { checkTensorBudget, type MemoryBudget } from "./budget.ts";
 import type { DecodedTensor, SharedConstants } from "./shared-constants.ts";
 import { inferWithSymbols } from "./symbolic-infer.ts";
-import { shapeValue } from "./shape-values.ts";
 
 /** A value an earlier stage or host step of this run computed: a tensor (a run-time input of this import) or, dtype "string", STRING values kept on the host. */
 export interface FedMeta {
@@ -157,6 +157,10 @@ export class ImportContext {
   private readonly used = new Set<string>();
   private counter = 0;
   private readonly producers = new Map<string, GraphNode>();
+  /** Shape values computed at run time whose entries the import knows, symbols included (HAL shape-values.ts). */
+  private readonly shapeValues = new Map<string, readonly Dim[]>();
+  /** Why each fresh dim of this import is known only at run time, for the error that meets it. */
+  private readonly dimOrigins = new Map<string, string>();
   /** How many ONNX nodes (and graph outputs) read each ONNX value: lets a lowering fuse a pattern safely. */
   onnxUses: ReadonlyMap<string, number> = new Map();
   /** The node being lowered, for error messages and names. */
@@ -491,7 +495,8 @@ export class ImportContext {
     const metas = inputs.map((n) => (n === "" ? undefined : this.meta(n)));
     const attrs = op === "reshape" ? literalZeroDims(metas[0], givenAttrs) : givenAttrs;
     const consts = inputs.map((n) => this.consts.get(n));
-    const outMetas = this.reshapeToShapeValue(op, inputs, metas, consts) ?? this.infer(op, metas, attrs, consts, outs.length);
+    const values = inputs.map((n) => this.shapeValue(n));
+    const { metas: outMetas, values: outValues } = this.infer(op, inputs, metas, attrs, consts, values, outs.length);
     const names = outs.map((o) => this.outName(o));
     outMetas.forEach((m, i) => checkTensorBudget(this.where(), names[i]!, m, this.options.memoryBudget));
     const foldable = !RANDOM.has(op) && inputs.every((n) => n === "" || this.consts.has(n));
@@ -516,7 +521,27 @@ export class ImportContext {
     this.nodes.push(node);
     for (const n of names) this.producers.set(n, node);
     outMetas.forEach((m, i) => this.metas.set(names[i]!, m));
+    outValues.forEach((v, i) => v && this.shapeValues.set(names[i]!, v));
     return names;
+  }
+
+  /**
+   * The entries of a small integer value where the import knows them: a constant's, or those of a
+   * shape value computed at run time from symbolic shapes (Shape → Slice/Gather → Concat), the
+   * symbols included. The HAL's rules (shape-values.ts, structural-symbolic.ts) compute them.
+   */
+  shapeValue(name: string | undefined): readonly Dim[] | undefined {
+    if (!name) return undefined;
+    const c = this.consts.get(name);
+    if (!c) return this.shapeValues.get(name);
+    return c.shape.length <= 1 && c.data.length <= MAX_SHAPE_VALUE && !isFloat(c.dtype) ? Array.from(c.data as ArrayLike<number>) : undefined;
+  }
+
+  /** A fresh symbol for a dim only the run knows, remembering why for the error that may meet it. */
+  private freshDim(why: string): string {
+    const d = unknownDim();
+    this.dimOrigins.set(d, `${this.where()}: ${why}`);
+    return d;
   }
 
   /** What is known about `name`, or undefined when nothing produced it. */
@@ -584,37 +609,58 @@ export class ImportContext {
     return evalHalOnCpu(op, inputs as HostTensor[], attrs);
   }
 
-  /**
-   * A reshape to a target computed at run time from shapes (shape-values.ts) has the dims that
-   * computation gives, symbols included, instead of fresh unknown ones; a target with 0 or -1
-   * (resolved by the runtime) is left to the structural rule.
-   */
-  private reshapeToShapeValue(
+  private infer(
     op: string,
     inputs: readonly string[],
-    metas: (ValueMeta | undefined)[],
+    ins: (ValueMeta | undefined)[],
+    attrs: Attrs,
     consts: (HostTensor | undefined)[],
-  ): ValueMeta[] | undefined {
-    if (op !== "reshape" || inputs.length !== 2 || consts[1] || !metas[0]) return undefined;
-    const target = shapeValue(this, inputs[1]!);
-    if (!target || target.some((d) => typeof d === "number" && d <= 0)) return undefined;
-    return [{ dtype: metas[0].dtype, shape: target }];
-  }
-
-  private infer(op: string, ins: (ValueMeta | undefined)[], attrs: Attrs, consts: (HostTensor | undefined)[], outputs: number): ValueMeta[] {
+    values: (readonly Dim[] | undefined)[],
+    outputs: number,
+  ): { metas: ValueMeta[]; values: (readonly Dim[] | undefined)[] } {
+    // A structural op's arguments only a run gives (a reshape target read from data): the dims they size are fresh.
+    const runTimeArgs = STRUCTURAL.has(op) ? inputs.filter((n, i) => i > 0 && n && !consts[i] && !values[i]) : [];
+    const readAtRunTime = runTimeArgs.map((n) => `'${n}' (${this.isModelInput(n) ? "a graph input" : "computed at run time"})`).join(", ");
     try {
-      if (STRUCTURAL.has(op)) return inferStructural(op, ins, attrs, consts, outputs);
+      if (STRUCTURAL.has(op)) {
+        const fresh = (what: string) => this.freshDim(readAtRunTime ? `${what}: ${readAtRunTime}` : what);
+        const out = inferStructural(op, ins, attrs, consts, outputs, { values, fresh });
+        return { metas: out.map((m) => ({ dtype: m.dtype, shape: m.shape })), values: out.map((m) => m.values) };
+      }
       if (!hasOp(op)) throw new UnsupportedOpError(`${this.where()}: lowering produced unknown op '${op}'`);
-      return inferWithSymbols(op, ins as ValueMeta[], attrs);
+      const metas = inferWithSymbols(op, ins as ValueMeta[], attrs);
+      const value =
+        metas.length === 1
+          ? shapeValueOf(
+              op,
+              ins.map((m, i) => m && { shape: m.shape, values: values[i] }),
+              attrs,
+            )
+          : undefined;
+      return { metas, values: [value] };
     } catch (err) {
       if (err instanceof PolychipError && !err.message.startsWith("ONNX node")) {
         const Cls = err.constructor as new (m: string) => PolychipError;
-        throw new Cls(`${this.where()}: ${err.message}`);
+        const fromData = readAtRunTime && / at run time/.test(err.message) ? ` (${readAtRunTime}; ${ONNX_SESSION_NOTE})` : "";
+        throw new Cls(`${this.where()}: ${err.message}${fromData}${this.originsOf(err.message)}`);
       }
       throw err;
     }
   }
+
+  /** Where the fresh dims a message names come from, as a sentence to append, or "" when it names none. */
+  private originsOf(message: string): string {
+    const named = [...new Set(message.match(/\?\d+/g) ?? [])].filter((d) => this.dimOrigins.has(d));
+    if (named.length === 0) return "";
+    return `; ${named.map((d) => `${d} is ${this.dimOrigins.get(d)}`).join("; ")} (${ONNX_SESSION_NOTE})`;
+  }
 }
+
+/** What a plain import suggests when a value only a run gives sizes a dim. */
+const ONNX_SESSION_NOTE = "OnnxSession binds the input shapes and computes such values per run, so the plan sees the real dims";
+
+/** The longest constant read as a shape value (a shape has at most this many dims). */
+const MAX_SHAPE_VALUE = 64;
 
 /**
  * A reshape of a value with no elements to a listed target: the lowerings list the sizes they

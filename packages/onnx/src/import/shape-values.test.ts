@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { execute } from "@polychip/engine/runtime";
 import { importOnnx } from "./importer.ts";
 import { buildModel, initializer } from "../testing/model-builder.ts";
+import { expectLikeOnnxruntime, ort } from "../testing/onnxruntime.ts";
+
+const skip = ort ? false : "onnxruntime-node is not installed";
 
 const f32 = (name: string, shape: (number | string)[]) => ({ name, type: "float32" as const, shape });
 
@@ -59,7 +63,7 @@ test("Shape → Slice → Concat → Reshape gives the reshape the symbols the c
   assert.deepEqual(graph.outputs[0]!.shape, ["batch", "seq", 2, 3]);
 });
 
-test("a target with -1 computed at run time stays with the runtime (its dims unknown at import)", () => {
+test("a target with -1 computed from shapes resolves against the symbols it cancels", () => {
   const graph = importOnnx(
     buildModel({
       opset: 16,
@@ -74,12 +78,9 @@ test("a target with -1 computed at run time stays with the runtime (its dims unk
       initializers: [initializer("first", [0], [1], "int64"), initializer("minusOne", [-1], [1], "int64")],
     }),
   );
-  const shape = graph.outputs[0]!.shape;
-  assert.equal(shape.length, 2);
-  assert.ok(
-    shape.every((d) => typeof d === "string" && d.startsWith("?")),
-    JSON.stringify(shape),
-  );
+  // [batch, -1] of batch·6 elements: -1 is 6; the target is still read by the runtime's reshape.
+  assert.deepEqual(graph.outputs[0]!.shape, ["batch", 6]);
+  assert.ok(graph.nodes.some((n) => n.op === "reshape" && n.inputs.length === 2));
 });
 
 test("a shape check the import cannot prove names the symbolic dims, never the placeholder sizes it tried", () => {
@@ -97,4 +98,114 @@ test("a shape check the import cannot prove names the symbolic dims, never the p
     (e: Error) =>
       e.name === "ShapeError" && /shapes \[n\] and \[\?\d+\]/.test(e.message) && /cannot prove them equal/.test(e.message) && !/\d{6,}/.test(e.message),
   );
+});
+
+const runBoth = async (model: Uint8Array, feeds: Record<string, { data: Float32Array; shape: number[] }>) => {
+  const got = await execute(importOnnx(model), feeds, { device: "cpu" });
+  await expectLikeOnnxruntime(model, Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, { ...f, type: "float32" as const }])), got);
+  return got;
+};
+const ramp = (shape: number[]) => ({ data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.cos(i) * 2), shape });
+
+test("Expand(x, Shape(y)) has y's symbolic shape, and runs like onnxruntime at two sizes", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", [1, 4]), f32("y", ["batch", "seq", 4])],
+    outputs: [{ name: "z", type: "float32" }],
+    nodes: [
+      { op: "Shape", inputs: ["y"], outputs: ["s"] },
+      { op: "Expand", inputs: ["x", "s"], outputs: ["z"] },
+    ],
+  });
+  assert.deepEqual(importOnnx(model).outputs[0]!.shape, ["batch", "seq", 4]);
+  for (const [b, s] of [
+    [2, 3],
+    [1, 5],
+  ])
+    await runBoth(model, { x: ramp([1, 4]), y: ramp([b!, s!, 4]) });
+});
+
+test("Reshape to [0, -1, 3] and to [batch·8, 4] (a product of shape values) resolves over the symbols", () => {
+  const graph = importOnnx(
+    buildModel({
+      opset: 13,
+      inputs: [f32("x", ["batch", "seq", 6]), f32("w", ["batch", 8, 4])],
+      outputs: [
+        { name: "y", type: "float32" },
+        { name: "v", type: "float32" },
+      ],
+      nodes: [
+        { op: "Shape", inputs: ["x"], outputs: ["s"] },
+        { op: "Gather", inputs: ["s", "zero"], outputs: ["b"], attrs: { axis: 0 } },
+        { op: "Concat", inputs: ["b", "minusOne", "three"], outputs: ["t1"], attrs: { axis: 0 } },
+        { op: "Reshape", inputs: ["x", "t1"], outputs: ["y"] },
+        { op: "Shape", inputs: ["w"], outputs: ["ws"] },
+        { op: "Gather", inputs: ["ws", "zeroScalar"], outputs: ["wb"], attrs: { axis: 0 } },
+        { op: "Gather", inputs: ["ws", "oneScalar"], outputs: ["w8"], attrs: { axis: 0 } },
+        { op: "Mul", inputs: ["wb", "w8"], outputs: ["rows"] },
+        { op: "Unsqueeze", inputs: ["rows", "axes0"], outputs: ["rows1"] },
+        { op: "Concat", inputs: ["rows1", "four"], outputs: ["t2"], attrs: { axis: 0 } },
+        { op: "Reshape", inputs: ["w", "t2"], outputs: ["v"] },
+      ],
+      initializers: [
+        initializer("zero", [0], [1], "int64"),
+        initializer("minusOne", [-1], [1], "int64"),
+        initializer("three", [3], [1], "int64"),
+        initializer("zeroScalar", [0], [], "int64"),
+        initializer("oneScalar", [1], [], "int64"),
+        initializer("axes0", [0], [1], "int64"),
+        initializer("four", [4], [1], "int64"),
+      ],
+    }),
+  );
+  assert.deepEqual(graph.outputs[0]!.shape, ["batch", "seq*2", 3]);
+  assert.deepEqual(graph.outputs[1]!.shape, ["batch*8", 4]);
+});
+
+test("Tile by [batch, 1, 1] of a [1, 1, 4] token is [batch, 1, 4], and a numeric repeat of a static dim keeps the symbol beside it", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", ["batch", "seq", 4]), f32("token", [1, 1, 4])],
+    outputs: [
+      { name: "tokens", type: "float32" },
+      { name: "wide", type: "float32" },
+    ],
+    nodes: [
+      { op: "Shape", inputs: ["x"], outputs: ["s"] },
+      { op: "Slice", inputs: ["s", "zero", "one"], outputs: ["b"] },
+      { op: "Concat", inputs: ["b", "ones"], outputs: ["repeats"], attrs: { axis: 0 } },
+      { op: "Tile", inputs: ["token", "repeats"], outputs: ["tokens"] },
+      { op: "Tile", inputs: ["x", "twiceLast"], outputs: ["wide"] },
+    ],
+    initializers: [
+      initializer("zero", [0], [1], "int64"),
+      initializer("one", [1], [1], "int64"),
+      initializer("ones", [1, 1], [2], "int64"),
+      initializer("twiceLast", [1, 1, 2], [3], "int64"),
+    ],
+  });
+  const graph = importOnnx(model);
+  assert.deepEqual(
+    graph.outputs.map((o) => o.shape),
+    [
+      ["batch", 1, 4],
+      ["batch", "seq", 8],
+    ],
+  );
+  for (const [b, s] of [
+    [3, 2],
+    [1, 4],
+  ])
+    await runBoth(model, { x: ramp([b!, s!, 4]), token: ramp([1, 1, 4]) });
+});
+
+test("Tile of a symbolic dim more than once needs its size: a clear error naming the node", () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", ["batch", 4])],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [{ op: "Tile", inputs: ["x", "r"], outputs: ["y"], name: "tile" }],
+    initializers: [initializer("r", [2, 1], [2], "int64")],
+  });
+  assert.throws(() => importOnnx(model), /ONNX node 'tile' \(Tile, opset 13\): repeating dim 0 \(batch\) 2 times needs its size/);
 });

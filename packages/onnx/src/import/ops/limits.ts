@@ -79,7 +79,7 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   RandomUniformLike: "as RandomNormal; needs the input's shape",
   SkipLayerNormalization: "no mean / inv_std_var outputs",
   Squeeze: "without axes, needs the static shape",
-  Tile: "repeats known at import (or per run via OnnxSession)",
+  Tile: "repeats known at import, computed from shapes (a symbolic repeat only of a dim of 1), or per run via OnnxSession; a symbolic dim repeated more than once needs its size (OnnxSession binds it)",
   TopK: "k known at import, along a dim known at import",
   Upsample: "needs the input's shape; opset 1's experimental form (height_scale/width_scale) included",
   Einsum: "needs the operands' shapes (OnnxSession binds them)",

@@ -1,5 +1,5 @@
-import { broadcastDims, DTypeError, FormatError, sizeOf, ShapeError, UnsupportedOpError } from "@polychip/hal";
-import { isStatic } from "../../host/meta.ts";
+import { broadcastDims, DTypeError, FormatError, sizeOf, ShapeError, tileDims, UnsupportedOpError } from "@polychip/hal";
+import { isStatic, type Dim } from "../../host/meta.ts";
 import { inferStructural } from "../../host/structural.ts";
 import { tensorFromProto } from "../../tensor.ts";
 import { isStringProto, stringTensor, stringTensorFromProto, type StringTensor } from "../../strings.ts";
@@ -18,7 +18,9 @@ const reshape: OpImporter = (ctx, node) => {
   if (node.opset < 5) target = node.attrs.ints("shape");
   else {
     const shapeName = input(ctx, node, 1);
-    const known = ctx.constant(shapeName);
+    // A target computed from shapes has the dims the HAL's rules trace (symbols included); one
+    // read from data is asked for when OnnxSession computes it per run, so its dims are real.
+    const known = ctx.constant(shapeName) ?? (ctx.shapeValue(shapeName) ? undefined : ctx.preferConstant(shapeName, "Reshape's target shape"));
     if (!known) {
       // A target computed at run time: the runtime's reshape reads it.
       ctx.op("reshape", [x, shapeName], allowZero ? { allowZero: true } : {}, output(node));
@@ -91,18 +93,52 @@ const expand: OpImporter = (ctx, node) => {
   ctx.op("expand", [x], { shape: isStatic(target) ? target : requested }, output(node));
 };
 
-/** Tile = view x as [1, d0, 1, d1, ...], broadcast to [r0, d0, r1, d1, ...], merge pairs. */
+/**
+ * Tile = view x as [1, d0, 1, d1, ...], broadcast to [r0, d0, r1, d1, ...], merge pairs. Over
+ * symbolic dims or repeats (HAL tileDims) see symbolicTile.
+ */
 const tile: OpImporter = (ctx, node) => {
   const x = input(ctx, node, 0);
-  const shape = ctx.shape(x, "Tile");
-  const repeats = node.opset < 6 ? tile1Repeats(ctx, node, shape.length) : ctx.ints(input(ctx, node, 1), "Tile's repeats");
-  if (repeats.length !== shape.length || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
-    throw new ShapeError(`${ctx.where()}: repeats [${repeats.join(", ")}] do not fit input shape [${shape.join(", ")}]`);
+  const dims = ctx.dims(x);
+  const repeatsName = node.opset < 6 ? undefined : input(ctx, node, 1);
+  const traced = repeatsName && !ctx.constant(repeatsName) ? ctx.shapeValue(repeatsName) : undefined;
+  const repeats = node.opset < 6 ? tile1Repeats(ctx, node, dims.length) : (traced ?? ctx.ints(repeatsName!, "Tile's repeats"));
+  tileDims(ctx.where(), dims, repeats, () => "");
+  if (!isStatic(dims) || !isStatic(repeats)) {
+    symbolicTile(ctx, x, dims, repeats, repeatsName, output(node));
+    return;
   }
+  const shape = dims;
   const interleaved = ctx.op("unsqueeze", [x], { axes: shape.map((_, i) => 2 * i) });
   const wide = ctx.op("expand", [interleaved], { shape: shape.flatMap((d, i) => [repeats[i]!, d]) });
   ctx.op("reshape", [wide], { shape: shape.map((d, i) => d * repeats[i]!) }, output(node));
 };
+
+/**
+ * Tile over symbolic dims or repeats: an axis repeated once is left as it is (its symbol stays); a
+ * dim of 1 repeated by a symbol is an expand to the repeats themselves (Tile(cls, [batch, 1, 1]),
+ * when every repeated dim is 1); a numeric dim repeated a number of times is a gather of its
+ * indices. A symbolic dim repeated more than once needs its size: OnnxSession binds it.
+ */
+function symbolicTile(ctx: ImportContext, x: string, dims: readonly Dim[], repeats: readonly Dim[], repeatsName: string | undefined, out?: string): void {
+  if (!isStatic(repeats)) {
+    const expands = repeats.every((r, i) => r === 1 || dims[i] === 1);
+    // Symbolic repeats of dims other than 1 are read per run (OnnxSession) like any data.
+    if (!expands || !repeatsName) return void symbolicTile(ctx, x, dims, ctx.ints(repeatsName!, "Tile's repeats"), repeatsName, out);
+    ctx.op("expand", [x, repeatsName], {}, out);
+    return;
+  }
+  let y = x;
+  repeats.forEach((r, axis) => {
+    if (r === 1) return;
+    const d = dims[axis]!;
+    if (typeof d !== "number")
+      throw new UnsupportedOpError(`${ctx.where()}: repeating dim ${axis} (${d}) ${r} times needs its size at import (OnnxSession binds it per input shape)`);
+    const picked = Int32Array.from({ length: d * r }, (_, i) => i % d);
+    y = ctx.op("gather", [y, ctx.const(picked, [picked.length], "int32")], { axis });
+  });
+  ctx.op("identity", [y], {}, out);
+}
 
 /** Tile-1 repeats along one axis: inputs (input, tiles, axis) instead of a repeats vector. */
 function tile1Repeats(ctx: ImportContext, node: OnnxNode, rank: number): number[] {
