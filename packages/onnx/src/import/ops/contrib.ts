@@ -5,6 +5,9 @@ import { bin, input, optionalInput, output, scalarLike, un, type OpImporter } fr
 import { embedLayerNormalization } from "./embed-layer-norm.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { matmulOf } from "./matmul.ts";
+import { ORT_FUSED_IMPORTERS } from "./ort-fused.ts";
+import { ORT_CONTRIB_CONV_IMPORTERS } from "./ort-onnx-domain.ts";
+import { ORT_QUANTIZED_MATMUL_IMPORTERS } from "./ort-quantized-matmul.ts";
 import { QLINEAR_IMPORTERS } from "./qlinear-ops.ts";
 import { rmsNormOf } from "./normalization.ts";
 
@@ -133,6 +136,9 @@ const matMulInteger: OpImporter = (ctx, node) => {
 export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
   ...ATTENTION_IMPORTERS,
   ...QLINEAR_IMPORTERS,
+  ...ORT_FUSED_IMPORTERS,
+  ...ORT_QUANTIZED_MATMUL_IMPORTERS,
+  ...ORT_CONTRIB_CONV_IMPORTERS,
   BiasGelu: biasGelu,
   EmbedLayerNormalization: embedLayerNormalization,
   FastGelu: fastGelu,
