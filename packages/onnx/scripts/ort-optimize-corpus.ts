@@ -29,7 +29,10 @@ import { OnnxSession } from "../src/session.ts";
 import { importerKnows, opCounts, optimizedTestFolder, saveOptimized, type OptimizationLevel } from "../src/testing/ort-optimize.ts";
 
 const PACKAGE = fileURLToPath(new URL("..", import.meta.url));
-const DEFAULT_FOLDERS = [...["onnx-light-models", "onnx-models", "burn-onnx-cases", "tract-cases"].map((c) => join(PACKAGE, "conformance", c)), modelCacheDir()];
+const DEFAULT_FOLDERS = [
+  ...["onnx-light-models", "onnx-models", "burn-onnx-cases", "tract-cases"].map((c) => join(PACKAGE, "conformance", c)),
+  modelCacheDir(),
+];
 const TOLERANCE = { rtol: 1e-3, atol: 1e-4 };
 
 type Ort = typeof import("onnxruntime-node");
@@ -155,7 +158,9 @@ async function main(): Promise<void> {
   }
   if (checkLevel) {
     const results = Object.entries(checks);
-    console.log(`\n## ${checkLevel}: optimised models with ops their originals lack, run on the cpu: ${results.filter(([, c]) => c.result === "pass").length} of ${results.length} pass\n`);
+    console.log(
+      `\n## ${checkLevel}: optimised models with ops their originals lack, run on the cpu: ${results.filter(([, c]) => c.result === "pass").length} of ${results.length} pass\n`,
+    );
     for (const [name, c] of results) console.log(`- ${name} [${c.introduced.join(", ")}]: ${c.result}`);
   }
   console.log(`\n## onnxruntime refused ${refused.length} (model, level) pairs${refused.length ? `, e.g. ${refused[0]}` : ""}`);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { after, test } from "node:test";
 import "@polychip/devices";
 import { decodeTensorProto } from "./proto/codec.ts";
@@ -10,13 +10,15 @@ import { OnnxSession } from "./session.ts";
 import { tensorFromProto } from "./tensor.ts";
 import { ort } from "./testing/onnxruntime.ts";
 import { opCounts, saveOptimized } from "./testing/ort-optimize.ts";
+import { qdqChainModel } from "./testing/qdq-chain-model.ts";
 
 /**
  * Committed models optimised by onnxruntime-node at test time (level "extended", which writes its
  * fused com.microsoft operators): Polychip runs the optimised file and must match onnxruntime-node
  * on the original (rtol 1e-3, atol 1e-4). The models have trained or random weights, so their
  * outputs vary (the light-model corpus's constant weights give constant outputs that any
- * activation would match; scripts/ort-optimize-corpus.ts --check runs those too).
+ * activation would match; scripts/ort-optimize-corpus.ts --check runs those too). A QDQ model
+ * built here stands for the statically quantised exports whose QDQ groups onnxruntime fuses.
  */
 const skip = ort ? false : "onnxruntime-node is not installed";
 const RTOL = 1e-3;
@@ -51,7 +53,7 @@ function dataSet(dir: string, names: string[]): Record<string, Feed> {
   );
 }
 
-const MODELS: { file: string; fused: string[]; feeds: () => Record<string, Feed> }[] = [
+const MODELS: { file: string; fused: string[]; feeds: () => Record<string, Feed>; level?: "extended" | "all" }[] = [
   { file: "fixtures/pytorch/unet.onnx", fused: ["com.microsoft:FusedConv"], feeds: () => ({ x: { data: noise(2 * 3 * 32 * 48, 3), shape: [2, 3, 32, 48] } }) },
   {
     file: "fixtures/pytorch/video-cnn.onnx",
@@ -64,14 +66,26 @@ const MODELS: { file: string; fused: string[]; feeds: () => Record<string, Feed>
     fused: ["com.microsoft:FusedMatMul"],
     feeds: () => dataSet("conformance/burn-onnx-cases/test_burn_simplify_simplify_sdpa_coalesce", ["q", "k", "v"]),
   },
+  ...(["extended", "all"] as const).map((level) => ({
+    file: "qdq-chain (testing/qdq-chain-model.ts)",
+    level,
+    fused: ["com.microsoft:QLinearWhere", level === "all" ? "com.microsoft:QLinearConv" : "ai.onnx:QLinearConv", "com.microsoft:QLinearSoftmax"],
+    feeds: () => ({ x: { data: Float32Array.from({ length: 256 }, (_, i) => Math.sin(i * 0.37) * 3), shape: [1, 4, 8, 8] } }),
+  })),
 ];
+
+const built = join(scratch, "qdq-chain.onnx");
+writeFileSync(built, qdqChainModel());
 
 for (const m of MODELS) {
   for (const device of ["cpu", "npu-sim"]) {
-    test(`${m.file} optimised by onnxruntime (${m.fused.join(", ")}) runs on ${device} like onnxruntime on the original`, { skip, timeout: 300_000 }, async () => {
-      const original = join(PACKAGE, m.file);
-      const saved = join(scratch, device, m.file.replace(/\//g, "_"));
-      await saveOptimized(ort!, original, "extended", saved);
+    test(`${m.file} optimised by onnxruntime at ${m.level ?? "extended"} (${m.fused.join(", ")}) runs on ${device} like onnxruntime on the original`, {
+      skip,
+      timeout: 300_000,
+    }, async () => {
+      const original = m.file.startsWith("qdq-chain") ? built : join(PACKAGE, m.file);
+      const saved = join(scratch, device, m.level ?? "extended", basename(original));
+      await saveOptimized(ort!, original, m.level ?? "extended", saved);
       const ops = opCounts(readOnnxModel(saved));
       for (const op of m.fused) assert.ok(ops.has(op), `onnxruntime wrote no ${op} (it wrote ${[...ops.keys()].join(", ")})`);
       const feeds = m.feeds();
@@ -79,7 +93,9 @@ for (const m of MODELS) {
       const session = await OnnxSession.create(readOnnxModel(saved), { device });
       try {
         const want = await reference.run(
-          Object.fromEntries(Object.entries(feeds).map(([k, f]) => [k, new ort!.Tensor(f.data instanceof BigInt64Array ? "int64" : "float32", f.data, f.shape)])),
+          Object.fromEntries(
+            Object.entries(feeds).map(([k, f]) => [k, new ort!.Tensor(f.data instanceof BigInt64Array ? "int64" : "float32", f.data, f.shape)]),
+          ),
         );
         const got = await session.run(feeds as never);
         for (const name of reference.outputNames) {

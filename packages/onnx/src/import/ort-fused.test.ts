@@ -37,7 +37,7 @@ function seeded(n: number, seed: number, scale = 1): Float32Array {
   });
 }
 
-type Input = { shape: number[]; type?: "float32" | "uint8" | "int8"; data?: ArrayLike<number> };
+type Input = { shape: number[]; type?: "float32" | "uint8" | "int8" | "bool"; data?: ArrayLike<number> };
 
 interface Case {
   name: string;
@@ -47,7 +47,18 @@ interface Case {
   atol?: number;
 }
 
-const floats = (name: string, shape: number[], seed: number, scale = 1) => initializer(name, Array.from(seeded(shape.reduce((a, b) => a * b, 1), seed, scale)), shape);
+const floats = (name: string, shape: number[], seed: number, scale = 1) =>
+  initializer(
+    name,
+    Array.from(
+      seeded(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        scale,
+      ),
+    ),
+    shape,
+  );
 const ints = (name: string, dtype: "int8" | "uint8", shape: number[], seed: number) => {
   const n = shape.reduce((a, b) => a * b, 1);
   const data = dtype === "int8" ? Int8Array.from(seeded(n, seed, 127), Math.round) : Uint8Array.from(seeded(n, seed, 127), (v) => Math.round(v + 128));
@@ -63,15 +74,35 @@ const CASES: Case[] = [
   },
   {
     name: "FusedConv: LeakyRelu(alpha) on a grouped strided conv",
-    nodes: [{ op: "FusedConv", domain: MS, inputs: ["x", "w", "b"], outputs: ["y"], attrs: { activation: "LeakyRelu", activation_params: { floats: [0.2] }, group: 2, strides: [2, 2] } }],
+    nodes: [
+      {
+        op: "FusedConv",
+        domain: MS,
+        inputs: ["x", "w", "b"],
+        outputs: ["y"],
+        attrs: { activation: "LeakyRelu", activation_params: { floats: [0.2] }, group: 2, strides: [2, 2] },
+      },
+    ],
     inputs: { x: { shape: [2, 4, 7, 7] } },
     initializers: [floats("w", [6, 2, 3, 3], 7), floats("b", [6], 8)],
   },
   {
     name: "FusedConv: HardSigmoid(alpha, beta), Clip(min, max), Tanh and Sigmoid on 1-D convs",
     nodes: [
-      { op: "FusedConv", domain: MS, inputs: ["x", "w"], outputs: ["h"], attrs: { activation: "HardSigmoid", activation_params: { floats: [0.3, 0.4] }, pads: [1, 1] } },
-      { op: "FusedConv", domain: MS, inputs: ["x", "w"], outputs: ["c"], attrs: { activation: "Clip", activation_params: { floats: [-0.5, 0.75] }, pads: [1, 1] } },
+      {
+        op: "FusedConv",
+        domain: MS,
+        inputs: ["x", "w"],
+        outputs: ["h"],
+        attrs: { activation: "HardSigmoid", activation_params: { floats: [0.3, 0.4] }, pads: [1, 1] },
+      },
+      {
+        op: "FusedConv",
+        domain: MS,
+        inputs: ["x", "w"],
+        outputs: ["c"],
+        attrs: { activation: "Clip", activation_params: { floats: [-0.5, 0.75] }, pads: [1, 1] },
+      },
       { op: "FusedConv", domain: MS, inputs: ["x", "w"], outputs: ["t"], attrs: { activation: "Tanh", dilations: [2] } },
       { op: "FusedConv", domain: MS, inputs: ["x", "w"], outputs: ["s"], attrs: { activation: "Sigmoid" } },
     ],
@@ -97,8 +128,20 @@ const CASES: Case[] = [
     nodes: [
       { op: "FusedGemm", domain: MS, inputs: ["a", "b", "c"], outputs: ["r"], attrs: { transB: 1, activation: "Relu" } },
       { op: "FusedGemm", domain: MS, inputs: ["a", "b", "c"], outputs: ["s"], attrs: { transB: 1, activation: "Sigmoid" } },
-      { op: "FusedGemm", domain: MS, inputs: ["a", "b"], outputs: ["e"], attrs: { transB: 1, activation: "Selu", activation_alpha: { float: 1.5 }, activation_gamma: { float: 1.1 } } },
-      { op: "FusedGemm", domain: MS, inputs: ["a", "b"], outputs: ["h"], attrs: { transB: 1, activation: "HardSigmoid", activation_alpha: { float: 0.3 }, activation_beta: { float: 0.45 } } },
+      {
+        op: "FusedGemm",
+        domain: MS,
+        inputs: ["a", "b"],
+        outputs: ["e"],
+        attrs: { transB: 1, activation: "Selu", activation_alpha: { float: 1.5 }, activation_gamma: { float: 1.1 } },
+      },
+      {
+        op: "FusedGemm",
+        domain: MS,
+        inputs: ["a", "b"],
+        outputs: ["h"],
+        attrs: { transB: 1, activation: "HardSigmoid", activation_alpha: { float: 0.3 }, activation_beta: { float: 0.45 } },
+      },
       { op: "FusedGemm", domain: MS, inputs: ["a", "b"], outputs: ["l"], attrs: { transB: 1, activation: "Elu", activation_alpha: { float: 0.8 } } },
     ],
     inputs: { a: { shape: [3, 4] } },
@@ -117,7 +160,13 @@ const CASES: Case[] = [
     name: "FusedMatMul: transBatchA and transBatchB (with and without the matrix transposes)",
     nodes: [
       { op: "FusedMatMul", domain: MS, inputs: ["a", "b"], outputs: ["y"], attrs: { transBatchA: 1, transBatchB: 1 } },
-      { op: "FusedMatMul", domain: MS, inputs: ["at", "bt"], outputs: ["z"], attrs: { transBatchA: 1, transA: 1, transBatchB: 1, transB: 1, alpha: { float: 2 } } },
+      {
+        op: "FusedMatMul",
+        domain: MS,
+        inputs: ["at", "bt"],
+        outputs: ["z"],
+        attrs: { transBatchA: 1, transA: 1, transBatchB: 1, transB: 1, alpha: { float: 2 } },
+      },
     ],
     // a [M=3, B=2, K=4] read as [2, 3, 4]; b [K=4, B=2, N=5] as [2, 4, 5]; at [K, B, M], bt [N, B, K].
     inputs: { a: { shape: [3, 2, 4] }, b: { shape: [4, 2, 5] }, at: { shape: [4, 2, 3] }, bt: { shape: [5, 2, 4] } },
@@ -154,7 +203,15 @@ const CASES: Case[] = [
   },
   {
     name: "QLinearConv (com.microsoft) with channels_last=1",
-    nodes: [{ op: "QLinearConv", domain: MS, inputs: ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"], outputs: ["y"], attrs: { channels_last: 1, pads: [1, 1, 1, 1] } }],
+    nodes: [
+      {
+        op: "QLinearConv",
+        domain: MS,
+        inputs: ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"],
+        outputs: ["y"],
+        attrs: { channels_last: 1, pads: [1, 1, 1, 1] },
+      },
+    ],
     inputs: { x: { shape: [1, 5, 4, 3], type: "uint8" } },
     initializers: [
       initializer("xs", [0.05], []),
@@ -167,11 +224,25 @@ const CASES: Case[] = [
     ],
     atol: 0,
   },
+  {
+    name: "QLinearWhere: X and Y requantised to Z's scale and zero point, Y broadcast",
+    nodes: [{ op: "QLinearWhere", domain: MS, inputs: ["c", "x", "xs", "xz", "y", "ys", "yz", "zs", "zz"], outputs: ["z"] }],
+    inputs: { c: { shape: [2, 3, 4], type: "bool" }, x: { shape: [2, 3, 4], type: "uint8" }, y: { shape: [4], type: "uint8" } },
+    initializers: [
+      initializer("xs", [0.05], []),
+      tensorToProto("xz", { dtype: "uint8", shape: [], data: Uint8Array.of(120) }),
+      initializer("ys", [0.11], []),
+      tensorToProto("yz", { dtype: "uint8", shape: [], data: Uint8Array.of(130) }),
+      initializer("zs", [0.07], []),
+      tensorToProto("zz", { dtype: "uint8", shape: [], data: Uint8Array.of(128) }),
+    ],
+    atol: 0,
+  },
 ];
 
 function modelOf(c: Case): Uint8Array {
   const outputs = c.nodes.flatMap((n) => n.outputs).filter((o) => o);
-  const quantizedOut = c.nodes.some((n) => n.op === "QLinearConv");
+  const quantizedOut = c.nodes.some((n) => n.op === "QLinearConv" || n.op === "QLinearWhere");
   return buildModel({
     opset: 17,
     domains: { [MS]: 1 },
@@ -183,11 +254,17 @@ function modelOf(c: Case): Uint8Array {
 }
 
 function feedsOf(c: Case): Record<string, { data: Float32Array | Uint8Array | Int8Array; shape: number[]; dtype: DType }> {
+  const bytes = (raw: Float32Array, type: Input["type"]) =>
+    type === "bool"
+      ? Uint8Array.from(raw, (x) => (x > 0 ? 1 : 0))
+      : type === "uint8"
+        ? Uint8Array.from(raw, (x) => Math.round(x + 128))
+        : Int8Array.from(raw, Math.round);
   return Object.fromEntries(
     Object.entries(c.inputs).map(([name, v], i) => {
       const n = v.shape.reduce((a, b) => a * b, 1);
       const raw = seeded(n, 31 + i, v.type === "float32" || !v.type ? 2 : 127);
-      const data = v.type === "uint8" ? Uint8Array.from(raw, (x) => Math.round(x + 128)) : v.type === "int8" ? Int8Array.from(raw, Math.round) : raw;
+      const data = v.type && v.type !== "float32" ? bytes(raw, v.type) : raw;
       return [name, { data, shape: v.shape, dtype: v.type ?? "float32" }];
     }),
   );

@@ -17,7 +17,13 @@ type Ort = typeof import("onnxruntime-node");
 /** Opens `model` in onnxruntime-node at `level` and saves the optimised graph to `savedPath`. */
 export async function saveOptimized(ort: Ort, model: string | Uint8Array, level: OptimizationLevel, savedPath: string): Promise<void> {
   mkdirSync(dirname(savedPath), { recursive: true });
-  const options = { graphOptimizationLevel: level, optimizedModelFilePath: savedPath, intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 } as const;
+  const options = {
+    graphOptimizationLevel: level,
+    optimizedModelFilePath: savedPath,
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  } as const;
   const session = typeof model === "string" ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   await session.release();
 }

@@ -17,7 +17,8 @@ import { matmulOf } from "./matmul.ts";
 /** Refuses every attribute outside `known`: an attribute read by nobody would be a silent wrong answer. */
 export function refuseUnknownAttributes(ctx: ImportContext, node: OnnxNode, known: readonly string[]): void {
   for (const name of node.attrs.names()) {
-    if (!known.includes(name)) throw new UnsupportedOpError(`${ctx.where()}: ${node.opType}'s attribute '${name}' is not supported (it knows ${known.join(", ")})`);
+    if (!known.includes(name))
+      throw new UnsupportedOpError(`${ctx.where()}: ${node.opType}'s attribute '${name}' is not supported (it knows ${known.join(", ")})`);
   }
 }
 
@@ -79,7 +80,15 @@ function activationOf(ctx: ImportContext, node: OnnxNode, activation: string, pa
   // The rest are ONNX operators: their importers read the parameters as attributes.
   const attrs: AttributeProto[] = Object.entries(params).map(([name, f]) => ({ name, type: AttributeType.FLOAT, f }));
   const y = out ?? ctx.fresh(activation);
-  const activationNode: OnnxNode = { ...node, opType: activation, domain: "", opset: 22, inputs: [x], outputs: [y], attrs: new NodeAttributes(ctx.where(), attrs) };
+  const activationNode: OnnxNode = {
+    ...node,
+    opType: activation,
+    domain: "",
+    opset: 22,
+    inputs: [x],
+    outputs: [y],
+    attrs: new NodeAttributes(ctx.where(), attrs),
+  };
   ACTIVATION_IMPORTERS[activation]!(ctx, activationNode);
   return y;
 }
@@ -100,7 +109,9 @@ const fusedConv: OpImporter = (ctx, node) => {
   }
   const names = activation ? ACTIVATION_PARAMETERS[activation]! : [];
   if (values.length !== names.length) {
-    throw new UnsupportedOpError(`${ctx.where()}: FusedConv's activation ${activation ?? "(none)"} takes ${names.length} activation_params, got ${values.length}`);
+    throw new UnsupportedOpError(
+      `${ctx.where()}: FusedConv's activation ${activation ?? "(none)"} takes ${names.length} activation_params, got ${values.length}`,
+    );
   }
   const z = optionalInput(node, 3);
   const convOut = !z && !activation && output(node) ? output(node)! : ctx.fresh("fused_conv");
@@ -134,7 +145,8 @@ const fusedGemm: OpImporter = (ctx, node) => {
     ctx.bind(output(node), y);
     return;
   }
-  if (activation === "Silu" || activation === "Clip") throw new UnsupportedOpError(`${ctx.where()}: FusedGemm's activation '${activation}' is not supported (onnxruntime's FusedGemm has none)`);
+  if (activation === "Silu" || activation === "Clip")
+    throw new UnsupportedOpError(`${ctx.where()}: FusedGemm's activation '${activation}' is not supported (onnxruntime's FusedGemm has none)`);
   activationOf(ctx, node, activation, params, y, output(node));
 };
 

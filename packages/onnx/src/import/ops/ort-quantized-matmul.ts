@@ -28,13 +28,25 @@ function perColumn(ctx: ImportContext, v: string, b: string, what: string): stri
   if (dims.every((d) => d === 1)) return perTensor(ctx, v, what);
   const columns = ctx.dims(b).at(-1);
   if (dims.length !== 1 || dims[0] !== columns) {
-    throw new UnsupportedOpError(`${ctx.where()}: ${what} of shape [${dims.join(", ")}] is neither per tensor nor one per column of B ([${ctx.dims(b).join(", ")}])`);
+    throw new UnsupportedOpError(
+      `${ctx.where()}: ${what} of shape [${dims.join(", ")}] is neither per tensor nor one per column of B ([${ctx.dims(b).join(", ")}])`,
+    );
   }
   return v;
 }
 
 /** int32 (A − a_zp)·(B − b_zp) → float, times a_scale·b_scale (one float product, as onnxruntime forms it), plus bias. */
-function scaledProduct(ctx: ImportContext, a: string, aZero: string | undefined, aScale: string, b: string, bZero: string | undefined, bScale: string, bias: string | undefined, out?: string): string {
+function scaledProduct(
+  ctx: ImportContext,
+  a: string,
+  aZero: string | undefined,
+  aScale: string,
+  b: string,
+  bZero: string | undefined,
+  bScale: string,
+  bias: string | undefined,
+  out?: string,
+): string {
   const product = castTo(ctx, integerMatmulOf(ctx, a, b, aZero, bZero), ctx.dtype(bScale));
   const scale = bin(ctx, "mul", castTo(ctx, aScale, ctx.dtype(bScale)), bScale);
   const y = bin(ctx, "mul", product, scale, bias ? undefined : out);
@@ -73,7 +85,17 @@ const dynamicQuantizeMatMul: OpImporter = (ctx, node) => {
   requireEightBit(ctx, b, "B");
   const [aq, aScale, aZero] = ctx.opN("dynamicQuantizeLinear", [x], {}, [undefined, undefined, undefined]) as [string, string, string];
   const bZero = optionalInput(node, 3);
-  scaledProduct(ctx, aq, aZero, aScale, b, bZero && perColumn(ctx, bZero, b, "b_zero_point"), perColumn(ctx, input(ctx, node, 2), b, "b_scale"), optionalInput(node, 4), output(node));
+  scaledProduct(
+    ctx,
+    aq,
+    aZero,
+    aScale,
+    b,
+    bZero && perColumn(ctx, bZero, b, "b_zero_point"),
+    perColumn(ctx, input(ctx, node, 2), b, "b_scale"),
+    optionalInput(node, 4),
+    output(node),
+  );
 };
 
 export const ORT_QUANTIZED_MATMUL_IMPORTERS: Record<string, OpImporter> = {
