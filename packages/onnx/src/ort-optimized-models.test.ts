@@ -69,7 +69,11 @@ const MODELS: { file: string; fused: string[]; feeds: () => Record<string, Feed>
   ...(["extended", "all"] as const).map((level) => ({
     file: "qdq-chain (testing/qdq-chain-model.ts)",
     level,
-    fused: ["com.microsoft:QLinearWhere", level === "all" ? "com.microsoft:QLinearConv" : "ai.onnx:QLinearConv", "com.microsoft:QLinearSoftmax"],
+    fused: [
+      "com.microsoft:QLinearWhere",
+      "com.microsoft:QLinearSoftmax",
+      ...(level === "all" ? ["com.microsoft:QLinearConv", "com.microsoft:NhwcMaxPool"] : ["ai.onnx:QLinearConv"]),
+    ],
     feeds: () => ({ x: { data: Float32Array.from({ length: 256 }, (_, i) => Math.sin(i * 0.37) * 3), shape: [1, 4, 8, 8] } }),
   })),
 ];

@@ -11,8 +11,8 @@ import { importOnnx } from "./importer.ts";
 
 /**
  * The operators onnxruntime's optimiser writes (FusedConv, FusedGemm, FusedMatMul, Gelu,
- * MatMulIntegerToFloat, DynamicQuantizeMatMul, SimplifiedLayerNormalization, channels-last
- * QLinearConv), each in a hand-built model against onnxruntime-node, on every device; and the
+ * MatMulIntegerToFloat, DynamicQuantizeMatMul, SimplifiedLayerNormalization, QLinearWhere,
+ * channels-last QLinearConv and NhwcMaxPool), each in a hand-built model against onnxruntime-node, on every device; and the
  * attribute values they refuse.
  */
 const skip = ort ? false : "onnxruntime-node is not installed";
@@ -238,11 +238,17 @@ const CASES: Case[] = [
     ],
     atol: 0,
   },
+  {
+    name: "NhwcMaxPool: uint8 channels-last max pooling, strided and padded",
+    nodes: [{ op: "NhwcMaxPool", domain: MS, inputs: ["x"], outputs: ["y"], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } }],
+    inputs: { x: { shape: [2, 7, 6, 3], type: "uint8" } },
+    atol: 0,
+  },
 ];
 
 function modelOf(c: Case): Uint8Array {
   const outputs = c.nodes.flatMap((n) => n.outputs).filter((o) => o);
-  const quantizedOut = c.nodes.some((n) => n.op === "QLinearConv" || n.op === "QLinearWhere");
+  const quantizedOut = c.nodes.some((n) => ["QLinearConv", "QLinearWhere", "NhwcMaxPool"].includes(n.op));
   return buildModel({
     opset: 17,
     domains: { [MS]: 1 },

@@ -6,7 +6,7 @@ import { embedLayerNormalization } from "./embed-layer-norm.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { matmulOf } from "./matmul.ts";
 import { ORT_FUSED_IMPORTERS } from "./ort-fused.ts";
-import { ORT_CONTRIB_CONV_IMPORTERS } from "./ort-onnx-domain.ts";
+import { ORT_CHANNELS_LAST_IMPORTERS } from "./ort-channels-last.ts";
 import { ORT_QUANTIZED_MATMUL_IMPORTERS } from "./ort-quantized-matmul.ts";
 import { QLINEAR_IMPORTERS } from "./qlinear-ops.ts";
 import { rmsNormOf } from "./normalization.ts";
@@ -138,7 +138,7 @@ export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
   ...QLINEAR_IMPORTERS,
   ...ORT_FUSED_IMPORTERS,
   ...ORT_QUANTIZED_MATMUL_IMPORTERS,
-  ...ORT_CONTRIB_CONV_IMPORTERS,
+  ...ORT_CHANNELS_LAST_IMPORTERS,
   BiasGelu: biasGelu,
   EmbedLayerNormalization: embedLayerNormalization,
   FastGelu: fastGelu,
