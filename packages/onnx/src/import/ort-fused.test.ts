@@ -353,3 +353,21 @@ for (const r of REFUSALS) {
     assert.throws(() => importOnnx(model), r.message);
   });
 }
+
+test("FusedConv's Silu (newer onnxruntime than 1.30 writes it) is conv · sigmoid(conv)", async () => {
+  const model = modelOf({
+    name: "silu",
+    nodes: [
+      { op: "FusedConv", domain: MS, inputs: ["x", "w", "b"], outputs: ["y"], attrs: { activation: "Silu", pads: [1, 1, 1, 1] } },
+      { op: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attrs: { pads: [1, 1, 1, 1] } },
+    ],
+    inputs: { x: { shape: [1, 3, 5, 5] } },
+    initializers: [floats("w", [4, 3, 3, 3], 5), floats("b", [4], 6)],
+  });
+  const { y, c } = await execute(importOnnx(model), feedsOf({ name: "silu", nodes: [], inputs: { x: { shape: [1, 3, 5, 5] } } }), { device: "cpu" });
+  assert.equal(y!.data.length, 100);
+  y!.data.forEach((v, i) => {
+    const conv = c!.data[i]!;
+    assert.ok(Math.abs(v - conv / (1 + Math.exp(-conv))) <= 1e-5, `[${i}]: ${v} for conv ${conv}`);
+  });
+});
