@@ -6,6 +6,7 @@ import { execute } from "@polychip/engine/runtime";
 import type { DType } from "@polychip/hal";
 import { buildModel, initializer, type NodeSpec } from "../testing/model-builder.ts";
 import { ort } from "../testing/onnxruntime.ts";
+import { DataType } from "../proto/types.ts";
 import { tensorToProto } from "../tensor.ts";
 import { importOnnx } from "./importer.ts";
 
@@ -45,6 +46,8 @@ interface Case {
   inputs: Record<string, Input>;
   initializers?: Parameters<typeof buildModel>[0]["initializers"];
   atol?: number;
+  /** The graph's outputs when not every node output is one. */
+  outputs?: string[];
 }
 
 const floats = (name: string, shape: number[], seed: number, scale = 1) =>
@@ -244,10 +247,28 @@ const CASES: Case[] = [
     inputs: { x: { shape: [2, 7, 6, 3], type: "uint8" } },
     atol: 0,
   },
+  {
+    name: "QuantizeLinear and DequantizeLinear (com.microsoft): uint16 per axis, int16 per tensor",
+    nodes: [
+      { op: "QuantizeLinear", domain: MS, inputs: ["x", "qs", "qz"], outputs: ["q"], attrs: { axis: 1 } },
+      { op: "DequantizeLinear", domain: MS, inputs: ["q", "qs", "qz"], outputs: ["d"], attrs: { axis: 1 } },
+      { op: "QuantizeLinear", domain: MS, inputs: ["x", "s", "z"], outputs: ["q16"] },
+      { op: "DequantizeLinear", domain: MS, inputs: ["q16", "s", "z"], outputs: ["y"] },
+    ],
+    inputs: { x: { shape: [2, 3, 4] } },
+    initializers: [
+      initializer("qs", [0.001, 0.002, 0.0005], [3]),
+      { name: "qz", dims: [3], dataType: DataType.UINT16, int32Data: [32768, 30000, 40000] },
+      initializer("s", [0.0003], []),
+      { name: "z", dims: [], dataType: DataType.INT16, int32Data: [-7] },
+    ],
+    outputs: ["d", "y"],
+    atol: 0,
+  },
 ];
 
 function modelOf(c: Case): Uint8Array {
-  const outputs = c.nodes.flatMap((n) => n.outputs).filter((o) => o);
+  const outputs = c.outputs ?? c.nodes.flatMap((n) => n.outputs).filter((o) => o);
   const quantizedOut = c.nodes.some((n) => ["QLinearConv", "QLinearWhere", "NhwcMaxPool"].includes(n.op));
   return buildModel({
     opset: 17,

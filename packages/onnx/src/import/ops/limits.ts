@@ -33,6 +33,8 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   QLinearWhere: "int8/uint8 with per-tensor scales and zero points",
   "com.microsoft.QLinearConv": "channels_last 0 or 1 (1: X and Y channels-last); otherwise QLinearConv's limits",
   NhwcMaxPool: "int8/uint8, channels-last; MaxPool's limits",
+  "com.microsoft.QuantizeLinear": "ONNX's QuantizeLinear at opset 19 (per tensor or per axis; no blocks); only the axis attribute",
+  "com.microsoft.DequantizeLinear": "ONNX's DequantizeLinear at opset 19 (per tensor or per axis; no blocks); only the axis attribute",
   MultiHeadAttention: "no past_sequence_length/cache_indirection or qk output",
   "com.microsoft.Attention": "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
   GroupQueryAttention: "float KV cache; seqlens_k and total_sequence_length read per run; no quantised or sliding-window cache, q/k norm or output_qk",
