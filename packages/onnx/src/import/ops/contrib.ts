@@ -1,11 +1,11 @@
 import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { geluOf } from "./activations.ts";
 import { ATTENTION_IMPORTERS } from "./attention.ts";
-import { bin, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { bin, input, optionalInput, output, refuseUnknownAttributes, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { embedLayerNormalization } from "./embed-layer-norm.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { matmulOf } from "./matmul.ts";
-import { ORT_FUSED_IMPORTERS, refuseUnknownAttributes } from "./ort-fused.ts";
+import { ORT_FUSED_IMPORTERS } from "./ort-fused.ts";
 import { QUANTIZE_IMPORTERS } from "./quantize.ts";
 import { ORT_CHANNELS_LAST_IMPORTERS } from "./ort-channels-last.ts";
 import { ORT_QUANTIZED_MATMUL_IMPORTERS } from "./ort-quantized-matmul.ts";

@@ -1,7 +1,6 @@
 import { UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
-import { input, output, type OpImporter } from "./helpers.ts";
-import { refuseUnknownAttributes } from "./ort-fused.ts";
+import { input, output, refuseUnknownAttributes, type OpImporter } from "./helpers.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
 import { qLinearConv } from "./quantize.ts";
 

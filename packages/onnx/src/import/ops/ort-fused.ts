@@ -4,7 +4,7 @@ import { NodeAttributes } from "../attributes.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { ACTIVATION_IMPORTERS, geluOf } from "./activations.ts";
 import { conv } from "./conv.ts";
-import { bin, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { bin, input, optionalInput, output, refuseUnknownAttributes, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { matmulOf } from "./matmul.ts";
 
 /**
@@ -13,14 +13,6 @@ import { matmulOf } from "./matmul.ts";
  * absorbed. Semantics as onnxruntime's CPU kernels define them (contrib_ops/cpu/fused_*.cc,
  * ContribOperators.md); each is lowered back onto the ops it fused.
  */
-
-/** Refuses every attribute outside `known`: an attribute read by nobody would be a silent wrong answer. */
-export function refuseUnknownAttributes(ctx: ImportContext, node: OnnxNode, known: readonly string[]): void {
-  for (const name of node.attrs.names()) {
-    if (!known.includes(name))
-      throw new UnsupportedOpError(`${ctx.where()}: ${node.opType}'s attribute '${name}' is not supported (it knows ${known.join(", ")})`);
-  }
-}
 
 /** The named parameters each fused activation reads, in the order FusedConv's activation_params lists them. */
 const ACTIVATION_PARAMETERS: Readonly<Record<string, readonly string[]>> = {

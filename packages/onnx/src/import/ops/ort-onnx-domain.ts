@@ -1,7 +1,6 @@
 import { UnsupportedOpError } from "@polychip/hal";
-import { axisOf, input, output, type OpImporter } from "./helpers.ts";
+import { axisOf, input, output, refuseUnknownAttributes, type OpImporter } from "./helpers.ts";
 import { rmsNormOf } from "./normalization.ts";
-import { refuseUnknownAttributes } from "./ort-fused.ts";
 
 /**
  * SimplifiedLayerNormalization: onnxruntime registers it in the default ONNX domain (version 1),

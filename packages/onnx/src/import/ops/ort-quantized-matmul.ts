@@ -1,8 +1,7 @@
 import { DTypeError, UnsupportedOpError } from "@polychip/hal";
 import type { ImportContext } from "../context.ts";
-import { bin, castTo, input, optionalInput, output, type OpImporter } from "./helpers.ts";
+import { bin, castTo, input, optionalInput, output, refuseUnknownAttributes, type OpImporter } from "./helpers.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
-import { refuseUnknownAttributes } from "./ort-fused.ts";
 
 /**
  * onnxruntime's fusions of dynamically quantised matmuls (DynamicQuantizeLinear → MatMulInteger →

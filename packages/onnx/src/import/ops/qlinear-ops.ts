@@ -2,7 +2,7 @@ import { DTypeError, FormatError, ShapeError } from "@polychip/hal";
 import { DataType } from "../../proto/types.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { ACTIVATION_IMPORTERS } from "./activations.ts";
-import { axisOf, bin, castTo, input, optionalInput, output, un, type OpImporter } from "./helpers.ts";
+import { axisOf, bin, castTo, input, optionalInput, output, refuseUnknownAttributes, un, type OpImporter } from "./helpers.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
@@ -238,6 +238,7 @@ const qGemm: OpImporter = (ctx, node) => {
  * lookup tables hold exactly quantize(dequantize(v))), chosen by the condition.
  */
 const qLinearWhere: OpImporter = (ctx, node) => {
+  refuseUnknownAttributes(ctx, node, []);
   const cond = input(ctx, node, 0);
   if (ctx.dtype(cond) !== "bool") throw new DTypeError(`${ctx.where()}: condition must be bool, got ${ctx.dtype(cond)}`);
   const [x, y] = [input(ctx, node, 1), input(ctx, node, 4)];
