@@ -22,11 +22,8 @@ import { fileURLToPath } from "node:url";
 import "@polychip/devices";
 import { runTest } from "../src/conformance.ts";
 import { modelCacheDir, REAL_MODELS } from "../src/real-models/cache.ts";
-import { onnxruntimeFeeds, polychipFeeds } from "../src/real-models/feeds.ts";
-import { REAL_MODEL_INPUTS } from "../src/real-models/inputs.ts";
 import { readOnnxModel } from "../src/read-model.ts";
-import { OnnxSession } from "../src/session.ts";
-import { importerKnows, opCounts, optimizedTestFolder, saveOptimized, type OptimizationLevel } from "../src/testing/ort-optimize.ts";
+import { importerKnows, opCounts, optimizedTestFolder, realModelMismatch, saveOptimized, type OptimizationLevel } from "../src/testing/ort-optimize.ts";
 
 const PACKAGE = fileURLToPath(new URL("..", import.meta.url));
 const DEFAULT_FOLDERS = [
@@ -56,43 +53,13 @@ function displayName(file: string): string {
 /** "pass", or why not: the optimised model run on the cpu against its reference. */
 async function check(ort: Ort, file: string, saved: string, scratch: string): Promise<string> {
   const real = REAL_MODELS.find((m) => basename(file) === `${m.sha256}.onnx`);
-  if (real) return checkRealModel(ort, real.name, file, saved, real.cosine?.min);
+  if (real) return (await realModelMismatch(ort, real, file, saved, "cpu").then((why) => (why ? `fail: ${why}` : undefined))) ?? "pass";
   if (basename(file) !== "model.onnx" || !readdirSync(dirname(file)).some((e) => e.startsWith("test_data_set_"))) return "no test data";
   const original = await runTest({ name: "original", dir: dirname(file) }, TOLERANCE);
   const folder = optimizedTestFolder(dirname(file), new Uint8Array(readFileSync(saved)), scratch);
   const optimized = await runTest({ name: "optimized", dir: folder }, TOLERANCE);
   const status = optimized.status === "pass" ? "pass" : `${optimized.status}: ${optimized.reason}`;
   return original.status === "pass" ? status : `${status} (the original: ${original.status})`;
-}
-
-async function checkRealModel(ort: Ort, name: string, file: string, saved: string, minCosine: number | undefined): Promise<string> {
-  const cases = REAL_MODEL_INPUTS[name];
-  if (!cases) return "no inputs in real-models/inputs.ts";
-  const session = await OnnxSession.create(readOnnxModel(saved), { device: "cpu" });
-  const reference = await ort.InferenceSession.create(file);
-  try {
-    for (const feeds of cases()) {
-      const got = await session.run(polychipFeeds(feeds));
-      const want = await reference.run(onnxruntimeFeeds(feeds, (type, data, dims) => new ort.Tensor(type, data, dims)));
-      for (const output of reference.outputNames) {
-        const [g, w] = [got[output]!.data, want[output]!.data as Float32Array];
-        if (minCosine !== undefined) {
-          let [dot, gg, ww] = [0, 0, 0];
-          for (let i = 0; i < w.length; i++) [dot, gg, ww] = [dot + g[i]! * w[i]!, gg + g[i]! ** 2, ww + w[i]! ** 2];
-          const cosine = dot / Math.sqrt(gg * ww);
-          if (!(cosine >= minCosine)) return `fail: '${output}' cosine ${cosine} < ${minCosine}`;
-          continue;
-        }
-        let worst = 0;
-        for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(g[i]! - w[i]!) - TOLERANCE.rtol * Math.abs(w[i]!));
-        if (!(worst <= TOLERANCE.atol)) return `fail: '${output}' off atol + rtol·|expected| by ${worst}`;
-      }
-    }
-    return "pass";
-  } finally {
-    session.dispose();
-    await reference.release();
-  }
 }
 
 interface Tally {

@@ -3,7 +3,11 @@ import { basename, dirname, join } from "node:path";
 import { DOMAIN_IMPORTERS, OP_IMPORTERS } from "../import/ops/index.ts";
 import { decodeModel, encodeTensorProto } from "../proto/codec.ts";
 import type { AttributeProto, GraphProto, ModelProto } from "../proto/types.ts";
+import type { RealModel } from "../real-models/cache.ts";
+import { onnxruntimeFeeds, polychipFeeds } from "../real-models/feeds.ts";
+import { REAL_MODEL_INPUTS } from "../real-models/inputs.ts";
 import { readOnnxModel } from "../read-model.ts";
+import { OnnxSession } from "../session.ts";
 
 /**
  * Models as onnxruntime's own graph optimiser saves them (session option optimizedModelFilePath):
@@ -84,4 +88,43 @@ export function optimizedTestFolder(originalDir: string, optimized: Uint8Array, 
     });
   }
   return dir;
+}
+
+/**
+ * The real-model suite's check (real-models.test.ts) of an optimised model: `optimized` run in an
+ * OnnxSession on `device` with the suite's inputs for `model`, against onnxruntime-node on the
+ * original, by rtol 1e-3 / atol 1e-4 or the cosine bound models.json sets. Undefined when it
+ * passes, else why not.
+ */
+export async function realModelMismatch(ort: Ort, model: RealModel, original: string, optimized: string, device: string): Promise<string | undefined> {
+  const cases = REAL_MODEL_INPUTS[model.name];
+  if (!cases) return `no inputs for ${model.name} in real-models/inputs.ts`;
+  const session = await OnnxSession.create(readOnnxModel(optimized), { device });
+  const reference = await ort.InferenceSession.create(original);
+  const minCosine = model.cosine && (model.cosine.devices?.includes(device) ?? true) ? model.cosine.min : undefined;
+  try {
+    for (const feeds of cases()) {
+      const got = await session.run(polychipFeeds(feeds));
+      const want = await reference.run(onnxruntimeFeeds(feeds, (type, data, dims) => new ort.Tensor(type, data, dims)));
+      for (const name of reference.outputNames) {
+        const [g, w] = [got[name]!.data, want[name]!.data as Float32Array];
+        const at = `'${name}' at [${Object.values(feeds)[0]!.shape}]`;
+        if (got[name]!.shape.join() !== want[name]!.dims.join()) return `${at}: shape [${got[name]!.shape}], onnxruntime [${want[name]!.dims}]`;
+        if (minCosine !== undefined) {
+          let [dot, gg, ww] = [0, 0, 0];
+          for (let i = 0; i < w.length; i++) [dot, gg, ww] = [dot + g[i]! * w[i]!, gg + g[i]! ** 2, ww + w[i]! ** 2];
+          const cosine = dot / Math.sqrt(gg * ww);
+          if (!(cosine >= minCosine)) return `${at}: cosine similarity ${cosine} < ${minCosine}`;
+          continue;
+        }
+        let worst = 0;
+        for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(g[i]! - w[i]!) - 1e-3 * Math.abs(w[i]!));
+        if (!(worst <= 1e-4)) return `${at}: |got − onnxruntime| exceeds 1e-4 + 1e-3·|expected| by ${worst}`;
+      }
+    }
+    return undefined;
+  } finally {
+    session.dispose();
+    await reference.release();
+  }
 }
