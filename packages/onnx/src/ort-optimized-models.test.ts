@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, test } from "node:test";
 import "@polychip/devices";
+import { removeDevice, useDevice } from "@polychip/engine";
 import { decodeTensorProto } from "./proto/codec.ts";
 import { readOnnxModel } from "./read-model.ts";
 import { OnnxSession } from "./session.ts";
@@ -15,12 +16,17 @@ import { qdqChainModel } from "./testing/qdq-chain-model.ts";
 /**
  * Committed models optimised by onnxruntime-node at test time (level "extended", which writes its
  * fused com.microsoft operators): Polychip runs the optimised file and must match onnxruntime-node
- * on the original (rtol 1e-3, atol 1e-4). The models have trained or random weights, so their
+ * on the original (rtol 1e-3, atol 1e-4), on cpu, npu-sim and webgpu. The models have trained or random weights, so their
  * outputs vary (the light-model corpus's constant weights give constant outputs that any
  * activation would match; scripts/ort-optimize-corpus.ts --check runs those too). A QDQ model
  * built here stands for the statically quantised exports whose QDQ groups onnxruntime fuses.
  */
 const skip = ort ? false : "onnxruntime-node is not installed";
+const webgpu: string | false = await useDevice("webgpu").then(
+  () => false as const,
+  (err: Error) => `no WebGPU adapter here: ${err.message}`,
+);
+after(() => removeDevice("webgpu"));
 const RTOL = 1e-3;
 const ATOL = 1e-4;
 const PACKAGE = new URL("..", import.meta.url).pathname;
@@ -82,9 +88,9 @@ const built = join(scratch, "qdq-chain.onnx");
 writeFileSync(built, qdqChainModel());
 
 for (const m of MODELS) {
-  for (const device of ["cpu", "npu-sim"]) {
+  for (const device of ["cpu", "npu-sim", "webgpu"]) {
     test(`${m.file} optimised by onnxruntime at ${m.level ?? "extended"} (${m.fused.join(", ")}) runs on ${device} like onnxruntime on the original`, {
-      skip,
+      skip: skip || (device === "webgpu" ? webgpu : false),
       timeout: 300_000,
     }, async () => {
       const original = m.file.startsWith("qdq-chain") ? built : join(PACKAGE, m.file);
