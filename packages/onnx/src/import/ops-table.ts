@@ -17,7 +17,8 @@ const REFUSED_VERSIONS: Readonly<Record<string, readonly number[]>> = { Scan: [8
 
 /** What each other domain's section of OPS.md says about whose semantics it follows. */
 const DOMAIN_NOTES: Readonly<Record<string, string>> = {
-  "com.microsoft": "With onnxruntime's documented semantics (its ContribOperators.md), tested against onnxruntime-node.",
+  "com.microsoft":
+    'With onnxruntime\'s documented semantics (its ContribOperators.md and CPU kernels), tested against onnxruntime-node. Among them the fused operators onnxruntime\'s own graph optimiser writes when it saves an optimised model (FusedConv, FusedGemm, FusedMatMul, Gelu, MatMulIntegerToFloat, DynamicQuantizeMatMul, QLinearWhere; at level "all" channels-last QLinearConv and NhwcMaxPool; SimplifiedLayerNormalization, which it writes in the default domain): `scripts/ort-optimize-corpus.ts` lists what it writes for a set of models. Its NCHWc operators (domain com.microsoft.nchwc, level "all" on x86) are not imported.',
   "ai.onnx.ml":
     "ONNX's classical-ML operators (Operators-ml.md) that scikit-learn exports write, lowered onto HAL ops so every device runs them; where onnxruntime departs from the text, the limits say which Polychip follows; tested against onnxruntime-node.",
   "ai.onnx.preview.training":
@@ -68,6 +69,7 @@ export function opsMarkdown(onnx: OnnxOps = JSON.parse(readFileSync(ONNX_OPS_FIL
     "| op | status | versions | known limits |",
     "|---|---|---|---|",
     ...rows,
+    ...extra.map((op) => `| ${op} | supported (not an ai.onnx operator) | | ${KNOWN_LIMITS[op] ?? ""} |`),
     ...Object.entries(DOMAIN_IMPORTERS).flatMap(([domain, table]) => [
       "",
       `## ${domain}`,

@@ -1,10 +1,14 @@
 import { DTypeError, FormatError, ShapeError, UnsupportedOpError } from "@polychip/hal";
 import { geluOf } from "./activations.ts";
 import { ATTENTION_IMPORTERS } from "./attention.ts";
-import { bin, input, optionalInput, output, scalarLike, un, type OpImporter } from "./helpers.ts";
+import { bin, input, optionalInput, output, refuseUnknownAttributes, scalarLike, un, type OpImporter } from "./helpers.ts";
 import { embedLayerNormalization } from "./embed-layer-norm.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { matmulOf } from "./matmul.ts";
+import { ORT_FUSED_IMPORTERS } from "./ort-fused.ts";
+import { QUANTIZE_IMPORTERS } from "./quantize.ts";
+import { ORT_CHANNELS_LAST_IMPORTERS } from "./ort-channels-last.ts";
+import { ORT_QUANTIZED_MATMUL_IMPORTERS } from "./ort-quantized-matmul.ts";
 import { QLINEAR_IMPORTERS } from "./qlinear-ops.ts";
 import { rmsNormOf } from "./normalization.ts";
 
@@ -130,9 +134,24 @@ const matMulInteger: OpImporter = (ctx, node) => {
   integerMatmulOf(ctx, input(ctx, node, 0), input(ctx, node, 1), optionalInput(node, 2), optionalInput(node, 3), output(node));
 };
 
+/**
+ * QuantizeLinear / DequantizeLinear (com.microsoft), which onnxruntime's quantiser writes with its
+ * contrib-ops option (16-bit QDQ models): ONNX's operators with opset 19's semantics (per tensor or
+ * per `axis`).
+ */
+const contribQdq =
+  (op: "QuantizeLinear" | "DequantizeLinear"): OpImporter =>
+  (ctx, node) => {
+    refuseUnknownAttributes(ctx, node, ["axis"]);
+    QUANTIZE_IMPORTERS[op]!(ctx, { ...node, domain: "", opset: 19 });
+  };
+
 export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
   ...ATTENTION_IMPORTERS,
   ...QLINEAR_IMPORTERS,
+  ...ORT_FUSED_IMPORTERS,
+  ...ORT_QUANTIZED_MATMUL_IMPORTERS,
+  ...ORT_CHANNELS_LAST_IMPORTERS,
   BiasGelu: biasGelu,
   EmbedLayerNormalization: embedLayerNormalization,
   FastGelu: fastGelu,
@@ -140,6 +159,8 @@ export const CONTRIB_IMPORTERS: Record<string, OpImporter> = {
   SkipLayerNormalization: skipLayerNormalization,
   SkipSimplifiedLayerNormalization: skipSimplifiedLayerNormalization,
   MatMulNBits: matMulNBits,
+  QuantizeLinear: contribQdq("QuantizeLinear"),
+  DequantizeLinear: contribQdq("DequantizeLinear"),
 };
 
 /** Quantisation ops of the default domain used by dynamically quantised exports. */

@@ -1,4 +1,4 @@
-import { DTypeError, FormatError, isFloat, normalizeAxis, ShapeError, type DType } from "@polychip/hal";
+import { DTypeError, FormatError, isFloat, normalizeAxis, ShapeError, UnsupportedOpError, type DType } from "@polychip/hal";
 import type { ImportContext, OnnxNode } from "../context.ts";
 
 /** One ONNX operator's lowering onto HAL and structural ops. */
@@ -74,4 +74,14 @@ export function scatterDistinct(ctx: ImportContext, x: string, idx: string, upda
   );
   const written = ctx.op("scatterAdd", [ctx.op("fill", [], { shape, dtype, value: 0 }), idx, castTo(ctx, updates, dtype)], { axis });
   return ctx.op("where", [bin(ctx, "greater", hits, ctx.scalar(0, "int32")), castTo(ctx, written, ctx.dtype(x)), x], {}, out);
+}
+
+/** Refuses every attribute outside `known`: an attribute read by nobody would be a silent wrong answer. */
+export function refuseUnknownAttributes(ctx: ImportContext, node: OnnxNode, known: readonly string[]): void {
+  for (const name of node.attrs.names()) {
+    if (!known.includes(name))
+      throw new UnsupportedOpError(
+        `${ctx.where()}: ${node.opType}'s attribute '${name}' is not supported (${known.length ? `it reads ${known.join(", ")}` : "it takes none"})`,
+      );
+  }
 }

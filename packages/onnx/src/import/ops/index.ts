@@ -6,6 +6,7 @@ import { ELEMENTWISE_IMPORTERS } from "./elementwise.ts";
 import type { OpImporter } from "./helpers.ts";
 import { MATMUL_IMPORTERS } from "./matmul.ts";
 import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
+import { ORT_ONNX_DOMAIN_IMPORTERS } from "./ort-onnx-domain.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
 import { RECURRENT_IMPORTERS } from "./recurrent.ts";
 import { QUANTIZE_IMPORTERS } from "./quantize.ts";
@@ -71,6 +72,7 @@ const TENSOR_IMPORTERS: Readonly<Record<string, OpImporter>> = {
   ...CONV_IMPORTERS,
   ...POOL_IMPORTERS,
   ...NORMALIZATION_IMPORTERS,
+  ...ORT_ONNX_DOMAIN_IMPORTERS,
   ...TOPK_IMPORTERS,
   ...RESIZE_IMPORTERS,
   ...RECURRENT_IMPORTERS,

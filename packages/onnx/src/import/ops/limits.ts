@@ -22,6 +22,19 @@ export const KNOWN_LIMITS: Readonly<Record<string, string>> = {
   MatMulNBits: "2, 4 or 8 bits; weights dequantised at import; no g_idx",
   MaxPool:
     "1-D to 3-D; Indices need static shapes; a NaN in a window makes its value NaN (onnxruntime keeps the window's first tap, NaN or not, and skips NaN after it; Indices follow onnxruntime)",
+  FusedConv:
+    "Conv's limits; activation Relu, Tanh, Sigmoid, LeakyRelu, Clip, HardSigmoid or Silu (onnxruntime 1.30's CPU kernel refuses Silu, so that one is checked against its formula only)",
+  FusedGemm:
+    "2-D A and B; the activation one of onnxruntime's elementwise functors (Relu, Tanh, Sigmoid, LeakyRelu, Elu, Celu, Selu, HardSigmoid, ThresholdedRelu, Softplus, Softsign, ScaledTanh, ParametricSoftplus) with only the activation_alpha/beta/gamma it reads",
+  FusedMatMul: "transA/transB need rank 2 or more, transBatchA/transBatchB rank 3 or more",
+  MatMulIntegerToFloat: "8-bit A and B; a_scale and a_zero_point per tensor, b_scale and b_zero_point per tensor or per column",
+  DynamicQuantizeMatMul: "float32 A (quantised to uint8 per run, as DynamicQuantizeLinear); b_scale and b_zero_point per tensor or per column",
+  SimplifiedLayerNormalization: "onnxruntime's (default domain, as its optimiser writes it): stash_type 1 only; no inv_std_var output",
+  QLinearWhere: "int8/uint8 with per-tensor scales and zero points",
+  "com.microsoft.QLinearConv": "channels_last 0 or 1 (1: X and Y channels-last); otherwise QLinearConv's limits",
+  NhwcMaxPool: "int8/uint8, channels-last; MaxPool's limits",
+  "com.microsoft.QuantizeLinear": "ONNX's QuantizeLinear at opset 19 (per tensor or per axis; no blocks); only the axis attribute",
+  "com.microsoft.DequantizeLinear": "ONNX's DequantizeLinear at opset 19 (per tensor or per axis; no blocks); only the axis attribute",
   MultiHeadAttention: "no past_sequence_length/cache_indirection or qk output",
   "com.microsoft.Attention": "no past_sequence_length, shared past/present buffer, rotary or left-padding mask_index",
   GroupQueryAttention: "float KV cache; seqlens_k and total_sequence_length read per run; no quantised or sliding-window cache, q/k norm or output_qk",

@@ -2,7 +2,7 @@ import { DTypeError, FormatError, ShapeError } from "@polychip/hal";
 import { DataType } from "../../proto/types.ts";
 import type { ImportContext, OnnxNode } from "../context.ts";
 import { ACTIVATION_IMPORTERS } from "./activations.ts";
-import { axisOf, bin, castTo, input, optionalInput, output, un, type OpImporter } from "./helpers.ts";
+import { axisOf, bin, castTo, input, optionalInput, output, refuseUnknownAttributes, un, type OpImporter } from "./helpers.ts";
 import { integerMatmulOf } from "./integer-matmul.ts";
 import { NORMALIZATION_IMPORTERS } from "./normalization.ts";
 import { POOL_IMPORTERS } from "./pool.ts";
@@ -11,7 +11,8 @@ import { requantize, requantizeMultiplier, targetOf, type Target } from "./quant
 /**
  * onnxruntime's QOperator-format ops (com.microsoft QLinearAdd, QLinearMul, QLinearAveragePool,
  * QLinearGlobalAveragePool, QLinearConcat, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax,
- * QGemm), written by onnxruntime.quantization's quantize_static(quant_format=QOperator). Each
+ * QGemm, QLinearWhere), written by onnxruntime.quantization's quantize_static(quant_format=QOperator)
+ * or by onnxruntime's optimiser from QDQ models. Each
  * dequantises its 8-bit operands into float32, runs the float op, and quantises the result
  * (round half to even, saturate), ordering the float arithmetic as onnxruntime's kernels do
  * where that decides a rounding (QLinearAdd's scale ratios, QLinearMul's folded multiplier).
@@ -231,6 +232,25 @@ const qGemm: OpImporter = (ctx, node) => {
   requantize(ctx, bin(ctx, "mul", accF, bin(ctx, "div", scale, scaleOf(ctx, yScale))), zp, target, output(node));
 };
 
+/**
+ * QLinearWhere(condition, X, x_scale, x_zp, Y, y_scale, y_zp, z_scale, z_zp), written by
+ * onnxruntime's QDQ fusion: each of X and Y requantised to Z's scale and zero point (onnxruntime's
+ * lookup tables hold exactly quantize(dequantize(v))), chosen by the condition.
+ */
+const qLinearWhere: OpImporter = (ctx, node) => {
+  refuseUnknownAttributes(ctx, node, []);
+  const cond = input(ctx, node, 0);
+  if (ctx.dtype(cond) !== "bool") throw new DTypeError(`${ctx.where()}: condition must be bool, got ${ctx.dtype(cond)}`);
+  const [x, y] = [input(ctx, node, 1), input(ctx, node, 4)];
+  const target = eightBit(ctx, x);
+  if (ctx.dtype(y) !== target.dtype) throw new DTypeError(`${ctx.where()}: X is ${target.dtype} but Y is ${ctx.dtype(y)}`);
+  const zScale = scaleOf(ctx, input(ctx, node, 7));
+  const zZp = zeroPointOf(ctx, node, 8, target);
+  const requantized = (v: string, i: number) =>
+    quantized(ctx, dequantized(ctx, v, scaleOf(ctx, input(ctx, node, i + 1)), zeroPointOf(ctx, node, i + 2, target)), zScale, zZp, target, undefined);
+  ctx.op("where", [cond, requantized(x, 1), requantized(y, 4)], {}, output(node));
+};
+
 export const QLINEAR_IMPORTERS: Record<string, OpImporter> = {
   QLinearAdd: qLinearAdd,
   QLinearMul: qLinearMul,
@@ -243,5 +263,6 @@ export const QLINEAR_IMPORTERS: Record<string, OpImporter> = {
   },
   QLinearLeakyRelu: unary("LeakyRelu", ACTIVATION_IMPORTERS.LeakyRelu!),
   QLinearSoftmax: qLinearSoftmax,
+  QLinearWhere: qLinearWhere,
   QGemm: qGemm,
 };

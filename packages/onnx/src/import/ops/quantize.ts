@@ -152,7 +152,7 @@ const qLinearMatMul: OpImporter = (ctx, node) => {
  * of the centred operands plus the int32 bias, requantised per output channel with
  * float32(x_scale · w_scale[c]) / y_scale.
  */
-const qLinearConv: OpImporter = (ctx, node) => {
+export const qLinearConv: OpImporter = (ctx, node) => {
   const [x, xs, xzp, w, ws, wzp, ys, yzp] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => input(ctx, node, i)) as string[];
   const bias = optionalInput(node, 8);
   let sum = integerConvOf(ctx, node, x!, xzp, w!, wzp);
