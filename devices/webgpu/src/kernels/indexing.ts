@@ -1,13 +1,15 @@
 import { normalizeAxis, numAttr, sizeOf } from "@polychip/hal";
 import { requireContiguous } from "../families/contiguous.ts";
+import { checkIndexFits, checkIndexWgsl, indexFault } from "../families/index-checks.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
 import { ParamBlock } from "../runtime/params.ts";
 import { scalarOf } from "../wgsl/dtypes.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
 
 /**
- * ONNX Gather: out[outer, j, inner] = x[outer, idx[j], inner]. The GPU cannot throw, so an index
- * outside [0, dim) (which the CPU device rejects) is clamped into range rather than read out of bounds.
+ * ONNX Gather: out[outer, j, inner] = x[outer, idx[j], inner]. An index outside [0, dim) is recorded
+ * as a fault, which the next read or sync throws as the CPU device's ShapeError; the shader itself
+ * cannot stop, so it clamps that index for its load and never reads out of bounds.
  */
 const gather: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device) => {
   requireContiguous("gather", [x, idx]);
@@ -24,20 +26,24 @@ const gather: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device)
     inputs: [x!, idx!].map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
     output: y!,
     params,
+    fault: indexFault("gather", axis, x!.shape[axis]!),
     body: [
       "  let inner = prm_inner(); let nidx = prm_nidx();",
       "  let i = e % inner; let t = e / inner; let j = t % nidx; let outer = t / nidx;",
-      "  let k = u32(clamp(ld_in1(prm_idx_off() + j), 0i, i32(prm_dim()) - 1i));",
+      "  let raw = ld_in1(prm_idx_off() + j);",
+      `  ${checkIndexWgsl("raw", "prm_dim()")}`,
+      "  let k = u32(clamp(raw, 0i, i32(prm_dim()) - 1i));",
       "  return ld_in0(prm_x_off() + (outer * prm_dim() + k) * inner + i);",
     ].join("\n"),
   });
 };
 
-/** torch.gather: out[c] = x[c with c[axis] = idx[c]]; out-of-range indices are clamped (see gather). */
+/** torch.gather: out[c] = x[c with c[axis] = idx[c]]; an index out of range faults (see gather). */
 const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device) => {
   requireContiguous("gatherElements", [x, idx]);
   const rank = x!.shape.length;
   const axis = normalizeAxis("gatherElements", numAttr("gatherElements", attrs, "axis", 0), rank);
+  checkIndexFits("gatherElements", idx!.shape, x!.shape, "input", axis, false);
   const params = new ParamBlock()
     .u32("ishape", idx!.shape)
     .u32("xst", x!.strides)
@@ -51,8 +57,11 @@ const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs },
     inputs: [x!, idx!].map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
     output: y!,
     params,
+    fault: indexFault("gatherElements", axis, x!.shape[axis]!),
     body: [
-      "  let k = u32(clamp(ld_in1(prm_idx_off() + e), 0i, i32(prm_dim()) - 1i));",
+      "  let raw = ld_in1(prm_idx_off() + e);",
+      `  ${checkIndexWgsl("raw", "prm_dim()")}`,
+      "  let k = u32(clamp(raw, 0i, i32(prm_dim()) - 1i));",
       "  var xi = prm_x_off();",
       "  var r = e;",
       `  for (var d: i32 = ${rank - 1}; d >= 0; d--) {`,
@@ -69,12 +78,15 @@ const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs },
 /**
  * torch.scatter_add, written as a gather so it needs no float atomics: each output element scans
  * the index entries along the axis that could target it and adds the matching src values in index
- * order, the order the CPU device adds them in (so float32 sums agree exactly). bool ORs.
+ * order, the order the CPU device adds them in (so float32 sums agree exactly). bool ORs. An index
+ * out of range matches no element; the scan records it as a fault (see gather).
  */
 const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }, device) => {
   requireContiguous("scatterAdd", [x, idx, src]);
   const rank = x!.shape.length;
   const axis = normalizeAxis("scatterAdd", numAttr("scatterAdd", attrs, "axis", 0), rank);
+  checkIndexFits("scatterAdd", idx!.shape, x!.shape, "input", axis, false);
+  checkIndexFits("scatterAdd", idx!.shape, src!.shape, "src", axis, true);
   const s = scalarOf(x!.dtype);
   const params = new ParamBlock()
     .u32("xshape", x!.shape)
@@ -92,6 +104,7 @@ const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }
     inputs: [x!, idx!, src!].map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
     output: y!,
     params,
+    fault: indexFault("scatterAdd", axis, x!.shape[axis]!),
     body: [
       "  var acc = ld_in0(prm_x_off() + e);",
       "  var ii = prm_idx_off(); var si = prm_src_off();",
@@ -103,8 +116,11 @@ const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }
       "    if (c >= prm_ishape(ud)) { return acc; }",
       "    ii += c * prm_ist(ud); si += c * prm_sst(ud);",
       "  }",
+      // Every output element along the axis scans the same entries, so each entry is checked (by all of them).
       "  for (var j = 0u; j < prm_ishape(prm_axis()); j++) {",
-      `    if (ld_in1(ii + j * prm_ist(prm_axis())) == i32(tgt)) { ${add} }`,
+      "    let k = ld_in1(ii + j * prm_ist(prm_axis()));",
+      `    ${checkIndexWgsl("k", "prm_xshape(prm_axis())")}`,
+      `    if (k == i32(tgt)) { ${add} }`,
       "  }",
       "  return acc;",
     ].join("\n"),
