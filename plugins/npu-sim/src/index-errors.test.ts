@@ -4,8 +4,7 @@ import { ShapeError } from "@polychip/hal";
 import { chip, runNpu, tensor } from "./test-support.ts";
 
 /** The npu-sim stops on an index out of range with the cpu device's message (naming the dim). */
-const rejectsWith = (run: Promise<unknown>, message: string) =>
-  assert.rejects(run, (err: Error) => err instanceof ShapeError && err.message === message);
+const rejectsWith = (run: Promise<unknown>, message: string) => assert.rejects(run, (err: Error) => err instanceof ShapeError && err.message === message);
 
 test("gather, gatherElements and scatterAdd reject an index out of range with the cpu device's error", async () => {
   const x = tensor("float32", [3, 2], [1, 2, 3, 4, 5, 6]);

@@ -30,7 +30,7 @@ const model = buildModel({
 async function withSession(device: string, fn: (run: (ids: number[]) => Promise<number[]>) => Promise<void>): Promise<void> {
   const session = await OnnxSession.create(model, { device });
   try {
-    await fn(async (ids) => Array.from((await session.run({ ids: { data: BigInt64Array.from(ids, BigInt), shape: [2] } })).y!.data as Float32Array));
+    await fn(async (ids) => Array.from((await session.run({ ids: { data: ids, shape: [2] } })).y!.data as Float32Array));
   } finally {
     session.dispose();
   }
