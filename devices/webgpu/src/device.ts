@@ -247,7 +247,11 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   async read(buffer: WebGpuBuffer, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     this.checkAlive();
     this.checkRange("read", buffer, byteOffset, byteLength);
-    if (byteLength === 0) return new Uint8Array(0);
+    if (byteLength === 0) {
+      // Nothing to copy, but a fault must still surface here (an empty gather checks its indices), not at a later read.
+      if (this.faults.pending) await this.sync();
+      return new Uint8Array(0);
+    }
     this.stats.readbacks++;
     const start = performance.now();
     const first = byteOffset - (byteOffset % 4);

@@ -1,10 +1,16 @@
-import { formatShape, ShapeError, type Shape } from "@polychip/hal";
+import { formatShape, ShapeError, sizeOf, type Shape, type TensorView } from "@polychip/hal";
+import type { WebGpuBuffer } from "../runtime/buffer.ts";
+import { MAIN_BUILTINS, flatIndex, type Dispatcher } from "../runtime/dispatch.ts";
 import type { FaultSpec } from "../runtime/kernel-faults.ts";
+import { ParamBlock } from "../runtime/params.ts";
+import { inputBinding } from "../wgsl/dtypes.ts";
+import { faultRecordWgsl } from "../wgsl/fault-record.ts";
+
+const WORKGROUP = 64;
 
 /**
  * The fault of an index outside [0, size) along `axis` (the HAL's contract: importers and the engine
  * turn negative indices positive first), with the CPU device's error, so both devices stop alike.
- * The shader records the index as the fault's first value.
  */
 export function indexFault(op: string, axis: number, size: number): FaultSpec {
   return {
@@ -13,9 +19,42 @@ export function indexFault(op: string, axis: number, size: number): FaultSpec {
   };
 }
 
-/** WGSL: records `index` (an i32 expression) as a fault when it is outside [0, `size`) (a u32 expression). */
-export function checkIndexWgsl(index: string, size: string): string {
-  return `if (${index} < 0i || ${index} >= i32(${size})) { fault(${index}, 0i); }`;
+/**
+ * Records a fault (thrown by the next read or sync) when an entry of `idx` (int32, contiguous) is
+ * outside [0, size): one invocation per index entry, in a dispatch of its own before the kernel
+ * that uses them, which clamps them for its loads. A check inside that kernel would run once per
+ * output element (per scanned entry in scatterAdd) and, on SwiftShader, slowed a small gather by a
+ * third even with no fault; this one costs a dispatch over the indices alone.
+ */
+export function checkIndices(device: Dispatcher, op: string, idx: TensorView<WebGpuBuffer>, axis: number, size: number): void {
+  const n = sizeOf(idx.shape);
+  if (n === 0) return;
+  const params = new ParamBlock()
+    .u32("n", n)
+    .u32("off", idx.offset)
+    .u32("size", size)
+    .u32("fault_code", device.faultCode(indexFault(op, axis, size)));
+  device.dispatch({
+    op,
+    key: "checkIndices",
+    params,
+    reads: [idx.buffer],
+    writes: [],
+    faults: true,
+    workgroups: Math.ceil(n / WORKGROUP),
+    wgsl: () =>
+      [
+        params.wgsl(),
+        inputBinding(1, "idx", "int32"),
+        faultRecordWgsl(2, "prm_fault_code()"),
+        `@compute @workgroup_size(${WORKGROUP}) fn main(${MAIN_BUILTINS}) {`,
+        `  let t = ${flatIndex(WORKGROUP)};`,
+        "  if (t >= prm_n()) { return; }",
+        "  let k = ld_idx(prm_off() + t);",
+        "  if (k < 0i || k >= i32(prm_size())) { fault(k, 0i); }",
+        "}",
+      ].join("\n"),
+  });
 }
 
 /**

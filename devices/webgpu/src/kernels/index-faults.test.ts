@@ -38,6 +38,10 @@ test("gather along an inner axis names that axis and size", async () => {
   await rejectsLikeCpu("gather", [table, t([2], [1], "int32")], { axis: 1 }, "gather: index 2 is out of range for dim 1 of size 2");
 });
 
+test("gather checks its indices even when the output is empty, as the CPU device does", async () => {
+  await rejectsLikeCpu("gather", [t([], [0, 3]), t([5], [1], "int32")], { axis: 1 }, "gather: index 5 is out of range for dim 1 of size 3");
+});
+
 test("gatherElements with an index out of range rejects with the CPU device's error", async () => {
   await rejectsLikeCpu(
     "gatherElements",

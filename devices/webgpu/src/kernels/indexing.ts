@@ -1,6 +1,6 @@
 import { normalizeAxis, numAttr, sizeOf } from "@polychip/hal";
 import { requireContiguous } from "../families/contiguous.ts";
-import { checkIndexFits, checkIndexWgsl, indexFault } from "../families/index-checks.ts";
+import { checkIndexFits, checkIndices } from "../families/index-checks.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
 import { ParamBlock } from "../runtime/params.ts";
 import { scalarOf } from "../wgsl/dtypes.ts";
@@ -8,12 +8,13 @@ import { mapKernel } from "../wgsl/map-kernel.ts";
 
 /**
  * ONNX Gather: out[outer, j, inner] = x[outer, idx[j], inner]. An index outside [0, dim) is recorded
- * as a fault, which the next read or sync throws as the CPU device's ShapeError; the shader itself
- * cannot stop, so it clamps that index for its load and never reads out of bounds.
+ * as a fault by a check dispatch first (checkIndices), which the next read or sync throws as the CPU
+ * device's ShapeError; the shader cannot stop, so it clamps that index and never reads out of bounds.
  */
 const gather: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device) => {
   requireContiguous("gather", [x, idx]);
   const axis = normalizeAxis("gather", numAttr("gather", attrs, "axis", 0), x!.shape.length);
+  checkIndices(device, "gather", idx!, axis, x!.shape[axis]!);
   const params = new ParamBlock()
     .u32("inner", sizeOf(x!.shape.slice(axis + 1)))
     .u32("nidx", sizeOf(idx!.shape))
@@ -26,13 +27,10 @@ const gather: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device)
     inputs: [x!, idx!].map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
     output: y!,
     params,
-    fault: indexFault("gather", axis, x!.shape[axis]!),
     body: [
       "  let inner = prm_inner(); let nidx = prm_nidx();",
       "  let i = e % inner; let t = e / inner; let j = t % nidx; let outer = t / nidx;",
-      "  let raw = ld_in1(prm_idx_off() + j);",
-      `  ${checkIndexWgsl("raw", "prm_dim()")}`,
-      "  let k = u32(clamp(raw, 0i, i32(prm_dim()) - 1i));",
+      "  let k = u32(clamp(ld_in1(prm_idx_off() + j), 0i, i32(prm_dim()) - 1i));",
       "  return ld_in0(prm_x_off() + (outer * prm_dim() + k) * inner + i);",
     ].join("\n"),
   });
@@ -44,6 +42,7 @@ const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs },
   const rank = x!.shape.length;
   const axis = normalizeAxis("gatherElements", numAttr("gatherElements", attrs, "axis", 0), rank);
   checkIndexFits("gatherElements", idx!.shape, x!.shape, "input", axis, false);
+  checkIndices(device, "gatherElements", idx!, axis, x!.shape[axis]!);
   const params = new ParamBlock()
     .u32("ishape", idx!.shape)
     .u32("xst", x!.strides)
@@ -57,11 +56,8 @@ const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs },
     inputs: [x!, idx!].map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
     output: y!,
     params,
-    fault: indexFault("gatherElements", axis, x!.shape[axis]!),
     body: [
-      "  let raw = ld_in1(prm_idx_off() + e);",
-      `  ${checkIndexWgsl("raw", "prm_dim()")}`,
-      "  let k = u32(clamp(raw, 0i, i32(prm_dim()) - 1i));",
+      "  let k = u32(clamp(ld_in1(prm_idx_off() + e), 0i, i32(prm_dim()) - 1i));",
       "  var xi = prm_x_off();",
       "  var r = e;",
       `  for (var d: i32 = ${rank - 1}; d >= 0; d--) {`,
@@ -79,7 +75,7 @@ const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs },
  * torch.scatter_add, written as a gather so it needs no float atomics: each output element scans
  * the index entries along the axis that could target it and adds the matching src values in index
  * order, the order the CPU device adds them in (so float32 sums agree exactly). bool ORs. An index
- * out of range matches no element; the scan records it as a fault (see gather).
+ * out of range matches no element here; checkIndices records it as a fault (see gather).
  */
 const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }, device) => {
   requireContiguous("scatterAdd", [x, idx, src]);
@@ -87,6 +83,7 @@ const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }
   const axis = normalizeAxis("scatterAdd", numAttr("scatterAdd", attrs, "axis", 0), rank);
   checkIndexFits("scatterAdd", idx!.shape, x!.shape, "input", axis, false);
   checkIndexFits("scatterAdd", idx!.shape, src!.shape, "src", axis, true);
+  checkIndices(device, "scatterAdd", idx!, axis, x!.shape[axis]!);
   const s = scalarOf(x!.dtype);
   const params = new ParamBlock()
     .u32("xshape", x!.shape)
@@ -104,7 +101,6 @@ const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }
     inputs: [x!, idx!, src!].map((v) => ({ buffer: v.buffer, dtype: v.dtype })),
     output: y!,
     params,
-    fault: indexFault("scatterAdd", axis, x!.shape[axis]!),
     body: [
       "  var acc = ld_in0(prm_x_off() + e);",
       "  var ii = prm_idx_off(); var si = prm_src_off();",
@@ -116,11 +112,8 @@ const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }
       "    if (c >= prm_ishape(ud)) { return acc; }",
       "    ii += c * prm_ist(ud); si += c * prm_sst(ud);",
       "  }",
-      // Every output element along the axis scans the same entries, so each entry is checked (by all of them).
       "  for (var j = 0u; j < prm_ishape(prm_axis()); j++) {",
-      "    let k = ld_in1(ii + j * prm_ist(prm_axis()));",
-      `    ${checkIndexWgsl("k", "prm_xshape(prm_axis())")}`,
-      `    if (k == i32(tgt)) { ${add} }`,
+      `    if (ld_in1(ii + j * prm_ist(prm_axis())) == i32(tgt)) { ${add} }`,
       "  }",
       "  return acc;",
     ].join("\n"),

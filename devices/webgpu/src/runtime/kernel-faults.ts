@@ -33,6 +33,11 @@ export class KernelFaults {
     this.buffer = gpu.createBuffer({ size: RECORD_BYTES, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST, label: "polychip faults" });
   }
 
+  /** Whether a kernel that can fault ran since the last check. */
+  get pending(): boolean {
+    return this.armed;
+  }
+
   /** The code a dispatch records its fault under (never 0); the next read or sync checks the record. */
   codeFor(spec: FaultSpec): number {
     let code = this.codes.get(spec.key);

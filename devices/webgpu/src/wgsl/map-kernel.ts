@@ -2,9 +2,7 @@ import { sizeOf, type DType, type TensorView } from "@polychip/hal";
 import type { WebGpuBuffer } from "../runtime/buffer.ts";
 import { MAIN_BUILTINS, flatIndex, type Dispatcher } from "../runtime/dispatch.ts";
 import { inputBinding, packedBits, perWord, scalarOf, scatterOutputBinding } from "./dtypes.ts";
-import type { FaultSpec } from "../runtime/kernel-faults.ts";
 import type { ParamBlock } from "../runtime/params.ts";
-import { faultRecordWgsl } from "./fault-record.ts";
 import { withPrelude } from "./prelude.ts";
 
 const WORKGROUP = 64;
@@ -35,8 +33,6 @@ export interface MapSpec {
   /** Body of `fn out_index(e: u32) -> u32` for a strided output (copy into a view). */
   readonly outIndex?: string;
   readonly args?: Readonly<Record<string, string | number | boolean>>;
-  /** The body may call `fault(a, b)` on bad data (then go on with a safe value); the next read or sync throws `fault.error(a, b)`. */
-  readonly fault?: FaultSpec;
 }
 
 export function mapKernel(device: Dispatcher, spec: MapSpec): void {
@@ -55,16 +51,13 @@ export function mapKernel(device: Dispatcher, spec: MapSpec): void {
   }
   const s = scalarOf(out.dtype);
   const nIn = spec.inputs.length;
-  // The code travels as a parameter, so every fault message shares the pipeline.
-  if (spec.fault) params.u32("fault_code", device.faultCode(spec.fault));
-  const key = `map|${spec.key}|${spec.inputs.map((i) => i.dtype).join(",")}->${out.dtype}|${strided ? "strided" : "contig"}${spec.fault ? "|faults" : ""}`;
+  const key = `map|${spec.key}|${spec.inputs.map((i) => i.dtype).join(",")}->${out.dtype}|${strided ? "strided" : "contig"}`;
 
   const wgsl = () => {
     const lines: string[] = [params.wgsl()];
     spec.inputs.forEach((input, k) => lines.push(inputBinding(k + 1, `in${k}`, input.dtype)));
     if (wordWise) lines.push(`@group(0) @binding(${nIn + 1}) var<storage, read_write> out: array<u32>;`);
     else lines.push(scatterOutputBinding(nIn + 1, "out", out.dtype));
-    if (spec.fault) lines.push(faultRecordWgsl(nIn + 2, "prm_fault_code()"));
     if (spec.helpers) lines.push(spec.helpers);
     lines.push(`fn value(e: u32) -> ${s} {\n${spec.body}\n}`);
     if (strided) lines.push(`fn out_index(e: u32) -> u32 {\n${spec.outIndex}\n}`);
@@ -103,7 +96,6 @@ export function mapKernel(device: Dispatcher, spec: MapSpec): void {
     params,
     reads: spec.inputs.map((i) => i.buffer),
     writes: [out.buffer],
-    faults: spec.fault !== undefined,
     workgroups: Math.ceil(count / WORKGROUP),
     args: spec.args,
   });
