@@ -42,6 +42,7 @@ export function checkIndices(device: Dispatcher, op: string, idx: TensorView<Web
     writes: [],
     faults: true,
     workgroups: Math.ceil(n / WORKGROUP),
+    args: { check: "indices" },
     wgsl: () =>
       [
         params.wgsl(),
