@@ -30,6 +30,7 @@ import { ParamArena } from "./runtime/param-arena.ts";
 import { PipelineCache } from "./runtime/pipeline-cache.ts";
 import { mergeBytesKernel } from "./runtime/merge-bytes.ts";
 import { AsyncErrors } from "./runtime/async-errors.ts";
+import { KernelFaults, type FaultSpec } from "./runtime/kernel-faults.ts";
 import { CommandRecorder } from "./runtime/recorder.ts";
 
 export interface WebGpuDeviceOptions {
@@ -63,6 +64,8 @@ export interface WebGpuStats {
   submits: number;
   uploads: number;
   readbacks: number;
+  /** Reads and syncs that also copied back the fault record (only those after a kernel that can fault). */
+  faultChecks: number;
 }
 
 /** Every dtype, held in 32-bit words: float16 two to a word, the 1-byte types four to a word (see wgsl/dtypes.ts). */
@@ -85,7 +88,7 @@ function errorName(err: unknown): string {
 export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<WebGpuBuffer>, Dispatcher {
   readonly info: DeviceInfo;
   readonly capabilities: Capabilities;
-  readonly stats: WebGpuStats = { launches: 0, dispatches: 0, submits: 0, uploads: 0, readbacks: 0 };
+  readonly stats: WebGpuStats = { launches: 0, dispatches: 0, submits: 0, uploads: 0, readbacks: 0, faultChecks: 0 };
   readonly pipelines: PipelineCache;
   readonly maxWorkgroupsPerDimension: number;
   readonly maxStorageBuffersPerStage: number;
@@ -97,6 +100,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   private readonly arena: ParamArena;
   private readonly recorder: CommandRecorder;
   private readonly errors = new AsyncErrors();
+  private readonly faults: KernelFaults;
   private readonly timestampsWanted: boolean;
   private readonly hasTimestamps: boolean;
   private sink: EventSink | undefined;
@@ -156,6 +160,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
       track: (p) => this.errors.track(p),
       emit: (e) => this.emit(e),
     });
+    this.faults = new KernelFaults(gpu);
     this.pipelines = new PipelineCache(gpu, (key, ms, error, code) => {
       this.emit({ device: "webgpu", name: key, category: "compile", start: performance.now() - ms, duration: ms, args: { key } });
       this.errors.track(
@@ -242,13 +247,18 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   async read(buffer: WebGpuBuffer, byteOffset: number, byteLength: number): Promise<Uint8Array> {
     this.checkAlive();
     this.checkRange("read", buffer, byteOffset, byteLength);
-    if (byteLength === 0) return new Uint8Array(0);
+    if (byteLength === 0) {
+      // Nothing to copy, but a fault must still surface here (an empty gather checks its indices), not at a later read.
+      if (this.faults.pending) await this.sync();
+      return new Uint8Array(0);
+    }
     this.stats.readbacks++;
     const start = performance.now();
     const first = byteOffset - (byteOffset % 4);
     const size = align4(byteOffset + byteLength) - first;
     const staging = this.staging.acquire(size);
     this.recorder.copy(buffer.gpu, first, staging, 0, size);
+    const faults = this.collectFaults();
     this.flush();
     try {
       await staging.mapAsync(MapMode.READ, 0, size);
@@ -259,7 +269,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
     const bytes = new Uint8Array(staging.getMappedRange(0, size)).slice(byteOffset - first, byteOffset - first + byteLength);
     staging.unmap();
     this.staging.release(staging);
-    await this.settle();
+    await this.settle(faults);
     this.emit({ device: "webgpu", name: "read", category: "transfer", start, duration: performance.now() - start, args: { bytes: byteLength } });
     return bytes;
   }
@@ -337,6 +347,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
     });
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena.buffer, offset, size: words.byteLength } }];
     [...reads, ...spec.writes].forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b.gpu, offset: 0, size: b.bindingBytes } }));
+    if (spec.faults) entries.push({ binding: entries.length, resource: { buffer: this.faults.buffer } });
     const bindGroup = this.gpu.createBindGroup({ layout, entries });
 
     const args = this.sink ? this.profileArgs(spec) : undefined;
@@ -385,6 +396,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   async sync(): Promise<void> {
     this.checkAlive();
     const start = performance.now();
+    const faults = this.collectFaults();
     this.flush();
     try {
       await this.gpu.queue.onSubmittedWorkDone();
@@ -392,7 +404,7 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
       this.checkAlive();
       throw new DeviceError(`webgpu: waiting for the queue failed: ${(err as Error).message}`);
     }
-    await this.settle();
+    await this.settle(faults);
     this.emit({ device: "webgpu", name: "sync", category: "sync", start, duration: performance.now() - start });
   }
 
@@ -412,9 +424,30 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
     this.sink?.(event);
   }
 
-  /** Waits for outstanding error checks, then throws the first GPU error seen since the last report. */
-  private settle(): Promise<void> {
-    return this.errors.settle(() => this.checkAlive());
+  /**
+   * Waits for outstanding error checks, then throws the first GPU error seen since the last report,
+   * else the first fault a kernel recorded (read back by `faults`, from KernelFaults.collect).
+   */
+  private async settle(faults?: () => Promise<Error | undefined>): Promise<void> {
+    let fault: Error | undefined;
+    try {
+      fault = await faults?.();
+    } catch (err) {
+      this.checkAlive();
+      throw new DeviceError(`webgpu: reading the kernels' fault record back failed: ${(err as Error).message}`);
+    }
+    await this.errors.settle(() => this.checkAlive());
+    if (fault) throw fault;
+  }
+
+  private collectFaults(): (() => Promise<Error | undefined>) | undefined {
+    const check = this.faults.collect(this.recorder, this.staging);
+    if (check) this.stats.faultChecks++;
+    return check;
+  }
+
+  faultCode(spec: FaultSpec): number {
+    return this.faults.codeFor(spec);
   }
 
   protected unusableReason(): string | undefined {

@@ -1,17 +1,20 @@
 import { normalizeAxis, numAttr, sizeOf } from "@polychip/hal";
 import { requireContiguous } from "../families/contiguous.ts";
+import { checkIndexFits, checkIndices } from "../families/index-checks.ts";
 import type { WebGpuKernel } from "../families/registration.ts";
 import { ParamBlock } from "../runtime/params.ts";
 import { scalarOf } from "../wgsl/dtypes.ts";
 import { mapKernel } from "../wgsl/map-kernel.ts";
 
 /**
- * ONNX Gather: out[outer, j, inner] = x[outer, idx[j], inner]. The GPU cannot throw, so an index
- * outside [0, dim) (which the CPU device rejects) is clamped into range rather than read out of bounds.
+ * ONNX Gather: out[outer, j, inner] = x[outer, idx[j], inner]. An index outside [0, dim) is recorded
+ * as a fault by a check dispatch first (checkIndices), which the next read or sync throws as the CPU
+ * device's ShapeError; the shader cannot stop, so it clamps that index and never reads out of bounds.
  */
 const gather: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device) => {
   requireContiguous("gather", [x, idx]);
   const axis = normalizeAxis("gather", numAttr("gather", attrs, "axis", 0), x!.shape.length);
+  checkIndices(device, "gather", idx!, axis, x!.shape[axis]!);
   const params = new ParamBlock()
     .u32("inner", sizeOf(x!.shape.slice(axis + 1)))
     .u32("nidx", sizeOf(idx!.shape))
@@ -33,11 +36,13 @@ const gather: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device)
   });
 };
 
-/** torch.gather: out[c] = x[c with c[axis] = idx[c]]; out-of-range indices are clamped (see gather). */
+/** torch.gather: out[c] = x[c with c[axis] = idx[c]]; an index out of range faults (see gather). */
 const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device) => {
   requireContiguous("gatherElements", [x, idx]);
   const rank = x!.shape.length;
   const axis = normalizeAxis("gatherElements", numAttr("gatherElements", attrs, "axis", 0), rank);
+  checkIndexFits("gatherElements", idx!.shape, x!.shape, "input", axis, false);
+  checkIndices(device, "gatherElements", idx!, axis, x!.shape[axis]!);
   const params = new ParamBlock()
     .u32("ishape", idx!.shape)
     .u32("xst", x!.strides)
@@ -69,12 +74,16 @@ const gatherElements: WebGpuKernel = ({ inputs: [x, idx], outputs: [y], attrs },
 /**
  * torch.scatter_add, written as a gather so it needs no float atomics: each output element scans
  * the index entries along the axis that could target it and adds the matching src values in index
- * order, the order the CPU device adds them in (so float32 sums agree exactly). bool ORs.
+ * order, the order the CPU device adds them in (so float32 sums agree exactly). bool ORs. An index
+ * out of range matches no element here; checkIndices records it as a fault (see gather).
  */
 const scatterAdd: WebGpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }, device) => {
   requireContiguous("scatterAdd", [x, idx, src]);
   const rank = x!.shape.length;
   const axis = normalizeAxis("scatterAdd", numAttr("scatterAdd", attrs, "axis", 0), rank);
+  checkIndexFits("scatterAdd", idx!.shape, x!.shape, "input", axis, false);
+  checkIndexFits("scatterAdd", idx!.shape, src!.shape, "src", axis, true);
+  checkIndices(device, "scatterAdd", idx!, axis, x!.shape[axis]!);
   const s = scalarOf(x!.dtype);
   const params = new ParamBlock()
     .u32("xshape", x!.shape)

@@ -1,9 +1,11 @@
 import type { WebGpuBuffer } from "./buffer.ts";
+import type { FaultSpec } from "./kernel-faults.ts";
 import type { ParamBlock } from "./params.ts";
 
 /**
  * One compute dispatch as a kernel describes it. Bindings are numbered in a fixed order:
- * 0 = the uniform parameters, then `reads` (read-only storage), then `writes` (read-write storage).
+ * 0 = the uniform parameters, then `reads` (read-only storage), then `writes` (read-write storage),
+ * then the device's fault record when `faults` is set.
  */
 export interface DispatchSpec {
   /** The HAL op, for errors and profiling. */
@@ -15,6 +17,8 @@ export interface DispatchSpec {
   readonly params: ParamBlock;
   readonly reads: readonly WebGpuBuffer[];
   readonly writes: readonly WebGpuBuffer[];
+  /** The shader declares the fault record (wgsl/fault-record.ts) at the binding after the writes; its code comes from `faultCode`. */
+  readonly faults?: boolean;
   /** A number is a 1-D workgroup count the device spreads over x and y; a triple is used as given. */
   readonly workgroups: number | readonly [number, number, number];
   /** Shown in profiler events. */
@@ -29,6 +33,8 @@ export interface Dispatcher {
   /** A buffer that lives until free(), which may come as soon as its last kernel is recorded (queue order). */
   alloc(bytes: number): WebGpuBuffer;
   free(buffer: WebGpuBuffer): void;
+  /** The code under which a dispatch's shader records a fault with `spec`'s error (see runtime/kernel-faults.ts). */
+  faultCode(spec: FaultSpec): number;
   readonly maxWorkgroupsPerDimension: number;
   /** Storage buffers one shader may bind (maxStorageBuffersPerShaderStage): inputs plus outputs of one dispatch. */
   readonly maxStorageBuffersPerStage: number;

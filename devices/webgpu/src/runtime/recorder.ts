@@ -76,6 +76,12 @@ export class CommandRecorder {
     this.openEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, size);
   }
 
+  /** Zeroes `target` in order with the recorded work. */
+  clear(target: GPUBuffer): void {
+    this.endPass();
+    this.openEncoder().clearBuffer(target);
+  }
+
   /** Runs `fn` once the current batch is submitted (or at once after the next submit). */
   afterNextSubmit(fn: () => void): void {
     this.afterSubmit.push(fn);

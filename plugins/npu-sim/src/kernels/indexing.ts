@@ -9,11 +9,12 @@ import { npuKernel, type NpuKernel, type NpuRegistration } from "./registration.
 
 type View = TensorView<HostBuffer>;
 
-/** Index values (int32) of a view, row-major, each checked against the size of the dim it selects in. */
-function loadIndices(op: string, idx: View, size: number): Float64Array {
+/** Index values (int32) of a view, row-major, each checked against the size of dim `axis` of `x` (the cpu device's error). */
+function loadIndices(op: string, idx: View, x: View, axis: number): Float64Array {
   const values = dmaLoad(idx, elementOffsets(idx.shape, idx.strides, idx.offset), 0, sizeOf(idx.shape));
+  const size = x.shape[axis]!;
   for (const k of values) {
-    if (!(k >= 0 && k < size)) throw new ShapeError(`${op}: index ${k} is out of range for a dim of size ${size}`);
+    if (!(k >= 0 && k < size)) throw new ShapeError(`${op}: index ${k} is out of range for dim ${axis} of size ${size}`);
   }
   return values;
 }
@@ -47,7 +48,7 @@ function runGather(npu: NpuSimDevice, op: string, x: View, idx: View, y: View, s
 /** ONNX Gather: out[outer, j, inner] = x[outer, idx[j], inner]. */
 const gatherKernel: NpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device) => {
   const axis = normalizeAxis("gather", numAttr("gather", attrs, "axis", 0), x!.shape.length);
-  const indices = loadIndices("gather", idx!, x!.shape[axis]!);
+  const indices = loadIndices("gather", idx!, x!, axis);
   const source = new Int32Array(sizeOf(y!.shape));
   const r = idx!.shape.length;
   forEachIndex(y!.shape, (index, flat) => {
@@ -65,7 +66,7 @@ const gatherKernel: NpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, devi
 /** torch.gather: out[c] = x[c with c[axis] = idx[c]]. */
 const gatherElementsKernel: NpuKernel = ({ inputs: [x, idx], outputs: [y], attrs }, device) => {
   const axis = normalizeAxis("gatherElements", numAttr("gatherElements", attrs, "axis", 0), x!.shape.length);
-  const indices = loadIndices("gatherElements", idx!, x!.shape[axis]!);
+  const indices = loadIndices("gatherElements", idx!, x!, axis);
   const source = new Int32Array(indices.length);
   forEachIndex(idx!.shape, (index, flat) => (source[flat] = offsetWith(x!, index, axis, indices[flat]!)));
   runGather(npuOf(device, "gatherElements"), "gatherElements", x!, idx!, y!, source);
@@ -79,7 +80,7 @@ const gatherElementsKernel: NpuKernel = ({ inputs: [x, idx], outputs: [y], attrs
 const scatterAddKernel: NpuKernel = ({ inputs: [x, idx, src], outputs: [y], attrs }, device) => {
   const npu = npuOf(device, "scatterAdd");
   const axis = normalizeAxis("scatterAdd", numAttr("scatterAdd", attrs, "axis", 0), x!.shape.length);
-  const indices = loadIndices("scatterAdd", idx!, x!.shape[axis]!);
+  const indices = loadIndices("scatterAdd", idx!, x!, axis);
   const n = sizeOf(x!.shape);
   const out = dmaLoad(x!, elementOffsets(x!.shape, x!.strides, x!.offset), 0, n);
   const srcValues = dmaLoad(src!, elementOffsets(src!.shape, src!.strides, src!.offset), 0, sizeOf(src!.shape));
