@@ -12,6 +12,7 @@ import { tensorFromProto } from "./tensor.ts";
 import { ort } from "./testing/onnxruntime.ts";
 import { opCounts, saveOptimized } from "./testing/ort-optimize.ts";
 import { qdqChainModel } from "./testing/qdq-chain-model.ts";
+import { noise, tokens, type Feed } from "./testing/pytorch-feeds.ts";
 
 /**
  * Committed models optimised by onnxruntime-node at test time (level "extended", which writes its
@@ -32,21 +33,6 @@ const ATOL = 1e-4;
 const PACKAGE = new URL("..", import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), "polychip-ort-optimized-"));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-type Feed = { data: Float32Array | BigInt64Array; shape: number[] };
-
-function noise(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
-}
-
-/** Token ids and a mask with padding in every row but the first (as pytorch-exports.test.ts feeds the encoder). */
-function tokens(batch: number, length: number, padded: number): Record<string, Feed> {
-  const shape = [batch, length];
-  const ids = BigInt64Array.from({ length: batch * length }, (_, i) => BigInt((i * 37 + 11) % 100));
-  const mask = BigInt64Array.from({ length: batch * length }, (_, i) => (i < length || i % length < length - padded ? 1n : 0n));
-  return { input_ids: { data: ids, shape }, attention_mask: { data: mask, shape } };
-}
 
 /** A conformance folder's test_data_set_0 inputs (float32). */
 function dataSet(dir: string, names: string[]): Record<string, Feed> {

@@ -6,6 +6,7 @@ import { DTypeError } from "@polychip/hal";
 import { removeDevice, useDevice } from "@polychip/engine";
 import { OnnxSession } from "./session.ts";
 import { ort } from "./testing/onnxruntime.ts";
+import { noise, tokens, type Feed } from "./testing/pytorch-feeds.ts";
 
 /**
  * Ordinary PyTorch modules exported with torch.onnx.export (fixtures/pytorch, written by
@@ -15,21 +16,7 @@ import { ort } from "./testing/onnxruntime.ts";
  * division, indexing and scatter, grid_sample and an nn.Transformer. One session per model runs two input sizes, fed as an
  * onnxruntime user would (int64 ids as BigInt64Array), and must match onnxruntime-node (|difference| ≤ 1e-5 · (1 + |value|)).
  */
-type Feed = { data: Float32Array | BigInt64Array; shape: number[] };
 const model = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/pytorch/${name}`, import.meta.url)));
-
-function noise(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1);
-}
-
-/** Token ids and a mask whose last `padded` positions of every row but the first are padding. */
-function tokens(batch: number, length: number, padded: number): Record<string, Feed> {
-  const shape = [batch, length];
-  const ids = BigInt64Array.from({ length: batch * length }, (_, i) => BigInt((i * 37 + 11) % 100));
-  const mask = BigInt64Array.from({ length: batch * length }, (_, i) => (i < length || i % length < length - padded ? 1n : 0n));
-  return { input_ids: { data: ids, shape }, attention_mask: { data: mask, shape } };
-}
 
 const int64 = (values: readonly number[]): Feed => ({ data: BigInt64Array.from(values, BigInt), shape: [values.length] });
 const integers = (a: readonly number[], b: readonly number[]) => ({ a: int64(a), b: int64(b) });
