@@ -149,3 +149,68 @@ test("tile keeps a symbol repeated once, takes a symbolic repeat of a 1, and mul
   assert.throws(() => tileDims("tile", ["batch", 3], [1], () => "?"), /repeats \[1\] do not fit input shape \[batch, 3\]/);
   assert.throws(() => tileDims("tile", [2], [-1], () => "?"), ShapeError);
 });
+
+const sv = (values: Dim[], shape: Dim[] = [values.length]) => ({ shape, values });
+
+test("Equal of a size and a negative number is false, of one symbol with itself true, of a size and 0 unknown", () => {
+  assert.deepEqual(shapeValueOf("equal", [sv(["batch", "seq", 4]), sv([-1, -1, -1])], {}), [0, 0, 0]);
+  assert.deepEqual(shapeValueOf("equal", [sv(["batch", 4]), sv(["batch", 5])], {}), [1, 0]);
+  // batch may be 0, and two symbols may be the same size: neither is decided.
+  assert.equal(shapeValueOf("equal", [sv(["batch"]), sv([0])], {}), undefined);
+  assert.equal(shapeValueOf("equal", [sv(["batch"]), sv(["seq"])], {}), undefined);
+});
+
+test("Where with a decided condition picks entries, and equal branches need no condition", () => {
+  // expand(-1, …) as torch exports it: Where(Equal(shape, -1), ones, shape).
+  const shape = sv(["batch", -1, 4]);
+  const cond = shapeValueOf("equal", [shape, sv([-1])], {})!;
+  assert.deepEqual(cond, [0, 1, 0]);
+  assert.deepEqual(shapeValueOf("where", [sv(cond), sv([1, 1, 1]), shape], {}), ["batch", 1, 4]);
+  assert.deepEqual(shapeValueOf("where", [{ shape: [2] }, sv(["seq", 2]), sv(["seq", 2])], {}), ["seq", 2]);
+  assert.equal(shapeValueOf("where", [{ shape: [2] }, sv(["seq", 2]), sv([1, 2])], {}), undefined);
+  assert.equal(shapeValueOf("where", [sv([1, 0, 1]), sv([1, 1]), sv([2, 2, 2])], {}), undefined);
+});
+
+test("Add and Sub keep a symbol where a 0 or the same symbol cancels, and compute numbers as the HAL does", () => {
+  assert.deepEqual(shapeValueOf("add", [sv(["seq", 3]), sv([0, 4])], {}), ["seq", 7]);
+  assert.deepEqual(shapeValueOf("sub", [sv(["seq", "batch"]), sv(["seq", 0], [2])], {}), [0, "batch"]);
+  assert.deepEqual(shapeValueOf("sub", [sv([2]), sv([5], [])], {}), [-3]);
+});
+
+test("arithmetic with no symbol form is a fresh size only where it is provably ≥ 0", () => {
+  const fresh = freshCounter();
+  assert.deepEqual(shapeValueOf("add", [sv(["seq"]), sv([1], [])], {}, fresh), ["?1"]);
+  assert.deepEqual(shapeValueOf("sub", [sv(["seq"]), sv([-2])], {}, fresh), ["?2"]);
+  // seq - 1 is -1 for seq = 0, and seq + -3 may be negative: not sizes, so unknown.
+  assert.equal(shapeValueOf("sub", [sv(["seq"]), sv([1])], {}, fresh), undefined);
+  assert.equal(shapeValueOf("add", [sv(["seq"]), sv([-3])], {}, fresh), undefined);
+  // Without a source of fresh symbols the value is unknown: never a number from a placeholder.
+  assert.equal(shapeValueOf("add", [sv(["seq"]), sv([1])], {}), undefined);
+});
+
+test("integer Div truncates numbers, divides a multiple of a symbol exactly, else is a fresh size", () => {
+  assert.deepEqual(shapeValueOf("div", [sv([7, -7, 5]), sv([2, 2, 0])], {}), [3, -3, 0]);
+  assert.deepEqual(shapeValueOf("div", [sv(["batch*8", "batch*8", "seq"]), sv([2, 8, 1])], {}), ["batch*4", "batch", "seq"]);
+  assert.deepEqual(shapeValueOf("div", [sv(["width", "batch*3"]), sv([2])], {}, freshCounter()), ["?1", "?2"]);
+  assert.equal(shapeValueOf("div", [sv(["width"]), sv([-2])], {}, freshCounter()), undefined);
+  assert.equal(shapeValueOf("div", [sv([8]), sv(["width"])], {}, freshCounter()), undefined);
+});
+
+test("Max and Min of a size and a number ≤ 0 are decided; against a positive number they are not", () => {
+  assert.deepEqual(shapeValueOf("maximum", [sv(["batch", 3]), sv([0, 5])], {}), ["batch", 5]);
+  assert.deepEqual(shapeValueOf("minimum", [sv(["batch", "seq"]), sv([-1, "seq"])], {}), [-1, "seq"]);
+  assert.equal(shapeValueOf("maximum", [sv(["batch"]), sv([1])], {}), undefined);
+  assert.equal(shapeValueOf("minimum", [sv(["batch"]), sv([1])], {}), undefined);
+});
+
+test("Squeeze, Unsqueeze and Identity pass a shape value's symbols through", () => {
+  assert.deepEqual(run("squeeze", { shape: [1], values: ["seq"] }, {}, [[0]]).values, ["seq"]);
+  assert.deepEqual(run("unsqueeze", { shape: [], values: ["seq"] }, {}, [[0]]).values, ["seq"]);
+  assert.deepEqual(shapeValueOf("identity", [sv(["batch", 2])], {}), ["batch", 2]);
+});
+
+test("a cast into a narrow integer type keeps only numbers it can hold", () => {
+  assert.deepEqual(shapeValueOf("cast", [sv([3, 100])], { to: "uint8" }), [3, 100]);
+  assert.equal(shapeValueOf("cast", [sv([300])], { to: "uint8" }), undefined);
+  assert.equal(shapeValueOf("cast", [sv(["batch"])], { to: "int8" }), undefined);
+});

@@ -516,6 +516,7 @@ export class ImportContext {
       });
       return names;
     }
+    if (!RANDOM.has(op) && this.foldTraced(names, outMetas, outValues)) return names;
     for (const n of inputs) if (n !== "") this.materialize(n);
     const node: GraphNode = { op, inputs: [...inputs], outputs: names, attrs, ...(this.current?.name ? { name: this.current.name } : {}) };
     this.nodes.push(node);
@@ -523,6 +524,25 @@ export class ImportContext {
     outMetas.forEach((m, i) => this.metas.set(names[i]!, m));
     outValues.forEach((v, i) => v && this.shapeValues.set(names[i]!, v));
     return names;
+  }
+
+  /**
+   * Outputs whose every entry the shape-value rules traced to a number (Shape(x)[2] where that
+   * dim is static, a Where on a decided Equal) are constants: ops that need a constant input
+   * (ConstantOfShape, Range, Slice bounds, Pad pads, TopK's k) can read them. True when all were.
+   */
+  private foldTraced(names: readonly string[], metas: readonly ValueMeta[], values: readonly (readonly Dim[] | undefined)[]): boolean {
+    const folded = metas.map((m, i) => {
+      const v = values[i];
+      if (!v || isFloat(m.dtype) || !isStatic(m.shape) || !v.every((d) => typeof d === "number")) return undefined;
+      return v.length === sizeOf(m.shape as number[]) ? toHost(v as number[], m.shape as number[], m.dtype) : undefined;
+    });
+    if (folded.length === 0 || folded.some((t) => !t)) return false;
+    folded.forEach((t, i) => {
+      this.consts.set(names[i]!, t!);
+      this.metas.set(names[i]!, { dtype: t!.dtype, shape: [...t!.shape] });
+    });
+    return true;
   }
 
   /**
@@ -635,6 +655,7 @@ export class ImportContext {
               op,
               ins.map((m, i) => m && { shape: m.shape, values: values[i] }),
               attrs,
+              (what) => this.freshDim(what),
             )
           : undefined;
       return { metas, values: [value] };

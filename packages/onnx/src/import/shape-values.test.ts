@@ -209,3 +209,131 @@ test("Tile of a symbolic dim more than once needs its size: a clear error naming
   });
   assert.throws(() => importOnnx(model), /ONNX node 'tile' \(Tile, opset 13\): repeating dim 0 \(batch\) 2 times needs its size/);
 });
+
+const i64 = (name: string, values: number[], shape: number[] = [values.length]) => initializer(name, values, shape, "int64");
+const gatherDim = (shapeOut: string, index: string, out: string) => ({ op: "Gather", inputs: [shapeOut, index], outputs: [out], attrs: { axis: 0 } });
+
+test("expand(-1, …) as torch writes it (Where(Equal(target, -1), ones, target)) keeps the batch symbol, and runs like onnxruntime", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", ["batch", "seq", 4]), f32("token", [1, 1, 4])],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [
+      { op: "Shape", inputs: ["x"], outputs: ["s"] },
+      gatherDim("s", "zero", "b"),
+      { op: "Unsqueeze", inputs: ["b", "axes0"], outputs: ["b1"] },
+      { op: "Concat", inputs: ["b1", "minusOnes"], outputs: ["target"], attrs: { axis: 0 } },
+      { op: "Equal", inputs: ["target", "minusOne"], outputs: ["isDefault"] },
+      { op: "Where", inputs: ["isDefault", "ones", "target"], outputs: ["sizes"] },
+      { op: "Expand", inputs: ["token", "sizes"], outputs: ["y"] },
+    ],
+    initializers: [i64("zero", [0], []), i64("axes0", [0]), i64("minusOnes", [-1, -1]), i64("minusOne", [-1], []), i64("ones", [1, 1, 1])],
+  });
+  assert.deepEqual(importOnnx(model).outputs[0]!.shape, ["batch", 1, 4]);
+  for (const [b, s] of [
+    [2, 3],
+    [5, 1],
+  ])
+    await runBoth(model, { x: ramp([b!, s!, 4]), token: ramp([1, 1, 4]) });
+});
+
+test("ConstantOfShape(Shape(x)) (x.new_zeros(x.shape)) has x's symbolic shape, and runs like onnxruntime", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", ["batch", "seq", 4])],
+    outputs: [{ name: "y", type: "float32" }],
+    nodes: [
+      { op: "Shape", inputs: ["x"], outputs: ["s"] },
+      { op: "ConstantOfShape", inputs: ["s"], outputs: ["z"], attrs: { value: { tensor: initializer("v", [0.5], [1]) } } },
+      { op: "Add", inputs: ["z", "x"], outputs: ["y"] },
+    ],
+  });
+  assert.deepEqual(importOnnx(model).outputs[0]!.shape, ["batch", "seq", 4]);
+  for (const [b, s] of [
+    [2, 3],
+    [1, 6],
+  ])
+    await runBoth(model, { x: ramp([b!, s!, 4]) });
+});
+
+test("a Slice end computed from a static dim (Shape(x)[1] // 2) is folded to a number beside the symbolic batch", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", ["batch", 6])],
+    outputs: [
+      { name: "y", type: "float32" },
+      { name: "r", type: "float32" },
+    ],
+    nodes: [
+      { op: "Shape", inputs: ["x"], outputs: ["s"] },
+      gatherDim("s", "one", "w"),
+      { op: "Div", inputs: ["w", "two"], outputs: ["half"] },
+      { op: "Unsqueeze", inputs: ["half", "axes0"], outputs: ["end"] },
+      { op: "Slice", inputs: ["x", "zeros1", "end", "axes1"], outputs: ["y"] },
+      // Range needs its limit at import: the folded half is one.
+      { op: "Cast", inputs: ["half"], outputs: ["halfF"], attrs: { to: 1 } },
+      { op: "Range", inputs: ["zeroF", "halfF", "oneF"], outputs: ["r"] },
+    ],
+    initializers: [
+      i64("one", [1], []),
+      i64("two", [2], []),
+      i64("axes0", [0]),
+      i64("zeros1", [0]),
+      i64("axes1", [1]),
+      initializer("zeroF", [0], [], "float32"),
+      initializer("oneF", [1], [], "float32"),
+    ],
+  });
+  const graph = importOnnx(model);
+  assert.deepEqual(
+    graph.outputs.map((o) => o.shape),
+    [["batch", 3], [3]],
+  );
+  assert.ok(!graph.nodes.some((n) => n.op === "div"), "the division is folded at import");
+  for (const b of [2, 4]) await runBoth(model, { x: ramp([b, 6]) });
+});
+
+test("x.view(x.shape[0], -1, x.shape[2] // 2) keeps batch and names the half width a fresh size; x[:, : x.shape[1] - 1] runs", { skip }, async () => {
+  const model = buildModel({
+    opset: 13,
+    inputs: [f32("x", ["batch", "seq", "width"])],
+    outputs: [
+      { name: "halves", type: "float32" },
+      { name: "head", type: "float32" },
+    ],
+    nodes: [
+      { op: "Shape", inputs: ["x"], outputs: ["s"] },
+      gatherDim("s", "zero", "b"),
+      gatherDim("s", "one", "n"),
+      gatherDim("s", "two", "w"),
+      { op: "Div", inputs: ["w", "twoValue"], outputs: ["half"] },
+      { op: "Unsqueeze", inputs: ["b", "axes0"], outputs: ["b1"] },
+      { op: "Unsqueeze", inputs: ["half", "axes0"], outputs: ["half1"] },
+      { op: "Concat", inputs: ["b1", "minusOne", "half1"], outputs: ["target"], attrs: { axis: 0 } },
+      { op: "Reshape", inputs: ["x", "target"], outputs: ["halves"] },
+      { op: "Sub", inputs: ["n", "oneValue"], outputs: ["last"] },
+      { op: "Unsqueeze", inputs: ["last", "axes0"], outputs: ["end"] },
+      { op: "Slice", inputs: ["x", "zeros1", "end", "axes1"], outputs: ["head"] },
+    ],
+    initializers: [
+      i64("zero", [0], []),
+      i64("one", [1], []),
+      i64("two", [2], []),
+      i64("twoValue", [2], []),
+      i64("oneValue", [1], []),
+      i64("axes0", [0]),
+      i64("axes1", [1]),
+      i64("zeros1", [0]),
+      i64("minusOne", [-1]),
+    ],
+  });
+  const [halves, head] = importOnnx(model).outputs.map((o) => o.shape);
+  assert.equal(halves![0], "batch");
+  assert.match(String(halves![2]), /^\?\d+$/);
+  assert.deepEqual([head![0], head![2]], ["batch", "width"]);
+  for (const [b, s, w] of [
+    [2, 3, 4],
+    [1, 5, 6],
+  ])
+    await runBoth(model, { x: ramp([b!, s!, w!]) });
+});

@@ -357,11 +357,20 @@ function wrapPad(ctx: ImportContext, x: string, pads: readonly number[], out?: s
 }
 
 const constantOfShape: OpImporter = (ctx, node) => {
-  const shape = ctx.ints(input(ctx, node, 0), "ConstantOfShape's shape");
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`${ctx.where()}: invalid shape [${shape.join(", ")}]`);
+  const shapeName = input(ctx, node, 0);
   const t = node.attrs.tensor("value");
   const v = t ? tensorFromProto(t, `${ctx.where()} value`) : { dtype: "float32" as const, data: new Float32Array([0]), shape: [1] };
   if (v.data.length !== 1) throw new ShapeError(`${ctx.where()}: value must hold one element`);
+  const traced = ctx.constant(shapeName) ? undefined : ctx.shapeValue(shapeName);
+  if (traced && traced.some((d) => typeof d === "string")) {
+    // ConstantOfShape(Shape(x)) of a symbolic x (x.new_zeros(x.shape)): the value broadcast to the
+    // shape the run reads, whose dims the import knows as symbols.
+    const scalar = ctx.op("fill", [], { shape: [], dtype: v.dtype, value: v.data[0]! });
+    ctx.op("expand", [scalar, shapeName], {}, output(node));
+    return;
+  }
+  const shape = ctx.ints(shapeName, "ConstantOfShape's shape");
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ShapeError(`${ctx.where()}: invalid shape [${shape.join(", ")}]`);
   ctx.op("fill", [], { shape, dtype: v.dtype, value: v.data[0]! }, output(node));
 };
 
