@@ -118,3 +118,18 @@ test("many planned runs without a read keep one fault code for the node; a read 
     session.dispose();
   }
 });
+
+test("a known index below -dim is reported as the model gave it, on cpu and webgpu alike", { skip }, async () => {
+  const fixedIds = buildModel({
+    opset: 13,
+    inputs: [{ name: "x", type: "float32", shape: [3, 2] }],
+    outputs: [{ name: "y", type: "float32" }],
+    initializers: [initializer("ids", [-4, -1], [2], "int64")],
+    nodes: [{ op: "Gather", name: "pick", inputs: ["x", "ids"], outputs: ["y"], attrs: { axis: 0 } }],
+  });
+  const graph = importOnnx(fixedIds);
+  const run = (device: string) => execute(graph, { x: { data: [1, 2, 3, 4, 5, 6], shape: [3, 2] } }, { device });
+  const [cpu, webgpu] = [await rejection("cpu", run), await rejection("webgpu", run)];
+  assert.match(cpu.message, /^node \d+ \(gather 'pick' → %y\): gather: index -4 is out of range for dim 0 of size 3$/);
+  assert.equal(webgpu.message, cpu.message);
+});
