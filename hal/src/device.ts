@@ -26,6 +26,15 @@ export interface KernelCall<B extends DeviceBuffer = DeviceBuffer> {
   readonly inputs: readonly TensorView<B>[];
   readonly outputs: readonly TensorView<B>[];
   readonly attrs: Attrs;
+  /**
+   * Optional: what launched the call, as the engine names it in its errors (`node 4 (gather 'pick' →
+   * %rows)`; undefined for eager ops). A device that reports an error of this launch only later, at
+   * the next `read` or `sync` (a fault its kernel recorded on the device), prefixes the message with
+   * it (`${origin}: ${message}`), so the error names the node as a throw at launch would. It travels
+   * on the call, not through a device hook, because the engine's queue may launch a call later than
+   * the node that made it ran. Devices that throw only at launch ignore it.
+   */
+  readonly origin?: string;
 }
 
 export type DeviceKind = "cpu" | "gpu" | "npu";

@@ -4,7 +4,7 @@ import { HalVersionError } from "./errors.ts";
  * The HAL version this package defines. Semantic versioning: a device built for HAL X.Y runs on
  * any HAL X.Z with Z >= Y (minor versions only add optional things); a different major is refused.
  */
-export const HAL_VERSION = "1.9.0";
+export const HAL_VERSION = "1.10.0";
 
 function parse(version: string): [number, number, number] | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);

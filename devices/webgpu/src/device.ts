@@ -447,7 +447,12 @@ export class WebGpuDevice extends BaseDevice<WebGpuBuffer> implements Device<Web
   }
 
   faultCode(spec: FaultSpec): number {
-    return this.faults.codeFor(spec);
+    return this.faults.codeFor(spec, this.launching?.origin);
+  }
+
+  /** Fault codes in use until the next read or sync (one per node and kind of fault launched since the last); tests check it stays bounded. */
+  get faultCodes(): number {
+    return this.faults.size;
   }
 
   protected unusableReason(): string | undefined {

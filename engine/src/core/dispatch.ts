@@ -22,6 +22,7 @@ import {
 import { fallbackTarget, findKernel, getDeviceEntry, isLastResort, type DeviceEntry } from "./devices.ts";
 import { noteFallback } from "./fallback.ts";
 import { activeLazyRecorder } from "./lazy-hook.ts";
+import { launchOrigin } from "./launch-origin.ts";
 import { observeOp } from "./op-observer.ts";
 import { encodeHost } from "./host.ts";
 import { profiler } from "./profiler.ts";
@@ -137,7 +138,7 @@ export function needsContiguous(entry: DeviceEntry, def: OpDef): boolean {
 function launch(entry: DeviceEntry, def: OpDef, kernel: any, inputs: readonly RawView[], attrs: Attrs, metas: TensorMeta[]): RawView[] {
   const prepared = needsContiguous(entry, def) ? inputs.map((v) => (viewIsContiguous(v) ? v : runOp("copy", [v])[0]!)) : inputs;
   const outputs = metas.map((m) => allocate(entry, m.dtype, m.shape));
-  const call: KernelCall = { op: def.name, inputs: prepared.map(toKernelView), outputs: outputs.map(toKernelView), attrs };
+  const call: KernelCall = { op: def.name, inputs: prepared.map(toKernelView), outputs: outputs.map(toKernelView), attrs, origin: launchOrigin() };
   const release = () => prepared.forEach((v, i) => v !== inputs[i] && v.storage.release());
   if (metas.every((m) => sizeOf(m.shape) === 0) && def.family !== "index") {
     release();
@@ -182,7 +183,7 @@ export function launchInto(op: string, inputs: readonly RawView[], attrs: Attrs,
       throw new ShapeError(`${op}: planned output ${i} is ${o ? describe([o]) : "missing"}, the op makes ${describe([m])}`);
     }
   });
-  const call: KernelCall = { op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs };
+  const call: KernelCall = { op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs, origin: launchOrigin() };
   try {
     entry.queue.submit(() => entry.device.launch(reg.kernel, call), call);
   } catch (err) {
@@ -226,7 +227,7 @@ export function copyInto(entry: DeviceEntry, src: RawView, dst: RawView): void {
     const reason = entry.device.capabilities.dtypes.includes(src.dtype) ? "no copy kernel" : `dtype ${src.dtype} not supported`;
     return copyIntoOnCpu(entry, src, dst, reason);
   }
-  const call: KernelCall = { op: "copy", inputs: [toKernelView(src)], outputs: [toKernelView(dst)], attrs: {} };
+  const call: KernelCall = { op: "copy", inputs: [toKernelView(src)], outputs: [toKernelView(dst)], attrs: {}, origin: launchOrigin() };
   entry.queue.submit(() => entry.device.launch(reg.kernel, call), call);
 }
 

@@ -19,7 +19,7 @@ import { findKernel } from "../core/devices.ts";
 import { allocate, bindingTooLargeFor, fromHost, needsContiguous } from "../core/dispatch.ts";
 import { toKernelView, type RawView } from "../core/view.ts";
 import { isStructuralOp, type Graph } from "../graph/ir.ts";
-import { atNode } from "../graph/node-error.ts";
+import { atNode, describeNode } from "../graph/node-error.ts";
 import { planMemory, withoutBuffers, type MemoryPlan } from "./plan-memory.ts";
 
 /** What a plan knows of a value before any run: its layout and the size of the storage under it. */
@@ -197,6 +197,7 @@ export class PlanBuilder {
         inputs: draft.inputs.map((slot) => toKernelView(this.template[slot]!)),
         outputs: kept.map((v) => toKernelView(v!)),
         attrs: draft.attrs ?? node.attrs,
+        origin: describeNode(draft.node, node),
       };
       steps.push({ ...draft, release, kept, call, work: () => entry.device.launch(draft.kernel, call) });
     });

@@ -3,7 +3,8 @@ import type { DeviceEntry } from "../core/devices.ts";
 import { allocate, copyInto, runOp, shareView } from "../core/dispatch.ts";
 import { toKernelView, type RawView } from "../core/view.ts";
 import type { Graph } from "../graph/ir.ts";
-import { atNode } from "../graph/node-error.ts";
+import { setLaunchOrigin } from "../core/launch-origin.ts";
+import { atNode, describeNode } from "../graph/node-error.ts";
 import { PlanBuilder, Unplannable, type Layout, type PlanSource, type Step } from "./plan-builder.ts";
 import { applyStructural } from "./structural-exec.ts";
 
@@ -35,7 +36,11 @@ export class RunPlan {
     private readonly buffers: readonly RawView[],
   ) {
     this.values = template.slice();
+    this.origins = graph.nodes.map((node, i) => describeNode(i, node));
   }
+
+  /** describeNode of every node: the origin (KernelCall.origin) of the launches a step makes. */
+  private readonly origins: readonly string[];
 
   /** The slots during a run: the template's values, and between runs nothing else. */
   private readonly values: (RawView | undefined)[];
@@ -101,7 +106,15 @@ export class RunPlan {
             } catch {
               this.redispatch(step, values);
             }
-          } else this.runStep(step, values);
+          } else {
+            // Launches through the dispatcher carry the node's name too (KernelCall.origin), as prebuilt calls do.
+            const outer = setLaunchOrigin(this.origins[step.node]);
+            try {
+              this.runStep(step, values);
+            } finally {
+              setLaunchOrigin(outer);
+            }
+          }
         } catch (err) {
           throw atNode(err, step.node, this.graph.nodes[step.node]!);
         }
@@ -176,7 +189,13 @@ export class RunPlan {
     const node = this.graph.nodes[step.node]!;
     const inputs = step.inputs.map((s) => values[s]!);
     const outputs = step.metas.map((m, k) => step.kept[k] ?? allocate(entry, m.dtype, m.shape));
-    const call: KernelCall = { op: step.op ?? node.op, inputs: inputs.map(toKernelView), outputs: outputs.map(toKernelView), attrs: step.attrs ?? node.attrs };
+    const call: KernelCall = {
+      op: step.op ?? node.op,
+      inputs: inputs.map(toKernelView),
+      outputs: outputs.map(toKernelView),
+      attrs: step.attrs ?? node.attrs,
+      origin: this.origins[step.node],
+    };
     try {
       entry.queue.submit(() => entry.device.launch(step.kernel, call), call);
     } catch {
@@ -198,12 +217,18 @@ export class RunPlan {
    */
   private redispatch(step: Extract<Step, { kind: "kernel" }>, values: (RawView | undefined)[]): void {
     const node = this.graph.nodes[step.node]!;
-    const results = runOp(
-      step.op ?? node.op,
-      step.inputs.map((s) => values[s]!),
-      step.attrs ?? node.attrs,
-      this.entry.name,
-    );
+    const outer = setLaunchOrigin(this.origins[step.node]);
+    let results: RawView[];
+    try {
+      results = runOp(
+        step.op ?? node.op,
+        step.inputs.map((s) => values[s]!),
+        step.attrs ?? node.attrs,
+        this.entry.name,
+      );
+    } finally {
+      setLaunchOrigin(outer);
+    }
     results.forEach((r, k) => {
       const kept = step.kept[k];
       const slot = step.outputs[k] ?? -1;

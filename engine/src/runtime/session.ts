@@ -21,6 +21,7 @@ import { isStructuralOp, type Graph, type GraphNode, type ValueInfo } from "../g
 import { inferShapes } from "../graph/infer-shapes.ts";
 import { loadTimePasses } from "../graph/passes/index.ts";
 import { atNode, describeNode } from "../graph/node-error.ts";
+import { setLaunchOrigin } from "../core/launch-origin.ts";
 import { validateGraph } from "../graph/validate.ts";
 import { checkPlanned, formatBytes, memoryBudget, planPeak, plannedBytes, type MemoryBudget } from "./budget.ts";
 import { offerGraph, runClaim, type ClaimSchedule, type PlannedClaim } from "./claims.ts";
@@ -85,6 +86,8 @@ export class Session {
   private disposed = false;
   /** Nodes whose outputs the session holds from load (constants, weight-only nodes): a run skips them. */
   private readonly loaded = new Set<number>();
+  /** describeNode of each node that ran, made once: the origin its launches carry. */
+  private readonly origins: string[] = [];
   /**
    * Per input signature: "ran" once a run with it went through every node and check, then the plan
    * built from it (the next run), or "none" when its nodes need values read back from the device.
@@ -473,7 +476,13 @@ export class Session {
         checkPlanned(`output ${k}`, meta.shape, meta.dtype, this.budget, live + planned);
         planned += plannedBytes(meta.shape, meta.dtype);
       });
-      return runOp(node.op, args as RawView[], node.attrs, this.device);
+      // Its launches carry the node's name (KernelCall.origin) for errors a device reports later, at a read.
+      const outer = setLaunchOrigin((this.origins[index] ??= describeNode(index, node)));
+      try {
+        return runOp(node.op, args as RawView[], node.attrs, this.device);
+      } finally {
+        setLaunchOrigin(outer);
+      }
     }
     // A structural node's size arguments (a Reshape's target) are host values; one computed on the
     // device is read back first, which is the only case that waits.

@@ -1,3 +1,4 @@
+import { PolychipError } from "@polychip/hal";
 import type { BufferPool } from "./buffer-pool.ts";
 import { BufferUsage, MapMode } from "./gpu-constants.ts";
 import type { CommandRecorder } from "./recorder.ts";
@@ -22,11 +23,17 @@ const RECORD_BYTES = FAULT_RECORD_WORDS * 4;
  * storage buffer of atomics the device owns (see wgsl/fault-record.ts) and carry on with a safe
  * value. The device copies the record back with the next `read` or `sync`, only when a kernel that
  * can fault ran since the last check, resets it, and throws the error its code stands for.
+ *
+ * A code stands for a fault spec launched from one origin (KernelCall.origin, the graph node), so the
+ * error names the node as the CPU device's launch-time error does once the engine has prefixed it.
+ * Codes live from one check to the next: each check takes the table and starts an empty one, so the
+ * table holds only the distinct (origin, spec) pairs launched since the last read or sync, however
+ * many runs a session makes.
  */
 export class KernelFaults {
   readonly buffer: GPUBuffer;
-  private readonly codes = new Map<string, number>();
-  private readonly errors: FaultSpec["error"][] = [];
+  private codes = new Map<string, number>();
+  private errors: FaultSpec["error"][] = [];
   private armed = false;
 
   constructor(gpu: GPUDevice) {
@@ -38,13 +45,22 @@ export class KernelFaults {
     return this.armed;
   }
 
-  /** The code a dispatch records its fault under (never 0); the next read or sync checks the record. */
-  codeFor(spec: FaultSpec): number {
-    let code = this.codes.get(spec.key);
+  /** Codes in use until the next check (one per distinct origin and spec launched since the last). */
+  get size(): number {
+    return this.errors.length;
+  }
+
+  /**
+   * The code a dispatch records its fault under (never 0); the next read or sync checks the record.
+   * `origin` names the launch (KernelCall.origin): its error's message is prefixed with it.
+   */
+  codeFor(spec: FaultSpec, origin?: string): number {
+    const key = origin === undefined ? spec.key : `${origin}\u0000${spec.key}`;
+    let code = this.codes.get(key);
     if (code === undefined) {
-      this.errors.push(spec.error);
+      this.errors.push(origin === undefined ? spec.error : (a, b) => withOrigin(spec.error(a, b), origin));
       code = this.errors.length;
-      this.codes.set(spec.key, code);
+      this.codes.set(key, code);
     }
     this.armed = true;
     return code;
@@ -58,6 +74,10 @@ export class KernelFaults {
   collect(recorder: CommandRecorder, staging: BufferPool): (() => Promise<Error | undefined>) | undefined {
     if (!this.armed) return undefined;
     this.armed = false;
+    // Every dispatch that may have used these codes is recorded before the copy below: later ones get codes anew.
+    const errors = this.errors;
+    this.errors = [];
+    this.codes = new Map();
     const copy = staging.acquire(RECORD_BYTES);
     recorder.copy(this.buffer, 0, copy, 0, RECORD_BYTES);
     recorder.clear(this.buffer);
@@ -72,7 +92,14 @@ export class KernelFaults {
       }
       const code = record[1]!;
       if (code === 0) return undefined;
-      return this.errors[code - 1]?.(record[2]!, record[3]!) ?? new Error(`webgpu: a kernel recorded an unknown fault code ${code}`);
+      return errors[code - 1]?.(record[2]!, record[3]!) ?? new Error(`webgpu: a kernel recorded an unknown fault code ${code}`);
     };
   }
+}
+
+/** `err` with `${origin}: ` before its message, of the same class (as the engine names a node whose launch threw). */
+function withOrigin(err: Error, origin: string): Error {
+  if (!(err instanceof PolychipError)) return new Error(`${origin}: ${err.message}`, { cause: err });
+  const Ctor = err.constructor as new (message: string, cause?: unknown) => PolychipError;
+  return new Ctor(`${origin}: ${err.message}`, err);
 }
