@@ -3,8 +3,8 @@ import { forEachIndex, loadValues, storeValues, type HostBuffer } from "@polychi
 
 const kernel = (op: string, fn: KernelFn<HostBuffer>): KernelRegistration<HostBuffer> => ({ device: "__DEVICE_NAME__", op, dtypes: "*", kernel: fn });
 
-function checkIndex(op: string, index: number, size: number): void {
-  if (!(index >= 0 && index < size)) throw new ShapeError(`${op}: index ${index} is out of range for a dim of size ${size}`);
+function checkIndex(op: string, index: number, axis: number, size: number): void {
+  if (!(index >= 0 && index < size)) throw new ShapeError(`${op}: index ${index} is out of range for dim ${axis} of size ${size}`);
 }
 
 /** Flat position in a contiguous tensor of `shape` of `index`, with its `axis` coordinate replaced by `k`. */
@@ -27,7 +27,7 @@ export const indexingKernels: KernelRegistration<HostBuffer>[] = [
     let o = 0;
     for (let a = 0; a < outer; a++) {
       for (const k of indices) {
-        checkIndex("gather", k, size);
+        checkIndex("gather", k, axis, size);
         for (let i = 0; i < inner; i++) out[o++] = xs[(a * size + k) * inner + i]!;
       }
     }
@@ -41,7 +41,7 @@ export const indexingKernels: KernelRegistration<HostBuffer>[] = [
     const strides = contiguousStrides(x!.shape);
     const out = new Float64Array(indices.length);
     forEachIndex(idx!.shape, (index, flat) => {
-      checkIndex("gatherElements", indices[flat]!, x!.shape[axis]!);
+      checkIndex("gatherElements", indices[flat]!, axis, x!.shape[axis]!);
       out[flat] = xs[flatWith(strides, index, axis, indices[flat]!)]!;
     });
     storeValues(y!, out);
@@ -57,7 +57,7 @@ export const indexingKernels: KernelRegistration<HostBuffer>[] = [
     const round = isFloat(y!.dtype) ? Math.fround : (v: number) => v;
     const bool = y!.dtype === "bool";
     forEachIndex(idx!.shape, (index, flat) => {
-      checkIndex("scatterAdd", indices[flat]!, x!.shape[axis]!);
+      checkIndex("scatterAdd", indices[flat]!, axis, x!.shape[axis]!);
       const t = flatWith(outStrides, index, axis, indices[flat]!);
       const s = srcValues[flatWith(srcStrides, index, -1, 0)]!;
       out[t] = bool ? +(out[t] !== 0 || s !== 0) : round(out[t]! + s);
